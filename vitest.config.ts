@@ -1,0 +1,101 @@
+import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
+import { defineConfig, defineProject } from "vitest/config";
+
+/**
+ * One Vitest project per worker (each runs inside workerd against local D1 / Durable Objects),
+ * plus `contract` (TypeSpec drift, plain Node) and `e2e` (drives the real `npm run dev` stack).
+ */
+
+/** Secrets every worker sees in tests; never used outside them. */
+export const TEST_SECRETS = {
+  API_SECRET: "test-api-secret-0123456789abcdef0123456789abcdef",
+  JWT_SECRET: "test-jwt-secret-0123456789abcdef0123456789abcdef",
+  ENVIRONMENT: "test",
+};
+
+const identityMigrations = await readD1Migrations("migrations/identity");
+const underwritingMigrations = await readD1Migrations("migrations/underwriting");
+
+/** Built by test/gateway/global-setup.ts: service-bound workers must be plain JS for Miniflare. */
+const auxiliaryWorkers = [
+  {
+    name: "openinsure-identity",
+    modules: true,
+    scriptPath: ".build/identity/index.js",
+    compatibilityDate: "2026-11-01",
+    compatibilityFlags: ["nodejs_compat"],
+    d1Databases: { IDENTITY_DB: "identity-db" },
+    bindings: TEST_SECRETS,
+  },
+  {
+    name: "openinsure-underwriting",
+    modules: true,
+    scriptPath: ".build/underwriting/index.js",
+    compatibilityDate: "2026-11-01",
+    compatibilityFlags: ["nodejs_compat"],
+    d1Databases: { UNDERWRITING_DB: "underwriting-db" },
+    bindings: TEST_SECRETS,
+  },
+];
+
+export default defineConfig({
+  test: {
+    projects: [
+      defineProject({
+        plugins: [
+          cloudflareTest({
+            wrangler: { configPath: "./workers/identity/wrangler.toml" },
+            miniflare: { bindings: { ...TEST_SECRETS, TEST_MIGRATIONS: identityMigrations } },
+          }),
+        ],
+        test: { name: "identity", include: ["test/identity/**/*.test.ts"], setupFiles: ["test/identity/setup.ts"] },
+      }),
+      defineProject({
+        plugins: [
+          cloudflareTest({
+            wrangler: { configPath: "./workers/underwriting/wrangler.toml" },
+            miniflare: { bindings: { ...TEST_SECRETS, TEST_MIGRATIONS: underwritingMigrations } },
+          }),
+        ],
+        test: { name: "underwriting", include: ["test/underwriting/**/*.test.ts"], setupFiles: ["test/underwriting/setup.ts"] },
+      }),
+      defineProject({
+        plugins: [
+          cloudflareTest({
+            wrangler: { configPath: "./wrangler.toml" },
+            miniflare: {
+              bindings: {
+                ...TEST_SECRETS,
+                IDENTITY_MIGRATIONS: identityMigrations,
+                UNDERWRITING_MIGRATIONS: underwritingMigrations,
+              },
+              // The gateway test reaches into the domain databases only to apply migrations.
+              d1Databases: { IDENTITY_DB: "identity-db", UNDERWRITING_DB: "underwriting-db" },
+              workers: auxiliaryWorkers,
+            },
+          }),
+        ],
+        test: {
+          name: "gateway",
+          include: ["test/gateway/**/*.test.ts"],
+          globalSetup: ["test/gateway/global-setup.ts"],
+          setupFiles: ["test/gateway/setup.ts"],
+        },
+      }),
+      defineProject({
+        test: { name: "contract", include: ["test/contract/**/*.test.ts"], environment: "node", testTimeout: 120_000 },
+      }),
+      defineProject({
+        test: {
+          name: "e2e",
+          include: ["test/e2e/**/*.test.ts"],
+          environment: "node",
+          globalSetup: ["test/e2e/global-setup.ts"],
+          testTimeout: 60_000,
+          hookTimeout: 180_000,
+          fileParallelism: false,
+        },
+      }),
+    ],
+  },
+});

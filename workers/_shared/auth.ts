@@ -1,0 +1,73 @@
+/**
+ * Who is calling, as the gateway established it. Crosses every RPC boundary as plain data.
+ * The org always comes from here, never from a request body or URL.
+ */
+export type CredentialKind = "api_key" | "user" | "system" | "insured";
+
+export type RateLimitTier = "sandbox" | "standard" | "enterprise";
+
+export interface Principal {
+  kind: CredentialKind;
+  /** The org every read and write is confined to. */
+  orgId: string;
+  /** Stable id of the credential: key id, user id, or "system". Rate limits and idempotency are scoped by it. */
+  credentialId: string;
+  /** The acting user or key, recorded as `actor` on transactions. */
+  actorId: string;
+  role: Role | null;
+  scopes: string[];
+  rateLimitTier: RateLimitTier;
+}
+
+export const ROLES = ["org_admin", "underwriter", "producer", "claims_adjuster", "billing", "viewer"] as const;
+export type Role = (typeof ROLES)[number];
+
+/** Every `resource:action` scope the platform knows (DECISIONS.md, "Credentials"). */
+export const ALL_SCOPES = [
+  "submissions:read", "submissions:write",
+  "policies:read", "policies:write",
+  "claims:read", "claims:write",
+  "invoices:read", "invoices:write",
+  "documents:read", "documents:write",
+  "coi:generate",
+  "webhooks:read", "webhooks:write",
+  "producers:read", "producers:write",
+  "deal-rooms:read", "deal-rooms:write",
+  "referrals:read", "referrals:write",
+  "flags:read", "flags:write",
+  "analytics:read",
+  "api-keys:read", "api-keys:write",
+  "orgs:read", "orgs:write",
+] as const;
+export type Scope = (typeof ALL_SCOPES)[number];
+
+const READ_SCOPES = ALL_SCOPES.filter((s) => s.endsWith(":read"));
+
+/** Named presets expanding to scope lists (the OpenProspect convention). */
+export const SCOPE_PRESETS = {
+  underwriting: ["submissions:read", "submissions:write", "policies:read", "policies:write", "referrals:read", "referrals:write", "deal-rooms:read", "deal-rooms:write", "documents:read", "coi:generate", "analytics:read"],
+  claims: ["claims:read", "claims:write", "policies:read", "documents:read", "documents:write"],
+  billing: ["invoices:read", "invoices:write", "policies:read", "documents:read"],
+  read_only: READ_SCOPES,
+  full_access: ["*"],
+} as const satisfies Record<string, readonly string[]>;
+export type ScopePreset = keyof typeof SCOPE_PRESETS;
+
+/** Default scopes of each role; a user's JWT carries these. */
+export const ROLE_SCOPES: Record<Role, readonly string[]> = {
+  org_admin: ["*"],
+  underwriter: SCOPE_PRESETS.underwriting,
+  producer: ["submissions:read", "submissions:write", "policies:read", "producers:read", "deal-rooms:read", "deal-rooms:write", "coi:generate", "documents:read"],
+  claims_adjuster: SCOPE_PRESETS.claims,
+  billing: SCOPE_PRESETS.billing,
+  viewer: READ_SCOPES,
+};
+
+/** True when `granted` covers `required` (`*` covers all, `claims:*` covers `claims:read`). */
+export function hasScope(granted: readonly string[], required: string): boolean {
+  const [resource] = required.split(":");
+  return granted.some((g) => g === "*" || g === required || g === `${resource}:*`);
+}
+
+export const isKnownScope = (s: string): boolean =>
+  s === "*" || (ALL_SCOPES as readonly string[]).includes(s) || ALL_SCOPES.some((k) => k.split(":")[0] + ":*" === s);

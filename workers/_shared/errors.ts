@@ -1,0 +1,53 @@
+/**
+ * The one error vocabulary of the platform (shared/spec/DECISIONS.md, "Errors").
+ * Domain code returns these as values; the gateway maps them to HTTP with {@link ERROR_STATUS}.
+ */
+export const ERROR_STATUS = {
+  validation_failed: 400,
+  invalid_idempotency_key: 400,
+  unauthorized: 401,
+  insufficient_scope: 403,
+  not_found: 404,
+  route_not_found: 404,
+  method_not_allowed: 405,
+  conflict: 409,
+  idempotency_request_in_progress: 409,
+  payload_too_large: 413,
+  unsupported_media_type: 415,
+  invalid_state_transition: 422,
+  da_limit_exceeded: 422,
+  quote_expired: 422,
+  idempotency_key_reused: 422,
+  business_rule_violation: 422,
+  rate_limit_exceeded: 429,
+  internal_error: 500,
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_STATUS;
+
+/** An expected failure, safe to cross an RPC boundary (plain data only). */
+export interface AppError {
+  code: ErrorCode;
+  message: string;
+  details?: Record<string, unknown>;
+}
+
+export type Result<T> = { ok: true; value: T } | { ok: false; error: AppError };
+
+export const ok = <T>(value: T): Result<T> => ({ ok: true, value });
+
+export const fail = (
+  code: ErrorCode,
+  message: string,
+  details?: Record<string, unknown>,
+): { ok: false; error: AppError } => ({
+  ok: false,
+  error: details ? { code, message, details } : { code, message },
+});
+
+/** The public 404 for a resource: identical for "missing" and "another org's". */
+export const notFound = (resource: string) => fail("not_found", `${resource} not found`);
+
+/** A failed validation naming the field and the rule, as integrators expect. */
+export const invalid = (field: string, rule: string, message: string) =>
+  fail("validation_failed", message, { field, rule });
