@@ -17,6 +17,8 @@ export interface Principal {
   role: Role | null;
   scopes: string[];
   rateLimitTier: RateLimitTier;
+  /** When the credential stops working (API key expiry or JWT `exp`); null when it does not. */
+  expiresAt: string | null;
 }
 
 export const ROLES = ["org_admin", "underwriter", "producer", "claims_adjuster", "billing", "viewer"] as const;

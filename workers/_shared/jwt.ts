@@ -14,6 +14,11 @@ export interface JwtClaims {
   typ: "user" | "insured";
 }
 
+/** Verified claims, with the expiry the token carried. */
+export interface VerifiedJwt extends JwtClaims {
+  expiresAt: string;
+}
+
 const keyCache = new Map<string, Uint8Array>();
 function keyFor(secret: string): Uint8Array {
   let key = keyCache.get(secret);
@@ -43,7 +48,7 @@ export async function signJwt(claims: JwtClaims, secret: string, ttlSeconds = JW
  * Verify an HS256 JWT with explicit algorithms, issuer and audience. Returns null for every
  * failure (alg none, tampered, expired, wrong audience, malformed claims): callers answer one 401.
  */
-export async function verifyJwt(token: string, secret: string): Promise<JwtClaims | null> {
+export async function verifyJwt(token: string, secret: string): Promise<VerifiedJwt | null> {
   try {
     const { payload } = await jwtVerify(token, keyFor(secret), {
       algorithms: ["HS256"],
@@ -56,7 +61,7 @@ export async function verifyJwt(token: string, secret: string): Promise<JwtClaim
     if (typeof sub !== "string" || typeof orgId !== "string") return null;
     if (typ !== "user" && typ !== "insured") return null;
     if (!Array.isArray(scopes) || !scopes.every((s) => typeof s === "string")) return null;
-    return { sub, orgId, role: (role ?? null) as Role | null, scopes, typ };
+    return { sub, orgId, role: (role ?? null) as Role | null, scopes, typ, expiresAt: new Date(exp * 1000).toISOString() };
   } catch (e) {
     if (e instanceof joseErrors.JOSEError) return null;
     throw e;

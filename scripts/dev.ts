@@ -1,0 +1,130 @@
+/**
+ * `npm run dev`: the whole platform on http://127.0.0.1:8787.
+ * Creates .dev.vars from .dev.vars.example when missing, applies every D1 migration, starts all
+ * workers in one `wrangler dev -c … -c …`, seeds the demo org and prints a ready API key.
+ *
+ * Environment: PORT (default 8787), SANDBOX_STATE (persistence dir, default .wrangler/state),
+ * SANDBOX_QUIET=1 to keep wrangler's own output off the console (tests use it).
+ */
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { copyFileSync, existsSync, readFileSync } from "node:fs";
+import { resolve } from "node:path";
+
+const root = resolve(import.meta.dirname, "..");
+const port = Number(process.env.PORT ?? 8787);
+const state = resolve(root, process.env.SANDBOX_STATE ?? ".wrangler/state");
+const quiet = process.env.SANDBOX_QUIET === "1";
+const base = `http://127.0.0.1:${port}`;
+
+/** Domain workers and their databases, in the order `wrangler dev` receives them after the gateway. */
+const DOMAIN_WORKERS = [
+  { config: "workers/identity/wrangler.toml", database: "openinsure-identity" },
+  { config: "workers/underwriting/wrangler.toml", database: "openinsure-underwriting" },
+];
+
+function ensureDevVars(): Record<string, string> {
+  const path = resolve(root, ".dev.vars");
+  if (!existsSync(path)) {
+    copyFileSync(resolve(root, ".dev.vars.example"), path);
+    console.log("Created .dev.vars from .dev.vars.example");
+  }
+  const vars: Record<string, string> = {};
+  for (const line of readFileSync(path, "utf8").split("\n")) {
+    const m = line.match(/^\s*([A-Z0-9_]+)\s*=\s*(.*)\s*$/);
+    if (m) vars[m[1]!] = m[2]!.replace(/^"(.*)"$/, "$1");
+  }
+  if (!vars.API_SECRET || !vars.JWT_SECRET) throw new Error(".dev.vars must define API_SECRET and JWT_SECRET");
+  return vars;
+}
+
+function wrangler(args: string[]) {
+  const result = spawnSync("wrangler", args, { cwd: root, stdio: quiet ? "pipe" : "inherit", env: { ...process.env, CI: "1" } });
+  if (result.status !== 0) {
+    if (quiet) process.stderr.write(result.stderr ?? "");
+    throw new Error(`wrangler ${args.join(" ")} failed`);
+  }
+}
+
+function applyMigrations() {
+  for (const { config, database } of DOMAIN_WORKERS) {
+    wrangler(["d1", "migrations", "apply", database, "--local", "-c", config, "--persist-to", state]);
+  }
+}
+
+async function waitForHealth(child: ChildProcess, timeoutMs = 90_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`wrangler dev exited with code ${child.exitCode}`);
+    try {
+      const res = await fetch(`${base}/health`);
+      if (res.ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`the sandbox did not answer ${base}/health within ${timeoutMs / 1000} s`);
+}
+
+async function call(method: string, path: string, token: string, body?: unknown, extra: Record<string, string> = {}) {
+  const res = await fetch(`${base}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${token}`, "content-type": "application/json", ...extra },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+}
+
+/** The demo org (slug `demo`) and a fresh sandbox API key for it. */
+async function seed(apiSecret: string): Promise<{ orgId: string; apiKey: string }> {
+  const created = await call("POST", "/v1/orgs", apiSecret, { name: "Sandbox Demo Brokerage", slug: "demo" });
+  if (created.status !== 201 && created.status !== 409) throw new Error(`seeding the demo org failed: ${JSON.stringify(created.body)}`);
+  const demo = await fetch(`${base}/auth/demo`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ secret: apiSecret }),
+  });
+  const { token } = (await demo.json()) as { token: string };
+  const claims = JSON.parse(Buffer.from(token.split(".")[1]!, "base64url").toString()) as { orgId: string };
+  const key = await call("POST", "/v1/api-keys", token, { name: `Sandbox key (npm run dev, ${new Date().toISOString()})`, preset: "full_access", rateLimitTier: "sandbox" });
+  if (key.status !== 201) throw new Error(`minting the sandbox API key failed: ${JSON.stringify(key.body)}`);
+  return { orgId: claims.orgId, apiKey: String(key.body.key) };
+}
+
+async function main() {
+  const vars = ensureDevVars();
+  applyMigrations();
+  const configs = ["wrangler.toml", ...DOMAIN_WORKERS.map((w) => w.config)].flatMap((c) => ["-c", c]);
+  const child = spawn(
+    "wrangler",
+    ["dev", ...configs, "--ip", "127.0.0.1", "--port", String(port), "--persist-to", state, "--env-file", ".dev.vars", "--show-interactive-dev-session=false", "--inspector-port", "0"],
+    { cwd: root, stdio: quiet ? ["ignore", "pipe", "pipe"] : "inherit", env: { ...process.env, CI: "1" } },
+  );
+  if (quiet) {
+    // Keep wrangler's output drained (a full pipe would stall it) but only surface errors.
+    child.stdout?.resume();
+    child.stderr?.on("data", (d: Buffer) => process.stderr.write(d));
+  }
+  const stop = () => child.kill("SIGTERM");
+  process.on("SIGINT", stop);
+  process.on("SIGTERM", stop);
+  child.on("exit", (code) => process.exit(code ?? 0));
+
+  await waitForHealth(child);
+  const { orgId, apiKey } = await seed(vars.API_SECRET!);
+  console.log(`
+OpenInsure sandbox ready on ${base}
+  demo org:     ${orgId}
+  API key:      ${apiKey}
+  contract:     ${base}/openapi.json   explorer: ${base}/docs
+
+First call:
+  curl -s ${base}/v1/submissions -H "X-API-Key: ${apiKey}"
+SANDBOX_READY ${JSON.stringify({ baseUrl: base, orgId, apiKey })}
+`);
+}
+
+main().catch((error) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exit(1);
+});

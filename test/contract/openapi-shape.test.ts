@@ -1,0 +1,244 @@
+/** Structural guarantees of the committed OpenAPI document (typespec/generated/openapi.json). */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { GENERATED_DIR } from "../../scripts/gen-contract.ts";
+
+interface Parameter {
+  $ref?: string;
+  name?: string;
+  in?: string;
+  required?: boolean;
+  schema?: Record<string, unknown>;
+}
+interface Operation {
+  operationId?: string;
+  security?: Record<string, string[]>[];
+  parameters?: Parameter[];
+  requestBody?: { content?: Record<string, unknown> };
+  responses: Record<string, { headers?: Record<string, unknown>; content?: Record<string, { schema?: { $ref?: string } }> }>;
+}
+interface OpenApiDocument {
+  openapi: string;
+  info: { title: string; version: string };
+  servers?: { url: string }[];
+  security?: unknown;
+  paths: Record<string, Record<string, Operation>>;
+  components: {
+    schemas: Record<string, { enum?: string[] } & Record<string, unknown>>;
+    parameters?: Record<string, Parameter>;
+    securitySchemes: Record<string, Record<string, unknown>>;
+  };
+}
+
+const doc = JSON.parse(readFileSync(join(GENERATED_DIR, "openapi.json"), "utf8")) as OpenApiDocument;
+
+const HTTP_METHODS = ["get", "put", "post", "patch", "delete", "head", "options", "trace"];
+
+/** Every operation of the contract: [method, path, operationId, auth]. */
+const EXPECTED: [string, string, string, "public" | "credential" | "session"][] = [
+  ["GET", "/health", "getHealth", "public"],
+  ["GET", "/openapi.json", "getOpenApiDocument", "public"],
+  ["POST", "/v1/orgs", "createOrg", "credential"],
+  ["GET", "/v1/orgs/{id}", "getOrg", "credential"],
+  ["PATCH", "/v1/orgs/{id}", "updateOrg", "credential"],
+  ["POST", "/v1/api-keys", "createApiKey", "credential"],
+  ["GET", "/v1/api-keys", "listApiKeys", "credential"],
+  ["GET", "/v1/api-keys/presets", "listApiKeyPresets", "credential"],
+  ["GET", "/v1/api-keys/{id}", "getApiKey", "credential"],
+  ["POST", "/v1/api-keys/{id}/rotate", "rotateApiKey", "credential"],
+  ["DELETE", "/v1/api-keys/{id}", "revokeApiKey", "credential"],
+  ["GET", "/v1/auth/validate", "validateApiKey", "credential"],
+  ["POST", "/auth/demo", "createDemoToken", "public"],
+  ["POST", "/auth/signup", "signup", "public"],
+  ["POST", "/auth/verify", "verifyEmail", "public"],
+  ["POST", "/auth/resend-code", "resendVerificationCode", "public"],
+  ["POST", "/auth/login", "login", "public"],
+  ["POST", "/auth/logout", "logout", "session"],
+  ["GET", "/auth/profile", "getProfile", "session"],
+  ["POST", "/auth/better/exchange", "exchangeSession", "session"],
+  ["GET", "/v1/sandbox/emails", "listSandboxEmails", "credential"],
+  ["POST", "/v1/submissions", "createSubmission", "credential"],
+  ["GET", "/v1/submissions", "listSubmissions", "credential"],
+  ["GET", "/v1/submissions/{id}", "getSubmission", "credential"],
+  ["GET", "/v1/policies", "listPolicies", "credential"],
+];
+
+const PUBLIC_IDS = new Set(EXPECTED.filter((e) => e[3] === "public").map((e) => e[2]));
+
+const ERROR_CODES = [
+  "validation_failed",
+  "invalid_idempotency_key",
+  "unauthorized",
+  "insufficient_scope",
+  "not_found",
+  "route_not_found",
+  "method_not_allowed",
+  "conflict",
+  "idempotency_request_in_progress",
+  "payload_too_large",
+  "unsupported_media_type",
+  "invalid_state_transition",
+  "da_limit_exceeded",
+  "quote_expired",
+  "idempotency_key_reused",
+  "business_rule_violation",
+  "rate_limit_exceeded",
+  "internal_error",
+];
+
+interface Op {
+  method: string;
+  path: string;
+  op: Operation;
+}
+
+const operations: Op[] = Object.entries(doc.paths).flatMap(([path, item]) =>
+  Object.entries(item)
+    .filter(([method]) => HTTP_METHODS.includes(method))
+    .map(([method, op]) => ({ method: method.toUpperCase(), path, op })),
+);
+
+const label = ({ method, path, op }: Op) => `${method} ${path} (${op.operationId ?? "no operationId"})`;
+
+/** Resolves `#/components/parameters/…` references. */
+function parameters(op: Operation): Parameter[] {
+  return (op.parameters ?? []).map((p) => {
+    if (!p.$ref) return p;
+    const name = decodeURIComponent(p.$ref.replace("#/components/parameters/", ""));
+    const resolved = doc.components.parameters?.[name];
+    if (!resolved) throw new Error(`unresolved parameter ${p.$ref}`);
+    return resolved;
+  });
+}
+
+describe("OpenAPI document shape", () => {
+  it("is OpenAPI 3.1 with the service metadata", () => {
+    expect(doc.openapi).toMatch(/^3\.1\.\d+$/);
+    expect(doc.info.title).toBe("OpenInsure API");
+    expect(doc.info.version).toBe("1.0.0");
+    expect(doc.servers?.map((s) => s.url)).toContain("http://127.0.0.1:8787");
+  });
+
+  it("contains every operation of the contract, with its operationId", () => {
+    const actual = operations.map((o) => `${o.method} ${o.path} ${o.op.operationId}`).sort();
+    for (const [method, path, operationId] of EXPECTED) {
+      expect(actual).toContain(`${method} ${path} ${operationId}`);
+    }
+  });
+
+  it("gives every operation a unique operationId", () => {
+    const ids = operations.map((o) => o.op.operationId);
+    for (const o of operations) expect(o.op.operationId, label(o)).toMatch(/^[a-z][A-Za-z0-9]*$/);
+    expect(new Set(ids).size).toBe(ids.length);
+  });
+
+  it("declares the security schemes once", () => {
+    const schemes = doc.components.securitySchemes;
+    expect(schemes.ApiKeyAuth).toMatchObject({ type: "apiKey", in: "header", name: "X-API-Key" });
+    expect(schemes.BearerAuth).toMatchObject({ type: "http", scheme: expect.stringMatching(/^bearer$/i) });
+    expect(schemes.SessionAuth).toMatchObject({ type: "http", scheme: expect.stringMatching(/^bearer$/i) });
+  });
+
+  it("declares security on every non-public operation", () => {
+    for (const o of operations) {
+      const requirements = o.op.security ?? [];
+      if (PUBLIC_IDS.has(o.op.operationId ?? "")) {
+        // Public: no requirement, or only the empty ("anonymous") one.
+        expect(requirements.every((r) => Object.keys(r).length === 0), label(o)).toBe(true);
+        continue;
+      }
+      expect(requirements.length, label(o)).toBeGreaterThan(0);
+      // Every alternative names a declared scheme; none is the anonymous `{}`.
+      for (const r of requirements) {
+        expect(Object.keys(r).length, label(o)).toBeGreaterThan(0);
+        for (const name of Object.keys(r)) expect(doc.components.securitySchemes, label(o)).toHaveProperty(name);
+      }
+    }
+  });
+
+  it("accepts an API key or a bearer credential on credential routes, a session token on session routes", () => {
+    const byId = new Map(operations.map((o) => [o.op.operationId, o]));
+    for (const [, , operationId, auth] of EXPECTED) {
+      const o = byId.get(operationId);
+      if (!o || auth === "public") continue;
+      const names = (o.op.security ?? []).flatMap((r) => Object.keys(r)).sort();
+      expect(names, label(o)).toEqual(auth === "session" ? ["SessionAuth"] : ["ApiKeyAuth", "BearerAuth"]);
+    }
+  });
+
+  it("declares one error envelope with the full error vocabulary", () => {
+    const envelope = doc.components.schemas.ErrorEnvelope;
+    expect(envelope).toMatchObject({ type: "object", required: ["error", "message", "requestId"] });
+    expect(doc.components.schemas.ErrorCode?.enum).toEqual(ERROR_CODES);
+  });
+
+  it("answers every error with the error envelope", () => {
+    for (const o of operations) {
+      const statuses = Object.keys(o.op.responses);
+      expect(statuses.some((s) => s.startsWith("2")), label(o)).toBe(true);
+      expect(statuses, label(o)).toContain("500");
+      expect(statuses, label(o)).toContain("429");
+      for (const status of statuses.filter((s) => /^[45]/.test(s))) {
+        const schema = o.op.responses[status]?.content?.["application/json"]?.schema;
+        expect(schema?.$ref, `${label(o)} ${status}`).toBe("#/components/schemas/ErrorEnvelope");
+      }
+      expect(o.op.responses["429"]?.headers, label(o)).toHaveProperty("Retry-After");
+    }
+  });
+
+  it("documents the error statuses of authenticated operations", () => {
+    for (const o of operations) {
+      if (PUBLIC_IDS.has(o.op.operationId ?? "")) continue;
+      const statuses = Object.keys(o.op.responses);
+      expect(statuses, label(o)).toContain("401");
+      if (!o.path.startsWith("/auth/")) expect(statuses, label(o)).toContain("403");
+      if (o.path.includes("{id}")) expect(statuses, label(o)).toContain("404");
+      if (o.method !== "GET") {
+        for (const s of ["400", "409", "413", "415", "422"]) expect(statuses, label(o)).toContain(s);
+      }
+      const hasQuery = parameters(o.op).some((p) => p.in === "query");
+      if (hasQuery) expect(statuses, label(o)).toContain("400");
+    }
+  });
+
+  it("accepts an optional Idempotency-Key header on every write", () => {
+    for (const o of operations) {
+      if (!["POST", "PUT", "PATCH", "DELETE"].includes(o.method)) continue;
+      const header = parameters(o.op).find((p) => p.in === "header" && p.name?.toLowerCase() === "idempotency-key");
+      expect(header, label(o)).toBeDefined();
+      expect(header?.required ?? false, label(o)).toBe(false);
+      expect(header?.schema, label(o)).toMatchObject({ type: "string", maxLength: 255 });
+    }
+  });
+
+  it("keeps path ids as plain strings (a malformed id is a 404, not a 400)", () => {
+    for (const o of operations) {
+      for (const p of parameters(o.op).filter((p) => p.in === "path")) {
+        expect(p.schema, label(o)).toEqual({ type: "string" });
+      }
+    }
+  });
+
+  it("sends request bodies as application/json only", () => {
+    for (const o of operations) {
+      if (!o.op.requestBody) continue;
+      expect(Object.keys(o.op.requestBody.content ?? {}), label(o)).toEqual(["application/json"]);
+    }
+  });
+
+  it("pages lists with limit/cursor/sort and a {data, nextCursor} envelope", () => {
+    for (const o of operations.filter((o) => /^list(ApiKeys|SandboxEmails|Submissions|Policies)$/.test(o.op.operationId ?? ""))) {
+      const query = new Map(parameters(o.op).filter((p) => p.in === "query").map((p) => [p.name, p]));
+      expect(query.get("limit")?.schema, label(o)).toMatchObject({ type: "integer", minimum: 1, maximum: 100, default: 25 });
+      expect(query.has("cursor"), label(o)).toBe(true);
+      expect(query.has("sort"), label(o)).toBe(true);
+      expect(query.has("createdAfter"), label(o)).toBe(true);
+      expect(query.has("createdBefore"), label(o)).toBe(true);
+      const ref = o.op.responses["200"]?.content?.["application/json"]?.schema?.$ref ?? "";
+      const page = doc.components.schemas[ref.replace("#/components/schemas/", "")];
+      expect(page, label(o)).toMatchObject({ type: "object", required: ["data", "nextCursor"] });
+    }
+    expect(doc.components.schemas.ListSort?.enum).toEqual(["-createdAt", "createdAt"]);
+  });
+});

@@ -1,0 +1,13 @@
+import type { D1Migration } from "cloudflare:test";
+import type { GatewayEnv } from "../../workers/gateway/src/env.ts";
+
+declare global {
+  namespace Cloudflare {
+    interface Env extends GatewayEnv {
+      IDENTITY_DB: D1Database;
+      UNDERWRITING_DB: D1Database;
+      IDENTITY_MIGRATIONS: D1Migration[];
+      UNDERWRITING_MIGRATIONS: D1Migration[];
+    }
+  }
+}

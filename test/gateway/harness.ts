@@ -1,0 +1,62 @@
+import { exports, env } from "cloudflare:workers";
+
+/** A request through the gateway exactly as a client sends it. */
+export async function call(
+  method: string,
+  path: string,
+  options: { token?: string; apiKey?: string; body?: unknown; rawBody?: BodyInit; headers?: Record<string, string> } = {},
+): Promise<Response> {
+  const headers: Record<string, string> = { ...options.headers };
+  if (options.token) headers.authorization = `Bearer ${options.token}`;
+  if (options.apiKey) headers["x-api-key"] = options.apiKey;
+  let body: BodyInit | undefined = options.rawBody;
+  if (options.body !== undefined) {
+    body = JSON.stringify(options.body);
+    headers["content-type"] ??= "application/json";
+  }
+  return exports.default.fetch(new Request(`https://api.openinsure.test${path}`, { method, headers, body }));
+}
+
+export async function json<T = Record<string, any>>(res: Response): Promise<T> {
+  return (await res.json()) as T;
+}
+
+const unique = () => crypto.randomUUID().slice(0, 8);
+
+export interface Tenant {
+  orgId: string;
+  /** An org_admin JWT from /auth/demo. */
+  token: string;
+  /** A full-access API key on the given tier. */
+  apiKey: string;
+  apiKeyId: string;
+}
+
+/** A fresh org with an admin JWT and an API key: every test gets its own tenant. */
+export async function createTenant(options: { tier?: "sandbox" | "standard" | "enterprise"; scopes?: string[] } = {}): Promise<Tenant> {
+  const org = await json(await call("POST", "/v1/orgs", { token: env.API_SECRET, body: { name: `Test Org ${unique()}`, slug: `test-${unique()}` } }));
+  const demo = await json(await call("POST", "/auth/demo", { body: { secret: env.API_SECRET, orgId: org.id } }));
+  const key = await createApiKey(demo.token, { tier: options.tier ?? "enterprise", scopes: options.scopes });
+  return { orgId: org.id, token: demo.token, apiKey: key.key, apiKeyId: key.id };
+}
+
+export async function createApiKey(token: string, options: { tier?: string; scopes?: string[]; expiresAt?: string | null; name?: string } = {}) {
+  const body: Record<string, unknown> = { name: options.name ?? `key ${unique()}`, rateLimitTier: options.tier ?? "enterprise" };
+  if (options.scopes) body.scopes = options.scopes;
+  else body.preset = "full_access";
+  if (options.expiresAt !== undefined) body.expiresAt = options.expiresAt;
+  const res = await call("POST", "/v1/api-keys", { token, body });
+  if (res.status !== 201) throw new Error(`createApiKey failed: ${res.status} ${await res.text()}`);
+  return json<{ id: string; key: string }>(res);
+}
+
+/** The seed's quickstart submission. */
+export const quickstartSubmission = () => ({
+  insuredName: "Pacific Coast Builders",
+  naicsCode: "236220",
+  annualRevenue: 8000000,
+  requestedLimit: 1000000,
+  effectiveDate: "2027-05-01",
+  state: "OR",
+  lineOfBusiness: "GL",
+});

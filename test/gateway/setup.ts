@@ -1,0 +1,5 @@
+import { applyD1Migrations } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+
+await applyD1Migrations(env.IDENTITY_DB, env.IDENTITY_MIGRATIONS);
+await applyD1Migrations(env.UNDERWRITING_DB, env.UNDERWRITING_MIGRATIONS);

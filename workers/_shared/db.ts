@@ -1,0 +1,90 @@
+/**
+ * Drizzle helpers shared by every D1-backed worker: keyset pagination over (created_at, id)
+ * and recognising unique-constraint violations (conflicts detected by the database, race-free).
+ */
+import { and, asc, desc, eq, gt, gte, lt, lte, or, type SQL } from "drizzle-orm";
+import type { SQLiteColumn } from "drizzle-orm/sqlite-core";
+import { fail, ok, type Result } from "./errors.ts";
+import { decodeCursor, pageSize, type Cursor, type PageQuery } from "./pagination.ts";
+
+export type SortDirection = "asc" | "desc";
+
+/** A {@link PageQuery} as it may arrive over RPC (sort not yet checked). */
+export type ListQuery = Omit<PageQuery, "sort"> & { sort?: string };
+
+/** A validated {@link PageQuery}: newest first unless `sort: "createdAt"`. */
+export interface KeysetPage {
+  limit: number;
+  cursor: Cursor | null;
+  direction: SortDirection;
+}
+
+/** Validates limit, sort and cursor; a malformed one is a `validation_failed` naming the field. */
+export function parsePageQuery(query: ListQuery | undefined): Result<KeysetPage> {
+  const q = query ?? {};
+  if (q.limit !== undefined && !Number.isInteger(q.limit)) {
+    return fail("validation_failed", "limit must be an integer", { field: "limit", rule: "integer" });
+  }
+  if (q.sort !== undefined && q.sort !== "createdAt" && q.sort !== "-createdAt") {
+    return fail("validation_failed", "sort must be createdAt or -createdAt", { field: "sort", rule: "enum" });
+  }
+  let cursor: Cursor | null = null;
+  if (q.cursor !== undefined && q.cursor !== "") {
+    cursor = decodeCursor(q.cursor);
+    if (!cursor) return fail("validation_failed", "cursor is not valid", { field: "cursor", rule: "cursor" });
+  }
+  return ok({ limit: pageSize(q.limit), cursor, direction: q.sort === "createdAt" ? "asc" : "desc" });
+}
+
+/** Rows strictly after `cursor` in the page order; undefined (no condition) on the first page. */
+export function keysetAfter(
+  createdAt: SQLiteColumn,
+  id: SQLiteColumn,
+  page: Pick<KeysetPage, "cursor" | "direction">,
+): SQL | undefined {
+  const c = page.cursor;
+  if (!c) return undefined;
+  const beyond = page.direction === "desc" ? lt : gt;
+  return or(beyond(createdAt, c.createdAt), and(eq(createdAt, c.createdAt), beyond(id, c.id)));
+}
+
+/** ORDER BY matching {@link keysetAfter}: (created_at, id) both in the page direction. */
+export function keysetOrder(createdAt: SQLiteColumn, id: SQLiteColumn, direction: SortDirection): SQL[] {
+  const by = direction === "desc" ? desc : asc;
+  return [by(createdAt), by(id)];
+}
+
+/**
+ * True when `err` (or its cause chain: drizzle wraps driver errors) is a SQLite UNIQUE violation,
+ * optionally on a given `table.column` (as SQLite names it, e.g. `orgs.slug`).
+ */
+export function isUniqueViolation(err: unknown, target?: string): boolean {
+  for (let e: unknown = err, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
+    if (e.message.includes("UNIQUE constraint failed")) return target === undefined || e.message.includes(target);
+  }
+  return false;
+}
+
+/** A table listable by keyset: ULID `id` plus ISO `created_at`. */
+export interface KeysetTable {
+  createdAt: SQLiteColumn;
+  id: SQLiteColumn;
+}
+
+/**
+ * Everything a list query needs from a {@link PageQuery}: the "after the cursor" condition (undefined
+ * on the first page), the ORDER BY, and `limit` = page size + 1, ready for `toPage(rows, pageSize, …)`.
+ */
+export function listKeyset(
+  table: KeysetTable,
+  query: ListQuery | undefined,
+): Result<{ where: SQL | undefined; orderBy: SQL[]; limit: number; pageSize: number }> {
+  const page = parsePageQuery(query);
+  if (!page.ok) return page;
+  return ok({
+    where: keysetAfter(table.createdAt, table.id, page.value),
+    orderBy: keysetOrder(table.createdAt, table.id, page.value.direction),
+    limit: page.value.limit + 1,
+    pageSize: page.value.limit,
+  });
+}

@@ -1,0 +1,59 @@
+import { Hono, type Context } from "hono";
+import { Scalar } from "@scalar/hono-api-reference";
+import { newId } from "#shared/ids";
+import type { GatewayContext } from "./env.ts";
+import { openApiDocument } from "./http/contract.ts";
+import { errorResponse } from "./http/errors.ts";
+import { mount, type RouteSpec } from "./http/route.ts";
+import { authRoutes } from "./routes/auth.routes.ts";
+import { identityRoutes } from "./routes/identity.routes.ts";
+import { underwritingRoutes } from "./routes/underwriting.routes.ts";
+
+/** Every contract operation the gateway serves, by domain. */
+export const ROUTES: RouteSpec[] = [...authRoutes, ...identityRoutes, ...underwritingRoutes];
+
+export const VERSION = "1.0.0";
+
+function toPattern(path: string): RegExp {
+  return new RegExp(`^${path.replace(/:[A-Za-z]+/g, "[^/]+")}/?$`);
+}
+
+/** The Hono app: request id, the public documents, every contract route, and the error boundary. */
+export function createApp(): Hono<GatewayContext> {
+  const app = new Hono<GatewayContext>();
+
+  app.use(async (c, next) => {
+    const requestId = newId("req");
+    c.set("requestId", requestId);
+    c.header("X-Request-ID", requestId);
+    await next();
+  });
+
+  app.get("/health", (c) => c.json({ status: "ok", version: VERSION }));
+  app.get("/openapi.json", (c) => c.json(openApiDocument));
+  app.get("/docs", Scalar({ url: "/openapi.json", pageTitle: "OpenInsure API" }));
+
+  for (const spec of ROUTES) mount(app, spec);
+
+  const patterns = [
+    ...ROUTES.map((r) => ({ method: r.method.toUpperCase(), pattern: toPattern(r.path) })),
+    ...["/health", "/openapi.json", "/docs"].map((p) => ({ method: "GET", pattern: toPattern(p) })),
+  ];
+
+  app.notFound((c) => {
+    const path = new URL(c.req.url).pathname;
+    const allowed = [...new Set(patterns.filter((p) => p.pattern.test(path)).map((p) => p.method))];
+    if (allowed.length) {
+      return errorResponse(c, "method_not_allowed", `${c.req.method} is not allowed on ${path}`, { allowed }, { Allow: allowed.join(", ") });
+    }
+    return errorResponse(c, "route_not_found", `No route for ${c.req.method} ${path}`);
+  });
+
+  app.onError((error, c: Context<GatewayContext>) => {
+    // Logged with the request id for support; the client sees no internals.
+    console.error(JSON.stringify({ level: "error", requestId: c.get("requestId"), message: String(error), stack: (error as Error).stack }));
+    return errorResponse(c, "internal_error", "An unexpected error occurred; include the requestId when contacting support");
+  });
+
+  return app;
+}

@@ -1,0 +1,29 @@
+import type { IdentityService } from "../../identity/src/index.ts";
+import type { UnderwritingService } from "../../underwriting/src/index.ts";
+import type { IdempotencyStore } from "./idempotency.do.ts";
+import type { RateLimiter } from "./rate-limiter.do.ts";
+import type { Principal } from "#shared/auth";
+
+/**
+ * Bindings of the gateway (root wrangler.toml). The domain workers are typed by their
+ * entrypoint classes: a type-only import of each worker's public RPC surface.
+ */
+export interface GatewayEnv {
+  IDENTITY: Service<IdentityService>;
+  UNDERWRITING: Service<UnderwritingService>;
+  RATE_LIMITER: DurableObjectNamespace<RateLimiter>;
+  IDEMPOTENCY: DurableObjectNamespace<IdempotencyStore>;
+  API_SECRET: string;
+  JWT_SECRET: string;
+  ENVIRONMENT: string;
+}
+
+/** Per-request values set by the middleware chain. */
+export interface GatewayVariables {
+  requestId: string;
+  principal: Principal;
+  /** Raw request body text, read once (size-checked) so idempotency and validation share it. */
+  rawBody: string;
+}
+
+export type GatewayContext = { Bindings: GatewayEnv; Variables: GatewayVariables };

@@ -1,0 +1,173 @@
+import type { Context, Hono } from "hono";
+import type { z } from "zod";
+import { hasScope, type Principal } from "#shared/auth";
+import type { Result } from "#shared/errors";
+import type { GatewayContext, GatewayEnv } from "../env.ts";
+import { authenticate } from "../middleware/authenticate.ts";
+import { withIdempotency } from "../middleware/idempotency.ts";
+import { enforceRateLimits, type ExtraLimit } from "../middleware/rate-limit.ts";
+import { typedQuery } from "./contract.ts";
+import { appErrorResponse, errorResponse } from "./errors.ts";
+import { toValidationError } from "./validation.ts";
+
+/** Largest accepted request body (DECISIONS.md: 413 beyond it). */
+export const MAX_BODY_BYTES = 1024 * 1024;
+
+type Method = "get" | "post" | "put" | "patch" | "delete";
+
+/**
+ * The generated zod schemas (typespec/generated/zod.gen.ts) of an operation's request parts,
+ * e.g. `{ body: zCreateSubmissionBody }` or `{ query: zListSubmissionsQuery }`.
+ */
+export interface RequestSchemas {
+  body?: z.ZodType;
+  query?: z.ZodType;
+  path?: z.ZodType;
+}
+
+type Part<S, K extends keyof RequestSchemas> = S extends { [P in K]: infer T extends z.ZodType } ? z.infer<T> : undefined;
+/** The validated input a handler receives, typed from its schemas. */
+export type RequestInput<S extends RequestSchemas> = { body: Part<S, "body">; query: Part<S, "query">; path: Part<S, "path"> };
+
+interface HandlerArgs<Input> {
+  env: GatewayEnv;
+  input: Input;
+  c: Context<GatewayContext>;
+}
+
+interface BaseRoute<S extends RequestSchemas> {
+  method: Method;
+  /** Hono path, `:name` for parameters; must match the contract's path. */
+  path: string;
+  /** The contract's operationId; its generated zod schema validates the request. */
+  operationId: string;
+  schemas: S;
+  /** Status of a successful answer (default 200; 204 sends no body). */
+  status?: 200 | 201 | 202 | 204;
+  /** A limit beyond the credential's tier, e.g. signup per IP. */
+  extraLimit?: ExtraLimit;
+}
+
+/** A route acting for an authenticated principal that holds `scope`. */
+export interface CredentialRoute<S extends RequestSchemas> extends BaseRoute<S> {
+  auth: "credential";
+  scope: string | null;
+  /** Only the API secret may call it (e.g. creating orgs). */
+  systemOnly?: boolean;
+  /** The org comes from the principal; routes that work across orgs (creating one) opt out. */
+  orgOptional?: boolean;
+  handler: (args: HandlerArgs<RequestInput<S>> & { principal: Principal }) => Promise<Result<unknown>>;
+}
+
+/** A route without platform credentials (/auth/*); it may read its own token from the request. */
+export interface PublicRoute<S extends RequestSchemas> extends BaseRoute<S> {
+  auth: "public";
+  handler: (args: HandlerArgs<RequestInput<S>>) => Promise<Result<unknown>>;
+}
+
+export type RouteSpec<S extends RequestSchemas = RequestSchemas> = CredentialRoute<S> | PublicRoute<S>;
+
+/** Declare a route; the identity function keeps each route's input type tied to its schema. */
+export const route = <S extends RequestSchemas>(spec: RouteSpec<S>): RouteSpec => spec as unknown as RouteSpec;
+
+const isJson = (contentType: string | undefined) => !!contentType && /^application\/([\w.+-]+\+)?json\s*(;|$)/i.test(contentType);
+
+/**
+ * Read the body once, enforcing size and media type. Returns the raw text, or an error response.
+ * The raw text feeds the idempotency fingerprint and then JSON parsing.
+ */
+async function readBody(c: Context<GatewayContext>): Promise<string | Response> {
+  if (c.req.method === "GET" || c.req.method === "HEAD") return "";
+  const declared = Number(c.req.header("content-length") ?? "0");
+  if (declared > MAX_BODY_BYTES) return errorResponse(c, "payload_too_large", `Request bodies are limited to ${MAX_BODY_BYTES} bytes`);
+  const bytes = new Uint8Array(await c.req.arrayBuffer());
+  if (bytes.byteLength > MAX_BODY_BYTES) return errorResponse(c, "payload_too_large", `Request bodies are limited to ${MAX_BODY_BYTES} bytes`);
+  if (bytes.byteLength === 0) return "";
+  if (!isJson(c.req.header("content-type"))) {
+    return errorResponse(c, "unsupported_media_type", "Request bodies must be application/json", { field: "Content-Type", rule: "media_type" });
+  }
+  try {
+    return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+  } catch {
+    return errorResponse(c, "validation_failed", "Request body is not valid UTF-8", { field: "body", rule: "encoding" });
+  }
+}
+
+/** Parse the body as JSON and validate every request part against the contract's schemas. */
+function validateRequest(c: Context<GatewayContext>, spec: RouteSpec, raw: string): RequestInput<RequestSchemas> | Response {
+  let body: unknown;
+  if (raw !== "") {
+    try {
+      body = JSON.parse(raw);
+    } catch {
+      return errorResponse(c, "validation_failed", "Request body is not valid JSON", { field: "body", rule: "json" });
+    }
+  }
+  const values = {
+    path: c.req.param() as Record<string, string>,
+    query: typedQuery(spec.operationId, new URL(c.req.url)),
+    body,
+  };
+  const input: Record<string, unknown> = { body: undefined, query: undefined, path: undefined };
+  for (const part of ["path", "query", "body"] as const) {
+    const schema = spec.schemas[part];
+    if (!schema) continue;
+    const parsed = schema.safeParse(values[part]);
+    if (!parsed.success) return appErrorResponse(c, toValidationError(part, parsed.error));
+    input[part] = parsed.data;
+  }
+  return input as RequestInput<RequestSchemas>;
+}
+
+function respond(c: Context<GatewayContext>, result: Result<unknown>, status: number): Response {
+  if (!result.ok) return appErrorResponse(c, result.error);
+  if (status === 204) return c.body(null, 204);
+  return c.json(result.value as object, status as 200);
+}
+
+/**
+ * Mount a route with the gateway's pipeline: authenticate → rate limit → scope → body checks →
+ * idempotency → contract validation → RPC → envelope. (The rate limit runs before the scope
+ * check so that every authenticated answer, a 403 included, carries the X-RateLimit headers.)
+ */
+export function mount(app: Hono<GatewayContext>, spec: RouteSpec): void {
+  const status = spec.status ?? 200;
+  app.on(spec.method.toUpperCase(), spec.path, async (c) => {
+    let principal: Principal | null = null;
+    if (spec.auth === "credential") {
+      const auth = await authenticate(c);
+      if (!auth.ok) return appErrorResponse(c, auth.error);
+      principal = auth.value;
+    }
+    const limited = await enforceRateLimits(c, principal, spec.extraLimit);
+    if (limited) return limited;
+
+    if (spec.auth === "credential" && principal) {
+      if (spec.systemOnly && principal.kind !== "system") {
+        return errorResponse(c, "insufficient_scope", `${spec.method.toUpperCase()} ${spec.path} requires the API secret`, { requiredScope: "system" });
+      }
+      if (spec.scope && !hasScope(principal.scopes, spec.scope)) {
+        return errorResponse(c, "insufficient_scope", `This credential lacks the scope ${spec.scope}`, { requiredScope: spec.scope });
+      }
+      if (principal.kind === "system" && !principal.orgId && !spec.orgOptional) {
+        return errorResponse(c, "validation_failed", "The API secret acts in the org named by the X-Org-Id header", { field: "X-Org-Id", rule: "required" });
+      }
+      if (principal.kind === "system" && principal.orgId) {
+        const org = await c.env.IDENTITY.getOrg(principal, principal.orgId);
+        if (!org.ok) return appErrorResponse(c, org.error);
+      }
+    }
+
+    const raw = await readBody(c);
+    if (raw instanceof Response) return raw;
+
+    const run = async (): Promise<Response> => {
+      const input = validateRequest(c, spec, raw);
+      if (input instanceof Response) return input;
+      const args = { env: c.env, input, c };
+      const result = spec.auth === "credential" ? await spec.handler({ ...args, principal: principal! }) : await spec.handler(args);
+      return respond(c, result, status);
+    };
+    return principal && spec.method !== "get" ? withIdempotency(c, principal, raw, run) : run();
+  });
+}

@@ -1,0 +1,100 @@
+import type { Context } from "hono";
+import type { Principal } from "#shared/auth";
+import { timingSafeEqual } from "#shared/crypto";
+import { verifyJwt } from "#shared/jwt";
+import type { AppError, Result } from "#shared/errors";
+import type { GatewayContext } from "../env.ts";
+
+const API_KEY_PREFIX = /^oik_(live|test)_/;
+const JWT_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*$/;
+
+export type Credential =
+  | { kind: "api_key"; key: string }
+  | { kind: "bearer"; token: string }
+  | { kind: "none" };
+
+/** The credential a request presents: `X-API-Key`, or `Authorization: Bearer …`. */
+export function readCredential(c: Context<GatewayContext>): Credential {
+  const apiKey = c.req.header("x-api-key");
+  if (apiKey) return { kind: "api_key", key: apiKey.trim() };
+  const authorization = c.req.header("authorization");
+  const match = authorization?.match(/^Bearer\s+(.+)$/i);
+  if (match?.[1]) {
+    const token = match[1].trim();
+    return API_KEY_PREFIX.test(token) ? { kind: "api_key", key: token } : { kind: "bearer", token };
+  }
+  return { kind: "none" };
+}
+
+const unauthorized: { ok: false; error: AppError } = {
+  ok: false,
+  error: { code: "unauthorized", message: "Missing or invalid credentials" },
+};
+
+/**
+ * Resolve the caller to a {@link Principal}: an API key (hashed lookup in Identity), the
+ * API secret (the system principal, acting in the org named by `X-Org-Id`), or a user JWT.
+ * Every failure is the same 401.
+ */
+export async function authenticate(c: Context<GatewayContext>): Promise<Result<Principal>> {
+  const credential = readCredential(c);
+  const env = c.env;
+  switch (credential.kind) {
+    case "none":
+      return unauthorized;
+    case "api_key": {
+      const result = await env.IDENTITY.authenticateApiKey(credential.key);
+      if (!result.ok) return unauthorized;
+      const key = result.value;
+      return {
+        ok: true,
+        value: {
+          kind: "api_key",
+          orgId: key.orgId,
+          credentialId: key.keyId,
+          actorId: key.keyId,
+          role: null,
+          scopes: key.scopes,
+          rateLimitTier: key.rateLimitTier,
+          expiresAt: key.expiresAt,
+        },
+      };
+    }
+    case "bearer": {
+      if (timingSafeEqual(credential.token, env.API_SECRET)) {
+        return { ok: true, value: systemPrincipal(c.req.header("x-org-id")?.trim() ?? "") };
+      }
+      if (!JWT_SHAPE.test(credential.token)) return unauthorized;
+      const claims = await verifyJwt(credential.token, env.JWT_SECRET);
+      // Policyholder tokens (typ "insured") are accepted only by /v1/portal/*.
+      if (!claims || claims.typ !== "user") return unauthorized;
+      return {
+        ok: true,
+        value: {
+          kind: "user",
+          orgId: claims.orgId,
+          credentialId: `jwt:${claims.sub}`,
+          actorId: claims.sub,
+          role: claims.role,
+          scopes: claims.scopes,
+          rateLimitTier: "standard",
+          expiresAt: claims.expiresAt,
+        },
+      };
+    }
+  }
+}
+
+/** The system principal: all scopes, in the org the caller names (empty when none is named). */
+export function systemPrincipal(orgId: string): Principal {
+  return {
+    kind: "system",
+    orgId,
+    credentialId: "system",
+    actorId: "system",
+    role: "org_admin",
+    scopes: ["*"],
+    rateLimitTier: "enterprise",
+    expiresAt: null,
+  };
+}

@@ -1,0 +1,152 @@
+/**
+ * The identity worker: orgs, users, API keys, sessions and JWT issuance. No public HTTP surface:
+ * the gateway reaches {@link IdentityService} over a service binding, having already authenticated
+ * the caller and checked scopes. Every method answers a plain `Result`; only bugs throw.
+ */
+import { WorkerEntrypoint } from "cloudflare:workers";
+import type { Principal } from "#shared/auth";
+import type { Result } from "#shared/errors";
+import type { Page, PageQuery } from "#shared/pagination";
+import * as apiKeys from "./api-keys.service.ts";
+import { issueDemoToken } from "./demo-token.service.ts";
+import { createDeps, type IdentityDeps } from "./deps.ts";
+import type { IdentityEnv } from "./env.ts";
+import * as orgs from "./orgs.service.ts";
+import { listSandboxEmails } from "./outbox.service.ts";
+import * as sessions from "./sessions.service.ts";
+import type {
+  ApiKey,
+  ApiKeyIdentity,
+  ApiKeyPreset,
+  CreateApiKeyInput,
+  CreatedApiKey,
+  CreateOrgInput,
+  IdentityRpc,
+  LoginInput,
+  LogoutResult,
+  Org,
+  OutboxEmail,
+  ResendVerificationInput,
+  ResendVerificationResult,
+  RotateApiKeyInput,
+  RotatedApiKey,
+  SandboxEmailQuery,
+  SessionResponse,
+  SignupInput,
+  SignupResult,
+  TokenResponse,
+  UpdateOrgInput,
+  User,
+  VerifyEmailInput,
+  VerifyEmailResult,
+} from "./types.ts";
+
+export type * from "./types.ts";
+
+export class IdentityService extends WorkerEntrypoint<IdentityEnv> implements IdentityRpc {
+  readonly #deps: IdentityDeps;
+
+  constructor(ctx: ExecutionContext, env: IdentityEnv) {
+    super(ctx, env);
+    this.#deps = createDeps(env, ctx);
+  }
+
+  // API keys
+
+  /** Hot path of every API-key request: one indexed read; `last_used_at` is written after replying. */
+  async authenticateApiKey(rawKey: string): Promise<Result<ApiKeyIdentity>> {
+    return apiKeys.authenticateApiKey(this.#deps, rawKey);
+  }
+
+  async createApiKey(principal: Principal, input: CreateApiKeyInput): Promise<Result<CreatedApiKey>> {
+    return apiKeys.createApiKey(this.#deps, principal, input);
+  }
+
+  async listApiKeys(principal: Principal, query?: PageQuery): Promise<Result<Page<ApiKey>>> {
+    return apiKeys.listApiKeys(this.#deps, principal, query);
+  }
+
+  async getApiKey(principal: Principal, id: string): Promise<Result<ApiKey>> {
+    return apiKeys.getApiKey(this.#deps, principal, id);
+  }
+
+  async revokeApiKey(principal: Principal, id: string): Promise<Result<ApiKey>> {
+    return apiKeys.revokeApiKey(this.#deps, principal, id);
+  }
+
+  async rotateApiKey(principal: Principal, id: string, input?: RotateApiKeyInput): Promise<Result<RotatedApiKey>> {
+    return apiKeys.rotateApiKey(this.#deps, principal, id, input);
+  }
+
+  async listApiKeyPresets(): Promise<Result<{ data: ApiKeyPreset[] }>> {
+    return apiKeys.listApiKeyPresets();
+  }
+
+  // Orgs
+
+  /** System principal only (the gateway checks); everything else is confined to `principal.orgId`. */
+  async createOrg(input: CreateOrgInput): Promise<Result<Org>> {
+    return orgs.createOrg(this.#deps, input);
+  }
+
+  async getOrg(principal: Principal, orgId: string): Promise<Result<Org>> {
+    return orgs.getOrg(this.#deps, principal, orgId);
+  }
+
+  async updateOrg(principal: Principal, orgId: string, input: UpdateOrgInput): Promise<Result<Org>> {
+    return orgs.updateOrg(this.#deps, principal, orgId, input);
+  }
+
+  /** Internal: dev seeding and the demo sandbox. */
+  async findOrgBySlug(slug: string): Promise<Result<Org>> {
+    return orgs.findOrgBySlug(this.#deps, slug);
+  }
+
+  // Tokens and sessions
+
+  async issueDemoToken(secret: string, orgId?: string): Promise<Result<TokenResponse>> {
+    return issueDemoToken(this.#deps, secret, orgId);
+  }
+
+  async signup(input: SignupInput): Promise<Result<SignupResult>> {
+    return sessions.signup(this.#deps, input);
+  }
+
+  async verifyEmail(input: VerifyEmailInput): Promise<Result<VerifyEmailResult>> {
+    return sessions.verifyEmail(this.#deps, input);
+  }
+
+  async resendVerificationCode(input: ResendVerificationInput): Promise<Result<ResendVerificationResult>> {
+    return sessions.resendVerificationCode(this.#deps, input);
+  }
+
+  async login(input: LoginInput): Promise<Result<SessionResponse>> {
+    return sessions.login(this.#deps, input);
+  }
+
+  async logout(sessionToken: string): Promise<Result<LogoutResult>> {
+    return sessions.logout(this.#deps, sessionToken);
+  }
+
+  async getProfile(sessionToken: string): Promise<Result<User>> {
+    return sessions.getProfile(this.#deps, sessionToken);
+  }
+
+  async exchangeSession(sessionToken: string): Promise<Result<TokenResponse>> {
+    return sessions.exchangeSession(this.#deps, sessionToken);
+  }
+
+  // Sandbox
+
+  /** Outside production only (the service refuses in production whatever the gateway does). */
+  async listSandboxEmails(query?: SandboxEmailQuery): Promise<Result<Page<OutboxEmail>>> {
+    return listSandboxEmails(this.#deps, query);
+  }
+}
+
+export default {
+  /** No public HTTP surface: the gateway speaks RPC. */
+  async fetch(): Promise<Response> {
+    return Response.json({ error: "route_not_found", message: "The identity worker has no HTTP routes" }, { status: 404 });
+  },
+} satisfies ExportedHandler<IdentityEnv>;

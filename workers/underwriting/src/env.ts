@@ -1,0 +1,4 @@
+export interface UnderwritingEnv {
+  UNDERWRITING_DB: D1Database;
+  ENVIRONMENT: string;
+}

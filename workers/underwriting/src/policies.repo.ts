@@ -1,0 +1,32 @@
+import { and, eq, gte, lte, sql, type SQL } from "drizzle-orm";
+import type { DrizzleD1Database } from "drizzle-orm/d1";
+import { listKeyset } from "#shared/db";
+import type { Result } from "#shared/errors";
+import { policies, type PolicyRow } from "./schema.ts";
+import type { ListPoliciesQuery } from "./types.ts";
+
+export async function listPolicyRows(db: DrizzleD1Database, orgId: string, query: ListPoliciesQuery): Promise<Result<PolicyRow[]>> {
+  const keyset = listKeyset(policies, query);
+  if (!keyset.ok) return keyset;
+  const filters: (SQL | undefined)[] = [eq(policies.orgId, orgId), keyset.value.where];
+  if (query.createdAfter) filters.push(gte(policies.createdAt, new Date(query.createdAfter).toISOString()));
+  if (query.createdBefore) filters.push(lte(policies.createdAt, new Date(query.createdBefore).toISOString()));
+  if (query.status) filters.push(eq(policies.status, query.status));
+  if (query.lineOfBusiness) filters.push(eq(policies.lineOfBusiness, query.lineOfBusiness));
+  if (query.state) filters.push(eq(policies.state, query.state));
+  if (query.effectiveFrom) filters.push(gte(policies.effectiveDate, query.effectiveFrom));
+  if (query.effectiveTo) filters.push(lte(policies.effectiveDate, query.effectiveTo));
+  if (query.insuredName) filters.push(sql`${policies.insuredName} LIKE ${`%${escapeLike(query.insuredName)}%`} ESCAPE '\\'`);
+  const rows = await db
+    .select()
+    .from(policies)
+    .where(and(...filters))
+    .orderBy(...keyset.value.orderBy)
+    .limit(keyset.value.limit);
+  return { ok: true, value: rows };
+}
+
+/** A substring match: `%`, `_` and backslash in user input match literally (LIKE is ASCII case-insensitive). */
+function escapeLike(s: string): string {
+  return s.replace(/[\\%_]/g, (c) => `\\${c}`);
+}

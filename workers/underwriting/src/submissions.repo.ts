@@ -1,0 +1,33 @@
+import { and, eq, gte, lte, type SQL } from "drizzle-orm";
+import type { DrizzleD1Database } from "drizzle-orm/d1";
+import { listKeyset } from "#shared/db";
+import type { Result } from "#shared/errors";
+import { submissions, type SubmissionRow } from "./schema.ts";
+import type { ListSubmissionsQuery } from "./types.ts";
+
+export function findSubmission(db: DrizzleD1Database, orgId: string, id: string): Promise<SubmissionRow | undefined> {
+  return db.select().from(submissions).where(and(eq(submissions.orgId, orgId), eq(submissions.id, id))).get();
+}
+
+export async function listSubmissionRows(
+  db: DrizzleD1Database,
+  orgId: string,
+  query: ListSubmissionsQuery,
+): Promise<Result<SubmissionRow[]>> {
+  const keyset = listKeyset(submissions, query);
+  if (!keyset.ok) return keyset;
+  const filters: (SQL | undefined)[] = [eq(submissions.orgId, orgId), keyset.value.where];
+  if (query.createdAfter) filters.push(gte(submissions.createdAt, new Date(query.createdAfter).toISOString()));
+  if (query.createdBefore) filters.push(lte(submissions.createdAt, new Date(query.createdBefore).toISOString()));
+  if (query.status) filters.push(eq(submissions.status, query.status));
+  if (query.lineOfBusiness) filters.push(eq(submissions.lineOfBusiness, query.lineOfBusiness));
+  if (query.state) filters.push(eq(submissions.state, query.state));
+  if (query.producerId) filters.push(eq(submissions.producerId, query.producerId));
+  const rows = await db
+    .select()
+    .from(submissions)
+    .where(and(...filters))
+    .orderBy(...keyset.value.orderBy)
+    .limit(keyset.value.limit);
+  return { ok: true, value: rows };
+}

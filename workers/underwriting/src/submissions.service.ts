@@ -1,0 +1,114 @@
+import type { DrizzleD1Database } from "drizzle-orm/d1";
+import type { Principal } from "#shared/auth";
+import { addYears, isValidDate } from "#shared/dates";
+import { invalid, notFound, ok, type Result } from "#shared/errors";
+import { newId } from "#shared/ids";
+import { CURRENCY, fromCents, toCents } from "#shared/money";
+import { pageSize, toPage, type Page } from "#shared/pagination";
+import { recordEvent } from "./events.ts";
+import { submissions, type SubmissionRow } from "./schema.ts";
+import { findSubmission, listSubmissionRows } from "./submissions.repo.ts";
+import type { CreateSubmissionInput, ListSubmissionsQuery, Submission } from "./types.ts";
+
+/** Money fields of a submission body, in the order their errors are reported. */
+const MONEY_FIELDS = ["annualRevenue", "requestedLimit", "deductible", "propertyValues"] as const;
+
+export async function createSubmission(
+  db: DrizzleD1Database,
+  principal: Principal,
+  input: CreateSubmissionInput,
+): Promise<Result<Submission>> {
+  const cents: Partial<Record<(typeof MONEY_FIELDS)[number], number>> = {};
+  for (const field of MONEY_FIELDS) {
+    const value = input[field];
+    if (value === undefined) continue;
+    const c = toCents(value);
+    if (c === null || c < 0) return invalid(field, "money", `${field} must be a non-negative amount with at most two decimals`);
+    cents[field] = c;
+  }
+  if (!cents.requestedLimit) return invalid("requestedLimit", "positive", "requestedLimit must be greater than zero");
+  if (!isValidDate(input.effectiveDate)) return invalid("effectiveDate", "date", "effectiveDate must be a calendar date (YYYY-MM-DD)");
+
+  const priorLosses = [];
+  for (const [i, loss] of (input.priorLosses ?? []).entries()) {
+    const amountCents = toCents(loss.amount);
+    if (amountCents === null || amountCents < 0) {
+      return invalid(`priorLosses[${i}].amount`, "money", "loss amounts must be non-negative with at most two decimals");
+    }
+    priorLosses.push({ year: loss.year, amountCents, description: loss.description ?? null });
+  }
+
+  const now = new Date().toISOString();
+  const row: SubmissionRow = {
+    id: newId("sub"),
+    orgId: principal.orgId,
+    status: "received",
+    insuredName: input.insuredName.trim(),
+    naicsCode: input.naicsCode,
+    annualRevenueCents: cents.annualRevenue ?? 0,
+    requestedLimitCents: cents.requestedLimit,
+    deductibleCents: cents.deductible ?? null,
+    effectiveDate: input.effectiveDate,
+    expirationDate: addYears(input.effectiveDate, 1),
+    state: input.state,
+    lineOfBusiness: input.lineOfBusiness,
+    insuredEmail: input.insuredEmail?.trim().toLowerCase() ?? null,
+    producerId: input.producerId ?? null,
+    propertyValuesCents: cents.propertyValues ?? null,
+    vehicleCount: input.vehicleCount ?? null,
+    yearsInBusiness: input.yearsInBusiness ?? null,
+    priorLosses,
+    notes: input.notes ?? null,
+    createdBy: principal.actorId,
+    createdAt: now,
+    updatedAt: now,
+  };
+  const submission = toSubmission(row);
+  await db.batch([
+    db.insert(submissions).values(row),
+    recordEvent(db, principal.orgId, "submission.created", { submissionId: row.id, lineOfBusiness: row.lineOfBusiness, insuredName: row.insuredName }, now),
+  ]);
+  return ok(submission);
+}
+
+export async function getSubmission(db: DrizzleD1Database, principal: Principal, id: string): Promise<Result<Submission>> {
+  const row = await findSubmission(db, principal.orgId, id);
+  return row ? ok(toSubmission(row)) : notFound("Submission");
+}
+
+export async function listSubmissions(
+  db: DrizzleD1Database,
+  principal: Principal,
+  query: ListSubmissionsQuery,
+): Promise<Result<Page<Submission>>> {
+  const rows = await listSubmissionRows(db, principal.orgId, query);
+  if (!rows.ok) return rows;
+  return ok(toPage(rows.value, pageSize(query.limit), toSubmission));
+}
+
+export function toSubmission(row: SubmissionRow): Submission {
+  const money = (c: number | null) => (c === null ? null : fromCents(c));
+  return {
+    id: row.id,
+    status: row.status,
+    insuredName: row.insuredName,
+    naicsCode: row.naicsCode,
+    annualRevenue: fromCents(row.annualRevenueCents),
+    requestedLimit: fromCents(row.requestedLimitCents),
+    deductible: money(row.deductibleCents),
+    effectiveDate: row.effectiveDate,
+    expirationDate: row.expirationDate,
+    state: row.state,
+    lineOfBusiness: row.lineOfBusiness,
+    insuredEmail: row.insuredEmail,
+    producerId: row.producerId,
+    propertyValues: money(row.propertyValuesCents),
+    vehicleCount: row.vehicleCount,
+    yearsInBusiness: row.yearsInBusiness,
+    priorLosses: row.priorLosses.map((l) => ({ year: l.year, amount: fromCents(l.amountCents), description: l.description })),
+    notes: row.notes,
+    currency: CURRENCY,
+    createdAt: row.createdAt,
+    updatedAt: row.updatedAt,
+  };
+}
