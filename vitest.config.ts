@@ -17,7 +17,17 @@ const identityMigrations = await readD1Migrations("migrations/identity");
 const underwritingMigrations = await readD1Migrations("migrations/underwriting");
 
 /** Built by test/gateway/global-setup.ts: service-bound workers must be plain JS for Miniflare. */
-const auxiliaryWorkers = [
+type AuxiliaryWorker = {
+  name: string;
+  modules: boolean;
+  scriptPath: string;
+  compatibilityDate: string;
+  compatibilityFlags: string[];
+  d1Databases: Record<string, string>;
+  bindings: Record<string, string>;
+};
+
+const auxiliaryWorkers: AuxiliaryWorker[] = [
   {
     name: "openinsure-identity",
     modules: true,

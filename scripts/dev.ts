@@ -8,7 +8,7 @@
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { copyFileSync, existsSync, readFileSync } from "node:fs";
-import { resolve } from "node:path";
+import { dirname, resolve } from "node:path";
 
 const root = resolve(import.meta.dirname, "..");
 const port = Number(process.env.PORT ?? 8787);
@@ -34,6 +34,8 @@ function ensureDevVars(): Record<string, string> {
     if (m) vars[m[1]!] = m[2]!.replace(/^"(.*)"$/, "$1");
   }
   if (!vars.API_SECRET || !vars.JWT_SECRET) throw new Error(".dev.vars must define API_SECRET and JWT_SECRET");
+  // `wrangler dev -c … -c …` reads each worker's secrets from the .dev.vars beside its own config.
+  for (const { config } of DOMAIN_WORKERS) copyFileSync(path, resolve(root, dirname(config), ".dev.vars"));
   return vars;
 }
 
@@ -97,7 +99,7 @@ async function main() {
   const configs = ["wrangler.toml", ...DOMAIN_WORKERS.map((w) => w.config)].flatMap((c) => ["-c", c]);
   const child = spawn(
     "wrangler",
-    ["dev", ...configs, "--ip", "127.0.0.1", "--port", String(port), "--persist-to", state, "--env-file", ".dev.vars", "--show-interactive-dev-session=false", "--inspector-port", "0"],
+    ["dev", ...configs, "--ip", "127.0.0.1", "--port", String(port), "--persist-to", state, "--show-interactive-dev-session=false", "--inspector-port", "0"],
     { cwd: root, stdio: quiet ? ["ignore", "pipe", "pipe"] : "inherit", env: { ...process.env, CI: "1" } },
   );
   if (quiet) {

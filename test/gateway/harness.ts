@@ -14,7 +14,7 @@ export async function call(
     body = JSON.stringify(options.body);
     headers["content-type"] ??= "application/json";
   }
-  return exports.default.fetch(new Request(`https://api.openinsure.test${path}`, { method, headers, body }));
+  return (exports as unknown as { default: Fetcher }).default.fetch(new Request(`https://api.openinsure.test${path}`, { method, headers, body }));
 }
 
 export async function json<T = Record<string, any>>(res: Response): Promise<T> {

@@ -1,7 +1,12 @@
 import { DurableObject } from "cloudflare:workers";
+import type { ApiKeyIdentity } from "../../identity/src/types.ts";
+import type { GatewayEnv } from "./env.ts";
 
 /** Requests per minute by tier (DECISIONS.md, "Rate limits and idempotency"). */
 export const TIER_LIMITS = { sandbox: 100, standard: 1_000, enterprise: 10_000 } as const;
+
+/** How long an admitted API key's record is trusted before Identity is asked again. */
+export const KEY_RECORD_TTL_MS = 60_000;
 
 export interface RateLimitDecision {
   allowed: boolean;
@@ -13,18 +18,30 @@ export interface RateLimitDecision {
   retryAfter: number;
 }
 
+export type Admission = { ok: true; key: ApiKeyIdentity; decision: RateLimitDecision } | { ok: false };
+
 interface WindowState {
   windowStart: number;
   count: number;
 }
 
 /**
- * One object per credential (or per IP / org for the special limits) counting requests in
- * fixed windows. A Durable Object runs one call at a time and the SQLite-backed KV reads and
- * writes below are synchronous, so each `hit` is atomic: 130 concurrent requests on a
- * 100/min budget let exactly 100 through. Counts are persisted, so eviction does not reset them.
+ * One object per credential (or per IP / org for the special limits) counting requests in fixed
+ * windows. A Durable Object runs one call at a time and the SQLite-backed KV reads and writes
+ * below are synchronous, so each `hit` is atomic: 130 concurrent requests on a 100/min budget let
+ * exactly 100 through. Counts are persisted, so eviction does not reset them.
+ *
+ * For an API key the object is named by the key's SHA-256 and also admits it: it asks Identity
+ * for the key's record once, keeps it for at most {@link KEY_RECORD_TTL_MS}, and checks expiry on
+ * every request. Revocation and rotation call {@link forget}, so they take effect on the next
+ * request while the hot path costs one Durable Object call instead of an Identity round trip too.
  */
-export class RateLimiter extends DurableObject {
+export class RateLimiter extends DurableObject<GatewayEnv> {
+  /** In-memory only: a wake-up simply asks Identity again. */
+  private keyRecord: { key: ApiKeyIdentity; loadedAt: number } | null = null;
+  /** Bumped by {@link forget} so that a lookup already in flight cannot re-cache stale state. */
+  private generation = 0;
+
   hit(bucket: string, limit: number, windowSeconds: number): RateLimitDecision {
     const windowMs = windowSeconds * 1000;
     const now = Date.now();
@@ -39,5 +56,30 @@ export class RateLimiter extends DurableObject {
     state.count += 1;
     this.ctx.storage.kv.put(key, state);
     return { allowed: true, limit, remaining: limit - state.count, reset, retryAfter: 0 };
+  }
+
+  /** Authenticate `rawKey` (whose hash names this object) and count the request against its tier. */
+  async admitApiKey(rawKey: string): Promise<Admission> {
+    const now = Date.now();
+    let record = this.keyRecord;
+    if (!record || now - record.loadedAt > KEY_RECORD_TTL_MS) {
+      const generation = this.generation;
+      const result = await this.env.IDENTITY.authenticateApiKey(rawKey);
+      if (!result.ok) return { ok: false };
+      record = { key: result.value, loadedAt: now };
+      if (generation === this.generation) this.keyRecord = record;
+    }
+    const { key } = record;
+    if (key.expiresAt !== null && Date.parse(key.expiresAt) <= now) {
+      this.keyRecord = null;
+      return { ok: false };
+    }
+    return { ok: true, key, decision: this.hit("tier", TIER_LIMITS[key.rateLimitTier], 60) };
+  }
+
+  /** Drop the cached key record: the key was revoked or rotated. */
+  forget(): void {
+    this.generation += 1;
+    this.keyRecord = null;
   }
 }

@@ -181,6 +181,15 @@ export async function getApiKey(deps: IdentityDeps, principal: Principal, id: st
   return row ? ok(toApiKey(row)) : notFound("API key");
 }
 
+/**
+ * The SHA-256 that names a key's admitting Durable Object at the gateway, so that revocation and
+ * rotation can tell it to drop its cached record. Internal: never part of a public response.
+ */
+export async function getApiKeyHash(deps: IdentityDeps, principal: Principal, id: string): Promise<Result<string>> {
+  const row = typeof id === "string" ? await repo.findApiKey(deps.db, principal.orgId, id) : undefined;
+  return row ? ok(row.keyHash) : notFound("API key");
+}
+
 /** Idempotent; the very next `authenticateApiKey` with this key fails. */
 export async function revokeApiKey(deps: IdentityDeps, principal: Principal, id: string): Promise<Result<ApiKey>> {
   if (typeof id !== "string") return notFound("API key");
@@ -258,7 +267,7 @@ export async function rotateApiKey(
   return ok({ ...toApiKey(row), key: minted.key, previousKeyId: old.id, previousKeyExpiresAt });
 }
 
-export function listApiKeyPresets(): Result<{ data: ApiKeyPreset[] }> {
-  const data = (Object.keys(SCOPE_PRESETS) as ScopePreset[]).map((name) => ({ name, scopes: [...SCOPE_PRESETS[name]] }));
-  return ok({ data });
+/** Static data: a bare value, not a Result (nothing can fail). */
+export function listApiKeyPresets(): { data: ApiKeyPreset[] } {
+  return { data: (Object.keys(SCOPE_PRESETS) as ScopePreset[]).map((name) => ({ name, scopes: [...SCOPE_PRESETS[name]] })) };
 }

@@ -1,7 +1,8 @@
 /**
  * The identity worker: orgs, users, API keys, sessions and JWT issuance. No public HTTP surface:
  * the gateway reaches {@link IdentityService} over a service binding, having already authenticated
- * the caller and checked scopes. Every method answers a plain `Result`; only bugs throw.
+ * the caller and checked scopes. Every method answers a plain `RpcResult` (listApiKeyPresets: bare data);
+ * expected failures are values, only bugs throw.
  */
 import { WorkerEntrypoint } from "cloudflare:workers";
 import type { Principal } from "#shared/auth";
@@ -30,6 +31,7 @@ import type {
   ResendVerificationResult,
   RotateApiKeyInput,
   RotatedApiKey,
+  RpcResult,
   SandboxEmailQuery,
   SessionResponse,
   SignupInput,
@@ -43,6 +45,9 @@ import type {
 
 export type * from "./types.ts";
 
+/** Our errors carry JSON details only, so a Result is an RpcResult (see types.ts for why the type differs). */
+const rpc = <T>(result: Promise<Result<T>>): Promise<RpcResult<T>> => result as Promise<RpcResult<T>>;
+
 export class IdentityService extends WorkerEntrypoint<IdentityEnv> implements IdentityRpc {
   readonly #deps: IdentityDeps;
 
@@ -54,93 +59,98 @@ export class IdentityService extends WorkerEntrypoint<IdentityEnv> implements Id
   // API keys
 
   /** Hot path of every API-key request: one indexed read; `last_used_at` is written after replying. */
-  async authenticateApiKey(rawKey: string): Promise<Result<ApiKeyIdentity>> {
-    return apiKeys.authenticateApiKey(this.#deps, rawKey);
+  async authenticateApiKey(rawKey: string): Promise<RpcResult<ApiKeyIdentity>> {
+    return rpc(apiKeys.authenticateApiKey(this.#deps, rawKey));
   }
 
-  async createApiKey(principal: Principal, input: CreateApiKeyInput): Promise<Result<CreatedApiKey>> {
-    return apiKeys.createApiKey(this.#deps, principal, input);
+  async createApiKey(principal: Principal, input: CreateApiKeyInput): Promise<RpcResult<CreatedApiKey>> {
+    return rpc(apiKeys.createApiKey(this.#deps, principal, input));
   }
 
-  async listApiKeys(principal: Principal, query?: PageQuery): Promise<Result<Page<ApiKey>>> {
-    return apiKeys.listApiKeys(this.#deps, principal, query);
+  async listApiKeys(principal: Principal, query?: PageQuery): Promise<RpcResult<Page<ApiKey>>> {
+    return rpc(apiKeys.listApiKeys(this.#deps, principal, query));
   }
 
-  async getApiKey(principal: Principal, id: string): Promise<Result<ApiKey>> {
-    return apiKeys.getApiKey(this.#deps, principal, id);
+  async getApiKey(principal: Principal, id: string): Promise<RpcResult<ApiKey>> {
+    return rpc(apiKeys.getApiKey(this.#deps, principal, id));
   }
 
-  async revokeApiKey(principal: Principal, id: string): Promise<Result<ApiKey>> {
-    return apiKeys.revokeApiKey(this.#deps, principal, id);
+  /** Internal: the hash naming the key's admitting object at the gateway (see api-keys.service). */
+  async getApiKeyHash(principal: Principal, id: string): Promise<RpcResult<string>> {
+    return rpc(apiKeys.getApiKeyHash(this.#deps, principal, id));
   }
 
-  async rotateApiKey(principal: Principal, id: string, input?: RotateApiKeyInput): Promise<Result<RotatedApiKey>> {
-    return apiKeys.rotateApiKey(this.#deps, principal, id, input);
+  async revokeApiKey(principal: Principal, id: string): Promise<RpcResult<ApiKey>> {
+    return rpc(apiKeys.revokeApiKey(this.#deps, principal, id));
   }
 
-  async listApiKeyPresets(): Promise<Result<{ data: ApiKeyPreset[] }>> {
+  async rotateApiKey(principal: Principal, id: string, input?: RotateApiKeyInput): Promise<RpcResult<RotatedApiKey>> {
+    return rpc(apiKeys.rotateApiKey(this.#deps, principal, id, input));
+  }
+
+  async listApiKeyPresets(): Promise<{ data: ApiKeyPreset[] }> {
     return apiKeys.listApiKeyPresets();
   }
 
   // Orgs
 
   /** System principal only (the gateway checks); everything else is confined to `principal.orgId`. */
-  async createOrg(input: CreateOrgInput): Promise<Result<Org>> {
-    return orgs.createOrg(this.#deps, input);
+  async createOrg(input: CreateOrgInput): Promise<RpcResult<Org>> {
+    return rpc(orgs.createOrg(this.#deps, input));
   }
 
-  async getOrg(principal: Principal, orgId: string): Promise<Result<Org>> {
-    return orgs.getOrg(this.#deps, principal, orgId);
+  async getOrg(principal: Principal, orgId: string): Promise<RpcResult<Org>> {
+    return rpc(orgs.getOrg(this.#deps, principal, orgId));
   }
 
-  async updateOrg(principal: Principal, orgId: string, input: UpdateOrgInput): Promise<Result<Org>> {
-    return orgs.updateOrg(this.#deps, principal, orgId, input);
+  async updateOrg(principal: Principal, orgId: string, input: UpdateOrgInput): Promise<RpcResult<Org>> {
+    return rpc(orgs.updateOrg(this.#deps, principal, orgId, input));
   }
 
   /** Internal: dev seeding and the demo sandbox. */
-  async findOrgBySlug(slug: string): Promise<Result<Org>> {
-    return orgs.findOrgBySlug(this.#deps, slug);
+  async findOrgBySlug(slug: string): Promise<RpcResult<Org>> {
+    return rpc(orgs.findOrgBySlug(this.#deps, slug));
   }
 
   // Tokens and sessions
 
-  async issueDemoToken(secret: string, orgId?: string): Promise<Result<TokenResponse>> {
-    return issueDemoToken(this.#deps, secret, orgId);
+  async issueDemoToken(secret: string, orgId?: string): Promise<RpcResult<TokenResponse>> {
+    return rpc(issueDemoToken(this.#deps, secret, orgId));
   }
 
-  async signup(input: SignupInput): Promise<Result<SignupResult>> {
-    return sessions.signup(this.#deps, input);
+  async signup(input: SignupInput): Promise<RpcResult<SignupResult>> {
+    return rpc(sessions.signup(this.#deps, input));
   }
 
-  async verifyEmail(input: VerifyEmailInput): Promise<Result<VerifyEmailResult>> {
-    return sessions.verifyEmail(this.#deps, input);
+  async verifyEmail(input: VerifyEmailInput): Promise<RpcResult<VerifyEmailResult>> {
+    return rpc(sessions.verifyEmail(this.#deps, input));
   }
 
-  async resendVerificationCode(input: ResendVerificationInput): Promise<Result<ResendVerificationResult>> {
-    return sessions.resendVerificationCode(this.#deps, input);
+  async resendVerificationCode(input: ResendVerificationInput): Promise<RpcResult<ResendVerificationResult>> {
+    return rpc(sessions.resendVerificationCode(this.#deps, input));
   }
 
-  async login(input: LoginInput): Promise<Result<SessionResponse>> {
-    return sessions.login(this.#deps, input);
+  async login(input: LoginInput): Promise<RpcResult<SessionResponse>> {
+    return rpc(sessions.login(this.#deps, input));
   }
 
-  async logout(sessionToken: string): Promise<Result<LogoutResult>> {
-    return sessions.logout(this.#deps, sessionToken);
+  async logout(sessionToken: string): Promise<RpcResult<LogoutResult>> {
+    return rpc(sessions.logout(this.#deps, sessionToken));
   }
 
-  async getProfile(sessionToken: string): Promise<Result<User>> {
-    return sessions.getProfile(this.#deps, sessionToken);
+  async getProfile(sessionToken: string): Promise<RpcResult<User>> {
+    return rpc(sessions.getProfile(this.#deps, sessionToken));
   }
 
-  async exchangeSession(sessionToken: string): Promise<Result<TokenResponse>> {
-    return sessions.exchangeSession(this.#deps, sessionToken);
+  async exchangeSession(sessionToken: string): Promise<RpcResult<TokenResponse>> {
+    return rpc(sessions.exchangeSession(this.#deps, sessionToken));
   }
 
   // Sandbox
 
   /** Outside production only (the service refuses in production whatever the gateway does). */
-  async listSandboxEmails(query?: SandboxEmailQuery): Promise<Result<Page<OutboxEmail>>> {
-    return listSandboxEmails(this.#deps, query);
+  async listSandboxEmails(query?: SandboxEmailQuery): Promise<RpcResult<Page<OutboxEmail>>> {
+    return rpc(listSandboxEmails(this.#deps, query));
   }
 }
 

@@ -1,13 +1,35 @@
 /**
  * The identity worker's RPC contract: every type crossing the service binding, plus {@link IdentityRpc},
  * the method set of `IdentityService`. The gateway imports this file type-only.
- * Timestamps are ISO-8601 UTC strings; every method answers a plain {@link Result}.
+ * Timestamps are ISO-8601 UTC strings; every method but `listApiKeyPresets` answers a plain {@link RpcResult}.
  */
 import type { Principal, RateLimitTier, Role, ScopePreset } from "#shared/auth";
-import type { Result } from "#shared/errors";
+import type { AppError, ErrorCode, Result } from "#shared/errors";
 import type { Page, PageQuery } from "#shared/pagination";
 
 export type { Principal, RateLimitTier, Role, ScopePreset, Result, Page, PageQuery };
+
+type DetailScalar = string | number | boolean | null;
+/** What an error's `details` may hold once it has crossed RPC: JSON scalars, arrays, one level of object. */
+export type ErrorDetailValue = DetailScalar | DetailScalar[] | { [key: string]: DetailScalar | DetailScalar[] };
+
+/** {@link AppError} with JSON-typed details (assignable to AppError). */
+export interface RpcError {
+  code: ErrorCode;
+  message: string;
+  details?: { [key: string]: ErrorDetailValue };
+}
+
+/**
+ * {@link Result} as IdentityService declares it. Workers' RPC typings drop any union member that is not
+ * serializable, and `AppError.details: Record<string, unknown>` is not, which would leave callers with
+ * an `{ok: true}`-only type; JSON-typed details keep the error branch. Same runtime shape as Result.
+ */
+export type RpcResult<T> = { ok: true; value: T } | { ok: false; error: RpcError };
+
+// Compile-time guard: an RpcError is always a valid AppError.
+type Assert<T extends true> = T;
+export type RpcErrorIsAppError = Assert<RpcError extends AppError ? true : false>;
 
 export interface Org {
   id: string;
@@ -165,29 +187,31 @@ export interface SandboxEmailQuery extends PageQuery {
 
 /** The public RPC surface of `IdentityService` (what the gateway's `IDENTITY` binding exposes). */
 export interface IdentityRpc {
-  authenticateApiKey(rawKey: string): Promise<Result<ApiKeyIdentity>>;
+  authenticateApiKey(rawKey: string): Promise<RpcResult<ApiKeyIdentity>>;
+  getApiKeyHash(principal: Principal, id: string): Promise<RpcResult<string>>;
 
-  createOrg(input: CreateOrgInput): Promise<Result<Org>>;
-  getOrg(principal: Principal, orgId: string): Promise<Result<Org>>;
-  updateOrg(principal: Principal, orgId: string, input: UpdateOrgInput): Promise<Result<Org>>;
-  findOrgBySlug(slug: string): Promise<Result<Org>>;
+  createOrg(input: CreateOrgInput): Promise<RpcResult<Org>>;
+  getOrg(principal: Principal, orgId: string): Promise<RpcResult<Org>>;
+  updateOrg(principal: Principal, orgId: string, input: UpdateOrgInput): Promise<RpcResult<Org>>;
+  findOrgBySlug(slug: string): Promise<RpcResult<Org>>;
 
-  createApiKey(principal: Principal, input: CreateApiKeyInput): Promise<Result<CreatedApiKey>>;
-  listApiKeys(principal: Principal, query?: PageQuery): Promise<Result<Page<ApiKey>>>;
-  getApiKey(principal: Principal, id: string): Promise<Result<ApiKey>>;
-  revokeApiKey(principal: Principal, id: string): Promise<Result<ApiKey>>;
-  rotateApiKey(principal: Principal, id: string, input?: RotateApiKeyInput): Promise<Result<RotatedApiKey>>;
-  listApiKeyPresets(): Promise<Result<{ data: ApiKeyPreset[] }>>;
+  createApiKey(principal: Principal, input: CreateApiKeyInput): Promise<RpcResult<CreatedApiKey>>;
+  listApiKeys(principal: Principal, query?: PageQuery): Promise<RpcResult<Page<ApiKey>>>;
+  getApiKey(principal: Principal, id: string): Promise<RpcResult<ApiKey>>;
+  revokeApiKey(principal: Principal, id: string): Promise<RpcResult<ApiKey>>;
+  rotateApiKey(principal: Principal, id: string, input?: RotateApiKeyInput): Promise<RpcResult<RotatedApiKey>>;
+  /** Static data, so a bare value rather than a Result. */
+  listApiKeyPresets(): Promise<{ data: ApiKeyPreset[] }>;
 
-  issueDemoToken(secret: string, orgId?: string): Promise<Result<TokenResponse>>;
+  issueDemoToken(secret: string, orgId?: string): Promise<RpcResult<TokenResponse>>;
 
-  signup(input: SignupInput): Promise<Result<SignupResult>>;
-  verifyEmail(input: VerifyEmailInput): Promise<Result<VerifyEmailResult>>;
-  resendVerificationCode(input: ResendVerificationInput): Promise<Result<ResendVerificationResult>>;
-  login(input: LoginInput): Promise<Result<SessionResponse>>;
-  logout(sessionToken: string): Promise<Result<LogoutResult>>;
-  getProfile(sessionToken: string): Promise<Result<User>>;
-  exchangeSession(sessionToken: string): Promise<Result<TokenResponse>>;
+  signup(input: SignupInput): Promise<RpcResult<SignupResult>>;
+  verifyEmail(input: VerifyEmailInput): Promise<RpcResult<VerifyEmailResult>>;
+  resendVerificationCode(input: ResendVerificationInput): Promise<RpcResult<ResendVerificationResult>>;
+  login(input: LoginInput): Promise<RpcResult<SessionResponse>>;
+  logout(sessionToken: string): Promise<RpcResult<LogoutResult>>;
+  getProfile(sessionToken: string): Promise<RpcResult<User>>;
+  exchangeSession(sessionToken: string): Promise<RpcResult<TokenResponse>>;
 
-  listSandboxEmails(query?: SandboxEmailQuery): Promise<Result<Page<OutboxEmail>>>;
+  listSandboxEmails(query?: SandboxEmailQuery): Promise<RpcResult<Page<OutboxEmail>>>;
 }

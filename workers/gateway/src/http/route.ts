@@ -6,6 +6,7 @@ import type { GatewayContext, GatewayEnv } from "../env.ts";
 import { authenticate } from "../middleware/authenticate.ts";
 import { withIdempotency } from "../middleware/idempotency.ts";
 import { enforceRateLimits, type ExtraLimit } from "../middleware/rate-limit.ts";
+import type { RateLimitDecision } from "../rate-limiter.do.ts";
 import { typedQuery } from "./contract.ts";
 import { appErrorResponse, errorResponse } from "./errors.ts";
 import { toValidationError } from "./validation.ts";
@@ -87,7 +88,7 @@ async function readBody(c: Context<GatewayContext>): Promise<string | Response> 
     return errorResponse(c, "unsupported_media_type", "Request bodies must be application/json", { field: "Content-Type", rule: "media_type" });
   }
   try {
-    return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+    return new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(bytes);
   } catch {
     return errorResponse(c, "validation_failed", "Request body is not valid UTF-8", { field: "body", rule: "encoding" });
   }
@@ -134,12 +135,13 @@ export function mount(app: Hono<GatewayContext>, spec: RouteSpec): void {
   const status = spec.status ?? 200;
   app.on(spec.method.toUpperCase(), spec.path, async (c) => {
     let principal: Principal | null = null;
+    let tierDecision: RateLimitDecision | undefined;
     if (spec.auth === "credential") {
       const auth = await authenticate(c);
       if (!auth.ok) return appErrorResponse(c, auth.error);
-      principal = auth.value;
+      ({ principal, tierDecision } = auth.value);
     }
-    const limited = await enforceRateLimits(c, principal, spec.extraLimit);
+    const limited = await enforceRateLimits(c, principal, spec.extraLimit, tierDecision);
     if (limited) return limited;
 
     if (spec.auth === "credential" && principal) {

@@ -1,9 +1,10 @@
 import type { Context } from "hono";
 import type { Principal } from "#shared/auth";
-import { timingSafeEqual } from "#shared/crypto";
+import { sha256Hex, timingSafeEqual } from "#shared/crypto";
 import { verifyJwt } from "#shared/jwt";
 import type { AppError, Result } from "#shared/errors";
 import type { GatewayContext } from "../env.ts";
+import type { RateLimitDecision } from "../rate-limiter.do.ts";
 
 const API_KEY_PREFIX = /^oik_(live|test)_/;
 const JWT_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*$/;
@@ -21,7 +22,9 @@ export function readCredential(c: Context<GatewayContext>): Credential {
   const match = authorization?.match(/^Bearer\s+(.+)$/i);
   if (match?.[1]) {
     const token = match[1].trim();
-    return API_KEY_PREFIX.test(token) ? { kind: "api_key", key: token } : { kind: "bearer", token };
+    return API_KEY_PREFIX.test(token)
+      ? { kind: "api_key", key: token }
+      : { kind: "bearer", token };
   }
   return { kind: "none" };
 }
@@ -31,38 +34,63 @@ const unauthorized: { ok: false; error: AppError } = {
   error: { code: "unauthorized", message: "Missing or invalid credentials" },
 };
 
+/** An authenticated caller; API keys arrive already counted against their tier. */
+export interface Authenticated {
+  principal: Principal;
+  tierDecision?: RateLimitDecision;
+}
+
+/** The object that admits and rate-limits one API key, named by the key's hash (never the key). */
+export async function apiKeyObjectName(rawKey: string): Promise<string> {
+  return `key:${await sha256Hex(rawKey)}`;
+}
+
 /**
- * Resolve the caller to a {@link Principal}: an API key (hashed lookup in Identity), the
- * API secret (the system principal, acting in the org named by `X-Org-Id`), or a user JWT.
- * Every failure is the same 401.
+ * Resolve the caller to a {@link Principal}: an API key (admitted by its own Durable Object,
+ * which asks Identity for the hashed key), the API secret (the system principal, acting in the
+ * org named by `X-Org-Id`), or a user JWT. Every failure is the same 401.
  */
-export async function authenticate(c: Context<GatewayContext>): Promise<Result<Principal>> {
+export async function authenticate(
+  c: Context<GatewayContext>,
+): Promise<Result<Authenticated>> {
   const credential = readCredential(c);
   const env = c.env;
   switch (credential.kind) {
     case "none":
       return unauthorized;
     case "api_key": {
-      const result = await env.IDENTITY.authenticateApiKey(credential.key);
-      if (!result.ok) return unauthorized;
-      const key = result.value;
+      if (!API_KEY_PREFIX.test(credential.key) || credential.key.length > 200)
+        return unauthorized;
+      const admission = await env.RATE_LIMITER.getByName(
+        await apiKeyObjectName(credential.key),
+      ).admitApiKey(credential.key);
+      if (!admission.ok) return unauthorized;
+      const { key, decision } = admission;
       return {
         ok: true,
         value: {
-          kind: "api_key",
-          orgId: key.orgId,
-          credentialId: key.keyId,
-          actorId: key.keyId,
-          role: null,
-          scopes: key.scopes,
-          rateLimitTier: key.rateLimitTier,
-          expiresAt: key.expiresAt,
+          tierDecision: decision,
+          principal: {
+            kind: "api_key",
+            orgId: key.orgId,
+            credentialId: key.keyId,
+            actorId: key.keyId,
+            role: null,
+            scopes: key.scopes,
+            rateLimitTier: key.rateLimitTier,
+            expiresAt: key.expiresAt,
+          },
         },
       };
     }
     case "bearer": {
       if (timingSafeEqual(credential.token, env.API_SECRET)) {
-        return { ok: true, value: systemPrincipal(c.req.header("x-org-id")?.trim() ?? "") };
+        return {
+          ok: true,
+          value: {
+            principal: systemPrincipal(c.req.header("x-org-id")?.trim() ?? ""),
+          },
+        };
       }
       if (!JWT_SHAPE.test(credential.token)) return unauthorized;
       const claims = await verifyJwt(credential.token, env.JWT_SECRET);
@@ -71,14 +99,16 @@ export async function authenticate(c: Context<GatewayContext>): Promise<Result<P
       return {
         ok: true,
         value: {
-          kind: "user",
-          orgId: claims.orgId,
-          credentialId: `jwt:${claims.sub}`,
-          actorId: claims.sub,
-          role: claims.role,
-          scopes: claims.scopes,
-          rateLimitTier: "standard",
-          expiresAt: claims.expiresAt,
+          principal: {
+            kind: "user",
+            orgId: claims.orgId,
+            credentialId: `jwt:${claims.sub}`,
+            actorId: claims.sub,
+            role: claims.role,
+            scopes: claims.scopes,
+            rateLimitTier: "standard",
+            expiresAt: claims.expiresAt,
+          },
         },
       };
     }

@@ -36,7 +36,7 @@ export async function withIdempotency(
       const { status, contentType, body } = outcome.response;
       c.header("Idempotent-Replayed", "true");
       if (contentType) c.header("Content-Type", contentType);
-      return c.body(status === 204 ? null : body, status as 200);
+      return status === 204 ? c.body(null, 204) : c.body(body, status as 200);
     }
     case "in_flight":
       return errorResponse(c, "idempotency_request_in_progress", "A request with this Idempotency-Key is still being processed; retry shortly");

@@ -35,11 +35,16 @@ const tooMany = (c: Context<GatewayContext>, d: RateLimitDecision) =>
  * extra limit of the route. Sets `X-RateLimit-*` from the tightest counter; answers 429 with
  * `Retry-After` when any is exhausted. Returns null when the request may proceed.
  */
-export async function enforceRateLimits(c: Context<GatewayContext>, principal: Principal | null, extra?: ExtraLimit): Promise<Response | null> {
+export async function enforceRateLimits(
+  c: Context<GatewayContext>,
+  principal: Principal | null,
+  extra?: ExtraLimit,
+  /** The tier count already taken while admitting an API key. */
+  tierDecision?: RateLimitDecision,
+): Promise<Response | null> {
   const decisions: RateLimitDecision[] = [];
-  if (principal) {
-    decisions.push(await hit(c, `cred:${principal.credentialId}`, "tier", TIER_LIMITS[principal.rateLimitTier], 60));
-  }
+  if (tierDecision) decisions.push(tierDecision);
+  else if (principal) decisions.push(await hit(c, `cred:${principal.credentialId}`, "tier", TIER_LIMITS[principal.rateLimitTier], 60));
   if (extra) {
     const subject = extra.per === "ip" ? clientIp(c) : extra.per === "org" ? principal?.orgId ?? "none" : principal?.credentialId ?? "none";
     decisions.push(await hit(c, `${extra.per}:${subject}`, extra.name, extra.limit, extra.windowSeconds));

@@ -12,7 +12,15 @@ import {
   zUpdateOrgPath,
 } from "#contract/zod.gen";
 import { fail, ok } from "#shared/errors";
+import type { Principal } from "#shared/auth";
+import type { GatewayEnv } from "../env.ts";
 import { route } from "../http/route.ts";
+
+/** Make the key's admitting Durable Object drop its cached record, so a change applies on the next request. */
+async function forgetApiKey(env: GatewayEnv, principal: Principal, keyId: string): Promise<void> {
+  const hash = await env.IDENTITY.getApiKeyHash(principal, keyId);
+  if (hash.ok) await env.RATE_LIMITER.getByName(`key:${hash.value}`).forget();
+}
 
 /** Orgs, API keys and the sandbox mailbox: the identity worker behind `IDENTITY`. */
 export const identityRoutes = [
@@ -91,7 +99,12 @@ export const identityRoutes = [
     scope: "api-keys:write",
     schemas: { path: zRotateApiKeyPath, body: zRotateApiKeyBody.optional() },
     status: 201,
-    handler: ({ env, principal, input }) => env.IDENTITY.rotateApiKey(principal, input.path.id, input.body ?? {}),
+    handler: async ({ env, principal, input }) => {
+      const rotated = await env.IDENTITY.rotateApiKey(principal, input.path.id, input.body ?? {});
+      // The old key now expires at the end of its grace period: its admitting object must re-read it.
+      if (rotated.ok) await forgetApiKey(env, principal, input.path.id);
+      return rotated;
+    },
   }),
   route({
     method: "delete",
@@ -101,7 +114,11 @@ export const identityRoutes = [
     scope: "api-keys:write",
     schemas: { path: zRevokeApiKeyPath },
     status: 204,
-    handler: ({ env, principal, input }) => env.IDENTITY.revokeApiKey(principal, input.path.id),
+    handler: async ({ env, principal, input }) => {
+      const revoked = await env.IDENTITY.revokeApiKey(principal, input.path.id);
+      if (revoked.ok) await forgetApiKey(env, principal, input.path.id);
+      return revoked;
+    },
   }),
   route({
     method: "get",

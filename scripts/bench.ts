@@ -1,0 +1,182 @@
+/**
+ * `npm run bench`: requests/s, p50 and p99 for
+ *   1. baseline   — a bare worker doing one D1 primary-key read (bench/baseline),
+ *   2. GET /health through the gateway,
+ *   3. an authenticated GET /v1/submissions/:id (API key → rate limiter → RPC → D1),
+ * measured one after another in the same run on the same machine.
+ *
+ * Uses the sandbox at BENCH_URL (default http://127.0.0.1:8787) when it answers; otherwise starts
+ * one with `npm run dev` on a scratch state directory and stops it afterwards.
+ * BENCH_DURATION (seconds per target, default 10) and BENCH_CONNECTIONS (default 32) tune the load.
+ */
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import autocannon from "autocannon";
+
+const root = resolve(import.meta.dirname, "..");
+const duration = Number(process.env.BENCH_DURATION ?? 10);
+const connections = Number(process.env.BENCH_CONNECTIONS ?? 32);
+const sandboxUrl = process.env.BENCH_URL ?? "http://127.0.0.1:8787";
+const baselinePort = Number(process.env.BENCH_BASELINE_PORT ?? 8790);
+/** Enough enterprise keys (10,000/min each) that the load never trips a rate limit. */
+const KEY_COUNT = 20;
+
+const children: ChildProcess[] = [];
+const cleanup = () => children.forEach((c) => c.kill("SIGTERM"));
+process.on("exit", cleanup);
+process.on("SIGINT", () => process.exit(130));
+
+async function waitFor(url: string, timeoutMs = 120_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    try {
+      if ((await fetch(url)).ok) return;
+    } catch {
+      // not up yet
+    }
+    await new Promise((r) => setTimeout(r, 300));
+  }
+  throw new Error(`${url} did not come up`);
+}
+
+function readDevVars(): Record<string, string> {
+  const vars: Record<string, string> = {};
+  for (const file of [".dev.vars", ".dev.vars.example"]) {
+    try {
+      for (const line of readFileSync(join(root, file), "utf8").split("\n")) {
+        const m = line.match(/^\s*([A-Z0-9_]+)\s*=\s*(.*)\s*$/);
+        if (m && !(m[1]! in vars)) vars[m[1]!] = m[2]!;
+      }
+      return vars;
+    } catch {
+      // try the example
+    }
+  }
+  return vars;
+}
+
+async function startBaseline(): Promise<string> {
+  const state = mkdtempSync(join(tmpdir(), "oi-bench-baseline-"));
+  const config = "bench/baseline/wrangler.toml";
+  spawnSync("wrangler", ["d1", "migrations", "apply", "openinsure-bench-baseline", "--local", "-c", config, "--persist-to", state], { cwd: root, stdio: "ignore", env: { ...process.env, CI: "1" } });
+  const child = spawn("wrangler", ["dev", "-c", config, "--ip", "127.0.0.1", "--port", String(baselinePort), "--persist-to", state, "--inspector-port", "0", "--show-interactive-dev-session=false"], {
+    cwd: root,
+    stdio: "ignore",
+    env: { ...process.env, CI: "1" },
+  });
+  children.push(child);
+  const url = `http://127.0.0.1:${baselinePort}`;
+  await waitFor(`${url}/items/item_1`);
+  return url;
+}
+
+async function ensureSandbox(): Promise<void> {
+  try {
+    if ((await fetch(`${sandboxUrl}/health`)).ok) return;
+  } catch {
+    // start our own below
+  }
+  const port = new URL(sandboxUrl).port || "8787";
+  const child = spawn("npm", ["run", "dev"], {
+    cwd: root,
+    stdio: "ignore",
+    env: { ...process.env, PORT: port, SANDBOX_STATE: mkdtempSync(join(tmpdir(), "oi-bench-sandbox-")), SANDBOX_QUIET: "1" },
+    detached: true,
+  });
+  children.push({ kill: () => process.kill(-child.pid!, "SIGTERM") } as unknown as ChildProcess);
+  await waitFor(`${sandboxUrl}/health`);
+}
+
+async function api(method: string, path: string, token: string, body?: unknown, extraHeaders: Record<string, string> = {}) {
+  const res = await fetch(`${sandboxUrl}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${token}`, "content-type": "application/json", ...extraHeaders },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const json = (await res.json()) as Record<string, any>;
+  if (!res.ok) throw new Error(`${method} ${path} → ${res.status} ${JSON.stringify(json)}`);
+  return json;
+}
+
+/** A bench org, keys on the enterprise tier, and one submission to read. */
+async function prepareSandbox(apiSecret: string) {
+  const org = await api("POST", "/v1/orgs", apiSecret, { name: "Benchmark Org", slug: `bench-${Date.now()}` });
+  const { token } = await api("POST", "/auth/demo", apiSecret, { secret: apiSecret, orgId: org.id });
+  const keys: string[] = [];
+  for (let i = 0; i < KEY_COUNT; i++) {
+    keys.push((await api("POST", "/v1/api-keys", token, { name: `bench ${i}`, preset: "read_only", rateLimitTier: "enterprise" })).key);
+  }
+  const submission = await api("POST", "/v1/submissions", token, {
+    insuredName: "Pacific Coast Builders",
+    naicsCode: "236220",
+    annualRevenue: 8000000,
+    requestedLimit: 1000000,
+    effectiveDate: "2027-05-01",
+    state: "OR",
+    lineOfBusiness: "GL",
+  });
+  return { keys, submissionId: submission.id as string };
+}
+
+interface Measurement {
+  name: string;
+  rps: number;
+  p50: number;
+  p99: number;
+  errors: number;
+  non2xx: number;
+}
+
+async function measure(name: string, url: string, headersFor?: (i: number) => Record<string, string>): Promise<Measurement> {
+  let i = 0;
+  const run = (seconds: number) =>
+    autocannon({
+      url,
+      connections,
+      duration: seconds,
+      setupClient: headersFor
+        ? (client) => {
+            client.setHeaders(headersFor(i++));
+          }
+        : undefined,
+    });
+  await run(2); // warm-up: isolates, D1 pages and Durable Objects loaded
+  const r = await run(duration);
+  return { name, rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, errors: r.errors + r.timeouts, non2xx: r.non2xx };
+}
+
+async function main() {
+  const vars = readDevVars();
+  if (!vars.API_SECRET) throw new Error("API_SECRET not found in .dev.vars or .dev.vars.example");
+  console.log(`Starting the baseline worker and the sandbox (${duration}s per target, ${connections} connections)…`);
+  const [baselineUrl] = await Promise.all([startBaseline(), ensureSandbox()]);
+  const { keys, submissionId } = await prepareSandbox(vars.API_SECRET);
+
+  const results = [
+    await measure("baseline: bare worker, one D1 primary-key read", `${baselineUrl}/items/item_1`),
+    await measure("gateway: GET /health", `${sandboxUrl}/health`),
+    await measure("gateway: GET /v1/submissions/:id (API key)", `${sandboxUrl}/v1/submissions/${submissionId}`, (i) => ({ "x-api-key": keys[i % keys.length]! })),
+  ];
+  const baseline = results[0]!.rps;
+  console.log("\n| target | req/s | p50 ms | p99 ms | vs baseline | non-2xx | errors |");
+  console.log("| --- | ---: | ---: | ---: | ---: | ---: | ---: |");
+  for (const r of results) {
+    console.log(`| ${r.name} | ${r.rps.toFixed(0)} | ${r.p50} | ${r.p99} | ${((r.rps / baseline) * 100).toFixed(0)}% | ${r.non2xx} | ${r.errors} |`);
+  }
+  const authenticated = results[2]!;
+  const ratio = authenticated.rps / baseline;
+  console.log(`\nAuthenticated read keeps ${(ratio * 100).toFixed(0)}% of the baseline's throughput (target ≥ 70%).`);
+  if (authenticated.non2xx > 0 || authenticated.errors > 0) {
+    console.error("The authenticated read saw failures; the figures above are not valid.");
+    process.exitCode = 1;
+  }
+}
+
+main()
+  .catch((e) => {
+    console.error(e);
+    process.exitCode = 1;
+  })
+  .finally(cleanup);

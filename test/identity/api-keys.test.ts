@@ -1,0 +1,301 @@
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import { SCOPE_PRESETS } from "#shared/auth";
+import { createApiKey } from "../../workers/identity/src/api-keys.service.ts";
+import { createDeps } from "../../workers/identity/src/deps.ts";
+import { createKey, createTenant, db, errorOf, identity, principalFor, unwrap } from "./factories.ts";
+
+const HOUR = 3_600_000;
+
+async function lastUsedAt(keyId: string): Promise<string | null> {
+  const row = await db().prepare("SELECT last_used_at FROM api_keys WHERE id = ?").bind(keyId).first<{ last_used_at: string | null }>();
+  return row?.last_used_at ?? null;
+}
+
+/** `last_used_at` is written in waitUntil, after the reply: poll briefly for it. */
+async function waitForLastUsed(keyId: string, newerThan: string | null): Promise<string> {
+  for (let i = 0; i < 50; i++) {
+    const value = await lastUsedAt(keyId);
+    if (value !== null && (newerThan === null || value > newerThan)) return value;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  throw new Error(`last_used_at of ${keyId} was not updated`);
+}
+
+describe("createApiKey", () => {
+  it("returns the full key once, with a display prefix and the creator's scopes by default", async () => {
+    const { org } = await createTenant();
+    const creator = principalFor(org.id, { scopes: ["claims:read", "policies:read"], role: "claims_adjuster" });
+    const key = await createKey(creator, { name: "Claims integration" });
+
+    expect(key.id).toMatch(/^key_[0-9A-Z]{26}$/);
+    expect(key.key).toMatch(/^oik_test_[A-Za-z0-9_-]{43}$/);
+    expect(key.prefix).toBe(key.key.slice(0, 16));
+    expect(key).toMatchObject({
+      name: "Claims integration",
+      scopes: ["claims:read", "policies:read"],
+      rateLimitTier: "sandbox",
+      expiresAt: null,
+      lastUsedAt: null,
+      revokedAt: null,
+      rotatedFromId: null,
+    });
+    const stored = unwrap(await identity.getApiKey(creator, key.id));
+    expect(stored).not.toHaveProperty("key");
+    expect(stored).not.toHaveProperty("keyHash");
+    expect(stored.createdAt).toBe(key.createdAt);
+  });
+
+  it("expands a preset and de-duplicates explicit scopes", async () => {
+    const { admin } = await createTenant();
+    const fromPreset = await createKey(admin, { preset: "claims" });
+    expect(fromPreset.scopes).toEqual([...SCOPE_PRESETS.claims]);
+
+    const explicit = await createKey(admin, { scopes: ["claims:read", "claims:read", "policies:*"] });
+    expect(explicit.scopes).toEqual(["claims:read", "policies:*"]);
+  });
+
+  it("honours an explicit tier and a future expiry (normalised to UTC)", async () => {
+    const { admin } = await createTenant();
+    const key = await createKey(admin, { rateLimitTier: "enterprise", expiresAt: "2099-06-01T12:00:00+02:00" });
+    expect(key.rateLimitTier).toBe("enterprise");
+    expect(key.expiresAt).toBe("2099-06-01T10:00:00.000Z");
+  });
+
+  it("rejects unknown scopes, naming the field, the rule and the value", async () => {
+    const { admin } = await createTenant();
+    const error = errorOf(await identity.createApiKey(admin, { name: "k", scopes: ["claims:read", "claims:delete"] }));
+    expect(error).toEqual({
+      code: "validation_failed",
+      message: 'Unknown scope "claims:delete"',
+      details: { field: "scopes", rule: "known_scope", value: "claims:delete" },
+    });
+  });
+
+  it("rejects scopes and preset together, an unknown preset, and an empty scope list", async () => {
+    const { admin } = await createTenant();
+    const both = errorOf(await identity.createApiKey(admin, { name: "k", scopes: ["claims:read"], preset: "claims" }));
+    expect(both.code).toBe("validation_failed");
+    expect(both.details).toMatchObject({ field: "scopes", rule: "exclusive" });
+
+    const unknownPreset = errorOf(await identity.createApiKey(admin, { name: "k", preset: "everything" as never }));
+    expect(unknownPreset.details).toMatchObject({ field: "preset", rule: "known_preset" });
+
+    const empty = errorOf(await identity.createApiKey(admin, { name: "k", scopes: [] }));
+    expect(empty.details).toMatchObject({ field: "scopes", rule: "non_empty" });
+  });
+
+  it("rejects an expiry in the past or not a date-time, a bad tier, and a missing name", async () => {
+    const { admin } = await createTenant();
+    const past = errorOf(await identity.createApiKey(admin, { name: "k", expiresAt: new Date(Date.now() - 1000).toISOString() }));
+    expect(past).toMatchObject({ code: "validation_failed", details: { field: "expiresAt", rule: "future" } });
+
+    const garbage = errorOf(await identity.createApiKey(admin, { name: "k", expiresAt: "next tuesday" }));
+    expect(garbage.details).toMatchObject({ field: "expiresAt", rule: "datetime" });
+
+    const tier = errorOf(await identity.createApiKey(admin, { name: "k", rateLimitTier: "unlimited" as never }));
+    expect(tier.details).toMatchObject({ field: "rateLimitTier", rule: "enum" });
+
+    const name = errorOf(await identity.createApiKey(admin, { name: "   " }));
+    expect(name.details).toMatchObject({ field: "name", rule: "required" });
+  });
+
+  it("never grants a scope the caller does not hold", async () => {
+    const { org } = await createTenant();
+    const narrow = principalFor(org.id, { role: "billing", scopes: ["invoices:read", "claims:*"] });
+
+    const escalate = errorOf(await identity.createApiKey(narrow, { name: "k", scopes: ["invoices:read", "invoices:write"] }));
+    expect(escalate.code).toBe("insufficient_scope");
+    expect(escalate.message).toContain("invoices:write");
+
+    const fullAccess = errorOf(await identity.createApiKey(narrow, { name: "k", preset: "full_access" }));
+    expect(fullAccess.code).toBe("insufficient_scope");
+    expect(fullAccess.message).toContain('"*"');
+
+    // A resource wildcard covers that resource's actions.
+    expect((await createKey(narrow, { scopes: ["claims:write", "invoices:read"] })).scopes).toEqual(["claims:write", "invoices:read"]);
+  });
+
+  it("issues oik_live_ keys on the standard tier in production", async () => {
+    const { admin } = await createTenant();
+    const deps = createDeps({ ...env, ENVIRONMENT: "production" }, { waitUntil: () => {} });
+    const key = unwrap(await createApiKey(deps, admin, { name: "prod" }));
+    expect(key.key).toMatch(/^oik_live_/);
+    expect(key.prefix.startsWith("oik_live_")).toBe(true);
+    expect(key.rateLimitTier).toBe("standard");
+  });
+});
+
+describe("authenticateApiKey", () => {
+  it("returns the key's identity", async () => {
+    const { org, admin } = await createTenant();
+    const key = await createKey(admin, { name: "ci", scopes: ["policies:read"], rateLimitTier: "standard", expiresAt: "2099-01-01T00:00:00Z" });
+    expect(unwrap(await identity.authenticateApiKey(key.key))).toEqual({
+      keyId: key.id,
+      orgId: org.id,
+      scopes: ["policies:read"],
+      rateLimitTier: "standard",
+      expiresAt: "2099-01-01T00:00:00.000Z",
+      name: "ci",
+    });
+  });
+
+  it("records last use at most once a minute", async () => {
+    const { admin } = await createTenant();
+    const key = await createKey(admin);
+    expect(await lastUsedAt(key.id)).toBeNull();
+
+    unwrap(await identity.authenticateApiKey(key.key));
+    const first = await waitForLastUsed(key.id, null);
+
+    // Within the minute: no new write.
+    unwrap(await identity.authenticateApiKey(key.key));
+    await new Promise((r) => setTimeout(r, 200));
+    expect(await lastUsedAt(key.id)).toBe(first);
+
+    // Older than a minute: recorded again.
+    const twoMinutesAgo = new Date(Date.now() - 120_000).toISOString();
+    await db().prepare("UPDATE api_keys SET last_used_at = ? WHERE id = ?").bind(twoMinutesAgo, key.id).run();
+    unwrap(await identity.authenticateApiKey(key.key));
+    const again = await waitForLastUsed(key.id, twoMinutesAgo);
+    expect(Date.parse(again)).toBeGreaterThan(Date.now() - 10_000);
+    expect(unwrap(await identity.getApiKey(admin, key.id)).lastUsedAt).toBe(again);
+  });
+});
+
+describe("listApiKeys", () => {
+  it("pages newest first with a cursor, and oldest first on request", async () => {
+    const { admin } = await createTenant();
+    const a = await createKey(admin, { name: "a" });
+    const b = await createKey(admin, { name: "b" });
+    const c = await createKey(admin, { name: "c" });
+
+    const page1 = unwrap(await identity.listApiKeys(admin, { limit: 2 }));
+    expect(page1.data.map((k) => k.id)).toEqual([c.id, b.id]);
+    expect(page1.nextCursor).toEqual(expect.any(String));
+    const page2 = unwrap(await identity.listApiKeys(admin, { limit: 2, cursor: page1.nextCursor! }));
+    expect(page2.data.map((k) => k.id)).toEqual([a.id]);
+    expect(page2.nextCursor).toBeNull();
+
+    const ascending = unwrap(await identity.listApiKeys(admin, { sort: "createdAt" }));
+    expect(ascending.data.map((k) => k.id)).toEqual([a.id, b.id, c.id]);
+    for (const key of ascending.data) {
+      expect(Object.keys(key).sort()).toEqual(
+        ["createdAt", "expiresAt", "id", "lastUsedAt", "name", "prefix", "rateLimitTier", "revokedAt", "rotatedFromId", "scopes"],
+      );
+    }
+  });
+
+  it("lists only the caller's org", async () => {
+    const mine = await createTenant();
+    const theirs = await createTenant();
+    const own = await createKey(mine.admin);
+    await createKey(theirs.admin);
+    const list = unwrap(await identity.listApiKeys(mine.admin, {}));
+    expect(list.data.map((k) => k.id)).toEqual([own.id]);
+  });
+
+  it("rejects a cursor that is not one of ours", async () => {
+    const { admin } = await createTenant();
+    const error = errorOf(await identity.listApiKeys(admin, { cursor: "not-a-cursor" }));
+    expect(error).toMatchObject({ code: "validation_failed", details: { field: "cursor" } });
+  });
+});
+
+describe("revokeApiKey", () => {
+  it("is immediate and idempotent", async () => {
+    const { admin } = await createTenant();
+    const key = await createKey(admin);
+    unwrap(await identity.authenticateApiKey(key.key));
+
+    const revoked = unwrap(await identity.revokeApiKey(admin, key.id));
+    expect(revoked.revokedAt).toEqual(expect.any(String));
+    expect(errorOf(await identity.authenticateApiKey(key.key)).code).toBe("unauthorized");
+
+    const again = unwrap(await identity.revokeApiKey(admin, key.id));
+    expect(again.revokedAt).toBe(revoked.revokedAt);
+  });
+});
+
+describe("rotateApiKey", () => {
+  it("issues a successor and keeps the old key working for the grace period", async () => {
+    const { admin } = await createTenant();
+    const old = await createKey(admin, { name: "webhook sender", scopes: ["policies:read"], rateLimitTier: "standard" });
+    const before = Date.now();
+    const rotated = unwrap(await identity.rotateApiKey(admin, old.id, {}));
+
+    expect(rotated.id).not.toBe(old.id);
+    expect(rotated.key).not.toBe(old.key);
+    expect(rotated).toMatchObject({
+      name: "webhook sender",
+      scopes: ["policies:read"],
+      rateLimitTier: "standard",
+      expiresAt: null,
+      rotatedFromId: old.id,
+      previousKeyId: old.id,
+    });
+    const graceEnd = Date.parse(rotated.previousKeyExpiresAt);
+    expect(graceEnd).toBeGreaterThanOrEqual(before + 24 * HOUR);
+    expect(graceEnd).toBeLessThanOrEqual(Date.now() + 24 * HOUR);
+
+    expect(unwrap(await identity.authenticateApiKey(rotated.key)).keyId).toBe(rotated.id);
+    expect(unwrap(await identity.authenticateApiKey(old.key)).expiresAt).toBe(rotated.previousKeyExpiresAt);
+    expect(unwrap(await identity.getApiKey(admin, old.id)).expiresAt).toBe(rotated.previousKeyExpiresAt);
+  });
+
+  it("with no grace period, stops the old key at once", async () => {
+    const { admin } = await createTenant();
+    const old = await createKey(admin);
+    const rotated = unwrap(await identity.rotateApiKey(admin, old.id, { gracePeriodHours: 0 }));
+    expect(errorOf(await identity.authenticateApiKey(old.key)).code).toBe("unauthorized");
+    expect(unwrap(await identity.authenticateApiKey(rotated.key)).keyId).toBe(rotated.id);
+  });
+
+  it("never extends the old key's life, and the successor keeps the original expiry", async () => {
+    const { admin } = await createTenant();
+    const expiresAt = new Date(Date.now() + HOUR).toISOString();
+    const old = await createKey(admin, { expiresAt });
+    const rotated = unwrap(await identity.rotateApiKey(admin, old.id, { gracePeriodHours: 48 }));
+    expect(rotated.previousKeyExpiresAt).toBe(expiresAt);
+    expect(rotated.expiresAt).toBe(expiresAt);
+  });
+
+  it("refuses a revoked key, a second rotation, and an out-of-range grace period", async () => {
+    const { admin } = await createTenant();
+    const revoked = await createKey(admin);
+    unwrap(await identity.revokeApiKey(admin, revoked.id));
+    expect(errorOf(await identity.rotateApiKey(admin, revoked.id, {})).code).toBe("invalid_state_transition");
+
+    const once = await createKey(admin);
+    unwrap(await identity.rotateApiKey(admin, once.id, { gracePeriodHours: 1 }));
+    const twice = errorOf(await identity.rotateApiKey(admin, once.id, { gracePeriodHours: 1 }));
+    expect(twice).toMatchObject({ code: "invalid_state_transition", message: "This API key has already been rotated" });
+
+    const key = await createKey(admin);
+    for (const gracePeriodHours of [-1, 721, Number.NaN]) {
+      const error = errorOf(await identity.rotateApiKey(admin, key.id, { gracePeriodHours }));
+      expect(error.details).toMatchObject({ field: "gracePeriodHours", rule: "range" });
+    }
+    // Nothing was written by the refused rotations.
+    expect(unwrap(await identity.getApiKey(admin, key.id)).expiresAt).toBeNull();
+  });
+
+  it("rotates a key only once even when asked concurrently", async () => {
+    const { admin } = await createTenant();
+    const key = await createKey(admin);
+    const results = await Promise.all([1, 2, 3].map(() => identity.rotateApiKey(admin, key.id, {})));
+    expect(results.filter((r) => r.ok)).toHaveLength(1);
+    for (const r of results.filter((r) => !r.ok)) expect(errorOf(r).code).toBe("invalid_state_transition");
+    const successors = await db().prepare("SELECT id FROM api_keys WHERE rotated_from_id = ?").bind(key.id).all();
+    expect(successors.results).toHaveLength(1);
+  });
+});
+
+describe("listApiKeyPresets", () => {
+  it("lists every named preset with its scopes", async () => {
+    const { data } = await identity.listApiKeyPresets();
+    expect(data.map((p) => p.name)).toEqual(Object.keys(SCOPE_PRESETS));
+    expect(data.find((p) => p.name === "full_access")?.scopes).toEqual(["*"]);
+    expect(data.find((p) => p.name === "billing")?.scopes).toEqual([...SCOPE_PRESETS.billing]);
+  });
+});
