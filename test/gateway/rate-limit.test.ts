@@ -1,0 +1,60 @@
+import { describe, expect, it } from "vitest";
+import { call, createApiKey, createTenant } from "./harness.ts";
+
+describe("rate limits", () => {
+  it("a sandbox key sending 130 concurrent requests gets exactly 100 through", async () => {
+    const t = await createTenant();
+    const k = await createApiKey(t.token, { tier: "sandbox" });
+    const responses = await Promise.all(Array.from({ length: 130 }, () => call("GET", "/v1/submissions", { apiKey: k.key })));
+    const statuses = responses.map((r) => r.status);
+    expect(statuses.filter((s) => s === 200)).toHaveLength(100);
+    expect(statuses.filter((s) => s === 429)).toHaveLength(30);
+    for (const res of responses) {
+      expect(res.headers.get("x-ratelimit-limit")).toBe("100");
+      expect(Number(res.headers.get("x-ratelimit-remaining"))).toBeGreaterThanOrEqual(0);
+      expect(Number(res.headers.get("x-ratelimit-reset"))).toBeGreaterThan(Date.now() / 1000);
+      if (res.status === 429) {
+        expect(Number(res.headers.get("retry-after"))).toBeGreaterThanOrEqual(1);
+        expect(Number(res.headers.get("retry-after"))).toBeLessThanOrEqual(60);
+        expect(((await res.json()) as { error: string }).error).toBe("rate_limit_exceeded");
+      }
+    }
+    // Remaining counts down one per admitted request: 99 … 0, each exactly once.
+    const remaining = responses.filter((r) => r.status === 200).map((r) => Number(r.headers.get("x-ratelimit-remaining")));
+    expect(new Set(remaining).size).toBe(100);
+    expect(Math.min(...remaining)).toBe(0);
+  });
+
+  it("limits are per credential: another key of the same org has its own budget", async () => {
+    const t = await createTenant();
+    const a = await createApiKey(t.token, { tier: "sandbox" });
+    const b = await createApiKey(t.token, { tier: "sandbox" });
+    await Promise.all(Array.from({ length: 100 }, () => call("GET", "/v1/submissions", { apiKey: a.key })));
+    expect((await call("GET", "/v1/submissions", { apiKey: a.key })).status).toBe(429);
+    const other = await call("GET", "/v1/submissions", { apiKey: b.key });
+    expect(other.status).toBe(200);
+    expect(other.headers.get("x-ratelimit-remaining")).toBe("99");
+  });
+
+  it("tiers set at key creation decide the limit", async () => {
+    const t = await createTenant();
+    for (const [tier, limit] of [["standard", "1000"], ["enterprise", "10000"]] as const) {
+      const k = await createApiKey(t.token, { tier });
+      expect((await call("GET", "/v1/submissions", { apiKey: k.key })).headers.get("x-ratelimit-limit")).toBe(limit);
+    }
+  });
+
+  it("signup is limited to 5 per hour per IP", async () => {
+    const ip = `203.0.113.${Math.floor(Math.random() * 250)}`;
+    const statuses: number[] = [];
+    for (let i = 0; i < 6; i++) {
+      const res = await call("POST", "/auth/signup", {
+        body: { email: `rl-${crypto.randomUUID()}@example.com`, password: "correct horse battery", name: "Rate Limit" },
+        headers: { "cf-connecting-ip": ip },
+      });
+      statuses.push(res.status);
+    }
+    expect(statuses.slice(0, 5)).toEqual([201, 201, 201, 201, 201]);
+    expect(statuses[5]).toBe(429);
+  });
+});
