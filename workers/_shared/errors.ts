@@ -25,11 +25,20 @@ export const ERROR_STATUS = {
 
 export type ErrorCode = keyof typeof ERROR_STATUS;
 
+type DetailScalar = string | number | boolean | null;
+type DetailObject = { [key: string]: DetailScalar | DetailScalar[] };
+/**
+ * What an error's `details` may hold: JSON, two levels deep. Spelled out (not `unknown`) because
+ * Workers RPC typings drop union members that are not serializable, which would erase the error
+ * branch of every {@link Result} a service binding returns.
+ */
+export type ErrorDetailValue = DetailScalar | DetailScalar[] | DetailObject | DetailObject[];
+
 /** An expected failure, safe to cross an RPC boundary (plain data only). */
 export interface AppError {
   code: ErrorCode;
   message: string;
-  details?: Record<string, unknown>;
+  details?: { [key: string]: ErrorDetailValue };
 }
 
 export type Result<T> = { ok: true; value: T } | { ok: false; error: AppError };
@@ -39,7 +48,7 @@ export const ok = <T>(value: T): Result<T> => ({ ok: true, value });
 export const fail = (
   code: ErrorCode,
   message: string,
-  details?: Record<string, unknown>,
+  details?: { [key: string]: ErrorDetailValue },
 ): { ok: false; error: AppError } => ({
   ok: false,
   error: details ? { code, message, details } : { code, message },

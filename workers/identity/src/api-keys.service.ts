@@ -104,7 +104,7 @@ function resolveScopes(principal: Principal, input: CreateApiKeyInput): Result<s
   if (requested.length > MAX_SCOPES) return invalid("scopes", "max_items", `At most ${MAX_SCOPES} scopes`);
   for (const scope of requested) {
     if (typeof scope !== "string" || !isKnownScope(scope)) {
-      return fail("validation_failed", `Unknown scope "${String(scope)}"`, { field: "scopes", rule: "known_scope", value: scope });
+      return fail("validation_failed", `Unknown scope "${String(scope)}"`, { field: "scopes", rule: "known_scope", value: String(scope) });
     }
   }
   const scopes = [...new Set(requested as string[])];

@@ -7,7 +7,7 @@ export function errorResponse(
   c: Context<GatewayContext>,
   code: ErrorCode,
   message: string,
-  details?: Record<string, unknown>,
+  details?: AppError["details"],
   headers?: Record<string, string>,
 ): Response {
   const body = details

@@ -1,0 +1,34 @@
+import { inject } from "vitest";
+
+export const sandbox = () => inject("sandbox");
+
+/** One HTTP call to the running sandbox. */
+export async function http(
+  method: string,
+  path: string,
+  options: { token?: string; apiKey?: string; body?: unknown; headers?: Record<string, string> } = {},
+): Promise<{ status: number; headers: Headers; text: string; json: any }> {
+  const headers: Record<string, string> = { ...options.headers };
+  if (options.token) headers.authorization = `Bearer ${options.token}`;
+  if (options.apiKey) headers["x-api-key"] = options.apiKey;
+  if (options.body !== undefined) headers["content-type"] = "application/json";
+  const res = await fetch(`${sandbox().baseUrl}${path}`, { method, headers, body: options.body === undefined ? undefined : JSON.stringify(options.body) });
+  const text = await res.text();
+  let json: unknown = undefined;
+  try {
+    json = text ? JSON.parse(text) : undefined;
+  } catch {
+    // not JSON
+  }
+  return { status: res.status, headers: res.headers, text, json };
+}
+
+export const quickstartSubmission = () => ({
+  insuredName: "Pacific Coast Builders",
+  naicsCode: "236220",
+  annualRevenue: 8000000,
+  requestedLimit: 1000000,
+  effectiveDate: "2027-05-01",
+  state: "OR",
+  lineOfBusiness: "GL",
+});

@@ -1,0 +1,78 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import type { TestProject } from "vitest/node";
+
+declare module "vitest" {
+  export interface ProvidedContext {
+    sandbox: { baseUrl: string; orgId: string; apiKey: string; apiSecret: string };
+  }
+}
+
+const root = resolve(import.meta.dirname, "../..");
+
+function freePort(): Promise<number> {
+  return new Promise((done, reject) => {
+    const server = createServer();
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => done(port));
+    });
+    server.on("error", reject);
+  });
+}
+
+function devVar(name: string): string {
+  for (const file of [".dev.vars", ".dev.vars.example"]) {
+    try {
+      const m = readFileSync(join(root, file), "utf8").match(new RegExp(`^${name}=(.*)$`, "m"));
+      if (m) return m[1]!.trim();
+    } catch {
+      // next file
+    }
+  }
+  throw new Error(`${name} is not in .dev.vars(.example)`);
+}
+
+/**
+ * Start the real sandbox exactly as a developer does (`npm run dev`), on a free port with a scratch
+ * state directory, and wait for it to print SANDBOX_READY.
+ */
+export default async function startSandbox(project: TestProject) {
+  const port = await freePort();
+  const state = mkdtempSync(join(tmpdir(), "oi-e2e-"));
+  const child: ChildProcess = spawn("npm", ["run", "dev"], {
+    cwd: root,
+    env: { ...process.env, PORT: String(port), SANDBOX_STATE: state, SANDBOX_QUIET: "1" },
+    stdio: ["ignore", "pipe", "pipe"],
+    detached: true,
+  });
+  let output = "";
+  const ready = await new Promise<{ baseUrl: string; orgId: string; apiKey: string }>((done, reject) => {
+    const timer = setTimeout(() => reject(new Error(`sandbox not ready within 120 s:\n${output}`)), 120_000);
+    const onData = (d: Buffer) => {
+      output += d.toString();
+      const m = output.match(/SANDBOX_READY (\{.*\})/);
+      if (m) {
+        clearTimeout(timer);
+        done(JSON.parse(m[1]!));
+      }
+    };
+    child.stdout!.on("data", onData);
+    child.stderr!.on("data", (d: Buffer) => (output += d.toString()));
+    child.on("exit", (code) => reject(new Error(`npm run dev exited (${code}):\n${output}`)));
+  });
+  child.stdout!.resume();
+  project.provide("sandbox", { ...ready, apiSecret: devVar("API_SECRET") });
+
+  return () => {
+    try {
+      process.kill(-child.pid!, "SIGTERM");
+    } catch {
+      // already gone
+    }
+    rmSync(state, { recursive: true, force: true });
+  };
+}
