@@ -65,6 +65,15 @@ describe("error envelope and HTTP edges", () => {
     expect(err).toMatchObject({ error: "validation_failed", message: "Missing required field: effectiveDate", details: { field: "effectiveDate", rule: "required" } });
   });
 
+  it("a missing enum field is reported as required, a wrong one as invalid", async () => {
+    const t = await createTenant();
+    const { state: _state, ...missing } = quickstartSubmission();
+    const a = await json(await call("POST", "/v1/submissions", { apiKey: t.apiKey, body: missing }));
+    expect(a.details).toMatchObject({ field: "state", rule: "required" });
+    const b = await json(await call("POST", "/v1/submissions", { apiKey: t.apiKey, body: { ...quickstartSubmission(), state: "ZZ" } }));
+    expect(b.details).toMatchObject({ field: "state", rule: "invalid_value" });
+  });
+
   it("money with more than two decimals is rejected naming the field", async () => {
     const t = await createTenant();
     const res = await call("POST", "/v1/submissions", { apiKey: t.apiKey, body: { ...quickstartSubmission(), annualRevenue: 100.123 } });

@@ -1,3 +1,4 @@
+import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { call, createApiKey, createTenant } from "./harness.ts";
 
@@ -34,6 +35,19 @@ describe("rate limits", () => {
     const other = await call("GET", "/v1/submissions", { apiKey: b.key });
     expect(other.status).toBe(200);
     expect(other.headers.get("x-ratelimit-remaining")).toBe("99");
+  });
+
+  it("a window opens at its first request and the budget returns when it closes", async () => {
+    const limiter = env.RATE_LIMITER.getByName(`test:${crypto.randomUUID()}`);
+    const first = await limiter.hit("b", 3, 1);
+    expect(first).toMatchObject({ allowed: true, limit: 3, remaining: 2 });
+    await limiter.hit("b", 3, 1);
+    await limiter.hit("b", 3, 1);
+    const denied = await limiter.hit("b", 3, 1);
+    expect(denied).toMatchObject({ allowed: false, remaining: 0 });
+    expect(denied.retryAfter).toBe(1);
+    await new Promise((r) => setTimeout(r, 1100));
+    expect(await limiter.hit("b", 3, 1)).toMatchObject({ allowed: true, remaining: 2 });
   });
 
   it("tiers set at key creation decide the limit", async () => {

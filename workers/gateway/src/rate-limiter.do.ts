@@ -26,8 +26,8 @@ interface WindowState {
 }
 
 /**
- * One object per credential (or per IP / org for the special limits) counting requests in fixed
- * windows. A Durable Object runs one call at a time and the SQLite-backed KV reads and writes
+ * One object per credential (or per IP / org for the special limits) counting requests in windows
+ * of fixed length that open at the first request. A Durable Object runs one call at a time and the SQLite-backed KV reads and writes
  * below are synchronous, so each `hit` is atomic: 130 concurrent requests on a 100/min budget let
  * exactly 100 through. Counts are persisted, so eviction does not reset them.
  *
@@ -45,13 +45,16 @@ export class RateLimiter extends DurableObject<GatewayEnv> {
   hit(bucket: string, limit: number, windowSeconds: number): RateLimitDecision {
     const windowMs = windowSeconds * 1000;
     const now = Date.now();
-    const windowStart = Math.floor(now / windowMs) * windowMs;
     const key = `window:${bucket}`;
     const stored = this.ctx.storage.kv.get<WindowState>(key);
-    const state = stored && stored.windowStart === windowStart ? stored : { windowStart, count: 0 };
-    const reset = Math.ceil((windowStart + windowMs) / 1000);
+    // A window opens with the first request after the previous one closed, so a burst is never
+    // split across a wall-clock boundary: N concurrent requests against a fresh budget of L admit
+    // exactly min(N, L).
+    const state = stored && now < stored.windowStart + windowMs ? stored : { windowStart: now, count: 0 };
+    const windowEnd = state.windowStart + windowMs;
+    const reset = Math.ceil(windowEnd / 1000);
     if (state.count >= limit) {
-      return { allowed: false, limit, remaining: 0, reset, retryAfter: Math.max(1, Math.ceil((windowStart + windowMs - now) / 1000)) };
+      return { allowed: false, limit, remaining: 0, reset, retryAfter: Math.max(1, Math.ceil((windowEnd - now) / 1000)) };
     }
     state.count += 1;
     this.ctx.storage.kv.put(key, state);

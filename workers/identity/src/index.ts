@@ -45,8 +45,7 @@ import type {
 
 export type * from "./types.ts";
 
-/** Our errors carry JSON details only, so a Result is an RpcResult (see types.ts for why the type differs). */
-const rpc = <T>(result: Promise<Result<T>>): Promise<RpcResult<T>> => result as Promise<RpcResult<T>>;
+const rpc = <T>(result: Promise<Result<T>>): Promise<RpcResult<T>> => result;
 
 export class IdentityService extends WorkerEntrypoint<IdentityEnv> implements IdentityRpc {
   readonly #deps: IdentityDeps;

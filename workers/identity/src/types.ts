@@ -4,32 +4,13 @@
  * Timestamps are ISO-8601 UTC strings; every method but `listApiKeyPresets` answers a plain {@link RpcResult}.
  */
 import type { Principal, RateLimitTier, Role, ScopePreset } from "#shared/auth";
-import type { AppError, ErrorCode, Result } from "#shared/errors";
+import type { Result } from "#shared/errors";
 import type { Page, PageQuery } from "#shared/pagination";
 
 export type { Principal, RateLimitTier, Role, ScopePreset, Result, Page, PageQuery };
 
-type DetailScalar = string | number | boolean | null;
-/** What an error's `details` may hold once it has crossed RPC: JSON scalars, arrays, one level of object. */
-export type ErrorDetailValue = DetailScalar | DetailScalar[] | { [key: string]: DetailScalar | DetailScalar[] };
-
-/** {@link AppError} with JSON-typed details (assignable to AppError). */
-export interface RpcError {
-  code: ErrorCode;
-  message: string;
-  details?: { [key: string]: ErrorDetailValue };
-}
-
-/**
- * {@link Result} as IdentityService declares it. Workers' RPC typings drop any union member that is not
- * serializable, and `AppError.details: Record<string, unknown>` is not, which would leave callers with
- * an `{ok: true}`-only type; JSON-typed details keep the error branch. Same runtime shape as Result.
- */
-export type RpcResult<T> = { ok: true; value: T } | { ok: false; error: RpcError };
-
-// Compile-time guard: an RpcError is always a valid AppError.
-type Assert<T extends true> = T;
-export type RpcErrorIsAppError = Assert<RpcError extends AppError ? true : false>;
+/** What every IdentityService method answers: the platform's {@link Result} (its errors carry JSON details only). */
+export type RpcResult<T> = Result<T>;
 
 export interface Org {
   id: string;

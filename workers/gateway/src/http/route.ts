@@ -114,7 +114,7 @@ function validateRequest(c: Context<GatewayContext>, spec: RouteSpec, raw: strin
     const schema = spec.schemas[part];
     if (!schema) continue;
     const parsed = schema.safeParse(values[part]);
-    if (!parsed.success) return appErrorResponse(c, toValidationError(part, parsed.error));
+    if (!parsed.success) return appErrorResponse(c, toValidationError(part, parsed.error, values[part]));
     input[part] = parsed.data;
   }
   return input as RequestInput<RequestSchemas>;

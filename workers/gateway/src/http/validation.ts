@@ -5,10 +5,10 @@ import type { AppError } from "#shared/errors";
  * A zod failure as the platform's `validation_failed`: the first issue names the field and
  * rule (as in the seed's example), and every issue is listed for clients fixing several at once.
  */
-export function toValidationError(part: "body" | "query" | "path", error: z.ZodError): AppError {
+export function toValidationError(part: "body" | "query" | "path", error: z.ZodError, input: unknown): AppError {
   const issues = error.issues.map((issue) => {
     const field = issue.path.length ? issue.path.map(String).join(".") : part;
-    const missing = issue.code === "invalid_type" && /received undefined/.test(issue.message);
+    const missing = valueAt(input, issue.path) === undefined && issue.code !== "unrecognized_keys";
     return {
       in: part,
       field,
@@ -22,4 +22,14 @@ export function toValidationError(part: "body" | "query" | "path", error: z.ZodE
     message: first.message,
     details: { field: first.field, rule: first.rule, issues },
   };
+}
+
+/** The value at `path` inside `input`, or undefined when any step is absent. */
+function valueAt(input: unknown, path: PropertyKey[]): unknown {
+  let value = input;
+  for (const key of path) {
+    if (value === null || typeof value !== "object") return undefined;
+    value = (value as Record<PropertyKey, unknown>)[key];
+  }
+  return value;
 }
