@@ -99,7 +99,7 @@ async function main() {
   const configs = ["wrangler.toml", ...DOMAIN_WORKERS.map((w) => w.config)].flatMap((c) => ["-c", c]);
   const child = spawn(
     "wrangler",
-    ["dev", ...configs, "--ip", "127.0.0.1", "--port", String(port), "--persist-to", state, "--show-interactive-dev-session=false", "--inspector-port", "0"],
+    ["dev", ...configs, "--ip", "127.0.0.1", "--port", String(port), "--persist-to", state, "--show-interactive-dev-session=false", "--inspector-port", process.env.INSPECTOR_PORT ?? "0"],
     { cwd: root, stdio: quiet ? ["ignore", "pipe", "pipe"] : "inherit", env: { ...process.env, CI: "1" } },
   );
   if (quiet) {

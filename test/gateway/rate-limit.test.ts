@@ -1,3 +1,4 @@
+import { evictDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { call, createApiKey, createTenant } from "./harness.ts";
@@ -48,6 +49,18 @@ describe("rate limits", () => {
     expect(denied.retryAfter).toBe(1);
     await new Promise((r) => setTimeout(r, 1100));
     expect(await limiter.hit("b", 3, 1)).toMatchObject({ allowed: true, remaining: 2 });
+  });
+
+  it("counts survive the object's eviction", async () => {
+    const limiter = env.RATE_LIMITER.getByName(`test:${crypto.randomUUID()}`);
+    for (let i = 0; i < 3; i++) await limiter.hit("b", 5, 60);
+    await new Promise((r) => setTimeout(r, 400)); // past the coalescing delay
+    await evictDurableObject(limiter);
+    expect(await limiter.hit("b", 5, 60)).toMatchObject({ allowed: true, remaining: 1 });
+    // An exhausted window is written at once, so even an immediate eviction keeps it shut.
+    await limiter.hit("b", 5, 60);
+    await evictDurableObject(limiter);
+    expect(await limiter.hit("b", 5, 60)).toMatchObject({ allowed: false });
   });
 
   it("tiers set at key creation decide the limit", async () => {

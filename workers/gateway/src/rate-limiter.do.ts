@@ -5,6 +5,9 @@ import type { GatewayEnv } from "./env.ts";
 /** Requests per minute by tier (DECISIONS.md, "Rate limits and idempotency"). */
 export const TIER_LIMITS = { sandbox: 100, standard: 1_000, enterprise: 10_000 } as const;
 
+/** Longest a counted request waits in memory before its window is written to storage. */
+export const PERSIST_DELAY_MS = 250;
+
 /** How long an admitted API key's record is trusted before Identity is asked again. */
 export const KEY_RECORD_TTL_MS = 60_000;
 
@@ -41,12 +44,16 @@ export class RateLimiter extends DurableObject<GatewayEnv> {
   private keyRecord: { key: ApiKeyIdentity; loadedAt: number } | null = null;
   /** Bumped by {@link forget} so that a lookup already in flight cannot re-cache stale state. */
   private generation = 0;
+  /** Counting windows by bucket. Authoritative while the object lives; storage only seeds a cold start. */
+  private windows = new Map<string, WindowState>();
+  private dirty = new Set<string>();
+  private flushTimer: ReturnType<typeof setTimeout> | undefined;
 
   hit(bucket: string, limit: number, windowSeconds: number): RateLimitDecision {
     const windowMs = windowSeconds * 1000;
     const now = Date.now();
     const key = `window:${bucket}`;
-    const stored = this.ctx.storage.kv.get<WindowState>(key);
+    const stored = this.windows.get(key) ?? this.ctx.storage.kv.get<WindowState>(key);
     // A window opens with the first request after the previous one closed, so a burst is never
     // split across a wall-clock boundary: N concurrent requests against a fresh budget of L admit
     // exactly min(N, L).
@@ -57,8 +64,30 @@ export class RateLimiter extends DurableObject<GatewayEnv> {
       return { allowed: false, limit, remaining: 0, reset, retryAfter: Math.max(1, Math.ceil((windowEnd - now) / 1000)) };
     }
     state.count += 1;
-    this.ctx.storage.kv.put(key, state);
+    this.windows.set(key, state);
+    this.persistSoon(key, state.count >= limit);
     return { allowed: true, limit, remaining: limit - state.count, reset, retryAfter: 0 };
+  }
+
+  /**
+   * Persist counts so an evicted object resumes them. Writes are coalesced (at most one per
+   * {@link PERSIST_DELAY_MS} per object) and never hold a response: the in-memory count is what
+   * keeps admission exact. An exhausted window is written at once, so a restart cannot refill it.
+   */
+  private persistSoon(key: string, now: boolean): void {
+    this.dirty.add(key);
+    if (now) return this.flush();
+    this.flushTimer ??= setTimeout(() => this.flush(), PERSIST_DELAY_MS);
+  }
+
+  private flush(): void {
+    if (this.flushTimer) clearTimeout(this.flushTimer);
+    this.flushTimer = undefined;
+    for (const key of this.dirty) {
+      const state = this.windows.get(key);
+      if (state) this.ctx.storage.kv.put(key, state);
+    }
+    this.dirty.clear();
   }
 
   /** Authenticate `rawKey` (whose hash names this object) and count the request against its tier. */

@@ -10,9 +10,14 @@ import type { CreateSubmissionInput, ListPoliciesQuery, ListSubmissionsQuery } f
  * The underwriting domain over service-binding RPC. The gateway has authenticated the caller and
  * checked scopes; every method confines itself to `principal.orgId`.
  */
+/** One drizzle handle per D1 binding for the isolate's life (entrypoints are created per call). */
+const handles = new WeakMap<D1Database, DrizzleD1Database>();
+
 export class UnderwritingService extends WorkerEntrypoint<UnderwritingEnv> {
   private get db(): DrizzleD1Database {
-    return drizzle(this.env.UNDERWRITING_DB);
+    let db = handles.get(this.env.UNDERWRITING_DB);
+    if (!db) handles.set(this.env.UNDERWRITING_DB, (db = drizzle(this.env.UNDERWRITING_DB)));
+    return db;
   }
 
   createSubmission(principal: Principal, input: CreateSubmissionInput) {

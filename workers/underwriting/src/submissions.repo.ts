@@ -1,12 +1,25 @@
-import { and, eq, gte, lte, type SQL } from "drizzle-orm";
+import { and, eq, gte, lte, sql, type SQL } from "drizzle-orm";
 import type { DrizzleD1Database } from "drizzle-orm/d1";
 import { listKeyset } from "#shared/db";
 import type { Result } from "#shared/errors";
 import { submissions, type SubmissionRow } from "./schema.ts";
 import type { ListSubmissionsQuery } from "./types.ts";
 
+/** The single-submission read is on the hot path: its statement is built once per database handle. */
+const findStatements = new WeakMap<DrizzleD1Database, ReturnType<typeof prepareFind>>();
+
+function prepareFind(db: DrizzleD1Database) {
+  return db
+    .select()
+    .from(submissions)
+    .where(and(eq(submissions.orgId, sql.placeholder("orgId")), eq(submissions.id, sql.placeholder("id"))))
+    .prepare();
+}
+
 export function findSubmission(db: DrizzleD1Database, orgId: string, id: string): Promise<SubmissionRow | undefined> {
-  return db.select().from(submissions).where(and(eq(submissions.orgId, orgId), eq(submissions.id, id))).get();
+  let statement = findStatements.get(db);
+  if (!statement) findStatements.set(db, (statement = prepareFind(db)));
+  return statement.get({ orgId, id });
 }
 
 export async function listSubmissionRows(
