@@ -24,6 +24,7 @@ type AuxiliaryWorker = {
   compatibilityDate: string;
   compatibilityFlags: string[];
   d1Databases: Record<string, string>;
+  durableObjects?: Record<string, string>;
   bindings: Record<string, string>;
 };
 
@@ -44,6 +45,7 @@ const auxiliaryWorkers: AuxiliaryWorker[] = [
     compatibilityDate: "2026-11-01",
     compatibilityFlags: [],
     d1Databases: { UNDERWRITING_DB: "underwriting-db" },
+    durableObjects: { DA_LEDGER: "DaLedger" },
     bindings: TEST_SECRETS,
   },
 ];

@@ -61,8 +61,31 @@ const EXPECTED: [string, string, string, "public" | "credential" | "session"][] 
   ["POST", "/v1/submissions", "createSubmission", "credential"],
   ["GET", "/v1/submissions", "listSubmissions", "credential"],
   ["GET", "/v1/submissions/{id}", "getSubmission", "credential"],
+  ["GET", "/v1/submissions/{id}/quote-readiness", "getQuoteReadiness", "credential"],
+  ["POST", "/v1/submissions/{id}/quote", "createQuote", "credential"],
+  ["POST", "/v1/submissions/{id}/bind", "bindSubmission", "credential"],
   ["GET", "/v1/policies", "listPolicies", "credential"],
+  ["GET", "/v1/policies/{id}", "getPolicy", "credential"],
+  ["POST", "/v1/policies/{id}/endorse", "endorsePolicy", "credential"],
+  ["POST", "/v1/policies/{id}/cancel", "cancelPolicy", "credential"],
+  ["POST", "/v1/policies/{id}/reinstate", "reinstatePolicy", "credential"],
+  ["POST", "/v1/policies/{id}/renew", "renewPolicy", "credential"],
+  ["GET", "/v1/policies/{id}/timeline", "getPolicyTimeline", "credential"],
+  ["GET", "/v1/referrals", "listReferrals", "credential"],
+  ["POST", "/v1/referrals", "createReferral", "credential"],
+  ["POST", "/v1/referrals/{id}/decision", "decideReferral", "credential"],
+  ["POST", "/v1/da-agreements", "createDaAgreement", "credential"],
+  ["GET", "/v1/da-agreements", "listDaAgreements", "credential"],
+  ["GET", "/v1/da-agreements/{id}", "getDaAgreement", "credential"],
+  ["GET", "/v1/analytics/{orgId}/portfolio", "getPortfolioAnalytics", "credential"],
+  ["GET", "/v1/analytics/{orgId}/da-utilization", "getDaUtilization", "credential"],
 ];
+
+/**
+ * Operations that also accept `multipart/form-data` (a TypeSpec `@sharedRoute` pair merged into one
+ * OpenAPI operation): `createSubmission` takes an ACORD 125 PDF (`file`) plus JSON `overrides`.
+ */
+const MULTIPART_IDS = new Set(["createSubmission"]);
 
 const PUBLIC_IDS = new Set(EXPECTED.filter((e) => e[3] === "public").map((e) => e[2]));
 
@@ -220,15 +243,28 @@ describe("OpenAPI document shape", () => {
     }
   });
 
-  it("sends request bodies as application/json only", () => {
+  it("sends request bodies as application/json (plus multipart/form-data where declared)", () => {
     for (const o of operations) {
       if (!o.op.requestBody) continue;
-      expect(Object.keys(o.op.requestBody.content ?? {}), label(o)).toEqual(["application/json"]);
+      const expected = MULTIPART_IDS.has(o.op.operationId ?? "") ? ["application/json", "multipart/form-data"] : ["application/json"];
+      expect(Object.keys(o.op.requestBody.content ?? {}).sort(), label(o)).toEqual(expected);
     }
   });
 
+  it("takes the ACORD 125 upload as a required binary `file` part and optional text `overrides`", () => {
+    const op = doc.paths["/v1/submissions"]?.post;
+    const multipart = op?.requestBody?.content?.["multipart/form-data"] as { schema?: { $ref?: string } } | undefined;
+    const ref = multipart?.schema?.$ref ?? "";
+    const schema = doc.components.schemas[ref.replace("#/components/schemas/", "")] as
+      | { properties?: Record<string, { type?: string }>; required?: string[] }
+      | undefined;
+    expect(schema?.required).toEqual(["file"]);
+    expect(Object.keys(schema?.properties ?? {}).sort()).toEqual(["file", "overrides"]);
+    expect(schema?.properties?.overrides?.type).toBe("string");
+  });
+
   it("pages lists with limit/cursor/sort and a {data, nextCursor} envelope", () => {
-    for (const o of operations.filter((o) => /^list(ApiKeys|SandboxEmails|Submissions|Policies)$/.test(o.op.operationId ?? ""))) {
+    for (const o of operations.filter((o) => /^(list(ApiKeys|SandboxEmails|Submissions|Policies|Referrals|DaAgreements)|getPolicyTimeline)$/.test(o.op.operationId ?? ""))) {
       const query = new Map(parameters(o.op).filter((p) => p.in === "query").map((p) => [p.name, p]));
       expect(query.get("limit")?.schema, label(o)).toMatchObject({ type: "integer", minimum: 1, maximum: 100, default: 25 });
       expect(query.has("cursor"), label(o)).toBe(true);

@@ -75,6 +75,60 @@ export type ApiKeyValidation = {
     rateLimitTier: RateLimitTier;
 };
 
+/**
+ * What binding would produce (`?preview=true`); nothing is written.
+ */
+export type BindPreview = {
+    preview: true;
+    /**
+     * Policy numbers are only assigned by a real bind.
+     */
+    policyNumber: null;
+    lineOfBusiness: LineOfBusiness;
+    /**
+     * Written premium for the term, in USD major units.
+     */
+    grossPremium: number;
+    currency: Currency;
+    effectiveDate: string;
+    expirationDate: string;
+    installmentPlan: InstallmentPlan;
+    installments: Array<Installment>;
+    /**
+     * Sum of the installment fees.
+     */
+    fees: number;
+    /**
+     * Premium plus fees.
+     */
+    totalDue: number;
+};
+
+export type BindRequest = {
+    installmentPlan: InstallmentPlan;
+    /**
+     * The quote to bind (default: the submission's current quote).
+     */
+    quoteId?: string;
+};
+
+export type CancelPolicyRequest = {
+    effectiveDate: string;
+    method: CancellationMethod;
+    reason: CancellationReason;
+    notes?: string;
+};
+
+/**
+ * How a cancellation returns premium.
+ */
+export type CancellationMethod = 'flat' | 'pro_rata' | 'short_rate';
+
+/**
+ * Why a policy is cancelled.
+ */
+export type CancellationReason = 'insured_request' | 'non_payment' | 'underwriting' | 'fraud' | 'other';
+
 export type CreateApiKeyRequest = {
     /**
      * Display name.
@@ -92,6 +146,25 @@ export type CreateApiKeyRequest = {
     expiresAt?: string | null;
 };
 
+export type CreateDaAgreementRequest = {
+    carrier: string;
+    program: string;
+    /**
+     * Maximum limit per risk, in USD major units.
+     */
+    maxLimitPerRisk: number;
+    states: Array<UsState>;
+    naicsPrefixes: Array<NaicsPrefix>;
+    /**
+     * Aggregate written-premium cap, in USD major units.
+     */
+    aggregateCap: number;
+    /**
+     * Restrict the agreement to one line of business (default: every line).
+     */
+    lineOfBusiness?: LineOfBusiness;
+};
+
 export type CreateOrgRequest = {
     /**
      * Display name.
@@ -101,6 +174,31 @@ export type CreateOrgRequest = {
      * Unique handle; derived from `name` when omitted.
      */
     slug?: string;
+};
+
+export type CreateQuoteRequest = {
+    /**
+     * Rate under this delegated authority agreement (default: the org's matching agreement).
+     */
+    daAgreementId?: string;
+};
+
+export type CreateReferralRequest = {
+    submissionId: string;
+    reason: string;
+    dealRoomId?: string;
+};
+
+export type CreateSubmissionFromAcordRequest = {
+    /**
+     * The ACORD 125 application, as a PDF.
+     */
+    file: unknown;
+    /**
+     * A JSON object with any `CreateSubmissionRequest` fields, applied over the values read from
+     * the PDF.
+     */
+    overrides?: string;
 };
 
 export type CreateSubmissionRequest = {
@@ -179,6 +277,98 @@ export type CreatedApiKey = {
  */
 export type Currency = 'USD';
 
+/**
+ * A delegated authority agreement: what the org may bind for a carrier program without referral.
+ * Money is in USD major units (at most two decimals).
+ */
+export type DaAgreement = {
+    id: DaAgreementId;
+    carrier: string;
+    program: string;
+    /**
+     * The line of business covered; `null` for every line.
+     */
+    lineOfBusiness: LineOfBusiness | null;
+    /**
+     * Maximum limit per risk.
+     */
+    maxLimitPerRisk: number;
+    /**
+     * Allowed states.
+     */
+    states: Array<UsState>;
+    /**
+     * Allowed NAICS code prefixes.
+     */
+    naicsPrefixes: Array<string>;
+    /**
+     * Aggregate written-premium cap.
+     */
+    aggregateCap: number;
+    /**
+     * Premium written under the agreement so far.
+     */
+    writtenPremium: number;
+    /**
+     * `writtenPremium / aggregateCap` (may exceed 1).
+     */
+    utilization: number;
+    currency: Currency;
+    createdAt: string;
+};
+
+/**
+ * Delegated authority agreement id (`da_` + ULID).
+ */
+export type DaAgreementId = string;
+
+/**
+ * A page of a list.
+ */
+export type DaAgreementPage = {
+    /**
+     * The items of this page.
+     */
+    data: Array<DaAgreement>;
+    /**
+     * Cursor of the next page; `null` on the last page.
+     */
+    nextCursor: string | null;
+};
+
+/**
+ * Utilization of one delegated authority agreement. Money is in USD major units.
+ */
+export type DaUtilizationEntry = {
+    agreementId: DaAgreementId;
+    carrier: string;
+    program: string;
+    aggregateCap: number;
+    writtenPremium: number;
+    /**
+     * `aggregateCap - writtenPremium` (negative when over the cap).
+     */
+    remaining: number;
+    /**
+     * `writtenPremium / aggregateCap` (may exceed 1).
+     */
+    utilization: number;
+    /**
+     * When utilization crossed 85% (`da.limit_approaching`); `null` if it has not.
+     */
+    limitApproachingAt: string | null;
+};
+
+export type DaUtilizationReport = {
+    orgId: OrgId;
+    data: Array<DaUtilizationEntry>;
+};
+
+export type DecideReferralRequest = {
+    decision: ReferralDecision;
+    notes?: string;
+};
+
 export type DemoTokenRequest = {
     /**
      * The system API secret.
@@ -188,6 +378,27 @@ export type DemoTokenRequest = {
      * Org the token acts for; a demo org is used when omitted.
      */
     orgId?: string;
+};
+
+export type EndorsePolicyRequest = {
+    /**
+     * The change applies from this date (within the policy term).
+     */
+    effectiveDate: string;
+    changes: EndorsementChanges;
+    description?: string;
+};
+
+/**
+ * Changes of an endorsement; at least one should be given. Money is in USD major units.
+ */
+export type EndorsementChanges = {
+    requestedLimit?: number;
+    deductible?: number;
+    annualRevenue?: number;
+    propertyValues?: number;
+    vehicleCount?: number;
+    insuredName?: string;
 };
 
 /**
@@ -220,6 +431,11 @@ export type ErrorEnvelope = {
 };
 
 /**
+ * What the premium is rated on: revenue (GL), property values (PROP) or vehicles (CA).
+ */
+export type ExposureBasis = 'revenue' | 'property_values' | 'vehicles';
+
+/**
  * Liveness of the gateway.
  */
 export type HealthStatus = {
@@ -229,6 +445,68 @@ export type HealthStatus = {
      */
     version: string;
 };
+
+/**
+ * One payment of an installment plan. Money is in USD major units.
+ */
+export type Installment = {
+    /**
+     * 1-based position in the schedule.
+     */
+    number: number;
+    dueDate: string;
+    /**
+     * Premium part of the payment.
+     */
+    premium: number;
+    /**
+     * Installment fee (outside premium).
+     */
+    fee: number;
+    currency: Currency;
+};
+
+/**
+ * Installment plan chosen at bind: `PIF` (paid in full), `TWO_PAY` (50% now, 50% at month 6),
+ * `QUARTERLY` (4 × 25%), `MONTHLY_10` (20% down, then 8 × 10%), `MONTHLY_12` (12 equal).
+ */
+export type InstallmentPlan = 'PIF' | 'TWO_PAY' | 'QUARTERLY' | 'MONTHLY_10' | 'MONTHLY_12';
+
+/**
+ * The record of a submission's intake.
+ */
+export type Intake = {
+    source: IntakeSource;
+    fields: Array<IntakeField>;
+    /**
+     * Fields that are still missing.
+     */
+    missing: Array<string>;
+};
+
+/**
+ * One field the intake looked for.
+ */
+export type IntakeField = {
+    /**
+     * Field of `CreateSubmissionRequest`, e.g. `annualRevenue`.
+     */
+    field: string;
+    found: boolean;
+    /**
+     * Extraction confidence, from 0 to 1.
+     */
+    confidence: number;
+    /**
+     * Where the value came from (e.g. the ACORD form field or `overrides`); `null` when not found.
+     */
+    source: string | null;
+};
+
+/**
+ * How a submission arrived.
+ */
+export type IntakeSource = 'json' | 'acord125';
 
 /**
  * Line of business: general liability, commercial property, commercial auto.
@@ -253,6 +531,11 @@ export type LoginResult = {
     expiresAt: string;
     user: User;
 };
+
+/**
+ * Leading digits of a NAICS code (2 to 6 digits).
+ */
+export type NaicsPrefix = string;
 
 /**
  * An organization (tenant). Every resource belongs to exactly one org.
@@ -327,11 +610,61 @@ export type Policy = {
     grossPremium: number;
     currency: Currency;
     /**
-     * Installment plan, e.g. `annual`.
+     * Installment plan chosen at bind (see `InstallmentPlan`).
      */
     installmentPlan: string;
+    /**
+     * The quote that was bound.
+     */
+    quoteId: string;
+    /**
+     * Current annual premium, after endorsements.
+     */
+    annualPremium: number;
+    /**
+     * Premium written, net of every transaction (endorsements, cancellation, reinstatement).
+     */
+    writtenPremium: number;
+    /**
+     * Limit of liability.
+     */
+    limit: number;
+    deductible: number | null;
+    /**
+     * Payment schedule of the installment plan.
+     */
+    installments: Array<Installment>;
+    /**
+     * Version of the rate table the policy was rated with.
+     */
+    rateTableVersion: string;
+    /**
+     * The cancellation in force; `null` unless the policy is cancelled.
+     */
+    cancellation: PolicyCancellation | null;
+    /**
+     * The policy this one renews.
+     */
+    renewalOfPolicyId: string | null;
+    /**
+     * The policy that renews this one.
+     */
+    renewedByPolicyId: string | null;
     createdAt: string;
     updatedAt: string;
+};
+
+/**
+ * The cancellation in force on a policy.
+ */
+export type PolicyCancellation = {
+    effectiveDate: string;
+    method: CancellationMethod;
+    reason: CancellationReason;
+    /**
+     * Premium returned to the insured, in USD major units.
+     */
+    returnPremium: number;
 };
 
 /**
@@ -359,6 +692,110 @@ export type PolicyPage = {
 export type PolicyStatus = 'active' | 'cancelled' | 'expired' | 'pending_renewal';
 
 /**
+ * An entry of a policy's append-only timeline.
+ */
+export type PolicyTransaction = {
+    /**
+     * The transaction id; the string `preview` in a preview result.
+     */
+    id: PolicyTransactionId | 'preview';
+    policyId: PolicyId;
+    type: PolicyTransactionType;
+    effectiveDate: string;
+    /**
+     * Change of written premium caused by the transaction, in USD major units (negative for a return).
+     */
+    premiumDelta: number;
+    currency: Currency;
+    /**
+     * Who made the change (user id, API key id or `system`).
+     */
+    actor: string;
+    createdAt: string;
+    /**
+     * Type-specific details, e.g. the endorsed changes or the cancellation method.
+     */
+    details: {
+        [key: string]: unknown;
+    };
+};
+
+/**
+ * Policy transaction id (`txn_` + ULID).
+ */
+export type PolicyTransactionId = string;
+
+/**
+ * A page of a list.
+ */
+export type PolicyTransactionPage = {
+    /**
+     * The items of this page.
+     */
+    data: Array<PolicyTransaction>;
+    /**
+     * Cursor of the next page; `null` on the last page.
+     */
+    nextCursor: string | null;
+};
+
+/**
+ * The result of an endorsement, cancellation or reinstatement (or of its preview).
+ */
+export type PolicyTransactionResult = {
+    /**
+     * Whether this is a preview: nothing was written.
+     */
+    preview: boolean;
+    transaction: PolicyTransaction;
+    /**
+     * The policy after the transaction (as it would be, for a preview).
+     */
+    policy: Policy;
+};
+
+/**
+ * Kind of a policy transaction.
+ */
+export type PolicyTransactionType = 'new_business' | 'endorsement' | 'cancellation' | 'reinstatement' | 'renewal';
+
+/**
+ * An org's portfolio as of a date. Money is in USD major units (at most two decimals).
+ */
+export type PortfolioAnalytics = {
+    orgId: OrgId;
+    asOf: string;
+    currency: Currency;
+    writtenPremium: number;
+    earnedPremium: number;
+    policyCount: number;
+    activePolicyCount: number;
+    /**
+     * New policies bound.
+     */
+    bindingCount: number;
+    byLineOfBusiness: Array<PortfolioSlice>;
+    byState: Array<PortfolioSlice>;
+};
+
+/**
+ * Portfolio figures of one line of business or state. Money is in USD major units.
+ */
+export type PortfolioSlice = {
+    /**
+     * The line of business or state code.
+     */
+    key: string;
+    writtenPremium: number;
+    earnedPremium: number;
+    policyCount: number;
+    /**
+     * New policies bound.
+     */
+    bindingCount: number;
+};
+
+/**
  * A loss in the insured's history.
  */
 export type PriorLoss = {
@@ -371,9 +808,262 @@ export type PriorLoss = {
 };
 
 /**
+ * A priced offer for a submission. Money is in USD major units (at most two decimals).
+ */
+export type Quote = {
+    id: QuoteId;
+    submissionId: SubmissionId;
+    status: QuoteStatus;
+    lineOfBusiness: LineOfBusiness;
+    /**
+     * Written premium for the term, before taxes and fees.
+     */
+    grossPremium: number;
+    currency: Currency;
+    breakdown: QuoteBreakdown;
+    taxes: Array<QuoteTax>;
+    fees: Array<QuoteFee>;
+    /**
+     * Gross premium plus taxes and fees.
+     */
+    totalDue: number;
+    /**
+     * Version of the rate table used.
+     */
+    rateTableVersion: string;
+    /**
+     * The quote can be bound until this instant (30 days after creation).
+     */
+    validUntil: string;
+    authority: QuoteAuthority;
+    /**
+     * The referral opened because the quote is outside authority, if any.
+     */
+    referralId: string | null;
+    createdAt: string;
+};
+
+/**
+ * Whether the quote is within the delegated authority it was written under.
+ */
+export type QuoteAuthority = {
+    /**
+     * The delegated authority agreement checked; `null` when none applies.
+     */
+    daAgreementId: string | null;
+    withinAuthority: boolean;
+    /**
+     * Why the quote is outside authority (empty when within).
+     */
+    reasons: Array<string>;
+};
+
+/**
+ * How the gross premium was computed. Money is in USD major units.
+ */
+export type QuoteBreakdown = {
+    basePremium: number;
+    exposure: QuoteExposure;
+    /**
+     * The factor waterfall, in the order applied.
+     */
+    factors: Array<RatingFactor>;
+    minimumPremium: number;
+    /**
+     * Whether the minimum premium replaced the rated premium.
+     */
+    minimumPremiumApplied: boolean;
+};
+
+/**
+ * The exposure the base premium is computed from.
+ */
+export type QuoteExposure = {
+    basis: ExposureBasis;
+    /**
+     * Number of exposure units, e.g. revenue / 1,000.
+     */
+    units: number;
+    /**
+     * Size of one unit, e.g. `$1,000 revenue` or `vehicle`.
+     */
+    unitSize: string;
+    /**
+     * Rate per unit from the rate table, as a decimal string.
+     */
+    rate: string;
+};
+
+/**
+ * A fee charged with the premium.
+ */
+export type QuoteFee = {
+    name: string;
+    /**
+     * In USD major units.
+     */
+    amount: number;
+};
+
+/**
+ * Quote id (`qte_` + ULID).
+ */
+export type QuoteId = string;
+
+/**
+ * Whether a submission can be quoted, and what is missing.
+ */
+export type QuoteReadiness = {
+    submissionId: SubmissionId;
+    /**
+     * Quote-readiness score.
+     */
+    score: number;
+    ready: boolean;
+    /**
+     * Missing fields.
+     */
+    missing: Array<string>;
+    checks: Array<ReadinessCheck>;
+    /**
+     * The checks that failed and cost points.
+     */
+    failedChecks: Array<ReadinessCheck>;
+};
+
+/**
+ * Lifecycle state of a quote.
+ */
+export type QuoteStatus = 'active' | 'superseded' | 'bound' | 'expired' | 'referred';
+
+/**
+ * A tax on the premium.
+ */
+export type QuoteTax = {
+    name: string;
+    /**
+     * The tax rate, as a decimal string (e.g. `0.0485`).
+     */
+    rate: string;
+    /**
+     * In USD major units.
+     */
+    amount: number;
+};
+
+/**
  * Rate-limit tier of a credential.
  */
 export type RateLimitTier = 'sandbox' | 'standard' | 'enterprise';
+
+/**
+ * One step of the factor waterfall.
+ */
+export type RatingFactor = {
+    name: string;
+    /**
+     * The factor, as a decimal string (e.g. `1.15`).
+     */
+    value: string;
+    /**
+     * Premium change caused by this factor, in USD major units.
+     */
+    effect: number;
+    /**
+     * The inputs the factor was looked up with.
+     */
+    inputs: {
+        [key: string]: unknown;
+    };
+};
+
+/**
+ * One check of the quote-readiness score.
+ */
+export type ReadinessCheck = {
+    name: string;
+    passed: boolean;
+    /**
+     * Points the check is worth (earned when it passes).
+     */
+    points: number;
+    message: string;
+};
+
+/**
+ * A submission referred to an underwriter (e.g. a quote outside delegated authority).
+ */
+export type Referral = {
+    id: ReferralId;
+    submissionId: SubmissionId;
+    /**
+     * The quote that caused the referral, if any.
+     */
+    quoteId: string | null;
+    status: ReferralStatus;
+    /**
+     * Why the submission was referred.
+     */
+    reasons: Array<string>;
+    /**
+     * Deal room where the referral is discussed, if any.
+     */
+    dealRoomId: string | null;
+    /**
+     * Who opened the referral (user id, API key id or `system`).
+     */
+    createdBy: string;
+    decision: ReferralDecision | null;
+    decidedBy: string | null;
+    notes: string | null;
+    createdAt: string;
+    decidedAt: string | null;
+};
+
+/**
+ * An underwriter's decision on a referral.
+ */
+export type ReferralDecision = 'approve' | 'reject' | 'request_info';
+
+/**
+ * Referral id (`ref_` + ULID).
+ */
+export type ReferralId = string;
+
+/**
+ * A page of a list.
+ */
+export type ReferralPage = {
+    /**
+     * The items of this page.
+     */
+    data: Array<Referral>;
+    /**
+     * Cursor of the next page; `null` on the last page.
+     */
+    nextCursor: string | null;
+};
+
+/**
+ * State of a referral.
+ */
+export type ReferralStatus = 'pending' | 'approved' | 'rejected' | 'more_info_requested';
+
+export type ReinstatePolicyRequest = {
+    /**
+     * Default: the cancellation's effective date.
+     */
+    effectiveDate?: string;
+    notes?: string;
+};
+
+/**
+ * A renewal: the renewal submission (in `quoted`) and its quote for the next term.
+ */
+export type RenewalResult = {
+    submission: Submission;
+    quote: Quote;
+};
 
 export type ResendCodeRequest = {
     email: string;
@@ -470,6 +1160,23 @@ export type Submission = {
     priorLosses: Array<PriorLoss>;
     notes: string | null;
     currency: Currency;
+    triage: Triage;
+    /**
+     * How the submission was taken in; `null` for submissions created before intake tracking.
+     */
+    intake: Intake | null;
+    /**
+     * The active quote, if any.
+     */
+    currentQuoteId: string | null;
+    /**
+     * The policy bound from this submission, if any.
+     */
+    policyId: string | null;
+    /**
+     * The policy this submission renews, for a renewal submission.
+     */
+    renewalOfPolicyId: string | null;
     createdAt: string;
     updatedAt: string;
 };
@@ -505,6 +1212,24 @@ export type TokenResponse = {
     token: string;
     tokenType: 'Bearer';
     expiresAt: string;
+};
+
+/**
+ * Automatic triage of a submission, computed on intake and on every change.
+ */
+export type Triage = {
+    /**
+     * Quote-readiness score.
+     */
+    score: number;
+    /**
+     * Whether the submission can be quoted as is.
+     */
+    ready: boolean;
+    /**
+     * Triage flags, e.g. prior losses or a limit outside appetite.
+     */
+    flags: Array<string>;
 };
 
 export type UpdateOrgRequest = {
@@ -613,7 +1338,8 @@ export type ExchangeSessionErrors = {
      */
     413: ErrorEnvelope;
     /**
-     * The request body is not `application/json`: `unsupported_media_type`.
+     * The request body's media type is not accepted (`application/json`, or another one the operation
+     * documents): `unsupported_media_type`.
      */
     415: ErrorEnvelope;
     /**
@@ -674,7 +1400,8 @@ export type CreateDemoTokenErrors = {
      */
     413: ErrorEnvelope;
     /**
-     * The request body is not `application/json`: `unsupported_media_type`.
+     * The request body's media type is not accepted (`application/json`, or another one the operation
+     * documents): `unsupported_media_type`.
      */
     415: ErrorEnvelope;
     /**
@@ -735,7 +1462,8 @@ export type LoginErrors = {
      */
     413: ErrorEnvelope;
     /**
-     * The request body is not `application/json`: `unsupported_media_type`.
+     * The request body's media type is not accepted (`application/json`, or another one the operation
+     * documents): `unsupported_media_type`.
      */
     415: ErrorEnvelope;
     /**
@@ -796,7 +1524,8 @@ export type LogoutErrors = {
      */
     413: ErrorEnvelope;
     /**
-     * The request body is not `application/json`: `unsupported_media_type`.
+     * The request body's media type is not accepted (`application/json`, or another one the operation
+     * documents): `unsupported_media_type`.
      */
     415: ErrorEnvelope;
     /**
@@ -886,7 +1615,8 @@ export type ResendVerificationCodeErrors = {
      */
     413: ErrorEnvelope;
     /**
-     * The request body is not `application/json`: `unsupported_media_type`.
+     * The request body's media type is not accepted (`application/json`, or another one the operation
+     * documents): `unsupported_media_type`.
      */
     415: ErrorEnvelope;
     /**
@@ -943,7 +1673,8 @@ export type SignupErrors = {
      */
     413: ErrorEnvelope;
     /**
-     * The request body is not `application/json`: `unsupported_media_type`.
+     * The request body's media type is not accepted (`application/json`, or another one the operation
+     * documents): `unsupported_media_type`.
      */
     415: ErrorEnvelope;
     /**
@@ -1000,7 +1731,8 @@ export type VerifyEmailErrors = {
      */
     413: ErrorEnvelope;
     /**
-     * The request body is not `application/json`: `unsupported_media_type`.
+     * The request body's media type is not accepted (`application/json`, or another one the operation
+     * documents): `unsupported_media_type`.
      */
     415: ErrorEnvelope;
     /**
@@ -1088,6 +1820,101 @@ export type GetOpenApiDocumentResponses = {
 };
 
 export type GetOpenApiDocumentResponse = GetOpenApiDocumentResponses[keyof GetOpenApiDocumentResponses];
+
+export type GetDaUtilizationData = {
+    body?: never;
+    path: {
+        orgId: string;
+    };
+    query?: never;
+    url: '/v1/analytics/{orgId}/da-utilization';
+};
+
+export type GetDaUtilizationErrors = {
+    /**
+     * Missing, invalid, expired or revoked credentials: `unauthorized`.
+     */
+    401: ErrorEnvelope;
+    /**
+     * The credential lacks the required scope or role: `insufficient_scope`.
+     */
+    403: ErrorEnvelope;
+    /**
+     * The resource does not exist or belongs to another org: `not_found`.
+     */
+    404: ErrorEnvelope;
+    /**
+     * Rate limit exceeded: `rate_limit_exceeded`. Retry after `Retry-After` seconds.
+     */
+    429: ErrorEnvelope;
+    /**
+     * Unexpected failure: `internal_error`.
+     */
+    500: ErrorEnvelope;
+};
+
+export type GetDaUtilizationError = GetDaUtilizationErrors[keyof GetDaUtilizationErrors];
+
+export type GetDaUtilizationResponses = {
+    /**
+     * Success.
+     */
+    200: DaUtilizationReport;
+};
+
+export type GetDaUtilizationResponse = GetDaUtilizationResponses[keyof GetDaUtilizationResponses];
+
+export type GetPortfolioAnalyticsData = {
+    body?: never;
+    path: {
+        orgId: string;
+    };
+    query?: {
+        /**
+         * Compute as of this date (default: today).
+         */
+        asOf?: string;
+    };
+    url: '/v1/analytics/{orgId}/portfolio';
+};
+
+export type GetPortfolioAnalyticsErrors = {
+    /**
+     * The request is malformed: `validation_failed` or `invalid_idempotency_key`.
+     */
+    400: ErrorEnvelope;
+    /**
+     * Missing, invalid, expired or revoked credentials: `unauthorized`.
+     */
+    401: ErrorEnvelope;
+    /**
+     * The credential lacks the required scope or role: `insufficient_scope`.
+     */
+    403: ErrorEnvelope;
+    /**
+     * The resource does not exist or belongs to another org: `not_found`.
+     */
+    404: ErrorEnvelope;
+    /**
+     * Rate limit exceeded: `rate_limit_exceeded`. Retry after `Retry-After` seconds.
+     */
+    429: ErrorEnvelope;
+    /**
+     * Unexpected failure: `internal_error`.
+     */
+    500: ErrorEnvelope;
+};
+
+export type GetPortfolioAnalyticsError = GetPortfolioAnalyticsErrors[keyof GetPortfolioAnalyticsErrors];
+
+export type GetPortfolioAnalyticsResponses = {
+    /**
+     * Success.
+     */
+    200: PortfolioAnalytics;
+};
+
+export type GetPortfolioAnalyticsResponse = GetPortfolioAnalyticsResponses[keyof GetPortfolioAnalyticsResponses];
 
 export type ListApiKeysData = {
     body?: never;
@@ -1187,7 +2014,8 @@ export type CreateApiKeyErrors = {
      */
     413: ErrorEnvelope;
     /**
-     * The request body is not `application/json`: `unsupported_media_type`.
+     * The request body's media type is not accepted (`application/json`, or another one the operation
+     * documents): `unsupported_media_type`.
      */
     415: ErrorEnvelope;
     /**
@@ -1295,7 +2123,8 @@ export type RevokeApiKeyErrors = {
      */
     413: ErrorEnvelope;
     /**
-     * The request body is not `application/json`: `unsupported_media_type`.
+     * The request body's media type is not accepted (`application/json`, or another one the operation
+     * documents): `unsupported_media_type`.
      */
     415: ErrorEnvelope;
     /**
@@ -1409,7 +2238,8 @@ export type RotateApiKeyErrors = {
      */
     413: ErrorEnvelope;
     /**
-     * The request body is not `application/json`: `unsupported_media_type`.
+     * The request body's media type is not accepted (`application/json`, or another one the operation
+     * documents): `unsupported_media_type`.
      */
     415: ErrorEnvelope;
     /**
@@ -1475,6 +2305,177 @@ export type ValidateApiKeyResponses = {
 
 export type ValidateApiKeyResponse = ValidateApiKeyResponses[keyof ValidateApiKeyResponses];
 
+export type ListDaAgreementsData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * Page size.
+         */
+        limit?: number;
+        /**
+         * Opaque cursor from a previous page's `nextCursor`.
+         */
+        cursor?: string;
+        /**
+         * Sort order.
+         */
+        sort?: ListSort;
+        /**
+         * Only items created at or after this instant.
+         */
+        createdAfter?: string;
+        /**
+         * Only items created before this instant.
+         */
+        createdBefore?: string;
+    };
+    url: '/v1/da-agreements';
+};
+
+export type ListDaAgreementsErrors = {
+    /**
+     * The request is malformed: `validation_failed` or `invalid_idempotency_key`.
+     */
+    400: ErrorEnvelope;
+    /**
+     * Missing, invalid, expired or revoked credentials: `unauthorized`.
+     */
+    401: ErrorEnvelope;
+    /**
+     * The credential lacks the required scope or role: `insufficient_scope`.
+     */
+    403: ErrorEnvelope;
+    /**
+     * Rate limit exceeded: `rate_limit_exceeded`. Retry after `Retry-After` seconds.
+     */
+    429: ErrorEnvelope;
+    /**
+     * Unexpected failure: `internal_error`.
+     */
+    500: ErrorEnvelope;
+};
+
+export type ListDaAgreementsError = ListDaAgreementsErrors[keyof ListDaAgreementsErrors];
+
+export type ListDaAgreementsResponses = {
+    /**
+     * Success.
+     */
+    200: DaAgreementPage;
+};
+
+export type ListDaAgreementsResponse = ListDaAgreementsResponses[keyof ListDaAgreementsResponses];
+
+export type CreateDaAgreementData = {
+    body: CreateDaAgreementRequest;
+    headers?: {
+        /**
+         * Client-chosen key that makes a retried write safe: a repeated request with the same key
+         * and body replays the first response.
+         */
+        'Idempotency-Key'?: string;
+    };
+    path?: never;
+    query?: never;
+    url: '/v1/da-agreements';
+};
+
+export type CreateDaAgreementErrors = {
+    /**
+     * The request is malformed: `validation_failed` or `invalid_idempotency_key`.
+     */
+    400: ErrorEnvelope;
+    /**
+     * Missing, invalid, expired or revoked credentials: `unauthorized`.
+     */
+    401: ErrorEnvelope;
+    /**
+     * The credential lacks the required scope or role: `insufficient_scope`.
+     */
+    403: ErrorEnvelope;
+    /**
+     * `conflict` or `idempotency_request_in_progress`.
+     */
+    409: ErrorEnvelope;
+    /**
+     * The request body exceeds the size limit: `payload_too_large`.
+     */
+    413: ErrorEnvelope;
+    /**
+     * The request body's media type is not accepted (`application/json`, or another one the operation
+     * documents): `unsupported_media_type`.
+     */
+    415: ErrorEnvelope;
+    /**
+     * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
+     * `quote_expired`, `idempotency_key_reused` or `business_rule_violation`.
+     */
+    422: ErrorEnvelope;
+    /**
+     * Rate limit exceeded: `rate_limit_exceeded`. Retry after `Retry-After` seconds.
+     */
+    429: ErrorEnvelope;
+    /**
+     * Unexpected failure: `internal_error`.
+     */
+    500: ErrorEnvelope;
+};
+
+export type CreateDaAgreementError = CreateDaAgreementErrors[keyof CreateDaAgreementErrors];
+
+export type CreateDaAgreementResponses = {
+    /**
+     * Created.
+     */
+    201: DaAgreement;
+};
+
+export type CreateDaAgreementResponse = CreateDaAgreementResponses[keyof CreateDaAgreementResponses];
+
+export type GetDaAgreementData = {
+    body?: never;
+    path: {
+        id: string;
+    };
+    query?: never;
+    url: '/v1/da-agreements/{id}';
+};
+
+export type GetDaAgreementErrors = {
+    /**
+     * Missing, invalid, expired or revoked credentials: `unauthorized`.
+     */
+    401: ErrorEnvelope;
+    /**
+     * The credential lacks the required scope or role: `insufficient_scope`.
+     */
+    403: ErrorEnvelope;
+    /**
+     * The resource does not exist or belongs to another org: `not_found`.
+     */
+    404: ErrorEnvelope;
+    /**
+     * Rate limit exceeded: `rate_limit_exceeded`. Retry after `Retry-After` seconds.
+     */
+    429: ErrorEnvelope;
+    /**
+     * Unexpected failure: `internal_error`.
+     */
+    500: ErrorEnvelope;
+};
+
+export type GetDaAgreementError = GetDaAgreementErrors[keyof GetDaAgreementErrors];
+
+export type GetDaAgreementResponses = {
+    /**
+     * Success.
+     */
+    200: DaAgreement;
+};
+
+export type GetDaAgreementResponse = GetDaAgreementResponses[keyof GetDaAgreementResponses];
+
 export type CreateOrgData = {
     body: CreateOrgRequest;
     headers?: {
@@ -1511,7 +2512,8 @@ export type CreateOrgErrors = {
      */
     413: ErrorEnvelope;
     /**
-     * The request body is not `application/json`: `unsupported_media_type`.
+     * The request body's media type is not accepted (`application/json`, or another one the operation
+     * documents): `unsupported_media_type`.
      */
     415: ErrorEnvelope;
     /**
@@ -1625,7 +2627,8 @@ export type UpdateOrgErrors = {
      */
     413: ErrorEnvelope;
     /**
-     * The request body is not `application/json`: `unsupported_media_type`.
+     * The request body's media type is not accepted (`application/json`, or another one the operation
+     * documents): `unsupported_media_type`.
      */
     415: ErrorEnvelope;
     /**
@@ -1730,6 +2733,626 @@ export type ListPoliciesResponses = {
 };
 
 export type ListPoliciesResponse = ListPoliciesResponses[keyof ListPoliciesResponses];
+
+export type GetPolicyData = {
+    body?: never;
+    path: {
+        id: string;
+    };
+    query?: never;
+    url: '/v1/policies/{id}';
+};
+
+export type GetPolicyErrors = {
+    /**
+     * Missing, invalid, expired or revoked credentials: `unauthorized`.
+     */
+    401: ErrorEnvelope;
+    /**
+     * The credential lacks the required scope or role: `insufficient_scope`.
+     */
+    403: ErrorEnvelope;
+    /**
+     * The resource does not exist or belongs to another org: `not_found`.
+     */
+    404: ErrorEnvelope;
+    /**
+     * Rate limit exceeded: `rate_limit_exceeded`. Retry after `Retry-After` seconds.
+     */
+    429: ErrorEnvelope;
+    /**
+     * Unexpected failure: `internal_error`.
+     */
+    500: ErrorEnvelope;
+};
+
+export type GetPolicyError = GetPolicyErrors[keyof GetPolicyErrors];
+
+export type GetPolicyResponses = {
+    /**
+     * Success.
+     */
+    200: Policy;
+};
+
+export type GetPolicyResponse = GetPolicyResponses[keyof GetPolicyResponses];
+
+export type CancelPolicyData = {
+    body: CancelPolicyRequest;
+    headers?: {
+        /**
+         * Client-chosen key that makes a retried write safe: a repeated request with the same key
+         * and body replays the first response.
+         */
+        'Idempotency-Key'?: string;
+    };
+    path: {
+        id: string;
+    };
+    query?: {
+        /**
+         * Compute the result without side effects (default `false`).
+         */
+        preview?: boolean;
+    };
+    url: '/v1/policies/{id}/cancel';
+};
+
+export type CancelPolicyErrors = {
+    /**
+     * The request is malformed: `validation_failed` or `invalid_idempotency_key`.
+     */
+    400: ErrorEnvelope;
+    /**
+     * Missing, invalid, expired or revoked credentials: `unauthorized`.
+     */
+    401: ErrorEnvelope;
+    /**
+     * The credential lacks the required scope or role: `insufficient_scope`.
+     */
+    403: ErrorEnvelope;
+    /**
+     * The resource does not exist or belongs to another org: `not_found`.
+     */
+    404: ErrorEnvelope;
+    /**
+     * `conflict` or `idempotency_request_in_progress`.
+     */
+    409: ErrorEnvelope;
+    /**
+     * The request body exceeds the size limit: `payload_too_large`.
+     */
+    413: ErrorEnvelope;
+    /**
+     * The request body's media type is not accepted (`application/json`, or another one the operation
+     * documents): `unsupported_media_type`.
+     */
+    415: ErrorEnvelope;
+    /**
+     * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
+     * `quote_expired`, `idempotency_key_reused` or `business_rule_violation`.
+     */
+    422: ErrorEnvelope;
+    /**
+     * Rate limit exceeded: `rate_limit_exceeded`. Retry after `Retry-After` seconds.
+     */
+    429: ErrorEnvelope;
+    /**
+     * Unexpected failure: `internal_error`.
+     */
+    500: ErrorEnvelope;
+};
+
+export type CancelPolicyError = CancelPolicyErrors[keyof CancelPolicyErrors];
+
+export type CancelPolicyResponses = {
+    /**
+     * Success.
+     */
+    200: PolicyTransactionResult;
+};
+
+export type CancelPolicyResponse = CancelPolicyResponses[keyof CancelPolicyResponses];
+
+export type EndorsePolicyData = {
+    body: EndorsePolicyRequest;
+    headers?: {
+        /**
+         * Client-chosen key that makes a retried write safe: a repeated request with the same key
+         * and body replays the first response.
+         */
+        'Idempotency-Key'?: string;
+    };
+    path: {
+        id: string;
+    };
+    query?: {
+        /**
+         * Compute the result without side effects (default `false`).
+         */
+        preview?: boolean;
+    };
+    url: '/v1/policies/{id}/endorse';
+};
+
+export type EndorsePolicyErrors = {
+    /**
+     * The request is malformed: `validation_failed` or `invalid_idempotency_key`.
+     */
+    400: ErrorEnvelope;
+    /**
+     * Missing, invalid, expired or revoked credentials: `unauthorized`.
+     */
+    401: ErrorEnvelope;
+    /**
+     * The credential lacks the required scope or role: `insufficient_scope`.
+     */
+    403: ErrorEnvelope;
+    /**
+     * The resource does not exist or belongs to another org: `not_found`.
+     */
+    404: ErrorEnvelope;
+    /**
+     * `conflict` or `idempotency_request_in_progress`.
+     */
+    409: ErrorEnvelope;
+    /**
+     * The request body exceeds the size limit: `payload_too_large`.
+     */
+    413: ErrorEnvelope;
+    /**
+     * The request body's media type is not accepted (`application/json`, or another one the operation
+     * documents): `unsupported_media_type`.
+     */
+    415: ErrorEnvelope;
+    /**
+     * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
+     * `quote_expired`, `idempotency_key_reused` or `business_rule_violation`.
+     */
+    422: ErrorEnvelope;
+    /**
+     * Rate limit exceeded: `rate_limit_exceeded`. Retry after `Retry-After` seconds.
+     */
+    429: ErrorEnvelope;
+    /**
+     * Unexpected failure: `internal_error`.
+     */
+    500: ErrorEnvelope;
+};
+
+export type EndorsePolicyError = EndorsePolicyErrors[keyof EndorsePolicyErrors];
+
+export type EndorsePolicyResponses = {
+    /**
+     * Success.
+     */
+    200: PolicyTransactionResult;
+};
+
+export type EndorsePolicyResponse = EndorsePolicyResponses[keyof EndorsePolicyResponses];
+
+export type ReinstatePolicyData = {
+    body?: ReinstatePolicyRequest;
+    headers?: {
+        /**
+         * Client-chosen key that makes a retried write safe: a repeated request with the same key
+         * and body replays the first response.
+         */
+        'Idempotency-Key'?: string;
+    };
+    path: {
+        id: string;
+    };
+    query?: {
+        /**
+         * Compute the result without side effects (default `false`).
+         */
+        preview?: boolean;
+    };
+    url: '/v1/policies/{id}/reinstate';
+};
+
+export type ReinstatePolicyErrors = {
+    /**
+     * The request is malformed: `validation_failed` or `invalid_idempotency_key`.
+     */
+    400: ErrorEnvelope;
+    /**
+     * Missing, invalid, expired or revoked credentials: `unauthorized`.
+     */
+    401: ErrorEnvelope;
+    /**
+     * The credential lacks the required scope or role: `insufficient_scope`.
+     */
+    403: ErrorEnvelope;
+    /**
+     * The resource does not exist or belongs to another org: `not_found`.
+     */
+    404: ErrorEnvelope;
+    /**
+     * `conflict` or `idempotency_request_in_progress`.
+     */
+    409: ErrorEnvelope;
+    /**
+     * The request body exceeds the size limit: `payload_too_large`.
+     */
+    413: ErrorEnvelope;
+    /**
+     * The request body's media type is not accepted (`application/json`, or another one the operation
+     * documents): `unsupported_media_type`.
+     */
+    415: ErrorEnvelope;
+    /**
+     * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
+     * `quote_expired`, `idempotency_key_reused` or `business_rule_violation`.
+     */
+    422: ErrorEnvelope;
+    /**
+     * Rate limit exceeded: `rate_limit_exceeded`. Retry after `Retry-After` seconds.
+     */
+    429: ErrorEnvelope;
+    /**
+     * Unexpected failure: `internal_error`.
+     */
+    500: ErrorEnvelope;
+};
+
+export type ReinstatePolicyError = ReinstatePolicyErrors[keyof ReinstatePolicyErrors];
+
+export type ReinstatePolicyResponses = {
+    /**
+     * Success.
+     */
+    200: PolicyTransactionResult;
+};
+
+export type ReinstatePolicyResponse = ReinstatePolicyResponses[keyof ReinstatePolicyResponses];
+
+export type RenewPolicyData = {
+    body?: never;
+    headers?: {
+        /**
+         * Client-chosen key that makes a retried write safe: a repeated request with the same key
+         * and body replays the first response.
+         */
+        'Idempotency-Key'?: string;
+    };
+    path: {
+        id: string;
+    };
+    query?: never;
+    url: '/v1/policies/{id}/renew';
+};
+
+export type RenewPolicyErrors = {
+    /**
+     * The request is malformed: `validation_failed` or `invalid_idempotency_key`.
+     */
+    400: ErrorEnvelope;
+    /**
+     * Missing, invalid, expired or revoked credentials: `unauthorized`.
+     */
+    401: ErrorEnvelope;
+    /**
+     * The credential lacks the required scope or role: `insufficient_scope`.
+     */
+    403: ErrorEnvelope;
+    /**
+     * The resource does not exist or belongs to another org: `not_found`.
+     */
+    404: ErrorEnvelope;
+    /**
+     * `conflict` or `idempotency_request_in_progress`.
+     */
+    409: ErrorEnvelope;
+    /**
+     * The request body exceeds the size limit: `payload_too_large`.
+     */
+    413: ErrorEnvelope;
+    /**
+     * The request body's media type is not accepted (`application/json`, or another one the operation
+     * documents): `unsupported_media_type`.
+     */
+    415: ErrorEnvelope;
+    /**
+     * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
+     * `quote_expired`, `idempotency_key_reused` or `business_rule_violation`.
+     */
+    422: ErrorEnvelope;
+    /**
+     * Rate limit exceeded: `rate_limit_exceeded`. Retry after `Retry-After` seconds.
+     */
+    429: ErrorEnvelope;
+    /**
+     * Unexpected failure: `internal_error`.
+     */
+    500: ErrorEnvelope;
+};
+
+export type RenewPolicyError = RenewPolicyErrors[keyof RenewPolicyErrors];
+
+export type RenewPolicyResponses = {
+    /**
+     * Created.
+     */
+    201: RenewalResult;
+};
+
+export type RenewPolicyResponse = RenewPolicyResponses[keyof RenewPolicyResponses];
+
+export type GetPolicyTimelineData = {
+    body?: never;
+    path: {
+        id: string;
+    };
+    query?: {
+        /**
+         * Page size.
+         */
+        limit?: number;
+        /**
+         * Opaque cursor from a previous page's `nextCursor`.
+         */
+        cursor?: string;
+        /**
+         * Sort order.
+         */
+        sort?: ListSort;
+        /**
+         * Only items created at or after this instant.
+         */
+        createdAfter?: string;
+        /**
+         * Only items created before this instant.
+         */
+        createdBefore?: string;
+    };
+    url: '/v1/policies/{id}/timeline';
+};
+
+export type GetPolicyTimelineErrors = {
+    /**
+     * The request is malformed: `validation_failed` or `invalid_idempotency_key`.
+     */
+    400: ErrorEnvelope;
+    /**
+     * Missing, invalid, expired or revoked credentials: `unauthorized`.
+     */
+    401: ErrorEnvelope;
+    /**
+     * The credential lacks the required scope or role: `insufficient_scope`.
+     */
+    403: ErrorEnvelope;
+    /**
+     * The resource does not exist or belongs to another org: `not_found`.
+     */
+    404: ErrorEnvelope;
+    /**
+     * Rate limit exceeded: `rate_limit_exceeded`. Retry after `Retry-After` seconds.
+     */
+    429: ErrorEnvelope;
+    /**
+     * Unexpected failure: `internal_error`.
+     */
+    500: ErrorEnvelope;
+};
+
+export type GetPolicyTimelineError = GetPolicyTimelineErrors[keyof GetPolicyTimelineErrors];
+
+export type GetPolicyTimelineResponses = {
+    /**
+     * Success.
+     */
+    200: PolicyTransactionPage;
+};
+
+export type GetPolicyTimelineResponse = GetPolicyTimelineResponses[keyof GetPolicyTimelineResponses];
+
+export type ListReferralsData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * Page size.
+         */
+        limit?: number;
+        /**
+         * Opaque cursor from a previous page's `nextCursor`.
+         */
+        cursor?: string;
+        /**
+         * Sort order.
+         */
+        sort?: ListSort;
+        /**
+         * Only items created at or after this instant.
+         */
+        createdAfter?: string;
+        /**
+         * Only items created before this instant.
+         */
+        createdBefore?: string;
+        status?: ReferralStatus;
+        submissionId?: string;
+    };
+    url: '/v1/referrals';
+};
+
+export type ListReferralsErrors = {
+    /**
+     * The request is malformed: `validation_failed` or `invalid_idempotency_key`.
+     */
+    400: ErrorEnvelope;
+    /**
+     * Missing, invalid, expired or revoked credentials: `unauthorized`.
+     */
+    401: ErrorEnvelope;
+    /**
+     * The credential lacks the required scope or role: `insufficient_scope`.
+     */
+    403: ErrorEnvelope;
+    /**
+     * Rate limit exceeded: `rate_limit_exceeded`. Retry after `Retry-After` seconds.
+     */
+    429: ErrorEnvelope;
+    /**
+     * Unexpected failure: `internal_error`.
+     */
+    500: ErrorEnvelope;
+};
+
+export type ListReferralsError = ListReferralsErrors[keyof ListReferralsErrors];
+
+export type ListReferralsResponses = {
+    /**
+     * Success.
+     */
+    200: ReferralPage;
+};
+
+export type ListReferralsResponse = ListReferralsResponses[keyof ListReferralsResponses];
+
+export type CreateReferralData = {
+    body: CreateReferralRequest;
+    headers?: {
+        /**
+         * Client-chosen key that makes a retried write safe: a repeated request with the same key
+         * and body replays the first response.
+         */
+        'Idempotency-Key'?: string;
+    };
+    path?: never;
+    query?: never;
+    url: '/v1/referrals';
+};
+
+export type CreateReferralErrors = {
+    /**
+     * The request is malformed: `validation_failed` or `invalid_idempotency_key`.
+     */
+    400: ErrorEnvelope;
+    /**
+     * Missing, invalid, expired or revoked credentials: `unauthorized`.
+     */
+    401: ErrorEnvelope;
+    /**
+     * The credential lacks the required scope or role: `insufficient_scope`.
+     */
+    403: ErrorEnvelope;
+    /**
+     * The resource does not exist or belongs to another org: `not_found`.
+     */
+    404: ErrorEnvelope;
+    /**
+     * `conflict` or `idempotency_request_in_progress`.
+     */
+    409: ErrorEnvelope;
+    /**
+     * The request body exceeds the size limit: `payload_too_large`.
+     */
+    413: ErrorEnvelope;
+    /**
+     * The request body's media type is not accepted (`application/json`, or another one the operation
+     * documents): `unsupported_media_type`.
+     */
+    415: ErrorEnvelope;
+    /**
+     * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
+     * `quote_expired`, `idempotency_key_reused` or `business_rule_violation`.
+     */
+    422: ErrorEnvelope;
+    /**
+     * Rate limit exceeded: `rate_limit_exceeded`. Retry after `Retry-After` seconds.
+     */
+    429: ErrorEnvelope;
+    /**
+     * Unexpected failure: `internal_error`.
+     */
+    500: ErrorEnvelope;
+};
+
+export type CreateReferralError = CreateReferralErrors[keyof CreateReferralErrors];
+
+export type CreateReferralResponses = {
+    /**
+     * Created.
+     */
+    201: Referral;
+};
+
+export type CreateReferralResponse = CreateReferralResponses[keyof CreateReferralResponses];
+
+export type DecideReferralData = {
+    body: DecideReferralRequest;
+    headers?: {
+        /**
+         * Client-chosen key that makes a retried write safe: a repeated request with the same key
+         * and body replays the first response.
+         */
+        'Idempotency-Key'?: string;
+    };
+    path: {
+        id: string;
+    };
+    query?: never;
+    url: '/v1/referrals/{id}/decision';
+};
+
+export type DecideReferralErrors = {
+    /**
+     * The request is malformed: `validation_failed` or `invalid_idempotency_key`.
+     */
+    400: ErrorEnvelope;
+    /**
+     * Missing, invalid, expired or revoked credentials: `unauthorized`.
+     */
+    401: ErrorEnvelope;
+    /**
+     * The credential lacks the required scope or role: `insufficient_scope`.
+     */
+    403: ErrorEnvelope;
+    /**
+     * The resource does not exist or belongs to another org: `not_found`.
+     */
+    404: ErrorEnvelope;
+    /**
+     * `conflict` or `idempotency_request_in_progress`.
+     */
+    409: ErrorEnvelope;
+    /**
+     * The request body exceeds the size limit: `payload_too_large`.
+     */
+    413: ErrorEnvelope;
+    /**
+     * The request body's media type is not accepted (`application/json`, or another one the operation
+     * documents): `unsupported_media_type`.
+     */
+    415: ErrorEnvelope;
+    /**
+     * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
+     * `quote_expired`, `idempotency_key_reused` or `business_rule_violation`.
+     */
+    422: ErrorEnvelope;
+    /**
+     * Rate limit exceeded: `rate_limit_exceeded`. Retry after `Retry-After` seconds.
+     */
+    429: ErrorEnvelope;
+    /**
+     * Unexpected failure: `internal_error`.
+     */
+    500: ErrorEnvelope;
+};
+
+export type DecideReferralError = DecideReferralErrors[keyof DecideReferralErrors];
+
+export type DecideReferralResponses = {
+    /**
+     * Success.
+     */
+    200: Referral;
+};
+
+export type DecideReferralResponse = DecideReferralResponses[keyof DecideReferralResponses];
 
 export type ListSandboxEmailsData = {
     body?: never;
@@ -1903,7 +3526,8 @@ export type CreateSubmissionErrors = {
      */
     413: ErrorEnvelope;
     /**
-     * The request body is not `application/json`: `unsupported_media_type`.
+     * The request body's media type is not accepted (`application/json`, or another one the operation
+     * documents): `unsupported_media_type`.
      */
     415: ErrorEnvelope;
     /**
@@ -1974,3 +3598,199 @@ export type GetSubmissionResponses = {
 };
 
 export type GetSubmissionResponse = GetSubmissionResponses[keyof GetSubmissionResponses];
+
+export type BindSubmissionData = {
+    body: BindRequest;
+    headers?: {
+        /**
+         * Client-chosen key that makes a retried write safe: a repeated request with the same key
+         * and body replays the first response.
+         */
+        'Idempotency-Key'?: string;
+    };
+    path: {
+        id: string;
+    };
+    query?: {
+        /**
+         * Compute the result without side effects (default `false`).
+         */
+        preview?: boolean;
+    };
+    url: '/v1/submissions/{id}/bind';
+};
+
+export type BindSubmissionErrors = {
+    /**
+     * The request is malformed: `validation_failed` or `invalid_idempotency_key`.
+     */
+    400: ErrorEnvelope;
+    /**
+     * Missing, invalid, expired or revoked credentials: `unauthorized`.
+     */
+    401: ErrorEnvelope;
+    /**
+     * The credential lacks the required scope or role: `insufficient_scope`.
+     */
+    403: ErrorEnvelope;
+    /**
+     * The resource does not exist or belongs to another org: `not_found`.
+     */
+    404: ErrorEnvelope;
+    /**
+     * `conflict` or `idempotency_request_in_progress`.
+     */
+    409: ErrorEnvelope;
+    /**
+     * The request body exceeds the size limit: `payload_too_large`.
+     */
+    413: ErrorEnvelope;
+    /**
+     * The request body's media type is not accepted (`application/json`, or another one the operation
+     * documents): `unsupported_media_type`.
+     */
+    415: ErrorEnvelope;
+    /**
+     * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
+     * `quote_expired`, `idempotency_key_reused` or `business_rule_violation`.
+     */
+    422: ErrorEnvelope;
+    /**
+     * Rate limit exceeded: `rate_limit_exceeded`. Retry after `Retry-After` seconds.
+     */
+    429: ErrorEnvelope;
+    /**
+     * Unexpected failure: `internal_error`.
+     */
+    500: ErrorEnvelope;
+};
+
+export type BindSubmissionError = BindSubmissionErrors[keyof BindSubmissionErrors];
+
+export type BindSubmissionResponses = {
+    /**
+     * Success.
+     */
+    200: BindPreview;
+    /**
+     * Created.
+     */
+    201: Policy;
+};
+
+export type BindSubmissionResponse = BindSubmissionResponses[keyof BindSubmissionResponses];
+
+export type CreateQuoteData = {
+    body?: CreateQuoteRequest;
+    headers?: {
+        /**
+         * Client-chosen key that makes a retried write safe: a repeated request with the same key
+         * and body replays the first response.
+         */
+        'Idempotency-Key'?: string;
+    };
+    path: {
+        id: string;
+    };
+    query?: never;
+    url: '/v1/submissions/{id}/quote';
+};
+
+export type CreateQuoteErrors = {
+    /**
+     * The request is malformed: `validation_failed` or `invalid_idempotency_key`.
+     */
+    400: ErrorEnvelope;
+    /**
+     * Missing, invalid, expired or revoked credentials: `unauthorized`.
+     */
+    401: ErrorEnvelope;
+    /**
+     * The credential lacks the required scope or role: `insufficient_scope`.
+     */
+    403: ErrorEnvelope;
+    /**
+     * The resource does not exist or belongs to another org: `not_found`.
+     */
+    404: ErrorEnvelope;
+    /**
+     * `conflict` or `idempotency_request_in_progress`.
+     */
+    409: ErrorEnvelope;
+    /**
+     * The request body exceeds the size limit: `payload_too_large`.
+     */
+    413: ErrorEnvelope;
+    /**
+     * The request body's media type is not accepted (`application/json`, or another one the operation
+     * documents): `unsupported_media_type`.
+     */
+    415: ErrorEnvelope;
+    /**
+     * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
+     * `quote_expired`, `idempotency_key_reused` or `business_rule_violation`.
+     */
+    422: ErrorEnvelope;
+    /**
+     * Rate limit exceeded: `rate_limit_exceeded`. Retry after `Retry-After` seconds.
+     */
+    429: ErrorEnvelope;
+    /**
+     * Unexpected failure: `internal_error`.
+     */
+    500: ErrorEnvelope;
+};
+
+export type CreateQuoteError = CreateQuoteErrors[keyof CreateQuoteErrors];
+
+export type CreateQuoteResponses = {
+    /**
+     * Created.
+     */
+    201: Quote;
+};
+
+export type CreateQuoteResponse = CreateQuoteResponses[keyof CreateQuoteResponses];
+
+export type GetQuoteReadinessData = {
+    body?: never;
+    path: {
+        id: string;
+    };
+    query?: never;
+    url: '/v1/submissions/{id}/quote-readiness';
+};
+
+export type GetQuoteReadinessErrors = {
+    /**
+     * Missing, invalid, expired or revoked credentials: `unauthorized`.
+     */
+    401: ErrorEnvelope;
+    /**
+     * The credential lacks the required scope or role: `insufficient_scope`.
+     */
+    403: ErrorEnvelope;
+    /**
+     * The resource does not exist or belongs to another org: `not_found`.
+     */
+    404: ErrorEnvelope;
+    /**
+     * Rate limit exceeded: `rate_limit_exceeded`. Retry after `Retry-After` seconds.
+     */
+    429: ErrorEnvelope;
+    /**
+     * Unexpected failure: `internal_error`.
+     */
+    500: ErrorEnvelope;
+};
+
+export type GetQuoteReadinessError = GetQuoteReadinessErrors[keyof GetQuoteReadinessErrors];
+
+export type GetQuoteReadinessResponses = {
+    /**
+     * Success.
+     */
+    200: QuoteReadiness;
+};
+
+export type GetQuoteReadinessResponse = GetQuoteReadinessResponses[keyof GetQuoteReadinessResponses];

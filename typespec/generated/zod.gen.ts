@@ -28,9 +28,51 @@ export const zApiKeyPresetList = z.object({
     data: z.array(zApiKeyPresetInfo)
 });
 
+/**
+ * How a cancellation returns premium.
+ */
+export const zCancellationMethod = z.enum([
+    'flat',
+    'pro_rata',
+    'short_rate'
+]);
+
+/**
+ * Why a policy is cancelled.
+ */
+export const zCancellationReason = z.enum([
+    'insured_request',
+    'non_payment',
+    'underwriting',
+    'fraud',
+    'other'
+]);
+
+export const zCancelPolicyRequest = z.object({
+    effectiveDate: z.iso.date(),
+    method: zCancellationMethod,
+    reason: zCancellationReason,
+    notes: z.string().max(2000).optional()
+});
+
 export const zCreateOrgRequest = z.object({
     name: z.string().min(1).max(200),
     slug: z.string().regex(/^[a-z0-9][a-z0-9-]{1,62}$/).optional()
+});
+
+export const zCreateQuoteRequest = z.object({
+    daAgreementId: z.string().optional()
+});
+
+export const zCreateReferralRequest = z.object({
+    submissionId: z.string(),
+    reason: z.string().min(1).max(2000),
+    dealRoomId: z.string().optional()
+});
+
+export const zCreateSubmissionFromAcordRequest = z.object({
+    file: z.unknown(),
+    overrides: z.string().optional()
 });
 
 /**
@@ -38,9 +80,46 @@ export const zCreateOrgRequest = z.object({
  */
 export const zCurrency = z.enum(['USD']);
 
+/**
+ * Delegated authority agreement id (`da_` + ULID).
+ */
+export const zDaAgreementId = z.string().regex(/^da_[0-9A-HJKMNP-TV-Z]{26}$/);
+
+/**
+ * Utilization of one delegated authority agreement. Money is in USD major units.
+ */
+export const zDaUtilizationEntry = z.object({
+    agreementId: zDaAgreementId,
+    carrier: z.string(),
+    program: z.string(),
+    aggregateCap: z.number(),
+    writtenPremium: z.number(),
+    remaining: z.number(),
+    utilization: z.number().gte(0),
+    limitApproachingAt: z.iso.datetime().nullable()
+});
+
 export const zDemoTokenRequest = z.object({
     secret: z.string(),
     orgId: z.string().optional()
+});
+
+/**
+ * Changes of an endorsement; at least one should be given. Money is in USD major units.
+ */
+export const zEndorsementChanges = z.object({
+    requestedLimit: z.number().gt(0).optional(),
+    deductible: z.number().gte(0).optional(),
+    annualRevenue: z.number().gte(0).optional(),
+    propertyValues: z.number().gte(0).optional(),
+    vehicleCount: z.int().gte(0).max(2147483647, { error: 'Invalid value: Expected int32 to be <= 2147483647' }).optional(),
+    insuredName: z.string().min(1).max(200).optional()
+});
+
+export const zEndorsePolicyRequest = z.object({
+    effectiveDate: z.iso.date(),
+    changes: zEndorsementChanges,
+    description: z.string().max(2000).optional()
 });
 
 /**
@@ -78,11 +157,72 @@ export const zErrorEnvelope = z.object({
 });
 
 /**
+ * What the premium is rated on: revenue (GL), property values (PROP) or vehicles (CA).
+ */
+export const zExposureBasis = z.enum([
+    'revenue',
+    'property_values',
+    'vehicles'
+]);
+
+/**
  * Liveness of the gateway.
  */
 export const zHealthStatus = z.object({
     status: z.enum(['ok']),
     version: z.string()
+});
+
+/**
+ * One payment of an installment plan. Money is in USD major units.
+ */
+export const zInstallment = z.object({
+    number: z.int().gte(1).max(2147483647, { error: 'Invalid value: Expected int32 to be <= 2147483647' }),
+    dueDate: z.iso.date(),
+    premium: z.number(),
+    fee: z.number(),
+    currency: zCurrency
+});
+
+/**
+ * Installment plan chosen at bind: `PIF` (paid in full), `TWO_PAY` (50% now, 50% at month 6),
+ * `QUARTERLY` (4 × 25%), `MONTHLY_10` (20% down, then 8 × 10%), `MONTHLY_12` (12 equal).
+ */
+export const zInstallmentPlan = z.enum([
+    'PIF',
+    'TWO_PAY',
+    'QUARTERLY',
+    'MONTHLY_10',
+    'MONTHLY_12'
+]);
+
+export const zBindRequest = z.object({
+    installmentPlan: zInstallmentPlan,
+    quoteId: z.string().optional()
+});
+
+/**
+ * One field the intake looked for.
+ */
+export const zIntakeField = z.object({
+    field: z.string(),
+    found: z.boolean(),
+    confidence: z.number().gte(0).lte(1),
+    source: z.string().nullable()
+});
+
+/**
+ * How a submission arrived.
+ */
+export const zIntakeSource = z.enum(['json', 'acord125']);
+
+/**
+ * The record of a submission's intake.
+ */
+export const zIntake = z.object({
+    source: zIntakeSource,
+    fields: z.array(zIntakeField),
+    missing: z.array(z.string())
 });
 
 /**
@@ -95,6 +235,23 @@ export const zLineOfBusiness = z.enum([
 ]);
 
 /**
+ * What binding would produce (`?preview=true`); nothing is written.
+ */
+export const zBindPreview = z.object({
+    preview: z.literal(true),
+    policyNumber: z.null(),
+    lineOfBusiness: zLineOfBusiness,
+    grossPremium: z.number(),
+    currency: zCurrency,
+    effectiveDate: z.iso.date(),
+    expirationDate: z.iso.date(),
+    installmentPlan: zInstallmentPlan,
+    installments: z.array(zInstallment),
+    fees: z.number(),
+    totalDue: z.number()
+});
+
+/**
  * Sort order of a list: newest first (`-createdAt`, the default) or oldest first.
  */
 export const zListSort = z.enum(['-createdAt', 'createdAt']);
@@ -105,9 +262,19 @@ export const zLoginRequest = z.object({
 });
 
 /**
+ * Leading digits of a NAICS code (2 to 6 digits).
+ */
+export const zNaicsPrefix = z.string().regex(/^[0-9]{2,6}$/);
+
+/**
  * Organization id (`org_` + ULID).
  */
 export const zOrgId = z.string().regex(/^org_[0-9A-HJKMNP-TV-Z]{26}$/);
+
+export const zDaUtilizationReport = z.object({
+    orgId: zOrgId,
+    data: z.array(zDaUtilizationEntry)
+});
 
 /**
  * An organization (tenant). Every resource belongs to exactly one org.
@@ -141,6 +308,16 @@ export const zOutboxEmailPage = z.object({
 });
 
 /**
+ * The cancellation in force on a policy.
+ */
+export const zPolicyCancellation = z.object({
+    effectiveDate: z.iso.date(),
+    method: zCancellationMethod,
+    reason: zCancellationReason,
+    returnPremium: z.number()
+});
+
+/**
  * Policy id (`pol_` + ULID).
  */
 export const zPolicyId = z.string().regex(/^pol_[0-9A-HJKMNP-TV-Z]{26}$/);
@@ -156,12 +333,133 @@ export const zPolicyStatus = z.enum([
 ]);
 
 /**
+ * Policy transaction id (`txn_` + ULID).
+ */
+export const zPolicyTransactionId = z.string().regex(/^txn_[0-9A-HJKMNP-TV-Z]{26}$/);
+
+/**
+ * Kind of a policy transaction.
+ */
+export const zPolicyTransactionType = z.enum([
+    'new_business',
+    'endorsement',
+    'cancellation',
+    'reinstatement',
+    'renewal'
+]);
+
+/**
+ * An entry of a policy's append-only timeline.
+ */
+export const zPolicyTransaction = z.object({
+    id: z.union([
+        zPolicyTransactionId,
+        z.enum(['preview'])
+    ]),
+    policyId: zPolicyId,
+    type: zPolicyTransactionType,
+    effectiveDate: z.iso.date(),
+    premiumDelta: z.number(),
+    currency: zCurrency,
+    actor: z.string(),
+    createdAt: z.iso.datetime(),
+    details: z.record(z.string(), z.unknown())
+});
+
+/**
+ * A page of a list.
+ */
+export const zPolicyTransactionPage = z.object({
+    data: z.array(zPolicyTransaction),
+    nextCursor: z.string().nullable()
+});
+
+/**
+ * Portfolio figures of one line of business or state. Money is in USD major units.
+ */
+export const zPortfolioSlice = z.object({
+    key: z.string(),
+    writtenPremium: z.number(),
+    earnedPremium: z.number(),
+    policyCount: z.int().min(-2147483648, { error: 'Invalid value: Expected int32 to be >= -2147483648' }).max(2147483647, { error: 'Invalid value: Expected int32 to be <= 2147483647' }),
+    bindingCount: z.int().min(-2147483648, { error: 'Invalid value: Expected int32 to be >= -2147483648' }).max(2147483647, { error: 'Invalid value: Expected int32 to be <= 2147483647' })
+});
+
+/**
+ * An org's portfolio as of a date. Money is in USD major units (at most two decimals).
+ */
+export const zPortfolioAnalytics = z.object({
+    orgId: zOrgId,
+    asOf: z.iso.date(),
+    currency: zCurrency,
+    writtenPremium: z.number(),
+    earnedPremium: z.number(),
+    policyCount: z.int().min(-2147483648, { error: 'Invalid value: Expected int32 to be >= -2147483648' }).max(2147483647, { error: 'Invalid value: Expected int32 to be <= 2147483647' }),
+    activePolicyCount: z.int().min(-2147483648, { error: 'Invalid value: Expected int32 to be >= -2147483648' }).max(2147483647, { error: 'Invalid value: Expected int32 to be <= 2147483647' }),
+    bindingCount: z.int().min(-2147483648, { error: 'Invalid value: Expected int32 to be >= -2147483648' }).max(2147483647, { error: 'Invalid value: Expected int32 to be <= 2147483647' }),
+    byLineOfBusiness: z.array(zPortfolioSlice),
+    byState: z.array(zPortfolioSlice)
+});
+
+/**
  * A loss in the insured's history.
  */
 export const zPriorLoss = z.object({
     year: z.int().min(-2147483648, { error: 'Invalid value: Expected int32 to be >= -2147483648' }).max(2147483647, { error: 'Invalid value: Expected int32 to be <= 2147483647' }),
     amount: z.number().gte(0),
     description: z.string().optional()
+});
+
+/**
+ * Whether the quote is within the delegated authority it was written under.
+ */
+export const zQuoteAuthority = z.object({
+    daAgreementId: z.string().nullable(),
+    withinAuthority: z.boolean(),
+    reasons: z.array(z.string())
+});
+
+/**
+ * The exposure the base premium is computed from.
+ */
+export const zQuoteExposure = z.object({
+    basis: zExposureBasis,
+    units: z.number(),
+    unitSize: z.string(),
+    rate: z.string()
+});
+
+/**
+ * A fee charged with the premium.
+ */
+export const zQuoteFee = z.object({
+    name: z.string(),
+    amount: z.number()
+});
+
+/**
+ * Quote id (`qte_` + ULID).
+ */
+export const zQuoteId = z.string().regex(/^qte_[0-9A-HJKMNP-TV-Z]{26}$/);
+
+/**
+ * Lifecycle state of a quote.
+ */
+export const zQuoteStatus = z.enum([
+    'active',
+    'superseded',
+    'bound',
+    'expired',
+    'referred'
+]);
+
+/**
+ * A tax on the premium.
+ */
+export const zQuoteTax = z.object({
+    name: z.string(),
+    rate: z.string(),
+    amount: z.number()
 });
 
 /**
@@ -224,6 +522,71 @@ export const zCreatedApiKey = z.object({
     createdAt: z.iso.datetime(),
     rotatedFromId: z.string().nullable(),
     key: z.string()
+});
+
+/**
+ * One step of the factor waterfall.
+ */
+export const zRatingFactor = z.object({
+    name: z.string(),
+    value: z.string(),
+    effect: z.number(),
+    inputs: z.record(z.string(), z.unknown())
+});
+
+/**
+ * How the gross premium was computed. Money is in USD major units.
+ */
+export const zQuoteBreakdown = z.object({
+    basePremium: z.number(),
+    exposure: zQuoteExposure,
+    factors: z.array(zRatingFactor),
+    minimumPremium: z.number(),
+    minimumPremiumApplied: z.boolean()
+});
+
+/**
+ * One check of the quote-readiness score.
+ */
+export const zReadinessCheck = z.object({
+    name: z.string(),
+    passed: z.boolean(),
+    points: z.int().min(-2147483648, { error: 'Invalid value: Expected int32 to be >= -2147483648' }).max(2147483647, { error: 'Invalid value: Expected int32 to be <= 2147483647' }),
+    message: z.string()
+});
+
+/**
+ * An underwriter's decision on a referral.
+ */
+export const zReferralDecision = z.enum([
+    'approve',
+    'reject',
+    'request_info'
+]);
+
+export const zDecideReferralRequest = z.object({
+    decision: zReferralDecision,
+    notes: z.string().max(2000).optional()
+});
+
+/**
+ * Referral id (`ref_` + ULID).
+ */
+export const zReferralId = z.string().regex(/^ref_[0-9A-HJKMNP-TV-Z]{26}$/);
+
+/**
+ * State of a referral.
+ */
+export const zReferralStatus = z.enum([
+    'pending',
+    'approved',
+    'rejected',
+    'more_info_requested'
+]);
+
+export const zReinstatePolicyRequest = z.object({
+    effectiveDate: z.iso.date().optional(),
+    notes: z.string().max(2000).optional()
 });
 
 export const zResendCodeRequest = z.object({
@@ -301,6 +664,65 @@ export const zSignupResult = z.object({
 export const zSubmissionId = z.string().regex(/^sub_[0-9A-HJKMNP-TV-Z]{26}$/);
 
 /**
+ * A priced offer for a submission. Money is in USD major units (at most two decimals).
+ */
+export const zQuote = z.object({
+    id: zQuoteId,
+    submissionId: zSubmissionId,
+    status: zQuoteStatus,
+    lineOfBusiness: zLineOfBusiness,
+    grossPremium: z.number(),
+    currency: zCurrency,
+    breakdown: zQuoteBreakdown,
+    taxes: z.array(zQuoteTax),
+    fees: z.array(zQuoteFee),
+    totalDue: z.number(),
+    rateTableVersion: z.string(),
+    validUntil: z.iso.datetime(),
+    authority: zQuoteAuthority,
+    referralId: z.string().nullable(),
+    createdAt: z.iso.datetime()
+});
+
+/**
+ * Whether a submission can be quoted, and what is missing.
+ */
+export const zQuoteReadiness = z.object({
+    submissionId: zSubmissionId,
+    score: z.int().gte(0).lte(100),
+    ready: z.boolean(),
+    missing: z.array(z.string()),
+    checks: z.array(zReadinessCheck),
+    failedChecks: z.array(zReadinessCheck)
+});
+
+/**
+ * A submission referred to an underwriter (e.g. a quote outside delegated authority).
+ */
+export const zReferral = z.object({
+    id: zReferralId,
+    submissionId: zSubmissionId,
+    quoteId: z.string().nullable(),
+    status: zReferralStatus,
+    reasons: z.array(z.string()),
+    dealRoomId: z.string().nullable(),
+    createdBy: z.string(),
+    decision: zReferralDecision.nullable(),
+    decidedBy: z.string().nullable(),
+    notes: z.string().nullable(),
+    createdAt: z.iso.datetime(),
+    decidedAt: z.iso.datetime().nullable()
+});
+
+/**
+ * A page of a list.
+ */
+export const zReferralPage = z.object({
+    data: z.array(zReferral),
+    nextCursor: z.string().nullable()
+});
+
+/**
  * Lifecycle state of a submission.
  */
 export const zSubmissionStatus = z.enum([
@@ -319,6 +741,15 @@ export const zTokenResponse = z.object({
     token: z.string(),
     tokenType: z.enum(['Bearer']),
     expiresAt: z.iso.datetime()
+});
+
+/**
+ * Automatic triage of a submission, computed on intake and on every change.
+ */
+export const zTriage = z.object({
+    score: z.int().gte(0).lte(100),
+    ready: z.boolean(),
+    flags: z.array(z.string())
 });
 
 export const zUpdateOrgRequest = z.object({
@@ -382,6 +813,16 @@ export const zUsState = z.enum([
     'WY'
 ]);
 
+export const zCreateDaAgreementRequest = z.object({
+    carrier: z.string().min(1).max(200),
+    program: z.string().min(1).max(200),
+    maxLimitPerRisk: z.number().gt(0),
+    states: z.array(zUsState).min(1),
+    naicsPrefixes: z.array(zNaicsPrefix).min(1),
+    aggregateCap: z.number().gt(0),
+    lineOfBusiness: zLineOfBusiness.optional()
+});
+
 export const zCreateSubmissionRequest = z.object({
     insuredName: z.string().min(1).max(200),
     naicsCode: z.string().regex(/^[0-9]{6}$/),
@@ -401,6 +842,33 @@ export const zCreateSubmissionRequest = z.object({
 });
 
 /**
+ * A delegated authority agreement: what the org may bind for a carrier program without referral.
+ * Money is in USD major units (at most two decimals).
+ */
+export const zDaAgreement = z.object({
+    id: zDaAgreementId,
+    carrier: z.string(),
+    program: z.string(),
+    lineOfBusiness: zLineOfBusiness.nullable(),
+    maxLimitPerRisk: z.number(),
+    states: z.array(zUsState),
+    naicsPrefixes: z.array(z.string()),
+    aggregateCap: z.number(),
+    writtenPremium: z.number(),
+    utilization: z.number().gte(0),
+    currency: zCurrency,
+    createdAt: z.iso.datetime()
+});
+
+/**
+ * A page of a list.
+ */
+export const zDaAgreementPage = z.object({
+    data: z.array(zDaAgreement),
+    nextCursor: z.string().nullable()
+});
+
+/**
  * A bound policy. Money is in USD major units (at most two decimals).
  */
 export const zPolicy = z.object({
@@ -416,6 +884,16 @@ export const zPolicy = z.object({
     grossPremium: z.number(),
     currency: zCurrency,
     installmentPlan: z.string(),
+    quoteId: z.string(),
+    annualPremium: z.number(),
+    writtenPremium: z.number(),
+    limit: z.number(),
+    deductible: z.number().nullable(),
+    installments: z.array(zInstallment),
+    rateTableVersion: z.string(),
+    cancellation: zPolicyCancellation.nullable(),
+    renewalOfPolicyId: z.string().nullable(),
+    renewedByPolicyId: z.string().nullable(),
     createdAt: z.iso.datetime(),
     updatedAt: z.iso.datetime()
 });
@@ -426,6 +904,15 @@ export const zPolicy = z.object({
 export const zPolicyPage = z.object({
     data: z.array(zPolicy),
     nextCursor: z.string().nullable()
+});
+
+/**
+ * The result of an endorsement, cancellation or reinstatement (or of its preview).
+ */
+export const zPolicyTransactionResult = z.object({
+    preview: z.boolean(),
+    transaction: zPolicyTransaction,
+    policy: zPolicy
 });
 
 /**
@@ -451,8 +938,21 @@ export const zSubmission = z.object({
     priorLosses: z.array(zPriorLoss),
     notes: z.string().nullable(),
     currency: zCurrency,
+    triage: zTriage,
+    intake: zIntake.nullable(),
+    currentQuoteId: z.string().nullable(),
+    policyId: z.string().nullable(),
+    renewalOfPolicyId: z.string().nullable(),
     createdAt: z.iso.datetime(),
     updatedAt: z.iso.datetime()
+});
+
+/**
+ * A renewal: the renewal submission (in `quoted`) and its quote for the next term.
+ */
+export const zRenewalResult = z.object({
+    submission: zSubmission,
+    quote: zQuote
 });
 
 /**
@@ -616,6 +1116,28 @@ export const zGetHealthResponse = zHealthStatus;
  */
 export const zGetOpenApiDocumentResponse = z.record(z.string(), z.unknown());
 
+export const zGetDaUtilizationPath = z.object({
+    orgId: z.string()
+});
+
+/**
+ * Success.
+ */
+export const zGetDaUtilizationResponse = zDaUtilizationReport;
+
+export const zGetPortfolioAnalyticsPath = z.object({
+    orgId: z.string()
+});
+
+export const zGetPortfolioAnalyticsQuery = z.object({
+    asOf: z.iso.date().optional()
+});
+
+/**
+ * Success.
+ */
+export const zGetPortfolioAnalyticsResponse = zPortfolioAnalytics;
+
 export const zListApiKeysQuery = z.object({
     limit: z.int().gte(1).lte(100).optional().default(25),
     cursor: z.string().optional(),
@@ -687,6 +1209,39 @@ export const zRotateApiKeyResponse = zRotatedApiKey;
  */
 export const zValidateApiKeyResponse = zApiKeyValidation;
 
+export const zListDaAgreementsQuery = z.object({
+    limit: z.int().gte(1).lte(100).optional().default(25),
+    cursor: z.string().optional(),
+    sort: zListSort.optional(),
+    createdAfter: z.iso.datetime().optional(),
+    createdBefore: z.iso.datetime().optional()
+});
+
+/**
+ * Success.
+ */
+export const zListDaAgreementsResponse = zDaAgreementPage;
+
+export const zCreateDaAgreementBody = zCreateDaAgreementRequest;
+
+export const zCreateDaAgreementHeaders = z.object({
+    'Idempotency-Key': z.string().max(255).optional()
+});
+
+/**
+ * Created.
+ */
+export const zCreateDaAgreementResponse = zDaAgreement;
+
+export const zGetDaAgreementPath = z.object({
+    id: z.string()
+});
+
+/**
+ * Success.
+ */
+export const zGetDaAgreementResponse = zDaAgreement;
+
 export const zCreateOrgBody = zCreateOrgRequest;
 
 export const zCreateOrgHeaders = z.object({
@@ -741,6 +1296,143 @@ export const zListPoliciesQuery = z.object({
  */
 export const zListPoliciesResponse = zPolicyPage;
 
+export const zGetPolicyPath = z.object({
+    id: z.string()
+});
+
+/**
+ * Success.
+ */
+export const zGetPolicyResponse = zPolicy;
+
+export const zCancelPolicyBody = zCancelPolicyRequest;
+
+export const zCancelPolicyHeaders = z.object({
+    'Idempotency-Key': z.string().max(255).optional()
+});
+
+export const zCancelPolicyPath = z.object({
+    id: z.string()
+});
+
+export const zCancelPolicyQuery = z.object({
+    preview: z.boolean().optional()
+});
+
+/**
+ * Success.
+ */
+export const zCancelPolicyResponse = zPolicyTransactionResult;
+
+export const zEndorsePolicyBody = zEndorsePolicyRequest;
+
+export const zEndorsePolicyHeaders = z.object({
+    'Idempotency-Key': z.string().max(255).optional()
+});
+
+export const zEndorsePolicyPath = z.object({
+    id: z.string()
+});
+
+export const zEndorsePolicyQuery = z.object({
+    preview: z.boolean().optional()
+});
+
+/**
+ * Success.
+ */
+export const zEndorsePolicyResponse = zPolicyTransactionResult;
+
+export const zReinstatePolicyBody = zReinstatePolicyRequest;
+
+export const zReinstatePolicyHeaders = z.object({
+    'Idempotency-Key': z.string().max(255).optional()
+});
+
+export const zReinstatePolicyPath = z.object({
+    id: z.string()
+});
+
+export const zReinstatePolicyQuery = z.object({
+    preview: z.boolean().optional()
+});
+
+/**
+ * Success.
+ */
+export const zReinstatePolicyResponse = zPolicyTransactionResult;
+
+export const zRenewPolicyHeaders = z.object({
+    'Idempotency-Key': z.string().max(255).optional()
+});
+
+export const zRenewPolicyPath = z.object({
+    id: z.string()
+});
+
+/**
+ * Created.
+ */
+export const zRenewPolicyResponse = zRenewalResult;
+
+export const zGetPolicyTimelinePath = z.object({
+    id: z.string()
+});
+
+export const zGetPolicyTimelineQuery = z.object({
+    limit: z.int().gte(1).lte(100).optional().default(25),
+    cursor: z.string().optional(),
+    sort: zListSort.optional(),
+    createdAfter: z.iso.datetime().optional(),
+    createdBefore: z.iso.datetime().optional()
+});
+
+/**
+ * Success.
+ */
+export const zGetPolicyTimelineResponse = zPolicyTransactionPage;
+
+export const zListReferralsQuery = z.object({
+    limit: z.int().gte(1).lte(100).optional().default(25),
+    cursor: z.string().optional(),
+    sort: zListSort.optional(),
+    createdAfter: z.iso.datetime().optional(),
+    createdBefore: z.iso.datetime().optional(),
+    status: zReferralStatus.optional(),
+    submissionId: z.string().optional()
+});
+
+/**
+ * Success.
+ */
+export const zListReferralsResponse = zReferralPage;
+
+export const zCreateReferralBody = zCreateReferralRequest;
+
+export const zCreateReferralHeaders = z.object({
+    'Idempotency-Key': z.string().max(255).optional()
+});
+
+/**
+ * Created.
+ */
+export const zCreateReferralResponse = zReferral;
+
+export const zDecideReferralBody = zDecideReferralRequest;
+
+export const zDecideReferralHeaders = z.object({
+    'Idempotency-Key': z.string().max(255).optional()
+});
+
+export const zDecideReferralPath = z.object({
+    id: z.string()
+});
+
+/**
+ * Success.
+ */
+export const zDecideReferralResponse = zReferral;
+
 export const zListSandboxEmailsQuery = z.object({
     to: z.string().optional(),
     limit: z.int().gte(1).lte(100).optional().default(25),
@@ -791,3 +1483,46 @@ export const zGetSubmissionPath = z.object({
  * Success.
  */
 export const zGetSubmissionResponse = zSubmission;
+
+export const zBindSubmissionBody = zBindRequest;
+
+export const zBindSubmissionHeaders = z.object({
+    'Idempotency-Key': z.string().max(255).optional()
+});
+
+export const zBindSubmissionPath = z.object({
+    id: z.string()
+});
+
+export const zBindSubmissionQuery = z.object({
+    preview: z.boolean().optional()
+});
+
+export const zBindSubmissionResponse = z.union([
+    zBindPreview,
+    zPolicy
+]);
+
+export const zCreateQuoteBody = zCreateQuoteRequest;
+
+export const zCreateQuoteHeaders = z.object({
+    'Idempotency-Key': z.string().max(255).optional()
+});
+
+export const zCreateQuotePath = z.object({
+    id: z.string()
+});
+
+/**
+ * Created.
+ */
+export const zCreateQuoteResponse = zQuote;
+
+export const zGetQuoteReadinessPath = z.object({
+    id: z.string()
+});
+
+/**
+ * Success.
+ */
+export const zGetQuoteReadinessResponse = zQuoteReadiness;

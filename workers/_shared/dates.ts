@@ -32,5 +32,8 @@ export function daysBetween(from: string, to: string): number {
   return Math.round((parseDate(to).getTime() - parseDate(from).getTime()) / DAY_MS);
 }
 
-export const isValidDate = (date: string): boolean =>
-  /^\d{4}-\d{2}-\d{2}$/.test(date) && formatDate(parseDate(date)) === date;
+export function isValidDate(date: string): boolean {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(date)) return false;
+  const parsed = parseDate(date);
+  return !Number.isNaN(parsed.getTime()) && formatDate(parsed) === date;
+}

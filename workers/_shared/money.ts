@@ -35,4 +35,4 @@ export function mulDivRound(cents: number, numerator: number, denominator: numbe
   return Number(negative ? -q : q);
 }
 
-export const CURRENCY = "USD";
+export const CURRENCY = "USD" as const;

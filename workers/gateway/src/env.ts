@@ -22,8 +22,6 @@ export interface GatewayEnv {
 export interface GatewayVariables {
   requestId: string;
   principal: Principal;
-  /** Raw request body text, read once (size-checked) so idempotency and validation share it. */
-  rawBody: string;
 }
 
 export type GatewayContext = { Bindings: GatewayEnv; Variables: GatewayVariables };

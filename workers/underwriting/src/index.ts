@@ -1,18 +1,38 @@
 import { WorkerEntrypoint } from "cloudflare:workers";
 import { drizzle, type DrizzleD1Database } from "drizzle-orm/d1";
 import type { Principal } from "#shared/auth";
+import type { PageQuery } from "#shared/pagination";
+import * as analytics from "./analytics.service.ts";
+import { bindSubmission, type BindInput } from "./bind.service.ts";
+import * as da from "./da-agreements.service.ts";
 import type { UnderwritingEnv } from "./env.ts";
+import { createSubmissionFromAcord, getQuoteReadiness } from "./intake.service.ts";
 import * as policies from "./policies.service.ts";
+import * as transactions from "./policy-transactions.service.ts";
+import { createQuote } from "./quotes.service.ts";
+import * as referrals from "./referrals.service.ts";
 import * as submissions from "./submissions.service.ts";
-import type { CreateSubmissionInput, ListPoliciesQuery, ListSubmissionsQuery } from "./types.ts";
+import type {
+  CancelInput,
+  CreateDaAgreementInput,
+  CreateSubmissionInput,
+  EndorseInput,
+  ListPoliciesQuery,
+  ListReferralsQuery,
+  ListSubmissionsQuery,
+  ReinstateInput,
+} from "./types.ts";
+
+export { DaLedger } from "./da-ledger.do.ts";
+export type * from "./types.ts";
+
+/** One drizzle handle per D1 binding for the isolate's life (entrypoints are created per call). */
+const handles = new WeakMap<D1Database, DrizzleD1Database>();
 
 /**
  * The underwriting domain over service-binding RPC. The gateway has authenticated the caller and
  * checked scopes; every method confines itself to `principal.orgId`.
  */
-/** One drizzle handle per D1 binding for the isolate's life (entrypoints are created per call). */
-const handles = new WeakMap<D1Database, DrizzleD1Database>();
-
 export class UnderwritingService extends WorkerEntrypoint<UnderwritingEnv> {
   private get db(): DrizzleD1Database {
     let db = handles.get(this.env.UNDERWRITING_DB);
@@ -20,8 +40,15 @@ export class UnderwritingService extends WorkerEntrypoint<UnderwritingEnv> {
     return db;
   }
 
+  // Submissions
+
   createSubmission(principal: Principal, input: CreateSubmissionInput) {
     return submissions.createSubmission(this.db, principal, input);
+  }
+
+  /** ACORD 125 intake: the PDF's form fields, with `overrides` applied over them. */
+  createSubmissionFromAcord(principal: Principal, pdf: Uint8Array, overrides: Partial<CreateSubmissionInput>) {
+    return createSubmissionFromAcord(this.db, principal, pdf, overrides);
   }
 
   getSubmission(principal: Principal, id: string) {
@@ -32,8 +59,84 @@ export class UnderwritingService extends WorkerEntrypoint<UnderwritingEnv> {
     return submissions.listSubmissions(this.db, principal, query);
   }
 
+  getQuoteReadiness(principal: Principal, id: string) {
+    return getQuoteReadiness(this.db, principal, id);
+  }
+
+  // Quote and bind
+
+  createQuote(principal: Principal, submissionId: string, options: { daAgreementId?: string }) {
+    return createQuote(this.db, principal, submissionId, options);
+  }
+
+  bindSubmission(principal: Principal, submissionId: string, input: BindInput, preview: boolean) {
+    return bindSubmission(this.db, this.env, principal, submissionId, input, preview);
+  }
+
+  // Policies
+
   listPolicies(principal: Principal, query: ListPoliciesQuery) {
     return policies.listPolicies(this.db, principal, query);
+  }
+
+  getPolicy(principal: Principal, id: string) {
+    return policies.getPolicy(this.db, principal, id);
+  }
+
+  getPolicyTimeline(principal: Principal, id: string, query: PageQuery) {
+    return policies.getTimeline(this.db, principal, id, query);
+  }
+
+  endorsePolicy(principal: Principal, id: string, input: EndorseInput, preview: boolean) {
+    return transactions.endorsePolicy(this.db, principal, id, input, preview);
+  }
+
+  cancelPolicy(principal: Principal, id: string, input: CancelInput, preview: boolean) {
+    return transactions.cancelPolicy(this.db, principal, id, input, preview);
+  }
+
+  reinstatePolicy(principal: Principal, id: string, input: ReinstateInput, preview: boolean) {
+    return transactions.reinstatePolicy(this.db, principal, id, input, preview);
+  }
+
+  renewPolicy(principal: Principal, id: string) {
+    return transactions.renewPolicy(this.db, principal, id);
+  }
+
+  // Referrals and delegated authority
+
+  listReferrals(principal: Principal, query: ListReferralsQuery) {
+    return referrals.listReferrals(this.db, principal, query);
+  }
+
+  createReferral(principal: Principal, input: { submissionId: string; reason: string; dealRoomId?: string }) {
+    return referrals.createReferral(this.db, principal, input);
+  }
+
+  decideReferral(principal: Principal, id: string, input: { decision: "approve" | "reject" | "request_info"; notes?: string }) {
+    return referrals.decideReferral(this.db, principal, id, input);
+  }
+
+  createDaAgreement(principal: Principal, input: CreateDaAgreementInput) {
+    return da.createDaAgreement(this.db, principal, input);
+  }
+
+  listDaAgreements(principal: Principal, query: PageQuery) {
+    return da.listDaAgreements(this.db, principal, query);
+  }
+
+  getDaAgreement(principal: Principal, id: string) {
+    return da.getDaAgreement(this.db, principal, id);
+  }
+
+  // Analytics
+
+  getDaUtilization(principal: Principal) {
+    return da.daUtilization(this.db, principal);
+  }
+
+  getPortfolio(principal: Principal, asOf?: string) {
+    return analytics.portfolio(this.db, principal, asOf);
   }
 }
 

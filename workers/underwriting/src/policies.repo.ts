@@ -2,7 +2,8 @@ import { and, eq, gte, lte, sql, type SQL } from "drizzle-orm";
 import type { DrizzleD1Database } from "drizzle-orm/d1";
 import { listKeyset } from "#shared/db";
 import type { Result } from "#shared/errors";
-import { policies, type PolicyRow } from "./schema.ts";
+import type { PageQuery } from "#shared/pagination";
+import { installments, policies, policyTransactions, type InstallmentRow, type PolicyRow, type TransactionRow } from "./schema.ts";
 import type { ListPoliciesQuery } from "./types.ts";
 
 export async function listPolicyRows(db: DrizzleD1Database, orgId: string, query: ListPoliciesQuery): Promise<Result<PolicyRow[]>> {
@@ -29,4 +30,36 @@ export async function listPolicyRows(db: DrizzleD1Database, orgId: string, query
 /** A substring match: `%`, `_` and backslash in user input match literally (LIKE is ASCII case-insensitive). */
 function escapeLike(s: string): string {
   return s.replace(/[\\%_]/g, (c) => `\\${c}`);
+}
+
+export function findPolicy(db: DrizzleD1Database, orgId: string, id: string): Promise<PolicyRow | undefined> {
+  return db.select().from(policies).where(and(eq(policies.orgId, orgId), eq(policies.id, id))).get();
+}
+
+export function findPolicyBySubmission(db: DrizzleD1Database, orgId: string, submissionId: string): Promise<PolicyRow | undefined> {
+  return db.select().from(policies).where(and(eq(policies.orgId, orgId), eq(policies.submissionId, submissionId))).get();
+}
+
+export function listInstallments(db: DrizzleD1Database, policyId: string): Promise<InstallmentRow[]> {
+  return db.select().from(installments).where(eq(installments.policyId, policyId)).orderBy(installments.number).all();
+}
+
+export async function listTransactionRows(
+  db: DrizzleD1Database,
+  orgId: string,
+  policyId: string,
+  query: PageQuery & { createdAfter?: string; createdBefore?: string },
+): Promise<Result<TransactionRow[]>> {
+  const keyset = listKeyset(policyTransactions, query);
+  if (!keyset.ok) return keyset;
+  const filters: (SQL | undefined)[] = [eq(policyTransactions.orgId, orgId), eq(policyTransactions.policyId, policyId), keyset.value.where];
+  if (query.createdAfter) filters.push(gte(policyTransactions.createdAt, new Date(query.createdAfter).toISOString()));
+  if (query.createdBefore) filters.push(lte(policyTransactions.createdAt, new Date(query.createdBefore).toISOString()));
+  const rows = await db
+    .select()
+    .from(policyTransactions)
+    .where(and(...filters))
+    .orderBy(...keyset.value.orderBy)
+    .limit(keyset.value.limit);
+  return { ok: true, value: rows };
 }

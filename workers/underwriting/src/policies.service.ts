@@ -1,19 +1,55 @@
+import { inArray } from "drizzle-orm";
 import type { DrizzleD1Database } from "drizzle-orm/d1";
 import type { Principal } from "#shared/auth";
-import { ok, type Result } from "#shared/errors";
+import { notFound, ok, type Result } from "#shared/errors";
 import { CURRENCY, fromCents } from "#shared/money";
-import { pageSize, toPage, type Page } from "#shared/pagination";
-import { listPolicyRows } from "./policies.repo.ts";
-import type { PolicyRow } from "./schema.ts";
-import type { ListPoliciesQuery, Policy } from "./types.ts";
+import { pageSize, toPage, type Page, type PageQuery } from "#shared/pagination";
+import { findPolicy, listInstallments, listPolicyRows, listTransactionRows } from "./policies.repo.ts";
+import { installments, type InstallmentRow, type PolicyRow, type TransactionRow } from "./schema.ts";
+import type { ListPoliciesQuery, Policy, PolicyTransaction } from "./types.ts";
+
+/** Ids per `IN (…)` lookup, keeping each statement well under D1's 100 bound parameters. */
+const IDS_PER_STATEMENT = 50;
 
 export async function listPolicies(db: DrizzleD1Database, principal: Principal, query: ListPoliciesQuery): Promise<Result<Page<Policy>>> {
   const rows = await listPolicyRows(db, principal.orgId, query);
   if (!rows.ok) return rows;
-  return ok(toPage(rows.value, pageSize(query.limit), toPolicy));
+  const page = toPage(rows.value, pageSize(query.limit), (row) => row);
+  const byPolicy = new Map<string, InstallmentRow[]>();
+  const ids = page.data.map((p) => p.id);
+  for (let i = 0; i < ids.length; i += IDS_PER_STATEMENT) {
+    const chunk = ids.slice(i, i + IDS_PER_STATEMENT);
+    for (const row of await db.select().from(installments).where(inArray(installments.policyId, chunk)).orderBy(installments.number).all()) {
+      byPolicy.set(row.policyId, [...(byPolicy.get(row.policyId) ?? []), row]);
+    }
+  }
+  return ok({ data: page.data.map((p) => toPolicy(p, byPolicy.get(p.id) ?? [])), nextCursor: page.nextCursor });
 }
 
-export function toPolicy(row: PolicyRow): Policy {
+export async function getPolicy(db: DrizzleD1Database, principal: Principal, id: string): Promise<Result<Policy>> {
+  const row = await findPolicy(db, principal.orgId, id);
+  return row ? ok(await toPolicyWithInstallments(db, row)) : notFound("Policy");
+}
+
+export async function getTimeline(
+  db: DrizzleD1Database,
+  principal: Principal,
+  policyId: string,
+  query: PageQuery & { createdAfter?: string; createdBefore?: string },
+): Promise<Result<Page<PolicyTransaction>>> {
+  const policy = await findPolicy(db, principal.orgId, policyId);
+  if (!policy) return notFound("Policy");
+  // The timeline reads oldest first unless asked otherwise: it is a history.
+  const rows = await listTransactionRows(db, principal.orgId, policyId, { sort: "createdAt", ...query });
+  if (!rows.ok) return rows;
+  return ok(toPage(rows.value, pageSize(query.limit), toTransaction));
+}
+
+export async function toPolicyWithInstallments(db: DrizzleD1Database, row: PolicyRow): Promise<Policy> {
+  return toPolicy(row, await listInstallments(db, row.id));
+}
+
+export function toPolicy(row: PolicyRow, schedule: InstallmentRow[]): Policy {
   return {
     id: row.id,
     policyNumber: row.policyNumber,
@@ -27,7 +63,38 @@ export function toPolicy(row: PolicyRow): Policy {
     grossPremium: fromCents(row.grossPremiumCents),
     currency: CURRENCY,
     installmentPlan: row.installmentPlan,
+    quoteId: row.quoteId,
+    annualPremium: fromCents(row.annualPremiumCents),
+    writtenPremium: fromCents(row.writtenPremiumCents),
+    limit: fromCents(row.limitCents),
+    deductible: row.deductibleCents === null ? null : fromCents(row.deductibleCents),
+    installments: schedule.map((i) => ({ number: i.number, dueDate: i.dueDate, premium: fromCents(i.premiumCents), fee: fromCents(i.feeCents), currency: CURRENCY })),
+    rateTableVersion: row.rateTableVersion,
+    cancellation: row.cancellation
+      ? {
+          effectiveDate: row.cancellation.effectiveDate,
+          method: row.cancellation.method,
+          reason: row.cancellation.reason,
+          returnPremium: fromCents(row.cancellation.returnPremiumCents),
+        }
+      : null,
+    renewalOfPolicyId: row.renewalOfPolicyId,
+    renewedByPolicyId: row.renewedByPolicyId,
     createdAt: row.createdAt,
     updatedAt: row.updatedAt,
+  };
+}
+
+export function toTransaction(row: TransactionRow): PolicyTransaction {
+  return {
+    id: row.id,
+    policyId: row.policyId,
+    type: row.type,
+    effectiveDate: row.effectiveDate,
+    premiumDelta: fromCents(row.premiumDeltaCents),
+    currency: CURRENCY,
+    actor: row.actor,
+    createdAt: row.createdAt,
+    details: row.details,
   };
 }

@@ -1,4 +1,5 @@
 import { integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
+import type { CancellationMethod, CancellationReason, InstallmentPlan, RatingResult } from "./rating/types.ts";
 
 /** Drizzle view of migrations/underwriting; keep the two identical. */
 export const submissions = sqliteTable("submissions", {
@@ -24,6 +25,10 @@ export const submissions = sqliteTable("submissions", {
   createdBy: text("created_by").notNull(),
   createdAt: text("created_at").notNull(),
   updatedAt: text("updated_at").notNull(),
+  currentQuoteId: text("current_quote_id"),
+  policyId: text("policy_id"),
+  renewalOfPolicyId: text("renewal_of_policy_id"),
+  intake: text("intake", { mode: "json" }).$type<IntakeRecord>(),
 });
 
 export const policies = sqliteTable("policies", {
@@ -38,9 +43,98 @@ export const policies = sqliteTable("policies", {
   effectiveDate: text("effective_date").notNull(),
   expirationDate: text("expiration_date").notNull(),
   grossPremiumCents: integer("gross_premium_cents").notNull(),
-  installmentPlan: text("installment_plan").notNull(),
+  installmentPlan: text("installment_plan").$type<InstallmentPlan>().notNull(),
   createdAt: text("created_at").notNull(),
   updatedAt: text("updated_at").notNull(),
+  quoteId: text("quote_id").notNull(),
+  annualPremiumCents: integer("annual_premium_cents").notNull(),
+  writtenPremiumCents: integer("written_premium_cents").notNull(),
+  limitCents: integer("limit_cents").notNull(),
+  deductibleCents: integer("deductible_cents"),
+  rateTableVersion: text("rate_table_version").notNull(),
+  exposure: text("exposure", { mode: "json" }).$type<PolicyExposure>().notNull(),
+  cancellation: text("cancellation", { mode: "json" }).$type<CancellationRecord>(),
+  renewalOfPolicyId: text("renewal_of_policy_id"),
+  renewedByPolicyId: text("renewed_by_policy_id"),
+  daAgreementId: text("da_agreement_id"),
+  version: integer("version").notNull(),
+});
+
+export const quotes = sqliteTable("quotes", {
+  id: text("id").primaryKey(),
+  orgId: text("org_id").notNull(),
+  submissionId: text("submission_id").notNull(),
+  status: text("status").$type<QuoteStatus>().notNull(),
+  lineOfBusiness: text("line_of_business").$type<LineOfBusiness>().notNull(),
+  grossPremiumCents: integer("gross_premium_cents").notNull(),
+  totalDueCents: integer("total_due_cents").notNull(),
+  rating: text("rating", { mode: "json" }).$type<RatingResult>().notNull(),
+  rateTableVersion: text("rate_table_version").notNull(),
+  validUntil: text("valid_until").notNull(),
+  daAgreementId: text("da_agreement_id"),
+  withinAuthority: integer("within_authority", { mode: "boolean" }).notNull(),
+  authorityReasons: text("authority_reasons", { mode: "json" }).$type<string[]>().notNull(),
+  referralId: text("referral_id"),
+  createdBy: text("created_by").notNull(),
+  createdAt: text("created_at").notNull(),
+  updatedAt: text("updated_at").notNull(),
+});
+
+export const policyNumberSequences = sqliteTable("policy_number_sequences", {
+  orgId: text("org_id").notNull(),
+  lineOfBusiness: text("line_of_business").notNull(),
+  year: integer("year").notNull(),
+  lastValue: integer("last_value").notNull(),
+});
+
+export const policyTransactions = sqliteTable("policy_transactions", {
+  id: text("id").primaryKey(),
+  orgId: text("org_id").notNull(),
+  policyId: text("policy_id").notNull(),
+  seq: integer("seq").notNull(),
+  type: text("type").$type<TransactionType>().notNull(),
+  effectiveDate: text("effective_date").notNull(),
+  premiumDeltaCents: integer("premium_delta_cents").notNull(),
+  actor: text("actor").notNull(),
+  details: text("details", { mode: "json" }).$type<Record<string, unknown>>().notNull(),
+  createdAt: text("created_at").notNull(),
+});
+
+export const installments = sqliteTable("installments", {
+  policyId: text("policy_id").notNull(),
+  number: integer("number").notNull(),
+  dueDate: text("due_date").notNull(),
+  premiumCents: integer("premium_cents").notNull(),
+  feeCents: integer("fee_cents").notNull(),
+});
+
+export const referrals = sqliteTable("referrals", {
+  id: text("id").primaryKey(),
+  orgId: text("org_id").notNull(),
+  submissionId: text("submission_id").notNull(),
+  quoteId: text("quote_id"),
+  status: text("status").$type<ReferralStatus>().notNull(),
+  reasons: text("reasons", { mode: "json" }).$type<string[]>().notNull(),
+  dealRoomId: text("deal_room_id"),
+  createdBy: text("created_by").notNull(),
+  decision: text("decision").$type<ReferralDecision>(),
+  decidedBy: text("decided_by"),
+  notes: text("notes"),
+  createdAt: text("created_at").notNull(),
+  decidedAt: text("decided_at"),
+});
+
+export const daAgreements = sqliteTable("da_agreements", {
+  id: text("id").primaryKey(),
+  orgId: text("org_id").notNull(),
+  carrier: text("carrier").notNull(),
+  program: text("program").notNull(),
+  lineOfBusiness: text("line_of_business").$type<LineOfBusiness>(),
+  maxLimitPerRiskCents: integer("max_limit_per_risk_cents").notNull(),
+  states: text("states", { mode: "json" }).$type<string[]>().notNull(),
+  naicsPrefixes: text("naics_prefixes", { mode: "json" }).$type<string[]>().notNull(),
+  aggregateCapCents: integer("aggregate_cap_cents").notNull(),
+  createdAt: text("created_at").notNull(),
 });
 
 export const events = sqliteTable("events", {
@@ -59,5 +153,40 @@ export interface PriorLossRow {
   amountCents: number;
   description: string | null;
 }
+export type QuoteStatus = "active" | "superseded" | "bound" | "expired" | "referred";
+export type TransactionType = "new_business" | "endorsement" | "cancellation" | "reinstatement" | "renewal";
+export type ReferralStatus = "pending" | "approved" | "rejected" | "more_info_requested";
+export type ReferralDecision = "approve" | "reject" | "request_info";
+
+/** How a submission arrived and what intake found (ACORD 125 field report). */
+export interface IntakeRecord {
+  source: "json" | "acord125";
+  fields: { field: string; found: boolean; confidence: number; source: string | null }[];
+  missing: string[];
+}
+
+/** The rated exposures a policy carries, so endorsements re-rate from the same inputs. */
+export interface PolicyExposure {
+  naicsCode: string;
+  annualRevenueCents: number;
+  propertyValuesCents: number | null;
+  vehicleCount: number | null;
+  yearsInBusiness: number | null;
+  priorLosses: { year: number; amountCents: number }[];
+}
+
+export interface CancellationRecord {
+  effectiveDate: string;
+  method: CancellationMethod;
+  reason: CancellationReason;
+  returnPremiumCents: number;
+  transactionId: string;
+}
+
 export type SubmissionRow = typeof submissions.$inferSelect;
 export type PolicyRow = typeof policies.$inferSelect;
+export type QuoteRow = typeof quotes.$inferSelect;
+export type TransactionRow = typeof policyTransactions.$inferSelect;
+export type InstallmentRow = typeof installments.$inferSelect;
+export type ReferralRow = typeof referrals.$inferSelect;
+export type DaAgreementRow = typeof daAgreements.$inferSelect;

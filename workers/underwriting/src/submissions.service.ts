@@ -8,16 +8,22 @@ import { pageSize, toPage, type Page } from "#shared/pagination";
 import { recordEvent } from "./events.ts";
 import { submissions, type SubmissionRow } from "./schema.ts";
 import { findSubmission, listSubmissionRows } from "./submissions.repo.ts";
+import { triageSummary } from "./intake/triage.ts";
+import type { IntakeRecord } from "./schema.ts";
 import type { CreateSubmissionInput, ListSubmissionsQuery, Submission } from "./types.ts";
 
 /** Money fields of a submission body, in the order their errors are reported. */
 const MONEY_FIELDS = ["annualRevenue", "requestedLimit", "deductible", "propertyValues"] as const;
 
-export async function createSubmission(
-  db: DrizzleD1Database,
+/**
+ * Validate a submission body beyond its shape (money to cents, real dates) and build its row.
+ * Shared by JSON intake, ACORD 125 intake and renewals.
+ */
+export function buildSubmissionRow(
   principal: Principal,
   input: CreateSubmissionInput,
-): Promise<Result<Submission>> {
+  extra: { intake?: IntakeRecord | null; renewalOfPolicyId?: string | null; status?: SubmissionRow["status"] } = {},
+): Result<SubmissionRow> {
   const cents: Partial<Record<(typeof MONEY_FIELDS)[number], number>> = {};
   for (const field of MONEY_FIELDS) {
     const value = input[field];
@@ -39,10 +45,10 @@ export async function createSubmission(
   }
 
   const now = new Date().toISOString();
-  const row: SubmissionRow = {
+  return ok({
     id: newId("sub"),
     orgId: principal.orgId,
-    status: "received",
+    status: extra.status ?? "received",
     insuredName: input.insuredName.trim(),
     naicsCode: input.naicsCode,
     annualRevenueCents: cents.annualRevenue ?? 0,
@@ -62,13 +68,27 @@ export async function createSubmission(
     createdBy: principal.actorId,
     createdAt: now,
     updatedAt: now,
-  };
-  const submission = toSubmission(row);
+    currentQuoteId: null,
+    policyId: null,
+    renewalOfPolicyId: extra.renewalOfPolicyId ?? null,
+    intake: extra.intake ?? { source: "json", fields: [], missing: [] },
+  });
+}
+
+export async function createSubmission(
+  db: DrizzleD1Database,
+  principal: Principal,
+  input: CreateSubmissionInput,
+  intake?: IntakeRecord,
+): Promise<Result<Submission>> {
+  const built = buildSubmissionRow(principal, input, { intake });
+  if (!built.ok) return built;
+  const row = built.value;
   await db.batch([
     db.insert(submissions).values(row),
-    recordEvent(db, principal.orgId, "submission.created", { submissionId: row.id, lineOfBusiness: row.lineOfBusiness, insuredName: row.insuredName }, now),
+    recordEvent(db, principal.orgId, "submission.created", { submissionId: row.id, lineOfBusiness: row.lineOfBusiness, insuredName: row.insuredName }, row.createdAt),
   ]);
-  return ok(submission);
+  return ok(toSubmission(row));
 }
 
 export async function getSubmission(db: DrizzleD1Database, principal: Principal, id: string): Promise<Result<Submission>> {
@@ -83,12 +103,13 @@ export async function listSubmissions(
 ): Promise<Result<Page<Submission>>> {
   const rows = await listSubmissionRows(db, principal.orgId, query);
   if (!rows.ok) return rows;
-  return ok(toPage(rows.value, pageSize(query.limit), toSubmission));
+  return ok(toPage(rows.value, pageSize(query.limit), (row) => toSubmission(row)));
 }
 
-export function toSubmission(row: SubmissionRow): Submission {
+/** The public submission, with its triage computed as of today. */
+export function toSubmission(row: SubmissionRow, asOf = new Date().toISOString().slice(0, 10)): Submission {
   const money = (c: number | null) => (c === null ? null : fromCents(c));
-  return {
+  const base: Omit<Submission, "triage"> = {
     id: row.id,
     status: row.status,
     insuredName: row.insuredName,
@@ -108,7 +129,12 @@ export function toSubmission(row: SubmissionRow): Submission {
     priorLosses: row.priorLosses.map((l) => ({ year: l.year, amount: fromCents(l.amountCents), description: l.description })),
     notes: row.notes,
     currency: CURRENCY,
+    intake: row.intake,
+    currentQuoteId: row.currentQuoteId,
+    policyId: row.policyId,
+    renewalOfPolicyId: row.renewalOfPolicyId,
     createdAt: row.createdAt,
     updatedAt: row.updatedAt,
   };
+  return { ...base, triage: triageSummary(base, asOf) };
 }

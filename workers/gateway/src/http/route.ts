@@ -58,6 +58,8 @@ export interface CredentialRoute<S extends RequestSchemas> extends BaseRoute<S> 
   /** The org comes from the principal; routes that work across orgs (creating one) opt out. */
   orgOptional?: boolean;
   handler: (args: HandlerArgs<RequestInput<S>> & { principal: Principal }) => Promise<Result<unknown>>;
+  /** Accepts `multipart/form-data` too (the contract's multipart variant), answered by this handler. */
+  multipart?: (args: { env: GatewayEnv; principal: Principal; form: FormData; c: Context<GatewayContext> }) => Promise<Result<unknown>>;
 }
 
 /** A route without platform credentials (/auth/*); it may read its own token from the request. */
@@ -72,30 +74,49 @@ export type RouteSpec<S extends RequestSchemas = RequestSchemas> = CredentialRou
 export const route = <S extends RequestSchemas>(spec: RouteSpec<S>): RouteSpec => spec as unknown as RouteSpec;
 
 const isJson = (contentType: string | undefined) => !!contentType && /^application\/([\w.+-]+\+)?json\s*(;|$)/i.test(contentType);
+const isMultipart = (contentType: string | undefined) => !!contentType && /^multipart\/form-data\s*;/i.test(contentType);
 
-/**
- * Read the body once, enforcing size and media type. Returns the raw text, or an error response.
- * The raw text feeds the idempotency fingerprint and then JSON parsing.
- */
-async function readBody(c: Context<GatewayContext>): Promise<string | Response> {
-  if (c.req.method === "GET" || c.req.method === "HEAD") return "";
+/** The request body, read once: its bytes feed the idempotency fingerprint, then parsing. */
+interface RawBody {
+  bytes: Uint8Array;
+  /** The UTF-8 text of a JSON body ("" when there is none). */
+  text: string;
+  multipart: boolean;
+}
+
+const NO_BODY: RawBody = { bytes: new Uint8Array(0), text: "", multipart: false };
+
+/** Read the body once, enforcing its size and media type; an error response when it breaks either. */
+async function readBody(c: Context<GatewayContext>, acceptsMultipart: boolean): Promise<RawBody | Response> {
+  if (c.req.method === "GET" || c.req.method === "HEAD") return NO_BODY;
   const declared = Number(c.req.header("content-length") ?? "0");
   if (declared > MAX_BODY_BYTES) return errorResponse(c, "payload_too_large", `Request bodies are limited to ${MAX_BODY_BYTES} bytes`);
   const bytes = new Uint8Array(await c.req.arrayBuffer());
   if (bytes.byteLength > MAX_BODY_BYTES) return errorResponse(c, "payload_too_large", `Request bodies are limited to ${MAX_BODY_BYTES} bytes`);
-  if (bytes.byteLength === 0) return "";
-  if (!isJson(c.req.header("content-type"))) {
-    return errorResponse(c, "unsupported_media_type", "Request bodies must be application/json", { field: "Content-Type", rule: "media_type" });
+  if (bytes.byteLength === 0) return NO_BODY;
+  const contentType = c.req.header("content-type");
+  if (acceptsMultipart && isMultipart(contentType)) return { bytes, text: "", multipart: true };
+  if (!isJson(contentType)) {
+    const accepted = acceptsMultipart ? "application/json or multipart/form-data" : "application/json";
+    return errorResponse(c, "unsupported_media_type", `Request bodies must be ${accepted}`, { field: "Content-Type", rule: "media_type" });
   }
   try {
-    return new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(bytes);
+    return { bytes, text: new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(bytes), multipart: false };
   } catch {
     return errorResponse(c, "validation_failed", "Request body is not valid UTF-8", { field: "body", rule: "encoding" });
   }
 }
 
+async function readForm(c: Context<GatewayContext>, body: RawBody): Promise<FormData | Response> {
+  try {
+    return await new Request(c.req.url, { method: "POST", headers: { "content-type": c.req.header("content-type")! }, body: body.bytes }).formData();
+  } catch {
+    return errorResponse(c, "validation_failed", "Request body is not valid multipart/form-data", { field: "body", rule: "multipart" });
+  }
+}
+
 /** Parse the body as JSON and validate every request part against the contract's schemas. */
-function validateRequest(c: Context<GatewayContext>, spec: RouteSpec, raw: string): RequestInput<RequestSchemas> | Response {
+function validateRequest(c: Context<GatewayContext>, spec: RouteSpec, raw: string, skipBody = false): RequestInput<RequestSchemas> | Response {
   let body: unknown;
   if (raw !== "") {
     try {
@@ -112,7 +133,7 @@ function validateRequest(c: Context<GatewayContext>, spec: RouteSpec, raw: strin
   const input: Record<string, unknown> = { body: undefined, query: undefined, path: undefined };
   for (const part of ["path", "query", "body"] as const) {
     const schema = spec.schemas[part];
-    if (!schema) continue;
+    if (!schema || (part === "body" && skipBody)) continue;
     const parsed = schema.safeParse(values[part]);
     if (!parsed.success) return appErrorResponse(c, toValidationError(part, parsed.error, values[part]));
     input[part] = parsed.data;
@@ -160,16 +181,22 @@ export function mount(app: Hono<GatewayContext>, spec: RouteSpec): void {
       }
     }
 
-    const raw = await readBody(c);
-    if (raw instanceof Response) return raw;
+    const multipart = spec.auth === "credential" ? spec.multipart : undefined;
+    const body = await readBody(c, multipart !== undefined);
+    if (body instanceof Response) return body;
 
     const run = async (): Promise<Response> => {
-      const input = validateRequest(c, spec, raw);
+      const input = validateRequest(c, spec, body.text, body.multipart);
       if (input instanceof Response) return input;
+      if (body.multipart && multipart) {
+        const form = await readForm(c, body);
+        if (form instanceof Response) return form;
+        return respond(c, await multipart({ env: c.env, principal: principal!, form, c }), status);
+      }
       const args = { env: c.env, input, c };
       const result = spec.auth === "credential" ? await spec.handler({ ...args, principal: principal! }) : await spec.handler(args);
       return respond(c, result, status);
     };
-    return principal && spec.method !== "get" ? withIdempotency(c, principal, raw, run) : run();
+    return principal && spec.method !== "get" ? withIdempotency(c, principal, body.bytes, run) : run();
   });
 }

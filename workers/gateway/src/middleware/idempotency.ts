@@ -16,7 +16,7 @@ const PRINTABLE = /^[\x21-\x7e]+$/;
 export async function withIdempotency(
   c: Context<GatewayContext>,
   principal: Principal,
-  rawBody: string,
+  body: Uint8Array,
   handler: () => Promise<Response>,
 ): Promise<Response> {
   const key = c.req.header("idempotency-key");
@@ -28,7 +28,7 @@ export async function withIdempotency(
     });
   }
   const url = new URL(c.req.url);
-  const fingerprint = `${c.req.method} ${url.pathname}${url.search} ${await sha256Hex(rawBody)}`;
+  const fingerprint = `${c.req.method} ${url.pathname}${url.search} ${await sha256Hex(body)}`;
   const store = c.env.IDEMPOTENCY.getByName(`${principal.orgId}:${principal.credentialId}:${key}`);
   const outcome = await store.begin(fingerprint);
   switch (outcome.kind) {

@@ -1,0 +1,208 @@
+import { and, eq, sql } from "drizzle-orm";
+import type { DrizzleD1Database } from "drizzle-orm/d1";
+import type { Principal } from "#shared/auth";
+import { fail, notFound, ok, type Result } from "#shared/errors";
+import { newId } from "#shared/ids";
+import { CURRENCY, fromCents } from "#shared/money";
+import type { DaLedger } from "./da-ledger.do.ts";
+import type { UnderwritingEnv } from "./env.ts";
+import { findPolicy, findPolicyBySubmission } from "./policies.repo.ts";
+import { toPolicyWithInstallments } from "./policies.service.ts";
+import { findQuote } from "./quotes.repo.ts";
+import { installmentSchedule } from "./rating/installments.ts";
+import type { Installment, InstallmentPlan } from "./rating/types.ts";
+import { daAgreements, quotes, submissions, type PolicyExposure, type QuoteRow, type SubmissionRow } from "./schema.ts";
+import { findSubmission } from "./submissions.repo.ts";
+import type { BindPreview, Policy } from "./types.ts";
+
+export interface BindInput {
+  installmentPlan: InstallmentPlan;
+  quoteId?: string;
+}
+
+/** The quote a bind would use, or why the submission cannot be bound. */
+async function bindableQuote(db: DrizzleD1Database, principal: Principal, sub: SubmissionRow, quoteId?: string): Promise<Result<QuoteRow>> {
+  if (sub.status === "bound") {
+    return fail("invalid_state_transition", "Submission is already bound", { status: sub.status, policyId: sub.policyId });
+  }
+  if (sub.status === "referred") return fail("invalid_state_transition", "Submission is awaiting a referral decision", { status: sub.status });
+  if (sub.status !== "quoted" || !sub.currentQuoteId) {
+    return fail("invalid_state_transition", `A ${sub.status} submission cannot be bound; quote it first`, { status: sub.status });
+  }
+  if (quoteId && quoteId !== sub.currentQuoteId) {
+    const named = await findQuote(db, principal.orgId, quoteId);
+    if (!named || named.submissionId !== sub.id) return notFound("Quote");
+    return fail("invalid_state_transition", "That quote was superseded by a newer one", { quoteId, currentQuoteId: sub.currentQuoteId });
+  }
+  const quote = await findQuote(db, principal.orgId, sub.currentQuoteId);
+  if (!quote || quote.status !== "active") {
+    return fail("invalid_state_transition", "The submission has no active quote", { quoteStatus: quote?.status ?? null });
+  }
+  return ok(quote);
+}
+
+export function toInstallments(schedule: Installment[]) {
+  return schedule.map((i) => ({ number: i.number, dueDate: i.dueDate, premium: fromCents(i.premiumCents), fee: fromCents(i.feeCents), currency: CURRENCY }));
+}
+
+/**
+ * Bind the submission's current quote into a policy. Everything the bind writes (the policy and
+ * its gap-free number, installments, the new-business transaction, status changes and events)
+ * is one D1 batch whose every statement is guarded by "this submission is still quoted with this
+ * quote": a concurrent or retried bind finds nothing to do, so there is one policy whatever happens,
+ * and a bind that does not commit consumes no policy number. A delegated-authority aggregate is
+ * reserved in its ledger first and released if the batch does not bind.
+ */
+export async function bindSubmission(
+  db: DrizzleD1Database,
+  env: UnderwritingEnv,
+  principal: Principal,
+  submissionId: string,
+  input: BindInput,
+  preview: boolean,
+): Promise<Result<Policy | BindPreview>> {
+  const sub = await findSubmission(db, principal.orgId, submissionId);
+  if (!sub) return notFound("Submission");
+  const quoteResult = await bindableQuote(db, principal, sub, input.quoteId);
+  if (!quoteResult.ok) return quoteResult;
+  const quote = quoteResult.value;
+  const now = new Date();
+  const at = now.toISOString();
+  if (Date.parse(quote.validUntil) <= now.getTime()) {
+    await db.batch([
+      db.update(quotes).set({ status: "expired", updatedAt: at }).where(and(eq(quotes.id, quote.id), eq(quotes.status, "active"))),
+      db.update(submissions).set({ status: "expired", updatedAt: at }).where(and(eq(submissions.id, sub.id), eq(submissions.status, "quoted"))),
+    ]);
+    return fail("quote_expired", `The quote expired at ${quote.validUntil}; request a new quote`, { quoteId: quote.id, validUntil: quote.validUntil });
+  }
+
+  const schedule = installmentSchedule(input.installmentPlan, quote.grossPremiumCents, sub.effectiveDate);
+  const feeCents = schedule.reduce((n, i) => n + i.feeCents, 0);
+  if (preview) {
+    return ok({
+      preview: true,
+      policyNumber: null,
+      lineOfBusiness: sub.lineOfBusiness,
+      grossPremium: fromCents(quote.grossPremiumCents),
+      currency: CURRENCY,
+      effectiveDate: sub.effectiveDate,
+      expirationDate: sub.expirationDate,
+      installmentPlan: input.installmentPlan,
+      installments: toInstallments(schedule),
+      fees: fromCents(feeCents),
+      totalDue: fromCents(quote.totalDueCents + feeCents),
+    } satisfies BindPreview);
+  }
+
+  // Delegated authority: the aggregate is checked and taken atomically in the agreement's ledger.
+  let ledger: DurableObjectStub<DaLedger> | null = null;
+  let crossedThreshold = false;
+  if (quote.daAgreementId) {
+    const agreement = await db.select().from(daAgreements).where(and(eq(daAgreements.orgId, principal.orgId), eq(daAgreements.id, quote.daAgreementId))).get();
+    if (agreement) {
+      ledger = env.DA_LEDGER.getByName(agreement.id);
+      const reservation = await ledger.reserve(sub.id, quote.grossPremiumCents, agreement.aggregateCapCents);
+      if (!reservation.ok) {
+        return fail("da_limit_exceeded", "Binding would exceed the delegated authority's aggregate written-premium cap", {
+          daAgreementId: agreement.id,
+          aggregateCap: fromCents(reservation.capCents),
+          writtenPremium: fromCents(reservation.writtenCents),
+          premium: fromCents(quote.grossPremiumCents),
+        });
+      }
+      crossedThreshold = reservation.crossedThreshold;
+    }
+  }
+
+  const policyId = newId("pol");
+  const year = Number(sub.effectiveDate.slice(0, 4));
+  const lob = sub.lineOfBusiness;
+  const exposure: PolicyExposure = {
+    naicsCode: sub.naicsCode,
+    annualRevenueCents: sub.annualRevenueCents,
+    propertyValuesCents: sub.propertyValuesCents,
+    vehicleCount: sub.vehicleCount,
+    yearsInBusiness: sub.yearsInBusiness,
+    priorLosses: sub.priorLosses.map((l) => ({ year: l.year, amountCents: l.amountCents })),
+  };
+  // Every statement below runs only while the submission is still quoted with this quote.
+  const stillBindable = sql`EXISTS (SELECT 1 FROM submissions WHERE id = ${sub.id} AND org_id = ${principal.orgId} AND status = 'quoted' AND current_quote_id = ${quote.id})`;
+  const policyExists = sql`EXISTS (SELECT 1 FROM policies WHERE id = ${policyId})`;
+  const isRenewal = sub.renewalOfPolicyId !== null;
+  const transactionType = isRenewal ? "renewal" : "new_business";
+  const installmentValues = sql.join(
+    schedule.map((i) => sql`(${policyId}, ${i.number}, ${i.dueDate}, ${i.premiumCents}, ${i.feeCents})`),
+    sql`, `,
+  );
+  const eventData = (type: string) => sql`json_object('policyId', id, 'policyNumber', policy_number, 'grossPremium', gross_premium_cents / 100.0, 'currency', 'USD', 'lineOfBusiness', line_of_business, 'effectiveDate', effective_date, 'expirationDate', expiration_date, 'installmentPlan', installment_plan, 'renewalOfPolicyId', renewal_of_policy_id, 'type', ${type})`;
+
+  const statements = [
+    db.run(sql`INSERT INTO policy_number_sequences (org_id, line_of_business, year, last_value)
+      SELECT ${principal.orgId}, ${lob}, ${year}, 1 WHERE ${stillBindable}
+      ON CONFLICT (org_id, line_of_business, year) DO UPDATE SET last_value = last_value + 1`),
+    db.run(sql`INSERT INTO policies (id, org_id, policy_number, status, submission_id, insured_name, line_of_business, state,
+        effective_date, expiration_date, gross_premium_cents, installment_plan, created_at, updated_at, quote_id,
+        annual_premium_cents, written_premium_cents, limit_cents, deductible_cents, rate_table_version, exposure,
+        cancellation, renewal_of_policy_id, renewed_by_policy_id, da_agreement_id, version)
+      SELECT ${policyId}, ${principal.orgId}, ${lob} || '-' || ${year} || '-' || printf('%06d', last_value), 'active', ${sub.id},
+        ${sub.insuredName}, ${lob}, ${sub.state}, ${sub.effectiveDate}, ${sub.expirationDate}, ${quote.grossPremiumCents},
+        ${input.installmentPlan}, ${at}, ${at}, ${quote.id}, ${quote.grossPremiumCents}, ${quote.grossPremiumCents},
+        ${sub.requestedLimitCents}, ${sub.deductibleCents}, ${quote.rateTableVersion}, ${JSON.stringify(exposure)},
+        NULL, ${sub.renewalOfPolicyId}, NULL, ${quote.daAgreementId}, 1
+      FROM policy_number_sequences
+      WHERE org_id = ${principal.orgId} AND line_of_business = ${lob} AND year = ${year} AND ${stillBindable}`),
+    db.run(sql`INSERT INTO installments (policy_id, number, due_date, premium_cents, fee_cents)
+      SELECT * FROM (VALUES ${installmentValues}) WHERE ${policyExists}`),
+    db.run(sql`INSERT INTO policy_transactions (id, org_id, policy_id, seq, type, effective_date, premium_delta_cents, actor, details, created_at)
+      SELECT ${newId("txn")}, ${principal.orgId}, ${policyId}, 1, ${transactionType}, ${sub.effectiveDate}, ${quote.grossPremiumCents},
+        ${principal.actorId}, ${JSON.stringify({
+          quoteId: quote.id,
+          submissionId: sub.id,
+          installmentPlan: input.installmentPlan,
+          rateTableVersion: quote.rateTableVersion,
+          grossPremiumCents: quote.grossPremiumCents,
+          renewalOfPolicyId: sub.renewalOfPolicyId,
+        })}, ${at}
+      WHERE ${policyExists}`),
+    db.run(sql`INSERT INTO events (id, org_id, type, data, created_at)
+      SELECT ${newId("evt")}, ${principal.orgId}, 'policy.bound', ${eventData("new_business")}, ${at} FROM policies WHERE id = ${policyId}`),
+    db.run(sql`UPDATE quotes SET status = 'bound', updated_at = ${at} WHERE id = ${quote.id} AND ${policyExists}`),
+    db.run(sql`UPDATE submissions SET status = 'bound', policy_id = ${policyId}, updated_at = ${at}
+      WHERE id = ${sub.id} AND status = 'quoted' AND ${policyExists}`),
+  ];
+  if (isRenewal) {
+    statements.push(
+      db.run(sql`UPDATE policies SET renewed_by_policy_id = ${policyId}, updated_at = ${at}
+        WHERE id = ${sub.renewalOfPolicyId} AND org_id = ${principal.orgId} AND ${policyExists}`),
+      db.run(sql`INSERT INTO events (id, org_id, type, data, created_at)
+        SELECT ${newId("evt")}, ${principal.orgId}, 'policy.renewed', ${eventData("renewal")}, ${at} FROM policies WHERE id = ${policyId}`),
+    );
+  }
+  if (crossedThreshold && quote.daAgreementId) {
+    statements.push(
+      db.run(sql`INSERT INTO events (id, org_id, type, data, created_at)
+        SELECT ${newId("evt")}, ${principal.orgId}, 'da.limit_approaching',
+          json_object('daAgreementId', ${quote.daAgreementId}, 'policyId', ${policyId}, 'threshold', 0.85), ${at}
+        WHERE ${policyExists}`),
+    );
+  }
+
+  try {
+    await db.batch(statements as [typeof statements[number], ...typeof statements[number][]]);
+  } catch (error) {
+    await ledger?.release(sub.id);
+    throw error;
+  }
+  const policy = await findPolicy(db, principal.orgId, policyId);
+  if (!policy) {
+    // Another bind (or a re-quote) got there first: nothing of ours was written.
+    await ledger?.release(sub.id);
+    const existing = await findPolicyBySubmission(db, principal.orgId, sub.id);
+    return fail("invalid_state_transition", existing ? "Submission is already bound" : "The submission changed while binding; retry", {
+      policyId: existing?.id ?? null,
+    });
+  }
+  await ledger?.commit(sub.id);
+  return ok(await toPolicyWithInstallments(db, policy));
+}
+

@@ -1,0 +1,332 @@
+import { and, eq, inArray, sql } from "drizzle-orm";
+import type { BatchItem } from "drizzle-orm/batch";
+import type { DrizzleD1Database } from "drizzle-orm/d1";
+import type { Principal } from "#shared/auth";
+import { isValidDate } from "#shared/dates";
+import { isUniqueViolation } from "#shared/db";
+import { fail, invalid, notFound, ok, type Result } from "#shared/errors";
+import { newId } from "#shared/ids";
+import { CURRENCY, fromCents, toCents } from "#shared/money";
+import { recordEvent, type UnderwritingEventType } from "./events.ts";
+import { findPolicy, listInstallments } from "./policies.repo.ts";
+import { toPolicy, toTransaction } from "./policies.service.ts";
+import { prepareQuote, ratingInputOf, toQuote } from "./quotes.service.ts";
+import { rate } from "./rating/rate.ts";
+import { cancellationReturn, endorsementDelta, reinstatementReversal, reinstatementWindow } from "./rating/transactions.ts";
+import { policies, submissions, type PolicyRow, type SubmissionRow, type TransactionRow } from "./schema.ts";
+import { findSubmission } from "./submissions.repo.ts";
+import { buildSubmissionRow, toSubmission } from "./submissions.service.ts";
+import type { CancelInput, EndorseInput, PolicyTransactionResult, Quote, ReinstateInput, Submission } from "./types.ts";
+
+const today = () => new Date().toISOString().slice(0, 10);
+
+interface Change {
+  /** Set when the caller must know the id in advance (a cancellation records it for reinstatement). */
+  transactionId?: string;
+  type: TransactionRow["type"];
+  effectiveDate: string;
+  premiumDeltaCents: number;
+  details: Record<string, unknown>;
+  /** The policy's new state (without version/updatedAt, which are set here). */
+  update: Partial<Pick<PolicyRow, "status" | "annualPremiumCents" | "writtenPremiumCents" | "limitCents" | "deductibleCents" | "exposure" | "cancellation" | "insuredName">>;
+  event: UnderwritingEventType | null;
+  /** Statements to run in the same batch (e.g. the renewal submission and its quote). */
+  alongside?: BatchItem<"sqlite">[];
+}
+
+/**
+ * Apply one transaction to a policy, or with `preview` compute it without writing. The policy row
+ * moves from version n to n+1 and the transaction is stored with seq n+1, both guarded, in one
+ * batch with its event: of two concurrent transactions on the same policy exactly one commits
+ * (the other breaks the (policy_id, seq) uniqueness and answers 409).
+ */
+async function apply(db: DrizzleD1Database, principal: Principal, policy: PolicyRow, change: Change, preview: boolean): Promise<Result<PolicyTransactionResult>> {
+  const at = new Date().toISOString();
+  const version = policy.version + 1;
+  const after: PolicyRow = { ...policy, ...change.update, version, updatedAt: at };
+  const transaction: TransactionRow = {
+    id: preview ? "preview" : (change.transactionId ?? newId("txn")),
+    orgId: principal.orgId,
+    policyId: policy.id,
+    seq: version,
+    type: change.type,
+    effectiveDate: change.effectiveDate,
+    premiumDeltaCents: change.premiumDeltaCents,
+    actor: principal.actorId,
+    details: change.details,
+    createdAt: at,
+  };
+  const schedule = await listInstallments(db, policy.id);
+  const result = { preview, transaction: toTransaction(transaction), policy: toPolicy(after, schedule) };
+  if (preview) return ok(result);
+
+  const statements: [BatchItem<"sqlite">, ...BatchItem<"sqlite">[]] = [
+    db
+      .update(policies)
+      .set({ ...change.update, version, updatedAt: at })
+      .where(and(eq(policies.orgId, principal.orgId), eq(policies.id, policy.id), eq(policies.version, policy.version))),
+    db.run(sql`INSERT INTO policy_transactions (id, org_id, policy_id, seq, type, effective_date, premium_delta_cents, actor, details, created_at)
+      SELECT ${transaction.id}, ${principal.orgId}, ${policy.id}, ${version}, ${transaction.type}, ${transaction.effectiveDate},
+        ${transaction.premiumDeltaCents}, ${transaction.actor}, ${JSON.stringify(transaction.details)}, ${at}
+      WHERE EXISTS (SELECT 1 FROM policies WHERE id = ${policy.id} AND version = ${version})`),
+    ...(change.alongside ?? []),
+  ];
+  if (change.event) {
+    statements.push(
+      recordEvent(db, principal.orgId, change.event, {
+        policyId: policy.id,
+        policyNumber: policy.policyNumber,
+        transactionId: transaction.id,
+        effectiveDate: transaction.effectiveDate,
+        premiumDelta: fromCents(transaction.premiumDeltaCents),
+        currency: CURRENCY,
+        ...change.details,
+      }, at),
+    );
+  }
+  try {
+    await db.batch(statements);
+  } catch (error) {
+    if (isUniqueViolation(error, "policy_transactions")) return fail("conflict", "The policy changed while this transaction was applied; retry", { policyId: policy.id });
+    throw error;
+  }
+  const stored = await findPolicy(db, principal.orgId, policy.id);
+  if (!stored || stored.version !== version) return fail("conflict", "The policy changed while this transaction was applied; retry", { policyId: policy.id });
+  return ok({ preview: false, transaction: toTransaction(transaction), policy: toPolicy(stored, schedule) });
+}
+
+function requireWithinTerm(policy: PolicyRow, date: string, field = "effectiveDate"): Result<null> {
+  if (!isValidDate(date)) return invalid(field, "date", `${field} must be a calendar date (YYYY-MM-DD)`);
+  if (date < policy.effectiveDate || date >= policy.expirationDate) {
+    return invalid(field, "within_term", `${field} must fall within the policy term ${policy.effectiveDate} to ${policy.expirationDate}`);
+  }
+  return ok(null);
+}
+
+/** Mid-term change: re-rate the changed exposures on the policy's rate table, charge the difference pro rata. */
+export async function endorsePolicy(db: DrizzleD1Database, principal: Principal, policyId: string, input: EndorseInput, preview: boolean): Promise<Result<PolicyTransactionResult>> {
+  const policy = await findPolicy(db, principal.orgId, policyId);
+  if (!policy) return notFound("Policy");
+  if (policy.status !== "active") return fail("invalid_state_transition", `A ${policy.status} policy cannot be endorsed`, { status: policy.status });
+  const within = requireWithinTerm(policy, input.effectiveDate);
+  if (!within.ok) return within;
+  const changes = input.changes ?? {};
+  if (Object.keys(changes).length === 0) return invalid("changes", "non_empty", "An endorsement needs at least one change");
+
+  const money = (field: "requestedLimit" | "deductible" | "annualRevenue" | "propertyValues"): Result<number | undefined> => {
+    const value = changes[field];
+    if (value === undefined) return ok(undefined);
+    const cents = toCents(value);
+    if (cents === null || cents < 0) return invalid(`changes.${field}`, "money", `${field} must be a non-negative amount with at most two decimals`);
+    return ok(cents);
+  };
+  const limit = money("requestedLimit");
+  if (!limit.ok) return limit;
+  if (limit.value === 0) return invalid("changes.requestedLimit", "positive", "requestedLimit must be greater than zero");
+  const deductible = money("deductible");
+  if (!deductible.ok) return deductible;
+  const revenue = money("annualRevenue");
+  if (!revenue.ok) return revenue;
+  const property = money("propertyValues");
+  if (!property.ok) return property;
+
+  const exposure = {
+    ...policy.exposure,
+    annualRevenueCents: revenue.value ?? policy.exposure.annualRevenueCents,
+    propertyValuesCents: property.value ?? policy.exposure.propertyValuesCents,
+    vehicleCount: changes.vehicleCount ?? policy.exposure.vehicleCount,
+  };
+  const limitCents = limit.value ?? policy.limitCents;
+  const deductibleCents = deductible.value ?? policy.deductibleCents;
+  const rating = rate({
+    lineOfBusiness: policy.lineOfBusiness,
+    naicsCode: exposure.naicsCode,
+    state: policy.state,
+    effectiveDate: policy.effectiveDate,
+    annualRevenueCents: exposure.annualRevenueCents,
+    requestedLimitCents: limitCents,
+    deductibleCents,
+    propertyValuesCents: exposure.propertyValuesCents,
+    vehicleCount: exposure.vehicleCount,
+    yearsInBusiness: exposure.yearsInBusiness,
+    priorLosses: exposure.priorLosses,
+  });
+  if (!rating.ok) return rating;
+  const newAnnualCents = rating.value.grossPremiumCents;
+  const delta = endorsementDelta({
+    oldAnnualCents: policy.annualPremiumCents,
+    newAnnualCents,
+    effectiveDate: policy.effectiveDate,
+    expirationDate: policy.expirationDate,
+    endorsementDate: input.effectiveDate,
+  });
+  if (!delta.ok) return delta;
+
+  return apply(db, principal, policy, {
+    type: "endorsement",
+    effectiveDate: input.effectiveDate,
+    premiumDeltaCents: delta.value.premiumDeltaCents,
+    details: {
+      description: input.description ?? null,
+      changes,
+      previousAnnualPremium: fromCents(policy.annualPremiumCents),
+      newAnnualPremium: fromCents(newAnnualCents),
+      remainingDays: delta.value.remainingDays,
+      termDays: delta.value.termDays,
+      rateTableVersion: rating.value.rateTableVersion,
+      method: "pro_rata",
+    },
+    update: {
+      annualPremiumCents: newAnnualCents,
+      writtenPremiumCents: policy.writtenPremiumCents + delta.value.premiumDeltaCents,
+      limitCents,
+      deductibleCents,
+      exposure,
+      ...(changes.insuredName ? { insuredName: changes.insuredName.trim() } : {}),
+    },
+    event: "policy.endorsed",
+  }, preview);
+}
+
+/** Cancel flat, pro rata or short rate, returning the unearned premium. */
+export async function cancelPolicy(db: DrizzleD1Database, principal: Principal, policyId: string, input: CancelInput, preview: boolean): Promise<Result<PolicyTransactionResult>> {
+  const policy = await findPolicy(db, principal.orgId, policyId);
+  if (!policy) return notFound("Policy");
+  if (policy.status !== "active") return fail("invalid_state_transition", `A ${policy.status} policy cannot be cancelled`, { status: policy.status });
+  const within = requireWithinTerm(policy, input.effectiveDate);
+  if (!within.ok) return within;
+  const returned = cancellationReturn({
+    method: input.method,
+    premiumInForceCents: policy.annualPremiumCents,
+    writtenPremiumCents: policy.writtenPremiumCents,
+    effectiveDate: policy.effectiveDate,
+    expirationDate: policy.expirationDate,
+    cancellationDate: input.effectiveDate,
+  });
+  if (!returned.ok) return returned;
+  const r = returned.value;
+  const transactionId = preview ? "preview" : newId("txn");
+  return apply(db, principal, policy, {
+    transactionId,
+    type: "cancellation",
+    effectiveDate: input.effectiveDate,
+    premiumDeltaCents: -r.returnPremiumCents,
+    details: {
+      method: r.method,
+      reason: input.reason,
+      notes: input.notes ?? null,
+      returnPremium: fromCents(r.returnPremiumCents),
+      premiumInForce: fromCents(policy.annualPremiumCents),
+      termDays: r.termDays,
+      unexpiredDays: r.unexpiredDays,
+      factor: r.factor,
+    },
+    update: {
+      status: "cancelled",
+      writtenPremiumCents: policy.writtenPremiumCents - r.returnPremiumCents,
+      cancellation: { effectiveDate: input.effectiveDate, method: r.method, reason: input.reason, returnPremiumCents: r.returnPremiumCents, transactionId },
+    },
+    event: "policy.cancelled",
+  }, preview);
+}
+
+/** Undo a cancellation within 30 days of its effective date, charging back the returned premium. */
+export async function reinstatePolicy(db: DrizzleD1Database, principal: Principal, policyId: string, input: ReinstateInput, preview: boolean): Promise<Result<PolicyTransactionResult>> {
+  const policy = await findPolicy(db, principal.orgId, policyId);
+  if (!policy) return notFound("Policy");
+  if (policy.status !== "cancelled" || !policy.cancellation) {
+    return fail("invalid_state_transition", `A ${policy.status} policy cannot be reinstated`, { status: policy.status });
+  }
+  const asOf = input.effectiveDate ?? today();
+  const cancellation = policy.cancellation;
+  const window = reinstatementWindow(cancellation.effectiveDate, asOf);
+  if (!window.ok) return window;
+  const daysSince = window.value.daysSinceCancellation;
+  return apply(db, principal, policy, {
+    type: "reinstatement",
+    effectiveDate: cancellation.effectiveDate,
+    premiumDeltaCents: reinstatementReversal(cancellation.returnPremiumCents),
+    details: {
+      reversesTransactionId: cancellation.transactionId,
+      reversedReturnPremium: fromCents(cancellation.returnPremiumCents),
+      cancellationMethod: cancellation.method,
+      requestedOn: asOf,
+      daysSinceCancellation: daysSince,
+      notes: input.notes ?? null,
+    },
+    update: { status: "active", cancellation: null, writtenPremiumCents: policy.writtenPremiumCents + cancellation.returnPremiumCents },
+    event: null,
+  }, preview);
+}
+
+/**
+ * Start the renewal: a new submission for the next term, re-rated at the rate table in force on
+ * its effective date and left `quoted` (or `referred`); binding it creates the renewal policy.
+ * The renewal is recorded on this policy's timeline in the same batch.
+ */
+export async function renewPolicy(db: DrizzleD1Database, principal: Principal, policyId: string): Promise<Result<{ submission: Submission; quote: Quote }>> {
+  const policy = await findPolicy(db, principal.orgId, policyId);
+  if (!policy) return notFound("Policy");
+  if (policy.status !== "active" && policy.status !== "expired") {
+    return fail("invalid_state_transition", `A ${policy.status} policy cannot be renewed`, { status: policy.status });
+  }
+  if (policy.renewedByPolicyId) return fail("invalid_state_transition", "Policy is already renewed", { renewedByPolicyId: policy.renewedByPolicyId });
+  const pending = await db
+    .select({ id: submissions.id })
+    .from(submissions)
+    .where(and(eq(submissions.orgId, principal.orgId), eq(submissions.renewalOfPolicyId, policy.id), inArray(submissions.status, ["received", "quoted", "referred"])))
+    .get();
+  if (pending) return fail("invalid_state_transition", "A renewal of this policy is already in progress", { submissionId: pending.id });
+
+  const original = await findSubmission(db, principal.orgId, policy.submissionId);
+  const built = buildSubmissionRow(
+    principal,
+    {
+      insuredName: policy.insuredName,
+      naicsCode: policy.exposure.naicsCode,
+      annualRevenue: fromCents(policy.exposure.annualRevenueCents),
+      requestedLimit: fromCents(policy.limitCents),
+      effectiveDate: policy.expirationDate,
+      state: policy.state,
+      lineOfBusiness: policy.lineOfBusiness,
+      ...(policy.deductibleCents !== null ? { deductible: fromCents(policy.deductibleCents) } : {}),
+      ...(original?.insuredEmail ? { insuredEmail: original.insuredEmail } : {}),
+      ...(original?.producerId ? { producerId: original.producerId } : {}),
+      ...(policy.exposure.propertyValuesCents !== null ? { propertyValues: fromCents(policy.exposure.propertyValuesCents) } : {}),
+      ...(policy.exposure.vehicleCount !== null ? { vehicleCount: policy.exposure.vehicleCount } : {}),
+      ...(policy.exposure.yearsInBusiness !== null ? { yearsInBusiness: policy.exposure.yearsInBusiness + 1 } : {}),
+      priorLosses: policy.exposure.priorLosses.map((l) => ({ year: l.year, amount: fromCents(l.amountCents) })),
+      notes: `Renewal of ${policy.policyNumber}`,
+    },
+    { renewalOfPolicyId: policy.id },
+  );
+  if (!built.ok) return built;
+  const sub: SubmissionRow = built.value;
+  const prepared = await prepareQuote(db, principal, sub);
+  if (!prepared.ok) return prepared;
+  const quote = prepared.value.quote;
+
+  const applied = await apply(db, principal, policy, {
+    type: "renewal",
+    effectiveDate: policy.expirationDate,
+    premiumDeltaCents: 0,
+    details: {
+      renewalSubmissionId: sub.id,
+      quoteId: quote.id,
+      renewalPremium: fromCents(quote.grossPremiumCents),
+      rateTableVersion: quote.rateTableVersion,
+      expiringPremium: fromCents(policy.annualPremiumCents),
+    },
+    update: {},
+    event: null,
+    alongside: [
+      db.insert(submissions).values(sub),
+      recordEvent(db, principal.orgId, "submission.created", { submissionId: sub.id, lineOfBusiness: sub.lineOfBusiness, insuredName: sub.insuredName, renewalOfPolicyId: policy.id }, sub.createdAt),
+      ...prepared.value.statements,
+    ],
+  }, false);
+  if (!applied.ok) return applied;
+  const stored = await findSubmission(db, principal.orgId, sub.id);
+  const storedQuote = { ...quote };
+  return ok({ submission: toSubmission(stored ?? sub), quote: toQuote(storedQuote) });
+}

@@ -1,0 +1,161 @@
+import { and, eq } from "drizzle-orm";
+import type { BatchItem } from "drizzle-orm/batch";
+import type { DrizzleD1Database } from "drizzle-orm/d1";
+import type { Principal } from "#shared/auth";
+import { fail, notFound, ok, type Result } from "#shared/errors";
+import { newId } from "#shared/ids";
+import { CURRENCY, fromCents } from "#shared/money";
+import { decideAuthority } from "./authority.ts";
+import { recordEvent } from "./events.ts";
+import { listOrgAgreements, supersedeQuotes } from "./quotes.repo.ts";
+import { rate } from "./rating/rate.ts";
+import type { RatingInput } from "./rating/types.ts";
+import { quotes, referrals, submissions, type QuoteRow, type SubmissionRow } from "./schema.ts";
+import { findSubmission } from "./submissions.repo.ts";
+import type { Quote } from "./types.ts";
+
+/** A quote is valid for 30 days (DECISIONS.md, "Submission"). */
+export const QUOTE_VALIDITY_DAYS = 30;
+
+const QUOTABLE: SubmissionRow["status"][] = ["received", "quoted", "expired", "referred"];
+
+export function ratingInputOf(sub: Pick<SubmissionRow, "lineOfBusiness" | "naicsCode" | "state" | "effectiveDate" | "annualRevenueCents" | "requestedLimitCents" | "deductibleCents" | "propertyValuesCents" | "vehicleCount" | "yearsInBusiness" | "priorLosses">): RatingInput {
+  return {
+    lineOfBusiness: sub.lineOfBusiness,
+    naicsCode: sub.naicsCode,
+    state: sub.state,
+    effectiveDate: sub.effectiveDate,
+    annualRevenueCents: sub.annualRevenueCents,
+    requestedLimitCents: sub.requestedLimitCents,
+    deductibleCents: sub.deductibleCents,
+    propertyValuesCents: sub.propertyValuesCents,
+    vehicleCount: sub.vehicleCount,
+    yearsInBusiness: sub.yearsInBusiness,
+    priorLosses: sub.priorLosses.map((l) => ({ year: l.year, amountCents: l.amountCents })),
+  };
+}
+
+/**
+ * Rate a submission and record the quote. A new quote supersedes the live one. Outside delegated
+ * authority the quote is held (`referred`), the submission is flagged `referred` and a referral is
+ * opened, all in one batch with their events.
+ */
+export async function createQuote(
+  db: DrizzleD1Database,
+  principal: Principal,
+  submissionId: string,
+  options: { daAgreementId?: string } = {},
+): Promise<Result<Quote>> {
+  const sub = await findSubmission(db, principal.orgId, submissionId);
+  if (!sub) return notFound("Submission");
+  if (!QUOTABLE.includes(sub.status)) {
+    return fail("invalid_state_transition", `A ${sub.status} submission cannot be quoted`, { status: sub.status });
+  }
+  const prepared = await prepareQuote(db, principal, sub, options);
+  if (!prepared.ok) return prepared;
+  await db.batch(prepared.value.statements);
+  return ok(toQuote(prepared.value.quote));
+}
+
+/**
+ * Rate `sub` and build (without running) the statements that record its quote, the submission's
+ * new status, a referral when outside authority, and their events. Renewals add these to the
+ * batch that creates the renewal submission.
+ */
+export async function prepareQuote(
+  db: DrizzleD1Database,
+  principal: Principal,
+  sub: SubmissionRow,
+  options: { daAgreementId?: string } = {},
+): Promise<Result<{ quote: QuoteRow; statements: [BatchItem<"sqlite">, ...BatchItem<"sqlite">[]] }>> {
+  const rating = rate(ratingInputOf(sub));
+  if (!rating.ok) return rating;
+  const authority = decideAuthority(await listOrgAgreements(db, principal.orgId), sub, options.daAgreementId);
+  if (options.daAgreementId && !authority.agreement) return notFound("Delegated authority agreement");
+
+  const now = new Date();
+  const at = now.toISOString();
+  const referralId = authority.withinAuthority ? null : newId("ref");
+  const row: QuoteRow = {
+    id: newId("qte"),
+    orgId: principal.orgId,
+    submissionId: sub.id,
+    status: authority.withinAuthority ? "active" : "referred",
+    lineOfBusiness: sub.lineOfBusiness,
+    grossPremiumCents: rating.value.grossPremiumCents,
+    totalDueCents: rating.value.totalDueCents,
+    rating: rating.value,
+    rateTableVersion: rating.value.rateTableVersion,
+    validUntil: new Date(now.getTime() + QUOTE_VALIDITY_DAYS * 86_400_000).toISOString(),
+    daAgreementId: authority.agreement?.id ?? null,
+    withinAuthority: authority.withinAuthority,
+    authorityReasons: authority.reasons,
+    referralId,
+    createdBy: principal.actorId,
+    createdAt: at,
+    updatedAt: at,
+  };
+  const statements: [BatchItem<"sqlite">, ...BatchItem<"sqlite">[]] = [
+    supersedeQuotes(db, principal.orgId, sub.id, at),
+    db.insert(quotes).values(row),
+    db
+      .update(submissions)
+      .set({ status: authority.withinAuthority ? "quoted" : "referred", currentQuoteId: row.id, updatedAt: at })
+      .where(and(eq(submissions.orgId, principal.orgId), eq(submissions.id, sub.id))),
+    recordEvent(db, principal.orgId, "submission.quoted", {
+      submissionId: sub.id,
+      quoteId: row.id,
+      grossPremium: fromCents(row.grossPremiumCents),
+      currency: CURRENCY,
+      withinAuthority: authority.withinAuthority,
+    }, at),
+  ];
+  if (referralId) {
+    statements.push(
+      db.insert(referrals).values({
+        id: referralId,
+        orgId: principal.orgId,
+        submissionId: sub.id,
+        quoteId: row.id,
+        status: "pending",
+        reasons: authority.reasons,
+        dealRoomId: null,
+        createdBy: principal.actorId,
+        decision: null,
+        decidedBy: null,
+        notes: null,
+        createdAt: at,
+        decidedAt: null,
+      }),
+      recordEvent(db, principal.orgId, "referral.created", { referralId, submissionId: sub.id, quoteId: row.id, reasons: authority.reasons }, at),
+    );
+  }
+  return ok({ quote: row, statements });
+}
+
+export function toQuote(row: QuoteRow): Quote {
+  const r = row.rating;
+  return {
+    id: row.id,
+    submissionId: row.submissionId,
+    status: row.status,
+    lineOfBusiness: row.lineOfBusiness,
+    grossPremium: fromCents(row.grossPremiumCents),
+    currency: CURRENCY,
+    breakdown: {
+      basePremium: fromCents(r.basePremiumCents),
+      exposure: r.exposure,
+      factors: r.factors.map((f) => ({ name: f.name, value: f.value, effect: fromCents(f.effectCents), inputs: f.inputs })),
+      minimumPremium: fromCents(r.minimumPremiumCents),
+      minimumPremiumApplied: r.minimumPremiumApplied,
+    },
+    taxes: r.taxes.map((t) => ({ name: t.name, rate: t.rate, amount: fromCents(t.amountCents) })),
+    fees: r.fees.map((f) => ({ name: f.name, amount: fromCents(f.amountCents) })),
+    totalDue: fromCents(row.totalDueCents),
+    rateTableVersion: row.rateTableVersion,
+    validUntil: row.validUntil,
+    authority: { daAgreementId: row.daAgreementId, withinAuthority: row.withinAuthority, reasons: row.authorityReasons },
+    referralId: row.referralId,
+    createdAt: row.createdAt,
+  };
+}

@@ -1,0 +1,127 @@
+import { and, eq, gte, lte, type SQL } from "drizzle-orm";
+import type { BatchItem } from "drizzle-orm/batch";
+import type { DrizzleD1Database } from "drizzle-orm/d1";
+import type { Principal } from "#shared/auth";
+import { listKeyset } from "#shared/db";
+import { fail, notFound, ok, type Result } from "#shared/errors";
+import { newId } from "#shared/ids";
+import { pageSize, toPage, type Page } from "#shared/pagination";
+import { recordEvent } from "./events.ts";
+import { quotes, referrals, submissions, type ReferralDecision, type ReferralRow } from "./schema.ts";
+import { findSubmission } from "./submissions.repo.ts";
+import type { ListReferralsQuery, Referral } from "./types.ts";
+
+const findReferral = (db: DrizzleD1Database, orgId: string, id: string) =>
+  db.select().from(referrals).where(and(eq(referrals.orgId, orgId), eq(referrals.id, id))).get();
+
+export async function listReferrals(db: DrizzleD1Database, principal: Principal, query: ListReferralsQuery): Promise<Result<Page<Referral>>> {
+  const keyset = listKeyset(referrals, query);
+  if (!keyset.ok) return keyset;
+  const filters: (SQL | undefined)[] = [eq(referrals.orgId, principal.orgId), keyset.value.where];
+  if (query.status) filters.push(eq(referrals.status, query.status));
+  if (query.submissionId) filters.push(eq(referrals.submissionId, query.submissionId));
+  if (query.createdAfter) filters.push(gte(referrals.createdAt, new Date(query.createdAfter).toISOString()));
+  if (query.createdBefore) filters.push(lte(referrals.createdAt, new Date(query.createdBefore).toISOString()));
+  const rows = await db.select().from(referrals).where(and(...filters)).orderBy(...keyset.value.orderBy).limit(keyset.value.limit);
+  return ok(toPage(rows, pageSize(query.limit), toReferral));
+}
+
+/** An underwriter refers a submission by hand (e.g. to a deal room); it waits for a decision. */
+export async function createReferral(
+  db: DrizzleD1Database,
+  principal: Principal,
+  input: { submissionId: string; reason: string; dealRoomId?: string },
+): Promise<Result<Referral>> {
+  const sub = await findSubmission(db, principal.orgId, input.submissionId);
+  if (!sub) return notFound("Submission");
+  if (sub.status !== "received" && sub.status !== "quoted") {
+    return fail("invalid_state_transition", `A ${sub.status} submission cannot be referred`, { status: sub.status });
+  }
+  const at = new Date().toISOString();
+  const row: ReferralRow = {
+    id: newId("ref"),
+    orgId: principal.orgId,
+    submissionId: sub.id,
+    quoteId: sub.currentQuoteId,
+    status: "pending",
+    reasons: [input.reason.trim()],
+    dealRoomId: input.dealRoomId ?? null,
+    createdBy: principal.actorId,
+    decision: null,
+    decidedBy: null,
+    notes: null,
+    createdAt: at,
+    decidedAt: null,
+  };
+  const statements: [BatchItem<"sqlite">, ...BatchItem<"sqlite">[]] = [
+    db.insert(referrals).values(row),
+    db.update(submissions).set({ status: "referred", updatedAt: at }).where(and(eq(submissions.id, sub.id), eq(submissions.status, sub.status))),
+    recordEvent(db, principal.orgId, "referral.created", { referralId: row.id, submissionId: sub.id, quoteId: row.quoteId, reasons: row.reasons }, at),
+  ];
+  if (sub.currentQuoteId) {
+    statements.push(db.update(quotes).set({ status: "referred", referralId: row.id, updatedAt: at }).where(and(eq(quotes.id, sub.currentQuoteId), eq(quotes.status, "active"))));
+  }
+  await db.batch(statements);
+  return ok(toReferral(row));
+}
+
+const OUTCOME: Record<ReferralDecision, ReferralRow["status"]> = { approve: "approved", reject: "rejected", request_info: "more_info_requested" };
+
+/**
+ * Decide a referral. Approval releases the held quote (the submission is `quoted` again and can be
+ * bound); rejection declines the submission; a request for information keeps it referred and the
+ * referral open for a later decision.
+ */
+export async function decideReferral(
+  db: DrizzleD1Database,
+  principal: Principal,
+  id: string,
+  input: { decision: ReferralDecision; notes?: string },
+): Promise<Result<Referral>> {
+  const referral = await findReferral(db, principal.orgId, id);
+  if (!referral) return notFound("Referral");
+  if (referral.status !== "pending" && referral.status !== "more_info_requested") {
+    return fail("invalid_state_transition", `The referral is already ${referral.status}`, { status: referral.status });
+  }
+  const sub = await findSubmission(db, principal.orgId, referral.submissionId);
+  if (!sub) return notFound("Submission");
+  const at = new Date().toISOString();
+  const status = OUTCOME[input.decision];
+  const decided: ReferralRow = { ...referral, status, decision: input.decision, decidedBy: principal.actorId, notes: input.notes ?? null, decidedAt: at };
+  const statements: [BatchItem<"sqlite">, ...BatchItem<"sqlite">[]] = [
+    db
+      .update(referrals)
+      .set({ status, decision: input.decision, decidedBy: principal.actorId, notes: decided.notes, decidedAt: at })
+      .where(and(eq(referrals.id, referral.id), eq(referrals.status, referral.status))),
+    recordEvent(db, principal.orgId, "referral.decided", { referralId: referral.id, submissionId: sub.id, decision: input.decision, status }, at),
+  ];
+  if (input.decision === "approve") {
+    const quoteHeld = referral.quoteId !== null && referral.quoteId === sub.currentQuoteId;
+    statements.push(db.update(submissions).set({ status: quoteHeld ? "quoted" : "received", updatedAt: at }).where(and(eq(submissions.id, sub.id), eq(submissions.status, "referred"))));
+    if (quoteHeld) {
+      statements.push(db.update(quotes).set({ status: "active", updatedAt: at }).where(and(eq(quotes.id, referral.quoteId!), eq(quotes.status, "referred"))));
+    }
+  } else if (input.decision === "reject") {
+    statements.push(db.update(submissions).set({ status: "declined", updatedAt: at }).where(and(eq(submissions.id, sub.id), eq(submissions.status, "referred"))));
+    if (referral.quoteId) statements.push(db.update(quotes).set({ status: "superseded", updatedAt: at }).where(and(eq(quotes.id, referral.quoteId), eq(quotes.status, "referred"))));
+  }
+  await db.batch(statements);
+  return ok(toReferral(decided));
+}
+
+export function toReferral(row: ReferralRow): Referral {
+  return {
+    id: row.id,
+    submissionId: row.submissionId,
+    quoteId: row.quoteId,
+    status: row.status,
+    reasons: row.reasons,
+    dealRoomId: row.dealRoomId,
+    createdBy: row.createdBy,
+    decision: row.decision,
+    decidedBy: row.decidedBy,
+    notes: row.notes,
+    createdAt: row.createdAt,
+    decidedAt: row.decidedAt,
+  };
+}
