@@ -2,8 +2,9 @@
  * Drizzle helpers shared by every D1-backed worker: keyset pagination over (created_at, id)
  * and recognising unique-constraint violations (conflicts detected by the database, race-free).
  */
-import { and, asc, desc, eq, gt, gte, lt, lte, or, type SQL } from "drizzle-orm";
-import type { SQLiteColumn } from "drizzle-orm/sqlite-core";
+import { and, asc, desc, eq, gt, is, lt, or, SQL } from "drizzle-orm";
+import type { DrizzleD1Database } from "drizzle-orm/d1";
+import { SQLiteSyncDialect, type SQLiteColumn } from "drizzle-orm/sqlite-core";
 import { fail, ok, type Result } from "./errors.ts";
 import { decodeCursor, pageSize, type Cursor, type PageQuery } from "./pagination.ts";
 
@@ -87,4 +88,25 @@ export function listKeyset(
     limit: page.value.limit + 1,
     pageSize: page.value.limit,
   });
+}
+
+const sqliteDialect = new SQLiteSyncDialect();
+
+/** A drizzle query builder or a raw `sql` statement. */
+export type Statement = SQL | { toSQL(): { sql: string; params: unknown[] } };
+
+/**
+ * Run drizzle queries and raw `sql` statements as ONE D1 batch, which D1 executes as a single
+ * transaction. (drizzle's own `db.batch` cannot take raw statements such as INSERT … SELECT,
+ * which the guarded, race-free writes need.) Each statement must stay under 100 bound parameters.
+ */
+export function atomically(db: DrizzleD1Database, statements: Statement[]): Promise<D1Result[]> {
+  // drizzle() returns the database with its D1 client attached; the exported type omits it.
+  const d1 = (db as DrizzleD1Database & { $client: D1Database }).$client;
+  return d1.batch(
+    statements.map((statement) => {
+      const query = is(statement, SQL) ? sqliteDialect.sqlToQuery(statement) : statement.toSQL();
+      return d1.prepare(query.sql).bind(...query.params);
+    }),
+  );
 }

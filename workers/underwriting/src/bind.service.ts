@@ -1,6 +1,7 @@
 import { and, eq, sql } from "drizzle-orm";
 import type { DrizzleD1Database } from "drizzle-orm/d1";
 import type { Principal } from "#shared/auth";
+import { atomically, type Statement } from "#shared/db";
 import { fail, notFound, ok, type Result } from "#shared/errors";
 import { newId } from "#shared/ids";
 import { CURRENCY, fromCents } from "#shared/money";
@@ -136,24 +137,24 @@ export async function bindSubmission(
   );
   const eventData = (type: string) => sql`json_object('policyId', id, 'policyNumber', policy_number, 'grossPremium', gross_premium_cents / 100.0, 'currency', 'USD', 'lineOfBusiness', line_of_business, 'effectiveDate', effective_date, 'expirationDate', expiration_date, 'installmentPlan', installment_plan, 'renewalOfPolicyId', renewal_of_policy_id, 'type', ${type})`;
 
-  const statements = [
-    db.run(sql`INSERT INTO policy_number_sequences (org_id, line_of_business, year, last_value)
+  const statements: Statement[] = [
+    sql`INSERT INTO policy_number_sequences (org_id, line_of_business, year, last_value)
       SELECT ${principal.orgId}, ${lob}, ${year}, 1 WHERE ${stillBindable}
-      ON CONFLICT (org_id, line_of_business, year) DO UPDATE SET last_value = last_value + 1`),
-    db.run(sql`INSERT INTO policies (id, org_id, policy_number, status, submission_id, insured_name, line_of_business, state,
+      ON CONFLICT (org_id, line_of_business, year) DO UPDATE SET last_value = last_value + 1`,
+    sql`INSERT INTO policies (id, org_id, policy_number, status, submission_id, insured_name, line_of_business, state,
         effective_date, expiration_date, gross_premium_cents, installment_plan, created_at, updated_at, quote_id,
         annual_premium_cents, written_premium_cents, limit_cents, deductible_cents, rate_table_version, exposure,
         cancellation, renewal_of_policy_id, renewed_by_policy_id, da_agreement_id, version)
-      SELECT ${policyId}, ${principal.orgId}, ${lob} || '-' || ${year} || '-' || printf('%06d', last_value), 'active', ${sub.id},
+      SELECT ${policyId}, ${principal.orgId}, ${lob} || '-' || ${String(year)} || '-' || printf('%06d', last_value), 'active', ${sub.id},
         ${sub.insuredName}, ${lob}, ${sub.state}, ${sub.effectiveDate}, ${sub.expirationDate}, ${quote.grossPremiumCents},
         ${input.installmentPlan}, ${at}, ${at}, ${quote.id}, ${quote.grossPremiumCents}, ${quote.grossPremiumCents},
         ${sub.requestedLimitCents}, ${sub.deductibleCents}, ${quote.rateTableVersion}, ${JSON.stringify(exposure)},
         NULL, ${sub.renewalOfPolicyId}, NULL, ${quote.daAgreementId}, 1
       FROM policy_number_sequences
-      WHERE org_id = ${principal.orgId} AND line_of_business = ${lob} AND year = ${year} AND ${stillBindable}`),
-    db.run(sql`INSERT INTO installments (policy_id, number, due_date, premium_cents, fee_cents)
-      SELECT * FROM (VALUES ${installmentValues}) WHERE ${policyExists}`),
-    db.run(sql`INSERT INTO policy_transactions (id, org_id, policy_id, seq, type, effective_date, premium_delta_cents, actor, details, created_at)
+      WHERE org_id = ${principal.orgId} AND line_of_business = ${lob} AND year = ${year} AND ${stillBindable}`,
+    sql`INSERT INTO installments (policy_id, number, due_date, premium_cents, fee_cents)
+      SELECT * FROM (VALUES ${installmentValues}) WHERE ${policyExists}`,
+    sql`INSERT INTO policy_transactions (id, org_id, policy_id, seq, type, effective_date, premium_delta_cents, actor, details, created_at)
       SELECT ${newId("txn")}, ${principal.orgId}, ${policyId}, 1, ${transactionType}, ${sub.effectiveDate}, ${quote.grossPremiumCents},
         ${principal.actorId}, ${JSON.stringify({
           quoteId: quote.id,
@@ -163,32 +164,32 @@ export async function bindSubmission(
           grossPremiumCents: quote.grossPremiumCents,
           renewalOfPolicyId: sub.renewalOfPolicyId,
         })}, ${at}
-      WHERE ${policyExists}`),
-    db.run(sql`INSERT INTO events (id, org_id, type, data, created_at)
-      SELECT ${newId("evt")}, ${principal.orgId}, 'policy.bound', ${eventData("new_business")}, ${at} FROM policies WHERE id = ${policyId}`),
-    db.run(sql`UPDATE quotes SET status = 'bound', updated_at = ${at} WHERE id = ${quote.id} AND ${policyExists}`),
-    db.run(sql`UPDATE submissions SET status = 'bound', policy_id = ${policyId}, updated_at = ${at}
-      WHERE id = ${sub.id} AND status = 'quoted' AND ${policyExists}`),
+      WHERE ${policyExists}`,
+    sql`INSERT INTO events (id, org_id, type, data, created_at)
+      SELECT ${newId("evt")}, ${principal.orgId}, 'policy.bound', ${eventData("new_business")}, ${at} FROM policies WHERE id = ${policyId}`,
+    sql`UPDATE quotes SET status = 'bound', updated_at = ${at} WHERE id = ${quote.id} AND ${policyExists}`,
+    sql`UPDATE submissions SET status = 'bound', policy_id = ${policyId}, updated_at = ${at}
+      WHERE id = ${sub.id} AND status = 'quoted' AND ${policyExists}`,
   ];
   if (isRenewal) {
     statements.push(
-      db.run(sql`UPDATE policies SET renewed_by_policy_id = ${policyId}, updated_at = ${at}
-        WHERE id = ${sub.renewalOfPolicyId} AND org_id = ${principal.orgId} AND ${policyExists}`),
-      db.run(sql`INSERT INTO events (id, org_id, type, data, created_at)
-        SELECT ${newId("evt")}, ${principal.orgId}, 'policy.renewed', ${eventData("renewal")}, ${at} FROM policies WHERE id = ${policyId}`),
+      sql`UPDATE policies SET renewed_by_policy_id = ${policyId}, updated_at = ${at}
+        WHERE id = ${sub.renewalOfPolicyId} AND org_id = ${principal.orgId} AND ${policyExists}`,
+      sql`INSERT INTO events (id, org_id, type, data, created_at)
+        SELECT ${newId("evt")}, ${principal.orgId}, 'policy.renewed', ${eventData("renewal")}, ${at} FROM policies WHERE id = ${policyId}`,
     );
   }
   if (crossedThreshold && quote.daAgreementId) {
     statements.push(
-      db.run(sql`INSERT INTO events (id, org_id, type, data, created_at)
+      sql`INSERT INTO events (id, org_id, type, data, created_at)
         SELECT ${newId("evt")}, ${principal.orgId}, 'da.limit_approaching',
           json_object('daAgreementId', ${quote.daAgreementId}, 'policyId', ${policyId}, 'threshold', 0.85), ${at}
-        WHERE ${policyExists}`),
+        WHERE ${policyExists}`,
     );
   }
 
   try {
-    await db.batch(statements as [typeof statements[number], ...typeof statements[number][]]);
+    await atomically(db, statements);
   } catch (error) {
     await ledger?.release(sub.id);
     throw error;

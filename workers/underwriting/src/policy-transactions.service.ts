@@ -1,9 +1,8 @@
 import { and, eq, inArray, sql } from "drizzle-orm";
-import type { BatchItem } from "drizzle-orm/batch";
 import type { DrizzleD1Database } from "drizzle-orm/d1";
 import type { Principal } from "#shared/auth";
 import { isValidDate } from "#shared/dates";
-import { isUniqueViolation } from "#shared/db";
+import { atomically, isUniqueViolation, type Statement } from "#shared/db";
 import { fail, invalid, notFound, ok, type Result } from "#shared/errors";
 import { newId } from "#shared/ids";
 import { CURRENCY, fromCents, toCents } from "#shared/money";
@@ -31,7 +30,7 @@ interface Change {
   update: Partial<Pick<PolicyRow, "status" | "annualPremiumCents" | "writtenPremiumCents" | "limitCents" | "deductibleCents" | "exposure" | "cancellation" | "insuredName">>;
   event: UnderwritingEventType | null;
   /** Statements to run in the same batch (e.g. the renewal submission and its quote). */
-  alongside?: BatchItem<"sqlite">[];
+  alongside?: Statement[];
 }
 
 /**
@@ -60,15 +59,15 @@ async function apply(db: DrizzleD1Database, principal: Principal, policy: Policy
   const result = { preview, transaction: toTransaction(transaction), policy: toPolicy(after, schedule) };
   if (preview) return ok(result);
 
-  const statements: [BatchItem<"sqlite">, ...BatchItem<"sqlite">[]] = [
+  const statements: Statement[] = [
     db
       .update(policies)
       .set({ ...change.update, version, updatedAt: at })
       .where(and(eq(policies.orgId, principal.orgId), eq(policies.id, policy.id), eq(policies.version, policy.version))),
-    db.run(sql`INSERT INTO policy_transactions (id, org_id, policy_id, seq, type, effective_date, premium_delta_cents, actor, details, created_at)
+    sql`INSERT INTO policy_transactions (id, org_id, policy_id, seq, type, effective_date, premium_delta_cents, actor, details, created_at)
       SELECT ${transaction.id}, ${principal.orgId}, ${policy.id}, ${version}, ${transaction.type}, ${transaction.effectiveDate},
         ${transaction.premiumDeltaCents}, ${transaction.actor}, ${JSON.stringify(transaction.details)}, ${at}
-      WHERE EXISTS (SELECT 1 FROM policies WHERE id = ${policy.id} AND version = ${version})`),
+      WHERE EXISTS (SELECT 1 FROM policies WHERE id = ${policy.id} AND version = ${version})`,
     ...(change.alongside ?? []),
   ];
   if (change.event) {
@@ -85,7 +84,7 @@ async function apply(db: DrizzleD1Database, principal: Principal, policy: Policy
     );
   }
   try {
-    await db.batch(statements);
+    await atomically(db, statements);
   } catch (error) {
     if (isUniqueViolation(error, "policy_transactions")) return fail("conflict", "The policy changed while this transaction was applied; retry", { policyId: policy.id });
     throw error;

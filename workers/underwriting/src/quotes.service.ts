@@ -1,7 +1,7 @@
 import { and, eq } from "drizzle-orm";
-import type { BatchItem } from "drizzle-orm/batch";
 import type { DrizzleD1Database } from "drizzle-orm/d1";
 import type { Principal } from "#shared/auth";
+import { atomically, type Statement } from "#shared/db";
 import { fail, notFound, ok, type Result } from "#shared/errors";
 import { newId } from "#shared/ids";
 import { CURRENCY, fromCents } from "#shared/money";
@@ -53,7 +53,7 @@ export async function createQuote(
   }
   const prepared = await prepareQuote(db, principal, sub, options);
   if (!prepared.ok) return prepared;
-  await db.batch(prepared.value.statements);
+  await atomically(db, prepared.value.statements);
   return ok(toQuote(prepared.value.quote));
 }
 
@@ -67,7 +67,7 @@ export async function prepareQuote(
   principal: Principal,
   sub: SubmissionRow,
   options: { daAgreementId?: string } = {},
-): Promise<Result<{ quote: QuoteRow; statements: [BatchItem<"sqlite">, ...BatchItem<"sqlite">[]] }>> {
+): Promise<Result<{ quote: QuoteRow; statements: Statement[] }>> {
   const rating = rate(ratingInputOf(sub));
   if (!rating.ok) return rating;
   const authority = decideAuthority(await listOrgAgreements(db, principal.orgId), sub, options.daAgreementId);
@@ -95,7 +95,7 @@ export async function prepareQuote(
     createdAt: at,
     updatedAt: at,
   };
-  const statements: [BatchItem<"sqlite">, ...BatchItem<"sqlite">[]] = [
+  const statements: Statement[] = [
     supersedeQuotes(db, principal.orgId, sub.id, at),
     db.insert(quotes).values(row),
     db

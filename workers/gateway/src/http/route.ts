@@ -15,6 +15,7 @@ import { toValidationError } from "./validation.ts";
 export const MAX_BODY_BYTES = 1024 * 1024;
 
 type Method = "get" | "post" | "put" | "patch" | "delete";
+type SuccessStatus = 200 | 201 | 202 | 204;
 
 /**
  * The generated zod schemas (typespec/generated/zod.gen.ts) of an operation's request parts,
@@ -43,8 +44,8 @@ interface BaseRoute<S extends RequestSchemas> {
   /** The contract's operationId; its generated zod schema validates the request. */
   operationId: string;
   schemas: S;
-  /** Status of a successful answer (default 200; 204 sends no body). */
-  status?: 200 | 201 | 202 | 204;
+  /** Status of a successful answer (default 200; 204 sends no body), or a choice made from the input. */
+  status?: SuccessStatus | ((input: RequestInput<S>) => SuccessStatus);
   /** A limit beyond the credential's tier, e.g. signup per IP. */
   extraLimit?: ExtraLimit;
 }
@@ -153,7 +154,7 @@ function respond(c: Context<GatewayContext>, result: Result<unknown>, status: nu
  * check so that every authenticated answer, a 403 included, carries the X-RateLimit headers.)
  */
 export function mount(app: Hono<GatewayContext>, spec: RouteSpec): void {
-  const status = spec.status ?? 200;
+  const statusFor = (input: RequestInput<RequestSchemas>) => (typeof spec.status === "function" ? spec.status(input) : (spec.status ?? 200));
   app.on(spec.method.toUpperCase(), spec.path, async (c) => {
     let principal: Principal | null = null;
     let tierDecision: RateLimitDecision | undefined;
@@ -191,11 +192,11 @@ export function mount(app: Hono<GatewayContext>, spec: RouteSpec): void {
       if (body.multipart && multipart) {
         const form = await readForm(c, body);
         if (form instanceof Response) return form;
-        return respond(c, await multipart({ env: c.env, principal: principal!, form, c }), status);
+        return respond(c, await multipart({ env: c.env, principal: principal!, form, c }), statusFor(input));
       }
       const args = { env: c.env, input, c };
       const result = spec.auth === "credential" ? await spec.handler({ ...args, principal: principal! }) : await spec.handler(args);
-      return respond(c, result, status);
+      return respond(c, result, statusFor(input));
     };
     return principal && spec.method !== "get" ? withIdempotency(c, principal, body.bytes, run) : run();
   });

@@ -125,13 +125,9 @@ export const underwritingRoutes = [
     auth: "credential",
     scope: "policies:write",
     schemas: { path: zBindSubmissionPath, query: zBindSubmissionQuery, body: zBindSubmissionBody },
-    status: 201,
-    handler: async ({ env, principal, input, c }) => {
-      const preview = input.query.preview === true;
-      const result = await env.UNDERWRITING.bindSubmission(principal, input.path.id, input.body, preview);
-      if (preview) c.status(200);
-      return result;
-    },
+    // A real bind creates the policy (201); a preview creates nothing (200).
+    status: (input) => (input.query.preview === true ? 200 : 201),
+    handler: ({ env, principal, input }) => env.UNDERWRITING.bindSubmission(principal, input.path.id, input.body, input.query.preview === true),
   }),
   route({
     method: "get",
