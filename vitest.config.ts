@@ -24,7 +24,7 @@ type AuxiliaryWorker = {
   compatibilityDate: string;
   compatibilityFlags: string[];
   d1Databases: Record<string, string>;
-  durableObjects?: Record<string, string>;
+  durableObjects?: Record<string, { className: string; useSQLite: boolean }>;
   bindings: Record<string, string>;
 };
 
@@ -45,7 +45,7 @@ const auxiliaryWorkers: AuxiliaryWorker[] = [
     compatibilityDate: "2026-11-01",
     compatibilityFlags: [],
     d1Databases: { UNDERWRITING_DB: "underwriting-db" },
-    durableObjects: { DA_LEDGER: "DaLedger" },
+    durableObjects: { DA_LEDGER: { className: "DaLedger", useSQLite: true } },
     bindings: TEST_SECRETS,
   },
 ];

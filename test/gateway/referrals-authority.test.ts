@@ -1,0 +1,108 @@
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import { call, createTenant, json } from "./harness.ts";
+import { bindPolicy, eventsOf, glSubmission } from "./lifecycle-harness.ts";
+
+const agreement = (overrides: Record<string, unknown> = {}) => ({
+  carrier: "Cascade Mutual",
+  program: "Contractors GL",
+  maxLimitPerRisk: 2000000,
+  states: ["OR", "WA"],
+  naicsPrefixes: ["23"],
+  aggregateCap: 1000000,
+  lineOfBusiness: "GL",
+  ...overrides,
+});
+
+describe("delegated authority and referrals", () => {
+  it("a quote outside authority is referred; approval releases it for binding", async () => {
+    const t = await createTenant();
+    const da = await json(await call("POST", "/v1/da-agreements", { apiKey: t.apiKey, body: agreement() }));
+    expect(da.id).toMatch(/^da_/);
+    const sub = await json(await call("POST", "/v1/submissions", { apiKey: t.apiKey, body: glSubmission({ state: "CA" }) }));
+    const quote = await json(await call("POST", `/v1/submissions/${sub.id}/quote`, { apiKey: t.apiKey }));
+    expect(quote.status).toBe("referred");
+    expect(quote.authority).toMatchObject({ daAgreementId: da.id, withinAuthority: false });
+    expect(quote.authority.reasons.join(" ")).toContain("state CA");
+    expect((await json(await call("GET", `/v1/submissions/${sub.id}`, { apiKey: t.apiKey }))).status).toBe("referred");
+
+    const blocked = await call("POST", `/v1/submissions/${sub.id}/bind`, { apiKey: t.apiKey, body: { installmentPlan: "PIF" } });
+    expect(blocked.status).toBe(422);
+
+    const referrals = await json(await call("GET", `/v1/referrals?status=pending&submissionId=${sub.id}`, { apiKey: t.apiKey }));
+    expect(referrals.data).toHaveLength(1);
+    const referral = referrals.data[0];
+    expect(referral).toMatchObject({ id: quote.referralId, quoteId: quote.id, status: "pending" });
+
+    const info = await json(await call("POST", `/v1/referrals/${referral.id}/decision`, { apiKey: t.apiKey, body: { decision: "request_info", notes: "Need loss runs" } }));
+    expect(info.status).toBe("more_info_requested");
+    const approved = await json(await call("POST", `/v1/referrals/${referral.id}/decision`, { apiKey: t.apiKey, body: { decision: "approve", notes: "Carrier agreed" } }));
+    expect(approved).toMatchObject({ status: "approved", decision: "approve", decidedBy: t.apiKeyId });
+    expect((await call("POST", `/v1/referrals/${referral.id}/decision`, { apiKey: t.apiKey, body: { decision: "reject" } })).status).toBe(422);
+
+    const bound = await call("POST", `/v1/submissions/${sub.id}/bind`, { apiKey: t.apiKey, body: { installmentPlan: "PIF" } });
+    expect(bound.status).toBe(201);
+    const types = (await eventsOf(t.orgId)).map((e) => e.type);
+    expect(types).toEqual(["submission.created", "submission.quoted", "referral.created", "referral.decided", "referral.decided", "policy.bound"]);
+  });
+
+  it("a rejected referral declines the submission; a manual referral holds a quoted one", async () => {
+    const t = await createTenant();
+    const sub = await json(await call("POST", "/v1/submissions", { apiKey: t.apiKey, body: glSubmission() }));
+    await call("POST", `/v1/submissions/${sub.id}/quote`, { apiKey: t.apiKey });
+    const manual = await call("POST", "/v1/referrals", { apiKey: t.apiKey, body: { submissionId: sub.id, reason: "Unusual operations" } });
+    expect(manual.status).toBe(201);
+    const referral = await json(manual);
+    expect((await json(await call("GET", `/v1/submissions/${sub.id}`, { apiKey: t.apiKey }))).status).toBe("referred");
+    await call("POST", `/v1/referrals/${referral.id}/decision`, { apiKey: t.apiKey, body: { decision: "reject" } });
+    expect((await json(await call("GET", `/v1/submissions/${sub.id}`, { apiKey: t.apiKey }))).status).toBe("declined");
+    expect((await call("POST", `/v1/submissions/${sub.id}/quote`, { apiKey: t.apiKey })).status).toBe(422);
+  });
+
+  it("the aggregate cap is enforced at bind; crossing 85% is recorded exactly once", async () => {
+    const t = await createTenant();
+    const sub = glSubmission();
+    // Size the cap from the real premium: three binds fit, a fourth does not, the third crosses 85%.
+    const probe = await json(await call("POST", "/v1/submissions", { apiKey: t.apiKey, body: sub }));
+    const premium = (await json(await call("POST", `/v1/submissions/${probe.id}/quote`, { apiKey: t.apiKey }))).grossPremium;
+    const cap = Math.round(premium * 100 * 3.2) / 100;
+    const da = await json(await call("POST", "/v1/da-agreements", { apiKey: t.apiKey, body: agreement({ aggregateCap: cap }) }));
+
+    const policies = [];
+    for (let i = 0; i < 3; i++) policies.push(await bindPolicy(t.apiKey, glSubmission({ insuredName: `Insured ${i}` })));
+    const over = await json(await call("POST", "/v1/submissions", { apiKey: t.apiKey, body: glSubmission({ insuredName: "One too many" }) }));
+    await call("POST", `/v1/submissions/${over.id}/quote`, { apiKey: t.apiKey });
+    const refused = await call("POST", `/v1/submissions/${over.id}/bind`, { apiKey: t.apiKey, body: { installmentPlan: "PIF" } });
+    expect(refused.status).toBe(422);
+    expect(await json(refused)).toMatchObject({ error: "da_limit_exceeded", details: { daAgreementId: da.id, aggregateCap: cap } });
+    expect((await json(await call("GET", `/v1/submissions/${over.id}`, { apiKey: t.apiKey }))).status).toBe("quoted");
+
+    const approaching = (await eventsOf(t.orgId)).filter((e) => e.type === "da.limit_approaching");
+    expect(approaching).toHaveLength(1);
+    expect(approaching[0]!.data).toMatchObject({ daAgreementId: da.id, policyId: policies[2].id });
+
+    const utilization = await json(await call("GET", `/v1/analytics/${t.orgId}/da-utilization`, { apiKey: t.apiKey }));
+    expect(utilization.data).toHaveLength(1);
+    expect(utilization.data[0]).toMatchObject({ agreementId: da.id, aggregateCap: cap, writtenPremium: Math.round(premium * 300) / 100 });
+    expect(utilization.data[0].utilization).toBeGreaterThan(0.85);
+    expect(utilization.data[0].limitApproachingAt).not.toBeNull();
+  });
+
+  it("concurrent binds against one agreement never exceed its cap", async () => {
+    const t = await createTenant();
+    const probe = await json(await call("POST", "/v1/submissions", { apiKey: t.apiKey, body: glSubmission() }));
+    const premium = (await json(await call("POST", `/v1/submissions/${probe.id}/quote`, { apiKey: t.apiKey }))).grossPremium;
+    await call("POST", "/v1/da-agreements", { apiKey: t.apiKey, body: agreement({ aggregateCap: Math.round(premium * 250) / 100 }) });
+    const subs = [];
+    for (let i = 0; i < 5; i++) {
+      const s = await json(await call("POST", "/v1/submissions", { apiKey: t.apiKey, body: glSubmission({ insuredName: `Racer ${i}` }) }));
+      await call("POST", `/v1/submissions/${s.id}/quote`, { apiKey: t.apiKey });
+      subs.push(s);
+    }
+    const results = await Promise.all(subs.map((s) => call("POST", `/v1/submissions/${s.id}/bind`, { apiKey: t.apiKey, body: { installmentPlan: "PIF" } })));
+    expect(results.filter((r) => r.status === 201)).toHaveLength(2);
+    expect(results.filter((r) => r.status === 422)).toHaveLength(3);
+    const count = await env.UNDERWRITING_DB.prepare("SELECT count(*) AS n FROM policies WHERE org_id = ?").bind(t.orgId).first<{ n: number }>();
+    expect(count?.n).toBe(2);
+  });
+});
