@@ -79,7 +79,7 @@ describe("delegated authority and referrals", () => {
 
     const approaching = (await eventsOf(t.orgId)).filter((e) => e.type === "da.limit_approaching");
     expect(approaching).toHaveLength(1);
-    expect(approaching[0]!.data).toMatchObject({ daAgreementId: da.id, policyId: policies[2].id });
+    expect(approaching[0]!.data).toMatchObject({ daAgreementId: da.id, policyId: policies[2]!.id });
 
     const utilization = await json(await call("GET", `/v1/analytics/${t.orgId}/da-utilization`, { apiKey: t.apiKey }));
     expect(utilization.data).toHaveLength(1);

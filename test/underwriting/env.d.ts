@@ -1,9 +1,11 @@
 import type { D1Migration } from "cloudflare:test";
+import type { DaLedger } from "../../workers/underwriting/src/da-ledger.do.ts";
 
 declare global {
   namespace Cloudflare {
     interface Env {
       UNDERWRITING_DB: D1Database;
+      DA_LEDGER: DurableObjectNamespace<DaLedger>;
       TEST_MIGRATIONS: D1Migration[];
     }
   }
