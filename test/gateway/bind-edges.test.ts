@@ -1,0 +1,67 @@
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import { call, createTenant, json } from "./harness.ts";
+import { bindPolicy, glSubmission } from "./lifecycle-harness.ts";
+
+describe("bind and transaction edges", () => {
+  it("an expired quote cannot be bound; the submission expires and can be quoted again", async () => {
+    const t = await createTenant();
+    const sub = await json(await call("POST", "/v1/submissions", { apiKey: t.apiKey, body: glSubmission() }));
+    const quote = await json(await call("POST", `/v1/submissions/${sub.id}/quote`, { apiKey: t.apiKey }));
+    // 31 days later, as far as the quote is concerned.
+    await env.UNDERWRITING_DB.prepare("UPDATE quotes SET valid_until = ? WHERE id = ?").bind(new Date(Date.now() - 86_400_000).toISOString(), quote.id).run();
+    const res = await call("POST", `/v1/submissions/${sub.id}/bind`, { apiKey: t.apiKey, body: { installmentPlan: "PIF" } });
+    expect(res.status).toBe(422);
+    expect(await json(res)).toMatchObject({ error: "quote_expired", details: { quoteId: quote.id } });
+    expect((await json(await call("GET", `/v1/submissions/${sub.id}`, { apiKey: t.apiKey }))).status).toBe("expired");
+    expect((await call("POST", `/v1/submissions/${sub.id}/quote`, { apiKey: t.apiKey })).status).toBe(201);
+    expect((await call("POST", `/v1/submissions/${sub.id}/bind`, { apiKey: t.apiKey, body: { installmentPlan: "PIF" } })).status).toBe(201);
+  });
+
+  it("a submission must be quoted before it is bound", async () => {
+    const t = await createTenant();
+    const sub = await json(await call("POST", "/v1/submissions", { apiKey: t.apiKey, body: glSubmission() }));
+    const res = await call("POST", `/v1/submissions/${sub.id}/bind`, { apiKey: t.apiKey, body: { installmentPlan: "PIF" } });
+    expect(res.status).toBe(422);
+    expect((await json(res)).error).toBe("invalid_state_transition");
+  });
+
+  it("reinstatement preview changes nothing; an active policy cannot be reinstated", async () => {
+    const t = await createTenant();
+    const policy = await bindPolicy(t.apiKey, glSubmission());
+    expect((await call("POST", `/v1/policies/${policy.id}/reinstate`, { apiKey: t.apiKey, body: {} })).status).toBe(422);
+    await call("POST", `/v1/policies/${policy.id}/cancel`, { apiKey: t.apiKey, body: { effectiveDate: "2027-03-01", method: "short_rate", reason: "non_payment" } });
+    const preview = await json(await call("POST", `/v1/policies/${policy.id}/reinstate?preview=true`, { apiKey: t.apiKey, body: { effectiveDate: "2027-03-10" } }));
+    expect(preview).toMatchObject({ preview: true, transaction: { id: "preview", type: "reinstatement" }, policy: { status: "active" } });
+    expect((await json(await call("GET", `/v1/policies/${policy.id}`, { apiKey: t.apiKey }))).status).toBe("cancelled");
+  });
+
+  it("a named-insured endorsement changes no premium; an empty endorsement is refused", async () => {
+    const t = await createTenant();
+    const policy = await bindPolicy(t.apiKey, glSubmission());
+    const renamed = await json(await call("POST", `/v1/policies/${policy.id}/endorse`, { apiKey: t.apiKey, body: { effectiveDate: "2027-02-01", changes: { insuredName: "Pacific Coast Builders Inc." } } }));
+    expect(renamed.transaction.premiumDelta).toBe(0);
+    expect(renamed.policy.insuredName).toBe("Pacific Coast Builders Inc.");
+    const empty = await call("POST", `/v1/policies/${policy.id}/endorse`, { apiKey: t.apiKey, body: { effectiveDate: "2027-02-01", changes: {} } });
+    expect(empty.status).toBe(400);
+    expect((await json(empty)).details.field).toBe("changes");
+  });
+
+  it("two transactions racing on one policy: one commits, the other is a 409 conflict", async () => {
+    const t = await createTenant();
+    const policy = await bindPolicy(t.apiKey, glSubmission());
+    const results = await Promise.all(
+      [1500000, 2000000, 3000000].map((limit) => call("POST", `/v1/policies/${policy.id}/endorse`, { apiKey: t.apiKey, body: { effectiveDate: "2027-06-01", changes: { requestedLimit: limit } } })),
+    );
+    const statuses = results.map((r) => r.status).sort();
+    expect(statuses.filter((s) => s === 200).length).toBeGreaterThanOrEqual(1);
+    expect(statuses.every((s) => s === 200 || s === 409)).toBe(true);
+    const timeline = await json(await call("GET", `/v1/policies/${policy.id}/timeline`, { apiKey: t.apiKey }));
+    const endorsements = timeline.data.filter((x: { type: string }) => x.type === "endorsement");
+    expect(endorsements).toHaveLength(statuses.filter((s) => s === 200).length);
+    // The written premium is the sum of the timeline: no lost update.
+    const final = await json(await call("GET", `/v1/policies/${policy.id}`, { apiKey: t.apiKey }));
+    const sum = timeline.data.reduce((n: number, x: { premiumDelta: number }) => n + Math.round(x.premiumDelta * 100), 0);
+    expect(Math.round(final.writtenPremium * 100)).toBe(sum);
+  });
+});
