@@ -22,7 +22,7 @@ const input = {
   annualRevenue: 8000000.25,
   requestedLimit: 1000000,
   effectiveDate: "2028-02-29",
-  state: "OR",
+  state: "OR" as const,
   lineOfBusiness: "GL" as const,
   priorLosses: [{ year: 2025, amount: 12500.5, description: "water damage" }],
 };

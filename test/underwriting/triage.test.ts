@@ -97,7 +97,7 @@ const CASES: Case[] = [
       annualRevenue: noNumber,
       requestedLimit: noNumber,
       effectiveDate: blank,
-      state: blank,
+      state: blank as TriageSubject["state"],
       lineOfBusiness: blank as TriageSubject["lineOfBusiness"],
       insuredEmail: null,
       yearsInBusiness: null,

@@ -1,4 +1,5 @@
 import { integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
+import type { UsState } from "#contract/types.gen";
 import type { CancellationMethod, CancellationReason, InstallmentPlan, RatingResult } from "./rating/types.ts";
 
 /** Drizzle view of migrations/underwriting; keep the two identical. */
@@ -13,7 +14,7 @@ export const submissions = sqliteTable("submissions", {
   deductibleCents: integer("deductible_cents"),
   effectiveDate: text("effective_date").notNull(),
   expirationDate: text("expiration_date").notNull(),
-  state: text("state").notNull(),
+  state: text("state").$type<UsState>().notNull(),
   lineOfBusiness: text("line_of_business").$type<LineOfBusiness>().notNull(),
   insuredEmail: text("insured_email"),
   producerId: text("producer_id"),
@@ -39,7 +40,7 @@ export const policies = sqliteTable("policies", {
   submissionId: text("submission_id").notNull(),
   insuredName: text("insured_name").notNull(),
   lineOfBusiness: text("line_of_business").$type<LineOfBusiness>().notNull(),
-  state: text("state").notNull(),
+  state: text("state").$type<UsState>().notNull(),
   effectiveDate: text("effective_date").notNull(),
   expirationDate: text("expiration_date").notNull(),
   grossPremiumCents: integer("gross_premium_cents").notNull(),
@@ -131,7 +132,7 @@ export const daAgreements = sqliteTable("da_agreements", {
   program: text("program").notNull(),
   lineOfBusiness: text("line_of_business").$type<LineOfBusiness>(),
   maxLimitPerRiskCents: integer("max_limit_per_risk_cents").notNull(),
-  states: text("states", { mode: "json" }).$type<string[]>().notNull(),
+  states: text("states", { mode: "json" }).$type<UsState[]>().notNull(),
   naicsPrefixes: text("naics_prefixes", { mode: "json" }).$type<string[]>().notNull(),
   aggregateCapCents: integer("aggregate_cap_cents").notNull(),
   createdAt: text("created_at").notNull(),

@@ -126,7 +126,7 @@ export function toSubmission(row: SubmissionRow, asOf = new Date().toISOString()
     propertyValues: money(row.propertyValuesCents),
     vehicleCount: row.vehicleCount,
     yearsInBusiness: row.yearsInBusiness,
-    priorLosses: row.priorLosses.map((l) => ({ year: l.year, amount: fromCents(l.amountCents), description: l.description })),
+    priorLosses: row.priorLosses.map((l) => ({ year: l.year, amount: fromCents(l.amountCents), ...(l.description ? { description: l.description } : {}) })),
     notes: row.notes,
     currency: CURRENCY,
     intake: row.intake,
