@@ -162,6 +162,9 @@ async function main() {
   console.log(`Starting the baseline worker and the sandbox (${ROUNDS} rounds of ${duration}s per target, ${connections} connections)…`);
   const [baselineUrl] = await Promise.all([startBaseline(), ensureSandbox()]);
   const { keys, submissionId } = await prepareSandbox(vars.API_SECRET);
+  // The baseline serves the same bytes the gateway returns for this submission.
+  const body = await (await fetch(`${sandboxUrl}/v1/submissions/${submissionId}`, { headers: { "x-api-key": keys[0]! } })).text();
+  await fetch(`${baselineUrl}/items/item_1`, { method: "PUT", body });
 
   // Rounds interleave the three targets so that drift in the machine's load hits them alike;
   // each figure is the median round.

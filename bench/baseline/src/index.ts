@@ -1,7 +1,14 @@
-/** GET /items/:id → one D1 primary-key read, nothing else: the floor the gateway is compared with. */
+/**
+ * The benchmark's floor: GET /items/:id answers one D1 primary-key read and nothing else.
+ * PUT /items/:id stores a body, so the benchmark can serve the very bytes the gateway returns.
+ */
 export default {
   async fetch(request: Request, env: { DB: D1Database }): Promise<Response> {
     const id = new URL(request.url).pathname.split("/")[2] ?? "";
+    if (request.method === "PUT") {
+      await env.DB.prepare("INSERT OR REPLACE INTO items (id, body) VALUES (?, ?)").bind(id, await request.text()).run();
+      return new Response(null, { status: 204 });
+    }
     const row = await env.DB.prepare("SELECT body FROM items WHERE id = ?").bind(id).first<{ body: string }>();
     return row ? new Response(row.body, { headers: { "content-type": "application/json" } }) : new Response("not found", { status: 404 });
   },
