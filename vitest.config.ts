@@ -25,6 +25,7 @@ type AuxiliaryWorker = {
   compatibilityFlags: string[];
   d1Databases: Record<string, string>;
   durableObjects?: Record<string, { className: string; useSQLite: boolean }>;
+  queueProducers?: Record<string, string>;
   bindings: Record<string, string>;
 };
 
@@ -46,6 +47,7 @@ const auxiliaryWorkers: AuxiliaryWorker[] = [
     compatibilityFlags: [],
     d1Databases: { UNDERWRITING_DB: "underwriting-db" },
     durableObjects: { DA_LEDGER: { className: "DaLedger", useSQLite: true } },
+    queueProducers: { WEBHOOK_EVENTS: "openinsure-webhook-events" },
     bindings: TEST_SECRETS,
   },
 ];

@@ -1,8 +1,11 @@
+import type { WebhookQueueMessage } from "#shared/events";
 import type { DaLedger } from "./da-ledger.do.ts";
 
 export interface UnderwritingEnv {
   UNDERWRITING_DB: D1Database;
   /** One object per delegated-authority agreement: the aggregate written premium against its cap. */
   DA_LEDGER: DurableObjectNamespace<DaLedger>;
+  /** Thin event messages for the webhook delivery worker (the outbox relay is the only producer here). */
+  WEBHOOK_EVENTS: Queue<WebhookQueueMessage>;
   ENVIRONMENT: string;
 }

@@ -9,6 +9,7 @@ import type { UnderwritingEnv } from "./env.ts";
 import { createSubmissionFromAcord, getQuoteReadiness } from "./intake.service.ts";
 import * as policies from "./policies.service.ts";
 import * as transactions from "./policy-transactions.service.ts";
+import { readEvents, relayOutbox } from "./outbox-relay.ts";
 import { createQuote } from "./quotes.service.ts";
 import * as referrals from "./referrals.service.ts";
 import * as submissions from "./submissions.service.ts";
@@ -35,20 +36,23 @@ const handles = new WeakMap<D1Database, DrizzleD1Database>();
  */
 export class UnderwritingService extends WorkerEntrypoint<UnderwritingEnv> {
   private get db(): DrizzleD1Database {
-    let db = handles.get(this.env.UNDERWRITING_DB);
-    if (!db) handles.set(this.env.UNDERWRITING_DB, (db = drizzle(this.env.UNDERWRITING_DB)));
-    return db;
+    return database(this.env);
+  }
+
+  /** After a write commits, relay its outbox events to the webhook queue without delaying the answer. */
+  private relayAfter<T>(write: Promise<T>): Promise<T> {
+    return write.finally(() => this.ctx.waitUntil(relayOutbox(this.db, this.env.WEBHOOK_EVENTS)));
   }
 
   // Submissions
 
   createSubmission(principal: Principal, input: CreateSubmissionInput) {
-    return submissions.createSubmission(this.db, principal, input);
+    return this.relayAfter(submissions.createSubmission(this.db, principal, input));
   }
 
   /** ACORD 125 intake: the PDF's form fields, with `overrides` applied over them. */
   createSubmissionFromAcord(principal: Principal, pdf: Uint8Array, overrides: Partial<CreateSubmissionInput>) {
-    return createSubmissionFromAcord(this.db, principal, pdf, overrides);
+    return this.relayAfter(createSubmissionFromAcord(this.db, principal, pdf, overrides));
   }
 
   getSubmission(principal: Principal, id: string) {
@@ -66,11 +70,11 @@ export class UnderwritingService extends WorkerEntrypoint<UnderwritingEnv> {
   // Quote and bind
 
   createQuote(principal: Principal, submissionId: string, options: { daAgreementId?: string }) {
-    return createQuote(this.db, principal, submissionId, options);
+    return this.relayAfter(createQuote(this.db, principal, submissionId, options));
   }
 
   bindSubmission(principal: Principal, submissionId: string, input: BindInput, preview: boolean) {
-    return bindSubmission(this.db, this.env, principal, submissionId, input, preview);
+    return this.relayAfter(bindSubmission(this.db, this.env, principal, submissionId, input, preview));
   }
 
   // Policies
@@ -88,19 +92,19 @@ export class UnderwritingService extends WorkerEntrypoint<UnderwritingEnv> {
   }
 
   endorsePolicy(principal: Principal, id: string, input: EndorseInput, preview: boolean) {
-    return transactions.endorsePolicy(this.db, principal, id, input, preview);
+    return this.relayAfter(transactions.endorsePolicy(this.db, principal, id, input, preview));
   }
 
   cancelPolicy(principal: Principal, id: string, input: CancelInput, preview: boolean) {
-    return transactions.cancelPolicy(this.db, principal, id, input, preview);
+    return this.relayAfter(transactions.cancelPolicy(this.db, principal, id, input, preview));
   }
 
   reinstatePolicy(principal: Principal, id: string, input: ReinstateInput, preview: boolean) {
-    return transactions.reinstatePolicy(this.db, principal, id, input, preview);
+    return this.relayAfter(transactions.reinstatePolicy(this.db, principal, id, input, preview));
   }
 
   renewPolicy(principal: Principal, id: string) {
-    return transactions.renewPolicy(this.db, principal, id);
+    return this.relayAfter(transactions.renewPolicy(this.db, principal, id));
   }
 
   // Referrals and delegated authority
@@ -110,11 +114,11 @@ export class UnderwritingService extends WorkerEntrypoint<UnderwritingEnv> {
   }
 
   createReferral(principal: Principal, input: { submissionId: string; reason: string; dealRoomId?: string }) {
-    return referrals.createReferral(this.db, principal, input);
+    return this.relayAfter(referrals.createReferral(this.db, principal, input));
   }
 
   decideReferral(principal: Principal, id: string, input: { decision: "approve" | "reject" | "request_info"; notes?: string }) {
-    return referrals.decideReferral(this.db, principal, id, input);
+    return this.relayAfter(referrals.decideReferral(this.db, principal, id, input));
   }
 
   createDaAgreement(principal: Principal, input: CreateDaAgreementInput) {
@@ -138,9 +142,25 @@ export class UnderwritingService extends WorkerEntrypoint<UnderwritingEnv> {
   getPortfolio(principal: Principal, asOf?: string) {
     return analytics.portfolio(this.db, principal, asOf);
   }
+
+  // Events (internal: the webhook worker reads the bodies of the ids it was sent)
+
+  readEvents(ids: string[]) {
+    return readEvents(this.db, ids);
+  }
 }
 
-/** No public HTTP: only the gateway speaks HTTP. */
+function database(env: UnderwritingEnv): DrizzleD1Database {
+  let db = handles.get(env.UNDERWRITING_DB);
+  if (!db) handles.set(env.UNDERWRITING_DB, (db = drizzle(env.UNDERWRITING_DB)));
+  return db;
+}
+
 export default {
+  /** No public HTTP: only the gateway speaks HTTP. */
   fetch: () => Response.json({ error: "route_not_found", message: "This worker is reached through the gateway" }, { status: 404 }),
+  /** The periodic sweep: relays whatever a prompt relay missed (a crash between commit and send). */
+  async scheduled(_controller, env, ctx) {
+    ctx.waitUntil(relayOutbox(database(env), env.WEBHOOK_EVENTS));
+  },
 } satisfies ExportedHandler<UnderwritingEnv>;

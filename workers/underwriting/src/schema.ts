@@ -144,6 +144,8 @@ export const events = sqliteTable("events", {
   type: text("type").notNull(),
   data: text("data", { mode: "json" }).$type<Record<string, unknown>>().notNull(),
   createdAt: text("created_at").notNull(),
+  relayClaimedAt: text("relay_claimed_at"),
+  relayedAt: text("relayed_at"),
 });
 
 export type LineOfBusiness = "GL" | "PROP" | "CA";

@@ -1,0 +1,80 @@
+import { env } from "cloudflare:workers";
+import { drizzle } from "drizzle-orm/d1";
+import { describe, expect, it } from "vitest";
+import type { WebhookQueueMessage } from "../../workers/_shared/events.ts";
+import { CLAIM_TIMEOUT_MS, readEvents, relayOutbox } from "../../workers/underwriting/src/outbox-relay.ts";
+import { createSubmission } from "../../workers/underwriting/src/submissions.service.ts";
+import type { Principal } from "../../workers/_shared/auth.ts";
+
+const db = () => drizzle(env.UNDERWRITING_DB);
+
+/** A queue that records what it was sent, or fails on demand. */
+function recordingQueue(fail = false) {
+  const sent: WebhookQueueMessage[] = [];
+  const queue = {
+    async send(body: WebhookQueueMessage) {
+      if (fail) throw new Error("queue unavailable");
+      sent.push(body);
+    },
+    async sendBatch(messages: Iterable<{ body: WebhookQueueMessage }>) {
+      if (fail) throw new Error("queue unavailable");
+      for (const m of messages) sent.push(m.body);
+    },
+  } as unknown as Queue<WebhookQueueMessage>;
+  return { queue, sent };
+}
+
+const principal = (): Principal => ({
+  kind: "api_key",
+  orgId: `org_${crypto.randomUUID().replace(/-/g, "").slice(0, 26).toUpperCase()}`,
+  credentialId: "key_test",
+  actorId: "key_test",
+  role: null,
+  scopes: ["*"],
+  rateLimitTier: "enterprise",
+  expiresAt: null,
+});
+
+const input = { insuredName: "Relay Co", naicsCode: "236220", annualRevenue: 1000000, requestedLimit: 1000000, effectiveDate: "2027-01-01", state: "OR" as const, lineOfBusiness: "GL" as const };
+
+async function drain() {
+  // Earlier tests in this file may leave rows; start each test from an empty relay backlog.
+  await relayOutbox(db(), recordingQueue().queue);
+}
+
+describe("outbox relay", () => {
+  it("sends each committed event once, in order, as a thin message, and marks it relayed", async () => {
+    await drain();
+    const p = principal();
+    for (let i = 0; i < 3; i++) await createSubmission(db(), p, input);
+    const { queue, sent } = recordingQueue();
+    expect(await relayOutbox(db(), queue)).toBe(3);
+    const rows = await env.UNDERWRITING_DB.prepare("SELECT id FROM events WHERE org_id = ? ORDER BY created_at, id").bind(p.orgId).all<{ id: string }>();
+    expect(sent).toEqual(rows.results.map((r) => ({ kind: "event", source: "underwriting", eventId: r.id })));
+    expect(await relayOutbox(db(), queue)).toBe(0);
+    const envelopes = await readEvents(db(), rows.results.map((r) => r.id));
+    expect(envelopes.map((e) => e.type)).toEqual(["submission.created", "submission.created", "submission.created"]);
+    expect(envelopes[0]).toMatchObject({ orgId: p.orgId, data: { insuredName: "Relay Co" } });
+  });
+
+  it("a relay that dies after claiming loses nothing: the claim expires and the next pass sends it", async () => {
+    await drain();
+    const p = principal();
+    await createSubmission(db(), p, input);
+    const broken = recordingQueue(true);
+    await expect(relayOutbox(db(), broken.queue)).rejects.toThrow("queue unavailable");
+    const healthy = recordingQueue();
+    expect(await relayOutbox(db(), healthy.queue)).toBe(0); // still claimed by the failed pass
+    expect(await relayOutbox(db(), healthy.queue, new Date(Date.now() + CLAIM_TIMEOUT_MS + 1000))).toBe(1);
+    expect(healthy.sent).toHaveLength(1);
+  });
+
+  it("relays more than one batch in a pass", async () => {
+    await drain();
+    const p = principal();
+    for (let i = 0; i < 55; i++) await createSubmission(db(), p, input);
+    const { queue, sent } = recordingQueue();
+    expect(await relayOutbox(db(), queue)).toBe(55);
+    expect(new Set(sent.map((m) => (m.kind === "event" ? m.eventId : ""))).size).toBe(55);
+  });
+});

@@ -1,0 +1,50 @@
+/**
+ * Domain events as integrators receive them (the seed's envelope) and the thin messages that carry
+ * them from a domain worker's outbox to the webhook delivery worker.
+ */
+
+/** The seed's envelope: `{id, type, orgId, timestamp, data}`. */
+export interface EventEnvelope {
+  id: string;
+  type: string;
+  orgId: string;
+  timestamp: string;
+  data: Record<string, unknown>;
+}
+
+/** Where an event's body lives: the domain worker whose outbox recorded it. */
+export type EventSource = "underwriting";
+
+/**
+ * Messages on the `WEBHOOK_EVENTS` queue. Thin: ids, never bodies, so a message is small and the
+ * body is always read from the source of truth.
+ * - `event`: an outbox row committed; fan it out to the org's matching endpoints.
+ * - `delivery`: (re)attempt one delivery of one event to one endpoint.
+ */
+export type WebhookQueueMessage =
+  | { kind: "event"; source: EventSource; eventId: string }
+  | { kind: "delivery"; deliveryId: string };
+
+/** Every event type the platform records (the seed's twelve plus the platform's own). */
+export const EVENT_TYPES = [
+  "policy.bound",
+  "policy.endorsed",
+  "policy.cancelled",
+  "policy.renewed",
+  "claim.filed",
+  "claim.reserved",
+  "claim.settled",
+  "claim.closed",
+  "payment.received",
+  "payment.failed",
+  "da.limit_approaching",
+  "compliance.deadline_approaching",
+  "submission.created",
+  "submission.quoted",
+  "referral.created",
+  "referral.decided",
+  "invoice.created",
+  "webhook.test",
+  "webhook.disabled",
+] as const;
+export type EventType = (typeof EVENT_TYPES)[number];
