@@ -79,6 +79,40 @@ const EXPECTED: [string, string, string, "public" | "credential" | "session"][] 
   ["GET", "/v1/da-agreements/{id}", "getDaAgreement", "credential"],
   ["GET", "/v1/analytics/{orgId}/portfolio", "getPortfolioAnalytics", "credential"],
   ["GET", "/v1/analytics/{orgId}/da-utilization", "getDaUtilization", "credential"],
+  ["GET", "/v1/webhooks", "listWebhooks", "credential"],
+  ["POST", "/v1/webhooks", "createWebhook", "credential"],
+  ["GET", "/v1/webhooks/{id}", "getWebhook", "credential"],
+  ["PATCH", "/v1/webhooks/{id}", "updateWebhook", "credential"],
+  ["DELETE", "/v1/webhooks/{id}", "deleteWebhook", "credential"],
+  ["POST", "/v1/webhooks/{id}/test", "testWebhook", "credential"],
+  ["GET", "/v1/webhooks/{id}/deliveries", "listWebhookDeliveries", "credential"],
+  ["POST", "/v1/webhooks/{id}/deliveries/{deliveryId}/retry", "retryWebhookDelivery", "credential"],
+  ["POST", "/v1/webhooks/{id}/rotate-secret", "rotateWebhookSecret", "credential"],
+  ["GET", "/v1/events", "listEvents", "credential"],
+  ["GET", "/v1/events/{id}", "getEvent", "credential"],
+];
+
+/** Every event type (DECISIONS.md, "Events and webhooks"): the seed's twelve plus the platform's own. */
+const EVENT_TYPES = [
+  "policy.bound",
+  "policy.endorsed",
+  "policy.cancelled",
+  "policy.renewed",
+  "claim.filed",
+  "claim.reserved",
+  "claim.settled",
+  "claim.closed",
+  "payment.received",
+  "payment.failed",
+  "da.limit_approaching",
+  "compliance.deadline_approaching",
+  "submission.created",
+  "submission.quoted",
+  "referral.created",
+  "referral.decided",
+  "invoice.created",
+  "webhook.test",
+  "webhook.disabled",
 ];
 
 /**
@@ -264,7 +298,7 @@ describe("OpenAPI document shape", () => {
   });
 
   it("pages lists with limit/cursor/sort and a {data, nextCursor} envelope", () => {
-    for (const o of operations.filter((o) => /^(list(ApiKeys|SandboxEmails|Submissions|Policies|Referrals|DaAgreements)|getPolicyTimeline)$/.test(o.op.operationId ?? ""))) {
+    for (const o of operations.filter((o) => /^(list(ApiKeys|SandboxEmails|Submissions|Policies|Referrals|DaAgreements|Webhooks|WebhookDeliveries|Events)|getPolicyTimeline)$/.test(o.op.operationId ?? ""))) {
       const query = new Map(parameters(o.op).filter((p) => p.in === "query").map((p) => [p.name, p]));
       expect(query.get("limit")?.schema, label(o)).toMatchObject({ type: "integer", minimum: 1, maximum: 100, default: 25 });
       expect(query.has("cursor"), label(o)).toBe(true);
@@ -276,5 +310,37 @@ describe("OpenAPI document shape", () => {
       expect(page, label(o)).toMatchObject({ type: "object", required: ["data", "nextCursor"] });
     }
     expect(doc.components.schemas.ListSort?.enum).toEqual(["-createdAt", "createdAt"]);
+  });
+
+  it("lists every event type as a variant of the `Event` union, discriminated by `type`", () => {
+    const schemaOf = (ref: string | undefined) => doc.components.schemas[(ref ?? "").replace("#/components/schemas/", "")];
+    const event = doc.components.schemas.Event as {
+      oneOf?: { $ref?: string }[];
+      discriminator?: { propertyName: string; mapping: Record<string, string> };
+    };
+    expect(event.discriminator?.propertyName).toBe("type");
+    const mapping = event.discriminator?.mapping ?? {};
+    expect(Object.keys(mapping).sort()).toEqual([...EVENT_TYPES].sort());
+    expect((event.oneOf ?? []).map((v) => v.$ref).sort()).toEqual(Object.values(mapping).sort());
+    for (const [type, ref] of Object.entries(mapping)) {
+      const variant = schemaOf(ref) as { required?: string[]; properties?: Record<string, { enum?: string[]; $ref?: string }> };
+      expect(variant, type).toBeDefined();
+      // The seed's envelope: {id, type, orgId, timestamp, data}, with `type` fixed to this event type.
+      expect(variant.required?.slice().sort(), type).toEqual(["data", "id", "orgId", "timestamp", "type"]);
+      expect(variant.properties?.type?.enum, type).toEqual([type]);
+      expect(variant.properties?.id?.$ref, type).toBe("#/components/schemas/EventId");
+      expect(variant.properties?.orgId?.$ref, type).toBe("#/components/schemas/OrgId");
+      // `data` is a declared object model.
+      expect(schemaOf(variant.properties?.data?.$ref), type).toMatchObject({ type: "object" });
+    }
+  });
+
+  it("returns events as the `Event` union from getEvent and listEvents", () => {
+    expect(doc.paths["/v1/events/{id}"]?.get?.responses["200"]?.content?.["application/json"]?.schema?.$ref).toBe(
+      "#/components/schemas/Event",
+    );
+    const pageRef = doc.paths["/v1/events"]?.get?.responses["200"]?.content?.["application/json"]?.schema?.$ref ?? "";
+    const page = doc.components.schemas[pageRef.replace("#/components/schemas/", "")] as { properties?: { data?: { items?: { $ref?: string } } } };
+    expect(page.properties?.data?.items?.$ref).toBe("#/components/schemas/Event");
   });
 });

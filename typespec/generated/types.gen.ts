@@ -129,6 +129,177 @@ export type CancellationMethod = 'flat' | 'pro_rata' | 'short_rate';
  */
 export type CancellationReason = 'insured_request' | 'non_payment' | 'underwriting' | 'fraud' | 'other';
 
+/**
+ * `data` of `claim.closed`. Reserved: emitted once the claims service is built.
+ */
+export type ClaimClosedData = {
+    /**
+     * Claim id (`clm_…`).
+     */
+    claimId: string;
+    policyId: PolicyId;
+    /**
+     * Total indemnity and expense paid on the claim.
+     */
+    totalPaid: number;
+    currency: Currency;
+};
+
+/**
+ * A claim was closed. Reserved: emitted once the claims service is built.
+ */
+export type ClaimClosedEvent = {
+    id: EventId;
+    /**
+     * The event type; decides the shape of `data`.
+     */
+    type: 'claim.closed';
+    orgId: OrgId;
+    /**
+     * When the change happened (the commit of the change that emitted the event).
+     */
+    timestamp: string;
+    data: ClaimClosedData;
+};
+
+/**
+ * `data` of `claim.filed`. Reserved: emitted once the claims service is built.
+ */
+export type ClaimFiledData = {
+    /**
+     * Claim id (`clm_…`).
+     */
+    claimId: string;
+    claimNumber: string;
+    policyId: PolicyId;
+    lossDate: string;
+    description: string | null;
+};
+
+/**
+ * A new FNOL was received. Reserved: emitted once the claims service is built.
+ */
+export type ClaimFiledEvent = {
+    id: EventId;
+    /**
+     * The event type; decides the shape of `data`.
+     */
+    type: 'claim.filed';
+    orgId: OrgId;
+    /**
+     * When the change happened (the commit of the change that emitted the event).
+     */
+    timestamp: string;
+    data: ClaimFiledData;
+};
+
+/**
+ * `data` of `claim.reserved`. Reserved: emitted once the claims service is built.
+ */
+export type ClaimReservedData = {
+    /**
+     * Claim id (`clm_…`).
+     */
+    claimId: string;
+    policyId: PolicyId;
+    /**
+     * Outstanding indemnity reserve after the change.
+     */
+    indemnityReserve: number;
+    /**
+     * Outstanding expense reserve after the change.
+     */
+    expenseReserve: number;
+    currency: Currency;
+};
+
+/**
+ * Claim reserves were set or updated. Reserved: emitted once the claims service is built.
+ */
+export type ClaimReservedEvent = {
+    id: EventId;
+    /**
+     * The event type; decides the shape of `data`.
+     */
+    type: 'claim.reserved';
+    orgId: OrgId;
+    /**
+     * When the change happened (the commit of the change that emitted the event).
+     */
+    timestamp: string;
+    data: ClaimReservedData;
+};
+
+/**
+ * `data` of `claim.settled`. Reserved: emitted once the claims service is built.
+ */
+export type ClaimSettledData = {
+    /**
+     * Claim id (`clm_…`).
+     */
+    claimId: string;
+    policyId: PolicyId;
+    /**
+     * The approved settlement.
+     */
+    settlementAmount: number;
+    currency: Currency;
+};
+
+/**
+ * A settlement was approved. Reserved: emitted once the claims service is built.
+ */
+export type ClaimSettledEvent = {
+    id: EventId;
+    /**
+     * The event type; decides the shape of `data`.
+     */
+    type: 'claim.settled';
+    orgId: OrgId;
+    /**
+     * When the change happened (the commit of the change that emitted the event).
+     */
+    timestamp: string;
+    data: ClaimSettledData;
+};
+
+/**
+ * `data` of `compliance.deadline_approaching`. Reserved: emitted once the compliance service is built.
+ */
+export type ComplianceDeadlineApproachingData = {
+    /**
+     * Kind of filing, e.g. `surplus_lines_tax`.
+     */
+    filingType: string;
+    /**
+     * The state the filing is due in, if state-specific.
+     */
+    state: UsState | null;
+    dueDate: string;
+    /**
+     * Days until `dueDate` (at most 30).
+     */
+    daysRemaining: number;
+    description: string;
+};
+
+/**
+ * A filing deadline is within 30 days. Reserved: emitted once the compliance service is built.
+ */
+export type ComplianceDeadlineApproachingEvent = {
+    id: EventId;
+    /**
+     * The event type; decides the shape of `data`.
+     */
+    type: 'compliance.deadline_approaching';
+    orgId: OrgId;
+    /**
+     * When the change happened (the commit of the change that emitted the event).
+     */
+    timestamp: string;
+    data: ComplianceDeadlineApproachingData;
+};
+
 export type CreateApiKeyRequest = {
     /**
      * Display name.
@@ -243,6 +414,18 @@ export type CreateSubmissionRequest = {
     notes?: string;
 };
 
+export type CreateWebhookRequest = {
+    /**
+     * A public `https` URL (loopback only in local development).
+     */
+    url: string;
+    /**
+     * Event types to deliver: exact types, `domain.*` wildcards or `*`.
+     */
+    events: Array<WebhookEventFilter>;
+    description?: string;
+};
+
 /**
  * A newly created API key, with its secret.
  */
@@ -270,6 +453,52 @@ export type CreatedApiKey = {
      * The secret key. Shown once: store it now.
      */
     key: string;
+};
+
+/**
+ * A newly created webhook endpoint, with its signing secret.
+ */
+export type CreatedWebhookEndpoint = {
+    id: WebhookEndpointId;
+    /**
+     * Where events are POSTed: a public `https` URL.
+     */
+    url: string;
+    /**
+     * The subscribed event types (exact types, `domain.*` wildcards or `*`).
+     */
+    events: Array<string>;
+    description: string | null;
+    /**
+     * Whether events are delivered; the platform disables an endpoint that answers 410 or keeps failing.
+     */
+    enabled: boolean;
+    /**
+     * Why the platform disabled the endpoint; `null` while enabled or when disabled by a user.
+     */
+    disabledReason: string | null;
+    /**
+     * Deliveries that succeeded.
+     */
+    successCount: number;
+    /**
+     * Deliveries that failed for good.
+     */
+    failureCount: number;
+    /**
+     * Last delivery attempt, if any.
+     */
+    lastDeliveryAt: string | null;
+    /**
+     * Start of the current run of failures; `null` when the last attempt succeeded.
+     */
+    failingSince: string | null;
+    createdAt: string;
+    updatedAt: string;
+    /**
+     * The signing secret (`whsec_` + base64 of 32 random bytes). Shown once: store it now.
+     */
+    secret: string;
 };
 
 /**
@@ -334,6 +563,38 @@ export type DaAgreementPage = {
      * Cursor of the next page; `null` on the last page.
      */
     nextCursor: string | null;
+};
+
+/**
+ * `data` of `da.limit_approaching`: a bind pushed the agreement's utilization past `threshold`.
+ */
+export type DaLimitApproachingData = {
+    daAgreementId: DaAgreementId;
+    /**
+     * The policy whose bind crossed the threshold.
+     */
+    policyId: PolicyId;
+    /**
+     * The utilization threshold crossed (`0.85`).
+     */
+    threshold: number;
+};
+
+/**
+ * DA aggregate utilization exceeded 85%.
+ */
+export type DaLimitApproachingEvent = {
+    id: EventId;
+    /**
+     * The event type; decides the shape of `data`.
+     */
+    type: 'da.limit_approaching';
+    orgId: OrgId;
+    /**
+     * When the change happened (the commit of the change that emitted the event).
+     */
+    timestamp: string;
+    data: DaLimitApproachingData;
 };
 
 /**
@@ -431,6 +692,69 @@ export type ErrorEnvelope = {
 };
 
 /**
+ * An event, as listed by `listEvents` and as POSTed to webhook endpoints: the envelope
+ * `{id, type, orgId, timestamp, data}`, where `type` decides the shape of `data`.
+ */
+export type Event = ({
+    type: 'policy.bound';
+} & PolicyBoundEvent) | ({
+    type: 'policy.endorsed';
+} & PolicyEndorsedEvent) | ({
+    type: 'policy.cancelled';
+} & PolicyCancelledEvent) | ({
+    type: 'policy.renewed';
+} & PolicyRenewedEvent) | ({
+    type: 'claim.filed';
+} & ClaimFiledEvent) | ({
+    type: 'claim.reserved';
+} & ClaimReservedEvent) | ({
+    type: 'claim.settled';
+} & ClaimSettledEvent) | ({
+    type: 'claim.closed';
+} & ClaimClosedEvent) | ({
+    type: 'payment.received';
+} & PaymentReceivedEvent) | ({
+    type: 'payment.failed';
+} & PaymentFailedEvent) | ({
+    type: 'da.limit_approaching';
+} & DaLimitApproachingEvent) | ({
+    type: 'compliance.deadline_approaching';
+} & ComplianceDeadlineApproachingEvent) | ({
+    type: 'submission.created';
+} & SubmissionCreatedEvent) | ({
+    type: 'submission.quoted';
+} & SubmissionQuotedEvent) | ({
+    type: 'referral.created';
+} & ReferralCreatedEvent) | ({
+    type: 'referral.decided';
+} & ReferralDecidedEvent) | ({
+    type: 'invoice.created';
+} & InvoiceCreatedEvent) | ({
+    type: 'webhook.test';
+} & WebhookTestEvent) | ({
+    type: 'webhook.disabled';
+} & WebhookDisabledEvent);
+
+/**
+ * Event id (`evt_` + ULID).
+ */
+export type EventId = string;
+
+/**
+ * A page of a list.
+ */
+export type EventPage = {
+    /**
+     * The items of this page.
+     */
+    data: Array<Event>;
+    /**
+     * Cursor of the next page; `null` on the last page.
+     */
+    nextCursor: string | null;
+};
+
+/**
  * What the premium is rated on: revenue (GL), property values (PROP) or vehicles (CA).
  */
 export type ExposureBasis = 'revenue' | 'property_values' | 'vehicles';
@@ -507,6 +831,41 @@ export type IntakeField = {
  * How a submission arrived.
  */
 export type IntakeSource = 'json' | 'acord125';
+
+/**
+ * `data` of `invoice.created`. Reserved: emitted once the billing service is built.
+ */
+export type InvoiceCreatedData = {
+    /**
+     * Invoice id (`inv_…`).
+     */
+    invoiceId: string;
+    policyId: PolicyId;
+    /**
+     * The installment the invoice bills, if any.
+     */
+    installmentNumber: number | null;
+    amount: number;
+    currency: Currency;
+    dueDate: string;
+};
+
+/**
+ * An invoice was issued. Reserved: emitted once the billing service is built.
+ */
+export type InvoiceCreatedEvent = {
+    id: EventId;
+    /**
+     * The event type; decides the shape of `data`.
+     */
+    type: 'invoice.created';
+    orgId: OrgId;
+    /**
+     * When the change happened (the commit of the change that emitted the event).
+     */
+    timestamp: string;
+    data: InvoiceCreatedData;
+};
 
 /**
  * Line of business: general liability, commercial property, commercial auto.
@@ -589,6 +948,78 @@ export type OutboxEmailPage = {
 };
 
 /**
+ * `data` of `payment.failed`. Reserved: emitted once the billing service is built.
+ */
+export type PaymentFailedData = {
+    /**
+     * Payment id (`pay_…`).
+     */
+    paymentId: string;
+    /**
+     * The invoice the payment was for (`inv_…`), if any.
+     */
+    invoiceId: string | null;
+    policyId: PolicyId | null;
+    amount: number;
+    currency: Currency;
+    /**
+     * Why the payment failed, as reported by the processor.
+     */
+    failureReason: string;
+};
+
+/**
+ * A payment attempt failed. Reserved: emitted once the billing service is built.
+ */
+export type PaymentFailedEvent = {
+    id: EventId;
+    /**
+     * The event type; decides the shape of `data`.
+     */
+    type: 'payment.failed';
+    orgId: OrgId;
+    /**
+     * When the change happened (the commit of the change that emitted the event).
+     */
+    timestamp: string;
+    data: PaymentFailedData;
+};
+
+/**
+ * `data` of `payment.received`. Reserved: emitted once the billing service is built.
+ */
+export type PaymentReceivedData = {
+    /**
+     * Payment id (`pay_…`).
+     */
+    paymentId: string;
+    /**
+     * The invoice paid (`inv_…`), if any.
+     */
+    invoiceId: string | null;
+    policyId: PolicyId | null;
+    amount: number;
+    currency: Currency;
+};
+
+/**
+ * A premium payment was processed. Reserved: emitted once the billing service is built.
+ */
+export type PaymentReceivedEvent = {
+    id: EventId;
+    /**
+     * The event type; decides the shape of `data`.
+     */
+    type: 'payment.received';
+    orgId: OrgId;
+    /**
+     * When the change happened (the commit of the change that emitted the event).
+     */
+    timestamp: string;
+    data: PaymentReceivedData;
+};
+
+/**
  * A bound policy. Money is in USD major units (at most two decimals).
  */
 export type Policy = {
@@ -655,6 +1086,48 @@ export type Policy = {
 };
 
 /**
+ * `data` of `policy.bound`.
+ */
+export type PolicyBoundData = {
+    policyId: PolicyId;
+    policyNumber: string;
+    /**
+     * Written premium for the term.
+     */
+    grossPremium: number;
+    currency: Currency;
+    lineOfBusiness: LineOfBusiness;
+    effectiveDate: string;
+    expirationDate: string;
+    installmentPlan: InstallmentPlan;
+    /**
+     * The policy this one renews; a bound renewal also emits `policy.renewed`.
+     */
+    renewalOfPolicyId: PolicyId | null;
+    /**
+     * Always `new_business` on `policy.bound`.
+     */
+    type: 'new_business';
+};
+
+/**
+ * A new policy was successfully bound.
+ */
+export type PolicyBoundEvent = {
+    id: EventId;
+    /**
+     * The event type; decides the shape of `data`.
+     */
+    type: 'policy.bound';
+    orgId: OrgId;
+    /**
+     * When the change happened (the commit of the change that emitted the event).
+     */
+    timestamp: string;
+    data: PolicyBoundData;
+};
+
+/**
  * The cancellation in force on a policy.
  */
 export type PolicyCancellation = {
@@ -665,6 +1138,110 @@ export type PolicyCancellation = {
      * Premium returned to the insured, in USD major units.
      */
     returnPremium: number;
+};
+
+/**
+ * `data` of `policy.cancelled`: the transaction plus its details.
+ */
+export type PolicyCancelledData = {
+    policyId: PolicyId;
+    policyNumber: string;
+    /**
+     * The transaction on the policy's timeline.
+     */
+    transactionId: PolicyTransactionId;
+    effectiveDate: string;
+    /**
+     * Change of written premium (negative for a return).
+     */
+    premiumDelta: number;
+    currency: Currency;
+    method: CancellationMethod;
+    reason: CancellationReason;
+    notes: string | null;
+    /**
+     * Premium returned to the insured (`-premiumDelta`).
+     */
+    returnPremium: number;
+    /**
+     * Premium in force before the cancellation.
+     */
+    premiumInForce: number;
+    termDays: number;
+    unexpiredDays: number;
+    /**
+     * The exact fraction returned, as text: `1` (flat), e.g. `245/365` (pro rata) or `2205/3650` (short rate).
+     */
+    factor: string;
+};
+
+/**
+ * A policy was cancelled.
+ */
+export type PolicyCancelledEvent = {
+    id: EventId;
+    /**
+     * The event type; decides the shape of `data`.
+     */
+    type: 'policy.cancelled';
+    orgId: OrgId;
+    /**
+     * When the change happened (the commit of the change that emitted the event).
+     */
+    timestamp: string;
+    data: PolicyCancelledData;
+};
+
+/**
+ * `data` of `policy.endorsed`: the transaction plus its details.
+ */
+export type PolicyEndorsedData = {
+    policyId: PolicyId;
+    policyNumber: string;
+    /**
+     * The transaction on the policy's timeline.
+     */
+    transactionId: PolicyTransactionId;
+    effectiveDate: string;
+    /**
+     * Change of written premium (negative for a return).
+     */
+    premiumDelta: number;
+    currency: Currency;
+    description: string | null;
+    /**
+     * The endorsed changes, as requested.
+     */
+    changes: EndorsementChanges;
+    previousAnnualPremium: number;
+    newAnnualPremium: number;
+    /**
+     * Days from the endorsement to expiration.
+     */
+    remainingDays: number;
+    termDays: number;
+    rateTableVersion: string;
+    /**
+     * Endorsement premium is always prorated.
+     */
+    method: 'pro_rata';
+};
+
+/**
+ * A mid-term endorsement was applied.
+ */
+export type PolicyEndorsedEvent = {
+    id: EventId;
+    /**
+     * The event type; decides the shape of `data`.
+     */
+    type: 'policy.endorsed';
+    orgId: OrgId;
+    /**
+     * When the change happened (the commit of the change that emitted the event).
+     */
+    timestamp: string;
+    data: PolicyEndorsedData;
 };
 
 /**
@@ -684,6 +1261,45 @@ export type PolicyPage = {
      * Cursor of the next page; `null` on the last page.
      */
     nextCursor: string | null;
+};
+
+/**
+ * `data` of `policy.renewed`: the renewal policy (bound from a renewal submission).
+ */
+export type PolicyRenewedData = {
+    policyId: PolicyId;
+    policyNumber: string;
+    /**
+     * Written premium for the term.
+     */
+    grossPremium: number;
+    currency: Currency;
+    lineOfBusiness: LineOfBusiness;
+    effectiveDate: string;
+    expirationDate: string;
+    installmentPlan: InstallmentPlan;
+    /**
+     * The expiring policy this one renews.
+     */
+    renewalOfPolicyId: PolicyId;
+    type: 'renewal';
+};
+
+/**
+ * A renewal policy was created.
+ */
+export type PolicyRenewedEvent = {
+    id: EventId;
+    /**
+     * The event type; decides the shape of `data`.
+     */
+    type: 'policy.renewed';
+    orgId: OrgId;
+    /**
+     * When the change happened (the commit of the change that emitted the event).
+     */
+    timestamp: string;
+    data: PolicyRenewedData;
 };
 
 /**
@@ -1021,6 +1637,66 @@ export type Referral = {
 };
 
 /**
+ * `data` of `referral.created`.
+ */
+export type ReferralCreatedData = {
+    referralId: ReferralId;
+    submissionId: SubmissionId;
+    /**
+     * The quote that caused the referral, if any.
+     */
+    quoteId: QuoteId | null;
+    reasons: Array<string>;
+};
+
+/**
+ * A submission was referred to an underwriter.
+ */
+export type ReferralCreatedEvent = {
+    id: EventId;
+    /**
+     * The event type; decides the shape of `data`.
+     */
+    type: 'referral.created';
+    orgId: OrgId;
+    /**
+     * When the change happened (the commit of the change that emitted the event).
+     */
+    timestamp: string;
+    data: ReferralCreatedData;
+};
+
+/**
+ * `data` of `referral.decided`.
+ */
+export type ReferralDecidedData = {
+    referralId: ReferralId;
+    submissionId: SubmissionId;
+    decision: ReferralDecision;
+    /**
+     * The referral's status after the decision.
+     */
+    status: 'approved' | 'rejected' | 'more_info_requested';
+};
+
+/**
+ * An underwriter decided a referral.
+ */
+export type ReferralDecidedEvent = {
+    id: EventId;
+    /**
+     * The event type; decides the shape of `data`.
+     */
+    type: 'referral.decided';
+    orgId: OrgId;
+    /**
+     * When the change happened (the commit of the change that emitted the event).
+     */
+    timestamp: string;
+    data: ReferralDecidedData;
+};
+
+/**
  * An underwriter's decision on a referral.
  */
 export type ReferralDecision = 'approve' | 'reject' | 'request_info';
@@ -1117,6 +1793,20 @@ export type RotatedApiKey = {
 };
 
 /**
+ * A new signing secret; deliveries carry signatures with both secrets until `previousSecretExpiresAt`.
+ */
+export type RotatedWebhookSecret = {
+    /**
+     * The new signing secret (`whsec_…`). Shown once: store it now.
+     */
+    secret: string;
+    /**
+     * When the previous secret stops signing deliveries (24 hours after rotation).
+     */
+    previousSecretExpiresAt: string;
+};
+
+/**
  * A scope: `resource:action` (action `read`, `write`, `generate` or `*`) or `*`.
  */
 export type Scope = string;
@@ -1182,6 +1872,36 @@ export type Submission = {
 };
 
 /**
+ * `data` of `submission.created`.
+ */
+export type SubmissionCreatedData = {
+    submissionId: SubmissionId;
+    lineOfBusiness: LineOfBusiness;
+    insuredName: string;
+    /**
+     * Only on a renewal submission: the policy it renews.
+     */
+    renewalOfPolicyId?: PolicyId;
+};
+
+/**
+ * A submission was received (including a renewal submission).
+ */
+export type SubmissionCreatedEvent = {
+    id: EventId;
+    /**
+     * The event type; decides the shape of `data`.
+     */
+    type: 'submission.created';
+    orgId: OrgId;
+    /**
+     * When the change happened (the commit of the change that emitted the event).
+     */
+    timestamp: string;
+    data: SubmissionCreatedData;
+};
+
+/**
  * Submission id (`sub_` + ULID).
  */
 export type SubmissionId = string;
@@ -1198,6 +1918,37 @@ export type SubmissionPage = {
      * Cursor of the next page; `null` on the last page.
      */
     nextCursor: string | null;
+};
+
+/**
+ * `data` of `submission.quoted`.
+ */
+export type SubmissionQuotedData = {
+    submissionId: SubmissionId;
+    quoteId: QuoteId;
+    grossPremium: number;
+    currency: Currency;
+    /**
+     * `false` when the quote is outside delegated authority (a `referral.created` follows).
+     */
+    withinAuthority: boolean;
+};
+
+/**
+ * A submission was quoted (within or outside delegated authority).
+ */
+export type SubmissionQuotedEvent = {
+    id: EventId;
+    /**
+     * The event type; decides the shape of `data`.
+     */
+    type: 'submission.quoted';
+    orgId: OrgId;
+    /**
+     * When the change happened (the commit of the change that emitted the event).
+     */
+    timestamp: string;
+    data: SubmissionQuotedData;
 };
 
 /**
@@ -1239,6 +1990,25 @@ export type UpdateOrgRequest = {
     name?: string;
 };
 
+export type UpdateWebhookRequest = {
+    /**
+     * A public `https` URL (loopback only in local development).
+     */
+    url?: string;
+    /**
+     * Replaces the subscribed event types.
+     */
+    events?: Array<WebhookEventFilter>;
+    /**
+     * An empty string clears it.
+     */
+    description?: string;
+    /**
+     * Re-enables a disabled endpoint (clearing `disabledReason`) or pauses deliveries.
+     */
+    enabled?: boolean;
+};
+
 /**
  * Two-letter US state (or DC) code.
  */
@@ -1273,6 +2043,215 @@ export type VerifyEmailRequest = {
 export type VerifyEmailResult = {
     verified: true;
     userId: string;
+};
+
+/**
+ * One attempt of a delivery.
+ */
+export type WebhookAttempt = {
+    /**
+     * 1-based attempt number.
+     */
+    attempt: number;
+    /**
+     * HTTP status the endpoint answered; `null` when no response arrived (timeout, DNS, TLS, …).
+     */
+    statusCode: number | null;
+    /**
+     * Time until the response (or the failure), in milliseconds.
+     */
+    durationMs: number;
+    /**
+     * Beginning of the response body.
+     */
+    responseExcerpt: string | null;
+    /**
+     * Why the attempt failed without a response (e.g. `timeout`).
+     */
+    error: string | null;
+    attemptedAt: string;
+    /**
+     * When the next attempt was scheduled after this one; `null` if none.
+     */
+    nextAttemptAt: string | null;
+};
+
+/**
+ * The delivery of one event to one endpoint, with every attempt.
+ */
+export type WebhookDelivery = {
+    id: WebhookDeliveryId;
+    endpointId: WebhookEndpointId;
+    eventId: EventId;
+    /**
+     * The event's type, e.g. `policy.bound`.
+     */
+    eventType: string;
+    status: WebhookDeliveryStatus;
+    /**
+     * Attempts made so far.
+     */
+    attemptCount: number;
+    /**
+     * The next scheduled attempt; `null` when none is scheduled.
+     */
+    nextAttemptAt: string | null;
+    createdAt: string;
+    updatedAt: string;
+    /**
+     * The attempts, oldest first.
+     */
+    attempts: Array<WebhookAttempt>;
+};
+
+/**
+ * Webhook delivery id (`whd_` + ULID).
+ */
+export type WebhookDeliveryId = string;
+
+/**
+ * A page of a list.
+ */
+export type WebhookDeliveryPage = {
+    /**
+     * The items of this page.
+     */
+    data: Array<WebhookDelivery>;
+    /**
+     * Cursor of the next page; `null` on the last page.
+     */
+    nextCursor: string | null;
+};
+
+/**
+ * State of a delivery of one event to one endpoint.
+ */
+export type WebhookDeliveryStatus = 'pending' | 'retrying' | 'succeeded' | 'failed';
+
+/**
+ * `data` of `webhook.disabled`.
+ */
+export type WebhookDisabledData = {
+    endpointId: WebhookEndpointId;
+    /**
+     * Why the platform disabled the endpoint (it answered 410 Gone, or failed for 5 days straight).
+     */
+    reason: string;
+    /**
+     * Start of the run of failures; `null` when a single 410 disabled it.
+     */
+    failingSince: string | null;
+};
+
+/**
+ * The platform disabled a webhook endpoint.
+ */
+export type WebhookDisabledEvent = {
+    id: EventId;
+    /**
+     * The event type; decides the shape of `data`.
+     */
+    type: 'webhook.disabled';
+    orgId: OrgId;
+    /**
+     * When the change happened (the commit of the change that emitted the event).
+     */
+    timestamp: string;
+    data: WebhookDisabledData;
+};
+
+/**
+ * A URL that receives the org's events. Every delivery is signed (`X-OpenInsure-Signature`,
+ * Standard Webhooks `webhook-signature`) with the endpoint's secret, which is only returned on
+ * creation and rotation.
+ */
+export type WebhookEndpoint = {
+    id: WebhookEndpointId;
+    /**
+     * Where events are POSTed: a public `https` URL.
+     */
+    url: string;
+    /**
+     * The subscribed event types (exact types, `domain.*` wildcards or `*`).
+     */
+    events: Array<string>;
+    description: string | null;
+    /**
+     * Whether events are delivered; the platform disables an endpoint that answers 410 or keeps failing.
+     */
+    enabled: boolean;
+    /**
+     * Why the platform disabled the endpoint; `null` while enabled or when disabled by a user.
+     */
+    disabledReason: string | null;
+    /**
+     * Deliveries that succeeded.
+     */
+    successCount: number;
+    /**
+     * Deliveries that failed for good.
+     */
+    failureCount: number;
+    /**
+     * Last delivery attempt, if any.
+     */
+    lastDeliveryAt: string | null;
+    /**
+     * Start of the current run of failures; `null` when the last attempt succeeded.
+     */
+    failingSince: string | null;
+    createdAt: string;
+    updatedAt: string;
+};
+
+/**
+ * Webhook endpoint id (`whk_` + ULID).
+ */
+export type WebhookEndpointId = string;
+
+/**
+ * A page of a list.
+ */
+export type WebhookEndpointPage = {
+    /**
+     * The items of this page.
+     */
+    data: Array<WebhookEndpoint>;
+    /**
+     * Cursor of the next page; `null` on the last page.
+     */
+    nextCursor: string | null;
+};
+
+/**
+ * An event type a webhook endpoint subscribes to: an exact type (`policy.bound`), every type of
+ * a domain (`policy.*`), or every type (`*`). The types are listed by the `Event` union.
+ */
+export type WebhookEventFilter = string;
+
+/**
+ * `data` of `webhook.test`.
+ */
+export type WebhookTestData = {
+    endpointId: WebhookEndpointId;
+    message: string;
+};
+
+/**
+ * Sent to one endpoint by `testWebhook`.
+ */
+export type WebhookTestEvent = {
+    id: EventId;
+    /**
+     * The event type; decides the shape of `data`.
+     */
+    type: 'webhook.test';
+    orgId: OrgId;
+    /**
+     * When the change happened (the commit of the change that emitted the event).
+     */
+    timestamp: string;
+    data: WebhookTestData;
 };
 
 /**
@@ -2475,6 +3454,115 @@ export type GetDaAgreementResponses = {
 };
 
 export type GetDaAgreementResponse = GetDaAgreementResponses[keyof GetDaAgreementResponses];
+
+export type ListEventsData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * Page size.
+         */
+        limit?: number;
+        /**
+         * Opaque cursor from a previous page's `nextCursor`.
+         */
+        cursor?: string;
+        /**
+         * Sort order.
+         */
+        sort?: ListSort;
+        /**
+         * Only items created at or after this instant.
+         */
+        createdAfter?: string;
+        /**
+         * Only items created before this instant.
+         */
+        createdBefore?: string;
+        /**
+         * Only events of this type, e.g. `policy.bound`.
+         */
+        type?: string;
+    };
+    url: '/v1/events';
+};
+
+export type ListEventsErrors = {
+    /**
+     * The request is malformed: `validation_failed` or `invalid_idempotency_key`.
+     */
+    400: ErrorEnvelope;
+    /**
+     * Missing, invalid, expired or revoked credentials: `unauthorized`.
+     */
+    401: ErrorEnvelope;
+    /**
+     * The credential lacks the required scope or role: `insufficient_scope`.
+     */
+    403: ErrorEnvelope;
+    /**
+     * Rate limit exceeded: `rate_limit_exceeded`. Retry after `Retry-After` seconds.
+     */
+    429: ErrorEnvelope;
+    /**
+     * Unexpected failure: `internal_error`.
+     */
+    500: ErrorEnvelope;
+};
+
+export type ListEventsError = ListEventsErrors[keyof ListEventsErrors];
+
+export type ListEventsResponses = {
+    /**
+     * Success.
+     */
+    200: EventPage;
+};
+
+export type ListEventsResponse = ListEventsResponses[keyof ListEventsResponses];
+
+export type GetEventData = {
+    body?: never;
+    path: {
+        id: string;
+    };
+    query?: never;
+    url: '/v1/events/{id}';
+};
+
+export type GetEventErrors = {
+    /**
+     * Missing, invalid, expired or revoked credentials: `unauthorized`.
+     */
+    401: ErrorEnvelope;
+    /**
+     * The credential lacks the required scope or role: `insufficient_scope`.
+     */
+    403: ErrorEnvelope;
+    /**
+     * The resource does not exist or belongs to another org: `not_found`.
+     */
+    404: ErrorEnvelope;
+    /**
+     * Rate limit exceeded: `rate_limit_exceeded`. Retry after `Retry-After` seconds.
+     */
+    429: ErrorEnvelope;
+    /**
+     * Unexpected failure: `internal_error`.
+     */
+    500: ErrorEnvelope;
+};
+
+export type GetEventError = GetEventErrors[keyof GetEventErrors];
+
+export type GetEventResponses = {
+    /**
+     * Success.
+     */
+    200: Event;
+};
+
+export type GetEventResponse = GetEventResponses[keyof GetEventResponses];
 
 export type CreateOrgData = {
     body: CreateOrgRequest;
@@ -3794,3 +4882,604 @@ export type GetQuoteReadinessResponses = {
 };
 
 export type GetQuoteReadinessResponse = GetQuoteReadinessResponses[keyof GetQuoteReadinessResponses];
+
+export type ListWebhooksData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * Page size.
+         */
+        limit?: number;
+        /**
+         * Opaque cursor from a previous page's `nextCursor`.
+         */
+        cursor?: string;
+        /**
+         * Sort order.
+         */
+        sort?: ListSort;
+        /**
+         * Only items created at or after this instant.
+         */
+        createdAfter?: string;
+        /**
+         * Only items created before this instant.
+         */
+        createdBefore?: string;
+    };
+    url: '/v1/webhooks';
+};
+
+export type ListWebhooksErrors = {
+    /**
+     * The request is malformed: `validation_failed` or `invalid_idempotency_key`.
+     */
+    400: ErrorEnvelope;
+    /**
+     * Missing, invalid, expired or revoked credentials: `unauthorized`.
+     */
+    401: ErrorEnvelope;
+    /**
+     * The credential lacks the required scope or role: `insufficient_scope`.
+     */
+    403: ErrorEnvelope;
+    /**
+     * Rate limit exceeded: `rate_limit_exceeded`. Retry after `Retry-After` seconds.
+     */
+    429: ErrorEnvelope;
+    /**
+     * Unexpected failure: `internal_error`.
+     */
+    500: ErrorEnvelope;
+};
+
+export type ListWebhooksError = ListWebhooksErrors[keyof ListWebhooksErrors];
+
+export type ListWebhooksResponses = {
+    /**
+     * Success.
+     */
+    200: WebhookEndpointPage;
+};
+
+export type ListWebhooksResponse = ListWebhooksResponses[keyof ListWebhooksResponses];
+
+export type CreateWebhookData = {
+    body: CreateWebhookRequest;
+    headers?: {
+        /**
+         * Client-chosen key that makes a retried write safe: a repeated request with the same key
+         * and body replays the first response.
+         */
+        'Idempotency-Key'?: string;
+    };
+    path?: never;
+    query?: never;
+    url: '/v1/webhooks';
+};
+
+export type CreateWebhookErrors = {
+    /**
+     * The request is malformed: `validation_failed` or `invalid_idempotency_key`.
+     */
+    400: ErrorEnvelope;
+    /**
+     * Missing, invalid, expired or revoked credentials: `unauthorized`.
+     */
+    401: ErrorEnvelope;
+    /**
+     * The credential lacks the required scope or role: `insufficient_scope`.
+     */
+    403: ErrorEnvelope;
+    /**
+     * `conflict` or `idempotency_request_in_progress`.
+     */
+    409: ErrorEnvelope;
+    /**
+     * The request body exceeds the size limit: `payload_too_large`.
+     */
+    413: ErrorEnvelope;
+    /**
+     * The request body's media type is not accepted (`application/json`, or another one the operation
+     * documents): `unsupported_media_type`.
+     */
+    415: ErrorEnvelope;
+    /**
+     * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
+     * `quote_expired`, `idempotency_key_reused` or `business_rule_violation`.
+     */
+    422: ErrorEnvelope;
+    /**
+     * Rate limit exceeded: `rate_limit_exceeded`. Retry after `Retry-After` seconds.
+     */
+    429: ErrorEnvelope;
+    /**
+     * Unexpected failure: `internal_error`.
+     */
+    500: ErrorEnvelope;
+};
+
+export type CreateWebhookError = CreateWebhookErrors[keyof CreateWebhookErrors];
+
+export type CreateWebhookResponses = {
+    /**
+     * Created.
+     */
+    201: CreatedWebhookEndpoint;
+};
+
+export type CreateWebhookResponse = CreateWebhookResponses[keyof CreateWebhookResponses];
+
+export type DeleteWebhookData = {
+    body?: never;
+    headers?: {
+        /**
+         * Client-chosen key that makes a retried write safe: a repeated request with the same key
+         * and body replays the first response.
+         */
+        'Idempotency-Key'?: string;
+    };
+    path: {
+        id: string;
+    };
+    query?: never;
+    url: '/v1/webhooks/{id}';
+};
+
+export type DeleteWebhookErrors = {
+    /**
+     * The request is malformed: `validation_failed` or `invalid_idempotency_key`.
+     */
+    400: ErrorEnvelope;
+    /**
+     * Missing, invalid, expired or revoked credentials: `unauthorized`.
+     */
+    401: ErrorEnvelope;
+    /**
+     * The credential lacks the required scope or role: `insufficient_scope`.
+     */
+    403: ErrorEnvelope;
+    /**
+     * The resource does not exist or belongs to another org: `not_found`.
+     */
+    404: ErrorEnvelope;
+    /**
+     * `conflict` or `idempotency_request_in_progress`.
+     */
+    409: ErrorEnvelope;
+    /**
+     * The request body exceeds the size limit: `payload_too_large`.
+     */
+    413: ErrorEnvelope;
+    /**
+     * The request body's media type is not accepted (`application/json`, or another one the operation
+     * documents): `unsupported_media_type`.
+     */
+    415: ErrorEnvelope;
+    /**
+     * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
+     * `quote_expired`, `idempotency_key_reused` or `business_rule_violation`.
+     */
+    422: ErrorEnvelope;
+    /**
+     * Rate limit exceeded: `rate_limit_exceeded`. Retry after `Retry-After` seconds.
+     */
+    429: ErrorEnvelope;
+    /**
+     * Unexpected failure: `internal_error`.
+     */
+    500: ErrorEnvelope;
+};
+
+export type DeleteWebhookError = DeleteWebhookErrors[keyof DeleteWebhookErrors];
+
+export type DeleteWebhookResponses = {
+    /**
+     * Success; no body.
+     */
+    204: void;
+};
+
+export type DeleteWebhookResponse = DeleteWebhookResponses[keyof DeleteWebhookResponses];
+
+export type GetWebhookData = {
+    body?: never;
+    path: {
+        id: string;
+    };
+    query?: never;
+    url: '/v1/webhooks/{id}';
+};
+
+export type GetWebhookErrors = {
+    /**
+     * Missing, invalid, expired or revoked credentials: `unauthorized`.
+     */
+    401: ErrorEnvelope;
+    /**
+     * The credential lacks the required scope or role: `insufficient_scope`.
+     */
+    403: ErrorEnvelope;
+    /**
+     * The resource does not exist or belongs to another org: `not_found`.
+     */
+    404: ErrorEnvelope;
+    /**
+     * Rate limit exceeded: `rate_limit_exceeded`. Retry after `Retry-After` seconds.
+     */
+    429: ErrorEnvelope;
+    /**
+     * Unexpected failure: `internal_error`.
+     */
+    500: ErrorEnvelope;
+};
+
+export type GetWebhookError = GetWebhookErrors[keyof GetWebhookErrors];
+
+export type GetWebhookResponses = {
+    /**
+     * Success.
+     */
+    200: WebhookEndpoint;
+};
+
+export type GetWebhookResponse = GetWebhookResponses[keyof GetWebhookResponses];
+
+export type UpdateWebhookData = {
+    body: UpdateWebhookRequest;
+    headers?: {
+        /**
+         * Client-chosen key that makes a retried write safe: a repeated request with the same key
+         * and body replays the first response.
+         */
+        'Idempotency-Key'?: string;
+    };
+    path: {
+        id: string;
+    };
+    query?: never;
+    url: '/v1/webhooks/{id}';
+};
+
+export type UpdateWebhookErrors = {
+    /**
+     * The request is malformed: `validation_failed` or `invalid_idempotency_key`.
+     */
+    400: ErrorEnvelope;
+    /**
+     * Missing, invalid, expired or revoked credentials: `unauthorized`.
+     */
+    401: ErrorEnvelope;
+    /**
+     * The credential lacks the required scope or role: `insufficient_scope`.
+     */
+    403: ErrorEnvelope;
+    /**
+     * The resource does not exist or belongs to another org: `not_found`.
+     */
+    404: ErrorEnvelope;
+    /**
+     * `conflict` or `idempotency_request_in_progress`.
+     */
+    409: ErrorEnvelope;
+    /**
+     * The request body exceeds the size limit: `payload_too_large`.
+     */
+    413: ErrorEnvelope;
+    /**
+     * The request body's media type is not accepted (`application/json`, or another one the operation
+     * documents): `unsupported_media_type`.
+     */
+    415: ErrorEnvelope;
+    /**
+     * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
+     * `quote_expired`, `idempotency_key_reused` or `business_rule_violation`.
+     */
+    422: ErrorEnvelope;
+    /**
+     * Rate limit exceeded: `rate_limit_exceeded`. Retry after `Retry-After` seconds.
+     */
+    429: ErrorEnvelope;
+    /**
+     * Unexpected failure: `internal_error`.
+     */
+    500: ErrorEnvelope;
+};
+
+export type UpdateWebhookError = UpdateWebhookErrors[keyof UpdateWebhookErrors];
+
+export type UpdateWebhookResponses = {
+    /**
+     * Success.
+     */
+    200: WebhookEndpoint;
+};
+
+export type UpdateWebhookResponse = UpdateWebhookResponses[keyof UpdateWebhookResponses];
+
+export type ListWebhookDeliveriesData = {
+    body?: never;
+    path: {
+        id: string;
+    };
+    query?: {
+        /**
+         * Page size.
+         */
+        limit?: number;
+        /**
+         * Opaque cursor from a previous page's `nextCursor`.
+         */
+        cursor?: string;
+        /**
+         * Sort order.
+         */
+        sort?: ListSort;
+        /**
+         * Only items created at or after this instant.
+         */
+        createdAfter?: string;
+        /**
+         * Only items created before this instant.
+         */
+        createdBefore?: string;
+        status?: WebhookDeliveryStatus;
+    };
+    url: '/v1/webhooks/{id}/deliveries';
+};
+
+export type ListWebhookDeliveriesErrors = {
+    /**
+     * The request is malformed: `validation_failed` or `invalid_idempotency_key`.
+     */
+    400: ErrorEnvelope;
+    /**
+     * Missing, invalid, expired or revoked credentials: `unauthorized`.
+     */
+    401: ErrorEnvelope;
+    /**
+     * The credential lacks the required scope or role: `insufficient_scope`.
+     */
+    403: ErrorEnvelope;
+    /**
+     * The resource does not exist or belongs to another org: `not_found`.
+     */
+    404: ErrorEnvelope;
+    /**
+     * Rate limit exceeded: `rate_limit_exceeded`. Retry after `Retry-After` seconds.
+     */
+    429: ErrorEnvelope;
+    /**
+     * Unexpected failure: `internal_error`.
+     */
+    500: ErrorEnvelope;
+};
+
+export type ListWebhookDeliveriesError = ListWebhookDeliveriesErrors[keyof ListWebhookDeliveriesErrors];
+
+export type ListWebhookDeliveriesResponses = {
+    /**
+     * Success.
+     */
+    200: WebhookDeliveryPage;
+};
+
+export type ListWebhookDeliveriesResponse = ListWebhookDeliveriesResponses[keyof ListWebhookDeliveriesResponses];
+
+export type RetryWebhookDeliveryData = {
+    body?: never;
+    headers?: {
+        /**
+         * Client-chosen key that makes a retried write safe: a repeated request with the same key
+         * and body replays the first response.
+         */
+        'Idempotency-Key'?: string;
+    };
+    path: {
+        id: string;
+        deliveryId: string;
+    };
+    query?: never;
+    url: '/v1/webhooks/{id}/deliveries/{deliveryId}/retry';
+};
+
+export type RetryWebhookDeliveryErrors = {
+    /**
+     * The request is malformed: `validation_failed` or `invalid_idempotency_key`.
+     */
+    400: ErrorEnvelope;
+    /**
+     * Missing, invalid, expired or revoked credentials: `unauthorized`.
+     */
+    401: ErrorEnvelope;
+    /**
+     * The credential lacks the required scope or role: `insufficient_scope`.
+     */
+    403: ErrorEnvelope;
+    /**
+     * The resource does not exist or belongs to another org: `not_found`.
+     */
+    404: ErrorEnvelope;
+    /**
+     * `conflict` or `idempotency_request_in_progress`.
+     */
+    409: ErrorEnvelope;
+    /**
+     * The request body exceeds the size limit: `payload_too_large`.
+     */
+    413: ErrorEnvelope;
+    /**
+     * The request body's media type is not accepted (`application/json`, or another one the operation
+     * documents): `unsupported_media_type`.
+     */
+    415: ErrorEnvelope;
+    /**
+     * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
+     * `quote_expired`, `idempotency_key_reused` or `business_rule_violation`.
+     */
+    422: ErrorEnvelope;
+    /**
+     * Rate limit exceeded: `rate_limit_exceeded`. Retry after `Retry-After` seconds.
+     */
+    429: ErrorEnvelope;
+    /**
+     * Unexpected failure: `internal_error`.
+     */
+    500: ErrorEnvelope;
+};
+
+export type RetryWebhookDeliveryError = RetryWebhookDeliveryErrors[keyof RetryWebhookDeliveryErrors];
+
+export type RetryWebhookDeliveryResponses = {
+    /**
+     * Accepted.
+     */
+    202: WebhookDelivery;
+};
+
+export type RetryWebhookDeliveryResponse = RetryWebhookDeliveryResponses[keyof RetryWebhookDeliveryResponses];
+
+export type RotateWebhookSecretData = {
+    body?: never;
+    headers?: {
+        /**
+         * Client-chosen key that makes a retried write safe: a repeated request with the same key
+         * and body replays the first response.
+         */
+        'Idempotency-Key'?: string;
+    };
+    path: {
+        id: string;
+    };
+    query?: never;
+    url: '/v1/webhooks/{id}/rotate-secret';
+};
+
+export type RotateWebhookSecretErrors = {
+    /**
+     * The request is malformed: `validation_failed` or `invalid_idempotency_key`.
+     */
+    400: ErrorEnvelope;
+    /**
+     * Missing, invalid, expired or revoked credentials: `unauthorized`.
+     */
+    401: ErrorEnvelope;
+    /**
+     * The credential lacks the required scope or role: `insufficient_scope`.
+     */
+    403: ErrorEnvelope;
+    /**
+     * The resource does not exist or belongs to another org: `not_found`.
+     */
+    404: ErrorEnvelope;
+    /**
+     * `conflict` or `idempotency_request_in_progress`.
+     */
+    409: ErrorEnvelope;
+    /**
+     * The request body exceeds the size limit: `payload_too_large`.
+     */
+    413: ErrorEnvelope;
+    /**
+     * The request body's media type is not accepted (`application/json`, or another one the operation
+     * documents): `unsupported_media_type`.
+     */
+    415: ErrorEnvelope;
+    /**
+     * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
+     * `quote_expired`, `idempotency_key_reused` or `business_rule_violation`.
+     */
+    422: ErrorEnvelope;
+    /**
+     * Rate limit exceeded: `rate_limit_exceeded`. Retry after `Retry-After` seconds.
+     */
+    429: ErrorEnvelope;
+    /**
+     * Unexpected failure: `internal_error`.
+     */
+    500: ErrorEnvelope;
+};
+
+export type RotateWebhookSecretError = RotateWebhookSecretErrors[keyof RotateWebhookSecretErrors];
+
+export type RotateWebhookSecretResponses = {
+    /**
+     * Success.
+     */
+    200: RotatedWebhookSecret;
+};
+
+export type RotateWebhookSecretResponse = RotateWebhookSecretResponses[keyof RotateWebhookSecretResponses];
+
+export type TestWebhookData = {
+    body?: never;
+    headers?: {
+        /**
+         * Client-chosen key that makes a retried write safe: a repeated request with the same key
+         * and body replays the first response.
+         */
+        'Idempotency-Key'?: string;
+    };
+    path: {
+        id: string;
+    };
+    query?: never;
+    url: '/v1/webhooks/{id}/test';
+};
+
+export type TestWebhookErrors = {
+    /**
+     * The request is malformed: `validation_failed` or `invalid_idempotency_key`.
+     */
+    400: ErrorEnvelope;
+    /**
+     * Missing, invalid, expired or revoked credentials: `unauthorized`.
+     */
+    401: ErrorEnvelope;
+    /**
+     * The credential lacks the required scope or role: `insufficient_scope`.
+     */
+    403: ErrorEnvelope;
+    /**
+     * The resource does not exist or belongs to another org: `not_found`.
+     */
+    404: ErrorEnvelope;
+    /**
+     * `conflict` or `idempotency_request_in_progress`.
+     */
+    409: ErrorEnvelope;
+    /**
+     * The request body exceeds the size limit: `payload_too_large`.
+     */
+    413: ErrorEnvelope;
+    /**
+     * The request body's media type is not accepted (`application/json`, or another one the operation
+     * documents): `unsupported_media_type`.
+     */
+    415: ErrorEnvelope;
+    /**
+     * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
+     * `quote_expired`, `idempotency_key_reused` or `business_rule_violation`.
+     */
+    422: ErrorEnvelope;
+    /**
+     * Rate limit exceeded: `rate_limit_exceeded`. Retry after `Retry-After` seconds.
+     */
+    429: ErrorEnvelope;
+    /**
+     * Unexpected failure: `internal_error`.
+     */
+    500: ErrorEnvelope;
+};
+
+export type TestWebhookError = TestWebhookErrors[keyof TestWebhookErrors];
+
+export type TestWebhookResponses = {
+    /**
+     * Success.
+     */
+    200: WebhookDelivery;
+};
+
+export type TestWebhookResponse = TestWebhookResponses[keyof TestWebhookResponses];

@@ -157,6 +157,11 @@ export const zErrorEnvelope = z.object({
 });
 
 /**
+ * Event id (`evt_` + ULID).
+ */
+export const zEventId = z.string().regex(/^evt_[0-9A-HJKMNP-TV-Z]{26}$/);
+
+/**
  * What the premium is rated on: revenue (GL), property values (PROP) or vehicles (CA).
  */
 export const zExposureBasis = z.enum([
@@ -323,6 +328,234 @@ export const zPolicyCancellation = z.object({
 export const zPolicyId = z.string().regex(/^pol_[0-9A-HJKMNP-TV-Z]{26}$/);
 
 /**
+ * `data` of `claim.closed`. Reserved: emitted once the claims service is built.
+ */
+export const zClaimClosedData = z.object({
+    claimId: z.string(),
+    policyId: zPolicyId,
+    totalPaid: z.number(),
+    currency: zCurrency
+});
+
+/**
+ * A claim was closed. Reserved: emitted once the claims service is built.
+ */
+export const zClaimClosedEvent = z.object({
+    id: zEventId,
+    type: z.enum(['claim.closed']),
+    orgId: zOrgId,
+    timestamp: z.iso.datetime(),
+    data: zClaimClosedData
+});
+
+/**
+ * `data` of `claim.filed`. Reserved: emitted once the claims service is built.
+ */
+export const zClaimFiledData = z.object({
+    claimId: z.string(),
+    claimNumber: z.string(),
+    policyId: zPolicyId,
+    lossDate: z.iso.date(),
+    description: z.string().nullable()
+});
+
+/**
+ * A new FNOL was received. Reserved: emitted once the claims service is built.
+ */
+export const zClaimFiledEvent = z.object({
+    id: zEventId,
+    type: z.enum(['claim.filed']),
+    orgId: zOrgId,
+    timestamp: z.iso.datetime(),
+    data: zClaimFiledData
+});
+
+/**
+ * `data` of `claim.reserved`. Reserved: emitted once the claims service is built.
+ */
+export const zClaimReservedData = z.object({
+    claimId: z.string(),
+    policyId: zPolicyId,
+    indemnityReserve: z.number(),
+    expenseReserve: z.number(),
+    currency: zCurrency
+});
+
+/**
+ * Claim reserves were set or updated. Reserved: emitted once the claims service is built.
+ */
+export const zClaimReservedEvent = z.object({
+    id: zEventId,
+    type: z.enum(['claim.reserved']),
+    orgId: zOrgId,
+    timestamp: z.iso.datetime(),
+    data: zClaimReservedData
+});
+
+/**
+ * `data` of `claim.settled`. Reserved: emitted once the claims service is built.
+ */
+export const zClaimSettledData = z.object({
+    claimId: z.string(),
+    policyId: zPolicyId,
+    settlementAmount: z.number(),
+    currency: zCurrency
+});
+
+/**
+ * A settlement was approved. Reserved: emitted once the claims service is built.
+ */
+export const zClaimSettledEvent = z.object({
+    id: zEventId,
+    type: z.enum(['claim.settled']),
+    orgId: zOrgId,
+    timestamp: z.iso.datetime(),
+    data: zClaimSettledData
+});
+
+/**
+ * `data` of `da.limit_approaching`: a bind pushed the agreement's utilization past `threshold`.
+ */
+export const zDaLimitApproachingData = z.object({
+    daAgreementId: zDaAgreementId,
+    policyId: zPolicyId,
+    threshold: z.number()
+});
+
+/**
+ * DA aggregate utilization exceeded 85%.
+ */
+export const zDaLimitApproachingEvent = z.object({
+    id: zEventId,
+    type: z.enum(['da.limit_approaching']),
+    orgId: zOrgId,
+    timestamp: z.iso.datetime(),
+    data: zDaLimitApproachingData
+});
+
+/**
+ * `data` of `invoice.created`. Reserved: emitted once the billing service is built.
+ */
+export const zInvoiceCreatedData = z.object({
+    invoiceId: z.string(),
+    policyId: zPolicyId,
+    installmentNumber: z.int().min(-2147483648, { error: 'Invalid value: Expected int32 to be >= -2147483648' }).max(2147483647, { error: 'Invalid value: Expected int32 to be <= 2147483647' }).nullable(),
+    amount: z.number(),
+    currency: zCurrency,
+    dueDate: z.iso.date()
+});
+
+/**
+ * An invoice was issued. Reserved: emitted once the billing service is built.
+ */
+export const zInvoiceCreatedEvent = z.object({
+    id: zEventId,
+    type: z.enum(['invoice.created']),
+    orgId: zOrgId,
+    timestamp: z.iso.datetime(),
+    data: zInvoiceCreatedData
+});
+
+/**
+ * `data` of `payment.failed`. Reserved: emitted once the billing service is built.
+ */
+export const zPaymentFailedData = z.object({
+    paymentId: z.string(),
+    invoiceId: z.string().nullable(),
+    policyId: zPolicyId.nullable(),
+    amount: z.number(),
+    currency: zCurrency,
+    failureReason: z.string()
+});
+
+/**
+ * A payment attempt failed. Reserved: emitted once the billing service is built.
+ */
+export const zPaymentFailedEvent = z.object({
+    id: zEventId,
+    type: z.enum(['payment.failed']),
+    orgId: zOrgId,
+    timestamp: z.iso.datetime(),
+    data: zPaymentFailedData
+});
+
+/**
+ * `data` of `payment.received`. Reserved: emitted once the billing service is built.
+ */
+export const zPaymentReceivedData = z.object({
+    paymentId: z.string(),
+    invoiceId: z.string().nullable(),
+    policyId: zPolicyId.nullable(),
+    amount: z.number(),
+    currency: zCurrency
+});
+
+/**
+ * A premium payment was processed. Reserved: emitted once the billing service is built.
+ */
+export const zPaymentReceivedEvent = z.object({
+    id: zEventId,
+    type: z.enum(['payment.received']),
+    orgId: zOrgId,
+    timestamp: z.iso.datetime(),
+    data: zPaymentReceivedData
+});
+
+/**
+ * `data` of `policy.bound`.
+ */
+export const zPolicyBoundData = z.object({
+    policyId: zPolicyId,
+    policyNumber: z.string(),
+    grossPremium: z.number(),
+    currency: zCurrency,
+    lineOfBusiness: zLineOfBusiness,
+    effectiveDate: z.iso.date(),
+    expirationDate: z.iso.date(),
+    installmentPlan: zInstallmentPlan,
+    renewalOfPolicyId: zPolicyId.nullable(),
+    type: z.enum(['new_business'])
+});
+
+/**
+ * A new policy was successfully bound.
+ */
+export const zPolicyBoundEvent = z.object({
+    id: zEventId,
+    type: z.enum(['policy.bound']),
+    orgId: zOrgId,
+    timestamp: z.iso.datetime(),
+    data: zPolicyBoundData
+});
+
+/**
+ * `data` of `policy.renewed`: the renewal policy (bound from a renewal submission).
+ */
+export const zPolicyRenewedData = z.object({
+    policyId: zPolicyId,
+    policyNumber: z.string(),
+    grossPremium: z.number(),
+    currency: zCurrency,
+    lineOfBusiness: zLineOfBusiness,
+    effectiveDate: z.iso.date(),
+    expirationDate: z.iso.date(),
+    installmentPlan: zInstallmentPlan,
+    renewalOfPolicyId: zPolicyId,
+    type: z.enum(['renewal'])
+});
+
+/**
+ * A renewal policy was created.
+ */
+export const zPolicyRenewedEvent = z.object({
+    id: zEventId,
+    type: z.enum(['policy.renewed']),
+    orgId: zOrgId,
+    timestamp: z.iso.datetime(),
+    data: zPolicyRenewedData
+});
+
+/**
  * Lifecycle state of a policy.
  */
 export const zPolicyStatus = z.enum([
@@ -336,6 +569,68 @@ export const zPolicyStatus = z.enum([
  * Policy transaction id (`txn_` + ULID).
  */
 export const zPolicyTransactionId = z.string().regex(/^txn_[0-9A-HJKMNP-TV-Z]{26}$/);
+
+/**
+ * `data` of `policy.cancelled`: the transaction plus its details.
+ */
+export const zPolicyCancelledData = z.object({
+    policyId: zPolicyId,
+    policyNumber: z.string(),
+    transactionId: zPolicyTransactionId,
+    effectiveDate: z.iso.date(),
+    premiumDelta: z.number(),
+    currency: zCurrency,
+    method: zCancellationMethod,
+    reason: zCancellationReason,
+    notes: z.string().nullable(),
+    returnPremium: z.number(),
+    premiumInForce: z.number(),
+    termDays: z.int().min(-2147483648, { error: 'Invalid value: Expected int32 to be >= -2147483648' }).max(2147483647, { error: 'Invalid value: Expected int32 to be <= 2147483647' }),
+    unexpiredDays: z.int().min(-2147483648, { error: 'Invalid value: Expected int32 to be >= -2147483648' }).max(2147483647, { error: 'Invalid value: Expected int32 to be <= 2147483647' }),
+    factor: z.string()
+});
+
+/**
+ * A policy was cancelled.
+ */
+export const zPolicyCancelledEvent = z.object({
+    id: zEventId,
+    type: z.enum(['policy.cancelled']),
+    orgId: zOrgId,
+    timestamp: z.iso.datetime(),
+    data: zPolicyCancelledData
+});
+
+/**
+ * `data` of `policy.endorsed`: the transaction plus its details.
+ */
+export const zPolicyEndorsedData = z.object({
+    policyId: zPolicyId,
+    policyNumber: z.string(),
+    transactionId: zPolicyTransactionId,
+    effectiveDate: z.iso.date(),
+    premiumDelta: z.number(),
+    currency: zCurrency,
+    description: z.string().nullable(),
+    changes: zEndorsementChanges,
+    previousAnnualPremium: z.number(),
+    newAnnualPremium: z.number(),
+    remainingDays: z.int().min(-2147483648, { error: 'Invalid value: Expected int32 to be >= -2147483648' }).max(2147483647, { error: 'Invalid value: Expected int32 to be <= 2147483647' }),
+    termDays: z.int().min(-2147483648, { error: 'Invalid value: Expected int32 to be >= -2147483648' }).max(2147483647, { error: 'Invalid value: Expected int32 to be <= 2147483647' }),
+    rateTableVersion: z.string(),
+    method: z.enum(['pro_rata'])
+});
+
+/**
+ * A mid-term endorsement was applied.
+ */
+export const zPolicyEndorsedEvent = z.object({
+    id: zEventId,
+    type: z.enum(['policy.endorsed']),
+    orgId: zOrgId,
+    timestamp: z.iso.datetime(),
+    data: zPolicyEndorsedData
+});
 
 /**
  * Kind of a policy transaction.
@@ -633,6 +928,14 @@ export const zRotatedApiKey = z.object({
 });
 
 /**
+ * A new signing secret; deliveries carry signatures with both secrets until `previousSecretExpiresAt`.
+ */
+export const zRotatedWebhookSecret = z.object({
+    secret: z.string(),
+    previousSecretExpiresAt: z.iso.datetime()
+});
+
+/**
  * A scope: `resource:action` (action `read`, `write`, `generate` or `*`) or `*`.
  */
 export const zScope = z.string().regex(/^[a-z-]+:(read|write|generate|\*)$|^\*$/);
@@ -715,11 +1018,100 @@ export const zReferral = z.object({
 });
 
 /**
+ * `data` of `referral.created`.
+ */
+export const zReferralCreatedData = z.object({
+    referralId: zReferralId,
+    submissionId: zSubmissionId,
+    quoteId: zQuoteId.nullable(),
+    reasons: z.array(z.string())
+});
+
+/**
+ * A submission was referred to an underwriter.
+ */
+export const zReferralCreatedEvent = z.object({
+    id: zEventId,
+    type: z.enum(['referral.created']),
+    orgId: zOrgId,
+    timestamp: z.iso.datetime(),
+    data: zReferralCreatedData
+});
+
+/**
+ * `data` of `referral.decided`.
+ */
+export const zReferralDecidedData = z.object({
+    referralId: zReferralId,
+    submissionId: zSubmissionId,
+    decision: zReferralDecision,
+    status: z.enum([
+        'approved',
+        'rejected',
+        'more_info_requested'
+    ])
+});
+
+/**
+ * An underwriter decided a referral.
+ */
+export const zReferralDecidedEvent = z.object({
+    id: zEventId,
+    type: z.enum(['referral.decided']),
+    orgId: zOrgId,
+    timestamp: z.iso.datetime(),
+    data: zReferralDecidedData
+});
+
+/**
  * A page of a list.
  */
 export const zReferralPage = z.object({
     data: z.array(zReferral),
     nextCursor: z.string().nullable()
+});
+
+/**
+ * `data` of `submission.created`.
+ */
+export const zSubmissionCreatedData = z.object({
+    submissionId: zSubmissionId,
+    lineOfBusiness: zLineOfBusiness,
+    insuredName: z.string(),
+    renewalOfPolicyId: zPolicyId.optional()
+});
+
+/**
+ * A submission was received (including a renewal submission).
+ */
+export const zSubmissionCreatedEvent = z.object({
+    id: zEventId,
+    type: z.enum(['submission.created']),
+    orgId: zOrgId,
+    timestamp: z.iso.datetime(),
+    data: zSubmissionCreatedData
+});
+
+/**
+ * `data` of `submission.quoted`.
+ */
+export const zSubmissionQuotedData = z.object({
+    submissionId: zSubmissionId,
+    quoteId: zQuoteId,
+    grossPremium: z.number(),
+    currency: zCurrency,
+    withinAuthority: z.boolean()
+});
+
+/**
+ * A submission was quoted (within or outside delegated authority).
+ */
+export const zSubmissionQuotedEvent = z.object({
+    id: zEventId,
+    type: z.enum(['submission.quoted']),
+    orgId: zOrgId,
+    timestamp: z.iso.datetime(),
+    data: zSubmissionQuotedData
 });
 
 /**
@@ -812,6 +1204,28 @@ export const zUsState = z.enum([
     'WI',
     'WY'
 ]);
+
+/**
+ * `data` of `compliance.deadline_approaching`. Reserved: emitted once the compliance service is built.
+ */
+export const zComplianceDeadlineApproachingData = z.object({
+    filingType: z.string(),
+    state: zUsState.nullable(),
+    dueDate: z.iso.date(),
+    daysRemaining: z.int().min(-2147483648, { error: 'Invalid value: Expected int32 to be >= -2147483648' }).max(2147483647, { error: 'Invalid value: Expected int32 to be <= 2147483647' }),
+    description: z.string()
+});
+
+/**
+ * A filing deadline is within 30 days. Reserved: emitted once the compliance service is built.
+ */
+export const zComplianceDeadlineApproachingEvent = z.object({
+    id: zEventId,
+    type: z.enum(['compliance.deadline_approaching']),
+    orgId: zOrgId,
+    timestamp: z.iso.datetime(),
+    data: zComplianceDeadlineApproachingData
+});
 
 export const zCreateDaAgreementRequest = z.object({
     carrier: z.string().min(1).max(200),
@@ -995,6 +1409,202 @@ export const zVerifyEmailRequest = z.object({
 export const zVerifyEmailResult = z.object({
     verified: z.literal(true),
     userId: z.string()
+});
+
+/**
+ * One attempt of a delivery.
+ */
+export const zWebhookAttempt = z.object({
+    attempt: z.int().gte(1).max(2147483647, { error: 'Invalid value: Expected int32 to be <= 2147483647' }),
+    statusCode: z.int().min(-2147483648, { error: 'Invalid value: Expected int32 to be >= -2147483648' }).max(2147483647, { error: 'Invalid value: Expected int32 to be <= 2147483647' }).nullable(),
+    durationMs: z.int().gte(0).max(2147483647, { error: 'Invalid value: Expected int32 to be <= 2147483647' }),
+    responseExcerpt: z.string().nullable(),
+    error: z.string().nullable(),
+    attemptedAt: z.iso.datetime(),
+    nextAttemptAt: z.iso.datetime().nullable()
+});
+
+/**
+ * Webhook delivery id (`whd_` + ULID).
+ */
+export const zWebhookDeliveryId = z.string().regex(/^whd_[0-9A-HJKMNP-TV-Z]{26}$/);
+
+/**
+ * State of a delivery of one event to one endpoint.
+ */
+export const zWebhookDeliveryStatus = z.enum([
+    'pending',
+    'retrying',
+    'succeeded',
+    'failed'
+]);
+
+/**
+ * Webhook endpoint id (`whk_` + ULID).
+ */
+export const zWebhookEndpointId = z.string().regex(/^whk_[0-9A-HJKMNP-TV-Z]{26}$/);
+
+/**
+ * A newly created webhook endpoint, with its signing secret.
+ */
+export const zCreatedWebhookEndpoint = z.object({
+    id: zWebhookEndpointId,
+    url: z.url(),
+    events: z.array(z.string()),
+    description: z.string().nullable(),
+    enabled: z.boolean(),
+    disabledReason: z.string().nullable(),
+    successCount: z.int().min(-2147483648, { error: 'Invalid value: Expected int32 to be >= -2147483648' }).max(2147483647, { error: 'Invalid value: Expected int32 to be <= 2147483647' }),
+    failureCount: z.int().min(-2147483648, { error: 'Invalid value: Expected int32 to be >= -2147483648' }).max(2147483647, { error: 'Invalid value: Expected int32 to be <= 2147483647' }),
+    lastDeliveryAt: z.iso.datetime().nullable(),
+    failingSince: z.iso.datetime().nullable(),
+    createdAt: z.iso.datetime(),
+    updatedAt: z.iso.datetime(),
+    secret: z.string()
+});
+
+/**
+ * The delivery of one event to one endpoint, with every attempt.
+ */
+export const zWebhookDelivery = z.object({
+    id: zWebhookDeliveryId,
+    endpointId: zWebhookEndpointId,
+    eventId: zEventId,
+    eventType: z.string(),
+    status: zWebhookDeliveryStatus,
+    attemptCount: z.int().gte(0).max(2147483647, { error: 'Invalid value: Expected int32 to be <= 2147483647' }),
+    nextAttemptAt: z.iso.datetime().nullable(),
+    createdAt: z.iso.datetime(),
+    updatedAt: z.iso.datetime(),
+    attempts: z.array(zWebhookAttempt)
+});
+
+/**
+ * A page of a list.
+ */
+export const zWebhookDeliveryPage = z.object({
+    data: z.array(zWebhookDelivery),
+    nextCursor: z.string().nullable()
+});
+
+/**
+ * `data` of `webhook.disabled`.
+ */
+export const zWebhookDisabledData = z.object({
+    endpointId: zWebhookEndpointId,
+    reason: z.string(),
+    failingSince: z.iso.datetime().nullable()
+});
+
+/**
+ * The platform disabled a webhook endpoint.
+ */
+export const zWebhookDisabledEvent = z.object({
+    id: zEventId,
+    type: z.enum(['webhook.disabled']),
+    orgId: zOrgId,
+    timestamp: z.iso.datetime(),
+    data: zWebhookDisabledData
+});
+
+/**
+ * A URL that receives the org's events. Every delivery is signed (`X-OpenInsure-Signature`,
+ * Standard Webhooks `webhook-signature`) with the endpoint's secret, which is only returned on
+ * creation and rotation.
+ */
+export const zWebhookEndpoint = z.object({
+    id: zWebhookEndpointId,
+    url: z.url(),
+    events: z.array(z.string()),
+    description: z.string().nullable(),
+    enabled: z.boolean(),
+    disabledReason: z.string().nullable(),
+    successCount: z.int().min(-2147483648, { error: 'Invalid value: Expected int32 to be >= -2147483648' }).max(2147483647, { error: 'Invalid value: Expected int32 to be <= 2147483647' }),
+    failureCount: z.int().min(-2147483648, { error: 'Invalid value: Expected int32 to be >= -2147483648' }).max(2147483647, { error: 'Invalid value: Expected int32 to be <= 2147483647' }),
+    lastDeliveryAt: z.iso.datetime().nullable(),
+    failingSince: z.iso.datetime().nullable(),
+    createdAt: z.iso.datetime(),
+    updatedAt: z.iso.datetime()
+});
+
+/**
+ * A page of a list.
+ */
+export const zWebhookEndpointPage = z.object({
+    data: z.array(zWebhookEndpoint),
+    nextCursor: z.string().nullable()
+});
+
+/**
+ * An event type a webhook endpoint subscribes to: an exact type (`policy.bound`), every type of
+ * a domain (`policy.*`), or every type (`*`). The types are listed by the `Event` union.
+ */
+export const zWebhookEventFilter = z.string().regex(/^(\*|[a-z_]+\.(\*|[a-z_]+))$/);
+
+export const zCreateWebhookRequest = z.object({
+    url: z.url().max(2048),
+    events: z.array(zWebhookEventFilter).min(1),
+    description: z.string().max(500).optional()
+});
+
+export const zUpdateWebhookRequest = z.object({
+    url: z.url().max(2048).optional(),
+    events: z.array(zWebhookEventFilter).min(1).optional(),
+    description: z.string().max(500).optional(),
+    enabled: z.boolean().optional()
+});
+
+/**
+ * `data` of `webhook.test`.
+ */
+export const zWebhookTestData = z.object({
+    endpointId: zWebhookEndpointId,
+    message: z.string()
+});
+
+/**
+ * Sent to one endpoint by `testWebhook`.
+ */
+export const zWebhookTestEvent = z.object({
+    id: zEventId,
+    type: z.enum(['webhook.test']),
+    orgId: zOrgId,
+    timestamp: z.iso.datetime(),
+    data: zWebhookTestData
+});
+
+/**
+ * An event, as listed by `listEvents` and as POSTed to webhook endpoints: the envelope
+ * `{id, type, orgId, timestamp, data}`, where `type` decides the shape of `data`.
+ */
+export const zEvent = z.discriminatedUnion('type', [
+    zPolicyBoundEvent.extend({ type: z.literal('policy.bound') }),
+    zPolicyEndorsedEvent.extend({ type: z.literal('policy.endorsed') }),
+    zPolicyCancelledEvent.extend({ type: z.literal('policy.cancelled') }),
+    zPolicyRenewedEvent.extend({ type: z.literal('policy.renewed') }),
+    zClaimFiledEvent.extend({ type: z.literal('claim.filed') }),
+    zClaimReservedEvent.extend({ type: z.literal('claim.reserved') }),
+    zClaimSettledEvent.extend({ type: z.literal('claim.settled') }),
+    zClaimClosedEvent.extend({ type: z.literal('claim.closed') }),
+    zPaymentReceivedEvent.extend({ type: z.literal('payment.received') }),
+    zPaymentFailedEvent.extend({ type: z.literal('payment.failed') }),
+    zDaLimitApproachingEvent.extend({ type: z.literal('da.limit_approaching') }),
+    zComplianceDeadlineApproachingEvent.extend({ type: z.literal('compliance.deadline_approaching') }),
+    zSubmissionCreatedEvent.extend({ type: z.literal('submission.created') }),
+    zSubmissionQuotedEvent.extend({ type: z.literal('submission.quoted') }),
+    zReferralCreatedEvent.extend({ type: z.literal('referral.created') }),
+    zReferralDecidedEvent.extend({ type: z.literal('referral.decided') }),
+    zInvoiceCreatedEvent.extend({ type: z.literal('invoice.created') }),
+    zWebhookTestEvent.extend({ type: z.literal('webhook.test') }),
+    zWebhookDisabledEvent.extend({ type: z.literal('webhook.disabled') })
+]);
+
+/**
+ * A page of a list.
+ */
+export const zEventPage = z.object({
+    data: z.array(zEvent),
+    nextCursor: z.string().nullable()
 });
 
 /**
@@ -1241,6 +1851,29 @@ export const zGetDaAgreementPath = z.object({
  * Success.
  */
 export const zGetDaAgreementResponse = zDaAgreement;
+
+export const zListEventsQuery = z.object({
+    limit: z.int().gte(1).lte(100).optional().default(25),
+    cursor: z.string().optional(),
+    sort: zListSort.optional(),
+    createdAfter: z.iso.datetime().optional(),
+    createdBefore: z.iso.datetime().optional(),
+    type: z.string().optional()
+});
+
+/**
+ * Success.
+ */
+export const zListEventsResponse = zEventPage;
+
+export const zGetEventPath = z.object({
+    id: z.string()
+});
+
+/**
+ * Success.
+ */
+export const zGetEventResponse = zEvent;
 
 export const zCreateOrgBody = zCreateOrgRequest;
 
@@ -1526,3 +2159,122 @@ export const zGetQuoteReadinessPath = z.object({
  * Success.
  */
 export const zGetQuoteReadinessResponse = zQuoteReadiness;
+
+export const zListWebhooksQuery = z.object({
+    limit: z.int().gte(1).lte(100).optional().default(25),
+    cursor: z.string().optional(),
+    sort: zListSort.optional(),
+    createdAfter: z.iso.datetime().optional(),
+    createdBefore: z.iso.datetime().optional()
+});
+
+/**
+ * Success.
+ */
+export const zListWebhooksResponse = zWebhookEndpointPage;
+
+export const zCreateWebhookBody = zCreateWebhookRequest;
+
+export const zCreateWebhookHeaders = z.object({
+    'Idempotency-Key': z.string().max(255).optional()
+});
+
+/**
+ * Created.
+ */
+export const zCreateWebhookResponse = zCreatedWebhookEndpoint;
+
+export const zDeleteWebhookHeaders = z.object({
+    'Idempotency-Key': z.string().max(255).optional()
+});
+
+export const zDeleteWebhookPath = z.object({
+    id: z.string()
+});
+
+/**
+ * Success; no body.
+ */
+export const zDeleteWebhookResponse = z.void();
+
+export const zGetWebhookPath = z.object({
+    id: z.string()
+});
+
+/**
+ * Success.
+ */
+export const zGetWebhookResponse = zWebhookEndpoint;
+
+export const zUpdateWebhookBody = zUpdateWebhookRequest;
+
+export const zUpdateWebhookHeaders = z.object({
+    'Idempotency-Key': z.string().max(255).optional()
+});
+
+export const zUpdateWebhookPath = z.object({
+    id: z.string()
+});
+
+/**
+ * Success.
+ */
+export const zUpdateWebhookResponse = zWebhookEndpoint;
+
+export const zListWebhookDeliveriesPath = z.object({
+    id: z.string()
+});
+
+export const zListWebhookDeliveriesQuery = z.object({
+    limit: z.int().gte(1).lte(100).optional().default(25),
+    cursor: z.string().optional(),
+    sort: zListSort.optional(),
+    createdAfter: z.iso.datetime().optional(),
+    createdBefore: z.iso.datetime().optional(),
+    status: zWebhookDeliveryStatus.optional()
+});
+
+/**
+ * Success.
+ */
+export const zListWebhookDeliveriesResponse = zWebhookDeliveryPage;
+
+export const zRetryWebhookDeliveryHeaders = z.object({
+    'Idempotency-Key': z.string().max(255).optional()
+});
+
+export const zRetryWebhookDeliveryPath = z.object({
+    id: z.string(),
+    deliveryId: z.string()
+});
+
+/**
+ * Accepted.
+ */
+export const zRetryWebhookDeliveryResponse = zWebhookDelivery;
+
+export const zRotateWebhookSecretHeaders = z.object({
+    'Idempotency-Key': z.string().max(255).optional()
+});
+
+export const zRotateWebhookSecretPath = z.object({
+    id: z.string()
+});
+
+/**
+ * Success.
+ */
+export const zRotateWebhookSecretResponse = zRotatedWebhookSecret;
+
+export const zTestWebhookHeaders = z.object({
+    'Idempotency-Key': z.string().max(255).optional()
+});
+
+export const zTestWebhookPath = z.object({
+    id: z.string()
+});
+
+/**
+ * Success.
+ */
+export const zTestWebhookResponse = zWebhookDelivery;

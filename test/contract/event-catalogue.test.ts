@@ -1,0 +1,46 @@
+/** The event catalogue of the contract (typespec/webhooks/events.tsp) against the platform's own list and payloads. */
+import { describe, expect, it } from "vitest";
+import openapi from "../../typespec/generated/openapi.json" with { type: "json" };
+import { zEvent, zEventPage } from "../../typespec/generated/zod.gen.ts";
+import { EVENT_TYPES } from "../../workers/_shared/events.ts";
+
+const ULID = "01J8K3M4N5P6Q7R8S9T0V1W2X3";
+const envelope = { id: `evt_${ULID}`, orgId: `org_${ULID}`, timestamp: "2026-03-08T14:32:00Z" };
+
+describe("event catalogue", () => {
+  it("declares exactly the event types the platform records", () => {
+    const mapping = (openapi.components.schemas.Event as { discriminator: { mapping: Record<string, string> } }).discriminator.mapping;
+    expect(Object.keys(mapping).sort()).toEqual([...EVENT_TYPES].sort());
+  });
+
+  it("parses a policy.bound event as bind emits it (the seed's envelope)", () => {
+    const event = {
+      ...envelope,
+      type: "policy.bound",
+      data: {
+        policyId: `pol_${ULID}`,
+        policyNumber: "GL-2026-000142",
+        grossPremium: 14250,
+        currency: "USD",
+        lineOfBusiness: "GL",
+        effectiveDate: "2026-04-01",
+        expirationDate: "2027-04-01",
+        installmentPlan: "MONTHLY_10",
+        renewalOfPolicyId: null,
+        type: "new_business",
+      },
+    };
+    const parsed = zEvent.parse(event);
+    expect(parsed.type).toBe("policy.bound");
+    if (parsed.type === "policy.bound") expect(parsed.data.policyNumber).toBe("GL-2026-000142");
+  });
+
+  it("picks the data shape by `type`", () => {
+    const test = { ...envelope, type: "webhook.test", data: { endpointId: `whk_${ULID}`, message: "hello" } };
+    expect(zEvent.safeParse(test).success).toBe(true);
+    // The same data under another type does not validate.
+    expect(zEvent.safeParse({ ...test, type: "webhook.disabled" }).success).toBe(false);
+    expect(zEvent.safeParse({ ...test, type: "policy.unknown" }).success).toBe(false);
+    expect(zEventPage.safeParse({ data: [test], nextCursor: null }).success).toBe(true);
+  });
+});
