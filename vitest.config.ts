@@ -15,6 +15,14 @@ export const TEST_SECRETS = {
 
 const identityMigrations = await readD1Migrations("migrations/identity");
 const underwritingMigrations = await readD1Migrations("migrations/underwriting");
+const webhooksMigrations = await readD1Migrations("migrations/webhooks");
+
+/** Test-only webhook settings: base64 of bytes 0..31 seals signing secrets; a short retry schedule. */
+const WEBHOOK_TEST_VARS = {
+  WEBHOOK_ENCRYPTION_KEY: "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=",
+  WEBHOOK_RETRY_SCHEDULE: "1,2,4",
+  WEBHOOK_TIMEOUT_MS: "15000",
+};
 
 /** Built by test/gateway/global-setup.ts: service-bound workers must be plain JS for Miniflare. */
 type AuxiliaryWorker = {
@@ -26,6 +34,8 @@ type AuxiliaryWorker = {
   d1Databases: Record<string, string>;
   durableObjects?: Record<string, { className: string; useSQLite: boolean }>;
   queueProducers?: Record<string, string>;
+  queueConsumers?: Record<string, { maxBatchSize: number; maxBatchTimeout: number; maxRetries?: number; deadLetterQueue?: string }>;
+  serviceBindings?: Record<string, { name: string; entrypoint: string }>;
   bindings: Record<string, string>;
 };
 
@@ -49,6 +59,21 @@ const auxiliaryWorkers: AuxiliaryWorker[] = [
     durableObjects: { DA_LEDGER: { className: "DaLedger", useSQLite: true } },
     queueProducers: { WEBHOOK_EVENTS: "openinsure-webhook-events" },
     bindings: TEST_SECRETS,
+  },
+  {
+    name: "openinsure-webhooks",
+    modules: true,
+    scriptPath: ".build/webhooks/index.js",
+    compatibilityDate: "2026-11-01",
+    compatibilityFlags: [],
+    d1Databases: { WEBHOOKS_DB: "webhooks-db" },
+    queueProducers: { WEBHOOK_EVENTS: "openinsure-webhook-events", WEBHOOK_DLQ: "openinsure-webhook-dlq" },
+    queueConsumers: {
+      "openinsure-webhook-events": { maxBatchSize: 10, maxBatchTimeout: 1, maxRetries: 10, deadLetterQueue: "openinsure-webhook-dlq" },
+      "openinsure-webhook-dlq": { maxBatchSize: 10, maxBatchTimeout: 1 },
+    },
+    serviceBindings: { UNDERWRITING: { name: "openinsure-underwriting", entrypoint: "UnderwritingService" } },
+    bindings: { ...TEST_SECRETS, ...WEBHOOK_TEST_VARS, WEBHOOK_ALLOW_LOOPBACK: "true" },
   },
 ];
 
@@ -82,9 +107,10 @@ export default defineConfig({
                 ...TEST_SECRETS,
                 IDENTITY_MIGRATIONS: identityMigrations,
                 UNDERWRITING_MIGRATIONS: underwritingMigrations,
+                WEBHOOKS_MIGRATIONS: webhooksMigrations,
               },
-              // The gateway test reaches into the domain databases only to apply migrations.
-              d1Databases: { IDENTITY_DB: "identity-db", UNDERWRITING_DB: "underwriting-db" },
+              // The gateway test reaches into the domain databases to apply migrations (and to inspect outboxes).
+              d1Databases: { IDENTITY_DB: "identity-db", UNDERWRITING_DB: "underwriting-db", WEBHOOKS_DB: "webhooks-db" },
               workers: auxiliaryWorkers,
             },
           }),
@@ -95,6 +121,28 @@ export default defineConfig({
           globalSetup: ["test/gateway/global-setup.ts"],
           setupFiles: ["test/gateway/setup.ts"],
         },
+      }),
+      defineProject({
+        plugins: [
+          cloudflareTest({
+            wrangler: { configPath: "./workers/webhooks/wrangler.toml" },
+            miniflare: {
+              bindings: { ...TEST_SECRETS, ...WEBHOOK_TEST_VARS, WEBHOOK_ALLOW_LOOPBACK: "false", TEST_MIGRATIONS: webhooksMigrations },
+              // The consumer reads event bodies from underwriting; tests pass their own source, so a stub suffices.
+              workers: [
+                {
+                  name: "openinsure-underwriting",
+                  modules: true,
+                  compatibilityDate: "2026-11-01",
+                  script: `import { WorkerEntrypoint } from "cloudflare:workers";
+export class UnderwritingService extends WorkerEntrypoint { async readEvents() { return []; } }
+export default { fetch() { return new Response(null, { status: 404 }); } };`,
+                },
+              ],
+            },
+          }),
+        ],
+        test: { name: "webhooks", include: ["test/webhooks/**/*.test.ts"], setupFiles: ["test/webhooks/setup.ts"] },
       }),
       defineProject({
         test: { name: "contract", include: ["test/contract/**/*.test.ts"], environment: "node", testTimeout: 120_000 },

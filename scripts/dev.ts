@@ -7,7 +7,7 @@
  * SANDBOX_QUIET=1 to keep wrangler's own output off the console (tests use it).
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { copyFileSync, existsSync, readFileSync } from "node:fs";
+import { appendFileSync, copyFileSync, existsSync, readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 
 const root = resolve(import.meta.dirname, "..");
@@ -20,23 +20,40 @@ const base = `http://127.0.0.1:${port}`;
 const DOMAIN_WORKERS = [
   { config: "workers/identity/wrangler.toml", database: "openinsure-identity" },
   { config: "workers/underwriting/wrangler.toml", database: "openinsure-underwriting" },
+  { config: "workers/webhooks/wrangler.toml", database: "openinsure-webhooks" },
 ];
 
+function parseVars(text: string): Map<string, string> {
+  const vars = new Map<string, string>();
+  for (const line of text.split("\n")) {
+    const m = line.match(/^\s*([A-Z0-9_]+)\s*=\s*(.*?)\s*$/);
+    if (m) vars.set(m[1]!, m[2]!.replace(/^"(.*)"$/, "$1"));
+  }
+  return vars;
+}
+
+/**
+ * .dev.vars from .dev.vars.example: created when missing, and completed with any setting the
+ * example gained since (values already there are never changed).
+ */
 function ensureDevVars(): Record<string, string> {
   const path = resolve(root, ".dev.vars");
+  const exampleText = readFileSync(resolve(root, ".dev.vars.example"), "utf8");
   if (!existsSync(path)) {
     copyFileSync(resolve(root, ".dev.vars.example"), path);
     console.log("Created .dev.vars from .dev.vars.example");
   }
-  const vars: Record<string, string> = {};
-  for (const line of readFileSync(path, "utf8").split("\n")) {
-    const m = line.match(/^\s*([A-Z0-9_]+)\s*=\s*(.*)\s*$/);
-    if (m) vars[m[1]!] = m[2]!.replace(/^"(.*)"$/, "$1");
+  const current = parseVars(readFileSync(path, "utf8"));
+  const missing = [...parseVars(exampleText)].filter(([key]) => !current.has(key));
+  if (missing.length) {
+    appendFileSync(path, `\n# Added from .dev.vars.example\n${missing.map(([k, v]) => `${k}=${v}`).join("\n")}\n`);
+    for (const [k, v] of missing) current.set(k, v);
+    console.log(`Added ${missing.map(([k]) => k).join(", ")} to .dev.vars`);
   }
-  if (!vars.API_SECRET || !vars.JWT_SECRET) throw new Error(".dev.vars must define API_SECRET and JWT_SECRET");
+  if (!current.get("API_SECRET") || !current.get("JWT_SECRET")) throw new Error(".dev.vars must define API_SECRET and JWT_SECRET");
   // `wrangler dev -c … -c …` reads each worker's secrets from the .dev.vars beside its own config.
   for (const { config } of DOMAIN_WORKERS) copyFileSync(path, resolve(root, dirname(config), ".dev.vars"));
-  return vars;
+  return Object.fromEntries(current);
 }
 
 function wrangler(args: string[]) {

@@ -8,6 +8,8 @@ declare global {
       UNDERWRITING_DB: D1Database;
       IDENTITY_MIGRATIONS: D1Migration[];
       UNDERWRITING_MIGRATIONS: D1Migration[];
+      WEBHOOKS_DB: D1Database;
+      WEBHOOKS_MIGRATIONS: D1Migration[];
     }
   }
 }

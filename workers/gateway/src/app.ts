@@ -8,9 +8,10 @@ import { mount, type RouteSpec } from "./http/route.ts";
 import { authRoutes } from "./routes/auth.routes.ts";
 import { identityRoutes } from "./routes/identity.routes.ts";
 import { underwritingRoutes } from "./routes/underwriting.routes.ts";
+import { webhookRoutes } from "./routes/webhooks.routes.ts";
 
 /** Every contract operation the gateway serves, by domain. */
-export const ROUTES: RouteSpec[] = [...authRoutes, ...identityRoutes, ...underwritingRoutes];
+export const ROUTES: RouteSpec[] = [...authRoutes, ...identityRoutes, ...underwritingRoutes, ...webhookRoutes];
 
 export const VERSION = "1.0.0";
 

@@ -1,5 +1,6 @@
 import type { IdentityService } from "../../identity/src/index.ts";
 import type { UnderwritingService } from "../../underwriting/src/index.ts";
+import type { WebhooksService } from "../../webhooks/src/index.ts";
 import type { IdempotencyStore } from "./idempotency.do.ts";
 import type { RateLimiter } from "./rate-limiter.do.ts";
 import type { Principal } from "#shared/auth";
@@ -11,6 +12,7 @@ import type { Principal } from "#shared/auth";
 export interface GatewayEnv {
   IDENTITY: Service<IdentityService>;
   UNDERWRITING: Service<UnderwritingService>;
+  WEBHOOKS: Service<WebhooksService>;
   RATE_LIMITER: DurableObjectNamespace<RateLimiter>;
   IDEMPOTENCY: DurableObjectNamespace<IdempotencyStore>;
   API_SECRET: string;

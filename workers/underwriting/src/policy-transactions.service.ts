@@ -301,6 +301,8 @@ export async function renewPolicy(db: DrizzleD1Database, principal: Principal, p
   );
   if (!built.ok) return built;
   const sub: SubmissionRow = built.value;
+  // Built before the quote's statements so its event id (a ULID) orders before submission.quoted.
+  const created = recordEvent(db, principal.orgId, "submission.created", { submissionId: sub.id, lineOfBusiness: sub.lineOfBusiness, insuredName: sub.insuredName, renewalOfPolicyId: policy.id }, sub.createdAt);
   const prepared = await prepareQuote(db, principal, sub);
   if (!prepared.ok) return prepared;
   const quote = prepared.value.quote;
@@ -320,7 +322,7 @@ export async function renewPolicy(db: DrizzleD1Database, principal: Principal, p
     event: null,
     alongside: [
       db.insert(submissions).values(sub),
-      recordEvent(db, principal.orgId, "submission.created", { submissionId: sub.id, lineOfBusiness: sub.lineOfBusiness, insuredName: sub.insuredName, renewalOfPolicyId: policy.id }, sub.createdAt),
+      created,
       ...prepared.value.statements,
     ],
   }, false);

@@ -1,0 +1,17 @@
+import type { D1Migration } from "cloudflare:test";
+import type { WebhookQueueMessage } from "../../workers/_shared/events.ts";
+
+declare global {
+  namespace Cloudflare {
+    interface Env {
+      WEBHOOKS_DB: D1Database;
+      WEBHOOK_EVENTS: Queue<WebhookQueueMessage>;
+      WEBHOOK_DLQ: Queue<WebhookQueueMessage>;
+      WEBHOOK_ENCRYPTION_KEY: string;
+      WEBHOOK_RETRY_SCHEDULE: string;
+      WEBHOOK_ALLOW_LOOPBACK: string;
+      TEST_MIGRATIONS: D1Migration[];
+      ENVIRONMENT: string;
+    }
+  }
+}

@@ -1,0 +1,134 @@
+/**
+ * The org's event log and fan-out. An event is stored once with the exact body every delivery sends,
+ * then gets one delivery per matching endpoint; each delivery is attempted from its own queue message.
+ */
+import type { Principal } from "#shared/auth";
+import { atomically, type Statement } from "#shared/db";
+import { invalid, notFound, ok, type Result } from "#shared/errors";
+import { EVENT_TYPES, type EventEnvelope, type WebhookQueueMessage } from "#shared/events";
+import { newId } from "#shared/ids";
+import { toPage, type Page } from "#shared/pagination";
+import { insertDeliveryIfAbsent, unattemptedDeliveryIds } from "./deliveries.repo.ts";
+import type { WebhooksDeps } from "./deps.ts";
+import { listReceivingEndpoints } from "./endpoints.repo.ts";
+import { findOrgEvent, insertEventIfAbsent, listEventRows } from "./events.repo.ts";
+import type { EndpointRow, EventRow } from "./schema.ts";
+import { matchesSubscription } from "./subscriptions.ts";
+import type { ListEventsQuery } from "./types.ts";
+
+/** Where an event came from: a domain worker's outbox, or this worker itself (`webhook.*`). */
+export type IngestSource = string;
+
+/** The envelope as bytes on the wire: fixed key order, serialized once and stored. */
+export function serializeEnvelope(e: EventEnvelope): string {
+  return JSON.stringify({ id: e.id, type: e.type, orgId: e.orgId, timestamp: e.timestamp, data: e.data });
+}
+
+/** The envelope a stored event row delivers (its body is the serialized envelope). */
+export const envelopeOf = (row: EventRow): EventEnvelope => JSON.parse(row.body) as EventEnvelope;
+
+/** True when `value` is a well-formed envelope (a source worker's answer is checked, not trusted). */
+export function isEnvelope(value: unknown): value is EventEnvelope {
+  if (typeof value !== "object" || value === null) return false;
+  const e = value as Record<string, unknown>;
+  return (
+    typeof e.id === "string" && e.id.startsWith("evt_") &&
+    typeof e.type === "string" && e.type !== "" &&
+    typeof e.orgId === "string" && e.orgId !== "" &&
+    typeof e.timestamp === "string" && !Number.isNaN(Date.parse(e.timestamp)) &&
+    typeof e.data === "object" && e.data !== null && !Array.isArray(e.data)
+  );
+}
+
+export function eventRow(envelope: EventEnvelope, source: IngestSource, receivedAt: string): EventRow {
+  return {
+    id: envelope.id,
+    orgId: envelope.orgId,
+    type: envelope.type,
+    source,
+    body: serializeEnvelope(envelope),
+    createdAt: new Date(envelope.timestamp).toISOString(),
+    receivedAt,
+  };
+}
+
+export function deliveryRow(endpoint: Pick<EndpointRow, "id" | "orgId">, event: Pick<EventRow, "id" | "type">, at: string) {
+  return {
+    id: newId("whd"),
+    orgId: endpoint.orgId,
+    endpointId: endpoint.id,
+    eventId: event.id,
+    eventType: event.type,
+    status: "pending" as const,
+    attemptCount: 0,
+    scheduleStart: 0,
+    nextAttemptAt: at,
+    createdAt: at,
+    updatedAt: at,
+  };
+}
+
+/**
+ * Store `envelope` in the event log and create one delivery per matching endpoint, then enqueue a
+ * delivery message for every delivery of the event not yet attempted. Idempotent: a redelivered event
+ * message creates nothing new. Deliveries that a crashed first run created but never enqueued are
+ * enqueued by the rerun; a duplicate message that this may cause is absorbed by the attempt path.
+ * Returns the ids enqueued.
+ */
+export async function ingestEvent(deps: WebhooksDeps, envelope: EventEnvelope, source: IngestSource): Promise<string[]> {
+  const at = new Date().toISOString();
+  const event = eventRow(envelope, source, at);
+  const endpoints = (await listReceivingEndpoints(deps.db, envelope.orgId)).filter((e) => matchesSubscription(e.events, envelope.type));
+  const statements: Statement[] = [insertEventIfAbsent(deps.db, event), ...endpoints.map((e) => insertDeliveryIfAbsent(deps.db, deliveryRow(e, event, at)))];
+  await atomically(deps.db, statements);
+  const ids = (await unattemptedDeliveryIds(deps.db, envelope.id)).map((r) => r.id);
+  await enqueueDeliveries(deps, ids);
+  return ids;
+}
+
+const SEND_BATCH_MAX = 100;
+
+export async function enqueueDeliveries(deps: WebhooksDeps, deliveryIds: string[]): Promise<void> {
+  for (let i = 0; i < deliveryIds.length; i += SEND_BATCH_MAX) {
+    const messages = deliveryIds.slice(i, i + SEND_BATCH_MAX).map((deliveryId) => ({ body: { kind: "delivery", deliveryId } satisfies WebhookQueueMessage }));
+    await deps.env.WEBHOOK_EVENTS.sendBatch(messages);
+  }
+}
+
+/**
+ * Announce that an endpoint was disabled automatically: `webhook.disabled` goes into the org's event
+ * log and to the org's other enabled endpoints subscribed to it (the disabled one no longer receives).
+ */
+export async function announceEndpointDisabled(
+  deps: WebhooksDeps,
+  endpoint: Pick<EndpointRow, "id" | "orgId" | "url" | "failingSince">,
+  reason: "gone" | "failing",
+  at: string,
+): Promise<EventEnvelope> {
+  const envelope: EventEnvelope = {
+    id: newId("evt"),
+    type: "webhook.disabled",
+    orgId: endpoint.orgId,
+    timestamp: at,
+    data: { endpointId: endpoint.id, url: endpoint.url, reason, disabledAt: at, failingSince: endpoint.failingSince },
+  };
+  await ingestEvent(deps, envelope, "webhooks");
+  return envelope;
+}
+
+const KNOWN_TYPES = new Set<string>(EVENT_TYPES);
+
+export async function listEvents(deps: WebhooksDeps, principal: Principal, query: ListEventsQuery | undefined): Promise<Result<Page<EventEnvelope>>> {
+  const type = query?.type;
+  if (type !== undefined && (typeof type !== "string" || !KNOWN_TYPES.has(type))) {
+    return invalid("type", "enum", "type must be one of the event types");
+  }
+  const listed = await listEventRows(deps.db, principal.orgId, query, type);
+  if (!listed.ok) return listed;
+  return ok(toPage(listed.value.rows, listed.value.pageSize, envelopeOf));
+}
+
+export async function getEvent(deps: WebhooksDeps, principal: Principal, id: string): Promise<Result<EventEnvelope>> {
+  const row = typeof id === "string" ? await findOrgEvent(deps.db, principal.orgId, id) : undefined;
+  return row ? ok(envelopeOf(row)) : notFound("Event");
+}

@@ -1,0 +1,191 @@
+/**
+ * The queue consumer, for both queues. Every message is acked or retried on its own; one bad message
+ * never retries the batch, and a message that cannot be understood is logged and acked.
+ *
+ * `openinsure-webhook-events`:
+ * - `{kind: "event", source, eventId}`: the bodies of the batch's events are read from their source in
+ *   one call, stored in the event log and fanned out; each new delivery gets its own message.
+ * - `{kind: "delivery", deliveryId}`: one attempt. A retryable failure retries THIS message with the
+ *   schedule's delay (`msg.retry({delaySeconds})`), so a delivery's whole schedule rides one message;
+ *   an exhausted schedule marks the delivery failed, sends it to the DLQ and acks.
+ * `openinsure-webhook-dlq`: records `dead_lettered_at` on the delivery (also for messages the queue
+ * itself dead-letters after `max_retries`) and acks.
+ */
+import type { WebhookQueueMessage } from "#shared/events";
+import { attemptDelivery } from "./attempt.service.ts";
+import { recordDeadLetter } from "./deliveries.service.ts";
+import { createDeps, type WebhooksDeps } from "./deps.ts";
+import type { EventSourceRpc, WebhooksEnv } from "./env.ts";
+import { ingestEvent, isEnvelope } from "./events.service.ts";
+
+export const EVENTS_QUEUE = "openinsure-webhook-events";
+export const DEAD_LETTER_QUEUE = "openinsure-webhook-dlq";
+
+/** Attempts to find an event at its source before giving up on it (read-after-write lag). */
+const MISSING_EVENT_ATTEMPTS = 3;
+/** Delay before retrying a message whose processing threw (a bug or an outage, not the receiver). */
+const ERROR_RETRY_SECONDS = 30;
+
+type EventMessage = Extract<WebhookQueueMessage, { kind: "event" }>;
+
+/** The message body, or null when it is not one of ours. */
+export function parseMessage(body: unknown): WebhookQueueMessage | null {
+  if (typeof body !== "object" || body === null) return null;
+  const m = body as Record<string, unknown>;
+  if (m.kind === "event" && typeof m.source === "string" && typeof m.eventId === "string" && m.eventId.startsWith("evt_")) {
+    return { kind: "event", source: m.source as EventMessage["source"], eventId: m.eventId };
+  }
+  if (m.kind === "delivery" && typeof m.deliveryId === "string" && m.deliveryId.startsWith("whd_")) {
+    return { kind: "delivery", deliveryId: m.deliveryId };
+  }
+  return null;
+}
+
+const preview = (msg: Message<unknown>) => {
+  try {
+    return JSON.stringify(msg.body).slice(0, 200);
+  } catch {
+    return String(msg.body);
+  }
+};
+
+export async function handleQueue(batch: MessageBatch<unknown>, env: WebhooksEnv): Promise<void> {
+  const deps = createDeps(env);
+  if (batch.queue === DEAD_LETTER_QUEUE || batch.queue.endsWith("-dlq")) {
+    await Promise.all(batch.messages.map((msg) => handleDeadLetter(deps, msg)));
+    return;
+  }
+  const events: { msg: Message<unknown>; body: EventMessage }[] = [];
+  const work: Promise<void>[] = [];
+  for (const msg of batch.messages) {
+    const body = parseMessage(msg.body);
+    if (!body) {
+      console.error(`webhooks: unrecognised message ${msg.id} acked: ${preview(msg)}`);
+      msg.ack();
+    } else if (body.kind === "event") {
+      events.push({ msg, body });
+    } else {
+      work.push(handleDelivery(deps, msg, body.deliveryId));
+    }
+  }
+  work.push(handleEvents(deps, events));
+  await Promise.all(work);
+}
+
+async function handleDelivery(deps: WebhooksDeps, msg: Message<unknown>, deliveryId: string): Promise<void> {
+  try {
+    const outcome = await attemptDelivery(deps, deliveryId, { messageSentAt: msg.timestamp });
+    switch (outcome.kind) {
+      case "retry":
+        msg.retry({ delaySeconds: outcome.delaySeconds });
+        return;
+      case "failed":
+        await deadLetter(deps, deliveryId);
+        msg.ack();
+        return;
+      case "skipped":
+      case "abandoned":
+        console.log(`webhooks: delivery ${deliveryId} ${outcome.kind}: ${outcome.reason}`);
+        msg.ack();
+        return;
+      default:
+        msg.ack();
+    }
+  } catch (err) {
+    console.error(`webhooks: delivery ${deliveryId} attempt threw; retrying the message`, err);
+    msg.retry({ delaySeconds: ERROR_RETRY_SECONDS });
+  }
+}
+
+/** The delivery is already `failed`; the DLQ copy is for operators, so losing it must not undo that. */
+async function deadLetter(deps: WebhooksDeps, deliveryId: string): Promise<void> {
+  try {
+    await deps.env.WEBHOOK_DLQ.send({ kind: "delivery", deliveryId });
+  } catch (err) {
+    console.error(`webhooks: could not dead-letter delivery ${deliveryId}`, err);
+  }
+}
+
+/** Sources whose outbox bodies we can read, by the `source` a message names. */
+function sourceOf(env: WebhooksEnv, source: string): EventSourceRpc | null {
+  return source === "underwriting" ? env.UNDERWRITING : null;
+}
+
+async function handleEvents(deps: WebhooksDeps, messages: { msg: Message<unknown>; body: EventMessage }[]): Promise<void> {
+  const bySource = new Map<string, { msg: Message<unknown>; body: EventMessage }[]>();
+  for (const m of messages) bySource.set(m.body.source, [...(bySource.get(m.body.source) ?? []), m]);
+
+  await Promise.all(
+    [...bySource].map(async ([source, group]) => {
+      const rpc = sourceOf(deps.env, source);
+      if (!rpc) {
+        for (const { msg } of group) {
+          console.error(`webhooks: event from unknown source acked: ${preview(msg)}`);
+          msg.ack();
+        }
+        return;
+      }
+      let envelopes: unknown[];
+      try {
+        // One call for the whole batch.
+        envelopes = await rpc.readEvents([...new Set(group.map((m) => m.body.eventId))]);
+      } catch (err) {
+        console.error(`webhooks: reading ${group.length} events from ${source} failed; retrying them`, err);
+        for (const { msg } of group) msg.retry({ delaySeconds: ERROR_RETRY_SECONDS });
+        return;
+      }
+      const byId = new Map<string, unknown>();
+      for (const e of Array.isArray(envelopes) ? envelopes : []) {
+        if (typeof e === "object" && e !== null && typeof (e as { id?: unknown }).id === "string") byId.set((e as { id: string }).id, e);
+      }
+      await Promise.all(group.map(({ msg, body }) => ingestOne(deps, msg, body, byId.get(body.eventId))));
+    }),
+  );
+}
+
+async function ingestOne(deps: WebhooksDeps, msg: Message<unknown>, body: EventMessage, envelope: unknown): Promise<void> {
+  if (envelope === undefined) {
+    if (msg.attempts < MISSING_EVENT_ATTEMPTS) {
+      msg.retry({ delaySeconds: 5 * msg.attempts });
+    } else {
+      console.error(`webhooks: event ${body.eventId} not found at ${body.source} after ${msg.attempts} attempts; acked`);
+      msg.ack();
+    }
+    return;
+  }
+  if (!isEnvelope(envelope)) {
+    console.error(`webhooks: event ${body.eventId} from ${body.source} is malformed; acked`);
+    msg.ack();
+    return;
+  }
+  try {
+    await ingestEvent(deps, envelope, body.source);
+    msg.ack();
+  } catch (err) {
+    console.error(`webhooks: ingesting event ${body.eventId} failed; retrying the message`, err);
+    msg.retry({ delaySeconds: ERROR_RETRY_SECONDS });
+  }
+}
+
+async function handleDeadLetter(deps: WebhooksDeps, msg: Message<unknown>): Promise<void> {
+  const body = parseMessage(msg.body);
+  if (!body) {
+    console.error(`webhooks: unrecognised dead letter ${msg.id} acked: ${preview(msg)}`);
+    msg.ack();
+    return;
+  }
+  if (body.kind === "event") {
+    // The event never reached the log (its source kept failing); operators replay it from the outbox.
+    console.error(`webhooks: event ${body.eventId} from ${body.source} was dead-lettered without being ingested`);
+    msg.ack();
+    return;
+  }
+  try {
+    const found = await recordDeadLetter(deps, body.deliveryId);
+    if (!found) console.error(`webhooks: dead-lettered delivery ${body.deliveryId} does not exist`);
+    msg.ack();
+  } catch (err) {
+    console.error(`webhooks: recording dead letter ${body.deliveryId} failed; retrying`, err);
+    msg.retry({ delaySeconds: ERROR_RETRY_SECONDS });
+  }
+}
