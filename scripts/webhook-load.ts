@@ -1,0 +1,142 @@
+/**
+ * `npm run bench:webhooks`: N events (default 1,000) through the whole delivery path of the
+ * sandbox — outbox → relay → queue → fan-out → signed POST — to a receiver on 127.0.0.1 that fails
+ * a share (default 20%) of first attempts. Reports whether every event arrived, how many arrived
+ * more than once (always with the same webhook-id), retries, and the time to drain.
+ *
+ * Uses the sandbox at BENCH_URL (default http://127.0.0.1:8787) when it answers, otherwise starts
+ * one on scratch state. WEBHOOK_LOAD_EVENTS and WEBHOOK_LOAD_FAILURE_RATE tune the run.
+ */
+import { spawn } from "node:child_process";
+import { createHmac } from "node:crypto";
+import { mkdtempSync, readFileSync } from "node:fs";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+
+const root = resolve(import.meta.dirname, "..");
+const base = process.env.BENCH_URL ?? "http://127.0.0.1:8787";
+const total = Number(process.env.WEBHOOK_LOAD_EVENTS ?? 1000);
+const failureRate = Number(process.env.WEBHOOK_LOAD_FAILURE_RATE ?? 0.2);
+const stops: (() => void)[] = [];
+process.on("exit", () => stops.forEach((stop) => stop()));
+
+function apiSecret(): string {
+  for (const file of [".dev.vars", ".dev.vars.example"]) {
+    try {
+      const m = readFileSync(join(root, file), "utf8").match(/^API_SECRET=(.*)$/m);
+      if (m) return m[1]!.trim();
+    } catch {
+      // next
+    }
+  }
+  throw new Error("API_SECRET not found");
+}
+
+async function up(url: string) {
+  try {
+    return (await fetch(url)).ok;
+  } catch {
+    return false;
+  }
+}
+
+async function ensureSandbox() {
+  if (await up(`${base}/health`)) return;
+  const child = spawn("npm", ["run", "dev"], {
+    cwd: root,
+    stdio: "ignore",
+    detached: true,
+    env: { ...process.env, PORT: new URL(base).port || "8787", SANDBOX_STATE: mkdtempSync(join(tmpdir(), "oi-webhook-load-")), SANDBOX_QUIET: "1" },
+  });
+  stops.push(() => process.kill(-child.pid!, "SIGTERM"));
+  const deadline = Date.now() + 120_000;
+  while (!(await up(`${base}/health`))) {
+    if (Date.now() > deadline) throw new Error("sandbox did not start");
+    await new Promise((r) => setTimeout(r, 300));
+  }
+}
+
+async function api(method: string, path: string, token: string, body?: unknown) {
+  const res = await fetch(`${base}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  if (!res.ok) throw new Error(`${method} ${path} → ${res.status} ${await res.text()}`);
+  return (await res.json()) as Record<string, any>;
+}
+
+async function main() {
+  await ensureSandbox();
+  let secret = "";
+  const firstSeen = new Set<string>();
+  const deliveredIds = new Map<string, number>();
+  let attempts = 0;
+  let failedOnPurpose = 0;
+  let badSignatures = 0;
+  const server = createServer((req, res) => {
+    let body = "";
+    req.on("data", (c: Buffer) => (body += c.toString()));
+    req.on("end", () => {
+      attempts++;
+      const id = String(req.headers["webhook-id"]);
+      const expected = `sha256=${createHmac("sha256", secret).update(body).digest("hex")}`;
+      if (req.headers["x-openinsure-signature"] !== expected) badSignatures++;
+      if (!firstSeen.has(id)) {
+        firstSeen.add(id);
+        if (Math.random() < failureRate) {
+          failedOnPurpose++;
+          res.writeHead(503).end("try later");
+          return;
+        }
+      }
+      deliveredIds.set(id, (deliveredIds.get(id) ?? 0) + 1);
+      res.writeHead(200).end("ok");
+    });
+  });
+  await new Promise<void>((done) => server.listen(0, "127.0.0.1", done));
+  stops.push(() => server.close());
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hooks`;
+
+  const system = apiSecret();
+  const org = await api("POST", "/v1/orgs", system, { name: "Webhook load", slug: `webhook-load-${Date.now()}` });
+  const { token } = await api("POST", "/auth/demo", system, { secret: system, orgId: org.id });
+  const endpoint = await api("POST", "/v1/webhooks", token, { url, events: ["submission.created"] });
+  secret = endpoint.secret;
+
+  console.log(`Creating ${total} submissions (one submission.created event each); receiver fails ${failureRate * 100}% of first attempts…`);
+  const started = Date.now();
+  const body = { insuredName: "Load Co", naicsCode: "236220", annualRevenue: 1000000, requestedLimit: 1000000, effectiveDate: "2027-01-01", state: "OR", lineOfBusiness: "GL" };
+  for (let i = 0; i < total; i += 20) {
+    await Promise.all(Array.from({ length: Math.min(20, total - i) }, () => api("POST", "/v1/submissions", token, body)));
+  }
+  const created = Date.now();
+  const deadline = Date.now() + 300_000;
+  while (deliveredIds.size < total && Date.now() < deadline) await new Promise((r) => setTimeout(r, 250));
+  const drained = Date.now();
+
+  const duplicates = [...deliveredIds.values()].filter((n) => n > 1).length;
+  console.log(`
+| figure | value |
+| --- | ---: |
+| events created | ${total} |
+| events delivered (distinct webhook-id) | ${deliveredIds.size} |
+| events lost | ${total - deliveredIds.size} |
+| first attempts failed on purpose | ${failedOnPurpose} |
+| POSTs received (all attempts) | ${attempts} |
+| events delivered more than once (same webhook-id) | ${duplicates} |
+| signatures that did not verify | ${badSignatures} |
+| time to create the events | ${((created - started) / 1000).toFixed(1)} s |
+| time until the last event was delivered | ${((drained - started) / 1000).toFixed(1)} s |
+`);
+  if (deliveredIds.size < total || badSignatures > 0) process.exitCode = 1;
+}
+
+main()
+  .catch((e) => {
+    console.error(e);
+    process.exitCode = 1;
+  })
+  .finally(() => stops.forEach((stop) => stop()));
