@@ -102,7 +102,9 @@ async function main() {
 
   const system = apiSecret();
   const org = await api("POST", "/v1/orgs", system, { name: "Webhook load", slug: `webhook-load-${Date.now()}` });
-  const { token } = await api("POST", "/auth/demo", system, { secret: system, orgId: org.id });
+  const demo = await api("POST", "/auth/demo", system, { secret: system, orgId: org.id });
+  // An enterprise key (10,000/min): the run itself must not be rate limited.
+  const token = String((await api("POST", "/v1/api-keys", demo.token, { name: "webhook load", preset: "full_access", rateLimitTier: "enterprise" })).key);
   const endpoint = await api("POST", "/v1/webhooks", token, { url, events: ["submission.created"] });
   secret = endpoint.secret;
 
