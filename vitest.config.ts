@@ -16,6 +16,7 @@ export const TEST_SECRETS = {
 const identityMigrations = await readD1Migrations("migrations/identity");
 const underwritingMigrations = await readD1Migrations("migrations/underwriting");
 const webhooksMigrations = await readD1Migrations("migrations/webhooks");
+const dealRoomsMigrations = await readD1Migrations("migrations/deal-rooms");
 
 /** Test-only webhook settings: base64 of bytes 0..31 seals signing secrets; a short retry schedule. */
 const WEBHOOK_TEST_VARS = {
@@ -58,6 +59,17 @@ const auxiliaryWorkers: AuxiliaryWorker[] = [
     d1Databases: { UNDERWRITING_DB: "underwriting-db" },
     durableObjects: { DA_LEDGER: { className: "DaLedger", useSQLite: true } },
     queueProducers: { WEBHOOK_EVENTS: "openinsure-webhook-events" },
+    serviceBindings: { DEAL_ROOMS: { name: "openinsure-deal-rooms", entrypoint: "DealRoomsService" } },
+    bindings: TEST_SECRETS,
+  },
+  {
+    name: "openinsure-deal-rooms",
+    modules: true,
+    scriptPath: ".build/deal-rooms/index.js",
+    compatibilityDate: "2026-11-01",
+    compatibilityFlags: [],
+    d1Databases: { DEAL_ROOMS_DB: "deal-rooms-db" },
+    durableObjects: { DEAL_ROOM: { className: "DealRoom", useSQLite: true } },
     bindings: TEST_SECRETS,
   },
   {
@@ -93,7 +105,23 @@ export default defineConfig({
         plugins: [
           cloudflareTest({
             wrangler: { configPath: "./workers/underwriting/wrangler.toml" },
-            miniflare: { bindings: { ...TEST_SECRETS, TEST_MIGRATIONS: underwritingMigrations } },
+            miniflare: {
+              bindings: { ...TEST_SECRETS, TEST_MIGRATIONS: underwritingMigrations },
+              // Referral system messages go to the deal-rooms worker; its own project tests it.
+              workers: [
+                {
+                  name: "openinsure-deal-rooms",
+                  modules: true,
+                  compatibilityDate: "2026-11-01",
+                  script: `import { WorkerEntrypoint } from "cloudflare:workers";
+export class DealRoomsService extends WorkerEntrypoint {
+  async getRoom() { return { ok: false, error: { code: "not_found", message: "Deal room not found" } }; }
+  async postSystemMessage() { return { ok: false, error: { code: "not_found", message: "Deal room not found" } }; }
+}
+export default { fetch() { return new Response(null, { status: 404 }); } };`,
+                },
+              ],
+            },
           }),
         ],
         test: { name: "underwriting", include: ["test/underwriting/**/*.test.ts"], setupFiles: ["test/underwriting/setup.ts"] },
@@ -108,9 +136,10 @@ export default defineConfig({
                 IDENTITY_MIGRATIONS: identityMigrations,
                 UNDERWRITING_MIGRATIONS: underwritingMigrations,
                 WEBHOOKS_MIGRATIONS: webhooksMigrations,
+                DEAL_ROOMS_MIGRATIONS: dealRoomsMigrations,
               },
               // The gateway test reaches into the domain databases to apply migrations (and to inspect outboxes).
-              d1Databases: { IDENTITY_DB: "identity-db", UNDERWRITING_DB: "underwriting-db", WEBHOOKS_DB: "webhooks-db" },
+              d1Databases: { IDENTITY_DB: "identity-db", UNDERWRITING_DB: "underwriting-db", WEBHOOKS_DB: "webhooks-db", DEAL_ROOMS_DB: "deal-rooms-db" },
               workers: auxiliaryWorkers,
             },
           }),
@@ -143,6 +172,15 @@ export default { fetch() { return new Response(null, { status: 404 }); } };`,
           }),
         ],
         test: { name: "webhooks", include: ["test/webhooks/**/*.test.ts"], setupFiles: ["test/webhooks/setup.ts"] },
+      }),
+      defineProject({
+        plugins: [
+          cloudflareTest({
+            wrangler: { configPath: "./workers/deal-rooms/wrangler.toml" },
+            miniflare: { bindings: { ...TEST_SECRETS, TEST_MIGRATIONS: dealRoomsMigrations } },
+          }),
+        ],
+        test: { name: "deal-rooms", include: ["test/deal-rooms/**/*.test.ts"], setupFiles: ["test/deal-rooms/setup.ts"] },
       }),
       defineProject({
         test: { name: "contract", include: ["test/contract/**/*.test.ts"], environment: "node", testTimeout: 120_000 },

@@ -21,6 +21,7 @@ const DOMAIN_WORKERS = [
   { config: "workers/identity/wrangler.toml", database: "openinsure-identity" },
   { config: "workers/underwriting/wrangler.toml", database: "openinsure-underwriting" },
   { config: "workers/webhooks/wrangler.toml", database: "openinsure-webhooks" },
+  { config: "workers/deal-rooms/wrangler.toml", database: "openinsure-deal-rooms" },
 ];
 
 function parseVars(text: string): Map<string, string> {

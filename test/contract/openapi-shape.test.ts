@@ -90,6 +90,12 @@ const EXPECTED: [string, string, string, "public" | "credential" | "session"][] 
   ["POST", "/v1/webhooks/{id}/rotate-secret", "rotateWebhookSecret", "credential"],
   ["GET", "/v1/events", "listEvents", "credential"],
   ["GET", "/v1/events/{id}", "getEvent", "credential"],
+  ["GET", "/v1/deal-rooms", "listDealRooms", "credential"],
+  ["POST", "/v1/deal-rooms", "createDealRoom", "credential"],
+  ["GET", "/v1/deal-rooms/{id}", "getDealRoom", "credential"],
+  ["GET", "/v1/deal-rooms/{id}/messages", "listDealRoomMessages", "credential"],
+  ["POST", "/v1/deal-rooms/{id}/messages", "postDealRoomMessage", "credential"],
+  ["GET", "/v1/deal-rooms/{id}/ws", "getDealRoomSocket", "credential"],
 ];
 
 /** Every event type (DECISIONS.md, "Events and webhooks"): the seed's twelve plus the platform's own. */
@@ -298,7 +304,7 @@ describe("OpenAPI document shape", () => {
   });
 
   it("pages lists with limit/cursor/sort and a {data, nextCursor} envelope", () => {
-    for (const o of operations.filter((o) => /^(list(ApiKeys|SandboxEmails|Submissions|Policies|Referrals|DaAgreements|Webhooks|WebhookDeliveries|Events)|getPolicyTimeline)$/.test(o.op.operationId ?? ""))) {
+    for (const o of operations.filter((o) => /^(list(ApiKeys|SandboxEmails|Submissions|Policies|Referrals|DaAgreements|Webhooks|WebhookDeliveries|Events|DealRooms)|getPolicyTimeline)$/.test(o.op.operationId ?? ""))) {
       const query = new Map(parameters(o.op).filter((p) => p.in === "query").map((p) => [p.name, p]));
       expect(query.get("limit")?.schema, label(o)).toMatchObject({ type: "integer", minimum: 1, maximum: 100, default: 25 });
       expect(query.has("cursor"), label(o)).toBe(true);
@@ -310,6 +316,36 @@ describe("OpenAPI document shape", () => {
       expect(page, label(o)).toMatchObject({ type: "object", required: ["data", "nextCursor"] });
     }
     expect(doc.components.schemas.ListSort?.enum).toEqual(["-createdAt", "createdAt"]);
+  });
+
+  it("pages a deal room's history with limit and cursor only (always newest first)", () => {
+    const o = operations.find((o) => o.op.operationId === "listDealRoomMessages");
+    expect(o).toBeDefined();
+    const query = parameters(o!.op).filter((p) => p.in === "query");
+    expect(query.map((p) => p.name).sort()).toEqual(["cursor", "limit"]);
+    expect(query.find((p) => p.name === "limit")?.schema).toMatchObject({ type: "integer", minimum: 1, maximum: 100, default: 25 });
+    const ref = o!.op.responses["200"]?.content?.["application/json"]?.schema?.$ref ?? "";
+    expect(doc.components.schemas[ref.replace("#/components/schemas/", "")]).toMatchObject({ type: "object", required: ["data", "nextCursor"] });
+  });
+
+  it("declares the deal-room WebSocket frames, discriminated by `type`", () => {
+    const schemas = doc.components.schemas as Record<string, { discriminator?: { propertyName: string; mapping: Record<string, string> }; properties?: Record<string, { enum?: string[] }> }>;
+    const server = schemas.DealRoomFrame;
+    expect(server?.discriminator?.propertyName).toBe("type");
+    expect(server?.discriminator?.mapping).toEqual({
+      welcome: "#/components/schemas/WelcomeFrame",
+      message: "#/components/schemas/ServerMessageFrame",
+      presence: "#/components/schemas/PresenceFrame",
+      error: "#/components/schemas/ErrorFrame",
+    });
+    for (const [type, ref] of Object.entries(server?.discriminator?.mapping ?? {})) {
+      expect(schemas[ref.replace("#/components/schemas/", "")]?.properties?.type?.enum, type).toEqual([type]);
+    }
+    expect(schemas.DealRoomClientFrame?.discriminator?.mapping).toEqual({ message: "#/components/schemas/ClientMessageFrame" });
+    expect(schemas.PresenceFrame?.properties?.event?.enum).toEqual(["join", "leave"]);
+    const socketRef = doc.paths["/v1/deal-rooms/{id}/ws"]?.get?.responses["200"]?.content?.["application/json"]?.schema?.$ref;
+    expect(socketRef).toBe("#/components/schemas/DealRoomSocket");
+    expect(schemas.DealRoomSocket).toMatchObject({ required: ["wsUrl", "expiresAt"] });
   });
 
   it("lists every event type as a variant of the `Event` union, discriminated by `type`", () => {

@@ -10,6 +10,8 @@ declare global {
       UNDERWRITING_MIGRATIONS: D1Migration[];
       WEBHOOKS_DB: D1Database;
       WEBHOOKS_MIGRATIONS: D1Migration[];
+      DEAL_ROOMS_DB: D1Database;
+      DEAL_ROOMS_MIGRATIONS: D1Migration[];
     }
   }
 }

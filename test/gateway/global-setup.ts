@@ -7,7 +7,7 @@ import { resolve } from "node:path";
  */
 export default function buildDomainWorkers() {
   const root = resolve(import.meta.dirname, "../..");
-  for (const worker of ["identity", "underwriting", "webhooks"]) {
+  for (const worker of ["identity", "underwriting", "webhooks", "deal-rooms"]) {
     try {
       execFileSync("wrangler", ["deploy", "--dry-run", "--outdir", resolve(root, ".build", worker), "-c", `workers/${worker}/wrangler.toml`], {
         cwd: root,

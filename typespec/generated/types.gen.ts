@@ -264,6 +264,14 @@ export type ClaimSettledEvent = {
 };
 
 /**
+ * Client → server: post a message to the room.
+ */
+export type ClientMessageFrame = {
+    type: 'message';
+    body: string;
+};
+
+/**
  * `data` of `compliance.deadline_approaching`. Reserved: emitted once the compliance service is built.
  */
 export type ComplianceDeadlineApproachingData = {
@@ -334,6 +342,18 @@ export type CreateDaAgreementRequest = {
      * Restrict the agreement to one line of business (default: every line).
      */
     lineOfBusiness?: LineOfBusiness;
+};
+
+export type CreateDealRoomRequest = {
+    name: string;
+    /**
+     * The submission to discuss; it must belong to the caller's org.
+     */
+    submissionId?: string;
+    /**
+     * Participants to invite.
+     */
+    participants?: Array<DealRoomParticipantRef>;
 };
 
 export type CreateOrgRequest = {
@@ -625,6 +645,165 @@ export type DaUtilizationReport = {
     data: Array<DaUtilizationEntry>;
 };
 
+/**
+ * A room where the parties of a deal (e.g. a submission or a referral) talk in real time.
+ */
+export type DealRoom = {
+    id: DealRoomId;
+    name: string;
+    /**
+     * The submission discussed in the room, if any.
+     */
+    submissionId: string | null;
+    /**
+     * The invited participants, as given on creation.
+     */
+    participants: Array<string>;
+    /**
+     * The participants connected to the room's WebSocket right now.
+     */
+    online: Array<DealRoomParticipant>;
+    /**
+     * Who created the room (user id, API key id or `system`).
+     */
+    createdBy: string;
+    createdAt: string;
+};
+
+/**
+ * A frame the client sends over a room's WebSocket.
+ */
+export type DealRoomClientFrame = ClientMessageFrame;
+
+/**
+ * A frame the server sends over a room's WebSocket.
+ */
+export type DealRoomFrame = ({
+    type: 'welcome';
+} & WelcomeFrame) | ({
+    type: 'message';
+} & ServerMessageFrame) | ({
+    type: 'presence';
+} & PresenceFrame) | ({
+    type: 'error';
+} & ErrorFrame);
+
+/**
+ * Deal room id (`room_` + ULID).
+ */
+export type DealRoomId = string;
+
+/**
+ * A message of a room, posted over REST (`postDealRoomMessage`) or over the room's WebSocket.
+ */
+export type DealRoomMessage = {
+    id: DealRoomMessageId;
+    roomId: DealRoomId;
+    /**
+     * Who posted the message (stamped by the room, never taken from the client).
+     */
+    author: DealRoomParticipant;
+    body: string;
+    createdAt: string;
+};
+
+/**
+ * Deal room message id (`msg_` + ULID).
+ */
+export type DealRoomMessageId = string;
+
+/**
+ * A page of a list.
+ */
+export type DealRoomMessagePage = {
+    /**
+     * The items of this page.
+     */
+    data: Array<DealRoomMessage>;
+    /**
+     * Cursor of the next page; `null` on the last page.
+     */
+    nextCursor: string | null;
+};
+
+/**
+ * A page of a list.
+ */
+export type DealRoomPage = {
+    /**
+     * The items of this page.
+     */
+    data: Array<DealRoom>;
+    /**
+     * Cursor of the next page; `null` on the last page.
+     */
+    nextCursor: string | null;
+};
+
+/**
+ * A participant of a room, as the author of a message or as one of the sockets online.
+ */
+export type DealRoomParticipant = {
+    /**
+     * The principal's id: a user id (`usr_…`), an API key id (`key_…`) or `system`.
+     */
+    id: string;
+    kind: DealRoomParticipantKind;
+    /**
+     * Display name, when known.
+     */
+    name?: string;
+    /**
+     * When this participant's socket joined the room (only for participants online).
+     */
+    joinedAt?: string;
+};
+
+/**
+ * What kind of principal a participant is.
+ */
+export type DealRoomParticipantKind = 'user' | 'api_key' | 'system';
+
+/**
+ * A participant invited to a room: a user id (`usr_…`), an API key id (`key_…`) or another identifier.
+ */
+export type DealRoomParticipantRef = string;
+
+/**
+ * The frames of a room's WebSocket. Schema only: no response carries it; it exists so the frames
+ * are part of the contract (and of the generated types and zod schemas).
+ */
+export type DealRoomProtocol = {
+    /**
+     * What a client may send.
+     */
+    client: DealRoomClientFrame;
+    /**
+     * What the server sends.
+     */
+    server: DealRoomFrame;
+};
+
+/**
+ * How to join a room's WebSocket: a URL carrying a short-lived signed token. The token is bound to
+ * the room, the org and the caller.
+ */
+export type DealRoomSocket = {
+    /**
+     * The room's socket URL (`wss://…/v1/deal-rooms/{id}/ws?token=…`, `ws://` in local development).
+     */
+    wsUrl: string;
+    /**
+     * When the token in `wsUrl` expires (60 seconds after issue); connect before then.
+     */
+    expiresAt: string;
+    /**
+     * Never sent. Declares the frames of the room's WebSocket for the schema and code generators
+     * (`DealRoomClientFrame`, `DealRoomFrame`); see `getDealRoomSocket`.
+     */
+    protocol?: DealRoomProtocol;
+};
+
 export type DecideReferralRequest = {
     decision: ReferralDecision;
     notes?: string;
@@ -689,6 +868,21 @@ export type ErrorEnvelope = {
      * Id of the request, for support.
      */
     requestId: string;
+};
+
+/**
+ * Server → client: a frame of this socket was refused (the socket stays open).
+ */
+export type ErrorFrame = {
+    type: 'error';
+    /**
+     * Machine-readable code, e.g. `validation_failed` (not JSON, unknown `type`, empty or too long `body`).
+     */
+    code: string;
+    /**
+     * Human-readable explanation; not stable, do not parse.
+     */
+    message: string;
 };
 
 /**
@@ -1411,6 +1605,23 @@ export type PortfolioSlice = {
     bindingCount: number;
 };
 
+export type PostDealRoomMessageRequest = {
+    body: string;
+};
+
+/**
+ * Server → client: a participant joined or left, to every socket of the room.
+ */
+export type PresenceFrame = {
+    type: 'presence';
+    event: 'join' | 'leave';
+    participant: DealRoomParticipant;
+    /**
+     * Everyone connected after the change.
+     */
+    online: Array<DealRoomParticipant>;
+};
+
 /**
  * A loss in the insured's history.
  */
@@ -1810,6 +2021,14 @@ export type RotatedWebhookSecret = {
  * A scope: `resource:action` (action `read`, `write`, `generate` or `*`) or `*`.
  */
 export type Scope = string;
+
+/**
+ * Server → client: a message was posted (over the socket or over REST), to every socket of the room.
+ */
+export type ServerMessageFrame = {
+    type: 'message';
+    message: DealRoomMessage;
+};
 
 export type SignupRequest = {
     email: string;
@@ -2252,6 +2471,22 @@ export type WebhookTestEvent = {
      */
     timestamp: string;
     data: WebhookTestData;
+};
+
+/**
+ * Server → client, once, right after the upgrade: the room and who is online.
+ */
+export type WelcomeFrame = {
+    type: 'welcome';
+    roomId: DealRoomId;
+    /**
+     * The participant this socket speaks as.
+     */
+    participant: DealRoomParticipant;
+    /**
+     * Everyone connected, this socket included.
+     */
+    online: Array<DealRoomParticipant>;
 };
 
 /**
@@ -3454,6 +3689,356 @@ export type GetDaAgreementResponses = {
 };
 
 export type GetDaAgreementResponse = GetDaAgreementResponses[keyof GetDaAgreementResponses];
+
+export type ListDealRoomsData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * Page size.
+         */
+        limit?: number;
+        /**
+         * Opaque cursor from a previous page's `nextCursor`.
+         */
+        cursor?: string;
+        /**
+         * Sort order.
+         */
+        sort?: ListSort;
+        /**
+         * Only items created at or after this instant.
+         */
+        createdAfter?: string;
+        /**
+         * Only items created before this instant.
+         */
+        createdBefore?: string;
+        /**
+         * Only rooms about this submission.
+         */
+        submissionId?: string;
+    };
+    url: '/v1/deal-rooms';
+};
+
+export type ListDealRoomsErrors = {
+    /**
+     * The request is malformed: `validation_failed` or `invalid_idempotency_key`.
+     */
+    400: ErrorEnvelope;
+    /**
+     * Missing, invalid, expired or revoked credentials: `unauthorized`.
+     */
+    401: ErrorEnvelope;
+    /**
+     * The credential lacks the required scope or role: `insufficient_scope`.
+     */
+    403: ErrorEnvelope;
+    /**
+     * Rate limit exceeded: `rate_limit_exceeded`. Retry after `Retry-After` seconds.
+     */
+    429: ErrorEnvelope;
+    /**
+     * Unexpected failure: `internal_error`.
+     */
+    500: ErrorEnvelope;
+};
+
+export type ListDealRoomsError = ListDealRoomsErrors[keyof ListDealRoomsErrors];
+
+export type ListDealRoomsResponses = {
+    /**
+     * Success.
+     */
+    200: DealRoomPage;
+};
+
+export type ListDealRoomsResponse = ListDealRoomsResponses[keyof ListDealRoomsResponses];
+
+export type CreateDealRoomData = {
+    body: CreateDealRoomRequest;
+    headers?: {
+        /**
+         * Client-chosen key that makes a retried write safe: a repeated request with the same key
+         * and body replays the first response.
+         */
+        'Idempotency-Key'?: string;
+    };
+    path?: never;
+    query?: never;
+    url: '/v1/deal-rooms';
+};
+
+export type CreateDealRoomErrors = {
+    /**
+     * The request is malformed: `validation_failed` or `invalid_idempotency_key`.
+     */
+    400: ErrorEnvelope;
+    /**
+     * Missing, invalid, expired or revoked credentials: `unauthorized`.
+     */
+    401: ErrorEnvelope;
+    /**
+     * The credential lacks the required scope or role: `insufficient_scope`.
+     */
+    403: ErrorEnvelope;
+    /**
+     * The resource does not exist or belongs to another org: `not_found`.
+     */
+    404: ErrorEnvelope;
+    /**
+     * `conflict` or `idempotency_request_in_progress`.
+     */
+    409: ErrorEnvelope;
+    /**
+     * The request body exceeds the size limit: `payload_too_large`.
+     */
+    413: ErrorEnvelope;
+    /**
+     * The request body's media type is not accepted (`application/json`, or another one the operation
+     * documents): `unsupported_media_type`.
+     */
+    415: ErrorEnvelope;
+    /**
+     * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
+     * `quote_expired`, `idempotency_key_reused` or `business_rule_violation`.
+     */
+    422: ErrorEnvelope;
+    /**
+     * Rate limit exceeded: `rate_limit_exceeded`. Retry after `Retry-After` seconds.
+     */
+    429: ErrorEnvelope;
+    /**
+     * Unexpected failure: `internal_error`.
+     */
+    500: ErrorEnvelope;
+};
+
+export type CreateDealRoomError = CreateDealRoomErrors[keyof CreateDealRoomErrors];
+
+export type CreateDealRoomResponses = {
+    /**
+     * Created.
+     */
+    201: DealRoom;
+};
+
+export type CreateDealRoomResponse = CreateDealRoomResponses[keyof CreateDealRoomResponses];
+
+export type GetDealRoomData = {
+    body?: never;
+    path: {
+        id: string;
+    };
+    query?: never;
+    url: '/v1/deal-rooms/{id}';
+};
+
+export type GetDealRoomErrors = {
+    /**
+     * Missing, invalid, expired or revoked credentials: `unauthorized`.
+     */
+    401: ErrorEnvelope;
+    /**
+     * The credential lacks the required scope or role: `insufficient_scope`.
+     */
+    403: ErrorEnvelope;
+    /**
+     * The resource does not exist or belongs to another org: `not_found`.
+     */
+    404: ErrorEnvelope;
+    /**
+     * Rate limit exceeded: `rate_limit_exceeded`. Retry after `Retry-After` seconds.
+     */
+    429: ErrorEnvelope;
+    /**
+     * Unexpected failure: `internal_error`.
+     */
+    500: ErrorEnvelope;
+};
+
+export type GetDealRoomError = GetDealRoomErrors[keyof GetDealRoomErrors];
+
+export type GetDealRoomResponses = {
+    /**
+     * Success.
+     */
+    200: DealRoom;
+};
+
+export type GetDealRoomResponse = GetDealRoomResponses[keyof GetDealRoomResponses];
+
+export type ListDealRoomMessagesData = {
+    body?: never;
+    path: {
+        id: string;
+    };
+    query?: {
+        /**
+         * Page size.
+         */
+        limit?: number;
+        /**
+         * Opaque cursor from a previous page's `nextCursor`.
+         */
+        cursor?: string;
+    };
+    url: '/v1/deal-rooms/{id}/messages';
+};
+
+export type ListDealRoomMessagesErrors = {
+    /**
+     * The request is malformed: `validation_failed` or `invalid_idempotency_key`.
+     */
+    400: ErrorEnvelope;
+    /**
+     * Missing, invalid, expired or revoked credentials: `unauthorized`.
+     */
+    401: ErrorEnvelope;
+    /**
+     * The credential lacks the required scope or role: `insufficient_scope`.
+     */
+    403: ErrorEnvelope;
+    /**
+     * The resource does not exist or belongs to another org: `not_found`.
+     */
+    404: ErrorEnvelope;
+    /**
+     * Rate limit exceeded: `rate_limit_exceeded`. Retry after `Retry-After` seconds.
+     */
+    429: ErrorEnvelope;
+    /**
+     * Unexpected failure: `internal_error`.
+     */
+    500: ErrorEnvelope;
+};
+
+export type ListDealRoomMessagesError = ListDealRoomMessagesErrors[keyof ListDealRoomMessagesErrors];
+
+export type ListDealRoomMessagesResponses = {
+    /**
+     * Success.
+     */
+    200: DealRoomMessagePage;
+};
+
+export type ListDealRoomMessagesResponse = ListDealRoomMessagesResponses[keyof ListDealRoomMessagesResponses];
+
+export type PostDealRoomMessageData = {
+    body: PostDealRoomMessageRequest;
+    headers?: {
+        /**
+         * Client-chosen key that makes a retried write safe: a repeated request with the same key
+         * and body replays the first response.
+         */
+        'Idempotency-Key'?: string;
+    };
+    path: {
+        id: string;
+    };
+    query?: never;
+    url: '/v1/deal-rooms/{id}/messages';
+};
+
+export type PostDealRoomMessageErrors = {
+    /**
+     * The request is malformed: `validation_failed` or `invalid_idempotency_key`.
+     */
+    400: ErrorEnvelope;
+    /**
+     * Missing, invalid, expired or revoked credentials: `unauthorized`.
+     */
+    401: ErrorEnvelope;
+    /**
+     * The credential lacks the required scope or role: `insufficient_scope`.
+     */
+    403: ErrorEnvelope;
+    /**
+     * The resource does not exist or belongs to another org: `not_found`.
+     */
+    404: ErrorEnvelope;
+    /**
+     * `conflict` or `idempotency_request_in_progress`.
+     */
+    409: ErrorEnvelope;
+    /**
+     * The request body exceeds the size limit: `payload_too_large`.
+     */
+    413: ErrorEnvelope;
+    /**
+     * The request body's media type is not accepted (`application/json`, or another one the operation
+     * documents): `unsupported_media_type`.
+     */
+    415: ErrorEnvelope;
+    /**
+     * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
+     * `quote_expired`, `idempotency_key_reused` or `business_rule_violation`.
+     */
+    422: ErrorEnvelope;
+    /**
+     * Rate limit exceeded: `rate_limit_exceeded`. Retry after `Retry-After` seconds.
+     */
+    429: ErrorEnvelope;
+    /**
+     * Unexpected failure: `internal_error`.
+     */
+    500: ErrorEnvelope;
+};
+
+export type PostDealRoomMessageError = PostDealRoomMessageErrors[keyof PostDealRoomMessageErrors];
+
+export type PostDealRoomMessageResponses = {
+    /**
+     * Created.
+     */
+    201: DealRoomMessage;
+};
+
+export type PostDealRoomMessageResponse = PostDealRoomMessageResponses[keyof PostDealRoomMessageResponses];
+
+export type GetDealRoomSocketData = {
+    body?: never;
+    path: {
+        id: string;
+    };
+    query?: never;
+    url: '/v1/deal-rooms/{id}/ws';
+};
+
+export type GetDealRoomSocketErrors = {
+    /**
+     * Missing, invalid, expired or revoked credentials: `unauthorized`.
+     */
+    401: ErrorEnvelope;
+    /**
+     * The credential lacks the required scope or role: `insufficient_scope`.
+     */
+    403: ErrorEnvelope;
+    /**
+     * The resource does not exist or belongs to another org: `not_found`.
+     */
+    404: ErrorEnvelope;
+    /**
+     * Rate limit exceeded: `rate_limit_exceeded`. Retry after `Retry-After` seconds.
+     */
+    429: ErrorEnvelope;
+    /**
+     * Unexpected failure: `internal_error`.
+     */
+    500: ErrorEnvelope;
+};
+
+export type GetDealRoomSocketError = GetDealRoomSocketErrors[keyof GetDealRoomSocketErrors];
+
+export type GetDealRoomSocketResponses = {
+    /**
+     * Success.
+     */
+    200: DealRoomSocket;
+};
+
+export type GetDealRoomSocketResponse = GetDealRoomSocketResponses[keyof GetDealRoomSocketResponses];
 
 export type ListEventsData = {
     body?: never;

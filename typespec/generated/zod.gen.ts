@@ -55,6 +55,14 @@ export const zCancelPolicyRequest = z.object({
     notes: z.string().max(2000).optional()
 });
 
+/**
+ * Client → server: post a message to the room.
+ */
+export const zClientMessageFrame = z.object({
+    type: z.enum(['message']),
+    body: z.string().min(1).max(4000)
+});
+
 export const zCreateOrgRequest = z.object({
     name: z.string().min(1).max(200),
     slug: z.string().regex(/^[a-z0-9][a-z0-9-]{1,62}$/).optional()
@@ -97,6 +105,91 @@ export const zDaUtilizationEntry = z.object({
     remaining: z.number(),
     utilization: z.number().gte(0),
     limitApproachingAt: z.iso.datetime().nullable()
+});
+
+/**
+ * A frame the client sends over a room's WebSocket.
+ */
+export const zDealRoomClientFrame = zClientMessageFrame;
+
+/**
+ * Deal room id (`room_` + ULID).
+ */
+export const zDealRoomId = z.string().regex(/^room_[0-9A-HJKMNP-TV-Z]{26}$/);
+
+/**
+ * Deal room message id (`msg_` + ULID).
+ */
+export const zDealRoomMessageId = z.string().regex(/^msg_[0-9A-HJKMNP-TV-Z]{26}$/);
+
+/**
+ * What kind of principal a participant is.
+ */
+export const zDealRoomParticipantKind = z.enum([
+    'user',
+    'api_key',
+    'system'
+]);
+
+/**
+ * A participant of a room, as the author of a message or as one of the sockets online.
+ */
+export const zDealRoomParticipant = z.object({
+    id: z.string(),
+    kind: zDealRoomParticipantKind,
+    name: z.string().optional(),
+    joinedAt: z.iso.datetime().optional()
+});
+
+/**
+ * A room where the parties of a deal (e.g. a submission or a referral) talk in real time.
+ */
+export const zDealRoom = z.object({
+    id: zDealRoomId,
+    name: z.string().min(1).max(200),
+    submissionId: z.string().nullable(),
+    participants: z.array(z.string()),
+    online: z.array(zDealRoomParticipant),
+    createdBy: z.string(),
+    createdAt: z.iso.datetime()
+});
+
+/**
+ * A message of a room, posted over REST (`postDealRoomMessage`) or over the room's WebSocket.
+ */
+export const zDealRoomMessage = z.object({
+    id: zDealRoomMessageId,
+    roomId: zDealRoomId,
+    author: zDealRoomParticipant,
+    body: z.string().min(1).max(4000),
+    createdAt: z.iso.datetime()
+});
+
+/**
+ * A page of a list.
+ */
+export const zDealRoomMessagePage = z.object({
+    data: z.array(zDealRoomMessage),
+    nextCursor: z.string().nullable()
+});
+
+/**
+ * A page of a list.
+ */
+export const zDealRoomPage = z.object({
+    data: z.array(zDealRoom),
+    nextCursor: z.string().nullable()
+});
+
+/**
+ * A participant invited to a room: a user id (`usr_…`), an API key id (`key_…`) or another identifier.
+ */
+export const zDealRoomParticipantRef = z.string().min(1).max(200);
+
+export const zCreateDealRoomRequest = z.object({
+    name: z.string().min(1).max(200),
+    submissionId: z.string().optional(),
+    participants: z.array(zDealRoomParticipantRef).max(50).optional()
 });
 
 export const zDemoTokenRequest = z.object({
@@ -154,6 +247,15 @@ export const zErrorEnvelope = z.object({
     message: z.string(),
     details: z.record(z.string(), z.unknown()).optional(),
     requestId: z.string()
+});
+
+/**
+ * Server → client: a frame of this socket was refused (the socket stays open).
+ */
+export const zErrorFrame = z.object({
+    type: z.enum(['error']),
+    code: z.string(),
+    message: z.string()
 });
 
 /**
@@ -696,6 +798,20 @@ export const zPortfolioAnalytics = z.object({
     byState: z.array(zPortfolioSlice)
 });
 
+export const zPostDealRoomMessageRequest = z.object({
+    body: z.string().min(1).max(4000)
+});
+
+/**
+ * Server → client: a participant joined or left, to every socket of the room.
+ */
+export const zPresenceFrame = z.object({
+    type: z.enum(['presence']),
+    event: z.enum(['join', 'leave']),
+    participant: zDealRoomParticipant,
+    online: z.array(zDealRoomParticipant)
+});
+
 /**
  * A loss in the insured's history.
  */
@@ -946,6 +1062,14 @@ export const zCreateApiKeyRequest = z.object({
     preset: zApiKeyPreset.optional(),
     rateLimitTier: zRateLimitTier.optional(),
     expiresAt: z.iso.datetime().nullish()
+});
+
+/**
+ * Server → client: a message was posted (over the socket or over REST), to every socket of the room.
+ */
+export const zServerMessageFrame = z.object({
+    type: z.enum(['message']),
+    message: zDealRoomMessage
 });
 
 export const zSignupRequest = z.object({
@@ -1608,6 +1732,45 @@ export const zEventPage = z.object({
 });
 
 /**
+ * Server → client, once, right after the upgrade: the room and who is online.
+ */
+export const zWelcomeFrame = z.object({
+    type: z.enum(['welcome']),
+    roomId: zDealRoomId,
+    participant: zDealRoomParticipant,
+    online: z.array(zDealRoomParticipant)
+});
+
+/**
+ * A frame the server sends over a room's WebSocket.
+ */
+export const zDealRoomFrame = z.discriminatedUnion('type', [
+    zWelcomeFrame.extend({ type: z.literal('welcome') }),
+    zServerMessageFrame.extend({ type: z.literal('message') }),
+    zPresenceFrame.extend({ type: z.literal('presence') }),
+    zErrorFrame.extend({ type: z.literal('error') })
+]);
+
+/**
+ * The frames of a room's WebSocket. Schema only: no response carries it; it exists so the frames
+ * are part of the contract (and of the generated types and zod schemas).
+ */
+export const zDealRoomProtocol = z.object({
+    client: zDealRoomClientFrame,
+    server: zDealRoomFrame
+});
+
+/**
+ * How to join a room's WebSocket: a URL carrying a short-lived signed token. The token is bound to
+ * the room, the org and the caller.
+ */
+export const zDealRoomSocket = z.object({
+    wsUrl: z.url(),
+    expiresAt: z.iso.datetime(),
+    protocol: zDealRoomProtocol.optional()
+});
+
+/**
  * Client-chosen key that makes a retried write safe: a repeated request with the same key
  * and body replays the first response.
  */
@@ -1851,6 +2014,78 @@ export const zGetDaAgreementPath = z.object({
  * Success.
  */
 export const zGetDaAgreementResponse = zDaAgreement;
+
+export const zListDealRoomsQuery = z.object({
+    limit: z.int().gte(1).lte(100).optional().default(25),
+    cursor: z.string().optional(),
+    sort: zListSort.optional(),
+    createdAfter: z.iso.datetime().optional(),
+    createdBefore: z.iso.datetime().optional(),
+    submissionId: z.string().optional()
+});
+
+/**
+ * Success.
+ */
+export const zListDealRoomsResponse = zDealRoomPage;
+
+export const zCreateDealRoomBody = zCreateDealRoomRequest;
+
+export const zCreateDealRoomHeaders = z.object({
+    'Idempotency-Key': z.string().max(255).optional()
+});
+
+/**
+ * Created.
+ */
+export const zCreateDealRoomResponse = zDealRoom;
+
+export const zGetDealRoomPath = z.object({
+    id: z.string()
+});
+
+/**
+ * Success.
+ */
+export const zGetDealRoomResponse = zDealRoom;
+
+export const zListDealRoomMessagesPath = z.object({
+    id: z.string()
+});
+
+export const zListDealRoomMessagesQuery = z.object({
+    limit: z.int().gte(1).lte(100).optional().default(25),
+    cursor: z.string().optional()
+});
+
+/**
+ * Success.
+ */
+export const zListDealRoomMessagesResponse = zDealRoomMessagePage;
+
+export const zPostDealRoomMessageBody = zPostDealRoomMessageRequest;
+
+export const zPostDealRoomMessageHeaders = z.object({
+    'Idempotency-Key': z.string().max(255).optional()
+});
+
+export const zPostDealRoomMessagePath = z.object({
+    id: z.string()
+});
+
+/**
+ * Created.
+ */
+export const zPostDealRoomMessageResponse = zDealRoomMessage;
+
+export const zGetDealRoomSocketPath = z.object({
+    id: z.string()
+});
+
+/**
+ * Success.
+ */
+export const zGetDealRoomSocketResponse = zDealRoomSocket;
 
 export const zListEventsQuery = z.object({
     limit: z.int().gte(1).lte(100).optional().default(25),

@@ -2,16 +2,18 @@ import { Hono, type Context } from "hono";
 import { Scalar } from "@scalar/hono-api-reference";
 import { newId } from "#shared/ids";
 import type { GatewayContext } from "./env.ts";
+import { upgradeToRoom } from "./deal-room-sockets.ts";
 import { openApiDocument } from "./http/contract.ts";
 import { errorResponse } from "./http/errors.ts";
 import { mount, type RouteSpec } from "./http/route.ts";
 import { authRoutes } from "./routes/auth.routes.ts";
+import { dealRoomRoutes } from "./routes/deal-rooms.routes.ts";
 import { identityRoutes } from "./routes/identity.routes.ts";
 import { underwritingRoutes } from "./routes/underwriting.routes.ts";
 import { webhookRoutes } from "./routes/webhooks.routes.ts";
 
 /** Every contract operation the gateway serves, by domain. */
-export const ROUTES: RouteSpec[] = [...authRoutes, ...identityRoutes, ...underwritingRoutes, ...webhookRoutes];
+export const ROUTES: RouteSpec[] = [...authRoutes, ...identityRoutes, ...underwritingRoutes, ...webhookRoutes, ...dealRoomRoutes];
 
 export const VERSION = "1.0.0";
 
@@ -33,6 +35,12 @@ export function createApp(): Hono<GatewayContext> {
   app.get("/health", (c) => c.json({ status: "ok", version: VERSION }));
   app.get("/openapi.json", (c) => c.json(openApiDocument));
   app.get("/docs", Scalar({ url: "/openapi.json", pageTitle: "OpenInsure API" }));
+
+  // A deal-room socket upgrade authenticates with the wsUrl's token, not a credential header.
+  app.use("/v1/deal-rooms/:id/ws", async (c, next) => {
+    if (c.req.header("upgrade")?.toLowerCase() !== "websocket") return next();
+    return upgradeToRoom(c, c.req.param("id")!);
+  });
 
   for (const spec of ROUTES) mount(app, spec);
 

@@ -1,6 +1,7 @@
 import type { IdentityService } from "../../identity/src/index.ts";
 import type { UnderwritingService } from "../../underwriting/src/index.ts";
 import type { WebhooksService } from "../../webhooks/src/index.ts";
+import type { DealRoomsService } from "../../deal-rooms/src/index.ts";
 import type { IdempotencyStore } from "./idempotency.do.ts";
 import type { RateLimiter } from "./rate-limiter.do.ts";
 import type { Principal } from "#shared/auth";
@@ -13,6 +14,8 @@ export interface GatewayEnv {
   IDENTITY: Service<IdentityService>;
   UNDERWRITING: Service<UnderwritingService>;
   WEBHOOKS: Service<WebhooksService>;
+  /** Deal rooms over RPC; its `fetch` takes the WebSocket upgrades the gateway has authorised. */
+  DEAL_ROOMS: Service<DealRoomsService>;
   RATE_LIMITER: DurableObjectNamespace<RateLimiter>;
   IDEMPOTENCY: DurableObjectNamespace<IdempotencyStore>;
   API_SECRET: string;

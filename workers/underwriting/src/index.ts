@@ -1,6 +1,7 @@
 import { WorkerEntrypoint } from "cloudflare:workers";
 import { drizzle, type DrizzleD1Database } from "drizzle-orm/d1";
 import type { Principal } from "#shared/auth";
+import { notFound } from "#shared/errors";
 import type { PageQuery } from "#shared/pagination";
 import * as analytics from "./analytics.service.ts";
 import { bindSubmission, type BindInput } from "./bind.service.ts";
@@ -113,12 +114,31 @@ export class UnderwritingService extends WorkerEntrypoint<UnderwritingEnv> {
     return referrals.listReferrals(this.db, principal, query);
   }
 
-  createReferral(principal: Principal, input: { submissionId: string; reason: string; dealRoomId?: string }) {
-    return this.relayAfter(referrals.createReferral(this.db, principal, input));
+  async createReferral(principal: Principal, input: { submissionId: string; reason: string; dealRoomId?: string }) {
+    if (input.dealRoomId && !(await this.env.DEAL_ROOMS.getRoom(principal, input.dealRoomId)).ok) return notFound("Deal room");
+    const result = await this.relayAfter(referrals.createReferral(this.db, principal, input));
+    if (result.ok) this.tellRoom(principal.orgId, result.value.dealRoomId, `Referral opened for submission ${result.value.submissionId}: ${result.value.reasons.join("; ")}`);
+    return result;
   }
 
-  decideReferral(principal: Principal, id: string, input: { decision: "approve" | "reject" | "request_info"; notes?: string }) {
-    return this.relayAfter(referrals.decideReferral(this.db, principal, id, input));
+  async decideReferral(principal: Principal, id: string, input: { decision: "approve" | "reject" | "request_info"; notes?: string }) {
+    const result = await this.relayAfter(referrals.decideReferral(this.db, principal, id, input));
+    if (result.ok) {
+      const r = result.value;
+      this.tellRoom(principal.orgId, r.dealRoomId, `Referral ${r.status.replace(/_/g, " ")} for submission ${r.submissionId}${r.notes ? `: ${r.notes}` : ""}`);
+    }
+    return result;
+  }
+
+  /** A system message in the referral's deal room, after the referral committed; a failure is logged, not fatal. */
+  private tellRoom(orgId: string, roomId: string | null, body: string) {
+    if (!roomId) return;
+    this.ctx.waitUntil(
+      this.env.DEAL_ROOMS.postSystemMessage(orgId, roomId, body).then(
+        (r) => void (!r.ok && console.error(JSON.stringify({ level: "warn", message: "referral system message refused", roomId }))),
+        (e) => console.error(JSON.stringify({ level: "error", message: "referral system message failed", roomId, error: String(e) })),
+      ),
+    );
   }
 
   createDaAgreement(principal: Principal, input: CreateDaAgreementInput) {

@@ -1,0 +1,97 @@
+/**
+ * The deal-rooms vocabulary: what the RPC answers (Room, Message, Participant) and the frames of the
+ * WebSocket protocol. Plain data only, so everything here survives a service-binding boundary.
+ */
+import type { Page } from "#shared/pagination";
+
+/** Who wrote a message: a user or an API key over a socket or REST, or the platform itself. */
+export type AuthorKind = "user" | "api_key" | "system";
+
+export interface Author {
+  id: string;
+  kind: AuthorKind;
+  /** A display name when the gateway knew one (a user's name); absent otherwise. */
+  name?: string;
+}
+
+/** Someone connected to a room now. One entry per actor, however many sockets they hold open. */
+export interface Participant extends Author {
+  /** When this actor's earliest open connection joined. */
+  joinedAt: string;
+}
+
+export interface Message {
+  /** `msg_…`; sorts by creation time within a room. */
+  id: string;
+  roomId: string;
+  author: Author;
+  body: string;
+  createdAt: string;
+}
+
+export interface Room {
+  /** `room_…` */
+  id: string;
+  name: string;
+  submissionId: string | null;
+  /** Who belongs to the room (user / key ids or emails); always includes the creator. */
+  participants: string[];
+  /** Who is connected now, from the room's live sockets. */
+  online: Participant[];
+  createdBy: string;
+  createdAt: string;
+}
+
+export interface CreateRoomInput {
+  /** 1..200 characters. */
+  name: string;
+  submissionId?: string;
+  /** At most 50 entries, each 1..200 characters; duplicates are dropped. */
+  participants?: string[];
+}
+
+export interface ListRoomsQuery {
+  limit?: number;
+  cursor?: string;
+  sort?: string;
+  submissionId?: string;
+}
+
+export interface ListMessagesQuery {
+  /** 1..100, default 25 (out-of-range values are clamped, as in every list). */
+  limit?: number;
+  cursor?: string;
+}
+
+export interface PostMessageInput {
+  /** 1..4000 characters, not only whitespace. */
+  body: string;
+}
+
+export type RoomPage = Page<Room>;
+export type MessagePage = Page<Message>;
+
+/** Limits shared by REST and socket paths. */
+export const LIMITS = {
+  nameLength: 200,
+  participants: 50,
+  participantLength: 200,
+  bodyLength: 4000,
+  /** A text frame larger than this (UTF-8 bytes) closes the socket with 1009. */
+  frameBytes: 16 * 1024,
+  actorNameLength: 200,
+} as const;
+
+// The socket protocol (JSON text frames).
+
+/** The only frame a client sends (besides the literal "ping", answered "pong" without waking the room). */
+export interface ClientMessageFrame {
+  type: "message";
+  body: string;
+}
+
+export type ServerFrame =
+  | { type: "welcome"; roomId: string; participant: Participant; online: Participant[] }
+  | { type: "presence"; event: "join" | "leave"; participant: Participant; online: Participant[] }
+  | { type: "message"; message: Message }
+  | { type: "error"; code: "invalid_frame"; message: string };

@@ -1,0 +1,65 @@
+/**
+ * The contract of a WebSocket upgrade the gateway forwards. The gateway has verified the signed,
+ * short-lived token; it forwards the original upgrade request with these trusted headers:
+ *
+ * | header         | value                                                                  |
+ * | -------------- | ---------------------------------------------------------------------- |
+ * | `Upgrade`      | `websocket` (the original upgrade)                                     |
+ * | `x-room-id`    | the `room_…` id the token was issued for                               |
+ * | `x-org-id`     | the org of the token's principal                                       |
+ * | `x-actor-id`   | the acting user or key id (`principal.actorId`)                        |
+ * | `x-actor-kind` | `user` \| `api_key` \| `system`                                        |
+ * | `x-actor-name` | optional display name, UTF-8 percent-encoded (`encodeURIComponent`)   |
+ *
+ * These headers are trusted only because nothing but the gateway can reach this worker.
+ */
+import type { Author, AuthorKind } from "./types.ts";
+import { LIMITS } from "./types.ts";
+
+export const TRUSTED_HEADERS = {
+  roomId: "x-room-id",
+  orgId: "x-org-id",
+  actorId: "x-actor-id",
+  actorKind: "x-actor-kind",
+  actorName: "x-actor-name",
+} as const;
+
+const AUTHOR_KINDS: readonly AuthorKind[] = ["user", "api_key", "system"];
+
+export interface ForwardedUpgrade {
+  roomId: string;
+  orgId: string;
+  actor: Author;
+}
+
+export const isUpgrade = (request: Request): boolean => request.headers.get("upgrade")?.toLowerCase() === "websocket";
+
+/** The trusted headers of a forwarded upgrade; null when one is missing or malformed. */
+export function readForwardedUpgrade(headers: Headers): ForwardedUpgrade | null {
+  const roomId = headers.get(TRUSTED_HEADERS.roomId)?.trim();
+  const orgId = headers.get(TRUSTED_HEADERS.orgId)?.trim();
+  const actorId = headers.get(TRUSTED_HEADERS.actorId)?.trim();
+  const kind = headers.get(TRUSTED_HEADERS.actorKind)?.trim();
+  if (!roomId || !orgId || !actorId || actorId.length > LIMITS.participantLength) return null;
+  if (!kind || !(AUTHOR_KINDS as readonly string[]).includes(kind)) return null;
+  const name = decodeName(headers.get(TRUSTED_HEADERS.actorName));
+  const actor: Author = { id: actorId, kind: kind as AuthorKind };
+  if (name) actor.name = name;
+  return { roomId, orgId, actor };
+}
+
+function decodeName(raw: string | null): string | undefined {
+  if (!raw) return undefined;
+  let name: string;
+  try {
+    name = decodeURIComponent(raw);
+  } catch {
+    name = raw; // not percent-encoded: take it as it came
+  }
+  name = name.trim().slice(0, LIMITS.actorNameLength);
+  return name || undefined;
+}
+
+/** A JSON error answer of this worker's fetch (never seen by clients unless the gateway passes it on). */
+export const errorResponse = (status: number, error: string, message: string, headers?: HeadersInit): Response =>
+  Response.json({ error, message }, { status, headers });

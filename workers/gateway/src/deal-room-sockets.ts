@@ -1,0 +1,68 @@
+import { SignJWT, jwtVerify } from "jose";
+import type { Context } from "hono";
+import type { Principal } from "#shared/auth";
+import { JWT_ISSUER } from "#shared/jwt";
+import type { GatewayContext } from "./env.ts";
+import { errorResponse } from "./http/errors.ts";
+
+/** A deal-room join token is good for one minute (DECISIONS.md, "Deal rooms"). */
+export const ROOM_TOKEN_TTL_SECONDS = 60;
+const ROOM_AUDIENCE = "openinsure-deal-room";
+
+interface RoomClaims {
+  roomId: string;
+  orgId: string;
+  kind: Principal["kind"];
+  name?: string;
+}
+
+const key = (secret: string) => new TextEncoder().encode(secret);
+
+/** `{wsUrl, expiresAt}`: the room's socket URL carrying a short-lived token bound to this room, org and caller. */
+export async function issueRoomSocketUrl(c: Context<GatewayContext>, principal: Principal, roomId: string) {
+  const now = Math.floor(Date.now() / 1000);
+  const exp = now + ROOM_TOKEN_TTL_SECONDS;
+  const claims: RoomClaims = { roomId, orgId: principal.orgId, kind: principal.kind };
+  const token = await new SignJWT({ ...claims })
+    .setProtectedHeader({ alg: "HS256" })
+    .setSubject(principal.actorId)
+    .setIssuer(JWT_ISSUER)
+    .setAudience(ROOM_AUDIENCE)
+    .setIssuedAt(now)
+    .setExpirationTime(exp)
+    .sign(key(c.env.JWT_SECRET));
+  const url = new URL(c.req.url);
+  url.protocol = url.protocol === "https:" ? "wss:" : "ws:";
+  url.search = `?token=${encodeURIComponent(token)}`;
+  return { wsUrl: url.toString(), expiresAt: new Date(exp * 1000).toISOString() };
+}
+
+async function verifyRoomToken(token: string, secret: string, roomId: string): Promise<(RoomClaims & { sub: string }) | null> {
+  try {
+    const { payload } = await jwtVerify(token, key(secret), { algorithms: ["HS256"], issuer: JWT_ISSUER, audience: ROOM_AUDIENCE, requiredClaims: ["exp", "sub"] });
+    const { roomId: tokenRoom, orgId, kind, sub } = payload as Record<string, unknown>;
+    if (tokenRoom !== roomId || typeof orgId !== "string" || typeof sub !== "string" || typeof kind !== "string") return null;
+    return { roomId, orgId, kind: kind as Principal["kind"], sub };
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The WebSocket upgrade of `GET /v1/deal-rooms/:id/ws?token=…`. The token is checked here, before
+ * the room is touched: a forged, expired, other-room or other-org token never reaches it. The
+ * upgrade then goes to the deal-rooms worker with the caller's identity in trusted headers (only
+ * the gateway can reach that worker, and any such headers from the client are replaced).
+ */
+export async function upgradeToRoom(c: Context<GatewayContext>, roomId: string): Promise<Response> {
+  const token = new URL(c.req.url).searchParams.get("token");
+  const claims = token ? await verifyRoomToken(token, c.env.JWT_SECRET, roomId) : null;
+  if (!claims) return errorResponse(c, "unauthorized", "Missing or invalid room token; ask GET /v1/deal-rooms/{id}/ws for a fresh wsUrl");
+  const headers = new Headers(c.req.raw.headers);
+  for (const name of [...headers.keys()]) if (name.startsWith("x-room-") || name.startsWith("x-org-") || name.startsWith("x-actor-")) headers.delete(name);
+  headers.set("x-room-id", roomId);
+  headers.set("x-org-id", claims.orgId);
+  headers.set("x-actor-id", claims.sub);
+  headers.set("x-actor-kind", claims.kind === "api_key" ? "api_key" : "user");
+  return c.env.DEAL_ROOMS.fetch(new Request(c.req.raw, { headers }));
+}
