@@ -1,0 +1,58 @@
+import { describe, expect, it } from "vitest";
+import { call, createTenant, json } from "./harness.ts";
+import { glSubmission } from "./lifecycle-harness.ts";
+
+async function eventually<T>(read: () => Promise<T>, ok: (value: T) => boolean, timeoutMs = 3000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await read();
+    if (ok(value) || Date.now() > deadline) return value;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+describe("deal rooms through the gateway", () => {
+  it("issues a wsUrl only for the caller's own rooms and refuses an upgrade without a valid token", async () => {
+    const a = await createTenant();
+    const b = await createTenant();
+    const room = await json(await call("POST", "/v1/deal-rooms", { apiKey: a.apiKey, body: { name: "Negotiation" } }));
+    const socket = await json(await call("GET", `/v1/deal-rooms/${room.id}/ws`, { apiKey: a.apiKey }));
+    expect(socket.wsUrl).toMatch(new RegExp(`^wss://[^/]+/v1/deal-rooms/${room.id}/ws\\?token=`));
+    expect(Date.parse(socket.expiresAt) - Date.now()).toBeLessThanOrEqual(60_000);
+    expect((await call("GET", `/v1/deal-rooms/${room.id}/ws`, { apiKey: b.apiKey })).status).toBe(404);
+    for (const path of [`/v1/deal-rooms/${room.id}`, `/v1/deal-rooms/${room.id}/messages`]) {
+      expect((await call("GET", path, { apiKey: b.apiKey })).status, path).toBe(404);
+    }
+    expect((await call("POST", `/v1/deal-rooms/${room.id}/messages`, { apiKey: b.apiKey, body: { body: "hi" } })).status).toBe(404);
+
+    const noToken = await call("GET", `/v1/deal-rooms/${room.id}/ws`, { headers: { upgrade: "websocket" } });
+    expect(noToken.status).toBe(401);
+    const token = new URL(socket.wsUrl).searchParams.get("token")!;
+    const tampered = await call("GET", `/v1/deal-rooms/${room.id}/ws?token=${token.slice(0, -2)}xx`, { headers: { upgrade: "websocket" } });
+    expect(tampered.status).toBe(401);
+    const upgraded = await call("GET", `/v1/deal-rooms/${room.id}/ws?token=${token}`, { headers: { upgrade: "websocket" } });
+    expect(upgraded.status).toBe(101);
+    upgraded.webSocket!.accept();
+    upgraded.webSocket!.close();
+  });
+
+  it("a referral linked to a room posts system messages when created and when decided", async () => {
+    const t = await createTenant();
+    const room = await json(await call("POST", "/v1/deal-rooms", { apiKey: t.apiKey, body: { name: "Referral room" } }));
+    const sub = await json(await call("POST", "/v1/submissions", { apiKey: t.apiKey, body: glSubmission() }));
+    const referral = await json(await call("POST", "/v1/referrals", { apiKey: t.apiKey, body: { submissionId: sub.id, reason: "Large schedule", dealRoomId: room.id } }));
+    expect(referral.dealRoomId).toBe(room.id);
+    await call("POST", `/v1/referrals/${referral.id}/decision`, { apiKey: t.apiKey, body: { decision: "approve", notes: "Carrier agreed" } });
+    const messages = await eventually(
+      async () => (await json(await call("GET", `/v1/deal-rooms/${room.id}/messages`, { apiKey: t.apiKey }))).data as { body: string; author: { kind: string } }[],
+      (m) => m.length >= 2,
+    );
+    expect(messages.map((m) => m.author.kind)).toEqual(["system", "system"]);
+    expect(messages[1]!.body).toContain("Referral opened");
+    expect(messages[0]!.body).toContain("approved");
+
+    const elsewhere = await createTenant();
+    const foreign = await call("POST", "/v1/referrals", { apiKey: elsewhere.apiKey, body: { submissionId: sub.id, reason: "x", dealRoomId: room.id } });
+    expect(foreign.status).toBe(404);
+  });
+});
