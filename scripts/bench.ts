@@ -11,12 +11,11 @@
  * is reported) and BENCH_CONNECTIONS (default 32) tune the load.
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { mkdtempSync, readFileSync } from "node:fs";
+import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import autocannon from "autocannon";
-
-const root = resolve(import.meta.dirname, "..");
+import { api as call, devVar, ensureSandbox, root, waitFor } from "./lib/sandbox.ts";
 const duration = Number(process.env.BENCH_DURATION ?? 10);
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 32);
 const sandboxUrl = process.env.BENCH_URL ?? "http://127.0.0.1:8787";
@@ -26,80 +25,49 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const KEY_COUNT = 20;
 
 const children: ChildProcess[] = [];
-const cleanup = () => children.forEach((c) => c.kill("SIGTERM"));
+const stops: (() => void)[] = [];
+const cleanup = () => {
+  children.forEach((c) => c.kill("SIGTERM"));
+  stops.forEach((stop) => stop());
+};
+const api = (method: string, path: string, token: string, body?: unknown) => call(sandboxUrl, method, path, token, body);
 process.on("exit", cleanup);
 process.on("SIGINT", () => process.exit(130));
-
-async function waitFor(url: string, timeoutMs = 120_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    try {
-      if ((await fetch(url)).ok) return;
-    } catch {
-      // not up yet
-    }
-    await new Promise((r) => setTimeout(r, 300));
-  }
-  throw new Error(`${url} did not come up`);
-}
-
-function readDevVars(): Record<string, string> {
-  const vars: Record<string, string> = {};
-  for (const file of [".dev.vars", ".dev.vars.example"]) {
-    try {
-      for (const line of readFileSync(join(root, file), "utf8").split("\n")) {
-        const m = line.match(/^\s*([A-Z0-9_]+)\s*=\s*(.*)\s*$/);
-        if (m && !(m[1]! in vars)) vars[m[1]!] = m[2]!;
-      }
-      return vars;
-    } catch {
-      // try the example
-    }
-  }
-  return vars;
-}
 
 async function startBaseline(): Promise<string> {
   const state = mkdtempSync(join(tmpdir(), "oi-bench-baseline-"));
   const config = "bench/baseline/wrangler.toml";
-  spawnSync("wrangler", ["d1", "migrations", "apply", "openinsure-bench-baseline", "--local", "-c", config, "--persist-to", state], { cwd: root, stdio: "ignore", env: { ...process.env, CI: "1" } });
-  const child = spawn("wrangler", ["dev", "-c", config, "--ip", "127.0.0.1", "--port", String(baselinePort), "--persist-to", state, "--inspector-port", "0", "--show-interactive-dev-session=false"], {
+  spawnSync("wrangler", ["d1", "migrations", "apply", "openinsure-bench-baseline", "--local", "-c", config, "--persist-to", state], {
     cwd: root,
     stdio: "ignore",
     env: { ...process.env, CI: "1" },
   });
+  const child = spawn(
+    "wrangler",
+    [
+      "dev",
+      "-c",
+      config,
+      "--ip",
+      "127.0.0.1",
+      "--port",
+      String(baselinePort),
+      "--persist-to",
+      state,
+      "--inspector-port",
+      "0",
+      "--show-interactive-dev-session=false",
+    ],
+    {
+      cwd: root,
+      stdio: "ignore",
+      env: { ...process.env, CI: "1" },
+    },
+  );
   children.push(child);
   const url = `http://127.0.0.1:${baselinePort}`;
   await waitFor(`${url}/items/item_1`);
   return url;
-}
-
-async function ensureSandbox(): Promise<void> {
-  try {
-    if ((await fetch(`${sandboxUrl}/health`)).ok) return;
-  } catch {
-    // start our own below
-  }
-  const port = new URL(sandboxUrl).port || "8787";
-  const child = spawn("npm", ["run", "dev"], {
-    cwd: root,
-    stdio: "ignore",
-    env: { ...process.env, PORT: port, SANDBOX_STATE: mkdtempSync(join(tmpdir(), "oi-bench-sandbox-")), SANDBOX_QUIET: "1" },
-    detached: true,
-  });
-  children.push({ kill: () => process.kill(-child.pid!, "SIGTERM") } as unknown as ChildProcess);
-  await waitFor(`${sandboxUrl}/health`);
-}
-
-async function api(method: string, path: string, token: string, body?: unknown, extraHeaders: Record<string, string> = {}) {
-  const res = await fetch(`${sandboxUrl}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${token}`, "content-type": "application/json", ...extraHeaders },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const json = (await res.json()) as Record<string, any>;
-  if (!res.ok) throw new Error(`${method} ${path} → ${res.status} ${JSON.stringify(json)}`);
-  return json;
 }
 
 /** A bench org, keys on the enterprise tier, and one submission to read. */
@@ -157,11 +125,11 @@ function median(ms: Measurement[]): Measurement {
 }
 
 async function main() {
-  const vars = readDevVars();
-  if (!vars.API_SECRET) throw new Error("API_SECRET not found in .dev.vars or .dev.vars.example");
+  const apiSecret = devVar("API_SECRET");
   console.log(`Starting the baseline worker and the sandbox (${ROUNDS} rounds of ${duration}s per target, ${connections} connections)…`);
-  const [baselineUrl] = await Promise.all([startBaseline(), ensureSandbox()]);
-  const { keys, submissionId } = await prepareSandbox(vars.API_SECRET);
+  const [baselineUrl, stopSandbox] = await Promise.all([startBaseline(), ensureSandbox(sandboxUrl, "bench-sandbox")]);
+  stops.push(stopSandbox);
+  const { keys, submissionId } = await prepareSandbox(apiSecret);
   // The baseline serves the same bytes the gateway returns for this submission.
   const body = await (await fetch(`${sandboxUrl}/v1/submissions/${submissionId}`, { headers: { "x-api-key": keys[0]! } })).text();
   await fetch(`${baselineUrl}/items/item_1`, { method: "PUT", body });
@@ -171,7 +139,11 @@ async function main() {
   const targets: [string, string, ((i: number) => Record<string, string>) | undefined][] = [
     ["baseline: bare worker, one D1 primary-key read", `${baselineUrl}/items/item_1`, undefined],
     ["gateway: GET /health", `${sandboxUrl}/health`, undefined],
-    ["gateway: GET /v1/submissions/:id (API key)", `${sandboxUrl}/v1/submissions/${submissionId}`, (i) => ({ "x-api-key": keys[i % keys.length]! })],
+    [
+      "gateway: GET /v1/submissions/:id (API key)",
+      `${sandboxUrl}/v1/submissions/${submissionId}`,
+      (i) => ({ "x-api-key": keys[i % keys.length]! }),
+    ],
   ];
   const rounds: Measurement[][] = targets.map(() => []);
   for (let round = 0; round < ROUNDS; round++) {
@@ -182,7 +154,9 @@ async function main() {
   console.log("\n| target | req/s | p50 ms | p99 ms | vs baseline | non-2xx | errors |");
   console.log("| --- | ---: | ---: | ---: | ---: | ---: | ---: |");
   for (const r of results) {
-    console.log(`| ${r.name} | ${r.rps.toFixed(0)} | ${r.p50} | ${r.p99} | ${((r.rps / baseline) * 100).toFixed(0)}% | ${r.non2xx} | ${r.errors} |`);
+    console.log(
+      `| ${r.name} | ${r.rps.toFixed(0)} | ${r.p50} | ${r.p99} | ${((r.rps / baseline) * 100).toFixed(0)}% | ${r.non2xx} | ${r.errors} |`,
+    );
   }
   const authenticated = results[2]!;
   const ratio = authenticated.rps / baseline;

@@ -6,73 +6,21 @@
  * Uses the sandbox at BENCH_URL (default http://127.0.0.1:8787) when it answers, otherwise starts
  * one. The npm script raises the open-file limit first (each client is a socket on both ends).
  */
-import { spawn } from "node:child_process";
-import { mkdtempSync, readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
 import WebSocket from "ws";
+import { api as call, ensureSandbox, loadTestOrg } from "./lib/sandbox.ts";
 
-const root = resolve(import.meta.dirname, "..");
 const base = process.env.BENCH_URL ?? "http://127.0.0.1:8787";
 const clients = Number(process.env.DEAL_ROOM_CLIENTS ?? 1000);
 const messages = Number(process.env.DEAL_ROOM_MESSAGES ?? 20);
 const stops: (() => void)[] = [];
 process.on("exit", () => stops.forEach((stop) => stop()));
-
-function apiSecret(): string {
-  for (const file of [".dev.vars", ".dev.vars.example"]) {
-    try {
-      const m = readFileSync(join(root, file), "utf8").match(/^API_SECRET=(.*)$/m);
-      if (m) return m[1]!.trim();
-    } catch {
-      // next
-    }
-  }
-  throw new Error("API_SECRET not found");
-}
-
-async function up(url: string) {
-  try {
-    return (await fetch(url)).ok;
-  } catch {
-    return false;
-  }
-}
-
-async function ensureSandbox() {
-  if (await up(`${base}/health`)) return;
-  const child = spawn("npm", ["run", "dev"], {
-    cwd: root,
-    stdio: "ignore",
-    detached: true,
-    env: { ...process.env, PORT: new URL(base).port || "8787", SANDBOX_STATE: mkdtempSync(join(tmpdir(), "oi-rooms-")), SANDBOX_QUIET: "1" },
-  });
-  stops.push(() => process.kill(-child.pid!, "SIGTERM"));
-  const deadline = Date.now() + 120_000;
-  while (!(await up(`${base}/health`))) {
-    if (Date.now() > deadline) throw new Error("sandbox did not start");
-    await new Promise((r) => setTimeout(r, 300));
-  }
-}
-
-async function api(method: string, path: string, token: string, body?: unknown) {
-  const res = await fetch(`${base}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  if (!res.ok) throw new Error(`${method} ${path} → ${res.status} ${await res.text()}`);
-  return (await res.json()) as Record<string, any>;
-}
+const api = (method: string, path: string, token: string, body?: unknown) => call(base, method, path, token, body);
 
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
 
 async function main() {
-  await ensureSandbox();
-  const system = apiSecret();
-  const org = await api("POST", "/v1/orgs", system, { name: "Fan-out", slug: `fanout-${Date.now()}` });
-  const demo = await api("POST", "/auth/demo", system, { secret: system, orgId: org.id });
-  const key = String((await api("POST", "/v1/api-keys", demo.token, { name: "fan-out", preset: "full_access", rateLimitTier: "enterprise" })).key);
+  stops.push(await ensureSandbox(base, "rooms"));
+  const { key } = await loadTestOrg(base, "Fan-out");
   const room = await api("POST", "/v1/deal-rooms", key, { name: "Fan-out room" });
 
   const sent = new Map<string, number>();

@@ -7,69 +7,20 @@
  * Uses the sandbox at BENCH_URL (default http://127.0.0.1:8787) when it answers, otherwise starts
  * one on scratch state. WEBHOOK_LOAD_EVENTS and WEBHOOK_LOAD_FAILURE_RATE tune the run.
  */
-import { spawn } from "node:child_process";
 import { createHmac } from "node:crypto";
-import { mkdtempSync, readFileSync } from "node:fs";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
-import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { api as call, ensureSandbox, loadTestOrg } from "./lib/sandbox.ts";
 
-const root = resolve(import.meta.dirname, "..");
 const base = process.env.BENCH_URL ?? "http://127.0.0.1:8787";
 const total = Number(process.env.WEBHOOK_LOAD_EVENTS ?? 1000);
 const failureRate = Number(process.env.WEBHOOK_LOAD_FAILURE_RATE ?? 0.2);
 const stops: (() => void)[] = [];
 process.on("exit", () => stops.forEach((stop) => stop()));
-
-function apiSecret(): string {
-  for (const file of [".dev.vars", ".dev.vars.example"]) {
-    try {
-      const m = readFileSync(join(root, file), "utf8").match(/^API_SECRET=(.*)$/m);
-      if (m) return m[1]!.trim();
-    } catch {
-      // next
-    }
-  }
-  throw new Error("API_SECRET not found");
-}
-
-async function up(url: string) {
-  try {
-    return (await fetch(url)).ok;
-  } catch {
-    return false;
-  }
-}
-
-async function ensureSandbox() {
-  if (await up(`${base}/health`)) return;
-  const child = spawn("npm", ["run", "dev"], {
-    cwd: root,
-    stdio: "ignore",
-    detached: true,
-    env: { ...process.env, PORT: new URL(base).port || "8787", SANDBOX_STATE: mkdtempSync(join(tmpdir(), "oi-webhook-load-")), SANDBOX_QUIET: "1" },
-  });
-  stops.push(() => process.kill(-child.pid!, "SIGTERM"));
-  const deadline = Date.now() + 120_000;
-  while (!(await up(`${base}/health`))) {
-    if (Date.now() > deadline) throw new Error("sandbox did not start");
-    await new Promise((r) => setTimeout(r, 300));
-  }
-}
-
-async function api(method: string, path: string, token: string, body?: unknown) {
-  const res = await fetch(`${base}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  if (!res.ok) throw new Error(`${method} ${path} → ${res.status} ${await res.text()}`);
-  return (await res.json()) as Record<string, any>;
-}
+const api = (method: string, path: string, token: string, body?: unknown) => call(base, method, path, token, body);
 
 async function main() {
-  await ensureSandbox();
+  stops.push(await ensureSandbox(base, "webhook-load"));
   let secret = "";
   const firstSeen = new Set<string>();
   const deliveredIds = new Map<string, number>();
@@ -100,17 +51,21 @@ async function main() {
   stops.push(() => server.close());
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hooks`;
 
-  const system = apiSecret();
-  const org = await api("POST", "/v1/orgs", system, { name: "Webhook load", slug: `webhook-load-${Date.now()}` });
-  const demo = await api("POST", "/auth/demo", system, { secret: system, orgId: org.id });
-  // An enterprise key (10,000/min): the run itself must not be rate limited.
-  const token = String((await api("POST", "/v1/api-keys", demo.token, { name: "webhook load", preset: "full_access", rateLimitTier: "enterprise" })).key);
+  const { key: token } = await loadTestOrg(base, "Webhook load");
   const endpoint = await api("POST", "/v1/webhooks", token, { url, events: ["submission.created"] });
   secret = endpoint.secret;
 
   console.log(`Creating ${total} submissions (one submission.created event each); receiver fails ${failureRate * 100}% of first attempts…`);
   const started = Date.now();
-  const body = { insuredName: "Load Co", naicsCode: "236220", annualRevenue: 1000000, requestedLimit: 1000000, effectiveDate: "2027-01-01", state: "OR", lineOfBusiness: "GL" };
+  const body = {
+    insuredName: "Load Co",
+    naicsCode: "236220",
+    annualRevenue: 1000000,
+    requestedLimit: 1000000,
+    effectiveDate: "2027-01-01",
+    state: "OR",
+    lineOfBusiness: "GL",
+  };
   for (let i = 0; i < total; i += 20) {
     await Promise.all(Array.from({ length: Math.min(20, total - i) }, () => api("POST", "/v1/submissions", token, body)));
   }

@@ -1,9 +1,10 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import type { TestProject } from "vitest/node";
+import { devVar } from "../../scripts/lib/sandbox.ts";
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -24,17 +25,6 @@ function freePort(): Promise<number> {
   });
 }
 
-function devVar(name: string): string {
-  for (const file of [".dev.vars", ".dev.vars.example"]) {
-    try {
-      const m = readFileSync(join(root, file), "utf8").match(new RegExp(`^${name}=(.*)$`, "m"));
-      if (m) return m[1]!.trim();
-    } catch {
-      // next file
-    }
-  }
-  throw new Error(`${name} is not in .dev.vars(.example)`);
-}
 
 /**
  * Start the real sandbox exactly as a developer does (`npm run dev`), on a free port with a scratch
