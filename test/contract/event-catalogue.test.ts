@@ -27,7 +27,7 @@ describe("event catalogue", () => {
         expirationDate: "2027-04-01",
         installmentPlan: "MONTHLY_10",
         renewalOfPolicyId: null,
-        type: "new_business",
+        transactionType: "new_business",
       },
     };
     const parsed = zEvent.parse(event);

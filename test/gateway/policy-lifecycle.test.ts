@@ -138,11 +138,14 @@ describe("quote → bind → endorse → cancel → reinstate → renew, with th
     const newTimeline = await json(await call("GET", `/v1/policies/${renewed.id}/timeline`, { apiKey: t.apiKey }));
     expect(newTimeline.data.map((x: { type: string }) => x.type)).toEqual(["renewal"]);
 
-    const types = (await eventsOf(t.orgId)).map((e) => e.type);
-    expect(types).toEqual([
+    const events = await eventsOf(t.orgId);
+    expect(events.map((e) => e.type)).toEqual([
       "submission.created", "submission.quoted", "policy.bound", "policy.cancelled",
       "submission.created", "submission.quoted", "policy.bound", "policy.renewed",
     ]);
+    const bound = events.filter((e) => e.type === "policy.bound").map((e) => e.data);
+    expect(bound.map((d) => d.transactionType)).toEqual(["new_business", "renewal"]);
+    expect(bound[1]).toMatchObject({ policyId: renewed.id, policyNumber: "GL-2028-000001", renewalOfPolicyId: policy.id });
   });
 
   it("endorses pro rata by remaining days, with a preview that changes nothing", async () => {

@@ -1299,9 +1299,9 @@ export type PolicyBoundData = {
      */
     renewalOfPolicyId: PolicyId | null;
     /**
-     * Always `new_business` on `policy.bound`.
+     * The policy's first timeline entry: `new_business`, or `renewal` for a bound renewal.
      */
-    type: 'new_business';
+    transactionType: 'new_business' | 'renewal';
 };
 
 /**
@@ -1476,7 +1476,7 @@ export type PolicyRenewedData = {
      * The expiring policy this one renews.
      */
     renewalOfPolicyId: PolicyId;
-    type: 'renewal';
+    transactionType: 'renewal';
 };
 
 /**

@@ -616,7 +616,7 @@ export const zPolicyBoundData = z.object({
     expirationDate: z.iso.date(),
     installmentPlan: zInstallmentPlan,
     renewalOfPolicyId: zPolicyId.nullable(),
-    type: z.enum(['new_business'])
+    transactionType: z.enum(['new_business', 'renewal'])
 });
 
 /**
@@ -643,7 +643,7 @@ export const zPolicyRenewedData = z.object({
     expirationDate: z.iso.date(),
     installmentPlan: zInstallmentPlan,
     renewalOfPolicyId: zPolicyId,
-    type: z.enum(['renewal'])
+    transactionType: z.enum(['renewal'])
 });
 
 /**

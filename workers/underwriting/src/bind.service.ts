@@ -135,7 +135,7 @@ export async function bindSubmission(
     schedule.map((i) => sql`(${policyId}, ${i.number}, ${i.dueDate}, ${i.premiumCents}, ${i.feeCents})`),
     sql`, `,
   );
-  const eventData = (type: string) => sql`json_object('policyId', id, 'policyNumber', policy_number, 'grossPremium', gross_premium_cents / 100.0, 'currency', 'USD', 'lineOfBusiness', line_of_business, 'effectiveDate', effective_date, 'expirationDate', expiration_date, 'installmentPlan', installment_plan, 'renewalOfPolicyId', renewal_of_policy_id, 'type', ${type})`;
+  const eventData = (type: string) => sql`json_object('policyId', id, 'policyNumber', policy_number, 'grossPremium', gross_premium_cents / 100.0, 'currency', 'USD', 'lineOfBusiness', line_of_business, 'effectiveDate', effective_date, 'expirationDate', expiration_date, 'installmentPlan', installment_plan, 'renewalOfPolicyId', renewal_of_policy_id, 'transactionType', ${type})`;
 
   const statements: Statement[] = [
     sql`INSERT INTO policy_number_sequences (org_id, line_of_business, year, last_value)
@@ -166,7 +166,7 @@ export async function bindSubmission(
         })}, ${at}
       WHERE ${policyExists}`,
     sql`INSERT INTO events (id, org_id, type, data, created_at)
-      SELECT ${newId("evt")}, ${principal.orgId}, 'policy.bound', ${eventData("new_business")}, ${at} FROM policies WHERE id = ${policyId}`,
+      SELECT ${newId("evt")}, ${principal.orgId}, 'policy.bound', ${eventData(transactionType)}, ${at} FROM policies WHERE id = ${policyId}`,
     sql`UPDATE quotes SET status = 'bound', updated_at = ${at} WHERE id = ${quote.id} AND ${policyExists}`,
     sql`UPDATE submissions SET status = 'bound', policy_id = ${policyId}, updated_at = ${at}
       WHERE id = ${sub.id} AND status = 'quoted' AND ${policyExists}`,
