@@ -35,9 +35,10 @@ const CODE_MAX_ATTEMPTS = 5;
 const RESEND_INTERVAL_MS = 60_000;
 const SESSION_TTL_MS = 7 * 24 * 3_600_000;
 const USER_JWT_TTL_SECONDS = 3600;
-const PASSWORD_MIN = 8;
+/** The contract's SignupRequest.password bounds (typespec/identity/auth.tsp). */
+const PASSWORD_MIN = 10;
 /** PBKDF2 cost does not grow with length, but nobody needs more and it bounds the work per request. */
-const PASSWORD_MAX = 256;
+const PASSWORD_MAX = 200;
 /** Verified against when the email is unknown, so that path costs the same PBKDF2 work. */
 const DUMMY_PASSWORD_HASH = `pbkdf2-sha256$100000$${"00".repeat(16)}$${"00".repeat(32)}`;
 
