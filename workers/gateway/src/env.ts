@@ -4,7 +4,6 @@ import type { WebhooksService } from "../../webhooks/src/index.ts";
 import type { DealRoomsService } from "../../deal-rooms/src/index.ts";
 import type { IdempotencyStore } from "./idempotency.do.ts";
 import type { RateLimiter } from "./rate-limiter.do.ts";
-import type { Principal } from "#shared/auth";
 
 /**
  * Bindings of the gateway (root wrangler.toml). The domain workers are typed by their
@@ -26,7 +25,6 @@ export interface GatewayEnv {
 /** Per-request values set by the middleware chain. */
 export interface GatewayVariables {
   requestId: string;
-  principal: Principal;
 }
 
 export type GatewayContext = { Bindings: GatewayEnv; Variables: GatewayVariables };
