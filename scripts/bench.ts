@@ -15,6 +15,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import autocannon from "autocannon";
+import { quickstartSubmission } from "../test/support/submissions.ts";
 import { api as call, devVar, ensureSandbox, root, waitFor } from "./lib/sandbox.ts";
 const duration = Number(process.env.BENCH_DURATION ?? 10);
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 32);
@@ -78,15 +79,7 @@ async function prepareSandbox(apiSecret: string) {
   for (let i = 0; i < KEY_COUNT; i++) {
     keys.push((await api("POST", "/v1/api-keys", token, { name: `bench ${i}`, preset: "read_only", rateLimitTier: "enterprise" })).key);
   }
-  const submission = await api("POST", "/v1/submissions", token, {
-    insuredName: "Pacific Coast Builders",
-    naicsCode: "236220",
-    annualRevenue: 8000000,
-    requestedLimit: 1000000,
-    effectiveDate: "2027-05-01",
-    state: "OR",
-    lineOfBusiness: "GL",
-  });
+  const submission = await api("POST", "/v1/submissions", token, quickstartSubmission());
   return { keys, submissionId: submission.id as string };
 }
 

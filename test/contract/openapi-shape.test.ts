@@ -3,6 +3,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { GENERATED_DIR } from "../../scripts/gen-contract.ts";
+import { EVENT_TYPES } from "../../workers/_shared/events.ts";
 
 interface Parameter {
   $ref?: string;
@@ -98,28 +99,6 @@ const EXPECTED: [string, string, string, "public" | "credential" | "session"][] 
   ["GET", "/v1/deal-rooms/{id}/ws", "getDealRoomSocket", "credential"],
 ];
 
-/** Every event type (DECISIONS.md, "Events and webhooks"): the seed's twelve plus the platform's own. */
-const EVENT_TYPES = [
-  "policy.bound",
-  "policy.endorsed",
-  "policy.cancelled",
-  "policy.renewed",
-  "claim.filed",
-  "claim.reserved",
-  "claim.settled",
-  "claim.closed",
-  "payment.received",
-  "payment.failed",
-  "da.limit_approaching",
-  "compliance.deadline_approaching",
-  "submission.created",
-  "submission.quoted",
-  "referral.created",
-  "referral.decided",
-  "invoice.created",
-  "webhook.test",
-  "webhook.disabled",
-];
 
 /**
  * Operations that also accept `multipart/form-data` (a TypeSpec `@sharedRoute` pair merged into one

@@ -9,18 +9,13 @@ import type { Principal } from "#shared/auth";
 import { newId } from "#shared/ids";
 import type { DealRoomsService } from "../../workers/deal-rooms/src/index.ts";
 import type { Author, Room, ServerFrame } from "../../workers/deal-rooms/src/types.ts";
+import { newPrincipal as basePrincipal } from "../support/principals.ts";
+import { errorOf, unwrap } from "../support/results.ts";
 
-type AnyResult = { ok: true; value: unknown } | { ok: false; error: unknown };
+/** Result helpers shared by every project (test/support/results.ts). */
+export { errorOf, unwrap };
 
-export function unwrap<R extends AnyResult>(result: R): Extract<R, { ok: true }>["value"] {
-  if (!result.ok) expect.fail(`expected ok, got ${JSON.stringify(result.error)}`);
-  return result.value;
-}
 
-export function errorOf<R extends AnyResult>(result: R): Extract<R, { ok: false }>["error"] {
-  if (result.ok) expect.fail(`expected an error, got ${JSON.stringify(result.value)}`);
-  return result.error;
-}
 
 /** `ctx.exports.DealRoomsService`: the entrypoint over loopback RPC. */
 export const rpc = (exports as unknown as { DealRoomsService: Service<DealRoomsService> }).DealRoomsService;
@@ -31,17 +26,7 @@ export const worker = (exports as unknown as { default: Fetcher }).default;
 /** A user of a fresh org (every test gets its own tenant). */
 export function newPrincipal(orgId: string = newId("org"), overrides: Partial<Principal> = {}): Principal {
   const actorId = newId("usr");
-  return {
-    kind: "user",
-    orgId,
-    credentialId: actorId,
-    actorId,
-    role: "underwriter",
-    scopes: ["deal-rooms:read", "deal-rooms:write"],
-    rateLimitTier: "sandbox",
-    expiresAt: null,
-    ...overrides,
-  };
+  return basePrincipal(orgId, { kind: "user", credentialId: actorId, actorId, role: "underwriter", scopes: ["deal-rooms:read", "deal-rooms:write"], ...overrides });
 }
 
 export async function newRoom(principal: Principal, input: { name?: string; submissionId?: string; participants?: string[] } = {}): Promise<Room> {

@@ -23,12 +23,4 @@ export async function http(
   return { status: res.status, headers: res.headers, text, json };
 }
 
-export const quickstartSubmission = () => ({
-  insuredName: "Pacific Coast Builders",
-  naicsCode: "236220",
-  annualRevenue: 8000000,
-  requestedLimit: 1000000,
-  effectiveDate: "2027-05-01",
-  state: "OR",
-  lineOfBusiness: "GL",
-});
+export { quickstartSubmission } from "../support/submissions.ts";

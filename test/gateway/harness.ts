@@ -50,13 +50,4 @@ export async function createApiKey(token: string, options: { tier?: string; scop
   return json<{ id: string; key: string }>(res);
 }
 
-/** The seed's quickstart submission. */
-export const quickstartSubmission = () => ({
-  insuredName: "Pacific Coast Builders",
-  naicsCode: "236220",
-  annualRevenue: 8000000,
-  requestedLimit: 1000000,
-  effectiveDate: "2027-05-01",
-  state: "OR",
-  lineOfBusiness: "GL",
-});
+export { quickstartSubmission } from "../support/submissions.ts";

@@ -7,6 +7,10 @@ import { expect } from "vitest";
 import type { Principal } from "#shared/auth";
 import type { IdentityService } from "../../workers/identity/src/index.ts";
 import type { CreatedApiKey, CreateApiKeyInput, Org } from "../../workers/identity/src/types.ts";
+import { errorOf, unwrap } from "../support/results.ts";
+
+/** Result helpers shared by every project (test/support/results.ts). */
+export { errorOf, unwrap };
 
 /** `ctx.exports.IdentityService`: a loopback service binding to the worker's named entrypoint. */
 export const identity = (exports as unknown as { IdentityService: Service<IdentityService> }).IdentityService;
@@ -15,22 +19,7 @@ export const db = () => env.IDENTITY_DB;
 
 export const unique = () => crypto.randomUUID().replaceAll("-", "").slice(0, 12);
 
-type AnyResult = { ok: true; value: unknown } | { ok: false; error: unknown };
 
-/** The value of an ok Result, failing the test (with the error) otherwise. */
-export function unwrap<R extends AnyResult>(result: R): Extract<R, { ok: true }>["value"] {
-  if (!result.ok) expect.fail(`expected ok, got ${JSON.stringify(result.error)}`);
-  return result.value;
-}
-
-/**
- * The error of a failed Result, failing the test otherwise. Typed from the RPC stub's own return
- * type, so if Workers' RPC typings ever erased the error branch, using the error would not compile.
- */
-export function errorOf<R extends AnyResult>(result: R): Extract<R, { ok: false }>["error"] {
-  if (result.ok) expect.fail(`expected an error, got ${JSON.stringify(result.value)}`);
-  return result.error;
-}
 
 export async function createTestOrg(overrides: { name?: string; slug?: string } = {}): Promise<Org> {
   const id = unique();

@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import type { WebhookQueueMessage } from "../../workers/_shared/events.ts";
 import { CLAIM_TIMEOUT_MS, readEvents, relayOutbox } from "../../workers/underwriting/src/outbox-relay.ts";
 import { createSubmission } from "../../workers/underwriting/src/submissions.service.ts";
-import type { Principal } from "../../workers/_shared/auth.ts";
+import { newPrincipal } from "../support/principals.ts";
 
 const db = () => drizzle(env.UNDERWRITING_DB);
 
@@ -24,16 +24,7 @@ function recordingQueue(fail = false) {
   return { queue, sent };
 }
 
-const principal = (): Principal => ({
-  kind: "api_key",
-  orgId: `org_${crypto.randomUUID().replace(/-/g, "").slice(0, 26).toUpperCase()}`,
-  credentialId: "key_test",
-  actorId: "key_test",
-  role: null,
-  scopes: ["*"],
-  rateLimitTier: "enterprise",
-  expiresAt: null,
-});
+const principal = () => newPrincipal(undefined, { rateLimitTier: "enterprise" });
 
 const input = { insuredName: "Relay Co", naicsCode: "236220", annualRevenue: 1000000, requestedLimit: 1000000, effectiveDate: "2027-01-01", state: "OR" as const, lineOfBusiness: "GL" as const };
 

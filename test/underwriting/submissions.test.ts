@@ -1,20 +1,11 @@
 import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import type { Principal } from "../../workers/_shared/auth.ts";
 import type { UnderwritingService } from "../../workers/underwriting/src/index.ts";
+import { newPrincipal } from "../support/principals.ts";
 
 const service = () => (exports as unknown as { UnderwritingService: Service<UnderwritingService> }).UnderwritingService;
 
-const principal = (orgId = `org_${crypto.randomUUID().replace(/-/g, "").slice(0, 26).toUpperCase()}`): Principal => ({
-  kind: "api_key",
-  orgId,
-  credentialId: "key_test",
-  actorId: "key_test",
-  role: null,
-  scopes: ["*"],
-  rateLimitTier: "enterprise",
-  expiresAt: null,
-});
+const principal = () => newPrincipal(undefined, { rateLimitTier: "enterprise" });
 
 const input = {
   insuredName: "  Pacific Coast Builders ",

@@ -13,34 +13,16 @@ import { newId } from "#shared/ids";
 import worker, { WebhooksService } from "../../workers/webhooks/src/index.ts";
 import type { WebhooksEnv } from "../../workers/webhooks/src/env.ts";
 import { DEAD_LETTER_QUEUE, EVENTS_QUEUE } from "../../workers/webhooks/src/queue.consumer.ts";
+import { errorOf, unwrap } from "../support/results.ts";
+
+/** Result helpers shared by every project (test/support/results.ts). */
+export { errorOf, unwrap };
+export { newPrincipal } from "../support/principals.ts";
 
 export { DEAD_LETTER_QUEUE, EVENTS_QUEUE };
 
-type AnyResult = { ok: true; value: unknown } | { ok: false; error: unknown };
 
-export function unwrap<R extends AnyResult>(result: R): Extract<R, { ok: true }>["value"] {
-  if (!result.ok) expect.fail(`expected ok, got ${JSON.stringify(result.error)}`);
-  return result.value;
-}
 
-export function errorOf<R extends AnyResult>(result: R): Extract<R, { ok: false }>["error"] {
-  if (result.ok) expect.fail(`expected an error, got ${JSON.stringify(result.value)}`);
-  return result.error;
-}
-
-/** A principal of a fresh org (every test gets its own tenant). */
-export function newPrincipal(orgId: string = newId("org")): Principal {
-  return {
-    kind: "api_key",
-    orgId,
-    credentialId: "key_test",
-    actorId: "key_test",
-    role: null,
-    scopes: ["*"],
-    rateLimitTier: "sandbox",
-    expiresAt: null,
-  };
-}
 
 /** A `Queue` that records what was sent instead of sending it. */
 export class RecordingQueue implements Queue<WebhookQueueMessage> {

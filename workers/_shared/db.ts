@@ -2,7 +2,7 @@
  * Drizzle helpers shared by every D1-backed worker: keyset pagination over (created_at, id)
  * and recognising unique-constraint violations (conflicts detected by the database, race-free).
  */
-import { and, asc, desc, eq, gt, is, lt, or, SQL } from "drizzle-orm";
+import { and, asc, desc, eq, gt, gte, is, lt, lte, or, SQL } from "drizzle-orm";
 import type { DrizzleD1Database } from "drizzle-orm/d1";
 import { SQLiteSyncDialect, type SQLiteColumn } from "drizzle-orm/sqlite-core";
 import { fail, ok, type Result } from "./errors.ts";
@@ -72,18 +72,33 @@ export interface KeysetTable {
   id: SQLiteColumn;
 }
 
+/** What {@link listKeyset} hands a repository: WHERE, ORDER BY, rows to fetch, and the page size. */
+export interface ListKeyset {
+  where: SQL | undefined;
+  orderBy: SQL[];
+  /** Page size + 1: the extra row tells whether there is a next page. */
+  limit: number;
+  pageSize: number;
+}
+
 /**
- * Everything a list query needs from a {@link PageQuery}: the "after the cursor" condition (undefined
- * on the first page), the ORDER BY, and `limit` = page size + 1, ready for `toPage(rows, pageSize, …)`.
+ * Everything a list query needs from a {@link PageQuery}: the "after the cursor" condition plus the
+ * `createdAfter` / `createdBefore` filters every list accepts (undefined when there are none), the
+ * ORDER BY, and `limit` = page size + 1, ready for `toPage(rows, pageSize, …)`.
  */
-export function listKeyset(
-  table: KeysetTable,
-  query: ListQuery | undefined,
-): Result<{ where: SQL | undefined; orderBy: SQL[]; limit: number; pageSize: number }> {
+export function listKeyset(table: KeysetTable, query: (ListQuery & { createdAfter?: string; createdBefore?: string }) | undefined): Result<ListKeyset> {
   const page = parsePageQuery(query);
   if (!page.ok) return page;
+  const conditions = [keysetAfter(table.createdAt, table.id, page.value)];
+  for (const [field, compare] of [["createdAfter", gte], ["createdBefore", lte]] as const) {
+    const value = query?.[field];
+    if (value === undefined) continue;
+    const at = new Date(value);
+    if (Number.isNaN(at.getTime())) return fail("validation_failed", `${field} must be an ISO 8601 timestamp`, { field, rule: "datetime" });
+    conditions.push(compare(table.createdAt, at.toISOString()));
+  }
   return ok({
-    where: keysetAfter(table.createdAt, table.id, page.value),
+    where: and(...conditions),
     orderBy: keysetOrder(table.createdAt, table.id, page.value.direction),
     limit: page.value.limit + 1,
     pageSize: page.value.limit,

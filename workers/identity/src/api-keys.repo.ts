@@ -1,5 +1,7 @@
 import { and, eq, isNull, lt, or, sql } from "drizzle-orm";
-import { keysetAfter, keysetOrder, type KeysetPage } from "#shared/db";
+import { listKeyset } from "#shared/db";
+import type { Result } from "#shared/errors";
+import type { PageQuery } from "#shared/pagination";
 import type { IdentityDb } from "./deps.ts";
 import { apiKeys, type ApiKeyRow } from "./schema.ts";
 
@@ -20,13 +22,17 @@ export const findSuccessor = (db: IdentityDb, id: string): Promise<{ id: string 
   db.select({ id: apiKeys.id }).from(apiKeys).where(eq(apiKeys.rotatedFromId, id)).get();
 
 /** `limit + 1` rows of an org's keys in page order (see `toPage`). */
-export const listApiKeys = (db: IdentityDb, orgId: string, page: KeysetPage): Promise<ApiKeyRow[]> =>
-  db
+export async function listApiKeys(db: IdentityDb, orgId: string, query: PageQuery | undefined): Promise<Result<ApiKeyRow[]>> {
+  const keyset = listKeyset(apiKeys, query);
+  if (!keyset.ok) return keyset;
+  const rows = await db
     .select()
     .from(apiKeys)
-    .where(and(eq(apiKeys.orgId, orgId), keysetAfter(apiKeys.createdAt, apiKeys.id, page)))
-    .orderBy(...keysetOrder(apiKeys.createdAt, apiKeys.id, page.direction))
-    .limit(page.limit + 1);
+    .where(and(eq(apiKeys.orgId, orgId), keyset.value.where))
+    .orderBy(...keyset.value.orderBy)
+    .limit(keyset.value.limit);
+  return { ok: true, value: rows };
+}
 
 /** Idempotent: an already-revoked key keeps its original `revoked_at`. */
 export const revokeApiKey = (db: IdentityDb, orgId: string, id: string, now: string): Promise<ApiKeyRow | undefined> =>

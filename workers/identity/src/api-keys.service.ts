@@ -4,10 +4,10 @@
  */
 import { hasScope, isKnownScope, SCOPE_PRESETS, type Principal, type RateLimitTier, type ScopePreset } from "#shared/auth";
 import { randomToken, sha256Hex } from "#shared/crypto";
-import { isUniqueViolation, parsePageQuery } from "#shared/db";
+import { isUniqueViolation } from "#shared/db";
 import { fail, invalid, notFound, ok, type Result } from "#shared/errors";
 import { newId } from "#shared/ids";
-import { toPage, type Page, type PageQuery } from "#shared/pagination";
+import { pageSize, toPage, type Page, type PageQuery } from "#shared/pagination";
 import * as repo from "./api-keys.repo.ts";
 import type { IdentityDeps } from "./deps.ts";
 import { isProduction, type IdentityEnv } from "./env.ts";
@@ -170,10 +170,9 @@ export async function listApiKeys(
   principal: Principal,
   query: PageQuery | undefined,
 ): Promise<Result<Page<ApiKey>>> {
-  const page = parsePageQuery(query);
-  if (!page.ok) return page;
-  const rows = await repo.listApiKeys(deps.db, principal.orgId, page.value);
-  return ok(toPage(rows, page.value.limit, toApiKey));
+  const rows = await repo.listApiKeys(deps.db, principal.orgId, query);
+  if (!rows.ok) return rows;
+  return ok(toPage(rows.value, pageSize(query?.limit), toApiKey));
 }
 
 export async function getApiKey(deps: IdentityDeps, principal: Principal, id: string): Promise<Result<ApiKey>> {

@@ -1,5 +1,7 @@
 import { and, eq } from "drizzle-orm";
-import { keysetAfter, keysetOrder, type KeysetPage } from "#shared/db";
+import { listKeyset } from "#shared/db";
+import type { Result } from "#shared/errors";
+import type { PageQuery } from "#shared/pagination";
 import type { IdentityDb } from "./deps.ts";
 import { outboxEmails, type OutboxEmailRow } from "./schema.ts";
 
@@ -7,15 +9,14 @@ import { outboxEmails, type OutboxEmailRow } from "./schema.ts";
 export const insertOutboxEmail = (db: IdentityDb, row: OutboxEmailRow) => db.insert(outboxEmails).values(row);
 
 /** `limit + 1` emails in page order, optionally only those to one address. */
-export const listOutboxEmails = (db: IdentityDb, to: string | undefined, page: KeysetPage): Promise<OutboxEmailRow[]> =>
-  db
+export async function listOutboxEmails(db: IdentityDb, to: string | undefined, query: PageQuery | undefined): Promise<Result<OutboxEmailRow[]>> {
+  const keyset = listKeyset(outboxEmails, query);
+  if (!keyset.ok) return keyset;
+  const rows = await db
     .select()
     .from(outboxEmails)
-    .where(
-      and(
-        to === undefined ? undefined : eq(outboxEmails.toAddress, to),
-        keysetAfter(outboxEmails.createdAt, outboxEmails.id, page),
-      ),
-    )
-    .orderBy(...keysetOrder(outboxEmails.createdAt, outboxEmails.id, page.direction))
-    .limit(page.limit + 1);
+    .where(and(to === undefined ? undefined : eq(outboxEmails.toAddress, to), keyset.value.where))
+    .orderBy(...keyset.value.orderBy)
+    .limit(keyset.value.limit);
+  return { ok: true, value: rows };
+}

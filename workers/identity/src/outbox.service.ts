@@ -1,7 +1,6 @@
 /** The sandbox email log: what the platform would have emailed, readable outside production only. */
-import { parsePageQuery } from "#shared/db";
 import { notFound, ok, type Result } from "#shared/errors";
-import { toPage, type Page } from "#shared/pagination";
+import { pageSize, toPage, type Page } from "#shared/pagination";
 import type { IdentityDeps } from "./deps.ts";
 import { isProduction } from "./env.ts";
 import { listOutboxEmails } from "./outbox.repo.ts";
@@ -24,9 +23,8 @@ export async function listSandboxEmails(
 ): Promise<Result<Page<OutboxEmail>>> {
   // Real users' codes must never be readable in production, whatever the gateway does.
   if (isProduction(deps.env)) return notFound("Sandbox email log");
-  const page = parsePageQuery(query);
-  if (!page.ok) return page;
   const to = typeof query?.to === "string" && query.to.trim() !== "" ? normalizeEmail(query.to) : undefined;
-  const rows = await listOutboxEmails(deps.db, to, page.value);
-  return ok(toPage(rows, page.value.limit, toOutboxEmail));
+  const rows = await listOutboxEmails(deps.db, to, query);
+  if (!rows.ok) return rows;
+  return ok(toPage(rows.value, pageSize(query?.limit), toOutboxEmail));
 }

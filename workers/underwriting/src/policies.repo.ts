@@ -10,8 +10,6 @@ export async function listPolicyRows(db: DrizzleD1Database, orgId: string, query
   const keyset = listKeyset(policies, query);
   if (!keyset.ok) return keyset;
   const filters: (SQL | undefined)[] = [eq(policies.orgId, orgId), keyset.value.where];
-  if (query.createdAfter) filters.push(gte(policies.createdAt, new Date(query.createdAfter).toISOString()));
-  if (query.createdBefore) filters.push(lte(policies.createdAt, new Date(query.createdBefore).toISOString()));
   if (query.status) filters.push(eq(policies.status, query.status));
   if (query.lineOfBusiness) filters.push(eq(policies.lineOfBusiness, query.lineOfBusiness));
   if (query.state) filters.push(eq(policies.state, query.state));
@@ -53,8 +51,6 @@ export async function listTransactionRows(
   const keyset = listKeyset(policyTransactions, query);
   if (!keyset.ok) return keyset;
   const filters: (SQL | undefined)[] = [eq(policyTransactions.orgId, orgId), eq(policyTransactions.policyId, policyId), keyset.value.where];
-  if (query.createdAfter) filters.push(gte(policyTransactions.createdAt, new Date(query.createdAfter).toISOString()));
-  if (query.createdBefore) filters.push(lte(policyTransactions.createdAt, new Date(query.createdBefore).toISOString()));
   const rows = await db
     .select()
     .from(policyTransactions)

@@ -1,4 +1,4 @@
-import { and, eq, gte, lte, type SQL } from "drizzle-orm";
+import { and, eq, type SQL } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import type { DrizzleD1Database } from "drizzle-orm/d1";
 import type { Principal } from "#shared/auth";
@@ -20,8 +20,6 @@ export async function listReferrals(db: DrizzleD1Database, principal: Principal,
   const filters: (SQL | undefined)[] = [eq(referrals.orgId, principal.orgId), keyset.value.where];
   if (query.status) filters.push(eq(referrals.status, query.status));
   if (query.submissionId) filters.push(eq(referrals.submissionId, query.submissionId));
-  if (query.createdAfter) filters.push(gte(referrals.createdAt, new Date(query.createdAfter).toISOString()));
-  if (query.createdBefore) filters.push(lte(referrals.createdAt, new Date(query.createdBefore).toISOString()));
   const rows = await db.select().from(referrals).where(and(...filters)).orderBy(...keyset.value.orderBy).limit(keyset.value.limit);
   return ok(toPage(rows, pageSize(query.limit), toReferral));
 }

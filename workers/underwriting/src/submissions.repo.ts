@@ -1,4 +1,4 @@
-import { and, eq, gte, lte, sql, type SQL } from "drizzle-orm";
+import { and, eq, sql, type SQL } from "drizzle-orm";
 import type { DrizzleD1Database } from "drizzle-orm/d1";
 import { listKeyset } from "#shared/db";
 import type { Result } from "#shared/errors";
@@ -30,8 +30,6 @@ export async function listSubmissionRows(
   const keyset = listKeyset(submissions, query);
   if (!keyset.ok) return keyset;
   const filters: (SQL | undefined)[] = [eq(submissions.orgId, orgId), keyset.value.where];
-  if (query.createdAfter) filters.push(gte(submissions.createdAt, new Date(query.createdAfter).toISOString()));
-  if (query.createdBefore) filters.push(lte(submissions.createdAt, new Date(query.createdBefore).toISOString()));
   if (query.status) filters.push(eq(submissions.status, query.status));
   if (query.lineOfBusiness) filters.push(eq(submissions.lineOfBusiness, query.lineOfBusiness));
   if (query.state) filters.push(eq(submissions.state, query.state));
