@@ -9,6 +9,10 @@
  * one with `npm run dev` on a scratch state directory and stops it afterwards.
  * BENCH_DURATION (seconds per measurement, default 10), BENCH_ROUNDS (default 3; the median round
  * is reported) and BENCH_CONNECTIONS (default 32) tune the load.
+ *
+ * Both sides run under the same wrangler settings (lib/sandbox.ts `wranglerEnv`): wrangler's local
+ * trace collection is off unless X_LOCAL_OBSERVABILITY=true. A sandbox that is already running
+ * must have been started with the same value for the comparison to be fair.
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { mkdtempSync } from "node:fs";
@@ -16,7 +20,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import autocannon from "autocannon";
 import { quickstartSubmission } from "../test/support/submissions.ts";
-import { api as call, devVar, ensureSandbox, root, waitFor } from "./lib/sandbox.ts";
+import { api as call, devVar, ensureSandbox, root, waitFor, wranglerEnv } from "./lib/sandbox.ts";
 const duration = Number(process.env.BENCH_DURATION ?? 10);
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 32);
 const sandboxUrl = process.env.BENCH_URL ?? "http://127.0.0.1:8787";
@@ -41,7 +45,7 @@ async function startBaseline(): Promise<string> {
   spawnSync("wrangler", ["d1", "migrations", "apply", "openinsure-bench-baseline", "--local", "-c", config, "--persist-to", state], {
     cwd: root,
     stdio: "ignore",
-    env: { ...process.env, CI: "1" },
+    env: wranglerEnv(),
   });
   const child = spawn(
     "wrangler",
@@ -62,7 +66,7 @@ async function startBaseline(): Promise<string> {
     {
       cwd: root,
       stdio: "ignore",
-      env: { ...process.env, CI: "1" },
+      env: wranglerEnv(),
     },
   );
   children.push(child);
@@ -120,6 +124,7 @@ function median(ms: Measurement[]): Measurement {
 async function main() {
   const apiSecret = devVar("API_SECRET");
   console.log(`Starting the baseline worker and the sandbox (${ROUNDS} rounds of ${duration}s per target, ${connections} connections)…`);
+  console.log(`wrangler local trace collection (X_LOCAL_OBSERVABILITY): ${wranglerEnv().X_LOCAL_OBSERVABILITY}, on both sides`);
   const [baselineUrl, stopSandbox] = await Promise.all([startBaseline(), ensureSandbox(sandboxUrl, "bench-sandbox")]);
   stops.push(stopSandbox);
   const { keys, submissionId } = await prepareSandbox(apiSecret);

@@ -4,13 +4,14 @@
  * workers in one `wrangler dev -c … -c …`, seeds the demo org and prints a ready API key.
  *
  * Environment: PORT (default 8787), SANDBOX_STATE (persistence dir, default .wrangler/state),
- * SANDBOX_QUIET=1 to keep wrangler's own output off the console (tests use it).
+ * SANDBOX_QUIET=1 to keep wrangler's own output off the console (tests use it),
+ * X_LOCAL_OBSERVABILITY=true to turn wrangler's local trace collection back on (see wranglerEnv).
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { appendFileSync, copyFileSync, existsSync, readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
+import { root, wranglerEnv } from "./lib/sandbox.ts";
 
-const root = resolve(import.meta.dirname, "..");
 const port = Number(process.env.PORT ?? 8787);
 const state = resolve(root, process.env.SANDBOX_STATE ?? ".wrangler/state");
 const quiet = process.env.SANDBOX_QUIET === "1";
@@ -58,7 +59,7 @@ function ensureDevVars(): Record<string, string> {
 }
 
 function wrangler(args: string[]) {
-  const result = spawnSync("wrangler", args, { cwd: root, stdio: quiet ? "pipe" : "inherit", env: { ...process.env, CI: "1" } });
+  const result = spawnSync("wrangler", args, { cwd: root, stdio: quiet ? "pipe" : "inherit", env: wranglerEnv() });
   if (result.status !== 0) {
     if (quiet) process.stderr.write(result.stderr ?? "");
     throw new Error(`wrangler ${args.join(" ")} failed`);
@@ -118,7 +119,7 @@ async function main() {
   const child = spawn(
     "wrangler",
     ["dev", ...configs, "--ip", "127.0.0.1", "--port", String(port), "--persist-to", state, "--show-interactive-dev-session=false", "--inspector-port", process.env.INSPECTOR_PORT ?? "0"],
-    { cwd: root, stdio: quiet ? ["ignore", "pipe", "pipe"] : "inherit", env: { ...process.env, CI: "1" } },
+    { cwd: root, stdio: quiet ? ["ignore", "pipe", "pipe"] : "inherit", env: wranglerEnv() },
   );
   if (quiet) {
     // Keep wrangler's output drained (a full pipe would stall it) but only surface errors.

@@ -9,6 +9,18 @@ import { join, resolve } from "node:path";
 
 export const root = resolve(import.meta.dirname, "../..");
 
+/**
+ * The environment every `wrangler` child runs with: non-interactive, and without wrangler's
+ * local trace collection unless the caller asks for it (`X_LOCAL_OBSERVABILITY=true`). That
+ * dev-only feature streams every invocation (each request, RPC, Durable Object and D1 call) to
+ * a local trace store; it is not part of the platform, and it costs the sandbox about a third
+ * of its throughput. The sandbox and the benchmark's baseline both start from this, so they are
+ * always measured under the same tooling.
+ */
+export function wranglerEnv(): NodeJS.ProcessEnv {
+  return { ...process.env, CI: "1", X_LOCAL_OBSERVABILITY: process.env.X_LOCAL_OBSERVABILITY ?? "false" };
+}
+
 /** A value from .dev.vars, else from .dev.vars.example. */
 export function devVar(name: string): string {
   for (const file of [".dev.vars", ".dev.vars.example"]) {
