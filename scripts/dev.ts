@@ -107,7 +107,11 @@ async function seed(apiSecret: string): Promise<{ orgId: string; apiKey: string 
   });
   const { token } = (await demo.json()) as { token: string };
   const claims = JSON.parse(Buffer.from(token.split(".")[1]!, "base64url").toString()) as { orgId: string };
-  const key = await call("POST", "/v1/api-keys", token, { name: `Sandbox key (npm run dev, ${new Date().toISOString()})`, preset: "full_access", rateLimitTier: "sandbox" });
+  const key = await call("POST", "/v1/api-keys", token, {
+    name: `Sandbox key (npm run dev, ${new Date().toISOString()})`,
+    preset: "full_access",
+    rateLimitTier: "sandbox",
+  });
   if (key.status !== 201) throw new Error(`minting the sandbox API key failed: ${JSON.stringify(key.body)}`);
   return { orgId: claims.orgId, apiKey: String(key.body.key) };
 }
@@ -118,7 +122,19 @@ async function main() {
   const configs = ["wrangler.toml", ...DOMAIN_WORKERS.map((w) => w.config)].flatMap((c) => ["-c", c]);
   const child = spawn(
     "wrangler",
-    ["dev", ...configs, "--ip", "127.0.0.1", "--port", String(port), "--persist-to", state, "--show-interactive-dev-session=false", "--inspector-port", process.env.INSPECTOR_PORT ?? "0"],
+    [
+      "dev",
+      ...configs,
+      "--ip",
+      "127.0.0.1",
+      "--port",
+      String(port),
+      "--persist-to",
+      state,
+      "--show-interactive-dev-session=false",
+      "--inspector-port",
+      process.env.INSPECTOR_PORT ?? "0",
+    ],
     { cwd: root, stdio: quiet ? ["ignore", "pipe", "pipe"] : "inherit", env: wranglerEnv() },
   );
   if (quiet) {
