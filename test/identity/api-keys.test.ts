@@ -116,6 +116,23 @@ describe("createApiKey", () => {
     expect((await createKey(narrow, { scopes: ["claims:write", "invoices:read"] })).scopes).toEqual(["claims:write", "invoices:read"]);
   });
 
+  it("never lets a key mint a key on a higher tier than its own", async () => {
+    const { org } = await createTenant();
+    const sandboxKey = principalFor(org.id, { kind: "api_key", role: null, scopes: ["*"], rateLimitTier: "sandbox" });
+
+    const escalate = errorOf(await identity.createApiKey(sandboxKey, { name: "k", rateLimitTier: "enterprise" }));
+    expect(escalate).toMatchObject({ code: "insufficient_scope", details: { field: "rateLimitTier", tier: "enterprise" } });
+    expect((await createKey(sandboxKey, { rateLimitTier: "sandbox" })).rateLimitTier).toBe("sandbox");
+
+    // In production the default tier (standard) is capped at the calling key's own.
+    const prod = createDeps({ ...env, ENVIRONMENT: "production" }, { waitUntil: () => {} });
+    expect(unwrap(await createApiKey(prod, sandboxKey, { name: "prod" })).rateLimitTier).toBe("sandbox");
+
+    // Users and the API secret pick any tier.
+    const admin = principalFor(org.id, { rateLimitTier: "standard" });
+    expect((await createKey(admin, { rateLimitTier: "enterprise" })).rateLimitTier).toBe("enterprise");
+  });
+
   it("issues oik_live_ keys on the standard tier in production", async () => {
     const { admin } = await createTenant();
     const deps = createDeps({ ...env, ENVIRONMENT: "production" }, { waitUntil: () => {} });
@@ -288,6 +305,23 @@ describe("rotateApiKey", () => {
     for (const r of results.filter((r) => !r.ok)) expect(errorOf(r).code).toBe("invalid_state_transition");
     const successors = await db().prepare("SELECT id FROM api_keys WHERE rotated_from_id = ?").bind(key.id).all();
     expect(successors.results).toHaveLength(1);
+  });
+
+  it("never hands a caller a successor holding more than the caller does", async () => {
+    const { org, admin } = await createTenant();
+    const fullAccess = await createKey(admin, { preset: "full_access", rateLimitTier: "enterprise" });
+    const narrowKey = principalFor(org.id, { kind: "api_key", role: null, scopes: ["api-keys:write"], rateLimitTier: "enterprise" });
+    expect(errorOf(await identity.rotateApiKey(narrowKey, fullAccess.id, {}))).toMatchObject({ code: "insufficient_scope", details: { scope: "*" } });
+
+    const sandboxKey = principalFor(org.id, { kind: "api_key", role: null, scopes: ["*"], rateLimitTier: "sandbox" });
+    expect(errorOf(await identity.rotateApiKey(sandboxKey, fullAccess.id, {}))).toMatchObject({
+      code: "insufficient_scope",
+      details: { field: "rateLimitTier", tier: "enterprise" },
+    });
+
+    // Neither refusal rotated it: the admin still can, once.
+    expect(unwrap(await identity.getApiKey(admin, fullAccess.id)).expiresAt).toBeNull();
+    expect(unwrap(await identity.rotateApiKey(admin, fullAccess.id, {})).rateLimitTier).toBe("enterprise");
   });
 });
 

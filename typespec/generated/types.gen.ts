@@ -314,10 +314,14 @@ export type CreateApiKeyRequest = {
      */
     name: string;
     /**
-     * Explicit scopes; combined with `preset` when both are given.
+     * Explicit scopes; give either these or `preset`, not both. Never more than the caller holds.
      */
     scopes?: Array<Scope>;
     preset?: ApiKeyPreset;
+    /**
+     * Defaults to `sandbox` outside production, `standard` in production. A key that creates keys
+     * cannot grant a tier above its own (403 `insufficient_scope`); its default is capped at its own tier.
+     */
     rateLimitTier?: RateLimitTier;
     /**
      * Expiry; `null` or omitted for a key that never expires.

@@ -107,14 +107,44 @@ function resolveScopes(principal: Principal, input: CreateApiKeyInput): Result<s
       return fail("validation_failed", `Unknown scope "${String(scope)}"`, { field: "scopes", rule: "known_scope", value: String(scope) });
     }
   }
-  const scopes = [...new Set(requested as string[])];
-  // No escalation: a key never holds more than the principal that made it.
+  return ok([...new Set(requested as string[])]);
+}
+
+/**
+ * The highest tier `principal` may hand out. Users and the API secret may pick any tier; a key
+ * may not hand out a tier above its own, just as it may not grant a scope it lacks.
+ */
+const tierCeiling = (principal: Principal) => (principal.kind === "api_key" ? TIERS.indexOf(principal.rateLimitTier) : TIERS.length - 1);
+
+/** The tier a new key gets: the one asked for, else the environment's default capped at the caller's ceiling. */
+function resolveTier(deps: IdentityDeps, principal: Principal, requested: RateLimitTier | undefined): Result<RateLimitTier> {
+  if (requested === undefined) {
+    const fallback: RateLimitTier = isProduction(deps.env) ? "standard" : "sandbox";
+    return ok(TIERS[Math.min(TIERS.indexOf(fallback), tierCeiling(principal))]!);
+  }
+  if (!TIERS.includes(requested)) {
+    return fail("validation_failed", `rateLimitTier must be one of ${TIERS.join(", ")}`, { field: "rateLimitTier", rule: "enum", value: requested });
+  }
+  return ok(requested);
+}
+
+/**
+ * No escalation: a key, created or rotated, never holds more than the principal that issues it,
+ * neither a scope the principal lacks nor (when the principal is itself a key) a higher tier.
+ */
+function checkGrant(principal: Principal, scopes: readonly string[], tier: RateLimitTier): Result<void> {
   for (const scope of scopes) {
     if (!hasScope(principal.scopes, scope)) {
       return fail("insufficient_scope", `Cannot grant scope "${scope}": the caller does not hold it`, { scope });
     }
   }
-  return ok(scopes);
+  if (TIERS.indexOf(tier) > tierCeiling(principal)) {
+    return fail("insufficient_scope", `Cannot grant rate-limit tier "${tier}": the calling key is on "${principal.rateLimitTier}"`, {
+      field: "rateLimitTier",
+      tier,
+    });
+  }
+  return ok(undefined);
 }
 
 export async function createApiKey(
@@ -127,14 +157,10 @@ export async function createApiKey(
   const scopes = resolveScopes(principal, input);
   if (!scopes.ok) return scopes;
 
-  const tier = input.rateLimitTier ?? (isProduction(deps.env) ? "standard" : "sandbox");
-  if (!TIERS.includes(tier)) {
-    return fail("validation_failed", `rateLimitTier must be one of ${TIERS.join(", ")}`, {
-      field: "rateLimitTier",
-      rule: "enum",
-      value: tier,
-    });
-  }
+  const tier = resolveTier(deps, principal, input.rateLimitTier);
+  if (!tier.ok) return tier;
+  const grant = checkGrant(principal, scopes.value, tier.value);
+  if (!grant.ok) return grant;
 
   const now = new Date();
   let expiresAt: string | null = null;
@@ -153,7 +179,7 @@ export async function createApiKey(
     keyHash: minted.keyHash,
     prefix: minted.prefix,
     scopes: scopes.value,
-    rateLimitTier: tier,
+    rateLimitTier: tier.value,
     expiresAt,
     lastUsedAt: null,
     revokedAt: null,
@@ -225,6 +251,9 @@ export async function rotateApiKey(
   if (await repo.findSuccessor(deps.db, old.id)) {
     return fail("invalid_state_transition", "This API key has already been rotated");
   }
+  // The successor is handed to the caller, so the caller must be allowed to hold what it holds.
+  const grant = checkGrant(principal, old.scopes, old.rateLimitTier);
+  if (!grant.ok) return grant;
 
   const graceEnd = new Date(now.getTime() + graceHours * 3_600_000).toISOString();
   const previousKeyExpiresAt = old.expiresAt !== null && old.expiresAt < graceEnd ? old.expiresAt : graceEnd;
