@@ -33,14 +33,16 @@ export async function newRoom(principal: Principal, input: { name?: string; subm
   return unwrap(await rpc.createRoom(principal, { name: "Acme GL renewal", ...input }));
 }
 
-/** The headers the gateway sets on a forwarded upgrade. */
-export function upgradeHeaders(roomId: string, orgId: string, actor: Author): Record<string, string> {
+/** The headers the gateway sets on a forwarded upgrade, for a fresh join token unless `tokenId` is given. */
+export function upgradeHeaders(roomId: string, orgId: string, actor: Author, tokenId: string = newId("rtk")): Record<string, string> {
   return {
     Upgrade: "websocket",
     "x-room-id": roomId,
     "x-org-id": orgId,
     "x-actor-id": actor.id,
     "x-actor-kind": actor.kind,
+    "x-room-token-id": tokenId,
+    "x-room-token-expires": String(Math.floor(Date.now() / 1000) + 60),
     ...(actor.name === undefined ? {} : { "x-actor-name": encodeURIComponent(actor.name) }),
   };
 }

@@ -1,3 +1,4 @@
+import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { newId } from "#shared/ids";
 import { actorOf, newPrincipal, newRoom, rpc, upgradeHeaders, worker } from "./harness.ts";
@@ -25,6 +26,8 @@ describe("the worker's fetch takes only forwarded upgrades", () => {
     ["no org", { "x-org-id": "" }],
     ["no actor", { "x-actor-id": "" }],
     ["an unknown actor kind", { "x-actor-kind": "insured" }],
+    ["no token id", { "x-room-token-id": "" }],
+    ["no token expiry", { "x-room-token-expires": "" }],
   ])("answers 404 route_not_found to an upgrade with %s", async (_name, override) => {
     const p = newPrincipal();
     const room = await newRoom(p);
@@ -42,6 +45,29 @@ describe("the worker's fetch takes only forwarded upgrades", () => {
     expect(res.webSocket).not.toBeNull();
     res.webSocket!.accept();
     res.webSocket!.close(1000);
+  });
+});
+
+describe("join tokens", () => {
+  it("admit one socket each: the same token id is refused with 401 the second time", async () => {
+    const p = newPrincipal();
+    const room = await newRoom(p);
+    const tokenId = newId("rtk");
+    const first = await worker.fetch("http://deal-rooms/ws", { headers: upgradeHeaders(room.id, p.orgId, actorOf(p), tokenId) });
+    expect(first.status).toBe(101);
+    first.webSocket!.accept();
+
+    const again = await worker.fetch("http://deal-rooms/ws", { headers: upgradeHeaders(room.id, p.orgId, actorOf(p), tokenId) });
+    expect(again.status).toBe(401);
+    expect(await again.json()).toMatchObject({ error: "unauthorized" });
+    expect(await env.DEAL_ROOM.getByName(room.id).online()).toHaveLength(1);
+
+    // A fresh token still joins.
+    const fresh = await worker.fetch("http://deal-rooms/ws", { headers: upgradeHeaders(room.id, p.orgId, actorOf(p)) });
+    expect(fresh.status).toBe(101);
+    fresh.webSocket!.accept();
+    first.webSocket!.close(1000);
+    fresh.webSocket!.close(1000);
   });
 });
 

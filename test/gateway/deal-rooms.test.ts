@@ -33,6 +33,11 @@ describe("deal rooms through the gateway", () => {
     const upgraded = await call("GET", `/v1/deal-rooms/${room.id}/ws?token=${token}`, { headers: { upgrade: "websocket" } });
     expect(upgraded.status).toBe(101);
     upgraded.webSocket!.accept();
+
+    // The token has done its job: replaying it within its minute is refused, in the one envelope.
+    const replayed = await call("GET", `/v1/deal-rooms/${room.id}/ws?token=${token}`, { headers: { upgrade: "websocket" } });
+    expect(replayed.status).toBe(401);
+    expect(await replayed.json()).toMatchObject({ error: "unauthorized", message: expect.stringContaining("already used"), requestId: expect.stringMatching(/^req_/) });
     upgraded.webSocket!.close();
   });
 

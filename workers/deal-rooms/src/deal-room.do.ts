@@ -54,6 +54,8 @@ export class DealRoom extends DurableObject<DealRoomsEnv> {
     );
     ctx.storage.sql.exec("CREATE INDEX IF NOT EXISTS messages_created ON messages (created_at, id)");
     ctx.storage.sql.exec("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)");
+    // Join-token ids already admitted, kept until the token would have expired anyway.
+    ctx.storage.sql.exec("CREATE TABLE IF NOT EXISTS admitted_tokens (id TEXT PRIMARY KEY, expires INTEGER NOT NULL)");
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair("ping", "pong"));
   }
 
@@ -118,6 +120,9 @@ export class DealRoom extends DurableObject<DealRoomsEnv> {
     if (!forwarded) return errorResponse(404, "route_not_found", "Not a forwarded room upgrade");
     const room = this.identity();
     if (!room || room.roomId !== forwarded.roomId || room.orgId !== forwarded.orgId) return errorResponse(404, "not_found", "Deal room not found");
+    if (!this.admitToken(forwarded.token)) {
+      return errorResponse(401, "unauthorized", "This room token was already used; ask GET /v1/deal-rooms/{id}/ws for a fresh wsUrl");
+    }
 
     const before = this.participants();
     const [client, server] = Object.values(new WebSocketPair()) as [WebSocket, WebSocket];
@@ -131,6 +136,17 @@ export class DealRoom extends DurableObject<DealRoomsEnv> {
     // Presence is per actor: a second tab of someone already here is not a new arrival.
     if (!before.some((p) => sameActor(p, joined))) this.broadcast({ type: "presence", event: "join", participant: you, online });
     return new Response(null, { status: 101, webSocket: client });
+  }
+
+  /**
+   * A join token works once: a wsUrl that leaks (a log line, a shared screen) cannot open a second
+   * socket. An id is kept only until its token expires (the gateway refuses the token after that),
+   * so the table holds at most a minute of joins.
+   */
+  private admitToken(token: { id: string; expires: number }): boolean {
+    const sql = this.ctx.storage.sql;
+    sql.exec("DELETE FROM admitted_tokens WHERE expires < ?", Math.floor(Date.now() / 1000));
+    return sql.exec("INSERT INTO admitted_tokens (id, expires) VALUES (?, ?) ON CONFLICT (id) DO NOTHING", token.id, token.expires).rowsWritten > 0;
   }
 
   override webSocketMessage(ws: WebSocket, data: string | ArrayBuffer): void {

@@ -10,6 +10,8 @@
  * | `x-actor-id`   | the acting user or key id (`principal.actorId`)                        |
  * | `x-actor-kind` | `user` \| `api_key` \| `system`                                        |
  * | `x-actor-name` | optional display name, UTF-8 percent-encoded (`encodeURIComponent`)   |
+ * | `x-room-token-id` | the id (`jti`) of the token; the room admits each id once           |
+ * | `x-room-token-expires` | the token's expiry, unix seconds                               |
  *
  * These headers are trusted only because nothing but the gateway can reach this worker.
  */
@@ -22,6 +24,8 @@ export const TRUSTED_HEADERS = {
   actorId: "x-actor-id",
   actorKind: "x-actor-kind",
   actorName: "x-actor-name",
+  tokenId: "x-room-token-id",
+  tokenExpires: "x-room-token-expires",
 } as const;
 
 const AUTHOR_KINDS: readonly AuthorKind[] = ["user", "api_key", "system"];
@@ -30,6 +34,8 @@ export interface ForwardedUpgrade {
   roomId: string;
   orgId: string;
   actor: Author;
+  /** The join token that admitted it: its id and expiry (unix seconds). */
+  token: { id: string; expires: number };
 }
 
 export const isUpgrade = (request: Request): boolean => request.headers.get("upgrade")?.toLowerCase() === "websocket";
@@ -42,10 +48,13 @@ export function readForwardedUpgrade(headers: Headers): ForwardedUpgrade | null 
   const kind = headers.get(TRUSTED_HEADERS.actorKind)?.trim();
   if (!roomId || !orgId || !actorId || actorId.length > LIMITS.participantLength) return null;
   if (!kind || !(AUTHOR_KINDS as readonly string[]).includes(kind)) return null;
+  const tokenId = headers.get(TRUSTED_HEADERS.tokenId)?.trim();
+  const tokenExpires = headers.get(TRUSTED_HEADERS.tokenExpires)?.trim() ?? "";
+  if (!tokenId || tokenId.length > 64 || !/^\d{1,12}$/.test(tokenExpires)) return null;
   const name = decodeName(headers.get(TRUSTED_HEADERS.actorName));
   const actor: Author = { id: actorId, kind: kind as AuthorKind };
   if (name) actor.name = name;
-  return { roomId, orgId, actor };
+  return { roomId, orgId, actor, token: { id: tokenId, expires: Number(tokenExpires) } };
 }
 
 function decodeName(raw: string | null): string | undefined {

@@ -1,6 +1,8 @@
 import { SignJWT, jwtVerify } from "jose";
 import type { Context } from "hono";
 import type { Principal } from "#shared/auth";
+import { ERROR_STATUS, type ErrorCode } from "#shared/errors";
+import { newId } from "#shared/ids";
 import { JWT_ISSUER } from "#shared/jwt";
 import type { GatewayContext } from "./env.ts";
 import { errorResponse } from "./http/errors.ts";
@@ -18,7 +20,10 @@ interface RoomClaims {
 
 const key = (secret: string) => new TextEncoder().encode(secret);
 
-/** `{wsUrl, expiresAt}`: the room's socket URL carrying a short-lived token bound to this room, org and caller. */
+/**
+ * `{wsUrl, expiresAt}`: the room's socket URL carrying a short-lived token bound to this room, org
+ * and caller. Each token has its own id (`jti`), and the room admits each id once.
+ */
 export async function issueRoomSocketUrl(c: Context<GatewayContext>, principal: Principal, roomId: string) {
   const now = Math.floor(Date.now() / 1000);
   const exp = now + ROOM_TOKEN_TTL_SECONDS;
@@ -28,6 +33,7 @@ export async function issueRoomSocketUrl(c: Context<GatewayContext>, principal: 
     .setSubject(principal.actorId)
     .setIssuer(JWT_ISSUER)
     .setAudience(ROOM_AUDIENCE)
+    .setJti(newId("rtk"))
     .setIssuedAt(now)
     .setExpirationTime(exp)
     .sign(key(c.env.JWT_SECRET));
@@ -37,12 +43,20 @@ export async function issueRoomSocketUrl(c: Context<GatewayContext>, principal: 
   return { wsUrl: url.toString(), expiresAt: new Date(exp * 1000).toISOString() };
 }
 
-async function verifyRoomToken(token: string, secret: string, roomId: string): Promise<(RoomClaims & { sub: string }) | null> {
+type VerifiedRoomToken = RoomClaims & { sub: string; jti: string; exp: number };
+
+async function verifyRoomToken(token: string, secret: string, roomId: string): Promise<VerifiedRoomToken | null> {
   try {
-    const { payload } = await jwtVerify(token, key(secret), { algorithms: ["HS256"], issuer: JWT_ISSUER, audience: ROOM_AUDIENCE, requiredClaims: ["exp", "sub"] });
-    const { roomId: tokenRoom, orgId, kind, sub } = payload as Record<string, unknown>;
+    const { payload } = await jwtVerify(token, key(secret), {
+      algorithms: ["HS256"],
+      issuer: JWT_ISSUER,
+      audience: ROOM_AUDIENCE,
+      requiredClaims: ["exp", "sub", "jti"],
+    });
+    const { roomId: tokenRoom, orgId, kind, sub, jti, exp } = payload as Record<string, unknown>;
     if (tokenRoom !== roomId || typeof orgId !== "string" || typeof sub !== "string" || typeof kind !== "string") return null;
-    return { roomId, orgId, kind: kind as Principal["kind"], sub };
+    if (typeof jti !== "string" || typeof exp !== "number") return null;
+    return { roomId, orgId, kind: kind as Principal["kind"], sub, jti, exp };
   } catch {
     return null;
   }
@@ -51,8 +65,10 @@ async function verifyRoomToken(token: string, secret: string, roomId: string): P
 /**
  * The WebSocket upgrade of `GET /v1/deal-rooms/:id/ws?token=…`. The token is checked here, before
  * the room is touched: a forged, expired, other-room or other-org token never reaches it. The
- * upgrade then goes to the deal-rooms worker with the caller's identity in trusted headers (only
- * the gateway can reach that worker, and any such headers from the client are replaced).
+ * upgrade then goes to the deal-rooms worker with the caller's identity and the token's id in
+ * trusted headers (only the gateway can reach that worker, and any such headers from the client
+ * are replaced). The room refuses a token id it has admitted before. Its refusals come back in the
+ * platform's error envelope.
  */
 export async function upgradeToRoom(c: Context<GatewayContext>, roomId: string): Promise<Response> {
   const token = new URL(c.req.url).searchParams.get("token");
@@ -64,5 +80,11 @@ export async function upgradeToRoom(c: Context<GatewayContext>, roomId: string):
   headers.set("x-org-id", claims.orgId);
   headers.set("x-actor-id", claims.sub);
   headers.set("x-actor-kind", claims.kind === "api_key" ? "api_key" : "user");
-  return c.env.DEAL_ROOMS.fetch(new Request(c.req.raw, { headers }));
+  headers.set("x-room-token-id", claims.jti);
+  headers.set("x-room-token-expires", String(claims.exp));
+  const res = await c.env.DEAL_ROOMS.fetch(new Request(c.req.raw, { headers }));
+  if (res.status === 101) return res;
+  const refusal = (await res.json().catch(() => null)) as { error?: string; message?: string } | null;
+  const code = refusal?.error && Object.hasOwn(ERROR_STATUS, refusal.error) ? (refusal.error as ErrorCode) : "internal_error";
+  return errorResponse(c, code, code === "internal_error" ? "The deal room could not be joined" : (refusal?.message ?? "The deal room refused the upgrade"));
 }
