@@ -126,17 +126,19 @@ function validateRequest(c: Context<GatewayContext>, spec: RouteSpec, raw: strin
       return errorResponse(c, "validation_failed", "Request body is not valid JSON", { field: "body", rule: "json" });
     }
   }
-  const values = {
-    path: c.req.param() as Record<string, string>,
-    query: typedQuery(spec.operationId, new URL(c.req.url)),
-    body,
+  // Each part is read only when the operation has a schema for it.
+  const read = {
+    path: () => c.req.param() as Record<string, string>,
+    query: () => typedQuery(spec.operationId, new URL(c.req.url)),
+    body: () => body,
   };
   const input: Record<string, unknown> = { body: undefined, query: undefined, path: undefined };
   for (const part of ["path", "query", "body"] as const) {
     const schema = spec.schemas[part];
     if (!schema || (part === "body" && skipBody)) continue;
-    const parsed = schema.safeParse(values[part]);
-    if (!parsed.success) return appErrorResponse(c, toValidationError(part, parsed.error, values[part]));
+    const value = read[part]();
+    const parsed = schema.safeParse(value);
+    if (!parsed.success) return appErrorResponse(c, toValidationError(part, parsed.error, value));
     input[part] = parsed.data;
   }
   return input as RequestInput<RequestSchemas>;
