@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { call, createTenant, json } from "./harness.ts";
+import { call, createApiKey, createTenant, json } from "./harness.ts";
 import { glSubmission } from "./lifecycle-harness.ts";
 
 async function eventually<T>(read: () => Promise<T>, ok: (value: T) => boolean, timeoutMs = 3000): Promise<T> {
@@ -39,6 +39,26 @@ describe("deal rooms through the gateway", () => {
     expect(replayed.status).toBe(401);
     expect(await replayed.json()).toMatchObject({ error: "unauthorized", message: expect.stringContaining("already used"), requestId: expect.stringMatching(/^req_/) });
     upgraded.webSocket!.close();
+  });
+
+  it("names authors by their key's or user's name, over REST and in the room's welcome", async () => {
+    const t = await createTenant();
+    const broker = await createApiKey(t.token, { name: "Harbor Brokers API", scopes: ["deal-rooms:read", "deal-rooms:write"] });
+    const room = await json(await call("POST", "/v1/deal-rooms", { apiKey: t.apiKey, body: { name: "Named" } }));
+
+    const posted = await json(await call("POST", `/v1/deal-rooms/${room.id}/messages`, { apiKey: broker.key, body: { body: "Our terms" } }));
+    expect(posted.author).toEqual({ id: broker.id, kind: "api_key", name: "Harbor Brokers API" });
+    const byUser = await json(await call("POST", `/v1/deal-rooms/${room.id}/messages`, { token: t.token, body: { body: "Counter" } }));
+    expect(byUser.author.name).toMatch(/^Test Org .+ demo admin$/);
+
+    const { wsUrl } = await json(await call("GET", `/v1/deal-rooms/${room.id}/ws`, { apiKey: broker.key }));
+    const upgraded = await call("GET", new URL(wsUrl).pathname + new URL(wsUrl).search, { headers: { upgrade: "websocket" } });
+    expect(upgraded.status).toBe(101);
+    const ws = upgraded.webSocket!;
+    const welcome = new Promise<{ participant: { name?: string } }>((resolve) => ws.addEventListener("message", (e) => resolve(JSON.parse(e.data as string))));
+    ws.accept();
+    expect((await welcome).participant).toMatchObject({ id: broker.id, kind: "api_key", name: "Harbor Brokers API" });
+    ws.close();
   });
 
   it("a referral linked to a room posts system messages when created and when decided", async () => {

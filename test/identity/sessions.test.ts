@@ -66,7 +66,7 @@ describe("the session flow", () => {
     const jwt = unwrap(await identity.exchangeSession(session.sessionToken));
     expect(jwt.tokenType).toBe("Bearer");
     const claims = await verifyJwt(jwt.token, env.JWT_SECRET);
-    expect(claims).toMatchObject({ sub: signedUp.userId, orgId: session.user.orgId, role: "org_admin", scopes: ["*"], typ: "user" });
+    expect(claims).toMatchObject({ sub: signedUp.userId, orgId: session.user.orgId, role: "org_admin", scopes: ["*"], typ: "user", name: "Dana Tester" });
     expect(Date.parse(jwt.expiresAt) - Date.now()).toBeLessThanOrEqual(3_600_000);
     expect(await verifyJwt(jwt.token, "some-other-secret-0123456789abcdef")).toBeNull();
 

@@ -19,6 +19,8 @@ export interface Principal {
   rateLimitTier: RateLimitTier;
   /** When the credential stops working (API key expiry or JWT `exp`); null when it does not. */
   expiresAt: string | null;
+  /** What to call the actor where people read it (deal-room messages): the key's or the user's name. */
+  displayName?: string;
 }
 
 export const ROLES = ["org_admin", "underwriter", "producer", "claims_adjuster", "billing", "viewer"] as const;

@@ -5,6 +5,8 @@ export const JWT_ISSUER = "openinsure";
 export const JWT_AUDIENCE = "openinsure-api";
 /** DECISIONS.md: `exp` at most one hour after issue. */
 export const JWT_MAX_TTL_SECONDS = 3600;
+/** Longest display name a token carries (longer ones are cut). */
+const MAX_NAME_LENGTH = 200;
 
 export interface JwtClaims {
   sub: string;
@@ -12,6 +14,8 @@ export interface JwtClaims {
   role: Role | null;
   scopes: string[];
   typ: "user" | "insured";
+  /** The user's display name, when the issuer knows it. */
+  name?: string;
 }
 
 /** Verified claims, with the expiry the token carried. */
@@ -33,7 +37,13 @@ function keyFor(secret: string): Uint8Array {
 export async function signJwt(claims: JwtClaims, secret: string, ttlSeconds = JWT_MAX_TTL_SECONDS): Promise<{ token: string; expiresAt: string }> {
   const now = Math.floor(Date.now() / 1000);
   const exp = now + Math.min(ttlSeconds, JWT_MAX_TTL_SECONDS);
-  const token = await new SignJWT({ orgId: claims.orgId, role: claims.role, scopes: claims.scopes, typ: claims.typ })
+  const token = await new SignJWT({
+    orgId: claims.orgId,
+    role: claims.role,
+    scopes: claims.scopes,
+    typ: claims.typ,
+    ...(claims.name ? { name: claims.name } : {}),
+  })
     .setProtectedHeader({ alg: "HS256", typ: "JWT" })
     .setSubject(claims.sub)
     .setIssuer(JWT_ISSUER)
@@ -56,12 +66,14 @@ export async function verifyJwt(token: string, secret: string): Promise<Verified
       audience: JWT_AUDIENCE,
       requiredClaims: ["exp", "iat", "sub"],
     });
-    const { sub, orgId, role, scopes, typ, exp, iat } = payload as Record<string, unknown>;
+    const { sub, orgId, role, scopes, typ, exp, iat, name } = payload as Record<string, unknown>;
     if (typeof exp !== "number" || typeof iat !== "number" || exp - iat > JWT_MAX_TTL_SECONDS) return null;
     if (typeof sub !== "string" || typeof orgId !== "string") return null;
     if (typ !== "user" && typ !== "insured") return null;
     if (!Array.isArray(scopes) || !scopes.every((s) => typeof s === "string")) return null;
-    return { sub, orgId, role: (role ?? null) as Role | null, scopes, typ, expiresAt: new Date(exp * 1000).toISOString() };
+    const verified: VerifiedJwt = { sub, orgId, role: (role ?? null) as Role | null, scopes, typ, expiresAt: new Date(exp * 1000).toISOString() };
+    if (typeof name === "string" && name.trim()) verified.name = name.trim().slice(0, MAX_NAME_LENGTH);
+    return verified;
   } catch (e) {
     if (e instanceof joseErrors.JOSEError) return null;
     throw e;

@@ -13,6 +13,7 @@ import type { DealRoomsEnv } from "./env.ts";
 import { findOrgRoom, insertRoom, listRoomRows } from "./rooms.repo.ts";
 import type { RoomRow } from "./schema.ts";
 import type { Author, CreateRoomInput, ListMessagesQuery, ListRoomsQuery, Message, Participant, PostMessageInput, Room } from "./types.ts";
+import { LIMITS } from "./types.ts";
 import { parseBody, parseCreateRoom } from "./validation.ts";
 
 export interface DealRoomsDeps {
@@ -37,10 +38,11 @@ function toRoom(row: RoomRow, online: Participant[]): Room {
   };
 }
 
-/** The author a principal writes as. Principals carry no display name, so REST messages have none. */
+/** The author a principal writes as, named by its display name when it has one (cut to the room's limit). */
 export function authorOf(principal: Principal): Author {
   const kind = principal.kind === "api_key" || principal.kind === "system" ? principal.kind : "user";
-  return { id: principal.actorId, kind };
+  const name = principal.displayName?.trim().slice(0, LIMITS.actorNameLength);
+  return name ? { id: principal.actorId, kind, name } : { id: principal.actorId, kind };
 }
 
 function findRoom(deps: DealRoomsDeps, orgId: string, id: unknown): Promise<RoomRow | undefined> {

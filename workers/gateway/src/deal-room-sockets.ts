@@ -28,6 +28,7 @@ export async function issueRoomSocketUrl(c: Context<GatewayContext>, principal: 
   const now = Math.floor(Date.now() / 1000);
   const exp = now + ROOM_TOKEN_TTL_SECONDS;
   const claims: RoomClaims = { roomId, orgId: principal.orgId, kind: principal.kind };
+  if (principal.displayName) claims.name = principal.displayName;
   const token = await new SignJWT({ ...claims })
     .setProtectedHeader({ alg: "HS256" })
     .setSubject(principal.actorId)
@@ -53,10 +54,12 @@ async function verifyRoomToken(token: string, secret: string, roomId: string): P
       audience: ROOM_AUDIENCE,
       requiredClaims: ["exp", "sub", "jti"],
     });
-    const { roomId: tokenRoom, orgId, kind, sub, jti, exp } = payload as Record<string, unknown>;
+    const { roomId: tokenRoom, orgId, kind, sub, jti, exp, name } = payload as Record<string, unknown>;
     if (tokenRoom !== roomId || typeof orgId !== "string" || typeof sub !== "string" || typeof kind !== "string") return null;
     if (typeof jti !== "string" || typeof exp !== "number") return null;
-    return { roomId, orgId, kind: kind as Principal["kind"], sub, jti, exp };
+    const verified: VerifiedRoomToken = { roomId, orgId, kind: kind as Principal["kind"], sub, jti, exp };
+    if (typeof name === "string" && name) verified.name = name;
+    return verified;
   } catch {
     return null;
   }
@@ -80,6 +83,7 @@ export async function upgradeToRoom(c: Context<GatewayContext>, roomId: string):
   headers.set("x-org-id", claims.orgId);
   headers.set("x-actor-id", claims.sub);
   headers.set("x-actor-kind", claims.kind === "api_key" ? "api_key" : "user");
+  if (claims.name) headers.set("x-actor-name", encodeURIComponent(claims.name));
   headers.set("x-room-token-id", claims.jti);
   headers.set("x-room-token-expires", String(claims.exp));
   const res = await c.env.DEAL_ROOMS.fetch(new Request(c.req.raw, { headers }));

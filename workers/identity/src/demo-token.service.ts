@@ -28,7 +28,7 @@ export async function issueDemoToken(deps: IdentityDeps, secret: string, orgId?:
   }
 
   const { token, expiresAt } = await signJwt(
-    { sub: `demo:${org.id}`, orgId: org.id, role: "org_admin", scopes: ["*"], typ: "user" },
+    { sub: `demo:${org.id}`, orgId: org.id, role: "org_admin", scopes: ["*"], typ: "user", name: `${org.name} demo admin` },
     deps.env.JWT_SECRET,
     DEMO_TOKEN_TTL_SECONDS,
   );

@@ -235,7 +235,7 @@ export async function exchangeSession(deps: IdentityDeps, sessionToken: string):
   if (!found) return UNAUTHORIZED;
   const { user } = found;
   const { token, expiresAt } = await signJwt(
-    { sub: user.id, orgId: user.orgId, role: user.role, scopes: [...ROLE_SCOPES[user.role]], typ: "user" },
+    { sub: user.id, orgId: user.orgId, role: user.role, scopes: [...ROLE_SCOPES[user.role]], typ: "user", name: user.name },
     deps.env.JWT_SECRET,
     USER_JWT_TTL_SECONDS,
   );

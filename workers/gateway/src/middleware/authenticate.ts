@@ -79,6 +79,7 @@ export async function authenticate(
             scopes: key.scopes,
             rateLimitTier: key.rateLimitTier,
             expiresAt: key.expiresAt,
+            displayName: key.name,
           },
         },
       };
@@ -108,6 +109,7 @@ export async function authenticate(
             scopes: claims.scopes,
             rateLimitTier: "standard",
             expiresAt: claims.expiresAt,
+            ...(claims.name ? { displayName: claims.name } : {}),
           },
         },
       };
