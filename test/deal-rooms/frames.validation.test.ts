@@ -68,3 +68,24 @@ describe("bad frames", () => {
     await stillWorks(a);
   });
 });
+
+describe("a read-only socket", () => {
+  it("follows the room but cannot post: its message frames get insufficient_scope and are not stored", async () => {
+    const { alice, room, a } = await twoInARoom();
+    const viewer = newPrincipal(alice.orgId, { scopes: ["deal-rooms:read"] });
+    const v = await connect(room, alice.orgId, actorOf(viewer), { canWrite: false });
+    await v.nextOf("welcome");
+    await v.nextOf("presence");
+
+    v.send({ type: "message", body: "let me in on this" });
+    expect(await v.next()).toMatchObject({ type: "error", code: "insufficient_scope" });
+    expect(v.isClosed).toBe(false);
+
+    // It still hears the others, and nothing it sent reached the history.
+    await a.nextOf("presence");
+    a.send({ type: "message", body: "terms attached" });
+    expect((await v.nextOf("message")).message.body).toBe("terms attached");
+    const history = unwrap(await rpc.listMessages(alice, room.id, { limit: 10 }));
+    expect(history.data.map((m) => m.body)).toEqual(["terms attached"]);
+  });
+});

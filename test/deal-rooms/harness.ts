@@ -33,14 +33,18 @@ export async function newRoom(principal: Principal, input: { name?: string; subm
   return unwrap(await rpc.createRoom(principal, { name: "Acme GL renewal", ...input }));
 }
 
-/** The headers the gateway sets on a forwarded upgrade, for a fresh join token unless `tokenId` is given. */
-export function upgradeHeaders(roomId: string, orgId: string, actor: Author, tokenId: string = newId("rtk")): Record<string, string> {
+/**
+ * The headers the gateway sets on a forwarded upgrade: for a fresh join token unless `tokenId` is
+ * given, and a credential that may post unless `canWrite` is false.
+ */
+export function upgradeHeaders(roomId: string, orgId: string, actor: Author, tokenId: string = newId("rtk"), canWrite = true): Record<string, string> {
   return {
     Upgrade: "websocket",
     "x-room-id": roomId,
     "x-org-id": orgId,
     "x-actor-id": actor.id,
     "x-actor-kind": actor.kind,
+    "x-actor-can-write": String(canWrite),
     "x-room-token-id": tokenId,
     "x-room-token-expires": String(Math.floor(Date.now() / 1000) + 60),
     ...(actor.name === undefined ? {} : { "x-actor-name": encodeURIComponent(actor.name) }),
@@ -133,9 +137,13 @@ export class RoomSocket {
   }
 }
 
-/** Opens a socket through the worker's `fetch`, as the gateway forwards an upgrade. Answers the welcome-ready socket. */
-export async function connect(room: { id: string }, orgId: string, actor: Author): Promise<RoomSocket> {
-  const res = await worker.fetch("http://deal-rooms/v1/deal-rooms/ws", { headers: upgradeHeaders(room.id, orgId, actor) });
+/**
+ * Opens a socket through the worker's `fetch`, as the gateway forwards an upgrade (for a credential
+ * holding `deal-rooms:write` unless `canWrite` is false). Answers the welcome-ready socket.
+ */
+export async function connect(room: { id: string }, orgId: string, actor: Author, options: { canWrite?: boolean } = {}): Promise<RoomSocket> {
+  const headers = upgradeHeaders(room.id, orgId, actor, newId("rtk"), options.canWrite ?? true);
+  const res = await worker.fetch("http://deal-rooms/v1/deal-rooms/ws", { headers });
   expect(res.status).toBe(101);
   if (!res.webSocket) expect.fail("no webSocket on the 101 response");
   return new RoomSocket(res.webSocket);

@@ -26,6 +26,7 @@ describe("the worker's fetch takes only forwarded upgrades", () => {
     ["no org", { "x-org-id": "" }],
     ["no actor", { "x-actor-id": "" }],
     ["an unknown actor kind", { "x-actor-kind": "insured" }],
+    ["no write flag", { "x-actor-can-write": "" }],
     ["no token id", { "x-room-token-id": "" }],
     ["no token expiry", { "x-room-token-expires": "" }],
   ])("answers 404 route_not_found to an upgrade with %s", async (_name, override) => {

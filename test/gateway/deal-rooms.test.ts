@@ -61,6 +61,29 @@ describe("deal rooms through the gateway", () => {
     ws.close();
   });
 
+  it("lets a read-only credential follow a room over its socket but not post", async () => {
+    const t = await createTenant();
+    const viewer = await createApiKey(t.token, { name: "Viewer", scopes: ["deal-rooms:read"] });
+    const room = await json(await call("POST", "/v1/deal-rooms", { apiKey: t.apiKey, body: { name: "Read only" } }));
+    const { wsUrl } = await json(await call("GET", `/v1/deal-rooms/${room.id}/ws`, { apiKey: viewer.key }));
+    const upgraded = await call("GET", new URL(wsUrl).pathname + new URL(wsUrl).search, { headers: { upgrade: "websocket" } });
+    const ws = upgraded.webSocket!;
+    const frames: { type: string; code?: string }[] = [];
+    const refused = new Promise<void>((resolve) =>
+      ws.addEventListener("message", (e) => {
+        const frame = JSON.parse(e.data as string);
+        frames.push(frame);
+        if (frame.type === "error") resolve();
+      }),
+    );
+    ws.accept();
+    ws.send(JSON.stringify({ type: "message", body: "sneaking in" }));
+    await refused;
+    expect(frames.at(-1)).toMatchObject({ type: "error", code: "insufficient_scope" });
+    expect((await json(await call("GET", `/v1/deal-rooms/${room.id}/messages`, { apiKey: t.apiKey }))).data).toEqual([]);
+    ws.close();
+  });
+
   it("a referral linked to a room posts system messages when created and when decided", async () => {
     const t = await createTenant();
     const room = await json(await call("POST", "/v1/deal-rooms", { apiKey: t.apiKey, body: { name: "Referral room" } }));

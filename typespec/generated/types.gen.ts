@@ -880,7 +880,8 @@ export type ErrorEnvelope = {
 export type ErrorFrame = {
     type: 'error';
     /**
-     * Machine-readable code, e.g. `validation_failed` (not JSON, unknown `type`, empty or too long `body`).
+     * Machine-readable code: `invalid_frame` (not JSON, unknown `type`, empty or too long `body`) or
+     * `insufficient_scope` (a message on a socket whose credential lacked `deal-rooms:write`).
      */
     code: string;
     /**

@@ -25,7 +25,7 @@ export interface RoomIdentity {
  * What each socket carries across hibernation: the participant it speaks for, plus `left` once the
  * room has announced its departure (so a server-initiated close is not announced twice).
  */
-type Attachment = Participant & { left?: true };
+type Attachment = Participant & { left?: true; canWrite?: boolean };
 
 type MessageRow = {
   id: string;
@@ -127,7 +127,7 @@ export class DealRoom extends DurableObject<DealRoomsEnv> {
     const before = this.participants();
     const [client, server] = Object.values(new WebSocketPair()) as [WebSocket, WebSocket];
     this.ctx.acceptWebSocket(server);
-    const joined: Attachment = { ...forwarded.actor, joinedAt: new Date().toISOString() };
+    const joined: Attachment = { ...forwarded.actor, joinedAt: new Date().toISOString(), canWrite: forwarded.canWrite };
     server.serializeAttachment(joined);
 
     const online = this.participants();
@@ -170,6 +170,9 @@ export class DealRoom extends DurableObject<DealRoomsEnv> {
     const room = this.identity();
     const author = attachmentOf(ws);
     if (!room || !author) return ws.close(1011, "room unavailable");
+    if (author.canWrite !== true) {
+      return send(ws, { type: "error", code: "insufficient_scope", message: "This socket was opened without deal-rooms:write: it can follow the room but not post" });
+    }
     this.append(room, { id: author.id, kind: author.kind, ...(author.name ? { name: author.name } : {}) }, body.value);
   }
 

@@ -94,4 +94,4 @@ export type ServerFrame =
   | { type: "welcome"; roomId: string; participant: Participant; online: Participant[] }
   | { type: "presence"; event: "join" | "leave"; participant: Participant; online: Participant[] }
   | { type: "message"; message: Message }
-  | { type: "error"; code: "invalid_frame"; message: string };
+  | { type: "error"; code: "invalid_frame" | "insufficient_scope"; message: string };

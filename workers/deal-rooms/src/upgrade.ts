@@ -10,6 +10,7 @@
  * | `x-actor-id`   | the acting user or key id (`principal.actorId`)                        |
  * | `x-actor-kind` | `user` \| `api_key` \| `system`                                        |
  * | `x-actor-name` | optional display name, UTF-8 percent-encoded (`encodeURIComponent`)   |
+ * | `x-actor-can-write` | `true` when the token's principal held `deal-rooms:write`, else `false` |
  * | `x-room-token-id` | the id (`jti`) of the token; the room admits each id once           |
  * | `x-room-token-expires` | the token's expiry, unix seconds                               |
  *
@@ -24,6 +25,7 @@ export const TRUSTED_HEADERS = {
   actorId: "x-actor-id",
   actorKind: "x-actor-kind",
   actorName: "x-actor-name",
+  actorCanWrite: "x-actor-can-write",
   tokenId: "x-room-token-id",
   tokenExpires: "x-room-token-expires",
 } as const;
@@ -34,6 +36,8 @@ export interface ForwardedUpgrade {
   roomId: string;
   orgId: string;
   actor: Author;
+  /** Whether the socket may post messages (`deal-rooms:write`); a read-only socket only listens. */
+  canWrite: boolean;
   /** The join token that admitted it: its id and expiry (unix seconds). */
   token: { id: string; expires: number };
 }
@@ -48,13 +52,15 @@ export function readForwardedUpgrade(headers: Headers): ForwardedUpgrade | null 
   const kind = headers.get(TRUSTED_HEADERS.actorKind)?.trim();
   if (!roomId || !orgId || !actorId || actorId.length > LIMITS.participantLength) return null;
   if (!kind || !(AUTHOR_KINDS as readonly string[]).includes(kind)) return null;
+  const canWrite = headers.get(TRUSTED_HEADERS.actorCanWrite)?.trim();
+  if (canWrite !== "true" && canWrite !== "false") return null;
   const tokenId = headers.get(TRUSTED_HEADERS.tokenId)?.trim();
   const tokenExpires = headers.get(TRUSTED_HEADERS.tokenExpires)?.trim() ?? "";
   if (!tokenId || tokenId.length > 64 || !/^\d{1,12}$/.test(tokenExpires)) return null;
   const name = decodeName(headers.get(TRUSTED_HEADERS.actorName));
   const actor: Author = { id: actorId, kind: kind as AuthorKind };
   if (name) actor.name = name;
-  return { roomId, orgId, actor, token: { id: tokenId, expires: Number(tokenExpires) } };
+  return { roomId, orgId, actor, canWrite: canWrite === "true", token: { id: tokenId, expires: Number(tokenExpires) } };
 }
 
 function decodeName(raw: string | null): string | undefined {

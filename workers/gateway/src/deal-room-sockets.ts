@@ -1,6 +1,6 @@
 import { SignJWT, jwtVerify } from "jose";
 import type { Context } from "hono";
-import type { Principal } from "#shared/auth";
+import { hasScope, type Principal } from "#shared/auth";
 import { ERROR_STATUS, type ErrorCode } from "#shared/errors";
 import { newId } from "#shared/ids";
 import { JWT_ISSUER } from "#shared/jwt";
@@ -15,6 +15,8 @@ interface RoomClaims {
   roomId: string;
   orgId: string;
   kind: Principal["kind"];
+  /** Whether the socket may post: the principal held `deal-rooms:write` when the token was issued. */
+  write: boolean;
   name?: string;
 }
 
@@ -27,7 +29,7 @@ const key = (secret: string) => new TextEncoder().encode(secret);
 export async function issueRoomSocketUrl(c: Context<GatewayContext>, principal: Principal, roomId: string) {
   const now = Math.floor(Date.now() / 1000);
   const exp = now + ROOM_TOKEN_TTL_SECONDS;
-  const claims: RoomClaims = { roomId, orgId: principal.orgId, kind: principal.kind };
+  const claims: RoomClaims = { roomId, orgId: principal.orgId, kind: principal.kind, write: hasScope(principal.scopes, "deal-rooms:write") };
   if (principal.displayName) claims.name = principal.displayName;
   const token = await new SignJWT({ ...claims })
     .setProtectedHeader({ alg: "HS256" })
@@ -54,10 +56,10 @@ async function verifyRoomToken(token: string, secret: string, roomId: string): P
       audience: ROOM_AUDIENCE,
       requiredClaims: ["exp", "sub", "jti"],
     });
-    const { roomId: tokenRoom, orgId, kind, sub, jti, exp, name } = payload as Record<string, unknown>;
+    const { roomId: tokenRoom, orgId, kind, sub, jti, exp, name, write } = payload as Record<string, unknown>;
     if (tokenRoom !== roomId || typeof orgId !== "string" || typeof sub !== "string" || typeof kind !== "string") return null;
-    if (typeof jti !== "string" || typeof exp !== "number") return null;
-    const verified: VerifiedRoomToken = { roomId, orgId, kind: kind as Principal["kind"], sub, jti, exp };
+    if (typeof jti !== "string" || typeof exp !== "number" || typeof write !== "boolean") return null;
+    const verified: VerifiedRoomToken = { roomId, orgId, kind: kind as Principal["kind"], sub, jti, exp, write };
     if (typeof name === "string" && name) verified.name = name;
     return verified;
   } catch {
@@ -83,6 +85,7 @@ export async function upgradeToRoom(c: Context<GatewayContext>, roomId: string):
   headers.set("x-org-id", claims.orgId);
   headers.set("x-actor-id", claims.sub);
   headers.set("x-actor-kind", claims.kind === "api_key" ? "api_key" : "user");
+  headers.set("x-actor-can-write", String(claims.write));
   if (claims.name) headers.set("x-actor-name", encodeURIComponent(claims.name));
   headers.set("x-room-token-id", claims.jti);
   headers.set("x-room-token-expires", String(claims.exp));
