@@ -101,6 +101,21 @@ describe("quote → bind → endorse → cancel → reinstate → renew, with th
     expect(timeline.data.map((x: { type: string }) => x.type)).toEqual(["new_business"]);
   });
 
+  it("judges the reinstatement window by the server's clock: a backdated request does not reopen it", async () => {
+    const t = await createTenant();
+    const day = (offset: number) => new Date(Date.now() + offset * 86_400_000).toISOString().slice(0, 10);
+    const policy = await bindPolicy(t.apiKey, glSubmission({ effectiveDate: day(-200) }));
+    const cancelledOn = day(-40);
+    await call("POST", `/v1/policies/${policy.id}/cancel`, { apiKey: t.apiKey, body: { effectiveDate: cancelledOn, method: "pro_rata", reason: "insured_request" } });
+
+    for (const body of [{}, { effectiveDate: day(-35) }, { effectiveDate: cancelledOn }]) {
+      const res = await call("POST", `/v1/policies/${policy.id}/reinstate`, { apiKey: t.apiKey, body });
+      expect(res.status, JSON.stringify(body)).toBe(422);
+      expect(await json(res)).toMatchObject({ error: "business_rule_violation", details: { cancellationDate: cancelledOn, reinstatementDate: day(0) } });
+    }
+    expect((await json(await call("GET", `/v1/policies/${policy.id}`, { apiKey: t.apiKey }))).status).toBe("cancelled");
+  });
+
   it("cancels, refuses a second cancel, reinstates within 30 days, renews, and every step is on the timeline", async () => {
     const t = await createTenant();
     const policy = await bindPolicy(t.apiKey, glSubmission({ annualRevenue: revenueForPremium(1_200_000) }));

@@ -1943,7 +1943,9 @@ export type ReferralStatus = 'pending' | 'approved' | 'rejected' | 'more_info_re
 
 export type ReinstatePolicyRequest = {
     /**
-     * Default: the cancellation's effective date.
+     * The day the reinstatement is requested for (default today; an earlier date counts as today).
+     * The 30-day window is judged on it. The reinstatement itself always takes effect on the
+     * cancellation's effective date, so cover is continuous.
      */
     effectiveDate?: string;
     notes?: string;

@@ -236,7 +236,10 @@ export async function reinstatePolicy(db: DrizzleD1Database, principal: Principa
   if (policy.status !== "cancelled" || !policy.cancellation) {
     return fail("invalid_state_transition", `A ${policy.status} policy cannot be reinstated`, { status: policy.status });
   }
-  const asOf = input.effectiveDate ?? today();
+  // The window is judged by the server's clock: a requested date may be later than today, never
+  // earlier, so a client cannot backdate its way back into the window.
+  const now = today();
+  const asOf = input.effectiveDate !== undefined && input.effectiveDate > now ? input.effectiveDate : now;
   const cancellation = policy.cancellation;
   const window = reinstatementWindow(cancellation.effectiveDate, asOf);
   if (!window.ok) return window;
