@@ -101,6 +101,30 @@ describe("quote → bind → endorse → cancel → reinstate → renew, with th
     expect(timeline.data.map((x: { type: string }) => x.type)).toEqual(["new_business"]);
   });
 
+  it("concurrent endorsements: each one answered 200 is on the timeline with exactly one event, and no 409 leaves a trace", async () => {
+    const t = await createTenant();
+    const policy = await bindPolicy(t.apiKey, glSubmission());
+    const results = await Promise.all(
+      Array.from({ length: 8 }, async (_, i) => {
+        await new Promise((r) => setTimeout(r, (i % 4) * 3));
+        const res = await call("POST", `/v1/policies/${policy.id}/endorse`, {
+          apiKey: t.apiKey,
+          body: { effectiveDate: "2027-03-01", changes: { annualRevenue: 8_000_000 + (i + 1) * 100_000 } },
+        });
+        return { status: res.status, body: await json(res) };
+      }),
+    );
+    for (const r of results) expect([200, 409]).toContain(r.status);
+    const committed = results.filter((r) => r.status === 200).map((r) => r.body.transaction.id as string);
+    expect(committed.length).toBeGreaterThan(0);
+
+    const timeline = await json(await call("GET", `/v1/policies/${policy.id}/timeline`, { apiKey: t.apiKey }));
+    const endorsements = timeline.data.filter((x: { type: string }) => x.type === "endorsement").map((x: { id: string }) => x.id);
+    expect(endorsements.sort()).toEqual([...committed].sort());
+    const events = (await eventsOf(t.orgId)).filter((e) => e.type === "policy.endorsed").map((e) => e.data.transactionId);
+    expect(events.sort()).toEqual([...committed].sort());
+  });
+
   it("judges the reinstatement window by the server's clock: a backdated request does not reopen it", async () => {
     const t = await createTenant();
     const day = (offset: number) => new Date(Date.now() + offset * 86_400_000).toISOString().slice(0, 10);

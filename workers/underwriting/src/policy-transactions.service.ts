@@ -35,9 +35,11 @@ interface Change {
 
 /**
  * Apply one transaction to a policy, or with `preview` compute it without writing. The policy row
- * moves from version n to n+1 and the transaction is stored with seq n+1, both guarded, in one
- * batch with its event: of two concurrent transactions on the same policy exactly one commits
- * (the other breaks the (policy_id, seq) uniqueness and answers 409).
+ * moves from version n to n+1 and the transaction is stored with seq n+1, in one batch with its
+ * event and any statements alongside. Every version is born with its transaction (bind writes
+ * seq 1, each change seq n+1), so if the policy moved on since it was read, seq n+1 is taken and
+ * the insert breaks the (policy_id, seq) uniqueness: the whole batch, event included, rolls back
+ * and the caller gets 409. If the batch commits, this transaction is the one that did.
  */
 async function apply(db: DrizzleD1Database, principal: Principal, policy: PolicyRow, change: Change, preview: boolean): Promise<Result<PolicyTransactionResult>> {
   const at = new Date().toISOString();
@@ -65,9 +67,8 @@ async function apply(db: DrizzleD1Database, principal: Principal, policy: Policy
       .set({ ...change.update, version, updatedAt: at })
       .where(and(eq(policies.orgId, principal.orgId), eq(policies.id, policy.id), eq(policies.version, policy.version))),
     sql`INSERT INTO policy_transactions (id, org_id, policy_id, seq, type, effective_date, premium_delta_cents, actor, details, created_at)
-      SELECT ${transaction.id}, ${principal.orgId}, ${policy.id}, ${version}, ${transaction.type}, ${transaction.effectiveDate},
-        ${transaction.premiumDeltaCents}, ${transaction.actor}, ${JSON.stringify(transaction.details)}, ${at}
-      WHERE EXISTS (SELECT 1 FROM policies WHERE id = ${policy.id} AND version = ${version})`,
+      VALUES (${transaction.id}, ${principal.orgId}, ${policy.id}, ${version}, ${transaction.type}, ${transaction.effectiveDate},
+        ${transaction.premiumDeltaCents}, ${transaction.actor}, ${JSON.stringify(transaction.details)}, ${at})`,
     ...(change.alongside ?? []),
   ];
   if (change.event) {
@@ -89,9 +90,9 @@ async function apply(db: DrizzleD1Database, principal: Principal, policy: Policy
     if (isUniqueViolation(error, "policy_transactions")) return fail("conflict", "The policy changed while this transaction was applied; retry", { policyId: policy.id });
     throw error;
   }
-  const stored = await findPolicy(db, principal.orgId, policy.id);
-  if (!stored || stored.version !== version) return fail("conflict", "The policy changed while this transaction was applied; retry", { policyId: policy.id });
-  return ok({ preview: false, transaction: toTransaction(transaction), policy: toPolicy(stored, schedule) });
+  // Committed: `after` is exactly the row written (a later change may already have moved it on,
+  // which must not turn this success into a 409 that invites a retry).
+  return ok(result);
 }
 
 function requireWithinTerm(policy: PolicyRow, date: string, field = "effectiveDate"): Result<null> {
