@@ -28,6 +28,13 @@ describe("error envelope and HTTP edges", () => {
     expect(body.requestId).toMatch(REQUEST_ID);
   });
 
+  it("a trailing slash is another path: 404 route_not_found, not a 405 for a method that is allowed", async () => {
+    const t = await createTenant();
+    const res = await call("GET", "/v1/submissions/", { apiKey: t.apiKey });
+    expect(res.status).toBe(404);
+    expect((await json(res)).error).toBe("route_not_found");
+  });
+
   it("a known path with the wrong method is 405 with Allow", async () => {
     const res = await call("PUT", "/v1/submissions");
     expect(res.status).toBe(405);

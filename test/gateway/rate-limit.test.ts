@@ -1,7 +1,7 @@
 import { evictDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { call, createApiKey, createTenant } from "./harness.ts";
+import { call, createApiKey, createTenant, json } from "./harness.ts";
 
 describe("rate limits", () => {
   it("a sandbox key sending 130 concurrent requests gets exactly 100 through", async () => {
@@ -83,5 +83,17 @@ describe("rate limits", () => {
     }
     expect(statuses.slice(0, 5)).toEqual([201, 201, 201, 201, 201]);
     expect(statuses[5]).toBe(429);
+  });
+
+  it("a code resent too soon is a 429 with Retry-After, like every other 429", async () => {
+    const email = `resend-${crypto.randomUUID()}@example.com`;
+    const ip = `198.51.100.${Math.floor(Math.random() * 250)}`;
+    const signup = await call("POST", "/auth/signup", { body: { email, password: "correct horse battery", name: "Resend" }, headers: { "cf-connecting-ip": ip } });
+    expect(signup.status).toBe(201);
+    const resent = await call("POST", "/auth/resend-code", { body: { email } });
+    expect(resent.status).toBe(429);
+    const body = await json(resent);
+    expect(body).toMatchObject({ error: "rate_limit_exceeded", details: { retryAfter: expect.any(Number) } });
+    expect(resent.headers.get("retry-after")).toBe(String(body.details.retryAfter));
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { randomToken, sha256Hex } from "#shared/crypto";
+import { randomToken, sha256Hex, timingSafeEqual } from "#shared/crypto";
 import { createKey, createTenant, db, errorOf, identity, unwrap } from "./factories.ts";
 
 /** The one answer for every authentication failure: nothing tells a caller which check failed. */
@@ -19,7 +19,7 @@ describe("authenticateApiKey rejects, with one indistinguishable error", () => {
   });
 
   it("malformed input", async () => {
-    for (const raw of ["", "Bearer", "oik_", "x".repeat(10_000), `oik_test_${"a".repeat(500)}`]) {
+    for (const raw of ["", "Bearer", "oik_", "x".repeat(10_000), `oik_test_${"a".repeat(500)}`, `oik_test_${"a".repeat(42)}`, `oik_prod_${"a".repeat(43)}`]) {
       expect(errorOf(await identity.authenticateApiKey(raw))).toEqual(UNAUTHORIZED);
     }
   });
@@ -130,5 +130,15 @@ describe("tenancy", () => {
     const other = await createTenant();
     const key = unwrap(await identity.createApiKey(admin, { name: "k", orgId: other.org.id } as never));
     expect(unwrap(await identity.authenticateApiKey(key.key)).orgId).toBe(org.id);
+  });
+});
+
+describe("timingSafeEqual", () => {
+  it("never matches an empty or unset secret, not even against an empty candidate", () => {
+    expect(timingSafeEqual("", "")).toBe(false);
+    expect(timingSafeEqual("", "secret")).toBe(false);
+    expect(timingSafeEqual("secret", undefined as unknown as string)).toBe(false);
+    expect(timingSafeEqual("secret", "secret")).toBe(true);
+    expect(timingSafeEqual("secret", "secreT")).toBe(false);
   });
 });

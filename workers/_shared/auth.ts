@@ -6,6 +6,12 @@ export type CredentialKind = "api_key" | "user" | "system" | "insured";
 
 export type RateLimitTier = "sandbox" | "standard" | "enterprise";
 
+/**
+ * The exact shape of an API key: `oik_live_` or `oik_test_` and 32 random bytes in base64url. Anything
+ * else is refused before any lookup, so a random string costs no Durable Object or database read.
+ */
+export const API_KEY_PATTERN = /^oik_(live|test)_[A-Za-z0-9_-]{43}$/;
+
 export interface Principal {
   kind: CredentialKind;
   /** The org every read and write is confined to. */

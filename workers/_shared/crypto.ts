@@ -41,8 +41,10 @@ export function randomDigits(length: number): string {
 
 /** Constant-time comparison of two strings (length leaks, content does not). */
 export function timingSafeEqual(a: string, b: string): boolean {
-  const ab = encoder.encode(a);
-  const bb = encoder.encode(b);
+  const ab = encoder.encode(a ?? "");
+  const bb = encoder.encode(b ?? "");
+  // An empty (or unset) secret never matches anything, an empty candidate included.
+  if (ab.byteLength === 0 || bb.byteLength === 0) return false;
   if (ab.byteLength !== bb.byteLength) {
     // Still burn a comparison so timing does not reveal an early exit.
     crypto.subtle.timingSafeEqual(ab, ab);

@@ -17,8 +17,9 @@ export const ROUTES: RouteSpec[] = [...authRoutes, ...identityRoutes, ...underwr
 
 export const VERSION = "1.0.0";
 
+/** Matches exactly the paths Hono routes to `path` (strict: a trailing slash is another path). */
 function toPattern(path: string): RegExp {
-  return new RegExp(`^${path.replace(/:[A-Za-z]+/g, "[^/]+")}/?$`);
+  return new RegExp(`^${path.replace(/:[A-Za-z]+/g, "[^/]+")}$`);
 }
 
 /** The Hono app: request id, the public documents, every contract route, and the error boundary. */

@@ -2,7 +2,7 @@
  * API keys: `oik_live_…` / `oik_test_…`, stored as SHA-256 only with a display prefix; the key itself
  * is returned once, at creation or rotation. Authentication is on the hot path of every API-key request.
  */
-import { hasScope, isKnownScope, SCOPE_PRESETS, type Principal, type RateLimitTier, type ScopePreset } from "#shared/auth";
+import { API_KEY_PATTERN, hasScope, isKnownScope, SCOPE_PRESETS, type Principal, type RateLimitTier, type ScopePreset } from "#shared/auth";
 import { randomToken, sha256Hex } from "#shared/crypto";
 import { isUniqueViolation } from "#shared/db";
 import { fail, invalid, notFound, ok, type Result } from "#shared/errors";
@@ -58,7 +58,7 @@ async function mintKey(env: IdentityEnv): Promise<{ key: string; keyHash: string
 }
 
 export async function authenticateApiKey(deps: IdentityDeps, rawKey: string): Promise<Result<ApiKeyIdentity>> {
-  if (typeof rawKey !== "string" || !rawKey.startsWith("oik_") || rawKey.length > 128) return UNAUTHORIZED;
+  if (typeof rawKey !== "string" || !API_KEY_PATTERN.test(rawKey)) return UNAUTHORIZED;
   const row = await repo.findApiKeyByHash(deps.db, await sha256Hex(rawKey));
   const now = new Date();
   const nowIso = now.toISOString();

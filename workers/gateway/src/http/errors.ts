@@ -16,8 +16,17 @@ export function errorResponse(
   return c.json(body, ERROR_STATUS[code], headers);
 }
 
-export const appErrorResponse = (c: Context<GatewayContext>, e: AppError, headers?: Record<string, string>) =>
-  errorResponse(c, e.code, e.message, e.details, headers);
+/**
+ * A domain error as the envelope. A domain's own 429 (e.g. resending a verification code too soon)
+ * names its wait in `details.retryAfter`; it becomes the `Retry-After` header every 429 carries.
+ */
+export function appErrorResponse(c: Context<GatewayContext>, e: AppError, headers?: Record<string, string>): Response {
+  const retryAfter = e.details?.retryAfter;
+  if (e.code === "rate_limit_exceeded" && typeof retryAfter === "number" && !headers?.["Retry-After"]) {
+    headers = { ...headers, "Retry-After": String(Math.max(1, Math.ceil(retryAfter))) };
+  }
+  return errorResponse(c, e.code, e.message, e.details, headers);
+}
 
 /** One message for every credential failure, so a 401 is no oracle. */
 export const UNAUTHORIZED_MESSAGE = "Missing or invalid credentials";

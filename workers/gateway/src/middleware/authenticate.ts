@@ -1,5 +1,5 @@
 import type { Context } from "hono";
-import type { Principal } from "#shared/auth";
+import { API_KEY_PATTERN, type Principal } from "#shared/auth";
 import { sha256Hex, timingSafeEqual } from "#shared/crypto";
 import { verifyJwt } from "#shared/jwt";
 import type { AppError, Result } from "#shared/errors";
@@ -59,8 +59,7 @@ export async function authenticate(
     case "none":
       return unauthorized;
     case "api_key": {
-      if (!API_KEY_PREFIX.test(credential.key) || credential.key.length > 200)
-        return unauthorized;
+      if (!API_KEY_PATTERN.test(credential.key)) return unauthorized;
       const admission = await env.RATE_LIMITER.getByName(
         await apiKeyObjectName(credential.key),
       ).admitApiKey(credential.key);
