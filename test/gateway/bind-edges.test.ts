@@ -36,6 +36,26 @@ describe("bind and transaction edges", () => {
     expect((await json(await call("GET", `/v1/policies/${policy.id}`, { apiKey: t.apiKey }))).status).toBe("cancelled");
   });
 
+  it("refuses an endorsement or cancellation dated before the policy's latest transaction", async () => {
+    const t = await createTenant();
+    const policy = await bindPolicy(t.apiKey, glSubmission());
+    const endorsed = await call("POST", `/v1/policies/${policy.id}/endorse`, { apiKey: t.apiKey, body: { effectiveDate: "2027-10-28", changes: { annualRevenue: 16_000_000 } } });
+    expect(endorsed.status).toBe(200);
+
+    const early = [
+      ["cancel", { effectiveDate: "2027-07-20", method: "pro_rata", reason: "insured_request" }],
+      ["endorse", { effectiveDate: "2027-06-01", changes: { requestedLimit: 2_000_000 } }],
+    ] as const;
+    for (const [action, body] of early) {
+      const res = await call("POST", `/v1/policies/${policy.id}/${action}`, { apiKey: t.apiKey, body });
+      expect(res.status, action).toBe(422);
+      expect(await json(res)).toMatchObject({ error: "business_rule_violation", details: { field: "effectiveDate", latestTransactionDate: "2027-10-28" } });
+    }
+    // On or after the latest date is fine.
+    const cancelled = await call("POST", `/v1/policies/${policy.id}/cancel`, { apiKey: t.apiKey, body: { effectiveDate: "2027-10-28", method: "pro_rata", reason: "insured_request" } });
+    expect(cancelled.status).toBe(200);
+  });
+
   it("a named-insured endorsement changes no premium; an empty endorsement is refused", async () => {
     const t = await createTenant();
     const policy = await bindPolicy(t.apiKey, glSubmission());

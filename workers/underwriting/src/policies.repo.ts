@@ -38,6 +38,16 @@ export function findPolicyBySubmission(db: DrizzleD1Database, orgId: string, sub
   return db.select().from(policies).where(and(eq(policies.orgId, orgId), eq(policies.submissionId, submissionId))).get();
 }
 
+/** The effective date of the policy's latest premium-bearing transaction (renewal markers carry no premium). */
+export async function latestTransactionDate(db: DrizzleD1Database, orgId: string, policyId: string): Promise<string | null> {
+  const row = await db
+    .select({ latest: sql<string | null>`max(${policyTransactions.effectiveDate})` })
+    .from(policyTransactions)
+    .where(and(eq(policyTransactions.orgId, orgId), eq(policyTransactions.policyId, policyId), sql`${policyTransactions.type} != 'renewal'`))
+    .get();
+  return row?.latest ?? null;
+}
+
 export function listInstallments(db: DrizzleD1Database, policyId: string): Promise<InstallmentRow[]> {
   return db.select().from(installments).where(eq(installments.policyId, policyId)).orderBy(installments.number).all();
 }

@@ -7,7 +7,7 @@ import { fail, invalid, notFound, ok, type Result } from "#shared/errors";
 import { newId } from "#shared/ids";
 import { CURRENCY, fromCents, toCents } from "#shared/money";
 import { recordEvent, type UnderwritingEventType } from "./events.ts";
-import { findPolicy, listInstallments } from "./policies.repo.ts";
+import { findPolicy, latestTransactionDate, listInstallments } from "./policies.repo.ts";
 import { toPolicy, toTransaction } from "./policies.service.ts";
 import { prepareQuote, ratingInputOf, toQuote } from "./quotes.service.ts";
 import { rate } from "./rating/rate.ts";
@@ -95,6 +95,23 @@ async function apply(db: DrizzleD1Database, principal: Principal, policy: Policy
   return ok(result);
 }
 
+/**
+ * Changes apply in date order. An endorsement or cancellation dated before the policy's latest
+ * transaction would be priced on a premium that was not yet in force on its date (a pro-rata return
+ * computed on an annual premium an endorsement raised later), so it is refused rather than
+ * mis-priced; out-of-sequence re-rating is not supported.
+ */
+async function requireInSequence(db: DrizzleD1Database, principal: Principal, policy: PolicyRow, date: string): Promise<Result<null>> {
+  const latest = await latestTransactionDate(db, principal.orgId, policy.id);
+  if (latest !== null && date < latest) {
+    return fail("business_rule_violation", `effectiveDate must be on or after ${latest}, the date of the policy's latest transaction`, {
+      field: "effectiveDate",
+      latestTransactionDate: latest,
+    });
+  }
+  return ok(null);
+}
+
 function requireWithinTerm(policy: PolicyRow, date: string, field = "effectiveDate"): Result<null> {
   if (!isValidDate(date)) return invalid(field, "date", `${field} must be a calendar date (YYYY-MM-DD)`);
   if (date < policy.effectiveDate || date >= policy.expirationDate) {
@@ -110,6 +127,8 @@ export async function endorsePolicy(db: DrizzleD1Database, principal: Principal,
   if (policy.status !== "active") return fail("invalid_state_transition", `A ${policy.status} policy cannot be endorsed`, { status: policy.status });
   const within = requireWithinTerm(policy, input.effectiveDate);
   if (!within.ok) return within;
+  const inSequence = await requireInSequence(db, principal, policy, input.effectiveDate);
+  if (!inSequence.ok) return inSequence;
   const changes = input.changes ?? {};
   if (Object.keys(changes).length === 0) return invalid("changes", "non_empty", "An endorsement needs at least one change");
 
@@ -195,6 +214,8 @@ export async function cancelPolicy(db: DrizzleD1Database, principal: Principal, 
   if (policy.status !== "active") return fail("invalid_state_transition", `A ${policy.status} policy cannot be cancelled`, { status: policy.status });
   const within = requireWithinTerm(policy, input.effectiveDate);
   if (!within.ok) return within;
+  const inSequence = await requireInSequence(db, principal, policy, input.effectiveDate);
+  if (!inSequence.ok) return inSequence;
   const returned = cancellationReturn({
     method: input.method,
     premiumInForceCents: policy.annualPremiumCents,
