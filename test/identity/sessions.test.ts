@@ -59,7 +59,8 @@ describe("the session flow", () => {
     // The org was created alongside the user, named after them.
     const org = unwrap(await identity.getOrg(principalFor(session.user.orgId), session.user.orgId));
     expect(org.name).toBe("Dana Tester's organisation");
-    expect(org.slug).toMatch(/^dana-tester-s-organisation-\d{6}$/);
+    // The suffix is the random part of the org's own id, so namesakes never collide.
+    expect(org.slug).toBe(`dana-tester-s-organisation-${org.id.slice(-16).toLowerCase()}`);
 
     expect(unwrap(await identity.getProfile(session.sessionToken))).toEqual(session.user);
 
@@ -82,6 +83,19 @@ describe("the session flow", () => {
     unwrap(await identity.verifyEmail({ email, code: await latestCode(email) }));
     const { user } = unwrap(await identity.login({ email, password: PASSWORD }));
     expect(unwrap(await identity.getOrg(principalFor(user.orgId), user.orgId)).name).toBe(orgName);
+  });
+
+  it("gives namesake orgs distinct slugs within the 63-character limit, however long the name", async () => {
+    const orgName = `${"Very Long Insurance Brokerage Name ".repeat(4)}${unique()}`;
+    const slugs: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      const { email } = await signupUser({ orgName });
+      unwrap(await identity.verifyEmail({ email, code: await latestCode(email) }));
+      const { user } = unwrap(await identity.login({ email, password: PASSWORD }));
+      slugs.push(unwrap(await identity.getOrg(principalFor(user.orgId), user.orgId)).slug);
+    }
+    expect(new Set(slugs).size).toBe(5);
+    for (const slug of slugs) expect(slug.length).toBeLessThanOrEqual(63);
   });
 
   it("stores the password, code and session token as hashes only", async () => {

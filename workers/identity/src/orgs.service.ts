@@ -10,7 +10,7 @@ import type { CreateOrgInput, Org, UpdateOrgInput } from "./types.ts";
 import { requireText } from "./validation.ts";
 
 const NAME_MAX = 200;
-const SLUG_MAX = 63;
+export const SLUG_MAX = 63;
 const SLUG = /^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$/;
 
 export const toOrg = (row: OrgRow): Org => ({
@@ -42,8 +42,8 @@ export function validateSlug(slug: unknown): Result<string> {
 }
 
 /** A new org row (not yet written). */
-export function buildOrg(name: string, slug: string, now: string): OrgRow {
-  return { id: newId("org"), name, slug, createdAt: now, updatedAt: now };
+export function buildOrg(name: string, slug: string, now: string, id: string = newId("org")): OrgRow {
+  return { id, name, slug, createdAt: now, updatedAt: now };
 }
 
 export async function createOrg(deps: IdentityDeps, input: CreateOrgInput): Promise<Result<Org>> {

@@ -9,7 +9,7 @@ import { fail, invalid, ok, type Result } from "#shared/errors";
 import { newId } from "#shared/ids";
 import { signJwt } from "#shared/jwt";
 import type { IdentityDeps } from "./deps.ts";
-import { buildOrg, slugify } from "./orgs.service.ts";
+import { buildOrg, SLUG_MAX, slugify } from "./orgs.service.ts";
 import { insertOrg } from "./orgs.repo.ts";
 import { insertOutboxEmail } from "./outbox.repo.ts";
 import type { OutboxEmailRow, UserRow } from "./schema.ts";
@@ -114,8 +114,11 @@ export async function signup(deps: IdentityDeps, input: SignupInput): Promise<Re
 
   const now = new Date();
   const nowIso = now.toISOString();
-  // Org names are not unique, so a signup slug carries a random suffix rather than failing on a namesake.
-  const org = buildOrg(orgName.value, `${slugify(orgName.value, 56) || "org"}-${randomDigits(6)}`, nowIso);
+  // Org names are not unique, so a signup slug ends with the random part of the org's own ULID: unique
+  // as the id is, so a namesake never collides (a short random suffix could, and would fail the signup).
+  const orgId = newId("org");
+  const suffix = orgId.slice(-16).toLowerCase();
+  const org = buildOrg(orgName.value, `${slugify(orgName.value, SLUG_MAX - suffix.length - 1) || "org"}-${suffix}`, nowIso, orgId);
   const user: UserRow = {
     id: newId("usr"),
     orgId: org.id,
