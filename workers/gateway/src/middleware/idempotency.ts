@@ -45,17 +45,24 @@ export async function withIdempotency(
     case "proceed":
       break;
   }
+  const { attempt } = outcome;
   let response: Response;
   try {
     response = await handler();
   } catch (error) {
-    await store.release();
+    await store.release(attempt);
     throw error;
   }
-  await store.complete(fingerprint, {
-    status: response.status,
-    contentType: response.headers.get("content-type"),
-    body: await response.clone().text(),
-  });
+  try {
+    await store.complete(attempt, {
+      status: response.status,
+      contentType: response.headers.get("content-type"),
+      body: await response.clone().text(),
+    });
+  } catch (error) {
+    // The work is done; failing to record it must not turn its answer into a 500. A retry within
+    // the lease sees 409, after it runs afresh.
+    console.error(JSON.stringify({ level: "error", requestId: c.get("requestId"), message: "idempotency record not stored", error: String(error) }));
+  }
   return response;
 }
