@@ -59,6 +59,23 @@ describe("delegated authority and referrals", () => {
     expect((await call("POST", `/v1/submissions/${sub.id}/quote`, { apiKey: t.apiKey })).status).toBe(422);
   });
 
+  it("a referral is decided once: of an approval and a rejection sent together, one wins and one event is sent", async () => {
+    const t = await createTenant();
+    const sub = await json(await call("POST", "/v1/submissions", { apiKey: t.apiKey, body: glSubmission() }));
+    await call("POST", `/v1/submissions/${sub.id}/quote`, { apiKey: t.apiKey });
+    const referral = await json(await call("POST", "/v1/referrals", { apiKey: t.apiKey, body: { submissionId: sub.id, reason: "Two underwriters" } }));
+
+    const decide = (decision: string) => call("POST", `/v1/referrals/${referral.id}/decision`, { apiKey: t.apiKey, body: { decision } });
+    const [approve, reject] = await Promise.all([decide("approve"), decide("reject")]);
+    expect([approve.status, reject.status].sort()).toEqual([200, 422]);
+    const winner = approve.status === 200 ? "approved" : "rejected";
+
+    expect((await json(await call("GET", `/v1/referrals?submissionId=${sub.id}`, { apiKey: t.apiKey }))).data[0].status).toBe(winner);
+    expect((await json(await call("GET", `/v1/submissions/${sub.id}`, { apiKey: t.apiKey }))).status).toBe(winner === "approved" ? "quoted" : "declined");
+    const decided = (await eventsOf(t.orgId)).filter((e) => e.type === "referral.decided");
+    expect(decided.map((e) => e.data.status)).toEqual([winner]);
+  });
+
   it("the aggregate cap is enforced at bind; crossing 85% is recorded exactly once", async () => {
     const t = await createTenant();
     const sub = glSubmission();

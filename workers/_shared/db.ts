@@ -2,7 +2,7 @@
  * Drizzle helpers shared by every D1-backed worker: keyset pagination over (created_at, id)
  * and recognising unique-constraint violations (conflicts detected by the database, race-free).
  */
-import { and, asc, desc, eq, gt, gte, is, lt, lte, or, SQL } from "drizzle-orm";
+import { and, asc, desc, eq, gt, gte, is, lt, lte, or, sql, SQL } from "drizzle-orm";
 import type { DrizzleD1Database } from "drizzle-orm/d1";
 import { SQLiteSyncDialect, type SQLiteColumn } from "drizzle-orm/sqlite-core";
 import { fail, ok, type Result } from "./errors.ts";
@@ -53,6 +53,26 @@ export function keysetAfter(
 export function keysetOrder(createdAt: SQLiteColumn, id: SQLiteColumn, direction: SortDirection): SQL[] {
   const by = direction === "desc" ? desc : asc;
   return [by(createdAt), by(id)];
+}
+
+/**
+ * A statement that aborts the batch it runs in unless `condition` holds at that moment. A D1 batch
+ * is one transaction run in order, so a guard placed first turns "read, decide, write" into a
+ * check-and-write that no concurrent writer can slip between: if the state read earlier has
+ * changed, every statement of the batch rolls back and {@link isGuardFailure} recognises the error.
+ * The database needs the `batch_guards` table (its CHECK refuses every row); `name` labels the
+ * guard in the statement's text.
+ */
+export function guard(name: string, condition: SQL): SQL {
+  return sql`INSERT INTO batch_guards (name) SELECT ${name} WHERE NOT (${condition})`;
+}
+
+/** True when `err` is a {@link guard} refusing its batch. */
+export function isGuardFailure(err: unknown): boolean {
+  for (let e: unknown = err, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
+    if (e.message.includes("CHECK constraint failed: batch_guard")) return true;
+  }
+  return false;
 }
 
 /**

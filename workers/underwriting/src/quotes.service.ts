@@ -1,7 +1,7 @@
 import { and, eq } from "drizzle-orm";
 import type { DrizzleD1Database } from "drizzle-orm/d1";
 import type { Principal } from "#shared/auth";
-import { atomically, type Statement } from "#shared/db";
+import { atomically, isGuardFailure, type Statement } from "#shared/db";
 import { fail, notFound, ok, type Result } from "#shared/errors";
 import { newId } from "#shared/ids";
 import { CURRENCY, fromCents } from "#shared/money";
@@ -11,7 +11,7 @@ import { listOrgAgreements, supersedeQuotes } from "./quotes.repo.ts";
 import { rate } from "./rating/rate.ts";
 import type { RatingInput } from "./rating/types.ts";
 import { quotes, referrals, submissions, type QuoteRow, type SubmissionRow } from "./schema.ts";
-import { findSubmission } from "./submissions.repo.ts";
+import { findSubmission, SUBMISSION_CHANGED, submissionUnchanged } from "./submissions.repo.ts";
 import type { Quote } from "./types.ts";
 
 /** A quote is valid for 30 days (DECISIONS.md, "Submission"). */
@@ -53,7 +53,13 @@ export async function createQuote(
   }
   const prepared = await prepareQuote(db, principal, sub, options);
   if (!prepared.ok) return prepared;
-  await atomically(db, prepared.value.statements);
+  try {
+    // Quoted on the state just read: a bind (or another quote) committed since rolls this back.
+    await atomically(db, [submissionUnchanged(sub), ...prepared.value.statements]);
+  } catch (error) {
+    if (isGuardFailure(error)) return SUBMISSION_CHANGED;
+    throw error;
+  }
   return ok(toQuote(prepared.value.quote));
 }
 

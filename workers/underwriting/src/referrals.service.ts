@@ -1,14 +1,13 @@
-import { and, eq, type SQL } from "drizzle-orm";
-import type { BatchItem } from "drizzle-orm/batch";
+import { and, eq, sql, type SQL } from "drizzle-orm";
 import type { DrizzleD1Database } from "drizzle-orm/d1";
 import type { Principal } from "#shared/auth";
-import { listKeyset } from "#shared/db";
+import { atomically, guard, isGuardFailure, listKeyset, type Statement } from "#shared/db";
 import { fail, notFound, ok, type Result } from "#shared/errors";
 import { newId } from "#shared/ids";
 import { pageSize, toPage, type Page } from "#shared/pagination";
 import { recordEvent } from "./events.ts";
 import { quotes, referrals, submissions, type ReferralDecision, type ReferralRow } from "./schema.ts";
-import { findSubmission } from "./submissions.repo.ts";
+import { findSubmission, SUBMISSION_CHANGED, submissionUnchanged } from "./submissions.repo.ts";
 import type { ListReferralsQuery, Referral } from "./types.ts";
 
 const findReferral = (db: DrizzleD1Database, orgId: string, id: string) =>
@@ -51,7 +50,8 @@ export async function createReferral(
     createdAt: at,
     decidedAt: null,
   };
-  const statements: [BatchItem<"sqlite">, ...BatchItem<"sqlite">[]] = [
+  const statements: Statement[] = [
+    submissionUnchanged(sub),
     db.insert(referrals).values(row),
     db.update(submissions).set({ status: "referred", updatedAt: at }).where(and(eq(submissions.id, sub.id), eq(submissions.status, sub.status))),
     recordEvent(db, principal.orgId, "referral.created", { referralId: row.id, submissionId: sub.id, quoteId: row.quoteId, reasons: row.reasons }, at),
@@ -59,7 +59,12 @@ export async function createReferral(
   if (sub.currentQuoteId) {
     statements.push(db.update(quotes).set({ status: "referred", referralId: row.id, updatedAt: at }).where(and(eq(quotes.id, sub.currentQuoteId), eq(quotes.status, "active"))));
   }
-  await db.batch(statements);
+  try {
+    await atomically(db, statements);
+  } catch (error) {
+    if (isGuardFailure(error)) return SUBMISSION_CHANGED;
+    throw error;
+  }
   return ok(toReferral(row));
 }
 
@@ -86,7 +91,10 @@ export async function decideReferral(
   const at = new Date().toISOString();
   const status = OUTCOME[input.decision];
   const decided: ReferralRow = { ...referral, status, decision: input.decision, decidedBy: principal.actorId, notes: input.notes ?? null, decidedAt: at };
-  const statements: [BatchItem<"sqlite">, ...BatchItem<"sqlite">[]] = [
+  const statements: Statement[] = [
+    // Decided once: of two concurrent decisions, the second finds the referral no longer open and
+    // its whole batch (event and submission change included) rolls back.
+    guard("referral_open", sql`EXISTS (SELECT 1 FROM referrals WHERE id = ${referral.id} AND status = ${referral.status})`),
     db
       .update(referrals)
       .set({ status, decision: input.decision, decidedBy: principal.actorId, notes: decided.notes, decidedAt: at })
@@ -103,7 +111,13 @@ export async function decideReferral(
     statements.push(db.update(submissions).set({ status: "declined", updatedAt: at }).where(and(eq(submissions.id, sub.id), eq(submissions.status, "referred"))));
     if (referral.quoteId) statements.push(db.update(quotes).set({ status: "superseded", updatedAt: at }).where(and(eq(quotes.id, referral.quoteId), eq(quotes.status, "referred"))));
   }
-  await db.batch(statements);
+  try {
+    await atomically(db, statements);
+  } catch (error) {
+    if (!isGuardFailure(error)) throw error;
+    const now = await findReferral(db, principal.orgId, id);
+    return fail("invalid_state_transition", `The referral is already ${now?.status ?? "decided"}`, { status: now?.status ?? "decided" });
+  }
   return ok(toReferral(decided));
 }
 

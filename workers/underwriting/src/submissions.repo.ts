@@ -1,7 +1,7 @@
 import { and, eq, sql, type SQL } from "drizzle-orm";
 import type { DrizzleD1Database } from "drizzle-orm/d1";
-import { listKeyset } from "#shared/db";
-import type { Result } from "#shared/errors";
+import { guard, listKeyset } from "#shared/db";
+import { fail, type Result } from "#shared/errors";
 import { submissions, type SubmissionRow } from "./schema.ts";
 import type { ListSubmissionsQuery } from "./types.ts";
 
@@ -21,6 +21,20 @@ export function findSubmission(db: DrizzleD1Database, orgId: string, id: string)
   if (!statement) findStatements.set(db, (statement = prepareFind(db)));
   return statement.get({ orgId, id });
 }
+
+/**
+ * A batch guard: the submission still has the status and current quote it had when it was read.
+ * Writes that were decided on that state (a quote, a referral) put it first in their batch.
+ */
+export function submissionUnchanged(sub: Pick<SubmissionRow, "id" | "status" | "currentQuoteId">): SQL {
+  return guard(
+    "submission_unchanged",
+    sql`EXISTS (SELECT 1 FROM submissions WHERE id = ${sub.id} AND status = ${sub.status} AND current_quote_id IS ${sub.currentQuoteId})`,
+  );
+}
+
+/** The answer when {@link submissionUnchanged} refused a batch. */
+export const SUBMISSION_CHANGED = fail("conflict", "The submission changed while this request was processed; retry", { field: "submission" });
 
 export async function listSubmissionRows(
   db: DrizzleD1Database,

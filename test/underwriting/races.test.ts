@@ -1,0 +1,62 @@
+/**
+ * Writes decided on a state read a moment earlier, run concurrently in one isolate so that both
+ * reads happen before either batch: the batch guard must let exactly one of them commit.
+ */
+import { env } from "cloudflare:workers";
+import { drizzle } from "drizzle-orm/d1";
+import { describe, expect, it } from "vitest";
+import { bindSubmission } from "../../workers/underwriting/src/bind.service.ts";
+import { createQuote } from "../../workers/underwriting/src/quotes.service.ts";
+import { createReferral, decideReferral } from "../../workers/underwriting/src/referrals.service.ts";
+import { createSubmission } from "../../workers/underwriting/src/submissions.service.ts";
+import { newPrincipal } from "../support/principals.ts";
+import { errorOf, unwrap } from "../support/results.ts";
+import { quickstartSubmission } from "../support/submissions.ts";
+
+const db = () => drizzle(env.UNDERWRITING_DB);
+
+async function quotedSubmission() {
+  const p = newPrincipal(undefined, { rateLimitTier: "enterprise" });
+  const sub = unwrap(await createSubmission(db(), p, quickstartSubmission() as Parameters<typeof createSubmission>[2]));
+  unwrap(await createQuote(db(), p, sub.id));
+  return { p, sub };
+}
+
+const eventsOf = async (orgId: string, type: string) =>
+  (await env.UNDERWRITING_DB.prepare("SELECT data FROM events WHERE org_id = ? AND type = ?").bind(orgId, type).all<{ data: string }>()).results.map(
+    (r) => JSON.parse(r.data) as Record<string, unknown>,
+  );
+
+describe("concurrent writes on one submission", () => {
+  it("a referral is decided once: the losing decision changes nothing and sends no event", async () => {
+    const { p, sub } = await quotedSubmission();
+    const referral = unwrap(await createReferral(db(), p, { submissionId: sub.id, reason: "Two underwriters" }));
+    const [approve, reject] = await Promise.all([
+      decideReferral(db(), p, referral.id, { decision: "approve" }),
+      decideReferral(db(), p, referral.id, { decision: "reject" }),
+    ]);
+    expect([approve.ok, reject.ok].filter(Boolean)).toHaveLength(1);
+    const loser = approve.ok ? reject : approve;
+    expect(errorOf(loser).code).toBe("invalid_state_transition");
+    const decided = await eventsOf(p.orgId, "referral.decided");
+    expect(decided.map((e) => e.decision)).toEqual([approve.ok ? "approve" : "reject"]);
+  });
+
+  it("a quote racing a bind cannot reopen the bound submission", async () => {
+    const { p, sub } = await quotedSubmission();
+    const [bound, requoted] = await Promise.all([
+      bindSubmission(db(), env, p, sub.id, { installmentPlan: "PIF" }, false),
+      createQuote(db(), p, sub.id),
+    ]);
+    const row = await env.UNDERWRITING_DB.prepare("SELECT status, current_quote_id FROM submissions WHERE id = ?").bind(sub.id).first<{ status: string; current_quote_id: string }>();
+    if (bound.ok) {
+      expect(row?.status).toBe("bound");
+      expect(requoted.ok).toBe(false);
+    } else {
+      expect(row?.status).toBe("quoted");
+    }
+    // Whatever happened, the submission's current quote is the one its state says.
+    const quote = await env.UNDERWRITING_DB.prepare("SELECT status FROM quotes WHERE id = ?").bind(row?.current_quote_id).first<{ status: string }>();
+    expect(quote?.status).toBe(row?.status === "bound" ? "bound" : "active");
+  });
+});
