@@ -6,6 +6,7 @@ import { env } from "cloudflare:workers";
 import { drizzle } from "drizzle-orm/d1";
 import { describe, expect, it } from "vitest";
 import { bindSubmission } from "../../workers/underwriting/src/bind.service.ts";
+import { createDaAgreement } from "../../workers/underwriting/src/da-agreements.service.ts";
 import { createQuote } from "../../workers/underwriting/src/quotes.service.ts";
 import { createReferral, decideReferral } from "../../workers/underwriting/src/referrals.service.ts";
 import { createSubmission } from "../../workers/underwriting/src/submissions.service.ts";
@@ -58,5 +59,28 @@ describe("concurrent writes on one submission", () => {
     // Whatever happened, the submission's current quote is the one its state says.
     const quote = await env.UNDERWRITING_DB.prepare("SELECT status FROM quotes WHERE id = ?").bind(row?.current_quote_id).first<{ status: string }>();
     expect(quote?.status).toBe(row?.status === "bound" ? "bound" : "active");
+  });
+
+  it("two binds of one submission under delegated authority count its premium once", async () => {
+    const p = newPrincipal(undefined, { rateLimitTier: "enterprise" });
+    const da = unwrap(
+      await createDaAgreement(db(), p, {
+        carrier: "Cascade Mutual",
+        program: "Contractors GL",
+        lineOfBusiness: "GL",
+        maxLimitPerRisk: 2_000_000,
+        states: ["OR", "WA"],
+        naicsPrefixes: ["23"],
+        aggregateCap: 1_000_000,
+      } as Parameters<typeof createDaAgreement>[2]),
+    );
+    const sub = unwrap(await createSubmission(db(), p, quickstartSubmission() as Parameters<typeof createSubmission>[2]));
+    const quote = unwrap(await createQuote(db(), p, sub.id));
+    expect(quote.authority.daAgreementId).toBe(da.id);
+
+    const binds = await Promise.all([1, 2].map(() => bindSubmission(db(), env, p, sub.id, { installmentPlan: "PIF" }, false)));
+    expect(binds.filter((b) => b.ok)).toHaveLength(1);
+    const ledger = await env.DA_LEDGER.getByName(da.id).snapshot();
+    expect(ledger.writtenCents).toBe(Math.round(quote.grossPremium * 100));
   });
 });

@@ -188,17 +188,24 @@ export async function bindSubmission(
     );
   }
 
+  // The ledger's reservation is keyed by submission, so a concurrent bind of the same submission
+  // shares it. Give it back only when no bind of this submission committed: if another one did,
+  // the premium is its, and it commits the reservation.
+  const releaseUnlessBound = async () => {
+    const existing = await findPolicyBySubmission(db, principal.orgId, sub.id);
+    if (!existing) await ledger?.release(sub.id);
+    return existing;
+  };
   try {
     await atomically(db, statements);
   } catch (error) {
-    await ledger?.release(sub.id);
+    await releaseUnlessBound();
     throw error;
   }
   const policy = await findPolicy(db, principal.orgId, policyId);
   if (!policy) {
     // Another bind (or a re-quote) got there first: nothing of ours was written.
-    await ledger?.release(sub.id);
-    const existing = await findPolicyBySubmission(db, principal.orgId, sub.id);
+    const existing = await releaseUnlessBound();
     return fail("invalid_state_transition", existing ? "Submission is already bound" : "The submission changed while binding; retry", {
       policyId: existing?.id ?? null,
     });
