@@ -10,6 +10,10 @@ describe("bind and transaction edges", () => {
     const quote = await json(await call("POST", `/v1/submissions/${sub.id}/quote`, { apiKey: t.apiKey }));
     // 31 days later, as far as the quote is concerned.
     await env.UNDERWRITING_DB.prepare("UPDATE quotes SET valid_until = ? WHERE id = ?").bind(new Date(Date.now() - 86_400_000).toISOString(), quote.id).run();
+    // A preview reports the expiry and changes nothing.
+    const previewed = await call("POST", `/v1/submissions/${sub.id}/bind?preview=true`, { apiKey: t.apiKey, body: { installmentPlan: "PIF" } });
+    expect((await json(previewed)).error).toBe("quote_expired");
+    expect((await json(await call("GET", `/v1/submissions/${sub.id}`, { apiKey: t.apiKey }))).status).toBe("quoted");
     const res = await call("POST", `/v1/submissions/${sub.id}/bind`, { apiKey: t.apiKey, body: { installmentPlan: "PIF" } });
     expect(res.status).toBe(422);
     expect(await json(res)).toMatchObject({ error: "quote_expired", details: { quoteId: quote.id } });

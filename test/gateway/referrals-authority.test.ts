@@ -89,6 +89,10 @@ describe("delegated authority and referrals", () => {
     for (let i = 0; i < 3; i++) policies.push(await bindPolicy(t.apiKey, glSubmission({ insuredName: `Insured ${i}` })));
     const over = await json(await call("POST", "/v1/submissions", { apiKey: t.apiKey, body: glSubmission({ insuredName: "One too many" }) }));
     await call("POST", `/v1/submissions/${over.id}/quote`, { apiKey: t.apiKey });
+    // A preview gives the answer the bind would give, the cap included.
+    const previewed = await call("POST", `/v1/submissions/${over.id}/bind?preview=true`, { apiKey: t.apiKey, body: { installmentPlan: "PIF" } });
+    expect(previewed.status).toBe(422);
+    expect((await json(previewed)).error).toBe("da_limit_exceeded");
     const refused = await call("POST", `/v1/submissions/${over.id}/bind`, { apiKey: t.apiKey, body: { installmentPlan: "PIF" } });
     expect(refused.status).toBe(422);
     expect(await json(refused)).toMatchObject({ error: "da_limit_exceeded", details: { daAgreementId: da.id, aggregateCap: cap } });

@@ -70,7 +70,8 @@ export async function bindSubmission(
   const now = new Date();
   const at = now.toISOString();
   if (Date.parse(quote.validUntil) <= now.getTime()) {
-    await db.batch([
+    // Recording the expiry is a side effect; a preview only reports it.
+    if (!preview) await db.batch([
       db.update(quotes).set({ status: "expired", updatedAt: at }).where(and(eq(quotes.id, quote.id), eq(quotes.status, "active"))),
       db.update(submissions).set({ status: "expired", updatedAt: at }).where(and(eq(submissions.id, sub.id), eq(submissions.status, "quoted"))),
     ]);
@@ -79,7 +80,22 @@ export async function bindSubmission(
 
   const schedule = installmentSchedule(input.installmentPlan, quote.grossPremiumCents, sub.effectiveDate);
   const feeCents = schedule.reduce((n, i) => n + i.feeCents, 0);
+  const agreement = quote.daAgreementId
+    ? await db.select().from(daAgreements).where(and(eq(daAgreements.orgId, principal.orgId), eq(daAgreements.id, quote.daAgreementId))).get()
+    : undefined;
+  const overCap = (writtenCents: number) =>
+    fail("da_limit_exceeded", "Binding would exceed the delegated authority's aggregate written-premium cap", {
+      daAgreementId: agreement!.id,
+      aggregateCap: fromCents(agreement!.aggregateCapCents),
+      writtenPremium: fromCents(writtenCents),
+      premium: fromCents(quote.grossPremiumCents),
+    });
   if (preview) {
+    // The same answer a bind would give now, the cap included, without reserving anything.
+    if (agreement) {
+      const { writtenCents } = await env.DA_LEDGER.getByName(agreement.id).snapshot();
+      if (writtenCents + quote.grossPremiumCents > agreement.aggregateCapCents) return overCap(writtenCents);
+    }
     return ok({
       preview: true,
       policyNumber: null,
@@ -98,21 +114,11 @@ export async function bindSubmission(
   // Delegated authority: the aggregate is checked and taken atomically in the agreement's ledger.
   let ledger: DurableObjectStub<DaLedger> | null = null;
   let crossedThreshold = false;
-  if (quote.daAgreementId) {
-    const agreement = await db.select().from(daAgreements).where(and(eq(daAgreements.orgId, principal.orgId), eq(daAgreements.id, quote.daAgreementId))).get();
-    if (agreement) {
-      ledger = env.DA_LEDGER.getByName(agreement.id);
-      const reservation = await ledger.reserve(sub.id, quote.grossPremiumCents, agreement.aggregateCapCents);
-      if (!reservation.ok) {
-        return fail("da_limit_exceeded", "Binding would exceed the delegated authority's aggregate written-premium cap", {
-          daAgreementId: agreement.id,
-          aggregateCap: fromCents(reservation.capCents),
-          writtenPremium: fromCents(reservation.writtenCents),
-          premium: fromCents(quote.grossPremiumCents),
-        });
-      }
-      crossedThreshold = reservation.crossedThreshold;
-    }
+  if (agreement) {
+    ledger = env.DA_LEDGER.getByName(agreement.id);
+    const reservation = await ledger.reserve(sub.id, quote.grossPremiumCents, agreement.aggregateCapCents);
+    if (!reservation.ok) return overCap(reservation.writtenCents);
+    crossedThreshold = reservation.crossedThreshold;
   }
 
   const policyId = newId("pol");
