@@ -169,6 +169,30 @@ describe("queue robustness: each message on its own", () => {
     expect(await deliveryRow(deliveryId!)).toMatchObject({ status: "failed", next_attempt_at: null, dead_lettered_at: expect.any(String) });
   });
 
+  it("puts a dead-lettered event back on the events queue an hour later instead of losing it", async () => {
+    const h = harness();
+    const event = { kind: "event", source: "underwriting", eventId: newId("evt") } as const;
+    const result = await runBatch(h, DEAD_LETTER_QUEUE, [{ body: event }]);
+    expect(result.explicitAcks).toEqual(result.ids);
+    expect(h.events.sent).toEqual([{ body: event, delaySeconds: 3600 }]);
+  });
+
+  it("backs off a message whose handling errors: 30 s, doubling, at most an hour", async () => {
+    const h = harness({
+      UNDERWRITING: {
+        readEvents: async () => {
+          throw new Error("source down");
+        },
+      },
+    });
+    const delays: (number | undefined)[] = [];
+    for (const attempts of [1, 2, 3, 8, 10]) {
+      const result = await runBatch(h, EVENTS_QUEUE, [{ body: { kind: "event", source: "underwriting", eventId: newId("evt") }, attempts }]);
+      delays.push(result.retryMessages[0]?.delaySeconds);
+    }
+    expect(delays).toEqual([30, 60, 120, 3600, 3600]);
+  });
+
   it("acks an event the source answers malformed rather than retrying it forever", async () => {
     const h = harness();
     const id = newId("evt");

@@ -8,8 +8,10 @@
  * - `{kind: "delivery", deliveryId}`: one attempt. A retryable failure retries THIS message with the
  *   schedule's delay (`msg.retry({delaySeconds})`), so a delivery's whole schedule rides one message;
  *   an exhausted schedule marks the delivery failed, sends it to the DLQ and acks.
+ * A message whose handling throws is retried after 30 s, doubling to an hour ({@link errorRetryDelay}).
  * `openinsure-webhook-dlq`: records `dead_lettered_at` on the delivery (also for messages the queue
- * itself dead-letters after `max_retries`) and acks.
+ * itself dead-letters after `max_retries`) and acks. An event message that reaches it is put back on
+ * the events queue an hour later: its outbox row is already relayed, so dropping it would lose it.
  */
 import type { WebhookQueueMessage } from "#shared/events";
 import { attemptDelivery } from "./attempt.service.ts";
@@ -25,6 +27,17 @@ export const DEAD_LETTER_QUEUE = "openinsure-webhook-dlq";
 const MISSING_EVENT_ATTEMPTS = 3;
 /** Delay before retrying a message whose processing threw (a bug or an outage, not the receiver). */
 const ERROR_RETRY_SECONDS = 30;
+/** The longest wait between retries of a message that errored (and before a dead-lettered event is tried again). */
+const MAX_ERROR_RETRY_SECONDS = 3600;
+
+/**
+ * The wait before retrying a message whose handling errored (its source or D1 unavailable): 30 s,
+ * doubling per attempt up to an hour, so the queue's 10 retries outlast an outage of about four
+ * hours before the message is dead-lettered.
+ */
+export function errorRetryDelay(attempts: number): number {
+  return Math.min(ERROR_RETRY_SECONDS * 2 ** Math.max(0, attempts - 1), MAX_ERROR_RETRY_SECONDS);
+}
 
 type EventMessage = Extract<WebhookQueueMessage, { kind: "event" }>;
 
@@ -93,7 +106,7 @@ async function handleDelivery(deps: WebhooksDeps, msg: Message<unknown>, deliver
     }
   } catch (err) {
     console.error(`webhooks: delivery ${deliveryId} attempt threw; retrying the message`, err);
-    msg.retry({ delaySeconds: ERROR_RETRY_SECONDS });
+    msg.retry({ delaySeconds: errorRetryDelay(msg.attempts) });
   }
 }
 
@@ -131,7 +144,7 @@ async function handleEvents(deps: WebhooksDeps, messages: { msg: Message<unknown
         envelopes = await rpc.readEvents([...new Set(group.map((m) => m.body.eventId))]);
       } catch (err) {
         console.error(`webhooks: reading ${group.length} events from ${source} failed; retrying them`, err);
-        for (const { msg } of group) msg.retry({ delaySeconds: ERROR_RETRY_SECONDS });
+        for (const { msg } of group) msg.retry({ delaySeconds: errorRetryDelay(msg.attempts) });
         return;
       }
       const byId = new Map<string, unknown>();
@@ -163,7 +176,7 @@ async function ingestOne(deps: WebhooksDeps, msg: Message<unknown>, body: EventM
     msg.ack();
   } catch (err) {
     console.error(`webhooks: ingesting event ${body.eventId} failed; retrying the message`, err);
-    msg.retry({ delaySeconds: ERROR_RETRY_SECONDS });
+    msg.retry({ delaySeconds: errorRetryDelay(msg.attempts) });
   }
 }
 
@@ -175,9 +188,17 @@ async function handleDeadLetter(deps: WebhooksDeps, msg: Message<unknown>): Prom
     return;
   }
   if (body.kind === "event") {
-    // The event never reached the log (its source kept failing); operators replay it from the outbox.
-    console.error(`webhooks: event ${body.eventId} from ${body.source} was dead-lettered without being ingested`);
-    msg.ack();
+    // The event never reached the log: its source (or our D1) kept failing for hours. Its outbox row
+    // is already marked relayed, so nothing else would send it again: put it back on the events
+    // queue after an hour rather than lose it. Ingestion is idempotent, so a late copy is harmless.
+    console.error(`webhooks: event ${body.eventId} from ${body.source} was dead-lettered without being ingested; requeued`);
+    try {
+      await deps.env.WEBHOOK_EVENTS.send(body, { delaySeconds: MAX_ERROR_RETRY_SECONDS });
+      msg.ack();
+    } catch (err) {
+      console.error(`webhooks: requeueing event ${body.eventId} failed; retrying`, err);
+      msg.retry({ delaySeconds: errorRetryDelay(msg.attempts) });
+    }
     return;
   }
   try {
@@ -186,6 +207,6 @@ async function handleDeadLetter(deps: WebhooksDeps, msg: Message<unknown>): Prom
     msg.ack();
   } catch (err) {
     console.error(`webhooks: recording dead letter ${body.deliveryId} failed; retrying`, err);
-    msg.retry({ delaySeconds: ERROR_RETRY_SECONDS });
+    msg.retry({ delaySeconds: errorRetryDelay(msg.attempts) });
   }
 }
