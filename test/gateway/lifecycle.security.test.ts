@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { call, createTenant, json } from "./harness.ts";
-import { bindPolicy, glSubmission } from "./lifecycle-harness.ts";
+import { bindPolicy, glSubmission, revenueForPremium } from "./lifecycle-harness.ts";
 
 describe("tenancy across the underwriting lifecycle", () => {
   it("every submission, quote, referral, policy, agreement and analytics route answers 404 for another org", async () => {
@@ -66,5 +66,22 @@ describe("portfolio analytics", () => {
     const after = await json(await call("GET", `/v1/analytics/${t.orgId}/portfolio?asOf=2028-06-01`, { apiKey: t.apiKey }));
     expect(cents(after.writtenPremium)).toBe(cents(gl.grossPremium));
     expect(cents(after.earnedPremium)).toBe(cents(gl.grossPremium));
+  });
+});
+
+describe("earned premium after a short-rate cancellation", () => {
+  it("is earned in full on the cancellation date: the penalty is not spread over days without cover", async () => {
+    const t = await createTenant();
+    const policy = await bindPolicy(t.apiKey, glSubmission({ annualRevenue: revenueForPremium(1_200_000) }));
+    expect(policy.grossPremium).toBe(12000);
+    await call("POST", `/v1/policies/${policy.id}/cancel`, { apiKey: t.apiKey, body: { effectiveDate: "2027-05-01", method: "short_rate", reason: "non_payment" } });
+    // $12,000 for 2027, cancelled short rate on 05-01: $7,249.32 returned, $4,750.68 kept.
+    for (const asOf of ["2027-05-01", "2027-06-01", "2027-12-31"]) {
+      const report = await json(await call("GET", `/v1/analytics/${t.orgId}/portfolio?asOf=${asOf}`, { apiKey: t.apiKey }));
+      expect(report, asOf).toMatchObject({ writtenPremium: 4750.68, earnedPremium: 4750.68 });
+    }
+    // The day before, it had earned its 120 days of 365 pro rata: 12,000 × 119 / 365 = 3,912.33 as of 04-30.
+    const before = await json(await call("GET", `/v1/analytics/${t.orgId}/portfolio?asOf=2027-04-30`, { apiKey: t.apiKey }));
+    expect(before.earnedPremium).toBe(3912.33);
   });
 });

@@ -13,7 +13,8 @@ import { unwrap } from "../support/results.ts";
 /**
  * The portfolio is aggregated in SQL; this is the definition it must match, in integer cents:
  * each transaction's delta is earned evenly from its effective date to the policy's expiration,
- * rounded half-up once (a delta with no days left to run counts in full).
+ * rounded half-up once (a delta with no days left to run counts in full). A policy cancelled on or
+ * before `asOf` has earned all it kept (see `policyEarned`).
  */
 function earnedOracle(tx: { effectiveDate: string; premiumDeltaCents: number }, expirationDate: string, asOf: string): number {
   const span = daysBetween(tx.effectiveDate, expirationDate);
@@ -30,7 +31,8 @@ const policyArb = fc.record({
   start: fc.integer({ min: 0, max: 730 }),
   line: fc.constantFrom(...LINES),
   state: fc.constantFrom(...STATES),
-  status: fc.constantFrom("active" as const, "cancelled" as const),
+  // A cancellation some days after the last change, returning part of the premium (short rate or pro rata).
+  cancel: fc.option(fc.record({ after: fc.integer({ min: 0, max: 60 }), returned: fc.integer({ min: 0, max: 5_000_000_000 }) }), { nil: undefined }),
   // Later transactions: offset into the term and a signed delta (returns and additional premium).
   premium: fc.integer({ min: 0, max: 5_000_000_000 }),
   changes: fc.array(fc.record({ offset: fc.integer({ min: 0, max: 366 }), delta: fc.integer({ min: -5_000_000_000, max: 5_000_000_000 }) }), {
@@ -47,9 +49,16 @@ async function seedBook(orgId: string, book: BookPolicy[]) {
     const effectiveDate = day(p.start);
     const expirationDate = addYears(effectiveDate, 1);
     const txs = [{ effectiveDate, premiumDeltaCents: p.premium }, ...p.changes.map((c) => ({ effectiveDate: day(p.start + c.offset), premiumDeltaCents: c.delta }))];
+    let cancelledOn: string | null = null;
+    if (p.cancel) {
+      const last = Math.max(0, ...p.changes.map((c) => c.offset));
+      cancelledOn = day(p.start + Math.min(last + p.cancel.after, 364));
+      txs.push({ effectiveDate: cancelledOn, premiumDeltaCents: -p.cancel.returned });
+    }
     const written = txs.reduce((n, t) => n + t.premiumDeltaCents, 0);
     const id = `pol_${orgId}_${i}`;
-    return { id, effectiveDate, expirationDate, line: p.line, state: p.state, status: p.status, written, txs };
+    const status = cancelledOn ? ("cancelled" as const) : ("active" as const);
+    return { id, effectiveDate, expirationDate, line: p.line, state: p.state, status, cancelledOn, written, txs };
   });
   const statements = rows.flatMap((r) => [
     db.insert(policies).values({
@@ -74,6 +83,9 @@ async function seedBook(orgId: string, book: BookPolicy[]) {
       deductibleCents: null,
       rateTableVersion: "test",
       exposure: {} as never,
+      cancellation: r.cancelledOn
+        ? { effectiveDate: r.cancelledOn, method: "short_rate", reason: "other", returnPremiumCents: -r.txs.at(-1)!.premiumDeltaCents, transactionId: `ptx_${r.id}` }
+        : null,
       version: 1,
     }),
     ...r.txs.map((t, seq) =>
@@ -104,7 +116,8 @@ describe("portfolio analytics (property)", () => {
         const asOf = day(asOfDay);
         const got = unwrap(await portfolio(drizzle(env.UNDERWRITING_DB), newPrincipal(orgId), asOf));
 
-        const earned = (r: (typeof rows)[number]) => r.txs.reduce((n, t) => n + earnedOracle(t, r.expirationDate, asOf), 0);
+        const earned = (r: (typeof rows)[number]) =>
+          r.cancelledOn !== null && asOf >= r.cancelledOn ? r.written : r.txs.reduce((n, t) => n + earnedOracle(t, r.expirationDate, asOf), 0);
         const sum = (rs: typeof rows) => ({
           writtenCents: rs.reduce((n, r) => n + r.written, 0),
           earnedCents: rs.reduce((n, r) => n + earned(r), 0),
@@ -134,7 +147,7 @@ describe("portfolio analytics (property)", () => {
 
   it("sees only the caller's org", async () => {
     const [mine, theirs] = [newId("org"), newId("org")];
-    await seedBook(theirs, [{ start: 10, line: "GL", state: "OR", status: "active", premium: 123_456, changes: [] }]);
+    await seedBook(theirs, [{ start: 10, line: "GL", state: "OR", premium: 123_456, changes: [], cancel: undefined }]);
     const got = unwrap(await portfolio(drizzle(env.UNDERWRITING_DB), newPrincipal(mine), day(100)));
     expect(got).toMatchObject({ writtenPremium: 0, earnedPremium: 0, policyCount: 0, byLineOfBusiness: [], byState: [] });
   });

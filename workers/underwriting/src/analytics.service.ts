@@ -34,6 +34,15 @@ function earnedSql(asOf: string) {
 }
 
 /**
+ * A policy cancelled on or before `asOf` has earned everything it kept: cover stopped on the
+ * cancellation date, so a short-rate penalty (the part of the unexpired premium not returned) is
+ * earned on that date rather than spread over days with no cover. (A pro-rata cancellation comes
+ * to the same figure either way; a reinstated policy is active again and earns evenly.)
+ */
+const fullyEarned = (asOf: string) =>
+  sql`${policies.status} = 'cancelled' and ${asOf} >= json_extract(${policies.cancellation}, '$.effectiveDate')`;
+
+/**
  * Written and earned premium and policy counts by line and by state, for the caller's own org.
  * D1 aggregates per (line, state) pair, so the answer costs a few rows however large the book is.
  */
@@ -54,7 +63,7 @@ export async function portfolio(db: DrizzleD1Database, principal: Principal, asO
       lineOfBusiness: policies.lineOfBusiness,
       state: policies.state,
       writtenCents: sql<number>`coalesce(sum(${policies.writtenPremiumCents}), 0)`,
-      earnedCents: sql<number>`coalesce(sum(${earnedByPolicy.earnedCents}), 0)`,
+      earnedCents: sql<number>`coalesce(sum(case when ${fullyEarned(asOf)} then ${policies.writtenPremiumCents} else ${earnedByPolicy.earnedCents} end), 0)`,
       policyCount: count(),
       activeCount: sql<number>`coalesce(sum(${policies.status} = 'active' and ${policies.effectiveDate} <= ${asOf} and ${asOf} < ${policies.expirationDate}), 0)`,
     })
