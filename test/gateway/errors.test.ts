@@ -42,6 +42,23 @@ describe("error envelope and HTTP edges", () => {
     expect(res.headers.get("allow")).toContain("POST");
   });
 
+  it("a chunked body with no Content-Length is cut off at 1 MB with 413, not read to the end", async () => {
+    const t = await createTenant();
+    const chunk = new TextEncoder().encode("x".repeat(64 * 1024));
+    let pulled = 0;
+    const body = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        pulled += 1;
+        if (pulled > 64) controller.close(); // 4 MB in all, if anyone read that far
+        else controller.enqueue(chunk);
+      },
+    });
+    const res = await call("POST", "/v1/submissions", { apiKey: t.apiKey, rawBody: body, headers: { "content-type": "application/json" } });
+    expect(res.status).toBe(413);
+    expect((await json(res)).error).toBe("payload_too_large");
+    expect(pulled).toBeLessThan(64);
+  });
+
   it("bodies over 1 MB are 413", async () => {
     const t = await createTenant();
     const res = await call("POST", "/v1/submissions", { apiKey: t.apiKey, rawBody: JSON.stringify({ notes: "x".repeat(1024 * 1024 + 10) }), headers: { "content-type": "application/json" } });

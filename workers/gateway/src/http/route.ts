@@ -90,10 +90,11 @@ const NO_BODY: RawBody = { bytes: new Uint8Array(0), text: "", multipart: false 
 /** Read the body once, enforcing its size and media type; an error response when it breaks either. */
 async function readBody(c: Context<GatewayContext>, acceptsMultipart: boolean): Promise<RawBody | Response> {
   if (c.req.method === "GET" || c.req.method === "HEAD") return NO_BODY;
+  const tooLarge = () => errorResponse(c, "payload_too_large", `Request bodies are limited to ${MAX_BODY_BYTES} bytes`);
   const declared = Number(c.req.header("content-length") ?? "0");
-  if (declared > MAX_BODY_BYTES) return errorResponse(c, "payload_too_large", `Request bodies are limited to ${MAX_BODY_BYTES} bytes`);
-  const bytes = new Uint8Array(await c.req.arrayBuffer());
-  if (bytes.byteLength > MAX_BODY_BYTES) return errorResponse(c, "payload_too_large", `Request bodies are limited to ${MAX_BODY_BYTES} bytes`);
+  if (declared > MAX_BODY_BYTES) return tooLarge();
+  const bytes = await readCapped(c.req.raw.body, MAX_BODY_BYTES);
+  if (!bytes) return tooLarge();
   if (bytes.byteLength === 0) return NO_BODY;
   const contentType = c.req.header("content-type");
   if (acceptsMultipart && isMultipart(contentType)) return { bytes, text: "", multipart: true };
@@ -106,6 +107,34 @@ async function readBody(c: Context<GatewayContext>, acceptsMultipart: boolean): 
   } catch {
     return errorResponse(c, "validation_failed", "Request body is not valid UTF-8", { field: "body", rule: "encoding" });
   }
+}
+
+/**
+ * The body's bytes, or null as soon as they pass `max`: a chunked upload without Content-Length is
+ * cut off at the limit instead of being buffered whole first.
+ */
+async function readCapped(body: ReadableStream<Uint8Array> | null, max: number): Promise<Uint8Array | null> {
+  if (!body) return new Uint8Array(0);
+  const reader = body.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.byteLength;
+    if (total > max) {
+      await reader.cancel();
+      return null;
+    }
+    chunks.push(value);
+  }
+  const bytes = new Uint8Array(total);
+  let offset = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return bytes;
 }
 
 async function readForm(c: Context<GatewayContext>, body: RawBody): Promise<FormData | Response> {
