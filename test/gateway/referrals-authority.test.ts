@@ -59,6 +59,27 @@ describe("delegated authority and referrals", () => {
     expect((await call("POST", `/v1/submissions/${sub.id}/quote`, { apiKey: t.apiKey })).status).toBe(422);
   });
 
+  it("an open referral holds a re-quote too: the submission cannot be bound until the referral is decided", async () => {
+    const t = await createTenant();
+    const sub = await json(await call("POST", "/v1/submissions", { apiKey: t.apiKey, body: glSubmission() }));
+    await call("POST", `/v1/submissions/${sub.id}/quote`, { apiKey: t.apiKey });
+    const referral = await json(await call("POST", "/v1/referrals", { apiKey: t.apiKey, body: { submissionId: sub.id, reason: "Unusual operations" } }));
+
+    const requote = await json(await call("POST", `/v1/submissions/${sub.id}/quote`, { apiKey: t.apiKey }));
+    expect(requote).toMatchObject({ status: "referred", referralId: referral.id });
+    expect((await json(await call("GET", `/v1/submissions/${sub.id}`, { apiKey: t.apiKey }))).status).toBe("referred");
+    expect((await call("POST", `/v1/submissions/${sub.id}/bind`, { apiKey: t.apiKey, body: { installmentPlan: "PIF" } })).status).toBe(422);
+    const referrals = await json(await call("GET", `/v1/referrals?submissionId=${sub.id}`, { apiKey: t.apiKey }));
+    expect(referrals.data).toHaveLength(1);
+    expect(referrals.data[0].quoteId).toBe(requote.id);
+
+    // Approval releases the latest quote.
+    await call("POST", `/v1/referrals/${referral.id}/decision`, { apiKey: t.apiKey, body: { decision: "approve" } });
+    const bound = await call("POST", `/v1/submissions/${sub.id}/bind`, { apiKey: t.apiKey, body: { installmentPlan: "PIF" } });
+    expect(bound.status).toBe(201);
+    expect((await json(bound)).quoteId).toBe(requote.id);
+  });
+
   it("a referral is decided once: of an approval and a rejection sent together, one wins and one event is sent", async () => {
     const t = await createTenant();
     const sub = await json(await call("POST", "/v1/submissions", { apiKey: t.apiKey, body: glSubmission() }));

@@ -11,6 +11,7 @@ import { listOrgAgreements, supersedeQuotes } from "./quotes.repo.ts";
 import { rate } from "./rating/rate.ts";
 import type { RatingInput } from "./rating/types.ts";
 import { quotes, referrals, submissions, type QuoteRow, type SubmissionRow } from "./schema.ts";
+import { findOpenReferral } from "./referrals.service.ts";
 import { findSubmission, SUBMISSION_CHANGED, submissionUnchanged } from "./submissions.repo.ts";
 import type { Quote } from "./types.ts";
 
@@ -51,7 +52,8 @@ export async function createQuote(
   if (!QUOTABLE.includes(sub.status)) {
     return fail("invalid_state_transition", `A ${sub.status} submission cannot be quoted`, { status: sub.status });
   }
-  const prepared = await prepareQuote(db, principal, sub, options);
+  const open = sub.status === "referred" ? await findOpenReferral(db, principal.orgId, sub.id) : undefined;
+  const prepared = await prepareQuote(db, principal, sub, { ...options, ...(open ? { openReferralId: open.id } : {}) });
   if (!prepared.ok) return prepared;
   try {
     // Quoted on the state just read: a bind (or another quote) committed since rolls this back.
@@ -72,7 +74,7 @@ export async function prepareQuote(
   db: DrizzleD1Database,
   principal: Principal,
   sub: SubmissionRow,
-  options: { daAgreementId?: string } = {},
+  options: { daAgreementId?: string; openReferralId?: string } = {},
 ): Promise<Result<{ quote: QuoteRow; statements: Statement[] }>> {
   const rating = rate(ratingInputOf(sub));
   if (!rating.ok) return rating;
@@ -81,12 +83,16 @@ export async function prepareQuote(
 
   const now = new Date();
   const at = now.toISOString();
-  const referralId = authority.withinAuthority ? null : newId("ref");
+  // A referral still open holds every new quote too, whatever the authority says: only its decision
+  // releases the submission for binding. Outside authority with none open, a new referral opens.
+  const held = !authority.withinAuthority || options.openReferralId !== undefined;
+  const newReferralId = authority.withinAuthority || options.openReferralId ? null : newId("ref");
+  const referralId = options.openReferralId ?? newReferralId;
   const row: QuoteRow = {
     id: newId("qte"),
     orgId: principal.orgId,
     submissionId: sub.id,
-    status: authority.withinAuthority ? "active" : "referred",
+    status: held ? "referred" : "active",
     lineOfBusiness: sub.lineOfBusiness,
     grossPremiumCents: rating.value.grossPremiumCents,
     totalDueCents: rating.value.totalDueCents,
@@ -106,7 +112,7 @@ export async function prepareQuote(
     db.insert(quotes).values(row),
     db
       .update(submissions)
-      .set({ status: authority.withinAuthority ? "quoted" : "referred", currentQuoteId: row.id, updatedAt: at })
+      .set({ status: held ? "referred" : "quoted", currentQuoteId: row.id, updatedAt: at })
       .where(and(eq(submissions.orgId, principal.orgId), eq(submissions.id, sub.id))),
     recordEvent(db, principal.orgId, "submission.quoted", {
       submissionId: sub.id,
@@ -116,10 +122,13 @@ export async function prepareQuote(
       withinAuthority: authority.withinAuthority,
     }, at),
   ];
-  if (referralId) {
+  if (options.openReferralId) {
+    statements.push(db.update(referrals).set({ quoteId: row.id }).where(and(eq(referrals.orgId, principal.orgId), eq(referrals.id, options.openReferralId))));
+  }
+  if (newReferralId) {
     statements.push(
       db.insert(referrals).values({
-        id: referralId,
+        id: newReferralId,
         orgId: principal.orgId,
         submissionId: sub.id,
         quoteId: row.id,
@@ -133,7 +142,7 @@ export async function prepareQuote(
         createdAt: at,
         decidedAt: null,
       }),
-      recordEvent(db, principal.orgId, "referral.created", { referralId, submissionId: sub.id, quoteId: row.id, reasons: authority.reasons }, at),
+      recordEvent(db, principal.orgId, "referral.created", { referralId: newReferralId, submissionId: sub.id, quoteId: row.id, reasons: authority.reasons }, at),
     );
   }
   return ok({ quote: row, statements });

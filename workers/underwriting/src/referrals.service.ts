@@ -1,4 +1,4 @@
-import { and, eq, sql, type SQL } from "drizzle-orm";
+import { and, eq, inArray, sql, type SQL } from "drizzle-orm";
 import type { DrizzleD1Database } from "drizzle-orm/d1";
 import type { Principal } from "#shared/auth";
 import { atomically, guard, isGuardFailure, listKeyset, type Statement } from "#shared/db";
@@ -12,6 +12,14 @@ import type { ListReferralsQuery, Referral } from "./types.ts";
 
 const findReferral = (db: DrizzleD1Database, orgId: string, id: string) =>
   db.select().from(referrals).where(and(eq(referrals.orgId, orgId), eq(referrals.id, id))).get();
+
+/** The submission's referral still awaiting a decision (pending or waiting for information), if any. */
+export const findOpenReferral = (db: DrizzleD1Database, orgId: string, submissionId: string) =>
+  db
+    .select()
+    .from(referrals)
+    .where(and(eq(referrals.orgId, orgId), eq(referrals.submissionId, submissionId), inArray(referrals.status, ["pending", "more_info_requested"])))
+    .get();
 
 export async function listReferrals(db: DrizzleD1Database, principal: Principal, query: ListReferralsQuery): Promise<Result<Page<Referral>>> {
   const keyset = listKeyset(referrals, query);
