@@ -207,6 +207,25 @@ describe("resendVerificationCode", () => {
     unwrap(await identity.verifyEmail({ email, code: secondCode }));
   });
 
+  it("sends at most five codes a day to one address, so guesses stay bounded across resends", async () => {
+    const { email, userId } = await signupUser();
+    for (let i = 0; i < 4; i++) {
+      await backdate("verification_codes", "created_at", userId, 61_000);
+      expect(unwrap(await identity.resendVerificationCode({ email }))).toEqual({ sent: true });
+    }
+    await backdate("verification_codes", "created_at", userId, 61_000);
+    const capped = errorOf(await identity.resendVerificationCode({ email }));
+    expect(capped.code).toBe("rate_limit_exceeded");
+    expect(capped.details?.retryAfter).toBeGreaterThan(23 * 3600);
+    expect(unwrap(await identity.listSandboxEmails({ to: email })).data).toHaveLength(5);
+
+    // A day after the first, one more may go.
+    await db().prepare("UPDATE outbox_emails SET created_at = ? WHERE id = (SELECT id FROM outbox_emails WHERE to_address = ? ORDER BY created_at LIMIT 1)")
+      .bind(new Date(Date.now() - 25 * 3_600_000).toISOString(), email)
+      .run();
+    expect(unwrap(await identity.resendVerificationCode({ email }))).toEqual({ sent: true });
+  });
+
   it("gives a fresh set of attempts and a fresh expiry", async () => {
     const { email, userId } = await signupUser();
     await db().prepare("UPDATE verification_codes SET attempts = 5, expires_at = ? WHERE user_id = ?").bind(new Date(Date.now() - 1).toISOString(), userId).run();

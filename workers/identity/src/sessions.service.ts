@@ -11,7 +11,7 @@ import { signJwt } from "#shared/jwt";
 import type { IdentityDeps } from "./deps.ts";
 import { buildOrg, SLUG_MAX, slugify } from "./orgs.service.ts";
 import { insertOrg } from "./orgs.repo.ts";
-import { insertOutboxEmail } from "./outbox.repo.ts";
+import { insertOutboxEmail, recentCodeEmails } from "./outbox.repo.ts";
 import type { OutboxEmailRow, UserRow } from "./schema.ts";
 import * as sessionsRepo from "./sessions.repo.ts";
 import type {
@@ -33,6 +33,12 @@ import { normalizeEmail, requireEmail, requireText } from "./validation.ts";
 const CODE_TTL_MS = 15 * 60_000;
 const CODE_MAX_ATTEMPTS = 5;
 const RESEND_INTERVAL_MS = 60_000;
+/**
+ * At most this many codes per address per day. Each code allows CODE_MAX_ATTEMPTS guesses, so a
+ * day's guesses stay at 25 in a million however the requests are spread over IPs.
+ */
+const CODES_PER_DAY = 5;
+const DAY_MS = 24 * 3_600_000;
 const SESSION_TTL_MS = 7 * 24 * 3_600_000;
 const USER_JWT_TTL_SECONDS = 3600;
 /** The contract's SignupRequest.password bounds (typespec/identity/auth.tsp). */
@@ -189,6 +195,11 @@ export async function resendVerificationCode(
       const retryAfter = Math.ceil(waitMs / 1000);
       return fail("rate_limit_exceeded", `Please wait ${retryAfter} s before requesting another code`, { retryAfter });
     }
+  }
+  const today = await recentCodeEmails(deps.db, user.email, new Date(now.getTime() - DAY_MS).toISOString());
+  if (today.length >= CODES_PER_DAY) {
+    const retryAfter = Math.ceil((Date.parse(today[0]!) + DAY_MS - now.getTime()) / 1000);
+    return fail("rate_limit_exceeded", `At most ${CODES_PER_DAY} codes a day; try again in ${retryAfter} s`, { retryAfter });
   }
   const { codeRow, email } = await issueCode(user, now);
   await deps.db.batch([usersRepo.upsertVerificationCode(deps.db, codeRow), insertOutboxEmail(deps.db, email)]);
