@@ -7,7 +7,7 @@
  *
  * Uses the sandbox at BENCH_URL (default http://127.0.0.1:8787) when it answers; otherwise starts
  * one with `npm run dev` on a scratch state directory and stops it afterwards.
- * BENCH_DURATION (seconds per measurement, default 10), BENCH_ROUNDS (default 3; the median round
+ * BENCH_DURATION (seconds per measurement, default 10), BENCH_ROUNDS (default 5; the median round
  * is reported) and BENCH_CONNECTIONS (default 32) tune the load.
  *
  * Both sides run under the same wrangler settings (lib/sandbox.ts `wranglerEnv`): wrangler's local
@@ -25,7 +25,7 @@ const duration = Number(process.env.BENCH_DURATION ?? 10);
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 32);
 const sandboxUrl = process.env.BENCH_URL ?? "http://127.0.0.1:8787";
 const baselinePort = Number(process.env.BENCH_BASELINE_PORT ?? 8790);
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 /** Enough enterprise keys (10,000/min each) that the load never trips a rate limit. */
 const KEY_COUNT = 20;
 
