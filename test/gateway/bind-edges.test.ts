@@ -32,10 +32,12 @@ describe("bind and transaction edges", () => {
 
   it("reinstatement preview changes nothing; an active policy cannot be reinstated", async () => {
     const t = await createTenant();
-    const policy = await bindPolicy(t.apiKey, glSubmission());
+    // Dates relative to today: the 30-day window is judged by the server's clock.
+    const day = (offset: number) => new Date(Date.now() + offset * 86_400_000).toISOString().slice(0, 10);
+    const policy = await bindPolicy(t.apiKey, glSubmission({ effectiveDate: day(-20) }));
     expect((await call("POST", `/v1/policies/${policy.id}/reinstate`, { apiKey: t.apiKey, body: {} })).status).toBe(422);
-    await call("POST", `/v1/policies/${policy.id}/cancel`, { apiKey: t.apiKey, body: { effectiveDate: "2027-03-01", method: "short_rate", reason: "non_payment" } });
-    const preview = await json(await call("POST", `/v1/policies/${policy.id}/reinstate?preview=true`, { apiKey: t.apiKey, body: { effectiveDate: "2027-03-10" } }));
+    await call("POST", `/v1/policies/${policy.id}/cancel`, { apiKey: t.apiKey, body: { effectiveDate: day(-10), method: "short_rate", reason: "non_payment" } });
+    const preview = await json(await call("POST", `/v1/policies/${policy.id}/reinstate?preview=true`, { apiKey: t.apiKey, body: {} }));
     expect(preview).toMatchObject({ preview: true, transaction: { id: "preview", type: "reinstatement" }, policy: { status: "active" } });
     expect((await json(await call("GET", `/v1/policies/${policy.id}`, { apiKey: t.apiKey }))).status).toBe("cancelled");
   });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { call, createTenant, json } from "./harness.ts";
-import { bindPolicy, eventsOf, glSubmission, revenueForPremium } from "./lifecycle-harness.ts";
+import { bindPolicy, eventsOf, glSubmission, PLAIN_YEAR, revenueForPremium } from "./lifecycle-harness.ts";
 
 describe("quote → bind → endorse → cancel → reinstate → renew, with the worked numbers", () => {
   it("quotes with the full waterfall, deterministically; a re-quote supersedes", async () => {
@@ -142,31 +142,34 @@ describe("quote → bind → endorse → cancel → reinstate → renew, with th
 
   it("cancels, refuses a second cancel, reinstates within 30 days, renews, and every step is on the timeline", async () => {
     const t = await createTenant();
-    const policy = await bindPolicy(t.apiKey, glSubmission({ annualRevenue: revenueForPremium(1_200_000) }));
+    // A year wholly ahead, so the reinstatement window (judged by the server's clock) is open.
+    const Y = PLAIN_YEAR;
+    const base = glSubmission({ effectiveDate: `${Y}-01-01` });
+    const policy = await bindPolicy(t.apiKey, { ...base, annualRevenue: revenueForPremium(1_200_000, base) });
 
-    const cancelled = await call("POST", `/v1/policies/${policy.id}/cancel`, { apiKey: t.apiKey, body: { effectiveDate: "2027-05-01", method: "pro_rata", reason: "insured_request" } });
+    const cancelled = await call("POST", `/v1/policies/${policy.id}/cancel`, { apiKey: t.apiKey, body: { effectiveDate: `${Y}-05-01`, method: "pro_rata", reason: "insured_request" } });
     expect(cancelled.status).toBe(200);
     expect((await json(cancelled)).policy).toMatchObject({ status: "cancelled", writtenPremium: 3945.21, cancellation: { method: "pro_rata", returnPremium: 8054.79 } });
-    const twice = await call("POST", `/v1/policies/${policy.id}/cancel`, { apiKey: t.apiKey, body: { effectiveDate: "2027-06-01", method: "pro_rata", reason: "other" } });
+    const twice = await call("POST", `/v1/policies/${policy.id}/cancel`, { apiKey: t.apiKey, body: { effectiveDate: `${Y}-06-01`, method: "pro_rata", reason: "other" } });
     expect(twice.status).toBe(422);
     expect((await json(twice)).error).toBe("invalid_state_transition");
 
-    const late = await call("POST", `/v1/policies/${policy.id}/reinstate`, { apiKey: t.apiKey, body: { effectiveDate: "2027-06-15" } });
+    const late = await call("POST", `/v1/policies/${policy.id}/reinstate`, { apiKey: t.apiKey, body: { effectiveDate: `${Y}-06-15` } });
     expect(late.status).toBe(422);
-    const reinstated = await call("POST", `/v1/policies/${policy.id}/reinstate`, { apiKey: t.apiKey, body: { effectiveDate: "2027-05-20" } });
+    const reinstated = await call("POST", `/v1/policies/${policy.id}/reinstate`, { apiKey: t.apiKey, body: { effectiveDate: `${Y}-05-20` } });
     expect(reinstated.status).toBe(200);
     const r = await json(reinstated);
-    expect(r.transaction).toMatchObject({ type: "reinstatement", premiumDelta: 8054.79, effectiveDate: "2027-05-01" });
+    expect(r.transaction).toMatchObject({ type: "reinstatement", premiumDelta: 8054.79, effectiveDate: `${Y}-05-01` });
     expect(r.policy).toMatchObject({ status: "active", writtenPremium: 12000, cancellation: null });
 
     const renewal = await call("POST", `/v1/policies/${policy.id}/renew`, { apiKey: t.apiKey });
     expect(renewal.status).toBe(201);
     const { submission, quote } = await json(renewal);
-    expect(submission).toMatchObject({ status: "quoted", effectiveDate: "2028-01-01", renewalOfPolicyId: policy.id, currentQuoteId: quote.id });
+    expect(submission).toMatchObject({ status: "quoted", effectiveDate: `${Y + 1}-01-01`, renewalOfPolicyId: policy.id, currentQuoteId: quote.id });
     expect(quote.grossPremium).toBeGreaterThan(0);
     expect((await call("POST", `/v1/policies/${policy.id}/renew`, { apiKey: t.apiKey })).status).toBe(422);
     const renewed = await json(await call("POST", `/v1/submissions/${submission.id}/bind`, { apiKey: t.apiKey, body: { installmentPlan: "PIF" } }));
-    expect(renewed.policyNumber).toBe("GL-2028-000001");
+    expect(renewed.policyNumber).toBe(`GL-${Y + 1}-000001`);
     expect(renewed.renewalOfPolicyId).toBe(policy.id);
     expect((await json(await call("GET", `/v1/policies/${policy.id}`, { apiKey: t.apiKey }))).renewedByPolicyId).toBe(renewed.id);
 
@@ -184,7 +187,7 @@ describe("quote → bind → endorse → cancel → reinstate → renew, with th
     ]);
     const bound = events.filter((e) => e.type === "policy.bound").map((e) => e.data);
     expect(bound.map((d) => d.transactionType)).toEqual(["new_business", "renewal"]);
-    expect(bound[1]).toMatchObject({ policyId: renewed.id, policyNumber: "GL-2028-000001", renewalOfPolicyId: policy.id });
+    expect(bound[1]).toMatchObject({ policyId: renewed.id, policyNumber: `GL-${Y + 1}-000001`, renewalOfPolicyId: policy.id });
   });
 
   it("endorses pro rata by remaining days, with a preview that changes nothing", async () => {
