@@ -31,6 +31,23 @@ describe("ACORD 125 intake over multipart/form-data", () => {
     expect(readiness).toMatchObject({ submissionId: sub.id, score: sub.triage.score, ready: sub.triage.ready });
   });
 
+  it("a retried upload with the same Idempotency-Key replays, though the client framed it with a new boundary", async () => {
+    const t = await createTenant();
+    const pdf = await buildAcord125Pdf({ text: CANONICAL_GL_APPLICATION });
+    const key = { "idempotency-key": crypto.randomUUID() };
+    const first = await upload(t.apiKey, pdf, { insuredName: "Acme Widgets LLC" }, key);
+    expect(first.status).toBe(201);
+    const retry = await upload(t.apiKey, pdf, { insuredName: "Acme Widgets LLC" }, key);
+    expect(retry.status).toBe(201);
+    expect(retry.headers.get("idempotent-replayed")).toBe("true");
+    expect(await retry.text()).toBe(await first.text());
+
+    // Another file under the same key is a different request.
+    const other = await upload(t.apiKey, await buildAcord125Pdf({ text: { ...CANONICAL_GL_APPLICATION, NamedInsured_FullName_A: "Other Co" } }), undefined, key);
+    expect(other.status).toBe(422);
+    expect((await json(other)).error).toBe("idempotency_key_reused");
+  });
+
   it("names the missing fields, and overrides complete them", async () => {
     const t = await createTenant();
     const { Policy_EffectiveDate_A: _date, Applicant_NAICSCode_A: _naics, ...partial } = CANONICAL_GL_APPLICATION;

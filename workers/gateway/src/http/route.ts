@@ -1,6 +1,7 @@
 import type { Context, Hono } from "hono";
 import type { z } from "zod";
 import { hasScope, type Principal } from "#shared/auth";
+import { sha256Hex } from "#shared/crypto";
 import type { Result } from "#shared/errors";
 import type { GatewayContext, GatewayEnv } from "../env.ts";
 import { authenticate } from "../middleware/authenticate.ts";
@@ -145,6 +146,21 @@ async function readForm(c: Context<GatewayContext>, body: RawBody): Promise<Form
   }
 }
 
+/**
+ * What a multipart body means, as bytes to fingerprint: each part's name and value (a file by its
+ * name, type and SHA-256), in order. The boundary and the rest of the framing are left out, because
+ * a client retrying an upload builds a new boundary: the retry must replay, not answer 422.
+ */
+async function formFingerprint(form: FormData): Promise<Uint8Array> {
+  const parts: unknown[] = [];
+  for (const [name, value] of form.entries()) {
+    const entry = value as unknown as string | File;
+    if (typeof entry === "string") parts.push([name, entry]);
+    else parts.push([name, entry.name, entry.type, await sha256Hex(new Uint8Array(await entry.arrayBuffer()))]);
+  }
+  return new TextEncoder().encode(JSON.stringify(parts));
+}
+
 /** Parse the body as JSON and validate every request part against the contract's schemas. */
 function validateRequest(c: Context<GatewayContext>, spec: RouteSpec, raw: string, skipBody = false): RequestInput<RequestSchemas> | Response {
   let body: unknown;
@@ -217,18 +233,21 @@ export function mount(app: Hono<GatewayContext>, spec: RouteSpec): void {
     const body = await readBody(c, multipart !== undefined);
     if (body instanceof Response) return body;
 
+    // A multipart body is parsed up front: its idempotency fingerprint is of the parts, not the bytes.
+    const form = body.multipart ? await readForm(c, body) : null;
+    if (form instanceof Response) return form;
+
     const run = async (): Promise<Response> => {
       const input = validateRequest(c, spec, body.text, body.multipart);
       if (input instanceof Response) return input;
-      if (body.multipart && multipart) {
-        const form = await readForm(c, body);
-        if (form instanceof Response) return form;
+      if (form && multipart) {
         return respond(c, await multipart({ env: c.env, principal: principal!, form, c }), statusFor(input));
       }
       const args = { env: c.env, input, c };
       const result = spec.auth === "credential" ? await spec.handler({ ...args, principal: principal! }) : await spec.handler(args);
       return respond(c, result, statusFor(input));
     };
-    return principal && spec.method !== "get" ? withIdempotency(c, principal, body.bytes, run) : run();
+    if (!principal || spec.method === "get") return run();
+    return withIdempotency(c, principal, form ? await formFingerprint(form) : body.bytes, run);
   });
 }
