@@ -43,7 +43,7 @@ describe("ACORD 125 intake over multipart/form-data", () => {
     expect(await retry.text()).toBe(await first.text());
 
     // Another file under the same key is a different request.
-    const other = await upload(t.apiKey, await buildAcord125Pdf({ text: { ...CANONICAL_GL_APPLICATION, NamedInsured_FullName_A: "Other Co" } }), undefined, key);
+    const other = await upload(t.apiKey, await buildAcord125Pdf({ text: { ...CANONICAL_GL_APPLICATION, NamedInsured_FullName_A: "Other Co" } }), { insuredName: "Acme Widgets LLC" }, key);
     expect(other.status).toBe(422);
     expect((await json(other)).error).toBe("idempotency_key_reused");
   });

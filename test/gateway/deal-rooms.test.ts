@@ -27,6 +27,7 @@ describe("deal rooms through the gateway", () => {
 
     const noToken = await call("GET", `/v1/deal-rooms/${room.id}/ws`, { headers: { upgrade: "websocket" } });
     expect(noToken.status).toBe(401);
+    const noTokenBody = json(noToken);
     const token = new URL(socket.wsUrl).searchParams.get("token")!;
     const tampered = await call("GET", `/v1/deal-rooms/${room.id}/ws?token=${token.slice(0, -2)}xx`, { headers: { upgrade: "websocket" } });
     expect(tampered.status).toBe(401);
@@ -37,7 +38,7 @@ describe("deal rooms through the gateway", () => {
     // The token has done its job: replaying it within its minute is refused, in the one envelope.
     const replayed = await call("GET", `/v1/deal-rooms/${room.id}/ws?token=${token}`, { headers: { upgrade: "websocket" } });
     expect(replayed.status).toBe(401);
-    expect(await replayed.json()).toMatchObject({ error: "unauthorized", message: expect.stringContaining("already used"), requestId: expect.stringMatching(/^req_/) });
+    expect(await replayed.json()).toMatchObject({ error: "unauthorized", message: (await noTokenBody).message as string, requestId: expect.stringMatching(/^req_/) });
     upgraded.webSocket!.close();
   });
 

@@ -80,7 +80,7 @@ describe("earned premium after a short-rate cancellation", () => {
       const report = await json(await call("GET", `/v1/analytics/${t.orgId}/portfolio?asOf=${asOf}`, { apiKey: t.apiKey }));
       expect(report, asOf).toMatchObject({ writtenPremium: 4750.68, earnedPremium: 4750.68 });
     }
-    // The day before, it had earned its 120 days of 365 pro rata: 12,000 × 119 / 365 = 3,912.33 as of 04-30.
+    // The day before, it had earned 119 of its 365 days pro rata: 12,000 × 119 / 365 = 3,912.33 as of 04-30.
     const before = await json(await call("GET", `/v1/analytics/${t.orgId}/portfolio?asOf=2027-04-30`, { apiKey: t.apiKey }));
     expect(before.earnedPremium).toBe(3912.33);
   });

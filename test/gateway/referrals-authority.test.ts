@@ -80,6 +80,21 @@ describe("delegated authority and referrals", () => {
     expect((await json(bound)).quoteId).toBe(requote.id);
   });
 
+  it("a re-quote outside authority under an open referral adds its gaps to that referral's reasons", async () => {
+    const t = await createTenant();
+    await call("POST", "/v1/da-agreements", { apiKey: t.apiKey, body: agreement() });
+    const waOnly = await json(await call("POST", "/v1/da-agreements", { apiKey: t.apiKey, body: agreement({ states: ["WA"] }) }));
+    const sub = await json(await call("POST", "/v1/submissions", { apiKey: t.apiKey, body: glSubmission() }));
+    await call("POST", `/v1/submissions/${sub.id}/quote`, { apiKey: t.apiKey });
+    const referral = await json(await call("POST", "/v1/referrals", { apiKey: t.apiKey, body: { submissionId: sub.id, reason: "Unusual operations" } }));
+
+    const requote = await json(await call("POST", `/v1/submissions/${sub.id}/quote`, { apiKey: t.apiKey, body: { daAgreementId: waOnly.id } }));
+    expect(requote).toMatchObject({ status: "referred", referralId: referral.id, authority: { withinAuthority: false } });
+    const held = (await json(await call("GET", `/v1/referrals?submissionId=${sub.id}`, { apiKey: t.apiKey }))).data;
+    expect(held).toHaveLength(1);
+    expect(held[0].reasons).toEqual(["Unusual operations", "state OR is not delegated"]);
+  });
+
   it("a referral is decided once: of an approval and a rejection sent together, one wins and one event is sent", async () => {
     const t = await createTenant();
     const sub = await json(await call("POST", "/v1/submissions", { apiKey: t.apiKey, body: glSubmission() }));

@@ -19,6 +19,25 @@ describe("DaLedger: one agreement's aggregate", () => {
     expect((await l.snapshot()).writtenCents).toBe(300);
   });
 
+  it("a bind that loses the race to a committed one counts nothing, and its release takes nothing back", async () => {
+    const l = ledger();
+    await l.reserve("sub_a", 300, 1000);
+    await l.commit("sub_a");
+    // The loser reserves after the winner committed, writes nothing, and finds the winner's policy.
+    expect(await l.reserve("sub_a", 300, 1000)).toMatchObject({ ok: true, writtenCents: 300 });
+    await l.release("sub_a");
+    expect((await l.snapshot()).writtenCents).toBe(300);
+  });
+
+  it("check answers as reserve would, without reserving", async () => {
+    const l = ledger();
+    await l.reserve("sub_a", 600, 1000);
+    expect(await l.check("sub_b", 500, 1000)).toMatchObject({ ok: false, writtenCents: 600 });
+    expect(await l.check("sub_b", 400, 1000)).toMatchObject({ ok: true });
+    expect(await l.check("sub_a", 600, 1000)).toMatchObject({ ok: true }); // already held: adds nothing
+    expect((await l.snapshot()).writtenCents).toBe(600);
+  });
+
   it("the 85% crossing is claimed by exactly one bind, and given back if that bind is released", async () => {
     const l = ledger();
     expect(await l.reserve("sub_a", 800, 1000)).toMatchObject({ crossedThreshold: false });

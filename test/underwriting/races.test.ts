@@ -43,6 +43,20 @@ describe("concurrent writes on one submission", () => {
     expect(decided.map((e) => e.decision)).toEqual([approve.ok ? "approve" : "reject"]);
   });
 
+  it("an approval racing a re-quote never leaves a quoted submission whose quote is still held", async () => {
+    const { p, sub } = await quotedSubmission();
+    const referral = unwrap(await createReferral(db(), p, { submissionId: sub.id, reason: "Second look" }));
+    await Promise.all([decideReferral(db(), p, referral.id, { decision: "approve" }), createQuote(db(), p, sub.id)]);
+    const row = await env.UNDERWRITING_DB.prepare("SELECT s.status, q.status AS quote_status FROM submissions s JOIN quotes q ON q.id = s.current_quote_id WHERE s.id = ?")
+      .bind(sub.id)
+      .first<{ status: string; quote_status: string }>();
+    // Either the approval released the held quote (quoted + active), or it lost and both are still held.
+    expect([
+      ["quoted", "active"],
+      ["referred", "referred"],
+    ]).toContainEqual([row?.status, row?.quote_status]);
+  });
+
   it("a quote racing a bind cannot reopen the bound submission", async () => {
     const { p, sub } = await quotedSubmission();
     const [bound, requoted] = await Promise.all([

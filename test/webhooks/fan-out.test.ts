@@ -174,7 +174,10 @@ describe("queue robustness: each message on its own", () => {
     const event = { kind: "event", source: "underwriting", eventId: newId("evt") } as const;
     const result = await runBatch(h, DEAD_LETTER_QUEUE, [{ body: event }]);
     expect(result.explicitAcks).toEqual(result.ids);
-    expect(h.events.sent).toEqual([{ body: event, delaySeconds: 3600 }]);
+    expect(h.events.sent).toEqual([{ body: { ...event, requeues: 1 }, delaySeconds: 3600 }]);
+    // Round after round, it is never dropped, and the count goes on.
+    await runBatch(h, DEAD_LETTER_QUEUE, [{ body: h.events.sent[0]!.body }]);
+    expect(h.events.sent[1]).toEqual({ body: { ...event, requeues: 2 }, delaySeconds: 3600 });
   });
 
   it("backs off a message whose handling errors: 30 s, doubling, at most an hour", async () => {

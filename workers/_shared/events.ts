@@ -22,7 +22,8 @@ export type EventSource = "underwriting";
  * - `delivery`: (re)attempt one delivery of one event to one endpoint.
  */
 export type WebhookQueueMessage =
-  | { kind: "event"; source: EventSource; eventId: string }
+  /** `requeues`: how many times the dead-letter queue has put this event back (absent at first). */
+  | { kind: "event"; source: EventSource; eventId: string; requeues?: number }
   | { kind: "delivery"; deliveryId: string };
 
 /** Every event type the platform records (the seed's twelve plus the platform's own). */

@@ -121,7 +121,8 @@ export class DealRoom extends DurableObject<DealRoomsEnv> {
     const room = this.identity();
     if (!room || room.roomId !== forwarded.roomId || room.orgId !== forwarded.orgId) return errorResponse(404, "not_found", "Deal room not found");
     if (!this.admitToken(forwarded.token)) {
-      return errorResponse(401, "unauthorized", "This room token was already used; ask GET /v1/deal-rooms/{id}/ws for a fresh wsUrl");
+      // The same words as every other refused room token: a 401 is no oracle.
+      return errorResponse(401, "unauthorized", "Missing or invalid room token; ask GET /v1/deal-rooms/{id}/ws for a fresh wsUrl");
     }
 
     const before = this.participants();
@@ -170,7 +171,12 @@ export class DealRoom extends DurableObject<DealRoomsEnv> {
     const room = this.identity();
     const author = attachmentOf(ws);
     if (!room || !author) return ws.close(1011, "room unavailable");
-    if (author.canWrite !== true) {
+    if (author.canWrite === undefined) {
+      // Opened before sockets carried their write permission: make it rejoin with a fresh wsUrl.
+      ws.close(1008, "rejoin with a fresh wsUrl");
+      return this.leave(ws);
+    }
+    if (!author.canWrite) {
       return send(ws, { type: "error", code: "insufficient_scope", message: "This socket was opened without deal-rooms:write: it can follow the room but not post" });
     }
     this.append(room, { id: author.id, kind: author.kind, ...(author.name ? { name: author.name } : {}) }, body.value);

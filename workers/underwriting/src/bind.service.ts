@@ -93,8 +93,8 @@ export async function bindSubmission(
   if (preview) {
     // The same answer a bind would give now, the cap included, without reserving anything.
     if (agreement) {
-      const { writtenCents } = await env.DA_LEDGER.getByName(agreement.id).snapshot();
-      if (writtenCents + quote.grossPremiumCents > agreement.aggregateCapCents) return overCap(writtenCents);
+      const fits = await env.DA_LEDGER.getByName(agreement.id).check(sub.id, quote.grossPremiumCents, agreement.aggregateCapCents);
+      if (!fits.ok) return overCap(fits.writtenCents);
     }
     return ok({
       preview: true,

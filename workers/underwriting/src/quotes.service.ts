@@ -10,7 +10,7 @@ import { recordEvent } from "./events.ts";
 import { listOrgAgreements, supersedeQuotes } from "./quotes.repo.ts";
 import { rate } from "./rating/rate.ts";
 import type { RatingInput } from "./rating/types.ts";
-import { quotes, referrals, submissions, type QuoteRow, type SubmissionRow } from "./schema.ts";
+import { quotes, referrals, submissions, type QuoteRow, type ReferralRow, type SubmissionRow } from "./schema.ts";
 import { findOpenReferral } from "./referrals.service.ts";
 import { findSubmission, SUBMISSION_CHANGED, submissionUnchanged } from "./submissions.repo.ts";
 import type { Quote } from "./types.ts";
@@ -53,7 +53,7 @@ export async function createQuote(
     return fail("invalid_state_transition", `A ${sub.status} submission cannot be quoted`, { status: sub.status });
   }
   const open = sub.status === "referred" ? await findOpenReferral(db, principal.orgId, sub.id) : undefined;
-  const prepared = await prepareQuote(db, principal, sub, { ...options, ...(open ? { openReferralId: open.id } : {}) });
+  const prepared = await prepareQuote(db, principal, sub, { ...options, ...(open ? { openReferral: open } : {}) });
   if (!prepared.ok) return prepared;
   try {
     // Quoted on the state just read: a bind (or another quote) committed since rolls this back.
@@ -74,7 +74,7 @@ export async function prepareQuote(
   db: DrizzleD1Database,
   principal: Principal,
   sub: SubmissionRow,
-  options: { daAgreementId?: string; openReferralId?: string } = {},
+  options: { daAgreementId?: string; openReferral?: Pick<ReferralRow, "id" | "reasons"> } = {},
 ): Promise<Result<{ quote: QuoteRow; statements: Statement[] }>> {
   const rating = rate(ratingInputOf(sub));
   if (!rating.ok) return rating;
@@ -85,9 +85,10 @@ export async function prepareQuote(
   const at = now.toISOString();
   // A referral still open holds every new quote too, whatever the authority says: only its decision
   // releases the submission for binding. Outside authority with none open, a new referral opens.
-  const held = !authority.withinAuthority || options.openReferralId !== undefined;
-  const newReferralId = authority.withinAuthority || options.openReferralId ? null : newId("ref");
-  const referralId = options.openReferralId ?? newReferralId;
+  const open = options.openReferral;
+  const held = !authority.withinAuthority || open !== undefined;
+  const newReferralId = authority.withinAuthority || open ? null : newId("ref");
+  const referralId = open?.id ?? newReferralId;
   const row: QuoteRow = {
     id: newId("qte"),
     orgId: principal.orgId,
@@ -122,8 +123,10 @@ export async function prepareQuote(
       withinAuthority: authority.withinAuthority,
     }, at),
   ];
-  if (options.openReferralId) {
-    statements.push(db.update(referrals).set({ quoteId: row.id }).where(and(eq(referrals.orgId, principal.orgId), eq(referrals.id, options.openReferralId))));
+  if (open) {
+    // The open referral now holds this quote, and answers for its authority gaps too.
+    const reasons = authority.withinAuthority ? open.reasons : [...new Set([...open.reasons, ...authority.reasons])];
+    statements.push(db.update(referrals).set({ quoteId: row.id, reasons }).where(and(eq(referrals.orgId, principal.orgId), eq(referrals.id, open.id))));
   }
   if (newReferralId) {
     statements.push(

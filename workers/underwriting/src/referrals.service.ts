@@ -102,7 +102,11 @@ export async function decideReferral(
   const statements: Statement[] = [
     // Decided once: of two concurrent decisions, the second finds the referral no longer open and
     // its whole batch (event and submission change included) rolls back.
-    guard("referral_open", sql`EXISTS (SELECT 1 FROM referrals WHERE id = ${referral.id} AND status = ${referral.status})`),
+    // A re-quote moving the referral's quote in between rolls it back too.
+    guard(
+      "referral_open",
+      sql`EXISTS (SELECT 1 FROM referrals WHERE id = ${referral.id} AND status = ${referral.status} AND quote_id IS ${referral.quoteId})`,
+    ),
     db
       .update(referrals)
       .set({ status, decision: input.decision, decidedBy: principal.actorId, notes: decided.notes, decidedAt: at })
@@ -124,6 +128,7 @@ export async function decideReferral(
   } catch (error) {
     if (!isGuardFailure(error)) throw error;
     const now = await findReferral(db, principal.orgId, id);
+    if (now && now.status === referral.status) return fail("conflict", "The referral's quote changed while it was decided; retry", { referralId: id });
     return fail("invalid_state_transition", `The referral is already ${now?.status ?? "decided"}`, { status: now?.status ?? "decided" });
   }
   return ok(toReferral(decided));

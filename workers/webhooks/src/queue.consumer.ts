@@ -46,7 +46,8 @@ export function parseMessage(body: unknown): WebhookQueueMessage | null {
   if (typeof body !== "object" || body === null) return null;
   const m = body as Record<string, unknown>;
   if (m.kind === "event" && typeof m.source === "string" && typeof m.eventId === "string" && m.eventId.startsWith("evt_")) {
-    return { kind: "event", source: m.source as EventMessage["source"], eventId: m.eventId };
+    const requeues = typeof m.requeues === "number" && Number.isSafeInteger(m.requeues) && m.requeues > 0 ? m.requeues : undefined;
+    return { kind: "event", source: m.source as EventMessage["source"], eventId: m.eventId, ...(requeues ? { requeues } : {}) };
   }
   if (m.kind === "delivery" && typeof m.deliveryId === "string" && m.deliveryId.startsWith("whd_")) {
     return { kind: "delivery", deliveryId: m.deliveryId };
@@ -190,10 +191,12 @@ async function handleDeadLetter(deps: WebhooksDeps, msg: Message<unknown>): Prom
   if (body.kind === "event") {
     // The event never reached the log: its source (or our D1) kept failing for hours. Its outbox row
     // is already marked relayed, so nothing else would send it again: put it back on the events
-    // queue after an hour rather than lose it. Ingestion is idempotent, so a late copy is harmless.
-    console.error(`webhooks: event ${body.eventId} from ${body.source} was dead-lettered without being ingested; requeued`);
+    // queue after an hour rather than lose it (ingestion is idempotent, so a late copy is harmless),
+    // counting the rounds so the log says how long it has been stuck.
+    const requeues = (body.requeues ?? 0) + 1;
+    console.error(`webhooks: event ${body.eventId} from ${body.source} was dead-lettered without being ingested; requeued (round ${requeues})`);
     try {
-      await deps.env.WEBHOOK_EVENTS.send(body, { delaySeconds: MAX_ERROR_RETRY_SECONDS });
+      await deps.env.WEBHOOK_EVENTS.send({ ...body, requeues }, { delaySeconds: MAX_ERROR_RETRY_SECONDS });
       msg.ack();
     } catch (err) {
       console.error(`webhooks: requeueing event ${body.eventId} failed; retrying`, err);

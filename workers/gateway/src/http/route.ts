@@ -248,6 +248,7 @@ export function mount(app: Hono<GatewayContext>, spec: RouteSpec): void {
       return respond(c, result, statusFor(input));
     };
     if (!principal || spec.method === "get") return run();
-    return withIdempotency(c, principal, form ? await formFingerprint(form) : body.bytes, run);
+    const keyed = c.req.header("idempotency-key") !== undefined;
+    return withIdempotency(c, principal, form && keyed ? await formFingerprint(form) : body.bytes, run);
   });
 }
