@@ -1,3 +1,4 @@
+import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { call, createTenant, json } from "./harness.ts";
 import { bindPolicy, eventsOf, glSubmission, PLAIN_YEAR, revenueForPremium } from "./lifecycle-harness.ts";
@@ -123,6 +124,27 @@ describe("quote → bind → endorse → cancel → reinstate → renew, with th
     expect(endorsements.sort()).toEqual([...committed].sort());
     const events = (await eventsOf(t.orgId)).filter((e) => e.type === "policy.endorsed").map((e) => e.data.transactionId);
     expect(events.sort()).toEqual([...committed].sort());
+  });
+
+  it("a policy whose term has ended reads as expired: listed as such, not endorsable or cancellable, renewable", async () => {
+    const t = await createTenant();
+    const day = (offset: number) => new Date(Date.now() + offset * 86_400_000).toISOString().slice(0, 10);
+    const ended = await bindPolicy(t.apiKey, glSubmission({ effectiveDate: "2026-01-01", insuredName: "Ended Co" }));
+    const current = await bindPolicy(t.apiKey, glSubmission({ effectiveDate: day(-10), insuredName: "Current Co" }));
+    // Rate tables start in 2026, so no bindable term has ended yet: end this one yesterday.
+    await env.UNDERWRITING_DB.prepare("UPDATE policies SET expiration_date = ? WHERE id = ?").bind(day(-1), ended.id).run();
+    expect((await json(await call("GET", `/v1/policies/${ended.id}`, { apiKey: t.apiKey }))).status).toBe("expired");
+
+    const ids = async (status: string) => (await json(await call("GET", `/v1/policies?status=${status}`, { apiKey: t.apiKey }))).data.map((p: { id: string }) => p.id);
+    expect(await ids("expired")).toEqual([ended.id]);
+    expect(await ids("active")).toEqual([current.id]);
+
+    const endorse = await call("POST", `/v1/policies/${ended.id}/endorse`, { apiKey: t.apiKey, body: { effectiveDate: day(-100), changes: { requestedLimit: 2_000_000 } } });
+    expect(endorse.status).toBe(422);
+    expect(await json(endorse)).toMatchObject({ error: "invalid_state_transition", details: { status: "expired" } });
+    const cancel = await call("POST", `/v1/policies/${ended.id}/cancel`, { apiKey: t.apiKey, body: { effectiveDate: day(-100), method: "pro_rata", reason: "other" } });
+    expect(cancel.status).toBe(422);
+    expect((await call("POST", `/v1/policies/${ended.id}/renew`, { apiKey: t.apiKey })).status).toBe(201);
   });
 
   it("judges the reinstatement window by the server's clock: a backdated request does not reopen it", async () => {

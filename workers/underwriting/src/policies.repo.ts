@@ -1,4 +1,4 @@
-import { and, eq, gte, lte, sql, type SQL } from "drizzle-orm";
+import { and, eq, gt, gte, lte, or, sql, type SQL } from "drizzle-orm";
 import type { DrizzleD1Database } from "drizzle-orm/d1";
 import { listKeyset } from "#shared/db";
 import type { Result } from "#shared/errors";
@@ -10,7 +10,7 @@ export async function listPolicyRows(db: DrizzleD1Database, orgId: string, query
   const keyset = listKeyset(policies, query);
   if (!keyset.ok) return keyset;
   const filters: (SQL | undefined)[] = [eq(policies.orgId, orgId), keyset.value.where];
-  if (query.status) filters.push(eq(policies.status, query.status));
+  if (query.status) filters.push(statusFilter(query.status));
   if (query.lineOfBusiness) filters.push(eq(policies.lineOfBusiness, query.lineOfBusiness));
   if (query.state) filters.push(eq(policies.state, query.state));
   if (query.effectiveFrom) filters.push(gte(policies.effectiveDate, query.effectiveFrom));
@@ -23,6 +23,14 @@ export async function listPolicyRows(db: DrizzleD1Database, orgId: string, query
     .orderBy(...keyset.value.orderBy)
     .limit(keyset.value.limit);
   return { ok: true, value: rows };
+}
+
+/** Rows whose status as of today (see `statusAsOf` in policies.service.ts) is `status`: expiry is derived, not stored. */
+function statusFilter(status: PolicyRow["status"]): SQL {
+  const today = new Date().toISOString().slice(0, 10);
+  if (status === "active") return and(eq(policies.status, "active"), gt(policies.expirationDate, today))!;
+  if (status === "expired") return or(eq(policies.status, "expired"), and(eq(policies.status, "active"), lte(policies.expirationDate, today)))!;
+  return eq(policies.status, status);
 }
 
 /** A substring match: `%`, `_` and backslash in user input match literally (LIKE is ASCII case-insensitive). */

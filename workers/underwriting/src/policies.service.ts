@@ -8,6 +8,15 @@ import { findPolicy, listInstallments, listPolicyRows, listTransactionRows } fro
 import { installments, type InstallmentRow, type PolicyRow, type TransactionRow } from "./schema.ts";
 import type { ListPoliciesQuery, Policy, PolicyTransaction } from "./types.ts";
 
+/**
+ * A policy's status as of `today`: an active policy whose term has ended is `expired`. Expiry is a
+ * matter of the calendar, so it is derived when read rather than written by a job (a write would
+ * also have to be a transaction on the policy's timeline).
+ */
+export function statusAsOf(row: Pick<PolicyRow, "status" | "expirationDate">, today = new Date().toISOString().slice(0, 10)): PolicyRow["status"] {
+  return row.status === "active" && row.expirationDate <= today ? "expired" : row.status;
+}
+
 /** Ids per `IN (…)` lookup, keeping each statement well under D1's 100 bound parameters. */
 const IDS_PER_STATEMENT = 50;
 
@@ -53,7 +62,7 @@ export function toPolicy(row: PolicyRow, schedule: InstallmentRow[]): Policy {
   return {
     id: row.id,
     policyNumber: row.policyNumber,
-    status: row.status,
+    status: statusAsOf(row),
     submissionId: row.submissionId,
     insuredName: row.insuredName,
     lineOfBusiness: row.lineOfBusiness,

@@ -8,7 +8,7 @@ import { newId } from "#shared/ids";
 import { CURRENCY, fromCents, toCents } from "#shared/money";
 import { recordEvent, type UnderwritingEventType } from "./events.ts";
 import { findPolicy, latestTransactionDate, listInstallments } from "./policies.repo.ts";
-import { toPolicy, toTransaction } from "./policies.service.ts";
+import { statusAsOf, toPolicy, toTransaction } from "./policies.service.ts";
 import { prepareQuote, ratingInputOf, toQuote } from "./quotes.service.ts";
 import { rate } from "./rating/rate.ts";
 import { cancellationReturn, endorsementDelta, reinstatementReversal, reinstatementWindow } from "./rating/transactions.ts";
@@ -124,7 +124,8 @@ function requireWithinTerm(policy: PolicyRow, date: string, field = "effectiveDa
 export async function endorsePolicy(db: DrizzleD1Database, principal: Principal, policyId: string, input: EndorseInput, preview: boolean): Promise<Result<PolicyTransactionResult>> {
   const policy = await findPolicy(db, principal.orgId, policyId);
   if (!policy) return notFound("Policy");
-  if (policy.status !== "active") return fail("invalid_state_transition", `A ${policy.status} policy cannot be endorsed`, { status: policy.status });
+  const status = statusAsOf(policy);
+  if (status !== "active") return fail("invalid_state_transition", `A ${status} policy cannot be endorsed`, { status });
   const within = requireWithinTerm(policy, input.effectiveDate);
   if (!within.ok) return within;
   const inSequence = await requireInSequence(db, principal, policy, input.effectiveDate);
@@ -211,7 +212,8 @@ export async function endorsePolicy(db: DrizzleD1Database, principal: Principal,
 export async function cancelPolicy(db: DrizzleD1Database, principal: Principal, policyId: string, input: CancelInput, preview: boolean): Promise<Result<PolicyTransactionResult>> {
   const policy = await findPolicy(db, principal.orgId, policyId);
   if (!policy) return notFound("Policy");
-  if (policy.status !== "active") return fail("invalid_state_transition", `A ${policy.status} policy cannot be cancelled`, { status: policy.status });
+  const status = statusAsOf(policy);
+  if (status !== "active") return fail("invalid_state_transition", `A ${status} policy cannot be cancelled`, { status });
   const within = requireWithinTerm(policy, input.effectiveDate);
   if (!within.ok) return within;
   const inSequence = await requireInSequence(db, principal, policy, input.effectiveDate);
