@@ -12,6 +12,9 @@ describe("webhooks through the gateway", () => {
     const read = await json(await call("GET", `/v1/webhooks/${endpoint.id}`, { apiKey: a.apiKey }));
     expect(read.secret).toBeUndefined();
     expect(read).toMatchObject({ id: endpoint.id, events: ["policy.*"], enabled: true });
+    // The answer carries exactly the fields the served contract declares: none undocumented, none missing.
+    const doc = await json(await call("GET", "/openapi.json"));
+    expect(Object.keys(read).sort()).toEqual(Object.keys(doc.components.schemas.WebhookEndpoint.properties).sort());
 
     for (const [method, path, body] of [
       ["GET", `/v1/webhooks/${endpoint.id}`],

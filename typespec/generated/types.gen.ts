@@ -498,25 +498,38 @@ export type CreatedWebhookEndpoint = {
      */
     enabled: boolean;
     /**
-     * Why the platform disabled the endpoint; `null` while enabled or when disabled by a user.
+     * Why the platform disabled the endpoint: `gone` (the receiver answered 410) or `failing` (five days
+     * of failures); `null` while enabled or when disabled by a user.
      */
-    disabledReason: string | null;
+    disabledReason: 'gone' | 'failing' | null;
+    /**
+     * When the endpoint was disabled; `null` while enabled.
+     */
+    disabledAt: string | null;
     /**
      * Deliveries that succeeded.
      */
     successCount: number;
     /**
-     * Deliveries that failed for good.
+     * Deliveries that failed for good (retries exhausted, 410, or the endpoint disabled for failing).
      */
     failureCount: number;
+    /**
+     * Failed attempts since the last success.
+     */
+    consecutiveFailures: number;
     /**
      * Last delivery attempt, if any.
      */
     lastDeliveryAt: string | null;
     /**
-     * Start of the current run of failures; `null` when the last attempt succeeded.
+     * Start of the current run of failures; `null` when the last attempt succeeded. The endpoint is disabled when it is five days old.
      */
     failingSince: string | null;
+    /**
+     * While a rotated-out secret still signs deliveries (24 h after rotation), when it stops; otherwise `null`.
+     */
+    previousSecretExpiresAt: string | null;
     createdAt: string;
     updatedAt: string;
     /**
@@ -2407,25 +2420,38 @@ export type WebhookEndpoint = {
      */
     enabled: boolean;
     /**
-     * Why the platform disabled the endpoint; `null` while enabled or when disabled by a user.
+     * Why the platform disabled the endpoint: `gone` (the receiver answered 410) or `failing` (five days
+     * of failures); `null` while enabled or when disabled by a user.
      */
-    disabledReason: string | null;
+    disabledReason: 'gone' | 'failing' | null;
+    /**
+     * When the endpoint was disabled; `null` while enabled.
+     */
+    disabledAt: string | null;
     /**
      * Deliveries that succeeded.
      */
     successCount: number;
     /**
-     * Deliveries that failed for good.
+     * Deliveries that failed for good (retries exhausted, 410, or the endpoint disabled for failing).
      */
     failureCount: number;
+    /**
+     * Failed attempts since the last success.
+     */
+    consecutiveFailures: number;
     /**
      * Last delivery attempt, if any.
      */
     lastDeliveryAt: string | null;
     /**
-     * Start of the current run of failures; `null` when the last attempt succeeded.
+     * Start of the current run of failures; `null` when the last attempt succeeded. The endpoint is disabled when it is five days old.
      */
     failingSince: string | null;
+    /**
+     * While a rotated-out secret still signs deliveries (24 h after rotation), when it stops; otherwise `null`.
+     */
+    previousSecretExpiresAt: string | null;
     createdAt: string;
     updatedAt: string;
 };
