@@ -2,45 +2,24 @@
  * The deal-rooms vocabulary: what the RPC answers (Room, Message, Participant) and the frames of the
  * WebSocket protocol. Plain data only, so everything here survives a service-binding boundary.
  */
+import type { DealRoom, DealRoomMessage, DealRoomParticipant, DealRoomParticipantKind } from "#contract/types.gen";
 import type { Page } from "#shared/pagination";
 
-/** Who wrote a message: a user or an API key over a socket or REST, or the platform itself. */
-export type AuthorKind = "user" | "api_key" | "system";
+/**
+ * The shapes the RPC answers are the contract's own (typespec/deal-rooms), so the worker cannot
+ * drift from `/openapi.json`. The contract has one participant shape, `joinedAt` optional: an author
+ * carries none, and someone online always has it.
+ */
+export type AuthorKind = DealRoomParticipantKind;
 
-export interface Author {
-  id: string;
-  kind: AuthorKind;
-  /** A display name when the gateway knew one (a user's name); absent otherwise. */
-  name?: string;
-}
+/** Who wrote a message: a user or an API key over a socket or REST, or the platform itself (`name` when known). */
+export type Author = Omit<DealRoomParticipant, "joinedAt">;
 
-/** Someone connected to a room now. One entry per actor, however many sockets they hold open. */
-export interface Participant extends Author {
-  /** When this actor's earliest open connection joined. */
-  joinedAt: string;
-}
+/** Someone connected to a room now. One entry per actor; `joinedAt` is their earliest open connection's. */
+export type Participant = DealRoomParticipant & { joinedAt: string };
 
-export interface Message {
-  /** `msg_…`; sorts by creation time within a room. */
-  id: string;
-  roomId: string;
-  author: Author;
-  body: string;
-  createdAt: string;
-}
-
-export interface Room {
-  /** `room_…` */
-  id: string;
-  name: string;
-  submissionId: string | null;
-  /** Who belongs to the room (user / key ids or emails); always includes the creator. */
-  participants: string[];
-  /** Who is connected now, from the room's live sockets. */
-  online: Participant[];
-  createdBy: string;
-  createdAt: string;
-}
+export type Message = DealRoomMessage;
+export type Room = DealRoom;
 
 export interface CreateRoomInput {
   /** 1..200 characters. */
