@@ -10,7 +10,7 @@ import { defineConfig, defineProject } from "vitest/config";
 export const TEST_SECRETS = {
   API_SECRET: "test-api-secret-0123456789abcdef0123456789abcdef",
   JWT_SECRET: "test-jwt-secret-0123456789abcdef0123456789abcdef",
-  ENVIRONMENT: "test",
+  ENVIRONMENT: "development",
 };
 
 const identityMigrations = await readD1Migrations("migrations/identity");

@@ -76,7 +76,7 @@ export function harness(overrides: Partial<WebhooksEnv> = {}): Harness {
         return ids.flatMap((id) => (source.has(id) ? [source.get(id)!] : []));
       },
     },
-    ENVIRONMENT: "test",
+    ENVIRONMENT: "development",
     WEBHOOK_RETRY_SCHEDULE: "1,2,4",
     WEBHOOK_ALLOW_LOOPBACK: "false",
     WEBHOOK_TIMEOUT_MS: "15000",

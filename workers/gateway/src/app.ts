@@ -1,5 +1,6 @@
 import { Hono, type Context } from "hono";
 import { Scalar } from "@scalar/hono-api-reference";
+import { isDevelopment } from "#shared/environment";
 import { newId } from "#shared/ids";
 import type { GatewayContext } from "./env.ts";
 import { upgradeToRoom } from "./deal-room-sockets.ts";
@@ -36,6 +37,13 @@ export function createApp(): Hono<GatewayContext> {
   app.get("/health", (c) => c.json({ status: "ok", version: VERSION }));
   app.get("/openapi.json", (c) => c.json(openApiDocument));
   app.get("/docs", Scalar({ url: "/openapi.json", pageTitle: "OpenInsure API" }));
+
+  // Sandbox routes exist only in development: in production they are not hidden behind a 403, they
+  // are not there at all, before any credential is looked at.
+  app.use("/v1/sandbox/*", async (c, next) => {
+    if (isDevelopment(c.env)) return next();
+    return errorResponse(c, "route_not_found", `No route for ${c.req.method} ${new URL(c.req.url).pathname}`);
+  });
 
   // A deal-room socket upgrade authenticates with the wsUrl's token, not a credential header.
   app.use("/v1/deal-rooms/:id/ws", async (c, next) => {

@@ -5,8 +5,11 @@ export interface IdentityEnv {
   API_SECRET: string;
   /** HS256 key for every JWT the platform issues. */
   JWT_SECRET: string;
-  /** `production` switches keys to `oik_live_`, tiers to `standard`, and hides the sandbox email log. */
+  /**
+   * Anything but `development` is production: `oik_live_` keys, the `standard` tier, no sandbox
+   * email log and no verification code kept in a stored email (see #shared/environment).
+   */
   ENVIRONMENT: string;
 }
 
-export const isProduction = (env: Pick<IdentityEnv, "ENVIRONMENT">): boolean => env.ENVIRONMENT === "production";
+export { isProduction } from "#shared/environment";

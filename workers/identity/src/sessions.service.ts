@@ -9,6 +9,7 @@ import { fail, invalid, ok, type Result } from "#shared/errors";
 import { newId } from "#shared/ids";
 import { signJwt } from "#shared/jwt";
 import type { IdentityDeps } from "./deps.ts";
+import { isProduction } from "./env.ts";
 import { buildOrg, SLUG_MAX, slugify } from "./orgs.service.ts";
 import { insertOrg } from "./orgs.repo.ts";
 import { insertOutboxEmail, recentCodeEmails } from "./outbox.repo.ts";
@@ -62,10 +63,17 @@ export const toUser = (row: UserRow): User => ({
   createdAt: row.createdAt,
 });
 
+/** What a stored email shows instead of the code outside development. */
+export const REDACTED_CODE = "••••••";
+
 const codeHash = (userId: string, code: string) => sha256Hex(`${userId}:${code}`);
 
-/** A new code for `user`: the row to store and the email carrying it (written together). */
-async function issueCode(user: Pick<UserRow, "id" | "orgId" | "email">, now: Date) {
+/**
+ * A new code for `user`: the row to store and the email carrying it (written together). Only in
+ * development does the stored email keep the code (the sandbox email log is how a developer reads
+ * it); in production the stored copy is redacted, so no log or backup of the outbox holds a code.
+ */
+async function issueCode(deps: IdentityDeps, user: Pick<UserRow, "id" | "orgId" | "email">, now: Date) {
   const code = randomDigits(6);
   const nowIso = now.toISOString();
   const codeRow = {
@@ -80,7 +88,7 @@ async function issueCode(user: Pick<UserRow, "id" | "orgId" | "email">, now: Dat
     orgId: user.orgId,
     toAddress: user.email,
     subject: "Your OpenInsure verification code",
-    body: `Your OpenInsure verification code is ${code}. It expires in 15 minutes.\n\nIf you did not sign up for OpenInsure, you can ignore this email.`,
+    body: `Your OpenInsure verification code is ${isProduction(deps.env) ? REDACTED_CODE : code}. It expires in 15 minutes.\n\nIf you did not sign up for OpenInsure, you can ignore this email.`,
     kind: "verification_code",
     createdAt: nowIso,
   };
@@ -136,7 +144,7 @@ export async function signup(deps: IdentityDeps, input: SignupInput): Promise<Re
     createdAt: nowIso,
     updatedAt: nowIso,
   };
-  const { codeRow, email: message } = await issueCode(user, now);
+  const { codeRow, email: message } = await issueCode(deps, user, now);
   try {
     await deps.db.batch([
       insertOrg(deps.db, org),
@@ -201,7 +209,7 @@ export async function resendVerificationCode(
     const retryAfter = Math.ceil((Date.parse(today[0]!) + DAY_MS - now.getTime()) / 1000);
     return fail("rate_limit_exceeded", `At most ${CODES_PER_DAY} codes a day; try again in ${retryAfter} s`, { retryAfter });
   }
-  const { codeRow, email } = await issueCode(user, now);
+  const { codeRow, email } = await issueCode(deps, user, now);
   await deps.db.batch([usersRepo.upsertVerificationCode(deps.db, codeRow), insertOutboxEmail(deps.db, email)]);
   return sent;
 }

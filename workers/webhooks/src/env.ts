@@ -1,3 +1,4 @@
+import { isProduction } from "#shared/environment";
 import type { EventEnvelope, WebhookQueueMessage } from "#shared/events";
 
 /**
@@ -28,7 +29,7 @@ export interface WebhooksEnv {
   WEBHOOK_ENCRYPTION_KEY: string;
 }
 
-export const isProduction = (env: Pick<WebhooksEnv, "ENVIRONMENT">): boolean => env.ENVIRONMENT === "production";
+export { isProduction } from "#shared/environment";
 
 /** DECISIONS.md: 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h. */
 export const DEFAULT_RETRY_SCHEDULE: readonly number[] = [5, 300, 1800, 7200, 18000, 36000, 36000];
