@@ -1,5 +1,6 @@
 import type { Context } from "hono";
 import { API_KEY_PATTERN, type Principal } from "#shared/auth";
+import { sandboxClockEnabled } from "#shared/clock";
 import { sha256Hex, timingSafeEqual } from "#shared/crypto";
 import { verifyJwt } from "#shared/jwt";
 import type { AppError, Result } from "#shared/errors";
@@ -46,11 +47,25 @@ export async function apiKeyObjectName(rawKey: string): Promise<string> {
 }
 
 /**
- * Resolve the caller to a {@link Principal}: an API key (admitted by its own Durable Object,
+ * Resolve the caller to a {@link Principal}, and in a sandbox environment stamp it with the org's
+ * sandbox clock. The clock is read here, per request, rather than cached with an API key's record,
+ * so a change applies on the very next request and JWTs and the API secret see it too; elsewhere
+ * nothing is read and every date rule runs on real time.
+ */
+export async function authenticate(c: Context<GatewayContext>): Promise<Result<Authenticated>> {
+  const auth = await resolveCredential(c);
+  if (!auth.ok || !sandboxClockEnabled(c.env.ENVIRONMENT) || !auth.value.principal.orgId) return auth;
+  const clockOffsetMs = await c.env.IDENTITY.clockOffsetOf(auth.value.principal.orgId);
+  if (clockOffsetMs === 0) return auth;
+  return { ok: true, value: { ...auth.value, principal: { ...auth.value.principal, clockOffsetMs } } };
+}
+
+/**
+ * The credential's {@link Principal}: an API key (admitted by its own Durable Object,
  * which asks Identity for the hashed key), the API secret (the system principal, acting in the
  * org named by `X-Org-Id`), or a user JWT. Every failure is the same 401.
  */
-export async function authenticate(
+async function resolveCredential(
   c: Context<GatewayContext>,
 ): Promise<Result<Authenticated>> {
   const credential = readCredential(c);
