@@ -1,3 +1,4 @@
+import { z } from "zod";
 import {
   zCreateApiKeyBody,
   zCreateOrgBody,
@@ -173,7 +174,8 @@ export const identityRoutes = [
     operationId: "resetSandboxClock",
     auth: "credential",
     scope: "orgs:write",
-    schemas: {},
+    // The operation takes no body: one sent anyway is refused rather than ignored.
+    schemas: { body: z.undefined() },
     handler: ({ env, principal }) => (sandboxClockEnabled(env.ENVIRONMENT) ? env.IDENTITY.resetSandboxClock(principal) : noClockRoute("DELETE")),
   }),
 ];
