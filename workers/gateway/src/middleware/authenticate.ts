@@ -47,25 +47,24 @@ export async function apiKeyObjectName(rawKey: string): Promise<string> {
 }
 
 /**
- * Resolve the caller to a {@link Principal}, and in a sandbox environment stamp it with the org's
- * sandbox clock. The clock is read here, per request, rather than cached with an API key's record,
- * so a change applies on the very next request and JWTs and the API secret see it too; elsewhere
- * nothing is read and every date rule runs on real time.
+ * The principal stamped with its org's sandbox clock, in a sandbox environment only (elsewhere
+ * nothing is read and every date rule runs on real time). Called once a request has passed its
+ * checks, just before its handler, so a refused request costs no lookup. The clock is read per
+ * request rather than cached with an API key's record, so a change applies on the very next request,
+ * and JWTs and the API secret see it too.
  */
-export async function authenticate(c: Context<GatewayContext>): Promise<Result<Authenticated>> {
-  const auth = await resolveCredential(c);
-  if (!auth.ok || !sandboxClockEnabled(c.env.ENVIRONMENT) || !auth.value.principal.orgId) return auth;
-  const clockOffsetMs = await c.env.IDENTITY.clockOffsetOf(auth.value.principal.orgId);
-  if (clockOffsetMs === 0) return auth;
-  return { ok: true, value: { ...auth.value, principal: { ...auth.value.principal, clockOffsetMs } } };
+export async function withSandboxClock(c: Context<GatewayContext>, principal: Principal): Promise<Principal> {
+  if (!sandboxClockEnabled(c.env.ENVIRONMENT) || !principal.orgId) return principal;
+  const clockOffsetMs = await c.env.IDENTITY.clockOffsetOf(principal.orgId);
+  return clockOffsetMs === 0 ? principal : { ...principal, clockOffsetMs };
 }
 
 /**
- * The credential's {@link Principal}: an API key (admitted by its own Durable Object,
+ * Resolve the caller to a {@link Principal}: an API key (admitted by its own Durable Object,
  * which asks Identity for the hashed key), the API secret (the system principal, acting in the
  * org named by `X-Org-Id`), or a user JWT. Every failure is the same 401.
  */
-async function resolveCredential(
+export async function authenticate(
   c: Context<GatewayContext>,
 ): Promise<Result<Authenticated>> {
   const credential = readCredential(c);
