@@ -11,6 +11,7 @@ import type { DealRoomsService } from "../../workers/deal-rooms/src/index.ts";
 import type { Author, Room, ServerFrame } from "../../workers/deal-rooms/src/types.ts";
 import { newPrincipal as basePrincipal } from "../support/principals.ts";
 import { errorOf, unwrap } from "../support/results.ts";
+import { realNow } from "../support/clock.ts";
 
 /** Result helpers shared by every project (test/support/results.ts). */
 export { errorOf, unwrap };
@@ -46,7 +47,7 @@ export function upgradeHeaders(roomId: string, orgId: string, actor: Author, tok
     "x-actor-kind": actor.kind,
     "x-actor-can-write": String(canWrite),
     "x-room-token-id": tokenId,
-    "x-room-token-expires": String(Math.floor(Date.now() / 1000) + 60),
+    "x-room-token-expires": String(Math.floor(realNow() / 1000) + 60),
     ...(actor.name === undefined ? {} : { "x-actor-name": encodeURIComponent(actor.name) }),
   };
 }
@@ -99,9 +100,9 @@ export class RoomSocket {
 
   /** The next frame not yet taken; fails after a timeout. */
   async next<F extends ServerFrame | string = ServerFrame>(): Promise<F> {
-    const deadline = Date.now() + FRAME_TIMEOUT_MS;
+    const deadline = realNow() + FRAME_TIMEOUT_MS;
     while (this.taken >= this.frames.length) {
-      if (!(await this.changed(Math.max(deadline - Date.now(), 1)))) expect.fail(`no frame within ${FRAME_TIMEOUT_MS} ms; got ${JSON.stringify(this.frames)}`);
+      if (!(await this.changed(Math.max(deadline - realNow(), 1)))) expect.fail(`no frame within ${FRAME_TIMEOUT_MS} ms; got ${JSON.stringify(this.frames)}`);
     }
     return this.frames[this.taken++] as F;
   }
@@ -121,9 +122,9 @@ export class RoomSocket {
   }
 
   async closed(): Promise<{ code: number; reason: string }> {
-    const deadline = Date.now() + FRAME_TIMEOUT_MS;
+    const deadline = realNow() + FRAME_TIMEOUT_MS;
     while (!this.closeEvent) {
-      if (!(await this.changed(Math.max(deadline - Date.now(), 1)))) expect.fail("the socket did not close");
+      if (!(await this.changed(Math.max(deadline - realNow(), 1)))) expect.fail("the socket did not close");
     }
     return this.closeEvent;
   }

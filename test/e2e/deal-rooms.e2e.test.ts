@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import { http, sandbox } from "./client.ts";
+import { realNow } from "../support/clock.ts";
 
 interface Frame {
   type: string;
@@ -21,9 +22,9 @@ async function join(wsUrl: string): Promise<{ ws: WebSocket; frames: Frame[] }> 
 }
 
 async function until(check: () => boolean, timeoutMs = 1000) {
-  const deadline = Date.now() + timeoutMs;
+  const deadline = realNow() + timeoutMs;
   while (!check()) {
-    if (Date.now() > deadline) throw new Error(`not within ${timeoutMs} ms`);
+    if (realNow() > deadline) throw new Error(`not within ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 10));
   }
 }

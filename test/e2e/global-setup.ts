@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import type { TestProject } from "vitest/node";
 import { devVar } from "../../scripts/lib/sandbox.ts";
+import { TEST_NOW } from "../support/clock.ts";
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -55,6 +56,9 @@ export default async function startSandbox(project: TestProject) {
     child.on("exit", (code) => reject(new Error(`npm run dev exited (${code}):\n${output}`)));
   });
   child.stdout!.resume();
+  // The demo org runs on the test calendar (test/support/clock.ts), as every test org does.
+  const clock = await fetch(`${ready.baseUrl}/v1/sandbox/clock`, { method: "POST", headers: { "x-api-key": ready.apiKey, "content-type": "application/json" }, body: JSON.stringify({ now: TEST_NOW }) });
+  if (clock.status !== 200) throw new Error(`setting the demo org's sandbox clock failed: ${clock.status} ${await clock.text()}`);
   project.provide("sandbox", { ...ready, apiSecret: devVar("API_SECRET") });
 
   return () => {

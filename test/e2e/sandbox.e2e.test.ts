@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { http, quickstartSubmission, sandbox } from "./client.ts";
+import { realNow } from "../support/clock.ts";
 
 describe("the local sandbox (npm run dev), over HTTP", () => {
   it("serves /health without credentials", async () => {
@@ -45,7 +46,7 @@ describe("the local sandbox (npm run dev), over HTTP", () => {
 
   it("a person can finish a signup through the sandbox mailbox", async () => {
     const { apiSecret } = sandbox();
-    const email = `e2e-${Date.now()}@example.com`;
+    const email = `e2e-${realNow()}@example.com`;
     expect((await http("POST", "/auth/signup", { body: { email, password: "correct horse battery staple", name: "E2E Person" } })).status).toBe(201);
     const mail = await http("GET", `/v1/sandbox/emails?to=${encodeURIComponent(email)}`, { token: apiSecret });
     expect(mail.status).toBe(200);
@@ -80,7 +81,7 @@ describe("the local sandbox (npm run dev), over HTTP", () => {
     const org = await http("POST", "/v1/orgs", { token: apiSecret, body: { name: "E2E Idempotency" } });
     const demo = await http("POST", "/auth/demo", { body: { secret: apiSecret, orgId: org.json.id } });
     const key = await http("POST", "/v1/api-keys", { token: demo.json.token, body: { name: "e2e idem", preset: "full_access", rateLimitTier: "standard" } });
-    const idem = { "idempotency-key": `e2e-${Date.now()}` };
+    const idem = { "idempotency-key": `e2e-${realNow()}` };
     const responses = await Promise.all(Array.from({ length: 20 }, () => http("POST", "/v1/submissions", { apiKey: key.json.key, body: quickstartSubmission(), headers: idem })));
     expect(responses.every((r) => r.status === 201 || r.status === 409)).toBe(true);
     const created = responses.filter((r) => r.status === 201);

@@ -4,6 +4,7 @@ import type { AddressInfo } from "node:net";
 import { Webhook } from "standardwebhooks";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { http, quickstartSubmission, sandbox } from "./client.ts";
+import { realNow } from "../support/clock.ts";
 
 // The seed's verification snippet, unchanged.
 function verifyWebhook(rawBody: string, signature: string, secret: string): boolean {
@@ -37,11 +38,11 @@ function receiver(failures: number) {
 }
 
 async function waitFor<T>(check: () => T | undefined, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
+  const deadline = realNow() + timeoutMs;
   for (;;) {
     const value = check();
     if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error("timed out waiting");
+    if (realNow() > deadline) throw new Error("timed out waiting");
     await new Promise((r) => setTimeout(r, 200));
   }
 }

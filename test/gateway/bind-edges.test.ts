@@ -1,6 +1,6 @@
-import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { call, createTenant, json } from "./harness.ts";
+import { testDay } from "../support/clock.ts";
+import { call, createTenant, json, setClock } from "./harness.ts";
 import { bindPolicy, glSubmission } from "./lifecycle-harness.ts";
 
 describe("bind and transaction edges", () => {
@@ -8,8 +8,8 @@ describe("bind and transaction edges", () => {
     const t = await createTenant();
     const sub = await json(await call("POST", "/v1/submissions", { apiKey: t.apiKey, body: glSubmission() }));
     const quote = await json(await call("POST", `/v1/submissions/${sub.id}/quote`, { apiKey: t.apiKey }));
-    // 31 days later, as far as the quote is concerned.
-    await env.UNDERWRITING_DB.prepare("UPDATE quotes SET valid_until = ? WHERE id = ?").bind(new Date(Date.now() - 86_400_000).toISOString(), quote.id).run();
+    // 31 days later on the org's clock: past the quote's 30 days.
+    await setClock(t.orgId, { advanceDays: 31 });
     // A preview reports the expiry and changes nothing.
     const previewed = await call("POST", `/v1/submissions/${sub.id}/bind?preview=true`, { apiKey: t.apiKey, body: { installmentPlan: "PIF" } });
     expect((await json(previewed)).error).toBe("quote_expired");
@@ -32,8 +32,8 @@ describe("bind and transaction edges", () => {
 
   it("reinstatement preview changes nothing; an active policy cannot be reinstated", async () => {
     const t = await createTenant();
-    // Dates relative to today: the 30-day window is judged by the server's clock.
-    const day = (offset: number) => new Date(Date.now() + offset * 86_400_000).toISOString().slice(0, 10);
+    // Dates relative to the org's today: the 30-day window is judged by its clock.
+    const day = testDay;
     const policy = await bindPolicy(t.apiKey, glSubmission({ effectiveDate: day(-20) }));
     expect((await call("POST", `/v1/policies/${policy.id}/reinstate`, { apiKey: t.apiKey, body: {} })).status).toBe(422);
     await call("POST", `/v1/policies/${policy.id}/cancel`, { apiKey: t.apiKey, body: { effectiveDate: day(-10), method: "short_rate", reason: "non_payment" } });

@@ -2,11 +2,12 @@ import { env } from "cloudflare:workers";
 import { SignJWT, UnsecuredJWT } from "jose";
 import { describe, expect, it } from "vitest";
 import { call, createApiKey, createTenant, json } from "./harness.ts";
+import { realNow } from "../support/clock.ts";
 
 const key = () => new TextEncoder().encode(env.JWT_SECRET);
 
 async function jwt(claims: Record<string, unknown>, options: { aud?: string; iss?: string; exp?: number; iat?: number; secret?: Uint8Array } = {}) {
-  const now = Math.floor(Date.now() / 1000);
+  const now = Math.floor(realNow() / 1000);
   return new SignJWT(claims)
     .setProtectedHeader({ alg: "HS256" })
     .setSubject("usr_test")
@@ -40,7 +41,7 @@ describe("credentials: every way to be wrong is one 401", () => {
     const t = await createTenant();
     const good = await jwt({ orgId: t.orgId, role: "viewer", scopes: ["submissions:read"], typ: "user" });
     const [h, , s] = good.split(".");
-    const forged = btoa(JSON.stringify({ sub: "usr_x", orgId: t.orgId, role: "org_admin", scopes: ["*"], typ: "user", iss: "openinsure", aud: "openinsure-api", exp: Math.floor(Date.now() / 1000) + 600, iat: Math.floor(Date.now() / 1000) })).replace(/=+$/, "").replace(/\+/g, "-").replace(/\//g, "_");
+    const forged = btoa(JSON.stringify({ sub: "usr_x", orgId: t.orgId, role: "org_admin", scopes: ["*"], typ: "user", iss: "openinsure", aud: "openinsure-api", exp: Math.floor(realNow() / 1000) + 600, iat: Math.floor(realNow() / 1000) })).replace(/=+$/, "").replace(/\+/g, "-").replace(/\//g, "_");
     await expectUnauthorized(await call("GET", "/v1/submissions", { token: `${h}.${forged}.${s}` }));
   });
 
@@ -51,7 +52,7 @@ describe("credentials: every way to be wrong is one 401", () => {
 
   it("an expired JWT", async () => {
     const t = await createTenant();
-    const past = Math.floor(Date.now() / 1000) - 3600;
+    const past = Math.floor(realNow() / 1000) - 3600;
     await expectUnauthorized(await call("GET", "/v1/submissions", { token: await jwt({ orgId: t.orgId, scopes: ["*"], typ: "user" }, { iat: past - 60, exp: past }) }));
   });
 
@@ -63,7 +64,7 @@ describe("credentials: every way to be wrong is one 401", () => {
 
   it("a JWT living longer than an hour", async () => {
     const t = await createTenant();
-    const now = Math.floor(Date.now() / 1000);
+    const now = Math.floor(realNow() / 1000);
     await expectUnauthorized(await call("GET", "/v1/submissions", { token: await jwt({ orgId: t.orgId, scopes: ["*"], typ: "user" }, { iat: now, exp: now + 7200 }) }));
   });
 
@@ -96,7 +97,7 @@ describe("credentials: every way to be wrong is one 401", () => {
 
   it("an expired API key", async () => {
     const t = await createTenant();
-    const k = await createApiKey(t.token, { expiresAt: new Date(Date.now() + 1500).toISOString() });
+    const k = await createApiKey(t.token, { expiresAt: new Date(realNow() + 1500).toISOString() });
     expect((await call("GET", "/v1/submissions", { apiKey: k.key })).status).toBe(200);
     await new Promise((r) => setTimeout(r, 1700));
     await expectUnauthorized(await call("GET", "/v1/submissions", { apiKey: k.key }));

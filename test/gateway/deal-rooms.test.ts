@@ -1,12 +1,13 @@
 import { describe, expect, it } from "vitest";
 import { call, createApiKey, createTenant, json } from "./harness.ts";
 import { glSubmission } from "./lifecycle-harness.ts";
+import { realNow } from "../support/clock.ts";
 
 async function eventually<T>(read: () => Promise<T>, ok: (value: T) => boolean, timeoutMs = 3000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
+  const deadline = realNow() + timeoutMs;
   for (;;) {
     const value = await read();
-    if (ok(value) || Date.now() > deadline) return value;
+    if (ok(value) || realNow() > deadline) return value;
     await new Promise((r) => setTimeout(r, 50));
   }
 }
@@ -18,7 +19,7 @@ describe("deal rooms through the gateway", () => {
     const room = await json(await call("POST", "/v1/deal-rooms", { apiKey: a.apiKey, body: { name: "Negotiation" } }));
     const socket = await json(await call("GET", `/v1/deal-rooms/${room.id}/ws`, { apiKey: a.apiKey }));
     expect(socket.wsUrl).toMatch(new RegExp(`^wss://[^/]+/v1/deal-rooms/${room.id}/ws\\?token=`));
-    expect(Date.parse(socket.expiresAt) - Date.now()).toBeLessThanOrEqual(60_000);
+    expect(Date.parse(socket.expiresAt) - realNow()).toBeLessThanOrEqual(60_000);
     expect((await call("GET", `/v1/deal-rooms/${room.id}/ws`, { apiKey: b.apiKey })).status).toBe(404);
     for (const path of [`/v1/deal-rooms/${room.id}`, `/v1/deal-rooms/${room.id}/messages`]) {
       expect((await call("GET", path, { apiKey: b.apiKey })).status, path).toBe(404);

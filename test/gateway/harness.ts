@@ -1,4 +1,5 @@
 import { exports, env } from "cloudflare:workers";
+import { TEST_NOW } from "../support/clock.ts";
 
 /** A request through the gateway exactly as a client sends it. */
 export async function call(
@@ -32,12 +33,23 @@ export interface Tenant {
   apiKeyId: string;
 }
 
-/** A fresh org with an admin JWT and an API key: every test gets its own tenant. */
+/**
+ * A fresh org with an admin JWT and an API key: every test gets its own tenant. The org's sandbox
+ * clock stands at `TEST_NOW` (test/support/clock.ts), so what a test dates never drifts into the past.
+ */
 export async function createTenant(options: { tier?: "sandbox" | "standard" | "enterprise"; scopes?: string[] } = {}): Promise<Tenant> {
   const org = await json(await call("POST", "/v1/orgs", { token: env.API_SECRET, body: { name: `Test Org ${unique()}`, slug: `test-${unique()}` } }));
+  await setClock(org.id, { now: TEST_NOW });
   const demo = await json(await call("POST", "/auth/demo", { body: { secret: env.API_SECRET, orgId: org.id } }));
   const key = await createApiKey(demo.token, { tier: options.tier ?? "enterprise", scopes: options.scopes });
   return { orgId: org.id, token: demo.token, apiKey: key.key, apiKeyId: key.id };
+}
+
+/** Set (`{now}`) or advance (`{advanceDays}`) an org's sandbox clock, as the API secret. */
+export async function setClock(orgId: string, body: { now: string } | { advanceDays: number }) {
+  const res = await call("POST", "/v1/sandbox/clock", { token: env.API_SECRET, headers: { "x-org-id": orgId }, body });
+  if (res.status !== 200) throw new Error(`setting the sandbox clock failed: ${res.status} ${await res.text()}`);
+  return json<{ now: string; today: string; offsetMs: number; simulated: boolean }>(res);
 }
 
 export async function createApiKey(token: string, options: { tier?: string; scopes?: string[]; expiresAt?: string | null; name?: string } = {}) {

@@ -2,6 +2,7 @@ import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import type { BeginOutcome } from "../../workers/gateway/src/idempotency.do.ts";
+import { realNow } from "../support/clock.ts";
 
 const OK = { status: 201, contentType: "application/json", body: '{"id":"sub_1"}' };
 const store = () => env.IDEMPOTENCY.getByName(`org_test:key_test:${crypto.randomUUID()}`);
@@ -15,7 +16,7 @@ function attemptOf(outcome: BeginOutcome): string {
 async function expireRecord(stub: ReturnType<typeof store>) {
   await runInDurableObject(stub, (_instance, state) => {
     const record = state.storage.kv.get<Record<string, unknown>>("record")!;
-    state.storage.kv.put("record", { ...record, leaseUntil: Date.now() - 1, expiresAt: Date.now() - 1 });
+    state.storage.kv.put("record", { ...record, leaseUntil: realNow() - 1, expiresAt: realNow() - 1 });
   });
 }
 
@@ -43,7 +44,7 @@ describe("IdempotencyStore attempts", () => {
     attemptOf(await stub.begin("POST /x 2"));
     // Scheduled ahead so that only runDurableObjectAlarm runs it (one set for now may fire on its
     // own first, under load, and leave nothing for the test to run).
-    await runInDurableObject(stub, (_instance, state) => state.storage.setAlarm(Date.now() + 60_000));
+    await runInDurableObject(stub, (_instance, state) => state.storage.setAlarm(realNow() + 60_000));
     expect(await runDurableObjectAlarm(stub)).toBe(true);
     expect(await stub.begin("POST /x 2")).toEqual({ kind: "in_flight" });
   });

@@ -16,16 +16,8 @@ export const glSubmission = (overrides: Record<string, unknown> = {}) => ({
   ...overrides,
 });
 
-/**
- * The first year after the current one that is not a leap year: a policy written Jan 1 of it runs
- * 365 days and lies wholly in the future, so worked figures hold and any window judged by the
- * server's clock (a reinstatement's 30 days) is still open, whenever the suite runs.
- */
-export const PLAIN_YEAR = (() => {
-  let year = new Date().getUTCFullYear() + 1;
-  while ((year % 4 === 0 && year % 100 !== 0) || year % 400 === 0) year += 1;
-  return year;
-})();
+/** See test/support/clock.ts: a plain (365-day) year wholly ahead of the test calendar. */
+export { PLAIN_YEAR } from "../support/clock.ts";
 
 /**
  * The annual revenue (whole dollars) at which the GL rate tables produce exactly `targetCents` for

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { realIso, testInstant } from "../support/clock.ts";
 import { call, createTenant, json, quickstartSubmission } from "./harness.ts";
 
 describe("every list filters by createdAfter / createdBefore", () => {
@@ -9,8 +10,13 @@ describe("every list filters by createdAfter / createdBefore", () => {
     await call("POST", "/v1/deal-rooms", { apiKey: t.apiKey, body: { name: "Room" } });
     await call("POST", "/v1/referrals", { apiKey: t.apiKey, body: { submissionId: sub.id, reason: "check" } });
     await call("POST", "/v1/da-agreements", { apiKey: t.apiKey, body: { carrier: "C", program: "P", maxLimitPerRisk: 1000000, states: ["OR"], naicsPrefixes: ["23"], aggregateCap: 100000 } });
-    const past = encodeURIComponent(new Date(Date.now() - 3_600_000).toISOString());
-    const future = encodeURIComponent(new Date(Date.now() + 3_600_000).toISOString());
+    // Keys, webhooks and rooms are stamped in real time; submissions, referrals and agreements by the
+    // org's clock (the test calendar). The bounds lie an hour outside both.
+    const hour = 3_600_000;
+    const [early] = [realIso(-hour), testInstant(-hour)].sort();
+    const [, late] = [realIso(hour), testInstant(hour)].sort();
+    const past = encodeURIComponent(early!);
+    const future = encodeURIComponent(late!);
     for (const list of ["/v1/api-keys", "/v1/webhooks", "/v1/deal-rooms", "/v1/submissions", "/v1/referrals", "/v1/da-agreements"]) {
       const all = await json(await call("GET", `${list}?createdAfter=${past}`, { apiKey: t.apiKey }));
       expect(all.data.length, list).toBeGreaterThan(0);

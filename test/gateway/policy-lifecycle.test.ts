@@ -1,6 +1,6 @@
-import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { call, createTenant, json } from "./harness.ts";
+import { TEST_NOW, testDay } from "../support/clock.ts";
+import { call, createTenant, json, setClock } from "./harness.ts";
 import { bindPolicy, eventsOf, glSubmission, PLAIN_YEAR, revenueForPremium } from "./lifecycle-harness.ts";
 
 describe("quote → bind → endorse → cancel → reinstate → renew, with the worked numbers", () => {
@@ -17,7 +17,9 @@ describe("quote → bind → endorse → cancel → reinstate → renew, with th
     expect(cents(first.totalDue)).toBe(
       cents(first.grossPremium) + first.taxes.reduce((n: number, x: { amount: number }) => n + cents(x.amount), 0) + first.fees.reduce((n: number, x: { amount: number }) => n + cents(x.amount), 0),
     );
-    expect(Date.parse(first.validUntil) - Date.now()).toBeGreaterThan(29 * 86_400_000);
+    // Valid 30 days on the org's clock, which stands at the test calendar's TEST_NOW.
+    expect(Date.parse(first.validUntil) - Date.parse(TEST_NOW)).toBeGreaterThanOrEqual(30 * 86_400_000);
+    expect(Date.parse(first.validUntil) - Date.parse(TEST_NOW)).toBeLessThan(31 * 86_400_000);
 
     const second = await json(await call("POST", `/v1/submissions/${sub.id}/quote`, { apiKey: t.apiKey }));
     expect(second.grossPremium).toBe(first.grossPremium);
@@ -128,28 +130,29 @@ describe("quote → bind → endorse → cancel → reinstate → renew, with th
 
   it("a policy whose term has ended reads as expired: listed as such, not endorsable or cancellable, renewable", async () => {
     const t = await createTenant();
-    const day = (offset: number) => new Date(Date.now() + offset * 86_400_000).toISOString().slice(0, 10);
     const ended = await bindPolicy(t.apiKey, glSubmission({ effectiveDate: "2026-01-01", insuredName: "Ended Co" }));
-    const current = await bindPolicy(t.apiKey, glSubmission({ effectiveDate: day(-10), insuredName: "Current Co" }));
-    // Rate tables start in 2026, so no bindable term has ended yet: end this one yesterday.
-    await env.UNDERWRITING_DB.prepare("UPDATE policies SET expiration_date = ? WHERE id = ?").bind(day(-1), ended.id).run();
+    const current = await bindPolicy(t.apiKey, glSubmission({ effectiveDate: testDay(-10), insuredName: "Current Co" }));
+    expect((await json(await call("GET", `/v1/policies/${ended.id}`, { apiKey: t.apiKey }))).status).toBe("active");
+    // Forty days on, the first term (to 2027-01-01) has ended and the second has not.
+    const clock = await setClock(t.orgId, { advanceDays: 40 });
+    expect(clock.today).toBe(testDay(40));
     expect((await json(await call("GET", `/v1/policies/${ended.id}`, { apiKey: t.apiKey }))).status).toBe("expired");
 
     const ids = async (status: string) => (await json(await call("GET", `/v1/policies?status=${status}`, { apiKey: t.apiKey }))).data.map((p: { id: string }) => p.id);
     expect(await ids("expired")).toEqual([ended.id]);
     expect(await ids("active")).toEqual([current.id]);
 
-    const endorse = await call("POST", `/v1/policies/${ended.id}/endorse`, { apiKey: t.apiKey, body: { effectiveDate: day(-100), changes: { requestedLimit: 2_000_000 } } });
+    const endorse = await call("POST", `/v1/policies/${ended.id}/endorse`, { apiKey: t.apiKey, body: { effectiveDate: testDay(-100), changes: { requestedLimit: 2_000_000 } } });
     expect(endorse.status).toBe(422);
     expect(await json(endorse)).toMatchObject({ error: "invalid_state_transition", details: { status: "expired" } });
-    const cancel = await call("POST", `/v1/policies/${ended.id}/cancel`, { apiKey: t.apiKey, body: { effectiveDate: day(-100), method: "pro_rata", reason: "other" } });
+    const cancel = await call("POST", `/v1/policies/${ended.id}/cancel`, { apiKey: t.apiKey, body: { effectiveDate: testDay(-100), method: "pro_rata", reason: "other" } });
     expect(cancel.status).toBe(422);
     expect((await call("POST", `/v1/policies/${ended.id}/renew`, { apiKey: t.apiKey })).status).toBe(201);
   });
 
-  it("judges the reinstatement window by the server's clock: a backdated request does not reopen it", async () => {
+  it("judges the reinstatement window by the org's clock: a backdated request does not reopen it", async () => {
     const t = await createTenant();
-    const day = (offset: number) => new Date(Date.now() + offset * 86_400_000).toISOString().slice(0, 10);
+    const day = testDay;
     const policy = await bindPolicy(t.apiKey, glSubmission({ effectiveDate: day(-200) }));
     const cancelledOn = day(-40);
     await call("POST", `/v1/policies/${policy.id}/cancel`, { apiKey: t.apiKey, body: { effectiveDate: cancelledOn, method: "pro_rata", reason: "insured_request" } });
@@ -164,7 +167,7 @@ describe("quote → bind → endorse → cancel → reinstate → renew, with th
 
   it("cancels, refuses a second cancel, reinstates within 30 days, renews, and every step is on the timeline", async () => {
     const t = await createTenant();
-    // A year wholly ahead, so the reinstatement window (judged by the server's clock) is open.
+    // A year wholly ahead of the test calendar, so the reinstatement window (judged by the org's clock) is open.
     const Y = PLAIN_YEAR;
     const base = glSubmission({ effectiveDate: `${Y}-01-01` });
     const policy = await bindPolicy(t.apiKey, { ...base, annualRevenue: revenueForPremium(1_200_000, base) });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { randomToken, sha256Hex, timingSafeEqual } from "#shared/crypto";
 import { createKey, createTenant, db, errorOf, identity, unwrap } from "./factories.ts";
+import { realNow } from "../support/clock.ts";
 
 /** The one answer for every authentication failure: nothing tells a caller which check failed. */
 const UNAUTHORIZED = { code: "unauthorized", message: "Invalid or missing credentials" };
@@ -33,9 +34,9 @@ describe("authenticateApiKey rejects, with one indistinguishable error", () => {
 
   it("an expired key", async () => {
     const { admin } = await createTenant();
-    const key = await createKey(admin, { expiresAt: new Date(Date.now() + 3_600_000).toISOString() });
+    const key = await createKey(admin, { expiresAt: new Date(realNow() + 3_600_000).toISOString() });
     unwrap(await identity.authenticateApiKey(key.key));
-    await db().prepare("UPDATE api_keys SET expires_at = ? WHERE id = ?").bind(new Date(Date.now() - 1000).toISOString(), key.id).run();
+    await db().prepare("UPDATE api_keys SET expires_at = ? WHERE id = ?").bind(new Date(realNow() - 1000).toISOString(), key.id).run();
     expect(errorOf(await identity.authenticateApiKey(key.key))).toEqual(UNAUTHORIZED);
   });
 
@@ -46,15 +47,15 @@ describe("authenticateApiKey rejects, with one indistinguishable error", () => {
     unwrap(await identity.authenticateApiKey(old.key));
 
     // An hour later: the grace period is over.
-    await db().prepare("UPDATE api_keys SET expires_at = ? WHERE id = ?").bind(new Date(Date.now() - 1).toISOString(), old.id).run();
+    await db().prepare("UPDATE api_keys SET expires_at = ? WHERE id = ?").bind(new Date(realNow() - 1).toISOString(), old.id).run();
     expect(errorOf(await identity.authenticateApiKey(old.key))).toEqual(UNAUTHORIZED);
     expect(unwrap(await identity.authenticateApiKey(rotated.key)).keyId).toBe(rotated.id);
   });
 
   it("an expired key cannot be rotated back to life", async () => {
     const { admin } = await createTenant();
-    const expired = await createKey(admin, { expiresAt: new Date(Date.now() + 60_000).toISOString() });
-    await db().prepare("UPDATE api_keys SET expires_at = ? WHERE id = ?").bind(new Date(Date.now() - 1).toISOString(), expired.id).run();
+    const expired = await createKey(admin, { expiresAt: new Date(realNow() + 60_000).toISOString() });
+    await db().prepare("UPDATE api_keys SET expires_at = ? WHERE id = ?").bind(new Date(realNow() - 1).toISOString(), expired.id).run();
     expect(errorOf(await identity.rotateApiKey(admin, expired.id, {}))).toEqual({
       code: "invalid_state_transition",
       message: "An expired API key cannot be rotated",

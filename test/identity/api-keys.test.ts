@@ -4,6 +4,7 @@ import { SCOPE_PRESETS } from "#shared/auth";
 import { createApiKey } from "../../workers/identity/src/api-keys.service.ts";
 import { createDeps } from "../../workers/identity/src/deps.ts";
 import { createKey, createTenant, db, errorOf, identity, principalFor, unwrap } from "./factories.ts";
+import { realNow } from "../support/clock.ts";
 
 const HOUR = 3_600_000;
 
@@ -87,7 +88,7 @@ describe("createApiKey", () => {
 
   it("rejects an expiry in the past or not a date-time, a bad tier, and a missing name", async () => {
     const { admin } = await createTenant();
-    const past = errorOf(await identity.createApiKey(admin, { name: "k", expiresAt: new Date(Date.now() - 1000).toISOString() }));
+    const past = errorOf(await identity.createApiKey(admin, { name: "k", expiresAt: new Date(realNow() - 1000).toISOString() }));
     expect(past).toMatchObject({ code: "validation_failed", details: { field: "expiresAt", rule: "future" } });
 
     const garbage = errorOf(await identity.createApiKey(admin, { name: "k", expiresAt: "next tuesday" }));
@@ -171,11 +172,11 @@ describe("authenticateApiKey", () => {
     expect(await lastUsedAt(key.id)).toBe(first);
 
     // Older than a minute: recorded again.
-    const twoMinutesAgo = new Date(Date.now() - 120_000).toISOString();
+    const twoMinutesAgo = new Date(realNow() - 120_000).toISOString();
     await db().prepare("UPDATE api_keys SET last_used_at = ? WHERE id = ?").bind(twoMinutesAgo, key.id).run();
     unwrap(await identity.authenticateApiKey(key.key));
     const again = await waitForLastUsed(key.id, twoMinutesAgo);
-    expect(Date.parse(again)).toBeGreaterThan(Date.now() - 10_000);
+    expect(Date.parse(again)).toBeGreaterThan(realNow() - 10_000);
     expect(unwrap(await identity.getApiKey(admin, key.id)).lastUsedAt).toBe(again);
   });
 });
@@ -238,7 +239,7 @@ describe("rotateApiKey", () => {
   it("issues a successor and keeps the old key working for the grace period", async () => {
     const { admin } = await createTenant();
     const old = await createKey(admin, { name: "webhook sender", scopes: ["policies:read"], rateLimitTier: "standard" });
-    const before = Date.now();
+    const before = realNow();
     const rotated = unwrap(await identity.rotateApiKey(admin, old.id, {}));
 
     expect(rotated.id).not.toBe(old.id);
@@ -253,7 +254,7 @@ describe("rotateApiKey", () => {
     });
     const graceEnd = Date.parse(rotated.previousKeyExpiresAt);
     expect(graceEnd).toBeGreaterThanOrEqual(before + 24 * HOUR);
-    expect(graceEnd).toBeLessThanOrEqual(Date.now() + 24 * HOUR);
+    expect(graceEnd).toBeLessThanOrEqual(realNow() + 24 * HOUR);
 
     expect(unwrap(await identity.authenticateApiKey(rotated.key)).keyId).toBe(rotated.id);
     expect(unwrap(await identity.authenticateApiKey(old.key)).expiresAt).toBe(rotated.previousKeyExpiresAt);
@@ -270,7 +271,7 @@ describe("rotateApiKey", () => {
 
   it("never extends the old key's life, and the successor keeps the original expiry", async () => {
     const { admin } = await createTenant();
-    const expiresAt = new Date(Date.now() + HOUR).toISOString();
+    const expiresAt = new Date(realNow() + HOUR).toISOString();
     const old = await createKey(admin, { expiresAt });
     const rotated = unwrap(await identity.rotateApiKey(admin, old.id, { gracePeriodHours: 48 }));
     expect(rotated.previousKeyExpiresAt).toBe(expiresAt);

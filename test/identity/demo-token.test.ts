@@ -2,6 +2,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { verifyJwt } from "#shared/jwt";
 import { createTestOrg, errorOf, identity, unwrap } from "./factories.ts";
+import { realNow } from "../support/clock.ts";
 
 const UNAUTHORIZED = { code: "unauthorized", message: "Invalid or missing credentials" };
 
@@ -10,7 +11,7 @@ describe("issueDemoToken", () => {
     const org = await createTestOrg();
     const issued = unwrap(await identity.issueDemoToken(env.API_SECRET, org.id));
     expect(issued.tokenType).toBe("Bearer");
-    const ttl = Date.parse(issued.expiresAt) - Date.now();
+    const ttl = Date.parse(issued.expiresAt) - realNow();
     expect(ttl).toBeGreaterThan(14 * 60_000);
     expect(ttl).toBeLessThanOrEqual(15 * 60_000);
 

@@ -5,6 +5,7 @@ import { verifyJwt } from "#shared/jwt";
 import { createDeps } from "../../workers/identity/src/deps.ts";
 import { listSandboxEmails } from "../../workers/identity/src/outbox.service.ts";
 import { db, errorOf, identity, principalFor, randomEmail, unique, unwrap } from "./factories.ts";
+import { realNow } from "../support/clock.ts";
 
 const PASSWORD = "correct horse battery staple";
 
@@ -31,7 +32,7 @@ async function verifiedUser() {
 const backdate = (table: string, column: string, userId: string, ms: number) =>
   db()
     .prepare(`UPDATE ${table} SET ${column} = ? WHERE user_id = ?`)
-    .bind(new Date(Date.now() - ms).toISOString(), userId)
+    .bind(new Date(realNow() - ms).toISOString(), userId)
     .run();
 
 describe("the session flow", () => {
@@ -51,7 +52,7 @@ describe("the session flow", () => {
 
     const session = unwrap(await identity.login({ email: email.toUpperCase(), password: PASSWORD }));
     expect(session.sessionToken).toMatch(/^oiss_[A-Za-z0-9_-]{43}$/);
-    const ttl = Date.parse(session.expiresAt) - Date.now();
+    const ttl = Date.parse(session.expiresAt) - realNow();
     expect(ttl).toBeGreaterThan(7 * 86_400_000 - 60_000);
     expect(ttl).toBeLessThanOrEqual(7 * 86_400_000);
     expect(session.user).toMatchObject({ id: signedUp.userId, email, name: "Dana Tester", role: "org_admin", emailVerified: true });
@@ -68,7 +69,7 @@ describe("the session flow", () => {
     expect(jwt.tokenType).toBe("Bearer");
     const claims = await verifyJwt(jwt.token, env.JWT_SECRET);
     expect(claims).toMatchObject({ sub: signedUp.userId, orgId: session.user.orgId, role: "org_admin", scopes: ["*"], typ: "user", name: "Dana Tester" });
-    expect(Date.parse(jwt.expiresAt) - Date.now()).toBeLessThanOrEqual(3_600_000);
+    expect(Date.parse(jwt.expiresAt) - realNow()).toBeLessThanOrEqual(3_600_000);
     expect(await verifyJwt(jwt.token, "some-other-secret-0123456789abcdef")).toBeNull();
 
     expect(unwrap(await identity.logout(session.sessionToken))).toEqual({ loggedOut: true });
@@ -176,7 +177,7 @@ describe("verifyEmail", () => {
   it("rejects an expired code", async () => {
     const { email, userId } = await signupUser();
     const code = await latestCode(email);
-    await db().prepare("UPDATE verification_codes SET expires_at = ? WHERE user_id = ?").bind(new Date(Date.now() - 1000).toISOString(), userId).run();
+    await db().prepare("UPDATE verification_codes SET expires_at = ? WHERE user_id = ?").bind(new Date(realNow() - 1000).toISOString(), userId).run();
     expect(errorOf(await identity.verifyEmail({ email, code }))).toMatchObject({
       code: "validation_failed",
       details: { field: "code", rule: "expired" },
@@ -221,14 +222,14 @@ describe("resendVerificationCode", () => {
 
     // A day after the first, one more may go.
     await db().prepare("UPDATE outbox_emails SET created_at = ? WHERE id = (SELECT id FROM outbox_emails WHERE to_address = ? ORDER BY created_at LIMIT 1)")
-      .bind(new Date(Date.now() - 25 * 3_600_000).toISOString(), email)
+      .bind(new Date(realNow() - 25 * 3_600_000).toISOString(), email)
       .run();
     expect(unwrap(await identity.resendVerificationCode({ email }))).toEqual({ sent: true });
   });
 
   it("gives a fresh set of attempts and a fresh expiry", async () => {
     const { email, userId } = await signupUser();
-    await db().prepare("UPDATE verification_codes SET attempts = 5, expires_at = ? WHERE user_id = ?").bind(new Date(Date.now() - 1).toISOString(), userId).run();
+    await db().prepare("UPDATE verification_codes SET attempts = 5, expires_at = ? WHERE user_id = ?").bind(new Date(realNow() - 1).toISOString(), userId).run();
     await backdate("verification_codes", "created_at", userId, 61_000);
     unwrap(await identity.resendVerificationCode({ email }));
     unwrap(await identity.verifyEmail({ email, code: await latestCode(email) }));

@@ -1,9 +1,11 @@
 import type { Principal } from "../../workers/_shared/auth.ts";
 import { newId } from "../../workers/_shared/ids.ts";
+import { testClockOffsetMs } from "./clock.ts";
 
 /**
  * A principal of a fresh org, as the gateway would hand it to a domain worker: an all-scopes API key
- * unless `overrides` say otherwise. Every test gets its own tenant.
+ * unless `overrides` say otherwise, its org's sandbox clock at the test calendar's `TEST_NOW`. Every
+ * test gets its own tenant.
  */
 export function newPrincipal(orgId: string = newId("org"), overrides: Partial<Principal> = {}): Principal {
   return {
@@ -15,6 +17,7 @@ export function newPrincipal(orgId: string = newId("org"), overrides: Partial<Pr
     scopes: ["*"],
     rateLimitTier: "sandbox",
     expiresAt: null,
+    clockOffsetMs: testClockOffsetMs(),
     ...overrides,
   };
 }

@@ -9,6 +9,7 @@ import { policies, policyTransactions } from "../../workers/underwriting/src/sch
 import { newId } from "../../workers/_shared/ids.ts";
 import { newPrincipal } from "../support/principals.ts";
 import { unwrap } from "../support/results.ts";
+import { TEST_NOW } from "../support/clock.ts";
 
 /**
  * The portfolio is aggregated in SQL; this is the definition it must match, in integer cents:
@@ -44,7 +45,7 @@ type BookPolicy = typeof policyArb extends fc.Arbitrary<infer T> ? T : never;
 
 async function seedBook(orgId: string, book: BookPolicy[]) {
   const db = drizzle(env.UNDERWRITING_DB);
-  const now = new Date().toISOString();
+  const now = TEST_NOW;
   const rows = book.map((p, i) => {
     const effectiveDate = day(p.start);
     const expirationDate = addYears(effectiveDate, 1);

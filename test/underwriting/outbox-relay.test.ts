@@ -5,6 +5,7 @@ import type { WebhookQueueMessage } from "../../workers/_shared/events.ts";
 import { CLAIM_TIMEOUT_MS, readEvents, relayOutbox } from "../../workers/underwriting/src/outbox-relay.ts";
 import { createSubmission } from "../../workers/underwriting/src/submissions.service.ts";
 import { newPrincipal } from "../support/principals.ts";
+import { realNow } from "../support/clock.ts";
 
 const db = () => drizzle(env.UNDERWRITING_DB);
 
@@ -56,7 +57,7 @@ describe("outbox relay", () => {
     await expect(relayOutbox(db(), broken.queue)).rejects.toThrow("queue unavailable");
     const healthy = recordingQueue();
     expect(await relayOutbox(db(), healthy.queue)).toBe(0); // still claimed by the failed pass
-    expect(await relayOutbox(db(), healthy.queue, new Date(Date.now() + CLAIM_TIMEOUT_MS + 1000))).toBe(1);
+    expect(await relayOutbox(db(), healthy.queue, new Date(realNow() + CLAIM_TIMEOUT_MS + 1000))).toBe(1);
     expect(healthy.sent).toHaveLength(1);
   });
 

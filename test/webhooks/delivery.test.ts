@@ -17,6 +17,7 @@ import {
   unwrap,
   type Harness,
 } from "./harness.ts";
+import { realNow } from "../support/clock.ts";
 
 afterEach(() => {
   vi.restoreAllMocks();
@@ -35,7 +36,7 @@ async function oneDelivery(h: Harness, type = "policy.bound") {
 
 /** Let the scheduled delay pass, then let the queue redeliver the message (attempts + 1). */
 async function redeliver(h: Harness, deliveryId: string, attempts: number) {
-  travelTo(Date.now() + 60_000);
+  travelTo(realNow() + 60_000);
   return deliver(h, deliveryId, { attempts });
 }
 
@@ -150,11 +151,11 @@ describe("delivery attempts and retries", () => {
     const { p, endpoint, event, deliveryId } = await oneDelivery(h);
     const { requests } = receiver((_, n) => (n <= 2 ? new Response("no", { status: 500 }) : new Response("ok")));
     await deliver(h, deliveryId);
-    const oldMessageSentAt = new Date();
+    const oldMessageSentAt = new Date(realNow());
     await redeliver(h, deliveryId, 2);
     expect(await deliveryRow(deliveryId)).toMatchObject({ status: "failed", attempt_count: 2 });
 
-    travelTo(Date.now() + 60_000);
+    travelTo(realNow() + 60_000);
     const requeued = unwrap(await h.service.retryDelivery(p, endpoint.id, deliveryId));
     expect(requeued).toMatchObject({ id: deliveryId, status: "pending", attemptCount: 2 });
     expect(h.events.sent).toEqual([{ body: { kind: "delivery", deliveryId } }]);

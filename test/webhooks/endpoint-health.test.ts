@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { attemptRows, db, deliver, deliveryRow, fanOut, harness, newPrincipal, publish, receiver, unwrap } from "./harness.ts";
+import { realNow } from "../support/clock.ts";
 
 afterEach(() => {
   vi.restoreAllMocks();
@@ -52,7 +53,7 @@ describe("endpoint health", () => {
     const watcher = unwrap(await h.service.createEndpoint(p, { url: "https://ops.example.com/hook", events: ["*"] }));
     await fanOut(h, [publish(h, p.orgId, "claim.filed")]);
     const failingDelivery = (await db().prepare("SELECT id FROM webhook_deliveries WHERE endpoint_id = ?").bind(failing.id).first<{ id: string }>())!.id;
-    await setFailingSince(failing.id, new Date(Date.now() - 6 * DAY));
+    await setFailingSince(failing.id, new Date(realNow() - 6 * DAY));
 
     const { requests } = receiver((req) => (req.url.startsWith("https://failing.") ? new Response("still down", { status: 503 }) : new Response("ok")));
     const result = await deliver(h, failingDelivery);
@@ -73,7 +74,7 @@ describe("endpoint health", () => {
     const p = newPrincipal();
     const endpoint = unwrap(await h.service.createEndpoint(p, { url: "https://flaky.example.com/hook", events: ["*"] }));
     const [first, second] = await fanOut(h, [publish(h, p.orgId, "payment.failed"), publish(h, p.orgId, "payment.received")]);
-    await setFailingSince(endpoint.id, new Date(Date.now() - 4 * DAY));
+    await setFailingSince(endpoint.id, new Date(realNow() - 4 * DAY));
 
     receiver((_, n) => (n === 1 ? new Response("no", { status: 500 }) : new Response("ok")));
     const failed = await deliver(h, first!);

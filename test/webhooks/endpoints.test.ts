@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { EVENT_TYPES } from "#shared/events";
 import { matchesSubscription } from "../../workers/webhooks/src/subscriptions.ts";
 import { db, deliver, deliveryRow, errorOf, fanOut, harness, newPrincipal, publish, receiver, unwrap } from "./harness.ts";
+import { realNow } from "../support/clock.ts";
 
 afterEach(() => {
   vi.restoreAllMocks();
@@ -84,7 +85,7 @@ describe("webhook endpoints", () => {
     // As if the endpoint had been switched off by its receiver after a run of failures.
     await db()
       .prepare("UPDATE webhook_endpoints SET disabled_reason = 'gone', failing_since = ?, consecutive_failures = 7 WHERE id = ?")
-      .bind(new Date(Date.now() - 86_400_000).toISOString(), created.id)
+      .bind(new Date(realNow() - 86_400_000).toISOString(), created.id)
       .run();
     const on = unwrap(await h.service.updateEndpoint(p, created.id, { enabled: true }));
     expect(on).toMatchObject({ enabled: true, disabledReason: null, disabledAt: null, failingSince: null, consecutiveFailures: 0 });
@@ -131,7 +132,7 @@ describe("webhook endpoints", () => {
     const h = harness();
     const p = newPrincipal();
     const created = unwrap(await h.service.createEndpoint(p, { url: URL_A, events: ["*"] }));
-    const before = Date.now();
+    const before = realNow();
     const rotated = unwrap(await h.service.rotateSecret(p, created.id));
     expect(rotated.secret).toMatch(/^whsec_/);
     expect(rotated.secret).not.toBe(created.secret);

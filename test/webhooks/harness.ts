@@ -14,6 +14,7 @@ import worker, { WebhooksService } from "../../workers/webhooks/src/index.ts";
 import type { WebhooksEnv } from "../../workers/webhooks/src/env.ts";
 import { DEAD_LETTER_QUEUE, EVENTS_QUEUE } from "../../workers/webhooks/src/queue.consumer.ts";
 import { errorOf, unwrap } from "../support/results.ts";
+import { realNow } from "../support/clock.ts";
 
 /** Result helpers shared by every project (test/support/results.ts). */
 export { errorOf, unwrap };
@@ -88,7 +89,7 @@ export function harness(overrides: Partial<WebhooksEnv> = {}): Harness {
 
 /** An event as a domain outbox would record it, registered with the harness's event source. */
 export function publish(h: Harness, orgId: string, type: string, data: Record<string, unknown> = {}): EventEnvelope {
-  const envelope: EventEnvelope = { id: newId("evt"), type, orgId, timestamp: new Date().toISOString(), data };
+  const envelope: EventEnvelope = { id: newId("evt"), type, orgId, timestamp: new Date(realNow()).toISOString(), data };
   h.source.set(envelope.id, envelope);
   return envelope;
 }
@@ -110,7 +111,7 @@ export async function runBatch(h: Harness, queue: string, messages: QueuedMessag
   const ids = messages.map(() => `msg-${++messageSeq}`);
   const batch = createMessageBatch(
     queue,
-    messages.map((m, i) => ({ id: ids[i]!, timestamp: m.timestamp ?? new Date(), attempts: m.attempts ?? 1, body: m.body })),
+    messages.map((m, i) => ({ id: ids[i]!, timestamp: m.timestamp ?? new Date(realNow()), attempts: m.attempts ?? 1, body: m.body })),
   );
   const delays = new Map<string, number | undefined>();
   for (const message of batch.messages) {

@@ -1,6 +1,7 @@
 import { Webhook } from "standardwebhooks";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { deliver, fanOut, harness, headersObject, newPrincipal, publish, receiver, seedVerifyWebhook, travelTo, unwrap } from "./harness.ts";
+import { realNow } from "../support/clock.ts";
 
 afterEach(() => {
   vi.restoreAllMocks();
@@ -26,7 +27,7 @@ describe("delivery signatures", () => {
     expect(req!.headers.get("content-type")).toBe("application/json");
     expect(req!.headers.get("x-openinsure-event")).toBe("policy.bound");
     expect(req!.headers.get("webhook-id")).toBe(event.id);
-    expect(Number(req!.headers.get("webhook-timestamp"))).toBeCloseTo(Date.now() / 1000, -1);
+    expect(Number(req!.headers.get("webhook-timestamp"))).toBeCloseTo(realNow() / 1000, -1);
     // The body is the seed's envelope, exactly.
     expect(JSON.parse(req!.body)).toEqual(event);
     expect(Object.keys(JSON.parse(req!.body))).toEqual(["id", "type", "orgId", "timestamp", "data"]);
@@ -63,7 +64,7 @@ describe("delivery signatures", () => {
     expect(() => new Webhook(newSecret).verify(during.body, headersObject(during.headers))).not.toThrow();
     expect(() => new Webhook(oldSecret).verify(during.body, headersObject(during.headers))).not.toThrow();
 
-    travelTo(Date.now() + 24 * 3600_000 + 60_000);
+    travelTo(realNow() + 24 * 3600_000 + 60_000);
     const [second] = await fanOut(h, [publish(h, p.orgId, "claim.filed")]);
     await deliver(h, second!);
     const after = requests[1]!;

@@ -2038,6 +2038,31 @@ export type RotatedWebhookSecret = {
 };
 
 /**
+ * An org's sandbox clock, as Stripe's test clocks: the time every date rule of the org reads (quote
+ * readiness and validity, policy expiry, the reinstatement window, renewal, analytics' default
+ * `asOf`). Once set it keeps running from where it was put. Credentials, rate limits, idempotency
+ * and webhook retries stay on real time.
+ */
+export type SandboxClock = {
+    /**
+     * The org's current time on this clock.
+     */
+    now: string;
+    /**
+     * The calendar day (UTC) that date rules read as today.
+     */
+    today: string;
+    /**
+     * How far this clock runs ahead of real time, in milliseconds (negative: behind).
+     */
+    offsetMs: number;
+    /**
+     * `false` when the clock is real time (never set, or reset).
+     */
+    simulated: boolean;
+};
+
+/**
  * A scope: `resource:action` (action `read`, `write`, `generate` or `*`) or `*`.
  */
 export type Scope = string;
@@ -2048,6 +2073,20 @@ export type Scope = string;
 export type ServerMessageFrame = {
     type: 'message';
     message: DealRoomMessage;
+};
+
+/**
+ * Move the org's sandbox clock: give exactly one of `now` and `advanceDays`.
+ */
+export type SetSandboxClockRequest = {
+    /**
+     * Put the clock at this instant (within ten years of real time, either way).
+     */
+    now?: string;
+    /**
+     * Move the clock this many whole days forward from where it is now.
+     */
+    advanceDays?: number;
 };
 
 export type SignupRequest = {
@@ -5059,6 +5098,187 @@ export type DecideReferralResponses = {
 };
 
 export type DecideReferralResponse = DecideReferralResponses[keyof DecideReferralResponses];
+
+export type ResetSandboxClockData = {
+    body?: never;
+    headers?: {
+        /**
+         * Client-chosen key that makes a retried write safe: a repeated request with the same key
+         * and body replays the first response.
+         */
+        'Idempotency-Key'?: string;
+    };
+    path?: never;
+    query?: never;
+    url: '/v1/sandbox/clock';
+};
+
+export type ResetSandboxClockErrors = {
+    /**
+     * The request is malformed: `validation_failed` or `invalid_idempotency_key`.
+     */
+    400: ErrorEnvelope;
+    /**
+     * Missing, invalid, expired or revoked credentials: `unauthorized`.
+     */
+    401: ErrorEnvelope;
+    /**
+     * The credential lacks the required scope or role: `insufficient_scope`.
+     */
+    403: ErrorEnvelope;
+    /**
+     * The resource does not exist or belongs to another org: `not_found`.
+     */
+    404: ErrorEnvelope;
+    /**
+     * `conflict` or `idempotency_request_in_progress`.
+     */
+    409: ErrorEnvelope;
+    /**
+     * The request body exceeds the size limit: `payload_too_large`.
+     */
+    413: ErrorEnvelope;
+    /**
+     * The request body's media type is not accepted (`application/json`, or another one the operation
+     * documents): `unsupported_media_type`.
+     */
+    415: ErrorEnvelope;
+    /**
+     * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
+     * `quote_expired`, `idempotency_key_reused` or `business_rule_violation`.
+     */
+    422: ErrorEnvelope;
+    /**
+     * Rate limit exceeded: `rate_limit_exceeded`. Retry after `Retry-After` seconds.
+     */
+    429: ErrorEnvelope;
+    /**
+     * Unexpected failure: `internal_error`.
+     */
+    500: ErrorEnvelope;
+};
+
+export type ResetSandboxClockError = ResetSandboxClockErrors[keyof ResetSandboxClockErrors];
+
+export type ResetSandboxClockResponses = {
+    /**
+     * Success.
+     */
+    200: SandboxClock;
+};
+
+export type ResetSandboxClockResponse = ResetSandboxClockResponses[keyof ResetSandboxClockResponses];
+
+export type GetSandboxClockData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/v1/sandbox/clock';
+};
+
+export type GetSandboxClockErrors = {
+    /**
+     * Missing, invalid, expired or revoked credentials: `unauthorized`.
+     */
+    401: ErrorEnvelope;
+    /**
+     * The credential lacks the required scope or role: `insufficient_scope`.
+     */
+    403: ErrorEnvelope;
+    /**
+     * The resource does not exist or belongs to another org: `not_found`.
+     */
+    404: ErrorEnvelope;
+    /**
+     * Rate limit exceeded: `rate_limit_exceeded`. Retry after `Retry-After` seconds.
+     */
+    429: ErrorEnvelope;
+    /**
+     * Unexpected failure: `internal_error`.
+     */
+    500: ErrorEnvelope;
+};
+
+export type GetSandboxClockError = GetSandboxClockErrors[keyof GetSandboxClockErrors];
+
+export type GetSandboxClockResponses = {
+    /**
+     * Success.
+     */
+    200: SandboxClock;
+};
+
+export type GetSandboxClockResponse = GetSandboxClockResponses[keyof GetSandboxClockResponses];
+
+export type SetSandboxClockData = {
+    body: SetSandboxClockRequest;
+    headers?: {
+        /**
+         * Client-chosen key that makes a retried write safe: a repeated request with the same key
+         * and body replays the first response.
+         */
+        'Idempotency-Key'?: string;
+    };
+    path?: never;
+    query?: never;
+    url: '/v1/sandbox/clock';
+};
+
+export type SetSandboxClockErrors = {
+    /**
+     * The request is malformed: `validation_failed` or `invalid_idempotency_key`.
+     */
+    400: ErrorEnvelope;
+    /**
+     * Missing, invalid, expired or revoked credentials: `unauthorized`.
+     */
+    401: ErrorEnvelope;
+    /**
+     * The credential lacks the required scope or role: `insufficient_scope`.
+     */
+    403: ErrorEnvelope;
+    /**
+     * The resource does not exist or belongs to another org: `not_found`.
+     */
+    404: ErrorEnvelope;
+    /**
+     * `conflict` or `idempotency_request_in_progress`.
+     */
+    409: ErrorEnvelope;
+    /**
+     * The request body exceeds the size limit: `payload_too_large`.
+     */
+    413: ErrorEnvelope;
+    /**
+     * The request body's media type is not accepted (`application/json`, or another one the operation
+     * documents): `unsupported_media_type`.
+     */
+    415: ErrorEnvelope;
+    /**
+     * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
+     * `quote_expired`, `idempotency_key_reused` or `business_rule_violation`.
+     */
+    422: ErrorEnvelope;
+    /**
+     * Rate limit exceeded: `rate_limit_exceeded`. Retry after `Retry-After` seconds.
+     */
+    429: ErrorEnvelope;
+    /**
+     * Unexpected failure: `internal_error`.
+     */
+    500: ErrorEnvelope;
+};
+
+export type SetSandboxClockError = SetSandboxClockErrors[keyof SetSandboxClockErrors];
+
+export type SetSandboxClockResponses = {
+    /**
+     * Success.
+     */
+    200: SandboxClock;
+};
+
+export type SetSandboxClockResponse = SetSandboxClockResponses[keyof SetSandboxClockResponses];
 
 export type ListSandboxEmailsData = {
     body?: never;

@@ -1052,6 +1052,19 @@ export const zRotatedWebhookSecret = z.object({
 });
 
 /**
+ * An org's sandbox clock, as Stripe's test clocks: the time every date rule of the org reads (quote
+ * readiness and validity, policy expiry, the reinstatement window, renewal, analytics' default
+ * `asOf`). Once set it keeps running from where it was put. Credentials, rate limits, idempotency
+ * and webhook retries stay on real time.
+ */
+export const zSandboxClock = z.object({
+    now: z.iso.datetime(),
+    today: z.iso.date(),
+    offsetMs: z.coerce.bigint().min(BigInt('-9223372036854775808'), { error: 'Invalid value: Expected int64 to be >= -9223372036854775808' }).max(BigInt('9223372036854775807'), { error: 'Invalid value: Expected int64 to be <= 9223372036854775807' }),
+    simulated: z.boolean()
+});
+
+/**
  * A scope: `resource:action` (action `read`, `write`, `generate` or `*`) or `*`.
  */
 export const zScope = z.string().regex(/^[a-z-]+:(read|write|generate|\*)$|^\*$/);
@@ -1070,6 +1083,14 @@ export const zCreateApiKeyRequest = z.object({
 export const zServerMessageFrame = z.object({
     type: z.enum(['message']),
     message: zDealRoomMessage
+});
+
+/**
+ * Move the org's sandbox clock: give exactly one of `now` and `advanceDays`.
+ */
+export const zSetSandboxClockRequest = z.object({
+    now: z.iso.datetime().optional(),
+    advanceDays: z.int().gte(1).lte(3653).optional()
 });
 
 export const zSignupRequest = z.object({
@@ -2306,6 +2327,31 @@ export const zDecideReferralPath = z.object({
  * Success.
  */
 export const zDecideReferralResponse = zReferral;
+
+export const zResetSandboxClockHeaders = z.object({
+    'Idempotency-Key': z.string().max(255).optional()
+});
+
+/**
+ * Success.
+ */
+export const zResetSandboxClockResponse = zSandboxClock;
+
+/**
+ * Success.
+ */
+export const zGetSandboxClockResponse = zSandboxClock;
+
+export const zSetSandboxClockBody = zSetSandboxClockRequest;
+
+export const zSetSandboxClockHeaders = z.object({
+    'Idempotency-Key': z.string().max(255).optional()
+});
+
+/**
+ * Success.
+ */
+export const zSetSandboxClockResponse = zSandboxClock;
 
 export const zListSandboxEmailsQuery = z.object({
     to: z.string().optional(),

@@ -27,6 +27,12 @@ export interface Principal {
   expiresAt: string | null;
   /** What to call the actor where people read it (deal-room messages): the key's or the user's name. */
   displayName?: string;
+  /**
+   * The org's sandbox clock, as milliseconds ahead of real time (behind when negative). Set only by
+   * the gateway and only where sandbox clocks are enabled; absent means real time. Read it through
+   * `clockOf` (`#shared/clock`), never directly.
+   */
+  clockOffsetMs?: number;
 }
 
 export const ROLES = ["org_admin", "underwriter", "producer", "claims_adjuster", "billing", "viewer"] as const;

@@ -14,6 +14,7 @@ import { createDeps, type IdentityDeps } from "./deps.ts";
 import type { IdentityEnv } from "./env.ts";
 import * as orgs from "./orgs.service.ts";
 import { listSandboxEmails } from "./outbox.service.ts";
+import * as sandboxClock from "./sandbox-clock.service.ts";
 import * as sessions from "./sessions.service.ts";
 import type {
   ApiKey,
@@ -32,7 +33,9 @@ import type {
   RotateApiKeyInput,
   RotatedApiKey,
   RpcResult,
+  SandboxClock,
   SandboxEmailQuery,
+  SetSandboxClockInput,
   SessionResponse,
   SignupInput,
   SignupResult,
@@ -150,6 +153,24 @@ export class IdentityService extends WorkerEntrypoint<IdentityEnv> implements Id
   /** Outside production only (the service refuses in production whatever the gateway does). */
   async listSandboxEmails(query?: SandboxEmailQuery): Promise<RpcResult<Page<OutboxEmail>>> {
     return rpc(listSandboxEmails(this.#deps, query));
+  }
+
+  /** The org's sandbox clock; `not_found` outside development and tests. */
+  async getSandboxClock(principal: Principal): Promise<RpcResult<SandboxClock>> {
+    return rpc(sandboxClock.getSandboxClock(this.#deps, principal));
+  }
+
+  async setSandboxClock(principal: Principal, input: SetSandboxClockInput): Promise<RpcResult<SandboxClock>> {
+    return rpc(sandboxClock.setSandboxClock(this.#deps, principal, input));
+  }
+
+  async resetSandboxClock(principal: Principal): Promise<RpcResult<SandboxClock>> {
+    return rpc(sandboxClock.resetSandboxClock(this.#deps, principal));
+  }
+
+  /** Internal, the gateway's per-request read: one primary-key lookup, and none outside the sandbox environments. */
+  async clockOffsetOf(orgId: string): Promise<number> {
+    return sandboxClock.clockOffsetOf(this.#deps, orgId);
   }
 }
 

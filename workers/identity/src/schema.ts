@@ -18,6 +18,15 @@ export const orgs = sqliteTable(
   (t) => [uniqueIndex("orgs_slug_unique").on(t.slug)],
 );
 
+/** An org's sandbox clock: milliseconds ahead of real time (negative: behind). No row is real time. */
+export const sandboxClocks = sqliteTable("sandbox_clocks", {
+  orgId: text("org_id")
+    .primaryKey()
+    .references(() => orgs.id, { onDelete: "cascade" }),
+  offsetMs: integer("offset_ms").notNull(),
+  updatedAt: text("updated_at").notNull(),
+});
+
 export const users = sqliteTable(
   "users",
   {

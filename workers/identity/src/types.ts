@@ -19,6 +19,8 @@ import type {
   ResendCodeResult as ResendVerificationResult,
   RotateApiKeyRequest as RotateApiKeyInput,
   RotatedApiKey,
+  SandboxClock,
+  SetSandboxClockRequest as SetSandboxClockInput,
   SignupRequest as SignupInput,
   SignupResult,
   TokenResponse,
@@ -41,7 +43,9 @@ export type {
   ResendVerificationResult,
   RotateApiKeyInput,
   RotatedApiKey,
+  SandboxClock,
   SessionResponse,
+  SetSandboxClockInput,
   SignupInput,
   SignupResult,
   TokenResponse,
@@ -111,4 +115,9 @@ export interface IdentityRpc {
   exchangeSession(sessionToken: string): Promise<RpcResult<TokenResponse>>;
 
   listSandboxEmails(query?: SandboxEmailQuery): Promise<RpcResult<Page<OutboxEmail>>>;
+  getSandboxClock(principal: Principal): Promise<RpcResult<SandboxClock>>;
+  setSandboxClock(principal: Principal, input: SetSandboxClockInput): Promise<RpcResult<SandboxClock>>;
+  resetSandboxClock(principal: Principal): Promise<RpcResult<SandboxClock>>;
+  /** The gateway's per-request read: the org's clock offset in ms, 0 outside the sandbox environments. */
+  clockOffsetOf(orgId: string): Promise<number>;
 }

@@ -1,6 +1,7 @@
 import { and, count, eq, sql } from "drizzle-orm";
 import type { DrizzleD1Database } from "drizzle-orm/d1";
 import type { Principal } from "#shared/auth";
+import { clockOf } from "#shared/clock";
 import { isValidDate } from "#shared/dates";
 import { invalid, ok } from "#shared/errors";
 import { CURRENCY, fromCents } from "#shared/money";
@@ -47,7 +48,7 @@ const fullyEarned = (asOf: string) =>
  * D1 aggregates per (line, state) pair, so the answer costs a few rows however large the book is.
  */
 export async function portfolio(db: DrizzleD1Database, principal: Principal, asOfInput?: string) {
-  const asOf = asOfInput ?? new Date().toISOString().slice(0, 10);
+  const asOf = asOfInput ?? clockOf(principal).today();
   if (!isValidDate(asOf)) return invalid("asOf", "date", "asOf must be a calendar date (YYYY-MM-DD)");
 
   const orgId = principal.orgId;

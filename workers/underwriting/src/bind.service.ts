@@ -1,6 +1,7 @@
 import { and, eq, sql } from "drizzle-orm";
 import type { DrizzleD1Database } from "drizzle-orm/d1";
 import type { Principal } from "#shared/auth";
+import { clockOf } from "#shared/clock";
 import { atomically, type Statement } from "#shared/db";
 import { fail, notFound, ok, type Result } from "#shared/errors";
 import { newId } from "#shared/ids";
@@ -67,7 +68,7 @@ export async function bindSubmission(
   const quoteResult = await bindableQuote(db, principal, sub, input.quoteId);
   if (!quoteResult.ok) return quoteResult;
   const quote = quoteResult.value;
-  const now = new Date();
+  const now = clockOf(principal).now();
   const at = now.toISOString();
   if (Date.parse(quote.validUntil) <= now.getTime()) {
     // Recording the expiry is a side effect; a preview only reports it.
@@ -217,6 +218,6 @@ export async function bindSubmission(
     });
   }
   await ledger?.commit(sub.id);
-  return ok(await toPolicyWithInstallments(db, policy));
+  return ok(await toPolicyWithInstallments(db, policy, clockOf(principal).today()));
 }
 

@@ -1,6 +1,7 @@
 import { and, eq, sql } from "drizzle-orm";
 import type { DrizzleD1Database } from "drizzle-orm/d1";
 import type { Principal } from "#shared/auth";
+import { clockOf } from "#shared/clock";
 import { listKeyset } from "#shared/db";
 import { invalid, notFound, ok, type Result } from "#shared/errors";
 import { newId } from "#shared/ids";
@@ -38,7 +39,7 @@ export async function createDaAgreement(db: DrizzleD1Database, principal: Princi
     states: [...new Set(input.states)],
     naicsPrefixes: [...new Set(input.naicsPrefixes)],
     aggregateCapCents: cap,
-    createdAt: new Date().toISOString(),
+    createdAt: clockOf(principal).now().toISOString(),
   };
   await db.insert(daAgreements).values(row);
   return ok(toDaAgreement(row, 0));

@@ -1,5 +1,6 @@
 import type { DrizzleD1Database } from "drizzle-orm/d1";
 import type { Principal } from "#shared/auth";
+import { clockOf } from "#shared/clock";
 import { fail, notFound, ok, type Result } from "#shared/errors";
 import { parseAcord125, REQUIRED_SUBMISSION_FIELDS } from "./intake/acord125.ts";
 import { assessReadiness, type Readiness } from "./intake/triage.ts";
@@ -53,6 +54,6 @@ export async function getQuoteReadiness(
 ): Promise<Result<Readiness & { submissionId: string }>> {
   const row = await findSubmission(db, principal.orgId, id);
   if (!row) return notFound("Submission");
-  const asOf = new Date().toISOString().slice(0, 10);
+  const asOf = clockOf(principal).today();
   return ok({ submissionId: row.id, ...assessReadiness(toSubmission(row, asOf), asOf) });
 }

@@ -1,5 +1,6 @@
 import { inArray, sql } from "drizzle-orm";
 import type { DrizzleD1Database } from "drizzle-orm/d1";
+import { realClock } from "#shared/clock";
 import type { EventEnvelope, WebhookQueueMessage } from "#shared/events";
 import { events } from "./schema.ts";
 
@@ -13,9 +14,9 @@ export const CLAIM_TIMEOUT_MS = 60_000;
  * relays running at once do not both take a row), sent as thin `{kind: "event"}` messages, then
  * marked relayed. A crash between claim and send leaves the claim to expire, and the next pass
  * (prompt, after a write, or the periodic sweep) sends it again: delivery is at least once.
- * Returns how many events were relayed.
+ * Returns how many events were relayed. Claims are leases on real time, never an org's sandbox clock.
  */
-export async function relayOutbox(db: DrizzleD1Database, queue: Queue<WebhookQueueMessage>, now = new Date()): Promise<number> {
+export async function relayOutbox(db: DrizzleD1Database, queue: Queue<WebhookQueueMessage>, now = realClock.now()): Promise<number> {
   let total = 0;
   for (;;) {
     const at = now.toISOString();

@@ -6,11 +6,12 @@ import type { PageQuery } from "#shared/pagination";
 import { installments, policies, policyTransactions, type InstallmentRow, type PolicyRow, type TransactionRow } from "./schema.ts";
 import type { ListPoliciesQuery } from "./types.ts";
 
-export async function listPolicyRows(db: DrizzleD1Database, orgId: string, query: ListPoliciesQuery): Promise<Result<PolicyRow[]>> {
+/** A page of the org's policies; `today` (the org's clock) decides which active ones filter as expired. */
+export async function listPolicyRows(db: DrizzleD1Database, orgId: string, query: ListPoliciesQuery, today: string): Promise<Result<PolicyRow[]>> {
   const keyset = listKeyset(policies, query);
   if (!keyset.ok) return keyset;
   const filters: (SQL | undefined)[] = [eq(policies.orgId, orgId), keyset.value.where];
-  if (query.status) filters.push(statusFilter(query.status));
+  if (query.status) filters.push(statusFilter(query.status, today));
   if (query.lineOfBusiness) filters.push(eq(policies.lineOfBusiness, query.lineOfBusiness));
   if (query.state) filters.push(eq(policies.state, query.state));
   if (query.effectiveFrom) filters.push(gte(policies.effectiveDate, query.effectiveFrom));
@@ -26,8 +27,7 @@ export async function listPolicyRows(db: DrizzleD1Database, orgId: string, query
 }
 
 /** Rows whose status as of today (see `statusAsOf` in policies.service.ts) is `status`: expiry is derived, not stored. */
-function statusFilter(status: PolicyRow["status"]): SQL {
-  const today = new Date().toISOString().slice(0, 10);
+function statusFilter(status: PolicyRow["status"], today: string): SQL {
   if (status === "active") return and(eq(policies.status, "active"), gt(policies.expirationDate, today))!;
   if (status === "expired") return or(eq(policies.status, "expired"), and(eq(policies.status, "active"), lte(policies.expirationDate, today)))!;
   return eq(policies.status, status);

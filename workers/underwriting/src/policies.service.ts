@@ -1,6 +1,7 @@
 import { inArray } from "drizzle-orm";
 import type { DrizzleD1Database } from "drizzle-orm/d1";
 import type { Principal } from "#shared/auth";
+import { clockOf } from "#shared/clock";
 import { notFound, ok, type Result } from "#shared/errors";
 import { CURRENCY, fromCents } from "#shared/money";
 import { pageSize, toPage, type Page, type PageQuery } from "#shared/pagination";
@@ -9,11 +10,11 @@ import { installments, type InstallmentRow, type PolicyRow, type TransactionRow 
 import type { ListPoliciesQuery, Policy, PolicyTransaction } from "./types.ts";
 
 /**
- * A policy's status as of `today`: an active policy whose term has ended is `expired`. Expiry is a
- * matter of the calendar, so it is derived when read rather than written by a job (a write would
- * also have to be a transaction on the policy's timeline).
+ * A policy's status as of `today` (the org's clock, `YYYY-MM-DD`): an active policy whose term has
+ * ended is `expired`. Expiry is a matter of the calendar, so it is derived when read rather than
+ * written by a job (a write would also have to be a transaction on the policy's timeline).
  */
-export function statusAsOf(row: Pick<PolicyRow, "status" | "expirationDate">, today = new Date().toISOString().slice(0, 10)): PolicyRow["status"] {
+export function statusAsOf(row: Pick<PolicyRow, "status" | "expirationDate">, today: string): PolicyRow["status"] {
   return row.status === "active" && row.expirationDate <= today ? "expired" : row.status;
 }
 
@@ -21,7 +22,8 @@ export function statusAsOf(row: Pick<PolicyRow, "status" | "expirationDate">, to
 const IDS_PER_STATEMENT = 50;
 
 export async function listPolicies(db: DrizzleD1Database, principal: Principal, query: ListPoliciesQuery): Promise<Result<Page<Policy>>> {
-  const rows = await listPolicyRows(db, principal.orgId, query);
+  const today = clockOf(principal).today();
+  const rows = await listPolicyRows(db, principal.orgId, query, today);
   if (!rows.ok) return rows;
   const page = toPage(rows.value, pageSize(query.limit), (row) => row);
   const byPolicy = new Map<string, InstallmentRow[]>();
@@ -32,12 +34,12 @@ export async function listPolicies(db: DrizzleD1Database, principal: Principal, 
       byPolicy.set(row.policyId, [...(byPolicy.get(row.policyId) ?? []), row]);
     }
   }
-  return ok({ data: page.data.map((p) => toPolicy(p, byPolicy.get(p.id) ?? [])), nextCursor: page.nextCursor });
+  return ok({ data: page.data.map((p) => toPolicy(p, byPolicy.get(p.id) ?? [], today)), nextCursor: page.nextCursor });
 }
 
 export async function getPolicy(db: DrizzleD1Database, principal: Principal, id: string): Promise<Result<Policy>> {
   const row = await findPolicy(db, principal.orgId, id);
-  return row ? ok(await toPolicyWithInstallments(db, row)) : notFound("Policy");
+  return row ? ok(await toPolicyWithInstallments(db, row, clockOf(principal).today())) : notFound("Policy");
 }
 
 export async function getTimeline(
@@ -54,15 +56,16 @@ export async function getTimeline(
   return ok(toPage(rows.value, pageSize(query.limit), toTransaction));
 }
 
-export async function toPolicyWithInstallments(db: DrizzleD1Database, row: PolicyRow): Promise<Policy> {
-  return toPolicy(row, await listInstallments(db, row.id));
+/** The public policy with its schedule; `today` (the org's clock) decides whether it reads as expired. */
+export async function toPolicyWithInstallments(db: DrizzleD1Database, row: PolicyRow, today: string): Promise<Policy> {
+  return toPolicy(row, await listInstallments(db, row.id), today);
 }
 
-export function toPolicy(row: PolicyRow, schedule: InstallmentRow[]): Policy {
+export function toPolicy(row: PolicyRow, schedule: InstallmentRow[], today: string): Policy {
   return {
     id: row.id,
     policyNumber: row.policyNumber,
-    status: statusAsOf(row),
+    status: statusAsOf(row, today),
     submissionId: row.submissionId,
     insuredName: row.insuredName,
     lineOfBusiness: row.lineOfBusiness,

@@ -1,6 +1,7 @@
 import { and, eq, inArray, sql } from "drizzle-orm";
 import type { DrizzleD1Database } from "drizzle-orm/d1";
 import type { Principal } from "#shared/auth";
+import { clockOf } from "#shared/clock";
 import { isValidDate } from "#shared/dates";
 import { atomically, isUniqueViolation, type Statement } from "#shared/db";
 import { fail, invalid, notFound, ok, type Result } from "#shared/errors";
@@ -16,8 +17,6 @@ import { policies, submissions, type PolicyRow, type SubmissionRow, type Transac
 import { findSubmission } from "./submissions.repo.ts";
 import { buildSubmissionRow, toSubmission } from "./submissions.service.ts";
 import type { CancelInput, EndorseInput, PolicyTransactionResult, Quote, ReinstateInput, Submission } from "./types.ts";
-
-const today = () => new Date().toISOString().slice(0, 10);
 
 interface Change {
   /** Set when the caller must know the id in advance (a cancellation records it for reinstatement). */
@@ -42,7 +41,8 @@ interface Change {
  * and the caller gets 409. If the batch commits, this transaction is the one that did.
  */
 async function apply(db: DrizzleD1Database, principal: Principal, policy: PolicyRow, change: Change, preview: boolean): Promise<Result<PolicyTransactionResult>> {
-  const at = new Date().toISOString();
+  const clock = clockOf(principal);
+  const at = clock.now().toISOString();
   const version = policy.version + 1;
   const after: PolicyRow = { ...policy, ...change.update, version, updatedAt: at };
   const transaction: TransactionRow = {
@@ -58,7 +58,7 @@ async function apply(db: DrizzleD1Database, principal: Principal, policy: Policy
     createdAt: at,
   };
   const schedule = await listInstallments(db, policy.id);
-  const result = { preview, transaction: toTransaction(transaction), policy: toPolicy(after, schedule) };
+  const result = { preview, transaction: toTransaction(transaction), policy: toPolicy(after, schedule, clock.today()) };
   if (preview) return ok(result);
 
   const statements: Statement[] = [
@@ -124,7 +124,7 @@ function requireWithinTerm(policy: PolicyRow, date: string, field = "effectiveDa
 export async function endorsePolicy(db: DrizzleD1Database, principal: Principal, policyId: string, input: EndorseInput, preview: boolean): Promise<Result<PolicyTransactionResult>> {
   const policy = await findPolicy(db, principal.orgId, policyId);
   if (!policy) return notFound("Policy");
-  const status = statusAsOf(policy);
+  const status = statusAsOf(policy, clockOf(principal).today());
   if (status !== "active") return fail("invalid_state_transition", `A ${status} policy cannot be endorsed`, { status });
   const within = requireWithinTerm(policy, input.effectiveDate);
   if (!within.ok) return within;
@@ -212,7 +212,7 @@ export async function endorsePolicy(db: DrizzleD1Database, principal: Principal,
 export async function cancelPolicy(db: DrizzleD1Database, principal: Principal, policyId: string, input: CancelInput, preview: boolean): Promise<Result<PolicyTransactionResult>> {
   const policy = await findPolicy(db, principal.orgId, policyId);
   if (!policy) return notFound("Policy");
-  const status = statusAsOf(policy);
+  const status = statusAsOf(policy, clockOf(principal).today());
   if (status !== "active") return fail("invalid_state_transition", `A ${status} policy cannot be cancelled`, { status });
   const within = requireWithinTerm(policy, input.effectiveDate);
   if (!within.ok) return within;
@@ -260,9 +260,9 @@ export async function reinstatePolicy(db: DrizzleD1Database, principal: Principa
   if (policy.status !== "cancelled" || !policy.cancellation) {
     return fail("invalid_state_transition", `A ${policy.status} policy cannot be reinstated`, { status: policy.status });
   }
-  // The window is judged by the server's clock: a requested date may be later than today, never
-  // earlier, so a client cannot backdate its way back into the window.
-  const now = today();
+  // The window is judged by the org's clock, not the request: a requested date may be later than
+  // today, never earlier, so a client cannot backdate its way back into the window.
+  const now = clockOf(principal).today();
   const asOf = input.effectiveDate !== undefined && input.effectiveDate > now ? input.effectiveDate : now;
   const cancellation = policy.cancellation;
   const window = reinstatementWindow(cancellation.effectiveDate, asOf);
@@ -356,5 +356,5 @@ export async function renewPolicy(db: DrizzleD1Database, principal: Principal, p
   if (!applied.ok) return applied;
   const stored = await findSubmission(db, principal.orgId, sub.id);
   const storedQuote = { ...quote };
-  return ok({ submission: toSubmission(stored ?? sub), quote: toQuote(storedQuote) });
+  return ok({ submission: toSubmission(stored ?? sub, clockOf(principal).today()), quote: toQuote(storedQuote) });
 }

@@ -1,6 +1,7 @@
 import { and, eq } from "drizzle-orm";
 import type { DrizzleD1Database } from "drizzle-orm/d1";
 import type { Principal } from "#shared/auth";
+import { clockOf } from "#shared/clock";
 import { atomically, isGuardFailure, type Statement } from "#shared/db";
 import { fail, notFound, ok, type Result } from "#shared/errors";
 import { newId } from "#shared/ids";
@@ -81,7 +82,8 @@ export async function prepareQuote(
   const authority = decideAuthority(await listOrgAgreements(db, principal.orgId), sub, options.daAgreementId);
   if (options.daAgreementId && !authority.agreement) return notFound("Delegated authority agreement");
 
-  const now = new Date();
+  // Validity runs on the org's clock, so a sandbox clock moved past it expires the quote.
+  const now = clockOf(principal).now();
   const at = now.toISOString();
   // A referral still open holds every new quote too, whatever the authority says: only its decision
   // releases the submission for binding. Outside authority with none open, a new referral opens.

@@ -1,6 +1,7 @@
 import { and, eq, inArray, sql, type SQL } from "drizzle-orm";
 import type { DrizzleD1Database } from "drizzle-orm/d1";
 import type { Principal } from "#shared/auth";
+import { clockOf } from "#shared/clock";
 import { atomically, guard, isGuardFailure, listKeyset, type Statement } from "#shared/db";
 import { fail, notFound, ok, type Result } from "#shared/errors";
 import { newId } from "#shared/ids";
@@ -42,7 +43,7 @@ export async function createReferral(
   if (sub.status !== "received" && sub.status !== "quoted") {
     return fail("invalid_state_transition", `A ${sub.status} submission cannot be referred`, { status: sub.status });
   }
-  const at = new Date().toISOString();
+  const at = clockOf(principal).now().toISOString();
   const row: ReferralRow = {
     id: newId("ref"),
     orgId: principal.orgId,
@@ -96,7 +97,7 @@ export async function decideReferral(
   }
   const sub = await findSubmission(db, principal.orgId, referral.submissionId);
   if (!sub) return notFound("Submission");
-  const at = new Date().toISOString();
+  const at = clockOf(principal).now().toISOString();
   const status = OUTCOME[input.decision];
   const decided: ReferralRow = { ...referral, status, decision: input.decision, decidedBy: principal.actorId, notes: input.notes ?? null, decidedAt: at };
   const statements: Statement[] = [

@@ -1,5 +1,6 @@
 import type { DrizzleD1Database } from "drizzle-orm/d1";
 import type { Principal } from "#shared/auth";
+import { clockOf } from "#shared/clock";
 import { addYears, isValidDate } from "#shared/dates";
 import { invalid, notFound, ok, type Result } from "#shared/errors";
 import { newId } from "#shared/ids";
@@ -44,7 +45,7 @@ export function buildSubmissionRow(
     priorLosses.push({ year: loss.year, amountCents, description: loss.description ?? null });
   }
 
-  const now = new Date().toISOString();
+  const now = clockOf(principal).now().toISOString();
   return ok({
     id: newId("sub"),
     orgId: principal.orgId,
@@ -88,12 +89,12 @@ export async function createSubmission(
     db.insert(submissions).values(row),
     recordEvent(db, principal.orgId, "submission.created", { submissionId: row.id, lineOfBusiness: row.lineOfBusiness, insuredName: row.insuredName }, row.createdAt),
   ]);
-  return ok(toSubmission(row));
+  return ok(toSubmission(row, clockOf(principal).today()));
 }
 
 export async function getSubmission(db: DrizzleD1Database, principal: Principal, id: string): Promise<Result<Submission>> {
   const row = await findSubmission(db, principal.orgId, id);
-  return row ? ok(toSubmission(row)) : notFound("Submission");
+  return row ? ok(toSubmission(row, clockOf(principal).today())) : notFound("Submission");
 }
 
 export async function listSubmissions(
@@ -103,11 +104,12 @@ export async function listSubmissions(
 ): Promise<Result<Page<Submission>>> {
   const rows = await listSubmissionRows(db, principal.orgId, query);
   if (!rows.ok) return rows;
-  return ok(toPage(rows.value, pageSize(query.limit), (row) => toSubmission(row)));
+  const today = clockOf(principal).today();
+  return ok(toPage(rows.value, pageSize(query.limit), (row) => toSubmission(row, today)));
 }
 
-/** The public submission, with its triage computed as of today. */
-export function toSubmission(row: SubmissionRow, asOf = new Date().toISOString().slice(0, 10)): Submission {
+/** The public submission, with its triage computed as of `asOf` (today on the org's clock). */
+export function toSubmission(row: SubmissionRow, asOf: string): Submission {
   const money = (c: number | null) => (c === null ? null : fromCents(c));
   const base: Omit<Submission, "triage"> = {
     id: row.id,

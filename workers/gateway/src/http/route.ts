@@ -4,7 +4,7 @@ import { hasScope, type Principal } from "#shared/auth";
 import { sha256Hex } from "#shared/crypto";
 import type { Result } from "#shared/errors";
 import type { GatewayContext, GatewayEnv } from "../env.ts";
-import { authenticate } from "../middleware/authenticate.ts";
+import { authenticate, withSandboxClock } from "../middleware/authenticate.ts";
 import { withIdempotency } from "../middleware/idempotency.ts";
 import { enforceRateLimits, type ExtraLimit } from "../middleware/rate-limit.ts";
 import type { RateLimitDecision } from "../rate-limiter.do.ts";
@@ -240,11 +240,12 @@ export function mount(app: Hono<GatewayContext>, spec: RouteSpec): void {
     const run = async (): Promise<Response> => {
       const input = validateRequest(c, spec, body.text, body.multipart);
       if (input instanceof Response) return input;
+      const actor = principal ? await withSandboxClock(c, principal) : null;
       if (form && multipart) {
-        return respond(c, await multipart({ env: c.env, principal: principal!, form, c }), statusFor(input));
+        return respond(c, await multipart({ env: c.env, principal: actor!, form, c }), statusFor(input));
       }
       const args = { env: c.env, input, c };
-      const result = spec.auth === "credential" ? await spec.handler({ ...args, principal: principal! }) : await spec.handler(args);
+      const result = spec.auth === "credential" ? await spec.handler({ ...args, principal: actor! }) : await spec.handler(args);
       return respond(c, result, statusFor(input));
     };
     if (!principal || spec.method === "get") return run();

@@ -1,5 +1,6 @@
 import type { Context } from "hono";
 import { API_KEY_PATTERN, type Principal } from "#shared/auth";
+import { sandboxClockEnabled } from "#shared/clock";
 import { sha256Hex, timingSafeEqual } from "#shared/crypto";
 import { verifyJwt } from "#shared/jwt";
 import type { AppError, Result } from "#shared/errors";
@@ -43,6 +44,19 @@ export interface Authenticated {
 /** The object that admits and rate-limits one API key, named by the key's hash (never the key). */
 export async function apiKeyObjectName(rawKey: string): Promise<string> {
   return `key:${await sha256Hex(rawKey)}`;
+}
+
+/**
+ * The principal stamped with its org's sandbox clock, in a sandbox environment only (elsewhere
+ * nothing is read and every date rule runs on real time). Called once a request has passed its
+ * checks, just before its handler, so a refused request costs no lookup. The clock is read per
+ * request rather than cached with an API key's record, so a change applies on the very next request,
+ * and JWTs and the API secret see it too.
+ */
+export async function withSandboxClock(c: Context<GatewayContext>, principal: Principal): Promise<Principal> {
+  if (!sandboxClockEnabled(c.env.ENVIRONMENT) || !principal.orgId) return principal;
+  const clockOffsetMs = await c.env.IDENTITY.clockOffsetOf(principal.orgId);
+  return clockOffsetMs === 0 ? principal : { ...principal, clockOffsetMs };
 }
 
 /**

@@ -1,3 +1,4 @@
+import { z } from "zod";
 import {
   zCreateApiKeyBody,
   zCreateOrgBody,
@@ -8,11 +9,13 @@ import {
   zRevokeApiKeyPath,
   zRotateApiKeyBody,
   zRotateApiKeyPath,
+  zSetSandboxClockBody,
   zUpdateOrgBody,
   zUpdateOrgPath,
 } from "#contract/zod.gen";
-import { fail, ok } from "#shared/errors";
 import type { Principal } from "#shared/auth";
+import { sandboxClockEnabled } from "#shared/clock";
+import { fail, ok } from "#shared/errors";
 import type { GatewayEnv } from "../env.ts";
 import { route } from "../http/route.ts";
 
@@ -22,7 +25,10 @@ async function forgetApiKey(env: GatewayEnv, principal: Principal, keyId: string
   if (hash.ok) await env.RATE_LIMITER.getByName(`key:${hash.value}`).forget();
 }
 
-/** Orgs, API keys and the sandbox mailbox: the identity worker behind `IDENTITY`. */
+/** Sandbox clock routes exist only where sandbox clocks are honoured; elsewhere they are unknown paths. */
+const noClockRoute = (method: string) => Promise.resolve(fail("route_not_found", `No route for ${method} /v1/sandbox/clock`));
+
+/** Orgs, API keys, the sandbox mailbox and clock: the identity worker behind `IDENTITY`. */
 export const identityRoutes = [
   route({
     method: "post",
@@ -143,5 +149,33 @@ export const identityRoutes = [
     schemas: { query: zListSandboxEmailsQuery },
     handler: ({ env, input }) =>
       env.ENVIRONMENT === "production" ? Promise.resolve(fail("route_not_found", "No route for GET /v1/sandbox/emails")) : env.IDENTITY.listSandboxEmails(input.query),
+  }),
+  route({
+    method: "get",
+    path: "/v1/sandbox/clock",
+    operationId: "getSandboxClock",
+    auth: "credential",
+    scope: "orgs:read",
+    schemas: {},
+    handler: ({ env, principal }) => (sandboxClockEnabled(env.ENVIRONMENT) ? env.IDENTITY.getSandboxClock(principal) : noClockRoute("GET")),
+  }),
+  route({
+    method: "post",
+    path: "/v1/sandbox/clock",
+    operationId: "setSandboxClock",
+    auth: "credential",
+    scope: "orgs:write",
+    schemas: { body: zSetSandboxClockBody },
+    handler: ({ env, principal, input }) => (sandboxClockEnabled(env.ENVIRONMENT) ? env.IDENTITY.setSandboxClock(principal, input.body) : noClockRoute("POST")),
+  }),
+  route({
+    method: "delete",
+    path: "/v1/sandbox/clock",
+    operationId: "resetSandboxClock",
+    auth: "credential",
+    scope: "orgs:write",
+    // The operation takes no body: one sent anyway is refused rather than ignored.
+    schemas: { body: z.undefined() },
+    handler: ({ env, principal }) => (sandboxClockEnabled(env.ENVIRONMENT) ? env.IDENTITY.resetSandboxClock(principal) : noClockRoute("DELETE")),
   }),
 ];
