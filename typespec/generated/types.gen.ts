@@ -76,9 +76,13 @@ export type ApiKeyValidation = {
 };
 
 /**
- * What binding would produce (`?preview=true`); nothing is written.
+ * What binding would produce (`?preview=true`, 200); nothing is written. `preview: true` tells it
+ * apart from the `BoundPolicy` a real bind returns.
  */
 export type BindPreview = {
+    /**
+     * Always `true`: nothing was written.
+     */
     preview: true;
     /**
      * Policy numbers are only assigned by a real bind.
@@ -95,11 +99,12 @@ export type BindPreview = {
     installmentPlan: InstallmentPlan;
     installments: Array<Installment>;
     /**
-     * Sum of the installment fees.
+     * Sum of the installment plan's fees (`installments[].fee`), outside premium. Not the quote's
+     * `fees`, which lists the quote's own fees and is already in the quote's `totalDue`.
      */
-    fees: number;
+    installmentFees: number;
     /**
-     * Premium plus fees.
+     * The quote's `totalDue` (premium, taxes and the quote's fees) plus `installmentFees`.
      */
     totalDue: number;
 };
@@ -110,6 +115,76 @@ export type BindRequest = {
      * The quote to bind (default: the submission's current quote).
      */
     quoteId?: string;
+};
+
+/**
+ * The policy a real bind created (201): a `Policy` with `preview: false`.
+ */
+export type BoundPolicy = {
+    /**
+     * Always `false`: the policy was written.
+     */
+    preview: false;
+    id: PolicyId;
+    /**
+     * Human-facing policy number.
+     */
+    policyNumber: string;
+    status: PolicyStatus;
+    submissionId: SubmissionId;
+    insuredName: string;
+    lineOfBusiness: LineOfBusiness;
+    state: UsState;
+    effectiveDate: string;
+    expirationDate: string;
+    /**
+     * Total premium, in USD major units.
+     */
+    grossPremium: number;
+    currency: Currency;
+    /**
+     * Installment plan chosen at bind (see `InstallmentPlan`).
+     */
+    installmentPlan: string;
+    /**
+     * The quote that was bound.
+     */
+    quoteId: string;
+    /**
+     * Current annual premium, after endorsements.
+     */
+    annualPremium: number;
+    /**
+     * Premium written, net of every transaction (endorsements, cancellation, reinstatement).
+     */
+    writtenPremium: number;
+    /**
+     * Limit of liability.
+     */
+    limit: number;
+    deductible: number | null;
+    /**
+     * Payment schedule of the installment plan.
+     */
+    installments: Array<Installment>;
+    /**
+     * Version of the rate table the policy was rated with.
+     */
+    rateTableVersion: string;
+    /**
+     * The cancellation in force; `null` unless the policy is cancelled.
+     */
+    cancellation: PolicyCancellation | null;
+    /**
+     * The policy this one renews.
+     */
+    renewalOfPolicyId: string | null;
+    /**
+     * The policy that renews this one.
+     */
+    renewedByPolicyId: string | null;
+    createdAt: string;
+    updatedAt: string;
 };
 
 export type CancelPolicyRequest = {
@@ -2595,10 +2670,6 @@ export type ExchangeSessionErrors = {
      */
     422: ErrorEnvelope;
     /**
-     * Rate limit exceeded: `rate_limit_exceeded`. Retry after `Retry-After` seconds.
-     */
-    429: ErrorEnvelope;
-    /**
      * Unexpected failure: `internal_error`.
      */
     500: ErrorEnvelope;
@@ -2608,7 +2679,7 @@ export type ExchangeSessionError = ExchangeSessionErrors[keyof ExchangeSessionEr
 
 export type ExchangeSessionResponses = {
     /**
-     * The request has succeeded.
+     * Success of a public operation without a rate limit.
      */
     200: TokenResponse;
 };
@@ -2670,7 +2741,7 @@ export type CreateDemoTokenError = CreateDemoTokenErrors[keyof CreateDemoTokenEr
 
 export type CreateDemoTokenResponses = {
     /**
-     * The request has succeeded.
+     * Success.
      */
     200: TokenResponse;
 };
@@ -2732,7 +2803,7 @@ export type LoginError = LoginErrors[keyof LoginErrors];
 
 export type LoginResponses = {
     /**
-     * The request has succeeded.
+     * Success.
      */
     200: LoginResult;
 };
@@ -2781,10 +2852,6 @@ export type LogoutErrors = {
      */
     422: ErrorEnvelope;
     /**
-     * Rate limit exceeded: `rate_limit_exceeded`. Retry after `Retry-After` seconds.
-     */
-    429: ErrorEnvelope;
-    /**
      * Unexpected failure: `internal_error`.
      */
     500: ErrorEnvelope;
@@ -2794,7 +2861,7 @@ export type LogoutError = LogoutErrors[keyof LogoutErrors];
 
 export type LogoutResponses = {
     /**
-     * Success; no body.
+     * Success of a public operation without a rate limit; no body.
      */
     204: void;
 };
@@ -2814,10 +2881,6 @@ export type GetProfileErrors = {
      */
     401: ErrorEnvelope;
     /**
-     * Rate limit exceeded: `rate_limit_exceeded`. Retry after `Retry-After` seconds.
-     */
-    429: ErrorEnvelope;
-    /**
      * Unexpected failure: `internal_error`.
      */
     500: ErrorEnvelope;
@@ -2827,7 +2890,7 @@ export type GetProfileError = GetProfileErrors[keyof GetProfileErrors];
 
 export type GetProfileResponses = {
     /**
-     * The request has succeeded.
+     * Success of a public operation without a rate limit.
      */
     200: User;
 };
@@ -3001,7 +3064,7 @@ export type VerifyEmailError = VerifyEmailErrors[keyof VerifyEmailErrors];
 
 export type VerifyEmailResponses = {
     /**
-     * The request has succeeded.
+     * Success.
      */
     200: VerifyEmailResult;
 };
@@ -3017,10 +3080,6 @@ export type GetHealthData = {
 
 export type GetHealthErrors = {
     /**
-     * Rate limit exceeded: `rate_limit_exceeded`. Retry after `Retry-After` seconds.
-     */
-    429: ErrorEnvelope;
-    /**
      * Unexpected failure: `internal_error`.
      */
     500: ErrorEnvelope;
@@ -3030,7 +3089,7 @@ export type GetHealthError = GetHealthErrors[keyof GetHealthErrors];
 
 export type GetHealthResponses = {
     /**
-     * The request has succeeded.
+     * Success of a public operation without a rate limit.
      */
     200: HealthStatus;
 };
@@ -3046,10 +3105,6 @@ export type GetOpenApiDocumentData = {
 
 export type GetOpenApiDocumentErrors = {
     /**
-     * Rate limit exceeded: `rate_limit_exceeded`. Retry after `Retry-After` seconds.
-     */
-    429: ErrorEnvelope;
-    /**
      * Unexpected failure: `internal_error`.
      */
     500: ErrorEnvelope;
@@ -3059,7 +3114,7 @@ export type GetOpenApiDocumentError = GetOpenApiDocumentErrors[keyof GetOpenApiD
 
 export type GetOpenApiDocumentResponses = {
     /**
-     * The request has succeeded.
+     * Success of a public operation without a rate limit.
      */
     200: {
         [key: string]: unknown;
@@ -3078,6 +3133,10 @@ export type GetDaUtilizationData = {
 };
 
 export type GetDaUtilizationErrors = {
+    /**
+     * The request is malformed: `validation_failed` or `invalid_idempotency_key`.
+     */
+    400: ErrorEnvelope;
     /**
      * Missing, invalid, expired or revoked credentials: `unauthorized`.
      */
@@ -3205,6 +3264,10 @@ export type ListApiKeysErrors = {
      */
     403: ErrorEnvelope;
     /**
+     * The resource does not exist or belongs to another org: `not_found`.
+     */
+    404: ErrorEnvelope;
+    /**
      * Rate limit exceeded: `rate_limit_exceeded`. Retry after `Retry-After` seconds.
      */
     429: ErrorEnvelope;
@@ -3253,6 +3316,10 @@ export type CreateApiKeyErrors = {
      */
     403: ErrorEnvelope;
     /**
+     * The resource does not exist or belongs to another org: `not_found`.
+     */
+    404: ErrorEnvelope;
+    /**
      * `conflict` or `idempotency_request_in_progress`.
      */
     409: ErrorEnvelope;
@@ -3300,6 +3367,10 @@ export type ListApiKeyPresetsData = {
 
 export type ListApiKeyPresetsErrors = {
     /**
+     * The request is malformed: `validation_failed` or `invalid_idempotency_key`.
+     */
+    400: ErrorEnvelope;
+    /**
      * Missing, invalid, expired or revoked credentials: `unauthorized`.
      */
     401: ErrorEnvelope;
@@ -3307,6 +3378,10 @@ export type ListApiKeyPresetsErrors = {
      * The credential lacks the required scope or role: `insufficient_scope`.
      */
     403: ErrorEnvelope;
+    /**
+     * The resource does not exist or belongs to another org: `not_found`.
+     */
+    404: ErrorEnvelope;
     /**
      * Rate limit exceeded: `rate_limit_exceeded`. Retry after `Retry-After` seconds.
      */
@@ -3410,6 +3485,10 @@ export type GetApiKeyData = {
 };
 
 export type GetApiKeyErrors = {
+    /**
+     * The request is malformed: `validation_failed` or `invalid_idempotency_key`.
+     */
+    400: ErrorEnvelope;
     /**
      * Missing, invalid, expired or revoked credentials: `unauthorized`.
      */
@@ -3524,6 +3603,10 @@ export type ValidateApiKeyData = {
 
 export type ValidateApiKeyErrors = {
     /**
+     * The request is malformed: `validation_failed` or `invalid_idempotency_key`.
+     */
+    400: ErrorEnvelope;
+    /**
      * Missing, invalid, expired or revoked credentials: `unauthorized`.
      */
     401: ErrorEnvelope;
@@ -3531,6 +3614,10 @@ export type ValidateApiKeyErrors = {
      * The credential lacks the required scope or role: `insufficient_scope`.
      */
     403: ErrorEnvelope;
+    /**
+     * The resource does not exist or belongs to another org: `not_found`.
+     */
+    404: ErrorEnvelope;
     /**
      * Rate limit exceeded: `rate_limit_exceeded`. Retry after `Retry-After` seconds.
      */
@@ -3594,6 +3681,10 @@ export type ListDaAgreementsErrors = {
      */
     403: ErrorEnvelope;
     /**
+     * The resource does not exist or belongs to another org: `not_found`.
+     */
+    404: ErrorEnvelope;
+    /**
      * Rate limit exceeded: `rate_limit_exceeded`. Retry after `Retry-After` seconds.
      */
     429: ErrorEnvelope;
@@ -3641,6 +3732,10 @@ export type CreateDaAgreementErrors = {
      * The credential lacks the required scope or role: `insufficient_scope`.
      */
     403: ErrorEnvelope;
+    /**
+     * The resource does not exist or belongs to another org: `not_found`.
+     */
+    404: ErrorEnvelope;
     /**
      * `conflict` or `idempotency_request_in_progress`.
      */
@@ -3690,6 +3785,10 @@ export type GetDaAgreementData = {
 };
 
 export type GetDaAgreementErrors = {
+    /**
+     * The request is malformed: `validation_failed` or `invalid_idempotency_key`.
+     */
+    400: ErrorEnvelope;
     /**
      * Missing, invalid, expired or revoked credentials: `unauthorized`.
      */
@@ -3768,6 +3867,10 @@ export type ListDealRoomsErrors = {
      * The credential lacks the required scope or role: `insufficient_scope`.
      */
     403: ErrorEnvelope;
+    /**
+     * The resource does not exist or belongs to another org: `not_found`.
+     */
+    404: ErrorEnvelope;
     /**
      * Rate limit exceeded: `rate_limit_exceeded`. Retry after `Retry-After` seconds.
      */
@@ -3869,6 +3972,10 @@ export type GetDealRoomData = {
 };
 
 export type GetDealRoomErrors = {
+    /**
+     * The request is malformed: `validation_failed` or `invalid_idempotency_key`.
+     */
+    400: ErrorEnvelope;
     /**
      * Missing, invalid, expired or revoked credentials: `unauthorized`.
      */
@@ -4041,6 +4148,10 @@ export type GetDealRoomSocketData = {
 
 export type GetDealRoomSocketErrors = {
     /**
+     * The request is malformed: `validation_failed` or `invalid_idempotency_key`.
+     */
+    400: ErrorEnvelope;
+    /**
      * Missing, invalid, expired or revoked credentials: `unauthorized`.
      */
     401: ErrorEnvelope;
@@ -4119,6 +4230,10 @@ export type ListEventsErrors = {
      */
     403: ErrorEnvelope;
     /**
+     * The resource does not exist or belongs to another org: `not_found`.
+     */
+    404: ErrorEnvelope;
+    /**
      * Rate limit exceeded: `rate_limit_exceeded`. Retry after `Retry-After` seconds.
      */
     429: ErrorEnvelope;
@@ -4149,6 +4264,10 @@ export type GetEventData = {
 };
 
 export type GetEventErrors = {
+    /**
+     * The request is malformed: `validation_failed` or `invalid_idempotency_key`.
+     */
+    400: ErrorEnvelope;
     /**
      * Missing, invalid, expired or revoked credentials: `unauthorized`.
      */
@@ -4210,6 +4329,10 @@ export type CreateOrgErrors = {
      */
     403: ErrorEnvelope;
     /**
+     * The resource does not exist or belongs to another org: `not_found`.
+     */
+    404: ErrorEnvelope;
+    /**
      * `conflict` or `idempotency_request_in_progress`.
      */
     409: ErrorEnvelope;
@@ -4258,6 +4381,10 @@ export type GetOrgData = {
 };
 
 export type GetOrgErrors = {
+    /**
+     * The request is malformed: `validation_failed` or `invalid_idempotency_key`.
+     */
+    400: ErrorEnvelope;
     /**
      * Missing, invalid, expired or revoked credentials: `unauthorized`.
      */
@@ -4420,6 +4547,10 @@ export type ListPoliciesErrors = {
      */
     403: ErrorEnvelope;
     /**
+     * The resource does not exist or belongs to another org: `not_found`.
+     */
+    404: ErrorEnvelope;
+    /**
      * Rate limit exceeded: `rate_limit_exceeded`. Retry after `Retry-After` seconds.
      */
     429: ErrorEnvelope;
@@ -4450,6 +4581,10 @@ export type GetPolicyData = {
 };
 
 export type GetPolicyErrors = {
+    /**
+     * The request is malformed: `validation_failed` or `invalid_idempotency_key`.
+     */
+    400: ErrorEnvelope;
     /**
      * Missing, invalid, expired or revoked credentials: `unauthorized`.
      */
@@ -4898,6 +5033,10 @@ export type ListReferralsErrors = {
      */
     403: ErrorEnvelope;
     /**
+     * The resource does not exist or belongs to another org: `not_found`.
+     */
+    404: ErrorEnvelope;
+    /**
      * Rate limit exceeded: `rate_limit_exceeded`. Retry after `Retry-After` seconds.
      */
     429: ErrorEnvelope;
@@ -5176,6 +5315,10 @@ export type ListSubmissionsErrors = {
      */
     403: ErrorEnvelope;
     /**
+     * The resource does not exist or belongs to another org: `not_found`.
+     */
+    404: ErrorEnvelope;
+    /**
      * Rate limit exceeded: `rate_limit_exceeded`. Retry after `Retry-After` seconds.
      */
     429: ErrorEnvelope;
@@ -5223,6 +5366,10 @@ export type CreateSubmissionErrors = {
      * The credential lacks the required scope or role: `insufficient_scope`.
      */
     403: ErrorEnvelope;
+    /**
+     * The resource does not exist or belongs to another org: `not_found`.
+     */
+    404: ErrorEnvelope;
     /**
      * `conflict` or `idempotency_request_in_progress`.
      */
@@ -5272,6 +5419,10 @@ export type GetSubmissionData = {
 };
 
 export type GetSubmissionErrors = {
+    /**
+     * The request is malformed: `validation_failed` or `invalid_idempotency_key`.
+     */
+    400: ErrorEnvelope;
     /**
      * Missing, invalid, expired or revoked credentials: `unauthorized`.
      */
@@ -5381,7 +5532,7 @@ export type BindSubmissionResponses = {
     /**
      * Created.
      */
-    201: Policy;
+    201: BoundPolicy;
 };
 
 export type BindSubmissionResponse = BindSubmissionResponses[keyof BindSubmissionResponses];
@@ -5469,6 +5620,10 @@ export type GetQuoteReadinessData = {
 
 export type GetQuoteReadinessErrors = {
     /**
+     * The request is malformed: `validation_failed` or `invalid_idempotency_key`.
+     */
+    400: ErrorEnvelope;
+    /**
      * Missing, invalid, expired or revoked credentials: `unauthorized`.
      */
     401: ErrorEnvelope;
@@ -5543,6 +5698,10 @@ export type ListWebhooksErrors = {
      */
     403: ErrorEnvelope;
     /**
+     * The resource does not exist or belongs to another org: `not_found`.
+     */
+    404: ErrorEnvelope;
+    /**
      * Rate limit exceeded: `rate_limit_exceeded`. Retry after `Retry-After` seconds.
      */
     429: ErrorEnvelope;
@@ -5590,6 +5749,10 @@ export type CreateWebhookErrors = {
      * The credential lacks the required scope or role: `insufficient_scope`.
      */
     403: ErrorEnvelope;
+    /**
+     * The resource does not exist or belongs to another org: `not_found`.
+     */
+    404: ErrorEnvelope;
     /**
      * `conflict` or `idempotency_request_in_progress`.
      */
@@ -5711,6 +5874,10 @@ export type GetWebhookData = {
 };
 
 export type GetWebhookErrors = {
+    /**
+     * The request is malformed: `validation_failed` or `invalid_idempotency_key`.
+     */
+    400: ErrorEnvelope;
     /**
      * Missing, invalid, expired or revoked credentials: `unauthorized`.
      */
