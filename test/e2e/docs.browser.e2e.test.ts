@@ -31,6 +31,8 @@ describe("/docs in a headless browser, offline", () => {
     const summaries = Object.values(doc.paths).flatMap((item) => Object.values(item).map((op) => op.summary!));
 
     const page = await browser.newPage();
+    // A desktop window: the sidebar lists every tag's operations (/docs opens all tags).
+    await page.setViewport({ width: 1600, height: 1000 });
     const served: string[] = [];
     const refused: string[] = [];
     await page.setRequestInterception(true);
@@ -47,11 +49,13 @@ describe("/docs in a headless browser, offline", () => {
 
     const res = await page.goto(`${baseUrl}/docs`, { waitUntil: "domcontentloaded" });
     expect(res?.status()).toBe(200);
-    // Scalar has rendered once the operations' summaries are in the page.
-    await page.waitForFunction((names: string[]) => names.every((n) => document.body.textContent?.includes(n)), { timeout: 60_000 }, summaries.slice(0, 5));
-    const text = await page.evaluate(() => document.body.textContent ?? "");
-    const shown = summaries.filter((s) => text.includes(s));
-    expect(shown.length, `rendered ${shown.length} of ${summaries.length} summaries`).toBe(summaries.length);
+    // Scalar has rendered once every operation's summary is on the page (in the sidebar's list).
+    await page
+      .waitForFunction((names: string[]) => names.every((n) => document.body.innerText.includes(n)), { timeout: 60_000 }, summaries)
+      .catch(() => undefined);
+    const text = await page.evaluate(() => document.body.innerText);
+    expect(summaries.length).toBeGreaterThan(50);
+    expect(summaries.filter((s) => !text.includes(s))).toEqual([]);
     // The scope an operation needs is on the page too (x-openinsure-auth, written into its description).
     expect(text).toContain("submissions:write");
 

@@ -1,9 +1,11 @@
 import { Hono, type Context } from "hono";
 import { Scalar } from "@scalar/hono-api-reference";
 import { newId } from "#shared/ids";
-// The pinned Scalar browser bundle (package.json), imported as text (wrangler.toml [[rules]] Text):
-// /docs must render without reaching a CDN.
-import scalarBundle from "#docs/scalar-standalone.js";
+// The pinned Scalar browser bundle (package.json), imported as text (wrangler.toml [[rules]] Text) so
+// /docs renders without reaching a CDN. The package does not export the file, hence the direct path;
+// TypeScript sees an untyped JS module where the bundler loads a string.
+// @ts-expect-error TS7016: typed as the string it is below
+import scalarSource from "../../../node_modules/@scalar/api-reference/dist/browser/standalone.js";
 import type { GatewayContext } from "./env.ts";
 import { upgradeToRoom } from "./deal-room-sockets.ts";
 import { errorResponse } from "./http/errors.ts";
@@ -20,6 +22,8 @@ export const ROUTES: RouteSpec[] = [...platformRoutes, ...authRoutes, ...identit
 
 /** Where /docs loads the Scalar bundle from: the platform itself. */
 export const SCALAR_BUNDLE_PATH = "/docs/scalar.js";
+
+const scalarBundle: string = scalarSource;
 
 /** Matches exactly the paths Hono routes to `path` (strict: a trailing slash is another path). */
 function toPattern(path: string): RegExp {
@@ -38,7 +42,7 @@ export function createApp(): Hono<GatewayContext> {
   });
 
   // No CDN and no web fonts: the explorer is served whole by the platform and works offline.
-  app.get("/docs", Scalar({ url: "/openapi.json", pageTitle: "OpenInsure API", cdn: SCALAR_BUNDLE_PATH, withDefaultFonts: false }));
+  app.get("/docs", Scalar({ url: "/openapi.json", pageTitle: "OpenInsure API", cdn: SCALAR_BUNDLE_PATH, withDefaultFonts: false, defaultOpenAllTags: true }));
   app.get(SCALAR_BUNDLE_PATH, (c) =>
     c.body(scalarBundle, 200, { "Content-Type": "text/javascript; charset=utf-8", "Cache-Control": "public, max-age=3600" }),
   );
