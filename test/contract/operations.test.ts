@@ -39,6 +39,8 @@ describe("operation declarations", () => {
     expect(all.length).toBeGreaterThan(50);
     for (const o of all) {
       expect(o.op.summary, o.id).toMatch(/^[A-Z].{2,60}[^.]$/);
+      // Shared routes (JSON and multipart forms of one operation) must not join two summaries.
+      expect(o.op.summary, o.id).not.toMatch(/^(.+) \1$/);
       expect(["public", "session", "credential"], o.id).toContain(o.auth?.kind);
     }
   });

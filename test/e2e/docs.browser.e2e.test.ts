@@ -56,8 +56,15 @@ describe("/docs in a headless browser, offline", () => {
     const text = await page.evaluate(() => document.body.innerText);
     expect(summaries.length).toBeGreaterThan(50);
     expect(summaries.filter((s) => !text.includes(s))).toEqual([]);
-    // The scope an operation needs is on the page too (x-openinsure-auth, written into its description).
-    expect(text).toContain("submissions:write");
+    // Opening an operation from the sidebar shows the scope it needs (x-openinsure-auth, written
+    // into its description by the generator).
+    const opened = await page.evaluate(() => {
+      const link = document.querySelector<HTMLAnchorElement>('a[href$="/POST/v1/submissions"]');
+      link?.click();
+      return link?.innerText.trim().startsWith("Create a submission") ?? false;
+    });
+    expect(opened).toBe(true);
+    await page.waitForFunction(() => document.body.innerText.includes("scope submissions:write"), { timeout: 30_000 });
 
     expect(served).toContain("/docs/scalar.js");
     expect(served).toContain("/openapi.json");
