@@ -220,12 +220,12 @@ describe("OpenAPI document shape", () => {
       const statuses = Object.keys(o.op.responses);
       expect(statuses.some((s) => s.startsWith("2")), label(o)).toBe(true);
       expect(statuses, label(o)).toContain("500");
-      expect(statuses, label(o)).toContain("429");
       for (const status of statuses.filter((s) => /^[45]/.test(s))) {
         const schema = o.op.responses[status]?.content?.["application/json"]?.schema;
         expect(schema?.$ref, `${label(o)} ${status}`).toBe("#/components/schemas/ErrorEnvelope");
       }
-      expect(o.op.responses["429"]?.headers, label(o)).toHaveProperty("Retry-After");
+      // A 429 (declared where one can happen: see operations.test.ts) always says when to retry.
+      if (o.op.responses["429"]) expect(o.op.responses["429"].headers, label(o)).toHaveProperty("Retry-After");
     }
   });
 

@@ -113,7 +113,8 @@ describe("error envelope and HTTP edges", () => {
     expect((await json(bad)).details.field).toBe("limit");
   });
 
-  it("malformed bodies on every write route get a 4xx envelope, never a 5xx", async () => {
+  // About 400 requests (every write operation × 6 bodies × 2 credentials): over the 5 s default on a loaded machine.
+  it("malformed bodies on every write route get a 4xx envelope, never a 5xx", { timeout: 30_000 }, async () => {
     const t = await createTenant();
     const doc = await json(await call("GET", "/openapi.json"));
     const writes: [string, string][] = [];

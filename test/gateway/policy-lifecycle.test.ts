@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { zBindPreview, zBoundPolicy } from "#contract/zod.gen";
 import { TEST_NOW, testDay } from "../support/clock.ts";
 import { call, createTenant, json, setClock } from "./harness.ts";
 import { bindPolicy, eventsOf, glSubmission, PLAIN_YEAR, revenueForPremium } from "./lifecycle-harness.ts";
@@ -71,14 +72,34 @@ describe("quote → bind → endorse → cancel → reinstate → renew, with th
   it("bind preview computes the schedule and changes nothing", async () => {
     const t = await createTenant();
     const sub = await json(await call("POST", "/v1/submissions", { apiKey: t.apiKey, body: glSubmission() }));
-    await call("POST", `/v1/submissions/${sub.id}/quote`, { apiKey: t.apiKey });
+    const quote = await json(await call("POST", `/v1/submissions/${sub.id}/quote`, { apiKey: t.apiKey }));
     const preview = await call("POST", `/v1/submissions/${sub.id}/bind?preview=true`, { apiKey: t.apiKey, body: { installmentPlan: "MONTHLY_12" } });
     expect(preview.status).toBe(200);
     const body = await json(preview);
-    expect(body).toMatchObject({ preview: true, policyNumber: null, fees: 88 });
+    // 11 installments after the down payment at $8: installmentFees, on top of the quote's totalDue.
+    expect(body).toMatchObject({ preview: true, policyNumber: null, installmentFees: 88 });
+    expect(body.totalDue).toBe(Math.round((quote.totalDue + 88) * 100) / 100);
+    expect(body).not.toHaveProperty("fees");
+    expect(zBindPreview.safeParse(body).success).toBe(true);
     expect(body.installments).toHaveLength(12);
     expect((await json(await call("GET", `/v1/submissions/${sub.id}`, { apiKey: t.apiKey }))).status).toBe("quoted");
     expect((await json(await call("GET", "/v1/policies", { apiKey: t.apiKey }))).data).toEqual([]);
+  });
+
+  it("a real bind answers the contract's BoundPolicy, told apart from a preview by `preview: false`", async () => {
+    const t = await createTenant();
+    const sub = await json(await call("POST", "/v1/submissions", { apiKey: t.apiKey, body: glSubmission() }));
+    await call("POST", `/v1/submissions/${sub.id}/quote`, { apiKey: t.apiKey });
+    const bound = await call("POST", `/v1/submissions/${sub.id}/bind`, { apiKey: t.apiKey, body: { installmentPlan: "MONTHLY_12" } });
+    expect(bound.status).toBe(201);
+    const body = await json(bound);
+    expect(body.preview).toBe(false);
+    expect(body.policyNumber).toMatch(/^GL-\d{4}-\d{6}$/);
+    expect(zBoundPolicy.safeParse(body).success).toBe(true);
+    // The two shapes do not pass for each other.
+    expect(zBindPreview.safeParse(body).success).toBe(false);
+    // A read of the policy is the plain Policy: `preview` belongs to bind's answer only.
+    expect(await json(await call("GET", `/v1/policies/${body.id}`, { apiKey: t.apiKey }))).not.toHaveProperty("preview");
   });
 
   it("cancellation previews return $8,054.79 pro rata, $7,249.32 short rate and $12,000 flat, and change nothing", async () => {

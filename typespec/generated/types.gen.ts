@@ -76,9 +76,13 @@ export type ApiKeyValidation = {
 };
 
 /**
- * What binding would produce (`?preview=true`); nothing is written.
+ * What binding would produce (`?preview=true`, 200); nothing is written. `preview: true` tells it
+ * apart from the `BoundPolicy` a real bind returns.
  */
 export type BindPreview = {
+    /**
+     * Always `true`: nothing was written.
+     */
     preview: true;
     /**
      * Policy numbers are only assigned by a real bind.
@@ -95,11 +99,12 @@ export type BindPreview = {
     installmentPlan: InstallmentPlan;
     installments: Array<Installment>;
     /**
-     * Sum of the installment fees.
+     * Sum of the installment plan's fees (`installments[].fee`), outside premium. Not the quote's
+     * `fees`, which lists the quote's own fees and is already in the quote's `totalDue`.
      */
-    fees: number;
+    installmentFees: number;
     /**
-     * Premium plus fees.
+     * The quote's `totalDue` (premium, taxes and the quote's fees) plus `installmentFees`.
      */
     totalDue: number;
 };
@@ -110,6 +115,76 @@ export type BindRequest = {
      * The quote to bind (default: the submission's current quote).
      */
     quoteId?: string;
+};
+
+/**
+ * The policy a real bind created (201): a `Policy` with `preview: false`.
+ */
+export type BoundPolicy = {
+    /**
+     * Always `false`: the policy was written.
+     */
+    preview: false;
+    id: PolicyId;
+    /**
+     * Human-facing policy number.
+     */
+    policyNumber: string;
+    status: PolicyStatus;
+    submissionId: SubmissionId;
+    insuredName: string;
+    lineOfBusiness: LineOfBusiness;
+    state: UsState;
+    effectiveDate: string;
+    expirationDate: string;
+    /**
+     * Total premium, in USD major units.
+     */
+    grossPremium: number;
+    currency: Currency;
+    /**
+     * Installment plan chosen at bind (see `InstallmentPlan`).
+     */
+    installmentPlan: string;
+    /**
+     * The quote that was bound.
+     */
+    quoteId: string;
+    /**
+     * Current annual premium, after endorsements.
+     */
+    annualPremium: number;
+    /**
+     * Premium written, net of every transaction (endorsements, cancellation, reinstatement).
+     */
+    writtenPremium: number;
+    /**
+     * Limit of liability.
+     */
+    limit: number;
+    deductible: number | null;
+    /**
+     * Payment schedule of the installment plan.
+     */
+    installments: Array<Installment>;
+    /**
+     * Version of the rate table the policy was rated with.
+     */
+    rateTableVersion: string;
+    /**
+     * The cancellation in force; `null` unless the policy is cancelled.
+     */
+    cancellation: PolicyCancellation | null;
+    /**
+     * The policy this one renews.
+     */
+    renewalOfPolicyId: string | null;
+    /**
+     * The policy that renews this one.
+     */
+    renewedByPolicyId: string | null;
+    createdAt: string;
+    updatedAt: string;
 };
 
 export type CancelPolicyRequest = {
@@ -2634,10 +2709,6 @@ export type ExchangeSessionErrors = {
      */
     422: ErrorEnvelope;
     /**
-     * Rate limit exceeded: `rate_limit_exceeded`. Retry after `Retry-After` seconds.
-     */
-    429: ErrorEnvelope;
-    /**
      * Unexpected failure: `internal_error`.
      */
     500: ErrorEnvelope;
@@ -2647,7 +2718,7 @@ export type ExchangeSessionError = ExchangeSessionErrors[keyof ExchangeSessionEr
 
 export type ExchangeSessionResponses = {
     /**
-     * The request has succeeded.
+     * Success of a public operation without a rate limit.
      */
     200: TokenResponse;
 };
@@ -2709,7 +2780,7 @@ export type CreateDemoTokenError = CreateDemoTokenErrors[keyof CreateDemoTokenEr
 
 export type CreateDemoTokenResponses = {
     /**
-     * The request has succeeded.
+     * Success.
      */
     200: TokenResponse;
 };
@@ -2771,7 +2842,7 @@ export type LoginError = LoginErrors[keyof LoginErrors];
 
 export type LoginResponses = {
     /**
-     * The request has succeeded.
+     * Success.
      */
     200: LoginResult;
 };
@@ -2820,10 +2891,6 @@ export type LogoutErrors = {
      */
     422: ErrorEnvelope;
     /**
-     * Rate limit exceeded: `rate_limit_exceeded`. Retry after `Retry-After` seconds.
-     */
-    429: ErrorEnvelope;
-    /**
      * Unexpected failure: `internal_error`.
      */
     500: ErrorEnvelope;
@@ -2833,7 +2900,7 @@ export type LogoutError = LogoutErrors[keyof LogoutErrors];
 
 export type LogoutResponses = {
     /**
-     * Success; no body.
+     * Success of a public operation without a rate limit; no body.
      */
     204: void;
 };
@@ -2853,10 +2920,6 @@ export type GetProfileErrors = {
      */
     401: ErrorEnvelope;
     /**
-     * Rate limit exceeded: `rate_limit_exceeded`. Retry after `Retry-After` seconds.
-     */
-    429: ErrorEnvelope;
-    /**
      * Unexpected failure: `internal_error`.
      */
     500: ErrorEnvelope;
@@ -2866,7 +2929,7 @@ export type GetProfileError = GetProfileErrors[keyof GetProfileErrors];
 
 export type GetProfileResponses = {
     /**
-     * The request has succeeded.
+     * Success of a public operation without a rate limit.
      */
     200: User;
 };
@@ -3040,7 +3103,7 @@ export type VerifyEmailError = VerifyEmailErrors[keyof VerifyEmailErrors];
 
 export type VerifyEmailResponses = {
     /**
-     * The request has succeeded.
+     * Success.
      */
     200: VerifyEmailResult;
 };
@@ -3056,10 +3119,6 @@ export type GetHealthData = {
 
 export type GetHealthErrors = {
     /**
-     * Rate limit exceeded: `rate_limit_exceeded`. Retry after `Retry-After` seconds.
-     */
-    429: ErrorEnvelope;
-    /**
      * Unexpected failure: `internal_error`.
      */
     500: ErrorEnvelope;
@@ -3069,7 +3128,7 @@ export type GetHealthError = GetHealthErrors[keyof GetHealthErrors];
 
 export type GetHealthResponses = {
     /**
-     * The request has succeeded.
+     * Success of a public operation without a rate limit.
      */
     200: HealthStatus;
 };
@@ -3085,10 +3144,6 @@ export type GetOpenApiDocumentData = {
 
 export type GetOpenApiDocumentErrors = {
     /**
-     * Rate limit exceeded: `rate_limit_exceeded`. Retry after `Retry-After` seconds.
-     */
-    429: ErrorEnvelope;
-    /**
      * Unexpected failure: `internal_error`.
      */
     500: ErrorEnvelope;
@@ -3098,7 +3153,7 @@ export type GetOpenApiDocumentError = GetOpenApiDocumentErrors[keyof GetOpenApiD
 
 export type GetOpenApiDocumentResponses = {
     /**
-     * The request has succeeded.
+     * Success of a public operation without a rate limit.
      */
     200: {
         [key: string]: unknown;
@@ -3117,6 +3172,10 @@ export type GetDaUtilizationData = {
 };
 
 export type GetDaUtilizationErrors = {
+    /**
+     * The request is malformed: `validation_failed` or `invalid_idempotency_key`.
+     */
+    400: ErrorEnvelope;
     /**
      * Missing, invalid, expired or revoked credentials: `unauthorized`.
      */
@@ -3244,6 +3303,10 @@ export type ListApiKeysErrors = {
      */
     403: ErrorEnvelope;
     /**
+     * The resource does not exist or belongs to another org: `not_found`.
+     */
+    404: ErrorEnvelope;
+    /**
      * Rate limit exceeded: `rate_limit_exceeded`. Retry after `Retry-After` seconds.
      */
     429: ErrorEnvelope;
@@ -3292,6 +3355,10 @@ export type CreateApiKeyErrors = {
      */
     403: ErrorEnvelope;
     /**
+     * The resource does not exist or belongs to another org: `not_found`.
+     */
+    404: ErrorEnvelope;
+    /**
      * `conflict` or `idempotency_request_in_progress`.
      */
     409: ErrorEnvelope;
@@ -3339,6 +3406,10 @@ export type ListApiKeyPresetsData = {
 
 export type ListApiKeyPresetsErrors = {
     /**
+     * The request is malformed: `validation_failed` or `invalid_idempotency_key`.
+     */
+    400: ErrorEnvelope;
+    /**
      * Missing, invalid, expired or revoked credentials: `unauthorized`.
      */
     401: ErrorEnvelope;
@@ -3346,6 +3417,10 @@ export type ListApiKeyPresetsErrors = {
      * The credential lacks the required scope or role: `insufficient_scope`.
      */
     403: ErrorEnvelope;
+    /**
+     * The resource does not exist or belongs to another org: `not_found`.
+     */
+    404: ErrorEnvelope;
     /**
      * Rate limit exceeded: `rate_limit_exceeded`. Retry after `Retry-After` seconds.
      */
@@ -3449,6 +3524,10 @@ export type GetApiKeyData = {
 };
 
 export type GetApiKeyErrors = {
+    /**
+     * The request is malformed: `validation_failed` or `invalid_idempotency_key`.
+     */
+    400: ErrorEnvelope;
     /**
      * Missing, invalid, expired or revoked credentials: `unauthorized`.
      */
@@ -3563,6 +3642,10 @@ export type ValidateApiKeyData = {
 
 export type ValidateApiKeyErrors = {
     /**
+     * The request is malformed: `validation_failed` or `invalid_idempotency_key`.
+     */
+    400: ErrorEnvelope;
+    /**
      * Missing, invalid, expired or revoked credentials: `unauthorized`.
      */
     401: ErrorEnvelope;
@@ -3570,6 +3653,10 @@ export type ValidateApiKeyErrors = {
      * The credential lacks the required scope or role: `insufficient_scope`.
      */
     403: ErrorEnvelope;
+    /**
+     * The resource does not exist or belongs to another org: `not_found`.
+     */
+    404: ErrorEnvelope;
     /**
      * Rate limit exceeded: `rate_limit_exceeded`. Retry after `Retry-After` seconds.
      */
@@ -3633,6 +3720,10 @@ export type ListDaAgreementsErrors = {
      */
     403: ErrorEnvelope;
     /**
+     * The resource does not exist or belongs to another org: `not_found`.
+     */
+    404: ErrorEnvelope;
+    /**
      * Rate limit exceeded: `rate_limit_exceeded`. Retry after `Retry-After` seconds.
      */
     429: ErrorEnvelope;
@@ -3680,6 +3771,10 @@ export type CreateDaAgreementErrors = {
      * The credential lacks the required scope or role: `insufficient_scope`.
      */
     403: ErrorEnvelope;
+    /**
+     * The resource does not exist or belongs to another org: `not_found`.
+     */
+    404: ErrorEnvelope;
     /**
      * `conflict` or `idempotency_request_in_progress`.
      */
@@ -3729,6 +3824,10 @@ export type GetDaAgreementData = {
 };
 
 export type GetDaAgreementErrors = {
+    /**
+     * The request is malformed: `validation_failed` or `invalid_idempotency_key`.
+     */
+    400: ErrorEnvelope;
     /**
      * Missing, invalid, expired or revoked credentials: `unauthorized`.
      */
@@ -3807,6 +3906,10 @@ export type ListDealRoomsErrors = {
      * The credential lacks the required scope or role: `insufficient_scope`.
      */
     403: ErrorEnvelope;
+    /**
+     * The resource does not exist or belongs to another org: `not_found`.
+     */
+    404: ErrorEnvelope;
     /**
      * Rate limit exceeded: `rate_limit_exceeded`. Retry after `Retry-After` seconds.
      */
@@ -3908,6 +4011,10 @@ export type GetDealRoomData = {
 };
 
 export type GetDealRoomErrors = {
+    /**
+     * The request is malformed: `validation_failed` or `invalid_idempotency_key`.
+     */
+    400: ErrorEnvelope;
     /**
      * Missing, invalid, expired or revoked credentials: `unauthorized`.
      */
@@ -4080,6 +4187,10 @@ export type GetDealRoomSocketData = {
 
 export type GetDealRoomSocketErrors = {
     /**
+     * The request is malformed: `validation_failed` or `invalid_idempotency_key`.
+     */
+    400: ErrorEnvelope;
+    /**
      * Missing, invalid, expired or revoked credentials: `unauthorized`.
      */
     401: ErrorEnvelope;
@@ -4158,6 +4269,10 @@ export type ListEventsErrors = {
      */
     403: ErrorEnvelope;
     /**
+     * The resource does not exist or belongs to another org: `not_found`.
+     */
+    404: ErrorEnvelope;
+    /**
      * Rate limit exceeded: `rate_limit_exceeded`. Retry after `Retry-After` seconds.
      */
     429: ErrorEnvelope;
@@ -4188,6 +4303,10 @@ export type GetEventData = {
 };
 
 export type GetEventErrors = {
+    /**
+     * The request is malformed: `validation_failed` or `invalid_idempotency_key`.
+     */
+    400: ErrorEnvelope;
     /**
      * Missing, invalid, expired or revoked credentials: `unauthorized`.
      */
@@ -4249,6 +4368,10 @@ export type CreateOrgErrors = {
      */
     403: ErrorEnvelope;
     /**
+     * The resource does not exist or belongs to another org: `not_found`.
+     */
+    404: ErrorEnvelope;
+    /**
      * `conflict` or `idempotency_request_in_progress`.
      */
     409: ErrorEnvelope;
@@ -4297,6 +4420,10 @@ export type GetOrgData = {
 };
 
 export type GetOrgErrors = {
+    /**
+     * The request is malformed: `validation_failed` or `invalid_idempotency_key`.
+     */
+    400: ErrorEnvelope;
     /**
      * Missing, invalid, expired or revoked credentials: `unauthorized`.
      */
@@ -4459,6 +4586,10 @@ export type ListPoliciesErrors = {
      */
     403: ErrorEnvelope;
     /**
+     * The resource does not exist or belongs to another org: `not_found`.
+     */
+    404: ErrorEnvelope;
+    /**
      * Rate limit exceeded: `rate_limit_exceeded`. Retry after `Retry-After` seconds.
      */
     429: ErrorEnvelope;
@@ -4489,6 +4620,10 @@ export type GetPolicyData = {
 };
 
 export type GetPolicyErrors = {
+    /**
+     * The request is malformed: `validation_failed` or `invalid_idempotency_key`.
+     */
+    400: ErrorEnvelope;
     /**
      * Missing, invalid, expired or revoked credentials: `unauthorized`.
      */
@@ -4937,6 +5072,10 @@ export type ListReferralsErrors = {
      */
     403: ErrorEnvelope;
     /**
+     * The resource does not exist or belongs to another org: `not_found`.
+     */
+    404: ErrorEnvelope;
+    /**
      * Rate limit exceeded: `rate_limit_exceeded`. Retry after `Retry-After` seconds.
      */
     429: ErrorEnvelope;
@@ -5178,6 +5317,10 @@ export type GetSandboxClockData = {
 
 export type GetSandboxClockErrors = {
     /**
+     * The request is malformed: `validation_failed` or `invalid_idempotency_key`.
+     */
+    400: ErrorEnvelope;
+    /**
      * Missing, invalid, expired or revoked credentials: `unauthorized`.
      */
     401: ErrorEnvelope;
@@ -5396,6 +5539,10 @@ export type ListSubmissionsErrors = {
      */
     403: ErrorEnvelope;
     /**
+     * The resource does not exist or belongs to another org: `not_found`.
+     */
+    404: ErrorEnvelope;
+    /**
      * Rate limit exceeded: `rate_limit_exceeded`. Retry after `Retry-After` seconds.
      */
     429: ErrorEnvelope;
@@ -5443,6 +5590,10 @@ export type CreateSubmissionErrors = {
      * The credential lacks the required scope or role: `insufficient_scope`.
      */
     403: ErrorEnvelope;
+    /**
+     * The resource does not exist or belongs to another org: `not_found`.
+     */
+    404: ErrorEnvelope;
     /**
      * `conflict` or `idempotency_request_in_progress`.
      */
@@ -5492,6 +5643,10 @@ export type GetSubmissionData = {
 };
 
 export type GetSubmissionErrors = {
+    /**
+     * The request is malformed: `validation_failed` or `invalid_idempotency_key`.
+     */
+    400: ErrorEnvelope;
     /**
      * Missing, invalid, expired or revoked credentials: `unauthorized`.
      */
@@ -5601,7 +5756,7 @@ export type BindSubmissionResponses = {
     /**
      * Created.
      */
-    201: Policy;
+    201: BoundPolicy;
 };
 
 export type BindSubmissionResponse = BindSubmissionResponses[keyof BindSubmissionResponses];
@@ -5689,6 +5844,10 @@ export type GetQuoteReadinessData = {
 
 export type GetQuoteReadinessErrors = {
     /**
+     * The request is malformed: `validation_failed` or `invalid_idempotency_key`.
+     */
+    400: ErrorEnvelope;
+    /**
      * Missing, invalid, expired or revoked credentials: `unauthorized`.
      */
     401: ErrorEnvelope;
@@ -5763,6 +5922,10 @@ export type ListWebhooksErrors = {
      */
     403: ErrorEnvelope;
     /**
+     * The resource does not exist or belongs to another org: `not_found`.
+     */
+    404: ErrorEnvelope;
+    /**
      * Rate limit exceeded: `rate_limit_exceeded`. Retry after `Retry-After` seconds.
      */
     429: ErrorEnvelope;
@@ -5810,6 +5973,10 @@ export type CreateWebhookErrors = {
      * The credential lacks the required scope or role: `insufficient_scope`.
      */
     403: ErrorEnvelope;
+    /**
+     * The resource does not exist or belongs to another org: `not_found`.
+     */
+    404: ErrorEnvelope;
     /**
      * `conflict` or `idempotency_request_in_progress`.
      */
@@ -5931,6 +6098,10 @@ export type GetWebhookData = {
 };
 
 export type GetWebhookErrors = {
+    /**
+     * The request is malformed: `validation_failed` or `invalid_idempotency_key`.
+     */
+    400: ErrorEnvelope;
     /**
      * Missing, invalid, expired or revoked credentials: `unauthorized`.
      */

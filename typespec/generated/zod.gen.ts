@@ -342,7 +342,8 @@ export const zLineOfBusiness = z.enum([
 ]);
 
 /**
- * What binding would produce (`?preview=true`); nothing is written.
+ * What binding would produce (`?preview=true`, 200); nothing is written. `preview: true` tells it
+ * apart from the `BoundPolicy` a real bind returns.
  */
 export const zBindPreview = z.object({
     preview: z.literal(true),
@@ -354,7 +355,7 @@ export const zBindPreview = z.object({
     expirationDate: z.iso.date(),
     installmentPlan: zInstallmentPlan,
     installments: z.array(zInstallment),
-    fees: z.number(),
+    installmentFees: z.number(),
     totalDue: z.number()
 });
 
@@ -1351,6 +1352,37 @@ export const zUsState = z.enum([
 ]);
 
 /**
+ * The policy a real bind created (201): a `Policy` with `preview: false`.
+ */
+export const zBoundPolicy = z.object({
+    preview: z.literal(false),
+    id: zPolicyId,
+    policyNumber: z.string(),
+    status: zPolicyStatus,
+    submissionId: zSubmissionId,
+    insuredName: z.string(),
+    lineOfBusiness: zLineOfBusiness,
+    state: zUsState,
+    effectiveDate: z.iso.date(),
+    expirationDate: z.iso.date(),
+    grossPremium: z.number(),
+    currency: zCurrency,
+    installmentPlan: z.string(),
+    quoteId: z.string(),
+    annualPremium: z.number(),
+    writtenPremium: z.number(),
+    limit: z.number(),
+    deductible: z.number().nullable(),
+    installments: z.array(zInstallment),
+    rateTableVersion: z.string(),
+    cancellation: zPolicyCancellation.nullable(),
+    renewalOfPolicyId: z.string().nullable(),
+    renewedByPolicyId: z.string().nullable(),
+    createdAt: z.iso.datetime(),
+    updatedAt: z.iso.datetime()
+});
+
+/**
  * `data` of `compliance.deadline_approaching`. Reserved: emitted once the compliance service is built.
  */
 export const zComplianceDeadlineApproachingData = z.object({
@@ -1833,7 +1865,7 @@ export const zExchangeSessionHeaders = z.object({
 });
 
 /**
- * The request has succeeded.
+ * Success of a public operation without a rate limit.
  */
 export const zExchangeSessionResponse = zTokenResponse;
 
@@ -1844,7 +1876,7 @@ export const zCreateDemoTokenHeaders = z.object({
 });
 
 /**
- * The request has succeeded.
+ * Success.
  */
 export const zCreateDemoTokenResponse = zTokenResponse;
 
@@ -1855,7 +1887,7 @@ export const zLoginHeaders = z.object({
 });
 
 /**
- * The request has succeeded.
+ * Success.
  */
 export const zLoginResponse = zLoginResult;
 
@@ -1864,12 +1896,12 @@ export const zLogoutHeaders = z.object({
 });
 
 /**
- * Success; no body.
+ * Success of a public operation without a rate limit; no body.
  */
 export const zLogoutResponse = z.void();
 
 /**
- * The request has succeeded.
+ * Success of a public operation without a rate limit.
  */
 export const zGetProfileResponse = zUser;
 
@@ -1902,17 +1934,17 @@ export const zVerifyEmailHeaders = z.object({
 });
 
 /**
- * The request has succeeded.
+ * Success.
  */
 export const zVerifyEmailResponse = zVerifyEmailResult;
 
 /**
- * The request has succeeded.
+ * Success of a public operation without a rate limit.
  */
 export const zGetHealthResponse = zHealthStatus;
 
 /**
- * The request has succeeded.
+ * Success of a public operation without a rate limit.
  */
 export const zGetOpenApiDocumentResponse = z.record(z.string(), z.unknown());
 
@@ -2420,7 +2452,7 @@ export const zBindSubmissionQuery = z.object({
 
 export const zBindSubmissionResponse = z.union([
     zBindPreview,
-    zPolicy
+    zBoundPolicy
 ]);
 
 export const zCreateQuoteBody = zCreateQuoteRequest;

@@ -2,21 +2,29 @@ import { Hono, type Context } from "hono";
 import { Scalar } from "@scalar/hono-api-reference";
 import { isDevelopment } from "#shared/environment";
 import { newId } from "#shared/ids";
+// The pinned Scalar browser bundle (package.json), imported as text (wrangler.toml [[rules]] Text) so
+// /docs renders without reaching a CDN. The package does not export the file, hence the direct path;
+// TypeScript sees an untyped JS module where the bundler loads a string.
+// @ts-expect-error TS7016: typed as the string it is below
+import scalarSource from "../../../node_modules/@scalar/api-reference/dist/browser/standalone.js";
 import type { GatewayContext } from "./env.ts";
 import { upgradeToRoom } from "./deal-room-sockets.ts";
-import { openApiDocument } from "./http/contract.ts";
 import { errorResponse } from "./http/errors.ts";
 import { mount, type RouteSpec } from "./http/route.ts";
 import { authRoutes } from "./routes/auth.routes.ts";
+import { platformRoutes } from "./routes/platform.routes.ts";
 import { dealRoomRoutes } from "./routes/deal-rooms.routes.ts";
 import { identityRoutes } from "./routes/identity.routes.ts";
 import { underwritingRoutes } from "./routes/underwriting.routes.ts";
 import { webhookRoutes } from "./routes/webhooks.routes.ts";
 
-/** Every contract operation the gateway serves, by domain. */
-export const ROUTES: RouteSpec[] = [...authRoutes, ...identityRoutes, ...underwritingRoutes, ...webhookRoutes, ...dealRoomRoutes];
+/** Every contract operation the gateway serves, by domain (mounted in this order). */
+export const ROUTES: RouteSpec[] = [...platformRoutes, ...authRoutes, ...identityRoutes, ...underwritingRoutes, ...webhookRoutes, ...dealRoomRoutes];
 
-export const VERSION = "1.0.0";
+/** Where /docs loads the Scalar bundle from: the platform itself. */
+export const SCALAR_BUNDLE_PATH = "/docs/scalar.js";
+
+const scalarBundle: string = scalarSource;
 
 /** Matches exactly the paths Hono routes to `path` (strict: a trailing slash is another path). */
 function toPattern(path: string): RegExp {
@@ -34,9 +42,11 @@ export function createApp(): Hono<GatewayContext> {
     await next();
   });
 
-  app.get("/health", (c) => c.json({ status: "ok", version: VERSION }));
-  app.get("/openapi.json", (c) => c.json(openApiDocument));
-  app.get("/docs", Scalar({ url: "/openapi.json", pageTitle: "OpenInsure API" }));
+  // No CDN and no web fonts: the explorer is served whole by the platform and works offline.
+  app.get("/docs", Scalar({ url: "/openapi.json", pageTitle: "OpenInsure API", cdn: SCALAR_BUNDLE_PATH, withDefaultFonts: false, defaultOpenAllTags: true }));
+  app.get(SCALAR_BUNDLE_PATH, (c) =>
+    c.body(scalarBundle, 200, { "Content-Type": "text/javascript; charset=utf-8", "Cache-Control": "public, max-age=3600" }),
+  );
 
   // Sandbox routes exist only in development: in production they are not hidden behind a 403, they
   // are not there at all, before any credential is looked at.
@@ -55,7 +65,7 @@ export function createApp(): Hono<GatewayContext> {
 
   const patterns = [
     ...ROUTES.map((r) => ({ method: r.method.toUpperCase(), pattern: toPattern(r.path) })),
-    ...["/health", "/openapi.json", "/docs"].map((p) => ({ method: "GET", pattern: toPattern(p) })),
+    ...["/docs", SCALAR_BUNDLE_PATH].map((p) => ({ method: "GET", pattern: toPattern(p) })),
   ];
 
   app.notFound((c) => {

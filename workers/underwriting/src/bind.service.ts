@@ -15,7 +15,7 @@ import { installmentSchedule } from "./rating/installments.ts";
 import type { Installment, InstallmentPlan } from "./rating/types.ts";
 import { daAgreements, quotes, submissions, type PolicyExposure, type QuoteRow, type SubmissionRow } from "./schema.ts";
 import { findSubmission } from "./submissions.repo.ts";
-import type { BindPreview, Policy } from "./types.ts";
+import type { BindPreview, BindResult } from "./types.ts";
 
 export interface BindInput {
   installmentPlan: InstallmentPlan;
@@ -53,7 +53,8 @@ export function toInstallments(schedule: Installment[]) {
  * is one D1 batch whose every statement is guarded by "this submission is still quoted with this
  * quote": a concurrent or retried bind finds nothing to do, so there is one policy whatever happens,
  * and a bind that does not commit consumes no policy number. A delegated-authority aggregate is
- * reserved in its ledger first and released if the batch does not bind.
+ * reserved in its ledger first and released if the batch does not bind. The answer says which it
+ * is: a `BoundPolicy` (`preview: false`) or, with `preview`, a `BindPreview` (`preview: true`).
  */
 export async function bindSubmission(
   db: DrizzleD1Database,
@@ -62,7 +63,7 @@ export async function bindSubmission(
   submissionId: string,
   input: BindInput,
   preview: boolean,
-): Promise<Result<Policy | BindPreview>> {
+): Promise<Result<BindResult>> {
   const sub = await findSubmission(db, principal.orgId, submissionId);
   if (!sub) return notFound("Submission");
   const quoteResult = await bindableQuote(db, principal, sub, input.quoteId);
@@ -107,7 +108,7 @@ export async function bindSubmission(
       expirationDate: sub.expirationDate,
       installmentPlan: input.installmentPlan,
       installments: toInstallments(schedule),
-      fees: fromCents(feeCents),
+      installmentFees: fromCents(feeCents),
       totalDue: fromCents(quote.totalDueCents + feeCents),
     } satisfies BindPreview);
   }
@@ -218,6 +219,6 @@ export async function bindSubmission(
     });
   }
   await ledger?.commit(sub.id);
-  return ok(await toPolicyWithInstallments(db, policy, clockOf(principal).today()));
+  return ok({ preview: false, ...(await toPolicyWithInstallments(db, policy, clockOf(principal).today())) });
 }
 

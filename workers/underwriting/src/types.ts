@@ -5,6 +5,7 @@
  */
 import type {
   BindPreview,
+  BoundPolicy,
   CancelPolicyRequest as CancelInput,
   CreateDaAgreementRequest as CreateDaAgreementInput,
   CreateSubmissionRequest as CreateSubmissionInput,
@@ -24,6 +25,7 @@ import type {
 
 export type {
   BindPreview,
+  BoundPolicy,
   CancelInput,
   CreateDaAgreementInput,
   CreateSubmissionInput,
@@ -40,6 +42,9 @@ export type {
   Submission,
 };
 import type { PageQuery } from "#shared/pagination";
+
+/** What bind answers: the policy it wrote, or with `?preview=true` what it would write; `preview` tells which. */
+export type BindResult = BoundPolicy | BindPreview;
 import type { CancellationMethod, CancellationReason, InstallmentPlan } from "./rating/types.ts";
 import type {
   IntakeRecord,

@@ -8,15 +8,13 @@ import { authenticate, withSandboxClock } from "../middleware/authenticate.ts";
 import { withIdempotency } from "../middleware/idempotency.ts";
 import { enforceRateLimits, type ExtraLimit } from "../middleware/rate-limit.ts";
 import type { RateLimitDecision } from "../rate-limiter.do.ts";
+import { operations, type OperationId } from "#contract/operations";
 import { typedQuery } from "./contract.ts";
 import { appErrorResponse, errorResponse } from "./errors.ts";
 import { toValidationError } from "./validation.ts";
 
 /** Largest accepted request body (DECISIONS.md: 413 beyond it). */
 export const MAX_BODY_BYTES = 1024 * 1024;
-
-type Method = "get" | "post" | "put" | "patch" | "delete";
-type SuccessStatus = 200 | 201 | 202 | 204;
 
 /**
  * The generated zod schemas (typespec/generated/zod.gen.ts) of an operation's request parts,
@@ -32,48 +30,90 @@ type Part<S, K extends keyof RequestSchemas> = S extends { [P in K]: infer T ext
 /** The validated input a handler receives, typed from its schemas. */
 export type RequestInput<S extends RequestSchemas> = { body: Part<S, "body">; query: Part<S, "query">; path: Part<S, "path"> };
 
+/** What the contract says about an operation (typespec/generated/operations.ts). */
+type Contract<Id extends OperationId> = (typeof operations)[Id];
+type InputOf<Id extends OperationId> = RequestInput<Contract<Id>["schemas"]>;
+type StatusOf<Id extends OperationId> = Contract<Id>["successStatuses"][number];
+type IsCredential<Id extends OperationId> = Contract<Id>["auth"]["kind"] extends "credential" ? true : false;
+
 interface HandlerArgs<Input> {
   env: GatewayEnv;
   input: Input;
   c: Context<GatewayContext>;
 }
 
-interface BaseRoute<S extends RequestSchemas> {
+/**
+ * The use case behind an operation. A credential operation's handler also gets the authenticated
+ * principal (scope and org already checked); a public or session one reads what it needs from `c`.
+ */
+export type Handler<Id extends OperationId> = (
+  args: HandlerArgs<InputOf<Id>> & (IsCredential<Id> extends true ? { principal: Principal } : unknown),
+) => Promise<Result<unknown>>;
+
+/** Answers an operation's `multipart/form-data` variant (the contract says which accept one). */
+export type MultipartHandler = (args: { env: GatewayEnv; principal: Principal; form: FormData; c: Context<GatewayContext> }) => Promise<Result<unknown>>;
+
+/**
+ * A route's code beyond its handler. `status` picks among the contract's success statuses when it
+ * declares more than one (and is then required); `multipart` is required exactly when the contract
+ * accepts a multipart body.
+ */
+export type RouteOptions<Id extends OperationId> = { handler: Handler<Id> } & (Contract<Id>["successStatuses"]["length"] extends 1
+  ? { status?: never }
+  : { status: (input: InputOf<Id>) => StatusOf<Id> }) &
+  (Contract<Id>["multipart"] extends true ? { multipart: MultipartHandler } : { multipart?: never });
+
+type Method = Contract<OperationId>["method"];
+
+/** A route resolved against the contract: everything but the code comes from typespec/generated/operations.ts. */
+export interface RouteSpec {
+  operationId: OperationId;
   method: Method;
-  /** Hono path, `:name` for parameters; must match the contract's path. */
+  /** Hono path, `:name` for parameters. */
   path: string;
-  /** The contract's operationId; its generated zod schema validates the request. */
-  operationId: string;
-  schemas: S;
-  /** Status of a successful answer (default 200; 204 sends no body), or a choice made from the input. */
-  status?: SuccessStatus | ((input: RequestInput<S>) => SuccessStatus);
+  auth: { kind: "public" | "session" | "credential"; scope: string | null; systemOnly: boolean; orgOptional: boolean };
   /** A limit beyond the credential's tier, e.g. signup per IP. */
   extraLimit?: ExtraLimit;
+  schemas: RequestSchemas;
+  /** Status of a successful answer (204 sends no body). */
+  status: (input: RequestInput<RequestSchemas>) => number;
+  handler: (args: HandlerArgs<RequestInput<RequestSchemas>> & { principal?: Principal }) => Promise<Result<unknown>>;
+  multipart?: MultipartHandler;
 }
 
-/** A route acting for an authenticated principal that holds `scope`. */
-export interface CredentialRoute<S extends RequestSchemas> extends BaseRoute<S> {
-  auth: "credential";
-  scope: string | null;
-  /** Only the API secret may call it (e.g. creating orgs). */
-  systemOnly?: boolean;
-  /** The org comes from the principal; routes that work across orgs (creating one) opt out. */
-  orgOptional?: boolean;
-  handler: (args: HandlerArgs<RequestInput<S>> & { principal: Principal }) => Promise<Result<unknown>>;
-  /** Accepts `multipart/form-data` too (the contract's multipart variant), answered by this handler. */
-  multipart?: (args: { env: GatewayEnv; principal: Principal; form: FormData; c: Context<GatewayContext> }) => Promise<Result<unknown>>;
+/**
+ * A route is its operationId and its code: method, path, request schemas, auth, scope, success
+ * status and extra limit are the contract's. Pass the handler, or `{ handler, status?, multipart? }`.
+ * Throws (at import, so in every test) when the code does not fit the contract's declaration.
+ */
+export function route<Id extends OperationId>(operationId: Id, code: Handler<Id> | RouteOptions<Id>): RouteSpec {
+  const contract: Contract<OperationId> | undefined = operations[operationId];
+  if (!contract) throw new Error(`route(${operationId}): no such operation in the contract`);
+  const options = (typeof code === "function" ? { handler: code } : code) as { handler: RouteSpec["handler"]; status?: RouteSpec["status"]; multipart?: MultipartHandler };
+  const statuses: readonly number[] = contract.successStatuses;
+  if (statuses.length !== 1 && !options.status) throw new Error(`route(${operationId}): the contract declares ${statuses.join(" | ")}; pass status`);
+  if (contract.multipart !== (options.multipart !== undefined)) {
+    throw new Error(`route(${operationId}): the contract ${contract.multipart ? "accepts" : "does not accept"} multipart/form-data`);
+  }
+  const choose = options.status;
+  return {
+    operationId,
+    method: contract.method,
+    path: contract.path,
+    auth: contract.auth,
+    extraLimit: contract.rateLimit ?? undefined,
+    schemas: contract.schemas as RequestSchemas,
+    status: choose
+      ? (input) => {
+          const status = choose(input);
+          if (!statuses.includes(status)) throw new Error(`${operationId} answered ${status}, which the contract does not declare`);
+          return status;
+        }
+      : () => statuses[0]!,
+    handler: options.handler,
+    multipart: options.multipart,
+  };
 }
-
-/** A route without platform credentials (/auth/*); it may read its own token from the request. */
-export interface PublicRoute<S extends RequestSchemas> extends BaseRoute<S> {
-  auth: "public";
-  handler: (args: HandlerArgs<RequestInput<S>>) => Promise<Result<unknown>>;
-}
-
-export type RouteSpec<S extends RequestSchemas = RequestSchemas> = CredentialRoute<S> | PublicRoute<S>;
-
-/** Declare a route; the identity function keeps each route's input type tied to its schema. */
-export const route = <S extends RequestSchemas>(spec: RouteSpec<S>): RouteSpec => spec as unknown as RouteSpec;
 
 const isJson = (contentType: string | undefined) => !!contentType && /^application\/([\w.+-]+\+)?json\s*(;|$)/i.test(contentType);
 const isMultipart = (contentType: string | undefined) => !!contentType && /^multipart\/form-data\s*;/i.test(contentType);
@@ -201,11 +241,11 @@ function respond(c: Context<GatewayContext>, result: Result<unknown>, status: nu
  * check so that every authenticated answer, a 403 included, carries the X-RateLimit headers.)
  */
 export function mount(app: Hono<GatewayContext>, spec: RouteSpec): void {
-  const statusFor = (input: RequestInput<RequestSchemas>) => (typeof spec.status === "function" ? spec.status(input) : (spec.status ?? 200));
   app.on(spec.method.toUpperCase(), spec.path, async (c) => {
     let principal: Principal | null = null;
     let tierDecision: RateLimitDecision | undefined;
-    if (spec.auth === "credential") {
+    const credential = spec.auth.kind === "credential";
+    if (credential) {
       const auth = await authenticate(c);
       if (!auth.ok) return appErrorResponse(c, auth.error);
       ({ principal, tierDecision } = auth.value);
@@ -213,14 +253,15 @@ export function mount(app: Hono<GatewayContext>, spec: RouteSpec): void {
     const limited = await enforceRateLimits(c, principal, spec.extraLimit, tierDecision);
     if (limited) return limited;
 
-    if (spec.auth === "credential" && principal) {
-      if (spec.systemOnly && principal.kind !== "system") {
+    if (credential && principal) {
+      const { scope, systemOnly, orgOptional } = spec.auth;
+      if (systemOnly && principal.kind !== "system") {
         return errorResponse(c, "insufficient_scope", `${spec.method.toUpperCase()} ${spec.path} requires the API secret`, { requiredScope: "system" });
       }
-      if (spec.scope && !hasScope(principal.scopes, spec.scope)) {
-        return errorResponse(c, "insufficient_scope", `This credential lacks the scope ${spec.scope}`, { requiredScope: spec.scope });
+      if (scope && !hasScope(principal.scopes, scope)) {
+        return errorResponse(c, "insufficient_scope", `This credential lacks the scope ${scope}`, { requiredScope: scope });
       }
-      if (principal.kind === "system" && !principal.orgId && !spec.orgOptional) {
+      if (principal.kind === "system" && !principal.orgId && !orgOptional) {
         return errorResponse(c, "validation_failed", "The API secret acts in the org named by the X-Org-Id header", { field: "X-Org-Id", rule: "required" });
       }
       if (principal.kind === "system" && principal.orgId) {
@@ -229,7 +270,7 @@ export function mount(app: Hono<GatewayContext>, spec: RouteSpec): void {
       }
     }
 
-    const multipart = spec.auth === "credential" ? spec.multipart : undefined;
+    const multipart = credential ? spec.multipart : undefined;
     const body = await readBody(c, multipart !== undefined);
     if (body instanceof Response) return body;
 
@@ -242,11 +283,11 @@ export function mount(app: Hono<GatewayContext>, spec: RouteSpec): void {
       if (input instanceof Response) return input;
       const actor = principal ? await withSandboxClock(c, principal) : null;
       if (form && multipart) {
-        return respond(c, await multipart({ env: c.env, principal: actor!, form, c }), statusFor(input));
+        return respond(c, await multipart({ env: c.env, principal: actor!, form, c }), spec.status(input));
       }
       const args = { env: c.env, input, c };
-      const result = spec.auth === "credential" ? await spec.handler({ ...args, principal: actor! }) : await spec.handler(args);
-      return respond(c, result, statusFor(input));
+      const result = credential ? await spec.handler({ ...args, principal: actor! }) : await spec.handler(args);
+      return respond(c, result, spec.status(input));
     };
     if (!principal || spec.method === "get") return run();
     const keyed = c.req.header("idempotency-key") !== undefined;
