@@ -202,6 +202,9 @@ async function formFingerprint(form: FormData): Promise<Uint8Array> {
 }
 
 /** Parse the body as JSON and validate every request part against the contract's schemas. */
+const isEmptyObject = (value: unknown) =>
+  typeof value === "object" && value !== null && !Array.isArray(value) && Object.keys(value).length === 0;
+
 function validateRequest(c: Context<GatewayContext>, spec: RouteSpec, raw: string, skipBody = false): RequestInput<RequestSchemas> | Response {
   let body: unknown;
   if (raw !== "") {
@@ -210,6 +213,11 @@ function validateRequest(c: Context<GatewayContext>, spec: RouteSpec, raw: strin
     } catch {
       return errorResponse(c, "validation_failed", "Request body is not valid JSON", { field: "body", rule: "json" });
     }
+  }
+  // An operation without a body takes none: as with an unknown field, anything sent is refused
+  // rather than ignored. An empty object names no field, so a client that always sends `{}` works.
+  if (body !== undefined && !spec.schemas.body && !skipBody && !isEmptyObject(body)) {
+    return errorResponse(c, "validation_failed", `${spec.method.toUpperCase()} ${spec.path} takes no request body`, { field: "body", rule: "no_body" });
   }
   // Each part is read only when the operation has a schema for it.
   const read = {
