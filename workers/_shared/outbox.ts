@@ -18,6 +18,7 @@ import type { DrizzleD1Database } from "drizzle-orm/d1";
 import { sqliteTable, text } from "drizzle-orm/sqlite-core";
 import type { EventEnvelope, WebhookQueueMessage } from "./events.ts";
 import { newId } from "./ids.ts";
+import { bindingOf, WORKER_NAME } from "./names.ts";
 
 /** The outbox table (see the module comment for its DDL). */
 export const outboxEvents = sqliteTable("events", {
@@ -38,17 +39,14 @@ export const RELAY_BATCH = 50;
 export const CLAIM_TIMEOUT_MS = 60_000;
 
 /**
- * The service binding, in the webhooks worker, through which a source's events are read: the
- * source's registry name in SCREAMING_SNAKE (`underwriting` → `UNDERWRITING`, `deal-rooms` →
- * `DEAL_ROOMS`). The registry generates the bindings with this name, and the consumer looks a
- * message's `source` up with it, so a new emitting worker needs no code in the webhooks worker.
+ * The service binding, in the webhooks worker, through which a source's events are read: its
+ * registry name in SCREAMING_SNAKE. The registry generates the bindings with this name and the
+ * consumer looks a message's `source` up with it, so a new emitting worker needs no code there.
  */
-export function eventSourceBinding(source: string): string {
-  return source.toUpperCase().replace(/-/g, "_");
-}
+export const eventSourceBinding = bindingOf;
 
-/** A registry name: lowercase kebab-case. Anything else names no source. */
-export const SOURCE_NAME = /^[a-z][a-z0-9]*(-[a-z0-9]+)*$/;
+/** A registry name; anything else names no source. */
+export const SOURCE_NAME = WORKER_NAME;
 
 /**
  * The outbox insert for one event. Callers put it in the same batch as the state change it
