@@ -117,9 +117,9 @@ export interface BindingsReport {
   expected: string;
 }
 
-/** Every worker's config against the registry; writes the generated sections when `write`. */
-export function syncBindings(registry: Registry, root: string, write: boolean): BindingsReport[] {
-  return registry.workers.map((worker) => {
+/** Each worker's config (default: all of them) against the registry; writes the generated sections when `write`. */
+export function syncBindings(registry: Registry, root: string, write: boolean, workers: readonly Worker[] = registry.workers): BindingsReport[] {
+  return workers.map((worker) => {
     const path = join(root, worker.config);
     const text = readFileSync(path, "utf8");
     const expected = withBindings(text, bindingsSection(registry, worker));

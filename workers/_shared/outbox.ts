@@ -50,10 +50,11 @@ export const SOURCE_NAME = WORKER_NAME;
 
 /**
  * The outbox insert for one event. Callers put it in the same batch as the state change it
- * describes, so an event exists exactly when its change committed.
+ * describes, so an event exists exactly when its change committed. `id` is for a caller that
+ * answers with the event's id.
  */
-export function recordOutboxEvent(db: DrizzleD1Database, orgId: string, type: string, data: Record<string, unknown>, at: string) {
-  return db.insert(outboxEvents).values({ id: newId("evt"), orgId, type, data, createdAt: at });
+export function recordOutboxEvent(db: DrizzleD1Database, orgId: string, type: string, data: Record<string, unknown>, at: string, id: string = newId("evt")) {
+  return db.insert(outboxEvents).values({ id, orgId, type, data, createdAt: at });
 }
 
 /**
