@@ -33,7 +33,8 @@ export type * from "./types.ts";
 const handles = new WeakMap<D1Database, DrizzleD1Database>();
 
 /** This worker's registry name: the `source` of the event messages its outbox relay sends. */
-export const EVENT_SOURCE = "underwriting";
+// Not exported: workerd treats every export of the main module as an entrypoint.
+const EVENT_SOURCE = "underwriting";
 
 /**
  * The underwriting domain over service-binding RPC: the public entrypoint, the only one the gateway
