@@ -52,7 +52,7 @@ async function migrationsOf(root: string, workers: readonly Worker[]): Promise<R
 }
 
 /** A stand-in worker that answers for `callee`'s entrypoint with the given methods. */
-function stubWorker(registry: Registry, root: string, callee: Worker, entrypoint: string, methods: StubMethods) {
+function stubWorker(root: string, callee: Worker, entrypoint: string, methods: StubMethods) {
   return {
     name: callee.script,
     modules: true,
@@ -72,7 +72,7 @@ export async function workerProject(registry: Registry, root: string, worker: Wo
   const stubs = registry.services(worker).map((s) => {
     const callee = registry.get(s.worker);
     const methods = options.stubs?.[callee.name] ?? (callee.emitsEvents && s.entrypoint === callee.entrypoints.internal ? { readEvents: "return [];" } : {});
-    return stubWorker(registry, root, callee, s.entrypoint, methods);
+    return stubWorker(root, callee, s.entrypoint, methods);
   });
   return defineProject({
     plugins: [

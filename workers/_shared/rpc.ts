@@ -304,3 +304,26 @@ export interface DealRoomsInternalRpc extends Rpc.WorkerEntrypointBranded {
   /** A `system` message in `orgId`'s room; another org's room is `not_found`. */
   postSystemMessage(orgId: string, roomId: string, body: string): Promise<Result<DealRoomMessage>>;
 }
+
+// The gateway's bindings.
+
+/**
+ * Each domain worker's public entrypoint, by registry name (workers/registry.ts). The gateway is
+ * bound to every one of them (the registry generates the bindings), and `GatewayEnv` types them
+ * from this map, so a new domain worker is typed at the gateway by its line here.
+ */
+export interface PublicEntrypoints {
+  identity: IdentityRpc;
+  underwriting: UnderwritingRpc;
+  webhooks: WebhooksRpc;
+  /** Its `fetch` also takes the WebSocket upgrades the gateway has authorised. */
+  "deal-rooms": DealRoomsRpc;
+}
+
+type Snake<S extends string> = S extends `${infer Head}-${infer Tail}` ? `${Head}_${Snake<Tail>}` : S;
+
+/** A registry name's binding, as `bindingOf` (workers/_shared/names.ts) computes it: `deal-rooms` → `DEAL_ROOMS`. */
+export type BindingOf<Name extends string> = Uppercase<Snake<Name>>;
+
+/** The gateway's service bindings: `IDENTITY: Service<IdentityRpc>`, …, one per entry of {@link PublicEntrypoints}. */
+export type PublicBindings = { readonly [Name in keyof PublicEntrypoints as BindingOf<Name>]: Service<PublicEntrypoints[Name]> };

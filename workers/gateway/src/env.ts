@@ -1,18 +1,14 @@
-import type { DealRoomsRpc, IdentityRpc, UnderwritingRpc, WebhooksRpc } from "#shared/rpc";
+import type { PublicBindings } from "#shared/rpc";
 import type { IdempotencyStore } from "./idempotency.do.ts";
 import type { RateLimiter } from "./rate-limiter.do.ts";
 
 /**
  * Bindings of the gateway (root wrangler.toml, its bindings generated from workers/registry.ts). Each
- * domain worker is bound at its public entrypoint only, typed by that entrypoint's interface in the
- * platform's one RPC module (workers/_shared/rpc.ts), never by importing the worker's code.
+ * domain worker is bound at its public entrypoint only (`IDENTITY`, `UNDERWRITING`, `WEBHOOKS`,
+ * `DEAL_ROOMS`), typed by that entrypoint's interface in the platform's one RPC module
+ * (`PublicBindings`, workers/_shared/rpc.ts), never by importing the worker's code.
  */
-export interface GatewayEnv {
-  IDENTITY: Service<IdentityRpc>;
-  UNDERWRITING: Service<UnderwritingRpc>;
-  WEBHOOKS: Service<WebhooksRpc>;
-  /** Deal rooms over RPC; its `fetch` takes the WebSocket upgrades the gateway has authorised. */
-  DEAL_ROOMS: Service<DealRoomsRpc>;
+export interface GatewayEnv extends PublicBindings {
   RATE_LIMITER: DurableObjectNamespace<RateLimiter>;
   IDEMPOTENCY: DurableObjectNamespace<IdempotencyStore>;
   API_SECRET: string;
