@@ -34,4 +34,4 @@ for (const r of reports) {
   }
 }
 if (failed) process.exit(1);
-if (check) console.log(`bindings of ${reports.length} workers match workers/registry.ts`);
+if (check) console.log(`bindings of ${reports.length} worker config(s) match the registry`);
