@@ -32,8 +32,10 @@ export type * from "./types.ts";
 /** One drizzle handle per D1 binding for the isolate's life (entrypoints are created per call). */
 const handles = new WeakMap<D1Database, DrizzleD1Database>();
 
-/** This worker's registry name: the `source` of the event messages its outbox relay sends. */
-// Not exported: workerd treats every export of the main module as an entrypoint.
+/**
+ * This worker's registry name: the `source` of the event messages its outbox relay sends. Not
+ * exported, because workerd takes every export of the main module for an entrypoint.
+ */
 const EVENT_SOURCE = "underwriting";
 
 /**
