@@ -1,7 +1,7 @@
 /**
  * `npm run dev`: the whole platform on http://127.0.0.1:8787.
  * Creates .dev.vars from .dev.vars.example when missing, applies every D1 migration, starts all
- * workers in one `wrangler dev -c … -c …`, seeds the demo org and prints a ready API key.
+ * workers of workers/registry.ts in one `wrangler dev -c … -c …`, seeds the demo org and prints a ready API key.
  *
  * Environment: PORT (default 8787), SANDBOX_STATE (persistence dir, default .wrangler/state),
  * SANDBOX_QUIET=1 to keep wrangler's own output off the console (tests use it),
@@ -9,7 +9,9 @@
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { appendFileSync, copyFileSync, existsSync, readFileSync } from "node:fs";
-import { dirname, resolve } from "node:path";
+import { resolve } from "node:path";
+import { registry } from "../workers/registry.ts";
+import { devPlan } from "./lib/dev-plan.ts";
 import { root, wranglerEnv } from "./lib/sandbox.ts";
 
 const port = Number(process.env.PORT ?? 8787);
@@ -17,13 +19,8 @@ const state = resolve(root, process.env.SANDBOX_STATE ?? ".wrangler/state");
 const quiet = process.env.SANDBOX_QUIET === "1";
 const base = `http://127.0.0.1:${port}`;
 
-/** Domain workers and their databases, in the order `wrangler dev` receives them after the gateway. */
-const DOMAIN_WORKERS = [
-  { config: "workers/identity/wrangler.toml", database: "openinsure-identity" },
-  { config: "workers/underwriting/wrangler.toml", database: "openinsure-underwriting" },
-  { config: "workers/webhooks/wrangler.toml", database: "openinsure-webhooks" },
-  { config: "workers/deal-rooms/wrangler.toml", database: "openinsure-deal-rooms" },
-];
+/** Every worker of workers/registry.ts: its config, its database's migrations, its .dev.vars copy. */
+const plan = devPlan(registry(), state);
 
 function parseVars(text: string): Map<string, string> {
   const vars = new Map<string, string>();
@@ -54,7 +51,7 @@ function ensureDevVars(): Record<string, string> {
   }
   if (!current.get("API_SECRET") || !current.get("JWT_SECRET")) throw new Error(".dev.vars must define API_SECRET and JWT_SECRET");
   // `wrangler dev -c … -c …` reads each worker's secrets from the .dev.vars beside its own config.
-  for (const { config } of DOMAIN_WORKERS) copyFileSync(path, resolve(root, dirname(config), ".dev.vars"));
+  for (const dir of plan.devVarsCopies) copyFileSync(path, resolve(root, dir, ".dev.vars"));
   return Object.fromEntries(current);
 }
 
@@ -67,9 +64,7 @@ function wrangler(args: string[]) {
 }
 
 function applyMigrations() {
-  for (const { config, database } of DOMAIN_WORKERS) {
-    wrangler(["d1", "migrations", "apply", database, "--local", "-c", config, "--persist-to", state]);
-  }
+  for (const args of plan.migrations) wrangler(args);
 }
 
 async function waitForHealth(child: ChildProcess, timeoutMs = 90_000): Promise<void> {
@@ -119,7 +114,7 @@ async function seed(apiSecret: string): Promise<{ orgId: string; apiKey: string 
 async function main() {
   const vars = ensureDevVars();
   applyMigrations();
-  const configs = ["wrangler.toml", ...DOMAIN_WORKERS.map((w) => w.config)].flatMap((c) => ["-c", c]);
+  const configs = plan.configs.flatMap((c) => ["-c", c]);
   const child = spawn(
     "wrangler",
     [

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { actorOf, connect, newPrincipal, newRoom, rpc, unwrap } from "./harness.ts";
+import { actorOf, connect, internal, newPrincipal, newRoom, rpc, unwrap } from "./harness.ts";
 
 describe("messages reach every live socket", () => {
   it("a socket message is persisted, stamped and broadcast to every socket, the sender included", async () => {
@@ -51,7 +51,7 @@ describe("messages reach every live socket", () => {
     const a = await connect(room, alice.orgId, actorOf(alice));
     await a.nextOf("welcome");
 
-    const notice = unwrap(await rpc.postSystemMessage(alice.orgId, room.id, "Referral ref_123 was approved"));
+    const notice = unwrap(await internal.postSystemMessage(alice.orgId, room.id, "Referral ref_123 was approved"));
     expect(notice.author).toEqual({ id: "system", kind: "system", name: "OpenInsure" });
     expect((await a.nextOf("message")).message).toEqual(notice);
   });

@@ -1,4 +1,3 @@
-import type { D1Migration } from "cloudflare:test";
 import type { DealRoom } from "../../workers/deal-rooms/src/deal-room.do.ts";
 
 declare global {
@@ -6,7 +5,6 @@ declare global {
     interface Env {
       DEAL_ROOMS_DB: D1Database;
       DEAL_ROOM: DurableObjectNamespace<DealRoom>;
-      TEST_MIGRATIONS: D1Migration[];
       ENVIRONMENT: string;
     }
   }

@@ -7,7 +7,7 @@ import { exports } from "cloudflare:workers";
 import { expect } from "vitest";
 import type { Principal } from "#shared/auth";
 import { newId } from "#shared/ids";
-import type { DealRoomsService } from "../../workers/deal-rooms/src/index.ts";
+import type { DealRoomsInternal, DealRoomsService } from "../../workers/deal-rooms/src/index.ts";
 import type { Author, Room, ServerFrame } from "../../workers/deal-rooms/src/types.ts";
 import { newPrincipal as basePrincipal } from "../support/principals.ts";
 import { errorOf, unwrap } from "../support/results.ts";
@@ -20,6 +20,9 @@ export { errorOf, unwrap };
 
 /** `ctx.exports.DealRoomsService`: the entrypoint over loopback RPC. */
 export const rpc = (exports as unknown as { DealRoomsService: Service<DealRoomsService> }).DealRoomsService;
+
+/** `ctx.exports.DealRoomsInternal`: the internal entrypoint (system messages), as underwriting calls it. */
+export const internal = (exports as unknown as { DealRoomsInternal: Service<DealRoomsInternal> }).DealRoomsInternal;
 
 /** The worker's default export, as the gateway's service binding reaches it. */
 export const worker = (exports as unknown as { default: Fetcher }).default;

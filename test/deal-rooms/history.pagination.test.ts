@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { Message } from "../../workers/deal-rooms/src/types.ts";
-import { actorOf, connect, errorOf, newPrincipal, newRoom, rpc, unwrap } from "./harness.ts";
+import { actorOf, connect, errorOf, internal, newPrincipal, newRoom, rpc, unwrap } from "./harness.ts";
 
 describe("message history", () => {
   it("pages newest first with a cursor until nothing is left", async () => {
@@ -31,7 +31,7 @@ describe("message history", () => {
     a.send({ type: "message", body: "over the socket" });
     await a.nextOf("message");
     unwrap(await rpc.postMessage(alice, room.id, { body: "over REST" }));
-    unwrap(await rpc.postSystemMessage(alice.orgId, room.id, "from the platform"));
+    unwrap(await internal.postSystemMessage(alice.orgId, room.id, "from the platform"));
 
     const { data, nextCursor } = unwrap(await rpc.listMessages(alice, room.id, {}));
     expect(data.map((m) => [m.body, m.author.kind, m.author.name ?? null])).toEqual([
@@ -64,7 +64,7 @@ describe("message history", () => {
     const room = await newRoom(alice);
     expect(errorOf(await rpc.postMessage(alice, room.id, { body: "" }))).toMatchObject({ code: "validation_failed", details: { field: "body" } });
     expect(errorOf(await rpc.postMessage(alice, room.id, { body: "x".repeat(4001) }))).toMatchObject({ code: "validation_failed", details: { field: "body", rule: "max_length" } });
-    expect(errorOf(await rpc.postSystemMessage(alice.orgId, room.id, " "))).toMatchObject({ code: "validation_failed" });
+    expect(errorOf(await internal.postSystemMessage(alice.orgId, room.id, " "))).toMatchObject({ code: "validation_failed" });
     expect(unwrap(await rpc.listMessages(alice, room.id, {})).data).toEqual([]);
   });
 });

@@ -1,7 +1,7 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { newId } from "#shared/ids";
-import { actorOf, connect, errorOf, newPrincipal, newRoom, rpc, unwrap, upgradeHeaders, worker } from "./harness.ts";
+import { actorOf, connect, errorOf, internal, newPrincipal, newRoom, rpc, unwrap, upgradeHeaders, worker } from "./harness.ts";
 
 const notFound = { code: "not_found", message: "Deal room not found" };
 
@@ -19,7 +19,7 @@ describe("org isolation", () => {
     expect(errorOf(await rpc.getRoom(intruder, room.id))).toEqual(notFound);
     expect(errorOf(await rpc.listMessages(intruder, room.id, {}))).toEqual(notFound);
     expect(errorOf(await rpc.postMessage(intruder, room.id, { body: "hello" }))).toEqual(notFound);
-    expect(errorOf(await rpc.postSystemMessage(intruder.orgId, room.id, "hello"))).toEqual(notFound);
+    expect(errorOf(await internal.postSystemMessage(intruder.orgId, room.id, "hello"))).toEqual(notFound);
     expect(unwrap(await rpc.listRooms(intruder, {}))).toEqual({ data: [], nextCursor: null });
     // Being named a participant grants nothing across orgs.
     expect(unwrap(await rpc.listRooms(intruder, { submissionId: undefined }))).toEqual({ data: [], nextCursor: null });
@@ -34,7 +34,7 @@ describe("org isolation", () => {
     expect(errorOf(await rpc.getRoom(p, ghost))).toEqual(notFound);
     expect(errorOf(await rpc.listMessages(p, ghost, {}))).toEqual(notFound);
     expect(errorOf(await rpc.postMessage(p, ghost, { body: "x" }))).toEqual(notFound);
-    expect(errorOf(await rpc.postSystemMessage(p.orgId, ghost, "x"))).toEqual(notFound);
+    expect(errorOf(await internal.postSystemMessage(p.orgId, ghost, "x"))).toEqual(notFound);
   });
 
   it("refuses an upgrade into another org's room, at the worker and at the room itself", async () => {

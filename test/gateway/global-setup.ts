@@ -1,22 +1,15 @@
-import { execFileSync } from "node:child_process";
 import { resolve } from "node:path";
+import { deploy } from "../../scripts/lib/deploy.ts";
+import { testRegistry } from "../registry/test-registry.ts";
 
 /**
- * Miniflare runs service-bound (auxiliary) workers from plain JavaScript, so bundle the domain
- * workers exactly as `wrangler deploy` would before the gateway project starts.
+ * Miniflare runs service-bound (auxiliary) workers from plain JavaScript, so bundle every worker
+ * exactly as `npm run deploy -- --dry-run` does (the same code, into `.build/<name>/`), with its
+ * production config, before the gateway project starts. A worker that does not bundle fails here.
  */
-export default function buildDomainWorkers() {
-  const root = resolve(import.meta.dirname, "../..");
-  for (const worker of ["identity", "underwriting", "webhooks", "deal-rooms"]) {
-    try {
-      execFileSync("wrangler", ["deploy", "--dry-run", "--outdir", resolve(root, ".build", worker), "-c", `workers/${worker}/wrangler.toml`], {
-        cwd: root,
-        stdio: "pipe",
-        env: { ...process.env, WRANGLER_SEND_METRICS: "false" },
-      });
-    } catch (error) {
-      const { stdout, stderr } = error as { stdout?: Buffer; stderr?: Buffer };
-      throw new Error(`bundling the ${worker} worker failed:\n${stdout ?? ""}${stderr ?? ""}`);
-    }
-  }
+export default function buildWorkers() {
+  // The gateway and production projects share the bundles: build them once per test run.
+  if (process.env.OPENINSURE_WORKERS_BUNDLED === "1") return;
+  deploy(testRegistry, resolve(import.meta.dirname, "../.."), ["--dry-run"], { quiet: true });
+  process.env.OPENINSURE_WORKERS_BUNDLED = "1";
 }

@@ -1,4 +1,3 @@
-import type { D1Migration } from "cloudflare:test";
 import type { DaLedger } from "../../workers/underwriting/src/da-ledger.do.ts";
 
 declare global {
@@ -6,7 +5,6 @@ declare global {
     interface Env {
       UNDERWRITING_DB: D1Database;
       DA_LEDGER: DurableObjectNamespace<DaLedger>;
-      TEST_MIGRATIONS: D1Migration[];
     }
   }
 }

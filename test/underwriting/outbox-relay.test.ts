@@ -2,12 +2,15 @@ import { env } from "cloudflare:workers";
 import { drizzle } from "drizzle-orm/d1";
 import { describe, expect, it } from "vitest";
 import type { WebhookQueueMessage } from "../../workers/_shared/events.ts";
-import { CLAIM_TIMEOUT_MS, readEvents, relayOutbox } from "../../workers/underwriting/src/outbox-relay.ts";
+import { CLAIM_TIMEOUT_MS, readOutboxEvents as readEvents, relayOutbox as relay } from "#shared/outbox";
 import { createSubmission } from "../../workers/underwriting/src/submissions.service.ts";
 import { newPrincipal } from "../support/principals.ts";
 import { realNow } from "../support/clock.ts";
 
 const db = () => drizzle(env.UNDERWRITING_DB);
+
+/** The shared relay, as underwriting runs it: its messages name `underwriting` as their source. */
+const relayOutbox = (d: ReturnType<typeof db>, queue: Queue<WebhookQueueMessage>, now?: Date) => relay(d, queue, "underwriting", now);
 
 /** A queue that records what it was sent, or fails on demand. */
 function recordingQueue(fail = false) {

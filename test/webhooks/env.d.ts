@@ -1,4 +1,3 @@
-import type { D1Migration } from "cloudflare:test";
 import type { WebhookQueueMessage } from "../../workers/_shared/events.ts";
 
 declare global {
@@ -10,7 +9,6 @@ declare global {
       WEBHOOK_ENCRYPTION_KEY: string;
       WEBHOOK_RETRY_SCHEDULE: string;
       WEBHOOK_ALLOW_LOOPBACK: string;
-      TEST_MIGRATIONS: D1Migration[];
       ENVIRONMENT: string;
     }
   }

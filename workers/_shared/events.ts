@@ -12,8 +12,11 @@ export interface EventEnvelope {
   data: Record<string, unknown>;
 }
 
-/** Where an event's body lives: the domain worker whose outbox recorded it. */
-export type EventSource = "underwriting";
+/**
+ * Where an event's body lives: the registry name of the worker whose outbox recorded it
+ * (`underwriting`). The webhooks worker finds the binding to read it from by this name.
+ */
+export type EventSource = string;
 
 /**
  * Messages on the `WEBHOOK_EVENTS` queue. Thin: ids, never bodies, so a message is small and the

@@ -10,6 +10,7 @@ import { drizzle, type DrizzleD1Database } from "drizzle-orm/d1";
 import type { Principal } from "#shared/auth";
 import type { Result } from "#shared/errors";
 import type { Page } from "#shared/pagination";
+import type { DealRoomsInternalRpc, DealRoomsRpc } from "#shared/rpc";
 import type { DealRoomsEnv } from "./env.ts";
 import { findOrgRoom } from "./rooms.repo.ts";
 import * as rooms from "./rooms.service.ts";
@@ -30,9 +31,12 @@ function database(env: DealRoomsEnv): DrizzleD1Database {
   return db;
 }
 
-export class DealRoomsService extends WorkerEntrypoint<DealRoomsEnv> {
+const depsOf = (env: DealRoomsEnv): rooms.DealRoomsDeps => ({ db: database(env), env });
+
+/** The public entrypoint: the only one the gateway is bound to (RPC, and the upgrades it forwards). */
+export class DealRoomsService extends WorkerEntrypoint<DealRoomsEnv> implements DealRoomsRpc {
   private get deps(): rooms.DealRoomsDeps {
-    return { db: database(this.env), env: this.env };
+    return depsOf(this.env);
   }
 
   /** The creator becomes a participant. Nobody is online in a new room. */
@@ -64,10 +68,22 @@ export class DealRoomsService extends WorkerEntrypoint<DealRoomsEnv> {
   override fetch(request: Request): Promise<Response> {
     return forwardUpgrade(request, this.env);
   }
+}
 
-  /** Internal (other workers, e.g. referrals): a `system` message in `orgId`'s room; another org's room is `not_found`. */
+/**
+ * The internal entrypoint, bound only to the workers the registry names (underwriting, for its
+ * referral notices). Posting as the platform is not something a client may do, so the gateway is
+ * never bound here.
+ */
+export class DealRoomsInternal extends WorkerEntrypoint<DealRoomsEnv> implements DealRoomsInternalRpc {
+  /** The room, if it is the principal's org's (a referral's `dealRoomId` is checked with it). */
+  getRoom(principal: Principal, id: string): Promise<Result<Room>> {
+    return rooms.getRoom(depsOf(this.env), principal, id);
+  }
+
+  /** A `system` message in `orgId`'s room; another org's room is `not_found`. */
   postSystemMessage(orgId: string, roomId: string, body: string): Promise<Result<Message>> {
-    return rooms.postSystemMessage(this.deps, orgId, roomId, body);
+    return rooms.postSystemMessage(depsOf(this.env), orgId, roomId, body);
   }
 }
 

@@ -21,31 +21,8 @@ export type Participant = DealRoomParticipant & { joinedAt: string };
 export type Message = DealRoomMessage;
 export type Room = DealRoom;
 
-export interface CreateRoomInput {
-  /** 1..200 characters. */
-  name: string;
-  submissionId?: string;
-  /** At most 50 entries, each 1..200 characters; duplicates are dropped. */
-  participants?: string[];
-}
-
-export interface ListRoomsQuery {
-  limit?: number;
-  cursor?: string;
-  sort?: string;
-  submissionId?: string;
-}
-
-export interface ListMessagesQuery {
-  /** 1..100, default 25 (out-of-range values are clamped, as in every list). */
-  limit?: number;
-  cursor?: string;
-}
-
-export interface PostMessageInput {
-  /** 1..4000 characters, not only whitespace. */
-  body: string;
-}
+/** The inputs cross the binding: the platform's one RPC module (workers/_shared/rpc.ts). */
+export type { CreateRoomInput, ListMessagesQuery, ListRoomsQuery, PostMessageInput } from "#shared/rpc";
 
 export type RoomPage = Page<Room>;
 export type MessagePage = Page<Message>;

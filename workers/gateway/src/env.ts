@@ -1,20 +1,14 @@
-import type { IdentityService } from "../../identity/src/index.ts";
-import type { UnderwritingService } from "../../underwriting/src/index.ts";
-import type { WebhooksService } from "../../webhooks/src/index.ts";
-import type { DealRoomsService } from "../../deal-rooms/src/index.ts";
+import type { PublicBindings } from "#shared/rpc";
 import type { IdempotencyStore } from "./idempotency.do.ts";
 import type { RateLimiter } from "./rate-limiter.do.ts";
 
 /**
- * Bindings of the gateway (root wrangler.toml). The domain workers are typed by their
- * entrypoint classes: a type-only import of each worker's public RPC surface.
+ * Bindings of the gateway (root wrangler.toml, its bindings generated from workers/registry.ts). Each
+ * domain worker is bound at its public entrypoint only (`IDENTITY`, `UNDERWRITING`, `WEBHOOKS`,
+ * `DEAL_ROOMS`), typed by that entrypoint's interface in the platform's one RPC module
+ * (`PublicBindings`, workers/_shared/rpc.ts), never by importing the worker's code.
  */
-export interface GatewayEnv {
-  IDENTITY: Service<IdentityService>;
-  UNDERWRITING: Service<UnderwritingService>;
-  WEBHOOKS: Service<WebhooksService>;
-  /** Deal rooms over RPC; its `fetch` takes the WebSocket upgrades the gateway has authorised. */
-  DEAL_ROOMS: Service<DealRoomsService>;
+export interface GatewayEnv extends PublicBindings {
   RATE_LIMITER: DurableObjectNamespace<RateLimiter>;
   IDEMPOTENCY: DurableObjectNamespace<IdempotencyStore>;
   API_SECRET: string;

@@ -1,5 +1,5 @@
 import { DurableObject } from "cloudflare:workers";
-import type { ApiKeyIdentity } from "../../identity/src/types.ts";
+import type { ApiKeyIdentity } from "#shared/rpc";
 import type { GatewayEnv } from "./env.ts";
 
 /** Requests per minute by tier (DECISIONS.md, "Rate limits and idempotency"). */

@@ -58,7 +58,7 @@ export function toInstallments(schedule: Installment[]) {
  */
 export async function bindSubmission(
   db: DrizzleD1Database,
-  env: UnderwritingEnv,
+  env: Pick<UnderwritingEnv, "DA_LEDGER">,
   principal: Principal,
   submissionId: string,
   input: BindInput,

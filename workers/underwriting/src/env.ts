@@ -1,5 +1,5 @@
-import type { Principal } from "#shared/auth";
 import type { WebhookQueueMessage } from "#shared/events";
+import type { DealRoomsInternalRpc } from "#shared/rpc";
 import type { DaLedger } from "./da-ledger.do.ts";
 
 export interface UnderwritingEnv {
@@ -9,12 +9,6 @@ export interface UnderwritingEnv {
   /** Thin event messages for the webhook delivery worker (the outbox relay is the only producer here). */
   WEBHOOK_EVENTS: Queue<WebhookQueueMessage>;
   /** Deal rooms, to post a system message when a referral linked to a room is created or decided. */
-  DEAL_ROOMS: DealRoomsRpc;
+  DEAL_ROOMS: Service<DealRoomsInternalRpc>;
   ENVIRONMENT: string;
-}
-
-/** What underwriting needs from the deal-rooms worker (declared here, not imported from its internals). */
-export interface DealRoomsRpc {
-  getRoom(principal: Principal, id: string): Promise<{ ok: boolean }>;
-  postSystemMessage(orgId: string, roomId: string, body: string): Promise<{ ok: boolean }>;
 }

@@ -1,6 +1,5 @@
 import type { DrizzleD1Database } from "drizzle-orm/d1";
-import { newId } from "#shared/ids";
-import { events } from "./schema.ts";
+import { recordOutboxEvent } from "#shared/outbox";
 
 /** Domain events recorded by this worker (the seed's envelope: id, type, orgId, timestamp, data). */
 export type UnderwritingEventType =
@@ -15,9 +14,9 @@ export type UnderwritingEventType =
   | "da.limit_approaching";
 
 /**
- * The outbox insert for one event. Callers put it in the same `db.batch()` as the state change
- * it describes, so an event exists exactly when its change committed.
+ * The outbox insert for one event (the shared outbox, workers/_shared/outbox.ts). Callers put it in
+ * the same `db.batch()` as the state change it describes, so an event exists exactly when its change committed.
  */
 export function recordEvent(db: DrizzleD1Database, orgId: string, type: UnderwritingEventType, data: Record<string, unknown>, at: string) {
-  return db.insert(events).values({ id: newId("evt"), orgId, type, data, createdAt: at });
+  return recordOutboxEvent(db, orgId, type, data, at);
 }

@@ -2,7 +2,9 @@ import { WorkerEntrypoint } from "cloudflare:workers";
 import { drizzle, type DrizzleD1Database } from "drizzle-orm/d1";
 import type { Principal } from "#shared/auth";
 import { notFound } from "#shared/errors";
+import { readOutboxEvents, relayOutbox } from "#shared/outbox";
 import type { PageQuery } from "#shared/pagination";
+import type { EventSourceRpc, UnderwritingRpc } from "#shared/rpc";
 import * as analytics from "./analytics.service.ts";
 import { bindSubmission, type BindInput } from "./bind.service.ts";
 import * as da from "./da-agreements.service.ts";
@@ -10,7 +12,6 @@ import type { UnderwritingEnv } from "./env.ts";
 import { createSubmissionFromAcord, getQuoteReadiness } from "./intake.service.ts";
 import * as policies from "./policies.service.ts";
 import * as transactions from "./policy-transactions.service.ts";
-import { readEvents, relayOutbox } from "./outbox-relay.ts";
 import { createQuote } from "./quotes.service.ts";
 import * as referrals from "./referrals.service.ts";
 import * as submissions from "./submissions.service.ts";
@@ -32,17 +33,24 @@ export type * from "./types.ts";
 const handles = new WeakMap<D1Database, DrizzleD1Database>();
 
 /**
- * The underwriting domain over service-binding RPC. The gateway has authenticated the caller and
- * checked scopes; every method confines itself to `principal.orgId`.
+ * This worker's registry name: the `source` of the event messages its outbox relay sends. Not
+ * exported, because workerd takes every export of the main module for an entrypoint.
  */
-export class UnderwritingService extends WorkerEntrypoint<UnderwritingEnv> {
+const EVENT_SOURCE = "underwriting";
+
+/**
+ * The underwriting domain over service-binding RPC: the public entrypoint, the only one the gateway
+ * is bound to. The gateway has authenticated the caller and checked scopes; every method confines
+ * itself to `principal.orgId`.
+ */
+export class UnderwritingService extends WorkerEntrypoint<UnderwritingEnv> implements UnderwritingRpc {
   private get db(): DrizzleD1Database {
     return database(this.env);
   }
 
   /** After a write commits, relay its outbox events to the webhook queue without delaying the answer. */
   private relayAfter<T>(write: Promise<T>): Promise<T> {
-    return write.finally(() => this.ctx.waitUntil(relayOutbox(this.db, this.env.WEBHOOK_EVENTS)));
+    return write.finally(() => this.ctx.waitUntil(relayOutbox(this.db, this.env.WEBHOOK_EVENTS, EVENT_SOURCE)));
   }
 
   // Submissions
@@ -162,11 +170,15 @@ export class UnderwritingService extends WorkerEntrypoint<UnderwritingEnv> {
   getPortfolio(principal: Principal, asOf?: string) {
     return analytics.portfolio(this.db, principal, asOf);
   }
+}
 
-  // Events (internal: the webhook worker reads the bodies of the ids it was sent)
-
+/**
+ * The internal entrypoint, bound only to the workers the registry names (the webhooks worker):
+ * event bodies by id, read from the outbox. Not org-scoped, so never bound to the gateway.
+ */
+export class UnderwritingInternal extends WorkerEntrypoint<UnderwritingEnv> implements EventSourceRpc {
   readEvents(ids: string[]) {
-    return readEvents(this.db, ids);
+    return readOutboxEvents(database(this.env), ids);
   }
 }
 
@@ -181,6 +193,6 @@ export default {
   fetch: () => Response.json({ error: "route_not_found", message: "This worker is reached through the gateway" }, { status: 404 }),
   /** The periodic sweep: relays whatever a prompt relay missed (a crash between commit and send). */
   async scheduled(_controller, env, ctx) {
-    ctx.waitUntil(relayOutbox(database(env), env.WEBHOOK_EVENTS));
+    ctx.waitUntil(relayOutbox(database(env), env.WEBHOOK_EVENTS, EVENT_SOURCE));
   },
 } satisfies ExportedHandler<UnderwritingEnv>;

@@ -138,15 +138,8 @@ export const daAgreements = sqliteTable("da_agreements", {
   createdAt: text("created_at").notNull(),
 });
 
-export const events = sqliteTable("events", {
-  id: text("id").primaryKey(),
-  orgId: text("org_id").notNull(),
-  type: text("type").notNull(),
-  data: text("data", { mode: "json" }).$type<Record<string, unknown>>().notNull(),
-  createdAt: text("created_at").notNull(),
-  relayClaimedAt: text("relay_claimed_at"),
-  relayedAt: text("relayed_at"),
-});
+/** The events outbox: the table every event-recording worker shares (workers/_shared/outbox.ts). */
+export { outboxEvents as events } from "#shared/outbox";
 
 export type LineOfBusiness = "GL" | "PROP" | "CA";
 export type SubmissionStatus = "received" | "quoted" | "referred" | "bound" | "declined" | "expired";

@@ -1,23 +1,25 @@
 import { isProduction } from "#shared/environment";
-import type { EventEnvelope, WebhookQueueMessage } from "#shared/events";
+import type { WebhookQueueMessage } from "#shared/events";
+
+export type { EventSourceRpc } from "#shared/rpc";
 
 /**
- * What the webhooks worker needs from a domain worker whose outbox recorded events: the bodies,
- * by id. Declared here (not imported from that worker) so the two deploy independently.
- * Ids it does not know are simply absent from the answer.
+ * One service binding per worker that records events, to its internal entrypoint (`EventSourceRpc`),
+ * generated into wrangler.toml from workers/registry.ts and named by `eventSourceBinding(source)`
+ * (`UNDERWRITING`). The consumer looks a message's `source` up by that name, so a new emitting
+ * worker is bound here by its registry entry alone.
  */
-export interface EventSourceRpc {
-  readEvents(ids: string[]): Promise<EventEnvelope[]>;
+export interface EventSourceBindings {
+  readonly [binding: string]: unknown;
 }
 
 /** Bindings of the webhooks worker (workers/webhooks/wrangler.toml plus the `WEBHOOK_ENCRYPTION_KEY` secret). */
-export interface WebhooksEnv {
+export interface WebhooksEnv extends EventSourceBindings {
   WEBHOOKS_DB: D1Database;
   /** Producer for the queue this worker also consumes: fan-out enqueues `{kind: "delivery"}` here. */
   WEBHOOK_EVENTS: Queue<WebhookQueueMessage>;
   /** Deliveries that exhausted their retry schedule; consumed by this worker to record them. */
   WEBHOOK_DLQ: Queue<WebhookQueueMessage>;
-  UNDERWRITING: EventSourceRpc;
   ENVIRONMENT: string;
   /** Comma-separated seconds before each retry; see {@link retrySchedule}. */
   WEBHOOK_RETRY_SCHEDULE?: string;

@@ -14,6 +14,7 @@
  * the events queue an hour later: its outbox row is already relayed, so dropping it would lose it.
  */
 import type { WebhookQueueMessage } from "#shared/events";
+import { eventSourceBinding, SOURCE_NAME } from "#shared/outbox";
 import { attemptDelivery } from "./attempt.service.ts";
 import { recordDeadLetter } from "./deliveries.service.ts";
 import { createDeps, type WebhooksDeps } from "./deps.ts";
@@ -120,9 +121,15 @@ async function deadLetter(deps: WebhooksDeps, deliveryId: string): Promise<void>
   }
 }
 
-/** Sources whose outbox bodies we can read, by the `source` a message names. */
-function sourceOf(env: WebhooksEnv, source: string): EventSourceRpc | null {
-  return source === "underwriting" ? env.UNDERWRITING : null;
+/**
+ * The internal entrypoint that reads the bodies of `source`'s events: the binding the registry
+ * generated for that worker (`eventSourceBinding`), or null when this worker has none by that name.
+ * Only event sources are service-bound here, so any binding with `readEvents` is one.
+ */
+export function sourceOf(env: WebhooksEnv, source: string): EventSourceRpc | null {
+  if (!SOURCE_NAME.test(source)) return null;
+  const binding = env[eventSourceBinding(source)] as Partial<EventSourceRpc> | undefined;
+  return binding && typeof binding === "object" && typeof binding.readEvents === "function" ? (binding as EventSourceRpc) : null;
 }
 
 async function handleEvents(deps: WebhooksDeps, messages: { msg: Message<unknown>; body: EventMessage }[]): Promise<void> {

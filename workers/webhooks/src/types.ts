@@ -1,13 +1,9 @@
 /**
- * The webhooks worker's RPC contract: every type crossing the service binding, plus {@link WebhooksRpc},
- * the method set of `WebhooksService`. The gateway imports this file type-only.
+ * The webhooks worker's RPC vocabulary: the contract's shapes and, re-exported from the platform's one
+ * RPC module (workers/_shared/rpc.ts), the inputs and `WebhooksRpc`, the method set of `WebhooksService`.
  * Timestamps are ISO-8601 UTC strings; every method answers a plain `Result`.
  */
-import type { CreatedWebhookEndpoint, RotatedWebhookSecret as RotatedSecret, WebhookDelivery as Delivery, WebhookEndpoint } from "#contract/types.gen";
-import type { Principal } from "#shared/auth";
-import type { Result } from "#shared/errors";
 import type { EventEnvelope } from "#shared/events";
-import type { Page, PageQuery } from "#shared/pagination";
 import type { DeliveryStatus, DisabledReason } from "./schema.ts";
 
 export type { DeliveryStatus, DisabledReason };
@@ -25,44 +21,5 @@ export type {
   WebhookDelivery as Delivery,
   WebhookEndpoint,
 } from "#contract/types.gen";
-export interface CreateEndpointInput {
-  url: string;
-  events: string[];
-  description?: string | null;
-}
-
-/** Absent fields are unchanged. `enabled: true` clears a disabled state and the failure run. */
-export interface UpdateEndpointInput {
-  url?: string;
-  events?: string[];
-  description?: string | null;
-  enabled?: boolean;
-}
-
-export interface DeletedEndpoint {
-  id: string;
-  deleted: true;
-}
-
-export interface ListDeliveriesQuery extends PageQuery {
-  status?: DeliveryStatus;
-}
-
-export interface ListEventsQuery extends PageQuery {
-  type?: string;
-}
-
-/** The method set of `WebhooksService`: every method is confined to `principal.orgId`. */
-export interface WebhooksRpc {
-  createEndpoint(principal: Principal, input: CreateEndpointInput): Promise<Result<CreatedWebhookEndpoint>>;
-  listEndpoints(principal: Principal, query?: PageQuery): Promise<Result<Page<WebhookEndpoint>>>;
-  getEndpoint(principal: Principal, id: string): Promise<Result<WebhookEndpoint>>;
-  updateEndpoint(principal: Principal, id: string, input: UpdateEndpointInput): Promise<Result<WebhookEndpoint>>;
-  deleteEndpoint(principal: Principal, id: string): Promise<Result<DeletedEndpoint>>;
-  rotateSecret(principal: Principal, id: string): Promise<Result<RotatedSecret>>;
-  sendTest(principal: Principal, id: string): Promise<Result<Delivery>>;
-  listDeliveries(principal: Principal, endpointId: string, query?: ListDeliveriesQuery): Promise<Result<Page<Delivery>>>;
-  retryDelivery(principal: Principal, endpointId: string, deliveryId: string): Promise<Result<Delivery>>;
-  listEvents(principal: Principal, query?: ListEventsQuery): Promise<Result<Page<EventEnvelope>>>;
-  getEvent(principal: Principal, id: string): Promise<Result<EventEnvelope>>;
-}
+/** The inputs and the method set cross the binding: the platform's one RPC module (workers/_shared/rpc.ts). */
+export type { CreateEndpointInput, DeletedEndpoint, ListDeliveriesQuery, ListEventsQuery, UpdateEndpointInput, WebhooksRpc } from "#shared/rpc";

@@ -1,0 +1,137 @@
+/**
+ * The Vitest projects of a registry's workers, generated rather than written by hand: one per
+ * worker, inside workerd with its own wrangler.toml and its D1 migrations, and the gateway's, which
+ * runs every other worker (bundled by its global setup) behind the generated service bindings.
+ */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
+import { defineProject } from "vitest/config";
+import type { Registry, Worker } from "../../workers/registry.ts";
+
+/** Secrets every worker sees in tests; never used outside them. */
+export const TEST_SECRETS = {
+  API_SECRET: "test-api-secret-0123456789abcdef0123456789abcdef",
+  JWT_SECRET: "test-jwt-secret-0123456789abcdef0123456789abcdef",
+  ENVIRONMENT: "development",
+};
+
+/** Applies `TEST_D1_MIGRATIONS` (D1 binding → migrations) before a project's tests; every project uses it. */
+export const MIGRATIONS_SETUP = "test/support/migrations.setup.ts";
+
+/** The methods of a stand-in entrypoint, as source text: `async getRoom() { … }`. */
+export type StubMethods = Record<string, string>;
+
+export interface WorkerProjectOptions {
+  /**
+   * Stand-ins for the callees of a worker under test, by callee name: the methods its entrypoint
+   * answers with. A callee without one answers `readEvents` with nothing if it emits events.
+   */
+  stubs?: Record<string, StubMethods>;
+}
+
+export interface GatewayProjectOptions {
+  name: string;
+  include: string[];
+  globalSetup: string[];
+  /** Vars per auxiliary worker beyond its `testVars`. */
+  vars?: Record<string, Record<string, string>>;
+  /** `ENVIRONMENT` of every worker, the gateway included (default: the test secrets' `development`). */
+  environment?: string;
+}
+
+/** `compatibility_date` of a worker's hand-written config, so its auxiliary copy runs on the same date. */
+function compatibilityDate(root: string, worker: Worker): string {
+  const date = readFileSync(join(root, worker.config), "utf8").match(/^compatibility_date\s*=\s*"([^"]+)"/m)?.[1];
+  if (!date) throw new Error(`${worker.config} has no compatibility_date`);
+  return date;
+}
+
+async function migrationsOf(root: string, workers: readonly Worker[]): Promise<Record<string, Awaited<ReturnType<typeof readD1Migrations>>>> {
+  const out: Record<string, Awaited<ReturnType<typeof readD1Migrations>>> = {};
+  for (const w of workers) if (w.d1) out[w.d1.binding] = await readD1Migrations(join(root, w.d1.migrations));
+  return out;
+}
+
+/** A stand-in worker that answers for `callee`'s entrypoint with the given methods. */
+function stubWorker(root: string, callee: Worker, entrypoint: string, methods: StubMethods) {
+  return {
+    name: callee.script,
+    modules: true,
+    compatibilityDate: compatibilityDate(root, callee),
+    script: `import { WorkerEntrypoint } from "cloudflare:workers";
+export class ${entrypoint} extends WorkerEntrypoint {
+${Object.entries(methods)
+  .map(([name, body]) => `  async ${name}() { ${body} }`)
+  .join("\n")}
+}
+export default { fetch() { return new Response(null, { status: 404 }); } };`,
+  };
+}
+
+/** One worker's own project: its config, its migrations, and stand-ins for the workers it calls. */
+export async function workerProject(registry: Registry, root: string, worker: Worker, options: WorkerProjectOptions = {}) {
+  const stubs = registry.services(worker).map((s) => {
+    const callee = registry.get(s.worker);
+    const methods = options.stubs?.[callee.name] ?? (callee.emitsEvents && s.entrypoint === callee.entrypoints.internal ? { readEvents: "return [];" } : {});
+    return stubWorker(root, callee, s.entrypoint, methods);
+  });
+  return defineProject({
+    plugins: [
+      cloudflareTest({
+        wrangler: { configPath: join(root, worker.config) },
+        miniflare: {
+          bindings: { ...TEST_SECRETS, ...worker.testVars, TEST_D1_MIGRATIONS: await migrationsOf(root, [worker]) },
+          ...(stubs.length ? { workers: stubs } : {}),
+        },
+      }),
+    ],
+    test: { name: worker.name, include: [`${worker.tests}/**/*.test.ts`], setupFiles: [MIGRATIONS_SETUP] },
+  });
+}
+
+/**
+ * The gateway's project: the gateway from its config, and every other worker of the registry as an
+ * auxiliary worker from its `.build/` bundle, wired with the generated bindings (service bindings,
+ * Durable Objects, queues, D1). The gateway's own service bindings are the generated ones too, so a
+ * worker the registry adds is reachable from the tests with nothing else to change. The tests also
+ * see every database, to apply the migrations and to inspect outboxes.
+ */
+export async function gatewayProject(registry: Registry, root: string, options: GatewayProjectOptions) {
+  const gateway = registry.gateway;
+  const others = registry.workers.filter((w) => !w.gateway);
+  const secrets = { ...TEST_SECRETS, ...(options.environment ? { ENVIRONMENT: options.environment } : {}) };
+  const serviceBindings = (w: Worker) => Object.fromEntries(registry.services(w).map((s) => [s.binding, { name: s.service, entrypoint: s.entrypoint }]));
+  const auxiliary = others.map((w) => ({
+    name: w.script,
+    modules: true,
+    scriptPath: join(root, ".build", w.name, "index.js"),
+    compatibilityDate: compatibilityDate(root, w),
+    compatibilityFlags: [],
+    d1Databases: w.d1 ? { [w.d1.binding]: w.d1.id } : {},
+    durableObjects: Object.fromEntries((w.durableObjects ?? []).map((d) => [d.binding, { className: d.className, useSQLite: true }])),
+    queueProducers: Object.fromEntries(registry.producers(w).map((p) => [p.binding, p.queue])),
+    queueConsumers: Object.fromEntries(
+      (w.queues?.consume ?? []).map((c) => [
+        c.queue,
+        { maxBatchSize: c.maxBatchSize, maxBatchTimeout: c.maxBatchTimeout, ...(c.maxRetries === undefined ? {} : { maxRetries: c.maxRetries }), ...(c.deadLetterQueue ? { deadLetterQueue: c.deadLetterQueue } : {}) },
+      ]),
+    ),
+    serviceBindings: serviceBindings(w),
+    bindings: { ...secrets, ...w.testVars, ...options.vars?.[w.name] },
+  }));
+  return defineProject({
+    plugins: [
+      cloudflareTest({
+        wrangler: { configPath: join(root, gateway.config) },
+        miniflare: {
+          bindings: { ...secrets, TEST_D1_MIGRATIONS: await migrationsOf(root, others) },
+          serviceBindings: serviceBindings(gateway),
+          d1Databases: Object.fromEntries(others.flatMap((w) => (w.d1 ? [[w.d1.binding, w.d1.id]] : []))),
+          workers: auxiliary,
+        },
+      }),
+    ],
+    test: { name: options.name, include: options.include, globalSetup: options.globalSetup, setupFiles: [MIGRATIONS_SETUP] },
+  });
+}

@@ -1,0 +1,144 @@
+/**
+ * The registry's static half (workers/registry.ts): the committed configs are what it generates, the
+ * gateway is bound to public entrypoints only, no worker imports another worker's code, and a worker
+ * added by one entry (the fixture of test/registry/test-registry.ts) is started by dev, bound,
+ * deployed in order and given a Vitest project. test/registry/platform.test.ts runs the same fixture
+ * through the platform (bound at the gateway, relayed to the webhooks worker's log).
+ */
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import { dirname, join, relative, resolve } from "node:path";
+import { describe, expect, it } from "vitest";
+import { bindingsSection, syncBindings } from "../../scripts/lib/bindings.ts";
+import { deployPlan } from "../../scripts/lib/deploy.ts";
+import { devPlan } from "../../scripts/lib/dev-plan.ts";
+import { registry, Registry, WORKERS, type WorkerEntry } from "../../workers/registry.ts";
+import { FIXTURE_WORKER, testRegistry } from "../registry/test-registry.ts";
+
+const root = resolve(import.meta.dirname, "../..");
+const production = registry();
+const fixture = testRegistry.get(FIXTURE_WORKER.name);
+
+describe("the committed configs", () => {
+  it("hold exactly the bindings the registry generates, production's and the fixture's", () => {
+    const reports = [
+      ...syncBindings(production, root, false),
+      ...syncBindings(testRegistry, root, false, [fixture]),
+    ];
+    expect(reports.map((r) => r.config)).toEqual([...production.workers.map((w) => w.config), fixture.config]);
+    for (const r of reports) {
+      expect({ config: r.config, drifted: r.drifted, problems: r.problems }).toEqual({ config: r.config, drifted: false, problems: [] });
+    }
+  });
+
+  it("bind the gateway to public entrypoints only, and each internal one only to the workers named for it", () => {
+    for (const reg of [production, testRegistry]) {
+      for (const s of reg.services(reg.gateway)) expect(s.entrypoint).toBe(reg.get(s.worker).entrypoints.public);
+      for (const caller of reg.workers) {
+        for (const s of reg.services(caller)) {
+          const callee = reg.get(s.worker);
+          if (s.entrypoint !== callee.entrypoints.internal) continue;
+          const named = (caller.calls ?? []).some((c) => c.worker === callee.name && c.entrypoint === "internal") || (caller.consumesEvents && callee.emitsEvents);
+          expect({ caller: caller.name, callee: callee.name, named }).toEqual({ caller: caller.name, callee: callee.name, named: true });
+        }
+      }
+    }
+    expect(production.services(production.get("webhooks"))).toEqual([expect.objectContaining({ binding: "UNDERWRITING", entrypoint: "UnderwritingInternal" })]);
+    expect(production.services(production.get("underwriting"))).toEqual([expect.objectContaining({ binding: "DEAL_ROOMS", entrypoint: "DealRoomsInternal" })]);
+  });
+
+  it("refuses declarations that would bind the gateway to an internal entrypoint, or call an undeclared worker", () => {
+    const gateway = WORKERS.find((w) => w.gateway)!;
+    const internalCall: WorkerEntry = { ...gateway, calls: [{ worker: "underwriting", entrypoint: "internal", purpose: "no" }] };
+    expect(() => new Registry(WORKERS.map((w) => (w.gateway ? internalCall : w)))).toThrow(/only be bound to public entrypoints/);
+    expect(() => production.with({ name: "claims", purpose: "x", entrypoints: { public: "ClaimsService" }, calls: [{ worker: "billing", entrypoint: "public", purpose: "x" }] })).toThrow(
+      /calls billing, which is not declared/,
+    );
+    expect(() => production.with({ name: "claims", purpose: "x", entrypoints: { public: "ClaimsService" }, emitsEvents: true })).toThrow(/internal entrypoint must serve readEvents/);
+  });
+});
+
+describe("a worker added by one registry entry", () => {
+  it("is started, migrated and given its .dev.vars by npm run dev", () => {
+    const plan = devPlan(testRegistry, ".wrangler/state");
+    expect(plan.configs[0]).toBe("wrangler.toml");
+    expect(plan.configs).toContain("test/registry/fixture/wrangler.toml");
+    expect(plan.migrations).toContainEqual(["d1", "migrations", "apply", "openinsure-fixture-notes", "--local", "-c", "test/registry/fixture/wrangler.toml", "--persist-to", ".wrangler/state"]);
+    expect(plan.devVarsCopies).toContain("test/registry/fixture");
+    // Production's plan is every worker of the registry, and nothing else.
+    expect(devPlan(production, "s").configs).toEqual(["wrangler.toml", "workers/identity/wrangler.toml", "workers/underwriting/wrangler.toml", "workers/webhooks/wrangler.toml", "workers/deal-rooms/wrangler.toml"]);
+  });
+
+  it("is bound at the gateway (public) and at the events consumer (internal), and produces to the events queue", () => {
+    const gateway = bindingsSection(testRegistry, testRegistry.gateway);
+    expect(gateway).toContain(`{ binding = "FIXTURE_NOTES", service = "openinsure-fixture-notes", entrypoint = "FixtureNotesService" }`);
+    const webhooks = bindingsSection(testRegistry, testRegistry.get("webhooks"));
+    expect(webhooks).toContain(`{ binding = "FIXTURE_NOTES", service = "openinsure-fixture-notes", entrypoint = "FixtureNotesInternal" }`);
+    expect(bindingsSection(testRegistry, fixture)).toContain(`{ binding = "WEBHOOK_EVENTS", queue = "openinsure-webhook-events" }`);
+    // Production's configs do not carry it.
+    expect(readFileSync(join(root, "wrangler.toml"), "utf8")).not.toContain("FIXTURE_NOTES");
+  });
+
+  it("deploys after the workers it calls and before the workers that call it", () => {
+    for (const reg of [production, testRegistry]) {
+      const order = reg.deployOrder().map((w) => w.name);
+      for (const w of reg.workers) for (const s of reg.services(w)) expect(order.indexOf(s.worker)).toBeLessThan(order.indexOf(w.name));
+    }
+    expect(production.deployOrder().map((w) => w.name)).toEqual(["identity", "deal-rooms", "underwriting", "webhooks", "gateway"]);
+
+    const dry = deployPlan(testRegistry, root, ["--dry-run"]).find((s) => s.worker.name === "fixture-notes")!;
+    expect(dry.commands).toEqual([["deploy", "-c", "test/registry/fixture/wrangler.toml", "--dry-run", "--outdir", join(root, ".build", "fixture-notes")]]);
+    const real = deployPlan(production, root, ["--keep-vars"]).find((s) => s.worker.name === "underwriting")!;
+    expect(real.commands).toEqual([
+      ["d1", "migrations", "apply", "openinsure-underwriting", "--remote", "-c", "workers/underwriting/wrangler.toml"],
+      ["deploy", "-c", "workers/underwriting/wrangler.toml", "--keep-vars"],
+    ]);
+  });
+
+  it("gets its own Vitest project, like every worker", async () => {
+    const config = (await import("../../vitest.config.ts")).default as { test: { projects: { test?: { name?: string; include?: string[] } }[] } };
+    const projects = config.test.projects.map((p) => p.test);
+    expect(projects.map((p) => p?.name)).toEqual(expect.arrayContaining([...production.workers.map((w) => w.name), "fixture-notes", "contract", "e2e"]));
+    expect(projects.find((p) => p?.name === "fixture-notes")?.include).toEqual(["test/registry/fixture/**/*.test.ts"]);
+  });
+});
+
+/** Every module specifier a TypeScript file imports or re-exports. */
+function specifiers(text: string): string[] {
+  return [...text.matchAll(/(?:\bfrom\s*|\bimport\s*\(\s*|^\s*import\s+)["']([^"']+)["']/gm)].map((m) => m[1]!);
+}
+
+/** `file` (relative to the repository) imports code from another worker's folder: the offending specifiers. */
+function crossWorkerImports(reg: Registry, file: string, text: string): string[] {
+  const owner = reg.workers.find((w) => file.startsWith(`${w.dir}/`));
+  return specifiers(text).filter((spec) => {
+    if (!spec.startsWith(".")) return false;
+    const target = relative(root, resolve(root, dirname(file), spec)).split("\\").join("/");
+    return reg.workers.some((w) => w !== owner && (target === w.dir || target.startsWith(`${w.dir}/`)));
+  });
+}
+
+function tsFiles(dir: string): string[] {
+  return readdirSync(join(root, dir)).flatMap((name) => {
+    const path = `${dir}/${name}`;
+    if (statSync(join(root, path)).isDirectory()) return tsFiles(path);
+    return path.endsWith(".ts") ? [path] : [];
+  });
+}
+
+describe("types that cross workers", () => {
+  it("come from workers/_shared, never from another worker's folder", () => {
+    const offences = testRegistry.workers.flatMap((w) => tsFiles(`${w.dir}/src`).flatMap((f) => crossWorkerImports(testRegistry, f, readFileSync(join(root, f), "utf8")).map((s) => `${f}: ${s}`)));
+    const shared = tsFiles("workers/_shared").flatMap((f) =>
+      specifiers(readFileSync(join(root, f), "utf8"))
+        .filter((s) => s.startsWith(".") && !resolve(root, dirname(f), s).startsWith(join(root, "workers/_shared")))
+        .map((s) => `${f}: ${s}`),
+    );
+    expect([...offences, ...shared]).toEqual([]);
+  });
+
+  it("the guard catches an import of another worker's src, relative or type-only", () => {
+    expect(crossWorkerImports(production, "workers/gateway/src/env.ts", `import type { IdentityService } from "../../identity/src/index.ts";`)).toEqual(["../../identity/src/index.ts"]);
+    expect(crossWorkerImports(production, "workers/webhooks/src/x.ts", `export { readEvents } from "../../underwriting/src/outbox.ts";`)).toEqual(["../../underwriting/src/outbox.ts"]);
+    expect(crossWorkerImports(production, "workers/webhooks/src/x.ts", `import { a } from "./env.ts";\nimport { b } from "#shared/rpc";`)).toEqual([]);
+  });
+});

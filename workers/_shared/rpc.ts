@@ -1,0 +1,336 @@
+/**
+ * Every type that crosses a service binding between two workers: each domain worker's public
+ * entrypoint (what the gateway is bound to) and its internal one (what named sibling workers are
+ * bound to), with the inputs and answers that travel over them. A worker's entrypoint class
+ * `implements` its interface here, and a caller types its binding with `Service<…Rpc>`, so neither
+ * side imports the other's `src/` and the two deploy independently (test/contract/registry.test.ts
+ * fails on any cross-worker `src/` import).
+ *
+ * Bodies and answers integrators see are the contract's generated types (typespec/generated); the
+ * rest is plain data. Timestamps are ISO-8601 UTC strings. Every method answers a plain `Result`
+ * (class instances and custom error fields do not survive RPC), unless its comment says otherwise.
+ */
+import type {
+  ApiKey,
+  BindPreview,
+  CancelPolicyRequest,
+  CreateApiKeyRequest,
+  CreateDaAgreementRequest,
+  CreatedApiKey,
+  CreatedWebhookEndpoint,
+  CreateOrgRequest,
+  CreateSubmissionRequest,
+  DaAgreement,
+  DaUtilizationReport,
+  DealRoom,
+  DealRoomMessage,
+  EndorsePolicyRequest,
+  InstallmentPlan,
+  LineOfBusiness,
+  LoginRequest,
+  LoginResult,
+  Org,
+  OutboxEmail,
+  Policy,
+  PolicyStatus,
+  PolicyTransaction,
+  PolicyTransactionResult,
+  PortfolioAnalytics,
+  Quote,
+  QuoteReadiness,
+  Referral,
+  ReferralStatus,
+  ReinstatePolicyRequest,
+  RenewalResult,
+  ResendCodeRequest,
+  ResendCodeResult,
+  RotateApiKeyRequest,
+  RotatedApiKey,
+  RotatedWebhookSecret,
+  SandboxClock,
+  SetSandboxClockRequest,
+  SignupRequest,
+  SignupResult,
+  Submission,
+  SubmissionStatus,
+  TokenResponse,
+  UpdateOrgRequest,
+  User,
+  UsState,
+  VerifyEmailRequest,
+  VerifyEmailResult,
+  WebhookDelivery,
+  WebhookDeliveryStatus,
+  WebhookEndpoint,
+} from "#contract/types.gen";
+import type { Principal, RateLimitTier, ScopePreset } from "./auth.ts";
+import type { Result } from "./errors.ts";
+import type { EventEnvelope } from "./events.ts";
+import type { Page, PageQuery } from "./pagination.ts";
+
+// Identity: public only (the gateway is its one caller).
+
+/** What the gateway needs to build a Principal from an API key. */
+export interface ApiKeyIdentity {
+  keyId: string;
+  orgId: string;
+  scopes: string[];
+  rateLimitTier: RateLimitTier;
+  expiresAt: string | null;
+  name: string;
+}
+
+export interface ApiKeyPreset {
+  name: ScopePreset;
+  scopes: string[];
+}
+
+export interface LogoutResult {
+  loggedOut: true;
+}
+
+export interface SandboxEmailQuery extends PageQuery {
+  /** Only emails to this address (case-insensitive). */
+  to?: string;
+}
+
+/** `IdentityService`, the gateway's `IDENTITY` binding. */
+export interface IdentityRpc extends Rpc.WorkerEntrypointBranded {
+  authenticateApiKey(rawKey: string): Promise<Result<ApiKeyIdentity>>;
+  /** The hash naming the key's admitting object at the gateway. */
+  getApiKeyHash(principal: Principal, id: string): Promise<Result<string>>;
+
+  /** System principal only (the gateway checks). */
+  createOrg(input: CreateOrgRequest): Promise<Result<Org>>;
+  getOrg(principal: Principal, orgId: string): Promise<Result<Org>>;
+  updateOrg(principal: Principal, orgId: string, input: UpdateOrgRequest): Promise<Result<Org>>;
+  findOrgBySlug(slug: string): Promise<Result<Org>>;
+
+  createApiKey(principal: Principal, input: CreateApiKeyRequest): Promise<Result<CreatedApiKey>>;
+  listApiKeys(principal: Principal, query?: PageQuery): Promise<Result<Page<ApiKey>>>;
+  getApiKey(principal: Principal, id: string): Promise<Result<ApiKey>>;
+  revokeApiKey(principal: Principal, id: string): Promise<Result<ApiKey>>;
+  rotateApiKey(principal: Principal, id: string, input?: RotateApiKeyRequest): Promise<Result<RotatedApiKey>>;
+  /** Static data, so a bare value rather than a Result. */
+  listApiKeyPresets(): Promise<{ data: ApiKeyPreset[] }>;
+
+  issueDemoToken(secret: string, orgId?: string): Promise<Result<TokenResponse>>;
+
+  signup(input: SignupRequest): Promise<Result<SignupResult>>;
+  verifyEmail(input: VerifyEmailRequest): Promise<Result<VerifyEmailResult>>;
+  resendVerificationCode(input: ResendCodeRequest): Promise<Result<ResendCodeResult>>;
+  login(input: LoginRequest): Promise<Result<LoginResult>>;
+  logout(sessionToken: string): Promise<Result<LogoutResult>>;
+  getProfile(sessionToken: string): Promise<Result<User>>;
+  exchangeSession(sessionToken: string): Promise<Result<TokenResponse>>;
+
+  /** Outside production only (the service refuses in production whatever the gateway does). */
+  listSandboxEmails(query?: SandboxEmailQuery): Promise<Result<Page<OutboxEmail>>>;
+  getSandboxClock(principal: Principal): Promise<Result<SandboxClock>>;
+  setSandboxClock(principal: Principal, input: SetSandboxClockRequest): Promise<Result<SandboxClock>>;
+  resetSandboxClock(principal: Principal): Promise<Result<SandboxClock>>;
+  /** The gateway's per-request read: the org's clock offset in ms, 0 outside development. */
+  clockOffsetOf(orgId: string): Promise<number>;
+}
+
+// Underwriting: public (the gateway) and internal (event reading, for the webhooks worker).
+
+export interface ListSubmissionsQuery extends PageQuery {
+  status?: SubmissionStatus;
+  lineOfBusiness?: LineOfBusiness;
+  state?: UsState;
+  producerId?: string;
+  createdAfter?: string;
+  createdBefore?: string;
+}
+
+export interface ListPoliciesQuery extends PageQuery {
+  status?: PolicyStatus;
+  lineOfBusiness?: LineOfBusiness;
+  state?: UsState;
+  effectiveFrom?: string;
+  effectiveTo?: string;
+  insuredName?: string;
+  createdAfter?: string;
+  createdBefore?: string;
+}
+
+export interface ListReferralsQuery extends PageQuery {
+  status?: ReferralStatus;
+  submissionId?: string;
+  createdAfter?: string;
+  createdBefore?: string;
+}
+
+export interface BindInput {
+  installmentPlan: InstallmentPlan;
+  quoteId?: string;
+}
+
+export interface CreateReferralInput {
+  submissionId: string;
+  reason: string;
+  dealRoomId?: string;
+}
+
+export interface DecideReferralInput {
+  decision: "approve" | "reject" | "request_info";
+  notes?: string;
+}
+
+/** `UnderwritingService`, the gateway's `UNDERWRITING` binding. Every method is confined to `principal.orgId`. */
+export interface UnderwritingRpc extends Rpc.WorkerEntrypointBranded {
+  createSubmission(principal: Principal, input: CreateSubmissionRequest): Promise<Result<Submission>>;
+  /** ACORD 125 intake: the PDF's form fields, with `overrides` applied over them. */
+  createSubmissionFromAcord(principal: Principal, pdf: Uint8Array, overrides: Partial<CreateSubmissionRequest>): Promise<Result<Submission>>;
+  getSubmission(principal: Principal, id: string): Promise<Result<Submission>>;
+  listSubmissions(principal: Principal, query: ListSubmissionsQuery): Promise<Result<Page<Submission>>>;
+  getQuoteReadiness(principal: Principal, id: string): Promise<Result<QuoteReadiness>>;
+
+  createQuote(principal: Principal, submissionId: string, options: { daAgreementId?: string }): Promise<Result<Quote>>;
+  /** `preview: true` answers the bind it would make, with no side effect. */
+  bindSubmission(principal: Principal, submissionId: string, input: BindInput, preview: boolean): Promise<Result<Policy | BindPreview>>;
+
+  listPolicies(principal: Principal, query: ListPoliciesQuery): Promise<Result<Page<Policy>>>;
+  getPolicy(principal: Principal, id: string): Promise<Result<Policy>>;
+  getPolicyTimeline(principal: Principal, id: string, query: PageQuery): Promise<Result<Page<PolicyTransaction>>>;
+  endorsePolicy(principal: Principal, id: string, input: EndorsePolicyRequest, preview: boolean): Promise<Result<PolicyTransactionResult>>;
+  cancelPolicy(principal: Principal, id: string, input: CancelPolicyRequest, preview: boolean): Promise<Result<PolicyTransactionResult>>;
+  reinstatePolicy(principal: Principal, id: string, input: ReinstatePolicyRequest, preview: boolean): Promise<Result<PolicyTransactionResult>>;
+  renewPolicy(principal: Principal, id: string): Promise<Result<RenewalResult>>;
+
+  listReferrals(principal: Principal, query: ListReferralsQuery): Promise<Result<Page<Referral>>>;
+  createReferral(principal: Principal, input: CreateReferralInput): Promise<Result<Referral>>;
+  decideReferral(principal: Principal, id: string, input: DecideReferralInput): Promise<Result<Referral>>;
+  createDaAgreement(principal: Principal, input: CreateDaAgreementRequest): Promise<Result<DaAgreement>>;
+  listDaAgreements(principal: Principal, query: PageQuery): Promise<Result<Page<DaAgreement>>>;
+  getDaAgreement(principal: Principal, id: string): Promise<Result<DaAgreement>>;
+
+  getDaUtilization(principal: Principal): Promise<Result<DaUtilizationReport>>;
+  getPortfolio(principal: Principal, asOf?: string): Promise<Result<PortfolioAnalytics>>;
+}
+
+/**
+ * The internal entrypoint of every worker that records events (its registry entry says `emitsEvents`):
+ * the webhooks worker reads the bodies of the ids it was sent. Ids it does not know are absent from
+ * the answer. Not org-scoped, which is why no gateway binding ever reaches it.
+ */
+export interface EventSourceRpc extends Rpc.WorkerEntrypointBranded {
+  readEvents(ids: string[]): Promise<EventEnvelope[]>;
+}
+
+// Webhooks: public only.
+
+export interface CreateEndpointInput {
+  url: string;
+  events: string[];
+  description?: string | null;
+}
+
+/** Absent fields are unchanged. `enabled: true` clears a disabled state and the failure run. */
+export interface UpdateEndpointInput {
+  url?: string;
+  events?: string[];
+  description?: string | null;
+  enabled?: boolean;
+}
+
+export interface DeletedEndpoint {
+  id: string;
+  deleted: true;
+}
+
+export interface ListDeliveriesQuery extends PageQuery {
+  status?: WebhookDeliveryStatus;
+}
+
+export interface ListEventsQuery extends PageQuery {
+  type?: string;
+}
+
+/** `WebhooksService`, the gateway's `WEBHOOKS` binding. Every method is confined to `principal.orgId`. */
+export interface WebhooksRpc extends Rpc.WorkerEntrypointBranded {
+  /** The answer carries the signing secret; it is never shown again. */
+  createEndpoint(principal: Principal, input: CreateEndpointInput): Promise<Result<CreatedWebhookEndpoint>>;
+  listEndpoints(principal: Principal, query?: PageQuery): Promise<Result<Page<WebhookEndpoint>>>;
+  getEndpoint(principal: Principal, id: string): Promise<Result<WebhookEndpoint>>;
+  updateEndpoint(principal: Principal, id: string, input: UpdateEndpointInput): Promise<Result<WebhookEndpoint>>;
+  deleteEndpoint(principal: Principal, id: string): Promise<Result<DeletedEndpoint>>;
+  rotateSecret(principal: Principal, id: string): Promise<Result<RotatedWebhookSecret>>;
+  sendTest(principal: Principal, id: string): Promise<Result<WebhookDelivery>>;
+  listDeliveries(principal: Principal, endpointId: string, query?: ListDeliveriesQuery): Promise<Result<Page<WebhookDelivery>>>;
+  retryDelivery(principal: Principal, endpointId: string, deliveryId: string): Promise<Result<WebhookDelivery>>;
+  listEvents(principal: Principal, query?: ListEventsQuery): Promise<Result<Page<EventEnvelope>>>;
+  getEvent(principal: Principal, id: string): Promise<Result<EventEnvelope>>;
+}
+
+// Deal rooms: public (the gateway) and internal (system messages, for underwriting).
+
+export interface CreateRoomInput {
+  /** 1..200 characters. */
+  name: string;
+  submissionId?: string;
+  /** At most 50 entries, each 1..200 characters; duplicates are dropped. */
+  participants?: string[];
+}
+
+export interface ListRoomsQuery {
+  limit?: number;
+  cursor?: string;
+  sort?: string;
+  submissionId?: string;
+}
+
+export interface ListMessagesQuery {
+  /** 1..100, default 25 (out-of-range values are clamped, as in every list). */
+  limit?: number;
+  cursor?: string;
+}
+
+export interface PostMessageInput {
+  /** 1..4000 characters, not only whitespace. */
+  body: string;
+}
+
+/**
+ * `DealRoomsService`, the gateway's `DEAL_ROOMS` binding. Its `fetch` takes only the WebSocket
+ * upgrades the gateway has verified (trusted `x-*` headers), which is why nothing else may be bound to it.
+ */
+export interface DealRoomsRpc extends Rpc.WorkerEntrypointBranded {
+  createRoom(principal: Principal, input: CreateRoomInput): Promise<Result<DealRoom>>;
+  listRooms(principal: Principal, query?: ListRoomsQuery): Promise<Result<Page<DealRoom>>>;
+  getRoom(principal: Principal, id: string): Promise<Result<DealRoom>>;
+  listMessages(principal: Principal, id: string, query?: ListMessagesQuery): Promise<Result<Page<DealRoomMessage>>>;
+  postMessage(principal: Principal, id: string, input: PostMessageInput): Promise<Result<DealRoomMessage>>;
+}
+
+/** `DealRoomsInternal`, bound only to the workers whose registry entry names it (underwriting's referrals). */
+export interface DealRoomsInternalRpc extends Rpc.WorkerEntrypointBranded {
+  /** A referral's `dealRoomId` must be a room of the principal's org. */
+  getRoom(principal: Principal, id: string): Promise<Result<DealRoom>>;
+  /** A `system` message in `orgId`'s room; another org's room is `not_found`. */
+  postSystemMessage(orgId: string, roomId: string, body: string): Promise<Result<DealRoomMessage>>;
+}
+
+// The gateway's bindings.
+
+/**
+ * Each domain worker's public entrypoint, by registry name (workers/registry.ts). The gateway is
+ * bound to every one of them (the registry generates the bindings), and `GatewayEnv` types them
+ * from this map, so a new domain worker is typed at the gateway by its line here.
+ */
+export interface PublicEntrypoints {
+  identity: IdentityRpc;
+  underwriting: UnderwritingRpc;
+  webhooks: WebhooksRpc;
+  /** Its `fetch` also takes the WebSocket upgrades the gateway has authorised. */
+  "deal-rooms": DealRoomsRpc;
+}
+
+type Snake<S extends string> = S extends `${infer Head}-${infer Tail}` ? `${Head}_${Snake<Tail>}` : S;
+
+/** A registry name's binding, as `bindingOf` (workers/_shared/names.ts) computes it: `deal-rooms` → `DEAL_ROOMS`. */
+export type BindingOf<Name extends string> = Uppercase<Snake<Name>>;
+
+/** The gateway's service bindings: `IDENTITY: Service<IdentityRpc>`, …, one per entry of {@link PublicEntrypoints}. */
+export type PublicBindings = { readonly [Name in keyof PublicEntrypoints as BindingOf<Name>]: Service<PublicEntrypoints[Name]> };

@@ -1,0 +1,284 @@
+/**
+ * The platform's workers, declared once. `npm run dev` (which configs to start, which databases to
+ * migrate, where `.dev.vars` goes), the Vitest projects, the bindings in every `wrangler.toml`
+ * (`npm run gen:bindings`, drift-checked by `npm test`), the event relay's source lookup and
+ * `npm run deploy` (callees before callers) all read this list. Adding a domain worker is its
+ * folder (`workers/<name>/wrangler.toml` + `src/`), its migrations (`migrations/<name>/`), its
+ * TypeSpec folder and one entry here (its RPC types go in workers/_shared/rpc.ts).
+ *
+ * Pure data and pure functions: read by Node scripts and by the Vitest config, never bundled.
+ */
+import { bindingOf, WORKER_NAME } from "./_shared/names.ts";
+
+export { bindingOf };
+
+/** A service binding a worker holds, to one entrypoint of another worker. */
+export interface ServiceCall {
+  /** The callee's registry name. */
+  worker: string;
+  /** Which of the callee's entrypoints; the gateway may only ever be bound to `public`. */
+  entrypoint: "public" | "internal";
+  /** Why the caller needs it (a comment above the generated binding). */
+  purpose: string;
+}
+
+export interface QueueProducer {
+  binding: string;
+  queue: string;
+  purpose: string;
+}
+
+export interface QueueConsumer {
+  queue: string;
+  maxBatchSize: number;
+  /** Seconds. */
+  maxBatchTimeout: number;
+  maxRetries?: number;
+  deadLetterQueue?: string;
+}
+
+/** One worker, as declared. Paths are relative to the repository root. */
+export interface WorkerEntry {
+  /** kebab-case: the folder `workers/<name>`, `migrations/<name>`, `test/<name>`, and the `source` of its events. */
+  name: string;
+  /** One line: what the worker is for. */
+  purpose: string;
+  /** The public edge: bound to every other worker's public entrypoint; its config is the root `wrangler.toml`. */
+  gateway?: boolean;
+  /** Its folder (wrangler.toml and src/). Default `workers/<name>`. */
+  dir?: string;
+  /** Its wrangler config. Default `<dir>/wrangler.toml`, or `wrangler.toml` for the gateway. */
+  config?: string;
+  /** The entrypoint classes its index exports: `public` for the gateway, `internal` for named sibling workers. */
+  entrypoints?: { public?: string; internal?: string };
+  /** Its own D1 database. `migrations` defaults to `migrations/<name>`. */
+  d1?: { binding: string; database: string; id: string; migrations?: string };
+  durableObjects?: { binding: string; className: string; purpose: string }[];
+  queues?: { produce?: QueueProducer[]; consume?: QueueConsumer[] };
+  /** The other workers it may call, and at which entrypoint. */
+  calls?: ServiceCall[];
+  /**
+   * It records events in its D1 outbox (workers/_shared/outbox.ts). It then produces to the events
+   * queue, its `internal` entrypoint implements `readEvents`, and the events consumer is bound to it.
+   */
+  emitsEvents?: boolean;
+  /** It consumes the events queue: bound to the `internal` entrypoint of every worker that emits events. */
+  consumesEvents?: boolean;
+  crons?: { schedule: string; purpose: string }[];
+  /** Vars its tests need beyond the shared test secrets (never production values). */
+  testVars?: Record<string, string>;
+  /** Its Vitest project's test folder. Default `test/<name>`. */
+  tests?: string;
+}
+
+/** An entry with every default applied. */
+export interface Worker extends WorkerEntry {
+  dir: string;
+  config: string;
+  /** The deployed script name: `openinsure-<name>`. */
+  script: string;
+  /** The binding callers hold to it: SCREAMING_SNAKE of the name. */
+  binding: string;
+  entrypoints: { public?: string; internal?: string };
+  d1?: { binding: string; database: string; id: string; migrations: string };
+  tests: string;
+}
+
+/** The queue every outbox relay sends to and the events consumer reads. */
+export const EVENTS_QUEUE = { binding: "WEBHOOK_EVENTS", queue: "openinsure-webhook-events" } as const;
+
+/** The production platform, in the order `wrangler dev` and the Vitest projects list them. */
+export const WORKERS: readonly WorkerEntry[] = [
+  {
+    name: "gateway",
+    purpose: "the only public HTTP surface: authenticates, rate-limits, enforces idempotency, validates against the contract, calls the domain workers",
+    gateway: true,
+    dir: "workers/gateway",
+    durableObjects: [
+      { binding: "RATE_LIMITER", className: "RateLimiter", purpose: "rate-limit counters and API-key admission, one object per credential / IP / key" },
+      { binding: "IDEMPOTENCY", className: "IdempotencyStore", purpose: "Idempotency-Key records, one object per org + credential + key" },
+    ],
+  },
+  {
+    name: "identity",
+    purpose: "orgs, users, API keys, sessions and JWT issuance",
+    entrypoints: { public: "IdentityService" },
+    d1: { binding: "IDENTITY_DB", database: "openinsure-identity", id: "identity-db" },
+  },
+  {
+    name: "underwriting",
+    purpose: "submissions, quotes, policies and their transactions, referrals, delegated authority, analytics",
+    entrypoints: { public: "UnderwritingService", internal: "UnderwritingInternal" },
+    d1: { binding: "UNDERWRITING_DB", database: "openinsure-underwriting", id: "underwriting-db" },
+    durableObjects: [{ binding: "DA_LEDGER", className: "DaLedger", purpose: "one object per delegated-authority agreement: its aggregate written premium against the cap" }],
+    calls: [{ worker: "deal-rooms", entrypoint: "internal", purpose: "a referral's room must be the org's, and its notices are posted there as system messages" }],
+    emitsEvents: true,
+    crons: [{ schedule: "* * * * *", purpose: "the outbox sweep: relays events a prompt relay missed" }],
+  },
+  {
+    name: "webhooks",
+    purpose: "endpoints, the org's event log, signed at-least-once delivery with retries",
+    entrypoints: { public: "WebhooksService" },
+    d1: { binding: "WEBHOOKS_DB", database: "openinsure-webhooks", id: "webhooks-db" },
+    queues: {
+      produce: [
+        { binding: "WEBHOOK_EVENTS", queue: "openinsure-webhook-events", purpose: "fan-out: one {kind: \"delivery\"} message per new delivery" },
+        { binding: "WEBHOOK_DLQ", queue: "openinsure-webhook-dlq", purpose: "deliveries whose last attempt failed" },
+      ],
+      consume: [
+        { queue: "openinsure-webhook-events", maxBatchSize: 10, maxBatchTimeout: 1, maxRetries: 10, deadLetterQueue: "openinsure-webhook-dlq" },
+        { queue: "openinsure-webhook-dlq", maxBatchSize: 10, maxBatchTimeout: 1 },
+      ],
+    },
+    consumesEvents: true,
+    testVars: {
+      // Base64 of bytes 0..31: seals signing secrets in tests only. A short retry schedule.
+      WEBHOOK_ENCRYPTION_KEY: "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=",
+      WEBHOOK_RETRY_SCHEDULE: "1,2,4",
+      WEBHOOK_TIMEOUT_MS: "15000",
+      WEBHOOK_ALLOW_LOOPBACK: "false",
+    },
+  },
+  {
+    name: "deal-rooms",
+    purpose: "rooms where the parties of a deal talk live: one Durable Object per room (its sockets and messages) and a D1 directory of rooms per org",
+    entrypoints: { public: "DealRoomsService", internal: "DealRoomsInternal" },
+    d1: { binding: "DEAL_ROOMS_DB", database: "openinsure-deal-rooms", id: "deal-rooms-db" },
+    durableObjects: [{ binding: "DEAL_ROOM", className: "DealRoom", purpose: "one object per room, named by its room_ id: its sockets and messages" }],
+  },
+];
+
+/** Every default applied. */
+export function resolve(entry: WorkerEntry): Worker {
+  const dir = entry.dir ?? `workers/${entry.name}`;
+  return {
+    ...entry,
+    dir,
+    config: entry.config ?? (entry.gateway ? "wrangler.toml" : `${dir}/wrangler.toml`),
+    script: `openinsure-${entry.name}`,
+    binding: bindingOf(entry.name),
+    entrypoints: entry.entrypoints ?? {},
+    ...(entry.d1 ? { d1: { ...entry.d1, migrations: entry.d1.migrations ?? `migrations/${entry.name}` } } : {}),
+    tests: entry.tests ?? `test/${entry.name}`,
+  } as Worker;
+}
+
+/** A service binding as it is generated: binding name, callee script and entrypoint class. */
+export interface ServiceBinding {
+  binding: string;
+  worker: string;
+  service: string;
+  entrypoint: string;
+  purpose: string;
+}
+
+/**
+ * A set of workers and everything derived from it. Production uses {@link registry}(); a test
+ * extends the list with a fixture entry and gets the same derivations.
+ */
+export class Registry {
+  readonly workers: readonly Worker[];
+
+  constructor(entries: readonly WorkerEntry[]) {
+    this.workers = entries.map(resolve);
+    const problems = this.problems();
+    if (problems.length) throw new Error(`workers/registry.ts:\n- ${problems.join("\n- ")}`);
+  }
+
+  /** A new registry with more entries (a test's fixture worker). */
+  with(...entries: WorkerEntry[]): Registry {
+    return new Registry([...this.workers, ...entries]);
+  }
+
+  get(name: string): Worker {
+    const w = this.workers.find((x) => x.name === name);
+    if (!w) throw new Error(`no worker named ${name} in the registry`);
+    return w;
+  }
+
+  get gateway(): Worker {
+    return this.workers.find((w) => w.gateway)!;
+  }
+
+  /** The service bindings a worker holds, generated: the gateway's, its own calls, and the events consumer's. */
+  services(worker: Worker): ServiceBinding[] {
+    const out: ServiceBinding[] = [];
+    const add = (callee: Worker, kind: "public" | "internal", purpose: string, binding = callee.binding) =>
+      out.push({ binding, worker: callee.name, service: callee.script, entrypoint: callee.entrypoints[kind]!, purpose });
+    if (worker.gateway) {
+      for (const w of this.workers) if (!w.gateway && w.entrypoints.public) add(w, "public", `${w.name}: ${w.purpose}`);
+    }
+    for (const call of worker.calls ?? []) add(this.get(call.worker), call.entrypoint, call.purpose);
+    if (worker.consumesEvents) {
+      for (const w of this.workers) {
+        if (w.emitsEvents && w !== worker) add(w, "internal", `readEvents: the bodies of ${w.name}'s events, by id (its outbox)`, bindingOf(w.name));
+      }
+    }
+    return out;
+  }
+
+  /** The queues a worker produces to: its own, and the events queue when it emits events. */
+  producers(worker: Worker): QueueProducer[] {
+    const own = worker.queues?.produce ?? [];
+    if (!worker.emitsEvents || own.some((p) => p.binding === EVENTS_QUEUE.binding)) return own;
+    return [...own, { ...EVENTS_QUEUE, purpose: "the outbox relay's thin {kind: \"event\"} messages" }];
+  }
+
+  /** Workers that record events: the sources the events consumer reads from. */
+  get eventSources(): Worker[] {
+    return this.workers.filter((w) => w.emitsEvents);
+  }
+
+  /** Callees before callers: the order `npm run deploy` deploys in (registry order among equals). */
+  deployOrder(): Worker[] {
+    const done = new Set<string>();
+    const order: Worker[] = [];
+    while (order.length < this.workers.length) {
+      const next = this.workers.find((w) => !done.has(w.name) && this.services(w).every((s) => done.has(s.worker) || s.worker === w.name));
+      if (!next) throw new Error("the service bindings form a cycle; no worker can deploy first");
+      done.add(next.name);
+      order.push(next);
+    }
+    return order;
+  }
+
+  /** What is wrong with the declarations (empty when nothing is). */
+  problems(): string[] {
+    const p: string[] = [];
+    const names = new Set<string>();
+    const gateways = this.workers.filter((w) => w.gateway);
+    if (gateways.length !== 1) p.push(`exactly one worker must be the gateway (found ${gateways.length})`);
+    for (const w of this.workers) {
+      if (!WORKER_NAME.test(w.name)) p.push(`${w.name}: names are kebab-case`);
+      if (names.has(w.name)) p.push(`${w.name}: declared twice`);
+      names.add(w.name);
+      if (!w.gateway && !w.entrypoints.public && !w.entrypoints.internal) p.push(`${w.name}: declares no entrypoint`);
+      if (w.emitsEvents && !w.entrypoints.internal) p.push(`${w.name}: emits events, so its internal entrypoint must serve readEvents`);
+      if (w.emitsEvents && !w.d1) p.push(`${w.name}: emits events, so it needs a D1 database for its outbox`);
+      for (const c of w.calls ?? []) {
+        const callee = this.workers.find((x) => x.name === c.worker);
+        if (!callee) p.push(`${w.name}: calls ${c.worker}, which is not declared`);
+        else if (!callee.entrypoints[c.entrypoint]) p.push(`${w.name}: calls ${c.worker}'s ${c.entrypoint} entrypoint, which it does not declare`);
+        if (w.gateway && c.entrypoint !== "public") p.push(`${w.name}: the gateway may only be bound to public entrypoints`);
+      }
+    }
+    if (this.workers.some((w) => w.emitsEvents) && this.workers.filter((w) => w.consumesEvents).length !== 1) {
+      p.push("workers emit events, so exactly one worker must consume them");
+    }
+    if (p.length) return p;
+    for (const w of this.workers) {
+      const bindings = [
+        ...this.services(w).map((s) => s.binding),
+        ...(w.d1 ? [w.d1.binding] : []),
+        ...(w.durableObjects ?? []).map((d) => d.binding),
+        ...this.producers(w).map((q) => q.binding),
+      ];
+      const dup = bindings.find((b, i) => bindings.indexOf(b) !== i);
+      if (dup) p.push(`${w.name}: binding ${dup} is generated twice`);
+    }
+    return p;
+  }
+}
+
+/** The production registry. */
+export const registry = (): Registry => new Registry(WORKERS);
