@@ -1,0 +1,116 @@
+-- Summary rows that portfolio analytics and DA utilisation read instead of scanning every policy.
+-- Each policy transaction updates them in its own batch (workers/underwriting/src/portfolio-summary.ts
+-- explains the daily-increment scheme that keeps earned premium "as of" any date exact).
+
+-- Written premium and policy count per org, line and state.
+CREATE TABLE portfolio_totals (
+  org_id TEXT NOT NULL,
+  line_of_business TEXT NOT NULL,
+  state TEXT NOT NULL,
+  written_cents INTEGER NOT NULL,
+  policy_count INTEGER NOT NULL,
+  PRIMARY KEY (org_id, line_of_business, state)
+) WITHOUT ROWID;
+
+-- Per day: the increase in earned premium and in active policies ('0000-00-00' holds premium
+-- earned at once). Earned as of D = sum of rows on days <= D.
+CREATE TABLE portfolio_daily (
+  org_id TEXT NOT NULL,
+  day TEXT NOT NULL,
+  line_of_business TEXT NOT NULL,
+  state TEXT NOT NULL,
+  earned_cents INTEGER NOT NULL,
+  active_delta INTEGER NOT NULL,
+  PRIMARY KEY (org_id, day, line_of_business, state)
+) WITHOUT ROWID;
+
+-- The same increments summed per month (YYYY-MM), so a read adds whole months and one month of days.
+CREATE TABLE portfolio_monthly (
+  org_id TEXT NOT NULL,
+  month TEXT NOT NULL,
+  line_of_business TEXT NOT NULL,
+  state TEXT NOT NULL,
+  earned_cents INTEGER NOT NULL,
+  active_delta INTEGER NOT NULL,
+  PRIMARY KEY (org_id, month, line_of_business, state)
+) WITHOUT ROWID;
+
+-- Premium bound under each delegated authority agreement, and when it first crossed 85% of its cap.
+CREATE TABLE da_agreement_usage (
+  agreement_id TEXT PRIMARY KEY,
+  org_id TEXT NOT NULL,
+  written_cents INTEGER NOT NULL,
+  limit_approaching_at TEXT
+);
+
+-- The policy list filtered by line and state pages from an index, not a scan of the org.
+CREATE INDEX policies_org_line_state_created ON policies (org_id, line_of_business, state, created_at, id);
+
+-- Backfill from the transactions already stored: each transaction's daily increments of earned
+-- premium (rounded half-up on the cumulative figure, as analytics defines it), a cancelled
+-- policy's increments folded into its cancellation date, and +1/-1 active on the term's bounds.
+-- Scratch tables, dropped at the end.
+CREATE TABLE _backfill_increments AS
+WITH RECURSIVE
+  tx AS (
+    SELECT p.org_id, p.id AS policy_id, p.line_of_business AS line, p.state, t.effective_date AS eff,
+      t.premium_delta_cents AS delta,
+      cast(julianday(p.expiration_date) - julianday(t.effective_date) AS integer) AS span
+    FROM policy_transactions t JOIN policies p ON p.id = t.policy_id AND p.org_id = t.org_id
+    WHERE t.premium_delta_cents != 0
+  ),
+  step (org_id, policy_id, line, state, eff, delta, span, k) AS (
+    SELECT org_id, policy_id, line, state, eff, delta, span, 1 FROM tx WHERE span > 0
+    UNION ALL
+    SELECT org_id, policy_id, line, state, eff, delta, span, k + 1 FROM step WHERE k < span
+  ),
+  earned (org_id, policy_id, line, state, day, cents) AS (
+    SELECT org_id, policy_id, line, state, date(eff, '+' || k || ' days'),
+      (CASE WHEN delta < 0 THEN -1 ELSE 1 END)
+        * ((abs(delta) * k * 2 + span) / (2 * span) - (abs(delta) * (k - 1) * 2 + span) / (2 * span))
+    FROM step
+    UNION ALL
+    SELECT org_id, policy_id, line, state, '0000-00-00', delta FROM tx WHERE span <= 0
+  )
+SELECT org_id, policy_id, line, state, day, sum(cents) AS cents FROM earned GROUP BY policy_id, day;
+
+CREATE TABLE _backfill_cancelled AS
+SELECT id AS policy_id, org_id, line_of_business AS line, state, written_premium_cents AS written,
+  json_extract(cancellation, '$.effectiveDate') AS cancelled_on
+FROM policies WHERE status = 'cancelled' AND cancellation IS NOT NULL;
+
+CREATE TABLE _backfill_rows AS
+SELECT i.org_id, i.line, i.state, i.day, i.cents AS earned, 0 AS active
+  FROM _backfill_increments i LEFT JOIN _backfill_cancelled c ON c.policy_id = i.policy_id
+  WHERE c.policy_id IS NULL OR i.day < c.cancelled_on
+UNION ALL
+SELECT c.org_id, c.line, c.state, c.cancelled_on,
+  c.written - coalesce((SELECT sum(i.cents) FROM _backfill_increments i WHERE i.policy_id = c.policy_id AND i.day < c.cancelled_on), 0), 0
+  FROM _backfill_cancelled c
+UNION ALL
+SELECT org_id, line_of_business, state, effective_date, 0, 1 FROM policies WHERE status = 'active'
+UNION ALL
+SELECT org_id, line_of_business, state, expiration_date, 0, -1 FROM policies WHERE status = 'active';
+
+INSERT INTO portfolio_daily (org_id, day, line_of_business, state, earned_cents, active_delta)
+SELECT org_id, day, line, state, sum(earned), sum(active) FROM _backfill_rows GROUP BY org_id, day, line, state
+HAVING sum(earned) != 0 OR sum(active) != 0;
+
+INSERT INTO portfolio_monthly (org_id, month, line_of_business, state, earned_cents, active_delta)
+SELECT org_id, substr(day, 1, 7), line, state, sum(earned), sum(active) FROM _backfill_rows
+GROUP BY org_id, substr(day, 1, 7), line, state
+HAVING sum(earned) != 0 OR sum(active) != 0;
+
+INSERT INTO portfolio_totals (org_id, line_of_business, state, written_cents, policy_count)
+SELECT org_id, line_of_business, state, sum(written_premium_cents), count(*) FROM policies GROUP BY org_id, line_of_business, state;
+
+INSERT INTO da_agreement_usage (agreement_id, org_id, written_cents, limit_approaching_at)
+SELECT a.id, a.org_id,
+  coalesce((SELECT sum(p.gross_premium_cents) FROM policies p WHERE p.org_id = a.org_id AND p.da_agreement_id = a.id), 0),
+  (SELECT min(e.created_at) FROM events e
+    WHERE e.org_id = a.org_id AND e.type = 'da.limit_approaching' AND json_extract(e.data, '$.daAgreementId') = a.id)
+FROM da_agreements a;
+
+DROP TABLE _backfill_rows;
+DROP TABLE _backfill_cancelled;
+DROP TABLE _backfill_increments;
