@@ -43,8 +43,9 @@ CREATE TABLE da_agreement_usage (
   limit_approaching_at TEXT
 );
 
--- The policy list filtered by line and state pages from an index, not a scan of the org.
+-- The policy list filtered by line and state, or by status, pages from an index in keyset order.
 CREATE INDEX policies_org_line_state_created ON policies (org_id, line_of_business, state, created_at, id);
+CREATE INDEX policies_org_status_created ON policies (org_id, status, created_at, id);
 
 -- Backfill from the transactions already stored: each transaction's daily increments of earned
 -- premium (rounded half-up on the cumulative figure, as analytics defines it), a cancelled
