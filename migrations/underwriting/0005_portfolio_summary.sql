@@ -51,56 +51,54 @@ CREATE INDEX policies_org_status_created ON policies (org_id, status, created_at
 -- premium (rounded half-up on the cumulative figure, as analytics defines it), a cancelled
 -- policy's increments folded into its cancellation date, and +1/-1 active on the term's bounds.
 -- Scratch tables, dropped at the end.
+CREATE TABLE _backfill_tx AS
+SELECT p.org_id, p.id AS policy_id, p.line_of_business AS line, p.state, t.effective_date AS eff,
+  t.premium_delta_cents AS delta,
+  cast(julianday(p.expiration_date) - julianday(t.effective_date) AS integer) AS span,
+  CASE WHEN p.status = 'cancelled' THEN json_extract(p.cancellation, '$.effectiveDate') END AS cancelled_on
+FROM policy_transactions t JOIN policies p ON p.id = t.policy_id AND p.org_id = t.org_id
+WHERE t.premium_delta_cents != 0;
+
+-- Day numbers 1..the longest span left to run.
+CREATE TABLE _backfill_days (k INTEGER PRIMARY KEY);
+INSERT INTO _backfill_days (k)
+WITH RECURSIVE n (k) AS (SELECT 1 UNION ALL SELECT k + 1 FROM n WHERE k < (SELECT max(span) FROM _backfill_tx))
+SELECT k FROM n WHERE EXISTS (SELECT 1 FROM _backfill_tx WHERE span > 0);
+
+-- Day k of a transaction earns round(|delta| k / span) - round(|delta| (k - 1) / span), with its sign.
 CREATE TABLE _backfill_increments AS
-WITH RECURSIVE
-  tx AS (
-    SELECT p.org_id, p.id AS policy_id, p.line_of_business AS line, p.state, t.effective_date AS eff,
-      t.premium_delta_cents AS delta,
-      cast(julianday(p.expiration_date) - julianday(t.effective_date) AS integer) AS span
-    FROM policy_transactions t JOIN policies p ON p.id = t.policy_id AND p.org_id = t.org_id
-    WHERE t.premium_delta_cents != 0
-  ),
-  step (org_id, policy_id, line, state, eff, delta, span, k) AS (
-    SELECT org_id, policy_id, line, state, eff, delta, span, 1 FROM tx WHERE span > 0
-    UNION ALL
-    SELECT org_id, policy_id, line, state, eff, delta, span, k + 1 FROM step WHERE k < span
-  ),
-  earned (org_id, policy_id, line, state, day, cents) AS (
-    SELECT org_id, policy_id, line, state, date(eff, '+' || k || ' days'),
-      (CASE WHEN delta < 0 THEN -1 ELSE 1 END)
-        * ((abs(delta) * k * 2 + span) / (2 * span) - (abs(delta) * (k - 1) * 2 + span) / (2 * span))
-    FROM step
-    UNION ALL
-    SELECT org_id, policy_id, line, state, '0000-00-00', delta FROM tx WHERE span <= 0
-  )
-SELECT org_id, policy_id, line, state, day, sum(cents) AS cents FROM earned GROUP BY policy_id, day;
-
-CREATE TABLE _backfill_cancelled AS
-SELECT id AS policy_id, org_id, line_of_business AS line, state, written_premium_cents AS written,
-  json_extract(cancellation, '$.effectiveDate') AS cancelled_on
-FROM policies WHERE status = 'cancelled' AND cancellation IS NOT NULL;
-
-CREATE TABLE _backfill_rows AS
-SELECT i.org_id, i.line, i.state, i.day, i.cents AS earned, 0 AS active
-  FROM _backfill_increments i LEFT JOIN _backfill_cancelled c ON c.policy_id = i.policy_id
-  WHERE c.policy_id IS NULL OR i.day < c.cancelled_on
+SELECT org_id, policy_id, line, state, cancelled_on, date(eff, '+' || k || ' days') AS day,
+  (CASE WHEN delta < 0 THEN -1 ELSE 1 END)
+    * ((abs(delta) * k * 2 + span) / (2 * span) - (abs(delta) * (k - 1) * 2 + span) / (2 * span)) AS cents
+FROM _backfill_tx JOIN _backfill_days ON k <= span
+WHERE span > 0
 UNION ALL
-SELECT c.org_id, c.line, c.state, c.cancelled_on,
-  c.written - coalesce((SELECT sum(i.cents) FROM _backfill_increments i WHERE i.policy_id = c.policy_id AND i.day < c.cancelled_on), 0), 0
-  FROM _backfill_cancelled c
-UNION ALL
-SELECT org_id, line_of_business, state, effective_date, 0, 1 FROM policies WHERE status = 'active'
-UNION ALL
-SELECT org_id, line_of_business, state, expiration_date, 0, -1 FROM policies WHERE status = 'active';
+SELECT org_id, policy_id, line, state, cancelled_on, '0000-00-00', delta FROM _backfill_tx WHERE span <= 0;
 
 INSERT INTO portfolio_daily (org_id, day, line_of_business, state, earned_cents, active_delta)
-SELECT org_id, day, line, state, sum(earned), sum(active) FROM _backfill_rows GROUP BY org_id, day, line, state
+SELECT org_id, day, line, state, sum(earned), sum(active) FROM (
+  SELECT org_id, line, state, day, cents AS earned, 0 AS active FROM _backfill_increments
+    WHERE cancelled_on IS NULL OR day < cancelled_on
+  UNION ALL
+  SELECT p.org_id, p.line_of_business, p.state, json_extract(p.cancellation, '$.effectiveDate'),
+    p.written_premium_cents - coalesce(b.before, 0), 0
+  FROM policies p LEFT JOIN (
+    SELECT policy_id, sum(cents) AS before FROM _backfill_increments
+    WHERE cancelled_on IS NOT NULL AND day < cancelled_on GROUP BY policy_id
+  ) b ON b.policy_id = p.id
+  WHERE p.status = 'cancelled' AND p.cancellation IS NOT NULL
+  UNION ALL
+  SELECT org_id, line_of_business, state, effective_date, 0, 1 FROM policies WHERE status = 'active'
+  UNION ALL
+  SELECT org_id, line_of_business, state, expiration_date, 0, -1 FROM policies WHERE status = 'active'
+)
+GROUP BY org_id, day, line, state
 HAVING sum(earned) != 0 OR sum(active) != 0;
 
 INSERT INTO portfolio_monthly (org_id, month, line_of_business, state, earned_cents, active_delta)
-SELECT org_id, substr(day, 1, 7), line, state, sum(earned), sum(active) FROM _backfill_rows
-GROUP BY org_id, substr(day, 1, 7), line, state
-HAVING sum(earned) != 0 OR sum(active) != 0;
+SELECT org_id, substr(day, 1, 7), line_of_business, state, sum(earned_cents), sum(active_delta) FROM portfolio_daily
+GROUP BY org_id, substr(day, 1, 7), line_of_business, state
+HAVING sum(earned_cents) != 0 OR sum(active_delta) != 0;
 
 INSERT INTO portfolio_totals (org_id, line_of_business, state, written_cents, policy_count)
 SELECT org_id, line_of_business, state, sum(written_premium_cents), count(*) FROM policies GROUP BY org_id, line_of_business, state;
@@ -112,6 +110,6 @@ SELECT a.id, a.org_id,
     WHERE e.org_id = a.org_id AND e.type = 'da.limit_approaching' AND json_extract(e.data, '$.daAgreementId') = a.id)
 FROM da_agreements a;
 
-DROP TABLE _backfill_rows;
-DROP TABLE _backfill_cancelled;
 DROP TABLE _backfill_increments;
+DROP TABLE _backfill_days;
+DROP TABLE _backfill_tx;

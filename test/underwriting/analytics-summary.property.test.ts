@@ -166,7 +166,7 @@ async function summaryRows(orgId: string) {
 /** Migration 0005's backfill statements (everything after its CREATE INDEX), run over the whole database. */
 async function rebuildFromMigration() {
   const migration = env.TEST_MIGRATIONS.find((m) => m.name.startsWith("0005_"))!;
-  const from = migration.queries.findIndex((q) => q.includes("_backfill_increments AS"));
+  const from = migration.queries.findIndex((q) => q.includes("_backfill_tx AS"));
   expect(from).toBeGreaterThan(0);
   await d1.batch(["portfolio_totals", "portfolio_daily", "portfolio_monthly", "da_agreement_usage"].map((t) => d1.prepare(`DELETE FROM ${t}`)));
   await d1.batch(migration.queries.slice(from).map((q) => d1.prepare(q)));
