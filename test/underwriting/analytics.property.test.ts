@@ -3,8 +3,10 @@ import { drizzle } from "drizzle-orm/d1";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { addYears, daysBetween, formatDate } from "../../workers/_shared/dates.ts";
+import { atomically } from "../../workers/_shared/db.ts";
 import { mulDivRound } from "../../workers/_shared/money.ts";
 import { portfolio } from "../../workers/underwriting/src/analytics.service.ts";
+import { summaryDelta, summaryStatements } from "../../workers/underwriting/src/portfolio-summary.ts";
 import { policies, policyTransactions } from "../../workers/underwriting/src/schema.ts";
 import { newId } from "../../workers/_shared/ids.ts";
 import { newPrincipal } from "../support/principals.ts";
@@ -12,7 +14,8 @@ import { unwrap } from "../support/results.ts";
 import { TEST_NOW } from "../support/clock.ts";
 
 /**
- * The portfolio is aggregated in SQL; this is the definition it must match, in integer cents:
+ * The portfolio is read from summary rows (daily increments of earned premium, portfolio-summary.ts);
+ * this is the definition they must add up to, in integer cents:
  * each transaction's delta is earned evenly from its effective date to the policy's expiration,
  * rounded half-up once (a delta with no days left to run counts in full). A policy cancelled on or
  * before `asOf` has earned all it kept (see `policyEarned`).
@@ -103,8 +106,19 @@ async function seedBook(orgId: string, book: BookPolicy[]) {
         createdAt: now,
       }),
     ),
+    // The summary rows bind and each transaction would have written (portfolio-summary.ts).
+    ...summaryStatements(orgId, summaryDelta(null, {
+      lineOfBusiness: r.line,
+      state: r.state,
+      effectiveDate: r.effectiveDate,
+      expirationDate: r.expirationDate,
+      status: r.status,
+      cancelledOn: r.cancelledOn,
+      writtenPremiumCents: r.written,
+      transactions: r.txs,
+    })),
   ]);
-  if (statements.length) await db.batch(statements as [(typeof statements)[number], ...typeof statements]);
+  if (statements.length) await atomically(db, statements);
   return rows;
 }
 

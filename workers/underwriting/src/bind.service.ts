@@ -10,6 +10,7 @@ import type { DaLedger } from "./da-ledger.do.ts";
 import type { UnderwritingEnv } from "./env.ts";
 import { findPolicy, findPolicyBySubmission } from "./policies.repo.ts";
 import { toPolicyWithInstallments } from "./policies.service.ts";
+import { daUsageStatement, summaryDelta, summaryStatements } from "./portfolio-summary.ts";
 import { findQuote } from "./quotes.repo.ts";
 import { installmentSchedule } from "./rating/installments.ts";
 import type { Installment, InstallmentPlan } from "./rating/types.ts";
@@ -186,6 +187,22 @@ export async function bindSubmission(
       sql`INSERT INTO events (id, org_id, type, data, created_at)
         SELECT ${newId("evt")}, ${principal.orgId}, 'policy.renewed', ${eventData("renewal")}, ${at} FROM policies WHERE id = ${policyId}`,
     );
+  }
+  // The portfolio summary and the agreement's usage change in the same batch, only if the policy was written.
+  statements.push(
+    ...summaryStatements(principal.orgId, summaryDelta(null, {
+      lineOfBusiness: lob,
+      state: sub.state,
+      effectiveDate: sub.effectiveDate,
+      expirationDate: sub.expirationDate,
+      status: "active",
+      cancelledOn: null,
+      writtenPremiumCents: quote.grossPremiumCents,
+      transactions: [{ effectiveDate: sub.effectiveDate, premiumDeltaCents: quote.grossPremiumCents }],
+    }), policyExists),
+  );
+  if (quote.daAgreementId) {
+    statements.push(daUsageStatement(principal.orgId, quote.daAgreementId, quote.grossPremiumCents, crossedThreshold ? at : null, policyExists));
   }
   if (crossedThreshold && quote.daAgreementId) {
     statements.push(

@@ -7,20 +7,22 @@ import { invalid, notFound, ok, type Result } from "#shared/errors";
 import { newId } from "#shared/ids";
 import { CURRENCY, fromCents, toCents } from "#shared/money";
 import { pageSize, toPage, type Page, type PageQuery } from "#shared/pagination";
-import { daAgreements, events, policies, type DaAgreementRow } from "./schema.ts";
+import { daAgreementUsage, daAgreements, type DaAgreementRow } from "./schema.ts";
 import type { CreateDaAgreementInput, DaAgreement } from "./types.ts";
 
-/** Premium bound under each agreement, from committed policies (the ledger object holds the live gate). */
+/**
+ * Premium bound under each agreement, from the usage row each bind keeps in its own batch
+ * (the ledger object holds the live gate): one primary-key row per agreement, however many policies.
+ */
 async function writtenByAgreement(db: DrizzleD1Database, orgId: string, ids: string[]): Promise<Map<string, number>> {
   const out = new Map<string, number>();
   if (ids.length === 0) return out;
   const rows = await db
-    .select({ id: policies.daAgreementId, written: sql<number>`sum(${policies.grossPremiumCents})` })
-    .from(policies)
-    .where(and(eq(policies.orgId, orgId), sql`${policies.daAgreementId} IS NOT NULL`))
-    .groupBy(policies.daAgreementId)
+    .select({ id: daAgreementUsage.agreementId, written: daAgreementUsage.writtenCents })
+    .from(daAgreementUsage)
+    .where(and(eq(daAgreementUsage.orgId, orgId), sql`${daAgreementUsage.agreementId} IN (SELECT value FROM json_each(${JSON.stringify(ids)}))`))
     .all();
-  for (const row of rows) if (row.id) out.set(row.id, Number(row.written));
+  for (const row of rows) out.set(row.id, Number(row.written));
   return out;
 }
 
@@ -65,21 +67,23 @@ export async function listDaAgreements(db: DrizzleD1Database, principal: Princip
   return ok(toPage(rows, pageSize(query.limit), (r) => toDaAgreement(r, written.get(r.id) ?? 0)));
 }
 
-/** Utilisation of every agreement of the org, with when `da.limit_approaching` was recorded. */
+/**
+ * Utilisation of every agreement of the org, with when `da.limit_approaching` was first recorded:
+ * both kept per agreement in `da_agreement_usage` by the bind that changed them, so this reads one
+ * row per agreement and no policies or events.
+ */
 export async function daUtilization(db: DrizzleD1Database, principal: Principal) {
-  const rows = await db.select().from(daAgreements).where(eq(daAgreements.orgId, principal.orgId)).orderBy(daAgreements.createdAt).all();
-  const written = await writtenByAgreement(db, principal.orgId, rows.map((r) => r.id));
-  const approaching = await db
-    .select({ agreementId: sql<string>`json_extract(${events.data}, '$.daAgreementId')`, at: sql<string>`min(${events.createdAt})` })
-    .from(events)
-    .where(and(eq(events.orgId, principal.orgId), eq(events.type, "da.limit_approaching")))
-    .groupBy(sql`json_extract(${events.data}, '$.daAgreementId')`)
+  const rows = await db
+    .select({ agreement: daAgreements, written: daAgreementUsage.writtenCents, approachingAt: daAgreementUsage.limitApproachingAt })
+    .from(daAgreements)
+    .leftJoin(daAgreementUsage, eq(daAgreementUsage.agreementId, daAgreements.id))
+    .where(eq(daAgreements.orgId, principal.orgId))
+    .orderBy(daAgreements.createdAt)
     .all();
-  const approachingAt = new Map(approaching.map((a) => [a.agreementId, a.at]));
   return ok({
     orgId: principal.orgId,
-    data: rows.map((r) => {
-      const w = written.get(r.id) ?? 0;
+    data: rows.map(({ agreement: r, written, approachingAt }) => {
+      const w = Number(written ?? 0);
       return {
         agreementId: r.id,
         carrier: r.carrier,
@@ -89,7 +93,7 @@ export async function daUtilization(db: DrizzleD1Database, principal: Principal)
         remaining: fromCents(r.aggregateCapCents - w),
         utilization: w / r.aggregateCapCents,
         currency: CURRENCY,
-        limitApproachingAt: approachingAt.get(r.id) ?? null,
+        limitApproachingAt: approachingAt ?? null,
       };
     }),
   });

@@ -10,6 +10,7 @@ import { CURRENCY, fromCents, toCents } from "#shared/money";
 import { recordEvent, type UnderwritingEventType } from "./events.ts";
 import { findPolicy, latestTransactionDate, listInstallments } from "./policies.repo.ts";
 import { statusAsOf, toPolicy, toTransaction } from "./policies.service.ts";
+import { transactionSummary } from "./portfolio-summary.ts";
 import { prepareQuote, ratingInputOf, toQuote } from "./quotes.service.ts";
 import { rate } from "./rating/rate.ts";
 import { cancellationReturn, endorsementDelta, reinstatementReversal, reinstatementWindow } from "./rating/transactions.ts";
@@ -70,6 +71,8 @@ async function apply(db: DrizzleD1Database, principal: Principal, policy: Policy
       VALUES (${transaction.id}, ${principal.orgId}, ${policy.id}, ${version}, ${transaction.type}, ${transaction.effectiveDate},
         ${transaction.premiumDeltaCents}, ${transaction.actor}, ${JSON.stringify(transaction.details)}, ${at})`,
     ...(change.alongside ?? []),
+    // The portfolio summary moves with the policy, in the same batch.
+    ...(await transactionSummary(db, principal.orgId, policy, after, transaction)),
   ];
   if (change.event) {
     statements.push(

@@ -141,6 +141,43 @@ export const daAgreements = sqliteTable("da_agreements", {
 /** The events outbox: the table every event-recording worker shares (workers/_shared/outbox.ts). */
 export { outboxEvents as events } from "#shared/outbox";
 
+/** Portfolio summary (migrations/underwriting/0005; see portfolio-summary.ts): written premium and policies per line and state. */
+export const portfolioTotals = sqliteTable("portfolio_totals", {
+  orgId: text("org_id").notNull(),
+  lineOfBusiness: text("line_of_business").$type<LineOfBusiness>().notNull(),
+  state: text("state").$type<UsState>().notNull(),
+  writtenCents: integer("written_cents").notNull(),
+  policyCount: integer("policy_count").notNull(),
+});
+
+/** Per day, the increase in earned premium and in active policies. */
+export const portfolioDaily = sqliteTable("portfolio_daily", {
+  orgId: text("org_id").notNull(),
+  day: text("day").notNull(),
+  lineOfBusiness: text("line_of_business").$type<LineOfBusiness>().notNull(),
+  state: text("state").$type<UsState>().notNull(),
+  earnedCents: integer("earned_cents").notNull(),
+  activeDelta: integer("active_delta").notNull(),
+});
+
+/** {@link portfolioDaily} summed per month (`YYYY-MM`). */
+export const portfolioMonthly = sqliteTable("portfolio_monthly", {
+  orgId: text("org_id").notNull(),
+  month: text("month").notNull(),
+  lineOfBusiness: text("line_of_business").$type<LineOfBusiness>().notNull(),
+  state: text("state").$type<UsState>().notNull(),
+  earnedCents: integer("earned_cents").notNull(),
+  activeDelta: integer("active_delta").notNull(),
+});
+
+/** Premium bound under each delegated authority agreement, and when it first crossed 85% of its cap. */
+export const daAgreementUsage = sqliteTable("da_agreement_usage", {
+  agreementId: text("agreement_id").primaryKey(),
+  orgId: text("org_id").notNull(),
+  writtenCents: integer("written_cents").notNull(),
+  limitApproachingAt: text("limit_approaching_at"),
+});
+
 export type LineOfBusiness = "GL" | "PROP" | "CA";
 export type SubmissionStatus = "received" | "quoted" | "referred" | "bound" | "declined" | "expired";
 export type PolicyStatus = "active" | "cancelled" | "expired" | "pending_renewal";
