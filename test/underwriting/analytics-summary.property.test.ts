@@ -8,6 +8,7 @@
  *   - DA utilisation equals the premium of the agreement's policies and its first 85% event.
  * Dates are relative to today: reinstatement is judged by the server's clock.
  */
+import type { D1Migration } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { drizzle } from "drizzle-orm/d1";
 import fc from "fast-check";
@@ -165,7 +166,8 @@ async function summaryRows(orgId: string) {
 
 /** Migration 0005's backfill statements (everything after its CREATE INDEX), run over the whole database. */
 async function rebuildFromMigration() {
-  const migration = env.TEST_MIGRATIONS.find((m) => m.name.startsWith("0005_"))!;
+  const { TEST_D1_MIGRATIONS } = env as unknown as { TEST_D1_MIGRATIONS: Record<string, D1Migration[]> };
+  const migration = TEST_D1_MIGRATIONS.UNDERWRITING_DB!.find((m) => m.name.startsWith("0005_"))!;
   const from = migration.queries.findIndex((q) => q.includes("_backfill_tx AS"));
   expect(from).toBeGreaterThan(0);
   await d1.batch(["portfolio_totals", "portfolio_daily", "portfolio_monthly", "da_agreement_usage"].map((t) => d1.prepare(`DELETE FROM ${t}`)));

@@ -58,6 +58,11 @@ export function recordOutboxEvent(db: DrizzleD1Database, orgId: string, type: st
   return db.insert(outboxEvents).values({ id, orgId, type, data, createdAt: at });
 }
 
+/** What the relay needs of the events queue binding (a `Queue<WebhookQueueMessage>` in a worker). */
+export interface EventsQueue {
+  sendBatch(messages: Iterable<{ body: WebhookQueueMessage }>): Promise<unknown>;
+}
+
 /**
  * Move committed outbox rows onto the webhook queue as messages from `source` (the worker's
  * registry name). Rows are claimed in one statement (so two relays running at once do not both
@@ -66,7 +71,7 @@ export function recordOutboxEvent(db: DrizzleD1Database, orgId: string, type: st
  * sweep) sends it again: delivery is at least once. Returns how many events were relayed. Claims
  * are leases on real time, never an org's sandbox clock.
  */
-export async function relayOutbox(db: DrizzleD1Database, queue: Queue<WebhookQueueMessage>, source: string, now = realClock.now()): Promise<number> {
+export async function relayOutbox(db: DrizzleD1Database, queue: EventsQueue, source: string, now = realClock.now()): Promise<number> {
   let total = 0;
   for (;;) {
     const at = now.toISOString();
