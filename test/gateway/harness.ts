@@ -35,11 +35,13 @@ export interface Tenant {
 
 /**
  * A fresh org with an admin JWT and an API key: every test gets its own tenant. The org's sandbox
- * clock stands at `TEST_NOW` (test/support/clock.ts), so what a test dates never drifts into the past.
+ * clock stands at `TEST_NOW` (test/support/clock.ts), so what a test dates never drifts into the past
+ * (in development, the environment of every project but `production`).
  */
 export async function createTenant(options: { tier?: "sandbox" | "standard" | "enterprise"; scopes?: string[] } = {}): Promise<Tenant> {
   const org = await json(await call("POST", "/v1/orgs", { token: env.API_SECRET, body: { name: `Test Org ${unique()}`, slug: `test-${unique()}` } }));
-  await setClock(org.id, { now: TEST_NOW });
+  // Only development has sandbox clocks; the production project's orgs run on real time.
+  if (env.ENVIRONMENT === "development") await setClock(org.id, { now: TEST_NOW });
   const demo = await json(await call("POST", "/auth/demo", { body: { secret: env.API_SECRET, orgId: org.id } }));
   const key = await createApiKey(demo.token, { tier: options.tier ?? "enterprise", scopes: options.scopes });
   return { orgId: org.id, token: demo.token, apiKey: key.key, apiKeyId: key.id };

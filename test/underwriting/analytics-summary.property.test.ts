@@ -22,12 +22,12 @@ import { cancelPolicy, endorsePolicy, reinstatePolicy, renewPolicy } from "../..
 import { createQuote } from "../../workers/underwriting/src/quotes.service.ts";
 import { createSubmission } from "../../workers/underwriting/src/submissions.service.ts";
 import type { Principal } from "../../workers/_shared/auth.ts";
+import { testDay } from "../support/clock.ts";
 import { newPrincipal } from "../support/principals.ts";
 import { unwrap } from "../support/results.ts";
 
 const db = () => drizzle(env.UNDERWRITING_DB);
 const d1 = env.UNDERWRITING_DB;
-const todayPlus = (n: number) => formatDate(new Date(parseDate(formatDate(new Date())).getTime() + n * 86_400_000));
 
 const LINES = ["GL", "PROP", "CA"] as const;
 const STATES = ["CA", "OR", "WA"] as const;
@@ -80,7 +80,7 @@ async function run(p: Principal, ops: Op[]): Promise<void> {
   };
   for (const op of ops) {
     if (op.kind === "bind") {
-      const sub = unwrap(await createSubmission(db(), p, submissionInput(op.line, op.state, todayPlus(op.start), op.revenue)));
+      const sub = unwrap(await createSubmission(db(), p, submissionInput(op.line, op.state, testDay(op.start), op.revenue)));
       await bind(sub.id);
       continue;
     }
@@ -189,7 +189,7 @@ describe("portfolio summary rows (property)", () => {
           // Bind first, so most sequences have policies for the other operations to work on.
           await run(p, [...ops.filter((o) => o.kind === "bind"), ...ops.filter((o) => o.kind !== "bind")]);
 
-          for (const asOf of [...asOfDays.map(todayPlus), addYears(todayPlus(0), 3)]) {
+          for (const asOf of [...asOfDays.map((n) => testDay(n)), addYears(testDay(0), 3)]) {
             const got = unwrap(await portfolio(db(), p, asOf));
             const want = await recomputed(p.orgId, asOf);
             expect({ ...inCents(got), activePolicyCount: got.activePolicyCount }).toEqual({
