@@ -20,7 +20,6 @@ import type {
   Referral,
   ReinstatePolicyRequest as ReinstateInput,
   Submission,
-  UsState,
 } from "#contract/types.gen";
 
 export type {
@@ -41,7 +40,6 @@ export type {
   ReinstateInput,
   Submission,
 };
-import type { PageQuery } from "#shared/pagination";
 
 /** What bind answers: the policy it wrote, or with `?preview=true` what it would write; `preview` tells which. */
 export type BindResult = BoundPolicy | BindPreview;
@@ -59,29 +57,5 @@ import type {
 
 export type { CancellationMethod, CancellationReason, InstallmentPlan, IntakeRecord, LineOfBusiness, PolicyStatus, QuoteStatus, ReferralDecision, ReferralStatus, SubmissionStatus, TransactionType };
 
-export interface ListReferralsQuery extends PageQuery {
-  status?: ReferralStatus;
-  submissionId?: string;
-  createdAfter?: string;
-  createdBefore?: string;
-}
-
-export interface ListSubmissionsQuery extends PageQuery {
-  status?: SubmissionStatus;
-  lineOfBusiness?: LineOfBusiness;
-  state?: UsState;
-  producerId?: string;
-  createdAfter?: string;
-  createdBefore?: string;
-}
-
-export interface ListPoliciesQuery extends PageQuery {
-  status?: PolicyStatus;
-  lineOfBusiness?: LineOfBusiness;
-  state?: UsState;
-  effectiveFrom?: string;
-  effectiveTo?: string;
-  insuredName?: string;
-  createdAfter?: string;
-  createdBefore?: string;
-}
+/** The list queries cross the binding: one definition, in the platform's RPC module. */
+export type { ListPoliciesQuery, ListReferralsQuery, ListSubmissionsQuery } from "#shared/rpc";
