@@ -1,6 +1,6 @@
 import type { Context } from "hono";
 import { API_KEY_PATTERN, type Principal } from "#shared/auth";
-import { sandboxClockEnabled } from "#shared/clock";
+import { realClock, sandboxClockEnabled } from "#shared/clock";
 import { sha256Hex, timingSafeEqual } from "#shared/crypto";
 import { verifyJwt } from "#shared/jwt";
 import type { AppError, Result } from "#shared/errors";
@@ -46,17 +46,39 @@ export async function apiKeyObjectName(rawKey: string): Promise<string> {
   return `key:${await sha256Hex(rawKey)}`;
 }
 
+/** How long the gateway reuses an org's clock offset before asking identity again. */
+export const SANDBOX_CLOCK_TTL_MS = 5_000;
+
 /**
- * The principal stamped with its org's sandbox clock, in a sandbox environment only (elsewhere
- * nothing is read and every date rule runs on real time). Called once a request has passed its
- * checks, just before its handler, so a refused request costs no lookup. The clock is read per
- * request rather than cached with an API key's record, so a change applies on the very next request,
- * and JWTs and the API secret see it too.
+ * Org id → its clock offset and until when it may be reused. Sandbox clocks exist only in
+ * development, where one gateway isolate serves every request, so the gateway's own clock routes
+ * ({@link forgetSandboxClock}) keep this exact; the TTL bounds what anything else could leave stale.
+ */
+const clockOffsets = new Map<string, { offsetMs: number; until: number }>();
+const MAX_CACHED_CLOCKS = 1_000;
+
+/** Drop an org's cached offset: called by the clock routes once identity has changed it. */
+export function forgetSandboxClock(orgId: string): void {
+  clockOffsets.delete(orgId);
+}
+
+/**
+ * The principal stamped with its org's sandbox clock, in development only (elsewhere nothing is
+ * read and every date rule runs on real time). Called once a request has passed its checks, just
+ * before its handler, so a refused request costs no lookup. The offset is kept for a few seconds
+ * rather than cached with an API key's record, so that a change made through the clock routes
+ * applies on the very next request, and JWTs and the API secret see it too.
  */
 export async function withSandboxClock(c: Context<GatewayContext>, principal: Principal): Promise<Principal> {
   if (!sandboxClockEnabled(c.env.ENVIRONMENT) || !principal.orgId) return principal;
-  const clockOffsetMs = await c.env.IDENTITY.clockOffsetOf(principal.orgId);
-  return clockOffsetMs === 0 ? principal : { ...principal, clockOffsetMs };
+  const now = realClock.now().getTime();
+  let cached = clockOffsets.get(principal.orgId);
+  if (!cached || cached.until <= now) {
+    if (clockOffsets.size >= MAX_CACHED_CLOCKS) clockOffsets.clear();
+    cached = { offsetMs: await c.env.IDENTITY.clockOffsetOf(principal.orgId), until: now + SANDBOX_CLOCK_TTL_MS };
+    clockOffsets.set(principal.orgId, cached);
+  }
+  return cached.offsetMs === 0 ? principal : { ...principal, clockOffsetMs: cached.offsetMs };
 }
 
 /**

@@ -1,12 +1,19 @@
-import { fail, ok } from "#shared/errors";
+import { fail, ok, type Result } from "#shared/errors";
 import type { Principal } from "#shared/auth";
 import type { GatewayEnv } from "../env.ts";
 import { route } from "../http/route.ts";
+import { forgetSandboxClock } from "../middleware/authenticate.ts";
 
 /** Make the key's admitting Durable Object drop its cached record, so a change applies on the next request. */
 async function forgetApiKey(env: GatewayEnv, principal: Principal, keyId: string): Promise<void> {
   const hash = await env.IDENTITY.getApiKeyHash(principal, keyId);
   if (hash.ok) await env.RATE_LIMITER.getByName(`key:${hash.value}`).forget();
+}
+
+/** A moved clock applies on the org's next request: the gateway's cached offset goes. */
+function movedClock<T>(principal: Principal, result: Result<T>): Result<T> {
+  if (result.ok) forgetSandboxClock(principal.orgId);
+  return result;
 }
 
 /** Orgs, API keys, the sandbox mailbox and clock: the identity worker behind `IDENTITY`. */
@@ -37,6 +44,6 @@ export const identityRoutes = [
   // The sandbox routes: app.ts answers route_not_found for /v1/sandbox/* outside development.
   route("listSandboxEmails", ({ env, input }) => env.IDENTITY.listSandboxEmails(input.query)),
   route("getSandboxClock", ({ env, principal }) => env.IDENTITY.getSandboxClock(principal)),
-  route("setSandboxClock", ({ env, principal, input }) => env.IDENTITY.setSandboxClock(principal, input.body)),
-  route("resetSandboxClock", ({ env, principal }) => env.IDENTITY.resetSandboxClock(principal)),
+  route("setSandboxClock", async ({ env, principal, input }) => movedClock(principal, await env.IDENTITY.setSandboxClock(principal, input.body))),
+  route("resetSandboxClock", async ({ env, principal }) => movedClock(principal, await env.IDENTITY.resetSandboxClock(principal))),
 ];
