@@ -26,20 +26,21 @@ import type {
   DealRoomMessage,
   EndorsePolicyRequest,
   InstallmentPlan,
+  ListPoliciesData,
+  ListReferralsData,
+  ListSubmissionsData,
   LineOfBusiness,
   LoginRequest,
   LoginResult,
   Org,
   OutboxEmail,
   Policy,
-  PolicyStatus,
   PolicyTransaction,
   PolicyTransactionResult,
   PortfolioAnalytics,
   Quote,
   QuoteReadiness,
   Referral,
-  ReferralStatus,
   ReinstatePolicyRequest,
   RenewalResult,
   ResendCodeRequest,
@@ -52,11 +53,9 @@ import type {
   SignupRequest,
   SignupResult,
   Submission,
-  SubmissionStatus,
   TokenResponse,
   UpdateOrgRequest,
   User,
-  UsState,
   VerifyEmailRequest,
   VerifyEmailResult,
   WebhookDelivery,
@@ -135,32 +134,10 @@ export interface IdentityRpc extends Rpc.WorkerEntrypointBranded {
 
 // Underwriting: public (the gateway) and internal (event reading, for the webhooks worker).
 
-export interface ListSubmissionsQuery extends PageQuery {
-  status?: SubmissionStatus;
-  lineOfBusiness?: LineOfBusiness;
-  state?: UsState;
-  producerId?: string;
-  createdAfter?: string;
-  createdBefore?: string;
-}
-
-export interface ListPoliciesQuery extends PageQuery {
-  status?: PolicyStatus;
-  lineOfBusiness?: LineOfBusiness;
-  state?: UsState;
-  effectiveFrom?: string;
-  effectiveTo?: string;
-  insuredName?: string;
-  createdAfter?: string;
-  createdBefore?: string;
-}
-
-export interface ListReferralsQuery extends PageQuery {
-  status?: ReferralStatus;
-  submissionId?: string;
-  createdAfter?: string;
-  createdBefore?: string;
-}
+/** The list filters are the contract's own query parameters (validated by the gateway). */
+export type ListSubmissionsQuery = NonNullable<ListSubmissionsData["query"]>;
+export type ListPoliciesQuery = NonNullable<ListPoliciesData["query"]>;
+export type ListReferralsQuery = NonNullable<ListReferralsData["query"]>;
 
 export interface BindInput {
   installmentPlan: InstallmentPlan;
