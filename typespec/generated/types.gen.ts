@@ -2305,9 +2305,10 @@ export type SubmissionQuotedEvent = {
 };
 
 /**
- * Lifecycle state of a submission.
+ * Lifecycle state of a submission. `withdrawn`: a renewal whose expiring policy was cancelled
+ * before it was bound; it can no longer be quoted or bound.
  */
-export type SubmissionStatus = 'received' | 'quoted' | 'referred' | 'bound' | 'declined' | 'expired';
+export type SubmissionStatus = 'received' | 'quoted' | 'referred' | 'bound' | 'declined' | 'expired' | 'withdrawn';
 
 /**
  * A short-lived JWT for `Authorization: Bearer`.

@@ -1261,7 +1261,8 @@ export const zSubmissionQuotedEvent = z.object({
 });
 
 /**
- * Lifecycle state of a submission.
+ * Lifecycle state of a submission. `withdrawn`: a renewal whose expiring policy was cancelled
+ * before it was bound; it can no longer be quoted or bound.
  */
 export const zSubmissionStatus = z.enum([
     'received',
@@ -1269,7 +1270,8 @@ export const zSubmissionStatus = z.enum([
     'referred',
     'bound',
     'declined',
-    'expired'
+    'expired',
+    'withdrawn'
 ]);
 
 /**

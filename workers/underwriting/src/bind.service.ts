@@ -70,6 +70,13 @@ export async function bindSubmission(
   const quoteResult = await bindableQuote(db, principal, sub, input.quoteId);
   if (!quoteResult.ok) return quoteResult;
   const quote = quoteResult.value;
+  if (sub.renewalOfPolicyId) {
+    // A renewal continues a policy: one cancelled meanwhile has no term to renew.
+    const expiring = await findPolicy(db, principal.orgId, sub.renewalOfPolicyId);
+    if (expiring?.status === "cancelled") {
+      return fail("invalid_state_transition", "The policy this submission renews is cancelled; its renewal cannot be bound", { renewalOfPolicyId: sub.renewalOfPolicyId, status: "cancelled" });
+    }
+  }
   const now = clockOf(principal).now();
   const at = now.toISOString();
   if (Date.parse(quote.validUntil) <= now.getTime()) {
@@ -136,6 +143,8 @@ export async function bindSubmission(
     priorLosses: sub.priorLosses.map((l) => ({ year: l.year, amountCents: l.amountCents })),
   };
   // Every statement below runs only while the submission is still quoted with this quote.
+  // (A cancellation withdraws its policy's pending renewal in its own batch, so a renewal stops being
+  // quoted the moment its expiring policy is cancelled: this guard settles that race too.)
   const stillBindable = sql`EXISTS (SELECT 1 FROM submissions WHERE id = ${sub.id} AND org_id = ${principal.orgId} AND status = 'quoted' AND current_quote_id = ${quote.id})`;
   const policyExists = sql`EXISTS (SELECT 1 FROM policies WHERE id = ${policyId})`;
   const isRenewal = sub.renewalOfPolicyId !== null;

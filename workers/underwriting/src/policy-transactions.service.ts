@@ -19,6 +19,9 @@ import { findSubmission } from "./submissions.repo.ts";
 import { buildSubmissionRow, toSubmission } from "./submissions.service.ts";
 import type { CancelInput, EndorseInput, PolicyTransactionResult, Quote, ReinstateInput, Submission } from "./types.ts";
 
+/** A renewal submission in these states is still in progress: it may yet be quoted or bound. */
+const PENDING_RENEWAL: SubmissionRow["status"][] = ["received", "quoted", "referred"];
+
 interface Change {
   /** Set when the caller must know the id in advance (a cancellation records it for reinstatement). */
   transactionId?: string;
@@ -253,7 +256,16 @@ export async function cancelPolicy(db: DrizzleD1Database, principal: Principal, 
       cancellation: { effectiveDate: input.effectiveDate, method: r.method, reason: input.reason, returnPremiumCents: r.returnPremiumCents, transactionId },
     },
     event: "policy.cancelled",
+    alongside: [withdrawPendingRenewal(db, principal, policy, clockOf(principal).now().toISOString())],
   }, preview);
+}
+
+/** A cancelled policy has no next term: its renewal in progress (not yet bound) is withdrawn with the cancellation. */
+function withdrawPendingRenewal(db: DrizzleD1Database, principal: Principal, policy: PolicyRow, at: string): Statement {
+  return db
+    .update(submissions)
+    .set({ status: "withdrawn", updatedAt: at })
+    .where(and(eq(submissions.orgId, principal.orgId), eq(submissions.renewalOfPolicyId, policy.id), inArray(submissions.status, PENDING_RENEWAL)));
 }
 
 /** Undo a cancellation within 30 days of its effective date, charging back the returned premium. */
@@ -303,7 +315,7 @@ export async function renewPolicy(db: DrizzleD1Database, principal: Principal, p
   const pending = await db
     .select({ id: submissions.id })
     .from(submissions)
-    .where(and(eq(submissions.orgId, principal.orgId), eq(submissions.renewalOfPolicyId, policy.id), inArray(submissions.status, ["received", "quoted", "referred"])))
+    .where(and(eq(submissions.orgId, principal.orgId), eq(submissions.renewalOfPolicyId, policy.id), inArray(submissions.status, PENDING_RENEWAL)))
     .get();
   if (pending) return fail("invalid_state_transition", "A renewal of this policy is already in progress", { submissionId: pending.id });
 

@@ -179,7 +179,7 @@ export const daAgreementUsage = sqliteTable("da_agreement_usage", {
 });
 
 export type LineOfBusiness = "GL" | "PROP" | "CA";
-export type SubmissionStatus = "received" | "quoted" | "referred" | "bound" | "declined" | "expired";
+export type SubmissionStatus = "received" | "quoted" | "referred" | "bound" | "declined" | "expired" | "withdrawn";
 export type PolicyStatus = "active" | "cancelled" | "expired" | "pending_renewal";
 export interface PriorLossRow {
   year: number;
