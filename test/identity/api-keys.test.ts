@@ -324,6 +324,25 @@ describe("rotateApiKey", () => {
     expect(unwrap(await identity.getApiKey(admin, fullAccess.id)).expiresAt).toBeNull();
     expect(unwrap(await identity.rotateApiKey(admin, fullAccess.id, {})).rateLimitTier).toBe("enterprise");
   });
+
+  it("lets a caller revoke only a key it could have issued, as with rotation", async () => {
+    const { org, admin } = await createTenant();
+    const fullAccess = await createKey(admin, { preset: "full_access", rateLimitTier: "enterprise" });
+    const narrowKey = principalFor(org.id, { kind: "api_key", role: null, scopes: ["api-keys:write"], rateLimitTier: "enterprise" });
+    expect(errorOf(await identity.revokeApiKey(narrowKey, fullAccess.id))).toMatchObject({ code: "insufficient_scope", details: { scope: "*" } });
+    const sandboxKey = principalFor(org.id, { kind: "api_key", role: null, scopes: ["*"], rateLimitTier: "sandbox" });
+    expect(errorOf(await identity.revokeApiKey(sandboxKey, fullAccess.id))).toMatchObject({
+      code: "insufficient_scope",
+      details: { field: "rateLimitTier", tier: "enterprise" },
+    });
+    expect(unwrap(await identity.getApiKey(admin, fullAccess.id)).revokedAt).toBeNull();
+    expect(unwrap(await identity.authenticateApiKey(fullAccess.key)).keyId).toBe(fullAccess.id);
+
+    // A key it could have issued, it may revoke; the admin may revoke any.
+    const narrowTarget = await createKey(admin, { scopes: ["api-keys:write"], rateLimitTier: "standard" });
+    expect(unwrap(await identity.revokeApiKey(narrowKey, narrowTarget.id)).revokedAt).not.toBeNull();
+    expect(unwrap(await identity.revokeApiKey(admin, fullAccess.id)).revokedAt).not.toBeNull();
+  });
 });
 
 describe("listApiKeyPresets", () => {

@@ -216,8 +216,16 @@ export async function getApiKeyHash(deps: IdentityDeps, principal: Principal, id
 }
 
 /** Idempotent; the very next `authenticateApiKey` with this key fails. */
+/**
+ * Revokes a key at once (idempotent). It takes the same grant as rotating it: a caller may revoke
+ * only a key whose scopes and tier it could hand out itself, so a narrow key cannot switch off the
+ * org's broader ones.
+ */
 export async function revokeApiKey(deps: IdentityDeps, principal: Principal, id: string): Promise<Result<ApiKey>> {
-  if (typeof id !== "string") return notFound("API key");
+  const key = typeof id === "string" ? await repo.findApiKey(deps.db, principal.orgId, id) : undefined;
+  if (!key) return notFound("API key");
+  const grant = checkGrant(principal, key.scopes, key.rateLimitTier);
+  if (!grant.ok) return grant;
   const row = await repo.revokeApiKey(deps.db, principal.orgId, id, new Date().toISOString());
   return row ? ok(toApiKey(row)) : notFound("API key");
 }
