@@ -1,7 +1,7 @@
 import { env } from "cloudflare:workers";
 import { SignJWT, UnsecuredJWT } from "jose";
 import { describe, expect, it } from "vitest";
-import { call, createApiKey, createTenant, json } from "./harness.ts";
+import { call, createApiKey, createTenant, json, quickstartSubmission } from "./harness.ts";
 import { realNow } from "../support/clock.ts";
 
 const key = () => new TextEncoder().encode(env.JWT_SECRET);
@@ -134,6 +134,23 @@ describe("credentials: every way to be wrong is one 401", () => {
     expect((await call("GET", "/v1/submissions", { token: env.API_SECRET })).status).toBe(400);
     expect((await call("GET", "/v1/submissions", { token: env.API_SECRET, headers: { "x-org-id": "org_01J8K3M4N5P6Q7R8S9T0V1W2X3" } })).status).toBe(404);
     await expectUnauthorized(await call("GET", "/v1/submissions", { token: env.API_SECRET + "x", headers: { "x-org-id": t.orgId } }));
+  });
+
+  it("the API secret also takes the seed's ?orgId=, with X-Org-Id winning when both are sent", async () => {
+    const t = await createTenant();
+    const other = await createTenant();
+    const created = await call("POST", `/v1/submissions?orgId=${t.orgId}`, { token: env.API_SECRET, body: quickstartSubmission() });
+    expect(created.status).toBe(201);
+    const { id } = await json(created);
+    const listed = await json(await call("GET", `/v1/submissions?orgId=${t.orgId}&limit=100`, { token: env.API_SECRET }));
+    expect(listed.data.map((s: { id: string }) => s.id)).toEqual([id]);
+    // The header names the org when both are given: the other org has no such submission.
+    const both = await call("GET", `/v1/submissions/${id}?orgId=${t.orgId}`, { token: env.API_SECRET, headers: { "x-org-id": other.orgId } });
+    expect(both.status).toBe(404);
+    expect((await call("GET", "/v1/submissions?orgId=org_01J8K3M4N5P6Q7R8S9T0V1W2X3", { token: env.API_SECRET })).status).toBe(404);
+    // Only the API secret chooses its org: an API key's org is its own, whatever the query says.
+    const mine = await json(await call("GET", `/v1/submissions?orgId=${t.orgId}&limit=100`, { apiKey: other.apiKey }));
+    expect(mine.data).toEqual([]);
   });
 
   it("only the API secret creates orgs", async () => {

@@ -270,7 +270,7 @@ export function mount(app: Hono<GatewayContext>, spec: RouteSpec): void {
         return errorResponse(c, "insufficient_scope", `This credential lacks the scope ${scope}`, { requiredScope: scope });
       }
       if (principal.kind === "system" && !principal.orgId && !orgOptional) {
-        return errorResponse(c, "validation_failed", "The API secret acts in the org named by the X-Org-Id header", { field: "X-Org-Id", rule: "required" });
+        return errorResponse(c, "validation_failed", "The API secret acts in the org named by the X-Org-Id header (or ?orgId=)", { field: "X-Org-Id", rule: "required" });
       }
       if (principal.kind === "system" && principal.orgId) {
         const org = await c.env.IDENTITY.getOrg(principal, principal.orgId);

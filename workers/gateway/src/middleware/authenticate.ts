@@ -82,9 +82,19 @@ export async function withSandboxClock(c: Context<GatewayContext>, principal: Pr
 }
 
 /**
+ * The org the API secret acts in: `X-Org-Id`, or the seed's `?orgId=` when the header is absent
+ * (empty when neither is given; the route then asks for one).
+ */
+function systemOrgId(c: Context<GatewayContext>): string {
+  const header = c.req.header("x-org-id")?.trim();
+  if (header) return header;
+  return c.req.query("orgId")?.trim() ?? "";
+}
+
+/**
  * Resolve the caller to a {@link Principal}: an API key (admitted by its own Durable Object,
  * which asks Identity for the hashed key), the API secret (the system principal, acting in the
- * org named by `X-Org-Id`), or a user JWT. Every failure is the same 401.
+ * org named by `X-Org-Id` or `?orgId=`), or a user JWT. Every failure is the same 401.
  */
 export async function authenticate(
   c: Context<GatewayContext>,
@@ -124,7 +134,7 @@ export async function authenticate(
         return {
           ok: true,
           value: {
-            principal: systemPrincipal(c.req.header("x-org-id")?.trim() ?? ""),
+            principal: systemPrincipal(systemOrgId(c)),
           },
         };
       }
