@@ -34,10 +34,17 @@ async function oneDelivery(h: Harness, type = "policy.bound") {
   return { p, endpoint, event, deliveryId: deliveryId! };
 }
 
-/** Let the scheduled delay pass, then let the queue redeliver the message (attempts + 1). */
-async function redeliver(h: Harness, deliveryId: string, attempts: number) {
+/** Let the scheduled delay pass, then let the queue deliver the message for attempt `attempt`. */
+async function redeliver(h: Harness, deliveryId: string, attempt: number) {
   travelTo(realNow() + 60_000);
-  return deliver(h, deliveryId, { attempts });
+  return deliver(h, deliveryId, { attempt });
+}
+
+/** The `{kind: "delivery"}` messages the consumer sent since the last call, with their delays; clears them. */
+function takeSent(h: Harness) {
+  const sent = [...h.events.sent];
+  h.events.sent.length = 0;
+  return sent;
 }
 
 describe("delivery attempts and retries", () => {
@@ -47,15 +54,19 @@ describe("delivery attempts and retries", () => {
     const { requests } = receiver((_, n) => (n < 3 ? new Response("try later", { status: 500 }) : new Response("ok")));
 
     const first = await deliver(h, deliveryId);
-    expect(first.retryMessages).toEqual([{ msgId: first.ids[0], delaySeconds: 1 }]); // 1 s ± 20%
-    expect(first.explicitAcks).toEqual([]);
+    // The attempt's message is acked; the next attempt is a new message, delayed by the schedule.
+    expect(first.explicitAcks).toEqual(first.ids);
+    expect(first.retryMessages).toEqual([]);
+    expect(takeSent(h)).toEqual([{ body: { kind: "delivery", deliveryId, attempt: 2 }, delaySeconds: 1 }]); // 1 s ± 20%
     expect(await deliveryRow(deliveryId)).toMatchObject({ status: "retrying", attempt_count: 1 });
 
     const second = await redeliver(h, deliveryId, 2);
-    expect(second.retryMessages).toEqual([{ msgId: second.ids[0], delaySeconds: 2 }]); // 2 s ± 20%
+    expect(second.explicitAcks).toEqual(second.ids);
+    expect(takeSent(h)).toEqual([{ body: { kind: "delivery", deliveryId, attempt: 3 }, delaySeconds: 2 }]); // 2 s ± 20%
     const third = await redeliver(h, deliveryId, 3);
     expect(third.explicitAcks).toEqual(third.ids);
     expect(third.retryMessages).toEqual([]);
+    expect(takeSent(h)).toEqual([]);
 
     expect(requests.map((r) => r.headers.get("webhook-id"))).toEqual([event.id, event.id, event.id]);
     expect(new Set(requests.map((r) => r.body)).size).toBe(1);
@@ -80,7 +91,10 @@ describe("delivery attempts and retries", () => {
     const delays: (number | undefined)[] = [];
     for (let attempt = 1; attempt <= 3; attempt++) {
       const result = attempt === 1 ? await deliver(h, deliveryId) : await redeliver(h, deliveryId, attempt);
-      delays.push(result.retryMessages[0]?.delaySeconds);
+      expect(result.explicitAcks).toEqual(result.ids);
+      const [next] = takeSent(h);
+      expect(next!.body).toEqual({ kind: "delivery", deliveryId, attempt: attempt + 1 });
+      delays.push(next!.delaySeconds);
     }
     expect(delays[0]).toBe(1);
     expect(delays[1]).toBe(2);
@@ -91,6 +105,7 @@ describe("delivery attempts and retries", () => {
     const last = await redeliver(h, deliveryId, 4);
     expect(last.explicitAcks).toEqual(last.ids);
     expect(last.retryMessages).toEqual([]);
+    expect(takeSent(h)).toEqual([]);
     expect(requests).toHaveLength(4);
     expect(await deliveryRow(deliveryId)).toMatchObject({ status: "failed", attempt_count: 4, next_attempt_at: null, dead_lettered_at: null });
     expect((await attemptRows(deliveryId)).at(-1)).toMatchObject({ attempt: 4, status_code: 502, next_attempt_at: null });
@@ -102,10 +117,109 @@ describe("delivery attempts and retries", () => {
     expect(await deliveryRow(deliveryId)).toMatchObject({ status: "failed", dead_lettered_at: expect.any(String) });
     expect(unwrap(await h.service.getEndpoint(p, endpoint.id))).toMatchObject({ successCount: 0, failureCount: 1, consecutiveFailures: 4, failingSince: expect.any(String), enabled: true });
 
-    // A stale copy of the message changes nothing.
-    const stale = await deliver(h, deliveryId, { attempts: 5 });
+    // A stale copy of a message changes nothing.
+    const stale = await deliver(h, deliveryId, { attempt: 4, attempts: 5 });
     expect(stale.explicitAcks).toEqual(stale.ids);
     expect(requests).toHaveLength(4);
+  });
+
+  it("runs the production schedule as one delayed message per attempt: 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h ±20%, then failed", async () => {
+    const h = harness({ WEBHOOK_RETRY_SCHEDULE: undefined }); // unset: the production schedule
+    const { deliveryId } = await oneDelivery(h);
+    const { requests } = receiver(() => new Response("down", { status: 503 }));
+    const schedule = [5, 300, 1800, 7200, 18000, 36000, 36000];
+    let at = realNow();
+    for (let attempt = 1; attempt <= 8; attempt++) {
+      travelTo(at);
+      // Each attempt's message has been delivered once: the queue's retry budget is untouched.
+      const result = await deliver(h, deliveryId, { attempt, attempts: 1 });
+      expect(result.explicitAcks).toEqual(result.ids);
+      expect(result.retryMessages).toEqual([]);
+      const sent = takeSent(h);
+      if (attempt === 8) {
+        expect(sent).toEqual([]);
+        break;
+      }
+      expect(sent).toHaveLength(1);
+      expect(sent[0]!.body).toEqual({ kind: "delivery", deliveryId, attempt: attempt + 1 });
+      const base = schedule[attempt - 1]!;
+      expect(sent[0]!.delaySeconds).toBeGreaterThanOrEqual(Math.floor(base * 0.8));
+      expect(sent[0]!.delaySeconds).toBeLessThanOrEqual(Math.ceil(base * 1.2));
+      at += sent[0]!.delaySeconds! * 1000;
+    }
+    expect(requests).toHaveLength(8);
+    expect(await deliveryRow(deliveryId)).toMatchObject({ status: "failed", attempt_count: 8 });
+    expect(h.dlq.sent).toEqual([{ body: { kind: "delivery", deliveryId } }]);
+  });
+
+  it("retries a transient consumer error as the same message without spending the retry schedule", async () => {
+    const h = harness();
+    const { deliveryId } = await oneDelivery(h);
+    const { requests } = receiver(() => new Response("down", { status: 500 }));
+    // D1 hiccups: the first read of the delivery throws.
+    const real = h.env.WEBHOOKS_DB;
+    let hiccups = 1;
+    h.env.WEBHOOKS_DB = new Proxy(real, {
+      get(target, prop) {
+        if (prop === "prepare" && hiccups > 0) {
+          hiccups -= 1;
+          return () => {
+            throw new Error("D1_ERROR: network connection lost");
+          };
+        }
+        const value = Reflect.get(target, prop, target) as unknown;
+        return typeof value === "function" ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+      },
+    });
+    const errored = await deliver(h, deliveryId, { attempts: 9 });
+    expect(errored.retryMessages).toEqual([{ msgId: errored.ids[0], delaySeconds: 3600 }]);
+    expect(requests).toHaveLength(0);
+    expect(await deliveryRow(deliveryId)).toMatchObject({ status: "pending", attempt_count: 0 });
+
+    // The queue redelivers it (its 10th delivery): the attempt runs and the next one is a fresh message.
+    const retried = await deliver(h, deliveryId, { attempts: 10 });
+    expect(retried.explicitAcks).toEqual(retried.ids);
+    expect(requests).toHaveLength(1);
+    expect(takeSent(h)).toEqual([{ body: { kind: "delivery", deliveryId, attempt: 2 }, delaySeconds: 1 }]);
+    expect(await deliveryRow(deliveryId)).toMatchObject({ status: "retrying", attempt_count: 1 });
+  });
+
+  it("never sends an attempt twice: a duplicate is acked, a redelivered copy only re-sends the next attempt's message", async () => {
+    const h = harness({ WEBHOOK_RETRY_SCHEDULE: "60,120" });
+    const { deliveryId } = await oneDelivery(h);
+    const { requests } = receiver(() => new Response("down", { status: 500 }));
+    await deliver(h, deliveryId);
+    expect(requests).toHaveLength(1);
+    const [next] = takeSent(h);
+    expect(next).toMatchObject({ body: { attempt: 2 } });
+
+    // A duplicate of attempt 1's message (the queue delivers at least once): nothing happens.
+    const duplicate = await deliver(h, deliveryId, { attempt: 1 });
+    expect(duplicate.explicitAcks).toEqual(duplicate.ids);
+    expect(requests).toHaveLength(1);
+    expect(takeSent(h)).toEqual([]);
+
+    // A redelivery of attempt 1 (as if the consumer crashed after recording it, before sending the
+    // next message): still no request, but attempt 2's message is sent for the time it is due.
+    travelTo(realNow() + 20_000);
+    const redelivered = await deliver(h, deliveryId, { attempt: 1, attempts: 2 });
+    expect(redelivered.explicitAcks).toEqual(redelivered.ids);
+    expect(requests).toHaveLength(1);
+    const [again] = takeSent(h);
+    expect(again!.body).toEqual({ kind: "delivery", deliveryId, attempt: 2 });
+    expect(again!.delaySeconds).toBeGreaterThanOrEqual(next!.delaySeconds! - 21);
+    expect(again!.delaySeconds).toBeLessThanOrEqual(next!.delaySeconds! - 19);
+
+    // Attempt 2 arriving early goes back for the time left; on time it is sent, once.
+    const early = await deliver(h, deliveryId, { attempt: 2 });
+    expect(early.explicitAcks).toEqual(early.ids);
+    expect(requests).toHaveLength(1);
+    expect(takeSent(h)).toEqual([{ body: { kind: "delivery", deliveryId, attempt: 2 }, delaySeconds: again!.delaySeconds }]);
+    travelTo(realNow() + 120_000);
+    await deliver(h, deliveryId, { attempt: 2 });
+    await deliver(h, deliveryId, { attempt: 2 });
+    expect(requests).toHaveLength(2);
+    expect((await attemptRows(deliveryId)).map((r) => r.attempt)).toEqual([1, 2]);
   });
 
   it("aborts an attempt after WEBHOOK_TIMEOUT_MS and records it without a status code", async () => {
@@ -119,7 +233,7 @@ describe("delivery attempts and retries", () => {
     });
     const result = await deliver(h, deliveryId);
     expect(signals[0]?.aborted).toBe(true);
-    expect(result.retryMessages).toHaveLength(1);
+    expect(h.events.sent.filter((m) => m.body.kind === "delivery" && m.body.attempt === 2)).toHaveLength(1);
     expect((await attemptRows(deliveryId))[0]).toMatchObject({ status_code: null, error: "timed out after 30 ms" });
   });
 
@@ -142,7 +256,7 @@ describe("delivery attempts and retries", () => {
     const result = await deliver(h, deliveryId);
     expect(requests).toHaveLength(1);
     expect(requests[0]!.redirect).toBe("manual");
-    expect(result.retryMessages).toHaveLength(1);
+    expect(h.events.sent.filter((m) => m.body.kind === "delivery" && m.body.attempt === 2)).toHaveLength(1);
     expect((await attemptRows(deliveryId))[0]).toMatchObject({ status_code: 302, error: "redirects are not followed" });
   });
 
@@ -151,6 +265,7 @@ describe("delivery attempts and retries", () => {
     const { p, endpoint, event, deliveryId } = await oneDelivery(h);
     const { requests } = receiver((_, n) => (n <= 2 ? new Response("no", { status: 500 }) : new Response("ok")));
     await deliver(h, deliveryId);
+    h.events.sent.length = 0;
     const oldMessageSentAt = new Date(realNow());
     await redeliver(h, deliveryId, 2);
     expect(await deliveryRow(deliveryId)).toMatchObject({ status: "failed", attempt_count: 2 });
@@ -158,15 +273,15 @@ describe("delivery attempts and retries", () => {
     travelTo(realNow() + 60_000);
     const requeued = unwrap(await h.service.retryDelivery(p, endpoint.id, deliveryId));
     expect(requeued).toMatchObject({ id: deliveryId, status: "pending", attemptCount: 2 });
-    expect(h.events.sent).toEqual([{ body: { kind: "delivery", deliveryId } }]);
+    expect(h.events.sent).toEqual([{ body: { kind: "delivery", deliveryId, attempt: 3 } }]);
     h.events.sent.length = 0;
 
     // A copy of a message from the schedule it replaced is ignored...
-    const old = await deliver(h, deliveryId, { timestamp: oldMessageSentAt, attempts: 3 });
+    const old = await deliver(h, deliveryId, { timestamp: oldMessageSentAt, attempt: 3 });
     expect(old.explicitAcks).toEqual(old.ids);
     expect(requests).toHaveLength(2);
     // ...the new message attempts it.
-    const fresh = await deliver(h, deliveryId);
+    const fresh = await deliver(h, deliveryId, { attempt: 3 });
     expect(fresh.explicitAcks).toEqual(fresh.ids);
     expect(requests).toHaveLength(3);
     expect(requests[2]!.headers.get("webhook-id")).toBe(event.id);

@@ -78,7 +78,8 @@ describe("endpoint health", () => {
 
     receiver((_, n) => (n === 1 ? new Response("no", { status: 500 }) : new Response("ok")));
     const failed = await deliver(h, first!);
-    expect(failed.retryMessages).toHaveLength(1);
+    expect(failed.explicitAcks).toEqual(failed.ids);
+    expect(h.events.sent.filter((m) => m.body.kind === "delivery" && m.body.attempt === 2)).toHaveLength(1);
     expect(unwrap(await h.service.getEndpoint(p, endpoint.id))).toMatchObject({ enabled: true, consecutiveFailures: 41 });
 
     await deliver(h, second!);

@@ -138,9 +138,13 @@ export async function fanOut(h: Harness, envelopes: EventEnvelope[]): Promise<st
   return h.events.takeDeliveryIds();
 }
 
-/** Attempt one delivery through the consumer, as its queue message. */
-export function deliver(h: Harness, deliveryId: string, options: { attempts?: number; timestamp?: Date } = {}) {
-  return runBatch(h, EVENTS_QUEUE, [{ body: { kind: "delivery", deliveryId }, ...options }]);
+/**
+ * Attempt one delivery through the consumer, as its queue message: `attempt` is the attempt number
+ * the message is for (1 unless given), `attempts` how many times the queue has delivered it.
+ */
+export function deliver(h: Harness, deliveryId: string, options: { attempt?: number; attempts?: number; timestamp?: Date } = {}) {
+  const { attempt = 1, ...queued } = options;
+  return runBatch(h, EVENTS_QUEUE, [{ body: { kind: "delivery", deliveryId, attempt }, ...queued }]);
 }
 
 export interface ReceivedRequest {

@@ -45,7 +45,7 @@ describe("delivery signatures", () => {
     expect(() => new Webhook(secret).verify(req!.body, tampered)).toThrow();
   });
 
-  it("signs with both secrets for 24 hours after a rotation, then with the new one only", async () => {
+  it("keeps X-OpenInsure-Signature on the previous secret during the rotation grace, the new one in X-OpenInsure-Signature-Next, both in webhook-signature", async () => {
     const h = harness();
     const p = newPrincipal();
     const { id, secret: oldSecret } = unwrap(await h.service.createEndpoint(p, { url: URL_A, events: ["*"] }));
@@ -55,12 +55,16 @@ describe("delivery signatures", () => {
     const [first] = await fanOut(h, [publish(h, p.orgId, "claim.filed")]);
     await deliver(h, first!);
     const during = requests[0]!;
+    // A receiver still running the seed's snippet with the secret it holds (the previous one) verifies.
+    expect(await seedVerifyWebhook(during.body, during.headers.get("x-openinsure-signature"), oldSecret)).toBe(true);
+    expect(await seedVerifyWebhook(during.body, during.headers.get("x-openinsure-signature"), newSecret)).toBe(false);
+    // One that has switched verifies the -Next header with the same snippet.
+    expect(await seedVerifyWebhook(during.body, during.headers.get("x-openinsure-signature-next"), newSecret)).toBe(true);
+    expect(await seedVerifyWebhook(during.body, during.headers.get("x-openinsure-signature-next"), oldSecret)).toBe(false);
+    // Standard Webhooks: both signatures, space-separated, each verifiable by the reference library.
     const signatures = during.headers.get("webhook-signature")!.split(" ");
     expect(signatures).toHaveLength(2);
-    expect(signatures.every((s) => s.startsWith("v1,"))).toBe(true);
-    // X-OpenInsure-Signature carries the new secret's; Standard Webhooks verifies under either.
-    expect(await seedVerifyWebhook(during.body, during.headers.get("x-openinsure-signature"), newSecret)).toBe(true);
-    expect(await seedVerifyWebhook(during.body, during.headers.get("x-openinsure-signature"), oldSecret)).toBe(false);
+    expect(signatures.every((s) => /^v1,[A-Za-z0-9+/]+=*$/.test(s))).toBe(true);
     expect(() => new Webhook(newSecret).verify(during.body, headersObject(during.headers))).not.toThrow();
     expect(() => new Webhook(oldSecret).verify(during.body, headersObject(during.headers))).not.toThrow();
 
@@ -68,10 +72,23 @@ describe("delivery signatures", () => {
     const [second] = await fanOut(h, [publish(h, p.orgId, "claim.filed")]);
     await deliver(h, second!);
     const after = requests[1]!;
+    expect(await seedVerifyWebhook(after.body, after.headers.get("x-openinsure-signature"), newSecret)).toBe(true);
+    expect(after.headers.get("x-openinsure-signature-next")).toBeNull();
     expect(after.headers.get("webhook-signature")!.split(" ")).toHaveLength(1);
     expect(() => new Webhook(newSecret).verify(after.body, headersObject(after.headers))).not.toThrow();
     expect(() => new Webhook(oldSecret).verify(after.body, headersObject(after.headers))).toThrow();
     expect(unwrap(await h.service.getEndpoint(p, id)).previousSecretExpiresAt).toBeNull();
+  });
+
+  it("sends no X-OpenInsure-Signature-Next outside a rotation", async () => {
+    const h = harness();
+    const p = newPrincipal();
+    unwrap(await h.service.createEndpoint(p, { url: URL_A, events: ["*"] }));
+    const { requests } = receiver();
+    const [deliveryId] = await fanOut(h, [publish(h, p.orgId, "claim.filed")]);
+    await deliver(h, deliveryId!);
+    expect(requests[0]!.headers.get("x-openinsure-signature")).toMatch(/^sha256=[0-9a-f]{64}$/);
+    expect(requests[0]!.headers.has("x-openinsure-signature-next")).toBe(false);
   });
 
   it("sendTest signs a webhook.test event now, logs it as a delivery and puts the event in the log", async () => {

@@ -22,12 +22,15 @@ export type EventSource = string;
  * Messages on the `WEBHOOK_EVENTS` queue. Thin: ids, never bodies, so a message is small and the
  * body is always read from the source of truth.
  * - `event`: an outbox row committed; fan it out to the org's matching endpoints.
- * - `delivery`: (re)attempt one delivery of one event to one endpoint.
+ * - `delivery`: attempt `attempt` (1-based) of one delivery of one event to one endpoint. Every attempt
+ *   is its own message, sent with the retry schedule's delay, so the schedule never spends the
+ *   queue's `max_retries` (those are left to transient consumer errors). `attempt` is absent only on
+ *   messages published before it existed, which mean "the next attempt".
  */
 export type WebhookQueueMessage =
   /** `requeues`: how many times the dead-letter queue has put this event back (absent at first). */
   | { kind: "event"; source: EventSource; eventId: string; requeues?: number }
-  | { kind: "delivery"; deliveryId: string };
+  | { kind: "delivery"; deliveryId: string; attempt?: number };
 
 /** Every event type the platform records (the seed's twelve plus the platform's own). */
 export const EVENT_TYPES = [

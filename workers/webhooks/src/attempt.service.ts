@@ -2,11 +2,14 @@
  * One attempt of one delivery: vet the URL again, sign the stored body, POST it, and record the
  * attempt, the delivery's next state and the endpoint's health in one D1 batch.
  *
- * Retries are carried by the delivery's own queue message (`msg.retry({delaySeconds})`, see
- * queue.consumer.ts), so the schedule lives in one message per delivery. Duplicated messages are
- * harmless: a terminal delivery is skipped, a message arriving well before the delivery's scheduled
- * next attempt belongs to a superseded schedule and is skipped, one published before a manual retry
- * likewise, and two racing attempts cannot both record attempt n (primary key), so the loser stops.
+ * Every attempt is its own queue message naming its attempt number (see queue.consumer.ts): after a
+ * failed attempt the consumer acks the message and sends a new one for the next attempt with the
+ * schedule's delay, so the queue's `max_retries` only ever counts transient consumer errors of one
+ * attempt. Duplicated messages are harmless: a terminal delivery is skipped; a message for an attempt
+ * already recorded sends nothing (a redelivered copy of the last recorded attempt re-sends only the
+ * next attempt's message, in case the crash came between recording and sending it); one published
+ * before a manual retry is superseded; one that arrives early is put back for the time left; and two
+ * racing attempts cannot both record attempt n (primary key), so the loser stops.
  */
 import { atomically, isUniqueViolation, type Statement } from "#shared/db";
 import {
@@ -32,11 +35,17 @@ export type AttemptOutcome =
   | { kind: "succeeded"; attempt: number }
   | { kind: "gone"; attempt: number }
   | { kind: "retry"; attempt: number; delaySeconds: number }
-  | { kind: "failed"; attempt: number };
+  | { kind: "failed"; attempt: number }
+  /** Nothing was sent now; the message for attempt `attempt` must be (re)sent after `delaySeconds`. */
+  | { kind: "reschedule"; attempt: number; delaySeconds: number };
 
 export interface AttemptOptions {
   /** When the queue message was first published (a manual retry supersedes older messages). */
   messageSentAt?: Date;
+  /** The attempt number the message is for; absent on messages from before attempts had their own. */
+  attempt?: number;
+  /** The queue delivered this message before (`msg.attempts > 1`): its first run may have crashed. */
+  redelivered?: boolean;
   /**
    * A test send (`sendTest`): one attempt, no retry, and no effect on the endpoint's counters,
    * health or enabled state; allowed while the endpoint is disabled.
@@ -61,11 +70,24 @@ export async function attemptDelivery(deps: WebhooksDeps, deliveryId: string, op
   const started = Date.now();
   const nowIso = new Date(started).toISOString();
   if (!options.test) {
-    if (delivery.nextAttemptAt && Date.parse(delivery.nextAttemptAt) - started > EARLY_TOLERANCE_MS) {
-      return { kind: "skipped", reason: "superseded: the next attempt is scheduled later" };
-    }
     if (delivery.requeuedAt && options.messageSentAt && options.messageSentAt.getTime() < Date.parse(delivery.requeuedAt) - EARLY_TOLERANCE_MS) {
       return { kind: "skipped", reason: "superseded by a manual retry" };
+    }
+    const wanted = options.attempt;
+    if (wanted !== undefined && wanted <= delivery.attemptCount) {
+      // Recorded already: never sent twice. A redelivered copy of the last recorded attempt may
+      // be all that is left of the schedule (the first run crashed before sending the next
+      // message), so it sends the next attempt's message for the time that attempt is due.
+      if (options.redelivered && wanted === delivery.attemptCount && delivery.status === "retrying" && delivery.nextAttemptAt) {
+        return { kind: "reschedule", attempt: wanted + 1, delaySeconds: secondsUntil(delivery.nextAttemptAt, started) };
+      }
+      return { kind: "skipped", reason: `attempt ${wanted} is already recorded` };
+    }
+    if (wanted !== undefined && wanted > delivery.attemptCount + 1) return { kind: "skipped", reason: `attempt ${wanted} is not the next one` };
+    if (delivery.nextAttemptAt && Date.parse(delivery.nextAttemptAt) - started > EARLY_TOLERANCE_MS) {
+      if (wanted === undefined) return { kind: "skipped", reason: "superseded: the next attempt is scheduled later" };
+      // The schedule's own message, early: put it back for the time left rather than lose it.
+      return { kind: "reschedule", attempt: wanted, delaySeconds: secondsUntil(delivery.nextAttemptAt, started) };
     }
   }
 
@@ -149,11 +171,17 @@ async function send(deps: WebhooksDeps, endpoint: EndpointRow, eventId: string, 
   if (!endpoint.secretCiphertext) throw new Error(`endpoint ${endpoint.id} has no signing secret`);
 
   const key = deps.env.WEBHOOK_ENCRYPTION_KEY;
-  const secrets: [string, ...string[]] = [await openSecret(key, endpoint.id, endpoint.secretCiphertext)];
-  if (endpoint.previousSecretCiphertext && endpoint.previousSecretExpiresAt && Date.parse(endpoint.previousSecretExpiresAt) > Date.now()) {
-    secrets.push(await openSecret(key, endpoint.id, endpoint.previousSecretCiphertext));
-  }
-  const headers = await deliveryHeaders({ eventId, eventType, body, timestamp: Math.floor(Date.now() / 1000), secrets });
+  const secret = await openSecret(key, endpoint.id, endpoint.secretCiphertext);
+  const graceOpen = endpoint.previousSecretCiphertext && endpoint.previousSecretExpiresAt && Date.parse(endpoint.previousSecretExpiresAt) > Date.now();
+  const previousSecret = graceOpen ? await openSecret(key, endpoint.id, endpoint.previousSecretCiphertext!) : undefined;
+  const headers = await deliveryHeaders({
+    eventId,
+    eventType,
+    body,
+    timestamp: Math.floor(Date.now() / 1000),
+    secret,
+    ...(previousSecret === undefined ? {} : { previousSecret }),
+  });
 
   const timeoutMs = attemptTimeoutMs(deps.env);
   const started = Date.now();
@@ -209,6 +237,11 @@ async function readExcerpt(response: Response): Promise<string | null> {
   }
   const text = new TextDecoder().decode(bytes.subarray(0, EXCERPT_READ_BYTES)).slice(0, EXCERPT_CHARS);
   return text === "" ? null : text;
+}
+
+/** Whole seconds from `now` (ms) until `iso`, at least 0 and at most the queue's 12-hour maximum delay. */
+function secondsUntil(iso: string, now: number): number {
+  return Math.min(Math.max(Math.ceil((Date.parse(iso) - now) / 1000), 0), MAX_DELAY_SECONDS);
 }
 
 /** `seconds` ± 20%, whole seconds (queue delays are integers), capped at the queue's 12-hour maximum. */

@@ -82,15 +82,16 @@ export async function ingestEvent(deps: WebhooksDeps, envelope: EventEnvelope, s
   const statements: Statement[] = [insertEventIfAbsent(deps.db, event), ...endpoints.map((e) => insertDeliveryIfAbsent(deps.db, deliveryRow(e, event, at)))];
   await atomically(deps.db, statements);
   const ids = (await unattemptedDeliveryIds(deps.db, envelope.id)).map((r) => r.id);
-  await enqueueDeliveries(deps, ids);
+  await enqueueDeliveries(deps, ids.map((deliveryId) => ({ deliveryId, attempt: 1 })));
   return ids;
 }
 
 const SEND_BATCH_MAX = 100;
 
-export async function enqueueDeliveries(deps: WebhooksDeps, deliveryIds: string[]): Promise<void> {
-  for (let i = 0; i < deliveryIds.length; i += SEND_BATCH_MAX) {
-    const messages = deliveryIds.slice(i, i + SEND_BATCH_MAX).map((deliveryId) => ({ body: { kind: "delivery", deliveryId } satisfies WebhookQueueMessage }));
+/** One `{kind: "delivery"}` message per delivery, each naming the attempt it is for. */
+export async function enqueueDeliveries(deps: WebhooksDeps, attempts: { deliveryId: string; attempt: number }[]): Promise<void> {
+  for (let i = 0; i < attempts.length; i += SEND_BATCH_MAX) {
+    const messages = attempts.slice(i, i + SEND_BATCH_MAX).map(({ deliveryId, attempt }) => ({ body: { kind: "delivery", deliveryId, attempt } satisfies WebhookQueueMessage }));
     await deps.env.WEBHOOK_EVENTS.sendBatch(messages);
   }
 }

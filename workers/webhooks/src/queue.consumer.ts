@@ -5,9 +5,11 @@
  * `openinsure-webhook-events`:
  * - `{kind: "event", source, eventId}`: the bodies of the batch's events are read from their source in
  *   one call, stored in the event log and fanned out; each new delivery gets its own message.
- * - `{kind: "delivery", deliveryId}`: one attempt. A retryable failure retries THIS message with the
- *   schedule's delay (`msg.retry({delaySeconds})`), so a delivery's whole schedule rides one message;
- *   an exhausted schedule marks the delivery failed, sends it to the DLQ and acks.
+ * - `{kind: "delivery", deliveryId, attempt}`: attempt number `attempt`. A retryable failure is
+ *   recorded, then a NEW message for the next attempt is sent with the schedule's delay and this one
+ *   is acked, so each attempt is its own message: the schedule (7 retries in production) and the
+ *   queue's `max_retries` (transient errors of one attempt: D1 or the source unavailable) never
+ *   share a budget. An exhausted schedule marks the delivery failed, sends it to the DLQ and acks.
  * A message whose handling throws is retried after 30 s, doubling to an hour ({@link errorRetryDelay}).
  * `openinsure-webhook-dlq`: records `dead_lettered_at` on the delivery (also for messages the queue
  * itself dead-letters after `max_retries`) and acks. An event message that reaches it is put back on
@@ -51,7 +53,9 @@ export function parseMessage(body: unknown): WebhookQueueMessage | null {
     return { kind: "event", source: m.source as EventMessage["source"], eventId: m.eventId, ...(requeues ? { requeues } : {}) };
   }
   if (m.kind === "delivery" && typeof m.deliveryId === "string" && m.deliveryId.startsWith("whd_")) {
-    return { kind: "delivery", deliveryId: m.deliveryId };
+    if (m.attempt === undefined) return { kind: "delivery", deliveryId: m.deliveryId };
+    if (typeof m.attempt !== "number" || !Number.isSafeInteger(m.attempt) || m.attempt < 1) return null;
+    return { kind: "delivery", deliveryId: m.deliveryId, attempt: m.attempt };
   }
   return null;
 }
@@ -80,19 +84,30 @@ export async function handleQueue(batch: MessageBatch<unknown>, env: WebhooksEnv
     } else if (body.kind === "event") {
       events.push({ msg, body });
     } else {
-      work.push(handleDelivery(deps, msg, body.deliveryId));
+      work.push(handleDelivery(deps, msg, body.deliveryId, body.attempt));
     }
   }
   work.push(handleEvents(deps, events));
   await Promise.all(work);
 }
 
-async function handleDelivery(deps: WebhooksDeps, msg: Message<unknown>, deliveryId: string): Promise<void> {
+async function handleDelivery(deps: WebhooksDeps, msg: Message<unknown>, deliveryId: string, attempt: number | undefined): Promise<void> {
   try {
-    const outcome = await attemptDelivery(deps, deliveryId, { messageSentAt: msg.timestamp });
+    const outcome = await attemptDelivery(deps, deliveryId, {
+      messageSentAt: msg.timestamp,
+      ...(attempt === undefined ? {} : { attempt }),
+      redelivered: msg.attempts > 1,
+    });
     switch (outcome.kind) {
       case "retry":
-        msg.retry({ delaySeconds: outcome.delaySeconds });
+        // The attempt is recorded; the next one is its own message. Send before acking: a crash
+        // between the two redelivers this message, which then only re-sends the next one.
+        await deps.env.WEBHOOK_EVENTS.send({ kind: "delivery", deliveryId, attempt: outcome.attempt + 1 }, { delaySeconds: outcome.delaySeconds });
+        msg.ack();
+        return;
+      case "reschedule":
+        await deps.env.WEBHOOK_EVENTS.send({ kind: "delivery", deliveryId, attempt: outcome.attempt }, { delaySeconds: outcome.delaySeconds });
+        msg.ack();
         return;
       case "failed":
         await deadLetter(deps, deliveryId);

@@ -5,6 +5,12 @@
  *   verifies unchanged;
  * - Standard Webhooks `webhook-id` / `webhook-timestamp` / `webhook-signature: v1,<base64>` keyed with
  *   the base64-decoded part after `whsec_`, over `{id}.{timestamp}.{body}`.
+ *
+ * During a rotation's grace period the receiver still holds the PREVIOUS secret (it learns the new one
+ * only when its operator deploys it), so `X-OpenInsure-Signature` stays keyed with the previous secret,
+ * `X-OpenInsure-Signature-Next` carries the new secret's signature (a receiver that has switched
+ * verifies that one), and `webhook-signature` carries both, space-separated, as Standard Webhooks
+ * allows. After the grace only the current secret signs and the `-Next` header is absent.
  */
 import { toHex } from "#shared/crypto";
 
@@ -52,21 +58,30 @@ export interface SignInput {
   body: string;
   /** Unix seconds of this attempt. */
   timestamp: number;
-  /** The current secret first; a rotated-out secret still in its grace period after it. */
-  secrets: readonly [string, ...string[]];
+  /** The endpoint's current secret (the one the last creation or rotation returned). */
+  secret: string;
+  /** The secret it replaced, while the rotation's grace period is open. */
+  previousSecret?: string;
 }
+
+/** The header carrying the new secret's `sha256=` signature during a rotation's grace period. */
+export const NEXT_SIGNATURE_HEADER = "X-OpenInsure-Signature-Next";
 
 /** Every header of one delivery attempt. `webhook-id` is the event id, identical on every retry. */
 export async function deliveryHeaders(input: SignInput): Promise<Record<string, string>> {
-  const [current] = input.secrets;
-  const standard = await Promise.all(input.secrets.map((s) => standardSignature(s, input.eventId, input.timestamp, input.body)));
-  return {
+  const { secret, previousSecret } = input;
+  // Previous first: the receiver that has not switched yet is the common case during the grace.
+  const secrets = previousSecret === undefined ? [secret] : [previousSecret, secret];
+  const standard = await Promise.all(secrets.map((s) => standardSignature(s, input.eventId, input.timestamp, input.body)));
+  const headers: Record<string, string> = {
     "Content-Type": "application/json",
     "User-Agent": "OpenInsure-Webhooks/1.0",
     "X-OpenInsure-Event": input.eventType,
-    "X-OpenInsure-Signature": await openInsureSignature(current, input.body),
+    "X-OpenInsure-Signature": await openInsureSignature(previousSecret ?? secret, input.body),
     "webhook-id": input.eventId,
     "webhook-timestamp": String(input.timestamp),
     "webhook-signature": standard.join(" "),
   };
+  if (previousSecret !== undefined) headers[NEXT_SIGNATURE_HEADER] = await openInsureSignature(secret, input.body);
+  return headers;
 }
