@@ -1,13 +1,19 @@
 import { exports, env } from "cloudflare:workers";
 import { TEST_NOW } from "../support/clock.ts";
 
+/**
+ * The client address of this file's requests (`CF-Connecting-IP`, as Cloudflare sets it): one per
+ * test file, so that failed authentications, which are limited per IP, are counted per file.
+ */
+export const TEST_CLIENT_IP = `198.18.${Math.floor(Math.random() * 256)}.${Math.floor(Math.random() * 254) + 1}`;
+
 /** A request through the gateway exactly as a client sends it. */
 export async function call(
   method: string,
   path: string,
   options: { token?: string; apiKey?: string; body?: unknown; rawBody?: BodyInit; headers?: Record<string, string> } = {},
 ): Promise<Response> {
-  const headers: Record<string, string> = { ...options.headers };
+  const headers: Record<string, string> = { "cf-connecting-ip": TEST_CLIENT_IP, ...options.headers };
   if (options.token) headers.authorization = `Bearer ${options.token}`;
   if (options.apiKey) headers["x-api-key"] = options.apiKey;
   let body: BodyInit | undefined = options.rawBody;

@@ -1,7 +1,7 @@
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import type { BeginOutcome } from "../../workers/gateway/src/idempotency.do.ts";
+import { IN_FLIGHT_LEASE_MS, type BeginOutcome } from "../../workers/gateway/src/idempotency.do.ts";
 import { realNow } from "../support/clock.ts";
 
 const OK = { status: 201, contentType: "application/json", body: '{"id":"sub_1"}' };
@@ -55,5 +55,56 @@ describe("IdempotencyStore attempts", () => {
     await expireRecord(stub);
     expect(await runDurableObjectAlarm(stub)).toBe(true);
     await runInDurableObject(stub, (_instance, state) => expect(state.storage.kv.get("record")).toBeUndefined());
+  });
+});
+
+describe("IdempotencyStore leases", () => {
+  it("an in-flight record carries an alarm at its lease deadline, and the alarm clears it once the lease has lapsed", async () => {
+    const stub = store();
+    const before = realNow();
+    const first = attemptOf(await stub.begin("POST /v1/submissions abc"));
+    const alarm = await runInDurableObject(stub, (_instance, state) => state.storage.getAlarm());
+    expect(alarm).not.toBeNull();
+    expect(alarm!).toBeGreaterThanOrEqual(before + IN_FLIGHT_LEASE_MS);
+    expect(alarm!).toBeLessThanOrEqual(realNow() + IN_FLIGHT_LEASE_MS);
+
+    // While the lease holds, the alarm keeps the record (and its duplicate gets in_flight).
+    expect(await runDurableObjectAlarm(stub)).toBe(true);
+    expect(await stub.begin("POST /v1/submissions abc")).toEqual({ kind: "in_flight" });
+
+    // The request's isolate died: nobody completes, releases or renews. The alarm clears the record.
+    await expireRecord(stub);
+    expect(await runDurableObjectAlarm(stub)).toBe(true);
+    await runInDurableObject(stub, (_instance, state) => expect(state.storage.kv.get("record")).toBeUndefined());
+    // The retry runs; the dead attempt can neither renew nor complete over it.
+    const retry = attemptOf(await stub.begin("POST /v1/submissions abc"));
+    expect(await stub.renew(first)).toBe(false);
+    expect(await stub.complete(first, { ...OK, body: '{"id":"sub_late"}' })).toBe(false);
+    expect(await stub.complete(retry, OK)).toBe(true);
+    expect(await stub.begin("POST /v1/submissions abc")).toEqual({ kind: "replay", response: OK });
+  });
+
+  it("a running request renews its lease, so a slow request is never taken over; a lapsed lease cannot complete", async () => {
+    const stub = store();
+    const attempt = attemptOf(await stub.begin("POST /v1/policies/pol_1/endorse x"));
+    // Nearly out of lease: a renewal pushes the deadline a full lease ahead, alarm included.
+    await runInDurableObject(stub, (_instance, state) => {
+      const record = state.storage.kv.get<Record<string, unknown>>("record")!;
+      state.storage.kv.put("record", { ...record, leaseUntil: realNow() + 1_000 });
+    });
+    expect(await stub.renew(attempt)).toBe(true);
+    const { leaseUntil, alarm } = await runInDurableObject(stub, async (_instance, state) => ({
+      leaseUntil: state.storage.kv.get<{ leaseUntil: number }>("record")!.leaseUntil,
+      alarm: await state.storage.getAlarm(),
+    }));
+    expect(leaseUntil).toBeGreaterThan(realNow() + IN_FLIGHT_LEASE_MS - 5_000);
+    expect(alarm).toBe(leaseUntil);
+    expect(await stub.begin("POST /v1/policies/pol_1/endorse x")).toEqual({ kind: "in_flight" });
+
+    // A lease that lapsed is lost even before the alarm runs: completing it stores nothing.
+    await expireRecord(stub);
+    expect(await stub.complete(attempt, OK)).toBe(false);
+    expect(await stub.renew(attempt)).toBe(false);
+    expect((await stub.begin("POST /v1/policies/pol_1/endorse x")).kind).toBe("proceed");
   });
 });

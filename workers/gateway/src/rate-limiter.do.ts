@@ -11,6 +11,13 @@ export const PERSIST_DELAY_MS = 250;
 /** How long an admitted API key's record is trusted before Identity is asked again. */
 export const KEY_RECORD_TTL_MS = 60_000;
 
+/** How long a hash Identity did not know (or refused) is answered "no" without asking again. */
+export const UNKNOWN_KEY_TTL_MS = 60_000;
+
+/** Failed authentications a client IP may make per minute before it is answered 429. */
+export const AUTH_FAILURE_LIMIT = 60;
+export const AUTH_FAILURE_WINDOW_SECONDS = 60;
+
 export interface RateLimitDecision {
   allowed: boolean;
   limit: number;
@@ -38,6 +45,14 @@ interface WindowState {
  * for the key's record once, keeps it for at most {@link KEY_RECORD_TTL_MS}, and checks expiry on
  * every request. Revocation and rotation call {@link forget}, so they take effect on the next
  * request while the hot path costs one Durable Object call instead of an Identity round trip too.
+ *
+ * A hash Identity refuses (unknown, revoked, expired) is remembered as refused for
+ * {@link UNKNOWN_KEY_TTL_MS}, in storage so that eviction does not forget it: a client replaying a
+ * bad key gets its 401 from here, and Identity sees each unknown hash at most once a minute. This
+ * cannot shadow a key created afterwards: an object is named by the SHA-256 of one exact key, and a
+ * new key is 32 random bytes, so its object has never been asked before unless someone guessed the
+ * key itself. Creation and rotation also call {@link forget} on the new key's object, which clears
+ * the refusal, so even that case lasts no longer than the creating request.
  */
 export class RateLimiter extends DurableObject<GatewayEnv> {
   /** In-memory only: a wake-up simply asks Identity again. */
@@ -95,9 +110,18 @@ export class RateLimiter extends DurableObject<GatewayEnv> {
     const now = Date.now();
     let record = this.keyRecord;
     if (!record || now - record.loadedAt > KEY_RECORD_TTL_MS) {
+      const refusedUntil = this.ctx.storage.kv.get<number>("refused_until");
+      if (refusedUntil !== undefined && refusedUntil > now) return { ok: false };
       const generation = this.generation;
       const result = await this.env.IDENTITY.authenticateApiKey(rawKey);
-      if (!result.ok) return { ok: false };
+      if (!result.ok) {
+        // Only if nothing changed meanwhile: a forget() (the key created or rotated) wins.
+        if (generation === this.generation) {
+          this.keyRecord = null;
+          this.ctx.storage.kv.put("refused_until", now + UNKNOWN_KEY_TTL_MS);
+        }
+        return { ok: false };
+      }
       record = { key: result.value, loadedAt: now };
       if (generation === this.generation) this.keyRecord = record;
     }
@@ -109,9 +133,13 @@ export class RateLimiter extends DurableObject<GatewayEnv> {
     return { ok: true, key, decision: this.hit("tier", TIER_LIMITS[key.rateLimitTier], 60) };
   }
 
-  /** Drop the cached key record: the key was revoked or rotated. */
+  /**
+   * Drop the cached key record and any remembered refusal: the key was revoked or rotated (its
+   * record changed), or created (its hash must be asked about afresh).
+   */
   forget(): void {
     this.generation += 1;
     this.keyRecord = null;
+    this.ctx.storage.kv.delete("refused_until");
   }
 }

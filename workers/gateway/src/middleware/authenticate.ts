@@ -5,7 +5,8 @@ import { sha256Hex, timingSafeEqual } from "#shared/crypto";
 import { verifyJwt } from "#shared/jwt";
 import type { AppError, Result } from "#shared/errors";
 import type { GatewayContext } from "../env.ts";
-import type { RateLimitDecision } from "../rate-limiter.do.ts";
+import { AUTH_FAILURE_LIMIT, AUTH_FAILURE_WINDOW_SECONDS, type RateLimitDecision } from "../rate-limiter.do.ts";
+import { clientIp } from "./rate-limit.ts";
 
 const API_KEY_PREFIX = /^oik_(live|test)_/;
 const JWT_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*$/;
@@ -92,11 +93,57 @@ function systemOrgId(c: Context<GatewayContext>): string {
 }
 
 /**
+ * Client IPs that spent their failed-authentication budget, and until when (ms), in this isolate.
+ * The count itself is exact in the IP's `RateLimiter` object; this only spares a blocked client's
+ * requests any credential lookup once this isolate has seen the block.
+ */
+const blockedIps = new Map<string, number>();
+const MAX_BLOCKED_IPS = 10_000;
+
+function tooManyFailures(retryAfter: number): { ok: false; error: AppError } {
+  return {
+    ok: false,
+    error: {
+      code: "rate_limit_exceeded",
+      message: `Too many failed authentications from this address; retry after ${retryAfter} s`,
+      details: { limit: AUTH_FAILURE_LIMIT, retryAfter },
+    },
+  };
+}
+
+/**
+ * {@link resolveCredential}, limited per client IP (`CF-Connecting-IP`): every failure is counted
+ * (a presented credential that does not authenticate; a request with none is a plain 401)
+ * in the IP's `RateLimiter` object, and past {@link AUTH_FAILURE_LIMIT} a minute the answer is 429
+ * `rate_limit_exceeded` with `Retry-After` instead of 401. Once an isolate has seen an IP blocked it
+ * refuses that IP's requests before looking at their credentials until the window ends, so a
+ * guessing client cannot keep Identity busy. Successful requests cost nothing extra.
+ */
+export async function authenticate(c: Context<GatewayContext>): Promise<Result<Authenticated>> {
+  // No credential at all is not a guess: it is answered 401 and not counted.
+  if (readCredential(c).kind === "none") return unauthorized;
+  const ip = clientIp(c);
+  const now = realClock.now().getTime();
+  const blockedUntil = blockedIps.get(ip);
+  if (blockedUntil !== undefined) {
+    if (blockedUntil > now) return tooManyFailures(Math.max(1, Math.ceil((blockedUntil - now) / 1000)));
+    blockedIps.delete(ip);
+  }
+  const result = await resolveCredential(c);
+  if (result.ok) return result;
+  const decision = await c.env.RATE_LIMITER.getByName(`ip:${ip}`).hit("auth_failures", AUTH_FAILURE_LIMIT, AUTH_FAILURE_WINDOW_SECONDS);
+  if (decision.allowed) return result;
+  if (blockedIps.size >= MAX_BLOCKED_IPS) blockedIps.clear();
+  blockedIps.set(ip, now + decision.retryAfter * 1000);
+  return tooManyFailures(decision.retryAfter);
+}
+
+/**
  * Resolve the caller to a {@link Principal}: an API key (admitted by its own Durable Object,
  * which asks Identity for the hashed key), the API secret (the system principal, acting in the
  * org named by `X-Org-Id` or `?orgId=`), or a user JWT. Every failure is the same 401.
  */
-export async function authenticate(
+async function resolveCredential(
   c: Context<GatewayContext>,
 ): Promise<Result<Authenticated>> {
   const credential = readCredential(c);

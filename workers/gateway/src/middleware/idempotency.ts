@@ -3,6 +3,7 @@ import type { Principal } from "#shared/auth";
 import { sha256Hex } from "#shared/crypto";
 import type { GatewayContext } from "../env.ts";
 import { errorResponse } from "../http/errors.ts";
+import { LEASE_RENEW_MS } from "../idempotency.do.ts";
 
 const MAX_KEY_LENGTH = 255;
 const PRINTABLE = /^[\x21-\x7e]+$/;
@@ -46,13 +47,25 @@ export async function withIdempotency(
       break;
   }
   const { attempt } = outcome;
+  // Keep the lease while the handler runs, so a slow request is never taken over by a retry: only a
+  // request whose isolate died stops renewing, and its record expires by the store's alarm.
+  const renewal = setInterval(() => {
+    store.renew(attempt).then(
+      (held) => {
+        if (!held) console.error(JSON.stringify({ level: "error", requestId: c.get("requestId"), message: "idempotency lease lost while the request ran" }));
+      },
+      (error: unknown) => console.error(JSON.stringify({ level: "error", requestId: c.get("requestId"), message: "idempotency lease not renewed", error: String(error) })),
+    );
+  }, LEASE_RENEW_MS);
   let response: Response;
   try {
     response = await handler();
   } catch (error) {
+    clearInterval(renewal);
     await store.release(attempt);
     throw error;
   }
+  clearInterval(renewal);
   try {
     await store.complete(attempt, {
       status: response.status,

@@ -14,7 +14,8 @@ export interface ExtraLimit {
   windowSeconds: number;
 }
 
-const clientIp = (c: Context<GatewayContext>) => c.req.header("cf-connecting-ip") ?? c.req.header("x-forwarded-for")?.split(",")[0]?.trim() ?? "local";
+/** The client's IP: Cloudflare's `CF-Connecting-IP` (the proxy's forwarded address, or "local", elsewhere). */
+export const clientIp = (c: Context<GatewayContext>) => c.req.header("cf-connecting-ip") ?? c.req.header("x-forwarded-for")?.split(",")[0]?.trim() ?? "local";
 
 async function hit(c: Context<GatewayContext>, objectName: string, bucket: string, limit: number, windowSeconds: number): Promise<RateLimitDecision> {
   const stub = c.env.RATE_LIMITER.getByName(objectName);

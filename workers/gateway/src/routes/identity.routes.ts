@@ -2,12 +2,21 @@ import { fail, ok, type Result } from "#shared/errors";
 import type { Principal } from "#shared/auth";
 import type { GatewayEnv } from "../env.ts";
 import { route } from "../http/route.ts";
-import { forgetSandboxClock } from "../middleware/authenticate.ts";
+import { apiKeyObjectName, forgetSandboxClock } from "../middleware/authenticate.ts";
 
 /** Make the key's admitting Durable Object drop its cached record, so a change applies on the next request. */
 async function forgetApiKey(env: GatewayEnv, principal: Principal, keyId: string): Promise<void> {
   const hash = await env.IDENTITY.getApiKeyHash(principal, keyId);
   if (hash.ok) await env.RATE_LIMITER.getByName(`key:${hash.value}`).forget();
+}
+
+/**
+ * A key just issued (created, or by rotation) starts from a clean admitting object: any refusal it
+ * remembers is dropped. Its hash is of 32 fresh random bytes, so no refusal can be there unless the
+ * key itself was guessed; this makes even that case last no longer than this request.
+ */
+async function freshKey(env: GatewayEnv, rawKey: string): Promise<void> {
+  await env.RATE_LIMITER.getByName(await apiKeyObjectName(rawKey)).forget();
 }
 
 /** A moved clock applies on the org's next request: the gateway's cached offset goes. */
@@ -21,14 +30,18 @@ export const identityRoutes = [
   route("createOrg", ({ env, input }) => env.IDENTITY.createOrg(input.body)),
   route("getOrg", ({ env, principal, input }) => env.IDENTITY.getOrg(principal, input.path.id)),
   route("updateOrg", ({ env, principal, input }) => env.IDENTITY.updateOrg(principal, input.path.id, input.body)),
-  route("createApiKey", ({ env, principal, input }) => env.IDENTITY.createApiKey(principal, input.body)),
+  route("createApiKey", async ({ env, principal, input }) => {
+    const created = await env.IDENTITY.createApiKey(principal, input.body);
+    if (created.ok) await freshKey(env, created.value.key);
+    return created;
+  }),
   route("listApiKeys", ({ env, principal, input }) => env.IDENTITY.listApiKeys(principal, input.query)),
   route("listApiKeyPresets", async ({ env }) => ok(await env.IDENTITY.listApiKeyPresets())),
   route("getApiKey", ({ env, principal, input }) => env.IDENTITY.getApiKey(principal, input.path.id)),
   route("rotateApiKey", async ({ env, principal, input }) => {
     const rotated = await env.IDENTITY.rotateApiKey(principal, input.path.id, input.body ?? {});
     // The old key now expires at the end of its grace period: its admitting object must re-read it.
-    if (rotated.ok) await forgetApiKey(env, principal, input.path.id);
+    if (rotated.ok) await Promise.all([forgetApiKey(env, principal, input.path.id), freshKey(env, rotated.value.key)]);
     return rotated;
   }),
   route("revokeApiKey", async ({ env, principal, input }) => {
