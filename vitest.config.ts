@@ -22,7 +22,15 @@ const workers = await Promise.all(
     .map((w) =>
       workerProject(testRegistry, root, w, {
         // Referral system messages go to the deal-rooms worker; its own project tests the real one.
-        stubs: { "deal-rooms": { getRoom: notFound, postSystemMessage: notFound } },
+        // Deal rooms ask identity whether a socket's API key still works: the stand-in says yes
+        // until a test revokes the key id through it (`revokeForTest`).
+        stubs: {
+          "deal-rooms": { getRoom: notFound, postSystemMessage: notFound },
+          identity: {
+            apiKeyStatus: `const revoked = (globalThis.revokedKeys ??= new Set()); return revoked.has(arguments[1]) ? { active: false, expiresAt: null } : { active: true, expiresAt: null };`,
+            revokeForTest: `(globalThis.revokedKeys ??= new Set()).add(arguments[0]); return true;`,
+          },
+        },
       }),
     ),
 );

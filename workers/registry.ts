@@ -102,7 +102,7 @@ export const WORKERS: readonly WorkerEntry[] = [
   {
     name: "identity",
     purpose: "orgs, users, API keys, sessions and JWT issuance",
-    entrypoints: { public: "IdentityService" },
+    entrypoints: { public: "IdentityService", internal: "IdentityInternal" },
     d1: { binding: "IDENTITY_DB", database: "openinsure-identity", id: "identity-db" },
   },
   {
@@ -145,6 +145,7 @@ export const WORKERS: readonly WorkerEntry[] = [
     entrypoints: { public: "DealRoomsService", internal: "DealRoomsInternal" },
     d1: { binding: "DEAL_ROOMS_DB", database: "openinsure-deal-rooms", id: "deal-rooms-db" },
     durableObjects: [{ binding: "DEAL_ROOM", className: "DealRoom", purpose: "one object per room, named by its room_ id: its sockets and messages" }],
+    calls: [{ worker: "identity", entrypoint: "internal", purpose: "apiKeyStatus: a socket opened with an API key closes once the key is revoked" }],
   },
 ];
 

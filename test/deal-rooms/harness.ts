@@ -41,8 +41,22 @@ export async function newRoom(principal: Principal, input: { name?: string; subm
  * The headers the gateway sets on a forwarded upgrade: for a fresh join token unless `tokenId` is
  * given, and a credential that may post unless `canWrite` is false.
  */
-export function upgradeHeaders(roomId: string, orgId: string, actor: Author, tokenId: string = newId("rtk"), canWrite = true): Record<string, string> {
+export function upgradeHeaders(
+  roomId: string,
+  orgId: string,
+  actor: Author,
+  tokenId: string = newId("rtk"),
+  canWrite = true,
+  credential: { kind: "api_key" | "jwt" | "secret"; id: string; expires: number | null } = {
+    kind: actor.kind === "api_key" ? "api_key" : "jwt",
+    id: actor.id,
+    expires: Math.floor(realNow() / 1000) + 3600,
+  },
+): Record<string, string> {
   return {
+    "x-actor-credential-kind": credential.kind,
+    "x-actor-credential-id": credential.id,
+    "x-actor-credential-expires": credential.expires === null ? "" : String(credential.expires),
     Upgrade: "websocket",
     "x-room-id": roomId,
     "x-org-id": orgId,
@@ -145,8 +159,13 @@ export class RoomSocket {
  * Opens a socket through the worker's `fetch`, as the gateway forwards an upgrade (for a credential
  * holding `deal-rooms:write` unless `canWrite` is false). Answers the welcome-ready socket.
  */
-export async function connect(room: { id: string }, orgId: string, actor: Author, options: { canWrite?: boolean } = {}): Promise<RoomSocket> {
-  const headers = upgradeHeaders(room.id, orgId, actor, newId("rtk"), options.canWrite ?? true);
+export async function connect(
+  room: { id: string },
+  orgId: string,
+  actor: Author,
+  options: { canWrite?: boolean; credential?: Parameters<typeof upgradeHeaders>[5] } = {},
+): Promise<RoomSocket> {
+  const headers = upgradeHeaders(room.id, orgId, actor, newId("rtk"), options.canWrite ?? true, options.credential);
   const res = await worker.fetch("http://deal-rooms/v1/deal-rooms/ws", { headers });
   expect(res.status).toBe(101);
   if (!res.webSocket) expect.fail("no webSocket on the 101 response");

@@ -289,6 +289,23 @@ export interface DealRoomsInternalRpc extends Rpc.WorkerEntrypointBranded {
   postSystemMessage(orgId: string, roomId: string, body: string): Promise<Result<DealRoomMessage>>;
 }
 
+/** Whether an API key may still act, as a long-lived connection opened with it must re-check. */
+export interface ApiKeyStatus {
+  /** False once the key is revoked, expired (its rotation grace included) or gone. */
+  active: boolean;
+  /** When it stops working (ISO 8601), or null for never; null too when inactive. */
+  expiresAt: string | null;
+}
+
+/**
+ * `IdentityInternal`, bound only to the workers whose registry entry names it: deal-rooms, whose
+ * sockets outlive the request that authenticated them and must close when their key is revoked.
+ */
+export interface IdentityInternalRpc extends Rpc.WorkerEntrypointBranded {
+  /** The key `keyId` of `orgId` (another org's key answers inactive). */
+  apiKeyStatus(orgId: string, keyId: string): Promise<ApiKeyStatus>;
+}
+
 // The gateway's bindings.
 
 /**

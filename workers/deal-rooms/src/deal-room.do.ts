@@ -4,6 +4,12 @@
  * Nothing lives in memory that a wake-up cannot rebuild: who is online comes from
  * `ctx.getWebSockets()` and each socket's small attachment; the room's identity from the `meta` table.
  * Pings are answered by the runtime ("ping" → "pong") without waking the object.
+ *
+ * A socket outlives the join token that opened it, so its attachment also keeps the credential
+ * behind it (kind, id, expiry) and the times of its last frames. The socket is closed with 1008
+ * when that credential has expired or (an API key) been revoked, checked on every frame it sends
+ * and by an alarm at least once a minute while any socket is open; and when it sends more than
+ * {@link LIMITS.burstFrames} frames within {@link LIMITS.burstWindowMs}.
  */
 import { DurableObject } from "cloudflare:workers";
 import { fail, notFound, ok, type Result } from "#shared/errors";
@@ -11,7 +17,7 @@ import { newId } from "#shared/ids";
 import { encodeCursor, MAX_PAGE_SIZE, type Cursor, type Page } from "#shared/pagination";
 import type { DealRoomsEnv } from "./env.ts";
 import { LIMITS, type Author, type Message, type Participant, type ServerFrame } from "./types.ts";
-import { errorResponse, isUpgrade, readForwardedUpgrade } from "./upgrade.ts";
+import { errorResponse, isUpgrade, readForwardedUpgrade, type SocketCredential } from "./upgrade.ts";
 import { parseBody } from "./validation.ts";
 
 /** Who the room belongs to; written once by `init`. */
@@ -23,9 +29,14 @@ export interface RoomIdentity {
 
 /**
  * What each socket carries across hibernation: the participant it speaks for, plus `left` once the
- * room has announced its departure (so a server-initiated close is not announced twice).
+ * room has announced its departure (so a server-initiated close is not announced twice), the
+ * credential it was opened with, and the arrival times (ms) of its most recent frames, at most
+ * {@link LIMITS.burstFrames} of them, for the burst limit.
  */
-type Attachment = Participant & { left?: true; canWrite?: boolean };
+type Attachment = Participant & { left?: true; canWrite?: boolean; credential?: SocketCredential; recent?: number[] };
+
+/** Why a socket's credential no longer admits it; null while it does. */
+type CredentialVerdict = "credential expired" | "credential revoked" | "rejoin with a fresh wsUrl" | null;
 
 type MessageRow = {
   id: string;
@@ -39,6 +50,12 @@ type MessageRow = {
 const encoder = new TextEncoder();
 
 export class DealRoom extends DurableObject<DealRoomsEnv> {
+  /**
+   * Frames are handled one after another: a frame waits for the credential check of the one before,
+   * so a socket's messages keep their order. Only ordering lives here; nothing a wake-up needs.
+   */
+  private inbox: Promise<void> = Promise.resolve();
+
   constructor(ctx: DurableObjectState, env: DealRoomsEnv) {
     super(ctx, env);
     // Synchronous and idempotent: the schema is ensured before any event is delivered.
@@ -125,11 +142,17 @@ export class DealRoom extends DurableObject<DealRoomsEnv> {
       return errorResponse(401, "unauthorized", "Missing or invalid room token; ask GET /v1/deal-rooms/{id}/ws for a fresh wsUrl");
     }
 
+    if (expired(forwarded.credential, Date.now())) {
+      return errorResponse(401, "unauthorized", "Missing or invalid room token; ask GET /v1/deal-rooms/{id}/ws for a fresh wsUrl");
+    }
+
     const before = this.participants();
     const [client, server] = Object.values(new WebSocketPair()) as [WebSocket, WebSocket];
     this.ctx.acceptWebSocket(server);
-    const joined: Attachment = { ...forwarded.actor, joinedAt: new Date().toISOString(), canWrite: forwarded.canWrite };
+    const joined: Attachment = { ...forwarded.actor, joinedAt: new Date().toISOString(), canWrite: forwarded.canWrite, credential: forwarded.credential, recent: [] };
     server.serializeAttachment(joined);
+    // The credential check runs while sockets are open; one alarm serves them all.
+    if ((await this.ctx.storage.getAlarm()) === null) await this.ctx.storage.setAlarm(Date.now() + LIMITS.credentialCheckMs);
 
     const online = this.participants();
     const you = online.find((p) => sameActor(p, joined)) ?? joined;
@@ -150,7 +173,46 @@ export class DealRoom extends DurableObject<DealRoomsEnv> {
     return sql.exec("INSERT INTO admitted_tokens (id, expires) VALUES (?, ?) ON CONFLICT (id) DO NOTHING", token.id, token.expires).rowsWritten > 0;
   }
 
-  override webSocketMessage(ws: WebSocket, data: string | ArrayBuffer): void {
+  override webSocketMessage(ws: WebSocket, data: string | ArrayBuffer): Promise<void> {
+    const handled = this.inbox.then(() => this.handleFrame(ws, data));
+    this.inbox = handled.catch(() => {});
+    return handled;
+  }
+
+  /**
+   * Re-check every open socket's credential, at least once a minute while any is open: expiry from
+   * the attachment, revocation of API keys from identity (one question per key). Closes what fails.
+   */
+  override async alarm(): Promise<void> {
+    const live = this.live();
+    if (live.length === 0) return;
+    const room = this.identity();
+    const now = Date.now();
+    const keyIds = [...new Set(live.flatMap(({ who }) => (who.credential?.kind === "api_key" ? [who.credential.id] : [])))];
+    const statuses = new Map(await Promise.all(keyIds.map(async (id) => [id, room ? await this.keyStatus(room.orgId, id) : null] as const)));
+    for (const { ws, who } of live) {
+      const verdict = verdictOf(who, now, who.credential?.kind === "api_key" ? statuses.get(who.credential.id) ?? null : null);
+      if (verdict) this.expel(ws, verdict);
+    }
+    if (this.live().length > 0) await this.ctx.storage.setAlarm(Date.now() + LIMITS.credentialCheckMs);
+  }
+
+  private async handleFrame(ws: WebSocket, data: string | ArrayBuffer): Promise<void> {
+    const sender = attachmentOf(ws);
+    if (!sender || sender.left || ws.readyState !== WebSocket.OPEN) return;
+    // The burst limit counts every frame, valid or not, before any work is done for it.
+    const now = Date.now();
+    const recent = (sender.recent ?? []).filter((t) => t > now - LIMITS.burstWindowMs);
+    if (recent.length >= LIMITS.burstFrames) return this.expel(ws, "too many messages");
+    recent.push(now);
+    const counted: Attachment = { ...sender, recent };
+    ws.serializeAttachment(counted);
+    // And the credential, on every frame: an expired or revoked one closes the socket now.
+    const status = counted.credential?.kind === "api_key" ? await this.keyStatus(this.identity()?.orgId ?? "", counted.credential.id) : null;
+    const verdict = verdictOf(counted, Date.now(), status);
+    if (verdict) return this.expel(ws, verdict);
+    if (ws.readyState !== WebSocket.OPEN) return;
+
     if (typeof data !== "string") return send(ws, invalidFrame("Binary frames are not supported; send JSON text"));
     if (encoder.encode(data).byteLength > LIMITS.frameBytes) {
       ws.close(1009, "message too big");
@@ -197,6 +259,29 @@ export class DealRoom extends DurableObject<DealRoomsEnv> {
   }
 
   // Internals
+
+  /**
+   * Identity's answer for an API key, or null when identity could not be asked: a hiccup there
+   * must not drop every socket, and the next frame or alarm asks again.
+   */
+  private async keyStatus(orgId: string, keyId: string): Promise<{ active: boolean; expiresAt: string | null } | null> {
+    try {
+      return await this.env.IDENTITY.apiKeyStatus(orgId, keyId);
+    } catch (err) {
+      console.error(`deal-room: could not check API key ${keyId}`, err);
+      return null;
+    }
+  }
+
+  /** Closes a socket for a policy reason (1008) and announces the departure. */
+  private expel(ws: WebSocket, reason: string): void {
+    try {
+      ws.close(1008, reason);
+    } catch {
+      // already closed
+    }
+    this.leave(ws);
+  }
 
   private identity(): RoomIdentity | null {
     const values = new Map<string, string>();
@@ -262,6 +347,24 @@ export class DealRoom extends DurableObject<DealRoomsEnv> {
     if (online.some((p) => sameActor(p, who))) return;
     this.broadcast({ type: "presence", event: "leave", participant: toParticipant(who), online }, ws);
   }
+}
+
+/** Whether a credential's expiry has passed at `now` (ms). */
+function expired(credential: SocketCredential, now: number): boolean {
+  return credential.expires !== null && credential.expires * 1000 <= now;
+}
+
+/**
+ * Why the socket must close now, or null: its credential expired (by its own expiry, or one identity
+ * reports, e.g. a rotation's grace), an API key identity says is no longer active, or a socket opened
+ * before sockets carried their credential.
+ */
+function verdictOf(who: Attachment, now: number, status: { active: boolean; expiresAt: string | null } | null): CredentialVerdict {
+  if (!who.credential) return "rejoin with a fresh wsUrl";
+  if (expired(who.credential, now)) return "credential expired";
+  if (status && !status.active) return "credential revoked";
+  if (status?.expiresAt && Date.parse(status.expiresAt) <= now) return "credential expired";
+  return null;
 }
 
 function attachmentOf(ws: WebSocket): Attachment | null {

@@ -36,6 +36,11 @@ export const LIMITS = {
   /** A text frame larger than this (UTF-8 bytes) closes the socket with 1009. */
   frameBytes: 16 * 1024,
   actorNameLength: 200,
+  /** A socket sending more than this many frames within {@link LIMITS.burstWindowMs} is closed with 1008. */
+  burstFrames: 20,
+  burstWindowMs: 10_000,
+  /** How often, at least, the room re-checks every open socket's credential (its alarm). */
+  credentialCheckMs: 60_000,
 } as const;
 
 // The socket protocol (JSON text frames).

@@ -18,6 +18,20 @@ interface RoomClaims {
   /** Whether the socket may post: the principal held `deal-rooms:write` when the token was issued. */
   write: boolean;
   name?: string;
+  /**
+   * The credential the token was issued to, which the socket outlives: its kind, id (the API key's
+   * id, or the JWT's subject) and expiry (unix seconds, null for never). The room closes the socket
+   * when it expires or, for an API key, is revoked.
+   */
+  cred: { kind: "api_key" | "jwt" | "secret"; id: string; exp: number | null };
+}
+
+/** What the room must re-check about the principal's credential while its socket is open. */
+function credentialOf(principal: Principal): RoomClaims["cred"] {
+  const exp = principal.expiresAt === null ? null : Math.floor(Date.parse(principal.expiresAt) / 1000);
+  if (principal.kind === "api_key") return { kind: "api_key", id: principal.credentialId, exp };
+  if (principal.kind === "system") return { kind: "secret", id: "system", exp };
+  return { kind: "jwt", id: principal.actorId, exp };
 }
 
 const key = (secret: string) => new TextEncoder().encode(secret);
@@ -29,7 +43,7 @@ const key = (secret: string) => new TextEncoder().encode(secret);
 export async function issueRoomSocketUrl(c: Context<GatewayContext>, principal: Principal, roomId: string) {
   const now = Math.floor(Date.now() / 1000);
   const exp = now + ROOM_TOKEN_TTL_SECONDS;
-  const claims: RoomClaims = { roomId, orgId: principal.orgId, kind: principal.kind, write: hasScope(principal.scopes, "deal-rooms:write") };
+  const claims: RoomClaims = { roomId, orgId: principal.orgId, kind: principal.kind, write: hasScope(principal.scopes, "deal-rooms:write"), cred: credentialOf(principal) };
   if (principal.displayName) claims.name = principal.displayName;
   const token = await new SignJWT({ ...claims })
     .setProtectedHeader({ alg: "HS256" })
@@ -56,10 +70,23 @@ async function verifyRoomToken(token: string, secret: string, roomId: string): P
       audience: ROOM_AUDIENCE,
       requiredClaims: ["exp", "sub", "jti"],
     });
-    const { roomId: tokenRoom, orgId, kind, sub, jti, exp, name, write } = payload as Record<string, unknown>;
+    const { roomId: tokenRoom, orgId, kind, sub, jti, exp, name, write, cred } = payload as Record<string, unknown>;
     if (tokenRoom !== roomId || typeof orgId !== "string" || typeof sub !== "string" || typeof kind !== "string") return null;
     if (typeof jti !== "string" || typeof exp !== "number" || typeof write !== "boolean") return null;
-    const verified: VerifiedRoomToken = { roomId, orgId, kind: kind as Principal["kind"], sub, jti, exp, write };
+    const credential = cred as Partial<RoomClaims["cred"]> | null | undefined;
+    if (typeof credential !== "object" || credential === null || typeof credential.id !== "string") return null;
+    if (credential.kind !== "api_key" && credential.kind !== "jwt" && credential.kind !== "secret") return null;
+    if (credential.exp !== null && typeof credential.exp !== "number") return null;
+    const verified: VerifiedRoomToken = {
+      roomId,
+      orgId,
+      kind: kind as Principal["kind"],
+      sub,
+      jti,
+      exp,
+      write,
+      cred: { kind: credential.kind, id: credential.id, exp: credential.exp ?? null },
+    };
     if (typeof name === "string" && name) verified.name = name;
     return verified;
   } catch {
@@ -89,6 +116,9 @@ export async function upgradeToRoom(c: Context<GatewayContext>, roomId: string):
   if (claims.name) headers.set("x-actor-name", encodeURIComponent(claims.name));
   headers.set("x-room-token-id", claims.jti);
   headers.set("x-room-token-expires", String(claims.exp));
+  headers.set("x-actor-credential-kind", claims.cred.kind);
+  headers.set("x-actor-credential-id", claims.cred.id);
+  headers.set("x-actor-credential-expires", claims.cred.exp === null ? "" : String(Math.max(0, claims.cred.exp)));
   const res = await c.env.DEAL_ROOMS.fetch(new Request(c.req.raw, { headers }));
   if (res.status === 101) return res;
   const refusal = (await res.json().catch(() => null)) as { error?: string; message?: string } | null;

@@ -57,6 +57,17 @@ async function mintKey(env: IdentityEnv): Promise<{ key: string; keyHash: string
   return { key, keyHash: await sha256Hex(key), prefix: key.slice(0, PREFIX_LENGTH) };
 }
 
+/**
+ * Whether key `id` of `orgId` still works: not revoked, not expired. For connections that outlive
+ * the request that authenticated them (deal-room sockets), which re-check at least once a minute.
+ */
+export async function apiKeyStatus(deps: IdentityDeps, orgId: string, id: string): Promise<{ active: boolean; expiresAt: string | null }> {
+  if (typeof orgId !== "string" || typeof id !== "string") return { active: false, expiresAt: null };
+  const row = await repo.findApiKey(deps.db, orgId, id);
+  if (!row || row.revokedAt !== null || isExpired(row, new Date().toISOString())) return { active: false, expiresAt: null };
+  return { active: true, expiresAt: row.expiresAt };
+}
+
 export async function authenticateApiKey(deps: IdentityDeps, rawKey: string): Promise<Result<ApiKeyIdentity>> {
   if (typeof rawKey !== "string" || !API_KEY_PATTERN.test(rawKey)) return UNAUTHORIZED;
   const row = await repo.findApiKeyByHash(deps.db, await sha256Hex(rawKey));

@@ -8,6 +8,7 @@ import { WorkerEntrypoint } from "cloudflare:workers";
 import type { Principal } from "#shared/auth";
 import type { Result } from "#shared/errors";
 import type { Page, PageQuery } from "#shared/pagination";
+import type { ApiKeyStatus, IdentityInternalRpc } from "#shared/rpc";
 import * as apiKeys from "./api-keys.service.ts";
 import { issueDemoToken } from "./demo-token.service.ts";
 import { createDeps, type IdentityDeps } from "./deps.ts";
@@ -171,6 +172,17 @@ export class IdentityService extends WorkerEntrypoint<IdentityEnv> implements Id
   /** Internal, the gateway's per-request read: one primary-key lookup, and none outside the sandbox environments. */
   async clockOffsetOf(orgId: string): Promise<number> {
     return sandboxClock.clockOffsetOf(this.#deps, orgId);
+  }
+}
+
+/**
+ * The internal entrypoint, bound only to the workers the registry names (deal-rooms, whose sockets
+ * re-check the API key that opened them). Never bound to the gateway.
+ */
+export class IdentityInternal extends WorkerEntrypoint<IdentityEnv> implements IdentityInternalRpc {
+  /** Whether key `keyId` of `orgId` is still active, and until when. */
+  async apiKeyStatus(orgId: string, keyId: string): Promise<ApiKeyStatus> {
+    return apiKeys.apiKeyStatus(createDeps(this.env, this.ctx), orgId, keyId);
   }
 }
 
