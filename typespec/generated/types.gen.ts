@@ -2099,7 +2099,9 @@ export type RotatedApiKey = {
 };
 
 /**
- * A new signing secret; deliveries carry signatures with both secrets until `previousSecretExpiresAt`.
+ * A new signing secret. Until `previousSecretExpiresAt` deliveries keep `X-OpenInsure-Signature` keyed
+ * with the previous secret (what receivers still hold), carry the new secret's signature in
+ * `X-OpenInsure-Signature-Next`, and list both in `webhook-signature`.
  */
 export type RotatedWebhookSecret = {
     /**
