@@ -70,7 +70,7 @@ describe("the negative cache of unknown key hashes", () => {
     return { stub, lookups };
   }
 
-  it("looks an unknown hash up once a minute, not on every request, and remembers it across eviction", async () => {
+  it("looks an unknown hash up once a minute, not on every request, keeping the refusal in storage", async () => {
     const key = unknownKey();
     const { stub, lookups } = await countLookups(key);
     for (let i = 0; i < 5; i++) expect((await call("GET", "/v1/submissions", { apiKey: key, headers: fromIp(randomIp()) })).status).toBe(401);

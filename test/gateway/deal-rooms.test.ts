@@ -86,6 +86,33 @@ describe("deal rooms through the gateway", () => {
     ws.close();
   });
 
+  it("closes a socket opened with an API key (1008) on its next frame once the key is revoked", async () => {
+    const t = await createTenant();
+    const broker = await createApiKey(t.token, { name: "Broker", scopes: ["deal-rooms:read", "deal-rooms:write"] });
+    const room = await json(await call("POST", "/v1/deal-rooms", { apiKey: t.apiKey, body: { name: "Revocation" } }));
+    const { wsUrl } = await json(await call("GET", `/v1/deal-rooms/${room.id}/ws`, { apiKey: broker.key }));
+    const upgraded = await call("GET", new URL(wsUrl).pathname + new URL(wsUrl).search, { headers: { upgrade: "websocket" } });
+    expect(upgraded.status).toBe(101);
+    const ws = upgraded.webSocket!;
+    const frames: { type: string; message?: { body: string } }[] = [];
+    let onFrame = () => {};
+    ws.addEventListener("message", (e) => {
+      frames.push(JSON.parse(e.data as string));
+      onFrame();
+    });
+    const closed = new Promise<{ code: number; reason: string }>((resolve) => ws.addEventListener("close", (e) => resolve({ code: e.code, reason: e.reason })));
+    const posted = new Promise<void>((resolve) => (onFrame = () => frames.some((f) => f.type === "message") && resolve()));
+    ws.accept();
+    ws.send(JSON.stringify({ type: "message", body: "while the key works" }));
+    await posted;
+
+    expect((await call("DELETE", `/v1/api-keys/${broker.id}`, { token: t.token })).status).toBe(204);
+    ws.send(JSON.stringify({ type: "message", body: "after revocation" }));
+    expect(await closed).toEqual({ code: 1008, reason: "credential revoked" });
+    const history = await json(await call("GET", `/v1/deal-rooms/${room.id}/messages`, { apiKey: t.apiKey }));
+    expect(history.data.map((m: { body: string }) => m.body)).toEqual(["while the key works"]);
+  });
+
   it("a referral linked to a room posts system messages when created and when decided", async () => {
     const t = await createTenant();
     const room = await json(await call("POST", "/v1/deal-rooms", { apiKey: t.apiKey, body: { name: "Referral room" } }));

@@ -89,8 +89,8 @@ export async function retryDelivery(deps: WebhooksDeps, principal: Principal, en
     return fail("invalid_state_transition", "The endpoint is disabled; enable it before retrying its deliveries", { endpointId: endpoint.id, disabledReason: endpoint.disabledReason });
   }
   await requeueDelivery(deps.db, delivery.id, new Date().toISOString());
-  // The count cannot move between the read and the requeue without an attempt message, and that
-  // message is superseded by `requeuedAt`; the next attempt is the one after those recorded.
+  // Read back: an attempt recorded since the first read moved the count, and the new schedule's
+  // first message is for the attempt after the last one recorded.
   const current = await findDeliveryById(deps.db, delivery.id);
   await enqueueDeliveries(deps, [{ deliveryId: delivery.id, attempt: (current?.attemptCount ?? delivery.attemptCount) + 1 }]);
   return ok(await deliveryView(deps, delivery.id));
