@@ -47,6 +47,10 @@ async function daPolicy(capDollars = 1_000_000, overrides: Record<string, unknow
 }
 
 const ledgerOf = (agreementId: string) => env.DA_LEDGER.getByName(agreementId);
+/** Another bind's premium held in the ledger (cap $1,000,000), to bring the aggregate near the cap. */
+async function fill(agreementId: string, premiumCents: number) {
+  expect(await ledgerOf(agreementId).reserve("sub_filler", premiumCents, 100_000_000)).toMatchObject({ ok: true });
+}
 const usageCents = async (agreementId: string) =>
   (await env.UNDERWRITING_DB.prepare("SELECT written_cents FROM da_agreement_usage WHERE agreement_id = ?").bind(agreementId).first<{ written_cents: number }>())?.written_cents ?? 0;
 const eventsOf = async (orgId: string, type: string) =>
@@ -131,7 +135,7 @@ describe("an endorsement outside the policy's delegated authority", () => {
     const held = referred(unwrap(await endorsePolicy(db(), env, p, policy.id, { ...raiseLimit, changes: { requestedLimit: 3_000_000, annualRevenue: 80_000_000 } }, false)));
     // Fill the cap up to just under what the held endorsement would add.
     const room = 100_000_000 - premiumCents;
-    unwrap(await ledgerOf(da.id).reserve("sub_filler", room - Math.round(held.transaction.premiumDelta * 100) + 1, 100_000_000));
+    await fill(da.id, room - Math.round(held.transaction.premiumDelta * 100) + 1);
     const refused = await decideReferral(db(), colleague(p), held.referral!.id, { decision: "approve" }, env);
     expect(errorOf(refused)).toMatchObject({ code: "da_limit_exceeded", details: { daAgreementId: da.id } });
     expect(unwrap(await listReferrals(db(), p, { status: "pending" })).data.map((r) => r.id)).toEqual([held.referral!.id]);
@@ -150,7 +154,7 @@ describe("premium-bearing transactions move the agreement's aggregate", () => {
     expect(await usageCents(da.id)).toBe(premiumCents + deltaCents);
 
     // Fill the ledger to the cap but for one cent, then endorse upward again.
-    unwrap(await ledgerOf(da.id).reserve("sub_filler", 100_000_000 - premiumCents - deltaCents - 1, 100_000_000));
+    await fill(da.id, 100_000_000 - premiumCents - deltaCents - 1);
     const big = { effectiveDate: MID_TERM, changes: { annualRevenue: 12_000_000 } };
     expect(errorOf(await endorsePolicy(db(), env, p, policy.id, big, true))).toMatchObject({ code: "da_limit_exceeded", details: { daAgreementId: da.id, aggregateCap: 1_000_000 } });
     expect(errorOf(await endorsePolicy(db(), env, p, policy.id, big, false)).code).toBe("da_limit_exceeded");
@@ -181,7 +185,7 @@ describe("premium-bearing transactions move the agreement's aggregate", () => {
   it("crossing 85% by an endorsement records da.limit_approaching once per agreement, even after a credit and a second crossing", async () => {
     const { p, da, policy, premiumCents } = await daPolicy();
     // Put the ledger just under 85% of the $1,000,000 cap, then endorse upward across it.
-    unwrap(await ledgerOf(da.id).reserve("sub_filler", 84_999_000 - premiumCents, 100_000_000));
+    await fill(da.id, 84_999_000 - premiumCents);
     await ledgerOf(da.id).commit("sub_filler");
     const up = applied(unwrap(await endorsePolicy(db(), env, p, policy.id, { effectiveDate: MID_TERM, changes: { annualRevenue: 9_000_000 } }, false)));
     const events = await eventsOf(p.orgId, "da.limit_approaching");
