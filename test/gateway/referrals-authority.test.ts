@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { call, createTenant, json } from "./harness.ts";
+import { call, createApiKey, createTenant, json } from "./harness.ts";
 import { bindPolicy, eventsOf, glSubmission } from "./lifecycle-harness.ts";
 
 const agreement = (overrides: Record<string, unknown> = {}) => ({
@@ -161,5 +161,78 @@ describe("delegated authority and referrals", () => {
     expect(results.filter((r) => r.status === 422)).toHaveLength(3);
     const count = await env.UNDERWRITING_DB.prepare("SELECT count(*) AS n FROM policies WHERE org_id = ?").bind(t.orgId).first<{ n: number }>();
     expect(count?.n).toBe(2);
+  });
+
+  it("an endorsement that takes the policy outside its agreement is held as a referral (202) and applied only on approval", async () => {
+    const t = await createTenant();
+    const da = await json(await call("POST", "/v1/da-agreements", { apiKey: t.apiKey, body: agreement() }));
+    const policy = await bindPolicy(t.apiKey, glSubmission());
+    const endorse = { effectiveDate: "2027-07-01", changes: { requestedLimit: 3000000 }, description: "Limit for a new contract" };
+
+    // The preview gives the same answer with nothing created.
+    const preview = await call("POST", `/v1/policies/${policy.id}/endorse?preview=true`, { apiKey: t.apiKey, body: endorse });
+    expect(preview.status).toBe(202);
+    expect(await json(preview)).toMatchObject({ preview: true, status: "referred", referral: null, daAgreementId: da.id });
+
+    const held = await call("POST", `/v1/policies/${policy.id}/endorse`, { apiKey: t.apiKey, body: endorse });
+    expect(held.status).toBe(202);
+    const body = await json(held);
+    expect(body).toMatchObject({ preview: false, status: "referred", daAgreementId: da.id, policy: { id: policy.id, limit: 1000000 } });
+    expect(body.reasons.join(" ")).toContain("per-risk maximum");
+    expect(body.referral).toMatchObject({ status: "pending", policyId: policy.id, endorsement: endorse, transactionId: null });
+    // Not applied: the policy and its timeline are as they were.
+    expect((await json(await call("GET", `/v1/policies/${policy.id}`, { apiKey: t.apiKey }))).limit).toBe(1000000);
+    expect((await json(await call("GET", `/v1/policies/${policy.id}/timeline`, { apiKey: t.apiKey }))).data).toHaveLength(1);
+    const pending = await json(await call("GET", `/v1/referrals?status=pending&submissionId=${policy.submissionId}`, { apiKey: t.apiKey }));
+    expect(pending.data.map((r: { id: string }) => r.id)).toEqual([body.referral.id]);
+
+    // A second underwriter decides (the creator of a referral may not decide it).
+    const manager = await createApiKey(t.token);
+    const approved = await call("POST", `/v1/referrals/${body.referral.id}/decision`, { apiKey: manager.key, body: { decision: "approve", notes: "Carrier agreed" } });
+    expect(approved.status).toBe(200);
+    const decided = await json(approved);
+    expect(decided).toMatchObject({ status: "approved", decidedBy: manager.id, policyId: policy.id, transactionId: expect.stringMatching(/^txn_/) });
+    const after = await json(await call("GET", `/v1/policies/${policy.id}`, { apiKey: t.apiKey }));
+    expect(after.limit).toBe(3000000);
+    const timeline = (await json(await call("GET", `/v1/policies/${policy.id}/timeline?sort=createdAt`, { apiKey: t.apiKey }))).data;
+    expect(timeline.map((x: { type: string }) => x.type)).toEqual(["new_business", "endorsement"]);
+    expect(timeline[1]).toMatchObject({ id: decided.transactionId, premiumDelta: body.transaction.premiumDelta });
+    const utilization = await json(await call("GET", `/v1/analytics/${t.orgId}/da-utilization`, { apiKey: t.apiKey }));
+    expect(utilization.data[0].writtenPremium).toBeCloseTo(policy.grossPremium + body.transaction.premiumDelta, 2);
+
+    // A rejected one is never applied.
+    const second = await json(await call("POST", `/v1/policies/${policy.id}/endorse`, { apiKey: t.apiKey, body: { ...endorse, effectiveDate: "2027-08-01", changes: { requestedLimit: 4000000 } } }));
+    expect(second.status).toBe("referred");
+    const rejected = await call("POST", `/v1/referrals/${second.referral.id}/decision`, { apiKey: manager.key, body: { decision: "reject" } });
+    expect(rejected.status).toBe(200);
+    expect((await json(await call("GET", `/v1/policies/${policy.id}`, { apiKey: t.apiKey }))).limit).toBe(3000000);
+    const types = (await eventsOf(t.orgId)).map((e) => e.type);
+    expect(types.filter((x) => x === "policy.endorsed")).toHaveLength(1);
+  });
+
+  it("an endorsement's additional premium counts against the cap (422 da_limit_exceeded beyond it); return premium gives it back", async () => {
+    const t = await createTenant();
+    const probe = await json(await call("POST", "/v1/submissions", { apiKey: t.apiKey, body: glSubmission() }));
+    const premium = (await json(await call("POST", `/v1/submissions/${probe.id}/quote`, { apiKey: t.apiKey }))).grossPremium;
+    // Room for the policy and a little more, not for doubling its revenue.
+    const cap = Math.round(premium * 100 * 1.2) / 100;
+    const da = await json(await call("POST", "/v1/da-agreements", { apiKey: t.apiKey, body: agreement({ aggregateCap: cap }) }));
+    const policy = await bindPolicy(t.apiKey, glSubmission({ insuredName: "Growing Builders" }));
+    const doubled = { effectiveDate: "2027-02-01", changes: { annualRevenue: 16000000 } };
+
+    const previewed = await call("POST", `/v1/policies/${policy.id}/endorse?preview=true`, { apiKey: t.apiKey, body: doubled });
+    expect(previewed.status).toBe(422);
+    const refused = await call("POST", `/v1/policies/${policy.id}/endorse`, { apiKey: t.apiKey, body: doubled });
+    expect(refused.status).toBe(422);
+    expect(await json(refused)).toMatchObject({ error: "da_limit_exceeded", details: { daAgreementId: da.id, aggregateCap: cap } });
+
+    const cancelled = await call("POST", `/v1/policies/${policy.id}/cancel`, { apiKey: t.apiKey, body: { effectiveDate: "2027-07-02", method: "pro_rata", reason: "insured_request" } });
+    expect(cancelled.status).toBe(200);
+    const returned = (await json(cancelled)).transaction.premiumDelta;
+    expect(returned).toBeLessThan(0);
+    const utilization = await json(await call("GET", `/v1/analytics/${t.orgId}/da-utilization`, { apiKey: t.apiKey }));
+    expect(utilization.data[0].writtenPremium).toBeCloseTo(policy.grossPremium + returned, 2);
+    const listed = await json(await call("GET", `/v1/da-agreements/${da.id}`, { apiKey: t.apiKey }));
+    expect(listed.writtenPremium).toBeCloseTo(policy.grossPremium + returned, 2);
   });
 });

@@ -88,13 +88,13 @@ async function run(p: Principal, ops: Op[]): Promise<void> {
     if (!id) continue;
     const policy = await d1.prepare("SELECT effective_date FROM policies WHERE id = ?").bind(id).first<{ effective_date: string }>();
     const at = (offset: number) => formatDate(new Date(parseDate(policy!.effective_date).getTime() + offset * 86_400_000));
-    if (op.kind === "endorse") count(op.kind, await endorsePolicy(db(), p, id, { effectiveDate: at(op.offset), changes: { annualRevenue: op.revenue } }, false));
+    if (op.kind === "endorse") count(op.kind, await endorsePolicy(db(), env, p, id, { effectiveDate: at(op.offset), changes: { annualRevenue: op.revenue } }, false));
     if (op.kind === "cancel") {
-      count(op.kind, await cancelPolicy(db(), p, id, { effectiveDate: at(op.method === "flat" ? 0 : op.offset), method: op.method, reason: "insured_request" }, false));
+      count(op.kind, await cancelPolicy(db(), env, p, id, { effectiveDate: at(op.method === "flat" ? 0 : op.offset), method: op.method, reason: "insured_request" }, false));
     }
-    if (op.kind === "reinstate") count(op.kind, await reinstatePolicy(db(), p, id, {}, false));
+    if (op.kind === "reinstate") count(op.kind, await reinstatePolicy(db(), env, p, id, {}, false));
     if (op.kind === "renew") {
-      const renewed = await renewPolicy(db(), p, id);
+      const renewed = await renewPolicy(db(), env, p, id);
       count(op.kind, renewed);
       if (renewed.ok) await bind(renewed.value.submission.id);
     }
@@ -164,14 +164,19 @@ async function summaryRows(orgId: string) {
   };
 }
 
-/** Migration 0005's backfill statements (everything after its CREATE INDEX), run over the whole database. */
+/**
+ * Migration 0005's backfill statements (everything after its CREATE INDEX), then 0006's recount of
+ * agreement usage as net written premium, run over the whole database.
+ */
 async function rebuildFromMigration() {
   const { TEST_D1_MIGRATIONS } = env as unknown as { TEST_D1_MIGRATIONS: Record<string, D1Migration[]> };
   const migration = TEST_D1_MIGRATIONS.UNDERWRITING_DB!.find((m) => m.name.startsWith("0005_"))!;
   const from = migration.queries.findIndex((q) => q.includes("_backfill_tx AS"));
   expect(from).toBeGreaterThan(0);
+  const recount = TEST_D1_MIGRATIONS.UNDERWRITING_DB!.find((m) => m.name.startsWith("0006_endorsement_referrals"))!.queries.filter((q) => q.includes("UPDATE da_agreement_usage"));
+  expect(recount).toHaveLength(1);
   await d1.batch(["portfolio_totals", "portfolio_daily", "portfolio_monthly", "da_agreement_usage"].map((t) => d1.prepare(`DELETE FROM ${t}`)));
-  await d1.batch(migration.queries.slice(from).map((q) => d1.prepare(q)));
+  await d1.batch([...migration.queries.slice(from), ...recount].map((q) => d1.prepare(q)));
 }
 
 describe("portfolio summary rows (property)", () => {
@@ -204,7 +209,9 @@ describe("portfolio summary rows (property)", () => {
 
           if (agreement) {
             const [usage] = unwrap(await daUtilization(db(), p)).data;
-            const bound = await d1.prepare("SELECT coalesce(sum(gross_premium_cents), 0) AS n FROM policies WHERE org_id = ? AND da_agreement_id = ?").bind(p.orgId, agreement.id).first<{ n: number }>();
+            // Net written premium: binds, plus endorsements, less return premium.
+            const bound = await d1.prepare("SELECT coalesce(sum(written_premium_cents), 0) AS n FROM policies WHERE org_id = ? AND da_agreement_id = ?").bind(p.orgId, agreement.id).first<{ n: number }>();
+            expect(cents(usage!.writtenPremium)).toBe((await env.DA_LEDGER.getByName(agreement.id).snapshot()).writtenCents);
             const first = await d1.prepare("SELECT min(created_at) AS at FROM events WHERE org_id = ? AND type = 'da.limit_approaching'").bind(p.orgId).first<{ at: string | null }>();
             expect({ written: cents(usage!.writtenPremium), at: usage!.limitApproachingAt }).toEqual({ written: bound!.n, at: first!.at });
           }

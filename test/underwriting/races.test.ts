@@ -7,6 +7,7 @@ import { drizzle } from "drizzle-orm/d1";
 import { describe, expect, it } from "vitest";
 import { bindSubmission } from "../../workers/underwriting/src/bind.service.ts";
 import { createDaAgreement } from "../../workers/underwriting/src/da-agreements.service.ts";
+import { endorsePolicy } from "../../workers/underwriting/src/policy-transactions.service.ts";
 import { createQuote } from "../../workers/underwriting/src/quotes.service.ts";
 import { createReferral, decideReferral } from "../../workers/underwriting/src/referrals.service.ts";
 import { createSubmission } from "../../workers/underwriting/src/submissions.service.ts";
@@ -97,4 +98,60 @@ describe("concurrent writes on one submission", () => {
     const ledger = await env.DA_LEDGER.getByName(da.id).snapshot();
     expect(ledger.writtenCents).toBe(Math.round(quote.grossPremium * 100));
   });
+
+  it("two endorsements of one policy under delegated authority: one commits, the loser's reserved premium is given back", async () => {
+    const { p, da, policyId } = await daBoundPolicy();
+    const results = await Promise.all(
+      [9_000_000, 10_000_000].map((annualRevenue) => endorsePolicy(db(), env, p, policyId, { effectiveDate: "2027-11-01", changes: { annualRevenue } }, false)),
+    );
+    // Both read version 1 before either batch, so one commits and the other is 409 (the ledger round
+    // trip between read and batch does not serialise them).
+    expect(results.filter((r) => r.ok)).toHaveLength(1);
+    expect(results.filter((r) => !r.ok).map((r) => errorOf(r).code)).toEqual(["conflict"]);
+    const written = await env.UNDERWRITING_DB.prepare("SELECT written_premium_cents AS w FROM policies WHERE id = ?").bind(policyId).first<{ w: number }>();
+    const usage = await env.UNDERWRITING_DB.prepare("SELECT written_cents AS w FROM da_agreement_usage WHERE agreement_id = ?").bind(da.id).first<{ w: number }>();
+    const ledger = env.DA_LEDGER.getByName(da.id);
+    expect((await ledger.snapshot()).writtenCents).toBe(written!.w);
+    expect(usage!.w).toBe(written!.w);
+    expect(await ledger.openReservations()).toEqual([]);
+  });
+
+  it("an endorsement referral is decided once: approval and rejection together apply the endorsement at most once", async () => {
+    const { p, da, policyId } = await daBoundPolicy();
+    const held = unwrap(await endorsePolicy(db(), env, p, policyId, { effectiveDate: "2027-11-01", changes: { requestedLimit: 3_000_000 } }, false));
+    if (!("referral" in held) || !held.referral) throw new Error("expected the endorsement to be held");
+    const manager = { ...p, credentialId: "key_manager", actorId: "key_manager" };
+    const [approve, reject] = await Promise.all([
+      decideReferral(db(), manager, held.referral.id, { decision: "approve" }, env),
+      decideReferral(db(), manager, held.referral.id, { decision: "reject" }, env),
+    ]);
+    expect([approve.ok, reject.ok].filter(Boolean)).toHaveLength(1);
+    const endorsements = await env.UNDERWRITING_DB.prepare("SELECT count(*) AS n FROM policy_transactions WHERE policy_id = ? AND type = 'endorsement'").bind(policyId).first<{ n: number }>();
+    expect(endorsements?.n).toBe(approve.ok ? 1 : 0);
+    const written = await env.UNDERWRITING_DB.prepare("SELECT written_premium_cents AS w FROM policies WHERE id = ?").bind(policyId).first<{ w: number }>();
+    expect((await env.DA_LEDGER.getByName(da.id).snapshot()).writtenCents).toBe(written!.w);
+    expect(await env.DA_LEDGER.getByName(da.id).openReservations()).toEqual([]);
+    expect((await eventsOf(p.orgId, "referral.decided")).map((e) => e.decision)).toEqual([approve.ok ? "approve" : "reject"]);
+  });
 });
+
+/** A quickstart policy bound under a fresh agreement (per-risk maximum $2,000,000, cap $1,000,000). */
+async function daBoundPolicy() {
+  const p = newPrincipal(undefined, { rateLimitTier: "enterprise" });
+  const da = unwrap(
+    await createDaAgreement(db(), p, {
+      carrier: "Cascade Mutual",
+      program: "Contractors GL",
+      lineOfBusiness: "GL",
+      maxLimitPerRisk: 2_000_000,
+      states: ["OR", "WA"],
+      naicsPrefixes: ["23"],
+      aggregateCap: 1_000_000,
+    } as Parameters<typeof createDaAgreement>[2]),
+  );
+  const sub = unwrap(await createSubmission(db(), p, quickstartSubmission() as Parameters<typeof createSubmission>[2]));
+  unwrap(await createQuote(db(), p, sub.id));
+  const bound = unwrap(await bindSubmission(db(), env, p, sub.id, { installmentPlan: "PIF" }, false));
+  if (bound.preview) throw new Error("bound a preview");
+  return { p, da, policyId: bound.id };
+}

@@ -334,7 +334,7 @@ export const operations = {
     path: "/v1/policies/:id/endorse",
     auth: { kind: "credential", scope: "policies:write", systemOnly: false, orgOptional: false },
     rateLimit: null,
-    successStatuses: [200],
+    successStatuses: [200, 202],
     multipart: false,
     schemas: { path: zEndorsePolicyPath, query: zEndorsePolicyQuery, body: zEndorsePolicyBody },
   },

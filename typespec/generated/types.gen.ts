@@ -678,14 +678,19 @@ export type DaAgreementPage = {
 };
 
 /**
- * `data` of `da.limit_approaching`: a bind pushed the agreement's utilization past `threshold`.
+ * `data` of `da.limit_approaching`: a bind (or a later premium-bearing transaction, such as an
+ * endorsement) pushed the agreement's utilization past `threshold`. Sent once per agreement.
  */
 export type DaLimitApproachingData = {
     daAgreementId: DaAgreementId;
     /**
-     * The policy whose bind crossed the threshold.
+     * The policy whose bind or transaction crossed the threshold.
      */
     policyId: PolicyId;
+    /**
+     * The transaction that crossed it, when it was not the bind (e.g. an endorsement).
+     */
+    transactionId?: PolicyTransactionId;
     /**
      * The utilization threshold crossed (`0.85`).
      */
@@ -931,6 +936,44 @@ export type EndorsementChanges = {
     propertyValues?: number;
     vehicleCount?: number;
     insuredName?: string;
+};
+
+/**
+ * An endorsement held for a referral instead of applied (202): the changed risk would fall outside
+ * the delegated authority agreement the policy was bound under (a limit above its per-risk maximum,
+ * a state, class or line it does not delegate). Nothing changed on the policy; the endorsement is
+ * applied if the referral is approved, and never if it is rejected.
+ */
+export type EndorsementReferred = {
+    /**
+     * Whether this is a preview: no referral was created.
+     */
+    preview: boolean;
+    /**
+     * Always `referred`: the endorsement was not applied.
+     */
+    status: 'referred';
+    /**
+     * The referral holding the endorsement; null in a preview.
+     */
+    referral: Referral | null;
+    /**
+     * The agreement the policy is bound under.
+     */
+    daAgreementId: string;
+    /**
+     * Why the endorsed risk falls outside the agreement.
+     */
+    reasons: Array<string>;
+    /**
+     * The endorsement as it would apply today (id `preview`). An approval re-rates it against the
+     * policy as it stands then, so its premium may differ.
+     */
+    transaction: PolicyTransaction;
+    /**
+     * The policy, unchanged.
+     */
+    policy: Policy;
 };
 
 /**
@@ -1911,15 +1954,33 @@ export type ReadinessCheck = {
 };
 
 /**
- * A submission referred to an underwriter (e.g. a quote outside delegated authority).
+ * A submission referred to an underwriter (e.g. a quote outside delegated authority), or an
+ * endorsement held because it would take a policy outside its delegated authority agreement.
  */
 export type Referral = {
     id: ReferralId;
+    /**
+     * The referred submission; for an endorsement referral, the submission the policy was bound from.
+     */
     submissionId: SubmissionId;
     /**
      * The quote that caused the referral, if any.
      */
     quoteId: string | null;
+    /**
+     * For an endorsement referral, the policy whose endorsement is held; null for a submission referral.
+     */
+    policyId: string | null;
+    /**
+     * For an endorsement referral, the endorsement request held for the decision. Approval applies it
+     * to the policy as it stands then, re-rated then (the premium is not the one previewed when it was
+     * held); rejection leaves the policy unchanged.
+     */
+    endorsement: EndorsePolicyRequest | null;
+    /**
+     * The endorsement transaction an approval applied; null until then (and for submission referrals).
+     */
+    transactionId: string | null;
     status: ReferralStatus;
     /**
      * Why the submission was referred.
@@ -1950,6 +2011,10 @@ export type ReferralCreatedData = {
      * The quote that caused the referral, if any.
      */
     quoteId: QuoteId | null;
+    /**
+     * For an endorsement held outside delegated authority: the policy.
+     */
+    policyId?: PolicyId;
     reasons: Array<string>;
 };
 
@@ -1981,6 +2046,14 @@ export type ReferralDecidedData = {
      * The referral's status after the decision.
      */
     status: 'approved' | 'rejected' | 'more_info_requested';
+    /**
+     * For an endorsement referral: the policy.
+     */
+    policyId?: PolicyId;
+    /**
+     * For an approved endorsement referral: the endorsement transaction applied.
+     */
+    transactionId?: PolicyTransactionId;
 };
 
 /**
@@ -4810,6 +4883,10 @@ export type EndorsePolicyResponses = {
      * Success.
      */
     200: PolicyTransactionResult;
+    /**
+     * Accepted.
+     */
+    202: EndorsementReferred;
 };
 
 export type EndorsePolicyResponse = EndorsePolicyResponses[keyof EndorsePolicyResponses];

@@ -517,26 +517,6 @@ export const zClaimSettledEvent = z.object({
 });
 
 /**
- * `data` of `da.limit_approaching`: a bind pushed the agreement's utilization past `threshold`.
- */
-export const zDaLimitApproachingData = z.object({
-    daAgreementId: zDaAgreementId,
-    policyId: zPolicyId,
-    threshold: z.number()
-});
-
-/**
- * DA aggregate utilization exceeded 85%.
- */
-export const zDaLimitApproachingEvent = z.object({
-    id: zEventId,
-    type: z.enum(['da.limit_approaching']),
-    orgId: zOrgId,
-    timestamp: z.iso.datetime(),
-    data: zDaLimitApproachingData
-});
-
-/**
  * `data` of `invoice.created`. Reserved: emitted once the billing service is built.
  */
 export const zInvoiceCreatedData = z.object({
@@ -672,6 +652,28 @@ export const zPolicyStatus = z.enum([
  * Policy transaction id (`txn_` + ULID).
  */
 export const zPolicyTransactionId = z.string().regex(/^txn_[0-9A-HJKMNP-TV-Z]{26}$/);
+
+/**
+ * `data` of `da.limit_approaching`: a bind (or a later premium-bearing transaction, such as an
+ * endorsement) pushed the agreement's utilization past `threshold`. Sent once per agreement.
+ */
+export const zDaLimitApproachingData = z.object({
+    daAgreementId: zDaAgreementId,
+    policyId: zPolicyId,
+    transactionId: zPolicyTransactionId.optional(),
+    threshold: z.number()
+});
+
+/**
+ * DA aggregate utilization exceeded 85%.
+ */
+export const zDaLimitApproachingEvent = z.object({
+    id: zEventId,
+    type: z.enum(['da.limit_approaching']),
+    orgId: zOrgId,
+    timestamp: z.iso.datetime(),
+    data: zDaLimitApproachingData
+});
 
 /**
  * `data` of `policy.cancelled`: the transaction plus its details.
@@ -1148,12 +1150,16 @@ export const zQuoteReadiness = z.object({
 });
 
 /**
- * A submission referred to an underwriter (e.g. a quote outside delegated authority).
+ * A submission referred to an underwriter (e.g. a quote outside delegated authority), or an
+ * endorsement held because it would take a policy outside its delegated authority agreement.
  */
 export const zReferral = z.object({
     id: zReferralId,
     submissionId: zSubmissionId,
     quoteId: z.string().nullable(),
+    policyId: z.string().nullable(),
+    endorsement: zEndorsePolicyRequest.nullable(),
+    transactionId: z.string().nullable(),
     status: zReferralStatus,
     reasons: z.array(z.string()),
     dealRoomId: z.string().nullable(),
@@ -1172,6 +1178,7 @@ export const zReferralCreatedData = z.object({
     referralId: zReferralId,
     submissionId: zSubmissionId,
     quoteId: zQuoteId.nullable(),
+    policyId: zPolicyId.optional(),
     reasons: z.array(z.string())
 });
 
@@ -1197,7 +1204,9 @@ export const zReferralDecidedData = z.object({
         'approved',
         'rejected',
         'more_info_requested'
-    ])
+    ]),
+    policyId: zPolicyId.optional(),
+    transactionId: zPolicyTransactionId.optional()
 });
 
 /**
@@ -1491,6 +1500,22 @@ export const zPolicy = z.object({
     renewedByPolicyId: z.string().nullable(),
     createdAt: z.iso.datetime(),
     updatedAt: z.iso.datetime()
+});
+
+/**
+ * An endorsement held for a referral instead of applied (202): the changed risk would fall outside
+ * the delegated authority agreement the policy was bound under (a limit above its per-risk maximum,
+ * a state, class or line it does not delegate). Nothing changed on the policy; the endorsement is
+ * applied if the referral is approved, and never if it is rejected.
+ */
+export const zEndorsementReferred = z.object({
+    preview: z.boolean(),
+    status: z.enum(['referred']),
+    referral: zReferral.nullable(),
+    daAgreementId: z.string(),
+    reasons: z.array(z.string()),
+    transaction: zPolicyTransaction,
+    policy: zPolicy
 });
 
 /**
@@ -2269,10 +2294,10 @@ export const zEndorsePolicyQuery = z.object({
     preview: z.boolean().optional()
 });
 
-/**
- * Success.
- */
-export const zEndorsePolicyResponse = zPolicyTransactionResult;
+export const zEndorsePolicyResponse = z.union([
+    zPolicyTransactionResult,
+    zEndorsementReferred
+]);
 
 export const zReinstatePolicyBody = zReinstatePolicyRequest;
 

@@ -24,6 +24,7 @@ import type {
   DaUtilizationReport,
   DealRoom,
   DealRoomMessage,
+  EndorsementReferred,
   EndorsePolicyRequest,
   InstallmentPlan,
   ListPoliciesData,
@@ -171,7 +172,8 @@ export interface UnderwritingRpc extends Rpc.WorkerEntrypointBranded {
   listPolicies(principal: Principal, query: ListPoliciesQuery): Promise<Result<Page<Policy>>>;
   getPolicy(principal: Principal, id: string): Promise<Result<Policy>>;
   getPolicyTimeline(principal: Principal, id: string, query: PageQuery): Promise<Result<Page<PolicyTransaction>>>;
-  endorsePolicy(principal: Principal, id: string, input: EndorsePolicyRequest, preview: boolean): Promise<Result<PolicyTransactionResult>>;
+  /** Applied (`PolicyTransactionResult`), or held for a referral outside delegated authority (`EndorsementReferred`, `status: "referred"`). */
+  endorsePolicy(principal: Principal, id: string, input: EndorsePolicyRequest, preview: boolean): Promise<Result<PolicyTransactionResult | EndorsementReferred>>;
   cancelPolicy(principal: Principal, id: string, input: CancelPolicyRequest, preview: boolean): Promise<Result<PolicyTransactionResult>>;
   reinstatePolicy(principal: Principal, id: string, input: ReinstatePolicyRequest, preview: boolean): Promise<Result<PolicyTransactionResult>>;
   renewPolicy(principal: Principal, id: string): Promise<Result<RenewalResult>>;

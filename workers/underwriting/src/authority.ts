@@ -8,8 +8,11 @@ export interface AuthorityDecision {
   reasons: string[];
 }
 
-/** Reasons `submission` falls outside `agreement` (empty when it fits). Aggregate caps are checked at bind. */
-export function authorityGaps(agreement: DaAgreementRow, submission: SubmissionRow): string[] {
+/** The risk authority is judged on: a submission's, or a policy's as an endorsement would leave it. */
+export type AuthorityRisk = Pick<SubmissionRow, "lineOfBusiness" | "state" | "naicsCode" | "requestedLimitCents">;
+
+/** Reasons `submission` falls outside `agreement` (empty when it fits). Aggregate caps are checked by the ledger. */
+export function authorityGaps(agreement: DaAgreementRow, submission: AuthorityRisk): string[] {
   const reasons: string[] = [];
   if (agreement.lineOfBusiness && agreement.lineOfBusiness !== submission.lineOfBusiness) {
     reasons.push(`line of business ${submission.lineOfBusiness} is outside the agreement (${agreement.lineOfBusiness})`);

@@ -11,10 +11,11 @@ import { daAgreementUsage, daAgreements, type DaAgreementRow } from "./schema.ts
 import type { CreateDaAgreementInput, DaAgreement } from "./types.ts";
 
 /**
- * Premium bound under each agreement, from the usage row each bind keeps in its own batch
- * (the ledger object holds the live gate): one primary-key row per agreement, however many policies.
+ * Net written premium of each of the agreements `ids` (of `orgId`), from the usage row every bind
+ * and premium-bearing policy transaction keeps in its own batch (the ledger object holds the live
+ * gate): one primary-key row per agreement, however many policies; ids not asked for are not read.
  */
-async function writtenByAgreement(db: DrizzleD1Database, orgId: string, ids: string[]): Promise<Map<string, number>> {
+export async function writtenByAgreement(db: DrizzleD1Database, orgId: string, ids: string[]): Promise<Map<string, number>> {
   const out = new Map<string, number>();
   if (ids.length === 0) return out;
   const rows = await db

@@ -101,19 +101,19 @@ export class UnderwritingService extends WorkerEntrypoint<UnderwritingEnv> imple
   }
 
   endorsePolicy(principal: Principal, id: string, input: EndorseInput, preview: boolean) {
-    return this.relayAfter(transactions.endorsePolicy(this.db, principal, id, input, preview));
+    return this.relayAfter(transactions.endorsePolicy(this.db, this.env, principal, id, input, preview));
   }
 
   cancelPolicy(principal: Principal, id: string, input: CancelInput, preview: boolean) {
-    return this.relayAfter(transactions.cancelPolicy(this.db, principal, id, input, preview));
+    return this.relayAfter(transactions.cancelPolicy(this.db, this.env, principal, id, input, preview));
   }
 
   reinstatePolicy(principal: Principal, id: string, input: ReinstateInput, preview: boolean) {
-    return this.relayAfter(transactions.reinstatePolicy(this.db, principal, id, input, preview));
+    return this.relayAfter(transactions.reinstatePolicy(this.db, this.env, principal, id, input, preview));
   }
 
   renewPolicy(principal: Principal, id: string) {
-    return this.relayAfter(transactions.renewPolicy(this.db, principal, id));
+    return this.relayAfter(transactions.renewPolicy(this.db, this.env, principal, id));
   }
 
   // Referrals and delegated authority
@@ -130,7 +130,7 @@ export class UnderwritingService extends WorkerEntrypoint<UnderwritingEnv> imple
   }
 
   async decideReferral(principal: Principal, id: string, input: { decision: "approve" | "reject" | "request_info"; notes?: string }) {
-    const result = await this.relayAfter(referrals.decideReferral(this.db, principal, id, input));
+    const result = await this.relayAfter(referrals.decideReferral(this.db, principal, id, input, this.env));
     if (result.ok) {
       const r = result.value;
       this.tellRoom(principal.orgId, r.dealRoomId, `Referral ${r.status.replace(/_/g, " ")} for submission ${r.submissionId}${r.notes ? `: ${r.notes}` : ""}`);

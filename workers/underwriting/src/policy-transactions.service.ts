@@ -3,21 +3,28 @@ import type { DrizzleD1Database } from "drizzle-orm/d1";
 import type { Principal } from "#shared/auth";
 import { clockOf } from "#shared/clock";
 import { isValidDate } from "#shared/dates";
-import { atomically, isUniqueViolation, type Statement } from "#shared/db";
+import { atomically, guard, isGuardFailure, isUniqueViolation, type Statement } from "#shared/db";
 import { fail, invalid, notFound, ok, type Result } from "#shared/errors";
 import { newId } from "#shared/ids";
 import { CURRENCY, fromCents, toCents } from "#shared/money";
+import { authorityGaps } from "./authority.ts";
+import type { DaLedger } from "./da-ledger.do.ts";
+import type { UnderwritingEnv } from "./env.ts";
 import { recordEvent, type UnderwritingEventType } from "./events.ts";
 import { findPolicy, latestTransactionDate, listInstallments } from "./policies.repo.ts";
 import { statusAsOf, toPolicy, toTransaction } from "./policies.service.ts";
-import { transactionSummary } from "./portfolio-summary.ts";
+import { daUsageStatement, transactionSummary } from "./portfolio-summary.ts";
 import { prepareQuote, ratingInputOf, toQuote } from "./quotes.service.ts";
 import { rate } from "./rating/rate.ts";
 import { cancellationReturn, endorsementDelta, reinstatementReversal, reinstatementWindow } from "./rating/transactions.ts";
-import { policies, submissions, type PolicyRow, type SubmissionRow, type TransactionRow } from "./schema.ts";
+import { toReferral } from "./referrals.service.ts";
+import { daAgreements, policies, referrals, submissions, type PolicyRow, type ReferralDecision, type ReferralRow, type SubmissionRow, type TransactionRow } from "./schema.ts";
 import { findSubmission } from "./submissions.repo.ts";
 import { buildSubmissionRow, toSubmission } from "./submissions.service.ts";
-import type { CancelInput, EndorseInput, PolicyTransactionResult, Quote, ReinstateInput, Submission } from "./types.ts";
+import type { CancelInput, EndorseInput, EndorsementReferred, PolicyTransactionResult, Quote, Referral, ReinstateInput, Submission } from "./types.ts";
+
+/** What the policy transactions need beyond D1: the agreement ledgers. */
+type LedgerEnv = Pick<UnderwritingEnv, "DA_LEDGER">;
 
 /** A renewal submission in these states is still in progress: it may yet be quoted or bound. */
 const PENDING_RENEWAL: SubmissionRow["status"][] = ["received", "quoted", "referred"];
@@ -36,21 +43,14 @@ interface Change {
   alongside?: Statement[];
 }
 
-/**
- * Apply one transaction to a policy, or with `preview` compute it without writing. The policy row
- * moves from version n to n+1 and the transaction is stored with seq n+1, in one batch with its
- * event and any statements alongside. Every version is born with its transaction (bind writes
- * seq 1, each change seq n+1), so if the policy moved on since it was read, seq n+1 is taken and
- * the insert breaks the (policy_id, seq) uniqueness: the whole batch, event included, rolls back
- * and the caller gets 409. If the batch commits, this transaction is the one that did.
- */
-async function apply(db: DrizzleD1Database, principal: Principal, policy: PolicyRow, change: Change, preview: boolean): Promise<Result<PolicyTransactionResult>> {
+/** The transaction row and the policy after it, as {@link apply} would write them. */
+async function project(db: DrizzleD1Database, principal: Principal, policy: PolicyRow, change: Change, transactionId: string) {
   const clock = clockOf(principal);
   const at = clock.now().toISOString();
   const version = policy.version + 1;
   const after: PolicyRow = { ...policy, ...change.update, version, updatedAt: at };
   const transaction: TransactionRow = {
-    id: preview ? "preview" : (change.transactionId ?? newId("txn")),
+    id: transactionId,
     orgId: principal.orgId,
     policyId: policy.id,
     seq: version,
@@ -62,8 +62,63 @@ async function apply(db: DrizzleD1Database, principal: Principal, policy: Policy
     createdAt: at,
   };
   const schedule = await listInstallments(db, policy.id);
-  const result = { preview, transaction: toTransaction(transaction), policy: toPolicy(after, schedule, clock.today()) };
-  if (preview) return ok(result);
+  return { at, version, after, transaction, policy: toPolicy(after, schedule, clock.today()) };
+}
+
+/**
+ * Apply one transaction to a policy, or with `preview` compute it without writing. The policy row
+ * moves from version n to n+1 and the transaction is stored with seq n+1, in one batch with its
+ * event and any statements alongside. Every version is born with its transaction (bind writes
+ * seq 1, each change seq n+1), so if the policy moved on since it was read, seq n+1 is taken and
+ * the insert breaks the (policy_id, seq) uniqueness: the whole batch, event included, rolls back
+ * and the caller gets 409. If the batch commits, this transaction is the one that did.
+ *
+ * Delegated authority follows the premium: on a policy bound under an agreement, the premium
+ * delta goes through the agreement's ledger (keyed by the transaction id) as a bind's does.
+ * Additional premium is reserved first (422 `da_limit_exceeded` when it would exceed the cap, and
+ * the 85% crossing is claimed here if it is this transaction's); return premium is credited. The
+ * agreement's usage row moves in the same batch; the reservation is committed after the batch
+ * commits and released if it does not (the ledger's alarm settles it if this worker dies between).
+ * A preview checks the cap without reserving.
+ */
+async function apply(
+  db: DrizzleD1Database,
+  env: LedgerEnv,
+  principal: Principal,
+  policy: PolicyRow,
+  change: Change,
+  preview: boolean,
+): Promise<Result<PolicyTransactionResult>> {
+  const transactionId = preview ? "preview" : (change.transactionId ?? newId("txn"));
+  const { at, version, after, transaction, policy: shown } = await project(db, principal, policy, change, transactionId);
+  const result = { preview, transaction: toTransaction(transaction), policy: shown };
+
+  const agreement = policy.daAgreementId && change.premiumDeltaCents !== 0
+    ? await db.select().from(daAgreements).where(and(eq(daAgreements.orgId, principal.orgId), eq(daAgreements.id, policy.daAgreementId))).get()
+    : undefined;
+  const overCap = (writtenCents: number) =>
+    fail("da_limit_exceeded", "The additional premium would exceed the delegated authority's aggregate written-premium cap", {
+      daAgreementId: agreement!.id,
+      aggregateCap: fromCents(agreement!.aggregateCapCents),
+      writtenPremium: fromCents(writtenCents),
+      premium: fromCents(change.premiumDeltaCents),
+    });
+  if (preview) {
+    if (agreement) {
+      const fits = await env.DA_LEDGER.getByName(agreement.id).check(transactionId, change.premiumDeltaCents, agreement.aggregateCapCents);
+      if (!fits.ok) return overCap(fits.writtenCents);
+    }
+    return ok(result);
+  }
+
+  let ledger: DurableObjectStub<DaLedger> | null = null;
+  let crossedThreshold = false;
+  if (agreement) {
+    ledger = env.DA_LEDGER.getByName(agreement.id);
+    const reservation = await ledger.reserve(transactionId, change.premiumDeltaCents, agreement.aggregateCapCents);
+    if (!reservation.ok) return overCap(reservation.writtenCents);
+    crossedThreshold = reservation.crossedThreshold;
+  }
 
   const statements: Statement[] = [
     db
@@ -77,6 +132,14 @@ async function apply(db: DrizzleD1Database, principal: Principal, policy: Policy
     // The portfolio summary moves with the policy, in the same batch.
     ...(await transactionSummary(db, principal.orgId, policy, after, transaction)),
   ];
+  if (agreement) {
+    statements.push(daUsageStatement(principal.orgId, agreement.id, change.premiumDeltaCents, crossedThreshold ? at : null, sql`1`));
+    if (crossedThreshold) {
+      statements.push(
+        recordEvent(db, principal.orgId, "da.limit_approaching", { daAgreementId: agreement.id, policyId: policy.id, transactionId: transaction.id, threshold: 0.85 }, at),
+      );
+    }
+  }
   if (change.event) {
     statements.push(
       recordEvent(db, principal.orgId, change.event, {
@@ -93,9 +156,12 @@ async function apply(db: DrizzleD1Database, principal: Principal, policy: Policy
   try {
     await atomically(db, statements);
   } catch (error) {
+    // Nothing was written: the premium is not this transaction's to hold.
+    await ledger?.release(transaction.id);
     if (isUniqueViolation(error, "policy_transactions")) return fail("conflict", "The policy changed while this transaction was applied; retry", { policyId: policy.id });
     throw error;
   }
+  await ledger?.commit(transaction.id);
   // Committed: `after` is exactly the row written (a later change may already have moved it on,
   // which must not turn this success into a 409 that invites a retry).
   return ok(result);
@@ -126,8 +192,19 @@ function requireWithinTerm(policy: PolicyRow, date: string, field = "effectiveDa
   return ok(null);
 }
 
-/** Mid-term change: re-rate the changed exposures on the policy's rate table, charge the difference pro rata. */
-export async function endorsePolicy(db: DrizzleD1Database, principal: Principal, policyId: string, input: EndorseInput, preview: boolean): Promise<Result<PolicyTransactionResult>> {
+/** An endorsement ready to apply: the policy it was priced on, the change, and the changed risk authority is judged on. */
+interface PreparedEndorsement {
+  policy: PolicyRow;
+  change: Change;
+  limitCents: number;
+  naicsCode: string;
+}
+
+/**
+ * Check and price an endorsement against the policy as it stands: re-rate the changed exposures on
+ * the policy's rate table and charge the difference pro rata. Writes nothing.
+ */
+async function prepareEndorsement(db: DrizzleD1Database, principal: Principal, policyId: string, input: EndorseInput): Promise<Result<PreparedEndorsement>> {
   const policy = await findPolicy(db, principal.orgId, policyId);
   if (!policy) return notFound("Policy");
   const status = statusAsOf(policy, clockOf(principal).today());
@@ -188,7 +265,7 @@ export async function endorsePolicy(db: DrizzleD1Database, principal: Principal,
   });
   if (!delta.ok) return delta;
 
-  return apply(db, principal, policy, {
+  const change: Change = {
     type: "endorsement",
     effectiveDate: input.effectiveDate,
     premiumDeltaCents: delta.value.premiumDeltaCents,
@@ -211,11 +288,164 @@ export async function endorsePolicy(db: DrizzleD1Database, principal: Principal,
       ...(changes.insuredName ? { insuredName: changes.insuredName.trim() } : {}),
     },
     event: "policy.endorsed",
-  }, preview);
+  };
+  return ok({ policy, change, limitCents, naicsCode: exposure.naicsCode });
 }
 
+/**
+ * Mid-term change: re-rate the changed exposures on the policy's rate table, charge the difference
+ * pro rata. On a policy bound under a delegated authority agreement, the changed risk must still
+ * fit the agreement (per-risk limit, states, classes, line); one that does not is held as a
+ * referral (`EndorsementReferred`, nothing applied) and applied only if the referral is approved.
+ * A preview answers the same without creating the referral.
+ */
+export async function endorsePolicy(
+  db: DrizzleD1Database,
+  env: LedgerEnv,
+  principal: Principal,
+  policyId: string,
+  input: EndorseInput,
+  preview: boolean,
+): Promise<Result<PolicyTransactionResult | EndorsementReferred>> {
+  const prepared = await prepareEndorsement(db, principal, policyId, input);
+  if (!prepared.ok) return prepared;
+  const { policy, change } = prepared.value;
+  const gaps = await endorsementAuthorityGaps(db, principal, prepared.value);
+  if (gaps) return holdEndorsement(db, principal, policy, change, input, gaps, preview);
+  return apply(db, env, principal, policy, change, preview);
+}
+
+/** Why the endorsed risk falls outside the policy's agreement; null when it fits or the policy has none. */
+async function endorsementAuthorityGaps(db: DrizzleD1Database, principal: Principal, prepared: PreparedEndorsement) {
+  const { policy } = prepared;
+  if (!policy.daAgreementId) return null;
+  const agreement = await db.select().from(daAgreements).where(and(eq(daAgreements.orgId, principal.orgId), eq(daAgreements.id, policy.daAgreementId))).get();
+  if (!agreement) return null;
+  const reasons = authorityGaps(agreement, {
+    lineOfBusiness: policy.lineOfBusiness,
+    state: policy.state,
+    naicsCode: prepared.naicsCode,
+    requestedLimitCents: prepared.limitCents,
+  });
+  return reasons.length > 0 ? { daAgreementId: agreement.id, reasons } : null;
+}
+
+/**
+ * Hold an endorsement outside authority: a pending referral naming the policy and carrying the
+ * request, with its `referral.created` event, in one batch. The policy is not touched and nothing
+ * is reserved against the cap (that happens when an approval applies it). With `preview`, only the answer.
+ */
+async function holdEndorsement(
+  db: DrizzleD1Database,
+  principal: Principal,
+  policy: PolicyRow,
+  change: Change,
+  input: EndorseInput,
+  gaps: { daAgreementId: string; reasons: string[] },
+  preview: boolean,
+): Promise<Result<EndorsementReferred>> {
+  const projected = await project(db, principal, policy, change, "preview");
+  const unchanged = toPolicy(policy, await listInstallments(db, policy.id), clockOf(principal).today());
+  const answer = (referral: Referral | null): EndorsementReferred => ({
+    preview,
+    status: "referred",
+    referral,
+    daAgreementId: gaps.daAgreementId,
+    reasons: gaps.reasons,
+    transaction: toTransaction(projected.transaction),
+    policy: unchanged,
+  });
+  if (preview) return ok(answer(null));
+  const at = projected.at;
+  const row: ReferralRow = {
+    id: newId("ref"),
+    orgId: principal.orgId,
+    submissionId: policy.submissionId,
+    quoteId: null,
+    status: "pending",
+    reasons: gaps.reasons,
+    dealRoomId: null,
+    createdBy: principal.actorId,
+    decision: null,
+    decidedBy: null,
+    notes: null,
+    createdAt: at,
+    decidedAt: null,
+    policyId: policy.id,
+    endorsement: input,
+    transactionId: null,
+  };
+  await atomically(db, [
+    db.insert(referrals).values(row),
+    recordEvent(db, principal.orgId, "referral.created", { referralId: row.id, submissionId: row.submissionId, quoteId: null, policyId: policy.id, reasons: row.reasons }, at),
+  ]);
+  return ok(answer(toReferral(row)));
+}
+
+/**
+ * Decide an endorsement referral (one with a `policyId`; referrals.service.ts hands it here). Approval
+ * applies the held endorsement to the policy as it stands now, re-rated now (not the premium shown
+ * when it was held: the policy may have changed since), with its premium through the agreement's
+ * ledger like any endorsement, in the same batch as the decision: if the endorsement can no longer
+ * be applied (policy cancelled, out of sequence, cap exceeded), the decision fails and the referral
+ * stays open. Rejection and a request for information change only the referral.
+ */
+export async function decideEndorsementReferral(
+  db: DrizzleD1Database,
+  env: LedgerEnv,
+  principal: Principal,
+  referral: ReferralRow,
+  input: { decision: ReferralDecision; notes?: string },
+): Promise<Result<Referral>> {
+  const at = clockOf(principal).now().toISOString();
+  const status = ENDORSEMENT_OUTCOME[input.decision];
+  const transactionId = input.decision === "approve" ? newId("txn") : null;
+  const decided: ReferralRow = { ...referral, status, decision: input.decision, decidedBy: principal.actorId, notes: input.notes ?? null, decidedAt: at, transactionId };
+  const decision: Statement[] = [
+    // Decided once: of two concurrent decisions, the second finds the referral no longer open and
+    // its whole batch (the endorsement included) rolls back.
+    guard("referral_open", sql`EXISTS (SELECT 1 FROM referrals WHERE id = ${referral.id} AND status = ${referral.status})`),
+    db
+      .update(referrals)
+      .set({ status, decision: input.decision, decidedBy: principal.actorId, notes: decided.notes, decidedAt: at, transactionId })
+      .where(and(eq(referrals.id, referral.id), eq(referrals.status, referral.status))),
+    recordEvent(db, principal.orgId, "referral.decided", {
+      referralId: referral.id,
+      submissionId: referral.submissionId,
+      decision: input.decision,
+      status,
+      policyId: referral.policyId,
+      ...(transactionId ? { transactionId } : {}),
+    }, at),
+  ];
+  try {
+    if (input.decision !== "approve") {
+      await atomically(db, decision);
+      return ok(toReferral(decided));
+    }
+    if (!referral.policyId || !referral.endorsement) throw new Error(`referral ${referral.id} holds no endorsement`);
+    const prepared = await prepareEndorsement(db, principal, referral.policyId, referral.endorsement);
+    if (!prepared.ok) return prepared;
+    const { policy, change } = prepared.value;
+    const applied = await apply(db, env, principal, policy, {
+      ...change,
+      transactionId: transactionId!,
+      details: { ...change.details, referralId: referral.id },
+      alongside: [...(change.alongside ?? []), ...decision],
+    }, false);
+    if (!applied.ok) return applied;
+    return ok(toReferral(decided));
+  } catch (error) {
+    if (!isGuardFailure(error)) throw error;
+    const now = await db.select({ status: referrals.status }).from(referrals).where(eq(referrals.id, referral.id)).get();
+    return fail("invalid_state_transition", `The referral is already ${now?.status ?? "decided"}`, { status: now?.status ?? "decided" });
+  }
+}
+
+const ENDORSEMENT_OUTCOME: Record<ReferralDecision, ReferralRow["status"]> = { approve: "approved", reject: "rejected", request_info: "more_info_requested" };
+
 /** Cancel flat, pro rata or short rate, returning the unearned premium. */
-export async function cancelPolicy(db: DrizzleD1Database, principal: Principal, policyId: string, input: CancelInput, preview: boolean): Promise<Result<PolicyTransactionResult>> {
+export async function cancelPolicy(db: DrizzleD1Database, env: LedgerEnv, principal: Principal, policyId: string, input: CancelInput, preview: boolean): Promise<Result<PolicyTransactionResult>> {
   const policy = await findPolicy(db, principal.orgId, policyId);
   if (!policy) return notFound("Policy");
   const status = statusAsOf(policy, clockOf(principal).today());
@@ -235,7 +465,7 @@ export async function cancelPolicy(db: DrizzleD1Database, principal: Principal, 
   if (!returned.ok) return returned;
   const r = returned.value;
   const transactionId = preview ? "preview" : newId("txn");
-  return apply(db, principal, policy, {
+  return apply(db, env, principal, policy, {
     transactionId,
     type: "cancellation",
     effectiveDate: input.effectiveDate,
@@ -269,7 +499,7 @@ function withdrawPendingRenewal(db: DrizzleD1Database, principal: Principal, pol
 }
 
 /** Undo a cancellation within 30 days of its effective date, charging back the returned premium. */
-export async function reinstatePolicy(db: DrizzleD1Database, principal: Principal, policyId: string, input: ReinstateInput, preview: boolean): Promise<Result<PolicyTransactionResult>> {
+export async function reinstatePolicy(db: DrizzleD1Database, env: LedgerEnv, principal: Principal, policyId: string, input: ReinstateInput, preview: boolean): Promise<Result<PolicyTransactionResult>> {
   const policy = await findPolicy(db, principal.orgId, policyId);
   if (!policy) return notFound("Policy");
   if (policy.status !== "cancelled" || !policy.cancellation) {
@@ -283,7 +513,7 @@ export async function reinstatePolicy(db: DrizzleD1Database, principal: Principa
   const window = reinstatementWindow(cancellation.effectiveDate, asOf);
   if (!window.ok) return window;
   const daysSince = window.value.daysSinceCancellation;
-  return apply(db, principal, policy, {
+  return apply(db, env, principal, policy, {
     type: "reinstatement",
     effectiveDate: cancellation.effectiveDate,
     premiumDeltaCents: reinstatementReversal(cancellation.returnPremiumCents),
@@ -305,7 +535,7 @@ export async function reinstatePolicy(db: DrizzleD1Database, principal: Principa
  * its effective date and left `quoted` (or `referred`); binding it creates the renewal policy.
  * The renewal is recorded on this policy's timeline in the same batch.
  */
-export async function renewPolicy(db: DrizzleD1Database, principal: Principal, policyId: string): Promise<Result<{ submission: Submission; quote: Quote }>> {
+export async function renewPolicy(db: DrizzleD1Database, env: LedgerEnv, principal: Principal, policyId: string): Promise<Result<{ submission: Submission; quote: Quote }>> {
   const policy = await findPolicy(db, principal.orgId, policyId);
   if (!policy) return notFound("Policy");
   if (policy.status !== "active" && policy.status !== "expired") {
@@ -349,7 +579,7 @@ export async function renewPolicy(db: DrizzleD1Database, principal: Principal, p
   if (!prepared.ok) return prepared;
   const quote = prepared.value.quote;
 
-  const applied = await apply(db, principal, policy, {
+  const applied = await apply(db, env, principal, policy, {
     type: "renewal",
     effectiveDate: policy.expirationDate,
     premiumDeltaCents: 0,

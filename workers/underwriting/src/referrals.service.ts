@@ -6,7 +6,9 @@ import { atomically, guard, isGuardFailure, listKeyset, type Statement } from "#
 import { fail, notFound, ok, type Result } from "#shared/errors";
 import { newId } from "#shared/ids";
 import { pageSize, toPage, type Page } from "#shared/pagination";
+import type { UnderwritingEnv } from "./env.ts";
 import { recordEvent } from "./events.ts";
+import { decideEndorsementReferral } from "./policy-transactions.service.ts";
 import { quotes, referrals, submissions, type ReferralDecision, type ReferralRow } from "./schema.ts";
 import { findSubmission, SUBMISSION_CHANGED, submissionUnchanged } from "./submissions.repo.ts";
 import type { ListReferralsQuery, Referral } from "./types.ts";
@@ -58,6 +60,9 @@ export async function createReferral(
     notes: null,
     createdAt: at,
     decidedAt: null,
+    policyId: null,
+    endorsement: null,
+    transactionId: null,
   };
   const statements: Statement[] = [
     submissionUnchanged(sub),
@@ -82,18 +87,25 @@ const OUTCOME: Record<ReferralDecision, ReferralRow["status"]> = { approve: "app
 /**
  * Decide a referral. Approval releases the held quote (the submission is `quoted` again and can be
  * bound); rejection declines the submission; a request for information keeps it referred and the
- * referral open for a later decision.
+ * referral open for a later decision. An endorsement referral (one naming a policy) is decided by
+ * `decideEndorsementReferral`: approval applies the held endorsement, through the agreement
+ * ledger in `env`.
  */
 export async function decideReferral(
   db: DrizzleD1Database,
   principal: Principal,
   id: string,
   input: { decision: ReferralDecision; notes?: string },
+  env?: Pick<UnderwritingEnv, "DA_LEDGER">,
 ): Promise<Result<Referral>> {
   const referral = await findReferral(db, principal.orgId, id);
   if (!referral) return notFound("Referral");
   if (referral.status !== "pending" && referral.status !== "more_info_requested") {
     return fail("invalid_state_transition", `The referral is already ${referral.status}`, { status: referral.status });
+  }
+  if (referral.policyId) {
+    if (!env) throw new Error("decideReferral: an endorsement referral needs the DA_LEDGER binding");
+    return decideEndorsementReferral(db, env, principal, referral, input);
   }
   const sub = await findSubmission(db, principal.orgId, referral.submissionId);
   if (!sub) return notFound("Submission");
@@ -149,5 +161,8 @@ export function toReferral(row: ReferralRow): Referral {
     notes: row.notes,
     createdAt: row.createdAt,
     decidedAt: row.decidedAt,
+    policyId: row.policyId ?? null,
+    endorsement: row.endorsement ?? null,
+    transactionId: row.transactionId ?? null,
   };
 }

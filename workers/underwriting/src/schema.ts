@@ -1,5 +1,5 @@
 import { integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
-import type { UsState } from "#contract/types.gen";
+import type { EndorsePolicyRequest, UsState } from "#contract/types.gen";
 import type { CancellationMethod, CancellationReason, InstallmentPlan, RatingResult } from "./rating/types.ts";
 
 /** Drizzle view of migrations/underwriting; keep the two identical. */
@@ -123,6 +123,10 @@ export const referrals = sqliteTable("referrals", {
   notes: text("notes"),
   createdAt: text("created_at").notNull(),
   decidedAt: text("decided_at"),
+  /** An endorsement referral (migrations/underwriting/0006): the policy, the held request, and the transaction an approval applied. */
+  policyId: text("policy_id"),
+  endorsement: text("endorsement", { mode: "json" }).$type<EndorsePolicyRequest>(),
+  transactionId: text("transaction_id"),
 });
 
 export const daAgreements = sqliteTable("da_agreements", {

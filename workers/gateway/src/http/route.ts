@@ -60,7 +60,7 @@ export type MultipartHandler = (args: { env: GatewayEnv; principal: Principal; f
  */
 export type RouteOptions<Id extends OperationId> = { handler: Handler<Id> } & (Contract<Id>["successStatuses"]["length"] extends 1
   ? { status?: never }
-  : { status: (input: InputOf<Id>) => StatusOf<Id> }) &
+  : { status: (input: InputOf<Id>, value: unknown) => StatusOf<Id> }) &
   (Contract<Id>["multipart"] extends true ? { multipart: MultipartHandler } : { multipart?: never });
 
 type Method = Contract<OperationId>["method"];
@@ -75,8 +75,8 @@ export interface RouteSpec {
   /** A limit beyond the credential's tier, e.g. signup per IP. */
   extraLimit?: ExtraLimit;
   schemas: RequestSchemas;
-  /** Status of a successful answer (204 sends no body). */
-  status: (input: RequestInput<RequestSchemas>) => number;
+  /** Status of a successful answer (204 sends no body), from the request and the answer's value. */
+  status: (input: RequestInput<RequestSchemas>, value: unknown) => number;
   handler: (args: HandlerArgs<RequestInput<RequestSchemas>> & { principal?: Principal }) => Promise<Result<unknown>>;
   multipart?: MultipartHandler;
 }
@@ -104,8 +104,8 @@ export function route<Id extends OperationId>(operationId: Id, code: Handler<Id>
     extraLimit: contract.rateLimit ?? undefined,
     schemas: contract.schemas as RequestSchemas,
     status: choose
-      ? (input) => {
-          const status = choose(input);
+      ? (input, value) => {
+          const status = choose(input, value);
           if (!statuses.includes(status)) throw new Error(`${operationId} answered ${status}, which the contract does not declare`);
           return status;
         }
@@ -291,11 +291,13 @@ export function mount(app: Hono<GatewayContext>, spec: RouteSpec): void {
       if (input instanceof Response) return input;
       const actor = principal ? await withSandboxClock(c, principal) : null;
       if (form && multipart) {
-        return respond(c, await multipart({ env: c.env, principal: actor!, form, c }), spec.status(input));
+        const uploaded = await multipart({ env: c.env, principal: actor!, form, c });
+        return respond(c, uploaded, uploaded.ok ? spec.status(input, uploaded.value) : 0);
       }
       const args = { env: c.env, input, c };
       const result = credential ? await spec.handler({ ...args, principal: actor! }) : await spec.handler(args);
-      return respond(c, result, spec.status(input));
+      // The status is chosen only for a success (an error's comes from its code).
+      return respond(c, result, result.ok ? spec.status(input, result.value) : 0);
     };
     if (!principal || spec.method === "get") return run();
     const keyed = c.req.header("idempotency-key") !== undefined;

@@ -50,7 +50,11 @@ export const underwritingRoutes = [
   }),
   route("listPolicies", ({ env, principal, input }) => env.UNDERWRITING.listPolicies(principal, input.query)),
   route("getPolicy", ({ env, principal, input }) => env.UNDERWRITING.getPolicy(principal, input.path.id)),
-  route("endorsePolicy", ({ env, principal, input }) => env.UNDERWRITING.endorsePolicy(principal, input.path.id, input.body, input.query.preview === true)),
+  route("endorsePolicy", {
+    // An endorsement held for a referral (outside delegated authority) was accepted, not applied: 202.
+    status: (_input, value) => ((value as { status?: string }).status === "referred" ? 202 : 200),
+    handler: ({ env, principal, input }) => env.UNDERWRITING.endorsePolicy(principal, input.path.id, input.body, input.query.preview === true),
+  }),
   route("cancelPolicy", ({ env, principal, input }) => env.UNDERWRITING.cancelPolicy(principal, input.path.id, input.body, input.query.preview === true)),
   route("reinstatePolicy", ({ env, principal, input }) => env.UNDERWRITING.reinstatePolicy(principal, input.path.id, input.body ?? {}, input.query.preview === true)),
   route("renewPolicy", ({ env, principal, input }) => env.UNDERWRITING.renewPolicy(principal, input.path.id)),
