@@ -52,7 +52,7 @@ export type ApiKeyPage = {
 /**
  * Named scope preset expanding to a fixed scope list (see `listApiKeyPresets`).
  */
-export type ApiKeyPreset = 'underwriting' | 'claims' | 'billing' | 'read_only' | 'full_access';
+export type ApiKeyPreset = 'underwriting' | 'underwriting_manager' | 'claims' | 'billing' | 'read_only' | 'full_access';
 
 export type ApiKeyPresetInfo = {
     name: ApiKeyPreset;
@@ -936,7 +936,7 @@ export type EndorsementChanges = {
 /**
  * Machine-readable error code. The HTTP status is implied by the code.
  */
-export type ErrorCode = 'validation_failed' | 'invalid_idempotency_key' | 'unauthorized' | 'insufficient_scope' | 'not_found' | 'route_not_found' | 'method_not_allowed' | 'conflict' | 'idempotency_request_in_progress' | 'payload_too_large' | 'unsupported_media_type' | 'invalid_state_transition' | 'da_limit_exceeded' | 'quote_expired' | 'idempotency_key_reused' | 'business_rule_violation' | 'rate_limit_exceeded' | 'internal_error';
+export type ErrorCode = 'validation_failed' | 'invalid_idempotency_key' | 'unauthorized' | 'insufficient_scope' | 'not_found' | 'route_not_found' | 'method_not_allowed' | 'conflict' | 'idempotency_request_in_progress' | 'payload_too_large' | 'unsupported_media_type' | 'invalid_state_transition' | 'da_limit_exceeded' | 'quote_expired' | 'idempotency_key_reused' | 'business_rule_violation' | 'self_approval' | 'submission_not_ready' | 'rate_limit_exceeded' | 'internal_error';
 
 /**
  * The one error body of the platform, returned by every failing request.
@@ -1757,7 +1757,7 @@ export type Quote = {
     validUntil: string;
     authority: QuoteAuthority;
     /**
-     * The referral opened because the quote is outside authority, if any.
+     * The referral holding the quote (outside authority, backdated, or already open), if any.
      */
     referralId: string | null;
     createdAt: string;
@@ -1839,6 +1839,9 @@ export type QuoteReadiness = {
      * Quote-readiness score.
      */
     score: number;
+    /**
+     * Score at least 70 and no blocking check failed; never true while one fails.
+     */
     ready: boolean;
     /**
      * Missing fields.
@@ -1901,12 +1904,23 @@ export type RatingFactor = {
  * One check of the quote-readiness score.
  */
 export type ReadinessCheck = {
+    /**
+     * What the check finds when it fails: `missing:<field>`, `lob_exposure_missing`,
+     * `effective_date_in_past` (a quote is referred, `backdated_effective_date`),
+     * `effective_date_over_60_days_past`, `effective_date_over_120_days_ahead`, `insured_email_missing`,
+     * `years_in_business_missing`, `naics_code_invalid`, `requested_limit_out_of_range`,
+     * `gl_revenue_not_positive`, `deductible_over_10_percent`.
+     */
     name: string;
     passed: boolean;
     /**
      * Points the check is worth (earned when it passes).
      */
     points: number;
+    /**
+     * Whether failing it refuses a quote (422 `submission_not_ready`).
+     */
+    blocking: boolean;
     message: string;
 };
 
@@ -1930,7 +1944,7 @@ export type Referral = {
      */
     dealRoomId: string | null;
     /**
-     * Who opened the referral (user id, API key id or `system`).
+     * Who opened the referral (user id, API key id or `system`); it may not decide it.
      */
     createdBy: string;
     decision: ReferralDecision | null;
@@ -2138,7 +2152,7 @@ export type SandboxClock = {
 };
 
 /**
- * A scope: `resource:action` (action `read`, `write`, `generate` or `*`) or `*`.
+ * A scope: `resource:action` (action `read`, `write`, `generate`, `approve` or `*`) or `*`.
  */
 export type Scope = string;
 
@@ -2328,11 +2342,11 @@ export type Triage = {
      */
     score: number;
     /**
-     * Whether the submission can be quoted as is.
+     * Score at least 70 and no blocking check failed; never true while one fails.
      */
     ready: boolean;
     /**
-     * Triage flags, e.g. prior losses or a limit outside appetite.
+     * The failed readiness checks, named for what failed (e.g. `effective_date_in_past`).
      */
     flags: Array<string>;
 };
@@ -2706,7 +2720,9 @@ export type ExchangeSessionErrors = {
     415: ErrorEnvelope;
     /**
      * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
-     * `quote_expired`, `idempotency_key_reused` or `business_rule_violation`.
+     * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
+     * referral one created, or on a quote one created) or `submission_not_ready` (quoting a submission
+     * whose readiness has a blocking check failed; `details.failedChecks` names them).
      */
     422: ErrorEnvelope;
     /**
@@ -2764,7 +2780,9 @@ export type CreateDemoTokenErrors = {
     415: ErrorEnvelope;
     /**
      * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
-     * `quote_expired`, `idempotency_key_reused` or `business_rule_violation`.
+     * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
+     * referral one created, or on a quote one created) or `submission_not_ready` (quoting a submission
+     * whose readiness has a blocking check failed; `details.failedChecks` names them).
      */
     422: ErrorEnvelope;
     /**
@@ -2826,7 +2844,9 @@ export type LoginErrors = {
     415: ErrorEnvelope;
     /**
      * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
-     * `quote_expired`, `idempotency_key_reused` or `business_rule_violation`.
+     * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
+     * referral one created, or on a quote one created) or `submission_not_ready` (quoting a submission
+     * whose readiness has a blocking check failed; `details.failedChecks` names them).
      */
     422: ErrorEnvelope;
     /**
@@ -2888,7 +2908,9 @@ export type LogoutErrors = {
     415: ErrorEnvelope;
     /**
      * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
-     * `quote_expired`, `idempotency_key_reused` or `business_rule_violation`.
+     * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
+     * referral one created, or on a quote one created) or `submission_not_ready` (quoting a submission
+     * whose readiness has a blocking check failed; `details.failedChecks` names them).
      */
     422: ErrorEnvelope;
     /**
@@ -2971,7 +2993,9 @@ export type ResendVerificationCodeErrors = {
     415: ErrorEnvelope;
     /**
      * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
-     * `quote_expired`, `idempotency_key_reused` or `business_rule_violation`.
+     * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
+     * referral one created, or on a quote one created) or `submission_not_ready` (quoting a submission
+     * whose readiness has a blocking check failed; `details.failedChecks` names them).
      */
     422: ErrorEnvelope;
     /**
@@ -3029,7 +3053,9 @@ export type SignupErrors = {
     415: ErrorEnvelope;
     /**
      * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
-     * `quote_expired`, `idempotency_key_reused` or `business_rule_violation`.
+     * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
+     * referral one created, or on a quote one created) or `submission_not_ready` (quoting a submission
+     * whose readiness has a blocking check failed; `details.failedChecks` names them).
      */
     422: ErrorEnvelope;
     /**
@@ -3087,7 +3113,9 @@ export type VerifyEmailErrors = {
     415: ErrorEnvelope;
     /**
      * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
-     * `quote_expired`, `idempotency_key_reused` or `business_rule_violation`.
+     * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
+     * referral one created, or on a quote one created) or `submission_not_ready` (quoting a submission
+     * whose readiness has a blocking check failed; `details.failedChecks` names them).
      */
     422: ErrorEnvelope;
     /**
@@ -3374,7 +3402,9 @@ export type CreateApiKeyErrors = {
     415: ErrorEnvelope;
     /**
      * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
-     * `quote_expired`, `idempotency_key_reused` or `business_rule_violation`.
+     * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
+     * referral one created, or on a quote one created) or `submission_not_ready` (quoting a submission
+     * whose readiness has a blocking check failed; `details.failedChecks` names them).
      */
     422: ErrorEnvelope;
     /**
@@ -3491,7 +3521,9 @@ export type RevokeApiKeyErrors = {
     415: ErrorEnvelope;
     /**
      * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
-     * `quote_expired`, `idempotency_key_reused` or `business_rule_violation`.
+     * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
+     * referral one created, or on a quote one created) or `submission_not_ready` (quoting a submission
+     * whose readiness has a blocking check failed; `details.failedChecks` names them).
      */
     422: ErrorEnvelope;
     /**
@@ -3610,7 +3642,9 @@ export type RotateApiKeyErrors = {
     415: ErrorEnvelope;
     /**
      * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
-     * `quote_expired`, `idempotency_key_reused` or `business_rule_violation`.
+     * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
+     * referral one created, or on a quote one created) or `submission_not_ready` (quoting a submission
+     * whose readiness has a blocking check failed; `details.failedChecks` names them).
      */
     422: ErrorEnvelope;
     /**
@@ -3791,7 +3825,9 @@ export type CreateDaAgreementErrors = {
     415: ErrorEnvelope;
     /**
      * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
-     * `quote_expired`, `idempotency_key_reused` or `business_rule_violation`.
+     * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
+     * referral one created, or on a quote one created) or `submission_not_ready` (quoting a submission
+     * whose readiness has a blocking check failed; `details.failedChecks` names them).
      */
     422: ErrorEnvelope;
     /**
@@ -3978,7 +4014,9 @@ export type CreateDealRoomErrors = {
     415: ErrorEnvelope;
     /**
      * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
-     * `quote_expired`, `idempotency_key_reused` or `business_rule_violation`.
+     * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
+     * referral one created, or on a quote one created) or `submission_not_ready` (quoting a submission
+     * whose readiness has a blocking check failed; `details.failedChecks` names them).
      */
     422: ErrorEnvelope;
     /**
@@ -4153,7 +4191,9 @@ export type PostDealRoomMessageErrors = {
     415: ErrorEnvelope;
     /**
      * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
-     * `quote_expired`, `idempotency_key_reused` or `business_rule_violation`.
+     * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
+     * referral one created, or on a quote one created) or `submission_not_ready` (quoting a submission
+     * whose readiness has a blocking check failed; `details.failedChecks` names them).
      */
     422: ErrorEnvelope;
     /**
@@ -4387,7 +4427,9 @@ export type CreateOrgErrors = {
     415: ErrorEnvelope;
     /**
      * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
-     * `quote_expired`, `idempotency_key_reused` or `business_rule_violation`.
+     * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
+     * referral one created, or on a quote one created) or `submission_not_ready` (quoting a submission
+     * whose readiness has a blocking check failed; `details.failedChecks` names them).
      */
     422: ErrorEnvelope;
     /**
@@ -4506,7 +4548,9 @@ export type UpdateOrgErrors = {
     415: ErrorEnvelope;
     /**
      * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
-     * `quote_expired`, `idempotency_key_reused` or `business_rule_violation`.
+     * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
+     * referral one created, or on a quote one created) or `submission_not_ready` (quoting a submission
+     * whose readiness has a blocking check failed; `details.failedChecks` names them).
      */
     422: ErrorEnvelope;
     /**
@@ -4711,7 +4755,9 @@ export type CancelPolicyErrors = {
     415: ErrorEnvelope;
     /**
      * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
-     * `quote_expired`, `idempotency_key_reused` or `business_rule_violation`.
+     * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
+     * referral one created, or on a quote one created) or `submission_not_ready` (quoting a submission
+     * whose readiness has a blocking check failed; `details.failedChecks` names them).
      */
     422: ErrorEnvelope;
     /**
@@ -4788,7 +4834,9 @@ export type EndorsePolicyErrors = {
     415: ErrorEnvelope;
     /**
      * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
-     * `quote_expired`, `idempotency_key_reused` or `business_rule_violation`.
+     * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
+     * referral one created, or on a quote one created) or `submission_not_ready` (quoting a submission
+     * whose readiness has a blocking check failed; `details.failedChecks` names them).
      */
     422: ErrorEnvelope;
     /**
@@ -4865,7 +4913,9 @@ export type ReinstatePolicyErrors = {
     415: ErrorEnvelope;
     /**
      * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
-     * `quote_expired`, `idempotency_key_reused` or `business_rule_violation`.
+     * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
+     * referral one created, or on a quote one created) or `submission_not_ready` (quoting a submission
+     * whose readiness has a blocking check failed; `details.failedChecks` names them).
      */
     422: ErrorEnvelope;
     /**
@@ -4937,7 +4987,9 @@ export type RenewPolicyErrors = {
     415: ErrorEnvelope;
     /**
      * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
-     * `quote_expired`, `idempotency_key_reused` or `business_rule_violation`.
+     * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
+     * referral one created, or on a quote one created) or `submission_not_ready` (quoting a submission
+     * whose readiness has a blocking check failed; `details.failedChecks` names them).
      */
     422: ErrorEnvelope;
     /**
@@ -5143,7 +5195,9 @@ export type CreateReferralErrors = {
     415: ErrorEnvelope;
     /**
      * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
-     * `quote_expired`, `idempotency_key_reused` or `business_rule_violation`.
+     * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
+     * referral one created, or on a quote one created) or `submission_not_ready` (quoting a submission
+     * whose readiness has a blocking check failed; `details.failedChecks` names them).
      */
     422: ErrorEnvelope;
     /**
@@ -5215,7 +5269,9 @@ export type DecideReferralErrors = {
     415: ErrorEnvelope;
     /**
      * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
-     * `quote_expired`, `idempotency_key_reused` or `business_rule_violation`.
+     * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
+     * referral one created, or on a quote one created) or `submission_not_ready` (quoting a submission
+     * whose readiness has a blocking check failed; `details.failedChecks` names them).
      */
     422: ErrorEnvelope;
     /**
@@ -5285,7 +5341,9 @@ export type ResetSandboxClockErrors = {
     415: ErrorEnvelope;
     /**
      * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
-     * `quote_expired`, `idempotency_key_reused` or `business_rule_violation`.
+     * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
+     * referral one created, or on a quote one created) or `submission_not_ready` (quoting a submission
+     * whose readiness has a blocking check failed; `details.failedChecks` names them).
      */
     422: ErrorEnvelope;
     /**
@@ -5400,7 +5458,9 @@ export type SetSandboxClockErrors = {
     415: ErrorEnvelope;
     /**
      * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
-     * `quote_expired`, `idempotency_key_reused` or `business_rule_violation`.
+     * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
+     * referral one created, or on a quote one created) or `submission_not_ready` (quoting a submission
+     * whose readiness has a blocking check failed; `details.failedChecks` names them).
      */
     422: ErrorEnvelope;
     /**
@@ -5610,7 +5670,9 @@ export type CreateSubmissionErrors = {
     415: ErrorEnvelope;
     /**
      * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
-     * `quote_expired`, `idempotency_key_reused` or `business_rule_violation`.
+     * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
+     * referral one created, or on a quote one created) or `submission_not_ready` (quoting a submission
+     * whose readiness has a blocking check failed; `details.failedChecks` names them).
      */
     422: ErrorEnvelope;
     /**
@@ -5734,7 +5796,9 @@ export type BindSubmissionErrors = {
     415: ErrorEnvelope;
     /**
      * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
-     * `quote_expired`, `idempotency_key_reused` or `business_rule_violation`.
+     * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
+     * referral one created, or on a quote one created) or `submission_not_ready` (quoting a submission
+     * whose readiness has a blocking check failed; `details.failedChecks` names them).
      */
     422: ErrorEnvelope;
     /**
@@ -5810,7 +5874,9 @@ export type CreateQuoteErrors = {
     415: ErrorEnvelope;
     /**
      * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
-     * `quote_expired`, `idempotency_key_reused` or `business_rule_violation`.
+     * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
+     * referral one created, or on a quote one created) or `submission_not_ready` (quoting a submission
+     * whose readiness has a blocking check failed; `details.failedChecks` names them).
      */
     422: ErrorEnvelope;
     /**
@@ -5993,7 +6059,9 @@ export type CreateWebhookErrors = {
     415: ErrorEnvelope;
     /**
      * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
-     * `quote_expired`, `idempotency_key_reused` or `business_rule_violation`.
+     * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
+     * referral one created, or on a quote one created) or `submission_not_ready` (quoting a submission
+     * whose readiness has a blocking check failed; `details.failedChecks` names them).
      */
     422: ErrorEnvelope;
     /**
@@ -6065,7 +6133,9 @@ export type DeleteWebhookErrors = {
     415: ErrorEnvelope;
     /**
      * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
-     * `quote_expired`, `idempotency_key_reused` or `business_rule_violation`.
+     * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
+     * referral one created, or on a quote one created) or `submission_not_ready` (quoting a submission
+     * whose readiness has a blocking check failed; `details.failedChecks` names them).
      */
     422: ErrorEnvelope;
     /**
@@ -6184,7 +6254,9 @@ export type UpdateWebhookErrors = {
     415: ErrorEnvelope;
     /**
      * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
-     * `quote_expired`, `idempotency_key_reused` or `business_rule_violation`.
+     * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
+     * referral one created, or on a quote one created) or `submission_not_ready` (quoting a submission
+     * whose readiness has a blocking check failed; `details.failedChecks` names them).
      */
     422: ErrorEnvelope;
     /**
@@ -6326,7 +6398,9 @@ export type RetryWebhookDeliveryErrors = {
     415: ErrorEnvelope;
     /**
      * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
-     * `quote_expired`, `idempotency_key_reused` or `business_rule_violation`.
+     * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
+     * referral one created, or on a quote one created) or `submission_not_ready` (quoting a submission
+     * whose readiness has a blocking check failed; `details.failedChecks` names them).
      */
     422: ErrorEnvelope;
     /**
@@ -6398,7 +6472,9 @@ export type RotateWebhookSecretErrors = {
     415: ErrorEnvelope;
     /**
      * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
-     * `quote_expired`, `idempotency_key_reused` or `business_rule_violation`.
+     * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
+     * referral one created, or on a quote one created) or `submission_not_ready` (quoting a submission
+     * whose readiness has a blocking check failed; `details.failedChecks` names them).
      */
     422: ErrorEnvelope;
     /**
@@ -6470,7 +6546,9 @@ export type TestWebhookErrors = {
     415: ErrorEnvelope;
     /**
      * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
-     * `quote_expired`, `idempotency_key_reused` or `business_rule_violation`.
+     * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
+     * referral one created, or on a quote one created) or `submission_not_ready` (quoting a submission
+     * whose readiness has a blocking check failed; `details.failedChecks` names them).
      */
     422: ErrorEnvelope;
     /**
