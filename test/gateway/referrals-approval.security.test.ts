@@ -12,9 +12,9 @@ const agreement = { carrier: "Cascade Mutual", program: "Contractors GL", maxLim
 
 type Credential = { apiKey: string } | { token: string; headers?: Record<string, string> };
 
-/** A quote outside authority, which opens its referral; both created by `as`. */
-async function referredQuote(as: Credential) {
-  expect((await call("POST", "/v1/da-agreements", { ...as, body: agreement })).status).toBe(201);
+/** A quote outside authority (an agreement `admin` sets up), which opens its referral; both created by `as`. */
+async function referredQuote(as: Credential, admin: Credential = as) {
+  expect((await call("POST", "/v1/da-agreements", { ...admin, body: agreement })).status).toBe(201);
   const sub = await json(await call("POST", "/v1/submissions", { ...as, body: glSubmission() }));
   const quote = await json(await call("POST", `/v1/submissions/${sub.id}/quote`, as));
   expect(quote.status).toBe("referred");
@@ -41,7 +41,7 @@ describe("deciding a referral", () => {
   it("the key that created the quote (and so its automatic referral) gets 422 self_approval; another manager approves", async () => {
     const t = await createTenant();
     const quoter = await approverKey(t.token);
-    const { submissionId, referralId } = await referredQuote({ apiKey: quoter.key });
+    const { submissionId, referralId } = await referredQuote({ apiKey: quoter.key }, { apiKey: t.apiKey });
     const own = await decide({ apiKey: quoter.key }, referralId);
     expect(own.status).toBe(422);
     expect(await json(own)).toMatchObject({ error: "self_approval", details: { referralId, principal: quoter.id, created: ["referral", "quote"] } });
