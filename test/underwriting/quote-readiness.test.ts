@@ -109,4 +109,21 @@ describe("quoting enforces readiness", () => {
     expect(unwrap(await quote(p, sub.id))).toMatchObject({ status: "active", referralId: null });
     expect(await count("referrals", sub.id)).toBe(0);
   });
+
+  it("renewals pass the same gate: ten days after expiry the renewal is referred, seventy days after it is refused", async () => {
+    const p = newPrincipal(newId("org"));
+    const bound = async (name: string) => {
+      const sub = unwrap(await service().createSubmission(p, submission({ effectiveDate: testDay(0), insuredName: name })));
+      unwrap(await quote(p, sub.id));
+      return unwrap(await service().bindSubmission(p, sub.id, { installmentPlan: "PIF" }, false)) as unknown as { id: string };
+    };
+    const lapsed = await bound("Lapsed Ten");
+    const renewal = unwrap(await service().renewPolicy(later(p, 375), lapsed.id)) as unknown as { quote: QuoteView };
+    expect(renewal.quote.status).toBe("referred");
+    expect(unwrap(await service().listReferrals(p, {})).data.map((r) => r.reasons)).toEqual([["backdated_effective_date"]]);
+
+    const longLapsed = await bound("Lapsed Seventy");
+    const refused = errorOf(await service().renewPolicy(later(p, 435), longLapsed.id));
+    expect(refused).toMatchObject({ code: "submission_not_ready", details: { failedChecks: ["effective_date_over_60_days_past"] } });
+  });
 });

@@ -53,7 +53,7 @@ describe("deciding a referral: segregation of duties in the worker", () => {
     const { referralId } = await referredQuote(quoter);
     const underwriter = user(quoter, "usr_other_underwriter");
     expect(SCOPE_PRESETS.underwriting).not.toContain("referrals:approve");
-    expect(errorOf(await decide(underwriter, referralId))).toMatchObject({ code: "insufficient_scope", details: { scope: "referrals:approve" } });
+    expect(errorOf(await decide(underwriter, referralId))).toMatchObject({ code: "insufficient_scope", details: { requiredScope: "referrals:approve" } });
     // Nothing moved.
     expect(unwrap(await service().listReferrals(quoter, {})).data.find((r) => r.id === referralId)?.status).toBe("pending");
 

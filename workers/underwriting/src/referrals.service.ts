@@ -114,7 +114,7 @@ export async function decideReferral(
   input: { decision: ReferralDecision; notes?: string },
 ): Promise<Result<Referral>> {
   // Checked here as well as at the gateway: the rule holds for any caller of the RPC.
-  if (!hasScope(principal.scopes, APPROVE_SCOPE)) return fail("insufficient_scope", `Deciding a referral requires the ${APPROVE_SCOPE} scope`, { scope: APPROVE_SCOPE });
+  if (!hasScope(principal.scopes, APPROVE_SCOPE)) return fail("insufficient_scope", `Deciding a referral requires the ${APPROVE_SCOPE} scope`, { requiredScope: APPROVE_SCOPE });
   const referral = await findReferral(db, principal.orgId, id);
   if (!referral) return notFound("Referral");
   if (referral.status !== "pending" && referral.status !== "more_info_requested") {
