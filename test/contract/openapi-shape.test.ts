@@ -125,6 +125,8 @@ const ERROR_CODES = [
   "quote_expired",
   "idempotency_key_reused",
   "business_rule_violation",
+  "self_approval",
+  "submission_not_ready",
   "rate_limit_exceeded",
   "internal_error",
 ];

@@ -1,5 +1,7 @@
 # The OpenInsure API reference's quickstart (shared/seeds/001_…), as written, except that the two
-# assignments at the top point at the local sandbox instead of production.
+# assignments at the top point at the local sandbox instead of production, and the effective date,
+# which the seed fixed at 2026-05-01, is a day ahead of the sandbox's today (quoting cover backdated
+# beyond 60 days is refused, and backdated less is held for a referral).
 API="$OPENINSURE_API"
 TOKEN="$OPENINSURE_TOKEN"
 # Full submission → quote → bind in bash
@@ -12,7 +14,7 @@ SUB_ID=$(curl -s -X POST $API/submissions \
 "naicsCode": "236220",
 "annualRevenue": 8000000,
 "requestedLimit": 1000000,
-"effectiveDate": "2026-05-01",
+"effectiveDate": "'"$OPENINSURE_EFFECTIVE_DATE"'",
 "state": "OR",
 "lineOfBusiness": "GL"
 }' | jq -r '.id')

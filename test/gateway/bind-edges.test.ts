@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { testDay } from "../support/clock.ts";
 import { call, createTenant, json, setClock } from "./harness.ts";
-import { bindPolicy, glSubmission } from "./lifecycle-harness.ts";
+import { bindPolicy, bindPolicyWrittenOn, glSubmission } from "./lifecycle-harness.ts";
 
 describe("bind and transaction edges", () => {
   it("an expired quote cannot be bound; the submission expires and can be quoted again", async () => {
@@ -34,7 +34,7 @@ describe("bind and transaction edges", () => {
     const t = await createTenant();
     // Dates relative to the org's today: the 30-day window is judged by its clock.
     const day = testDay;
-    const policy = await bindPolicy(t.apiKey, glSubmission({ effectiveDate: day(-20) }));
+    const policy = await bindPolicyWrittenOn(t.orgId, t.apiKey, glSubmission({ effectiveDate: day(-20) }));
     expect((await call("POST", `/v1/policies/${policy.id}/reinstate`, { apiKey: t.apiKey, body: {} })).status).toBe(422);
     await call("POST", `/v1/policies/${policy.id}/cancel`, { apiKey: t.apiKey, body: { effectiveDate: day(-10), method: "short_rate", reason: "non_payment" } });
     const preview = await json(await call("POST", `/v1/policies/${policy.id}/reinstate?preview=true`, { apiKey: t.apiKey, body: {} }));

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { call, createApiKey, createTenant, json } from "./harness.ts";
-import { glSubmission } from "./lifecycle-harness.ts";
+import { approverKey, glSubmission } from "./lifecycle-harness.ts";
 import { realNow } from "../support/clock.ts";
 
 async function eventually<T>(read: () => Promise<T>, ok: (value: T) => boolean, timeoutMs = 3000): Promise<T> {
@@ -119,7 +119,8 @@ describe("deal rooms through the gateway", () => {
     const sub = await json(await call("POST", "/v1/submissions", { apiKey: t.apiKey, body: glSubmission() }));
     const referral = await json(await call("POST", "/v1/referrals", { apiKey: t.apiKey, body: { submissionId: sub.id, reason: "Large schedule", dealRoomId: room.id } }));
     expect(referral.dealRoomId).toBe(room.id);
-    await call("POST", `/v1/referrals/${referral.id}/decision`, { apiKey: t.apiKey, body: { decision: "approve", notes: "Carrier agreed" } });
+    const approver = await approverKey(t.token);
+    await call("POST", `/v1/referrals/${referral.id}/decision`, { apiKey: approver.key, body: { decision: "approve", notes: "Carrier agreed" } });
     const messages = await eventually(
       async () => (await json(await call("GET", `/v1/deal-rooms/${room.id}/messages`, { apiKey: t.apiKey }))).data as { body: string; author: { kind: string } }[],
       (m) => m.length >= 2,

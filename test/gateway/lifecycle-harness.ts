@@ -1,7 +1,8 @@
 import { env } from "cloudflare:workers";
 import { rate } from "../../workers/underwriting/src/rating/rate.ts";
 import type { RatingInput } from "../../workers/underwriting/src/rating/types.ts";
-import { call, json } from "./harness.ts";
+import { TEST_NOW } from "../support/clock.ts";
+import { call, json, setClock } from "./harness.ts";
 
 /** A GL submission on the 2027 term used by the worked examples. */
 export const glSubmission = (overrides: Record<string, unknown> = {}) => ({
@@ -62,6 +63,30 @@ export async function bindPolicy(apiKey: string, submission: Record<string, unkn
   const bound = await call("POST", `/v1/submissions/${sub.id}/bind`, { apiKey, body: { installmentPlan } });
   if (bound.status !== 201) throw new Error(`bind failed: ${bound.status} ${await bound.text()}`);
   return json(bound);
+}
+
+/**
+ * A policy whose cover started before the test calendar's today, written the way such a policy is:
+ * quoted and bound on its effective date (noon on the org's sandbox clock), after which the clock is
+ * put back at `TEST_NOW`. Quoting it today would be backdating (a referral, or refused beyond 60 days).
+ */
+export async function bindPolicyWrittenOn(orgId: string, apiKey: string, submission: Record<string, unknown>, installmentPlan = "PIF") {
+  await setClock(orgId, { now: `${String(submission.effectiveDate)}T12:00:00.000Z` });
+  try {
+    return await bindPolicy(apiKey, submission, installmentPlan);
+  } finally {
+    await setClock(orgId, { now: TEST_NOW });
+  }
+}
+
+/**
+ * A second principal of the tenant that may decide referrals: an API key on the
+ * `underwriting_manager` preset. Segregation of duties refuses the key that quoted or referred.
+ */
+export async function approverKey(token: string): Promise<{ id: string; key: string }> {
+  const res = await call("POST", "/v1/api-keys", { token, body: { name: "Underwriting manager", preset: "underwriting_manager", rateLimitTier: "enterprise" } });
+  if (res.status !== 201) throw new Error(`approverKey failed: ${res.status} ${await res.text()}`);
+  return json<{ id: string; key: string }>(res);
 }
 
 /** The outbox rows of an org, oldest first. */

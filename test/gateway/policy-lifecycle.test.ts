@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { zBindPreview, zBoundPolicy } from "#contract/zod.gen";
 import { TEST_NOW, testDay } from "../support/clock.ts";
 import { call, createTenant, json, setClock } from "./harness.ts";
-import { bindPolicy, eventsOf, glSubmission, PLAIN_YEAR, revenueForPremium } from "./lifecycle-harness.ts";
+import { bindPolicy, bindPolicyWrittenOn, eventsOf, glSubmission, PLAIN_YEAR, revenueForPremium } from "./lifecycle-harness.ts";
 
 describe("quote → bind → endorse → cancel → reinstate → renew, with the worked numbers", () => {
   it("quotes with the full waterfall, deterministically; a re-quote supersedes", async () => {
@@ -151,8 +151,8 @@ describe("quote → bind → endorse → cancel → reinstate → renew, with th
 
   it("a policy whose term has ended reads as expired: listed as such, not endorsable or cancellable, renewable", async () => {
     const t = await createTenant();
-    const ended = await bindPolicy(t.apiKey, glSubmission({ effectiveDate: "2026-01-01", insuredName: "Ended Co" }));
-    const current = await bindPolicy(t.apiKey, glSubmission({ effectiveDate: testDay(-10), insuredName: "Current Co" }));
+    const ended = await bindPolicyWrittenOn(t.orgId, t.apiKey, glSubmission({ effectiveDate: "2026-01-01", insuredName: "Ended Co" }));
+    const current = await bindPolicyWrittenOn(t.orgId, t.apiKey, glSubmission({ effectiveDate: testDay(-10), insuredName: "Current Co" }));
     expect((await json(await call("GET", `/v1/policies/${ended.id}`, { apiKey: t.apiKey }))).status).toBe("active");
     // Forty days on, the first term (to 2027-01-01) has ended and the second has not.
     const clock = await setClock(t.orgId, { advanceDays: 40 });
@@ -174,7 +174,7 @@ describe("quote → bind → endorse → cancel → reinstate → renew, with th
   it("judges the reinstatement window by the org's clock: a backdated request does not reopen it", async () => {
     const t = await createTenant();
     const day = testDay;
-    const policy = await bindPolicy(t.apiKey, glSubmission({ effectiveDate: day(-200) }));
+    const policy = await bindPolicyWrittenOn(t.orgId, t.apiKey, glSubmission({ effectiveDate: day(-200) }));
     const cancelledOn = day(-40);
     await call("POST", `/v1/policies/${policy.id}/cancel`, { apiKey: t.apiKey, body: { effectiveDate: cancelledOn, method: "pro_rata", reason: "insured_request" } });
 

@@ -1,7 +1,7 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { call, createApiKey, createTenant, json } from "./harness.ts";
-import { bindPolicy, eventsOf, glSubmission } from "./lifecycle-harness.ts";
+import { approverKey, bindPolicy, eventsOf, glSubmission } from "./lifecycle-harness.ts";
 
 const agreement = (overrides: Record<string, unknown> = {}) => ({
   carrier: "Cascade Mutual",
@@ -17,6 +17,7 @@ const agreement = (overrides: Record<string, unknown> = {}) => ({
 describe("delegated authority and referrals", () => {
   it("a quote outside authority is referred; approval releases it for binding", async () => {
     const t = await createTenant();
+    const approver = await approverKey(t.token);
     const da = await json(await call("POST", "/v1/da-agreements", { apiKey: t.apiKey, body: agreement() }));
     expect(da.id).toMatch(/^da_/);
     const sub = await json(await call("POST", "/v1/submissions", { apiKey: t.apiKey, body: glSubmission({ state: "CA" }) }));
@@ -34,11 +35,11 @@ describe("delegated authority and referrals", () => {
     const referral = referrals.data[0];
     expect(referral).toMatchObject({ id: quote.referralId, quoteId: quote.id, status: "pending" });
 
-    const info = await json(await call("POST", `/v1/referrals/${referral.id}/decision`, { apiKey: t.apiKey, body: { decision: "request_info", notes: "Need loss runs" } }));
+    const info = await json(await call("POST", `/v1/referrals/${referral.id}/decision`, { apiKey: approver.key, body: { decision: "request_info", notes: "Need loss runs" } }));
     expect(info.status).toBe("more_info_requested");
-    const approved = await json(await call("POST", `/v1/referrals/${referral.id}/decision`, { apiKey: t.apiKey, body: { decision: "approve", notes: "Carrier agreed" } }));
-    expect(approved).toMatchObject({ status: "approved", decision: "approve", decidedBy: t.apiKeyId });
-    expect((await call("POST", `/v1/referrals/${referral.id}/decision`, { apiKey: t.apiKey, body: { decision: "reject" } })).status).toBe(422);
+    const approved = await json(await call("POST", `/v1/referrals/${referral.id}/decision`, { apiKey: approver.key, body: { decision: "approve", notes: "Carrier agreed" } }));
+    expect(approved).toMatchObject({ status: "approved", decision: "approve", decidedBy: approver.id });
+    expect((await call("POST", `/v1/referrals/${referral.id}/decision`, { apiKey: approver.key, body: { decision: "reject" } })).status).toBe(422);
 
     const bound = await call("POST", `/v1/submissions/${sub.id}/bind`, { apiKey: t.apiKey, body: { installmentPlan: "PIF" } });
     expect(bound.status).toBe(201);
@@ -48,19 +49,21 @@ describe("delegated authority and referrals", () => {
 
   it("a rejected referral declines the submission; a manual referral holds a quoted one", async () => {
     const t = await createTenant();
+    const approver = await approverKey(t.token);
     const sub = await json(await call("POST", "/v1/submissions", { apiKey: t.apiKey, body: glSubmission() }));
     await call("POST", `/v1/submissions/${sub.id}/quote`, { apiKey: t.apiKey });
     const manual = await call("POST", "/v1/referrals", { apiKey: t.apiKey, body: { submissionId: sub.id, reason: "Unusual operations" } });
     expect(manual.status).toBe(201);
     const referral = await json(manual);
     expect((await json(await call("GET", `/v1/submissions/${sub.id}`, { apiKey: t.apiKey }))).status).toBe("referred");
-    await call("POST", `/v1/referrals/${referral.id}/decision`, { apiKey: t.apiKey, body: { decision: "reject" } });
+    await call("POST", `/v1/referrals/${referral.id}/decision`, { apiKey: approver.key, body: { decision: "reject" } });
     expect((await json(await call("GET", `/v1/submissions/${sub.id}`, { apiKey: t.apiKey }))).status).toBe("declined");
     expect((await call("POST", `/v1/submissions/${sub.id}/quote`, { apiKey: t.apiKey })).status).toBe(422);
   });
 
   it("an open referral holds a re-quote too: the submission cannot be bound until the referral is decided", async () => {
     const t = await createTenant();
+    const approver = await approverKey(t.token);
     const sub = await json(await call("POST", "/v1/submissions", { apiKey: t.apiKey, body: glSubmission() }));
     await call("POST", `/v1/submissions/${sub.id}/quote`, { apiKey: t.apiKey });
     const referral = await json(await call("POST", "/v1/referrals", { apiKey: t.apiKey, body: { submissionId: sub.id, reason: "Unusual operations" } }));
@@ -74,7 +77,7 @@ describe("delegated authority and referrals", () => {
     expect(referrals.data[0].quoteId).toBe(requote.id);
 
     // Approval releases the latest quote.
-    await call("POST", `/v1/referrals/${referral.id}/decision`, { apiKey: t.apiKey, body: { decision: "approve" } });
+    await call("POST", `/v1/referrals/${referral.id}/decision`, { apiKey: approver.key, body: { decision: "approve" } });
     const bound = await call("POST", `/v1/submissions/${sub.id}/bind`, { apiKey: t.apiKey, body: { installmentPlan: "PIF" } });
     expect(bound.status).toBe(201);
     expect((await json(bound)).quoteId).toBe(requote.id);
@@ -97,11 +100,12 @@ describe("delegated authority and referrals", () => {
 
   it("a referral is decided once: of an approval and a rejection sent together, one wins and one event is sent", async () => {
     const t = await createTenant();
+    const approver = await approverKey(t.token);
     const sub = await json(await call("POST", "/v1/submissions", { apiKey: t.apiKey, body: glSubmission() }));
     await call("POST", `/v1/submissions/${sub.id}/quote`, { apiKey: t.apiKey });
     const referral = await json(await call("POST", "/v1/referrals", { apiKey: t.apiKey, body: { submissionId: sub.id, reason: "Two underwriters" } }));
 
-    const decide = (decision: string) => call("POST", `/v1/referrals/${referral.id}/decision`, { apiKey: t.apiKey, body: { decision } });
+    const decide = (decision: string) => call("POST", `/v1/referrals/${referral.id}/decision`, { apiKey: approver.key, body: { decision } });
     const [approve, reject] = await Promise.all([decide("approve"), decide("reject")]);
     expect([approve.status, reject.status].sort()).toEqual([200, 422]);
     const winner = approve.status === 200 ? "approved" : "rejected";

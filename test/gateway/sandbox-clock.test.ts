@@ -24,7 +24,7 @@ describe("sandbox clocks", () => {
     const open = await call("POST", `/v1/policies/${policy.id}/reinstate?preview=true`, { apiKey: t.apiKey, body: {} });
     expect(open.status).toBe(200);
     const ahead = await json(await call("GET", `/v1/submissions/${quoted.id}/quote-readiness`, { apiKey: t.apiKey }));
-    expect(check(ahead, "effective_date_not_past")).toBe(true);
+    expect(check(ahead, "effective_date_in_past")).toBe(true);
     expect(Date.parse(quote.validUntil)).toBeLessThan(Date.parse(TEST_NOW) + 31 * DAY);
 
     const moved = await json(await call("POST", "/v1/sandbox/clock", { apiKey: t.apiKey, body: { advanceDays: 200 } }));
@@ -38,7 +38,7 @@ describe("sandbox clocks", () => {
     expect((await json(await call("GET", `/v1/submissions/${quoted.id}`, { apiKey: t.apiKey }))).status).toBe("expired");
     // Readiness reads the same clock: the effective date is now in the past.
     const behind = await json(await call("GET", `/v1/submissions/${quoted.id}/quote-readiness`, { apiKey: t.apiKey }));
-    expect(check(behind, "effective_date_not_past")).toBe(false);
+    expect(check(behind, "effective_date_in_past")).toBe(false);
 
     // 190 days after the cancellation: far outside the 30-day window, preview and commit alike.
     for (const path of [`/v1/policies/${policy.id}/reinstate?preview=true`, `/v1/policies/${policy.id}/reinstate`]) {
@@ -55,7 +55,7 @@ describe("sandbox clocks", () => {
     const sub = await json(await call("POST", "/v1/submissions", { apiKey: t.apiKey, body: glSubmission({ effectiveDate: testDay(5) }) }));
     await call("POST", "/v1/sandbox/clock", { token: t.token, body: { advanceDays: 10 } });
     // The API key (whose record the gateway caches) and the JWT both read the new day at once.
-    expect(check(await json(await call("GET", `/v1/submissions/${sub.id}/quote-readiness`, { apiKey: t.apiKey })), "effective_date_not_past")).toBe(false);
+    expect(check(await json(await call("GET", `/v1/submissions/${sub.id}/quote-readiness`, { apiKey: t.apiKey })), "effective_date_in_past")).toBe(false);
     expect((await json(await call("GET", "/v1/sandbox/clock", { token: t.token }))).today).toBe(testDay(10));
     expect((await json(await call("GET", "/v1/sandbox/clock", { apiKey: other.apiKey }))).today).toBe(TEST_TODAY);
   });
@@ -126,8 +126,8 @@ describe("sandbox clocks", () => {
       expect((await res.json()) as object).toMatchObject({ error: "route_not_found" });
     }
     // The stored clock, 1,000 days on, puts the effective date in the past; production never reads it.
-    expect(check(await json(await call("GET", `/v1/submissions/${sub.id}/quote-readiness`, { apiKey: t.apiKey })), "effective_date_not_past")).toBe(false);
+    expect(check(await json(await call("GET", `/v1/submissions/${sub.id}/quote-readiness`, { apiKey: t.apiKey })), "effective_date_in_past")).toBe(false);
     const readiness = (await (await request("GET", `/v1/submissions/${sub.id}/quote-readiness`)).json()) as { checks: { name: string; passed: boolean }[] };
-    expect(check(readiness, "effective_date_not_past")).toBe(true);
+    expect(check(readiness, "effective_date_in_past")).toBe(true);
   });
 });

@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { SCOPE_PRESETS } from "#shared/auth";
+import { ALL_SCOPES, hasScope, ROLE_SCOPES, SCOPE_PRESETS } from "#shared/auth";
 import { createApiKey } from "../../workers/identity/src/api-keys.service.ts";
 import { createDeps } from "../../workers/identity/src/deps.ts";
 import { createKey, createTenant, db, errorOf, identity, principalFor, unwrap } from "./factories.ts";
@@ -351,5 +351,26 @@ describe("listApiKeyPresets", () => {
     expect(data.map((p) => p.name)).toEqual(Object.keys(SCOPE_PRESETS));
     expect(data.find((p) => p.name === "full_access")?.scopes).toEqual(["*"]);
     expect(data.find((p) => p.name === "billing")?.scopes).toEqual([...SCOPE_PRESETS.billing]);
+  });
+
+  it("keeps deciding referrals apart: underwriting_manager is underwriting plus referrals:approve, and only it and org_admin hold it", async () => {
+    const { data } = await identity.listApiKeyPresets();
+    const scopesOf = (name: string) => data.find((p) => p.name === name)?.scopes ?? [];
+    expect(scopesOf("underwriting_manager")).toEqual([...scopesOf("underwriting"), "referrals:approve"]);
+    expect(scopesOf("underwriting")).toContain("referrals:write");
+    for (const name of ["underwriting", "claims", "billing", "read_only"]) expect(scopesOf(name), name).not.toContain("referrals:approve");
+    expect(ROLE_SCOPES.underwriter).not.toContain("referrals:approve");
+    expect(hasScope(ROLE_SCOPES.org_admin, "referrals:approve")).toBe(true);
+    expect(ALL_SCOPES).toContain("referrals:approve");
+
+    // A key takes the preset by name; an underwriting key cannot hand out the approving scope.
+    const { org, admin } = await createTenant();
+    const manager = await createKey(admin, { preset: "underwriting_manager" });
+    expect(manager.scopes).toContain("referrals:approve");
+    const underwriter = principalFor(org.id, { scopes: [...SCOPE_PRESETS.underwriting, "api-keys:write"], role: "underwriter" });
+    expect(errorOf(await identity.createApiKey(underwriter, { name: "escalate", preset: "underwriting_manager" }))).toMatchObject({
+      code: "insufficient_scope",
+      details: { scope: "referrals:approve" },
+    });
   });
 });

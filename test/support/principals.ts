@@ -21,3 +21,11 @@ export function newPrincipal(orgId: string = newId("org"), overrides: Partial<Pr
     ...overrides,
   };
 }
+
+/**
+ * Another principal of `p`'s org (its own API key) holding `referrals:approve`: who decides what
+ * `p` quoted or referred, since segregation of duties refuses the creator.
+ */
+export function approverOf(p: Principal, overrides: Partial<Principal> = {}): Principal {
+  return { ...p, credentialId: "key_approver", actorId: "key_approver", scopes: ["*"], ...overrides };
+}

@@ -30,12 +30,14 @@ const submission = (effectiveDate: string) => ({
 });
 
 describe("date rules read the org's clock", () => {
-  it("readiness: an effective date ten days ahead is in the past two hundred days on", async () => {
+  it("readiness: an effective date ten days ahead is in the past twenty days on, and past quoting two hundred days on", async () => {
     const p = newPrincipal(newId("org"));
     const sub = unwrap(await service().createSubmission(p, submission(testDay(10))));
-    const passed = async (who: Principal) => unwrap(await service().getQuoteReadiness(who, sub.id)).checks.find((c) => c.name === "effective_date_not_past")?.passed;
-    expect(await passed(p)).toBe(true);
-    expect(await passed(later(p, 200))).toBe(false);
+    const failed = async (who: Principal) => unwrap(await service().getQuoteReadiness(who, sub.id)).failedChecks.map((c) => c.name);
+    expect(await failed(p)).not.toContain("effective_date_in_past");
+    expect(await failed(later(p, 20))).toContain("effective_date_in_past");
+    expect(await failed(later(p, 20))).not.toContain("effective_date_over_60_days_past");
+    expect(await failed(later(p, 200))).toEqual(expect.arrayContaining(["effective_date_in_past", "effective_date_over_60_days_past"]));
     expect(unwrap(await service().getSubmission(later(p, 200), sub.id)).triage.flags.length).toBeGreaterThan(unwrap(await service().getSubmission(p, sub.id)).triage.flags.length);
   });
 

@@ -11,7 +11,7 @@ import { endorsePolicy } from "../../workers/underwriting/src/policy-transaction
 import { createQuote } from "../../workers/underwriting/src/quotes.service.ts";
 import { createReferral, decideReferral } from "../../workers/underwriting/src/referrals.service.ts";
 import { createSubmission } from "../../workers/underwriting/src/submissions.service.ts";
-import { newPrincipal } from "../support/principals.ts";
+import { approverOf, newPrincipal } from "../support/principals.ts";
 import { errorOf, unwrap } from "../support/results.ts";
 import { quickstartSubmission } from "../support/submissions.ts";
 
@@ -34,8 +34,8 @@ describe("concurrent writes on one submission", () => {
     const { p, sub } = await quotedSubmission();
     const referral = unwrap(await createReferral(db(), p, { submissionId: sub.id, reason: "Two underwriters" }));
     const [approve, reject] = await Promise.all([
-      decideReferral(db(), p, referral.id, { decision: "approve" }),
-      decideReferral(db(), p, referral.id, { decision: "reject" }),
+      decideReferral(db(), approverOf(p), referral.id, { decision: "approve" }),
+      decideReferral(db(), approverOf(p), referral.id, { decision: "reject" }),
     ]);
     expect([approve.ok, reject.ok].filter(Boolean)).toHaveLength(1);
     const loser = approve.ok ? reject : approve;
@@ -47,7 +47,7 @@ describe("concurrent writes on one submission", () => {
   it("an approval racing a re-quote never leaves a quoted submission whose quote is still held", async () => {
     const { p, sub } = await quotedSubmission();
     const referral = unwrap(await createReferral(db(), p, { submissionId: sub.id, reason: "Second look" }));
-    await Promise.all([decideReferral(db(), p, referral.id, { decision: "approve" }), createQuote(db(), p, sub.id)]);
+    await Promise.all([decideReferral(db(), approverOf(p), referral.id, { decision: "approve" }), createQuote(db(), p, sub.id)]);
     const row = await env.UNDERWRITING_DB.prepare("SELECT s.status, q.status AS quote_status FROM submissions s JOIN quotes q ON q.id = s.current_quote_id WHERE s.id = ?")
       .bind(sub.id)
       .first<{ status: string; quote_status: string }>();

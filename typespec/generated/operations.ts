@@ -386,7 +386,7 @@ export const operations = {
   decideReferral: {
     method: "post",
     path: "/v1/referrals/:id/decision",
-    auth: { kind: "credential", scope: "referrals:write", systemOnly: false, orgOptional: false },
+    auth: { kind: "credential", scope: "referrals:approve", systemOnly: false, orgOptional: false },
     rateLimit: null,
     successStatuses: [200],
     multipart: false,

@@ -52,7 +52,7 @@ export type ApiKeyPage = {
 /**
  * Named scope preset expanding to a fixed scope list (see `listApiKeyPresets`).
  */
-export type ApiKeyPreset = 'underwriting' | 'claims' | 'billing' | 'read_only' | 'full_access';
+export type ApiKeyPreset = 'underwriting' | 'underwriting_manager' | 'claims' | 'billing' | 'read_only' | 'full_access';
 
 export type ApiKeyPresetInfo = {
     name: ApiKeyPreset;
@@ -979,7 +979,7 @@ export type EndorsementReferred = {
 /**
  * Machine-readable error code. The HTTP status is implied by the code.
  */
-export type ErrorCode = 'validation_failed' | 'invalid_idempotency_key' | 'unauthorized' | 'insufficient_scope' | 'not_found' | 'route_not_found' | 'method_not_allowed' | 'conflict' | 'idempotency_request_in_progress' | 'payload_too_large' | 'unsupported_media_type' | 'invalid_state_transition' | 'da_limit_exceeded' | 'quote_expired' | 'idempotency_key_reused' | 'business_rule_violation' | 'rate_limit_exceeded' | 'internal_error';
+export type ErrorCode = 'validation_failed' | 'invalid_idempotency_key' | 'unauthorized' | 'insufficient_scope' | 'not_found' | 'route_not_found' | 'method_not_allowed' | 'conflict' | 'idempotency_request_in_progress' | 'payload_too_large' | 'unsupported_media_type' | 'invalid_state_transition' | 'da_limit_exceeded' | 'quote_expired' | 'idempotency_key_reused' | 'business_rule_violation' | 'self_approval' | 'submission_not_ready' | 'rate_limit_exceeded' | 'internal_error';
 
 /**
  * The one error body of the platform, returned by every failing request.
@@ -1800,7 +1800,7 @@ export type Quote = {
     validUntil: string;
     authority: QuoteAuthority;
     /**
-     * The referral opened because the quote is outside authority, if any.
+     * The referral holding the quote (outside authority, backdated, or already open), if any.
      */
     referralId: string | null;
     createdAt: string;
@@ -1882,6 +1882,9 @@ export type QuoteReadiness = {
      * Quote-readiness score.
      */
     score: number;
+    /**
+     * Score at least 70 and no blocking check failed; never true while one fails.
+     */
     ready: boolean;
     /**
      * Missing fields.
@@ -1944,12 +1947,23 @@ export type RatingFactor = {
  * One check of the quote-readiness score.
  */
 export type ReadinessCheck = {
+    /**
+     * What the check finds when it fails: `missing:<field>`, `lob_exposure_missing`,
+     * `effective_date_in_past` (a quote is referred, `backdated_effective_date`),
+     * `effective_date_over_60_days_past`, `effective_date_over_120_days_ahead`, `insured_email_missing`,
+     * `years_in_business_missing`, `naics_code_invalid`, `requested_limit_out_of_range`,
+     * `gl_revenue_not_positive`, `deductible_over_10_percent`.
+     */
     name: string;
     passed: boolean;
     /**
      * Points the check is worth (earned when it passes).
      */
     points: number;
+    /**
+     * Whether failing it refuses a quote (422 `submission_not_ready`).
+     */
+    blocking: boolean;
     message: string;
 };
 
@@ -1991,7 +2005,7 @@ export type Referral = {
      */
     dealRoomId: string | null;
     /**
-     * Who opened the referral (user id, API key id or `system`).
+     * Who opened the referral (user id, API key id or `system`); it may not decide it.
      */
     createdBy: string;
     decision: ReferralDecision | null;
@@ -2213,7 +2227,7 @@ export type SandboxClock = {
 };
 
 /**
- * A scope: `resource:action` (action `read`, `write`, `generate` or `*`) or `*`.
+ * A scope: `resource:action` (action `read`, `write`, `generate`, `approve` or `*`) or `*`.
  */
 export type Scope = string;
 
@@ -2403,11 +2417,11 @@ export type Triage = {
      */
     score: number;
     /**
-     * Whether the submission can be quoted as is.
+     * Score at least 70 and no blocking check failed; never true while one fails.
      */
     ready: boolean;
     /**
-     * Triage flags, e.g. prior losses or a limit outside appetite.
+     * The failed readiness checks, named for what failed (e.g. `effective_date_in_past`).
      */
     flags: Array<string>;
 };
@@ -2781,7 +2795,9 @@ export type ExchangeSessionErrors = {
     415: ErrorEnvelope;
     /**
      * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
-     * `quote_expired`, `idempotency_key_reused` or `business_rule_violation`.
+     * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
+     * referral one created, or on a quote one created) or `submission_not_ready` (quoting a submission
+     * whose readiness has a blocking check failed; `details.failedChecks` names them).
      */
     422: ErrorEnvelope;
     /**
@@ -2839,7 +2855,9 @@ export type CreateDemoTokenErrors = {
     415: ErrorEnvelope;
     /**
      * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
-     * `quote_expired`, `idempotency_key_reused` or `business_rule_violation`.
+     * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
+     * referral one created, or on a quote one created) or `submission_not_ready` (quoting a submission
+     * whose readiness has a blocking check failed; `details.failedChecks` names them).
      */
     422: ErrorEnvelope;
     /**
@@ -2901,7 +2919,9 @@ export type LoginErrors = {
     415: ErrorEnvelope;
     /**
      * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
-     * `quote_expired`, `idempotency_key_reused` or `business_rule_violation`.
+     * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
+     * referral one created, or on a quote one created) or `submission_not_ready` (quoting a submission
+     * whose readiness has a blocking check failed; `details.failedChecks` names them).
      */
     422: ErrorEnvelope;
     /**
@@ -2963,7 +2983,9 @@ export type LogoutErrors = {
     415: ErrorEnvelope;
     /**
      * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
-     * `quote_expired`, `idempotency_key_reused` or `business_rule_violation`.
+     * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
+     * referral one created, or on a quote one created) or `submission_not_ready` (quoting a submission
+     * whose readiness has a blocking check failed; `details.failedChecks` names them).
      */
     422: ErrorEnvelope;
     /**
@@ -3046,7 +3068,9 @@ export type ResendVerificationCodeErrors = {
     415: ErrorEnvelope;
     /**
      * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
-     * `quote_expired`, `idempotency_key_reused` or `business_rule_violation`.
+     * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
+     * referral one created, or on a quote one created) or `submission_not_ready` (quoting a submission
+     * whose readiness has a blocking check failed; `details.failedChecks` names them).
      */
     422: ErrorEnvelope;
     /**
@@ -3104,7 +3128,9 @@ export type SignupErrors = {
     415: ErrorEnvelope;
     /**
      * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
-     * `quote_expired`, `idempotency_key_reused` or `business_rule_violation`.
+     * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
+     * referral one created, or on a quote one created) or `submission_not_ready` (quoting a submission
+     * whose readiness has a blocking check failed; `details.failedChecks` names them).
      */
     422: ErrorEnvelope;
     /**
@@ -3162,7 +3188,9 @@ export type VerifyEmailErrors = {
     415: ErrorEnvelope;
     /**
      * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
-     * `quote_expired`, `idempotency_key_reused` or `business_rule_violation`.
+     * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
+     * referral one created, or on a quote one created) or `submission_not_ready` (quoting a submission
+     * whose readiness has a blocking check failed; `details.failedChecks` names them).
      */
     422: ErrorEnvelope;
     /**
@@ -3449,7 +3477,9 @@ export type CreateApiKeyErrors = {
     415: ErrorEnvelope;
     /**
      * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
-     * `quote_expired`, `idempotency_key_reused` or `business_rule_violation`.
+     * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
+     * referral one created, or on a quote one created) or `submission_not_ready` (quoting a submission
+     * whose readiness has a blocking check failed; `details.failedChecks` names them).
      */
     422: ErrorEnvelope;
     /**
@@ -3566,7 +3596,9 @@ export type RevokeApiKeyErrors = {
     415: ErrorEnvelope;
     /**
      * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
-     * `quote_expired`, `idempotency_key_reused` or `business_rule_violation`.
+     * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
+     * referral one created, or on a quote one created) or `submission_not_ready` (quoting a submission
+     * whose readiness has a blocking check failed; `details.failedChecks` names them).
      */
     422: ErrorEnvelope;
     /**
@@ -3685,7 +3717,9 @@ export type RotateApiKeyErrors = {
     415: ErrorEnvelope;
     /**
      * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
-     * `quote_expired`, `idempotency_key_reused` or `business_rule_violation`.
+     * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
+     * referral one created, or on a quote one created) or `submission_not_ready` (quoting a submission
+     * whose readiness has a blocking check failed; `details.failedChecks` names them).
      */
     422: ErrorEnvelope;
     /**
@@ -3866,7 +3900,9 @@ export type CreateDaAgreementErrors = {
     415: ErrorEnvelope;
     /**
      * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
-     * `quote_expired`, `idempotency_key_reused` or `business_rule_violation`.
+     * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
+     * referral one created, or on a quote one created) or `submission_not_ready` (quoting a submission
+     * whose readiness has a blocking check failed; `details.failedChecks` names them).
      */
     422: ErrorEnvelope;
     /**
@@ -4053,7 +4089,9 @@ export type CreateDealRoomErrors = {
     415: ErrorEnvelope;
     /**
      * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
-     * `quote_expired`, `idempotency_key_reused` or `business_rule_violation`.
+     * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
+     * referral one created, or on a quote one created) or `submission_not_ready` (quoting a submission
+     * whose readiness has a blocking check failed; `details.failedChecks` names them).
      */
     422: ErrorEnvelope;
     /**
@@ -4228,7 +4266,9 @@ export type PostDealRoomMessageErrors = {
     415: ErrorEnvelope;
     /**
      * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
-     * `quote_expired`, `idempotency_key_reused` or `business_rule_violation`.
+     * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
+     * referral one created, or on a quote one created) or `submission_not_ready` (quoting a submission
+     * whose readiness has a blocking check failed; `details.failedChecks` names them).
      */
     422: ErrorEnvelope;
     /**
@@ -4462,7 +4502,9 @@ export type CreateOrgErrors = {
     415: ErrorEnvelope;
     /**
      * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
-     * `quote_expired`, `idempotency_key_reused` or `business_rule_violation`.
+     * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
+     * referral one created, or on a quote one created) or `submission_not_ready` (quoting a submission
+     * whose readiness has a blocking check failed; `details.failedChecks` names them).
      */
     422: ErrorEnvelope;
     /**
@@ -4581,7 +4623,9 @@ export type UpdateOrgErrors = {
     415: ErrorEnvelope;
     /**
      * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
-     * `quote_expired`, `idempotency_key_reused` or `business_rule_violation`.
+     * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
+     * referral one created, or on a quote one created) or `submission_not_ready` (quoting a submission
+     * whose readiness has a blocking check failed; `details.failedChecks` names them).
      */
     422: ErrorEnvelope;
     /**
@@ -4786,7 +4830,9 @@ export type CancelPolicyErrors = {
     415: ErrorEnvelope;
     /**
      * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
-     * `quote_expired`, `idempotency_key_reused` or `business_rule_violation`.
+     * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
+     * referral one created, or on a quote one created) or `submission_not_ready` (quoting a submission
+     * whose readiness has a blocking check failed; `details.failedChecks` names them).
      */
     422: ErrorEnvelope;
     /**
@@ -4863,7 +4909,9 @@ export type EndorsePolicyErrors = {
     415: ErrorEnvelope;
     /**
      * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
-     * `quote_expired`, `idempotency_key_reused` or `business_rule_violation`.
+     * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
+     * referral one created, or on a quote one created) or `submission_not_ready` (quoting a submission
+     * whose readiness has a blocking check failed; `details.failedChecks` names them).
      */
     422: ErrorEnvelope;
     /**
@@ -4944,7 +4992,9 @@ export type ReinstatePolicyErrors = {
     415: ErrorEnvelope;
     /**
      * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
-     * `quote_expired`, `idempotency_key_reused` or `business_rule_violation`.
+     * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
+     * referral one created, or on a quote one created) or `submission_not_ready` (quoting a submission
+     * whose readiness has a blocking check failed; `details.failedChecks` names them).
      */
     422: ErrorEnvelope;
     /**
@@ -5016,7 +5066,9 @@ export type RenewPolicyErrors = {
     415: ErrorEnvelope;
     /**
      * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
-     * `quote_expired`, `idempotency_key_reused` or `business_rule_violation`.
+     * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
+     * referral one created, or on a quote one created) or `submission_not_ready` (quoting a submission
+     * whose readiness has a blocking check failed; `details.failedChecks` names them).
      */
     422: ErrorEnvelope;
     /**
@@ -5222,7 +5274,9 @@ export type CreateReferralErrors = {
     415: ErrorEnvelope;
     /**
      * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
-     * `quote_expired`, `idempotency_key_reused` or `business_rule_violation`.
+     * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
+     * referral one created, or on a quote one created) or `submission_not_ready` (quoting a submission
+     * whose readiness has a blocking check failed; `details.failedChecks` names them).
      */
     422: ErrorEnvelope;
     /**
@@ -5294,7 +5348,9 @@ export type DecideReferralErrors = {
     415: ErrorEnvelope;
     /**
      * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
-     * `quote_expired`, `idempotency_key_reused` or `business_rule_violation`.
+     * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
+     * referral one created, or on a quote one created) or `submission_not_ready` (quoting a submission
+     * whose readiness has a blocking check failed; `details.failedChecks` names them).
      */
     422: ErrorEnvelope;
     /**
@@ -5364,7 +5420,9 @@ export type ResetSandboxClockErrors = {
     415: ErrorEnvelope;
     /**
      * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
-     * `quote_expired`, `idempotency_key_reused` or `business_rule_violation`.
+     * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
+     * referral one created, or on a quote one created) or `submission_not_ready` (quoting a submission
+     * whose readiness has a blocking check failed; `details.failedChecks` names them).
      */
     422: ErrorEnvelope;
     /**
@@ -5479,7 +5537,9 @@ export type SetSandboxClockErrors = {
     415: ErrorEnvelope;
     /**
      * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
-     * `quote_expired`, `idempotency_key_reused` or `business_rule_violation`.
+     * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
+     * referral one created, or on a quote one created) or `submission_not_ready` (quoting a submission
+     * whose readiness has a blocking check failed; `details.failedChecks` names them).
      */
     422: ErrorEnvelope;
     /**
@@ -5689,7 +5749,9 @@ export type CreateSubmissionErrors = {
     415: ErrorEnvelope;
     /**
      * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
-     * `quote_expired`, `idempotency_key_reused` or `business_rule_violation`.
+     * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
+     * referral one created, or on a quote one created) or `submission_not_ready` (quoting a submission
+     * whose readiness has a blocking check failed; `details.failedChecks` names them).
      */
     422: ErrorEnvelope;
     /**
@@ -5813,7 +5875,9 @@ export type BindSubmissionErrors = {
     415: ErrorEnvelope;
     /**
      * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
-     * `quote_expired`, `idempotency_key_reused` or `business_rule_violation`.
+     * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
+     * referral one created, or on a quote one created) or `submission_not_ready` (quoting a submission
+     * whose readiness has a blocking check failed; `details.failedChecks` names them).
      */
     422: ErrorEnvelope;
     /**
@@ -5889,7 +5953,9 @@ export type CreateQuoteErrors = {
     415: ErrorEnvelope;
     /**
      * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
-     * `quote_expired`, `idempotency_key_reused` or `business_rule_violation`.
+     * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
+     * referral one created, or on a quote one created) or `submission_not_ready` (quoting a submission
+     * whose readiness has a blocking check failed; `details.failedChecks` names them).
      */
     422: ErrorEnvelope;
     /**
@@ -6072,7 +6138,9 @@ export type CreateWebhookErrors = {
     415: ErrorEnvelope;
     /**
      * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
-     * `quote_expired`, `idempotency_key_reused` or `business_rule_violation`.
+     * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
+     * referral one created, or on a quote one created) or `submission_not_ready` (quoting a submission
+     * whose readiness has a blocking check failed; `details.failedChecks` names them).
      */
     422: ErrorEnvelope;
     /**
@@ -6144,7 +6212,9 @@ export type DeleteWebhookErrors = {
     415: ErrorEnvelope;
     /**
      * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
-     * `quote_expired`, `idempotency_key_reused` or `business_rule_violation`.
+     * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
+     * referral one created, or on a quote one created) or `submission_not_ready` (quoting a submission
+     * whose readiness has a blocking check failed; `details.failedChecks` names them).
      */
     422: ErrorEnvelope;
     /**
@@ -6263,7 +6333,9 @@ export type UpdateWebhookErrors = {
     415: ErrorEnvelope;
     /**
      * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
-     * `quote_expired`, `idempotency_key_reused` or `business_rule_violation`.
+     * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
+     * referral one created, or on a quote one created) or `submission_not_ready` (quoting a submission
+     * whose readiness has a blocking check failed; `details.failedChecks` names them).
      */
     422: ErrorEnvelope;
     /**
@@ -6405,7 +6477,9 @@ export type RetryWebhookDeliveryErrors = {
     415: ErrorEnvelope;
     /**
      * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
-     * `quote_expired`, `idempotency_key_reused` or `business_rule_violation`.
+     * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
+     * referral one created, or on a quote one created) or `submission_not_ready` (quoting a submission
+     * whose readiness has a blocking check failed; `details.failedChecks` names them).
      */
     422: ErrorEnvelope;
     /**
@@ -6477,7 +6551,9 @@ export type RotateWebhookSecretErrors = {
     415: ErrorEnvelope;
     /**
      * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
-     * `quote_expired`, `idempotency_key_reused` or `business_rule_violation`.
+     * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
+     * referral one created, or on a quote one created) or `submission_not_ready` (quoting a submission
+     * whose readiness has a blocking check failed; `details.failedChecks` names them).
      */
     422: ErrorEnvelope;
     /**
@@ -6549,7 +6625,9 @@ export type TestWebhookErrors = {
     415: ErrorEnvelope;
     /**
      * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
-     * `quote_expired`, `idempotency_key_reused` or `business_rule_violation`.
+     * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
+     * referral one created, or on a quote one created) or `submission_not_ready` (quoting a submission
+     * whose readiness has a blocking check failed; `details.failedChecks` names them).
      */
     422: ErrorEnvelope;
     /**

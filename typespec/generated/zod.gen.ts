@@ -13,6 +13,7 @@ export const zApiKeyId = z.string().regex(/^key_[0-9A-HJKMNP-TV-Z]{26}$/);
  */
 export const zApiKeyPreset = z.enum([
     'underwriting',
+    'underwriting_manager',
     'claims',
     'billing',
     'read_only',
@@ -235,6 +236,8 @@ export const zErrorCode = z.enum([
     'quote_expired',
     'idempotency_key_reused',
     'business_rule_violation',
+    'self_approval',
+    'submission_not_ready',
     'rate_limit_exceeded',
     'internal_error'
 ]);
@@ -966,6 +969,7 @@ export const zReadinessCheck = z.object({
     name: z.string(),
     passed: z.boolean(),
     points: z.int().min(-2147483648, { error: 'Invalid value: Expected int32 to be >= -2147483648' }).max(2147483647, { error: 'Invalid value: Expected int32 to be <= 2147483647' }),
+    blocking: z.boolean(),
     message: z.string()
 });
 
@@ -1070,9 +1074,9 @@ export const zSandboxClock = z.object({
 });
 
 /**
- * A scope: `resource:action` (action `read`, `write`, `generate` or `*`) or `*`.
+ * A scope: `resource:action` (action `read`, `write`, `generate`, `approve` or `*`) or `*`.
  */
-export const zScope = z.string().regex(/^[a-z-]+:(read|write|generate|\*)$|^\*$/);
+export const zScope = z.string().regex(/^[a-z-]+:(read|write|generate|approve|\*)$|^\*$/);
 
 export const zCreateApiKeyRequest = z.object({
     name: z.string().min(1).max(255),

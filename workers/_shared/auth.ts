@@ -50,6 +50,8 @@ export const ALL_SCOPES = [
   "producers:read", "producers:write",
   "deal-rooms:read", "deal-rooms:write",
   "referrals:read", "referrals:write",
+  // Deciding a referral: held apart from `referrals:write` so the one who refers is not the one who approves.
+  "referrals:approve",
   "flags:read", "flags:write",
   "analytics:read",
   "api-keys:read", "api-keys:write",
@@ -59,9 +61,17 @@ export type Scope = (typeof ALL_SCOPES)[number];
 
 const READ_SCOPES = ALL_SCOPES.filter((s) => s.endsWith(":read"));
 
-/** Named presets expanding to scope lists (the OpenProspect convention). */
+/** What an underwriter does every day: quote, refer and bind, but not decide referrals. */
+const UNDERWRITING_SCOPES = ["submissions:read", "submissions:write", "policies:read", "policies:write", "referrals:read", "referrals:write", "deal-rooms:read", "deal-rooms:write", "documents:read", "coi:generate", "analytics:read"] as const;
+
+/**
+ * Named presets expanding to scope lists (the OpenProspect convention). Segregation of duties:
+ * `underwriting` refers but cannot decide a referral; `underwriting_manager` adds
+ * `referrals:approve`, and even then never on a quote or referral it created itself.
+ */
 export const SCOPE_PRESETS = {
-  underwriting: ["submissions:read", "submissions:write", "policies:read", "policies:write", "referrals:read", "referrals:write", "deal-rooms:read", "deal-rooms:write", "documents:read", "coi:generate", "analytics:read"],
+  underwriting: UNDERWRITING_SCOPES,
+  underwriting_manager: [...UNDERWRITING_SCOPES, "referrals:approve"],
   claims: ["claims:read", "claims:write", "policies:read", "documents:read", "documents:write"],
   billing: ["invoices:read", "invoices:write", "policies:read", "documents:read"],
   read_only: READ_SCOPES,

@@ -19,6 +19,10 @@ export const ERROR_STATUS = {
   quote_expired: 422,
   idempotency_key_reused: 422,
   business_rule_violation: 422,
+  /** Segregation of duties: the principal that created a quote or referral decided it. */
+  self_approval: 422,
+  /** A quote asked of a submission whose readiness has a blocking check failed. */
+  submission_not_ready: 422,
   rate_limit_exceeded: 429,
   internal_error: 500,
 } as const;

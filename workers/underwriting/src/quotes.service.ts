@@ -8,12 +8,14 @@ import { newId } from "#shared/ids";
 import { CURRENCY, fromCents } from "#shared/money";
 import { decideAuthority } from "./authority.ts";
 import { recordEvent } from "./events.ts";
+import { assessReadiness, BACKDATED_REASON, blockingFailures, isBackdated } from "./intake/triage.ts";
 import { listOrgAgreements, supersedeQuotes } from "./quotes.repo.ts";
 import { rate } from "./rating/rate.ts";
 import type { RatingInput } from "./rating/types.ts";
 import { quotes, referrals, submissions, type QuoteRow, type ReferralRow, type SubmissionRow } from "./schema.ts";
 import { findOpenReferral } from "./referrals.service.ts";
 import { findSubmission, SUBMISSION_CHANGED, submissionUnchanged } from "./submissions.repo.ts";
+import { toSubmission } from "./submissions.service.ts";
 import type { Quote } from "./types.ts";
 
 /** A quote is valid for 30 days (DECISIONS.md, "Submission"). */
@@ -38,9 +40,10 @@ export function ratingInputOf(sub: Pick<SubmissionRow, "lineOfBusiness" | "naics
 }
 
 /**
- * Rate a submission and record the quote. A new quote supersedes the live one. Outside delegated
- * authority the quote is held (`referred`), the submission is flagged `referred` and a referral is
- * opened, all in one batch with their events.
+ * Rate a submission and record the quote. A new quote supersedes the live one. A submission whose
+ * readiness has a blocking check failed is refused (`submission_not_ready`). Outside delegated
+ * authority, or with cover starting before today, the quote is held (`referred`), the submission is
+ * flagged `referred` and a referral is opened, all in one batch with their events.
  */
 export async function createQuote(
   db: DrizzleD1Database,
@@ -67,9 +70,25 @@ export async function createQuote(
 }
 
 /**
+ * The readiness gate of every quote, on the org's clock: a blocking check failed refuses it, naming
+ * the checks; otherwise it answers whether the cover is backdated (and the quote must be referred).
+ */
+export function quoteReadiness(principal: Principal, sub: SubmissionRow): Result<{ backdated: boolean }> {
+  const today = clockOf(principal).today();
+  const blocked = blockingFailures(assessReadiness(toSubmission(sub, today), today));
+  if (blocked.length > 0) {
+    return fail("submission_not_ready", `The submission cannot be quoted: ${blocked.map((c) => c.message).join("; ")}`, {
+      failedChecks: blocked.map((c) => c.name),
+      checks: blocked.map((c) => ({ name: c.name, message: c.message })),
+    });
+  }
+  return ok({ backdated: isBackdated(sub.effectiveDate, today) });
+}
+
+/**
  * Rate `sub` and build (without running) the statements that record its quote, the submission's
- * new status, a referral when outside authority, and their events. Renewals add these to the
- * batch that creates the renewal submission.
+ * new status, a referral when outside authority or backdated, and their events. Renewals add these
+ * to the batch that creates the renewal submission, so they pass the same readiness gate.
  */
 export async function prepareQuote(
   db: DrizzleD1Database,
@@ -77,6 +96,8 @@ export async function prepareQuote(
   sub: SubmissionRow,
   options: { daAgreementId?: string; openReferral?: Pick<ReferralRow, "id" | "reasons"> } = {},
 ): Promise<Result<{ quote: QuoteRow; statements: Statement[] }>> {
+  const readiness = quoteReadiness(principal, sub);
+  if (!readiness.ok) return readiness;
   const rating = rate(ratingInputOf(sub));
   if (!rating.ok) return rating;
   const authority = decideAuthority(await listOrgAgreements(db, principal.orgId), sub, options.daAgreementId);
@@ -86,10 +107,13 @@ export async function prepareQuote(
   const now = clockOf(principal).now();
   const at = now.toISOString();
   // A referral still open holds every new quote too, whatever the authority says: only its decision
-  // releases the submission for binding. Outside authority with none open, a new referral opens.
+  // releases the submission for binding. Outside authority or backdated with none open, a new
+  // referral opens; backdated cover is referred whatever the authority, as underwriters must see it.
   const open = options.openReferral;
-  const held = !authority.withinAuthority || open !== undefined;
-  const newReferralId = authority.withinAuthority || open ? null : newId("ref");
+  const referralReasons = readiness.value.backdated ? [...authority.reasons, BACKDATED_REASON] : authority.reasons;
+  const mustRefer = referralReasons.length > 0 || !authority.withinAuthority;
+  const held = mustRefer || open !== undefined;
+  const newReferralId = !mustRefer || open ? null : newId("ref");
   const referralId = open?.id ?? newReferralId;
   const row: QuoteRow = {
     id: newId("qte"),
@@ -126,8 +150,8 @@ export async function prepareQuote(
     }, at),
   ];
   if (open) {
-    // The open referral now holds this quote, and answers for its authority gaps too.
-    const reasons = authority.withinAuthority ? open.reasons : [...new Set([...open.reasons, ...authority.reasons])];
+    // The open referral now holds this quote, and answers for its authority gaps and backdating too.
+    const reasons = [...new Set([...open.reasons, ...referralReasons])];
     statements.push(db.update(referrals).set({ quoteId: row.id, reasons }).where(and(eq(referrals.orgId, principal.orgId), eq(referrals.id, open.id))));
   }
   if (newReferralId) {
@@ -138,7 +162,7 @@ export async function prepareQuote(
         submissionId: sub.id,
         quoteId: row.id,
         status: "pending",
-        reasons: authority.reasons,
+        reasons: referralReasons,
         dealRoomId: null,
         createdBy: principal.actorId,
         decision: null,
@@ -147,7 +171,7 @@ export async function prepareQuote(
         createdAt: at,
         decidedAt: null,
       }),
-      recordEvent(db, principal.orgId, "referral.created", { referralId: newReferralId, submissionId: sub.id, quoteId: row.id, reasons: authority.reasons }, at),
+      recordEvent(db, principal.orgId, "referral.created", { referralId: newReferralId, submissionId: sub.id, quoteId: row.id, reasons: referralReasons }, at),
     );
   }
   return ok({ quote: row, statements });

@@ -1,6 +1,6 @@
 import { and, eq, inArray, sql, type SQL } from "drizzle-orm";
 import type { DrizzleD1Database } from "drizzle-orm/d1";
-import type { Principal } from "#shared/auth";
+import { hasScope, type Principal } from "#shared/auth";
 import { clockOf } from "#shared/clock";
 import { atomically, guard, isGuardFailure, listKeyset, type Statement } from "#shared/db";
 import { fail, notFound, ok, type Result } from "#shared/errors";
@@ -82,6 +82,29 @@ export async function createReferral(
   return ok(toReferral(row));
 }
 
+/** The scope that decides a referral, held apart from `referrals:write` (segregation of duties). */
+export const APPROVE_SCOPE = "referrals:approve";
+
+/**
+ * Segregation of duties: who may not decide `referral`. The principal that opened it, and the one
+ * that created the quote it holds (for a referral a quote opened automatically, the same one), as
+ * recorded in their `created_by`: a user's id (JWT `sub`), an API key's id, or `system` for the API
+ * secret. The API secret is a principal like any other here: it may decide what others created,
+ * never what it created itself.
+ */
+async function selfApproval(db: DrizzleD1Database, principal: Principal, referral: ReferralRow): Promise<Result<void>> {
+  const quote = referral.quoteId
+    ? await db.select({ createdBy: quotes.createdBy }).from(quotes).where(and(eq(quotes.orgId, principal.orgId), eq(quotes.id, referral.quoteId))).get()
+    : undefined;
+  const created = [referral.createdBy === principal.actorId && "referral", quote?.createdBy === principal.actorId && "quote"].filter((c): c is string => c !== false);
+  if (created.length === 0) return ok(undefined);
+  return fail("self_approval", `A referral cannot be decided by the principal that created its ${created.join(" and ")}`, {
+    referralId: referral.id,
+    principal: principal.actorId,
+    created,
+  });
+}
+
 const OUTCOME: Record<ReferralDecision, ReferralRow["status"]> = { approve: "approved", reject: "rejected", request_info: "more_info_requested" };
 
 /**
@@ -98,11 +121,15 @@ export async function decideReferral(
   input: { decision: ReferralDecision; notes?: string },
   env?: Pick<UnderwritingEnv, "DA_LEDGER">,
 ): Promise<Result<Referral>> {
+  // Checked here as well as at the gateway: the rule holds for any caller of the RPC.
+  if (!hasScope(principal.scopes, APPROVE_SCOPE)) return fail("insufficient_scope", `Deciding a referral requires the ${APPROVE_SCOPE} scope`, { requiredScope: APPROVE_SCOPE });
   const referral = await findReferral(db, principal.orgId, id);
   if (!referral) return notFound("Referral");
   if (referral.status !== "pending" && referral.status !== "more_info_requested") {
     return fail("invalid_state_transition", `The referral is already ${referral.status}`, { status: referral.status });
   }
+  const separated = await selfApproval(db, principal, referral);
+  if (!separated.ok) return separated;
   if (referral.policyId) {
     if (!env) throw new Error("decideReferral: an endorsement referral needs the DA_LEDGER binding");
     return decideEndorsementReferral(db, env, principal, referral, input);
