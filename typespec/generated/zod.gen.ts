@@ -48,7 +48,7 @@ export const zCancellationReason = z.enum([
     'other'
 ]);
 
-export const zCancelPolicyRequest = z.object({
+export const zCancelPolicyRequest = z.strictObject({
     effectiveDate: z.iso.date(),
     method: zCancellationMethod,
     reason: zCancellationReason,
@@ -63,16 +63,16 @@ export const zClientMessageFrame = z.object({
     body: z.string().min(1).max(4000)
 });
 
-export const zCreateOrgRequest = z.object({
+export const zCreateOrgRequest = z.strictObject({
     name: z.string().min(1).max(200),
     slug: z.string().regex(/^[a-z0-9][a-z0-9-]{1,62}$/).optional()
 });
 
-export const zCreateQuoteRequest = z.object({
+export const zCreateQuoteRequest = z.strictObject({
     daAgreementId: z.string().optional()
 });
 
-export const zCreateReferralRequest = z.object({
+export const zCreateReferralRequest = z.strictObject({
     submissionId: z.string(),
     reason: z.string().min(1).max(2000),
     dealRoomId: z.string().optional()
@@ -186,13 +186,13 @@ export const zDealRoomPage = z.object({
  */
 export const zDealRoomParticipantRef = z.string().min(1).max(200);
 
-export const zCreateDealRoomRequest = z.object({
+export const zCreateDealRoomRequest = z.strictObject({
     name: z.string().min(1).max(200),
     submissionId: z.string().optional(),
     participants: z.array(zDealRoomParticipantRef).max(50).optional()
 });
 
-export const zDemoTokenRequest = z.object({
+export const zDemoTokenRequest = z.strictObject({
     secret: z.string(),
     orgId: z.string().optional()
 });
@@ -200,7 +200,7 @@ export const zDemoTokenRequest = z.object({
 /**
  * Changes of an endorsement; at least one should be given. Money is in USD major units.
  */
-export const zEndorsementChanges = z.object({
+export const zEndorsementChanges = z.strictObject({
     requestedLimit: z.number().gt(0).optional(),
     deductible: z.number().gte(0).optional(),
     annualRevenue: z.number().gte(0).optional(),
@@ -209,7 +209,7 @@ export const zEndorsementChanges = z.object({
     insuredName: z.string().min(1).max(200).optional()
 });
 
-export const zEndorsePolicyRequest = z.object({
+export const zEndorsePolicyRequest = z.strictObject({
     effectiveDate: z.iso.date(),
     changes: zEndorsementChanges,
     description: z.string().max(2000).optional()
@@ -303,7 +303,7 @@ export const zInstallmentPlan = z.enum([
     'MONTHLY_12'
 ]);
 
-export const zBindRequest = z.object({
+export const zBindRequest = z.strictObject({
     installmentPlan: zInstallmentPlan,
     quoteId: z.string().optional()
 });
@@ -364,7 +364,7 @@ export const zBindPreview = z.object({
  */
 export const zListSort = z.enum(['-createdAt', 'createdAt']);
 
-export const zLoginRequest = z.object({
+export const zLoginRequest = z.strictObject({
     email: z.email(),
     password: z.string()
 });
@@ -799,7 +799,7 @@ export const zPortfolioAnalytics = z.object({
     byState: z.array(zPortfolioSlice)
 });
 
-export const zPostDealRoomMessageRequest = z.object({
+export const zPostDealRoomMessageRequest = z.strictObject({
     body: z.string().min(1).max(4000)
 });
 
@@ -816,7 +816,7 @@ export const zPresenceFrame = z.object({
 /**
  * A loss in the insured's history.
  */
-export const zPriorLoss = z.object({
+export const zPriorLoss = z.strictObject({
     year: z.int().min(-2147483648, { error: 'Invalid value: Expected int32 to be >= -2147483648' }).max(2147483647, { error: 'Invalid value: Expected int32 to be <= 2147483647' }),
     amount: z.number().gte(0),
     description: z.string().optional()
@@ -976,7 +976,7 @@ export const zReferralDecision = z.enum([
     'request_info'
 ]);
 
-export const zDecideReferralRequest = z.object({
+export const zDecideReferralRequest = z.strictObject({
     decision: zReferralDecision,
     notes: z.string().max(2000).optional()
 });
@@ -996,12 +996,12 @@ export const zReferralStatus = z.enum([
     'more_info_requested'
 ]);
 
-export const zReinstatePolicyRequest = z.object({
+export const zReinstatePolicyRequest = z.strictObject({
     effectiveDate: z.iso.date().optional(),
     notes: z.string().max(2000).optional()
 });
 
-export const zResendCodeRequest = z.object({
+export const zResendCodeRequest = z.strictObject({
     email: z.email()
 });
 
@@ -1021,7 +1021,7 @@ export const zRole = z.enum([
     'viewer'
 ]);
 
-export const zRotateApiKeyRequest = z.object({
+export const zRotateApiKeyRequest = z.strictObject({
     gracePeriodHours: z.int().gte(0).lte(720).optional()
 });
 
@@ -1070,7 +1070,7 @@ export const zSandboxClock = z.object({
  */
 export const zScope = z.string().regex(/^[a-z-]+:(read|write|generate|\*)$|^\*$/);
 
-export const zCreateApiKeyRequest = z.object({
+export const zCreateApiKeyRequest = z.strictObject({
     name: z.string().min(1).max(255),
     scopes: z.array(zScope).optional(),
     preset: zApiKeyPreset.optional(),
@@ -1089,12 +1089,12 @@ export const zServerMessageFrame = z.object({
 /**
  * Move the org's sandbox clock: give exactly one of `now` and `advanceDays`.
  */
-export const zSetSandboxClockRequest = z.object({
+export const zSetSandboxClockRequest = z.strictObject({
     now: z.iso.datetime().optional(),
     advanceDays: z.int().gte(1).lte(3653).optional()
 });
 
-export const zSignupRequest = z.object({
+export const zSignupRequest = z.strictObject({
     email: z.email(),
     password: z.string().min(10).max(200),
     name: z.string().min(1).max(200),
@@ -1292,7 +1292,7 @@ export const zTriage = z.object({
     flags: z.array(z.string())
 });
 
-export const zUpdateOrgRequest = z.object({
+export const zUpdateOrgRequest = z.strictObject({
     name: z.string().min(1).max(200).optional()
 });
 
@@ -1406,7 +1406,7 @@ export const zComplianceDeadlineApproachingEvent = z.object({
     data: zComplianceDeadlineApproachingData
 });
 
-export const zCreateDaAgreementRequest = z.object({
+export const zCreateDaAgreementRequest = z.strictObject({
     carrier: z.string().min(1).max(200),
     program: z.string().min(1).max(200),
     maxLimitPerRisk: z.number().gt(0),
@@ -1416,7 +1416,7 @@ export const zCreateDaAgreementRequest = z.object({
     lineOfBusiness: zLineOfBusiness.optional()
 });
 
-export const zCreateSubmissionRequest = z.object({
+export const zCreateSubmissionRequest = z.strictObject({
     insuredName: z.string().min(1).max(200),
     naicsCode: z.string().regex(/^[0-9]{6}$/),
     annualRevenue: z.number().gte(0),
@@ -1580,7 +1580,7 @@ export const zLoginResult = z.object({
     user: zUser
 });
 
-export const zVerifyEmailRequest = z.object({
+export const zVerifyEmailRequest = z.strictObject({
     email: z.email(),
     code: z.string().regex(/^[0-9]{6}$/)
 });
@@ -1726,13 +1726,13 @@ export const zWebhookEndpointPage = z.object({
  */
 export const zWebhookEventFilter = z.string().regex(/^(\*|[a-z_]+\.(\*|[a-z_]+))$/);
 
-export const zCreateWebhookRequest = z.object({
+export const zCreateWebhookRequest = z.strictObject({
     url: z.url().max(2048),
     events: z.array(zWebhookEventFilter).min(1),
     description: z.string().max(500).optional()
 });
 
-export const zUpdateWebhookRequest = z.object({
+export const zUpdateWebhookRequest = z.strictObject({
     url: z.url().max(2048).optional(),
     events: z.array(zWebhookEventFilter).min(1).optional(),
     description: z.string().max(500).optional(),
