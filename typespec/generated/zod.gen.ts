@@ -69,13 +69,13 @@ export const zCreateOrgRequest = z.strictObject({
 });
 
 export const zCreateQuoteRequest = z.strictObject({
-    daAgreementId: z.string().optional()
+    daAgreementId: z.string().max(64).optional()
 });
 
 export const zCreateReferralRequest = z.strictObject({
-    submissionId: z.string(),
+    submissionId: z.string().max(64),
     reason: z.string().min(1).max(2000),
-    dealRoomId: z.string().optional()
+    dealRoomId: z.string().max(64).optional()
 });
 
 export const zCreateSubmissionFromAcordRequest = z.object({
@@ -188,24 +188,24 @@ export const zDealRoomParticipantRef = z.string().min(1).max(200);
 
 export const zCreateDealRoomRequest = z.strictObject({
     name: z.string().min(1).max(200),
-    submissionId: z.string().optional(),
+    submissionId: z.string().max(64).optional(),
     participants: z.array(zDealRoomParticipantRef).max(50).optional()
 });
 
 export const zDemoTokenRequest = z.strictObject({
-    secret: z.string(),
-    orgId: z.string().optional()
+    secret: z.string().max(512),
+    orgId: z.string().max(64).optional()
 });
 
 /**
  * Changes of an endorsement; at least one should be given. Money is in USD major units.
  */
 export const zEndorsementChanges = z.strictObject({
-    requestedLimit: z.number().gt(0).optional(),
-    deductible: z.number().gte(0).optional(),
-    annualRevenue: z.number().gte(0).optional(),
-    propertyValues: z.number().gte(0).optional(),
-    vehicleCount: z.int().gte(0).max(2147483647, { error: 'Invalid value: Expected int32 to be <= 2147483647' }).optional(),
+    requestedLimit: z.number().gt(0).lte(1000000000).optional(),
+    deductible: z.number().gte(0).lte(1000000000).optional(),
+    annualRevenue: z.number().gte(0).lte(1000000000).optional(),
+    propertyValues: z.number().gte(0).lte(1000000000).optional(),
+    vehicleCount: z.int().gte(0).lte(100000).optional(),
     insuredName: z.string().min(1).max(200).optional()
 });
 
@@ -305,7 +305,7 @@ export const zInstallmentPlan = z.enum([
 
 export const zBindRequest = z.strictObject({
     installmentPlan: zInstallmentPlan,
-    quoteId: z.string().optional()
+    quoteId: z.string().max(64).optional()
 });
 
 /**
@@ -365,8 +365,8 @@ export const zBindPreview = z.object({
 export const zListSort = z.enum(['-createdAt', 'createdAt']);
 
 export const zLoginRequest = z.strictObject({
-    email: z.email(),
-    password: z.string()
+    email: z.email().max(254),
+    password: z.string().max(200)
 });
 
 /**
@@ -817,9 +817,9 @@ export const zPresenceFrame = z.object({
  * A loss in the insured's history.
  */
 export const zPriorLoss = z.strictObject({
-    year: z.int().min(-2147483648, { error: 'Invalid value: Expected int32 to be >= -2147483648' }).max(2147483647, { error: 'Invalid value: Expected int32 to be <= 2147483647' }),
-    amount: z.number().gte(0),
-    description: z.string().optional()
+    year: z.int().gte(1900).lte(2100),
+    amount: z.number().gte(0).lte(1000000000),
+    description: z.string().max(500).optional()
 });
 
 /**
@@ -1002,7 +1002,7 @@ export const zReinstatePolicyRequest = z.strictObject({
 });
 
 export const zResendCodeRequest = z.strictObject({
-    email: z.email()
+    email: z.email().max(254)
 });
 
 export const zResendCodeResult = z.object({
@@ -1095,7 +1095,7 @@ export const zSetSandboxClockRequest = z.strictObject({
 });
 
 export const zSignupRequest = z.strictObject({
-    email: z.email(),
+    email: z.email().max(254),
     password: z.string().min(10).max(200),
     name: z.string().min(1).max(200),
     orgName: z.string().min(1).max(200).optional()
@@ -1409,27 +1409,27 @@ export const zComplianceDeadlineApproachingEvent = z.object({
 export const zCreateDaAgreementRequest = z.strictObject({
     carrier: z.string().min(1).max(200),
     program: z.string().min(1).max(200),
-    maxLimitPerRisk: z.number().gt(0),
+    maxLimitPerRisk: z.number().gt(0).lte(1000000000),
     states: z.array(zUsState).min(1),
     naicsPrefixes: z.array(zNaicsPrefix).min(1),
-    aggregateCap: z.number().gt(0),
+    aggregateCap: z.number().gt(0).lte(1000000000),
     lineOfBusiness: zLineOfBusiness.optional()
 });
 
 export const zCreateSubmissionRequest = z.strictObject({
     insuredName: z.string().min(1).max(200),
     naicsCode: z.string().regex(/^[0-9]{6}$/),
-    annualRevenue: z.number().gte(0),
-    requestedLimit: z.number().gt(0),
+    annualRevenue: z.number().gte(0).lte(1000000000),
+    requestedLimit: z.number().gt(0).lte(1000000000),
     effectiveDate: z.iso.date(),
     state: zUsState,
     lineOfBusiness: zLineOfBusiness,
-    deductible: z.number().gte(0).optional(),
-    insuredEmail: z.email().optional(),
-    producerId: z.string().optional(),
-    propertyValues: z.number().gte(0).optional(),
-    vehicleCount: z.int().gte(0).max(2147483647, { error: 'Invalid value: Expected int32 to be <= 2147483647' }).optional(),
-    yearsInBusiness: z.int().gte(0).max(2147483647, { error: 'Invalid value: Expected int32 to be <= 2147483647' }).optional(),
+    deductible: z.number().gte(0).lte(1000000000).optional(),
+    insuredEmail: z.email().max(254).optional(),
+    producerId: z.string().max(64).optional(),
+    propertyValues: z.number().gte(0).lte(1000000000).optional(),
+    vehicleCount: z.int().gte(0).lte(100000).optional(),
+    yearsInBusiness: z.int().gte(0).lte(300).optional(),
     priorLosses: z.array(zPriorLoss).max(50).optional(),
     notes: z.string().max(5000).optional()
 });
@@ -1581,7 +1581,7 @@ export const zLoginResult = z.object({
 });
 
 export const zVerifyEmailRequest = z.strictObject({
-    email: z.email(),
+    email: z.email().max(254),
     code: z.string().regex(/^[0-9]{6}$/)
 });
 
@@ -1617,6 +1617,11 @@ export const zWebhookDeliveryStatus = z.enum([
     'succeeded',
     'failed'
 ]);
+
+/**
+ * A webhook endpoint's free-text description.
+ */
+export const zWebhookDescription = z.string().max(500);
 
 /**
  * Webhook endpoint id (`whk_` + ULID).
@@ -1735,7 +1740,7 @@ export const zCreateWebhookRequest = z.strictObject({
 export const zUpdateWebhookRequest = z.strictObject({
     url: z.url().max(2048).optional(),
     events: z.array(zWebhookEventFilter).min(1).optional(),
-    description: z.string().max(500).optional(),
+    description: zWebhookDescription.nullish(),
     enabled: z.boolean().optional()
 });
 
