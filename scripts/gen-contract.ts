@@ -275,15 +275,6 @@ export function serializeOpenApi(doc: unknown): string {
   return `${JSON.stringify(doc, null, 2)}\n`;
 }
 
-/** What the zod plugin hands an object resolver (the part of it this generator reads). */
-interface StrictObjectContext {
-  schema: { additionalProperties?: unknown; properties?: Record<string, unknown> };
-  // The plugin's AST builder and symbols; typed loosely because the plugin does not export them.
-  $: (symbol: unknown) => { attr(name: string): { call(...args: unknown[]): unknown } };
-  symbols: { z: unknown };
-  nodes: { shape(ctx: StrictObjectContext): unknown };
-}
-
 /** Runs @hey-api/openapi-ts (only `@hey-api/typescript` and `zod`) into `outDir`, which it wipes. */
 async function generateTypeScript(doc: Record<string, unknown>, outDir: string, options: GenerateOptions): Promise<void> {
   await createClient({
@@ -306,9 +297,10 @@ async function generateTypeScript(doc: Record<string, unknown>, outDir: string, 
         // A closed object (`additionalProperties: false`, see closeRequestBodies) is a z.strictObject,
         // which refuses unknown keys; the plugin's default z.object would strip them silently.
         "~resolvers": {
-          object: (ctx: StrictObjectContext) => {
-            const closed = (ctx.schema.additionalProperties as { type?: string } | undefined)?.type === "never";
-            if (!closed || !ctx.schema.properties || Object.keys(ctx.schema.properties).length === 0) return undefined;
+          object: (ctx) => {
+            const extra = ctx.schema.additionalProperties;
+            const closed = extra === false || extra?.type === "never";
+            if (!closed || Object.keys(ctx.schema.properties ?? {}).length === 0) return ctx.nodes.base(ctx);
             return ctx.$(ctx.symbols.z).attr("strictObject").call(ctx.nodes.shape(ctx));
           },
         },
