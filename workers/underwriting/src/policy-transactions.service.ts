@@ -164,6 +164,9 @@ export async function endorsePolicy(db: DrizzleD1Database, principal: Principal,
   };
   const limitCents = limit.value ?? policy.limitCents;
   const deductibleCents = deductible.value ?? policy.deductibleCents;
+  if (deductibleCents !== null && deductibleCents >= limitCents) {
+    return invalid(deductible.value !== undefined ? "changes.deductible" : "changes.requestedLimit", "deductible_below_limit", "The deductible must be below the policy's limit after the endorsement");
+  }
   const rating = rate({
     lineOfBusiness: policy.lineOfBusiness,
     naicsCode: exposure.naicsCode,
