@@ -6,7 +6,7 @@
 import { describe, expect, it } from "vitest";
 import { buildAcord125Pdf, CANONICAL_GL_APPLICATION } from "../underwriting/fixtures/acord125.ts";
 import { testDay } from "../support/clock.ts";
-import { call, createTenant, json, quickstartSubmission } from "./harness.ts";
+import { call, createTenant, json, quickstartSubmission, setClock } from "./harness.ts";
 
 type Envelope = { error: string; message: string; requestId: string; details: { field: string; rule: string; issues?: { field: string; rule: string }[] } };
 
@@ -68,13 +68,14 @@ describe("input is judged at the door", () => {
     expect(created).toMatchObject({ notes: null, producerId: null });
   });
 
-  it("coverage dates are judged on the org's sandbox clock: the window moves with it", async () => {
+  it("coverage dates run from 60 days back to 18 months ahead on the org's sandbox clock, and the window moves with it", async () => {
     const t = await createTenant();
-    const edge = testDay(-60);
-    expect((await submit(t.apiKey, { ...quickstartSubmission(), effectiveDate: edge })).status).toBe(201);
-    const ahead = testDay(547); // 2028-06-01, the last day of the 18 months
-    expect((await submit(t.apiKey, { ...quickstartSubmission(), effectiveDate: ahead })).status).toBe(201);
-    expect((await submit(t.apiKey, { ...quickstartSubmission(), effectiveDate: testDay(548) })).status).toBe(400);
+    const status = async (effectiveDate: string) => (await submit(t.apiKey, { ...quickstartSubmission(), effectiveDate })).status;
+    // Today is 2026-12-01 on the test calendar.
+    expect([await status("2026-10-02"), await status("2028-06-01")]).toEqual([201, 201]);
+    expect([await status("2026-10-01"), await status("2028-06-02")]).toEqual([400, 400]);
+    await setClock(t.orgId, { advanceDays: 30 }); // 2026-12-31
+    expect([await status("2026-10-02"), await status("2028-06-30")]).toEqual([400, 201]);
   });
 
   it("an endorsement is held to the same rules: unknown nested fields, money, dates, deductible below the limit", async () => {
