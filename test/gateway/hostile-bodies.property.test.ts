@@ -24,10 +24,10 @@ const writes = (Object.entries(operations) as [OperationId, (typeof operations)[
 /** Well-formed ids of nothing: the path passes its schema, so the body is what gets judged. */
 const FAKE_ID = "01JAAAAAAAAAAAAAAAAAAAAAAA";
 const fakeId = (name: string, op: OperationId) => {
-  const prefix: Record<string, string> = { deliveryId: "dlv" };
+  const prefix: Record<string, string> = { deliveryId: "whd" };
   const byOp: Partial<Record<OperationId, string>> = {
     revokeApiKey: "key", rotateApiKey: "key", postDealRoomMessage: "room", cancelPolicy: "pol", endorsePolicy: "pol", reinstatePolicy: "pol", renewPolicy: "pol",
-    decideReferral: "ref", bindSubmission: "sub", createQuote: "sub", updateWebhook: "we", deleteWebhook: "we", retryWebhookDelivery: "we", rotateWebhookSecret: "we", testWebhook: "we",
+    decideReferral: "ref", bindSubmission: "sub", createQuote: "sub", updateWebhook: "whk", deleteWebhook: "whk", retryWebhookDelivery: "whk", rotateWebhookSecret: "whk", testWebhook: "whk",
   };
   return `${prefix[name] ?? byOp[op] ?? "x"}_${FAKE_ID}`;
 };

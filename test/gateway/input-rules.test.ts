@@ -123,7 +123,7 @@ describe("input is judged at the door", () => {
     const typo = await refused(await upload(CANONICAL_GL_APPLICATION, { deductable: 100 }));
     expect(typo.details).toMatchObject({ field: "deductable", rule: "unknown_field" });
     const rlo = await refused(await upload(CANONICAL_GL_APPLICATION, { insuredName: "Acme \u202Eevil" }));
-    expect(rlo.details).toMatchObject({ field: "overrides.insuredName", rule: "bidi_control" });
+    expect(rlo.details).toMatchObject({ field: "insuredName", rule: "bidi_control" });
     // What the PDF itself says: an effective date in 2999, a deductible five times the limit.
     const far = await refused(await upload({ ...CANONICAL_GL_APPLICATION, Policy_EffectiveDate_A: "2999-01-01" }));
     expect(far.details).toMatchObject({ field: "effectiveDate", rule: "coverage_window" });

@@ -27,7 +27,8 @@ async function readAcordUpload(form: FormData, today: string): Promise<Result<{ 
     return invalid("overrides", "json", "overrides is not valid JSON");
   }
   const cleaned = cleanInput(parsed);
-  if (cleaned.issues.length) return { ok: false, error: inputError(cleaned.issues.map((i) => ({ ...i, field: `overrides.${i.field}` }))) };
+  // Override fields are named as in a JSON body (`state`, not `overrides.state`), as the contract's are.
+  if (cleaned.issues.length) return { ok: false, error: inputError(cleaned.issues) };
   const checked = zCreateSubmissionRequest.partial().safeParse(cleaned.value ?? {});
   if (!checked.success) return { ok: false, error: toValidationError("body", checked.error, cleaned.value) };
   const issues = checkInputRules(checked.data, today);
