@@ -81,14 +81,25 @@ const fieldName = (path: readonly (string | number)[]): string => {
 
 const join = (part: InputIssue["in"], path: readonly (string | number)[]) => (path.length ? path.join(".") : part);
 
+/** The issue with a string at `path` of a body (free text is known by its field name). */
+const stringIssue = (value: string, path: readonly (string | number)[], part: InputIssue["in"]) =>
+  characterIssue(value, join(part, path), FREE_TEXT_FIELDS.has(fieldName(path)), part);
+
 /** The issue with a string, or null when it may be stored: no controls (but free text's line breaks), bidi overrides or lone surrogates. */
-function stringIssue(value: string, path: readonly (string | number)[], part: InputIssue["in"]): InputIssue | null {
-  const field = join(part, path);
+function characterIssue(value: string, field: string, freeText: boolean, part: InputIssue["in"]): InputIssue | null {
   if (LONE_SURROGATE.test(value)) return { in: part, field, rule: "unicode", message: `${field} is not valid Unicode text (a lone surrogate)` };
   if (BIDI.test(value)) return { in: part, field, rule: "bidi_control", message: `${field} must not contain bidirectional override or isolate characters (U+202A–U+202E, U+2066–U+2069)` };
-  const control = FREE_TEXT_FIELDS.has(fieldName(path)) ? CONTROL_IN_FREE_TEXT : CONTROL;
+  const control = freeText ? CONTROL_IN_FREE_TEXT : CONTROL;
   if (control.test(value)) return { in: part, field, rule: "control_character", message: `${field} must not contain control characters` };
   return null;
+}
+
+/**
+ * The character rules for one string that arrives outside a JSON body (a socket frame, a form field):
+ * the issue naming `field`, or null. `freeText` keeps tab and line breaks.
+ */
+export function textIssue(value: string, field: string, freeText = false): InputIssue | null {
+  return characterIssue(value, field, freeText, "body");
 }
 
 /**
