@@ -7,6 +7,7 @@ import { describe, expect, it } from "vitest";
 import { buildAcord125Pdf, CANONICAL_GL_APPLICATION } from "../underwriting/fixtures/acord125.ts";
 import { testDay } from "../support/clock.ts";
 import { call, createTenant, json, quickstartSubmission, setClock } from "./harness.ts";
+import { bindPolicy, glSubmission } from "./lifecycle-harness.ts";
 
 type Envelope = { error: string; message: string; requestId: string; details: { field: string; rule: string; issues?: { field: string; rule: string }[] } };
 
@@ -88,6 +89,16 @@ describe("input is judged at the door", () => {
     expect((await refused(await endorse({ effectiveDate: "2999-01-01", changes: { deductible: 10 } }))).details).toMatchObject({ field: "effectiveDate", rule: "coverage_window" });
     expect((await refused(await endorse({ effectiveDate: testDay(30), changes: { deductible: 500, requestedLimit: 100 } }))).details).toMatchObject({ field: "changes.deductible", rule: "deductible_below_limit" });
     expect((await refused(await endorse({ effectiveDate: testDay(30), changes: { insuredName: "\u202Eevil" } }))).details).toMatchObject({ field: "changes.insuredName", rule: "bidi_control" });
+  });
+
+  it("an endorsement's deductible stays below the limit the policy will have, judged by the worker against the policy", async () => {
+    const t = await createTenant();
+    const policy = await bindPolicy(t.apiKey, glSubmission({ effectiveDate: testDay(0), deductible: 5000 }));
+    const endorse = (changes: Record<string, unknown>) => call("POST", `/v1/policies/${policy.id}/endorse?preview=true`, { apiKey: t.apiKey, body: { effectiveDate: testDay(30), changes } });
+    // The body alone breaks nothing: the limit it is held against is the policy's 1,000,000.
+    expect((await refused(await endorse({ deductible: 1_000_000 }))).details).toMatchObject({ field: "changes.deductible", rule: "deductible_below_limit" });
+    expect((await refused(await endorse({ requestedLimit: 5000 }))).details).toMatchObject({ field: "changes.requestedLimit", rule: "deductible_below_limit" });
+    expect((await endorse({ deductible: 10_000 })).status).toBe(200);
   });
 
   it("only application/json (optionally charset=utf-8, any case) is JSON", async () => {
