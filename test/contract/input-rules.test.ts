@@ -118,6 +118,14 @@ describe("the shared validator", () => {
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   });
 
+  it("lists a bounded number of issues however many a body breaks", () => {
+    const { issues } = cleanInput({ names: Array.from({ length: 10_000 }, () => "a\u0000") });
+    expect(issues).toHaveLength(INPUT_RULES.maxIssues);
+    let deep: unknown = "x";
+    for (let i = 0; i < 5_000; i++) deep = [deep];
+    expect(cleanInput(deep).issues).toEqual([expect.objectContaining({ rule: "depth" })]);
+  });
+
   it("holds money, coverage dates, years and the deductible to their bounds", () => {
     const today = "2026-12-01";
     expect(coverageWindow(today)).toEqual({ earliest: "2026-10-02", latest: "2028-06-01" });

@@ -35,6 +35,8 @@ export const INPUT_RULES = {
   earliestYear: 1900,
   /** Deepest nesting of objects and arrays in a body. */
   maxDepth: 16,
+  /** Most issues listed in one answer: a 1 MiB body of bad values must not become a bigger error. */
+  maxIssues: 20,
 } as const;
 
 /** Fields holding money in major units, wherever they appear in a body. */
@@ -108,7 +110,8 @@ export function textIssue(value: string, field: string, freeText = false): Input
  * data properties, so `__proto__` stays a key (which the strict contract then refuses by name).
  */
 export function cleanInput(value: unknown, part: InputIssue["in"] = "body"): { value: unknown; issues: InputIssue[] } {
-  const issues: InputIssue[] = [];
+  const found: InputIssue[] = [];
+  const issues = { push: (issue: InputIssue) => void (found.length < INPUT_RULES.maxIssues && found.push(issue)) };
   const walk = (v: unknown, path: (string | number)[]): unknown => {
     if (path.length > INPUT_RULES.maxDepth) {
       issues.push({ in: part, field: join(part, path), rule: "depth", message: `${part} nests deeper than ${INPUT_RULES.maxDepth} levels` });
@@ -138,7 +141,7 @@ export function cleanInput(value: unknown, part: InputIssue["in"] = "body"): { v
     return v;
   };
   const cleaned = walk(value, []);
-  return { value: cleaned === "" ? undefined : cleaned, issues };
+  return { value: cleaned === "" ? undefined : cleaned, issues: found };
 }
 
 /** Money's own issue: at most two decimals (never rounded), not negative, at most the maximum. */
@@ -216,7 +219,7 @@ export function inputError(issues: readonly InputIssue[]): AppError {
   return {
     code: "validation_failed",
     message: first.message,
-    details: { field: first.field, rule: first.rule, issues: issues.map((i) => ({ in: i.in, field: i.field, rule: i.rule, message: i.message })) },
+    details: { field: first.field, rule: first.rule, issues: issues.slice(0, INPUT_RULES.maxIssues).map((i) => ({ in: i.in, field: i.field, rule: i.rule, message: i.message })) },
   };
 }
 

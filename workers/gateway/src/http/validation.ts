@@ -1,5 +1,6 @@
 import type { z } from "zod";
 import type { AppError } from "#shared/errors";
+import { INPUT_RULES } from "#shared/input";
 
 /**
  * A zod failure as the platform's `validation_failed`: the first issue names the field and
@@ -28,7 +29,7 @@ export function toValidationError(part: "body" | "query" | "path", error: z.ZodE
   return {
     code: "validation_failed",
     message: first.message,
-    details: { field: first.field, rule: first.rule, issues },
+    details: { field: first.field, rule: first.rule, issues: issues.slice(0, INPUT_RULES.maxIssues) },
   };
 }
 
