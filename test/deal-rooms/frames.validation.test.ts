@@ -31,6 +31,9 @@ describe("bad frames", () => {
     ["a whitespace body", JSON.stringify({ type: "message", body: "  \n " }), /empty/],
     ["a non-string body", JSON.stringify({ type: "message", body: 42 }), /string/],
     ["a body over 4000 characters", JSON.stringify({ type: "message", body: "x".repeat(4001) }), /4000/],
+    // The platform's input rules (#shared/input) hold on the socket too, which never passes the gateway's body check.
+    ["a body with a NUL", JSON.stringify({ type: "message", body: "a\u0000b" }), /control characters/],
+    ["a body with a right-to-left override", JSON.stringify({ type: "message", body: "deal \u202Eoff" }), /bidirectional/],
     ["a binary frame", new TextEncoder().encode(JSON.stringify({ type: "message", body: "hi" })).buffer as ArrayBuffer, /Binary/],
   ];
 

@@ -102,7 +102,7 @@ describe("error envelope and HTTP edges", () => {
     const t = await createTenant();
     const res = await call("POST", "/v1/submissions", { apiKey: t.apiKey, body: { ...quickstartSubmission(), annualRevenue: 100.123 } });
     expect(res.status).toBe(400);
-    expect((await json(res)).details).toMatchObject({ field: "annualRevenue", rule: "money" });
+    expect((await json(res)).details).toMatchObject({ field: "annualRevenue", rule: "money_precision" });
   });
 
   it("query parameters are typed by the contract", async () => {

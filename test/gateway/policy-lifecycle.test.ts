@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { zBindPreview, zBoundPolicy } from "#contract/zod.gen";
 import { TEST_NOW, testDay } from "../support/clock.ts";
 import { call, createTenant, json, setClock } from "./harness.ts";
-import { bindPolicy, bindPolicyWrittenOn, eventsOf, glSubmission, PLAIN_YEAR, revenueForPremium } from "./lifecycle-harness.ts";
+import { bindPolicy, eventsOf, glSubmission, PLAIN_YEAR, revenueForPremium } from "./lifecycle-harness.ts";
 
 describe("quote → bind → endorse → cancel → reinstate → renew, with the worked numbers", () => {
   it("quotes with the full waterfall, deterministically; a re-quote supersedes", async () => {
@@ -151,30 +151,35 @@ describe("quote → bind → endorse → cancel → reinstate → renew, with th
 
   it("a policy whose term has ended reads as expired: listed as such, not endorsable or cancellable, renewable", async () => {
     const t = await createTenant();
-    const ended = await bindPolicyWrittenOn(t.orgId, t.apiKey, glSubmission({ effectiveDate: "2026-01-01", insuredName: "Ended Co" }));
-    const current = await bindPolicyWrittenOn(t.orgId, t.apiKey, glSubmission({ effectiveDate: testDay(-10), insuredName: "Current Co" }));
+    // Coverage dates are taken from 60 days back to 18 months ahead, so the first term is written
+    // today and the org's clock moves on until it nearly ends; the second starts then.
+    const ended = await bindPolicy(t.apiKey, glSubmission({ effectiveDate: testDay(0), insuredName: "Ended Co" }));
+    await setClock(t.orgId, { advanceDays: 340 });
+    const current = await bindPolicy(t.apiKey, glSubmission({ effectiveDate: testDay(340), insuredName: "Current Co" }));
     expect((await json(await call("GET", `/v1/policies/${ended.id}`, { apiKey: t.apiKey }))).status).toBe("active");
-    // Forty days on, the first term (to 2027-01-01) has ended and the second has not.
+    // Forty days on, the first term (to testDay(365)) has ended and the second has not.
     const clock = await setClock(t.orgId, { advanceDays: 40 });
-    expect(clock.today).toBe(testDay(40));
+    expect(clock.today).toBe(testDay(380));
     expect((await json(await call("GET", `/v1/policies/${ended.id}`, { apiKey: t.apiKey }))).status).toBe("expired");
 
     const ids = async (status: string) => (await json(await call("GET", `/v1/policies?status=${status}`, { apiKey: t.apiKey }))).data.map((p: { id: string }) => p.id);
     expect(await ids("expired")).toEqual([ended.id]);
     expect(await ids("active")).toEqual([current.id]);
 
-    const endorse = await call("POST", `/v1/policies/${ended.id}/endorse`, { apiKey: t.apiKey, body: { effectiveDate: testDay(-100), changes: { requestedLimit: 2_000_000 } } });
+    const endorse = await call("POST", `/v1/policies/${ended.id}/endorse`, { apiKey: t.apiKey, body: { effectiveDate: testDay(350), changes: { requestedLimit: 2_000_000 } } });
     expect(endorse.status).toBe(422);
     expect(await json(endorse)).toMatchObject({ error: "invalid_state_transition", details: { status: "expired" } });
-    const cancel = await call("POST", `/v1/policies/${ended.id}/cancel`, { apiKey: t.apiKey, body: { effectiveDate: testDay(-100), method: "pro_rata", reason: "other" } });
+    const cancel = await call("POST", `/v1/policies/${ended.id}/cancel`, { apiKey: t.apiKey, body: { effectiveDate: testDay(350), method: "pro_rata", reason: "other" } });
     expect(cancel.status).toBe(422);
     expect((await call("POST", `/v1/policies/${ended.id}/renew`, { apiKey: t.apiKey })).status).toBe(201);
   });
 
   it("judges the reinstatement window by the org's clock: a backdated request does not reopen it", async () => {
     const t = await createTenant();
-    const day = testDay;
-    const policy = await bindPolicyWrittenOn(t.orgId, t.apiKey, glSubmission({ effectiveDate: day(-200) }));
+    // Written today, then 200 days on the org's clock: dates are judged from where the clock stands.
+    const policy = await bindPolicy(t.apiKey, glSubmission({ effectiveDate: testDay(0) }));
+    await setClock(t.orgId, { advanceDays: 200 });
+    const day = (n: number) => testDay(200 + n);
     const cancelledOn = day(-40);
     await call("POST", `/v1/policies/${policy.id}/cancel`, { apiKey: t.apiKey, body: { effectiveDate: cancelledOn, method: "pro_rata", reason: "insured_request" } });
 

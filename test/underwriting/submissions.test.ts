@@ -35,11 +35,29 @@ describe("UnderwritingService submissions", () => {
 
   it("rejects amounts with more than two decimals and impossible dates, naming the field", async () => {
     const bad = await service().createSubmission(principal(), { ...input, requestedLimit: 10.001 });
-    expect(bad).toMatchObject({ ok: false, error: { code: "validation_failed", details: { field: "requestedLimit", rule: "money" } } });
+    expect(bad).toMatchObject({ ok: false, error: { code: "validation_failed", details: { field: "requestedLimit", rule: "money_precision" } } });
     const date = await service().createSubmission(principal(), { ...input, effectiveDate: "2027-02-30" });
     expect(date).toMatchObject({ ok: false, error: { details: { field: "effectiveDate" } } });
     const loss = await service().createSubmission(principal(), { ...input, priorLosses: [{ year: 2024, amount: -5 }] });
-    expect(loss).toMatchObject({ ok: false, error: { details: { field: "priorLosses[0].amount" } } });
+    expect(loss).toMatchObject({ ok: false, error: { details: { field: "priorLosses.0.amount", rule: "money_negative" } } });
+  });
+
+  it("applies the platform's input rules where RPC input arrives, whoever the caller (defence in depth behind the gateway)", async () => {
+    const p = principal();
+    const cases: [Record<string, unknown>, string, string][] = [
+      [{ insuredName: "   " }, "insuredName", "required"],
+      [{ insuredName: "Pacific\u0000Coast" }, "insuredName", "control_character"],
+      [{ insuredName: "Pacific \u202Eredliub" }, "insuredName", "bidi_control"],
+      [{ annualRevenue: 10_000_000_000_000 }, "annualRevenue", "money_max"],
+      [{ effectiveDate: "2999-01-01" }, "effectiveDate", "coverage_window"],
+      [{ deductible: 5_000_000 }, "deductible", "deductible_below_limit"],
+      [{ priorLosses: [{ year: 2031, amount: 1 }] }, "priorLosses.0.year", "year_range"],
+    ];
+    for (const [change, field, rule] of cases) {
+      const result = await service().createSubmission(p, { ...input, ...change } as typeof input);
+      expect(result, JSON.stringify(change)).toMatchObject({ ok: false, error: { code: "validation_failed", details: { field, rule } } });
+    }
+    expect(await service().listSubmissions(p, {})).toMatchObject({ ok: true, value: { data: [] } });
   });
 
   it("confines reads to the principal's org", async () => {

@@ -489,13 +489,13 @@ export type CreateSubmissionRequest = {
      */
     requestedLimit: number;
     /**
-     * Requested coverage start (YYYY-MM-DD); coverage runs one year.
+     * Requested coverage start (YYYY-MM-DD), from 60 days before today to 18 months ahead; coverage runs one year.
      */
     effectiveDate: string;
     state: UsState;
     lineOfBusiness: LineOfBusiness;
     /**
-     * Deductible, in USD major units.
+     * Deductible, in USD major units; below `requestedLimit`.
      */
     deductible?: number;
     insuredEmail?: string;
@@ -931,6 +931,9 @@ export type EndorsePolicyRequest = {
  */
 export type EndorsementChanges = {
     requestedLimit?: number;
+    /**
+     * Below the policy's limit after the change.
+     */
     deductible?: number;
     annualRevenue?: number;
     propertyValues?: number;
@@ -1762,6 +1765,9 @@ export type PresenceFrame = {
  * A loss in the insured's history.
  */
 export type PriorLoss = {
+    /**
+     * Year of the loss (not after the current year).
+     */
     year: number;
     /**
      * Amount paid, in USD major units (at most two decimals).
@@ -2443,9 +2449,9 @@ export type UpdateWebhookRequest = {
      */
     events?: Array<WebhookEventFilter>;
     /**
-     * An empty string clears it.
+     * `null` clears it (a blank string is missing, so it changes nothing).
      */
-    description?: string;
+    description?: WebhookDescription | null;
     /**
      * Re-enables a disabled endpoint (clearing `disabledReason`) or pauses deliveries.
      */
@@ -2570,6 +2576,11 @@ export type WebhookDeliveryPage = {
  * State of a delivery of one event to one endpoint.
  */
 export type WebhookDeliveryStatus = 'pending' | 'retrying' | 'succeeded' | 'failed';
+
+/**
+ * A webhook endpoint's free-text description.
+ */
+export type WebhookDescription = string;
 
 /**
  * `data` of `webhook.disabled`.

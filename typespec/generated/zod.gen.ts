@@ -49,7 +49,7 @@ export const zCancellationReason = z.enum([
     'other'
 ]);
 
-export const zCancelPolicyRequest = z.object({
+export const zCancelPolicyRequest = z.strictObject({
     effectiveDate: z.iso.date(),
     method: zCancellationMethod,
     reason: zCancellationReason,
@@ -64,19 +64,19 @@ export const zClientMessageFrame = z.object({
     body: z.string().min(1).max(4000)
 });
 
-export const zCreateOrgRequest = z.object({
+export const zCreateOrgRequest = z.strictObject({
     name: z.string().min(1).max(200),
     slug: z.string().regex(/^[a-z0-9][a-z0-9-]{1,62}$/).optional()
 });
 
-export const zCreateQuoteRequest = z.object({
-    daAgreementId: z.string().optional()
+export const zCreateQuoteRequest = z.strictObject({
+    daAgreementId: z.string().max(64).optional()
 });
 
-export const zCreateReferralRequest = z.object({
-    submissionId: z.string(),
+export const zCreateReferralRequest = z.strictObject({
+    submissionId: z.string().max(64),
     reason: z.string().min(1).max(2000),
-    dealRoomId: z.string().optional()
+    dealRoomId: z.string().max(64).optional()
 });
 
 export const zCreateSubmissionFromAcordRequest = z.object({
@@ -187,30 +187,30 @@ export const zDealRoomPage = z.object({
  */
 export const zDealRoomParticipantRef = z.string().min(1).max(200);
 
-export const zCreateDealRoomRequest = z.object({
+export const zCreateDealRoomRequest = z.strictObject({
     name: z.string().min(1).max(200),
-    submissionId: z.string().optional(),
+    submissionId: z.string().max(64).optional(),
     participants: z.array(zDealRoomParticipantRef).max(50).optional()
 });
 
-export const zDemoTokenRequest = z.object({
-    secret: z.string(),
-    orgId: z.string().optional()
+export const zDemoTokenRequest = z.strictObject({
+    secret: z.string().max(512),
+    orgId: z.string().max(64).optional()
 });
 
 /**
  * Changes of an endorsement; at least one should be given. Money is in USD major units.
  */
-export const zEndorsementChanges = z.object({
-    requestedLimit: z.number().gt(0).optional(),
-    deductible: z.number().gte(0).optional(),
-    annualRevenue: z.number().gte(0).optional(),
-    propertyValues: z.number().gte(0).optional(),
-    vehicleCount: z.int().gte(0).max(2147483647, { error: 'Invalid value: Expected int32 to be <= 2147483647' }).optional(),
+export const zEndorsementChanges = z.strictObject({
+    requestedLimit: z.number().gt(0).lte(1000000000).optional(),
+    deductible: z.number().gte(0).lte(1000000000).optional(),
+    annualRevenue: z.number().gte(0).lte(1000000000).optional(),
+    propertyValues: z.number().gte(0).lte(1000000000).optional(),
+    vehicleCount: z.int().gte(0).lte(100000).optional(),
     insuredName: z.string().min(1).max(200).optional()
 });
 
-export const zEndorsePolicyRequest = z.object({
+export const zEndorsePolicyRequest = z.strictObject({
     effectiveDate: z.iso.date(),
     changes: zEndorsementChanges,
     description: z.string().max(2000).optional()
@@ -306,9 +306,9 @@ export const zInstallmentPlan = z.enum([
     'MONTHLY_12'
 ]);
 
-export const zBindRequest = z.object({
+export const zBindRequest = z.strictObject({
     installmentPlan: zInstallmentPlan,
-    quoteId: z.string().optional()
+    quoteId: z.string().max(64).optional()
 });
 
 /**
@@ -367,9 +367,9 @@ export const zBindPreview = z.object({
  */
 export const zListSort = z.enum(['-createdAt', 'createdAt']);
 
-export const zLoginRequest = z.object({
-    email: z.email(),
-    password: z.string()
+export const zLoginRequest = z.strictObject({
+    email: z.email().max(254),
+    password: z.string().max(200)
 });
 
 /**
@@ -804,7 +804,7 @@ export const zPortfolioAnalytics = z.object({
     byState: z.array(zPortfolioSlice)
 });
 
-export const zPostDealRoomMessageRequest = z.object({
+export const zPostDealRoomMessageRequest = z.strictObject({
     body: z.string().min(1).max(4000)
 });
 
@@ -821,10 +821,10 @@ export const zPresenceFrame = z.object({
 /**
  * A loss in the insured's history.
  */
-export const zPriorLoss = z.object({
-    year: z.int().min(-2147483648, { error: 'Invalid value: Expected int32 to be >= -2147483648' }).max(2147483647, { error: 'Invalid value: Expected int32 to be <= 2147483647' }),
-    amount: z.number().gte(0),
-    description: z.string().optional()
+export const zPriorLoss = z.strictObject({
+    year: z.int().gte(1900).lte(2100),
+    amount: z.number().gte(0).lte(1000000000),
+    description: z.string().max(500).optional()
 });
 
 /**
@@ -982,7 +982,7 @@ export const zReferralDecision = z.enum([
     'request_info'
 ]);
 
-export const zDecideReferralRequest = z.object({
+export const zDecideReferralRequest = z.strictObject({
     decision: zReferralDecision,
     notes: z.string().max(2000).optional()
 });
@@ -1002,13 +1002,13 @@ export const zReferralStatus = z.enum([
     'more_info_requested'
 ]);
 
-export const zReinstatePolicyRequest = z.object({
+export const zReinstatePolicyRequest = z.strictObject({
     effectiveDate: z.iso.date().optional(),
     notes: z.string().max(2000).optional()
 });
 
-export const zResendCodeRequest = z.object({
-    email: z.email()
+export const zResendCodeRequest = z.strictObject({
+    email: z.email().max(254)
 });
 
 export const zResendCodeResult = z.object({
@@ -1027,7 +1027,7 @@ export const zRole = z.enum([
     'viewer'
 ]);
 
-export const zRotateApiKeyRequest = z.object({
+export const zRotateApiKeyRequest = z.strictObject({
     gracePeriodHours: z.int().gte(0).lte(720).optional()
 });
 
@@ -1078,7 +1078,7 @@ export const zSandboxClock = z.object({
  */
 export const zScope = z.string().regex(/^[a-z-]+:(read|write|generate|approve|\*)$|^\*$/);
 
-export const zCreateApiKeyRequest = z.object({
+export const zCreateApiKeyRequest = z.strictObject({
     name: z.string().min(1).max(255),
     scopes: z.array(zScope).optional(),
     preset: zApiKeyPreset.optional(),
@@ -1097,13 +1097,13 @@ export const zServerMessageFrame = z.object({
 /**
  * Move the org's sandbox clock: give exactly one of `now` and `advanceDays`.
  */
-export const zSetSandboxClockRequest = z.object({
+export const zSetSandboxClockRequest = z.strictObject({
     now: z.iso.datetime().optional(),
     advanceDays: z.int().gte(1).lte(3653).optional()
 });
 
-export const zSignupRequest = z.object({
-    email: z.email(),
+export const zSignupRequest = z.strictObject({
+    email: z.email().max(254),
     password: z.string().min(10).max(200),
     name: z.string().min(1).max(200),
     orgName: z.string().min(1).max(200).optional()
@@ -1307,7 +1307,7 @@ export const zTriage = z.object({
     flags: z.array(z.string())
 });
 
-export const zUpdateOrgRequest = z.object({
+export const zUpdateOrgRequest = z.strictObject({
     name: z.string().min(1).max(200).optional()
 });
 
@@ -1421,30 +1421,30 @@ export const zComplianceDeadlineApproachingEvent = z.object({
     data: zComplianceDeadlineApproachingData
 });
 
-export const zCreateDaAgreementRequest = z.object({
+export const zCreateDaAgreementRequest = z.strictObject({
     carrier: z.string().min(1).max(200),
     program: z.string().min(1).max(200),
-    maxLimitPerRisk: z.number().gt(0),
+    maxLimitPerRisk: z.number().gt(0).lte(1000000000),
     states: z.array(zUsState).min(1),
     naicsPrefixes: z.array(zNaicsPrefix).min(1),
-    aggregateCap: z.number().gt(0),
+    aggregateCap: z.number().gt(0).lte(1000000000),
     lineOfBusiness: zLineOfBusiness.optional()
 });
 
-export const zCreateSubmissionRequest = z.object({
+export const zCreateSubmissionRequest = z.strictObject({
     insuredName: z.string().min(1).max(200),
     naicsCode: z.string().regex(/^[0-9]{6}$/),
-    annualRevenue: z.number().gte(0),
-    requestedLimit: z.number().gt(0),
+    annualRevenue: z.number().gte(0).lte(1000000000),
+    requestedLimit: z.number().gt(0).lte(1000000000),
     effectiveDate: z.iso.date(),
     state: zUsState,
     lineOfBusiness: zLineOfBusiness,
-    deductible: z.number().gte(0).optional(),
-    insuredEmail: z.email().optional(),
-    producerId: z.string().optional(),
-    propertyValues: z.number().gte(0).optional(),
-    vehicleCount: z.int().gte(0).max(2147483647, { error: 'Invalid value: Expected int32 to be <= 2147483647' }).optional(),
-    yearsInBusiness: z.int().gte(0).max(2147483647, { error: 'Invalid value: Expected int32 to be <= 2147483647' }).optional(),
+    deductible: z.number().gte(0).lte(1000000000).optional(),
+    insuredEmail: z.email().max(254).optional(),
+    producerId: z.string().max(64).optional(),
+    propertyValues: z.number().gte(0).lte(1000000000).optional(),
+    vehicleCount: z.int().gte(0).lte(100000).optional(),
+    yearsInBusiness: z.int().gte(0).lte(300).optional(),
     priorLosses: z.array(zPriorLoss).max(50).optional(),
     notes: z.string().max(5000).optional()
 });
@@ -1611,8 +1611,8 @@ export const zLoginResult = z.object({
     user: zUser
 });
 
-export const zVerifyEmailRequest = z.object({
-    email: z.email(),
+export const zVerifyEmailRequest = z.strictObject({
+    email: z.email().max(254),
     code: z.string().regex(/^[0-9]{6}$/)
 });
 
@@ -1648,6 +1648,11 @@ export const zWebhookDeliveryStatus = z.enum([
     'succeeded',
     'failed'
 ]);
+
+/**
+ * A webhook endpoint's free-text description.
+ */
+export const zWebhookDescription = z.string().max(500);
 
 /**
  * Webhook endpoint id (`whk_` + ULID).
@@ -1757,16 +1762,16 @@ export const zWebhookEndpointPage = z.object({
  */
 export const zWebhookEventFilter = z.string().regex(/^(\*|[a-z_]+\.(\*|[a-z_]+))$/);
 
-export const zCreateWebhookRequest = z.object({
+export const zCreateWebhookRequest = z.strictObject({
     url: z.url().max(2048),
     events: z.array(zWebhookEventFilter).min(1),
     description: z.string().max(500).optional()
 });
 
-export const zUpdateWebhookRequest = z.object({
+export const zUpdateWebhookRequest = z.strictObject({
     url: z.url().max(2048).optional(),
     events: z.array(zWebhookEventFilter).min(1).optional(),
-    description: z.string().max(500).optional(),
+    description: zWebhookDescription.nullish(),
     enabled: z.boolean().optional()
 });
 

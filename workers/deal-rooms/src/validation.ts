@@ -4,6 +4,7 @@
  */
 import { invalid, ok, type Result } from "#shared/errors";
 import { isId } from "#shared/ids";
+import { textIssue } from "#shared/input";
 import { LIMITS, type CreateRoomInput } from "./types.ts";
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
@@ -13,6 +14,9 @@ export function parseBody(body: unknown): Result<string> {
   if (typeof body !== "string") return invalid("body", "string", "body must be a string");
   if (body.trim().length === 0) return invalid("body", "min_length", "body must not be empty");
   if (body.length > LIMITS.bodyLength) return invalid("body", "max_length", `body must be at most ${LIMITS.bodyLength} characters`);
+  // The platform's character rules (#shared/input), for frames that never pass the gateway's body check.
+  const issue = textIssue(body, "body", true);
+  if (issue) return invalid(issue.field, issue.rule, issue.message);
   return ok(body);
 }
 

@@ -1,7 +1,9 @@
 import { WorkerEntrypoint } from "cloudflare:workers";
 import { drizzle, type DrizzleD1Database } from "drizzle-orm/d1";
 import type { Principal } from "#shared/auth";
-import { notFound } from "#shared/errors";
+import { clockOf } from "#shared/clock";
+import { notFound, type Result } from "#shared/errors";
+import { checkInput } from "#shared/input";
 import { readOutboxEvents, relayOutbox } from "#shared/outbox";
 import type { PageQuery } from "#shared/pagination";
 import type { EventSourceRpc, UnderwritingRpc } from "#shared/rpc";
@@ -10,6 +12,7 @@ import { bindSubmission, type BindInput } from "./bind.service.ts";
 import * as da from "./da-agreements.service.ts";
 import type { UnderwritingEnv } from "./env.ts";
 import { createSubmissionFromAcord, getQuoteReadiness } from "./intake.service.ts";
+import { REQUIRED_SUBMISSION_FIELDS } from "./intake/acord125.ts";
 import * as policies from "./policies.service.ts";
 import * as transactions from "./policy-transactions.service.ts";
 import { createQuote } from "./quotes.service.ts";
@@ -31,6 +34,16 @@ export type * from "./types.ts";
 
 /** One drizzle handle per D1 binding for the isolate's life (entrypoints are created per call). */
 const handles = new WeakMap<D1Database, DrizzleD1Database>();
+
+/**
+ * The shared input rules (#shared/input) again where RPC input arrives: the gateway applied them at
+ * the door, and this keeps any other caller (and a gateway bug) from storing what the door refuses.
+ * The use case runs on the cleaned input; `required` are the fields it cannot do without.
+ */
+function admitted<T, R>(principal: Principal, input: T, required: readonly string[], use: (clean: T) => Promise<Result<R>>): Promise<Result<R>> {
+  const checked = checkInput(input, clockOf(principal).today(), required);
+  return checked.ok ? use(checked.value) : Promise.resolve(checked);
+}
 
 /**
  * This worker's registry name: the `source` of the event messages its outbox relay sends. Not
@@ -56,12 +69,12 @@ export class UnderwritingService extends WorkerEntrypoint<UnderwritingEnv> imple
   // Submissions
 
   createSubmission(principal: Principal, input: CreateSubmissionInput) {
-    return this.relayAfter(submissions.createSubmission(this.db, principal, input));
+    return admitted(principal, input, REQUIRED_SUBMISSION_FIELDS, (clean) => this.relayAfter(submissions.createSubmission(this.db, principal, clean)));
   }
 
   /** ACORD 125 intake: the PDF's form fields, with `overrides` applied over them. */
   createSubmissionFromAcord(principal: Principal, pdf: Uint8Array, overrides: Partial<CreateSubmissionInput>) {
-    return this.relayAfter(createSubmissionFromAcord(this.db, principal, pdf, overrides));
+    return admitted(principal, overrides, [], (clean) => this.relayAfter(createSubmissionFromAcord(this.db, principal, pdf, clean)));
   }
 
   getSubmission(principal: Principal, id: string) {
@@ -79,11 +92,11 @@ export class UnderwritingService extends WorkerEntrypoint<UnderwritingEnv> imple
   // Quote and bind
 
   createQuote(principal: Principal, submissionId: string, options: { daAgreementId?: string }) {
-    return this.relayAfter(createQuote(this.db, principal, submissionId, options));
+    return admitted(principal, options, [], (clean) => this.relayAfter(createQuote(this.db, principal, submissionId, clean)));
   }
 
   bindSubmission(principal: Principal, submissionId: string, input: BindInput, preview: boolean) {
-    return this.relayAfter(bindSubmission(this.db, this.env, principal, submissionId, input, preview));
+    return admitted(principal, input, ["installmentPlan"], (clean) => this.relayAfter(bindSubmission(this.db, this.env, principal, submissionId, clean, preview)));
   }
 
   // Policies
@@ -101,15 +114,15 @@ export class UnderwritingService extends WorkerEntrypoint<UnderwritingEnv> imple
   }
 
   endorsePolicy(principal: Principal, id: string, input: EndorseInput, preview: boolean) {
-    return this.relayAfter(transactions.endorsePolicy(this.db, this.env, principal, id, input, preview));
+    return admitted(principal, input, ["effectiveDate", "changes"], (clean) => this.relayAfter(transactions.endorsePolicy(this.db, this.env, principal, id, clean, preview)));
   }
 
   cancelPolicy(principal: Principal, id: string, input: CancelInput, preview: boolean) {
-    return this.relayAfter(transactions.cancelPolicy(this.db, this.env, principal, id, input, preview));
+    return admitted(principal, input, ["effectiveDate", "method", "reason"], (clean) => this.relayAfter(transactions.cancelPolicy(this.db, this.env, principal, id, clean, preview)));
   }
 
   reinstatePolicy(principal: Principal, id: string, input: ReinstateInput, preview: boolean) {
-    return this.relayAfter(transactions.reinstatePolicy(this.db, this.env, principal, id, input, preview));
+    return admitted(principal, input, [], (clean) => this.relayAfter(transactions.reinstatePolicy(this.db, this.env, principal, id, clean, preview)));
   }
 
   renewPolicy(principal: Principal, id: string) {
@@ -122,14 +135,20 @@ export class UnderwritingService extends WorkerEntrypoint<UnderwritingEnv> imple
     return referrals.listReferrals(this.db, principal, query);
   }
 
-  async createReferral(principal: Principal, input: { submissionId: string; reason: string; dealRoomId?: string }) {
+  async createReferral(principal: Principal, sent: { submissionId: string; reason: string; dealRoomId?: string }) {
+    const checked = checkInput(sent, clockOf(principal).today(), ["submissionId", "reason"]);
+    if (!checked.ok) return checked;
+    const input = checked.value;
     if (input.dealRoomId && !(await this.env.DEAL_ROOMS.getRoom(principal, input.dealRoomId)).ok) return notFound("Deal room");
     const result = await this.relayAfter(referrals.createReferral(this.db, principal, input));
     if (result.ok) this.tellRoom(principal.orgId, result.value.dealRoomId, `Referral opened for submission ${result.value.submissionId}: ${result.value.reasons.join("; ")}`);
     return result;
   }
 
-  async decideReferral(principal: Principal, id: string, input: { decision: "approve" | "reject" | "request_info"; notes?: string }) {
+  async decideReferral(principal: Principal, id: string, sent: { decision: "approve" | "reject" | "request_info"; notes?: string }) {
+    const checked = checkInput(sent, clockOf(principal).today(), ["decision"]);
+    if (!checked.ok) return checked;
+    const input = checked.value;
     const result = await this.relayAfter(referrals.decideReferral(this.db, principal, id, input, this.env));
     if (result.ok) {
       const r = result.value;
@@ -150,7 +169,7 @@ export class UnderwritingService extends WorkerEntrypoint<UnderwritingEnv> imple
   }
 
   createDaAgreement(principal: Principal, input: CreateDaAgreementInput) {
-    return da.createDaAgreement(this.db, principal, input);
+    return admitted(principal, input, ["carrier", "program", "maxLimitPerRisk", "states", "naicsPrefixes", "aggregateCap"], (clean) => da.createDaAgreement(this.db, principal, clean));
   }
 
   listDaAgreements(principal: Principal, query: PageQuery) {

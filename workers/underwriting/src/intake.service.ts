@@ -2,6 +2,7 @@ import type { DrizzleD1Database } from "drizzle-orm/d1";
 import type { Principal } from "#shared/auth";
 import { clockOf } from "#shared/clock";
 import { fail, notFound, ok, type Result } from "#shared/errors";
+import { checkInput } from "#shared/input";
 import { parseAcord125, REQUIRED_SUBMISSION_FIELDS } from "./intake/acord125.ts";
 import { assessReadiness, type Readiness } from "./intake/triage.ts";
 import type { IntakeRecord } from "./schema.ts";
@@ -23,7 +24,11 @@ export async function createSubmissionFromAcord(
   const extraction = await parseAcord125(pdf);
   if (!extraction.ok) return extraction;
   const { input, fields } = extraction.value;
-  const merged = { ...input, ...overrides } as Partial<CreateSubmissionInput>;
+  // What the PDF said is held to the same rules as what a client sends (#shared/input): trimmed, a
+  // blank field is missing (and reported below), controls, money, dates and the deductible checked.
+  const checked = checkInput({ ...input, ...overrides } as Partial<CreateSubmissionInput>, clockOf(principal).today());
+  if (!checked.ok) return checked;
+  const merged = checked.value;
   const missing = REQUIRED_SUBMISSION_FIELDS.filter((f) => merged[f] === undefined || merged[f] === null || merged[f] === "");
   const report: IntakeRecord = {
     source: "acord125",

@@ -241,6 +241,9 @@ async function prepareEndorsement(db: DrizzleD1Database, principal: Principal, p
   };
   const limitCents = limit.value ?? policy.limitCents;
   const deductibleCents = deductible.value ?? policy.deductibleCents;
+  if (deductibleCents !== null && deductibleCents >= limitCents) {
+    return invalid(deductible.value !== undefined ? "changes.deductible" : "changes.requestedLimit", "deductible_below_limit", "The deductible must be below the policy's limit after the endorsement");
+  }
   const rating = rate({
     lineOfBusiness: policy.lineOfBusiness,
     naicsCode: exposure.naicsCode,

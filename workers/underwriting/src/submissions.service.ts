@@ -3,6 +3,7 @@ import type { Principal } from "#shared/auth";
 import { clockOf } from "#shared/clock";
 import { addYears, isValidDate } from "#shared/dates";
 import { invalid, notFound, ok, type Result } from "#shared/errors";
+import { deductibleIssue, moneyIssue } from "#shared/input";
 import { newId } from "#shared/ids";
 import { CURRENCY, fromCents, toCents } from "#shared/money";
 import { pageSize, toPage, type Page } from "#shared/pagination";
@@ -29,19 +30,20 @@ export function buildSubmissionRow(
   for (const field of MONEY_FIELDS) {
     const value = input[field];
     if (value === undefined) continue;
-    const c = toCents(value);
-    if (c === null || c < 0) return invalid(field, "money", `${field} must be a non-negative amount with at most two decimals`);
-    cents[field] = c;
+    const issue = moneyIssue(value, field);
+    if (issue) return invalid(issue.field, issue.rule, issue.message);
+    cents[field] = toCents(value)!;
   }
   if (!cents.requestedLimit) return invalid("requestedLimit", "positive", "requestedLimit must be greater than zero");
+  const deductible = input.deductible === undefined ? null : deductibleIssue(input.deductible, input.requestedLimit);
+  if (deductible) return invalid(deductible.field, deductible.rule, deductible.message);
   if (!isValidDate(input.effectiveDate)) return invalid("effectiveDate", "date", "effectiveDate must be a calendar date (YYYY-MM-DD)");
 
   const priorLosses = [];
   for (const [i, loss] of (input.priorLosses ?? []).entries()) {
-    const amountCents = toCents(loss.amount);
-    if (amountCents === null || amountCents < 0) {
-      return invalid(`priorLosses[${i}].amount`, "money", "loss amounts must be non-negative with at most two decimals");
-    }
+    const issue = moneyIssue(loss.amount, `priorLosses.${i}.amount`);
+    if (issue) return invalid(issue.field, issue.rule, issue.message);
+    const amountCents = toCents(loss.amount)!;
     priorLosses.push({ year: loss.year, amountCents, description: loss.description ?? null });
   }
 

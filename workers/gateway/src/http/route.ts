@@ -1,8 +1,10 @@
 import type { Context, Hono } from "hono";
 import type { z } from "zod";
 import { hasScope, type Principal } from "#shared/auth";
+import { clockOf } from "#shared/clock";
 import { sha256Hex } from "#shared/crypto";
 import type { Result } from "#shared/errors";
+import { checkInputRules, cleanInput, inputError } from "#shared/input";
 import type { GatewayContext, GatewayEnv } from "../env.ts";
 import { authenticate, withSandboxClock } from "../middleware/authenticate.ts";
 import { withIdempotency } from "../middleware/idempotency.ts";
@@ -115,8 +117,11 @@ export function route<Id extends OperationId>(operationId: Id, code: Handler<Id>
   };
 }
 
-const isJson = (contentType: string | undefined) => !!contentType && /^application\/([\w.+-]+\+)?json\s*(;|$)/i.test(contentType);
-const isMultipart = (contentType: string | undefined) => !!contentType && /^multipart\/form-data\s*;/i.test(contentType);
+/** JSON is `application/json`, optionally with `charset=utf-8` (any case); nothing else is parsed as JSON. */
+const isJson = (contentType: string | undefined) => !!contentType && /^application\/json\s*(;\s*charset\s*=\s*("utf-8"|utf-8)\s*)?$/i.test(contentType);
+const isMultipartType = (contentType: string | undefined) => !!contentType && /^multipart\/form-data\s*(;|$)/i.test(contentType);
+/** A multipart body can only be split on its boundary, so the media type must carry one. */
+const hasBoundary = (contentType: string) => /;\s*boundary\s*=\s*("[^"]+"|[^\s;]+)/i.test(contentType);
 
 /** The request body, read once: its bytes feed the idempotency fingerprint, then parsing. */
 interface RawBody {
@@ -138,9 +143,14 @@ async function readBody(c: Context<GatewayContext>, acceptsMultipart: boolean): 
   if (!bytes) return tooLarge();
   if (bytes.byteLength === 0) return NO_BODY;
   const contentType = c.req.header("content-type");
-  if (acceptsMultipart && isMultipart(contentType)) return { bytes, text: "", multipart: true };
+  if (acceptsMultipart && isMultipartType(contentType)) {
+    if (!hasBoundary(contentType!)) {
+      return errorResponse(c, "unsupported_media_type", "multipart/form-data needs its boundary: send Content-Type: multipart/form-data; boundary=…", { field: "Content-Type", rule: "boundary" });
+    }
+    return { bytes, text: "", multipart: true };
+  }
   if (!isJson(contentType)) {
-    const accepted = acceptsMultipart ? "application/json or multipart/form-data" : "application/json";
+    const accepted = acceptsMultipart ? "application/json (charset utf-8) or multipart/form-data" : "application/json (charset utf-8)";
     return errorResponse(c, "unsupported_media_type", `Request bodies must be ${accepted}`, { field: "Content-Type", rule: "media_type" });
   }
   try {
@@ -213,6 +223,11 @@ function validateRequest(c: Context<GatewayContext>, spec: RouteSpec, raw: strin
     } catch {
       return errorResponse(c, "validation_failed", "Request body is not valid JSON", { field: "body", rule: "json" });
     }
+    // The platform's string rules (#shared/input) come before the contract's: strings are trimmed,
+    // a blank one is missing (so a blank required field is `required`), controls and bidi overrides refused.
+    const cleaned = cleanInput(body);
+    if (cleaned.issues.length) return appErrorResponse(c, inputError(cleaned.issues));
+    body = cleaned.value;
   }
   // An operation without a body takes none: as with an unknown field, anything sent is refused
   // rather than ignored. An empty object names no field, so a client that always sends `{}` works.
@@ -290,6 +305,13 @@ export function mount(app: Hono<GatewayContext>, spec: RouteSpec): void {
       const input = validateRequest(c, spec, body.text, body.multipart);
       if (input instanceof Response) return input;
       const actor = principal ? await withSandboxClock(c, principal) : null;
+      // The rules that need the caller's today (coverage dates) or a field's meaning (money, years,
+      // a deductible below its limit), on the org's clock.
+      const sent = (input as { body?: unknown }).body;
+      if (sent !== undefined) {
+        const issues = checkInputRules(sent, clockOf(actor ?? {}).today());
+        if (issues.length) return appErrorResponse(c, inputError(issues));
+      }
       if (form && multipart) {
         const uploaded = await multipart({ env: c.env, principal: actor!, form, c });
         return respond(c, uploaded, uploaded.ok ? spec.status(input, uploaded.value) : 0);

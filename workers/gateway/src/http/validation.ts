@@ -1,14 +1,23 @@
 import type { z } from "zod";
 import type { AppError } from "#shared/errors";
+import { INPUT_RULES } from "#shared/input";
 
 /**
  * A zod failure as the platform's `validation_failed`: the first issue names the field and
  * rule (as in the seed's example), and every issue is listed for clients fixing several at once.
+ * `input` is the value as cleaned by #shared/input, so a blank required string reads `required`.
  */
 export function toValidationError(part: "body" | "query" | "path", error: z.ZodError, input: unknown): AppError {
-  const issues = error.issues.map((issue) => {
+  const issues = error.issues.flatMap((issue) => {
+    // A strict object's unknown keys, one issue each, worded as Stripe words them.
+    if (issue.code === "unrecognized_keys") {
+      return issue.keys.map((key) => {
+        const field = [...issue.path.map(String), key].join(".");
+        return { in: part, field, rule: "unknown_field", message: `Received unknown parameter: ${field}` };
+      });
+    }
     const field = issue.path.length ? issue.path.map(String).join(".") : part;
-    const missing = valueAt(input, issue.path) === undefined && issue.code !== "unrecognized_keys";
+    const missing = valueAt(input, issue.path) === undefined;
     return {
       in: part,
       field,
@@ -20,7 +29,7 @@ export function toValidationError(part: "body" | "query" | "path", error: z.ZodE
   return {
     code: "validation_failed",
     message: first.message,
-    details: { field: first.field, rule: first.rule, issues },
+    details: { field: first.field, rule: first.rule, issues: issues.slice(0, INPUT_RULES.maxIssues) },
   };
 }
 

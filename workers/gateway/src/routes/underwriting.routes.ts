@@ -1,13 +1,18 @@
 import { zCreateSubmissionRequest } from "#contract/zod.gen";
 import type { Principal } from "#shared/auth";
+import { clockOf } from "#shared/clock";
 import { fail, invalid, type Result } from "#shared/errors";
+import { checkInputRules, cleanInput, inputError } from "#shared/input";
 import { route } from "../http/route.ts";
 import { toValidationError } from "../http/validation.ts";
 
 const PDF_MAGIC = [0x25, 0x50, 0x44, 0x46, 0x2d]; // "%PDF-"
 
-/** An ACORD 125 upload: the `file` part (a PDF) and optional JSON `overrides` checked against the contract. */
-async function readAcordUpload(form: FormData): Promise<Result<{ pdf: Uint8Array; overrides: Record<string, unknown> }>> {
+/**
+ * An ACORD 125 upload: the `file` part (a PDF) and optional JSON `overrides`, held to the same rules
+ * as a JSON body (#shared/input, then the contract's strict schema with every field optional).
+ */
+async function readAcordUpload(form: FormData, today: string): Promise<Result<{ pdf: Uint8Array; overrides: Record<string, unknown> }>> {
   const file = form.get("file");
   if (!(file instanceof File)) return invalid("file", "required", "Missing required field: file (the ACORD 125 PDF)");
   const pdf = new Uint8Array(await file.arrayBuffer());
@@ -21,8 +26,13 @@ async function readAcordUpload(form: FormData): Promise<Result<{ pdf: Uint8Array
   } catch {
     return invalid("overrides", "json", "overrides is not valid JSON");
   }
-  const checked = zCreateSubmissionRequest.partial().safeParse(parsed);
-  if (!checked.success) return { ok: false, error: toValidationError("body", checked.error, parsed) };
+  const cleaned = cleanInput(parsed);
+  // Override fields are named as in a JSON body (`state`, not `overrides.state`), as the contract's are.
+  if (cleaned.issues.length) return { ok: false, error: inputError(cleaned.issues) };
+  const checked = zCreateSubmissionRequest.partial().safeParse(cleaned.value ?? {});
+  if (!checked.success) return { ok: false, error: toValidationError("body", checked.error, cleaned.value) };
+  const issues = checkInputRules(checked.data, today);
+  if (issues.length) return { ok: false, error: inputError(issues) };
   return { ok: true, value: { pdf, overrides: checked.data } };
 }
 
@@ -34,7 +44,7 @@ export const underwritingRoutes = [
   route("createSubmission", {
     handler: ({ env, principal, input }) => env.UNDERWRITING.createSubmission(principal, input.body),
     multipart: async ({ env, principal, form }) => {
-      const upload = await readAcordUpload(form);
+      const upload = await readAcordUpload(form, clockOf(principal).today());
       if (!upload.ok) return upload;
       return env.UNDERWRITING.createSubmissionFromAcord(principal, upload.value.pdf, upload.value.overrides);
     },
