@@ -1,7 +1,7 @@
 /**
  * Segregation of duties through the public API: deciding a referral takes `referrals:approve`
  * (403 without it), and the principal that created the quote or the referral can never decide it
- * (422 `self_approval`), whether it is an API key, a user's JWT or the API secret.
+ * (422 `self_approval`), whether it is an API key (with all its rotations), a user's JWT or the API secret.
  */
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
@@ -52,6 +52,35 @@ describe("deciding a referral", () => {
     expect(approved.status).toBe(200);
     expect(await json(approved)).toMatchObject({ status: "approved", createdBy: quoter.id, decidedBy: manager.id });
     expect((await call("POST", `/v1/submissions/${submissionId}/bind`, { apiKey: quoter.key, body: { installmentPlan: "PIF" } })).status).toBe(201);
+  });
+
+  it("a rotated key is the same principal: its successors get 422 self_approval on what the old key created", async () => {
+    const t = await createTenant();
+    const quoter = await approverKey(t.token);
+    const { submissionId, referralId } = await referredQuote({ apiKey: quoter.key }, { apiKey: t.apiKey });
+    const rotated = await json(await call("POST", `/v1/api-keys/${quoter.id}/rotate`, { token: t.token, body: { gracePeriodHours: 0 } }));
+    expect(rotated).toMatchObject({ rotatedFromId: quoter.id, scopes: expect.arrayContaining(["referrals:approve"]) });
+    expect(rotated.id).not.toBe(quoter.id);
+    // Twice: the second answer comes from the gateway's cached record of the key, which must carry its lineage too.
+    for (let i = 0; i < 2; i++) {
+      const refused = await decide({ apiKey: rotated.key }, referralId);
+      expect(refused.status).toBe(422);
+      expect(await json(refused)).toMatchObject({ error: "self_approval", details: { referralId, principal: rotated.id, created: ["referral", "quote"] } });
+    }
+    // And through a second rotation, a referral the rotated key opened by hand.
+    const again = await json(await call("POST", `/v1/api-keys/${rotated.id}/rotate`, { token: t.token, body: { gracePeriodHours: 1 } }));
+    expect((await decide({ apiKey: again.key }, referralId, "reject")).status).toBe(422);
+    const sub = await json(await call("POST", "/v1/submissions", { apiKey: t.apiKey, body: glSubmission({ insuredName: "Manual Co", state: "WA" }) }));
+    expect((await call("POST", `/v1/submissions/${sub.id}/quote`, { apiKey: t.apiKey })).status).toBe(201);
+    const manual = await json(await call("POST", "/v1/referrals", { apiKey: rotated.key, body: { submissionId: sub.id, reason: "Second look" } }));
+    expect(manual.createdBy).toBe(rotated.id);
+    expect(await json(await decide({ apiKey: again.key }, manual.id))).toMatchObject({ error: "self_approval", details: { created: ["referral"] } });
+    expect((await json(await call("GET", `/v1/submissions/${submissionId}`, { apiKey: t.apiKey }))).status).toBe("referred");
+
+    // A different key (not of the chain) decides both.
+    const manager = await approverKey(t.token);
+    expect(await json(await decide({ apiKey: manager.key }, referralId))).toMatchObject({ status: "approved", createdBy: quoter.id, decidedBy: manager.id });
+    expect((await decide({ apiKey: manager.key }, manual.id)).status).toBe(200);
   });
 
   it("the key that referred a quote it did not write gets 422 self_approval; so does the quote's writer", async () => {

@@ -1,3 +1,4 @@
+import type { D1Migration } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { ALL_SCOPES, hasScope, ROLE_SCOPES, SCOPE_PRESETS } from "#shared/auth";
@@ -150,6 +151,7 @@ describe("authenticateApiKey", () => {
     const key = await createKey(admin, { name: "ci", scopes: ["policies:read"], rateLimitTier: "standard", expiresAt: "2099-01-01T00:00:00Z" });
     expect(unwrap(await identity.authenticateApiKey(key.key))).toEqual({
       keyId: key.id,
+      lineageId: key.id,
       orgId: org.id,
       scopes: ["policies:read"],
       rateLimitTier: "standard",
@@ -259,6 +261,38 @@ describe("rotateApiKey", () => {
     expect(unwrap(await identity.authenticateApiKey(rotated.key)).keyId).toBe(rotated.id);
     expect(unwrap(await identity.authenticateApiKey(old.key)).expiresAt).toBe(rotated.previousKeyExpiresAt);
     expect(unwrap(await identity.getApiKey(admin, old.id)).expiresAt).toBe(rotated.previousKeyExpiresAt);
+  });
+
+  it("keeps the key's lineage: every rotation authenticates as the first key of its chain", async () => {
+    const { admin } = await createTenant();
+    const first = await createKey(admin, { scopes: ["policies:read"] });
+    const second = unwrap(await identity.rotateApiKey(admin, first.id, {}));
+    const third = unwrap(await identity.rotateApiKey(admin, second.id, {}));
+    expect(new Set([first.id, second.id, third.id]).size).toBe(3);
+    for (const key of [first, second, third]) {
+      expect(unwrap(await identity.authenticateApiKey(key.key))).toMatchObject({ keyId: key.id, lineageId: first.id });
+    }
+    // Another key of the same org is a lineage of its own.
+    const other = await createKey(admin, { scopes: ["policies:read"] });
+    expect(unwrap(await identity.authenticateApiKey(other.key)).lineageId).toBe(other.id);
+  });
+
+  it("migration 0003 backfills the lineage of keys stored before it, through every rotation", async () => {
+    const { admin } = await createTenant();
+    const first = await createKey(admin, { scopes: ["policies:read"] });
+    const second = unwrap(await identity.rotateApiKey(admin, first.id, {}));
+    const third = unwrap(await identity.rotateApiKey(admin, second.id, {}));
+    const single = await createKey(admin, { scopes: ["policies:read"] });
+    const ids = [first.id, second.id, third.id, single.id];
+    // As they were before the column existed.
+    await db().prepare(`UPDATE api_keys SET lineage_id = NULL WHERE id IN (${ids.map(() => "?").join(", ")})`).bind(...ids).run();
+    const { TEST_D1_MIGRATIONS } = env as unknown as { TEST_D1_MIGRATIONS: Record<string, D1Migration[]> };
+    const backfill = TEST_D1_MIGRATIONS.IDENTITY_DB!.find((m) => m.name.startsWith("0003_"))!.queries.filter((q) => q.includes("WITH RECURSIVE"));
+    expect(backfill).toHaveLength(1);
+    await db().prepare(backfill[0]!).run();
+    const rows = await db().prepare(`SELECT id, lineage_id FROM api_keys WHERE id IN (${ids.map(() => "?").join(", ")})`).bind(...ids).all<{ id: string; lineage_id: string }>();
+    expect(Object.fromEntries(rows.results.map((r) => [r.id, r.lineage_id]))).toEqual({ [first.id]: first.id, [second.id]: first.id, [third.id]: first.id, [single.id]: single.id });
+    expect(unwrap(await identity.authenticateApiKey(third.key)).lineageId).toBe(first.id);
   });
 
   it("with no grace period, stops the old key at once", async () => {

@@ -29,3 +29,11 @@ export function newPrincipal(orgId: string = newId("org"), overrides: Partial<Pr
 export function approverOf(p: Principal, overrides: Partial<Principal> = {}): Principal {
   return { ...p, credentialId: "key_approver", actorId: "key_approver", scopes: ["*"], ...overrides };
 }
+
+/**
+ * `p`'s API key after a rotation to `keyId`, as the gateway builds it: a new credential and actor,
+ * the same principal (the lineage of `p`'s key).
+ */
+export function rotationOf(p: Principal, keyId: string): Principal {
+  return { ...p, credentialId: keyId, actorId: keyId, principalId: p.principalId ?? p.actorId };
+}

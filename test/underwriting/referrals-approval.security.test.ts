@@ -3,12 +3,12 @@
  * check): deciding a referral takes `referrals:approve`, and the principal that created the
  * referral, or the quote it holds, can never decide it (`self_approval`).
  */
-import { exports } from "cloudflare:workers";
+import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { SCOPE_PRESETS, type Principal } from "#shared/auth";
 import { newId } from "#shared/ids";
 import type { UnderwritingService } from "../../workers/underwriting/src/index.ts";
-import { approverOf, newPrincipal } from "../support/principals.ts";
+import { approverOf, newPrincipal, rotationOf } from "../support/principals.ts";
 import { errorOf, unwrap } from "../support/results.ts";
 import { quickstartSubmission } from "../support/submissions.ts";
 
@@ -92,6 +92,37 @@ describe("deciding a referral: segregation of duties in the worker", () => {
     expect(errorOf(await decide(manager, referralId))).toMatchObject({ code: "self_approval", details: { created: ["quote"] } });
     expect(errorOf(await decide(quoter, referralId))).toMatchObject({ code: "self_approval", details: { created: ["referral"] } });
     expect(unwrap(await decide(approverOf(quoter, { credentialId: "key_third", actorId: "key_third" }), referralId)).status).toBe("approved");
+  });
+
+  it("a key and its rotations are one principal: a rotated key cannot decide what its predecessor created", async () => {
+    const quoter = newPrincipal(newId("org"), { credentialId: "key_first", actorId: "key_first", principalId: "key_first" });
+    const { referralId } = await referredQuote(quoter);
+    const rotated = rotationOf(quoter, "key_second");
+    expect(rotated.actorId).not.toBe(quoter.actorId);
+    expect(errorOf(await decide(rotated, referralId))).toMatchObject({ code: "self_approval", details: { referralId, principal: "key_second", created: ["referral", "quote"] } });
+    // Two rotations on, still the same principal; the manual referral it opens binds it too.
+    const later = rotationOf(rotated, "key_third");
+    expect(errorOf(await decide(later, referralId)).code).toBe("self_approval");
+    const other = newPrincipal(newId("org"), { credentialId: "key_one", actorId: "key_one", principalId: "key_one" });
+    const manual = await manualReferral(other, rotationOf(other, "key_two"));
+    expect(errorOf(await decide(rotationOf(other, "key_three"), manual.referralId))).toMatchObject({ code: "self_approval", details: { created: ["referral", "quote"] } });
+    // Another lineage decides.
+    expect(unwrap(await decide(approverOf(quoter, { principalId: "key_approver" }), referralId))).toMatchObject({ status: "approved", decidedBy: "key_approver" });
+  });
+
+  it("rows written before creators' principals were recorded are judged by their creating key, against a caller's key and its lineage root", async () => {
+    const quoter = newPrincipal(newId("org"), { credentialId: "key_root", actorId: "key_root", principalId: "key_root" });
+    const { quote, referralId } = await referredQuote(quoter);
+    // As migration 0007 leaves older rows: no recorded principal.
+    const d1 = env.UNDERWRITING_DB;
+    await d1.batch([
+      d1.prepare("UPDATE quotes SET created_by_principal = NULL WHERE id = ?").bind(quote.id),
+      d1.prepare("UPDATE referrals SET created_by_principal = NULL WHERE id = ?").bind(referralId),
+    ]);
+    // The same key, and a rotation of it (whose lineage root is the creating key), are refused.
+    expect(errorOf(await decide(quoter, referralId)).code).toBe("self_approval");
+    expect(errorOf(await decide(rotationOf(quoter, "key_rotated"), referralId))).toMatchObject({ code: "self_approval", details: { created: ["referral", "quote"] } });
+    expect(unwrap(await decide(approverOf(quoter, { principalId: "key_approver" }), referralId)).status).toBe("approved");
   });
 
   it("the API secret is one principal: it cannot decide what it created, and may decide what others did", async () => {

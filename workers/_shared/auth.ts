@@ -20,6 +20,13 @@ export interface Principal {
   credentialId: string;
   /** The acting user or key, recorded as `actor` on transactions. */
   actorId: string;
+  /**
+   * Who acts, stable across credential rotation: an API key's lineage (the id of the first key of
+   * its rotation chain, so a key and its rotations are one principal), a user's id (JWT `sub`), or
+   * "system". Segregation of duties compares this, while `actorId` stays the exact credential for
+   * audit trails. The gateway always sets it; read it through {@link principalIdOf}.
+   */
+  principalId?: string;
   role: Role | null;
   scopes: string[];
   rateLimitTier: RateLimitTier;
@@ -34,6 +41,9 @@ export interface Principal {
    */
   clockOffsetMs?: number;
 }
+
+/** `principal`'s stable id ({@link Principal.principalId}); a principal built without one is its credential. */
+export const principalIdOf = (principal: Pick<Principal, "principalId" | "actorId">): string => principal.principalId ?? principal.actorId;
 
 export const ROLES = ["org_admin", "underwriter", "producer", "claims_adjuster", "billing", "viewer"] as const;
 export type Role = (typeof ROLES)[number];

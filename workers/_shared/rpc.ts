@@ -73,6 +73,8 @@ import type { Page, PageQuery } from "./pagination.ts";
 /** What the gateway needs to build a Principal from an API key. */
 export interface ApiKeyIdentity {
   keyId: string;
+  /** The first key of `keyId`'s rotation chain (`keyId` itself when never rotated into): the key's stable principal id. */
+  lineageId: string;
   orgId: string;
   scopes: string[];
   rateLimitTier: RateLimitTier;

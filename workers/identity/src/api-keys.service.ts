@@ -81,6 +81,7 @@ export async function authenticateApiKey(deps: IdentityDeps, rawKey: string): Pr
   }
   return ok({
     keyId: row.id,
+    lineageId: row.lineageId ?? row.id,
     orgId: row.orgId,
     scopes: row.scopes,
     rateLimitTier: row.rateLimitTier,
@@ -183,8 +184,9 @@ export async function createApiKey(
   }
 
   const minted = await mintKey(deps.env);
+  const id = newId("key");
   const row: ApiKeyRow = {
-    id: newId("key"),
+    id,
     orgId: principal.orgId,
     name: name.value,
     keyHash: minted.keyHash,
@@ -195,6 +197,7 @@ export async function createApiKey(
     lastUsedAt: null,
     revokedAt: null,
     rotatedFromId: null,
+    lineageId: id,
     createdBy: principal.actorId,
     createdAt: now.toISOString(),
   };
@@ -242,7 +245,7 @@ export async function revokeApiKey(deps: IdentityDeps, principal: Principal, id:
 }
 
 /**
- * Issues a successor with the same name, scopes, tier and expiry, and lets the old key live on for
+ * Issues a successor with the same name, scopes, tier, expiry and lineage (it is the same principal), and lets the old key live on for
  * the grace period (never longer than it would have anyway). A key is rotated at most once.
  */
 export async function rotateApiKey(
@@ -289,6 +292,8 @@ export async function rotateApiKey(
     lastUsedAt: null,
     revokedAt: null,
     rotatedFromId: old.id,
+    // The successor is the same principal as the key it replaces (segregation of duties).
+    lineageId: old.lineageId ?? old.id,
     createdBy: principal.actorId,
     createdAt: nowIso,
   };

@@ -62,6 +62,12 @@ export const apiKeys = sqliteTable(
     lastUsedAt: text("last_used_at"),
     revokedAt: text("revoked_at"),
     rotatedFromId: text("rotated_from_id"),
+    /**
+     * The id of the first key of this key's rotation chain (its own id when never rotated into):
+     * a key and its rotations are one principal (migrations/identity/0003). Set by every insert;
+     * nullable only because SQLite cannot add a NOT NULL column without a default.
+     */
+    lineageId: text("lineage_id"),
     createdBy: text("created_by").notNull(),
     createdAt: text("created_at").notNull(),
   },

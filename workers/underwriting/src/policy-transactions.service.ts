@@ -1,6 +1,6 @@
 import { and, eq, inArray, sql } from "drizzle-orm";
 import type { DrizzleD1Database } from "drizzle-orm/d1";
-import type { Principal } from "#shared/auth";
+import { principalIdOf, type Principal } from "#shared/auth";
 import { clockOf } from "#shared/clock";
 import { isValidDate } from "#shared/dates";
 import { atomically, guard, isGuardFailure, isUniqueViolation, type Statement } from "#shared/db";
@@ -369,6 +369,7 @@ async function holdEndorsement(
     reasons: gaps.reasons,
     dealRoomId: null,
     createdBy: principal.actorId,
+    createdByPrincipal: principalIdOf(principal),
     decision: null,
     decidedBy: null,
     notes: null,

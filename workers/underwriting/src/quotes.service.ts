@@ -1,6 +1,6 @@
 import { and, eq } from "drizzle-orm";
 import type { DrizzleD1Database } from "drizzle-orm/d1";
-import type { Principal } from "#shared/auth";
+import { principalIdOf, type Principal } from "#shared/auth";
 import { clockOf } from "#shared/clock";
 import { atomically, isGuardFailure, type Statement } from "#shared/db";
 import { fail, notFound, ok, type Result } from "#shared/errors";
@@ -131,6 +131,7 @@ export async function prepareQuote(
     authorityReasons: authority.reasons,
     referralId,
     createdBy: principal.actorId,
+    createdByPrincipal: principalIdOf(principal),
     createdAt: at,
     updatedAt: at,
   };
@@ -165,6 +166,7 @@ export async function prepareQuote(
         reasons: referralReasons,
         dealRoomId: null,
         createdBy: principal.actorId,
+        createdByPrincipal: principalIdOf(principal),
         decision: null,
         decidedBy: null,
         notes: null,

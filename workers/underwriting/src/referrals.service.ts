@@ -1,6 +1,6 @@
 import { and, eq, inArray, sql, type SQL } from "drizzle-orm";
 import type { DrizzleD1Database } from "drizzle-orm/d1";
-import { hasScope, type Principal } from "#shared/auth";
+import { hasScope, principalIdOf, type Principal } from "#shared/auth";
 import { clockOf } from "#shared/clock";
 import { atomically, guard, isGuardFailure, listKeyset, type Statement } from "#shared/db";
 import { fail, notFound, ok, type Result } from "#shared/errors";
@@ -55,6 +55,7 @@ export async function createReferral(
     reasons: [input.reason.trim()],
     dealRoomId: input.dealRoomId ?? null,
     createdBy: principal.actorId,
+    createdByPrincipal: principalIdOf(principal),
     decision: null,
     decidedBy: null,
     notes: null,
@@ -87,16 +88,26 @@ export const APPROVE_SCOPE = "referrals:approve";
 
 /**
  * Segregation of duties: who may not decide `referral`. The principal that opened it, and the one
- * that created the quote it holds (for a referral a quote opened automatically, the same one), as
- * recorded in their `created_by`: a user's id (JWT `sub`), an API key's id, or `system` for the API
- * secret. The API secret is a principal like any other here: it may decide what others created,
- * never what it created itself.
+ * that created the quote it holds (for a referral a quote opened automatically, the same one). A
+ * principal is a user (JWT `sub`), an API key with all its rotations (its lineage, so rotating a
+ * key does not make a new approver), or `system` for the API secret; rows record it in
+ * `created_by_principal`. Rows written before that column (null there) are judged by `created_by`,
+ * the exact credential, against both the caller's credential and its lineage root. The API secret
+ * is a principal like any other here: it may decide what others created, never what it created itself.
  */
 async function selfApproval(db: DrizzleD1Database, principal: Principal, referral: ReferralRow): Promise<Result<void>> {
   const quote = referral.quoteId
-    ? await db.select({ createdBy: quotes.createdBy }).from(quotes).where(and(eq(quotes.orgId, principal.orgId), eq(quotes.id, referral.quoteId))).get()
+    ? await db
+        .select({ createdBy: quotes.createdBy, createdByPrincipal: quotes.createdByPrincipal })
+        .from(quotes)
+        .where(and(eq(quotes.orgId, principal.orgId), eq(quotes.id, referral.quoteId)))
+        .get()
     : undefined;
-  const created = [referral.createdBy === principal.actorId && "referral", quote?.createdBy === principal.actorId && "quote"].filter((c): c is string => c !== false);
+  const principalId = principalIdOf(principal);
+  const createdBySelf = (row: { createdBy: string; createdByPrincipal: string | null } | undefined): boolean =>
+    row !== undefined &&
+    (row.createdByPrincipal === principalId || row.createdBy === principal.actorId || (row.createdByPrincipal === null && row.createdBy === principalId));
+  const created = [createdBySelf(referral) && "referral", createdBySelf(quote) && "quote"].filter((c): c is string => c !== false);
   if (created.length === 0) return ok(undefined);
   return fail("self_approval", `A referral cannot be decided by the principal that created its ${created.join(" and ")}`, {
     referralId: referral.id,

@@ -77,6 +77,8 @@ export const quotes = sqliteTable("quotes", {
   authorityReasons: text("authority_reasons", { mode: "json" }).$type<string[]>().notNull(),
   referralId: text("referral_id"),
   createdBy: text("created_by").notNull(),
+  /** The creator's stable principal id (`principalIdOf`; migrations/underwriting/0007); null on older rows, judged by `created_by`. */
+  createdByPrincipal: text("created_by_principal"),
   createdAt: text("created_at").notNull(),
   updatedAt: text("updated_at").notNull(),
 });
@@ -118,6 +120,8 @@ export const referrals = sqliteTable("referrals", {
   reasons: text("reasons", { mode: "json" }).$type<string[]>().notNull(),
   dealRoomId: text("deal_room_id"),
   createdBy: text("created_by").notNull(),
+  /** The creator's stable principal id (`principalIdOf`; migrations/underwriting/0007); null on older rows, judged by `created_by`. */
+  createdByPrincipal: text("created_by_principal"),
   decision: text("decision").$type<ReferralDecision>(),
   decidedBy: text("decided_by"),
   notes: text("notes"),
