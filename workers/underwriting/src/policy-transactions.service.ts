@@ -1,6 +1,6 @@
 import { and, eq, inArray, sql } from "drizzle-orm";
 import type { DrizzleD1Database } from "drizzle-orm/d1";
-import { principalIdOf, type Principal } from "#shared/auth";
+import type { Principal } from "#shared/auth";
 import { clockOf } from "#shared/clock";
 import { isValidDate } from "#shared/dates";
 import { atomically, guard, isGuardFailure, isUniqueViolation, type Statement } from "#shared/db";
@@ -8,6 +8,7 @@ import { fail, invalid, notFound, ok, type Result } from "#shared/errors";
 import { newId } from "#shared/ids";
 import { CURRENCY, fromCents, toCents } from "#shared/money";
 import { authorityGaps } from "./authority.ts";
+import { newReferralRow, REFERRAL_OUTCOME } from "./referral-rows.ts";
 import type { DaLedger } from "./da-ledger.do.ts";
 import type { UnderwritingEnv } from "./env.ts";
 import { recordEvent, type UnderwritingEventType } from "./events.ts";
@@ -360,25 +361,7 @@ async function holdEndorsement(
   });
   if (preview) return ok(answer(null));
   const at = projected.at;
-  const row: ReferralRow = {
-    id: newId("ref"),
-    orgId: principal.orgId,
-    submissionId: policy.submissionId,
-    quoteId: null,
-    status: "pending",
-    reasons: gaps.reasons,
-    dealRoomId: null,
-    createdBy: principal.actorId,
-    createdByPrincipal: principalIdOf(principal),
-    decision: null,
-    decidedBy: null,
-    notes: null,
-    createdAt: at,
-    decidedAt: null,
-    policyId: policy.id,
-    endorsement: input,
-    transactionId: null,
-  };
+  const row = newReferralRow(principal, at, { submissionId: policy.submissionId, quoteId: null, reasons: gaps.reasons, policyId: policy.id, endorsement: input });
   await atomically(db, [
     db.insert(referrals).values(row),
     recordEvent(db, principal.orgId, "referral.created", { referralId: row.id, submissionId: row.submissionId, quoteId: null, policyId: policy.id, reasons: row.reasons }, at),
@@ -402,7 +385,7 @@ export async function decideEndorsementReferral(
   input: { decision: ReferralDecision; notes?: string },
 ): Promise<Result<Referral>> {
   const at = clockOf(principal).now().toISOString();
-  const status = ENDORSEMENT_OUTCOME[input.decision];
+  const status = REFERRAL_OUTCOME[input.decision];
   const transactionId = input.decision === "approve" ? newId("txn") : null;
   const decided: ReferralRow = { ...referral, status, decision: input.decision, decidedBy: principal.actorId, notes: input.notes ?? null, decidedAt: at, transactionId };
   const decision: Statement[] = [
@@ -445,8 +428,6 @@ export async function decideEndorsementReferral(
     return fail("invalid_state_transition", `The referral is already ${now?.status ?? "decided"}`, { status: now?.status ?? "decided" });
   }
 }
-
-const ENDORSEMENT_OUTCOME: Record<ReferralDecision, ReferralRow["status"]> = { approve: "approved", reject: "rejected", request_info: "more_info_requested" };
 
 /** Cancel flat, pro rata or short rate, returning the unearned premium. */
 export async function cancelPolicy(db: DrizzleD1Database, env: LedgerEnv, principal: Principal, policyId: string, input: CancelInput, preview: boolean): Promise<Result<PolicyTransactionResult>> {

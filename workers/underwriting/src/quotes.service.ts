@@ -7,6 +7,7 @@ import { fail, notFound, ok, type Result } from "#shared/errors";
 import { newId } from "#shared/ids";
 import { CURRENCY, fromCents } from "#shared/money";
 import { decideAuthority } from "./authority.ts";
+import { newReferralRow } from "./referral-rows.ts";
 import { recordEvent } from "./events.ts";
 import { assessReadiness, BACKDATED_REASON, blockingFailures, isBackdated } from "./intake/triage.ts";
 import { listOrgAgreements, supersedeQuotes } from "./quotes.repo.ts";
@@ -157,22 +158,7 @@ export async function prepareQuote(
   }
   if (newReferralId) {
     statements.push(
-      db.insert(referrals).values({
-        id: newReferralId,
-        orgId: principal.orgId,
-        submissionId: sub.id,
-        quoteId: row.id,
-        status: "pending",
-        reasons: referralReasons,
-        dealRoomId: null,
-        createdBy: principal.actorId,
-        createdByPrincipal: principalIdOf(principal),
-        decision: null,
-        decidedBy: null,
-        notes: null,
-        createdAt: at,
-        decidedAt: null,
-      }),
+      db.insert(referrals).values(newReferralRow(principal, at, { id: newReferralId, submissionId: sub.id, quoteId: row.id, reasons: referralReasons })),
       recordEvent(db, principal.orgId, "referral.created", { referralId: newReferralId, submissionId: sub.id, quoteId: row.id, reasons: referralReasons }, at),
     );
   }

@@ -4,11 +4,11 @@ import { hasScope, principalIdOf, type Principal } from "#shared/auth";
 import { clockOf } from "#shared/clock";
 import { atomically, guard, isGuardFailure, listKeyset, type Statement } from "#shared/db";
 import { fail, notFound, ok, type Result } from "#shared/errors";
-import { newId } from "#shared/ids";
 import { pageSize, toPage, type Page } from "#shared/pagination";
 import type { UnderwritingEnv } from "./env.ts";
 import { recordEvent } from "./events.ts";
 import { decideEndorsementReferral } from "./policy-transactions.service.ts";
+import { newReferralRow, REFERRAL_OUTCOME } from "./referral-rows.ts";
 import { quotes, referrals, submissions, type ReferralDecision, type ReferralRow } from "./schema.ts";
 import { findSubmission, SUBMISSION_CHANGED, submissionUnchanged } from "./submissions.repo.ts";
 import type { ListReferralsQuery, Referral } from "./types.ts";
@@ -46,25 +46,12 @@ export async function createReferral(
     return fail("invalid_state_transition", `A ${sub.status} submission cannot be referred`, { status: sub.status });
   }
   const at = clockOf(principal).now().toISOString();
-  const row: ReferralRow = {
-    id: newId("ref"),
-    orgId: principal.orgId,
+  const row = newReferralRow(principal, at, {
     submissionId: sub.id,
     quoteId: sub.currentQuoteId,
-    status: "pending",
     reasons: [input.reason.trim()],
     dealRoomId: input.dealRoomId ?? null,
-    createdBy: principal.actorId,
-    createdByPrincipal: principalIdOf(principal),
-    decision: null,
-    decidedBy: null,
-    notes: null,
-    createdAt: at,
-    decidedAt: null,
-    policyId: null,
-    endorsement: null,
-    transactionId: null,
-  };
+  });
   const statements: Statement[] = [
     submissionUnchanged(sub),
     db.insert(referrals).values(row),
@@ -116,8 +103,6 @@ async function selfApproval(db: DrizzleD1Database, principal: Principal, referra
   });
 }
 
-const OUTCOME: Record<ReferralDecision, ReferralRow["status"]> = { approve: "approved", reject: "rejected", request_info: "more_info_requested" };
-
 /**
  * Decide a referral. Approval releases the held quote (the submission is `quoted` again and can be
  * bound); rejection declines the submission; a request for information keeps it referred and the
@@ -148,7 +133,7 @@ export async function decideReferral(
   const sub = await findSubmission(db, principal.orgId, referral.submissionId);
   if (!sub) return notFound("Submission");
   const at = clockOf(principal).now().toISOString();
-  const status = OUTCOME[input.decision];
+  const status = REFERRAL_OUTCOME[input.decision];
   const decided: ReferralRow = { ...referral, status, decision: input.decision, decidedBy: principal.actorId, notes: input.notes ?? null, decidedAt: at };
   const statements: Statement[] = [
     // Decided once: of two concurrent decisions, the second finds the referral no longer open and
