@@ -9,6 +9,13 @@ import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { defineProject } from "vitest/config";
 import type { Registry, Worker } from "../../workers/registry.ts";
 
+/**
+ * Tests here prove behaviour, not speed (speed is `npm run bench`): a test that makes a hundred
+ * requests through the whole platform may take longer than Vitest's 5 s default on a loaded 2-core
+ * CI machine, and must not fail for it.
+ */
+const TEST_TIMEOUT_MS = 30_000;
+
 /** Secrets every worker sees in tests; never used outside them. */
 export const TEST_SECRETS = {
   API_SECRET: "test-api-secret-0123456789abcdef0123456789abcdef",
@@ -86,7 +93,7 @@ export async function workerProject(registry: Registry, root: string, worker: Wo
         },
       }),
     ],
-    test: { name: worker.name, include: [`${worker.tests}/**/*.test.ts`], setupFiles: [MIGRATIONS_SETUP] },
+    test: { name: worker.name, include: [`${worker.tests}/**/*.test.ts`], setupFiles: [MIGRATIONS_SETUP], testTimeout: TEST_TIMEOUT_MS },
   });
 }
 
@@ -132,6 +139,6 @@ export async function gatewayProject(registry: Registry, root: string, options: 
         },
       }),
     ],
-    test: { name: options.name, include: options.include, globalSetup: options.globalSetup, setupFiles: [MIGRATIONS_SETUP] },
+    test: { name: options.name, include: options.include, globalSetup: options.globalSetup, setupFiles: [MIGRATIONS_SETUP], testTimeout: TEST_TIMEOUT_MS },
   });
 }
