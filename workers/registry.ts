@@ -54,6 +54,8 @@ export interface WorkerEntry {
   /** Its own D1 database. `migrations` defaults to `migrations/<name>`. */
   d1?: { binding: string; database: string; id: string; migrations?: string };
   durableObjects?: { binding: string; className: string; purpose: string }[];
+  /** R2 buckets it owns (only the owner reads or writes one; others go through its RPC). */
+  r2?: { binding: string; bucket: string; purpose: string }[];
   queues?: { produce?: QueueProducer[]; consume?: QueueConsumer[] };
   /** The other workers it may call, and at which entrypoint. */
   calls?: ServiceCall[];
@@ -146,6 +148,13 @@ export const WORKERS: readonly WorkerEntry[] = [
     d1: { binding: "DEAL_ROOMS_DB", database: "openinsure-deal-rooms", id: "deal-rooms-db" },
     durableObjects: [{ binding: "DEAL_ROOM", className: "DealRoom", purpose: "one object per room, named by its room_ id: its sockets and messages" }],
     calls: [{ worker: "identity", entrypoint: "internal", purpose: "apiKeyStatus: a socket opened with an API key closes once the key is revoked" }],
+  },
+  {
+    name: "documents",
+    purpose: "every stored file: metadata and SHA-256 in its D1, the bytes in the R2 bucket it alone owns, type checked by content",
+    entrypoints: { public: "DocumentsService" },
+    d1: { binding: "DOCUMENTS_DB", database: "openinsure-documents", id: "documents-db" },
+    r2: [{ binding: "DOCUMENTS", bucket: "openinsure-documents", purpose: "the documents' bytes, under orgs/{orgId}/documents/{docId}; never overwritten" }],
   },
 ];
 
@@ -272,6 +281,7 @@ export class Registry {
         ...this.services(w).map((s) => s.binding),
         ...(w.d1 ? [w.d1.binding] : []),
         ...(w.durableObjects ?? []).map((d) => d.binding),
+        ...(w.r2 ?? []).map((b) => b.binding),
         ...this.producers(w).map((q) => q.binding),
       ];
       const dup = bindings.find((b, i) => bindings.indexOf(b) !== i);

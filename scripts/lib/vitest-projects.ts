@@ -100,7 +100,7 @@ export async function workerProject(registry: Registry, root: string, worker: Wo
 /**
  * The gateway's project: the gateway from its config, and every other worker of the registry as an
  * auxiliary worker from its `.build/` bundle, wired with the generated bindings (service bindings,
- * Durable Objects, queues, D1). The gateway's own service bindings are the generated ones too, so a
+ * Durable Objects, queues, D1, R2). The gateway's own service bindings are the generated ones too, so a
  * worker the registry adds is reachable from the tests with nothing else to change. The tests also
  * see every database, to apply the migrations and to inspect outboxes.
  */
@@ -117,6 +117,7 @@ export async function gatewayProject(registry: Registry, root: string, options: 
     compatibilityFlags: [],
     d1Databases: w.d1 ? { [w.d1.binding]: w.d1.id } : {},
     durableObjects: Object.fromEntries((w.durableObjects ?? []).map((d) => [d.binding, { className: d.className, useSQLite: true }])),
+    r2Buckets: Object.fromEntries((w.r2 ?? []).map((b) => [b.binding, b.bucket])),
     queueProducers: Object.fromEntries(registry.producers(w).map((p) => [p.binding, p.queue])),
     queueConsumers: Object.fromEntries(
       (w.queues?.consume ?? []).map((c) => [

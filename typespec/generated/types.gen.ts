@@ -917,6 +917,54 @@ export type DemoTokenRequest = {
     orgId?: string;
 };
 
+/**
+ * Document id (`doc_` + ULID).
+ */
+export type DocumentId = string;
+
+/**
+ * What a document is.
+ */
+export type DocumentKind = 'coi' | 'mcs90' | 'invoice' | 'declarations' | 'rendered' | 'upload' | 'claim_attachment';
+
+/**
+ * A document's metadata with a signed link to its bytes.
+ */
+export type DocumentWithDownload = {
+    id: DocumentId;
+    kind: DocumentKind;
+    /**
+     * The file name it is downloaded under.
+     */
+    filename: string;
+    /**
+     * The media type detected from the bytes (never the uploader's header).
+     */
+    contentType: string;
+    /**
+     * Bytes.
+     */
+    size: number;
+    /**
+     * Lowercase hex SHA-256 of the bytes; also the download's `ETag`.
+     */
+    sha256: string;
+    policyId: string | null;
+    submissionId: string | null;
+    claimId: string | null;
+    invoiceId: string | null;
+    createdAt: string;
+    /**
+     * `GET /v1/documents/{id}/download?token=…` on the origin of the request: the link carries an
+     * HMAC token bound to the org, the document and its expiry, and needs no other credential.
+     */
+    downloadUrl: string;
+    /**
+     * When `downloadUrl` stops working: 15 minutes after it was issued.
+     */
+    downloadUrlExpiresAt: string;
+};
+
 export type EndorsePolicyRequest = {
     /**
      * The change applies from this date (within the policy term).
@@ -982,7 +1030,7 @@ export type EndorsementReferred = {
 /**
  * Machine-readable error code. The HTTP status is implied by the code.
  */
-export type ErrorCode = 'validation_failed' | 'invalid_idempotency_key' | 'unauthorized' | 'insufficient_scope' | 'not_found' | 'route_not_found' | 'method_not_allowed' | 'conflict' | 'idempotency_request_in_progress' | 'payload_too_large' | 'unsupported_media_type' | 'invalid_state_transition' | 'da_limit_exceeded' | 'quote_expired' | 'idempotency_key_reused' | 'business_rule_violation' | 'self_approval' | 'submission_not_ready' | 'rate_limit_exceeded' | 'internal_error';
+export type ErrorCode = 'validation_failed' | 'invalid_idempotency_key' | 'unauthorized' | 'insufficient_scope' | 'not_found' | 'route_not_found' | 'method_not_allowed' | 'conflict' | 'idempotency_request_in_progress' | 'payload_too_large' | 'unsupported_media_type' | 'range_not_satisfiable' | 'invalid_state_transition' | 'da_limit_exceeded' | 'quote_expired' | 'idempotency_key_reused' | 'business_rule_violation' | 'self_approval' | 'submission_not_ready' | 'rate_limit_exceeded' | 'internal_error';
 
 /**
  * The one error body of the platform, returned by every failing request.
@@ -4349,6 +4397,109 @@ export type GetDealRoomSocketResponses = {
 };
 
 export type GetDealRoomSocketResponse = GetDealRoomSocketResponses[keyof GetDealRoomSocketResponses];
+
+export type GetDocumentData = {
+    body?: never;
+    path: {
+        id: string;
+    };
+    query?: never;
+    url: '/v1/documents/{id}';
+};
+
+export type GetDocumentErrors = {
+    /**
+     * The request is malformed: `validation_failed` or `invalid_idempotency_key`.
+     */
+    400: ErrorEnvelope;
+    /**
+     * Missing, invalid, expired or revoked credentials: `unauthorized`.
+     */
+    401: ErrorEnvelope;
+    /**
+     * The credential lacks the required scope or role: `insufficient_scope`.
+     */
+    403: ErrorEnvelope;
+    /**
+     * The resource does not exist or belongs to another org: `not_found`.
+     */
+    404: ErrorEnvelope;
+    /**
+     * Rate limit exceeded: `rate_limit_exceeded`. Retry after `Retry-After` seconds.
+     */
+    429: ErrorEnvelope;
+    /**
+     * Unexpected failure: `internal_error`.
+     */
+    500: ErrorEnvelope;
+};
+
+export type GetDocumentError = GetDocumentErrors[keyof GetDocumentErrors];
+
+export type GetDocumentResponses = {
+    /**
+     * Success.
+     */
+    200: DocumentWithDownload;
+};
+
+export type GetDocumentResponse = GetDocumentResponses[keyof GetDocumentResponses];
+
+export type DownloadDocumentData = {
+    body?: never;
+    headers?: {
+        /**
+         * One byte range, `bytes=first-last`, `bytes=first-` or `bytes=-suffix`.
+         */
+        Range?: string;
+    };
+    path: {
+        id: string;
+    };
+    query: {
+        /**
+         * The signed token of `downloadUrl`.
+         */
+        token: string;
+    };
+    url: '/v1/documents/{id}/download';
+};
+
+export type DownloadDocumentErrors = {
+    /**
+     * The request is malformed: `validation_failed` or `invalid_idempotency_key`.
+     */
+    400: ErrorEnvelope;
+    /**
+     * Missing, invalid, expired or revoked credentials: `unauthorized`.
+     */
+    401: ErrorEnvelope;
+    /**
+     * The resource does not exist or belongs to another org: `not_found`.
+     */
+    404: ErrorEnvelope;
+    /**
+     * The requested `Range` lies wholly past the end of the document: `range_not_satisfiable`.
+     */
+    416: ErrorEnvelope;
+    /**
+     * Unexpected failure: `internal_error`.
+     */
+    500: ErrorEnvelope;
+};
+
+export type DownloadDocumentError = DownloadDocumentErrors[keyof DownloadDocumentErrors];
+
+export type DownloadDocumentResponses = {
+    /**
+     * A document's bytes, whole or one range.
+     */
+    200: unknown;
+    /**
+     * The requested range (`206 Partial Content`).
+     */
+    206: unknown;
+};
 
 export type ListEventsData = {
     body?: never;

@@ -199,6 +199,43 @@ export const zDemoTokenRequest = z.strictObject({
 });
 
 /**
+ * Document id (`doc_` + ULID).
+ */
+export const zDocumentId = z.string().regex(/^doc_[0-9A-HJKMNP-TV-Z]{26}$/);
+
+/**
+ * What a document is.
+ */
+export const zDocumentKind = z.enum([
+    'coi',
+    'mcs90',
+    'invoice',
+    'declarations',
+    'rendered',
+    'upload',
+    'claim_attachment'
+]);
+
+/**
+ * A document's metadata with a signed link to its bytes.
+ */
+export const zDocumentWithDownload = z.object({
+    id: zDocumentId,
+    kind: zDocumentKind,
+    filename: z.string().min(1).max(255),
+    contentType: z.string(),
+    size: z.coerce.bigint().min(BigInt('-9223372036854775808'), { error: 'Invalid value: Expected int64 to be >= -9223372036854775808' }).max(BigInt('9223372036854775807'), { error: 'Invalid value: Expected int64 to be <= 9223372036854775807' }),
+    sha256: z.string(),
+    policyId: z.string().nullable(),
+    submissionId: z.string().nullable(),
+    claimId: z.string().nullable(),
+    invoiceId: z.string().nullable(),
+    createdAt: z.iso.datetime(),
+    downloadUrl: z.url(),
+    downloadUrlExpiresAt: z.iso.datetime()
+});
+
+/**
  * Changes of an endorsement; at least one should be given. Money is in USD major units.
  */
 export const zEndorsementChanges = z.strictObject({
@@ -231,6 +268,7 @@ export const zErrorCode = z.enum([
     'idempotency_request_in_progress',
     'payload_too_large',
     'unsupported_media_type',
+    'range_not_satisfiable',
     'invalid_state_transition',
     'da_limit_exceeded',
     'quote_expired',
@@ -2183,6 +2221,27 @@ export const zGetDealRoomSocketPath = z.object({
  * Success.
  */
 export const zGetDealRoomSocketResponse = zDealRoomSocket;
+
+export const zGetDocumentPath = z.object({
+    id: z.string()
+});
+
+/**
+ * Success.
+ */
+export const zGetDocumentResponse = zDocumentWithDownload;
+
+export const zDownloadDocumentHeaders = z.object({
+    Range: z.string().optional()
+});
+
+export const zDownloadDocumentPath = z.object({
+    id: z.string()
+});
+
+export const zDownloadDocumentQuery = z.object({
+    token: z.string()
+});
 
 export const zListEventsQuery = z.object({
     limit: z.int().gte(1).lte(100).optional().default(25),

@@ -14,6 +14,8 @@ export const ERROR_STATUS = {
   idempotency_request_in_progress: 409,
   payload_too_large: 413,
   unsupported_media_type: 415,
+  /** A download's `Range` lies wholly past the end of the document. */
+  range_not_satisfiable: 416,
   invalid_state_transition: 422,
   da_limit_exceeded: 422,
   quote_expired: 422,

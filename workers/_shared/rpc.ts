@@ -24,6 +24,8 @@ import type {
   DaUtilizationReport,
   DealRoom,
   DealRoomMessage,
+  DocumentKind,
+  DocumentWithDownload,
   EndorsementReferred,
   EndorsePolicyRequest,
   InstallmentPlan,
@@ -310,6 +312,61 @@ export interface IdentityInternalRpc extends Rpc.WorkerEntrypointBranded {
   apiKeyStatus(orgId: string, keyId: string): Promise<ApiKeyStatus>;
 }
 
+// Documents: public only (the gateway now; claims and billing will store through it too).
+
+/** A stored file's metadata, as `GET /v1/documents/:id` shows it without its link. */
+export type DocumentRecord = Omit<DocumentWithDownload, "downloadUrl" | "downloadUrlExpiresAt">;
+
+export interface StoreDocumentInput {
+  kind: DocumentKind;
+  /** 1..255 characters, no control characters or path separators. */
+  filename: string;
+  /** The sender's claim; the stored type is the one detected from the bytes, whatever this says. */
+  contentType?: string;
+  /** Streamed into R2 as it is read; 1 byte to 25 MiB. */
+  body: ReadableStream<Uint8Array> | ArrayBuffer | Uint8Array;
+  policyId?: string;
+  submissionId?: string;
+  claimId?: string;
+  invoiceId?: string;
+}
+
+export interface ListDocumentsQuery extends PageQuery {
+  kind?: DocumentKind;
+  policyId?: string;
+}
+
+/** One `Range: bytes=…` as a client sent it: `first-last`, `first-` or `-suffix`. */
+export type ByteRangeRequest = { first: number; last?: number } | { suffix: number };
+
+/** A document's bytes for a download: the whole object or one satisfiable range. */
+export interface DocumentDownload {
+  document: DocumentRecord;
+  /** The bytes sent (`null` only when `unsatisfiable`). */
+  body: ReadableStream<Uint8Array> | null;
+  /** The range sent, inclusive; null when the whole document is. */
+  range: { first: number; last: number } | null;
+  /** The requested range lies wholly past the end: answer 416 naming the size. */
+  unsatisfiable: boolean;
+}
+
+/** `DocumentsService`, the gateway's `DOCUMENTS` binding. Every method is confined to one org. */
+export interface DocumentsRpc extends Rpc.WorkerEntrypointBranded {
+  /**
+   * A new document (never an overwrite) from `input.body`, its type detected from its bytes:
+   * empty is `validation_failed`, over 25 MiB `payload_too_large` (the rest is never read), a type
+   * outside the accepted ones `unsupported_media_type`.
+   */
+  storeDocument(principal: Principal, input: StoreDocumentInput): Promise<Result<DocumentRecord>>;
+  getDocument(principal: Principal, id: string): Promise<Result<DocumentRecord>>;
+  listDocuments(principal: Principal, query?: ListDocumentsQuery): Promise<Result<Page<DocumentRecord>>>;
+  /**
+   * The bytes of `orgId`'s document `id` (another org's is `not_found`). The gateway calls it only
+   * with the org of a download token it has verified, which is why no principal travels.
+   */
+  openDownload(orgId: string, id: string, range?: ByteRangeRequest): Promise<Result<DocumentDownload>>;
+}
+
 // The gateway's bindings.
 
 /**
@@ -323,6 +380,7 @@ export interface PublicEntrypoints {
   webhooks: WebhooksRpc;
   /** Its `fetch` also takes the WebSocket upgrades the gateway has authorised. */
   "deal-rooms": DealRoomsRpc;
+  documents: DocumentsRpc;
 }
 
 type Snake<S extends string> = S extends `${infer Head}-${infer Tail}` ? `${Head}_${Snake<Tail>}` : S;

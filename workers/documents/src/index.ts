@@ -1,0 +1,56 @@
+/**
+ * The documents worker: every file the platform stores. The gateway reaches {@link DocumentsService}
+ * over a service binding, having authenticated the caller and checked scopes (or, for a download,
+ * verified the signed token); the domain workers that produce paper (claims, billing, certificates)
+ * will store through the same entrypoint. Bytes live in the R2 bucket `DOCUMENTS`, which no other
+ * worker is bound to; metadata in `DOCUMENTS_DB`. Every method is confined to one org.
+ */
+import { WorkerEntrypoint } from "cloudflare:workers";
+import { drizzle, type DrizzleD1Database } from "drizzle-orm/d1";
+import type { Principal } from "#shared/auth";
+import type { Result } from "#shared/errors";
+import type { Page } from "#shared/pagination";
+import type { ByteRangeRequest, DocumentDownload, DocumentRecord, DocumentsRpc, ListDocumentsQuery, StoreDocumentInput } from "#shared/rpc";
+import * as docs from "./documents.service.ts";
+import type { DocumentsEnv } from "./env.ts";
+
+export type { DocumentsEnv } from "./env.ts";
+
+/** One drizzle handle per D1 binding for the isolate's life (entrypoints are created per call). */
+const handles = new WeakMap<D1Database, DrizzleD1Database>();
+
+function database(env: DocumentsEnv): DrizzleD1Database {
+  let db = handles.get(env.DOCUMENTS_DB);
+  if (!db) handles.set(env.DOCUMENTS_DB, (db = drizzle(env.DOCUMENTS_DB)));
+  return db;
+}
+
+/** The public entrypoint: the gateway's `DOCUMENTS` binding. */
+export class DocumentsService extends WorkerEntrypoint<DocumentsEnv> implements DocumentsRpc {
+  private get deps(): docs.DocumentsDeps {
+    return { db: database(this.env), bucket: this.env.DOCUMENTS };
+  }
+
+  /** Streams the body into R2 (hashing it, its type detected from its bytes), then records it. */
+  storeDocument(principal: Principal, input: StoreDocumentInput): Promise<Result<DocumentRecord>> {
+    return docs.storeDocument(this.deps, principal, input);
+  }
+
+  getDocument(principal: Principal, id: string): Promise<Result<DocumentRecord>> {
+    return docs.getDocument(this.deps, principal, id);
+  }
+
+  /** Newest first unless `sort: "createdAt"`; filter by `kind` and `policyId`. */
+  listDocuments(principal: Principal, query?: ListDocumentsQuery): Promise<Result<Page<DocumentRecord>>> {
+    return docs.listDocuments(this.deps, principal, query);
+  }
+
+  /** The bytes (a stream over RPC, never buffered here) for a download the gateway has verified. */
+  openDownload(orgId: string, id: string, range?: ByteRangeRequest): Promise<Result<DocumentDownload>> {
+    return docs.openDownload(this.deps, orgId, id, range);
+  }
+}
+
+export default {
+  fetch: () => Response.json({ error: "route_not_found", message: "This worker is reached through the gateway" }, { status: 404 }),
+} satisfies ExportedHandler<DocumentsEnv>;

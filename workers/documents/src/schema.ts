@@ -1,0 +1,21 @@
+import { integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
+import type { DocumentKind } from "#contract/types.gen";
+
+/** Drizzle view of migrations/documents; keep the two identical. */
+export const documents = sqliteTable("documents", {
+  id: text("id").primaryKey(),
+  orgId: text("org_id").notNull(),
+  kind: text("kind").$type<DocumentKind>().notNull(),
+  filename: text("filename").notNull(),
+  contentType: text("content_type").notNull(),
+  size: integer("size").notNull(),
+  sha256: text("sha256").notNull(),
+  policyId: text("policy_id"),
+  submissionId: text("submission_id"),
+  claimId: text("claim_id"),
+  invoiceId: text("invoice_id"),
+  createdBy: text("created_by").notNull(),
+  createdAt: text("created_at").notNull(),
+});
+
+export type DocumentRow = typeof documents.$inferSelect;
