@@ -7,6 +7,7 @@ declare global {
       UNDERWRITING_DB: D1Database;
       WEBHOOKS_DB: D1Database;
       DEAL_ROOMS_DB: D1Database;
+      DOCUMENTS_DB: D1Database;
     }
   }
 }

@@ -31,6 +31,8 @@ export const DOCUMENT_KINDS: readonly DocumentKind[] = ["coi", "mcs90", "invoice
 export interface DocumentsDeps {
   db: DrizzleD1Database;
   bucket: R2Bucket;
+  /** A new document id; default `newId("doc")` (a test passes a fixed one to prove a collision never overwrites). */
+  newDocumentId?: () => string;
 }
 
 /** Where a document's bytes live: under its org, named by its id (a new id per file, so never overwritten). */
@@ -123,6 +125,8 @@ async function writeObject(bucket: R2Bucket, key: string, stream: ReadableStream
   const reader = stream.getReader();
   const digest = new crypto.DigestStream("SHA-256");
   const hasher = digest.getWriter();
+  // A refused file aborts the hash, which rejects `digest.digest`; only a completed one is read.
+  digest.digest.catch(() => undefined);
   const pending = new PartBuffer();
   let total = 0;
   let contentType: string | null = null;
@@ -188,7 +192,7 @@ export async function storeDocument(deps: DocumentsDeps, principal: Principal, i
     if (input.body instanceof ReadableStream) await input.body.cancel().catch(() => undefined);
     return checked;
   }
-  const id = newId("doc");
+  const id = deps.newDocumentId?.() ?? newId("doc");
   const key = objectKey(principal.orgId, id);
   let contentType = "";
   const written = await writeObject(deps.bucket, key, streamOf(input.body), (t) => (contentType = t));

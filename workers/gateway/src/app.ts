@@ -14,12 +14,13 @@ import { mount, type RouteSpec } from "./http/route.ts";
 import { authRoutes } from "./routes/auth.routes.ts";
 import { platformRoutes } from "./routes/platform.routes.ts";
 import { dealRoomRoutes } from "./routes/deal-rooms.routes.ts";
+import { documentRoutes } from "./routes/documents.routes.ts";
 import { identityRoutes } from "./routes/identity.routes.ts";
 import { underwritingRoutes } from "./routes/underwriting.routes.ts";
 import { webhookRoutes } from "./routes/webhooks.routes.ts";
 
 /** Every contract operation the gateway serves, by domain (mounted in this order). */
-export const ROUTES: RouteSpec[] = [...platformRoutes, ...authRoutes, ...identityRoutes, ...underwritingRoutes, ...webhookRoutes, ...dealRoomRoutes];
+export const ROUTES: RouteSpec[] = [...platformRoutes, ...authRoutes, ...identityRoutes, ...underwritingRoutes, ...webhookRoutes, ...dealRoomRoutes, ...documentRoutes];
 
 /** Where /docs loads the Scalar bundle from: the platform itself. */
 export const SCALAR_BUNDLE_PATH = "/docs/scalar.js";

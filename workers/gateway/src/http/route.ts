@@ -318,6 +318,8 @@ export function mount(app: Hono<GatewayContext>, spec: RouteSpec): void {
       }
       const args = { env: c.env, input, c };
       const result = credential ? await spec.handler({ ...args, principal: actor! }) : await spec.handler(args);
+      // A handler that streams bytes (a document download) answers with its own Response.
+      if (result.ok && result.value instanceof Response) return result.value;
       // The status is chosen only for a success (an error's comes from its code).
       return respond(c, result, result.ok ? spec.status(input, result.value) : 0);
     };
