@@ -91,7 +91,7 @@ export function parseRange(header: string | undefined): ByteRangeRequest | undef
  */
 export function contentDisposition(filename: string): string {
   const ascii = /^[\x20-\x7E]*$/.test(filename);
-  const fallback = (ascii ? filename : filename.normalize("NFKD").replace(/[^\x20-\x7E]/g, "_")).replace(/["\\]/g, "\\$&");
+  const fallback = (ascii ? filename : filename.normalize("NFKD").replace(/[\u0300-\u036f]/g, "").replace(/[^\x20-\x7E]/g, "_")).replace(/["\\]/g, "\\$&");
   if (ascii) return `attachment; filename="${fallback}"`;
   const encoded = encodeURIComponent(filename).replace(/['()*]/g, (ch) => `%${ch.charCodeAt(0).toString(16).toUpperCase()}`);
   return `attachment; filename="${fallback}"; filename*=UTF-8''${encoded}`;
