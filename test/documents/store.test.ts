@@ -15,7 +15,9 @@ import { newPrincipal } from "../support/principals.ts";
 import { errorOf, unwrap } from "../support/results.ts";
 
 const rpc = (exports as unknown as { DocumentsService: Service<DocumentsService> }).DocumentsService;
-const deps = (overrides: Partial<DocumentsDeps> = {}): DocumentsDeps => ({ db: drizzle(env.DOCUMENTS_DB), bucket: env.DOCUMENTS, ...overrides });
+/** The worker's R2 bucket (binding `DOCUMENTS`, the same name as the gateway's service binding, hence untyped in Env). */
+const bucket = (env as unknown as { DOCUMENTS: R2Bucket }).DOCUMENTS;
+const deps = (overrides: Partial<DocumentsDeps> = {}): DocumentsDeps => ({ db: drizzle(env.DOCUMENTS_DB), bucket: bucket, ...overrides });
 
 const enc = new TextEncoder();
 /** A small but real PDF header and body: `file-type` recognises the `%PDF-` signature. */
@@ -43,7 +45,7 @@ function countingStream(total: number, chunk: number, fill = 0x41) {
 }
 
 async function objectsOf(principal: Principal): Promise<string[]> {
-  return (await env.DOCUMENTS.list({ prefix: `orgs/${principal.orgId}/` })).objects.map((o) => o.key);
+  return (await bucket.list({ prefix: `orgs/${principal.orgId}/` })).objects.map((o) => o.key);
 }
 
 async function rowsOf(principal: Principal): Promise<number> {
@@ -59,7 +61,7 @@ describe("storeDocument", () => {
     const doc = unwrap(await rpc.storeDocument(p, { kind: "upload", filename: "loss run 2026.pdf", contentType: "image/png", body: bytes, policyId: "pol_x" }));
     expect(doc).toMatchObject({ kind: "upload", filename: "loss run 2026.pdf", contentType: "application/pdf", size: bytes.byteLength, sha256: await sha256(bytes), policyId: "pol_x", submissionId: null });
     expect(doc.id).toMatch(/^doc_[0-9A-HJKMNP-TV-Z]{26}$/);
-    const object = await env.DOCUMENTS.get(objectKey(p.orgId, doc.id));
+    const object = await bucket.get(objectKey(p.orgId, doc.id));
     expect(new Uint8Array(await object!.arrayBuffer())).toEqual(bytes);
     expect(object!.httpMetadata?.contentType).toBe("application/pdf");
     expect(unwrap(await rpc.getDocument(p, doc.id))).toEqual(doc);
@@ -81,7 +83,7 @@ describe("storeDocument", () => {
     const { stream } = countingStream(total, 256 * 1024);
     const doc = unwrap(await storeDocument(deps(), p, { kind: "upload", filename: "big.pdf", body: stream }));
     expect(doc.size).toBe(total);
-    const object = await env.DOCUMENTS.get(objectKey(p.orgId, doc.id));
+    const object = await bucket.get(objectKey(p.orgId, doc.id));
     const stored = new Uint8Array(await object!.arrayBuffer());
     expect(stored.byteLength).toBe(total);
     expect(doc.sha256).toBe(await sha256(stored));
@@ -127,7 +129,7 @@ describe("storeDocument", () => {
     expect(first.id).toBe(id);
     const second = errorOf(await storeDocument(deps({ newDocumentId: () => id }), p, { kind: "coi", filename: "coi.pdf", body: pdfBytes("second") }));
     expect(second.code).toBe("conflict");
-    const object = await env.DOCUMENTS.get(objectKey(p.orgId, id));
+    const object = await bucket.get(objectKey(p.orgId, id));
     expect(new TextDecoder().decode(await object!.arrayBuffer())).toContain("first");
     expect(unwrap(await rpc.getDocument(p, id)).sha256).toBe(first.sha256);
     expect(await rowsOf(p)).toBe(1);
@@ -143,7 +145,7 @@ describe("storeDocument", () => {
       },
     });
     let written = 0;
-    const countingBucket = new Proxy(env.DOCUMENTS, {
+    const countingBucket = new Proxy(bucket, {
       get(target, prop) {
         const value = Reflect.get(target, prop);
         if (prop === "put") return async (...args: Parameters<R2Bucket["put"]>) => { const r = await target.put(...args); written++; return r; };
