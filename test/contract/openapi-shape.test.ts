@@ -97,6 +97,9 @@ const EXPECTED: [string, string, string, "public" | "credential" | "session"][] 
   ["GET", "/v1/deal-rooms/{id}/messages", "listDealRoomMessages", "credential"],
   ["POST", "/v1/deal-rooms/{id}/messages", "postDealRoomMessage", "credential"],
   ["GET", "/v1/deal-rooms/{id}/ws", "getDealRoomSocket", "credential"],
+  ["GET", "/v1/documents/{id}", "getDocument", "credential"],
+  // The signed link's token is the only credential.
+  ["GET", "/v1/documents/{id}/download", "downloadDocument", "public"],
 ];
 
 
@@ -120,6 +123,7 @@ const ERROR_CODES = [
   "idempotency_request_in_progress",
   "payload_too_large",
   "unsupported_media_type",
+  "range_not_satisfiable",
   "invalid_state_transition",
   "da_limit_exceeded",
   "quote_expired",
