@@ -89,6 +89,18 @@ describe("storeDocument", () => {
     expect(doc.sha256).toBe(await sha256(stored));
   });
 
+  it("cuts one large chunk into equal parts (an ArrayBuffer body of 12 MiB)", async () => {
+    const p = newPrincipal();
+    const bytes = new Uint8Array(12 * 1024 * 1024 + 7).fill(0x42);
+    bytes.set(pdfBytes());
+    const doc = unwrap(await storeDocument(deps(), p, { kind: "upload", filename: "scan.pdf", body: bytes.buffer }));
+    expect(doc).toMatchObject({ size: bytes.byteLength, sha256: await sha256(bytes), contentType: "application/pdf" });
+    // Compared by size and hash: a deep equality of 12 MiB element by element would exhaust the test's heap.
+    const stored = new Uint8Array(await (await bucket.get(objectKey(p.orgId, doc.id)))!.arrayBuffer());
+    expect(stored.byteLength).toBe(bytes.byteLength);
+    expect(await sha256(stored)).toBe(doc.sha256);
+  });
+
   it("refuses an empty file (400) and an unaccepted type (415), storing nothing", async () => {
     const p = newPrincipal();
     expect(errorOf(await rpc.storeDocument(p, { kind: "upload", filename: "empty.pdf", body: new Uint8Array(0) }))).toMatchObject({ code: "validation_failed", details: { field: "body", rule: "empty" } });

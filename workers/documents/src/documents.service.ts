@@ -155,11 +155,13 @@ async function writeObject(bucket: R2Bucket, key: string, stream: ReadableStream
         }
         onType(contentType);
       }
-      if (done) break;
-      if (contentType !== null && pending.bytes >= PART_BYTES) {
+      // Whole parts go out as soon as they fill (a large chunk may fill several); at the end only
+      // the remainder is left, which is the last part or, for a small file, the whole object.
+      while (contentType !== null && (done ? pending.bytes > PART_BYTES : pending.bytes >= PART_BYTES)) {
         upload ??= await bucket.createMultipartUpload(key, { httpMetadata: { contentType } });
         parts.push(await upload.uploadPart(parts.length + 1, pending.take(PART_BYTES)));
       }
+      if (done) break;
     }
     await hasher.close();
     const sha256 = toHex(await digest.digest);
