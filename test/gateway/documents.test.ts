@@ -5,7 +5,7 @@
  */
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { toHex } from "#shared/crypto";
+import { toBase64Url, toHex } from "#shared/crypto";
 import { signDownloadToken } from "../../workers/gateway/src/document-downloads.ts";
 import { realNow } from "../support/clock.ts";
 import { newPrincipal } from "../support/principals.ts";
@@ -141,6 +141,25 @@ describe("GET /v1/documents/:id/download", () => {
       expect(res.status, name).toBe(401);
       expect(await json(res), name).toMatchObject({ error: "unauthorized", requestId: expect.stringMatching(/^req_/) });
     }
+  });
+
+  it("counts bad tokens against the client IP's failed-authentication budget: 429 after 60 a minute, other IPs unaffected", async () => {
+    const t = await createTenant();
+    const doc = await store(t);
+    const good = new URL((await metadata(t, doc.id)).downloadUrl).searchParams.get("token")!;
+    const [org, exp] = good.split(".") as [string, string, string];
+    const ip = `198.51.100.${Math.floor(Math.random() * 254) + 1}`;
+    const download = (token: string, from: string) =>
+      call("GET", `/v1/documents/${doc.id}/download?token=${encodeURIComponent(token)}`, { headers: { "cf-connecting-ip": from } });
+    const guess = () => `${org}.${exp}.${toBase64Url(crypto.getRandomValues(new Uint8Array(32)))}`;
+    const guesses = await Promise.all(Array.from({ length: 60 }, () => download(guess(), ip)));
+    expect(guesses.map((r) => r.status)).toEqual(Array(60).fill(401));
+    const blocked = await download(guess(), ip);
+    expect(blocked.status).toBe(429);
+    expect(Number(blocked.headers.get("retry-after"))).toBeGreaterThanOrEqual(1);
+    expect(await json(blocked)).toMatchObject({ error: "rate_limit_exceeded" });
+    // The same good link from another address still downloads.
+    expect((await download(good, `203.0.113.${Math.floor(Math.random() * 254) + 1}`)).status).toBe(200);
   });
 
   it("answers 404 through a valid token of another org: the token's org finds no such document", async () => {

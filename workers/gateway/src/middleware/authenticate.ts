@@ -112,16 +112,15 @@ function tooManyFailures(retryAfter: number): { ok: false; error: AppError } {
 }
 
 /**
- * {@link resolveCredential}, limited per client IP (`CF-Connecting-IP`): every failure is counted
- * (a presented credential that does not authenticate; a request with none is a plain 401)
- * in the IP's `RateLimiter` object, and past {@link AUTH_FAILURE_LIMIT} a minute the answer is 429
- * `rate_limit_exceeded` with `Retry-After` instead of 401. Once an isolate has seen an IP blocked it
- * refuses that IP's requests before looking at their credentials until the window ends, so a
- * guessing client cannot keep Identity busy. Successful requests cost nothing extra.
+ * Runs `attempt` (a check of a presented credential) under the client IP's failure budget
+ * (`CF-Connecting-IP`): every failed attempt is counted in the IP's `RateLimiter` object, and past
+ * {@link AUTH_FAILURE_LIMIT} a minute the answer is 429 `rate_limit_exceeded` with `Retry-After`
+ * instead of the failure. Once an isolate has seen an IP blocked it refuses that IP's attempts before
+ * running them until the window ends, so a guessing client cannot keep Identity busy. Successful
+ * attempts cost nothing extra. API keys, JWTs, the API secret and download tokens share one budget:
+ * each is a credential someone could guess.
  */
-export async function authenticate(c: Context<GatewayContext>): Promise<Result<Authenticated>> {
-  // No credential at all is not a guess: it is answered 401 and not counted.
-  if (readCredential(c).kind === "none") return unauthorized;
+export async function limitFailedAttempts<T>(c: Context<GatewayContext>, attempt: () => Promise<Result<T>>): Promise<Result<T>> {
   const ip = clientIp(c);
   const now = realClock.now().getTime();
   const blockedUntil = blockedIps.get(ip);
@@ -129,13 +128,22 @@ export async function authenticate(c: Context<GatewayContext>): Promise<Result<A
     if (blockedUntil > now) return tooManyFailures(Math.max(1, Math.ceil((blockedUntil - now) / 1000)));
     blockedIps.delete(ip);
   }
-  const result = await resolveCredential(c);
+  const result = await attempt();
   if (result.ok) return result;
   const decision = await c.env.RATE_LIMITER.getByName(`ip:${ip}`).hit("auth_failures", AUTH_FAILURE_LIMIT, AUTH_FAILURE_WINDOW_SECONDS);
   if (decision.allowed) return result;
   if (blockedIps.size >= MAX_BLOCKED_IPS) blockedIps.clear();
   blockedIps.set(ip, now + decision.retryAfter * 1000);
   return tooManyFailures(decision.retryAfter);
+}
+
+/**
+ * {@link resolveCredential} under the client IP's failure budget ({@link limitFailedAttempts}).
+ * A request with no credential at all is a plain 401 and not counted: it is not a guess.
+ */
+export async function authenticate(c: Context<GatewayContext>): Promise<Result<Authenticated>> {
+  if (readCredential(c).kind === "none") return unauthorized;
+  return limitFailedAttempts(c, () => resolveCredential(c));
 }
 
 /**

@@ -2,6 +2,7 @@ import { fail, ok } from "#shared/errors";
 import { downloadResponse, issueDownloadUrl, parseRange, verifyDownloadToken } from "../document-downloads.ts";
 import { errorResponse } from "../http/errors.ts";
 import { route } from "../http/route.ts";
+import { limitFailedAttempts } from "../middleware/authenticate.ts";
 
 /** Documents: the documents worker behind `DOCUMENTS`; the signed links are in document-downloads.ts. */
 export const documentRoutes = [
@@ -14,8 +15,13 @@ export const documentRoutes = [
     // The handler answers with the Response itself (bytes, not JSON): its status is 200 or 206.
     status: (_input, value) => ((value as Response).status === 206 ? 206 : 200),
     handler: async ({ env, input, c }) => {
-      const orgId = await verifyDownloadToken(c.env.JWT_SECRET, input.path.id, input.query.token, Math.floor(Date.now() / 1000));
-      if (!orgId) return fail("unauthorized", "The download link is invalid or has expired; ask GET /v1/documents/{id} for a new one");
+      // A token is a credential: bad ones spend the client IP's failed-authentication budget.
+      const verified = await limitFailedAttempts(c, async () => {
+        const orgId = await verifyDownloadToken(c.env.JWT_SECRET, input.path.id, input.query.token, Math.floor(Date.now() / 1000));
+        return orgId ? ok(orgId) : fail("unauthorized", "The download link is invalid or has expired; ask GET /v1/documents/{id} for a new one");
+      });
+      if (!verified.ok) return verified;
+      const orgId = verified.value;
       // The token's org, never anything else: a token of another org finds no document of this id.
       const download = await env.DOCUMENTS.openDownload(orgId, input.path.id, parseRange(c.req.header("range")));
       if (!download.ok) return download;
