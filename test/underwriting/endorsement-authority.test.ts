@@ -6,7 +6,6 @@
 import { env } from "cloudflare:workers";
 import { drizzle } from "drizzle-orm/d1";
 import { describe, expect, it } from "vitest";
-import type { Principal } from "../../workers/_shared/auth.ts";
 import { bindSubmission } from "../../workers/underwriting/src/bind.service.ts";
 import { createDaAgreement, daUtilization, getDaAgreement, listDaAgreements, writtenByAgreement } from "../../workers/underwriting/src/da-agreements.service.ts";
 import { cancelPolicy, endorsePolicy, reinstatePolicy } from "../../workers/underwriting/src/policy-transactions.service.ts";
@@ -14,29 +13,19 @@ import { createQuote } from "../../workers/underwriting/src/quotes.service.ts";
 import { decideReferral, listReferrals } from "../../workers/underwriting/src/referrals.service.ts";
 import { createSubmission } from "../../workers/underwriting/src/submissions.service.ts";
 import type { EndorsementReferred, PolicyTransactionResult } from "../../workers/underwriting/src/types.ts";
-import { newPrincipal } from "../support/principals.ts";
+import { approverOf, newPrincipal } from "../support/principals.ts";
 import { errorOf, unwrap } from "../support/results.ts";
-import { quickstartSubmission } from "../support/submissions.ts";
+import { contractorsAgreement, quickstartSubmission } from "../support/submissions.ts";
 
 const db = () => drizzle(env.UNDERWRITING_DB);
 /** The quickstart policy runs 2027-05-01 to 2028-05-01; endorsements date inside it. */
 const MID_TERM = "2027-11-01";
 
-/** A second underwriter of the same org: after the segregation-of-duties change, the creator of a referral cannot decide it. */
-const colleague = (p: Principal): Principal => ({ ...p, credentialId: "key_manager", actorId: "key_manager" });
 
 async function daPolicy(capDollars = 1_000_000, overrides: Record<string, unknown> = {}) {
   const p = newPrincipal(undefined, { rateLimitTier: "enterprise" });
   const da = unwrap(
-    await createDaAgreement(db(), p, {
-      carrier: "Cascade Mutual",
-      program: "Contractors GL",
-      lineOfBusiness: "GL",
-      maxLimitPerRisk: 2_000_000,
-      states: ["OR", "WA"],
-      naicsPrefixes: ["23"],
-      aggregateCap: capDollars,
-    } as Parameters<typeof createDaAgreement>[2]),
+    await createDaAgreement(db(), p, contractorsAgreement({ aggregateCap: capDollars }) as Parameters<typeof createDaAgreement>[2]),
   );
   const sub = unwrap(await createSubmission(db(), p, { ...quickstartSubmission(), ...overrides } as Parameters<typeof createSubmission>[2]));
   const quote = unwrap(await createQuote(db(), p, sub.id));
@@ -95,8 +84,8 @@ describe("an endorsement outside the policy's delegated authority", () => {
     const { p, da, policy, premiumCents } = await daPolicy();
     const held = referred(unwrap(await endorsePolicy(db(), env, p, policy.id, raiseLimit, false)));
 
-    const decided = unwrap(await decideReferral(db(), colleague(p), held.referral!.id, { decision: "approve", notes: "Carrier agreed" }, env));
-    expect(decided).toMatchObject({ status: "approved", decidedBy: "key_manager", transactionId: expect.stringMatching(/^txn_/) });
+    const decided = unwrap(await decideReferral(db(), approverOf(p), held.referral!.id, { decision: "approve", notes: "Carrier agreed" }, env));
+    expect(decided).toMatchObject({ status: "approved", decidedBy: approverOf(p).actorId, transactionId: expect.stringMatching(/^txn_/) });
 
     const after = await policyRow(policy.id);
     expect(after?.limit_cents).toBe(300_000_000);
@@ -113,16 +102,16 @@ describe("an endorsement outside the policy's delegated authority", () => {
     expect(await eventsOf(p.orgId, "policy.endorsed")).toHaveLength(1);
     expect(await eventsOf(p.orgId, "referral.decided")).toEqual([expect.objectContaining({ decision: "approve", policyId: policy.id, transactionId: decided.transactionId })]);
     // Decided once.
-    expect(errorOf(await decideReferral(db(), colleague(p), held.referral!.id, { decision: "reject" }, env)).code).toBe("invalid_state_transition");
+    expect(errorOf(await decideReferral(db(), approverOf(p), held.referral!.id, { decision: "reject" }, env)).code).toBe("invalid_state_transition");
   });
 
   it("is never applied when its referral is rejected", async () => {
     const { p, da, policy } = await daPolicy();
     const before = await policyRow(policy.id);
     const held = referred(unwrap(await endorsePolicy(db(), env, p, policy.id, raiseLimit, false)));
-    const info = unwrap(await decideReferral(db(), colleague(p), held.referral!.id, { decision: "request_info", notes: "Contract copy?" }, env));
+    const info = unwrap(await decideReferral(db(), approverOf(p), held.referral!.id, { decision: "request_info", notes: "Contract copy?" }, env));
     expect(info.status).toBe("more_info_requested");
-    const rejected = unwrap(await decideReferral(db(), colleague(p), held.referral!.id, { decision: "reject" }, env));
+    const rejected = unwrap(await decideReferral(db(), approverOf(p), held.referral!.id, { decision: "reject" }, env));
     expect(rejected).toMatchObject({ status: "rejected", transactionId: null });
     expect(await policyRow(policy.id)).toEqual(before);
     const transactions = await env.UNDERWRITING_DB.prepare("SELECT count(*) AS n FROM policy_transactions WHERE policy_id = ?").bind(policy.id).first<{ n: number }>();
@@ -136,7 +125,7 @@ describe("an endorsement outside the policy's delegated authority", () => {
     // Fill the cap up to just under what the held endorsement would add.
     const room = 100_000_000 - premiumCents;
     await fill(da.id, room - Math.round(held.transaction.premiumDelta * 100) + 1);
-    const refused = await decideReferral(db(), colleague(p), held.referral!.id, { decision: "approve" }, env);
+    const refused = await decideReferral(db(), approverOf(p), held.referral!.id, { decision: "approve" }, env);
     expect(errorOf(refused)).toMatchObject({ code: "da_limit_exceeded", details: { daAgreementId: da.id } });
     expect(unwrap(await listReferrals(db(), p, { status: "pending" })).data.map((r) => r.id)).toEqual([held.referral!.id]);
     expect((await policyRow(policy.id))?.limit_cents).toBe(100_000_000);

@@ -13,7 +13,7 @@ import { createReferral, decideReferral } from "../../workers/underwriting/src/r
 import { createSubmission } from "../../workers/underwriting/src/submissions.service.ts";
 import { approverOf, newPrincipal } from "../support/principals.ts";
 import { errorOf, unwrap } from "../support/results.ts";
-import { quickstartSubmission } from "../support/submissions.ts";
+import { contractorsAgreement, quickstartSubmission } from "../support/submissions.ts";
 
 const db = () => drizzle(env.UNDERWRITING_DB);
 
@@ -79,15 +79,7 @@ describe("concurrent writes on one submission", () => {
   it("two binds of one submission under delegated authority count its premium once", async () => {
     const p = newPrincipal(undefined, { rateLimitTier: "enterprise" });
     const da = unwrap(
-      await createDaAgreement(db(), p, {
-        carrier: "Cascade Mutual",
-        program: "Contractors GL",
-        lineOfBusiness: "GL",
-        maxLimitPerRisk: 2_000_000,
-        states: ["OR", "WA"],
-        naicsPrefixes: ["23"],
-        aggregateCap: 1_000_000,
-      } as Parameters<typeof createDaAgreement>[2]),
+      await createDaAgreement(db(), p, contractorsAgreement() as Parameters<typeof createDaAgreement>[2]),
     );
     const sub = unwrap(await createSubmission(db(), p, quickstartSubmission() as Parameters<typeof createSubmission>[2]));
     const quote = unwrap(await createQuote(db(), p, sub.id));
@@ -120,7 +112,7 @@ describe("concurrent writes on one submission", () => {
     const { p, da, policyId } = await daBoundPolicy();
     const held = unwrap(await endorsePolicy(db(), env, p, policyId, { effectiveDate: "2027-11-01", changes: { requestedLimit: 3_000_000 } }, false));
     if (!("referral" in held) || !held.referral) throw new Error("expected the endorsement to be held");
-    const manager = { ...p, credentialId: "key_manager", actorId: "key_manager" };
+    const manager = approverOf(p);
     const [approve, reject] = await Promise.all([
       decideReferral(db(), manager, held.referral.id, { decision: "approve" }, env),
       decideReferral(db(), manager, held.referral.id, { decision: "reject" }, env),
@@ -139,15 +131,7 @@ describe("concurrent writes on one submission", () => {
 async function daBoundPolicy() {
   const p = newPrincipal(undefined, { rateLimitTier: "enterprise" });
   const da = unwrap(
-    await createDaAgreement(db(), p, {
-      carrier: "Cascade Mutual",
-      program: "Contractors GL",
-      lineOfBusiness: "GL",
-      maxLimitPerRisk: 2_000_000,
-      states: ["OR", "WA"],
-      naicsPrefixes: ["23"],
-      aggregateCap: 1_000_000,
-    } as Parameters<typeof createDaAgreement>[2]),
+    await createDaAgreement(db(), p, contractorsAgreement() as Parameters<typeof createDaAgreement>[2]),
   );
   const sub = unwrap(await createSubmission(db(), p, quickstartSubmission() as Parameters<typeof createSubmission>[2]));
   unwrap(await createQuote(db(), p, sub.id));
