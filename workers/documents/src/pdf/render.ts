@@ -1,0 +1,82 @@
+/**
+ * PDF rendering inside workerd, with no browser: pdfmake's browser build (what wrangler and Vite
+ * pick through its `browser` field) lays out a document definition into a PDF whose text is a real
+ * text layer in an embedded TrueType font. The font is Roboto, as pdfmake ships it base64 in
+ * `build/vfs_fonts.js`, so the bundle carries it with no Data-module rule and nothing is fetched.
+ *
+ * Templates (./templates) build the definitions; this module only renders them.
+ */
+import pdfmake from "pdfmake/build/pdfmake";
+import vfs from "pdfmake/build/vfs_fonts";
+import type { TDocumentDefinitions } from "./pdf-definition.ts";
+
+export type { Content, ContentNode, TDocumentDefinitions } from "./pdf-definition.ts";
+
+/** Roboto in four faces, the names pdfmake's vfs_fonts.js registers. */
+const FONTS = {
+  Roboto: { normal: "Roboto-Regular.ttf", bold: "Roboto-Medium.ttf", italics: "Roboto-Italic.ttf", bolditalics: "Roboto-MediumItalic.ttf" },
+};
+
+let ready = false;
+/** The browser build keeps one module-level font store: fill it once per isolate. */
+function prepare(): void {
+  if (ready) return;
+  pdfmake.addVirtualFileSystem(vfs);
+  pdfmake.setFonts(FONTS);
+  // Nothing a definition names is ever fetched: images come in as data: URIs or not at all.
+  pdfmake.setUrlAccessPolicy(() => false);
+  ready = true;
+}
+
+/** The platform's page: US Letter, Roboto 9 pt, half-inch margins. A definition overrides any of it. */
+const PAGE: Partial<TDocumentDefinitions> = {
+  pageSize: "LETTER",
+  pageMargins: [36, 36, 36, 48],
+  defaultStyle: { font: "Roboto", fontSize: 9, lineHeight: 1.15 },
+};
+
+/** What a render produced: the bytes and how many pages they hold. */
+export interface RenderedPdf {
+  bytes: Uint8Array;
+  pages: number;
+}
+
+/**
+ * Renders one definition. Pass a fresh definition every call: pdfmake rewrites the one it is given
+ * in place (table cells become objects), so a definition reused across renders comes out wrong.
+ * `maxPages` stops a runaway layout: a longer document throws {@link TooManyPagesError}.
+ */
+export async function renderPdf(definition: TDocumentDefinitions, options: { maxPages?: number } = {}): Promise<RenderedPdf> {
+  prepare();
+  let pages = 0;
+  const full: TDocumentDefinitions = {
+    ...PAGE,
+    ...definition,
+    defaultStyle: { ...PAGE.defaultStyle, ...definition.defaultStyle },
+    info: { producer: "OpenInsure", creator: "OpenInsure", ...definition.info },
+    // Called once per page as it is laid out: counting here is how the page limit is enforced.
+    footer: (current, count) => {
+      pages = count;
+      if (options.maxPages !== undefined && count > options.maxPages) throw new TooManyPagesError(count, options.maxPages);
+      return typeof definition.footer === "function" ? definition.footer(current, count) : (definition.footer ?? pageFooter(current, count));
+    },
+  };
+  const buffer = await pdfmake.createPdf(full).getBuffer();
+  return { bytes: new Uint8Array(buffer), pages };
+}
+
+/** "Page 2 of 3", small and centred, on every page that names no footer of its own. */
+function pageFooter(current: number, count: number) {
+  return { text: `Page ${current} of ${count}`, alignment: "center" as const, fontSize: 7, color: "#666666", margin: [0, 16, 0, 0] as [number, number, number, number] };
+}
+
+/** A document laid out past its page limit. */
+export class TooManyPagesError extends Error {
+  constructor(
+    readonly pages: number,
+    readonly limit: number,
+  ) {
+    super(`the document runs to ${pages} pages; the limit is ${limit}`);
+    this.name = "TooManyPagesError";
+  }
+}
