@@ -113,7 +113,11 @@ export const WORKERS: readonly WorkerEntry[] = [
     entrypoints: { public: "UnderwritingService", internal: "UnderwritingInternal" },
     d1: { binding: "UNDERWRITING_DB", database: "openinsure-underwriting", id: "underwriting-db" },
     durableObjects: [{ binding: "DA_LEDGER", className: "DaLedger", purpose: "one object per delegated-authority agreement: its aggregate written premium against the cap" }],
-    calls: [{ worker: "deal-rooms", entrypoint: "internal", purpose: "a referral's room must be the org's, and its notices are posted there as system messages" }],
+    calls: [
+      { worker: "deal-rooms", entrypoint: "internal", purpose: "a referral's room must be the org's, and its notices are posted there as system messages" },
+      { worker: "documents", entrypoint: "internal", purpose: "issuePolicyDocument: the declarations page and MCS-90 of each bind and endorsement, once per source key" },
+      { worker: "identity", entrypoint: "internal", purpose: "orgName: the org is the producer named on the policy paper" },
+    ],
     emitsEvents: true,
     crons: [{ schedule: "* * * * *", purpose: "the outbox sweep: relays events a prompt relay missed" }],
   },
@@ -152,7 +156,7 @@ export const WORKERS: readonly WorkerEntry[] = [
   {
     name: "documents",
     purpose: "every stored file: metadata and SHA-256 in its D1, the bytes in the R2 bucket it alone owns, type checked by content",
-    entrypoints: { public: "DocumentsService" },
+    entrypoints: { public: "DocumentsService", internal: "DocumentsInternal" },
     d1: { binding: "DOCUMENTS_DB", database: "openinsure-documents", id: "documents-db" },
     r2: [{ binding: "DOCUMENTS", bucket: "openinsure-documents", purpose: "the documents' bytes, under orgs/{orgId}/documents/{docId}; never overwritten" }],
   },

@@ -305,11 +305,14 @@ export interface ApiKeyStatus {
 
 /**
  * `IdentityInternal`, bound only to the workers whose registry entry names it: deal-rooms, whose
- * sockets outlive the request that authenticated them and must close when their key is revoked.
+ * sockets outlive the request that authenticated them and must close when their key is revoked, and
+ * underwriting, which names the org on the policy paper it issues.
  */
 export interface IdentityInternalRpc extends Rpc.WorkerEntrypointBranded {
   /** The key `keyId` of `orgId` (another org's key answers inactive). */
   apiKeyStatus(orgId: string, keyId: string): Promise<ApiKeyStatus>;
+  /** `orgId`'s display name, or null when there is no such org: underwriting prints it as the producer on policy paper. */
+  orgName(orgId: string): Promise<string | null>;
 }
 
 // Documents: public only (the gateway now; claims and billing will store through it too).
@@ -365,6 +368,83 @@ export interface DocumentsRpc extends Rpc.WorkerEntrypointBranded {
    * with the org of a download token it has verified, which is why no principal travels.
    */
   openDownload(orgId: string, id: string, range?: ByteRangeRequest): Promise<Result<DocumentDownload>>;
+}
+
+// Documents, internal: policy paper issued on behalf of underwriting (bind and endorsement).
+
+/** Money in policy paper is USD major units, as in the API (the issuer converts from cents once). */
+export interface PolicyPaperParty {
+  name: string;
+  /** Printed as given, one line each. */
+  addressLines?: string[];
+}
+
+/** What a declarations page lays out: the policy as of one transaction (bind, renewal or endorsement). */
+export interface DeclarationsData {
+  policyNumber: string;
+  insured: PolicyPaperParty & { email?: string | null };
+  /** The policy period, `YYYY-MM-DD`; printed from and to 12:01 a.m. standard time at the insured's address. */
+  effectiveDate: string;
+  expirationDate: string;
+  lineOfBusiness: LineOfBusiness;
+  /** The risk's state (where the insured's address is, when no mailing address is on file). */
+  state: string;
+  insurer: PolicyPaperParty & { naicNumber?: string | null };
+  producer: PolicyPaperParty;
+  limit: number;
+  deductible: number | null;
+  /** How the line is rated: revenue (GL), property values (PROP), vehicles (CA). */
+  ratingBasis: { basis: "revenue" | "property_values" | "vehicles"; amount: number };
+  /** Written premium for the term as of this transaction. */
+  premium: number;
+  annualPremium: number;
+  taxes: { name: string; amount: number }[];
+  fees: { name: string; amount: number }[];
+  installmentPlan: InstallmentPlan;
+  installments: { number: number; dueDate: string; premium: number; fee: number }[];
+  /** Premium + taxes + fees + every installment fee. */
+  total: number;
+  /** The forms in force: this page, the coverage form, and the MCS-90 for commercial auto. */
+  forms: { code: string; title: string }[];
+  /** Every endorsement in force as of this transaction, oldest first. */
+  endorsements: { number: number; effectiveDate: string; description: string }[];
+  /** The transaction this issue reflects: `new_business`/`renewal` at bind, or the endorsement and its number. */
+  reflects: { transactionType: "new_business" | "renewal" | "endorsement"; transactionId: string; effectiveDate: string; endorsementNumber: number | null };
+  /** When the page was issued (ISO 8601); printed as the issue date. */
+  issuedAt: string;
+}
+
+/** What an MCS-90 endorsement lays out. */
+export interface Mcs90Data {
+  policyNumber: string;
+  insured: PolicyPaperParty;
+  insurer: PolicyPaperParty & { naicNumber?: string | null };
+  /** The endorsement's effective date, `YYYY-MM-DD`. */
+  effectiveDate: string;
+  /** The financial-responsibility limit: $750,000 federal minimum, $5,000,000 for hazardous materials. */
+  limit: number;
+  hazmat: boolean;
+  /** The transaction this issue reflects (bind, renewal or an endorsement). */
+  reflects: DeclarationsData["reflects"];
+  issuedAt: string;
+}
+
+/** One piece of policy paper to issue: its kind and the data its template takes. */
+export type PolicyDocumentRequest =
+  | { kind: "declarations"; sourceKey: string; policyId: string; filename: string; data: DeclarationsData }
+  | { kind: "mcs90"; sourceKey: string; policyId: string; filename: string; data: Mcs90Data };
+
+/**
+ * `DocumentsInternal`, bound only to the workers whose registry entry names it (underwriting, which
+ * issues the paper of bind and endorsement). Not org-scoped by a principal: the caller names the org.
+ */
+export interface DocumentsInternalRpc extends Rpc.WorkerEntrypointBranded {
+  /**
+   * Renders and stores `request` as a new document of `orgId`, once per `sourceKey`: a second call
+   * with the same key (a retry after a lost answer, a sweep racing a prompt issue) answers the
+   * document the first one stored and renders nothing. Bad data is `validation_failed`.
+   */
+  issuePolicyDocument(orgId: string, request: PolicyDocumentRequest): Promise<Result<DocumentRecord>>;
 }
 
 // The gateway's bindings.

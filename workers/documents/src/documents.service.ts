@@ -187,8 +187,15 @@ async function writeObject(bucket: R2Bucket, key: string, stream: ReadableStream
  * A new document of `principal`'s org. The object is written first, the row second; if the row
  * cannot be written the object is deleted before the error propagates, so no object exists without
  * its row and a retry simply stores a new document (there is nothing half-stored to collide with).
+ * `sourceKey` (policy paper only) is unique per org: a second row with it fails, its object removed.
  */
-export async function storeDocument(deps: DocumentsDeps, principal: Principal, input: StoreDocumentInput, now: Date = new Date()): Promise<Result<DocumentRecord>> {
+export async function storeDocument(
+  deps: DocumentsDeps,
+  principal: Principal,
+  input: StoreDocumentInput,
+  now: Date = new Date(),
+  sourceKey: string | null = null,
+): Promise<Result<DocumentRecord>> {
   const checked = checkInput(input);
   if (!checked.ok) {
     if (input.body instanceof ReadableStream) await input.body.cancel().catch(() => undefined);
@@ -214,6 +221,7 @@ export async function storeDocument(deps: DocumentsDeps, principal: Principal, i
     createdBy: principal.actorId,
     // Audit time is real time, like every record's createdAt (the sandbox clock moves the book's calendar only).
     createdAt: now.toISOString(),
+    sourceKey,
   };
   try {
     await deps.db.insert(documents).values(row);

@@ -15,6 +15,7 @@ import * as docs from "./documents.service.ts";
 import type { DocumentsEnv } from "./env.ts";
 
 export type { DocumentsEnv } from "./env.ts";
+export { DocumentsInternal } from "./internal.ts";
 
 /** One drizzle handle per D1 binding for the isolate's life (entrypoints are created per call). */
 const handles = new WeakMap<D1Database, DrizzleD1Database>();

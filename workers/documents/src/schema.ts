@@ -16,6 +16,8 @@ export const documents = sqliteTable("documents", {
   invoiceId: text("invoice_id"),
   createdBy: text("created_by").notNull(),
   createdAt: text("created_at").notNull(),
+  /** Set on issued policy paper: unique per org, so an issue asked twice finds the first document (migrations/documents/0003). */
+  sourceKey: text("source_key"),
 });
 
 export type DocumentRow = typeof documents.$inferSelect;

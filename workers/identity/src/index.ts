@@ -184,6 +184,11 @@ export class IdentityInternal extends WorkerEntrypoint<IdentityEnv> implements I
   async apiKeyStatus(orgId: string, keyId: string): Promise<ApiKeyStatus> {
     return apiKeys.apiKeyStatus(createDeps(this.env, this.ctx), orgId, keyId);
   }
+
+  /** `orgId`'s display name (null for no such org), which underwriting prints as the producer on policy paper. */
+  async orgName(orgId: string): Promise<string | null> {
+    return orgs.orgName(createDeps(this.env, this.ctx), orgId);
+  }
 }
 
 export default {

@@ -91,3 +91,8 @@ export async function findOrgBySlug(deps: IdentityDeps, slug: string): Promise<R
   const row = await repo.findOrgBySlug(deps.db, slug);
   return row ? ok(toOrg(row)) : notFound("Org");
 }
+
+/** An org's display name, or null when there is no such org (for trusted callers: no principal). */
+export async function orgName(deps: IdentityDeps, orgId: string): Promise<string | null> {
+  return (await repo.findOrgById(deps.db, orgId))?.name ?? null;
+}
