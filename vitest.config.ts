@@ -23,12 +23,35 @@ const workers = await Promise.all(
       workerProject(testRegistry, root, w, {
         // Referral system messages go to the deal-rooms worker; its own project tests the real one.
         // Deal rooms ask identity whether a socket's API key still works: the stand-in says yes
-        // until a test revokes the key id through it (`revokeForTest`).
+        // until a test revokes the key id through it (`revokeForTest`). Underwriting asks it for the
+        // org's name for policy paper.
+        // Underwriting issues policy paper through the documents worker (its own project and the
+        // gateway's test the real one): the stand-in keeps one document per org and source key, and a
+        // test can make it fail for its org, before storing or after (a lost answer), through
+        // `paperFaultForTest(orgId, mode)`; `paperCallsForTest(orgId)` counts what it was asked.
         stubs: {
           "deal-rooms": { getRoom: notFound, postSystemMessage: notFound },
           identity: {
             apiKeyStatus: `const revoked = (globalThis.revokedKeys ??= new Set()); return revoked.has(arguments[1]) ? { active: false, expiresAt: null } : { active: true, expiresAt: null };`,
             revokeForTest: `(globalThis.revokedKeys ??= new Set()).add(arguments[0]); return true;`,
+            orgName: `return "Stand-in Agency";`,
+          },
+          documents: {
+            issuePolicyDocument: `const s = (globalThis.paper ??= { docs: new Map(), faults: new Map(), calls: new Map(), n: 0 });
+    const [orgId, request] = arguments;
+    s.calls.set(orgId, (s.calls.get(orgId) ?? 0) + 1);
+    const fault = s.faults.get(orgId);
+    if (fault === "down") throw new Error("documents worker unavailable");
+    const key = orgId + "|" + request.sourceKey;
+    let doc = s.docs.get(key);
+    if (!doc) {
+      doc = { id: "doc_" + String(++s.n).padStart(26, "0"), kind: request.kind, filename: request.filename, contentType: "application/pdf", size: 1, sha256: "0".repeat(64), policyId: request.policyId, submissionId: null, claimId: null, invoiceId: null, createdAt: new Date().toISOString() };
+      s.docs.set(key, doc);
+    }
+    if (fault === "lose_answer") throw new Error("connection lost after the document was stored");
+    return { ok: true, value: doc };`,
+            paperFaultForTest: `const s = (globalThis.paper ??= { docs: new Map(), faults: new Map(), calls: new Map(), n: 0 }); s.faults.set(arguments[0], arguments[1]); return true;`,
+            paperCallsForTest: `const s = (globalThis.paper ??= { docs: new Map(), faults: new Map(), calls: new Map(), n: 0 }); return { calls: s.calls.get(arguments[0]) ?? 0, documents: [...s.docs].filter(([k]) => k.startsWith(arguments[0] + "|")).map(([, d]) => d) };`,
           },
         },
       }),

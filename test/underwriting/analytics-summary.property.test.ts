@@ -25,6 +25,7 @@ import type { Principal } from "../../workers/_shared/auth.ts";
 import { testDay } from "../support/clock.ts";
 import { newPrincipal } from "../support/principals.ts";
 import { unwrap } from "../support/results.ts";
+import { workerEnv } from "./worker-env.ts";
 
 const db = () => drizzle(env.UNDERWRITING_DB);
 const d1 = env.UNDERWRITING_DB;
@@ -74,7 +75,7 @@ async function run(p: Principal, ops: Op[]): Promise<void> {
   const bind = async (submissionId: string) => {
     const quote = await createQuote(db(), p, submissionId);
     if (!quote.ok) return;
-    const bound = await bindSubmission(db(), env, p, submissionId, { installmentPlan: "PIF" }, false);
+    const bound = await bindSubmission(db(), workerEnv, p, submissionId, { installmentPlan: "PIF" }, false);
     count("bind", bound);
     if (bound.ok && "id" in bound.value) policyIds.push(String(bound.value.id));
   };
@@ -88,13 +89,13 @@ async function run(p: Principal, ops: Op[]): Promise<void> {
     if (!id) continue;
     const policy = await d1.prepare("SELECT effective_date FROM policies WHERE id = ?").bind(id).first<{ effective_date: string }>();
     const at = (offset: number) => formatDate(new Date(parseDate(policy!.effective_date).getTime() + offset * 86_400_000));
-    if (op.kind === "endorse") count(op.kind, await endorsePolicy(db(), env, p, id, { effectiveDate: at(op.offset), changes: { annualRevenue: op.revenue } }, false));
+    if (op.kind === "endorse") count(op.kind, await endorsePolicy(db(), workerEnv, p, id, { effectiveDate: at(op.offset), changes: { annualRevenue: op.revenue } }, false));
     if (op.kind === "cancel") {
-      count(op.kind, await cancelPolicy(db(), env, p, id, { effectiveDate: at(op.method === "flat" ? 0 : op.offset), method: op.method, reason: "insured_request" }, false));
+      count(op.kind, await cancelPolicy(db(), workerEnv, p, id, { effectiveDate: at(op.method === "flat" ? 0 : op.offset), method: op.method, reason: "insured_request" }, false));
     }
-    if (op.kind === "reinstate") count(op.kind, await reinstatePolicy(db(), env, p, id, {}, false));
+    if (op.kind === "reinstate") count(op.kind, await reinstatePolicy(db(), workerEnv, p, id, {}, false));
     if (op.kind === "renew") {
-      const renewed = await renewPolicy(db(), env, p, id);
+      const renewed = await renewPolicy(db(), workerEnv, p, id);
       count(op.kind, renewed);
       if (renewed.ok) await bind(renewed.value.submission.id);
     }

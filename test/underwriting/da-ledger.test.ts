@@ -11,6 +11,7 @@ import { realNow } from "../support/clock.ts";
 import { newPrincipal } from "../support/principals.ts";
 import { unwrap } from "../support/results.ts";
 import { quickstartSubmission } from "../support/submissions.ts";
+import { workerEnv } from "./worker-env.ts";
 
 const ledger = () => env.DA_LEDGER.getByName(`agreement-${crypto.randomUUID()}`);
 const db = () => drizzle(env.UNDERWRITING_DB);
@@ -34,7 +35,7 @@ async function boundPolicy() {
   const p = newPrincipal(undefined, { rateLimitTier: "enterprise" });
   const sub = unwrap(await createSubmission(db(), p, quickstartSubmission() as Parameters<typeof createSubmission>[2]));
   unwrap(await createQuote(db(), p, sub.id));
-  const policy = unwrap(await bindSubmission(db(), env, p, sub.id, { installmentPlan: "PIF" }, false));
+  const policy = unwrap(await bindSubmission(db(), workerEnv, p, sub.id, { installmentPlan: "PIF" }, false));
   if (policy.preview) throw new Error("bound a preview");
   return { p, sub, policy };
 }
@@ -133,7 +134,7 @@ describe("DaLedger recovery: a reservation left open past its deadline is reconc
 
   it("policy transactions too: a transaction in D1 is committed (a credit taken off), one that is not is released", async () => {
     const { p, policy } = await boundPolicy();
-    const cancelled = unwrap(await cancelPolicy(db(), env, p, policy.id, { effectiveDate: "2027-05-01", method: "flat", reason: "insured_request" }, false));
+    const cancelled = unwrap(await cancelPolicy(db(), workerEnv, p, policy.id, { effectiveDate: "2027-05-01", method: "flat", reason: "insured_request" }, false));
     const l = ledger();
     await l.reserve("sub_bound_elsewhere", 800, 1000);
     await l.commit("sub_bound_elsewhere");

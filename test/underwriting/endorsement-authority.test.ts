@@ -16,6 +16,7 @@ import type { EndorsementReferred, PolicyTransactionResult } from "../../workers
 import { approverOf, newPrincipal } from "../support/principals.ts";
 import { errorOf, unwrap } from "../support/results.ts";
 import { contractorsAgreement, quickstartSubmission } from "../support/submissions.ts";
+import { workerEnv } from "./worker-env.ts";
 
 const db = () => drizzle(env.UNDERWRITING_DB);
 /** The quickstart policy runs 2027-05-01 to 2028-05-01; endorsements date inside it. */
@@ -30,7 +31,7 @@ async function daPolicy(capDollars = 1_000_000, overrides: Record<string, unknow
   const sub = unwrap(await createSubmission(db(), p, { ...quickstartSubmission(), ...overrides } as Parameters<typeof createSubmission>[2]));
   const quote = unwrap(await createQuote(db(), p, sub.id));
   expect(quote.authority.daAgreementId).toBe(da.id);
-  const policy = unwrap(await bindSubmission(db(), env, p, sub.id, { installmentPlan: "PIF" }, false));
+  const policy = unwrap(await bindSubmission(db(), workerEnv, p, sub.id, { installmentPlan: "PIF" }, false));
   if (policy.preview) throw new Error("bound a preview");
   return { p, da, policy, premiumCents: Math.round(quote.grossPremium * 100) };
 }
@@ -64,12 +65,12 @@ describe("an endorsement outside the policy's delegated authority", () => {
     const { p, da, policy } = await daPolicy();
     const before = await policyRow(policy.id);
 
-    const preview = referred(unwrap(await endorsePolicy(db(), env, p, policy.id, raiseLimit, true)));
+    const preview = referred(unwrap(await endorsePolicy(db(), workerEnv, p, policy.id, raiseLimit, true)));
     expect(preview).toMatchObject({ preview: true, referral: null, daAgreementId: da.id, policy: { id: policy.id, limit: 1_000_000 } });
     expect(preview.reasons.join(" ")).toContain("exceeds the per-risk maximum");
     expect(unwrap(await listReferrals(db(), p, {})).data).toHaveLength(0);
 
-    const held = referred(unwrap(await endorsePolicy(db(), env, p, policy.id, raiseLimit, false)));
+    const held = referred(unwrap(await endorsePolicy(db(), workerEnv, p, policy.id, raiseLimit, false)));
     expect(held.preview).toBe(false);
     expect(held.referral).toMatchObject({ status: "pending", policyId: policy.id, submissionId: policy.submissionId, endorsement: raiseLimit, transactionId: null });
     expect(held.transaction.premiumDelta).toBeGreaterThan(0);
@@ -82,9 +83,9 @@ describe("an endorsement outside the policy's delegated authority", () => {
 
   it("is applied when its referral is approved, re-rated then, with its premium through the ledger", async () => {
     const { p, da, policy, premiumCents } = await daPolicy();
-    const held = referred(unwrap(await endorsePolicy(db(), env, p, policy.id, raiseLimit, false)));
+    const held = referred(unwrap(await endorsePolicy(db(), workerEnv, p, policy.id, raiseLimit, false)));
 
-    const decided = unwrap(await decideReferral(db(), approverOf(p), held.referral!.id, { decision: "approve", notes: "Carrier agreed" }, env));
+    const decided = unwrap(await decideReferral(db(), approverOf(p), held.referral!.id, { decision: "approve", notes: "Carrier agreed" }, workerEnv));
     expect(decided).toMatchObject({ status: "approved", decidedBy: approverOf(p).actorId, transactionId: expect.stringMatching(/^txn_/) });
 
     const after = await policyRow(policy.id);
@@ -102,16 +103,16 @@ describe("an endorsement outside the policy's delegated authority", () => {
     expect(await eventsOf(p.orgId, "policy.endorsed")).toHaveLength(1);
     expect(await eventsOf(p.orgId, "referral.decided")).toEqual([expect.objectContaining({ decision: "approve", policyId: policy.id, transactionId: decided.transactionId })]);
     // Decided once.
-    expect(errorOf(await decideReferral(db(), approverOf(p), held.referral!.id, { decision: "reject" }, env)).code).toBe("invalid_state_transition");
+    expect(errorOf(await decideReferral(db(), approverOf(p), held.referral!.id, { decision: "reject" }, workerEnv)).code).toBe("invalid_state_transition");
   });
 
   it("is never applied when its referral is rejected", async () => {
     const { p, da, policy } = await daPolicy();
     const before = await policyRow(policy.id);
-    const held = referred(unwrap(await endorsePolicy(db(), env, p, policy.id, raiseLimit, false)));
-    const info = unwrap(await decideReferral(db(), approverOf(p), held.referral!.id, { decision: "request_info", notes: "Contract copy?" }, env));
+    const held = referred(unwrap(await endorsePolicy(db(), workerEnv, p, policy.id, raiseLimit, false)));
+    const info = unwrap(await decideReferral(db(), approverOf(p), held.referral!.id, { decision: "request_info", notes: "Contract copy?" }, workerEnv));
     expect(info.status).toBe("more_info_requested");
-    const rejected = unwrap(await decideReferral(db(), approverOf(p), held.referral!.id, { decision: "reject" }, env));
+    const rejected = unwrap(await decideReferral(db(), approverOf(p), held.referral!.id, { decision: "reject" }, workerEnv));
     expect(rejected).toMatchObject({ status: "rejected", transactionId: null });
     expect(await policyRow(policy.id)).toEqual(before);
     const transactions = await env.UNDERWRITING_DB.prepare("SELECT count(*) AS n FROM policy_transactions WHERE policy_id = ?").bind(policy.id).first<{ n: number }>();
@@ -121,11 +122,11 @@ describe("an endorsement outside the policy's delegated authority", () => {
 
   it("an approval that no longer fits the cap fails da_limit_exceeded and leaves the referral open", async () => {
     const { p, da, policy, premiumCents } = await daPolicy();
-    const held = referred(unwrap(await endorsePolicy(db(), env, p, policy.id, { ...raiseLimit, changes: { requestedLimit: 3_000_000, annualRevenue: 80_000_000 } }, false)));
+    const held = referred(unwrap(await endorsePolicy(db(), workerEnv, p, policy.id, { ...raiseLimit, changes: { requestedLimit: 3_000_000, annualRevenue: 80_000_000 } }, false)));
     // Fill the cap up to just under what the held endorsement would add.
     const room = 100_000_000 - premiumCents;
     await fill(da.id, room - Math.round(held.transaction.premiumDelta * 100) + 1);
-    const refused = await decideReferral(db(), approverOf(p), held.referral!.id, { decision: "approve" }, env);
+    const refused = await decideReferral(db(), approverOf(p), held.referral!.id, { decision: "approve" }, workerEnv);
     expect(errorOf(refused)).toMatchObject({ code: "da_limit_exceeded", details: { daAgreementId: da.id } });
     expect(unwrap(await listReferrals(db(), p, { status: "pending" })).data.map((r) => r.id)).toEqual([held.referral!.id]);
     expect((await policyRow(policy.id))?.limit_cents).toBe(100_000_000);
@@ -136,7 +137,7 @@ describe("premium-bearing transactions move the agreement's aggregate", () => {
   it("additional premium reserves against the cap; an endorsement beyond it is 422 da_limit_exceeded, previewed the same", async () => {
     // Cap: the policy's premium plus a little: a large revenue endorsement does not fit.
     const { p, da, policy, premiumCents } = await daPolicy();
-    const small = applied(unwrap(await endorsePolicy(db(), env, p, policy.id, { effectiveDate: MID_TERM, changes: { annualRevenue: 9_000_000 } }, false)));
+    const small = applied(unwrap(await endorsePolicy(db(), workerEnv, p, policy.id, { effectiveDate: MID_TERM, changes: { annualRevenue: 9_000_000 } }, false)));
     const deltaCents = Math.round(small.transaction.premiumDelta * 100);
     expect(deltaCents).toBeGreaterThan(0);
     expect((await ledgerOf(da.id).snapshot()).writtenCents).toBe(premiumCents + deltaCents);
@@ -145,8 +146,8 @@ describe("premium-bearing transactions move the agreement's aggregate", () => {
     // Fill the ledger to the cap but for one cent, then endorse upward again.
     await fill(da.id, 100_000_000 - premiumCents - deltaCents - 1);
     const big = { effectiveDate: MID_TERM, changes: { annualRevenue: 12_000_000 } };
-    expect(errorOf(await endorsePolicy(db(), env, p, policy.id, big, true))).toMatchObject({ code: "da_limit_exceeded", details: { daAgreementId: da.id, aggregateCap: 1_000_000 } });
-    expect(errorOf(await endorsePolicy(db(), env, p, policy.id, big, false)).code).toBe("da_limit_exceeded");
+    expect(errorOf(await endorsePolicy(db(), workerEnv, p, policy.id, big, true))).toMatchObject({ code: "da_limit_exceeded", details: { daAgreementId: da.id, aggregateCap: 1_000_000 } });
+    expect(errorOf(await endorsePolicy(db(), workerEnv, p, policy.id, big, false)).code).toBe("da_limit_exceeded");
     expect((await ledgerOf(da.id).snapshot()).writtenCents).toBe(99_999_999);
     expect(await ledgerOf(da.id).openReservations()).toEqual(["sub_filler"]);
     expect((await policyRow(policy.id))?.version).toBe(2);
@@ -154,13 +155,13 @@ describe("premium-bearing transactions move the agreement's aggregate", () => {
 
   it("return premium credits the cap: a reducing endorsement and a cancellation give space back, a reinstatement takes it again", async () => {
     const { p, da, policy, premiumCents } = await daPolicy();
-    const reduced = applied(unwrap(await endorsePolicy(db(), env, p, policy.id, { effectiveDate: MID_TERM, changes: { annualRevenue: 4_000_000 } }, false)));
+    const reduced = applied(unwrap(await endorsePolicy(db(), workerEnv, p, policy.id, { effectiveDate: MID_TERM, changes: { annualRevenue: 4_000_000 } }, false)));
     const creditCents = Math.round(reduced.transaction.premiumDelta * 100);
     expect(creditCents).toBeLessThan(0);
     expect((await ledgerOf(da.id).snapshot()).writtenCents).toBe(premiumCents + creditCents);
     expect(await usageCents(da.id)).toBe(premiumCents + creditCents);
 
-    const cancelled = applied(unwrap(await cancelPolicy(db(), env, p, policy.id, { effectiveDate: "2027-12-01", method: "pro_rata", reason: "insured_request" }, false)));
+    const cancelled = applied(unwrap(await cancelPolicy(db(), workerEnv, p, policy.id, { effectiveDate: "2027-12-01", method: "pro_rata", reason: "insured_request" }, false)));
     const returnCents = Math.round(cancelled.transaction.premiumDelta * 100);
     expect(returnCents).toBeLessThan(0);
     const net = premiumCents + creditCents + returnCents;
@@ -176,26 +177,26 @@ describe("premium-bearing transactions move the agreement's aggregate", () => {
     // Put the ledger just under 85% of the $1,000,000 cap, then endorse upward across it.
     await fill(da.id, 84_999_000 - premiumCents);
     await ledgerOf(da.id).commit("sub_filler");
-    const up = applied(unwrap(await endorsePolicy(db(), env, p, policy.id, { effectiveDate: MID_TERM, changes: { annualRevenue: 9_000_000 } }, false)));
+    const up = applied(unwrap(await endorsePolicy(db(), workerEnv, p, policy.id, { effectiveDate: MID_TERM, changes: { annualRevenue: 9_000_000 } }, false)));
     const events = await eventsOf(p.orgId, "da.limit_approaching");
     expect(events).toEqual([{ daAgreementId: da.id, policyId: policy.id, transactionId: up.transaction.id, threshold: 0.85 }]);
     expect(unwrap(await daUtilization(db(), p)).data[0]!.limitApproachingAt).not.toBeNull();
 
     // Back under 85% with a credit, then across again: still one event.
-    applied(unwrap(await endorsePolicy(db(), env, p, policy.id, { effectiveDate: "2027-12-01", changes: { annualRevenue: 4_000_000 } }, false)));
+    applied(unwrap(await endorsePolicy(db(), workerEnv, p, policy.id, { effectiveDate: "2027-12-01", changes: { annualRevenue: 4_000_000 } }, false)));
     expect((await ledgerOf(da.id).snapshot()).writtenCents).toBeLessThan(85_000_000);
-    applied(unwrap(await endorsePolicy(db(), env, p, policy.id, { effectiveDate: "2028-01-01", changes: { annualRevenue: 12_000_000 } }, false)));
+    applied(unwrap(await endorsePolicy(db(), workerEnv, p, policy.id, { effectiveDate: "2028-01-01", changes: { annualRevenue: 12_000_000 } }, false)));
     expect((await ledgerOf(da.id).snapshot()).writtenCents).toBeGreaterThan(85_000_000);
     expect(await eventsOf(p.orgId, "da.limit_approaching")).toHaveLength(1);
   });
 
   it("a reinstatement charges the reversed return premium to the cap again", async () => {
     const { p, da, policy, premiumCents } = await daPolicy();
-    applied(unwrap(await cancelPolicy(db(), env, p, policy.id, { effectiveDate: "2027-05-01", method: "flat", reason: "insured_request" }, false)));
+    applied(unwrap(await cancelPolicy(db(), workerEnv, p, policy.id, { effectiveDate: "2027-05-01", method: "flat", reason: "insured_request" }, false)));
     expect((await ledgerOf(da.id).snapshot()).writtenCents).toBe(0);
     // The clock: the quickstart policy starts 2027-05-01, ahead of the test calendar, so "today" is within 30 days of nothing;
     // reinstating is judged on the requested day.
-    const reinstated = await reinstatePolicy(db(), env, p, policy.id, { effectiveDate: "2027-05-10" }, false);
+    const reinstated = await reinstatePolicy(db(), workerEnv, p, policy.id, { effectiveDate: "2027-05-10" }, false);
     applied(unwrap(reinstated));
     expect((await ledgerOf(da.id).snapshot()).writtenCents).toBe(premiumCents);
     expect(await usageCents(da.id)).toBe(premiumCents);

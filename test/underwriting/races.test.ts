@@ -14,6 +14,7 @@ import { createSubmission } from "../../workers/underwriting/src/submissions.ser
 import { approverOf, newPrincipal } from "../support/principals.ts";
 import { errorOf, unwrap } from "../support/results.ts";
 import { contractorsAgreement, quickstartSubmission } from "../support/submissions.ts";
+import { workerEnv } from "./worker-env.ts";
 
 const db = () => drizzle(env.UNDERWRITING_DB);
 
@@ -61,7 +62,7 @@ describe("concurrent writes on one submission", () => {
   it("a quote racing a bind cannot reopen the bound submission", async () => {
     const { p, sub } = await quotedSubmission();
     const [bound, requoted] = await Promise.all([
-      bindSubmission(db(), env, p, sub.id, { installmentPlan: "PIF" }, false),
+      bindSubmission(db(), workerEnv, p, sub.id, { installmentPlan: "PIF" }, false),
       createQuote(db(), p, sub.id),
     ]);
     const row = await env.UNDERWRITING_DB.prepare("SELECT status, current_quote_id FROM submissions WHERE id = ?").bind(sub.id).first<{ status: string; current_quote_id: string }>();
@@ -85,7 +86,7 @@ describe("concurrent writes on one submission", () => {
     const quote = unwrap(await createQuote(db(), p, sub.id));
     expect(quote.authority.daAgreementId).toBe(da.id);
 
-    const binds = await Promise.all([1, 2].map(() => bindSubmission(db(), env, p, sub.id, { installmentPlan: "PIF" }, false)));
+    const binds = await Promise.all([1, 2].map(() => bindSubmission(db(), workerEnv, p, sub.id, { installmentPlan: "PIF" }, false)));
     expect(binds.filter((b) => b.ok)).toHaveLength(1);
     const ledger = await env.DA_LEDGER.getByName(da.id).snapshot();
     expect(ledger.writtenCents).toBe(Math.round(quote.grossPremium * 100));
@@ -94,7 +95,7 @@ describe("concurrent writes on one submission", () => {
   it("two endorsements of one policy under delegated authority: one commits, the loser's reserved premium is given back", async () => {
     const { p, da, policyId } = await daBoundPolicy();
     const results = await Promise.all(
-      [9_000_000, 10_000_000].map((annualRevenue) => endorsePolicy(db(), env, p, policyId, { effectiveDate: "2027-11-01", changes: { annualRevenue } }, false)),
+      [9_000_000, 10_000_000].map((annualRevenue) => endorsePolicy(db(), workerEnv, p, policyId, { effectiveDate: "2027-11-01", changes: { annualRevenue } }, false)),
     );
     // Both read version 1 before either batch, so one commits and the other is 409 (the ledger round
     // trip between read and batch does not serialise them).
@@ -110,12 +111,12 @@ describe("concurrent writes on one submission", () => {
 
   it("an endorsement referral is decided once: approval and rejection together apply the endorsement at most once", async () => {
     const { p, da, policyId } = await daBoundPolicy();
-    const held = unwrap(await endorsePolicy(db(), env, p, policyId, { effectiveDate: "2027-11-01", changes: { requestedLimit: 3_000_000 } }, false));
+    const held = unwrap(await endorsePolicy(db(), workerEnv, p, policyId, { effectiveDate: "2027-11-01", changes: { requestedLimit: 3_000_000 } }, false));
     if (!("referral" in held) || !held.referral) throw new Error("expected the endorsement to be held");
     const manager = approverOf(p);
     const [approve, reject] = await Promise.all([
-      decideReferral(db(), manager, held.referral.id, { decision: "approve" }, env),
-      decideReferral(db(), manager, held.referral.id, { decision: "reject" }, env),
+      decideReferral(db(), manager, held.referral.id, { decision: "approve" }, workerEnv),
+      decideReferral(db(), manager, held.referral.id, { decision: "reject" }, workerEnv),
     ]);
     expect([approve.ok, reject.ok].filter(Boolean)).toHaveLength(1);
     const endorsements = await env.UNDERWRITING_DB.prepare("SELECT count(*) AS n FROM policy_transactions WHERE policy_id = ? AND type = 'endorsement'").bind(policyId).first<{ n: number }>();
@@ -135,7 +136,7 @@ async function daBoundPolicy() {
   );
   const sub = unwrap(await createSubmission(db(), p, quickstartSubmission() as Parameters<typeof createSubmission>[2]));
   unwrap(await createQuote(db(), p, sub.id));
-  const bound = unwrap(await bindSubmission(db(), env, p, sub.id, { installmentPlan: "PIF" }, false));
+  const bound = unwrap(await bindSubmission(db(), workerEnv, p, sub.id, { installmentPlan: "PIF" }, false));
   if (bound.preview) throw new Error("bound a preview");
   return { p, da, policyId: bound.id };
 }

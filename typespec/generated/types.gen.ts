@@ -183,6 +183,10 @@ export type BoundPolicy = {
      * The policy that renews this one.
      */
     renewedByPolicyId: string | null;
+    /**
+     * Its declarations pages and MCS-90s, oldest first: every issue, the latest of each kind `current`.
+     */
+    documents: Array<PolicyDocument>;
     createdAt: string;
     updatedAt: string;
 };
@@ -508,6 +512,11 @@ export type CreateSubmissionRequest = {
      * Number of vehicles (CA).
      */
     vehicleCount?: number;
+    /**
+     * The motor carrier transports hazardous materials (CA only; `true` on another line is 400): its
+     * MCS-90 states $5,000,000 instead of the $750,000 federal minimum. Default `false`.
+     */
+    hazmat?: boolean;
     yearsInBusiness?: number;
     priorLosses?: Array<PriorLoss>;
     notes?: string;
@@ -1462,6 +1471,10 @@ export type Policy = {
      * The policy that renews this one.
      */
     renewedByPolicyId: string | null;
+    /**
+     * Its declarations pages and MCS-90s, oldest first: every issue, the latest of each kind `current`.
+     */
+    documents: Array<PolicyDocument>;
     createdAt: string;
     updatedAt: string;
 };
@@ -1572,6 +1585,51 @@ export type PolicyCancelledEvent = {
     timestamp: string;
     data: PolicyCancelledData;
 };
+
+/**
+ * One piece of policy paper. Bind issues a declarations page (and an MCS-90 for `CA`); each
+ * endorsement issues new ones reflecting it. Earlier issues are never overwritten and stay listed,
+ * with `current: false`.
+ */
+export type PolicyDocument = {
+    kind: PolicyDocumentKind;
+    status: PolicyDocumentStatus;
+    /**
+     * The stored document; `null` while `pending`.
+     */
+    documentId: DocumentId | null;
+    /**
+     * The transaction the paper reflects (the bind's `new_business` or `renewal`, or an endorsement).
+     */
+    transactionId: PolicyTransactionId;
+    transactionType: PolicyTransactionType;
+    /**
+     * The endorsement's number on this policy (1 for the first); `null` for the bind's paper.
+     */
+    endorsementNumber: number | null;
+    /**
+     * When the paper takes effect: the policy's effective date, or the endorsement's.
+     */
+    effectiveDate: string;
+    /**
+     * When the document was stored; `null` while `pending`.
+     */
+    issuedAt: string | null;
+    /**
+     * Whether this is the latest issue of its kind for the policy.
+     */
+    current: boolean;
+};
+
+/**
+ * Policy paper issued with the policy: the declarations page, and the MCS-90 of a commercial auto policy.
+ */
+export type PolicyDocumentKind = 'declarations' | 'mcs90';
+
+/**
+ * Whether the paper's document exists yet.
+ */
+export type PolicyDocumentStatus = 'pending' | 'issued';
 
 /**
  * `data` of `policy.endorsed`: the transaction plus its details.
@@ -2342,6 +2400,10 @@ export type Submission = {
     producerId: string | null;
     propertyValues: number | null;
     vehicleCount: number | null;
+    /**
+     * The motor carrier transports hazardous materials (CA; always `false` on other lines).
+     */
+    hazmat: boolean;
     yearsInBusiness: number | null;
     priorLosses: Array<PriorLoss>;
     notes: string | null;

@@ -467,6 +467,16 @@ export const zPolicyCancellation = z.object({
 });
 
 /**
+ * Policy paper issued with the policy: the declarations page, and the MCS-90 of a commercial auto policy.
+ */
+export const zPolicyDocumentKind = z.enum(['declarations', 'mcs90']);
+
+/**
+ * Whether the paper's document exists yet.
+ */
+export const zPolicyDocumentStatus = z.enum(['pending', 'issued']);
+
+/**
  * Policy id (`pol_` + ULID).
  */
 export const zPolicyId = z.string().regex(/^pol_[0-9A-HJKMNP-TV-Z]{26}$/);
@@ -788,6 +798,23 @@ export const zPolicyTransactionType = z.enum([
     'reinstatement',
     'renewal'
 ]);
+
+/**
+ * One piece of policy paper. Bind issues a declarations page (and an MCS-90 for `CA`); each
+ * endorsement issues new ones reflecting it. Earlier issues are never overwritten and stay listed,
+ * with `current: false`.
+ */
+export const zPolicyDocument = z.object({
+    kind: zPolicyDocumentKind,
+    status: zPolicyDocumentStatus,
+    documentId: zDocumentId.nullable(),
+    transactionId: zPolicyTransactionId,
+    transactionType: zPolicyTransactionType,
+    endorsementNumber: z.int().min(-2147483648, { error: 'Invalid value: Expected int32 to be >= -2147483648' }).max(2147483647, { error: 'Invalid value: Expected int32 to be <= 2147483647' }).nullable(),
+    effectiveDate: z.iso.date(),
+    issuedAt: z.iso.datetime().nullable(),
+    current: z.boolean()
+});
 
 /**
  * An entry of a policy's append-only timeline.
@@ -1433,6 +1460,7 @@ export const zBoundPolicy = z.object({
     cancellation: zPolicyCancellation.nullable(),
     renewalOfPolicyId: z.string().nullable(),
     renewedByPolicyId: z.string().nullable(),
+    documents: z.array(zPolicyDocument),
     createdAt: z.iso.datetime(),
     updatedAt: z.iso.datetime()
 });
@@ -1482,6 +1510,7 @@ export const zCreateSubmissionRequest = z.strictObject({
     producerId: z.string().max(64).optional(),
     propertyValues: z.number().gte(0).lte(1000000000).optional(),
     vehicleCount: z.int().gte(0).lte(100000).optional(),
+    hazmat: z.boolean().optional(),
     yearsInBusiness: z.int().gte(0).lte(300).optional(),
     priorLosses: z.array(zPriorLoss).max(50).optional(),
     notes: z.string().max(5000).optional()
@@ -1540,6 +1569,7 @@ export const zPolicy = z.object({
     cancellation: zPolicyCancellation.nullable(),
     renewalOfPolicyId: z.string().nullable(),
     renewedByPolicyId: z.string().nullable(),
+    documents: z.array(zPolicyDocument),
     createdAt: z.iso.datetime(),
     updatedAt: z.iso.datetime()
 });
@@ -1596,6 +1626,7 @@ export const zSubmission = z.object({
     producerId: z.string().nullable(),
     propertyValues: z.number().nullable(),
     vehicleCount: z.int().min(-2147483648, { error: 'Invalid value: Expected int32 to be >= -2147483648' }).max(2147483647, { error: 'Invalid value: Expected int32 to be <= 2147483647' }).nullable(),
+    hazmat: z.boolean(),
     yearsInBusiness: z.int().min(-2147483648, { error: 'Invalid value: Expected int32 to be >= -2147483648' }).max(2147483647, { error: 'Invalid value: Expected int32 to be <= 2147483647' }).nullable(),
     priorLosses: z.array(zPriorLoss),
     notes: z.string().nullable(),

@@ -10,6 +10,7 @@ import type { DaLedger } from "./da-ledger.do.ts";
 import type { UnderwritingEnv } from "./env.ts";
 import { findPolicy, findPolicyBySubmission } from "./policies.repo.ts";
 import { toPolicyWithInstallments } from "./policies.service.ts";
+import { issuePaperAfterCommit, paperJobStatements, type PaperEnv } from "./policy-paper.ts";
 import { daUsageStatement, summaryDelta, summaryStatements } from "./portfolio-summary.ts";
 import { findQuote } from "./quotes.repo.ts";
 import { installmentSchedule } from "./rating/installments.ts";
@@ -59,7 +60,7 @@ export function toInstallments(schedule: Installment[]) {
  */
 export async function bindSubmission(
   db: DrizzleD1Database,
-  env: Pick<UnderwritingEnv, "DA_LEDGER">,
+  env: Pick<UnderwritingEnv, "DA_LEDGER"> & PaperEnv,
   principal: Principal,
   submissionId: string,
   input: BindInput,
@@ -139,6 +140,8 @@ export async function bindSubmission(
     annualRevenueCents: sub.annualRevenueCents,
     propertyValuesCents: sub.propertyValuesCents,
     vehicleCount: sub.vehicleCount,
+    // Only commercial auto carries it (the submission refuses it elsewhere); it sets the MCS-90's limit.
+    ...(lob === "CA" ? { hazmat: sub.hazmat } : {}),
     yearsInBusiness: sub.yearsInBusiness,
     priorLosses: sub.priorLosses.map((l) => ({ year: l.year, amountCents: l.amountCents })),
   };
@@ -149,6 +152,7 @@ export async function bindSubmission(
   const policyExists = sql`EXISTS (SELECT 1 FROM policies WHERE id = ${policyId})`;
   const isRenewal = sub.renewalOfPolicyId !== null;
   const transactionType = isRenewal ? "renewal" : "new_business";
+  const transactionId = newId("txn");
   const installmentValues = sql.join(
     schedule.map((i) => sql`(${policyId}, ${i.number}, ${i.dueDate}, ${i.premiumCents}, ${i.feeCents})`),
     sql`, `,
@@ -173,7 +177,7 @@ export async function bindSubmission(
     sql`INSERT INTO installments (policy_id, number, due_date, premium_cents, fee_cents)
       SELECT * FROM (VALUES ${installmentValues}) WHERE ${policyExists}`,
     sql`INSERT INTO policy_transactions (id, org_id, policy_id, seq, type, effective_date, premium_delta_cents, actor, details, created_at)
-      SELECT ${newId("txn")}, ${principal.orgId}, ${policyId}, 1, ${transactionType}, ${sub.effectiveDate}, ${quote.grossPremiumCents},
+      SELECT ${transactionId}, ${principal.orgId}, ${policyId}, 1, ${transactionType}, ${sub.effectiveDate}, ${quote.grossPremiumCents},
         ${principal.actorId}, ${JSON.stringify({
           quoteId: quote.id,
           submissionId: sub.id,
@@ -183,6 +187,33 @@ export async function bindSubmission(
           renewalOfPolicyId: sub.renewalOfPolicyId,
         })}, ${at}
       WHERE ${policyExists}`,
+    // The declarations page (and a CA policy's MCS-90), pending until the documents worker stores them.
+    ...paperJobStatements({
+      orgId: principal.orgId,
+      policy: {
+        id: policyId,
+        insuredName: sub.insuredName,
+        lineOfBusiness: lob,
+        state: sub.state,
+        effectiveDate: sub.effectiveDate,
+        expirationDate: sub.expirationDate,
+        limitCents: sub.requestedLimitCents,
+        deductibleCents: sub.deductibleCents,
+        writtenPremiumCents: quote.grossPremiumCents,
+        annualPremiumCents: quote.grossPremiumCents,
+        installmentPlan: input.installmentPlan,
+        exposure,
+      },
+      insuredEmail: sub.insuredEmail,
+      transaction: { id: transactionId, seq: 1, type: transactionType, effectiveDate: sub.effectiveDate },
+      endorsementNumber: null,
+      endorsements: [],
+      taxes: quote.rating.taxes,
+      fees: quote.rating.fees,
+      installments: schedule,
+      carrier: agreement?.carrier ?? null,
+      at,
+    }),
     sql`INSERT INTO events (id, org_id, type, data, created_at)
       SELECT ${newId("evt")}, ${principal.orgId}, 'policy.bound', ${eventData(transactionType)}, ${at} FROM policies WHERE id = ${policyId}`,
     sql`UPDATE quotes SET status = 'bound', updated_at = ${at} WHERE id = ${quote.id} AND ${policyExists}`,
@@ -245,6 +276,6 @@ export async function bindSubmission(
     });
   }
   await ledger?.commit(sub.id);
+  await issuePaperAfterCommit(db, env, principal.orgId, policyId);
   return ok({ preview: false, ...(await toPolicyWithInstallments(db, policy, clockOf(principal).today())) });
 }
-

@@ -1,5 +1,5 @@
 import type { WebhookQueueMessage } from "#shared/events";
-import type { DealRoomsInternalRpc } from "#shared/rpc";
+import type { DealRoomsInternalRpc, DocumentsInternalRpc, IdentityInternalRpc } from "#shared/rpc";
 import type { DaLedger } from "./da-ledger.do.ts";
 
 export interface UnderwritingEnv {
@@ -10,5 +10,9 @@ export interface UnderwritingEnv {
   WEBHOOK_EVENTS: Queue<WebhookQueueMessage>;
   /** Deal rooms, to post a system message when a referral linked to a room is created or decided. */
   DEAL_ROOMS: Service<DealRoomsInternalRpc>;
+  /** The documents worker: renders and stores the declarations page and MCS-90 of each bind and endorsement. */
+  DOCUMENTS: Service<DocumentsInternalRpc>;
+  /** Identity: the org's name, printed as the producer on policy paper. */
+  IDENTITY: Service<IdentityInternalRpc>;
   ENVIRONMENT: string;
 }

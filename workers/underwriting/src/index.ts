@@ -14,6 +14,7 @@ import type { UnderwritingEnv } from "./env.ts";
 import { createSubmissionFromAcord, getQuoteReadiness } from "./intake.service.ts";
 import { REQUIRED_SUBMISSION_FIELDS } from "./intake/acord125.ts";
 import * as policies from "./policies.service.ts";
+import { sweepPendingPaper } from "./policy-paper.ts";
 import * as transactions from "./policy-transactions.service.ts";
 import { createQuote } from "./quotes.service.ts";
 import * as referrals from "./referrals.service.ts";
@@ -210,8 +211,12 @@ function database(env: UnderwritingEnv): DrizzleD1Database {
 export default {
   /** No public HTTP: only the gateway speaks HTTP. */
   fetch: () => Response.json({ error: "route_not_found", message: "This worker is reached through the gateway" }, { status: 404 }),
-  /** The periodic sweep: relays whatever a prompt relay missed (a crash between commit and send). */
+  /**
+   * The periodic sweep: relays whatever a prompt relay missed (a crash between commit and send), and
+   * issues policy paper still pending (the documents worker was down, slow, or its answer was lost).
+   */
   async scheduled(_controller, env, ctx) {
     ctx.waitUntil(relayOutbox(database(env), env.WEBHOOK_EVENTS, EVENT_SOURCE));
+    ctx.waitUntil(sweepPendingPaper(database(env), env));
   },
 } satisfies ExportedHandler<UnderwritingEnv>;

@@ -6,8 +6,9 @@ import { notFound, ok, type Result } from "#shared/errors";
 import { CURRENCY, fromCents } from "#shared/money";
 import { pageSize, toPage, type Page, type PageQuery } from "#shared/pagination";
 import { findPolicy, listInstallments, listPolicyRows, listTransactionRows } from "./policies.repo.ts";
+import { documentsOfPolicies, documentsOfPolicy } from "./policy-paper.ts";
 import { installments, type InstallmentRow, type PolicyRow, type TransactionRow } from "./schema.ts";
-import type { ListPoliciesQuery, Policy, PolicyTransaction } from "./types.ts";
+import type { ListPoliciesQuery, Policy, PolicyDocument, PolicyTransaction } from "./types.ts";
 
 /**
  * A policy's status as of `today` (the org's clock, `YYYY-MM-DD`): an active policy whose term has
@@ -34,7 +35,8 @@ export async function listPolicies(db: DrizzleD1Database, principal: Principal, 
       byPolicy.set(row.policyId, [...(byPolicy.get(row.policyId) ?? []), row]);
     }
   }
-  return ok({ data: page.data.map((p) => toPolicy(p, byPolicy.get(p.id) ?? [], today)), nextCursor: page.nextCursor });
+  const paper = await documentsOfPolicies(db, principal.orgId, ids);
+  return ok({ data: page.data.map((p) => toPolicy(p, byPolicy.get(p.id) ?? [], today, paper.get(p.id) ?? [])), nextCursor: page.nextCursor });
 }
 
 export async function getPolicy(db: DrizzleD1Database, principal: Principal, id: string): Promise<Result<Policy>> {
@@ -56,12 +58,13 @@ export async function getTimeline(
   return ok(toPage(rows.value, pageSize(query.limit), toTransaction));
 }
 
-/** The public policy with its schedule; `today` (the org's clock) decides whether it reads as expired. */
+/** The public policy with its schedule and paper; `today` (the org's clock) decides whether it reads as expired. */
 export async function toPolicyWithInstallments(db: DrizzleD1Database, row: PolicyRow, today: string): Promise<Policy> {
-  return toPolicy(row, await listInstallments(db, row.id), today);
+  return toPolicy(row, await listInstallments(db, row.id), today, await documentsOfPolicy(db, row.orgId, row.id));
 }
 
-export function toPolicy(row: PolicyRow, schedule: InstallmentRow[], today: string): Policy {
+/** `documents` are the policy's paper as underwriting's own job rows record it (policy-paper.ts). */
+export function toPolicy(row: PolicyRow, schedule: InstallmentRow[], today: string, documents: PolicyDocument[]): Policy {
   return {
     id: row.id,
     policyNumber: row.policyNumber,
@@ -92,6 +95,7 @@ export function toPolicy(row: PolicyRow, schedule: InstallmentRow[], today: stri
       : null,
     renewalOfPolicyId: row.renewalOfPolicyId,
     renewedByPolicyId: row.renewedByPolicyId,
+    documents,
     createdAt: row.createdAt,
     updatedAt: row.updatedAt,
   };

@@ -14,7 +14,9 @@ import type { UnderwritingEnv } from "./env.ts";
 import { recordEvent, type UnderwritingEventType } from "./events.ts";
 import { findPolicy, latestTransactionDate, listInstallments } from "./policies.repo.ts";
 import { statusAsOf, toPolicy, toTransaction } from "./policies.service.ts";
+import { describeEndorsement, documentsOfPolicy, endorsementsOf, issuePaperAfterCommit, paperJobStatements, type PaperEnv } from "./policy-paper.ts";
 import { daUsageStatement, transactionSummary } from "./portfolio-summary.ts";
+import { findQuote } from "./quotes.repo.ts";
 import { prepareQuote, ratingInputOf, toQuote } from "./quotes.service.ts";
 import { rate } from "./rating/rate.ts";
 import { cancellationReturn, endorsementDelta, reinstatementReversal, reinstatementWindow } from "./rating/transactions.ts";
@@ -24,8 +26,8 @@ import { findSubmission } from "./submissions.repo.ts";
 import { buildSubmissionRow, toSubmission } from "./submissions.service.ts";
 import type { CancelInput, EndorseInput, EndorsementReferred, PolicyTransactionResult, Quote, Referral, ReinstateInput, Submission } from "./types.ts";
 
-/** What the policy transactions need beyond D1: the agreement ledgers. */
-type LedgerEnv = Pick<UnderwritingEnv, "DA_LEDGER">;
+/** What the policy transactions need beyond D1: the agreement ledgers, and the documents worker for an endorsement's paper. */
+type LedgerEnv = Pick<UnderwritingEnv, "DA_LEDGER"> & PaperEnv;
 
 /** A renewal submission in these states is still in progress: it may yet be quoted or bound. */
 const PENDING_RENEWAL: SubmissionRow["status"][] = ["received", "quoted", "referred"];
@@ -63,7 +65,8 @@ async function project(db: DrizzleD1Database, principal: Principal, policy: Poli
     createdAt: at,
   };
   const schedule = await listInstallments(db, policy.id);
-  return { at, version, after, transaction, policy: toPolicy(after, schedule, clock.today()) };
+  const documents = await documentsOfPolicy(db, principal.orgId, policy.id);
+  return { at, version, after, transaction, schedule, policy: toPolicy(after, schedule, clock.today(), documents) };
 }
 
 /**
@@ -91,7 +94,7 @@ async function apply(
   preview: boolean,
 ): Promise<Result<PolicyTransactionResult>> {
   const transactionId = preview ? "preview" : (change.transactionId ?? newId("txn"));
-  const { at, version, after, transaction, policy: shown } = await project(db, principal, policy, change, transactionId);
+  const { at, version, after, transaction, schedule, policy: shown } = await project(db, principal, policy, change, transactionId);
   const result = { preview, transaction: toTransaction(transaction), policy: shown };
 
   const agreement = policy.daAgreementId && change.premiumDeltaCents !== 0
@@ -130,6 +133,8 @@ async function apply(
       VALUES (${transaction.id}, ${principal.orgId}, ${policy.id}, ${version}, ${transaction.type}, ${transaction.effectiveDate},
         ${transaction.premiumDeltaCents}, ${transaction.actor}, ${JSON.stringify(transaction.details)}, ${at})`,
     ...(change.alongside ?? []),
+    // An endorsement re-issues the policy's paper: pending rows written with it, issued after the commit.
+    ...(change.type === "endorsement" ? await endorsementPaper(db, principal, after, transaction) : []),
     // The portfolio summary moves with the policy, in the same batch.
     ...(await transactionSummary(db, principal.orgId, policy, after, transaction)),
   ];
@@ -163,9 +168,43 @@ async function apply(
     throw error;
   }
   await ledger?.commit(transaction.id);
+  if (change.type === "endorsement") {
+    await issuePaperAfterCommit(db, env, principal.orgId, policy.id);
+    result.policy = { ...result.policy, documents: await documentsOfPolicy(db, principal.orgId, policy.id) };
+  }
   // Committed: `after` is exactly the row written (a later change may already have moved it on,
   // which must not turn this success into a 409 that invites a retry).
   return ok(result);
+}
+
+/**
+ * The pending paper of an endorsement, for its batch: a new declarations page (and MCS-90 for CA)
+ * as of the policy after it, numbered after the endorsements already on the timeline.
+ */
+async function endorsementPaper(db: DrizzleD1Database, principal: Principal, after: PolicyRow, transaction: TransactionRow): Promise<Statement[]> {
+  const [earlier, quote, sub, agreement, installments] = await Promise.all([
+    endorsementsOf(db, principal.orgId, after.id),
+    findQuote(db, principal.orgId, after.quoteId),
+    findSubmission(db, principal.orgId, after.submissionId),
+    after.daAgreementId
+      ? db.select({ carrier: daAgreements.carrier }).from(daAgreements).where(and(eq(daAgreements.orgId, principal.orgId), eq(daAgreements.id, after.daAgreementId))).get()
+      : Promise.resolve(undefined),
+    listInstallments(db, after.id),
+  ]);
+  const number = earlier.length + 1;
+  return paperJobStatements({
+    orgId: principal.orgId,
+    policy: after,
+    insuredEmail: sub?.insuredEmail ?? null,
+    transaction: { id: transaction.id, seq: transaction.seq, type: "endorsement", effectiveDate: transaction.effectiveDate },
+    endorsementNumber: number,
+    endorsements: [...earlier, { number, effectiveDate: transaction.effectiveDate, description: describeEndorsement(transaction.details) }],
+    taxes: quote?.rating.taxes ?? [],
+    fees: quote?.rating.fees ?? [],
+    installments,
+    carrier: agreement?.carrier ?? null,
+    at: transaction.createdAt,
+  });
 }
 
 /**
@@ -349,7 +388,7 @@ async function holdEndorsement(
   preview: boolean,
 ): Promise<Result<EndorsementReferred>> {
   const projected = await project(db, principal, policy, change, "preview");
-  const unchanged = toPolicy(policy, await listInstallments(db, policy.id), clockOf(principal).today());
+  const unchanged = toPolicy(policy, await listInstallments(db, policy.id), clockOf(principal).today(), await documentsOfPolicy(db, principal.orgId, policy.id));
   const answer = (referral: Referral | null): EndorsementReferred => ({
     preview,
     status: "referred",
@@ -550,6 +589,7 @@ export async function renewPolicy(db: DrizzleD1Database, env: LedgerEnv, princip
       ...(original?.producerId ? { producerId: original.producerId } : {}),
       ...(policy.exposure.propertyValuesCents !== null ? { propertyValues: fromCents(policy.exposure.propertyValuesCents) } : {}),
       ...(policy.exposure.vehicleCount !== null ? { vehicleCount: policy.exposure.vehicleCount } : {}),
+      ...(policy.exposure.hazmat ? { hazmat: true } : {}),
       ...(policy.exposure.yearsInBusiness !== null ? { yearsInBusiness: policy.exposure.yearsInBusiness + 1 } : {}),
       priorLosses: policy.exposure.priorLosses.map((l) => ({ year: l.year, amount: fromCents(l.amountCents) })),
       notes: `Renewal of ${policy.policyNumber}`,

@@ -115,7 +115,7 @@ export async function decideReferral(
   principal: Principal,
   id: string,
   input: { decision: ReferralDecision; notes?: string },
-  env?: Pick<UnderwritingEnv, "DA_LEDGER">,
+  env?: Pick<UnderwritingEnv, "DA_LEDGER" | "DOCUMENTS" | "IDENTITY">,
 ): Promise<Result<Referral>> {
   // Checked here as well as at the gateway: the rule holds for any caller of the RPC.
   if (!hasScope(principal.scopes, APPROVE_SCOPE)) return fail("insufficient_scope", `Deciding a referral requires the ${APPROVE_SCOPE} scope`, { requiredScope: APPROVE_SCOPE });

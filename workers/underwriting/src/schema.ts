@@ -20,6 +20,8 @@ export const submissions = sqliteTable("submissions", {
   producerId: text("producer_id"),
   propertyValuesCents: integer("property_values_cents"),
   vehicleCount: integer("vehicle_count"),
+  /** CA only: the carrier transports hazardous materials (migrations/underwriting/0009). */
+  hazmat: integer("hazmat", { mode: "boolean" }).notNull(),
   yearsInBusiness: integer("years_in_business"),
   priorLosses: text("prior_losses", { mode: "json" }).$type<PriorLossRow[]>().notNull(),
   notes: text("notes"),
@@ -146,6 +148,32 @@ export const daAgreements = sqliteTable("da_agreements", {
   createdAt: text("created_at").notNull(),
 });
 
+/**
+ * Policy paper jobs (migrations/underwriting/0009; see policy-paper.ts): one row per declarations page
+ * or MCS-90 a transaction issues, pending until the documents worker has stored it.
+ */
+export const policyDocuments = sqliteTable("policy_documents", {
+  orgId: text("org_id").notNull(),
+  sourceKey: text("source_key").notNull(),
+  policyId: text("policy_id").notNull(),
+  kind: text("kind").$type<PolicyPaperKind>().notNull(),
+  transactionId: text("transaction_id").notNull(),
+  seq: integer("seq").notNull(),
+  transactionType: text("transaction_type").$type<"new_business" | "renewal" | "endorsement">().notNull(),
+  endorsementNumber: integer("endorsement_number"),
+  effectiveDate: text("effective_date").notNull(),
+  data: text("data", { mode: "json" }).$type<Record<string, unknown>>().notNull(),
+  status: text("status").$type<"pending" | "issued">().notNull(),
+  documentId: text("document_id"),
+  attempts: integer("attempts").notNull(),
+  lastError: text("last_error"),
+  createdAt: text("created_at").notNull(),
+  issuedAt: text("issued_at"),
+});
+
+export type PolicyPaperKind = "declarations" | "mcs90";
+export type PolicyDocumentRow = typeof policyDocuments.$inferSelect;
+
 /** The events outbox: the table every event-recording worker shares (workers/_shared/outbox.ts). */
 export { outboxEvents as events } from "#shared/outbox";
 
@@ -212,6 +240,8 @@ export interface PolicyExposure {
   annualRevenueCents: number;
   propertyValuesCents: number | null;
   vehicleCount: number | null;
+  /** CA: hazardous materials (its MCS-90 limit); absent on policies bound before migrations/underwriting/0009. */
+  hazmat?: boolean;
   yearsInBusiness: number | null;
   priorLosses: { year: number; amountCents: number }[];
 }

@@ -38,6 +38,8 @@ export function buildSubmissionRow(
   const deductible = input.deductible === undefined ? null : deductibleIssue(input.deductible, input.requestedLimit);
   if (deductible) return invalid(deductible.field, deductible.rule, deductible.message);
   if (!isValidDate(input.effectiveDate)) return invalid("effectiveDate", "date", "effectiveDate must be a calendar date (YYYY-MM-DD)");
+  // Hazardous materials set a motor carrier's MCS-90 limit; on another line the flag would mean nothing, so it is refused, not ignored.
+  if (input.hazmat === true && input.lineOfBusiness !== "CA") return invalid("hazmat", "line_of_business", "hazmat applies only to commercial auto (lineOfBusiness CA)");
 
   const priorLosses = [];
   for (const [i, loss] of (input.priorLosses ?? []).entries()) {
@@ -65,6 +67,7 @@ export function buildSubmissionRow(
     producerId: input.producerId ?? null,
     propertyValuesCents: cents.propertyValues ?? null,
     vehicleCount: input.vehicleCount ?? null,
+    hazmat: input.hazmat === true,
     yearsInBusiness: input.yearsInBusiness ?? null,
     priorLosses,
     notes: input.notes ?? null,
@@ -129,6 +132,7 @@ export function toSubmission(row: SubmissionRow, asOf: string): Submission {
     producerId: row.producerId,
     propertyValues: money(row.propertyValuesCents),
     vehicleCount: row.vehicleCount,
+    hazmat: row.hazmat,
     yearsInBusiness: row.yearsInBusiness,
     priorLosses: row.priorLosses.map((l) => ({ year: l.year, amount: fromCents(l.amountCents), ...(l.description ? { description: l.description } : {}) })),
     notes: row.notes,
