@@ -48,7 +48,7 @@ async function bind(p: Principal, input: SubmissionInput): Promise<Policy> {
 /** The job rows of a policy, as stored, in seq and kind order. */
 async function jobs(policyId: string) {
   const rows = await env.UNDERWRITING_DB.prepare("SELECT * FROM policy_documents WHERE policy_id = ? ORDER BY seq, kind").bind(policyId).all<Record<string, any>>();
-  return rows.results.map((r) => ({ ...r, data: JSON.parse(r.data as string) }));
+  return rows.results.map((r) => ({ ...r, data: JSON.parse(r.data as string) }) as Record<string, any>);
 }
 
 const principal = () => newPrincipal(undefined, { rateLimitTier: "enterprise" });
