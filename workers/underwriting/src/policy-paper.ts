@@ -194,13 +194,13 @@ function within<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
 function requestOf(row: PolicyDocumentRow, orgName: string): PolicyDocumentRequest {
   const stored = row.data as Record<string, unknown> & { policyNumber: string; insurer: { name: string } | null };
   const party = { name: orgName };
-  const filename = `${stored.policyNumber}-${row.kind === "declarations" ? "declarations" : "mcs90"}-${row.seq}.pdf`;
+  const filename = `${stored.policyNumber}-${row.kind}-${row.seq}.pdf`;
   if (row.kind === "declarations") {
     const data = { ...stored, insurer: stored.insurer ?? party, producer: party } as unknown as DeclarationsData;
     return { kind: "declarations", sourceKey: row.sourceKey, policyId: row.policyId, filename, data };
   }
-  const { producer: _unused, ...rest } = { ...stored, insurer: stored.insurer ?? party, producer: null };
-  return { kind: "mcs90", sourceKey: row.sourceKey, policyId: row.policyId, filename, data: rest as unknown as Mcs90Data };
+  const data = { ...stored, insurer: stored.insurer ?? party } as unknown as Mcs90Data;
+  return { kind: "mcs90", sourceKey: row.sourceKey, policyId: row.policyId, filename, data };
 }
 
 /** Why an issue did not complete, for the job row (never a stack or a secret). */
