@@ -6,25 +6,16 @@
  * worker is bound to; metadata in `DOCUMENTS_DB`. Every method is confined to one org.
  */
 import { WorkerEntrypoint } from "cloudflare:workers";
-import { drizzle, type DrizzleD1Database } from "drizzle-orm/d1";
 import type { Principal } from "#shared/auth";
 import type { Result } from "#shared/errors";
 import type { Page } from "#shared/pagination";
 import type { ByteRangeRequest, DocumentDownload, DocumentRecord, DocumentsRpc, ListDocumentsQuery, StoreDocumentInput } from "#shared/rpc";
+import { database } from "./database.ts";
 import * as docs from "./documents.service.ts";
 import type { DocumentsEnv } from "./env.ts";
 
 export type { DocumentsEnv } from "./env.ts";
 export { DocumentsInternal } from "./internal.ts";
-
-/** One drizzle handle per D1 binding for the isolate's life (entrypoints are created per call). */
-const handles = new WeakMap<D1Database, DrizzleD1Database>();
-
-function database(env: DocumentsEnv): DrizzleD1Database {
-  let db = handles.get(env.DOCUMENTS_DB);
-  if (!db) handles.set(env.DOCUMENTS_DB, (db = drizzle(env.DOCUMENTS_DB)));
-  return db;
-}
 
 /** The public entrypoint: the gateway's `DOCUMENTS` binding. */
 export class DocumentsService extends WorkerEntrypoint<DocumentsEnv> implements DocumentsRpc {
