@@ -14,6 +14,7 @@
  * - `unsupported_link`: `<a href>` only `https:`, `http:`, `mailto:` or `tel:` (a link is never followed);
  * - `max_depth`: elements nest at most {@link HTML_LIMITS.maxDepth} deep;
  * - `max_table_columns`: a table is at most {@link HTML_LIMITS.maxTableColumns} columns wide.
+ * A page break is `page-break-before|after: always` (or `break-before|after: page`) on a block.
  * Attributes and style properties outside the subset are dropped, not refused: they change nothing a
  * PDF can show, and html-to-pdfmake would otherwise copy unknown CSS keys onto pdfmake nodes.
  */
@@ -232,6 +233,7 @@ function judgeElement(element: DomElement, state: { title: string | null; report
 /** Judges and cleans an element's attributes; false when the element must go (its refusal reported). */
 function judgeAttributes(element: DomElement, name: string, report: (issue: HtmlIssue) => void, allowed: readonly string[]): boolean {
   let keep = true;
+  let pageBreak: "before" | "after" | null = null;
   for (const { name: rawName, value } of Array.from(element.attributes)) {
     const attribute = rawName.toLowerCase();
     const url = compactUrl(value);
@@ -255,8 +257,9 @@ function judgeAttributes(element: DomElement, name: string, report: (issue: Html
         keep = false;
       } else {
         const kept = keptCss(value, name);
-        if (kept) element.setAttribute("style", kept);
+        if (kept.style) element.setAttribute("style", kept.style);
         else element.removeAttribute("style");
+        pageBreak = kept.pageBreak;
       }
       continue;
     }
@@ -275,6 +278,9 @@ function judgeAttributes(element: DomElement, name: string, report: (issue: Html
       keep = false;
     } else if (!cleanAttribute(element, name, attribute, value, report)) keep = false;
   }
+  // The one pdfmake property the subset sets itself, after every client attribute was judged (a
+  // client's own data-pdfmake was dropped above: it would copy any pdfmake key onto the node).
+  if (pageBreak && keep && name !== "table") element.setAttribute("data-pdfmake", JSON.stringify({ pageBreak }));
   if (name === "img" && keep && element.getAttribute("src") === null) {
     report({ rule: "unsupported_image", message: "an <img> needs a src: a data: URI of a PNG or JPEG", element: name, attribute: "src" });
     keep = false;
@@ -373,16 +379,31 @@ function jpegSize(bytes: Uint8Array): { width: number; height: number } | null {
 }
 
 /** CSS as a browser would read it for the refusal checks: comments and escapes gone, lower case. */
-const normalizeCss = (css: string) => css.replace(/\/\*[\s\S]*?\*\//g, "").replace(/\\/g, "").replace(/\s+/g, "").toLowerCase();
+const normalizeCss = (css: string) =>
+  css
+    .replace(/\/\*[\s\S]*?\*\//g, "")
+    .replace(/\\([0-9a-f]{1,6})\s?/gi, (_, hex: string) => String.fromCodePoint(Math.min(Number.parseInt(hex, 16), 0x10ffff)))
+    .replace(/\\(.)/g, "$1")
+    .replace(/\s+/g, "")
+    .toLowerCase();
 
-/** The declarations of `style` html-to-pdfmake may map, with plain values of sane size; "" when none. */
-function keptCss(style: string, element: string): string {
+/**
+ * The declarations of `style` html-to-pdfmake may map, with plain values of sane size ("" when
+ * none), and a page break (`page-break-before|after: always`, `break-before|after: page`).
+ */
+function keptCss(style: string, element: string): { style: string; pageBreak: "before" | "after" | null } {
   const kept: string[] = [];
+  let pageBreak: "before" | "after" | null = null;
   for (const declaration of style.split(";")) {
     const colon = declaration.indexOf(":");
     if (colon < 0) continue;
     const property = declaration.slice(0, colon).trim().toLowerCase();
     const value = declaration.slice(colon + 1).replace(/!important/gi, "").trim();
+    const breaks = /^(?:page-)?break-(before|after)$/.exec(property);
+    if (breaks && /^(always|page)$/i.test(value)) {
+      pageBreak = breaks[1] as "before" | "after";
+      continue;
+    }
     if (!CSS_PROPERTIES.has(property) || !CSS_VALUE.test(value)) continue;
     // Sizes bound the layout: nothing negative, nothing past a page, type at most 144 pt.
     const numbers = [...value.matchAll(/(^|[^a-z0-9#.])(-?\d*\.?\d+)/gi)].map((m) => Number(m[2]));
@@ -393,7 +414,7 @@ function keptCss(style: string, element: string): string {
     if (element === "img" && !property.startsWith("margin")) continue;
     kept.push(`${property}:${value}`);
   }
-  return kept.join(";");
+  return { style: kept.join(";"), pageBreak };
 }
 
 /**
