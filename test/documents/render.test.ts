@@ -12,7 +12,7 @@ import type { DocumentsService } from "../../workers/documents/src/index.ts";
 import { objectKey } from "../../workers/documents/src/documents.service.ts";
 import { pdfText } from "../../workers/documents/src/pdf/text.ts";
 import { newPrincipal } from "../support/principals.ts";
-import { PNG_1X1, sampleInvoice, sampleNotice } from "../support/render-samples.ts";
+import { PNG_1X1, pngDataUri, sampleInvoice, sampleNotice } from "../support/render-samples.ts";
 import { errorOf, unwrap } from "../support/results.ts";
 
 const rpc = (exports as unknown as { DocumentsService: Service<DocumentsService> }).DocumentsService;
@@ -237,6 +237,30 @@ describe("the HTML subset", () => {
     expect((await bucket.list({ prefix: `orgs/${p.orgId}/` })).objects).toHaveLength(0);
   });
 
+  it("inflates a PNG before pdfmake does: corrupt, short, long or wrongly filtered image data is unsupported_image", async () => {
+    const p = newPrincipal();
+    const good = await render(p, html(`<p>Red square</p><img src="${await pngDataUri(8, 8)}">`));
+    expect(good.text).toContain("Red square");
+    const rows = (filter: number, height = 2) => {
+      const raw = new Uint8Array(height * (1 + 2 * 4));
+      for (let y = 0; y < height; y++) raw[y * 9] = filter;
+      return raw;
+    };
+    const bad: [string, string][] = [
+      ["corrupt deflate data", await pngDataUri(2, 2, { idat: new Uint8Array([1, 2, 3, 4, 5, 6]) })],
+      ["a row short", await pngDataUri(2, 2, { raw: rows(0, 1) })],
+      ["a row too many", await pngDataUri(2, 2, { raw: rows(0, 3) })],
+      ["filter byte 9", await pngDataUri(2, 2, { raw: rows(9) })],
+      ["over 4 megapixels", await pngDataUri(2100, 2000, { idat: new Uint8Array([0]) })],
+    ];
+    for (const [what, uri] of bad) {
+      const error = errorOf(await rpc.renderDocument(p, html(`<img src="${uri}">`)));
+      expect(error.details, what).toMatchObject({ field: "html", rule: "unsupported_image" });
+    }
+    // And the isolate renders on: a refused image leaves nothing pending.
+    expect((await render(p, html("<p>still rendering</p>"))).text).toContain("still rendering");
+  });
+
   it("accepts 256 KiB of HTML to the byte and refuses one byte more as max_html_bytes", async () => {
     const p = newPrincipal();
     const limit = 256 * 1024;
@@ -263,6 +287,8 @@ describe("the HTML subset", () => {
     const refused = errorOf(await rpc.renderDocument(p, html(pages(51))));
     expect(refused).toMatchObject({ code: "validation_failed", details: { field: "html", rule: "max_pages", limit: 50, pages: 51 } });
     expect((await bucket.list({ prefix: `orgs/${p.orgId}/` })).objects).toHaveLength(1);
+    // A render refused midway leaves pdfmake able to render the next request (it once hung here).
+    expect((await render(p, html("<p>after the refusal</p>"))).text).toContain("after the refusal");
   });
 
   it("pads uneven rows and cuts rowspans at the table's end instead of failing", async () => {

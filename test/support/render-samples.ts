@@ -42,3 +42,51 @@ export function sampleNotice() {
     signature: { name: "Dana Reyes", title: "Underwriting Manager" },
   };
 }
+
+function crc32(bytes: Uint8Array): number {
+  let crc = 0xffffffff;
+  for (const byte of bytes) {
+    crc ^= byte;
+    for (let k = 0; k < 8; k++) crc = crc & 1 ? 0xedb88320 ^ (crc >>> 1) : crc >>> 1;
+  }
+  return (crc ^ 0xffffffff) >>> 0;
+}
+
+function pngChunk(type: string, data: Uint8Array): Uint8Array {
+  const out = new Uint8Array(12 + data.length);
+  const view = new DataView(out.buffer);
+  view.setUint32(0, data.length);
+  out.set(new TextEncoder().encode(type), 4);
+  out.set(data, 8);
+  view.setUint32(8 + data.length, crc32(out.subarray(4, 8 + data.length)));
+  return out;
+}
+
+async function deflate(bytes: Uint8Array): Promise<Uint8Array> {
+  return new Uint8Array(await new Response(new Blob([bytes]).stream().pipeThrough(new CompressionStream("deflate"))).arrayBuffer());
+}
+
+/**
+ * An RGBA PNG of `width`×`height` as a data: URI, its rows as given (`raw`: filter byte + 4 bytes a
+ * pixel per row) or solid red; `idat` replaces the compressed data outright (to corrupt it).
+ */
+export async function pngDataUri(width: number, height: number, options: { raw?: Uint8Array; idat?: Uint8Array } = {}): Promise<string> {
+  const header = new Uint8Array(13);
+  const view = new DataView(header.buffer);
+  view.setUint32(0, width);
+  view.setUint32(4, height);
+  header.set([8, 6, 0, 0, 0], 8);
+  let raw = options.raw;
+  if (!raw) {
+    raw = new Uint8Array(height * (1 + width * 4));
+    for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) raw.set([255, 0, 0, 255], y * (1 + width * 4) + 1 + x * 4);
+  }
+  const parts = [new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), pngChunk("IHDR", header), pngChunk("IDAT", options.idat ?? (await deflate(raw))), pngChunk("IEND", new Uint8Array())];
+  const png = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const part of parts) {
+    png.set(part, at);
+    at += part.length;
+  }
+  return `data:image/png;base64,${btoa(String.fromCharCode(...png))}`;
+}

@@ -30,7 +30,7 @@ interface Source {
 const isPlainObject = (value: unknown): value is Record<string, unknown> => typeof value === "object" && value !== null && !Array.isArray(value);
 
 /** The request's `template` + `data`, or `html`, as a definition to render; a refusal names the field and rule. */
-function sourceOf(input: RenderDocumentInput): Result<Source> {
+async function sourceOf(input: RenderDocumentInput): Promise<Result<Source>> {
   const hasTemplate = input.template !== undefined;
   const hasHtml = input.html !== undefined;
   if (hasTemplate === hasHtml) {
@@ -47,7 +47,7 @@ function sourceOf(input: RenderDocumentInput): Result<Source> {
   }
   if (input.data !== undefined) return invalid("data", "not_allowed", "data goes with template; html takes none");
   if (typeof input.html !== "string") return invalid("html", "invalid_type", "html must be a string");
-  const checked = checkHtml(input.html);
+  const checked = await checkHtml(input.html);
   if (!checked.ok) return htmlRefusal(checked.issues);
   const title = input.title ?? checked.value.title ?? "Document";
   return { ok: true, value: { definition: htmlDefinition(checked.value, title), title, template: "html", field: "html" } };
@@ -83,7 +83,7 @@ export async function renderDocument(deps: DocumentsDeps, principal: Principal, 
   if (!isPlainObject(input)) return invalid("body", "invalid_type", "The render request must be an object");
   const cleaned = checkInput(input, clockOf(principal).today());
   if (!cleaned.ok) return cleaned;
-  const source = sourceOf(cleaned.value);
+  const source = await sourceOf(cleaned.value);
   if (!source.ok) return source;
   const { definition, title, template, field } = source.value;
   let bytes: Uint8Array;

@@ -9,8 +9,8 @@
  * - `no_remote_resources`: nothing that loads (`<link>`, `<iframe>`, `<object>`, `<embed>`, media, `<base>`),
  *   no `http(s)://` or protocol-relative URL where a resource is loaded from, no CSS `url(` or `@import`;
  * - `unsupported_element`: only the elements of {@link ELEMENTS}; a table holds rows, a row cells;
- * - `unsupported_image`: `<img>` only with a `data:` URI of a PNG or JPEG (its bytes checked), at most
- *   {@link HTML_LIMITS.maxImagePixels} pixels;
+ * - `unsupported_image`: `<img>` only with a `data:` URI of a PNG or JPEG, at most
+ *   {@link HTML_LIMITS.maxImagePixels} pixels; a PNG is inflated and its rows checked first (./png-check.ts);
  * - `unsupported_link`: `<a href>` only `https:`, `http:`, `mailto:` or `tel:` (a link is never followed);
  * - `max_depth`: elements nest at most {@link HTML_LIMITS.maxDepth} deep;
  * - `max_table_columns`: a table is at most {@link HTML_LIMITS.maxTableColumns} columns wide.
@@ -19,6 +19,7 @@
  * PDF can show, and html-to-pdfmake would otherwise copy unknown CSS keys onto pdfmake nodes.
  */
 import { DOMParser } from "linkedom";
+import { checkPng } from "./png-check.ts";
 
 export const HTML_LIMITS = {
   /** 256 KiB of UTF-8 (DECISIONS.md, "Documents"). */
@@ -130,7 +131,7 @@ export const htmlBytes = (html: string) => new TextEncoder().encode(html).byteLe
  * tree is ready to convert: disallowed attributes and CSS dropped, every table given an explicit
  * `<tbody>` and rows of equal width, empty tables and lists removed.
  */
-export function checkHtml(html: string): { ok: true; value: CheckedHtml } | { ok: false; issues: HtmlIssue[] } {
+export async function checkHtml(html: string): Promise<{ ok: true; value: CheckedHtml } | { ok: false; issues: HtmlIssue[] }> {
   const bytes = htmlBytes(html);
   if (bytes > HTML_LIMITS.maxBytes) {
     return { ok: false, issues: [{ rule: "max_html_bytes", message: `html is ${bytes} bytes of UTF-8; at most ${HTML_LIMITS.maxBytes} (256 KiB) are accepted` }] };
@@ -140,7 +141,7 @@ export function checkHtml(html: string): { ok: true; value: CheckedHtml } | { ok
   const document = new DOMParser().parseFromString(`<!doctype html><html><head></head><body>${html}</body></html>`, "text/html") as unknown as DomDocument;
   const issues: HtmlIssue[] = [];
   const report = (issue: HtmlIssue) => void (issues.length < HTML_LIMITS.maxIssues * 4 && issues.push(issue));
-  const state = { title: null as string | null, report };
+  const state: WalkState = { title: null, report, pngs: new Map() };
 
   const stack: [DomNode, number][] = children(document.body).map((n): [DomNode, number] => [n, 1]).reverse();
   while (stack.length) {
@@ -163,6 +164,13 @@ export function checkHtml(html: string): { ok: true; value: CheckedHtml } | { ok
     const next = [...children(element)];
     if (keep === "unwrap") element.replaceWith(...next);
     for (let i = next.length - 1; i >= 0; i--) stack.push([next[i]!, keep === "unwrap" ? depth : depth + 1]);
+  }
+  if (issues.length === 0) {
+    // PNGs are inflated only once the document is otherwise acceptable (and each distinct one once).
+    for (const [, png] of state.pngs) {
+      const verdict = await checkPng(png, HTML_LIMITS.maxImagePixels);
+      if (!verdict.ok) report({ rule: "unsupported_image", message: verdict.reason, element: "img", attribute: "src" });
+    }
   }
   if (issues.length === 0) {
     for (const table of elementsOf(document.body, "table")) normalizeTable(document, table, report);
@@ -196,8 +204,15 @@ function elementsOf(root: DomElement, name: string): DomElement[] {
 
 type Verdict = "keep" | "unwrap" | "drop";
 
+interface WalkState {
+  title: string | null;
+  report: (issue: HtmlIssue) => void;
+  /** The PNGs to inflate after the walk, by their src. */
+  pngs: Map<string, Uint8Array>;
+}
+
 /** Judges one element and its attributes, cleaning what may be cleaned; what it keeps is walked into. */
-function judgeElement(element: DomElement, state: { title: string | null; report: (issue: HtmlIssue) => void }): Verdict {
+function judgeElement(element: DomElement, state: WalkState): Verdict {
   const name = element.localName.toLowerCase();
   const { report } = state;
   if (name === "script") {
@@ -214,7 +229,7 @@ function judgeElement(element: DomElement, state: { title: string | null; report
     else report({ rule: "unsupported_element", message: "<style> sheets are not applied: put the properties in style attributes", element: name });
     return "drop";
   }
-  if (WRAPPERS.has(name)) return judgeAttributes(element, name, report, []) ? "unwrap" : "drop";
+  if (WRAPPERS.has(name)) return judgeAttributes(element, name, state, []) ? "unwrap" : "drop";
   if (HEAD_ONLY.has(name)) {
     if (name === "title") state.title ??= (element.textContent ?? "").trim() || null;
     // The head's scripts and links are still judged; the head itself renders nothing.
@@ -225,13 +240,14 @@ function judgeElement(element: DomElement, state: { title: string | null; report
   if (!allowed) {
     report({ rule: "unsupported_element", message: `<${name}> is not in the HTML subset`, element: name });
     // Still walked into, so a script or a remote resource inside is reported as what it is.
-    return judgeAttributes(element, name, report, []) ? "keep" : "drop";
+    return judgeAttributes(element, name, state, []) ? "keep" : "drop";
   }
-  return judgeAttributes(element, name, report, allowed) ? "keep" : "drop";
+  return judgeAttributes(element, name, state, allowed) ? "keep" : "drop";
 }
 
 /** Judges and cleans an element's attributes; false when the element must go (its refusal reported). */
-function judgeAttributes(element: DomElement, name: string, report: (issue: HtmlIssue) => void, allowed: readonly string[]): boolean {
+function judgeAttributes(element: DomElement, name: string, state: WalkState, allowed: readonly string[]): boolean {
+  const { report } = state;
   let keep = true;
   let pageBreak: "before" | "after" | null = null;
   for (const { name: rawName, value } of Array.from(element.attributes)) {
@@ -276,7 +292,7 @@ function judgeAttributes(element: DomElement, name: string, report: (issue: Html
     if (name === "a" && attribute === "href" && !LINK_SCHEMES.test(url)) {
       report({ rule: "unsupported_link", message: "a link's href must be an https:, http:, mailto: or tel: URL", element: name, attribute });
       keep = false;
-    } else if (!cleanAttribute(element, name, attribute, value, report)) keep = false;
+    } else if (!cleanAttribute(element, name, attribute, value, state)) keep = false;
   }
   // The one pdfmake property the subset sets itself, after every client attribute was judged (a
   // client's own data-pdfmake was dropped above: it would copy any pdfmake key onto the node).
@@ -289,7 +305,8 @@ function judgeAttributes(element: DomElement, name: string, report: (issue: Html
 }
 
 /** The values of the kept attributes that need checking; false when a refusal was reported. */
-function cleanAttribute(element: DomElement, name: string, attribute: string, value: string, report: (issue: HtmlIssue) => void): boolean {
+function cleanAttribute(element: DomElement, name: string, attribute: string, value: string, state: WalkState): boolean {
+  const { report } = state;
   const integer = (min: number, max: number) => {
     const n = /^\s*\d{1,6}\s*$/.test(value) ? Number(value) : NaN;
     if (Number.isInteger(n) && n >= min && n <= max) element.setAttribute(attribute, String(n));
@@ -298,10 +315,11 @@ function cleanAttribute(element: DomElement, name: string, attribute: string, va
   switch (attribute) {
     case "src": {
       const image = checkDataImage(value);
-      if (image) {
+      if (typeof image === "string") {
         report({ rule: "unsupported_image", message: image, element: name, attribute });
         return false;
       }
+      if (image.png) state.pngs.set(value, image.png);
       return true;
     }
     case "colspan":
@@ -329,8 +347,11 @@ function cleanAttribute(element: DomElement, name: string, attribute: string, va
   }
 }
 
-/** Why `src` is not an image the subset takes, or null when it is a PNG or JPEG data: URI. */
-function checkDataImage(src: string): string | null {
+/**
+ * Why `src` is not an image the subset takes, or what is left to check: a JPEG is judged here (pdfkit
+ * embeds its bytes as they are), a PNG's bytes are returned for {@link checkPng} after the walk.
+ */
+function checkDataImage(src: string): string | { png: Uint8Array | null } {
   const match = DATA_IMAGE.exec(src.trim());
   if (!match) return "images must be data: URIs of a PNG or JPEG (data:image/png;base64,… or data:image/jpeg;base64,…)";
   let bytes: Uint8Array;
@@ -340,22 +361,11 @@ function checkDataImage(src: string): string | null {
   } catch {
     return "the image's base64 is malformed";
   }
-  const size = match[1]!.toLowerCase() === "png" ? pngSize(bytes) : jpegSize(bytes);
-  if (!size) return `the image's bytes are not a complete ${match[1]!.toUpperCase()}`;
+  if (match[1]!.toLowerCase() === "png") return { png: bytes };
+  const size = jpegSize(bytes);
+  if (!size) return "the image's bytes are not a complete JPEG";
   if (size.width * size.height > HTML_LIMITS.maxImagePixels) return `the image is ${size.width}×${size.height} pixels; at most ${HTML_LIMITS.maxImagePixels} pixels are accepted`;
-  return null;
-}
-
-/** A PNG's dimensions from its IHDR chunk, when the signature, the chunk and an IEND are there. */
-function pngSize(bytes: Uint8Array): { width: number; height: number } | null {
-  const signature = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
-  if (bytes.length < 45 || signature.some((b, i) => bytes[i] !== b)) return null;
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  if (String.fromCharCode(...bytes.subarray(12, 16)) !== "IHDR") return null;
-  if (String.fromCharCode(...bytes.subarray(bytes.length - 8, bytes.length - 4)) !== "IEND") return null;
-  const width = view.getUint32(16);
-  const height = view.getUint32(20);
-  return width > 0 && height > 0 ? { width, height } : null;
+  return { png: null };
 }
 
 /** A JPEG's dimensions from its first start-of-frame segment, when it starts with SOI and ends with EOI. */
