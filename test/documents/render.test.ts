@@ -186,6 +186,9 @@ describe("the HTML subset", () => {
     expect(text).toContain("Plain fragment");
     const titled = await render(p, { html: "<p>x</p>", title: "Q4 / summary" });
     expect(titled.record.filename).toBe("Q4 - summary.pdf");
+    const closed = await render(p, { html: "<html><body><p>inside</p></body></html><p>after the end</p>" });
+    expect(closed.text).toContain("inside");
+    expect(closed.text).toContain("after the end");
     const untitled = await render(p, { html: "<p>x</p>" });
     expect(untitled.record.filename).toBe("Document.pdf");
   });
@@ -229,6 +232,9 @@ describe("the HTML subset", () => {
       expect(error.details, source).toMatchObject({ field: "html", rule });
       if (where) expect((error.details!.issues as Record<string, unknown>[])[0], source).toMatchObject(where);
     }
+    // A client's closing </body></html> does not hide what follows from the checks, nor from the page.
+    const after = errorOf(await rpc.renderDocument(p, html("<p>a</p></body></html><script>x()</script>")));
+    expect(after.details).toMatchObject({ field: "html", rule: "no_scripts" });
     // Several at once: the script is named first, whatever the order in the document; all are listed.
     const many = errorOf(await rpc.renderDocument(p, html('<svg></svg><img src="https://x.test/a.png"><script>1</script>')));
     expect(many.details).toMatchObject({ rule: "no_scripts" });

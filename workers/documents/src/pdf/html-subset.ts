@@ -72,6 +72,8 @@ export interface DomElement extends DomNode {
   replaceWith(...nodes: DomNode[]): void;
 }
 export interface DomDocument {
+  documentElement: DomElement;
+  head: DomElement;
   body: DomElement;
   createElement(name: string): DomElement;
 }
@@ -84,6 +86,7 @@ export interface CheckedHtml {
 
 const ELEMENT = 1;
 const TEXT = 3;
+const DOCTYPE = 10;
 
 /** Elements of the subset, and the attributes each keeps beyond `style`. */
 const ELEMENTS: Record<string, readonly string[]> = {
@@ -139,8 +142,15 @@ export async function checkHtml(html: string): Promise<{ ok: true; value: Checke
   // linkedom builds a body only for a whole document, so the input always goes inside one; a whole
   // document sent by the client arrives as nested html/head/body elements, unwrapped below.
   const document = new DOMParser().parseFromString(`<!doctype html><html><head></head><body>${html}</body></html>`, "text/html") as unknown as DomDocument;
+  // A client's own </body> or </html> ends the wrapper early, and what follows lands beside the
+  // body; html-to-pdfmake reads the body only, so all of it is brought back in to be judged and drawn.
+  const strays = [...children(document.documentElement), ...children(document as unknown as DomNode)].filter(
+    (node) => node !== document.body && node !== document.head && node !== document.documentElement && node.nodeType !== DOCTYPE,
+  );
+  for (const node of strays) document.body.appendChild(node);
   const issues: HtmlIssue[] = [];
-  const report = (issue: HtmlIssue) => void (issues.length < HTML_LIMITS.maxIssues * 4 && issues.push(issue));
+  // Bounded, but the first issue of every rule is always kept, so the most serious one is reported.
+  const report = (issue: HtmlIssue) => void ((issues.length < HTML_LIMITS.maxIssues * 4 || !issues.some((i) => i.rule === issue.rule)) && issues.push(issue));
   const state: WalkState = { title: null, report, pngs: new Map() };
 
   const stack: [DomNode, number][] = children(document.body).map((n): [DomNode, number] => [n, 1]).reverse();
