@@ -6,11 +6,13 @@
 import { env, exports } from "cloudflare:workers";
 import { extractLinks, getMeta } from "unpdf";
 import { describe, expect, it } from "vitest";
+import { zRenderTemplateName } from "#contract/zod.gen";
 import type { Principal } from "#shared/auth";
 import type { RenderDocumentInput } from "#shared/rpc";
 import type { DocumentsService } from "../../workers/documents/src/index.ts";
 import { objectKey } from "../../workers/documents/src/documents.service.ts";
 import { pdfText } from "../../workers/documents/src/pdf/text.ts";
+import { templateNamed, TEMPLATES } from "../../workers/documents/src/templates/index.ts";
 import { newPrincipal } from "../support/principals.ts";
 import { PNG_1X1, pngDataUri, sampleInvoice, sampleNotice } from "../support/render-samples.ts";
 import { errorOf, unwrap } from "../support/results.ts";
@@ -30,6 +32,17 @@ async function render(p: Principal, input: RenderDocumentInput) {
 const html = (body: string): RenderDocumentInput => ({ html: body });
 
 describe("named templates", () => {
+  it("registers each template under its own name, each a contract name of RenderTemplateName", () => {
+    const contractNames: string[] = zRenderTemplateName.options;
+    expect(contractNames).toEqual(["certificate", "declarations", "invoice", "notice"]);
+    for (const [key, template] of Object.entries(TEMPLATES)) {
+      expect(template!.name).toBe(key);
+      expect(contractNames).toContain(key);
+    }
+    expect(Object.keys(TEMPLATES)).toEqual(expect.arrayContaining(["invoice", "notice"]));
+    expect(templateNamed("__proto__")).toBeUndefined();
+  });
+
   it("renders an invoice: number, dates, parties, lines, credits and the sums in cents", async () => {
     const p = newPrincipal();
     const { record, text, pages } = await render(p, { template: "invoice", data: sampleInvoice() });
