@@ -97,6 +97,7 @@ const EXPECTED: [string, string, string, "public" | "credential" | "session"][] 
   ["GET", "/v1/deal-rooms/{id}/messages", "listDealRoomMessages", "credential"],
   ["POST", "/v1/deal-rooms/{id}/messages", "postDealRoomMessage", "credential"],
   ["GET", "/v1/deal-rooms/{id}/ws", "getDealRoomSocket", "credential"],
+  ["POST", "/v1/documents/render-pdf", "renderPdf", "credential"],
   ["GET", "/v1/documents/{id}", "getDocument", "credential"],
   // The signed link's token is the only credential.
   ["GET", "/v1/documents/{id}/download", "downloadDocument", "public"],

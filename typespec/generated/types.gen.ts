@@ -962,6 +962,10 @@ export type DocumentWithDownload = {
     submissionId: string | null;
     claimId: string | null;
     invoiceId: string | null;
+    /**
+     * The template a `rendered` document was made from (`html` for the HTML subset); null for any other document.
+     */
+    template: string | null;
     createdAt: string;
     /**
      * `GET /v1/documents/{id}/download?token=…` on the origin of the request: the link carries an
@@ -2237,6 +2241,41 @@ export type ReinstatePolicyRequest = {
     effectiveDate?: string;
     notes?: string;
 };
+
+/**
+ * What to render: a named `template` with its `data`, or `html`. Exactly one of `template` and
+ * `html`; `data` goes with `template` only.
+ */
+export type RenderPdfRequest = {
+    /**
+     * A named template; its `data` is validated by the template and a missing or invalid field is 400 naming its path (`data.lines.0.amount`).
+     */
+    template?: RenderTemplateName;
+    /**
+     * The template's data (see each template's fields).
+     */
+    data?: {
+        [key: string]: unknown;
+    };
+    /**
+     * HTML of the subset: a fragment or a whole document, at most 256 KiB of UTF-8 (rule
+     * `max_html_bytes`; this length bound is only the request body's).
+     */
+    html?: string;
+    /**
+     * The PDF's title; by default the template's, or the HTML's `<title>`, or "Document".
+     */
+    title?: string;
+    /**
+     * The file name it is downloaded under; `.pdf` is added when missing. By default the title.
+     */
+    filename?: string;
+};
+
+/**
+ * The platform's named PDF templates.
+ */
+export type RenderTemplateName = 'certificate' | 'declarations' | 'invoice' | 'notice';
 
 /**
  * A renewal: the renewal submission (in `quoted`) and its quote for the next term.
@@ -4459,6 +4498,78 @@ export type GetDealRoomSocketResponses = {
 };
 
 export type GetDealRoomSocketResponse = GetDealRoomSocketResponses[keyof GetDealRoomSocketResponses];
+
+export type RenderPdfData = {
+    body: RenderPdfRequest;
+    headers?: {
+        /**
+         * Client-chosen key that makes a retried write safe: a repeated request with the same key
+         * and body replays the first response.
+         */
+        'Idempotency-Key'?: string;
+    };
+    path?: never;
+    query?: never;
+    url: '/v1/documents/render-pdf';
+};
+
+export type RenderPdfErrors = {
+    /**
+     * The request is malformed: `validation_failed` or `invalid_idempotency_key`.
+     */
+    400: ErrorEnvelope;
+    /**
+     * Missing, invalid, expired or revoked credentials: `unauthorized`.
+     */
+    401: ErrorEnvelope;
+    /**
+     * The credential lacks the required scope or role: `insufficient_scope`.
+     */
+    403: ErrorEnvelope;
+    /**
+     * The resource does not exist or belongs to another org: `not_found`.
+     */
+    404: ErrorEnvelope;
+    /**
+     * `conflict` or `idempotency_request_in_progress`.
+     */
+    409: ErrorEnvelope;
+    /**
+     * The request body exceeds the size limit: `payload_too_large`.
+     */
+    413: ErrorEnvelope;
+    /**
+     * The request body's media type is not accepted (`application/json`, or another one the operation
+     * documents): `unsupported_media_type`.
+     */
+    415: ErrorEnvelope;
+    /**
+     * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
+     * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
+     * referral one created, or on a quote one created) or `submission_not_ready` (quoting a submission
+     * whose readiness has a blocking check failed; `details.failedChecks` names them).
+     */
+    422: ErrorEnvelope;
+    /**
+     * Rate limit exceeded: `rate_limit_exceeded`. Retry after `Retry-After` seconds.
+     */
+    429: ErrorEnvelope;
+    /**
+     * Unexpected failure: `internal_error`.
+     */
+    500: ErrorEnvelope;
+};
+
+export type RenderPdfError = RenderPdfErrors[keyof RenderPdfErrors];
+
+export type RenderPdfResponses = {
+    /**
+     * Created.
+     */
+    201: DocumentWithDownload;
+};
+
+export type RenderPdfResponse = RenderPdfResponses[keyof RenderPdfResponses];
 
 export type GetDocumentData = {
     body?: never;

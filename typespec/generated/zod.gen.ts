@@ -230,6 +230,7 @@ export const zDocumentWithDownload = z.object({
     submissionId: z.string().nullable(),
     claimId: z.string().nullable(),
     invoiceId: z.string().nullable(),
+    template: z.string().nullable(),
     createdAt: z.iso.datetime(),
     downloadUrl: z.url(),
     downloadUrlExpiresAt: z.iso.datetime()
@@ -1070,6 +1071,28 @@ export const zReferralStatus = z.enum([
 export const zReinstatePolicyRequest = z.strictObject({
     effectiveDate: z.iso.date().optional(),
     notes: z.string().max(2000).optional()
+});
+
+/**
+ * The platform's named PDF templates.
+ */
+export const zRenderTemplateName = z.enum([
+    'certificate',
+    'declarations',
+    'invoice',
+    'notice'
+]);
+
+/**
+ * What to render: a named `template` with its `data`, or `html`. Exactly one of `template` and
+ * `html`; `data` goes with `template` only.
+ */
+export const zRenderPdfRequest = z.strictObject({
+    template: zRenderTemplateName.optional(),
+    data: z.record(z.string(), z.unknown()).optional(),
+    html: z.string().min(1).max(1048576).optional(),
+    title: z.string().max(200).optional(),
+    filename: z.string().max(255).optional()
 });
 
 export const zResendCodeRequest = z.strictObject({
@@ -2252,6 +2275,17 @@ export const zGetDealRoomSocketPath = z.object({
  * Success.
  */
 export const zGetDealRoomSocketResponse = zDealRoomSocket;
+
+export const zRenderPdfBody = zRenderPdfRequest;
+
+export const zRenderPdfHeaders = z.object({
+    'Idempotency-Key': z.string().max(255).optional()
+});
+
+/**
+ * Created.
+ */
+export const zRenderPdfResponse = zDocumentWithDownload;
 
 export const zGetDocumentPath = z.object({
     id: z.string()

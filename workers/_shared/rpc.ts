@@ -45,6 +45,7 @@ import type {
   QuoteReadiness,
   Referral,
   ReinstatePolicyRequest,
+  RenderTemplateName,
   RenewalResult,
   ResendCodeRequest,
   ResendCodeResult,
@@ -332,7 +333,18 @@ export interface StoreDocumentInput {
   submissionId?: string;
   claimId?: string;
   invoiceId?: string;
+  /** What a `rendered` document was made from: its template's name, or `html`. */
+  template?: string;
 }
+
+/**
+ * A PDF to render (`POST /v1/documents/render-pdf`): a named template with its data, or HTML of
+ * the documented subset. `title` and `filename` are optional in both.
+ */
+export type RenderDocumentInput = ({ template: RenderTemplateName; data: unknown; html?: never } | { html: string; template?: never; data?: never }) & {
+  title?: string;
+  filename?: string;
+};
 
 export interface ListDocumentsQuery extends PageQuery {
   kind?: DocumentKind;
@@ -368,6 +380,12 @@ export interface DocumentsRpc extends Rpc.WorkerEntrypointBranded {
    * with the org of a download token it has verified, which is why no principal travels.
    */
   openDownload(orgId: string, id: string, range?: ByteRangeRequest): Promise<Result<DocumentDownload>>;
+  /**
+   * Renders a PDF (at most 50 pages) and stores it as a `rendered` document. Template data failing
+   * the template's schema, HTML outside the subset and a PDF past the page limit are all
+   * `validation_failed` naming the field and the rule.
+   */
+  renderDocument(principal: Principal, input: RenderDocumentInput): Promise<Result<DocumentRecord>>;
 }
 
 // Documents, internal: policy paper issued on behalf of underwriting (bind and endorsement).

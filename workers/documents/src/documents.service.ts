@@ -50,6 +50,7 @@ export function toRecord(row: DocumentRow): DocumentRecord {
     submissionId: row.submissionId,
     claimId: row.claimId,
     invoiceId: row.invoiceId,
+    template: row.template,
     createdAt: row.createdAt,
   };
 }
@@ -67,6 +68,7 @@ function checkInput(input: StoreDocumentInput): Result<null> {
     const v = input[field];
     if (v !== undefined && (typeof v !== "string" || v.length === 0 || v.length > 64)) return invalid(field, "format", `${field} must be an id`);
   }
+  if (input.template !== undefined && (typeof input.template !== "string" || !/^[a-z][a-z0-9_]{0,63}$/.test(input.template))) return invalid("template", "format", "template must be a template name");
   return ok(null);
 }
 
@@ -218,6 +220,7 @@ export async function storeDocument(
     submissionId: input.submissionId ?? null,
     claimId: input.claimId ?? null,
     invoiceId: input.invoiceId ?? null,
+    template: input.template ?? null,
     createdBy: principal.actorId,
     // Audit time is real time, like every record's createdAt (the sandbox clock moves the book's calendar only).
     createdAt: now.toISOString(),

@@ -9,10 +9,11 @@ import { WorkerEntrypoint } from "cloudflare:workers";
 import type { Principal } from "#shared/auth";
 import type { Result } from "#shared/errors";
 import type { Page } from "#shared/pagination";
-import type { ByteRangeRequest, DocumentDownload, DocumentRecord, DocumentsRpc, ListDocumentsQuery, StoreDocumentInput } from "#shared/rpc";
+import type { ByteRangeRequest, DocumentDownload, DocumentRecord, DocumentsRpc, ListDocumentsQuery, RenderDocumentInput, StoreDocumentInput } from "#shared/rpc";
 import { database } from "./database.ts";
 import * as docs from "./documents.service.ts";
 import type { DocumentsEnv } from "./env.ts";
+import { renderDocument } from "./render.service.ts";
 
 export type { DocumentsEnv } from "./env.ts";
 export { DocumentsInternal } from "./internal.ts";
@@ -40,6 +41,11 @@ export class DocumentsService extends WorkerEntrypoint<DocumentsEnv> implements 
   /** The bytes (a stream over RPC, never buffered here) for a download the gateway has verified. */
   openDownload(orgId: string, id: string, range?: ByteRangeRequest): Promise<Result<DocumentDownload>> {
     return docs.openDownload(this.deps, orgId, id, range);
+  }
+
+  /** A PDF from a named template or the HTML subset, stored as a `rendered` document. */
+  renderDocument(principal: Principal, input: RenderDocumentInput): Promise<Result<DocumentRecord>> {
+    return renderDocument(this.deps, principal, input);
   }
 }
 

@@ -14,6 +14,8 @@ export const documents = sqliteTable("documents", {
   submissionId: text("submission_id"),
   claimId: text("claim_id"),
   invoiceId: text("invoice_id"),
+  /** migrations/documents/0004: a rendered document's template name, or `html`. */
+  template: text("template"),
   createdBy: text("created_by").notNull(),
   createdAt: text("created_at").notNull(),
   /** Set on issued policy paper: unique per org, so an issue asked twice finds the first document (migrations/documents/0003). */

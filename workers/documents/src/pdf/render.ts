@@ -61,7 +61,18 @@ export async function renderPdf(definition: TDocumentDefinitions, options: { max
       return typeof definition.footer === "function" ? definition.footer(current, count) : (definition.footer ?? pageFooter(current, count));
     },
   };
-  const buffer = await pdfmake.createPdf(full).getBuffer();
+  let buffer: ArrayBuffer | Uint8Array;
+  try {
+    buffer = await pdfmake.createPdf(full).getBuffer();
+  } catch (error) {
+    // The browser build's process.nextTick shim drains its queue from one setTimeout and schedules
+    // that timer only when the queue was empty. A render that throws midway (the page limit, a bad
+    // image) leaves ticks queued with the timer pending; if the request ended now, workerd would
+    // cancel the timer and every later render in this isolate would wait forever on a queue nobody
+    // drains. One turn of the event loop lets the pending drain run first.
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    throw error;
+  }
   return { bytes: new Uint8Array(buffer), pages };
 }
 

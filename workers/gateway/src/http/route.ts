@@ -136,7 +136,7 @@ const NO_BODY: RawBody = { bytes: new Uint8Array(0), text: "", multipart: false 
 /** Read the body once, enforcing its size and media type; an error response when it breaks either. */
 async function readBody(c: Context<GatewayContext>, acceptsMultipart: boolean): Promise<RawBody | Response> {
   if (c.req.method === "GET" || c.req.method === "HEAD") return NO_BODY;
-  const tooLarge = () => errorResponse(c, "payload_too_large", `Request bodies are limited to ${MAX_BODY_BYTES} bytes`);
+  const tooLarge = () => errorResponse(c, "payload_too_large", `Request bodies are limited to ${MAX_BODY_BYTES} bytes`, { rule: "max_body_bytes", limit: MAX_BODY_BYTES });
   const declared = Number(c.req.header("content-length") ?? "0");
   if (declared > MAX_BODY_BYTES) return tooLarge();
   const bytes = await readCapped(c.req.raw.body, MAX_BODY_BYTES);

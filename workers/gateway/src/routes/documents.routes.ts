@@ -1,4 +1,5 @@
 import { fail, ok } from "#shared/errors";
+import type { RenderDocumentInput } from "#shared/rpc";
 import { downloadResponse, issueDownloadUrl, parseRange, verifyDownloadToken } from "../document-downloads.ts";
 import { errorResponse } from "../http/errors.ts";
 import { route } from "../http/route.ts";
@@ -6,6 +7,11 @@ import { limitFailedAttempts } from "../middleware/authenticate.ts";
 
 /** Documents: the documents worker behind `DOCUMENTS`; the signed links are in document-downloads.ts. */
 export const documentRoutes = [
+  route("renderPdf", async ({ env, principal, input, c }) => {
+    const doc = await env.DOCUMENTS.renderDocument(principal, input.body as RenderDocumentInput);
+    if (!doc.ok) return doc;
+    return ok({ ...doc.value, ...(await issueDownloadUrl(c, principal.orgId, doc.value.id)) });
+  }),
   route("getDocument", async ({ env, principal, input, c }) => {
     const doc = await env.DOCUMENTS.getDocument(principal, input.path.id);
     if (!doc.ok) return doc;
