@@ -131,6 +131,7 @@ const ERROR_CODES = [
   "business_rule_violation",
   "self_approval",
   "submission_not_ready",
+  "unreadable_document",
   "rate_limit_exceeded",
   "internal_error",
 ];

@@ -339,6 +339,22 @@ export type ClaimSettledEvent = {
 };
 
 /**
+ * One feature that drove the decision.
+ */
+export type ClassificationSignal = {
+    /**
+     * A word or word pair of the text, or a structural feature: `#type:pdf`, `#type:png`,
+     * `#text:none` (no text layer), `#pages:1`, `#form` (has form fields), `#field:<name>`.
+     * From Workers AI, a short phrase the model gave as its reason.
+     */
+    feature: string;
+    /**
+     * How many nats more likely the feature made the chosen kind than the runner-up; `null` from Workers AI.
+     */
+    weight: number | null;
+};
+
+/**
  * Client → server: post a message to the room.
  */
 export type ClientMessageFrame = {
@@ -469,6 +485,62 @@ export type CreateSubmissionFromAcordRequest = {
      * the PDF.
      */
     overrides?: string;
+};
+
+/**
+ * JSON form of `createSubmission` from an ingested ACORD 125 (`POST /v1/documents/ingest`): the
+ * documents worker hands the application's bytes to the same intake as the multipart form. A
+ * document of another org is 404; one classified as anything else is 422 naming its kind.
+ */
+export type CreateSubmissionFromDocumentRequest = {
+    /**
+     * An ingested document of the org, classified `acord_125`.
+     */
+    documentId: DocumentId;
+    /**
+     * Any `CreateSubmissionRequest` fields, applied over the values read from the form.
+     */
+    overrides?: {
+        /**
+         * Legal name of the applicant.
+         */
+        insuredName?: string;
+        /**
+         * 6-digit NAICS industry code.
+         */
+        naicsCode?: string;
+        /**
+         * Annual revenue, in USD major units.
+         */
+        annualRevenue?: number;
+        /**
+         * Requested limit of liability, in USD major units.
+         */
+        requestedLimit?: number;
+        /**
+         * Requested coverage start (YYYY-MM-DD), from 60 days before today to 18 months ahead; coverage runs one year.
+         */
+        effectiveDate?: string;
+        state?: UsState;
+        lineOfBusiness?: LineOfBusiness;
+        /**
+         * Deductible, in USD major units; below `requestedLimit`.
+         */
+        deductible?: number;
+        insuredEmail?: string;
+        producerId?: string;
+        /**
+         * Total insured property values, in USD major units (PROP).
+         */
+        propertyValues?: number;
+        /**
+         * Number of vehicles (CA).
+         */
+        vehicleCount?: number;
+        yearsInBusiness?: number;
+        priorLosses?: Array<PriorLoss>;
+        notes?: string;
+    };
 };
 
 export type CreateSubmissionRequest = {
@@ -918,6 +990,35 @@ export type DemoTokenRequest = {
 };
 
 /**
+ * What an ingested document is.
+ */
+export type DocumentClass = 'acord_125' | 'acord_25' | 'loss_run' | 'policy_declarations' | 'endorsement' | 'invoice' | 'claim_form' | 'police_report' | 'photo' | 'other';
+
+/**
+ * The classification of an ingested document.
+ */
+export type DocumentClassification = {
+    kind: DocumentClass;
+    /**
+     * From 0 to 1, two decimals.
+     */
+    confidence: number;
+    /**
+     * Up to five, strongest first.
+     */
+    signals: Array<ClassificationSignal>;
+    /**
+     * `local:nb-<hash>` (the committed model's version) or `ai:<Workers AI model>`.
+     */
+    model: string;
+    /**
+     * Why Workers AI was asked but the local model answered: `ai_error`, `ai_timeout` or
+     * `ai_unparseable`; `null` when the answering model was the one chosen.
+     */
+    fallbackReason: 'ai_error' | 'ai_timeout' | 'ai_unparseable' | null;
+};
+
+/**
  * Document id (`doc_` + ULID).
  */
 export type DocumentId = string;
@@ -926,6 +1027,28 @@ export type DocumentId = string;
  * What a document is.
  */
 export type DocumentKind = 'coi' | 'mcs90' | 'invoice' | 'declarations' | 'rendered' | 'upload' | 'claim_attachment';
+
+/**
+ * What the ingest read from the file.
+ */
+export type DocumentTextSummary = {
+    /**
+     * Characters of the text layer, whitespace excluded (0 for an image or a scan without one).
+     */
+    characters: number;
+    /**
+     * Pages of a PDF; 1 for an image.
+     */
+    pages: number;
+    /**
+     * Form fields of a PDF (AcroForm), counted.
+     */
+    formFields: number;
+    /**
+     * For a PDF whose form the ACORD 125 reader understands: the submission fields found.
+     */
+    acord125Fields: Array<RecognisedField>;
+};
 
 /**
  * A document's metadata with a signed link to its bytes.
@@ -953,6 +1076,10 @@ export type DocumentWithDownload = {
     submissionId: string | null;
     claimId: string | null;
     invoiceId: string | null;
+    /**
+     * What an ingested document was classified as (`POST /v1/documents/ingest`); `null` for every other document.
+     */
+    classification: DocumentClassification | null;
     createdAt: string;
     /**
      * `GET /v1/documents/{id}/download?token=…` on the origin of the request: the link carries an
@@ -1030,7 +1157,7 @@ export type EndorsementReferred = {
 /**
  * Machine-readable error code. The HTTP status is implied by the code.
  */
-export type ErrorCode = 'validation_failed' | 'invalid_idempotency_key' | 'unauthorized' | 'insufficient_scope' | 'not_found' | 'route_not_found' | 'method_not_allowed' | 'conflict' | 'idempotency_request_in_progress' | 'payload_too_large' | 'unsupported_media_type' | 'range_not_satisfiable' | 'invalid_state_transition' | 'da_limit_exceeded' | 'quote_expired' | 'idempotency_key_reused' | 'business_rule_violation' | 'self_approval' | 'submission_not_ready' | 'rate_limit_exceeded' | 'internal_error';
+export type ErrorCode = 'validation_failed' | 'invalid_idempotency_key' | 'unauthorized' | 'insufficient_scope' | 'not_found' | 'route_not_found' | 'method_not_allowed' | 'conflict' | 'idempotency_request_in_progress' | 'payload_too_large' | 'unsupported_media_type' | 'range_not_satisfiable' | 'invalid_state_transition' | 'da_limit_exceeded' | 'quote_expired' | 'idempotency_key_reused' | 'business_rule_violation' | 'self_approval' | 'submission_not_ready' | 'unreadable_document' | 'rate_limit_exceeded' | 'internal_error';
 
 /**
  * The one error body of the platform, returned by every failing request.
@@ -1149,6 +1276,69 @@ export type HealthStatus = {
      * Deployed API version.
      */
     version: string;
+};
+
+export type IngestDocumentRequest = {
+    /**
+     * The file: a PDF or an image (PNG, JPEG, GIF, WebP, TIFF, HEIC), 1 byte to 25 MiB; its type is read from its bytes.
+     */
+    file: unknown;
+    /**
+     * A policy of the org the document belongs to (another org's, or an unknown one, is 404).
+     */
+    policyId?: string;
+    /**
+     * A submission of the org the document belongs to (another org's, or an unknown one, is 404).
+     */
+    submissionId?: string;
+    /**
+     * Reserved: claims are not part of the platform yet, so a `claimId` cannot be checked and is
+     * refused (422 `business_rule_violation`) rather than stored unchecked.
+     */
+    claimId?: string;
+};
+
+/**
+ * An ingested document: stored (kind `upload`), classified, with what its text said.
+ */
+export type IngestedDocument = {
+    id: DocumentId;
+    kind: DocumentKind;
+    /**
+     * The file name it is downloaded under.
+     */
+    filename: string;
+    /**
+     * The media type detected from the bytes (never the uploader's header).
+     */
+    contentType: string;
+    /**
+     * Bytes.
+     */
+    size: number;
+    /**
+     * Lowercase hex SHA-256 of the bytes; also the download's `ETag`.
+     */
+    sha256: string;
+    policyId: string | null;
+    submissionId: string | null;
+    claimId: string | null;
+    invoiceId: string | null;
+    /**
+     * What an ingested document was classified as (`POST /v1/documents/ingest`); `null` for every other document.
+     */
+    classification: DocumentClassification | null;
+    createdAt: string;
+    /**
+     * `GET /v1/documents/{id}/download?token=…` on the origin of the request: the link carries an
+     * HMAC token bound to the org, the document and its expiry, and needs no other credential.
+     */
+    downloadUrl: string;
+    /**
+     * When `downloadUrl` stops working: 15 minutes after it was issued.
+     */
+    downloadUrlExpiresAt: string;
+    text: DocumentTextSummary;
 };
 
 /**
@@ -2022,6 +2212,22 @@ export type ReadinessCheck = {
 };
 
 /**
+ * A submission field the ACORD 125 reader found in the form (the same reader as the ACORD intake).
+ */
+export type RecognisedField = {
+    /**
+     * Field of `CreateSubmissionRequest`, e.g. `annualRevenue`.
+     */
+    field: string;
+    value: string | number | boolean | null;
+    confidence: number;
+    /**
+     * The PDF form field it came from.
+     */
+    source: string | null;
+};
+
+/**
  * A submission referred to an underwriter (e.g. a quote outside delegated authority), or an
  * endorsement held because it would take a policy outside its delegated authority agreement.
  */
@@ -2856,7 +3062,8 @@ export type ExchangeSessionErrors = {
      * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
      * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
      * referral one created, or on a quote one created) or `submission_not_ready` (quoting a submission
-     * whose readiness has a blocking check failed; `details.failedChecks` names them).
+     * whose readiness has a blocking check failed; `details.failedChecks` names them) or
+     * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored).
      */
     422: ErrorEnvelope;
     /**
@@ -2916,7 +3123,8 @@ export type CreateDemoTokenErrors = {
      * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
      * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
      * referral one created, or on a quote one created) or `submission_not_ready` (quoting a submission
-     * whose readiness has a blocking check failed; `details.failedChecks` names them).
+     * whose readiness has a blocking check failed; `details.failedChecks` names them) or
+     * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored).
      */
     422: ErrorEnvelope;
     /**
@@ -2980,7 +3188,8 @@ export type LoginErrors = {
      * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
      * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
      * referral one created, or on a quote one created) or `submission_not_ready` (quoting a submission
-     * whose readiness has a blocking check failed; `details.failedChecks` names them).
+     * whose readiness has a blocking check failed; `details.failedChecks` names them) or
+     * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored).
      */
     422: ErrorEnvelope;
     /**
@@ -3044,7 +3253,8 @@ export type LogoutErrors = {
      * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
      * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
      * referral one created, or on a quote one created) or `submission_not_ready` (quoting a submission
-     * whose readiness has a blocking check failed; `details.failedChecks` names them).
+     * whose readiness has a blocking check failed; `details.failedChecks` names them) or
+     * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored).
      */
     422: ErrorEnvelope;
     /**
@@ -3129,7 +3339,8 @@ export type ResendVerificationCodeErrors = {
      * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
      * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
      * referral one created, or on a quote one created) or `submission_not_ready` (quoting a submission
-     * whose readiness has a blocking check failed; `details.failedChecks` names them).
+     * whose readiness has a blocking check failed; `details.failedChecks` names them) or
+     * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored).
      */
     422: ErrorEnvelope;
     /**
@@ -3189,7 +3400,8 @@ export type SignupErrors = {
      * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
      * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
      * referral one created, or on a quote one created) or `submission_not_ready` (quoting a submission
-     * whose readiness has a blocking check failed; `details.failedChecks` names them).
+     * whose readiness has a blocking check failed; `details.failedChecks` names them) or
+     * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored).
      */
     422: ErrorEnvelope;
     /**
@@ -3249,7 +3461,8 @@ export type VerifyEmailErrors = {
      * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
      * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
      * referral one created, or on a quote one created) or `submission_not_ready` (quoting a submission
-     * whose readiness has a blocking check failed; `details.failedChecks` names them).
+     * whose readiness has a blocking check failed; `details.failedChecks` names them) or
+     * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored).
      */
     422: ErrorEnvelope;
     /**
@@ -3538,7 +3751,8 @@ export type CreateApiKeyErrors = {
      * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
      * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
      * referral one created, or on a quote one created) or `submission_not_ready` (quoting a submission
-     * whose readiness has a blocking check failed; `details.failedChecks` names them).
+     * whose readiness has a blocking check failed; `details.failedChecks` names them) or
+     * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored).
      */
     422: ErrorEnvelope;
     /**
@@ -3657,7 +3871,8 @@ export type RevokeApiKeyErrors = {
      * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
      * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
      * referral one created, or on a quote one created) or `submission_not_ready` (quoting a submission
-     * whose readiness has a blocking check failed; `details.failedChecks` names them).
+     * whose readiness has a blocking check failed; `details.failedChecks` names them) or
+     * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored).
      */
     422: ErrorEnvelope;
     /**
@@ -3778,7 +3993,8 @@ export type RotateApiKeyErrors = {
      * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
      * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
      * referral one created, or on a quote one created) or `submission_not_ready` (quoting a submission
-     * whose readiness has a blocking check failed; `details.failedChecks` names them).
+     * whose readiness has a blocking check failed; `details.failedChecks` names them) or
+     * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored).
      */
     422: ErrorEnvelope;
     /**
@@ -3961,7 +4177,8 @@ export type CreateDaAgreementErrors = {
      * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
      * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
      * referral one created, or on a quote one created) or `submission_not_ready` (quoting a submission
-     * whose readiness has a blocking check failed; `details.failedChecks` names them).
+     * whose readiness has a blocking check failed; `details.failedChecks` names them) or
+     * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored).
      */
     422: ErrorEnvelope;
     /**
@@ -4150,7 +4367,8 @@ export type CreateDealRoomErrors = {
      * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
      * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
      * referral one created, or on a quote one created) or `submission_not_ready` (quoting a submission
-     * whose readiness has a blocking check failed; `details.failedChecks` names them).
+     * whose readiness has a blocking check failed; `details.failedChecks` names them) or
+     * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored).
      */
     422: ErrorEnvelope;
     /**
@@ -4327,7 +4545,8 @@ export type PostDealRoomMessageErrors = {
      * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
      * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
      * referral one created, or on a quote one created) or `submission_not_ready` (quoting a submission
-     * whose readiness has a blocking check failed; `details.failedChecks` names them).
+     * whose readiness has a blocking check failed; `details.failedChecks` names them) or
+     * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored).
      */
     422: ErrorEnvelope;
     /**
@@ -4397,6 +4616,79 @@ export type GetDealRoomSocketResponses = {
 };
 
 export type GetDealRoomSocketResponse = GetDealRoomSocketResponses[keyof GetDealRoomSocketResponses];
+
+export type IngestDocumentData = {
+    body: IngestDocumentRequest;
+    headers?: {
+        /**
+         * Client-chosen key that makes a retried write safe: a repeated request with the same key
+         * and body replays the first response.
+         */
+        'Idempotency-Key'?: string;
+    };
+    path?: never;
+    query?: never;
+    url: '/v1/documents/ingest';
+};
+
+export type IngestDocumentErrors = {
+    /**
+     * The request is malformed: `validation_failed` or `invalid_idempotency_key`.
+     */
+    400: ErrorEnvelope;
+    /**
+     * Missing, invalid, expired or revoked credentials: `unauthorized`.
+     */
+    401: ErrorEnvelope;
+    /**
+     * The credential lacks the required scope or role: `insufficient_scope`.
+     */
+    403: ErrorEnvelope;
+    /**
+     * The resource does not exist or belongs to another org: `not_found`.
+     */
+    404: ErrorEnvelope;
+    /**
+     * `conflict` or `idempotency_request_in_progress`.
+     */
+    409: ErrorEnvelope;
+    /**
+     * The request body exceeds the size limit: `payload_too_large`.
+     */
+    413: ErrorEnvelope;
+    /**
+     * The request body's media type is not accepted (`application/json`, or another one the operation
+     * documents): `unsupported_media_type`.
+     */
+    415: ErrorEnvelope;
+    /**
+     * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
+     * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
+     * referral one created, or on a quote one created) or `submission_not_ready` (quoting a submission
+     * whose readiness has a blocking check failed; `details.failedChecks` names them) or
+     * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored).
+     */
+    422: ErrorEnvelope;
+    /**
+     * Rate limit exceeded: `rate_limit_exceeded`. Retry after `Retry-After` seconds.
+     */
+    429: ErrorEnvelope;
+    /**
+     * Unexpected failure: `internal_error`.
+     */
+    500: ErrorEnvelope;
+};
+
+export type IngestDocumentError = IngestDocumentErrors[keyof IngestDocumentErrors];
+
+export type IngestDocumentResponses = {
+    /**
+     * Created.
+     */
+    201: IngestedDocument;
+};
+
+export type IngestDocumentResponse = IngestDocumentResponses[keyof IngestDocumentResponses];
 
 export type GetDocumentData = {
     body?: never;
@@ -4666,7 +4958,8 @@ export type CreateOrgErrors = {
      * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
      * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
      * referral one created, or on a quote one created) or `submission_not_ready` (quoting a submission
-     * whose readiness has a blocking check failed; `details.failedChecks` names them).
+     * whose readiness has a blocking check failed; `details.failedChecks` names them) or
+     * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored).
      */
     422: ErrorEnvelope;
     /**
@@ -4787,7 +5080,8 @@ export type UpdateOrgErrors = {
      * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
      * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
      * referral one created, or on a quote one created) or `submission_not_ready` (quoting a submission
-     * whose readiness has a blocking check failed; `details.failedChecks` names them).
+     * whose readiness has a blocking check failed; `details.failedChecks` names them) or
+     * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored).
      */
     422: ErrorEnvelope;
     /**
@@ -4994,7 +5288,8 @@ export type CancelPolicyErrors = {
      * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
      * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
      * referral one created, or on a quote one created) or `submission_not_ready` (quoting a submission
-     * whose readiness has a blocking check failed; `details.failedChecks` names them).
+     * whose readiness has a blocking check failed; `details.failedChecks` names them) or
+     * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored).
      */
     422: ErrorEnvelope;
     /**
@@ -5073,7 +5368,8 @@ export type EndorsePolicyErrors = {
      * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
      * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
      * referral one created, or on a quote one created) or `submission_not_ready` (quoting a submission
-     * whose readiness has a blocking check failed; `details.failedChecks` names them).
+     * whose readiness has a blocking check failed; `details.failedChecks` names them) or
+     * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored).
      */
     422: ErrorEnvelope;
     /**
@@ -5156,7 +5452,8 @@ export type ReinstatePolicyErrors = {
      * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
      * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
      * referral one created, or on a quote one created) or `submission_not_ready` (quoting a submission
-     * whose readiness has a blocking check failed; `details.failedChecks` names them).
+     * whose readiness has a blocking check failed; `details.failedChecks` names them) or
+     * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored).
      */
     422: ErrorEnvelope;
     /**
@@ -5230,7 +5527,8 @@ export type RenewPolicyErrors = {
      * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
      * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
      * referral one created, or on a quote one created) or `submission_not_ready` (quoting a submission
-     * whose readiness has a blocking check failed; `details.failedChecks` names them).
+     * whose readiness has a blocking check failed; `details.failedChecks` names them) or
+     * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored).
      */
     422: ErrorEnvelope;
     /**
@@ -5438,7 +5736,8 @@ export type CreateReferralErrors = {
      * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
      * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
      * referral one created, or on a quote one created) or `submission_not_ready` (quoting a submission
-     * whose readiness has a blocking check failed; `details.failedChecks` names them).
+     * whose readiness has a blocking check failed; `details.failedChecks` names them) or
+     * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored).
      */
     422: ErrorEnvelope;
     /**
@@ -5512,7 +5811,8 @@ export type DecideReferralErrors = {
      * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
      * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
      * referral one created, or on a quote one created) or `submission_not_ready` (quoting a submission
-     * whose readiness has a blocking check failed; `details.failedChecks` names them).
+     * whose readiness has a blocking check failed; `details.failedChecks` names them) or
+     * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored).
      */
     422: ErrorEnvelope;
     /**
@@ -5584,7 +5884,8 @@ export type ResetSandboxClockErrors = {
      * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
      * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
      * referral one created, or on a quote one created) or `submission_not_ready` (quoting a submission
-     * whose readiness has a blocking check failed; `details.failedChecks` names them).
+     * whose readiness has a blocking check failed; `details.failedChecks` names them) or
+     * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored).
      */
     422: ErrorEnvelope;
     /**
@@ -5701,7 +6002,8 @@ export type SetSandboxClockErrors = {
      * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
      * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
      * referral one created, or on a quote one created) or `submission_not_ready` (quoting a submission
-     * whose readiness has a blocking check failed; `details.failedChecks` names them).
+     * whose readiness has a blocking check failed; `details.failedChecks` names them) or
+     * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored).
      */
     422: ErrorEnvelope;
     /**
@@ -5866,7 +6168,7 @@ export type ListSubmissionsResponses = {
 export type ListSubmissionsResponse = ListSubmissionsResponses[keyof ListSubmissionsResponses];
 
 export type CreateSubmissionData = {
-    body: CreateSubmissionRequest;
+    body: CreateSubmissionRequest | CreateSubmissionFromDocumentRequest;
     headers?: {
         /**
          * Client-chosen key that makes a retried write safe: a repeated request with the same key
@@ -5913,7 +6215,8 @@ export type CreateSubmissionErrors = {
      * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
      * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
      * referral one created, or on a quote one created) or `submission_not_ready` (quoting a submission
-     * whose readiness has a blocking check failed; `details.failedChecks` names them).
+     * whose readiness has a blocking check failed; `details.failedChecks` names them) or
+     * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored).
      */
     422: ErrorEnvelope;
     /**
@@ -6039,7 +6342,8 @@ export type BindSubmissionErrors = {
      * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
      * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
      * referral one created, or on a quote one created) or `submission_not_ready` (quoting a submission
-     * whose readiness has a blocking check failed; `details.failedChecks` names them).
+     * whose readiness has a blocking check failed; `details.failedChecks` names them) or
+     * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored).
      */
     422: ErrorEnvelope;
     /**
@@ -6117,7 +6421,8 @@ export type CreateQuoteErrors = {
      * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
      * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
      * referral one created, or on a quote one created) or `submission_not_ready` (quoting a submission
-     * whose readiness has a blocking check failed; `details.failedChecks` names them).
+     * whose readiness has a blocking check failed; `details.failedChecks` names them) or
+     * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored).
      */
     422: ErrorEnvelope;
     /**
@@ -6302,7 +6607,8 @@ export type CreateWebhookErrors = {
      * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
      * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
      * referral one created, or on a quote one created) or `submission_not_ready` (quoting a submission
-     * whose readiness has a blocking check failed; `details.failedChecks` names them).
+     * whose readiness has a blocking check failed; `details.failedChecks` names them) or
+     * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored).
      */
     422: ErrorEnvelope;
     /**
@@ -6376,7 +6682,8 @@ export type DeleteWebhookErrors = {
      * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
      * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
      * referral one created, or on a quote one created) or `submission_not_ready` (quoting a submission
-     * whose readiness has a blocking check failed; `details.failedChecks` names them).
+     * whose readiness has a blocking check failed; `details.failedChecks` names them) or
+     * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored).
      */
     422: ErrorEnvelope;
     /**
@@ -6497,7 +6804,8 @@ export type UpdateWebhookErrors = {
      * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
      * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
      * referral one created, or on a quote one created) or `submission_not_ready` (quoting a submission
-     * whose readiness has a blocking check failed; `details.failedChecks` names them).
+     * whose readiness has a blocking check failed; `details.failedChecks` names them) or
+     * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored).
      */
     422: ErrorEnvelope;
     /**
@@ -6641,7 +6949,8 @@ export type RetryWebhookDeliveryErrors = {
      * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
      * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
      * referral one created, or on a quote one created) or `submission_not_ready` (quoting a submission
-     * whose readiness has a blocking check failed; `details.failedChecks` names them).
+     * whose readiness has a blocking check failed; `details.failedChecks` names them) or
+     * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored).
      */
     422: ErrorEnvelope;
     /**
@@ -6715,7 +7024,8 @@ export type RotateWebhookSecretErrors = {
      * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
      * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
      * referral one created, or on a quote one created) or `submission_not_ready` (quoting a submission
-     * whose readiness has a blocking check failed; `details.failedChecks` names them).
+     * whose readiness has a blocking check failed; `details.failedChecks` names them) or
+     * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored).
      */
     422: ErrorEnvelope;
     /**
@@ -6789,7 +7099,8 @@ export type TestWebhookErrors = {
      * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
      * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
      * referral one created, or on a quote one created) or `submission_not_ready` (quoting a submission
-     * whose readiness has a blocking check failed; `details.failedChecks` names them).
+     * whose readiness has a blocking check failed; `details.failedChecks` names them) or
+     * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored).
      */
     422: ErrorEnvelope;
     /**

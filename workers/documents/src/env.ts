@@ -5,4 +5,12 @@ export interface DocumentsEnv {
   /** The bytes, under `orgs/{orgId}/documents/{docId}`; this worker alone reads and writes it. */
   DOCUMENTS: R2Bucket;
   ENVIRONMENT: string;
+  /**
+   * Workers AI, for ingest's classification behind the flag `documents.ai_classification`.
+   * Optional: it has no local simulator (wrangler dev and the tests run without it), and without it
+   * the committed local model classifies every file.
+   */
+  AI?: Ai;
+  /** The flag `documents.ai_classification` until issue 14's evaluator: `*` or comma-separated org ids (flags.ts). */
+  DOCUMENTS_AI_CLASSIFICATION?: string;
 }

@@ -10,9 +10,14 @@ import { drizzle, type DrizzleD1Database } from "drizzle-orm/d1";
 import type { Principal } from "#shared/auth";
 import type { Result } from "#shared/errors";
 import type { Page } from "#shared/pagination";
-import type { ByteRangeRequest, DocumentDownload, DocumentRecord, DocumentsRpc, ListDocumentsQuery, StoreDocumentInput } from "#shared/rpc";
+import type { AcordSource, ByteRangeRequest, DocumentDownload, DocumentRecord, DocumentsRpc, IngestDocumentInput, IngestedDocumentRecord, ListDocumentsQuery, StoreDocumentInput } from "#shared/rpc";
+import type { AiRunner } from "./classifier/ai.ts";
+import type { NaiveBayesModel } from "./classifier/model.ts";
+import committedModel from "./classifier/model.json";
 import * as docs from "./documents.service.ts";
 import type { DocumentsEnv } from "./env.ts";
+import { aiClassificationEnabled } from "./flags.ts";
+import { ingestDocument, readAcordSource, type IngestDeps } from "./ingest.service.ts";
 
 export type { DocumentsEnv } from "./env.ts";
 
@@ -29,6 +34,15 @@ function database(env: DocumentsEnv): DrizzleD1Database {
 export class DocumentsService extends WorkerEntrypoint<DocumentsEnv> implements DocumentsRpc {
   private get deps(): docs.DocumentsDeps {
     return { db: database(this.env), bucket: this.env.DOCUMENTS };
+  }
+
+  private get ingestDeps(): IngestDeps {
+    return {
+      ...this.deps,
+      model: committedModel as NaiveBayesModel,
+      ...(this.env.AI ? { ai: this.env.AI as unknown as AiRunner } : {}),
+      aiEnabled: (orgId) => aiClassificationEnabled(this.env, orgId),
+    };
   }
 
   /** Streams the body into R2 (hashing it, its type detected from its bytes), then records it. */
@@ -48,6 +62,16 @@ export class DocumentsService extends WorkerEntrypoint<DocumentsEnv> implements 
   /** The bytes (a stream over RPC, never buffered here) for a download the gateway has verified. */
   openDownload(orgId: string, id: string, range?: ByteRangeRequest): Promise<Result<DocumentDownload>> {
     return docs.openDownload(this.deps, orgId, id, range);
+  }
+
+  /** Reads the file (at most 25 MiB), refuses what cannot be ingested before storing anything, classifies and stores it. */
+  ingestDocument(principal: Principal, input: IngestDocumentInput): Promise<Result<IngestedDocumentRecord>> {
+    return ingestDocument(this.ingestDeps, principal, input);
+  }
+
+  /** An ingested ACORD 125's bytes, for underwriting's intake (through the gateway). */
+  readAcordSource(principal: Principal, id: string): Promise<Result<AcordSource>> {
+    return readAcordSource(this.deps, principal, id);
   }
 }
 

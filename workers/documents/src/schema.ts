@@ -1,5 +1,5 @@
 import { integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
-import type { DocumentKind } from "#contract/types.gen";
+import type { DocumentClassification, DocumentKind } from "#contract/types.gen";
 
 /** Drizzle view of migrations/documents; keep the two identical. */
 export const documents = sqliteTable("documents", {
@@ -14,6 +14,8 @@ export const documents = sqliteTable("documents", {
   submissionId: text("submission_id"),
   claimId: text("claim_id"),
   invoiceId: text("invoice_id"),
+  /** Set once, at ingest (migration 0005); null for every other document. */
+  classification: text("classification", { mode: "json" }).$type<DocumentClassification>(),
   createdBy: text("created_by").notNull(),
   createdAt: text("created_at").notNull(),
 });
