@@ -79,6 +79,25 @@ const BOILERPLATE = [
   "All rights reserved. Reproduction without permission is prohibited.",
 ];
 
+/**
+ * Phrases any document of a kind may carry, whatever its layout: the shared vocabulary of the
+ * trade (every loss run speaks of incurred and reserves, every endorsement of the policy it
+ * changes). Each document takes a few, so a layout the model never saw still shares words with
+ * the ones it did; the report's leave-one-layout-out figure measures how far that carries.
+ */
+const KIND_PHRASES: Record<DocumentClass, string[]> = {
+  acord_125: ["Commercial insurance application", "applicant information", "named insured mailing address", "nature of business", "prior carrier information", "loss history", "lines of business requested", "FEIN", "signature of applicant", "proposed effective date"],
+  acord_25: ["certificate of liability insurance", "certificate holder", "matter of information only", "confers no rights", "additional insured", "waiver of subrogation", "insurer affording coverage", "NAIC", "authorized representative", "description of operations"],
+  loss_run: ["loss run", "valued as of", "total incurred", "outstanding reserve", "paid indemnity", "open claims", "closed claims", "loss history", "claim count", "date of loss"],
+  policy_declarations: ["declarations", "policy period", "named insured", "limits of insurance", "total premium", "forms and endorsements", "coverage part", "each occurrence limit", "policy number", "countersigned"],
+  endorsement: ["this endorsement changes the policy", "please read it carefully", "endorsement effective", "it is agreed", "schedule", "this endorsement modifies insurance", "all other terms and conditions remain unchanged", "additional premium", "forms a part of the policy", "endorsement number"],
+  invoice: ["invoice", "amount due", "due date", "bill to", "remit payment", "invoice number", "balance due", "payment terms", "subtotal", "please pay"],
+  claim_form: ["notice of loss", "claimant", "date of loss", "description of loss", "claim form", "location of loss", "reported by", "estimated amount of loss", "claimant signature", "injured persons"],
+  police_report: ["police", "officer", "badge", "case number", "narrative", "incident", "reporting party", "witness", "citation", "report number"],
+  photo: [],
+  other: ["agenda", "newsletter", "lease", "minutes", "welcome", "team", "events", "rent", "meeting", "community"],
+};
+
 type Layout = { name: string; sections: () => string[][]; fields?: () => Record<string, string> };
 
 const acord125Fields = (): Record<string, string> => {
@@ -398,6 +417,8 @@ function textOf(kind: DocumentClass, layout: Layout): string[] {
   // Drop one body section now and then: real documents are partial.
   if (chance(0.3) && sections.length > 3) sections.splice(int(1, sections.length - 1), 1);
   const lines = sections.flat();
+  const phrases = shuffle([...KIND_PHRASES[kind]]).slice(0, int(2, 4));
+  if (phrases.length) lines.splice(int(1, lines.length), 0, phrases.join(". ") + ".");
   for (let i = int(0, 3); i > 0; i--) lines.splice(int(0, lines.length), 0, pick(BOILERPLATE));
   // Confusers: a line or two borrowed from another kind (a claim form quotes the declarations, an
   // invoice names the certificate it bills for), so no single phrase decides a kind.
