@@ -127,9 +127,6 @@ async function main() {
       "--persist-to",
       state,
       "--show-interactive-dev-session=false",
-      // Remote bindings off: the sandbox runs offline. Workers AI (documents) then fails on use, and
-      // ingest answers with its committed local model.
-      "--local",
       "--inspector-port",
       process.env.INSPECTOR_PORT ?? "0",
     ],

@@ -56,11 +56,6 @@ export interface WorkerEntry {
   durableObjects?: { binding: string; className: string; purpose: string }[];
   /** R2 buckets it owns (only the owner reads or writes one; others go through its RPC). */
   r2?: { binding: string; bucket: string; purpose: string }[];
-  /**
-   * A Workers AI binding. It has no local simulator: `npm run dev` and the tests run with remote
-   * bindings disabled, where its calls throw, so code using it must have a local fallback.
-   */
-  ai?: { binding: string; purpose: string };
   queues?: { produce?: QueueProducer[]; consume?: QueueConsumer[] };
   /** The other workers it may call, and at which entrypoint. */
   calls?: ServiceCall[];
@@ -160,7 +155,6 @@ export const WORKERS: readonly WorkerEntry[] = [
     entrypoints: { public: "DocumentsService" },
     d1: { binding: "DOCUMENTS_DB", database: "openinsure-documents", id: "documents-db" },
     r2: [{ binding: "DOCUMENTS", bucket: "openinsure-documents", purpose: "the documents' bytes, under orgs/{orgId}/documents/{docId}; never overwritten" }],
-    ai: { binding: "AI", purpose: "Workers AI: ingest's classification behind the flag documents.ai_classification; locally its calls fail and the committed model answers" },
   },
 ];
 
@@ -288,7 +282,6 @@ export class Registry {
         ...(w.d1 ? [w.d1.binding] : []),
         ...(w.durableObjects ?? []).map((d) => d.binding),
         ...(w.r2 ?? []).map((b) => b.binding),
-        ...(w.ai ? [w.ai.binding] : []),
         ...this.producers(w).map((q) => q.binding),
       ];
       const dup = bindings.find((b, i) => bindings.indexOf(b) !== i);

@@ -51,7 +51,6 @@ export function bindingsSection(registry: Registry, worker: Worker): string {
     "r2_buckets",
     (worker.r2 ?? []).map((b) => ({ comment: b.purpose, fields: [["binding", b.binding], ["bucket_name", b.bucket]] })),
   );
-  if (worker.ai) out.push(`# ${worker.ai.purpose}`, `ai = ${inline([["binding", worker.ai.binding]])}`);
   array(
     "services",
     registry.services(worker).map((s) => ({ comment: s.purpose, fields: [["binding", s.binding], ["service", s.service], ["entrypoint", s.entrypoint]] })),
@@ -107,7 +106,7 @@ export function handWrittenProblems(text: string, worker: Worker): string[] {
   const begin = text.indexOf(BEGIN);
   const end = text.indexOf(END);
   const outside = begin === -1 || end === -1 ? text : text.slice(0, begin) + text.slice(end + END.length);
-  const stray = outside.match(/^\s*(\[\[?\s*)?(d1_databases|r2_buckets|ai|services|durable_objects|queues|triggers)\b/m);
+  const stray = outside.match(/^\s*(\[\[?\s*)?(d1_databases|r2_buckets|services|durable_objects|queues|triggers)\b/m);
   if (stray) problems.push(`${stray[2]} outside the generated section: declare it in workers/registry.ts`);
   const firstTable = text.search(/^\[/m);
   if (begin !== -1 && firstTable !== -1 && firstTable < begin) problems.push("the generated section must come before the first [table]");

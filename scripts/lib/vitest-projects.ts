@@ -87,7 +87,6 @@ export async function workerProject(registry: Registry, root: string, worker: Wo
     plugins: [
       cloudflareTest({
         wrangler: { configPath: join(root, worker.config) },
-        remoteBindings: false,
         miniflare: {
           bindings: { ...TEST_SECRETS, ...worker.testVars, TEST_D1_MIGRATIONS: await migrationsOf(root, [worker]) },
           ...(stubs.length ? { workers: stubs } : {}),

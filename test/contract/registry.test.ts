@@ -8,7 +8,7 @@
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
-import { bindingsSection, handWrittenProblems, syncBindings } from "../../scripts/lib/bindings.ts";
+import { bindingsSection, syncBindings } from "../../scripts/lib/bindings.ts";
 import { deployPlan } from "../../scripts/lib/deploy.ts";
 import { devPlan } from "../../scripts/lib/dev-plan.ts";
 import { registry, Registry, WORKERS, type WorkerEntry } from "../../workers/registry.ts";
@@ -44,15 +44,6 @@ describe("the committed configs", () => {
     }
     expect(production.services(production.get("webhooks"))).toEqual([expect.objectContaining({ binding: "UNDERWRITING", entrypoint: "UnderwritingInternal" })]);
     expect(production.services(production.get("underwriting"))).toEqual([expect.objectContaining({ binding: "DEAL_ROOMS", entrypoint: "DealRoomsInternal" })]);
-  });
-
-  it("give the documents worker its Workers AI binding, and refuse a hand-written one", () => {
-    const documents = production.get("documents");
-    expect(bindingsSection(production, documents)).toMatch(/^ai = \{ binding = "AI" \}$/m);
-    const [report] = syncBindings(production, root, false, [documents]);
-    expect(report!.expected.indexOf('ai = { binding = "AI" }')).toBeLessThan(report!.expected.indexOf("# --- end of generated bindings ---"));
-    const handWritten = `${readFileSync(join(root, documents.config), "utf8")}\n[ai]\nbinding = "AI"\n`;
-    expect(handWrittenProblems(handWritten, documents)).toEqual(["ai outside the generated section: declare it in workers/registry.ts"]);
   });
 
   it("refuses declarations that would bind the gateway to an internal entrypoint, or call an undeclared worker", () => {
