@@ -172,6 +172,21 @@ describe("POST /v1/documents/ingest", () => {
     expect((await call("GET", `/v1/documents/${mine.id}`, { apiKey: other.apiKey })).status).toBe(404);
   });
 
+  it("replays a retry with the same Idempotency-Key (a new multipart boundary) instead of storing the file twice", async () => {
+    const t = await createTenant();
+    const pdf = await textPdf(INVOICE);
+    const first = await ingest(t.apiKey, { file: { bytes: pdf, filename: "i.pdf" } }, { "idempotency-key": "ingest-retry-1" });
+    expect(first.status).toBe(201);
+    const retry = await ingest(t.apiKey, { file: { bytes: pdf, filename: "i.pdf" } }, { "idempotency-key": "ingest-retry-1" });
+    expect(retry.status).toBe(201);
+    expect(retry.headers.get("idempotent-replayed")).toBe("true");
+    expect((await json(retry)).id).toBe((await json(first)).id);
+    const other = await ingest(t.apiKey, { file: { bytes: await textPdf(INVOICE.slice(1)), filename: "i.pdf" } }, { "idempotency-key": "ingest-retry-1" });
+    expect(other.status).toBe(422);
+    expect(await json(other)).toMatchObject({ error: "idempotency_key_reused" });
+    expect(await documentsOf(t)).toHaveLength(1);
+  });
+
   it("needs documents:write", async () => {
     const t = await createTenant();
     const reader = await createApiKey(t.token, { scopes: ["documents:read"] });
