@@ -98,6 +98,7 @@ const EXPECTED: [string, string, string, "public" | "credential" | "session"][] 
   ["POST", "/v1/deal-rooms/{id}/messages", "postDealRoomMessage", "credential"],
   ["GET", "/v1/deal-rooms/{id}/ws", "getDealRoomSocket", "credential"],
   ["POST", "/v1/documents/render-pdf", "renderPdf", "credential"],
+  ["POST", "/v1/documents/ingest", "ingestDocument", "credential"],
   ["GET", "/v1/documents/{id}", "getDocument", "credential"],
   // The signed link's token is the only credential.
   ["GET", "/v1/documents/{id}/download", "downloadDocument", "public"],
@@ -106,9 +107,12 @@ const EXPECTED: [string, string, string, "public" | "credential" | "session"][] 
 
 /**
  * Operations that also accept `multipart/form-data` (a TypeSpec `@sharedRoute` pair merged into one
- * OpenAPI operation): `createSubmission` takes an ACORD 125 PDF (`file`) plus JSON `overrides`.
+ * OpenAPI operation): `createSubmission` takes an ACORD 125 PDF (`file`) plus JSON `overrides`;
  */
 const MULTIPART_IDS = new Set(["createSubmission"]);
+
+/** Operations that take only `multipart/form-data`: `ingestDocument` (the `file` and its link fields). */
+const MULTIPART_ONLY_IDS = new Set(["ingestDocument"]);
 
 const PUBLIC_IDS = new Set(EXPECTED.filter((e) => e[3] === "public").map((e) => e[2]));
 
@@ -132,6 +136,7 @@ const ERROR_CODES = [
   "business_rule_violation",
   "self_approval",
   "submission_not_ready",
+  "unreadable_document",
   "rate_limit_exceeded",
   "internal_error",
 ];
@@ -272,7 +277,8 @@ describe("OpenAPI document shape", () => {
   it("sends request bodies as application/json (plus multipart/form-data where declared)", () => {
     for (const o of operations) {
       if (!o.op.requestBody) continue;
-      const expected = MULTIPART_IDS.has(o.op.operationId ?? "") ? ["application/json", "multipart/form-data"] : ["application/json"];
+      const id = o.op.operationId ?? "";
+      const expected = MULTIPART_ONLY_IDS.has(id) ? ["multipart/form-data"] : MULTIPART_IDS.has(id) ? ["application/json", "multipart/form-data"] : ["application/json"];
       expect(Object.keys(o.op.requestBody.content ?? {}).sort(), label(o)).toEqual(expected);
     }
   });
@@ -287,6 +293,16 @@ describe("OpenAPI document shape", () => {
     expect(schema?.required).toEqual(["file"]);
     expect(Object.keys(schema?.properties ?? {}).sort()).toEqual(["file", "overrides"]);
     expect(schema?.properties?.overrides?.type).toBe("string");
+  });
+
+  it("takes an ingest as a required binary `file` part and optional text link fields", () => {
+    const multipart = doc.paths["/v1/documents/ingest"]?.post?.requestBody?.content?.["multipart/form-data"] as { schema?: { $ref?: string } } | undefined;
+    const schema = doc.components.schemas[(multipart?.schema?.$ref ?? "").replace("#/components/schemas/", "")] as
+      | { properties?: Record<string, { type?: string; format?: string }>; required?: string[] }
+      | undefined;
+    expect(schema?.required).toEqual(["file"]);
+    expect(Object.keys(schema?.properties ?? {}).sort()).toEqual(["claimId", "file", "policyId", "submissionId"]);
+    expect(schema?.properties?.policyId?.type).toBe("string");
   });
 
   it("pages lists with limit/cursor/sort and a {data, nextCursor} envelope", () => {

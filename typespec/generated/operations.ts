@@ -257,6 +257,15 @@ export const operations = {
     multipart: false,
     schemas: { path: zGetDealRoomSocketPath },
   },
+  ingestDocument: {
+    method: "post",
+    path: "/v1/documents/ingest",
+    auth: { kind: "credential", scope: "documents:write", systemOnly: false, orgOptional: false },
+    rateLimit: { per: "credential", name: "ingest", limit: 20, windowSeconds: 60 },
+    successStatuses: [201],
+    multipart: true,
+    schemas: {},
+  },
   renderPdf: {
     method: "post",
     path: "/v1/documents/render-pdf",

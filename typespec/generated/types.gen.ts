@@ -343,6 +343,22 @@ export type ClaimSettledEvent = {
 };
 
 /**
+ * One feature that drove the decision.
+ */
+export type ClassificationSignal = {
+    /**
+     * A word or word pair of the text, or a structural feature: `#type:pdf`, `#type:png`,
+     * `#text:none` (no text layer), `#pages:1`, `#form` (has form fields), `#field:<name>`.
+     * From Workers AI, a short phrase the model gave as its reason.
+     */
+    feature: string;
+    /**
+     * How many nats more likely the feature made the chosen kind than the runner-up; `null` from Workers AI.
+     */
+    weight: number | null;
+};
+
+/**
  * Client → server: post a message to the room.
  */
 export type ClientMessageFrame = {
@@ -473,6 +489,67 @@ export type CreateSubmissionFromAcordRequest = {
      * the PDF.
      */
     overrides?: string;
+};
+
+/**
+ * JSON form of `createSubmission` from an ingested ACORD 125 (`POST /v1/documents/ingest`): the
+ * documents worker hands the application's bytes to the same intake as the multipart form. A
+ * document of another org is 404; one classified as anything else is 422 naming its kind.
+ */
+export type CreateSubmissionFromDocumentRequest = {
+    /**
+     * An ingested document of the org, classified `acord_125`.
+     */
+    documentId: DocumentId;
+    /**
+     * Any `CreateSubmissionRequest` fields, applied over the values read from the form.
+     */
+    overrides?: {
+        /**
+         * Legal name of the applicant.
+         */
+        insuredName?: string;
+        /**
+         * 6-digit NAICS industry code.
+         */
+        naicsCode?: string;
+        /**
+         * Annual revenue, in USD major units.
+         */
+        annualRevenue?: number;
+        /**
+         * Requested limit of liability, in USD major units.
+         */
+        requestedLimit?: number;
+        /**
+         * Requested coverage start (YYYY-MM-DD), from 60 days before today to 18 months ahead; coverage runs one year.
+         */
+        effectiveDate?: string;
+        state?: UsState;
+        lineOfBusiness?: LineOfBusiness;
+        /**
+         * Deductible, in USD major units; below `requestedLimit`.
+         */
+        deductible?: number;
+        insuredEmail?: string;
+        producerId?: string;
+        /**
+         * Total insured property values, in USD major units (PROP).
+         */
+        propertyValues?: number;
+        /**
+         * Number of vehicles (CA).
+         */
+        vehicleCount?: number;
+        /**
+         * The motor carrier transports hazardous materials (CA only; `true` on another line is 400): its
+         * MCS-90 states $5,000,000 instead of the $750,000 federal minimum. Default `false`.
+         */
+        hazmat?: boolean;
+        yearsInBusiness?: number;
+        priorLosses?: Array<PriorLoss>;
+        notes?: string;
+    };
 };
 
 export type CreateSubmissionRequest = {
@@ -927,6 +1004,35 @@ export type DemoTokenRequest = {
 };
 
 /**
+ * What an ingested document is.
+ */
+export type DocumentClass = 'acord_125' | 'acord_25' | 'loss_run' | 'policy_declarations' | 'endorsement' | 'invoice' | 'claim_form' | 'police_report' | 'photo' | 'other';
+
+/**
+ * The classification of an ingested document.
+ */
+export type DocumentClassification = {
+    kind: DocumentClass;
+    /**
+     * From 0 to 1, two decimals.
+     */
+    confidence: number;
+    /**
+     * Up to five, strongest first.
+     */
+    signals: Array<ClassificationSignal>;
+    /**
+     * `local:nb-<hash>` (the committed model's version) or `ai:<Workers AI model>`.
+     */
+    model: string;
+    /**
+     * Why Workers AI was asked but the local model answered: `ai_error`, `ai_timeout` or
+     * `ai_unparseable`; `null` when the answering model was the one chosen.
+     */
+    fallbackReason: 'ai_error' | 'ai_timeout' | 'ai_unparseable' | null;
+};
+
+/**
  * Document id (`doc_` + ULID).
  */
 export type DocumentId = string;
@@ -935,6 +1041,28 @@ export type DocumentId = string;
  * What a document is.
  */
 export type DocumentKind = 'coi' | 'mcs90' | 'invoice' | 'declarations' | 'rendered' | 'upload' | 'claim_attachment';
+
+/**
+ * What the ingest read from the file.
+ */
+export type DocumentTextSummary = {
+    /**
+     * Characters of the text layer, whitespace excluded (0 for an image or a scan without one).
+     */
+    characters: number;
+    /**
+     * Pages of a PDF; 1 for an image.
+     */
+    pages: number;
+    /**
+     * Form fields of a PDF (AcroForm), counted.
+     */
+    formFields: number;
+    /**
+     * For a PDF whose form the ACORD 125 reader understands: the submission fields found.
+     */
+    acord125Fields: Array<RecognisedField>;
+};
 
 /**
  * A document's metadata with a signed link to its bytes.
@@ -966,6 +1094,10 @@ export type DocumentWithDownload = {
      * The template a `rendered` document was made from (`html` for the HTML subset); null for any other document.
      */
     template: string | null;
+    /**
+     * What an ingested document was classified as (`POST /v1/documents/ingest`); `null` for every other document.
+     */
+    classification: DocumentClassification | null;
     createdAt: string;
     /**
      * `GET /v1/documents/{id}/download?token=…` on the origin of the request: the link carries an
@@ -1043,7 +1175,7 @@ export type EndorsementReferred = {
 /**
  * Machine-readable error code. The HTTP status is implied by the code.
  */
-export type ErrorCode = 'validation_failed' | 'invalid_idempotency_key' | 'unauthorized' | 'insufficient_scope' | 'not_found' | 'route_not_found' | 'method_not_allowed' | 'conflict' | 'idempotency_request_in_progress' | 'payload_too_large' | 'unsupported_media_type' | 'range_not_satisfiable' | 'invalid_state_transition' | 'da_limit_exceeded' | 'quote_expired' | 'idempotency_key_reused' | 'business_rule_violation' | 'self_approval' | 'submission_not_ready' | 'rate_limit_exceeded' | 'internal_error';
+export type ErrorCode = 'validation_failed' | 'invalid_idempotency_key' | 'unauthorized' | 'insufficient_scope' | 'not_found' | 'route_not_found' | 'method_not_allowed' | 'conflict' | 'idempotency_request_in_progress' | 'payload_too_large' | 'unsupported_media_type' | 'range_not_satisfiable' | 'invalid_state_transition' | 'da_limit_exceeded' | 'quote_expired' | 'idempotency_key_reused' | 'business_rule_violation' | 'self_approval' | 'submission_not_ready' | 'unreadable_document' | 'rate_limit_exceeded' | 'internal_error';
 
 /**
  * The one error body of the platform, returned by every failing request.
@@ -1162,6 +1294,73 @@ export type HealthStatus = {
      * Deployed API version.
      */
     version: string;
+};
+
+export type IngestDocumentRequest = {
+    /**
+     * The file: a PDF or an image (PNG, JPEG, GIF, WebP, TIFF, HEIC), 1 byte to 25 MiB; its type is read from its bytes.
+     */
+    file: unknown;
+    /**
+     * A policy of the org the document belongs to (another org's, or an unknown one, is 404).
+     */
+    policyId?: string;
+    /**
+     * A submission of the org the document belongs to (another org's, or an unknown one, is 404).
+     */
+    submissionId?: string;
+    /**
+     * Reserved: claims are not part of the platform yet, so a `claimId` cannot be checked and is
+     * refused (422 `business_rule_violation`) rather than stored unchecked.
+     */
+    claimId?: string;
+};
+
+/**
+ * An ingested document: stored (kind `upload`), classified, with what its text said.
+ */
+export type IngestedDocument = {
+    id: DocumentId;
+    kind: DocumentKind;
+    /**
+     * The file name it is downloaded under.
+     */
+    filename: string;
+    /**
+     * The media type detected from the bytes (never the uploader's header).
+     */
+    contentType: string;
+    /**
+     * Bytes.
+     */
+    size: number;
+    /**
+     * Lowercase hex SHA-256 of the bytes; also the download's `ETag`.
+     */
+    sha256: string;
+    policyId: string | null;
+    submissionId: string | null;
+    claimId: string | null;
+    invoiceId: string | null;
+    /**
+     * The template a `rendered` document was made from (`html` for the HTML subset); null for any other document.
+     */
+    template: string | null;
+    /**
+     * What an ingested document was classified as (`POST /v1/documents/ingest`); `null` for every other document.
+     */
+    classification: DocumentClassification | null;
+    createdAt: string;
+    /**
+     * `GET /v1/documents/{id}/download?token=…` on the origin of the request: the link carries an
+     * HMAC token bound to the org, the document and its expiry, and needs no other credential.
+     */
+    downloadUrl: string;
+    /**
+     * When `downloadUrl` stops working: 15 minutes after it was issued.
+     */
+    downloadUrlExpiresAt: string;
+    text: DocumentTextSummary;
 };
 
 /**
@@ -2084,6 +2283,22 @@ export type ReadinessCheck = {
 };
 
 /**
+ * A submission field the ACORD 125 reader found in the form (the same reader as the ACORD intake).
+ */
+export type RecognisedField = {
+    /**
+     * Field of `CreateSubmissionRequest`, e.g. `annualRevenue`.
+     */
+    field: string;
+    value: string | number | boolean | null;
+    confidence: number;
+    /**
+     * The PDF form field it came from.
+     */
+    source: string | null;
+};
+
+/**
  * A submission referred to an underwriter (e.g. a quote outside delegated authority), or an
  * endorsement held because it would take a policy outside its delegated authority agreement.
  */
@@ -2957,7 +3172,8 @@ export type ExchangeSessionErrors = {
      * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
      * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
      * referral one created, or on a quote one created) or `submission_not_ready` (quoting a submission
-     * whose readiness has a blocking check failed; `details.failedChecks` names them).
+     * whose readiness has a blocking check failed; `details.failedChecks` names them) or
+     * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored).
      */
     422: ErrorEnvelope;
     /**
@@ -3017,7 +3233,8 @@ export type CreateDemoTokenErrors = {
      * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
      * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
      * referral one created, or on a quote one created) or `submission_not_ready` (quoting a submission
-     * whose readiness has a blocking check failed; `details.failedChecks` names them).
+     * whose readiness has a blocking check failed; `details.failedChecks` names them) or
+     * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored).
      */
     422: ErrorEnvelope;
     /**
@@ -3081,7 +3298,8 @@ export type LoginErrors = {
      * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
      * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
      * referral one created, or on a quote one created) or `submission_not_ready` (quoting a submission
-     * whose readiness has a blocking check failed; `details.failedChecks` names them).
+     * whose readiness has a blocking check failed; `details.failedChecks` names them) or
+     * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored).
      */
     422: ErrorEnvelope;
     /**
@@ -3145,7 +3363,8 @@ export type LogoutErrors = {
      * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
      * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
      * referral one created, or on a quote one created) or `submission_not_ready` (quoting a submission
-     * whose readiness has a blocking check failed; `details.failedChecks` names them).
+     * whose readiness has a blocking check failed; `details.failedChecks` names them) or
+     * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored).
      */
     422: ErrorEnvelope;
     /**
@@ -3230,7 +3449,8 @@ export type ResendVerificationCodeErrors = {
      * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
      * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
      * referral one created, or on a quote one created) or `submission_not_ready` (quoting a submission
-     * whose readiness has a blocking check failed; `details.failedChecks` names them).
+     * whose readiness has a blocking check failed; `details.failedChecks` names them) or
+     * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored).
      */
     422: ErrorEnvelope;
     /**
@@ -3290,7 +3510,8 @@ export type SignupErrors = {
      * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
      * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
      * referral one created, or on a quote one created) or `submission_not_ready` (quoting a submission
-     * whose readiness has a blocking check failed; `details.failedChecks` names them).
+     * whose readiness has a blocking check failed; `details.failedChecks` names them) or
+     * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored).
      */
     422: ErrorEnvelope;
     /**
@@ -3350,7 +3571,8 @@ export type VerifyEmailErrors = {
      * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
      * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
      * referral one created, or on a quote one created) or `submission_not_ready` (quoting a submission
-     * whose readiness has a blocking check failed; `details.failedChecks` names them).
+     * whose readiness has a blocking check failed; `details.failedChecks` names them) or
+     * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored).
      */
     422: ErrorEnvelope;
     /**
@@ -3639,7 +3861,8 @@ export type CreateApiKeyErrors = {
      * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
      * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
      * referral one created, or on a quote one created) or `submission_not_ready` (quoting a submission
-     * whose readiness has a blocking check failed; `details.failedChecks` names them).
+     * whose readiness has a blocking check failed; `details.failedChecks` names them) or
+     * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored).
      */
     422: ErrorEnvelope;
     /**
@@ -3758,7 +3981,8 @@ export type RevokeApiKeyErrors = {
      * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
      * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
      * referral one created, or on a quote one created) or `submission_not_ready` (quoting a submission
-     * whose readiness has a blocking check failed; `details.failedChecks` names them).
+     * whose readiness has a blocking check failed; `details.failedChecks` names them) or
+     * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored).
      */
     422: ErrorEnvelope;
     /**
@@ -3879,7 +4103,8 @@ export type RotateApiKeyErrors = {
      * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
      * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
      * referral one created, or on a quote one created) or `submission_not_ready` (quoting a submission
-     * whose readiness has a blocking check failed; `details.failedChecks` names them).
+     * whose readiness has a blocking check failed; `details.failedChecks` names them) or
+     * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored).
      */
     422: ErrorEnvelope;
     /**
@@ -4062,7 +4287,8 @@ export type CreateDaAgreementErrors = {
      * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
      * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
      * referral one created, or on a quote one created) or `submission_not_ready` (quoting a submission
-     * whose readiness has a blocking check failed; `details.failedChecks` names them).
+     * whose readiness has a blocking check failed; `details.failedChecks` names them) or
+     * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored).
      */
     422: ErrorEnvelope;
     /**
@@ -4251,7 +4477,8 @@ export type CreateDealRoomErrors = {
      * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
      * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
      * referral one created, or on a quote one created) or `submission_not_ready` (quoting a submission
-     * whose readiness has a blocking check failed; `details.failedChecks` names them).
+     * whose readiness has a blocking check failed; `details.failedChecks` names them) or
+     * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored).
      */
     422: ErrorEnvelope;
     /**
@@ -4428,7 +4655,8 @@ export type PostDealRoomMessageErrors = {
      * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
      * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
      * referral one created, or on a quote one created) or `submission_not_ready` (quoting a submission
-     * whose readiness has a blocking check failed; `details.failedChecks` names them).
+     * whose readiness has a blocking check failed; `details.failedChecks` names them) or
+     * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored).
      */
     422: ErrorEnvelope;
     /**
@@ -4499,6 +4727,79 @@ export type GetDealRoomSocketResponses = {
 
 export type GetDealRoomSocketResponse = GetDealRoomSocketResponses[keyof GetDealRoomSocketResponses];
 
+export type IngestDocumentData = {
+    body: IngestDocumentRequest;
+    headers?: {
+        /**
+         * Client-chosen key that makes a retried write safe: a repeated request with the same key
+         * and body replays the first response.
+         */
+        'Idempotency-Key'?: string;
+    };
+    path?: never;
+    query?: never;
+    url: '/v1/documents/ingest';
+};
+
+export type IngestDocumentErrors = {
+    /**
+     * The request is malformed: `validation_failed` or `invalid_idempotency_key`.
+     */
+    400: ErrorEnvelope;
+    /**
+     * Missing, invalid, expired or revoked credentials: `unauthorized`.
+     */
+    401: ErrorEnvelope;
+    /**
+     * The credential lacks the required scope or role: `insufficient_scope`.
+     */
+    403: ErrorEnvelope;
+    /**
+     * The resource does not exist or belongs to another org: `not_found`.
+     */
+    404: ErrorEnvelope;
+    /**
+     * `conflict` or `idempotency_request_in_progress`.
+     */
+    409: ErrorEnvelope;
+    /**
+     * The request body exceeds the size limit: `payload_too_large`.
+     */
+    413: ErrorEnvelope;
+    /**
+     * The request body's media type is not accepted (`application/json`, or another one the operation
+     * documents): `unsupported_media_type`.
+     */
+    415: ErrorEnvelope;
+    /**
+     * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
+     * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
+     * referral one created, or on a quote one created) or `submission_not_ready` (quoting a submission
+     * whose readiness has a blocking check failed; `details.failedChecks` names them) or
+     * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored).
+     */
+    422: ErrorEnvelope;
+    /**
+     * Rate limit exceeded: `rate_limit_exceeded`. Retry after `Retry-After` seconds.
+     */
+    429: ErrorEnvelope;
+    /**
+     * Unexpected failure: `internal_error`.
+     */
+    500: ErrorEnvelope;
+};
+
+export type IngestDocumentError = IngestDocumentErrors[keyof IngestDocumentErrors];
+
+export type IngestDocumentResponses = {
+    /**
+     * Created.
+     */
+    201: IngestedDocument;
+};
+
+export type IngestDocumentResponse = IngestDocumentResponses[keyof IngestDocumentResponses];
+
 export type RenderPdfData = {
     body: RenderPdfRequest;
     headers?: {
@@ -4547,7 +4848,8 @@ export type RenderPdfErrors = {
      * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
      * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
      * referral one created, or on a quote one created) or `submission_not_ready` (quoting a submission
-     * whose readiness has a blocking check failed; `details.failedChecks` names them).
+     * whose readiness has a blocking check failed; `details.failedChecks` names them) or
+     * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored).
      */
     422: ErrorEnvelope;
     /**
@@ -4839,7 +5141,8 @@ export type CreateOrgErrors = {
      * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
      * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
      * referral one created, or on a quote one created) or `submission_not_ready` (quoting a submission
-     * whose readiness has a blocking check failed; `details.failedChecks` names them).
+     * whose readiness has a blocking check failed; `details.failedChecks` names them) or
+     * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored).
      */
     422: ErrorEnvelope;
     /**
@@ -4960,7 +5263,8 @@ export type UpdateOrgErrors = {
      * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
      * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
      * referral one created, or on a quote one created) or `submission_not_ready` (quoting a submission
-     * whose readiness has a blocking check failed; `details.failedChecks` names them).
+     * whose readiness has a blocking check failed; `details.failedChecks` names them) or
+     * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored).
      */
     422: ErrorEnvelope;
     /**
@@ -5167,7 +5471,8 @@ export type CancelPolicyErrors = {
      * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
      * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
      * referral one created, or on a quote one created) or `submission_not_ready` (quoting a submission
-     * whose readiness has a blocking check failed; `details.failedChecks` names them).
+     * whose readiness has a blocking check failed; `details.failedChecks` names them) or
+     * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored).
      */
     422: ErrorEnvelope;
     /**
@@ -5246,7 +5551,8 @@ export type EndorsePolicyErrors = {
      * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
      * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
      * referral one created, or on a quote one created) or `submission_not_ready` (quoting a submission
-     * whose readiness has a blocking check failed; `details.failedChecks` names them).
+     * whose readiness has a blocking check failed; `details.failedChecks` names them) or
+     * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored).
      */
     422: ErrorEnvelope;
     /**
@@ -5329,7 +5635,8 @@ export type ReinstatePolicyErrors = {
      * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
      * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
      * referral one created, or on a quote one created) or `submission_not_ready` (quoting a submission
-     * whose readiness has a blocking check failed; `details.failedChecks` names them).
+     * whose readiness has a blocking check failed; `details.failedChecks` names them) or
+     * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored).
      */
     422: ErrorEnvelope;
     /**
@@ -5403,7 +5710,8 @@ export type RenewPolicyErrors = {
      * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
      * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
      * referral one created, or on a quote one created) or `submission_not_ready` (quoting a submission
-     * whose readiness has a blocking check failed; `details.failedChecks` names them).
+     * whose readiness has a blocking check failed; `details.failedChecks` names them) or
+     * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored).
      */
     422: ErrorEnvelope;
     /**
@@ -5611,7 +5919,8 @@ export type CreateReferralErrors = {
      * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
      * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
      * referral one created, or on a quote one created) or `submission_not_ready` (quoting a submission
-     * whose readiness has a blocking check failed; `details.failedChecks` names them).
+     * whose readiness has a blocking check failed; `details.failedChecks` names them) or
+     * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored).
      */
     422: ErrorEnvelope;
     /**
@@ -5685,7 +5994,8 @@ export type DecideReferralErrors = {
      * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
      * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
      * referral one created, or on a quote one created) or `submission_not_ready` (quoting a submission
-     * whose readiness has a blocking check failed; `details.failedChecks` names them).
+     * whose readiness has a blocking check failed; `details.failedChecks` names them) or
+     * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored).
      */
     422: ErrorEnvelope;
     /**
@@ -5757,7 +6067,8 @@ export type ResetSandboxClockErrors = {
      * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
      * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
      * referral one created, or on a quote one created) or `submission_not_ready` (quoting a submission
-     * whose readiness has a blocking check failed; `details.failedChecks` names them).
+     * whose readiness has a blocking check failed; `details.failedChecks` names them) or
+     * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored).
      */
     422: ErrorEnvelope;
     /**
@@ -5874,7 +6185,8 @@ export type SetSandboxClockErrors = {
      * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
      * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
      * referral one created, or on a quote one created) or `submission_not_ready` (quoting a submission
-     * whose readiness has a blocking check failed; `details.failedChecks` names them).
+     * whose readiness has a blocking check failed; `details.failedChecks` names them) or
+     * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored).
      */
     422: ErrorEnvelope;
     /**
@@ -6039,7 +6351,7 @@ export type ListSubmissionsResponses = {
 export type ListSubmissionsResponse = ListSubmissionsResponses[keyof ListSubmissionsResponses];
 
 export type CreateSubmissionData = {
-    body: CreateSubmissionRequest;
+    body: CreateSubmissionRequest | CreateSubmissionFromDocumentRequest;
     headers?: {
         /**
          * Client-chosen key that makes a retried write safe: a repeated request with the same key
@@ -6086,7 +6398,8 @@ export type CreateSubmissionErrors = {
      * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
      * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
      * referral one created, or on a quote one created) or `submission_not_ready` (quoting a submission
-     * whose readiness has a blocking check failed; `details.failedChecks` names them).
+     * whose readiness has a blocking check failed; `details.failedChecks` names them) or
+     * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored).
      */
     422: ErrorEnvelope;
     /**
@@ -6212,7 +6525,8 @@ export type BindSubmissionErrors = {
      * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
      * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
      * referral one created, or on a quote one created) or `submission_not_ready` (quoting a submission
-     * whose readiness has a blocking check failed; `details.failedChecks` names them).
+     * whose readiness has a blocking check failed; `details.failedChecks` names them) or
+     * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored).
      */
     422: ErrorEnvelope;
     /**
@@ -6290,7 +6604,8 @@ export type CreateQuoteErrors = {
      * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
      * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
      * referral one created, or on a quote one created) or `submission_not_ready` (quoting a submission
-     * whose readiness has a blocking check failed; `details.failedChecks` names them).
+     * whose readiness has a blocking check failed; `details.failedChecks` names them) or
+     * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored).
      */
     422: ErrorEnvelope;
     /**
@@ -6475,7 +6790,8 @@ export type CreateWebhookErrors = {
      * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
      * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
      * referral one created, or on a quote one created) or `submission_not_ready` (quoting a submission
-     * whose readiness has a blocking check failed; `details.failedChecks` names them).
+     * whose readiness has a blocking check failed; `details.failedChecks` names them) or
+     * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored).
      */
     422: ErrorEnvelope;
     /**
@@ -6549,7 +6865,8 @@ export type DeleteWebhookErrors = {
      * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
      * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
      * referral one created, or on a quote one created) or `submission_not_ready` (quoting a submission
-     * whose readiness has a blocking check failed; `details.failedChecks` names them).
+     * whose readiness has a blocking check failed; `details.failedChecks` names them) or
+     * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored).
      */
     422: ErrorEnvelope;
     /**
@@ -6670,7 +6987,8 @@ export type UpdateWebhookErrors = {
      * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
      * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
      * referral one created, or on a quote one created) or `submission_not_ready` (quoting a submission
-     * whose readiness has a blocking check failed; `details.failedChecks` names them).
+     * whose readiness has a blocking check failed; `details.failedChecks` names them) or
+     * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored).
      */
     422: ErrorEnvelope;
     /**
@@ -6814,7 +7132,8 @@ export type RetryWebhookDeliveryErrors = {
      * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
      * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
      * referral one created, or on a quote one created) or `submission_not_ready` (quoting a submission
-     * whose readiness has a blocking check failed; `details.failedChecks` names them).
+     * whose readiness has a blocking check failed; `details.failedChecks` names them) or
+     * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored).
      */
     422: ErrorEnvelope;
     /**
@@ -6888,7 +7207,8 @@ export type RotateWebhookSecretErrors = {
      * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
      * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
      * referral one created, or on a quote one created) or `submission_not_ready` (quoting a submission
-     * whose readiness has a blocking check failed; `details.failedChecks` names them).
+     * whose readiness has a blocking check failed; `details.failedChecks` names them) or
+     * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored).
      */
     422: ErrorEnvelope;
     /**
@@ -6962,7 +7282,8 @@ export type TestWebhookErrors = {
      * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
      * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
      * referral one created, or on a quote one created) or `submission_not_ready` (quoting a submission
-     * whose readiness has a blocking check failed; `details.failedChecks` names them).
+     * whose readiness has a blocking check failed; `details.failedChecks` names them) or
+     * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored).
      */
     422: ErrorEnvelope;
     /**

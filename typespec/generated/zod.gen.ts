@@ -57,6 +57,14 @@ export const zCancelPolicyRequest = z.strictObject({
 });
 
 /**
+ * One feature that drove the decision.
+ */
+export const zClassificationSignal = z.object({
+    feature: z.string(),
+    weight: z.number().nullable()
+});
+
+/**
  * Client → server: post a message to the room.
  */
 export const zClientMessageFrame = z.object({
@@ -199,6 +207,37 @@ export const zDemoTokenRequest = z.strictObject({
 });
 
 /**
+ * What an ingested document is.
+ */
+export const zDocumentClass = z.enum([
+    'acord_125',
+    'acord_25',
+    'loss_run',
+    'policy_declarations',
+    'endorsement',
+    'invoice',
+    'claim_form',
+    'police_report',
+    'photo',
+    'other'
+]);
+
+/**
+ * The classification of an ingested document.
+ */
+export const zDocumentClassification = z.object({
+    kind: zDocumentClass,
+    confidence: z.number().gte(0).lte(1),
+    signals: z.array(zClassificationSignal),
+    model: z.string(),
+    fallbackReason: z.enum([
+        'ai_error',
+        'ai_timeout',
+        'ai_unparseable'
+    ]).nullable()
+});
+
+/**
  * Document id (`doc_` + ULID).
  */
 export const zDocumentId = z.string().regex(/^doc_[0-9A-HJKMNP-TV-Z]{26}$/);
@@ -231,6 +270,7 @@ export const zDocumentWithDownload = z.object({
     claimId: z.string().nullable(),
     invoiceId: z.string().nullable(),
     template: z.string().nullable(),
+    classification: zDocumentClassification.nullable(),
     createdAt: z.iso.datetime(),
     downloadUrl: z.url(),
     downloadUrlExpiresAt: z.iso.datetime()
@@ -277,6 +317,7 @@ export const zErrorCode = z.enum([
     'business_rule_violation',
     'self_approval',
     'submission_not_ready',
+    'unreadable_document',
     'rate_limit_exceeded',
     'internal_error'
 ]);
@@ -320,6 +361,13 @@ export const zExposureBasis = z.enum([
 export const zHealthStatus = z.object({
     status: z.enum(['ok']),
     version: z.string()
+});
+
+export const zIngestDocumentRequest = z.object({
+    file: z.unknown(),
+    policyId: z.string().optional(),
+    submissionId: z.string().optional(),
+    claimId: z.string().optional()
 });
 
 /**
@@ -1040,6 +1088,52 @@ export const zReadinessCheck = z.object({
 });
 
 /**
+ * A submission field the ACORD 125 reader found in the form (the same reader as the ACORD intake).
+ */
+export const zRecognisedField = z.object({
+    field: z.string(),
+    value: z.union([
+        z.string(),
+        z.number(),
+        z.boolean()
+    ]).nullable(),
+    confidence: z.number().gte(0).lte(1),
+    source: z.string().nullable()
+});
+
+/**
+ * What the ingest read from the file.
+ */
+export const zDocumentTextSummary = z.object({
+    characters: z.int().min(-2147483648, { error: 'Invalid value: Expected int32 to be >= -2147483648' }).max(2147483647, { error: 'Invalid value: Expected int32 to be <= 2147483647' }),
+    pages: z.int().min(-2147483648, { error: 'Invalid value: Expected int32 to be >= -2147483648' }).max(2147483647, { error: 'Invalid value: Expected int32 to be <= 2147483647' }),
+    formFields: z.int().min(-2147483648, { error: 'Invalid value: Expected int32 to be >= -2147483648' }).max(2147483647, { error: 'Invalid value: Expected int32 to be <= 2147483647' }),
+    acord125Fields: z.array(zRecognisedField)
+});
+
+/**
+ * An ingested document: stored (kind `upload`), classified, with what its text said.
+ */
+export const zIngestedDocument = z.object({
+    id: zDocumentId,
+    kind: zDocumentKind,
+    filename: z.string().min(1).max(255),
+    contentType: z.string(),
+    size: z.coerce.bigint().min(BigInt('-9223372036854775808'), { error: 'Invalid value: Expected int64 to be >= -9223372036854775808' }).max(BigInt('9223372036854775807'), { error: 'Invalid value: Expected int64 to be <= 9223372036854775807' }),
+    sha256: z.string(),
+    policyId: z.string().nullable(),
+    submissionId: z.string().nullable(),
+    claimId: z.string().nullable(),
+    invoiceId: z.string().nullable(),
+    template: z.string().nullable(),
+    classification: zDocumentClassification.nullable(),
+    createdAt: z.iso.datetime(),
+    downloadUrl: z.url(),
+    downloadUrlExpiresAt: z.iso.datetime(),
+    text: zDocumentTextSummary
+});
+
+/**
  * An underwriter's decision on a referral.
  */
 export const zReferralDecision = z.enum([
@@ -1518,6 +1612,33 @@ export const zCreateDaAgreementRequest = z.strictObject({
     naicsPrefixes: z.array(zNaicsPrefix).min(1),
     aggregateCap: z.number().gt(0).lte(1000000000),
     lineOfBusiness: zLineOfBusiness.optional()
+});
+
+/**
+ * JSON form of `createSubmission` from an ingested ACORD 125 (`POST /v1/documents/ingest`): the
+ * documents worker hands the application's bytes to the same intake as the multipart form. A
+ * document of another org is 404; one classified as anything else is 422 naming its kind.
+ */
+export const zCreateSubmissionFromDocumentRequest = z.strictObject({
+    documentId: zDocumentId,
+    overrides: z.strictObject({
+        insuredName: z.string().min(1).max(200).optional(),
+        naicsCode: z.string().regex(/^[0-9]{6}$/).optional(),
+        annualRevenue: z.number().gte(0).lte(1000000000).optional(),
+        requestedLimit: z.number().gt(0).lte(1000000000).optional(),
+        effectiveDate: z.iso.date().optional(),
+        state: zUsState.optional(),
+        lineOfBusiness: zLineOfBusiness.optional(),
+        deductible: z.number().gte(0).lte(1000000000).optional(),
+        insuredEmail: z.email().max(254).optional(),
+        producerId: z.string().max(64).optional(),
+        propertyValues: z.number().gte(0).lte(1000000000).optional(),
+        vehicleCount: z.int().gte(0).lte(100000).optional(),
+        hazmat: z.boolean().optional(),
+        yearsInBusiness: z.int().gte(0).lte(300).optional(),
+        priorLosses: z.array(zPriorLoss).max(50).optional(),
+        notes: z.string().max(5000).optional()
+    }).optional()
 });
 
 export const zCreateSubmissionRequest = z.strictObject({
@@ -2276,6 +2397,17 @@ export const zGetDealRoomSocketPath = z.object({
  */
 export const zGetDealRoomSocketResponse = zDealRoomSocket;
 
+export const zIngestDocumentBody = zIngestDocumentRequest;
+
+export const zIngestDocumentHeaders = z.object({
+    'Idempotency-Key': z.string().max(255).optional()
+});
+
+/**
+ * Created.
+ */
+export const zIngestDocumentResponse = zIngestedDocument;
+
 export const zRenderPdfBody = zRenderPdfRequest;
 
 export const zRenderPdfHeaders = z.object({
@@ -2578,7 +2710,10 @@ export const zListSubmissionsQuery = z.object({
  */
 export const zListSubmissionsResponse = zSubmissionPage;
 
-export const zCreateSubmissionBody = zCreateSubmissionRequest;
+export const zCreateSubmissionBody = z.union([
+    zCreateSubmissionRequest,
+    zCreateSubmissionFromDocumentRequest
+]);
 
 export const zCreateSubmissionHeaders = z.object({
     'Idempotency-Key': z.string().max(255).optional()

@@ -25,6 +25,8 @@ export const ERROR_STATUS = {
   self_approval: 422,
   /** A quote asked of a submission whose readiness has a blocking check failed. */
   submission_not_ready: 422,
+  /** An ingested PDF that cannot be parsed (damaged, truncated, not really a PDF); nothing is stored. */
+  unreadable_document: 422,
   rate_limit_exceeded: 429,
   internal_error: 500,
 } as const;

@@ -26,6 +26,7 @@ import type {
   DealRoomMessage,
   DocumentKind,
   DocumentWithDownload,
+  IngestedDocument,
   EndorsementReferred,
   EndorsePolicyRequest,
   InstallmentPlan,
@@ -345,6 +346,25 @@ export type RenderDocumentInput = ({ template: RenderTemplateName; data: unknown
   title?: string;
   filename?: string;
 };
+/** A client's file to ingest: stored as an `upload` once read, typed and classified. */
+export interface IngestDocumentInput {
+  /** 1..255 characters, no control characters or path separators. */
+  filename: string;
+  /** Read to the end (at most 25 MiB: past it the rest is not read) before anything is stored. */
+  body: ReadableStream<Uint8Array> | ArrayBuffer | Uint8Array;
+  /** Checked by the gateway to be the org's (ids only cross the boundary). */
+  policyId?: string;
+  submissionId?: string;
+}
+
+/** An ingested document: its record (with its classification) and what its text said. */
+export type IngestedDocumentRecord = Omit<IngestedDocument, "downloadUrl" | "downloadUrlExpiresAt">;
+
+/** An ingested ACORD 125's bytes, handed to underwriting's intake through the gateway. */
+export interface AcordSource {
+  document: DocumentRecord;
+  bytes: Uint8Array;
+}
 
 export interface ListDocumentsQuery extends PageQuery {
   kind?: DocumentKind;
@@ -386,6 +406,15 @@ export interface DocumentsRpc extends Rpc.WorkerEntrypointBranded {
    * `validation_failed` naming the field and the rule.
    */
   renderDocument(principal: Principal, input: RenderDocumentInput): Promise<Result<DocumentRecord>>;
+  /**
+   * Reads `input.body` (over 25 MiB `payload_too_large`, the rest unread), refuses an empty file
+   * (`validation_failed`), a type other than a PDF or an image (`unsupported_media_type`) and a PDF
+   * that cannot be parsed (`unreadable_document`), all before storing anything; then classifies it
+   * and stores it as an `upload` with its classification.
+   */
+  ingestDocument(principal: Principal, input: IngestDocumentInput): Promise<Result<IngestedDocumentRecord>>;
+  /** The bytes of an ingested ACORD 125 of `principal`'s org; another kind is `business_rule_violation`. */
+  readAcordSource(principal: Principal, id: string): Promise<Result<AcordSource>>;
 }
 
 // Documents, internal: policy paper issued on behalf of underwriting (bind and endorsement).

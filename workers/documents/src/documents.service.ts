@@ -11,7 +11,7 @@ import { listKeyset } from "#shared/db";
 import { fail, invalid, notFound, ok, type Result } from "#shared/errors";
 import { isId, newId } from "#shared/ids";
 import { toPage, type Page } from "#shared/pagination";
-import type { DocumentKind } from "#contract/types.gen";
+import type { DocumentClassification, DocumentKind } from "#contract/types.gen";
 import type { ByteRangeRequest, DocumentDownload, DocumentRecord, ListDocumentsQuery, StoreDocumentInput } from "#shared/rpc";
 import { documents, type DocumentRow } from "./schema.ts";
 import { SNIFF_BYTES, sniffContentType } from "./sniff.ts";
@@ -51,6 +51,7 @@ export function toRecord(row: DocumentRow): DocumentRecord {
     claimId: row.claimId,
     invoiceId: row.invoiceId,
     template: row.template,
+    classification: row.classification ?? null,
     createdAt: row.createdAt,
   };
 }
@@ -58,7 +59,8 @@ export function toRecord(row: DocumentRow): DocumentRecord {
 // A file name is shown in Content-Disposition: no controls, no path, no bidi tricks.
 const BAD_FILENAME = /[\u0000-\u001F\u007F-\u009F/\\\u202A-\u202E\u2066-\u2069]/;
 
-function checkInput(input: StoreDocumentInput): Result<null> {
+/** The checks of a store's input that need no bytes (also run by ingest before it reads the file). */
+export function checkInput(input: StoreDocumentInput): Result<null> {
   if (!DOCUMENT_KINDS.includes(input.kind)) return invalid("kind", "enum", `kind must be one of ${DOCUMENT_KINDS.join(", ")}`);
   const name = typeof input.filename === "string" ? input.filename.trim() : "";
   if (name.length === 0) return invalid("filename", "required", "filename is required");
@@ -185,18 +187,26 @@ async function writeObject(bucket: R2Bucket, key: string, stream: ReadableStream
   }
 }
 
+/** What the documents worker itself records on a document it stores (see {@link storeDocument}). */
+export interface DocumentStamp {
+  sourceKey?: string;
+  classification?: DocumentClassification;
+}
+
 /**
  * A new document of `principal`'s org. The object is written first, the row second; if the row
  * cannot be written the object is deleted before the error propagates, so no object exists without
  * its row and a retry simply stores a new document (there is nothing half-stored to collide with).
- * `sourceKey` (policy paper only) is unique per org: a second row with it fails, its object removed.
+ * What only the worker itself sets rides in `stamp`: a `sourceKey` (policy paper only) is unique per
+ * org, so a second row with it fails and its object is removed; a `classification` is ingest's (never
+ * a caller's: neither is part of {@link StoreDocumentInput}).
  */
 export async function storeDocument(
   deps: DocumentsDeps,
   principal: Principal,
   input: StoreDocumentInput,
   now: Date = new Date(),
-  sourceKey: string | null = null,
+  stamp: DocumentStamp = {},
 ): Promise<Result<DocumentRecord>> {
   const checked = checkInput(input);
   if (!checked.ok) {
@@ -221,10 +231,11 @@ export async function storeDocument(
     claimId: input.claimId ?? null,
     invoiceId: input.invoiceId ?? null,
     template: input.template ?? null,
+    classification: stamp.classification ?? null,
     createdBy: principal.actorId,
     // Audit time is real time, like every record's createdAt (the sandbox clock moves the book's calendar only).
     createdAt: now.toISOString(),
-    sourceKey,
+    sourceKey: stamp.sourceKey ?? null,
   };
   try {
     await deps.db.insert(documents).values(row);

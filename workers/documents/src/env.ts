@@ -5,4 +5,13 @@ export interface DocumentsEnv {
   /** The bytes, under `orgs/{orgId}/documents/{docId}`; this worker alone reads and writes it. */
   DOCUMENTS: R2Bucket;
   ENVIRONMENT: string;
+  /**
+   * Workers AI, for ingest's classification behind the flag `documents.ai_classification`.
+   * Optional and not in the committed wrangler.toml: it has no local simulator, and the multi-config
+   * `wrangler dev` of `npm run dev` cannot start offline with it (ARCHITECTURE.md, "Documents and
+   * downloads"). Without it the committed local model classifies every file; tests pass a fake.
+   */
+  AI?: Ai;
+  /** The flag `documents.ai_classification` until issue 14's evaluator: `*` or comma-separated org ids (flags.ts). */
+  DOCUMENTS_AI_CLASSIFICATION?: string;
 }

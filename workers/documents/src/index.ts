@@ -9,10 +9,26 @@ import { WorkerEntrypoint } from "cloudflare:workers";
 import type { Principal } from "#shared/auth";
 import type { Result } from "#shared/errors";
 import type { Page } from "#shared/pagination";
-import type { ByteRangeRequest, DocumentDownload, DocumentRecord, DocumentsRpc, ListDocumentsQuery, RenderDocumentInput, StoreDocumentInput } from "#shared/rpc";
+import type {
+  AcordSource,
+  ByteRangeRequest,
+  DocumentDownload,
+  DocumentRecord,
+  DocumentsRpc,
+  IngestDocumentInput,
+  IngestedDocumentRecord,
+  ListDocumentsQuery,
+  RenderDocumentInput,
+  StoreDocumentInput,
+} from "#shared/rpc";
+import type { AiRunner } from "./classifier/ai.ts";
+import type { NaiveBayesModel } from "./classifier/model.ts";
+import committedModel from "./classifier/model.json";
 import { database } from "./database.ts";
 import * as docs from "./documents.service.ts";
 import type { DocumentsEnv } from "./env.ts";
+import { aiClassificationEnabled } from "./flags.ts";
+import { ingestDocument, readAcordSource, type IngestDeps } from "./ingest.service.ts";
 import { renderDocument } from "./render.service.ts";
 
 export type { DocumentsEnv } from "./env.ts";
@@ -22,6 +38,15 @@ export { DocumentsInternal } from "./internal.ts";
 export class DocumentsService extends WorkerEntrypoint<DocumentsEnv> implements DocumentsRpc {
   private get deps(): docs.DocumentsDeps {
     return { db: database(this.env), bucket: this.env.DOCUMENTS };
+  }
+
+  private get ingestDeps(): IngestDeps {
+    return {
+      ...this.deps,
+      model: committedModel as NaiveBayesModel,
+      ...(this.env.AI ? { ai: this.env.AI as unknown as AiRunner } : {}),
+      aiEnabled: (orgId) => aiClassificationEnabled(this.env, orgId),
+    };
   }
 
   /** Streams the body into R2 (hashing it, its type detected from its bytes), then records it. */
@@ -46,6 +71,16 @@ export class DocumentsService extends WorkerEntrypoint<DocumentsEnv> implements 
   /** A PDF from a named template or the HTML subset, stored as a `rendered` document. */
   renderDocument(principal: Principal, input: RenderDocumentInput): Promise<Result<DocumentRecord>> {
     return renderDocument(this.deps, principal, input);
+  }
+
+  /** Reads the file (at most 25 MiB), refuses what cannot be ingested before storing anything, classifies and stores it. */
+  ingestDocument(principal: Principal, input: IngestDocumentInput): Promise<Result<IngestedDocumentRecord>> {
+    return ingestDocument(this.ingestDeps, principal, input);
+  }
+
+  /** An ingested ACORD 125's bytes, for underwriting's intake (through the gateway). */
+  readAcordSource(principal: Principal, id: string): Promise<Result<AcordSource>> {
+    return readAcordSource(this.deps, principal, id);
   }
 }
 

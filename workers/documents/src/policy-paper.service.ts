@@ -56,7 +56,7 @@ export async function issuePolicyDocument(deps: DocumentsDeps, orgId: string, re
   }
   const { bytes } = await renderPdf(template.definition(parsed.data), { maxPages: MAX_POLICY_PAPER_PAGES });
   try {
-    return await storeDocument(deps, issuer(orgId), { kind: request.kind, filename: request.filename, body: bytes, policyId: request.policyId }, new Date(), request.sourceKey);
+    return await storeDocument(deps, issuer(orgId), { kind: request.kind, filename: request.filename, body: bytes, policyId: request.policyId }, new Date(), { sourceKey: request.sourceKey });
   } catch (error) {
     if (!isUniqueViolation(error, "source_key")) throw error;
     const winner = await findBySourceKey(deps, orgId, request.sourceKey);

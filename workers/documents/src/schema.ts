@@ -1,5 +1,5 @@
 import { integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
-import type { DocumentKind } from "#contract/types.gen";
+import type { DocumentClassification, DocumentKind } from "#contract/types.gen";
 
 /** Drizzle view of migrations/documents; keep the two identical. */
 export const documents = sqliteTable("documents", {
@@ -16,6 +16,8 @@ export const documents = sqliteTable("documents", {
   invoiceId: text("invoice_id"),
   /** migrations/documents/0004: a rendered document's template name, or `html`. */
   template: text("template"),
+  /** Set once, at ingest (migration 0005); null for every other document. */
+  classification: text("classification", { mode: "json" }).$type<DocumentClassification>(),
   createdBy: text("created_by").notNull(),
   createdAt: text("created_at").notNull(),
   /** Set on issued policy paper: unique per org, so an issue asked twice finds the first document (migrations/documents/0003). */

@@ -63,7 +63,7 @@ export type MultipartHandler = (args: { env: GatewayEnv; principal: Principal; f
 export type RouteOptions<Id extends OperationId> = { handler: Handler<Id> } & (Contract<Id>["successStatuses"]["length"] extends 1
   ? { status?: never }
   : { status: (input: InputOf<Id>, value: unknown) => StatusOf<Id> }) &
-  (Contract<Id>["multipart"] extends true ? { multipart: MultipartHandler } : { multipart?: never });
+  (Contract<Id>["multipart"] extends true ? { multipart: MultipartHandler; uploadLimit?: number } : { multipart?: never; uploadLimit?: never });
 
 type Method = Contract<OperationId>["method"];
 
@@ -81,6 +81,12 @@ export interface RouteSpec {
   status: (input: RequestInput<RequestSchemas>, value: unknown) => number;
   handler: (args: HandlerArgs<RequestInput<RequestSchemas>> & { principal?: Principal }) => Promise<Result<unknown>>;
   multipart?: MultipartHandler;
+  /**
+   * A multipart body larger than {@link MAX_BODY_BYTES} is accepted up to this many bytes: it is
+   * parsed from the request stream, which is cut off (413) the moment it passes the bound, instead
+   * of being read whole first. A JSON body keeps the usual limit.
+   */
+  uploadLimit?: number;
 }
 
 /**
@@ -91,7 +97,7 @@ export interface RouteSpec {
 export function route<Id extends OperationId>(operationId: Id, code: Handler<Id> | RouteOptions<Id>): RouteSpec {
   const contract: Contract<OperationId> | undefined = operations[operationId];
   if (!contract) throw new Error(`route(${operationId}): no such operation in the contract`);
-  const options = (typeof code === "function" ? { handler: code } : code) as { handler: RouteSpec["handler"]; status?: RouteSpec["status"]; multipart?: MultipartHandler };
+  const options = (typeof code === "function" ? { handler: code } : code) as { handler: RouteSpec["handler"]; status?: RouteSpec["status"]; multipart?: MultipartHandler; uploadLimit?: number };
   const statuses: readonly number[] = contract.successStatuses;
   if (statuses.length !== 1 && !options.status) throw new Error(`route(${operationId}): the contract declares ${statuses.join(" | ")}; pass status`);
   if (contract.multipart !== (options.multipart !== undefined)) {
@@ -114,6 +120,7 @@ export function route<Id extends OperationId>(operationId: Id, code: Handler<Id>
       : () => statuses[0]!,
     handler: options.handler,
     multipart: options.multipart,
+    uploadLimit: options.uploadLimit,
   };
 }
 
@@ -186,6 +193,38 @@ async function readCapped(body: ReadableStream<Uint8Array> | null, max: number):
     offset += chunk.byteLength;
   }
   return bytes;
+}
+
+/**
+ * A multipart upload parsed from the request stream, bounded at `max` bytes: a declared length over
+ * it is refused unread, and a longer stream is cancelled where it passes the bound. The parts
+ * (files included) are held once, by the parser; the raw body is never buffered beside them.
+ */
+async function readBoundedForm(c: Context<GatewayContext>, max: number): Promise<FormData | Response> {
+  const tooLarge = () => errorResponse(c, "payload_too_large", `Uploads are limited to ${max} bytes with their multipart framing`, { limit: max });
+  if (Number(c.req.header("content-length") ?? "0") > max) return tooLarge();
+  let seen = 0;
+  let over = false;
+  const bounded = (c.req.raw.body ?? new ReadableStream<Uint8Array>({ start: (controller) => controller.close() })).pipeThrough(
+    new TransformStream<Uint8Array, Uint8Array>({
+      transform(chunk, controller) {
+        seen += chunk.byteLength;
+        if (seen > max) {
+          over = true;
+          // Erroring the pipe cancels the request body: the rest is never read.
+          controller.error(new Error("upload over its limit"));
+          return;
+        }
+        controller.enqueue(chunk);
+      },
+    }),
+  );
+  try {
+    return await new Request(c.req.url, { method: "POST", headers: { "content-type": c.req.header("content-type")! }, body: bounded }).formData();
+  } catch {
+    if (over) return tooLarge();
+    return errorResponse(c, "validation_failed", "Request body is not valid multipart/form-data", { field: "body", rule: "multipart" });
+  }
 }
 
 async function readForm(c: Context<GatewayContext>, body: RawBody): Promise<FormData | Response> {
@@ -294,11 +333,15 @@ export function mount(app: Hono<GatewayContext>, spec: RouteSpec): void {
     }
 
     const multipart = credential ? spec.multipart : undefined;
-    const body = await readBody(c, multipart !== undefined);
+    const contentType = c.req.header("content-type");
+    // An upload route's multipart body is parsed from the stream under its own bound; the rest
+    // (JSON, or any other route's multipart) is read whole under MAX_BODY_BYTES first.
+    const upload = multipart !== undefined && spec.uploadLimit !== undefined && isMultipartType(contentType) && hasBoundary(contentType!);
+    const body = upload ? { ...NO_BODY, multipart: true } : await readBody(c, multipart !== undefined);
     if (body instanceof Response) return body;
 
     // A multipart body is parsed up front: its idempotency fingerprint is of the parts, not the bytes.
-    const form = body.multipart ? await readForm(c, body) : null;
+    const form = upload ? await readBoundedForm(c, spec.uploadLimit!) : body.multipart ? await readForm(c, body) : null;
     if (form instanceof Response) return form;
 
     const run = async (): Promise<Response> => {

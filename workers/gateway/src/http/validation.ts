@@ -8,7 +8,7 @@ import { INPUT_RULES } from "#shared/input";
  * `input` is the value as cleaned by #shared/input, so a blank required string reads `required`.
  */
 export function toValidationError(part: "body" | "query" | "path", error: z.ZodError, input: unknown): AppError {
-  const issues = error.issues.flatMap((issue) => {
+  const issues = error.issues.flatMap(unionBranch).flatMap((issue) => {
     // A strict object's unknown keys, one issue each, worded as Stripe words them.
     if (issue.code === "unrecognized_keys") {
       return issue.keys.map((key) => {
@@ -31,6 +31,18 @@ export function toValidationError(part: "body" | "query" | "path", error: z.ZodE
     message: first.message,
     details: { field: first.field, rule: first.rule, issues: issues.slice(0, INPUT_RULES.maxIssues) },
   };
+}
+
+/**
+ * A body that may take one of several shapes (`createSubmission`: its fields, or `{documentId}`)
+ * fails as one `invalid_union` issue; the client meant the shape whose keys it sent, so that
+ * branch's issues are reported: the one with the fewest unknown keys, the first on a tie.
+ */
+function unionBranch(issue: z.core.$ZodIssue): z.core.$ZodIssue[] {
+  if (issue.code !== "invalid_union" || issue.errors.length === 0) return [issue];
+  const unknownKeys = (branch: z.core.$ZodIssue[]) => branch.reduce((n, i) => n + (i.code === "unrecognized_keys" ? i.keys.length : 0), 0);
+  const best = issue.errors.reduce((a, b) => (unknownKeys(b) < unknownKeys(a) ? b : a));
+  return best.flatMap((i) => unionBranch({ ...i, path: [...issue.path, ...i.path] } as z.core.$ZodIssue));
 }
 
 /** The value at `path` inside `input`, or undefined when any step is absent. */

@@ -42,7 +42,15 @@ const ownOrg = (principal: Principal, orgId: string) => (orgId === principal.org
 /** Submissions, quotes, policies, referrals, delegated authority and analytics: the underwriting worker. */
 export const underwritingRoutes = [
   route("createSubmission", {
-    handler: ({ env, principal, input }) => env.UNDERWRITING.createSubmission(principal, input.body),
+    handler: async ({ env, principal, input }) => {
+      const body = input.body;
+      if (!("documentId" in body)) return env.UNDERWRITING.createSubmission(principal, body);
+      // An ingested ACORD 125: the documents worker hands over its bytes (another org's is 404, another
+      // kind 422), and underwriting reads them through the same intake as the multipart form.
+      const source = await env.DOCUMENTS.readAcordSource(principal, body.documentId);
+      if (!source.ok) return source;
+      return env.UNDERWRITING.createSubmissionFromAcord(principal, source.value.bytes, body.overrides ?? {});
+    },
     multipart: async ({ env, principal, form }) => {
       const upload = await readAcordUpload(form, clockOf(principal).today());
       if (!upload.ok) return upload;

@@ -1,0 +1,220 @@
+/**
+ * Ingest inside workerd, through the service functions with the worker's own D1 and R2 (so a test
+ * can hand in a fake Workers AI binding) and over loopback RPC as the gateway calls it.
+ */
+import { env, exports } from "cloudflare:workers";
+import { drizzle } from "drizzle-orm/d1";
+import { PDFDocument, StandardFonts } from "pdf-lib";
+import { describe, expect, it } from "vitest";
+import type { Principal } from "#shared/auth";
+import type { AiRunner } from "../../workers/documents/src/classifier/ai.ts";
+import type { NaiveBayesModel } from "../../workers/documents/src/classifier/model.ts";
+import model from "../../workers/documents/src/classifier/model.json";
+import { MAX_DOCUMENT_BYTES } from "../../workers/documents/src/documents.service.ts";
+import { aiClassificationEnabled } from "../../workers/documents/src/flags.ts";
+import { ingestDocument, readAcordSource, type IngestDeps } from "../../workers/documents/src/ingest.service.ts";
+import type { DocumentsService } from "../../workers/documents/src/index.ts";
+import { HELD_OUT } from "../support/corpus.ts";
+import { newPrincipal } from "../support/principals.ts";
+import { errorOf, unwrap } from "../support/results.ts";
+import { buildAcord125Pdf, CANONICAL_GL_APPLICATION } from "../underwriting/fixtures/acord125.ts";
+
+const rpc = (exports as unknown as { DocumentsService: Service<DocumentsService> }).DocumentsService;
+const bucket = (env as unknown as { DOCUMENTS: R2Bucket }).DOCUMENTS;
+
+/** A fake Workers AI binding: answers `reply` (or what `reply` does), counting calls. */
+function fakeAi(reply: () => Promise<unknown>) {
+  const calls: { model: string; text: string }[] = [];
+  const ai: AiRunner = {
+    run: async (modelName, inputs) => {
+      calls.push({ model: modelName, text: inputs.messages.map((m) => m.content).join("\n") });
+      return reply();
+    },
+  };
+  return { ai, calls };
+}
+
+const deps = (overrides: Partial<IngestDeps> = {}): IngestDeps => ({
+  db: drizzle(env.DOCUMENTS_DB),
+  bucket,
+  model: model as NaiveBayesModel,
+  aiEnabled: () => false,
+  ...overrides,
+});
+
+/** A one-page PDF with a text layer. */
+async function textPdf(lines: string[]): Promise<Uint8Array> {
+  const doc = await PDFDocument.create();
+  const font = await doc.embedFont(StandardFonts.Helvetica);
+  const page = doc.addPage([612, 792]);
+  lines.forEach((line, i) => page.drawText(line, { x: 40, y: 740 - i * 14, size: 10, font }));
+  return doc.save();
+}
+
+const LOSS_RUN = [
+  "LOSS RUN REPORT  Valued as of 11/30/2026",
+  "Insured: Harbor Point Logistics LLC  Policy GL-123456-01",
+  "Claim Number  Date of Loss  Claimant  Status  Paid  Reserve  Total Incurred",
+  "CLM-100200  03/02/2025  Maria Lopez  Closed  $4,100.00  $0.00  $4,100.00",
+  "CLM-100377  07/19/2025  James Chen  Open  $1,250.00  $6,000.00  $7,250.00",
+  "Totals: 2 claims  Paid $5,350.00  Outstanding reserve $6,000.00  Incurred $11,350.00",
+];
+
+async function objectsOf(p: Principal) {
+  return (await bucket.list({ prefix: `orgs/${p.orgId}/` })).objects.length;
+}
+async function rowsOf(p: Principal) {
+  return (await env.DOCUMENTS_DB.prepare("SELECT count(*) AS n FROM documents WHERE org_id = ?").bind(p.orgId).first<{ n: number }>())!.n;
+}
+
+describe("ingestDocument", () => {
+  it("stores a PDF as an upload with the local model's classification, its signals and the text summary, and GET returns it", async () => {
+    const p = newPrincipal();
+    const doc = unwrap(await rpc.ingestDocument(p, { filename: "loss-run.pdf", body: await textPdf(LOSS_RUN) }));
+    expect(doc).toMatchObject({ kind: "upload", filename: "loss-run.pdf", contentType: "application/pdf", classification: { kind: "loss_run", model: `local:${model.version}`, fallbackReason: null } });
+    expect(doc.classification!.confidence).toBeGreaterThan(0.5);
+    expect(doc.classification!.signals.length).toBeGreaterThan(0);
+    expect(doc.classification!.signals.every((s) => typeof s.weight === "number" && s.weight > 0)).toBe(true);
+    expect(doc.text).toMatchObject({ pages: 1, formFields: 0, acord125Fields: [] });
+    expect(doc.text.characters).toBeGreaterThan(200);
+    const read = unwrap(await rpc.getDocument(p, doc.id));
+    expect(read.classification).toEqual(doc.classification);
+    expect(await objectsOf(p)).toBe(1);
+  });
+
+  it("recognises an ACORD 125's form fields through the intake's reader", async () => {
+    const p = newPrincipal();
+    const doc = unwrap(await rpc.ingestDocument(p, { filename: "app.pdf", body: await buildAcord125Pdf({ text: CANONICAL_GL_APPLICATION }) }));
+    expect(doc.classification).toMatchObject({ kind: "acord_125" });
+    expect(doc.classification!.signals.some((s) => s.feature.startsWith("#field:") || s.feature === "#form")).toBe(true);
+    expect(doc.text.formFields).toBeGreaterThanOrEqual(Object.keys(CANONICAL_GL_APPLICATION).length);
+    expect(doc.text.acord125Fields).toContainEqual({ field: "insuredName", value: "Acme Widgets LLC", confidence: 1, source: "NamedInsured_FullName_A" });
+    expect(doc.text.acord125Fields).toContainEqual(expect.objectContaining({ field: "annualRevenue", value: 2500000 }));
+  });
+
+  it("classifies held-out corpus files (never trained on) as labelled", async () => {
+    const p = newPrincipal();
+    for (const entry of HELD_OUT) {
+      expect(entry.split).toBe("heldout");
+      const doc = unwrap(await rpc.ingestDocument(p, { filename: entry.file, body: entry.bytes }));
+      expect(doc.classification!.kind, entry.file).toBe(entry.kind);
+    }
+  });
+
+  it("refuses, storing nothing: an empty file (400), another type (415), over 25 MiB (413, the rest unread), an unparseable PDF (422)", async () => {
+    const p = newPrincipal();
+    expect(errorOf(await rpc.ingestDocument(p, { filename: "empty.pdf", body: new Uint8Array(0) }))).toMatchObject({ code: "validation_failed", details: { field: "file", rule: "empty" } });
+    expect(errorOf(await rpc.ingestDocument(p, { filename: "notes.txt", body: new TextEncoder().encode("just some notes\n") }))).toMatchObject({ code: "unsupported_media_type", details: { detected: "text/plain" } });
+    const zip = new Uint8Array([0x50, 0x4b, 0x03, 0x04, ...new Array(60).fill(0)]);
+    expect(errorOf(await rpc.ingestDocument(p, { filename: "a.zip", body: zip }))).toMatchObject({ code: "unsupported_media_type" });
+    expect(errorOf(await rpc.ingestDocument(p, { filename: "bad.pdf", body: new TextEncoder().encode("%PDF-1.7\nthis is not really a pdf\n") }))).toMatchObject({ code: "unreadable_document", details: { field: "file" } });
+    // A truncated real PDF: its header is right, its body cut off.
+    const truncated = (await textPdf(LOSS_RUN)).subarray(0, 300);
+    expect(errorOf(await rpc.ingestDocument(p, { filename: "cut.pdf", body: truncated }))).toMatchObject({ code: "unreadable_document" });
+
+    const chunk = 1024 * 1024;
+    let pulled = 0;
+    const huge = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        pulled++;
+        if (pulled > 40) return controller.close();
+        controller.enqueue(new Uint8Array(chunk).fill(0x41));
+      },
+    });
+    expect(errorOf(await ingestDocument(deps(), p, { filename: "huge.pdf", body: huge }))).toMatchObject({ code: "payload_too_large", details: { limit: MAX_DOCUMENT_BYTES } });
+    // 26 chunks pass the limit; a stream pulls at most one ahead.
+    expect(pulled).toBeLessThanOrEqual(27);
+
+    expect(await objectsOf(p)).toBe(0);
+    expect(await rowsOf(p)).toBe(0);
+  });
+
+  it("accepts a PNG and a JPEG as photos", async () => {
+    const p = newPrincipal();
+    const photo = HELD_OUT.find((e) => e.kind === "photo")!;
+    const jpeg = unwrap(await rpc.ingestDocument(p, { filename: "damage.jpg", body: photo.bytes }));
+    expect(jpeg).toMatchObject({ contentType: "image/jpeg", classification: { kind: "photo" }, text: { characters: 0, pages: 1 } });
+    expect(jpeg.classification!.signals.map((s) => s.feature)).toContain("#type:image");
+  });
+});
+
+describe("Workers AI behind documents.ai_classification", () => {
+  const input = async () => ({ filename: "loss-run.pdf", body: await textPdf(LOSS_RUN) });
+
+  it("is not asked while the flag is off for the org", async () => {
+    const { ai, calls } = fakeAi(async () => ({ response: '{"kind":"invoice","confidence":0.9}' }));
+    const doc = unwrap(await ingestDocument(deps({ ai, aiEnabled: () => false }), newPrincipal(), await input()));
+    expect(calls).toHaveLength(0);
+    expect(doc.classification).toMatchObject({ kind: "loss_run", model: `local:${model.version}`, fallbackReason: null });
+  });
+
+  it("answers when the flag is on, with the text in its prompt", async () => {
+    const { ai, calls } = fakeAi(async () => ({ response: 'Sure! ```json\n{"kind": "loss_run", "confidence": 0.874, "signals": ["Loss Run Report", "Total Incurred"]}\n```' }));
+    const p = newPrincipal();
+    const doc = unwrap(await ingestDocument(deps({ ai, aiEnabled: (org) => org === p.orgId }), p, await input()));
+    expect(calls).toHaveLength(1);
+    expect(calls[0]!.model).toBe("@cf/meta/llama-3.1-8b-instruct");
+    expect(calls[0]!.text).toContain("LOSS RUN REPORT");
+    expect(doc.classification).toEqual({
+      kind: "loss_run",
+      confidence: 0.87,
+      signals: [
+        { feature: "Loss Run Report", weight: null },
+        { feature: "Total Incurred", weight: null },
+      ],
+      model: "ai:@cf/meta/llama-3.1-8b-instruct",
+      fallbackReason: null,
+    });
+    expect(unwrap(await rpc.getDocument(p, doc.id)).classification).toEqual(doc.classification);
+  });
+
+  it("falls back to the local model when the binding throws, answers garbage or an unknown kind, or times out", async () => {
+    const cases: [string, () => Promise<unknown>, string][] = [
+      ["throws", async () => { throw new Error("AI is down"); }, "ai_error"],
+      ["garbage", async () => ({ response: "I think this is probably a document." }), "ai_unparseable"],
+      ["unknown kind", async () => ({ response: '{"kind":"recipe","confidence":0.99}' }), "ai_unparseable"],
+      ["bad confidence", async () => '{"kind":"invoice","confidence":7}', "ai_unparseable"],
+      ["never answers", () => new Promise(() => undefined), "ai_timeout"],
+    ];
+    for (const [name, reply, reason] of cases) {
+      const { ai, calls } = fakeAi(reply);
+      const doc = unwrap(await ingestDocument(deps({ ai, aiEnabled: () => true, aiTimeoutMs: 50 }), newPrincipal(), await input()));
+      expect(calls, name).toHaveLength(1);
+      expect(doc.classification, name).toMatchObject({ kind: "loss_run", model: `local:${model.version}`, fallbackReason: reason });
+    }
+  });
+
+  it("is not asked about a file without text (a picture): the local model's type features decide", async () => {
+    const { ai, calls } = fakeAi(async () => ({ response: '{"kind":"invoice","confidence":0.9}' }));
+    const photo = HELD_OUT.find((e) => e.kind === "photo")!;
+    const doc = unwrap(await ingestDocument(deps({ ai, aiEnabled: () => true }), newPrincipal(), { filename: "p.jpg", body: photo.bytes }));
+    expect(calls).toHaveLength(0);
+    expect(doc.classification).toMatchObject({ kind: "photo", fallbackReason: null });
+  });
+
+  it("reads the flag from DOCUMENTS_AI_CLASSIFICATION until issue 14's evaluator: * or a list of org ids", () => {
+    expect(aiClassificationEnabled({}, "org_a")).toBe(false);
+    expect(aiClassificationEnabled({ DOCUMENTS_AI_CLASSIFICATION: " " }, "org_a")).toBe(false);
+    expect(aiClassificationEnabled({ DOCUMENTS_AI_CLASSIFICATION: "*" }, "org_a")).toBe(true);
+    expect(aiClassificationEnabled({ DOCUMENTS_AI_CLASSIFICATION: "org_b, org_a" }, "org_a")).toBe(true);
+    expect(aiClassificationEnabled({ DOCUMENTS_AI_CLASSIFICATION: "org_b" }, "org_a")).toBe(false);
+  });
+});
+
+describe("readAcordSource", () => {
+  it("hands over an ingested ACORD 125's bytes; another kind is refused naming it, another org's is 404", async () => {
+    const p = newPrincipal();
+    const pdf = await buildAcord125Pdf({ text: CANONICAL_GL_APPLICATION });
+    const acord = unwrap(await rpc.ingestDocument(p, { filename: "app.pdf", body: pdf }));
+    const source = unwrap(await rpc.readAcordSource(p, acord.id));
+    expect(source.document.id).toBe(acord.id);
+    expect(source.bytes).toEqual(pdf);
+
+    const lossRun = unwrap(await rpc.ingestDocument(p, { filename: "lr.pdf", body: await textPdf(LOSS_RUN) }));
+    expect(errorOf(await rpc.readAcordSource(p, lossRun.id))).toMatchObject({ code: "business_rule_violation", details: { field: "documentId", kind: "loss_run" } });
+    const stored = unwrap(await rpc.storeDocument(p, { kind: "coi", filename: "c.pdf", body: pdf }));
+    expect(errorOf(await readAcordSource(deps(), p, stored.id))).toMatchObject({ code: "business_rule_violation", details: { kind: null } });
+    expect(errorOf(await rpc.readAcordSource(newPrincipal(), acord.id))).toMatchObject({ code: "not_found" });
+    expect(errorOf(await rpc.readAcordSource(p, "doc_nonsense"))).toMatchObject({ code: "not_found" });
+  });
+});
