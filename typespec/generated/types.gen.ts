@@ -6,6 +6,14 @@ export type ClientOptions = {
 };
 
 /**
+ * A person or organization added to the policy as an insured by endorsement (a landlord, a general contractor).
+ */
+export type AdditionalInsured = {
+    name: string;
+    address?: string;
+};
+
+/**
  * An API key. The secret itself is only returned once, on creation or rotation.
  */
 export type ApiKey = {
@@ -183,6 +191,10 @@ export type BoundPolicy = {
      * The policy that renews this one.
      */
     renewedByPolicyId: string | null;
+    /**
+     * The coverage endorsements in force (added by `endorsePolicy`).
+     */
+    endorsements: PolicyEndorsements;
     createdAt: string;
     updatedAt: string;
 };
@@ -203,6 +215,62 @@ export type CancellationMethod = 'flat' | 'pro_rata' | 'short_rate';
  * Why a policy is cancelled.
  */
 export type CancellationReason = 'insured_request' | 'non_payment' | 'underwriting' | 'fraud' | 'other';
+
+/**
+ * A certificate of insurance issued for a policy, with its stored PDF.
+ */
+export type Certificate = {
+    id: CertificateId;
+    /**
+     * `COI-{year}-{6 digits}`: gap-free per org and calendar year of issue.
+     */
+    number: string;
+    policyId: PolicyId;
+    policyNumber: string;
+    holder: CertificateHolder;
+    descriptionOfOperations: string | null;
+    additionalInsured: boolean;
+    waiverOfSubrogation: boolean;
+    /**
+     * The PDF: a `coi` document linked to the policy.
+     */
+    documentId: DocumentId;
+    createdAt: string;
+    /**
+     * The PDF's metadata and its signed `downloadUrl`, as `GET /v1/documents/{id}` answers.
+     */
+    document: DocumentWithDownload;
+};
+
+/**
+ * A postal address as a certificate prints it.
+ */
+export type CertificateAddress = {
+    line1: string;
+    line2?: string;
+    city: string;
+    /**
+     * Two-letter US state or territory code.
+     */
+    state: string;
+    /**
+     * ZIP or ZIP+4.
+     */
+    postalCode: string;
+};
+
+/**
+ * Who the certificate is issued to (a landlord, a general contractor, a lender).
+ */
+export type CertificateHolder = {
+    name: string;
+    address: CertificateAddress;
+};
+
+/**
+ * Certificate id (`crt_` + ULID).
+ */
+export type CertificateId = string;
 
 /**
  * `data` of `claim.closed`. Reserved: emitted once the claims service is built.
@@ -918,6 +986,39 @@ export type DemoTokenRequest = {
 };
 
 /**
+ * `data` of `document.generated`: a document the platform produced (a certificate of insurance, …).
+ */
+export type DocumentGeneratedData = {
+    documentId: DocumentId;
+    kind: DocumentKind;
+    policyId: PolicyId | null;
+    /**
+     * For a certificate (`kind: "coi"`): its id and number; null otherwise.
+     */
+    certificateId: CertificateId | null;
+    certificateNumber: string | null;
+    sha256: string;
+    size: number;
+};
+
+/**
+ * The platform generated a document (a certificate of insurance, …) and stored it.
+ */
+export type DocumentGeneratedEvent = {
+    id: EventId;
+    /**
+     * The event type; decides the shape of `data`.
+     */
+    type: 'document.generated';
+    orgId: OrgId;
+    /**
+     * When the change happened (the commit of the change that emitted the event).
+     */
+    timestamp: string;
+    data: DocumentGeneratedData;
+};
+
+/**
  * Document id (`doc_` + ULID).
  */
 export type DocumentId = string;
@@ -987,6 +1088,18 @@ export type EndorsementChanges = {
     propertyValues?: number;
     vehicleCount?: number;
     insuredName?: string;
+    /**
+     * The additional insureds after the change: the whole list, replacing the policy's (send `[]` to
+     * remove every one). Names are unique, compared case-insensitively. Rated from the endorsement
+     * rate table `ENDT-2026.1`: **$150.00 a year per additional insured**. Only a listed name may be
+     * a certificate's additional insured.
+     */
+    additionalInsureds?: Array<AdditionalInsured>;
+    /**
+     * Whether the policy carries the blanket waiver of subrogation (`true` adds it, `false` removes
+     * it). Rated from `ENDT-2026.1`: **2% of the policy's rated annual premium, at least $250.00 a year**.
+     */
+    waiverOfSubrogation?: boolean;
 };
 
 /**
@@ -1030,7 +1143,7 @@ export type EndorsementReferred = {
 /**
  * Machine-readable error code. The HTTP status is implied by the code.
  */
-export type ErrorCode = 'validation_failed' | 'invalid_idempotency_key' | 'unauthorized' | 'insufficient_scope' | 'not_found' | 'route_not_found' | 'method_not_allowed' | 'conflict' | 'idempotency_request_in_progress' | 'payload_too_large' | 'unsupported_media_type' | 'range_not_satisfiable' | 'invalid_state_transition' | 'da_limit_exceeded' | 'quote_expired' | 'idempotency_key_reused' | 'business_rule_violation' | 'self_approval' | 'submission_not_ready' | 'rate_limit_exceeded' | 'internal_error';
+export type ErrorCode = 'validation_failed' | 'invalid_idempotency_key' | 'unauthorized' | 'insufficient_scope' | 'not_found' | 'route_not_found' | 'method_not_allowed' | 'conflict' | 'idempotency_request_in_progress' | 'payload_too_large' | 'unsupported_media_type' | 'range_not_satisfiable' | 'invalid_state_transition' | 'da_limit_exceeded' | 'quote_expired' | 'idempotency_key_reused' | 'business_rule_violation' | 'self_approval' | 'submission_not_ready' | 'policy_not_in_force' | 'endorsement_required' | 'rate_limit_exceeded' | 'internal_error';
 
 /**
  * The one error body of the platform, returned by every failing request.
@@ -1111,6 +1224,8 @@ export type Event = ({
 } & ReferralDecidedEvent) | ({
     type: 'invoice.created';
 } & InvoiceCreatedEvent) | ({
+    type: 'document.generated';
+} & DocumentGeneratedEvent) | ({
     type: 'webhook.test';
 } & WebhookTestEvent) | ({
     type: 'webhook.disabled';
@@ -1139,6 +1254,30 @@ export type EventPage = {
  * What the premium is rated on: revenue (GL), property values (PROP) or vehicles (CA).
  */
 export type ExposureBasis = 'revenue' | 'property_values' | 'vehicles';
+
+export type GenerateCertificateRequest = {
+    /**
+     * The policy the certificate evidences: in force today, or effective within the next 60 days.
+     */
+    policyId: string;
+    holder: CertificateHolder;
+    /**
+     * Description of operations / locations / vehicles, printed as given.
+     */
+    descriptionOfOperations?: string;
+    /**
+     * The holder is an additional insured. Only when the policy carries an additional-insured
+     * endorsement naming the holder (`policy.endorsements.additionalInsureds`, case-insensitive);
+     * else 422 `endorsement_required` with `details.endorsement: "additional_insured"`.
+     */
+    additionalInsured?: boolean;
+    /**
+     * Subrogation is waived in the holder's favour. Only when the policy carries the waiver of
+     * subrogation endorsement; else 422 `endorsement_required` with
+     * `details.endorsement: "waiver_of_subrogation"`.
+     */
+    waiverOfSubrogation?: boolean;
+};
 
 /**
  * Liveness of the gateway.
@@ -1462,6 +1601,10 @@ export type Policy = {
      * The policy that renews this one.
      */
     renewedByPolicyId: string | null;
+    /**
+     * The coverage endorsements in force (added by `endorsePolicy`).
+     */
+    endorsements: PolicyEndorsements;
     createdAt: string;
     updatedAt: string;
 };
@@ -1623,6 +1766,20 @@ export type PolicyEndorsedEvent = {
      */
     timestamp: string;
     data: PolicyEndorsedData;
+};
+
+/**
+ * The coverage endorsements a policy carries; certificates of insurance are judged against them.
+ */
+export type PolicyEndorsements = {
+    /**
+     * Named additional insureds, in the order given.
+     */
+    additionalInsureds: Array<AdditionalInsured>;
+    /**
+     * The blanket waiver of subrogation.
+     */
+    waiverOfSubrogation: boolean;
 };
 
 /**
@@ -2855,8 +3012,10 @@ export type ExchangeSessionErrors = {
     /**
      * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
      * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
-     * referral one created, or on a quote one created) or `submission_not_ready` (quoting a submission
-     * whose readiness has a blocking check failed; `details.failedChecks` names them).
+     * referral one created, or on a quote one created) `submission_not_ready` (quoting a submission
+     * whose readiness has a blocking check failed; `details.failedChecks` names them),
+     * `policy_not_in_force` (a certificate asked of a cancelled, expired or not yet effective policy) or
+     * `endorsement_required` (a certificate flag the policy carries no endorsement for).
      */
     422: ErrorEnvelope;
     /**
@@ -2915,8 +3074,10 @@ export type CreateDemoTokenErrors = {
     /**
      * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
      * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
-     * referral one created, or on a quote one created) or `submission_not_ready` (quoting a submission
-     * whose readiness has a blocking check failed; `details.failedChecks` names them).
+     * referral one created, or on a quote one created) `submission_not_ready` (quoting a submission
+     * whose readiness has a blocking check failed; `details.failedChecks` names them),
+     * `policy_not_in_force` (a certificate asked of a cancelled, expired or not yet effective policy) or
+     * `endorsement_required` (a certificate flag the policy carries no endorsement for).
      */
     422: ErrorEnvelope;
     /**
@@ -2979,8 +3140,10 @@ export type LoginErrors = {
     /**
      * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
      * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
-     * referral one created, or on a quote one created) or `submission_not_ready` (quoting a submission
-     * whose readiness has a blocking check failed; `details.failedChecks` names them).
+     * referral one created, or on a quote one created) `submission_not_ready` (quoting a submission
+     * whose readiness has a blocking check failed; `details.failedChecks` names them),
+     * `policy_not_in_force` (a certificate asked of a cancelled, expired or not yet effective policy) or
+     * `endorsement_required` (a certificate flag the policy carries no endorsement for).
      */
     422: ErrorEnvelope;
     /**
@@ -3043,8 +3206,10 @@ export type LogoutErrors = {
     /**
      * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
      * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
-     * referral one created, or on a quote one created) or `submission_not_ready` (quoting a submission
-     * whose readiness has a blocking check failed; `details.failedChecks` names them).
+     * referral one created, or on a quote one created) `submission_not_ready` (quoting a submission
+     * whose readiness has a blocking check failed; `details.failedChecks` names them),
+     * `policy_not_in_force` (a certificate asked of a cancelled, expired or not yet effective policy) or
+     * `endorsement_required` (a certificate flag the policy carries no endorsement for).
      */
     422: ErrorEnvelope;
     /**
@@ -3128,8 +3293,10 @@ export type ResendVerificationCodeErrors = {
     /**
      * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
      * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
-     * referral one created, or on a quote one created) or `submission_not_ready` (quoting a submission
-     * whose readiness has a blocking check failed; `details.failedChecks` names them).
+     * referral one created, or on a quote one created) `submission_not_ready` (quoting a submission
+     * whose readiness has a blocking check failed; `details.failedChecks` names them),
+     * `policy_not_in_force` (a certificate asked of a cancelled, expired or not yet effective policy) or
+     * `endorsement_required` (a certificate flag the policy carries no endorsement for).
      */
     422: ErrorEnvelope;
     /**
@@ -3188,8 +3355,10 @@ export type SignupErrors = {
     /**
      * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
      * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
-     * referral one created, or on a quote one created) or `submission_not_ready` (quoting a submission
-     * whose readiness has a blocking check failed; `details.failedChecks` names them).
+     * referral one created, or on a quote one created) `submission_not_ready` (quoting a submission
+     * whose readiness has a blocking check failed; `details.failedChecks` names them),
+     * `policy_not_in_force` (a certificate asked of a cancelled, expired or not yet effective policy) or
+     * `endorsement_required` (a certificate flag the policy carries no endorsement for).
      */
     422: ErrorEnvelope;
     /**
@@ -3248,8 +3417,10 @@ export type VerifyEmailErrors = {
     /**
      * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
      * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
-     * referral one created, or on a quote one created) or `submission_not_ready` (quoting a submission
-     * whose readiness has a blocking check failed; `details.failedChecks` names them).
+     * referral one created, or on a quote one created) `submission_not_ready` (quoting a submission
+     * whose readiness has a blocking check failed; `details.failedChecks` names them),
+     * `policy_not_in_force` (a certificate asked of a cancelled, expired or not yet effective policy) or
+     * `endorsement_required` (a certificate flag the policy carries no endorsement for).
      */
     422: ErrorEnvelope;
     /**
@@ -3537,8 +3708,10 @@ export type CreateApiKeyErrors = {
     /**
      * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
      * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
-     * referral one created, or on a quote one created) or `submission_not_ready` (quoting a submission
-     * whose readiness has a blocking check failed; `details.failedChecks` names them).
+     * referral one created, or on a quote one created) `submission_not_ready` (quoting a submission
+     * whose readiness has a blocking check failed; `details.failedChecks` names them),
+     * `policy_not_in_force` (a certificate asked of a cancelled, expired or not yet effective policy) or
+     * `endorsement_required` (a certificate flag the policy carries no endorsement for).
      */
     422: ErrorEnvelope;
     /**
@@ -3656,8 +3829,10 @@ export type RevokeApiKeyErrors = {
     /**
      * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
      * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
-     * referral one created, or on a quote one created) or `submission_not_ready` (quoting a submission
-     * whose readiness has a blocking check failed; `details.failedChecks` names them).
+     * referral one created, or on a quote one created) `submission_not_ready` (quoting a submission
+     * whose readiness has a blocking check failed; `details.failedChecks` names them),
+     * `policy_not_in_force` (a certificate asked of a cancelled, expired or not yet effective policy) or
+     * `endorsement_required` (a certificate flag the policy carries no endorsement for).
      */
     422: ErrorEnvelope;
     /**
@@ -3777,8 +3952,10 @@ export type RotateApiKeyErrors = {
     /**
      * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
      * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
-     * referral one created, or on a quote one created) or `submission_not_ready` (quoting a submission
-     * whose readiness has a blocking check failed; `details.failedChecks` names them).
+     * referral one created, or on a quote one created) `submission_not_ready` (quoting a submission
+     * whose readiness has a blocking check failed; `details.failedChecks` names them),
+     * `policy_not_in_force` (a certificate asked of a cancelled, expired or not yet effective policy) or
+     * `endorsement_required` (a certificate flag the policy carries no endorsement for).
      */
     422: ErrorEnvelope;
     /**
@@ -3846,6 +4023,80 @@ export type ValidateApiKeyResponses = {
 };
 
 export type ValidateApiKeyResponse = ValidateApiKeyResponses[keyof ValidateApiKeyResponses];
+
+export type GenerateCertificateData = {
+    body: GenerateCertificateRequest;
+    headers?: {
+        /**
+         * Client-chosen key that makes a retried write safe: a repeated request with the same key
+         * and body replays the first response.
+         */
+        'Idempotency-Key'?: string;
+    };
+    path?: never;
+    query?: never;
+    url: '/v1/coi/generate';
+};
+
+export type GenerateCertificateErrors = {
+    /**
+     * The request is malformed: `validation_failed` or `invalid_idempotency_key`.
+     */
+    400: ErrorEnvelope;
+    /**
+     * Missing, invalid, expired or revoked credentials: `unauthorized`.
+     */
+    401: ErrorEnvelope;
+    /**
+     * The credential lacks the required scope or role: `insufficient_scope`.
+     */
+    403: ErrorEnvelope;
+    /**
+     * The resource does not exist or belongs to another org: `not_found`.
+     */
+    404: ErrorEnvelope;
+    /**
+     * `conflict` or `idempotency_request_in_progress`.
+     */
+    409: ErrorEnvelope;
+    /**
+     * The request body exceeds the size limit: `payload_too_large`.
+     */
+    413: ErrorEnvelope;
+    /**
+     * The request body's media type is not accepted (`application/json`, or another one the operation
+     * documents): `unsupported_media_type`.
+     */
+    415: ErrorEnvelope;
+    /**
+     * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
+     * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
+     * referral one created, or on a quote one created) `submission_not_ready` (quoting a submission
+     * whose readiness has a blocking check failed; `details.failedChecks` names them),
+     * `policy_not_in_force` (a certificate asked of a cancelled, expired or not yet effective policy) or
+     * `endorsement_required` (a certificate flag the policy carries no endorsement for).
+     */
+    422: ErrorEnvelope;
+    /**
+     * Rate limit exceeded: `rate_limit_exceeded`. Retry after `Retry-After` seconds.
+     */
+    429: ErrorEnvelope;
+    /**
+     * Unexpected failure: `internal_error`.
+     */
+    500: ErrorEnvelope;
+};
+
+export type GenerateCertificateError = GenerateCertificateErrors[keyof GenerateCertificateErrors];
+
+export type GenerateCertificateResponses = {
+    /**
+     * Created.
+     */
+    201: Certificate;
+};
+
+export type GenerateCertificateResponse = GenerateCertificateResponses[keyof GenerateCertificateResponses];
 
 export type ListDaAgreementsData = {
     body?: never;
@@ -3960,8 +4211,10 @@ export type CreateDaAgreementErrors = {
     /**
      * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
      * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
-     * referral one created, or on a quote one created) or `submission_not_ready` (quoting a submission
-     * whose readiness has a blocking check failed; `details.failedChecks` names them).
+     * referral one created, or on a quote one created) `submission_not_ready` (quoting a submission
+     * whose readiness has a blocking check failed; `details.failedChecks` names them),
+     * `policy_not_in_force` (a certificate asked of a cancelled, expired or not yet effective policy) or
+     * `endorsement_required` (a certificate flag the policy carries no endorsement for).
      */
     422: ErrorEnvelope;
     /**
@@ -4149,8 +4402,10 @@ export type CreateDealRoomErrors = {
     /**
      * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
      * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
-     * referral one created, or on a quote one created) or `submission_not_ready` (quoting a submission
-     * whose readiness has a blocking check failed; `details.failedChecks` names them).
+     * referral one created, or on a quote one created) `submission_not_ready` (quoting a submission
+     * whose readiness has a blocking check failed; `details.failedChecks` names them),
+     * `policy_not_in_force` (a certificate asked of a cancelled, expired or not yet effective policy) or
+     * `endorsement_required` (a certificate flag the policy carries no endorsement for).
      */
     422: ErrorEnvelope;
     /**
@@ -4326,8 +4581,10 @@ export type PostDealRoomMessageErrors = {
     /**
      * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
      * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
-     * referral one created, or on a quote one created) or `submission_not_ready` (quoting a submission
-     * whose readiness has a blocking check failed; `details.failedChecks` names them).
+     * referral one created, or on a quote one created) `submission_not_ready` (quoting a submission
+     * whose readiness has a blocking check failed; `details.failedChecks` names them),
+     * `policy_not_in_force` (a certificate asked of a cancelled, expired or not yet effective policy) or
+     * `endorsement_required` (a certificate flag the policy carries no endorsement for).
      */
     422: ErrorEnvelope;
     /**
@@ -4665,8 +4922,10 @@ export type CreateOrgErrors = {
     /**
      * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
      * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
-     * referral one created, or on a quote one created) or `submission_not_ready` (quoting a submission
-     * whose readiness has a blocking check failed; `details.failedChecks` names them).
+     * referral one created, or on a quote one created) `submission_not_ready` (quoting a submission
+     * whose readiness has a blocking check failed; `details.failedChecks` names them),
+     * `policy_not_in_force` (a certificate asked of a cancelled, expired or not yet effective policy) or
+     * `endorsement_required` (a certificate flag the policy carries no endorsement for).
      */
     422: ErrorEnvelope;
     /**
@@ -4786,8 +5045,10 @@ export type UpdateOrgErrors = {
     /**
      * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
      * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
-     * referral one created, or on a quote one created) or `submission_not_ready` (quoting a submission
-     * whose readiness has a blocking check failed; `details.failedChecks` names them).
+     * referral one created, or on a quote one created) `submission_not_ready` (quoting a submission
+     * whose readiness has a blocking check failed; `details.failedChecks` names them),
+     * `policy_not_in_force` (a certificate asked of a cancelled, expired or not yet effective policy) or
+     * `endorsement_required` (a certificate flag the policy carries no endorsement for).
      */
     422: ErrorEnvelope;
     /**
@@ -4993,8 +5254,10 @@ export type CancelPolicyErrors = {
     /**
      * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
      * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
-     * referral one created, or on a quote one created) or `submission_not_ready` (quoting a submission
-     * whose readiness has a blocking check failed; `details.failedChecks` names them).
+     * referral one created, or on a quote one created) `submission_not_ready` (quoting a submission
+     * whose readiness has a blocking check failed; `details.failedChecks` names them),
+     * `policy_not_in_force` (a certificate asked of a cancelled, expired or not yet effective policy) or
+     * `endorsement_required` (a certificate flag the policy carries no endorsement for).
      */
     422: ErrorEnvelope;
     /**
@@ -5072,8 +5335,10 @@ export type EndorsePolicyErrors = {
     /**
      * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
      * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
-     * referral one created, or on a quote one created) or `submission_not_ready` (quoting a submission
-     * whose readiness has a blocking check failed; `details.failedChecks` names them).
+     * referral one created, or on a quote one created) `submission_not_ready` (quoting a submission
+     * whose readiness has a blocking check failed; `details.failedChecks` names them),
+     * `policy_not_in_force` (a certificate asked of a cancelled, expired or not yet effective policy) or
+     * `endorsement_required` (a certificate flag the policy carries no endorsement for).
      */
     422: ErrorEnvelope;
     /**
@@ -5155,8 +5420,10 @@ export type ReinstatePolicyErrors = {
     /**
      * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
      * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
-     * referral one created, or on a quote one created) or `submission_not_ready` (quoting a submission
-     * whose readiness has a blocking check failed; `details.failedChecks` names them).
+     * referral one created, or on a quote one created) `submission_not_ready` (quoting a submission
+     * whose readiness has a blocking check failed; `details.failedChecks` names them),
+     * `policy_not_in_force` (a certificate asked of a cancelled, expired or not yet effective policy) or
+     * `endorsement_required` (a certificate flag the policy carries no endorsement for).
      */
     422: ErrorEnvelope;
     /**
@@ -5229,8 +5496,10 @@ export type RenewPolicyErrors = {
     /**
      * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
      * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
-     * referral one created, or on a quote one created) or `submission_not_ready` (quoting a submission
-     * whose readiness has a blocking check failed; `details.failedChecks` names them).
+     * referral one created, or on a quote one created) `submission_not_ready` (quoting a submission
+     * whose readiness has a blocking check failed; `details.failedChecks` names them),
+     * `policy_not_in_force` (a certificate asked of a cancelled, expired or not yet effective policy) or
+     * `endorsement_required` (a certificate flag the policy carries no endorsement for).
      */
     422: ErrorEnvelope;
     /**
@@ -5437,8 +5706,10 @@ export type CreateReferralErrors = {
     /**
      * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
      * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
-     * referral one created, or on a quote one created) or `submission_not_ready` (quoting a submission
-     * whose readiness has a blocking check failed; `details.failedChecks` names them).
+     * referral one created, or on a quote one created) `submission_not_ready` (quoting a submission
+     * whose readiness has a blocking check failed; `details.failedChecks` names them),
+     * `policy_not_in_force` (a certificate asked of a cancelled, expired or not yet effective policy) or
+     * `endorsement_required` (a certificate flag the policy carries no endorsement for).
      */
     422: ErrorEnvelope;
     /**
@@ -5511,8 +5782,10 @@ export type DecideReferralErrors = {
     /**
      * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
      * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
-     * referral one created, or on a quote one created) or `submission_not_ready` (quoting a submission
-     * whose readiness has a blocking check failed; `details.failedChecks` names them).
+     * referral one created, or on a quote one created) `submission_not_ready` (quoting a submission
+     * whose readiness has a blocking check failed; `details.failedChecks` names them),
+     * `policy_not_in_force` (a certificate asked of a cancelled, expired or not yet effective policy) or
+     * `endorsement_required` (a certificate flag the policy carries no endorsement for).
      */
     422: ErrorEnvelope;
     /**
@@ -5583,8 +5856,10 @@ export type ResetSandboxClockErrors = {
     /**
      * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
      * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
-     * referral one created, or on a quote one created) or `submission_not_ready` (quoting a submission
-     * whose readiness has a blocking check failed; `details.failedChecks` names them).
+     * referral one created, or on a quote one created) `submission_not_ready` (quoting a submission
+     * whose readiness has a blocking check failed; `details.failedChecks` names them),
+     * `policy_not_in_force` (a certificate asked of a cancelled, expired or not yet effective policy) or
+     * `endorsement_required` (a certificate flag the policy carries no endorsement for).
      */
     422: ErrorEnvelope;
     /**
@@ -5700,8 +5975,10 @@ export type SetSandboxClockErrors = {
     /**
      * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
      * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
-     * referral one created, or on a quote one created) or `submission_not_ready` (quoting a submission
-     * whose readiness has a blocking check failed; `details.failedChecks` names them).
+     * referral one created, or on a quote one created) `submission_not_ready` (quoting a submission
+     * whose readiness has a blocking check failed; `details.failedChecks` names them),
+     * `policy_not_in_force` (a certificate asked of a cancelled, expired or not yet effective policy) or
+     * `endorsement_required` (a certificate flag the policy carries no endorsement for).
      */
     422: ErrorEnvelope;
     /**
@@ -5912,8 +6189,10 @@ export type CreateSubmissionErrors = {
     /**
      * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
      * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
-     * referral one created, or on a quote one created) or `submission_not_ready` (quoting a submission
-     * whose readiness has a blocking check failed; `details.failedChecks` names them).
+     * referral one created, or on a quote one created) `submission_not_ready` (quoting a submission
+     * whose readiness has a blocking check failed; `details.failedChecks` names them),
+     * `policy_not_in_force` (a certificate asked of a cancelled, expired or not yet effective policy) or
+     * `endorsement_required` (a certificate flag the policy carries no endorsement for).
      */
     422: ErrorEnvelope;
     /**
@@ -6038,8 +6317,10 @@ export type BindSubmissionErrors = {
     /**
      * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
      * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
-     * referral one created, or on a quote one created) or `submission_not_ready` (quoting a submission
-     * whose readiness has a blocking check failed; `details.failedChecks` names them).
+     * referral one created, or on a quote one created) `submission_not_ready` (quoting a submission
+     * whose readiness has a blocking check failed; `details.failedChecks` names them),
+     * `policy_not_in_force` (a certificate asked of a cancelled, expired or not yet effective policy) or
+     * `endorsement_required` (a certificate flag the policy carries no endorsement for).
      */
     422: ErrorEnvelope;
     /**
@@ -6116,8 +6397,10 @@ export type CreateQuoteErrors = {
     /**
      * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
      * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
-     * referral one created, or on a quote one created) or `submission_not_ready` (quoting a submission
-     * whose readiness has a blocking check failed; `details.failedChecks` names them).
+     * referral one created, or on a quote one created) `submission_not_ready` (quoting a submission
+     * whose readiness has a blocking check failed; `details.failedChecks` names them),
+     * `policy_not_in_force` (a certificate asked of a cancelled, expired or not yet effective policy) or
+     * `endorsement_required` (a certificate flag the policy carries no endorsement for).
      */
     422: ErrorEnvelope;
     /**
@@ -6301,8 +6584,10 @@ export type CreateWebhookErrors = {
     /**
      * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
      * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
-     * referral one created, or on a quote one created) or `submission_not_ready` (quoting a submission
-     * whose readiness has a blocking check failed; `details.failedChecks` names them).
+     * referral one created, or on a quote one created) `submission_not_ready` (quoting a submission
+     * whose readiness has a blocking check failed; `details.failedChecks` names them),
+     * `policy_not_in_force` (a certificate asked of a cancelled, expired or not yet effective policy) or
+     * `endorsement_required` (a certificate flag the policy carries no endorsement for).
      */
     422: ErrorEnvelope;
     /**
@@ -6375,8 +6660,10 @@ export type DeleteWebhookErrors = {
     /**
      * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
      * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
-     * referral one created, or on a quote one created) or `submission_not_ready` (quoting a submission
-     * whose readiness has a blocking check failed; `details.failedChecks` names them).
+     * referral one created, or on a quote one created) `submission_not_ready` (quoting a submission
+     * whose readiness has a blocking check failed; `details.failedChecks` names them),
+     * `policy_not_in_force` (a certificate asked of a cancelled, expired or not yet effective policy) or
+     * `endorsement_required` (a certificate flag the policy carries no endorsement for).
      */
     422: ErrorEnvelope;
     /**
@@ -6496,8 +6783,10 @@ export type UpdateWebhookErrors = {
     /**
      * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
      * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
-     * referral one created, or on a quote one created) or `submission_not_ready` (quoting a submission
-     * whose readiness has a blocking check failed; `details.failedChecks` names them).
+     * referral one created, or on a quote one created) `submission_not_ready` (quoting a submission
+     * whose readiness has a blocking check failed; `details.failedChecks` names them),
+     * `policy_not_in_force` (a certificate asked of a cancelled, expired or not yet effective policy) or
+     * `endorsement_required` (a certificate flag the policy carries no endorsement for).
      */
     422: ErrorEnvelope;
     /**
@@ -6640,8 +6929,10 @@ export type RetryWebhookDeliveryErrors = {
     /**
      * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
      * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
-     * referral one created, or on a quote one created) or `submission_not_ready` (quoting a submission
-     * whose readiness has a blocking check failed; `details.failedChecks` names them).
+     * referral one created, or on a quote one created) `submission_not_ready` (quoting a submission
+     * whose readiness has a blocking check failed; `details.failedChecks` names them),
+     * `policy_not_in_force` (a certificate asked of a cancelled, expired or not yet effective policy) or
+     * `endorsement_required` (a certificate flag the policy carries no endorsement for).
      */
     422: ErrorEnvelope;
     /**
@@ -6714,8 +7005,10 @@ export type RotateWebhookSecretErrors = {
     /**
      * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
      * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
-     * referral one created, or on a quote one created) or `submission_not_ready` (quoting a submission
-     * whose readiness has a blocking check failed; `details.failedChecks` names them).
+     * referral one created, or on a quote one created) `submission_not_ready` (quoting a submission
+     * whose readiness has a blocking check failed; `details.failedChecks` names them),
+     * `policy_not_in_force` (a certificate asked of a cancelled, expired or not yet effective policy) or
+     * `endorsement_required` (a certificate flag the policy carries no endorsement for).
      */
     422: ErrorEnvelope;
     /**
@@ -6788,8 +7081,10 @@ export type TestWebhookErrors = {
     /**
      * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
      * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
-     * referral one created, or on a quote one created) or `submission_not_ready` (quoting a submission
-     * whose readiness has a blocking check failed; `details.failedChecks` names them).
+     * referral one created, or on a quote one created) `submission_not_ready` (quoting a submission
+     * whose readiness has a blocking check failed; `details.failedChecks` names them),
+     * `policy_not_in_force` (a certificate asked of a cancelled, expired or not yet effective policy) or
+     * `endorsement_required` (a certificate flag the policy carries no endorsement for).
      */
     422: ErrorEnvelope;
     /**

@@ -191,6 +191,49 @@ export interface UnderwritingRpc extends Rpc.WorkerEntrypointBranded {
 
   getDaUtilization(principal: Principal): Promise<Result<DaUtilizationReport>>;
   getPortfolio(principal: Principal, asOf?: string): Promise<Result<PortfolioAnalytics>>;
+
+  /**
+   * The facts a certificate of insurance may state about a policy: `policy_not_in_force` when it is
+   * cancelled or expired on the org's today or starts more than 60 days later; `endorsement_required`
+   * when a flag is asked without its endorsement. Writes nothing.
+   */
+  certificateFacts(principal: Principal, policyId: string, request: CertificateFactsRequest): Promise<Result<CertificateFacts>>;
+}
+
+/** What a certificate asks of the policy: the holder (an additional insured must be named on the policy) and the boxes it would tick. */
+export interface CertificateFactsRequest {
+  holderName: string;
+  additionalInsured?: boolean;
+  waiverOfSubrogation?: boolean;
+}
+
+/** One coverage row of a certificate: the ACORD 25 line with its limits (USD major units). */
+export interface CertificateCoverage {
+  lineOfBusiness: LineOfBusiness;
+  title: string;
+  /** The insurer affording it, by its letter in the certificate's insurer list. */
+  insurerLetter: string;
+  policyNumber: string;
+  effectiveDate: string;
+  expirationDate: string;
+  limits: { label: string; amount: number }[];
+  additionalInsured: boolean;
+  waiverOfSubrogation: boolean;
+}
+
+/**
+ * What underwriting vouches for on a certificate (`certificateFacts`): the policy is in force on
+ * `asOf` (the org's today), the insured, the insurer with its NAIC code (null when the agreement's
+ * carrier is not in the platform's reference list), and the coverage with its limits.
+ */
+export interface CertificateFacts {
+  asOf: string;
+  policy: { id: string; policyNumber: string; lineOfBusiness: LineOfBusiness; effectiveDate: string; expirationDate: string; cancellationEffectiveDate: string | null };
+  insured: { name: string; state: string; email: string | null };
+  insurer: { letter: string; name: string; naic: string | null };
+  coverages: CertificateCoverage[];
+  additionalInsured: boolean;
+  waiverOfSubrogation: boolean;
 }
 
 /**
