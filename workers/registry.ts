@@ -152,9 +152,11 @@ export const WORKERS: readonly WorkerEntry[] = [
   {
     name: "documents",
     purpose: "every stored file: metadata and SHA-256 in its D1, the bytes in the R2 bucket it alone owns, type checked by content",
-    entrypoints: { public: "DocumentsService" },
+    entrypoints: { public: "DocumentsService", internal: "DocumentsInternal" },
     d1: { binding: "DOCUMENTS_DB", database: "openinsure-documents", id: "documents-db" },
     r2: [{ binding: "DOCUMENTS", bucket: "openinsure-documents", purpose: "the documents' bytes, under orgs/{orgId}/documents/{docId}; never overwritten" }],
+    emitsEvents: true,
+    crons: [{ schedule: "* * * * *", purpose: "the outbox sweep: relays events a prompt relay missed" }],
   },
 ];
 

@@ -14,6 +14,8 @@ import type {
   ApiKey,
   BindPreview,
   CancelPolicyRequest,
+  Certificate,
+  CertificateHolder,
   CreateApiKeyRequest,
   CreateDaAgreementRequest,
   CreatedApiKey,
@@ -393,6 +395,18 @@ export interface DocumentDownload {
   unsatisfiable: boolean;
 }
 
+/** What the documents worker needs to issue a certificate: underwriting's facts, the producer (the org) and the request's holder and text. */
+export interface GenerateCertificateInput {
+  facts: CertificateFacts;
+  /** The org issuing it, as identity knows it. */
+  producer: { name: string; orgId: string; slug: string | null };
+  holder: CertificateHolder;
+  descriptionOfOperations?: string;
+}
+
+/** A certificate as issued, with its document's metadata (the gateway adds the signed link). */
+export type CertificateRecord = Omit<Certificate, "document"> & { document: DocumentRecord };
+
 /** `DocumentsService`, the gateway's `DOCUMENTS` binding. Every method is confined to one org. */
 export interface DocumentsRpc extends Rpc.WorkerEntrypointBranded {
   /**
@@ -408,6 +422,12 @@ export interface DocumentsRpc extends Rpc.WorkerEntrypointBranded {
    * with the org of a download token it has verified, which is why no principal travels.
    */
   openDownload(orgId: string, id: string, range?: ByteRangeRequest): Promise<Result<DocumentDownload>>;
+  /**
+   * Render and store a certificate of insurance numbered `COI-{year}-{6 digits}` (gap-free per org
+   * and year), with its `document.generated` event in the same batch. Trusts `facts` to be
+   * underwriting's answer for this org; the gateway passes them straight through.
+   */
+  generateCertificate(principal: Principal, input: GenerateCertificateInput): Promise<Result<CertificateRecord>>;
 }
 
 // The gateway's bindings.

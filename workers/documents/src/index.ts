@@ -10,11 +10,20 @@ import { drizzle, type DrizzleD1Database } from "drizzle-orm/d1";
 import type { Principal } from "#shared/auth";
 import type { Result } from "#shared/errors";
 import type { Page } from "#shared/pagination";
-import type { ByteRangeRequest, DocumentDownload, DocumentRecord, DocumentsRpc, ListDocumentsQuery, StoreDocumentInput } from "#shared/rpc";
+import { relayOutbox } from "#shared/outbox";
+import type { ByteRangeRequest, CertificateRecord, DocumentDownload, DocumentRecord, DocumentsRpc, GenerateCertificateInput, ListDocumentsQuery, StoreDocumentInput } from "#shared/rpc";
+import { generateCertificate } from "./certificates.service.ts";
 import * as docs from "./documents.service.ts";
 import type { DocumentsEnv } from "./env.ts";
 
 export type { DocumentsEnv } from "./env.ts";
+export { DocumentsInternal } from "./internal.ts";
+
+/**
+ * This worker's registry name: the `source` of the event messages its outbox relay sends. Not
+ * exported, because workerd takes every export of the main module for an entrypoint.
+ */
+const EVENT_SOURCE = "documents";
 
 /** One drizzle handle per D1 binding for the isolate's life (entrypoints are created per call). */
 const handles = new WeakMap<D1Database, DrizzleD1Database>();
@@ -49,8 +58,17 @@ export class DocumentsService extends WorkerEntrypoint<DocumentsEnv> implements 
   openDownload(orgId: string, id: string, range?: ByteRangeRequest): Promise<Result<DocumentDownload>> {
     return docs.openDownload(this.deps, orgId, id, range);
   }
+
+  /** A new certificate of insurance and its PDF; its `document.generated` event is relayed once it committed. */
+  generateCertificate(principal: Principal, input: GenerateCertificateInput): Promise<Result<CertificateRecord>> {
+    return generateCertificate(this.deps, principal, input).finally(() => this.ctx.waitUntil(relayOutbox(database(this.env), this.env.WEBHOOK_EVENTS, EVENT_SOURCE)));
+  }
 }
 
 export default {
   fetch: () => Response.json({ error: "route_not_found", message: "This worker is reached through the gateway" }, { status: 404 }),
+  /** The periodic sweep: relays whatever a prompt relay missed (a crash between commit and send). */
+  async scheduled(_controller, env, ctx) {
+    ctx.waitUntil(relayOutbox(database(env), env.WEBHOOK_EVENTS, EVENT_SOURCE));
+  },
 } satisfies ExportedHandler<DocumentsEnv>;
