@@ -8,7 +8,7 @@ import { drizzle } from "drizzle-orm/d1";
 import { describe, expect, it } from "vitest";
 import type { CertificateFacts, GenerateCertificateInput } from "#shared/rpc";
 import { generateCertificate } from "../../workers/documents/src/certificates.service.ts";
-import type { DocumentsService } from "../../workers/documents/src/index.ts";
+import type { DocumentsInternal, DocumentsService } from "../../workers/documents/src/index.ts";
 import { pdfText } from "../../workers/documents/src/pdf/text.ts";
 import { CERTIFICATE_NOTICE } from "../../workers/documents/src/templates/certificate.ts";
 import { newPrincipal } from "../support/principals.ts";
@@ -168,7 +168,7 @@ describe("generateCertificate", () => {
     const rows = (await env.DOCUMENTS_DB.prepare("SELECT id, type, data FROM events WHERE org_id = ?").bind(p.orgId).all<{ id: string; type: string; data: string }>()).results;
     expect(rows).toHaveLength(1);
     expect(rows[0]!.type).toBe("document.generated");
-    const internal = (exports as unknown as { DocumentsInternal: Service<{ readEvents(ids: string[]): Promise<unknown[]> }> }).DocumentsInternal;
+    const internal = (exports as unknown as { DocumentsInternal: Service<DocumentsInternal> }).DocumentsInternal;
     const [event] = await internal.readEvents([rows[0]!.id]);
     expect(event).toMatchObject({
       id: rows[0]!.id,
