@@ -6,6 +6,7 @@
 import { env, exports } from "cloudflare:workers";
 import { drizzle } from "drizzle-orm/d1";
 import { describe, expect, it } from "vitest";
+import type { EventEnvelope } from "#shared/events";
 import type { CertificateFacts, GenerateCertificateInput } from "#shared/rpc";
 import { generateCertificate } from "../../workers/documents/src/certificates.service.ts";
 import type { DocumentsInternal, DocumentsService } from "../../workers/documents/src/index.ts";
@@ -169,7 +170,8 @@ describe("generateCertificate", () => {
     expect(rows).toHaveLength(1);
     expect(rows[0]!.type).toBe("document.generated");
     const internal = (exports as unknown as { DocumentsInternal: Service<DocumentsInternal> }).DocumentsInternal;
-    const [event] = await internal.readEvents([rows[0]!.id]);
+    // RPC typings cannot express the envelope's free-form `data`; it is the outbox row's JSON.
+    const [event] = (await internal.readEvents([rows[0]!.id])) as unknown as EventEnvelope[];
     expect(event).toMatchObject({
       id: rows[0]!.id,
       type: "document.generated",
