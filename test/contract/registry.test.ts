@@ -42,7 +42,10 @@ describe("the committed configs", () => {
         }
       }
     }
-    expect(production.services(production.get("webhooks"))).toEqual([expect.objectContaining({ binding: "UNDERWRITING", entrypoint: "UnderwritingInternal" })]);
+    expect(production.services(production.get("webhooks"))).toEqual([
+      expect.objectContaining({ binding: "UNDERWRITING", entrypoint: "UnderwritingInternal" }),
+      expect.objectContaining({ binding: "DOCUMENTS", entrypoint: "DocumentsInternal" }),
+    ]);
     expect(production.services(production.get("underwriting"))).toEqual([expect.objectContaining({ binding: "DEAL_ROOMS", entrypoint: "DealRoomsInternal" })]);
   });
 
@@ -83,7 +86,7 @@ describe("a worker added by one registry entry", () => {
       const order = reg.deployOrder().map((w) => w.name);
       for (const w of reg.workers) for (const s of reg.services(w)) expect(order.indexOf(s.worker)).toBeLessThan(order.indexOf(w.name));
     }
-    expect(production.deployOrder().map((w) => w.name)).toEqual(["identity", "deal-rooms", "underwriting", "webhooks", "documents", "gateway"]);
+    expect(production.deployOrder().map((w) => w.name)).toEqual(["identity", "deal-rooms", "underwriting", "documents", "webhooks", "gateway"]);
 
     const dry = deployPlan(testRegistry, root, ["--dry-run"]).find((s) => s.worker.name === "fixture-notes")!;
     expect(dry.commands).toEqual([["deploy", "-c", "test/registry/fixture/wrangler.toml", "--dry-run", "--outdir", join(root, ".build", "fixture-notes")]]);

@@ -350,7 +350,7 @@ export const zExposureBasis = z.enum([
 ]);
 
 export const zGenerateCertificateRequest = z.strictObject({
-    policyId: z.string(),
+    policyId: z.string().max(64),
     holder: zCertificateHolder,
     descriptionOfOperations: z.string().max(2000).optional(),
     additionalInsured: z.boolean().optional(),
