@@ -195,7 +195,7 @@ export class UnderwritingService extends WorkerEntrypoint<UnderwritingEnv> imple
 
   /** What a certificate of insurance may state about the policy today (read-only; the documents worker renders it). */
   certificateFacts(principal: Principal, policyId: string, request: CertificateFactsRequest) {
-    return certificateFacts(this.db, principal, policyId, request);
+    return admitted(principal, request, [], (clean) => certificateFacts(this.db, principal, policyId, clean));
   }
 }
 
