@@ -145,6 +145,36 @@ describe("generateCertificate", () => {
     expect(new Set(docs.data.map((d) => d.id)).size).toBe(6);
   });
 
+  it("takes the next number, re-rendered, when another isolate committed this one first", async () => {
+    const p = newPrincipal();
+    let raced = false;
+    const racing = new Proxy(env.DOCUMENTS_DB, {
+      get(target, prop) {
+        if (prop === "batch") {
+          return async (statements: D1PreparedStatement[]) => {
+            if (!raced) {
+              raced = true;
+              // Another isolate's certificate, committed between this one's read of the number and its batch.
+              await target
+                .prepare("INSERT INTO certificates (id, org_id, year, seq, number, policy_id, policy_number, document_id, holder, additional_insured, waiver_of_subrogation, created_by, created_at) VALUES (?, ?, 2026, 1, 'COI-2026-000001', ?, 'GL-2026-000042', ?, '{}', 0, 0, 'other', '2026-12-01T12:00:00.000Z')")
+                .bind(`crt_${ULID}`, p.orgId, `pol_${ULID}`, `doc_${ULID}`)
+                .run();
+            }
+            return target.batch(statements);
+          };
+        }
+        const value = Reflect.get(target, prop);
+        return typeof value === "function" ? value.bind(target) : value;
+      },
+    });
+    const cert = unwrap(await generateCertificate({ db: drizzle(racing), bucket }, p, input()));
+    expect(raced).toBe(true);
+    expect(cert.number).toBe("COI-2026-000002");
+    expect(await pdfOf(p.orgId, cert.documentId)).toContain("COI-2026-000002");
+    // The losing attempt's PDF was deleted: one object, the winner's.
+    expect((await bucket.list({ prefix: `orgs/${p.orgId}/` })).objects.map((o) => o.key)).toEqual([`orgs/${p.orgId}/documents/${cert.documentId}`]);
+  });
+
   it("leaves no object, row or number behind when the batch fails after the PDF was written", async () => {
     const p = newPrincipal();
     const failing = new Proxy(env.DOCUMENTS_DB, {

@@ -28,6 +28,31 @@ const NUMBER_ATTEMPTS = 5;
 /** A certificate is one page; anything longer is a layout bug, not a certificate. */
 const MAX_PAGES = 3;
 
+/**
+ * Issuance of one org and year runs one at a time per isolate: taking the next number, rendering
+ * with it and committing. Without it, concurrent requests in one isolate would all read the same
+ * highest number, render with it, and all but one lose the unique index and render again, so load
+ * would multiply the renders. Across isolates the unique index still decides. A waiter polls on its
+ * own timer (never awaiting a promise another request resolves); a holder silent for
+ * {@link ISSUE_LEASE_MS} (its request died) is presumed gone.
+ */
+const issuing = new Map<string, number>();
+const ISSUE_LEASE_MS = 60_000;
+
+async function oneIssuerAtATime<T>(key: string, run: () => Promise<T>): Promise<T> {
+  // Real time: a lease on this isolate's issuer, not a business date.
+  for (let since = issuing.get(key); since !== undefined && Date.now() - since < ISSUE_LEASE_MS; since = issuing.get(key)) {
+    await new Promise((r) => setTimeout(r, 2));
+  }
+  const mine = Date.now();
+  issuing.set(key, mine);
+  try {
+    return await run();
+  } finally {
+    if (issuing.get(key) === mine) issuing.delete(key);
+  }
+}
+
 export const certificateNumber = (year: number, seq: number) => `COI-${year}-${String(seq).padStart(6, "0")}`;
 
 function toCertificate(row: CertificateRow): Omit<CertificateRecord, "document"> {
@@ -73,6 +98,10 @@ function templateData(input: GenerateCertificateInput, number: string): Result<C
 export async function generateCertificate(deps: DocumentsDeps, principal: Principal, input: GenerateCertificateInput, now: Date = new Date()): Promise<Result<CertificateRecord>> {
   const year = Number(input.facts.asOf.slice(0, 4));
   if (!Number.isInteger(year) || year < 2000) return invalid("facts.asOf", "date", "the certificate's issue date must be a YYYY-MM-DD date");
+  return oneIssuerAtATime(`${principal.orgId}:${year}`, () => issue(deps, principal, input, year, now));
+}
+
+async function issue(deps: DocumentsDeps, principal: Principal, input: GenerateCertificateInput, year: number, now: Date): Promise<Result<CertificateRecord>> {
   for (let attempt = 0; attempt < NUMBER_ATTEMPTS; attempt++) {
     const last = await deps.db
       .select({ seq: sql<number>`COALESCE(MAX(${certificates.seq}), 0)` })
