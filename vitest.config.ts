@@ -37,6 +37,8 @@ const workers = await Promise.all(
             orgName: `return "Stand-in Agency";`,
           },
           documents: {
+            // The webhooks consumer reads the documents outbox's events through the same entrypoint.
+            readEvents: "return [];",
             issuePolicyDocument: `const s = (globalThis.paper ??= { docs: new Map(), faults: new Map(), calls: new Map(), n: 0 });
     const [orgId, request] = arguments;
     s.calls.set(orgId, (s.calls.get(orgId) ?? 0) + 1);

@@ -159,6 +159,8 @@ export const WORKERS: readonly WorkerEntry[] = [
     entrypoints: { public: "DocumentsService", internal: "DocumentsInternal" },
     d1: { binding: "DOCUMENTS_DB", database: "openinsure-documents", id: "documents-db" },
     r2: [{ binding: "DOCUMENTS", bucket: "openinsure-documents", purpose: "the documents' bytes, under orgs/{orgId}/documents/{docId}; never overwritten" }],
+    emitsEvents: true,
+    crons: [{ schedule: "* * * * *", purpose: "the outbox sweep: relays events a prompt relay missed" }],
   },
 ];
 

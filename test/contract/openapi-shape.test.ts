@@ -102,6 +102,7 @@ const EXPECTED: [string, string, string, "public" | "credential" | "session"][] 
   ["GET", "/v1/documents/{id}", "getDocument", "credential"],
   // The signed link's token is the only credential.
   ["GET", "/v1/documents/{id}/download", "downloadDocument", "public"],
+  ["POST", "/v1/coi/generate", "generateCertificate", "credential"],
 ];
 
 
@@ -136,6 +137,8 @@ const ERROR_CODES = [
   "business_rule_violation",
   "self_approval",
   "submission_not_ready",
+  "policy_not_in_force",
+  "endorsement_required",
   "unreadable_document",
   "rate_limit_exceeded",
   "internal_error",

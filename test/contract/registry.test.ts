@@ -42,7 +42,10 @@ describe("the committed configs", () => {
         }
       }
     }
-    expect(production.services(production.get("webhooks"))).toEqual([expect.objectContaining({ binding: "UNDERWRITING", entrypoint: "UnderwritingInternal" })]);
+    expect(production.services(production.get("webhooks"))).toEqual([
+      expect.objectContaining({ binding: "UNDERWRITING", entrypoint: "UnderwritingInternal" }),
+      expect.objectContaining({ binding: "DOCUMENTS", entrypoint: "DocumentsInternal" }),
+    ]);
     expect(production.services(production.get("underwriting"))).toEqual([
       expect.objectContaining({ binding: "DEAL_ROOMS", entrypoint: "DealRoomsInternal" }),
       expect.objectContaining({ binding: "DOCUMENTS", entrypoint: "DocumentsInternal" }),

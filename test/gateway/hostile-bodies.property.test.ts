@@ -51,6 +51,13 @@ const VALID: Partial<Record<OperationId, (t: Tenant) => Record<string, unknown>>
   decideReferral: () => ({ decision: "approve", notes: "fine" }),
   createDaAgreement: () => ({ carrier: "Carrier Co", program: "Contractors", maxLimitPerRisk: 2000000, states: ["OR", "WA"], naicsPrefixes: ["23"], aggregateCap: 5000000.25 }),
   createDealRoom: () => ({ name: "Deal on Pacific Coast", participants: ["usr_someone"] }),
+  generateCertificate: () => ({
+    policyId: `pol_${FAKE_ID}`,
+    holder: { name: "Harbor View Properties LLC", address: { line1: "100 Main St", line2: "Suite 4", city: "Portland", state: "OR", postalCode: "97204-1234" } },
+    descriptionOfOperations: "Tenant improvements\nat 100 Main St",
+    additionalInsured: true,
+    waiverOfSubrogation: false,
+  }),
   postDealRoomMessage: () => ({ body: "hello" }),
   createOrg: () => ({ name: "Hostile Org" }),
   updateOrg: () => ({ name: "Renamed Org" }),

@@ -6,6 +6,14 @@ export type ClientOptions = {
 };
 
 /**
+ * A person or organization added to the policy as an insured by endorsement (a landlord, a general contractor).
+ */
+export type AdditionalInsured = {
+    name: string;
+    address?: string;
+};
+
+/**
  * An API key. The secret itself is only returned once, on creation or rotation.
  */
 export type ApiKey = {
@@ -184,6 +192,10 @@ export type BoundPolicy = {
      */
     renewedByPolicyId: string | null;
     /**
+     * The coverage endorsements in force (added by `endorsePolicy`).
+     */
+    endorsements: PolicyEndorsements;
+    /**
      * Its declarations pages and MCS-90s, oldest first: every issue, the latest of each kind `current`.
      */
     documents: Array<PolicyDocument>;
@@ -207,6 +219,62 @@ export type CancellationMethod = 'flat' | 'pro_rata' | 'short_rate';
  * Why a policy is cancelled.
  */
 export type CancellationReason = 'insured_request' | 'non_payment' | 'underwriting' | 'fraud' | 'other';
+
+/**
+ * A certificate of insurance issued for a policy, with its stored PDF.
+ */
+export type Certificate = {
+    id: CertificateId;
+    /**
+     * `COI-{year}-{6 digits}`: gap-free per org and calendar year of issue.
+     */
+    number: string;
+    policyId: PolicyId;
+    policyNumber: string;
+    holder: CertificateHolder;
+    descriptionOfOperations: string | null;
+    additionalInsured: boolean;
+    waiverOfSubrogation: boolean;
+    /**
+     * The PDF: a `coi` document linked to the policy.
+     */
+    documentId: DocumentId;
+    createdAt: string;
+    /**
+     * The PDF's metadata and its signed `downloadUrl`, as `GET /v1/documents/{id}` answers.
+     */
+    document: DocumentWithDownload;
+};
+
+/**
+ * A postal address as a certificate prints it.
+ */
+export type CertificateAddress = {
+    line1: string;
+    line2?: string;
+    city: string;
+    /**
+     * Two-letter US state or territory code.
+     */
+    state: string;
+    /**
+     * ZIP or ZIP+4.
+     */
+    postalCode: string;
+};
+
+/**
+ * Who the certificate is issued to (a landlord, a general contractor, a lender).
+ */
+export type CertificateHolder = {
+    name: string;
+    address: CertificateAddress;
+};
+
+/**
+ * Certificate id (`crt_` + ULID).
+ */
+export type CertificateId = string;
 
 /**
  * `data` of `claim.closed`. Reserved: emitted once the claims service is built.
@@ -1033,6 +1101,39 @@ export type DocumentClassification = {
 };
 
 /**
+ * `data` of `document.generated`: a document the platform produced (a certificate of insurance, …).
+ */
+export type DocumentGeneratedData = {
+    documentId: DocumentId;
+    kind: DocumentKind;
+    policyId: PolicyId | null;
+    /**
+     * For a certificate (`kind: "coi"`): its id and number; null otherwise.
+     */
+    certificateId: CertificateId | null;
+    certificateNumber: string | null;
+    sha256: string;
+    size: number;
+};
+
+/**
+ * The platform generated a document (a certificate of insurance, …) and stored it.
+ */
+export type DocumentGeneratedEvent = {
+    id: EventId;
+    /**
+     * The event type; decides the shape of `data`.
+     */
+    type: 'document.generated';
+    orgId: OrgId;
+    /**
+     * When the change happened (the commit of the change that emitted the event).
+     */
+    timestamp: string;
+    data: DocumentGeneratedData;
+};
+
+/**
  * Document id (`doc_` + ULID).
  */
 export type DocumentId = string;
@@ -1132,6 +1233,18 @@ export type EndorsementChanges = {
     propertyValues?: number;
     vehicleCount?: number;
     insuredName?: string;
+    /**
+     * The additional insureds after the change: the whole list, replacing the policy's (send `[]` to
+     * remove every one). Names are unique, compared case-insensitively. Rated from the endorsement
+     * rate table `ENDT-2026.1`: **$150.00 a year per additional insured**. Only a listed name may be
+     * a certificate's additional insured.
+     */
+    additionalInsureds?: Array<AdditionalInsured>;
+    /**
+     * Whether the policy carries the blanket waiver of subrogation (`true` adds it, `false` removes
+     * it). Rated from `ENDT-2026.1`: **2% of the policy's rated annual premium, at least $250.00 a year**.
+     */
+    waiverOfSubrogation?: boolean;
 };
 
 /**
@@ -1175,7 +1288,7 @@ export type EndorsementReferred = {
 /**
  * Machine-readable error code. The HTTP status is implied by the code.
  */
-export type ErrorCode = 'validation_failed' | 'invalid_idempotency_key' | 'unauthorized' | 'insufficient_scope' | 'not_found' | 'route_not_found' | 'method_not_allowed' | 'conflict' | 'idempotency_request_in_progress' | 'payload_too_large' | 'unsupported_media_type' | 'range_not_satisfiable' | 'invalid_state_transition' | 'da_limit_exceeded' | 'quote_expired' | 'idempotency_key_reused' | 'business_rule_violation' | 'self_approval' | 'submission_not_ready' | 'unreadable_document' | 'rate_limit_exceeded' | 'internal_error';
+export type ErrorCode = 'validation_failed' | 'invalid_idempotency_key' | 'unauthorized' | 'insufficient_scope' | 'not_found' | 'route_not_found' | 'method_not_allowed' | 'conflict' | 'idempotency_request_in_progress' | 'payload_too_large' | 'unsupported_media_type' | 'range_not_satisfiable' | 'invalid_state_transition' | 'da_limit_exceeded' | 'quote_expired' | 'idempotency_key_reused' | 'business_rule_violation' | 'self_approval' | 'submission_not_ready' | 'policy_not_in_force' | 'endorsement_required' | 'unreadable_document' | 'rate_limit_exceeded' | 'internal_error';
 
 /**
  * The one error body of the platform, returned by every failing request.
@@ -1256,6 +1369,8 @@ export type Event = ({
 } & ReferralDecidedEvent) | ({
     type: 'invoice.created';
 } & InvoiceCreatedEvent) | ({
+    type: 'document.generated';
+} & DocumentGeneratedEvent) | ({
     type: 'webhook.test';
 } & WebhookTestEvent) | ({
     type: 'webhook.disabled';
@@ -1284,6 +1399,30 @@ export type EventPage = {
  * What the premium is rated on: revenue (GL), property values (PROP) or vehicles (CA).
  */
 export type ExposureBasis = 'revenue' | 'property_values' | 'vehicles';
+
+export type GenerateCertificateRequest = {
+    /**
+     * The policy the certificate evidences: in force today, or effective within the next 60 days.
+     */
+    policyId: string;
+    holder: CertificateHolder;
+    /**
+     * Description of operations / locations / vehicles, printed as given.
+     */
+    descriptionOfOperations?: string;
+    /**
+     * The holder is an additional insured. Only when the policy carries an additional-insured
+     * endorsement naming the holder (`policy.endorsements.additionalInsureds`, case-insensitive);
+     * else 422 `endorsement_required` with `details.endorsement: "additional_insured"`.
+     */
+    additionalInsured?: boolean;
+    /**
+     * Subrogation is waived in the holder's favour. Only when the policy carries the waiver of
+     * subrogation endorsement; else 422 `endorsement_required` with
+     * `details.endorsement: "waiver_of_subrogation"`.
+     */
+    waiverOfSubrogation?: boolean;
+};
 
 /**
  * Liveness of the gateway.
@@ -1675,6 +1814,10 @@ export type Policy = {
      */
     renewedByPolicyId: string | null;
     /**
+     * The coverage endorsements in force (added by `endorsePolicy`).
+     */
+    endorsements: PolicyEndorsements;
+    /**
      * Its declarations pages and MCS-90s, oldest first: every issue, the latest of each kind `current`.
      */
     documents: Array<PolicyDocument>;
@@ -1884,6 +2027,20 @@ export type PolicyEndorsedEvent = {
      */
     timestamp: string;
     data: PolicyEndorsedData;
+};
+
+/**
+ * The coverage endorsements a policy carries; certificates of insurance are judged against them.
+ */
+export type PolicyEndorsements = {
+    /**
+     * Named additional insureds, in the order given.
+     */
+    additionalInsureds: Array<AdditionalInsured>;
+    /**
+     * The blanket waiver of subrogation.
+     */
+    waiverOfSubrogation: boolean;
 };
 
 /**
@@ -3171,8 +3328,10 @@ export type ExchangeSessionErrors = {
     /**
      * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
      * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
-     * referral one created, or on a quote one created) or `submission_not_ready` (quoting a submission
-     * whose readiness has a blocking check failed; `details.failedChecks` names them) or
+     * referral one created, or on a quote one created), `submission_not_ready` (quoting a submission
+     * whose readiness has a blocking check failed; `details.failedChecks` names them),
+     * `policy_not_in_force` (a certificate asked of a cancelled, expired or not yet effective policy),
+     * `endorsement_required` (a certificate flag the policy carries no endorsement for) or
      * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored).
      */
     422: ErrorEnvelope;
@@ -3232,8 +3391,10 @@ export type CreateDemoTokenErrors = {
     /**
      * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
      * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
-     * referral one created, or on a quote one created) or `submission_not_ready` (quoting a submission
-     * whose readiness has a blocking check failed; `details.failedChecks` names them) or
+     * referral one created, or on a quote one created), `submission_not_ready` (quoting a submission
+     * whose readiness has a blocking check failed; `details.failedChecks` names them),
+     * `policy_not_in_force` (a certificate asked of a cancelled, expired or not yet effective policy),
+     * `endorsement_required` (a certificate flag the policy carries no endorsement for) or
      * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored).
      */
     422: ErrorEnvelope;
@@ -3297,8 +3458,10 @@ export type LoginErrors = {
     /**
      * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
      * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
-     * referral one created, or on a quote one created) or `submission_not_ready` (quoting a submission
-     * whose readiness has a blocking check failed; `details.failedChecks` names them) or
+     * referral one created, or on a quote one created), `submission_not_ready` (quoting a submission
+     * whose readiness has a blocking check failed; `details.failedChecks` names them),
+     * `policy_not_in_force` (a certificate asked of a cancelled, expired or not yet effective policy),
+     * `endorsement_required` (a certificate flag the policy carries no endorsement for) or
      * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored).
      */
     422: ErrorEnvelope;
@@ -3362,8 +3525,10 @@ export type LogoutErrors = {
     /**
      * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
      * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
-     * referral one created, or on a quote one created) or `submission_not_ready` (quoting a submission
-     * whose readiness has a blocking check failed; `details.failedChecks` names them) or
+     * referral one created, or on a quote one created), `submission_not_ready` (quoting a submission
+     * whose readiness has a blocking check failed; `details.failedChecks` names them),
+     * `policy_not_in_force` (a certificate asked of a cancelled, expired or not yet effective policy),
+     * `endorsement_required` (a certificate flag the policy carries no endorsement for) or
      * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored).
      */
     422: ErrorEnvelope;
@@ -3448,8 +3613,10 @@ export type ResendVerificationCodeErrors = {
     /**
      * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
      * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
-     * referral one created, or on a quote one created) or `submission_not_ready` (quoting a submission
-     * whose readiness has a blocking check failed; `details.failedChecks` names them) or
+     * referral one created, or on a quote one created), `submission_not_ready` (quoting a submission
+     * whose readiness has a blocking check failed; `details.failedChecks` names them),
+     * `policy_not_in_force` (a certificate asked of a cancelled, expired or not yet effective policy),
+     * `endorsement_required` (a certificate flag the policy carries no endorsement for) or
      * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored).
      */
     422: ErrorEnvelope;
@@ -3509,8 +3676,10 @@ export type SignupErrors = {
     /**
      * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
      * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
-     * referral one created, or on a quote one created) or `submission_not_ready` (quoting a submission
-     * whose readiness has a blocking check failed; `details.failedChecks` names them) or
+     * referral one created, or on a quote one created), `submission_not_ready` (quoting a submission
+     * whose readiness has a blocking check failed; `details.failedChecks` names them),
+     * `policy_not_in_force` (a certificate asked of a cancelled, expired or not yet effective policy),
+     * `endorsement_required` (a certificate flag the policy carries no endorsement for) or
      * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored).
      */
     422: ErrorEnvelope;
@@ -3570,8 +3739,10 @@ export type VerifyEmailErrors = {
     /**
      * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
      * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
-     * referral one created, or on a quote one created) or `submission_not_ready` (quoting a submission
-     * whose readiness has a blocking check failed; `details.failedChecks` names them) or
+     * referral one created, or on a quote one created), `submission_not_ready` (quoting a submission
+     * whose readiness has a blocking check failed; `details.failedChecks` names them),
+     * `policy_not_in_force` (a certificate asked of a cancelled, expired or not yet effective policy),
+     * `endorsement_required` (a certificate flag the policy carries no endorsement for) or
      * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored).
      */
     422: ErrorEnvelope;
@@ -3860,8 +4031,10 @@ export type CreateApiKeyErrors = {
     /**
      * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
      * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
-     * referral one created, or on a quote one created) or `submission_not_ready` (quoting a submission
-     * whose readiness has a blocking check failed; `details.failedChecks` names them) or
+     * referral one created, or on a quote one created), `submission_not_ready` (quoting a submission
+     * whose readiness has a blocking check failed; `details.failedChecks` names them),
+     * `policy_not_in_force` (a certificate asked of a cancelled, expired or not yet effective policy),
+     * `endorsement_required` (a certificate flag the policy carries no endorsement for) or
      * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored).
      */
     422: ErrorEnvelope;
@@ -3980,8 +4153,10 @@ export type RevokeApiKeyErrors = {
     /**
      * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
      * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
-     * referral one created, or on a quote one created) or `submission_not_ready` (quoting a submission
-     * whose readiness has a blocking check failed; `details.failedChecks` names them) or
+     * referral one created, or on a quote one created), `submission_not_ready` (quoting a submission
+     * whose readiness has a blocking check failed; `details.failedChecks` names them),
+     * `policy_not_in_force` (a certificate asked of a cancelled, expired or not yet effective policy),
+     * `endorsement_required` (a certificate flag the policy carries no endorsement for) or
      * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored).
      */
     422: ErrorEnvelope;
@@ -4102,8 +4277,10 @@ export type RotateApiKeyErrors = {
     /**
      * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
      * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
-     * referral one created, or on a quote one created) or `submission_not_ready` (quoting a submission
-     * whose readiness has a blocking check failed; `details.failedChecks` names them) or
+     * referral one created, or on a quote one created), `submission_not_ready` (quoting a submission
+     * whose readiness has a blocking check failed; `details.failedChecks` names them),
+     * `policy_not_in_force` (a certificate asked of a cancelled, expired or not yet effective policy),
+     * `endorsement_required` (a certificate flag the policy carries no endorsement for) or
      * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored).
      */
     422: ErrorEnvelope;
@@ -4172,6 +4349,81 @@ export type ValidateApiKeyResponses = {
 };
 
 export type ValidateApiKeyResponse = ValidateApiKeyResponses[keyof ValidateApiKeyResponses];
+
+export type GenerateCertificateData = {
+    body: GenerateCertificateRequest;
+    headers?: {
+        /**
+         * Client-chosen key that makes a retried write safe: a repeated request with the same key
+         * and body replays the first response.
+         */
+        'Idempotency-Key'?: string;
+    };
+    path?: never;
+    query?: never;
+    url: '/v1/coi/generate';
+};
+
+export type GenerateCertificateErrors = {
+    /**
+     * The request is malformed: `validation_failed` or `invalid_idempotency_key`.
+     */
+    400: ErrorEnvelope;
+    /**
+     * Missing, invalid, expired or revoked credentials: `unauthorized`.
+     */
+    401: ErrorEnvelope;
+    /**
+     * The credential lacks the required scope or role: `insufficient_scope`.
+     */
+    403: ErrorEnvelope;
+    /**
+     * The resource does not exist or belongs to another org: `not_found`.
+     */
+    404: ErrorEnvelope;
+    /**
+     * `conflict` or `idempotency_request_in_progress`.
+     */
+    409: ErrorEnvelope;
+    /**
+     * The request body exceeds the size limit: `payload_too_large`.
+     */
+    413: ErrorEnvelope;
+    /**
+     * The request body's media type is not accepted (`application/json`, or another one the operation
+     * documents): `unsupported_media_type`.
+     */
+    415: ErrorEnvelope;
+    /**
+     * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
+     * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
+     * referral one created, or on a quote one created), `submission_not_ready` (quoting a submission
+     * whose readiness has a blocking check failed; `details.failedChecks` names them),
+     * `policy_not_in_force` (a certificate asked of a cancelled, expired or not yet effective policy),
+     * `endorsement_required` (a certificate flag the policy carries no endorsement for) or
+     * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored).
+     */
+    422: ErrorEnvelope;
+    /**
+     * Rate limit exceeded: `rate_limit_exceeded`. Retry after `Retry-After` seconds.
+     */
+    429: ErrorEnvelope;
+    /**
+     * Unexpected failure: `internal_error`.
+     */
+    500: ErrorEnvelope;
+};
+
+export type GenerateCertificateError = GenerateCertificateErrors[keyof GenerateCertificateErrors];
+
+export type GenerateCertificateResponses = {
+    /**
+     * Created.
+     */
+    201: Certificate;
+};
+
+export type GenerateCertificateResponse = GenerateCertificateResponses[keyof GenerateCertificateResponses];
 
 export type ListDaAgreementsData = {
     body?: never;
@@ -4286,8 +4538,10 @@ export type CreateDaAgreementErrors = {
     /**
      * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
      * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
-     * referral one created, or on a quote one created) or `submission_not_ready` (quoting a submission
-     * whose readiness has a blocking check failed; `details.failedChecks` names them) or
+     * referral one created, or on a quote one created), `submission_not_ready` (quoting a submission
+     * whose readiness has a blocking check failed; `details.failedChecks` names them),
+     * `policy_not_in_force` (a certificate asked of a cancelled, expired or not yet effective policy),
+     * `endorsement_required` (a certificate flag the policy carries no endorsement for) or
      * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored).
      */
     422: ErrorEnvelope;
@@ -4476,8 +4730,10 @@ export type CreateDealRoomErrors = {
     /**
      * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
      * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
-     * referral one created, or on a quote one created) or `submission_not_ready` (quoting a submission
-     * whose readiness has a blocking check failed; `details.failedChecks` names them) or
+     * referral one created, or on a quote one created), `submission_not_ready` (quoting a submission
+     * whose readiness has a blocking check failed; `details.failedChecks` names them),
+     * `policy_not_in_force` (a certificate asked of a cancelled, expired or not yet effective policy),
+     * `endorsement_required` (a certificate flag the policy carries no endorsement for) or
      * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored).
      */
     422: ErrorEnvelope;
@@ -4654,8 +4910,10 @@ export type PostDealRoomMessageErrors = {
     /**
      * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
      * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
-     * referral one created, or on a quote one created) or `submission_not_ready` (quoting a submission
-     * whose readiness has a blocking check failed; `details.failedChecks` names them) or
+     * referral one created, or on a quote one created), `submission_not_ready` (quoting a submission
+     * whose readiness has a blocking check failed; `details.failedChecks` names them),
+     * `policy_not_in_force` (a certificate asked of a cancelled, expired or not yet effective policy),
+     * `endorsement_required` (a certificate flag the policy carries no endorsement for) or
      * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored).
      */
     422: ErrorEnvelope;
@@ -4774,8 +5032,10 @@ export type IngestDocumentErrors = {
     /**
      * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
      * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
-     * referral one created, or on a quote one created) or `submission_not_ready` (quoting a submission
-     * whose readiness has a blocking check failed; `details.failedChecks` names them) or
+     * referral one created, or on a quote one created), `submission_not_ready` (quoting a submission
+     * whose readiness has a blocking check failed; `details.failedChecks` names them),
+     * `policy_not_in_force` (a certificate asked of a cancelled, expired or not yet effective policy),
+     * `endorsement_required` (a certificate flag the policy carries no endorsement for) or
      * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored).
      */
     422: ErrorEnvelope;
@@ -4847,8 +5107,10 @@ export type RenderPdfErrors = {
     /**
      * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
      * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
-     * referral one created, or on a quote one created) or `submission_not_ready` (quoting a submission
-     * whose readiness has a blocking check failed; `details.failedChecks` names them) or
+     * referral one created, or on a quote one created), `submission_not_ready` (quoting a submission
+     * whose readiness has a blocking check failed; `details.failedChecks` names them),
+     * `policy_not_in_force` (a certificate asked of a cancelled, expired or not yet effective policy),
+     * `endorsement_required` (a certificate flag the policy carries no endorsement for) or
      * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored).
      */
     422: ErrorEnvelope;
@@ -5140,8 +5402,10 @@ export type CreateOrgErrors = {
     /**
      * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
      * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
-     * referral one created, or on a quote one created) or `submission_not_ready` (quoting a submission
-     * whose readiness has a blocking check failed; `details.failedChecks` names them) or
+     * referral one created, or on a quote one created), `submission_not_ready` (quoting a submission
+     * whose readiness has a blocking check failed; `details.failedChecks` names them),
+     * `policy_not_in_force` (a certificate asked of a cancelled, expired or not yet effective policy),
+     * `endorsement_required` (a certificate flag the policy carries no endorsement for) or
      * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored).
      */
     422: ErrorEnvelope;
@@ -5262,8 +5526,10 @@ export type UpdateOrgErrors = {
     /**
      * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
      * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
-     * referral one created, or on a quote one created) or `submission_not_ready` (quoting a submission
-     * whose readiness has a blocking check failed; `details.failedChecks` names them) or
+     * referral one created, or on a quote one created), `submission_not_ready` (quoting a submission
+     * whose readiness has a blocking check failed; `details.failedChecks` names them),
+     * `policy_not_in_force` (a certificate asked of a cancelled, expired or not yet effective policy),
+     * `endorsement_required` (a certificate flag the policy carries no endorsement for) or
      * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored).
      */
     422: ErrorEnvelope;
@@ -5470,8 +5736,10 @@ export type CancelPolicyErrors = {
     /**
      * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
      * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
-     * referral one created, or on a quote one created) or `submission_not_ready` (quoting a submission
-     * whose readiness has a blocking check failed; `details.failedChecks` names them) or
+     * referral one created, or on a quote one created), `submission_not_ready` (quoting a submission
+     * whose readiness has a blocking check failed; `details.failedChecks` names them),
+     * `policy_not_in_force` (a certificate asked of a cancelled, expired or not yet effective policy),
+     * `endorsement_required` (a certificate flag the policy carries no endorsement for) or
      * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored).
      */
     422: ErrorEnvelope;
@@ -5550,8 +5818,10 @@ export type EndorsePolicyErrors = {
     /**
      * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
      * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
-     * referral one created, or on a quote one created) or `submission_not_ready` (quoting a submission
-     * whose readiness has a blocking check failed; `details.failedChecks` names them) or
+     * referral one created, or on a quote one created), `submission_not_ready` (quoting a submission
+     * whose readiness has a blocking check failed; `details.failedChecks` names them),
+     * `policy_not_in_force` (a certificate asked of a cancelled, expired or not yet effective policy),
+     * `endorsement_required` (a certificate flag the policy carries no endorsement for) or
      * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored).
      */
     422: ErrorEnvelope;
@@ -5634,8 +5904,10 @@ export type ReinstatePolicyErrors = {
     /**
      * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
      * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
-     * referral one created, or on a quote one created) or `submission_not_ready` (quoting a submission
-     * whose readiness has a blocking check failed; `details.failedChecks` names them) or
+     * referral one created, or on a quote one created), `submission_not_ready` (quoting a submission
+     * whose readiness has a blocking check failed; `details.failedChecks` names them),
+     * `policy_not_in_force` (a certificate asked of a cancelled, expired or not yet effective policy),
+     * `endorsement_required` (a certificate flag the policy carries no endorsement for) or
      * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored).
      */
     422: ErrorEnvelope;
@@ -5709,8 +5981,10 @@ export type RenewPolicyErrors = {
     /**
      * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
      * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
-     * referral one created, or on a quote one created) or `submission_not_ready` (quoting a submission
-     * whose readiness has a blocking check failed; `details.failedChecks` names them) or
+     * referral one created, or on a quote one created), `submission_not_ready` (quoting a submission
+     * whose readiness has a blocking check failed; `details.failedChecks` names them),
+     * `policy_not_in_force` (a certificate asked of a cancelled, expired or not yet effective policy),
+     * `endorsement_required` (a certificate flag the policy carries no endorsement for) or
      * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored).
      */
     422: ErrorEnvelope;
@@ -5918,8 +6192,10 @@ export type CreateReferralErrors = {
     /**
      * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
      * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
-     * referral one created, or on a quote one created) or `submission_not_ready` (quoting a submission
-     * whose readiness has a blocking check failed; `details.failedChecks` names them) or
+     * referral one created, or on a quote one created), `submission_not_ready` (quoting a submission
+     * whose readiness has a blocking check failed; `details.failedChecks` names them),
+     * `policy_not_in_force` (a certificate asked of a cancelled, expired or not yet effective policy),
+     * `endorsement_required` (a certificate flag the policy carries no endorsement for) or
      * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored).
      */
     422: ErrorEnvelope;
@@ -5993,8 +6269,10 @@ export type DecideReferralErrors = {
     /**
      * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
      * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
-     * referral one created, or on a quote one created) or `submission_not_ready` (quoting a submission
-     * whose readiness has a blocking check failed; `details.failedChecks` names them) or
+     * referral one created, or on a quote one created), `submission_not_ready` (quoting a submission
+     * whose readiness has a blocking check failed; `details.failedChecks` names them),
+     * `policy_not_in_force` (a certificate asked of a cancelled, expired or not yet effective policy),
+     * `endorsement_required` (a certificate flag the policy carries no endorsement for) or
      * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored).
      */
     422: ErrorEnvelope;
@@ -6066,8 +6344,10 @@ export type ResetSandboxClockErrors = {
     /**
      * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
      * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
-     * referral one created, or on a quote one created) or `submission_not_ready` (quoting a submission
-     * whose readiness has a blocking check failed; `details.failedChecks` names them) or
+     * referral one created, or on a quote one created), `submission_not_ready` (quoting a submission
+     * whose readiness has a blocking check failed; `details.failedChecks` names them),
+     * `policy_not_in_force` (a certificate asked of a cancelled, expired or not yet effective policy),
+     * `endorsement_required` (a certificate flag the policy carries no endorsement for) or
      * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored).
      */
     422: ErrorEnvelope;
@@ -6184,8 +6464,10 @@ export type SetSandboxClockErrors = {
     /**
      * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
      * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
-     * referral one created, or on a quote one created) or `submission_not_ready` (quoting a submission
-     * whose readiness has a blocking check failed; `details.failedChecks` names them) or
+     * referral one created, or on a quote one created), `submission_not_ready` (quoting a submission
+     * whose readiness has a blocking check failed; `details.failedChecks` names them),
+     * `policy_not_in_force` (a certificate asked of a cancelled, expired or not yet effective policy),
+     * `endorsement_required` (a certificate flag the policy carries no endorsement for) or
      * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored).
      */
     422: ErrorEnvelope;
@@ -6397,8 +6679,10 @@ export type CreateSubmissionErrors = {
     /**
      * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
      * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
-     * referral one created, or on a quote one created) or `submission_not_ready` (quoting a submission
-     * whose readiness has a blocking check failed; `details.failedChecks` names them) or
+     * referral one created, or on a quote one created), `submission_not_ready` (quoting a submission
+     * whose readiness has a blocking check failed; `details.failedChecks` names them),
+     * `policy_not_in_force` (a certificate asked of a cancelled, expired or not yet effective policy),
+     * `endorsement_required` (a certificate flag the policy carries no endorsement for) or
      * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored).
      */
     422: ErrorEnvelope;
@@ -6524,8 +6808,10 @@ export type BindSubmissionErrors = {
     /**
      * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
      * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
-     * referral one created, or on a quote one created) or `submission_not_ready` (quoting a submission
-     * whose readiness has a blocking check failed; `details.failedChecks` names them) or
+     * referral one created, or on a quote one created), `submission_not_ready` (quoting a submission
+     * whose readiness has a blocking check failed; `details.failedChecks` names them),
+     * `policy_not_in_force` (a certificate asked of a cancelled, expired or not yet effective policy),
+     * `endorsement_required` (a certificate flag the policy carries no endorsement for) or
      * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored).
      */
     422: ErrorEnvelope;
@@ -6603,8 +6889,10 @@ export type CreateQuoteErrors = {
     /**
      * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
      * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
-     * referral one created, or on a quote one created) or `submission_not_ready` (quoting a submission
-     * whose readiness has a blocking check failed; `details.failedChecks` names them) or
+     * referral one created, or on a quote one created), `submission_not_ready` (quoting a submission
+     * whose readiness has a blocking check failed; `details.failedChecks` names them),
+     * `policy_not_in_force` (a certificate asked of a cancelled, expired or not yet effective policy),
+     * `endorsement_required` (a certificate flag the policy carries no endorsement for) or
      * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored).
      */
     422: ErrorEnvelope;
@@ -6789,8 +7077,10 @@ export type CreateWebhookErrors = {
     /**
      * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
      * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
-     * referral one created, or on a quote one created) or `submission_not_ready` (quoting a submission
-     * whose readiness has a blocking check failed; `details.failedChecks` names them) or
+     * referral one created, or on a quote one created), `submission_not_ready` (quoting a submission
+     * whose readiness has a blocking check failed; `details.failedChecks` names them),
+     * `policy_not_in_force` (a certificate asked of a cancelled, expired or not yet effective policy),
+     * `endorsement_required` (a certificate flag the policy carries no endorsement for) or
      * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored).
      */
     422: ErrorEnvelope;
@@ -6864,8 +7154,10 @@ export type DeleteWebhookErrors = {
     /**
      * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
      * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
-     * referral one created, or on a quote one created) or `submission_not_ready` (quoting a submission
-     * whose readiness has a blocking check failed; `details.failedChecks` names them) or
+     * referral one created, or on a quote one created), `submission_not_ready` (quoting a submission
+     * whose readiness has a blocking check failed; `details.failedChecks` names them),
+     * `policy_not_in_force` (a certificate asked of a cancelled, expired or not yet effective policy),
+     * `endorsement_required` (a certificate flag the policy carries no endorsement for) or
      * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored).
      */
     422: ErrorEnvelope;
@@ -6986,8 +7278,10 @@ export type UpdateWebhookErrors = {
     /**
      * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
      * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
-     * referral one created, or on a quote one created) or `submission_not_ready` (quoting a submission
-     * whose readiness has a blocking check failed; `details.failedChecks` names them) or
+     * referral one created, or on a quote one created), `submission_not_ready` (quoting a submission
+     * whose readiness has a blocking check failed; `details.failedChecks` names them),
+     * `policy_not_in_force` (a certificate asked of a cancelled, expired or not yet effective policy),
+     * `endorsement_required` (a certificate flag the policy carries no endorsement for) or
      * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored).
      */
     422: ErrorEnvelope;
@@ -7131,8 +7425,10 @@ export type RetryWebhookDeliveryErrors = {
     /**
      * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
      * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
-     * referral one created, or on a quote one created) or `submission_not_ready` (quoting a submission
-     * whose readiness has a blocking check failed; `details.failedChecks` names them) or
+     * referral one created, or on a quote one created), `submission_not_ready` (quoting a submission
+     * whose readiness has a blocking check failed; `details.failedChecks` names them),
+     * `policy_not_in_force` (a certificate asked of a cancelled, expired or not yet effective policy),
+     * `endorsement_required` (a certificate flag the policy carries no endorsement for) or
      * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored).
      */
     422: ErrorEnvelope;
@@ -7206,8 +7502,10 @@ export type RotateWebhookSecretErrors = {
     /**
      * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
      * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
-     * referral one created, or on a quote one created) or `submission_not_ready` (quoting a submission
-     * whose readiness has a blocking check failed; `details.failedChecks` names them) or
+     * referral one created, or on a quote one created), `submission_not_ready` (quoting a submission
+     * whose readiness has a blocking check failed; `details.failedChecks` names them),
+     * `policy_not_in_force` (a certificate asked of a cancelled, expired or not yet effective policy),
+     * `endorsement_required` (a certificate flag the policy carries no endorsement for) or
      * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored).
      */
     422: ErrorEnvelope;
@@ -7281,8 +7579,10 @@ export type TestWebhookErrors = {
     /**
      * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
      * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
-     * referral one created, or on a quote one created) or `submission_not_ready` (quoting a submission
-     * whose readiness has a blocking check failed; `details.failedChecks` names them) or
+     * referral one created, or on a quote one created), `submission_not_ready` (quoting a submission
+     * whose readiness has a blocking check failed; `details.failedChecks` names them),
+     * `policy_not_in_force` (a certificate asked of a cancelled, expired or not yet effective policy),
+     * `endorsement_required` (a certificate flag the policy carries no endorsement for) or
      * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored).
      */
     422: ErrorEnvelope;

@@ -4,6 +4,14 @@
 import * as z from 'zod';
 
 /**
+ * A person or organization added to the policy as an insured by endorsement (a landlord, a general contractor).
+ */
+export const zAdditionalInsured = z.strictObject({
+    name: z.string().min(1).max(200),
+    address: z.string().max(500).optional()
+});
+
+/**
  * API key id (`key_` + ULID).
  */
 export const zApiKeyId = z.string().regex(/^key_[0-9A-HJKMNP-TV-Z]{26}$/);
@@ -55,6 +63,30 @@ export const zCancelPolicyRequest = z.strictObject({
     reason: zCancellationReason,
     notes: z.string().max(2000).optional()
 });
+
+/**
+ * A postal address as a certificate prints it.
+ */
+export const zCertificateAddress = z.strictObject({
+    line1: z.string().min(1).max(200),
+    line2: z.string().max(200).optional(),
+    city: z.string().min(1).max(100),
+    state: z.string().regex(/^[A-Z]{2}$/),
+    postalCode: z.string().regex(/^[0-9]{5}(-[0-9]{4})?$/)
+});
+
+/**
+ * Who the certificate is issued to (a landlord, a general contractor, a lender).
+ */
+export const zCertificateHolder = z.strictObject({
+    name: z.string().min(1).max(200),
+    address: zCertificateAddress
+});
+
+/**
+ * Certificate id (`crt_` + ULID).
+ */
+export const zCertificateId = z.string().regex(/^crt_[0-9A-HJKMNP-TV-Z]{26}$/);
 
 /**
  * One feature that drove the decision.
@@ -285,7 +317,9 @@ export const zEndorsementChanges = z.strictObject({
     annualRevenue: z.number().gte(0).lte(1000000000).optional(),
     propertyValues: z.number().gte(0).lte(1000000000).optional(),
     vehicleCount: z.int().gte(0).lte(100000).optional(),
-    insuredName: z.string().min(1).max(200).optional()
+    insuredName: z.string().min(1).max(200).optional(),
+    additionalInsureds: z.array(zAdditionalInsured).max(50).optional(),
+    waiverOfSubrogation: z.boolean().optional()
 });
 
 export const zEndorsePolicyRequest = z.strictObject({
@@ -317,6 +351,8 @@ export const zErrorCode = z.enum([
     'business_rule_violation',
     'self_approval',
     'submission_not_ready',
+    'policy_not_in_force',
+    'endorsement_required',
     'unreadable_document',
     'rate_limit_exceeded',
     'internal_error'
@@ -354,6 +390,14 @@ export const zExposureBasis = z.enum([
     'property_values',
     'vehicles'
 ]);
+
+export const zGenerateCertificateRequest = z.strictObject({
+    policyId: z.string().max(64),
+    holder: zCertificateHolder,
+    descriptionOfOperations: z.string().max(2000).optional(),
+    additionalInsured: z.boolean().optional(),
+    waiverOfSubrogation: z.boolean().optional()
+});
 
 /**
  * Liveness of the gateway.
@@ -526,9 +570,34 @@ export const zPolicyDocumentKind = z.enum(['declarations', 'mcs90']);
 export const zPolicyDocumentStatus = z.enum(['pending', 'issued']);
 
 /**
+ * The coverage endorsements a policy carries; certificates of insurance are judged against them.
+ */
+export const zPolicyEndorsements = z.object({
+    additionalInsureds: z.array(zAdditionalInsured),
+    waiverOfSubrogation: z.boolean()
+});
+
+/**
  * Policy id (`pol_` + ULID).
  */
 export const zPolicyId = z.string().regex(/^pol_[0-9A-HJKMNP-TV-Z]{26}$/);
+
+/**
+ * A certificate of insurance issued for a policy, with its stored PDF.
+ */
+export const zCertificate = z.object({
+    id: zCertificateId,
+    number: z.string().regex(/^COI-[0-9]{4}-[0-9]{6}$/),
+    policyId: zPolicyId,
+    policyNumber: z.string(),
+    holder: zCertificateHolder,
+    descriptionOfOperations: z.string().nullable(),
+    additionalInsured: z.boolean(),
+    waiverOfSubrogation: z.boolean(),
+    documentId: zDocumentId,
+    createdAt: z.iso.datetime(),
+    document: zDocumentWithDownload
+});
 
 /**
  * `data` of `claim.closed`. Reserved: emitted once the claims service is built.
@@ -614,6 +683,30 @@ export const zClaimSettledEvent = z.object({
     orgId: zOrgId,
     timestamp: z.iso.datetime(),
     data: zClaimSettledData
+});
+
+/**
+ * `data` of `document.generated`: a document the platform produced (a certificate of insurance, …).
+ */
+export const zDocumentGeneratedData = z.object({
+    documentId: zDocumentId,
+    kind: zDocumentKind,
+    policyId: zPolicyId.nullable(),
+    certificateId: zCertificateId.nullable(),
+    certificateNumber: z.string().nullable(),
+    sha256: z.string(),
+    size: z.coerce.bigint().min(BigInt('-9223372036854775808'), { error: 'Invalid value: Expected int64 to be >= -9223372036854775808' }).max(BigInt('9223372036854775807'), { error: 'Invalid value: Expected int64 to be <= 9223372036854775807' })
+});
+
+/**
+ * The platform generated a document (a certificate of insurance, …) and stored it.
+ */
+export const zDocumentGeneratedEvent = z.object({
+    id: zEventId,
+    type: z.enum(['document.generated']),
+    orgId: zOrgId,
+    timestamp: z.iso.datetime(),
+    data: zDocumentGeneratedData
 });
 
 /**
@@ -1577,6 +1670,7 @@ export const zBoundPolicy = z.object({
     cancellation: zPolicyCancellation.nullable(),
     renewalOfPolicyId: z.string().nullable(),
     renewedByPolicyId: z.string().nullable(),
+    endorsements: zPolicyEndorsements,
     documents: z.array(zPolicyDocument),
     createdAt: z.iso.datetime(),
     updatedAt: z.iso.datetime()
@@ -1713,6 +1807,7 @@ export const zPolicy = z.object({
     cancellation: zPolicyCancellation.nullable(),
     renewalOfPolicyId: z.string().nullable(),
     renewedByPolicyId: z.string().nullable(),
+    endorsements: zPolicyEndorsements,
     documents: z.array(zPolicyDocument),
     createdAt: z.iso.datetime(),
     updatedAt: z.iso.datetime()
@@ -2029,6 +2124,7 @@ export const zEvent = z.discriminatedUnion('type', [
     zReferralCreatedEvent.extend({ type: z.literal('referral.created') }),
     zReferralDecidedEvent.extend({ type: z.literal('referral.decided') }),
     zInvoiceCreatedEvent.extend({ type: z.literal('invoice.created') }),
+    zDocumentGeneratedEvent.extend({ type: z.literal('document.generated') }),
     zWebhookTestEvent.extend({ type: z.literal('webhook.test') }),
     zWebhookDisabledEvent.extend({ type: z.literal('webhook.disabled') })
 ]);
@@ -2291,6 +2387,17 @@ export const zRotateApiKeyResponse = zRotatedApiKey;
  * Success.
  */
 export const zValidateApiKeyResponse = zApiKeyValidation;
+
+export const zGenerateCertificateBody = zGenerateCertificateRequest;
+
+export const zGenerateCertificateHeaders = z.object({
+    'Idempotency-Key': z.string().max(255).optional()
+});
+
+/**
+ * Created.
+ */
+export const zGenerateCertificateResponse = zCertificate;
 
 export const zListDaAgreementsQuery = z.object({
     limit: z.int().gte(1).lte(100).optional().default(25),

@@ -25,6 +25,10 @@ export const ERROR_STATUS = {
   self_approval: 422,
   /** A quote asked of a submission whose readiness has a blocking check failed. */
   submission_not_ready: 422,
+  /** A certificate asked of a policy that is not in force on the org's today (cancelled, expired, or starting more than 60 days out). */
+  policy_not_in_force: 422,
+  /** A certificate's additional-insured or waiver flag without the matching endorsement on the policy. */
+  endorsement_required: 422,
   /** An ingested PDF that cannot be parsed (damaged, truncated, not really a PDF); nothing is stored. */
   unreadable_document: 422,
   rate_limit_exceeded: 429,

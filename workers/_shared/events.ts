@@ -51,6 +51,7 @@ export const EVENT_TYPES = [
   "referral.created",
   "referral.decided",
   "invoice.created",
+  "document.generated",
   "webhook.test",
   "webhook.disabled",
 ] as const;

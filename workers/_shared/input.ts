@@ -57,7 +57,7 @@ export const COVERAGE_DATE_FIELDS: ReadonlySet<string> = new Set(["effectiveDate
 export const YEAR_FIELDS: ReadonlySet<string> = new Set(["year", "yearBuilt"]);
 
 /** Free text that may span lines: tab, LF and CR are allowed here and nowhere else. */
-export const FREE_TEXT_FIELDS: ReadonlySet<string> = new Set(["notes", "description", "reason", "body", "message", "html"]);
+export const FREE_TEXT_FIELDS: ReadonlySet<string> = new Set(["notes", "description", "reason", "body", "message", "html", "descriptionOfOperations"]);
 
 /** One broken rule: where (`in` and a dotted `field` path) and which `rule`. */
 export interface InputIssue {

@@ -14,6 +14,8 @@ import type {
   ApiKey,
   BindPreview,
   CancelPolicyRequest,
+  Certificate,
+  CertificateHolder,
   CreateApiKeyRequest,
   CreateDaAgreementRequest,
   CreatedApiKey,
@@ -193,6 +195,49 @@ export interface UnderwritingRpc extends Rpc.WorkerEntrypointBranded {
 
   getDaUtilization(principal: Principal): Promise<Result<DaUtilizationReport>>;
   getPortfolio(principal: Principal, asOf?: string): Promise<Result<PortfolioAnalytics>>;
+
+  /**
+   * The facts a certificate of insurance may state about a policy: `policy_not_in_force` when it is
+   * cancelled or expired on the org's today or starts more than 60 days later; `endorsement_required`
+   * when a flag is asked without its endorsement. Writes nothing.
+   */
+  certificateFacts(principal: Principal, policyId: string, request: CertificateFactsRequest): Promise<Result<CertificateFacts>>;
+}
+
+/** What a certificate asks of the policy: the holder (an additional insured must be named on the policy) and the boxes it would tick. */
+export interface CertificateFactsRequest {
+  holderName: string;
+  additionalInsured?: boolean;
+  waiverOfSubrogation?: boolean;
+}
+
+/** One coverage row of a certificate: the ACORD 25 line with its limits (USD major units). */
+export interface CertificateCoverage {
+  lineOfBusiness: LineOfBusiness;
+  title: string;
+  /** The insurer affording it, by its letter in the certificate's insurer list. */
+  insurerLetter: string;
+  policyNumber: string;
+  effectiveDate: string;
+  expirationDate: string;
+  limits: { label: string; amount: number }[];
+  additionalInsured: boolean;
+  waiverOfSubrogation: boolean;
+}
+
+/**
+ * What underwriting vouches for on a certificate (`certificateFacts`): the policy is in force on
+ * `asOf` (the org's today), the insured, the insurer with its NAIC code (null when the agreement's
+ * carrier is not in the platform's reference list), and the coverage with its limits.
+ */
+export interface CertificateFacts {
+  asOf: string;
+  policy: { id: string; policyNumber: string; lineOfBusiness: LineOfBusiness; effectiveDate: string; expirationDate: string; cancellationEffectiveDate: string | null };
+  insured: { name: string; state: string; email: string | null };
+  insurer: { letter: string; name: string; naic: string | null };
+  coverages: CertificateCoverage[];
+  additionalInsured: boolean;
+  waiverOfSubrogation: boolean;
 }
 
 /**
@@ -385,6 +430,18 @@ export interface DocumentDownload {
   unsatisfiable: boolean;
 }
 
+/** What the documents worker needs to issue a certificate: underwriting's facts, the producer (the org) and the request's holder and text. */
+export interface GenerateCertificateInput {
+  facts: CertificateFacts;
+  /** The org issuing it, as identity knows it. */
+  producer: { name: string; orgId: string; slug: string | null };
+  holder: CertificateHolder;
+  descriptionOfOperations?: string;
+}
+
+/** A certificate as issued, with its document's metadata (the gateway adds the signed link). */
+export type CertificateRecord = Omit<Certificate, "document"> & { document: DocumentRecord };
+
 /** `DocumentsService`, the gateway's `DOCUMENTS` binding. Every method is confined to one org. */
 export interface DocumentsRpc extends Rpc.WorkerEntrypointBranded {
   /**
@@ -415,6 +472,12 @@ export interface DocumentsRpc extends Rpc.WorkerEntrypointBranded {
   ingestDocument(principal: Principal, input: IngestDocumentInput): Promise<Result<IngestedDocumentRecord>>;
   /** The bytes of an ingested ACORD 125 of `principal`'s org; another kind is `business_rule_violation`. */
   readAcordSource(principal: Principal, id: string): Promise<Result<AcordSource>>;
+  /**
+   * Render and store a certificate of insurance numbered `COI-{year}-{6 digits}` (gap-free per org
+   * and year), with its `document.generated` event in the same batch. Trusts `facts` to be
+   * underwriting's answer for this org; the gateway passes them straight through.
+   */
+  generateCertificate(principal: Principal, input: GenerateCertificateInput): Promise<Result<CertificateRecord>>;
 }
 
 // Documents, internal: policy paper issued on behalf of underwriting (bind and endorsement).

@@ -7,7 +7,7 @@ import { and, eq } from "drizzle-orm";
 import type { DrizzleD1Database } from "drizzle-orm/d1";
 import type { Principal } from "#shared/auth";
 import { toHex } from "#shared/crypto";
-import { listKeyset } from "#shared/db";
+import { atomically, listKeyset, type Statement } from "#shared/db";
 import { fail, invalid, notFound, ok, type Result } from "#shared/errors";
 import { isId, newId } from "#shared/ids";
 import { toPage, type Page } from "#shared/pagination";
@@ -208,6 +208,23 @@ export async function storeDocument(
   now: Date = new Date(),
   stamp: DocumentStamp = {},
 ): Promise<Result<DocumentRecord>> {
+  return storeDocumentWith(deps, principal, input, () => [], now, stamp);
+}
+
+/**
+ * {@link storeDocument}, with statements that must commit with the document's row or not at all
+ * (a certificate's row and number, its `document.generated` event): they run in the same D1 batch
+ * as the row, built from it. If the batch fails the object is deleted before the error propagates,
+ * exactly as for a lone document, so a rolled-back batch leaves nothing behind in R2 either.
+ */
+export async function storeDocumentWith(
+  deps: DocumentsDeps,
+  principal: Principal,
+  input: StoreDocumentInput,
+  alongside: (row: DocumentRow) => Statement[],
+  now: Date = new Date(),
+  stamp: DocumentStamp = {},
+): Promise<Result<DocumentRecord>> {
   const checked = checkInput(input);
   if (!checked.ok) {
     if (input.body instanceof ReadableStream) await input.body.cancel().catch(() => undefined);
@@ -238,7 +255,9 @@ export async function storeDocument(
     sourceKey: stamp.sourceKey ?? null,
   };
   try {
-    await deps.db.insert(documents).values(row);
+    const extra = alongside(row);
+    if (extra.length === 0) await deps.db.insert(documents).values(row);
+    else await atomically(deps.db, [deps.db.insert(documents).values(row), ...extra]);
   } catch (error) {
     await deps.bucket.delete(key);
     throw error;

@@ -9,12 +9,15 @@ import { WorkerEntrypoint } from "cloudflare:workers";
 import type { Principal } from "#shared/auth";
 import type { Result } from "#shared/errors";
 import type { Page } from "#shared/pagination";
+import { relayOutbox } from "#shared/outbox";
 import type {
   AcordSource,
   ByteRangeRequest,
+  CertificateRecord,
   DocumentDownload,
   DocumentRecord,
   DocumentsRpc,
+  GenerateCertificateInput,
   IngestDocumentInput,
   IngestedDocumentRecord,
   ListDocumentsQuery,
@@ -24,6 +27,7 @@ import type {
 import type { AiRunner } from "./classifier/ai.ts";
 import type { NaiveBayesModel } from "./classifier/model.ts";
 import committedModel from "./classifier/model.json";
+import { generateCertificate } from "./certificates.service.ts";
 import { database } from "./database.ts";
 import * as docs from "./documents.service.ts";
 import type { DocumentsEnv } from "./env.ts";
@@ -33,6 +37,12 @@ import { renderDocument } from "./render.service.ts";
 
 export type { DocumentsEnv } from "./env.ts";
 export { DocumentsInternal } from "./internal.ts";
+
+/**
+ * This worker's registry name: the `source` of the event messages its outbox relay sends. Not
+ * exported, because workerd takes every export of the main module for an entrypoint.
+ */
+const EVENT_SOURCE = "documents";
 
 /** The public entrypoint: the gateway's `DOCUMENTS` binding. */
 export class DocumentsService extends WorkerEntrypoint<DocumentsEnv> implements DocumentsRpc {
@@ -82,8 +92,17 @@ export class DocumentsService extends WorkerEntrypoint<DocumentsEnv> implements 
   readAcordSource(principal: Principal, id: string): Promise<Result<AcordSource>> {
     return readAcordSource(this.deps, principal, id);
   }
+
+  /** A new certificate of insurance and its PDF; its `document.generated` event is relayed once it committed. */
+  generateCertificate(principal: Principal, input: GenerateCertificateInput): Promise<Result<CertificateRecord>> {
+    return generateCertificate(this.deps, principal, input).finally(() => this.ctx.waitUntil(relayOutbox(database(this.env), this.env.WEBHOOK_EVENTS, EVENT_SOURCE)));
+  }
 }
 
 export default {
   fetch: () => Response.json({ error: "route_not_found", message: "This worker is reached through the gateway" }, { status: 404 }),
+  /** The periodic sweep: relays whatever a prompt relay missed (a crash between commit and send). */
+  async scheduled(_controller, env, ctx) {
+    ctx.waitUntil(relayOutbox(database(env), env.WEBHOOK_EVENTS, EVENT_SOURCE));
+  },
 } satisfies ExportedHandler<DocumentsEnv>;

@@ -1,18 +1,24 @@
 /**
- * The documents worker's internal entrypoint, bound only to the workers the registry names
- * (underwriting, for the paper of bind and endorsement). Its methods trust the caller's `orgId`,
- * which is why the gateway is never bound to it.
+ * The documents worker's internal entrypoint, bound only to the workers the registry names:
+ * underwriting, for the paper of bind and endorsement, and the webhooks consumer, which reads event
+ * bodies through it. Its methods trust the caller's `orgId`, which is why the gateway is never bound to it.
  */
 import { WorkerEntrypoint } from "cloudflare:workers";
 import type { Result } from "#shared/errors";
-import type { DocumentRecord, DocumentsInternalRpc, PolicyDocumentRequest } from "#shared/rpc";
+import { readOutboxEvents } from "#shared/outbox";
+import type { DocumentRecord, DocumentsInternalRpc, EventSourceRpc, PolicyDocumentRequest } from "#shared/rpc";
 import { database } from "./database.ts";
 import type { DocumentsEnv } from "./env.ts";
 import { issuePolicyDocument } from "./policy-paper.service.ts";
 
-export class DocumentsInternal extends WorkerEntrypoint<DocumentsEnv> implements DocumentsInternalRpc {
+export class DocumentsInternal extends WorkerEntrypoint<DocumentsEnv> implements DocumentsInternalRpc, EventSourceRpc {
   /** Renders and stores one piece of policy paper, once per source key (a repeat answers the first document). */
   issuePolicyDocument(orgId: string, request: PolicyDocumentRequest): Promise<Result<DocumentRecord>> {
     return issuePolicyDocument({ db: database(this.env), bucket: this.env.DOCUMENTS }, orgId, request);
+  }
+
+  /** `document.generated` and any other event of this worker's outbox, by id. */
+  readEvents(ids: string[]) {
+    return readOutboxEvents(database(this.env), ids);
   }
 }

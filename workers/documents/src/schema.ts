@@ -25,3 +25,32 @@ export const documents = sqliteTable("documents", {
 });
 
 export type DocumentRow = typeof documents.$inferSelect;
+
+/** A certificate's holder as stored (migrations/documents/0002). */
+export interface CertificateHolderRecord {
+  name: string;
+  address: { line1: string; line2?: string; city: string; state: string; postalCode: string };
+}
+
+/** Certificates of insurance (migrations/documents/0002): one row per certificate, never updated. */
+export const certificates = sqliteTable("certificates", {
+  id: text("id").primaryKey(),
+  orgId: text("org_id").notNull(),
+  year: integer("year").notNull(),
+  seq: integer("seq").notNull(),
+  number: text("number").notNull(),
+  policyId: text("policy_id").notNull(),
+  policyNumber: text("policy_number").notNull(),
+  documentId: text("document_id").notNull(),
+  holder: text("holder", { mode: "json" }).$type<CertificateHolderRecord>().notNull(),
+  descriptionOfOperations: text("description_of_operations"),
+  additionalInsured: integer("additional_insured", { mode: "boolean" }).notNull(),
+  waiverOfSubrogation: integer("waiver_of_subrogation", { mode: "boolean" }).notNull(),
+  createdBy: text("created_by").notNull(),
+  createdAt: text("created_at").notNull(),
+});
+
+export type CertificateRow = typeof certificates.$inferSelect;
+
+/** The events outbox: the table every event-recording worker shares (workers/_shared/outbox.ts). */
+export { outboxEvents as events } from "#shared/outbox";

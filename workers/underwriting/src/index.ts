@@ -6,9 +6,10 @@ import { notFound, type Result } from "#shared/errors";
 import { checkInput } from "#shared/input";
 import { readOutboxEvents, relayOutbox } from "#shared/outbox";
 import type { PageQuery } from "#shared/pagination";
-import type { EventSourceRpc, UnderwritingRpc } from "#shared/rpc";
+import type { CertificateFactsRequest, EventSourceRpc, UnderwritingRpc } from "#shared/rpc";
 import * as analytics from "./analytics.service.ts";
 import { bindSubmission, type BindInput } from "./bind.service.ts";
+import { certificateFacts } from "./certificates.service.ts";
 import * as da from "./da-agreements.service.ts";
 import type { UnderwritingEnv } from "./env.ts";
 import { createSubmissionFromAcord, getQuoteReadiness } from "./intake.service.ts";
@@ -189,6 +190,13 @@ export class UnderwritingService extends WorkerEntrypoint<UnderwritingEnv> imple
 
   getPortfolio(principal: Principal, asOf?: string) {
     return analytics.portfolio(this.db, principal, asOf);
+  }
+
+  // Certificates
+
+  /** What a certificate of insurance may state about the policy today (read-only; the documents worker renders it). */
+  certificateFacts(principal: Principal, policyId: string, request: CertificateFactsRequest) {
+    return admitted(principal, request, [], (clean) => certificateFacts(this.db, principal, policyId, clean));
   }
 }
 

@@ -7,7 +7,7 @@ import { CURRENCY, fromCents } from "#shared/money";
 import { pageSize, toPage, type Page, type PageQuery } from "#shared/pagination";
 import { findPolicy, listInstallments, listPolicyRows, listTransactionRows } from "./policies.repo.ts";
 import { documentsOfPolicies, documentsOfPolicy } from "./policy-paper.ts";
-import { installments, type InstallmentRow, type PolicyRow, type TransactionRow } from "./schema.ts";
+import { installments, type InstallmentRow, type PolicyEndorsementsRecord, type PolicyRow, type TransactionRow } from "./schema.ts";
 import type { ListPoliciesQuery, Policy, PolicyDocument, PolicyTransaction } from "./types.ts";
 
 /**
@@ -95,10 +95,19 @@ export function toPolicy(row: PolicyRow, schedule: InstallmentRow[], today: stri
       : null,
     renewalOfPolicyId: row.renewalOfPolicyId,
     renewedByPolicyId: row.renewedByPolicyId,
+    endorsements: (({ additionalInsureds, waiverOfSubrogation }) => ({
+      additionalInsureds: additionalInsureds.map((a) => (a.address ? { name: a.name, address: a.address } : { name: a.name })),
+      waiverOfSubrogation,
+    }))(endorsementsOf(row)),
     documents,
     createdAt: row.createdAt,
     updatedAt: row.updatedAt,
   };
+}
+
+/** The coverage endorsements a policy carries; a policy never endorsed for them carries none. */
+export function endorsementsOf(row: Pick<PolicyRow, "endorsements">): PolicyEndorsementsRecord {
+  return row.endorsements ?? { additionalInsureds: [], waiverOfSubrogation: false };
 }
 
 export function toTransaction(row: TransactionRow): PolicyTransaction {

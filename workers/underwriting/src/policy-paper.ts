@@ -173,7 +173,7 @@ export function paperJobStatements(s: PaperSnapshot): Statement[] {
 }
 
 /** The endorsements already on a policy's timeline, numbered in order, for the next issue's list. */
-export async function endorsementsOf(db: DrizzleD1Database, orgId: string, policyId: string): Promise<PaperSnapshot["endorsements"]> {
+export async function endorsementHistoryOf(db: DrizzleD1Database, orgId: string, policyId: string): Promise<PaperSnapshot["endorsements"]> {
   const rows = await db
     .select({ effectiveDate: policyTransactions.effectiveDate, details: policyTransactions.details })
     .from(policyTransactions)

@@ -13,15 +13,16 @@ import type { DaLedger } from "./da-ledger.do.ts";
 import type { UnderwritingEnv } from "./env.ts";
 import { recordEvent, type UnderwritingEventType } from "./events.ts";
 import { findPolicy, latestTransactionDate, listInstallments } from "./policies.repo.ts";
-import { statusAsOf, toPolicy, toTransaction } from "./policies.service.ts";
-import { describeEndorsement, documentsOfPolicy, endorsementsOf, issuePaperAfterCommit, paperJobStatements, type PaperEnv } from "./policy-paper.ts";
+import { endorsementsOf, statusAsOf, toPolicy, toTransaction } from "./policies.service.ts";
+import { describeEndorsement, documentsOfPolicy, endorsementHistoryOf, issuePaperAfterCommit, paperJobStatements, type PaperEnv } from "./policy-paper.ts";
 import { daUsageStatement, transactionSummary } from "./portfolio-summary.ts";
 import { findQuote } from "./quotes.repo.ts";
 import { prepareQuote, ratingInputOf, toQuote } from "./quotes.service.ts";
+import { describeCharges, endorsementCharges, endorsementChargeTable } from "./rating/endorsement-charges.ts";
 import { rate } from "./rating/rate.ts";
 import { cancellationReturn, endorsementDelta, reinstatementReversal, reinstatementWindow } from "./rating/transactions.ts";
 import { toReferral } from "./referrals.service.ts";
-import { daAgreements, policies, referrals, submissions, type PolicyRow, type ReferralDecision, type ReferralRow, type SubmissionRow, type TransactionRow } from "./schema.ts";
+import { daAgreements, policies, referrals, submissions, type PolicyEndorsementsRecord, type PolicyRow, type ReferralDecision, type ReferralRow, type SubmissionRow, type TransactionRow } from "./schema.ts";
 import { findSubmission } from "./submissions.repo.ts";
 import { buildSubmissionRow, toSubmission } from "./submissions.service.ts";
 import type { CancelInput, EndorseInput, EndorsementReferred, PolicyTransactionResult, Quote, Referral, ReinstateInput, Submission } from "./types.ts";
@@ -40,7 +41,7 @@ interface Change {
   premiumDeltaCents: number;
   details: Record<string, unknown>;
   /** The policy's new state (without version/updatedAt, which are set here). */
-  update: Partial<Pick<PolicyRow, "status" | "annualPremiumCents" | "writtenPremiumCents" | "limitCents" | "deductibleCents" | "exposure" | "cancellation" | "insuredName">>;
+  update: Partial<Pick<PolicyRow, "status" | "annualPremiumCents" | "writtenPremiumCents" | "limitCents" | "deductibleCents" | "exposure" | "cancellation" | "insuredName" | "endorsements">>;
   event: UnderwritingEventType | null;
   /** Statements to run in the same batch (e.g. the renewal submission and its quote). */
   alongside?: Statement[];
@@ -183,7 +184,7 @@ async function apply(
  */
 async function endorsementPaper(db: DrizzleD1Database, principal: Principal, after: PolicyRow, transaction: TransactionRow): Promise<Statement[]> {
   const [earlier, quote, sub, agreement, installments] = await Promise.all([
-    endorsementsOf(db, principal.orgId, after.id),
+    endorsementHistoryOf(db, principal.orgId, after.id),
     findQuote(db, principal.orgId, after.quoteId),
     findSubmission(db, principal.orgId, after.submissionId),
     after.daAgreementId
@@ -298,7 +299,16 @@ async function prepareEndorsement(db: DrizzleD1Database, principal: Principal, p
     priorLosses: exposure.priorLosses,
   });
   if (!rating.ok) return rating;
-  const newAnnualCents = rating.value.grossPremiumCents;
+  const endorsements = endorsementsAfter(policy, changes);
+  if (!endorsements.ok) return endorsements;
+  // The annual premium is the rated premium plus the coverage endorsements' charges, priced on
+  // the version in force at the policy's effective date, so every endorsement (whatever it
+  // changes) carries the additional insureds and waiver forward at their price.
+  const chargeTable = endorsementChargeTable(policy.effectiveDate);
+  if (!chargeTable.ok) return chargeTable;
+  const selection = { additionalInsuredCount: endorsements.value.additionalInsureds.length, waiverOfSubrogation: endorsements.value.waiverOfSubrogation };
+  const charges = endorsementCharges(chargeTable.value, rating.value.grossPremiumCents, selection);
+  const newAnnualCents = rating.value.grossPremiumCents + charges.totalAnnualCents;
   const delta = endorsementDelta({
     oldAnnualCents: policy.annualPremiumCents,
     newAnnualCents,
@@ -321,8 +331,10 @@ async function prepareEndorsement(db: DrizzleD1Database, principal: Principal, p
       termDays: delta.value.termDays,
       rateTableVersion: rating.value.rateTableVersion,
       method: "pro_rata",
+      endorsementCharges: describeCharges(chargeTable.value, rating.value.grossPremiumCents, selection, charges),
     },
     update: {
+      endorsements: endorsements.value,
       annualPremiumCents: newAnnualCents,
       writtenPremiumCents: policy.writtenPremiumCents + delta.value.premiumDeltaCents,
       limitCents,
@@ -333,6 +345,36 @@ async function prepareEndorsement(db: DrizzleD1Database, principal: Principal, p
     event: "policy.endorsed",
   };
   return ok({ policy, change, limitCents, naicsCode: exposure.naicsCode });
+}
+
+/**
+ * The policy's coverage endorsements after `changes`: `additionalInsureds`, when given, is the
+ * whole new list (names trimmed, unique case-insensitively); `waiverOfSubrogation`, when given,
+ * adds or removes the waiver. Anything not given stays as it is.
+ */
+function endorsementsAfter(policy: PolicyRow, changes: EndorseInput["changes"]): Result<PolicyEndorsementsRecord> {
+  const current = endorsementsOf(policy);
+  let additionalInsureds = current.additionalInsureds;
+  if (changes.additionalInsureds !== undefined) {
+    if (!Array.isArray(changes.additionalInsureds) || changes.additionalInsureds.length > 50) {
+      return invalid("changes.additionalInsureds", "max_items", "additionalInsureds is a list of at most 50");
+    }
+    const seen = new Set<string>();
+    additionalInsureds = [];
+    for (const [i, insured] of changes.additionalInsureds.entries()) {
+      const name = typeof insured?.name === "string" ? insured.name.trim().replace(/\s+/g, " ") : "";
+      if (!name) return invalid(`changes.additionalInsureds.${i}.name`, "required", "Each additional insured needs a name");
+      if (name.length > 200) return invalid(`changes.additionalInsureds.${i}.name`, "max_length", "An additional insured's name is at most 200 characters");
+      const key = name.toLowerCase();
+      if (seen.has(key)) return invalid(`changes.additionalInsureds.${i}.name`, "unique", `${name} is listed twice`);
+      seen.add(key);
+      const address = typeof insured.address === "string" && insured.address.trim() ? insured.address.trim() : null;
+      if (address && address.length > 500) return invalid(`changes.additionalInsureds.${i}.address`, "max_length", "An additional insured's address is at most 500 characters");
+      additionalInsureds.push({ name, address });
+    }
+  }
+  const waiverOfSubrogation = changes.waiverOfSubrogation ?? current.waiverOfSubrogation;
+  return ok({ additionalInsureds, waiverOfSubrogation });
 }
 
 /**

@@ -61,6 +61,8 @@ export const policies = sqliteTable("policies", {
   renewedByPolicyId: text("renewed_by_policy_id"),
   daAgreementId: text("da_agreement_id"),
   version: integer("version").notNull(),
+  /** Coverage endorsements (migrations/underwriting/0008); null reads as none. */
+  endorsements: text("endorsements", { mode: "json" }).$type<PolicyEndorsementsRecord>(),
 });
 
 export const quotes = sqliteTable("quotes", {
@@ -244,6 +246,12 @@ export interface PolicyExposure {
   hazmat?: boolean;
   yearsInBusiness: number | null;
   priorLosses: { year: number; amountCents: number }[];
+}
+
+/** The coverage endorsements in force on a policy (additional insureds, waiver of subrogation). */
+export interface PolicyEndorsementsRecord {
+  additionalInsureds: { name: string; address: string | null }[];
+  waiverOfSubrogation: boolean;
 }
 
 export interface CancellationRecord {

@@ -47,6 +47,34 @@ export interface RenderedPdf {
  * `maxPages` stops a runaway layout: a longer document throws {@link TooManyPagesError}.
  */
 export async function renderPdf(definition: TDocumentDefinitions, options: { maxPages?: number } = {}): Promise<RenderedPdf> {
+  return oneAtATime(() => render(definition, options));
+}
+
+/**
+ * The browser build carries browserify's `process.nextTick` shim: one module-level queue drained by
+ * a timer that the first caller schedules. Two renders interleaved in one isolate (two requests at
+ * once) put one request's callbacks on the other's timer; when that request ends first its timer is
+ * cancelled, the queue is never drained again and every later render in the isolate hangs. So renders
+ * run one at a time per isolate. A waiter polls on its own timer rather than awaiting a promise
+ * another request would resolve, and a holder silent for {@link RENDER_LEASE_MS} (its request died
+ * mid-render) is presumed gone.
+ */
+let renderingSince: number | null = null;
+const RENDER_LEASE_MS = 30_000;
+
+async function oneAtATime<T>(run: () => Promise<T>): Promise<T> {
+  // Real time on purpose: a lease on this isolate's renderer, not a business date.
+  while (renderingSince !== null && Date.now() - renderingSince < RENDER_LEASE_MS) await new Promise((r) => setTimeout(r, 2));
+  const mine = Date.now();
+  renderingSince = mine;
+  try {
+    return await run();
+  } finally {
+    if (renderingSince === mine) renderingSince = null;
+  }
+}
+
+async function render(definition: TDocumentDefinitions, options: { maxPages?: number }): Promise<RenderedPdf> {
   prepare();
   let pages = 0;
   const full: TDocumentDefinitions = {
