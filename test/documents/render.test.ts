@@ -39,7 +39,7 @@ describe("named templates", () => {
       expect(template!.name).toBe(key);
       expect(contractNames).toContain(key);
     }
-    expect(Object.keys(TEMPLATES)).toEqual(expect.arrayContaining(["invoice", "notice"]));
+    expect(Object.keys(TEMPLATES).sort()).toEqual(contractNames);
     expect(templateNamed("__proto__")).toBeUndefined();
   });
 
@@ -159,6 +159,15 @@ describe("named templates", () => {
     expect(await bad({ template: "invoice" })).toMatchObject({ field: "data", rule: "required" });
     expect(await bad({ html: "<p>x</p>", data: {} })).toMatchObject({ field: "data", rule: "not_allowed" });
     expect(await bad({})).toMatchObject({ field: "template", rule: "required" });
+  });
+
+  it("takes the certificate and declarations templates too, naming the first field their data lacks", async () => {
+    const p = newPrincipal();
+    for (const template of ["certificate", "declarations"] as const) {
+      const error = errorOf(await rpc.renderDocument(p, { template, data: {} }));
+      expect(error.code).toBe("validation_failed");
+      expect(error.details).toMatchObject({ field: expect.stringMatching(/^data\.\w+/), rule: "required" });
+    }
   });
 });
 

@@ -6,6 +6,7 @@ import type { RenderTemplateName } from "#contract/types.gen";
 import type { z } from "zod";
 import type { AppError } from "#shared/errors";
 import { INPUT_RULES } from "#shared/input";
+import { certificateTemplate } from "./certificate.ts";
 import { declarationsTemplate } from "./declarations.ts";
 import { invoice } from "./invoice.ts";
 import { notice } from "./notice.ts";
@@ -14,12 +15,13 @@ import type { PdfTemplate } from "./template.ts";
 /** Each entry has its own data type; callers parse data with the entry's own schema first. */
 type AnyTemplate = PdfTemplate<any>;
 
-/** Every public template by its contract name; the contract's names without one answer 400 until it is added. */
-export const TEMPLATES: { readonly [Name in RenderTemplateName]?: AnyTemplate } = {
+/** Every public template by its contract name (the `satisfies` keeps it and the contract's enum in step). */
+export const TEMPLATES = {
+  certificate: certificateTemplate,
   declarations: declarationsTemplate,
   invoice,
   notice,
-};
+} satisfies { readonly [Name in RenderTemplateName]: AnyTemplate };
 
 /** The template named `name`, if the platform has it. */
 export function templateNamed(name: string): AnyTemplate | undefined {
