@@ -16,6 +16,7 @@
  */
 import autocannon from "autocannon";
 import { quickstartSubmission } from "../test/support/submissions.ts";
+import { measurementOf, medianRound, type Measurement } from "./lib/bench-stats.ts";
 import { api as call, ensureSandbox, loadTestOrg } from "./lib/sandbox.ts";
 
 const duration = Number(process.env.BENCH_DURATION ?? 10);
@@ -29,15 +30,6 @@ const stops: (() => void)[] = [];
 const cleanup = () => stops.forEach((stop) => stop());
 process.on("exit", cleanup);
 process.on("SIGINT", () => process.exit(130));
-
-interface Measurement {
-  name: string;
-  rps: number;
-  p50: number;
-  p99: number;
-  errors: number;
-  non2xx: number;
-}
 
 interface Target {
   name: string;
@@ -59,14 +51,7 @@ async function measure({ name, url, key, body }: Target): Promise<Measurement> {
     });
   await run(3); // warm-up: isolates, the PDF fonts, D1 pages and Durable Objects loaded
   const r = await run(duration);
-  return { name, rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, errors: r.errors + r.timeouts, non2xx: r.non2xx };
-}
-
-/** The round with the median throughput, its latencies kept with it; failures summed over all rounds. */
-function median(ms: Measurement[]): Measurement {
-  const sorted = [...ms].sort((a, b) => a.rps - b.rps);
-  const mid = sorted[Math.floor(sorted.length / 2)]!;
-  return { ...mid, errors: ms.reduce((n, m) => n + m.errors, 0), non2xx: ms.reduce((n, m) => n + m.non2xx, 0) };
+  return measurementOf(name, r);
 }
 
 async function main() {
@@ -94,7 +79,7 @@ async function main() {
   for (let round = 0; round < ROUNDS; round++) {
     for (const [t, target] of targets.entries()) rounds[t]!.push(await measure(target));
   }
-  const [read, coi] = rounds.map(median) as [Measurement, Measurement];
+  const [read, coi] = rounds.map(medianRound) as [Measurement, Measurement];
   console.log("\n| target | req/s | p50 ms | p99 ms | non-2xx | errors |");
   console.log("| --- | ---: | ---: | ---: | ---: | ---: |");
   for (const r of [read, coi]) console.log(`| ${r.name} | ${r.rps.toFixed(1)} | ${r.p50} | ${r.p99} | ${r.non2xx} | ${r.errors} |`);

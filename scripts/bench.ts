@@ -24,7 +24,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import autocannon from "autocannon";
 import { quickstartSubmission } from "../test/support/submissions.ts";
+import { measurementOf, medianRound, type Measurement } from "./lib/bench-stats.ts";
 import { api as call, devVar, ensureSandbox, root, waitFor, wranglerEnv } from "./lib/sandbox.ts";
+
 const duration = Number(process.env.BENCH_DURATION ?? 10);
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 32);
 const sandboxUrl = process.env.BENCH_URL ?? "http://127.0.0.1:8787";
@@ -103,15 +105,6 @@ interface Target {
   baseline: number;
 }
 
-interface Measurement {
-  name: string;
-  rps: number;
-  p50: number;
-  p99: number;
-  errors: number;
-  non2xx: number;
-}
-
 async function measure({ name, url, headers: headersFor, request }: Target): Promise<Measurement> {
   let i = 0;
   const run = (seconds: number) =>
@@ -128,14 +121,7 @@ async function measure({ name, url, headers: headersFor, request }: Target): Pro
     });
   await run(1); // warm-up: isolates, D1 pages and Durable Objects loaded
   const r = await run(duration);
-  return { name, rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, errors: r.errors + r.timeouts, non2xx: r.non2xx };
-}
-
-/** The round with the median throughput, its latencies kept with it; failures summed over all rounds. */
-function median(ms: Measurement[]): Measurement {
-  const sorted = [...ms].sort((a, b) => a.rps - b.rps);
-  const mid = sorted[Math.floor(sorted.length / 2)]!;
-  return { ...mid, errors: ms.reduce((n, m) => n + m.errors, 0), non2xx: ms.reduce((n, m) => n + m.non2xx, 0) };
+  return measurementOf(name, r);
 }
 
 async function main() {
@@ -174,7 +160,7 @@ async function main() {
   for (let round = 0; round < ROUNDS; round++) {
     for (const [t, target] of targets.entries()) rounds[t]!.push(await measure(target));
   }
-  const results = rounds.map(median);
+  const results = rounds.map(medianRound);
   console.log("\n| target | req/s | p50 ms | p99 ms | vs its baseline | non-2xx | errors |");
   console.log("| --- | ---: | ---: | ---: | ---: | ---: | ---: |");
   for (const [t, r] of results.entries()) {

@@ -1,0 +1,26 @@
+/**
+ * The figures `npm run bench` and `npm run bench:documents` report for a target: one autocannon
+ * run reduced to throughput, latency percentiles and failures, and the median of several rounds.
+ */
+import type autocannon from "autocannon";
+
+export interface Measurement {
+  name: string;
+  rps: number;
+  p50: number;
+  p99: number;
+  errors: number;
+  non2xx: number;
+}
+
+/** One autocannon result as a {@link Measurement}; timeouts count as errors. */
+export function measurementOf(name: string, r: autocannon.Result): Measurement {
+  return { name, rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, errors: r.errors + r.timeouts, non2xx: r.non2xx };
+}
+
+/** The round with the median throughput, its latencies kept with it; failures summed over all rounds. */
+export function medianRound(ms: Measurement[]): Measurement {
+  const sorted = [...ms].sort((a, b) => a.rps - b.rps);
+  const mid = sorted[Math.floor(sorted.length / 2)]!;
+  return { ...mid, errors: ms.reduce((n, m) => n + m.errors, 0), non2xx: ms.reduce((n, m) => n + m.non2xx, 0) };
+}
