@@ -10,6 +10,7 @@ import { fail, notFound, ok, type Result } from "#shared/errors";
 import { isId } from "#shared/ids";
 import type { DocumentClassification } from "#contract/types.gen";
 import type { AcordSource, DocumentRecord, IngestDocumentInput, IngestedDocumentRecord } from "#shared/rpc";
+import { readCapped } from "#shared/streams";
 import { aiCanRead, classifyWithAi, AI_MODEL, type AiRunner } from "./classifier/ai.ts";
 import type { DocumentEvidence } from "./classifier/features.ts";
 import { classifyLocally, type NaiveBayesModel } from "./classifier/model.ts";
@@ -40,26 +41,8 @@ async function readFile(body: IngestDocumentInput["body"]): Promise<Read> {
     const bytes = body instanceof Uint8Array ? body : new Uint8Array(body);
     return bytes.byteLength > MAX_DOCUMENT_BYTES ? { ok: false, error: tooLarge() } : { ok: true, bytes };
   }
-  const reader = body.getReader();
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.byteLength;
-    if (total > MAX_DOCUMENT_BYTES) {
-      await reader.cancel().catch(() => undefined);
-      return { ok: false, error: tooLarge() };
-    }
-    chunks.push(value);
-  }
-  const bytes = new Uint8Array(total);
-  let at = 0;
-  for (const c of chunks) {
-    bytes.set(c, at);
-    at += c.byteLength;
-  }
-  return { ok: true, bytes };
+  const bytes = await readCapped(body, MAX_DOCUMENT_BYTES);
+  return bytes ? { ok: true, bytes } : { ok: false, error: tooLarge() };
 }
 
 const tooLarge = () => fail("payload_too_large", `Documents are limited to ${MAX_DOCUMENT_BYTES} bytes (25 MiB)`, { limit: MAX_DOCUMENT_BYTES });

@@ -5,6 +5,7 @@ import { clockOf } from "#shared/clock";
 import { sha256Hex } from "#shared/crypto";
 import type { Result } from "#shared/errors";
 import { checkInputRules, cleanInput, inputError } from "#shared/input";
+import { readCapped } from "#shared/streams";
 import type { GatewayContext, GatewayEnv } from "../env.ts";
 import { authenticate, withSandboxClock } from "../middleware/authenticate.ts";
 import { withIdempotency } from "../middleware/idempotency.ts";
@@ -165,34 +166,6 @@ async function readBody(c: Context<GatewayContext>, acceptsMultipart: boolean): 
   } catch {
     return errorResponse(c, "validation_failed", "Request body is not valid UTF-8", { field: "body", rule: "encoding" });
   }
-}
-
-/**
- * The body's bytes, or null as soon as they pass `max`: a chunked upload without Content-Length is
- * cut off at the limit instead of being buffered whole first.
- */
-async function readCapped(body: ReadableStream<Uint8Array> | null, max: number): Promise<Uint8Array | null> {
-  if (!body) return new Uint8Array(0);
-  const reader = body.getReader();
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.byteLength;
-    if (total > max) {
-      await reader.cancel();
-      return null;
-    }
-    chunks.push(value);
-  }
-  const bytes = new Uint8Array(total);
-  let offset = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return bytes;
 }
 
 /**
