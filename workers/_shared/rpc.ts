@@ -69,7 +69,7 @@ import type {
   WebhookDeliveryStatus,
   WebhookEndpoint,
 } from "#contract/types.gen";
-import type { Principal, RateLimitTier, ScopePreset } from "./auth.ts";
+import type { Principal, RateLimitTier, Role, ScopePreset } from "./auth.ts";
 import type { Result } from "./errors.ts";
 import type { EventEnvelope } from "./events.ts";
 import type { Page, PageQuery } from "./pagination.ts";
@@ -240,6 +240,55 @@ export interface CertificateFacts {
   waiverOfSubrogation: boolean;
 }
 
+// Underwriting, internal: what the claims worker judges coverage, limits and the loss ratio by.
+
+/** One entry of a policy's timeline as coverage reads it (the contract's `PolicyTransaction`, trimmed). */
+export interface CoverageTimelineEntry {
+  transactionId: string;
+  type: "new_business" | "endorsement" | "cancellation" | "reinstatement" | "renewal";
+  /** `YYYY-MM-DD`: a cancellation's cover stops on this day; a reinstatement's resumes on it. */
+  effectiveDate: string;
+  createdAt: string;
+}
+
+/**
+ * A policy as a claim needs it (`policyForClaim`): its term, the timeline coverage is judged from,
+ * and the money limits as of today. Money is USD major units, as in the API.
+ */
+export interface ClaimPolicyFacts {
+  policyId: string;
+  policyNumber: string;
+  status: Policy["status"];
+  lineOfBusiness: LineOfBusiness;
+  insuredName: string;
+  /** The term, `YYYY-MM-DD`: cover from `effectiveDate` up to but not including `expirationDate`. */
+  effectiveDate: string;
+  expirationDate: string;
+  /** Per-occurrence limit of liability. */
+  limit: number;
+  deductible: number | null;
+  /** Every transaction, oldest first (by createdAt, then id). */
+  timeline: CoverageTimelineEntry[];
+}
+
+/** Earned and written premium of an org's whole portfolio as of one date (the loss ratio's denominator). */
+export interface EarnedPremiumFacts {
+  asOf: string;
+  earnedPremium: number;
+  writtenPremium: number;
+  policyCount: number;
+}
+
+/**
+ * `UnderwritingInternal`, bound to the events consumer (readEvents) and to the workers whose
+ * registry entry names it (claims). Not org-scoped by a principal: the caller names the org, and
+ * another org's policy is `not_found`.
+ */
+export interface UnderwritingInternalRpc extends EventSourceRpc {
+  policyForClaim(orgId: string, policyId: string): Promise<Result<ClaimPolicyFacts>>;
+  earnedPremium(orgId: string, asOf: string): Promise<Result<EarnedPremiumFacts>>;
+}
+
 /**
  * The internal entrypoint of every worker that records events (its registry entry says `emitsEvents`):
  * the webhooks worker reads the bodies of the ids it was sent. Ids it does not know are absent from
@@ -360,6 +409,17 @@ export interface IdentityInternalRpc extends Rpc.WorkerEntrypointBranded {
   apiKeyStatus(orgId: string, keyId: string): Promise<ApiKeyStatus>;
   /** `orgId`'s display name, or null when there is no such org: underwriting prints it as the producer on policy paper. */
   orgName(orgId: string): Promise<string | null>;
+  /** User `userId` of `orgId` with their role, or null when there is no such user in that org (claims checks an adjuster's role). */
+  member(orgId: string, userId: string): Promise<OrgMember | null>;
+}
+
+/** A user of an org as a sibling worker may see them. */
+export interface OrgMember {
+  id: string;
+  orgId: string;
+  name: string;
+  email: string;
+  role: Role;
 }
 
 // Documents: public only (the gateway now; claims and billing will store through it too).

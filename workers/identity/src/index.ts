@@ -8,7 +8,7 @@ import { WorkerEntrypoint } from "cloudflare:workers";
 import type { Principal } from "#shared/auth";
 import type { Result } from "#shared/errors";
 import type { Page, PageQuery } from "#shared/pagination";
-import type { ApiKeyStatus, IdentityInternalRpc } from "#shared/rpc";
+import type { ApiKeyStatus, IdentityInternalRpc, OrgMember } from "#shared/rpc";
 import * as apiKeys from "./api-keys.service.ts";
 import { issueDemoToken } from "./demo-token.service.ts";
 import { createDeps, type IdentityDeps } from "./deps.ts";
@@ -188,6 +188,11 @@ export class IdentityInternal extends WorkerEntrypoint<IdentityEnv> implements I
   /** `orgId`'s display name (null for no such org), which underwriting prints as the producer on policy paper. */
   async orgName(orgId: string): Promise<string | null> {
     return orgs.orgName(createDeps(this.env, this.ctx), orgId);
+  }
+
+  /** User `userId` of `orgId` with their role (null for no such user there): claims checks an adjuster's role. */
+  async member(orgId: string, userId: string): Promise<OrgMember | null> {
+    return orgs.member(createDeps(this.env, this.ctx), orgId, userId);
   }
 }
 

@@ -3,8 +3,10 @@ import type { Principal } from "#shared/auth";
 import { isUniqueViolation } from "#shared/db";
 import { fail, notFound, ok, type Result } from "#shared/errors";
 import { newId } from "#shared/ids";
+import type { OrgMember } from "#shared/rpc";
 import type { IdentityDeps } from "./deps.ts";
 import * as repo from "./orgs.repo.ts";
+import { findUserInOrg } from "./users.repo.ts";
 import type { OrgRow } from "./schema.ts";
 import type { CreateOrgInput, Org, UpdateOrgInput } from "./types.ts";
 import { requireText } from "./validation.ts";
@@ -95,4 +97,10 @@ export async function findOrgBySlug(deps: IdentityDeps, slug: string): Promise<R
 /** An org's display name, or null when there is no such org (for trusted callers: no principal). */
 export async function orgName(deps: IdentityDeps, orgId: string): Promise<string | null> {
   return (await repo.findOrgById(deps.db, orgId))?.name ?? null;
+}
+
+/** User `userId` of `orgId` with their role, or null when `orgId` has no such user (for trusted callers: no principal). */
+export async function member(deps: IdentityDeps, orgId: string, userId: string): Promise<OrgMember | null> {
+  const user = await findUserInOrg(deps.db, orgId, userId);
+  return user ? { id: user.id, orgId: user.orgId, name: user.name, email: user.email, role: user.role } : null;
 }

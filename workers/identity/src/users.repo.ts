@@ -4,6 +4,9 @@ import { users, verificationCodes, type UserRow, type VerificationCodeRow } from
 
 export const insertUser = (db: IdentityDb, row: UserRow) => db.insert(users).values(row);
 
+export const findUserInOrg = (db: IdentityDb, orgId: string, userId: string): Promise<UserRow | undefined> =>
+  db.select().from(users).where(and(eq(users.id, userId), eq(users.orgId, orgId))).get();
+
 export const findUserByEmail = (db: IdentityDb, email: string): Promise<UserRow | undefined> =>
   db.select().from(users).where(eq(users.email, email)).get();
 
