@@ -35,8 +35,11 @@ interface Slice {
 export async function portfolio(db: DrizzleD1Database, principal: Principal, asOfInput?: string) {
   const asOf = asOfInput ?? clockOf(principal).today();
   if (!isValidDate(asOf)) return invalid("asOf", "date", "asOf must be a calendar date (YYYY-MM-DD)");
+  return ok(await portfolioOf(db, principal.orgId, asOf));
+}
 
-  const orgId = principal.orgId;
+/** {@link portfolio} of `orgId` as of `asOf`, a valid calendar date (the caller checks it). */
+export async function portfolioOf(db: DrizzleD1Database, orgId: string, asOf: string) {
   const month = asOf.slice(0, 7);
   const sums = (table: typeof portfolioDaily | typeof portfolioMonthly) => ({
     lineOfBusiness: table.lineOfBusiness,
@@ -85,7 +88,7 @@ export async function portfolio(db: DrizzleD1Database, principal: Principal, asO
     bindingCount: s.policyCount,
   });
   const sorted = (m: Map<string, Slice>) => [...m.values()].sort((a, b) => a.key.localeCompare(b.key)).map(out);
-  return ok({
+  return {
     orgId,
     asOf,
     currency: CURRENCY,
@@ -96,7 +99,7 @@ export async function portfolio(db: DrizzleD1Database, principal: Principal, asO
     bindingCount: total.policyCount,
     byLineOfBusiness: sorted(byLine),
     byState: sorted(byState),
-  });
+  };
 }
 
 const slice = (key: string): Slice => ({ key, writtenCents: 0, earnedCents: 0, policyCount: 0, activeCount: 0 });

@@ -6,8 +6,9 @@ import { notFound, type Result } from "#shared/errors";
 import { checkInput } from "#shared/input";
 import { readOutboxEvents, relayOutbox } from "#shared/outbox";
 import type { PageQuery } from "#shared/pagination";
-import type { CertificateFactsRequest, EventSourceRpc, UnderwritingRpc } from "#shared/rpc";
+import type { CertificateFactsRequest, UnderwritingInternalRpc, UnderwritingRpc } from "#shared/rpc";
 import * as analytics from "./analytics.service.ts";
+import * as claimFacts from "./claim-facts.service.ts";
 import { bindSubmission, type BindInput } from "./bind.service.ts";
 import { certificateFacts } from "./certificates.service.ts";
 import * as da from "./da-agreements.service.ts";
@@ -204,9 +205,19 @@ export class UnderwritingService extends WorkerEntrypoint<UnderwritingEnv> imple
  * The internal entrypoint, bound only to the workers the registry names (the webhooks worker):
  * event bodies by id, read from the outbox. Not org-scoped, so never bound to the gateway.
  */
-export class UnderwritingInternal extends WorkerEntrypoint<UnderwritingEnv> implements EventSourceRpc {
+export class UnderwritingInternal extends WorkerEntrypoint<UnderwritingEnv> implements UnderwritingInternalRpc {
   readEvents(ids: string[]) {
     return readOutboxEvents(database(this.env), ids);
+  }
+
+  /** `orgId`'s policy with its term, timeline and limits: what a claim is judged against. */
+  policyForClaim(orgId: string, policyId: string) {
+    return claimFacts.policyForClaim(database(this.env), orgId, policyId);
+  }
+
+  /** `orgId`'s earned and written premium as of `asOf`: the loss ratio's denominator. */
+  earnedPremium(orgId: string, asOf: string) {
+    return claimFacts.earnedPremium(database(this.env), orgId, asOf);
   }
 }
 
