@@ -34,9 +34,11 @@ interface Slice {
  */
 export async function portfolio(db: DrizzleD1Database, principal: Principal, asOfInput?: string) {
   const asOf = asOfInput ?? clockOf(principal).today();
-  if (!isValidDate(asOf)) return invalid("asOf", "date", "asOf must be a calendar date (YYYY-MM-DD)");
-  return ok(await portfolioOf(db, principal.orgId, asOf));
+  return isValidDate(asOf) ? ok(await portfolioOf(db, principal.orgId, asOf)) : invalidAsOf();
 }
+
+/** The refusal of an `asOf` that is not a calendar date, wherever the portfolio is read. */
+export const invalidAsOf = () => invalid("asOf", "date", "asOf must be a calendar date (YYYY-MM-DD)");
 
 /** {@link portfolio} of `orgId` as of `asOf`, a valid calendar date (the caller checks it). */
 export async function portfolioOf(db: DrizzleD1Database, orgId: string, asOf: string) {

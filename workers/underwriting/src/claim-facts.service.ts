@@ -7,10 +7,10 @@
 import { asc, and, eq } from "drizzle-orm";
 import type { DrizzleD1Database } from "drizzle-orm/d1";
 import { isValidDate } from "#shared/dates";
-import { invalid, notFound, ok, type Result } from "#shared/errors";
+import { notFound, ok, type Result } from "#shared/errors";
 import { fromCents } from "#shared/money";
 import type { ClaimPolicyFacts, EarnedPremiumFacts } from "#shared/rpc";
-import { portfolioOf } from "./analytics.service.ts";
+import { invalidAsOf, portfolioOf } from "./analytics.service.ts";
 import { findPolicy } from "./policies.repo.ts";
 import { policyTransactions } from "./schema.ts";
 
@@ -45,7 +45,7 @@ export async function policyForClaim(db: DrizzleD1Database, orgId: string, polic
 
 /** The whole portfolio's earned and written premium as of `asOf` (a calendar date), as portfolio analytics computes it. */
 export async function earnedPremium(db: DrizzleD1Database, orgId: string, asOf: string): Promise<Result<EarnedPremiumFacts>> {
-  if (!isValidDate(asOf)) return invalid("asOf", "date", "asOf must be a calendar date (YYYY-MM-DD)");
+  if (!isValidDate(asOf)) return invalidAsOf();
   const portfolio = await portfolioOf(db, orgId, asOf);
   return ok({ asOf, earnedPremium: portfolio.earnedPremium, writtenPremium: portfolio.writtenPremium, policyCount: portfolio.policyCount });
 }
