@@ -235,16 +235,21 @@ function validateRequest(c: Context<GatewayContext>, spec: RouteSpec, raw: strin
     } catch {
       return errorResponse(c, "validation_failed", "Request body is not valid JSON", { field: "body", rule: "json" });
     }
-    // The platform's string rules (#shared/input) come before the contract's: strings are trimmed,
-    // a blank one is missing (so a blank required field is `required`), controls and bidi overrides refused.
-    const cleaned = cleanInput(body);
-    if (cleaned.issues.length) return appErrorResponse(c, inputError(cleaned.issues));
-    body = cleaned.value;
-  }
-  // An operation without a body takes none: as with an unknown field, anything sent is refused
-  // rather than ignored. An empty object names no field, so a client that always sends `{}` works.
-  if (body !== undefined && !spec.schemas.body && !skipBody && !isEmptyObject(body)) {
-    return errorResponse(c, "validation_failed", `${spec.method.toUpperCase()} ${spec.path} takes no request body`, { field: "body", rule: "no_body" });
+    // An operation without a body takes none: as with an unknown field, anything sent is refused
+    // rather than ignored, and that refusal comes first (what is in the body is beside the point).
+    // An empty object names no field, so a client that always sends `{}` works.
+    if (!spec.schemas.body && !skipBody) {
+      if (!isEmptyObject(body)) {
+        return errorResponse(c, "validation_failed", `${spec.method.toUpperCase()} ${spec.path} takes no request body`, { field: "body", rule: "no_body" });
+      }
+      body = undefined;
+    } else {
+      // The platform's string rules (#shared/input) come before the contract's: strings are trimmed,
+      // a blank one is missing (so a blank required field is `required`), controls and bidi overrides refused.
+      const cleaned = cleanInput(body);
+      if (cleaned.issues.length) return appErrorResponse(c, inputError(cleaned.issues));
+      body = cleaned.value;
+    }
   }
   // Each part is read only when the operation has a schema for it.
   const read = {
