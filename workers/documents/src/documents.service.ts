@@ -197,6 +197,8 @@ export interface DocumentStamp {
  * A new document of `principal`'s org. The object is written first, the row second; if the row
  * cannot be written the object is deleted before the error propagates, so no object exists without
  * its row and a retry simply stores a new document (there is nothing half-stored to collide with).
+ * An isolate that dies between the two leaves an object no id reaches; the cron's orphan sweep
+ * (orphans.service.ts) deletes it.
  * What only the worker itself sets rides in `stamp`: a `sourceKey` (policy paper only) is unique per
  * org, so a second row with it fails and its object is removed; a `classification` is ingest's (never
  * a caller's: neither is part of {@link StoreDocumentInput}).

@@ -34,6 +34,7 @@ import type { DocumentsEnv } from "./env.ts";
 import { aiClassificationEnabled } from "./flags.ts";
 import { ingestDocument, readAcordSource, type IngestDeps } from "./ingest.service.ts";
 import { renderDocument } from "./render.service.ts";
+import { sweepOrphans } from "./orphans.service.ts";
 
 export type { DocumentsEnv } from "./env.ts";
 export { DocumentsInternal } from "./internal.ts";
@@ -101,8 +102,12 @@ export class DocumentsService extends WorkerEntrypoint<DocumentsEnv> implements 
 
 export default {
   fetch: () => Response.json({ error: "route_not_found", message: "This worker is reached through the gateway" }, { status: 404 }),
-  /** The periodic sweep: relays whatever a prompt relay missed (a crash between commit and send). */
-  async scheduled(_controller, env, ctx) {
+  /**
+   * The periodic sweep: relays whatever a prompt relay missed (a crash between commit and send), and
+   * deletes one page's worth of objects a crash left without their row (orphans.service.ts).
+   */
+  async scheduled(controller, env, ctx) {
     ctx.waitUntil(relayOutbox(database(env), env.WEBHOOK_EVENTS, EVENT_SOURCE));
+    ctx.waitUntil(sweepOrphans(database(env), env.DOCUMENTS, new Date(controller.scheduledTime)));
   },
 } satisfies ExportedHandler<DocumentsEnv>;

@@ -54,3 +54,10 @@ export type CertificateRow = typeof certificates.$inferSelect;
 
 /** The events outbox: the table every event-recording worker shares (workers/_shared/outbox.ts). */
 export { outboxEvents as events } from "#shared/outbox";
+
+/** Where a sweep over the bucket stopped (migrations/documents/0006): one row per sweep. */
+export const sweepCursors = sqliteTable("sweep_cursors", {
+  name: text("name").primaryKey(),
+  afterKey: text("after_key"),
+  updatedAt: text("updated_at").notNull(),
+});
