@@ -279,7 +279,7 @@ export const operations = {
     method: "post",
     path: "/v1/documents/render-pdf",
     auth: { kind: "credential", scope: "documents:write", systemOnly: false, orgOptional: false },
-    rateLimit: null,
+    rateLimit: { per: "credential", name: "render", limit: 30, windowSeconds: 60 },
     successStatuses: [201],
     multipart: false,
     schemas: { body: zRenderPdfBody },
