@@ -53,6 +53,9 @@ export const ALL_SCOPES = [
   "submissions:read", "submissions:write",
   "policies:read", "policies:write",
   "claims:read", "claims:write",
+  // Reserves or payments that take a claim's incurred above 100,000.00: held apart from `claims:write`
+  // so an adjuster's own authority stops there (org_admin's `*` and a key granted it go beyond).
+  "claims:approve",
   "invoices:read", "invoices:write",
   "documents:read", "documents:write",
   "coi:generate",

@@ -43,7 +43,7 @@ import type {
   Policy,
   PolicyTransaction,
   PolicyTransactionResult,
-  PortfolioAnalytics,
+  PortfolioPremium,
   Quote,
   QuoteReadiness,
   Referral,
@@ -194,7 +194,8 @@ export interface UnderwritingRpc extends Rpc.WorkerEntrypointBranded {
   getDaAgreement(principal: Principal, id: string): Promise<Result<DaAgreement>>;
 
   getDaUtilization(principal: Principal): Promise<Result<DaUtilizationReport>>;
-  getPortfolio(principal: Principal, asOf?: string): Promise<Result<PortfolioAnalytics>>;
+  /** Premium figures only: the gateway adds the claims and the loss ratio (`ClaimsService.lossSummary`). */
+  getPortfolio(principal: Principal, asOf?: string): Promise<Result<PortfolioPremium>>;
 
   /**
    * The facts a certificate of insurance may state about a policy: `policy_not_in_force` when it is
