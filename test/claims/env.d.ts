@@ -1,13 +1,9 @@
-import type { ClaimPolicyFacts, OrgMember } from "#shared/rpc";
-
 declare global {
   namespace Cloudflare {
     interface Env {
       CLAIMS_DB: D1Database;
-      /** The stand-in underwriting (vitest.config.ts): policies registered by the test. */
-      UNDERWRITING: Service & { setPolicyForTest(orgId: string, facts: ClaimPolicyFacts): Promise<boolean> };
-      /** The stand-in identity: users registered by the test. */
-      IDENTITY: Service & { setMemberForTest(member: OrgMember): Promise<boolean> };
+      // UNDERWRITING and IDENTITY are the stand-ins of vitest.config.ts; test/claims/harness.ts types
+      // their test methods itself (other projects declare the same binding names with other types).
     }
   }
 }

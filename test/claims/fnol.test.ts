@@ -6,6 +6,7 @@
  */
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import type { ClaimPolicyFacts } from "#shared/rpc";
 import { testDay } from "../support/clock.ts";
 import { newPrincipal } from "../support/principals.ts";
 import { errorOf, unwrap } from "../support/results.ts";
@@ -47,7 +48,7 @@ describe("FNOL coverage", () => {
     ],
   ] as const)("refuses a loss %s with 422 loss_outside_coverage naming the dates", async (_case, policyOverrides, rule, dates) => {
     const p = newPrincipal();
-    const policy = await registerPolicy(p, policyOverrides);
+    const policy = await registerPolicy(p, policyOverrides as unknown as Partial<ClaimPolicyFacts>);
     const error = errorOf(await claimsRpc.createClaim(p, fnol(policy.policyId)));
     expect(error).toMatchObject({ code: "loss_outside_coverage", details: { rule, lossDate: testDay(-10), effectiveDate: policy.effectiveDate, expirationDate: policy.expirationDate, ...dates } });
     expect(await events(p.orgId)).toEqual([]);

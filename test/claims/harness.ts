@@ -12,6 +12,12 @@ import { testDay } from "../support/clock.ts";
 import { newPrincipal } from "../support/principals.ts";
 import { unwrap } from "../support/results.ts";
 
+/** The stand-ins' test methods (vitest.config.ts): policies and users registered by the test. */
+const standIns = env as unknown as {
+  UNDERWRITING: { setPolicyForTest(orgId: string, facts: ClaimPolicyFacts): Promise<boolean> };
+  IDENTITY: { setMemberForTest(member: OrgMember): Promise<boolean> };
+};
+
 export const claimsRpc = (exports as unknown as { ClaimsService: Service<ClaimsService> }).ClaimsService;
 export const claimsInternal = (exports as unknown as { ClaimsInternal: Service<ClaimsInternal> }).ClaimsInternal;
 
@@ -37,14 +43,14 @@ export async function registerPolicy(principal: Principal, overrides: Partial<Cl
     timeline: [entry("new_business", effectiveDate)],
     ...overrides,
   };
-  await env.UNDERWRITING.setPolicyForTest(principal.orgId, facts);
+  await standIns.UNDERWRITING.setPolicyForTest(principal.orgId, facts);
   return facts;
 }
 
 /** A user of the org with `role`, registered with the stand-in identity. */
 export async function registerMember(principal: Principal, role: OrgMember["role"]): Promise<OrgMember> {
   const member: OrgMember = { id: newId("usr"), orgId: principal.orgId, name: "Dana Adjuster", email: `${crypto.randomUUID()}@example.com`, role };
-  await env.IDENTITY.setMemberForTest(member);
+  await standIns.IDENTITY.setMemberForTest(member);
   return member;
 }
 

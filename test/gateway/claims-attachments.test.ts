@@ -99,6 +99,25 @@ describe("claim attachments", () => {
     expect((await call("GET", `/v1/claims/${claim.id}/attachments`, { apiKey: other.apiKey })).status).toBe(404);
   });
 
+  it("lets an ingested document name the org's claim (another org's claim is 404)", async () => {
+    const t = await createTenant();
+    const other = await createTenant();
+    const claim = await claimOf(t);
+    const ingest = async (apiKey: string) => {
+      const form = new FormData();
+      form.set("file", new File([PDF], "claim-form.pdf"));
+      form.set("claimId", claim.id);
+      const request = new Request("https://x/", { method: "POST", body: form });
+      return call("POST", "/v1/documents/ingest", { apiKey, rawBody: await request.arrayBuffer(), headers: { "content-type": request.headers.get("content-type")! } });
+    };
+    const linked = await ingest(t.apiKey);
+    expect(linked.status).toBe(201);
+    expect(await json(linked)).toMatchObject({ kind: "upload", claimId: claim.id });
+    const foreign = await ingest(other.apiKey);
+    expect(foreign.status).toBe(404);
+    expect(await json(foreign)).toMatchObject({ error: "not_found", details: { field: "claimId" } });
+  });
+
   it("replays a retried upload with the same Idempotency-Key instead of storing it twice", async () => {
     const t = await createTenant();
     const claim = await claimOf(t);

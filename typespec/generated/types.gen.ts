@@ -1869,8 +1869,7 @@ export type IngestDocumentRequest = {
      */
     submissionId?: string;
     /**
-     * Reserved: claims are not part of the platform yet, so a `claimId` cannot be checked and is
-     * refused (422 `business_rule_violation`) rather than stored unchecked.
+     * A claim of the org the document belongs to (another org's, or an unknown one, is 404).
      */
     claimId?: string;
 };

@@ -13,6 +13,7 @@
 import type {
   ApiKey,
   Claim,
+  ClaimActivity,
   ClaimDetail,
   ClaimPaymentResult,
   CloseClaimRequest,
@@ -85,7 +86,7 @@ import type {
   WebhookEndpoint,
 } from "#contract/types.gen";
 import type { Principal, RateLimitTier, Role, ScopePreset } from "./auth.ts";
-import type { Result } from "./errors.ts";
+import type { ErrorDetailValue, Result } from "./errors.ts";
 import type { EventEnvelope } from "./events.ts";
 import type { Page, PageQuery } from "./pagination.ts";
 
@@ -479,6 +480,7 @@ export interface IngestDocumentInput {
   /** Checked by the gateway to be the org's (ids only cross the boundary). */
   policyId?: string;
   submissionId?: string;
+  claimId?: string;
 }
 
 /** An ingested document: its record (with its classification) and what its text said. */
@@ -640,6 +642,12 @@ export interface DocumentsInternalRpc extends Rpc.WorkerEntrypointBranded {
 
 export type ListClaimsQuery = NonNullable<ListClaimsData["query"]>;
 
+/**
+ * A claim with its history as it crosses RPC: the contract's `ClaimDetail`, its activity entries'
+ * `details` typed as the JSON they are (Workers RPC typings erase a type holding `unknown`).
+ */
+export type ClaimDetailRecord = Omit<ClaimDetail, "activity"> & { activity: (Omit<ClaimActivity, "details"> & { details: { [key: string]: ErrorDetailValue } })[] };
+
 /** A claim attachment as the claims worker records it (the gateway adds the signed link). */
 export interface ClaimAttachmentRecord {
   id: string;
@@ -668,7 +676,7 @@ export interface ClaimsRpc extends Rpc.WorkerEntrypointBranded {
   createClaim(principal: Principal, input: CreateClaimRequest): Promise<Result<Claim>>;
   listClaims(principal: Principal, query?: ListClaimsQuery): Promise<Result<Page<Claim>>>;
   /** The claim with its reserves, payments, settlements and activity: one batch of reads however long its history. */
-  getClaim(principal: Principal, id: string): Promise<Result<ClaimDetail>>;
+  getClaim(principal: Principal, id: string): Promise<Result<ClaimDetailRecord>>;
   investigateClaim(principal: Principal, id: string, input?: InvestigateClaimRequest): Promise<Result<Claim>>;
   /** `insufficient_scope` (naming `claims:approve`) when the change takes total incurred above 100,000.00 without it. */
   setReserves(principal: Principal, id: string, input: SetReservesRequest): Promise<Result<ReserveChangeResult>>;

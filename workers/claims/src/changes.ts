@@ -30,6 +30,7 @@ import {
   claims,
   claimSettlements,
   reserveTransactions,
+  type ActivityDetails,
   type ClaimAttachmentRow,
   type ClaimPaymentRow,
   type ClaimRow,
@@ -55,7 +56,7 @@ export interface ClaimChange {
   denialReason?: string | null;
   /** Set to null when the claim stops being open (a duplicate filed later no longer collides with it). */
   dedupeSlot?: null;
-  activity: { type: ClaimActivityType; details: Record<string, unknown> };
+  activity: { type: ClaimActivityType; details: ActivityDetails };
   /** Reserve moves, each one reserve transaction, with the reason recorded on them. */
   moves: ReserveMove[];
   reason: string | null;

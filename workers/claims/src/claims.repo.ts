@@ -4,12 +4,12 @@
  */
 import { and, asc, eq, gte, lte, type SQL } from "drizzle-orm";
 import type { DrizzleD1Database } from "drizzle-orm/d1";
-import type { Claim, ClaimActivity, ClaimDetail, ClaimPayment, ReserveTransaction, Settlement } from "#contract/types.gen";
+import type { Claim, ClaimPayment, ReserveTransaction, Settlement } from "#contract/types.gen";
 import { listKeyset } from "#shared/db";
 import { ok, type Result } from "#shared/errors";
 import { fromCents } from "#shared/money";
 import { toPage, type Page } from "#shared/pagination";
-import type { ListClaimsQuery } from "#shared/rpc";
+import type { ClaimDetailRecord, ListClaimsQuery } from "#shared/rpc";
 import { figures, type Money } from "./financials.ts";
 import {
   claimActivity,
@@ -111,7 +111,7 @@ export function toSettlement(row: ClaimSettlementRow): Settlement {
   };
 }
 
-export function toActivity(row: ClaimActivityRow): ClaimActivity {
+export function toActivity(row: ClaimActivityRow): ClaimDetailRecord["activity"][number] {
   return { seq: row.seq, type: row.type, actor: row.actor, details: row.details, createdAt: row.createdAt };
 }
 
@@ -128,7 +128,7 @@ export async function findSettlement(db: DrizzleD1Database, orgId: string, claim
 }
 
 /** The claim and its whole history in one batch (five selects), or undefined when it is not the org's. */
-export async function loadDetail(db: DrizzleD1Database, orgId: string, id: string): Promise<ClaimDetail | undefined> {
+export async function loadDetail(db: DrizzleD1Database, orgId: string, id: string): Promise<ClaimDetailRecord | undefined> {
   const [claimRows, reserveRows, paymentRows, settlementRows, activityRows] = await db.batch([
     db.select().from(claims).where(and(eq(claims.orgId, orgId), eq(claims.id, id))),
     db.select().from(reserveTransactions).where(and(eq(reserveTransactions.orgId, orgId), eq(reserveTransactions.claimId, id))).orderBy(asc(reserveTransactions.createdAt), asc(reserveTransactions.id)),

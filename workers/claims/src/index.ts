@@ -8,7 +8,6 @@
 import { WorkerEntrypoint } from "cloudflare:workers";
 import type {
   Claim,
-  ClaimDetail,
   ClaimPaymentResult,
   CloseClaimRequest,
   CreateClaimPaymentRequest,
@@ -25,7 +24,7 @@ import type { Principal } from "#shared/auth";
 import type { Result } from "#shared/errors";
 import { relayOutbox } from "#shared/outbox";
 import type { Page, PageQuery } from "#shared/pagination";
-import type { ClaimAttachmentRecord, ClaimsRpc, DocumentRecord, ListClaimsQuery, LossSummary } from "#shared/rpc";
+import type { ClaimAttachmentRecord, ClaimDetailRecord, ClaimsRpc, DocumentRecord, ListClaimsQuery, LossSummary } from "#shared/rpc";
 import { listAttachments, recordAttachment } from "./attachments.service.ts";
 import type { ClaimsDeps } from "./changes.ts";
 import { getClaim, listClaims } from "./claims.service.ts";
@@ -64,7 +63,7 @@ export class ClaimsService extends WorkerEntrypoint<ClaimsEnv> implements Claims
     return listClaims(this.deps, principal, query);
   }
 
-  getClaim(principal: Principal, id: string): Promise<Result<ClaimDetail>> {
+  getClaim(principal: Principal, id: string): Promise<Result<ClaimDetailRecord>> {
     return getClaim(this.deps, principal, id);
   }
 

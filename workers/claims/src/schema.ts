@@ -1,4 +1,5 @@
 import { integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
+import type { ErrorDetailValue } from "#shared/errors";
 import type { Claimant, ClaimActivityType, ClaimCostType, ClaimStatus, LineOfBusiness, LossLocation, ReserveChangeSource, SettlementStatus } from "#contract/types.gen";
 
 /** Drizzle view of migrations/claims; keep the two identical. */
@@ -41,6 +42,9 @@ export const claimNumberSequences = sqliteTable("claim_number_sequences", {
   lastValue: integer("last_value").notNull(),
 });
 
+/** What an activity entry's `details` may hold: JSON two levels deep (it crosses RPC). */
+export type ActivityDetails = { [key: string]: ErrorDetailValue };
+
 export const claimActivity = sqliteTable("claim_activity", {
   claimId: text("claim_id").notNull(),
   seq: integer("seq").notNull(),
@@ -48,7 +52,7 @@ export const claimActivity = sqliteTable("claim_activity", {
   type: text("type").$type<ClaimActivityType>().notNull(),
   statusAfter: text("status_after").$type<ClaimStatus>().notNull(),
   actor: text("actor").notNull(),
-  details: text("details", { mode: "json" }).$type<Record<string, unknown>>().notNull(),
+  details: text("details", { mode: "json" }).$type<ActivityDetails>().notNull(),
   createdAt: text("created_at").notNull(),
 });
 export type ClaimActivityRow = typeof claimActivity.$inferSelect;
