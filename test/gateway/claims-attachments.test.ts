@@ -5,6 +5,7 @@
  * nothing; another org's claim is 404 before anything is stored.
  */
 import { env } from "cloudflare:workers";
+import { PDFDocument, StandardFonts } from "pdf-lib";
 import { describe, expect, it } from "vitest";
 import { sha256Hex } from "../../workers/_shared/crypto.ts";
 import { testDay } from "../support/clock.ts";
@@ -103,9 +104,12 @@ describe("claim attachments", () => {
     const t = await createTenant();
     const other = await createTenant();
     const claim = await claimOf(t);
+    const doc = await PDFDocument.create();
+    doc.addPage([612, 792]).drawText("First notice of loss: water damage in the storeroom", { x: 40, y: 740, size: 10, font: await doc.embedFont(StandardFonts.Helvetica) });
+    const claimForm = await doc.save();
     const ingest = async (apiKey: string) => {
       const form = new FormData();
-      form.set("file", new File([PDF], "claim-form.pdf"));
+      form.set("file", new File([claimForm], "claim-form.pdf"));
       form.set("claimId", claim.id);
       const request = new Request("https://x/", { method: "POST", body: form });
       return call("POST", "/v1/documents/ingest", { apiKey, rawBody: await request.arrayBuffer(), headers: { "content-type": request.headers.get("content-type")! } });
