@@ -28,6 +28,16 @@ const post = (key: string, path: string, body?: unknown, headers: Record<string,
 const get = (key: string, path: string) => call("GET", path, { apiKey: key });
 const figures = (c: Record<string, any>) => [c.indemnity.paid, c.indemnity.outstanding, c.expense.paid, c.expense.outstanding, c.total.incurred];
 
+/** The org's claim events as the webhooks worker logged them (relayed through the queue), waiting for `count`. */
+async function loggedClaimEvents(orgId: string, count: number) {
+  for (let i = 0; i < 100; i++) {
+    const rows = await env.WEBHOOKS_DB.prepare("SELECT id, type FROM events WHERE org_id = ? AND source = 'claims' ORDER BY id").bind(orgId).all<{ id: string; type: string }>();
+    if (rows.results.length >= count) return rows.results.map((r) => r.type);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return null;
+}
+
 async function claimEvents(orgId: string) {
   const rows = await env.CLAIMS_DB.prepare("SELECT type, data FROM events WHERE org_id = ? ORDER BY id").bind(orgId).all<{ type: string; data: string }>();
   return rows.results.map((r) => ({ type: r.type, data: JSON.parse(r.data) as Record<string, any> }));
@@ -93,6 +103,8 @@ describe("a claim from FNOL to close through the API (the worked numbers)", () =
     const events = await claimEvents(t.orgId);
     expect(events.map((e) => e.type)).toEqual(["claim.filed", "claim.reserved", "claim.payment_issued", "claim.reserved", "claim.payment_issued", "claim.settled", "claim.closed"]);
     expect(events.at(-1)!.data).toMatchObject({ claimId: claim.id, totalPaid: 86_200, incurred: 86_200, status: "closed" });
+    // Relayed to the webhooks worker's event log, in order of occurrence.
+    expect(await loggedClaimEvents(t.orgId, events.length)).toEqual(events.map((e) => e.type));
 
     // The loss ratio: incurred over earned premium as of today, with both inputs.
     const analytics = await json(await get(t.apiKey, `/v1/analytics/${t.orgId}/portfolio?asOf=${TEST_TODAY}`));

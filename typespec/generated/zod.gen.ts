@@ -23,6 +23,7 @@ export const zApiKeyPreset = z.enum([
     'underwriting',
     'underwriting_manager',
     'claims',
+    'claims_manager',
     'billing',
     'read_only',
     'full_access'
