@@ -142,6 +142,48 @@ describe("coverage on a real policy's timeline", () => {
   });
 });
 
+describe("the lifecycle and lists through the API", () => {
+  it("denies, closes and reopens; refuses what the lifecycle forbids with 422; lists with filters", async () => {
+    const t = await createTenant();
+    const policy = await boundPolicy(t);
+    const first = await json(await post(t.apiKey, "/v1/claims", fnol(policy.id, { lossDate: testDay(-12) })));
+    const second = await json(await post(t.apiKey, "/v1/claims", fnol(policy.id, { lossDate: testDay(-5) })));
+    expect((await post(t.apiKey, `/v1/claims/${first.id}/reserves`, { indemnity: 2_000, reason: "estimate" })).status).toBe(200);
+    const denied = await post(t.apiKey, `/v1/claims/${first.id}/deny`, { reason: "excluded peril", notes: "wear and tear" });
+    expect(await json(denied)).toMatchObject({ status: "denied", denialReason: "excluded peril", total: { outstanding: 0 } });
+    const pay = await post(t.apiKey, `/v1/claims/${first.id}/payments`, { costType: "indemnity", amount: 10, payee: "x" });
+    expect(pay.status).toBe(422);
+    expect(await json(pay)).toMatchObject({ error: "invalid_state_transition", details: { status: "denied" } });
+    expect((await json(await post(t.apiKey, `/v1/claims/${first.id}/close`))).status).toBe("closed");
+    expect((await json(await post(t.apiKey, `/v1/claims/${first.id}/reopen`, { reason: "appeal" }))).status).toBe("investigating");
+    const settleOpen = await post(t.apiKey, `/v1/claims/${second.id}/settle`, { amount: 100, payee: "x" });
+    expect(settleOpen.status).toBe(422);
+    expect((await json(settleOpen)).error).toBe("invalid_state_transition");
+
+    const ids = async (query: string) => (await json(await get(t.apiKey, `/v1/claims?${query}`))).data.map((c: any) => c.id);
+    expect(await ids("")).toEqual([second.id, first.id]);
+    expect(await ids("status=investigating")).toEqual([first.id]);
+    expect(await ids(`lossDateFrom=${testDay(-6)}`)).toEqual([second.id]);
+    expect(await ids(`lossDateTo=${testDay(-6)}&policyId=${policy.id}`)).toEqual([first.id]);
+    expect(await ids("limit=1&sort=createdAt")).toEqual([first.id]);
+    const bad = await get(t.apiKey, "/v1/claims?status=pending");
+    expect(bad.status).toBe(400);
+  });
+
+  it("lets exactly the concurrent payments that fit the limit succeed", async () => {
+    const t = await createTenant();
+    const policy = await boundPolicy(t);
+    const claim = await json(await post(t.apiKey, "/v1/claims", fnol(policy.id)));
+    const results = await Promise.all(Array.from({ length: 5 }, (_, i) => post(t.apiKey, `/v1/claims/${claim.id}/payments`, { costType: "indemnity", amount: 400_000, payee: `payee ${i}` })));
+    const statuses = results.map((r) => r.status).sort();
+    expect(statuses).toEqual([201, 201, 422, 422, 422]);
+    for (const r of results.filter((r) => r.status === 422)) expect((await json(r)).error).toBe("limit_exceeded");
+    const after = await json(await get(t.apiKey, `/v1/claims/${claim.id}`));
+    expect(figures(after)).toEqual([800_000, 0, 0, 0, 800_000]);
+    expect(after.payments).toHaveLength(2);
+  });
+});
+
 describe("claims security", () => {
   it("needs claims:read to read and claims:write to change", async () => {
     const t = await createTenant();
