@@ -35,6 +35,17 @@ const workers = await Promise.all(
             apiKeyStatus: `const revoked = (globalThis.revokedKeys ??= new Set()); return revoked.has(arguments[1]) ? { active: false, expiresAt: null } : { active: true, expiresAt: null };`,
             revokeForTest: `(globalThis.revokedKeys ??= new Set()).add(arguments[0]); return true;`,
             orgName: `return "Stand-in Agency";`,
+            // Claims asks whether an adjuster is a claims_adjuster of the org; a test registers users through setMemberForTest.
+            member: `const m = (globalThis.members ??= new Map()); return m.get(arguments[0] + "|" + arguments[1]) ?? null;`,
+            setMemberForTest: `const m = (globalThis.members ??= new Map()); m.set(arguments[0].orgId + "|" + arguments[0].id, arguments[0]); return true;`,
+          },
+          // Claims reads policies through underwriting's internal entrypoint (its own project and the
+          // gateway's test the real one): a test registers the facts of a policy with setPolicyForTest.
+          underwriting: {
+            readEvents: "return [];",
+            policyForClaim: `const p = (globalThis.policies ??= new Map()).get(arguments[0] + "|" + arguments[1]); return p ? { ok: true, value: p } : { ok: false, error: { code: "not_found", message: "Policy not found" } };`,
+            setPolicyForTest: `(globalThis.policies ??= new Map()).set(arguments[0] + "|" + arguments[1].policyId, arguments[1]); return true;`,
+            earnedPremium: `return { ok: true, value: { asOf: arguments[1], earnedPremium: 0, writtenPremium: 0, policyCount: 0 } };`,
           },
           documents: {
             // The webhooks consumer reads the documents outbox's events through the same entrypoint.

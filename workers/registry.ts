@@ -162,6 +162,18 @@ export const WORKERS: readonly WorkerEntry[] = [
     emitsEvents: true,
     crons: [{ schedule: "* * * * *", purpose: "the outbox sweep (relays events a prompt relay missed) and the orphan sweep (objects a crashed store left without a row)" }],
   },
+  {
+    name: "claims",
+    purpose: "claims from first notice of loss to close: coverage on the loss date, reserves and payments per cost type, settlements, the activity log",
+    entrypoints: { public: "ClaimsService", internal: "ClaimsInternal" },
+    d1: { binding: "CLAIMS_DB", database: "openinsure-claims", id: "claims-db" },
+    calls: [
+      { worker: "underwriting", entrypoint: "internal", purpose: "policyForClaim: the term, timeline, limit and deductible a loss is judged against" },
+      { worker: "identity", entrypoint: "internal", purpose: "member: an assigned adjuster must be a claims_adjuster of the org" },
+    ],
+    emitsEvents: true,
+    crons: [{ schedule: "* * * * *", purpose: "the outbox sweep: relays events a prompt relay missed" }],
+  },
 ];
 
 /** Every default applied. */

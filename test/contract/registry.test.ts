@@ -45,6 +45,11 @@ describe("the committed configs", () => {
     expect(production.services(production.get("webhooks"))).toEqual([
       expect.objectContaining({ binding: "UNDERWRITING", entrypoint: "UnderwritingInternal" }),
       expect.objectContaining({ binding: "DOCUMENTS", entrypoint: "DocumentsInternal" }),
+      expect.objectContaining({ binding: "CLAIMS", entrypoint: "ClaimsInternal" }),
+    ]);
+    expect(production.services(production.get("claims"))).toEqual([
+      expect.objectContaining({ binding: "UNDERWRITING", entrypoint: "UnderwritingInternal" }),
+      expect.objectContaining({ binding: "IDENTITY", entrypoint: "IdentityInternal" }),
     ]);
     expect(production.services(production.get("underwriting"))).toEqual([
       expect.objectContaining({ binding: "DEAL_ROOMS", entrypoint: "DealRoomsInternal" }),
@@ -57,10 +62,10 @@ describe("the committed configs", () => {
     const gateway = WORKERS.find((w) => w.gateway)!;
     const internalCall: WorkerEntry = { ...gateway, calls: [{ worker: "underwriting", entrypoint: "internal", purpose: "no" }] };
     expect(() => new Registry(WORKERS.map((w) => (w.gateway ? internalCall : w)))).toThrow(/only be bound to public entrypoints/);
-    expect(() => production.with({ name: "claims", purpose: "x", entrypoints: { public: "ClaimsService" }, calls: [{ worker: "billing", entrypoint: "public", purpose: "x" }] })).toThrow(
+    expect(() => production.with({ name: "payouts", purpose: "x", entrypoints: { public: "PayoutsService" }, calls: [{ worker: "billing", entrypoint: "public", purpose: "x" }] })).toThrow(
       /calls billing, which is not declared/,
     );
-    expect(() => production.with({ name: "claims", purpose: "x", entrypoints: { public: "ClaimsService" }, emitsEvents: true })).toThrow(/internal entrypoint must serve readEvents/);
+    expect(() => production.with({ name: "payouts", purpose: "x", entrypoints: { public: "PayoutsService" }, emitsEvents: true })).toThrow(/internal entrypoint must serve readEvents/);
   });
 });
 
@@ -72,7 +77,7 @@ describe("a worker added by one registry entry", () => {
     expect(plan.migrations).toContainEqual(["d1", "migrations", "apply", "openinsure-fixture-notes", "--local", "-c", "test/registry/fixture/wrangler.toml", "--persist-to", ".wrangler/state"]);
     expect(plan.devVarsCopies).toContain("test/registry/fixture");
     // Production's plan is every worker of the registry, and nothing else.
-    expect(devPlan(production, "s").configs).toEqual(["wrangler.toml", "workers/identity/wrangler.toml", "workers/underwriting/wrangler.toml", "workers/webhooks/wrangler.toml", "workers/deal-rooms/wrangler.toml", "workers/documents/wrangler.toml"]);
+    expect(devPlan(production, "s").configs).toEqual(["wrangler.toml", "workers/identity/wrangler.toml", "workers/underwriting/wrangler.toml", "workers/webhooks/wrangler.toml", "workers/deal-rooms/wrangler.toml", "workers/documents/wrangler.toml", "workers/claims/wrangler.toml"]);
   });
 
   it("is bound at the gateway (public) and at the events consumer (internal), and produces to the events queue", () => {
@@ -90,7 +95,7 @@ describe("a worker added by one registry entry", () => {
       const order = reg.deployOrder().map((w) => w.name);
       for (const w of reg.workers) for (const s of reg.services(w)) expect(order.indexOf(s.worker)).toBeLessThan(order.indexOf(w.name));
     }
-    expect(production.deployOrder().map((w) => w.name)).toEqual(["identity", "deal-rooms", "documents", "underwriting", "webhooks", "gateway"]);
+    expect(production.deployOrder().map((w) => w.name)).toEqual(["identity", "deal-rooms", "documents", "underwriting", "claims", "webhooks", "gateway"]);
 
     const dry = deployPlan(testRegistry, root, ["--dry-run"]).find((s) => s.worker.name === "fixture-notes")!;
     expect(dry.commands).toEqual([["deploy", "-c", "test/registry/fixture/wrangler.toml", "--dry-run", "--outdir", join(root, ".build", "fixture-notes")]]);
