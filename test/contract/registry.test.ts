@@ -5,10 +5,12 @@
  * deployed in order and given a Vitest project. test/registry/platform.test.ts runs the same fixture
  * through the platform (bound at the gateway, relayed to the webhooks worker's log).
  */
-import { readdirSync, readFileSync, statSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { dirname, join, relative, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
-import { bindingsSection, syncBindings } from "../../scripts/lib/bindings.ts";
+import { unstable_readConfig } from "wrangler";
+import { bindingsSection, handWrittenProblems, syncBindings } from "../../scripts/lib/bindings.ts";
 import { deployPlan } from "../../scripts/lib/deploy.ts";
 import { devPlan } from "../../scripts/lib/dev-plan.ts";
 import { registry, Registry, WORKERS, type WorkerEntry } from "../../workers/registry.ts";
@@ -66,6 +68,54 @@ describe("the committed configs", () => {
       /calls billing, which is not declared/,
     );
     expect(() => production.with({ name: "payouts", purpose: "x", entrypoints: { public: "PayoutsService" }, emitsEvents: true })).toThrow(/internal entrypoint must serve readEvents/);
+  });
+});
+
+describe("deploy-only bindings", () => {
+  it("give the deployed documents worker Workers AI, which the config dev and the tests run never has", () => {
+    const documents = production.get("documents");
+    expect(documents.deployOnly?.ai?.binding).toBe("AI");
+    const step = deployPlan(production, root, ["--keep-vars"]).find((s) => s.worker.name === "documents")!;
+    expect(step.config?.path).toBe("workers/documents/wrangler.deploy.toml");
+    expect(step.commands).toEqual([
+      ["d1", "migrations", "apply", "openinsure-documents", "--remote", "-c", "workers/documents/wrangler.toml"],
+      ["deploy", "-c", "workers/documents/wrangler.deploy.toml", "--keep-vars"],
+    ]);
+    // The dry run (what the gateway project's global setup bundles) reads the same deployed config.
+    expect(deployPlan(production, root, ["--dry-run"]).find((s) => s.worker.name === "documents")!.commands).toEqual([
+      ["deploy", "-c", "workers/documents/wrangler.deploy.toml", "--dry-run", "--outdir", join(root, ".build", "documents")],
+    ]);
+
+    // Both configs as wrangler itself reads them.
+    const dir = mkdtempSync(join(tmpdir(), "oi-deploy-config-"));
+    try {
+      const deployedPath = join(dir, "wrangler.toml");
+      writeFileSync(deployedPath, step.config!.text);
+      const deployed = unstable_readConfig({ config: deployedPath }, { hideWarnings: true });
+      const dev = unstable_readConfig({ config: join(root, documents.config) }, { hideWarnings: true });
+      expect(deployed.ai).toMatchObject({ binding: "AI" });
+      expect(dev.ai).toBeUndefined();
+      // Otherwise the same worker: name, vars and every generated binding.
+      for (const key of ["name", "vars", "d1_databases", "r2_buckets", "services", "queues", "triggers", "compatibility_date"] as const) {
+        expect({ key, value: deployed[key] }).toEqual({ key, value: dev[key] });
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+
+    // No other worker has one, so each deploys its committed config; npm run dev starts only committed configs.
+    for (const s of deployPlan(production, root)) if (s.worker.name !== "documents") expect({ worker: s.worker.name, config: s.config }).toEqual({ worker: s.worker.name, config: undefined });
+    expect(devPlan(production, "s").configs).toContain("workers/documents/wrangler.toml");
+    expect(devPlan(production, "s").configs.some((c) => c.includes("deploy"))).toBe(false);
+  });
+
+  it("refuse an AI binding written by hand into a committed config, which would take npm run dev online", () => {
+    const documents = production.get("documents");
+    const committed = readFileSync(join(root, documents.config), "utf8");
+    expect(handWrittenProblems(committed, documents)).toEqual([]);
+    for (const ai of ['\n[ai]\nbinding = "AI"\n', '\nai = { binding = "AI" }\n']) {
+      expect(handWrittenProblems(committed.replace("[vars]", `${ai}\n[vars]`), documents)).toEqual([expect.stringMatching(/deployOnly/)]);
+    }
   });
 });
 
