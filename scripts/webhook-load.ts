@@ -2,7 +2,8 @@
  * `npm run bench:webhooks`: N events (default 1,000) through the whole delivery path of the
  * sandbox — outbox → relay → queue → fan-out → signed POST — to a receiver on 127.0.0.1 that fails
  * a share (default 20%) of first attempts. Reports whether every event arrived, how many arrived
- * more than once (always with the same webhook-id), retries, and the time to drain.
+ * more than once (always with the same webhook-id), retries, the time to drain, throughput, and the
+ * latency from a submission's create answering to its event's first 2xx at the receiver (p50, p99).
  *
  * Uses the sandbox at BENCH_URL (default http://127.0.0.1:8787) when it answers, otherwise starts
  * one on scratch state. WEBHOOK_LOAD_EVENTS and WEBHOOK_LOAD_FAILURE_RATE tune the run.
@@ -24,6 +25,9 @@ async function main() {
   let secret = "";
   const firstSeen = new Set<string>();
   const deliveredIds = new Map<string, number>();
+  /** submission id → when its create answered / when its event first got a 2xx. */
+  const createdAt = new Map<string, number>();
+  const deliveredAt = new Map<string, number>();
   let attempts = 0;
   let failedOnPurpose = 0;
   let badSignatures = 0;
@@ -44,6 +48,12 @@ async function main() {
         }
       }
       deliveredIds.set(id, (deliveredIds.get(id) ?? 0) + 1);
+      try {
+        const submissionId = String((JSON.parse(body) as { data?: { submissionId?: unknown } }).data?.submissionId);
+        if (!deliveredAt.has(submissionId)) deliveredAt.set(submissionId, Date.now());
+      } catch {
+        // not JSON: counted above, no latency
+      }
       res.writeHead(200).end("ok");
     });
   });
@@ -67,7 +77,12 @@ async function main() {
     lineOfBusiness: "GL",
   };
   for (let i = 0; i < total; i += 20) {
-    await Promise.all(Array.from({ length: Math.min(20, total - i) }, () => api("POST", "/v1/submissions", token, body)));
+    await Promise.all(
+      Array.from({ length: Math.min(20, total - i) }, async () => {
+        const submission = await api("POST", "/v1/submissions", token, body);
+        createdAt.set(String(submission.id), Date.now());
+      }),
+    );
   }
   const created = Date.now();
   const deadline = Date.now() + 300_000;
@@ -75,6 +90,9 @@ async function main() {
   const drained = Date.now();
 
   const duplicates = [...deliveredIds.values()].filter((n) => n > 1).length;
+  const latencies = [...createdAt].flatMap(([id, at]) => (deliveredAt.has(id) ? [Math.max(0, deliveredAt.get(id)! - at)] : [])).sort((a, b) => a - b);
+  const pct = (q: number) => (latencies.length === 0 ? NaN : latencies[Math.min(latencies.length - 1, Math.ceil(q * latencies.length) - 1)]!);
+  const drainSeconds = (drained - started) / 1000;
   console.log(`
 | figure | value |
 | --- | ---: |
@@ -86,7 +104,10 @@ async function main() {
 | events delivered more than once (same webhook-id) | ${duplicates} |
 | signatures that did not verify | ${badSignatures} |
 | time to create the events | ${((created - started) / 1000).toFixed(1)} s |
-| time until the last event was delivered | ${((drained - started) / 1000).toFixed(1)} s |
+| time until the last event was delivered | ${drainSeconds.toFixed(1)} s |
+| throughput (events delivered / time to the last) | ${(deliveredIds.size / drainSeconds).toFixed(1)} /s |
+| latency create → first 2xx, p50 | ${pct(0.5)} ms |
+| latency create → first 2xx, p99 | ${pct(0.99)} ms |
 `);
   if (deliveredIds.size < total || badSignatures > 0) process.exitCode = 1;
 }
