@@ -24,6 +24,7 @@ import { attemptTimeoutMs, retrySchedule } from "./env.ts";
 import { announceEndpointDisabled } from "./events.service.ts";
 import { findEventById } from "./events.repo.ts";
 import type { DeliveryStatus, EndpointRow } from "./schema.ts";
+import { orderGate, type Kick } from "./ordering.ts";
 import { openSecret } from "./secret-box.ts";
 import { deliveryHeaders } from "./signing.ts";
 import { checkEndpointUrl } from "./url-policy.ts";
@@ -32,12 +33,18 @@ import { checkEndpointUrl } from "./url-policy.ts";
 export type AttemptOutcome =
   | { kind: "skipped"; reason: string }
   | { kind: "abandoned"; reason: string }
-  | { kind: "succeeded"; attempt: number }
+  /** `next`: the next delivery of the subject, now free to go (ordering.ts). */
+  | { kind: "succeeded"; attempt: number; next: Kick | null }
   | { kind: "gone"; attempt: number }
   | { kind: "retry"; attempt: number; delaySeconds: number }
-  | { kind: "failed"; attempt: number }
+  | { kind: "failed"; attempt: number; next: Kick | null }
   /** Nothing was sent now; the message for attempt `attempt` must be (re)sent after `delaySeconds`. */
-  | { kind: "reschedule"; attempt: number; delaySeconds: number };
+  | { kind: "reschedule"; attempt: number; delaySeconds: number }
+  /**
+   * Held by an earlier event of the same subject (`blockedBy`): nothing was sent; the message for
+   * attempt `attempt` must be sent again after `delaySeconds`, and `kick` (the stalled head) too.
+   */
+  | { kind: "waiting"; attempt: number; delaySeconds: number; blockedBy: string; kick: Kick | null };
 
 export interface AttemptOptions {
   /** When the queue message was first published (a manual retry supersedes older messages). */
@@ -96,6 +103,11 @@ export async function attemptDelivery(deps: WebhooksDeps, deliveryId: string, op
     await abandonDelivery(db, delivery.id, nowIso);
     return { kind: "abandoned", reason: !endpoint || endpoint.deletedAt ? "endpoint deleted" : "endpoint disabled" };
   }
+  // A test send is never held (it has no subject either); any other waits its subject's turn.
+  const gate = options.test ? { kind: "go" as const, successor: null } : await orderGate(deps, delivery, started);
+  if (gate.kind === "wait") {
+    return { kind: "waiting", attempt: delivery.attemptCount + 1, delaySeconds: gate.delaySeconds, blockedBy: gate.blockedBy, kick: gate.kick };
+  }
   const event = await findEventById(db, delivery.eventId);
   if (!event) throw new Error(`event ${delivery.eventId} of delivery ${delivery.id} is missing`);
 
@@ -151,11 +163,11 @@ export async function attemptDelivery(deps: WebhooksDeps, deliveryId: string, op
       console.error(`webhooks: announcing that endpoint ${endpoint.id} was disabled failed`, err),
     );
   }
-  if (succeeded) return { kind: "succeeded", attempt };
+  if (succeeded) return { kind: "succeeded", attempt, next: gate.successor };
   if (gone) return { kind: "gone", attempt };
   if (retryDelay !== null) return { kind: "retry", attempt, delaySeconds: retryDelay };
   if (failingTooLong && !options.test) return { kind: "abandoned", reason: "endpoint disabled after 5 days of failures" };
-  return { kind: "failed", attempt };
+  return { kind: "failed", attempt, next: gate.successor };
 }
 
 interface SendResult {

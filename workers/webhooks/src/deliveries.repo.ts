@@ -1,4 +1,4 @@
-import { and, asc, eq, inArray, sql } from "drizzle-orm";
+import { and, asc, eq, inArray, ne, sql } from "drizzle-orm";
 import type { DrizzleD1Database } from "drizzle-orm/d1";
 import { listKeyset, type ListQuery } from "#shared/db";
 import { ok, type Result } from "#shared/errors";
@@ -18,6 +18,39 @@ export function findOrgDelivery(db: DrizzleD1Database, orgId: string, endpointId
     .select()
     .from(deliveries)
     .where(and(eq(deliveries.orgId, orgId), eq(deliveries.endpointId, endpointId), eq(deliveries.id, id)))
+    .get();
+}
+
+/** What the ordering gate reads of the deliveries of a subject. */
+export type SubjectDelivery = Pick<DeliveryRow, "id" | "eventId" | "occurredAt" | "status" | "attemptCount" | "nextAttemptAt">;
+
+/**
+ * The first unfinished (`pending` or `retrying`) delivery of `subject` to `endpointId` other than
+ * `exceptId`, in occurrence order (occurred_at, then event id). One seek into the partial index
+ * webhook_deliveries_subject_unfinished: the status test is spelled as the index's own WHERE (not
+ * bound), which is what lets SQLite use it; three bound parameters.
+ */
+export function firstUnfinishedOfSubject(db: DrizzleD1Database, endpointId: string, subject: string, exceptId: string): Promise<SubjectDelivery | undefined> {
+  return db
+    .select({
+      id: deliveries.id,
+      eventId: deliveries.eventId,
+      occurredAt: deliveries.occurredAt,
+      status: deliveries.status,
+      attemptCount: deliveries.attemptCount,
+      nextAttemptAt: deliveries.nextAttemptAt,
+    })
+    .from(deliveries)
+    .where(
+      and(
+        eq(deliveries.endpointId, endpointId),
+        eq(deliveries.subject, subject),
+        sql`${deliveries.status} in ('pending', 'retrying')`,
+        ne(deliveries.id, exceptId),
+      ),
+    )
+    .orderBy(asc(deliveries.occurredAt), asc(deliveries.eventId))
+    .limit(1)
     .get();
 }
 
