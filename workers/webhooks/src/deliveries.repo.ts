@@ -31,6 +31,11 @@ export type SubjectDelivery = Pick<DeliveryRow, "id" | "eventId" | "occurredAt" 
  * bound), which is what lets SQLite use it; three bound parameters.
  */
 export function firstUnfinishedOfSubject(db: DrizzleD1Database, endpointId: string, subject: string, exceptId: string): Promise<SubjectDelivery | undefined> {
+  return firstUnfinishedOfSubjectQuery(db, endpointId, subject, exceptId).get();
+}
+
+/** The statement of {@link firstUnfinishedOfSubject} (a test reads its query plan). */
+export function firstUnfinishedOfSubjectQuery(db: DrizzleD1Database, endpointId: string, subject: string, exceptId: string) {
   return db
     .select({
       id: deliveries.id,
@@ -50,8 +55,7 @@ export function firstUnfinishedOfSubject(db: DrizzleD1Database, endpointId: stri
       ),
     )
     .orderBy(asc(deliveries.occurredAt), asc(deliveries.eventId))
-    .limit(1)
-    .get();
+    .limit(1);
 }
 
 /** Deliveries of an event that were created but never attempted (a fan-out enqueues these). */

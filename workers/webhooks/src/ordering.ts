@@ -7,8 +7,9 @@
  * Why the waiting message polls rather than relying on a chain alone: every waiting delivery keeps
  * its own message, so no lost or failed send can strand it. The chain is the fast path on top: when
  * a delivery finishes (succeeded, or failed for good), the consumer sends a message for the next
- * unfinished delivery of its subject at once, so it rarely waits for its poll. A duplicate message
- * this may cause is absorbed by the attempt path (an attempt number is recorded once).
+ * unfinished delivery of its subject at once, so it rarely waits for its poll. The poll that then
+ * arrives finds the attempt recorded and sends nothing; only a poll arriving while the chain's
+ * attempt is in flight sends the event a second time (same `webhook-id`: at least once, as always).
  *
  * Head-of-line blocking is bounded: a delivery that failed for good (schedule spent, dead-lettered)
  * or was abandoned (endpoint deleted or disabled) is `failed` and holds nothing; the head of a
@@ -24,10 +25,12 @@ import { firstUnfinishedOfSubject, type SubjectDelivery } from "./deliveries.rep
 import type { WebhooksDeps } from "./deps.ts";
 import type { DeliveryRow } from "./schema.ts";
 
-/** The poll of a waiting delivery whose head is due now (or being attempted). */
-export const WAIT_SECONDS = 5;
-/** A head scheduled later: wait until its attempt, plus this, for its outcome to be recorded. */
-const WAIT_MARGIN_SECONDS = 5;
+/**
+ * The poll of a waiting delivery whose head is due now (or being attempted), and the margin after a
+ * head scheduled later: its finish normally sends the waiting one on at once (the chain), so the
+ * poll is the fallback for a lost send, long enough not to coincide with that send as a rule.
+ */
+export const WAIT_SECONDS = 30;
 /** The longest poll: a head retrying 10 hours out is looked at again every 15 minutes. */
 export const MAX_WAIT_SECONDS = 900;
 /** A head due this long ago without an attempt recorded has probably lost its message. */
@@ -61,7 +64,7 @@ export async function orderGate(deps: WebhooksDeps, delivery: Ordered, now: numb
   if (!occurredBefore(first, delivery)) return { kind: "go", successor: dueKick(first, now) };
   const due = first.nextAttemptAt === null ? now : Date.parse(first.nextAttemptAt);
   const delaySeconds =
-    due > now ? Math.min(Math.ceil((due - now) / 1000) + WAIT_MARGIN_SECONDS, MAX_WAIT_SECONDS) : WAIT_SECONDS;
+    due > now ? Math.min(Math.ceil((due - now) / 1000) + WAIT_SECONDS, MAX_WAIT_SECONDS) : WAIT_SECONDS;
   const stalled = now - due > STALL_SECONDS * 1000;
   return { kind: "wait", blockedBy: first.id, delaySeconds, kick: stalled ? { deliveryId: first.id, attempt: first.attemptCount + 1 } : null };
 }
