@@ -10,6 +10,9 @@
  * next attempt's message, in case the crash came between recording and sending it); one published
  * before a manual retry is superseded; one that arrives early is put back for the time left; and two
  * racing attempts cannot both record attempt n (primary key), so the loser stops.
+ *
+ * Before sending, the ordering gate (ordering.ts) may hold the attempt behind an earlier event of the
+ * same subject (`waiting`: nothing sent, nothing recorded); a test send is never held.
  */
 import { atomically, isUniqueViolation, type Statement } from "#shared/db";
 import {
@@ -23,8 +26,8 @@ import { disableEndpoint, findEndpointById, recordEndpointFailure, recordEndpoin
 import { attemptTimeoutMs, retrySchedule } from "./env.ts";
 import { announceEndpointDisabled } from "./events.service.ts";
 import { findEventById } from "./events.repo.ts";
-import type { DeliveryStatus, EndpointRow } from "./schema.ts";
 import { orderGate, type Kick } from "./ordering.ts";
+import type { DeliveryStatus, EndpointRow } from "./schema.ts";
 import { openSecret } from "./secret-box.ts";
 import { deliveryHeaders } from "./signing.ts";
 import { checkEndpointUrl } from "./url-policy.ts";

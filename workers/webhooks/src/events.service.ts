@@ -1,6 +1,7 @@
 /**
  * The org's event log and fan-out. An event is stored once with the exact body every delivery sends,
- * then gets one delivery per matching endpoint; each delivery is attempted from its own queue message.
+ * then gets one delivery per matching endpoint, stamped with the event's subject and time (the order
+ * ordering.ts keeps); each delivery is attempted from its own queue message.
  */
 import type { Principal } from "#shared/auth";
 import { atomically, type Statement } from "#shared/db";

@@ -23,9 +23,9 @@ import { eventSourceBinding, SOURCE_NAME } from "#shared/outbox";
 import { attemptDelivery } from "./attempt.service.ts";
 import { recordDeadLetter } from "./deliveries.service.ts";
 import { createDeps, type WebhooksDeps } from "./deps.ts";
-import type { Kick } from "./ordering.ts";
 import type { EventSourceRpc, WebhooksEnv } from "./env.ts";
 import { enqueueEvent, isEnvelope, storeEvent } from "./events.service.ts";
+import type { Kick } from "./ordering.ts";
 
 export const EVENTS_QUEUE = "openinsure-webhook-events";
 export const DEAD_LETTER_QUEUE = "openinsure-webhook-dlq";
