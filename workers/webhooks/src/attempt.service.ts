@@ -17,7 +17,7 @@
 import { atomically, isUniqueViolation, type Statement } from "#shared/db";
 import {
   abandonDelivery,
-  findDeliveryById,
+  findDeliveryForAttempt,
   insertAttempt,
   recordDeliveryAttempt,
 } from "./deliveries.repo.ts";
@@ -74,8 +74,9 @@ const EXCERPT_READ_BYTES = 4_096;
 
 export async function attemptDelivery(deps: WebhooksDeps, deliveryId: string, options: AttemptOptions = {}): Promise<AttemptOutcome> {
   const { db, env } = deps;
-  const delivery = await findDeliveryById(db, deliveryId);
-  if (!delivery) return { kind: "skipped", reason: "delivery not found" };
+  const found = await findDeliveryForAttempt(db, deliveryId);
+  if (!found) return { kind: "skipped", reason: "delivery not found" };
+  const delivery = found.row;
   if (delivery.status === "succeeded" || delivery.status === "failed") return { kind: "skipped", reason: `delivery already ${delivery.status}` };
   const started = Date.now();
   const nowIso = new Date(started).toISOString();
@@ -107,7 +108,7 @@ export async function attemptDelivery(deps: WebhooksDeps, deliveryId: string, op
     return { kind: "abandoned", reason: !endpoint || endpoint.deletedAt ? "endpoint deleted" : "endpoint disabled" };
   }
   // A test send is never held (it has no subject either); any other waits its subject's turn.
-  const gate = options.test ? { kind: "go" as const, successor: null } : await orderGate(deps, delivery, started);
+  const gate = options.test ? { kind: "go" as const, successor: null } : orderGate(delivery, found.firstOfSubject, started);
   if (gate.kind === "wait") {
     return { kind: "waiting", attempt: delivery.attemptCount + 1, delaySeconds: gate.delaySeconds, blockedBy: gate.blockedBy, kick: gate.kick };
   }

@@ -17,12 +17,12 @@
  * whose own message seems lost (due more than {@link STALL_SECONDS} ago) is sent a new one by the
  * delivery waiting on it.
  *
- * One indexed query per attempt (`firstUnfinishedOfSubject`): the first unfinished delivery of the
+ * What the gate reads comes with the attempt's own read of the delivery (`findDeliveryForAttempt`,
+ * one statement, a correlated seek into a partial index): the first unfinished delivery of the
  * subject other than this one. If it is earlier, it holds this one; if not, nothing earlier is
- * unfinished and it is the successor the chain kicks once this one finishes.
+ * unfinished and it is the successor the chain kicks once this one finishes. The gate itself is pure.
  */
-import { firstUnfinishedOfSubject, type SubjectDelivery } from "./deliveries.repo.ts";
-import type { WebhooksDeps } from "./deps.ts";
+import type { SubjectDelivery } from "./deliveries.repo.ts";
 import type { DeliveryRow } from "./schema.ts";
 
 /**
@@ -48,7 +48,7 @@ export type Gate =
   /** Held by `blockedBy`; ask again after `delaySeconds`, and send `kick` (the stalled head) if set. */
   | { kind: "wait"; blockedBy: string; delaySeconds: number; kick: Kick | null };
 
-type Ordered = Pick<DeliveryRow, "id" | "eventId" | "occurredAt" | "subject" | "endpointId">;
+type Ordered = Pick<DeliveryRow, "eventId" | "occurredAt" | "subject">;
 
 /** True when `a` occurred before `b`: by timestamp, then by event id (ULIDs sort by time). */
 export function occurredBefore(a: Pick<DeliveryRow, "occurredAt" | "eventId">, b: Pick<DeliveryRow, "occurredAt" | "eventId">): boolean {
@@ -57,10 +57,9 @@ export function occurredBefore(a: Pick<DeliveryRow, "occurredAt" | "eventId">, b
   return at < bt || (at === bt && a.eventId < b.eventId);
 }
 
-export async function orderGate(deps: WebhooksDeps, delivery: Ordered, now: number): Promise<Gate> {
-  if (delivery.subject === null || delivery.occurredAt === null) return { kind: "go", successor: null };
-  const first = await firstUnfinishedOfSubject(deps.db, delivery.endpointId, delivery.subject, delivery.id);
-  if (!first) return { kind: "go", successor: null };
+/** The gate for `delivery`, given `first`: the first unfinished other delivery of its subject to its endpoint. */
+export function orderGate(delivery: Ordered, first: SubjectDelivery | null, now: number): Gate {
+  if (delivery.subject === null || delivery.occurredAt === null || !first) return { kind: "go", successor: null };
   if (!occurredBefore(first, delivery)) return { kind: "go", successor: dueKick(first, now) };
   const due = first.nextAttemptAt === null ? now : Date.parse(first.nextAttemptAt);
   const delaySeconds =
