@@ -7,6 +7,10 @@
  *
  * Uses the sandbox at BENCH_URL (default http://127.0.0.1:8787) when it answers, otherwise starts
  * one on scratch state. WEBHOOK_LOAD_EVENTS and WEBHOOK_LOAD_FAILURE_RATE tune the run.
+ *
+ * WEBHOOK_LOAD_ORDERED=1 also quotes every submission, so each has two events of one subject
+ * (submission.created, then submission.quoted), and counts the submissions whose quoted event
+ * reached the receiver before their created event had been answered 2xx (ordered delivery: 0).
  */
 import { createHmac } from "node:crypto";
 import { createServer } from "node:http";
@@ -16,6 +20,8 @@ import { api as call, ensureSandbox, loadTestOrg } from "./lib/sandbox.ts";
 const base = process.env.BENCH_URL ?? "http://127.0.0.1:8787";
 const total = Number(process.env.WEBHOOK_LOAD_EVENTS ?? 1000);
 const failureRate = Number(process.env.WEBHOOK_LOAD_FAILURE_RATE ?? 0.2);
+const ordered = process.env.WEBHOOK_LOAD_ORDERED === "1";
+const eventsPerSubmission = ordered ? 2 : 1;
 const stops: (() => void)[] = [];
 process.on("exit", () => stops.forEach((stop) => stop()));
 const api = (method: string, path: string, token: string, body?: unknown) => call(base, method, path, token, body);
@@ -31,6 +37,9 @@ async function main() {
   let attempts = 0;
   let failedOnPurpose = 0;
   let badSignatures = 0;
+  /** submission id → its created event got a 2xx; submissions whose quoted came before that. */
+  const createdDelivered = new Set<string>();
+  const outOfOrder = new Set<string>();
   const server = createServer((req, res) => {
     let body = "";
     req.on("data", (c: Buffer) => (body += c.toString()));
@@ -39,6 +48,14 @@ async function main() {
       const id = String(req.headers["webhook-id"]);
       const expected = `sha256=${createHmac("sha256", secret).update(body).digest("hex")}`;
       if (req.headers["x-openinsure-signature"] !== expected) badSignatures++;
+      let event: { type?: string; data?: { submissionId?: unknown } } = {};
+      try {
+        event = JSON.parse(body) as typeof event;
+      } catch {
+        // not JSON: counted, no latency or order
+      }
+      const submissionId = String(event.data?.submissionId);
+      if (event.type === "submission.quoted" && !createdDelivered.has(submissionId)) outOfOrder.add(submissionId);
       if (!firstSeen.has(id)) {
         firstSeen.add(id);
         if (Math.random() < failureRate) {
@@ -48,11 +65,9 @@ async function main() {
         }
       }
       deliveredIds.set(id, (deliveredIds.get(id) ?? 0) + 1);
-      try {
-        const submissionId = String((JSON.parse(body) as { data?: { submissionId?: unknown } }).data?.submissionId);
+      if (event.type === "submission.created") {
+        createdDelivered.add(submissionId);
         if (!deliveredAt.has(submissionId)) deliveredAt.set(submissionId, Date.now());
-      } catch {
-        // not JSON: counted above, no latency
       }
       res.writeHead(200).end("ok");
     });
@@ -62,10 +77,12 @@ async function main() {
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hooks`;
 
   const { key: token } = await loadTestOrg(base, "Webhook load");
-  const endpoint = await api("POST", "/v1/webhooks", token, { url, events: ["submission.created"] });
+  const endpoint = await api("POST", "/v1/webhooks", token, { url, events: ordered ? ["submission.*"] : ["submission.created"] });
   secret = endpoint.secret;
 
-  console.log(`Creating ${total} submissions (one submission.created event each); receiver fails ${failureRate * 100}% of first attempts…`);
+  console.log(
+    `Creating ${total} submissions (${ordered ? "each quoted: submission.created, then submission.quoted" : "one submission.created event each"}); receiver fails ${failureRate * 100}% of first attempts…`,
+  );
   const started = Date.now();
   const body = {
     insuredName: "Load Co",
@@ -81,12 +98,13 @@ async function main() {
       Array.from({ length: Math.min(20, total - i) }, async () => {
         const submission = await api("POST", "/v1/submissions", token, body);
         createdAt.set(String(submission.id), Date.now());
+        if (ordered) await api("POST", `/v1/submissions/${submission.id}/quote`, token);
       }),
     );
   }
   const created = Date.now();
   const deadline = Date.now() + 300_000;
-  while (deliveredIds.size < total && Date.now() < deadline) await new Promise((r) => setTimeout(r, 250));
+  while (deliveredIds.size < total * eventsPerSubmission && Date.now() < deadline) await new Promise((r) => setTimeout(r, 250));
   const drained = Date.now();
 
   const duplicates = [...deliveredIds.values()].filter((n) => n > 1).length;
@@ -96,9 +114,9 @@ async function main() {
   console.log(`
 | figure | value |
 | --- | ---: |
-| events created | ${total} |
+| events created | ${total * eventsPerSubmission} |
 | events delivered (distinct webhook-id) | ${deliveredIds.size} |
-| events lost | ${total - deliveredIds.size} |
+| events lost | ${total * eventsPerSubmission - deliveredIds.size} |
 | first attempts failed on purpose | ${failedOnPurpose} |
 | POSTs received (all attempts) | ${attempts} |
 | events delivered more than once (same webhook-id) | ${duplicates} |
@@ -108,8 +126,8 @@ async function main() {
 | throughput (events delivered / time to the last) | ${(deliveredIds.size / drainSeconds).toFixed(1)} /s |
 | latency create → first 2xx, p50 | ${pct(0.5)} ms |
 | latency create → first 2xx, p99 | ${pct(0.99)} ms |
-`);
-  if (deliveredIds.size < total || badSignatures > 0) process.exitCode = 1;
+${ordered ? `| submissions whose quoted event arrived before their created event's 2xx | ${outOfOrder.size} |\n` : ""}`);
+  if (deliveredIds.size < total * eventsPerSubmission || badSignatures > 0 || outOfOrder.size > 0) process.exitCode = 1;
 }
 
 main()
