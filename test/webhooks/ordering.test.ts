@@ -329,6 +329,26 @@ describe("ordered delivery per subject", () => {
     expect(arrivals(requests).slice(-2)).toEqual([filed!.id, reserved!.id]);
   });
 
+  it("sends once when the chain's message and the poll of one delivery land in one batch", async () => {
+    const h = harness();
+    const { p, endpoint } = await setup(h);
+    const [filed, reserved] = claimEvents(h, p.orgId, "clm_order11", ["claim.filed", "claim.reserved"]);
+    await fanOut(h, [filed!, reserved!]);
+    const dFiled = await deliveryOf(filed!, endpoint.id);
+    const dReserved = await deliveryOf(reserved!, endpoint.id);
+    const { requests } = receiver();
+    await deliver(h, dReserved); // held: its poll
+    await deliver(h, dFiled); // done: the chain's message
+    const sent = takeSent(h);
+    expect(sent.map((m) => m.body)).toEqual([
+      { kind: "delivery", deliveryId: dReserved, attempt: 1 },
+      { kind: "delivery", deliveryId: dReserved, attempt: 1 },
+    ]);
+    const both = await runBatch(h, EVENTS_QUEUE, sent.map((m) => ({ body: m.body })));
+    expect(both.explicitAcks.sort()).toEqual(both.ids.sort());
+    expect(arrivals(requests)).toEqual([filed!.id, reserved!.id]);
+  });
+
   it("reads the gate with the attempt's own read of the delivery: one statement, one parameter, a seek into the partial index", async () => {
     const query = findDeliveryForAttemptQuery(drizzle(db()), "whd_x").toSQL();
     expect(query.params).toEqual(["whd_x"]);

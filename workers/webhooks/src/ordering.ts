@@ -8,8 +8,9 @@
  * its own message, so no lost or failed send can strand it. The chain is the fast path on top: when
  * a delivery finishes (succeeded, or failed for good), the consumer sends a message for the next
  * unfinished delivery of its subject at once, so it rarely waits for its poll. The poll that then
- * arrives finds the attempt recorded and sends nothing; only a poll arriving while the chain's
- * attempt is in flight sends the event a second time (same `webhook-id`: at least once, as always).
+ * arrives finds the attempt recorded and sends nothing; copies in one batch run once (the consumer);
+ * only a poll arriving in another batch while the chain's attempt is in flight sends the event a
+ * second time (same `webhook-id`: at least once, as always).
  *
  * Head-of-line blocking is bounded: a delivery that failed for good (schedule spent, dead-lettered)
  * or was abandoned (endpoint deleted or disabled) is `failed` and holds nothing; the head of a

@@ -79,7 +79,8 @@ export async function handleQueue(batch: MessageBatch<unknown>, env: WebhooksEnv
     return;
   }
   const events: { msg: Message<unknown>; body: EventMessage }[] = [];
-  const work: Promise<void>[] = [];
+  // Copies of one attempt's message in one batch (the chain's message and a poll, say) run once.
+  const attempts = new Map<string, { msgs: Message<unknown>[]; deliveryId: string; attempt: number | undefined }>();
   for (const msg of batch.messages) {
     const body = parseMessage(msg.body);
     if (!body) {
@@ -88,19 +89,29 @@ export async function handleQueue(batch: MessageBatch<unknown>, env: WebhooksEnv
     } else if (body.kind === "event") {
       events.push({ msg, body });
     } else {
-      work.push(handleDelivery(deps, msg, body.deliveryId, body.attempt));
+      const key = `${body.deliveryId}#${body.attempt ?? ""}`;
+      const same = attempts.get(key);
+      if (same) same.msgs.push(msg);
+      else attempts.set(key, { msgs: [msg], deliveryId: body.deliveryId, attempt: body.attempt });
     }
   }
+  const work: Promise<void>[] = [...attempts.values()].map(({ msgs, deliveryId, attempt }) => handleDelivery(deps, msgs, deliveryId, attempt));
   work.push(handleEvents(deps, events));
   await Promise.all(work);
 }
 
-async function handleDelivery(deps: WebhooksDeps, msg: Message<unknown>, deliveryId: string, attempt: number | undefined): Promise<void> {
+/**
+ * One attempt's message, or several copies of it from one batch: the newest copy runs (a manual retry
+ * supersedes only older messages), redelivered if any copy was, and the other copies are acked.
+ */
+async function handleDelivery(deps: WebhooksDeps, copies: Message<unknown>[], deliveryId: string, attempt: number | undefined): Promise<void> {
+  const [msg, ...others] = [...copies].sort((a, b) => b.timestamp.getTime() - a.timestamp.getTime()) as [Message<unknown>, ...Message<unknown>[]];
+  for (const other of others) other.ack();
   try {
     const outcome = await attemptDelivery(deps, deliveryId, {
       messageSentAt: msg.timestamp,
       ...(attempt === undefined ? {} : { attempt }),
-      redelivered: msg.attempts > 1,
+      redelivered: copies.some((m) => m.attempts > 1),
     });
     switch (outcome.kind) {
       case "retry":
