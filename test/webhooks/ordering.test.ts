@@ -349,6 +349,23 @@ describe("ordered delivery per subject", () => {
     expect(arrivals(requests)).toEqual([filed!.id, reserved!.id]);
   });
 
+  it("runs the newest of two copies in one batch, so a copy from before a manual retry does not swallow the retry", async () => {
+    const h = harness();
+    const { p, endpoint } = await setup(h);
+    const [filed] = claimEvents(h, p.orgId, "clm_order12", ["claim.filed"]);
+    await fanOut(h, [filed!]);
+    const dFiled = await deliveryOf(filed!, endpoint.id);
+    const before = new Date(realNow());
+    travelTo(realNow() + 60_000);
+    unwrap(await h.service.retryDelivery(p, endpoint.id, dFiled));
+    takeSent(h);
+    const { requests } = receiver();
+    const body = { kind: "delivery", deliveryId: dFiled, attempt: 1 };
+    const result = await runBatch(h, EVENTS_QUEUE, [{ body, timestamp: before }, { body }]);
+    expect(result.explicitAcks.sort()).toEqual(result.ids.sort());
+    expect(arrivals(requests)).toEqual([filed!.id]);
+  });
+
   it("reads the gate with the attempt's own read of the delivery: one statement, one parameter, a seek into the partial index", async () => {
     const query = findDeliveryForAttemptQuery(drizzle(db()), "whd_x").toSQL();
     expect(query.params).toEqual(["whd_x"]);
