@@ -3754,6 +3754,13 @@ export type WebhookDisabledEvent = {
  * A URL that receives the org's events. Every delivery is signed (`X-OpenInsure-Signature`,
  * Standard Webhooks `webhook-signature`) with the endpoint's secret, which is only returned on
  * creation and rotation.
+ *
+ * Events about one subject (a policy, a claim, a submission, a referral, an invoice with its
+ * payments) reach an endpoint in the order they occurred (`timestamp`, then `id`): one is attempted
+ * only when every earlier event of that subject to the endpoint has succeeded or failed for good, so
+ * a retried event holds the later ones until it succeeds or its retries run out. Other events are
+ * delivered concurrently, in no particular order. Delivery is at least once: an event may arrive
+ * twice, always with the same `webhook-id`.
  */
 export type WebhookEndpoint = {
     id: WebhookEndpointId;
