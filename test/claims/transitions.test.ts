@@ -93,3 +93,21 @@ describe("settle, deny, close, reopen", () => {
     expect(await eventTypes(principal.orgId)).toEqual(["claim.filed", "claim.reserved", "claim.payment_issued", "claim.settled", "claim.closed"]);
   });
 });
+
+describe("settlement offers", () => {
+  it("refuses an offer made before a denial once the reopened claim has a new one: only the offer that opened this settlement can be accepted", async () => {
+    const { principal, claim } = await filedClaim();
+    unwrap(await claimsRpc.investigateClaim(principal, claim.id, {}));
+    const stale = unwrap(await claimsRpc.settleClaim(principal, claim.id, { amount: 12_000, payee: "Jordan Lee" })).settlement;
+    unwrap(await claimsRpc.denyClaim(principal, claim.id, { reason: "excluded peril" }));
+    unwrap(await claimsRpc.closeClaim(principal, claim.id, {}));
+    unwrap(await claimsRpc.reopenClaim(principal, claim.id, { reason: "new evidence" }));
+    const current = unwrap(await claimsRpc.settleClaim(principal, claim.id, { amount: 8_000, payee: "Jordan Lee" })).settlement;
+    const before = unwrap(await claimsRpc.getClaim(principal, claim.id));
+    expect(errorOf(await claimsRpc.acceptSettlement(principal, claim.id, stale.id))).toMatchObject({ code: "invalid_state_transition", details: { settlementId: stale.id, currentSettlementId: current.id } });
+    expect(unwrap(await claimsRpc.getClaim(principal, claim.id))).toEqual(before);
+    const accepted = unwrap(await claimsRpc.acceptSettlement(principal, claim.id, current.id));
+    expect(accepted.claim).toMatchObject({ status: "settled", indemnity: { paid: 3_000, outstanding: 0 } });
+  });
+
+});

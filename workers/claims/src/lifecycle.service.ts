@@ -11,7 +11,7 @@ import { newId } from "#shared/ids";
 import { checkInput } from "#shared/input";
 import { fromCents } from "#shared/money";
 import { eventFields, mutateClaim, type ClaimChange, type ClaimsDeps } from "./changes.ts";
-import { findSettlement, moneyOf, toClaim, toSettlement } from "./claims.repo.ts";
+import { findSettlement, latestSettlementId, moneyOf, toClaim, toSettlement } from "./claims.repo.ts";
 import { acceptSettlement as decideAcceptance, release, settlementNet, totalIncurred, totalOutstanding, totalPaid, COST_TYPES } from "./financials.ts";
 import { transition } from "./lifecycle.ts";
 import { authorityOf, paymentEvent, positiveCents, reasonRequired } from "./reserves.service.ts";
@@ -79,6 +79,8 @@ export async function settleClaim(deps: ClaimsDeps, principal: Principal, id: st
 /**
  * In_settlement → settled: the offer's net of the deductible is paid as indemnity (held to the
  * limit and to `claims:approve`), the indemnity reserve left is released, `claim.settled` is emitted.
+ * Only the offer on the table (the latest, which put the claim in_settlement) may be accepted: one
+ * left `offered` by a denial before a reopen is refused.
  */
 export async function acceptSettlement(deps: ClaimsDeps, principal: Principal, id: string, settlementId: string): Promise<Result<SettlementResult>> {
   const paymentId = newId("cpy");
@@ -88,6 +90,13 @@ export async function acceptSettlement(deps: ClaimsDeps, principal: Principal, i
     if (found.status !== "offered") return fail("invalid_state_transition", `The settlement is already ${found.status}`, { settlementStatus: found.status });
     const status = transition(claim.status, "accept");
     if (!status.ok) return status;
+    const current = await latestSettlementId(deps.db, principal.orgId, claim.id);
+    if (current !== found.id) {
+      return fail("invalid_state_transition", "This offer was made before the claim's current settlement: only the offer on the table can be accepted", {
+        settlementId: found.id,
+        currentSettlementId: current ?? null,
+      });
+    }
     const before = moneyOf(claim);
     const decided = decideAcceptance(before, found.amountCents, found.deductibleCents, claim.policyLimitCents, authorityOf(principal));
     if (!decided.ok) return decided;
