@@ -109,5 +109,16 @@ describe("settlement offers", () => {
     const accepted = unwrap(await claimsRpc.acceptSettlement(principal, claim.id, current.id));
     expect(accepted.claim).toMatchObject({ status: "settled", indemnity: { paid: 3_000, outstanding: 0 } });
   });
-
+  it("refuses an offer whose net the remaining limit cannot pay (422 limit_exceeded), so no claim waits in_settlement on an offer it can never accept", async () => {
+    const { principal, claim } = await filedClaim({ policy: { limit: 50_000, deductible: 5_000 } });
+    unwrap(await claimsRpc.createPayment(principal, claim.id, { costType: "indemnity", amount: 45_000, payee: "Jordan Lee" }));
+    unwrap(await claimsRpc.investigateClaim(principal, claim.id, {}));
+    const before = unwrap(await claimsRpc.getClaim(principal, claim.id));
+    // Net 15,000 against 5,000 left under the limit.
+    expect(errorOf(await claimsRpc.settleClaim(principal, claim.id, { amount: 20_000, payee: "Jordan Lee" }))).toMatchObject({ code: "limit_exceeded", details: { field: "amount", limit: 50_000, indemnityPaid: 45_000, remaining: 5_000 } });
+    expect(unwrap(await claimsRpc.getClaim(principal, claim.id))).toEqual(before);
+    // Net 5,000: exactly what is left.
+    const { settlement } = unwrap(await claimsRpc.settleClaim(principal, claim.id, { amount: 10_000, payee: "Jordan Lee" }));
+    expect(unwrap(await claimsRpc.acceptSettlement(principal, claim.id, settlement.id)).claim).toMatchObject({ status: "settled", indemnity: { paid: 50_000 } });
+  });
 });

@@ -12,7 +12,7 @@ import { checkInput } from "#shared/input";
 import { fromCents } from "#shared/money";
 import { eventFields, mutateClaim, type ClaimChange, type ClaimsDeps } from "./changes.ts";
 import { findSettlement, latestSettlementId, moneyOf, toClaim, toSettlement } from "./claims.repo.ts";
-import { acceptSettlement as decideAcceptance, release, settlementNet, totalIncurred, totalOutstanding, totalPaid, COST_TYPES } from "./financials.ts";
+import { acceptSettlement as decideAcceptance, limitRefusal, release, settlementNet, totalIncurred, totalOutstanding, totalPaid, COST_TYPES } from "./financials.ts";
 import { transition } from "./lifecycle.ts";
 import { authorityOf, paymentEvent, positiveCents, reasonRequired } from "./reserves.service.ts";
 import type { ClaimRow, ClaimSettlementRow } from "./schema.ts";
@@ -47,7 +47,10 @@ export async function investigateClaim(deps: ClaimsDeps, principal: Principal, i
   });
 }
 
-/** Investigating → in_settlement with an offer; nothing is paid until it is accepted. */
+/**
+ * Investigating → in_settlement with an offer; nothing is paid until it is accepted. An offer whose
+ * net the remaining limit cannot pay is 422 `limit_exceeded` now, not at acceptance.
+ */
 export async function settleClaim(deps: ClaimsDeps, principal: Principal, id: string, input: SettleClaimRequest): Promise<Result<SettlementResult>> {
   const checked = checkInput(input, clockOf(principal).today(), ["amount", "payee"]);
   if (!checked.ok) return checked;
@@ -59,7 +62,11 @@ export async function settleClaim(deps: ClaimsDeps, principal: Principal, id: st
     const status = transition(claim.status, "settle");
     if (!status.ok) return status;
     const deductible = claim.deductibleCents ?? 0;
-    const settlement = { id: settlementId, status: "offered" as const, amountCents: amount.value, deductibleCents: deductible, netCents: settlementNet(amount.value, deductible), payee: body.payee, notes: body.notes ?? null, paymentId: null, acceptedAt: null };
+    const net = settlementNet(amount.value, deductible);
+    // An offer the limit cannot pay could never be accepted, and the claim would wait in_settlement on it.
+    const overLimit = limitRefusal(moneyOf(claim), net, claim.policyLimitCents);
+    if (overLimit) return overLimit;
+    const settlement = { id: settlementId, status: "offered" as const, amountCents: amount.value, deductibleCents: deductible, netCents: net, payee: body.payee, notes: body.notes ?? null, paymentId: null, acceptedAt: null };
     const change: ClaimChange = {
       status: status.value,
       money: moneyOf(claim),
