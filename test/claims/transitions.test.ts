@@ -63,7 +63,8 @@ describe("settle, deny, close, reopen", () => {
     expect(denied).toMatchObject({ status: "denied", denialReason: "excluded: intentional act", total: { paid: 0, outstanding: 0, incurred: 0 } });
     expect(unwrap(await claimsRpc.closeClaim(principal, claim.id, {})).status).toBe("closed");
     const reopened = unwrap(await claimsRpc.reopenClaim(principal, claim.id, { reason: "new evidence" }));
-    expect(reopened.status).toBe("investigating");
+    // No longer denied: the denial's reason stays in the activity log, not on the claim.
+    expect(reopened).toMatchObject({ status: "investigating", denialReason: null });
     const detail = unwrap(await claimsRpc.getClaim(principal, claim.id));
     expect(detail.activity.map((a) => [a.seq, a.type])).toEqual([
       [1, "filed"],

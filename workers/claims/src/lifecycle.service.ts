@@ -184,7 +184,7 @@ export async function closeClaim(deps: ClaimsDeps, principal: Principal, id: str
   });
 }
 
-/** Closed → investigating. */
+/** Closed → investigating; a denial's reason is cleared from the claim (its log keeps it). */
 export async function reopenClaim(deps: ClaimsDeps, principal: Principal, id: string, input: ReopenClaimRequest = {}): Promise<Result<Claim>> {
   const checked = checkInput(input, clockOf(principal).today());
   if (!checked.ok) return checked;
@@ -195,6 +195,8 @@ export async function reopenClaim(deps: ClaimsDeps, principal: Principal, id: st
     const change: ClaimChange = {
       status: status.value,
       money: moneyOf(claim),
+      // A reopened claim is no longer denied; the denial stays in its activity log.
+      denialReason: null,
       activity: { type: "reopened", details: { from: claim.status, to: status.value, reason } },
       moves: [],
       reason,
