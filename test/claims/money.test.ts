@@ -67,6 +67,14 @@ describe("reserves and payments through the worker", () => {
     expect(errorOf(await claimsRpc.setReserves(principal, claim.id, { expense: 1.234, reason: "x" }))).toMatchObject({ code: "validation_failed", details: { field: "expense", rule: "money_precision" } });
   });
 
+  it("refuses a reserve that is not an amount (an RPC caller the contract never checked) naming the field, changing nothing", async () => {
+    const { principal, claim } = await filedClaim();
+    for (const indemnity of ["40000", null, true] as unknown as number[]) {
+      expect(errorOf(await claimsRpc.setReserves(principal, claim.id, { indemnity, reason: "x" }))).toMatchObject({ code: "validation_failed", details: { field: "indemnity" } });
+    }
+    expect(unwrap(await claimsRpc.getClaim(principal, claim.id))).toMatchObject({ version: 1, total: { outstanding: 0 } });
+  });
+
   it("refuses reserves and payments on a denied or closed claim with invalid_state_transition", async () => {
     const { principal, claim } = await filedClaim();
     unwrap(await claimsRpc.setReserves(principal, claim.id, { indemnity: 1_000, reason: "x" }));
