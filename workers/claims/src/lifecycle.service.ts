@@ -6,7 +6,7 @@
 import type { Claim, CloseClaimRequest, DenyClaimRequest, InvestigateClaimRequest, ReopenClaimRequest, SettleClaimRequest, SettlementResult } from "#contract/types.gen";
 import type { Principal } from "#shared/auth";
 import { clockOf } from "#shared/clock";
-import { fail, notFound, ok, type Result } from "#shared/errors";
+import { fail, invalid, notFound, ok, type Result } from "#shared/errors";
 import { newId } from "#shared/ids";
 import { checkInput } from "#shared/input";
 import { fromCents } from "#shared/money";
@@ -14,7 +14,7 @@ import { eventFields, mutateClaim, type ClaimChange, type ClaimsDeps } from "./c
 import { findSettlement, latestSettlementId, moneyOf, toClaim, toSettlement } from "./claims.repo.ts";
 import { acceptSettlement as decideAcceptance, limitRefusal, release, settlementNet, totalIncurred, totalOutstanding, totalPaid, COST_TYPES } from "./financials.ts";
 import { transition } from "./lifecycle.ts";
-import { authorityOf, paymentEvent, positiveCents, reasonRequired } from "./reserves.service.ts";
+import { authorityOf, paymentEvent, positiveCents } from "./reserves.service.ts";
 import type { ClaimRow, ClaimSettlementRow } from "./schema.ts";
 
 const claimAnswer = (after: ClaimRow) => toClaim(after);
@@ -166,7 +166,7 @@ export async function closeClaim(deps: ClaimsDeps, principal: Principal, id: str
     if (!status.ok) return status;
     const before = moneyOf(claim);
     if (totalOutstanding(before) > 0 && reason === null) {
-      return reasonRequired(`${fromCents(totalOutstanding(before)).toFixed(2)} is still outstanding: closing releases it, so send a reason`);
+      return invalid("reason", "required", `${fromCents(totalOutstanding(before)).toFixed(2)} is still outstanding: closing releases it, so send a reason`);
     }
     const { money, moves } = release(before, COST_TYPES, "close");
     const change: ClaimChange = {

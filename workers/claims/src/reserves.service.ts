@@ -5,7 +5,7 @@
 import type { ClaimPaymentResult, CreateClaimPaymentRequest, ReserveChangeResult, SetReservesRequest } from "#contract/types.gen";
 import { hasScope, type Principal } from "#shared/auth";
 import { clockOf } from "#shared/clock";
-import { fail, invalid, ok, type Result } from "#shared/errors";
+import { invalid, ok, type Result } from "#shared/errors";
 import { newId } from "#shared/ids";
 import { checkInput } from "#shared/input";
 import { fromCents, toCents } from "#shared/money";
@@ -131,5 +131,3 @@ export const paymentEvent = (p: { id: string; costType: "indemnity" | "expense";
   }),
 });
 
-/** A refusal for a reason that needs one. */
-export const reasonRequired = (why: string) => fail("validation_failed", why, { field: "reason", rule: "required" });
