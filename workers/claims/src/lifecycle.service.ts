@@ -24,16 +24,23 @@ export async function investigateClaim(deps: ClaimsDeps, principal: Principal, i
   const checked = checkInput(input, clockOf(principal).today());
   if (!checked.ok) return checked;
   const body = checked.value ?? {};
-  if (body.adjusterId !== undefined) {
-    const member = await deps.identity.member(principal.orgId, body.adjusterId);
+  // Judged once the claim is found in the org, so another org's claim is 404 whoever is named; asked once.
+  let adjuster: Promise<Result<null>> | undefined;
+  const checkAdjuster = async (adjusterId: string): Promise<Result<null>> => {
+    const member = await deps.identity.member(principal.orgId, adjusterId);
     if (!member) return fail("business_rule_violation", "adjusterId is not a user of this org", { field: "adjusterId", rule: "org_member" });
     if (member.role !== "claims_adjuster") {
       return fail("business_rule_violation", `adjusterId must be a user with the claims_adjuster role (this one is ${member.role})`, { field: "adjusterId", rule: "claims_adjuster", role: member.role });
     }
-  }
+    return ok(null);
+  };
   return mutateClaim(deps, principal, id, async (claim) => {
     const status = transition(claim.status, "investigate");
     if (!status.ok) return status;
+    if (body.adjusterId !== undefined) {
+      const judged = await (adjuster ??= checkAdjuster(body.adjusterId));
+      if (!judged.ok) return judged;
+    }
     const change: ClaimChange = {
       status: status.value,
       money: moneyOf(claim),
