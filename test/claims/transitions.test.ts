@@ -122,4 +122,23 @@ describe("settlement offers", () => {
     const { settlement } = unwrap(await claimsRpc.settleClaim(principal, claim.id, { amount: 10_000, payee: "Jordan Lee" }));
     expect(unwrap(await claimsRpc.acceptSettlement(principal, claim.id, settlement.id)).claim).toMatchObject({ status: "settled", indemnity: { paid: 50_000 } });
   });
+
+  it("takes the per-occurrence deductible once across a reopened claim's settlements: each offer applies only what earlier accepted ones left of it", async () => {
+    const { principal, claim } = await filedClaim({ policy: { deductible: 5_000 } });
+    unwrap(await claimsRpc.investigateClaim(principal, claim.id, {}));
+    const first = unwrap(await claimsRpc.settleClaim(principal, claim.id, { amount: 3_000, payee: "Jordan Lee" })).settlement;
+    // Below the deductible: nothing paid, 3,000 of it absorbed.
+    expect(first).toMatchObject({ deductible: 5_000, netAmount: 0 });
+    unwrap(await claimsRpc.acceptSettlement(principal, claim.id, first.id));
+    unwrap(await claimsRpc.closeClaim(principal, claim.id, {}));
+    unwrap(await claimsRpc.reopenClaim(principal, claim.id, { reason: "further damage found" }));
+    const second = unwrap(await claimsRpc.settleClaim(principal, claim.id, { amount: 10_000, payee: "Jordan Lee" })).settlement;
+    expect(second).toMatchObject({ amount: 10_000, deductible: 2_000, netAmount: 8_000 });
+    unwrap(await claimsRpc.acceptSettlement(principal, claim.id, second.id));
+    unwrap(await claimsRpc.closeClaim(principal, claim.id, {}));
+    unwrap(await claimsRpc.reopenClaim(principal, claim.id, { reason: "more still" }));
+    const third = unwrap(await claimsRpc.settleClaim(principal, claim.id, { amount: 1_500, payee: "Jordan Lee" })).settlement;
+    expect(third).toMatchObject({ deductible: 0, netAmount: 1_500 });
+    expect(unwrap(await claimsRpc.acceptSettlement(principal, claim.id, third.id)).claim.indemnity.paid).toBe(9_500);
+  });
 });

@@ -11,7 +11,7 @@ import { newId } from "#shared/ids";
 import { checkInput } from "#shared/input";
 import { fromCents } from "#shared/money";
 import { eventFields, mutateClaim, type ClaimChange, type ClaimsDeps } from "./changes.ts";
-import { findSettlement, latestSettlementId, moneyOf, toClaim, toSettlement } from "./claims.repo.ts";
+import { deductibleTakenCents, findSettlement, latestSettlementId, moneyOf, toClaim, toSettlement } from "./claims.repo.ts";
 import { acceptSettlement as decideAcceptance, limitRefusal, release, settlementNet, totalIncurred, totalOutstanding, totalPaid, COST_TYPES } from "./financials.ts";
 import { transition } from "./lifecycle.ts";
 import { authorityOf, paymentEvent, positiveCents } from "./reserves.service.ts";
@@ -55,7 +55,9 @@ export async function investigateClaim(deps: ClaimsDeps, principal: Principal, i
 }
 
 /**
- * Investigating → in_settlement with an offer; nothing is paid until it is accepted. An offer whose
+ * Investigating → in_settlement with an offer; nothing is paid until it is accepted. The offer
+ * carries the deductible it applies: the policy's, less what earlier accepted settlements of the
+ * claim took of it (a reopened claim is the same occurrence). An offer whose
  * net the remaining limit cannot pay is 422 `limit_exceeded` now, not at acceptance.
  */
 export async function settleClaim(deps: ClaimsDeps, principal: Principal, id: string, input: SettleClaimRequest): Promise<Result<SettlementResult>> {
@@ -68,7 +70,8 @@ export async function settleClaim(deps: ClaimsDeps, principal: Principal, id: st
   return mutateClaim(deps, principal, id, async (claim) => {
     const status = transition(claim.status, "settle");
     if (!status.ok) return status;
-    const deductible = claim.deductibleCents ?? 0;
+    // Per occurrence: what earlier accepted settlements of this claim took of it is not taken again.
+    const deductible = Math.max((claim.deductibleCents ?? 0) - (await deductibleTakenCents(deps.db, principal.orgId, claim.id)), 0);
     const net = settlementNet(amount.value, deductible);
     // An offer the limit cannot pay could never be accepted, and the claim would wait in_settlement on it.
     const overLimit = limitRefusal(moneyOf(claim), net, claim.policyLimitCents);
