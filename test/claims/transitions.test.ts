@@ -141,4 +141,26 @@ describe("settlement offers", () => {
     expect(third).toMatchObject({ deductible: 0, netAmount: 1_500 });
     expect(unwrap(await claimsRpc.acceptSettlement(principal, claim.id, third.id)).claim.indemnity.paid).toBe(9_500);
   });
+
+  it("lets exactly one of a racing acceptance and denial commit, and the claim is wholly the winner's", async () => {
+    for (let round = 0; round < 3; round++) {
+      const { principal, claim } = await filedClaim();
+      unwrap(await claimsRpc.setReserves(principal, claim.id, { indemnity: 20_000, expense: 1_000, reason: "estimate" }));
+      unwrap(await claimsRpc.investigateClaim(principal, claim.id, {}));
+      const { settlement } = unwrap(await claimsRpc.settleClaim(principal, claim.id, { amount: 15_000, payee: "Jordan Lee" }));
+      const [accepted, denied] = await Promise.all([claimsRpc.acceptSettlement(principal, claim.id, settlement.id), claimsRpc.denyClaim(principal, claim.id, { reason: "fraud" })]);
+      expect([accepted.ok, denied.ok].filter(Boolean)).toHaveLength(1);
+      const after = unwrap(await claimsRpc.getClaim(principal, claim.id));
+      if (accepted.ok) {
+        expect(errorOf(denied).code).toBe("invalid_state_transition");
+        expect(after).toMatchObject({ status: "settled", denialReason: null, indemnity: { paid: 10_000, outstanding: 0 }, expense: { outstanding: 1_000 } });
+        expect(after.settlements[0]?.status).toBe("accepted");
+      } else {
+        expect(errorOf(accepted).code).toBe("invalid_state_transition");
+        expect(after).toMatchObject({ status: "denied", total: { paid: 0, outstanding: 0, incurred: 0 } });
+        expect(after.payments).toEqual([]);
+      }
+      expect(after.version).toBe(after.activity.length);
+    }
+  });
 });
