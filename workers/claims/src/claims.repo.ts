@@ -137,7 +137,8 @@ export async function latestSettlementId(db: DrizzleD1Database, orgId: string, c
     .select({ id: claimSettlements.id })
     .from(claimSettlements)
     .where(and(eq(claimSettlements.orgId, orgId), eq(claimSettlements.claimId, claimId)))
-    .orderBy(desc(claimSettlements.createdAt), desc(claimSettlements.id))
+    // By id: ULIDs follow real time, which a sandbox clock moved back does not reorder.
+    .orderBy(desc(claimSettlements.id))
     .get();
   return row?.id;
 }
