@@ -8,21 +8,11 @@ import { createHmac, timingSafeEqual } from "node:crypto";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { realNow, testDay, TEST_NOW, TEST_TODAY } from "../support/clock.ts";
-import { http, quickstartSubmission, sandbox } from "./client.ts";
+import { testDay, TEST_NOW, TEST_TODAY } from "../support/clock.ts";
+import { http, quickstartSubmission, sandbox, waitFor } from "./client.ts";
 
 const verify = (body: string, signature: string, secret: string) =>
   timingSafeEqual(Buffer.from(signature), Buffer.from(`sha256=${createHmac("sha256", secret).update(body).digest("hex")}`));
-
-async function waitFor<T>(check: () => T | undefined, timeoutMs = 60_000): Promise<T> {
-  const deadline = realNow() + timeoutMs;
-  for (;;) {
-    const value = check();
-    if (value !== undefined) return value;
-    if (realNow() > deadline) throw new Error("timed out waiting");
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 describe("a claim from FNOL to closed over npm run dev", () => {
   const received: { body: string; signature: string }[] = [];
@@ -134,7 +124,7 @@ describe("a claim from FNOL to closed over npm run dev", () => {
     // Every claim event of this claim reached the receiver, signed, in the order they happened.
     const expected = ["claim.filed", "claim.reserved", "claim.payment_issued", "claim.reserved", "claim.payment_issued", "claim.settled", "claim.closed"];
     const mine = () => received.map((r) => ({ ...r, event: JSON.parse(r.body) })).filter((r) => r.event.data?.claimId === claimId);
-    const got = await waitFor(() => (mine().length >= expected.length ? mine() : undefined));
+    const got = await waitFor(() => (mine().length >= expected.length ? mine() : undefined), 60_000);
     expect(got.map((r) => r.event.type)).toEqual(expected);
     for (const r of got) expect(verify(r.body, r.signature, endpoint.json.secret)).toBe(true);
     const times = got.map((r) => Date.parse(r.event.timestamp));

@@ -1,4 +1,5 @@
 import { inject } from "vitest";
+import { realNow } from "../support/clock.ts";
 
 export const sandbox = () => inject("sandbox");
 
@@ -24,3 +25,14 @@ export async function http(
 }
 
 export { quickstartSubmission } from "../support/submissions.ts";
+
+/** Poll `check` every 200 ms until it answers something, or fail after `timeoutMs` (real time). */
+export async function waitFor<T>(check: () => T | undefined, timeoutMs = 30_000): Promise<T> {
+  const deadline = realNow() + timeoutMs;
+  for (;;) {
+    const value = check();
+    if (value !== undefined) return value;
+    if (realNow() > deadline) throw new Error("timed out waiting");
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}

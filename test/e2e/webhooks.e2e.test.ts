@@ -3,8 +3,8 @@ import { createServer, type IncomingHttpHeaders } from "node:http";
 import type { AddressInfo } from "node:net";
 import { Webhook } from "standardwebhooks";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { http, quickstartSubmission, sandbox } from "./client.ts";
-import { realNow, TEST_NOW } from "../support/clock.ts";
+import { http, quickstartSubmission, sandbox, waitFor } from "./client.ts";
+import { TEST_NOW } from "../support/clock.ts";
 
 // The seed's verification snippet, unchanged.
 function verifyWebhook(rawBody: string, signature: string, secret: string): boolean {
@@ -35,16 +35,6 @@ function receiver(failures: number) {
     });
   });
   return { server, received };
-}
-
-async function waitFor<T>(check: () => T | undefined, timeoutMs = 30_000): Promise<T> {
-  const deadline = realNow() + timeoutMs;
-  for (;;) {
-    const value = check();
-    if (value !== undefined) return value;
-    if (realNow() > deadline) throw new Error("timed out waiting");
-    await new Promise((r) => setTimeout(r, 200));
-  }
 }
 
 describe("webhooks over the local sandbox", () => {
