@@ -103,6 +103,11 @@ const EXPECTED: [string, string, string, "public" | "credential" | "session"][] 
   // The signed link's token is the only credential.
   ["GET", "/v1/documents/{id}/download", "downloadDocument", "public"],
   ["POST", "/v1/coi/generate", "generateCertificate", "credential"],
+  ["GET", "/v1/invoices", "listInvoices", "credential"],
+  ["GET", "/v1/invoices/{id}", "getInvoice", "credential"],
+  ["POST", "/v1/invoices/{id}/pay", "payInvoice", "credential"],
+  ["POST", "/v1/invoices/{id}/void", "voidInvoice", "credential"],
+  ["POST", "/v1/invoices/{id}/refund", "refundInvoice", "credential"],
 ];
 
 
