@@ -37,3 +37,8 @@ export function isValidDate(date: string): boolean {
   const parsed = parseDate(date);
   return !Number.isNaN(parsed.getTime()) && formatDate(parsed) === date;
 }
+
+/** The calendar day `days` after `date` (before it when negative). */
+export function addDays(date: string, days: number): string {
+  return formatDate(new Date(parseDate(date).getTime() + days * DAY_MS));
+}

@@ -4,7 +4,8 @@ import { monotonicFactory } from "ulid";
 export type IdPrefix =
   | "org" | "usr" | "key" | "sub" | "qte" | "pol" | "txn" | "clm" | "rsv" | "inv" | "pay"
   | "doc" | "whk" | "whd" | "evt" | "prd" | "apt" | "room" | "msg" | "ref" | "req"
-  | "ses" | "eml" | "vcd" | "da" | "rtk" | "crt";
+  | "ses" | "eml" | "vcd" | "da" | "rtk" | "crt"
+  | "rfd" | "cdt";
 
 const nextUlid = monotonicFactory();
 
