@@ -31,6 +31,23 @@ const workers = await Promise.all(
         // `paperFaultForTest(orgId, mode)`; `paperCallsForTest(orgId)` counts what it was asked.
         stubs: {
           "deal-rooms": { getRoom: notFound, postSystemMessage: notFound },
+          // Billing reads policies' money (billingFacts) and the policy events' bodies (readEvents)
+          // through underwriting's internal entrypoint: the stand-in answers what a test put through
+          // `putForTest({facts?: [{orgId, facts}], events?: [...], down?})`, and nothing by default
+          // (the webhooks consumer's readEvents sees no event, as before).
+          underwriting: {
+            readEvents: `const s = (globalThis.uw ??= { events: new Map(), facts: new Map(), down: false }); return arguments[0].filter((id) => s.events.has(id)).map((id) => s.events.get(id));`,
+            billingFacts: `const s = (globalThis.uw ??= { events: new Map(), facts: new Map(), down: false });
+    if (s.down) throw new Error("underwriting unavailable");
+    const f = s.facts.get(arguments[0] + "|" + arguments[1]);
+    return f ? { ok: true, value: f } : { ok: false, error: { code: "not_found", message: "Policy not found" } };`,
+            putForTest: `const s = (globalThis.uw ??= { events: new Map(), facts: new Map(), down: false });
+    const put = arguments[0];
+    for (const e of put.events ?? []) s.events.set(e.id, e);
+    for (const f of put.facts ?? []) s.facts.set(f.orgId + "|" + f.facts.policyId, f.facts);
+    if (put.down !== undefined) s.down = put.down;
+    return true;`,
+          },
           identity: {
             apiKeyStatus: `const revoked = (globalThis.revokedKeys ??= new Set()); return revoked.has(arguments[1]) ? { active: false, expiresAt: null } : { active: true, expiresAt: null };`,
             revokeForTest: `(globalThis.revokedKeys ??= new Set()).add(arguments[0]); return true;`,
