@@ -14,7 +14,7 @@ import { fail, invalid, notFound, ok, type Result } from "#shared/errors";
 import { CURRENCY, fromCents, toCents } from "#shared/money";
 import { toPage, type Page } from "#shared/pagination";
 import type { BillingInvoice, ListInvoicesQuery, PayInvoiceInput, RefundInvoiceInput } from "#shared/rpc";
-import { amountDueOf, pay, refund, totalOf, voidInvoice, type LedgerRefusal, type PaymentMethod } from "./ledger.ts";
+import { amountDueOf, pay, refund, totalOf, voidInvoice, type Ledger, type LedgerContext, type LedgerRefusal, type PaymentMethod } from "./ledger.ts";
 import { entriesOf, toLedgerInvoice, withLedger } from "./ledger.repo.ts";
 import { invoices, type InvoiceEntryRow, type InvoiceRow } from "./schema.ts";
 
@@ -114,7 +114,7 @@ async function onInvoice(
   db: DrizzleD1Database,
   principal: Principal,
   id: string,
-  apply: (ledger: Parameters<typeof pay>[0], ctx: Parameters<typeof pay>[1]) => LedgerRefusal | null,
+  apply: (ledger: Ledger, ctx: LedgerContext) => LedgerRefusal | null,
 ): Promise<Result<BillingInvoice>> {
   const row = await findInvoice(db, principal.orgId, id);
   if (!row) return notFound("Invoice");
