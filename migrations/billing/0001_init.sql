@@ -5,7 +5,7 @@
 -- (`applied_seq`), and a version every write to the policy's invoices moves, so a batch built
 -- from a stale read is refused (guard) rather than overwriting a concurrent one.
 CREATE TABLE billing_policies (
-  policy_id TEXT PRIMARY KEY,
+  policy_id TEXT NOT NULL PRIMARY KEY,
   org_id TEXT NOT NULL,
   policy_number TEXT NOT NULL,
   applied_seq INTEGER NOT NULL,
@@ -15,7 +15,7 @@ CREATE TABLE billing_policies (
 );
 
 CREATE TABLE invoices (
-  id TEXT PRIMARY KEY,
+  id TEXT NOT NULL PRIMARY KEY,
   org_id TEXT NOT NULL,
   policy_id TEXT NOT NULL,
   policy_number TEXT NOT NULL,
@@ -53,7 +53,7 @@ CREATE INDEX invoices_org_due ON invoices (org_id, status, due_date);
 
 -- Every movement of money on an invoice: credits (return premium, voids), payments, refunds.
 CREATE TABLE invoice_entries (
-  id TEXT PRIMARY KEY,
+  id TEXT NOT NULL PRIMARY KEY,
   org_id TEXT NOT NULL,
   invoice_id TEXT NOT NULL,
   policy_id TEXT NOT NULL,
@@ -80,7 +80,7 @@ CREATE TABLE invoice_number_sequences (
 
 -- The consumer's memory: one row per domain event handled, so a redelivered event does nothing.
 CREATE TABLE processed_events (
-  event_id TEXT PRIMARY KEY,
+  event_id TEXT NOT NULL PRIMARY KEY,
   org_id TEXT NOT NULL,
   type TEXT NOT NULL,
   policy_id TEXT,

@@ -6,11 +6,13 @@
  */
 import { and, eq, sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
-import { guard } from "#shared/db";
 import { newId } from "#shared/ids";
 import { invoices, processedEvents } from "../../workers/billing/src/schema.ts";
 import { outboxEvents } from "#shared/outbox";
-import { boundFacts, db, deliver, policyEvent, put, withTransaction } from "./harness.ts";
+import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
+import { DEAD_LETTER_QUEUE, handleQueue } from "../../workers/billing/src/queue.consumer.ts";
+import { realNow } from "../support/clock.ts";
+import { billingEnv, boundFacts, db, deliver, policyEvent, put, withTransaction } from "./harness.ts";
 
 const invoicesOf = (orgId: string) => db().select().from(invoices).where(eq(invoices.orgId, orgId)).orderBy(invoices.number).all();
 const eventsOf = (orgId: string, type: string) => db().select().from(outboxEvents).where(and(eq(outboxEvents.orgId, orgId), eq(outboxEvents.type, type))).all();
@@ -64,7 +66,8 @@ describe("the billing consumer", () => {
         statements: (s) => {
           seen = s.length;
           const half = Math.floor(s.length / 2);
-          return [...s.slice(0, half), guard("killed_half_way", sql`0`), ...s.slice(half)];
+          // A statement that fails where it stands, as if the isolate died there.
+          return [...s.slice(0, half), sql`INSERT INTO invoice_number_sequences (org_id, year, last_number) VALUES (NULL, 0, 0)`, ...s.slice(half)];
         },
       },
     });
@@ -139,5 +142,35 @@ describe("the billing consumer", () => {
     const other = { id: newId("evt"), type: "submission.created", orgId, timestamp: bound.timestamp, data: { submissionId: newId("sub") } };
     await put(orgId, null, [other]);
     expect((await deliver([other])).explicitAcks).toHaveLength(1);
+  });
+
+  it("records a cancellation's voids and refunds as invoice.voided and payment.refunded events in the same batch", async () => {
+    const orgId = newId("org");
+    const facts = boundFacts(orgId, "QUARTERLY", 400_000);
+    const bound = policyEvent(orgId, facts, "policy.bound");
+    await put(orgId, facts, [bound]);
+    await deliver([bound]);
+    const [first] = await invoicesOf(orgId);
+    // Paid in full by hand (the manual path is tested through BillingService; here only its effect matters).
+    await db().update(invoices).set({ paidCents: first!.totalCents, status: "paid" }).where(eq(invoices.id, first!.id));
+    const cancelled = withTransaction(facts, { type: "cancellation", effectiveDate: "2027-01-01", premiumDeltaCents: -400_000, reversesTransactionId: null });
+    const event = policyEvent(orgId, cancelled, "policy.cancelled");
+    await put(orgId, cancelled, [event]);
+    await deliver([event]);
+    const voided = await eventsOf(orgId, "invoice.voided");
+    expect(voided.map((e) => e.data.transactionId)).toEqual([cancelled.transactions[1]!.transactionId, cancelled.transactions[1]!.transactionId, cancelled.transactions[1]!.transactionId]);
+    expect((await eventsOf(orgId, "payment.refunded")).map((e) => e.data)).toEqual([
+      expect.objectContaining({ invoiceId: first!.id, amount: 1000, reason: "cancellation", transactionId: cancelled.transactions[1]!.transactionId }),
+    ]);
+  });
+
+  it("puts a dead-lettered event back on its queue rather than lose it", async () => {
+    const orgId = newId("org");
+    const facts = boundFacts(orgId, "PIF", 100_000);
+    const bound = policyEvent(orgId, facts, "policy.bound");
+    const batch = createMessageBatch(DEAD_LETTER_QUEUE, [{ id: "dead-1", timestamp: new Date(realNow()), attempts: 1, body: { kind: "event", source: "underwriting", eventId: bound.id } }]);
+    const ctx = createExecutionContext();
+    await handleQueue(batch, billingEnv);
+    expect((await getQueueResult(batch, ctx)).explicitAcks).toEqual(["dead-1"]);
   });
 });
