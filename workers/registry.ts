@@ -83,6 +83,13 @@ export interface WorkerEntry {
    */
   consumesEvents?: boolean | EventSubscription;
   crons?: { schedule: string; purpose: string }[];
+  /**
+   * Bindings only the deployed worker holds, never `npm run dev` or the tests: those with no local
+   * simulation (Workers AI), which the multi-config `wrangler dev` would serve through a remote
+   * session that needs a Cloudflare login, so the offline sandbox would not start. `npm run deploy`
+   * writes them into the config it deploys (scripts/lib/deploy.ts); the worker's code treats them as optional.
+   */
+  deployOnly?: { ai?: { binding: string; purpose: string } };
   /** Vars its tests need beyond the shared test secrets (never production values). */
   testVars?: Record<string, string>;
   /** Its Vitest project's test folder. Default `test/<name>`. */
@@ -175,8 +182,21 @@ export const WORKERS: readonly WorkerEntry[] = [
     entrypoints: { public: "DocumentsService", internal: "DocumentsInternal" },
     d1: { binding: "DOCUMENTS_DB", database: "openinsure-documents", id: "documents-db" },
     r2: [{ binding: "DOCUMENTS", bucket: "openinsure-documents", purpose: "the documents' bytes, under orgs/{orgId}/documents/{docId}; never overwritten" }],
+    deployOnly: { ai: { binding: "AI", purpose: "Workers AI: classifies ingested files behind the flag documents.ai_classification (the committed model otherwise)" } },
     emitsEvents: true,
     crons: [{ schedule: "* * * * *", purpose: "the outbox sweep (relays events a prompt relay missed) and the orphan sweep (objects a crashed store left without a row)" }],
+  },
+  {
+    name: "claims",
+    purpose: "claims from first notice of loss to close: coverage on the loss date, reserves and payments per cost type, settlements, the activity log",
+    entrypoints: { public: "ClaimsService", internal: "ClaimsInternal" },
+    d1: { binding: "CLAIMS_DB", database: "openinsure-claims", id: "claims-db" },
+    calls: [
+      { worker: "underwriting", entrypoint: "internal", purpose: "policyForClaim: the term, timeline, limit and deductible a loss is judged against" },
+      { worker: "identity", entrypoint: "internal", purpose: "member: an assigned adjuster must be a claims_adjuster of the org" },
+    ],
+    emitsEvents: true,
+    crons: [{ schedule: "* * * * *", purpose: "the outbox sweep: relays events a prompt relay missed" }],
   },
   {
     name: "billing",
@@ -360,6 +380,7 @@ export class Registry {
         ...(w.durableObjects ?? []).map((d) => d.binding),
         ...(w.r2 ?? []).map((b) => b.binding),
         ...this.producers(w).map((q) => q.binding),
+        ...(w.deployOnly?.ai ? [w.deployOnly.ai.binding] : []),
       ];
       const dup = bindings.find((b, i) => bindings.indexOf(b) !== i);
       if (dup) p.push(`${w.name}: binding ${dup} is generated twice`);

@@ -81,6 +81,19 @@ export function bindingsSection(registry: Registry, worker: Worker): string {
   return out.join("\n");
 }
 
+export const DEPLOY_ONLY = "# --- deploy-only bindings: written by `npm run deploy` from workers/registry.ts (deployOnly); never in dev or tests ---";
+
+/**
+ * The bindings a worker holds only when deployed (the registry's `deployOnly`), as TOML to append
+ * to its config, or null when it has none. Tables, not top-level keys: appended after whatever the
+ * config ends with, a `[table]` header starts fresh where a bare key would land in the last table.
+ */
+export function deployOnlySection(worker: Worker): string | null {
+  const ai = worker.deployOnly?.ai;
+  if (!ai) return null;
+  return [DEPLOY_ONLY, `# ${ai.purpose}`, "[ai]", `binding = ${q(ai.binding)}`].join("\n");
+}
+
 /**
  * The config with its generated section replaced, or, when it has none yet, inserted before the
  * first table header (top-level keys must precede every table).
@@ -108,6 +121,8 @@ export function handWrittenProblems(text: string, worker: Worker): string[] {
   const outside = begin === -1 || end === -1 ? text : text.slice(0, begin) + text.slice(end + END.length);
   const stray = outside.match(/^\s*(\[\[?\s*)?(d1_databases|r2_buckets|services|durable_objects|queues|triggers)\b/m);
   if (stray) problems.push(`${stray[2]} outside the generated section: declare it in workers/registry.ts`);
+  // A committed AI binding would make `npm run dev` open a remote session: it is deploy-only.
+  if (/^\s*(\[\s*ai\s*\]|ai\s*=)/m.test(text)) problems.push("ai in a committed config: declare it in workers/registry.ts as deployOnly, so that dev and tests stay offline");
   const firstTable = text.search(/^\[/m);
   if (begin !== -1 && firstTable !== -1 && firstTable < begin) problems.push("the generated section must come before the first [table]");
   return problems;

@@ -103,6 +103,19 @@ const EXPECTED: [string, string, string, "public" | "credential" | "session"][] 
   // The signed link's token is the only credential.
   ["GET", "/v1/documents/{id}/download", "downloadDocument", "public"],
   ["POST", "/v1/coi/generate", "generateCertificate", "credential"],
+  ["POST", "/v1/claims", "createClaim", "credential"],
+  ["GET", "/v1/claims", "listClaims", "credential"],
+  ["GET", "/v1/claims/{id}", "getClaim", "credential"],
+  ["POST", "/v1/claims/{id}/investigate", "investigateClaim", "credential"],
+  ["POST", "/v1/claims/{id}/reserves", "setClaimReserves", "credential"],
+  ["POST", "/v1/claims/{id}/payments", "createClaimPayment", "credential"],
+  ["POST", "/v1/claims/{id}/settle", "settleClaim", "credential"],
+  ["POST", "/v1/claims/{id}/settlements/{settlementId}/accept", "acceptSettlement", "credential"],
+  ["POST", "/v1/claims/{id}/deny", "denyClaim", "credential"],
+  ["POST", "/v1/claims/{id}/close", "closeClaim", "credential"],
+  ["POST", "/v1/claims/{id}/reopen", "reopenClaim", "credential"],
+  ["POST", "/v1/claims/{id}/attachments", "createClaimAttachment", "credential"],
+  ["GET", "/v1/claims/{id}/attachments", "listClaimAttachments", "credential"],
   ["GET", "/v1/invoices", "listInvoices", "credential"],
   ["GET", "/v1/invoices/{id}", "getInvoice", "credential"],
   ["POST", "/v1/invoices/{id}/pay", "payInvoice", "credential"],
@@ -118,7 +131,7 @@ const EXPECTED: [string, string, string, "public" | "credential" | "session"][] 
 const MULTIPART_IDS = new Set(["createSubmission"]);
 
 /** Operations that take only `multipart/form-data`: `ingestDocument` (the `file` and its link fields). */
-const MULTIPART_ONLY_IDS = new Set(["ingestDocument"]);
+const MULTIPART_ONLY_IDS = new Set(["ingestDocument", "createClaimAttachment"]);
 
 const PUBLIC_IDS = new Set(EXPECTED.filter((e) => e[3] === "public").map((e) => e[2]));
 
@@ -145,6 +158,8 @@ const ERROR_CODES = [
   "policy_not_in_force",
   "endorsement_required",
   "unreadable_document",
+  "loss_outside_coverage",
+  "limit_exceeded",
   "rate_limit_exceeded",
   "internal_error",
 ];

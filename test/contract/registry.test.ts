@@ -5,10 +5,12 @@
  * deployed in order and given a Vitest project. test/registry/platform.test.ts runs the same fixture
  * through the platform (bound at the gateway, relayed to the webhooks worker's log).
  */
-import { readdirSync, readFileSync, statSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { dirname, join, relative, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
-import { bindingsSection, syncBindings } from "../../scripts/lib/bindings.ts";
+import { unstable_readConfig } from "wrangler";
+import { bindingsSection, handWrittenProblems, syncBindings } from "../../scripts/lib/bindings.ts";
 import { deployPlan } from "../../scripts/lib/deploy.ts";
 import { devPlan } from "../../scripts/lib/dev-plan.ts";
 import { registry, Registry, WORKERS, type WorkerEntry } from "../../workers/registry.ts";
@@ -45,7 +47,12 @@ describe("the committed configs", () => {
     expect(production.services(production.get("webhooks"))).toEqual([
       expect.objectContaining({ binding: "UNDERWRITING", entrypoint: "UnderwritingInternal" }),
       expect.objectContaining({ binding: "DOCUMENTS", entrypoint: "DocumentsInternal" }),
+      expect.objectContaining({ binding: "CLAIMS", entrypoint: "ClaimsInternal" }),
       expect.objectContaining({ binding: "BILLING", entrypoint: "BillingInternal" }),
+    ]);
+    expect(production.services(production.get("claims"))).toEqual([
+      expect.objectContaining({ binding: "UNDERWRITING", entrypoint: "UnderwritingInternal" }),
+      expect.objectContaining({ binding: "IDENTITY", entrypoint: "IdentityInternal" }),
     ]);
     expect(production.services(production.get("underwriting"))).toEqual([
       expect.objectContaining({ binding: "DEAL_ROOMS", entrypoint: "DealRoomsInternal" }),
@@ -58,10 +65,58 @@ describe("the committed configs", () => {
     const gateway = WORKERS.find((w) => w.gateway)!;
     const internalCall: WorkerEntry = { ...gateway, calls: [{ worker: "underwriting", entrypoint: "internal", purpose: "no" }] };
     expect(() => new Registry(WORKERS.map((w) => (w.gateway ? internalCall : w)))).toThrow(/only be bound to public entrypoints/);
-    expect(() => production.with({ name: "claims", purpose: "x", entrypoints: { public: "ClaimsService" }, calls: [{ worker: "portal", entrypoint: "public", purpose: "x" }] })).toThrow(
+    expect(() => production.with({ name: "payouts", purpose: "x", entrypoints: { public: "PayoutsService" }, calls: [{ worker: "portal", entrypoint: "public", purpose: "x" }] })).toThrow(
       /calls portal, which is not declared/,
     );
-    expect(() => production.with({ name: "claims", purpose: "x", entrypoints: { public: "ClaimsService" }, emitsEvents: true })).toThrow(/internal entrypoint must serve readEvents/);
+    expect(() => production.with({ name: "payouts", purpose: "x", entrypoints: { public: "PayoutsService" }, emitsEvents: true })).toThrow(/internal entrypoint must serve readEvents/);
+  });
+});
+
+describe("deploy-only bindings", () => {
+  it("give the deployed documents worker Workers AI, which the config dev and the tests run never has", () => {
+    const documents = production.get("documents");
+    expect(documents.deployOnly?.ai?.binding).toBe("AI");
+    const step = deployPlan(production, root, ["--keep-vars"]).find((s) => s.worker.name === "documents")!;
+    expect(step.config?.path).toBe("workers/documents/wrangler.deploy.toml");
+    expect(step.commands).toEqual([
+      ["d1", "migrations", "apply", "openinsure-documents", "--remote", "-c", "workers/documents/wrangler.toml"],
+      ["deploy", "-c", "workers/documents/wrangler.deploy.toml", "--keep-vars"],
+    ]);
+    // The dry run (what the gateway project's global setup bundles) reads the same deployed config.
+    expect(deployPlan(production, root, ["--dry-run"]).find((s) => s.worker.name === "documents")!.commands).toEqual([
+      ["deploy", "-c", "workers/documents/wrangler.deploy.toml", "--dry-run", "--outdir", join(root, ".build", "documents")],
+    ]);
+
+    // Both configs as wrangler itself reads them.
+    const dir = mkdtempSync(join(tmpdir(), "oi-deploy-config-"));
+    try {
+      const deployedPath = join(dir, "wrangler.toml");
+      writeFileSync(deployedPath, step.config!.text);
+      const deployed = unstable_readConfig({ config: deployedPath }, { hideWarnings: true });
+      const dev = unstable_readConfig({ config: join(root, documents.config) }, { hideWarnings: true });
+      expect(deployed.ai).toMatchObject({ binding: "AI" });
+      expect(dev.ai).toBeUndefined();
+      // Otherwise the same worker: name, vars and every generated binding.
+      for (const key of ["name", "vars", "d1_databases", "r2_buckets", "services", "queues", "triggers", "compatibility_date"] as const) {
+        expect({ key, value: deployed[key] }).toEqual({ key, value: dev[key] });
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+
+    // No other worker has one, so each deploys its committed config; npm run dev starts only committed configs.
+    for (const s of deployPlan(production, root)) if (s.worker.name !== "documents") expect({ worker: s.worker.name, config: s.config }).toEqual({ worker: s.worker.name, config: undefined });
+    expect(devPlan(production, "s").configs).toContain("workers/documents/wrangler.toml");
+    expect(devPlan(production, "s").configs.some((c) => c.includes("deploy"))).toBe(false);
+  });
+
+  it("refuse an AI binding written by hand into a committed config, which would take npm run dev online", () => {
+    const documents = production.get("documents");
+    const committed = readFileSync(join(root, documents.config), "utf8");
+    expect(handWrittenProblems(committed, documents)).toEqual([]);
+    for (const ai of ['\n[ai]\nbinding = "AI"\n', '\nai = { binding = "AI" }\n']) {
+      expect(handWrittenProblems(committed.replace("[vars]", `${ai}\n[vars]`), documents)).toEqual([expect.stringMatching(/deployOnly/)]);
+    }
   });
 });
 
@@ -73,7 +128,7 @@ describe("a worker added by one registry entry", () => {
     expect(plan.migrations).toContainEqual(["d1", "migrations", "apply", "openinsure-fixture-notes", "--local", "-c", "test/registry/fixture/wrangler.toml", "--persist-to", ".wrangler/state"]);
     expect(plan.devVarsCopies).toContain("test/registry/fixture");
     // Production's plan is every worker of the registry, and nothing else.
-    expect(devPlan(production, "s").configs).toEqual(["wrangler.toml", "workers/identity/wrangler.toml", "workers/underwriting/wrangler.toml", "workers/webhooks/wrangler.toml", "workers/deal-rooms/wrangler.toml", "workers/documents/wrangler.toml", "workers/billing/wrangler.toml"]);
+    expect(devPlan(production, "s").configs).toEqual(["wrangler.toml", "workers/identity/wrangler.toml", "workers/underwriting/wrangler.toml", "workers/webhooks/wrangler.toml", "workers/deal-rooms/wrangler.toml", "workers/documents/wrangler.toml", "workers/claims/wrangler.toml", "workers/billing/wrangler.toml"]);
   });
 
   it("is bound at the gateway (public) and at the events consumer (internal), and produces to the events queue", () => {
@@ -91,7 +146,7 @@ describe("a worker added by one registry entry", () => {
       const order = reg.deployOrder().map((w) => w.name);
       for (const w of reg.workers) for (const s of reg.services(w)) expect(order.indexOf(s.worker)).toBeLessThan(order.indexOf(w.name));
     }
-    expect(production.deployOrder().map((w) => w.name)).toEqual(["identity", "deal-rooms", "documents", "underwriting", "billing", "webhooks", "gateway"]);
+    expect(production.deployOrder().map((w) => w.name)).toEqual(["identity", "deal-rooms", "documents", "underwriting", "claims", "billing", "webhooks", "gateway"]);
 
     const dry = deployPlan(testRegistry, root, ["--dry-run"]).find((s) => s.worker.name === "fixture-notes")!;
     expect(dry.commands).toEqual([["deploy", "-c", "test/registry/fixture/wrangler.toml", "--dry-run", "--outdir", join(root, ".build", "fixture-notes")]]);

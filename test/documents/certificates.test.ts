@@ -130,6 +130,31 @@ describe("generateCertificate", () => {
     expect(text).toContain("Business personal property (contents): $300,000");
   });
 
+  it("renders two different certificates back to back, each with only its own holder, insured and limits", async () => {
+    const p = newPrincipal();
+    const one = unwrap(await rpc.generateCertificate(p, input()));
+    const otherFacts = facts({
+      insured: { name: "Quayside Joinery Ltd", state: "WA", email: "desk@quayside.example" },
+      coverages: [{ ...facts().coverages[0]!, limits: [{ label: "Each occurrence", amount: 3_000_000 }, { label: "General aggregate", amount: 6_000_000 }] }],
+    });
+    const two = unwrap(
+      await rpc.generateCertificate(
+        p,
+        input({ facts: otherFacts, holder: { name: "Żółw Storage Co-op", address: { line1: "9 Pier Rd", city: "Tacoma", state: "WA", postalCode: "98402" } }, descriptionOfOperations: "Dock repairs." }),
+      ),
+    );
+    const [first, second] = [await pdfOf(p.orgId, one.documentId), await pdfOf(p.orgId, two.documentId)];
+    expect(first).toContain("Harbor View Properties LLC");
+    expect(first).toContain("Pacific Coast Builders");
+    expect(first).toContain("Each occurrence: $1,000,000");
+    expect(first).not.toMatch(/Quayside|Żółw|Dock repairs|3,000,000|COI-2026-000002/);
+    expect(second).toContain("Żółw Storage Co-op");
+    expect(second).toContain("Quayside Joinery Ltd");
+    expect(second).toContain("Each occurrence: $3,000,000");
+    expect(second).toContain("COI-2026-000002");
+    expect(second).not.toMatch(/Harbor View|Pacific Coast|Tenant improvements|1,000,000|COI-2026-000001/);
+  });
+
   it("numbers gap-free per org and per year of issue, concurrent requests included", async () => {
     const p = newPrincipal();
     const first = unwrap(await rpc.generateCertificate(p, input()));

@@ -33,6 +33,27 @@ describe("renderPdf", () => {
     expect((await pdfText(one.bytes)).text).toBe((await pdfText(two.bytes)).text);
   });
 
+  it("keeps each document's font subset its own although the parsed font and shaped words are shared per isolate", async () => {
+    const page = (lines: string[]) => ({ info: { title: "Subset" }, content: lines.map((text) => ({ text, bold: text.startsWith("#") })) });
+    const only = ["Harbor View Properties LLC", "# Certificate holder"];
+    const before = await renderPdf(page(only));
+    // Glyphs and words the other documents never use: Greek, Cyrillic, digits, a bold heading.
+    const other = await renderPdf(page(["Ωμέγα Ψυχή Жук 0123456789", "# Quayside Lofts Cooperative", "Harbor View Properties LLC"]));
+    const after = await renderPdf(page(only));
+    const [textBefore, textOther, textAfter] = await Promise.all([before, other, after].map(async (r) => (await pdfText(r.bytes)).text));
+    expect(textOther).toContain("Ωμέγα Ψυχή Жук 0123456789");
+    expect(textOther).toContain("Quayside Lofts Cooperative");
+    for (const text of [textBefore, textAfter]) {
+      expect(text).toContain("Harbor View Properties LLC");
+      expect(text).not.toMatch(/Ω|Ж|Quayside|0123/);
+    }
+    // The same document before and after another one is the same file, but for its dates and id:
+    // nothing the other document embedded (glyphs, widths, its ToUnicode map) was carried over.
+    const stable = (bytes: Uint8Array) => new TextDecoder("latin1").decode(bytes).replace(/\((D:[^)]*)\)/g, "(D:)").replace(/\/ID \[<[0-9a-f]+> <[0-9a-f]+>\]/g, "/ID []");
+    expect(after.bytes.length).toBe(before.bytes.length);
+    expect(stable(after.bytes)).toBe(stable(before.bytes));
+  });
+
   it("counts pages and refuses a document past its page limit", async () => {
     const long = { content: Array.from({ length: 3 }, (_, i) => ({ text: `Section ${i + 1}`, pageBreak: i ? ("before" as const) : undefined })) };
     expect((await renderPdf(long)).pages).toBe(3);

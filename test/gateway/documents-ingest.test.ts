@@ -143,7 +143,7 @@ describe("POST /v1/documents/ingest", () => {
     expect(await documentsOf(t)).toEqual([]);
   });
 
-  it("links a submission of the org; another org's submission or an unknown policy is 404; a claimId is refused", async () => {
+  it("links a submission of the org; another org's submission, an unknown policy or an unknown claim is 404", async () => {
     const t = await createTenant();
     const other = await createTenant();
     const own = await json(await call("POST", "/v1/submissions", { apiKey: t.apiKey, body: quickstartSubmission() }));
@@ -161,8 +161,8 @@ describe("POST /v1/documents/ingest", () => {
     expect(unknownPolicy.status).toBe(404);
     expect(await json(unknownPolicy)).toMatchObject({ error: "not_found", details: { field: "policyId" } });
     const claim = await ingest(t.apiKey, { file: { bytes: png, filename: "site.jpg" }, claimId: "clm_01J8K3M4N5P6Q7R8S9T0V1W2X3" });
-    expect(claim.status).toBe(422);
-    expect(await json(claim)).toMatchObject({ error: "business_rule_violation", details: { field: "claimId" } });
+    expect(claim.status).toBe(404);
+    expect(await json(claim)).toMatchObject({ error: "not_found", details: { field: "claimId" } });
     const unknownPart = await ingest(t.apiKey, { file: { bytes: png, filename: "site.jpg" }, kind: "coi" });
     expect(unknownPart.status).toBe(400);
     expect(await json(unknownPart)).toMatchObject({ details: { field: "kind", rule: "unknown_field" } });

@@ -8,6 +8,7 @@ declare global {
       WEBHOOKS_DB: D1Database;
       DEAL_ROOMS_DB: D1Database;
       DOCUMENTS_DB: D1Database;
+      CLAIMS_DB: D1Database;
       BILLING_DB: D1Database;
     }
   }

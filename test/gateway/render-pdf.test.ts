@@ -123,4 +123,19 @@ describe("POST /v1/documents/render-pdf", () => {
     expect(again.headers.get("idempotent-replayed")).toBe("true");
     expect((await json(again)).id).toBe((await json(first)).id);
   });
+
+  it("renders 30 PDFs a minute per credential: the 31st is 429, and another key of the org still renders", async () => {
+    const t = await createTenant();
+    for (let i = 0; i < 30; i++) {
+      const res = await renderPdf(t, { html: `<p>Render ${i}</p>` });
+      expect(res.status, `render ${i + 1}`).toBe(201);
+    }
+    const limited = await renderPdf(t, { html: "<p>One too many</p>" });
+    expect(limited.status).toBe(429);
+    expect(await json(limited)).toMatchObject({ error: "rate_limit_exceeded", details: { limit: 30 } });
+    expect(limited.headers.get("x-ratelimit-limit")).toBe("30");
+    expect(Number(limited.headers.get("retry-after"))).toBeGreaterThan(0);
+    const second = await createApiKey(t.token);
+    expect((await renderPdf(t, { html: "<p>Another key</p>" }, second.key)).status).toBe(201);
+  });
 });

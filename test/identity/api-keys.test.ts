@@ -387,6 +387,15 @@ describe("listApiKeyPresets", () => {
     expect(data.find((p) => p.name === "billing")?.scopes).toEqual([...SCOPE_PRESETS.billing]);
   });
 
+  it("keeps large claims apart: claims_manager is claims plus claims:approve, which the adjuster role lacks", async () => {
+    const { data } = await identity.listApiKeyPresets();
+    const scopesOf = (name: string) => data.find((p) => p.name === name)?.scopes ?? [];
+    expect(scopesOf("claims_manager")).toEqual([...scopesOf("claims"), "claims:approve"]);
+    expect(ROLE_SCOPES.claims_adjuster).toEqual(scopesOf("claims"));
+    expect(ROLE_SCOPES.claims_adjuster).not.toContain("claims:approve");
+    expect(hasScope(ROLE_SCOPES.org_admin, "claims:approve")).toBe(true);
+  });
+
   it("keeps deciding referrals apart: underwriting_manager is underwriting plus referrals:approve, and only it and org_admin hold it", async () => {
     const { data } = await identity.listApiKeyPresets();
     const scopesOf = (name: string) => data.find((p) => p.name === name)?.scopes ?? [];

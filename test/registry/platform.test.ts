@@ -48,6 +48,7 @@ describe("internal entrypoints", () => {
     ["DEAL_ROOMS", "postSystemMessage", ["org_01", "room_01", "from the gateway"]],
     ["IDENTITY", "apiKeyStatus", ["org_01", "key_01"]],
     ["FIXTURE_NOTES", "readEvents", [["evt_01"]]],
+    ["CLAIMS", "readEvents", [["evt_01"]]],
   ] as const)("%s.%s is out of the gateway's reach", async (binding, method, args) => {
     // Settled into a plain value first: matchers probing an RPC promise's properties would pipeline calls.
     let refusal: unknown = null;

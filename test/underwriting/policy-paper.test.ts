@@ -12,11 +12,12 @@ import type { Principal } from "#shared/auth";
 import worker from "../../workers/underwriting/src/index.ts";
 import { bindSubmission } from "../../workers/underwriting/src/bind.service.ts";
 import { getPolicy } from "../../workers/underwriting/src/policies.service.ts";
-import { sweepPendingPaper } from "../../workers/underwriting/src/policy-paper.ts";
+import { PAPER_ALERT_ATTEMPTS, paperRetryDelayMs, sweepPendingPaper } from "../../workers/underwriting/src/policy-paper.ts";
 import { endorsePolicy, renewPolicy } from "../../workers/underwriting/src/policy-transactions.service.ts";
 import { createQuote } from "../../workers/underwriting/src/quotes.service.ts";
 import { createSubmission } from "../../workers/underwriting/src/submissions.service.ts";
 import type { Policy } from "../../workers/underwriting/src/types.ts";
+import { realNow } from "../support/clock.ts";
 import { newPrincipal } from "../support/principals.ts";
 import { errorOf, unwrap } from "../support/results.ts";
 import { quickstartSubmission } from "../support/submissions.ts";
@@ -52,6 +53,11 @@ async function jobs(policyId: string) {
 }
 
 const principal = () => newPrincipal(undefined, { rateLimitTier: "enterprise" });
+
+/** A sweep's clock `ms` from now (real time: retries are delivery machinery, not the book's calendar). */
+const inMs = (ms: number) => () => new Date(realNow() + ms).toISOString();
+/** Past any retry's backoff. */
+const later = inMs(2 * 60 * 60_000);
 
 describe("bind issues the policy's paper", () => {
   it("a GL policy gets one declarations page as of its bind, issued at once and listed on the policy", async () => {
@@ -166,14 +172,14 @@ describe("the documents worker failing never fails the transaction, and loses no
     expect((await jobs(policy.id)).map((j) => [j.status, j.attempts, j.last_error])).toEqual([["pending", 1, "documents_unavailable"], ["pending", 1, "documents_unavailable"]]);
     expect(unwrap(await getPolicy(db(), p, policy.id)).documents.every((d) => d.status === "pending")).toBe(true);
 
-    // Still down: the sweep tries again and leaves them pending.
-    await sweepPendingPaper(db(), workerEnv, 1000);
+    // Still down: the sweep tries again once they are due, and leaves them pending.
+    await sweepPendingPaper(db(), workerEnv, 1000, later);
     expect((await jobs(policy.id)).map((j) => j.attempts)).toEqual([2, 2]);
 
     await paper.paperFaultForTest(p.orgId, null);
-    // The cron itself (the worker's scheduled handler) runs the sweep.
+    // The cron itself (the worker's scheduled handler) runs the sweep, at its own scheduled time.
     const ctx = createExecutionContext();
-    await worker.scheduled!(createScheduledController({ cron: "* * * * *" }), workerEnv, ctx);
+    await worker.scheduled!(createScheduledController({ cron: "* * * * *", scheduledTime: realNow() + 4 * 60 * 60_000 }), workerEnv, ctx);
     await waitOnExecutionContext(ctx);
     const after = unwrap(await getPolicy(db(), p, policy.id)).documents;
     expect(after.map((d) => [d.kind, d.status])).toEqual([["declarations", "issued"], ["mcs90", "issued"]]);
@@ -191,12 +197,12 @@ describe("the documents worker failing never fails the transaction, and loses no
     expect(stored).toHaveLength(1);
 
     await paper.paperFaultForTest(p.orgId, null);
-    await sweepPendingPaper(db(), workerEnv, 1000);
+    await sweepPendingPaper(db(), workerEnv, 1000, later);
     const [doc] = unwrap(await getPolicy(db(), p, policy.id)).documents;
     expect(doc).toMatchObject({ status: "issued", documentId: stored[0]!.id });
     const before = (await paper.paperCallsForTest(p.orgId)).calls;
     // Nothing is pending any more: another sweep asks nothing and changes nothing.
-    await sweepPendingPaper(db(), workerEnv, 1000);
+    await sweepPendingPaper(db(), workerEnv, 1000, later);
     expect((await paper.paperCallsForTest(p.orgId)).calls).toBe(before);
     expect((await paper.paperCallsForTest(p.orgId)).documents).toHaveLength(1);
   });
@@ -210,8 +216,44 @@ describe("the documents worker failing never fails the transaction, and loses no
     expect(endorsed.policy.limit).toBe(2_000_000);
     expect(endorsed.policy.documents.map((d) => [d.status, d.current])).toEqual([["issued", false], ["pending", true]]);
     await paper.paperFaultForTest(p.orgId, null);
-    await sweepPendingPaper(db(), workerEnv, 1000);
+    await sweepPendingPaper(db(), workerEnv, 1000, later);
     expect(unwrap(await getPolicy(db(), p, policy.id)).documents.map((d) => d.status)).toEqual(["issued", "issued"]);
+  });
+
+  it("a job that keeps failing backs off: a minute, doubling to an hour, never asked before it is due", async () => {
+    expect([1, 2, 3, 4, 5, 6, 7, 8, 20].map(paperRetryDelayMs)).toEqual([1, 2, 4, 8, 16, 32, 60, 60, 60].map((m) => m * 60_000));
+
+    const p = principal();
+    await paper.paperFaultForTest(p.orgId, "down");
+    const policy = await bind(p, glSubmission());
+    const [first] = await jobs(policy.id);
+    expect(first).toMatchObject({ status: "pending", attempts: 1 });
+    const due = Date.parse(first!.next_attempt_at);
+    expect(due - Date.parse(first!.created_at)).toBeGreaterThanOrEqual(paperRetryDelayMs(1) - 5_000);
+
+    // Before it is due, a sweep does not ask for it.
+    const calls = (await paper.paperCallsForTest(p.orgId)).calls;
+    await sweepPendingPaper(db(), workerEnv, 1000, () => new Date(due - 1_000).toISOString());
+    expect((await paper.paperCallsForTest(p.orgId)).calls).toBe(calls);
+    expect((await jobs(policy.id))[0]!.attempts).toBe(1);
+
+    // Due: asked, failed again, next due two minutes after that sweep.
+    await sweepPendingPaper(db(), workerEnv, 1000, () => new Date(due).toISOString());
+    const [second] = await jobs(policy.id);
+    expect(second).toMatchObject({ attempts: 2, last_error: "documents_unavailable" });
+    expect(Date.parse(second!.next_attempt_at) - due).toBe(paperRetryDelayMs(2));
+
+    // Failing on, it stays pending (paper is never given up) and is logged as an error from the alert threshold.
+    let at = Date.parse(second!.next_attempt_at);
+    for (let n = 3; n <= PAPER_ALERT_ATTEMPTS; n++) {
+      await sweepPendingPaper(db(), workerEnv, 1000, () => new Date(at).toISOString());
+      at = Date.parse((await jobs(policy.id))[0]!.next_attempt_at);
+    }
+    expect((await jobs(policy.id))[0]).toMatchObject({ status: "pending", attempts: PAPER_ALERT_ATTEMPTS });
+
+    await paper.paperFaultForTest(p.orgId, null);
+    await sweepPendingPaper(db(), workerEnv, 1000, () => new Date(at).toISOString());
+    expect((await jobs(policy.id))[0]).toMatchObject({ status: "issued", next_attempt_at: null });
   });
 });
 

@@ -60,7 +60,7 @@ export type ApiKeyPage = {
 /**
  * Named scope preset expanding to a fixed scope list (see `listApiKeyPresets`).
  */
-export type ApiKeyPreset = 'underwriting' | 'underwriting_manager' | 'claims' | 'billing' | 'read_only' | 'full_access';
+export type ApiKeyPreset = 'underwriting' | 'underwriting_manager' | 'claims' | 'claims_manager' | 'billing' | 'read_only' | 'full_access';
 
 export type ApiKeyPresetInfo = {
     name: ApiKeyPreset;
@@ -277,23 +277,154 @@ export type CertificateHolder = {
 export type CertificateId = string;
 
 /**
- * `data` of `claim.closed`. Reserved: emitted once the claims service is built.
+ * A claim with its figures.
+ */
+export type Claim = {
+    id: ClaimId;
+    /**
+     * `CLM-{loss year}-{6 digits}`: gap-free per org and loss year.
+     */
+    claimNumber: string;
+    status: ClaimStatus;
+    policyId: PolicyId;
+    policyNumber: string;
+    lineOfBusiness: LineOfBusiness;
+    lossDate: string;
+    description: string;
+    causeOfLoss: string;
+    lossLocation: LossLocation;
+    claimant: Claimant;
+    reportedBy: string | null;
+    estimatedLoss: number | null;
+    policeReportNumber: string | null;
+    /**
+     * The assigned adjuster (a user of the org with the `claims_adjuster` role).
+     */
+    adjusterId: UserId | null;
+    /**
+     * The policy's per-occurrence limit, as of filing: indemnity paid never exceeds it.
+     */
+    policyLimit: number;
+    /**
+     * The policy's deductible, as of filing: an accepted settlement is paid net of it.
+     */
+    deductible: number | null;
+    currency: Currency;
+    indemnity: ClaimMoney;
+    expense: ClaimMoney;
+    total: ClaimMoney;
+    /**
+     * Why it was denied; null unless denied (or closed after a denial).
+     */
+    denialReason: string | null;
+    /**
+     * Increases by one with every change (the length of the activity log).
+     */
+    version: number;
+    createdAt: string;
+    updatedAt: string;
+};
+
+/**
+ * One entry of a claim's append-only activity log.
+ */
+export type ClaimActivity = {
+    /**
+     * 1 for the filing, then one more per change (the claim's `version` after it).
+     */
+    seq: number;
+    type: ClaimActivityType;
+    actor: string;
+    /**
+     * What changed: the status moved from and to, the amounts, the notes.
+     */
+    details: {
+        [key: string]: unknown;
+    };
+    createdAt: string;
+};
+
+/**
+ * What an activity entry records.
+ */
+export type ClaimActivityType = 'filed' | 'investigation_started' | 'reserves_changed' | 'payment_issued' | 'settlement_offered' | 'settlement_accepted' | 'denied' | 'closed' | 'reopened' | 'attachment_added';
+
+/**
+ * A file attached to a claim, stored in the documents store (kind `claim_attachment`).
+ */
+export type ClaimAttachment = {
+    id: ClaimAttachmentId;
+    claimId: ClaimId;
+    /**
+     * The stored document (`GET /v1/documents/{id}` answers it too).
+     */
+    documentId: DocumentId;
+    filename: string;
+    /**
+     * Bytes.
+     */
+    size: number;
+    /**
+     * Detected from the bytes, never the uploader's header.
+     */
+    contentType: string;
+    /**
+     * Lowercase hex SHA-256 of the bytes.
+     */
+    sha256: string;
+    /**
+     * Who uploaded it (user id, API key id or `system`).
+     */
+    uploadedBy: string;
+    createdAt: string;
+    /**
+     * A signed link to the bytes, valid 15 minutes.
+     */
+    downloadUrl: string;
+    downloadUrlExpiresAt: string;
+};
+
+/**
+ * Claim attachment id (`att_` + ULID).
+ */
+export type ClaimAttachmentId = string;
+
+/**
+ * A page of a list.
+ */
+export type ClaimAttachmentPage = {
+    /**
+     * The items of this page.
+     */
+    data: Array<ClaimAttachment>;
+    /**
+     * Cursor of the next page; `null` on the last page.
+     */
+    nextCursor: string | null;
+};
+
+/**
+ * `data` of `claim.closed`.
  */
 export type ClaimClosedData = {
-    /**
-     * Claim id (`clm_…`).
-     */
-    claimId: string;
+    claimId: ClaimId;
+    claimNumber: string;
     policyId: PolicyId;
+    status: ClaimStatus;
+    currency: Currency;
     /**
      * Total indemnity and expense paid on the claim.
      */
     totalPaid: number;
-    currency: Currency;
+    /**
+     * Total incurred at close (equal to `totalPaid`: nothing is left outstanding).
+     */
+    incurred: number;
+    reason: string | null;
 };
 
 /**
- * A claim was closed. Reserved: emitted once the claims service is built.
+ * A claim was closed.
  */
 export type ClaimClosedEvent = {
     id: EventId;
@@ -310,21 +441,120 @@ export type ClaimClosedEvent = {
 };
 
 /**
- * `data` of `claim.filed`. Reserved: emitted once the claims service is built.
+ * What a reserve or payment is for: the loss itself, or the cost of handling it (adjusting, legal).
  */
-export type ClaimFiledData = {
-    /**
-     * Claim id (`clm_…`).
-     */
-    claimId: string;
+export type ClaimCostType = 'indemnity' | 'expense';
+
+/**
+ * `data` of `claim.denied`.
+ */
+export type ClaimDeniedData = {
+    claimId: ClaimId;
     claimNumber: string;
     policyId: PolicyId;
-    lossDate: string;
-    description: string | null;
+    status: ClaimStatus;
+    currency: Currency;
+    reason: string;
 };
 
 /**
- * A new FNOL was received. Reserved: emitted once the claims service is built.
+ * A claim was denied; its reserves were released.
+ */
+export type ClaimDeniedEvent = {
+    id: EventId;
+    /**
+     * The event type; decides the shape of `data`.
+     */
+    type: 'claim.denied';
+    orgId: OrgId;
+    /**
+     * When the change happened (the commit of the change that emitted the event).
+     */
+    timestamp: string;
+    data: ClaimDeniedData;
+};
+
+/**
+ * A claim with its whole history.
+ */
+export type ClaimDetail = {
+    id: ClaimId;
+    /**
+     * `CLM-{loss year}-{6 digits}`: gap-free per org and loss year.
+     */
+    claimNumber: string;
+    status: ClaimStatus;
+    policyId: PolicyId;
+    policyNumber: string;
+    lineOfBusiness: LineOfBusiness;
+    lossDate: string;
+    description: string;
+    causeOfLoss: string;
+    lossLocation: LossLocation;
+    claimant: Claimant;
+    reportedBy: string | null;
+    estimatedLoss: number | null;
+    policeReportNumber: string | null;
+    /**
+     * The assigned adjuster (a user of the org with the `claims_adjuster` role).
+     */
+    adjusterId: UserId | null;
+    /**
+     * The policy's per-occurrence limit, as of filing: indemnity paid never exceeds it.
+     */
+    policyLimit: number;
+    /**
+     * The policy's deductible, as of filing: an accepted settlement is paid net of it.
+     */
+    deductible: number | null;
+    currency: Currency;
+    indemnity: ClaimMoney;
+    expense: ClaimMoney;
+    total: ClaimMoney;
+    /**
+     * Why it was denied; null unless denied (or closed after a denial).
+     */
+    denialReason: string | null;
+    /**
+     * Increases by one with every change (the length of the activity log).
+     */
+    version: number;
+    createdAt: string;
+    updatedAt: string;
+    /**
+     * Oldest first.
+     */
+    reserves: Array<ReserveTransaction>;
+    /**
+     * Oldest first.
+     */
+    payments: Array<ClaimPayment>;
+    /**
+     * Oldest first.
+     */
+    settlements: Array<Settlement>;
+    /**
+     * Oldest first.
+     */
+    activity: Array<ClaimActivity>;
+};
+
+/**
+ * `data` of `claim.filed`: a first notice of loss was accepted.
+ */
+export type ClaimFiledData = {
+    claimId: ClaimId;
+    claimNumber: string;
+    policyId: PolicyId;
+    status: ClaimStatus;
+    currency: Currency;
+    lossDate: string;
+    description: string;
+    causeOfLoss: string;
+};
+
+/**
+ * A new FNOL was received.
  */
 export type ClaimFiledEvent = {
     id: EventId;
@@ -341,14 +571,116 @@ export type ClaimFiledEvent = {
 };
 
 /**
- * `data` of `claim.reserved`. Reserved: emitted once the claims service is built.
+ * Claim id (`clm_` + ULID).
+ */
+export type ClaimId = string;
+
+/**
+ * Paid, outstanding (reserved, not yet paid) and incurred (paid + outstanding) of one cost type or in total.
+ */
+export type ClaimMoney = {
+    paid: number;
+    outstanding: number;
+    /**
+     * Always `paid + outstanding`.
+     */
+    incurred: number;
+};
+
+/**
+ * A page of a list.
+ */
+export type ClaimPage = {
+    /**
+     * The items of this page.
+     */
+    data: Array<Claim>;
+    /**
+     * Cursor of the next page; `null` on the last page.
+     */
+    nextCursor: string | null;
+};
+
+/**
+ * Money paid out on a claim.
+ */
+export type ClaimPayment = {
+    id: ClaimPaymentId;
+    claimId: ClaimId;
+    costType: ClaimCostType;
+    amount: number;
+    payee: string;
+    reference: string | null;
+    /**
+     * The settlement this payment pays; null for a payment made directly.
+     */
+    settlementId: SettlementId | null;
+    actor: string;
+    createdAt: string;
+};
+
+/**
+ * Claim payment id (`cpy_` + ULID).
+ */
+export type ClaimPaymentId = string;
+
+/**
+ * `data` of `claim.payment_issued`.
+ */
+export type ClaimPaymentIssuedData = {
+    claimId: ClaimId;
+    claimNumber: string;
+    policyId: PolicyId;
+    status: ClaimStatus;
+    currency: Currency;
+    paymentId: ClaimPaymentId;
+    costType: ClaimCostType;
+    amount: number;
+    payee: string;
+    /**
+     * The settlement it pays, when it pays one.
+     */
+    settlementId: SettlementId | null;
+    /**
+     * Total incurred after the payment.
+     */
+    incurred: number;
+};
+
+/**
+ * A payment was made on a claim (directly, or by accepting a settlement).
+ */
+export type ClaimPaymentIssuedEvent = {
+    id: EventId;
+    /**
+     * The event type; decides the shape of `data`.
+     */
+    type: 'claim.payment_issued';
+    orgId: OrgId;
+    /**
+     * When the change happened (the commit of the change that emitted the event).
+     */
+    timestamp: string;
+    data: ClaimPaymentIssuedData;
+};
+
+/**
+ * The payment and the claim after it.
+ */
+export type ClaimPaymentResult = {
+    payment: ClaimPayment;
+    claim: Claim;
+};
+
+/**
+ * `data` of `claim.reserved`: the outstanding reserves after the change.
  */
 export type ClaimReservedData = {
-    /**
-     * Claim id (`clm_…`).
-     */
-    claimId: string;
+    claimId: ClaimId;
+    claimNumber: string;
     policyId: PolicyId;
+    status: ClaimStatus;
+    currency: Currency;
     /**
      * Outstanding indemnity reserve after the change.
      */
@@ -357,11 +689,15 @@ export type ClaimReservedData = {
      * Outstanding expense reserve after the change.
      */
     expenseReserve: number;
-    currency: Currency;
+    /**
+     * Total incurred after the change.
+     */
+    incurred: number;
+    reason: string;
 };
 
 /**
- * Claim reserves were set or updated. Reserved: emitted once the claims service is built.
+ * Claim reserves were set or updated.
  */
 export type ClaimReservedEvent = {
     id: EventId;
@@ -378,23 +714,28 @@ export type ClaimReservedEvent = {
 };
 
 /**
- * `data` of `claim.settled`. Reserved: emitted once the claims service is built.
+ * `data` of `claim.settled`: an offered settlement was accepted and paid.
  */
 export type ClaimSettledData = {
-    /**
-     * Claim id (`clm_…`).
-     */
-    claimId: string;
+    claimId: ClaimId;
+    claimNumber: string;
     policyId: PolicyId;
+    status: ClaimStatus;
+    currency: Currency;
+    settlementId: SettlementId;
     /**
-     * The approved settlement.
+     * The settlement agreed, before the deductible.
      */
     settlementAmount: number;
-    currency: Currency;
+    deductible: number;
+    /**
+     * What was paid: the settlement net of the deductible.
+     */
+    netAmount: number;
 };
 
 /**
- * A settlement was approved. Reserved: emitted once the claims service is built.
+ * A settlement was accepted and paid.
  */
 export type ClaimSettledEvent = {
     id: EventId;
@@ -408,6 +749,20 @@ export type ClaimSettledEvent = {
      */
     timestamp: string;
     data: ClaimSettledData;
+};
+
+/**
+ * Where a claim stands.
+ */
+export type ClaimStatus = 'open' | 'investigating' | 'in_settlement' | 'settled' | 'denied' | 'closed';
+
+/**
+ * Who claims the loss.
+ */
+export type Claimant = {
+    name: string;
+    email?: string;
+    phone?: string;
 };
 
 /**
@@ -432,6 +787,13 @@ export type ClassificationSignal = {
 export type ClientMessageFrame = {
     type: 'message';
     body: string;
+};
+
+export type CloseClaimRequest = {
+    /**
+     * Required when anything is still outstanding: closing releases it.
+     */
+    reason?: string;
 };
 
 /**
@@ -490,6 +852,55 @@ export type CreateApiKeyRequest = {
      * Expiry; `null` or omitted for a key that never expires.
      */
     expiresAt?: string | null;
+};
+
+export type CreateClaimAttachmentRequest = {
+    /**
+     * The file: PDF, JPEG, PNG, HEIC, plain text or DOCX (read from its bytes), 1 byte to 25 MiB.
+     */
+    file: unknown;
+};
+
+export type CreateClaimPaymentRequest = {
+    costType: ClaimCostType;
+    amount: number;
+    payee: string;
+    reference?: string;
+};
+
+/**
+ * First notice of loss.
+ */
+export type CreateClaimRequest = {
+    /**
+     * The policy the loss falls under: it must have been in force on `lossDate`.
+     */
+    policyId: string;
+    /**
+     * The day the loss happened; not after today.
+     */
+    lossDate: string;
+    description: string;
+    /**
+     * e.g. `slip_and_fall`, `fire`, `collision`.
+     */
+    causeOfLoss: string;
+    lossLocation: LossLocation;
+    claimant: Claimant;
+    /**
+     * Who reported the loss, when not the claimant.
+     */
+    reportedBy?: string;
+    /**
+     * The reporter's estimate, for information (it sets no reserve).
+     */
+    estimatedLoss?: number;
+    policeReportNumber?: string;
+    /**
+     * File it even though an open claim on the same policy has the same loss date and location
+     * (which otherwise answers 409 `conflict` with `details.existingClaimId`).
+     */
+    confirmDistinct?: boolean;
 };
 
 export type CreateDaAgreementRequest = {
@@ -1071,6 +1482,11 @@ export type DemoTokenRequest = {
     orgId?: string;
 };
 
+export type DenyClaimRequest = {
+    reason: string;
+    notes?: string;
+};
+
 /**
  * What an ingested document is.
  */
@@ -1288,7 +1704,7 @@ export type EndorsementReferred = {
 /**
  * Machine-readable error code. The HTTP status is implied by the code.
  */
-export type ErrorCode = 'validation_failed' | 'invalid_idempotency_key' | 'unauthorized' | 'insufficient_scope' | 'not_found' | 'route_not_found' | 'method_not_allowed' | 'conflict' | 'idempotency_request_in_progress' | 'payload_too_large' | 'unsupported_media_type' | 'range_not_satisfiable' | 'invalid_state_transition' | 'da_limit_exceeded' | 'quote_expired' | 'idempotency_key_reused' | 'business_rule_violation' | 'self_approval' | 'submission_not_ready' | 'policy_not_in_force' | 'endorsement_required' | 'unreadable_document' | 'rate_limit_exceeded' | 'internal_error';
+export type ErrorCode = 'validation_failed' | 'invalid_idempotency_key' | 'unauthorized' | 'insufficient_scope' | 'not_found' | 'route_not_found' | 'method_not_allowed' | 'conflict' | 'idempotency_request_in_progress' | 'payload_too_large' | 'unsupported_media_type' | 'range_not_satisfiable' | 'invalid_state_transition' | 'da_limit_exceeded' | 'quote_expired' | 'idempotency_key_reused' | 'business_rule_violation' | 'self_approval' | 'submission_not_ready' | 'policy_not_in_force' | 'endorsement_required' | 'unreadable_document' | 'loss_outside_coverage' | 'limit_exceeded' | 'rate_limit_exceeded' | 'internal_error';
 
 /**
  * The one error body of the platform, returned by every failing request.
@@ -1351,6 +1767,10 @@ export type Event = ({
 } & ClaimSettledEvent) | ({
     type: 'claim.closed';
 } & ClaimClosedEvent) | ({
+    type: 'claim.denied';
+} & ClaimDeniedEvent) | ({
+    type: 'claim.payment_issued';
+} & ClaimPaymentIssuedEvent) | ({
     type: 'payment.received';
 } & PaymentReceivedEvent) | ({
     type: 'payment.failed';
@@ -1455,8 +1875,7 @@ export type IngestDocumentRequest = {
      */
     submissionId?: string;
     /**
-     * Reserved: claims are not part of the platform yet, so a `claimId` cannot be checked and is
-     * refused (422 `business_rule_violation`) rather than stored unchecked.
+     * A claim of the org the document belongs to (another org's, or an unknown one, is 404).
      */
     claimId?: string;
 };
@@ -1569,6 +1988,14 @@ export type IntakeField = {
  * How a submission arrived.
  */
 export type IntakeSource = 'json' | 'acord125';
+
+export type InvestigateClaimRequest = {
+    /**
+     * A user of the org with the `claims_adjuster` role (anyone else is 422 `business_rule_violation`).
+     */
+    adjusterId?: string;
+    notes?: string;
+};
 
 /**
  * An invoice of a policy. `total` is the sum of its lines; `amountCredited` is return premium and
@@ -1766,6 +2193,42 @@ export type LoginResult = {
     sessionToken: string;
     expiresAt: string;
     user: User;
+};
+
+/**
+ * Where the loss happened.
+ */
+export type LossLocation = {
+    line1: string;
+    line2?: string;
+    city: string;
+    /**
+     * Two-letter US state or territory code.
+     */
+    state: string;
+    /**
+     * ZIP or ZIP+4.
+     */
+    postalCode: string;
+};
+
+/**
+ * Incurred losses over earned premium, as of one date, with both inputs.
+ */
+export type LossRatio = {
+    /**
+     * `incurred / earnedPremium`, four decimals (rounded half-up); `null` when nothing is earned yet.
+     */
+    value: number | null;
+    /**
+     * Indemnity and expense incurred as of `asOf`.
+     */
+    incurred: number;
+    /**
+     * Earned premium as of `asOf`.
+     */
+    earnedPremium: number;
+    asOf: string;
 };
 
 /**
@@ -2450,7 +2913,7 @@ export type PolicyTransactionResult = {
 export type PolicyTransactionType = 'new_business' | 'endorsement' | 'cancellation' | 'reinstatement' | 'renewal';
 
 /**
- * An org's portfolio as of a date. Money is in USD major units (at most two decimals).
+ * An org's portfolio as of a date: premium, claims and the loss ratio. Money is in USD major units (at most two decimals).
  */
 export type PortfolioAnalytics = {
     orgId: OrgId;
@@ -2466,6 +2929,41 @@ export type PortfolioAnalytics = {
     bindingCount: number;
     byLineOfBusiness: Array<PortfolioSlice>;
     byState: Array<PortfolioSlice>;
+    claims: PortfolioClaims;
+    lossRatio: LossRatio;
+};
+
+/**
+ * Paid, outstanding and incurred of one cost type across the org's claims, as of a date.
+ */
+export type PortfolioClaimMoney = {
+    paid: number;
+    outstanding: number;
+    /**
+     * `paid + outstanding`.
+     */
+    incurred: number;
+};
+
+/**
+ * The org's claims as of a date: each claim filed on or before it, and its reserves and payments
+ * as they stood at the end of that day (from the timestamps of its reserve transactions and payments).
+ */
+export type PortfolioClaims = {
+    /**
+     * Claims filed on or before `asOf`.
+     */
+    count: number;
+    /**
+     * Of those, claims not closed or denied at the end of `asOf`.
+     */
+    open: number;
+    indemnity: PortfolioClaimMoney;
+    expense: PortfolioClaimMoney;
+    /**
+     * Indemnity and expense incurred together.
+     */
+    incurred: number;
 };
 
 /**
@@ -2960,6 +3458,10 @@ export type RenewalResult = {
     quote: Quote;
 };
 
+export type ReopenClaimRequest = {
+    reason?: string;
+};
+
 export type ResendCodeRequest = {
     email: string;
 };
@@ -2967,6 +3469,52 @@ export type ResendCodeRequest = {
 export type ResendCodeResult = {
     sent: true;
 };
+
+/**
+ * The claim after a reserve change, and the reserve transactions it made (one per cost type that moved).
+ */
+export type ReserveChangeResult = {
+    claim: Claim;
+    transactions: Array<ReserveTransaction>;
+};
+
+/**
+ * What moved a reserve.
+ */
+export type ReserveChangeSource = 'reserve' | 'payment' | 'settlement' | 'denial' | 'close';
+
+/**
+ * One change of one cost type's outstanding reserve. Append-only.
+ */
+export type ReserveTransaction = {
+    id: ReserveTransactionId;
+    claimId: ClaimId;
+    costType: ClaimCostType;
+    /**
+     * Outstanding before the change.
+     */
+    previous: number;
+    /**
+     * Outstanding after the change.
+     */
+    new: number;
+    /**
+     * `new - previous`.
+     */
+    delta: number;
+    source: ReserveChangeSource;
+    reason: string | null;
+    /**
+     * Who made the change (user id, API key id or `system`).
+     */
+    actor: string;
+    createdAt: string;
+};
+
+/**
+ * Reserve transaction id (`res_` + ULID).
+ */
+export type ReserveTransactionId = string;
 
 /**
  * Role of a user within its org.
@@ -3066,6 +3614,16 @@ export type ServerMessageFrame = {
 };
 
 /**
+ * New outstanding reserves: each given cost type is set to the amount (0 releases it). At least
+ * one of the two.
+ */
+export type SetReservesRequest = {
+    indemnity?: number;
+    expense?: number;
+    reason: string;
+};
+
+/**
  * Move the org's sandbox clock: give exactly one of `now` and `advanceDays`.
  */
 export type SetSandboxClockRequest = {
@@ -3078,6 +3636,63 @@ export type SetSandboxClockRequest = {
      */
     advanceDays?: number;
 };
+
+export type SettleClaimRequest = {
+    /**
+     * The amount agreed, before the deductible.
+     */
+    amount: number;
+    payee: string;
+    notes?: string;
+};
+
+/**
+ * A settlement offer. Accepting it pays `netAmount` as an indemnity payment.
+ */
+export type Settlement = {
+    id: SettlementId;
+    claimId: ClaimId;
+    status: SettlementStatus;
+    /**
+     * The amount agreed, before the deductible.
+     */
+    amount: number;
+    /**
+     * The policy's deductible (0 when it has none).
+     */
+    deductible: number;
+    /**
+     * `max(amount - deductible, 0)`: what accepting it pays.
+     */
+    netAmount: number;
+    payee: string;
+    notes: string | null;
+    /**
+     * The indemnity payment made on acceptance.
+     */
+    paymentId: ClaimPaymentId | null;
+    acceptedAt: string | null;
+    actor: string;
+    createdAt: string;
+};
+
+/**
+ * Settlement id (`stl_` + ULID).
+ */
+export type SettlementId = string;
+
+/**
+ * The settlement and the claim after it.
+ */
+export type SettlementResult = {
+    settlement: Settlement;
+    claim: Claim;
+};
+
+/**
+ * Where a settlement offer stands.
+ */
+export type SettlementStatus = 'offered' | 'accepted';
 
 export type SignupRequest = {
     email: string;
@@ -3442,6 +4057,13 @@ export type WebhookDisabledEvent = {
  * A URL that receives the org's events. Every delivery is signed (`X-OpenInsure-Signature`,
  * Standard Webhooks `webhook-signature`) with the endpoint's secret, which is only returned on
  * creation and rotation.
+ *
+ * Events about one subject (a policy, a claim, a submission, a referral, an invoice with its
+ * payments) reach an endpoint in the order they occurred (`timestamp`, then `id`): one is attempted
+ * only when every earlier event of that subject to the endpoint has succeeded or failed for good, so
+ * a retried event holds the later ones until it succeeds or its retries run out. Other events are
+ * delivered concurrently, in no particular order. Delivery is at least once: an event may arrive
+ * twice, always with the same `webhook-id`.
  */
 export type WebhookEndpoint = {
     id: WebhookEndpointId;
@@ -3634,8 +4256,10 @@ export type ExchangeSessionErrors = {
      * referral one created, or on a quote one created), `submission_not_ready` (quoting a submission
      * whose readiness has a blocking check failed; `details.failedChecks` names them),
      * `policy_not_in_force` (a certificate asked of a cancelled, expired or not yet effective policy),
-     * `endorsement_required` (a certificate flag the policy carries no endorsement for) or
-     * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored).
+     * `endorsement_required` (a certificate flag the policy carries no endorsement for),
+     * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored),
+     * `loss_outside_coverage` (a claim whose loss date the policy did not cover; `details` names the
+     * dates that decided it) or `limit_exceeded` (a claim payment past the policy's limit).
      */
     422: ErrorEnvelope;
     /**
@@ -3697,8 +4321,10 @@ export type CreateDemoTokenErrors = {
      * referral one created, or on a quote one created), `submission_not_ready` (quoting a submission
      * whose readiness has a blocking check failed; `details.failedChecks` names them),
      * `policy_not_in_force` (a certificate asked of a cancelled, expired or not yet effective policy),
-     * `endorsement_required` (a certificate flag the policy carries no endorsement for) or
-     * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored).
+     * `endorsement_required` (a certificate flag the policy carries no endorsement for),
+     * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored),
+     * `loss_outside_coverage` (a claim whose loss date the policy did not cover; `details` names the
+     * dates that decided it) or `limit_exceeded` (a claim payment past the policy's limit).
      */
     422: ErrorEnvelope;
     /**
@@ -3764,8 +4390,10 @@ export type LoginErrors = {
      * referral one created, or on a quote one created), `submission_not_ready` (quoting a submission
      * whose readiness has a blocking check failed; `details.failedChecks` names them),
      * `policy_not_in_force` (a certificate asked of a cancelled, expired or not yet effective policy),
-     * `endorsement_required` (a certificate flag the policy carries no endorsement for) or
-     * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored).
+     * `endorsement_required` (a certificate flag the policy carries no endorsement for),
+     * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored),
+     * `loss_outside_coverage` (a claim whose loss date the policy did not cover; `details` names the
+     * dates that decided it) or `limit_exceeded` (a claim payment past the policy's limit).
      */
     422: ErrorEnvelope;
     /**
@@ -3831,8 +4459,10 @@ export type LogoutErrors = {
      * referral one created, or on a quote one created), `submission_not_ready` (quoting a submission
      * whose readiness has a blocking check failed; `details.failedChecks` names them),
      * `policy_not_in_force` (a certificate asked of a cancelled, expired or not yet effective policy),
-     * `endorsement_required` (a certificate flag the policy carries no endorsement for) or
-     * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored).
+     * `endorsement_required` (a certificate flag the policy carries no endorsement for),
+     * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored),
+     * `loss_outside_coverage` (a claim whose loss date the policy did not cover; `details` names the
+     * dates that decided it) or `limit_exceeded` (a claim payment past the policy's limit).
      */
     422: ErrorEnvelope;
     /**
@@ -3919,8 +4549,10 @@ export type ResendVerificationCodeErrors = {
      * referral one created, or on a quote one created), `submission_not_ready` (quoting a submission
      * whose readiness has a blocking check failed; `details.failedChecks` names them),
      * `policy_not_in_force` (a certificate asked of a cancelled, expired or not yet effective policy),
-     * `endorsement_required` (a certificate flag the policy carries no endorsement for) or
-     * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored).
+     * `endorsement_required` (a certificate flag the policy carries no endorsement for),
+     * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored),
+     * `loss_outside_coverage` (a claim whose loss date the policy did not cover; `details` names the
+     * dates that decided it) or `limit_exceeded` (a claim payment past the policy's limit).
      */
     422: ErrorEnvelope;
     /**
@@ -3982,8 +4614,10 @@ export type SignupErrors = {
      * referral one created, or on a quote one created), `submission_not_ready` (quoting a submission
      * whose readiness has a blocking check failed; `details.failedChecks` names them),
      * `policy_not_in_force` (a certificate asked of a cancelled, expired or not yet effective policy),
-     * `endorsement_required` (a certificate flag the policy carries no endorsement for) or
-     * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored).
+     * `endorsement_required` (a certificate flag the policy carries no endorsement for),
+     * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored),
+     * `loss_outside_coverage` (a claim whose loss date the policy did not cover; `details` names the
+     * dates that decided it) or `limit_exceeded` (a claim payment past the policy's limit).
      */
     422: ErrorEnvelope;
     /**
@@ -4045,8 +4679,10 @@ export type VerifyEmailErrors = {
      * referral one created, or on a quote one created), `submission_not_ready` (quoting a submission
      * whose readiness has a blocking check failed; `details.failedChecks` names them),
      * `policy_not_in_force` (a certificate asked of a cancelled, expired or not yet effective policy),
-     * `endorsement_required` (a certificate flag the policy carries no endorsement for) or
-     * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored).
+     * `endorsement_required` (a certificate flag the policy carries no endorsement for),
+     * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored),
+     * `loss_outside_coverage` (a claim whose loss date the policy did not cover; `details` names the
+     * dates that decided it) or `limit_exceeded` (a claim payment past the policy's limit).
      */
     422: ErrorEnvelope;
     /**
@@ -4337,8 +4973,10 @@ export type CreateApiKeyErrors = {
      * referral one created, or on a quote one created), `submission_not_ready` (quoting a submission
      * whose readiness has a blocking check failed; `details.failedChecks` names them),
      * `policy_not_in_force` (a certificate asked of a cancelled, expired or not yet effective policy),
-     * `endorsement_required` (a certificate flag the policy carries no endorsement for) or
-     * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored).
+     * `endorsement_required` (a certificate flag the policy carries no endorsement for),
+     * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored),
+     * `loss_outside_coverage` (a claim whose loss date the policy did not cover; `details` names the
+     * dates that decided it) or `limit_exceeded` (a claim payment past the policy's limit).
      */
     422: ErrorEnvelope;
     /**
@@ -4459,8 +5097,10 @@ export type RevokeApiKeyErrors = {
      * referral one created, or on a quote one created), `submission_not_ready` (quoting a submission
      * whose readiness has a blocking check failed; `details.failedChecks` names them),
      * `policy_not_in_force` (a certificate asked of a cancelled, expired or not yet effective policy),
-     * `endorsement_required` (a certificate flag the policy carries no endorsement for) or
-     * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored).
+     * `endorsement_required` (a certificate flag the policy carries no endorsement for),
+     * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored),
+     * `loss_outside_coverage` (a claim whose loss date the policy did not cover; `details` names the
+     * dates that decided it) or `limit_exceeded` (a claim payment past the policy's limit).
      */
     422: ErrorEnvelope;
     /**
@@ -4583,8 +5223,10 @@ export type RotateApiKeyErrors = {
      * referral one created, or on a quote one created), `submission_not_ready` (quoting a submission
      * whose readiness has a blocking check failed; `details.failedChecks` names them),
      * `policy_not_in_force` (a certificate asked of a cancelled, expired or not yet effective policy),
-     * `endorsement_required` (a certificate flag the policy carries no endorsement for) or
-     * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored).
+     * `endorsement_required` (a certificate flag the policy carries no endorsement for),
+     * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored),
+     * `loss_outside_coverage` (a claim whose loss date the policy did not cover; `details` names the
+     * dates that decided it) or `limit_exceeded` (a claim payment past the policy's limit).
      */
     422: ErrorEnvelope;
     /**
@@ -4653,6 +5295,990 @@ export type ValidateApiKeyResponses = {
 
 export type ValidateApiKeyResponse = ValidateApiKeyResponses[keyof ValidateApiKeyResponses];
 
+export type ListClaimsData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * Page size.
+         */
+        limit?: number;
+        /**
+         * Opaque cursor from a previous page's `nextCursor`.
+         */
+        cursor?: string;
+        /**
+         * Sort order.
+         */
+        sort?: ListSort;
+        /**
+         * Only items created at or after this instant.
+         */
+        createdAfter?: string;
+        /**
+         * Only items created before this instant.
+         */
+        createdBefore?: string;
+        status?: ClaimStatus;
+        /**
+         * Only claims assigned to this adjuster.
+         */
+        adjusterId?: string;
+        policyId?: string;
+        /**
+         * Only losses on or after this day.
+         */
+        lossDateFrom?: string;
+        /**
+         * Only losses on or before this day.
+         */
+        lossDateTo?: string;
+    };
+    url: '/v1/claims';
+};
+
+export type ListClaimsErrors = {
+    /**
+     * The request is malformed: `validation_failed` or `invalid_idempotency_key`.
+     */
+    400: ErrorEnvelope;
+    /**
+     * Missing, invalid, expired or revoked credentials: `unauthorized`.
+     */
+    401: ErrorEnvelope;
+    /**
+     * The credential lacks the required scope or role: `insufficient_scope`.
+     */
+    403: ErrorEnvelope;
+    /**
+     * The resource does not exist or belongs to another org: `not_found`.
+     */
+    404: ErrorEnvelope;
+    /**
+     * Rate limit exceeded: `rate_limit_exceeded`. Retry after `Retry-After` seconds.
+     */
+    429: ErrorEnvelope;
+    /**
+     * Unexpected failure: `internal_error`.
+     */
+    500: ErrorEnvelope;
+};
+
+export type ListClaimsError = ListClaimsErrors[keyof ListClaimsErrors];
+
+export type ListClaimsResponses = {
+    /**
+     * Success.
+     */
+    200: ClaimPage;
+};
+
+export type ListClaimsResponse = ListClaimsResponses[keyof ListClaimsResponses];
+
+export type CreateClaimData = {
+    body: CreateClaimRequest;
+    headers?: {
+        /**
+         * Client-chosen key that makes a retried write safe: a repeated request with the same key
+         * and body replays the first response.
+         */
+        'Idempotency-Key'?: string;
+    };
+    path?: never;
+    query?: never;
+    url: '/v1/claims';
+};
+
+export type CreateClaimErrors = {
+    /**
+     * The request is malformed: `validation_failed` or `invalid_idempotency_key`.
+     */
+    400: ErrorEnvelope;
+    /**
+     * Missing, invalid, expired or revoked credentials: `unauthorized`.
+     */
+    401: ErrorEnvelope;
+    /**
+     * The credential lacks the required scope or role: `insufficient_scope`.
+     */
+    403: ErrorEnvelope;
+    /**
+     * The resource does not exist or belongs to another org: `not_found`.
+     */
+    404: ErrorEnvelope;
+    /**
+     * `conflict` or `idempotency_request_in_progress`.
+     */
+    409: ErrorEnvelope;
+    /**
+     * The request body exceeds the size limit: `payload_too_large`.
+     */
+    413: ErrorEnvelope;
+    /**
+     * The request body's media type is not accepted (`application/json`, or another one the operation
+     * documents): `unsupported_media_type`.
+     */
+    415: ErrorEnvelope;
+    /**
+     * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
+     * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
+     * referral one created, or on a quote one created), `submission_not_ready` (quoting a submission
+     * whose readiness has a blocking check failed; `details.failedChecks` names them),
+     * `policy_not_in_force` (a certificate asked of a cancelled, expired or not yet effective policy),
+     * `endorsement_required` (a certificate flag the policy carries no endorsement for),
+     * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored),
+     * `loss_outside_coverage` (a claim whose loss date the policy did not cover; `details` names the
+     * dates that decided it) or `limit_exceeded` (a claim payment past the policy's limit).
+     */
+    422: ErrorEnvelope;
+    /**
+     * Rate limit exceeded: `rate_limit_exceeded`. Retry after `Retry-After` seconds.
+     */
+    429: ErrorEnvelope;
+    /**
+     * Unexpected failure: `internal_error`.
+     */
+    500: ErrorEnvelope;
+};
+
+export type CreateClaimError = CreateClaimErrors[keyof CreateClaimErrors];
+
+export type CreateClaimResponses = {
+    /**
+     * Created.
+     */
+    201: Claim;
+};
+
+export type CreateClaimResponse = CreateClaimResponses[keyof CreateClaimResponses];
+
+export type GetClaimData = {
+    body?: never;
+    path: {
+        id: string;
+    };
+    query?: never;
+    url: '/v1/claims/{id}';
+};
+
+export type GetClaimErrors = {
+    /**
+     * The request is malformed: `validation_failed` or `invalid_idempotency_key`.
+     */
+    400: ErrorEnvelope;
+    /**
+     * Missing, invalid, expired or revoked credentials: `unauthorized`.
+     */
+    401: ErrorEnvelope;
+    /**
+     * The credential lacks the required scope or role: `insufficient_scope`.
+     */
+    403: ErrorEnvelope;
+    /**
+     * The resource does not exist or belongs to another org: `not_found`.
+     */
+    404: ErrorEnvelope;
+    /**
+     * Rate limit exceeded: `rate_limit_exceeded`. Retry after `Retry-After` seconds.
+     */
+    429: ErrorEnvelope;
+    /**
+     * Unexpected failure: `internal_error`.
+     */
+    500: ErrorEnvelope;
+};
+
+export type GetClaimError = GetClaimErrors[keyof GetClaimErrors];
+
+export type GetClaimResponses = {
+    /**
+     * Success.
+     */
+    200: ClaimDetail;
+};
+
+export type GetClaimResponse = GetClaimResponses[keyof GetClaimResponses];
+
+export type ListClaimAttachmentsData = {
+    body?: never;
+    path: {
+        id: string;
+    };
+    query?: {
+        /**
+         * Page size.
+         */
+        limit?: number;
+        /**
+         * Opaque cursor from a previous page's `nextCursor`.
+         */
+        cursor?: string;
+        /**
+         * Sort order.
+         */
+        sort?: ListSort;
+        /**
+         * Only items created at or after this instant.
+         */
+        createdAfter?: string;
+        /**
+         * Only items created before this instant.
+         */
+        createdBefore?: string;
+    };
+    url: '/v1/claims/{id}/attachments';
+};
+
+export type ListClaimAttachmentsErrors = {
+    /**
+     * The request is malformed: `validation_failed` or `invalid_idempotency_key`.
+     */
+    400: ErrorEnvelope;
+    /**
+     * Missing, invalid, expired or revoked credentials: `unauthorized`.
+     */
+    401: ErrorEnvelope;
+    /**
+     * The credential lacks the required scope or role: `insufficient_scope`.
+     */
+    403: ErrorEnvelope;
+    /**
+     * The resource does not exist or belongs to another org: `not_found`.
+     */
+    404: ErrorEnvelope;
+    /**
+     * Rate limit exceeded: `rate_limit_exceeded`. Retry after `Retry-After` seconds.
+     */
+    429: ErrorEnvelope;
+    /**
+     * Unexpected failure: `internal_error`.
+     */
+    500: ErrorEnvelope;
+};
+
+export type ListClaimAttachmentsError = ListClaimAttachmentsErrors[keyof ListClaimAttachmentsErrors];
+
+export type ListClaimAttachmentsResponses = {
+    /**
+     * Success.
+     */
+    200: ClaimAttachmentPage;
+};
+
+export type ListClaimAttachmentsResponse = ListClaimAttachmentsResponses[keyof ListClaimAttachmentsResponses];
+
+export type CreateClaimAttachmentData = {
+    body: CreateClaimAttachmentRequest;
+    headers?: {
+        /**
+         * Client-chosen key that makes a retried write safe: a repeated request with the same key
+         * and body replays the first response.
+         */
+        'Idempotency-Key'?: string;
+    };
+    path: {
+        id: string;
+    };
+    query?: never;
+    url: '/v1/claims/{id}/attachments';
+};
+
+export type CreateClaimAttachmentErrors = {
+    /**
+     * The request is malformed: `validation_failed` or `invalid_idempotency_key`.
+     */
+    400: ErrorEnvelope;
+    /**
+     * Missing, invalid, expired or revoked credentials: `unauthorized`.
+     */
+    401: ErrorEnvelope;
+    /**
+     * The credential lacks the required scope or role: `insufficient_scope`.
+     */
+    403: ErrorEnvelope;
+    /**
+     * The resource does not exist or belongs to another org: `not_found`.
+     */
+    404: ErrorEnvelope;
+    /**
+     * `conflict` or `idempotency_request_in_progress`.
+     */
+    409: ErrorEnvelope;
+    /**
+     * The request body exceeds the size limit: `payload_too_large`.
+     */
+    413: ErrorEnvelope;
+    /**
+     * The request body's media type is not accepted (`application/json`, or another one the operation
+     * documents): `unsupported_media_type`.
+     */
+    415: ErrorEnvelope;
+    /**
+     * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
+     * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
+     * referral one created, or on a quote one created), `submission_not_ready` (quoting a submission
+     * whose readiness has a blocking check failed; `details.failedChecks` names them),
+     * `policy_not_in_force` (a certificate asked of a cancelled, expired or not yet effective policy),
+     * `endorsement_required` (a certificate flag the policy carries no endorsement for),
+     * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored),
+     * `loss_outside_coverage` (a claim whose loss date the policy did not cover; `details` names the
+     * dates that decided it) or `limit_exceeded` (a claim payment past the policy's limit).
+     */
+    422: ErrorEnvelope;
+    /**
+     * Rate limit exceeded: `rate_limit_exceeded`. Retry after `Retry-After` seconds.
+     */
+    429: ErrorEnvelope;
+    /**
+     * Unexpected failure: `internal_error`.
+     */
+    500: ErrorEnvelope;
+};
+
+export type CreateClaimAttachmentError = CreateClaimAttachmentErrors[keyof CreateClaimAttachmentErrors];
+
+export type CreateClaimAttachmentResponses = {
+    /**
+     * Created.
+     */
+    201: ClaimAttachment;
+};
+
+export type CreateClaimAttachmentResponse = CreateClaimAttachmentResponses[keyof CreateClaimAttachmentResponses];
+
+export type CloseClaimData = {
+    body?: CloseClaimRequest;
+    headers?: {
+        /**
+         * Client-chosen key that makes a retried write safe: a repeated request with the same key
+         * and body replays the first response.
+         */
+        'Idempotency-Key'?: string;
+    };
+    path: {
+        id: string;
+    };
+    query?: never;
+    url: '/v1/claims/{id}/close';
+};
+
+export type CloseClaimErrors = {
+    /**
+     * The request is malformed: `validation_failed` or `invalid_idempotency_key`.
+     */
+    400: ErrorEnvelope;
+    /**
+     * Missing, invalid, expired or revoked credentials: `unauthorized`.
+     */
+    401: ErrorEnvelope;
+    /**
+     * The credential lacks the required scope or role: `insufficient_scope`.
+     */
+    403: ErrorEnvelope;
+    /**
+     * The resource does not exist or belongs to another org: `not_found`.
+     */
+    404: ErrorEnvelope;
+    /**
+     * `conflict` or `idempotency_request_in_progress`.
+     */
+    409: ErrorEnvelope;
+    /**
+     * The request body exceeds the size limit: `payload_too_large`.
+     */
+    413: ErrorEnvelope;
+    /**
+     * The request body's media type is not accepted (`application/json`, or another one the operation
+     * documents): `unsupported_media_type`.
+     */
+    415: ErrorEnvelope;
+    /**
+     * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
+     * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
+     * referral one created, or on a quote one created), `submission_not_ready` (quoting a submission
+     * whose readiness has a blocking check failed; `details.failedChecks` names them),
+     * `policy_not_in_force` (a certificate asked of a cancelled, expired or not yet effective policy),
+     * `endorsement_required` (a certificate flag the policy carries no endorsement for),
+     * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored),
+     * `loss_outside_coverage` (a claim whose loss date the policy did not cover; `details` names the
+     * dates that decided it) or `limit_exceeded` (a claim payment past the policy's limit).
+     */
+    422: ErrorEnvelope;
+    /**
+     * Rate limit exceeded: `rate_limit_exceeded`. Retry after `Retry-After` seconds.
+     */
+    429: ErrorEnvelope;
+    /**
+     * Unexpected failure: `internal_error`.
+     */
+    500: ErrorEnvelope;
+};
+
+export type CloseClaimError = CloseClaimErrors[keyof CloseClaimErrors];
+
+export type CloseClaimResponses = {
+    /**
+     * Success.
+     */
+    200: Claim;
+};
+
+export type CloseClaimResponse = CloseClaimResponses[keyof CloseClaimResponses];
+
+export type DenyClaimData = {
+    body: DenyClaimRequest;
+    headers?: {
+        /**
+         * Client-chosen key that makes a retried write safe: a repeated request with the same key
+         * and body replays the first response.
+         */
+        'Idempotency-Key'?: string;
+    };
+    path: {
+        id: string;
+    };
+    query?: never;
+    url: '/v1/claims/{id}/deny';
+};
+
+export type DenyClaimErrors = {
+    /**
+     * The request is malformed: `validation_failed` or `invalid_idempotency_key`.
+     */
+    400: ErrorEnvelope;
+    /**
+     * Missing, invalid, expired or revoked credentials: `unauthorized`.
+     */
+    401: ErrorEnvelope;
+    /**
+     * The credential lacks the required scope or role: `insufficient_scope`.
+     */
+    403: ErrorEnvelope;
+    /**
+     * The resource does not exist or belongs to another org: `not_found`.
+     */
+    404: ErrorEnvelope;
+    /**
+     * `conflict` or `idempotency_request_in_progress`.
+     */
+    409: ErrorEnvelope;
+    /**
+     * The request body exceeds the size limit: `payload_too_large`.
+     */
+    413: ErrorEnvelope;
+    /**
+     * The request body's media type is not accepted (`application/json`, or another one the operation
+     * documents): `unsupported_media_type`.
+     */
+    415: ErrorEnvelope;
+    /**
+     * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
+     * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
+     * referral one created, or on a quote one created), `submission_not_ready` (quoting a submission
+     * whose readiness has a blocking check failed; `details.failedChecks` names them),
+     * `policy_not_in_force` (a certificate asked of a cancelled, expired or not yet effective policy),
+     * `endorsement_required` (a certificate flag the policy carries no endorsement for),
+     * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored),
+     * `loss_outside_coverage` (a claim whose loss date the policy did not cover; `details` names the
+     * dates that decided it) or `limit_exceeded` (a claim payment past the policy's limit).
+     */
+    422: ErrorEnvelope;
+    /**
+     * Rate limit exceeded: `rate_limit_exceeded`. Retry after `Retry-After` seconds.
+     */
+    429: ErrorEnvelope;
+    /**
+     * Unexpected failure: `internal_error`.
+     */
+    500: ErrorEnvelope;
+};
+
+export type DenyClaimError = DenyClaimErrors[keyof DenyClaimErrors];
+
+export type DenyClaimResponses = {
+    /**
+     * Success.
+     */
+    200: Claim;
+};
+
+export type DenyClaimResponse = DenyClaimResponses[keyof DenyClaimResponses];
+
+export type InvestigateClaimData = {
+    body?: InvestigateClaimRequest;
+    headers?: {
+        /**
+         * Client-chosen key that makes a retried write safe: a repeated request with the same key
+         * and body replays the first response.
+         */
+        'Idempotency-Key'?: string;
+    };
+    path: {
+        id: string;
+    };
+    query?: never;
+    url: '/v1/claims/{id}/investigate';
+};
+
+export type InvestigateClaimErrors = {
+    /**
+     * The request is malformed: `validation_failed` or `invalid_idempotency_key`.
+     */
+    400: ErrorEnvelope;
+    /**
+     * Missing, invalid, expired or revoked credentials: `unauthorized`.
+     */
+    401: ErrorEnvelope;
+    /**
+     * The credential lacks the required scope or role: `insufficient_scope`.
+     */
+    403: ErrorEnvelope;
+    /**
+     * The resource does not exist or belongs to another org: `not_found`.
+     */
+    404: ErrorEnvelope;
+    /**
+     * `conflict` or `idempotency_request_in_progress`.
+     */
+    409: ErrorEnvelope;
+    /**
+     * The request body exceeds the size limit: `payload_too_large`.
+     */
+    413: ErrorEnvelope;
+    /**
+     * The request body's media type is not accepted (`application/json`, or another one the operation
+     * documents): `unsupported_media_type`.
+     */
+    415: ErrorEnvelope;
+    /**
+     * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
+     * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
+     * referral one created, or on a quote one created), `submission_not_ready` (quoting a submission
+     * whose readiness has a blocking check failed; `details.failedChecks` names them),
+     * `policy_not_in_force` (a certificate asked of a cancelled, expired or not yet effective policy),
+     * `endorsement_required` (a certificate flag the policy carries no endorsement for),
+     * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored),
+     * `loss_outside_coverage` (a claim whose loss date the policy did not cover; `details` names the
+     * dates that decided it) or `limit_exceeded` (a claim payment past the policy's limit).
+     */
+    422: ErrorEnvelope;
+    /**
+     * Rate limit exceeded: `rate_limit_exceeded`. Retry after `Retry-After` seconds.
+     */
+    429: ErrorEnvelope;
+    /**
+     * Unexpected failure: `internal_error`.
+     */
+    500: ErrorEnvelope;
+};
+
+export type InvestigateClaimError = InvestigateClaimErrors[keyof InvestigateClaimErrors];
+
+export type InvestigateClaimResponses = {
+    /**
+     * Success.
+     */
+    200: Claim;
+};
+
+export type InvestigateClaimResponse = InvestigateClaimResponses[keyof InvestigateClaimResponses];
+
+export type CreateClaimPaymentData = {
+    body: CreateClaimPaymentRequest;
+    headers?: {
+        /**
+         * Client-chosen key that makes a retried write safe: a repeated request with the same key
+         * and body replays the first response.
+         */
+        'Idempotency-Key'?: string;
+    };
+    path: {
+        id: string;
+    };
+    query?: never;
+    url: '/v1/claims/{id}/payments';
+};
+
+export type CreateClaimPaymentErrors = {
+    /**
+     * The request is malformed: `validation_failed` or `invalid_idempotency_key`.
+     */
+    400: ErrorEnvelope;
+    /**
+     * Missing, invalid, expired or revoked credentials: `unauthorized`.
+     */
+    401: ErrorEnvelope;
+    /**
+     * The credential lacks the required scope or role: `insufficient_scope`.
+     */
+    403: ErrorEnvelope;
+    /**
+     * The resource does not exist or belongs to another org: `not_found`.
+     */
+    404: ErrorEnvelope;
+    /**
+     * `conflict` or `idempotency_request_in_progress`.
+     */
+    409: ErrorEnvelope;
+    /**
+     * The request body exceeds the size limit: `payload_too_large`.
+     */
+    413: ErrorEnvelope;
+    /**
+     * The request body's media type is not accepted (`application/json`, or another one the operation
+     * documents): `unsupported_media_type`.
+     */
+    415: ErrorEnvelope;
+    /**
+     * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
+     * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
+     * referral one created, or on a quote one created), `submission_not_ready` (quoting a submission
+     * whose readiness has a blocking check failed; `details.failedChecks` names them),
+     * `policy_not_in_force` (a certificate asked of a cancelled, expired or not yet effective policy),
+     * `endorsement_required` (a certificate flag the policy carries no endorsement for),
+     * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored),
+     * `loss_outside_coverage` (a claim whose loss date the policy did not cover; `details` names the
+     * dates that decided it) or `limit_exceeded` (a claim payment past the policy's limit).
+     */
+    422: ErrorEnvelope;
+    /**
+     * Rate limit exceeded: `rate_limit_exceeded`. Retry after `Retry-After` seconds.
+     */
+    429: ErrorEnvelope;
+    /**
+     * Unexpected failure: `internal_error`.
+     */
+    500: ErrorEnvelope;
+};
+
+export type CreateClaimPaymentError = CreateClaimPaymentErrors[keyof CreateClaimPaymentErrors];
+
+export type CreateClaimPaymentResponses = {
+    /**
+     * Created.
+     */
+    201: ClaimPaymentResult;
+};
+
+export type CreateClaimPaymentResponse = CreateClaimPaymentResponses[keyof CreateClaimPaymentResponses];
+
+export type ReopenClaimData = {
+    body?: ReopenClaimRequest;
+    headers?: {
+        /**
+         * Client-chosen key that makes a retried write safe: a repeated request with the same key
+         * and body replays the first response.
+         */
+        'Idempotency-Key'?: string;
+    };
+    path: {
+        id: string;
+    };
+    query?: never;
+    url: '/v1/claims/{id}/reopen';
+};
+
+export type ReopenClaimErrors = {
+    /**
+     * The request is malformed: `validation_failed` or `invalid_idempotency_key`.
+     */
+    400: ErrorEnvelope;
+    /**
+     * Missing, invalid, expired or revoked credentials: `unauthorized`.
+     */
+    401: ErrorEnvelope;
+    /**
+     * The credential lacks the required scope or role: `insufficient_scope`.
+     */
+    403: ErrorEnvelope;
+    /**
+     * The resource does not exist or belongs to another org: `not_found`.
+     */
+    404: ErrorEnvelope;
+    /**
+     * `conflict` or `idempotency_request_in_progress`.
+     */
+    409: ErrorEnvelope;
+    /**
+     * The request body exceeds the size limit: `payload_too_large`.
+     */
+    413: ErrorEnvelope;
+    /**
+     * The request body's media type is not accepted (`application/json`, or another one the operation
+     * documents): `unsupported_media_type`.
+     */
+    415: ErrorEnvelope;
+    /**
+     * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
+     * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
+     * referral one created, or on a quote one created), `submission_not_ready` (quoting a submission
+     * whose readiness has a blocking check failed; `details.failedChecks` names them),
+     * `policy_not_in_force` (a certificate asked of a cancelled, expired or not yet effective policy),
+     * `endorsement_required` (a certificate flag the policy carries no endorsement for),
+     * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored),
+     * `loss_outside_coverage` (a claim whose loss date the policy did not cover; `details` names the
+     * dates that decided it) or `limit_exceeded` (a claim payment past the policy's limit).
+     */
+    422: ErrorEnvelope;
+    /**
+     * Rate limit exceeded: `rate_limit_exceeded`. Retry after `Retry-After` seconds.
+     */
+    429: ErrorEnvelope;
+    /**
+     * Unexpected failure: `internal_error`.
+     */
+    500: ErrorEnvelope;
+};
+
+export type ReopenClaimError = ReopenClaimErrors[keyof ReopenClaimErrors];
+
+export type ReopenClaimResponses = {
+    /**
+     * Success.
+     */
+    200: Claim;
+};
+
+export type ReopenClaimResponse = ReopenClaimResponses[keyof ReopenClaimResponses];
+
+export type SetClaimReservesData = {
+    body: SetReservesRequest;
+    headers?: {
+        /**
+         * Client-chosen key that makes a retried write safe: a repeated request with the same key
+         * and body replays the first response.
+         */
+        'Idempotency-Key'?: string;
+    };
+    path: {
+        id: string;
+    };
+    query?: never;
+    url: '/v1/claims/{id}/reserves';
+};
+
+export type SetClaimReservesErrors = {
+    /**
+     * The request is malformed: `validation_failed` or `invalid_idempotency_key`.
+     */
+    400: ErrorEnvelope;
+    /**
+     * Missing, invalid, expired or revoked credentials: `unauthorized`.
+     */
+    401: ErrorEnvelope;
+    /**
+     * The credential lacks the required scope or role: `insufficient_scope`.
+     */
+    403: ErrorEnvelope;
+    /**
+     * The resource does not exist or belongs to another org: `not_found`.
+     */
+    404: ErrorEnvelope;
+    /**
+     * `conflict` or `idempotency_request_in_progress`.
+     */
+    409: ErrorEnvelope;
+    /**
+     * The request body exceeds the size limit: `payload_too_large`.
+     */
+    413: ErrorEnvelope;
+    /**
+     * The request body's media type is not accepted (`application/json`, or another one the operation
+     * documents): `unsupported_media_type`.
+     */
+    415: ErrorEnvelope;
+    /**
+     * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
+     * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
+     * referral one created, or on a quote one created), `submission_not_ready` (quoting a submission
+     * whose readiness has a blocking check failed; `details.failedChecks` names them),
+     * `policy_not_in_force` (a certificate asked of a cancelled, expired or not yet effective policy),
+     * `endorsement_required` (a certificate flag the policy carries no endorsement for),
+     * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored),
+     * `loss_outside_coverage` (a claim whose loss date the policy did not cover; `details` names the
+     * dates that decided it) or `limit_exceeded` (a claim payment past the policy's limit).
+     */
+    422: ErrorEnvelope;
+    /**
+     * Rate limit exceeded: `rate_limit_exceeded`. Retry after `Retry-After` seconds.
+     */
+    429: ErrorEnvelope;
+    /**
+     * Unexpected failure: `internal_error`.
+     */
+    500: ErrorEnvelope;
+};
+
+export type SetClaimReservesError = SetClaimReservesErrors[keyof SetClaimReservesErrors];
+
+export type SetClaimReservesResponses = {
+    /**
+     * Success.
+     */
+    200: ReserveChangeResult;
+};
+
+export type SetClaimReservesResponse = SetClaimReservesResponses[keyof SetClaimReservesResponses];
+
+export type SettleClaimData = {
+    body: SettleClaimRequest;
+    headers?: {
+        /**
+         * Client-chosen key that makes a retried write safe: a repeated request with the same key
+         * and body replays the first response.
+         */
+        'Idempotency-Key'?: string;
+    };
+    path: {
+        id: string;
+    };
+    query?: never;
+    url: '/v1/claims/{id}/settle';
+};
+
+export type SettleClaimErrors = {
+    /**
+     * The request is malformed: `validation_failed` or `invalid_idempotency_key`.
+     */
+    400: ErrorEnvelope;
+    /**
+     * Missing, invalid, expired or revoked credentials: `unauthorized`.
+     */
+    401: ErrorEnvelope;
+    /**
+     * The credential lacks the required scope or role: `insufficient_scope`.
+     */
+    403: ErrorEnvelope;
+    /**
+     * The resource does not exist or belongs to another org: `not_found`.
+     */
+    404: ErrorEnvelope;
+    /**
+     * `conflict` or `idempotency_request_in_progress`.
+     */
+    409: ErrorEnvelope;
+    /**
+     * The request body exceeds the size limit: `payload_too_large`.
+     */
+    413: ErrorEnvelope;
+    /**
+     * The request body's media type is not accepted (`application/json`, or another one the operation
+     * documents): `unsupported_media_type`.
+     */
+    415: ErrorEnvelope;
+    /**
+     * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
+     * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
+     * referral one created, or on a quote one created), `submission_not_ready` (quoting a submission
+     * whose readiness has a blocking check failed; `details.failedChecks` names them),
+     * `policy_not_in_force` (a certificate asked of a cancelled, expired or not yet effective policy),
+     * `endorsement_required` (a certificate flag the policy carries no endorsement for),
+     * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored),
+     * `loss_outside_coverage` (a claim whose loss date the policy did not cover; `details` names the
+     * dates that decided it) or `limit_exceeded` (a claim payment past the policy's limit).
+     */
+    422: ErrorEnvelope;
+    /**
+     * Rate limit exceeded: `rate_limit_exceeded`. Retry after `Retry-After` seconds.
+     */
+    429: ErrorEnvelope;
+    /**
+     * Unexpected failure: `internal_error`.
+     */
+    500: ErrorEnvelope;
+};
+
+export type SettleClaimError = SettleClaimErrors[keyof SettleClaimErrors];
+
+export type SettleClaimResponses = {
+    /**
+     * Created.
+     */
+    201: SettlementResult;
+};
+
+export type SettleClaimResponse = SettleClaimResponses[keyof SettleClaimResponses];
+
+export type AcceptSettlementData = {
+    body?: never;
+    headers?: {
+        /**
+         * Client-chosen key that makes a retried write safe: a repeated request with the same key
+         * and body replays the first response.
+         */
+        'Idempotency-Key'?: string;
+    };
+    path: {
+        id: string;
+        settlementId: string;
+    };
+    query?: never;
+    url: '/v1/claims/{id}/settlements/{settlementId}/accept';
+};
+
+export type AcceptSettlementErrors = {
+    /**
+     * The request is malformed: `validation_failed` or `invalid_idempotency_key`.
+     */
+    400: ErrorEnvelope;
+    /**
+     * Missing, invalid, expired or revoked credentials: `unauthorized`.
+     */
+    401: ErrorEnvelope;
+    /**
+     * The credential lacks the required scope or role: `insufficient_scope`.
+     */
+    403: ErrorEnvelope;
+    /**
+     * The resource does not exist or belongs to another org: `not_found`.
+     */
+    404: ErrorEnvelope;
+    /**
+     * `conflict` or `idempotency_request_in_progress`.
+     */
+    409: ErrorEnvelope;
+    /**
+     * The request body exceeds the size limit: `payload_too_large`.
+     */
+    413: ErrorEnvelope;
+    /**
+     * The request body's media type is not accepted (`application/json`, or another one the operation
+     * documents): `unsupported_media_type`.
+     */
+    415: ErrorEnvelope;
+    /**
+     * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
+     * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
+     * referral one created, or on a quote one created), `submission_not_ready` (quoting a submission
+     * whose readiness has a blocking check failed; `details.failedChecks` names them),
+     * `policy_not_in_force` (a certificate asked of a cancelled, expired or not yet effective policy),
+     * `endorsement_required` (a certificate flag the policy carries no endorsement for),
+     * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored),
+     * `loss_outside_coverage` (a claim whose loss date the policy did not cover; `details` names the
+     * dates that decided it) or `limit_exceeded` (a claim payment past the policy's limit).
+     */
+    422: ErrorEnvelope;
+    /**
+     * Rate limit exceeded: `rate_limit_exceeded`. Retry after `Retry-After` seconds.
+     */
+    429: ErrorEnvelope;
+    /**
+     * Unexpected failure: `internal_error`.
+     */
+    500: ErrorEnvelope;
+};
+
+export type AcceptSettlementError = AcceptSettlementErrors[keyof AcceptSettlementErrors];
+
+export type AcceptSettlementResponses = {
+    /**
+     * Success.
+     */
+    200: SettlementResult;
+};
+
+export type AcceptSettlementResponse = AcceptSettlementResponses[keyof AcceptSettlementResponses];
+
 export type GenerateCertificateData = {
     body: GenerateCertificateRequest;
     headers?: {
@@ -4703,8 +6329,10 @@ export type GenerateCertificateErrors = {
      * referral one created, or on a quote one created), `submission_not_ready` (quoting a submission
      * whose readiness has a blocking check failed; `details.failedChecks` names them),
      * `policy_not_in_force` (a certificate asked of a cancelled, expired or not yet effective policy),
-     * `endorsement_required` (a certificate flag the policy carries no endorsement for) or
-     * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored).
+     * `endorsement_required` (a certificate flag the policy carries no endorsement for),
+     * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored),
+     * `loss_outside_coverage` (a claim whose loss date the policy did not cover; `details` names the
+     * dates that decided it) or `limit_exceeded` (a claim payment past the policy's limit).
      */
     422: ErrorEnvelope;
     /**
@@ -4844,8 +6472,10 @@ export type CreateDaAgreementErrors = {
      * referral one created, or on a quote one created), `submission_not_ready` (quoting a submission
      * whose readiness has a blocking check failed; `details.failedChecks` names them),
      * `policy_not_in_force` (a certificate asked of a cancelled, expired or not yet effective policy),
-     * `endorsement_required` (a certificate flag the policy carries no endorsement for) or
-     * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored).
+     * `endorsement_required` (a certificate flag the policy carries no endorsement for),
+     * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored),
+     * `loss_outside_coverage` (a claim whose loss date the policy did not cover; `details` names the
+     * dates that decided it) or `limit_exceeded` (a claim payment past the policy's limit).
      */
     422: ErrorEnvelope;
     /**
@@ -5036,8 +6666,10 @@ export type CreateDealRoomErrors = {
      * referral one created, or on a quote one created), `submission_not_ready` (quoting a submission
      * whose readiness has a blocking check failed; `details.failedChecks` names them),
      * `policy_not_in_force` (a certificate asked of a cancelled, expired or not yet effective policy),
-     * `endorsement_required` (a certificate flag the policy carries no endorsement for) or
-     * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored).
+     * `endorsement_required` (a certificate flag the policy carries no endorsement for),
+     * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored),
+     * `loss_outside_coverage` (a claim whose loss date the policy did not cover; `details` names the
+     * dates that decided it) or `limit_exceeded` (a claim payment past the policy's limit).
      */
     422: ErrorEnvelope;
     /**
@@ -5216,8 +6848,10 @@ export type PostDealRoomMessageErrors = {
      * referral one created, or on a quote one created), `submission_not_ready` (quoting a submission
      * whose readiness has a blocking check failed; `details.failedChecks` names them),
      * `policy_not_in_force` (a certificate asked of a cancelled, expired or not yet effective policy),
-     * `endorsement_required` (a certificate flag the policy carries no endorsement for) or
-     * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored).
+     * `endorsement_required` (a certificate flag the policy carries no endorsement for),
+     * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored),
+     * `loss_outside_coverage` (a claim whose loss date the policy did not cover; `details` names the
+     * dates that decided it) or `limit_exceeded` (a claim payment past the policy's limit).
      */
     422: ErrorEnvelope;
     /**
@@ -5338,8 +6972,10 @@ export type IngestDocumentErrors = {
      * referral one created, or on a quote one created), `submission_not_ready` (quoting a submission
      * whose readiness has a blocking check failed; `details.failedChecks` names them),
      * `policy_not_in_force` (a certificate asked of a cancelled, expired or not yet effective policy),
-     * `endorsement_required` (a certificate flag the policy carries no endorsement for) or
-     * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored).
+     * `endorsement_required` (a certificate flag the policy carries no endorsement for),
+     * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored),
+     * `loss_outside_coverage` (a claim whose loss date the policy did not cover; `details` names the
+     * dates that decided it) or `limit_exceeded` (a claim payment past the policy's limit).
      */
     422: ErrorEnvelope;
     /**
@@ -5413,8 +7049,10 @@ export type RenderPdfErrors = {
      * referral one created, or on a quote one created), `submission_not_ready` (quoting a submission
      * whose readiness has a blocking check failed; `details.failedChecks` names them),
      * `policy_not_in_force` (a certificate asked of a cancelled, expired or not yet effective policy),
-     * `endorsement_required` (a certificate flag the policy carries no endorsement for) or
-     * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored).
+     * `endorsement_required` (a certificate flag the policy carries no endorsement for),
+     * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored),
+     * `loss_outside_coverage` (a claim whose loss date the policy did not cover; `details` names the
+     * dates that decided it) or `limit_exceeded` (a claim payment past the policy's limit).
      */
     422: ErrorEnvelope;
     /**
@@ -5837,8 +7475,10 @@ export type PayInvoiceErrors = {
      * referral one created, or on a quote one created), `submission_not_ready` (quoting a submission
      * whose readiness has a blocking check failed; `details.failedChecks` names them),
      * `policy_not_in_force` (a certificate asked of a cancelled, expired or not yet effective policy),
-     * `endorsement_required` (a certificate flag the policy carries no endorsement for) or
-     * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored).
+     * `endorsement_required` (a certificate flag the policy carries no endorsement for),
+     * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored),
+     * `loss_outside_coverage` (a claim whose loss date the policy did not cover; `details` names the
+     * dates that decided it) or `limit_exceeded` (a claim payment past the policy's limit).
      */
     422: ErrorEnvelope;
     /**
@@ -5914,8 +7554,10 @@ export type RefundInvoiceErrors = {
      * referral one created, or on a quote one created), `submission_not_ready` (quoting a submission
      * whose readiness has a blocking check failed; `details.failedChecks` names them),
      * `policy_not_in_force` (a certificate asked of a cancelled, expired or not yet effective policy),
-     * `endorsement_required` (a certificate flag the policy carries no endorsement for) or
-     * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored).
+     * `endorsement_required` (a certificate flag the policy carries no endorsement for),
+     * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored),
+     * `loss_outside_coverage` (a claim whose loss date the policy did not cover; `details` names the
+     * dates that decided it) or `limit_exceeded` (a claim payment past the policy's limit).
      */
     422: ErrorEnvelope;
     /**
@@ -5991,8 +7633,10 @@ export type VoidInvoiceErrors = {
      * referral one created, or on a quote one created), `submission_not_ready` (quoting a submission
      * whose readiness has a blocking check failed; `details.failedChecks` names them),
      * `policy_not_in_force` (a certificate asked of a cancelled, expired or not yet effective policy),
-     * `endorsement_required` (a certificate flag the policy carries no endorsement for) or
-     * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored).
+     * `endorsement_required` (a certificate flag the policy carries no endorsement for),
+     * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored),
+     * `loss_outside_coverage` (a claim whose loss date the policy did not cover; `details` names the
+     * dates that decided it) or `limit_exceeded` (a claim payment past the policy's limit).
      */
     422: ErrorEnvelope;
     /**
@@ -6066,8 +7710,10 @@ export type CreateOrgErrors = {
      * referral one created, or on a quote one created), `submission_not_ready` (quoting a submission
      * whose readiness has a blocking check failed; `details.failedChecks` names them),
      * `policy_not_in_force` (a certificate asked of a cancelled, expired or not yet effective policy),
-     * `endorsement_required` (a certificate flag the policy carries no endorsement for) or
-     * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored).
+     * `endorsement_required` (a certificate flag the policy carries no endorsement for),
+     * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored),
+     * `loss_outside_coverage` (a claim whose loss date the policy did not cover; `details` names the
+     * dates that decided it) or `limit_exceeded` (a claim payment past the policy's limit).
      */
     422: ErrorEnvelope;
     /**
@@ -6190,8 +7836,10 @@ export type UpdateOrgErrors = {
      * referral one created, or on a quote one created), `submission_not_ready` (quoting a submission
      * whose readiness has a blocking check failed; `details.failedChecks` names them),
      * `policy_not_in_force` (a certificate asked of a cancelled, expired or not yet effective policy),
-     * `endorsement_required` (a certificate flag the policy carries no endorsement for) or
-     * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored).
+     * `endorsement_required` (a certificate flag the policy carries no endorsement for),
+     * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored),
+     * `loss_outside_coverage` (a claim whose loss date the policy did not cover; `details` names the
+     * dates that decided it) or `limit_exceeded` (a claim payment past the policy's limit).
      */
     422: ErrorEnvelope;
     /**
@@ -6400,8 +8048,10 @@ export type CancelPolicyErrors = {
      * referral one created, or on a quote one created), `submission_not_ready` (quoting a submission
      * whose readiness has a blocking check failed; `details.failedChecks` names them),
      * `policy_not_in_force` (a certificate asked of a cancelled, expired or not yet effective policy),
-     * `endorsement_required` (a certificate flag the policy carries no endorsement for) or
-     * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored).
+     * `endorsement_required` (a certificate flag the policy carries no endorsement for),
+     * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored),
+     * `loss_outside_coverage` (a claim whose loss date the policy did not cover; `details` names the
+     * dates that decided it) or `limit_exceeded` (a claim payment past the policy's limit).
      */
     422: ErrorEnvelope;
     /**
@@ -6482,8 +8132,10 @@ export type EndorsePolicyErrors = {
      * referral one created, or on a quote one created), `submission_not_ready` (quoting a submission
      * whose readiness has a blocking check failed; `details.failedChecks` names them),
      * `policy_not_in_force` (a certificate asked of a cancelled, expired or not yet effective policy),
-     * `endorsement_required` (a certificate flag the policy carries no endorsement for) or
-     * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored).
+     * `endorsement_required` (a certificate flag the policy carries no endorsement for),
+     * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored),
+     * `loss_outside_coverage` (a claim whose loss date the policy did not cover; `details` names the
+     * dates that decided it) or `limit_exceeded` (a claim payment past the policy's limit).
      */
     422: ErrorEnvelope;
     /**
@@ -6568,8 +8220,10 @@ export type ReinstatePolicyErrors = {
      * referral one created, or on a quote one created), `submission_not_ready` (quoting a submission
      * whose readiness has a blocking check failed; `details.failedChecks` names them),
      * `policy_not_in_force` (a certificate asked of a cancelled, expired or not yet effective policy),
-     * `endorsement_required` (a certificate flag the policy carries no endorsement for) or
-     * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored).
+     * `endorsement_required` (a certificate flag the policy carries no endorsement for),
+     * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored),
+     * `loss_outside_coverage` (a claim whose loss date the policy did not cover; `details` names the
+     * dates that decided it) or `limit_exceeded` (a claim payment past the policy's limit).
      */
     422: ErrorEnvelope;
     /**
@@ -6645,8 +8299,10 @@ export type RenewPolicyErrors = {
      * referral one created, or on a quote one created), `submission_not_ready` (quoting a submission
      * whose readiness has a blocking check failed; `details.failedChecks` names them),
      * `policy_not_in_force` (a certificate asked of a cancelled, expired or not yet effective policy),
-     * `endorsement_required` (a certificate flag the policy carries no endorsement for) or
-     * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored).
+     * `endorsement_required` (a certificate flag the policy carries no endorsement for),
+     * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored),
+     * `loss_outside_coverage` (a claim whose loss date the policy did not cover; `details` names the
+     * dates that decided it) or `limit_exceeded` (a claim payment past the policy's limit).
      */
     422: ErrorEnvelope;
     /**
@@ -6856,8 +8512,10 @@ export type CreateReferralErrors = {
      * referral one created, or on a quote one created), `submission_not_ready` (quoting a submission
      * whose readiness has a blocking check failed; `details.failedChecks` names them),
      * `policy_not_in_force` (a certificate asked of a cancelled, expired or not yet effective policy),
-     * `endorsement_required` (a certificate flag the policy carries no endorsement for) or
-     * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored).
+     * `endorsement_required` (a certificate flag the policy carries no endorsement for),
+     * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored),
+     * `loss_outside_coverage` (a claim whose loss date the policy did not cover; `details` names the
+     * dates that decided it) or `limit_exceeded` (a claim payment past the policy's limit).
      */
     422: ErrorEnvelope;
     /**
@@ -6933,8 +8591,10 @@ export type DecideReferralErrors = {
      * referral one created, or on a quote one created), `submission_not_ready` (quoting a submission
      * whose readiness has a blocking check failed; `details.failedChecks` names them),
      * `policy_not_in_force` (a certificate asked of a cancelled, expired or not yet effective policy),
-     * `endorsement_required` (a certificate flag the policy carries no endorsement for) or
-     * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored).
+     * `endorsement_required` (a certificate flag the policy carries no endorsement for),
+     * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored),
+     * `loss_outside_coverage` (a claim whose loss date the policy did not cover; `details` names the
+     * dates that decided it) or `limit_exceeded` (a claim payment past the policy's limit).
      */
     422: ErrorEnvelope;
     /**
@@ -7008,8 +8668,10 @@ export type ResetSandboxClockErrors = {
      * referral one created, or on a quote one created), `submission_not_ready` (quoting a submission
      * whose readiness has a blocking check failed; `details.failedChecks` names them),
      * `policy_not_in_force` (a certificate asked of a cancelled, expired or not yet effective policy),
-     * `endorsement_required` (a certificate flag the policy carries no endorsement for) or
-     * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored).
+     * `endorsement_required` (a certificate flag the policy carries no endorsement for),
+     * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored),
+     * `loss_outside_coverage` (a claim whose loss date the policy did not cover; `details` names the
+     * dates that decided it) or `limit_exceeded` (a claim payment past the policy's limit).
      */
     422: ErrorEnvelope;
     /**
@@ -7128,8 +8790,10 @@ export type SetSandboxClockErrors = {
      * referral one created, or on a quote one created), `submission_not_ready` (quoting a submission
      * whose readiness has a blocking check failed; `details.failedChecks` names them),
      * `policy_not_in_force` (a certificate asked of a cancelled, expired or not yet effective policy),
-     * `endorsement_required` (a certificate flag the policy carries no endorsement for) or
-     * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored).
+     * `endorsement_required` (a certificate flag the policy carries no endorsement for),
+     * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored),
+     * `loss_outside_coverage` (a claim whose loss date the policy did not cover; `details` names the
+     * dates that decided it) or `limit_exceeded` (a claim payment past the policy's limit).
      */
     422: ErrorEnvelope;
     /**
@@ -7343,8 +9007,10 @@ export type CreateSubmissionErrors = {
      * referral one created, or on a quote one created), `submission_not_ready` (quoting a submission
      * whose readiness has a blocking check failed; `details.failedChecks` names them),
      * `policy_not_in_force` (a certificate asked of a cancelled, expired or not yet effective policy),
-     * `endorsement_required` (a certificate flag the policy carries no endorsement for) or
-     * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored).
+     * `endorsement_required` (a certificate flag the policy carries no endorsement for),
+     * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored),
+     * `loss_outside_coverage` (a claim whose loss date the policy did not cover; `details` names the
+     * dates that decided it) or `limit_exceeded` (a claim payment past the policy's limit).
      */
     422: ErrorEnvelope;
     /**
@@ -7472,8 +9138,10 @@ export type BindSubmissionErrors = {
      * referral one created, or on a quote one created), `submission_not_ready` (quoting a submission
      * whose readiness has a blocking check failed; `details.failedChecks` names them),
      * `policy_not_in_force` (a certificate asked of a cancelled, expired or not yet effective policy),
-     * `endorsement_required` (a certificate flag the policy carries no endorsement for) or
-     * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored).
+     * `endorsement_required` (a certificate flag the policy carries no endorsement for),
+     * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored),
+     * `loss_outside_coverage` (a claim whose loss date the policy did not cover; `details` names the
+     * dates that decided it) or `limit_exceeded` (a claim payment past the policy's limit).
      */
     422: ErrorEnvelope;
     /**
@@ -7553,8 +9221,10 @@ export type CreateQuoteErrors = {
      * referral one created, or on a quote one created), `submission_not_ready` (quoting a submission
      * whose readiness has a blocking check failed; `details.failedChecks` names them),
      * `policy_not_in_force` (a certificate asked of a cancelled, expired or not yet effective policy),
-     * `endorsement_required` (a certificate flag the policy carries no endorsement for) or
-     * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored).
+     * `endorsement_required` (a certificate flag the policy carries no endorsement for),
+     * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored),
+     * `loss_outside_coverage` (a claim whose loss date the policy did not cover; `details` names the
+     * dates that decided it) or `limit_exceeded` (a claim payment past the policy's limit).
      */
     422: ErrorEnvelope;
     /**
@@ -7741,8 +9411,10 @@ export type CreateWebhookErrors = {
      * referral one created, or on a quote one created), `submission_not_ready` (quoting a submission
      * whose readiness has a blocking check failed; `details.failedChecks` names them),
      * `policy_not_in_force` (a certificate asked of a cancelled, expired or not yet effective policy),
-     * `endorsement_required` (a certificate flag the policy carries no endorsement for) or
-     * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored).
+     * `endorsement_required` (a certificate flag the policy carries no endorsement for),
+     * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored),
+     * `loss_outside_coverage` (a claim whose loss date the policy did not cover; `details` names the
+     * dates that decided it) or `limit_exceeded` (a claim payment past the policy's limit).
      */
     422: ErrorEnvelope;
     /**
@@ -7818,8 +9490,10 @@ export type DeleteWebhookErrors = {
      * referral one created, or on a quote one created), `submission_not_ready` (quoting a submission
      * whose readiness has a blocking check failed; `details.failedChecks` names them),
      * `policy_not_in_force` (a certificate asked of a cancelled, expired or not yet effective policy),
-     * `endorsement_required` (a certificate flag the policy carries no endorsement for) or
-     * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored).
+     * `endorsement_required` (a certificate flag the policy carries no endorsement for),
+     * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored),
+     * `loss_outside_coverage` (a claim whose loss date the policy did not cover; `details` names the
+     * dates that decided it) or `limit_exceeded` (a claim payment past the policy's limit).
      */
     422: ErrorEnvelope;
     /**
@@ -7942,8 +9616,10 @@ export type UpdateWebhookErrors = {
      * referral one created, or on a quote one created), `submission_not_ready` (quoting a submission
      * whose readiness has a blocking check failed; `details.failedChecks` names them),
      * `policy_not_in_force` (a certificate asked of a cancelled, expired or not yet effective policy),
-     * `endorsement_required` (a certificate flag the policy carries no endorsement for) or
-     * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored).
+     * `endorsement_required` (a certificate flag the policy carries no endorsement for),
+     * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored),
+     * `loss_outside_coverage` (a claim whose loss date the policy did not cover; `details` names the
+     * dates that decided it) or `limit_exceeded` (a claim payment past the policy's limit).
      */
     422: ErrorEnvelope;
     /**
@@ -8089,8 +9765,10 @@ export type RetryWebhookDeliveryErrors = {
      * referral one created, or on a quote one created), `submission_not_ready` (quoting a submission
      * whose readiness has a blocking check failed; `details.failedChecks` names them),
      * `policy_not_in_force` (a certificate asked of a cancelled, expired or not yet effective policy),
-     * `endorsement_required` (a certificate flag the policy carries no endorsement for) or
-     * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored).
+     * `endorsement_required` (a certificate flag the policy carries no endorsement for),
+     * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored),
+     * `loss_outside_coverage` (a claim whose loss date the policy did not cover; `details` names the
+     * dates that decided it) or `limit_exceeded` (a claim payment past the policy's limit).
      */
     422: ErrorEnvelope;
     /**
@@ -8166,8 +9844,10 @@ export type RotateWebhookSecretErrors = {
      * referral one created, or on a quote one created), `submission_not_ready` (quoting a submission
      * whose readiness has a blocking check failed; `details.failedChecks` names them),
      * `policy_not_in_force` (a certificate asked of a cancelled, expired or not yet effective policy),
-     * `endorsement_required` (a certificate flag the policy carries no endorsement for) or
-     * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored).
+     * `endorsement_required` (a certificate flag the policy carries no endorsement for),
+     * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored),
+     * `loss_outside_coverage` (a claim whose loss date the policy did not cover; `details` names the
+     * dates that decided it) or `limit_exceeded` (a claim payment past the policy's limit).
      */
     422: ErrorEnvelope;
     /**
@@ -8243,8 +9923,10 @@ export type TestWebhookErrors = {
      * referral one created, or on a quote one created), `submission_not_ready` (quoting a submission
      * whose readiness has a blocking check failed; `details.failedChecks` names them),
      * `policy_not_in_force` (a certificate asked of a cancelled, expired or not yet effective policy),
-     * `endorsement_required` (a certificate flag the policy carries no endorsement for) or
-     * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored).
+     * `endorsement_required` (a certificate flag the policy carries no endorsement for),
+     * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored),
+     * `loss_outside_coverage` (a claim whose loss date the policy did not cover; `details` names the
+     * dates that decided it) or `limit_exceeded` (a claim payment past the policy's limit).
      */
     422: ErrorEnvelope;
     /**

@@ -23,6 +23,7 @@ export const zApiKeyPreset = z.enum([
     'underwriting',
     'underwriting_manager',
     'claims',
+    'claims_manager',
     'billing',
     'read_only',
     'full_access'
@@ -89,6 +90,83 @@ export const zCertificateHolder = z.strictObject({
 export const zCertificateId = z.string().regex(/^crt_[0-9A-HJKMNP-TV-Z]{26}$/);
 
 /**
+ * What an activity entry records.
+ */
+export const zClaimActivityType = z.enum([
+    'filed',
+    'investigation_started',
+    'reserves_changed',
+    'payment_issued',
+    'settlement_offered',
+    'settlement_accepted',
+    'denied',
+    'closed',
+    'reopened',
+    'attachment_added'
+]);
+
+/**
+ * One entry of a claim's append-only activity log.
+ */
+export const zClaimActivity = z.object({
+    seq: z.int().min(-2147483648, { error: 'Invalid value: Expected int32 to be >= -2147483648' }).max(2147483647, { error: 'Invalid value: Expected int32 to be <= 2147483647' }),
+    type: zClaimActivityType,
+    actor: z.string(),
+    details: z.record(z.string(), z.unknown()),
+    createdAt: z.iso.datetime()
+});
+
+/**
+ * Claim attachment id (`att_` + ULID).
+ */
+export const zClaimAttachmentId = z.string().regex(/^att_[0-9A-HJKMNP-TV-Z]{26}$/);
+
+/**
+ * What a reserve or payment is for: the loss itself, or the cost of handling it (adjusting, legal).
+ */
+export const zClaimCostType = z.enum(['indemnity', 'expense']);
+
+/**
+ * Claim id (`clm_` + ULID).
+ */
+export const zClaimId = z.string().regex(/^clm_[0-9A-HJKMNP-TV-Z]{26}$/);
+
+/**
+ * Paid, outstanding (reserved, not yet paid) and incurred (paid + outstanding) of one cost type or in total.
+ */
+export const zClaimMoney = z.object({
+    paid: z.number(),
+    outstanding: z.number(),
+    incurred: z.number()
+});
+
+/**
+ * Claim payment id (`cpy_` + ULID).
+ */
+export const zClaimPaymentId = z.string().regex(/^cpy_[0-9A-HJKMNP-TV-Z]{26}$/);
+
+/**
+ * Where a claim stands.
+ */
+export const zClaimStatus = z.enum([
+    'open',
+    'investigating',
+    'in_settlement',
+    'settled',
+    'denied',
+    'closed'
+]);
+
+/**
+ * Who claims the loss.
+ */
+export const zClaimant = z.strictObject({
+    name: z.string().min(1).max(200),
+    email: z.email().max(254).optional(),
+    phone: z.string().max(40).optional()
+});
+
+/**
  * One feature that drove the decision.
  */
 export const zClassificationSignal = z.object({
@@ -102,6 +180,21 @@ export const zClassificationSignal = z.object({
 export const zClientMessageFrame = z.object({
     type: z.enum(['message']),
     body: z.string().min(1).max(4000)
+});
+
+export const zCloseClaimRequest = z.strictObject({
+    reason: z.string().max(500).optional()
+});
+
+export const zCreateClaimAttachmentRequest = z.object({
+    file: z.unknown()
+});
+
+export const zCreateClaimPaymentRequest = z.strictObject({
+    costType: zClaimCostType,
+    amount: z.number().gt(0).lte(1000000000),
+    payee: z.string().min(1).max(200),
+    reference: z.string().max(100).optional()
 });
 
 export const zCreateOrgRequest = z.strictObject({
@@ -238,6 +331,11 @@ export const zDemoTokenRequest = z.strictObject({
     orgId: z.string().max(64).optional()
 });
 
+export const zDenyClaimRequest = z.strictObject({
+    reason: z.string().min(1).max(500),
+    notes: z.string().max(4000).optional()
+});
+
 /**
  * What an ingested document is.
  */
@@ -273,6 +371,31 @@ export const zDocumentClassification = z.object({
  * Document id (`doc_` + ULID).
  */
 export const zDocumentId = z.string().regex(/^doc_[0-9A-HJKMNP-TV-Z]{26}$/);
+
+/**
+ * A file attached to a claim, stored in the documents store (kind `claim_attachment`).
+ */
+export const zClaimAttachment = z.object({
+    id: zClaimAttachmentId,
+    claimId: zClaimId,
+    documentId: zDocumentId,
+    filename: z.string(),
+    size: z.coerce.bigint().min(BigInt('-9223372036854775808'), { error: 'Invalid value: Expected int64 to be >= -9223372036854775808' }).max(BigInt('9223372036854775807'), { error: 'Invalid value: Expected int64 to be <= 9223372036854775807' }),
+    contentType: z.string(),
+    sha256: z.string(),
+    uploadedBy: z.string(),
+    createdAt: z.iso.datetime(),
+    downloadUrl: z.url(),
+    downloadUrlExpiresAt: z.iso.datetime()
+});
+
+/**
+ * A page of a list.
+ */
+export const zClaimAttachmentPage = z.object({
+    data: z.array(zClaimAttachment),
+    nextCursor: z.string().nullable()
+});
 
 /**
  * What a document is.
@@ -354,6 +477,8 @@ export const zErrorCode = z.enum([
     'policy_not_in_force',
     'endorsement_required',
     'unreadable_document',
+    'loss_outside_coverage',
+    'limit_exceeded',
     'rate_limit_exceeded',
     'internal_error'
 ]);
@@ -466,6 +591,11 @@ export const zIntake = z.object({
     missing: z.array(z.string())
 });
 
+export const zInvestigateClaimRequest = z.strictObject({
+    adjusterId: z.string().max(64).optional(),
+    notes: z.string().max(4000).optional()
+});
+
 /**
  * Invoice id (`inv_` + ULID).
  */
@@ -551,6 +681,43 @@ export const zListSort = z.enum(['-createdAt', 'createdAt']);
 export const zLoginRequest = z.strictObject({
     email: z.email().max(254),
     password: z.string().max(200)
+});
+
+/**
+ * Where the loss happened.
+ */
+export const zLossLocation = z.strictObject({
+    line1: z.string().min(1).max(200),
+    line2: z.string().max(200).optional(),
+    city: z.string().min(1).max(100),
+    state: z.string().regex(/^[A-Z]{2}$/),
+    postalCode: z.string().regex(/^[0-9]{5}(-[0-9]{4})?$/)
+});
+
+/**
+ * First notice of loss.
+ */
+export const zCreateClaimRequest = z.strictObject({
+    policyId: z.string().max(64),
+    lossDate: z.iso.date(),
+    description: z.string().min(1).max(4000),
+    causeOfLoss: z.string().min(1).max(100),
+    lossLocation: zLossLocation,
+    claimant: zClaimant,
+    reportedBy: z.string().max(200).optional(),
+    estimatedLoss: z.number().gt(0).lte(1000000000).optional(),
+    policeReportNumber: z.string().max(100).optional(),
+    confirmDistinct: z.boolean().optional()
+});
+
+/**
+ * Incurred losses over earned premium, as of one date, with both inputs.
+ */
+export const zLossRatio = z.object({
+    value: z.number().nullable(),
+    incurred: z.number(),
+    earnedPremium: z.number(),
+    asOf: z.iso.date()
 });
 
 /**
@@ -685,17 +852,21 @@ export const zCertificate = z.object({
 });
 
 /**
- * `data` of `claim.closed`. Reserved: emitted once the claims service is built.
+ * `data` of `claim.closed`.
  */
 export const zClaimClosedData = z.object({
-    claimId: z.string(),
+    claimId: zClaimId,
+    claimNumber: z.string(),
     policyId: zPolicyId,
+    status: zClaimStatus,
+    currency: zCurrency,
     totalPaid: z.number(),
-    currency: zCurrency
+    incurred: z.number(),
+    reason: z.string().nullable()
 });
 
 /**
- * A claim was closed. Reserved: emitted once the claims service is built.
+ * A claim was closed.
  */
 export const zClaimClosedEvent = z.object({
     id: zEventId,
@@ -706,18 +877,44 @@ export const zClaimClosedEvent = z.object({
 });
 
 /**
- * `data` of `claim.filed`. Reserved: emitted once the claims service is built.
+ * `data` of `claim.denied`.
  */
-export const zClaimFiledData = z.object({
-    claimId: z.string(),
+export const zClaimDeniedData = z.object({
+    claimId: zClaimId,
     claimNumber: z.string(),
     policyId: zPolicyId,
-    lossDate: z.iso.date(),
-    description: z.string().nullable()
+    status: zClaimStatus,
+    currency: zCurrency,
+    reason: z.string()
 });
 
 /**
- * A new FNOL was received. Reserved: emitted once the claims service is built.
+ * A claim was denied; its reserves were released.
+ */
+export const zClaimDeniedEvent = z.object({
+    id: zEventId,
+    type: z.enum(['claim.denied']),
+    orgId: zOrgId,
+    timestamp: z.iso.datetime(),
+    data: zClaimDeniedData
+});
+
+/**
+ * `data` of `claim.filed`: a first notice of loss was accepted.
+ */
+export const zClaimFiledData = z.object({
+    claimId: zClaimId,
+    claimNumber: z.string(),
+    policyId: zPolicyId,
+    status: zClaimStatus,
+    currency: zCurrency,
+    lossDate: z.iso.date(),
+    description: z.string(),
+    causeOfLoss: z.string()
+});
+
+/**
+ * A new FNOL was received.
  */
 export const zClaimFiledEvent = z.object({
     id: zEventId,
@@ -728,18 +925,22 @@ export const zClaimFiledEvent = z.object({
 });
 
 /**
- * `data` of `claim.reserved`. Reserved: emitted once the claims service is built.
+ * `data` of `claim.reserved`: the outstanding reserves after the change.
  */
 export const zClaimReservedData = z.object({
-    claimId: z.string(),
+    claimId: zClaimId,
+    claimNumber: z.string(),
     policyId: zPolicyId,
+    status: zClaimStatus,
+    currency: zCurrency,
     indemnityReserve: z.number(),
     expenseReserve: z.number(),
-    currency: zCurrency
+    incurred: z.number(),
+    reason: z.string()
 });
 
 /**
- * Claim reserves were set or updated. Reserved: emitted once the claims service is built.
+ * Claim reserves were set or updated.
  */
 export const zClaimReservedEvent = z.object({
     id: zEventId,
@@ -747,27 +948,6 @@ export const zClaimReservedEvent = z.object({
     orgId: zOrgId,
     timestamp: z.iso.datetime(),
     data: zClaimReservedData
-});
-
-/**
- * `data` of `claim.settled`. Reserved: emitted once the claims service is built.
- */
-export const zClaimSettledData = z.object({
-    claimId: z.string(),
-    policyId: zPolicyId,
-    settlementAmount: z.number(),
-    currency: zCurrency
-});
-
-/**
- * A settlement was approved. Reserved: emitted once the claims service is built.
- */
-export const zClaimSettledEvent = z.object({
-    id: zEventId,
-    type: z.enum(['claim.settled']),
-    orgId: zOrgId,
-    timestamp: z.iso.datetime(),
-    data: zClaimSettledData
 });
 
 /**
@@ -1125,6 +1305,27 @@ export const zPolicyTransactionPage = z.object({
 });
 
 /**
+ * Paid, outstanding and incurred of one cost type across the org's claims, as of a date.
+ */
+export const zPortfolioClaimMoney = z.object({
+    paid: z.number(),
+    outstanding: z.number(),
+    incurred: z.number()
+});
+
+/**
+ * The org's claims as of a date: each claim filed on or before it, and its reserves and payments
+ * as they stood at the end of that day (from the timestamps of its reserve transactions and payments).
+ */
+export const zPortfolioClaims = z.object({
+    count: z.int().min(-2147483648, { error: 'Invalid value: Expected int32 to be >= -2147483648' }).max(2147483647, { error: 'Invalid value: Expected int32 to be <= 2147483647' }),
+    open: z.int().min(-2147483648, { error: 'Invalid value: Expected int32 to be >= -2147483648' }).max(2147483647, { error: 'Invalid value: Expected int32 to be <= 2147483647' }),
+    indemnity: zPortfolioClaimMoney,
+    expense: zPortfolioClaimMoney,
+    incurred: z.number()
+});
+
+/**
  * Portfolio figures of one line of business or state. Money is in USD major units.
  */
 export const zPortfolioSlice = z.object({
@@ -1136,7 +1337,7 @@ export const zPortfolioSlice = z.object({
 });
 
 /**
- * An org's portfolio as of a date. Money is in USD major units (at most two decimals).
+ * An org's portfolio as of a date: premium, claims and the loss ratio. Money is in USD major units (at most two decimals).
  */
 export const zPortfolioAnalytics = z.object({
     orgId: zOrgId,
@@ -1148,7 +1349,9 @@ export const zPortfolioAnalytics = z.object({
     activePolicyCount: z.int().min(-2147483648, { error: 'Invalid value: Expected int32 to be >= -2147483648' }).max(2147483647, { error: 'Invalid value: Expected int32 to be <= 2147483647' }),
     bindingCount: z.int().min(-2147483648, { error: 'Invalid value: Expected int32 to be >= -2147483648' }).max(2147483647, { error: 'Invalid value: Expected int32 to be <= 2147483647' }),
     byLineOfBusiness: z.array(zPortfolioSlice),
-    byState: z.array(zPortfolioSlice)
+    byState: z.array(zPortfolioSlice),
+    claims: zPortfolioClaims,
+    lossRatio: zLossRatio
 });
 
 export const zPostDealRoomMessageRequest = z.strictObject({
@@ -1509,12 +1712,48 @@ export const zRenderPdfRequest = z.strictObject({
     filename: z.string().max(255).optional()
 });
 
+export const zReopenClaimRequest = z.strictObject({
+    reason: z.string().max(500).optional()
+});
+
 export const zResendCodeRequest = z.strictObject({
     email: z.email().max(254)
 });
 
 export const zResendCodeResult = z.object({
     sent: z.literal(true)
+});
+
+/**
+ * What moved a reserve.
+ */
+export const zReserveChangeSource = z.enum([
+    'reserve',
+    'payment',
+    'settlement',
+    'denial',
+    'close'
+]);
+
+/**
+ * Reserve transaction id (`res_` + ULID).
+ */
+export const zReserveTransactionId = z.string().regex(/^res_[0-9A-HJKMNP-TV-Z]{26}$/);
+
+/**
+ * One change of one cost type's outstanding reserve. Append-only.
+ */
+export const zReserveTransaction = z.object({
+    id: zReserveTransactionId,
+    claimId: zClaimId,
+    costType: zClaimCostType,
+    previous: z.number(),
+    new: z.number(),
+    delta: z.number(),
+    source: zReserveChangeSource,
+    reason: z.string().nullable(),
+    actor: z.string(),
+    createdAt: z.iso.datetime()
 });
 
 /**
@@ -1597,11 +1836,124 @@ export const zServerMessageFrame = z.object({
 });
 
 /**
+ * New outstanding reserves: each given cost type is set to the amount (0 releases it). At least
+ * one of the two.
+ */
+export const zSetReservesRequest = z.strictObject({
+    indemnity: z.number().gte(0).lte(1000000000).optional(),
+    expense: z.number().gte(0).lte(1000000000).optional(),
+    reason: z.string().min(1).max(500)
+});
+
+/**
  * Move the org's sandbox clock: give exactly one of `now` and `advanceDays`.
  */
 export const zSetSandboxClockRequest = z.strictObject({
     now: z.iso.datetime().optional(),
     advanceDays: z.int().gte(1).lte(3653).optional()
+});
+
+export const zSettleClaimRequest = z.strictObject({
+    amount: z.number().gt(0).lte(1000000000),
+    payee: z.string().min(1).max(200),
+    notes: z.string().max(4000).optional()
+});
+
+/**
+ * Settlement id (`stl_` + ULID).
+ */
+export const zSettlementId = z.string().regex(/^stl_[0-9A-HJKMNP-TV-Z]{26}$/);
+
+/**
+ * Money paid out on a claim.
+ */
+export const zClaimPayment = z.object({
+    id: zClaimPaymentId,
+    claimId: zClaimId,
+    costType: zClaimCostType,
+    amount: z.number(),
+    payee: z.string(),
+    reference: z.string().nullable(),
+    settlementId: zSettlementId.nullable(),
+    actor: z.string(),
+    createdAt: z.iso.datetime()
+});
+
+/**
+ * `data` of `claim.payment_issued`.
+ */
+export const zClaimPaymentIssuedData = z.object({
+    claimId: zClaimId,
+    claimNumber: z.string(),
+    policyId: zPolicyId,
+    status: zClaimStatus,
+    currency: zCurrency,
+    paymentId: zClaimPaymentId,
+    costType: zClaimCostType,
+    amount: z.number(),
+    payee: z.string(),
+    settlementId: zSettlementId.nullable(),
+    incurred: z.number()
+});
+
+/**
+ * A payment was made on a claim (directly, or by accepting a settlement).
+ */
+export const zClaimPaymentIssuedEvent = z.object({
+    id: zEventId,
+    type: z.enum(['claim.payment_issued']),
+    orgId: zOrgId,
+    timestamp: z.iso.datetime(),
+    data: zClaimPaymentIssuedData
+});
+
+/**
+ * `data` of `claim.settled`: an offered settlement was accepted and paid.
+ */
+export const zClaimSettledData = z.object({
+    claimId: zClaimId,
+    claimNumber: z.string(),
+    policyId: zPolicyId,
+    status: zClaimStatus,
+    currency: zCurrency,
+    settlementId: zSettlementId,
+    settlementAmount: z.number(),
+    deductible: z.number(),
+    netAmount: z.number()
+});
+
+/**
+ * A settlement was accepted and paid.
+ */
+export const zClaimSettledEvent = z.object({
+    id: zEventId,
+    type: z.enum(['claim.settled']),
+    orgId: zOrgId,
+    timestamp: z.iso.datetime(),
+    data: zClaimSettledData
+});
+
+/**
+ * Where a settlement offer stands.
+ */
+export const zSettlementStatus = z.enum(['offered', 'accepted']);
+
+/**
+ * A settlement offer. Accepting it pays `netAmount` as an indemnity payment.
+ */
+export const zSettlement = z.object({
+    id: zSettlementId,
+    claimId: zClaimId,
+    status: zSettlementStatus,
+    amount: z.number(),
+    deductible: z.number(),
+    netAmount: z.number(),
+    payee: z.string(),
+    notes: z.string().nullable(),
+    paymentId: zClaimPaymentId.nullable(),
+    acceptedAt: z.iso.datetime().nullable(),
+    actor: z.string(),
+    createdAt: z.iso.datetime()
 });
 
 export const zSignupRequest = z.strictObject({
@@ -2128,6 +2480,104 @@ export const zSubmissionPage = z.object({
 export const zUserId = z.string().regex(/^usr_[0-9A-HJKMNP-TV-Z]{26}$/);
 
 /**
+ * A claim with its figures.
+ */
+export const zClaim = z.object({
+    id: zClaimId,
+    claimNumber: z.string().regex(/^CLM-[0-9]{4}-[0-9]{6}$/),
+    status: zClaimStatus,
+    policyId: zPolicyId,
+    policyNumber: z.string(),
+    lineOfBusiness: zLineOfBusiness,
+    lossDate: z.iso.date(),
+    description: z.string(),
+    causeOfLoss: z.string(),
+    lossLocation: zLossLocation,
+    claimant: zClaimant,
+    reportedBy: z.string().nullable(),
+    estimatedLoss: z.number().nullable(),
+    policeReportNumber: z.string().nullable(),
+    adjusterId: zUserId.nullable(),
+    policyLimit: z.number(),
+    deductible: z.number().nullable(),
+    currency: zCurrency,
+    indemnity: zClaimMoney,
+    expense: zClaimMoney,
+    total: zClaimMoney,
+    denialReason: z.string().nullable(),
+    version: z.int().min(-2147483648, { error: 'Invalid value: Expected int32 to be >= -2147483648' }).max(2147483647, { error: 'Invalid value: Expected int32 to be <= 2147483647' }),
+    createdAt: z.iso.datetime(),
+    updatedAt: z.iso.datetime()
+});
+
+/**
+ * A claim with its whole history.
+ */
+export const zClaimDetail = z.object({
+    id: zClaimId,
+    claimNumber: z.string().regex(/^CLM-[0-9]{4}-[0-9]{6}$/),
+    status: zClaimStatus,
+    policyId: zPolicyId,
+    policyNumber: z.string(),
+    lineOfBusiness: zLineOfBusiness,
+    lossDate: z.iso.date(),
+    description: z.string(),
+    causeOfLoss: z.string(),
+    lossLocation: zLossLocation,
+    claimant: zClaimant,
+    reportedBy: z.string().nullable(),
+    estimatedLoss: z.number().nullable(),
+    policeReportNumber: z.string().nullable(),
+    adjusterId: zUserId.nullable(),
+    policyLimit: z.number(),
+    deductible: z.number().nullable(),
+    currency: zCurrency,
+    indemnity: zClaimMoney,
+    expense: zClaimMoney,
+    total: zClaimMoney,
+    denialReason: z.string().nullable(),
+    version: z.int().min(-2147483648, { error: 'Invalid value: Expected int32 to be >= -2147483648' }).max(2147483647, { error: 'Invalid value: Expected int32 to be <= 2147483647' }),
+    createdAt: z.iso.datetime(),
+    updatedAt: z.iso.datetime(),
+    reserves: z.array(zReserveTransaction),
+    payments: z.array(zClaimPayment),
+    settlements: z.array(zSettlement),
+    activity: z.array(zClaimActivity)
+});
+
+/**
+ * A page of a list.
+ */
+export const zClaimPage = z.object({
+    data: z.array(zClaim),
+    nextCursor: z.string().nullable()
+});
+
+/**
+ * The payment and the claim after it.
+ */
+export const zClaimPaymentResult = z.object({
+    payment: zClaimPayment,
+    claim: zClaim
+});
+
+/**
+ * The claim after a reserve change, and the reserve transactions it made (one per cost type that moved).
+ */
+export const zReserveChangeResult = z.object({
+    claim: zClaim,
+    transactions: z.array(zReserveTransaction)
+});
+
+/**
+ * The settlement and the claim after it.
+ */
+export const zSettlementResult = z.object({
+    settlement: zSettlement,
+    claim: zClaim
+});
+
+/**
  * A person who signs in to an org.
  */
 export const zUser = z.object({
@@ -2264,6 +2714,13 @@ export const zWebhookDisabledEvent = z.object({
  * A URL that receives the org's events. Every delivery is signed (`X-OpenInsure-Signature`,
  * Standard Webhooks `webhook-signature`) with the endpoint's secret, which is only returned on
  * creation and rotation.
+ *
+ * Events about one subject (a policy, a claim, a submission, a referral, an invoice with its
+ * payments) reach an endpoint in the order they occurred (`timestamp`, then `id`): one is attempted
+ * only when every earlier event of that subject to the endpoint has succeeded or failed for good, so
+ * a retried event holds the later ones until it succeeds or its retries run out. Other events are
+ * delivered concurrently, in no particular order. Delivery is at least once: an event may arrive
+ * twice, always with the same `webhook-id`.
  */
 export const zWebhookEndpoint = z.object({
     id: zWebhookEndpointId,
@@ -2342,6 +2799,8 @@ export const zEvent = z.discriminatedUnion('type', [
     zClaimReservedEvent.extend({ type: z.literal('claim.reserved') }),
     zClaimSettledEvent.extend({ type: z.literal('claim.settled') }),
     zClaimClosedEvent.extend({ type: z.literal('claim.closed') }),
+    zClaimDeniedEvent.extend({ type: z.literal('claim.denied') }),
+    zClaimPaymentIssuedEvent.extend({ type: z.literal('claim.payment_issued') }),
     zPaymentReceivedEvent.extend({ type: z.literal('payment.received') }),
     zPaymentFailedEvent.extend({ type: z.literal('payment.failed') }),
     zDaLimitApproachingEvent.extend({ type: z.literal('da.limit_approaching') }),
@@ -2617,6 +3076,195 @@ export const zRotateApiKeyResponse = zRotatedApiKey;
  * Success.
  */
 export const zValidateApiKeyResponse = zApiKeyValidation;
+
+export const zListClaimsQuery = z.object({
+    limit: z.int().gte(1).lte(100).optional().default(25),
+    cursor: z.string().optional(),
+    sort: zListSort.optional(),
+    createdAfter: z.iso.datetime().optional(),
+    createdBefore: z.iso.datetime().optional(),
+    status: zClaimStatus.optional(),
+    adjusterId: z.string().optional(),
+    policyId: z.string().optional(),
+    lossDateFrom: z.iso.date().optional(),
+    lossDateTo: z.iso.date().optional()
+});
+
+/**
+ * Success.
+ */
+export const zListClaimsResponse = zClaimPage;
+
+export const zCreateClaimBody = zCreateClaimRequest;
+
+export const zCreateClaimHeaders = z.object({
+    'Idempotency-Key': z.string().max(255).optional()
+});
+
+/**
+ * Created.
+ */
+export const zCreateClaimResponse = zClaim;
+
+export const zGetClaimPath = z.object({
+    id: z.string()
+});
+
+/**
+ * Success.
+ */
+export const zGetClaimResponse = zClaimDetail;
+
+export const zListClaimAttachmentsPath = z.object({
+    id: z.string()
+});
+
+export const zListClaimAttachmentsQuery = z.object({
+    limit: z.int().gte(1).lte(100).optional().default(25),
+    cursor: z.string().optional(),
+    sort: zListSort.optional(),
+    createdAfter: z.iso.datetime().optional(),
+    createdBefore: z.iso.datetime().optional()
+});
+
+/**
+ * Success.
+ */
+export const zListClaimAttachmentsResponse = zClaimAttachmentPage;
+
+export const zCreateClaimAttachmentBody = zCreateClaimAttachmentRequest;
+
+export const zCreateClaimAttachmentHeaders = z.object({
+    'Idempotency-Key': z.string().max(255).optional()
+});
+
+export const zCreateClaimAttachmentPath = z.object({
+    id: z.string()
+});
+
+/**
+ * Created.
+ */
+export const zCreateClaimAttachmentResponse = zClaimAttachment;
+
+export const zCloseClaimBody = zCloseClaimRequest;
+
+export const zCloseClaimHeaders = z.object({
+    'Idempotency-Key': z.string().max(255).optional()
+});
+
+export const zCloseClaimPath = z.object({
+    id: z.string()
+});
+
+/**
+ * Success.
+ */
+export const zCloseClaimResponse = zClaim;
+
+export const zDenyClaimBody = zDenyClaimRequest;
+
+export const zDenyClaimHeaders = z.object({
+    'Idempotency-Key': z.string().max(255).optional()
+});
+
+export const zDenyClaimPath = z.object({
+    id: z.string()
+});
+
+/**
+ * Success.
+ */
+export const zDenyClaimResponse = zClaim;
+
+export const zInvestigateClaimBody = zInvestigateClaimRequest;
+
+export const zInvestigateClaimHeaders = z.object({
+    'Idempotency-Key': z.string().max(255).optional()
+});
+
+export const zInvestigateClaimPath = z.object({
+    id: z.string()
+});
+
+/**
+ * Success.
+ */
+export const zInvestigateClaimResponse = zClaim;
+
+export const zCreateClaimPaymentBody = zCreateClaimPaymentRequest;
+
+export const zCreateClaimPaymentHeaders = z.object({
+    'Idempotency-Key': z.string().max(255).optional()
+});
+
+export const zCreateClaimPaymentPath = z.object({
+    id: z.string()
+});
+
+/**
+ * Created.
+ */
+export const zCreateClaimPaymentResponse = zClaimPaymentResult;
+
+export const zReopenClaimBody = zReopenClaimRequest;
+
+export const zReopenClaimHeaders = z.object({
+    'Idempotency-Key': z.string().max(255).optional()
+});
+
+export const zReopenClaimPath = z.object({
+    id: z.string()
+});
+
+/**
+ * Success.
+ */
+export const zReopenClaimResponse = zClaim;
+
+export const zSetClaimReservesBody = zSetReservesRequest;
+
+export const zSetClaimReservesHeaders = z.object({
+    'Idempotency-Key': z.string().max(255).optional()
+});
+
+export const zSetClaimReservesPath = z.object({
+    id: z.string()
+});
+
+/**
+ * Success.
+ */
+export const zSetClaimReservesResponse = zReserveChangeResult;
+
+export const zSettleClaimBody = zSettleClaimRequest;
+
+export const zSettleClaimHeaders = z.object({
+    'Idempotency-Key': z.string().max(255).optional()
+});
+
+export const zSettleClaimPath = z.object({
+    id: z.string()
+});
+
+/**
+ * Created.
+ */
+export const zSettleClaimResponse = zSettlementResult;
+
+export const zAcceptSettlementHeaders = z.object({
+    'Idempotency-Key': z.string().max(255).optional()
+});
+
+export const zAcceptSettlementPath = z.object({
+    id: z.string(),
+    settlementId: z.string()
+});
+
+/**
+ * Success.
+ */
+export const zAcceptSettlementResponse = zSettlementResult;
 
 export const zGenerateCertificateBody = zGenerateCertificateRequest;
 

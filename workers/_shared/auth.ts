@@ -53,6 +53,9 @@ export const ALL_SCOPES = [
   "submissions:read", "submissions:write",
   "policies:read", "policies:write",
   "claims:read", "claims:write",
+  // Reserves or payments that take a claim's incurred above 100,000.00: held apart from `claims:write`
+  // so an adjuster's own authority stops there (org_admin's `*` and a key granted it go beyond).
+  "claims:approve",
   "invoices:read", "invoices:write",
   "documents:read", "documents:write",
   "coi:generate",
@@ -74,15 +77,21 @@ const READ_SCOPES = ALL_SCOPES.filter((s) => s.endsWith(":read"));
 /** What an underwriter does every day: quote, refer and bind, but not decide referrals. */
 const UNDERWRITING_SCOPES = ["submissions:read", "submissions:write", "policies:read", "policies:write", "referrals:read", "referrals:write", "deal-rooms:read", "deal-rooms:write", "documents:read", "coi:generate", "analytics:read"] as const;
 
+/** What a claims adjuster does every day: file, investigate, reserve and pay up to 100,000.00 incurred. */
+const CLAIMS_SCOPES = ["claims:read", "claims:write", "policies:read", "documents:read", "documents:write"] as const;
+
 /**
  * Named presets expanding to scope lists (the OpenProspect convention). Segregation of duties:
  * `underwriting` refers but cannot decide a referral; `underwriting_manager` adds
- * `referrals:approve`, and even then never on a quote or referral it created itself.
+ * `referrals:approve`, and even then never on a quote or referral it created itself. Likewise
+ * `claims` (the adjuster's role) stops at 100,000.00 incurred on a claim; `claims_manager` adds
+ * `claims:approve` to go beyond.
  */
 export const SCOPE_PRESETS = {
   underwriting: UNDERWRITING_SCOPES,
   underwriting_manager: [...UNDERWRITING_SCOPES, "referrals:approve"],
-  claims: ["claims:read", "claims:write", "policies:read", "documents:read", "documents:write"],
+  claims: CLAIMS_SCOPES,
+  claims_manager: [...CLAIMS_SCOPES, "claims:approve"],
   billing: ["invoices:read", "invoices:write", "policies:read", "documents:read"],
   read_only: READ_SCOPES,
   full_access: ["*"],

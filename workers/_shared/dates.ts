@@ -38,7 +38,7 @@ export function isValidDate(date: string): boolean {
   return !Number.isNaN(parsed.getTime()) && formatDate(parsed) === date;
 }
 
-/** The calendar day `days` after `date` (before it when negative). */
+/** The calendar day `days` after `date` (before, when negative). */
 export function addDays(date: string, days: number): string {
   return formatDate(new Date(parseDate(date).getTime() + days * DAY_MS));
 }

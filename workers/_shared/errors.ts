@@ -31,6 +31,10 @@ export const ERROR_STATUS = {
   endorsement_required: 422,
   /** An ingested PDF that cannot be parsed (damaged, truncated, not really a PDF); nothing is stored. */
   unreadable_document: 422,
+  /** A claim whose loss date falls outside the policy's cover: before inception, at or after expiry, after a cancellation or in a lapse. */
+  loss_outside_coverage: 422,
+  /** A claim payment that would take indemnity paid past the policy's per-occurrence limit. */
+  limit_exceeded: 422,
   rate_limit_exceeded: 429,
   internal_error: 500,
 } as const;

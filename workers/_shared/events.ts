@@ -42,6 +42,8 @@ export const EVENT_TYPES = [
   "claim.reserved",
   "claim.settled",
   "claim.closed",
+  "claim.denied",
+  "claim.payment_issued",
   "payment.received",
   "payment.failed",
   "da.limit_approaching",

@@ -5,6 +5,7 @@ export type IdPrefix =
   | "org" | "usr" | "key" | "sub" | "qte" | "pol" | "txn" | "clm" | "rsv" | "inv" | "pay"
   | "doc" | "whk" | "whd" | "evt" | "prd" | "apt" | "room" | "msg" | "ref" | "req"
   | "ses" | "eml" | "vcd" | "da" | "rtk" | "crt"
+  | "res" | "cpy" | "stl" | "att"
   | "rfd" | "cdt";
 
 const nextUlid = monotonicFactory();

@@ -10,6 +10,7 @@
  * - control characters (C0, DEL, C1; free text may keep tab and line breaks), bidirectional overrides
  *   and isolates (U+202A–U+202E, U+2066–U+2069) and lone surrogates are refused;
  * - money is at most {@link INPUT_RULES.maxMoney} with at most two decimals, never rounded;
+ * - a past event's date ({@link PAST_DATE_FIELDS}) is not after the caller's today;
  * - coverage dates run from {@link INPUT_RULES.coverageDaysBack} days before the caller's today to
  *   {@link INPUT_RULES.coverageMonthsAhead} months after it (the org's sandbox clock where it has one);
  * - a deductible is below the limit it sits beside; a year is not after the current year;
@@ -48,10 +49,17 @@ export const MONEY_FIELDS: ReadonlySet<string> = new Set([
   "amount",
   "maxLimitPerRisk",
   "aggregateCap",
+  // Claims: the reserves a request sets, and the reporter's estimate at FNOL.
+  "indemnity",
+  "expense",
+  "estimatedLoss",
 ]);
 
 /** Coverage dates (`YYYY-MM-DD`), held to the window around today. */
 export const COVERAGE_DATE_FIELDS: ReadonlySet<string> = new Set(["effectiveDate", "expirationDate"]);
+
+/** Calendar days of past events (`YYYY-MM-DD`): a real day, not after today. A loss may be reported long after it happened. */
+export const PAST_DATE_FIELDS: ReadonlySet<string> = new Set(["lossDate"]);
 
 /** Calendar years of past facts: not before {@link INPUT_RULES.earliestYear}, not after this year. */
 export const YEAR_FIELDS: ReadonlySet<string> = new Set(["year", "yearBuilt"]);
@@ -174,6 +182,13 @@ export function coverageDateIssue(value: string, field: string, today: string, p
   return null;
 }
 
+/** A past event's date issue: a real calendar day, not after `today`. */
+export function pastDateIssue(value: string, field: string, today: string, part: InputIssue["in"] = "body"): InputIssue | null {
+  if (!isValidDate(value)) return { in: part, field, rule: "date", message: `${field} must be a calendar date (YYYY-MM-DD)` };
+  if (value > today) return { in: part, field, rule: "not_future", message: `${field} must not be after today (${today})` };
+  return null;
+}
+
 /** A deductible's issue against the limit it applies to (both in major units). */
 export function deductibleIssue(deductible: number, limit: number, field = "deductible", part: InputIssue["in"] = "body"): InputIssue | null {
   const d = toCents(deductible);
@@ -198,6 +213,7 @@ export function checkInputRules(value: unknown, today: string, part: InputIssue[
       let issue: InputIssue | null = null;
       if (typeof item === "number" && MONEY_FIELDS.has(key)) issue = moneyIssue(item, field, part);
       else if (typeof item === "string" && COVERAGE_DATE_FIELDS.has(key)) issue = coverageDateIssue(item, field, today, part);
+      else if (typeof item === "string" && PAST_DATE_FIELDS.has(key)) issue = pastDateIssue(item, field, today, part);
       else if (typeof item === "number" && YEAR_FIELDS.has(key) && (item < INPUT_RULES.earliestYear || item > thisYear)) {
         issue = { in: part, field, rule: "year_range", message: `${field} must be from ${INPUT_RULES.earliestYear} to ${thisYear}` };
       }

@@ -12,6 +12,22 @@
  */
 import type {
   ApiKey,
+  Claim,
+  ClaimActivity,
+  ClaimDetail,
+  ClaimPaymentResult,
+  CloseClaimRequest,
+  CreateClaimPaymentRequest,
+  CreateClaimRequest,
+  DenyClaimRequest,
+  InvestigateClaimRequest,
+  ListClaimsData,
+  PortfolioClaims,
+  ReopenClaimRequest,
+  ReserveChangeResult,
+  SetReservesRequest,
+  SettleClaimRequest,
+  SettlementResult,
   BindPreview,
   CancelPolicyRequest,
   Certificate,
@@ -74,7 +90,7 @@ import type {
   WebhookEndpoint,
 } from "#contract/types.gen";
 import type { Principal, RateLimitTier, Role, ScopePreset } from "./auth.ts";
-import type { Result } from "./errors.ts";
+import type { ErrorDetailValue, Result } from "./errors.ts";
 import type { EventEnvelope } from "./events.ts";
 import type { Page, PageQuery } from "./pagination.ts";
 
@@ -168,6 +184,9 @@ export interface DecideReferralInput {
   notes?: string;
 }
 
+/** Portfolio analytics as underwriting computes them: premium and counts; the gateway adds the claims and the loss ratio. */
+export type PortfolioPremium = Omit<PortfolioAnalytics, "claims" | "lossRatio">;
+
 /** `UnderwritingService`, the gateway's `UNDERWRITING` binding. Every method is confined to `principal.orgId`. */
 export interface UnderwritingRpc extends Rpc.WorkerEntrypointBranded {
   createSubmission(principal: Principal, input: CreateSubmissionRequest): Promise<Result<Submission>>;
@@ -198,7 +217,8 @@ export interface UnderwritingRpc extends Rpc.WorkerEntrypointBranded {
   getDaAgreement(principal: Principal, id: string): Promise<Result<DaAgreement>>;
 
   getDaUtilization(principal: Principal): Promise<Result<DaUtilizationReport>>;
-  getPortfolio(principal: Principal, asOf?: string): Promise<Result<PortfolioAnalytics>>;
+  /** Premium figures only: the gateway adds the claims and the loss ratio (`ClaimsService.lossSummary`). */
+  getPortfolio(principal: Principal, asOf?: string): Promise<Result<PortfolioPremium>>;
 
   /**
    * The facts a certificate of insurance may state about a policy: `policy_not_in_force` when it is
@@ -502,6 +522,7 @@ export interface IngestDocumentInput {
   /** Checked by the gateway to be the org's (ids only cross the boundary). */
   policyId?: string;
   submissionId?: string;
+  claimId?: string;
 }
 
 /** An ingested document: its record (with its classification) and what its text said. */
@@ -659,6 +680,71 @@ export interface DocumentsInternalRpc extends Rpc.WorkerEntrypointBranded {
   issuePolicyDocument(orgId: string, request: PolicyDocumentRequest): Promise<Result<DocumentRecord>>;
 }
 
+// Claims: public (the gateway) and internal (event reading, and the loss figures analytics reads).
+
+export type ListClaimsQuery = NonNullable<ListClaimsData["query"]>;
+
+/**
+ * A claim with its history as it crosses RPC: the contract's `ClaimDetail`, its activity entries'
+ * `details` typed as the JSON they are (Workers RPC typings erase a type holding `unknown`).
+ */
+export type ClaimDetailRecord = Omit<ClaimDetail, "activity"> & { activity: (Omit<ClaimActivity, "details"> & { details: { [key: string]: ErrorDetailValue } })[] };
+
+/** A claim attachment as the claims worker records it (the gateway adds the signed link). */
+export interface ClaimAttachmentRecord {
+  id: string;
+  claimId: string;
+  documentId: string;
+  filename: string;
+  size: number;
+  contentType: string;
+  sha256: string;
+  uploadedBy: string;
+  createdAt: string;
+}
+
+/**
+ * An org's claims as of the end of one day, from the timestamps of their reserve transactions and
+ * payments (so a figure as of a past date is what it was then): the `claims` block of portfolio
+ * analytics, plus `asOf`.
+ */
+export interface LossSummary extends PortfolioClaims {
+  asOf: string;
+}
+
+/** `ClaimsService`, the gateway's `CLAIMS` binding. Every method is confined to `principal.orgId`. */
+export interface ClaimsRpc extends Rpc.WorkerEntrypointBranded {
+  /** FNOL: `loss_outside_coverage` when the policy did not cover `lossDate`, `conflict` for an open duplicate. */
+  createClaim(principal: Principal, input: CreateClaimRequest): Promise<Result<Claim>>;
+  listClaims(principal: Principal, query?: ListClaimsQuery): Promise<Result<Page<Claim>>>;
+  /** The claim with its reserves, payments, settlements and activity: one batch of reads however long its history. */
+  getClaim(principal: Principal, id: string): Promise<Result<ClaimDetailRecord>>;
+  investigateClaim(principal: Principal, id: string, input?: InvestigateClaimRequest): Promise<Result<Claim>>;
+  /** `insufficient_scope` (naming `claims:approve`) when the change takes total incurred above 100,000.00 without it. */
+  setReserves(principal: Principal, id: string, input: SetReservesRequest): Promise<Result<ReserveChangeResult>>;
+  /** `limit_exceeded` past the policy's limit; `insufficient_scope` as for reserves. */
+  createPayment(principal: Principal, id: string, input: CreateClaimPaymentRequest): Promise<Result<ClaimPaymentResult>>;
+  settleClaim(principal: Principal, id: string, input: SettleClaimRequest): Promise<Result<SettlementResult>>;
+  acceptSettlement(principal: Principal, id: string, settlementId: string): Promise<Result<SettlementResult>>;
+  denyClaim(principal: Principal, id: string, input: DenyClaimRequest): Promise<Result<Claim>>;
+  closeClaim(principal: Principal, id: string, input?: CloseClaimRequest): Promise<Result<Claim>>;
+  reopenClaim(principal: Principal, id: string, input?: ReopenClaimRequest): Promise<Result<Claim>>;
+  /**
+   * Records a document the gateway stored (kind `claim_attachment`, this claim's id) as the claim's
+   * attachment, with an activity entry. The gateway checks the claim with `getClaim` first.
+   */
+  recordAttachment(principal: Principal, id: string, document: DocumentRecord): Promise<Result<ClaimAttachmentRecord>>;
+  listAttachments(principal: Principal, id: string, query?: PageQuery): Promise<Result<Page<ClaimAttachmentRecord>>>;
+  /** The org's loss figures as of `asOf` (`YYYY-MM-DD`), for portfolio analytics' loss ratio. */
+  lossSummary(principal: Principal, asOf: string): Promise<Result<LossSummary>>;
+}
+
+/** `ClaimsInternal`, bound to the events consumer (readEvents) and to the workers whose registry entry names it. */
+export interface ClaimsInternalRpc extends EventSourceRpc {
+  /** As {@link ClaimsRpc.lossSummary}, for a trusted caller naming the org. */
+  lossSummary(orgId: string, asOf: string): Promise<Result<LossSummary>>;
+}
+
 // Billing: public (the gateway) and internal (event reading, for the webhooks worker).
 
 /** An invoice as the API shows it. */
@@ -681,7 +767,6 @@ export interface BillingRpc extends Rpc.WorkerEntrypointBranded {
 
 /** `BillingInternal`: the bodies of billing's events, for the webhooks consumer. */
 export type BillingInternalRpc = EventSourceRpc;
-
 // The gateway's bindings.
 
 /**
@@ -696,6 +781,7 @@ export interface PublicEntrypoints {
   /** Its `fetch` also takes the WebSocket upgrades the gateway has authorised. */
   "deal-rooms": DealRoomsRpc;
   documents: DocumentsRpc;
+  claims: ClaimsRpc;
   billing: BillingRpc;
 }
 

@@ -14,7 +14,7 @@ import { toPage, type Page } from "#shared/pagination";
 import type { DocumentClassification, DocumentKind } from "#contract/types.gen";
 import type { ByteRangeRequest, DocumentDownload, DocumentRecord, ListDocumentsQuery, StoreDocumentInput } from "#shared/rpc";
 import { documents, type DocumentRow } from "./schema.ts";
-import { SNIFF_BYTES, sniffContentType } from "./sniff.ts";
+import { acceptedTypesOf, describeTypes, SNIFF_BYTES, sniffContentType } from "./sniff.ts";
 
 /** DECISIONS.md: uploads up to 25 MiB; past it 413, without reading the rest. */
 export const MAX_DOCUMENT_BYTES = 25 * 1024 * 1024;
@@ -125,7 +125,7 @@ type Written = { ok: true; size: number; sha256: string } | { ok: false; result:
  * over the limit (cancelling the stream there) or an unaccepted type; `contentType` is set from the
  * first bytes before anything is written.
  */
-async function writeObject(bucket: R2Bucket, key: string, stream: ReadableStream<Uint8Array>, onType: (t: string) => void): Promise<Written> {
+async function writeObject(bucket: R2Bucket, key: string, stream: ReadableStream<Uint8Array>, kind: DocumentKind, onType: (t: string) => void): Promise<Written> {
   const reader = stream.getReader();
   const digest = new crypto.DigestStream("SHA-256");
   const hasher = digest.getWriter();
@@ -153,9 +153,9 @@ async function writeObject(bucket: R2Bucket, key: string, stream: ReadableStream
       }
       if (contentType === null && (done || pending.bytes >= SNIFF_BYTES)) {
         if (total === 0) return await refuse("validation_failed", "The document is empty", { field: "body", rule: "empty" });
-        contentType = await sniffContentType(pending.peek().subarray(0, SNIFF_BYTES));
+        contentType = await sniffContentType(pending.peek().subarray(0, SNIFF_BYTES), acceptedTypesOf(kind));
         if (contentType === null) {
-          return await refuse("unsupported_media_type", "The document's content is not an accepted type (PDF, PNG, JPEG, GIF, WebP, TIFF, HEIC, ZIP, DOCX, XLSX or plain text)", { field: "body", rule: "content_type" });
+          return await refuse("unsupported_media_type", `The document's content is not an accepted type (${describeTypes(kind)})`, { field: "body", rule: "content_type" });
         }
         onType(contentType);
       }
@@ -235,7 +235,7 @@ export async function storeDocumentWith(
   const id = deps.newDocumentId?.() ?? newId("doc");
   const key = objectKey(principal.orgId, id);
   let contentType = "";
-  const written = await writeObject(deps.bucket, key, streamOf(input.body), (t) => (contentType = t));
+  const written = await writeObject(deps.bucket, key, streamOf(input.body), input.kind, (t) => (contentType = t));
   if (!written.ok) return written.result;
   const row: DocumentRow = {
     id,

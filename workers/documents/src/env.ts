@@ -11,7 +11,8 @@ export interface DocumentsEnv {
   ENVIRONMENT: string;
   /**
    * Workers AI, for ingest's classification behind the flag `documents.ai_classification`.
-   * Optional and not in the committed wrangler.toml: it has no local simulator, and the multi-config
+   * Bound only when deployed (the registry's `deployOnly`: `npm run deploy` appends it to the config it
+   * deploys), never in the committed wrangler.toml: it has no local simulator, and the multi-config
    * `wrangler dev` of `npm run dev` cannot start offline with it (ARCHITECTURE.md, "Documents and
    * downloads"). Without it the committed local model classifies every file; tests pass a fake.
    */

@@ -74,7 +74,7 @@ async function classify(deps: IngestDeps, orgId: string, evidence: DocumentEvide
 
 /** Reads, classifies and stores a client's file; see the module comment for what is refused. */
 export async function ingestDocument(deps: IngestDeps, principal: Principal, input: IngestDocumentInput, now: Date = new Date()): Promise<Result<IngestedDocumentRecord>> {
-  const links = { policyId: input.policyId, submissionId: input.submissionId };
+  const links = { policyId: input.policyId, submissionId: input.submissionId, claimId: input.claimId };
   const checked = checkInput({ kind: "upload", filename: input.filename, body: new Uint8Array(0), ...links });
   if (!checked.ok) {
     if (input.body instanceof ReadableStream) await input.body.cancel().catch(() => undefined);

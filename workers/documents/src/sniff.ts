@@ -4,6 +4,7 @@
  * never trusted. Plain text has no signature, so it is recognised as valid UTF-8 without NUL bytes.
  */
 import { fileTypeFromBuffer } from "file-type";
+import type { DocumentKind } from "#contract/types.gen";
 
 /** Bytes read before detection: `file-type`'s own "reasonable detection size". */
 export const SNIFF_BYTES = 4100;
@@ -24,11 +25,26 @@ export const ACCEPTED_TYPES = new Set([
   "text/plain",
 ]);
 
-/** The detected media type of a file whose first bytes are `head`, or null when it is none of ours. */
-export async function sniffContentType(head: Uint8Array): Promise<string | null> {
+/**
+ * Kinds held to fewer types than every document may have: a claim attachment is evidence a person
+ * reads (DECISIONS.md, "Claims": PDF, JPEG, PNG, HEIC, plain text, DOCX), never an archive or a sheet.
+ */
+const KIND_TYPES: Partial<Record<DocumentKind, ReadonlySet<string>>> = {
+  claim_attachment: new Set(["application/pdf", "image/jpeg", "image/png", "image/heic", "image/heif", "text/plain", "application/vnd.openxmlformats-officedocument.wordprocessingml.document"]),
+};
+
+/** The types a document of `kind` may have. */
+export const acceptedTypesOf = (kind: DocumentKind): ReadonlySet<string> => KIND_TYPES[kind] ?? ACCEPTED_TYPES;
+
+/** What an accepted set is called in a 415's message. */
+export const describeTypes = (kind: DocumentKind): string =>
+  KIND_TYPES[kind] ? "PDF, JPEG, PNG, HEIC, plain text or DOCX" : "PDF, PNG, JPEG, GIF, WebP, TIFF, HEIC, ZIP, DOCX, XLSX or plain text";
+
+/** The detected media type of a file whose first bytes are `head`, or null when it is none of `accepted`. */
+export async function sniffContentType(head: Uint8Array, accepted: ReadonlySet<string> = ACCEPTED_TYPES): Promise<string | null> {
   const detected = await fileTypeFromBuffer(head);
-  if (detected) return ACCEPTED_TYPES.has(detected.mime) ? detected.mime : null;
-  return looksLikeText(head) ? "text/plain" : null;
+  if (detected) return accepted.has(detected.mime) ? detected.mime : null;
+  return accepted.has("text/plain") && looksLikeText(head) ? "text/plain" : null;
 }
 
 /** UTF-8 without NUL or other C0 controls than tab and line breaks; a cut multi-byte tail is allowed. */

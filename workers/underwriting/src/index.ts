@@ -240,8 +240,9 @@ export default {
    * The periodic sweep: relays whatever a prompt relay missed (a crash between commit and send), and
    * issues policy paper still pending (the documents worker was down, slow, or its answer was lost).
    */
-  async scheduled(_controller, env, ctx) {
+  async scheduled(controller, env, ctx) {
     ctx.waitUntil(relayOutbox(database(env), eventQueues(env), EVENT_SOURCE));
-    ctx.waitUntil(sweepPendingPaper(database(env), env));
+    // Due retries are judged at the cron's own time.
+    ctx.waitUntil(sweepPendingPaper(database(env), env, undefined, () => new Date(controller.scheduledTime).toISOString()));
   },
 } satisfies ExportedHandler<UnderwritingEnv>;

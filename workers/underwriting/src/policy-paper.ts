@@ -7,13 +7,16 @@
  * 2. after the commit the worker asks the documents worker to issue them (`issuePolicyDocument`), and
  *    marks each row issued with its document id; a failure or a timeout leaves the row pending and
  *    never fails the transaction;
- * 3. the cron sweeps pending rows every minute and asks again. The documents worker answers the same
- *    document for the same source key, so a retry after a lost answer never makes a second one.
+ * 3. the cron sweeps pending rows every minute and asks again for those that are due: a row that
+ *    failed waits a minute, then twice as long after each further failure, up to an hour, and is
+ *    logged as an error once it has failed {@link PAPER_ALERT_ATTEMPTS} times (it is never given up:
+ *    the paper is the policy's). The documents worker answers the same document for the same source
+ *    key, so a retry after a lost answer never makes a second one.
  *
  * A later issue never replaces an earlier row: each has its own source key (`{policyId}:{seq}:{kind}`)
  * and the policy lists them all, the latest of each kind marked current.
  */
-import { and, asc, eq, inArray, sql } from "drizzle-orm";
+import { and, asc, eq, inArray, isNull, lte, or, sql } from "drizzle-orm";
 import type { DrizzleD1Database } from "drizzle-orm/d1";
 import { realClock } from "#shared/clock";
 import type { Statement } from "#shared/db";
@@ -34,6 +37,14 @@ export const ISSUE_TIMEOUT_MS = 15_000;
 
 /** Rows one sweep asks about (a minute apart, so a backlog drains at this rate per minute). */
 export const SWEEP_BATCH = 25;
+
+/** Failed attempts after which a row still pending is logged as an error (about two hours of retries). */
+export const PAPER_ALERT_ATTEMPTS = 8;
+
+/** How long after its `failures`-th failed attempt a row is due again: a minute, doubling, at most an hour. */
+export function paperRetryDelayMs(failures: number): number {
+  return Math.min(60_000 * 2 ** Math.max(0, failures - 1), 60 * 60_000);
+}
 
 const LINE_FORMS: Record<PolicyRow["lineOfBusiness"], { code: string; title: string }> = {
   GL: { code: "OI-GL-01", title: "Commercial general liability coverage form" },
@@ -233,11 +244,14 @@ async function issueRows(db: DrizzleD1Database, env: PaperEnv, rows: PolicyDocum
     const outcome: IssueOutcome = orgName ? await issueOne(env, row, orgName) : { ok: false, reason: "org_name_unavailable" };
     const where = and(eq(policyDocuments.orgId, row.orgId), eq(policyDocuments.sourceKey, row.sourceKey), eq(policyDocuments.status, "pending"));
     if (outcome.ok) {
-      await db.update(policyDocuments).set({ status: "issued", documentId: outcome.documentId, issuedAt: now(), lastError: null }).where(where);
+      await db.update(policyDocuments).set({ status: "issued", documentId: outcome.documentId, issuedAt: now(), lastError: null, nextAttemptAt: null }).where(where);
       issued++;
     } else {
-      await db.update(policyDocuments).set({ attempts: sql`${policyDocuments.attempts} + 1`, lastError: outcome.reason }).where(where);
-      console.error(JSON.stringify({ level: "warn", message: "policy paper left pending", sourceKey: row.sourceKey, reason: outcome.reason }));
+      const failures = row.attempts + 1;
+      const nextAttemptAt = new Date(Date.parse(now()) + paperRetryDelayMs(failures)).toISOString();
+      await db.update(policyDocuments).set({ attempts: sql`${policyDocuments.attempts} + 1`, lastError: outcome.reason, nextAttemptAt }).where(where);
+      const level = failures >= PAPER_ALERT_ATTEMPTS ? "error" : "warn";
+      console.error(JSON.stringify({ level, message: "policy paper left pending", sourceKey: row.sourceKey, attempts: failures, reason: outcome.reason, nextAttemptAt }));
     }
   }
   return issued;
@@ -267,12 +281,15 @@ export async function issuePaperAfterCommit(db: DrizzleD1Database, env: PaperEnv
   }
 }
 
-/** The cron's pass: the pending rows tried least (then oldest) first, so one that keeps failing cannot starve the rest. */
+/**
+ * The cron's pass: the pending rows that are due, tried least (then oldest) first, so one that keeps
+ * failing cannot starve the rest.
+ */
 export async function sweepPendingPaper(db: DrizzleD1Database, env: PaperEnv, limit = SWEEP_BATCH, now: () => string = realNowIso): Promise<number> {
   const rows = await db
     .select()
     .from(policyDocuments)
-    .where(eq(policyDocuments.status, "pending"))
+    .where(and(eq(policyDocuments.status, "pending"), or(isNull(policyDocuments.nextAttemptAt), lte(policyDocuments.nextAttemptAt, now()))))
     .orderBy(asc(policyDocuments.attempts), asc(policyDocuments.createdAt))
     .limit(limit)
     .all();

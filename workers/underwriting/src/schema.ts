@@ -171,6 +171,8 @@ export const policyDocuments = sqliteTable("policy_documents", {
   lastError: text("last_error"),
   createdAt: text("created_at").notNull(),
   issuedAt: text("issued_at"),
+  /** After a failed attempt, when the sweep may ask again (migration 0010). */
+  nextAttemptAt: text("next_attempt_at"),
 });
 
 export type PolicyPaperKind = "declarations" | "mcs90";

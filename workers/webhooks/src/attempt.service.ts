@@ -10,11 +10,14 @@
  * next attempt's message, in case the crash came between recording and sending it); one published
  * before a manual retry is superseded; one that arrives early is put back for the time left; and two
  * racing attempts cannot both record attempt n (primary key), so the loser stops.
+ *
+ * Before sending, the ordering gate (ordering.ts) may hold the attempt behind an earlier event of the
+ * same subject (`waiting`: nothing sent, nothing recorded); a test send is never held.
  */
 import { atomically, isUniqueViolation, type Statement } from "#shared/db";
 import {
   abandonDelivery,
-  findDeliveryById,
+  findDeliveryForAttempt,
   insertAttempt,
   recordDeliveryAttempt,
 } from "./deliveries.repo.ts";
@@ -23,6 +26,7 @@ import { disableEndpoint, findEndpointById, recordEndpointFailure, recordEndpoin
 import { attemptTimeoutMs, retrySchedule } from "./env.ts";
 import { announceEndpointDisabled } from "./events.service.ts";
 import { findEventById } from "./events.repo.ts";
+import { orderGate, type Kick } from "./ordering.ts";
 import type { DeliveryStatus, EndpointRow } from "./schema.ts";
 import { openSecret } from "./secret-box.ts";
 import { deliveryHeaders } from "./signing.ts";
@@ -32,12 +36,18 @@ import { checkEndpointUrl } from "./url-policy.ts";
 export type AttemptOutcome =
   | { kind: "skipped"; reason: string }
   | { kind: "abandoned"; reason: string }
-  | { kind: "succeeded"; attempt: number }
+  /** `next`: the next delivery of the subject, now free to go (ordering.ts). */
+  | { kind: "succeeded"; attempt: number; next: Kick | null }
   | { kind: "gone"; attempt: number }
   | { kind: "retry"; attempt: number; delaySeconds: number }
-  | { kind: "failed"; attempt: number }
+  | { kind: "failed"; attempt: number; next: Kick | null }
   /** Nothing was sent now; the message for attempt `attempt` must be (re)sent after `delaySeconds`. */
-  | { kind: "reschedule"; attempt: number; delaySeconds: number };
+  | { kind: "reschedule"; attempt: number; delaySeconds: number }
+  /**
+   * Held by an earlier event of the same subject (`blockedBy`): nothing was sent; the message for
+   * attempt `attempt` must be sent again after `delaySeconds`, and `kick` (the stalled head) too.
+   */
+  | { kind: "waiting"; attempt: number; delaySeconds: number; blockedBy: string; kick: Kick | null };
 
 export interface AttemptOptions {
   /** When the queue message was first published (a manual retry supersedes older messages). */
@@ -64,8 +74,9 @@ const EXCERPT_READ_BYTES = 4_096;
 
 export async function attemptDelivery(deps: WebhooksDeps, deliveryId: string, options: AttemptOptions = {}): Promise<AttemptOutcome> {
   const { db, env } = deps;
-  const delivery = await findDeliveryById(db, deliveryId);
-  if (!delivery) return { kind: "skipped", reason: "delivery not found" };
+  const found = await findDeliveryForAttempt(db, deliveryId);
+  if (!found) return { kind: "skipped", reason: "delivery not found" };
+  const delivery = found.row;
   if (delivery.status === "succeeded" || delivery.status === "failed") return { kind: "skipped", reason: `delivery already ${delivery.status}` };
   const started = Date.now();
   const nowIso = new Date(started).toISOString();
@@ -95,6 +106,11 @@ export async function attemptDelivery(deps: WebhooksDeps, deliveryId: string, op
   if (!endpoint || endpoint.deletedAt || (!endpoint.enabled && !options.test)) {
     await abandonDelivery(db, delivery.id, nowIso);
     return { kind: "abandoned", reason: !endpoint || endpoint.deletedAt ? "endpoint deleted" : "endpoint disabled" };
+  }
+  // A test send is never held (it has no subject either); any other waits its subject's turn.
+  const gate = options.test ? { kind: "go" as const, successor: null } : orderGate(delivery, found.firstOfSubject, started);
+  if (gate.kind === "wait") {
+    return { kind: "waiting", attempt: delivery.attemptCount + 1, delaySeconds: gate.delaySeconds, blockedBy: gate.blockedBy, kick: gate.kick };
   }
   const event = await findEventById(db, delivery.eventId);
   if (!event) throw new Error(`event ${delivery.eventId} of delivery ${delivery.id} is missing`);
@@ -151,11 +167,11 @@ export async function attemptDelivery(deps: WebhooksDeps, deliveryId: string, op
       console.error(`webhooks: announcing that endpoint ${endpoint.id} was disabled failed`, err),
     );
   }
-  if (succeeded) return { kind: "succeeded", attempt };
+  if (succeeded) return { kind: "succeeded", attempt, next: gate.successor };
   if (gone) return { kind: "gone", attempt };
   if (retryDelay !== null) return { kind: "retry", attempt, delaySeconds: retryDelay };
   if (failingTooLong && !options.test) return { kind: "abandoned", reason: "endpoint disabled after 5 days of failures" };
-  return { kind: "failed", attempt };
+  return { kind: "failed", attempt, next: gate.successor };
 }
 
 interface SendResult {

@@ -1,4 +1,4 @@
-import { and, asc, eq, inArray, sql } from "drizzle-orm";
+import { and, asc, eq, getTableColumns, inArray, sql } from "drizzle-orm";
 import type { DrizzleD1Database } from "drizzle-orm/d1";
 import { listKeyset, type ListQuery } from "#shared/db";
 import { ok, type Result } from "#shared/errors";
@@ -19,6 +19,47 @@ export function findOrgDelivery(db: DrizzleD1Database, orgId: string, endpointId
     .from(deliveries)
     .where(and(eq(deliveries.orgId, orgId), eq(deliveries.endpointId, endpointId), eq(deliveries.id, id)))
     .get();
+}
+
+/** What the ordering gate reads of the deliveries of a subject. */
+export type SubjectDelivery = Pick<DeliveryRow, "id" | "eventId" | "occurredAt" | "status" | "attemptCount" | "nextAttemptAt">;
+
+/**
+ * A delivery with what the ordering gate needs (ordering.ts): the first unfinished (`pending` or
+ * `retrying`) delivery of its subject to its endpoint other than itself, in occurrence order
+ * (occurred_at, then event id), or null (none, or the delivery has no subject). One statement and
+ * one bound parameter: the gate costs the attempt no round trip of its own. The subquery is one
+ * seek into the partial index webhook_deliveries_subject_unfinished, in the index's order; its
+ * status test is spelled as the index's own WHERE (not bound), which is what lets SQLite use it.
+ */
+export async function findDeliveryForAttempt(db: DrizzleD1Database, id: string): Promise<{ row: DeliveryRow; firstOfSubject: SubjectDelivery | null } | undefined> {
+  const found = await findDeliveryForAttemptQuery(db, id).get();
+  if (!found) return undefined;
+  const { firstOfSubject, ...row } = found;
+  return { row, firstOfSubject: firstOfSubject === null ? null : (JSON.parse(firstOfSubject) as SubjectDelivery) };
+}
+
+/**
+ * Spelled out in SQL because the correlation needs both tables qualified (drizzle leaves a
+ * single-table select's columns bare, which inside the subquery would name the inner table).
+ */
+const FIRST_OF_SUBJECT = sql.raw(`(
+  select json_object('id', o.id, 'eventId', o.event_id, 'occurredAt', o.occurred_at, 'status', o.status,
+    'attemptCount', o.attempt_count, 'nextAttemptAt', o.next_attempt_at)
+  from webhook_deliveries as o
+  where o.endpoint_id = webhook_deliveries.endpoint_id and o.subject = webhook_deliveries.subject
+    and o.status in ('pending', 'retrying') and o.id <> webhook_deliveries.id
+  order by o.occurred_at, o.event_id
+  limit 1
+)`);
+
+/** The statement of {@link findDeliveryForAttempt} (a test reads its query plan). */
+export function findDeliveryForAttemptQuery(db: DrizzleD1Database, id: string) {
+  const firstOfSubject = sql<string | null>`${FIRST_OF_SUBJECT}`;
+  return db
+    .select({ ...getTableColumns(deliveries), firstOfSubject })
+    .from(deliveries)
+    .where(eq(deliveries.id, id));
 }
 
 /** Deliveries of an event that were created but never attempted (a fan-out enqueues these). */

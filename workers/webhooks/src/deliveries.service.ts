@@ -22,6 +22,7 @@ import type { WebhooksDeps } from "./deps.ts";
 import { findOrgEndpoint } from "./endpoints.repo.ts";
 import { deliveryRow, enqueueDeliveries, eventRow } from "./events.service.ts";
 import { insertEventIfAbsent } from "./events.repo.ts";
+import { subjectOf } from "./subject.ts";
 import type { DeliveryAttemptRow, DeliveryRow, DeliveryStatus } from "./schema.ts";
 import type { Delivery, ListDeliveriesQuery } from "./types.ts";
 
@@ -113,7 +114,8 @@ export async function sendTest(deps: WebhooksDeps, principal: Principal, endpoin
     data: { endpointId: endpoint.id, message: "A test event from OpenInsure. Your endpoint received and can verify it." },
   };
   const event = eventRow(envelope, "webhooks", at);
-  const delivery = deliveryRow(endpoint, event, at);
+  // webhook.test has no subject: a test send is never held behind the endpoint's other deliveries.
+  const delivery = deliveryRow(endpoint, event, at, subjectOf(envelope.type, envelope.data));
   await atomically(deps.db, [insertEventIfAbsent(deps.db, event), insertDeliveryIfAbsent(deps.db, delivery)]);
   await attemptDelivery(deps, delivery.id, { test: true });
   return ok(await deliveryView(deps, delivery.id));

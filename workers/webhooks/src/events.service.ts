@@ -1,6 +1,7 @@
 /**
  * The org's event log and fan-out. An event is stored once with the exact body every delivery sends,
- * then gets one delivery per matching endpoint; each delivery is attempted from its own queue message.
+ * then gets one delivery per matching endpoint, stamped with the event's subject and time (the order
+ * ordering.ts keeps); each delivery is attempted from its own queue message.
  */
 import type { Principal } from "#shared/auth";
 import { atomically, type Statement } from "#shared/db";
@@ -13,6 +14,7 @@ import type { WebhooksDeps } from "./deps.ts";
 import { listReceivingEndpoints } from "./endpoints.repo.ts";
 import { findOrgEvent, insertEventIfAbsent, listEventRows } from "./events.repo.ts";
 import type { EndpointRow, EventRow } from "./schema.ts";
+import { subjectOf } from "./subject.ts";
 import { matchesSubscription } from "./subscriptions.ts";
 import type { ListEventsQuery } from "./types.ts";
 
@@ -52,13 +54,16 @@ export function eventRow(envelope: EventEnvelope, source: IngestSource, received
   };
 }
 
-export function deliveryRow(endpoint: Pick<EndpointRow, "id" | "orgId">, event: Pick<EventRow, "id" | "type">, at: string) {
+/** A new delivery of `event` to `endpoint`; `subject` (subject.ts) and the event's time order it. */
+export function deliveryRow(endpoint: Pick<EndpointRow, "id" | "orgId">, event: Pick<EventRow, "id" | "type" | "createdAt">, at: string, subject: string | null) {
   return {
     id: newId("whd"),
     orgId: endpoint.orgId,
     endpointId: endpoint.id,
     eventId: event.id,
     eventType: event.type,
+    subject,
+    occurredAt: event.createdAt,
     status: "pending" as const,
     attemptCount: 0,
     scheduleStart: 0,
@@ -76,12 +81,27 @@ export function deliveryRow(endpoint: Pick<EndpointRow, "id" | "orgId">, event: 
  * Returns the ids enqueued.
  */
 export async function ingestEvent(deps: WebhooksDeps, envelope: EventEnvelope, source: IngestSource): Promise<string[]> {
+  await storeEvent(deps, envelope, source);
+  return enqueueEvent(deps, envelope.id);
+}
+
+/** The first half of {@link ingestEvent}: the event and its deliveries, in one batch. */
+export async function storeEvent(deps: WebhooksDeps, envelope: EventEnvelope, source: IngestSource): Promise<void> {
   const at = new Date().toISOString();
   const event = eventRow(envelope, source, at);
+  const subject = subjectOf(envelope.type, envelope.data);
   const endpoints = (await listReceivingEndpoints(deps.db, envelope.orgId)).filter((e) => matchesSubscription(e.events, envelope.type));
-  const statements: Statement[] = [insertEventIfAbsent(deps.db, event), ...endpoints.map((e) => insertDeliveryIfAbsent(deps.db, deliveryRow(e, event, at)))];
+  const statements: Statement[] = [insertEventIfAbsent(deps.db, event), ...endpoints.map((e) => insertDeliveryIfAbsent(deps.db, deliveryRow(e, event, at, subject)))];
   await atomically(deps.db, statements);
-  const ids = (await unattemptedDeliveryIds(deps.db, envelope.id)).map((r) => r.id);
+}
+
+/**
+ * The second half of {@link ingestEvent}: a message for every delivery of the event not yet
+ * attempted. The consumer stores a whole batch of events before enqueueing any, so a delivery of a
+ * later event in the batch never runs before an earlier one of its subject exists to hold it.
+ */
+export async function enqueueEvent(deps: WebhooksDeps, eventId: string): Promise<string[]> {
+  const ids = (await unattemptedDeliveryIds(deps.db, eventId)).map((r) => r.id);
   await enqueueDeliveries(deps, ids.map((deliveryId) => ({ deliveryId, attempt: 1 })));
   return ids;
 }

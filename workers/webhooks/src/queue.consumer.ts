@@ -4,24 +4,28 @@
  *
  * `openinsure-webhook-events`:
  * - `{kind: "event", source, eventId}`: the bodies of the batch's events are read from their source in
- *   one call, stored in the event log and fanned out; each new delivery gets its own message.
+ *   one call, stored in the event log and fanned out; once the whole batch is stored, each new
+ *   delivery gets its own message.
  * - `{kind: "delivery", deliveryId, attempt}`: attempt number `attempt`. A retryable failure is
  *   recorded, then a NEW message for the next attempt is sent with the schedule's delay and this one
  *   is acked, so each attempt is its own message: the schedule (7 retries in production) and the
  *   queue's `max_retries` (transient errors of one attempt: D1 or the source unavailable) never
  *   share a budget. An exhausted schedule marks the delivery failed, sends it to the DLQ and acks.
+ *   A delivery held by an earlier event of its subject (ordering.ts) is sent again with a short delay;
+ *   one that finishes sends the next of its subject at once.
  * A message whose handling throws is retried after 30 s, doubling to an hour ({@link errorRetryDelay}).
  * `openinsure-webhook-dlq`: records `dead_lettered_at` on the delivery (also for messages the queue
  * itself dead-letters after `max_retries`) and acks. An event message that reaches it is put back on
  * the events queue an hour later: its outbox row is already relayed, so dropping it would lose it.
  */
-import type { WebhookQueueMessage } from "#shared/events";
+import type { EventEnvelope, WebhookQueueMessage } from "#shared/events";
 import { eventSourceBinding, SOURCE_NAME } from "#shared/outbox";
 import { attemptDelivery } from "./attempt.service.ts";
 import { recordDeadLetter } from "./deliveries.service.ts";
 import { createDeps, type WebhooksDeps } from "./deps.ts";
 import type { EventSourceRpc, WebhooksEnv } from "./env.ts";
-import { ingestEvent, isEnvelope } from "./events.service.ts";
+import { enqueueEvent, isEnvelope, storeEvent } from "./events.service.ts";
+import type { Kick } from "./ordering.ts";
 
 export const EVENTS_QUEUE = "openinsure-webhook-events";
 export const DEAD_LETTER_QUEUE = "openinsure-webhook-dlq";
@@ -75,7 +79,8 @@ export async function handleQueue(batch: MessageBatch<unknown>, env: WebhooksEnv
     return;
   }
   const events: { msg: Message<unknown>; body: EventMessage }[] = [];
-  const work: Promise<void>[] = [];
+  // Copies of one attempt's message in one batch (the chain's message and a poll, say) run once.
+  const attempts = new Map<string, { msgs: Message<unknown>[]; deliveryId: string; attempt: number | undefined }>();
   for (const msg of batch.messages) {
     const body = parseMessage(msg.body);
     if (!body) {
@@ -84,19 +89,29 @@ export async function handleQueue(batch: MessageBatch<unknown>, env: WebhooksEnv
     } else if (body.kind === "event") {
       events.push({ msg, body });
     } else {
-      work.push(handleDelivery(deps, msg, body.deliveryId, body.attempt));
+      const key = `${body.deliveryId}#${body.attempt ?? ""}`;
+      const same = attempts.get(key);
+      if (same) same.msgs.push(msg);
+      else attempts.set(key, { msgs: [msg], deliveryId: body.deliveryId, attempt: body.attempt });
     }
   }
+  const work: Promise<void>[] = [...attempts.values()].map(({ msgs, deliveryId, attempt }) => handleDelivery(deps, msgs, deliveryId, attempt));
   work.push(handleEvents(deps, events));
   await Promise.all(work);
 }
 
-async function handleDelivery(deps: WebhooksDeps, msg: Message<unknown>, deliveryId: string, attempt: number | undefined): Promise<void> {
+/**
+ * One attempt's message, or several copies of it from one batch: the newest copy runs (a manual retry
+ * supersedes only older messages), redelivered if any copy was, and the other copies are acked.
+ */
+async function handleDelivery(deps: WebhooksDeps, copies: Message<unknown>[], deliveryId: string, attempt: number | undefined): Promise<void> {
+  const [msg, ...others] = [...copies].sort((a, b) => b.timestamp.getTime() - a.timestamp.getTime()) as [Message<unknown>, ...Message<unknown>[]];
+  for (const other of others) other.ack();
   try {
     const outcome = await attemptDelivery(deps, deliveryId, {
       messageSentAt: msg.timestamp,
       ...(attempt === undefined ? {} : { attempt }),
-      redelivered: msg.attempts > 1,
+      redelivered: copies.some((m) => m.attempts > 1),
     });
     switch (outcome.kind) {
       case "retry":
@@ -109,8 +124,24 @@ async function handleDelivery(deps: WebhooksDeps, msg: Message<unknown>, deliver
         await deps.env.WEBHOOK_EVENTS.send({ kind: "delivery", deliveryId, attempt: outcome.attempt }, { delaySeconds: outcome.delaySeconds });
         msg.ack();
         return;
+      case "waiting": {
+        // Held by an earlier event of its subject: ask again later (and nudge a stalled head).
+        // Sent before acking, so a crash leaves this message to be redelivered, never none.
+        const messages: MessageSendRequest<WebhookQueueMessage>[] = [
+          { body: { kind: "delivery", deliveryId, attempt: outcome.attempt }, delaySeconds: outcome.delaySeconds },
+        ];
+        if (outcome.kick) messages.push({ body: { kind: "delivery", ...outcome.kick } });
+        await deps.env.WEBHOOK_EVENTS.sendBatch(messages);
+        msg.ack();
+        return;
+      }
+      case "succeeded":
+        await kickNext(deps, deliveryId, outcome.next);
+        msg.ack();
+        return;
       case "failed":
         await deadLetter(deps, deliveryId);
+        await kickNext(deps, deliveryId, outcome.next);
         msg.ack();
         return;
       case "skipped":
@@ -124,6 +155,20 @@ async function handleDelivery(deps: WebhooksDeps, msg: Message<unknown>, deliver
   } catch (err) {
     console.error(`webhooks: delivery ${deliveryId} attempt threw; retrying the message`, err);
     msg.retry({ delaySeconds: errorRetryDelay(msg.attempts) });
+  }
+}
+
+/**
+ * The next delivery of the finished one's subject may go now: its message, sent at once rather than
+ * left to its poll. Losing it only costs that delivery its poll's delay (ordering.ts), so a failure
+ * is logged and the finished attempt's message is acked all the same.
+ */
+async function kickNext(deps: WebhooksDeps, deliveryId: string, next: Kick | null): Promise<void> {
+  if (!next) return;
+  try {
+    await deps.env.WEBHOOK_EVENTS.send({ kind: "delivery", ...next });
+  } catch (err) {
+    console.error(`webhooks: could not send the next delivery ${next.deliveryId} after ${deliveryId}; its poll will`, err);
   }
 }
 
@@ -151,15 +196,15 @@ async function handleEvents(deps: WebhooksDeps, messages: { msg: Message<unknown
   const bySource = new Map<string, { msg: Message<unknown>; body: EventMessage }[]>();
   for (const m of messages) bySource.set(m.body.source, [...(bySource.get(m.body.source) ?? []), m]);
 
-  await Promise.all(
-    [...bySource].map(async ([source, group]) => {
+  const stored = await Promise.all(
+    [...bySource].map(async ([source, group]): Promise<{ msg: Message<unknown>; envelope: EventEnvelope }[]> => {
       const rpc = sourceOf(deps.env, source);
       if (!rpc) {
         for (const { msg } of group) {
           console.error(`webhooks: event from unknown source acked: ${preview(msg)}`);
           msg.ack();
         }
-        return;
+        return [];
       }
       let envelopes: unknown[];
       try {
@@ -168,18 +213,24 @@ async function handleEvents(deps: WebhooksDeps, messages: { msg: Message<unknown
       } catch (err) {
         console.error(`webhooks: reading ${group.length} events from ${source} failed; retrying them`, err);
         for (const { msg } of group) msg.retry({ delaySeconds: errorRetryDelay(msg.attempts) });
-        return;
+        return [];
       }
       const byId = new Map<string, unknown>();
       for (const e of Array.isArray(envelopes) ? envelopes : []) {
         if (typeof e === "object" && e !== null && typeof (e as { id?: unknown }).id === "string") byId.set((e as { id: string }).id, e);
       }
-      await Promise.all(group.map(({ msg, body }) => ingestOne(deps, msg, body, byId.get(body.eventId))));
+      const results = await Promise.all(group.map(({ msg, body }) => storeOne(deps, msg, body, byId.get(body.eventId))));
+      return results.flatMap((envelope, i) => (envelope ? [{ msg: group[i]!.msg, envelope }] : []));
     }),
   );
+  // Every event of the batch is in the log (with its deliveries) before any delivery message goes
+  // out: the relay sends an outbox's events in order, so a later event of a subject usually shares
+  // its earlier one's batch, and the earlier one's delivery then exists to hold the later's.
+  await Promise.all(stored.flat().map(({ msg, envelope }) => enqueueOne(deps, msg, envelope)));
 }
 
-async function ingestOne(deps: WebhooksDeps, msg: Message<unknown>, body: EventMessage, envelope: unknown): Promise<void> {
+/** Store one event of the batch; null when its message was already acked or retried. */
+async function storeOne(deps: WebhooksDeps, msg: Message<unknown>, body: EventMessage, envelope: unknown): Promise<EventEnvelope | null> {
   if (envelope === undefined) {
     if (msg.attempts < MISSING_EVENT_ATTEMPTS) {
       msg.retry({ delaySeconds: 5 * msg.attempts });
@@ -187,18 +238,30 @@ async function ingestOne(deps: WebhooksDeps, msg: Message<unknown>, body: EventM
       console.error(`webhooks: event ${body.eventId} not found at ${body.source} after ${msg.attempts} attempts; acked`);
       msg.ack();
     }
-    return;
+    return null;
   }
   if (!isEnvelope(envelope)) {
     console.error(`webhooks: event ${body.eventId} from ${body.source} is malformed; acked`);
     msg.ack();
-    return;
+    return null;
   }
   try {
-    await ingestEvent(deps, envelope, body.source);
-    msg.ack();
+    await storeEvent(deps, envelope, body.source);
+    return envelope;
   } catch (err) {
     console.error(`webhooks: ingesting event ${body.eventId} failed; retrying the message`, err);
+    msg.retry({ delaySeconds: errorRetryDelay(msg.attempts) });
+    return null;
+  }
+}
+
+async function enqueueOne(deps: WebhooksDeps, msg: Message<unknown>, envelope: EventEnvelope): Promise<void> {
+  try {
+    await enqueueEvent(deps, envelope.id);
+    msg.ack();
+  } catch (err) {
+    // Stored already: the redelivered message stores nothing new and enqueues what is unattempted.
+    console.error(`webhooks: enqueueing the deliveries of event ${envelope.id} failed; retrying the message`, err);
     msg.retry({ delaySeconds: errorRetryDelay(msg.attempts) });
   }
 }

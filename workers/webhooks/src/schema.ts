@@ -40,6 +40,10 @@ export const deliveries = sqliteTable("webhook_deliveries", {
   endpointId: text("endpoint_id").notNull(),
   eventId: text("event_id").notNull(),
   eventType: text("event_type").notNull(),
+  /** The event's subject (subject.ts); null: never ordered. */
+  subject: text("subject"),
+  /** The event's envelope timestamp: its place in the subject's order (then event_id). */
+  occurredAt: text("occurred_at"),
   status: text("status").$type<DeliveryStatus>().notNull(),
   attemptCount: integer("attempt_count").notNull(),
   scheduleStart: integer("schedule_start").notNull(),

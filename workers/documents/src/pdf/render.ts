@@ -4,6 +4,12 @@
  * text layer in an embedded TrueType font. The font is Roboto, as pdfmake ships it base64 in
  * `build/vfs_fonts.js`, so the bundle carries it with no Data-module rule and nothing is fetched.
  *
+ * pdfmake is patched (patches/pdfmake+0.3.11.patch, applied by `npm install`'s postinstall): each
+ * font file is parsed by fontkit once per isolate rather than once per document, the shaped runs of
+ * words are shared by the documents of a font, and streams deflate at the fastest level. Those were
+ * most of a certificate's render. Only read-only state is shared: each document still has its own
+ * subset, widths and ToUnicode map (test/documents/pdf.test.ts holds two documents to their own).
+ *
  * Templates (./templates) build the definitions; this module only renders them.
  */
 import pdfmake from "pdfmake/build/pdfmake";

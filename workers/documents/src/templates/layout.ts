@@ -7,10 +7,13 @@ import type { Content } from "../pdf/render.ts";
 const RULE = "#9aa5b1";
 const LABEL = "#52606d";
 
+// Made once: `toLocaleString` with options builds a new formatter on every call, a measurable part of a render.
+const WHOLE_DOLLARS = new Intl.NumberFormat("en-US", { style: "currency", currency: "USD", minimumFractionDigits: 0, maximumFractionDigits: 2 });
+const DOLLARS_AND_CENTS = new Intl.NumberFormat("en-US", { style: "currency", currency: "USD", minimumFractionDigits: 2, maximumFractionDigits: 2 });
+
 /** USD major units as people read them: `$1,000,000` for whole dollars, `$1,234.50` otherwise. */
 export function money(amount: number): string {
-  const whole = Number.isInteger(amount);
-  return amount.toLocaleString("en-US", { style: "currency", currency: "USD", minimumFractionDigits: whole ? 0 : 2, maximumFractionDigits: 2 });
+  return (Number.isInteger(amount) ? WHOLE_DOLLARS : DOLLARS_AND_CENTS).format(amount);
 }
 
 /** An ISO date (`2026-12-01`) as `12/01/2026`, the way US insurance paper prints it. */

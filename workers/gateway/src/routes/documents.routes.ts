@@ -13,11 +13,10 @@ export const INGEST_UPLOAD_BYTES = 25 * 1024 * 1024 + 64 * 1024;
 const INGEST_PARTS = new Set(["file", "policyId", "submissionId", "claimId"]);
 
 /**
- * The link fields of an ingest, each checked to be the org's by asking underwriting (an unknown or
- * another org's id is 404, as everywhere). `claimId` is refused: there are no claims yet to check
- * it against, and an unchecked id could name another org's claim once there are.
+ * The link fields of an ingest, each checked to be the org's by asking its owner (underwriting for
+ * a policy or submission, claims for a claim): an unknown or another org's id is 404, as everywhere.
  */
-async function ingestLinks(env: GatewayEnv, principal: Principal, form: FormData): Promise<Result<{ policyId?: string; submissionId?: string }>> {
+async function ingestLinks(env: GatewayEnv, principal: Principal, form: FormData): Promise<Result<{ policyId?: string; submissionId?: string; claimId?: string }>> {
   for (const name of new Set(form.keys())) {
     if (!INGEST_PARTS.has(name)) return fail("validation_failed", `Received unknown parameter: ${name}`, { field: name, rule: "unknown_field" });
     if (form.getAll(name).length > 1) return invalid(name, "single", `Send ${name} once`);
@@ -32,9 +31,6 @@ async function ingestLinks(env: GatewayEnv, principal: Principal, form: FormData
   };
   const claimId = text("claimId");
   if (!claimId.ok) return claimId;
-  if (claimId.value !== undefined) {
-    return fail("business_rule_violation", "claimId cannot be linked yet: claims are not part of the platform; ingest without it", { field: "claimId", rule: "unsupported" });
-  }
   const policyId = text("policyId");
   if (!policyId.ok) return policyId;
   const submissionId = text("submissionId");
@@ -47,7 +43,15 @@ async function ingestLinks(env: GatewayEnv, principal: Principal, form: FormData
     const submission = await env.UNDERWRITING.getSubmission(principal, submissionId.value);
     if (!submission.ok) return submission.error.code === "not_found" ? fail("not_found", "Submission not found", { field: "submissionId" }) : submission;
   }
-  return ok({ ...(policyId.value ? { policyId: policyId.value } : {}), ...(submissionId.value ? { submissionId: submissionId.value } : {}) });
+  if (claimId.value !== undefined) {
+    const claim = await env.CLAIMS.getClaim(principal, claimId.value);
+    if (!claim.ok) return claim.error.code === "not_found" ? fail("not_found", "Claim not found", { field: "claimId" }) : claim;
+  }
+  return ok({
+    ...(policyId.value ? { policyId: policyId.value } : {}),
+    ...(submissionId.value ? { submissionId: submissionId.value } : {}),
+    ...(claimId.value ? { claimId: claimId.value } : {}),
+  });
 }
 
 /** Documents: the documents worker behind `DOCUMENTS`; the signed links are in document-downloads.ts. */

@@ -1,7 +1,8 @@
 import { zCreateSubmissionRequest } from "#contract/zod.gen";
 import type { Principal } from "#shared/auth";
 import { clockOf } from "#shared/clock";
-import { fail, invalid, type Result } from "#shared/errors";
+import { fail, invalid, ok, type Result } from "#shared/errors";
+import { mulDivRound, toCents } from "#shared/money";
 import { checkInputRules, cleanInput, inputError } from "#shared/input";
 import { route } from "../http/route.ts";
 import { toValidationError } from "../http/validation.ts";
@@ -34,6 +35,17 @@ async function readAcordUpload(form: FormData, today: string): Promise<Result<{ 
   const issues = checkInputRules(checked.data, today);
   if (issues.length) return { ok: false, error: inputError(issues) };
   return { ok: true, value: { pdf, overrides: checked.data } };
+}
+
+/**
+ * Incurred over earned premium, both as of `asOf`, to four decimals rounded half-up once, in
+ * integer arithmetic on cents; null while nothing is earned (a ratio over zero means nothing).
+ */
+export function lossRatioOf(incurred: number, earnedPremium: number, asOf: string) {
+  const incurredCents = toCents(incurred)!;
+  const earnedCents = toCents(earnedPremium)!;
+  const value = earnedCents > 0 ? mulDivRound(incurredCents, 10_000, earnedCents) / 10_000 : null;
+  return { value, incurred, earnedPremium, asOf };
 }
 
 /** Analytics name the org in the path; only the caller's own org exists for it. */
@@ -83,6 +95,16 @@ export const underwritingRoutes = [
   route("createDaAgreement", ({ env, principal, input }) => env.UNDERWRITING.createDaAgreement(principal, input.body)),
   route("listDaAgreements", ({ env, principal, input }) => env.UNDERWRITING.listDaAgreements(principal, input.query)),
   route("getDaAgreement", ({ env, principal, input }) => env.UNDERWRITING.getDaAgreement(principal, input.path.id)),
-  route("getPortfolioAnalytics", async ({ env, principal, input }) => ownOrg(principal, input.path.orgId) ?? env.UNDERWRITING.getPortfolio(principal, input.query.asOf)),
+  route("getPortfolioAnalytics", async ({ env, principal, input }) => {
+    const refused = ownOrg(principal, input.path.orgId);
+    if (refused) return refused;
+    // Both sides as of the same day: the one asked, else the org's today (underwriting's default too).
+    const asOf = input.query.asOf ?? clockOf(principal).today();
+    const [premium, claims] = await Promise.all([env.UNDERWRITING.getPortfolio(principal, asOf), env.CLAIMS.lossSummary(principal, asOf)]);
+    if (!premium.ok) return premium;
+    if (!claims.ok) return claims;
+    const { asOf: _asOf, ...claimFigures } = claims.value;
+    return ok({ ...premium.value, claims: claimFigures, lossRatio: lossRatioOf(claimFigures.incurred, premium.value.earnedPremium, premium.value.asOf) });
+  }),
   route("getDaUtilization", async ({ env, principal, input }) => ownOrg(principal, input.path.orgId) ?? env.UNDERWRITING.getDaUtilization(principal)),
 ];
