@@ -18,6 +18,8 @@ const CATALOGUE: Record<string, { data: Record<string, unknown>; subject: string
   "claim.reserved": { data: { claimId: "clm_1", policyId: "pol_1" }, subject: "claim:clm_1" },
   "claim.settled": { data: { claimId: "clm_1", policyId: "pol_1" }, subject: "claim:clm_1" },
   "claim.closed": { data: { claimId: "clm_1", policyId: "pol_1" }, subject: "claim:clm_1" },
+  "claim.payment_issued": { data: { claimId: "clm_1", policyId: "pol_1", paymentId: "cpy_1" }, subject: "claim:clm_1" },
+  "claim.denied": { data: { claimId: "clm_1", policyId: "pol_1" }, subject: "claim:clm_1" },
   // A payment is ordered with the invoice it pays.
   "payment.received": { data: { paymentId: "pay_1", invoiceId: "inv_1", policyId: "pol_1" }, subject: "invoice:inv_1" },
   "payment.failed": { data: { paymentId: "pay_2", invoiceId: "inv_1", policyId: "pol_1" }, subject: "invoice:inv_1" },
@@ -60,8 +62,7 @@ describe("the subject of an event", () => {
   });
 
   it("orders a new type of a known family with its family", () => {
-    // claim.payment_issued, claim.denied: the claims worker's events follow the claim rule as they land.
-    expect(subjectOf("claim.payment_issued", { claimId: "clm_1" })).toBe("claim:clm_1");
-    expect(subjectOf("claim.denied", { claimId: "clm_1" })).toBe("claim:clm_1");
+    expect(subjectOf("claim.reopened", { claimId: "clm_1" })).toBe("claim:clm_1");
+    expect(subjectOf("policy.lapsed", { policyId: "pol_1" })).toBe("policy:pol_1");
   });
 });
