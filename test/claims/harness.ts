@@ -7,7 +7,7 @@ import type { Claim, CreateClaimRequest } from "#contract/types.gen";
 import type { Principal } from "#shared/auth";
 import { newId } from "#shared/ids";
 import type { ClaimPolicyFacts, CoverageTimelineEntry, OrgMember } from "#shared/rpc";
-import type { ClaimsInternal, ClaimsService } from "../../workers/claims/src/index.ts";
+import type { ClaimsService } from "../../workers/claims/src/index.ts";
 import { testDay } from "../support/clock.ts";
 import { newPrincipal } from "../support/principals.ts";
 import { unwrap } from "../support/results.ts";
@@ -19,7 +19,6 @@ const standIns = env as unknown as {
 };
 
 export const claimsRpc = (exports as unknown as { ClaimsService: Service<ClaimsService> }).ClaimsService;
-export const claimsInternal = (exports as unknown as { ClaimsInternal: Service<ClaimsInternal> }).ClaimsInternal;
 
 /** A timeline entry as underwriting answers it. */
 export const entry = (type: CoverageTimelineEntry["type"], effectiveDate: string): CoverageTimelineEntry => ({ transactionId: newId("txn"), type, effectiveDate, createdAt: `${effectiveDate}T09:00:00.000Z` });

@@ -7,7 +7,7 @@ import { describe, expect, it } from "vitest";
 import { testClockOffsetMs, testDay, TEST_NOW } from "../support/clock.ts";
 import { newPrincipal } from "../support/principals.ts";
 import { errorOf, unwrap } from "../support/results.ts";
-import { claimsInternal, claimsRpc, fnol, registerPolicy } from "./harness.ts";
+import { claimsRpc, fnol, registerPolicy } from "./harness.ts";
 import type { Principal } from "#shared/auth";
 
 const on = (p: Principal, day: string): Principal => ({ ...p, clockOffsetMs: testClockOffsetMs(`${day}T12:00:00.000Z`) });
@@ -52,12 +52,12 @@ describe("lossSummary", () => {
     unwrap(await claimsRpc.setReserves(day3, second.id, { indemnity: 3_000, reason: "estimate" }));
     unwrap(await claimsRpc.denyClaim(day3, second.id, { reason: "late notice" }));
 
-    const asOf = (day: string) => claimsInternal.lossSummary(p.orgId, day);
+    const asOf = (day: string) => claimsRpc.lossSummary(p, day);
     expect(unwrap(await asOf(testDay(-21)))).toEqual({ asOf: testDay(-21), count: 0, open: 0, indemnity: { paid: 0, outstanding: 0, incurred: 0 }, expense: { paid: 0, outstanding: 0, incurred: 0 }, incurred: 0 });
     expect(unwrap(await asOf(testDay(-20)))).toMatchObject({ count: 1, open: 1, indemnity: { paid: 0, outstanding: 10_000, incurred: 10_000 }, expense: { paid: 0, outstanding: 2_000, incurred: 2_000 }, incurred: 12_000 });
     expect(unwrap(await asOf(testDay(-15)))).toMatchObject({ count: 1, open: 1, expense: { paid: 500, outstanding: 1_500, incurred: 2_000 }, incurred: 12_000 });
     expect(unwrap(await asOf(testDay(-5)))).toMatchObject({ count: 2, open: 1, indemnity: { paid: 0, outstanding: 10_000 }, incurred: 12_000 });
-    // The public form is the principal's org only.
+    // The principal's org only.
     expect(unwrap(await claimsRpc.lossSummary(p, TEST_NOW.slice(0, 10)))).toMatchObject({ count: 2, incurred: 12_000 });
     expect(unwrap(await claimsRpc.lossSummary(newPrincipal(), TEST_NOW.slice(0, 10)))).toMatchObject({ count: 0, incurred: 0 });
     expect(errorOf(await asOf("2026-02-30"))).toMatchObject({ code: "validation_failed", details: { field: "asOf" } });

@@ -8,7 +8,7 @@ import { SCOPE_PRESETS, type Principal } from "#shared/auth";
 import { acceptSettlement, needsApproval, pay, setReserves, ZERO, type Money } from "../../workers/claims/src/financials.ts";
 import { newPrincipal } from "../support/principals.ts";
 import { errorOf, unwrap } from "../support/results.ts";
-import { claimsRpc, figuresOf, filedClaim } from "./harness.ts";
+import { claimsRpc, figuresOf, filedClaim, registerMember } from "./harness.ts";
 
 const $ = (major: number) => Math.round(major * 100);
 const money = (ip: number, io: number, ep: number, eo: number): Money => ({ indemnityPaid: $(ip), indemnityOutstanding: $(io), expensePaid: $(ep), expenseOutstanding: $(eo) });
@@ -65,6 +65,14 @@ describe("reserves and payments through the worker", () => {
     const { principal, claim } = await filedClaim();
     expect(errorOf(await claimsRpc.setReserves(principal, claim.id, { reason: "x" }))).toMatchObject({ code: "validation_failed", details: { rule: "required_one_of" } });
     expect(errorOf(await claimsRpc.setReserves(principal, claim.id, { expense: 1.234, reason: "x" }))).toMatchObject({ code: "validation_failed", details: { field: "expense", rule: "money_precision" } });
+  });
+
+  it("refuses a reserve that is not an amount (an RPC caller the contract never checked) naming the field, changing nothing", async () => {
+    const { principal, claim } = await filedClaim();
+    for (const indemnity of ["40000", null, true] as unknown as number[]) {
+      expect(errorOf(await claimsRpc.setReserves(principal, claim.id, { indemnity, reason: "x" }))).toMatchObject({ code: "validation_failed", details: { field: "indemnity" } });
+    }
+    expect(unwrap(await claimsRpc.getClaim(principal, claim.id))).toMatchObject({ version: 1, total: { outstanding: 0 } });
   });
 
   it("refuses reserves and payments on a denied or closed claim with invalid_state_transition", async () => {
@@ -133,6 +141,8 @@ describe("reserves and payments through the worker", () => {
       await claimsRpc.setReserves(stranger, claim.id, { indemnity: 1, reason: "x" }),
       await claimsRpc.createPayment(stranger, claim.id, { costType: "expense", amount: 1, payee: "x" }),
       await claimsRpc.investigateClaim(stranger, claim.id, {}),
+      // Its own non-adjuster named: still the claim's 404, not a judgement of the adjuster.
+      await claimsRpc.investigateClaim(stranger, claim.id, { adjusterId: (await registerMember(stranger, "underwriter")).id }),
       await claimsRpc.denyClaim(stranger, claim.id, { reason: "x" }),
       await claimsRpc.listAttachments(stranger, claim.id),
     ]) {

@@ -63,7 +63,8 @@ describe("settle, deny, close, reopen", () => {
     expect(denied).toMatchObject({ status: "denied", denialReason: "excluded: intentional act", total: { paid: 0, outstanding: 0, incurred: 0 } });
     expect(unwrap(await claimsRpc.closeClaim(principal, claim.id, {})).status).toBe("closed");
     const reopened = unwrap(await claimsRpc.reopenClaim(principal, claim.id, { reason: "new evidence" }));
-    expect(reopened.status).toBe("investigating");
+    // No longer denied: the denial's reason stays in the activity log, not on the claim.
+    expect(reopened).toMatchObject({ status: "investigating", denialReason: null });
     const detail = unwrap(await claimsRpc.getClaim(principal, claim.id));
     expect(detail.activity.map((a) => [a.seq, a.type])).toEqual([
       [1, "filed"],
@@ -91,5 +92,75 @@ describe("settle, deny, close, reopen", () => {
     const closed = unwrap(await claimsRpc.closeClaim(principal, claim.id, { reason: "file complete" }));
     expect(closed).toMatchObject({ status: "closed", indemnity: { paid: 1_000, outstanding: 0 }, expense: { paid: 0, outstanding: 0 }, total: { incurred: 1_000 } });
     expect(await eventTypes(principal.orgId)).toEqual(["claim.filed", "claim.reserved", "claim.payment_issued", "claim.settled", "claim.closed"]);
+  });
+});
+
+describe("settlement offers", () => {
+  it("refuses an offer made before a denial once the reopened claim has a new one: only the offer that opened this settlement can be accepted", async () => {
+    const { principal, claim } = await filedClaim();
+    unwrap(await claimsRpc.investigateClaim(principal, claim.id, {}));
+    const stale = unwrap(await claimsRpc.settleClaim(principal, claim.id, { amount: 12_000, payee: "Jordan Lee" })).settlement;
+    unwrap(await claimsRpc.denyClaim(principal, claim.id, { reason: "excluded peril" }));
+    unwrap(await claimsRpc.closeClaim(principal, claim.id, {}));
+    unwrap(await claimsRpc.reopenClaim(principal, claim.id, { reason: "new evidence" }));
+    const current = unwrap(await claimsRpc.settleClaim(principal, claim.id, { amount: 8_000, payee: "Jordan Lee" })).settlement;
+    const before = unwrap(await claimsRpc.getClaim(principal, claim.id));
+    expect(errorOf(await claimsRpc.acceptSettlement(principal, claim.id, stale.id))).toMatchObject({ code: "invalid_state_transition", details: { settlementId: stale.id, currentSettlementId: current.id } });
+    expect(unwrap(await claimsRpc.getClaim(principal, claim.id))).toEqual(before);
+    const accepted = unwrap(await claimsRpc.acceptSettlement(principal, claim.id, current.id));
+    expect(accepted.claim).toMatchObject({ status: "settled", indemnity: { paid: 3_000, outstanding: 0 } });
+  });
+  it("refuses an offer whose net the remaining limit cannot pay (422 limit_exceeded), so no claim waits in_settlement on an offer it can never accept", async () => {
+    const { principal, claim } = await filedClaim({ policy: { limit: 50_000, deductible: 5_000 } });
+    unwrap(await claimsRpc.createPayment(principal, claim.id, { costType: "indemnity", amount: 45_000, payee: "Jordan Lee" }));
+    unwrap(await claimsRpc.investigateClaim(principal, claim.id, {}));
+    const before = unwrap(await claimsRpc.getClaim(principal, claim.id));
+    // Net 15,000 against 5,000 left under the limit.
+    expect(errorOf(await claimsRpc.settleClaim(principal, claim.id, { amount: 20_000, payee: "Jordan Lee" }))).toMatchObject({ code: "limit_exceeded", details: { field: "amount", limit: 50_000, indemnityPaid: 45_000, remaining: 5_000 } });
+    expect(unwrap(await claimsRpc.getClaim(principal, claim.id))).toEqual(before);
+    // Net 5,000: exactly what is left.
+    const { settlement } = unwrap(await claimsRpc.settleClaim(principal, claim.id, { amount: 10_000, payee: "Jordan Lee" }));
+    expect(unwrap(await claimsRpc.acceptSettlement(principal, claim.id, settlement.id)).claim).toMatchObject({ status: "settled", indemnity: { paid: 50_000 } });
+  });
+
+  it("takes the per-occurrence deductible once across a reopened claim's settlements: each offer applies only what earlier accepted ones left of it", async () => {
+    const { principal, claim } = await filedClaim({ policy: { deductible: 5_000 } });
+    unwrap(await claimsRpc.investigateClaim(principal, claim.id, {}));
+    const first = unwrap(await claimsRpc.settleClaim(principal, claim.id, { amount: 3_000, payee: "Jordan Lee" })).settlement;
+    // Below the deductible: nothing paid, 3,000 of it absorbed.
+    expect(first).toMatchObject({ deductible: 5_000, netAmount: 0 });
+    unwrap(await claimsRpc.acceptSettlement(principal, claim.id, first.id));
+    unwrap(await claimsRpc.closeClaim(principal, claim.id, {}));
+    unwrap(await claimsRpc.reopenClaim(principal, claim.id, { reason: "further damage found" }));
+    const second = unwrap(await claimsRpc.settleClaim(principal, claim.id, { amount: 10_000, payee: "Jordan Lee" })).settlement;
+    expect(second).toMatchObject({ amount: 10_000, deductible: 2_000, netAmount: 8_000 });
+    unwrap(await claimsRpc.acceptSettlement(principal, claim.id, second.id));
+    unwrap(await claimsRpc.closeClaim(principal, claim.id, {}));
+    unwrap(await claimsRpc.reopenClaim(principal, claim.id, { reason: "more still" }));
+    const third = unwrap(await claimsRpc.settleClaim(principal, claim.id, { amount: 1_500, payee: "Jordan Lee" })).settlement;
+    expect(third).toMatchObject({ deductible: 0, netAmount: 1_500 });
+    expect(unwrap(await claimsRpc.acceptSettlement(principal, claim.id, third.id)).claim.indemnity.paid).toBe(9_500);
+  });
+
+  it("lets exactly one of a racing acceptance and denial commit, and the claim is wholly the winner's", async () => {
+    for (let round = 0; round < 3; round++) {
+      const { principal, claim } = await filedClaim();
+      unwrap(await claimsRpc.setReserves(principal, claim.id, { indemnity: 20_000, expense: 1_000, reason: "estimate" }));
+      unwrap(await claimsRpc.investigateClaim(principal, claim.id, {}));
+      const { settlement } = unwrap(await claimsRpc.settleClaim(principal, claim.id, { amount: 15_000, payee: "Jordan Lee" }));
+      const [accepted, denied] = await Promise.all([claimsRpc.acceptSettlement(principal, claim.id, settlement.id), claimsRpc.denyClaim(principal, claim.id, { reason: "fraud" })]);
+      expect([accepted.ok, denied.ok].filter(Boolean)).toHaveLength(1);
+      const after = unwrap(await claimsRpc.getClaim(principal, claim.id));
+      if (accepted.ok) {
+        expect(errorOf(denied).code).toBe("invalid_state_transition");
+        expect(after).toMatchObject({ status: "settled", denialReason: null, indemnity: { paid: 10_000, outstanding: 0 }, expense: { outstanding: 1_000 } });
+        expect(after.settlements[0]?.status).toBe("accepted");
+      } else {
+        expect(errorOf(accepted).code).toBe("invalid_state_transition");
+        expect(after).toMatchObject({ status: "denied", total: { paid: 0, outstanding: 0, incurred: 0 } });
+        expect(after.payments).toEqual([]);
+      }
+      expect(after.version).toBe(after.activity.length);
+    }
   });
 });

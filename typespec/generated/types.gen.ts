@@ -3658,7 +3658,9 @@ export type Settlement = {
      */
     amount: number;
     /**
-     * The policy's deductible (0 when it has none).
+     * The deductible it applies: the policy's (0 when it has none), less what the claim's earlier
+     * accepted settlements took of it (the deductible is per occurrence, and a reopened claim is the
+     * same occurrence).
      */
     deductible: number;
     /**

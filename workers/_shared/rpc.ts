@@ -739,11 +739,8 @@ export interface ClaimsRpc extends Rpc.WorkerEntrypointBranded {
   lossSummary(principal: Principal, asOf: string): Promise<Result<LossSummary>>;
 }
 
-/** `ClaimsInternal`, bound to the events consumer (readEvents) and to the workers whose registry entry names it. */
-export interface ClaimsInternalRpc extends EventSourceRpc {
-  /** As {@link ClaimsRpc.lossSummary}, for a trusted caller naming the org. */
-  lossSummary(orgId: string, asOf: string): Promise<Result<LossSummary>>;
-}
+/** `ClaimsInternal`, bound to the events consumer only (readEvents). */
+export type ClaimsInternalRpc = EventSourceRpc;
 
 // Billing: public (the gateway) and internal (event reading, for the webhooks worker).
 

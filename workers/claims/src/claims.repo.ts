@@ -2,7 +2,7 @@
  * Reading claims (drizzle only) and their API shapes. A claim's detail is one D1 batch of five
  * selects, whatever the length of its history.
  */
-import { and, asc, eq, gte, lte, type SQL } from "drizzle-orm";
+import { and, asc, desc, eq, gte, lte, sql, type SQL } from "drizzle-orm";
 import type { DrizzleD1Database } from "drizzle-orm/d1";
 import type { Claim, ClaimPayment, ReserveTransaction, Settlement } from "#contract/types.gen";
 import { listKeyset } from "#shared/db";
@@ -125,6 +125,36 @@ export async function findSettlement(db: DrizzleD1Database, orgId: string, claim
     .from(claimSettlements)
     .where(and(eq(claimSettlements.orgId, orgId), eq(claimSettlements.claimId, claimId), eq(claimSettlements.id, id)))
     .get();
+}
+
+/**
+ * The claim's latest settlement offer: while the claim is `in_settlement`, the one whose offer put it
+ * there (an offer is made only from `investigating`), so an earlier one (made before a denial and a
+ * reopen) is not the offer on the table.
+ */
+export async function latestSettlementId(db: DrizzleD1Database, orgId: string, claimId: string): Promise<string | undefined> {
+  const row = await db
+    .select({ id: claimSettlements.id })
+    .from(claimSettlements)
+    .where(and(eq(claimSettlements.orgId, orgId), eq(claimSettlements.claimId, claimId)))
+    // By id: ULIDs follow real time, which a sandbox clock moved back does not reorder.
+    .orderBy(desc(claimSettlements.id))
+    .get();
+  return row?.id;
+}
+
+/**
+ * What the claim's accepted settlements have taken of the deductible so far (each its amount less
+ * its net), in cents: the deductible is per occurrence, so a reopened claim's later settlement
+ * applies only what is left of it.
+ */
+export async function deductibleTakenCents(db: DrizzleD1Database, orgId: string, claimId: string): Promise<number> {
+  const row = await db
+    .select({ cents: sql<number>`COALESCE(SUM(${claimSettlements.amountCents} - ${claimSettlements.netCents}), 0)` })
+    .from(claimSettlements)
+    .where(and(eq(claimSettlements.orgId, orgId), eq(claimSettlements.claimId, claimId), eq(claimSettlements.status, "accepted")))
+    .get();
+  return Number(row?.cents ?? 0);
 }
 
 /** The claim and its whole history in one batch (five selects), or undefined when it is not the org's. */

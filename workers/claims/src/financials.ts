@@ -101,18 +101,25 @@ export function setReserves(m: Money, next: Partial<Record<ClaimCostType, number
 /** The indemnity room left under the limit. */
 export const remainingLimit = (m: Money, limitCents: number) => Math.max(limitCents - m.indemnityPaid, 0);
 
+/** The 422 `limit_exceeded` of paying `amount` cents more indemnity past `limitCents`, or null when it fits. */
+export function limitRefusal(m: Money, amount: number, limitCents: number): { ok: false; error: AppError } | null {
+  if (m.indemnityPaid + amount <= limitCents) return null;
+  return fail("limit_exceeded", `Paying ${fromCents(amount).toFixed(2)} would take indemnity paid past the policy's limit of ${fromCents(limitCents).toFixed(2)} (${fromCents(remainingLimit(m, limitCents)).toFixed(2)} remains)`, {
+    field: "amount",
+    limit: fromCents(limitCents),
+    indemnityPaid: fromCents(m.indemnityPaid),
+    remaining: fromCents(remainingLimit(m, limitCents)),
+  });
+}
+
 /**
  * Pay `amount` cents of one cost type. The outstanding reserve is drawn down by at most what it
  * holds (the move's source is `payment`); indemnity is held to `limitCents`.
  */
 export function pay(m: Money, costType: ClaimCostType, amount: number, limitCents: number, authority: Authority): Result<MoneyChange> {
-  if (costType === "indemnity" && m.indemnityPaid + amount > limitCents) {
-    return fail("limit_exceeded", `Paying ${fromCents(amount).toFixed(2)} would take indemnity paid past the policy's limit of ${fromCents(limitCents).toFixed(2)} (${fromCents(remainingLimit(m, limitCents)).toFixed(2)} remains)`, {
-      field: "amount",
-      limit: fromCents(limitCents),
-      indemnityPaid: fromCents(m.indemnityPaid),
-      remaining: fromCents(remainingLimit(m, limitCents)),
-    });
+  if (costType === "indemnity") {
+    const refused = limitRefusal(m, amount, limitCents);
+    if (refused) return refused;
   }
   const outstanding = outstandingOf(m, costType);
   const drawn = Math.min(outstanding, amount);

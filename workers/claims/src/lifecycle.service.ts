@@ -6,15 +6,15 @@
 import type { Claim, CloseClaimRequest, DenyClaimRequest, InvestigateClaimRequest, ReopenClaimRequest, SettleClaimRequest, SettlementResult } from "#contract/types.gen";
 import type { Principal } from "#shared/auth";
 import { clockOf } from "#shared/clock";
-import { fail, notFound, ok, type Result } from "#shared/errors";
+import { fail, invalid, notFound, ok, type Result } from "#shared/errors";
 import { newId } from "#shared/ids";
 import { checkInput } from "#shared/input";
 import { fromCents } from "#shared/money";
 import { eventFields, mutateClaim, type ClaimChange, type ClaimsDeps } from "./changes.ts";
-import { findSettlement, moneyOf, toClaim, toSettlement } from "./claims.repo.ts";
-import { acceptSettlement as decideAcceptance, release, settlementNet, totalIncurred, totalOutstanding, totalPaid, COST_TYPES } from "./financials.ts";
+import { deductibleTakenCents, findSettlement, latestSettlementId, moneyOf, toClaim, toSettlement } from "./claims.repo.ts";
+import { acceptSettlement as decideAcceptance, limitRefusal, release, settlementNet, totalIncurred, totalOutstanding, totalPaid, COST_TYPES } from "./financials.ts";
 import { transition } from "./lifecycle.ts";
-import { authorityOf, paymentEvent, positiveCents, reasonRequired } from "./reserves.service.ts";
+import { authorityOf, paymentEvent, positiveCents } from "./reserves.service.ts";
 import type { ClaimRow, ClaimSettlementRow } from "./schema.ts";
 
 const claimAnswer = (after: ClaimRow) => toClaim(after);
@@ -24,16 +24,23 @@ export async function investigateClaim(deps: ClaimsDeps, principal: Principal, i
   const checked = checkInput(input, clockOf(principal).today());
   if (!checked.ok) return checked;
   const body = checked.value ?? {};
-  if (body.adjusterId !== undefined) {
-    const member = await deps.identity.member(principal.orgId, body.adjusterId);
+  // Judged once the claim is found in the org, so another org's claim is 404 whoever is named; asked once.
+  let adjuster: Promise<Result<null>> | undefined;
+  const checkAdjuster = async (adjusterId: string): Promise<Result<null>> => {
+    const member = await deps.identity.member(principal.orgId, adjusterId);
     if (!member) return fail("business_rule_violation", "adjusterId is not a user of this org", { field: "adjusterId", rule: "org_member" });
     if (member.role !== "claims_adjuster") {
       return fail("business_rule_violation", `adjusterId must be a user with the claims_adjuster role (this one is ${member.role})`, { field: "adjusterId", rule: "claims_adjuster", role: member.role });
     }
-  }
+    return ok(null);
+  };
   return mutateClaim(deps, principal, id, async (claim) => {
     const status = transition(claim.status, "investigate");
     if (!status.ok) return status;
+    if (body.adjusterId !== undefined) {
+      const judged = await (adjuster ??= checkAdjuster(body.adjusterId));
+      if (!judged.ok) return judged;
+    }
     const change: ClaimChange = {
       status: status.value,
       money: moneyOf(claim),
@@ -47,7 +54,12 @@ export async function investigateClaim(deps: ClaimsDeps, principal: Principal, i
   });
 }
 
-/** Investigating → in_settlement with an offer; nothing is paid until it is accepted. */
+/**
+ * Investigating → in_settlement with an offer; nothing is paid until it is accepted. The offer
+ * carries the deductible it applies: the policy's, less what earlier accepted settlements of the
+ * claim took of it (a reopened claim is the same occurrence). An offer whose
+ * net the remaining limit cannot pay is 422 `limit_exceeded` now, not at acceptance.
+ */
 export async function settleClaim(deps: ClaimsDeps, principal: Principal, id: string, input: SettleClaimRequest): Promise<Result<SettlementResult>> {
   const checked = checkInput(input, clockOf(principal).today(), ["amount", "payee"]);
   if (!checked.ok) return checked;
@@ -58,8 +70,13 @@ export async function settleClaim(deps: ClaimsDeps, principal: Principal, id: st
   return mutateClaim(deps, principal, id, async (claim) => {
     const status = transition(claim.status, "settle");
     if (!status.ok) return status;
-    const deductible = claim.deductibleCents ?? 0;
-    const settlement = { id: settlementId, status: "offered" as const, amountCents: amount.value, deductibleCents: deductible, netCents: settlementNet(amount.value, deductible), payee: body.payee, notes: body.notes ?? null, paymentId: null, acceptedAt: null };
+    // Per occurrence: what earlier accepted settlements of this claim took of it is not taken again.
+    const deductible = Math.max((claim.deductibleCents ?? 0) - (await deductibleTakenCents(deps.db, principal.orgId, claim.id)), 0);
+    const net = settlementNet(amount.value, deductible);
+    // An offer the limit cannot pay could never be accepted, and the claim would wait in_settlement on it.
+    const overLimit = limitRefusal(moneyOf(claim), net, claim.policyLimitCents);
+    if (overLimit) return overLimit;
+    const settlement = { id: settlementId, status: "offered" as const, amountCents: amount.value, deductibleCents: deductible, netCents: net, payee: body.payee, notes: body.notes ?? null, paymentId: null, acceptedAt: null };
     const change: ClaimChange = {
       status: status.value,
       money: moneyOf(claim),
@@ -79,6 +96,8 @@ export async function settleClaim(deps: ClaimsDeps, principal: Principal, id: st
 /**
  * In_settlement → settled: the offer's net of the deductible is paid as indemnity (held to the
  * limit and to `claims:approve`), the indemnity reserve left is released, `claim.settled` is emitted.
+ * Only the offer on the table (the latest, which put the claim in_settlement) may be accepted: one
+ * left `offered` by a denial before a reopen is refused.
  */
 export async function acceptSettlement(deps: ClaimsDeps, principal: Principal, id: string, settlementId: string): Promise<Result<SettlementResult>> {
   const paymentId = newId("cpy");
@@ -88,6 +107,13 @@ export async function acceptSettlement(deps: ClaimsDeps, principal: Principal, i
     if (found.status !== "offered") return fail("invalid_state_transition", `The settlement is already ${found.status}`, { settlementStatus: found.status });
     const status = transition(claim.status, "accept");
     if (!status.ok) return status;
+    const current = await latestSettlementId(deps.db, principal.orgId, claim.id);
+    if (current !== found.id) {
+      return fail("invalid_state_transition", "This offer was made before the claim's current settlement: only the offer on the table can be accepted", {
+        settlementId: found.id,
+        currentSettlementId: current ?? null,
+      });
+    }
     const before = moneyOf(claim);
     const decided = decideAcceptance(before, found.amountCents, found.deductibleCents, claim.policyLimitCents, authorityOf(principal));
     if (!decided.ok) return decided;
@@ -150,7 +176,7 @@ export async function closeClaim(deps: ClaimsDeps, principal: Principal, id: str
     if (!status.ok) return status;
     const before = moneyOf(claim);
     if (totalOutstanding(before) > 0 && reason === null) {
-      return reasonRequired(`${fromCents(totalOutstanding(before)).toFixed(2)} is still outstanding: closing releases it, so send a reason`);
+      return invalid("reason", "required", `${fromCents(totalOutstanding(before)).toFixed(2)} is still outstanding: closing releases it, so send a reason`);
     }
     const { money, moves } = release(before, COST_TYPES, "close");
     const change: ClaimChange = {
@@ -168,7 +194,7 @@ export async function closeClaim(deps: ClaimsDeps, principal: Principal, id: str
   });
 }
 
-/** Closed → investigating. */
+/** Closed → investigating; a denial's reason is cleared from the claim (its log keeps it). */
 export async function reopenClaim(deps: ClaimsDeps, principal: Principal, id: string, input: ReopenClaimRequest = {}): Promise<Result<Claim>> {
   const checked = checkInput(input, clockOf(principal).today());
   if (!checked.ok) return checked;
@@ -179,6 +205,8 @@ export async function reopenClaim(deps: ClaimsDeps, principal: Principal, id: st
     const change: ClaimChange = {
       status: status.value,
       money: moneyOf(claim),
+      // A reopened claim is no longer denied; the denial stays in its activity log.
+      denialReason: null,
       activity: { type: "reopened", details: { from: claim.status, to: status.value, reason } },
       moves: [],
       reason,

@@ -5,7 +5,7 @@
 import type { ClaimPaymentResult, CreateClaimPaymentRequest, ReserveChangeResult, SetReservesRequest } from "#contract/types.gen";
 import { hasScope, type Principal } from "#shared/auth";
 import { clockOf } from "#shared/clock";
-import { fail, invalid, ok, type Result } from "#shared/errors";
+import { invalid, ok, type Result } from "#shared/errors";
 import { newId } from "#shared/ids";
 import { checkInput } from "#shared/input";
 import { fromCents, toCents } from "#shared/money";
@@ -17,13 +17,20 @@ import type { ClaimRow } from "./schema.ts";
 
 export const authorityOf = (principal: Principal): Authority => ({ canApprove: hasScope(principal.scopes, APPROVE_SCOPE) });
 
-/** An amount in cents that must be above zero (the contract's bound, applied again for any RPC caller). */
-export function positiveCents(value: unknown, field: string): Result<number> {
-  const cents = typeof value === "number" ? toCents(value) : null;
+/**
+ * An amount in cents of at least `least` (1: above zero; 0: a reserve, where 0 releases it): the
+ * contract's bounds, applied again for any RPC caller, whose body the contract never checked.
+ */
+function centsAtLeast(value: unknown, field: string, least: 0 | 1): Result<number> {
+  if (typeof value !== "number") return invalid(field, "number", `${field} must be an amount (a number)`);
+  const cents = toCents(value);
   if (cents === null) return invalid(field, "money_precision", `${field} must be an amount with at most two decimals`);
-  if (cents <= 0) return invalid(field, "money_positive", `${field} must be more than 0`);
+  if (cents < least) return least === 1 ? invalid(field, "money_positive", `${field} must be more than 0`) : invalid(field, "money_negative", `${field} must not be negative`);
   return ok(cents);
 }
+
+/** An amount in cents that must be above zero. */
+export const positiveCents = (value: unknown, field: string) => centsAtLeast(value, field, 1);
 
 /** The `claim.reserved` event of a change that moved reserves. */
 export const reservedEvent = (reason: string) => ({
@@ -46,7 +53,10 @@ export async function setReserves(deps: ClaimsDeps, principal: Principal, id: st
   if (body.indemnity === undefined && body.expense === undefined) return invalid("indemnity", "required_one_of", "Send indemnity, expense or both: the new outstanding reserves");
   const next: { indemnity?: number; expense?: number } = {};
   for (const t of ["indemnity", "expense"] as const) {
-    if (body[t] !== undefined) next[t] = toCents(body[t])!;
+    if (body[t] === undefined) continue;
+    const cents = centsAtLeast(body[t], t, 0);
+    if (!cents.ok) return cents;
+    next[t] = cents.value;
   }
   return mutateClaim(deps, principal, id, async (claim) => {
     const status = transition(claim.status, "reserve");
@@ -121,5 +131,3 @@ export const paymentEvent = (p: { id: string; costType: "indemnity" | "expense";
   }),
 });
 
-/** A refusal for a reason that needs one. */
-export const reasonRequired = (why: string) => fail("validation_failed", why, { field: "reason", rule: "required" });
