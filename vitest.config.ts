@@ -31,6 +31,28 @@ const workers = await Promise.all(
         // `paperFaultForTest(orgId, mode)`; `paperCallsForTest(orgId)` counts what it was asked.
         stubs: {
           "deal-rooms": { getRoom: notFound, postSystemMessage: notFound },
+          // Billing reads policies' money (billingFacts) and the policy events' bodies (readEvents)
+          // through underwriting's internal entrypoint: the stand-in answers what a test put through
+          // `putForTest({facts?: [{orgId, facts}], events?: [...], down?})`, and nothing by default
+          // (the webhooks consumer's readEvents sees no event, as before). Claims reads policies through
+          // the same entrypoint (its own project and the gateway's test the real one): a test registers
+          // the facts of a policy with setPolicyForTest.
+          underwriting: {
+            readEvents: `const s = (globalThis.uw ??= { events: new Map(), facts: new Map(), down: false }); return arguments[0].filter((id) => s.events.has(id)).map((id) => s.events.get(id));`,
+            billingFacts: `const s = (globalThis.uw ??= { events: new Map(), facts: new Map(), down: false });
+    if (s.down) throw new Error("underwriting unavailable");
+    const f = s.facts.get(arguments[0] + "|" + arguments[1]);
+    return f ? { ok: true, value: f } : { ok: false, error: { code: "not_found", message: "Policy not found" } };`,
+            putForTest: `const s = (globalThis.uw ??= { events: new Map(), facts: new Map(), down: false });
+    const put = arguments[0];
+    for (const e of put.events ?? []) s.events.set(e.id, e);
+    for (const f of put.facts ?? []) s.facts.set(f.orgId + "|" + f.facts.policyId, f.facts);
+    if (put.down !== undefined) s.down = put.down;
+    return true;`,
+            policyForClaim: `const p = (globalThis.policies ??= new Map()).get(arguments[0] + "|" + arguments[1]); return p ? { ok: true, value: p } : { ok: false, error: { code: "not_found", message: "Policy not found" } };`,
+            setPolicyForTest: `(globalThis.policies ??= new Map()).set(arguments[0] + "|" + arguments[1].policyId, arguments[1]); return true;`,
+            earnedPremium: `return { ok: true, value: { asOf: arguments[1], earnedPremium: 0, writtenPremium: 0, policyCount: 0 } };`,
+          },
           identity: {
             apiKeyStatus: `const revoked = (globalThis.revokedKeys ??= new Set()); return revoked.has(arguments[1]) ? { active: false, expiresAt: null } : { active: true, expiresAt: null };`,
             revokeForTest: `(globalThis.revokedKeys ??= new Set()).add(arguments[0]); return true;`,
@@ -38,14 +60,6 @@ const workers = await Promise.all(
             // Claims asks whether an adjuster is a claims_adjuster of the org; a test registers users through setMemberForTest.
             member: `const m = (globalThis.members ??= new Map()); return m.get(arguments[0] + "|" + arguments[1]) ?? null;`,
             setMemberForTest: `const m = (globalThis.members ??= new Map()); m.set(arguments[0].orgId + "|" + arguments[0].id, arguments[0]); return true;`,
-          },
-          // Claims reads policies through underwriting's internal entrypoint (its own project and the
-          // gateway's test the real one): a test registers the facts of a policy with setPolicyForTest.
-          underwriting: {
-            readEvents: "return [];",
-            policyForClaim: `const p = (globalThis.policies ??= new Map()).get(arguments[0] + "|" + arguments[1]); return p ? { ok: true, value: p } : { ok: false, error: { code: "not_found", message: "Policy not found" } };`,
-            setPolicyForTest: `(globalThis.policies ??= new Map()).set(arguments[0] + "|" + arguments[1].policyId, arguments[1]); return true;`,
-            earnedPremium: `return { ok: true, value: { asOf: arguments[1], earnedPremium: 0, writtenPremium: 0, policyCount: 0 } };`,
           },
           documents: {
             // The webhooks consumer reads the documents outbox's events through the same entrypoint.

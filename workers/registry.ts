@@ -8,7 +8,7 @@
  *
  * Pure data and pure functions: read by Node scripts and by the Vitest config, never bundled.
  */
-import { bindingOf, WORKER_NAME } from "./_shared/names.ts";
+import { bindingOf, EVENTS_QUEUE_BINDING, WORKER_NAME } from "./_shared/names.ts";
 
 export { bindingOf };
 
@@ -35,6 +35,18 @@ export interface QueueConsumer {
   maxBatchTimeout: number;
   maxRetries?: number;
   deadLetterQueue?: string;
+}
+
+/**
+ * A consumer of the domain events other than the webhooks worker. A Cloudflare queue has exactly one
+ * consumer worker, so it reads a queue of its own, which the outbox relay of each of its `sources`
+ * also sends every event to (the producer bindings are generated; the relay finds them by name).
+ */
+export interface EventSubscription {
+  /** Its queue; the binding ends in `_EVENTS` (`EVENTS_QUEUE_BINDING`). It must also be in its `queues.consume`. */
+  queue: { binding: string; queue: string };
+  /** The emitting workers whose events it reads (bound at their internal entrypoints, for `readEvents`). */
+  sources: string[];
 }
 
 /** One worker, as declared. Paths are relative to the repository root. */
@@ -64,8 +76,12 @@ export interface WorkerEntry {
    * queue, its `internal` entrypoint implements `readEvents`, and the events consumer is bound to it.
    */
   emitsEvents?: boolean;
-  /** It consumes the events queue: bound to the `internal` entrypoint of every worker that emits events. */
-  consumesEvents?: boolean;
+  /**
+   * It consumes the domain events. `true`: the shared events queue, bound to the `internal`
+   * entrypoint of every worker that emits events (the webhooks worker, the one such consumer). An
+   * {@link EventSubscription}: its own queue, fed by the relays of the sources it names.
+   */
+  consumesEvents?: boolean | EventSubscription;
   crons?: { schedule: string; purpose: string }[];
   /**
    * Bindings only the deployed worker holds, never `npm run dev` or the tests: those with no local
@@ -182,7 +198,30 @@ export const WORKERS: readonly WorkerEntry[] = [
     emitsEvents: true,
     crons: [{ schedule: "* * * * *", purpose: "the outbox sweep: relays events a prompt relay missed" }],
   },
+  {
+    name: "billing",
+    purpose: "invoices that follow each policy's money: installments, additional and return premium, manual payments, voids and refunds",
+    entrypoints: { public: "BillingService", internal: "BillingInternal" },
+    d1: { binding: "BILLING_DB", database: "openinsure-billing", id: "billing-db" },
+    queues: {
+      produce: [{ binding: "BILLING_REQUEUE", queue: "openinsure-billing-events", purpose: "a dead-lettered policy event, put back an hour later" }],
+      consume: [
+        { queue: "openinsure-billing-events", maxBatchSize: 10, maxBatchTimeout: 1, maxRetries: 10, deadLetterQueue: "openinsure-billing-dlq" },
+        { queue: "openinsure-billing-dlq", maxBatchSize: 10, maxBatchTimeout: 1 },
+      ],
+    },
+    calls: [{ worker: "underwriting", entrypoint: "internal", purpose: "billingFacts: a policy's installments, taxes, fees and premium deltas, which its invoices follow; readEvents: the policy events' bodies" }],
+    // Its own copy of underwriting's events: the webhooks worker is the shared queue's one consumer.
+    consumesEvents: { queue: { binding: "BILLING_EVENTS", queue: "openinsure-billing-events" }, sources: ["underwriting"] },
+    emitsEvents: true,
+    crons: [{ schedule: "* * * * *", purpose: "the outbox sweep: relays events a prompt relay missed" }],
+  },
 ];
+
+/** A worker's own events subscription, or null (none, or the webhooks worker's shared queue). */
+function subscriptionOf(worker: WorkerEntry): EventSubscription | null {
+  return typeof worker.consumesEvents === "object" ? worker.consumesEvents : null;
+}
 
 /** Every default applied. */
 export function resolve(entry: WorkerEntry): Worker {
@@ -245,19 +284,36 @@ export class Registry {
       for (const w of this.workers) if (!w.gateway && w.entrypoints.public) add(w, "public", `${w.name}: ${w.purpose}`);
     }
     for (const call of worker.calls ?? []) add(this.get(call.worker), call.entrypoint, call.purpose);
-    if (worker.consumesEvents) {
-      for (const w of this.workers) {
-        if (w.emitsEvents && w !== worker) add(w, "internal", `readEvents: the bodies of ${w.name}'s events, by id (its outbox)`, bindingOf(w.name));
-      }
+    for (const w of this.sourcesOf(worker)) {
+      // A consumer that also calls the source's internal entrypoint holds that one binding for both.
+      if (w === worker || out.some((s) => s.binding === bindingOf(w.name) && s.entrypoint === w.entrypoints.internal)) continue;
+      add(w, "internal", `readEvents: the bodies of ${w.name}'s events, by id (its outbox)`, bindingOf(w.name));
     }
     return out;
   }
 
-  /** The queues a worker produces to: its own, and the events queue when it emits events. */
+  /**
+   * The queues a worker produces to: its own, and when it emits events the shared events queue and
+   * the queue of every other consumer that names it as a source.
+   */
   producers(worker: Worker): QueueProducer[] {
     const own = worker.queues?.produce ?? [];
-    if (!worker.emitsEvents || own.some((p) => p.binding === EVENTS_QUEUE.binding)) return own;
-    return [...own, { ...EVENTS_QUEUE, purpose: "the outbox relay's thin {kind: \"event\"} messages" }];
+    if (!worker.emitsEvents) return own;
+    const shared = own.some((p) => p.binding === EVENTS_QUEUE.binding) ? [] : [{ ...EVENTS_QUEUE, purpose: "the outbox relay's thin {kind: \"event\"} messages" }];
+    const subscribed = this.workers.flatMap((w) => {
+      const sub = subscriptionOf(w);
+      return sub && w !== worker && sub.sources.includes(worker.name)
+        ? [{ ...sub.queue, purpose: `the outbox relay's thin {kind: "event"} messages, for ${w.name}` }]
+        : [];
+    });
+    return [...own, ...shared, ...subscribed];
+  }
+
+  /** The emitting workers whose events `worker` reads: all of them for the webhooks worker, its sources for a subscription. */
+  sourcesOf(worker: Worker): Worker[] {
+    if (!worker.consumesEvents) return [];
+    const sub = subscriptionOf(worker);
+    return this.workers.filter((w) => w.emitsEvents && (!sub || sub.sources.includes(w.name)));
   }
 
   /** Workers that record events: the sources the events consumer reads from. */
@@ -298,8 +354,23 @@ export class Registry {
         if (w.gateway && c.entrypoint !== "public") p.push(`${w.name}: the gateway may only be bound to public entrypoints`);
       }
     }
-    if (this.workers.some((w) => w.emitsEvents) && this.workers.filter((w) => w.consumesEvents).length !== 1) {
-      p.push("workers emit events, so exactly one worker must consume them");
+    if (this.workers.some((w) => w.emitsEvents) && this.workers.filter((w) => w.consumesEvents === true).length !== 1) {
+      p.push("workers emit events, so exactly one worker must consume them from the shared events queue");
+    }
+    const subscribedQueues = new Set<string>([EVENTS_QUEUE.queue]);
+    for (const w of this.workers) {
+      const sub = subscriptionOf(w);
+      if (!sub) continue;
+      if (!EVENTS_QUEUE_BINDING.test(sub.queue.binding) || sub.queue.binding === EVENTS_QUEUE.binding) {
+        p.push(`${w.name}: its events queue binding must be its own <NAME>_EVENTS (got ${sub.queue.binding})`);
+      }
+      if (subscribedQueues.has(sub.queue.queue)) p.push(`${w.name}: the events queue ${sub.queue.queue} already has a consumer (a queue has exactly one)`);
+      subscribedQueues.add(sub.queue.queue);
+      if (!(w.queues?.consume ?? []).some((c) => c.queue === sub.queue.queue)) p.push(`${w.name}: consumes events from ${sub.queue.queue}, so it must list it in queues.consume`);
+      for (const source of sub.sources) {
+        const emitter = this.workers.find((x) => x.name === source);
+        if (!emitter?.emitsEvents) p.push(`${w.name}: reads the events of ${source}, which does not emit events`);
+      }
     }
     if (p.length) return p;
     for (const w of this.workers) {

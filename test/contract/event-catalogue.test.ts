@@ -43,4 +43,41 @@ describe("event catalogue", () => {
     expect(zEvent.safeParse({ ...test, type: "policy.unknown" }).success).toBe(false);
     expect(zEventPage.safeParse({ data: [test], nextCursor: null }).success).toBe(true);
   });
+
+  it("parses billing's events and policy.reinstated as the workers emit them", () => {
+    const events = [
+      {
+        type: "invoice.created",
+        data: { invoiceId: `inv_${ULID}`, number: "INV-2026-000001", kind: "installment", policyId: `pol_${ULID}`, installmentNumber: 1, amount: 3200, currency: "USD", dueDate: "2027-01-01" },
+      },
+      {
+        type: "payment.received",
+        data: { paymentId: `pay_${ULID}`, invoiceId: `inv_${ULID}`, policyId: `pol_${ULID}`, amount: 350.25, currency: "USD", method: "check", amountDue: 999.75 },
+      },
+      {
+        type: "payment.refunded",
+        data: { refundId: `rfd_${ULID}`, invoiceId: `inv_${ULID}`, policyId: `pol_${ULID}`, amount: 506.85, currency: "USD", reason: "cancellation", transactionId: `txn_${ULID}` },
+      },
+      { type: "invoice.voided", data: { invoiceId: `inv_${ULID}`, number: "INV-2026-000002", policyId: `pol_${ULID}`, transactionId: null, reissuedAs: `inv_${ULID}` } },
+      {
+        type: "policy.reinstated",
+        data: {
+          policyId: `pol_${ULID}`,
+          policyNumber: "GL-2027-000001",
+          transactionId: `txn_${ULID}`,
+          effectiveDate: "2027-02-15",
+          premiumDelta: 3506.85,
+          currency: "USD",
+          reversesTransactionId: `txn_${ULID}`,
+          reversedReturnPremium: 3506.85,
+          cancellationMethod: "pro_rata",
+          requestedOn: "2027-02-20",
+          daysSinceCancellation: 5,
+          notes: null,
+        },
+      },
+    ];
+    for (const e of events) expect(zEvent.safeParse({ ...envelope, ...e }).success, e.type).toBe(true);
+    expect(zEvent.safeParse({ ...envelope, ...events[0], data: { ...events[0]!.data, number: undefined } }).success).toBe(false);
+  });
 });

@@ -116,6 +116,11 @@ const EXPECTED: [string, string, string, "public" | "credential" | "session"][] 
   ["POST", "/v1/claims/{id}/reopen", "reopenClaim", "credential"],
   ["POST", "/v1/claims/{id}/attachments", "createClaimAttachment", "credential"],
   ["GET", "/v1/claims/{id}/attachments", "listClaimAttachments", "credential"],
+  ["GET", "/v1/invoices", "listInvoices", "credential"],
+  ["GET", "/v1/invoices/{id}", "getInvoice", "credential"],
+  ["POST", "/v1/invoices/{id}/pay", "payInvoice", "credential"],
+  ["POST", "/v1/invoices/{id}/void", "voidInvoice", "credential"],
+  ["POST", "/v1/invoices/{id}/refund", "refundInvoice", "credential"],
 ];
 
 

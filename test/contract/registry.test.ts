@@ -48,6 +48,7 @@ describe("the committed configs", () => {
       expect.objectContaining({ binding: "UNDERWRITING", entrypoint: "UnderwritingInternal" }),
       expect.objectContaining({ binding: "DOCUMENTS", entrypoint: "DocumentsInternal" }),
       expect.objectContaining({ binding: "CLAIMS", entrypoint: "ClaimsInternal" }),
+      expect.objectContaining({ binding: "BILLING", entrypoint: "BillingInternal" }),
     ]);
     expect(production.services(production.get("claims"))).toEqual([
       expect.objectContaining({ binding: "UNDERWRITING", entrypoint: "UnderwritingInternal" }),
@@ -64,8 +65,8 @@ describe("the committed configs", () => {
     const gateway = WORKERS.find((w) => w.gateway)!;
     const internalCall: WorkerEntry = { ...gateway, calls: [{ worker: "underwriting", entrypoint: "internal", purpose: "no" }] };
     expect(() => new Registry(WORKERS.map((w) => (w.gateway ? internalCall : w)))).toThrow(/only be bound to public entrypoints/);
-    expect(() => production.with({ name: "payouts", purpose: "x", entrypoints: { public: "PayoutsService" }, calls: [{ worker: "billing", entrypoint: "public", purpose: "x" }] })).toThrow(
-      /calls billing, which is not declared/,
+    expect(() => production.with({ name: "payouts", purpose: "x", entrypoints: { public: "PayoutsService" }, calls: [{ worker: "portal", entrypoint: "public", purpose: "x" }] })).toThrow(
+      /calls portal, which is not declared/,
     );
     expect(() => production.with({ name: "payouts", purpose: "x", entrypoints: { public: "PayoutsService" }, emitsEvents: true })).toThrow(/internal entrypoint must serve readEvents/);
   });
@@ -127,7 +128,7 @@ describe("a worker added by one registry entry", () => {
     expect(plan.migrations).toContainEqual(["d1", "migrations", "apply", "openinsure-fixture-notes", "--local", "-c", "test/registry/fixture/wrangler.toml", "--persist-to", ".wrangler/state"]);
     expect(plan.devVarsCopies).toContain("test/registry/fixture");
     // Production's plan is every worker of the registry, and nothing else.
-    expect(devPlan(production, "s").configs).toEqual(["wrangler.toml", "workers/identity/wrangler.toml", "workers/underwriting/wrangler.toml", "workers/webhooks/wrangler.toml", "workers/deal-rooms/wrangler.toml", "workers/documents/wrangler.toml", "workers/claims/wrangler.toml"]);
+    expect(devPlan(production, "s").configs).toEqual(["wrangler.toml", "workers/identity/wrangler.toml", "workers/underwriting/wrangler.toml", "workers/webhooks/wrangler.toml", "workers/deal-rooms/wrangler.toml", "workers/documents/wrangler.toml", "workers/claims/wrangler.toml", "workers/billing/wrangler.toml"]);
   });
 
   it("is bound at the gateway (public) and at the events consumer (internal), and produces to the events queue", () => {
@@ -145,7 +146,7 @@ describe("a worker added by one registry entry", () => {
       const order = reg.deployOrder().map((w) => w.name);
       for (const w of reg.workers) for (const s of reg.services(w)) expect(order.indexOf(s.worker)).toBeLessThan(order.indexOf(w.name));
     }
-    expect(production.deployOrder().map((w) => w.name)).toEqual(["identity", "deal-rooms", "documents", "underwriting", "claims", "webhooks", "gateway"]);
+    expect(production.deployOrder().map((w) => w.name)).toEqual(["identity", "deal-rooms", "documents", "underwriting", "claims", "billing", "webhooks", "gateway"]);
 
     const dry = deployPlan(testRegistry, root, ["--dry-run"]).find((s) => s.worker.name === "fixture-notes")!;
     expect(dry.commands).toEqual([["deploy", "-c", "test/registry/fixture/wrangler.toml", "--dry-run", "--outdir", join(root, ".build", "fixture-notes")]]);
@@ -202,5 +203,38 @@ describe("types that cross workers", () => {
     expect(crossWorkerImports(production, "workers/gateway/src/env.ts", `import type { IdentityService } from "../../identity/src/index.ts";`)).toEqual(["../../identity/src/index.ts"]);
     expect(crossWorkerImports(production, "workers/webhooks/src/x.ts", `export { readEvents } from "../../underwriting/src/outbox.ts";`)).toEqual(["../../underwriting/src/outbox.ts"]);
     expect(crossWorkerImports(production, "workers/webhooks/src/x.ts", `import { a } from "./env.ts";\nimport { b } from "#shared/rpc";`)).toEqual([]);
+  });
+});
+
+describe("a second consumer of the domain events", () => {
+  const billing = production.get("billing");
+
+  it("reads its own queue, which each of its sources' relays also produces to, and is bound to their internal entrypoints once", () => {
+    expect(production.producers(production.get("underwriting")).map((p) => [p.binding, p.queue])).toEqual([
+      ["WEBHOOK_EVENTS", "openinsure-webhook-events"],
+      ["BILLING_EVENTS", "openinsure-billing-events"],
+    ]);
+    // Not a source of billing's: documents' relay feeds the webhooks worker alone.
+    expect(production.producers(production.get("documents")).map((p) => p.binding)).toEqual(["WEBHOOK_EVENTS"]);
+    // Billing's own events go to the webhooks worker, never back to itself.
+    expect(production.producers(billing).map((p) => p.binding)).toEqual(["BILLING_REQUEUE", "WEBHOOK_EVENTS"]);
+    expect(bindingsSection(production, billing)).toContain(`{ queue = "openinsure-billing-events", max_batch_size = 10, max_batch_timeout = 1, max_retries = 10, dead_letter_queue = "openinsure-billing-dlq" }`);
+    // It calls underwriting's internal entrypoint and reads its events through the same one binding.
+    expect(production.services(billing)).toEqual([expect.objectContaining({ binding: "UNDERWRITING", entrypoint: "UnderwritingInternal" })]);
+  });
+
+  it("refuses a subscription that shares a queue, is misnamed, is not consumed or reads a worker that emits nothing", () => {
+    const sub = (name: string, queue: string, binding: string, sources: string[], consume = true): WorkerEntry => ({
+      name,
+      purpose: "x",
+      entrypoints: { internal: "X" },
+      queues: consume ? { consume: [{ queue, maxBatchSize: 1, maxBatchTimeout: 1 }] } : {},
+      consumesEvents: { queue: { binding, queue }, sources },
+    });
+    expect(() => production.with(sub("ledger", "openinsure-billing-events", "LEDGER_EVENTS", ["underwriting"]))).toThrow(/already has a consumer/);
+    expect(() => production.with(sub("ledger", "openinsure-ledger-events", "LEDGER_QUEUE", ["underwriting"]))).toThrow(/<NAME>_EVENTS/);
+    expect(() => production.with(sub("ledger", "openinsure-ledger-events", "LEDGER_EVENTS", ["underwriting"], false))).toThrow(/must list it in queues.consume/);
+    expect(() => production.with(sub("ledger", "openinsure-ledger-events", "LEDGER_EVENTS", ["identity"]))).toThrow(/does not emit events/);
+    expect(() => production.with(sub("ledger", "openinsure-ledger-events", "LEDGER_EVENTS", ["underwriting"]))).not.toThrow();
   });
 });

@@ -9,6 +9,7 @@ declare global {
       DEAL_ROOMS_DB: D1Database;
       DOCUMENTS_DB: D1Database;
       CLAIMS_DB: D1Database;
+      BILLING_DB: D1Database;
     }
   }
 }

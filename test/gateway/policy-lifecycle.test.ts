@@ -233,9 +233,15 @@ describe("quote → bind → endorse → cancel → reinstate → renew, with th
 
     const events = await eventsOf(t.orgId);
     expect(events.map((e) => e.type)).toEqual([
-      "submission.created", "submission.quoted", "policy.bound", "policy.cancelled",
+      "submission.created", "submission.quoted", "policy.bound", "policy.cancelled", "policy.reinstated",
       "submission.created", "submission.quoted", "policy.bound", "policy.renewed",
     ]);
+    expect(events.find((e) => e.type === "policy.reinstated")!.data).toMatchObject({
+      policyId: policy.id,
+      reversesTransactionId: timeline.data[1].id,
+      premiumDelta: timeline.data[2].premiumDelta,
+      cancellationMethod: "pro_rata",
+    });
     const bound = events.filter((e) => e.type === "policy.bound").map((e) => e.data);
     expect(bound.map((d) => d.transactionType)).toEqual(["new_business", "renewal"]);
     expect(bound[1]).toMatchObject({ policyId: renewed.id, policyNumber: `GL-${Y + 1}-000001`, renewalOfPolicyId: policy.id });

@@ -2,7 +2,7 @@ import { env } from "cloudflare:workers";
 import { drizzle } from "drizzle-orm/d1";
 import { describe, expect, it } from "vitest";
 import type { WebhookQueueMessage } from "../../workers/_shared/events.ts";
-import { CLAIM_TIMEOUT_MS, readOutboxEvents as readEvents, relayOutbox as relay } from "#shared/outbox";
+import { CLAIM_TIMEOUT_MS, eventQueues, readOutboxEvents as readEvents, relayOutbox as relay } from "#shared/outbox";
 import { createSubmission } from "../../workers/underwriting/src/submissions.service.ts";
 import { newPrincipal } from "../support/principals.ts";
 import { realNow } from "../support/clock.ts";
@@ -71,5 +71,22 @@ describe("outbox relay", () => {
     const { queue, sent } = recordingQueue();
     expect(await relayOutbox(db(), queue)).toBe(55);
     expect(new Set(sent.map((m) => (m.kind === "event" ? m.eventId : ""))).size).toBe(55);
+  });
+
+  it("sends every event to every consumer's queue, and after one queue failed sends it to all again", async () => {
+    // The registry generates one producer per consumer: the webhooks worker's and billing's.
+    const bound = Object.keys(env).filter((k) => eventQueues({ [k]: (env as unknown as Record<string, unknown>)[k] }).length === 1);
+    expect(bound.sort()).toEqual(["BILLING_EVENTS", "WEBHOOK_EVENTS"]);
+    await drain();
+    const p = principal();
+    await createSubmission(db(), p, input);
+    const webhooks = recordingQueue();
+    const billing = recordingQueue(true);
+    await expect(relay(db(), [webhooks.queue, billing.queue], "underwriting")).rejects.toThrow("queue unavailable");
+    const again = [recordingQueue(), recordingQueue()];
+    expect(await relay(db(), again.map((q) => q.queue), "underwriting", new Date(realNow() + CLAIM_TIMEOUT_MS + 1000))).toBe(1);
+    // At least once: the healthy queue got it twice, which its idempotent consumer absorbs.
+    expect([webhooks.sent.length, ...again.map((q) => q.sent.length)]).toEqual([1, 1, 1]);
+    expect(again[0]!.sent).toEqual(again[1]!.sent);
   });
 });

@@ -35,6 +35,10 @@ const CATALOGUE: Record<string, { data: Record<string, unknown>; subject: string
   // A test send is never held.
   "webhook.test": { data: { endpointId: "whk_1", message: "hi" }, subject: null },
   "webhook.disabled": { data: { endpointId: "whk_1", reason: "gone" }, subject: "webhook_endpoint:whk_1" },
+  "policy.reinstated": { data: { policyId: "pol_1", transactionId: "txn_3", reversesTransactionId: "txn_2" }, subject: "policy:pol_1" },
+  // A refund is ordered with the invoice it was made on, after that invoice's payments.
+  "payment.refunded": { data: { refundId: "rfd_1", invoiceId: "inv_1", policyId: "pol_1" }, subject: "invoice:inv_1" },
+  "invoice.voided": { data: { invoiceId: "inv_1", policyId: "pol_1", reissuedAs: "inv_2" }, subject: "invoice:inv_1" },
 };
 
 describe("the subject of an event", () => {

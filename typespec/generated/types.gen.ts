@@ -1794,7 +1794,13 @@ export type Event = ({
     type: 'webhook.test';
 } & WebhookTestEvent) | ({
     type: 'webhook.disabled';
-} & WebhookDisabledEvent);
+} & WebhookDisabledEvent) | ({
+    type: 'policy.reinstated';
+} & PolicyReinstatedEvent) | ({
+    type: 'payment.refunded';
+} & PaymentRefundedEvent) | ({
+    type: 'invoice.voided';
+} & InvoiceVoidedEvent);
 
 /**
  * Event id (`evt_` + ULID).
@@ -1992,25 +1998,81 @@ export type InvestigateClaimRequest = {
 };
 
 /**
- * `data` of `invoice.created`. Reserved: emitted once the billing service is built.
+ * An invoice of a policy. `total` is the sum of its lines; `amountCredited` is return premium and
+ * waived charges taken off it; `amountDue` is what is left to pay while it is `open` (0 otherwise):
+ * `total − amountCredited − (amountPaid − amountRefunded)`.
+ */
+export type Invoice = {
+    id: InvoiceId;
+    /**
+     * `INV-{year}-{6 digits}`: gap-free per org and calendar year of issue.
+     */
+    number: string;
+    policyId: PolicyId;
+    policyNumber: string;
+    kind: InvoiceKind;
+    /**
+     * The installment of the plan this invoice bills (1 is the down payment); null for other kinds.
+     */
+    installmentNumber: number | null;
+    /**
+     * The policy transaction the invoice bills.
+     */
+    transactionId: PolicyTransactionId;
+    status: InvoiceStatus;
+    currency: Currency;
+    dueDate: string;
+    /**
+     * `true` when the invoice is `open` and its due date is before today (the org's clock).
+     */
+    overdue: boolean;
+    lines: Array<InvoiceLine>;
+    total: number;
+    amountCredited: number;
+    amountDue: number;
+    amountPaid: number;
+    amountRefunded: number;
+    payments: Array<Payment>;
+    refunds: Array<Refund>;
+    /**
+     * For a `reissue`: the voided invoice it replaces.
+     */
+    reissueOf: InvoiceId | null;
+    /**
+     * For a voided invoice whose premium was re-issued: the invoice that now bills it.
+     */
+    reissuedAs: InvoiceId | null;
+    createdAt: string;
+    updatedAt: string;
+    paidAt: string | null;
+    voidedAt: string | null;
+};
+
+/**
+ * `data` of `invoice.created`: an invoice issued for a policy transaction.
  */
 export type InvoiceCreatedData = {
+    invoiceId: InvoiceId;
     /**
-     * Invoice id (`inv_…`).
+     * `INV-{year}-{6 digits}`.
      */
-    invoiceId: string;
+    number: string;
+    kind: InvoiceKind;
     policyId: PolicyId;
     /**
      * The installment the invoice bills, if any.
      */
     installmentNumber: number | null;
+    /**
+     * The invoice's total.
+     */
     amount: number;
     currency: Currency;
     dueDate: string;
 };
 
 /**
- * An invoice was issued. Reserved: emitted once the billing service is built.
+ * An invoice was issued.
  */
 export type InvoiceCreatedEvent = {
     id: EventId;
@@ -2024,6 +2086,89 @@ export type InvoiceCreatedEvent = {
      */
     timestamp: string;
     data: InvoiceCreatedData;
+};
+
+/**
+ * Invoice id (`inv_` + ULID).
+ */
+export type InvoiceId = string;
+
+/**
+ * Why the invoice exists: `installment` (one per installment of the plan at bind),
+ * `additional_premium` (an endorsement's, or a reinstatement's when it charges more than the
+ * cancellation voided), `earned_premium` (a cancellation's earned but unbilled premium),
+ * `reissue` (a reinstatement re-issuing what its cancellation voided, or a voided invoice's premium).
+ */
+export type InvoiceKind = 'installment' | 'additional_premium' | 'earned_premium' | 'reissue';
+
+/**
+ * One line of an invoice, in USD major units.
+ */
+export type InvoiceLine = {
+    kind: InvoiceLineKind;
+    description: string;
+    amount: number;
+};
+
+/**
+ * What a line bills. Only `premium` is premium; `installment_fee`, `tax` and `fee` sit outside it
+ * and are never credited as return premium.
+ */
+export type InvoiceLineKind = 'premium' | 'installment_fee' | 'tax' | 'fee';
+
+/**
+ * A page of a list.
+ */
+export type InvoicePage = {
+    /**
+     * The items of this page.
+     */
+    data: Array<Invoice>;
+    /**
+     * Cursor of the next page; `null` on the last page.
+     */
+    nextCursor: string | null;
+};
+
+/**
+ * Status of an invoice (Stripe's): `open` until its amount due is settled; `paid` once it is (by
+ * payments, or by credits after a payment); `void` when voided or wholly credited before any
+ * payment; `uncollectible` is reserved for written-off debt.
+ */
+export type InvoiceStatus = 'open' | 'paid' | 'void' | 'uncollectible';
+
+/**
+ * `data` of `invoice.voided`.
+ */
+export type InvoiceVoidedData = {
+    invoiceId: InvoiceId;
+    number: string;
+    policyId: PolicyId;
+    /**
+     * The cancellation that voided it; null for a void by hand.
+     */
+    transactionId: PolicyTransactionId | null;
+    /**
+     * The invoice that re-issues its premium, when there is one.
+     */
+    reissuedAs: InvoiceId | null;
+};
+
+/**
+ * An invoice was voided.
+ */
+export type InvoiceVoidedEvent = {
+    id: EventId;
+    /**
+     * The event type; decides the shape of `data`.
+     */
+    type: 'invoice.voided';
+    orgId: OrgId;
+    /**
+     * When the change happened (the commit of the change that emitted the event).
+     */
+    timestamp: string;
+    data: InvoiceVoidedData;
 };
 
 /**
@@ -2142,8 +2287,43 @@ export type OutboxEmailPage = {
     nextCursor: string | null;
 };
 
+export type PayInvoiceRequest = {
+    /**
+     * More than `amountDue` is 422; a partial payment leaves the invoice open.
+     */
+    amount: number;
+    method: PaymentMethod;
+    /**
+     * The check number, ACH trace or wire reference.
+     */
+    reference?: string;
+    /**
+     * When the money was received (default now); not in the future.
+     */
+    receivedAt?: string;
+};
+
 /**
- * `data` of `payment.failed`. Reserved: emitted once the billing service is built.
+ * A payment applied to an invoice.
+ */
+export type Payment = {
+    id: PaymentId;
+    amount: number;
+    currency: Currency;
+    method: PaymentMethod;
+    /**
+     * The check number, ACH trace or wire reference, as recorded.
+     */
+    reference: string | null;
+    /**
+     * When the money was received.
+     */
+    receivedAt: string;
+    createdAt: string;
+};
+
+/**
+ * `data` of `payment.failed`. Reserved: emitted once card payments are built.
  */
 export type PaymentFailedData = {
     /**
@@ -2164,7 +2344,7 @@ export type PaymentFailedData = {
 };
 
 /**
- * A payment attempt failed. Reserved: emitted once the billing service is built.
+ * A payment attempt failed. Reserved: emitted once card payments are built.
  */
 export type PaymentFailedEvent = {
     id: EventId;
@@ -2181,24 +2361,36 @@ export type PaymentFailedEvent = {
 };
 
 /**
- * `data` of `payment.received`. Reserved: emitted once the billing service is built.
+ * Payment id (`pay_` + ULID).
+ */
+export type PaymentId = string;
+
+/**
+ * How a manual payment was received.
+ */
+export type PaymentMethod = 'check' | 'ach' | 'wire' | 'cash';
+
+/**
+ * `data` of `payment.received`.
  */
 export type PaymentReceivedData = {
+    paymentId: PaymentId;
     /**
-     * Payment id (`pay_…`).
+     * The invoice paid.
      */
-    paymentId: string;
-    /**
-     * The invoice paid (`inv_…`), if any.
-     */
-    invoiceId: string | null;
+    invoiceId: InvoiceId | null;
     policyId: PolicyId | null;
     amount: number;
     currency: Currency;
+    method: PaymentMethod;
+    /**
+     * What the invoice still asks after this payment.
+     */
+    amountDue: number;
 };
 
 /**
- * A premium payment was processed. Reserved: emitted once the billing service is built.
+ * A premium payment was recorded on an invoice.
  */
 export type PaymentReceivedEvent = {
     id: EventId;
@@ -2212,6 +2404,39 @@ export type PaymentReceivedEvent = {
      */
     timestamp: string;
     data: PaymentReceivedData;
+};
+
+/**
+ * `data` of `payment.refunded`: money given back on an invoice, by hand or for return premium.
+ */
+export type PaymentRefundedData = {
+    refundId: RefundId;
+    invoiceId: InvoiceId;
+    policyId: PolicyId;
+    amount: number;
+    currency: Currency;
+    reason: string;
+    /**
+     * The policy transaction whose return premium caused the refund; null for a refund by hand.
+     */
+    transactionId: PolicyTransactionId | null;
+};
+
+/**
+ * Money paid on an invoice was refunded.
+ */
+export type PaymentRefundedEvent = {
+    id: EventId;
+    /**
+     * The event type; decides the shape of `data`.
+     */
+    type: 'payment.refunded';
+    orgId: OrgId;
+    /**
+     * When the change happened (the commit of the change that emitted the event).
+     */
+    timestamp: string;
+    data: PaymentRefundedData;
 };
 
 /**
@@ -2523,6 +2748,56 @@ export type PolicyPage = {
      * Cursor of the next page; `null` on the last page.
      */
     nextCursor: string | null;
+};
+
+/**
+ * `data` of `policy.reinstated`: the transaction that reversed a cancellation.
+ */
+export type PolicyReinstatedData = {
+    policyId: PolicyId;
+    policyNumber: string;
+    /**
+     * The transaction on the policy's timeline.
+     */
+    transactionId: PolicyTransactionId;
+    effectiveDate: string;
+    /**
+     * Change of written premium (negative for a return).
+     */
+    premiumDelta: number;
+    currency: Currency;
+    /**
+     * The cancellation reversed.
+     */
+    reversesTransactionId: PolicyTransactionId;
+    /**
+     * The return premium of that cancellation, charged back (`premiumDelta`).
+     */
+    reversedReturnPremium: number;
+    cancellationMethod: CancellationMethod;
+    /**
+     * The day the reinstatement was requested for; the 30-day window was judged on it.
+     */
+    requestedOn: string;
+    daysSinceCancellation: number;
+    notes: string | null;
+};
+
+/**
+ * A cancelled policy was reinstated.
+ */
+export type PolicyReinstatedEvent = {
+    id: EventId;
+    /**
+     * The event type; decides the shape of `data`.
+     */
+    type: 'policy.reinstated';
+    orgId: OrgId;
+    /**
+     * When the change happened (the commit of the change that emitted the event).
+     */
+    timestamp: string;
+    data: PolicyReinstatedData;
 };
 
 /**
@@ -3101,6 +3376,34 @@ export type ReferralPage = {
  * State of a referral.
  */
 export type ReferralStatus = 'pending' | 'approved' | 'rejected' | 'more_info_requested';
+
+/**
+ * Money given back on an invoice: by hand (`refundInvoice`) or because return premium exceeded what was still due.
+ */
+export type Refund = {
+    id: RefundId;
+    amount: number;
+    currency: Currency;
+    reason: string;
+    /**
+     * The policy transaction whose return premium caused it; null for a refund made by hand.
+     */
+    transactionId: PolicyTransactionId | null;
+    createdAt: string;
+};
+
+/**
+ * Refund id (`rfd_` + ULID).
+ */
+export type RefundId = string;
+
+export type RefundInvoiceRequest = {
+    /**
+     * Default: everything paid and not yet refunded. More than that is 422.
+     */
+    amount?: number;
+    reason: string;
+};
 
 export type ReinstatePolicyRequest = {
     /**
@@ -6994,6 +7297,370 @@ export type GetEventResponses = {
 };
 
 export type GetEventResponse = GetEventResponses[keyof GetEventResponses];
+
+export type ListInvoicesData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * Page size.
+         */
+        limit?: number;
+        /**
+         * Opaque cursor from a previous page's `nextCursor`.
+         */
+        cursor?: string;
+        /**
+         * Sort order.
+         */
+        sort?: ListSort;
+        /**
+         * Only items created at or after this instant.
+         */
+        createdAfter?: string;
+        /**
+         * Only items created before this instant.
+         */
+        createdBefore?: string;
+        status?: InvoiceStatus;
+        policyId?: string;
+        /**
+         * Only invoices due on or before this date.
+         */
+        dueBefore?: string;
+        /**
+         * Only invoices due on or after this date.
+         */
+        dueAfter?: string;
+        /**
+         * `true`: only open invoices past their due date; `false`: only the others.
+         */
+        overdue?: boolean;
+    };
+    url: '/v1/invoices';
+};
+
+export type ListInvoicesErrors = {
+    /**
+     * The request is malformed: `validation_failed` or `invalid_idempotency_key`.
+     */
+    400: ErrorEnvelope;
+    /**
+     * Missing, invalid, expired or revoked credentials: `unauthorized`.
+     */
+    401: ErrorEnvelope;
+    /**
+     * The credential lacks the required scope or role: `insufficient_scope`.
+     */
+    403: ErrorEnvelope;
+    /**
+     * The resource does not exist or belongs to another org: `not_found`.
+     */
+    404: ErrorEnvelope;
+    /**
+     * Rate limit exceeded: `rate_limit_exceeded`. Retry after `Retry-After` seconds.
+     */
+    429: ErrorEnvelope;
+    /**
+     * Unexpected failure: `internal_error`.
+     */
+    500: ErrorEnvelope;
+};
+
+export type ListInvoicesError = ListInvoicesErrors[keyof ListInvoicesErrors];
+
+export type ListInvoicesResponses = {
+    /**
+     * Success.
+     */
+    200: InvoicePage;
+};
+
+export type ListInvoicesResponse = ListInvoicesResponses[keyof ListInvoicesResponses];
+
+export type GetInvoiceData = {
+    body?: never;
+    path: {
+        id: string;
+    };
+    query?: never;
+    url: '/v1/invoices/{id}';
+};
+
+export type GetInvoiceErrors = {
+    /**
+     * The request is malformed: `validation_failed` or `invalid_idempotency_key`.
+     */
+    400: ErrorEnvelope;
+    /**
+     * Missing, invalid, expired or revoked credentials: `unauthorized`.
+     */
+    401: ErrorEnvelope;
+    /**
+     * The credential lacks the required scope or role: `insufficient_scope`.
+     */
+    403: ErrorEnvelope;
+    /**
+     * The resource does not exist or belongs to another org: `not_found`.
+     */
+    404: ErrorEnvelope;
+    /**
+     * Rate limit exceeded: `rate_limit_exceeded`. Retry after `Retry-After` seconds.
+     */
+    429: ErrorEnvelope;
+    /**
+     * Unexpected failure: `internal_error`.
+     */
+    500: ErrorEnvelope;
+};
+
+export type GetInvoiceError = GetInvoiceErrors[keyof GetInvoiceErrors];
+
+export type GetInvoiceResponses = {
+    /**
+     * Success.
+     */
+    200: Invoice;
+};
+
+export type GetInvoiceResponse = GetInvoiceResponses[keyof GetInvoiceResponses];
+
+export type PayInvoiceData = {
+    body: PayInvoiceRequest;
+    headers?: {
+        /**
+         * Client-chosen key that makes a retried write safe: a repeated request with the same key
+         * and body replays the first response.
+         */
+        'Idempotency-Key'?: string;
+    };
+    path: {
+        id: string;
+    };
+    query?: never;
+    url: '/v1/invoices/{id}/pay';
+};
+
+export type PayInvoiceErrors = {
+    /**
+     * The request is malformed: `validation_failed` or `invalid_idempotency_key`.
+     */
+    400: ErrorEnvelope;
+    /**
+     * Missing, invalid, expired or revoked credentials: `unauthorized`.
+     */
+    401: ErrorEnvelope;
+    /**
+     * The credential lacks the required scope or role: `insufficient_scope`.
+     */
+    403: ErrorEnvelope;
+    /**
+     * The resource does not exist or belongs to another org: `not_found`.
+     */
+    404: ErrorEnvelope;
+    /**
+     * `conflict` or `idempotency_request_in_progress`.
+     */
+    409: ErrorEnvelope;
+    /**
+     * The request body exceeds the size limit: `payload_too_large`.
+     */
+    413: ErrorEnvelope;
+    /**
+     * The request body's media type is not accepted (`application/json`, or another one the operation
+     * documents): `unsupported_media_type`.
+     */
+    415: ErrorEnvelope;
+    /**
+     * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
+     * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
+     * referral one created, or on a quote one created), `submission_not_ready` (quoting a submission
+     * whose readiness has a blocking check failed; `details.failedChecks` names them),
+     * `policy_not_in_force` (a certificate asked of a cancelled, expired or not yet effective policy),
+     * `endorsement_required` (a certificate flag the policy carries no endorsement for),
+     * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored),
+     * `loss_outside_coverage` (a claim whose loss date the policy did not cover; `details` names the
+     * dates that decided it) or `limit_exceeded` (a claim payment past the policy's limit).
+     */
+    422: ErrorEnvelope;
+    /**
+     * Rate limit exceeded: `rate_limit_exceeded`. Retry after `Retry-After` seconds.
+     */
+    429: ErrorEnvelope;
+    /**
+     * Unexpected failure: `internal_error`.
+     */
+    500: ErrorEnvelope;
+};
+
+export type PayInvoiceError = PayInvoiceErrors[keyof PayInvoiceErrors];
+
+export type PayInvoiceResponses = {
+    /**
+     * Success.
+     */
+    200: Invoice;
+};
+
+export type PayInvoiceResponse = PayInvoiceResponses[keyof PayInvoiceResponses];
+
+export type RefundInvoiceData = {
+    body: RefundInvoiceRequest;
+    headers?: {
+        /**
+         * Client-chosen key that makes a retried write safe: a repeated request with the same key
+         * and body replays the first response.
+         */
+        'Idempotency-Key'?: string;
+    };
+    path: {
+        id: string;
+    };
+    query?: never;
+    url: '/v1/invoices/{id}/refund';
+};
+
+export type RefundInvoiceErrors = {
+    /**
+     * The request is malformed: `validation_failed` or `invalid_idempotency_key`.
+     */
+    400: ErrorEnvelope;
+    /**
+     * Missing, invalid, expired or revoked credentials: `unauthorized`.
+     */
+    401: ErrorEnvelope;
+    /**
+     * The credential lacks the required scope or role: `insufficient_scope`.
+     */
+    403: ErrorEnvelope;
+    /**
+     * The resource does not exist or belongs to another org: `not_found`.
+     */
+    404: ErrorEnvelope;
+    /**
+     * `conflict` or `idempotency_request_in_progress`.
+     */
+    409: ErrorEnvelope;
+    /**
+     * The request body exceeds the size limit: `payload_too_large`.
+     */
+    413: ErrorEnvelope;
+    /**
+     * The request body's media type is not accepted (`application/json`, or another one the operation
+     * documents): `unsupported_media_type`.
+     */
+    415: ErrorEnvelope;
+    /**
+     * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
+     * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
+     * referral one created, or on a quote one created), `submission_not_ready` (quoting a submission
+     * whose readiness has a blocking check failed; `details.failedChecks` names them),
+     * `policy_not_in_force` (a certificate asked of a cancelled, expired or not yet effective policy),
+     * `endorsement_required` (a certificate flag the policy carries no endorsement for),
+     * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored),
+     * `loss_outside_coverage` (a claim whose loss date the policy did not cover; `details` names the
+     * dates that decided it) or `limit_exceeded` (a claim payment past the policy's limit).
+     */
+    422: ErrorEnvelope;
+    /**
+     * Rate limit exceeded: `rate_limit_exceeded`. Retry after `Retry-After` seconds.
+     */
+    429: ErrorEnvelope;
+    /**
+     * Unexpected failure: `internal_error`.
+     */
+    500: ErrorEnvelope;
+};
+
+export type RefundInvoiceError = RefundInvoiceErrors[keyof RefundInvoiceErrors];
+
+export type RefundInvoiceResponses = {
+    /**
+     * Success.
+     */
+    200: Invoice;
+};
+
+export type RefundInvoiceResponse = RefundInvoiceResponses[keyof RefundInvoiceResponses];
+
+export type VoidInvoiceData = {
+    body?: never;
+    headers?: {
+        /**
+         * Client-chosen key that makes a retried write safe: a repeated request with the same key
+         * and body replays the first response.
+         */
+        'Idempotency-Key'?: string;
+    };
+    path: {
+        id: string;
+    };
+    query?: never;
+    url: '/v1/invoices/{id}/void';
+};
+
+export type VoidInvoiceErrors = {
+    /**
+     * The request is malformed: `validation_failed` or `invalid_idempotency_key`.
+     */
+    400: ErrorEnvelope;
+    /**
+     * Missing, invalid, expired or revoked credentials: `unauthorized`.
+     */
+    401: ErrorEnvelope;
+    /**
+     * The credential lacks the required scope or role: `insufficient_scope`.
+     */
+    403: ErrorEnvelope;
+    /**
+     * The resource does not exist or belongs to another org: `not_found`.
+     */
+    404: ErrorEnvelope;
+    /**
+     * `conflict` or `idempotency_request_in_progress`.
+     */
+    409: ErrorEnvelope;
+    /**
+     * The request body exceeds the size limit: `payload_too_large`.
+     */
+    413: ErrorEnvelope;
+    /**
+     * The request body's media type is not accepted (`application/json`, or another one the operation
+     * documents): `unsupported_media_type`.
+     */
+    415: ErrorEnvelope;
+    /**
+     * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
+     * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
+     * referral one created, or on a quote one created), `submission_not_ready` (quoting a submission
+     * whose readiness has a blocking check failed; `details.failedChecks` names them),
+     * `policy_not_in_force` (a certificate asked of a cancelled, expired or not yet effective policy),
+     * `endorsement_required` (a certificate flag the policy carries no endorsement for),
+     * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored),
+     * `loss_outside_coverage` (a claim whose loss date the policy did not cover; `details` names the
+     * dates that decided it) or `limit_exceeded` (a claim payment past the policy's limit).
+     */
+    422: ErrorEnvelope;
+    /**
+     * Rate limit exceeded: `rate_limit_exceeded`. Retry after `Retry-After` seconds.
+     */
+    429: ErrorEnvelope;
+    /**
+     * Unexpected failure: `internal_error`.
+     */
+    500: ErrorEnvelope;
+};
+
+export type VoidInvoiceError = VoidInvoiceErrors[keyof VoidInvoiceErrors];
+
+export type VoidInvoiceResponses = {
+    /**
+     * Success.
+     */
+    200: Invoice;
+};
+
+export type VoidInvoiceResponse = VoidInvoiceResponses[keyof VoidInvoiceResponses];
 
 export type CreateOrgData = {
     body: CreateOrgRequest;

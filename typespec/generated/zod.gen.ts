@@ -597,6 +597,56 @@ export const zInvestigateClaimRequest = z.strictObject({
 });
 
 /**
+ * Invoice id (`inv_` + ULID).
+ */
+export const zInvoiceId = z.string().regex(/^inv_[0-9A-HJKMNP-TV-Z]{26}$/);
+
+/**
+ * Why the invoice exists: `installment` (one per installment of the plan at bind),
+ * `additional_premium` (an endorsement's, or a reinstatement's when it charges more than the
+ * cancellation voided), `earned_premium` (a cancellation's earned but unbilled premium),
+ * `reissue` (a reinstatement re-issuing what its cancellation voided, or a voided invoice's premium).
+ */
+export const zInvoiceKind = z.enum([
+    'installment',
+    'additional_premium',
+    'earned_premium',
+    'reissue'
+]);
+
+/**
+ * What a line bills. Only `premium` is premium; `installment_fee`, `tax` and `fee` sit outside it
+ * and are never credited as return premium.
+ */
+export const zInvoiceLineKind = z.enum([
+    'premium',
+    'installment_fee',
+    'tax',
+    'fee'
+]);
+
+/**
+ * One line of an invoice, in USD major units.
+ */
+export const zInvoiceLine = z.object({
+    kind: zInvoiceLineKind,
+    description: z.string(),
+    amount: z.number()
+});
+
+/**
+ * Status of an invoice (Stripe's): `open` until its amount due is settled; `paid` once it is (by
+ * payments, or by credits after a payment); `void` when voided or wholly credited before any
+ * payment; `uncollectible` is reserved for written-off debt.
+ */
+export const zInvoiceStatus = z.enum([
+    'open',
+    'paid',
+    'void',
+    'uncollectible'
+]);
+
+/**
  * Line of business: general liability, commercial property, commercial auto.
  */
 export const zLineOfBusiness = z.enum([
@@ -714,6 +764,41 @@ export const zOutboxEmail = z.object({
 export const zOutboxEmailPage = z.object({
     data: z.array(zOutboxEmail),
     nextCursor: z.string().nullable()
+});
+
+/**
+ * Payment id (`pay_` + ULID).
+ */
+export const zPaymentId = z.string().regex(/^pay_[0-9A-HJKMNP-TV-Z]{26}$/);
+
+/**
+ * How a manual payment was received.
+ */
+export const zPaymentMethod = z.enum([
+    'check',
+    'ach',
+    'wire',
+    'cash'
+]);
+
+export const zPayInvoiceRequest = z.strictObject({
+    amount: z.number().gt(0).lte(1000000000),
+    method: zPaymentMethod,
+    reference: z.string().min(1).max(200).optional(),
+    receivedAt: z.iso.datetime().optional()
+});
+
+/**
+ * A payment applied to an invoice.
+ */
+export const zPayment = z.object({
+    id: zPaymentId,
+    amount: z.number(),
+    currency: zCurrency,
+    method: zPaymentMethod,
+    reference: z.string().nullable(),
+    receivedAt: z.iso.datetime(),
+    createdAt: z.iso.datetime()
 });
 
 /**
@@ -890,10 +975,12 @@ export const zDocumentGeneratedEvent = z.object({
 });
 
 /**
- * `data` of `invoice.created`. Reserved: emitted once the billing service is built.
+ * `data` of `invoice.created`: an invoice issued for a policy transaction.
  */
 export const zInvoiceCreatedData = z.object({
-    invoiceId: z.string(),
+    invoiceId: zInvoiceId,
+    number: z.string(),
+    kind: zInvoiceKind,
     policyId: zPolicyId,
     installmentNumber: z.int().min(-2147483648, { error: 'Invalid value: Expected int32 to be >= -2147483648' }).max(2147483647, { error: 'Invalid value: Expected int32 to be <= 2147483647' }).nullable(),
     amount: z.number(),
@@ -902,7 +989,7 @@ export const zInvoiceCreatedData = z.object({
 });
 
 /**
- * An invoice was issued. Reserved: emitted once the billing service is built.
+ * An invoice was issued.
  */
 export const zInvoiceCreatedEvent = z.object({
     id: zEventId,
@@ -913,7 +1000,7 @@ export const zInvoiceCreatedEvent = z.object({
 });
 
 /**
- * `data` of `payment.failed`. Reserved: emitted once the billing service is built.
+ * `data` of `payment.failed`. Reserved: emitted once card payments are built.
  */
 export const zPaymentFailedData = z.object({
     paymentId: z.string(),
@@ -925,7 +1012,7 @@ export const zPaymentFailedData = z.object({
 });
 
 /**
- * A payment attempt failed. Reserved: emitted once the billing service is built.
+ * A payment attempt failed. Reserved: emitted once card payments are built.
  */
 export const zPaymentFailedEvent = z.object({
     id: zEventId,
@@ -936,18 +1023,20 @@ export const zPaymentFailedEvent = z.object({
 });
 
 /**
- * `data` of `payment.received`. Reserved: emitted once the billing service is built.
+ * `data` of `payment.received`.
  */
 export const zPaymentReceivedData = z.object({
-    paymentId: z.string(),
-    invoiceId: z.string().nullable(),
+    paymentId: zPaymentId,
+    invoiceId: zInvoiceId.nullable(),
     policyId: zPolicyId.nullable(),
     amount: z.number(),
-    currency: zCurrency
+    currency: zCurrency,
+    method: zPaymentMethod,
+    amountDue: z.number()
 });
 
 /**
- * A premium payment was processed. Reserved: emitted once the billing service is built.
+ * A premium payment was recorded on an invoice.
  */
 export const zPaymentReceivedEvent = z.object({
     id: zEventId,
@@ -1049,6 +1138,28 @@ export const zDaLimitApproachingEvent = z.object({
 });
 
 /**
+ * `data` of `invoice.voided`.
+ */
+export const zInvoiceVoidedData = z.object({
+    invoiceId: zInvoiceId,
+    number: z.string(),
+    policyId: zPolicyId,
+    transactionId: zPolicyTransactionId.nullable(),
+    reissuedAs: zInvoiceId.nullable()
+});
+
+/**
+ * An invoice was voided.
+ */
+export const zInvoiceVoidedEvent = z.object({
+    id: zEventId,
+    type: z.enum(['invoice.voided']),
+    orgId: zOrgId,
+    timestamp: z.iso.datetime(),
+    data: zInvoiceVoidedData
+});
+
+/**
  * `data` of `policy.cancelled`: the transaction plus its details.
  */
 export const zPolicyCancelledData = z.object({
@@ -1108,6 +1219,35 @@ export const zPolicyEndorsedEvent = z.object({
     orgId: zOrgId,
     timestamp: z.iso.datetime(),
     data: zPolicyEndorsedData
+});
+
+/**
+ * `data` of `policy.reinstated`: the transaction that reversed a cancellation.
+ */
+export const zPolicyReinstatedData = z.object({
+    policyId: zPolicyId,
+    policyNumber: z.string(),
+    transactionId: zPolicyTransactionId,
+    effectiveDate: z.iso.date(),
+    premiumDelta: z.number(),
+    currency: zCurrency,
+    reversesTransactionId: zPolicyTransactionId,
+    reversedReturnPremium: z.number(),
+    cancellationMethod: zCancellationMethod,
+    requestedOn: z.iso.date(),
+    daysSinceCancellation: z.int().min(-2147483648, { error: 'Invalid value: Expected int32 to be >= -2147483648' }).max(2147483647, { error: 'Invalid value: Expected int32 to be <= 2147483647' }),
+    notes: z.string().nullable()
+});
+
+/**
+ * A cancelled policy was reinstated.
+ */
+export const zPolicyReinstatedEvent = z.object({
+    id: zEventId,
+    type: z.enum(['policy.reinstated']),
+    orgId: zOrgId,
+    timestamp: z.iso.datetime(),
+    data: zPolicyReinstatedData
 });
 
 /**
@@ -1457,6 +1597,93 @@ export const zReferralStatus = z.enum([
     'rejected',
     'more_info_requested'
 ]);
+
+/**
+ * Refund id (`rfd_` + ULID).
+ */
+export const zRefundId = z.string().regex(/^rfd_[0-9A-HJKMNP-TV-Z]{26}$/);
+
+/**
+ * `data` of `payment.refunded`: money given back on an invoice, by hand or for return premium.
+ */
+export const zPaymentRefundedData = z.object({
+    refundId: zRefundId,
+    invoiceId: zInvoiceId,
+    policyId: zPolicyId,
+    amount: z.number(),
+    currency: zCurrency,
+    reason: z.string(),
+    transactionId: zPolicyTransactionId.nullable()
+});
+
+/**
+ * Money paid on an invoice was refunded.
+ */
+export const zPaymentRefundedEvent = z.object({
+    id: zEventId,
+    type: z.enum(['payment.refunded']),
+    orgId: zOrgId,
+    timestamp: z.iso.datetime(),
+    data: zPaymentRefundedData
+});
+
+/**
+ * Money given back on an invoice: by hand (`refundInvoice`) or because return premium exceeded what was still due.
+ */
+export const zRefund = z.object({
+    id: zRefundId,
+    amount: z.number(),
+    currency: zCurrency,
+    reason: z.string(),
+    transactionId: zPolicyTransactionId.nullable(),
+    createdAt: z.iso.datetime()
+});
+
+/**
+ * An invoice of a policy. `total` is the sum of its lines; `amountCredited` is return premium and
+ * waived charges taken off it; `amountDue` is what is left to pay while it is `open` (0 otherwise):
+ * `total − amountCredited − (amountPaid − amountRefunded)`.
+ */
+export const zInvoice = z.object({
+    id: zInvoiceId,
+    number: z.string().regex(/^INV-[0-9]{4}-[0-9]{6}$/),
+    policyId: zPolicyId,
+    policyNumber: z.string(),
+    kind: zInvoiceKind,
+    installmentNumber: z.int().min(-2147483648, { error: 'Invalid value: Expected int32 to be >= -2147483648' }).max(2147483647, { error: 'Invalid value: Expected int32 to be <= 2147483647' }).nullable(),
+    transactionId: zPolicyTransactionId,
+    status: zInvoiceStatus,
+    currency: zCurrency,
+    dueDate: z.iso.date(),
+    overdue: z.boolean(),
+    lines: z.array(zInvoiceLine),
+    total: z.number(),
+    amountCredited: z.number(),
+    amountDue: z.number(),
+    amountPaid: z.number(),
+    amountRefunded: z.number(),
+    payments: z.array(zPayment),
+    refunds: z.array(zRefund),
+    reissueOf: zInvoiceId.nullable(),
+    reissuedAs: zInvoiceId.nullable(),
+    createdAt: z.iso.datetime(),
+    updatedAt: z.iso.datetime(),
+    paidAt: z.iso.datetime().nullable(),
+    voidedAt: z.iso.datetime().nullable()
+});
+
+/**
+ * A page of a list.
+ */
+export const zInvoicePage = z.object({
+    data: z.array(zInvoice),
+    nextCursor: z.string().nullable()
+});
+
+export const zRefundInvoiceRequest = z.strictObject({
+    amount: z.number().gt(0).lte(1000000000).optional(),
+    reason: z.string().min(1).max(2000)
+});
 
 export const zReinstatePolicyRequest = z.strictObject({
     effectiveDate: z.iso.date().optional(),
@@ -2585,7 +2812,10 @@ export const zEvent = z.discriminatedUnion('type', [
     zInvoiceCreatedEvent.extend({ type: z.literal('invoice.created') }),
     zDocumentGeneratedEvent.extend({ type: z.literal('document.generated') }),
     zWebhookTestEvent.extend({ type: z.literal('webhook.test') }),
-    zWebhookDisabledEvent.extend({ type: z.literal('webhook.disabled') })
+    zWebhookDisabledEvent.extend({ type: z.literal('webhook.disabled') }),
+    zPolicyReinstatedEvent.extend({ type: z.literal('policy.reinstated') }),
+    zPaymentRefundedEvent.extend({ type: z.literal('payment.refunded') }),
+    zInvoiceVoidedEvent.extend({ type: z.literal('invoice.voided') })
 ]);
 
 /**
@@ -3217,6 +3447,76 @@ export const zGetEventPath = z.object({
  * Success.
  */
 export const zGetEventResponse = zEvent;
+
+export const zListInvoicesQuery = z.object({
+    limit: z.int().gte(1).lte(100).optional().default(25),
+    cursor: z.string().optional(),
+    sort: zListSort.optional(),
+    createdAfter: z.iso.datetime().optional(),
+    createdBefore: z.iso.datetime().optional(),
+    status: zInvoiceStatus.optional(),
+    policyId: z.string().max(64).optional(),
+    dueBefore: z.iso.date().optional(),
+    dueAfter: z.iso.date().optional(),
+    overdue: z.boolean().optional()
+});
+
+/**
+ * Success.
+ */
+export const zListInvoicesResponse = zInvoicePage;
+
+export const zGetInvoicePath = z.object({
+    id: z.string()
+});
+
+/**
+ * Success.
+ */
+export const zGetInvoiceResponse = zInvoice;
+
+export const zPayInvoiceBody = zPayInvoiceRequest;
+
+export const zPayInvoiceHeaders = z.object({
+    'Idempotency-Key': z.string().max(255).optional()
+});
+
+export const zPayInvoicePath = z.object({
+    id: z.string()
+});
+
+/**
+ * Success.
+ */
+export const zPayInvoiceResponse = zInvoice;
+
+export const zRefundInvoiceBody = zRefundInvoiceRequest;
+
+export const zRefundInvoiceHeaders = z.object({
+    'Idempotency-Key': z.string().max(255).optional()
+});
+
+export const zRefundInvoicePath = z.object({
+    id: z.string()
+});
+
+/**
+ * Success.
+ */
+export const zRefundInvoiceResponse = zInvoice;
+
+export const zVoidInvoiceHeaders = z.object({
+    'Idempotency-Key': z.string().max(255).optional()
+});
+
+export const zVoidInvoicePath = z.object({
+    id: z.string()
+});
+
+/**
+ * Success.
+ */
+export const zVoidInvoiceResponse = zInvoice;
 
 export const zCreateOrgBody = zCreateOrgRequest;
 

@@ -56,5 +56,8 @@ export const EVENT_TYPES = [
   "document.generated",
   "webhook.test",
   "webhook.disabled",
+  "policy.reinstated",
+  "payment.refunded",
+  "invoice.voided",
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];

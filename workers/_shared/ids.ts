@@ -5,7 +5,8 @@ export type IdPrefix =
   | "org" | "usr" | "key" | "sub" | "qte" | "pol" | "txn" | "clm" | "rsv" | "inv" | "pay"
   | "doc" | "whk" | "whd" | "evt" | "prd" | "apt" | "room" | "msg" | "ref" | "req"
   | "ses" | "eml" | "vcd" | "da" | "rtk" | "crt"
-  | "res" | "cpy" | "stl" | "att";
+  | "res" | "cpy" | "stl" | "att"
+  | "rfd" | "cdt";
 
 const nextUlid = monotonicFactory();
 

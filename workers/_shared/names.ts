@@ -14,3 +14,12 @@ export const WORKER_NAME = /^[a-z][a-z0-9]*(-[a-z0-9]+)*$/;
 export function bindingOf(name: string): string {
   return name.toUpperCase().replace(/-/g, "_");
 }
+
+/**
+ * The binding of an events queue: `WEBHOOK_EVENTS` (the webhooks worker's) and one `<NAME>_EVENTS`
+ * per other consumer of the domain events (`BILLING_EVENTS`). A Cloudflare queue has exactly one
+ * consumer worker, so each consumer reads its own queue and every outbox relay sends to each of them
+ * (`eventQueues` in #shared/outbox finds them by this name). The registry generates these producer
+ * bindings and refuses any other binding so named.
+ */
+export const EVENTS_QUEUE_BINDING = /^[A-Z][A-Z0-9_]*_EVENTS$/;

@@ -19,7 +19,7 @@ import { sqliteTable, text } from "drizzle-orm/sqlite-core";
 import { realClock } from "./clock.ts";
 import type { EventEnvelope, WebhookQueueMessage } from "./events.ts";
 import { newId } from "./ids.ts";
-import { bindingOf, WORKER_NAME } from "./names.ts";
+import { bindingOf, EVENTS_QUEUE_BINDING, WORKER_NAME } from "./names.ts";
 
 /** The outbox table (see the module comment for its DDL). */
 export const outboxEvents = sqliteTable("events", {
@@ -64,14 +64,28 @@ export interface EventsQueue {
 }
 
 /**
- * Move committed outbox rows onto the webhook queue as messages from `source` (the worker's
+ * Every events queue a worker is bound to (named by `EVENTS_QUEUE_BINDING`, #shared/names), so the
+ * relay reaches each consumer the registry declares without naming any of them in the emitting
+ * worker's code.
+ */
+export function eventQueues(env: object): EventsQueue[] {
+  return Object.entries(env)
+    .filter(([name, value]) => EVENTS_QUEUE_BINDING.test(name) && typeof (value as Partial<EventsQueue> | null)?.sendBatch === "function")
+    .sort(([a], [b]) => (a < b ? -1 : 1))
+    .map(([, value]) => value as EventsQueue);
+}
+
+/**
+ * Move committed outbox rows onto the events queues (`queue`: one, or every one of
+ * {@link eventQueues}) as messages from `source` (the worker's
  * registry name). Rows are claimed in one statement (so two relays running at once do not both
  * take a row), sent as thin `{kind: "event"}` messages, then marked relayed. A crash between claim
  * and send leaves the claim to expire, and the next pass (prompt, after a write, or the periodic
  * sweep) sends it again: delivery is at least once. Returns how many events were relayed. Claims
  * are leases on real time, never an org's sandbox clock.
  */
-export async function relayOutbox(db: DrizzleD1Database, queue: EventsQueue, source: string, now = realClock.now()): Promise<number> {
+export async function relayOutbox(db: DrizzleD1Database, queue: EventsQueue | readonly EventsQueue[], source: string, now = realClock.now()): Promise<number> {
+  const queues = Array.isArray(queue) ? (queue as readonly EventsQueue[]) : [queue as EventsQueue];
   let total = 0;
   for (;;) {
     const at = now.toISOString();
@@ -87,7 +101,9 @@ export async function relayOutbox(db: DrizzleD1Database, queue: EventsQueue, sou
     if (claimed.length === 0) return total;
     // RETURNING does not promise an order; the queue should see events in the order they happened.
     const ids = claimed.map((r) => r.id).sort();
-    await queue.sendBatch(ids.map((eventId) => ({ body: { kind: "event", source, eventId } })));
+    // Every consumer's queue gets every event; a failure on one leaves the claim to expire and the
+    // next pass sends to all again (the consumers are idempotent by event id).
+    await Promise.all(queues.map((q) => q.sendBatch(ids.map((eventId) => ({ body: { kind: "event", source, eventId } })))));
     await db.update(outboxEvents).set({ relayedAt: at }).where(inArray(outboxEvents.id, ids));
     total += ids.length;
     if (claimed.length < RELAY_BATCH) return total;

@@ -48,6 +48,10 @@ import type {
   EndorsementReferred,
   EndorsePolicyRequest,
   InstallmentPlan,
+  Invoice,
+  ListInvoicesData,
+  PayInvoiceRequest,
+  RefundInvoiceRequest,
   ListPoliciesData,
   ListReferralsData,
   ListSubmissionsData,
@@ -307,6 +311,44 @@ export interface EarnedPremiumFacts {
 export interface UnderwritingInternalRpc extends EventSourceRpc {
   policyForClaim(orgId: string, policyId: string): Promise<Result<ClaimPolicyFacts>>;
   earnedPremium(orgId: string, asOf: string): Promise<Result<EarnedPremiumFacts>>;
+  /** `orgId`'s policy as billing invoices it: the installment schedule, the quote's taxes and fees, and every transaction's premium delta. */
+  billingFacts(orgId: string, policyId: string): Promise<Result<BillingPolicyFacts>>;
+}
+
+// Underwriting, internal: what the billing worker invoices a policy's money from.
+
+/** One transaction of a policy's timeline as billing needs it. Money is integer cents. */
+export interface BillingTransaction {
+  transactionId: string;
+  /** The policy's own sequence: 1 is the bind, each later transaction n + 1. */
+  seq: number;
+  type: "new_business" | "endorsement" | "cancellation" | "reinstatement" | "renewal";
+  effectiveDate: string;
+  /** Change of written premium (negative for a return). */
+  premiumDeltaCents: number;
+  /** For a reinstatement: the cancellation it reverses; null otherwise. */
+  reversesTransactionId: string | null;
+  createdAt: string;
+}
+
+/**
+ * A policy's money as underwriting holds it (`billingFacts`): the installment schedule fixed at bind
+ * (premiums summing to the bound premium exactly), the quote's taxes and fees (billed on the first
+ * invoice), and the whole timeline in sequence. Money is integer cents, so billing converts nothing.
+ */
+export interface BillingPolicyFacts {
+  policyId: string;
+  policyNumber: string;
+  insuredName: string;
+  installmentPlan: InstallmentPlan;
+  effectiveDate: string;
+  expirationDate: string;
+  writtenPremiumCents: number;
+  installments: { number: number; dueDate: string; premiumCents: number; feeCents: number }[];
+  taxes: { name: string; amountCents: number }[];
+  fees: { name: string; amountCents: number }[];
+  /** Oldest first, by `seq`. */
+  transactions: BillingTransaction[];
 }
 
 /**
@@ -700,6 +742,28 @@ export interface ClaimsRpc extends Rpc.WorkerEntrypointBranded {
 /** `ClaimsInternal`, bound to the events consumer only (readEvents). */
 export type ClaimsInternalRpc = EventSourceRpc;
 
+// Billing: public (the gateway) and internal (event reading, for the webhooks worker).
+
+/** An invoice as the API shows it. */
+export type BillingInvoice = Invoice;
+export type ListInvoicesQuery = NonNullable<ListInvoicesData["query"]>;
+export type PayInvoiceInput = PayInvoiceRequest;
+export type RefundInvoiceInput = RefundInvoiceRequest;
+
+/** `BillingService`, the gateway's `BILLING` binding. Every method is confined to `principal.orgId`. */
+export interface BillingRpc extends Rpc.WorkerEntrypointBranded {
+  listInvoices(principal: Principal, query?: ListInvoicesQuery): Promise<Result<Page<BillingInvoice>>>;
+  getInvoice(principal: Principal, id: string): Promise<Result<BillingInvoice>>;
+  /** Partial allowed; more than the amount due (as the batch commits) is `business_rule_violation`. */
+  payInvoice(principal: Principal, id: string, input: PayInvoiceInput): Promise<Result<BillingInvoice>>;
+  /** Only an open invoice with nothing paid; its premium is re-issued on a new invoice. */
+  voidInvoice(principal: Principal, id: string): Promise<Result<BillingInvoice>>;
+  /** Never more than paid less refunded. */
+  refundInvoice(principal: Principal, id: string, input: RefundInvoiceInput): Promise<Result<BillingInvoice>>;
+}
+
+/** `BillingInternal`: the bodies of billing's events, for the webhooks consumer. */
+export type BillingInternalRpc = EventSourceRpc;
 // The gateway's bindings.
 
 /**
@@ -715,6 +779,7 @@ export interface PublicEntrypoints {
   "deal-rooms": DealRoomsRpc;
   documents: DocumentsRpc;
   claims: ClaimsRpc;
+  billing: BillingRpc;
 }
 
 type Snake<S extends string> = S extends `${infer Head}-${infer Tail}` ? `${Head}_${Snake<Tail>}` : S;

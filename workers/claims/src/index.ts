@@ -22,7 +22,7 @@ import type {
 } from "#contract/types.gen";
 import type { Principal } from "#shared/auth";
 import type { Result } from "#shared/errors";
-import { relayOutbox } from "#shared/outbox";
+import { eventQueues, relayOutbox } from "#shared/outbox";
 import type { Page, PageQuery } from "#shared/pagination";
 import type { ClaimAttachmentRecord, ClaimDetailRecord, ClaimsRpc, DocumentRecord, ListClaimsQuery, LossSummary } from "#shared/rpc";
 import { listAttachments, recordAttachment } from "./attachments.service.ts";
@@ -52,7 +52,7 @@ export class ClaimsService extends WorkerEntrypoint<ClaimsEnv> implements Claims
 
   /** A write's events are relayed once it has answered (the cron sweeps what this misses). */
   private relayed<T>(work: Promise<T>): Promise<T> {
-    return work.finally(() => this.ctx.waitUntil(relayOutbox(database(this.env), this.env.WEBHOOK_EVENTS, EVENT_SOURCE)));
+    return work.finally(() => this.ctx.waitUntil(relayOutbox(database(this.env), eventQueues(this.env), EVENT_SOURCE)));
   }
 
   createClaim(principal: Principal, input: CreateClaimRequest): Promise<Result<Claim>> {
@@ -116,6 +116,6 @@ export default {
   fetch: () => Response.json({ error: "route_not_found", message: "This worker is reached through the gateway" }, { status: 404 }),
   /** The periodic sweep: relays whatever a prompt relay missed (a crash between commit and send). */
   async scheduled(_controller, env, ctx) {
-    ctx.waitUntil(relayOutbox(database(env), env.WEBHOOK_EVENTS, EVENT_SOURCE));
+    ctx.waitUntil(relayOutbox(database(env), eventQueues(env), EVENT_SOURCE));
   },
 } satisfies ExportedHandler<ClaimsEnv>;

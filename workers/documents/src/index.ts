@@ -9,7 +9,7 @@ import { WorkerEntrypoint } from "cloudflare:workers";
 import type { Principal } from "#shared/auth";
 import type { Result } from "#shared/errors";
 import type { Page } from "#shared/pagination";
-import { relayOutbox } from "#shared/outbox";
+import { eventQueues, relayOutbox } from "#shared/outbox";
 import type {
   AcordSource,
   ByteRangeRequest,
@@ -96,7 +96,7 @@ export class DocumentsService extends WorkerEntrypoint<DocumentsEnv> implements 
 
   /** A new certificate of insurance and its PDF; its `document.generated` event is relayed once it committed. */
   generateCertificate(principal: Principal, input: GenerateCertificateInput): Promise<Result<CertificateRecord>> {
-    return generateCertificate(this.deps, principal, input).finally(() => this.ctx.waitUntil(relayOutbox(database(this.env), this.env.WEBHOOK_EVENTS, EVENT_SOURCE)));
+    return generateCertificate(this.deps, principal, input).finally(() => this.ctx.waitUntil(relayOutbox(database(this.env), eventQueues(this.env), EVENT_SOURCE)));
   }
 }
 
@@ -107,7 +107,7 @@ export default {
    * deletes one page's worth of objects a crash left without their row (orphans.service.ts).
    */
   async scheduled(controller, env, ctx) {
-    ctx.waitUntil(relayOutbox(database(env), env.WEBHOOK_EVENTS, EVENT_SOURCE));
+    ctx.waitUntil(relayOutbox(database(env), eventQueues(env), EVENT_SOURCE));
     ctx.waitUntil(sweepOrphans(database(env), env.DOCUMENTS, new Date(controller.scheduledTime)));
   },
 } satisfies ExportedHandler<DocumentsEnv>;

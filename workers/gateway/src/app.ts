@@ -13,6 +13,7 @@ import { errorResponse } from "./http/errors.ts";
 import { mount, type RouteSpec } from "./http/route.ts";
 import { authRoutes } from "./routes/auth.routes.ts";
 import { claimRoutes } from "./routes/claims.routes.ts";
+import { billingRoutes } from "./routes/billing.routes.ts";
 import { coiRoutes } from "./routes/coi.routes.ts";
 import { platformRoutes } from "./routes/platform.routes.ts";
 import { dealRoomRoutes } from "./routes/deal-rooms.routes.ts";
@@ -22,7 +23,7 @@ import { underwritingRoutes } from "./routes/underwriting.routes.ts";
 import { webhookRoutes } from "./routes/webhooks.routes.ts";
 
 /** Every contract operation the gateway serves, by domain (mounted in this order). */
-export const ROUTES: RouteSpec[] = [...platformRoutes, ...authRoutes, ...identityRoutes, ...underwritingRoutes, ...webhookRoutes, ...dealRoomRoutes, ...documentRoutes, ...coiRoutes, ...claimRoutes];
+export const ROUTES: RouteSpec[] = [...platformRoutes, ...authRoutes, ...identityRoutes, ...underwritingRoutes, ...webhookRoutes, ...dealRoomRoutes, ...documentRoutes, ...coiRoutes, ...claimRoutes, ...billingRoutes];
 
 /** Where /docs loads the Scalar bundle from: the platform itself. */
 export const SCALAR_BUNDLE_PATH = "/docs/scalar.js";

@@ -11,7 +11,8 @@ export type UnderwritingEventType =
   | "policy.endorsed"
   | "policy.cancelled"
   | "policy.renewed"
-  | "da.limit_approaching";
+  | "da.limit_approaching"
+  | "policy.reinstated";
 
 /**
  * The outbox insert for one event (the shared outbox, workers/_shared/outbox.ts). Callers put it in

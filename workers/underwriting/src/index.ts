@@ -4,10 +4,11 @@ import type { Principal } from "#shared/auth";
 import { clockOf } from "#shared/clock";
 import { notFound, type Result } from "#shared/errors";
 import { checkInput } from "#shared/input";
-import { readOutboxEvents, relayOutbox } from "#shared/outbox";
+import { eventQueues, readOutboxEvents, relayOutbox } from "#shared/outbox";
 import type { PageQuery } from "#shared/pagination";
 import type { CertificateFactsRequest, UnderwritingInternalRpc, UnderwritingRpc } from "#shared/rpc";
 import * as analytics from "./analytics.service.ts";
+import { billingFacts } from "./billing-facts.service.ts";
 import * as claimFacts from "./claim-facts.service.ts";
 import { bindSubmission, type BindInput } from "./bind.service.ts";
 import { certificateFacts } from "./certificates.service.ts";
@@ -66,7 +67,7 @@ export class UnderwritingService extends WorkerEntrypoint<UnderwritingEnv> imple
 
   /** After a write commits, relay its outbox events to the webhook queue without delaying the answer. */
   private relayAfter<T>(write: Promise<T>): Promise<T> {
-    return write.finally(() => this.ctx.waitUntil(relayOutbox(this.db, this.env.WEBHOOK_EVENTS, EVENT_SOURCE)));
+    return write.finally(() => this.ctx.waitUntil(relayOutbox(this.db, eventQueues(this.env), EVENT_SOURCE)));
   }
 
   // Submissions
@@ -219,6 +220,11 @@ export class UnderwritingInternal extends WorkerEntrypoint<UnderwritingEnv> impl
   earnedPremium(orgId: string, asOf: string) {
     return claimFacts.earnedPremium(database(this.env), orgId, asOf);
   }
+
+  /** `orgId`'s policy as billing invoices it: installments, the quote's taxes and fees, the timeline's premium deltas. */
+  billingFacts(orgId: string, policyId: string) {
+    return billingFacts(database(this.env), orgId, policyId);
+  }
 }
 
 function database(env: UnderwritingEnv): DrizzleD1Database {
@@ -235,7 +241,7 @@ export default {
    * issues policy paper still pending (the documents worker was down, slow, or its answer was lost).
    */
   async scheduled(controller, env, ctx) {
-    ctx.waitUntil(relayOutbox(database(env), env.WEBHOOK_EVENTS, EVENT_SOURCE));
+    ctx.waitUntil(relayOutbox(database(env), eventQueues(env), EVENT_SOURCE));
     // Due retries are judged at the cron's own time.
     ctx.waitUntil(sweepPendingPaper(database(env), env, undefined, () => new Date(controller.scheduledTime).toISOString()));
   },

@@ -592,7 +592,7 @@ export async function reinstatePolicy(db: DrizzleD1Database, env: LedgerEnv, pri
       notes: input.notes ?? null,
     },
     update: { status: "active", cancellation: null, writtenPremiumCents: policy.writtenPremiumCents + cancellation.returnPremiumCents },
-    event: null,
+    event: "policy.reinstated",
   }, preview);
 }
 

@@ -1,0 +1,10 @@
+declare global {
+  namespace Cloudflare {
+    interface Env {
+      BILLING_DB: D1Database;
+      ENVIRONMENT: string;
+    }
+  }
+}
+
+export {};

@@ -1,0 +1,68 @@
+/**
+ * The billing worker: invoices that follow each policy's money. It learns of binds, endorsements,
+ * cancellations and reinstatements from the domain events on its own queue (queue.consumer.ts) and
+ * invoices them from underwriting's `billingFacts`; the gateway reaches {@link BillingService} over a
+ * service binding for reads and the manual payment, void and refund. Every method is confined to
+ * `principal.orgId`. Its own events (`invoice.created`, `invoice.voided`, `payment.received`,
+ * `payment.refunded`) leave through its outbox.
+ */
+import { WorkerEntrypoint } from "cloudflare:workers";
+import type { Principal } from "#shared/auth";
+import type { Result } from "#shared/errors";
+import { eventQueues, relayOutbox } from "#shared/outbox";
+import type { Page } from "#shared/pagination";
+import type { BillingInvoice, BillingRpc, ListInvoicesQuery, PayInvoiceInput, RefundInvoiceInput } from "#shared/rpc";
+import { database } from "./database.ts";
+import type { BillingEnv } from "./env.ts";
+import * as invoices from "./invoices.service.ts";
+import { handleQueue } from "./queue.consumer.ts";
+
+export type { BillingEnv } from "./env.ts";
+export { BillingInternal } from "./internal.ts";
+
+/**
+ * This worker's registry name: the `source` of the event messages its outbox relay sends. Not
+ * exported, because workerd takes every export of the main module for an entrypoint.
+ */
+const EVENT_SOURCE = "billing";
+
+/** The public entrypoint: the gateway's `BILLING` binding. */
+export class BillingService extends WorkerEntrypoint<BillingEnv> implements BillingRpc {
+  /** After a write commits, relay its outbox events without delaying the answer. */
+  private relayAfter<T>(write: Promise<T>): Promise<T> {
+    return write.finally(() => this.ctx.waitUntil(relayOutbox(database(this.env), eventQueues(this.env), EVENT_SOURCE)));
+  }
+
+  listInvoices(principal: Principal, query?: ListInvoicesQuery): Promise<Result<Page<BillingInvoice>>> {
+    return invoices.listInvoices(database(this.env), principal, query);
+  }
+
+  getInvoice(principal: Principal, id: string): Promise<Result<BillingInvoice>> {
+    return invoices.getInvoice(database(this.env), principal, id);
+  }
+
+  payInvoice(principal: Principal, id: string, input: PayInvoiceInput): Promise<Result<BillingInvoice>> {
+    return this.relayAfter(invoices.payInvoice(database(this.env), principal, id, input));
+  }
+
+  voidInvoice(principal: Principal, id: string): Promise<Result<BillingInvoice>> {
+    return this.relayAfter(invoices.voidOne(database(this.env), principal, id));
+  }
+
+  refundInvoice(principal: Principal, id: string, input: RefundInvoiceInput): Promise<Result<BillingInvoice>> {
+    return this.relayAfter(invoices.refundInvoice(database(this.env), principal, id, input));
+  }
+}
+
+export default {
+  fetch: () => Response.json({ error: "route_not_found", message: "This worker is reached through the gateway" }, { status: 404 }),
+  /** The policy events (and their dead letters): invoice what each policy has not been invoiced for yet. */
+  async queue(batch, env, ctx) {
+    await handleQueue(batch, env);
+    ctx.waitUntil(relayOutbox(database(env), eventQueues(env), EVENT_SOURCE));
+  },
+  /** The outbox sweep: relays whatever a prompt relay missed (a crash between commit and send). */
+  async scheduled(_controller, env, ctx) {
+    ctx.waitUntil(relayOutbox(database(env), eventQueues(env), EVENT_SOURCE));
+  },
+} satisfies ExportedHandler<BillingEnv, unknown>;

@@ -1,0 +1,10 @@
+import { route } from "../http/route.ts";
+
+/** Invoices: the billing worker behind `BILLING`. */
+export const billingRoutes = [
+  route("listInvoices", ({ env, principal, input }) => env.BILLING.listInvoices(principal, input.query)),
+  route("getInvoice", ({ env, principal, input }) => env.BILLING.getInvoice(principal, input.path.id)),
+  route("payInvoice", ({ env, principal, input }) => env.BILLING.payInvoice(principal, input.path.id, input.body)),
+  route("voidInvoice", ({ env, principal, input }) => env.BILLING.voidInvoice(principal, input.path.id)),
+  route("refundInvoice", ({ env, principal, input }) => env.BILLING.refundInvoice(principal, input.path.id, input.body)),
+];
