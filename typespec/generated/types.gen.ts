@@ -84,6 +84,56 @@ export type ApiKeyValidation = {
 };
 
 /**
+ * A producer's appointment with a carrier, for lines in one state.
+ */
+export type Appointment = {
+    id: AppointmentId;
+    producerId: ProducerId;
+    carrier: string;
+    state: UsState;
+    lines: Array<LineOfBusiness>;
+    status: AppointmentStatus;
+    /**
+     * The day it was requested (the org's today at creation).
+     */
+    requestedOn: string;
+    /**
+     * The day it became active; null until then.
+     */
+    activatedOn: string | null;
+    /**
+     * The day it was terminated; null until then.
+     */
+    terminatedOn: string | null;
+    createdAt: string;
+    updatedAt: string;
+};
+
+/**
+ * Appointment id (`apt_` + ULID).
+ */
+export type AppointmentId = string;
+
+/**
+ * A page of a list.
+ */
+export type AppointmentPage = {
+    /**
+     * The items of this page.
+     */
+    data: Array<Appointment>;
+    /**
+     * Cursor of the next page; `null` on the last page.
+     */
+    nextCursor: string | null;
+};
+
+/**
+ * Where an appointment stands: `pending → active → terminated` (or `pending → terminated`).
+ */
+export type AppointmentStatus = 'pending' | 'active' | 'terminated';
+
+/**
  * What binding would produce (`?preview=true`, 200); nothing is written. `preview: true` tells it
  * apart from the `BoundPolicy` a real bind returns.
  */
@@ -797,6 +847,29 @@ export type CloseClaimRequest = {
 };
 
 /**
+ * Commission on one line, as percentages of premium (0–50, at most two decimals).
+ */
+export type CommissionRate = {
+    /**
+     * On new business (and its endorsements, cancellations and reinstatements).
+     */
+    newBusiness: number;
+    /**
+     * On renewals.
+     */
+    renewal: number;
+};
+
+/**
+ * Commission rates per line; a line without a rate earns no commission.
+ */
+export type CommissionRates = {
+    GL?: CommissionRate;
+    PROP?: CommissionRate;
+    CA?: CommissionRate;
+};
+
+/**
  * `data` of `compliance.deadline_approaching`. Reserved: emitted once the compliance service is built.
  */
 export type ComplianceDeadlineApproachingData = {
@@ -852,6 +925,15 @@ export type CreateApiKeyRequest = {
      * Expiry; `null` or omitted for a key that never expires.
      */
     expiresAt?: string | null;
+};
+
+export type CreateAppointmentRequest = {
+    /**
+     * The carrier appointing the producer.
+     */
+    carrier: string;
+    state: UsState;
+    lines: Array<LineOfBusiness>;
 };
 
 export type CreateClaimAttachmentRequest = {
@@ -943,6 +1025,25 @@ export type CreateOrgRequest = {
      * Unique handle; derived from `name` when omitted.
      */
     slug?: string;
+};
+
+export type CreateProducerRequest = {
+    name: string;
+    email: string;
+    /**
+     * 1–10 digits; another producer of the org with the same NPN is 409 `conflict`.
+     */
+    npn: string;
+    agency?: string;
+    /**
+     * Default `active`.
+     */
+    status?: ProducerStatus;
+    /**
+     * At most one license per state.
+     */
+    licenses?: Array<ProducerLicense>;
+    commissionRates?: CommissionRates;
 };
 
 export type CreateQuoteRequest = {
@@ -1704,7 +1805,7 @@ export type EndorsementReferred = {
 /**
  * Machine-readable error code. The HTTP status is implied by the code.
  */
-export type ErrorCode = 'validation_failed' | 'invalid_idempotency_key' | 'unauthorized' | 'insufficient_scope' | 'not_found' | 'route_not_found' | 'method_not_allowed' | 'conflict' | 'idempotency_request_in_progress' | 'payload_too_large' | 'unsupported_media_type' | 'range_not_satisfiable' | 'invalid_state_transition' | 'da_limit_exceeded' | 'quote_expired' | 'idempotency_key_reused' | 'business_rule_violation' | 'self_approval' | 'submission_not_ready' | 'policy_not_in_force' | 'endorsement_required' | 'unreadable_document' | 'loss_outside_coverage' | 'limit_exceeded' | 'rate_limit_exceeded' | 'internal_error';
+export type ErrorCode = 'validation_failed' | 'invalid_idempotency_key' | 'unauthorized' | 'insufficient_scope' | 'not_found' | 'route_not_found' | 'method_not_allowed' | 'conflict' | 'idempotency_request_in_progress' | 'payload_too_large' | 'unsupported_media_type' | 'range_not_satisfiable' | 'invalid_state_transition' | 'da_limit_exceeded' | 'quote_expired' | 'idempotency_key_reused' | 'business_rule_violation' | 'self_approval' | 'submission_not_ready' | 'policy_not_in_force' | 'endorsement_required' | 'unreadable_document' | 'loss_outside_coverage' | 'limit_exceeded' | 'producer_not_authorized' | 'rate_limit_exceeded' | 'internal_error';
 
 /**
  * The one error body of the platform, returned by every failing request.
@@ -2740,6 +2841,65 @@ export type PriorLoss = {
     description?: string;
 };
 
+export type Producer = {
+    id: ProducerId;
+    name: string;
+    email: string;
+    /**
+     * National Producer Number: 1–10 digits, unique in the org.
+     */
+    npn: string;
+    agency: string | null;
+    status: ProducerStatus;
+    licenses: Array<ProducerLicense>;
+    commissionRates: CommissionRates;
+    createdAt: string;
+    updatedAt: string;
+};
+
+/**
+ * Producer id (`prd_` + ULID).
+ */
+export type ProducerId = string;
+
+/**
+ * A state license: the lines it covers there, and the day it expires (the last day it is valid).
+ */
+export type ProducerLicense = {
+    state: UsState;
+    /**
+     * The lines the license covers in `state`, each once.
+     */
+    lines: Array<LineOfBusiness>;
+    /**
+     * The state's license number.
+     */
+    number: string;
+    /**
+     * The last day the license is valid. Not in the past when the producer is created.
+     */
+    expiresOn: string;
+};
+
+/**
+ * A page of a list.
+ */
+export type ProducerPage = {
+    /**
+     * The items of this page.
+     */
+    data: Array<Producer>;
+    /**
+     * Cursor of the next page; `null` on the last page.
+     */
+    nextCursor: string | null;
+};
+
+/**
+ * Whether a producer may sell. Only an `active` producer has distribution authority; `terminated` is final.
+ */
+export type ProducerStatus = 'active' | 'suspended' | 'terminated';
+
 /**
  * A priced offer for a submission. Money is in USD major units (at most two decimals).
  */
@@ -3570,11 +3730,35 @@ export type Triage = {
     flags: Array<string>;
 };
 
+/**
+ * Moves an appointment on; the day of the move is the org's today.
+ */
+export type UpdateAppointmentRequest = {
+    /**
+     * `active` from `pending`, `terminated` from `pending` or `active`; anything else is 422 `invalid_state_transition`.
+     */
+    status: 'active' | 'terminated';
+};
+
 export type UpdateOrgRequest = {
     /**
      * New display name.
      */
     name?: string;
+};
+
+/**
+ * A partial update: the fields sent replace the stored ones (`licenses` and `commissionRates`
+ * wholly). A `terminated` producer changes no more; `agency: null` clears it.
+ */
+export type UpdateProducerRequest = {
+    name?: string;
+    email?: string;
+    npn?: string;
+    agency?: string | null;
+    status?: ProducerStatus;
+    licenses?: Array<ProducerLicense>;
+    commissionRates?: CommissionRates;
 };
 
 export type UpdateWebhookRequest = {
@@ -7728,6 +7912,515 @@ export type GetPolicyTimelineResponses = {
 };
 
 export type GetPolicyTimelineResponse = GetPolicyTimelineResponses[keyof GetPolicyTimelineResponses];
+
+export type ListProducersData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * Page size.
+         */
+        limit?: number;
+        /**
+         * Opaque cursor from a previous page's `nextCursor`.
+         */
+        cursor?: string;
+        /**
+         * Sort order.
+         */
+        sort?: ListSort;
+        /**
+         * Only items created at or after this instant.
+         */
+        createdAfter?: string;
+        /**
+         * Only items created before this instant.
+         */
+        createdBefore?: string;
+        /**
+         * Case-insensitive substring of the name, email, NPN or agency.
+         */
+        search?: string;
+        status?: ProducerStatus;
+        /**
+         * Only producers holding a license in this state.
+         */
+        state?: UsState;
+        /**
+         * Only producers holding a license for this line (in `state`, when both are given).
+         */
+        line?: LineOfBusiness;
+    };
+    url: '/v1/producers';
+};
+
+export type ListProducersErrors = {
+    /**
+     * The request is malformed: `validation_failed` or `invalid_idempotency_key`.
+     */
+    400: ErrorEnvelope;
+    /**
+     * Missing, invalid, expired or revoked credentials: `unauthorized`.
+     */
+    401: ErrorEnvelope;
+    /**
+     * The credential lacks the required scope or role: `insufficient_scope`.
+     */
+    403: ErrorEnvelope;
+    /**
+     * The resource does not exist or belongs to another org: `not_found`.
+     */
+    404: ErrorEnvelope;
+    /**
+     * Rate limit exceeded: `rate_limit_exceeded`. Retry after `Retry-After` seconds.
+     */
+    429: ErrorEnvelope;
+    /**
+     * Unexpected failure: `internal_error`.
+     */
+    500: ErrorEnvelope;
+};
+
+export type ListProducersError = ListProducersErrors[keyof ListProducersErrors];
+
+export type ListProducersResponses = {
+    /**
+     * Success.
+     */
+    200: ProducerPage;
+};
+
+export type ListProducersResponse = ListProducersResponses[keyof ListProducersResponses];
+
+export type CreateProducerData = {
+    body: CreateProducerRequest;
+    headers?: {
+        /**
+         * Client-chosen key that makes a retried write safe: a repeated request with the same key
+         * and body replays the first response.
+         */
+        'Idempotency-Key'?: string;
+    };
+    path?: never;
+    query?: never;
+    url: '/v1/producers';
+};
+
+export type CreateProducerErrors = {
+    /**
+     * The request is malformed: `validation_failed` or `invalid_idempotency_key`.
+     */
+    400: ErrorEnvelope;
+    /**
+     * Missing, invalid, expired or revoked credentials: `unauthorized`.
+     */
+    401: ErrorEnvelope;
+    /**
+     * The credential lacks the required scope or role: `insufficient_scope`.
+     */
+    403: ErrorEnvelope;
+    /**
+     * The resource does not exist or belongs to another org: `not_found`.
+     */
+    404: ErrorEnvelope;
+    /**
+     * `conflict` or `idempotency_request_in_progress`.
+     */
+    409: ErrorEnvelope;
+    /**
+     * The request body exceeds the size limit: `payload_too_large`.
+     */
+    413: ErrorEnvelope;
+    /**
+     * The request body's media type is not accepted (`application/json`, or another one the operation
+     * documents): `unsupported_media_type`.
+     */
+    415: ErrorEnvelope;
+    /**
+     * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
+     * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
+     * referral one created, or on a quote one created), `submission_not_ready` (quoting a submission
+     * whose readiness has a blocking check failed; `details.failedChecks` names them),
+     * `policy_not_in_force` (a certificate asked of a cancelled, expired or not yet effective policy),
+     * `endorsement_required` (a certificate flag the policy carries no endorsement for),
+     * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored),
+     * `loss_outside_coverage` (a claim whose loss date the policy did not cover; `details` names the
+     * dates that decided it) or `limit_exceeded` (a claim payment past the policy's limit).
+     */
+    422: ErrorEnvelope;
+    /**
+     * Rate limit exceeded: `rate_limit_exceeded`. Retry after `Retry-After` seconds.
+     */
+    429: ErrorEnvelope;
+    /**
+     * Unexpected failure: `internal_error`.
+     */
+    500: ErrorEnvelope;
+};
+
+export type CreateProducerError = CreateProducerErrors[keyof CreateProducerErrors];
+
+export type CreateProducerResponses = {
+    /**
+     * Created.
+     */
+    201: Producer;
+};
+
+export type CreateProducerResponse = CreateProducerResponses[keyof CreateProducerResponses];
+
+export type GetProducerData = {
+    body?: never;
+    path: {
+        id: string;
+    };
+    query?: never;
+    url: '/v1/producers/{id}';
+};
+
+export type GetProducerErrors = {
+    /**
+     * The request is malformed: `validation_failed` or `invalid_idempotency_key`.
+     */
+    400: ErrorEnvelope;
+    /**
+     * Missing, invalid, expired or revoked credentials: `unauthorized`.
+     */
+    401: ErrorEnvelope;
+    /**
+     * The credential lacks the required scope or role: `insufficient_scope`.
+     */
+    403: ErrorEnvelope;
+    /**
+     * The resource does not exist or belongs to another org: `not_found`.
+     */
+    404: ErrorEnvelope;
+    /**
+     * Rate limit exceeded: `rate_limit_exceeded`. Retry after `Retry-After` seconds.
+     */
+    429: ErrorEnvelope;
+    /**
+     * Unexpected failure: `internal_error`.
+     */
+    500: ErrorEnvelope;
+};
+
+export type GetProducerError = GetProducerErrors[keyof GetProducerErrors];
+
+export type GetProducerResponses = {
+    /**
+     * Success.
+     */
+    200: Producer;
+};
+
+export type GetProducerResponse = GetProducerResponses[keyof GetProducerResponses];
+
+export type UpdateProducerData = {
+    body: UpdateProducerRequest;
+    headers?: {
+        /**
+         * Client-chosen key that makes a retried write safe: a repeated request with the same key
+         * and body replays the first response.
+         */
+        'Idempotency-Key'?: string;
+    };
+    path: {
+        id: string;
+    };
+    query?: never;
+    url: '/v1/producers/{id}';
+};
+
+export type UpdateProducerErrors = {
+    /**
+     * The request is malformed: `validation_failed` or `invalid_idempotency_key`.
+     */
+    400: ErrorEnvelope;
+    /**
+     * Missing, invalid, expired or revoked credentials: `unauthorized`.
+     */
+    401: ErrorEnvelope;
+    /**
+     * The credential lacks the required scope or role: `insufficient_scope`.
+     */
+    403: ErrorEnvelope;
+    /**
+     * The resource does not exist or belongs to another org: `not_found`.
+     */
+    404: ErrorEnvelope;
+    /**
+     * `conflict` or `idempotency_request_in_progress`.
+     */
+    409: ErrorEnvelope;
+    /**
+     * The request body exceeds the size limit: `payload_too_large`.
+     */
+    413: ErrorEnvelope;
+    /**
+     * The request body's media type is not accepted (`application/json`, or another one the operation
+     * documents): `unsupported_media_type`.
+     */
+    415: ErrorEnvelope;
+    /**
+     * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
+     * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
+     * referral one created, or on a quote one created), `submission_not_ready` (quoting a submission
+     * whose readiness has a blocking check failed; `details.failedChecks` names them),
+     * `policy_not_in_force` (a certificate asked of a cancelled, expired or not yet effective policy),
+     * `endorsement_required` (a certificate flag the policy carries no endorsement for),
+     * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored),
+     * `loss_outside_coverage` (a claim whose loss date the policy did not cover; `details` names the
+     * dates that decided it) or `limit_exceeded` (a claim payment past the policy's limit).
+     */
+    422: ErrorEnvelope;
+    /**
+     * Rate limit exceeded: `rate_limit_exceeded`. Retry after `Retry-After` seconds.
+     */
+    429: ErrorEnvelope;
+    /**
+     * Unexpected failure: `internal_error`.
+     */
+    500: ErrorEnvelope;
+};
+
+export type UpdateProducerError = UpdateProducerErrors[keyof UpdateProducerErrors];
+
+export type UpdateProducerResponses = {
+    /**
+     * Success.
+     */
+    200: Producer;
+};
+
+export type UpdateProducerResponse = UpdateProducerResponses[keyof UpdateProducerResponses];
+
+export type ListAppointmentsData = {
+    body?: never;
+    path: {
+        id: string;
+    };
+    query?: {
+        /**
+         * Page size.
+         */
+        limit?: number;
+        /**
+         * Opaque cursor from a previous page's `nextCursor`.
+         */
+        cursor?: string;
+        /**
+         * Sort order.
+         */
+        sort?: ListSort;
+        /**
+         * Only items created at or after this instant.
+         */
+        createdAfter?: string;
+        /**
+         * Only items created before this instant.
+         */
+        createdBefore?: string;
+    };
+    url: '/v1/producers/{id}/appointments';
+};
+
+export type ListAppointmentsErrors = {
+    /**
+     * The request is malformed: `validation_failed` or `invalid_idempotency_key`.
+     */
+    400: ErrorEnvelope;
+    /**
+     * Missing, invalid, expired or revoked credentials: `unauthorized`.
+     */
+    401: ErrorEnvelope;
+    /**
+     * The credential lacks the required scope or role: `insufficient_scope`.
+     */
+    403: ErrorEnvelope;
+    /**
+     * The resource does not exist or belongs to another org: `not_found`.
+     */
+    404: ErrorEnvelope;
+    /**
+     * Rate limit exceeded: `rate_limit_exceeded`. Retry after `Retry-After` seconds.
+     */
+    429: ErrorEnvelope;
+    /**
+     * Unexpected failure: `internal_error`.
+     */
+    500: ErrorEnvelope;
+};
+
+export type ListAppointmentsError = ListAppointmentsErrors[keyof ListAppointmentsErrors];
+
+export type ListAppointmentsResponses = {
+    /**
+     * Success.
+     */
+    200: AppointmentPage;
+};
+
+export type ListAppointmentsResponse = ListAppointmentsResponses[keyof ListAppointmentsResponses];
+
+export type CreateAppointmentData = {
+    body: CreateAppointmentRequest;
+    headers?: {
+        /**
+         * Client-chosen key that makes a retried write safe: a repeated request with the same key
+         * and body replays the first response.
+         */
+        'Idempotency-Key'?: string;
+    };
+    path: {
+        id: string;
+    };
+    query?: never;
+    url: '/v1/producers/{id}/appointments';
+};
+
+export type CreateAppointmentErrors = {
+    /**
+     * The request is malformed: `validation_failed` or `invalid_idempotency_key`.
+     */
+    400: ErrorEnvelope;
+    /**
+     * Missing, invalid, expired or revoked credentials: `unauthorized`.
+     */
+    401: ErrorEnvelope;
+    /**
+     * The credential lacks the required scope or role: `insufficient_scope`.
+     */
+    403: ErrorEnvelope;
+    /**
+     * The resource does not exist or belongs to another org: `not_found`.
+     */
+    404: ErrorEnvelope;
+    /**
+     * `conflict` or `idempotency_request_in_progress`.
+     */
+    409: ErrorEnvelope;
+    /**
+     * The request body exceeds the size limit: `payload_too_large`.
+     */
+    413: ErrorEnvelope;
+    /**
+     * The request body's media type is not accepted (`application/json`, or another one the operation
+     * documents): `unsupported_media_type`.
+     */
+    415: ErrorEnvelope;
+    /**
+     * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
+     * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
+     * referral one created, or on a quote one created), `submission_not_ready` (quoting a submission
+     * whose readiness has a blocking check failed; `details.failedChecks` names them),
+     * `policy_not_in_force` (a certificate asked of a cancelled, expired or not yet effective policy),
+     * `endorsement_required` (a certificate flag the policy carries no endorsement for),
+     * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored),
+     * `loss_outside_coverage` (a claim whose loss date the policy did not cover; `details` names the
+     * dates that decided it) or `limit_exceeded` (a claim payment past the policy's limit).
+     */
+    422: ErrorEnvelope;
+    /**
+     * Rate limit exceeded: `rate_limit_exceeded`. Retry after `Retry-After` seconds.
+     */
+    429: ErrorEnvelope;
+    /**
+     * Unexpected failure: `internal_error`.
+     */
+    500: ErrorEnvelope;
+};
+
+export type CreateAppointmentError = CreateAppointmentErrors[keyof CreateAppointmentErrors];
+
+export type CreateAppointmentResponses = {
+    /**
+     * Created.
+     */
+    201: Appointment;
+};
+
+export type CreateAppointmentResponse = CreateAppointmentResponses[keyof CreateAppointmentResponses];
+
+export type UpdateAppointmentData = {
+    body: UpdateAppointmentRequest;
+    headers?: {
+        /**
+         * Client-chosen key that makes a retried write safe: a repeated request with the same key
+         * and body replays the first response.
+         */
+        'Idempotency-Key'?: string;
+    };
+    path: {
+        id: string;
+        apptId: string;
+    };
+    query?: never;
+    url: '/v1/producers/{id}/appointments/{apptId}';
+};
+
+export type UpdateAppointmentErrors = {
+    /**
+     * The request is malformed: `validation_failed` or `invalid_idempotency_key`.
+     */
+    400: ErrorEnvelope;
+    /**
+     * Missing, invalid, expired or revoked credentials: `unauthorized`.
+     */
+    401: ErrorEnvelope;
+    /**
+     * The credential lacks the required scope or role: `insufficient_scope`.
+     */
+    403: ErrorEnvelope;
+    /**
+     * The resource does not exist or belongs to another org: `not_found`.
+     */
+    404: ErrorEnvelope;
+    /**
+     * `conflict` or `idempotency_request_in_progress`.
+     */
+    409: ErrorEnvelope;
+    /**
+     * The request body exceeds the size limit: `payload_too_large`.
+     */
+    413: ErrorEnvelope;
+    /**
+     * The request body's media type is not accepted (`application/json`, or another one the operation
+     * documents): `unsupported_media_type`.
+     */
+    415: ErrorEnvelope;
+    /**
+     * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
+     * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
+     * referral one created, or on a quote one created), `submission_not_ready` (quoting a submission
+     * whose readiness has a blocking check failed; `details.failedChecks` names them),
+     * `policy_not_in_force` (a certificate asked of a cancelled, expired or not yet effective policy),
+     * `endorsement_required` (a certificate flag the policy carries no endorsement for),
+     * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored),
+     * `loss_outside_coverage` (a claim whose loss date the policy did not cover; `details` names the
+     * dates that decided it) or `limit_exceeded` (a claim payment past the policy's limit).
+     */
+    422: ErrorEnvelope;
+    /**
+     * Rate limit exceeded: `rate_limit_exceeded`. Retry after `Retry-After` seconds.
+     */
+    429: ErrorEnvelope;
+    /**
+     * Unexpected failure: `internal_error`.
+     */
+    500: ErrorEnvelope;
+};
+
+export type UpdateAppointmentError = UpdateAppointmentErrors[keyof UpdateAppointmentErrors];
+
+export type UpdateAppointmentResponses = {
+    /**
+     * Success.
+     */
+    200: Appointment;
+};
+
+export type UpdateAppointmentResponse = UpdateAppointmentResponses[keyof UpdateAppointmentResponses];
 
 export type ListReferralsData = {
     body?: never;

@@ -39,6 +39,20 @@ export const zApiKeyPresetList = z.object({
 });
 
 /**
+ * Appointment id (`apt_` + ULID).
+ */
+export const zAppointmentId = z.string().regex(/^apt_[0-9A-HJKMNP-TV-Z]{26}$/);
+
+/**
+ * Where an appointment stands: `pending → active → terminated` (or `pending → terminated`).
+ */
+export const zAppointmentStatus = z.enum([
+    'pending',
+    'active',
+    'terminated'
+]);
+
+/**
  * How a cancellation returns premium.
  */
 export const zCancellationMethod = z.enum([
@@ -184,6 +198,23 @@ export const zClientMessageFrame = z.object({
 
 export const zCloseClaimRequest = z.strictObject({
     reason: z.string().max(500).optional()
+});
+
+/**
+ * Commission on one line, as percentages of premium (0–50, at most two decimals).
+ */
+export const zCommissionRate = z.strictObject({
+    newBusiness: z.number().gte(0).lte(50),
+    renewal: z.number().gte(0).lte(50)
+});
+
+/**
+ * Commission rates per line; a line without a rate earns no commission.
+ */
+export const zCommissionRates = z.strictObject({
+    GL: zCommissionRate.optional(),
+    PROP: zCommissionRate.optional(),
+    CA: zCommissionRate.optional()
 });
 
 export const zCreateClaimAttachmentRequest = z.object({
@@ -479,6 +510,7 @@ export const zErrorCode = z.enum([
     'unreadable_document',
     'loss_outside_coverage',
     'limit_exceeded',
+    'producer_not_authorized',
     'rate_limit_exceeded',
     'internal_error'
 ]);
@@ -1238,6 +1270,20 @@ export const zPriorLoss = z.strictObject({
 });
 
 /**
+ * Producer id (`prd_` + ULID).
+ */
+export const zProducerId = z.string().regex(/^prd_[0-9A-HJKMNP-TV-Z]{26}$/);
+
+/**
+ * Whether a producer may sell. Only an `active` producer has distribution authority; `terminated` is final.
+ */
+export const zProducerStatus = z.enum([
+    'active',
+    'suspended',
+    'terminated'
+]);
+
+/**
  * Whether the quote is within the delegated authority it was written under.
  */
 export const zQuoteAuthority = z.object({
@@ -1934,6 +1980,13 @@ export const zTriage = z.object({
     flags: z.array(z.string())
 });
 
+/**
+ * Moves an appointment on; the day of the move is the org's today.
+ */
+export const zUpdateAppointmentRequest = z.strictObject({
+    status: z.enum(['active', 'terminated'])
+});
+
 export const zUpdateOrgRequest = z.strictObject({
     name: z.string().min(1).max(200).optional()
 });
@@ -1996,6 +2049,31 @@ export const zUsState = z.enum([
 ]);
 
 /**
+ * A producer's appointment with a carrier, for lines in one state.
+ */
+export const zAppointment = z.object({
+    id: zAppointmentId,
+    producerId: zProducerId,
+    carrier: z.string(),
+    state: zUsState,
+    lines: z.array(zLineOfBusiness),
+    status: zAppointmentStatus,
+    requestedOn: z.iso.date(),
+    activatedOn: z.iso.date().nullable(),
+    terminatedOn: z.iso.date().nullable(),
+    createdAt: z.iso.datetime(),
+    updatedAt: z.iso.datetime()
+});
+
+/**
+ * A page of a list.
+ */
+export const zAppointmentPage = z.object({
+    data: z.array(zAppointment),
+    nextCursor: z.string().nullable()
+});
+
+/**
  * The policy a real bind created (201): a `Policy` with `preview: false`.
  */
 export const zBoundPolicy = z.object({
@@ -2048,6 +2126,12 @@ export const zComplianceDeadlineApproachingEvent = z.object({
     orgId: zOrgId,
     timestamp: z.iso.datetime(),
     data: zComplianceDeadlineApproachingData
+});
+
+export const zCreateAppointmentRequest = z.strictObject({
+    carrier: z.string().min(1).max(200),
+    state: zUsState,
+    lines: z.array(zLineOfBusiness).min(1).max(3)
 });
 
 export const zCreateDaAgreementRequest = z.strictObject({
@@ -2199,6 +2283,47 @@ export const zPolicyTransactionResult = z.object({
 });
 
 /**
+ * A state license: the lines it covers there, and the day it expires (the last day it is valid).
+ */
+export const zProducerLicense = z.strictObject({
+    state: zUsState,
+    lines: z.array(zLineOfBusiness).min(1).max(3),
+    number: z.string().min(1).max(40),
+    expiresOn: z.iso.date()
+});
+
+export const zCreateProducerRequest = z.strictObject({
+    name: z.string().min(1).max(200),
+    email: z.email().max(254),
+    npn: z.string().regex(/^[0-9]{1,10}$/),
+    agency: z.string().max(200).optional(),
+    status: zProducerStatus.optional(),
+    licenses: z.array(zProducerLicense).max(60).optional(),
+    commissionRates: zCommissionRates.optional()
+});
+
+export const zProducer = z.object({
+    id: zProducerId,
+    name: z.string(),
+    email: z.string(),
+    npn: z.string(),
+    agency: z.string().nullable(),
+    status: zProducerStatus,
+    licenses: z.array(zProducerLicense),
+    commissionRates: zCommissionRates,
+    createdAt: z.iso.datetime(),
+    updatedAt: z.iso.datetime()
+});
+
+/**
+ * A page of a list.
+ */
+export const zProducerPage = z.object({
+    data: z.array(zProducer),
+    nextCursor: z.string().nullable()
+});
+
+/**
  * An application for coverage. Money is in USD major units (at most two decimals).
  */
 export const zSubmission = z.object({
@@ -2245,6 +2370,20 @@ export const zRenewalResult = z.object({
 export const zSubmissionPage = z.object({
     data: z.array(zSubmission),
     nextCursor: z.string().nullable()
+});
+
+/**
+ * A partial update: the fields sent replace the stored ones (`licenses` and `commissionRates`
+ * wholly). A `terminated` producer changes no more; `agency: null` clears it.
+ */
+export const zUpdateProducerRequest = z.strictObject({
+    name: z.string().min(1).max(200).optional(),
+    email: z.email().max(254).optional(),
+    npn: z.string().regex(/^[0-9]{1,10}$/).optional(),
+    agency: z.string().nullish(),
+    status: zProducerStatus.optional(),
+    licenses: z.array(zProducerLicense).max(60).optional(),
+    commissionRates: zCommissionRates.optional()
 });
 
 /**
@@ -3367,6 +3506,106 @@ export const zGetPolicyTimelineQuery = z.object({
  * Success.
  */
 export const zGetPolicyTimelineResponse = zPolicyTransactionPage;
+
+export const zListProducersQuery = z.object({
+    limit: z.int().gte(1).lte(100).optional().default(25),
+    cursor: z.string().optional(),
+    sort: zListSort.optional(),
+    createdAfter: z.iso.datetime().optional(),
+    createdBefore: z.iso.datetime().optional(),
+    search: z.string().min(1).max(100).optional(),
+    status: zProducerStatus.optional(),
+    state: zUsState.optional(),
+    line: zLineOfBusiness.optional()
+});
+
+/**
+ * Success.
+ */
+export const zListProducersResponse = zProducerPage;
+
+export const zCreateProducerBody = zCreateProducerRequest;
+
+export const zCreateProducerHeaders = z.object({
+    'Idempotency-Key': z.string().max(255).optional()
+});
+
+/**
+ * Created.
+ */
+export const zCreateProducerResponse = zProducer;
+
+export const zGetProducerPath = z.object({
+    id: z.string()
+});
+
+/**
+ * Success.
+ */
+export const zGetProducerResponse = zProducer;
+
+export const zUpdateProducerBody = zUpdateProducerRequest;
+
+export const zUpdateProducerHeaders = z.object({
+    'Idempotency-Key': z.string().max(255).optional()
+});
+
+export const zUpdateProducerPath = z.object({
+    id: z.string()
+});
+
+/**
+ * Success.
+ */
+export const zUpdateProducerResponse = zProducer;
+
+export const zListAppointmentsPath = z.object({
+    id: z.string()
+});
+
+export const zListAppointmentsQuery = z.object({
+    limit: z.int().gte(1).lte(100).optional().default(25),
+    cursor: z.string().optional(),
+    sort: zListSort.optional(),
+    createdAfter: z.iso.datetime().optional(),
+    createdBefore: z.iso.datetime().optional()
+});
+
+/**
+ * Success.
+ */
+export const zListAppointmentsResponse = zAppointmentPage;
+
+export const zCreateAppointmentBody = zCreateAppointmentRequest;
+
+export const zCreateAppointmentHeaders = z.object({
+    'Idempotency-Key': z.string().max(255).optional()
+});
+
+export const zCreateAppointmentPath = z.object({
+    id: z.string()
+});
+
+/**
+ * Created.
+ */
+export const zCreateAppointmentResponse = zAppointment;
+
+export const zUpdateAppointmentBody = zUpdateAppointmentRequest;
+
+export const zUpdateAppointmentHeaders = z.object({
+    'Idempotency-Key': z.string().max(255).optional()
+});
+
+export const zUpdateAppointmentPath = z.object({
+    id: z.string(),
+    apptId: z.string()
+});
+
+/**
+ * Success.
+ */
+export const zUpdateAppointmentResponse = zAppointment;
 
 export const zListReferralsQuery = z.object({
     limit: z.int().gte(1).lte(100).optional().default(25),
