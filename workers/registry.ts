@@ -182,6 +182,12 @@ export const WORKERS: readonly WorkerEntry[] = [
     emitsEvents: true,
     crons: [{ schedule: "* * * * *", purpose: "the outbox sweep: relays events a prompt relay missed" }],
   },
+  {
+    name: "producers",
+    purpose: "producers with their NPN, state licenses and commission rates, their carrier appointments, and distribution authority for a bind",
+    entrypoints: { public: "ProducersService", internal: "ProducersInternal" },
+    d1: { binding: "PRODUCERS_DB", database: "openinsure-producers", id: "producers-db" },
+  },
 ];
 
 /** Every default applied. */
