@@ -40,9 +40,9 @@ describe("producers: create and read", () => {
     ["a line outside GL/PROP/CA", { licenses: [{ state: "CA", lines: ["WC"], number: "1", expiresOn: testDay(30) }] }, "licenses.0.lines.0", "enum"],
     ["a license expired before today", { licenses: [{ state: "CA", lines: ["GL"], number: "1", expiresOn: testDay(-1) }] }, "licenses.0.expiresOn", "not_past"],
     ["two licenses in one state", { licenses: [{ state: "CA", lines: ["GL"], number: "1", expiresOn: testDay(30) }, { state: "CA", lines: ["CA"], number: "2", expiresOn: testDay(30) }] }, "licenses.1.state", "unique"],
-    ["a rate above 50%", { commissionRates: { GL: { newBusiness: 50.01, renewal: 10 } } }, "commissionRates.GL.newBusiness", "range"],
-    ["a negative rate", { commissionRates: { CA: { newBusiness: 10, renewal: -1 } } }, "commissionRates.CA.renewal", "range"],
-    ["a rate with three decimals", { commissionRates: { PROP: { newBusiness: 12.345, renewal: 10 } } }, "commissionRates.PROP.newBusiness", "decimals"],
+    ["a rate above 50%", { commissionRates: { GL: { newBusiness: 50.01, renewal: 10 } } }, "commissionRates.GL.newBusiness", "too_big"],
+    ["a negative rate", { commissionRates: { CA: { newBusiness: 10, renewal: -1 } } }, "commissionRates.CA.renewal", "too_small"],
+    ["a rate with three decimals", { commissionRates: { PROP: { newBusiness: 12.345, renewal: 10 } } }, "commissionRates.PROP.newBusiness", "percent_precision"],
   ] as const)("refuses %s with 400 naming the field", async (_label, overrides, field, rule) => {
     const p = newPrincipal();
     const error = errorOf(await producersRpc.createProducer(p, producerBody(overrides as never)));
@@ -64,8 +64,9 @@ describe("producers: update", () => {
   it("replaces only the fields sent, and clears the agency with null", async () => {
     const p = newPrincipal();
     const made = await newProducer(p);
-    const updated = unwrap(await producersRpc.updateProducer(p, made.id, { agency: null, licenses: [{ state: "NY", lines: ["GL"], number: "LA-1", expiresOn: testDay(-10) }] }));
-    expect(updated).toMatchObject({ name: made.name, npn: made.npn, agency: null, licenses: [{ state: "NY", lines: ["GL"], number: "LA-1", expiresOn: testDay(-10) }] });
+    const updated = unwrap(await producersRpc.updateProducer(p, made.id, { agency: null, licenses: [{ state: "NY", lines: ["GL"], number: "LA-1", expiresOn: testDay(10) }] }));
+    expect(updated).toMatchObject({ name: made.name, npn: made.npn, agency: null, licenses: [{ state: "NY", lines: ["GL"], number: "LA-1", expiresOn: testDay(10) }] });
+    expect(errorOf(await producersRpc.updateProducer(p, made.id, { licenses: [{ state: "NY", lines: ["GL"], number: "LA-1", expiresOn: testDay(-1) }] }))).toMatchObject({ details: { field: "licenses.0.expiresOn", rule: "not_past" } });
     expect(updated.commissionRates).toEqual(made.commissionRates);
   });
 

@@ -14,6 +14,11 @@ export type AdditionalInsured = {
 };
 
 /**
+ * A producer's agency (the firm it sells through).
+ */
+export type AgencyName = string;
+
+/**
  * An API key. The secret itself is only returned once, on creation or rotation.
  */
 export type ApiKey = {
@@ -1034,7 +1039,7 @@ export type CreateProducerRequest = {
      * 1–10 digits; another producer of the org with the same NPN is 409 `conflict`.
      */
     npn: string;
-    agency?: string;
+    agency?: AgencyName;
     /**
      * Default `active`.
      */
@@ -2876,7 +2881,7 @@ export type ProducerLicense = {
      */
     number: string;
     /**
-     * The last day the license is valid. Not in the past when the producer is created.
+     * The last day the license is valid; not in the past when written (an expired license is dropped or renewed, not re-sent).
      */
     expiresOn: string;
 };
@@ -3749,13 +3754,13 @@ export type UpdateOrgRequest = {
 
 /**
  * A partial update: the fields sent replace the stored ones (`licenses` and `commissionRates`
- * wholly). A `terminated` producer changes no more; `agency: null` clears it.
+ * wholly, so every license sent is unexpired). A `terminated` producer changes no more; `agency: null` clears it.
  */
 export type UpdateProducerRequest = {
     name?: string;
     email?: string;
     npn?: string;
-    agency?: string | null;
+    agency?: AgencyName | null;
     status?: ProducerStatus;
     licenses?: Array<ProducerLicense>;
     commissionRates?: CommissionRates;

@@ -12,6 +12,11 @@ export const zAdditionalInsured = z.strictObject({
 });
 
 /**
+ * A producer's agency (the firm it sells through).
+ */
+export const zAgencyName = z.string().min(1).max(200);
+
+/**
  * API key id (`key_` + ULID).
  */
 export const zApiKeyId = z.string().regex(/^key_[0-9A-HJKMNP-TV-Z]{26}$/);
@@ -2296,7 +2301,7 @@ export const zCreateProducerRequest = z.strictObject({
     name: z.string().min(1).max(200),
     email: z.email().max(254),
     npn: z.string().regex(/^[0-9]{1,10}$/),
-    agency: z.string().max(200).optional(),
+    agency: zAgencyName.optional(),
     status: zProducerStatus.optional(),
     licenses: z.array(zProducerLicense).max(60).optional(),
     commissionRates: zCommissionRates.optional()
@@ -2374,13 +2379,13 @@ export const zSubmissionPage = z.object({
 
 /**
  * A partial update: the fields sent replace the stored ones (`licenses` and `commissionRates`
- * wholly). A `terminated` producer changes no more; `agency: null` clears it.
+ * wholly, so every license sent is unexpired). A `terminated` producer changes no more; `agency: null` clears it.
  */
 export const zUpdateProducerRequest = z.strictObject({
     name: z.string().min(1).max(200).optional(),
     email: z.email().max(254).optional(),
     npn: z.string().regex(/^[0-9]{1,10}$/).optional(),
-    agency: z.string().nullish(),
+    agency: zAgencyName.nullish(),
     status: zProducerStatus.optional(),
     licenses: z.array(zProducerLicense).max(60).optional(),
     commissionRates: zCommissionRates.optional()

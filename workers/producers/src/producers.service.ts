@@ -85,8 +85,7 @@ export async function updateProducer(db: DrizzleD1Database, principal: Principal
   const bad =
     (body.npn !== undefined ? npnIssue(body.npn) : null) ??
     statusIssue(body.status) ??
-    // An update may record a license that has since expired (history); only a create refuses one.
-    (body.licenses !== undefined ? licensesIssue(body.licenses, null) : null) ??
+    (body.licenses !== undefined ? licensesIssue(body.licenses, clock.today()) : null) ??
     (body.commissionRates !== undefined ? ratesIssue(body.commissionRates) : null);
   if (bad) return bad;
   const terminated = () =>

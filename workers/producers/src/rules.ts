@@ -1,7 +1,7 @@
 /**
  * The producers domain's own rules beyond the contract's shapes, applied to RPC input whatever path
  * it came by: NPN digits, US state codes, lines, one license per state, commission rates of 0–50%
- * with at most two decimals, no license already expired on create; the producer and appointment
+ * with at most two decimals, no license already expired; the producer and appointment
  * transitions; and distribution authority on a day (license, expiry, appointment, status).
  */
 import type { AppointmentStatus, CommissionRates, LineOfBusiness, ProducerLicense, ProducerStatus } from "#contract/types.gen";
@@ -33,8 +33,8 @@ export function linesIssue(lines: unknown, field: string): Refusal | null {
   return null;
 }
 
-/** Licenses: valid states and lines, one per state; on create (`today` given) none already expired. */
-export function licensesIssue(licenses: readonly ProducerLicense[], today: string | null): Refusal | null {
+/** Licenses: valid states and lines, one per state, none already expired on `today`. */
+export function licensesIssue(licenses: readonly ProducerLicense[], today: string): Refusal | null {
   const seen = new Set<string>();
   for (const [i, license] of licenses.entries()) {
     const at = `licenses.${i}`;
@@ -46,7 +46,7 @@ export function licensesIssue(licenses: readonly ProducerLicense[], today: strin
     if (typeof license.expiresOn !== "string" || !DAY.test(license.expiresOn) || !isValidDate(license.expiresOn)) {
       return invalid(`${at}.expiresOn`, "date", `${at}.expiresOn must be a date, YYYY-MM-DD`);
     }
-    if (today !== null && license.expiresOn < today) return invalid(`${at}.expiresOn`, "not_past", `${at}.expiresOn (${license.expiresOn}) is already past (today is ${today})`);
+    if (license.expiresOn < today) return invalid(`${at}.expiresOn`, "not_past", `${at}.expiresOn (${license.expiresOn}) is already past (today is ${today})`);
     if (seen.has(license.state)) return invalid(`${at}.state`, "unique", `Only one license per state: ${license.state} is listed twice`);
     seen.add(license.state);
   }
@@ -62,8 +62,9 @@ export function ratesIssue(rates: CommissionRates): Refusal | null {
       const field = `commissionRates.${line}.${kind}`;
       const value = (rate as Record<string, unknown>)[kind];
       if (typeof value !== "number" || !Number.isFinite(value)) return invalid(field, "required", `${field} must be a number`);
-      if (value < 0 || value > MAX_COMMISSION_RATE) return invalid(field, "range", `${field} must be from 0 to ${MAX_COMMISSION_RATE} (percent)`);
-      if (Math.abs(Math.round(value * 100) - value * 100) > 1e-6) return invalid(field, "decimals", `${field} has more than two decimals`);
+      if (value < 0) return invalid(field, "too_small", `${field} must be from 0 to ${MAX_COMMISSION_RATE} (percent)`);
+      if (value > MAX_COMMISSION_RATE) return invalid(field, "too_big", `${field} must be from 0 to ${MAX_COMMISSION_RATE} (percent)`);
+      if (Math.abs(Math.round(value * 100) - value * 100) > 1e-6) return invalid(field, "percent_precision", `${field} must be a percentage with at most two decimals (it is never rounded)`);
     }
   }
   return null;
