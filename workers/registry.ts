@@ -124,6 +124,7 @@ export const WORKERS: readonly WorkerEntry[] = [
       { worker: "deal-rooms", entrypoint: "internal", purpose: "a referral's room must be the org's, and its notices are posted there as system messages" },
       { worker: "documents", entrypoint: "internal", purpose: "issuePolicyDocument: the declarations page and MCS-90 of each bind and endorsement, once per source key" },
       { worker: "identity", entrypoint: "internal", purpose: "orgName: the org is the producer named on the policy paper" },
+      { worker: "producers", entrypoint: "internal", purpose: "authorityFor: a submission's producer must be active, licensed and appointed for its state and line on the effective date to bind" },
     ],
     emitsEvents: true,
     crons: [{ schedule: "* * * * *", purpose: "the outbox sweep: relays events a prompt relay missed" }],

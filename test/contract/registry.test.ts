@@ -145,7 +145,7 @@ describe("a worker added by one registry entry", () => {
       const order = reg.deployOrder().map((w) => w.name);
       for (const w of reg.workers) for (const s of reg.services(w)) expect(order.indexOf(s.worker)).toBeLessThan(order.indexOf(w.name));
     }
-    expect(production.deployOrder().map((w) => w.name)).toEqual(["identity", "deal-rooms", "documents", "underwriting", "claims", "webhooks", "producers", "gateway"]);
+    expect(production.deployOrder().map((w) => w.name)).toEqual(["identity", "deal-rooms", "documents", "producers", "underwriting", "claims", "webhooks", "gateway"]);
 
     const dry = deployPlan(testRegistry, root, ["--dry-run"]).find((s) => s.worker.name === "fixture-notes")!;
     expect(dry.commands).toEqual([["deploy", "-c", "test/registry/fixture/wrangler.toml", "--dry-run", "--outdir", join(root, ".build", "fixture-notes")]]);

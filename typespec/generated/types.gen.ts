@@ -1117,6 +1117,9 @@ export type CreateSubmissionFromDocumentRequest = {
          */
         deductible?: number;
         insuredEmail?: string;
+        /**
+         * The producer (`prd_`) selling it: one of the org's, else 404 `not_found` with `details.field` `producerId`. Bind then needs the producer's authority.
+         */
         producerId?: string;
         /**
          * Total insured property values, in USD major units (PROP).
@@ -1165,6 +1168,9 @@ export type CreateSubmissionRequest = {
      */
     deductible?: number;
     insuredEmail?: string;
+    /**
+     * The producer (`prd_`) selling it: one of the org's, else 404 `not_found` with `details.field` `producerId`. Bind then needs the producer's authority.
+     */
     producerId?: string;
     /**
      * Total insured property values, in USD major units (PROP).
@@ -2863,6 +2869,34 @@ export type Producer = {
 };
 
 /**
+ * Whether a producer may sell a line in a state on a day: authorized only when every check passed.
+ */
+export type ProducerAuthority = {
+    producerId: ProducerId;
+    producerName: string;
+    state: UsState;
+    lineOfBusiness: LineOfBusiness;
+    /**
+     * The day judged: the policy's effective date.
+     */
+    effectiveDate: string;
+    authorized: boolean;
+    checks: Array<ProducerAuthorityCheck>;
+};
+
+/**
+ * One check of a producer's distribution authority, and whether it held.
+ */
+export type ProducerAuthorityCheck = {
+    /**
+     * `status`: the producer is active; `license`: licensed in the state for the line; `expiry`: that license is valid on the day; `appointment`: an active appointment in the state covers the line, from on or before the day.
+     */
+    check: 'status' | 'license' | 'expiry' | 'appointment';
+    passed: boolean;
+    message: string;
+};
+
+/**
  * Producer id (`prd_` + ULID).
  */
 export type ProducerId = string;
@@ -2954,6 +2988,12 @@ export type QuoteAuthority = {
      * Why the quote is outside authority (empty when within).
      */
     reasons: Array<string>;
+    /**
+     * The distribution authority of the submission's producer on the effective date, as of quoting;
+     * `null` when the submission names no producer. It opens no referral (a referral cannot license
+     * anyone): bind judges it again and refuses with 422 `producer_not_authorized` unless it holds.
+     */
+    producer: ProducerAuthority | null;
 };
 
 /**

@@ -1275,6 +1275,20 @@ export const zPriorLoss = z.strictObject({
 });
 
 /**
+ * One check of a producer's distribution authority, and whether it held.
+ */
+export const zProducerAuthorityCheck = z.object({
+    check: z.enum([
+        'status',
+        'license',
+        'expiry',
+        'appointment'
+    ]),
+    passed: z.boolean(),
+    message: z.string()
+});
+
+/**
  * Producer id (`prd_` + ULID).
  */
 export const zProducerId = z.string().regex(/^prd_[0-9A-HJKMNP-TV-Z]{26}$/);
@@ -1287,15 +1301,6 @@ export const zProducerStatus = z.enum([
     'suspended',
     'terminated'
 ]);
-
-/**
- * Whether the quote is within the delegated authority it was written under.
- */
-export const zQuoteAuthority = z.object({
-    daAgreementId: z.string().nullable(),
-    withinAuthority: z.boolean(),
-    reasons: z.array(z.string())
-});
 
 /**
  * The exposure the base premium is computed from.
@@ -1799,27 +1804,6 @@ export const zSignupResult = z.object({
 export const zSubmissionId = z.string().regex(/^sub_[0-9A-HJKMNP-TV-Z]{26}$/);
 
 /**
- * A priced offer for a submission. Money is in USD major units (at most two decimals).
- */
-export const zQuote = z.object({
-    id: zQuoteId,
-    submissionId: zSubmissionId,
-    status: zQuoteStatus,
-    lineOfBusiness: zLineOfBusiness,
-    grossPremium: z.number(),
-    currency: zCurrency,
-    breakdown: zQuoteBreakdown,
-    taxes: z.array(zQuoteTax),
-    fees: z.array(zQuoteFee),
-    totalDue: z.number(),
-    rateTableVersion: z.string(),
-    validUntil: z.iso.datetime(),
-    authority: zQuoteAuthority,
-    referralId: z.string().nullable(),
-    createdAt: z.iso.datetime()
-});
-
-/**
  * Whether a submission can be quoted, and what is missing.
  */
 export const zQuoteReadiness = z.object({
@@ -2288,6 +2272,19 @@ export const zPolicyTransactionResult = z.object({
 });
 
 /**
+ * Whether a producer may sell a line in a state on a day: authorized only when every check passed.
+ */
+export const zProducerAuthority = z.object({
+    producerId: zProducerId,
+    producerName: z.string(),
+    state: zUsState,
+    lineOfBusiness: zLineOfBusiness,
+    effectiveDate: z.iso.date(),
+    authorized: z.boolean(),
+    checks: z.array(zProducerAuthorityCheck)
+});
+
+/**
  * A state license: the lines it covers there, and the day it expires (the last day it is valid).
  */
 export const zProducerLicense = z.strictObject({
@@ -2326,6 +2323,37 @@ export const zProducer = z.object({
 export const zProducerPage = z.object({
     data: z.array(zProducer),
     nextCursor: z.string().nullable()
+});
+
+/**
+ * Whether the quote is within the delegated authority it was written under.
+ */
+export const zQuoteAuthority = z.object({
+    daAgreementId: z.string().nullable(),
+    withinAuthority: z.boolean(),
+    reasons: z.array(z.string()),
+    producer: zProducerAuthority.nullable()
+});
+
+/**
+ * A priced offer for a submission. Money is in USD major units (at most two decimals).
+ */
+export const zQuote = z.object({
+    id: zQuoteId,
+    submissionId: zSubmissionId,
+    status: zQuoteStatus,
+    lineOfBusiness: zLineOfBusiness,
+    grossPremium: z.number(),
+    currency: zCurrency,
+    breakdown: zQuoteBreakdown,
+    taxes: z.array(zQuoteTax),
+    fees: z.array(zQuoteFee),
+    totalDue: z.number(),
+    rateTableVersion: z.string(),
+    validUntil: z.iso.datetime(),
+    authority: zQuoteAuthority,
+    referralId: z.string().nullable(),
+    createdAt: z.iso.datetime()
 });
 
 /**
