@@ -57,7 +57,10 @@ describe("the committed configs", () => {
       expect.objectContaining({ binding: "DEAL_ROOMS", entrypoint: "DealRoomsInternal" }),
       expect.objectContaining({ binding: "DOCUMENTS", entrypoint: "DocumentsInternal" }),
       expect.objectContaining({ binding: "IDENTITY", entrypoint: "IdentityInternal" }),
+      expect.objectContaining({ binding: "PRODUCERS", entrypoint: "ProducersInternal" }),
     ]);
+    // Producers calls no worker, so underwriting's call to it cannot close a cycle.
+    expect(production.services(production.get("producers"))).toEqual([]);
   });
 
   it("refuses declarations that would bind the gateway to an internal entrypoint, or call an undeclared worker", () => {
