@@ -1,7 +1,6 @@
 import { integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
-import type { EndorsePolicyRequest, UsState } from "#contract/types.gen";
+import type { EndorsePolicyRequest, ProducerAuthority, UsState } from "#contract/types.gen";
 import type { CancellationMethod, CancellationReason, InstallmentPlan, RatingResult } from "./rating/types.ts";
-import type { ProducerAuthority } from "#shared/rpc";
 
 /** Drizzle view of migrations/underwriting; keep the two identical. */
 export const submissions = sqliteTable("submissions", {
