@@ -140,6 +140,7 @@ export const WORKERS: readonly WorkerEntry[] = [
       { worker: "deal-rooms", entrypoint: "internal", purpose: "a referral's room must be the org's, and its notices are posted there as system messages" },
       { worker: "documents", entrypoint: "internal", purpose: "issuePolicyDocument: the declarations page and MCS-90 of each bind and endorsement, once per source key" },
       { worker: "identity", entrypoint: "internal", purpose: "orgName: the org is the producer named on the policy paper" },
+      { worker: "producers", entrypoint: "internal", purpose: "authorityFor: a submission's producer must be active, licensed and appointed for its state and line on the effective date to bind" },
     ],
     emitsEvents: true,
     crons: [{ schedule: "* * * * *", purpose: "the outbox sweep: relays events a prompt relay missed" }],
@@ -215,6 +216,12 @@ export const WORKERS: readonly WorkerEntry[] = [
     consumesEvents: { queue: { binding: "BILLING_EVENTS", queue: "openinsure-billing-events" }, sources: ["underwriting"] },
     emitsEvents: true,
     crons: [{ schedule: "* * * * *", purpose: "the outbox sweep: relays events a prompt relay missed" }],
+  },
+  {
+    name: "producers",
+    purpose: "producers with their NPN, state licenses and commission rates, their carrier appointments, and distribution authority for a bind",
+    entrypoints: { public: "ProducersService", internal: "ProducersInternal" },
+    d1: { binding: "PRODUCERS_DB", database: "openinsure-producers", id: "producers-db" },
   },
 ];
 

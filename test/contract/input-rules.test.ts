@@ -8,7 +8,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { GENERATED_DIR, listOperations } from "../../scripts/gen-contract.ts";
-import { COVERAGE_DATE_FIELDS, INPUT_RULES, MONEY_FIELDS, PAST_DATE_FIELDS, YEAR_FIELDS, checkInputRules, cleanInput, coverageWindow } from "../../workers/_shared/input.ts";
+import { COVERAGE_DATE_FIELDS, EXPIRY_DATE_FIELDS, INPUT_RULES, MONEY_FIELDS, PAST_DATE_FIELDS, PERCENT_FIELDS, YEAR_FIELDS, checkInputRules, cleanInput, coverageWindow } from "../../workers/_shared/input.ts";
 
 type Schema = {
   $ref?: string;
@@ -70,6 +70,12 @@ describe("the contract carries the input rules", () => {
     const numbers = fields.filter((f) => f.schema.type === "number");
     expect(numbers.length).toBeGreaterThan(5);
     for (const f of numbers) {
+      // Percentages (commission rates) are the validator's too, within 0-100 and bounded tighter by the contract.
+      if (PERCENT_FIELDS.has(f.name)) {
+        expect(f.schema.minimum, `${f.op}: ${f.field}`).toBe(0);
+        expect(f.schema.maximum, `${f.op}: ${f.field}`).toBeLessThanOrEqual(100);
+        continue;
+      }
       expect(MONEY_FIELDS.has(f.name), `${f.op}: ${f.field} is a number the validator does not know as money`).toBe(true);
       expect(f.schema.maximum, `${f.op}: ${f.field}`).toBe(INPUT_RULES.maxMoney);
       expect((f.schema.minimum ?? f.schema.exclusiveMinimum) === 0, `${f.op}: ${f.field} has no lower bound`).toBe(true);
@@ -86,7 +92,7 @@ describe("the contract carries the input rules", () => {
 
   it("every date in a request body is a coverage date the validator holds to its window, or a past event's date held to today", () => {
     for (const f of fields.filter((x) => x.schema.format === "date")) {
-      expect(COVERAGE_DATE_FIELDS.has(f.name) || PAST_DATE_FIELDS.has(f.name), `${f.op}: ${f.field} is a date the validator does not know`).toBe(true);
+      expect(COVERAGE_DATE_FIELDS.has(f.name) || PAST_DATE_FIELDS.has(f.name) || EXPIRY_DATE_FIELDS.has(f.name), `${f.op}: ${f.field} is a date the validator does not know`).toBe(true);
     }
   });
 

@@ -121,6 +121,13 @@ const EXPECTED: [string, string, string, "public" | "credential" | "session"][] 
   ["POST", "/v1/invoices/{id}/pay", "payInvoice", "credential"],
   ["POST", "/v1/invoices/{id}/void", "voidInvoice", "credential"],
   ["POST", "/v1/invoices/{id}/refund", "refundInvoice", "credential"],
+  ["POST", "/v1/producers", "createProducer", "credential"],
+  ["GET", "/v1/producers", "listProducers", "credential"],
+  ["GET", "/v1/producers/{id}", "getProducer", "credential"],
+  ["PATCH", "/v1/producers/{id}", "updateProducer", "credential"],
+  ["GET", "/v1/producers/{id}/appointments", "listAppointments", "credential"],
+  ["POST", "/v1/producers/{id}/appointments", "createAppointment", "credential"],
+  ["PATCH", "/v1/producers/{id}/appointments/{apptId}", "updateAppointment", "credential"],
 ];
 
 
@@ -160,6 +167,7 @@ const ERROR_CODES = [
   "unreadable_document",
   "loss_outside_coverage",
   "limit_exceeded",
+  "producer_not_authorized",
   "rate_limit_exceeded",
   "internal_error",
 ];

@@ -14,6 +14,11 @@ export type AdditionalInsured = {
 };
 
 /**
+ * A producer's agency (the firm it sells through).
+ */
+export type AgencyName = string;
+
+/**
  * An API key. The secret itself is only returned once, on creation or rotation.
  */
 export type ApiKey = {
@@ -82,6 +87,56 @@ export type ApiKeyValidation = {
     expiresAt: string | null;
     rateLimitTier: RateLimitTier;
 };
+
+/**
+ * A producer's appointment with a carrier, for lines in one state.
+ */
+export type Appointment = {
+    id: AppointmentId;
+    producerId: ProducerId;
+    carrier: string;
+    state: UsState;
+    lines: Array<LineOfBusiness>;
+    status: AppointmentStatus;
+    /**
+     * The day it was requested (the org's today at creation).
+     */
+    requestedOn: string;
+    /**
+     * The day it became active; null until then.
+     */
+    activatedOn: string | null;
+    /**
+     * The day it was terminated; null until then.
+     */
+    terminatedOn: string | null;
+    createdAt: string;
+    updatedAt: string;
+};
+
+/**
+ * Appointment id (`apt_` + ULID).
+ */
+export type AppointmentId = string;
+
+/**
+ * A page of a list.
+ */
+export type AppointmentPage = {
+    /**
+     * The items of this page.
+     */
+    data: Array<Appointment>;
+    /**
+     * Cursor of the next page; `null` on the last page.
+     */
+    nextCursor: string | null;
+};
+
+/**
+ * Where an appointment stands: `pending → active → terminated` (or `pending → terminated`).
+ */
+export type AppointmentStatus = 'pending' | 'active' | 'terminated';
 
 /**
  * What binding would produce (`?preview=true`, 200); nothing is written. `preview: true` tells it
@@ -797,6 +852,29 @@ export type CloseClaimRequest = {
 };
 
 /**
+ * Commission on one line, as percentages of premium (0–50, at most two decimals).
+ */
+export type CommissionRate = {
+    /**
+     * On new business (and its endorsements, cancellations and reinstatements).
+     */
+    newBusiness: number;
+    /**
+     * On renewals.
+     */
+    renewal: number;
+};
+
+/**
+ * Commission rates per line; a line without a rate earns no commission.
+ */
+export type CommissionRates = {
+    GL?: CommissionRate;
+    PROP?: CommissionRate;
+    CA?: CommissionRate;
+};
+
+/**
  * `data` of `compliance.deadline_approaching`. Reserved: emitted once the compliance service is built.
  */
 export type ComplianceDeadlineApproachingData = {
@@ -852,6 +930,15 @@ export type CreateApiKeyRequest = {
      * Expiry; `null` or omitted for a key that never expires.
      */
     expiresAt?: string | null;
+};
+
+export type CreateAppointmentRequest = {
+    /**
+     * The carrier appointing the producer.
+     */
+    carrier: string;
+    state: UsState;
+    lines: Array<LineOfBusiness>;
 };
 
 export type CreateClaimAttachmentRequest = {
@@ -945,6 +1032,25 @@ export type CreateOrgRequest = {
     slug?: string;
 };
 
+export type CreateProducerRequest = {
+    name: string;
+    email: string;
+    /**
+     * 1–10 digits; another producer of the org with the same NPN is 409 `conflict`.
+     */
+    npn: string;
+    agency?: AgencyName;
+    /**
+     * Default `active`.
+     */
+    status?: ProducerStatus;
+    /**
+     * At most one license per state.
+     */
+    licenses?: Array<ProducerLicense>;
+    commissionRates?: CommissionRates;
+};
+
 export type CreateQuoteRequest = {
     /**
      * Rate under this delegated authority agreement (default: the org's matching agreement).
@@ -1011,6 +1117,9 @@ export type CreateSubmissionFromDocumentRequest = {
          */
         deductible?: number;
         insuredEmail?: string;
+        /**
+         * The producer (`prd_`) selling it: one of the org's, else 404 `not_found` with `details.field` `producerId`. Bind then needs the producer's authority.
+         */
         producerId?: string;
         /**
          * Total insured property values, in USD major units (PROP).
@@ -1059,6 +1168,9 @@ export type CreateSubmissionRequest = {
      */
     deductible?: number;
     insuredEmail?: string;
+    /**
+     * The producer (`prd_`) selling it: one of the org's, else 404 `not_found` with `details.field` `producerId`. Bind then needs the producer's authority.
+     */
     producerId?: string;
     /**
      * Total insured property values, in USD major units (PROP).
@@ -1704,7 +1816,7 @@ export type EndorsementReferred = {
 /**
  * Machine-readable error code. The HTTP status is implied by the code.
  */
-export type ErrorCode = 'validation_failed' | 'invalid_idempotency_key' | 'unauthorized' | 'insufficient_scope' | 'not_found' | 'route_not_found' | 'method_not_allowed' | 'conflict' | 'idempotency_request_in_progress' | 'payload_too_large' | 'unsupported_media_type' | 'range_not_satisfiable' | 'invalid_state_transition' | 'da_limit_exceeded' | 'quote_expired' | 'idempotency_key_reused' | 'business_rule_violation' | 'self_approval' | 'submission_not_ready' | 'policy_not_in_force' | 'endorsement_required' | 'unreadable_document' | 'loss_outside_coverage' | 'limit_exceeded' | 'rate_limit_exceeded' | 'internal_error';
+export type ErrorCode = 'validation_failed' | 'invalid_idempotency_key' | 'unauthorized' | 'insufficient_scope' | 'not_found' | 'route_not_found' | 'method_not_allowed' | 'conflict' | 'idempotency_request_in_progress' | 'payload_too_large' | 'unsupported_media_type' | 'range_not_satisfiable' | 'invalid_state_transition' | 'da_limit_exceeded' | 'quote_expired' | 'idempotency_key_reused' | 'business_rule_violation' | 'self_approval' | 'submission_not_ready' | 'policy_not_in_force' | 'endorsement_required' | 'unreadable_document' | 'loss_outside_coverage' | 'limit_exceeded' | 'producer_not_authorized' | 'rate_limit_exceeded' | 'internal_error';
 
 /**
  * The one error body of the platform, returned by every failing request.
@@ -3015,6 +3127,93 @@ export type PriorLoss = {
     description?: string;
 };
 
+export type Producer = {
+    id: ProducerId;
+    name: string;
+    email: string;
+    /**
+     * National Producer Number: 1–10 digits, unique in the org.
+     */
+    npn: string;
+    agency: string | null;
+    status: ProducerStatus;
+    licenses: Array<ProducerLicense>;
+    commissionRates: CommissionRates;
+    createdAt: string;
+    updatedAt: string;
+};
+
+/**
+ * Whether a producer may sell a line in a state on a day: authorized only when every check passed.
+ */
+export type ProducerAuthority = {
+    producerId: ProducerId;
+    producerName: string;
+    state: UsState;
+    lineOfBusiness: LineOfBusiness;
+    /**
+     * The day judged: the policy's effective date.
+     */
+    effectiveDate: string;
+    authorized: boolean;
+    checks: Array<ProducerAuthorityCheck>;
+};
+
+/**
+ * One check of a producer's distribution authority, and whether it held.
+ */
+export type ProducerAuthorityCheck = {
+    /**
+     * `status`: the producer is active; `license`: licensed in the state for the line; `expiry`: that license is valid on the day; `appointment`: an active appointment in the state covers the line, from on or before the day.
+     */
+    check: 'status' | 'license' | 'expiry' | 'appointment';
+    passed: boolean;
+    message: string;
+};
+
+/**
+ * Producer id (`prd_` + ULID).
+ */
+export type ProducerId = string;
+
+/**
+ * A state license: the lines it covers there, and the day it expires (the last day it is valid).
+ */
+export type ProducerLicense = {
+    state: UsState;
+    /**
+     * The lines the license covers in `state`, each once.
+     */
+    lines: Array<LineOfBusiness>;
+    /**
+     * The state's license number.
+     */
+    number: string;
+    /**
+     * The last day the license is valid; not in the past when written (an expired license is dropped or renewed, not re-sent).
+     */
+    expiresOn: string;
+};
+
+/**
+ * A page of a list.
+ */
+export type ProducerPage = {
+    /**
+     * The items of this page.
+     */
+    data: Array<Producer>;
+    /**
+     * Cursor of the next page; `null` on the last page.
+     */
+    nextCursor: string | null;
+};
+
+/**
+ * Whether a producer may sell. Only an `active` producer has distribution authority; `terminated` is final.
+ */
+export type ProducerStatus = 'active' | 'suspended' | 'terminated';
+
 /**
  * A priced offer for a submission. Money is in USD major units (at most two decimals).
  */
@@ -3064,6 +3263,12 @@ export type QuoteAuthority = {
      * Why the quote is outside authority (empty when within).
      */
     reasons: Array<string>;
+    /**
+     * The distribution authority of the submission's producer on the effective date, as of quoting;
+     * `null` when the submission names no producer. It opens no referral (a referral cannot license
+     * anyone): bind judges it again and refuses with 422 `producer_not_authorized` unless it holds.
+     */
+    producer: ProducerAuthority | null;
 };
 
 /**
@@ -3873,11 +4078,35 @@ export type Triage = {
     flags: Array<string>;
 };
 
+/**
+ * Moves an appointment on; the day of the move is the org's today.
+ */
+export type UpdateAppointmentRequest = {
+    /**
+     * `active` from `pending`, `terminated` from `pending` or `active`; anything else is 422 `invalid_state_transition`.
+     */
+    status: 'active' | 'terminated';
+};
+
 export type UpdateOrgRequest = {
     /**
      * New display name.
      */
     name?: string;
+};
+
+/**
+ * A partial update: the fields sent replace the stored ones (`licenses` and `commissionRates`
+ * wholly, so every license sent is unexpired). A `terminated` producer changes no more; `agency: null` clears it.
+ */
+export type UpdateProducerRequest = {
+    name?: string;
+    email?: string;
+    npn?: string;
+    agency?: AgencyName | null;
+    status?: ProducerStatus;
+    licenses?: Array<ProducerLicense>;
+    commissionRates?: CommissionRates;
 };
 
 export type UpdateWebhookRequest = {
@@ -8395,6 +8624,515 @@ export type GetPolicyTimelineResponses = {
 };
 
 export type GetPolicyTimelineResponse = GetPolicyTimelineResponses[keyof GetPolicyTimelineResponses];
+
+export type ListProducersData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * Page size.
+         */
+        limit?: number;
+        /**
+         * Opaque cursor from a previous page's `nextCursor`.
+         */
+        cursor?: string;
+        /**
+         * Sort order.
+         */
+        sort?: ListSort;
+        /**
+         * Only items created at or after this instant.
+         */
+        createdAfter?: string;
+        /**
+         * Only items created before this instant.
+         */
+        createdBefore?: string;
+        /**
+         * Case-insensitive substring of the name, email, NPN or agency.
+         */
+        search?: string;
+        status?: ProducerStatus;
+        /**
+         * Only producers holding a license in this state.
+         */
+        state?: UsState;
+        /**
+         * Only producers holding a license for this line (in `state`, when both are given).
+         */
+        line?: LineOfBusiness;
+    };
+    url: '/v1/producers';
+};
+
+export type ListProducersErrors = {
+    /**
+     * The request is malformed: `validation_failed` or `invalid_idempotency_key`.
+     */
+    400: ErrorEnvelope;
+    /**
+     * Missing, invalid, expired or revoked credentials: `unauthorized`.
+     */
+    401: ErrorEnvelope;
+    /**
+     * The credential lacks the required scope or role: `insufficient_scope`.
+     */
+    403: ErrorEnvelope;
+    /**
+     * The resource does not exist or belongs to another org: `not_found`.
+     */
+    404: ErrorEnvelope;
+    /**
+     * Rate limit exceeded: `rate_limit_exceeded`. Retry after `Retry-After` seconds.
+     */
+    429: ErrorEnvelope;
+    /**
+     * Unexpected failure: `internal_error`.
+     */
+    500: ErrorEnvelope;
+};
+
+export type ListProducersError = ListProducersErrors[keyof ListProducersErrors];
+
+export type ListProducersResponses = {
+    /**
+     * Success.
+     */
+    200: ProducerPage;
+};
+
+export type ListProducersResponse = ListProducersResponses[keyof ListProducersResponses];
+
+export type CreateProducerData = {
+    body: CreateProducerRequest;
+    headers?: {
+        /**
+         * Client-chosen key that makes a retried write safe: a repeated request with the same key
+         * and body replays the first response.
+         */
+        'Idempotency-Key'?: string;
+    };
+    path?: never;
+    query?: never;
+    url: '/v1/producers';
+};
+
+export type CreateProducerErrors = {
+    /**
+     * The request is malformed: `validation_failed` or `invalid_idempotency_key`.
+     */
+    400: ErrorEnvelope;
+    /**
+     * Missing, invalid, expired or revoked credentials: `unauthorized`.
+     */
+    401: ErrorEnvelope;
+    /**
+     * The credential lacks the required scope or role: `insufficient_scope`.
+     */
+    403: ErrorEnvelope;
+    /**
+     * The resource does not exist or belongs to another org: `not_found`.
+     */
+    404: ErrorEnvelope;
+    /**
+     * `conflict` or `idempotency_request_in_progress`.
+     */
+    409: ErrorEnvelope;
+    /**
+     * The request body exceeds the size limit: `payload_too_large`.
+     */
+    413: ErrorEnvelope;
+    /**
+     * The request body's media type is not accepted (`application/json`, or another one the operation
+     * documents): `unsupported_media_type`.
+     */
+    415: ErrorEnvelope;
+    /**
+     * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
+     * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
+     * referral one created, or on a quote one created), `submission_not_ready` (quoting a submission
+     * whose readiness has a blocking check failed; `details.failedChecks` names them),
+     * `policy_not_in_force` (a certificate asked of a cancelled, expired or not yet effective policy),
+     * `endorsement_required` (a certificate flag the policy carries no endorsement for),
+     * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored),
+     * `loss_outside_coverage` (a claim whose loss date the policy did not cover; `details` names the
+     * dates that decided it) or `limit_exceeded` (a claim payment past the policy's limit).
+     */
+    422: ErrorEnvelope;
+    /**
+     * Rate limit exceeded: `rate_limit_exceeded`. Retry after `Retry-After` seconds.
+     */
+    429: ErrorEnvelope;
+    /**
+     * Unexpected failure: `internal_error`.
+     */
+    500: ErrorEnvelope;
+};
+
+export type CreateProducerError = CreateProducerErrors[keyof CreateProducerErrors];
+
+export type CreateProducerResponses = {
+    /**
+     * Created.
+     */
+    201: Producer;
+};
+
+export type CreateProducerResponse = CreateProducerResponses[keyof CreateProducerResponses];
+
+export type GetProducerData = {
+    body?: never;
+    path: {
+        id: string;
+    };
+    query?: never;
+    url: '/v1/producers/{id}';
+};
+
+export type GetProducerErrors = {
+    /**
+     * The request is malformed: `validation_failed` or `invalid_idempotency_key`.
+     */
+    400: ErrorEnvelope;
+    /**
+     * Missing, invalid, expired or revoked credentials: `unauthorized`.
+     */
+    401: ErrorEnvelope;
+    /**
+     * The credential lacks the required scope or role: `insufficient_scope`.
+     */
+    403: ErrorEnvelope;
+    /**
+     * The resource does not exist or belongs to another org: `not_found`.
+     */
+    404: ErrorEnvelope;
+    /**
+     * Rate limit exceeded: `rate_limit_exceeded`. Retry after `Retry-After` seconds.
+     */
+    429: ErrorEnvelope;
+    /**
+     * Unexpected failure: `internal_error`.
+     */
+    500: ErrorEnvelope;
+};
+
+export type GetProducerError = GetProducerErrors[keyof GetProducerErrors];
+
+export type GetProducerResponses = {
+    /**
+     * Success.
+     */
+    200: Producer;
+};
+
+export type GetProducerResponse = GetProducerResponses[keyof GetProducerResponses];
+
+export type UpdateProducerData = {
+    body: UpdateProducerRequest;
+    headers?: {
+        /**
+         * Client-chosen key that makes a retried write safe: a repeated request with the same key
+         * and body replays the first response.
+         */
+        'Idempotency-Key'?: string;
+    };
+    path: {
+        id: string;
+    };
+    query?: never;
+    url: '/v1/producers/{id}';
+};
+
+export type UpdateProducerErrors = {
+    /**
+     * The request is malformed: `validation_failed` or `invalid_idempotency_key`.
+     */
+    400: ErrorEnvelope;
+    /**
+     * Missing, invalid, expired or revoked credentials: `unauthorized`.
+     */
+    401: ErrorEnvelope;
+    /**
+     * The credential lacks the required scope or role: `insufficient_scope`.
+     */
+    403: ErrorEnvelope;
+    /**
+     * The resource does not exist or belongs to another org: `not_found`.
+     */
+    404: ErrorEnvelope;
+    /**
+     * `conflict` or `idempotency_request_in_progress`.
+     */
+    409: ErrorEnvelope;
+    /**
+     * The request body exceeds the size limit: `payload_too_large`.
+     */
+    413: ErrorEnvelope;
+    /**
+     * The request body's media type is not accepted (`application/json`, or another one the operation
+     * documents): `unsupported_media_type`.
+     */
+    415: ErrorEnvelope;
+    /**
+     * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
+     * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
+     * referral one created, or on a quote one created), `submission_not_ready` (quoting a submission
+     * whose readiness has a blocking check failed; `details.failedChecks` names them),
+     * `policy_not_in_force` (a certificate asked of a cancelled, expired or not yet effective policy),
+     * `endorsement_required` (a certificate flag the policy carries no endorsement for),
+     * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored),
+     * `loss_outside_coverage` (a claim whose loss date the policy did not cover; `details` names the
+     * dates that decided it) or `limit_exceeded` (a claim payment past the policy's limit).
+     */
+    422: ErrorEnvelope;
+    /**
+     * Rate limit exceeded: `rate_limit_exceeded`. Retry after `Retry-After` seconds.
+     */
+    429: ErrorEnvelope;
+    /**
+     * Unexpected failure: `internal_error`.
+     */
+    500: ErrorEnvelope;
+};
+
+export type UpdateProducerError = UpdateProducerErrors[keyof UpdateProducerErrors];
+
+export type UpdateProducerResponses = {
+    /**
+     * Success.
+     */
+    200: Producer;
+};
+
+export type UpdateProducerResponse = UpdateProducerResponses[keyof UpdateProducerResponses];
+
+export type ListAppointmentsData = {
+    body?: never;
+    path: {
+        id: string;
+    };
+    query?: {
+        /**
+         * Page size.
+         */
+        limit?: number;
+        /**
+         * Opaque cursor from a previous page's `nextCursor`.
+         */
+        cursor?: string;
+        /**
+         * Sort order.
+         */
+        sort?: ListSort;
+        /**
+         * Only items created at or after this instant.
+         */
+        createdAfter?: string;
+        /**
+         * Only items created before this instant.
+         */
+        createdBefore?: string;
+    };
+    url: '/v1/producers/{id}/appointments';
+};
+
+export type ListAppointmentsErrors = {
+    /**
+     * The request is malformed: `validation_failed` or `invalid_idempotency_key`.
+     */
+    400: ErrorEnvelope;
+    /**
+     * Missing, invalid, expired or revoked credentials: `unauthorized`.
+     */
+    401: ErrorEnvelope;
+    /**
+     * The credential lacks the required scope or role: `insufficient_scope`.
+     */
+    403: ErrorEnvelope;
+    /**
+     * The resource does not exist or belongs to another org: `not_found`.
+     */
+    404: ErrorEnvelope;
+    /**
+     * Rate limit exceeded: `rate_limit_exceeded`. Retry after `Retry-After` seconds.
+     */
+    429: ErrorEnvelope;
+    /**
+     * Unexpected failure: `internal_error`.
+     */
+    500: ErrorEnvelope;
+};
+
+export type ListAppointmentsError = ListAppointmentsErrors[keyof ListAppointmentsErrors];
+
+export type ListAppointmentsResponses = {
+    /**
+     * Success.
+     */
+    200: AppointmentPage;
+};
+
+export type ListAppointmentsResponse = ListAppointmentsResponses[keyof ListAppointmentsResponses];
+
+export type CreateAppointmentData = {
+    body: CreateAppointmentRequest;
+    headers?: {
+        /**
+         * Client-chosen key that makes a retried write safe: a repeated request with the same key
+         * and body replays the first response.
+         */
+        'Idempotency-Key'?: string;
+    };
+    path: {
+        id: string;
+    };
+    query?: never;
+    url: '/v1/producers/{id}/appointments';
+};
+
+export type CreateAppointmentErrors = {
+    /**
+     * The request is malformed: `validation_failed` or `invalid_idempotency_key`.
+     */
+    400: ErrorEnvelope;
+    /**
+     * Missing, invalid, expired or revoked credentials: `unauthorized`.
+     */
+    401: ErrorEnvelope;
+    /**
+     * The credential lacks the required scope or role: `insufficient_scope`.
+     */
+    403: ErrorEnvelope;
+    /**
+     * The resource does not exist or belongs to another org: `not_found`.
+     */
+    404: ErrorEnvelope;
+    /**
+     * `conflict` or `idempotency_request_in_progress`.
+     */
+    409: ErrorEnvelope;
+    /**
+     * The request body exceeds the size limit: `payload_too_large`.
+     */
+    413: ErrorEnvelope;
+    /**
+     * The request body's media type is not accepted (`application/json`, or another one the operation
+     * documents): `unsupported_media_type`.
+     */
+    415: ErrorEnvelope;
+    /**
+     * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
+     * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
+     * referral one created, or on a quote one created), `submission_not_ready` (quoting a submission
+     * whose readiness has a blocking check failed; `details.failedChecks` names them),
+     * `policy_not_in_force` (a certificate asked of a cancelled, expired or not yet effective policy),
+     * `endorsement_required` (a certificate flag the policy carries no endorsement for),
+     * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored),
+     * `loss_outside_coverage` (a claim whose loss date the policy did not cover; `details` names the
+     * dates that decided it) or `limit_exceeded` (a claim payment past the policy's limit).
+     */
+    422: ErrorEnvelope;
+    /**
+     * Rate limit exceeded: `rate_limit_exceeded`. Retry after `Retry-After` seconds.
+     */
+    429: ErrorEnvelope;
+    /**
+     * Unexpected failure: `internal_error`.
+     */
+    500: ErrorEnvelope;
+};
+
+export type CreateAppointmentError = CreateAppointmentErrors[keyof CreateAppointmentErrors];
+
+export type CreateAppointmentResponses = {
+    /**
+     * Created.
+     */
+    201: Appointment;
+};
+
+export type CreateAppointmentResponse = CreateAppointmentResponses[keyof CreateAppointmentResponses];
+
+export type UpdateAppointmentData = {
+    body: UpdateAppointmentRequest;
+    headers?: {
+        /**
+         * Client-chosen key that makes a retried write safe: a repeated request with the same key
+         * and body replays the first response.
+         */
+        'Idempotency-Key'?: string;
+    };
+    path: {
+        id: string;
+        apptId: string;
+    };
+    query?: never;
+    url: '/v1/producers/{id}/appointments/{apptId}';
+};
+
+export type UpdateAppointmentErrors = {
+    /**
+     * The request is malformed: `validation_failed` or `invalid_idempotency_key`.
+     */
+    400: ErrorEnvelope;
+    /**
+     * Missing, invalid, expired or revoked credentials: `unauthorized`.
+     */
+    401: ErrorEnvelope;
+    /**
+     * The credential lacks the required scope or role: `insufficient_scope`.
+     */
+    403: ErrorEnvelope;
+    /**
+     * The resource does not exist or belongs to another org: `not_found`.
+     */
+    404: ErrorEnvelope;
+    /**
+     * `conflict` or `idempotency_request_in_progress`.
+     */
+    409: ErrorEnvelope;
+    /**
+     * The request body exceeds the size limit: `payload_too_large`.
+     */
+    413: ErrorEnvelope;
+    /**
+     * The request body's media type is not accepted (`application/json`, or another one the operation
+     * documents): `unsupported_media_type`.
+     */
+    415: ErrorEnvelope;
+    /**
+     * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
+     * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
+     * referral one created, or on a quote one created), `submission_not_ready` (quoting a submission
+     * whose readiness has a blocking check failed; `details.failedChecks` names them),
+     * `policy_not_in_force` (a certificate asked of a cancelled, expired or not yet effective policy),
+     * `endorsement_required` (a certificate flag the policy carries no endorsement for),
+     * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored),
+     * `loss_outside_coverage` (a claim whose loss date the policy did not cover; `details` names the
+     * dates that decided it) or `limit_exceeded` (a claim payment past the policy's limit).
+     */
+    422: ErrorEnvelope;
+    /**
+     * Rate limit exceeded: `rate_limit_exceeded`. Retry after `Retry-After` seconds.
+     */
+    429: ErrorEnvelope;
+    /**
+     * Unexpected failure: `internal_error`.
+     */
+    500: ErrorEnvelope;
+};
+
+export type UpdateAppointmentError = UpdateAppointmentErrors[keyof UpdateAppointmentErrors];
+
+export type UpdateAppointmentResponses = {
+    /**
+     * Success.
+     */
+    200: Appointment;
+};
+
+export type UpdateAppointmentResponse = UpdateAppointmentResponses[keyof UpdateAppointmentResponses];
 
 export type ListReferralsData = {
     body?: never;

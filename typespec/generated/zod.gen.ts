@@ -12,6 +12,11 @@ export const zAdditionalInsured = z.strictObject({
 });
 
 /**
+ * A producer's agency (the firm it sells through).
+ */
+export const zAgencyName = z.string().min(1).max(200);
+
+/**
  * API key id (`key_` + ULID).
  */
 export const zApiKeyId = z.string().regex(/^key_[0-9A-HJKMNP-TV-Z]{26}$/);
@@ -37,6 +42,20 @@ export const zApiKeyPresetInfo = z.object({
 export const zApiKeyPresetList = z.object({
     data: z.array(zApiKeyPresetInfo)
 });
+
+/**
+ * Appointment id (`apt_` + ULID).
+ */
+export const zAppointmentId = z.string().regex(/^apt_[0-9A-HJKMNP-TV-Z]{26}$/);
+
+/**
+ * Where an appointment stands: `pending → active → terminated` (or `pending → terminated`).
+ */
+export const zAppointmentStatus = z.enum([
+    'pending',
+    'active',
+    'terminated'
+]);
 
 /**
  * How a cancellation returns premium.
@@ -184,6 +203,23 @@ export const zClientMessageFrame = z.object({
 
 export const zCloseClaimRequest = z.strictObject({
     reason: z.string().max(500).optional()
+});
+
+/**
+ * Commission on one line, as percentages of premium (0–50, at most two decimals).
+ */
+export const zCommissionRate = z.strictObject({
+    newBusiness: z.number().gte(0).lte(50),
+    renewal: z.number().gte(0).lte(50)
+});
+
+/**
+ * Commission rates per line; a line without a rate earns no commission.
+ */
+export const zCommissionRates = z.strictObject({
+    GL: zCommissionRate.optional(),
+    PROP: zCommissionRate.optional(),
+    CA: zCommissionRate.optional()
 });
 
 export const zCreateClaimAttachmentRequest = z.object({
@@ -479,6 +515,7 @@ export const zErrorCode = z.enum([
     'unreadable_document',
     'loss_outside_coverage',
     'limit_exceeded',
+    'producer_not_authorized',
     'rate_limit_exceeded',
     'internal_error'
 ]);
@@ -1378,13 +1415,32 @@ export const zPriorLoss = z.strictObject({
 });
 
 /**
- * Whether the quote is within the delegated authority it was written under.
+ * One check of a producer's distribution authority, and whether it held.
  */
-export const zQuoteAuthority = z.object({
-    daAgreementId: z.string().nullable(),
-    withinAuthority: z.boolean(),
-    reasons: z.array(z.string())
+export const zProducerAuthorityCheck = z.object({
+    check: z.enum([
+        'status',
+        'license',
+        'expiry',
+        'appointment'
+    ]),
+    passed: z.boolean(),
+    message: z.string()
 });
+
+/**
+ * Producer id (`prd_` + ULID).
+ */
+export const zProducerId = z.string().regex(/^prd_[0-9A-HJKMNP-TV-Z]{26}$/);
+
+/**
+ * Whether a producer may sell. Only an `active` producer has distribution authority; `terminated` is final.
+ */
+export const zProducerStatus = z.enum([
+    'active',
+    'suspended',
+    'terminated'
+]);
 
 /**
  * The exposure the base premium is computed from.
@@ -1975,27 +2031,6 @@ export const zSignupResult = z.object({
 export const zSubmissionId = z.string().regex(/^sub_[0-9A-HJKMNP-TV-Z]{26}$/);
 
 /**
- * A priced offer for a submission. Money is in USD major units (at most two decimals).
- */
-export const zQuote = z.object({
-    id: zQuoteId,
-    submissionId: zSubmissionId,
-    status: zQuoteStatus,
-    lineOfBusiness: zLineOfBusiness,
-    grossPremium: z.number(),
-    currency: zCurrency,
-    breakdown: zQuoteBreakdown,
-    taxes: z.array(zQuoteTax),
-    fees: z.array(zQuoteFee),
-    totalDue: z.number(),
-    rateTableVersion: z.string(),
-    validUntil: z.iso.datetime(),
-    authority: zQuoteAuthority,
-    referralId: z.string().nullable(),
-    createdAt: z.iso.datetime()
-});
-
-/**
  * Whether a submission can be quoted, and what is missing.
  */
 export const zQuoteReadiness = z.object({
@@ -2161,6 +2196,13 @@ export const zTriage = z.object({
     flags: z.array(z.string())
 });
 
+/**
+ * Moves an appointment on; the day of the move is the org's today.
+ */
+export const zUpdateAppointmentRequest = z.strictObject({
+    status: z.enum(['active', 'terminated'])
+});
+
 export const zUpdateOrgRequest = z.strictObject({
     name: z.string().min(1).max(200).optional()
 });
@@ -2223,6 +2265,31 @@ export const zUsState = z.enum([
 ]);
 
 /**
+ * A producer's appointment with a carrier, for lines in one state.
+ */
+export const zAppointment = z.object({
+    id: zAppointmentId,
+    producerId: zProducerId,
+    carrier: z.string(),
+    state: zUsState,
+    lines: z.array(zLineOfBusiness),
+    status: zAppointmentStatus,
+    requestedOn: z.iso.date(),
+    activatedOn: z.iso.date().nullable(),
+    terminatedOn: z.iso.date().nullable(),
+    createdAt: z.iso.datetime(),
+    updatedAt: z.iso.datetime()
+});
+
+/**
+ * A page of a list.
+ */
+export const zAppointmentPage = z.object({
+    data: z.array(zAppointment),
+    nextCursor: z.string().nullable()
+});
+
+/**
  * The policy a real bind created (201): a `Policy` with `preview: false`.
  */
 export const zBoundPolicy = z.object({
@@ -2275,6 +2342,12 @@ export const zComplianceDeadlineApproachingEvent = z.object({
     orgId: zOrgId,
     timestamp: z.iso.datetime(),
     data: zComplianceDeadlineApproachingData
+});
+
+export const zCreateAppointmentRequest = z.strictObject({
+    carrier: z.string().min(1).max(200),
+    state: zUsState,
+    lines: z.array(zLineOfBusiness).min(1).max(3)
 });
 
 export const zCreateDaAgreementRequest = z.strictObject({
@@ -2426,6 +2499,91 @@ export const zPolicyTransactionResult = z.object({
 });
 
 /**
+ * Whether a producer may sell a line in a state on a day: authorized only when every check passed.
+ */
+export const zProducerAuthority = z.object({
+    producerId: zProducerId,
+    producerName: z.string(),
+    state: zUsState,
+    lineOfBusiness: zLineOfBusiness,
+    effectiveDate: z.iso.date(),
+    authorized: z.boolean(),
+    checks: z.array(zProducerAuthorityCheck)
+});
+
+/**
+ * A state license: the lines it covers there, and the day it expires (the last day it is valid).
+ */
+export const zProducerLicense = z.strictObject({
+    state: zUsState,
+    lines: z.array(zLineOfBusiness).min(1).max(3),
+    number: z.string().min(1).max(40),
+    expiresOn: z.iso.date()
+});
+
+export const zCreateProducerRequest = z.strictObject({
+    name: z.string().min(1).max(200),
+    email: z.email().max(254),
+    npn: z.string().regex(/^[0-9]{1,10}$/),
+    agency: zAgencyName.optional(),
+    status: zProducerStatus.optional(),
+    licenses: z.array(zProducerLicense).max(60).optional(),
+    commissionRates: zCommissionRates.optional()
+});
+
+export const zProducer = z.object({
+    id: zProducerId,
+    name: z.string(),
+    email: z.string(),
+    npn: z.string(),
+    agency: z.string().nullable(),
+    status: zProducerStatus,
+    licenses: z.array(zProducerLicense),
+    commissionRates: zCommissionRates,
+    createdAt: z.iso.datetime(),
+    updatedAt: z.iso.datetime()
+});
+
+/**
+ * A page of a list.
+ */
+export const zProducerPage = z.object({
+    data: z.array(zProducer),
+    nextCursor: z.string().nullable()
+});
+
+/**
+ * Whether the quote is within the delegated authority it was written under.
+ */
+export const zQuoteAuthority = z.object({
+    daAgreementId: z.string().nullable(),
+    withinAuthority: z.boolean(),
+    reasons: z.array(z.string()),
+    producer: zProducerAuthority.nullable()
+});
+
+/**
+ * A priced offer for a submission. Money is in USD major units (at most two decimals).
+ */
+export const zQuote = z.object({
+    id: zQuoteId,
+    submissionId: zSubmissionId,
+    status: zQuoteStatus,
+    lineOfBusiness: zLineOfBusiness,
+    grossPremium: z.number(),
+    currency: zCurrency,
+    breakdown: zQuoteBreakdown,
+    taxes: z.array(zQuoteTax),
+    fees: z.array(zQuoteFee),
+    totalDue: z.number(),
+    rateTableVersion: z.string(),
+    validUntil: z.iso.datetime(),
+    authority: zQuoteAuthority,
+    referralId: z.string().nullable(),
+    createdAt: z.iso.datetime()
+});
+
+/**
  * An application for coverage. Money is in USD major units (at most two decimals).
  */
 export const zSubmission = z.object({
@@ -2472,6 +2630,20 @@ export const zRenewalResult = z.object({
 export const zSubmissionPage = z.object({
     data: z.array(zSubmission),
     nextCursor: z.string().nullable()
+});
+
+/**
+ * A partial update: the fields sent replace the stored ones (`licenses` and `commissionRates`
+ * wholly, so every license sent is unexpired). A `terminated` producer changes no more; `agency: null` clears it.
+ */
+export const zUpdateProducerRequest = z.strictObject({
+    name: z.string().min(1).max(200).optional(),
+    email: z.email().max(254).optional(),
+    npn: z.string().regex(/^[0-9]{1,10}$/).optional(),
+    agency: zAgencyName.nullish(),
+    status: zProducerStatus.optional(),
+    licenses: z.array(zProducerLicense).max(60).optional(),
+    commissionRates: zCommissionRates.optional()
 });
 
 /**
@@ -3667,6 +3839,106 @@ export const zGetPolicyTimelineQuery = z.object({
  * Success.
  */
 export const zGetPolicyTimelineResponse = zPolicyTransactionPage;
+
+export const zListProducersQuery = z.object({
+    limit: z.int().gte(1).lte(100).optional().default(25),
+    cursor: z.string().optional(),
+    sort: zListSort.optional(),
+    createdAfter: z.iso.datetime().optional(),
+    createdBefore: z.iso.datetime().optional(),
+    search: z.string().min(1).max(100).optional(),
+    status: zProducerStatus.optional(),
+    state: zUsState.optional(),
+    line: zLineOfBusiness.optional()
+});
+
+/**
+ * Success.
+ */
+export const zListProducersResponse = zProducerPage;
+
+export const zCreateProducerBody = zCreateProducerRequest;
+
+export const zCreateProducerHeaders = z.object({
+    'Idempotency-Key': z.string().max(255).optional()
+});
+
+/**
+ * Created.
+ */
+export const zCreateProducerResponse = zProducer;
+
+export const zGetProducerPath = z.object({
+    id: z.string()
+});
+
+/**
+ * Success.
+ */
+export const zGetProducerResponse = zProducer;
+
+export const zUpdateProducerBody = zUpdateProducerRequest;
+
+export const zUpdateProducerHeaders = z.object({
+    'Idempotency-Key': z.string().max(255).optional()
+});
+
+export const zUpdateProducerPath = z.object({
+    id: z.string()
+});
+
+/**
+ * Success.
+ */
+export const zUpdateProducerResponse = zProducer;
+
+export const zListAppointmentsPath = z.object({
+    id: z.string()
+});
+
+export const zListAppointmentsQuery = z.object({
+    limit: z.int().gte(1).lte(100).optional().default(25),
+    cursor: z.string().optional(),
+    sort: zListSort.optional(),
+    createdAfter: z.iso.datetime().optional(),
+    createdBefore: z.iso.datetime().optional()
+});
+
+/**
+ * Success.
+ */
+export const zListAppointmentsResponse = zAppointmentPage;
+
+export const zCreateAppointmentBody = zCreateAppointmentRequest;
+
+export const zCreateAppointmentHeaders = z.object({
+    'Idempotency-Key': z.string().max(255).optional()
+});
+
+export const zCreateAppointmentPath = z.object({
+    id: z.string()
+});
+
+/**
+ * Created.
+ */
+export const zCreateAppointmentResponse = zAppointment;
+
+export const zUpdateAppointmentBody = zUpdateAppointmentRequest;
+
+export const zUpdateAppointmentHeaders = z.object({
+    'Idempotency-Key': z.string().max(255).optional()
+});
+
+export const zUpdateAppointmentPath = z.object({
+    id: z.string(),
+    apptId: z.string()
+});
+
+/**
+ * Success.
+ */
+export const zUpdateAppointmentResponse = zAppointment;
 
 export const zListReferralsQuery = z.object({
     limit: z.int().gte(1).lte(100).optional().default(25),

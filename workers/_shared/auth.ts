@@ -101,7 +101,8 @@ export type ScopePreset = keyof typeof SCOPE_PRESETS;
 /** Default scopes of each role; a user's JWT carries these. */
 export const ROLE_SCOPES: Record<Role, readonly string[]> = {
   org_admin: ["*"],
-  underwriter: SCOPE_PRESETS.underwriting,
+  // An underwriter reads producers (who may sell what, where) but does not manage them.
+  underwriter: [...SCOPE_PRESETS.underwriting, "producers:read"],
   producer: ["submissions:read", "submissions:write", "policies:read", "producers:read", "deal-rooms:read", "deal-rooms:write", "coi:generate", "documents:read"],
   claims_adjuster: SCOPE_PRESETS.claims,
   billing: SCOPE_PRESETS.billing,

@@ -35,6 +35,8 @@ export const ERROR_STATUS = {
   loss_outside_coverage: 422,
   /** A claim payment that would take indemnity paid past the policy's per-occurrence limit. */
   limit_exceeded: 422,
+  /** A bind through a producer who lacks authority on the effective date: not active, unlicensed, expired or not appointed for the risk's state and line. */
+  producer_not_authorized: 422,
   rate_limit_exceeded: 429,
   internal_error: 500,
 } as const;

@@ -64,6 +64,12 @@ export const PAST_DATE_FIELDS: ReadonlySet<string> = new Set(["lossDate"]);
 /** Calendar years of past facts: not before {@link INPUT_RULES.earliestYear}, not after this year. */
 export const YEAR_FIELDS: ReadonlySet<string> = new Set(["year", "yearBuilt"]);
 
+/** Percentages (commission rates): not negative, at most 100, at most two decimals (never rounded); the contract bounds each tighter. */
+export const PERCENT_FIELDS: ReadonlySet<string> = new Set(["newBusiness", "renewal"]);
+
+/** Calendar days something lasts until (a license's last valid day): a real day, not before today. */
+export const EXPIRY_DATE_FIELDS: ReadonlySet<string> = new Set(["expiresOn"]);
+
 /** Free text that may span lines: tab, LF and CR are allowed here and nowhere else. */
 export const FREE_TEXT_FIELDS: ReadonlySet<string> = new Set(["notes", "description", "reason", "body", "message", "html", "descriptionOfOperations"]);
 
@@ -189,6 +195,23 @@ export function pastDateIssue(value: string, field: string, today: string, part:
   return null;
 }
 
+/** A percentage's issue: at most two decimals (never rounded), from 0 to 100. */
+export function percentIssue(value: number, field: string, part: InputIssue["in"] = "body"): InputIssue | null {
+  if (!Number.isFinite(value) || Math.abs(Math.round(value * 100) - value * 100) > 1e-6) {
+    return { in: part, field, rule: "percent_precision", message: `${field} must be a percentage with at most two decimals (it is never rounded)` };
+  }
+  if (value < 0) return { in: part, field, rule: "too_small", message: `${field} must not be negative` };
+  if (value > 100) return { in: part, field, rule: "too_big", message: `${field} must be at most 100 (percent)` };
+  return null;
+}
+
+/** An expiry date's issue: a real calendar day, not before `today`. */
+export function expiryDateIssue(value: string, field: string, today: string, part: InputIssue["in"] = "body"): InputIssue | null {
+  if (!isValidDate(value)) return { in: part, field, rule: "date", message: `${field} must be a calendar date (YYYY-MM-DD)` };
+  if (value < today) return { in: part, field, rule: "not_past", message: `${field} (${value}) is already past (today is ${today})` };
+  return null;
+}
+
 /** A deductible's issue against the limit it applies to (both in major units). */
 export function deductibleIssue(deductible: number, limit: number, field = "deductible", part: InputIssue["in"] = "body"): InputIssue | null {
   const d = toCents(deductible);
@@ -214,6 +237,8 @@ export function checkInputRules(value: unknown, today: string, part: InputIssue[
       if (typeof item === "number" && MONEY_FIELDS.has(key)) issue = moneyIssue(item, field, part);
       else if (typeof item === "string" && COVERAGE_DATE_FIELDS.has(key)) issue = coverageDateIssue(item, field, today, part);
       else if (typeof item === "string" && PAST_DATE_FIELDS.has(key)) issue = pastDateIssue(item, field, today, part);
+      else if (typeof item === "number" && PERCENT_FIELDS.has(key)) issue = percentIssue(item, field, part);
+      else if (typeof item === "string" && EXPIRY_DATE_FIELDS.has(key)) issue = expiryDateIssue(item, field, today, part);
       else if (typeof item === "number" && YEAR_FIELDS.has(key) && (item < INPUT_RULES.earliestYear || item > thisYear)) {
         issue = { in: part, field, rule: "year_range", message: `${field} must be from ${INPUT_RULES.earliestYear} to ${thisYear}` };
       }

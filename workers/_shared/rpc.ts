@@ -764,6 +764,60 @@ export interface BillingRpc extends Rpc.WorkerEntrypointBranded {
 
 /** `BillingInternal`: the bodies of billing's events, for the webhooks consumer. */
 export type BillingInternalRpc = EventSourceRpc;
+// Producers: public (the gateway) and internal (underwriting's distribution-authority check at bind).
+// Imported here rather than in the block above, so this section stays one addition.
+import type { Appointment, CreateAppointmentRequest, CreateProducerRequest, LineOfBusiness as ProducerLine, ListProducersData, Producer, UpdateAppointmentRequest, UpdateProducerRequest, UsState as ProducerState } from "#contract/types.gen";
+
+
+export type ListProducersQuery = NonNullable<ListProducersData["query"]>;
+
+/** `ProducersService`: producers and their appointments, confined to `principal.orgId`. */
+export interface ProducersRpc extends Rpc.WorkerEntrypointBranded {
+  /** `conflict` (with `details.existingProducerId`) for an NPN another producer of the org holds. */
+  createProducer(principal: Principal, input: CreateProducerRequest): Promise<Result<Producer>>;
+  listProducers(principal: Principal, query?: ListProducersQuery): Promise<Result<Page<Producer>>>;
+  getProducer(principal: Principal, id: string): Promise<Result<Producer>>;
+  /** `invalid_state_transition` for any change to a terminated producer; `conflict` for a taken NPN. */
+  updateProducer(principal: Principal, id: string, input: UpdateProducerRequest): Promise<Result<Producer>>;
+  listAppointments(principal: Principal, producerId: string, query?: PageQuery): Promise<Result<Page<Appointment>>>;
+  /** Starts `pending`; `invalid_state_transition` for a terminated producer. */
+  createAppointment(principal: Principal, producerId: string, input: CreateAppointmentRequest): Promise<Result<Appointment>>;
+  /** `pending → active → terminated` (or `pending → terminated`); anything else is `invalid_state_transition`. */
+  updateAppointment(principal: Principal, producerId: string, id: string, input: UpdateAppointmentRequest): Promise<Result<Appointment>>;
+}
+
+/** What a bind asks of a producer: the risk's state and line, and the policy's effective date. */
+export interface AuthorityRequest {
+  state: ProducerState;
+  lineOfBusiness: ProducerLine;
+  /** `YYYY-MM-DD`: every check is judged on this day. */
+  effectiveDate: string;
+}
+
+/** One of the four checks of distribution authority, and whether it held. */
+export interface AuthorityCheck {
+  check: "status" | "license" | "expiry" | "appointment";
+  passed: boolean;
+  message: string;
+}
+
+/** A producer's distribution authority for one state, line and day: authorized only when every check passed. */
+export interface ProducerAuthority {
+  producerId: string;
+  producerName: string;
+  state: ProducerState;
+  lineOfBusiness: ProducerLine;
+  effectiveDate: string;
+  authorized: boolean;
+  checks: AuthorityCheck[];
+}
+
+/** `ProducersInternal`, bound to underwriting only: trusts the caller's `orgId`. */
+export interface ProducersInternalRpc extends Rpc.WorkerEntrypointBranded {
+  /** `not_found` when the org has no such producer. */
+  authorityFor(orgId: string, producerId: string, request: AuthorityRequest): Promise<Result<ProducerAuthority>>;
+}
+
 // The gateway's bindings.
 
 /**
@@ -780,6 +834,7 @@ export interface PublicEntrypoints {
   documents: DocumentsRpc;
   claims: ClaimsRpc;
   billing: BillingRpc;
+  producers: ProducersRpc;
 }
 
 type Snake<S extends string> = S extends `${infer Head}-${infer Tail}` ? `${Head}_${Snake<Tail>}` : S;

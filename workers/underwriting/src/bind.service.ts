@@ -12,6 +12,7 @@ import { findPolicy, findPolicyBySubmission } from "./policies.repo.ts";
 import { toPolicyWithInstallments } from "./policies.service.ts";
 import { issuePaperAfterCommit, paperJobStatements, type PaperEnv } from "./policy-paper.ts";
 import { daUsageStatement, summaryDelta, summaryStatements } from "./portfolio-summary.ts";
+import { producerGate } from "./producer-authority.ts";
 import { findQuote } from "./quotes.repo.ts";
 import { installmentSchedule } from "./rating/installments.ts";
 import type { Installment, InstallmentPlan } from "./rating/types.ts";
@@ -60,7 +61,7 @@ export function toInstallments(schedule: Installment[]) {
  */
 export async function bindSubmission(
   db: DrizzleD1Database,
-  env: Pick<UnderwritingEnv, "DA_LEDGER"> & PaperEnv,
+  env: Pick<UnderwritingEnv, "DA_LEDGER" | "PRODUCERS"> & PaperEnv,
   principal: Principal,
   submissionId: string,
   input: BindInput,
@@ -88,6 +89,9 @@ export async function bindSubmission(
     ]);
     return fail("quote_expired", `The quote expired at ${quote.validUntil}; request a new quote`, { quoteId: quote.id, validUntil: quote.validUntil });
   }
+  // Distribution authority, judged now (a license or appointment may have changed since the quote), preview included.
+  const producer = await producerGate(env.PRODUCERS, principal.orgId, sub);
+  if (!producer.ok) return producer;
 
   const schedule = installmentSchedule(input.installmentPlan, quote.grossPremiumCents, sub.effectiveDate);
   const feeCents = schedule.reduce((n, i) => n + i.feeCents, 0);

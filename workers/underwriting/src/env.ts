@@ -1,5 +1,5 @@
 import type { WebhookQueueMessage } from "#shared/events";
-import type { DealRoomsInternalRpc, DocumentsInternalRpc, IdentityInternalRpc } from "#shared/rpc";
+import type { DealRoomsInternalRpc, DocumentsInternalRpc, IdentityInternalRpc, ProducersInternalRpc } from "#shared/rpc";
 import type { DaLedger } from "./da-ledger.do.ts";
 
 export interface UnderwritingEnv {
@@ -15,4 +15,6 @@ export interface UnderwritingEnv {
   /** Identity: the org's name, printed as the producer on policy paper. */
   IDENTITY: Service<IdentityInternalRpc>;
   ENVIRONMENT: string;
+  /** Producers: a submission's producer's distribution authority at quote and bind (`authorityFor`). */
+  PRODUCERS: Service<ProducersInternalRpc>;
 }

@@ -19,6 +19,7 @@ import { REQUIRED_SUBMISSION_FIELDS } from "./intake/acord125.ts";
 import * as policies from "./policies.service.ts";
 import { sweepPendingPaper } from "./policy-paper.ts";
 import * as transactions from "./policy-transactions.service.ts";
+import { knownProducer, producerAuthority } from "./producer-authority.ts";
 import { createQuote } from "./quotes.service.ts";
 import * as referrals from "./referrals.service.ts";
 import * as submissions from "./submissions.service.ts";
@@ -73,7 +74,11 @@ export class UnderwritingService extends WorkerEntrypoint<UnderwritingEnv> imple
   // Submissions
 
   createSubmission(principal: Principal, input: CreateSubmissionInput) {
-    return admitted(principal, input, REQUIRED_SUBMISSION_FIELDS, (clean) => this.relayAfter(submissions.createSubmission(this.db, principal, clean)));
+    return admitted(principal, input, REQUIRED_SUBMISSION_FIELDS, async (clean) => {
+      const producer = await knownProducer(this.env.PRODUCERS, principal.orgId, clean);
+      if (!producer.ok) return producer;
+      return this.relayAfter(submissions.createSubmission(this.db, principal, clean));
+    });
   }
 
   /** ACORD 125 intake: the PDF's form fields, with `overrides` applied over them. */
@@ -96,7 +101,7 @@ export class UnderwritingService extends WorkerEntrypoint<UnderwritingEnv> imple
   // Quote and bind
 
   createQuote(principal: Principal, submissionId: string, options: { daAgreementId?: string }) {
-    return admitted(principal, options, [], (clean) => this.relayAfter(createQuote(this.db, principal, submissionId, clean)));
+    return admitted(principal, options, [], (clean) => this.relayAfter(createQuote(this.db, principal, submissionId, clean, (sub) => producerAuthority(this.env.PRODUCERS, principal.orgId, sub))));
   }
 
   bindSubmission(principal: Principal, submissionId: string, input: BindInput, preview: boolean) {

@@ -6,6 +6,7 @@ import { atomically, isGuardFailure, type Statement } from "#shared/db";
 import { fail, notFound, ok, type Result } from "#shared/errors";
 import { newId } from "#shared/ids";
 import { CURRENCY, fromCents } from "#shared/money";
+import type { ProducerAuthority } from "#shared/rpc";
 import { decideAuthority } from "./authority.ts";
 import { newReferralRow } from "./referral-rows.ts";
 import { recordEvent } from "./events.ts";
@@ -51,14 +52,18 @@ export async function createQuote(
   principal: Principal,
   submissionId: string,
   options: { daAgreementId?: string } = {},
+  /** The submission's producer check (producer-authority.ts); a quote without one shows `producer: null`. */
+  producerCheck?: (sub: SubmissionRow) => Promise<Result<ProducerAuthority | null>>,
 ): Promise<Result<Quote>> {
   const sub = await findSubmission(db, principal.orgId, submissionId);
   if (!sub) return notFound("Submission");
   if (!QUOTABLE.includes(sub.status)) {
     return fail("invalid_state_transition", `A ${sub.status} submission cannot be quoted`, { status: sub.status });
   }
+  const producer = producerCheck ? await producerCheck(sub) : ok(null);
+  if (!producer.ok) return producer;
   const open = sub.status === "referred" ? await findOpenReferral(db, principal.orgId, sub.id) : undefined;
-  const prepared = await prepareQuote(db, principal, sub, { ...options, ...(open ? { openReferral: open } : {}) });
+  const prepared = await prepareQuote(db, principal, sub, { ...options, ...(open ? { openReferral: open } : {}), producerAuthority: producer.value });
   if (!prepared.ok) return prepared;
   try {
     // Quoted on the state just read: a bind (or another quote) committed since rolls this back.
@@ -95,7 +100,7 @@ export async function prepareQuote(
   db: DrizzleD1Database,
   principal: Principal,
   sub: SubmissionRow,
-  options: { daAgreementId?: string; openReferral?: Pick<ReferralRow, "id" | "reasons"> } = {},
+  options: { daAgreementId?: string; openReferral?: Pick<ReferralRow, "id" | "reasons">; producerAuthority?: ProducerAuthority | null } = {},
 ): Promise<Result<{ quote: QuoteRow; statements: Statement[] }>> {
   const readiness = quoteReadiness(principal, sub);
   if (!readiness.ok) return readiness;
@@ -135,6 +140,7 @@ export async function prepareQuote(
     createdByPrincipal: principalIdOf(principal),
     createdAt: at,
     updatedAt: at,
+    producerAuthority: options.producerAuthority ?? null,
   };
   const statements: Statement[] = [
     supersedeQuotes(db, principal.orgId, sub.id, at),
@@ -186,7 +192,7 @@ export function toQuote(row: QuoteRow): Quote {
     totalDue: fromCents(row.totalDueCents),
     rateTableVersion: row.rateTableVersion,
     validUntil: row.validUntil,
-    authority: { daAgreementId: row.daAgreementId, withinAuthority: row.withinAuthority, reasons: row.authorityReasons },
+    authority: { daAgreementId: row.daAgreementId, withinAuthority: row.withinAuthority, reasons: row.authorityReasons, producer: row.producerAuthority ?? null },
     referralId: row.referralId,
     createdAt: row.createdAt,
   };

@@ -1,5 +1,5 @@
 import { integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
-import type { EndorsePolicyRequest, UsState } from "#contract/types.gen";
+import type { EndorsePolicyRequest, ProducerAuthority, UsState } from "#contract/types.gen";
 import type { CancellationMethod, CancellationReason, InstallmentPlan, RatingResult } from "./rating/types.ts";
 
 /** Drizzle view of migrations/underwriting; keep the two identical. */
@@ -85,6 +85,8 @@ export const quotes = sqliteTable("quotes", {
   createdByPrincipal: text("created_by_principal"),
   createdAt: text("created_at").notNull(),
   updatedAt: text("updated_at").notNull(),
+  /** The submission's producer check as of quoting (migrations/underwriting/0011); null without a producer. */
+  producerAuthority: text("producer_authority", { mode: "json" }).$type<ProducerAuthority>(),
 });
 
 export const policyNumberSequences = sqliteTable("policy_number_sequences", {

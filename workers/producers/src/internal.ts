@@ -1,0 +1,18 @@
+/**
+ * The producers worker's internal entrypoint, bound only to the workers the registry names
+ * (underwriting, which judges a bind's distribution authority). Its methods trust the caller's
+ * `orgId`, which is why the gateway is never bound to it.
+ */
+import { WorkerEntrypoint } from "cloudflare:workers";
+import type { Result } from "#shared/errors";
+import type { AuthorityRequest, ProducerAuthority, ProducersInternalRpc } from "#shared/rpc";
+import { authorityFor } from "./authority.service.ts";
+import { database } from "./database.ts";
+import type { ProducersEnv } from "./env.ts";
+
+export class ProducersInternal extends WorkerEntrypoint<ProducersEnv> implements ProducersInternalRpc {
+  /** Whether the org's producer may sell `request.lineOfBusiness` in `request.state` on `request.effectiveDate`, check by check; `not_found` for no such producer in the org. */
+  authorityFor(orgId: string, producerId: string, request: AuthorityRequest): Promise<Result<ProducerAuthority>> {
+    return authorityFor(database(this.env), orgId, producerId, request);
+  }
+}
