@@ -18,9 +18,8 @@ import { eq, sql } from "drizzle-orm";
 import type { DrizzleD1Database } from "drizzle-orm/d1";
 import { realClock } from "#shared/clock";
 import type { Statement } from "#shared/db";
-import type { EventEnvelope, WebhookQueueMessage } from "#shared/events";
-import { eventSourceBinding, SOURCE_NAME } from "#shared/outbox";
-import type { EventSourceRpc } from "#shared/rpc";
+import type { EventEnvelope } from "#shared/events";
+import { errorRetryDelay, eventSourceOf, MAX_ERROR_RETRY_SECONDS, parseEventMessage, type EventMessage } from "#shared/event-consumer";
 import { database } from "./database.ts";
 import type { BillingEnv } from "./env.ts";
 import { applyTransactions } from "./ledger.ts";
@@ -35,11 +34,6 @@ export const POLICY_EVENTS: ReadonlySet<string> = new Set(["policy.bound", "poli
 
 /** Attempts to find an event at its source before giving up on it (read-after-write lag). */
 const MISSING_EVENT_ATTEMPTS = 3;
-const ERROR_RETRY_SECONDS = 30;
-const MAX_ERROR_RETRY_SECONDS = 3600;
-
-/** 30 s, doubling per attempt up to an hour (the queue's 10 retries outlast a few hours' outage). */
-export const errorRetryDelay = (attempts: number): number => Math.min(ERROR_RETRY_SECONDS * 2 ** Math.max(0, attempts - 1), MAX_ERROR_RETRY_SECONDS);
 
 /**
  * Seams for the tests that kill the consumer part-way: `statements` sees (and may change) the batch
@@ -50,22 +44,6 @@ export interface ConsumerHooks {
   afterCommit?: (eventId: string) => void;
 }
 
-type EventMessage = Extract<WebhookQueueMessage, { kind: "event" }>;
-
-function parseMessage(body: unknown): EventMessage | null {
-  if (typeof body !== "object" || body === null) return null;
-  const m = body as Record<string, unknown>;
-  if (m.kind !== "event" || typeof m.source !== "string" || typeof m.eventId !== "string" || !m.eventId.startsWith("evt_")) return null;
-  const requeues = typeof m.requeues === "number" && Number.isSafeInteger(m.requeues) && m.requeues > 0 ? m.requeues : undefined;
-  return { kind: "event", source: m.source, eventId: m.eventId, ...(requeues ? { requeues } : {}) };
-}
-
-function sourceOf(env: BillingEnv, source: string): EventSourceRpc | null {
-  if (!SOURCE_NAME.test(source)) return null;
-  const binding = (env as unknown as Record<string, unknown>)[eventSourceBinding(source)] as Partial<EventSourceRpc> | undefined;
-  return binding && typeof binding === "object" && typeof binding.readEvents === "function" ? (binding as EventSourceRpc) : null;
-}
-
 export async function handleQueue(batch: MessageBatch<unknown>, env: BillingEnv, hooks: ConsumerHooks = {}): Promise<void> {
   const db = database(env);
   if (batch.queue === DEAD_LETTER_QUEUE || batch.queue.endsWith("-dlq")) {
@@ -74,7 +52,7 @@ export async function handleQueue(batch: MessageBatch<unknown>, env: BillingEnv,
   }
   const bySource = new Map<string, { msg: Message<unknown>; body: EventMessage }[]>();
   for (const msg of batch.messages) {
-    const body = parseMessage(msg.body);
+    const body = parseEventMessage(msg.body);
     if (!body) {
       // Delivery messages and anything else on this queue are not billing's.
       msg.ack();
@@ -84,7 +62,7 @@ export async function handleQueue(batch: MessageBatch<unknown>, env: BillingEnv,
   }
   await Promise.all(
     [...bySource].map(async ([source, group]) => {
-      const rpc = sourceOf(env, source);
+      const rpc = eventSourceOf(env, source);
       if (!rpc) {
         // Not a source billing subscribes to: none of its events moves a policy's money.
         for (const { msg } of group) msg.ack();
@@ -174,7 +152,7 @@ export async function invoiceFromEvent(db: DrizzleD1Database, env: BillingEnv, e
 
 /** A dead-lettered event goes back on the events queue an hour later (invoicing it is idempotent). */
 async function requeue(env: BillingEnv, msg: Message<unknown>): Promise<void> {
-  const body = parseMessage(msg.body);
+  const body = parseEventMessage(msg.body);
   if (!body) {
     msg.ack();
     return;

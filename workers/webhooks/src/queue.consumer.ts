@@ -19,11 +19,11 @@
  * the events queue an hour later: its outbox row is already relayed, so dropping it would lose it.
  */
 import type { EventEnvelope, WebhookQueueMessage } from "#shared/events";
-import { eventSourceBinding, SOURCE_NAME } from "#shared/outbox";
+import { errorRetryDelay, eventSourceOf, MAX_ERROR_RETRY_SECONDS, parseEventMessage, type EventMessage } from "#shared/event-consumer";
 import { attemptDelivery } from "./attempt.service.ts";
 import { recordDeadLetter } from "./deliveries.service.ts";
 import { createDeps, type WebhooksDeps } from "./deps.ts";
-import type { EventSourceRpc, WebhooksEnv } from "./env.ts";
+import type { WebhooksEnv } from "./env.ts";
 import { enqueueEvent, isEnvelope, storeEvent } from "./events.service.ts";
 import type { Kick } from "./ordering.ts";
 
@@ -32,30 +32,12 @@ export const DEAD_LETTER_QUEUE = "openinsure-webhook-dlq";
 
 /** Attempts to find an event at its source before giving up on it (read-after-write lag). */
 const MISSING_EVENT_ATTEMPTS = 3;
-/** Delay before retrying a message whose processing threw (a bug or an outage, not the receiver). */
-const ERROR_RETRY_SECONDS = 30;
-/** The longest wait between retries of a message that errored (and before a dead-lettered event is tried again). */
-const MAX_ERROR_RETRY_SECONDS = 3600;
-
-/**
- * The wait before retrying a message whose handling errored (its source or D1 unavailable): 30 s,
- * doubling per attempt up to an hour, so the queue's 10 retries outlast an outage of about four
- * hours before the message is dead-lettered.
- */
-export function errorRetryDelay(attempts: number): number {
-  return Math.min(ERROR_RETRY_SECONDS * 2 ** Math.max(0, attempts - 1), MAX_ERROR_RETRY_SECONDS);
-}
-
-type EventMessage = Extract<WebhookQueueMessage, { kind: "event" }>;
 
 /** The message body, or null when it is not one of ours. */
 export function parseMessage(body: unknown): WebhookQueueMessage | null {
   if (typeof body !== "object" || body === null) return null;
   const m = body as Record<string, unknown>;
-  if (m.kind === "event" && typeof m.source === "string" && typeof m.eventId === "string" && m.eventId.startsWith("evt_")) {
-    const requeues = typeof m.requeues === "number" && Number.isSafeInteger(m.requeues) && m.requeues > 0 ? m.requeues : undefined;
-    return { kind: "event", source: m.source as EventMessage["source"], eventId: m.eventId, ...(requeues ? { requeues } : {}) };
-  }
+  if (m.kind === "event") return parseEventMessage(body);
   if (m.kind === "delivery" && typeof m.deliveryId === "string" && m.deliveryId.startsWith("whd_")) {
     if (m.attempt === undefined) return { kind: "delivery", deliveryId: m.deliveryId };
     if (typeof m.attempt !== "number" || !Number.isSafeInteger(m.attempt) || m.attempt < 1) return null;
@@ -181,24 +163,13 @@ async function deadLetter(deps: WebhooksDeps, deliveryId: string): Promise<void>
   }
 }
 
-/**
- * The internal entrypoint that reads the bodies of `source`'s events: the binding the registry
- * generated for that worker (`eventSourceBinding`), or null when this worker has none by that name.
- * Only event sources are service-bound here, so any binding with `readEvents` is one.
- */
-export function sourceOf(env: WebhooksEnv, source: string): EventSourceRpc | null {
-  if (!SOURCE_NAME.test(source)) return null;
-  const binding = env[eventSourceBinding(source)] as Partial<EventSourceRpc> | undefined;
-  return binding && typeof binding === "object" && typeof binding.readEvents === "function" ? (binding as EventSourceRpc) : null;
-}
-
 async function handleEvents(deps: WebhooksDeps, messages: { msg: Message<unknown>; body: EventMessage }[]): Promise<void> {
   const bySource = new Map<string, { msg: Message<unknown>; body: EventMessage }[]>();
   for (const m of messages) bySource.set(m.body.source, [...(bySource.get(m.body.source) ?? []), m]);
 
   const stored = await Promise.all(
     [...bySource].map(async ([source, group]): Promise<{ msg: Message<unknown>; envelope: EventEnvelope }[]> => {
-      const rpc = sourceOf(deps.env, source);
+      const rpc = eventSourceOf(deps.env, source);
       if (!rpc) {
         for (const { msg } of group) {
           console.error(`webhooks: event from unknown source acked: ${preview(msg)}`);
