@@ -12,77 +12,85 @@
  */
 import type {
   ApiKey,
+  Appointment,
+  BindPreview,
+  CancelPolicyRequest,
+  Certificate,
+  CertificateHolder,
   Claim,
   ClaimActivity,
   ClaimDetail,
   ClaimPaymentResult,
   CloseClaimRequest,
+  CreateApiKeyRequest,
+  CreateAppointmentRequest,
   CreateClaimPaymentRequest,
   CreateClaimRequest,
-  DenyClaimRequest,
-  InvestigateClaimRequest,
-  ListClaimsData,
-  PortfolioClaims,
-  ReopenClaimRequest,
-  ReserveChangeResult,
-  SetReservesRequest,
-  SettleClaimRequest,
-  SettlementResult,
-  BindPreview,
-  CancelPolicyRequest,
-  Certificate,
-  CertificateHolder,
-  CreateApiKeyRequest,
   CreateDaAgreementRequest,
   CreatedApiKey,
   CreatedWebhookEndpoint,
   CreateOrgRequest,
+  CreateProducerRequest,
   CreateSubmissionRequest,
   DaAgreement,
   DaUtilizationReport,
   DealRoom,
   DealRoomMessage,
+  DenyClaimRequest,
   DocumentKind,
   DocumentWithDownload,
-  IngestedDocument,
   EndorsementReferred,
   EndorsePolicyRequest,
+  IngestedDocument,
   InstallmentPlan,
+  InvestigateClaimRequest,
   Invoice,
+  LineOfBusiness,
+  ListClaimsData,
   ListInvoicesData,
-  PayInvoiceRequest,
-  RefundInvoiceRequest,
   ListPoliciesData,
+  ListProducersData,
   ListReferralsData,
   ListSubmissionsData,
-  LineOfBusiness,
   LoginRequest,
   LoginResult,
   Org,
   OutboxEmail,
+  PayInvoiceRequest,
   Policy,
   PolicyTransaction,
   PolicyTransactionResult,
   PortfolioAnalytics,
+  PortfolioClaims,
+  Producer,
   Quote,
   QuoteReadiness,
   Referral,
+  RefundInvoiceRequest,
   ReinstatePolicyRequest,
   RenderTemplateName,
   RenewalResult,
+  ReopenClaimRequest,
   ResendCodeRequest,
   ResendCodeResult,
+  ReserveChangeResult,
   RotateApiKeyRequest,
   RotatedApiKey,
   RotatedWebhookSecret,
   SandboxClock,
+  SetReservesRequest,
   SetSandboxClockRequest,
+  SettleClaimRequest,
+  SettlementResult,
   SignupRequest,
   SignupResult,
   Submission,
   TokenResponse,
+  UpdateAppointmentRequest,
   UpdateOrgRequest,
+  UpdateProducerRequest,
   User,
+  UsState,
   VerifyEmailRequest,
   VerifyEmailResult,
   WebhookDelivery,
@@ -765,8 +773,6 @@ export interface BillingRpc extends Rpc.WorkerEntrypointBranded {
 /** `BillingInternal`: the bodies of billing's events, for the webhooks consumer. */
 export type BillingInternalRpc = EventSourceRpc;
 // Producers: public (the gateway) and internal (underwriting's distribution-authority check at bind).
-// Imported here rather than in the block above, so this section stays one addition.
-import type { Appointment, CreateAppointmentRequest, CreateProducerRequest, LineOfBusiness as ProducerLine, ListProducersData, Producer, UpdateAppointmentRequest, UpdateProducerRequest, UsState as ProducerState } from "#contract/types.gen";
 
 
 export type ListProducersQuery = NonNullable<ListProducersData["query"]>;
@@ -788,8 +794,8 @@ export interface ProducersRpc extends Rpc.WorkerEntrypointBranded {
 
 /** What a bind asks of a producer: the risk's state and line, and the policy's effective date. */
 export interface AuthorityRequest {
-  state: ProducerState;
-  lineOfBusiness: ProducerLine;
+  state: UsState;
+  lineOfBusiness: LineOfBusiness;
   /** `YYYY-MM-DD`: every check is judged on this day. */
   effectiveDate: string;
 }
@@ -805,8 +811,8 @@ export interface AuthorityCheck {
 export interface ProducerAuthority {
   producerId: string;
   producerName: string;
-  state: ProducerState;
-  lineOfBusiness: ProducerLine;
+  state: UsState;
+  lineOfBusiness: LineOfBusiness;
   effectiveDate: string;
   authorized: boolean;
   checks: AuthorityCheck[];
