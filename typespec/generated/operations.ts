@@ -766,7 +766,7 @@ export const operations = {
     path: "/v1/submissions/:id/bind",
     auth: { kind: "credential", scope: "policies:write", systemOnly: false, orgOptional: false },
     rateLimit: null,
-    successStatuses: [200, 201],
+    successStatuses: [200, 201, 202],
     multipart: false,
     schemas: { path: zBindSubmissionPath, query: zBindSubmissionQuery, body: zBindSubmissionBody },
   },

@@ -172,6 +172,40 @@ export type BindPreview = {
     totalDue: number;
 };
 
+/**
+ * A bind held for a referral instead of written (202): the quote's gross premium is above the org's
+ * auto-bind maximum (the flag `underwriting.auto_bind_max_premium`) and no underwriter has approved
+ * this quote. The submission and its quote are `referred`; once the referral is approved the same
+ * bind writes the policy. A preview says so without opening the referral.
+ */
+export type BindReferred = {
+    /**
+     * Whether this is a preview: no referral was opened.
+     */
+    preview: boolean;
+    /**
+     * Always `referred`: no policy was written.
+     */
+    status: 'referred';
+    /**
+     * The referral holding the bind; null in a preview.
+     */
+    referral: Referral | null;
+    /**
+     * Why the bind is held.
+     */
+    reasons: Array<string>;
+    /**
+     * The quote's gross premium, in USD major units.
+     */
+    grossPremium: number;
+    /**
+     * The org's auto-bind maximum (`underwriting.auto_bind_max_premium`) the premium is above.
+     */
+    autoBindMaxPremium: number;
+    currency: Currency;
+};
+
 export type BindRequest = {
     installmentPlan: InstallmentPlan;
     /**
@@ -10228,6 +10262,10 @@ export type BindSubmissionResponses = {
      * Created.
      */
     201: BoundPolicy;
+    /**
+     * Accepted.
+     */
+    202: BindReferred;
 };
 
 export type BindSubmissionResponse = BindSubmissionResponses[keyof BindSubmissionResponses];

@@ -2117,6 +2117,22 @@ export const zReferral = z.object({
 });
 
 /**
+ * A bind held for a referral instead of written (202): the quote's gross premium is above the org's
+ * auto-bind maximum (the flag `underwriting.auto_bind_max_premium`) and no underwriter has approved
+ * this quote. The submission and its quote are `referred`; once the referral is approved the same
+ * bind writes the policy. A preview says so without opening the referral.
+ */
+export const zBindReferred = z.object({
+    preview: z.boolean(),
+    status: z.enum(['referred']),
+    referral: zReferral.nullable(),
+    reasons: z.array(z.string()),
+    grossPremium: z.number(),
+    autoBindMaxPremium: z.number(),
+    currency: zCurrency
+});
+
+/**
  * `data` of `referral.created`.
  */
 export const zReferralCreatedData = z.object({
@@ -4170,7 +4186,8 @@ export const zBindSubmissionQuery = z.object({
 
 export const zBindSubmissionResponse = z.union([
     zBindPreview,
-    zBoundPolicy
+    zBoundPolicy,
+    zBindReferred
 ]);
 
 export const zCreateQuoteBody = zCreateQuoteRequest;

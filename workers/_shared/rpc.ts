@@ -14,6 +14,7 @@ import type {
   ApiKey,
   Appointment,
   BindPreview,
+  BindReferred,
   CancelPolicyRequest,
   Certificate,
   CertificateHolder,
@@ -207,7 +208,7 @@ export interface UnderwritingRpc extends Rpc.WorkerEntrypointBranded {
 
   createQuote(principal: Principal, submissionId: string, options: { daAgreementId?: string }): Promise<Result<Quote>>;
   /** `preview: true` answers the bind it would make, with no side effect. */
-  bindSubmission(principal: Principal, submissionId: string, input: BindInput, preview: boolean): Promise<Result<Policy | BindPreview>>;
+  bindSubmission(principal: Principal, submissionId: string, input: BindInput, preview: boolean): Promise<Result<Policy | BindPreview | BindReferred>>;
 
   listPolicies(principal: Principal, query: ListPoliciesQuery): Promise<Result<Page<Policy>>>;
   getPolicy(principal: Principal, id: string): Promise<Result<Policy>>;
