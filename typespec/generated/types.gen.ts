@@ -7689,7 +7689,7 @@ export type DeleteFlagData = {
         'Idempotency-Key'?: string;
     };
     path: {
-        key: FlagKey;
+        key: string;
     };
     query?: never;
     url: '/v1/flags/{key}';
@@ -7761,7 +7761,7 @@ export type DeleteFlagResponse = DeleteFlagResponses[keyof DeleteFlagResponses];
 export type GetFlagData = {
     body?: never;
     path: {
-        key: FlagKey;
+        key: string;
     };
     query?: never;
     url: '/v1/flags/{key}';
@@ -7815,7 +7815,7 @@ export type SetFlagData = {
         'Idempotency-Key'?: string;
     };
     path: {
-        key: FlagKey;
+        key: string;
     };
     query?: never;
     url: '/v1/flags/{key}';

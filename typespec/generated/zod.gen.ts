@@ -3698,7 +3698,7 @@ export const zDeleteFlagHeaders = z.object({
 });
 
 export const zDeleteFlagPath = z.object({
-    key: zFlagKey
+    key: z.string()
 });
 
 /**
@@ -3707,7 +3707,7 @@ export const zDeleteFlagPath = z.object({
 export const zDeleteFlagResponse = zFlag;
 
 export const zGetFlagPath = z.object({
-    key: zFlagKey
+    key: z.string()
 });
 
 /**
@@ -3722,7 +3722,7 @@ export const zSetFlagHeaders = z.object({
 });
 
 export const zSetFlagPath = z.object({
-    key: zFlagKey
+    key: z.string()
 });
 
 /**
