@@ -10,7 +10,9 @@ import { SignJWT } from "jose";
 import { describe, expect, it } from "vitest";
 import { ROLE_SCOPES, type Role } from "#shared/auth";
 import { FLAG_KEYS } from "#shared/flags.catalogue";
+import { FlagsUnavailable, publicFlagSource, readFlags } from "#shared/flags";
 import { realNow } from "../support/clock.ts";
+import { newPrincipal } from "../support/principals.ts";
 import { call, createApiKey, createTenant, json, quickstartSubmission } from "./harness.ts";
 import { approverKey } from "./lifecycle-harness.ts";
 
@@ -165,5 +167,19 @@ describe("a PUT takes effect on the org's next request in another worker", () =>
     expect((await call("DELETE", "/v1/flags/underwriting.auto_bind_max_premium", { token: t.token })).status).toBe(200);
     const next = await quotedSubmission(t.apiKey);
     expect((await call("POST", `/v1/submissions/${next.sub.id}/bind`, { apiKey: t.apiKey, body: { installmentPlan: "PIF" } })).status).toBe(201);
+  });
+});
+
+describe("the gateway's own reads of a flag", () => {
+  it("go through the public entrypoint for the principal's org (publicFlagSource), seeing a PUT at once, and refuse another org", async () => {
+    const t = await createTenant();
+    const principal = newPrincipal(t.orgId, { role: "org_admin" });
+    const source = publicFlagSource(env.PRODUCERS, principal);
+    expect((await readFlags(source, t.orgId)).get("portal.enabled")).toBe(true);
+    expect((await call("PUT", "/v1/flags/portal.enabled", { token: t.token, body: { value: false } })).status).toBe(200);
+    const flags = await readFlags(source, t.orgId);
+    expect(flags.get("portal.enabled")).toBe(false);
+    expect(flags.explain("portal.enabled").source).toBe("org");
+    await expect(readFlags(source, (await createTenant()).orgId)).rejects.toThrow(FlagsUnavailable);
   });
 });
