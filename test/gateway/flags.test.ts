@@ -160,6 +160,11 @@ describe("a PUT takes effect on the org's next request in another worker", () =>
     expect(bound.status).toBe(201);
     expect(await json(bound)).toMatchObject({ preview: false, status: "active", grossPremium: quote.grossPremium });
 
+    // A quote made after the PUT is held at once, its authority naming the limit.
+    const later = await quotedSubmission(t.apiKey);
+    expect(later.quote).toMatchObject({ status: "referred", authority: { withinAuthority: false } });
+    expect(later.quote.authority.reasons).toEqual([expect.stringContaining("auto-bind maximum 1,000.00")]);
+
     // Another org is not held by this org's limit, and after DELETE this org is not either.
     const other = await createTenant();
     const theirs = await quotedSubmission(other.apiKey);

@@ -1,7 +1,7 @@
 /**
  * The auto-bind premium limit (`underwriting.auto_bind_max_premium`) at bind, against a stand-in for
- * the producers worker's evaluator: a premium above the org's limit opens a referral instead of a
- * policy (the preview says so and opens nothing), the premium at the limit binds, an approved
+ * the producers worker's evaluator: a quote above the org's limit is held as outside authority, and a
+ * bind above it opens a referral instead of a policy (the preview says so and opens nothing), the premium at the limit binds, an approved
  * referral releases the quote, a flag read that fails writes nothing, and the limit is per org.
  */
 import { env } from "cloudflare:workers";
@@ -67,6 +67,25 @@ describe("the auto-bind premium limit", () => {
     const bound = unwrap(await bindSubmission(db(), uwEnv, p, sub.id, { installmentPlan: "PIF" }, false));
     expect(bound).toMatchObject({ preview: false, status: "active", grossPremium: quote.grossPremium });
     expect(await policiesOf(p.orgId)).toBe(1);
+  });
+
+  it("holds a quote above the limit as outside authority, naming it, and its approval releases the bind", async () => {
+    const p = newPrincipal();
+    const sub = unwrap(await createSubmission(db(), p, quickstartSubmission() as Parameters<typeof createSubmission>[2]));
+    const first = unwrap(await createQuote(db(), p, sub.id));
+    expect(first).toMatchObject({ status: "active", authority: { withinAuthority: true, reasons: [] } });
+    const limitCents = 100_000;
+    const held = unwrap(await createQuote(db(), p, sub.id, { autoBindMaxCents: limitCents }));
+    const reason = `gross premium ${held.grossPremium.toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 })} is above the org's auto-bind maximum 1,000.00 (flag underwriting.auto_bind_max_premium)`;
+    expect(held).toMatchObject({ status: "referred", authority: { withinAuthority: false, reasons: [reason] } });
+    const referral = unwrap(await listReferrals(db(), p, { limit: 10 })).data;
+    expect(referral).toMatchObject([{ id: held.referralId, status: "pending", quoteId: held.id, reasons: [reason] }]);
+
+    unwrap(await decideReferral(db(), approverOf(p), held.referralId!, { decision: "approve" }));
+    const flags = standInFlags();
+    flags.set(p.orgId, "underwriting.auto_bind_max_premium", limitCents / 100);
+    const uwEnv = { ...workerEnv, PRODUCERS: flags } as unknown as UnderwritingEnv;
+    expect(unwrap(await bindSubmission(db(), uwEnv, p, sub.id, { installmentPlan: "PIF" }, false))).toMatchObject({ preview: false, status: "active" });
   });
 
   it("writes nothing when the flags cannot be read", async () => {

@@ -3358,7 +3358,8 @@ export type QuoteAuthority = {
     daAgreementId: string | null;
     withinAuthority: boolean;
     /**
-     * Why the quote is outside authority (empty when within).
+     * Why the quote is outside authority (empty when within): the agreement's gaps, or a gross premium
+     * above the org's auto-bind maximum (the flag `underwriting.auto_bind_max_premium`).
      */
     reasons: Array<string>;
     /**

@@ -1,7 +1,8 @@
 /**
- * The auto-bind premium limit (issue 14): one more authority check at bind, read from the flag
- * `underwriting.auto_bind_max_premium` on every bind (so an org admin's `PUT /v1/flags/…` holds the
- * next bind). A quote whose gross premium is above it is not bound unless an underwriter released
+ * The auto-bind premium limit (issue 14): one more authority check, read from the flag
+ * `underwriting.auto_bind_max_premium` when a submission is quoted (a quote above it is held like one
+ * outside delegated authority, the reason in its `authority`) and again on every bind (so an org
+ * admin's `PUT /v1/flags/…` holds the next bind of a quote made before it). A quote whose gross premium is above it is not bound unless an underwriter released
  * that very quote through an approved referral: the bind opens a referral instead, and the same
  * bind succeeds once the referral is approved (`decideReferral` makes the quote active again).
  */
@@ -29,14 +30,24 @@ export interface AutoBindHold {
   maxCents: number;
 }
 
+const money = (cents: number) => fromCents(cents).toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+
+/** The reason a premium of `premiumCents` is held for an underwriter, at quote and at bind. */
+export const autoBindReason = (premiumCents: number, maxCents: number): string =>
+  `gross premium ${money(premiumCents)} is above the org's auto-bind maximum ${money(maxCents)} (flag ${AUTO_BIND_FLAG})`;
+
+/** The org's auto-bind maximum in cents, read now. */
+export async function autoBindMaxCents(flags: FlagSource, orgId: string): Promise<number> {
+  // The catalogue admits only money (two decimals, 0 to the maximum) for this flag, so this is exact.
+  return toCents((await readFlags(flags, orgId)).get(AUTO_BIND_FLAG))!;
+}
+
 /**
  * Whether binding `quote` now needs an underwriter: its gross premium is above the org's auto-bind
  * maximum and it was not released by an approved referral. Null when it may bind.
  */
 export async function autoBindHold(db: DrizzleD1Database, flags: FlagSource, orgId: string, quote: QuoteRow): Promise<AutoBindHold | null> {
-  const max = (await readFlags(flags, orgId)).get(AUTO_BIND_FLAG);
-  // The catalogue admits only money (two decimals, 0 to the maximum) for this flag, so this is exact.
-  const maxCents = toCents(max)!;
+  const maxCents = await autoBindMaxCents(flags, orgId);
   if (quote.grossPremiumCents <= maxCents) return null;
   if (quote.referralId) {
     const released = await db
@@ -46,9 +57,8 @@ export async function autoBindHold(db: DrizzleD1Database, flags: FlagSource, org
       .get();
     if (released?.status === "approved") return null;
   }
-  const money = (cents: number) => fromCents(cents).toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 });
   return {
-    reason: `gross premium ${money(quote.grossPremiumCents)} is above the org's auto-bind maximum ${money(maxCents)} (flag ${AUTO_BIND_FLAG})`,
+    reason: autoBindReason(quote.grossPremiumCents, maxCents),
     premiumCents: quote.grossPremiumCents,
     maxCents,
   };
