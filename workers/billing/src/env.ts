@@ -12,4 +12,14 @@ export interface BillingEnv {
   /** This worker's own events queue, for putting back an event the dead-letter queue received. */
   BILLING_REQUEUE: Queue<WebhookQueueMessage>;
   ENVIRONMENT: string;
+  /** Stripe's secret key (`sk_test_…` / `sk_live_…`); locally the stand-in's. */
+  STRIPE_SECRET_KEY?: string;
+  /** The signing secret of the `/webhooks/stripe` endpoint (`whsec_…`). */
+  STRIPE_WEBHOOK_SECRET?: string;
+  /** When set, the SDK talks to this origin (the local stand-in) instead of api.stripe.com. */
+  STRIPE_API_BASE?: string;
+  /** How long one Stripe request may take before it counts as an outage (default 10 s). */
+  STRIPE_TIMEOUT_MS?: string;
+  /** `"false"` turns off the automatic retry of a failed card payment (autopay.ts). */
+  BILLING_AUTOPAY_RETRY?: string;
 }
