@@ -92,7 +92,7 @@ export function stateOf(pi: Stripe.PaymentIntent) {
   return {
     status: pi.status as PaymentIntentStatus,
     paymentMethod: method ?? failedWith,
-    failureCode: failed ? (error.decline_code ?? error.code ?? "card_declined") : null,
+    failureCode: failed ? (error.code ?? error.decline_code ?? "card_declined") : null,
     failureMessage: failed ? (error.message ?? null) : null,
   };
 }
