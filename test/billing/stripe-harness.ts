@@ -8,6 +8,7 @@ import Stripe from "stripe";
 import { expect } from "vitest";
 import type { BillingService } from "../../workers/billing/src/index.ts";
 import { billingEnv } from "./harness.ts";
+import { realUnixSeconds } from "../support/clock.ts";
 
 export const rpc = (exports as unknown as { BillingService: Service<BillingService> }).BillingService;
 
@@ -57,12 +58,12 @@ const cryptoProvider = Stripe.createSubtleCryptoProvider();
 
 /** A Stripe event of the test's making, signed (by default with the endpoint's secret, now). */
 export async function signedEvent(type: string, object: Record<string, unknown>, options: { created?: number; timestamp?: number; secret?: string; id?: string } = {}) {
-  const created = options.created ?? Math.floor(Date.now() / 1000);
+  const created = options.created ?? realUnixSeconds();
   const payload = JSON.stringify({ id: options.id ?? `evt_test_${crypto.randomUUID().replace(/-/g, "")}`, object: "event", api_version: "2026-10-28.endive", created, type, data: { object }, livemode: false });
   const signature = await Stripe.webhooks.generateTestHeaderStringAsync({
     payload,
     secret: options.secret ?? billingEnv.STRIPE_WEBHOOK_SECRET!,
-    timestamp: options.timestamp ?? Math.floor(Date.now() / 1000),
+    timestamp: options.timestamp ?? realUnixSeconds(),
     cryptoProvider,
   });
   return { payload, signature, id: JSON.parse(payload).id as string };

@@ -9,6 +9,7 @@ import { describe, expect, it } from "vitest";
 import { newId } from "#shared/ids";
 import { outboxEvents } from "#shared/outbox";
 import { paymentIntents, stripeEvents } from "../../workers/billing/src/schema.ts";
+import { realUnixSeconds } from "../support/clock.ts";
 import { newPrincipal } from "../support/principals.ts";
 import { errorOf, unwrap } from "../support/results.ts";
 import { boundFacts, db, deliver, policyEvent, put } from "./harness.ts";
@@ -36,7 +37,7 @@ describe("Stripe-Signature", () => {
     const object = { ...(await intentAtStripe(pi.paymentIntentId)), status: "succeeded", amount_received: 135_000 };
     const good = await signedEvent("payment_intent.succeeded", object);
     const wrongSecret = await signedEvent("payment_intent.succeeded", object, { secret: "whsec_someone_else", id: good.id });
-    const stale = await signedEvent("payment_intent.succeeded", object, { timestamp: Math.floor(Date.now() / 1000) - 301, id: good.id });
+    const stale = await signedEvent("payment_intent.succeeded", object, { timestamp: realUnixSeconds() - 301, id: good.id });
     const cases = [
       { payload: good.payload, signature: null },
       { payload: good.payload, signature: "" },
@@ -51,7 +52,7 @@ describe("Stripe-Signature", () => {
     expect(await recorded(good.id)).toBeUndefined();
     expect(unwrap(await rpc.getInvoice(principal, invoice.id))).toMatchObject({ status: "open", payments: [] });
     // Within the 300 s tolerance it verifies.
-    const recent = await signedEvent("payment_intent.succeeded", object, { timestamp: Math.floor(Date.now() / 1000) - 250 });
+    const recent = await signedEvent("payment_intent.succeeded", object, { timestamp: realUnixSeconds() - 250 });
     expect(unwrap(await deliverStripe(recent)).outcome).toBe("applied");
   });
 });
@@ -87,7 +88,7 @@ describe("Stripe events", () => {
     const { principal, invoice } = await openInvoice();
     const pi = unwrap(await rpc.createPaymentIntent(principal, invoice.id));
     const base = await intentAtStripe(pi.paymentIntentId);
-    const t = Math.floor(Date.now() / 1000);
+    const t = realUnixSeconds();
     const failedEarly = await signedEvent("payment_intent.payment_failed", { ...base, status: "requires_payment_method", last_payment_error: { type: "card_error", code: "card_declined", message: "Your card was declined.", payment_method: { id: "pm_card_chargeDeclined" } } }, { created: t - 60 });
     const failedLater = await signedEvent("payment_intent.payment_failed", { ...base, status: "requires_payment_method", last_payment_error: { type: "card_error", code: "expired_card", message: "Your card has expired.", payment_method: { id: "pm_card_chargeDeclined" } } }, { created: t - 30 });
     const succeeded = await signedEvent("payment_intent.succeeded", { ...base, status: "succeeded", amount_received: base.amount, payment_method: "pm_card_visa" }, { created: t });

@@ -5,7 +5,7 @@
  * its signature refusals and `payment.received` / `payment.failed` in the org's event log.
  */
 import { describe, expect, inject, it } from "vitest";
-import { realNow, testDay } from "../support/clock.ts";
+import { realNow, realUnixSeconds, testDay } from "../support/clock.ts";
 import { call, createApiKey, createTenant, json, type Tenant } from "./harness.ts";
 import { bindPolicy, glSubmission } from "./lifecycle-harness.ts";
 
@@ -68,7 +68,7 @@ describe("card payments through the gateway", () => {
     const pi = await json(await call("POST", `/v1/invoices/${second!.id}/payment-intent`, { apiKey: t.apiKey, body: { paymentMethod: "pm_card_chargeDeclined" } }));
     expect(pi).toMatchObject({ status: "requires_payment_method", lastPaymentError: { code: "card_declined" } });
     const failed = await eventOf(pi.paymentIntentId, "payment_intent.payment_failed");
-    const stale = failed.signature.replace(/^t=\d+/, `t=${Math.floor(Date.now() / 1000) - 400}`);
+    const stale = failed.signature.replace(/^t=\d+/, `t=${realUnixSeconds() - 400}`);
     for (const [payload, signature] of [
       [failed.payload, undefined],
       [failed.payload, "t=1,v1=00"],
