@@ -14,6 +14,8 @@ import { testRegistry } from "./test/registry/test-registry.ts";
 export { TEST_SECRETS } from "./scripts/lib/vitest-projects.ts";
 
 const root = resolve(import.meta.dirname);
+/** Starts the local Stripe stand-in for a project and provides its origin as `stripeApiBase`. */
+const STRIPE_STANDIN_SETUP = "test/support/stripe-standin.setup.ts";
 const notFound = `return { ok: false, error: { code: "not_found", message: "Deal room not found" } };`;
 
 const workers = await Promise.all(
@@ -21,6 +23,8 @@ const workers = await Promise.all(
     .filter((w) => !w.gateway)
     .map((w) =>
       workerProject(testRegistry, root, w, {
+        // Billing's SDK calls the local Stripe stand-in its project's global setup starts.
+        ...(w.name === "billing" ? { globalSetup: [STRIPE_STANDIN_SETUP], injectVars: { STRIPE_API_BASE: "stripeApiBase" } } : {}),
         // Referral system messages go to the deal-rooms worker; its own project tests the real one.
         // Deal rooms ask identity whether a socket's API key still works: the stand-in says yes
         // until a test revokes the key id through it (`revokeForTest`). Underwriting asks it for the
@@ -100,16 +104,18 @@ export default defineConfig({
       await gatewayProject(testRegistry, root, {
         name: "gateway",
         include: ["test/gateway/**/*.test.ts", "test/registry/*.test.ts"],
-        globalSetup: ["test/gateway/global-setup.ts"],
+        globalSetup: ["test/gateway/global-setup.ts", STRIPE_STANDIN_SETUP],
         // Loopback receivers let the gateway tests deliver to a local endpoint.
         vars: { webhooks: { WEBHOOK_ALLOW_LOOPBACK: "true" } },
+        injectVars: { billing: { STRIPE_API_BASE: "stripeApiBase" } },
       }),
       // The same platform booted with production's ENVIRONMENT, as every wrangler.toml ships it.
       await gatewayProject(testRegistry, root, {
         name: "production",
         include: ["test/production/**/*.test.ts"],
-        globalSetup: ["test/gateway/global-setup.ts"],
+        globalSetup: ["test/gateway/global-setup.ts", STRIPE_STANDIN_SETUP],
         environment: "production",
+        injectVars: { billing: { STRIPE_API_BASE: "stripeApiBase" } },
         // Production must ignore it: the test proves loopback URLs are refused anyway.
         vars: { webhooks: { WEBHOOK_ALLOW_LOOPBACK: "true" } },
       }),

@@ -13,6 +13,7 @@ import { resolve } from "node:path";
 import { registry } from "../workers/registry.ts";
 import { devPlan } from "./lib/dev-plan.ts";
 import { root, wranglerEnv } from "./lib/sandbox.ts";
+import { startStripeStandIn, type StripeStandIn } from "./lib/stripe-standin.ts";
 
 const port = Number(process.env.PORT ?? 8787);
 const state = resolve(root, process.env.SANDBOX_STATE ?? ".wrangler/state");
@@ -111,8 +112,30 @@ async function seed(apiSecret: string): Promise<{ orgId: string; apiKey: string 
   return { orgId: claims.orgId, apiKey: String(key.body.key) };
 }
 
+/** The stand-in's key prefix in .dev.vars.example: with it, `npm run dev` runs the local Stripe stand-in. */
+const STANDIN_KEY_PREFIX = "sk_test_standin_";
+
+/**
+ * The local Stripe stand-in, on a free port, sending its events to this sandbox's /webhooks/stripe;
+ * every worker's .dev.vars copy gets `STRIPE_API_BASE` pointing at it (billing's SDK reads it). Not
+ * started when .dev.vars holds a real Stripe key: the SDK then talks to Stripe.
+ */
+async function startStandIn(vars: Record<string, string>): Promise<StripeStandIn | null> {
+  if (!vars.STRIPE_SECRET_KEY?.startsWith(STANDIN_KEY_PREFIX) || !vars.STRIPE_WEBHOOK_SECRET) return null;
+  const standIn = await startStripeStandIn({
+    port: Number(process.env.STRIPE_STANDIN_PORT ?? 0),
+    secretKey: vars.STRIPE_SECRET_KEY,
+    webhookSecret: vars.STRIPE_WEBHOOK_SECRET,
+    webhookUrl: `${base}/webhooks/stripe`,
+    log: (line) => console.error(line),
+  });
+  for (const dir of plan.devVarsCopies) appendFileSync(resolve(root, dir, ".dev.vars"), `\n# Set by npm run dev: the local Stripe stand-in\nSTRIPE_API_BASE=${standIn.url}\n`);
+  return standIn;
+}
+
 async function main() {
   const vars = ensureDevVars();
+  const standIn = await startStandIn(vars);
   applyMigrations();
   const configs = plan.configs.flatMap((c) => ["-c", c]);
   const child = spawn(
@@ -149,10 +172,11 @@ OpenInsure sandbox ready on ${base}
   demo org:     ${orgId}
   API key:      ${apiKey}
   contract:     ${base}/openapi.json   explorer: ${base}/docs
+  stripe:       ${standIn ? `local stand-in on ${standIn.url} (events to ${base}/webhooks/stripe)` : "Stripe itself (STRIPE_SECRET_KEY in .dev.vars)"}
 
 First call:
   curl -s ${base}/v1/submissions -H "X-API-Key: ${apiKey}"
-SANDBOX_READY ${JSON.stringify({ baseUrl: base, orgId, apiKey })}
+SANDBOX_READY ${JSON.stringify({ baseUrl: base, orgId, apiKey, stripeApiBase: standIn?.url ?? null })}
 `);
 }
 

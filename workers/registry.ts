@@ -220,6 +220,13 @@ export const WORKERS: readonly WorkerEntry[] = [
     consumesEvents: { queue: { binding: "BILLING_EVENTS", queue: "openinsure-billing-events" }, sources: ["underwriting"] },
     emitsEvents: true,
     crons: [{ schedule: "* * * * *", purpose: "the outbox sweep: relays events a prompt relay missed" }],
+    testVars: {
+      // The local Stripe stand-in's key and webhook secret (test/support/stripe-standin.setup.ts), and a
+      // short timeout so a hanging stand-in is an outage within the test.
+      STRIPE_SECRET_KEY: "sk_test_standin_tests_0123456789abcdef",
+      STRIPE_WEBHOOK_SECRET: "whsec_standin_tests_0123456789abcdef",
+      STRIPE_TIMEOUT_MS: "1500",
+    },
   },
   {
     name: "producers",

@@ -35,6 +35,10 @@ export interface WorkerProjectOptions {
    * answers with. A callee without one answers `readEvents` with nothing if it emits events.
    */
   stubs?: Record<string, StubMethods>;
+  /** Global setup files of the project (e.g. a local server the worker calls). */
+  globalSetup?: string[];
+  /** Vars whose values a global setup provides: var name → provided key (e.g. a port known only once the server listens). */
+  injectVars?: Record<string, string>;
 }
 
 export interface GatewayProjectOptions {
@@ -45,7 +49,13 @@ export interface GatewayProjectOptions {
   vars?: Record<string, Record<string, string>>;
   /** `ENVIRONMENT` of every worker, the gateway included (default: the test secrets' `development`). */
   environment?: string;
+  /** Vars per auxiliary worker whose values a global setup provides: var name → provided key. */
+  injectVars?: Record<string, Record<string, string>>;
 }
+
+/** `{VAR: provided value}` for each `{VAR: key}`; the plugin's `inject` reads what a global setup provided. */
+const injected = (inject: (key: string) => unknown, vars: Record<string, string> | undefined): Record<string, string> =>
+  Object.fromEntries(Object.entries(vars ?? {}).map(([name, key]) => [name, String(inject(key))]));
 
 /** `compatibility_date` of a worker's hand-written config, so its auxiliary copy runs on the same date. */
 function compatibilityDate(root: string, worker: Worker): string {
@@ -83,17 +93,25 @@ export async function workerProject(registry: Registry, root: string, worker: Wo
     const methods = options.stubs?.[callee.name] ?? (callee.emitsEvents && s.entrypoint === callee.entrypoints.internal ? { readEvents: "return [];" } : {});
     return stubWorker(root, callee, s.entrypoint, methods);
   });
+  const migrations = await migrationsOf(root, [worker]);
   return defineProject({
     plugins: [
-      cloudflareTest({
+      // A function of the provided context, so vars a global setup provides (a stand-in's port) reach the worker.
+      cloudflareTest(({ inject }) => ({
         wrangler: { configPath: join(root, worker.config) },
         miniflare: {
-          bindings: { ...TEST_SECRETS, ...worker.testVars, TEST_D1_MIGRATIONS: await migrationsOf(root, [worker]) },
+          bindings: { ...TEST_SECRETS, ...worker.testVars, ...injected(inject, options.injectVars), TEST_D1_MIGRATIONS: migrations },
           ...(stubs.length ? { workers: stubs } : {}),
         },
-      }),
+      })),
     ],
-    test: { name: worker.name, include: [`${worker.tests}/**/*.test.ts`], setupFiles: [MIGRATIONS_SETUP], testTimeout: TEST_TIMEOUT_MS },
+    test: {
+      name: worker.name,
+      include: [`${worker.tests}/**/*.test.ts`],
+      setupFiles: [MIGRATIONS_SETUP],
+      testTimeout: TEST_TIMEOUT_MS,
+      ...(options.globalSetup ? { globalSetup: options.globalSetup } : {}),
+    },
   });
 }
 
@@ -109,7 +127,7 @@ export async function gatewayProject(registry: Registry, root: string, options: 
   const others = registry.workers.filter((w) => !w.gateway);
   const secrets = { ...TEST_SECRETS, ...(options.environment ? { ENVIRONMENT: options.environment } : {}) };
   const serviceBindings = (w: Worker) => Object.fromEntries(registry.services(w).map((s) => [s.binding, { name: s.service, entrypoint: s.entrypoint }]));
-  const auxiliary = others.map((w) => ({
+  const auxiliary = (inject: (key: string) => unknown) => others.map((w) => ({
     name: w.script,
     modules: true,
     scriptPath: join(root, ".build", w.name, "index.js"),
@@ -126,19 +144,20 @@ export async function gatewayProject(registry: Registry, root: string, options: 
       ]),
     ),
     serviceBindings: serviceBindings(w),
-    bindings: { ...secrets, ...w.testVars, ...options.vars?.[w.name] },
+    bindings: { ...secrets, ...w.testVars, ...options.vars?.[w.name], ...injected(inject, options.injectVars?.[w.name]) },
   }));
+  const migrations = await migrationsOf(root, others);
   return defineProject({
     plugins: [
-      cloudflareTest({
+      cloudflareTest(({ inject }) => ({
         wrangler: { configPath: join(root, gateway.config) },
         miniflare: {
-          bindings: { ...secrets, TEST_D1_MIGRATIONS: await migrationsOf(root, others) },
+          bindings: { ...secrets, TEST_D1_MIGRATIONS: migrations },
           serviceBindings: serviceBindings(gateway),
           d1Databases: Object.fromEntries(others.flatMap((w) => (w.d1 ? [[w.d1.binding, w.d1.id]] : []))),
-          workers: auxiliary,
+          workers: auxiliary(inject),
         },
-      }),
+      })),
     ],
     test: { name: options.name, include: options.include, globalSetup: options.globalSetup, setupFiles: [MIGRATIONS_SETUP], testTimeout: TEST_TIMEOUT_MS },
   });

@@ -1,7 +1,8 @@
 /**
  * The money invariant of billing, over random histories of a policy: bind on every plan, endorsements
  * up and down, cancellations of any size (flat returns everything), reinstatements, and manual
- * payments (partial, exact, over the amount due), refunds and voids on any invoice, in any order.
+ * payments (partial, exact, over the amount due), card payments (whatever the invoice asks by then),
+ * refunds and voids on any invoice, in any order.
  * After every step:
  * - Σ invoiced premium − Σ credited premium = the policy's written premium, to the cent;
  * - on every invoice, 0 ≤ paid − refunded ≤ its net, so Σ paid − Σ refunded ≤ Σ invoiced and no
@@ -27,6 +28,7 @@ import {
   voidInvoice,
   type Ledger,
 } from "../../workers/billing/src/ledger.ts";
+import { receiveCardPayment } from "../../workers/billing/src/card-ledger.ts";
 import { installmentSchedule } from "../../workers/underwriting/src/rating/installments.ts";
 import type { InstallmentPlan } from "../../workers/underwriting/src/rating/types.ts";
 
@@ -41,6 +43,8 @@ type Op =
   | { t: "reinstate" }
   | { t: "pay"; pick: number; percent: number }
   | { t: "overpay"; pick: number }
+  /** A card payment Stripe took for `cents` (it may exceed what the invoice asks by now, or hit a paid or void one). */
+  | { t: "card"; pick: number; cents: number }
   | { t: "refund"; pick: number; percent: number; all: boolean }
   | { t: "void"; pick: number }
   | { t: "redeliver" };
@@ -53,6 +57,7 @@ const op: fc.Arbitrary<Op> = fc.oneof(
   fc.record({ t: fc.constant("pay" as const), pick: fc.nat(), percent: fc.integer({ min: 1, max: 100 }) }),
   fc.record({ t: fc.constant("pay" as const), pick: fc.nat(), percent: fc.constant(100) }),
   fc.record({ t: fc.constant("overpay" as const), pick: fc.nat() }),
+  fc.record({ t: fc.constant("card" as const), pick: fc.nat(), cents: fc.integer({ min: 50, max: 3_000_000 }) }),
   fc.record({ t: fc.constant("refund" as const), pick: fc.nat(), percent: fc.integer({ min: 1, max: 100 }), all: fc.boolean() }),
   fc.record({ t: fc.constant("void" as const), pick: fc.nat() }),
   fc.record({ t: fc.constant("redeliver" as const) }),
@@ -161,6 +166,14 @@ describe("billing's ledger over random policy histories", () => {
                 const refusal = pay(ledger, ctxAt(day), inv.id, { amountCents: amountDueOf(inv) + 1, method: "wire", reference: null, receivedAt: `${day}T12:00:00.000Z` });
                 expect(refusal).not.toBeNull();
                 expect(JSON.stringify(ledger.invoices)).toBe(before);
+                break;
+              }
+              case "card": {
+                // Never refused: what the invoice no longer asks is refunded at once (card-ledger.ts).
+                const inv = pick(o.pick);
+                const room = inv.status === "open" ? amountDueOf(inv) : 0;
+                const { excessCents } = receiveCardPayment(ledger, ctxAt(day), inv.id, { amountCents: o.cents, paymentIntentId: "pi_property", receivedAt: `${day}T12:00:00.000Z` });
+                expect(excessCents).toBe(Math.max(0, o.cents - room));
                 break;
               }
               case "refund": {

@@ -121,6 +121,8 @@ const EXPECTED: [string, string, string, "public" | "credential" | "session"][] 
   ["POST", "/v1/invoices/{id}/pay", "payInvoice", "credential"],
   ["POST", "/v1/invoices/{id}/void", "voidInvoice", "credential"],
   ["POST", "/v1/invoices/{id}/refund", "refundInvoice", "credential"],
+  ["POST", "/v1/invoices/{id}/payment-intent", "createPaymentIntent", "credential"],
+  ["POST", "/v1/invoices/{id}/retry", "retryPayment", "credential"],
   ["POST", "/v1/producers", "createProducer", "credential"],
   ["GET", "/v1/producers", "listProducers", "credential"],
   ["GET", "/v1/producers/{id}", "getProducer", "credential"],
@@ -174,6 +176,7 @@ const ERROR_CODES = [
   "producer_not_authorized",
   "rate_limit_exceeded",
   "internal_error",
+  "payment_provider_unavailable",
 ];
 
 interface Op {

@@ -9,7 +9,7 @@ import { TEST_NOW } from "../support/clock.ts";
 
 declare module "vitest" {
   export interface ProvidedContext {
-    sandbox: { baseUrl: string; orgId: string; apiKey: string; apiSecret: string };
+    sandbox: { baseUrl: string; orgId: string; apiKey: string; apiSecret: string; stripeApiBase: string | null };
   }
 }
 
@@ -29,7 +29,9 @@ function freePort(): Promise<number> {
 
 /**
  * Start the real sandbox exactly as a developer does (`npm run dev`), on a free port with a scratch
- * state directory, and wait for it to print SANDBOX_READY.
+ * state directory, and wait for it to print SANDBOX_READY. `npm run dev` starts the local Stripe
+ * stand-in with it (once for the whole e2e run), sending its signed events to this sandbox's
+ * /webhooks/stripe; its origin is provided as `sandbox.stripeApiBase`.
  */
 export default async function startSandbox(project: TestProject) {
   const port = await freePort();
@@ -41,7 +43,7 @@ export default async function startSandbox(project: TestProject) {
     detached: true,
   });
   let output = "";
-  const ready = await new Promise<{ baseUrl: string; orgId: string; apiKey: string }>((done, reject) => {
+  const ready = await new Promise<{ baseUrl: string; orgId: string; apiKey: string; stripeApiBase: string | null }>((done, reject) => {
     const timer = setTimeout(() => reject(new Error(`sandbox not ready within 120 s:\n${output}`)), 120_000);
     const onData = (d: Buffer) => {
       output += d.toString();

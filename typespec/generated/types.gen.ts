@@ -1066,6 +1066,14 @@ export type CreateOrgRequest = {
     slug?: string;
 };
 
+export type CreatePaymentIntentRequest = {
+    /**
+     * A Stripe PaymentMethod (`pm_…`; in test mode `pm_card_visa` succeeds and `pm_card_chargeDeclined`
+     * is declined): the PaymentIntent is confirmed with it at once. Without one it waits for Stripe.js.
+     */
+    paymentMethod?: string;
+};
+
 export type CreateProducerRequest = {
     name: string;
     email: string;
@@ -1850,7 +1858,7 @@ export type EndorsementReferred = {
 /**
  * Machine-readable error code. The HTTP status is implied by the code.
  */
-export type ErrorCode = 'validation_failed' | 'invalid_idempotency_key' | 'unauthorized' | 'insufficient_scope' | 'not_found' | 'route_not_found' | 'method_not_allowed' | 'conflict' | 'idempotency_request_in_progress' | 'payload_too_large' | 'unsupported_media_type' | 'range_not_satisfiable' | 'invalid_state_transition' | 'da_limit_exceeded' | 'quote_expired' | 'idempotency_key_reused' | 'business_rule_violation' | 'self_approval' | 'submission_not_ready' | 'policy_not_in_force' | 'endorsement_required' | 'unreadable_document' | 'loss_outside_coverage' | 'limit_exceeded' | 'producer_not_authorized' | 'rate_limit_exceeded' | 'internal_error';
+export type ErrorCode = 'validation_failed' | 'invalid_idempotency_key' | 'unauthorized' | 'insufficient_scope' | 'not_found' | 'route_not_found' | 'method_not_allowed' | 'conflict' | 'idempotency_request_in_progress' | 'payload_too_large' | 'unsupported_media_type' | 'range_not_satisfiable' | 'invalid_state_transition' | 'da_limit_exceeded' | 'quote_expired' | 'idempotency_key_reused' | 'business_rule_violation' | 'self_approval' | 'submission_not_ready' | 'policy_not_in_force' | 'endorsement_required' | 'unreadable_document' | 'loss_outside_coverage' | 'limit_exceeded' | 'producer_not_authorized' | 'rate_limit_exceeded' | 'internal_error' | 'payment_provider_unavailable';
 
 /**
  * The one error body of the platform, returned by every failing request.
@@ -2256,6 +2264,10 @@ export type Invoice = {
     updatedAt: string;
     paidAt: string | null;
     voidedAt: string | null;
+    /**
+     * When a card payment of the invoice was disputed (`charge.dispute.created`); null if never.
+     */
+    disputedAt: string | null;
 };
 
 /**
@@ -2338,6 +2350,39 @@ export type InvoicePage = {
      * Cursor of the next page; `null` on the last page.
      */
     nextCursor: string | null;
+};
+
+/**
+ * A Stripe PaymentIntent of an invoice.
+ */
+export type InvoicePaymentIntent = {
+    /**
+     * Stripe's id (`pi_…`).
+     */
+    paymentIntentId: string;
+    /**
+     * For Stripe.js (`stripe.confirmCardPayment`) in the payer's browser.
+     */
+    clientSecret: string;
+    status: PaymentIntentStatus;
+    invoiceId: InvoiceId;
+    /**
+     * The invoice's PaymentIntent number (1, 2, …): a new one only when the amount due changed or the last was canceled.
+     */
+    attempt: number;
+    /**
+     * The invoice's amount due when the PaymentIntent was made (Stripe charges it in cents).
+     */
+    amount: number;
+    currency: Currency;
+    /**
+     * The payment method it was last confirmed with (what `retry` uses again).
+     */
+    paymentMethod: string | null;
+    /**
+     * Set while the PaymentIntent waits for a new payment method after a failed confirmation.
+     */
+    lastPaymentError: PaymentError | null;
 };
 
 /**
@@ -2520,9 +2565,9 @@ export type Payment = {
     id: PaymentId;
     amount: number;
     currency: Currency;
-    method: PaymentMethod;
+    method: ReceivedPaymentMethod;
     /**
-     * The check number, ACH trace or wire reference, as recorded.
+     * The check number, ACH trace or wire reference, as recorded; the PaymentIntent (`pi_…`) of a card payment.
      */
     reference: string | null;
     /**
@@ -2533,24 +2578,41 @@ export type Payment = {
 };
 
 /**
- * `data` of `payment.failed`. Reserved: emitted once card payments are built.
+ * Why the last confirmation of a PaymentIntent failed, as Stripe said.
+ */
+export type PaymentError = {
+    /**
+     * Stripe's decline or error code, e.g. `card_declined`.
+     */
+    code: string;
+    message: string;
+};
+
+/**
+ * `data` of `payment.failed`: a card payment of an invoice was declined or failed at Stripe.
  */
 export type PaymentFailedData = {
     /**
-     * Payment id (`pay_…`).
+     * The Stripe PaymentIntent (`pi_…`) whose confirmation failed; `retry` confirms it again.
      */
-    paymentId: string;
+    paymentIntentId: string;
+    invoiceId: InvoiceId;
+    policyId: PolicyId;
     /**
-     * The invoice the payment was for (`inv_…`), if any.
+     * The invoice's PaymentIntent number (1, 2, …).
      */
-    invoiceId: string | null;
-    policyId: PolicyId | null;
+    attempt: number;
     amount: number;
     currency: Currency;
+    method: 'card';
     /**
-     * Why the payment failed, as reported by the processor.
+     * Stripe's decline or error code, e.g. `card_declined`.
      */
-    failureReason: string;
+    failureCode: string;
+    /**
+     * Stripe's message for it.
+     */
+    failureMessage: string | null;
 };
 
 /**
@@ -2576,6 +2638,11 @@ export type PaymentFailedEvent = {
 export type PaymentId = string;
 
 /**
+ * Stripe's PaymentIntent statuses.
+ */
+export type PaymentIntentStatus = 'requires_payment_method' | 'requires_confirmation' | 'requires_action' | 'processing' | 'requires_capture' | 'succeeded' | 'canceled';
+
+/**
  * How a manual payment was received.
  */
 export type PaymentMethod = 'check' | 'ach' | 'wire' | 'cash';
@@ -2592,7 +2659,7 @@ export type PaymentReceivedData = {
     policyId: PolicyId | null;
     amount: number;
     currency: Currency;
-    method: PaymentMethod;
+    method: ReceivedPaymentMethod;
     /**
      * What the invoice still asks after this payment.
      */
@@ -3517,6 +3584,11 @@ export type ReadinessCheck = {
 };
 
 /**
+ * How a payment was received: by hand (`check`, `ach`, `wire`, `cash`) or by `card` through Stripe.
+ */
+export type ReceivedPaymentMethod = PaymentMethod | 'card';
+
+/**
  * A submission field the ACORD 125 reader found in the form (the same reader as the ACORD intake).
  */
 export type RecognisedField = {
@@ -3819,6 +3891,13 @@ export type ReserveTransaction = {
  * Reserve transaction id (`res_` + ULID).
  */
 export type ReserveTransactionId = string;
+
+export type RetryPaymentRequest = {
+    /**
+     * Another card to confirm with; default the payment method the failed confirmation used.
+     */
+    paymentMethod?: string;
+};
 
 /**
  * Role of a user within its org.
@@ -8091,6 +8170,90 @@ export type PayInvoiceResponses = {
 
 export type PayInvoiceResponse = PayInvoiceResponses[keyof PayInvoiceResponses];
 
+export type CreatePaymentIntentData = {
+    body?: CreatePaymentIntentRequest;
+    headers?: {
+        /**
+         * Client-chosen key that makes a retried write safe: a repeated request with the same key
+         * and body replays the first response.
+         */
+        'Idempotency-Key'?: string;
+    };
+    path: {
+        id: string;
+    };
+    query?: never;
+    url: '/v1/invoices/{id}/payment-intent';
+};
+
+export type CreatePaymentIntentErrors = {
+    /**
+     * The request is malformed: `validation_failed` or `invalid_idempotency_key`.
+     */
+    400: ErrorEnvelope;
+    /**
+     * Missing, invalid, expired or revoked credentials: `unauthorized`.
+     */
+    401: ErrorEnvelope;
+    /**
+     * The credential lacks the required scope or role: `insufficient_scope`.
+     */
+    403: ErrorEnvelope;
+    /**
+     * The resource does not exist or belongs to another org: `not_found`.
+     */
+    404: ErrorEnvelope;
+    /**
+     * `conflict` or `idempotency_request_in_progress`.
+     */
+    409: ErrorEnvelope;
+    /**
+     * The request body exceeds the size limit: `payload_too_large`.
+     */
+    413: ErrorEnvelope;
+    /**
+     * The request body's media type is not accepted (`application/json`, or another one the operation
+     * documents): `unsupported_media_type`.
+     */
+    415: ErrorEnvelope;
+    /**
+     * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
+     * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
+     * referral one created, or on a quote one created), `submission_not_ready` (quoting a submission
+     * whose readiness has a blocking check failed; `details.failedChecks` names them),
+     * `policy_not_in_force` (a certificate asked of a cancelled, expired or not yet effective policy),
+     * `endorsement_required` (a certificate flag the policy carries no endorsement for),
+     * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored),
+     * `loss_outside_coverage` (a claim whose loss date the policy did not cover; `details` names the
+     * dates that decided it) or `limit_exceeded` (a claim payment past the policy's limit).
+     */
+    422: ErrorEnvelope;
+    /**
+     * Rate limit exceeded: `rate_limit_exceeded`. Retry after `Retry-After` seconds.
+     */
+    429: ErrorEnvelope;
+    /**
+     * Unexpected failure: `internal_error`.
+     */
+    500: ErrorEnvelope;
+    /**
+     * The payment provider (Stripe) did not answer (an error on its side or a timeout):
+     * `payment_provider_unavailable`. Nothing was recorded; retry with the same `Idempotency-Key`.
+     */
+    502: ErrorEnvelope;
+};
+
+export type CreatePaymentIntentError = CreatePaymentIntentErrors[keyof CreatePaymentIntentErrors];
+
+export type CreatePaymentIntentResponses = {
+    /**
+     * Success.
+     */
+    200: InvoicePaymentIntent;
+};
+
+export type CreatePaymentIntentResponse = CreatePaymentIntentResponses[keyof CreatePaymentIntentResponses];
+
 export type RefundInvoiceData = {
     body: RefundInvoiceRequest;
     headers?: {
@@ -8169,6 +8332,90 @@ export type RefundInvoiceResponses = {
 };
 
 export type RefundInvoiceResponse = RefundInvoiceResponses[keyof RefundInvoiceResponses];
+
+export type RetryPaymentData = {
+    body?: RetryPaymentRequest;
+    headers?: {
+        /**
+         * Client-chosen key that makes a retried write safe: a repeated request with the same key
+         * and body replays the first response.
+         */
+        'Idempotency-Key'?: string;
+    };
+    path: {
+        id: string;
+    };
+    query?: never;
+    url: '/v1/invoices/{id}/retry';
+};
+
+export type RetryPaymentErrors = {
+    /**
+     * The request is malformed: `validation_failed` or `invalid_idempotency_key`.
+     */
+    400: ErrorEnvelope;
+    /**
+     * Missing, invalid, expired or revoked credentials: `unauthorized`.
+     */
+    401: ErrorEnvelope;
+    /**
+     * The credential lacks the required scope or role: `insufficient_scope`.
+     */
+    403: ErrorEnvelope;
+    /**
+     * The resource does not exist or belongs to another org: `not_found`.
+     */
+    404: ErrorEnvelope;
+    /**
+     * `conflict` or `idempotency_request_in_progress`.
+     */
+    409: ErrorEnvelope;
+    /**
+     * The request body exceeds the size limit: `payload_too_large`.
+     */
+    413: ErrorEnvelope;
+    /**
+     * The request body's media type is not accepted (`application/json`, or another one the operation
+     * documents): `unsupported_media_type`.
+     */
+    415: ErrorEnvelope;
+    /**
+     * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
+     * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
+     * referral one created, or on a quote one created), `submission_not_ready` (quoting a submission
+     * whose readiness has a blocking check failed; `details.failedChecks` names them),
+     * `policy_not_in_force` (a certificate asked of a cancelled, expired or not yet effective policy),
+     * `endorsement_required` (a certificate flag the policy carries no endorsement for),
+     * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored),
+     * `loss_outside_coverage` (a claim whose loss date the policy did not cover; `details` names the
+     * dates that decided it) or `limit_exceeded` (a claim payment past the policy's limit).
+     */
+    422: ErrorEnvelope;
+    /**
+     * Rate limit exceeded: `rate_limit_exceeded`. Retry after `Retry-After` seconds.
+     */
+    429: ErrorEnvelope;
+    /**
+     * Unexpected failure: `internal_error`.
+     */
+    500: ErrorEnvelope;
+    /**
+     * The payment provider (Stripe) did not answer (an error on its side or a timeout):
+     * `payment_provider_unavailable`. Nothing was recorded; retry with the same `Idempotency-Key`.
+     */
+    502: ErrorEnvelope;
+};
+
+export type RetryPaymentError = RetryPaymentErrors[keyof RetryPaymentErrors];
+
+export type RetryPaymentResponses = {
+    /**
+     * Success.
+     */
+    200: InvoicePaymentIntent;
+};
+
+export type RetryPaymentResponse = RetryPaymentResponses[keyof RetryPaymentResponses];
 
 export type VoidInvoiceData = {
     body?: never;

@@ -238,6 +238,10 @@ export const zCreateOrgRequest = z.strictObject({
     slug: z.string().regex(/^[a-z0-9][a-z0-9-]{1,62}$/).optional()
 });
 
+export const zCreatePaymentIntentRequest = z.strictObject({
+    paymentMethod: z.string().min(4).max(255).optional()
+});
+
 export const zCreateQuoteRequest = z.strictObject({
     daAgreementId: z.string().max(64).optional()
 });
@@ -517,7 +521,8 @@ export const zErrorCode = z.enum([
     'limit_exceeded',
     'producer_not_authorized',
     'rate_limit_exceeded',
-    'internal_error'
+    'internal_error',
+    'payment_provider_unavailable'
 ]);
 
 /**
@@ -852,9 +857,45 @@ export const zOutboxEmailPage = z.object({
 });
 
 /**
+ * Why the last confirmation of a PaymentIntent failed, as Stripe said.
+ */
+export const zPaymentError = z.object({
+    code: z.string(),
+    message: z.string()
+});
+
+/**
  * Payment id (`pay_` + ULID).
  */
 export const zPaymentId = z.string().regex(/^pay_[0-9A-HJKMNP-TV-Z]{26}$/);
+
+/**
+ * Stripe's PaymentIntent statuses.
+ */
+export const zPaymentIntentStatus = z.enum([
+    'requires_payment_method',
+    'requires_confirmation',
+    'requires_action',
+    'processing',
+    'requires_capture',
+    'succeeded',
+    'canceled'
+]);
+
+/**
+ * A Stripe PaymentIntent of an invoice.
+ */
+export const zInvoicePaymentIntent = z.object({
+    paymentIntentId: z.string(),
+    clientSecret: z.string(),
+    status: zPaymentIntentStatus,
+    invoiceId: zInvoiceId,
+    attempt: z.int().min(-2147483648, { error: 'Invalid value: Expected int32 to be >= -2147483648' }).max(2147483647, { error: 'Invalid value: Expected int32 to be <= 2147483647' }),
+    amount: z.number(),
+    currency: zCurrency,
+    paymentMethod: z.string().nullable(),
+    lastPaymentError: zPaymentError.nullable()
+});
 
 /**
  * How a manual payment was received.
@@ -871,19 +912,6 @@ export const zPayInvoiceRequest = z.strictObject({
     method: zPaymentMethod,
     reference: z.string().min(1).max(200).optional(),
     receivedAt: z.iso.datetime().optional()
-});
-
-/**
- * A payment applied to an invoice.
- */
-export const zPayment = z.object({
-    id: zPaymentId,
-    amount: z.number(),
-    currency: zCurrency,
-    method: zPaymentMethod,
-    reference: z.string().nullable(),
-    receivedAt: z.iso.datetime(),
-    createdAt: z.iso.datetime()
 });
 
 /**
@@ -1085,15 +1113,18 @@ export const zInvoiceCreatedEvent = z.object({
 });
 
 /**
- * `data` of `payment.failed`. Reserved: emitted once card payments are built.
+ * `data` of `payment.failed`: a card payment of an invoice was declined or failed at Stripe.
  */
 export const zPaymentFailedData = z.object({
-    paymentId: z.string(),
-    invoiceId: z.string().nullable(),
-    policyId: zPolicyId.nullable(),
+    paymentIntentId: z.string(),
+    invoiceId: zInvoiceId,
+    policyId: zPolicyId,
+    attempt: z.int().min(-2147483648, { error: 'Invalid value: Expected int32 to be >= -2147483648' }).max(2147483647, { error: 'Invalid value: Expected int32 to be <= 2147483647' }),
     amount: z.number(),
     currency: zCurrency,
-    failureReason: z.string()
+    method: z.enum(['card']),
+    failureCode: z.string(),
+    failureMessage: z.string().nullable()
 });
 
 /**
@@ -1105,30 +1136,6 @@ export const zPaymentFailedEvent = z.object({
     orgId: zOrgId,
     timestamp: z.iso.datetime(),
     data: zPaymentFailedData
-});
-
-/**
- * `data` of `payment.received`.
- */
-export const zPaymentReceivedData = z.object({
-    paymentId: zPaymentId,
-    invoiceId: zInvoiceId.nullable(),
-    policyId: zPolicyId.nullable(),
-    amount: z.number(),
-    currency: zCurrency,
-    method: zPaymentMethod,
-    amountDue: z.number()
-});
-
-/**
- * A premium payment was recorded on an invoice.
- */
-export const zPaymentReceivedEvent = z.object({
-    id: zEventId,
-    type: z.enum(['payment.received']),
-    orgId: zOrgId,
-    timestamp: z.iso.datetime(),
-    data: zPaymentReceivedData
 });
 
 /**
@@ -1628,6 +1635,51 @@ export const zReadinessCheck = z.object({
 });
 
 /**
+ * How a payment was received: by hand (`check`, `ach`, `wire`, `cash`) or by `card` through Stripe.
+ */
+export const zReceivedPaymentMethod = z.union([
+    zPaymentMethod,
+    z.enum(['card'])
+]);
+
+/**
+ * A payment applied to an invoice.
+ */
+export const zPayment = z.object({
+    id: zPaymentId,
+    amount: z.number(),
+    currency: zCurrency,
+    method: zReceivedPaymentMethod,
+    reference: z.string().nullable(),
+    receivedAt: z.iso.datetime(),
+    createdAt: z.iso.datetime()
+});
+
+/**
+ * `data` of `payment.received`.
+ */
+export const zPaymentReceivedData = z.object({
+    paymentId: zPaymentId,
+    invoiceId: zInvoiceId.nullable(),
+    policyId: zPolicyId.nullable(),
+    amount: z.number(),
+    currency: zCurrency,
+    method: zReceivedPaymentMethod,
+    amountDue: z.number()
+});
+
+/**
+ * A premium payment was recorded on an invoice.
+ */
+export const zPaymentReceivedEvent = z.object({
+    id: zEventId,
+    type: z.enum(['payment.received']),
+    orgId: zOrgId,
+    timestamp: z.iso.datetime(),
+    data: zPaymentReceivedData
+});
+
+/**
  * A submission field the ACORD 125 reader found in the form (the same reader as the ACORD intake).
  */
 export const zRecognisedField = z.object({
@@ -1773,7 +1825,8 @@ export const zInvoice = z.object({
     createdAt: z.iso.datetime(),
     updatedAt: z.iso.datetime(),
     paidAt: z.iso.datetime().nullable(),
-    voidedAt: z.iso.datetime().nullable()
+    voidedAt: z.iso.datetime().nullable(),
+    disputedAt: z.iso.datetime().nullable()
 });
 
 /**
@@ -1858,6 +1911,10 @@ export const zReserveTransaction = z.object({
     reason: z.string().nullable(),
     actor: z.string(),
     createdAt: z.iso.datetime()
+});
+
+export const zRetryPaymentRequest = z.strictObject({
+    paymentMethod: z.string().min(4).max(255).optional()
 });
 
 /**
@@ -3772,6 +3829,21 @@ export const zPayInvoicePath = z.object({
  */
 export const zPayInvoiceResponse = zInvoice;
 
+export const zCreatePaymentIntentBody = zCreatePaymentIntentRequest;
+
+export const zCreatePaymentIntentHeaders = z.object({
+    'Idempotency-Key': z.string().max(255).optional()
+});
+
+export const zCreatePaymentIntentPath = z.object({
+    id: z.string()
+});
+
+/**
+ * Success.
+ */
+export const zCreatePaymentIntentResponse = zInvoicePaymentIntent;
+
 export const zRefundInvoiceBody = zRefundInvoiceRequest;
 
 export const zRefundInvoiceHeaders = z.object({
@@ -3786,6 +3858,21 @@ export const zRefundInvoicePath = z.object({
  * Success.
  */
 export const zRefundInvoiceResponse = zInvoice;
+
+export const zRetryPaymentBody = zRetryPaymentRequest;
+
+export const zRetryPaymentHeaders = z.object({
+    'Idempotency-Key': z.string().max(255).optional()
+});
+
+export const zRetryPaymentPath = z.object({
+    id: z.string()
+});
+
+/**
+ * Success.
+ */
+export const zRetryPaymentResponse = zInvoicePaymentIntent;
 
 export const zVoidInvoiceHeaders = z.object({
     'Idempotency-Key': z.string().max(255).optional()

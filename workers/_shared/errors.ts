@@ -39,6 +39,8 @@ export const ERROR_STATUS = {
   producer_not_authorized: 422,
   rate_limit_exceeded: 429,
   internal_error: 500,
+  /** The payment provider (Stripe) failed or timed out; nothing was recorded, and a retry with the same Idempotency-Key is safe. */
+  payment_provider_unavailable: 502,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;

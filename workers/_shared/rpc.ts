@@ -31,6 +31,7 @@ import type {
   CreatedApiKey,
   CreatedWebhookEndpoint,
   CreateOrgRequest,
+  CreatePaymentIntentRequest,
   CreateProducerRequest,
   CreateSubmissionRequest,
   DaAgreement,
@@ -46,6 +47,7 @@ import type {
   InstallmentPlan,
   InvestigateClaimRequest,
   Invoice,
+  InvoicePaymentIntent,
   LineOfBusiness,
   ListClaimsData,
   ListInvoicesData,
@@ -759,6 +761,19 @@ export type BillingInvoice = Invoice;
 export type ListInvoicesQuery = NonNullable<ListInvoicesData["query"]>;
 export type PayInvoiceInput = PayInvoiceRequest;
 export type RefundInvoiceInput = RefundInvoiceRequest;
+export type { InvoicePaymentIntent };
+/** `paymentMethod?` of `createPaymentIntent` and `retryPayment`. */
+export type PaymentIntentInput = CreatePaymentIntentRequest;
+
+/** What `/webhooks/stripe` answers Stripe for a verified event. */
+export interface StripeWebhookAck {
+  received: true;
+  eventId: string;
+  /** The event had been received before: nothing was done again. */
+  duplicate: boolean;
+  /** What it did: `applied`, `stale` (older than what was applied, or after a final state), `already_recorded`, `unknown_payment_intent`, `ignored`. */
+  outcome: string;
+}
 
 /** `BillingService`, the gateway's `BILLING` binding. Every method is confined to `principal.orgId`. */
 export interface BillingRpc extends Rpc.WorkerEntrypointBranded {
@@ -770,6 +785,15 @@ export interface BillingRpc extends Rpc.WorkerEntrypointBranded {
   voidInvoice(principal: Principal, id: string): Promise<Result<BillingInvoice>>;
   /** Never more than paid less refunded. */
   refundInvoice(principal: Principal, id: string, input: RefundInvoiceInput): Promise<Result<BillingInvoice>>;
+  /** The invoice's Stripe PaymentIntent for its amount due; `payment_provider_unavailable` (nothing written) when Stripe does not answer. */
+  createPaymentIntent(principal: Principal, id: string, input?: PaymentIntentInput): Promise<Result<InvoicePaymentIntent>>;
+  /** Confirm the invoice's failed PaymentIntent again; `invalid_state_transition` when nothing failed. */
+  retryPayment(principal: Principal, id: string, input?: PaymentIntentInput): Promise<Result<InvoicePaymentIntent>>;
+  /**
+   * A Stripe event as the gateway received it: the raw body and its `Stripe-Signature`. Not
+   * org-scoped: the signature is the credential (`validation_failed` when it does not verify).
+   */
+  receiveStripeEvent(payload: string, signature: string | null): Promise<Result<StripeWebhookAck>>;
 }
 
 /** `BillingInternal`: the bodies of billing's events, for the webhooks consumer. */

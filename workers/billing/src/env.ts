@@ -14,4 +14,12 @@ export interface BillingEnv {
   ENVIRONMENT: string;
   /** The producers worker's evaluator: the org's feature flags (`readFlags(env.PRODUCERS, orgId)`, `#shared/flags`), e.g. `billing.autopay_retry`. */
   PRODUCERS: Service<ProducersInternalRpc>;
+  /** Stripe's secret key (`sk_test_…` / `sk_live_…`); locally the stand-in's. */
+  STRIPE_SECRET_KEY?: string;
+  /** The signing secret of the `/webhooks/stripe` endpoint (`whsec_…`). */
+  STRIPE_WEBHOOK_SECRET?: string;
+  /** When set, the SDK talks to this origin (the local stand-in) instead of api.stripe.com. */
+  STRIPE_API_BASE?: string;
+  /** How long one Stripe request may take before it counts as an outage (default 10 s). */
+  STRIPE_TIMEOUT_MS?: string;
 }

@@ -11,11 +11,14 @@ import type { Principal } from "#shared/auth";
 import type { Result } from "#shared/errors";
 import { eventQueues, relayOutbox } from "#shared/outbox";
 import type { Page } from "#shared/pagination";
-import type { BillingInvoice, BillingRpc, ListInvoicesQuery, PayInvoiceInput, RefundInvoiceInput } from "#shared/rpc";
+import type { BillingInvoice, BillingRpc, InvoicePaymentIntent, ListInvoicesQuery, PayInvoiceInput, PaymentIntentInput, RefundInvoiceInput, StripeWebhookAck } from "#shared/rpc";
+import { syncCardRefunds } from "./card-refunds.ts";
 import { database } from "./database.ts";
 import type { BillingEnv } from "./env.ts";
 import * as invoices from "./invoices.service.ts";
+import { autoRetryFailedPayments, createPaymentIntent, retryPayment } from "./payments.service.ts";
 import { handleQueue } from "./queue.consumer.ts";
+import { receiveStripeEvent } from "./stripe-webhook.service.ts";
 
 export type { BillingEnv } from "./env.ts";
 export { BillingInternal } from "./internal.ts";
@@ -50,8 +53,33 @@ export class BillingService extends WorkerEntrypoint<BillingEnv> implements Bill
   }
 
   refundInvoice(principal: Principal, id: string, input: RefundInvoiceInput): Promise<Result<BillingInvoice>> {
-    return this.relayAfter(invoices.refundInvoice(database(this.env), principal, id, input));
+    // A refund of card money goes back through Stripe's refunds API before the answer (card-refunds.ts).
+    return this.relayAfter(
+      invoices.refundInvoice(database(this.env), principal, id, input).then(async (refunded) => {
+        if (!refunded.ok || !(await syncCardRefunds(this.env, database(this.env), { invoiceId: id }))) return refunded;
+        return invoices.getInvoice(database(this.env), principal, id);
+      }),
+    );
   }
+
+  createPaymentIntent(principal: Principal, id: string, input?: PaymentIntentInput): Promise<Result<InvoicePaymentIntent>> {
+    return this.relayAfter(createPaymentIntent(this.env, database(this.env), principal, id, input));
+  }
+
+  retryPayment(principal: Principal, id: string, input?: PaymentIntentInput): Promise<Result<InvoicePaymentIntent>> {
+    return this.relayAfter(retryPayment(this.env, database(this.env), principal, id, input));
+  }
+
+  receiveStripeEvent(payload: string, signature: string | null): Promise<Result<StripeWebhookAck>> {
+    return this.relayAfter(receiveStripeEvent(this.env, database(this.env), payload, signature));
+  }
+}
+
+/** The Stripe side of the cron: card refunds not yet sent, and the automatic retry of failed card payments. */
+async function stripeSweep(env: BillingEnv): Promise<void> {
+  if (!env.STRIPE_SECRET_KEY) return;
+  await syncCardRefunds(env, database(env)).catch((err) => console.error("billing: card refund sweep failed", err));
+  await autoRetryFailedPayments(env, database(env)).catch((err) => console.error("billing: automatic payment retry failed", err));
 }
 
 export default {
@@ -60,9 +88,12 @@ export default {
   async queue(batch, env, ctx) {
     await handleQueue(batch, env);
     ctx.waitUntil(relayOutbox(database(env), eventQueues(env), EVENT_SOURCE));
+    // Return premium of a cancellation or endorsement on card-paid invoices goes back to the card.
+    if (env.STRIPE_SECRET_KEY) ctx.waitUntil(syncCardRefunds(env, database(env)).then(() => relayOutbox(database(env), eventQueues(env), EVENT_SOURCE)));
   },
   /** The outbox sweep: relays whatever a prompt relay missed (a crash between commit and send). */
   async scheduled(_controller, env, ctx) {
     ctx.waitUntil(relayOutbox(database(env), eventQueues(env), EVENT_SOURCE));
+    ctx.waitUntil(stripeSweep(env).then(() => relayOutbox(database(env), eventQueues(env), EVENT_SOURCE)));
   },
 } satisfies ExportedHandler<BillingEnv, unknown>;

@@ -55,6 +55,7 @@ export function toInvoice(row: InvoiceRow, entries: InvoiceEntryRow[], today: st
     updatedAt: row.updatedAt,
     paidAt: row.paidAt,
     voidedAt: row.voidedAt,
+    disputedAt: row.disputedAt ?? null,
   };
 }
 

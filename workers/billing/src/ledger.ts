@@ -20,7 +20,8 @@ import type { BillingPolicyFacts, BillingTransaction } from "#shared/rpc";
 export type InvoiceStatus = "open" | "paid" | "void" | "uncollectible";
 export type InvoiceKind = "installment" | "additional_premium" | "earned_premium" | "reissue";
 export type LineKind = "premium" | "installment_fee" | "tax" | "fee";
-export type PaymentMethod = "check" | "ach" | "wire" | "cash";
+/** How a payment was received: by hand (check, ACH, wire, cash) or by card through Stripe. */
+export type PaymentMethod = "check" | "ach" | "wire" | "cash" | "card";
 
 export interface InvoiceLine {
   kind: LineKind;

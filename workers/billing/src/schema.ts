@@ -38,6 +38,8 @@ export const invoices = sqliteTable("invoices", {
   updatedAt: text("updated_at").notNull(),
   paidAt: text("paid_at"),
   voidedAt: text("voided_at"),
+  /** Set when a card payment of the invoice is disputed (migrations/billing/0002). */
+  disputedAt: text("disputed_at"),
 });
 
 export const invoiceEntries = sqliteTable("invoice_entries", {
@@ -68,3 +70,81 @@ export const processedEvents = sqliteTable("processed_events", {
 export type InvoiceRow = typeof invoices.$inferSelect;
 export type InvoiceEntryRow = typeof invoiceEntries.$inferSelect;
 export type BillingPolicyRow = typeof billingPolicies.$inferSelect;
+
+// Card payments through Stripe (migrations/billing/0002_stripe.sql).
+
+export const stripeCustomers = sqliteTable("stripe_customers", {
+  orgId: text("org_id").notNull(),
+  insuredKey: text("insured_key").notNull(),
+  customerId: text("customer_id").notNull(),
+  name: text("name").notNull(),
+  email: text("email"),
+  createdAt: text("created_at").notNull(),
+});
+
+/** Stripe's PaymentIntent statuses, as the row mirrors them. */
+export type PaymentIntentStatus = "requires_payment_method" | "requires_confirmation" | "requires_action" | "processing" | "requires_capture" | "succeeded" | "canceled";
+
+export const paymentIntents = sqliteTable("payment_intents", {
+  id: text("id").primaryKey(),
+  orgId: text("org_id").notNull(),
+  invoiceId: text("invoice_id").notNull(),
+  policyId: text("policy_id").notNull(),
+  attempt: integer("attempt").notNull(),
+  customerId: text("customer_id"),
+  amountCents: integer("amount_cents").notNull(),
+  currency: text("currency").notNull(),
+  status: text("status").$type<PaymentIntentStatus>().notNull(),
+  clientSecret: text("client_secret").notNull(),
+  paymentMethod: text("payment_method"),
+  failureCode: text("failure_code"),
+  failureMessage: text("failure_message"),
+  failedAt: text("failed_at"),
+  confirmations: integer("confirmations").notNull(),
+  autoRetriedAt: text("auto_retried_at"),
+  lastEventCreated: integer("last_event_created").notNull(),
+  paymentEntryId: text("payment_entry_id"),
+  disputedAt: text("disputed_at"),
+  disputeId: text("dispute_id"),
+  version: integer("version").notNull(),
+  createdAt: text("created_at").notNull(),
+  updatedAt: text("updated_at").notNull(),
+});
+
+export const cardPayments = sqliteTable("card_payments", {
+  paymentIntentId: text("payment_intent_id").primaryKey(),
+  orgId: text("org_id").notNull(),
+  invoiceId: text("invoice_id").notNull(),
+  paymentEntryId: text("payment_entry_id").notNull(),
+  amountCents: integer("amount_cents").notNull(),
+  recordedAt: text("recorded_at").notNull(),
+});
+
+export const stripeEvents = sqliteTable("stripe_events", {
+  id: text("id").primaryKey(),
+  type: text("type").notNull(),
+  orgId: text("org_id"),
+  paymentIntentId: text("payment_intent_id"),
+  created: integer("created").notNull(),
+  outcome: text("outcome").notNull(),
+  receivedAt: text("received_at").notNull(),
+});
+
+export const cardRefunds = sqliteTable("card_refunds", {
+  id: text("id").primaryKey(),
+  orgId: text("org_id").notNull(),
+  invoiceId: text("invoice_id").notNull(),
+  refundEntryId: text("refund_entry_id").notNull(),
+  paymentIntentId: text("payment_intent_id"),
+  amountCents: integer("amount_cents").notNull(),
+  status: text("status").$type<"pending" | "succeeded" | "failed" | "manual">().notNull(),
+  stripeRefundId: text("stripe_refund_id"),
+  attempts: integer("attempts").notNull(),
+  lastError: text("last_error"),
+  confirmedAt: text("confirmed_at"),
+  createdAt: text("created_at").notNull(),
+  updatedAt: text("updated_at").notNull(),
+});
+
+export type PaymentIntentRow = typeof paymentIntents.$inferSelect;
+export type CardRefundRow = typeof cardRefunds.$inferSelect;

@@ -7,4 +7,6 @@ export const billingRoutes = [
   route("payInvoice", ({ env, principal, input }) => env.BILLING.payInvoice(principal, input.path.id, input.body)),
   route("voidInvoice", ({ env, principal, input }) => env.BILLING.voidInvoice(principal, input.path.id)),
   route("refundInvoice", ({ env, principal, input }) => env.BILLING.refundInvoice(principal, input.path.id, input.body)),
+  route("createPaymentIntent", ({ env, principal, input }) => env.BILLING.createPaymentIntent(principal, input.path.id, input.body)),
+  route("retryPayment", ({ env, principal, input }) => env.BILLING.retryPayment(principal, input.path.id, input.body)),
 ];
