@@ -211,11 +211,15 @@ export const WORKERS: readonly WorkerEntry[] = [
         { queue: "openinsure-billing-dlq", maxBatchSize: 10, maxBatchTimeout: 1 },
       ],
     },
-    calls: [{ worker: "underwriting", entrypoint: "internal", purpose: "billingFacts: a policy's installments, taxes, fees and premium deltas, which its invoices follow; readEvents: the policy events' bodies" }],
+    calls: [
+      { worker: "underwriting", entrypoint: "internal", purpose: "billingFacts: a policy's installments, taxes, fees and premium deltas, which its invoices follow; readEvents: the policy events' bodies" },
+      { worker: "documents", entrypoint: "internal", purpose: "issueInvoiceDocument: each invoice's PDF, once per invoice" },
+      { worker: "identity", entrypoint: "internal", purpose: "queueEmail: the delinquency notice to the insured; orgName: the issuer printed on invoice PDFs" },
+    ],
     // Its own copy of underwriting's events: the webhooks worker is the shared queue's one consumer.
     consumesEvents: { queue: { binding: "BILLING_EVENTS", queue: "openinsure-billing-events" }, sources: ["underwriting"] },
     emitsEvents: true,
-    crons: [{ schedule: "* * * * *", purpose: "the outbox sweep: relays events a prompt relay missed" }],
+    crons: [{ schedule: "* * * * *", purpose: "the outbox sweep: relays events a prompt relay missed; the invoice-PDF sweep; the delinquency pass (its daily work once per UTC day, the lift check every minute)" }],
   },
   {
     name: "producers",

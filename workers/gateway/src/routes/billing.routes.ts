@@ -7,4 +7,8 @@ export const billingRoutes = [
   route("payInvoice", ({ env, principal, input }) => env.BILLING.payInvoice(principal, input.path.id, input.body)),
   route("voidInvoice", ({ env, principal, input }) => env.BILLING.voidInvoice(principal, input.path.id)),
   route("refundInvoice", ({ env, principal, input }) => env.BILLING.refundInvoice(principal, input.path.id, input.body)),
+  route("getBillingSettings", ({ env, principal }) => env.BILLING.getBillingSettings(principal)),
+  route("updateBillingSettings", ({ env, principal, input }) => env.BILLING.updateBillingSettings(principal, input.body)),
+  // A sandbox route: app.ts answers route_not_found for /v1/sandbox/* outside development.
+  route("runDelinquency", ({ env, principal, input }) => env.BILLING.runDelinquency(principal, input.body ?? {})),
 ];
