@@ -223,7 +223,12 @@ describe("a second consumer of the domain events", () => {
     expect(production.producers(billing).map((p) => p.binding)).toEqual(["BILLING_REQUEUE", "WEBHOOK_EVENTS"]);
     expect(bindingsSection(production, billing)).toContain(`{ queue = "openinsure-billing-events", max_batch_size = 10, max_batch_timeout = 1, max_retries = 10, dead_letter_queue = "openinsure-billing-dlq" }`);
     // It calls underwriting's internal entrypoint and reads its events through the same one binding.
-    expect(production.services(billing)).toEqual([expect.objectContaining({ binding: "UNDERWRITING", entrypoint: "UnderwritingInternal" })]);
+    expect(production.services(billing)).toEqual([
+      expect.objectContaining({ binding: "UNDERWRITING", entrypoint: "UnderwritingInternal" }),
+      // Invoice PDFs and the delinquency notice.
+      expect.objectContaining({ binding: "DOCUMENTS", entrypoint: "DocumentsInternal" }),
+      expect.objectContaining({ binding: "IDENTITY", entrypoint: "IdentityInternal" }),
+    ]);
   });
 
   it("refuses a subscription that shares a queue, is misnamed, is not consumed or reads a worker that emits nothing", () => {

@@ -15,7 +15,7 @@
 import { and, eq, isNotNull, isNull, sql } from "drizzle-orm";
 import type { DrizzleD1Database } from "drizzle-orm/d1";
 import type { Principal } from "#shared/auth";
-import { clockOf } from "#shared/clock";
+import { clockOf, realClock } from "#shared/clock";
 import { isValidDate } from "#shared/dates";
 import { atomically, guard, isGuardFailure } from "#shared/db";
 import { fail, invalid, notFound, ok, type Result } from "#shared/errors";
@@ -69,7 +69,8 @@ export async function markPendingCancellation(db: DrizzleD1Database, orgId: stri
     const status = statusAsOf(policy, request.noticeDate);
     if (status !== "active") return fail("invalid_state_transition", `A ${status} policy cannot be put in pending cancellation`, { status });
     const pending: PendingCancellationRecord = { reason: "non_payment", invoiceId: request.invoiceId, since: request.since, noticeDate: request.noticeDate, cancelOn: request.cancelOn };
-    const at = new Date().toISOString();
+    // The event's time is delivery machinery (like the outbox relay's stamps): real time.
+    const at = realClock.now().toISOString();
     try {
       await atomically(db, [
         guard("policy_not_pending", sql`EXISTS (SELECT 1 FROM policies WHERE id = ${policyId} AND org_id = ${orgId} AND status = 'active' AND pending_cancellation IS NULL)`),
