@@ -28,7 +28,7 @@
  * The notice email is at least once: if this worker dies between queueing it and recording it, the
  * next pass sends it again.
  */
-import { and, eq, inArray, isNull, lte, or, sql, type SQL } from "drizzle-orm";
+import { and, eq, inArray, isNotNull, isNull, lte, or, sql, type SQL } from "drizzle-orm";
 import type { DrizzleD1Database } from "drizzle-orm/d1";
 import { DAY_MS } from "#shared/clock";
 import { daysBetween } from "#shared/dates";
@@ -320,6 +320,16 @@ export async function runDelinquency(db: DrizzleD1Database, env: DelinquencyEnv,
       if (step === "restored" || step === "pendingCancellation" || step === "cancelled" || step === "deferred") result[step]++;
       if (step === "deferred") result.complete = false;
     }
+  }
+  // A row waiting out a backoff is today's work too: the pass is not done until it has been retried.
+  if (result.complete && !options.ignoreBackoff) {
+    const waiting = await db
+      .select({ policyId: policyDelinquency.policyId })
+      .from(policyDelinquency)
+      .where(and(inArray(policyDelinquency.state, ["notifying", "pending_cancellation"]), isNotNull(policyDelinquency.nextAttemptAt), options.orgId ? eq(policyDelinquency.orgId, options.orgId) : undefined))
+      .limit(1)
+      .get();
+    if (waiting) result.complete = false;
   }
   return result;
 }
