@@ -31,6 +31,14 @@ const workers = await Promise.all(
         // `paperFaultForTest(orgId, mode)`; `paperCallsForTest(orgId)` counts what it was asked.
         stubs: {
           "deal-rooms": { getRoom: notFound, postSystemMessage: notFound },
+          // Underwriting (at bind), documents (at ingest) and billing read the org's flags through the
+          // producers worker (its own project and the gateway's test the real evaluator): the stand-in
+          // answers no flag, so #shared/flags reads every catalogue default, unless a test gave the
+          // org's evaluated flags through setFlagsForTest(orgId, flags).
+          producers: {
+            flags: `const f = (globalThis.flags ??= new Map()); return { ok: true, value: f.get(arguments[0]) ?? [] };`,
+            setFlagsForTest: `(globalThis.flags ??= new Map()).set(arguments[0], arguments[1]); return true;`,
+          },
           // Billing reads policies' money (billingFacts) and the policy events' bodies (readEvents)
           // through underwriting's internal entrypoint: the stand-in answers what a test put through
           // `putForTest({facts?: [{orgId, facts}], events?: [...], down?})`, and nothing by default

@@ -140,7 +140,7 @@ export const WORKERS: readonly WorkerEntry[] = [
       { worker: "deal-rooms", entrypoint: "internal", purpose: "a referral's room must be the org's, and its notices are posted there as system messages" },
       { worker: "documents", entrypoint: "internal", purpose: "issuePolicyDocument: the declarations page and MCS-90 of each bind and endorsement, once per source key" },
       { worker: "identity", entrypoint: "internal", purpose: "orgName: the org is the producer named on the policy paper" },
-      { worker: "producers", entrypoint: "internal", purpose: "authorityFor: a submission's producer must be active, licensed and appointed for its state and line on the effective date to bind" },
+      { worker: "producers", entrypoint: "internal", purpose: "authorityFor: a submission's producer must be active, licensed and appointed for its state and line on the effective date to bind; flags: the org's feature flags (underwriting.auto_bind_max_premium at bind)" },
     ],
     emitsEvents: true,
     crons: [{ schedule: "* * * * *", purpose: "the outbox sweep: relays events a prompt relay missed" }],
@@ -184,6 +184,7 @@ export const WORKERS: readonly WorkerEntry[] = [
     d1: { binding: "DOCUMENTS_DB", database: "openinsure-documents", id: "documents-db" },
     r2: [{ binding: "DOCUMENTS", bucket: "openinsure-documents", purpose: "the documents' bytes, under orgs/{orgId}/documents/{docId}; never overwritten" }],
     deployOnly: { ai: { binding: "AI", purpose: "Workers AI: classifies ingested files behind the flag documents.ai_classification (the committed model otherwise)" } },
+    calls: [{ worker: "producers", entrypoint: "internal", purpose: "flags: the org's feature flags (documents.ai_classification, documents.ai_model) at ingest" }],
     emitsEvents: true,
     crons: [{ schedule: "* * * * *", purpose: "the outbox sweep (relays events a prompt relay missed) and the orphan sweep (objects a crashed store left without a row)" }],
   },
@@ -213,6 +214,7 @@ export const WORKERS: readonly WorkerEntry[] = [
     },
     calls: [
       { worker: "underwriting", entrypoint: "internal", purpose: "billingFacts: a policy's installments, taxes, fees and premium deltas, which its invoices follow; readEvents: the policy events' bodies" },
+      { worker: "producers", entrypoint: "internal", purpose: "flags: the org's feature flags (billing.autopay_retry)" },
       { worker: "documents", entrypoint: "internal", purpose: "issueInvoiceDocument: each invoice's PDF, once per invoice" },
       { worker: "identity", entrypoint: "internal", purpose: "queueEmail: the delinquency notice to the insured; orgName: the issuer printed on invoice PDFs" },
     ],
@@ -226,6 +228,7 @@ export const WORKERS: readonly WorkerEntry[] = [
     purpose: "producers with their NPN, state licenses and commission rates, their carrier appointments, and distribution authority for a bind",
     entrypoints: { public: "ProducersService", internal: "ProducersInternal" },
     d1: { binding: "PRODUCERS_DB", database: "openinsure-producers", id: "producers-db" },
+    durableObjects: [{ binding: "FLAG_STORE", className: "FlagStore", purpose: "one object per org: its feature-flag overrides, the one cache of flag values, written through to D1" }],
   },
 ];
 

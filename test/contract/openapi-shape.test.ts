@@ -128,6 +128,10 @@ const EXPECTED: [string, string, string, "public" | "credential" | "session"][] 
   ["GET", "/v1/producers/{id}/appointments", "listAppointments", "credential"],
   ["POST", "/v1/producers/{id}/appointments", "createAppointment", "credential"],
   ["PATCH", "/v1/producers/{id}/appointments/{apptId}", "updateAppointment", "credential"],
+  ["GET", "/v1/flags", "listFlags", "credential"],
+  ["GET", "/v1/flags/{key}", "getFlag", "credential"],
+  ["PUT", "/v1/flags/{key}", "setFlag", "credential"],
+  ["DELETE", "/v1/flags/{key}", "deleteFlag", "credential"],
 ];
 
 

@@ -122,6 +122,7 @@ describe("typespec/generated/operations.ts", () => {
     expect(operations.createSubmission.schemas.body.safeParse(undefined).success).toBe(false);
     expect(operations.listPolicies.schemas.query.safeParse({ limit: 500 }).success).toBe(false);
     expect(operations.createSubmission.multipart).toBe(true);
-    expect(operations.bindSubmission.successStatuses).toEqual([200, 201]);
+    // 201 the policy, 200 a preview, 202 a bind held for a referral (the auto-bind premium limit).
+    expect(operations.bindSubmission.successStatuses).toEqual([200, 201, 202]);
   });
 });

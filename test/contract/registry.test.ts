@@ -62,6 +62,8 @@ describe("the committed configs", () => {
     ]);
     // Producers calls no worker, so underwriting's call to it cannot close a cycle.
     expect(production.services(production.get("producers"))).toEqual([]);
+    // Every worker that reads feature flags is bound to the producers worker's evaluator (its internal entrypoint).
+    expect(production.services(production.get("documents"))).toEqual([expect.objectContaining({ binding: "PRODUCERS", entrypoint: "ProducersInternal" })]);
   });
 
   it("refuses declarations that would bind the gateway to an internal entrypoint, or call an undeclared worker", () => {
@@ -149,7 +151,7 @@ describe("a worker added by one registry entry", () => {
       const order = reg.deployOrder().map((w) => w.name);
       for (const w of reg.workers) for (const s of reg.services(w)) expect(order.indexOf(s.worker)).toBeLessThan(order.indexOf(w.name));
     }
-    expect(production.deployOrder().map((w) => w.name)).toEqual(["identity", "deal-rooms", "documents", "producers", "underwriting", "claims", "billing", "webhooks", "gateway"]);
+    expect(production.deployOrder().map((w) => w.name)).toEqual(["identity", "deal-rooms", "producers", "documents", "underwriting", "claims", "billing", "webhooks", "gateway"]);
 
     const dry = deployPlan(testRegistry, root, ["--dry-run"]).find((s) => s.worker.name === "fixture-notes")!;
     expect(dry.commands).toEqual([["deploy", "-c", "test/registry/fixture/wrangler.toml", "--dry-run", "--outdir", join(root, ".build", "fixture-notes")]]);
@@ -222,9 +224,11 @@ describe("a second consumer of the domain events", () => {
     // Billing's own events go to the webhooks worker, never back to itself.
     expect(production.producers(billing).map((p) => p.binding)).toEqual(["BILLING_REQUEUE", "WEBHOOK_EVENTS"]);
     expect(bindingsSection(production, billing)).toContain(`{ queue = "openinsure-billing-events", max_batch_size = 10, max_batch_timeout = 1, max_retries = 10, dead_letter_queue = "openinsure-billing-dlq" }`);
-    // It calls underwriting's internal entrypoint and reads its events through the same one binding.
+    // It calls underwriting's internal entrypoint and reads its events through the same one binding
+    // (and reads its feature flags from the producers worker's).
     expect(production.services(billing)).toEqual([
       expect.objectContaining({ binding: "UNDERWRITING", entrypoint: "UnderwritingInternal" }),
+      expect.objectContaining({ binding: "PRODUCERS", entrypoint: "ProducersInternal" }),
       // Invoice PDFs and the delinquency notice.
       expect.objectContaining({ binding: "DOCUMENTS", entrypoint: "DocumentsInternal" }),
       expect.objectContaining({ binding: "IDENTITY", entrypoint: "IdentityInternal" }),

@@ -11,10 +11,11 @@ import type { AiRunner } from "../../workers/documents/src/classifier/ai.ts";
 import type { NaiveBayesModel } from "../../workers/documents/src/classifier/model.ts";
 import model from "../../workers/documents/src/classifier/model.json";
 import { MAX_DOCUMENT_BYTES } from "../../workers/documents/src/documents.service.ts";
-import { aiClassificationEnabled } from "../../workers/documents/src/flags.ts";
+import { aiFlags } from "../../workers/documents/src/flags.ts";
 import { ingestDocument, readAcordSource, type IngestDeps } from "../../workers/documents/src/ingest.service.ts";
 import type { DocumentsService } from "../../workers/documents/src/index.ts";
 import { HELD_OUT } from "../support/corpus.ts";
+import { standInFlags, type StandInFlags } from "../support/flags.ts";
 import { newPrincipal } from "../support/principals.ts";
 import { errorOf, unwrap } from "../support/results.ts";
 import { buildAcord125Pdf, CANONICAL_GL_APPLICATION } from "../underwriting/fixtures/acord125.ts";
@@ -38,7 +39,7 @@ const deps = (overrides: Partial<IngestDeps> = {}): IngestDeps => ({
   db: drizzle(env.DOCUMENTS_DB),
   bucket,
   model: model as NaiveBayesModel,
-  aiEnabled: () => false,
+  aiFlags: async () => ({ enabled: false, model: "@cf/meta/llama-3.1-8b-instruct" }),
   ...overrides,
 });
 
@@ -140,10 +141,21 @@ describe("ingestDocument", () => {
 
 describe("Workers AI behind documents.ai_classification", () => {
   const input = async () => ({ filename: "loss-run.pdf", body: await textPdf(LOSS_RUN) });
+  /** The flags as the producers worker evaluates them for an org (a stand-in: defaults, unless a test sets one). */
+  const through = (flags: StandInFlags): Pick<IngestDeps, "aiFlags"> => ({ aiFlags: (orgId) => aiFlags(flags, orgId) });
+  const flagOn = (p: Principal, flags = standInFlags()) => {
+    flags.set(p.orgId, "documents.ai_classification", true);
+    return flags;
+  };
 
   it("is not asked while the flag is off for the org", async () => {
     const { ai, calls } = fakeAi(async () => ({ response: '{"kind":"invoice","confidence":0.9}' }));
-    const doc = unwrap(await ingestDocument(deps({ ai, aiEnabled: () => false }), newPrincipal(), await input()));
+    const flags = standInFlags();
+    const p = newPrincipal();
+    // Another org's flag is on; this org's is at the default (off).
+    flags.set(newPrincipal().orgId, "documents.ai_classification", true);
+    const doc = unwrap(await ingestDocument(deps({ ai, ...through(flags) }), p, await input()));
+    expect(flags.calls).toEqual([p.orgId]);
     expect(calls).toHaveLength(0);
     expect(doc.classification).toMatchObject({ kind: "loss_run", model: `local:${model.version}`, fallbackReason: null });
   });
@@ -151,7 +163,7 @@ describe("Workers AI behind documents.ai_classification", () => {
   it("answers when the flag is on, with the text in its prompt", async () => {
     const { ai, calls } = fakeAi(async () => ({ response: 'Sure! ```json\n{"kind": "loss_run", "confidence": 0.874, "signals": ["Loss Run Report", "Total Incurred"]}\n```' }));
     const p = newPrincipal();
-    const doc = unwrap(await ingestDocument(deps({ ai, aiEnabled: (org) => org === p.orgId }), p, await input()));
+    const doc = unwrap(await ingestDocument(deps({ ai, ...through(flagOn(p)) }), p, await input()));
     expect(calls).toHaveLength(1);
     expect(calls[0]!.model).toBe("@cf/meta/llama-3.1-8b-instruct");
     expect(calls[0]!.text).toContain("LOSS RUN REPORT");
@@ -178,7 +190,8 @@ describe("Workers AI behind documents.ai_classification", () => {
     ];
     for (const [name, reply, reason] of cases) {
       const { ai, calls } = fakeAi(reply);
-      const doc = unwrap(await ingestDocument(deps({ ai, aiEnabled: () => true, aiTimeoutMs: 50 }), newPrincipal(), await input()));
+      const p = newPrincipal();
+      const doc = unwrap(await ingestDocument(deps({ ai, ...through(flagOn(p)), aiTimeoutMs: 50 }), p, await input()));
       expect(calls, name).toHaveLength(1);
       expect(doc.classification, name).toMatchObject({ kind: "loss_run", model: `local:${model.version}`, fallbackReason: reason });
     }
@@ -187,17 +200,34 @@ describe("Workers AI behind documents.ai_classification", () => {
   it("is not asked about a file without text (a picture): the local model's type features decide", async () => {
     const { ai, calls } = fakeAi(async () => ({ response: '{"kind":"invoice","confidence":0.9}' }));
     const photo = HELD_OUT.find((e) => e.kind === "photo")!;
-    const doc = unwrap(await ingestDocument(deps({ ai, aiEnabled: () => true }), newPrincipal(), { filename: "p.jpg", body: photo.bytes }));
+    const p = newPrincipal();
+    const flags = flagOn(p);
+    const doc = unwrap(await ingestDocument(deps({ ai, ...through(flags) }), p, { filename: "p.jpg", body: photo.bytes }));
     expect(calls).toHaveLength(0);
+    // Nothing to ask the model about, so the flags were not even read.
+    expect(flags.calls).toEqual([]);
     expect(doc.classification).toMatchObject({ kind: "photo", fallbackReason: null });
   });
 
-  it("reads the flag from DOCUMENTS_AI_CLASSIFICATION until issue 14's evaluator: * or a list of org ids", () => {
-    expect(aiClassificationEnabled({}, "org_a")).toBe(false);
-    expect(aiClassificationEnabled({ DOCUMENTS_AI_CLASSIFICATION: " " }, "org_a")).toBe(false);
-    expect(aiClassificationEnabled({ DOCUMENTS_AI_CLASSIFICATION: "*" }, "org_a")).toBe(true);
-    expect(aiClassificationEnabled({ DOCUMENTS_AI_CLASSIFICATION: "org_b, org_a" }, "org_a")).toBe(true);
-    expect(aiClassificationEnabled({ DOCUMENTS_AI_CLASSIFICATION: "org_b" }, "org_a")).toBe(false);
+  it("asks the model the org's documents.ai_model names", async () => {
+    const { ai, calls } = fakeAi(async () => ({ response: '{"kind":"loss_run","confidence":0.8}' }));
+    const p = newPrincipal();
+    const flags = flagOn(p);
+    flags.set(p.orgId, "documents.ai_model", "@cf/mistral/mistral-7b-instruct-v0.1");
+    const doc = unwrap(await ingestDocument(deps({ ai, ...through(flags) }), p, await input()));
+    expect(calls.map((c) => c.model)).toEqual(["@cf/mistral/mistral-7b-instruct-v0.1"]);
+    expect(doc.classification).toMatchObject({ kind: "loss_run", model: "ai:@cf/mistral/mistral-7b-instruct-v0.1", fallbackReason: null });
+  });
+
+  it("classifies with the local model when the flags cannot be read (the producers worker down)", async () => {
+    const { ai, calls } = fakeAi(async () => ({ response: '{"kind":"invoice","confidence":0.9}' }));
+    const p = newPrincipal();
+    const flags = flagOn(p);
+    flags.down = true;
+    const doc = unwrap(await ingestDocument(deps({ ai, ...through(flags) }), p, await input()));
+    expect(flags.calls).toEqual([p.orgId]);
+    expect(calls).toHaveLength(0);
+    expect(doc.classification).toMatchObject({ kind: "loss_run", model: `local:${model.version}`, fallbackReason: null });
   });
 });
 

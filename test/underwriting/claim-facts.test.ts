@@ -28,7 +28,7 @@ async function boundPolicy(p: Principal) {
   const sub = unwrap(await createSubmission(db(), p, { ...quickstartSubmission(), effectiveDate: testDay(1) } as Parameters<typeof createSubmission>[2]));
   unwrap(await createQuote(db(), p, sub.id));
   const policy = unwrap(await bindSubmission(db(), workerEnv, p, sub.id, { installmentPlan: "PIF" }, false));
-  if (policy.preview) throw new Error("bound a preview");
+  if (policy.preview || policy.status === "referred") throw new Error("bound a preview, or held for a referral");
   return policy;
 }
 

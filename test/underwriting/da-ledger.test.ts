@@ -36,7 +36,7 @@ async function boundPolicy() {
   const sub = unwrap(await createSubmission(db(), p, quickstartSubmission() as Parameters<typeof createSubmission>[2]));
   unwrap(await createQuote(db(), p, sub.id));
   const policy = unwrap(await bindSubmission(db(), workerEnv, p, sub.id, { installmentPlan: "PIF" }, false));
-  if (policy.preview) throw new Error("bound a preview");
+  if (policy.preview || policy.status === "referred") throw new Error("bound a preview, or held for a referral");
   return { p, sub, policy };
 }
 

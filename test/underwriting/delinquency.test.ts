@@ -29,7 +29,7 @@ async function bind(p: Principal): Promise<Policy> {
   const sub = unwrap(await createSubmission(db(), p, { ...quickstartSubmission(), insuredEmail: "ap@pacific.example" } as SubmissionInput));
   unwrap(await createQuote(db(), p, sub.id));
   const bound = unwrap(await bindSubmission(db(), workerEnv, p, sub.id, { installmentPlan: "PIF" }, false));
-  if (bound.preview) throw new Error("bound a preview");
+  if (bound.preview || bound.status === "referred") throw new Error("bound a preview, or held for a referral");
   return bound;
 }
 const eventsOf = (orgId: string, type: string) => db().select().from(outboxEvents).where(and(eq(outboxEvents.orgId, orgId), eq(outboxEvents.type, type))).all();

@@ -32,7 +32,7 @@ async function daPolicy(capDollars = 1_000_000, overrides: Record<string, unknow
   const quote = unwrap(await createQuote(db(), p, sub.id));
   expect(quote.authority.daAgreementId).toBe(da.id);
   const policy = unwrap(await bindSubmission(db(), workerEnv, p, sub.id, { installmentPlan: "PIF" }, false));
-  if (policy.preview) throw new Error("bound a preview");
+  if (policy.preview || policy.status === "referred") throw new Error("bound a preview, or held for a referral");
   return { p, da, policy, premiumCents: Math.round(quote.grossPremium * 100) };
 }
 

@@ -42,7 +42,7 @@ async function bind(p: Principal, input: SubmissionInput): Promise<Policy> {
   const sub = unwrap(await createSubmission(db(), p, input));
   unwrap(await createQuote(db(), p, sub.id));
   const bound = unwrap(await bindSubmission(db(), workerEnv, p, sub.id, { installmentPlan: "QUARTERLY" }, false));
-  if (bound.preview) throw new Error("bound a preview");
+  if (bound.preview || bound.status === "referred") throw new Error("bound a preview, or held for a referral");
   return bound;
 }
 
@@ -115,7 +115,7 @@ describe("bind issues the policy's paper", () => {
     const expiring = await bind(p, caSubmission({ hazmat: true }));
     const renewal = unwrap(await renewPolicy(db(), workerEnv, p, expiring.id));
     const bound = unwrap(await bindSubmission(db(), workerEnv, p, renewal.submission.id, { installmentPlan: "PIF" }, false));
-    if (bound.preview) throw new Error("bound a preview");
+    if (bound.preview || bound.status === "referred") throw new Error("bound a preview, or held for a referral");
     expect(bound.documents.map((d) => [d.kind, d.transactionType, d.status])).toEqual([["declarations", "renewal", "issued"], ["mcs90", "renewal", "issued"]]);
     // The hazardous cargo carries over to the renewal's MCS-90.
     expect((await jobs(bound.id))[1]!.data).toMatchObject({ limit: 5_000_000, reflects: { transactionType: "renewal" } });

@@ -137,6 +137,6 @@ async function daBoundPolicy() {
   const sub = unwrap(await createSubmission(db(), p, quickstartSubmission() as Parameters<typeof createSubmission>[2]));
   unwrap(await createQuote(db(), p, sub.id));
   const bound = unwrap(await bindSubmission(db(), workerEnv, p, sub.id, { installmentPlan: "PIF" }, false));
-  if (bound.preview) throw new Error("bound a preview");
+  if (bound.preview || bound.status === "referred") throw new Error("bound a preview, or held for a referral");
   return { p, da, policyId: bound.id };
 }

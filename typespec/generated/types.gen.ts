@@ -190,6 +190,40 @@ export type BindPreview = {
     totalDue: number;
 };
 
+/**
+ * A bind held for a referral instead of written (202): the quote's gross premium is above the org's
+ * auto-bind maximum (the flag `underwriting.auto_bind_max_premium`) and no underwriter has approved
+ * this quote. The submission and its quote are `referred`; once the referral is approved the same
+ * bind writes the policy. A preview says so without opening the referral.
+ */
+export type BindReferred = {
+    /**
+     * Whether this is a preview: no referral was opened.
+     */
+    preview: boolean;
+    /**
+     * Always `referred`: no policy was written.
+     */
+    status: 'referred';
+    /**
+     * The referral holding the bind; null in a preview.
+     */
+    referral: Referral | null;
+    /**
+     * Why the bind is held.
+     */
+    reasons: Array<string>;
+    /**
+     * The quote's gross premium, in USD major units.
+     */
+    grossPremium: number;
+    /**
+     * The org's auto-bind maximum (`underwriting.auto_bind_max_premium`) the premium is above.
+     */
+    autoBindMaxPremium: number;
+    currency: Currency;
+};
+
 export type BindRequest = {
     installmentPlan: InstallmentPlan;
     /**
@@ -1991,6 +2025,70 @@ export type EventPage = {
  */
 export type ExposureBasis = 'revenue' | 'property_values' | 'vehicles';
 
+/**
+ * A flag as evaluated for the caller's org.
+ */
+export type Flag = {
+    key: FlagKey;
+    type: FlagType;
+    /**
+     * The value in effect for the org, of the flag's `type`: the org's override if it has one, else `defaultValue`.
+     */
+    value: unknown;
+    /**
+     * The catalogue's global default.
+     */
+    defaultValue: unknown;
+    source: FlagValueSource;
+    /**
+     * Why `value` is what it is, in a sentence (the override's author and time, or that the org has none).
+     */
+    reason: string;
+    /**
+     * What the flag changes.
+     */
+    description: string;
+    /**
+     * The org's override; null when the default applies.
+     */
+    overrideId: FlagOverrideId | null;
+    /**
+     * When the override was last written; null when the default applies.
+     */
+    updatedAt: string | null;
+    /**
+     * The credential that last wrote the override (a user's or API key's id, or `system`); null when the default applies.
+     */
+    updatedBy: string | null;
+};
+
+/**
+ * A flag's catalogue key, `<domain>.<name>` (for example `underwriting.auto_bind_max_premium`).
+ */
+export type FlagKey = string;
+
+/**
+ * Every flag of the catalogue, evaluated for the org, by key.
+ */
+export type FlagList = {
+    data: Array<Flag>;
+};
+
+/**
+ * Flag override id (`flg_` + ULID).
+ */
+export type FlagOverrideId = string;
+
+/**
+ * The type of a flag's value; a `json` flag holds any JSON but `null`.
+ */
+export type FlagType = 'boolean' | 'string' | 'number' | 'json';
+
+/**
+ * Where the evaluated value comes from: the catalogue's global `default`, or the `org`'s override.
+ */
+export type FlagValueSource = 'default' | 'org';
+
 export type GenerateCertificateRequest = {
     /**
      * The policy the certificate evidences: in force today, or effective within the next 60 days.
@@ -3416,7 +3514,8 @@ export type QuoteAuthority = {
     daAgreementId: string | null;
     withinAuthority: boolean;
     /**
-     * Why the quote is outside authority (empty when within).
+     * Why the quote is outside authority (empty when within): the agreement's gaps, or a gross premium
+     * above the org's auto-bind maximum (the flag `underwriting.auto_bind_max_premium`).
      */
     reasons: Array<string>;
     /**
@@ -3982,6 +4081,15 @@ export type Scope = string;
 export type ServerMessageFrame = {
     type: 'message';
     message: DealRoomMessage;
+};
+
+export type SetFlagRequest = {
+    /**
+     * The org's value, of the flag's `type` (`true`, `25000`, `"@cf/meta/llama-3.1-8b-instruct"`, an
+     * object): another type, or a value outside the flag's own rule (an amount with more than two
+     * decimals), is 400 `validation_failed` naming `value`.
+     */
+    value: unknown;
 };
 
 /**
@@ -7822,6 +7930,256 @@ export type GetEventResponses = {
 
 export type GetEventResponse = GetEventResponses[keyof GetEventResponses];
 
+export type ListFlagsData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/v1/flags';
+};
+
+export type ListFlagsErrors = {
+    /**
+     * The request is malformed: `validation_failed` or `invalid_idempotency_key`.
+     */
+    400: ErrorEnvelope;
+    /**
+     * Missing, invalid, expired or revoked credentials: `unauthorized`.
+     */
+    401: ErrorEnvelope;
+    /**
+     * The credential lacks the required scope or role: `insufficient_scope`.
+     */
+    403: ErrorEnvelope;
+    /**
+     * The resource does not exist or belongs to another org: `not_found`.
+     */
+    404: ErrorEnvelope;
+    /**
+     * Rate limit exceeded: `rate_limit_exceeded`. Retry after `Retry-After` seconds.
+     */
+    429: ErrorEnvelope;
+    /**
+     * Unexpected failure: `internal_error`.
+     */
+    500: ErrorEnvelope;
+};
+
+export type ListFlagsError = ListFlagsErrors[keyof ListFlagsErrors];
+
+export type ListFlagsResponses = {
+    /**
+     * Success.
+     */
+    200: FlagList;
+};
+
+export type ListFlagsResponse = ListFlagsResponses[keyof ListFlagsResponses];
+
+export type DeleteFlagData = {
+    body?: never;
+    headers?: {
+        /**
+         * Client-chosen key that makes a retried write safe: a repeated request with the same key
+         * and body replays the first response.
+         */
+        'Idempotency-Key'?: string;
+    };
+    path: {
+        key: string;
+    };
+    query?: never;
+    url: '/v1/flags/{key}';
+};
+
+export type DeleteFlagErrors = {
+    /**
+     * The request is malformed: `validation_failed` or `invalid_idempotency_key`.
+     */
+    400: ErrorEnvelope;
+    /**
+     * Missing, invalid, expired or revoked credentials: `unauthorized`.
+     */
+    401: ErrorEnvelope;
+    /**
+     * The credential lacks the required scope or role: `insufficient_scope`.
+     */
+    403: ErrorEnvelope;
+    /**
+     * The resource does not exist or belongs to another org: `not_found`.
+     */
+    404: ErrorEnvelope;
+    /**
+     * `conflict` or `idempotency_request_in_progress`.
+     */
+    409: ErrorEnvelope;
+    /**
+     * The request body exceeds the size limit: `payload_too_large`.
+     */
+    413: ErrorEnvelope;
+    /**
+     * The request body's media type is not accepted (`application/json`, or another one the operation
+     * documents): `unsupported_media_type`.
+     */
+    415: ErrorEnvelope;
+    /**
+     * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
+     * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
+     * referral one created, or on a quote one created), `submission_not_ready` (quoting a submission
+     * whose readiness has a blocking check failed; `details.failedChecks` names them),
+     * `policy_not_in_force` (a certificate asked of a cancelled, expired or not yet effective policy),
+     * `endorsement_required` (a certificate flag the policy carries no endorsement for),
+     * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored),
+     * `loss_outside_coverage` (a claim whose loss date the policy did not cover; `details` names the
+     * dates that decided it) or `limit_exceeded` (a claim payment past the policy's limit).
+     */
+    422: ErrorEnvelope;
+    /**
+     * Rate limit exceeded: `rate_limit_exceeded`. Retry after `Retry-After` seconds.
+     */
+    429: ErrorEnvelope;
+    /**
+     * Unexpected failure: `internal_error`.
+     */
+    500: ErrorEnvelope;
+};
+
+export type DeleteFlagError = DeleteFlagErrors[keyof DeleteFlagErrors];
+
+export type DeleteFlagResponses = {
+    /**
+     * Success.
+     */
+    200: Flag;
+};
+
+export type DeleteFlagResponse = DeleteFlagResponses[keyof DeleteFlagResponses];
+
+export type GetFlagData = {
+    body?: never;
+    path: {
+        key: string;
+    };
+    query?: never;
+    url: '/v1/flags/{key}';
+};
+
+export type GetFlagErrors = {
+    /**
+     * The request is malformed: `validation_failed` or `invalid_idempotency_key`.
+     */
+    400: ErrorEnvelope;
+    /**
+     * Missing, invalid, expired or revoked credentials: `unauthorized`.
+     */
+    401: ErrorEnvelope;
+    /**
+     * The credential lacks the required scope or role: `insufficient_scope`.
+     */
+    403: ErrorEnvelope;
+    /**
+     * The resource does not exist or belongs to another org: `not_found`.
+     */
+    404: ErrorEnvelope;
+    /**
+     * Rate limit exceeded: `rate_limit_exceeded`. Retry after `Retry-After` seconds.
+     */
+    429: ErrorEnvelope;
+    /**
+     * Unexpected failure: `internal_error`.
+     */
+    500: ErrorEnvelope;
+};
+
+export type GetFlagError = GetFlagErrors[keyof GetFlagErrors];
+
+export type GetFlagResponses = {
+    /**
+     * Success.
+     */
+    200: Flag;
+};
+
+export type GetFlagResponse = GetFlagResponses[keyof GetFlagResponses];
+
+export type SetFlagData = {
+    body: SetFlagRequest;
+    headers?: {
+        /**
+         * Client-chosen key that makes a retried write safe: a repeated request with the same key
+         * and body replays the first response.
+         */
+        'Idempotency-Key'?: string;
+    };
+    path: {
+        key: string;
+    };
+    query?: never;
+    url: '/v1/flags/{key}';
+};
+
+export type SetFlagErrors = {
+    /**
+     * The request is malformed: `validation_failed` or `invalid_idempotency_key`.
+     */
+    400: ErrorEnvelope;
+    /**
+     * Missing, invalid, expired or revoked credentials: `unauthorized`.
+     */
+    401: ErrorEnvelope;
+    /**
+     * The credential lacks the required scope or role: `insufficient_scope`.
+     */
+    403: ErrorEnvelope;
+    /**
+     * The resource does not exist or belongs to another org: `not_found`.
+     */
+    404: ErrorEnvelope;
+    /**
+     * `conflict` or `idempotency_request_in_progress`.
+     */
+    409: ErrorEnvelope;
+    /**
+     * The request body exceeds the size limit: `payload_too_large`.
+     */
+    413: ErrorEnvelope;
+    /**
+     * The request body's media type is not accepted (`application/json`, or another one the operation
+     * documents): `unsupported_media_type`.
+     */
+    415: ErrorEnvelope;
+    /**
+     * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
+     * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
+     * referral one created, or on a quote one created), `submission_not_ready` (quoting a submission
+     * whose readiness has a blocking check failed; `details.failedChecks` names them),
+     * `policy_not_in_force` (a certificate asked of a cancelled, expired or not yet effective policy),
+     * `endorsement_required` (a certificate flag the policy carries no endorsement for),
+     * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored),
+     * `loss_outside_coverage` (a claim whose loss date the policy did not cover; `details` names the
+     * dates that decided it) or `limit_exceeded` (a claim payment past the policy's limit).
+     */
+    422: ErrorEnvelope;
+    /**
+     * Rate limit exceeded: `rate_limit_exceeded`. Retry after `Retry-After` seconds.
+     */
+    429: ErrorEnvelope;
+    /**
+     * Unexpected failure: `internal_error`.
+     */
+    500: ErrorEnvelope;
+};
+
+export type SetFlagError = SetFlagErrors[keyof SetFlagErrors];
+
+export type SetFlagResponses = {
+    /**
+     * Success.
+     */
+    200: Flag;
+};
+
+export type SetFlagResponse = SetFlagResponses[keyof SetFlagResponses];
+
 export type ListInvoicesData = {
     body?: never;
     path?: never;
@@ -10277,6 +10635,10 @@ export type BindSubmissionResponses = {
      * Created.
      */
     201: BoundPolicy;
+    /**
+     * Accepted.
+     */
+    202: BindReferred;
 };
 
 export type BindSubmissionResponse = BindSubmissionResponses[keyof BindSubmissionResponses];

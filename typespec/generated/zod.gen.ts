@@ -574,6 +574,54 @@ export const zExposureBasis = z.enum([
     'vehicles'
 ]);
 
+/**
+ * A flag's catalogue key, `<domain>.<name>` (for example `underwriting.auto_bind_max_premium`).
+ */
+export const zFlagKey = z.string().min(1).max(100);
+
+/**
+ * Flag override id (`flg_` + ULID).
+ */
+export const zFlagOverrideId = z.string().regex(/^flg_[0-9A-HJKMNP-TV-Z]{26}$/);
+
+/**
+ * The type of a flag's value; a `json` flag holds any JSON but `null`.
+ */
+export const zFlagType = z.enum([
+    'boolean',
+    'string',
+    'number',
+    'json'
+]);
+
+/**
+ * Where the evaluated value comes from: the catalogue's global `default`, or the `org`'s override.
+ */
+export const zFlagValueSource = z.enum(['default', 'org']);
+
+/**
+ * A flag as evaluated for the caller's org.
+ */
+export const zFlag = z.object({
+    key: zFlagKey,
+    type: zFlagType,
+    value: z.unknown(),
+    defaultValue: z.unknown(),
+    source: zFlagValueSource,
+    reason: z.string(),
+    description: z.string(),
+    overrideId: zFlagOverrideId.nullable(),
+    updatedAt: z.iso.datetime().nullable(),
+    updatedBy: z.string().nullable()
+});
+
+/**
+ * Every flag of the catalogue, evaluated for the org, by key.
+ */
+export const zFlagList = z.object({
+    data: z.array(zFlag)
+});
+
 export const zGenerateCertificateRequest = z.strictObject({
     policyId: z.string().max(64),
     holder: zCertificateHolder,
@@ -1982,6 +2030,10 @@ export const zServerMessageFrame = z.object({
     message: zDealRoomMessage
 });
 
+export const zSetFlagRequest = z.strictObject({
+    value: z.unknown()
+});
+
 /**
  * New outstanding reserves: each given cost type is set to the amount (0 releases it). At least
  * one of the two.
@@ -2153,6 +2205,22 @@ export const zReferral = z.object({
     notes: z.string().nullable(),
     createdAt: z.iso.datetime(),
     decidedAt: z.iso.datetime().nullable()
+});
+
+/**
+ * A bind held for a referral instead of written (202): the quote's gross premium is above the org's
+ * auto-bind maximum (the flag `underwriting.auto_bind_max_premium`) and no underwriter has approved
+ * this quote. The submission and its quote are `referred`; once the referral is approved the same
+ * bind writes the policy. A preview says so without opening the referral.
+ */
+export const zBindReferred = z.object({
+    preview: z.boolean(),
+    status: z.enum(['referred']),
+    referral: zReferral.nullable(),
+    reasons: z.array(z.string()),
+    grossPremium: z.number(),
+    autoBindMaxPremium: z.number(),
+    currency: zCurrency
 });
 
 /**
@@ -3735,6 +3803,48 @@ export const zGetEventPath = z.object({
  */
 export const zGetEventResponse = zEvent;
 
+/**
+ * Success.
+ */
+export const zListFlagsResponse = zFlagList;
+
+export const zDeleteFlagHeaders = z.object({
+    'Idempotency-Key': z.string().max(255).optional()
+});
+
+export const zDeleteFlagPath = z.object({
+    key: z.string()
+});
+
+/**
+ * Success.
+ */
+export const zDeleteFlagResponse = zFlag;
+
+export const zGetFlagPath = z.object({
+    key: z.string()
+});
+
+/**
+ * Success.
+ */
+export const zGetFlagResponse = zFlag;
+
+export const zSetFlagBody = zSetFlagRequest;
+
+export const zSetFlagHeaders = z.object({
+    'Idempotency-Key': z.string().max(255).optional()
+});
+
+export const zSetFlagPath = z.object({
+    key: z.string()
+});
+
+/**
+ * Success.
+ */
+export const zSetFlagResponse = zFlag;
+
 export const zListInvoicesQuery = z.object({
     limit: z.int().gte(1).lte(100).optional().default(25),
     cursor: z.string().optional(),
@@ -4202,7 +4312,8 @@ export const zBindSubmissionQuery = z.object({
 
 export const zBindSubmissionResponse = z.union([
     zBindPreview,
-    zBoundPolicy
+    zBoundPolicy,
+    zBindReferred
 ]);
 
 export const zCreateQuoteBody = zCreateQuoteRequest;

@@ -15,6 +15,7 @@ import type {
   Appointment,
   BillingSettings,
   BindPreview,
+  BindReferred,
   CancelPolicyRequest,
   Certificate,
   CertificateHolder,
@@ -102,6 +103,7 @@ import type {
   WebhookEndpoint,
 } from "#contract/types.gen";
 import type { Principal, RateLimitTier, Role, ScopePreset } from "./auth.ts";
+import type { FlagKey, FlagType, FlagValue } from "./flags.catalogue.ts";
 import type { ErrorDetailValue, Result } from "./errors.ts";
 import type { EventEnvelope } from "./events.ts";
 import type { Page, PageQuery } from "./pagination.ts";
@@ -210,7 +212,7 @@ export interface UnderwritingRpc extends Rpc.WorkerEntrypointBranded {
 
   createQuote(principal: Principal, submissionId: string, options: { daAgreementId?: string }): Promise<Result<Quote>>;
   /** `preview: true` answers the bind it would make, with no side effect. */
-  bindSubmission(principal: Principal, submissionId: string, input: BindInput, preview: boolean): Promise<Result<Policy | BindPreview>>;
+  bindSubmission(principal: Principal, submissionId: string, input: BindInput, preview: boolean): Promise<Result<Policy | BindPreview | BindReferred>>;
 
   listPolicies(principal: Principal, query: ListPoliciesQuery): Promise<Result<Page<Policy>>>;
   getPolicy(principal: Principal, id: string): Promise<Result<Policy>>;
@@ -948,6 +950,41 @@ export interface ProducerAuthority {
 export interface ProducersInternalRpc extends Rpc.WorkerEntrypointBranded {
   /** `not_found` when the org has no such producer. */
   authorityFor(orgId: string, producerId: string, request: AuthorityRequest): Promise<Result<ProducerAuthority>>;
+}
+
+// Flags (issue 14), kept by the producers worker: these declarations merge with ProducersRpc and
+// ProducersInternalRpc above, so the flag methods stay apart from the producers' own.
+
+/** A catalogue flag evaluated for an org: what `GET /v1/flags` answers and what every worker reads. */
+export interface EvaluatedFlag {
+  key: FlagKey;
+  type: FlagType;
+  value: FlagValue;
+  defaultValue: FlagValue;
+  source: "default" | "org";
+  reason: string;
+  description: string;
+  overrideId: string | null;
+  updatedAt: string | null;
+  updatedBy: string | null;
+}
+
+/** `ProducersService`'s flag methods, for the gateway: confined to `principal.orgId`. */
+export interface ProducersRpc {
+  /** Every catalogue flag evaluated for the org (also what the gateway reads a flag through, `#shared/flags`). */
+  listFlags(principal: Principal): Promise<Result<{ data: EvaluatedFlag[] }>>;
+  /** `not_found` for a key outside the catalogue. */
+  getFlag(principal: Principal, key: string): Promise<Result<EvaluatedFlag>>;
+  /** `insufficient_scope` without `flags:write`; `not_found` for an unknown key; `validation_failed` naming `value` for a value of the wrong type. */
+  setFlag(principal: Principal, key: string, value: unknown): Promise<Result<EvaluatedFlag>>;
+  /** Reverts to the default; answers the flag so evaluated. `insufficient_scope` without `flags:write`; `not_found` for an unknown key. */
+  deleteFlag(principal: Principal, key: string): Promise<Result<EvaluatedFlag>>;
+}
+
+/** `ProducersInternal`'s flag method, for every worker bound to it: trusts the caller's `orgId`. */
+export interface ProducersInternalRpc {
+  /** Every catalogue flag evaluated for the org (read through `#shared/flags`). */
+  flags(orgId: string): Promise<Result<EvaluatedFlag[]>>;
 }
 
 // The gateway's bindings.

@@ -1,5 +1,5 @@
 import type { WebhookQueueMessage } from "#shared/events";
-import type { DocumentsInternalRpc, IdentityInternalRpc, UnderwritingInternalRpc } from "#shared/rpc";
+import type { DocumentsInternalRpc, IdentityInternalRpc, ProducersInternalRpc, UnderwritingInternalRpc } from "#shared/rpc";
 
 /** Bindings of the billing worker (workers/billing/wrangler.toml). */
 export interface BillingEnv {
@@ -15,6 +15,8 @@ export interface BillingEnv {
   /** This worker's own events queue, for putting back an event the dead-letter queue received. */
   BILLING_REQUEUE: Queue<WebhookQueueMessage>;
   ENVIRONMENT: string;
+  /** The producers worker's evaluator: the org's feature flags (`readFlags(env.PRODUCERS, orgId)`, `#shared/flags`), e.g. `billing.autopay_retry`. */
+  PRODUCERS: Service<ProducersInternalRpc>;
   /** `issueInvoiceDocument`: each invoice's PDF (invoice-pdf.ts). */
   DOCUMENTS: Service<DocumentsInternalRpc>;
   /** `queueEmail` (the delinquency notice) and `orgName` (the issuer on invoice PDFs). */

@@ -1,4 +1,5 @@
 import type { WebhookQueueMessage } from "#shared/events";
+import type { ProducersInternalRpc } from "#shared/rpc";
 
 /** Bindings of the documents worker (workers/documents/wrangler.toml). */
 export interface DocumentsEnv {
@@ -17,6 +18,6 @@ export interface DocumentsEnv {
    * downloads"). Without it the committed local model classifies every file; tests pass a fake.
    */
   AI?: Ai;
-  /** The flag `documents.ai_classification` until issue 14's evaluator: `*` or comma-separated org ids (flags.ts). */
-  DOCUMENTS_AI_CLASSIFICATION?: string;
+  /** The producers worker's internal entrypoint: the org's feature flags (`flags`, read in flags.ts). */
+  PRODUCERS: Service<ProducersInternalRpc>;
 }

@@ -1,14 +1,30 @@
 /**
- * The one place the documents worker reads the flag `documents.ai_classification`. Flags are built
- * in issue 14 (the producers worker's evaluator, org overrides over a global default); until then
- * the flag is the var `DOCUMENTS_AI_CLASSIFICATION`: `*` for every org, or a comma-separated list
- * of org ids; unset or empty is off. Issue 14 replaces the body of this function, not its callers.
+ * The one place the documents worker reads its feature flags: `documents.ai_classification` (ask
+ * Workers AI first) and `documents.ai_model` (which model), evaluated for the org by the producers
+ * worker (`ProducersInternal.flags` through `#shared/flags`). If the flags cannot be read, ingest
+ * does not fail: it classifies with the committed local model, as with the flag off.
  */
-export const AI_CLASSIFICATION_FLAG = "documents.ai_classification";
+import { readFlags, FlagsUnavailable, type FlagSource } from "#shared/flags";
+import { FLAGS } from "#shared/flags.catalogue";
 
-export function aiClassificationEnabled(env: { DOCUMENTS_AI_CLASSIFICATION?: string }, orgId: string): boolean {
-  const value = env.DOCUMENTS_AI_CLASSIFICATION?.trim() ?? "";
-  if (value === "") return false;
-  if (value === "*") return true;
-  return value.split(",").some((id) => id.trim() === orgId);
+export const AI_CLASSIFICATION_FLAG = "documents.ai_classification";
+export const AI_MODEL_FLAG = "documents.ai_model";
+
+/** What ingest's classification reads from the org's flags. */
+export interface AiFlags {
+  enabled: boolean;
+  /** The Workers AI model to ask. */
+  model: string;
+}
+
+/** The org's AI classification flags; off (the local model) when the producers worker cannot answer them. */
+export async function aiFlags(producers: FlagSource, orgId: string): Promise<AiFlags> {
+  try {
+    const flags = await readFlags(producers, orgId);
+    return { enabled: flags.get(AI_CLASSIFICATION_FLAG), model: flags.get(AI_MODEL_FLAG) };
+  } catch (error) {
+    if (!(error instanceof FlagsUnavailable)) throw error;
+    console.warn(`documents: ${error.message}; classifying with the local model`);
+    return { enabled: false, model: FLAGS[AI_MODEL_FLAG].defaultValue };
+  }
 }

@@ -31,7 +31,7 @@ import { generateCertificate } from "./certificates.service.ts";
 import { database } from "./database.ts";
 import * as docs from "./documents.service.ts";
 import type { DocumentsEnv } from "./env.ts";
-import { aiClassificationEnabled } from "./flags.ts";
+import { aiFlags } from "./flags.ts";
 import { ingestDocument, readAcordSource, type IngestDeps } from "./ingest.service.ts";
 import { renderDocument } from "./render.service.ts";
 import { sweepOrphans } from "./orphans.service.ts";
@@ -56,7 +56,7 @@ export class DocumentsService extends WorkerEntrypoint<DocumentsEnv> implements 
       ...this.deps,
       model: committedModel as NaiveBayesModel,
       ...(this.env.AI ? { ai: this.env.AI as unknown as AiRunner } : {}),
-      aiEnabled: (orgId) => aiClassificationEnabled(this.env, orgId),
+      aiFlags: (orgId) => aiFlags(this.env.PRODUCERS, orgId),
     };
   }
 

@@ -11,11 +11,12 @@ import { isId } from "#shared/ids";
 import type { DocumentClassification } from "#contract/types.gen";
 import type { AcordSource, DocumentRecord, IngestDocumentInput, IngestedDocumentRecord } from "#shared/rpc";
 import { readCapped } from "#shared/streams";
-import { aiCanRead, classifyWithAi, AI_MODEL, type AiRunner } from "./classifier/ai.ts";
+import { aiCanRead, classifyWithAi, type AiRunner } from "./classifier/ai.ts";
 import type { DocumentEvidence } from "./classifier/features.ts";
 import { classifyLocally, type NaiveBayesModel } from "./classifier/model.ts";
 import { checkInput, MAX_DOCUMENT_BYTES, objectKey, storeDocument, toRecord, type DocumentsDeps } from "./documents.service.ts";
 import { extract } from "./extract.service.ts";
+import type { AiFlags } from "./flags.ts";
 import { documents } from "./schema.ts";
 import { SNIFF_BYTES, sniffContentType } from "./sniff.ts";
 
@@ -25,10 +26,10 @@ export const INGEST_TYPES = new Set(["application/pdf", "image/png", "image/jpeg
 export interface IngestDeps extends DocumentsDeps {
   /** The committed local model (classifier/model.json). */
   model: NaiveBayesModel;
-  /** Workers AI, when bound; asked only when {@link IngestDeps.aiEnabled} says so for the org. */
+  /** Workers AI, when bound; asked only when {@link IngestDeps.aiFlags} says so for the org. */
   ai?: AiRunner;
-  /** The flag `documents.ai_classification` for an org (flags.ts). */
-  aiEnabled: (orgId: string) => boolean;
+  /** The org's flags `documents.ai_classification` and `documents.ai_model` (flags.ts); read only when `ai` is bound and the file has text. */
+  aiFlags: (orgId: string) => Promise<AiFlags>;
   /** How long Workers AI may take (default classifier/ai.ts's AI_TIMEOUT_MS); tests shorten it. */
   aiTimeoutMs?: number;
 }
@@ -60,14 +61,16 @@ async function classify(deps: IngestDeps, orgId: string, evidence: DocumentEvide
     model: `local:${local.model}`,
     fallbackReason,
   });
-  if (!deps.ai || !deps.aiEnabled(orgId) || !aiCanRead(evidence)) return localAnswer(null);
-  const answer = await classifyWithAi(deps.ai, evidence, deps.aiTimeoutMs);
+  if (!deps.ai || !aiCanRead(evidence)) return localAnswer(null);
+  const flags = await deps.aiFlags(orgId);
+  if (!flags.enabled) return localAnswer(null);
+  const answer = await classifyWithAi(deps.ai, evidence, deps.aiTimeoutMs, flags.model);
   if (!answer.ok) return localAnswer(answer.reason);
   return {
     kind: answer.value.kind,
     confidence: answer.value.confidence,
     signals: answer.value.signals.map((feature) => ({ feature, weight: null })),
-    model: `ai:${AI_MODEL}`,
+    model: `ai:${flags.model}`,
     fallbackReason: null,
   };
 }

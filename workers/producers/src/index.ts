@@ -15,9 +15,12 @@ import { createAppointment, listAppointments, updateAppointment } from "./appoin
 import { database } from "./database.ts";
 import type { ProducersEnv } from "./env.ts";
 import { createProducer, getProducer, listProducers, updateProducer } from "./producers.service.ts";
+import * as flags from "./flags.service.ts";
+import type { EvaluatedFlag } from "#shared/rpc";
 
 export type { ProducersEnv } from "./env.ts";
 export { ProducersInternal } from "./internal.ts";
+export { FlagStore } from "./flag-store.do.ts";
 
 /** The public entrypoint: the gateway's `PRODUCERS` binding. */
 export class ProducersService extends WorkerEntrypoint<ProducersEnv> implements ProducersRpc {
@@ -47,6 +50,24 @@ export class ProducersService extends WorkerEntrypoint<ProducersEnv> implements 
 
   updateAppointment(principal: Principal, producerId: string, id: string, input: UpdateAppointmentRequest): Promise<Result<Appointment>> {
     return updateAppointment(database(this.env), principal, producerId, id, input);
+  }
+
+  // Feature flags (flags.service.ts): the org's overrides, through its FlagStore object.
+
+  listFlags(principal: Principal): Promise<Result<{ data: EvaluatedFlag[] }>> {
+    return flags.listFlags(this.env.FLAG_STORE, principal);
+  }
+
+  getFlag(principal: Principal, key: string): Promise<Result<EvaluatedFlag>> {
+    return flags.getFlag(this.env.FLAG_STORE, principal, key);
+  }
+
+  setFlag(principal: Principal, key: string, value: unknown): Promise<Result<EvaluatedFlag>> {
+    return flags.setFlag(this.env.FLAG_STORE, principal, key, value);
+  }
+
+  deleteFlag(principal: Principal, key: string): Promise<Result<EvaluatedFlag>> {
+    return flags.deleteFlag(this.env.FLAG_STORE, principal, key);
   }
 }
 

@@ -9,10 +9,17 @@ import type { AuthorityRequest, ProducerAuthority, ProducersInternalRpc } from "
 import { authorityFor } from "./authority.service.ts";
 import { database } from "./database.ts";
 import type { ProducersEnv } from "./env.ts";
+import { flagsFor } from "./flags.service.ts";
+import type { EvaluatedFlag } from "#shared/rpc";
 
 export class ProducersInternal extends WorkerEntrypoint<ProducersEnv> implements ProducersInternalRpc {
   /** Whether the org's producer may sell `request.lineOfBusiness` in `request.state` on `request.effectiveDate`, check by check; `not_found` for no such producer in the org. */
   authorityFor(orgId: string, producerId: string, request: AuthorityRequest): Promise<Result<ProducerAuthority>> {
     return authorityFor(database(this.env), orgId, producerId, request);
+  }
+
+  /** Every catalogue flag evaluated for the org: what `#shared/flags` reads, for any worker bound here. */
+  flags(orgId: string): Promise<Result<EvaluatedFlag[]>> {
+    return flagsFor(this.env.FLAG_STORE, orgId);
   }
 }

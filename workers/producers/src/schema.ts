@@ -1,5 +1,6 @@
 import { sqliteTable, text } from "drizzle-orm/sqlite-core";
 import type { AppointmentStatus, CommissionRates, LineOfBusiness, ProducerLicense, ProducerStatus, UsState } from "#contract/types.gen";
+import type { FlagValue } from "#shared/flags.catalogue";
 
 /** Drizzle view of migrations/producers; keep the two identical. */
 export const producers = sqliteTable("producers", {
@@ -32,3 +33,15 @@ export const appointments = sqliteTable("appointments", {
   updatedAt: text("updated_at").notNull(),
 });
 export type AppointmentRow = typeof appointments.$inferSelect;
+
+/** An org's override of a catalogue flag (migrations/producers/0003); `value` is the value's JSON. */
+export const flagOverrides = sqliteTable("flag_overrides", {
+  id: text("id").primaryKey(),
+  orgId: text("org_id").notNull(),
+  key: text("key").notNull(),
+  value: text("value", { mode: "json" }).$type<FlagValue>().notNull(),
+  updatedBy: text("updated_by").notNull(),
+  createdAt: text("created_at").notNull(),
+  updatedAt: text("updated_at").notNull(),
+});
+export type FlagOverrideRow = typeof flagOverrides.$inferSelect;

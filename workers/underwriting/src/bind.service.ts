@@ -6,6 +6,7 @@ import { atomically, type Statement } from "#shared/db";
 import { fail, notFound, ok, type Result } from "#shared/errors";
 import { newId } from "#shared/ids";
 import { CURRENCY, fromCents } from "#shared/money";
+import { autoBindHold, holdBind } from "./auto-bind.ts";
 import type { DaLedger } from "./da-ledger.do.ts";
 import type { UnderwritingEnv } from "./env.ts";
 import { findPolicy, findPolicyBySubmission } from "./policies.repo.ts";
@@ -92,6 +93,9 @@ export async function bindSubmission(
   // Distribution authority, judged now (a license or appointment may have changed since the quote), preview included.
   const producer = await producerGate(env.PRODUCERS, principal.orgId, sub);
   if (!producer.ok) return producer;
+  // The org's auto-bind premium limit, read now: above it, a referral opens instead (preview included).
+  const hold = await autoBindHold(db, env.PRODUCERS, principal.orgId, quote);
+  if (hold) return holdBind(db, principal, sub, quote, hold, preview, at);
 
   const schedule = installmentSchedule(input.installmentPlan, quote.grossPremiumCents, sub.effectiveDate);
   const feeCents = schedule.reduce((n, i) => n + i.feeCents, 0);

@@ -22,6 +22,7 @@ import { sweepPendingPaper } from "./policy-paper.ts";
 import * as transactions from "./policy-transactions.service.ts";
 import { knownProducer, producerAuthority } from "./producer-authority.ts";
 import { createQuote } from "./quotes.service.ts";
+import { autoBindMaxCents } from "./auto-bind.ts";
 import * as referrals from "./referrals.service.ts";
 import * as submissions from "./submissions.service.ts";
 import type {
@@ -102,7 +103,10 @@ export class UnderwritingService extends WorkerEntrypoint<UnderwritingEnv> imple
   // Quote and bind
 
   createQuote(principal: Principal, submissionId: string, options: { daAgreementId?: string }) {
-    return admitted(principal, options, [], (clean) => this.relayAfter(createQuote(this.db, principal, submissionId, clean, (sub) => producerAuthority(this.env.PRODUCERS, principal.orgId, sub))));
+    return admitted(principal, options, [], async (clean) => {
+      const maxCents = await autoBindMaxCents(this.env.PRODUCERS, principal.orgId);
+      return this.relayAfter(createQuote(this.db, principal, submissionId, { ...clean, autoBindMaxCents: maxCents }, (sub) => producerAuthority(this.env.PRODUCERS, principal.orgId, sub)));
+    });
   }
 
   bindSubmission(principal: Principal, submissionId: string, input: BindInput, preview: boolean) {

@@ -8,6 +8,7 @@ import { newId } from "#shared/ids";
 import { CURRENCY, fromCents } from "#shared/money";
 import type { ProducerAuthority } from "#shared/rpc";
 import { decideAuthority } from "./authority.ts";
+import { autoBindReason } from "./auto-bind.ts";
 import { newReferralRow } from "./referral-rows.ts";
 import { recordEvent } from "./events.ts";
 import { assessReadiness, BACKDATED_REASON, blockingFailures, isBackdated } from "./intake/triage.ts";
@@ -51,7 +52,7 @@ export async function createQuote(
   db: DrizzleD1Database,
   principal: Principal,
   submissionId: string,
-  options: { daAgreementId?: string } = {},
+  options: { daAgreementId?: string; autoBindMaxCents?: number } = {},
   /** The submission's producer check (producer-authority.ts); a quote without one shows `producer: null`. */
   producerCheck?: (sub: SubmissionRow) => Promise<Result<ProducerAuthority | null>>,
 ): Promise<Result<Quote>> {
@@ -100,14 +101,25 @@ export async function prepareQuote(
   db: DrizzleD1Database,
   principal: Principal,
   sub: SubmissionRow,
-  options: { daAgreementId?: string; openReferral?: Pick<ReferralRow, "id" | "reasons">; producerAuthority?: ProducerAuthority | null } = {},
+  options: {
+    daAgreementId?: string;
+    openReferral?: Pick<ReferralRow, "id" | "reasons">;
+    producerAuthority?: ProducerAuthority | null;
+    /** The org's auto-bind maximum (auto-bind.ts), in cents: a premium above it is held too. Absent: not judged here (bind judges it). */
+    autoBindMaxCents?: number;
+  } = {},
 ): Promise<Result<{ quote: QuoteRow; statements: Statement[] }>> {
   const readiness = quoteReadiness(principal, sub);
   if (!readiness.ok) return readiness;
   const rating = rate(ratingInputOf(sub));
   if (!rating.ok) return rating;
-  const authority = decideAuthority(await listOrgAgreements(db, principal.orgId), sub, options.daAgreementId);
-  if (options.daAgreementId && !authority.agreement) return notFound("Delegated authority agreement");
+  const delegated = decideAuthority(await listOrgAgreements(db, principal.orgId), sub, options.daAgreementId);
+  if (options.daAgreementId && !delegated.agreement) return notFound("Delegated authority agreement");
+  // The org's own limit on what binds without an underwriter is one more authority check.
+  const premiumHeld = options.autoBindMaxCents !== undefined && rating.value.grossPremiumCents > options.autoBindMaxCents;
+  const authority = premiumHeld
+    ? { ...delegated, withinAuthority: false, reasons: [...delegated.reasons, autoBindReason(rating.value.grossPremiumCents, options.autoBindMaxCents!)] }
+    : delegated;
 
   // Validity runs on the org's clock, so a sandbox clock moved past it expires the quote.
   const now = clockOf(principal).now();

@@ -5,6 +5,7 @@
  */
 import type {
   BindPreview,
+  BindReferred,
   BoundPolicy,
   CancelPolicyRequest as CancelInput,
   CreateDaAgreementRequest as CreateDaAgreementInput,
@@ -26,6 +27,7 @@ import type {
 
 export type {
   BindPreview,
+  BindReferred,
   BoundPolicy,
   CancelInput,
   CreateDaAgreementInput,
@@ -45,8 +47,11 @@ export type {
   Submission,
 };
 
-/** What bind answers: the policy it wrote, or with `?preview=true` what it would write; `preview` tells which. */
-export type BindResult = BoundPolicy | BindPreview;
+/**
+ * What bind answers: the policy it wrote, or with `?preview=true` what it would write; `preview` tells
+ * which. A bind held for its premium (auto-bind.ts) answers `BindReferred` (`status: "referred"`).
+ */
+export type BindResult = BoundPolicy | BindPreview | BindReferred;
 import type { CancellationMethod, CancellationReason, InstallmentPlan } from "./rating/types.ts";
 import type {
   IntakeRecord,

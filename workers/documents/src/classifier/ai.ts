@@ -1,14 +1,15 @@
 /**
  * Classification by Workers AI, used only when the flag `documents.ai_classification` is on for the
- * org (flags.ts). The model is asked for JSON; anything else (an error, no answer within
+ * org (flags.ts), with the org's `documents.ai_model`. The model is asked for JSON; anything else (an error, no answer within
  * {@link AI_TIMEOUT_MS}, an answer that is not one of the kinds) is a failure the caller turns into
  * the local model's answer. The binding is typed by the one method used, so tests pass a fake.
  */
 import { z } from "zod";
+import { FLAGS } from "#shared/flags.catalogue";
 import { DOCUMENT_CLASSES, MIN_TEXT_CHARACTERS, type DocumentClass, type DocumentEvidence } from "./features.ts";
 
-/** A small instruction model on Workers AI: classification needs no more. */
-export const AI_MODEL = "@cf/meta/llama-3.1-8b-instruct";
+/** A small instruction model on Workers AI: classification needs no more. The flag `documents.ai_model` may name another per org. */
+export const AI_MODEL = FLAGS["documents.ai_model"].defaultValue;
 
 /** Past this, the local model answers (an ingest must not wait on a slow model). */
 export const AI_TIMEOUT_MS = 8_000;
@@ -71,11 +72,11 @@ function parseAnswer(raw: unknown): AiClassification | null {
 }
 
 /** Workers AI's classification of `evidence`, or why there is none. Never throws. */
-export async function classifyWithAi(ai: AiRunner, evidence: DocumentEvidence, timeoutMs = AI_TIMEOUT_MS): Promise<{ ok: true; value: AiClassification } | { ok: false; reason: AiFailure }> {
+export async function classifyWithAi(ai: AiRunner, evidence: DocumentEvidence, timeoutMs = AI_TIMEOUT_MS, model: string = AI_MODEL): Promise<{ ok: true; value: AiClassification } | { ok: false; reason: AiFailure }> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const timeout = new Promise<"timeout">((resolve) => (timer = setTimeout(() => resolve("timeout"), timeoutMs)));
   try {
-    const raw = await Promise.race([ai.run(AI_MODEL, { messages: prompt(evidence), max_tokens: 200 }), timeout]);
+    const raw = await Promise.race([ai.run(model, { messages: prompt(evidence), max_tokens: 200 }), timeout]);
     if (raw === "timeout") return { ok: false, reason: "ai_timeout" };
     const parsed = parseAnswer(raw);
     return parsed ? { ok: true, value: parsed } : { ok: false, reason: "ai_unparseable" };

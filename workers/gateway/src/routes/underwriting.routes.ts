@@ -74,8 +74,9 @@ export const underwritingRoutes = [
   route("getQuoteReadiness", ({ env, principal, input }) => env.UNDERWRITING.getQuoteReadiness(principal, input.path.id)),
   route("createQuote", ({ env, principal, input }) => env.UNDERWRITING.createQuote(principal, input.path.id, input.body ?? {})),
   route("bindSubmission", {
-    // A real bind creates the policy (201); a preview creates nothing (200).
-    status: (input) => (input.query.preview === true ? 200 : 201),
+    // A real bind creates the policy (201); a preview creates nothing (200); a bind held for a
+    // referral (its premium above the org's auto-bind maximum) was accepted, not written (202).
+    status: (input, value) => ((value as { status?: string }).status === "referred" ? 202 : input.query.preview === true ? 200 : 201),
     handler: ({ env, principal, input }) => env.UNDERWRITING.bindSubmission(principal, input.path.id, input.body, input.query.preview === true),
   }),
   route("listPolicies", ({ env, principal, input }) => env.UNDERWRITING.listPolicies(principal, input.query)),
