@@ -64,6 +64,23 @@ const workers = await Promise.all(
             policyForClaim: `const p = (globalThis.policies ??= new Map()).get(arguments[0] + "|" + arguments[1]); return p ? { ok: true, value: p } : { ok: false, error: { code: "not_found", message: "Policy not found" } };`,
             setPolicyForTest: `(globalThis.policies ??= new Map()).set(arguments[0] + "|" + arguments[1].policyId, arguments[1]); return true;`,
             earnedPremium: `return { ok: true, value: { asOf: arguments[1], earnedPremium: 0, writtenPremium: 0, policyCount: 0 } };`,
+            // Billing's delinquency job: each call is recorded in globalThis.uw.delinquency; `down` makes them throw.
+            markPendingCancellation: `const s = (globalThis.uw ??= { events: new Map(), facts: new Map(), down: false }); const d = (s.delinquency ??= { marks: [], lifts: [], cancels: [] });
+    if (s.down) throw new Error("underwriting unavailable");
+    const [orgId, policyId, request] = arguments; const f = s.facts.get(orgId + "|" + policyId);
+    if (!f) return { ok: false, error: { code: "not_found", message: "Policy not found" } };
+    const prior = d.marks.find((m) => m.orgId === orgId && m.policyId === policyId && !m.lifted);
+    if (!prior) d.marks.push({ orgId, policyId, request, lifted: false });
+    return { ok: true, value: { changed: !prior, policyNumber: f.policyNumber, insuredName: f.insuredName, insuredEmail: "insured@example.com", pendingCancellation: { reason: "non_payment", ...(prior ?? { request }).request } } };`,
+            liftPendingCancellation: `const s = (globalThis.uw ??= { events: new Map(), facts: new Map(), down: false }); const d = (s.delinquency ??= { marks: [], lifts: [], cancels: [] });
+    if (s.down) throw new Error("underwriting unavailable");
+    const m = d.marks.find((x) => x.orgId === arguments[0] && x.policyId === arguments[1] && !x.lifted); if (m) m.lifted = true; d.lifts.push([arguments[0], arguments[1]]);
+    return { ok: true, value: { lifted: !!m, status: "active" } };`,
+            cancelForNonPayment: `const s = (globalThis.uw ??= { events: new Map(), facts: new Map(), down: false }); const d = (s.delinquency ??= { marks: [], lifts: [], cancels: [] });
+    if (s.down) throw new Error("underwriting unavailable");
+    d.cancels.push({ orgId: arguments[0], policyId: arguments[1], request: arguments[2] });
+    return { ok: true, value: { transactionId: "txn_" + String(d.cancels.length).padStart(26, "0"), effectiveDate: arguments[2].effectiveDate, returnPremium: 0, asOf: arguments[2].effectiveDate } };`,
+            delinquencyCallsForTest: `const d = ((globalThis.uw ??= { events: new Map(), facts: new Map(), down: false }).delinquency ??= { marks: [], lifts: [], cancels: [] }); return JSON.parse(JSON.stringify({ marks: d.marks.filter((m) => m.orgId === arguments[0]), lifts: d.lifts.filter((l) => l[0] === arguments[0]), cancels: d.cancels.filter((c) => c.orgId === arguments[0]) }));`,
           },
           identity: {
             apiKeyStatus: `const revoked = (globalThis.revokedKeys ??= new Set()); return revoked.has(arguments[1]) ? { active: false, expiresAt: null } : { active: true, expiresAt: null };`,
@@ -72,6 +89,9 @@ const workers = await Promise.all(
             // Claims asks whether an adjuster is a claims_adjuster of the org; a test registers users through setMemberForTest.
             member: `const m = (globalThis.members ??= new Map()); return m.get(arguments[0] + "|" + arguments[1]) ?? null;`,
             setMemberForTest: `const m = (globalThis.members ??= new Map()); m.set(arguments[0].orgId + "|" + arguments[0].id, arguments[0]); return true;`,
+            // Billing queues its delinquency notices here; a test reads them back with emailsForTest(orgId).
+            queueEmail: `const e = (globalThis.emails ??= []); const r = arguments[0]; const row = { id: "eml_" + String(e.length + 1).padStart(26, "0"), to: r.to, subject: r.subject, body: r.body, kind: r.kind, orgId: r.orgId, createdAt: new Date().toISOString() }; e.push(row); return { ok: true, value: { id: row.id, to: row.to, kind: row.kind, createdAt: row.createdAt } };`,
+            emailsForTest: `return (globalThis.emails ??= []).filter((e) => e.orgId === arguments[0]);`,
           },
           documents: {
             // The webhooks consumer reads the documents outbox's events through the same entrypoint.
@@ -85,6 +105,20 @@ const workers = await Promise.all(
     let doc = s.docs.get(key);
     if (!doc) {
       doc = { id: "doc_" + String(++s.n).padStart(26, "0"), kind: request.kind, filename: request.filename, contentType: "application/pdf", size: 1, sha256: "0".repeat(64), policyId: request.policyId, submissionId: null, claimId: null, invoiceId: null, createdAt: new Date().toISOString() };
+      s.docs.set(key, doc);
+    }
+    if (fault === "lose_answer") throw new Error("connection lost after the document was stored");
+    return { ok: true, value: doc };`,
+            // Billing's invoice PDFs: the same store and faults as policy paper (one document per org and source key).
+            issueInvoiceDocument: `const s = (globalThis.paper ??= { docs: new Map(), faults: new Map(), calls: new Map(), n: 0 });
+    const [orgId, request] = arguments;
+    s.calls.set(orgId, (s.calls.get(orgId) ?? 0) + 1);
+    const fault = s.faults.get(orgId);
+    if (fault === "down") throw new Error("documents worker unavailable");
+    const key = orgId + "|" + request.sourceKey;
+    let doc = s.docs.get(key);
+    if (!doc) {
+      doc = { id: "doc_" + String(++s.n).padStart(26, "0"), kind: "invoice", filename: request.filename, contentType: "application/pdf", size: 1, sha256: "0".repeat(64), policyId: request.policyId, submissionId: null, claimId: null, invoiceId: request.invoiceId, data: request.data, createdAt: new Date().toISOString() };
       s.docs.set(key, doc);
     }
     if (fault === "lose_answer") throw new Error("connection lost after the document was stored");

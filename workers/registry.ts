@@ -215,11 +215,13 @@ export const WORKERS: readonly WorkerEntry[] = [
     calls: [
       { worker: "underwriting", entrypoint: "internal", purpose: "billingFacts: a policy's installments, taxes, fees and premium deltas, which its invoices follow; readEvents: the policy events' bodies" },
       { worker: "producers", entrypoint: "internal", purpose: "flags: the org's feature flags (billing.autopay_retry)" },
+      { worker: "documents", entrypoint: "internal", purpose: "issueInvoiceDocument: each invoice's PDF, once per invoice" },
+      { worker: "identity", entrypoint: "internal", purpose: "queueEmail: the delinquency notice to the insured; orgName: the issuer printed on invoice PDFs" },
     ],
     // Its own copy of underwriting's events: the webhooks worker is the shared queue's one consumer.
     consumesEvents: { queue: { binding: "BILLING_EVENTS", queue: "openinsure-billing-events" }, sources: ["underwriting"] },
     emitsEvents: true,
-    crons: [{ schedule: "* * * * *", purpose: "the outbox sweep: relays events a prompt relay missed" }],
+    crons: [{ schedule: "* * * * *", purpose: "the outbox sweep: relays events a prompt relay missed; the card-refund sweep and the automatic payment retry; the invoice-PDF sweep; the delinquency pass (its daily work once per UTC day, the lift check every minute)" }],
     testVars: {
       // The local Stripe stand-in's key and webhook secret (test/support/stripe-standin.setup.ts), and a
       // short timeout so a hanging stand-in is an outage within the test.

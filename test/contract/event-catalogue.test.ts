@@ -60,6 +60,14 @@ describe("event catalogue", () => {
       },
       { type: "invoice.voided", data: { invoiceId: `inv_${ULID}`, number: "INV-2026-000002", policyId: `pol_${ULID}`, transactionId: null, reissuedAs: `inv_${ULID}` } },
       {
+        type: "invoice.overdue",
+        data: { invoiceId: `inv_${ULID}`, number: "INV-2026-000003", policyId: `pol_${ULID}`, dueDate: "2027-01-01", amountDue: 3350, currency: "USD", graceDays: 15 },
+      },
+      {
+        type: "policy.pending_cancellation",
+        data: { policyId: `pol_${ULID}`, policyNumber: "GL-2027-000001", reason: "non_payment", invoiceId: `inv_${ULID}`, since: "2027-01-16", noticeDate: "2027-01-16", cancelOn: "2027-01-26" },
+      },
+      {
         type: "policy.reinstated",
         data: {
           policyId: `pol_${ULID}`,

@@ -229,6 +229,9 @@ describe("a second consumer of the domain events", () => {
     expect(production.services(billing)).toEqual([
       expect.objectContaining({ binding: "UNDERWRITING", entrypoint: "UnderwritingInternal" }),
       expect.objectContaining({ binding: "PRODUCERS", entrypoint: "ProducersInternal" }),
+      // Invoice PDFs and the delinquency notice.
+      expect.objectContaining({ binding: "DOCUMENTS", entrypoint: "DocumentsInternal" }),
+      expect.objectContaining({ binding: "IDENTITY", entrypoint: "IdentityInternal" }),
     ]);
   });
 

@@ -44,7 +44,10 @@ describe("production configuration", () => {
     }
     const post = await call("POST", "/v1/sandbox/clock", { token: env.API_SECRET, body: { advanceDays: 1 } });
     expect(post.status).toBe(404);
-    expect((await json(post)).error).toBe("route_not_found");
+    expect((await json(post)).error).toBe("route_not_found");    // Nor the delinquency job's sandbox run.
+    const run = await call("POST", "/v1/sandbox/billing/run-delinquency", { token: env.API_SECRET, body: {} });
+    expect(run.status).toBe(404);
+    expect((await json(run)).error).toBe("route_not_found");
   });
 
   it("keeps no verification code in any stored email", async () => {

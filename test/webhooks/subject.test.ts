@@ -39,6 +39,8 @@ const CATALOGUE: Record<string, { data: Record<string, unknown>; subject: string
   // A refund is ordered with the invoice it was made on, after that invoice's payments.
   "payment.refunded": { data: { refundId: "rfd_1", invoiceId: "inv_1", policyId: "pol_1" }, subject: "invoice:inv_1" },
   "invoice.voided": { data: { invoiceId: "inv_1", policyId: "pol_1", reissuedAs: "inv_2" }, subject: "invoice:inv_1" },
+  "invoice.overdue": { data: { invoiceId: "inv_1", policyId: "pol_1", graceDays: 15 }, subject: "invoice:inv_1" },
+  "policy.pending_cancellation": { data: { policyId: "pol_1", invoiceId: "inv_1", cancelOn: "2027-03-08" }, subject: "policy:pol_1" },
 };
 
 describe("the subject of an event", () => {

@@ -139,6 +139,24 @@ export type AppointmentPage = {
 export type AppointmentStatus = 'pending' | 'active' | 'terminated';
 
 /**
+ * The org's billing settings (billing keeps them; every org starts with the defaults).
+ */
+export type BillingSettings = {
+    /**
+     * Days an invoice may stay unpaid after its due date before its policy goes `pending_cancellation`. Default 15.
+     */
+    graceDays: number;
+    /**
+     * Days from the notice of pending cancellation to the cancellation (DECISIONS.md: 10).
+     */
+    cancellationNoticeDays: number;
+    /**
+     * When the org last changed them; null while it runs on the defaults.
+     */
+    updatedAt: string | null;
+};
+
+/**
  * What binding would produce (`?preview=true`, 200); nothing is written. `preview: true` tells it
  * apart from the `BoundPolicy` a real bind returns.
  */
@@ -272,6 +290,10 @@ export type BoundPolicy = {
      * The cancellation in force; `null` unless the policy is cancelled.
      */
     cancellation: PolicyCancellation | null;
+    /**
+     * While the policy is `pending_cancellation`: why, and the day it is cancelled unless paid; `null` otherwise.
+     */
+    pendingCancellation: PolicyPendingCancellation | null;
     /**
      * The policy this one renews.
      */
@@ -1625,6 +1647,33 @@ export type DecideReferralRequest = {
     notes?: string;
 };
 
+/**
+ * What one run of the delinquency job did (for the caller's org when run from the sandbox).
+ */
+export type DelinquencyRun = {
+    asOf: string;
+    /**
+     * Invoices newly overdue past their grace days (`invoice.overdue`).
+     */
+    overdue: number;
+    /**
+     * Policies put in `pending_cancellation`, each with its notice.
+     */
+    pendingCancellation: number;
+    /**
+     * Policies cancelled for non-payment.
+     */
+    cancelled: number;
+    /**
+     * Policies back to `active` because their overdue invoices were paid.
+     */
+    restored: number;
+    /**
+     * Policies the job could not move this time (the other worker was down); the next run tries again.
+     */
+    deferred: number;
+};
+
 export type DemoTokenRequest = {
     /**
      * The system API secret.
@@ -1954,7 +2003,11 @@ export type Event = ({
     type: 'payment.refunded';
 } & PaymentRefundedEvent) | ({
     type: 'invoice.voided';
-} & InvoiceVoidedEvent);
+} & InvoiceVoidedEvent) | ({
+    type: 'invoice.overdue';
+} & InvoiceOverdueEvent) | ({
+    type: 'policy.pending_cancellation';
+} & PolicyPendingCancellationEvent);
 
 /**
  * Event id (`evt_` + ULID).
@@ -2260,6 +2313,11 @@ export type Invoice = {
      * For a voided invoice whose premium was re-issued: the invoice that now bills it.
      */
     reissuedAs: InvoiceId | null;
+    /**
+     * The invoice's PDF (a document of kind `invoice`, `GET /v1/documents/{id}`), rendered as the
+     * invoice was issued; null for the moment between the invoice and its PDF (billing retries until it exists).
+     */
+    documentId: DocumentId | null;
     createdAt: string;
     updatedAt: string;
     paidAt: string | null;
@@ -2337,6 +2395,43 @@ export type InvoiceLine = {
  * and are never credited as return premium.
  */
 export type InvoiceLineKind = 'premium' | 'installment_fee' | 'tax' | 'fee';
+
+/**
+ * `data` of `invoice.overdue`: an open invoice is still unpaid `graceDays` after its due date
+ * (billing's delinquency job, once per invoice). Its policy goes `pending_cancellation`.
+ */
+export type InvoiceOverdueData = {
+    invoiceId: InvoiceId;
+    number: string;
+    policyId: PolicyId;
+    dueDate: string;
+    /**
+     * What the invoice still asks.
+     */
+    amountDue: number;
+    currency: Currency;
+    /**
+     * The org's grace days the invoice was judged by.
+     */
+    graceDays: number;
+};
+
+/**
+ * An invoice is still unpaid its org's grace days after its due date.
+ */
+export type InvoiceOverdueEvent = {
+    id: EventId;
+    /**
+     * The event type; decides the shape of `data`.
+     */
+    type: 'invoice.overdue';
+    orgId: OrgId;
+    /**
+     * When the change happened (the commit of the change that emitted the event).
+     */
+    timestamp: string;
+    data: InvoiceOverdueData;
+};
 
 /**
  * A page of a list.
@@ -2771,6 +2866,10 @@ export type Policy = {
      */
     cancellation: PolicyCancellation | null;
     /**
+     * While the policy is `pending_cancellation`: why, and the day it is cancelled unless paid; `null` otherwise.
+     */
+    pendingCancellation: PolicyPendingCancellation | null;
+    /**
      * The policy this one renews.
      */
     renewalOfPolicyId: string | null;
@@ -3028,6 +3127,63 @@ export type PolicyPage = {
 };
 
 /**
+ * Why and until when a policy is `pending_cancellation`.
+ */
+export type PolicyPendingCancellation = {
+    reason: 'non_payment';
+    /**
+     * The unpaid invoice that put the policy here.
+     */
+    invoiceId: InvoiceId;
+    /**
+     * The day the invoice had been unpaid the org's grace days after its due date.
+     */
+    since: string;
+    /**
+     * The day the notice of pending cancellation was given (emailed to the insured).
+     */
+    noticeDate: string;
+    /**
+     * The policy is cancelled pro rata as of this day (10 days after the notice) unless paid first.
+     */
+    cancelOn: string;
+};
+
+/**
+ * `data` of `policy.pending_cancellation`: an invoice of the policy is unpaid past the org's grace
+ * days; the policy is cancelled pro rata for `non_payment` on `cancelOn` unless it is paid first.
+ */
+export type PolicyPendingCancellationData = {
+    policyId: PolicyId;
+    policyNumber: string;
+    reason: 'non_payment';
+    /**
+     * The unpaid invoice.
+     */
+    invoiceId: InvoiceId;
+    since: string;
+    noticeDate: string;
+    cancelOn: string;
+};
+
+/**
+ * A policy is pending cancellation for non-payment.
+ */
+export type PolicyPendingCancellationEvent = {
+    id: EventId;
+    /**
+     * The event type; decides the shape of `data`.
+     */
+    type: 'policy.pending_cancellation';
+    orgId: OrgId;
+    /**
+     * When the change happened (the commit of the change that emitted the event).
+     */
+    timestamp: string;
+    data: PolicyPendingCancellationData;
+};
+
+/**
  * `data` of `policy.reinstated`: the transaction that reversed a cancellation.
  */
 export type PolicyReinstatedData = {
@@ -3119,7 +3275,7 @@ export type PolicyRenewedEvent = {
 /**
  * Lifecycle state of a policy.
  */
-export type PolicyStatus = 'active' | 'cancelled' | 'expired' | 'pending_renewal';
+export type PolicyStatus = 'active' | 'cancelled' | 'expired' | 'pending_renewal' | 'pending_cancellation';
 
 /**
  * An entry of a policy's append-only timeline.
@@ -3959,6 +4115,16 @@ export type RotatedWebhookSecret = {
 };
 
 /**
+ * Run the delinquency job for the caller's org.
+ */
+export type RunDelinquencyRequest = {
+    /**
+     * The day the job runs as of; default the org's sandbox clock (today).
+     */
+    asOf?: string;
+};
+
+/**
  * An org's sandbox clock, as Stripe's test clocks: the time every date rule of the org reads (quote
  * readiness and validity, policy expiry, the reinstatement window, renewal, analytics' default
  * `asOf`). Once set it keeps running from where it was put. Credentials, rate limits, idempotency
@@ -4273,6 +4439,13 @@ export type UpdateAppointmentRequest = {
      * `active` from `pending`, `terminated` from `pending` or `active`; anything else is 422 `invalid_state_transition`.
      */
     status: 'active' | 'terminated';
+};
+
+export type UpdateBillingSettingsRequest = {
+    /**
+     * Whole days from 1 to 90.
+     */
+    graceDays?: number;
 };
 
 export type UpdateOrgRequest = {
@@ -5712,6 +5885,128 @@ export type ValidateApiKeyResponses = {
 };
 
 export type ValidateApiKeyResponse = ValidateApiKeyResponses[keyof ValidateApiKeyResponses];
+
+export type GetBillingSettingsData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/v1/billing/settings';
+};
+
+export type GetBillingSettingsErrors = {
+    /**
+     * The request is malformed: `validation_failed` or `invalid_idempotency_key`.
+     */
+    400: ErrorEnvelope;
+    /**
+     * Missing, invalid, expired or revoked credentials: `unauthorized`.
+     */
+    401: ErrorEnvelope;
+    /**
+     * The credential lacks the required scope or role: `insufficient_scope`.
+     */
+    403: ErrorEnvelope;
+    /**
+     * The resource does not exist or belongs to another org: `not_found`.
+     */
+    404: ErrorEnvelope;
+    /**
+     * Rate limit exceeded: `rate_limit_exceeded`. Retry after `Retry-After` seconds.
+     */
+    429: ErrorEnvelope;
+    /**
+     * Unexpected failure: `internal_error`.
+     */
+    500: ErrorEnvelope;
+};
+
+export type GetBillingSettingsError = GetBillingSettingsErrors[keyof GetBillingSettingsErrors];
+
+export type GetBillingSettingsResponses = {
+    /**
+     * Success.
+     */
+    200: BillingSettings;
+};
+
+export type GetBillingSettingsResponse = GetBillingSettingsResponses[keyof GetBillingSettingsResponses];
+
+export type UpdateBillingSettingsData = {
+    body: UpdateBillingSettingsRequest;
+    headers?: {
+        /**
+         * Client-chosen key that makes a retried write safe: a repeated request with the same key
+         * and body replays the first response.
+         */
+        'Idempotency-Key'?: string;
+    };
+    path?: never;
+    query?: never;
+    url: '/v1/billing/settings';
+};
+
+export type UpdateBillingSettingsErrors = {
+    /**
+     * The request is malformed: `validation_failed` or `invalid_idempotency_key`.
+     */
+    400: ErrorEnvelope;
+    /**
+     * Missing, invalid, expired or revoked credentials: `unauthorized`.
+     */
+    401: ErrorEnvelope;
+    /**
+     * The credential lacks the required scope or role: `insufficient_scope`.
+     */
+    403: ErrorEnvelope;
+    /**
+     * The resource does not exist or belongs to another org: `not_found`.
+     */
+    404: ErrorEnvelope;
+    /**
+     * `conflict` or `idempotency_request_in_progress`.
+     */
+    409: ErrorEnvelope;
+    /**
+     * The request body exceeds the size limit: `payload_too_large`.
+     */
+    413: ErrorEnvelope;
+    /**
+     * The request body's media type is not accepted (`application/json`, or another one the operation
+     * documents): `unsupported_media_type`.
+     */
+    415: ErrorEnvelope;
+    /**
+     * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
+     * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
+     * referral one created, or on a quote one created), `submission_not_ready` (quoting a submission
+     * whose readiness has a blocking check failed; `details.failedChecks` names them),
+     * `policy_not_in_force` (a certificate asked of a cancelled, expired or not yet effective policy),
+     * `endorsement_required` (a certificate flag the policy carries no endorsement for),
+     * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored),
+     * `loss_outside_coverage` (a claim whose loss date the policy did not cover; `details` names the
+     * dates that decided it) or `limit_exceeded` (a claim payment past the policy's limit).
+     */
+    422: ErrorEnvelope;
+    /**
+     * Rate limit exceeded: `rate_limit_exceeded`. Retry after `Retry-After` seconds.
+     */
+    429: ErrorEnvelope;
+    /**
+     * Unexpected failure: `internal_error`.
+     */
+    500: ErrorEnvelope;
+};
+
+export type UpdateBillingSettingsError = UpdateBillingSettingsErrors[keyof UpdateBillingSettingsErrors];
+
+export type UpdateBillingSettingsResponses = {
+    /**
+     * Success.
+     */
+    200: BillingSettings;
+};
+
+export type UpdateBillingSettingsResponse = UpdateBillingSettingsResponses[keyof UpdateBillingSettingsResponses];
 
 export type ListClaimsData = {
     body?: never;
@@ -9962,6 +10257,83 @@ export type DecideReferralResponses = {
 };
 
 export type DecideReferralResponse = DecideReferralResponses[keyof DecideReferralResponses];
+
+export type RunDelinquencyData = {
+    body: RunDelinquencyRequest;
+    headers?: {
+        /**
+         * Client-chosen key that makes a retried write safe: a repeated request with the same key
+         * and body replays the first response.
+         */
+        'Idempotency-Key'?: string;
+    };
+    path?: never;
+    query?: never;
+    url: '/v1/sandbox/billing/run-delinquency';
+};
+
+export type RunDelinquencyErrors = {
+    /**
+     * The request is malformed: `validation_failed` or `invalid_idempotency_key`.
+     */
+    400: ErrorEnvelope;
+    /**
+     * Missing, invalid, expired or revoked credentials: `unauthorized`.
+     */
+    401: ErrorEnvelope;
+    /**
+     * The credential lacks the required scope or role: `insufficient_scope`.
+     */
+    403: ErrorEnvelope;
+    /**
+     * The resource does not exist or belongs to another org: `not_found`.
+     */
+    404: ErrorEnvelope;
+    /**
+     * `conflict` or `idempotency_request_in_progress`.
+     */
+    409: ErrorEnvelope;
+    /**
+     * The request body exceeds the size limit: `payload_too_large`.
+     */
+    413: ErrorEnvelope;
+    /**
+     * The request body's media type is not accepted (`application/json`, or another one the operation
+     * documents): `unsupported_media_type`.
+     */
+    415: ErrorEnvelope;
+    /**
+     * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
+     * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
+     * referral one created, or on a quote one created), `submission_not_ready` (quoting a submission
+     * whose readiness has a blocking check failed; `details.failedChecks` names them),
+     * `policy_not_in_force` (a certificate asked of a cancelled, expired or not yet effective policy),
+     * `endorsement_required` (a certificate flag the policy carries no endorsement for),
+     * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored),
+     * `loss_outside_coverage` (a claim whose loss date the policy did not cover; `details` names the
+     * dates that decided it) or `limit_exceeded` (a claim payment past the policy's limit).
+     */
+    422: ErrorEnvelope;
+    /**
+     * Rate limit exceeded: `rate_limit_exceeded`. Retry after `Retry-After` seconds.
+     */
+    429: ErrorEnvelope;
+    /**
+     * Unexpected failure: `internal_error`.
+     */
+    500: ErrorEnvelope;
+};
+
+export type RunDelinquencyError = RunDelinquencyErrors[keyof RunDelinquencyErrors];
+
+export type RunDelinquencyResponses = {
+    /**
+     * Success.
+     */
+    200: DelinquencyRun;
+};
+
+export type RunDelinquencyResponse = RunDelinquencyResponses[keyof RunDelinquencyResponses];
 
 export type ResetSandboxClockData = {
     body?: never;

@@ -58,6 +58,15 @@ export const zAppointmentStatus = z.enum([
 ]);
 
 /**
+ * The org's billing settings (billing keeps them; every org starts with the defaults).
+ */
+export const zBillingSettings = z.object({
+    graceDays: z.int().min(-2147483648, { error: 'Invalid value: Expected int32 to be >= -2147483648' }).max(2147483647, { error: 'Invalid value: Expected int32 to be <= 2147483647' }),
+    cancellationNoticeDays: z.int().min(-2147483648, { error: 'Invalid value: Expected int32 to be >= -2147483648' }).max(2147483647, { error: 'Invalid value: Expected int32 to be <= 2147483647' }),
+    updatedAt: z.iso.datetime().nullable()
+});
+
+/**
  * How a cancellation returns premium.
  */
 export const zCancellationMethod = z.enum([
@@ -364,6 +373,18 @@ export const zCreateDealRoomRequest = z.strictObject({
     name: z.string().min(1).max(200),
     submissionId: z.string().max(64).optional(),
     participants: z.array(zDealRoomParticipantRef).max(50).optional()
+});
+
+/**
+ * What one run of the delinquency job did (for the caller's org when run from the sandbox).
+ */
+export const zDelinquencyRun = z.object({
+    asOf: z.iso.date(),
+    overdue: z.int().min(-2147483648, { error: 'Invalid value: Expected int32 to be >= -2147483648' }).max(2147483647, { error: 'Invalid value: Expected int32 to be <= 2147483647' }),
+    pendingCancellation: z.int().min(-2147483648, { error: 'Invalid value: Expected int32 to be >= -2147483648' }).max(2147483647, { error: 'Invalid value: Expected int32 to be <= 2147483647' }),
+    cancelled: z.int().min(-2147483648, { error: 'Invalid value: Expected int32 to be >= -2147483648' }).max(2147483647, { error: 'Invalid value: Expected int32 to be <= 2147483647' }),
+    restored: z.int().min(-2147483648, { error: 'Invalid value: Expected int32 to be >= -2147483648' }).max(2147483647, { error: 'Invalid value: Expected int32 to be <= 2147483647' }),
+    deferred: z.int().min(-2147483648, { error: 'Invalid value: Expected int32 to be >= -2147483648' }).max(2147483647, { error: 'Invalid value: Expected int32 to be <= 2147483647' })
 });
 
 export const zDemoTokenRequest = z.strictObject({
@@ -1113,6 +1134,31 @@ export const zInvoiceCreatedEvent = z.object({
 });
 
 /**
+ * `data` of `invoice.overdue`: an open invoice is still unpaid `graceDays` after its due date
+ * (billing's delinquency job, once per invoice). Its policy goes `pending_cancellation`.
+ */
+export const zInvoiceOverdueData = z.object({
+    invoiceId: zInvoiceId,
+    number: z.string(),
+    policyId: zPolicyId,
+    dueDate: z.iso.date(),
+    amountDue: z.number(),
+    currency: zCurrency,
+    graceDays: z.int().min(-2147483648, { error: 'Invalid value: Expected int32 to be >= -2147483648' }).max(2147483647, { error: 'Invalid value: Expected int32 to be <= 2147483647' })
+});
+
+/**
+ * An invoice is still unpaid its org's grace days after its due date.
+ */
+export const zInvoiceOverdueEvent = z.object({
+    id: zEventId,
+    type: z.enum(['invoice.overdue']),
+    orgId: zOrgId,
+    timestamp: z.iso.datetime(),
+    data: zInvoiceOverdueData
+});
+
+/**
  * `data` of `payment.failed`: a card payment of an invoice was declined or failed at Stripe.
  */
 export const zPaymentFailedData = z.object({
@@ -1166,6 +1212,42 @@ export const zPolicyBoundEvent = z.object({
 });
 
 /**
+ * Why and until when a policy is `pending_cancellation`.
+ */
+export const zPolicyPendingCancellation = z.object({
+    reason: z.enum(['non_payment']),
+    invoiceId: zInvoiceId,
+    since: z.iso.date(),
+    noticeDate: z.iso.date(),
+    cancelOn: z.iso.date()
+});
+
+/**
+ * `data` of `policy.pending_cancellation`: an invoice of the policy is unpaid past the org's grace
+ * days; the policy is cancelled pro rata for `non_payment` on `cancelOn` unless it is paid first.
+ */
+export const zPolicyPendingCancellationData = z.object({
+    policyId: zPolicyId,
+    policyNumber: z.string(),
+    reason: z.enum(['non_payment']),
+    invoiceId: zInvoiceId,
+    since: z.iso.date(),
+    noticeDate: z.iso.date(),
+    cancelOn: z.iso.date()
+});
+
+/**
+ * A policy is pending cancellation for non-payment.
+ */
+export const zPolicyPendingCancellationEvent = z.object({
+    id: zEventId,
+    type: z.enum(['policy.pending_cancellation']),
+    orgId: zOrgId,
+    timestamp: z.iso.datetime(),
+    data: zPolicyPendingCancellationData
+});
+
+/**
  * `data` of `policy.renewed`: the renewal policy (bound from a renewal submission).
  */
 export const zPolicyRenewedData = z.object({
@@ -1199,7 +1281,8 @@ export const zPolicyStatus = z.enum([
     'active',
     'cancelled',
     'expired',
-    'pending_renewal'
+    'pending_renewal',
+    'pending_cancellation'
 ]);
 
 /**
@@ -1822,6 +1905,7 @@ export const zInvoice = z.object({
     refunds: z.array(zRefund),
     reissueOf: zInvoiceId.nullable(),
     reissuedAs: zInvoiceId.nullable(),
+    documentId: zDocumentId.nullable(),
     createdAt: z.iso.datetime(),
     updatedAt: z.iso.datetime(),
     paidAt: z.iso.datetime().nullable(),
@@ -1960,6 +2044,13 @@ export const zRotatedApiKey = z.object({
 export const zRotatedWebhookSecret = z.object({
     secret: z.string(),
     previousSecretExpiresAt: z.iso.datetime()
+});
+
+/**
+ * Run the delinquency job for the caller's org.
+ */
+export const zRunDelinquencyRequest = z.strictObject({
+    asOf: z.iso.date().optional()
 });
 
 /**
@@ -2328,6 +2419,10 @@ export const zUpdateAppointmentRequest = z.strictObject({
     status: z.enum(['active', 'terminated'])
 });
 
+export const zUpdateBillingSettingsRequest = z.strictObject({
+    graceDays: z.int().gte(1).lte(90).optional()
+});
+
 export const zUpdateOrgRequest = z.strictObject({
     name: z.string().min(1).max(200).optional()
 });
@@ -2439,6 +2534,7 @@ export const zBoundPolicy = z.object({
     installments: z.array(zInstallment),
     rateTableVersion: z.string(),
     cancellation: zPolicyCancellation.nullable(),
+    pendingCancellation: zPolicyPendingCancellation.nullable(),
     renewalOfPolicyId: z.string().nullable(),
     renewedByPolicyId: z.string().nullable(),
     endorsements: zPolicyEndorsements,
@@ -2582,6 +2678,7 @@ export const zPolicy = z.object({
     installments: z.array(zInstallment),
     rateTableVersion: z.string(),
     cancellation: zPolicyCancellation.nullable(),
+    pendingCancellation: zPolicyPendingCancellation.nullable(),
     renewalOfPolicyId: z.string().nullable(),
     renewedByPolicyId: z.string().nullable(),
     endorsements: zPolicyEndorsements,
@@ -3112,7 +3209,9 @@ export const zEvent = z.discriminatedUnion('type', [
     zWebhookDisabledEvent.extend({ type: z.literal('webhook.disabled') }),
     zPolicyReinstatedEvent.extend({ type: z.literal('policy.reinstated') }),
     zPaymentRefundedEvent.extend({ type: z.literal('payment.refunded') }),
-    zInvoiceVoidedEvent.extend({ type: z.literal('invoice.voided') })
+    zInvoiceVoidedEvent.extend({ type: z.literal('invoice.voided') }),
+    zInvoiceOverdueEvent.extend({ type: z.literal('invoice.overdue') }),
+    zPolicyPendingCancellationEvent.extend({ type: z.literal('policy.pending_cancellation') })
 ]);
 
 /**
@@ -3373,6 +3472,22 @@ export const zRotateApiKeyResponse = zRotatedApiKey;
  * Success.
  */
 export const zValidateApiKeyResponse = zApiKeyValidation;
+
+/**
+ * Success.
+ */
+export const zGetBillingSettingsResponse = zBillingSettings;
+
+export const zUpdateBillingSettingsBody = zUpdateBillingSettingsRequest;
+
+export const zUpdateBillingSettingsHeaders = z.object({
+    'Idempotency-Key': z.string().max(255).optional()
+});
+
+/**
+ * Success.
+ */
+export const zUpdateBillingSettingsResponse = zBillingSettings;
 
 export const zListClaimsQuery = z.object({
     limit: z.int().gte(1).lte(100).optional().default(25),
@@ -4177,6 +4292,17 @@ export const zDecideReferralPath = z.object({
  * Success.
  */
 export const zDecideReferralResponse = zReferral;
+
+export const zRunDelinquencyBody = zRunDelinquencyRequest;
+
+export const zRunDelinquencyHeaders = z.object({
+    'Idempotency-Key': z.string().max(255).optional()
+});
+
+/**
+ * Success.
+ */
+export const zRunDelinquencyResponse = zDelinquencyRun;
 
 export const zResetSandboxClockHeaders = z.object({
     'Idempotency-Key': z.string().max(255).optional()

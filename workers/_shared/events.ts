@@ -59,5 +59,7 @@ export const EVENT_TYPES = [
   "policy.reinstated",
   "payment.refunded",
   "invoice.voided",
+  "invoice.overdue",
+  "policy.pending_cancellation",
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];

@@ -55,8 +55,11 @@ export const MONEY_FIELDS: ReadonlySet<string> = new Set([
   "estimatedLoss",
 ]);
 
-/** Coverage dates (`YYYY-MM-DD`), held to the window around today. */
-export const COVERAGE_DATE_FIELDS: ReadonlySet<string> = new Set(["effectiveDate", "expirationDate"]);
+/**
+ * Coverage dates (`YYYY-MM-DD`), held to the window around today; also the day a sandbox run of the
+ * delinquency job is run as of (`asOf`), which lands on the coverage dates it judges.
+ */
+export const COVERAGE_DATE_FIELDS: ReadonlySet<string> = new Set(["effectiveDate", "expirationDate", "asOf"]);
 
 /** Calendar days of past events (`YYYY-MM-DD`): a real day, not after today. A loss may be reported long after it happened. */
 export const PAST_DATE_FIELDS: ReadonlySet<string> = new Set(["lossDate"]);

@@ -13,6 +13,7 @@
 import type {
   ApiKey,
   Appointment,
+  BillingSettings,
   BindPreview,
   BindReferred,
   CancelPolicyRequest,
@@ -38,6 +39,7 @@ import type {
   DaUtilizationReport,
   DealRoom,
   DealRoomMessage,
+  DelinquencyRun,
   DenyClaimRequest,
   DocumentKind,
   DocumentWithDownload,
@@ -80,6 +82,7 @@ import type {
   RotateApiKeyRequest,
   RotatedApiKey,
   RotatedWebhookSecret,
+  RunDelinquencyRequest,
   SandboxClock,
   SetReservesRequest,
   SetSandboxClockRequest,
@@ -90,6 +93,7 @@ import type {
   Submission,
   TokenResponse,
   UpdateAppointmentRequest,
+  UpdateBillingSettingsRequest,
   UpdateOrgRequest,
   UpdateProducerRequest,
   User,
@@ -325,6 +329,53 @@ export interface UnderwritingInternalRpc extends EventSourceRpc {
   earnedPremium(orgId: string, asOf: string): Promise<Result<EarnedPremiumFacts>>;
   /** `orgId`'s policy as billing invoices it: the installment schedule, the quote's taxes and fees, and every transaction's premium delta. */
   billingFacts(orgId: string, policyId: string): Promise<Result<BillingPolicyFacts>>;
+  /**
+   * Billing's delinquency job: put the policy in `pending_cancellation` (emitting
+   * `policy.pending_cancellation`) once; a policy already marked answers its mark with `changed: false`.
+   */
+  markPendingCancellation(orgId: string, policyId: string, request: PendingCancellationRequest): Promise<Result<PendingCancellationAnswer>>;
+  /** Billing, once the unpaid invoices are paid: back to `active`. `lifted: false` when it was not pending. */
+  liftPendingCancellation(orgId: string, policyId: string): Promise<Result<{ lifted: boolean; status: string }>>;
+  /** Billing's delinquency job: cancel pro rata for `non_payment` through the policy's own cancellation path. */
+  cancelForNonPayment(orgId: string, policyId: string, request: NonPaymentCancellationRequest): Promise<Result<NonPaymentCancellation>>;
+}
+
+// Underwriting, internal: what billing's delinquency job asks (workers/underwriting/src/delinquency.service.ts).
+
+/** Dates `YYYY-MM-DD`: when the policy became delinquent, when notice is given, when it is cancelled unless paid. */
+export interface PendingCancellationRequest {
+  invoiceId: string;
+  since: string;
+  noticeDate: string;
+  cancelOn: string;
+}
+
+export interface PendingCancellationAnswer {
+  /** False when the policy was already pending cancellation (nothing written, no event). */
+  changed: boolean;
+  policyNumber: string;
+  insuredName: string;
+  /** Where the notice goes: the insured's contact on the submission, if it named one. */
+  insuredEmail: string | null;
+  /** The mark in force. */
+  pendingCancellation: { reason: "non_payment"; invoiceId: string; since: string; noticeDate: string; cancelOn: string };
+}
+
+export interface NonPaymentCancellationRequest {
+  effectiveDate: string;
+  /** The unpaid invoice, noted on the cancellation. */
+  invoiceId?: string;
+  /** The job's clock as an offset from real time (a sandbox run as of another day); absent: real time. */
+  clockOffsetMs?: number;
+}
+
+export interface NonPaymentCancellation {
+  transactionId: string;
+  effectiveDate: string;
+  /** Major units, as the cancellation's transaction shows it. */
+  returnPremium: number;
+  /** The day the cancellation was recorded on (the job's clock). */
+  asOf: string;
 }
 
 // Underwriting, internal: what the billing worker invoices a policy's money from.
@@ -485,6 +536,30 @@ export interface IdentityInternalRpc extends Rpc.WorkerEntrypointBranded {
   orgName(orgId: string): Promise<string | null>;
   /** User `userId` of `orgId` with their role, or null when there is no such user in that org (claims checks an adjuster's role). */
   member(orgId: string, userId: string): Promise<OrgMember | null>;
+  /**
+   * Queue an email for `orgId` in the platform's outbox (the sandbox email log shows it). Any worker
+   * the registry binds may use it: billing's notice of pending cancellation, the portal's mail.
+   * `validation_failed` naming the field for a bad address, subject, body or kind; `not_found` for no such org.
+   */
+  queueEmail(request: QueueEmailRequest): Promise<Result<QueuedEmail>>;
+}
+
+export interface QueueEmailRequest {
+  orgId: string;
+  to: string;
+  /** At most 200 characters. */
+  subject: string;
+  /** Plain text, at most 20,000 characters. */
+  body: string;
+  /** What triggered it, snake_case (e.g. `pending_cancellation_notice`). */
+  kind: string;
+}
+
+export interface QueuedEmail {
+  id: string;
+  to: string;
+  kind: string;
+  createdAt: string;
 }
 
 /** A user of an org as a sibling worker may see them. */
@@ -690,6 +765,46 @@ export interface DocumentsInternalRpc extends Rpc.WorkerEntrypointBranded {
    * document the first one stored and renders nothing. Bad data is `validation_failed`.
    */
   issuePolicyDocument(orgId: string, request: PolicyDocumentRequest): Promise<Result<DocumentRecord>>;
+  /**
+   * Renders `request.data` with the `invoice` template and stores it as a document of kind `invoice`
+   * (its `invoiceId` and `policyId` set), once per `sourceKey` like `issuePolicyDocument`. Billing
+   * issues each invoice's PDF through it.
+   */
+  issueInvoiceDocument(orgId: string, request: InvoiceDocumentRequest): Promise<Result<DocumentRecord>>;
+}
+
+/** One line of an invoice PDF, in USD major units. */
+export interface InvoiceDocumentLine {
+  description: string;
+  amount: number;
+}
+
+/** The invoice template's data (workers/documents/src/templates/invoice.ts), as billing sends it. */
+export interface InvoiceDocumentData {
+  invoiceNumber: string;
+  policyNumber: string;
+  issueDate: string;
+  dueDate: string;
+  status: "open" | "paid" | "void" | "uncollectible";
+  overdue?: boolean;
+  billTo: { name: string; address?: string[] };
+  issuer?: { name: string; address?: string[] };
+  installment?: { number: number; of: number };
+  lines: InvoiceDocumentLine[];
+  credits?: InvoiceDocumentLine[];
+  amountPaid?: number;
+  amountRefunded?: number;
+  paymentInstructions?: string[];
+  notes?: string;
+}
+
+export interface InvoiceDocumentRequest {
+  /** Billing's key for the PDF (`invoice:{invoiceId}`): a repeat answers the first document. */
+  sourceKey: string;
+  invoiceId: string;
+  policyId: string;
+  filename: string;
+  data: InvoiceDocumentData;
 }
 
 // Claims: public (the gateway) and internal (event reading, and the loss figures analytics reads).
@@ -794,7 +909,18 @@ export interface BillingRpc extends Rpc.WorkerEntrypointBranded {
    * org-scoped: the signature is the credential (`validation_failed` when it does not verify).
    */
   receiveStripeEvent(payload: string, signature: string | null): Promise<Result<StripeWebhookAck>>;
+  /** The org's billing settings (`graceDays`), defaults when never set. */
+  getBillingSettings(principal: Principal): Promise<Result<BillingSettingsView>>;
+  /** `validation_failed` naming `graceDays` outside 1..90. */
+  updateBillingSettings(principal: Principal, input: UpdateBillingSettingsInput): Promise<Result<BillingSettingsView>>;
+  /** The sandbox's run of the delinquency job for the principal's org, as of `asOf` (default its clock's today); `not_found` outside development. */
+  runDelinquency(principal: Principal, input: RunDelinquencyInput): Promise<Result<DelinquencyRunView>>;
 }
+
+export type BillingSettingsView = BillingSettings;
+export type UpdateBillingSettingsInput = UpdateBillingSettingsRequest;
+export type RunDelinquencyInput = RunDelinquencyRequest;
+export type DelinquencyRunView = DelinquencyRun;
 
 /** `BillingInternal`: the bodies of billing's events, for the webhooks consumer. */
 export type BillingInternalRpc = EventSourceRpc;

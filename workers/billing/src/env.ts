@@ -1,11 +1,14 @@
 import type { WebhookQueueMessage } from "#shared/events";
-import type { ProducersInternalRpc, UnderwritingInternalRpc } from "#shared/rpc";
+import type { DocumentsInternalRpc, IdentityInternalRpc, ProducersInternalRpc, UnderwritingInternalRpc } from "#shared/rpc";
 
 /** Bindings of the billing worker (workers/billing/wrangler.toml). */
 export interface BillingEnv {
   /** Invoices, their entries (credits, payments, refunds), the consumer's processed events, the outbox. */
   BILLING_DB: D1Database;
-  /** `billingFacts` (a policy's installments, taxes, fees and premium deltas) and `readEvents` (its events' bodies). */
+  /**
+   * `billingFacts` (a policy's installments, taxes, fees and premium deltas) and `readEvents` (its
+   * events' bodies); the delinquency job's `markPendingCancellation`, `liftPendingCancellation`, `cancelForNonPayment`.
+   */
   UNDERWRITING: Service<UnderwritingInternalRpc>;
   /** The webhooks worker's events queue: the outbox relay sends this worker's events there. */
   WEBHOOK_EVENTS: Queue<WebhookQueueMessage>;
@@ -22,4 +25,8 @@ export interface BillingEnv {
   STRIPE_API_BASE?: string;
   /** How long one Stripe request may take before it counts as an outage (default 10 s). */
   STRIPE_TIMEOUT_MS?: string;
+  /** `issueInvoiceDocument`: each invoice's PDF (invoice-pdf.ts). */
+  DOCUMENTS: Service<DocumentsInternalRpc>;
+  /** `queueEmail` (the delinquency notice) and `orgName` (the issuer on invoice PDFs). */
+  IDENTITY: Service<IdentityInternalRpc>;
 }

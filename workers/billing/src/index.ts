@@ -8,10 +8,26 @@
  */
 import { WorkerEntrypoint } from "cloudflare:workers";
 import type { Principal } from "#shared/auth";
-import type { Result } from "#shared/errors";
+import { clockOf, MAX_CLOCK_OFFSET_MS } from "#shared/clock";
+import { isValidDate } from "#shared/dates";
+import { isDevelopment } from "#shared/environment";
+import { invalid, notFound, ok, type Result } from "#shared/errors";
 import { eventQueues, relayOutbox } from "#shared/outbox";
 import type { Page } from "#shared/pagination";
-import type { BillingInvoice, BillingRpc, InvoicePaymentIntent, ListInvoicesQuery, PayInvoiceInput, PaymentIntentInput, RefundInvoiceInput, StripeWebhookAck } from "#shared/rpc";
+import type {
+  BillingInvoice,
+  BillingRpc,
+  BillingSettingsView,
+  DelinquencyRunView,
+  InvoicePaymentIntent,
+  ListInvoicesQuery,
+  PayInvoiceInput,
+  PaymentIntentInput,
+  RefundInvoiceInput,
+  RunDelinquencyInput,
+  StripeWebhookAck,
+  UpdateBillingSettingsInput,
+} from "#shared/rpc";
 import { syncCardRefunds } from "./card-refunds.ts";
 import { database } from "./database.ts";
 import type { BillingEnv } from "./env.ts";
@@ -19,6 +35,10 @@ import * as invoices from "./invoices.service.ts";
 import { autoRetryFailedPayments, createPaymentIntent, retryPayment } from "./payments.service.ts";
 import { handleQueue } from "./queue.consumer.ts";
 import { receiveStripeEvent } from "./stripe-webhook.service.ts";
+import { liftPaid, offsetFor, runDelinquency } from "./delinquency.service.ts";
+import { scheduledDelinquency } from "./delinquency.job.ts";
+import { issuePdfsAfterCommit } from "./invoice-pdf.ts";
+import * as settings from "./settings.service.ts";
 
 export type { BillingEnv } from "./env.ts";
 export { BillingInternal } from "./internal.ts";
@@ -45,7 +65,7 @@ export class BillingService extends WorkerEntrypoint<BillingEnv> implements Bill
   }
 
   payInvoice(principal: Principal, id: string, input: PayInvoiceInput): Promise<Result<BillingInvoice>> {
-    return this.relayAfter(invoices.payInvoice(database(this.env), principal, id, input));
+    return this.relayAfter(invoices.payInvoice(database(this.env), principal, id, input)).then((paid) => this.liftAfterPayment(principal, paid));
   }
 
   voidInvoice(principal: Principal, id: string): Promise<Result<BillingInvoice>> {
@@ -62,6 +82,47 @@ export class BillingService extends WorkerEntrypoint<BillingEnv> implements Bill
     );
   }
 
+  /**
+   * A payment that settles a policy's overdue invoices lifts its pending cancellation before the
+   * answer (a synchronous RPC to underwriting); if that call fails, the cron's lift check (every
+   * minute, delinquency.service.ts) lifts it, so the payment's answer never depends on it.
+   */
+  private async liftAfterPayment(principal: Principal, paid: Result<BillingInvoice>): Promise<Result<BillingInvoice>> {
+    if (!paid.ok) return paid;
+    try {
+      await liftPaid(database(this.env), this.env, { orgId: principal.orgId, policyId: paid.value.policyId }, clockOf(principal).now().toISOString());
+    } catch (error) {
+      console.error(JSON.stringify({ level: "warn", message: "lifting a paid policy's pending cancellation failed; the cron lifts it", policyId: paid.value.policyId, error: String(error) }));
+    }
+    return paid;
+  }
+
+  getBillingSettings(principal: Principal): Promise<Result<BillingSettingsView>> {
+    return settings.getSettings(database(this.env), principal);
+  }
+
+  updateBillingSettings(principal: Principal, input: UpdateBillingSettingsInput): Promise<Result<BillingSettingsView>> {
+    return settings.updateSettings(database(this.env), principal, input);
+  }
+
+  /**
+   * The sandbox's run of the delinquency job for the principal's org, as of `asOf` or the org's
+   * clock: the job's clock alone moves (underwriting's cancellation is told the same day). Only in
+   * development, like every sandbox route, whatever the gateway does.
+   */
+  async runDelinquency(principal: Principal, input: RunDelinquencyInput): Promise<Result<DelinquencyRunView>> {
+    if (!isDevelopment(this.env)) return notFound("Route");
+    const baseOffset = principal.clockOffsetMs ?? 0;
+    const asOf = input?.asOf ?? clockOf(principal).today();
+    if (!isValidDate(asOf)) return invalid("asOf", "date", "asOf must be a calendar date (YYYY-MM-DD)");
+    const offset = offsetFor(asOf, baseOffset);
+    if (Math.abs(offset) > MAX_CLOCK_OFFSET_MS) return invalid("asOf", "range", "asOf stays within ten years of today");
+    const result = await this.relayAfter(
+      runDelinquency(database(this.env), this.env, { asOf, at: new Date(Date.now() + offset).toISOString(), orgId: principal.orgId, clockOffsetMs: offset, ignoreBackoff: true }),
+    );
+    const { complete: _complete, ...shown } = result;
+    return ok(shown);
+  }
   createPaymentIntent(principal: Principal, id: string, input?: PaymentIntentInput): Promise<Result<InvoicePaymentIntent>> {
     return this.relayAfter(createPaymentIntent(this.env, database(this.env), principal, id, input));
   }
@@ -90,10 +151,16 @@ export default {
     ctx.waitUntil(relayOutbox(database(env), eventQueues(env), EVENT_SOURCE));
     // Return premium of a cancellation or endorsement on card-paid invoices goes back to the card.
     if (env.STRIPE_SECRET_KEY) ctx.waitUntil(syncCardRefunds(env, database(env)).then(() => relayOutbox(database(env), eventQueues(env), EVENT_SOURCE)));
+    // The invoices just written get their PDFs now; what fails waits for the cron's sweep.
+    ctx.waitUntil(issuePdfsAfterCommit(database(env), env));
   },
   /** The outbox sweep: relays whatever a prompt relay missed (a crash between commit and send). */
-  async scheduled(_controller, env, ctx) {
+  async scheduled(controller, env, ctx) {
     ctx.waitUntil(relayOutbox(database(env), eventQueues(env), EVENT_SOURCE));
     ctx.waitUntil(stripeSweep(env).then(() => relayOutbox(database(env), eventQueues(env), EVENT_SOURCE)));
+    // Invoice PDFs still pending (documents was down, slow, or its answer was lost), due ones only.
+    ctx.waitUntil(issuePdfsAfterCommit(database(env), env));
+    // Delinquency on real time: the lift check every tick, the daily pass once a UTC day (delinquency.job.ts).
+    ctx.waitUntil(scheduledDelinquency(database(env), env, new Date(controller.scheduledTime)).then(() => relayOutbox(database(env), eventQueues(env), EVENT_SOURCE)));
   },
 } satisfies ExportedHandler<BillingEnv, unknown>;

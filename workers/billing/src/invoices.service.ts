@@ -51,6 +51,7 @@ export function toInvoice(row: InvoiceRow, entries: InvoiceEntryRow[], today: st
       .map((e) => ({ id: e.id, amount: fromCents(e.amountCents), currency: CURRENCY, reason: e.reason ?? "", transactionId: e.transactionId, createdAt: e.createdAt })),
     reissueOf: row.reissueOf,
     reissuedAs: row.reissuedAs,
+    documentId: row.documentId as BillingInvoice["documentId"],
     createdAt: row.createdAt,
     updatedAt: row.updatedAt,
     paidAt: row.paidAt,

@@ -34,6 +34,8 @@ export const invoices = sqliteTable("invoices", {
   voidedPremiumCents: integer("voided_premium_cents").notNull(),
   reissueOf: text("reissue_of"),
   reissuedAs: text("reissued_as"),
+  /** The invoice's PDF in the documents worker (migrations/billing/0003); null until it is issued. */
+  documentId: text("document_id"),
   createdAt: text("created_at").notNull(),
   updatedAt: text("updated_at").notNull(),
   paidAt: text("paid_at"),
@@ -146,5 +148,63 @@ export const cardRefunds = sqliteTable("card_refunds", {
   updatedAt: text("updated_at").notNull(),
 });
 
+/**
+ * The invoice row's job columns (migrations/billing/0003): its PDF's issue attempts, and when the
+ * delinquency job found it overdue. The same table as {@link invoices}, read apart so the ledger's
+ * reads and writes never carry them.
+ */
+export const invoiceJobs = sqliteTable("invoices", {
+  id: text("id").primaryKey(),
+  orgId: text("org_id").notNull(),
+  policyId: text("policy_id").notNull(),
+  status: text("status").$type<InvoiceStatus>().notNull(),
+  dueDate: text("due_date").notNull(),
+  createdAt: text("created_at").notNull(),
+  documentId: text("document_id"),
+  pdfAttempts: integer("pdf_attempts").notNull(),
+  pdfLastError: text("pdf_last_error"),
+  pdfNextAttemptAt: text("pdf_next_attempt_at"),
+  overdueNotifiedAt: text("overdue_notified_at"),
+  overdueGraceDays: integer("overdue_grace_days"),
+});
+
+/** Per-org billing settings; no row means the defaults. */
+export const billingSettings = sqliteTable("billing_settings", {
+  orgId: text("org_id").primaryKey(),
+  graceDays: integer("grace_days").notNull(),
+  updatedAt: text("updated_at").notNull(),
+  updatedBy: text("updated_by").notNull(),
+});
+
+export type DelinquencyState = "notifying" | "pending_cancellation" | "cancelled" | "lifted" | "closed";
+
+/** Where the delinquency job has taken a policy (migrations/billing/0003). */
+export const policyDelinquency = sqliteTable("policy_delinquency", {
+  orgId: text("org_id").notNull(),
+  policyId: text("policy_id").notNull(),
+  state: text("state").$type<DelinquencyState>().notNull(),
+  invoiceId: text("invoice_id").notNull(),
+  since: text("since").notNull(),
+  noticeDate: text("notice_date"),
+  cancelOn: text("cancel_on"),
+  noticeEmailId: text("notice_email_id"),
+  noticeRecipient: text("notice_recipient"),
+  cancellationTransactionId: text("cancellation_transaction_id"),
+  closedReason: text("closed_reason"),
+  attempts: integer("attempts").notNull(),
+  lastError: text("last_error"),
+  nextAttemptAt: text("next_attempt_at"),
+  createdAt: text("created_at").notNull(),
+  updatedAt: text("updated_at").notNull(),
+});
+
+export const billingJobRuns = sqliteTable("billing_job_runs", {
+  job: text("job").primaryKey(),
+  lastCompletedDay: text("last_completed_day").notNull(),
+  updatedAt: text("updated_at").notNull(),
+});
+
 export type PaymentIntentRow = typeof paymentIntents.$inferSelect;
 export type CardRefundRow = typeof cardRefunds.$inferSelect;
+export type PolicyDelinquencyRow = typeof policyDelinquency.$inferSelect;
+export type InvoiceJobRow = typeof invoiceJobs.$inferSelect;

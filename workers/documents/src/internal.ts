@@ -6,15 +6,21 @@
 import { WorkerEntrypoint } from "cloudflare:workers";
 import type { Result } from "#shared/errors";
 import { readOutboxEvents } from "#shared/outbox";
-import type { DocumentRecord, DocumentsInternalRpc, EventSourceRpc, PolicyDocumentRequest } from "#shared/rpc";
+import type { DocumentRecord, DocumentsInternalRpc, EventSourceRpc, InvoiceDocumentRequest, PolicyDocumentRequest } from "#shared/rpc";
 import { database } from "./database.ts";
 import type { DocumentsEnv } from "./env.ts";
+import { issueInvoiceDocument } from "./invoice-paper.service.ts";
 import { issuePolicyDocument } from "./policy-paper.service.ts";
 
 export class DocumentsInternal extends WorkerEntrypoint<DocumentsEnv> implements DocumentsInternalRpc, EventSourceRpc {
   /** Renders and stores one piece of policy paper, once per source key (a repeat answers the first document). */
   issuePolicyDocument(orgId: string, request: PolicyDocumentRequest): Promise<Result<DocumentRecord>> {
     return issuePolicyDocument({ db: database(this.env), bucket: this.env.DOCUMENTS }, orgId, request);
+  }
+
+  /** Renders and stores one invoice's PDF for billing, once per source key. */
+  issueInvoiceDocument(orgId: string, request: InvoiceDocumentRequest): Promise<Result<DocumentRecord>> {
+    return issueInvoiceDocument({ db: database(this.env), bucket: this.env.DOCUMENTS }, orgId, request);
   }
 
   /** `document.generated` and any other event of this worker's outbox, by id. */

@@ -8,10 +8,11 @@ import { WorkerEntrypoint } from "cloudflare:workers";
 import type { Principal } from "#shared/auth";
 import type { Result } from "#shared/errors";
 import type { Page, PageQuery } from "#shared/pagination";
-import type { ApiKeyStatus, IdentityInternalRpc, OrgMember } from "#shared/rpc";
+import type { ApiKeyStatus, IdentityInternalRpc, OrgMember, QueuedEmail, QueueEmailRequest } from "#shared/rpc";
 import * as apiKeys from "./api-keys.service.ts";
 import { issueDemoToken } from "./demo-token.service.ts";
 import { createDeps, type IdentityDeps } from "./deps.ts";
+import * as emails from "./emails.service.ts";
 import type { IdentityEnv } from "./env.ts";
 import * as orgs from "./orgs.service.ts";
 import { listSandboxEmails } from "./outbox.service.ts";
@@ -193,6 +194,11 @@ export class IdentityInternal extends WorkerEntrypoint<IdentityEnv> implements I
   /** User `userId` of `orgId` with their role (null for no such user there): claims checks an adjuster's role. */
   async member(orgId: string, userId: string): Promise<OrgMember | null> {
     return orgs.member(createDeps(this.env, this.ctx), orgId, userId);
+  }
+
+  /** Queue an email for `orgId` in the platform's outbox (billing's delinquency notice, the portal's mail, …). */
+  async queueEmail(request: QueueEmailRequest): Promise<Result<QueuedEmail>> {
+    return emails.queueEmail(createDeps(this.env, this.ctx), request);
   }
 }
 

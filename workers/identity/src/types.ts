@@ -63,4 +63,5 @@ export type RpcResult<T> = Result<T>;
 /** The types the gateway sees cross the binding: the platform's one RPC module (workers/_shared/rpc.ts). */
 export type { ApiKeyIdentity, ApiKeyPreset, IdentityRpc, LogoutResult, SandboxEmailQuery } from "#shared/rpc";
 
-export type OutboxEmailKind = "verification_code";
+/** `verification_code` (sign-up), or what another worker queued through `IdentityInternal.queueEmail` (snake_case). */
+export type OutboxEmailKind = "verification_code" | (string & {});

@@ -12,7 +12,8 @@ export type UnderwritingEventType =
   | "policy.cancelled"
   | "policy.renewed"
   | "da.limit_approaching"
-  | "policy.reinstated";
+  | "policy.reinstated"
+  | "policy.pending_cancellation";
 
 /**
  * The outbox insert for one event (the shared outbox, workers/_shared/outbox.ts). Callers put it in

@@ -6,13 +6,14 @@ import { notFound, type Result } from "#shared/errors";
 import { checkInput } from "#shared/input";
 import { eventQueues, readOutboxEvents, relayOutbox } from "#shared/outbox";
 import type { PageQuery } from "#shared/pagination";
-import type { CertificateFactsRequest, UnderwritingInternalRpc, UnderwritingRpc } from "#shared/rpc";
+import type { CertificateFactsRequest, NonPaymentCancellationRequest, PendingCancellationRequest, UnderwritingInternalRpc, UnderwritingRpc } from "#shared/rpc";
 import * as analytics from "./analytics.service.ts";
 import { billingFacts } from "./billing-facts.service.ts";
 import * as claimFacts from "./claim-facts.service.ts";
 import { bindSubmission, type BindInput } from "./bind.service.ts";
 import { certificateFacts } from "./certificates.service.ts";
 import * as da from "./da-agreements.service.ts";
+import * as delinquency from "./delinquency.service.ts";
 import type { UnderwritingEnv } from "./env.ts";
 import { createSubmissionFromAcord, getQuoteReadiness } from "./intake.service.ts";
 import { REQUIRED_SUBMISSION_FIELDS } from "./intake/acord125.ts";
@@ -234,6 +235,26 @@ export class UnderwritingInternal extends WorkerEntrypoint<UnderwritingEnv> impl
   billingFacts(orgId: string, policyId: string) {
     return billingFacts(database(this.env), orgId, policyId);
   }
+
+  /** Billing's delinquency job: the policy goes `pending_cancellation` (once, with its event). */
+  markPendingCancellation(orgId: string, policyId: string, request: PendingCancellationRequest) {
+    return relayAfterInternal(this.env, this.ctx, delinquency.markPendingCancellation(database(this.env), orgId, policyId, request));
+  }
+
+  /** Billing, once the overdue invoices are paid: back to `active`. */
+  liftPendingCancellation(orgId: string, policyId: string) {
+    return delinquency.liftPendingCancellation(database(this.env), orgId, policyId);
+  }
+
+  /** Billing's delinquency job: pro-rata cancellation for `non_payment`, through the policy's own cancellation path. */
+  cancelForNonPayment(orgId: string, policyId: string, request: NonPaymentCancellationRequest) {
+    return relayAfterInternal(this.env, this.ctx, delinquency.cancelForNonPayment(database(this.env), this.env, orgId, policyId, request));
+  }
+}
+
+/** After an internal write commits, relay its outbox events without delaying the answer. */
+function relayAfterInternal<T>(env: UnderwritingEnv, ctx: ExecutionContext, write: Promise<T>): Promise<T> {
+  return write.finally(() => ctx.waitUntil(relayOutbox(database(env), eventQueues(env), EVENT_SOURCE)));
 }
 
 function database(env: UnderwritingEnv): DrizzleD1Database {

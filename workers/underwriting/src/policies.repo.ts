@@ -1,4 +1,4 @@
-import { and, eq, gt, gte, lte, or, sql, type SQL } from "drizzle-orm";
+import { and, eq, gt, gte, isNotNull, isNull, lte, or, sql, type SQL } from "drizzle-orm";
 import type { DrizzleD1Database } from "drizzle-orm/d1";
 import { listKeyset } from "#shared/db";
 import type { Result } from "#shared/errors";
@@ -28,7 +28,8 @@ export async function listPolicyRows(db: DrizzleD1Database, orgId: string, query
 
 /** Rows whose status as of today (see `statusAsOf` in policies.service.ts) is `status`: expiry is derived, not stored. */
 function statusFilter(status: PolicyRow["status"], today: string): SQL {
-  if (status === "active") return and(eq(policies.status, "active"), gt(policies.expirationDate, today))!;
+  if (status === "active") return and(eq(policies.status, "active"), gt(policies.expirationDate, today), isNull(policies.pendingCancellation))!;
+  if (status === "pending_cancellation") return and(eq(policies.status, "active"), gt(policies.expirationDate, today), isNotNull(policies.pendingCancellation))!;
   if (status === "expired") return or(eq(policies.status, "expired"), and(eq(policies.status, "active"), lte(policies.expirationDate, today)))!;
   return eq(policies.status, status);
 }

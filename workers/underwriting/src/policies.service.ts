@@ -10,13 +10,19 @@ import { documentsOfPolicies, documentsOfPolicy } from "./policy-paper.ts";
 import { installments, type InstallmentRow, type PolicyEndorsementsRecord, type PolicyRow, type TransactionRow } from "./schema.ts";
 import type { ListPoliciesQuery, Policy, PolicyDocument, PolicyTransaction } from "./types.ts";
 
+type PolicyPendingCancellationShown = NonNullable<Policy["pendingCancellation"]>;
+
 /**
  * A policy's status as of `today` (the org's clock, `YYYY-MM-DD`): an active policy whose term has
  * ended is `expired`. Expiry is a matter of the calendar, so it is derived when read rather than
- * written by a job (a write would also have to be a transaction on the policy's timeline).
+ * written by a job (a write would also have to be a transaction on the policy's timeline). An
+ * active policy billing's delinquency job marked (`pendingCancellation`) reads `pending_cancellation`
+ * until it is paid or cancelled; it is still in force.
  */
-export function statusAsOf(row: Pick<PolicyRow, "status" | "expirationDate">, today: string): PolicyRow["status"] {
-  return row.status === "active" && row.expirationDate <= today ? "expired" : row.status;
+export function statusAsOf(row: Pick<PolicyRow, "status" | "expirationDate"> & Partial<Pick<PolicyRow, "pendingCancellation">>, today: string): PolicyRow["status"] {
+  if (row.status !== "active") return row.status;
+  if (row.expirationDate <= today) return "expired";
+  return row.pendingCancellation ? "pending_cancellation" : "active";
 }
 
 /** Ids per `IN (…)` lookup, keeping each statement well under D1's 100 bound parameters. */
@@ -93,6 +99,10 @@ export function toPolicy(row: PolicyRow, schedule: InstallmentRow[], today: stri
           returnPremium: fromCents(row.cancellation.returnPremiumCents),
         }
       : null,
+    pendingCancellation:
+      row.pendingCancellation && statusAsOf(row, today) === "pending_cancellation"
+        ? { reason: row.pendingCancellation.reason, invoiceId: row.pendingCancellation.invoiceId as PolicyPendingCancellationShown["invoiceId"], since: row.pendingCancellation.since, noticeDate: row.pendingCancellation.noticeDate, cancelOn: row.pendingCancellation.cancelOn }
+        : null,
     renewalOfPolicyId: row.renewalOfPolicyId,
     renewedByPolicyId: row.renewedByPolicyId,
     endorsements: (({ additionalInsureds, waiverOfSubrogation }) => ({

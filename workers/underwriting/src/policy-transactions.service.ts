@@ -41,7 +41,7 @@ interface Change {
   premiumDeltaCents: number;
   details: Record<string, unknown>;
   /** The policy's new state (without version/updatedAt, which are set here). */
-  update: Partial<Pick<PolicyRow, "status" | "annualPremiumCents" | "writtenPremiumCents" | "limitCents" | "deductibleCents" | "exposure" | "cancellation" | "insuredName" | "endorsements">>;
+  update: Partial<Pick<PolicyRow, "status" | "annualPremiumCents" | "writtenPremiumCents" | "limitCents" | "deductibleCents" | "exposure" | "cancellation" | "insuredName" | "endorsements" | "pendingCancellation">>;
   event: UnderwritingEventType | null;
   /** Statements to run in the same batch (e.g. the renewal submission and its quote). */
   alongside?: Statement[];
@@ -515,7 +515,9 @@ export async function cancelPolicy(db: DrizzleD1Database, env: LedgerEnv, princi
   const policy = await findPolicy(db, principal.orgId, policyId);
   if (!policy) return notFound("Policy");
   const status = statusAsOf(policy, clockOf(principal).today());
-  if (status !== "active") return fail("invalid_state_transition", `A ${status} policy cannot be cancelled`, { status });
+  // A policy pending cancellation for non-payment is still in force: it can be cancelled (for
+  // non-payment by billing's delinquency job, or for any reason by hand).
+  if (status !== "active" && status !== "pending_cancellation") return fail("invalid_state_transition", `A ${status} policy cannot be cancelled`, { status });
   const within = requireWithinTerm(policy, input.effectiveDate);
   if (!within.ok) return within;
   const inSequence = await requireInSequence(db, principal, policy, input.effectiveDate);
@@ -550,6 +552,8 @@ export async function cancelPolicy(db: DrizzleD1Database, env: LedgerEnv, princi
       status: "cancelled",
       writtenPremiumCents: policy.writtenPremiumCents - r.returnPremiumCents,
       cancellation: { effectiveDate: input.effectiveDate, method: r.method, reason: input.reason, returnPremiumCents: r.returnPremiumCents, transactionId },
+      // Cancelled is final for the delinquency mark: a reinstatement brings the policy back active.
+      pendingCancellation: null,
     },
     event: "policy.cancelled",
     alongside: [withdrawPendingRenewal(db, principal, policy, clockOf(principal).now().toISOString())],

@@ -63,6 +63,8 @@ export const policies = sqliteTable("policies", {
   version: integer("version").notNull(),
   /** Coverage endorsements (migrations/underwriting/0008); null reads as none. */
   endorsements: text("endorsements", { mode: "json" }).$type<PolicyEndorsementsRecord>(),
+  /** Pending cancellation for non-payment (migrations/underwriting/0012); null when not pending. */
+  pendingCancellation: text("pending_cancellation", { mode: "json" }).$type<PendingCancellationRecord>(),
 });
 
 export const quotes = sqliteTable("quotes", {
@@ -222,7 +224,20 @@ export const daAgreementUsage = sqliteTable("da_agreement_usage", {
 
 export type LineOfBusiness = "GL" | "PROP" | "CA";
 export type SubmissionStatus = "received" | "quoted" | "referred" | "bound" | "declined" | "expired" | "withdrawn";
-export type PolicyStatus = "active" | "cancelled" | "expired" | "pending_renewal";
+export type PolicyStatus = "active" | "cancelled" | "expired" | "pending_renewal" | "pending_cancellation";
+
+/**
+ * Why and until when a policy is pending cancellation (billing's delinquency job sets it through
+ * UnderwritingInternal): the unpaid invoice that put it there, the day it became pending, the day
+ * the notice was given and the day it is cancelled unless paid. The stored status stays `active`.
+ */
+export interface PendingCancellationRecord {
+  reason: "non_payment";
+  invoiceId: string;
+  since: string;
+  noticeDate: string;
+  cancelOn: string;
+}
 export interface PriorLossRow {
   year: number;
   amountCents: number;

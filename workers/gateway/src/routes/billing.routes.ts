@@ -9,4 +9,8 @@ export const billingRoutes = [
   route("refundInvoice", ({ env, principal, input }) => env.BILLING.refundInvoice(principal, input.path.id, input.body)),
   route("createPaymentIntent", ({ env, principal, input }) => env.BILLING.createPaymentIntent(principal, input.path.id, input.body)),
   route("retryPayment", ({ env, principal, input }) => env.BILLING.retryPayment(principal, input.path.id, input.body)),
+  route("getBillingSettings", ({ env, principal }) => env.BILLING.getBillingSettings(principal)),
+  route("updateBillingSettings", ({ env, principal, input }) => env.BILLING.updateBillingSettings(principal, input.body)),
+  // A sandbox route: app.ts answers route_not_found for /v1/sandbox/* outside development.
+  route("runDelinquency", ({ env, principal, input }) => env.BILLING.runDelinquency(principal, input.body ?? {})),
 ];
