@@ -223,6 +223,16 @@ export const WORKERS: readonly WorkerEntry[] = [
     entrypoints: { public: "ProducersService", internal: "ProducersInternal" },
     d1: { binding: "PRODUCERS_DB", database: "openinsure-producers", id: "producers-db" },
   },
+  {
+    name: "portal",
+    purpose: "the policyholder portal: one-time-code sign-in for insureds, their own policies, and the profile changes they make",
+    entrypoints: { public: "PortalService" },
+    d1: { binding: "PORTAL_DB", database: "openinsure-portal", id: "portal-db" },
+    calls: [
+      { worker: "underwriting", entrypoint: "internal", purpose: "insuredsByEmail, insuredOf, insuredPolicies, insuredPolicy: who signs in, and the policies linked to them" },
+      { worker: "identity", entrypoint: "internal", purpose: "queueEmail: sign-in codes through the platform's email outbox; orgBySlug, orgSummary: the org a code is for" },
+    ],
+  },
 ];
 
 /** A worker's own events subscription, or null (none, or the webhooks worker's shared queue). */

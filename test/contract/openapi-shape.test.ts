@@ -37,7 +37,7 @@ const doc = JSON.parse(readFileSync(join(GENERATED_DIR, "openapi.json"), "utf8")
 const HTTP_METHODS = ["get", "put", "post", "patch", "delete", "head", "options", "trace"];
 
 /** Every operation of the contract: [method, path, operationId, auth]. */
-const EXPECTED: [string, string, string, "public" | "credential" | "session"][] = [
+const EXPECTED: [string, string, string, "public" | "credential" | "session" | "insured"][] = [
   ["GET", "/health", "getHealth", "public"],
   ["GET", "/openapi.json", "getOpenApiDocument", "public"],
   ["POST", "/v1/orgs", "createOrg", "credential"],
@@ -128,6 +128,14 @@ const EXPECTED: [string, string, string, "public" | "credential" | "session"][] 
   ["GET", "/v1/producers/{id}/appointments", "listAppointments", "credential"],
   ["POST", "/v1/producers/{id}/appointments", "createAppointment", "credential"],
   ["PATCH", "/v1/producers/{id}/appointments/{apptId}", "updateAppointment", "credential"],
+  ["GET", "/v1/insureds/{id}", "getInsured", "credential"],
+  ["PATCH", "/v1/insureds/{id}", "updateInsured", "credential"],
+  ["POST", "/auth/policyholder-otp-request", "requestPolicyholderCode", "public"],
+  ["POST", "/auth/policyholder-token", "issuePolicyholderToken", "public"],
+  ["GET", "/v1/portal/policies", "listPortalPolicies", "insured"],
+  ["GET", "/v1/portal/policies/{id}", "getPortalPolicy", "insured"],
+  ["GET", "/v1/portal/profile", "getPortalProfile", "insured"],
+  ["PUT", "/v1/portal/profile", "updatePortalProfile", "insured"],
 ];
 
 
@@ -223,6 +231,7 @@ describe("OpenAPI document shape", () => {
     expect(schemes.ApiKeyAuth).toMatchObject({ type: "apiKey", in: "header", name: "X-API-Key" });
     expect(schemes.BearerAuth).toMatchObject({ type: "http", scheme: expect.stringMatching(/^bearer$/i) });
     expect(schemes.SessionAuth).toMatchObject({ type: "http", scheme: expect.stringMatching(/^bearer$/i) });
+    expect(schemes.InsuredAuth).toMatchObject({ type: "http", scheme: expect.stringMatching(/^bearer$/i) });
   });
 
   it("declares security on every non-public operation", () => {
@@ -242,13 +251,13 @@ describe("OpenAPI document shape", () => {
     }
   });
 
-  it("accepts an API key or a bearer credential on credential routes, a session token on session routes", () => {
+  it("accepts an API key or a bearer credential on credential routes, a session token on session routes, an insured token on portal routes", () => {
     const byId = new Map(operations.map((o) => [o.op.operationId, o]));
     for (const [, , operationId, auth] of EXPECTED) {
       const o = byId.get(operationId);
       if (!o || auth === "public") continue;
       const names = (o.op.security ?? []).flatMap((r) => Object.keys(r)).sort();
-      expect(names, label(o)).toEqual(auth === "session" ? ["SessionAuth"] : ["ApiKeyAuth", "BearerAuth"]);
+      expect(names, label(o)).toEqual(auth === "session" ? ["SessionAuth"] : auth === "insured" ? ["InsuredAuth"] : ["ApiKeyAuth", "BearerAuth"]);
     }
   });
 
@@ -277,7 +286,8 @@ describe("OpenAPI document shape", () => {
       if (PUBLIC_IDS.has(o.op.operationId ?? "")) continue;
       const statuses = Object.keys(o.op.responses);
       expect(statuses, label(o)).toContain("401");
-      if (!o.path.startsWith("/auth/")) expect(statuses, label(o)).toContain("403");
+      // A policyholder token holds no scopes, so a portal operation has no 403 to answer.
+      if (!o.path.startsWith("/auth/") && !o.path.startsWith("/v1/portal/")) expect(statuses, label(o)).toContain("403");
       if (o.path.includes("{id}")) expect(statuses, label(o)).toContain("404");
       if (o.method !== "GET") {
         for (const s of ["400", "409", "413", "415", "422"]) expect(statuses, label(o)).toContain(s);

@@ -196,6 +196,10 @@ export type BoundPolicy = {
     status: PolicyStatus;
     submissionId: SubmissionId;
     insuredName: string;
+    /**
+     * The insured (`ins_`) the bind linked it to, by the submission's insured email; `null` when it named none.
+     */
+    insuredId: InsuredId | null;
     lineOfBusiness: LineOfBusiness;
     state: UsState;
     effectiveDate: string;
@@ -1118,6 +1122,11 @@ export type CreateSubmissionFromDocumentRequest = {
         deductible?: number;
         insuredEmail?: string;
         /**
+         * The insured's contact: binding links the policy to the org's insured with this email (one per
+         * org and email), who can then sign in to the portal. `insuredEmail`, when also given, must be the same address.
+         */
+        insured?: InsuredContact;
+        /**
          * The producer (`prd_`) selling it: one of the org's, else 404 `not_found` with `details.field` `producerId`. Bind then needs the producer's authority.
          */
         producerId?: string;
@@ -1168,6 +1177,11 @@ export type CreateSubmissionRequest = {
      */
     deductible?: number;
     insuredEmail?: string;
+    /**
+     * The insured's contact: binding links the policy to the org's insured with this email (one per
+     * org and email), who can then sign in to the portal. `insuredEmail`, when also given, must be the same address.
+     */
+    insured?: InsuredContact;
     /**
      * The producer (`prd_`) selling it: one of the org's, else 404 `not_found` with `details.field` `producerId`. Bind then needs the producer's authority.
      */
@@ -2066,6 +2080,55 @@ export type Installment = {
 export type InstallmentPlan = 'PIF' | 'TWO_PAY' | 'QUARTERLY' | 'MONTHLY_10' | 'MONTHLY_12';
 
 /**
+ * A policyholder of the org: every policy bound for their email is theirs.
+ */
+export type Insured = {
+    id: InsuredId;
+    /**
+     * The named insured of the first policy bound for them.
+     */
+    name: string;
+    /**
+     * Their sign-in address (normalised: trimmed, lower case).
+     */
+    email: string;
+    phone: string | null;
+    mailingAddress: MailingAddress | null;
+    /**
+     * The policies linked to them, oldest first.
+     */
+    policyIds: Array<PolicyId>;
+    createdAt: string;
+    updatedAt: string;
+};
+
+/**
+ * How to reach the insured, as a submission names them.
+ */
+export type InsuredContact = {
+    /**
+     * Where portal sign-in codes go; compared trimmed and case-insensitively.
+     */
+    email: string;
+    phone?: PhoneNumber;
+    mailingAddress?: MailingAddress;
+};
+
+/**
+ * The insured's contact as a submission recorded it.
+ */
+export type InsuredContactView = {
+    email: string;
+    phone: string | null;
+    mailingAddress: MailingAddress | null;
+};
+
+/**
+ * Insured id (`ins_` + ULID): a policyholder, one per org and normalised email.
+ */
+export type InsuredId = string;
+
+/**
  * The record of a submission's intake.
  */
 export type Intake = {
@@ -2344,6 +2407,23 @@ export type LossRatio = {
 };
 
 /**
+ * A postal address to write to the insured at.
+ */
+export type MailingAddress = {
+    line1: string;
+    line2?: string;
+    city: string;
+    /**
+     * Two-letter US state or territory code.
+     */
+    state: string;
+    /**
+     * ZIP or ZIP+4.
+     */
+    postalCode: string;
+};
+
+/**
  * Leading digits of a NAICS code (2 to 6 digits).
  */
 export type NaicsPrefix = string;
@@ -2552,6 +2632,11 @@ export type PaymentRefundedEvent = {
 };
 
 /**
+ * A phone number: 7 to 32 characters, digits with an optional leading `+`, spaces, dots, dashes and parentheses.
+ */
+export type PhoneNumber = string;
+
+/**
  * A bound policy. Money is in USD major units (at most two decimals).
  */
 export type Policy = {
@@ -2563,6 +2648,10 @@ export type Policy = {
     status: PolicyStatus;
     submissionId: SubmissionId;
     insuredName: string;
+    /**
+     * The insured (`ins_`) the bind linked it to, by the submission's insured email; `null` when it named none.
+     */
+    insuredId: InsuredId | null;
     lineOfBusiness: LineOfBusiness;
     state: UsState;
     effectiveDate: string;
@@ -3023,6 +3112,70 @@ export type PolicyTransactionResult = {
  * Kind of a policy transaction.
  */
 export type PolicyTransactionType = 'new_business' | 'endorsement' | 'cancellation' | 'reinstatement' | 'renewal';
+
+/**
+ * Ask for a sign-in code.
+ */
+export type PolicyholderCodeRequest = {
+    email: string;
+    /**
+     * The org to sign in to, by its slug, when the email is an insured's in more than one. Without it
+     * a code is sent for each org, and the token names the org whose code was used.
+     */
+    orgSlug?: string;
+};
+
+/**
+ * The same answer whether or not the email belongs to an insured.
+ */
+export type PolicyholderCodeRequested = {
+    status: 'accepted';
+    message: string;
+};
+
+/**
+ * A policyholder JWT for `Authorization: Bearer` on the portal.
+ */
+export type PolicyholderToken = {
+    token: string;
+    tokenType: 'Bearer';
+    expiresAt: string;
+    insuredId: InsuredId;
+    orgId: OrgId;
+};
+
+/**
+ * Exchange a sign-in code for a token.
+ */
+export type PolicyholderTokenRequest = {
+    email: string;
+    /**
+     * The 6-digit code from the email.
+     */
+    code: string;
+};
+
+/**
+ * The insured's policies.
+ */
+export type PortalPolicies = {
+    data: Array<Policy>;
+};
+
+/**
+ * The insured's profile: their contact details as they keep them.
+ */
+export type PortalProfile = {
+    id: InsuredId;
+    name: string;
+    /**
+     * Their sign-in address; only the org can change it.
+     */
+    email: string;
+    phone: string | null;
+    mailingAddress: MailingAddress | null;
+    updatedAt: string;
+};
 
 /**
  * An org's portfolio as of a date: premium, claims and the loss ratio. Money is in USD major units (at most two decimals).
@@ -3933,6 +4086,10 @@ export type Submission = {
     state: UsState;
     lineOfBusiness: LineOfBusiness;
     insuredEmail: string | null;
+    /**
+     * The insured's contact as given (`null` when the submission names none).
+     */
+    insured: InsuredContactView | null;
     producerId: string | null;
     propertyValues: number | null;
     vehicleCount: number | null;
@@ -4088,11 +4245,32 @@ export type UpdateAppointmentRequest = {
     status: 'active' | 'terminated';
 };
 
+/**
+ * A correction of the insured's email: their portal access moves to the new address at once.
+ */
+export type UpdateInsuredRequest = {
+    email: string;
+};
+
 export type UpdateOrgRequest = {
     /**
      * New display name.
      */
     name?: string;
+};
+
+/**
+ * What an insured may change about themselves: phone and mailing address, nothing else (400 naming any other field).
+ */
+export type UpdatePortalProfileRequest = {
+    /**
+     * A phone number, or `null` to remove it.
+     */
+    phone?: PhoneNumber | null;
+    /**
+     * A mailing address, or `null` to remove it.
+     */
+    mailingAddress?: MailingAddress | null;
 };
 
 /**
@@ -4712,6 +4890,140 @@ export type LogoutResponses = {
 };
 
 export type LogoutResponse = LogoutResponses[keyof LogoutResponses];
+
+export type RequestPolicyholderCodeData = {
+    body: PolicyholderCodeRequest;
+    headers?: {
+        /**
+         * Client-chosen key that makes a retried write safe: a repeated request with the same key
+         * and body replays the first response.
+         */
+        'Idempotency-Key'?: string;
+    };
+    path?: never;
+    query?: never;
+    url: '/auth/policyholder-otp-request';
+};
+
+export type RequestPolicyholderCodeErrors = {
+    /**
+     * The request is malformed: `validation_failed` or `invalid_idempotency_key`.
+     */
+    400: ErrorEnvelope;
+    /**
+     * `conflict` or `idempotency_request_in_progress`.
+     */
+    409: ErrorEnvelope;
+    /**
+     * The request body exceeds the size limit: `payload_too_large`.
+     */
+    413: ErrorEnvelope;
+    /**
+     * The request body's media type is not accepted (`application/json`, or another one the operation
+     * documents): `unsupported_media_type`.
+     */
+    415: ErrorEnvelope;
+    /**
+     * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
+     * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
+     * referral one created, or on a quote one created), `submission_not_ready` (quoting a submission
+     * whose readiness has a blocking check failed; `details.failedChecks` names them),
+     * `policy_not_in_force` (a certificate asked of a cancelled, expired or not yet effective policy),
+     * `endorsement_required` (a certificate flag the policy carries no endorsement for),
+     * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored),
+     * `loss_outside_coverage` (a claim whose loss date the policy did not cover; `details` names the
+     * dates that decided it) or `limit_exceeded` (a claim payment past the policy's limit).
+     */
+    422: ErrorEnvelope;
+    /**
+     * Rate limit exceeded: `rate_limit_exceeded`. Retry after `Retry-After` seconds.
+     */
+    429: ErrorEnvelope;
+    /**
+     * Unexpected failure: `internal_error`.
+     */
+    500: ErrorEnvelope;
+};
+
+export type RequestPolicyholderCodeError = RequestPolicyholderCodeErrors[keyof RequestPolicyholderCodeErrors];
+
+export type RequestPolicyholderCodeResponses = {
+    /**
+     * Accepted.
+     */
+    202: PolicyholderCodeRequested;
+};
+
+export type RequestPolicyholderCodeResponse = RequestPolicyholderCodeResponses[keyof RequestPolicyholderCodeResponses];
+
+export type IssuePolicyholderTokenData = {
+    body: PolicyholderTokenRequest;
+    headers?: {
+        /**
+         * Client-chosen key that makes a retried write safe: a repeated request with the same key
+         * and body replays the first response.
+         */
+        'Idempotency-Key'?: string;
+    };
+    path?: never;
+    query?: never;
+    url: '/auth/policyholder-token';
+};
+
+export type IssuePolicyholderTokenErrors = {
+    /**
+     * The request is malformed: `validation_failed` or `invalid_idempotency_key`.
+     */
+    400: ErrorEnvelope;
+    /**
+     * Missing, invalid, expired or revoked credentials: `unauthorized`.
+     */
+    401: ErrorEnvelope;
+    /**
+     * `conflict` or `idempotency_request_in_progress`.
+     */
+    409: ErrorEnvelope;
+    /**
+     * The request body exceeds the size limit: `payload_too_large`.
+     */
+    413: ErrorEnvelope;
+    /**
+     * The request body's media type is not accepted (`application/json`, or another one the operation
+     * documents): `unsupported_media_type`.
+     */
+    415: ErrorEnvelope;
+    /**
+     * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
+     * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
+     * referral one created, or on a quote one created), `submission_not_ready` (quoting a submission
+     * whose readiness has a blocking check failed; `details.failedChecks` names them),
+     * `policy_not_in_force` (a certificate asked of a cancelled, expired or not yet effective policy),
+     * `endorsement_required` (a certificate flag the policy carries no endorsement for),
+     * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored),
+     * `loss_outside_coverage` (a claim whose loss date the policy did not cover; `details` names the
+     * dates that decided it) or `limit_exceeded` (a claim payment past the policy's limit).
+     */
+    422: ErrorEnvelope;
+    /**
+     * Rate limit exceeded: `rate_limit_exceeded`. Retry after `Retry-After` seconds.
+     */
+    429: ErrorEnvelope;
+    /**
+     * Unexpected failure: `internal_error`.
+     */
+    500: ErrorEnvelope;
+};
+
+export type IssuePolicyholderTokenError = IssuePolicyholderTokenErrors[keyof IssuePolicyholderTokenErrors];
+
+export type IssuePolicyholderTokenResponses = {
+    /**
+     * Success.
+     */
+    200: PolicyholderToken;
+};
+
+export type IssuePolicyholderTokenResponse = IssuePolicyholderTokenResponses[keyof IssuePolicyholderTokenResponses];
 
 export type GetProfileData = {
     body?: never;
@@ -7527,6 +7839,132 @@ export type GetEventResponses = {
 
 export type GetEventResponse = GetEventResponses[keyof GetEventResponses];
 
+export type GetInsuredData = {
+    body?: never;
+    path: {
+        id: string;
+    };
+    query?: never;
+    url: '/v1/insureds/{id}';
+};
+
+export type GetInsuredErrors = {
+    /**
+     * The request is malformed: `validation_failed` or `invalid_idempotency_key`.
+     */
+    400: ErrorEnvelope;
+    /**
+     * Missing, invalid, expired or revoked credentials: `unauthorized`.
+     */
+    401: ErrorEnvelope;
+    /**
+     * The credential lacks the required scope or role: `insufficient_scope`.
+     */
+    403: ErrorEnvelope;
+    /**
+     * The resource does not exist or belongs to another org: `not_found`.
+     */
+    404: ErrorEnvelope;
+    /**
+     * Rate limit exceeded: `rate_limit_exceeded`. Retry after `Retry-After` seconds.
+     */
+    429: ErrorEnvelope;
+    /**
+     * Unexpected failure: `internal_error`.
+     */
+    500: ErrorEnvelope;
+};
+
+export type GetInsuredError = GetInsuredErrors[keyof GetInsuredErrors];
+
+export type GetInsuredResponses = {
+    /**
+     * Success.
+     */
+    200: Insured;
+};
+
+export type GetInsuredResponse = GetInsuredResponses[keyof GetInsuredResponses];
+
+export type UpdateInsuredData = {
+    body: UpdateInsuredRequest;
+    headers?: {
+        /**
+         * Client-chosen key that makes a retried write safe: a repeated request with the same key
+         * and body replays the first response.
+         */
+        'Idempotency-Key'?: string;
+    };
+    path: {
+        id: string;
+    };
+    query?: never;
+    url: '/v1/insureds/{id}';
+};
+
+export type UpdateInsuredErrors = {
+    /**
+     * The request is malformed: `validation_failed` or `invalid_idempotency_key`.
+     */
+    400: ErrorEnvelope;
+    /**
+     * Missing, invalid, expired or revoked credentials: `unauthorized`.
+     */
+    401: ErrorEnvelope;
+    /**
+     * The credential lacks the required scope or role: `insufficient_scope`.
+     */
+    403: ErrorEnvelope;
+    /**
+     * The resource does not exist or belongs to another org: `not_found`.
+     */
+    404: ErrorEnvelope;
+    /**
+     * `conflict` or `idempotency_request_in_progress`.
+     */
+    409: ErrorEnvelope;
+    /**
+     * The request body exceeds the size limit: `payload_too_large`.
+     */
+    413: ErrorEnvelope;
+    /**
+     * The request body's media type is not accepted (`application/json`, or another one the operation
+     * documents): `unsupported_media_type`.
+     */
+    415: ErrorEnvelope;
+    /**
+     * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
+     * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
+     * referral one created, or on a quote one created), `submission_not_ready` (quoting a submission
+     * whose readiness has a blocking check failed; `details.failedChecks` names them),
+     * `policy_not_in_force` (a certificate asked of a cancelled, expired or not yet effective policy),
+     * `endorsement_required` (a certificate flag the policy carries no endorsement for),
+     * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored),
+     * `loss_outside_coverage` (a claim whose loss date the policy did not cover; `details` names the
+     * dates that decided it) or `limit_exceeded` (a claim payment past the policy's limit).
+     */
+    422: ErrorEnvelope;
+    /**
+     * Rate limit exceeded: `rate_limit_exceeded`. Retry after `Retry-After` seconds.
+     */
+    429: ErrorEnvelope;
+    /**
+     * Unexpected failure: `internal_error`.
+     */
+    500: ErrorEnvelope;
+};
+
+export type UpdateInsuredError = UpdateInsuredErrors[keyof UpdateInsuredErrors];
+
+export type UpdateInsuredResponses = {
+    /**
+     * Success.
+     */
+    200: Insured;
+};
+
+export type UpdateInsuredResponse = UpdateInsuredResponses[keyof UpdateInsuredResponses];
+
 export type ListInvoicesData = {
     body?: never;
     path?: never;
@@ -8624,6 +9062,204 @@ export type GetPolicyTimelineResponses = {
 };
 
 export type GetPolicyTimelineResponse = GetPolicyTimelineResponses[keyof GetPolicyTimelineResponses];
+
+export type ListPortalPoliciesData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/v1/portal/policies';
+};
+
+export type ListPortalPoliciesErrors = {
+    /**
+     * The request is malformed: `validation_failed` or `invalid_idempotency_key`.
+     */
+    400: ErrorEnvelope;
+    /**
+     * Missing, invalid, expired or revoked credentials: `unauthorized`.
+     */
+    401: ErrorEnvelope;
+    /**
+     * The resource does not exist or belongs to another org: `not_found`.
+     */
+    404: ErrorEnvelope;
+    /**
+     * Rate limit exceeded: `rate_limit_exceeded`. Retry after `Retry-After` seconds.
+     */
+    429: ErrorEnvelope;
+    /**
+     * Unexpected failure: `internal_error`.
+     */
+    500: ErrorEnvelope;
+};
+
+export type ListPortalPoliciesError = ListPortalPoliciesErrors[keyof ListPortalPoliciesErrors];
+
+export type ListPortalPoliciesResponses = {
+    /**
+     * Success.
+     */
+    200: PortalPolicies;
+};
+
+export type ListPortalPoliciesResponse = ListPortalPoliciesResponses[keyof ListPortalPoliciesResponses];
+
+export type GetPortalPolicyData = {
+    body?: never;
+    path: {
+        id: string;
+    };
+    query?: never;
+    url: '/v1/portal/policies/{id}';
+};
+
+export type GetPortalPolicyErrors = {
+    /**
+     * The request is malformed: `validation_failed` or `invalid_idempotency_key`.
+     */
+    400: ErrorEnvelope;
+    /**
+     * Missing, invalid, expired or revoked credentials: `unauthorized`.
+     */
+    401: ErrorEnvelope;
+    /**
+     * The resource does not exist or belongs to another org: `not_found`.
+     */
+    404: ErrorEnvelope;
+    /**
+     * Rate limit exceeded: `rate_limit_exceeded`. Retry after `Retry-After` seconds.
+     */
+    429: ErrorEnvelope;
+    /**
+     * Unexpected failure: `internal_error`.
+     */
+    500: ErrorEnvelope;
+};
+
+export type GetPortalPolicyError = GetPortalPolicyErrors[keyof GetPortalPolicyErrors];
+
+export type GetPortalPolicyResponses = {
+    /**
+     * Success.
+     */
+    200: Policy;
+};
+
+export type GetPortalPolicyResponse = GetPortalPolicyResponses[keyof GetPortalPolicyResponses];
+
+export type GetPortalProfileData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/v1/portal/profile';
+};
+
+export type GetPortalProfileErrors = {
+    /**
+     * The request is malformed: `validation_failed` or `invalid_idempotency_key`.
+     */
+    400: ErrorEnvelope;
+    /**
+     * Missing, invalid, expired or revoked credentials: `unauthorized`.
+     */
+    401: ErrorEnvelope;
+    /**
+     * The resource does not exist or belongs to another org: `not_found`.
+     */
+    404: ErrorEnvelope;
+    /**
+     * Rate limit exceeded: `rate_limit_exceeded`. Retry after `Retry-After` seconds.
+     */
+    429: ErrorEnvelope;
+    /**
+     * Unexpected failure: `internal_error`.
+     */
+    500: ErrorEnvelope;
+};
+
+export type GetPortalProfileError = GetPortalProfileErrors[keyof GetPortalProfileErrors];
+
+export type GetPortalProfileResponses = {
+    /**
+     * Success.
+     */
+    200: PortalProfile;
+};
+
+export type GetPortalProfileResponse = GetPortalProfileResponses[keyof GetPortalProfileResponses];
+
+export type UpdatePortalProfileData = {
+    body: UpdatePortalProfileRequest;
+    headers?: {
+        /**
+         * Client-chosen key that makes a retried write safe: a repeated request with the same key
+         * and body replays the first response.
+         */
+        'Idempotency-Key'?: string;
+    };
+    path?: never;
+    query?: never;
+    url: '/v1/portal/profile';
+};
+
+export type UpdatePortalProfileErrors = {
+    /**
+     * The request is malformed: `validation_failed` or `invalid_idempotency_key`.
+     */
+    400: ErrorEnvelope;
+    /**
+     * Missing, invalid, expired or revoked credentials: `unauthorized`.
+     */
+    401: ErrorEnvelope;
+    /**
+     * The resource does not exist or belongs to another org: `not_found`.
+     */
+    404: ErrorEnvelope;
+    /**
+     * `conflict` or `idempotency_request_in_progress`.
+     */
+    409: ErrorEnvelope;
+    /**
+     * The request body exceeds the size limit: `payload_too_large`.
+     */
+    413: ErrorEnvelope;
+    /**
+     * The request body's media type is not accepted (`application/json`, or another one the operation
+     * documents): `unsupported_media_type`.
+     */
+    415: ErrorEnvelope;
+    /**
+     * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
+     * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
+     * referral one created, or on a quote one created), `submission_not_ready` (quoting a submission
+     * whose readiness has a blocking check failed; `details.failedChecks` names them),
+     * `policy_not_in_force` (a certificate asked of a cancelled, expired or not yet effective policy),
+     * `endorsement_required` (a certificate flag the policy carries no endorsement for),
+     * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored),
+     * `loss_outside_coverage` (a claim whose loss date the policy did not cover; `details` names the
+     * dates that decided it) or `limit_exceeded` (a claim payment past the policy's limit).
+     */
+    422: ErrorEnvelope;
+    /**
+     * Rate limit exceeded: `rate_limit_exceeded`. Retry after `Retry-After` seconds.
+     */
+    429: ErrorEnvelope;
+    /**
+     * Unexpected failure: `internal_error`.
+     */
+    500: ErrorEnvelope;
+};
+
+export type UpdatePortalProfileError = UpdatePortalProfileErrors[keyof UpdatePortalProfileErrors];
+
+export type UpdatePortalProfileResponses = {
+    /**
+     * Success.
+     */
+    200: PortalProfile;
+};
+
+export type UpdatePortalProfileResponse = UpdatePortalProfileResponses[keyof UpdatePortalProfileResponses];
 
 export type ListProducersData = {
     body?: never;

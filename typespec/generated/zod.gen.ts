@@ -605,6 +605,11 @@ export const zBindRequest = z.strictObject({
 });
 
 /**
+ * Insured id (`ins_` + ULID): a policyholder, one per org and normalised email.
+ */
+export const zInsuredId = z.string().regex(/^ins_[0-9A-HJKMNP-TV-Z]{26}$/);
+
+/**
  * One field the intake looked for.
  */
 export const zIntakeField = z.object({
@@ -758,6 +763,26 @@ export const zLossRatio = z.object({
 });
 
 /**
+ * A postal address to write to the insured at.
+ */
+export const zMailingAddress = z.strictObject({
+    line1: z.string().min(1).max(200),
+    line2: z.string().max(200).optional(),
+    city: z.string().min(1).max(100),
+    state: z.string().regex(/^[A-Z]{2}$/),
+    postalCode: z.string().regex(/^[0-9]{5}(-[0-9]{4})?$/)
+});
+
+/**
+ * The insured's contact as a submission recorded it.
+ */
+export const zInsuredContactView = z.object({
+    email: z.email(),
+    phone: z.string().nullable(),
+    mailingAddress: zMailingAddress.nullable()
+});
+
+/**
  * Leading digits of a NAICS code (2 to 6 digits).
  */
 export const zNaicsPrefix = z.string().regex(/^[0-9]{2,6}$/);
@@ -836,6 +861,20 @@ export const zPayment = z.object({
     reference: z.string().nullable(),
     receivedAt: z.iso.datetime(),
     createdAt: z.iso.datetime()
+});
+
+/**
+ * A phone number: 7 to 32 characters, digits with an optional leading `+`, spaces, dots, dashes and parentheses.
+ */
+export const zPhoneNumber = z.string().max(32).regex(/^\+?[0-9][0-9 ().-]{5,30}$/);
+
+/**
+ * How to reach the insured, as a submission names them.
+ */
+export const zInsuredContact = z.strictObject({
+    email: z.email().max(254),
+    phone: zPhoneNumber.optional(),
+    mailingAddress: zMailingAddress.optional()
 });
 
 /**
@@ -1009,6 +1048,20 @@ export const zDocumentGeneratedEvent = z.object({
     orgId: zOrgId,
     timestamp: z.iso.datetime(),
     data: zDocumentGeneratedData
+});
+
+/**
+ * A policyholder of the org: every policy bound for their email is theirs.
+ */
+export const zInsured = z.object({
+    id: zInsuredId,
+    name: z.string(),
+    email: z.email(),
+    phone: z.string().nullable(),
+    mailingAddress: zMailingAddress.nullable(),
+    policyIds: z.array(zPolicyId),
+    createdAt: z.iso.datetime(),
+    updatedAt: z.iso.datetime()
 });
 
 /**
@@ -1339,6 +1392,53 @@ export const zPolicyTransaction = z.object({
 export const zPolicyTransactionPage = z.object({
     data: z.array(zPolicyTransaction),
     nextCursor: z.string().nullable()
+});
+
+/**
+ * Ask for a sign-in code.
+ */
+export const zPolicyholderCodeRequest = z.strictObject({
+    email: z.email().max(254),
+    orgSlug: z.string().min(1).max(100).optional()
+});
+
+/**
+ * The same answer whether or not the email belongs to an insured.
+ */
+export const zPolicyholderCodeRequested = z.object({
+    status: z.enum(['accepted']),
+    message: z.string()
+});
+
+/**
+ * A policyholder JWT for `Authorization: Bearer` on the portal.
+ */
+export const zPolicyholderToken = z.object({
+    token: z.string(),
+    tokenType: z.enum(['Bearer']),
+    expiresAt: z.iso.datetime(),
+    insuredId: zInsuredId,
+    orgId: zOrgId
+});
+
+/**
+ * Exchange a sign-in code for a token.
+ */
+export const zPolicyholderTokenRequest = z.strictObject({
+    email: z.email().max(254),
+    code: z.string().regex(/^[0-9]{6}$/)
+});
+
+/**
+ * The insured's profile: their contact details as they keep them.
+ */
+export const zPortalProfile = z.object({
+    id: zInsuredId,
+    name: z.string(),
+    email: z.email(),
+    phone: z.string().nullable(),
+    mailingAddress: zMailingAddress.nullable(),
+    updatedAt: z.iso.datetime()
 });
 
 /**
@@ -2203,8 +2303,23 @@ export const zUpdateAppointmentRequest = z.strictObject({
     status: z.enum(['active', 'terminated'])
 });
 
+/**
+ * A correction of the insured's email: their portal access moves to the new address at once.
+ */
+export const zUpdateInsuredRequest = z.strictObject({
+    email: z.email().max(254)
+});
+
 export const zUpdateOrgRequest = z.strictObject({
     name: z.string().min(1).max(200).optional()
+});
+
+/**
+ * What an insured may change about themselves: phone and mailing address, nothing else (400 naming any other field).
+ */
+export const zUpdatePortalProfileRequest = z.strictObject({
+    phone: zPhoneNumber.nullish(),
+    mailingAddress: zMailingAddress.nullish()
 });
 
 /**
@@ -2299,6 +2414,7 @@ export const zBoundPolicy = z.object({
     status: zPolicyStatus,
     submissionId: zSubmissionId,
     insuredName: z.string(),
+    insuredId: zInsuredId.nullable(),
     lineOfBusiness: zLineOfBusiness,
     state: zUsState,
     effectiveDate: z.iso.date(),
@@ -2377,6 +2493,7 @@ export const zCreateSubmissionFromDocumentRequest = z.strictObject({
         lineOfBusiness: zLineOfBusiness.optional(),
         deductible: z.number().gte(0).lte(1000000000).optional(),
         insuredEmail: z.email().max(254).optional(),
+        insured: zInsuredContact.optional(),
         producerId: z.string().max(64).optional(),
         propertyValues: z.number().gte(0).lte(1000000000).optional(),
         vehicleCount: z.int().gte(0).lte(100000).optional(),
@@ -2397,6 +2514,7 @@ export const zCreateSubmissionRequest = z.strictObject({
     lineOfBusiness: zLineOfBusiness,
     deductible: z.number().gte(0).lte(1000000000).optional(),
     insuredEmail: z.email().max(254).optional(),
+    insured: zInsuredContact.optional(),
     producerId: z.string().max(64).optional(),
     propertyValues: z.number().gte(0).lte(1000000000).optional(),
     vehicleCount: z.int().gte(0).lte(100000).optional(),
@@ -2442,6 +2560,7 @@ export const zPolicy = z.object({
     status: zPolicyStatus,
     submissionId: zSubmissionId,
     insuredName: z.string(),
+    insuredId: zInsuredId.nullable(),
     lineOfBusiness: zLineOfBusiness,
     state: zUsState,
     effectiveDate: z.iso.date(),
@@ -2496,6 +2615,13 @@ export const zPolicyTransactionResult = z.object({
     preview: z.boolean(),
     transaction: zPolicyTransaction,
     policy: zPolicy
+});
+
+/**
+ * The insured's policies.
+ */
+export const zPortalPolicies = z.object({
+    data: z.array(zPolicy)
 });
 
 /**
@@ -2599,6 +2725,7 @@ export const zSubmission = z.object({
     state: zUsState,
     lineOfBusiness: zLineOfBusiness,
     insuredEmail: z.string().nullable(),
+    insured: zInsuredContactView.nullable(),
     producerId: z.string().nullable(),
     propertyValues: z.number().nullable(),
     vehicleCount: z.int().min(-2147483648, { error: 'Invalid value: Expected int32 to be >= -2147483648' }).max(2147483647, { error: 'Invalid value: Expected int32 to be <= 2147483647' }).nullable(),
@@ -3107,6 +3234,28 @@ export const zLogoutHeaders = z.object({
  * Success of a public operation without a rate limit; no body.
  */
 export const zLogoutResponse = z.void();
+
+export const zRequestPolicyholderCodeBody = zPolicyholderCodeRequest;
+
+export const zRequestPolicyholderCodeHeaders = z.object({
+    'Idempotency-Key': z.string().max(255).optional()
+});
+
+/**
+ * Accepted.
+ */
+export const zRequestPolicyholderCodeResponse = zPolicyholderCodeRequested;
+
+export const zIssuePolicyholderTokenBody = zPolicyholderTokenRequest;
+
+export const zIssuePolicyholderTokenHeaders = z.object({
+    'Idempotency-Key': z.string().max(255).optional()
+});
+
+/**
+ * Success.
+ */
+export const zIssuePolicyholderTokenResponse = zPolicyholderToken;
 
 /**
  * Success of a public operation without a rate limit.
@@ -3620,6 +3769,30 @@ export const zGetEventPath = z.object({
  */
 export const zGetEventResponse = zEvent;
 
+export const zGetInsuredPath = z.object({
+    id: z.string()
+});
+
+/**
+ * Success.
+ */
+export const zGetInsuredResponse = zInsured;
+
+export const zUpdateInsuredBody = zUpdateInsuredRequest;
+
+export const zUpdateInsuredHeaders = z.object({
+    'Idempotency-Key': z.string().max(255).optional()
+});
+
+export const zUpdateInsuredPath = z.object({
+    id: z.string()
+});
+
+/**
+ * Success.
+ */
+export const zUpdateInsuredResponse = zInsured;
+
 export const zListInvoicesQuery = z.object({
     limit: z.int().gte(1).lte(100).optional().default(25),
     cursor: z.string().optional(),
@@ -3839,6 +4012,36 @@ export const zGetPolicyTimelineQuery = z.object({
  * Success.
  */
 export const zGetPolicyTimelineResponse = zPolicyTransactionPage;
+
+/**
+ * Success.
+ */
+export const zListPortalPoliciesResponse = zPortalPolicies;
+
+export const zGetPortalPolicyPath = z.object({
+    id: z.string()
+});
+
+/**
+ * Success.
+ */
+export const zGetPortalPolicyResponse = zPolicy;
+
+/**
+ * Success.
+ */
+export const zGetPortalProfileResponse = zPortalProfile;
+
+export const zUpdatePortalProfileBody = zUpdatePortalProfileRequest;
+
+export const zUpdatePortalProfileHeaders = z.object({
+    'Idempotency-Key': z.string().max(255).optional()
+});
+
+/**
+ * Success.
+ */
+export const zUpdatePortalProfileResponse = zPortalProfile;
 
 export const zListProducersQuery = z.object({
     limit: z.int().gte(1).lte(100).optional().default(25),

@@ -44,6 +44,7 @@ import type {
   IngestedDocument,
   InstallmentPlan,
   InvestigateClaimRequest,
+  Insured,
   Invoice,
   LineOfBusiness,
   ListClaimsData,
@@ -54,12 +55,19 @@ import type {
   ListSubmissionsData,
   LoginRequest,
   LoginResult,
+  MailingAddress,
   Org,
   OutboxEmail,
   PayInvoiceRequest,
   Policy,
+  PolicyholderCodeRequest,
+  PolicyholderCodeRequested,
+  PolicyholderToken,
+  PolicyholderTokenRequest,
   PolicyTransaction,
   PolicyTransactionResult,
+  PortalPolicies,
+  PortalProfile,
   PortfolioAnalytics,
   PortfolioClaims,
   Producer,
@@ -87,7 +95,9 @@ import type {
   Submission,
   TokenResponse,
   UpdateAppointmentRequest,
+  UpdateInsuredRequest,
   UpdateOrgRequest,
+  UpdatePortalProfileRequest,
   UpdateProducerRequest,
   User,
   UsState,
@@ -210,6 +220,10 @@ export interface UnderwritingRpc extends Rpc.WorkerEntrypointBranded {
 
   listPolicies(principal: Principal, query: ListPoliciesQuery): Promise<Result<Page<Policy>>>;
   getPolicy(principal: Principal, id: string): Promise<Result<Policy>>;
+  /** The org's insured with the ids of their policies. */
+  getInsured(principal: Principal, id: string): Promise<Result<Insured>>;
+  /** Correct an insured's email (409 when another insured of the org has it); portal sign-in follows it. */
+  updateInsured(principal: Principal, id: string, input: UpdateInsuredRequest): Promise<Result<Insured>>;
   getPolicyTimeline(principal: Principal, id: string, query: PageQuery): Promise<Result<Page<PolicyTransaction>>>;
   /** Applied (`PolicyTransactionResult`), or held for a referral outside delegated authority (`EndorsementReferred`, `status: "referred"`). */
   endorsePolicy(principal: Principal, id: string, input: EndorsePolicyRequest, preview: boolean): Promise<Result<PolicyTransactionResult | EndorsementReferred>>;
@@ -321,6 +335,29 @@ export interface UnderwritingInternalRpc extends EventSourceRpc {
   earnedPremium(orgId: string, asOf: string): Promise<Result<EarnedPremiumFacts>>;
   /** `orgId`'s policy as billing invoices it: the installment schedule, the quote's taxes and fees, and every transaction's premium delta. */
   billingFacts(orgId: string, policyId: string): Promise<Result<BillingPolicyFacts>>;
+  /** Every org's insured with this email, normalised (the portal's sign-in asks each org it is known to). */
+  insuredsByEmail(email: string): Promise<InsuredIdentity[]>;
+  /** Insured `insuredId` of `orgId`, or null. */
+  insuredOf(orgId: string, insuredId: string): Promise<InsuredIdentity | null>;
+  /** The insured's policies, newest first (at most 50), as of `today` (YYYY-MM-DD, the org's clock). */
+  insuredPolicies(orgId: string, insuredId: string, today: string): Promise<Policy[]>;
+  /** One policy of the insured; another insured's or org's is `not_found`. */
+  insuredPolicy(orgId: string, insuredId: string, policyId: string, today: string): Promise<Result<Policy>>;
+}
+
+// Underwriting, internal: the policyholder the portal signs in.
+
+/** An insured as the portal sees them: who, in which org, and their contact as underwriting holds it. */
+export interface InsuredIdentity {
+  insuredId: string;
+  orgId: string;
+  name: string;
+  /** Normalised (trimmed, lower case). */
+  email: string;
+  phone: string | null;
+  mailingAddress: MailingAddress | null;
+  createdAt: string;
+  updatedAt: string;
 }
 
 // Underwriting, internal: what the billing worker invoices a policy's money from.
@@ -481,6 +518,27 @@ export interface IdentityInternalRpc extends Rpc.WorkerEntrypointBranded {
   orgName(orgId: string): Promise<string | null>;
   /** User `userId` of `orgId` with their role, or null when there is no such user in that org (claims checks an adjuster's role). */
   member(orgId: string, userId: string): Promise<OrgMember | null>;
+  /**
+   * Put an email in the platform's outbox (the sandbox email log outside production), for another
+   * worker's mail (the portal's sign-in codes). A secret it carries must already be redacted in
+   * production by the caller, as identity does for its own codes.
+   */
+  queueEmail(email: QueuedEmail): Promise<{ id: string }>;
+  /** The org with this slug, or null. */
+  orgBySlug(slug: string): Promise<{ id: string; slug: string; name: string } | null>;
+  /** The org's slug and name, or null for no such org. */
+  orgSummary(orgId: string): Promise<{ id: string; slug: string; name: string } | null>;
+}
+
+/** An email for the outbox. */
+export interface QueuedEmail {
+  /** The org it is sent for (null for platform mail). */
+  orgId: string | null;
+  to: string;
+  subject: string;
+  body: string;
+  /** What it is, snake_case (`policyholder_code`): the email log filters and counts by it. */
+  kind: string;
 }
 
 /** A user of an org as a sibling worker may see them. */
@@ -831,6 +889,20 @@ export interface ProducersInternalRpc extends Rpc.WorkerEntrypointBranded {
  * bound to every one of them (the registry generates the bindings), and `GatewayEnv` types them
  * from this map, so a new domain worker is typed at the gateway by its line here.
  */
+// Portal: public only (the gateway). Sign-in is public; every other method takes an insured
+// principal (`kind: "insured"`, `actorId` its `ins_` id) and reads only that insured's data.
+
+export interface PortalRpc extends Rpc.WorkerEntrypointBranded {
+  /** Send a sign-in code to each org's insured with this email (or the one of `orgSlug`); the same answer whether or not any exists. */
+  requestCode(input: PolicyholderCodeRequest): Promise<Result<PolicyholderCodeRequested>>;
+  /** A policyholder JWT for a live code sent to this email; `unauthorized` for every failure. */
+  issueToken(input: PolicyholderTokenRequest): Promise<Result<PolicyholderToken>>;
+  listPolicies(principal: Principal): Promise<Result<PortalPolicies>>;
+  getPolicy(principal: Principal, id: string): Promise<Result<Policy>>;
+  getProfile(principal: Principal): Promise<Result<PortalProfile>>;
+  updateProfile(principal: Principal, input: UpdatePortalProfileRequest): Promise<Result<PortalProfile>>;
+}
+
 export interface PublicEntrypoints {
   identity: IdentityRpc;
   underwriting: UnderwritingRpc;
@@ -841,6 +913,7 @@ export interface PublicEntrypoints {
   claims: ClaimsRpc;
   billing: BillingRpc;
   producers: ProducersRpc;
+  portal: PortalRpc;
 }
 
 type Snake<S extends string> = S extends `${infer Head}-${infer Tail}` ? `${Head}_${Snake<Tail>}` : S;

@@ -8,13 +8,13 @@ import { WorkerEntrypoint } from "cloudflare:workers";
 import type { Principal } from "#shared/auth";
 import type { Result } from "#shared/errors";
 import type { Page, PageQuery } from "#shared/pagination";
-import type { ApiKeyStatus, IdentityInternalRpc, OrgMember } from "#shared/rpc";
+import type { ApiKeyStatus, IdentityInternalRpc, OrgMember, QueuedEmail } from "#shared/rpc";
 import * as apiKeys from "./api-keys.service.ts";
 import { issueDemoToken } from "./demo-token.service.ts";
 import { createDeps, type IdentityDeps } from "./deps.ts";
 import type { IdentityEnv } from "./env.ts";
 import * as orgs from "./orgs.service.ts";
-import { listSandboxEmails } from "./outbox.service.ts";
+import { listSandboxEmails, queueEmail } from "./outbox.service.ts";
 import * as sandboxClock from "./sandbox-clock.service.ts";
 import * as sessions from "./sessions.service.ts";
 import type {
@@ -193,6 +193,21 @@ export class IdentityInternal extends WorkerEntrypoint<IdentityEnv> implements I
   /** User `userId` of `orgId` with their role (null for no such user there): claims checks an adjuster's role. */
   async member(orgId: string, userId: string): Promise<OrgMember | null> {
     return orgs.member(createDeps(this.env, this.ctx), orgId, userId);
+  }
+
+  /** Another worker's email into the outbox (the sandbox email log outside production); the caller redacts secrets in production. */
+  async queueEmail(email: QueuedEmail): Promise<{ id: string }> {
+    return queueEmail(createDeps(this.env, this.ctx), email);
+  }
+
+  /** The org with this slug, or null: the portal's sign-in names an org by it. */
+  async orgBySlug(slug: string): Promise<{ id: string; slug: string; name: string } | null> {
+    return orgs.orgBySlug(createDeps(this.env, this.ctx), slug);
+  }
+
+  /** The org's slug and name, or null: the portal's emails name the org a code is for. */
+  async orgSummary(orgId: string): Promise<{ id: string; slug: string; name: string } | null> {
+    return orgs.orgSummary(createDeps(this.env, this.ctx), orgId);
   }
 }
 

@@ -63,4 +63,8 @@ export type RpcResult<T> = Result<T>;
 /** The types the gateway sees cross the binding: the platform's one RPC module (workers/_shared/rpc.ts). */
 export type { ApiKeyIdentity, ApiKeyPreset, IdentityRpc, LogoutResult, SandboxEmailQuery } from "#shared/rpc";
 
-export type OutboxEmailKind = "verification_code";
+/**
+ * What an outbox email is: identity's own `verification_code`, or the snake_case kind another worker
+ * queued it as through `IdentityInternal.queueEmail` (the portal's `policyholder_code`).
+ */
+export type OutboxEmailKind = "verification_code" | (string & {});

@@ -1,0 +1,130 @@
+/**
+ * What a signed-in insured reads and changes. Every method takes the gateway's insured principal
+ * (`kind: "insured"`, `actorId` the `ins_` id, `orgId` the org of the code used) and reads only what
+ * underwriting links to that insured: another insured's policy, even in the same org, is 404.
+ */
+import type { MailingAddress, Policy, PortalPolicies, PortalProfile, UpdatePortalProfileRequest } from "#contract/types.gen";
+import type { Principal } from "#shared/auth";
+import { clockOf } from "#shared/clock";
+import { fail, invalid, ok, type Result } from "#shared/errors";
+import type { InsuredIdentity } from "#shared/rpc";
+import type { PortalEnv } from "./env.ts";
+
+const unauthorized = () => fail("unauthorized", "Missing or invalid credentials");
+
+/** The insured a principal is, or null when it is not an insured's (a gateway bug: answered 401). */
+function insuredOf(principal: Principal): { orgId: string; insuredId: string } | null {
+  if (principal?.kind !== "insured" || typeof principal.actorId !== "string" || !principal.actorId.startsWith("ins_") || !principal.orgId) return null;
+  return { orgId: principal.orgId, insuredId: principal.actorId };
+}
+
+export async function listPolicies(env: PortalEnv, principal: Principal): Promise<Result<PortalPolicies>> {
+  const who = insuredOf(principal);
+  if (!who) return unauthorized();
+  return ok({ data: await env.UNDERWRITING.insuredPolicies(who.orgId, who.insuredId, clockOf(principal).today()) });
+}
+
+export async function getPolicy(env: PortalEnv, principal: Principal, id: string): Promise<Result<Policy>> {
+  const who = insuredOf(principal);
+  if (!who) return unauthorized();
+  return env.UNDERWRITING.insuredPolicy(who.orgId, who.insuredId, String(id), clockOf(principal).today());
+}
+
+interface ProfileRow {
+  phone: string | null;
+  phone_set: number;
+  mailing_address: string | null;
+  mailing_address_set: number;
+  updated_at: string;
+}
+
+/** Underwriting's contact with the insured's own changes over it. */
+function toProfile(insured: InsuredIdentity, row: ProfileRow | null): PortalProfile {
+  const address = row?.mailing_address_set ? (row.mailing_address === null ? null : (JSON.parse(row.mailing_address) as MailingAddress)) : insured.mailingAddress;
+  const updatedAt = row && row.updated_at > insured.updatedAt ? row.updated_at : insured.updatedAt;
+  return {
+    id: insured.insuredId,
+    name: insured.name,
+    email: insured.email,
+    phone: row?.phone_set ? row.phone : insured.phone,
+    mailingAddress: address,
+    updatedAt,
+  };
+}
+
+async function profileRow(env: PortalEnv, insuredId: string): Promise<ProfileRow | null> {
+  return env.PORTAL_DB.prepare(`SELECT phone, phone_set, mailing_address, mailing_address_set, updated_at FROM insured_profiles WHERE insured_id = ?1`).bind(insuredId).first<ProfileRow>();
+}
+
+export async function getProfile(env: PortalEnv, principal: Principal): Promise<Result<PortalProfile>> {
+  const who = insuredOf(principal);
+  if (!who) return unauthorized();
+  const insured = await env.UNDERWRITING.insuredOf(who.orgId, who.insuredId);
+  if (!insured) return unauthorized();
+  return ok(toProfile(insured, await profileRow(env, who.insuredId)));
+}
+
+const PHONE = /^\+?[0-9][0-9 ().-]{5,30}$/;
+const PROFILE_FIELDS = new Set(["phone", "mailingAddress"]);
+const ADDRESS_FIELDS = new Set(["line1", "line2", "city", "state", "postalCode"]);
+
+/** The address as stored, or the 400 naming what is wrong with it. */
+function checkAddress(value: unknown): Result<MailingAddress | null> {
+  if (value === null) return ok(null);
+  if (typeof value !== "object" || Array.isArray(value)) return invalid("mailingAddress", "type", "mailingAddress must be an object or null");
+  const a = value as Record<string, unknown>;
+  for (const key of Object.keys(a)) if (!ADDRESS_FIELDS.has(key)) return invalid(`mailingAddress.${key}`, "unknown_field", `Received unknown parameter: mailingAddress.${key}`);
+  const text = (field: string, max: number, required: boolean): Result<string | undefined> => {
+    const v = a[field];
+    if (v === undefined) return required ? invalid(`mailingAddress.${field}`, "required", `mailingAddress.${field} is required`) : ok(undefined);
+    if (typeof v !== "string" || v.trim() === "" || v.length > max) return invalid(`mailingAddress.${field}`, "length", `mailingAddress.${field} must be 1 to ${max} characters`);
+    return ok(v.trim());
+  };
+  const line1 = text("line1", 200, true);
+  if (!line1.ok) return line1;
+  const line2 = text("line2", 200, false);
+  if (!line2.ok) return line2;
+  const city = text("city", 100, true);
+  if (!city.ok) return city;
+  if (typeof a.state !== "string" || !/^[A-Z]{2}$/.test(a.state)) return invalid("mailingAddress.state", "pattern", "mailingAddress.state must be a two-letter code");
+  if (typeof a.postalCode !== "string" || !/^[0-9]{5}(-[0-9]{4})?$/.test(a.postalCode)) return invalid("mailingAddress.postalCode", "pattern", "mailingAddress.postalCode must be a ZIP or ZIP+4");
+  return ok({ line1: line1.value!, ...(line2.value ? { line2: line2.value } : {}), city: city.value!, state: a.state, postalCode: a.postalCode });
+}
+
+/**
+ * `PUT /v1/portal/profile`: the phone and / or mailing address (null removes one); any other field,
+ * `email` and `name` included, is 400 naming it. A field left out keeps its value.
+ */
+export async function updateProfile(env: PortalEnv, principal: Principal, input: UpdatePortalProfileRequest): Promise<Result<PortalProfile>> {
+  const who = insuredOf(principal);
+  if (!who) return unauthorized();
+  if (typeof input !== "object" || input === null || Array.isArray(input)) return invalid("body", "type", "The body must be an object");
+  for (const key of Object.keys(input)) {
+    if (!PROFILE_FIELDS.has(key)) return invalid(key, "unknown_field", `Received unknown parameter: ${key}; only phone and mailingAddress can be changed here`);
+  }
+  const phoneSent = "phone" in input && input.phone !== undefined;
+  if (phoneSent && input.phone !== null && (typeof input.phone !== "string" || input.phone.length > 32 || !PHONE.test(input.phone.trim()))) {
+    return invalid("phone", "pattern", "phone must be a phone number (digits, an optional leading +, spaces, dots, dashes, parentheses)");
+  }
+  const addressSent = "mailingAddress" in input && input.mailingAddress !== undefined;
+  const address = addressSent ? checkAddress(input.mailingAddress) : ok(null);
+  if (!address.ok) return address;
+  const insured = await env.UNDERWRITING.insuredOf(who.orgId, who.insuredId);
+  if (!insured) return unauthorized();
+  if (phoneSent || addressSent) {
+    const phone = phoneSent ? (input.phone === null ? null : input.phone!.trim()) : null;
+    await env.PORTAL_DB.prepare(
+      `INSERT INTO insured_profiles (insured_id, org_id, phone, phone_set, mailing_address, mailing_address_set, updated_at)
+       VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+       ON CONFLICT (insured_id) DO UPDATE SET
+         phone = CASE WHEN excluded.phone_set = 1 THEN excluded.phone ELSE insured_profiles.phone END,
+         phone_set = max(insured_profiles.phone_set, excluded.phone_set),
+         mailing_address = CASE WHEN excluded.mailing_address_set = 1 THEN excluded.mailing_address ELSE insured_profiles.mailing_address END,
+         mailing_address_set = max(insured_profiles.mailing_address_set, excluded.mailing_address_set),
+         updated_at = excluded.updated_at`,
+    )
+      .bind(who.insuredId, who.orgId, phone, phoneSent ? 1 : 0, addressSent && address.value ? JSON.stringify(address.value) : null, addressSent ? 1 : 0, new Date().toISOString())
+      .run();
+  }
+  return ok(toProfile(insured, await profileRow(env, who.insuredId)));
+}
