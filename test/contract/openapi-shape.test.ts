@@ -134,6 +134,9 @@ const EXPECTED: [string, string, string, "public" | "credential" | "session" | "
   ["POST", "/auth/policyholder-token", "issuePolicyholderToken", "public"],
   ["GET", "/v1/portal/policies", "listPortalPolicies", "insured"],
   ["GET", "/v1/portal/policies/{id}", "getPortalPolicy", "insured"],
+  ["GET", "/v1/portal/policies/{id}/mcs90", "getPortalMcs90", "insured"],
+  ["GET", "/v1/portal/documents", "listPortalDocuments", "insured"],
+  ["GET", "/v1/portal/documents/{id}/download", "downloadPortalDocument", "insured"],
   ["GET", "/v1/portal/profile", "getPortalProfile", "insured"],
   ["PUT", "/v1/portal/profile", "updatePortalProfile", "insured"],
 ];

@@ -125,7 +125,7 @@ describe("exchanging a code", () => {
     const email = uniqueEmail();
     await bindFor(t, email);
     expect((await requestCode(email)).status).toBe(202);
-    const [{ code }] = (await waitForCodes(email)) as [{ code: string }];
+    const { code } = (await waitForCodes(email))[0]!;
     await expect401(await exchangeCode(email, wrong(code)));
     await expect401(await exchangeCode(uniqueEmail(), code));
     expect((await exchangeCode(email, code)).status).toBe(200);
@@ -160,7 +160,7 @@ describe("exchanging a code", () => {
     const email = uniqueEmail();
     await bindFor(t, email);
     await requestCode(email);
-    const [{ code }] = (await waitForCodes(email)) as [{ code: string }];
+    const { code } = (await waitForCodes(email))[0]!;
     const guesses = Array.from({ length: 12 }, (_, i) => String((Number(code) + 1 + i) % 1_000_000).padStart(6, "0"));
     const answers = await Promise.all(guesses.map((g) => exchangeCode(email, g)));
     expect(answers.every((r) => r.status === 401)).toBe(true);
@@ -185,7 +185,7 @@ describe("exchanging a code", () => {
     const email = uniqueEmail();
     await bindFor(t, email);
     await requestCode(email);
-    const [{ code }] = (await waitForCodes(email)) as [{ code: string }];
+    const { code } = (await waitForCodes(email))[0]!;
     const row = await env.PORTAL_DB.prepare("SELECT * FROM otp_codes WHERE email = ?1").bind(email).first<Record<string, unknown>>();
     expect(row!.code_hash).toMatch(/^[0-9a-f]{64}$/);
     expect(JSON.stringify(row)).not.toContain(code);

@@ -3156,6 +3156,42 @@ export type PolicyholderTokenRequest = {
 };
 
 /**
+ * A document of one of the insured's policies (its declarations pages and, for commercial auto, its MCS-90s).
+ */
+export type PortalDocument = {
+    documentId: DocumentId;
+    policyId: PolicyId;
+    policyNumber: string;
+    kind: PolicyDocumentKind;
+    transactionType: PolicyTransactionType;
+    /**
+     * When the paper takes effect.
+     */
+    effectiveDate: string;
+    issuedAt: string;
+    /**
+     * Whether this is the latest issue of its kind for the policy.
+     */
+    current: boolean;
+};
+
+/**
+ * The insured's documents, newest first.
+ */
+export type PortalDocuments = {
+    data: Array<PortalDocument>;
+};
+
+/**
+ * A signed link to download one of the insured's documents: the same link `GET /v1/documents/:id` hands out, good for 15 minutes, needing no other credential.
+ */
+export type PortalDownload = {
+    documentId: DocumentId;
+    downloadUrl: string;
+    downloadUrlExpiresAt: string;
+};
+
+/**
  * The insured's policies.
  */
 export type PortalPolicies = {
@@ -9063,6 +9099,90 @@ export type GetPolicyTimelineResponses = {
 
 export type GetPolicyTimelineResponse = GetPolicyTimelineResponses[keyof GetPolicyTimelineResponses];
 
+export type ListPortalDocumentsData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/v1/portal/documents';
+};
+
+export type ListPortalDocumentsErrors = {
+    /**
+     * The request is malformed: `validation_failed` or `invalid_idempotency_key`.
+     */
+    400: ErrorEnvelope;
+    /**
+     * Missing, invalid, expired or revoked credentials: `unauthorized`.
+     */
+    401: ErrorEnvelope;
+    /**
+     * The resource does not exist or belongs to another org: `not_found`.
+     */
+    404: ErrorEnvelope;
+    /**
+     * Rate limit exceeded: `rate_limit_exceeded`. Retry after `Retry-After` seconds.
+     */
+    429: ErrorEnvelope;
+    /**
+     * Unexpected failure: `internal_error`.
+     */
+    500: ErrorEnvelope;
+};
+
+export type ListPortalDocumentsError = ListPortalDocumentsErrors[keyof ListPortalDocumentsErrors];
+
+export type ListPortalDocumentsResponses = {
+    /**
+     * Success.
+     */
+    200: PortalDocuments;
+};
+
+export type ListPortalDocumentsResponse = ListPortalDocumentsResponses[keyof ListPortalDocumentsResponses];
+
+export type DownloadPortalDocumentData = {
+    body?: never;
+    path: {
+        id: string;
+    };
+    query?: never;
+    url: '/v1/portal/documents/{id}/download';
+};
+
+export type DownloadPortalDocumentErrors = {
+    /**
+     * The request is malformed: `validation_failed` or `invalid_idempotency_key`.
+     */
+    400: ErrorEnvelope;
+    /**
+     * Missing, invalid, expired or revoked credentials: `unauthorized`.
+     */
+    401: ErrorEnvelope;
+    /**
+     * The resource does not exist or belongs to another org: `not_found`.
+     */
+    404: ErrorEnvelope;
+    /**
+     * Rate limit exceeded: `rate_limit_exceeded`. Retry after `Retry-After` seconds.
+     */
+    429: ErrorEnvelope;
+    /**
+     * Unexpected failure: `internal_error`.
+     */
+    500: ErrorEnvelope;
+};
+
+export type DownloadPortalDocumentError = DownloadPortalDocumentErrors[keyof DownloadPortalDocumentErrors];
+
+export type DownloadPortalDocumentResponses = {
+    /**
+     * Success.
+     */
+    200: PortalDownload;
+};
+
+export type DownloadPortalDocumentResponse = DownloadPortalDocumentResponses[keyof DownloadPortalDocumentResponses];
+
 export type ListPortalPoliciesData = {
     body?: never;
     path?: never;
@@ -9146,6 +9266,49 @@ export type GetPortalPolicyResponses = {
 };
 
 export type GetPortalPolicyResponse = GetPortalPolicyResponses[keyof GetPortalPolicyResponses];
+
+export type GetPortalMcs90Data = {
+    body?: never;
+    path: {
+        id: string;
+    };
+    query?: never;
+    url: '/v1/portal/policies/{id}/mcs90';
+};
+
+export type GetPortalMcs90Errors = {
+    /**
+     * The request is malformed: `validation_failed` or `invalid_idempotency_key`.
+     */
+    400: ErrorEnvelope;
+    /**
+     * Missing, invalid, expired or revoked credentials: `unauthorized`.
+     */
+    401: ErrorEnvelope;
+    /**
+     * The resource does not exist or belongs to another org: `not_found`.
+     */
+    404: ErrorEnvelope;
+    /**
+     * Rate limit exceeded: `rate_limit_exceeded`. Retry after `Retry-After` seconds.
+     */
+    429: ErrorEnvelope;
+    /**
+     * Unexpected failure: `internal_error`.
+     */
+    500: ErrorEnvelope;
+};
+
+export type GetPortalMcs90Error = GetPortalMcs90Errors[keyof GetPortalMcs90Errors];
+
+export type GetPortalMcs90Responses = {
+    /**
+     * Success.
+     */
+    200: PortalDownload;
+};
+
+export type GetPortalMcs90Response = GetPortalMcs90Responses[keyof GetPortalMcs90Responses];
 
 export type GetPortalProfileData = {
     body?: never;

@@ -1430,6 +1430,36 @@ export const zPolicyholderTokenRequest = z.strictObject({
 });
 
 /**
+ * A document of one of the insured's policies (its declarations pages and, for commercial auto, its MCS-90s).
+ */
+export const zPortalDocument = z.object({
+    documentId: zDocumentId,
+    policyId: zPolicyId,
+    policyNumber: z.string(),
+    kind: zPolicyDocumentKind,
+    transactionType: zPolicyTransactionType,
+    effectiveDate: z.iso.date(),
+    issuedAt: z.iso.datetime(),
+    current: z.boolean()
+});
+
+/**
+ * The insured's documents, newest first.
+ */
+export const zPortalDocuments = z.object({
+    data: z.array(zPortalDocument)
+});
+
+/**
+ * A signed link to download one of the insured's documents: the same link `GET /v1/documents/:id` hands out, good for 15 minutes, needing no other credential.
+ */
+export const zPortalDownload = z.object({
+    documentId: zDocumentId,
+    downloadUrl: z.url(),
+    downloadUrlExpiresAt: z.iso.datetime()
+});
+
+/**
  * The insured's profile: their contact details as they keep them.
  */
 export const zPortalProfile = z.object({
@@ -4016,6 +4046,20 @@ export const zGetPolicyTimelineResponse = zPolicyTransactionPage;
 /**
  * Success.
  */
+export const zListPortalDocumentsResponse = zPortalDocuments;
+
+export const zDownloadPortalDocumentPath = z.object({
+    id: z.string()
+});
+
+/**
+ * Success.
+ */
+export const zDownloadPortalDocumentResponse = zPortalDownload;
+
+/**
+ * Success.
+ */
 export const zListPortalPoliciesResponse = zPortalPolicies;
 
 export const zGetPortalPolicyPath = z.object({
@@ -4026,6 +4070,15 @@ export const zGetPortalPolicyPath = z.object({
  * Success.
  */
 export const zGetPortalPolicyResponse = zPolicy;
+
+export const zGetPortalMcs90Path = z.object({
+    id: z.string()
+});
+
+/**
+ * Success.
+ */
+export const zGetPortalMcs90Response = zPortalDownload;
 
 /**
  * Success.

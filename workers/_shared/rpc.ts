@@ -66,6 +66,7 @@ import type {
   PolicyholderTokenRequest,
   PolicyTransaction,
   PolicyTransactionResult,
+  PortalDocuments,
   PortalPolicies,
   PortalProfile,
   PortfolioAnalytics,
@@ -829,7 +830,10 @@ export interface BillingRpc extends Rpc.WorkerEntrypointBranded {
 }
 
 /** `BillingInternal`: the bodies of billing's events, for the webhooks consumer. */
-export type BillingInternalRpc = EventSourceRpc;
+export interface BillingInternalRpc extends EventSourceRpc {
+  /** Every invoice of these policies of `orgId` (at most 50 policies), by due date, as of the org's `today`: the portal's insured's. */
+  invoicesOfPolicies(orgId: string, policyIds: string[], today: string): Promise<BillingInvoice[]>;
+}
 // Producers: public (the gateway) and internal (underwriting's distribution-authority check at bind).
 
 
@@ -899,6 +903,11 @@ export interface PortalRpc extends Rpc.WorkerEntrypointBranded {
   issueToken(input: PolicyholderTokenRequest): Promise<Result<PolicyholderToken>>;
   listPolicies(principal: Principal): Promise<Result<PortalPolicies>>;
   getPolicy(principal: Principal, id: string): Promise<Result<Policy>>;
+  listDocuments(principal: Principal): Promise<Result<PortalDocuments>>;
+  /** `{documentId}` when it is a document of one of the insured's policies (the gateway signs its link); else `not_found`. */
+  documentForDownload(principal: Principal, documentId: string): Promise<Result<{ documentId: string }>>;
+  /** The current MCS-90 of one of the insured's policies; `not_found` for a policy with none. */
+  mcs90ForDownload(principal: Principal, policyId: string): Promise<Result<{ documentId: string }>>;
   getProfile(principal: Principal): Promise<Result<PortalProfile>>;
   updateProfile(principal: Principal, input: UpdatePortalProfileRequest): Promise<Result<PortalProfile>>;
 }

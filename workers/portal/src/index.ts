@@ -33,6 +33,18 @@ export class PortalService extends WorkerEntrypoint<PortalEnv> implements Portal
     return portal.getPolicy(this.env, principal, id);
   }
 
+  listDocuments(principal: Principal) {
+    return portal.listDocuments(this.env, principal);
+  }
+
+  documentForDownload(principal: Principal, documentId: string) {
+    return portal.documentForDownload(this.env, principal, documentId);
+  }
+
+  mcs90ForDownload(principal: Principal, policyId: string) {
+    return portal.mcs90ForDownload(this.env, principal, policyId);
+  }
+
   getProfile(principal: Principal) {
     return portal.getProfile(this.env, principal);
   }

@@ -3,10 +3,10 @@
  * (`kind: "insured"`, `actorId` the `ins_` id, `orgId` the org of the code used) and reads only what
  * underwriting links to that insured: another insured's policy, even in the same org, is 404.
  */
-import type { MailingAddress, Policy, PortalPolicies, PortalProfile, UpdatePortalProfileRequest } from "#contract/types.gen";
+import type { MailingAddress, Policy, PortalDocument, PortalDocuments, PortalPolicies, PortalProfile, UpdatePortalProfileRequest } from "#contract/types.gen";
 import type { Principal } from "#shared/auth";
 import { clockOf } from "#shared/clock";
-import { fail, invalid, ok, type Result } from "#shared/errors";
+import { fail, invalid, notFound, ok, type Result } from "#shared/errors";
 import type { InsuredIdentity } from "#shared/rpc";
 import type { PortalEnv } from "./env.ts";
 
@@ -28,6 +28,46 @@ export async function getPolicy(env: PortalEnv, principal: Principal, id: string
   const who = insuredOf(principal);
   if (!who) return unauthorized();
   return env.UNDERWRITING.insuredPolicy(who.orgId, who.insuredId, String(id), clockOf(principal).today());
+}
+
+/** The issued paper of `policies`, newest first. */
+function documentsOf(policies: Policy[]): PortalDocument[] {
+  const out: PortalDocument[] = [];
+  for (const p of policies) {
+    for (const d of p.documents) {
+      if (d.documentId === null || d.issuedAt === null) continue;
+      out.push({ documentId: d.documentId, policyId: p.id, policyNumber: p.policyNumber, kind: d.kind, transactionType: d.transactionType, effectiveDate: d.effectiveDate, issuedAt: d.issuedAt, current: d.current });
+    }
+  }
+  return out.sort((a, b) => (a.issuedAt === b.issuedAt ? b.documentId.localeCompare(a.documentId) : b.issuedAt.localeCompare(a.issuedAt)));
+}
+
+export async function listDocuments(env: PortalEnv, principal: Principal): Promise<Result<PortalDocuments>> {
+  const who = insuredOf(principal);
+  if (!who) return unauthorized();
+  return ok({ data: documentsOf(await env.UNDERWRITING.insuredPolicies(who.orgId, who.insuredId, clockOf(principal).today())) });
+}
+
+/**
+ * The document to sign a download link for, when it is one of the insured's (a document of another
+ * insured, of another org, or not a policy's paper at all is 404). The gateway signs the link.
+ */
+export async function documentForDownload(env: PortalEnv, principal: Principal, documentId: string): Promise<Result<{ documentId: string }>> {
+  const who = insuredOf(principal);
+  if (!who) return unauthorized();
+  const mine = documentsOf(await env.UNDERWRITING.insuredPolicies(who.orgId, who.insuredId, clockOf(principal).today()));
+  const doc = mine.find((d) => d.documentId === documentId);
+  return doc ? ok({ documentId: doc.documentId }) : notFound("Document");
+}
+
+/** The current MCS-90 of one of the insured's policies; 404 for another's policy or one with none. */
+export async function mcs90ForDownload(env: PortalEnv, principal: Principal, policyId: string): Promise<Result<{ documentId: string }>> {
+  const who = insuredOf(principal);
+  if (!who) return unauthorized();
+  const policy = await env.UNDERWRITING.insuredPolicy(who.orgId, who.insuredId, String(policyId), clockOf(principal).today());
+  if (!policy.ok) return policy;
+  const mcs90 = documentsOf([policy.value]).find((d) => d.kind === "mcs90" && d.current);
+  return mcs90 ? ok({ documentId: mcs90.documentId }) : notFound("MCS-90");
 }
 
 interface ProfileRow {

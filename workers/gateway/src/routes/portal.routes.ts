@@ -1,4 +1,15 @@
+import type { Principal } from "#shared/auth";
+import { ok, type Result } from "#shared/errors";
+import type { Context } from "hono";
+import { issueDownloadUrl } from "../document-downloads.ts";
+import type { GatewayContext } from "../env.ts";
 import { route } from "../http/route.ts";
+
+/** The signed link of a document the portal found to be the insured's: the same link `GET /v1/documents/:id` gives. */
+async function signed(c: Context<GatewayContext>, principal: Principal, found: Result<{ documentId: string }>) {
+  if (!found.ok) return found;
+  return ok({ documentId: found.value.documentId, ...(await issueDownloadUrl(c, principal.orgId, found.value.documentId)) });
+}
 
 /**
  * The policyholder portal: the portal worker behind `PORTAL`. Each of these operations is
@@ -9,6 +20,9 @@ import { route } from "../http/route.ts";
 export const portalRoutes = [
   route("listPortalPolicies", ({ env, principal }) => env.PORTAL.listPolicies(principal)),
   route("getPortalPolicy", ({ env, principal, input }) => env.PORTAL.getPolicy(principal, input.path.id)),
+  route("getPortalMcs90", async ({ env, principal, input, c }) => signed(c, principal, await env.PORTAL.mcs90ForDownload(principal, input.path.id))),
+  route("listPortalDocuments", ({ env, principal }) => env.PORTAL.listDocuments(principal)),
+  route("downloadPortalDocument", async ({ env, principal, input, c }) => signed(c, principal, await env.PORTAL.documentForDownload(principal, input.path.id))),
   route("getPortalProfile", ({ env, principal }) => env.PORTAL.getProfile(principal)),
   route("updatePortalProfile", ({ env, principal, input }) => env.PORTAL.updateProfile(principal, input.body)),
 ];

@@ -1,0 +1,144 @@
+/**
+ * The portal's reads and the insured's own changes: only the policies linked to the signed-in
+ * insured (another insured's, in the same org or another, is 404), their documents and MCS-90 as the
+ * same signed download links, and a profile whose phone and mailing address alone can change.
+ */
+import { describe, expect, it } from "vitest";
+import { pdfText } from "../../workers/documents/src/pdf/text.ts";
+import { testDay } from "../support/clock.ts";
+import { call, createTenant, json } from "./harness.ts";
+import { glSubmission } from "./lifecycle-harness.ts";
+import { bindFor, exchangeCode, requestCode, signIn, uniqueEmail, waitForCodes } from "./portal-harness.ts";
+
+const caSubmission = (email: string) => ({ insured: { email }, ...glSubmission({ insuredName: "Interstate Haulers", naicsCode: "484121", lineOfBusiness: "CA", vehicleCount: 12, effectiveDate: testDay(10) }) });
+
+/** The bytes behind a portal download link, fetched with no credential, as a browser would. */
+async function fetchLink(downloadUrl: string) {
+  const url = new URL(downloadUrl);
+  expect(url.pathname).toMatch(/^\/v1\/documents\/doc_[0-9A-Z]{26}\/download$/);
+  const res = await call("GET", url.pathname + url.search);
+  expect(res.status).toBe(200);
+  expect(res.headers.get("content-type")).toBe("application/pdf");
+  return (await pdfText(new Uint8Array(await res.arrayBuffer()))).text.replace(/\s+/g, " ");
+}
+
+describe("the insured's policies", () => {
+  it("lists only the insured's own policies, newest first, with coverages, dates and installments", async () => {
+    const t = await createTenant();
+    const email = uniqueEmail();
+    const first = await bindFor(t, email);
+    const second = await bindFor(t, email, { requestedLimit: 2000000 });
+    const neighbour = await bindFor(t, uniqueEmail());
+    const { token } = await signIn(email);
+    const list = await json(await call("GET", "/v1/portal/policies", { token }));
+    expect(list.data.map((p: { id: string }) => p.id)).toEqual([second.id, first.id]);
+    const detail = await call("GET", `/v1/portal/policies/${second.id}`, { token });
+    expect(detail.status).toBe(200);
+    const policy = await json(detail);
+    expect(policy).toMatchObject({ id: second.id, policyNumber: second.policyNumber, limit: 2000000, effectiveDate: testDay(10), insuredId: first.insuredId });
+    expect(policy.installments).toEqual(second.installments);
+    // Another insured of the same org: 404, not 403.
+    const theirs = await call("GET", `/v1/portal/policies/${neighbour.id}`, { token });
+    expect(theirs.status).toBe(404);
+    expect((await json(theirs)).error).toBe("not_found");
+    expect((await call("GET", "/v1/portal/policies/pol_00000000000000000000000000", { token })).status).toBe(404);
+  });
+
+  it("does not see another org's policy for the same email", async () => {
+    const [a, b] = await Promise.all([createTenant(), createTenant()]);
+    const email = uniqueEmail();
+    await bindFor(a, email);
+    const inB = await bindFor(b, email);
+    const slug = (await json(await call("GET", `/v1/orgs/${a.orgId}`, { token: a.token }))).slug;
+    expect((await requestCode(email, { orgSlug: slug })).status).toBe(202);
+    const [sent] = await waitForCodes(email);
+    const { token, orgId } = await json(await exchangeCode(email, sent!.code));
+    expect(orgId).toBe(a.orgId);
+    expect((await call("GET", `/v1/portal/policies/${inB.id}`, { token })).status).toBe(404);
+    const docs = (await json(await call("GET", "/v1/portal/documents", { token }))).data;
+    expect(docs.every((d: { policyId: string }) => d.policyId !== inB.id)).toBe(true);
+    for (const d of (await json(await call("GET", `/v1/policies/${inB.id}`, { apiKey: b.apiKey }))).documents) {
+      expect((await call("GET", `/v1/portal/documents/${d.documentId}/download`, { token })).status).toBe(404);
+    }
+  });
+});
+
+describe("documents and the MCS-90", () => {
+  it("lists the insured's policy paper and signs the same download links, whose PDF names the policy", async () => {
+    const t = await createTenant();
+    const email = uniqueEmail();
+    const policy = await bindFor(t, email);
+    const other = await bindFor(t, uniqueEmail());
+    const { token } = await signIn(email);
+    const docs = (await json(await call("GET", "/v1/portal/documents", { token }))).data;
+    expect(docs).toEqual([expect.objectContaining({ documentId: policy.documents[0].documentId, policyId: policy.id, policyNumber: policy.policyNumber, kind: "declarations", current: true })]);
+    const link = await call("GET", `/v1/portal/documents/${docs[0].documentId}/download`, { token });
+    expect(link.status).toBe(200);
+    const body = await json(link);
+    expect(body.documentId).toBe(docs[0].documentId);
+    expect(Date.parse(body.downloadUrlExpiresAt)).toBeGreaterThan(Date.now());
+    expect(await fetchLink(body.downloadUrl)).toContain(policy.policyNumber);
+    expect((await call("GET", `/v1/portal/documents/${other.documents[0].documentId}/download`, { token })).status).toBe(404);
+    // A GL policy has no MCS-90.
+    const none = await call("GET", `/v1/portal/policies/${policy.id}/mcs90`, { token });
+    expect(none.status).toBe(404);
+  });
+
+  it("hands a commercial auto policy's MCS-90 as a signed link; another insured's policy is 404", async () => {
+    const t = await createTenant();
+    const email = uniqueEmail();
+    const sub = await json(await call("POST", "/v1/submissions", { apiKey: t.apiKey, body: caSubmission(email) }));
+    expect((await call("POST", `/v1/submissions/${sub.id}/quote`, { apiKey: t.apiKey })).status).toBe(201);
+    const policy = await json(await call("POST", `/v1/submissions/${sub.id}/bind`, { apiKey: t.apiKey, body: { installmentPlan: "PIF" } }));
+    const theirs = await bindFor(t, uniqueEmail());
+    const { token } = await signIn(email);
+    const res = await call("GET", `/v1/portal/policies/${policy.id}/mcs90`, { token });
+    expect(res.status).toBe(200);
+    const link = await json(res);
+    const mcs90 = policy.documents.find((d: { kind: string }) => d.kind === "mcs90");
+    expect(link.documentId).toBe(mcs90.documentId);
+    expect(await fetchLink(link.downloadUrl)).toContain("MCS-90");
+    expect((await call("GET", `/v1/portal/policies/${theirs.id}/mcs90`, { token })).status).toBe(404);
+  });
+});
+
+describe("the profile", () => {
+  const address = { line1: "1 Harbor Way", city: "Seattle", state: "WA", postalCode: "98101" };
+
+  it("shows the insured's contact and changes only the phone and mailing address, without touching underwriting's record", async () => {
+    const t = await createTenant();
+    const email = uniqueEmail();
+    const policy = await bindFor(t, email, { insured: { email, phone: "503-555-0100" } });
+    const { token } = await signIn(email);
+    const profile = await json(await call("GET", "/v1/portal/profile", { token }));
+    expect(profile).toMatchObject({ id: policy.insuredId, name: "Pacific Coast Builders", email, phone: "503-555-0100", mailingAddress: null });
+
+    const put = await call("PUT", "/v1/portal/profile", { token, body: { mailingAddress: address } });
+    expect(put.status).toBe(200);
+    expect(await json(put)).toMatchObject({ phone: "503-555-0100", mailingAddress: address });
+    const cleared = await json(await call("PUT", "/v1/portal/profile", { token, body: { phone: null } }));
+    expect(cleared).toMatchObject({ phone: null, mailingAddress: address });
+    expect(await json(await call("GET", "/v1/portal/profile", { token }))).toMatchObject({ phone: null, mailingAddress: address, email });
+    // Underwriting's insured keeps what the submission said; the changes are the portal's own.
+    expect(await json(await call("GET", `/v1/insureds/${policy.insuredId}`, { apiKey: t.apiKey }))).toMatchObject({ phone: "503-555-0100", mailingAddress: null });
+  });
+
+  it("refuses email, name and anything else with 400 naming the field, and a malformed phone or address", async () => {
+    const t = await createTenant();
+    const email = uniqueEmail();
+    await bindFor(t, email);
+    const { token } = await signIn(email);
+    for (const [body, field] of [
+      [{ email: uniqueEmail() }, "email"],
+      [{ name: "Someone Else" }, "name"],
+      [{ phone: "call me" }, "phone"],
+      [{ mailingAddress: { ...address, state: "Washington" } }, "mailingAddress.state"],
+      [{ mailingAddress: { ...address, country: "US" } }, "mailingAddress.country"],
+    ] as const) {
+      const res = await call("PUT", "/v1/portal/profile", { token, body });
+      expect(res.status, field).toBe(400);
+      expect(JSON.stringify((await json(res)).details), field).toContain(field);
+    }
+    expect((await json(await call("GET", "/v1/portal/profile", { token }))).phone).toBeNull();
+  });
+});
