@@ -231,6 +231,8 @@ export const WORKERS: readonly WorkerEntry[] = [
     calls: [
       { worker: "underwriting", entrypoint: "internal", purpose: "insuredsByEmail, insuredOf, insuredPolicies, insuredPolicy: who signs in, and the policies linked to them" },
       { worker: "identity", entrypoint: "internal", purpose: "queueEmail: sign-in codes through the platform's email outbox; orgBySlug, orgSummary: the org a code is for" },
+      { worker: "billing", entrypoint: "internal", purpose: "invoicesOfPolicies: the invoices of the insured's policies, and the next payment due" },
+      { worker: "claims", entrypoint: "internal", purpose: "openClaimCount: the insured's open claims, on the home screen" },
     ],
   },
 ];

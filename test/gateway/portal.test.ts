@@ -5,9 +5,9 @@
  */
 import { describe, expect, it } from "vitest";
 import { pdfText } from "../../workers/documents/src/pdf/text.ts";
-import { testDay } from "../support/clock.ts";
-import { call, createTenant, json } from "./harness.ts";
-import { glSubmission } from "./lifecycle-harness.ts";
+import { realNow, testDay, TEST_NOW } from "../support/clock.ts";
+import { call, createTenant, json, setClock } from "./harness.ts";
+import { bindPolicy, glSubmission } from "./lifecycle-harness.ts";
 import { bindFor, exchangeCode, requestCode, signIn, uniqueEmail, waitForCodes } from "./portal-harness.ts";
 
 const caSubmission = (email: string) => ({ insured: { email }, ...glSubmission({ insuredName: "Interstate Haulers", naicsCode: "484121", lineOfBusiness: "CA", vehicleCount: 12, effectiveDate: testDay(10) }) });
@@ -140,5 +140,63 @@ describe("the profile", () => {
       expect(JSON.stringify((await json(res)).details), field).toContain(field);
     }
     expect((await json(await call("GET", "/v1/portal/profile", { token }))).phone).toBeNull();
+  });
+});
+
+/** Poll `read` until `done` holds (billing invoices from the bind's events, on its queue), or fail after 20 s. */
+async function eventually<T>(read: () => Promise<T>, done: (value: T) => boolean): Promise<T> {
+  const deadline = realNow() + 20_000;
+  for (;;) {
+    const value = await read();
+    if (done(value)) return value;
+    if (realNow() > deadline) throw new Error(`not reached in time: ${JSON.stringify(value).slice(0, 500)}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+describe("invoices and the home screen", () => {
+  it("lists the invoices of the insured's policies only, and one invoice; another insured's is 404", async () => {
+    const t = await createTenant();
+    const email = uniqueEmail();
+    const policy = await bindPolicy(t.apiKey, glSubmission({ effectiveDate: testDay(10), insured: { email } }), "QUARTERLY");
+    const other = await bindFor(t, uniqueEmail());
+    const { token } = await signIn(email);
+    const mine = await eventually(async () => (await json(await call("GET", "/v1/portal/invoices", { token }))).data as Record<string, any>[], (xs) => xs.length === 4);
+    expect(mine.every((i) => i.policyId === policy.id)).toBe(true);
+    expect(mine.map((i) => i.dueDate)).toEqual(policy.installments.map((i: { dueDate: string }) => i.dueDate));
+    const one = await call("GET", `/v1/portal/invoices/${mine[1]!.id}`, { token });
+    expect(one.status).toBe(200);
+    expect(await json(one)).toEqual(mine[1]);
+    const theirs = await eventually(async () => (await json(await call("GET", `/v1/invoices?policyId=${other.id}`, { apiKey: t.apiKey }))).data as Record<string, any>[], (xs) => xs.length > 0);
+    expect((await call("GET", `/v1/portal/invoices/${theirs[0]!.id}`, { token })).status).toBe(404);
+  });
+
+  it("shows policies in force, the next payment due with its amount, open claims and the latest documents", async () => {
+    const t = await createTenant();
+    const email = uniqueEmail();
+    const policy = await bindPolicy(t.apiKey, glSubmission({ effectiveDate: testDay(10), insured: { email } }), "QUARTERLY");
+    await bindFor(t, uniqueEmail());
+    const { token, insuredId } = await signIn(email);
+    const invoices = await eventually(async () => (await json(await call("GET", "/v1/portal/invoices", { token }))).data as Record<string, any>[], (xs) => xs.length === 4);
+    // A loss during the term opens a claim on the policy.
+    await setClock(t.orgId, { now: `${testDay(20)}T12:00:00.000Z` });
+    try {
+      const claim = await call("POST", "/v1/claims", {
+        apiKey: t.apiKey,
+        body: { policyId: policy.id, lossDate: testDay(19), description: "Visitor slipped on site", causeOfLoss: "slip_and_fall", claimant: { name: "Avery Chen" }, lossLocation: { line1: "400 SW Oak St", city: "Portland", state: "OR", postalCode: "97204" } },
+      });
+      expect(claim.status).toBe(201);
+    } finally {
+      await setClock(t.orgId, { now: TEST_NOW });
+    }
+    const home = await call("GET", "/v1/portal/home", { token });
+    expect(home.status).toBe(200);
+    const body = await json(home);
+    expect(body.insured).toEqual({ id: insuredId, name: "Pacific Coast Builders", email });
+    expect(body.activePolicies).toEqual([{ id: policy.id, policyNumber: policy.policyNumber, lineOfBusiness: "GL", status: "active", effectiveDate: testDay(10), expirationDate: policy.expirationDate }]);
+    expect(body.nextPayment).toEqual({ invoiceId: invoices[0]!.id, number: invoices[0]!.number, policyId: policy.id, policyNumber: policy.policyNumber, dueDate: invoices[0]!.dueDate, amountDue: invoices[0]!.amountDue, currency: "USD", overdue: false });
+    expect(body.nextPayment.amountDue).toBeGreaterThan(0);
+    expect(body.openClaims).toBe(1);
+    expect(body.latestDocuments.map((d: { documentId: string }) => d.documentId)).toEqual([policy.documents[0].documentId]);
   });
 });

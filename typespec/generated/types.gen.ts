@@ -3192,10 +3192,73 @@ export type PortalDownload = {
 };
 
 /**
+ * The mobile home screen: the insured, their policies in force, the next payment due, open claims and the latest documents.
+ */
+export type PortalHome = {
+    insured: {
+        id: InsuredId;
+        name: string;
+        email: string;
+    };
+    /**
+     * Policies in force (active or pending cancellation), newest first.
+     */
+    activePolicies: Array<PortalPolicySummary>;
+    /**
+     * `null` when nothing is due.
+     */
+    nextPayment: PortalNextPayment | null;
+    /**
+     * Claims on their policies that are open, investigating or in settlement.
+     */
+    openClaims: number;
+    /**
+     * Their five newest documents.
+     */
+    latestDocuments: Array<PortalDocument>;
+};
+
+/**
+ * The insured's invoices, by due date.
+ */
+export type PortalInvoices = {
+    data: Array<Invoice>;
+};
+
+/**
+ * The next open invoice of the insured's, the earliest due (an overdue one first).
+ */
+export type PortalNextPayment = {
+    invoiceId: InvoiceId;
+    number: string;
+    policyId: PolicyId;
+    policyNumber: string;
+    dueDate: string;
+    /**
+     * What is left to pay, in USD major units.
+     */
+    amountDue: number;
+    currency: Currency;
+    overdue: boolean;
+};
+
+/**
  * The insured's policies.
  */
 export type PortalPolicies = {
     data: Array<Policy>;
+};
+
+/**
+ * One of the insured's policies in force, as the home screen lists it.
+ */
+export type PortalPolicySummary = {
+    id: PolicyId;
+    policyNumber: string;
+    lineOfBusiness: LineOfBusiness;
+    status: PolicyStatus;
+    effectiveDate: string;
+    expirationDate: string;
 };
 
 /**
@@ -9182,6 +9245,131 @@ export type DownloadPortalDocumentResponses = {
 };
 
 export type DownloadPortalDocumentResponse = DownloadPortalDocumentResponses[keyof DownloadPortalDocumentResponses];
+
+export type GetPortalHomeData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/v1/portal/home';
+};
+
+export type GetPortalHomeErrors = {
+    /**
+     * The request is malformed: `validation_failed` or `invalid_idempotency_key`.
+     */
+    400: ErrorEnvelope;
+    /**
+     * Missing, invalid, expired or revoked credentials: `unauthorized`.
+     */
+    401: ErrorEnvelope;
+    /**
+     * The resource does not exist or belongs to another org: `not_found`.
+     */
+    404: ErrorEnvelope;
+    /**
+     * Rate limit exceeded: `rate_limit_exceeded`. Retry after `Retry-After` seconds.
+     */
+    429: ErrorEnvelope;
+    /**
+     * Unexpected failure: `internal_error`.
+     */
+    500: ErrorEnvelope;
+};
+
+export type GetPortalHomeError = GetPortalHomeErrors[keyof GetPortalHomeErrors];
+
+export type GetPortalHomeResponses = {
+    /**
+     * Success.
+     */
+    200: PortalHome;
+};
+
+export type GetPortalHomeResponse = GetPortalHomeResponses[keyof GetPortalHomeResponses];
+
+export type ListPortalInvoicesData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/v1/portal/invoices';
+};
+
+export type ListPortalInvoicesErrors = {
+    /**
+     * The request is malformed: `validation_failed` or `invalid_idempotency_key`.
+     */
+    400: ErrorEnvelope;
+    /**
+     * Missing, invalid, expired or revoked credentials: `unauthorized`.
+     */
+    401: ErrorEnvelope;
+    /**
+     * The resource does not exist or belongs to another org: `not_found`.
+     */
+    404: ErrorEnvelope;
+    /**
+     * Rate limit exceeded: `rate_limit_exceeded`. Retry after `Retry-After` seconds.
+     */
+    429: ErrorEnvelope;
+    /**
+     * Unexpected failure: `internal_error`.
+     */
+    500: ErrorEnvelope;
+};
+
+export type ListPortalInvoicesError = ListPortalInvoicesErrors[keyof ListPortalInvoicesErrors];
+
+export type ListPortalInvoicesResponses = {
+    /**
+     * Success.
+     */
+    200: PortalInvoices;
+};
+
+export type ListPortalInvoicesResponse = ListPortalInvoicesResponses[keyof ListPortalInvoicesResponses];
+
+export type GetPortalInvoiceData = {
+    body?: never;
+    path: {
+        id: string;
+    };
+    query?: never;
+    url: '/v1/portal/invoices/{id}';
+};
+
+export type GetPortalInvoiceErrors = {
+    /**
+     * The request is malformed: `validation_failed` or `invalid_idempotency_key`.
+     */
+    400: ErrorEnvelope;
+    /**
+     * Missing, invalid, expired or revoked credentials: `unauthorized`.
+     */
+    401: ErrorEnvelope;
+    /**
+     * The resource does not exist or belongs to another org: `not_found`.
+     */
+    404: ErrorEnvelope;
+    /**
+     * Rate limit exceeded: `rate_limit_exceeded`. Retry after `Retry-After` seconds.
+     */
+    429: ErrorEnvelope;
+    /**
+     * Unexpected failure: `internal_error`.
+     */
+    500: ErrorEnvelope;
+};
+
+export type GetPortalInvoiceError = GetPortalInvoiceErrors[keyof GetPortalInvoiceErrors];
+
+export type GetPortalInvoiceResponses = {
+    /**
+     * Success.
+     */
+    200: Invoice;
+};
+
+export type GetPortalInvoiceResponse = GetPortalInvoiceResponses[keyof GetPortalInvoiceResponses];
 
 export type ListPortalPoliciesData = {
     body?: never;

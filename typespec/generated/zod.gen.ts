@@ -1460,6 +1460,47 @@ export const zPortalDownload = z.object({
 });
 
 /**
+ * The next open invoice of the insured's, the earliest due (an overdue one first).
+ */
+export const zPortalNextPayment = z.object({
+    invoiceId: zInvoiceId,
+    number: z.string(),
+    policyId: zPolicyId,
+    policyNumber: z.string(),
+    dueDate: z.iso.date(),
+    amountDue: z.number(),
+    currency: zCurrency,
+    overdue: z.boolean()
+});
+
+/**
+ * One of the insured's policies in force, as the home screen lists it.
+ */
+export const zPortalPolicySummary = z.object({
+    id: zPolicyId,
+    policyNumber: z.string(),
+    lineOfBusiness: zLineOfBusiness,
+    status: zPolicyStatus,
+    effectiveDate: z.iso.date(),
+    expirationDate: z.iso.date()
+});
+
+/**
+ * The mobile home screen: the insured, their policies in force, the next payment due, open claims and the latest documents.
+ */
+export const zPortalHome = z.object({
+    insured: z.object({
+        id: zInsuredId,
+        name: z.string(),
+        email: z.string()
+    }),
+    activePolicies: z.array(zPortalPolicySummary),
+    nextPayment: zPortalNextPayment.nullable(),
+    openClaims: z.int().min(-2147483648, { error: 'Invalid value: Expected int32 to be >= -2147483648' }).max(2147483647, { error: 'Invalid value: Expected int32 to be <= 2147483647' }),
+    latestDocuments: z.array(zPortalDocument)
+});
+
+/**
  * The insured's profile: their contact details as they keep them.
  */
 export const zPortalProfile = z.object({
@@ -1864,6 +1905,13 @@ export const zInvoice = z.object({
 export const zInvoicePage = z.object({
     data: z.array(zInvoice),
     nextCursor: z.string().nullable()
+});
+
+/**
+ * The insured's invoices, by due date.
+ */
+export const zPortalInvoices = z.object({
+    data: z.array(zInvoice)
 });
 
 export const zRefundInvoiceRequest = z.strictObject({
@@ -4056,6 +4104,25 @@ export const zDownloadPortalDocumentPath = z.object({
  * Success.
  */
 export const zDownloadPortalDocumentResponse = zPortalDownload;
+
+/**
+ * Success.
+ */
+export const zGetPortalHomeResponse = zPortalHome;
+
+/**
+ * Success.
+ */
+export const zListPortalInvoicesResponse = zPortalInvoices;
+
+export const zGetPortalInvoicePath = z.object({
+    id: z.string()
+});
+
+/**
+ * Success.
+ */
+export const zGetPortalInvoiceResponse = zInvoice;
 
 /**
  * Success.

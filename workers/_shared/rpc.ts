@@ -67,6 +67,8 @@ import type {
   PolicyTransaction,
   PolicyTransactionResult,
   PortalDocuments,
+  PortalHome,
+  PortalInvoices,
   PortalPolicies,
   PortalProfile,
   PortfolioAnalytics,
@@ -807,7 +809,10 @@ export interface ClaimsRpc extends Rpc.WorkerEntrypointBranded {
 }
 
 /** `ClaimsInternal`, bound to the events consumer only (readEvents). */
-export type ClaimsInternalRpc = EventSourceRpc;
+export interface ClaimsInternalRpc extends EventSourceRpc {
+  /** How many claims on these policies of `orgId` (at most 50) are open, investigating or in settlement. */
+  openClaimCount(orgId: string, policyIds: string[]): Promise<number>;
+}
 
 // Billing: public (the gateway) and internal (event reading, for the webhooks worker).
 
@@ -901,6 +906,9 @@ export interface PortalRpc extends Rpc.WorkerEntrypointBranded {
   requestCode(input: PolicyholderCodeRequest): Promise<Result<PolicyholderCodeRequested>>;
   /** A policyholder JWT for a live code sent to this email; `unauthorized` for every failure. */
   issueToken(input: PolicyholderTokenRequest): Promise<Result<PolicyholderToken>>;
+  getHome(principal: Principal): Promise<Result<PortalHome>>;
+  listInvoices(principal: Principal): Promise<Result<PortalInvoices>>;
+  getInvoice(principal: Principal, id: string): Promise<Result<Invoice>>;
   listPolicies(principal: Principal): Promise<Result<PortalPolicies>>;
   getPolicy(principal: Principal, id: string): Promise<Result<Policy>>;
   listDocuments(principal: Principal): Promise<Result<PortalDocuments>>;

@@ -1,9 +1,10 @@
 /**
  * The portal worker: the policyholder portal. The gateway reaches {@link PortalService} over a
  * service binding: the public sign-in (a one-time code by email, then a policyholder JWT), and, with
- * an insured principal the gateway built from that JWT, the insured's own policies and profile. It
- * owns `PORTAL_DB` (codes, their sends, profile changes); insureds and their policies are
- * underwriting's (`UnderwritingInternal`), emails go through identity's outbox (`IdentityInternal`).
+ * an insured principal the gateway built from that JWT, the insured's own home screen, policies,
+ * documents, invoices and profile. It owns `PORTAL_DB` (codes, their sends, profile changes);
+ * insureds and their policies are underwriting's (`UnderwritingInternal`), invoices billing's and
+ * claims claims', emails go through identity's outbox (`IdentityInternal`).
  */
 import { WorkerEntrypoint } from "cloudflare:workers";
 import type { PolicyholderCodeRequest, PolicyholderTokenRequest, UpdatePortalProfileRequest } from "#contract/types.gen";
@@ -23,6 +24,18 @@ export class PortalService extends WorkerEntrypoint<PortalEnv> implements Portal
 
   issueToken(input: PolicyholderTokenRequest) {
     return issueToken(this.env, input);
+  }
+
+  getHome(principal: Principal) {
+    return portal.getHome(this.env, principal);
+  }
+
+  listInvoices(principal: Principal) {
+    return portal.listInvoices(this.env, principal);
+  }
+
+  getInvoice(principal: Principal, id: string) {
+    return portal.getInvoice(this.env, principal, id);
   }
 
   listPolicies(principal: Principal) {

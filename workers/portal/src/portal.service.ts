@@ -3,7 +3,7 @@
  * (`kind: "insured"`, `actorId` the `ins_` id, `orgId` the org of the code used) and reads only what
  * underwriting links to that insured: another insured's policy, even in the same org, is 404.
  */
-import type { MailingAddress, Policy, PortalDocument, PortalDocuments, PortalPolicies, PortalProfile, UpdatePortalProfileRequest } from "#contract/types.gen";
+import type { Invoice, MailingAddress, Policy, PortalDocument, PortalDocuments, PortalHome, PortalInvoices, PortalPolicies, PortalProfile, UpdatePortalProfileRequest } from "#contract/types.gen";
 import type { Principal } from "#shared/auth";
 import { clockOf } from "#shared/clock";
 import { fail, invalid, notFound, ok, type Result } from "#shared/errors";
@@ -68,6 +68,59 @@ export async function mcs90ForDownload(env: PortalEnv, principal: Principal, pol
   if (!policy.ok) return policy;
   const mcs90 = documentsOf([policy.value]).find((d) => d.kind === "mcs90" && d.current);
   return mcs90 ? ok({ documentId: mcs90.documentId }) : notFound("MCS-90");
+}
+
+/** The invoices of the insured's policies, by due date. */
+async function invoicesOf(env: PortalEnv, who: { orgId: string; insuredId: string }, policies: Policy[], today: string): Promise<Invoice[]> {
+  if (policies.length === 0) return [];
+  return env.BILLING.invoicesOfPolicies(who.orgId, policies.map((p) => p.id), today);
+}
+
+export async function listInvoices(env: PortalEnv, principal: Principal): Promise<Result<PortalInvoices>> {
+  const who = insuredOf(principal);
+  if (!who) return unauthorized();
+  const today = clockOf(principal).today();
+  const policies = await env.UNDERWRITING.insuredPolicies(who.orgId, who.insuredId, today);
+  return ok({ data: await invoicesOf(env, who, policies, today) });
+}
+
+/** One invoice of the insured's policies; another insured's (or org's) is 404. */
+export async function getInvoice(env: PortalEnv, principal: Principal, id: string): Promise<Result<Invoice>> {
+  const who = insuredOf(principal);
+  if (!who) return unauthorized();
+  const today = clockOf(principal).today();
+  const policies = await env.UNDERWRITING.insuredPolicies(who.orgId, who.insuredId, today);
+  const invoice = (await invoicesOf(env, who, policies, today)).find((i) => i.id === id);
+  return invoice ? ok(invoice) : notFound("Invoice");
+}
+
+/** How many documents the home screen shows. */
+const HOME_DOCUMENTS = 5;
+const IN_FORCE = new Set<string>(["active", "pending_cancellation"]);
+
+/** `GET /v1/portal/home`: policies in force, the next open invoice (overdue first, then earliest due), open claims, the newest documents. */
+export async function getHome(env: PortalEnv, principal: Principal): Promise<Result<PortalHome>> {
+  const who = insuredOf(principal);
+  if (!who) return unauthorized();
+  const today = clockOf(principal).today();
+  const [insured, policies] = await Promise.all([env.UNDERWRITING.insuredOf(who.orgId, who.insuredId), env.UNDERWRITING.insuredPolicies(who.orgId, who.insuredId, today)]);
+  if (!insured) return unauthorized();
+  const [invoices, openClaims] = await Promise.all([
+    invoicesOf(env, who, policies, today),
+    policies.length ? env.CLAIMS.openClaimCount(who.orgId, policies.map((p) => p.id)) : Promise.resolve(0),
+  ]);
+  const next = invoices.filter((i) => i.status === "open" && i.amountDue > 0).sort((a, b) => a.dueDate.localeCompare(b.dueDate) || a.number.localeCompare(b.number))[0];
+  return ok({
+    insured: { id: insured.insuredId, name: insured.name, email: insured.email },
+    activePolicies: policies
+      .filter((p) => IN_FORCE.has(p.status))
+      .map((p) => ({ id: p.id, policyNumber: p.policyNumber, lineOfBusiness: p.lineOfBusiness, status: p.status, effectiveDate: p.effectiveDate, expirationDate: p.expirationDate })),
+    nextPayment: next
+      ? { invoiceId: next.id, number: next.number, policyId: next.policyId, policyNumber: next.policyNumber, dueDate: next.dueDate, amountDue: next.amountDue, currency: next.currency, overdue: next.overdue }
+      : null,
+    openClaims,
+    latestDocuments: documentsOf(policies).slice(0, HOME_DOCUMENTS),
+  });
 }
 
 interface ProfileRow {

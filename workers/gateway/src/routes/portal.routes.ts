@@ -18,11 +18,14 @@ async function signed(c: Context<GatewayContext>, principal: Principal, found: R
  * operation refuses a policyholder JWT).
  */
 export const portalRoutes = [
+  route("getPortalHome", ({ env, principal }) => env.PORTAL.getHome(principal)),
   route("listPortalPolicies", ({ env, principal }) => env.PORTAL.listPolicies(principal)),
   route("getPortalPolicy", ({ env, principal, input }) => env.PORTAL.getPolicy(principal, input.path.id)),
   route("getPortalMcs90", async ({ env, principal, input, c }) => signed(c, principal, await env.PORTAL.mcs90ForDownload(principal, input.path.id))),
   route("listPortalDocuments", ({ env, principal }) => env.PORTAL.listDocuments(principal)),
   route("downloadPortalDocument", async ({ env, principal, input, c }) => signed(c, principal, await env.PORTAL.documentForDownload(principal, input.path.id))),
+  route("listPortalInvoices", ({ env, principal }) => env.PORTAL.listInvoices(principal)),
+  route("getPortalInvoice", ({ env, principal, input }) => env.PORTAL.getInvoice(principal, input.path.id)),
   route("getPortalProfile", ({ env, principal }) => env.PORTAL.getProfile(principal)),
   route("updatePortalProfile", ({ env, principal, input }) => env.PORTAL.updateProfile(principal, input.body)),
 ];
