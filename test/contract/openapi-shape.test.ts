@@ -142,6 +142,7 @@ const EXPECTED: [string, string, string, "public" | "credential" | "session" | "
   ["GET", "/v1/portal/invoices/{id}", "getPortalInvoice", "insured"],
   ["GET", "/v1/portal/profile", "getPortalProfile", "insured"],
   ["PUT", "/v1/portal/profile", "updatePortalProfile", "insured"],
+  ["POST", "/v1/portal/push-tokens", "registerPortalPushToken", "insured"],
 ];
 
 

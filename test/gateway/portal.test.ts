@@ -3,6 +3,7 @@
  * insured (another insured's, in the same org or another, is 404), their documents and MCS-90 as the
  * same signed download links, and a profile whose phone and mailing address alone can change.
  */
+import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { pdfText } from "../../workers/documents/src/pdf/text.ts";
 import { realNow, testDay, TEST_NOW } from "../support/clock.ts";
@@ -76,7 +77,7 @@ describe("documents and the MCS-90", () => {
     expect(link.status).toBe(200);
     const body = await json(link);
     expect(body.documentId).toBe(docs[0].documentId);
-    expect(Date.parse(body.downloadUrlExpiresAt)).toBeGreaterThan(Date.now());
+    expect(Date.parse(body.downloadUrlExpiresAt)).toBeGreaterThan(realNow());
     expect(await fetchLink(body.downloadUrl)).toContain(policy.policyNumber);
     expect((await call("GET", `/v1/portal/documents/${other.documents[0].documentId}/download`, { token })).status).toBe(404);
     // A GL policy has no MCS-90.
@@ -198,5 +199,43 @@ describe("invoices and the home screen", () => {
     expect(body.nextPayment.amountDue).toBeGreaterThan(0);
     expect(body.openClaims).toBe(1);
     expect(body.latestDocuments.map((d: { documentId: string }) => d.documentId)).toEqual([policy.documents[0].documentId]);
+  });
+});
+
+describe("push tokens", () => {
+  it("registers a device once (a repeat keeps its id), keeps ten per insured dropping the least recently seen, and refuses bad ones", async () => {
+    const t = await createTenant();
+    const email = uniqueEmail();
+    const policy = await bindFor(t, email);
+    const { token } = await signIn(email);
+    const register = (body: unknown) => call("POST", "/v1/portal/push-tokens", { token, body });
+    const first = await register({ platform: "ios", token: "apns-device-0" });
+    expect(first.status).toBe(201);
+    const registered = await json(first);
+    expect(registered).toMatchObject({ id: expect.stringMatching(/^ptk_/), platform: "ios" });
+    expect(JSON.stringify(registered)).not.toContain("apns-device-0");
+    await new Promise((r) => setTimeout(r, 5));
+    const again = await register({ platform: "ios", token: "apns-device-0" });
+    expect(again.status).toBe(200);
+    expect((await json(again)).id).toBe(registered.id);
+
+    for (let i = 1; i <= 10; i++) {
+      await new Promise((r) => setTimeout(r, 2));
+      expect((await register({ platform: i % 2 ? "android" : "web", token: `device-${i}` })).status).toBe(201);
+    }
+    const kept = await env.PORTAL_DB.prepare("SELECT token FROM push_tokens WHERE insured_id = ?1 ORDER BY last_seen_at").bind(policy.insuredId).all<{ token: string }>();
+    expect(kept.results.map((r) => r.token)).toEqual(Array.from({ length: 10 }, (_, i) => `device-${i + 1}`));
+
+    for (const [body, field] of [
+      [{ platform: "blackberry", token: "x" }, "platform"],
+      [{ platform: "web", token: "x".repeat(4097) }, "token"],
+      [{ platform: "web", token: "é".repeat(2049) }, "token"],
+      [{ platform: "web" }, "token"],
+      [{ platform: "web", token: "x", extra: 1 }, "extra"],
+    ] as const) {
+      const res = await register(body);
+      expect(res.status, JSON.stringify(body).slice(0, 60)).toBe(400);
+      expect(JSON.stringify((await json(res)).details)).toContain(field);
+    }
   });
 });

@@ -11,6 +11,7 @@ import { verifyJwt } from "#shared/jwt";
 import type { InsuredIdentity, QueuedEmail } from "#shared/rpc";
 import type { PortalEnv } from "../../workers/portal/src/env.ts";
 import { CODE_REQUESTED, issueToken, requestCode } from "../../workers/portal/src/otp.service.ts";
+import { realNow } from "../support/clock.ts";
 
 const uniqueEmail = () => `p-${crypto.randomUUID().slice(0, 12)}@example.com`;
 
@@ -112,8 +113,8 @@ describe("issueToken", () => {
     expect(result.value).toMatchObject({ tokenType: "Bearer", insuredId: who.insuredId, orgId: who.orgId });
     const claims = await verifyJwt(result.value.token, env.JWT_SECRET);
     expect(claims).toMatchObject({ typ: "insured", sub: who.insuredId, orgId: who.orgId, role: null, scopes: [] });
-    expect(Date.parse(claims!.expiresAt) - Date.now()).toBeGreaterThan(3590_000);
-    expect(Date.parse(claims!.expiresAt) - Date.now()).toBeLessThanOrEqual(3600_000);
+    expect(Date.parse(claims!.expiresAt) - realNow()).toBeGreaterThan(3590_000);
+    expect(Date.parse(claims!.expiresAt) - realNow()).toBeLessThanOrEqual(3600_000);
   });
 
   it("refuses a code whose insured has since moved to another email", async () => {

@@ -3467,6 +3467,26 @@ export type ProducerPage = {
 export type ProducerStatus = 'active' | 'suspended' | 'terminated';
 
 /**
+ * Where a push token's notifications go.
+ */
+export type PushPlatform = 'ios' | 'android' | 'web';
+
+/**
+ * Push token id (`ptk_` + ULID).
+ */
+export type PushTokenId = string;
+
+/**
+ * A registered push token (the token itself is not echoed).
+ */
+export type PushTokenRegistration = {
+    id: PushTokenId;
+    platform: PushPlatform;
+    createdAt: string;
+    lastSeenAt: string;
+};
+
+/**
  * A priced offer for a submission. Money is in USD major units (at most two decimals).
  */
 export type Quote = {
@@ -3860,6 +3880,17 @@ export type RefundInvoiceRequest = {
      */
     amount?: number;
     reason: string;
+};
+
+/**
+ * A device's push token to register.
+ */
+export type RegisterPushTokenRequest = {
+    platform: PushPlatform;
+    /**
+     * The token the device's push service issued: at most 4 KiB.
+     */
+    token: string;
 };
 
 export type ReinstatePolicyRequest = {
@@ -9611,6 +9642,83 @@ export type UpdatePortalProfileResponses = {
 };
 
 export type UpdatePortalProfileResponse = UpdatePortalProfileResponses[keyof UpdatePortalProfileResponses];
+
+export type RegisterPortalPushTokenData = {
+    body: RegisterPushTokenRequest;
+    headers?: {
+        /**
+         * Client-chosen key that makes a retried write safe: a repeated request with the same key
+         * and body replays the first response.
+         */
+        'Idempotency-Key'?: string;
+    };
+    path?: never;
+    query?: never;
+    url: '/v1/portal/push-tokens';
+};
+
+export type RegisterPortalPushTokenErrors = {
+    /**
+     * The request is malformed: `validation_failed` or `invalid_idempotency_key`.
+     */
+    400: ErrorEnvelope;
+    /**
+     * Missing, invalid, expired or revoked credentials: `unauthorized`.
+     */
+    401: ErrorEnvelope;
+    /**
+     * The resource does not exist or belongs to another org: `not_found`.
+     */
+    404: ErrorEnvelope;
+    /**
+     * `conflict` or `idempotency_request_in_progress`.
+     */
+    409: ErrorEnvelope;
+    /**
+     * The request body exceeds the size limit: `payload_too_large`.
+     */
+    413: ErrorEnvelope;
+    /**
+     * The request body's media type is not accepted (`application/json`, or another one the operation
+     * documents): `unsupported_media_type`.
+     */
+    415: ErrorEnvelope;
+    /**
+     * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
+     * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
+     * referral one created, or on a quote one created), `submission_not_ready` (quoting a submission
+     * whose readiness has a blocking check failed; `details.failedChecks` names them),
+     * `policy_not_in_force` (a certificate asked of a cancelled, expired or not yet effective policy),
+     * `endorsement_required` (a certificate flag the policy carries no endorsement for),
+     * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored),
+     * `loss_outside_coverage` (a claim whose loss date the policy did not cover; `details` names the
+     * dates that decided it) or `limit_exceeded` (a claim payment past the policy's limit).
+     */
+    422: ErrorEnvelope;
+    /**
+     * Rate limit exceeded: `rate_limit_exceeded`. Retry after `Retry-After` seconds.
+     */
+    429: ErrorEnvelope;
+    /**
+     * Unexpected failure: `internal_error`.
+     */
+    500: ErrorEnvelope;
+};
+
+export type RegisterPortalPushTokenError = RegisterPortalPushTokenErrors[keyof RegisterPortalPushTokenErrors];
+
+export type RegisterPortalPushTokenResponses = {
+    /**
+     * Success.
+     */
+    200: PushTokenRegistration;
+    /**
+     * Created.
+     */
+    201: PushTokenRegistration;
+};
+
+export type RegisterPortalPushTokenResponse = RegisterPortalPushTokenResponses[keyof RegisterPortalPushTokenResponses];
 
 export type ListProducersData = {
     body?: never;

@@ -1614,6 +1614,30 @@ export const zProducerStatus = z.enum([
 ]);
 
 /**
+ * Where a push token's notifications go.
+ */
+export const zPushPlatform = z.enum([
+    'ios',
+    'android',
+    'web'
+]);
+
+/**
+ * Push token id (`ptk_` + ULID).
+ */
+export const zPushTokenId = z.string().regex(/^ptk_[0-9A-HJKMNP-TV-Z]{26}$/);
+
+/**
+ * A registered push token (the token itself is not echoed).
+ */
+export const zPushTokenRegistration = z.object({
+    id: zPushTokenId,
+    platform: zPushPlatform,
+    createdAt: z.iso.datetime(),
+    lastSeenAt: z.iso.datetime()
+});
+
+/**
  * The exposure the base premium is computed from.
  */
 export const zQuoteExposure = z.object({
@@ -1917,6 +1941,14 @@ export const zPortalInvoices = z.object({
 export const zRefundInvoiceRequest = z.strictObject({
     amount: z.number().gt(0).lte(1000000000).optional(),
     reason: z.string().min(1).max(2000)
+});
+
+/**
+ * A device's push token to register.
+ */
+export const zRegisterPushTokenRequest = z.strictObject({
+    platform: zPushPlatform,
+    token: z.string().min(1).max(4096)
 });
 
 export const zReinstatePolicyRequest = z.strictObject({
@@ -4162,6 +4194,17 @@ export const zUpdatePortalProfileHeaders = z.object({
  * Success.
  */
 export const zUpdatePortalProfileResponse = zPortalProfile;
+
+export const zRegisterPortalPushTokenBody = zRegisterPushTokenRequest;
+
+export const zRegisterPortalPushTokenHeaders = z.object({
+    'Idempotency-Key': z.string().max(255).optional()
+});
+
+/**
+ * Success.
+ */
+export const zRegisterPortalPushTokenResponse = zPushTokenRegistration;
 
 export const zListProducersQuery = z.object({
     limit: z.int().gte(1).lte(100).optional().default(25),

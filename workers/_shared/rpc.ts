@@ -43,8 +43,8 @@ import type {
   EndorsePolicyRequest,
   IngestedDocument,
   InstallmentPlan,
-  InvestigateClaimRequest,
   Insured,
+  InvestigateClaimRequest,
   Invoice,
   LineOfBusiness,
   ListClaimsData,
@@ -74,10 +74,12 @@ import type {
   PortfolioAnalytics,
   PortfolioClaims,
   Producer,
+  PushTokenRegistration,
   Quote,
   QuoteReadiness,
   Referral,
   RefundInvoiceRequest,
+  RegisterPushTokenRequest,
   ReinstatePolicyRequest,
   RenderTemplateName,
   RenewalResult,
@@ -918,6 +920,8 @@ export interface PortalRpc extends Rpc.WorkerEntrypointBranded {
   mcs90ForDownload(principal: Principal, policyId: string): Promise<Result<{ documentId: string }>>;
   getProfile(principal: Principal): Promise<Result<PortalProfile>>;
   updateProfile(principal: Principal, input: UpdatePortalProfileRequest): Promise<Result<PortalProfile>>;
+  /** Register a device's push token for the insured (deduplicated; at most 10, the least recently seen dropped). */
+  registerPushToken(principal: Principal, input: RegisterPushTokenRequest): Promise<Result<PushTokenRegistration>>;
 }
 
 export interface PublicEntrypoints {

@@ -7,7 +7,7 @@
 import { and, asc, eq, gte, inArray, lt, lte, ne, or, type SQL } from "drizzle-orm";
 import type { DrizzleD1Database } from "drizzle-orm/d1";
 import type { Principal } from "#shared/auth";
-import { clockOf } from "#shared/clock";
+import { clockOf, realClock } from "#shared/clock";
 import { isValidDate } from "#shared/dates";
 import { listKeyset } from "#shared/db";
 import { fail, invalid, notFound, ok, type Result } from "#shared/errors";
@@ -115,7 +115,7 @@ export async function invoicesOfPolicies(db: DrizzleD1Database, orgId: string, p
     .limit(MAX_POLICY_INVOICES)
     .all();
   const entries = await entriesOf(db, orgId, rows.map((r) => r.id));
-  return rows.map((r) => toInvoice(r, entries, isValidDate(today) ? today : new Date().toISOString().slice(0, 10)));
+  return rows.map((r) => toInvoice(r, entries, isValidDate(today) ? today : realClock.today()));
 }
 
 const refused = (r: LedgerRefusal): Result<never> => {

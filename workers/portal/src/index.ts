@@ -7,7 +7,7 @@
  * claims claims', emails go through identity's outbox (`IdentityInternal`).
  */
 import { WorkerEntrypoint } from "cloudflare:workers";
-import type { PolicyholderCodeRequest, PolicyholderTokenRequest, UpdatePortalProfileRequest } from "#contract/types.gen";
+import type { PolicyholderCodeRequest, PolicyholderTokenRequest, RegisterPushTokenRequest, UpdatePortalProfileRequest } from "#contract/types.gen";
 import type { Principal } from "#shared/auth";
 import type { PortalRpc } from "#shared/rpc";
 import type { PortalEnv } from "./env.ts";
@@ -64,6 +64,10 @@ export class PortalService extends WorkerEntrypoint<PortalEnv> implements Portal
 
   updateProfile(principal: Principal, input: UpdatePortalProfileRequest) {
     return portal.updateProfile(this.env, principal, input);
+  }
+
+  registerPushToken(principal: Principal, input: RegisterPushTokenRequest) {
+    return portal.registerPushToken(this.env, principal, input);
   }
 }
 

@@ -3,10 +3,12 @@
  * (`kind: "insured"`, `actorId` the `ins_` id, `orgId` the org of the code used) and reads only what
  * underwriting links to that insured: another insured's policy, even in the same org, is 404.
  */
-import type { Invoice, MailingAddress, Policy, PortalDocument, PortalDocuments, PortalHome, PortalInvoices, PortalPolicies, PortalProfile, UpdatePortalProfileRequest } from "#contract/types.gen";
+import type { Invoice, MailingAddress, PushTokenRegistration, RegisterPushTokenRequest, Policy, PortalDocument, PortalDocuments, PortalHome, PortalInvoices, PortalPolicies, PortalProfile, UpdatePortalProfileRequest } from "#contract/types.gen";
 import type { Principal } from "#shared/auth";
-import { clockOf } from "#shared/clock";
+import { clockOf, realClock } from "#shared/clock";
+import { sha256Hex } from "#shared/crypto";
 import { fail, invalid, notFound, ok, type Result } from "#shared/errors";
+import { newId } from "#shared/ids";
 import type { InsuredIdentity } from "#shared/rpc";
 import type { PortalEnv } from "./env.ts";
 
@@ -216,8 +218,43 @@ export async function updateProfile(env: PortalEnv, principal: Principal, input:
          mailing_address_set = max(insured_profiles.mailing_address_set, excluded.mailing_address_set),
          updated_at = excluded.updated_at`,
     )
-      .bind(who.insuredId, who.orgId, phone, phoneSent ? 1 : 0, addressSent && address.value ? JSON.stringify(address.value) : null, addressSent ? 1 : 0, new Date().toISOString())
+      .bind(who.insuredId, who.orgId, phone, phoneSent ? 1 : 0, addressSent && address.value ? JSON.stringify(address.value) : null, addressSent ? 1 : 0, realClock.now().toISOString())
       .run();
   }
   return ok(toProfile(insured, await profileRow(env, who.insuredId)));
+}
+
+/** An insured keeps at most this many push tokens; the one seen least recently goes first. */
+export const MAX_PUSH_TOKENS = 10;
+const PLATFORMS = new Set(["ios", "android", "web"]);
+const MAX_PUSH_TOKEN_BYTES = 4096;
+
+/**
+ * `POST /v1/portal/push-tokens`: one row per insured and token (a repeat refreshes `lastSeenAt` and
+ * keeps its id), and at most {@link MAX_PUSH_TOKENS}, pruned in the same batch.
+ */
+export async function registerPushToken(env: PortalEnv, principal: Principal, input: RegisterPushTokenRequest): Promise<Result<PushTokenRegistration>> {
+  const who = insuredOf(principal);
+  if (!who) return unauthorized();
+  for (const key of Object.keys(input ?? {})) if (key !== "platform" && key !== "token") return invalid(key, "unknown_field", `Received unknown parameter: ${key}`);
+  if (typeof input?.platform !== "string" || !PLATFORMS.has(input.platform)) return invalid("platform", "enum", "platform must be one of ios, android, web");
+  if (typeof input.token !== "string" || input.token.trim() === "") return invalid("token", "required", "token is required");
+  const token = input.token.trim();
+  if (new TextEncoder().encode(token).byteLength > MAX_PUSH_TOKEN_BYTES) return invalid("token", "max_bytes", `token must be at most ${MAX_PUSH_TOKEN_BYTES} bytes`);
+  const now = realClock.now().toISOString();
+  const hash = await sha256Hex(token);
+  const [upserted] = await env.PORTAL_DB.batch<{ id: string; platform: PushTokenRegistration["platform"]; created_at: string; last_seen_at: string }>([
+    env.PORTAL_DB.prepare(
+      `INSERT INTO push_tokens (id, org_id, insured_id, platform, token, token_sha256, created_at, last_seen_at)
+       VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)
+       ON CONFLICT (insured_id, token_sha256) DO UPDATE SET platform = excluded.platform, last_seen_at = excluded.last_seen_at
+       RETURNING id, platform, created_at, last_seen_at`,
+    ).bind(newId("ptk"), who.orgId, who.insuredId, input.platform, token, hash, now),
+    env.PORTAL_DB.prepare(
+      `DELETE FROM push_tokens WHERE insured_id = ?1 AND id NOT IN
+         (SELECT id FROM push_tokens WHERE insured_id = ?1 ORDER BY last_seen_at DESC, id DESC LIMIT ?2)`,
+    ).bind(who.insuredId, MAX_PUSH_TOKENS),
+  ]);
+  const row = upserted!.results[0]!;
+  return ok({ id: row.id, platform: row.platform, createdAt: row.created_at, lastSeenAt: row.last_seen_at });
 }

@@ -28,4 +28,9 @@ export const portalRoutes = [
   route("getPortalInvoice", ({ env, principal, input }) => env.PORTAL.getInvoice(principal, input.path.id)),
   route("getPortalProfile", ({ env, principal }) => env.PORTAL.getProfile(principal)),
   route("updatePortalProfile", ({ env, principal, input }) => env.PORTAL.updateProfile(principal, input.body)),
+  route("registerPortalPushToken", {
+    handler: ({ env, principal, input }) => env.PORTAL.registerPushToken(principal, input.body),
+    // A token seen before keeps its id and answers 200; a new registration's first sighting is its creation.
+    status: (_input, value) => ((value as { createdAt: string; lastSeenAt: string }).createdAt === (value as { lastSeenAt: string }).lastSeenAt ? 201 : 200),
+  }),
 ];
