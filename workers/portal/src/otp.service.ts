@@ -15,7 +15,7 @@
  *   statement, so parallel guesses cannot exceed five per code.
  */
 import { realClock } from "#shared/clock";
-import { timingSafeEqual, toHex, randomDigits } from "#shared/crypto";
+import { randomDigits, timingSafeEqual, toHex } from "#shared/crypto";
 import { isDevelopment } from "#shared/environment";
 import { fail, invalid, ok, type Result } from "#shared/errors";
 import { newId } from "#shared/ids";
