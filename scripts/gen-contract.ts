@@ -68,8 +68,11 @@ export async function compileOpenApi(options: GenerateOptions = {}): Promise<Rec
 
 /** Who may call an operation: `x-openinsure-auth` in TypeSpec (`@extension`). */
 export interface OperationAuth {
-  /** `public`: no credential; `session`: the /auth session token; `credential`: API key, JWT or API secret. */
-  kind: "public" | "session" | "credential";
+  /**
+   * `public`: no credential; `session`: the /auth session token; `credential`: API key, JWT or API
+   * secret; `insured`: a policyholder JWT (`typ: insured`) and nothing else.
+   */
+  kind: "public" | "session" | "credential" | "insured";
   /** The scope a credential must hold; absent when any credential will do. */
   scope?: string;
   /** Only the system API secret may call it. */
@@ -108,7 +111,7 @@ export function listOperations(doc: Record<string, unknown>): { method: (typeof 
   );
 }
 
-const SECURITY_OF: Record<OperationAuth["kind"], string[]> = { public: [], session: ["SessionAuth"], credential: ["ApiKeyAuth", "BearerAuth"] };
+const SECURITY_OF: Record<OperationAuth["kind"], string[]> = { public: [], session: ["SessionAuth"], credential: ["ApiKeyAuth", "BearerAuth"], insured: ["InsuredAuth"] };
 
 function windowText(seconds: number): string {
   if (seconds === 60) return "minute";
@@ -124,10 +127,12 @@ export function accessText(auth: OperationAuth, limit?: OperationRateLimit): str
   const lines: string[] = [];
   if (auth.kind === "public") lines.push("**Auth:** none (public).");
   else if (auth.kind === "session") lines.push("**Auth:** the session token from `login`, as `Authorization: Bearer`.");
+  else if (auth.kind === "insured") lines.push("**Auth:** a policyholder JWT (`typ: insured`) from `issuePolicyholderToken`, as `Authorization: Bearer`; API keys, user JWTs and the API secret are refused (401).");
   else if (auth.systemOnly) lines.push(`**Auth:** the system API secret only, as \`Authorization: Bearer\`${auth.scope ? ` (scope \`${auth.scope}\`)` : ""}.`);
   else if (auth.scope) lines.push(`**Auth:** an API key or JWT with the scope \`${auth.scope}\` (or the API secret with \`X-Org-Id\`).`);
   else lines.push("**Auth:** any API key, JWT or the API secret; no scope is needed.");
   if (auth.kind === "credential") lines.push("**Rate limit:** counted against the credential's tier.");
+  if (auth.kind === "insured") lines.push("**Rate limit:** counted per insured token on the `standard` tier.");
   if (limit) {
     const extra = `${limit.limit} requests per ${windowText(limit.windowSeconds)} per ${PER_TEXT[limit.per]}`;
     lines.push(auth.kind === "credential" ? `**Extra limit:** ${extra}.` : `**Rate limit:** ${extra}.`);

@@ -237,6 +237,18 @@ export const WORKERS: readonly WorkerEntry[] = [
     d1: { binding: "PRODUCERS_DB", database: "openinsure-producers", id: "producers-db" },
     durableObjects: [{ binding: "FLAG_STORE", className: "FlagStore", purpose: "one object per org: its feature-flag overrides, the one cache of flag values, written through to D1" }],
   },
+  {
+    name: "portal",
+    purpose: "the policyholder portal: one-time-code sign-in for insureds, their own policies, and the profile changes they make",
+    entrypoints: { public: "PortalService" },
+    d1: { binding: "PORTAL_DB", database: "openinsure-portal", id: "portal-db" },
+    calls: [
+      { worker: "underwriting", entrypoint: "internal", purpose: "insuredsByEmail, insuredOf, insuredPolicies, insuredPolicy: who signs in, and the policies linked to them" },
+      { worker: "identity", entrypoint: "internal", purpose: "queueEmail: sign-in codes through the platform's email outbox; orgBySlug, orgSummary: the org a code is for" },
+      { worker: "billing", entrypoint: "internal", purpose: "invoicesOfPolicies: the invoices of the insured's policies, and the next payment due" },
+      { worker: "claims", entrypoint: "internal", purpose: "openClaimCount: the insured's open claims, on the home screen" },
+    ],
+  },
 ];
 
 /** A worker's own events subscription, or null (none, or the webhooks worker's shared queue). */

@@ -17,7 +17,7 @@ const ROOT = resolve(import.meta.dirname, "../..");
 const TEST_ALLOW_LIST = ["test/support/clock.ts"];
 
 /** Workers whose `src/` holds date rules; each reads time only through `#shared/clock`. Add new domains here. */
-const DATE_RULE_WORKERS = ["workers/underwriting/src", "workers/claims/src", "workers/producers/src"];
+const DATE_RULE_WORKERS = ["workers/underwriting/src", "workers/claims/src", "workers/producers/src", "workers/portal/src"];
 
 /** Reading the current time in TypeScript: `Date.now()` or a `new Date()` without arguments. */
 const TS_READS = [/\bDate\.now\s*\(/, /\bnew Date\(\s*\)/];

@@ -37,7 +37,7 @@ const doc = JSON.parse(readFileSync(join(GENERATED_DIR, "openapi.json"), "utf8")
 const HTTP_METHODS = ["get", "put", "post", "patch", "delete", "head", "options", "trace"];
 
 /** Every operation of the contract: [method, path, operationId, auth]. */
-const EXPECTED: [string, string, string, "public" | "credential" | "session"][] = [
+const EXPECTED: [string, string, string, "public" | "credential" | "session" | "insured"][] = [
   ["GET", "/health", "getHealth", "public"],
   ["GET", "/openapi.json", "getOpenApiDocument", "public"],
   ["POST", "/v1/orgs", "createOrg", "credential"],
@@ -134,6 +134,21 @@ const EXPECTED: [string, string, string, "public" | "credential" | "session"][] 
   ["GET", "/v1/flags/{key}", "getFlag", "credential"],
   ["PUT", "/v1/flags/{key}", "setFlag", "credential"],
   ["DELETE", "/v1/flags/{key}", "deleteFlag", "credential"],
+  ["GET", "/v1/insureds/{id}", "getInsured", "credential"],
+  ["PATCH", "/v1/insureds/{id}", "updateInsured", "credential"],
+  ["POST", "/auth/policyholder-otp-request", "requestPolicyholderCode", "public"],
+  ["POST", "/auth/policyholder-token", "issuePolicyholderToken", "public"],
+  ["GET", "/v1/portal/home", "getPortalHome", "insured"],
+  ["GET", "/v1/portal/policies", "listPortalPolicies", "insured"],
+  ["GET", "/v1/portal/policies/{id}", "getPortalPolicy", "insured"],
+  ["GET", "/v1/portal/policies/{id}/mcs90", "getPortalMcs90", "insured"],
+  ["GET", "/v1/portal/documents", "listPortalDocuments", "insured"],
+  ["GET", "/v1/portal/documents/{id}/download", "downloadPortalDocument", "insured"],
+  ["GET", "/v1/portal/invoices", "listPortalInvoices", "insured"],
+  ["GET", "/v1/portal/invoices/{id}", "getPortalInvoice", "insured"],
+  ["GET", "/v1/portal/profile", "getPortalProfile", "insured"],
+  ["PUT", "/v1/portal/profile", "updatePortalProfile", "insured"],
+  ["POST", "/v1/portal/push-tokens", "registerPortalPushToken", "insured"],
 ];
 
 
@@ -230,6 +245,7 @@ describe("OpenAPI document shape", () => {
     expect(schemes.ApiKeyAuth).toMatchObject({ type: "apiKey", in: "header", name: "X-API-Key" });
     expect(schemes.BearerAuth).toMatchObject({ type: "http", scheme: expect.stringMatching(/^bearer$/i) });
     expect(schemes.SessionAuth).toMatchObject({ type: "http", scheme: expect.stringMatching(/^bearer$/i) });
+    expect(schemes.InsuredAuth).toMatchObject({ type: "http", scheme: expect.stringMatching(/^bearer$/i) });
   });
 
   it("declares security on every non-public operation", () => {
@@ -249,13 +265,13 @@ describe("OpenAPI document shape", () => {
     }
   });
 
-  it("accepts an API key or a bearer credential on credential routes, a session token on session routes", () => {
+  it("accepts an API key or a bearer credential on credential routes, a session token on session routes, an insured token on portal routes", () => {
     const byId = new Map(operations.map((o) => [o.op.operationId, o]));
     for (const [, , operationId, auth] of EXPECTED) {
       const o = byId.get(operationId);
       if (!o || auth === "public") continue;
       const names = (o.op.security ?? []).flatMap((r) => Object.keys(r)).sort();
-      expect(names, label(o)).toEqual(auth === "session" ? ["SessionAuth"] : ["ApiKeyAuth", "BearerAuth"]);
+      expect(names, label(o)).toEqual(auth === "session" ? ["SessionAuth"] : auth === "insured" ? ["InsuredAuth"] : ["ApiKeyAuth", "BearerAuth"]);
     }
   });
 
@@ -284,7 +300,8 @@ describe("OpenAPI document shape", () => {
       if (PUBLIC_IDS.has(o.op.operationId ?? "")) continue;
       const statuses = Object.keys(o.op.responses);
       expect(statuses, label(o)).toContain("401");
-      if (!o.path.startsWith("/auth/")) expect(statuses, label(o)).toContain("403");
+      // A policyholder token holds no scopes, so a portal operation has no 403 to answer.
+      if (!o.path.startsWith("/auth/") && !o.path.startsWith("/v1/portal/")) expect(statuses, label(o)).toContain("403");
       if (o.path.includes("{id}")) expect(statuses, label(o)).toContain("404");
       if (o.method !== "GET") {
         for (const s of ["400", "409", "413", "415", "422"]) expect(statuses, label(o)).toContain(s);

@@ -32,7 +32,7 @@ const all = listOperations(doc).map(({ method, path, op }) => ({
 }));
 
 /** Whether the request is counted before the operation answers (so its answers carry X-RateLimit-*). */
-const metered = (o: (typeof all)[number]) => o.auth.kind === "credential" || o.limit !== undefined;
+const metered = (o: (typeof all)[number]) => o.auth.kind === "credential" || o.auth.kind === "insured" || o.limit !== undefined;
 
 describe("operation declarations", () => {
   it("every operation has a summary and declares its access", () => {
@@ -41,7 +41,7 @@ describe("operation declarations", () => {
       expect(o.op.summary, o.id).toMatch(/^[A-Z].{2,60}[^.]$/);
       // Shared routes (JSON and multipart forms of one operation) must not join two summaries.
       expect(o.op.summary, o.id).not.toMatch(/^(.+) \1$/);
-      expect(["public", "session", "credential"], o.id).toContain(o.auth?.kind);
+      expect(["public", "session", "credential", "insured"], o.id).toContain(o.auth?.kind);
     }
   });
 
@@ -69,7 +69,9 @@ describe("operation declarations", () => {
       const expected = ["500"];
       if (o.auth.kind === "credential") expected.push("400", "401", "403", "404", "429");
       if (o.auth.kind === "credential" && write) expected.push("409", "413", "415", "422");
-      if (o.auth.kind !== "credential" && write) expected.push("400", "413", "415");
+      if (o.auth.kind === "insured") expected.push("400", "401", "404", "429");
+      if (o.auth.kind === "insured" && write) expected.push("409", "413", "415", "422");
+      if ((o.auth.kind === "public" || o.auth.kind === "session") && write) expected.push("400", "413", "415");
       if (o.auth.kind === "session") expected.push("401");
       if (o.limit) expected.push("429");
       for (const s of expected) expect(statuses, `${o.id} ${s}`).toContain(s);

@@ -10,6 +10,7 @@ declare global {
       DOCUMENTS_DB: D1Database;
       CLAIMS_DB: D1Database;
       BILLING_DB: D1Database;
+      PORTAL_DB: D1Database;
     }
   }
 }

@@ -15,6 +15,14 @@ import { describe, expect, it } from "vitest";
 import { operations, type OperationId } from "#contract/operations";
 import { testDay } from "../support/clock.ts";
 import { call, createTenant, json, quickstartSubmission, type Tenant } from "./harness.ts";
+import { bindFor, signIn, uniqueEmail } from "./portal-harness.ts";
+
+/** A policyholder token of a fresh insured of `tenant`. */
+async function insuredOf(tenant: Tenant): Promise<string> {
+  const email = uniqueEmail();
+  await bindFor(tenant, email);
+  return (await signIn(email)).token;
+}
 
 /** Runs per route: enough for every kind of mutation to come up, small enough for a loaded 2-core machine. */
 const RUNS = 12;
@@ -34,6 +42,8 @@ const fakeId = (name: string, op: OperationId) => {
 
 /** A body each route accepts on its own (ids of nothing answer 404 after validation, which is fine). */
 const VALID: Partial<Record<OperationId, (t: Tenant) => Record<string, unknown>>> = {
+  registerPortalPushToken: () => ({ platform: "android", token: "fcm-device-token-0001" }),
+  updatePortalProfile: () => ({ phone: "+1 503 555 0100", mailingAddress: { line1: "400 SW Oak St", city: "Portland", state: "OR", postalCode: "97204" } }),
   createSubmission: () => ({
     ...quickstartSubmission(),
     deductible: 2500.5,
@@ -202,8 +212,11 @@ describe("hostile bodies on every write route", () => {
       const tenant = await createTenant();
       const hasBodySchema = "body" in op.schemas;
       const path = op.path.replace(/:(\w+)/g, (_, name: string) => (id === "updateOrg" && name === "id" ? tenant.orgId : fakeId(name, id)));
-      const auth: { token?: string; apiKey?: string; headers: Record<string, string> } =
-        op.auth.kind !== "credential" ? { headers: {} } : op.auth.systemOnly ? { token: env.API_SECRET, headers: { "x-org-id": tenant.orgId } } : { apiKey: tenant.apiKey, headers: {} };
+      // A portal write takes only a policyholder token: an insured of the tenant signs in for it.
+      const insuredToken = op.auth.kind === "insured" ? await insuredOf(tenant) : undefined;
+      const auth: { token?: string; apiKey?: string; headers: Record<string, string> } = insuredToken
+        ? { token: insuredToken, headers: {} }
+        : op.auth.kind !== "credential" ? { headers: {} } : op.auth.systemOnly ? { token: env.API_SECRET, headers: { "x-org-id": tenant.orgId } } : { apiKey: tenant.apiKey, headers: {} };
       await fc.assert(
         fc.asyncProperty(mutation, fc.ipV4(), async (m, ip) => {
           const base = (VALID[id]?.(tenant) ?? {}) as Json;

@@ -248,6 +248,10 @@ export type BoundPolicy = {
     status: PolicyStatus;
     submissionId: SubmissionId;
     insuredName: string;
+    /**
+     * The insured (`ins_`) the bind linked it to, by the submission's insured email; `null` when it named none.
+     */
+    insuredId: InsuredId | null;
     lineOfBusiness: LineOfBusiness;
     state: UsState;
     effectiveDate: string;
@@ -1182,6 +1186,11 @@ export type CreateSubmissionFromDocumentRequest = {
         deductible?: number;
         insuredEmail?: string;
         /**
+         * The insured's contact: binding links the policy to the org's insured with this email (one per
+         * org and email), who can then sign in to the portal. `insuredEmail`, when also given, must be the same address.
+         */
+        insured?: InsuredContact;
+        /**
          * The producer (`prd_`) selling it: one of the org's, else 404 `not_found` with `details.field` `producerId`. Bind then needs the producer's authority.
          */
         producerId?: string;
@@ -1232,6 +1241,11 @@ export type CreateSubmissionRequest = {
      */
     deductible?: number;
     insuredEmail?: string;
+    /**
+     * The insured's contact: binding links the policy to the org's insured with this email (one per
+     * org and email), who can then sign in to the portal. `insuredEmail`, when also given, must be the same address.
+     */
+    insured?: InsuredContact;
     /**
      * The producer (`prd_`) selling it: one of the org's, else 404 `not_found` with `details.field` `producerId`. Bind then needs the producer's authority.
      */
@@ -2225,6 +2239,55 @@ export type Installment = {
 export type InstallmentPlan = 'PIF' | 'TWO_PAY' | 'QUARTERLY' | 'MONTHLY_10' | 'MONTHLY_12';
 
 /**
+ * A policyholder of the org: every policy bound for their email is theirs.
+ */
+export type Insured = {
+    id: InsuredId;
+    /**
+     * The named insured of the first policy bound for them.
+     */
+    name: string;
+    /**
+     * Their sign-in address (normalised: trimmed, lower case).
+     */
+    email: string;
+    phone: string | null;
+    mailingAddress: MailingAddress | null;
+    /**
+     * The policies linked to them, oldest first.
+     */
+    policyIds: Array<PolicyId>;
+    createdAt: string;
+    updatedAt: string;
+};
+
+/**
+ * How to reach the insured, as a submission names them.
+ */
+export type InsuredContact = {
+    /**
+     * Where portal sign-in codes go; compared trimmed and case-insensitively.
+     */
+    email: string;
+    phone?: PhoneNumber;
+    mailingAddress?: MailingAddress;
+};
+
+/**
+ * The insured's contact as a submission recorded it.
+ */
+export type InsuredContactView = {
+    email: string;
+    phone: string | null;
+    mailingAddress: MailingAddress | null;
+};
+
+/**
+ * Insured id (`ins_` + ULID): a policyholder, one per org and normalised email.
+ */
+export type InsuredId = string;
+
+/**
  * The record of a submission's intake.
  */
 export type Intake = {
@@ -2582,6 +2645,23 @@ export type LossRatio = {
 };
 
 /**
+ * A postal address to write to the insured at.
+ */
+export type MailingAddress = {
+    line1: string;
+    line2?: string;
+    city: string;
+    /**
+     * Two-letter US state or territory code.
+     */
+    state: string;
+    /**
+     * ZIP or ZIP+4.
+     */
+    postalCode: string;
+};
+
+/**
  * Leading digits of a NAICS code (2 to 6 digits).
  */
 export type NaicsPrefix = string;
@@ -2812,6 +2892,11 @@ export type PaymentRefundedEvent = {
 };
 
 /**
+ * A phone number: 7 to 32 characters, digits with an optional leading `+`, spaces, dots, dashes and parentheses.
+ */
+export type PhoneNumber = string;
+
+/**
  * A bound policy. Money is in USD major units (at most two decimals).
  */
 export type Policy = {
@@ -2823,6 +2908,10 @@ export type Policy = {
     status: PolicyStatus;
     submissionId: SubmissionId;
     insuredName: string;
+    /**
+     * The insured (`ins_`) the bind linked it to, by the submission's insured email; `null` when it named none.
+     */
+    insuredId: InsuredId | null;
     lineOfBusiness: LineOfBusiness;
     state: UsState;
     effectiveDate: string;
@@ -3346,6 +3435,169 @@ export type PolicyTransactionResult = {
 export type PolicyTransactionType = 'new_business' | 'endorsement' | 'cancellation' | 'reinstatement' | 'renewal';
 
 /**
+ * Ask for a sign-in code.
+ */
+export type PolicyholderCodeRequest = {
+    email: string;
+    /**
+     * The org to sign in to, by its slug, when the email is an insured's in more than one. Without it
+     * a code is sent for each org, and the token names the org whose code was used.
+     */
+    orgSlug?: string;
+};
+
+/**
+ * The same answer whether or not the email belongs to an insured.
+ */
+export type PolicyholderCodeRequested = {
+    status: 'accepted';
+    message: string;
+};
+
+/**
+ * A policyholder JWT for `Authorization: Bearer` on the portal.
+ */
+export type PolicyholderToken = {
+    token: string;
+    tokenType: 'Bearer';
+    expiresAt: string;
+    insuredId: InsuredId;
+    orgId: OrgId;
+};
+
+/**
+ * Exchange a sign-in code for a token.
+ */
+export type PolicyholderTokenRequest = {
+    email: string;
+    /**
+     * The 6-digit code from the email.
+     */
+    code: string;
+};
+
+/**
+ * A document of one of the insured's policies (its declarations pages and, for commercial auto, its MCS-90s).
+ */
+export type PortalDocument = {
+    documentId: DocumentId;
+    policyId: PolicyId;
+    policyNumber: string;
+    kind: PolicyDocumentKind;
+    transactionType: PolicyTransactionType;
+    /**
+     * When the paper takes effect.
+     */
+    effectiveDate: string;
+    issuedAt: string;
+    /**
+     * Whether this is the latest issue of its kind for the policy.
+     */
+    current: boolean;
+};
+
+/**
+ * The insured's documents, newest first.
+ */
+export type PortalDocuments = {
+    data: Array<PortalDocument>;
+};
+
+/**
+ * A signed link to download one of the insured's documents: the same link `GET /v1/documents/:id` hands out, good for 15 minutes, needing no other credential.
+ */
+export type PortalDownload = {
+    documentId: DocumentId;
+    downloadUrl: string;
+    downloadUrlExpiresAt: string;
+};
+
+/**
+ * The mobile home screen: the insured, their policies in force, the next payment due, open claims and the latest documents.
+ */
+export type PortalHome = {
+    insured: {
+        id: InsuredId;
+        name: string;
+        email: string;
+    };
+    /**
+     * Policies in force (active or pending cancellation), newest first.
+     */
+    activePolicies: Array<PortalPolicySummary>;
+    /**
+     * `null` when nothing is due.
+     */
+    nextPayment: PortalNextPayment | null;
+    /**
+     * Claims on their policies that are open, investigating or in settlement.
+     */
+    openClaims: number;
+    /**
+     * Their five newest documents.
+     */
+    latestDocuments: Array<PortalDocument>;
+};
+
+/**
+ * The insured's invoices, by due date.
+ */
+export type PortalInvoices = {
+    data: Array<Invoice>;
+};
+
+/**
+ * The next open invoice of the insured's, the earliest due (an overdue one first).
+ */
+export type PortalNextPayment = {
+    invoiceId: InvoiceId;
+    number: string;
+    policyId: PolicyId;
+    policyNumber: string;
+    dueDate: string;
+    /**
+     * What is left to pay, in USD major units.
+     */
+    amountDue: number;
+    currency: Currency;
+    overdue: boolean;
+};
+
+/**
+ * The insured's policies.
+ */
+export type PortalPolicies = {
+    data: Array<Policy>;
+};
+
+/**
+ * One of the insured's policies in force, as the home screen lists it.
+ */
+export type PortalPolicySummary = {
+    id: PolicyId;
+    policyNumber: string;
+    lineOfBusiness: LineOfBusiness;
+    status: PolicyStatus;
+    effectiveDate: string;
+    expirationDate: string;
+};
+
+/**
+ * The insured's profile: their contact details as they keep them.
+ */
+export type PortalProfile = {
+    id: InsuredId;
+    name: string;
+    /**
+     * Their sign-in address; only the org can change it.
+     */
+    email: string;
+    phone: string | null;
+    mailingAddress: MailingAddress | null;
+    updatedAt: string;
+};
+
+/**
  * An org's portfolio as of a date: premium, claims and the loss ratio. Money is in USD major units (at most two decimals).
  */
 export type PortfolioAnalytics = {
@@ -3534,6 +3786,26 @@ export type ProducerPage = {
  * Whether a producer may sell. Only an `active` producer has distribution authority; `terminated` is final.
  */
 export type ProducerStatus = 'active' | 'suspended' | 'terminated';
+
+/**
+ * Where a push token's notifications go.
+ */
+export type PushPlatform = 'ios' | 'android' | 'web';
+
+/**
+ * Push token id (`ptk_` + ULID).
+ */
+export type PushTokenId = string;
+
+/**
+ * A registered push token (the token itself is not echoed).
+ */
+export type PushTokenRegistration = {
+    id: PushTokenId;
+    platform: PushPlatform;
+    createdAt: string;
+    lastSeenAt: string;
+};
 
 /**
  * A priced offer for a submission. Money is in USD major units (at most two decimals).
@@ -3937,6 +4209,17 @@ export type RefundInvoiceRequest = {
     reason: string;
 };
 
+/**
+ * A device's push token to register.
+ */
+export type RegisterPushTokenRequest = {
+    platform: PushPlatform;
+    /**
+     * The token the device's push service issued: at most 4 KiB.
+     */
+    token: string;
+};
+
 export type ReinstatePolicyRequest = {
     /**
      * The day the reinstatement is requested for (default today; an earlier date counts as today).
@@ -4286,6 +4569,10 @@ export type Submission = {
     state: UsState;
     lineOfBusiness: LineOfBusiness;
     insuredEmail: string | null;
+    /**
+     * The insured's contact as given (`null` when the submission names none).
+     */
+    insured: InsuredContactView | null;
     producerId: string | null;
     propertyValues: number | null;
     vehicleCount: number | null;
@@ -4448,11 +4735,32 @@ export type UpdateBillingSettingsRequest = {
     graceDays?: number;
 };
 
+/**
+ * A correction of the insured's email: their portal access moves to the new address at once.
+ */
+export type UpdateInsuredRequest = {
+    email: string;
+};
+
 export type UpdateOrgRequest = {
     /**
      * New display name.
      */
     name?: string;
+};
+
+/**
+ * What an insured may change about themselves: phone and mailing address, nothing else (400 naming any other field).
+ */
+export type UpdatePortalProfileRequest = {
+    /**
+     * A phone number, or `null` to remove it.
+     */
+    phone?: PhoneNumber | null;
+    /**
+     * A mailing address, or `null` to remove it.
+     */
+    mailingAddress?: MailingAddress | null;
 };
 
 /**
@@ -5072,6 +5380,140 @@ export type LogoutResponses = {
 };
 
 export type LogoutResponse = LogoutResponses[keyof LogoutResponses];
+
+export type RequestPolicyholderCodeData = {
+    body: PolicyholderCodeRequest;
+    headers?: {
+        /**
+         * Client-chosen key that makes a retried write safe: a repeated request with the same key
+         * and body replays the first response.
+         */
+        'Idempotency-Key'?: string;
+    };
+    path?: never;
+    query?: never;
+    url: '/auth/policyholder-otp-request';
+};
+
+export type RequestPolicyholderCodeErrors = {
+    /**
+     * The request is malformed: `validation_failed` or `invalid_idempotency_key`.
+     */
+    400: ErrorEnvelope;
+    /**
+     * `conflict` or `idempotency_request_in_progress`.
+     */
+    409: ErrorEnvelope;
+    /**
+     * The request body exceeds the size limit: `payload_too_large`.
+     */
+    413: ErrorEnvelope;
+    /**
+     * The request body's media type is not accepted (`application/json`, or another one the operation
+     * documents): `unsupported_media_type`.
+     */
+    415: ErrorEnvelope;
+    /**
+     * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
+     * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
+     * referral one created, or on a quote one created), `submission_not_ready` (quoting a submission
+     * whose readiness has a blocking check failed; `details.failedChecks` names them),
+     * `policy_not_in_force` (a certificate asked of a cancelled, expired or not yet effective policy),
+     * `endorsement_required` (a certificate flag the policy carries no endorsement for),
+     * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored),
+     * `loss_outside_coverage` (a claim whose loss date the policy did not cover; `details` names the
+     * dates that decided it) or `limit_exceeded` (a claim payment past the policy's limit).
+     */
+    422: ErrorEnvelope;
+    /**
+     * Rate limit exceeded: `rate_limit_exceeded`. Retry after `Retry-After` seconds.
+     */
+    429: ErrorEnvelope;
+    /**
+     * Unexpected failure: `internal_error`.
+     */
+    500: ErrorEnvelope;
+};
+
+export type RequestPolicyholderCodeError = RequestPolicyholderCodeErrors[keyof RequestPolicyholderCodeErrors];
+
+export type RequestPolicyholderCodeResponses = {
+    /**
+     * Accepted.
+     */
+    202: PolicyholderCodeRequested;
+};
+
+export type RequestPolicyholderCodeResponse = RequestPolicyholderCodeResponses[keyof RequestPolicyholderCodeResponses];
+
+export type IssuePolicyholderTokenData = {
+    body: PolicyholderTokenRequest;
+    headers?: {
+        /**
+         * Client-chosen key that makes a retried write safe: a repeated request with the same key
+         * and body replays the first response.
+         */
+        'Idempotency-Key'?: string;
+    };
+    path?: never;
+    query?: never;
+    url: '/auth/policyholder-token';
+};
+
+export type IssuePolicyholderTokenErrors = {
+    /**
+     * The request is malformed: `validation_failed` or `invalid_idempotency_key`.
+     */
+    400: ErrorEnvelope;
+    /**
+     * Missing, invalid, expired or revoked credentials: `unauthorized`.
+     */
+    401: ErrorEnvelope;
+    /**
+     * `conflict` or `idempotency_request_in_progress`.
+     */
+    409: ErrorEnvelope;
+    /**
+     * The request body exceeds the size limit: `payload_too_large`.
+     */
+    413: ErrorEnvelope;
+    /**
+     * The request body's media type is not accepted (`application/json`, or another one the operation
+     * documents): `unsupported_media_type`.
+     */
+    415: ErrorEnvelope;
+    /**
+     * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
+     * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
+     * referral one created, or on a quote one created), `submission_not_ready` (quoting a submission
+     * whose readiness has a blocking check failed; `details.failedChecks` names them),
+     * `policy_not_in_force` (a certificate asked of a cancelled, expired or not yet effective policy),
+     * `endorsement_required` (a certificate flag the policy carries no endorsement for),
+     * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored),
+     * `loss_outside_coverage` (a claim whose loss date the policy did not cover; `details` names the
+     * dates that decided it) or `limit_exceeded` (a claim payment past the policy's limit).
+     */
+    422: ErrorEnvelope;
+    /**
+     * Rate limit exceeded: `rate_limit_exceeded`. Retry after `Retry-After` seconds.
+     */
+    429: ErrorEnvelope;
+    /**
+     * Unexpected failure: `internal_error`.
+     */
+    500: ErrorEnvelope;
+};
+
+export type IssuePolicyholderTokenError = IssuePolicyholderTokenErrors[keyof IssuePolicyholderTokenErrors];
+
+export type IssuePolicyholderTokenResponses = {
+    /**
+     * Success.
+     */
+    200: PolicyholderToken;
+};
+
+export type IssuePolicyholderTokenResponse = IssuePolicyholderTokenResponses[keyof IssuePolicyholderTokenResponses];
 
 export type GetProfileData = {
     body?: never;
@@ -8259,6 +8701,132 @@ export type SetFlagResponses = {
 
 export type SetFlagResponse = SetFlagResponses[keyof SetFlagResponses];
 
+export type GetInsuredData = {
+    body?: never;
+    path: {
+        id: string;
+    };
+    query?: never;
+    url: '/v1/insureds/{id}';
+};
+
+export type GetInsuredErrors = {
+    /**
+     * The request is malformed: `validation_failed` or `invalid_idempotency_key`.
+     */
+    400: ErrorEnvelope;
+    /**
+     * Missing, invalid, expired or revoked credentials: `unauthorized`.
+     */
+    401: ErrorEnvelope;
+    /**
+     * The credential lacks the required scope or role: `insufficient_scope`.
+     */
+    403: ErrorEnvelope;
+    /**
+     * The resource does not exist or belongs to another org: `not_found`.
+     */
+    404: ErrorEnvelope;
+    /**
+     * Rate limit exceeded: `rate_limit_exceeded`. Retry after `Retry-After` seconds.
+     */
+    429: ErrorEnvelope;
+    /**
+     * Unexpected failure: `internal_error`.
+     */
+    500: ErrorEnvelope;
+};
+
+export type GetInsuredError = GetInsuredErrors[keyof GetInsuredErrors];
+
+export type GetInsuredResponses = {
+    /**
+     * Success.
+     */
+    200: Insured;
+};
+
+export type GetInsuredResponse = GetInsuredResponses[keyof GetInsuredResponses];
+
+export type UpdateInsuredData = {
+    body: UpdateInsuredRequest;
+    headers?: {
+        /**
+         * Client-chosen key that makes a retried write safe: a repeated request with the same key
+         * and body replays the first response.
+         */
+        'Idempotency-Key'?: string;
+    };
+    path: {
+        id: string;
+    };
+    query?: never;
+    url: '/v1/insureds/{id}';
+};
+
+export type UpdateInsuredErrors = {
+    /**
+     * The request is malformed: `validation_failed` or `invalid_idempotency_key`.
+     */
+    400: ErrorEnvelope;
+    /**
+     * Missing, invalid, expired or revoked credentials: `unauthorized`.
+     */
+    401: ErrorEnvelope;
+    /**
+     * The credential lacks the required scope or role: `insufficient_scope`.
+     */
+    403: ErrorEnvelope;
+    /**
+     * The resource does not exist or belongs to another org: `not_found`.
+     */
+    404: ErrorEnvelope;
+    /**
+     * `conflict` or `idempotency_request_in_progress`.
+     */
+    409: ErrorEnvelope;
+    /**
+     * The request body exceeds the size limit: `payload_too_large`.
+     */
+    413: ErrorEnvelope;
+    /**
+     * The request body's media type is not accepted (`application/json`, or another one the operation
+     * documents): `unsupported_media_type`.
+     */
+    415: ErrorEnvelope;
+    /**
+     * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
+     * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
+     * referral one created, or on a quote one created), `submission_not_ready` (quoting a submission
+     * whose readiness has a blocking check failed; `details.failedChecks` names them),
+     * `policy_not_in_force` (a certificate asked of a cancelled, expired or not yet effective policy),
+     * `endorsement_required` (a certificate flag the policy carries no endorsement for),
+     * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored),
+     * `loss_outside_coverage` (a claim whose loss date the policy did not cover; `details` names the
+     * dates that decided it) or `limit_exceeded` (a claim payment past the policy's limit).
+     */
+    422: ErrorEnvelope;
+    /**
+     * Rate limit exceeded: `rate_limit_exceeded`. Retry after `Retry-After` seconds.
+     */
+    429: ErrorEnvelope;
+    /**
+     * Unexpected failure: `internal_error`.
+     */
+    500: ErrorEnvelope;
+};
+
+export type UpdateInsuredError = UpdateInsuredErrors[keyof UpdateInsuredErrors];
+
+export type UpdateInsuredResponses = {
+    /**
+     * Success.
+     */
+    200: Insured;
+};
+
+export type UpdateInsuredResponse = UpdateInsuredResponses[keyof UpdateInsuredResponses];
+
 export type ListInvoicesData = {
     body?: never;
     path?: never;
@@ -9524,6 +10092,533 @@ export type GetPolicyTimelineResponses = {
 };
 
 export type GetPolicyTimelineResponse = GetPolicyTimelineResponses[keyof GetPolicyTimelineResponses];
+
+export type ListPortalDocumentsData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/v1/portal/documents';
+};
+
+export type ListPortalDocumentsErrors = {
+    /**
+     * The request is malformed: `validation_failed` or `invalid_idempotency_key`.
+     */
+    400: ErrorEnvelope;
+    /**
+     * Missing, invalid, expired or revoked credentials: `unauthorized`.
+     */
+    401: ErrorEnvelope;
+    /**
+     * The resource does not exist or belongs to another org: `not_found`.
+     */
+    404: ErrorEnvelope;
+    /**
+     * Rate limit exceeded: `rate_limit_exceeded`. Retry after `Retry-After` seconds.
+     */
+    429: ErrorEnvelope;
+    /**
+     * Unexpected failure: `internal_error`.
+     */
+    500: ErrorEnvelope;
+};
+
+export type ListPortalDocumentsError = ListPortalDocumentsErrors[keyof ListPortalDocumentsErrors];
+
+export type ListPortalDocumentsResponses = {
+    /**
+     * Success.
+     */
+    200: PortalDocuments;
+};
+
+export type ListPortalDocumentsResponse = ListPortalDocumentsResponses[keyof ListPortalDocumentsResponses];
+
+export type DownloadPortalDocumentData = {
+    body?: never;
+    path: {
+        id: string;
+    };
+    query?: never;
+    url: '/v1/portal/documents/{id}/download';
+};
+
+export type DownloadPortalDocumentErrors = {
+    /**
+     * The request is malformed: `validation_failed` or `invalid_idempotency_key`.
+     */
+    400: ErrorEnvelope;
+    /**
+     * Missing, invalid, expired or revoked credentials: `unauthorized`.
+     */
+    401: ErrorEnvelope;
+    /**
+     * The resource does not exist or belongs to another org: `not_found`.
+     */
+    404: ErrorEnvelope;
+    /**
+     * Rate limit exceeded: `rate_limit_exceeded`. Retry after `Retry-After` seconds.
+     */
+    429: ErrorEnvelope;
+    /**
+     * Unexpected failure: `internal_error`.
+     */
+    500: ErrorEnvelope;
+};
+
+export type DownloadPortalDocumentError = DownloadPortalDocumentErrors[keyof DownloadPortalDocumentErrors];
+
+export type DownloadPortalDocumentResponses = {
+    /**
+     * Success.
+     */
+    200: PortalDownload;
+};
+
+export type DownloadPortalDocumentResponse = DownloadPortalDocumentResponses[keyof DownloadPortalDocumentResponses];
+
+export type GetPortalHomeData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/v1/portal/home';
+};
+
+export type GetPortalHomeErrors = {
+    /**
+     * The request is malformed: `validation_failed` or `invalid_idempotency_key`.
+     */
+    400: ErrorEnvelope;
+    /**
+     * Missing, invalid, expired or revoked credentials: `unauthorized`.
+     */
+    401: ErrorEnvelope;
+    /**
+     * The resource does not exist or belongs to another org: `not_found`.
+     */
+    404: ErrorEnvelope;
+    /**
+     * Rate limit exceeded: `rate_limit_exceeded`. Retry after `Retry-After` seconds.
+     */
+    429: ErrorEnvelope;
+    /**
+     * Unexpected failure: `internal_error`.
+     */
+    500: ErrorEnvelope;
+};
+
+export type GetPortalHomeError = GetPortalHomeErrors[keyof GetPortalHomeErrors];
+
+export type GetPortalHomeResponses = {
+    /**
+     * Success.
+     */
+    200: PortalHome;
+};
+
+export type GetPortalHomeResponse = GetPortalHomeResponses[keyof GetPortalHomeResponses];
+
+export type ListPortalInvoicesData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/v1/portal/invoices';
+};
+
+export type ListPortalInvoicesErrors = {
+    /**
+     * The request is malformed: `validation_failed` or `invalid_idempotency_key`.
+     */
+    400: ErrorEnvelope;
+    /**
+     * Missing, invalid, expired or revoked credentials: `unauthorized`.
+     */
+    401: ErrorEnvelope;
+    /**
+     * The resource does not exist or belongs to another org: `not_found`.
+     */
+    404: ErrorEnvelope;
+    /**
+     * Rate limit exceeded: `rate_limit_exceeded`. Retry after `Retry-After` seconds.
+     */
+    429: ErrorEnvelope;
+    /**
+     * Unexpected failure: `internal_error`.
+     */
+    500: ErrorEnvelope;
+};
+
+export type ListPortalInvoicesError = ListPortalInvoicesErrors[keyof ListPortalInvoicesErrors];
+
+export type ListPortalInvoicesResponses = {
+    /**
+     * Success.
+     */
+    200: PortalInvoices;
+};
+
+export type ListPortalInvoicesResponse = ListPortalInvoicesResponses[keyof ListPortalInvoicesResponses];
+
+export type GetPortalInvoiceData = {
+    body?: never;
+    path: {
+        id: string;
+    };
+    query?: never;
+    url: '/v1/portal/invoices/{id}';
+};
+
+export type GetPortalInvoiceErrors = {
+    /**
+     * The request is malformed: `validation_failed` or `invalid_idempotency_key`.
+     */
+    400: ErrorEnvelope;
+    /**
+     * Missing, invalid, expired or revoked credentials: `unauthorized`.
+     */
+    401: ErrorEnvelope;
+    /**
+     * The resource does not exist or belongs to another org: `not_found`.
+     */
+    404: ErrorEnvelope;
+    /**
+     * Rate limit exceeded: `rate_limit_exceeded`. Retry after `Retry-After` seconds.
+     */
+    429: ErrorEnvelope;
+    /**
+     * Unexpected failure: `internal_error`.
+     */
+    500: ErrorEnvelope;
+};
+
+export type GetPortalInvoiceError = GetPortalInvoiceErrors[keyof GetPortalInvoiceErrors];
+
+export type GetPortalInvoiceResponses = {
+    /**
+     * Success.
+     */
+    200: Invoice;
+};
+
+export type GetPortalInvoiceResponse = GetPortalInvoiceResponses[keyof GetPortalInvoiceResponses];
+
+export type ListPortalPoliciesData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/v1/portal/policies';
+};
+
+export type ListPortalPoliciesErrors = {
+    /**
+     * The request is malformed: `validation_failed` or `invalid_idempotency_key`.
+     */
+    400: ErrorEnvelope;
+    /**
+     * Missing, invalid, expired or revoked credentials: `unauthorized`.
+     */
+    401: ErrorEnvelope;
+    /**
+     * The resource does not exist or belongs to another org: `not_found`.
+     */
+    404: ErrorEnvelope;
+    /**
+     * Rate limit exceeded: `rate_limit_exceeded`. Retry after `Retry-After` seconds.
+     */
+    429: ErrorEnvelope;
+    /**
+     * Unexpected failure: `internal_error`.
+     */
+    500: ErrorEnvelope;
+};
+
+export type ListPortalPoliciesError = ListPortalPoliciesErrors[keyof ListPortalPoliciesErrors];
+
+export type ListPortalPoliciesResponses = {
+    /**
+     * Success.
+     */
+    200: PortalPolicies;
+};
+
+export type ListPortalPoliciesResponse = ListPortalPoliciesResponses[keyof ListPortalPoliciesResponses];
+
+export type GetPortalPolicyData = {
+    body?: never;
+    path: {
+        id: string;
+    };
+    query?: never;
+    url: '/v1/portal/policies/{id}';
+};
+
+export type GetPortalPolicyErrors = {
+    /**
+     * The request is malformed: `validation_failed` or `invalid_idempotency_key`.
+     */
+    400: ErrorEnvelope;
+    /**
+     * Missing, invalid, expired or revoked credentials: `unauthorized`.
+     */
+    401: ErrorEnvelope;
+    /**
+     * The resource does not exist or belongs to another org: `not_found`.
+     */
+    404: ErrorEnvelope;
+    /**
+     * Rate limit exceeded: `rate_limit_exceeded`. Retry after `Retry-After` seconds.
+     */
+    429: ErrorEnvelope;
+    /**
+     * Unexpected failure: `internal_error`.
+     */
+    500: ErrorEnvelope;
+};
+
+export type GetPortalPolicyError = GetPortalPolicyErrors[keyof GetPortalPolicyErrors];
+
+export type GetPortalPolicyResponses = {
+    /**
+     * Success.
+     */
+    200: Policy;
+};
+
+export type GetPortalPolicyResponse = GetPortalPolicyResponses[keyof GetPortalPolicyResponses];
+
+export type GetPortalMcs90Data = {
+    body?: never;
+    path: {
+        id: string;
+    };
+    query?: never;
+    url: '/v1/portal/policies/{id}/mcs90';
+};
+
+export type GetPortalMcs90Errors = {
+    /**
+     * The request is malformed: `validation_failed` or `invalid_idempotency_key`.
+     */
+    400: ErrorEnvelope;
+    /**
+     * Missing, invalid, expired or revoked credentials: `unauthorized`.
+     */
+    401: ErrorEnvelope;
+    /**
+     * The resource does not exist or belongs to another org: `not_found`.
+     */
+    404: ErrorEnvelope;
+    /**
+     * Rate limit exceeded: `rate_limit_exceeded`. Retry after `Retry-After` seconds.
+     */
+    429: ErrorEnvelope;
+    /**
+     * Unexpected failure: `internal_error`.
+     */
+    500: ErrorEnvelope;
+};
+
+export type GetPortalMcs90Error = GetPortalMcs90Errors[keyof GetPortalMcs90Errors];
+
+export type GetPortalMcs90Responses = {
+    /**
+     * Success.
+     */
+    200: PortalDownload;
+};
+
+export type GetPortalMcs90Response = GetPortalMcs90Responses[keyof GetPortalMcs90Responses];
+
+export type GetPortalProfileData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/v1/portal/profile';
+};
+
+export type GetPortalProfileErrors = {
+    /**
+     * The request is malformed: `validation_failed` or `invalid_idempotency_key`.
+     */
+    400: ErrorEnvelope;
+    /**
+     * Missing, invalid, expired or revoked credentials: `unauthorized`.
+     */
+    401: ErrorEnvelope;
+    /**
+     * The resource does not exist or belongs to another org: `not_found`.
+     */
+    404: ErrorEnvelope;
+    /**
+     * Rate limit exceeded: `rate_limit_exceeded`. Retry after `Retry-After` seconds.
+     */
+    429: ErrorEnvelope;
+    /**
+     * Unexpected failure: `internal_error`.
+     */
+    500: ErrorEnvelope;
+};
+
+export type GetPortalProfileError = GetPortalProfileErrors[keyof GetPortalProfileErrors];
+
+export type GetPortalProfileResponses = {
+    /**
+     * Success.
+     */
+    200: PortalProfile;
+};
+
+export type GetPortalProfileResponse = GetPortalProfileResponses[keyof GetPortalProfileResponses];
+
+export type UpdatePortalProfileData = {
+    body: UpdatePortalProfileRequest;
+    headers?: {
+        /**
+         * Client-chosen key that makes a retried write safe: a repeated request with the same key
+         * and body replays the first response.
+         */
+        'Idempotency-Key'?: string;
+    };
+    path?: never;
+    query?: never;
+    url: '/v1/portal/profile';
+};
+
+export type UpdatePortalProfileErrors = {
+    /**
+     * The request is malformed: `validation_failed` or `invalid_idempotency_key`.
+     */
+    400: ErrorEnvelope;
+    /**
+     * Missing, invalid, expired or revoked credentials: `unauthorized`.
+     */
+    401: ErrorEnvelope;
+    /**
+     * The resource does not exist or belongs to another org: `not_found`.
+     */
+    404: ErrorEnvelope;
+    /**
+     * `conflict` or `idempotency_request_in_progress`.
+     */
+    409: ErrorEnvelope;
+    /**
+     * The request body exceeds the size limit: `payload_too_large`.
+     */
+    413: ErrorEnvelope;
+    /**
+     * The request body's media type is not accepted (`application/json`, or another one the operation
+     * documents): `unsupported_media_type`.
+     */
+    415: ErrorEnvelope;
+    /**
+     * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
+     * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
+     * referral one created, or on a quote one created), `submission_not_ready` (quoting a submission
+     * whose readiness has a blocking check failed; `details.failedChecks` names them),
+     * `policy_not_in_force` (a certificate asked of a cancelled, expired or not yet effective policy),
+     * `endorsement_required` (a certificate flag the policy carries no endorsement for),
+     * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored),
+     * `loss_outside_coverage` (a claim whose loss date the policy did not cover; `details` names the
+     * dates that decided it) or `limit_exceeded` (a claim payment past the policy's limit).
+     */
+    422: ErrorEnvelope;
+    /**
+     * Rate limit exceeded: `rate_limit_exceeded`. Retry after `Retry-After` seconds.
+     */
+    429: ErrorEnvelope;
+    /**
+     * Unexpected failure: `internal_error`.
+     */
+    500: ErrorEnvelope;
+};
+
+export type UpdatePortalProfileError = UpdatePortalProfileErrors[keyof UpdatePortalProfileErrors];
+
+export type UpdatePortalProfileResponses = {
+    /**
+     * Success.
+     */
+    200: PortalProfile;
+};
+
+export type UpdatePortalProfileResponse = UpdatePortalProfileResponses[keyof UpdatePortalProfileResponses];
+
+export type RegisterPortalPushTokenData = {
+    body: RegisterPushTokenRequest;
+    headers?: {
+        /**
+         * Client-chosen key that makes a retried write safe: a repeated request with the same key
+         * and body replays the first response.
+         */
+        'Idempotency-Key'?: string;
+    };
+    path?: never;
+    query?: never;
+    url: '/v1/portal/push-tokens';
+};
+
+export type RegisterPortalPushTokenErrors = {
+    /**
+     * The request is malformed: `validation_failed` or `invalid_idempotency_key`.
+     */
+    400: ErrorEnvelope;
+    /**
+     * Missing, invalid, expired or revoked credentials: `unauthorized`.
+     */
+    401: ErrorEnvelope;
+    /**
+     * The resource does not exist or belongs to another org: `not_found`.
+     */
+    404: ErrorEnvelope;
+    /**
+     * `conflict` or `idempotency_request_in_progress`.
+     */
+    409: ErrorEnvelope;
+    /**
+     * The request body exceeds the size limit: `payload_too_large`.
+     */
+    413: ErrorEnvelope;
+    /**
+     * The request body's media type is not accepted (`application/json`, or another one the operation
+     * documents): `unsupported_media_type`.
+     */
+    415: ErrorEnvelope;
+    /**
+     * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
+     * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
+     * referral one created, or on a quote one created), `submission_not_ready` (quoting a submission
+     * whose readiness has a blocking check failed; `details.failedChecks` names them),
+     * `policy_not_in_force` (a certificate asked of a cancelled, expired or not yet effective policy),
+     * `endorsement_required` (a certificate flag the policy carries no endorsement for),
+     * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored),
+     * `loss_outside_coverage` (a claim whose loss date the policy did not cover; `details` names the
+     * dates that decided it) or `limit_exceeded` (a claim payment past the policy's limit).
+     */
+    422: ErrorEnvelope;
+    /**
+     * Rate limit exceeded: `rate_limit_exceeded`. Retry after `Retry-After` seconds.
+     */
+    429: ErrorEnvelope;
+    /**
+     * Unexpected failure: `internal_error`.
+     */
+    500: ErrorEnvelope;
+};
+
+export type RegisterPortalPushTokenError = RegisterPortalPushTokenErrors[keyof RegisterPortalPushTokenErrors];
+
+export type RegisterPortalPushTokenResponses = {
+    /**
+     * Success.
+     */
+    200: PushTokenRegistration;
+    /**
+     * Created.
+     */
+    201: PushTokenRegistration;
+};
+
+export type RegisterPortalPushTokenResponse = RegisterPortalPushTokenResponses[keyof RegisterPortalPushTokenResponses];
 
 export type ListProducersData = {
     body?: never;

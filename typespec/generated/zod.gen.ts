@@ -679,6 +679,11 @@ export const zBindRequest = z.strictObject({
 });
 
 /**
+ * Insured id (`ins_` + ULID): a policyholder, one per org and normalised email.
+ */
+export const zInsuredId = z.string().regex(/^ins_[0-9A-HJKMNP-TV-Z]{26}$/);
+
+/**
  * One field the intake looked for.
  */
 export const zIntakeField = z.object({
@@ -832,6 +837,26 @@ export const zLossRatio = z.object({
 });
 
 /**
+ * A postal address to write to the insured at.
+ */
+export const zMailingAddress = z.strictObject({
+    line1: z.string().min(1).max(200),
+    line2: z.string().max(200).optional(),
+    city: z.string().min(1).max(100),
+    state: z.string().regex(/^[A-Z]{2}$/),
+    postalCode: z.string().regex(/^[0-9]{5}(-[0-9]{4})?$/)
+});
+
+/**
+ * The insured's contact as a submission recorded it.
+ */
+export const zInsuredContactView = z.object({
+    email: z.email(),
+    phone: z.string().nullable(),
+    mailingAddress: zMailingAddress.nullable()
+});
+
+/**
  * Leading digits of a NAICS code (2 to 6 digits).
  */
 export const zNaicsPrefix = z.string().regex(/^[0-9]{2,6}$/);
@@ -933,6 +958,20 @@ export const zPayInvoiceRequest = z.strictObject({
     method: zPaymentMethod,
     reference: z.string().min(1).max(200).optional(),
     receivedAt: z.iso.datetime().optional()
+});
+
+/**
+ * A phone number: 7 to 32 characters, digits with an optional leading `+`, spaces, dots, dashes and parentheses.
+ */
+export const zPhoneNumber = z.string().max(32).regex(/^\+?[0-9][0-9 ().-]{5,30}$/);
+
+/**
+ * How to reach the insured, as a submission names them.
+ */
+export const zInsuredContact = z.strictObject({
+    email: z.email().max(254),
+    phone: zPhoneNumber.optional(),
+    mailingAddress: zMailingAddress.optional()
 });
 
 /**
@@ -1106,6 +1145,20 @@ export const zDocumentGeneratedEvent = z.object({
     orgId: zOrgId,
     timestamp: z.iso.datetime(),
     data: zDocumentGeneratedData
+});
+
+/**
+ * A policyholder of the org: every policy bound for their email is theirs.
+ */
+export const zInsured = z.object({
+    id: zInsuredId,
+    name: z.string(),
+    email: z.email(),
+    phone: z.string().nullable(),
+    mailingAddress: zMailingAddress.nullable(),
+    policyIds: z.array(zPolicyId),
+    createdAt: z.iso.datetime(),
+    updatedAt: z.iso.datetime()
 });
 
 /**
@@ -1480,6 +1533,124 @@ export const zPolicyTransactionPage = z.object({
 });
 
 /**
+ * Ask for a sign-in code.
+ */
+export const zPolicyholderCodeRequest = z.strictObject({
+    email: z.email().max(254),
+    orgSlug: z.string().min(1).max(100).optional()
+});
+
+/**
+ * The same answer whether or not the email belongs to an insured.
+ */
+export const zPolicyholderCodeRequested = z.object({
+    status: z.enum(['accepted']),
+    message: z.string()
+});
+
+/**
+ * A policyholder JWT for `Authorization: Bearer` on the portal.
+ */
+export const zPolicyholderToken = z.object({
+    token: z.string(),
+    tokenType: z.enum(['Bearer']),
+    expiresAt: z.iso.datetime(),
+    insuredId: zInsuredId,
+    orgId: zOrgId
+});
+
+/**
+ * Exchange a sign-in code for a token.
+ */
+export const zPolicyholderTokenRequest = z.strictObject({
+    email: z.email().max(254),
+    code: z.string().regex(/^[0-9]{6}$/)
+});
+
+/**
+ * A document of one of the insured's policies (its declarations pages and, for commercial auto, its MCS-90s).
+ */
+export const zPortalDocument = z.object({
+    documentId: zDocumentId,
+    policyId: zPolicyId,
+    policyNumber: z.string(),
+    kind: zPolicyDocumentKind,
+    transactionType: zPolicyTransactionType,
+    effectiveDate: z.iso.date(),
+    issuedAt: z.iso.datetime(),
+    current: z.boolean()
+});
+
+/**
+ * The insured's documents, newest first.
+ */
+export const zPortalDocuments = z.object({
+    data: z.array(zPortalDocument)
+});
+
+/**
+ * A signed link to download one of the insured's documents: the same link `GET /v1/documents/:id` hands out, good for 15 minutes, needing no other credential.
+ */
+export const zPortalDownload = z.object({
+    documentId: zDocumentId,
+    downloadUrl: z.url(),
+    downloadUrlExpiresAt: z.iso.datetime()
+});
+
+/**
+ * The next open invoice of the insured's, the earliest due (an overdue one first).
+ */
+export const zPortalNextPayment = z.object({
+    invoiceId: zInvoiceId,
+    number: z.string(),
+    policyId: zPolicyId,
+    policyNumber: z.string(),
+    dueDate: z.iso.date(),
+    amountDue: z.number(),
+    currency: zCurrency,
+    overdue: z.boolean()
+});
+
+/**
+ * One of the insured's policies in force, as the home screen lists it.
+ */
+export const zPortalPolicySummary = z.object({
+    id: zPolicyId,
+    policyNumber: z.string(),
+    lineOfBusiness: zLineOfBusiness,
+    status: zPolicyStatus,
+    effectiveDate: z.iso.date(),
+    expirationDate: z.iso.date()
+});
+
+/**
+ * The mobile home screen: the insured, their policies in force, the next payment due, open claims and the latest documents.
+ */
+export const zPortalHome = z.object({
+    insured: z.object({
+        id: zInsuredId,
+        name: z.string(),
+        email: z.string()
+    }),
+    activePolicies: z.array(zPortalPolicySummary),
+    nextPayment: zPortalNextPayment.nullable(),
+    openClaims: z.int().min(-2147483648, { error: 'Invalid value: Expected int32 to be >= -2147483648' }).max(2147483647, { error: 'Invalid value: Expected int32 to be <= 2147483647' }),
+    latestDocuments: z.array(zPortalDocument)
+});
+
+/**
+ * The insured's profile: their contact details as they keep them.
+ */
+export const zPortalProfile = z.object({
+    id: zInsuredId,
+    name: z.string(),
+    email: z.email(),
+    phone: z.string().nullable(),
+    mailingAddress: zMailingAddress.nullable(),
+    updatedAt: z.iso.datetime()
+});
+
+/**
  * Paid, outstanding and incurred of one cost type across the org's claims, as of a date.
  */
 export const zPortfolioClaimMoney = z.object({
@@ -1579,6 +1750,30 @@ export const zProducerStatus = z.enum([
     'suspended',
     'terminated'
 ]);
+
+/**
+ * Where a push token's notifications go.
+ */
+export const zPushPlatform = z.enum([
+    'ios',
+    'android',
+    'web'
+]);
+
+/**
+ * Push token id (`ptk_` + ULID).
+ */
+export const zPushTokenId = z.string().regex(/^ptk_[0-9A-HJKMNP-TV-Z]{26}$/);
+
+/**
+ * A registered push token (the token itself is not echoed).
+ */
+export const zPushTokenRegistration = z.object({
+    id: zPushTokenId,
+    platform: zPushPlatform,
+    createdAt: z.iso.datetime(),
+    lastSeenAt: z.iso.datetime()
+});
 
 /**
  * The exposure the base premium is computed from.
@@ -1921,9 +2116,24 @@ export const zInvoicePage = z.object({
     nextCursor: z.string().nullable()
 });
 
+/**
+ * The insured's invoices, by due date.
+ */
+export const zPortalInvoices = z.object({
+    data: z.array(zInvoice)
+});
+
 export const zRefundInvoiceRequest = z.strictObject({
     amount: z.number().gt(0).lte(1000000000).optional(),
     reason: z.string().min(1).max(2000)
+});
+
+/**
+ * A device's push token to register.
+ */
+export const zRegisterPushTokenRequest = z.strictObject({
+    platform: zPushPlatform,
+    token: z.string().min(1).max(4096)
 });
 
 export const zReinstatePolicyRequest = z.strictObject({
@@ -2423,8 +2633,23 @@ export const zUpdateBillingSettingsRequest = z.strictObject({
     graceDays: z.int().gte(1).lte(90).optional()
 });
 
+/**
+ * A correction of the insured's email: their portal access moves to the new address at once.
+ */
+export const zUpdateInsuredRequest = z.strictObject({
+    email: z.email().max(254)
+});
+
 export const zUpdateOrgRequest = z.strictObject({
     name: z.string().min(1).max(200).optional()
+});
+
+/**
+ * What an insured may change about themselves: phone and mailing address, nothing else (400 naming any other field).
+ */
+export const zUpdatePortalProfileRequest = z.strictObject({
+    phone: zPhoneNumber.nullish(),
+    mailingAddress: zMailingAddress.nullish()
 });
 
 /**
@@ -2519,6 +2744,7 @@ export const zBoundPolicy = z.object({
     status: zPolicyStatus,
     submissionId: zSubmissionId,
     insuredName: z.string(),
+    insuredId: zInsuredId.nullable(),
     lineOfBusiness: zLineOfBusiness,
     state: zUsState,
     effectiveDate: z.iso.date(),
@@ -2598,6 +2824,7 @@ export const zCreateSubmissionFromDocumentRequest = z.strictObject({
         lineOfBusiness: zLineOfBusiness.optional(),
         deductible: z.number().gte(0).lte(1000000000).optional(),
         insuredEmail: z.email().max(254).optional(),
+        insured: zInsuredContact.optional(),
         producerId: z.string().max(64).optional(),
         propertyValues: z.number().gte(0).lte(1000000000).optional(),
         vehicleCount: z.int().gte(0).lte(100000).optional(),
@@ -2618,6 +2845,7 @@ export const zCreateSubmissionRequest = z.strictObject({
     lineOfBusiness: zLineOfBusiness,
     deductible: z.number().gte(0).lte(1000000000).optional(),
     insuredEmail: z.email().max(254).optional(),
+    insured: zInsuredContact.optional(),
     producerId: z.string().max(64).optional(),
     propertyValues: z.number().gte(0).lte(1000000000).optional(),
     vehicleCount: z.int().gte(0).lte(100000).optional(),
@@ -2663,6 +2891,7 @@ export const zPolicy = z.object({
     status: zPolicyStatus,
     submissionId: zSubmissionId,
     insuredName: z.string(),
+    insuredId: zInsuredId.nullable(),
     lineOfBusiness: zLineOfBusiness,
     state: zUsState,
     effectiveDate: z.iso.date(),
@@ -2718,6 +2947,13 @@ export const zPolicyTransactionResult = z.object({
     preview: z.boolean(),
     transaction: zPolicyTransaction,
     policy: zPolicy
+});
+
+/**
+ * The insured's policies.
+ */
+export const zPortalPolicies = z.object({
+    data: z.array(zPolicy)
 });
 
 /**
@@ -2821,6 +3057,7 @@ export const zSubmission = z.object({
     state: zUsState,
     lineOfBusiness: zLineOfBusiness,
     insuredEmail: z.string().nullable(),
+    insured: zInsuredContactView.nullable(),
     producerId: z.string().nullable(),
     propertyValues: z.number().nullable(),
     vehicleCount: z.int().min(-2147483648, { error: 'Invalid value: Expected int32 to be >= -2147483648' }).max(2147483647, { error: 'Invalid value: Expected int32 to be <= 2147483647' }).nullable(),
@@ -3331,6 +3568,28 @@ export const zLogoutHeaders = z.object({
  * Success of a public operation without a rate limit; no body.
  */
 export const zLogoutResponse = z.void();
+
+export const zRequestPolicyholderCodeBody = zPolicyholderCodeRequest;
+
+export const zRequestPolicyholderCodeHeaders = z.object({
+    'Idempotency-Key': z.string().max(255).optional()
+});
+
+/**
+ * Accepted.
+ */
+export const zRequestPolicyholderCodeResponse = zPolicyholderCodeRequested;
+
+export const zIssuePolicyholderTokenBody = zPolicyholderTokenRequest;
+
+export const zIssuePolicyholderTokenHeaders = z.object({
+    'Idempotency-Key': z.string().max(255).optional()
+});
+
+/**
+ * Success.
+ */
+export const zIssuePolicyholderTokenResponse = zPolicyholderToken;
 
 /**
  * Success of a public operation without a rate limit.
@@ -3902,6 +4161,30 @@ export const zSetFlagPath = z.object({
  */
 export const zSetFlagResponse = zFlag;
 
+export const zGetInsuredPath = z.object({
+    id: z.string()
+});
+
+/**
+ * Success.
+ */
+export const zGetInsuredResponse = zInsured;
+
+export const zUpdateInsuredBody = zUpdateInsuredRequest;
+
+export const zUpdateInsuredHeaders = z.object({
+    'Idempotency-Key': z.string().max(255).optional()
+});
+
+export const zUpdateInsuredPath = z.object({
+    id: z.string()
+});
+
+/**
+ * Success.
+ */
+export const zUpdateInsuredResponse = zInsured;
+
 export const zListInvoicesQuery = z.object({
     limit: z.int().gte(1).lte(100).optional().default(25),
     cursor: z.string().optional(),
@@ -4151,6 +4434,89 @@ export const zGetPolicyTimelineQuery = z.object({
  * Success.
  */
 export const zGetPolicyTimelineResponse = zPolicyTransactionPage;
+
+/**
+ * Success.
+ */
+export const zListPortalDocumentsResponse = zPortalDocuments;
+
+export const zDownloadPortalDocumentPath = z.object({
+    id: z.string()
+});
+
+/**
+ * Success.
+ */
+export const zDownloadPortalDocumentResponse = zPortalDownload;
+
+/**
+ * Success.
+ */
+export const zGetPortalHomeResponse = zPortalHome;
+
+/**
+ * Success.
+ */
+export const zListPortalInvoicesResponse = zPortalInvoices;
+
+export const zGetPortalInvoicePath = z.object({
+    id: z.string()
+});
+
+/**
+ * Success.
+ */
+export const zGetPortalInvoiceResponse = zInvoice;
+
+/**
+ * Success.
+ */
+export const zListPortalPoliciesResponse = zPortalPolicies;
+
+export const zGetPortalPolicyPath = z.object({
+    id: z.string()
+});
+
+/**
+ * Success.
+ */
+export const zGetPortalPolicyResponse = zPolicy;
+
+export const zGetPortalMcs90Path = z.object({
+    id: z.string()
+});
+
+/**
+ * Success.
+ */
+export const zGetPortalMcs90Response = zPortalDownload;
+
+/**
+ * Success.
+ */
+export const zGetPortalProfileResponse = zPortalProfile;
+
+export const zUpdatePortalProfileBody = zUpdatePortalProfileRequest;
+
+export const zUpdatePortalProfileHeaders = z.object({
+    'Idempotency-Key': z.string().max(255).optional()
+});
+
+/**
+ * Success.
+ */
+export const zUpdatePortalProfileResponse = zPortalProfile;
+
+export const zRegisterPortalPushTokenBody = zRegisterPushTokenRequest;
+
+export const zRegisterPortalPushTokenHeaders = z.object({
+    'Idempotency-Key': z.string().max(255).optional()
+});
+
+/**
+ * Success.
+ */
+export const zRegisterPortalPushTokenResponse = zPushTokenRegistration;
 
 export const zListProducersQuery = z.object({
     limit: z.int().gte(1).lte(100).optional().default(25),

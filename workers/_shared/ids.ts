@@ -7,7 +7,8 @@ export type IdPrefix =
   | "ses" | "eml" | "vcd" | "da" | "rtk" | "crt"
   | "res" | "cpy" | "stl" | "att"
   | "rfd" | "cdt"
-  | "flg";
+  | "flg"
+  | "ins" | "otp" | "ptk";
 
 const nextUlid = monotonicFactory();
 

@@ -47,6 +47,7 @@ import type {
   EndorsePolicyRequest,
   IngestedDocument,
   InstallmentPlan,
+  Insured,
   InvestigateClaimRequest,
   Invoice,
   InvoicePaymentIntent,
@@ -59,19 +60,31 @@ import type {
   ListSubmissionsData,
   LoginRequest,
   LoginResult,
+  MailingAddress,
   Org,
   OutboxEmail,
   PayInvoiceRequest,
   Policy,
+  PolicyholderCodeRequest,
+  PolicyholderCodeRequested,
+  PolicyholderToken,
+  PolicyholderTokenRequest,
   PolicyTransaction,
   PolicyTransactionResult,
+  PortalDocuments,
+  PortalHome,
+  PortalInvoices,
+  PortalPolicies,
+  PortalProfile,
   PortfolioAnalytics,
   PortfolioClaims,
   Producer,
+  PushTokenRegistration,
   Quote,
   QuoteReadiness,
   Referral,
   RefundInvoiceRequest,
+  RegisterPushTokenRequest,
   ReinstatePolicyRequest,
   RenderTemplateName,
   RenewalResult,
@@ -94,7 +107,9 @@ import type {
   TokenResponse,
   UpdateAppointmentRequest,
   UpdateBillingSettingsRequest,
+  UpdateInsuredRequest,
   UpdateOrgRequest,
+  UpdatePortalProfileRequest,
   UpdateProducerRequest,
   User,
   UsState,
@@ -218,6 +233,10 @@ export interface UnderwritingRpc extends Rpc.WorkerEntrypointBranded {
 
   listPolicies(principal: Principal, query: ListPoliciesQuery): Promise<Result<Page<Policy>>>;
   getPolicy(principal: Principal, id: string): Promise<Result<Policy>>;
+  /** The org's insured with the ids of their policies. */
+  getInsured(principal: Principal, id: string): Promise<Result<Insured>>;
+  /** Correct an insured's email (409 when another insured of the org has it); portal sign-in follows it. */
+  updateInsured(principal: Principal, id: string, input: UpdateInsuredRequest): Promise<Result<Insured>>;
   getPolicyTimeline(principal: Principal, id: string, query: PageQuery): Promise<Result<Page<PolicyTransaction>>>;
   /** Applied (`PolicyTransactionResult`), or held for a referral outside delegated authority (`EndorsementReferred`, `status: "referred"`). */
   endorsePolicy(principal: Principal, id: string, input: EndorsePolicyRequest, preview: boolean): Promise<Result<PolicyTransactionResult | EndorsementReferred>>;
@@ -338,6 +357,14 @@ export interface UnderwritingInternalRpc extends EventSourceRpc {
   liftPendingCancellation(orgId: string, policyId: string): Promise<Result<{ lifted: boolean; status: string }>>;
   /** Billing's delinquency job: cancel pro rata for `non_payment` through the policy's own cancellation path. */
   cancelForNonPayment(orgId: string, policyId: string, request: NonPaymentCancellationRequest): Promise<Result<NonPaymentCancellation>>;
+  /** Every org's insured with this email, normalised (the portal's sign-in asks each org it is known to). */
+  insuredsByEmail(email: string): Promise<InsuredIdentity[]>;
+  /** Insured `insuredId` of `orgId`, or null. */
+  insuredOf(orgId: string, insuredId: string): Promise<InsuredIdentity | null>;
+  /** The insured's policies, newest first (at most 50), as of `today` (YYYY-MM-DD, the org's clock). */
+  insuredPolicies(orgId: string, insuredId: string, today: string): Promise<Policy[]>;
+  /** One policy of the insured; another insured's or org's is `not_found`. */
+  insuredPolicy(orgId: string, insuredId: string, policyId: string, today: string): Promise<Result<Policy>>;
 }
 
 // Underwriting, internal: what billing's delinquency job asks (workers/underwriting/src/delinquency.service.ts).
@@ -376,6 +403,21 @@ export interface NonPaymentCancellation {
   returnPremium: number;
   /** The day the cancellation was recorded on (the job's clock). */
   asOf: string;
+}
+
+// Underwriting, internal: the policyholder the portal signs in.
+
+/** An insured as the portal sees them: who, in which org, and their contact as underwriting holds it. */
+export interface InsuredIdentity {
+  insuredId: string;
+  orgId: string;
+  name: string;
+  /** Normalised (trimmed, lower case). */
+  email: string;
+  phone: string | null;
+  mailingAddress: MailingAddress | null;
+  createdAt: string;
+  updatedAt: string;
 }
 
 // Underwriting, internal: what the billing worker invoices a policy's money from.
@@ -542,6 +584,10 @@ export interface IdentityInternalRpc extends Rpc.WorkerEntrypointBranded {
    * `validation_failed` naming the field for a bad address, subject, body or kind; `not_found` for no such org.
    */
   queueEmail(request: QueueEmailRequest): Promise<Result<QueuedEmail>>;
+  /** The org with this slug, or null. */
+  orgBySlug(slug: string): Promise<{ id: string; slug: string; name: string } | null>;
+  /** The org's slug and name, or null for no such org. */
+  orgSummary(orgId: string): Promise<{ id: string; slug: string; name: string } | null>;
 }
 
 export interface QueueEmailRequest {
@@ -867,7 +913,10 @@ export interface ClaimsRpc extends Rpc.WorkerEntrypointBranded {
 }
 
 /** `ClaimsInternal`, bound to the events consumer only (readEvents). */
-export type ClaimsInternalRpc = EventSourceRpc;
+export interface ClaimsInternalRpc extends EventSourceRpc {
+  /** How many claims on these policies of `orgId` (at most 50) are open, investigating or in settlement. */
+  openClaimCount(orgId: string, policyIds: string[]): Promise<number>;
+}
 
 // Billing: public (the gateway) and internal (event reading, for the webhooks worker).
 
@@ -923,7 +972,10 @@ export type RunDelinquencyInput = RunDelinquencyRequest;
 export type DelinquencyRunView = DelinquencyRun;
 
 /** `BillingInternal`: the bodies of billing's events, for the webhooks consumer. */
-export type BillingInternalRpc = EventSourceRpc;
+export interface BillingInternalRpc extends EventSourceRpc {
+  /** Every invoice of these policies of `orgId` (at most 50 policies), by due date, as of the org's `today`: the portal's insured's. */
+  invoicesOfPolicies(orgId: string, policyIds: string[], today: string): Promise<BillingInvoice[]>;
+}
 // Producers: public (the gateway) and internal (underwriting's distribution-authority check at bind).
 
 
@@ -1018,6 +1070,30 @@ export interface ProducersInternalRpc {
  * bound to every one of them (the registry generates the bindings), and `GatewayEnv` types them
  * from this map, so a new domain worker is typed at the gateway by its line here.
  */
+// Portal: public only (the gateway). Sign-in is public; every other method takes an insured
+// principal (`kind: "insured"`, `actorId` its `ins_` id) and reads only that insured's data.
+
+export interface PortalRpc extends Rpc.WorkerEntrypointBranded {
+  /** Send a sign-in code to each org's insured with this email (or the one of `orgSlug`); the same answer whether or not any exists. */
+  requestCode(input: PolicyholderCodeRequest): Promise<Result<PolicyholderCodeRequested>>;
+  /** A policyholder JWT for a live code sent to this email; `unauthorized` for every failure. */
+  issueToken(input: PolicyholderTokenRequest): Promise<Result<PolicyholderToken>>;
+  getHome(principal: Principal): Promise<Result<PortalHome>>;
+  listInvoices(principal: Principal): Promise<Result<PortalInvoices>>;
+  getInvoice(principal: Principal, id: string): Promise<Result<Invoice>>;
+  listPolicies(principal: Principal): Promise<Result<PortalPolicies>>;
+  getPolicy(principal: Principal, id: string): Promise<Result<Policy>>;
+  listDocuments(principal: Principal): Promise<Result<PortalDocuments>>;
+  /** `{documentId}` when it is a document of one of the insured's policies (the gateway signs its link); else `not_found`. */
+  documentForDownload(principal: Principal, documentId: string): Promise<Result<{ documentId: string }>>;
+  /** The current MCS-90 of one of the insured's policies; `not_found` for a policy with none. */
+  mcs90ForDownload(principal: Principal, policyId: string): Promise<Result<{ documentId: string }>>;
+  getProfile(principal: Principal): Promise<Result<PortalProfile>>;
+  updateProfile(principal: Principal, input: UpdatePortalProfileRequest): Promise<Result<PortalProfile>>;
+  /** Register a device's push token for the insured (deduplicated; at most 10, the least recently seen dropped). */
+  registerPushToken(principal: Principal, input: RegisterPushTokenRequest): Promise<Result<PushTokenRegistration>>;
+}
+
 export interface PublicEntrypoints {
   identity: IdentityRpc;
   underwriting: UnderwritingRpc;
@@ -1028,6 +1104,7 @@ export interface PublicEntrypoints {
   claims: ClaimsRpc;
   billing: BillingRpc;
   producers: ProducersRpc;
+  portal: PortalRpc;
 }
 
 type Snake<S extends string> = S extends `${infer Head}-${infer Tail}` ? `${Head}_${Snake<Tail>}` : S;

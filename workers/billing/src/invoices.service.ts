@@ -4,10 +4,10 @@
  * write goes through the policy's ledger (ledger.repo.ts), so it is judged on the invoice as it
  * stands when the batch commits, never on a stale read.
  */
-import { and, eq, gte, lt, lte, ne, or, type SQL } from "drizzle-orm";
+import { and, asc, eq, gte, inArray, lt, lte, ne, or, type SQL } from "drizzle-orm";
 import type { DrizzleD1Database } from "drizzle-orm/d1";
 import type { Principal } from "#shared/auth";
-import { clockOf } from "#shared/clock";
+import { clockOf, realClock } from "#shared/clock";
 import { isValidDate } from "#shared/dates";
 import { listKeyset } from "#shared/db";
 import { fail, invalid, notFound, ok, type Result } from "#shared/errors";
@@ -97,6 +97,27 @@ export async function listInvoices(db: DrizzleD1Database, principal: Principal, 
   const page = toPage(rows, keyset.value.pageSize, (r) => r);
   const entries = await entriesOf(db, principal.orgId, page.data.map((r) => r.id));
   return ok({ data: page.data.map((r) => toInvoice(r, entries, today)), nextCursor: page.nextCursor });
+}
+
+/** The most invoices {@link invoicesOfPolicies} answers. */
+const MAX_POLICY_INVOICES = 500;
+
+/**
+ * Every invoice of `policyIds` (at most 50 policies, the portal's insured's), by due date then
+ * number, as of the org's `today`. For trusted callers: `orgId` is the caller's word.
+ */
+export async function invoicesOfPolicies(db: DrizzleD1Database, orgId: string, policyIds: string[], today: string): Promise<BillingInvoice[]> {
+  const ids = [...new Set((Array.isArray(policyIds) ? policyIds : []).filter((id) => typeof id === "string"))].slice(0, 50);
+  if (ids.length === 0) return [];
+  const rows = await db
+    .select()
+    .from(invoices)
+    .where(and(eq(invoices.orgId, orgId), inArray(invoices.policyId, ids)))
+    .orderBy(asc(invoices.dueDate), asc(invoices.number))
+    .limit(MAX_POLICY_INVOICES)
+    .all();
+  const entries = await entriesOf(db, orgId, rows.map((r) => r.id));
+  return rows.map((r) => toInvoice(r, entries, isValidDate(today) ? today : realClock.today()));
 }
 
 const refused = (r: LedgerRefusal): Result<never> => {

@@ -196,9 +196,22 @@ export class IdentityInternal extends WorkerEntrypoint<IdentityEnv> implements I
     return orgs.member(createDeps(this.env, this.ctx), orgId, userId);
   }
 
-  /** Queue an email for `orgId` in the platform's outbox (billing's delinquency notice, the portal's mail, …). */
+  /**
+   * Queue an email for `orgId` in the platform's outbox (billing's delinquency notice, the portal's
+   * sign-in codes, …); the caller redacts any secret in production, as identity does for its own codes.
+   */
   async queueEmail(request: QueueEmailRequest): Promise<Result<QueuedEmail>> {
     return emails.queueEmail(createDeps(this.env, this.ctx), request);
+  }
+
+  /** The org with this slug, or null: the portal's sign-in names an org by it. */
+  async orgBySlug(slug: string): Promise<{ id: string; slug: string; name: string } | null> {
+    return orgs.orgBySlug(createDeps(this.env, this.ctx), slug);
+  }
+
+  /** The org's slug and name, or null: the portal's emails name the org a code is for. */
+  async orgSummary(orgId: string): Promise<{ id: string; slug: string; name: string } | null> {
+    return orgs.orgSummary(createDeps(this.env, this.ctx), orgId);
   }
 }
 

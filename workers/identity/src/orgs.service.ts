@@ -99,6 +99,19 @@ export async function orgName(deps: IdentityDeps, orgId: string): Promise<string
   return (await repo.findOrgById(deps.db, orgId))?.name ?? null;
 }
 
+/** The org with this slug (id, slug, name), or null. */
+export async function orgBySlug(deps: IdentityDeps, slug: string): Promise<{ id: string; slug: string; name: string } | null> {
+  if (typeof slug !== "string" || slug.length === 0 || slug.length > 100) return null;
+  const row = await repo.findOrgBySlug(deps.db, slug.trim().toLowerCase());
+  return row ? { id: row.id, slug: row.slug, name: row.name } : null;
+}
+
+/** The org's id, slug and name, or null. */
+export async function orgSummary(deps: IdentityDeps, orgId: string): Promise<{ id: string; slug: string; name: string } | null> {
+  const row = await repo.findOrgById(deps.db, orgId);
+  return row ? { id: row.id, slug: row.slug, name: row.name } : null;
+}
+
 /** User `userId` of `orgId` with their role, or null when `orgId` has no such user (for trusted callers: no principal). */
 export async function member(deps: IdentityDeps, orgId: string, userId: string): Promise<OrgMember | null> {
   const user = await findUserInOrg(deps.db, orgId, userId);

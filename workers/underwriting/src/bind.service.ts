@@ -1,4 +1,4 @@
-import { and, eq, sql } from "drizzle-orm";
+import { and, eq, sql, type SQL } from "drizzle-orm";
 import type { DrizzleD1Database } from "drizzle-orm/d1";
 import type { Principal } from "#shared/auth";
 import { clockOf } from "#shared/clock";
@@ -45,6 +45,29 @@ async function bindableQuote(db: DrizzleD1Database, principal: Principal, sub: S
     return fail("invalid_state_transition", "The submission has no active quote", { quoteStatus: quote?.status ?? null });
   }
   return ok(quote);
+}
+
+/**
+ * The policy's link to its insured, in the bind's batch: the org's insured with the submission's
+ * email is created the first time (a later policy fills in a phone or address it lacked, never
+ * overwrites one), and the new policy points at it. The unique `(org_id, email)` makes two binds of
+ * one address meet on one insured, however they interleave; a bind that writes no policy links nothing.
+ */
+function linkInsured(orgId: string, sub: SubmissionRow, policyId: string, at: string, policyExists: SQL): Statement[] {
+  if (!sub.insuredEmail) return [];
+  const address = sub.insuredContact?.mailingAddress ? JSON.stringify(sub.insuredContact.mailingAddress) : null;
+  return [
+    sql`INSERT INTO insureds (id, org_id, name, email, phone, mailing_address, created_at, updated_at)
+      SELECT ${newId("ins")}, ${orgId}, ${sub.insuredName}, ${sub.insuredEmail}, ${sub.insuredContact?.phone ?? null}, ${address}, ${at}, ${at}
+      WHERE ${policyExists}
+      ON CONFLICT (org_id, email) DO UPDATE SET
+        phone = COALESCE(insureds.phone, excluded.phone),
+        mailing_address = COALESCE(insureds.mailing_address, excluded.mailing_address),
+        updated_at = CASE WHEN (insureds.phone IS NULL AND excluded.phone IS NOT NULL) OR (insureds.mailing_address IS NULL AND excluded.mailing_address IS NOT NULL)
+          THEN excluded.updated_at ELSE insureds.updated_at END`,
+    sql`UPDATE policies SET insured_id = (SELECT id FROM insureds WHERE org_id = ${orgId} AND email = ${sub.insuredEmail})
+      WHERE id = ${policyId} AND org_id = ${orgId}`,
+  ];
 }
 
 export function toInstallments(schedule: Installment[]) {
@@ -182,6 +205,7 @@ export async function bindSubmission(
         NULL, ${sub.renewalOfPolicyId}, NULL, ${quote.daAgreementId}, 1
       FROM policy_number_sequences
       WHERE org_id = ${principal.orgId} AND line_of_business = ${lob} AND year = ${year} AND ${stillBindable}`,
+    ...linkInsured(principal.orgId, sub, policyId, at, policyExists),
     sql`INSERT INTO installments (policy_id, number, due_date, premium_cents, fee_cents)
       SELECT * FROM (VALUES ${installmentValues}) WHERE ${policyExists}`,
     sql`INSERT INTO policy_transactions (id, org_id, policy_id, seq, type, effective_date, premium_delta_cents, actor, details, created_at)

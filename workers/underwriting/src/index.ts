@@ -6,6 +6,7 @@ import { notFound, type Result } from "#shared/errors";
 import { checkInput } from "#shared/input";
 import { eventQueues, readOutboxEvents, relayOutbox } from "#shared/outbox";
 import type { PageQuery } from "#shared/pagination";
+import type { UpdateInsuredRequest } from "#contract/types.gen";
 import type { CertificateFactsRequest, NonPaymentCancellationRequest, PendingCancellationRequest, UnderwritingInternalRpc, UnderwritingRpc } from "#shared/rpc";
 import * as analytics from "./analytics.service.ts";
 import { billingFacts } from "./billing-facts.service.ts";
@@ -14,6 +15,7 @@ import { bindSubmission, type BindInput } from "./bind.service.ts";
 import { certificateFacts } from "./certificates.service.ts";
 import * as da from "./da-agreements.service.ts";
 import * as delinquency from "./delinquency.service.ts";
+import * as insureds from "./insureds.service.ts";
 import type { UnderwritingEnv } from "./env.ts";
 import { createSubmissionFromAcord, getQuoteReadiness } from "./intake.service.ts";
 import { REQUIRED_SUBMISSION_FIELDS } from "./intake/acord125.ts";
@@ -121,6 +123,16 @@ export class UnderwritingService extends WorkerEntrypoint<UnderwritingEnv> imple
 
   getPolicy(principal: Principal, id: string) {
     return policies.getPolicy(this.db, principal, id);
+  }
+
+  // Insureds
+
+  getInsured(principal: Principal, id: string) {
+    return insureds.getInsured(this.db, principal, id);
+  }
+
+  updateInsured(principal: Principal, id: string, input: UpdateInsuredRequest) {
+    return admitted(principal, input, ["email"], (clean) => insureds.updateInsured(this.db, principal, id, clean));
   }
 
   getPolicyTimeline(principal: Principal, id: string, query: PageQuery) {
@@ -236,6 +248,25 @@ export class UnderwritingInternal extends WorkerEntrypoint<UnderwritingEnv> impl
     return billingFacts(database(this.env), orgId, policyId);
   }
 
+  /** Every org's insured with this email: the portal sends each a sign-in code. */
+  insuredsByEmail(email: string) {
+    return insureds.insuredsByEmail(database(this.env), email);
+  }
+
+  /** Insured `insuredId` of `orgId` (null for none): the portal checks a signed-in insured still exists with the code's email. */
+  insuredOf(orgId: string, insuredId: string) {
+    return insureds.insuredOf(database(this.env), orgId, insuredId);
+  }
+
+  /** The insured's policies, newest first, as of the org's `today`. */
+  insuredPolicies(orgId: string, insuredId: string, today: string) {
+    return insureds.insuredPolicies(database(this.env), orgId, insuredId, today);
+  }
+
+  /** One policy of the insured; anyone else's is not found. */
+  insuredPolicy(orgId: string, insuredId: string, policyId: string, today: string) {
+    return insureds.insuredPolicy(database(this.env), orgId, insuredId, policyId, today);
+  }
   /** Billing's delinquency job: the policy goes `pending_cancellation` (once, with its event). */
   markPendingCancellation(orgId: string, policyId: string, request: PendingCancellationRequest) {
     return relayAfterInternal(this.env, this.ctx, delinquency.markPendingCancellation(database(this.env), orgId, policyId, request));

@@ -77,6 +77,7 @@ export function toPolicy(row: PolicyRow, schedule: InstallmentRow[], today: stri
     status: statusAsOf(row, today),
     submissionId: row.submissionId,
     insuredName: row.insuredName,
+    insuredId: row.insuredId,
     lineOfBusiness: row.lineOfBusiness,
     state: row.state,
     effectiveDate: row.effectiveDate,

@@ -632,6 +632,10 @@ export async function renewPolicy(db: DrizzleD1Database, env: LedgerEnv, princip
       lineOfBusiness: policy.lineOfBusiness,
       ...(policy.deductibleCents !== null ? { deductible: fromCents(policy.deductibleCents) } : {}),
       ...(original?.insuredEmail ? { insuredEmail: original.insuredEmail } : {}),
+      // The renewal keeps the insured's contact, so its bind links the same insured.
+      ...(original?.insuredEmail && original.insuredContact
+        ? { insured: { email: original.insuredEmail, ...(original.insuredContact.phone ? { phone: original.insuredContact.phone } : {}), ...(original.insuredContact.mailingAddress ? { mailingAddress: original.insuredContact.mailingAddress } : {}) } }
+        : {}),
       ...(original?.producerId ? { producerId: original.producerId } : {}),
       ...(policy.exposure.propertyValuesCents !== null ? { propertyValues: fromCents(policy.exposure.propertyValuesCents) } : {}),
       ...(policy.exposure.vehicleCount !== null ? { vehicleCount: policy.exposure.vehicleCount } : {}),

@@ -1,5 +1,5 @@
 import { integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
-import type { EndorsePolicyRequest, ProducerAuthority, UsState } from "#contract/types.gen";
+import type { EndorsePolicyRequest, MailingAddress, ProducerAuthority, UsState } from "#contract/types.gen";
 import type { CancellationMethod, CancellationReason, InstallmentPlan, RatingResult } from "./rating/types.ts";
 
 /** Drizzle view of migrations/underwriting; keep the two identical. */
@@ -32,7 +32,28 @@ export const submissions = sqliteTable("submissions", {
   policyId: text("policy_id"),
   renewalOfPolicyId: text("renewal_of_policy_id"),
   intake: text("intake", { mode: "json" }).$type<IntakeRecord>(),
+  /** The insured's phone and mailing address beside `insuredEmail` (migrations/underwriting/0014); null when none was given. */
+  insuredContact: text("insured_contact", { mode: "json" }).$type<InsuredContactRecord>(),
 });
+
+/** A submission's insured contact beyond the email. */
+export interface InsuredContactRecord {
+  phone: string | null;
+  mailingAddress: MailingAddress | null;
+}
+
+/** The policyholders behind bound policies, one per org and normalised email (migrations/underwriting/0014). */
+export const insureds = sqliteTable("insureds", {
+  id: text("id").primaryKey(),
+  orgId: text("org_id").notNull(),
+  name: text("name").notNull(),
+  email: text("email").notNull(),
+  phone: text("phone"),
+  mailingAddress: text("mailing_address", { mode: "json" }).$type<MailingAddress>(),
+  createdAt: text("created_at").notNull(),
+  updatedAt: text("updated_at").notNull(),
+});
+export type InsuredRow = typeof insureds.$inferSelect;
 
 export const policies = sqliteTable("policies", {
   id: text("id").primaryKey(),
@@ -65,6 +86,8 @@ export const policies = sqliteTable("policies", {
   endorsements: text("endorsements", { mode: "json" }).$type<PolicyEndorsementsRecord>(),
   /** Pending cancellation for non-payment (migrations/underwriting/0012); null when not pending. */
   pendingCancellation: text("pending_cancellation", { mode: "json" }).$type<PendingCancellationRecord>(),
+  /** The insured the bind linked it to (migrations/underwriting/0014); null when the submission named no email. */
+  insuredId: text("insured_id"),
 });
 
 export const quotes = sqliteTable("quotes", {

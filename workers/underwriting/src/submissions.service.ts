@@ -11,11 +11,27 @@ import { recordEvent } from "./events.ts";
 import { submissions, type SubmissionRow } from "./schema.ts";
 import { findSubmission, listSubmissionRows } from "./submissions.repo.ts";
 import { triageSummary } from "./intake/triage.ts";
-import type { IntakeRecord } from "./schema.ts";
+import type { InsuredContactRecord, IntakeRecord } from "./schema.ts";
 import type { CreateSubmissionInput, ListSubmissionsQuery, Submission } from "./types.ts";
 
 /** Money fields of a submission body, in the order their errors are reported. */
 const MONEY_FIELDS = ["annualRevenue", "requestedLimit", "deductible", "propertyValues"] as const;
+
+/** An email as insureds are keyed by it: trimmed, lower case. */
+export const normalizeEmail = (email: string): string => email.trim().toLowerCase();
+
+/**
+ * The insured's email and contact from `insured` and / or the older `insuredEmail`, which must then
+ * name the same address (400 on `insured.email` otherwise).
+ */
+function insuredContactOf(input: CreateSubmissionInput): Result<{ email: string | null; contact: InsuredContactRecord | null }> {
+  const legacy = input.insuredEmail === undefined ? null : normalizeEmail(input.insuredEmail);
+  if (!input.insured) return ok({ email: legacy, contact: null });
+  const email = normalizeEmail(input.insured.email);
+  if (legacy !== null && legacy !== email) return invalid("insured.email", "matches_insured_email", "insured.email and insuredEmail name different addresses; send one");
+  const phone = input.insured.phone?.trim() || null;
+  return ok({ email, contact: { phone, mailingAddress: input.insured.mailingAddress ?? null } });
+}
 
 /**
  * Validate a submission body beyond its shape (money to cents, real dates) and build its row.
@@ -40,6 +56,8 @@ export function buildSubmissionRow(
   if (!isValidDate(input.effectiveDate)) return invalid("effectiveDate", "date", "effectiveDate must be a calendar date (YYYY-MM-DD)");
   // Hazardous materials set a motor carrier's MCS-90 limit; on another line the flag would mean nothing, so it is refused, not ignored.
   if (input.hazmat === true && input.lineOfBusiness !== "CA") return invalid("hazmat", "line_of_business", "hazmat applies only to commercial auto (lineOfBusiness CA)");
+  const contact = insuredContactOf(input);
+  if (!contact.ok) return contact;
 
   const priorLosses = [];
   for (const [i, loss] of (input.priorLosses ?? []).entries()) {
@@ -63,7 +81,8 @@ export function buildSubmissionRow(
     expirationDate: addYears(input.effectiveDate, 1),
     state: input.state,
     lineOfBusiness: input.lineOfBusiness,
-    insuredEmail: input.insuredEmail?.trim().toLowerCase() ?? null,
+    insuredEmail: contact.value.email,
+    insuredContact: contact.value.contact,
     producerId: input.producerId ?? null,
     propertyValuesCents: cents.propertyValues ?? null,
     vehicleCount: input.vehicleCount ?? null,
@@ -129,6 +148,7 @@ export function toSubmission(row: SubmissionRow, asOf: string): Submission {
     state: row.state,
     lineOfBusiness: row.lineOfBusiness,
     insuredEmail: row.insuredEmail,
+    insured: row.insuredEmail === null ? null : { email: row.insuredEmail, phone: row.insuredContact?.phone ?? null, mailingAddress: row.insuredContact?.mailingAddress ?? null },
     producerId: row.producerId,
     propertyValues: money(row.propertyValuesCents),
     vehicleCount: row.vehicleCount,

@@ -7,7 +7,7 @@ import type { Result } from "#shared/errors";
 import { checkInputRules, cleanInput, inputError } from "#shared/input";
 import { readCapped } from "#shared/streams";
 import type { GatewayContext, GatewayEnv } from "../env.ts";
-import { authenticate, withSandboxClock } from "../middleware/authenticate.ts";
+import { authenticate, authenticateInsured, withSandboxClock } from "../middleware/authenticate.ts";
 import { withIdempotency } from "../middleware/idempotency.ts";
 import { enforceRateLimits, type ExtraLimit } from "../middleware/rate-limit.ts";
 import type { RateLimitDecision } from "../rate-limiter.do.ts";
@@ -37,7 +37,8 @@ export type RequestInput<S extends RequestSchemas> = { body: Part<S, "body">; qu
 type Contract<Id extends OperationId> = (typeof operations)[Id];
 type InputOf<Id extends OperationId> = RequestInput<Contract<Id>["schemas"]>;
 type StatusOf<Id extends OperationId> = Contract<Id>["successStatuses"][number];
-type IsCredential<Id extends OperationId> = Contract<Id>["auth"]["kind"] extends "credential" ? true : false;
+/** Operations whose handler gets a principal: any credential, or (for the portal) an insured token. */
+type IsCredential<Id extends OperationId> = Contract<Id>["auth"]["kind"] extends "credential" | "insured" ? true : false;
 
 interface HandlerArgs<Input> {
   env: GatewayEnv;
@@ -74,7 +75,8 @@ export interface RouteSpec {
   method: Method;
   /** Hono path, `:name` for parameters. */
   path: string;
-  auth: { kind: "public" | "session" | "credential"; scope: string | null; systemOnly: boolean; orgOptional: boolean };
+  /** `insured`: a policyholder JWT and nothing else (the portal); `credential`: anything but one. */
+  auth: { kind: "public" | "session" | "credential" | "insured"; scope: string | null; systemOnly: boolean; orgOptional: boolean };
   /** A limit beyond the credential's tier, e.g. signup per IP. */
   extraLimit?: ExtraLimit;
   schemas: RequestSchemas;
@@ -284,9 +286,9 @@ export function mount(app: Hono<GatewayContext>, spec: RouteSpec): void {
   app.on(spec.method.toUpperCase(), spec.path, async (c) => {
     let principal: Principal | null = null;
     let tierDecision: RateLimitDecision | undefined;
-    const credential = spec.auth.kind === "credential";
+    const credential = spec.auth.kind === "credential" || spec.auth.kind === "insured";
     if (credential) {
-      const auth = await authenticate(c);
+      const auth = spec.auth.kind === "insured" ? await authenticateInsured(c) : await authenticate(c);
       if (!auth.ok) return appErrorResponse(c, auth.error);
       ({ principal, tierDecision } = auth.value);
     }

@@ -220,6 +220,40 @@ async function resolveCredential(
   }
 }
 
+/**
+ * The caller of a portal operation: a policyholder JWT (`typ: insured`) and nothing else. API keys,
+ * the API secret and user JWTs are the same 401 as a bad token, counted against the client IP's
+ * failure budget like any presented credential that fails. The insured principal is confined to
+ * its org and to itself (`actorId` is its `ins_` id); it holds no scope, so no other route's scope
+ * check could pass even if it reached one.
+ */
+export async function authenticateInsured(c: Context<GatewayContext>): Promise<Result<Authenticated>> {
+  const credential = readCredential(c);
+  if (credential.kind === "none") return unauthorized;
+  return limitFailedAttempts(c, async () => {
+    if (credential.kind !== "bearer" || !JWT_SHAPE.test(credential.token)) return unauthorized;
+    const claims = await verifyJwt(credential.token, c.env.JWT_SECRET);
+    if (!claims || claims.typ !== "insured" || !claims.sub.startsWith("ins_")) return unauthorized;
+    return {
+      ok: true,
+      value: {
+        principal: {
+          kind: "insured",
+          orgId: claims.orgId,
+          credentialId: `insured:${claims.sub}`,
+          actorId: claims.sub,
+          principalId: claims.sub,
+          role: null,
+          scopes: [],
+          rateLimitTier: "standard",
+          expiresAt: claims.expiresAt,
+          ...(claims.name ? { displayName: claims.name } : {}),
+        },
+      },
+    };
+  });
+}
+
 /** The system principal: all scopes, in the org the caller names (empty when none is named). */
 export function systemPrincipal(orgId: string): Principal {
   return {

@@ -25,6 +25,9 @@ export const authRoutes = [
     const token = sessionToken(c);
     return token ? env.IDENTITY.getProfile(token) : noSession();
   }),
+  // Policyholder sign-in: a one-time code by email, then a policyholder JWT (the portal worker).
+  route("requestPolicyholderCode", ({ env, input }) => env.PORTAL.requestCode(input.body)),
+  route("issuePolicyholderToken", ({ env, input }) => env.PORTAL.issueToken(input.body)),
   route("exchangeSession", ({ env, c }) => {
     const token = sessionToken(c);
     return token ? env.IDENTITY.exchangeSession(token) : noSession();

@@ -81,6 +81,8 @@ export const underwritingRoutes = [
   }),
   route("listPolicies", ({ env, principal, input }) => env.UNDERWRITING.listPolicies(principal, input.query)),
   route("getPolicy", ({ env, principal, input }) => env.UNDERWRITING.getPolicy(principal, input.path.id)),
+  route("getInsured", ({ env, principal, input }) => env.UNDERWRITING.getInsured(principal, input.path.id)),
+  route("updateInsured", ({ env, principal, input }) => env.UNDERWRITING.updateInsured(principal, input.path.id, input.body)),
   route("endorsePolicy", {
     // An endorsement held for a referral (outside delegated authority) was accepted, not applied: 202.
     status: (_input, value) => ((value as { status?: string }).status === "referred" ? 202 : 200),

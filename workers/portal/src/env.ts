@@ -1,0 +1,18 @@
+import type { BillingInternalRpc, ClaimsInternalRpc, IdentityInternalRpc, UnderwritingInternalRpc } from "#shared/rpc";
+
+/** Bindings of the portal worker (workers/portal/wrangler.toml, generated from the registry, plus the JWT_SECRET secret). */
+export interface PortalEnv {
+  /** Sign-in codes and their sends, and insureds' profile changes. */
+  PORTAL_DB: D1Database;
+  /** `insuredsByEmail`, `insuredOf`, `insuredPolicies`, `insuredPolicy`: who signs in, and their policies. */
+  UNDERWRITING: Service<UnderwritingInternalRpc>;
+  /** `invoicesOfPolicies`: the insured's invoices. */
+  BILLING: Service<BillingInternalRpc>;
+  /** `openClaimCount`: the insured's open claims. */
+  CLAIMS: Service<ClaimsInternalRpc>;
+  /** `queueEmail` (the platform's outbox), `orgBySlug`, `orgSummary`. */
+  IDENTITY: Service<IdentityInternalRpc>;
+  /** HS256 key of every platform JWT; policyholder tokens are signed with it, and code hashes keyed from it. */
+  JWT_SECRET: string;
+  ENVIRONMENT: string;
+}

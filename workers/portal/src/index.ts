@@ -1,0 +1,76 @@
+/**
+ * The portal worker: the policyholder portal. The gateway reaches {@link PortalService} over a
+ * service binding: the public sign-in (a one-time code by email, then a policyholder JWT), and, with
+ * an insured principal the gateway built from that JWT, the insured's own home screen, policies,
+ * documents, invoices and profile. It owns `PORTAL_DB` (codes, their sends, profile changes);
+ * insureds and their policies are underwriting's (`UnderwritingInternal`), invoices billing's and
+ * claims claims', emails go through identity's outbox (`IdentityInternal`).
+ */
+import { WorkerEntrypoint } from "cloudflare:workers";
+import type { PolicyholderCodeRequest, PolicyholderTokenRequest, RegisterPushTokenRequest, UpdatePortalProfileRequest } from "#contract/types.gen";
+import type { Principal } from "#shared/auth";
+import type { PortalRpc } from "#shared/rpc";
+import type { PortalEnv } from "./env.ts";
+import { issueToken, requestCode } from "./otp.service.ts";
+import * as portal from "./portal.service.ts";
+
+export type { PortalEnv } from "./env.ts";
+
+/** The public entrypoint: the gateway's `PORTAL` binding. */
+export class PortalService extends WorkerEntrypoint<PortalEnv> implements PortalRpc {
+  requestCode(input: PolicyholderCodeRequest) {
+    return requestCode(this.env, input, (work) => this.ctx.waitUntil(work));
+  }
+
+  issueToken(input: PolicyholderTokenRequest) {
+    return issueToken(this.env, input);
+  }
+
+  getHome(principal: Principal) {
+    return portal.getHome(this.env, principal);
+  }
+
+  listInvoices(principal: Principal) {
+    return portal.listInvoices(this.env, principal);
+  }
+
+  getInvoice(principal: Principal, id: string) {
+    return portal.getInvoice(this.env, principal, id);
+  }
+
+  listPolicies(principal: Principal) {
+    return portal.listPolicies(this.env, principal);
+  }
+
+  getPolicy(principal: Principal, id: string) {
+    return portal.getPolicy(this.env, principal, id);
+  }
+
+  listDocuments(principal: Principal) {
+    return portal.listDocuments(this.env, principal);
+  }
+
+  documentForDownload(principal: Principal, documentId: string) {
+    return portal.documentForDownload(this.env, principal, documentId);
+  }
+
+  mcs90ForDownload(principal: Principal, policyId: string) {
+    return portal.mcs90ForDownload(this.env, principal, policyId);
+  }
+
+  getProfile(principal: Principal) {
+    return portal.getProfile(this.env, principal);
+  }
+
+  updateProfile(principal: Principal, input: UpdatePortalProfileRequest) {
+    return portal.updateProfile(this.env, principal, input);
+  }
+
+  registerPushToken(principal: Principal, input: RegisterPushTokenRequest) {
+    return portal.registerPushToken(this.env, principal, input);
+  }
+}
+
+export default {
+  fetch: () => Response.json({ error: "route_not_found", message: "This worker is reached through the gateway" }, { status: 404 }),
+} satisfies ExportedHandler<PortalEnv>;
