@@ -222,6 +222,11 @@ export const WORKERS: readonly WorkerEntry[] = [
     purpose: "producers with their NPN, state licenses and commission rates, their carrier appointments, and distribution authority for a bind",
     entrypoints: { public: "ProducersService", internal: "ProducersInternal" },
     d1: { binding: "PRODUCERS_DB", database: "openinsure-producers", id: "producers-db" },
+    calls: [{ worker: "identity", entrypoint: "internal", purpose: "member: a user linked to a producer must be the org's, with the producer role; clockOffsetOf: license expiry on an org's sandbox clock" }],
+    // producer.license_expiring. Commissions arrive from underwriting's feed (it calls ProducersInternal),
+    // not from a subscription: reading underwriting's events would bind producers to underwriting, a cycle.
+    emitsEvents: true,
+    crons: [{ schedule: "0 * * * *", purpose: "producer.license_expiring once per license expiring within 30 days, then the outbox sweep" }],
   },
 ];
 

@@ -39,6 +39,7 @@ const CATALOGUE: Record<string, { data: Record<string, unknown>; subject: string
   // A refund is ordered with the invoice it was made on, after that invoice's payments.
   "payment.refunded": { data: { refundId: "rfd_1", invoiceId: "inv_1", policyId: "pol_1" }, subject: "invoice:inv_1" },
   "invoice.voided": { data: { invoiceId: "inv_1", policyId: "pol_1", reissuedAs: "inv_2" }, subject: "invoice:inv_1" },
+  "producer.license_expiring": { data: { producerId: "prd_1", state: "CA", expiresOn: "2027-01-31" }, subject: "producer:prd_1" },
 };
 
 describe("the subject of an event", () => {

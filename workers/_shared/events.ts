@@ -59,5 +59,6 @@ export const EVENT_TYPES = [
   "policy.reinstated",
   "payment.refunded",
   "invoice.voided",
+  "producer.license_expiring",
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];

@@ -6,7 +6,8 @@ export type IdPrefix =
   | "doc" | "whk" | "whd" | "evt" | "prd" | "apt" | "room" | "msg" | "ref" | "req"
   | "ses" | "eml" | "vcd" | "da" | "rtk" | "crt"
   | "res" | "cpy" | "stl" | "att"
-  | "rfd" | "cdt";
+  | "rfd" | "cdt"
+  | "com";
 
 const nextUlid = monotonicFactory();
 

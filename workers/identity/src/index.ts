@@ -194,6 +194,11 @@ export class IdentityInternal extends WorkerEntrypoint<IdentityEnv> implements I
   async member(orgId: string, userId: string): Promise<OrgMember | null> {
     return orgs.member(createDeps(this.env, this.ctx), orgId, userId);
   }
+
+  /** `orgId`'s sandbox clock offset (0 outside development): the producers cron judges license expiry on it. */
+  async clockOffsetOf(orgId: string): Promise<number> {
+    return sandboxClock.clockOffsetOf(createDeps(this.env, this.ctx), orgId);
+  }
 }
 
 export default {
