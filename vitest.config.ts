@@ -60,6 +60,9 @@ const workers = await Promise.all(
             // Claims asks whether an adjuster is a claims_adjuster of the org; a test registers users through setMemberForTest.
             member: `const m = (globalThis.members ??= new Map()); return m.get(arguments[0] + "|" + arguments[1]) ?? null;`,
             setMemberForTest: `const m = (globalThis.members ??= new Map()); m.set(arguments[0].orgId + "|" + arguments[0].id, arguments[0]); return true;`,
+            // The producers cron reads each org's sandbox clock; a test sets one through setClockOffsetForTest.
+            clockOffsetOf: `return (globalThis.clockOffsets ??= new Map()).get(arguments[0]) ?? 0;`,
+            setClockOffsetForTest: `(globalThis.clockOffsets ??= new Map()).set(arguments[0], arguments[1]); return true;`,
           },
           documents: {
             // The webhooks consumer reads the documents outbox's events through the same entrypoint.
