@@ -5,6 +5,7 @@
  */
 import { createExecutionContext, createScheduledController, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
+import type { ProducerLicense, UsState } from "#contract/types.gen";
 import { drizzle } from "drizzle-orm/d1";
 import { describe, expect, it } from "vitest";
 import type { Principal } from "#shared/auth";
@@ -30,10 +31,10 @@ async function orgAt(days = 0): Promise<Principal> {
 
 async function raised(orgId: string) {
   const rows = await env.PRODUCERS_DB.prepare("SELECT id, data FROM events WHERE org_id = ? AND type = 'producer.license_expiring' ORDER BY id").bind(orgId).all<{ id: string; data: string }>();
-  return rows.results.map((r) => ({ id: r.id, ...(JSON.parse(r.data) as Record<string, unknown>) }));
+  return rows.results.map((r) => ({ id: r.id, ...(JSON.parse(r.data) as Record<string, unknown>) }) as Record<string, unknown> & { id: string });
 }
 
-const license = (state: string, expiresOn: string) => ({ state, lines: ["GL" as const], number: `${state}-1`, expiresOn });
+const license = (state: UsState, expiresOn: string): ProducerLicense => ({ state, lines: ["GL"], number: `${state}-1`, expiresOn });
 
 describe("producer.license_expiring", () => {
   it("is raised once per license within 30 days, not for one further out or a terminated producer", async () => {
@@ -54,7 +55,7 @@ describe("producer.license_expiring", () => {
     await raiseExpiringLicenses(db(), workerEnv, new Date(realNow()));
     await raiseExpiringLicenses(db(), workerEnv, new Date(realNow()));
     expect(await raised(p.orgId)).toHaveLength(2);
-    const [envelope] = await producersInternal.readEvents([events[0]!.id]);
+    const [envelope] = (await producersInternal.readEvents([events[0]!.id])) as unknown as { id: string }[];
     expect(envelope).toMatchObject({ id: events[0]!.id, type: "producer.license_expiring", orgId: p.orgId, data: { producerId: producer.id } });
   });
 
