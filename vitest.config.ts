@@ -92,6 +92,9 @@ const workers = await Promise.all(
             // Billing queues its delinquency notices here; a test reads them back with emailsForTest(orgId).
             queueEmail: `const e = (globalThis.emails ??= []); const r = arguments[0]; const row = { id: "eml_" + String(e.length + 1).padStart(26, "0"), to: r.to, subject: r.subject, body: r.body, kind: r.kind, orgId: r.orgId, createdAt: new Date().toISOString() }; e.push(row); return { ok: true, value: { id: row.id, to: row.to, kind: row.kind, createdAt: row.createdAt } };`,
             emailsForTest: `return (globalThis.emails ??= []).filter((e) => e.orgId === arguments[0]);`,
+            // The producers cron reads each org's sandbox clock; a test sets one through setClockOffsetForTest.
+            clockOffsetOf: `return (globalThis.clockOffsets ??= new Map()).get(arguments[0]) ?? 0;`,
+            setClockOffsetForTest: `(globalThis.clockOffsets ??= new Map()).set(arguments[0], arguments[1]); return true;`,
           },
           documents: {
             // The webhooks consumer reads the documents outbox's events through the same entrypoint.

@@ -236,6 +236,11 @@ export const WORKERS: readonly WorkerEntry[] = [
     entrypoints: { public: "ProducersService", internal: "ProducersInternal" },
     d1: { binding: "PRODUCERS_DB", database: "openinsure-producers", id: "producers-db" },
     durableObjects: [{ binding: "FLAG_STORE", className: "FlagStore", purpose: "one object per org: its feature-flag overrides, the one cache of flag values, written through to D1" }],
+    calls: [{ worker: "identity", entrypoint: "internal", purpose: "member: a user linked to a producer must be the org's, with the producer role; clockOffsetOf: license expiry on an org's sandbox clock" }],
+    // producer.license_expiring. Commissions arrive from underwriting's feed (it calls ProducersInternal),
+    // not from a subscription: reading underwriting's events would bind producers to underwriting, a cycle.
+    emitsEvents: true,
+    crons: [{ schedule: "0 * * * *", purpose: "producer.license_expiring once per license expiring within 30 days, then the outbox sweep" }],
   },
   {
     name: "portal",

@@ -49,6 +49,7 @@ describe("the committed configs", () => {
       expect.objectContaining({ binding: "DOCUMENTS", entrypoint: "DocumentsInternal" }),
       expect.objectContaining({ binding: "CLAIMS", entrypoint: "ClaimsInternal" }),
       expect.objectContaining({ binding: "BILLING", entrypoint: "BillingInternal" }),
+      expect.objectContaining({ binding: "PRODUCERS", entrypoint: "ProducersInternal" }),
     ]);
     expect(production.services(production.get("claims"))).toEqual([
       expect.objectContaining({ binding: "UNDERWRITING", entrypoint: "UnderwritingInternal" }),
@@ -60,8 +61,8 @@ describe("the committed configs", () => {
       expect.objectContaining({ binding: "IDENTITY", entrypoint: "IdentityInternal" }),
       expect.objectContaining({ binding: "PRODUCERS", entrypoint: "ProducersInternal" }),
     ]);
-    // Producers calls no worker, so underwriting's call to it cannot close a cycle.
-    expect(production.services(production.get("producers"))).toEqual([]);
+    // Producers calls only identity (which calls nobody), so underwriting's call to it cannot close a cycle.
+    expect(production.services(production.get("producers"))).toEqual([expect.objectContaining({ binding: "IDENTITY", entrypoint: "IdentityInternal" })]);
     // Every worker that reads feature flags is bound to the producers worker's evaluator (its internal entrypoint).
     expect(production.services(production.get("documents"))).toEqual([expect.objectContaining({ binding: "PRODUCERS", entrypoint: "ProducersInternal" })]);
   });

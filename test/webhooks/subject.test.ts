@@ -41,6 +41,7 @@ const CATALOGUE: Record<string, { data: Record<string, unknown>; subject: string
   "invoice.voided": { data: { invoiceId: "inv_1", policyId: "pol_1", reissuedAs: "inv_2" }, subject: "invoice:inv_1" },
   "invoice.overdue": { data: { invoiceId: "inv_1", policyId: "pol_1", graceDays: 15 }, subject: "invoice:inv_1" },
   "policy.pending_cancellation": { data: { policyId: "pol_1", invoiceId: "inv_1", cancelOn: "2027-03-08" }, subject: "policy:pol_1" },
+  "producer.license_expiring": { data: { producerId: "prd_1", state: "CA", expiresOn: "2027-01-31" }, subject: "producer:prd_1" },
 };
 
 describe("the subject of an event", () => {

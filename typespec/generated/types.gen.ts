@@ -318,6 +318,11 @@ export type BoundPolicy = {
     updatedAt: string;
 };
 
+/**
+ * A calendar month, `YYYY-MM`.
+ */
+export type CalendarMonth = string;
+
 export type CancelPolicyRequest = {
     effectiveDate: string;
     method: CancellationMethod;
@@ -912,6 +917,92 @@ export type CloseClaimRequest = {
 };
 
 /**
+ * Commission on one premium-bearing transaction: `premiumDelta × rate / 100`, rounded half-up to
+ * the cent once; negative on a return premium. The rate is the producer's for the line when the
+ * term's first transaction was recorded, so a cancellation returns commission at the rate it was paid.
+ */
+export type Commission = {
+    id: CommissionId;
+    producerId: ProducerId;
+    policyId: PolicyId;
+    policyNumber: string;
+    /**
+     * The policy transaction it accrues on (one commission per transaction).
+     */
+    transactionId: PolicyTransactionId;
+    transactionType: 'new_business' | 'endorsement' | 'cancellation' | 'reinstatement' | 'renewal';
+    lineOfBusiness: LineOfBusiness;
+    /**
+     * The transaction's effective date.
+     */
+    effectiveDate: string;
+    /**
+     * The day the transaction was written (on the org's clock): the month it counts in.
+     */
+    bookedOn: string;
+    rateKind: CommissionRateKind;
+    /**
+     * The percentage applied (0–50, two decimals).
+     */
+    rate: number;
+    /**
+     * The transaction's change of written premium (negative for a return).
+     */
+    premiumDelta: number;
+    /**
+     * The commission (negative on a return premium).
+     */
+    commission: number;
+    rounding: CommissionRounding;
+    currency: Currency;
+    createdAt: string;
+};
+
+/**
+ * Written premium and commission of one group, summed in cents.
+ */
+export type CommissionGroup = {
+    /**
+     * The producer id, the month (`YYYY-MM`) or the line of business, as `groupBy` says.
+     */
+    key: string;
+    /**
+     * The producer's name, when grouped by producer.
+     */
+    producerName?: string;
+    writtenPremium: number;
+    commission: number;
+    /**
+     * Premium-bearing transactions counted.
+     */
+    transactionCount: number;
+};
+
+/**
+ * How the commissions summary groups its figures.
+ */
+export type CommissionGroupBy = 'producer' | 'month' | 'line';
+
+/**
+ * Commission id (`com_` + ULID).
+ */
+export type CommissionId = string;
+
+/**
+ * A page of a list.
+ */
+export type CommissionPage = {
+    /**
+     * The items of this page.
+     */
+    data: Array<Commission>;
+    /**
+     * Cursor of the next page; `null` on the last page.
+     */
+    nextCursor: string | null;
+};
+
+/**
  * Commission on one line, as percentages of premium (0–50, at most two decimals).
  */
 export type CommissionRate = {
@@ -926,12 +1017,59 @@ export type CommissionRate = {
 };
 
 /**
+ * Which of the producer's two rates for the line applies: `renewal` on a renewal term, else `new_business`.
+ */
+export type CommissionRateKind = 'new_business' | 'renewal';
+
+/**
  * Commission rates per line; a line without a rate earns no commission.
  */
 export type CommissionRates = {
     GL?: CommissionRate;
     PROP?: CommissionRate;
     CA?: CommissionRate;
+};
+
+/**
+ * How a commission was rounded: half-up on the magnitude, once, from the exact product.
+ */
+export type CommissionRounding = {
+    method: 'half_up';
+    /**
+     * `premiumDelta × rate / 100` before rounding, exactly, as decimal text in major units (e.g. `"-80.6845"`).
+     */
+    exact: string;
+};
+
+/**
+ * The sums over every group: equal, to the cent, to the sum of the groups.
+ */
+export type CommissionTotals = {
+    writtenPremium: number;
+    commission: number;
+    transactionCount: number;
+};
+
+/**
+ * Written premium and commission of the org's producers over whole months, per group.
+ */
+export type CommissionsSummary = {
+    orgId: OrgId;
+    /**
+     * The first month counted.
+     */
+    from: CalendarMonth;
+    /**
+     * The last month counted (inclusive).
+     */
+    to: CalendarMonth;
+    groupBy: CommissionGroupBy;
+    currency: Currency;
+    /**
+     * Groups with any transaction in the range, ordered by key.
+     */
+    groups: Array<CommissionGroup>;
+    total: CommissionTotals;
 };
 
 /**
@@ -2021,7 +2159,9 @@ export type Event = ({
     type: 'invoice.overdue';
 } & InvoiceOverdueEvent) | ({
     type: 'policy.pending_cancellation';
-} & PolicyPendingCancellationEvent);
+} & PolicyPendingCancellationEvent) | ({
+    type: 'producer.license_expiring';
+} & ProducerLicenseExpiringEvent);
 
 /**
  * Event id (`evt_` + ULID).
@@ -3712,6 +3852,10 @@ export type Producer = {
     status: ProducerStatus;
     licenses: Array<ProducerLicense>;
     commissionRates: CommissionRates;
+    /**
+     * The user (role `producer`) who sells as this producer and sees only its book; null when none is linked.
+     */
+    userId: UserId | null;
     createdAt: string;
     updatedAt: string;
 };
@@ -3766,6 +3910,46 @@ export type ProducerLicense = {
      * The last day the license is valid; not in the past when written (an expired license is dropped or renewed, not re-sent).
      */
     expiresOn: string;
+};
+
+/**
+ * `data` of `producer.license_expiring`: the license and how many days it has left.
+ */
+export type ProducerLicenseExpiringData = {
+    producerId: ProducerId;
+    producerName: string;
+    npn: string;
+    state: UsState;
+    lines: Array<LineOfBusiness>;
+    /**
+     * The license number.
+     */
+    number: string;
+    /**
+     * The last day the license is valid.
+     */
+    expiresOn: string;
+    /**
+     * Days from the producer's org's today to `expiresOn` (0–30).
+     */
+    daysLeft: number;
+};
+
+/**
+ * A producer's state license expires within 30 days (raised once per license and expiry day).
+ */
+export type ProducerLicenseExpiringEvent = {
+    id: EventId;
+    /**
+     * The event type; decides the shape of `data`.
+     */
+    type: 'producer.license_expiring';
+    orgId: OrgId;
+    /**
+     * When the change happened (the commit of the change that emitted the event).
+     */
+    timestamp: string;
+    data: ProducerLicenseExpiringData;
 };
 
 /**
@@ -4775,6 +4959,11 @@ export type UpdateProducerRequest = {
     status?: ProducerStatus;
     licenses?: Array<ProducerLicense>;
     commissionRates?: CommissionRates;
+    /**
+     * Link the org's user with the `producer` role who sells as this producer (404 naming `userId`
+     * for no such user in the org, 422 for another role, 409 when another producer is linked to them); `null` unlinks.
+     */
+    userId?: UserId | null;
 };
 
 export type UpdateWebhookRequest = {
@@ -5790,6 +5979,66 @@ export type GetOpenApiDocumentResponses = {
 };
 
 export type GetOpenApiDocumentResponse = GetOpenApiDocumentResponses[keyof GetOpenApiDocumentResponses];
+
+export type GetCommissionsSummaryData = {
+    body?: never;
+    path: {
+        orgId: string;
+    };
+    query?: {
+        /**
+         * The first month, `YYYY-MM`; not after `to`.
+         */
+        from?: CalendarMonth;
+        /**
+         * The last month, `YYYY-MM` (inclusive).
+         */
+        to?: CalendarMonth;
+        /**
+         * Default `producer`.
+         */
+        groupBy?: CommissionGroupBy;
+    };
+    url: '/v1/analytics/{orgId}/commissions';
+};
+
+export type GetCommissionsSummaryErrors = {
+    /**
+     * The request is malformed: `validation_failed` or `invalid_idempotency_key`.
+     */
+    400: ErrorEnvelope;
+    /**
+     * Missing, invalid, expired or revoked credentials: `unauthorized`.
+     */
+    401: ErrorEnvelope;
+    /**
+     * The credential lacks the required scope or role: `insufficient_scope`.
+     */
+    403: ErrorEnvelope;
+    /**
+     * The resource does not exist or belongs to another org: `not_found`.
+     */
+    404: ErrorEnvelope;
+    /**
+     * Rate limit exceeded: `rate_limit_exceeded`. Retry after `Retry-After` seconds.
+     */
+    429: ErrorEnvelope;
+    /**
+     * Unexpected failure: `internal_error`.
+     */
+    500: ErrorEnvelope;
+};
+
+export type GetCommissionsSummaryError = GetCommissionsSummaryErrors[keyof GetCommissionsSummaryErrors];
+
+export type GetCommissionsSummaryResponses = {
+    /**
+     * Success.
+     */
+    200: CommissionsSummary;
+};
+
+export type GetCommissionsSummaryResponse = GetCommissionsSummaryResponses[keyof GetCommissionsSummaryResponses];
 
 export type GetDaUtilizationData = {
     body?: never;
@@ -11128,6 +11377,74 @@ export type UpdateAppointmentResponses = {
 };
 
 export type UpdateAppointmentResponse = UpdateAppointmentResponses[keyof UpdateAppointmentResponses];
+
+export type ListProducerCommissionsData = {
+    body?: never;
+    path: {
+        id: string;
+    };
+    query?: {
+        /**
+         * Page size.
+         */
+        limit?: number;
+        /**
+         * Opaque cursor from a previous page's `nextCursor`.
+         */
+        cursor?: string;
+        /**
+         * Sort order.
+         */
+        sort?: ListSort;
+        /**
+         * Only items created at or after this instant.
+         */
+        createdAfter?: string;
+        /**
+         * Only items created before this instant.
+         */
+        createdBefore?: string;
+    };
+    url: '/v1/producers/{id}/commissions';
+};
+
+export type ListProducerCommissionsErrors = {
+    /**
+     * The request is malformed: `validation_failed` or `invalid_idempotency_key`.
+     */
+    400: ErrorEnvelope;
+    /**
+     * Missing, invalid, expired or revoked credentials: `unauthorized`.
+     */
+    401: ErrorEnvelope;
+    /**
+     * The credential lacks the required scope or role: `insufficient_scope`.
+     */
+    403: ErrorEnvelope;
+    /**
+     * The resource does not exist or belongs to another org: `not_found`.
+     */
+    404: ErrorEnvelope;
+    /**
+     * Rate limit exceeded: `rate_limit_exceeded`. Retry after `Retry-After` seconds.
+     */
+    429: ErrorEnvelope;
+    /**
+     * Unexpected failure: `internal_error`.
+     */
+    500: ErrorEnvelope;
+};
+
+export type ListProducerCommissionsError = ListProducerCommissionsErrors[keyof ListProducerCommissionsErrors];
+
+export type ListProducerCommissionsResponses = {
+    /**
+     * Success.
+     */
+    200: CommissionPage;
+};
+
+export type ListProducerCommissionsResponse = ListProducerCommissionsResponses[keyof ListProducerCommissionsResponses];
 
 export type ListReferralsData = {
     body?: never;

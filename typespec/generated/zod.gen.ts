@@ -67,6 +67,11 @@ export const zBillingSettings = z.object({
 });
 
 /**
+ * A calendar month, `YYYY-MM`.
+ */
+export const zCalendarMonth = z.string().regex(/^[0-9]{4}-(0[1-9]|1[0-2])$/);
+
+/**
  * How a cancellation returns premium.
  */
 export const zCancellationMethod = z.enum([
@@ -215,6 +220,31 @@ export const zCloseClaimRequest = z.strictObject({
 });
 
 /**
+ * Written premium and commission of one group, summed in cents.
+ */
+export const zCommissionGroup = z.object({
+    key: z.string(),
+    producerName: z.string().optional(),
+    writtenPremium: z.number(),
+    commission: z.number(),
+    transactionCount: z.int().min(-2147483648, { error: 'Invalid value: Expected int32 to be >= -2147483648' }).max(2147483647, { error: 'Invalid value: Expected int32 to be <= 2147483647' })
+});
+
+/**
+ * How the commissions summary groups its figures.
+ */
+export const zCommissionGroupBy = z.enum([
+    'producer',
+    'month',
+    'line'
+]);
+
+/**
+ * Commission id (`com_` + ULID).
+ */
+export const zCommissionId = z.string().regex(/^com_[0-9A-HJKMNP-TV-Z]{26}$/);
+
+/**
  * Commission on one line, as percentages of premium (0–50, at most two decimals).
  */
 export const zCommissionRate = z.strictObject({
@@ -223,12 +253,34 @@ export const zCommissionRate = z.strictObject({
 });
 
 /**
+ * Which of the producer's two rates for the line applies: `renewal` on a renewal term, else `new_business`.
+ */
+export const zCommissionRateKind = z.enum(['new_business', 'renewal']);
+
+/**
  * Commission rates per line; a line without a rate earns no commission.
  */
 export const zCommissionRates = z.strictObject({
     GL: zCommissionRate.optional(),
     PROP: zCommissionRate.optional(),
     CA: zCommissionRate.optional()
+});
+
+/**
+ * How a commission was rounded: half-up on the magnitude, once, from the exact product.
+ */
+export const zCommissionRounding = z.object({
+    method: z.enum(['half_up']),
+    exact: z.string()
+});
+
+/**
+ * The sums over every group: equal, to the cent, to the sum of the groups.
+ */
+export const zCommissionTotals = z.object({
+    writtenPremium: z.number(),
+    commission: z.number(),
+    transactionCount: z.int().min(-2147483648, { error: 'Invalid value: Expected int32 to be >= -2147483648' }).max(2147483647, { error: 'Invalid value: Expected int32 to be <= 2147483647' })
 });
 
 export const zCreateClaimAttachmentRequest = z.object({
@@ -865,6 +917,19 @@ export const zNaicsPrefix = z.string().regex(/^[0-9]{2,6}$/);
  * Organization id (`org_` + ULID).
  */
 export const zOrgId = z.string().regex(/^org_[0-9A-HJKMNP-TV-Z]{26}$/);
+
+/**
+ * Written premium and commission of the org's producers over whole months, per group.
+ */
+export const zCommissionsSummary = z.object({
+    orgId: zOrgId,
+    from: zCalendarMonth,
+    to: zCalendarMonth,
+    groupBy: zCommissionGroupBy,
+    currency: zCurrency,
+    groups: z.array(zCommissionGroup),
+    total: zCommissionTotals
+});
 
 export const zDaUtilizationReport = z.object({
     orgId: zOrgId,
@@ -1741,6 +1806,44 @@ export const zProducerAuthorityCheck = z.object({
  * Producer id (`prd_` + ULID).
  */
 export const zProducerId = z.string().regex(/^prd_[0-9A-HJKMNP-TV-Z]{26}$/);
+
+/**
+ * Commission on one premium-bearing transaction: `premiumDelta × rate / 100`, rounded half-up to
+ * the cent once; negative on a return premium. The rate is the producer's for the line when the
+ * term's first transaction was recorded, so a cancellation returns commission at the rate it was paid.
+ */
+export const zCommission = z.object({
+    id: zCommissionId,
+    producerId: zProducerId,
+    policyId: zPolicyId,
+    policyNumber: z.string(),
+    transactionId: zPolicyTransactionId,
+    transactionType: z.enum([
+        'new_business',
+        'endorsement',
+        'cancellation',
+        'reinstatement',
+        'renewal'
+    ]),
+    lineOfBusiness: zLineOfBusiness,
+    effectiveDate: z.iso.date(),
+    bookedOn: z.iso.date(),
+    rateKind: zCommissionRateKind,
+    rate: z.number(),
+    premiumDelta: z.number(),
+    commission: z.number(),
+    rounding: zCommissionRounding,
+    currency: zCurrency,
+    createdAt: z.iso.datetime()
+});
+
+/**
+ * A page of a list.
+ */
+export const zCommissionPage = z.object({
+    data: z.array(zCommission),
+    nextCursor: z.string().nullable()
+});
 
 /**
  * Whether a producer may sell. Only an `active` producer has distribution authority; `terminated` is final.
@@ -2989,25 +3092,29 @@ export const zCreateProducerRequest = z.strictObject({
     commissionRates: zCommissionRates.optional()
 });
 
-export const zProducer = z.object({
-    id: zProducerId,
-    name: z.string(),
-    email: z.string(),
+/**
+ * `data` of `producer.license_expiring`: the license and how many days it has left.
+ */
+export const zProducerLicenseExpiringData = z.object({
+    producerId: zProducerId,
+    producerName: z.string(),
     npn: z.string(),
-    agency: z.string().nullable(),
-    status: zProducerStatus,
-    licenses: z.array(zProducerLicense),
-    commissionRates: zCommissionRates,
-    createdAt: z.iso.datetime(),
-    updatedAt: z.iso.datetime()
+    state: zUsState,
+    lines: z.array(zLineOfBusiness),
+    number: z.string(),
+    expiresOn: z.iso.date(),
+    daysLeft: z.int().min(-2147483648, { error: 'Invalid value: Expected int32 to be >= -2147483648' }).max(2147483647, { error: 'Invalid value: Expected int32 to be <= 2147483647' })
 });
 
 /**
- * A page of a list.
+ * A producer's state license expires within 30 days (raised once per license and expiry day).
  */
-export const zProducerPage = z.object({
-    data: z.array(zProducer),
-    nextCursor: z.string().nullable()
+export const zProducerLicenseExpiringEvent = z.object({
+    id: zEventId,
+    type: z.enum(['producer.license_expiring']),
+    orgId: zOrgId,
+    timestamp: z.iso.datetime(),
+    data: zProducerLicenseExpiringData
 });
 
 /**
@@ -3089,20 +3196,6 @@ export const zRenewalResult = z.object({
 export const zSubmissionPage = z.object({
     data: z.array(zSubmission),
     nextCursor: z.string().nullable()
-});
-
-/**
- * A partial update: the fields sent replace the stored ones (`licenses` and `commissionRates`
- * wholly, so every license sent is unexpired). A `terminated` producer changes no more; `agency: null` clears it.
- */
-export const zUpdateProducerRequest = z.strictObject({
-    name: z.string().min(1).max(200).optional(),
-    email: z.email().max(254).optional(),
-    npn: z.string().regex(/^[0-9]{1,10}$/).optional(),
-    agency: zAgencyName.nullish(),
-    status: zProducerStatus.optional(),
-    licenses: z.array(zProducerLicense).max(60).optional(),
-    commissionRates: zCommissionRates.optional()
 });
 
 /**
@@ -3192,6 +3285,28 @@ export const zClaimPaymentResult = z.object({
     claim: zClaim
 });
 
+export const zProducer = z.object({
+    id: zProducerId,
+    name: z.string(),
+    email: z.string(),
+    npn: z.string(),
+    agency: z.string().nullable(),
+    status: zProducerStatus,
+    licenses: z.array(zProducerLicense),
+    commissionRates: zCommissionRates,
+    userId: zUserId.nullable(),
+    createdAt: z.iso.datetime(),
+    updatedAt: z.iso.datetime()
+});
+
+/**
+ * A page of a list.
+ */
+export const zProducerPage = z.object({
+    data: z.array(zProducer),
+    nextCursor: z.string().nullable()
+});
+
 /**
  * The claim after a reserve change, and the reserve transactions it made (one per cost type that moved).
  */
@@ -3206,6 +3321,21 @@ export const zReserveChangeResult = z.object({
 export const zSettlementResult = z.object({
     settlement: zSettlement,
     claim: zClaim
+});
+
+/**
+ * A partial update: the fields sent replace the stored ones (`licenses` and `commissionRates`
+ * wholly, so every license sent is unexpired). A `terminated` producer changes no more; `agency: null` clears it.
+ */
+export const zUpdateProducerRequest = z.strictObject({
+    name: z.string().min(1).max(200).optional(),
+    email: z.email().max(254).optional(),
+    npn: z.string().regex(/^[0-9]{1,10}$/).optional(),
+    agency: zAgencyName.nullish(),
+    status: zProducerStatus.optional(),
+    licenses: z.array(zProducerLicense).max(60).optional(),
+    commissionRates: zCommissionRates.optional(),
+    userId: zUserId.nullish()
 });
 
 /**
@@ -3448,7 +3578,8 @@ export const zEvent = z.discriminatedUnion('type', [
     zPaymentRefundedEvent.extend({ type: z.literal('payment.refunded') }),
     zInvoiceVoidedEvent.extend({ type: z.literal('invoice.voided') }),
     zInvoiceOverdueEvent.extend({ type: z.literal('invoice.overdue') }),
-    zPolicyPendingCancellationEvent.extend({ type: z.literal('policy.pending_cancellation') })
+    zPolicyPendingCancellationEvent.extend({ type: z.literal('policy.pending_cancellation') }),
+    zProducerLicenseExpiringEvent.extend({ type: z.literal('producer.license_expiring') })
 ]);
 
 /**
@@ -3638,6 +3769,21 @@ export const zGetHealthResponse = zHealthStatus;
  * Success of a public operation without a rate limit.
  */
 export const zGetOpenApiDocumentResponse = z.record(z.string(), z.unknown());
+
+export const zGetCommissionsSummaryPath = z.object({
+    orgId: z.string()
+});
+
+export const zGetCommissionsSummaryQuery = z.object({
+    from: zCalendarMonth.optional(),
+    to: zCalendarMonth.optional(),
+    groupBy: zCommissionGroupBy.optional()
+});
+
+/**
+ * Success.
+ */
+export const zGetCommissionsSummaryResponse = zCommissionsSummary;
 
 export const zGetDaUtilizationPath = z.object({
     orgId: z.string()
@@ -4617,6 +4763,23 @@ export const zUpdateAppointmentPath = z.object({
  * Success.
  */
 export const zUpdateAppointmentResponse = zAppointment;
+
+export const zListProducerCommissionsPath = z.object({
+    id: z.string()
+});
+
+export const zListProducerCommissionsQuery = z.object({
+    limit: z.int().gte(1).lte(100).optional().default(25),
+    cursor: z.string().optional(),
+    sort: zListSort.optional(),
+    createdAfter: z.iso.datetime().optional(),
+    createdBefore: z.iso.datetime().optional()
+});
+
+/**
+ * Success.
+ */
+export const zListProducerCommissionsResponse = zCommissionPage;
 
 export const zListReferralsQuery = z.object({
     limit: z.int().gte(1).lte(100).optional().default(25),

@@ -40,6 +40,12 @@ export interface Principal {
    * `clockOf` (`#shared/clock`), never directly.
    */
   clockOffsetMs?: number;
+  /**
+   * The producer record a `producer` user sells as (`prd_…`), stamped by the gateway from the
+   * producers worker's link; a `producer` user without one gets an empty string and sees no book.
+   * Submission, policy and commission reads confine themselves to it when set.
+   */
+  producerId?: string;
 }
 
 /** `principal`'s stable id ({@link Principal.principalId}); a principal built without one is its credential. */

@@ -61,5 +61,6 @@ export const EVENT_TYPES = [
   "invoice.voided",
   "invoice.overdue",
   "policy.pending_cancellation",
+  "producer.license_expiring",
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];

@@ -8,7 +8,8 @@ export type IdPrefix =
   | "res" | "cpy" | "stl" | "att"
   | "rfd" | "cdt"
   | "flg"
-  | "ins" | "otp" | "ptk";
+  | "ins" | "otp" | "ptk"
+  | "com";
 
 const nextUlid = monotonicFactory();
 

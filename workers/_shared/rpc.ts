@@ -24,6 +24,8 @@ import type {
   ClaimDetail,
   ClaimPaymentResult,
   CloseClaimRequest,
+  Commission,
+  CommissionsSummary,
   CreateApiKeyRequest,
   CreateAppointmentRequest,
   CreateClaimPaymentRequest,
@@ -45,6 +47,7 @@ import type {
   DocumentWithDownload,
   EndorsementReferred,
   EndorsePolicyRequest,
+  GetCommissionsSummaryData,
   IngestedDocument,
   InstallmentPlan,
   Insured,
@@ -55,6 +58,7 @@ import type {
   ListClaimsData,
   ListInvoicesData,
   ListPoliciesData,
+  ListProducerCommissionsData,
   ListProducersData,
   ListReferralsData,
   ListSubmissionsData,
@@ -588,6 +592,8 @@ export interface IdentityInternalRpc extends Rpc.WorkerEntrypointBranded {
   orgBySlug(slug: string): Promise<{ id: string; slug: string; name: string } | null>;
   /** The org's slug and name, or null for no such org. */
   orgSummary(orgId: string): Promise<{ id: string; slug: string; name: string } | null>;
+  /** `orgId`'s sandbox clock offset in ms (0 outside development): the producers cron judges license expiry on it. */
+  clockOffsetOf(orgId: string): Promise<number>;
 }
 
 export interface QueueEmailRequest {
@@ -994,6 +1000,38 @@ export interface ProducersRpc extends Rpc.WorkerEntrypointBranded {
   createAppointment(principal: Principal, producerId: string, input: CreateAppointmentRequest): Promise<Result<Appointment>>;
   /** `pending → active → terminated` (or `pending → terminated`); anything else is `invalid_state_transition`. */
   updateAppointment(principal: Principal, producerId: string, id: string, input: UpdateAppointmentRequest): Promise<Result<Appointment>>;
+  /** A producer's commission rows, newest first; a `producer` user's own only (another's is `not_found`). */
+  listProducerCommissions(principal: Principal, producerId: string, query?: ListProducerCommissionsQuery): Promise<Result<Page<Commission>>>;
+  /** The org's written premium and commission per group over whole months, from the summary rows. */
+  commissionsSummary(principal: Principal, query?: CommissionsSummaryQuery): Promise<Result<CommissionsSummary>>;
+  /** The producer record a `producer` user sells as (null when none is linked): their book, for every list they read. */
+  producerOfUser(principal: Principal): Promise<string | null>;
+}
+
+export type ListProducerCommissionsQuery = NonNullable<ListProducerCommissionsData["query"]>;
+export type CommissionsSummaryQuery = NonNullable<GetCommissionsSummaryData["query"]>;
+
+/** One premium-bearing transaction of a policy, as underwriting hands it to the producers worker. */
+export interface CommissionTransaction {
+  transactionId: string;
+  seq: number;
+  type: "new_business" | "endorsement" | "cancellation" | "reinstatement" | "renewal";
+  effectiveDate: string;
+  premiumDeltaCents: number;
+  /** When it was written (ISO 8601, on its org's clock): its day is the commission's `bookedOn`. */
+  createdAt: string;
+}
+
+/** A policy sold by a producer and its premium-bearing transactions, for `recordCommissions`. */
+export interface CommissionFacts {
+  policyId: string;
+  policyNumber: string;
+  producerId: string;
+  lineOfBusiness: LineOfBusiness;
+  /** The policy renews another: its term earns the renewal rate. */
+  renewal: boolean;
+  /** Every premium-bearing transaction of the policy, in sequence (those already recorded are skipped). */
+  transactions: CommissionTransaction[];
 }
 
 /** What a bind asks of a producer: the risk's state and line, and the policy's effective date. */
@@ -1026,6 +1064,14 @@ export interface ProducerAuthority {
 export interface ProducersInternalRpc extends Rpc.WorkerEntrypointBranded {
   /** `not_found` when the org has no such producer. */
   authorityFor(orgId: string, producerId: string, request: AuthorityRequest): Promise<Result<ProducerAuthority>>;
+  /**
+   * Record the commission of each transaction of `facts` not recorded yet (one row per transaction
+   * id, with the summary rows in the same batch), so a repeated or concurrent hand-over writes
+   * nothing twice. `not_found` when the org has no such producer.
+   */
+  recordCommissions(orgId: string, facts: CommissionFacts): Promise<Result<{ recorded: number }>>;
+  /** The bodies of this worker's events (`producer.license_expiring`), for the webhooks consumer. */
+  readEvents(ids: string[]): Promise<EventEnvelope[]>;
 }
 
 // Flags (issue 14), kept by the producers worker: these declarations merge with ProducersRpc and

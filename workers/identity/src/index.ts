@@ -213,6 +213,11 @@ export class IdentityInternal extends WorkerEntrypoint<IdentityEnv> implements I
   async orgSummary(orgId: string): Promise<{ id: string; slug: string; name: string } | null> {
     return orgs.orgSummary(createDeps(this.env, this.ctx), orgId);
   }
+
+  /** `orgId`'s sandbox clock offset (0 outside development): the producers cron judges license expiry on it. */
+  async clockOffsetOf(orgId: string): Promise<number> {
+    return sandboxClock.clockOffsetOf(createDeps(this.env, this.ctx), orgId);
+  }
 }
 
 export default {

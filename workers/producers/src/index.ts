@@ -10,7 +10,12 @@ import type { Appointment, CreateAppointmentRequest, CreateProducerRequest, Prod
 import type { Principal } from "#shared/auth";
 import type { Result } from "#shared/errors";
 import type { Page, PageQuery } from "#shared/pagination";
-import type { ListProducersQuery, ProducersRpc } from "#shared/rpc";
+import type { CommissionsSummaryQuery, ListProducerCommissionsQuery, ListProducersQuery, ProducersRpc } from "#shared/rpc";
+import { eventQueues, relayOutbox } from "#shared/outbox";
+import type { Commission, CommissionsSummary } from "#contract/types.gen";
+import { commissionsSummary, listProducerCommissions } from "./commissions.service.ts";
+import { raiseExpiringLicenses } from "./license-expiry.ts";
+import { checkUserLink, producerOfUser, writeUserLink } from "./producer-users.ts";
 import { createAppointment, listAppointments, updateAppointment } from "./appointments.service.ts";
 import { database } from "./database.ts";
 import type { ProducersEnv } from "./env.ts";
@@ -36,8 +41,24 @@ export class ProducersService extends WorkerEntrypoint<ProducersEnv> implements 
     return getProducer(database(this.env), principal, id);
   }
 
-  updateProducer(principal: Principal, id: string, input: UpdateProducerRequest): Promise<Result<Producer>> {
-    return updateProducer(database(this.env), principal, id, input);
+  /**
+   * `userId` (the link to a `producer` user) is judged first, then the other fields are updated as
+   * before, then the link is written; a body of only `userId` answers the producer as linked.
+   */
+  async updateProducer(principal: Principal, id: string, input: UpdateProducerRequest): Promise<Result<Producer>> {
+    const db = database(this.env);
+    if (input === null || typeof input !== "object" || !("userId" in input)) return updateProducer(db, principal, id, input);
+    const { userId, ...rest } = input;
+    const link = userId ?? null;
+    const allowed = await checkUserLink(db, this.env.IDENTITY, principal, id, link);
+    if (!allowed.ok) return allowed;
+    if (Object.keys(rest).length > 0) {
+      const updated = await updateProducer(db, principal, id, rest);
+      if (!updated.ok) return updated;
+    }
+    const written = await writeUserLink(db, principal, id, link);
+    if (!written.ok) return written;
+    return getProducer(db, principal, id);
   }
 
   listAppointments(principal: Principal, producerId: string, query?: PageQuery): Promise<Result<Page<Appointment>>> {
@@ -69,8 +90,28 @@ export class ProducersService extends WorkerEntrypoint<ProducersEnv> implements 
   deleteFlag(principal: Principal, key: string): Promise<Result<EvaluatedFlag>> {
     return flags.deleteFlag(this.env.FLAG_STORE, principal, key);
   }
+
+  listProducerCommissions(principal: Principal, producerId: string, query?: ListProducerCommissionsQuery): Promise<Result<Page<Commission>>> {
+    return listProducerCommissions(database(this.env), principal, producerId, query);
+  }
+
+  commissionsSummary(principal: Principal, query?: CommissionsSummaryQuery): Promise<Result<CommissionsSummary>> {
+    return commissionsSummary(database(this.env), principal, query);
+  }
+
+  producerOfUser(principal: Principal): Promise<string | null> {
+    return producerOfUser(database(this.env), principal);
+  }
 }
+
+/** This worker's registry name: the `source` of its event messages (not exported: workerd takes every export for an entrypoint). */
+const EVENT_SOURCE = "producers";
 
 export default {
   fetch: () => Response.json({ error: "route_not_found", message: "This worker is reached through the gateway" }, { status: 404 }),
+  /** Hourly: `producer.license_expiring` for licenses newly within 30 days of expiry (at the cron's time), then the outbox relay. */
+  async scheduled(controller, env, ctx) {
+    const db = database(env);
+    ctx.waitUntil(raiseExpiringLicenses(db, env, new Date(controller.scheduledTime)).finally(() => relayOutbox(db, eventQueues(env), EVENT_SOURCE)));
+  },
 } satisfies ExportedHandler<ProducersEnv>;

@@ -18,6 +18,7 @@ export function toProducer(row: ProducerRow): Producer {
     status: row.status,
     licenses: row.licenses,
     commissionRates: row.commissionRates,
+    userId: row.userId,
     createdAt: row.createdAt,
     updatedAt: row.updatedAt,
   };

@@ -55,6 +55,7 @@ export async function createProducer(db: DrizzleD1Database, principal: Principal
     status: body.status ?? "active",
     licenses,
     commissionRates: rates,
+    userId: null,
     createdAt: at,
     updatedAt: at,
   };

@@ -1,8 +1,8 @@
 import { WorkerEntrypoint } from "cloudflare:workers";
 import { drizzle, type DrizzleD1Database } from "drizzle-orm/d1";
 import type { Principal } from "#shared/auth";
-import { clockOf } from "#shared/clock";
-import { notFound, type Result } from "#shared/errors";
+import { clockOf, realClock } from "#shared/clock";
+import { notFound, ok, type Result } from "#shared/errors";
 import { checkInput } from "#shared/input";
 import { eventQueues, readOutboxEvents, relayOutbox } from "#shared/outbox";
 import type { PageQuery } from "#shared/pagination";
@@ -10,6 +10,7 @@ import type { UpdateInsuredRequest } from "#contract/types.gen";
 import type { CertificateFactsRequest, NonPaymentCancellationRequest, PendingCancellationRequest, UnderwritingInternalRpc, UnderwritingRpc } from "#shared/rpc";
 import * as analytics from "./analytics.service.ts";
 import { billingFacts } from "./billing-facts.service.ts";
+import { feedCommissions } from "./commission-feed.ts";
 import * as claimFacts from "./claim-facts.service.ts";
 import { bindSubmission, type BindInput } from "./bind.service.ts";
 import { certificateFacts } from "./certificates.service.ts";
@@ -23,6 +24,7 @@ import * as policies from "./policies.service.ts";
 import { sweepPendingPaper } from "./policy-paper.ts";
 import * as transactions from "./policy-transactions.service.ts";
 import { knownProducer, producerAuthority } from "./producer-authority.ts";
+import { bookOf, EMPTY_PAGE } from "./producer-book.ts";
 import { createQuote } from "./quotes.service.ts";
 import { autoBindMaxCents } from "./auto-bind.ts";
 import * as referrals from "./referrals.service.ts";
@@ -72,7 +74,11 @@ export class UnderwritingService extends WorkerEntrypoint<UnderwritingEnv> imple
 
   /** After a write commits, relay its outbox events to the webhook queue without delaying the answer. */
   private relayAfter<T>(write: Promise<T>): Promise<T> {
-    return write.finally(() => this.ctx.waitUntil(relayOutbox(this.db, eventQueues(this.env), EVENT_SOURCE)));
+    return write.finally(() => {
+      this.ctx.waitUntil(relayOutbox(this.db, eventQueues(this.env), EVENT_SOURCE));
+      // The commissions of the premium-bearing transactions it wrote, handed to the producers worker.
+      this.ctx.waitUntil(feedCommissions(this.db, this.env.PRODUCERS, realClock.now().toISOString()));
+    });
   }
 
   // Submissions
@@ -95,7 +101,10 @@ export class UnderwritingService extends WorkerEntrypoint<UnderwritingEnv> imple
   }
 
   listSubmissions(principal: Principal, query: ListSubmissionsQuery) {
-    return submissions.listSubmissions(this.db, principal, query);
+    // A producer user's list: only the submissions naming their producer.
+    const book = bookOf(principal, query.producerId);
+    if (book === null) return Promise.resolve(ok(EMPTY_PAGE));
+    return submissions.listSubmissions(this.db, principal, book === undefined ? query : { ...query, producerId: book });
   }
 
   getQuoteReadiness(principal: Principal, id: string) {
@@ -118,7 +127,10 @@ export class UnderwritingService extends WorkerEntrypoint<UnderwritingEnv> imple
   // Policies
 
   listPolicies(principal: Principal, query: ListPoliciesQuery) {
-    return policies.listPolicies(this.db, principal, query);
+    // A producer user's list: only the policies bound from submissions naming their producer.
+    const book = bookOf(principal);
+    if (book === null) return Promise.resolve(ok(EMPTY_PAGE));
+    return policies.listPolicies(this.db, principal, query, book);
   }
 
   getPolicy(principal: Principal, id: string) {
@@ -305,5 +317,7 @@ export default {
     ctx.waitUntil(relayOutbox(database(env), eventQueues(env), EVENT_SOURCE));
     // Due retries are judged at the cron's own time.
     ctx.waitUntil(sweepPendingPaper(database(env), env, undefined, () => new Date(controller.scheduledTime).toISOString()));
+    // Commissions a prompt hand-over missed (producers down, or the isolate gone before it ran).
+    ctx.waitUntil(feedCommissions(database(env), env.PRODUCERS, new Date(controller.scheduledTime).toISOString()));
   },
 } satisfies ExportedHandler<UnderwritingEnv>;

@@ -7,7 +7,7 @@ import { installments, policies, policyTransactions, type InstallmentRow, type P
 import type { ListPoliciesQuery } from "./types.ts";
 
 /** A page of the org's policies; `today` (the org's clock) decides which active ones filter as expired. */
-export async function listPolicyRows(db: DrizzleD1Database, orgId: string, query: ListPoliciesQuery, today: string): Promise<Result<PolicyRow[]>> {
+export async function listPolicyRows(db: DrizzleD1Database, orgId: string, query: ListPoliciesQuery, today: string, producerId?: string): Promise<Result<PolicyRow[]>> {
   const keyset = listKeyset(policies, query);
   if (!keyset.ok) return keyset;
   const filters: (SQL | undefined)[] = [eq(policies.orgId, orgId), keyset.value.where];
@@ -17,6 +17,8 @@ export async function listPolicyRows(db: DrizzleD1Database, orgId: string, query
   if (query.effectiveFrom) filters.push(gte(policies.effectiveDate, query.effectiveFrom));
   if (query.effectiveTo) filters.push(lte(policies.effectiveDate, query.effectiveTo));
   if (query.insuredName) filters.push(sql`${policies.insuredName} LIKE ${`%${escapeLike(query.insuredName)}%`} ESCAPE '\\'`);
+  // A producer's book: the submissions naming them (index submissions_org_producer_created, migrations/underwriting/0013).
+  if (producerId !== undefined) filters.push(sql`${policies.submissionId} IN (SELECT id FROM submissions WHERE org_id = ${orgId} AND producer_id = ${producerId})`);
   const rows = await db
     .select()
     .from(policies)

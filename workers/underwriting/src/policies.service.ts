@@ -28,9 +28,10 @@ export function statusAsOf(row: Pick<PolicyRow, "status" | "expirationDate"> & P
 /** Ids per `IN (…)` lookup, keeping each statement well under D1's 100 bound parameters. */
 const IDS_PER_STATEMENT = 50;
 
-export async function listPolicies(db: DrizzleD1Database, principal: Principal, query: ListPoliciesQuery): Promise<Result<Page<Policy>>> {
+/** `producerId`: only the policies bound from submissions naming that producer (a producer user's book). */
+export async function listPolicies(db: DrizzleD1Database, principal: Principal, query: ListPoliciesQuery, producerId?: string): Promise<Result<Page<Policy>>> {
   const today = clockOf(principal).today();
-  const rows = await listPolicyRows(db, principal.orgId, query, today);
+  const rows = await listPolicyRows(db, principal.orgId, query, today, producerId);
   if (!rows.ok) return rows;
   const page = toPage(rows.value, pageSize(query.limit), (row) => row);
   const byPolicy = new Map<string, InstallmentRow[]>();

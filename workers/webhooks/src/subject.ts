@@ -45,6 +45,8 @@ const FAMILY_SUBJECTS: Readonly<Record<string, Rule>> = {
   document: (d) => named("document", d.documentId),
   // webhook.test: none (a test send is never held); webhook.disabled: the endpoint disabled.
   webhook: () => null,
+  // producer.license_expiring: the producer whose license it is.
+  producer: (d) => named("producer", d.producerId),
 };
 
 /** Per-type exceptions to the family rule. */

@@ -9,6 +9,7 @@ import { readCapped } from "#shared/streams";
 import type { GatewayContext, GatewayEnv } from "../env.ts";
 import { authenticate, authenticateInsured, withSandboxClock } from "../middleware/authenticate.ts";
 import { withIdempotency } from "../middleware/idempotency.ts";
+import { withProducerBook } from "../middleware/producer-book.ts";
 import { enforceRateLimits, type ExtraLimit } from "../middleware/rate-limit.ts";
 import type { RateLimitDecision } from "../rate-limiter.do.ts";
 import { operations, type OperationId } from "#contract/operations";
@@ -327,7 +328,7 @@ export function mount(app: Hono<GatewayContext>, spec: RouteSpec): void {
     const run = async (): Promise<Response> => {
       const input = validateRequest(c, spec, body.text, body.multipart);
       if (input instanceof Response) return input;
-      const actor = principal ? await withSandboxClock(c, principal) : null;
+      const actor = principal ? await withProducerBook(c, await withSandboxClock(c, principal)) : null;
       // The rules that need the caller's today (coverage dates) or a field's meaning (money, years,
       // a deductible below its limit), on the org's clock.
       const sent = (input as { body?: unknown }).body;

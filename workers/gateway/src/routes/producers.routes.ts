@@ -1,3 +1,4 @@
+import { fail } from "#shared/errors";
 import { route } from "../http/route.ts";
 
 /**
@@ -12,4 +13,9 @@ export const producerRoutes = [
   route("listAppointments", ({ env, principal, input }) => env.PRODUCERS.listAppointments(principal, input.path.id, input.query)),
   route("createAppointment", ({ env, principal, input }) => env.PRODUCERS.createAppointment(principal, input.path.id, input.body)),
   route("updateAppointment", ({ env, principal, input }) => env.PRODUCERS.updateAppointment(principal, input.path.id, input.path.apptId, input.body)),
+  route("listProducerCommissions", ({ env, principal, input }) => env.PRODUCERS.listProducerCommissions(principal, input.path.id, input.query)),
+  // Analytics name the org in the path; only the caller's own org exists for it.
+  route("getCommissionsSummary", async ({ env, principal, input }) =>
+    input.path.orgId === principal.orgId ? env.PRODUCERS.commissionsSummary(principal, input.query) : fail("not_found", "Organization not found"),
+  ),
 ];
