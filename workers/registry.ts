@@ -252,6 +252,7 @@ export const WORKERS: readonly WorkerEntry[] = [
       { worker: "identity", entrypoint: "internal", purpose: "queueEmail: sign-in codes through the platform's email outbox; orgBySlug, orgSummary: the org a code is for" },
       { worker: "billing", entrypoint: "internal", purpose: "invoicesOfPolicies: the invoices of the insured's policies, and the next payment due" },
       { worker: "claims", entrypoint: "internal", purpose: "openClaimCount: the insured's open claims, on the home screen" },
+      { worker: "producers", entrypoint: "internal", purpose: "flags: portal.enabled, whether the org's insureds may sign in and use the portal" },
     ],
   },
 ];

@@ -9,7 +9,7 @@ import { pdfText } from "../../workers/documents/src/pdf/text.ts";
 import { realNow, testDay, TEST_NOW } from "../support/clock.ts";
 import { call, createTenant, json, setClock } from "./harness.ts";
 import { bindPolicy, glSubmission } from "./lifecycle-harness.ts";
-import { bindFor, exchangeCode, requestCode, signIn, uniqueEmail, waitForCodes } from "./portal-harness.ts";
+import { bindFor, codeEmails, exchangeCode, requestCode, signIn, uniqueEmail, waitForCodes } from "./portal-harness.ts";
 
 const caSubmission = (email: string) => ({ insured: { email }, ...glSubmission({ insuredName: "Interstate Haulers", naicsCode: "484121", lineOfBusiness: "CA", vehicleCount: 12, effectiveDate: testDay(10) }) });
 
@@ -237,5 +237,35 @@ describe("push tokens", () => {
       expect(res.status, JSON.stringify(body).slice(0, 60)).toBe(400);
       expect(JSON.stringify((await json(res)).details)).toContain(field);
     }
+  });
+});
+
+describe("the flag portal.enabled", () => {
+  it("closes the org's portal on its next request: no new codes, no tokens from old ones, routes not there; DELETE opens it again", async () => {
+    const t = await createTenant();
+    const [signedIn, waiting, later] = [uniqueEmail(), uniqueEmail(), uniqueEmail()];
+    for (const email of [signedIn, waiting, later]) await bindFor(t, email);
+    const { token } = await signIn(signedIn);
+    expect((await call("GET", "/v1/portal/home", { token })).status).toBe(200);
+    // A code sent while the portal was open, not yet used.
+    expect((await requestCode(waiting)).status).toBe(202);
+    const [pending] = await waitForCodes(waiting);
+
+    expect((await call("PUT", "/v1/flags/portal.enabled", { token: t.token, body: { value: false } })).status).toBe(200);
+    const closed = await call("GET", "/v1/portal/home", { token });
+    expect(closed.status).toBe(404);
+    expect(await json(closed)).toMatchObject({ error: "route_not_found", message: "The policyholder portal is not enabled for this organisation" });
+    expect((await call("GET", "/v1/portal/policies", { token })).status).toBe(404);
+    expect((await exchangeCode(waiting, pending!.code)).status).toBe(401);
+    // The same 202 as for anyone, and no code goes out.
+    const asked = await requestCode(later);
+    expect(asked.status).toBe(202);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(await codeEmails(later)).toEqual([]);
+
+    expect((await call("DELETE", "/v1/flags/portal.enabled", { token: t.token })).status).toBe(200);
+    expect((await call("GET", "/v1/portal/home", { token })).status).toBe(200);
+    // The refusal spent one attempt but not the code: once the portal is open again it signs in.
+    expect((await exchangeCode(waiting, pending!.code)).status).toBe(200);
   });
 });

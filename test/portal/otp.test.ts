@@ -12,6 +12,7 @@ import type { InsuredIdentity, QueueEmailRequest } from "#shared/rpc";
 import type { PortalEnv } from "../../workers/portal/src/env.ts";
 import { CODE_REQUESTED, issueToken, requestCode } from "../../workers/portal/src/otp.service.ts";
 import { realNow } from "../support/clock.ts";
+import { standInFlags } from "../support/flags.ts";
 
 const uniqueEmail = () => `p-${crypto.randomUUID().slice(0, 12)}@example.com`;
 
@@ -21,6 +22,7 @@ function insured(email: string, orgId = "org_01J8K3M4N5P6Q7R8S9T0V1W2X3"): Insur
 
 /** A portal env over the real PORTAL_DB whose callees are fakes recording what they were asked. */
 function portalEnv(known: InsuredIdentity[], environment = "development") {
+  const flags = standInFlags();
   const calls: string[] = [];
   const emails: QueueEmailRequest[] = [];
   const directory = new Map(known.map((i) => [i.insuredId, i]));
@@ -32,13 +34,14 @@ function portalEnv(known: InsuredIdentity[], environment = "development") {
       insuredsByEmail: async (email: string) => (calls.push("insuredsByEmail"), known.filter((i) => i.email === email)),
       insuredOf: async (_orgId: string, id: string) => directory.get(id) ?? null,
     },
+    PRODUCERS: flags,
     IDENTITY: {
-      queueEmail: async (email: QueueEmailRequest) => (emails.push(email), { ok: true, value: { id: "eml_x", to: email.to, kind: email.kind, createdAt: new Date().toISOString() } }),
+      queueEmail: async (email: QueueEmailRequest) => (emails.push(email), { ok: true, value: { id: "eml_x", to: email.to, kind: email.kind, createdAt: "2026-12-01T00:00:00.000Z" } }),
       orgBySlug: async () => null,
       orgSummary: async (id: string) => ({ id, slug: "harbor-freight", name: "Harbor Mutual" }),
     },
   } as unknown as PortalEnv;
-  return { env: fake, calls, emails, directory };
+  return { env: fake, calls, emails, directory, flags };
 }
 
 /** Run the request's deferred work to its end, as `waitUntil` would after the answer. */

@@ -9,8 +9,10 @@
 import { WorkerEntrypoint } from "cloudflare:workers";
 import type { PolicyholderCodeRequest, PolicyholderTokenRequest, RegisterPushTokenRequest, UpdatePortalProfileRequest } from "#contract/types.gen";
 import type { Principal } from "#shared/auth";
+import type { Result } from "#shared/errors";
 import type { PortalRpc } from "#shared/rpc";
 import type { PortalEnv } from "./env.ts";
+import { portalClosed, portalEnabled } from "./enabled.ts";
 import { issueToken, requestCode } from "./otp.service.ts";
 import * as portal from "./portal.service.ts";
 
@@ -26,48 +28,53 @@ export class PortalService extends WorkerEntrypoint<PortalEnv> implements Portal
     return issueToken(this.env, input);
   }
 
+  /** Every insured route: closed (`route_not_found`) while the org's `portal.enabled` is off. */
+  private async open<T>(principal: Principal, read: () => Promise<Result<T>>): Promise<Result<T>> {
+    return (await portalEnabled(this.env, principal.orgId)) ? read() : portalClosed();
+  }
+
   getHome(principal: Principal) {
-    return portal.getHome(this.env, principal);
+    return this.open(principal, () => portal.getHome(this.env, principal));
   }
 
   listInvoices(principal: Principal) {
-    return portal.listInvoices(this.env, principal);
+    return this.open(principal, () => portal.listInvoices(this.env, principal));
   }
 
   getInvoice(principal: Principal, id: string) {
-    return portal.getInvoice(this.env, principal, id);
+    return this.open(principal, () => portal.getInvoice(this.env, principal, id));
   }
 
   listPolicies(principal: Principal) {
-    return portal.listPolicies(this.env, principal);
+    return this.open(principal, () => portal.listPolicies(this.env, principal));
   }
 
   getPolicy(principal: Principal, id: string) {
-    return portal.getPolicy(this.env, principal, id);
+    return this.open(principal, () => portal.getPolicy(this.env, principal, id));
   }
 
   listDocuments(principal: Principal) {
-    return portal.listDocuments(this.env, principal);
+    return this.open(principal, () => portal.listDocuments(this.env, principal));
   }
 
   documentForDownload(principal: Principal, documentId: string) {
-    return portal.documentForDownload(this.env, principal, documentId);
+    return this.open(principal, () => portal.documentForDownload(this.env, principal, documentId));
   }
 
   mcs90ForDownload(principal: Principal, policyId: string) {
-    return portal.mcs90ForDownload(this.env, principal, policyId);
+    return this.open(principal, () => portal.mcs90ForDownload(this.env, principal, policyId));
   }
 
   getProfile(principal: Principal) {
-    return portal.getProfile(this.env, principal);
+    return this.open(principal, () => portal.getProfile(this.env, principal));
   }
 
   updateProfile(principal: Principal, input: UpdatePortalProfileRequest) {
-    return portal.updateProfile(this.env, principal, input);
+    return this.open(principal, () => portal.updateProfile(this.env, principal, input));
   }
 
   registerPushToken(principal: Principal, input: RegisterPushTokenRequest) {
-    return portal.registerPushToken(this.env, principal, input);
+    return this.open(principal, () => portal.registerPushToken(this.env, principal, input));
   }
 }
 

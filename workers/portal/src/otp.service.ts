@@ -23,6 +23,7 @@ import { signJwt } from "#shared/jwt";
 import type { PolicyholderCodeRequest, PolicyholderCodeRequested, PolicyholderToken, PolicyholderTokenRequest } from "#contract/types.gen";
 import type { InsuredIdentity } from "#shared/rpc";
 import type { PortalEnv } from "./env.ts";
+import { portalEnabled } from "./enabled.ts";
 
 export const CODE_TTL_SECONDS = 600;
 export const MAX_ATTEMPTS = 5;
@@ -118,6 +119,8 @@ async function issueCodes(env: PortalEnv, email: string, insureds: InsuredIdenti
   const expiresAt = new Date(now.getTime() + CODE_TTL_SECONDS * 1000).toISOString();
   for (const insured of insureds) {
     try {
+      // An org whose portal is off (`portal.enabled`) sends no code; the answer was the same 202 anyway.
+      if (!(await portalEnabled(env, insured.orgId))) continue;
       const id = newId("otp");
       const code = randomDigits(6);
       await env.PORTAL_DB.batch([
@@ -203,6 +206,8 @@ export async function issueToken(env: PortalEnv, input: PolicyholderTokenRequest
     if (timingSafeEqual(expected, candidate.code_hash) && !match) match = candidate;
   }
   if (!match) return unauthorized();
+  // A code sent before the org turned its portal off signs nobody in (the same 401, and the code stays unused).
+  if (!(await portalEnabled(env, match.org_id))) return unauthorized();
   const used = await env.PORTAL_DB.prepare(`UPDATE otp_codes SET used_at = ?1 WHERE id = ?2 AND used_at IS NULL AND voided_at IS NULL RETURNING id`).bind(now, match.id).first();
   if (!used) return unauthorized();
   // The org may have corrected the insured's email since the code was sent: access moved with it.
