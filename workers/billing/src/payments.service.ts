@@ -139,10 +139,21 @@ async function customerFor(env: BillingEnv, db: DrizzleD1Database, invoice: Invo
   return ok((await db.select().from(stripeCustomers).where(where).get())!.customerId);
 }
 
-/** The row of a PaymentIntent Stripe answered, recorded once (a webhook may have adopted it first). */
-async function recordIntent(db: DrizzleD1Database, invoice: InvoiceRow, attemptNo: number, customerId: string | null, pi: Stripe.PaymentIntent): Promise<PaymentIntentRow> {
+/**
+ * The row of a PaymentIntent Stripe answered, recorded once (a webhook may have adopted it first, or
+ * billing's own call may). `withFailure: false` leaves a failure for the event that reports it to record.
+ */
+export async function recordIntent(
+  db: DrizzleD1Database,
+  invoice: InvoiceRow,
+  attemptNo: number,
+  customerId: string | null,
+  pi: Stripe.PaymentIntent,
+  { withFailure = true }: { withFailure?: boolean } = {},
+): Promise<PaymentIntentRow> {
   const at = realClock.now().toISOString();
   const state = stateOf(pi);
+  const failed = withFailure && state.failureCode !== null;
   await db
     .insert(paymentIntents)
     .values({
@@ -157,9 +168,9 @@ async function recordIntent(db: DrizzleD1Database, invoice: InvoiceRow, attemptN
       status: state.status === "succeeded" ? "processing" : state.status,
       clientSecret: pi.client_secret ?? "",
       paymentMethod: state.paymentMethod,
-      failureCode: state.failureCode,
-      failureMessage: state.failureMessage,
-      failedAt: state.failureCode ? at : null,
+      failureCode: failed ? state.failureCode : null,
+      failureMessage: failed ? state.failureMessage : null,
+      failedAt: failed ? at : null,
       confirmations: 0,
       autoRetriedAt: null,
       lastEventCreated: 0,

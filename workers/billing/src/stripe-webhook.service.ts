@@ -26,7 +26,7 @@ import type { StripeWebhookAck } from "#shared/rpc";
 import type { BillingEnv } from "./env.ts";
 import { collectedOf, refund } from "./ledger.ts";
 import { withLedger } from "./ledger.repo.ts";
-import { findIntent, findInvoice, isFinal, recordCardPayment, stateOf, updateIntent } from "./payments.service.ts";
+import { findIntent, findInvoice, isFinal, recordCardPayment, recordIntent, stateOf, updateIntent } from "./payments.service.ts";
 import { cardPayments, cardRefunds, invoices, paymentIntents, stripeEvents, type PaymentIntentRow } from "./schema.ts";
 import { verifiedEvent } from "./stripe.ts";
 
@@ -62,38 +62,7 @@ async function adopt(db: DrizzleD1Database, pi: Stripe.PaymentIntent): Promise<P
   if (!invoiceId || !orgId) return null;
   const invoice = await findInvoice(db, orgId, invoiceId);
   if (!invoice) return null;
-  const at = realClock.now().toISOString();
-  const state = stateOf(pi);
-  await db
-    .insert(paymentIntents)
-    .values({
-      id: pi.id,
-      orgId,
-      invoiceId,
-      policyId: invoice.policyId,
-      attempt: Number(attempt) || 1,
-      customerId: idOf(pi.customer),
-      amountCents: pi.amount,
-      currency: pi.currency.toUpperCase(),
-      status: state.status === "succeeded" ? "processing" : state.status,
-      clientSecret: pi.client_secret ?? "",
-      paymentMethod: state.paymentMethod,
-      failureCode: null,
-      failureMessage: null,
-      failedAt: null,
-      confirmations: 0,
-      autoRetriedAt: null,
-      lastEventCreated: 0,
-      paymentEntryId: null,
-      disputedAt: null,
-      disputeId: null,
-      version: 1,
-      createdAt: at,
-      updatedAt: at,
-    })
-    .onConflictDoNothing()
-    .run();
-  return (await findIntent(db, pi.id)) ?? null;
+  return recordIntent(db, invoice, Number(attempt) || 1, idOf(pi.customer), pi, { withFailure: false });
 }
 
 async function unknown(db: DrizzleD1Database, event: Stripe.Event, piId: string | null): Promise<Outcome | null> {
