@@ -59,6 +59,7 @@ export async function compileOpenApi(options: GenerateOptions = {}): Promise<Rec
     const emitted = await readFile(join(outDir, OPENAPI_FILE), "utf8");
     const doc = JSON.parse(emitted) as Record<string, unknown>;
     describeAccess(doc);
+    checkMcpTools(doc);
     closeRequestBodies(doc);
     return doc;
   } finally {
@@ -90,15 +91,31 @@ export interface OperationRateLimit {
   windowSeconds: number;
 }
 
+interface OpenApiParameter {
+  $ref?: string;
+  in?: string;
+  name?: string;
+  "x-openinsure-greedy"?: boolean;
+}
+
 interface OpenApiOperation {
   operationId?: string;
   description?: string;
   security?: Record<string, string[]>[];
-  parameters?: { $ref?: string; in?: string; name?: string }[];
+  parameters?: OpenApiParameter[];
   requestBody?: { required?: boolean; content?: Record<string, unknown> };
   responses?: Record<string, unknown>;
   "x-openinsure-auth"?: OperationAuth;
   "x-openinsure-rate-limit"?: OperationRateLimit;
+  "x-mcp-tool"?: McpToolMark;
+}
+
+/** An operation offered to AI agents as an MCP tool: `x-mcp-tool` in TypeSpec (`@extension`). */
+export interface McpToolMark {
+  /** The tool's name, snake_case (`bind_submission`). */
+  name: string;
+  /** What an agent must know beyond the operation's description (e.g. to preview first). */
+  hint?: string;
 }
 
 const HTTP_METHODS = ["get", "put", "post", "patch", "delete"] as const;
@@ -171,6 +188,29 @@ export function describeAccess(doc: Record<string, unknown>): void {
   if (problems.length) throw new Error(`TypeSpec operations with undeclared or inconsistent access:\n${problems.join("\n")}`);
 }
 
+/**
+ * Checks every `x-mcp-tool`: a snake_case name unique in the contract, on an operation a credential
+ * calls with JSON when it takes a body (the gateway's /mcp runs it through that operation's own
+ * pipeline, with a JSON body even where the operation also accepts multipart).
+ */
+export function checkMcpTools(doc: Record<string, unknown>): void {
+  const problems: string[] = [];
+  const names = new Set<string>();
+  for (const { method, path, op } of listOperations(doc)) {
+    const mark = op["x-mcp-tool"];
+    if (!mark) continue;
+    const label = `${method.toUpperCase()} ${path} (${op.operationId})`;
+    if (typeof mark.name !== "string" || !/^[a-z][a-z0-9_]{0,63}$/.test(mark.name)) problems.push(`${label}: x-mcp-tool needs a snake_case name`);
+    else if (names.has(mark.name)) problems.push(`${label}: the tool name ${mark.name} is taken`);
+    names.add(mark.name);
+    if (mark.hint !== undefined && typeof mark.hint !== "string") problems.push(`${label}: x-mcp-tool hint must be a string`);
+    if (op["x-openinsure-auth"]?.kind !== "credential") problems.push(`${label}: only a credential operation can be a tool`);
+    const types = Object.keys(op.requestBody?.content ?? {});
+    if (types.length && !types.includes("application/json")) problems.push(`${label}: a tool sends a JSON body; the operation accepts none`);
+  }
+  if (problems.length) throw new Error(`TypeSpec operations with an invalid x-mcp-tool:\n${problems.join("\n")}`);
+}
+
 type JsonSchema = { $ref?: string; type?: string | string[]; properties?: Record<string, JsonSchema>; items?: JsonSchema; additionalProperties?: boolean | JsonSchema; allOf?: JsonSchema[]; anyOf?: JsonSchema[]; oneOf?: JsonSchema[] };
 
 /**
@@ -217,7 +257,7 @@ const literal = (value: Record<string, string | number | boolean | null>) =>
  */
 export function renderOperations(doc: Record<string, unknown>, zodSource: string): string {
   const exported = new Set([...zodSource.matchAll(/^export const (z\w+)\s*=/gm)].map((m) => m[1]!));
-  const components = ((doc.components ?? {}) as { parameters?: Record<string, { in?: string }> }).parameters ?? {};
+  const components = ((doc.components ?? {}) as { parameters?: Record<string, OpenApiParameter> }).parameters ?? {};
   const imports = new Set<string>();
   const entries: string[] = [];
   const seen = new Set<string>();
@@ -225,7 +265,11 @@ export function renderOperations(doc: Record<string, unknown>, zodSource: string
     const id = op.operationId;
     if (!id || seen.has(id)) throw new Error(`${method.toUpperCase()} ${path}: missing or duplicate operationId`);
     seen.add(id);
-    const where = (op.parameters ?? []).map((p) => (p.$ref ? components[decodeURIComponent(p.$ref.split("/").pop()!)]?.in : p.in));
+    const parameters = (op.parameters ?? []).map((p) => (p.$ref ? components[decodeURIComponent(p.$ref.split("/").pop()!)] : p));
+    const where = parameters.map((p) => p?.in);
+    // A path parameter marked `x-openinsure-greedy` takes the rest of the path, slashes included
+    // (an MCP resource URI): OpenAPI 3 cannot say so, Hono can (`:uri{.+}`).
+    const greedy = new Set(parameters.filter((p) => p?.in === "path" && p["x-openinsure-greedy"] === true).map((p) => p!.name));
     const schemaFor = (part: "Path" | "Query" | "Body", needed: boolean): string | null => {
       if (!needed) return null;
       const name = `z${pascal(id)}${part}`;
@@ -249,7 +293,7 @@ export function renderOperations(doc: Record<string, unknown>, zodSource: string
       [
         `  ${id}: {`,
         `    method: ${JSON.stringify(method)},`,
-        `    path: ${JSON.stringify(path.replace(/\{(\w+)\}/g, ":$1"))},`,
+        `    path: ${JSON.stringify(path.replace(/\{(\w+)\}/g, (_, name: string) => (greedy.has(name) ? `:${name}{.+}` : `:${name}`)))},`,
         `    auth: ${literal({ kind: auth.kind, scope: auth.scope ?? null, systemOnly: auth.systemOnly === true, orgOptional: auth.orgOptional === true })},`,
         `    rateLimit: ${limit ? literal({ per: limit.per, name: limit.name, limit: limit.limit, windowSeconds: limit.windowSeconds }) : "null"},`,
         `    successStatuses: [${statuses.join(", ")}],`,

@@ -323,6 +323,23 @@ export type BoundPolicy = {
  */
 export type CalendarMonth = string;
 
+export type CallMcpToolRequest = {
+    /**
+     * The server's id (`openinsure`).
+     */
+    server: string;
+    /**
+     * The tool's name.
+     */
+    tool: string;
+    /**
+     * The tool's arguments, as its `inputSchema` describes.
+     */
+    arguments?: {
+        [key: string]: unknown;
+    };
+};
+
 export type CancelPolicyRequest = {
     effectiveDate: string;
     method: CancellationMethod;
@@ -2799,6 +2816,96 @@ export type MailingAddress = {
      * ZIP or ZIP+4.
      */
     postalCode: string;
+};
+
+/**
+ * A resource read through the facade.
+ */
+export type McpResource = {
+    uri: string;
+    mimeType: string;
+    /**
+     * The resource's JSON.
+     */
+    contents: unknown;
+};
+
+/**
+ * The one MCP server of the platform.
+ */
+export type McpServer = {
+    /**
+     * Always `openinsure`.
+     */
+    id: string;
+    name: string;
+    description: string;
+    /**
+     * Where an MCP client connects (streamable HTTP).
+     */
+    url: string;
+    /**
+     * The protocol revisions `/mcp` accepts, newest first.
+     */
+    protocolVersions: Array<string>;
+    /**
+     * How many tools the calling credential may use.
+     */
+    toolCount: number;
+};
+
+export type McpServerList = {
+    data: Array<McpServer>;
+};
+
+/**
+ * A tool: one operation of the contract.
+ */
+export type McpTool = {
+    /**
+     * The tool's name (`x-mcp-tool` of the operation).
+     */
+    name: string;
+    /**
+     * The operation it runs.
+     */
+    operationId: string;
+    description: string;
+    /**
+     * JSON Schema of the arguments: the operation's path and query parameters, `body`, and `idempotencyKey` on writes.
+     */
+    inputSchema: {
+        [key: string]: unknown;
+    };
+    /**
+     * The scope a credential needs to see and call it; null when any credential will do.
+     */
+    requiredScope: string | null;
+    /**
+     * True when the tool only reads.
+     */
+    readOnly: boolean;
+};
+
+export type McpToolList = {
+    data: Array<McpTool>;
+};
+
+/**
+ * What a tool call answered, as MCP returns it: `isError` with the platform's error envelope when the
+ * operation failed (the same code and details as over HTTP), else the operation's answer.
+ */
+export type McpToolResult = {
+    tool: string;
+    isError: boolean;
+    /**
+     * The HTTP status the operation answered.
+     */
+    status: number;
+    /**
+     * The operation's JSON answer (its error envelope when `isError`); null for 204.
+     */
+    result: unknown;
 };
 
 /**
@@ -9607,6 +9714,269 @@ export type VoidInvoiceResponses = {
 };
 
 export type VoidInvoiceResponse = VoidInvoiceResponses[keyof VoidInvoiceResponses];
+
+export type ReadMcpResourceData = {
+    body?: never;
+    path: {
+        uri: string;
+    };
+    query?: never;
+    url: '/v1/mcp/resources/{uri}';
+};
+
+export type ReadMcpResourceErrors = {
+    /**
+     * The request is malformed: `validation_failed` or `invalid_idempotency_key`.
+     */
+    400: ErrorEnvelope;
+    /**
+     * Missing, invalid, expired or revoked credentials: `unauthorized`.
+     */
+    401: ErrorEnvelope;
+    /**
+     * The credential lacks the required scope or role: `insufficient_scope`.
+     */
+    403: ErrorEnvelope;
+    /**
+     * The resource does not exist or belongs to another org: `not_found`.
+     */
+    404: ErrorEnvelope;
+    /**
+     * Rate limit exceeded: `rate_limit_exceeded`. Retry after `Retry-After` seconds.
+     */
+    429: ErrorEnvelope;
+    /**
+     * Unexpected failure: `internal_error`.
+     */
+    500: ErrorEnvelope;
+};
+
+export type ReadMcpResourceError = ReadMcpResourceErrors[keyof ReadMcpResourceErrors];
+
+export type ReadMcpResourceResponses = {
+    /**
+     * Success.
+     */
+    200: McpResource;
+};
+
+export type ReadMcpResourceResponse = ReadMcpResourceResponses[keyof ReadMcpResourceResponses];
+
+export type ListMcpServersData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/v1/mcp/servers';
+};
+
+export type ListMcpServersErrors = {
+    /**
+     * The request is malformed: `validation_failed` or `invalid_idempotency_key`.
+     */
+    400: ErrorEnvelope;
+    /**
+     * Missing, invalid, expired or revoked credentials: `unauthorized`.
+     */
+    401: ErrorEnvelope;
+    /**
+     * The credential lacks the required scope or role: `insufficient_scope`.
+     */
+    403: ErrorEnvelope;
+    /**
+     * The resource does not exist or belongs to another org: `not_found`.
+     */
+    404: ErrorEnvelope;
+    /**
+     * Rate limit exceeded: `rate_limit_exceeded`. Retry after `Retry-After` seconds.
+     */
+    429: ErrorEnvelope;
+    /**
+     * Unexpected failure: `internal_error`.
+     */
+    500: ErrorEnvelope;
+};
+
+export type ListMcpServersError = ListMcpServersErrors[keyof ListMcpServersErrors];
+
+export type ListMcpServersResponses = {
+    /**
+     * Success.
+     */
+    200: McpServerList;
+};
+
+export type ListMcpServersResponse = ListMcpServersResponses[keyof ListMcpServersResponses];
+
+export type GetMcpServerData = {
+    body?: never;
+    path: {
+        id: string;
+    };
+    query?: never;
+    url: '/v1/mcp/servers/{id}';
+};
+
+export type GetMcpServerErrors = {
+    /**
+     * The request is malformed: `validation_failed` or `invalid_idempotency_key`.
+     */
+    400: ErrorEnvelope;
+    /**
+     * Missing, invalid, expired or revoked credentials: `unauthorized`.
+     */
+    401: ErrorEnvelope;
+    /**
+     * The credential lacks the required scope or role: `insufficient_scope`.
+     */
+    403: ErrorEnvelope;
+    /**
+     * The resource does not exist or belongs to another org: `not_found`.
+     */
+    404: ErrorEnvelope;
+    /**
+     * Rate limit exceeded: `rate_limit_exceeded`. Retry after `Retry-After` seconds.
+     */
+    429: ErrorEnvelope;
+    /**
+     * Unexpected failure: `internal_error`.
+     */
+    500: ErrorEnvelope;
+};
+
+export type GetMcpServerError = GetMcpServerErrors[keyof GetMcpServerErrors];
+
+export type GetMcpServerResponses = {
+    /**
+     * Success.
+     */
+    200: McpServer;
+};
+
+export type GetMcpServerResponse = GetMcpServerResponses[keyof GetMcpServerResponses];
+
+export type ListMcpServerToolsData = {
+    body?: never;
+    path: {
+        id: string;
+    };
+    query?: never;
+    url: '/v1/mcp/servers/{id}/tools';
+};
+
+export type ListMcpServerToolsErrors = {
+    /**
+     * The request is malformed: `validation_failed` or `invalid_idempotency_key`.
+     */
+    400: ErrorEnvelope;
+    /**
+     * Missing, invalid, expired or revoked credentials: `unauthorized`.
+     */
+    401: ErrorEnvelope;
+    /**
+     * The credential lacks the required scope or role: `insufficient_scope`.
+     */
+    403: ErrorEnvelope;
+    /**
+     * The resource does not exist or belongs to another org: `not_found`.
+     */
+    404: ErrorEnvelope;
+    /**
+     * Rate limit exceeded: `rate_limit_exceeded`. Retry after `Retry-After` seconds.
+     */
+    429: ErrorEnvelope;
+    /**
+     * Unexpected failure: `internal_error`.
+     */
+    500: ErrorEnvelope;
+};
+
+export type ListMcpServerToolsError = ListMcpServerToolsErrors[keyof ListMcpServerToolsErrors];
+
+export type ListMcpServerToolsResponses = {
+    /**
+     * Success.
+     */
+    200: McpToolList;
+};
+
+export type ListMcpServerToolsResponse = ListMcpServerToolsResponses[keyof ListMcpServerToolsResponses];
+
+export type CallMcpToolData = {
+    body: CallMcpToolRequest;
+    headers?: {
+        /**
+         * Client-chosen key that makes a retried write safe: a repeated request with the same key
+         * and body replays the first response.
+         */
+        'Idempotency-Key'?: string;
+    };
+    path?: never;
+    query?: never;
+    url: '/v1/mcp/tools/call';
+};
+
+export type CallMcpToolErrors = {
+    /**
+     * The request is malformed: `validation_failed` or `invalid_idempotency_key`.
+     */
+    400: ErrorEnvelope;
+    /**
+     * Missing, invalid, expired or revoked credentials: `unauthorized`.
+     */
+    401: ErrorEnvelope;
+    /**
+     * The credential lacks the required scope or role: `insufficient_scope`.
+     */
+    403: ErrorEnvelope;
+    /**
+     * The resource does not exist or belongs to another org: `not_found`.
+     */
+    404: ErrorEnvelope;
+    /**
+     * `conflict` or `idempotency_request_in_progress`.
+     */
+    409: ErrorEnvelope;
+    /**
+     * The request body exceeds the size limit: `payload_too_large`.
+     */
+    413: ErrorEnvelope;
+    /**
+     * The request body's media type is not accepted (`application/json`, or another one the operation
+     * documents): `unsupported_media_type`.
+     */
+    415: ErrorEnvelope;
+    /**
+     * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
+     * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
+     * referral one created, or on a quote one created), `submission_not_ready` (quoting a submission
+     * whose readiness has a blocking check failed; `details.failedChecks` names them),
+     * `policy_not_in_force` (a certificate asked of a cancelled, expired or not yet effective policy),
+     * `endorsement_required` (a certificate flag the policy carries no endorsement for),
+     * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored),
+     * `loss_outside_coverage` (a claim whose loss date the policy did not cover; `details` names the
+     * dates that decided it) or `limit_exceeded` (a claim payment past the policy's limit).
+     */
+    422: ErrorEnvelope;
+    /**
+     * Rate limit exceeded: `rate_limit_exceeded`. Retry after `Retry-After` seconds.
+     */
+    429: ErrorEnvelope;
+    /**
+     * Unexpected failure: `internal_error`.
+     */
+    500: ErrorEnvelope;
+};
+
+export type CallMcpToolError = CallMcpToolErrors[keyof CallMcpToolErrors];
+
+export type CallMcpToolResponses = {
+    /**
+     * Success.
+     */
+    200: McpToolResult;
+};
+
+export type CallMcpToolResponse = CallMcpToolResponses[keyof CallMcpToolResponses];
 
 export type CreateOrgData = {
     body: CreateOrgRequest;

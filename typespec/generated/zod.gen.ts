@@ -71,6 +71,12 @@ export const zBillingSettings = z.object({
  */
 export const zCalendarMonth = z.string().regex(/^[0-9]{4}-(0[1-9]|1[0-2])$/);
 
+export const zCallMcpToolRequest = z.strictObject({
+    server: z.string(),
+    tool: z.string(),
+    arguments: z.record(z.string(), z.unknown()).optional()
+});
+
 /**
  * How a cancellation returns premium.
  */
@@ -906,6 +912,58 @@ export const zInsuredContactView = z.object({
     email: z.email(),
     phone: z.string().nullable(),
     mailingAddress: zMailingAddress.nullable()
+});
+
+/**
+ * A resource read through the facade.
+ */
+export const zMcpResource = z.object({
+    uri: z.string(),
+    mimeType: z.string(),
+    contents: z.unknown()
+});
+
+/**
+ * The one MCP server of the platform.
+ */
+export const zMcpServer = z.object({
+    id: z.string(),
+    name: z.string(),
+    description: z.string(),
+    url: z.url(),
+    protocolVersions: z.array(z.string()),
+    toolCount: z.int().min(-2147483648, { error: 'Invalid value: Expected int32 to be >= -2147483648' }).max(2147483647, { error: 'Invalid value: Expected int32 to be <= 2147483647' })
+});
+
+export const zMcpServerList = z.object({
+    data: z.array(zMcpServer)
+});
+
+/**
+ * A tool: one operation of the contract.
+ */
+export const zMcpTool = z.object({
+    name: z.string(),
+    operationId: z.string(),
+    description: z.string(),
+    inputSchema: z.record(z.string(), z.unknown()),
+    requiredScope: z.string().nullable(),
+    readOnly: z.boolean()
+});
+
+export const zMcpToolList = z.object({
+    data: z.array(zMcpTool)
+});
+
+/**
+ * What a tool call answered, as MCP returns it: `isError` with the platform's error envelope when the
+ * operation failed (the same code and details as over HTTP), else the operation's answer.
+ */
+export const zMcpToolResult = z.object({
+    tool: z.string(),
+    isError: z.boolean(),
+    status: z.int().min(-2147483648, { error: 'Invalid value: Expected int32 to be >= -2147483648' }).max(2147483647, { error: 'Invalid value: Expected int32 to be <= 2147483647' }),
+    result: z.unknown()
 });
 
 /**
@@ -4430,6 +4488,49 @@ export const zVoidInvoicePath = z.object({
  * Success.
  */
 export const zVoidInvoiceResponse = zInvoice;
+
+export const zReadMcpResourcePath = z.object({
+    uri: z.string()
+});
+
+/**
+ * Success.
+ */
+export const zReadMcpResourceResponse = zMcpResource;
+
+/**
+ * Success.
+ */
+export const zListMcpServersResponse = zMcpServerList;
+
+export const zGetMcpServerPath = z.object({
+    id: z.string()
+});
+
+/**
+ * Success.
+ */
+export const zGetMcpServerResponse = zMcpServer;
+
+export const zListMcpServerToolsPath = z.object({
+    id: z.string()
+});
+
+/**
+ * Success.
+ */
+export const zListMcpServerToolsResponse = zMcpToolList;
+
+export const zCallMcpToolBody = zCallMcpToolRequest;
+
+export const zCallMcpToolHeaders = z.object({
+    'Idempotency-Key': z.string().max(255).optional()
+});
+
+/**
+ * Success.
+ */
+export const zCallMcpToolResponse = zMcpToolResult;
 
 export const zCreateOrgBody = zCreateOrgRequest;
 

@@ -25,9 +25,11 @@ import { producerRoutes } from "./routes/producers.routes.ts";
 import { flagRoutes } from "./routes/flags.routes.ts";
 import { portalRoutes } from "./routes/portal.routes.ts";
 import { receiveStripeWebhook, STRIPE_WEBHOOK_PATH } from "./stripe-webhooks.ts";
+import { mcpRoutes } from "./routes/mcp.routes.ts";
+import { MCP_PATH, PROTECTED_RESOURCE_PATHS, protectedResourceMetadata, serveMcp } from "./mcp/endpoint.ts";
 
 /** Every contract operation the gateway serves, by domain (mounted in this order). */
-export const ROUTES: RouteSpec[] = [...platformRoutes, ...authRoutes, ...identityRoutes, ...underwritingRoutes, ...webhookRoutes, ...dealRoomRoutes, ...documentRoutes, ...coiRoutes, ...claimRoutes, ...billingRoutes, ...producerRoutes, ...flagRoutes, ...portalRoutes];
+export const ROUTES: RouteSpec[] = [...platformRoutes, ...authRoutes, ...identityRoutes, ...underwritingRoutes, ...webhookRoutes, ...dealRoomRoutes, ...documentRoutes, ...coiRoutes, ...claimRoutes, ...billingRoutes, ...producerRoutes, ...flagRoutes, ...portalRoutes, ...mcpRoutes];
 
 /** Where /docs loads the Scalar bundle from: the platform itself. */
 export const SCALAR_BUNDLE_PATH = "/docs/scalar.js";
@@ -36,7 +38,8 @@ const scalarBundle: string = scalarSource;
 
 /** Matches exactly the paths Hono routes to `path` (strict: a trailing slash is another path). */
 function toPattern(path: string): RegExp {
-  return new RegExp(`^${path.replace(/:[A-Za-z]+/g, "[^/]+")}$`);
+  // `:uri{.+}` (a greedy parameter) takes slashes too.
+  return new RegExp(`^${path.replace(/:[A-Za-z]+\{\.\+\}/g, ".+").replace(/:[A-Za-z]+/g, "[^/]+")}$`);
 }
 
 /** The Hono app: request id, the public documents, every contract route, and the error boundary. */
@@ -47,6 +50,8 @@ export function createApp(): Hono<GatewayContext> {
     const requestId = newId("req");
     c.set("requestId", requestId);
     c.header("X-Request-ID", requestId);
+    // An MCP tool call is the operation's own request, sent back through this app.
+    c.set("dispatch", (request) => Promise.resolve(app.fetch(request, c.env, c.executionCtx)));
     await next();
   });
 
@@ -72,12 +77,19 @@ export function createApp(): Hono<GatewayContext> {
   // Stripe's events: the raw body and its signature, verified by billing (not a JSON /v1 route).
   app.post(STRIPE_WEBHOOK_PATH, receiveStripeWebhook);
 
+  // The MCP server for AI agents (JSON-RPC over streamable HTTP, not a REST route) and its RFC 9728
+  // resource metadata. Its tools are contract operations, run through the routes mounted below.
+  for (const path of PROTECTED_RESOURCE_PATHS) app.get(path, protectedResourceMetadata);
+  app.on(["GET", "POST", "DELETE"], MCP_PATH, (c) => serveMcp(c, c.get("dispatch")!));
+
   for (const spec of ROUTES) mount(app, spec);
 
   const patterns = [
     ...ROUTES.map((r) => ({ method: r.method.toUpperCase(), pattern: toPattern(r.path) })),
     ...["/docs", SCALAR_BUNDLE_PATH].map((p) => ({ method: "GET", pattern: toPattern(p) })),
     { method: "POST", pattern: toPattern(STRIPE_WEBHOOK_PATH) },
+    ...["GET", "POST", "DELETE"].map((method) => ({ method, pattern: toPattern(MCP_PATH) })),
+    ...PROTECTED_RESOURCE_PATHS.map((p) => ({ method: "GET", pattern: toPattern(p) })),
   ];
 
   app.notFound((c) => {

@@ -19,6 +19,8 @@ export interface GatewayEnv extends PublicBindings {
 /** Per-request values set by the middleware chain. */
 export interface GatewayVariables {
   requestId: string;
+  /** Sends a request through this gateway's own app (MCP tool calls run the operation's pipeline). */
+  dispatch?: (request: Request) => Promise<Response>;
 }
 
 export type GatewayContext = { Bindings: GatewayEnv; Variables: GatewayVariables };
