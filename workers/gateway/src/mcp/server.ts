@@ -7,7 +7,6 @@ import {
   ListResourcesRequestSchema,
   ListResourceTemplatesRequestSchema,
   ListToolsRequestSchema,
-  McpError,
   ReadResourceRequestSchema,
   type CallToolResult,
 } from "@modelcontextprotocol/sdk/types.js";
@@ -28,6 +27,14 @@ export interface McpCall {
   /** The /mcp request (its credential and address are the tool calls'). */
   caller: Request;
   requestId: string;
+}
+
+/**
+ * A JSON-RPC error answer worded as the spec's examples ("Unknown tool: x"); the SDK sends any
+ * thrown error's `code`, `message` and `data`, and its McpError would prefix "MCP error -32602:".
+ */
+function protocolError(code: number, message: string, data?: unknown): Error {
+  return Object.assign(new Error(message), { code }, data === undefined ? {} : { data });
 }
 
 /** An operation's answer as an MCP tool result: its JSON as text and structured, `isError` on failure. */
@@ -67,7 +74,7 @@ export function createMcpServer(call: McpCall): Server {
   server.setRequestHandler(CallToolRequestSchema, async (request) => {
     const tool = toolNamed(request.params.name);
     // A tool the credential may not use is as unknown as one that does not exist: it is not listed.
-    if (!tool || !mayUse(call.principal, tool)) throw new McpError(ErrorCode.InvalidParams, `Unknown tool: ${request.params.name}`);
+    if (!tool || !mayUse(call.principal, tool)) throw protocolError(ErrorCode.InvalidParams, `Unknown tool: ${request.params.name}`);
     return toToolResult(await runTool(call.dispatch, call.caller, call.requestId, tool, request.params.arguments));
   });
 
@@ -75,10 +82,10 @@ export function createMcpServer(call: McpCall): Server {
   server.setRequestHandler(ListResourceTemplatesRequestSchema, async () => ({ resourceTemplates: [...RESOURCE_TEMPLATES] }));
   server.setRequestHandler(ReadResourceRequestSchema, async (request) => {
     const read = await readResource(call.dispatch, call.caller, request.params.uri);
-    if (!read) throw new McpError(ErrorCode.InvalidParams, `Unknown resource: ${request.params.uri}`);
+    if (!read) throw protocolError(ErrorCode.InvalidParams, `Unknown resource: ${request.params.uri}`);
     if (!read.ok) {
       const envelope = read.body as { error?: string; message?: string };
-      throw new McpError(read.status === 404 ? -32002 : ErrorCode.InvalidRequest, envelope.message ?? `Resource ${request.params.uri} answered ${read.status}`, read.body);
+      throw protocolError(read.status === 404 ? -32002 : ErrorCode.InvalidRequest, envelope.message ?? `Resource ${request.params.uri} answered ${read.status}`, read.body);
     }
     return { contents: [{ uri: read.uri, mimeType: "application/json", text: JSON.stringify(read.contents) }] };
   });
@@ -86,7 +93,7 @@ export function createMcpServer(call: McpCall): Server {
   server.setRequestHandler(ListPromptsRequestSchema, async () => ({ prompts: PROMPTS.map(({ render: _, ...prompt }) => prompt) }));
   server.setRequestHandler(GetPromptRequestSchema, async (request) => {
     const rendered = renderPrompt(request.params.name, request.params.arguments ?? {});
-    if (!rendered.ok) throw new McpError(ErrorCode.InvalidParams, rendered.message);
+    if (!rendered.ok) throw protocolError(ErrorCode.InvalidParams, rendered.message);
     return rendered.value;
   });
 
