@@ -21,7 +21,7 @@ async function result<T = Record<string, any>>(res: Promise<Response>): Promise<
 }
 
 /** A tools/call's result: the operation's JSON (structured) and whether it is an error. */
-async function tool(credential: { apiKey?: string; token?: string }, name: string, args: Record<string, unknown> = {}) {
+async function tool(credential: { apiKey?: string; token?: string }, name: string, args: Record<string, unknown> = {}): Promise<{ body: Record<string, any>; isError: boolean }> {
   const r = await result<{ content: { type: string; text: string }[]; structuredContent?: Record<string, any>; isError?: boolean }>(
     mcp(credential, "tools/call", { name, arguments: args }),
   );
