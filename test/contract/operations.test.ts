@@ -47,7 +47,8 @@ describe("operation declarations", () => {
 
   it("a credential operation names one of the platform's scopes, unless any credential (or only the API secret) will do", () => {
     const unscoped = all.filter((o) => o.auth.kind === "credential" && !o.auth.scope).map((o) => o.id).sort();
-    expect(unscoped).toEqual(["listSandboxEmails", "validateApiKey"]);
+    // The MCP facade lists and calls tools for any credential; each tool call is its operation's own scope check.
+    expect(unscoped).toEqual(["callMcpTool", "getMcpServer", "listMcpServerTools", "listMcpServers", "listSandboxEmails", "readMcpResource", "validateApiKey"]);
     for (const o of all.filter((o) => o.auth.scope)) expect(ALL_SCOPES as readonly string[], o.id).toContain(o.auth.scope);
     expect(all.filter((o) => o.auth.systemOnly).map((o) => o.id).sort()).toEqual(["createOrg", "listSandboxEmails"]);
   });
@@ -107,7 +108,9 @@ describe("typespec/generated/operations.ts", () => {
     for (const o of all) {
       const meta = operations[o.id as keyof typeof operations];
       expect(meta.method, o.id).toBe(o.method);
-      expect(meta.path, o.id).toBe(o.path.replace(/\{(\w+)\}/g, ":$1"));
+      // A parameter marked x-openinsure-greedy matches the rest of the path, slashes included.
+      const greedy = new Set((o.op.parameters ?? []).filter((p: { "x-openinsure-greedy"?: boolean }) => p["x-openinsure-greedy"]).map((p) => p.name));
+      expect(meta.path, o.id).toBe(o.path.replace(/\{(\w+)\}/g, (_: string, name: string) => (greedy.has(name) ? `:${name}{.+}` : `:${name}`)));
       expect(meta.auth, o.id).toEqual({ kind: o.auth.kind, scope: o.auth.scope ?? null, systemOnly: !!o.auth.systemOnly, orgOptional: !!o.auth.orgOptional });
       expect(meta.rateLimit, o.id).toEqual(o.limit ?? null);
       expect([...meta.successStatuses].map(String), o.id).toEqual(Object.keys(o.op.responses).filter((s) => s.startsWith("2")).sort());

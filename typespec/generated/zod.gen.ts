@@ -72,8 +72,8 @@ export const zBillingSettings = z.object({
 export const zCalendarMonth = z.string().regex(/^[0-9]{4}-(0[1-9]|1[0-2])$/);
 
 export const zCallMcpToolRequest = z.strictObject({
-    server: z.string(),
-    tool: z.string(),
+    server: z.string().max(64),
+    tool: z.string().max(64),
     arguments: z.record(z.string(), z.unknown()).optional()
 });
 
