@@ -80,12 +80,16 @@ describe("/mcp: the platform as MCP tools", () => {
     expect(JSON.stringify(create.inputSchema)).not.toContain("#/components/");
 
     const readOnly = await createApiKey(t.token, { scopes: ["submissions:read", "policies:read"] });
-    const limited = (await result<{ tools: { name: string }[] }>(mcp({ apiKey: readOnly.key }, "tools/list"))).tools.map((x) => x.name);
+    // An API key as the bearer credential, as MCP clients send one.
+    const limited = (await result<{ tools: { name: string }[] }>(mcp({ token: readOnly.key }, "tools/list"))).tools.map((x) => x.name);
     expect(limited).toEqual(expect.arrayContaining(["search_submissions", "get_submission", "get_policy", "search_policies"]));
     expect(limited).not.toContain("create_submission");
     expect(limited).not.toContain("bind_submission");
     expect(limited).not.toContain("list_invoices");
     expect(limited.length).toBeLessThan(names.length);
+    // The org_admin's JWT sees every tool.
+    const admin = await result<{ tools: { name: string }[] }>(mcp({ token: t.token }, "tools/list"));
+    expect(admin.tools.map((x) => x.name)).toEqual(names);
   });
 
   it("creates, quotes, previews and binds through tools; a retried create with the same key replays", async () => {
