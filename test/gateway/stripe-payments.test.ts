@@ -79,6 +79,10 @@ describe("card payments through the gateway", () => {
       expect(refused.status).toBe(400);
       expect(await json(refused)).toMatchObject({ error: "validation_failed", details: { field: "Stripe-Signature" }, requestId: expect.stringMatching(/^req_/) });
     }
+    // The contract's media type: a signed body sent as anything but JSON is 415, and is not applied.
+    const wrongType = await call("POST", "/webhooks/stripe", { rawBody: failed.payload, headers: { "content-type": "text/plain", "stripe-signature": failed.signature } });
+    expect(wrongType.status).toBe(415);
+    expect(await json(wrongType)).toMatchObject({ error: "unsupported_media_type", requestId: expect.stringMatching(/^req_/) });
     expect(await eventsOfType(t, "payment.failed")).toEqual([]);
     const ok = await postWebhook(failed.payload, failed.signature);
     expect(await json(ok)).toMatchObject({ outcome: "applied", duplicate: false });

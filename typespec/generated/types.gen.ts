@@ -4738,6 +4738,55 @@ export type SignupResult = {
 };
 
 /**
+ * A Stripe event as Stripe posts it (`https://docs.stripe.com/api/events/object`). Only the fields
+ * billing reads are named; everything else Stripe sends is accepted as it is, because the body is
+ * verified byte for byte against `Stripe-Signature` and never re-encoded.
+ */
+export type StripeEvent = {
+    /**
+     * Stripe's event id (`evt_…`): an event already received is acknowledged again and not applied twice.
+     */
+    id: string;
+    /**
+     * Billing applies `payment_intent.succeeded`, `payment_intent.payment_failed`, `payment_intent.canceled`, `payment_intent.processing`, `charge.refunded` and `charge.dispute.created`; any other type is acknowledged and ignored.
+     */
+    type: string;
+    /**
+     * Unix seconds: an event older than the newest one applied to its PaymentIntent changes nothing.
+     */
+    created: number;
+    data: StripeEventData;
+};
+
+/**
+ * `data` of a Stripe event: its object, and for an update the previous values Stripe adds.
+ */
+export type StripeEventData = {
+    /**
+     * The PaymentIntent, Charge or Dispute the event is about.
+     */
+    object: {
+        [key: string]: unknown;
+    };
+};
+
+/**
+ * What `/webhooks/stripe` answers Stripe for a verified event.
+ */
+export type StripeWebhookAck = {
+    received: true;
+    eventId: string;
+    /**
+     * The event had been received before: nothing was done again.
+     */
+    duplicate: boolean;
+    /**
+     * What it did: `applied`, `stale` (older than what was applied, or after a final state), `already_recorded`, `unknown_payment_intent` or `ignored`.
+     */
+    outcome: string;
+};
+
+/**
  * An application for coverage. Money is in USD major units (at most two decimals).
  */
 export type Submission = {
@@ -13082,3 +13131,56 @@ export type TestWebhookResponses = {
 };
 
 export type TestWebhookResponse = TestWebhookResponses[keyof TestWebhookResponses];
+
+export type ReceiveStripeWebhookData = {
+    body: StripeEvent;
+    headers: {
+        /**
+         * Client-chosen key that makes a retried write safe: a repeated request with the same key
+         * and body replays the first response.
+         */
+        'Idempotency-Key'?: string;
+        /**
+         * Stripe's signature of the body: `t=<unix seconds>,v1=<hex HMAC-SHA256 of "t.body">`.
+         */
+        'Stripe-Signature': string;
+    };
+    path?: never;
+    query?: never;
+    url: '/webhooks/stripe';
+};
+
+export type ReceiveStripeWebhookErrors = {
+    /**
+     * The request is malformed: `validation_failed` or `invalid_idempotency_key`.
+     */
+    400: ErrorEnvelope;
+    /**
+     * `conflict` or `idempotency_request_in_progress`.
+     */
+    409: ErrorEnvelope;
+    /**
+     * The request body exceeds the size limit: `payload_too_large`.
+     */
+    413: ErrorEnvelope;
+    /**
+     * The request body's media type is not accepted (`application/json`, or another one the operation
+     * documents): `unsupported_media_type`.
+     */
+    415: ErrorEnvelope;
+    /**
+     * Unexpected failure: `internal_error`.
+     */
+    500: ErrorEnvelope;
+};
+
+export type ReceiveStripeWebhookError = ReceiveStripeWebhookErrors[keyof ReceiveStripeWebhookErrors];
+
+export type ReceiveStripeWebhookResponses = {
+    /**
+     * Success of a public operation without a rate limit.
+     */
+    200: StripeWebhookAck;
+};
+
+export type ReceiveStripeWebhookResponse = ReceiveStripeWebhookResponses[keyof ReceiveStripeWebhookResponses];

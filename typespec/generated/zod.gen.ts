@@ -2539,6 +2539,35 @@ export const zSignupResult = z.object({
 });
 
 /**
+ * `data` of a Stripe event: its object, and for an update the previous values Stripe adds.
+ */
+export const zStripeEventData = z.object({
+    object: z.record(z.string(), z.unknown())
+});
+
+/**
+ * A Stripe event as Stripe posts it (`https://docs.stripe.com/api/events/object`). Only the fields
+ * billing reads are named; everything else Stripe sends is accepted as it is, because the body is
+ * verified byte for byte against `Stripe-Signature` and never re-encoded.
+ */
+export const zStripeEvent = z.object({
+    id: z.string(),
+    type: z.string(),
+    created: z.coerce.bigint().min(BigInt('-9223372036854775808'), { error: 'Invalid value: Expected int64 to be >= -9223372036854775808' }).max(BigInt('9223372036854775807'), { error: 'Invalid value: Expected int64 to be <= 9223372036854775807' }),
+    data: zStripeEventData
+});
+
+/**
+ * What `/webhooks/stripe` answers Stripe for a verified event.
+ */
+export const zStripeWebhookAck = z.object({
+    received: z.literal(true),
+    eventId: z.string(),
+    duplicate: z.boolean(),
+    outcome: z.string()
+});
+
+/**
  * Submission id (`sub_` + ULID).
  */
 export const zSubmissionId = z.string().regex(/^sub_[0-9A-HJKMNP-TV-Z]{26}$/);
@@ -5074,3 +5103,15 @@ export const zTestWebhookPath = z.object({
  * Success.
  */
 export const zTestWebhookResponse = zWebhookDelivery;
+
+export const zReceiveStripeWebhookBody = zStripeEvent;
+
+export const zReceiveStripeWebhookHeaders = z.object({
+    'Idempotency-Key': z.string().max(255).optional(),
+    'Stripe-Signature': z.string()
+});
+
+/**
+ * Success of a public operation without a rate limit.
+ */
+export const zReceiveStripeWebhookResponse = zStripeWebhookAck;

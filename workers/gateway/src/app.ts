@@ -24,7 +24,6 @@ import { webhookRoutes } from "./routes/webhooks.routes.ts";
 import { producerRoutes } from "./routes/producers.routes.ts";
 import { flagRoutes } from "./routes/flags.routes.ts";
 import { portalRoutes } from "./routes/portal.routes.ts";
-import { receiveStripeWebhook, STRIPE_WEBHOOK_PATH } from "./stripe-webhooks.ts";
 
 /** Every contract operation the gateway serves, by domain (mounted in this order). */
 export const ROUTES: RouteSpec[] = [...platformRoutes, ...authRoutes, ...identityRoutes, ...underwritingRoutes, ...webhookRoutes, ...dealRoomRoutes, ...documentRoutes, ...coiRoutes, ...claimRoutes, ...billingRoutes, ...producerRoutes, ...flagRoutes, ...portalRoutes];
@@ -69,15 +68,11 @@ export function createApp(): Hono<GatewayContext> {
     return upgradeToRoom(c, c.req.param("id")!);
   });
 
-  // Stripe's events: the raw body and its signature, verified by billing (not a JSON /v1 route).
-  app.post(STRIPE_WEBHOOK_PATH, receiveStripeWebhook);
-
   for (const spec of ROUTES) mount(app, spec);
 
   const patterns = [
     ...ROUTES.map((r) => ({ method: r.method.toUpperCase(), pattern: toPattern(r.path) })),
     ...["/docs", SCALAR_BUNDLE_PATH].map((p) => ({ method: "GET", pattern: toPattern(p) })),
-    { method: "POST", pattern: toPattern(STRIPE_WEBHOOK_PATH) },
   ];
 
   app.notFound((c) => {
