@@ -6,29 +6,13 @@
  */
 import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
-import { newId } from "#shared/ids";
 import { syncCardRefunds } from "../../workers/billing/src/card-refunds.ts";
 import { autoRetryFailedPayments, AUTOPAY_RETRY_DAYS } from "../../workers/billing/src/payments.service.ts";
 import { cardRefunds, paymentIntents } from "../../workers/billing/src/schema.ts";
-import { standInFlags } from "../support/flags.ts";
 import { newPrincipal } from "../support/principals.ts";
 import { errorOf, unwrap } from "../support/results.ts";
-import { billingEnv, boundFacts, db, deliver, policyEvent, put, withTransaction } from "./harness.ts";
+import { billedPolicy as bound, billingEnv, db, deliver, policyEvent, put, setFlags, withTransaction } from "./harness.ts";
 import { confirmAtStripe, deliverStripe, eventOf, eventsOf, fault, clearFault, requestsTo, rpc, standIn } from "./stripe-harness.ts";
-
-/** The billing project's `PRODUCERS` binding: the flag stand-in of vitest.config.ts. */
-const flagStandIn = (billingEnv as unknown as { PRODUCERS: { setFlagsForTest(orgId: string, flags: unknown): Promise<boolean> } }).PRODUCERS;
-
-async function bound(plan: Parameters<typeof boundFacts>[1] = "QUARTERLY", premiumCents = 400_000) {
-  const orgId = newId("org");
-  const facts = boundFacts(orgId, plan, premiumCents);
-  const event = policyEvent(orgId, facts, "policy.bound");
-  await put(orgId, facts, [event]);
-  await deliver([event]);
-  const principal = newPrincipal(orgId);
-  const invoices = unwrap(await rpc.listInvoices(principal, { sort: "createdAt", limit: 100 })).data.sort((a, b) => a.number.localeCompare(b.number));
-  return { principal, facts, invoices };
-}
 
 const confirmsOf = async (piId: string) => (await requestsTo(piId)).filter((r) => r.path === `/v1/payment_intents/${piId}/confirm`);
 const refundsAtStripe = async (invoiceId: string) => (await requestsTo(invoiceId)).filter((r) => r.path === "/v1/refunds");
@@ -88,18 +72,12 @@ describe("the automatic retry", () => {
     expect(await confirmsOf(failed.paymentIntentId)).toHaveLength(0);
 
     // The org's flag `billing.autopay_retry` off: nothing is confirmed, and nothing is marked either.
-    const evaluated = standInFlags();
-    evaluated.set(principal.orgId, "billing.autopay_retry", false);
-    const off = await evaluated.flags(principal.orgId);
-    if (!off.ok) throw new Error("the stand-in answers");
-    await flagStandIn.setFlagsForTest(principal.orgId, off.value);
+    await setFlags(principal.orgId, { "billing.autopay_retry": false });
     await autoRetryFailedPayments(billingEnv, db(), new Date(failedAt.getTime() + AUTOPAY_RETRY_DAYS * dayMs + 60_000));
     expect(await confirmsOf(failed.paymentIntentId)).toHaveLength(0);
     expect((await rowOf(failed.paymentIntentId)).autoRetriedAt).toBeNull();
     // Back to the default (on).
-    const defaults = await standInFlags().flags(principal.orgId);
-    if (!defaults.ok) throw new Error("the stand-in answers");
-    await flagStandIn.setFlagsForTest(principal.orgId, defaults.value);
+    await setFlags(principal.orgId);
 
     const due = new Date(failedAt.getTime() + AUTOPAY_RETRY_DAYS * dayMs + 60_000);
     await autoRetryFailedPayments(billingEnv, db(), due);

@@ -10,20 +10,14 @@ import { newId } from "#shared/ids";
 import { outboxEvents } from "#shared/outbox";
 import { paymentIntents, stripeEvents } from "../../workers/billing/src/schema.ts";
 import { realUnixSeconds } from "../support/clock.ts";
-import { newPrincipal } from "../support/principals.ts";
 import { errorOf, unwrap } from "../support/results.ts";
-import { boundFacts, db, deliver, policyEvent, put } from "./harness.ts";
+import { billedPolicy, billingEnv, db } from "./harness.ts";
 import { confirmAtStripe, deliverStripe, eventOf, intentAtStripe, rpc, signedEvent, standIn } from "./stripe-harness.ts";
 
+/** A fresh org's QUARTERLY policy and its first invoice ($1,350 due). */
 async function openInvoice() {
-  const orgId = newId("org");
-  const facts = boundFacts(orgId, "QUARTERLY", 400_000);
-  const event = policyEvent(orgId, facts, "policy.bound");
-  await put(orgId, facts, [event]);
-  await deliver([event]);
-  const principal = newPrincipal(orgId);
-  const invoice = unwrap(await rpc.listInvoices(principal, { sort: "createdAt", limit: 100 })).data.sort((a, b) => a.number.localeCompare(b.number))[0]!;
-  return { principal, invoice };
+  const { principal, invoices } = await billedPolicy();
+  return { principal, invoice: invoices[0]! };
 }
 
 const outbox = async (orgId: string, type: string) => (await db().select().from(outboxEvents).where(eq(outboxEvents.orgId, orgId)).all()).filter((e) => e.type === type);
@@ -127,7 +121,7 @@ describe("Stripe events", () => {
   it("of a canceled PaymentIntent mark it canceled", async () => {
     const { principal, invoice } = await openInvoice();
     const pi = unwrap(await rpc.createPaymentIntent(principal, invoice.id));
-    const res = await fetch(`${(await import("./harness.ts")).billingEnv.STRIPE_API_BASE}/v1/payment_intents/${pi.paymentIntentId}/cancel`, { method: "POST", headers: { authorization: `Bearer ${(await import("./harness.ts")).billingEnv.STRIPE_SECRET_KEY}` } });
+    const res = await fetch(`${billingEnv.STRIPE_API_BASE}/v1/payment_intents/${pi.paymentIntentId}/cancel`, { method: "POST", headers: { authorization: `Bearer ${billingEnv.STRIPE_SECRET_KEY}` } });
     expect(res.status).toBe(200);
     expect(unwrap(await deliverStripe(await eventOf(pi.paymentIntentId, "payment_intent.canceled"))).outcome).toBe("applied");
     expect(await row(pi.paymentIntentId)).toMatchObject({ status: "canceled" });
