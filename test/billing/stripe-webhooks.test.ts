@@ -118,6 +118,41 @@ describe("Stripe events", () => {
     expect(unwrap(await rpc.getInvoice(principal, invoice.id)).payments).toHaveLength(1);
   });
 
+  it("charge.dispute.created flags the invoice and the PaymentIntent and emits payment.disputed once; the money stays paid", async () => {
+    const { principal, invoice } = await openInvoice();
+    const pi = unwrap(await rpc.createPaymentIntent(principal, invoice.id, { paymentMethod: "pm_card_visa" }));
+    expect(pi.status).toBe("succeeded");
+    expect(unwrap(await rpc.getInvoice(principal, invoice.id)).disputedAt).toBeNull();
+    await standIn("/_standin/disputes", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ paymentIntent: pi.paymentIntentId }) });
+    const dispute = await eventOf(pi.paymentIntentId, "charge.dispute.created");
+    const disputeObject = JSON.parse(dispute.payload).data.object;
+    expect(unwrap(await deliverStripe(dispute))).toMatchObject({ duplicate: false, outcome: "applied" });
+    const flagged = unwrap(await rpc.getInvoice(principal, invoice.id));
+    expect(flagged).toMatchObject({ status: "paid", amountPaid: 1350, amountRefunded: 0, payments: [expect.objectContaining({ method: "card", reference: pi.paymentIntentId })] });
+    expect(flagged.disputedAt).toEqual(expect.any(String));
+    expect(await row(pi.paymentIntentId)).toMatchObject({ disputeId: disputeObject.id, disputedAt: flagged.disputedAt });
+    const events = await outbox(principal.orgId, "payment.disputed");
+    expect(events).toHaveLength(1);
+    expect(events[0]!.data).toEqual({
+      paymentIntentId: pi.paymentIntentId,
+      disputeId: disputeObject.id,
+      invoiceId: invoice.id,
+      policyId: invoice.policyId,
+      amount: 1350,
+      currency: "USD",
+      reason: "fraudulent",
+      status: "needs_response",
+      disputedAt: flagged.disputedAt,
+    });
+    // Stripe delivering it again: acknowledged as a duplicate, no second event.
+    expect(unwrap(await deliverStripe(dispute))).toMatchObject({ duplicate: true });
+    expect(await outbox(principal.orgId, "payment.disputed")).toHaveLength(1);
+    // A dispute of a PaymentIntent billing does not know is acknowledged and emits nothing.
+    const stray = await signedEvent("charge.dispute.created", { ...disputeObject, id: "dp_stray", payment_intent: "pi_unknown_dispute_0000" });
+    expect(unwrap(await deliverStripe(stray)).outcome).toBe("unknown_payment_intent");
+    expect(await outbox(principal.orgId, "payment.disputed")).toHaveLength(1);
+  });
+
   it("of a canceled PaymentIntent mark it canceled", async () => {
     const { principal, invoice } = await openInvoice();
     const pi = unwrap(await rpc.createPaymentIntent(principal, invoice.id));

@@ -2161,7 +2161,9 @@ export type Event = ({
     type: 'policy.pending_cancellation';
 } & PolicyPendingCancellationEvent) | ({
     type: 'producer.license_expiring';
-} & ProducerLicenseExpiringEvent);
+} & ProducerLicenseExpiringEvent) | ({
+    type: 'payment.disputed';
+} & PaymentDisputedEvent);
 
 /**
  * Event id (`evt_` + ULID).
@@ -2890,6 +2892,58 @@ export type Payment = {
      */
     receivedAt: string;
     createdAt: string;
+};
+
+/**
+ * `data` of `payment.disputed`: the payer disputed a card payment of an invoice at their bank
+ * (Stripe's `charge.dispute.created`). The invoice shows it (`disputedAt`); the money stays recorded
+ * as paid until the dispute is decided, which Stripe reports on its own.
+ */
+export type PaymentDisputedData = {
+    /**
+     * The disputed PaymentIntent (`pi_…`); its card payment on the invoice has it as `reference`.
+     */
+    paymentIntentId: string;
+    /**
+     * Stripe's dispute id (`dp_…`).
+     */
+    disputeId: string;
+    invoiceId: InvoiceId;
+    policyId: PolicyId;
+    /**
+     * What the payer disputes.
+     */
+    amount: number;
+    currency: Currency;
+    /**
+     * Stripe's reason, e.g. `fraudulent`; null when Stripe gave none.
+     */
+    reason: string | null;
+    /**
+     * Stripe's dispute status, e.g. `needs_response`.
+     */
+    status: string | null;
+    /**
+     * When billing recorded it.
+     */
+    disputedAt: string;
+};
+
+/**
+ * A card payment of an invoice was disputed.
+ */
+export type PaymentDisputedEvent = {
+    id: EventId;
+    /**
+     * The event type; decides the shape of `data`.
+     */
+    type: 'payment.disputed';
+    orgId: OrgId;
+    /**
+     * When the change happened (the commit of the change that emitted the event).
+     */
+    timestamp: string;
+    data: PaymentDisputedData;
 };
 
 /**

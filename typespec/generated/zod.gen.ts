@@ -1277,6 +1277,34 @@ export const zInvoiceOverdueEvent = z.object({
 });
 
 /**
+ * `data` of `payment.disputed`: the payer disputed a card payment of an invoice at their bank
+ * (Stripe's `charge.dispute.created`). The invoice shows it (`disputedAt`); the money stays recorded
+ * as paid until the dispute is decided, which Stripe reports on its own.
+ */
+export const zPaymentDisputedData = z.object({
+    paymentIntentId: z.string(),
+    disputeId: z.string(),
+    invoiceId: zInvoiceId,
+    policyId: zPolicyId,
+    amount: z.number(),
+    currency: zCurrency,
+    reason: z.string().nullable(),
+    status: z.string().nullable(),
+    disputedAt: z.iso.datetime()
+});
+
+/**
+ * A card payment of an invoice was disputed.
+ */
+export const zPaymentDisputedEvent = z.object({
+    id: zEventId,
+    type: z.enum(['payment.disputed']),
+    orgId: zOrgId,
+    timestamp: z.iso.datetime(),
+    data: zPaymentDisputedData
+});
+
+/**
  * `data` of `payment.failed`: a card payment of an invoice was declined or failed at Stripe.
  */
 export const zPaymentFailedData = z.object({
@@ -3608,7 +3636,8 @@ export const zEvent = z.discriminatedUnion('type', [
     zInvoiceVoidedEvent.extend({ type: z.literal('invoice.voided') }),
     zInvoiceOverdueEvent.extend({ type: z.literal('invoice.overdue') }),
     zPolicyPendingCancellationEvent.extend({ type: z.literal('policy.pending_cancellation') }),
-    zProducerLicenseExpiringEvent.extend({ type: z.literal('producer.license_expiring') })
+    zProducerLicenseExpiringEvent.extend({ type: z.literal('producer.license_expiring') }),
+    zPaymentDisputedEvent.extend({ type: z.literal('payment.disputed') })
 ]);
 
 /**

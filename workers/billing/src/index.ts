@@ -4,7 +4,7 @@
  * invoices them from underwriting's `billingFacts`; the gateway reaches {@link BillingService} over a
  * service binding for reads and the manual payment, void and refund. Every method is confined to
  * `principal.orgId`. Its own events (`invoice.created`, `invoice.voided`, `payment.received`,
- * `payment.refunded`) leave through its outbox.
+ * `payment.refunded`, `payment.disputed`, …) leave through its outbox.
  */
 import { WorkerEntrypoint } from "cloudflare:workers";
 import type { Principal } from "#shared/auth";
