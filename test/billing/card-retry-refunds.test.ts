@@ -11,8 +11,9 @@ import { autoRetryFailedPayments, AUTOPAY_RETRY_DAYS } from "../../workers/billi
 import { cardRefunds, paymentIntents } from "../../workers/billing/src/schema.ts";
 import { newPrincipal } from "../support/principals.ts";
 import { errorOf, unwrap } from "../support/results.ts";
-import { billedPolicy as bound, billingEnv, db, deliver, policyEvent, put, setFlags, withTransaction } from "./harness.ts";
+import { billedPolicy as bound, billingEnv, db, deliver, policyEvent, put, setClockOffset, setFlags, withTransaction } from "./harness.ts";
 import { confirmAtStripe, deliverStripe, eventOf, eventsOf, fault, clearFault, requestsTo, rpc, standIn } from "./stripe-harness.ts";
+import { realNow } from "../support/clock.ts";
 
 const confirmsOf = async (piId: string) => (await requestsTo(piId)).filter((r) => r.path === `/v1/payment_intents/${piId}/confirm`);
 const refundsAtStripe = async (invoiceId: string) => (await requestsTo(invoiceId)).filter((r) => r.path === "/v1/refunds");
@@ -88,6 +89,70 @@ describe("the automatic retry", () => {
     // Once: declined again, it is not retried by the cron a second time.
     await autoRetryFailedPayments(billingEnv, db(), new Date(due.getTime() + 10 * dayMs));
     expect(await confirmsOf(failed.paymentIntentId)).toHaveLength(1);
+  });
+});
+
+describe("the automatic retry on a sandbox clock", () => {
+  const dayMs = 86_400_000;
+
+  it("runs three days after the failure on the org's clock: moving the clock brings it, wall time does not", async () => {
+    const { principal: base, invoices } = await bound();
+    // The org's sandbox clock runs ten days ahead (the gateway hands it on as clockOffsetMs; identity keeps it for the cron).
+    let offset = 10 * dayMs;
+    await setClockOffset(base.orgId, offset);
+    const principal = { ...base, clockOffsetMs: offset };
+    const failed = unwrap(await rpc.createPaymentIntent(principal, invoices[0]!.id, { paymentMethod: "pm_card_chargeDeclined" }));
+    expect(failed.status).toBe("requires_payment_method");
+    // The failure is stamped on the org's clock.
+    const failedAt = new Date((await rowOf(failed.paymentIntentId)).failedAt!).getTime();
+    expect(Math.abs(failedAt - (realNow() + offset))).toBeLessThan(60_000);
+
+    // The cron now: the org's clock reads the failure as just now, so nothing is retried.
+    await autoRetryFailedPayments(billingEnv, db(), new Date(realNow()));
+    // Wall time three days on, with the org's clock set back to the same instant it read before: still not due.
+    offset -= AUTOPAY_RETRY_DAYS * dayMs + 60_000;
+    await setClockOffset(base.orgId, offset);
+    await autoRetryFailedPayments(billingEnv, db(), new Date(realNow() + AUTOPAY_RETRY_DAYS * dayMs + 60_000));
+    expect(await confirmsOf(failed.paymentIntentId)).toHaveLength(0);
+
+    // The org's clock two days after the failure: not yet.
+    await setClockOffset(base.orgId, failedAt + 2 * dayMs - realNow());
+    await autoRetryFailedPayments(billingEnv, db(), new Date(realNow()));
+    expect(await confirmsOf(failed.paymentIntentId)).toHaveLength(0);
+
+    // The org's clock moved to three days and a minute after it, at the same wall time: retried once.
+    offset = failedAt + AUTOPAY_RETRY_DAYS * dayMs + 60_000 - realNow();
+    await setClockOffset(base.orgId, offset);
+    const cron = realNow();
+    await autoRetryFailedPayments(billingEnv, db(), new Date(cron));
+    const confirms = await confirmsOf(failed.paymentIntentId);
+    expect(confirms).toHaveLength(1);
+    expect(new URLSearchParams(confirms[0]!.body).get("payment_method")).toBe("pm_card_chargeDeclined");
+    const retried = await rowOf(failed.paymentIntentId);
+    expect(retried).toMatchObject({ autoRetriedAt: new Date(cron + offset).toISOString(), confirmations: 1 });
+    await autoRetryFailedPayments(billingEnv, db(), new Date(realNow()));
+    expect(await confirmsOf(failed.paymentIntentId)).toHaveLength(1);
+  });
+
+  it("stamps a failure Stripe reports by event on the org's clock too", async () => {
+    const { principal, invoices } = await bound();
+    const offset = 40 * dayMs;
+    await setClockOffset(principal.orgId, offset);
+    const pi = unwrap(await rpc.createPaymentIntent({ ...principal, clockOffsetMs: offset }, invoices[1]!.id));
+    expect((await confirmAtStripe(pi.paymentIntentId, "pm_card_chargeDeclined")).status).toBe(402);
+    expect(unwrap(await deliverStripe(await eventOf(pi.paymentIntentId, "payment_intent.payment_failed"))).outcome).toBe("applied");
+    const failedAt = new Date((await rowOf(pi.paymentIntentId)).failedAt!).getTime();
+    expect(Math.abs(failedAt - (realNow() + offset))).toBeLessThan(60_000);
+    // The payer's own confirmation (Stripe.js) is the one confirm so far.
+    expect(await confirmsOf(pi.paymentIntentId)).toHaveLength(1);
+    // An hour short of three days on the org's clock: not due.
+    await autoRetryFailedPayments(billingEnv, db(), new Date(realNow() + AUTOPAY_RETRY_DAYS * dayMs - 60 * 60_000));
+    expect(await confirmsOf(pi.paymentIntentId)).toHaveLength(1);
+    // The org's clock moved past three days, at today's wall time: the cron confirms it again.
+    await setClockOffset(principal.orgId, failedAt + AUTOPAY_RETRY_DAYS * dayMs + 60_000 - realNow());
+    await autoRetryFailedPayments(billingEnv, db(), new Date(realNow()));
+    expect(await confirmsOf(pi.paymentIntentId)).toHaveLength(2);
+    expect((await rowOf(pi.paymentIntentId)).autoRetriedAt).not.toBeNull();
   });
 });
 

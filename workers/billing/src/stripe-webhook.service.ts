@@ -26,7 +26,7 @@ import type { StripeWebhookAck } from "#shared/rpc";
 import type { BillingEnv } from "./env.ts";
 import { collectedOf, refund } from "./ledger.ts";
 import { withLedger } from "./ledger.repo.ts";
-import { findIntent, findInvoice, isFinal, recordCardPayment, recordIntent, stateOf, updateIntent } from "./payments.service.ts";
+import { findIntent, findInvoice, isFinal, orgClock, recordCardPayment, recordIntent, stateOf, updateIntent } from "./payments.service.ts";
 import { cardPayments, cardRefunds, invoices, paymentIntents, stripeEvents, type PaymentIntentRow } from "./schema.ts";
 import { verifiedEvent } from "./stripe.ts";
 
@@ -89,7 +89,9 @@ async function onPaymentIntent(env: BillingEnv, db: DrizzleD1Database, event: St
   const alongside: Statement[] = [mark("applied")];
   if (event.type === "payment_intent.payment_failed") {
     const at = realClock.now().toISOString();
-    Object.assign(changes, { failureCode: state.failureCode ?? "payment_failed", failureMessage: state.failureMessage, failedAt: at });
+    // On the org's clock, as the automatic retry three days later reads it.
+    const failedAt = (await orgClock(env, row.orgId)).now().toISOString();
+    Object.assign(changes, { failureCode: state.failureCode ?? "payment_failed", failureMessage: state.failureMessage, failedAt });
     alongside.push(
       recordOutboxEvent(db, row.orgId, "payment.failed", {
         paymentIntentId: row.id,
