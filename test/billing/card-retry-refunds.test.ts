@@ -9,6 +9,7 @@ import { describe, expect, it } from "vitest";
 import { syncCardRefunds } from "../../workers/billing/src/card-refunds.ts";
 import { autoRetryFailedPayments, AUTOPAY_RETRY_DAYS } from "../../workers/billing/src/payments.service.ts";
 import { cardRefunds, paymentIntents } from "../../workers/billing/src/schema.ts";
+import { outboxEvents } from "#shared/outbox";
 import { newPrincipal } from "../support/principals.ts";
 import { errorOf, unwrap } from "../support/results.ts";
 import { billedPolicy as bound, billingEnv, db, deliver, policyEvent, put, setClockOffset, setFlags, withTransaction } from "./harness.ts";
@@ -170,7 +171,9 @@ describe("card refunds", () => {
     expect(body.get("amount")).toBe("10000");
     const rows = await db().select().from(cardRefunds).where(eq(cardRefunds.invoiceId, inv.id)).all();
     expect(rows).toEqual([expect.objectContaining({ status: "succeeded", amountCents: 10_000, paymentIntentId: pi.paymentIntentId, confirmedAt: null })]);
-    expect(sent[0]!.idempotencyKey).toBe(`oi-rfd-${rows[0]!.id}`);
+    // Sent before it was recorded, under a key of the invoice's first refund, its PaymentIntent and amount.
+    expect(sent[0]!.idempotencyKey).toBe(`oi-rfd-${inv.id}-1-${pi.paymentIntentId}-10000`);
+    expect(rows[0]!.stripeRefundId).toMatch(/^re_/);
 
     expect(unwrap(await deliverStripe(await eventOf(pi.paymentIntentId, "charge.refunded"))).outcome).toBe("applied");
     expect((await db().select().from(cardRefunds).where(eq(cardRefunds.invoiceId, inv.id)).get())!.confirmedAt).not.toBeNull();
@@ -185,6 +188,35 @@ describe("card refunds", () => {
     expect(unwrap(await deliverStripe(events[0]!)).duplicate).toBe(true);
     expect(unwrap(await rpc.getInvoice(principal, inv.id)).amountRefunded).toBe(150);
   });
+
+  for (const mode of ["error", "lost_answer"] as const) {
+    it(`asked by hand while Stripe is down (${mode === "error" ? "500" : "answer lost"}) are payment_provider_unavailable with no money moved; the retry refunds once`, async () => {
+      const { principal, invoices } = await bound();
+      const inv = invoices[0]!;
+      const pi = unwrap(await rpc.createPaymentIntent(principal, inv.id, { paymentMethod: "pm_card_visa" }));
+      expect(pi.status).toBe("succeeded");
+      await fault(mode, inv.id);
+      expect(errorOf(await rpc.refundInvoice(principal, inv.id, { amount: 100, reason: "goodwill" }))).toMatchObject({ code: "payment_provider_unavailable", details: { provider: "stripe" } });
+      // Nothing written: the invoice as it was, no refund row, no payment.refunded.
+      expect(unwrap(await rpc.getInvoice(principal, inv.id))).toMatchObject({ status: "paid", amountPaid: 1350, amountRefunded: 0, amountDue: 0, refunds: [] });
+      expect(await db().select().from(cardRefunds).where(eq(cardRefunds.invoiceId, inv.id)).all()).toEqual([]);
+      expect((await db().select().from(outboxEvents).where(eq(outboxEvents.orgId, principal.orgId)).all()).filter((e) => e.type === "payment.refunded")).toEqual([]);
+      await clearFault(inv.id);
+
+      const refunded = unwrap(await rpc.refundInvoice(principal, inv.id, { amount: 100, reason: "goodwill" }));
+      expect(refunded).toMatchObject({ status: "open", amountRefunded: 100, amountDue: 100, refunds: [expect.objectContaining({ amount: 100, reason: "goodwill" })] });
+      const sent = await refundsAtStripe(inv.id);
+      expect(sent.length).toBeGreaterThanOrEqual(2);
+      expect(new Set(sent.map((r) => r.idempotencyKey))).toEqual(new Set([`oi-rfd-${inv.id}-1-${pi.paymentIntentId}-10000`]));
+      expect(await db().select().from(cardRefunds).where(eq(cardRefunds.invoiceId, inv.id)).all()).toEqual([expect.objectContaining({ status: "succeeded", amountCents: 10_000, paymentIntentId: pi.paymentIntentId })]);
+      // Stripe's own count agrees: its latest charge.refunded says $100 refunded, nothing more to record.
+      const events = (await eventsOf(pi.paymentIntentId, 2)).filter((e) => e.type === "charge.refunded");
+      expect(events).toHaveLength(1);
+      expect(JSON.parse(events[0]!.payload).data.object.amount_refunded).toBe(10_000);
+      expect(unwrap(await deliverStripe(events[0]!)).outcome).toBe("applied");
+      expect(unwrap(await rpc.getInvoice(principal, inv.id))).toMatchObject({ amountRefunded: 100, refunds: [expect.objectContaining({ amount: 100 })] });
+    });
+  }
 
   it("of manual money stay manual: nothing is sent to Stripe", async () => {
     const { principal, invoices } = await bound();

@@ -73,9 +73,10 @@ export class BillingService extends WorkerEntrypoint<BillingEnv> implements Bill
   }
 
   refundInvoice(principal: Principal, id: string, input: RefundInvoiceInput): Promise<Result<BillingInvoice>> {
-    // A refund of card money goes back through Stripe's refunds API before the answer (card-refunds.ts).
+    // A refund of card money goes to Stripe's refunds API before it is recorded (502 when Stripe is
+    // down, nothing written); the sweep after it sends anything else pending (card-refunds.ts).
     return this.relayAfter(
-      invoices.refundInvoice(database(this.env), principal, id, input).then(async (refunded) => {
+      invoices.refundInvoice(database(this.env), principal, id, input, this.env).then(async (refunded) => {
         if (!refunded.ok || !(await syncCardRefunds(this.env, database(this.env), { invoiceId: id }))) return refunded;
         return invoices.getInvoice(database(this.env), principal, id);
       }),
