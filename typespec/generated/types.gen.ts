@@ -9535,6 +9535,11 @@ export type RefundInvoiceErrors = {
      * Unexpected failure: `internal_error`.
      */
     500: ErrorEnvelope;
+    /**
+     * The payment provider (Stripe) did not answer (an error on its side or a timeout):
+     * `payment_provider_unavailable`. Nothing was recorded; retry with the same `Idempotency-Key`.
+     */
+    502: ErrorEnvelope;
 };
 
 export type RefundInvoiceError = RefundInvoiceErrors[keyof RefundInvoiceErrors];
