@@ -399,10 +399,11 @@ export async function autoRetryFailedPayments(env: BillingEnv, db: DrizzleD1Data
   if (!sandboxClockEnabled(env.ENVIRONMENT)) {
     runs.push({ orgNow: now, rows: await dueForRetry(db, now, null) });
   } else {
+    // Every org with a failure still waiting (not a batch of them: an org not yet due must not keep
+    // another that is out of the run); each org's due rows are then read in batches of AUTOPAY_BATCH.
     const orgs = await db.all<{ org_id: string }>(sql`
       SELECT DISTINCT org_id FROM payment_intents
-      WHERE status = 'requires_payment_method' AND failed_at IS NOT NULL AND auto_retried_at IS NULL
-      LIMIT ${AUTOPAY_BATCH}`);
+      WHERE status = 'requires_payment_method' AND failed_at IS NOT NULL AND auto_retried_at IS NULL`);
     for (const { org_id } of orgs) {
       const offset = (await orgClock(env, org_id)).now().getTime() - Date.now();
       const orgNow = new Date(now.getTime() + offset);
