@@ -211,7 +211,7 @@ export function checkMcpTools(doc: Record<string, unknown>): void {
   if (problems.length) throw new Error(`TypeSpec operations with an invalid x-mcp-tool:\n${problems.join("\n")}`);
 }
 
-type JsonSchema = { $ref?: string; type?: string | string[]; properties?: Record<string, JsonSchema>; items?: JsonSchema; additionalProperties?: boolean | JsonSchema; allOf?: JsonSchema[]; anyOf?: JsonSchema[]; oneOf?: JsonSchema[] };
+type JsonSchema = { $ref?: string; type?: string | string[]; properties?: Record<string, JsonSchema>; items?: JsonSchema; additionalProperties?: boolean | JsonSchema; unevaluatedProperties?: boolean | JsonSchema; allOf?: JsonSchema[]; anyOf?: JsonSchema[]; oneOf?: JsonSchema[] };
 
 /**
  * Marks every object schema a JSON request body can reach (through `$ref`, properties, items and
@@ -227,7 +227,8 @@ export function closeRequestBodies(doc: Record<string, unknown>): void {
     if (!schema || typeof schema !== "object" || seen.has(schema)) return;
     seen.add(schema);
     if (schema.$ref) return close(schemas[decodeURIComponent(schema.$ref.split("/").pop()!)]);
-    if (schema.properties && schema.additionalProperties === undefined) schema.additionalProperties = false;
+    // A model that is itself an open record (`is Record<unknown>`, emitted as `unevaluatedProperties`) stays open.
+    if (schema.properties && schema.additionalProperties === undefined && schema.unevaluatedProperties === undefined) schema.additionalProperties = false;
     for (const property of Object.values(schema.properties ?? {})) close(property);
     close(schema.items);
     if (typeof schema.additionalProperties === "object") close(schema.additionalProperties);

@@ -6,29 +6,15 @@
  */
 import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
-import { newId } from "#shared/ids";
 import { syncCardRefunds } from "../../workers/billing/src/card-refunds.ts";
 import { autoRetryFailedPayments, AUTOPAY_RETRY_DAYS } from "../../workers/billing/src/payments.service.ts";
 import { cardRefunds, paymentIntents } from "../../workers/billing/src/schema.ts";
-import { standInFlags } from "../support/flags.ts";
+import { outboxEvents } from "#shared/outbox";
 import { newPrincipal } from "../support/principals.ts";
 import { errorOf, unwrap } from "../support/results.ts";
-import { billingEnv, boundFacts, db, deliver, policyEvent, put, withTransaction } from "./harness.ts";
+import { billedPolicy as bound, billingEnv, db, deliver, policyEvent, put, setClockOffset, setFlags, withTransaction } from "./harness.ts";
 import { confirmAtStripe, deliverStripe, eventOf, eventsOf, fault, clearFault, requestsTo, rpc, standIn } from "./stripe-harness.ts";
-
-/** The billing project's `PRODUCERS` binding: the flag stand-in of vitest.config.ts. */
-const flagStandIn = (billingEnv as unknown as { PRODUCERS: { setFlagsForTest(orgId: string, flags: unknown): Promise<boolean> } }).PRODUCERS;
-
-async function bound(plan: Parameters<typeof boundFacts>[1] = "QUARTERLY", premiumCents = 400_000) {
-  const orgId = newId("org");
-  const facts = boundFacts(orgId, plan, premiumCents);
-  const event = policyEvent(orgId, facts, "policy.bound");
-  await put(orgId, facts, [event]);
-  await deliver([event]);
-  const principal = newPrincipal(orgId);
-  const invoices = unwrap(await rpc.listInvoices(principal, { sort: "createdAt", limit: 100 })).data.sort((a, b) => a.number.localeCompare(b.number));
-  return { principal, facts, invoices };
-}
+import { realNow } from "../support/clock.ts";
 
 const confirmsOf = async (piId: string) => (await requestsTo(piId)).filter((r) => r.path === `/v1/payment_intents/${piId}/confirm`);
 const refundsAtStripe = async (invoiceId: string) => (await requestsTo(invoiceId)).filter((r) => r.path === "/v1/refunds");
@@ -88,18 +74,12 @@ describe("the automatic retry", () => {
     expect(await confirmsOf(failed.paymentIntentId)).toHaveLength(0);
 
     // The org's flag `billing.autopay_retry` off: nothing is confirmed, and nothing is marked either.
-    const evaluated = standInFlags();
-    evaluated.set(principal.orgId, "billing.autopay_retry", false);
-    const off = await evaluated.flags(principal.orgId);
-    if (!off.ok) throw new Error("the stand-in answers");
-    await flagStandIn.setFlagsForTest(principal.orgId, off.value);
+    await setFlags(principal.orgId, { "billing.autopay_retry": false });
     await autoRetryFailedPayments(billingEnv, db(), new Date(failedAt.getTime() + AUTOPAY_RETRY_DAYS * dayMs + 60_000));
     expect(await confirmsOf(failed.paymentIntentId)).toHaveLength(0);
     expect((await rowOf(failed.paymentIntentId)).autoRetriedAt).toBeNull();
     // Back to the default (on).
-    const defaults = await standInFlags().flags(principal.orgId);
-    if (!defaults.ok) throw new Error("the stand-in answers");
-    await flagStandIn.setFlagsForTest(principal.orgId, defaults.value);
+    await setFlags(principal.orgId);
 
     const due = new Date(failedAt.getTime() + AUTOPAY_RETRY_DAYS * dayMs + 60_000);
     await autoRetryFailedPayments(billingEnv, db(), due);
@@ -110,6 +90,70 @@ describe("the automatic retry", () => {
     // Once: declined again, it is not retried by the cron a second time.
     await autoRetryFailedPayments(billingEnv, db(), new Date(due.getTime() + 10 * dayMs));
     expect(await confirmsOf(failed.paymentIntentId)).toHaveLength(1);
+  });
+});
+
+describe("the automatic retry on a sandbox clock", () => {
+  const dayMs = 86_400_000;
+
+  it("runs three days after the failure on the org's clock: moving the clock brings it, wall time does not", async () => {
+    const { principal: base, invoices } = await bound();
+    // The org's sandbox clock runs ten days ahead (the gateway hands it on as clockOffsetMs; identity keeps it for the cron).
+    let offset = 10 * dayMs;
+    await setClockOffset(base.orgId, offset);
+    const principal = { ...base, clockOffsetMs: offset };
+    const failed = unwrap(await rpc.createPaymentIntent(principal, invoices[0]!.id, { paymentMethod: "pm_card_chargeDeclined" }));
+    expect(failed.status).toBe("requires_payment_method");
+    // The failure is stamped on the org's clock.
+    const failedAt = new Date((await rowOf(failed.paymentIntentId)).failedAt!).getTime();
+    expect(Math.abs(failedAt - (realNow() + offset))).toBeLessThan(60_000);
+
+    // The cron now: the org's clock reads the failure as just now, so nothing is retried.
+    await autoRetryFailedPayments(billingEnv, db(), new Date(realNow()));
+    // Wall time three days on, with the org's clock set back to the same instant it read before: still not due.
+    offset -= AUTOPAY_RETRY_DAYS * dayMs + 60_000;
+    await setClockOffset(base.orgId, offset);
+    await autoRetryFailedPayments(billingEnv, db(), new Date(realNow() + AUTOPAY_RETRY_DAYS * dayMs + 60_000));
+    expect(await confirmsOf(failed.paymentIntentId)).toHaveLength(0);
+
+    // The org's clock two days after the failure: not yet.
+    await setClockOffset(base.orgId, failedAt + 2 * dayMs - realNow());
+    await autoRetryFailedPayments(billingEnv, db(), new Date(realNow()));
+    expect(await confirmsOf(failed.paymentIntentId)).toHaveLength(0);
+
+    // The org's clock moved to three days and a minute after it, at the same wall time: retried once.
+    offset = failedAt + AUTOPAY_RETRY_DAYS * dayMs + 60_000 - realNow();
+    await setClockOffset(base.orgId, offset);
+    const cron = realNow();
+    await autoRetryFailedPayments(billingEnv, db(), new Date(cron));
+    const confirms = await confirmsOf(failed.paymentIntentId);
+    expect(confirms).toHaveLength(1);
+    expect(new URLSearchParams(confirms[0]!.body).get("payment_method")).toBe("pm_card_chargeDeclined");
+    const retried = await rowOf(failed.paymentIntentId);
+    expect(retried).toMatchObject({ autoRetriedAt: new Date(cron + offset).toISOString(), confirmations: 1 });
+    await autoRetryFailedPayments(billingEnv, db(), new Date(realNow()));
+    expect(await confirmsOf(failed.paymentIntentId)).toHaveLength(1);
+  });
+
+  it("stamps a failure Stripe reports by event on the org's clock too", async () => {
+    const { principal, invoices } = await bound();
+    const offset = 40 * dayMs;
+    await setClockOffset(principal.orgId, offset);
+    const pi = unwrap(await rpc.createPaymentIntent({ ...principal, clockOffsetMs: offset }, invoices[1]!.id));
+    expect((await confirmAtStripe(pi.paymentIntentId, "pm_card_chargeDeclined")).status).toBe(402);
+    expect(unwrap(await deliverStripe(await eventOf(pi.paymentIntentId, "payment_intent.payment_failed"))).outcome).toBe("applied");
+    const failedAt = new Date((await rowOf(pi.paymentIntentId)).failedAt!).getTime();
+    expect(Math.abs(failedAt - (realNow() + offset))).toBeLessThan(60_000);
+    // The payer's own confirmation (Stripe.js) is the one confirm so far.
+    expect(await confirmsOf(pi.paymentIntentId)).toHaveLength(1);
+    // An hour short of three days on the org's clock: not due.
+    await autoRetryFailedPayments(billingEnv, db(), new Date(realNow() + AUTOPAY_RETRY_DAYS * dayMs - 60 * 60_000));
+    expect(await confirmsOf(pi.paymentIntentId)).toHaveLength(1);
+    // The org's clock moved past three days, at today's wall time: the cron confirms it again.
+    await setClockOffset(principal.orgId, failedAt + AUTOPAY_RETRY_DAYS * dayMs + 60_000 - realNow());
+    await autoRetryFailedPayments(billingEnv, db(), new Date(realNow()));
+    expect(await confirmsOf(pi.paymentIntentId)).toHaveLength(2);
+    expect((await rowOf(pi.paymentIntentId)).autoRetriedAt).not.toBeNull();
   });
 });
 
@@ -127,7 +171,9 @@ describe("card refunds", () => {
     expect(body.get("amount")).toBe("10000");
     const rows = await db().select().from(cardRefunds).where(eq(cardRefunds.invoiceId, inv.id)).all();
     expect(rows).toEqual([expect.objectContaining({ status: "succeeded", amountCents: 10_000, paymentIntentId: pi.paymentIntentId, confirmedAt: null })]);
-    expect(sent[0]!.idempotencyKey).toBe(`oi-rfd-${rows[0]!.id}`);
+    // Sent before it was recorded, under a key of the invoice's first refund, its PaymentIntent and amount.
+    expect(sent[0]!.idempotencyKey).toBe(`oi-rfd-${inv.id}-1-${pi.paymentIntentId}-10000`);
+    expect(rows[0]!.stripeRefundId).toMatch(/^re_/);
 
     expect(unwrap(await deliverStripe(await eventOf(pi.paymentIntentId, "charge.refunded"))).outcome).toBe("applied");
     expect((await db().select().from(cardRefunds).where(eq(cardRefunds.invoiceId, inv.id)).get())!.confirmedAt).not.toBeNull();
@@ -142,6 +188,35 @@ describe("card refunds", () => {
     expect(unwrap(await deliverStripe(events[0]!)).duplicate).toBe(true);
     expect(unwrap(await rpc.getInvoice(principal, inv.id)).amountRefunded).toBe(150);
   });
+
+  for (const mode of ["error", "lost_answer"] as const) {
+    it(`asked by hand while Stripe is down (${mode === "error" ? "500" : "answer lost"}) are payment_provider_unavailable with no money moved; the retry refunds once`, async () => {
+      const { principal, invoices } = await bound();
+      const inv = invoices[0]!;
+      const pi = unwrap(await rpc.createPaymentIntent(principal, inv.id, { paymentMethod: "pm_card_visa" }));
+      expect(pi.status).toBe("succeeded");
+      await fault(mode, inv.id);
+      expect(errorOf(await rpc.refundInvoice(principal, inv.id, { amount: 100, reason: "goodwill" }))).toMatchObject({ code: "payment_provider_unavailable", details: { provider: "stripe" } });
+      // Nothing written: the invoice as it was, no refund row, no payment.refunded.
+      expect(unwrap(await rpc.getInvoice(principal, inv.id))).toMatchObject({ status: "paid", amountPaid: 1350, amountRefunded: 0, amountDue: 0, refunds: [] });
+      expect(await db().select().from(cardRefunds).where(eq(cardRefunds.invoiceId, inv.id)).all()).toEqual([]);
+      expect((await db().select().from(outboxEvents).where(eq(outboxEvents.orgId, principal.orgId)).all()).filter((e) => e.type === "payment.refunded")).toEqual([]);
+      await clearFault(inv.id);
+
+      const refunded = unwrap(await rpc.refundInvoice(principal, inv.id, { amount: 100, reason: "goodwill" }));
+      expect(refunded).toMatchObject({ status: "open", amountRefunded: 100, amountDue: 100, refunds: [expect.objectContaining({ amount: 100, reason: "goodwill" })] });
+      const sent = await refundsAtStripe(inv.id);
+      expect(sent.length).toBeGreaterThanOrEqual(2);
+      expect(new Set(sent.map((r) => r.idempotencyKey))).toEqual(new Set([`oi-rfd-${inv.id}-1-${pi.paymentIntentId}-10000`]));
+      expect(await db().select().from(cardRefunds).where(eq(cardRefunds.invoiceId, inv.id)).all()).toEqual([expect.objectContaining({ status: "succeeded", amountCents: 10_000, paymentIntentId: pi.paymentIntentId })]);
+      // Stripe's own count agrees: its latest charge.refunded says $100 refunded, nothing more to record.
+      const events = (await eventsOf(pi.paymentIntentId, 2)).filter((e) => e.type === "charge.refunded");
+      expect(events).toHaveLength(1);
+      expect(JSON.parse(events[0]!.payload).data.object.amount_refunded).toBe(10_000);
+      expect(unwrap(await deliverStripe(events[0]!)).outcome).toBe("applied");
+      expect(unwrap(await rpc.getInvoice(principal, inv.id))).toMatchObject({ amountRefunded: 100, refunds: [expect.objectContaining({ amount: 100 })] });
+    });
+  }
 
   it("of manual money stay manual: nothing is sent to Stripe", async () => {
     const { principal, invoices } = await bound();

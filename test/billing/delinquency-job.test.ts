@@ -15,7 +15,7 @@ import { outboxEvents } from "#shared/outbox";
 import { scheduledDelinquency } from "../../workers/billing/src/delinquency.job.ts";
 import { payInvoice } from "../../workers/billing/src/invoices.service.ts";
 import { invoices, policyDelinquency } from "../../workers/billing/src/schema.ts";
-import { billingEnv, boundFacts, db, deliver, policyEvent, put, underwriting } from "./harness.ts";
+import { billingEnv, bindPolicy, db, underwriting } from "./harness.ts";
 
 interface Calls {
   marks: { policyId: string; request: { since: string; noticeDate: string; cancelOn: string } }[];
@@ -26,10 +26,7 @@ const stand = underwriting as unknown as { delinquencyCallsForTest(orgId: string
 const identity = (env as unknown as { IDENTITY: { emailsForTest(orgId: string): Promise<{ to: string; subject: string; body: string; kind: string }[]> } }).IDENTITY;
 
 async function billedPif(orgId: string, effectiveDate: string) {
-  const facts = boundFacts(orgId, "PIF", 1_200_000, effectiveDate);
-  const bound = policyEvent(orgId, facts, "policy.bound");
-  await put(orgId, facts, [bound]);
-  await deliver([bound]);
+  const facts = await bindPolicy(orgId, "PIF", 1_200_000, effectiveDate);
   const [invoice] = await db().select().from(invoices).where(eq(invoices.policyId, facts.policyId)).all();
   return { facts, invoice: invoice! };
 }

@@ -11,7 +11,7 @@ import { newId } from "#shared/ids";
 import { invoicePdfData, issuePendingPdfs } from "../../workers/billing/src/invoice-pdf.ts";
 import { invoiceJobs, invoices } from "../../workers/billing/src/schema.ts";
 import { realNow } from "../support/clock.ts";
-import { billingEnv, boundFacts, db, deliver, policyEvent, put } from "./harness.ts";
+import { billingEnv, bindPolicy, db } from "./harness.ts";
 
 interface DocumentsStandIn {
   paperFaultForTest(orgId: string, mode: "down" | "lose_answer" | null): Promise<boolean>;
@@ -19,13 +19,7 @@ interface DocumentsStandIn {
 }
 const documents = (env as unknown as { DOCUMENTS: DocumentsStandIn }).DOCUMENTS;
 
-async function billed(orgId: string, plan: "PIF" | "QUARTERLY") {
-  const facts = boundFacts(orgId, plan, 1_200_000);
-  const bound = policyEvent(orgId, facts, "policy.bound");
-  await put(orgId, facts, [bound]);
-  await deliver([bound]);
-  return facts;
-}
+const billed = (orgId: string, plan: "PIF" | "QUARTERLY") => bindPolicy(orgId, plan, 1_200_000);
 const jobsOf = (orgId: string) => db().select().from(invoiceJobs).where(eq(invoiceJobs.orgId, orgId)).orderBy(invoiceJobs.createdAt, invoiceJobs.id).all();
 const at = (ms: number) => () => new Date(ms).toISOString();
 

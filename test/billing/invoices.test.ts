@@ -3,39 +3,13 @@
  * amount due, concurrent), void with its re-issue, refunds, tenancy, and the money of a cancellation
  * and its reinstatement with worked numbers.
  */
-import { exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import type { Principal } from "#shared/auth";
 import { newId } from "#shared/ids";
-import type { BillingInvoice, BillingPolicyFacts } from "#shared/rpc";
-import type { BillingService } from "../../workers/billing/src/index.ts";
+import type { BillingInvoice } from "#shared/rpc";
 import { newPrincipal } from "../support/principals.ts";
 import { errorOf, unwrap } from "../support/results.ts";
-import { boundFacts, deliver, policyEvent, put, withTransaction } from "./harness.ts";
+import { billedPolicy as bound, invoicesOf as all, rpc, transact } from "./harness.ts";
 
-const rpc = (exports as unknown as { BillingService: Service<BillingService> }).BillingService;
-
-/** A fresh org with `facts`' policy bound and invoiced; answers the principal and the invoices by installment. */
-async function bound(plan: Parameters<typeof boundFacts>[1], premiumCents: number, effectiveDate?: string) {
-  const orgId = newId("org");
-  const facts = boundFacts(orgId, plan, premiumCents, effectiveDate);
-  const event = policyEvent(orgId, facts, "policy.bound");
-  await put(orgId, facts, [event]);
-  await deliver([event]);
-  const principal = newPrincipal(orgId);
-  const page = unwrap(await rpc.listInvoices(principal, { sort: "createdAt", limit: 100 }));
-  return { principal, facts, invoices: page.data.sort((a, b) => a.number.localeCompare(b.number)) };
-}
-
-async function transact(principal: Principal, facts: BillingPolicyFacts, type: string, t: Parameters<typeof withTransaction>[1]) {
-  const next = withTransaction(facts, t);
-  const event = policyEvent(principal.orgId, next, type);
-  await put(principal.orgId, next, [event]);
-  await deliver([event]);
-  return next;
-}
-
-const all = async (p: Principal) => unwrap(await rpc.listInvoices(p, { sort: "createdAt", limit: 100 })).data.sort((a, b) => a.number.localeCompare(b.number));
 const sumOf = (xs: BillingInvoice[], f: (i: BillingInvoice) => number) => Math.round(xs.reduce((s, i) => s + f(i) * 100, 0));
 
 describe("invoice lists", () => {

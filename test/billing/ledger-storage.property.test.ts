@@ -5,18 +5,14 @@
  * invoice numbers run 1..n with no gap. Also: two policies invoiced at once share the org's counter
  * without a gap or a duplicate.
  */
-import { exports } from "cloudflare:workers";
 import { eq } from "drizzle-orm";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { newId } from "#shared/ids";
 import type { BillingPolicyFacts } from "#shared/rpc";
-import type { BillingService } from "../../workers/billing/src/index.ts";
 import { invoiceEntries, invoices } from "../../workers/billing/src/schema.ts";
 import { newPrincipal } from "../support/principals.ts";
-import { boundFacts, db, deliver, policyEvent, put, withTransaction } from "./harness.ts";
-
-const rpc = (exports as unknown as { BillingService: Service<BillingService> }).BillingService;
+import { boundFacts, db, deliver, policyEvent, put, rpc, withTransaction } from "./harness.ts";
 
 async function checkRows(orgId: string, written: number) {
   const rows = await db().select().from(invoices).where(eq(invoices.orgId, orgId)).all();

@@ -6,24 +6,12 @@
  */
 import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
-import { newId } from "#shared/ids";
 import { outboxEvents } from "#shared/outbox";
 import { paymentIntents, stripeCustomers } from "../../workers/billing/src/schema.ts";
 import { newPrincipal } from "../support/principals.ts";
 import { errorOf, unwrap } from "../support/results.ts";
-import { boundFacts, db, deliver, policyEvent, put } from "./harness.ts";
+import { billedPolicy as bound, billingEnv, db } from "./harness.ts";
 import { clearFault, confirmAtStripe, deliverStripe, eventOf, fault, requestsTo, rpc } from "./stripe-harness.ts";
-
-async function bound(plan: Parameters<typeof boundFacts>[1] = "QUARTERLY", premiumCents = 400_000) {
-  const orgId = newId("org");
-  const facts = boundFacts(orgId, plan, premiumCents);
-  const event = policyEvent(orgId, facts, "policy.bound");
-  await put(orgId, facts, [event]);
-  await deliver([event]);
-  const principal = newPrincipal(orgId);
-  const invoices = unwrap(await rpc.listInvoices(principal, { sort: "createdAt", limit: 100 })).data.sort((a, b) => a.number.localeCompare(b.number));
-  return { principal, facts, invoices };
-}
 
 const eventsOfType = (orgId: string, type: string) => db().select().from(outboxEvents).where(eq(outboxEvents.orgId, orgId)).all().then((rows) => rows.filter((r) => r.type === type));
 
@@ -134,7 +122,7 @@ describe("a Stripe outage", () => {
     const succeeded = (await eventOf(pi.paymentIntentId, "payment_intent.succeeded"));
     expect(succeeded).toBeDefined();
     // The stand-in charged one PaymentIntent for the invoice; its replays answered the same one.
-    const events = await (await fetch(`${(await import("./harness.ts")).billingEnv.STRIPE_API_BASE}/_standin/events`)).json() as { data: { type: string; payload: string }[] };
+    const events = await (await fetch(`${billingEnv.STRIPE_API_BASE}/_standin/events`)).json() as { data: { type: string; payload: string }[] };
     const charged = events.data.filter((e) => e.type === "payment_intent.succeeded" && e.payload.includes(inv.id));
     expect(charged).toHaveLength(1);
     expect(unwrap(await rpc.getInvoice(principal, inv.id))).toMatchObject({ status: "paid", payments: [expect.objectContaining({ reference: pi.paymentIntentId })] });

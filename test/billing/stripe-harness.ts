@@ -3,14 +3,12 @@
  * test controls (faults, events, requests), delivering its signed events to BillingService as the
  * gateway would, and signing events of a test's own making with the webhook secret.
  */
-import { exports } from "cloudflare:workers";
 import Stripe from "stripe";
 import { expect } from "vitest";
-import type { BillingService } from "../../workers/billing/src/index.ts";
-import { billingEnv } from "./harness.ts";
+import { billingEnv, rpc } from "./harness.ts";
 import { realUnixSeconds } from "../support/clock.ts";
 
-export const rpc = (exports as unknown as { BillingService: Service<BillingService> }).BillingService;
+export { rpc };
 
 export interface StandInEvent {
   id: string;

@@ -10,20 +10,14 @@ import { newId } from "#shared/ids";
 import { outboxEvents } from "#shared/outbox";
 import { paymentIntents, stripeEvents } from "../../workers/billing/src/schema.ts";
 import { realUnixSeconds } from "../support/clock.ts";
-import { newPrincipal } from "../support/principals.ts";
 import { errorOf, unwrap } from "../support/results.ts";
-import { boundFacts, db, deliver, policyEvent, put } from "./harness.ts";
+import { billedPolicy, billingEnv, db } from "./harness.ts";
 import { confirmAtStripe, deliverStripe, eventOf, intentAtStripe, rpc, signedEvent, standIn } from "./stripe-harness.ts";
 
+/** A fresh org's QUARTERLY policy and its first invoice ($1,350 due). */
 async function openInvoice() {
-  const orgId = newId("org");
-  const facts = boundFacts(orgId, "QUARTERLY", 400_000);
-  const event = policyEvent(orgId, facts, "policy.bound");
-  await put(orgId, facts, [event]);
-  await deliver([event]);
-  const principal = newPrincipal(orgId);
-  const invoice = unwrap(await rpc.listInvoices(principal, { sort: "createdAt", limit: 100 })).data.sort((a, b) => a.number.localeCompare(b.number))[0]!;
-  return { principal, invoice };
+  const { principal, invoices } = await billedPolicy();
+  return { principal, invoice: invoices[0]! };
 }
 
 const outbox = async (orgId: string, type: string) => (await db().select().from(outboxEvents).where(eq(outboxEvents.orgId, orgId)).all()).filter((e) => e.type === type);
@@ -124,10 +118,45 @@ describe("Stripe events", () => {
     expect(unwrap(await rpc.getInvoice(principal, invoice.id)).payments).toHaveLength(1);
   });
 
+  it("charge.dispute.created flags the invoice and the PaymentIntent and emits payment.disputed once; the money stays paid", async () => {
+    const { principal, invoice } = await openInvoice();
+    const pi = unwrap(await rpc.createPaymentIntent(principal, invoice.id, { paymentMethod: "pm_card_visa" }));
+    expect(pi.status).toBe("succeeded");
+    expect(unwrap(await rpc.getInvoice(principal, invoice.id)).disputedAt).toBeNull();
+    await standIn("/_standin/disputes", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ paymentIntent: pi.paymentIntentId }) });
+    const dispute = await eventOf(pi.paymentIntentId, "charge.dispute.created");
+    const disputeObject = JSON.parse(dispute.payload).data.object;
+    expect(unwrap(await deliverStripe(dispute))).toMatchObject({ duplicate: false, outcome: "applied" });
+    const flagged = unwrap(await rpc.getInvoice(principal, invoice.id));
+    expect(flagged).toMatchObject({ status: "paid", amountPaid: 1350, amountRefunded: 0, payments: [expect.objectContaining({ method: "card", reference: pi.paymentIntentId })] });
+    expect(flagged.disputedAt).toEqual(expect.any(String));
+    expect(await row(pi.paymentIntentId)).toMatchObject({ disputeId: disputeObject.id, disputedAt: flagged.disputedAt });
+    const events = await outbox(principal.orgId, "payment.disputed");
+    expect(events).toHaveLength(1);
+    expect(events[0]!.data).toEqual({
+      paymentIntentId: pi.paymentIntentId,
+      disputeId: disputeObject.id,
+      invoiceId: invoice.id,
+      policyId: invoice.policyId,
+      amount: 1350,
+      currency: "USD",
+      reason: "fraudulent",
+      status: "needs_response",
+      disputedAt: flagged.disputedAt,
+    });
+    // Stripe delivering it again: acknowledged as a duplicate, no second event.
+    expect(unwrap(await deliverStripe(dispute))).toMatchObject({ duplicate: true });
+    expect(await outbox(principal.orgId, "payment.disputed")).toHaveLength(1);
+    // A dispute of a PaymentIntent billing does not know is acknowledged and emits nothing.
+    const stray = await signedEvent("charge.dispute.created", { ...disputeObject, id: "dp_stray", payment_intent: "pi_unknown_dispute_0000" });
+    expect(unwrap(await deliverStripe(stray)).outcome).toBe("unknown_payment_intent");
+    expect(await outbox(principal.orgId, "payment.disputed")).toHaveLength(1);
+  });
+
   it("of a canceled PaymentIntent mark it canceled", async () => {
     const { principal, invoice } = await openInvoice();
     const pi = unwrap(await rpc.createPaymentIntent(principal, invoice.id));
-    const res = await fetch(`${(await import("./harness.ts")).billingEnv.STRIPE_API_BASE}/v1/payment_intents/${pi.paymentIntentId}/cancel`, { method: "POST", headers: { authorization: `Bearer ${(await import("./harness.ts")).billingEnv.STRIPE_SECRET_KEY}` } });
+    const res = await fetch(`${billingEnv.STRIPE_API_BASE}/v1/payment_intents/${pi.paymentIntentId}/cancel`, { method: "POST", headers: { authorization: `Bearer ${billingEnv.STRIPE_SECRET_KEY}` } });
     expect(res.status).toBe(200);
     expect(unwrap(await deliverStripe(await eventOf(pi.paymentIntentId, "payment_intent.canceled"))).outcome).toBe("applied");
     expect(await row(pi.paymentIntentId)).toMatchObject({ status: "canceled" });

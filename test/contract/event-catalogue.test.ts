@@ -60,6 +60,10 @@ describe("event catalogue", () => {
       },
       { type: "invoice.voided", data: { invoiceId: `inv_${ULID}`, number: "INV-2026-000002", policyId: `pol_${ULID}`, transactionId: null, reissuedAs: `inv_${ULID}` } },
       {
+        type: "payment.disputed",
+        data: { paymentIntentId: "pi_3Nx", disputeId: "dp_3Nx", invoiceId: `inv_${ULID}`, policyId: `pol_${ULID}`, amount: 1350, currency: "USD", reason: "fraudulent", status: "needs_response", disputedAt: "2027-01-05T10:00:00Z" },
+      },
+      {
         type: "invoice.overdue",
         data: { invoiceId: `inv_${ULID}`, number: "INV-2026-000003", policyId: `pol_${ULID}`, dueDate: "2027-01-01", amountDue: 3350, currency: "USD", graceDays: 15 },
       },

@@ -149,6 +149,7 @@ const EXPECTED: [string, string, string, "public" | "credential" | "session" | "
   ["GET", "/v1/portal/profile", "getPortalProfile", "insured"],
   ["PUT", "/v1/portal/profile", "updatePortalProfile", "insured"],
   ["POST", "/v1/portal/push-tokens", "registerPortalPushToken", "insured"],
+  ["POST", "/webhooks/stripe", "receiveStripeWebhook", "public"],
 ];
 
 

@@ -2,7 +2,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { operations } from "#contract/operations";
 import { ROUTES } from "../../workers/gateway/src/app.ts";
-import { route } from "../../workers/gateway/src/http/route.ts";
+import { rawRoute, route } from "../../workers/gateway/src/http/route.ts";
 import { realNow } from "../support/clock.ts";
 import { call, createTenant, json } from "./harness.ts";
 
@@ -46,6 +46,12 @@ describe("the contract and the routes agree", () => {
     // createSubmission accepts multipart: the route must answer it.
     expect(() => route("createSubmission", (async () => ({ ok: true, value: null })) as never)).toThrow(/multipart/);
     expect(() => route("getPolicy", { handler: async () => ({ ok: true, value: null }), multipart: async () => ({ ok: true, value: null }) } as never)).toThrow(/multipart/);
+    // A raw route (its own code reads the request) skips authentication, so only a public operation may be one.
+    expect(() => rawRoute("refundInvoice", async () => new Response(null))).toThrow(/only a public operation/);
+    expect(() => rawRoute("noSuchOperation" as never, async () => new Response(null))).toThrow(/no such operation/);
+    expect(ROUTES.find((r) => r.operationId === "receiveStripeWebhook")).toMatchObject({ method: "post", path: "/webhooks/stripe", raw: expect.any(Function) });
+    // The only raw route (test/contract/input-rules.test.ts exempts exactly these bodies from the validator's rules).
+    expect(ROUTES.filter((r) => r.raw).map((r) => r.operationId)).toEqual(["receiveStripeWebhook"]);
   });
 
   it("sends the headers the contract declares: X-Request-ID always, X-RateLimit-* on authenticated answers", async () => {

@@ -79,6 +79,10 @@ describe("card payments through the gateway", () => {
       expect(refused.status).toBe(400);
       expect(await json(refused)).toMatchObject({ error: "validation_failed", details: { field: "Stripe-Signature" }, requestId: expect.stringMatching(/^req_/) });
     }
+    // The contract's media type: a signed body sent as anything but JSON is 415, and is not applied.
+    const wrongType = await call("POST", "/webhooks/stripe", { rawBody: failed.payload, headers: { "content-type": "text/plain", "stripe-signature": failed.signature } });
+    expect(wrongType.status).toBe(415);
+    expect(await json(wrongType)).toMatchObject({ error: "unsupported_media_type", requestId: expect.stringMatching(/^req_/) });
     expect(await eventsOfType(t, "payment.failed")).toEqual([]);
     const ok = await postWebhook(failed.payload, failed.signature);
     expect(await json(ok)).toMatchObject({ outcome: "applied", duplicate: false });
@@ -117,6 +121,31 @@ describe("card payments through the gateway", () => {
     expect(created.length).toBeGreaterThanOrEqual(2);
     expect(events).toHaveLength(1);
     expect((await json(await call("GET", `/v1/invoices/${first!.id}`, { apiKey: t.apiKey }))).payments).toHaveLength(1);
+  });
+
+  it("refund card money through Stripe: an outage is 502 with the error envelope and no money moved; the same Idempotency-Key then refunds once", async () => {
+    const t = await createTenant();
+    const [first] = await boundInvoices(t);
+    const paid = await json(await call("POST", `/v1/invoices/${first!.id}/payment-intent`, { apiKey: t.apiKey, body: { paymentMethod: "pm_card_visa" } }));
+    expect(paid).toMatchObject({ status: "succeeded" });
+    await fetch(`${standIn}/_standin/faults`, { method: "POST", body: JSON.stringify({ mode: "error", match: first!.id }) });
+    const headers = { "idempotency-key": `refund-${first!.id}` };
+    const down = await call("POST", `/v1/invoices/${first!.id}/refund`, { apiKey: t.apiKey, headers, body: { amount: 25, reason: "goodwill" } });
+    expect(down.status).toBe(502);
+    expect(down.headers.get("x-request-id")).toMatch(/^req_/);
+    expect(await json(down)).toMatchObject({ error: "payment_provider_unavailable", message: expect.any(String), details: { provider: "stripe" }, requestId: down.headers.get("x-request-id") });
+    expect(await json(await call("GET", `/v1/invoices/${first!.id}`, { apiKey: t.apiKey }))).toMatchObject({ status: "paid", amountRefunded: 0, refunds: [] });
+    await fetch(`${standIn}/_standin/faults?match=${first!.id}`, { method: "DELETE" });
+    const up = await call("POST", `/v1/invoices/${first!.id}/refund`, { apiKey: t.apiKey, headers, body: { amount: 25, reason: "goodwill" } });
+    expect(up.status).toBe(200);
+    const body = await up.text();
+    expect(JSON.parse(body)).toMatchObject({ status: "open", amountRefunded: 25, refunds: [{ amount: 25, reason: "goodwill" }] });
+    const replay = await call("POST", `/v1/invoices/${first!.id}/refund`, { apiKey: t.apiKey, headers, body: { amount: 25, reason: "goodwill" } });
+    expect(replay.headers.get("idempotent-replayed")).toBe("true");
+    expect(await replay.text()).toBe(body);
+    const refunds = (await standInJson<{ data: { path: string; idempotencyKey: string | null }[] }>(`/_standin/requests?match=${first!.id}`)).data.filter((r) => r.path === "/v1/refunds");
+    expect(new Set(refunds.map((r) => r.idempotencyKey)).size).toBe(1);
+    expect((await json(await call("GET", `/v1/invoices/${first!.id}`, { apiKey: t.apiKey }))).amountRefunded).toBe(25);
   });
 
   it("need invoices:write, and another org's invoice is 404", async () => {

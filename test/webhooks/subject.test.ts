@@ -42,6 +42,8 @@ const CATALOGUE: Record<string, { data: Record<string, unknown>; subject: string
   "invoice.overdue": { data: { invoiceId: "inv_1", policyId: "pol_1", graceDays: 15 }, subject: "invoice:inv_1" },
   "policy.pending_cancellation": { data: { policyId: "pol_1", invoiceId: "inv_1", cancelOn: "2027-03-08" }, subject: "policy:pol_1" },
   "producer.license_expiring": { data: { producerId: "prd_1", state: "CA", expiresOn: "2027-01-31" }, subject: "producer:prd_1" },
+  // A dispute is ordered with the invoice whose payment it disputes, after that payment.
+  "payment.disputed": { data: { paymentIntentId: "pi_1", disputeId: "dp_1", invoiceId: "inv_1", policyId: "pol_1" }, subject: "invoice:inv_1" },
 };
 
 describe("the subject of an event", () => {

@@ -2178,7 +2178,9 @@ export type Event = ({
     type: 'policy.pending_cancellation';
 } & PolicyPendingCancellationEvent) | ({
     type: 'producer.license_expiring';
-} & ProducerLicenseExpiringEvent);
+} & ProducerLicenseExpiringEvent) | ({
+    type: 'payment.disputed';
+} & PaymentDisputedEvent);
 
 /**
  * Event id (`evt_` + ULID).
@@ -2997,6 +2999,58 @@ export type Payment = {
      */
     receivedAt: string;
     createdAt: string;
+};
+
+/**
+ * `data` of `payment.disputed`: the payer disputed a card payment of an invoice at their bank
+ * (Stripe's `charge.dispute.created`). The invoice shows it (`disputedAt`); the money stays recorded
+ * as paid until the dispute is decided, which Stripe reports on its own.
+ */
+export type PaymentDisputedData = {
+    /**
+     * The disputed PaymentIntent (`pi_…`); its card payment on the invoice has it as `reference`.
+     */
+    paymentIntentId: string;
+    /**
+     * Stripe's dispute id (`dp_…`).
+     */
+    disputeId: string;
+    invoiceId: InvoiceId;
+    policyId: PolicyId;
+    /**
+     * What the payer disputes.
+     */
+    amount: number;
+    currency: Currency;
+    /**
+     * Stripe's reason, e.g. `fraudulent`; null when Stripe gave none.
+     */
+    reason: string | null;
+    /**
+     * Stripe's dispute status, e.g. `needs_response`.
+     */
+    status: string | null;
+    /**
+     * When billing recorded it.
+     */
+    disputedAt: string;
+};
+
+/**
+ * A card payment of an invoice was disputed.
+ */
+export type PaymentDisputedEvent = {
+    id: EventId;
+    /**
+     * The event type; decides the shape of `data`.
+     */
+    type: 'payment.disputed';
+    orgId: OrgId;
+    /**
+     * When the change happened (the commit of the change that emitted the event).
+     */
+    timestamp: string;
+    data: PaymentDisputedData;
 };
 
 /**
@@ -4842,6 +4896,55 @@ export type SignupResult = {
     userId: string;
     email: string;
     status: 'pending_verification';
+};
+
+/**
+ * A Stripe event as Stripe posts it (`https://docs.stripe.com/api/events/object`). Only the fields
+ * billing reads are named; everything else Stripe sends is accepted as it is, because the body is
+ * verified byte for byte against `Stripe-Signature` and never re-encoded.
+ */
+export type StripeEvent = {
+    /**
+     * Stripe's event id (`evt_…`): an event already received is acknowledged again and not applied twice.
+     */
+    id: string;
+    /**
+     * Billing applies `payment_intent.succeeded`, `payment_intent.payment_failed`, `payment_intent.canceled`, `payment_intent.processing`, `charge.refunded` and `charge.dispute.created`; any other type is acknowledged and ignored.
+     */
+    type: string;
+    /**
+     * Unix seconds: an event older than the newest one applied to its PaymentIntent changes nothing.
+     */
+    created: number;
+    data: StripeEventData;
+};
+
+/**
+ * `data` of a Stripe event: its object, and for an update the previous values Stripe adds.
+ */
+export type StripeEventData = {
+    /**
+     * The PaymentIntent, Charge or Dispute the event is about.
+     */
+    object: {
+        [key: string]: unknown;
+    };
+};
+
+/**
+ * What `/webhooks/stripe` answers Stripe for a verified event.
+ */
+export type StripeWebhookAck = {
+    received: true;
+    eventId: string;
+    /**
+     * The event had been received before: nothing was done again.
+     */
+    duplicate: boolean;
+    /**
+     * What it did: `applied`, `stale` (older than what was applied, or after a final state), `already_recorded`, `unknown_payment_intent` or `ignored`.
+     */
+    outcome: string;
 };
 
 /**
@@ -9539,6 +9642,11 @@ export type RefundInvoiceErrors = {
      * Unexpected failure: `internal_error`.
      */
     500: ErrorEnvelope;
+    /**
+     * The payment provider (Stripe) did not answer (an error on its side or a timeout):
+     * `payment_provider_unavailable`. Nothing was recorded; retry with the same `Idempotency-Key`.
+     */
+    502: ErrorEnvelope;
 };
 
 export type RefundInvoiceError = RefundInvoiceErrors[keyof RefundInvoiceErrors];
@@ -13452,3 +13560,56 @@ export type TestWebhookResponses = {
 };
 
 export type TestWebhookResponse = TestWebhookResponses[keyof TestWebhookResponses];
+
+export type ReceiveStripeWebhookData = {
+    body: StripeEvent;
+    headers: {
+        /**
+         * Client-chosen key that makes a retried write safe: a repeated request with the same key
+         * and body replays the first response.
+         */
+        'Idempotency-Key'?: string;
+        /**
+         * Stripe's signature of the body: `t=<unix seconds>,v1=<hex HMAC-SHA256 of "t.body">`.
+         */
+        'Stripe-Signature': string;
+    };
+    path?: never;
+    query?: never;
+    url: '/webhooks/stripe';
+};
+
+export type ReceiveStripeWebhookErrors = {
+    /**
+     * The request is malformed: `validation_failed` or `invalid_idempotency_key`.
+     */
+    400: ErrorEnvelope;
+    /**
+     * `conflict` or `idempotency_request_in_progress`.
+     */
+    409: ErrorEnvelope;
+    /**
+     * The request body exceeds the size limit: `payload_too_large`.
+     */
+    413: ErrorEnvelope;
+    /**
+     * The request body's media type is not accepted (`application/json`, or another one the operation
+     * documents): `unsupported_media_type`.
+     */
+    415: ErrorEnvelope;
+    /**
+     * Unexpected failure: `internal_error`.
+     */
+    500: ErrorEnvelope;
+};
+
+export type ReceiveStripeWebhookError = ReceiveStripeWebhookErrors[keyof ReceiveStripeWebhookErrors];
+
+export type ReceiveStripeWebhookResponses = {
+    /**
+     * Success of a public operation without a rate limit.
+     */
+    200: StripeWebhookAck;
+};
+
+export type ReceiveStripeWebhookResponse = ReceiveStripeWebhookResponses[keyof ReceiveStripeWebhookResponses];

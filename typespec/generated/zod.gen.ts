@@ -1335,6 +1335,34 @@ export const zInvoiceOverdueEvent = z.object({
 });
 
 /**
+ * `data` of `payment.disputed`: the payer disputed a card payment of an invoice at their bank
+ * (Stripe's `charge.dispute.created`). The invoice shows it (`disputedAt`); the money stays recorded
+ * as paid until the dispute is decided, which Stripe reports on its own.
+ */
+export const zPaymentDisputedData = z.object({
+    paymentIntentId: z.string(),
+    disputeId: z.string(),
+    invoiceId: zInvoiceId,
+    policyId: zPolicyId,
+    amount: z.number(),
+    currency: zCurrency,
+    reason: z.string().nullable(),
+    status: z.string().nullable(),
+    disputedAt: z.iso.datetime()
+});
+
+/**
+ * A card payment of an invoice was disputed.
+ */
+export const zPaymentDisputedEvent = z.object({
+    id: zEventId,
+    type: z.enum(['payment.disputed']),
+    orgId: zOrgId,
+    timestamp: z.iso.datetime(),
+    data: zPaymentDisputedData
+});
+
+/**
  * `data` of `payment.failed`: a card payment of an invoice was declined or failed at Stripe.
  */
 export const zPaymentFailedData = z.object({
@@ -2597,6 +2625,35 @@ export const zSignupResult = z.object({
 });
 
 /**
+ * `data` of a Stripe event: its object, and for an update the previous values Stripe adds.
+ */
+export const zStripeEventData = z.object({
+    object: z.record(z.string(), z.unknown())
+});
+
+/**
+ * A Stripe event as Stripe posts it (`https://docs.stripe.com/api/events/object`). Only the fields
+ * billing reads are named; everything else Stripe sends is accepted as it is, because the body is
+ * verified byte for byte against `Stripe-Signature` and never re-encoded.
+ */
+export const zStripeEvent = z.object({
+    id: z.string(),
+    type: z.string(),
+    created: z.coerce.bigint().min(BigInt('-9223372036854775808'), { error: 'Invalid value: Expected int64 to be >= -9223372036854775808' }).max(BigInt('9223372036854775807'), { error: 'Invalid value: Expected int64 to be <= 9223372036854775807' }),
+    data: zStripeEventData
+});
+
+/**
+ * What `/webhooks/stripe` answers Stripe for a verified event.
+ */
+export const zStripeWebhookAck = z.object({
+    received: z.literal(true),
+    eventId: z.string(),
+    duplicate: z.boolean(),
+    outcome: z.string()
+});
+
+/**
  * Submission id (`sub_` + ULID).
  */
 export const zSubmissionId = z.string().regex(/^sub_[0-9A-HJKMNP-TV-Z]{26}$/);
@@ -3637,7 +3694,8 @@ export const zEvent = z.discriminatedUnion('type', [
     zInvoiceVoidedEvent.extend({ type: z.literal('invoice.voided') }),
     zInvoiceOverdueEvent.extend({ type: z.literal('invoice.overdue') }),
     zPolicyPendingCancellationEvent.extend({ type: z.literal('policy.pending_cancellation') }),
-    zProducerLicenseExpiringEvent.extend({ type: z.literal('producer.license_expiring') })
+    zProducerLicenseExpiringEvent.extend({ type: z.literal('producer.license_expiring') }),
+    zPaymentDisputedEvent.extend({ type: z.literal('payment.disputed') })
 ]);
 
 /**
@@ -5175,3 +5233,15 @@ export const zTestWebhookPath = z.object({
  * Success.
  */
 export const zTestWebhookResponse = zWebhookDelivery;
+
+export const zReceiveStripeWebhookBody = zStripeEvent;
+
+export const zReceiveStripeWebhookHeaders = z.object({
+    'Idempotency-Key': z.string().max(255).optional(),
+    'Stripe-Signature': z.string()
+});
+
+/**
+ * Success of a public operation without a rate limit.
+ */
+export const zReceiveStripeWebhookResponse = zStripeWebhookAck;

@@ -62,5 +62,6 @@ export const EVENT_TYPES = [
   "invoice.overdue",
   "policy.pending_cancellation",
   "producer.license_expiring",
+  "payment.disputed",
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];

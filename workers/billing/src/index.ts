@@ -4,7 +4,7 @@
  * invoices them from underwriting's `billingFacts`; the gateway reaches {@link BillingService} over a
  * service binding for reads and the manual payment, void and refund. Every method is confined to
  * `principal.orgId`. Its own events (`invoice.created`, `invoice.voided`, `payment.received`,
- * `payment.refunded`) leave through its outbox.
+ * `payment.refunded`, `payment.disputed`, …) leave through its outbox.
  */
 import { WorkerEntrypoint } from "cloudflare:workers";
 import type { Principal } from "#shared/auth";
@@ -73,9 +73,10 @@ export class BillingService extends WorkerEntrypoint<BillingEnv> implements Bill
   }
 
   refundInvoice(principal: Principal, id: string, input: RefundInvoiceInput): Promise<Result<BillingInvoice>> {
-    // A refund of card money goes back through Stripe's refunds API before the answer (card-refunds.ts).
+    // A refund of card money goes to Stripe's refunds API before it is recorded (502 when Stripe is
+    // down, nothing written); the sweep after it sends anything else pending (card-refunds.ts).
     return this.relayAfter(
-      invoices.refundInvoice(database(this.env), principal, id, input).then(async (refunded) => {
+      invoices.refundInvoice(database(this.env), principal, id, input, this.env).then(async (refunded) => {
         if (!refunded.ok || !(await syncCardRefunds(this.env, database(this.env), { invoiceId: id }))) return refunded;
         return invoices.getInvoice(database(this.env), principal, id);
       }),

@@ -11,12 +11,15 @@ import { clockOf, realClock } from "#shared/clock";
 import { isValidDate } from "#shared/dates";
 import { listKeyset } from "#shared/db";
 import { fail, invalid, notFound, ok, type Result } from "#shared/errors";
+import { newId } from "#shared/ids";
 import { CURRENCY, fromCents, toCents } from "#shared/money";
 import { toPage, type Page } from "#shared/pagination";
 import type { BillingInvoice, ListInvoicesQuery, PayInvoiceInput, RefundInvoiceInput } from "#shared/rpc";
 import { amountDueOf, pay, refund, totalOf, voidInvoice, type Ledger, type LedgerContext, type LedgerRefusal, type PaymentMethod } from "./ledger.ts";
 import { entriesOf, toLedgerInvoice, withLedger } from "./ledger.repo.ts";
-import { invoices, type InvoiceEntryRow, type InvoiceRow } from "./schema.ts";
+import { cardPartsOf, sendBeforeRecording, type SentCardPart } from "./card-refunds.ts";
+import type { BillingEnv } from "./env.ts";
+import { cardRefunds, invoiceEntries, invoices, type InvoiceEntryRow, type InvoiceRow } from "./schema.ts";
 
 const PAYMENT_METHODS: readonly PaymentMethod[] = ["check", "ach", "wire", "cash"];
 const STATUSES = ["open", "paid", "void", "uncollectible"] as const;
@@ -173,8 +176,14 @@ export function voidOne(db: DrizzleD1Database, principal: Principal, id: string)
   return onInvoice(db, principal, id, (ledger, ctx) => voidInvoice(ledger, ctx, id));
 }
 
-/** Refund money paid on an invoice: `amount` or everything not yet refunded, never more. */
-export async function refundInvoice(db: DrizzleD1Database, principal: Principal, id: string, input: RefundInvoiceInput): Promise<Result<BillingInvoice>> {
+/**
+ * Refund money paid on an invoice: `amount` or everything not yet refunded, never more. With
+ * `env` (Stripe configured), the card part of the refund goes to Stripe first (card-refunds.ts,
+ * `sendBeforeRecording`): an outage answers `payment_provider_unavailable` and nothing is written;
+ * once Stripe accepted it, the refund entry and its `card_refunds` rows (already `succeeded`) are
+ * written in one batch. Without card money, or without Stripe, the refund is recorded at once.
+ */
+export async function refundInvoice(db: DrizzleD1Database, principal: Principal, id: string, input: RefundInvoiceInput, env?: BillingEnv): Promise<Result<BillingInvoice>> {
   let amountCents: number | undefined;
   if (input.amount !== undefined) {
     const cents = toCents(input.amount);
@@ -184,5 +193,46 @@ export async function refundInvoice(db: DrizzleD1Database, principal: Principal,
   }
   const reason = typeof input.reason === "string" ? input.reason.trim() : "";
   if (!reason) return invalid("reason", "required", "Missing required field: reason");
-  return onInvoice(db, principal, id, (ledger, ctx) => refund(ledger, ctx, id, { ...(amountCents === undefined ? {} : { amountCents }), reason }));
+  const request = { ...(amountCents === undefined ? {} : { amountCents }), reason };
+  const row = await findInvoice(db, principal.orgId, id);
+  if (!row) return notFound("Invoice");
+  const clock = clockOf(principal);
+  const target = { orgId: principal.orgId, policyId: row.policyId, policyNumber: row.policyNumber };
+  let sent: SentCardPart[] = [];
+  let manualCents = 0;
+  if (env?.STRIPE_SECRET_KEY) {
+    // What the refund would be now, written nowhere: its amount decides the card parts sent first.
+    const planned = await withLedger(db, target, () => clock.now().toISOString(), ({ ledger, ctx }) => {
+      const refusal = refund(ledger, ctx, id, request);
+      if (refusal) return refused(refusal);
+      const entry = ledger.entries[ledger.entries.length - 1]!;
+      return ok({ write: false as const, value: entry.type === "refund" ? entry.amountCents : 0 });
+    });
+    if (!planned.ok) return planned;
+    const split = await cardPartsOf(db, id, planned.value);
+    if (split.parts.length) {
+      const refunds = await db.select({ id: invoiceEntries.id }).from(invoiceEntries).where(and(eq(invoiceEntries.invoiceId, id), eq(invoiceEntries.type, "refund"))).all();
+      const accepted = await sendBeforeRecording(env, { id, orgId: principal.orgId }, refunds.length + 1, split.parts);
+      if (!accepted.ok) return accepted;
+      sent = accepted.value;
+      manualCents = split.manualCents;
+    }
+  }
+  const written = await withLedger(db, target, () => clock.now().toISOString(), ({ ledger, ctx }) => {
+    const refusal = refund(ledger, ctx, id, request);
+    if (refusal) return refused(refusal);
+    if (sent.length === 0) return ok({ write: true as const, value: null });
+    const entry = ledger.entries[ledger.entries.length - 1]!;
+    const at = realClock.now().toISOString();
+    const base = { orgId: principal.orgId, invoiceId: id, refundEntryId: entry.id, attempts: 1, createdAt: at, updatedAt: at };
+    const rows: (typeof cardRefunds.$inferInsert)[] = sent.map((p) => ({ ...base, id: newId("rfd"), paymentIntentId: p.paymentIntentId, amountCents: p.amountCents, status: "succeeded", stripeRefundId: p.stripeRefundId }));
+    if (manualCents > 0) rows.push({ ...base, id: newId("rfd"), paymentIntentId: null, amountCents: manualCents, status: "manual", attempts: 0 });
+    return ok({ write: true as const, value: null, alongside: [db.insert(cardRefunds).values(rows)] });
+  });
+  if (!written.ok) {
+    // Stripe already gave the money back: its charge.refunded records it as a refund made in Stripe.
+    if (sent.length) console.error(JSON.stringify({ level: "error", message: "a card refund Stripe accepted could not be recorded; charge.refunded will record it", invoiceId: id, parts: sent, error: written.error.code }));
+    return written;
+  }
+  return shown(db, principal, id);
 }

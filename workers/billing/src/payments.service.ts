@@ -1,6 +1,7 @@
 /**
  * Card payments of invoices through Stripe (DECISIONS.md, "Billing"): the PaymentIntent of an
- * invoice, a retry of a failed one (by hand, or once by the cron three days after the failure), and
+ * invoice, a retry of a failed one (by hand, or once by the cron three days after the failure, on
+ * the org's clock: a sandbox org's clock moves it, wall time alone does not), and
  * the one way a succeeded PaymentIntent becomes a payment on the invoice, whichever of the confirm's
  * answer or Stripe's events arrives first.
  *
@@ -13,7 +14,7 @@ import { and, desc, eq, sql } from "drizzle-orm";
 import type { DrizzleD1Database } from "drizzle-orm/d1";
 import type Stripe from "stripe";
 import type { Principal } from "#shared/auth";
-import { realClock } from "#shared/clock";
+import { clockOf, offsetClock, realClock, sandboxClockEnabled, type Clock } from "#shared/clock";
 import { sha256Hex } from "#shared/crypto";
 import { atomically, guard, isGuardFailure, isUniqueViolation, type Statement } from "#shared/db";
 import { fail, invalid, notFound, ok, type Result } from "#shared/errors";
@@ -149,11 +150,12 @@ export async function recordIntent(
   attemptNo: number,
   customerId: string | null,
   pi: Stripe.PaymentIntent,
-  { withFailure = true }: { withFailure?: boolean } = {},
+  { withFailure = true, clock = realClock }: { withFailure?: boolean; clock?: Clock } = {},
 ): Promise<PaymentIntentRow> {
   const at = realClock.now().toISOString();
   const state = stateOf(pi);
   const failed = withFailure && state.failureCode !== null;
+  const failedAt = clock.now().toISOString();
   await db
     .insert(paymentIntents)
     .values({
@@ -170,7 +172,7 @@ export async function recordIntent(
       paymentMethod: state.paymentMethod,
       failureCode: failed ? state.failureCode : null,
       failureMessage: failed ? state.failureMessage : null,
-      failedAt: failed ? at : null,
+      failedAt: failed ? failedAt : null,
       confirmations: 0,
       autoRetriedAt: null,
       lastEventCreated: 0,
@@ -240,7 +242,7 @@ export async function recordCardPayment(env: BillingEnv, db: DrizzleD1Database, 
  * Bring a row up to what a confirm (or create) answered: a success is recorded as a payment, a
  * failure kept with its code for `retry`. Final rows are left as they are.
  */
-async function applyAnswer(env: BillingEnv, db: DrizzleD1Database, row: PaymentIntentRow, pi: Stripe.PaymentIntent, changes: Partial<PaymentIntentRow> = {}): Promise<PaymentIntentRow> {
+async function applyAnswer(env: BillingEnv, db: DrizzleD1Database, row: PaymentIntentRow, pi: Stripe.PaymentIntent, clock: Clock, changes: Partial<PaymentIntentRow> = {}): Promise<PaymentIntentRow> {
   for (let i = 0; i < 5; i++) {
     const current = (await findIntent(db, row.id))!;
     if (pi.status === "succeeded") {
@@ -250,7 +252,7 @@ async function applyAnswer(env: BillingEnv, db: DrizzleD1Database, row: PaymentI
     }
     if (isFinal(current.status)) break;
     const state = stateOf(pi);
-    const at = realClock.now().toISOString();
+    const at = clock.now().toISOString();
     const done = await updateIntent(db, current, {
       ...changes,
       status: state.status,
@@ -263,14 +265,14 @@ async function applyAnswer(env: BillingEnv, db: DrizzleD1Database, row: PaymentI
 }
 
 /** Confirm a recorded PaymentIntent (again) with `paymentMethod`: confirmation n + 1 is its idempotency key. */
-async function confirm(env: BillingEnv, db: DrizzleD1Database, row: PaymentIntentRow, paymentMethod: string, extra: Partial<PaymentIntentRow> = {}): Promise<Result<InvoicePaymentIntent>> {
+async function confirm(env: BillingEnv, db: DrizzleD1Database, row: PaymentIntentRow, paymentMethod: string, clock: Clock, extra: Partial<PaymentIntentRow> = {}): Promise<Result<InvoicePaymentIntent>> {
   const n = row.confirmations + 1;
   const answered = await call(() => stripeOf(env).paymentIntents.confirm(row.id, { payment_method: paymentMethod }, { idempotencyKey: `oi-pi-${row.id}-confirm-${n}` }));
   let pi: Stripe.PaymentIntent;
   if (answered.ok) pi = answered.value;
   else if (answered.failure.kind === "card" && answered.failure.paymentIntent) pi = answered.failure.paymentIntent;
   else return providerFailure(answered.failure);
-  const updated = await applyAnswer(env, db, row, pi, { confirmations: n, paymentMethod, ...extra });
+  const updated = await applyAnswer(env, db, row, pi, clock, { confirmations: n, paymentMethod, ...extra });
   return ok(toPaymentIntent(updated));
 }
 
@@ -291,7 +293,7 @@ export async function createPaymentIntent(env: BillingEnv, db: DrizzleD1Database
   const latest = intents[0];
   if (latest && CONFIRMABLE.has(latest.status) && latest.amountCents === dueCents) {
     if (pm.value === undefined) return ok(toPaymentIntent(latest));
-    return confirm(env, db, latest, pm.value);
+    return confirm(env, db, latest, pm.value, clockOf(principal));
   }
   const stripe = stripeOf(env);
   if (latest && CONFIRMABLE.has(latest.status)) {
@@ -322,8 +324,9 @@ export async function createPaymentIntent(env: BillingEnv, db: DrizzleD1Database
   if (created.ok) pi = created.value;
   else if (created.failure.kind === "card" && created.failure.paymentIntent) pi = created.failure.paymentIntent;
   else return providerFailure(created.failure);
-  const row = await recordIntent(db, invoice, attemptNo, customer.value, pi);
-  const updated = await applyAnswer(env, db, row, pi, pm.value === undefined ? {} : { paymentMethod: pm.value });
+  const clock = clockOf(principal);
+  const row = await recordIntent(db, invoice, attemptNo, customer.value, pi, { clock });
+  const updated = await applyAnswer(env, db, row, pi, clock, pm.value === undefined ? {} : { paymentMethod: pm.value });
   return ok(toPaymentIntent(updated));
 }
 
@@ -345,37 +348,86 @@ export async function retryPayment(env: BillingEnv, db: DrizzleD1Database, princ
   }
   const method = pm.value ?? latest.paymentMethod;
   if (!method) return fail("business_rule_violation", "No payment method is saved for this payment: send paymentMethod", { field: "paymentMethod", rule: "required" });
-  return confirm(env, db, latest, method);
+  return confirm(env, db, latest, method, clockOf(principal));
+}
+
+/**
+ * The org's clock where no principal carries it (Stripe's events, the cron): in development its
+ * sandbox clock, read from identity; real time in production, or when identity cannot say (the
+ * event is recorded all the same, and a sandbox's retry then runs on real time).
+ */
+export async function orgClock(env: Pick<BillingEnv, "ENVIRONMENT" | "IDENTITY">, orgId: string): Promise<Clock> {
+  if (!sandboxClockEnabled(env.ENVIRONMENT)) return realClock;
+  try {
+    const offset = await env.IDENTITY.clockOffsetOf(orgId);
+    return Number.isFinite(offset) && offset !== 0 ? offsetClock(offset) : realClock;
+  } catch (error) {
+    console.warn(JSON.stringify({ level: "warn", message: "the org's sandbox clock could not be read; real time used", orgId, error: String(error) }));
+    return realClock;
+  }
+}
+
+/** The failed PaymentIntents (of one org, or any) whose failure is {@link AUTOPAY_RETRY_DAYS} days old at `now` and not yet retried by the cron. */
+function dueForRetry(db: DrizzleD1Database, now: Date, orgId: string | null): Promise<PaymentIntentRow[]> {
+  const cutoff = new Date(now.getTime() - AUTOPAY_RETRY_DAYS * 86_400_000).toISOString();
+  return db
+    .select()
+    .from(paymentIntents)
+    .where(
+      and(
+        eq(paymentIntents.status, "requires_payment_method"),
+        orgId === null ? undefined : eq(paymentIntents.orgId, orgId),
+        sql`${paymentIntents.failedAt} IS NOT NULL AND ${paymentIntents.failedAt} <= ${cutoff} AND ${paymentIntents.autoRetriedAt} IS NULL`,
+      ),
+    )
+    .limit(AUTOPAY_BATCH)
+    .all();
 }
 
 /**
  * The cron's automatic retry: each failed PaymentIntent whose failure is {@link AUTOPAY_RETRY_DAYS}
  * days old and was never retried by the cron is confirmed once more with its saved payment method,
  * if the org has the retry on and the invoice still asks its amount. An outage leaves it for the
- * next run. Answers how many it confirmed.
+ * next run. Both ends are on the org's clock: `failedAt` is stamped on it, and `now` (the cron's
+ * real instant) is read on it, so in development moving an org's sandbox clock three days ahead
+ * brings its retry, and waiting three real days does not while its clock stands elsewhere.
+ * Answers how many it confirmed.
  */
 export async function autoRetryFailedPayments(env: BillingEnv, db: DrizzleD1Database, now: Date = realClock.now()): Promise<number> {
-  const cutoff = new Date(now.getTime() - AUTOPAY_RETRY_DAYS * 86_400_000).toISOString();
-  const due = await db
-    .select()
-    .from(paymentIntents)
-    .where(and(eq(paymentIntents.status, "requires_payment_method"), sql`${paymentIntents.failedAt} IS NOT NULL AND ${paymentIntents.failedAt} <= ${cutoff} AND ${paymentIntents.autoRetriedAt} IS NULL`))
-    .limit(AUTOPAY_BATCH)
-    .all();
-  let confirmed = 0;
-  for (const row of due) {
-    if (!(await autopayRetryEnabled(env, row.orgId))) continue;
-    const invoice = await findInvoice(db, row.orgId, row.invoiceId);
-    const dueCents = invoice ? amountDueOf(toLedgerInvoice(invoice)) : 0;
-    const latest = (await intentsOf(db, row.orgId, row.invoiceId))[0];
-    if (!invoice || invoice.status !== "open" || dueCents !== row.amountCents || latest?.id !== row.id || !row.paymentMethod) {
-      // Nothing to retry any more: never look at it again.
-      await updateIntent(db, row, { autoRetriedAt: now.toISOString() });
-      continue;
+  // Each org's run: the cron's instant on the org's clock, and that clock for what the retry stamps.
+  const runs: { orgNow: Date; rows: PaymentIntentRow[] }[] = [];
+  if (!sandboxClockEnabled(env.ENVIRONMENT)) {
+    runs.push({ orgNow: now, rows: await dueForRetry(db, now, null) });
+  } else {
+    // Every org with a failure still waiting (not a batch of them: an org not yet due must not keep
+    // another that is out of the run); each org's due rows are then read in batches of AUTOPAY_BATCH.
+    const orgs = await db.all<{ org_id: string }>(sql`
+      SELECT DISTINCT org_id FROM payment_intents
+      WHERE status = 'requires_payment_method' AND failed_at IS NOT NULL AND auto_retried_at IS NULL`);
+    for (const { org_id } of orgs) {
+      const offset = (await orgClock(env, org_id)).now().getTime() - Date.now();
+      const orgNow = new Date(now.getTime() + offset);
+      runs.push({ orgNow, rows: await dueForRetry(db, orgNow, org_id) });
     }
-    const result = await confirm(env, db, row, row.paymentMethod, { autoRetriedAt: now.toISOString() });
-    if (result.ok) confirmed++;
-    else console.error(`billing: automatic retry of ${row.id} failed: ${result.error.code} ${result.error.message}`);
+  }
+  let confirmed = 0;
+  for (const { orgNow, rows } of runs) {
+    const clock = offsetClock(orgNow.getTime() - Date.now());
+    for (const row of rows) {
+      if (!(await autopayRetryEnabled(env, row.orgId))) continue;
+      const at = orgNow.toISOString();
+      const invoice = await findInvoice(db, row.orgId, row.invoiceId);
+      const dueCents = invoice ? amountDueOf(toLedgerInvoice(invoice)) : 0;
+      const latest = (await intentsOf(db, row.orgId, row.invoiceId))[0];
+      if (!invoice || invoice.status !== "open" || dueCents !== row.amountCents || latest?.id !== row.id || !row.paymentMethod) {
+        // Nothing to retry any more: never look at it again.
+        await updateIntent(db, row, { autoRetriedAt: at });
+        continue;
+      }
+      const result = await confirm(env, db, row, row.paymentMethod, clock, { autoRetriedAt: at });
+      if (result.ok) confirmed++;
+      else console.error(`billing: automatic retry of ${row.id} failed: ${result.error.code} ${result.error.message}`);
+    }
   }
   return confirmed;
 }

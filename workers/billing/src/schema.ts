@@ -101,6 +101,7 @@ export const paymentIntents = sqliteTable("payment_intents", {
   paymentMethod: text("payment_method"),
   failureCode: text("failure_code"),
   failureMessage: text("failure_message"),
+  /** When the last confirmation failed, on the org's clock (its sandbox clock in development): the automatic retry reads it on the same clock. */
   failedAt: text("failed_at"),
   confirmations: integer("confirmations").notNull(),
   autoRetriedAt: text("auto_retried_at"),

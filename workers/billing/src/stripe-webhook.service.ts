@@ -26,7 +26,7 @@ import type { StripeWebhookAck } from "#shared/rpc";
 import type { BillingEnv } from "./env.ts";
 import { collectedOf, refund } from "./ledger.ts";
 import { withLedger } from "./ledger.repo.ts";
-import { findIntent, findInvoice, isFinal, recordCardPayment, recordIntent, stateOf, updateIntent } from "./payments.service.ts";
+import { findIntent, findInvoice, isFinal, orgClock, recordCardPayment, recordIntent, stateOf, updateIntent } from "./payments.service.ts";
 import { cardPayments, cardRefunds, invoices, paymentIntents, stripeEvents, type PaymentIntentRow } from "./schema.ts";
 import { verifiedEvent } from "./stripe.ts";
 
@@ -89,7 +89,9 @@ async function onPaymentIntent(env: BillingEnv, db: DrizzleD1Database, event: St
   const alongside: Statement[] = [mark("applied")];
   if (event.type === "payment_intent.payment_failed") {
     const at = realClock.now().toISOString();
-    Object.assign(changes, { failureCode: state.failureCode ?? "payment_failed", failureMessage: state.failureMessage, failedAt: at });
+    // On the org's clock, as the automatic retry three days later reads it.
+    const failedAt = (await orgClock(env, row.orgId)).now().toISOString();
+    Object.assign(changes, { failureCode: state.failureCode ?? "payment_failed", failureMessage: state.failureMessage, failedAt });
     alongside.push(
       recordOutboxEvent(db, row.orgId, "payment.failed", {
         paymentIntentId: row.id,
@@ -169,7 +171,11 @@ async function onChargeRefunded(env: BillingEnv, db: DrizzleD1Database, event: S
   }
 }
 
-/** `charge.dispute.created`: recorded on the PaymentIntent, and its invoice flagged. */
+/**
+ * `charge.dispute.created`: recorded on the PaymentIntent, its invoice flagged (`disputedAt`, the
+ * first dispute's time), and `payment.disputed` emitted, all in the batch of the event's row, so a
+ * redelivery emits nothing twice.
+ */
 async function onDispute(env: BillingEnv, db: DrizzleD1Database, event: Stripe.Event): Promise<Outcome | null> {
   const dispute = event.data.object as Stripe.Dispute;
   const piId = idOf(dispute.payment_intent);
@@ -180,6 +186,17 @@ async function onDispute(env: BillingEnv, db: DrizzleD1Database, event: Stripe.E
     db.update(paymentIntents).set({ disputedAt: at, disputeId: dispute.id, updatedAt: at }).where(eq(paymentIntents.id, row.id)),
     db.update(invoices).set({ disputedAt: at }).where(and(eq(invoices.id, row.invoiceId), sql`${invoices.disputedAt} IS NULL`)),
     eventRow(db, event, "applied", row.orgId, row.id),
+    recordOutboxEvent(db, row.orgId, "payment.disputed", {
+      paymentIntentId: row.id,
+      disputeId: dispute.id,
+      invoiceId: row.invoiceId,
+      policyId: row.policyId,
+      amount: fromCents(typeof dispute.amount === "number" ? dispute.amount : row.amountCents),
+      currency: CURRENCY,
+      reason: dispute.reason ?? null,
+      status: dispute.status ?? null,
+      disputedAt: at,
+    }, at),
   ]);
   if (ok_) console.warn(JSON.stringify({ level: "warn", message: "card payment disputed", paymentIntentId: row.id, invoiceId: row.invoiceId, disputeId: dispute.id, reason: dispute.reason }));
   return ok_ ? "applied" : null;

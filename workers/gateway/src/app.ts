@@ -24,7 +24,6 @@ import { webhookRoutes } from "./routes/webhooks.routes.ts";
 import { producerRoutes } from "./routes/producers.routes.ts";
 import { flagRoutes } from "./routes/flags.routes.ts";
 import { portalRoutes } from "./routes/portal.routes.ts";
-import { receiveStripeWebhook, STRIPE_WEBHOOK_PATH } from "./stripe-webhooks.ts";
 import { mcpRoutes } from "./routes/mcp.routes.ts";
 import { MCP_PATH, PROTECTED_RESOURCE_PATHS, protectedResourceMetadata, serveMcp } from "./mcp/endpoint.ts";
 
@@ -74,9 +73,6 @@ export function createApp(): Hono<GatewayContext> {
     return upgradeToRoom(c, c.req.param("id")!);
   });
 
-  // Stripe's events: the raw body and its signature, verified by billing (not a JSON /v1 route).
-  app.post(STRIPE_WEBHOOK_PATH, receiveStripeWebhook);
-
   // The MCP server for AI agents (JSON-RPC over streamable HTTP, not a REST route) and its RFC 9728
   // resource metadata. Its tools are contract operations, run through the routes mounted below.
   for (const path of PROTECTED_RESOURCE_PATHS) app.get(path, protectedResourceMetadata);
@@ -87,7 +83,6 @@ export function createApp(): Hono<GatewayContext> {
   const patterns = [
     ...ROUTES.map((r) => ({ method: r.method.toUpperCase(), pattern: toPattern(r.path) })),
     ...["/docs", SCALAR_BUNDLE_PATH].map((p) => ({ method: "GET", pattern: toPattern(p) })),
-    { method: "POST", pattern: toPattern(STRIPE_WEBHOOK_PATH) },
     ...["GET", "POST", "DELETE"].map((method) => ({ method, pattern: toPattern(MCP_PATH) })),
     ...PROTECTED_RESOURCE_PATHS.map((p) => ({ method: "GET", pattern: toPattern(p) })),
   ];

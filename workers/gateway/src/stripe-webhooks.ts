@@ -9,12 +9,14 @@ import type { Context } from "hono";
 import { readCapped } from "#shared/streams";
 import type { GatewayContext } from "./env.ts";
 import { appErrorResponse, errorResponse } from "./http/errors.ts";
-import { MAX_BODY_BYTES } from "./http/route.ts";
+import { isJson, MAX_BODY_BYTES } from "./http/route.ts";
 import { limitFailedAttempts } from "./middleware/authenticate.ts";
 
-export const STRIPE_WEBHOOK_PATH = "/webhooks/stripe";
-
+/** The route of the contract's `receiveStripeWebhook` (billing.routes.ts mounts it raw). */
 export async function receiveStripeWebhook(c: Context<GatewayContext>): Promise<Response> {
+  if (!isJson(c.req.header("content-type"))) {
+    return errorResponse(c, "unsupported_media_type", "Stripe events are application/json (charset utf-8)", { field: "Content-Type", rule: "media_type" });
+  }
   if (Number(c.req.header("content-length") ?? "0") > MAX_BODY_BYTES) {
     return errorResponse(c, "payload_too_large", `Request bodies are limited to ${MAX_BODY_BYTES} bytes`, { rule: "max_body_bytes", limit: MAX_BODY_BYTES });
   }

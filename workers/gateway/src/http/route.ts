@@ -91,6 +91,11 @@ export interface RouteSpec {
    * of being read whole first. A JSON body keeps the usual limit.
    */
   uploadLimit?: number;
+  /**
+   * A raw route answers the request itself, outside the pipeline ({@link rawRoute}): no credential,
+   * no JSON parsing or input cleaning, no idempotency record.
+   */
+  raw?: (c: Context<GatewayContext>) => Promise<Response>;
 }
 
 /**
@@ -128,8 +133,35 @@ export function route<Id extends OperationId>(operationId: Id, code: Handler<Id>
   };
 }
 
+/**
+ * A contract operation whose code reads the request itself, for a body that must reach its handler
+ * byte for byte: Stripe's events, whose `Stripe-Signature` covers the exact bytes sent, so the
+ * pipeline's parsing and string cleaning would break it. Method, path and auth are still the
+ * contract's, so the route cannot drift from its declaration; since nothing authenticates a raw
+ * route, only a public operation may be one (throws at import otherwise).
+ */
+export function rawRoute<Id extends OperationId>(operationId: Id, answer: (c: Context<GatewayContext>) => Promise<Response>): RouteSpec {
+  const contract: Contract<OperationId> | undefined = operations[operationId];
+  if (!contract) throw new Error(`rawRoute(${operationId}): no such operation in the contract`);
+  if (contract.auth.kind !== "public") throw new Error(`rawRoute(${operationId}): only a public operation may read its own request (this one is ${contract.auth.kind})`);
+  if (contract.multipart) throw new Error(`rawRoute(${operationId}): the contract accepts multipart/form-data, which a raw route does not parse`);
+  return {
+    operationId,
+    method: contract.method,
+    path: contract.path,
+    auth: contract.auth,
+    extraLimit: contract.rateLimit ?? undefined,
+    schemas: {},
+    status: () => contract.successStatuses[0]!,
+    handler: async () => {
+      throw new Error(`${operationId} is a raw route: mount() hands the request to its own code`);
+    },
+    raw: answer,
+  };
+}
+
 /** JSON is `application/json`, optionally with `charset=utf-8` (any case); nothing else is parsed as JSON. */
-const isJson = (contentType: string | undefined) => !!contentType && /^application\/json\s*(;\s*charset\s*=\s*("utf-8"|utf-8)\s*)?$/i.test(contentType);
+export const isJson = (contentType: string | undefined) => !!contentType && /^application\/json\s*(;\s*charset\s*=\s*("utf-8"|utf-8)\s*)?$/i.test(contentType);
 const isMultipartType = (contentType: string | undefined) => !!contentType && /^multipart\/form-data\s*(;|$)/i.test(contentType);
 /** A multipart body can only be split on its boundary, so the media type must carry one. */
 const hasBoundary = (contentType: string) => /;\s*boundary\s*=\s*("[^"]+"|[^\s;]+)/i.test(contentType);
@@ -284,6 +316,11 @@ function respond(c: Context<GatewayContext>, result: Result<unknown>, status: nu
  * check so that every authenticated answer, a 403 included, carries the X-RateLimit headers.)
  */
 export function mount(app: Hono<GatewayContext>, spec: RouteSpec): void {
+  if (spec.raw) {
+    if (spec.extraLimit) throw new Error(`${spec.operationId}: a raw route has no pipeline to enforce its rate limit`);
+    app.on(spec.method.toUpperCase(), spec.path, spec.raw);
+    return;
+  }
   app.on(spec.method.toUpperCase(), spec.path, async (c) => {
     let principal: Principal | null = null;
     let tierDecision: RateLimitDecision | undefined;

@@ -1,4 +1,5 @@
-import { route } from "../http/route.ts";
+import { rawRoute, route } from "../http/route.ts";
+import { receiveStripeWebhook } from "../stripe-webhooks.ts";
 
 /** Invoices: the billing worker behind `BILLING`. */
 export const billingRoutes = [
@@ -13,4 +14,6 @@ export const billingRoutes = [
   route("updateBillingSettings", ({ env, principal, input }) => env.BILLING.updateBillingSettings(principal, input.body)),
   // A sandbox route: app.ts answers route_not_found for /v1/sandbox/* outside development.
   route("runDelinquency", ({ env, principal, input }) => env.BILLING.runDelinquency(principal, input.body ?? {})),
+  // Stripe's events: the raw body and its signature, forwarded to billing, which verifies them.
+  rawRoute("receiveStripeWebhook", receiveStripeWebhook),
 ];
