@@ -11,8 +11,10 @@ import { describe, expect, it, vi } from "vitest";
 import type { Principal } from "#shared/auth";
 import type { Result } from "#shared/errors";
 import { newId } from "#shared/ids";
+import type { Page } from "#shared/pagination";
 import type { CommissionFacts } from "#shared/rpc";
 import type { UnderwritingService } from "../../workers/underwriting/src/index.ts";
+import type { Policy, PolicyTransaction } from "../../workers/underwriting/src/types.ts";
 import { newPrincipal } from "../support/principals.ts";
 import { workerEnv } from "./worker-env.ts";
 
@@ -42,7 +44,9 @@ const submission = (producerId: string | undefined, insuredName: string) => ({
 async function bound(admin: Principal, producerId: string | undefined, insuredName: string) {
   const sub = unwrap(await service().createSubmission(admin, submission(producerId, insuredName)));
   unwrap(await service().createQuote(admin, sub.id, {}));
-  const policy = unwrap(await service().bindSubmission(admin, sub.id, { installmentPlan: "PIF" }, false));
+  const bound = unwrap(await service().bindSubmission(admin, sub.id, { installmentPlan: "PIF" }, false));
+  if (bound.preview || bound.status === "referred") throw new Error("bound a preview, or held for a referral");
+  const policy: Policy = bound;
   return { sub, policy };
 }
 
@@ -56,6 +60,9 @@ async function books() {
   const seller = newPrincipal(admin.orgId, { kind: "user", role: "producer", actorId: newId("usr"), producerId: mine, scopes: ["submissions:read", "submissions:write", "policies:read"] });
   return { admin, mine, theirs, a, b, c, seller };
 }
+
+/** A policy's timeline page (the RPC stub's type of its rows does not survive inference, so it is named here). */
+const timeline = async (p: Principal, policyId: string) => unwrap(await service().getPolicyTimeline(p, policyId, {})) as Page<PolicyTransaction>;
 
 const ids = (page: { data: { id: string }[] }) => page.data.map((x) => x.id).sort();
 
@@ -77,7 +84,7 @@ describe("a producer user's book in underwriting", () => {
 
     expect(unwrap(await service().getSubmission(seller, a.sub.id)).id).toBe(a.sub.id);
     expect(unwrap(await service().getPolicy(seller, a.policy.id)).id).toBe(a.policy.id);
-    expect(unwrap(await service().getPolicyTimeline(seller, a.policy.id, {})).data).toHaveLength(1);
+    expect((await timeline(seller, a.policy.id)).data).toHaveLength(1);
     expect(unwrap(await service().getQuoteReadiness(seller, a.sub.id)).submissionId).toBe(a.sub.id);
 
     for (const other of [b, c]) {
@@ -109,7 +116,7 @@ describe("a producer user's book in underwriting", () => {
       expect((await service().getInsured(admin, insuredId)).ok).toBe(true);
     }
     // Nothing was quoted, bound or renewed by the refused calls.
-    expect(unwrap(await service().getPolicyTimeline(admin, b.policy.id, {})).data.map((x) => x.type)).toEqual(["new_business"]);
+    expect((await timeline(admin, b.policy.id)).data.map((x) => x.type)).toEqual(["new_business"]);
     expect(unwrap(await service().listSubmissions(admin, {})).data).toHaveLength(3);
   });
 
