@@ -42,6 +42,13 @@ const workers = await Promise.all(
           producers: {
             flags: `const f = (globalThis.flags ??= new Map()); return { ok: true, value: f.get(arguments[0]) ?? [] };`,
             setFlagsForTest: `(globalThis.flags ??= new Map()).set(arguments[0], arguments[1]); return true;`,
+            // A bind through a producer asks its authority: the stand-in holds every check for any
+            // producer id (its own project and the gateway's test the real checks and refusals).
+            authorityFor: `const [, producerId, r] = arguments; return { ok: true, value: { producerId, producerName: "Stand-in Producer", state: r.state, lineOfBusiness: r.lineOfBusiness, effectiveDate: r.effectiveDate, authorized: true, checks: ["status", "license", "expiry", "appointment"].map((check) => ({ check, passed: true, message: check + " held" })) } };`,
+            // Underwriting's commission feed hands each producer-sold policy's timeline here; the
+            // stand-in keeps the latest facts per org and policy (commissionFactsForTest(orgId)).
+            recordCommissions: `const c = (globalThis.commissionFacts ??= new Map()); c.set(arguments[0] + "|" + arguments[1].policyId, arguments[1]); return { ok: true, value: { recorded: arguments[1].transactions.length } };`,
+            commissionFactsForTest: `return [...(globalThis.commissionFacts ??= new Map())].filter(([k]) => k.startsWith(arguments[0] + "|")).map(([, f]) => f);`,
           },
           // Billing reads policies' money (billingFacts) and the policy events' bodies (readEvents)
           // through underwriting's internal entrypoint: the stand-in answers what a test put through

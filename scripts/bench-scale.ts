@@ -10,6 +10,10 @@
  *   - GET /v1/analytics/:orgId/da-utilization
  *   - GET /v1/policies?lineOfBusiness=GL&state=CA&limit=25 (a filtered list page)
  *   - GET /v1/policies/:id
+ *   - GET /v1/analytics/:orgId/commissions (a year's commissions summary by producer)
+ *   - GET /v1/producers/:id/commissions?limit=25 (a producer's statement page)
+ * The book is sold through {@link PRODUCERS} producers, so the producers worker's database gets the
+ * producer records, a commission row per transaction and the monthly summary rows beside it.
  * Each figure is the median of BENCH_ROUNDS rounds (default 3) of BENCH_DURATION seconds (default
  * 5) at BENCH_CONNECTIONS (default 8), the targets interleaved so that drift in the machine's load
  * hits them alike. The growth ratio is the 100,000-policy latency over the 1,000-policy latency, at
@@ -22,7 +26,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import autocannon from "autocannon";
-import { bookStatements, loadStatements } from "./lib/scale-book.ts";
+import { bookStatements, loadStatements, PRODUCERS_DB, UNDERWRITING_DB, type LocalDatabase } from "./lib/scale-book.ts";
 import { api, loadTestOrg, root, waitFor, wranglerEnv } from "./lib/sandbox.ts";
 
 const duration = Number(process.env.BENCH_DURATION ?? 5);
@@ -34,6 +38,8 @@ const base = `http://127.0.0.1:${port}`;
 const MAX_RATIO = 2;
 /** Enterprise keys (10,000/min each) per org, so that no measurement trips a rate limit. */
 const KEY_COUNT = 8;
+/** Producers who sold each book: the summary reads at most 12 months × this × 3 lines of summary rows. */
+const PRODUCERS = 10;
 
 const state = mkdtempSync(join(tmpdir(), "oi-bench-scale-"));
 let sandbox: ChildProcess | null = null;
@@ -82,6 +88,10 @@ interface Org {
   size: number;
   orgId: string;
   keys: string[];
+  /** The producers who sold the book, once loaded. */
+  producerIds: string[];
+  /** Per booked month, the commission rows' sums, once loaded. */
+  commissionMonths: Map<string, { writtenCents: number; commissionCents: number; count: number }>;
 }
 
 async function createOrg(size: number): Promise<Org> {
@@ -90,25 +100,32 @@ async function createOrg(size: number): Promise<Org> {
   for (let i = 0; i < KEY_COUNT; i++) {
     keys.push(String((await api(base, "POST", "/v1/api-keys", token, { name: `scale ${size} ${i}`, preset: "read_only", rateLimitTier: "enterprise" })).key));
   }
-  return { size, orgId, keys };
+  return { size, orgId, keys, producerIds: [], commissionMonths: new Map() };
 }
 
 /** The query plans of the reads measured, from the loaded database. */
 function printPlans(org: Org) {
   const o = org.orgId.replace(/'/g, "''");
-  const queries: [string, string][] = [
+  const p = (org.producerIds[0] ?? "").replace(/'/g, "''");
+  const queries: [string, string, LocalDatabase?][] = [
     ["portfolio totals", `SELECT * FROM portfolio_totals WHERE org_id = '${o}'`],
     ["portfolio months", `SELECT line_of_business, state, sum(earned_cents) FROM portfolio_monthly WHERE org_id = '${o}' AND month < '2026-12' GROUP BY 1, 2`],
     ["portfolio days", `SELECT line_of_business, state, sum(earned_cents) FROM portfolio_daily WHERE org_id = '${o}' AND day >= '2026-12-01' AND day <= '2026-12-15' GROUP BY 1, 2`],
     ["DA utilisation", `SELECT * FROM da_agreements a LEFT JOIN da_agreement_usage u ON u.agreement_id = a.id WHERE a.org_id = '${o}' ORDER BY a.created_at`],
     ["filtered list", `SELECT * FROM policies WHERE org_id = '${o}' AND line_of_business = 'GL' AND state = 'CA' ORDER BY created_at DESC, id DESC LIMIT 26`],
     ["policy read", `SELECT * FROM policies WHERE org_id = '${o}' AND id = 'pol_x'`],
+    [
+      "commissions summary",
+      `SELECT s.producer_id, (SELECT p.name FROM producers p WHERE p.id = s.producer_id), sum(s.written_premium_cents), sum(s.commission_cents) FROM commission_summaries s WHERE s.org_id = '${o}' AND s.month >= '2026-01' AND s.month <= '2026-12' GROUP BY s.producer_id ORDER BY s.producer_id`,
+      PRODUCERS_DB,
+    ],
+    ["producer statement page", `SELECT * FROM commissions WHERE org_id = '${o}' AND producer_id = '${p}' ORDER BY created_at DESC, id DESC LIMIT 26`, PRODUCERS_DB],
   ];
   console.log("\nQuery plans (EXPLAIN QUERY PLAN on the loaded database):");
-  for (const [name, q] of queries) {
+  for (const [name, q, db = UNDERWRITING_DB] of queries) {
     const result = spawnSync(
       "wrangler",
-      ["d1", "execute", "openinsure-underwriting", "--local", "-c", "workers/underwriting/wrangler.toml", "--persist-to", state, "--json", "--command", `EXPLAIN QUERY PLAN ${q}`],
+      ["d1", "execute", db.name, "--local", "-c", db.config, "--persist-to", state, "--json", "--command", `EXPLAIN QUERY PLAN ${q}`],
       { cwd: root, env: wranglerEnv(), encoding: "utf8" },
     );
     let detail = result.stderr.trim();
@@ -155,11 +172,15 @@ async function main() {
   const today = new Date().toISOString().slice(0, 10);
   for (const [n, org] of orgs.entries()) {
     const t = Date.now();
-    const statements = bookStatements({ orgId: org.orgId, policies: org.size, agreements: 5, today, seed: n + 1 });
+    const book = bookStatements({ orgId: org.orgId, policies: org.size, agreements: 5, today, seed: n + 1, producers: PRODUCERS });
+    org.producerIds = book.producerIds;
+    org.commissionMonths = book.commissionMonths;
     const generated = Date.now();
-    loadStatements(state, statements);
+    loadStatements(state, book.underwriting);
+    loadStatements(state, book.producers, undefined, undefined, PRODUCERS_DB);
+    const rows = [...book.commissionMonths.values()].reduce((sum, m) => sum + m.count, 0);
     console.log(
-      `Loaded ${org.size} policies: ${statements.length} statements, generated in ${((generated - t) / 1000).toFixed(1)} s, written in ${((Date.now() - generated) / 1000).toFixed(1)} s.`,
+      `Loaded ${org.size} policies and ${rows} commission rows of ${PRODUCERS} producers: ${book.underwriting.length} + ${book.producers.length} statements, generated in ${((generated - t) / 1000).toFixed(1)} s, written in ${((Date.now() - generated) / 1000).toFixed(1)} s.`,
     );
   }
   printPlans(orgs[orgs.length - 1]!);
@@ -177,11 +198,32 @@ async function main() {
     console.log(
       `  ${org.size}: ${book.policyCount} policies, written ${book.writtenPremium}, earned ${book.earnedPremium} as of ${book.asOf}, ${book.activePolicyCount} active; ${(da.data as unknown[]).length} DA agreements; list page of ${(page.data as unknown[]).length}`,
     );
+    // The summary's year must hold what the loaded rows hold for its months, to the cent.
+    const summary = await api(base, "GET", `/v1/analytics/${org.orgId}/commissions`, key);
+    const expected = { writtenCents: 0, commissionCents: 0, count: 0 };
+    for (const [month, m] of org.commissionMonths) {
+      if (month < String(summary.from) || month > String(summary.to)) continue;
+      expected.writtenCents += m.writtenCents;
+      expected.commissionCents += m.commissionCents;
+      expected.count += m.count;
+    }
+    const total = summary.total as { writtenPremium: number; commission: number; transactionCount: number };
+    if (Math.round(total.commission * 100) !== expected.commissionCents || Math.round(total.writtenPremium * 100) !== expected.writtenCents || total.transactionCount !== expected.count) {
+      throw new Error(`org of ${org.size}: the summary ${JSON.stringify(total)} is not the loaded rows' ${JSON.stringify(expected)}`);
+    }
+    const producerId = org.producerIds[0]!;
+    const statement = await api(base, "GET", `/v1/producers/${producerId}/commissions?limit=25`, key);
+    if ((statement.data as unknown[]).length !== Math.min(25, Math.ceil(org.size / PRODUCERS))) throw new Error(`org of ${org.size}: a statement page of ${(statement.data as unknown[]).length}`);
+    console.log(
+      `      commissions ${summary.from}…${summary.to}: ${(summary.groups as unknown[]).length} producers, written ${total.writtenPremium}, commission ${total.commission}, ${total.transactionCount} transactions; statement page of ${(statement.data as unknown[]).length}`,
+    );
     targets.push(
       { name: "portfolio analytics", org, url: `${base}/v1/analytics/${org.orgId}/portfolio` },
       { name: "DA utilisation", org, url: `${base}/v1/analytics/${org.orgId}/da-utilization` },
       { name: "filtered policy list page", org, url: `${base}/v1/policies?lineOfBusiness=GL&state=CA&limit=25` },
       { name: "policy read", org, url: `${base}/v1/policies/${policyId}` },
+      { name: "commissions summary (a year)", org, url: `${base}/v1/analytics/${org.orgId}/commissions` },
+      { name: "producer statement page", org, url: `${base}/v1/producers/${producerId}/commissions?limit=25` },
     );
   }
 

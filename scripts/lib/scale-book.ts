@@ -6,6 +6,12 @@
  * (portfolio-summary.ts) those transactions would have kept. Generating them is deterministic per
  * seed, so two runs load the same book.
  *
+ * With `producers` set, the book is also sold through that many producers (each policy by one, in
+ * turn) and the producers worker's side is generated beside it (into {@link Book.producers}): the
+ * producer records, one commission row per transaction as `recordCommissions` writes it (the
+ * producer's new-business rate for the line, `mulDivRound` once per row, booked on the
+ * transaction's day) and the monthly summary rows (org × month × producer × line) those rows sum to.
+ *
  * Rows travel as JSON arrays expanded by `json_each`: each statement binds one parameter (well
  * under D1's 100) and stays under D1's 100 KB statement size once that parameter is inlined as a
  * SQL literal. The statements go into files applied with
@@ -18,6 +24,7 @@ import { join } from "node:path";
 import { addYears, formatDate, parseDate } from "../../workers/_shared/dates.ts";
 import { byMonth, policyIncrements, type Increments, type SummaryPolicy } from "../../workers/underwriting/src/portfolio-summary.ts";
 import { cancellationReturn, endorsementDelta } from "../../workers/underwriting/src/rating/transactions.ts";
+import { mulDivRound } from "../../workers/_shared/money.ts";
 import { root, wranglerEnv } from "./sandbox.ts";
 
 const LINES = ["GL", "PROP", "CA"] as const;
@@ -41,6 +48,18 @@ export interface BookOptions {
   /** Policies take effect over the two years before this date. */
   today: string;
   seed: number;
+  /** Producers who sold the book (0 or absent: none, and no commission rows). */
+  producers?: number;
+}
+
+/** The statements of a book: underwriting's, and the producers worker's (its producers and commissions). */
+export interface Book {
+  underwriting: Statement[];
+  producers: Statement[];
+  /** The producer ids, in the order they sold (policy i by producer i mod n). */
+  producerIds: string[];
+  /** Per booked month (YYYY-MM): the written premium, commission and transaction count the commission rows hold. */
+  commissionMonths: Map<string, { writtenCents: number; commissionCents: number; count: number }>;
 }
 
 /** mulberry32: a small deterministic PRNG. */
@@ -100,8 +119,10 @@ class Table {
 const addDays = (date: string, n: number) => formatDate(new Date(parseDate(date).getTime() + n * DAY_MS));
 
 /** Every statement that loads the book of `opts.orgId`, summary rows included. */
-export function bookStatements(opts: BookOptions): Statement[] {
+export function bookStatements(opts: BookOptions): Book {
   const out: Statement[] = [];
+  const producerOut: Statement[] = [];
+  const commissionOut: Statement[] = [];
   const rnd = random(opts.seed);
   const pick = <T>(xs: readonly T[]) => xs[Math.floor(rnd() * xs.length)]!;
   const { orgId } = opts;
@@ -122,6 +143,19 @@ export function bookStatements(opts: BookOptions): Statement[] {
   const sequences = new Map<string, number>();
   const totals = new Map<string, { written: number; count: number }>();
   const days = new Map<string, Increments>();
+
+  // The producers who sold it: rates of 8–14.5% new business per line, two decimals at most.
+  const producerCount = opts.producers ?? 0;
+  const sellers = Array.from({ length: producerCount }, (_, p) => ({
+    id: idAt("prd", startMs - 2 * DAY_MS, opts.seed * 1000 + p),
+    rateBps: Object.fromEntries(LINES.map((line, l) => [line, 800 + ((p * 3 + l * 5) % 14) * 50])) as Record<(typeof LINES)[number], number>,
+  }));
+  const commissionRows = new Table("commissions", [
+    "id", "org_id", "producer_id", "policy_id", "policy_number", "transaction_id", "transaction_seq", "transaction_type", "line_of_business",
+    "effective_date", "booked_on", "month", "rate_kind", "rate_bps", "premium_delta_cents", "commission_cents", "created_at",
+  ], commissionOut);
+  const commissionSums = new Map<string, { written: number; commission: number; count: number }>();
+  const commissionMonths: Book["commissionMonths"] = new Map();
 
   for (let i = 0; i < opts.policies; i++) {
     const line = pick(LINES);
@@ -168,20 +202,40 @@ export function bookStatements(opts: BookOptions): Statement[] {
       }
     }
     const status = cancellation ? "cancelled" : "active";
+    const policyNumber = `${line}-${year}-${String(number).padStart(6, "0")}`;
     policies.add([
-      policyId, orgId, `${line}-${year}-${String(number).padStart(6, "0")}`, status, idAt("sub", createdMs, opts.seed * 10_000_000 + i),
+      policyId, orgId, policyNumber, status, idAt("sub", createdMs, opts.seed * 10_000_000 + i),
       `Scale Insured ${i}`, line, state, effectiveDate, expirationDate, premium, "PIF", createdAt, createdAt, idAt("qte", createdMs, i),
       annual, written, 100_000_000, null, `${line}-2026.1`,
       JSON.stringify({ naicsCode: "236220", annualRevenueCents: 500_000_000, propertyValuesCents: null, vehicleCount: null, yearsInBusiness: 5, priorLosses: [] }),
       cancellation ? JSON.stringify(cancellation) : null, null, null, agreementId, txs.length,
     ]);
     installments.add([policyId, 1, effectiveDate, premium, 0]);
-    txs.forEach((t, n) =>
-      transactions.add([
-        n === 2 && cancellation ? String(cancellation.transactionId) : idAt("txn", createdMs + n, opts.seed * 10_000_000 + i),
-        orgId, policyId, n + 1, t.type, t.effectiveDate, t.premiumDeltaCents, "key_bench", JSON.stringify(t.details), createdAt,
-      ]),
-    );
+    const seller = producerCount ? sellers[i % producerCount]! : null;
+    txs.forEach((t, n) => {
+      const transactionId = n === 2 && cancellation ? String(cancellation.transactionId) : idAt("txn", createdMs + n, opts.seed * 10_000_000 + i);
+      transactions.add([transactionId, orgId, policyId, n + 1, t.type, t.effectiveDate, t.premiumDeltaCents, "key_bench", JSON.stringify(t.details), createdAt]);
+      if (!seller) return;
+      const rateBps = seller.rateBps[line];
+      const commission = mulDivRound(t.premiumDeltaCents, rateBps, 10_000);
+      const bookedOn = createdAt.slice(0, 10);
+      const month = bookedOn.slice(0, 7);
+      commissionRows.add([
+        idAt("com", createdMs + n, opts.seed * 10_000_000 + i), orgId, seller.id, policyId, policyNumber, transactionId, n + 1, t.type, line,
+        t.effectiveDate, bookedOn, month, "new_business", rateBps, t.premiumDeltaCents, commission, createdAt,
+      ]);
+      const sumKey = `${month}|${seller.id}|${line}`;
+      const sum = commissionSums.get(sumKey) ?? { written: 0, commission: 0, count: 0 };
+      sum.written += t.premiumDeltaCents;
+      sum.commission += commission;
+      sum.count += 1;
+      commissionSums.set(sumKey, sum);
+      const byMonthSum = commissionMonths.get(month) ?? { writtenCents: 0, commissionCents: 0, count: 0 };
+      byMonthSum.writtenCents += t.premiumDeltaCents;
+      byMonthSum.commissionCents += commission;
+      byMonthSum.count += 1;
+      commissionMonths.set(month, byMonthSum);
+    });
 
     const key = `${line}|${state}`;
     const total = totals.get(key) ?? { written: 0, count: 0 };
@@ -229,7 +283,32 @@ export function bookStatements(opts: BookOptions): Statement[] {
     for (const [month, [earned, active]] of byMonth(sliceDays)) monthlyRows.add([orgId, month, line, state, earned, active]);
   }
   for (const t of [totalRows, dailyRows, monthlyRows]) t.flush();
-  return out;
+
+  // The producers worker's side: producers before the rows that reference them.
+  const producerRows = new Table("producers", [
+    "id", "org_id", "name", "email", "npn", "agency", "status", "licenses", "commission_rates", "created_at", "updated_at",
+  ], producerOut);
+  const producedAt = new Date(startMs - 2 * DAY_MS).toISOString();
+  sellers.forEach((seller, p) => {
+    const rates = Object.fromEntries(LINES.map((line) => [line, { newBusiness: seller.rateBps[line] / 100, renewal: seller.rateBps[line] / 200 }]));
+    producerRows.add([
+      seller.id, orgId, `Scale Producer ${p}`, `producer${p}@scale.example`, String(1_000_000 + opts.seed * 1000 + p), `Agency ${p % 3}`, "active",
+      JSON.stringify(STATES.map((state) => ({ state, lines: [...LINES], number: `${state}-${p}`, expiresOn: addDays(opts.today, 365) }))), JSON.stringify(rates),
+      producedAt, producedAt,
+    ]);
+  });
+  producerRows.flush();
+  commissionRows.flush();
+  producerOut.push(...commissionOut);
+  const summaryRows = new Table("commission_summaries", [
+    "org_id", "month", "producer_id", "line_of_business", "written_premium_cents", "commission_cents", "transaction_count",
+  ], producerOut);
+  for (const [key, sum] of commissionSums) {
+    const [month, producerId, line] = key.split("|") as [string, string, string];
+    summaryRows.add([orgId, month, producerId, line, sum.written, sum.commission, sum.count]);
+  }
+  summaryRows.flush();
+  return { underwriting: out, producers: producerOut, producerIds: sellers.map((s) => s.id), commissionMonths };
 }
 
 /** A SQL literal: the loader's values are strings, integers and nulls. */
@@ -249,19 +328,28 @@ export function inline(statement: Statement): string {
   return statement.sql.replace(/\?/g, () => literal(statement.params[i++]!)) + ";";
 }
 
+/** A worker's local D1 database: its `database_name` and the wrangler.toml that declares it. */
+export interface LocalDatabase {
+  name: string;
+  config: string;
+}
+export const UNDERWRITING_DB: LocalDatabase = { name: "openinsure-underwriting", config: "workers/underwriting/wrangler.toml" };
+export const PRODUCERS_DB: LocalDatabase = { name: "openinsure-producers", config: "workers/producers/wrangler.toml" };
+
 /**
- * Apply `statements` to the local underwriting database under `state`, `perFile` statements per
- * `wrangler d1 execute --file` (the sandbox must be stopped: the files write its SQLite directly).
+ * Apply `statements` to a local database under `state` (underwriting's unless `database` says
+ * otherwise), `perFile` statements per `wrangler d1 execute --file` (the sandbox must be stopped:
+ * the files write its SQLite directly).
  */
-export function loadStatements(state: string, statements: Statement[], perFile = 400, log: (s: string) => void = () => {}): void {
-  const dir = join(state, "bench-scale-sql");
+export function loadStatements(state: string, statements: Statement[], perFile = 400, log: (s: string) => void = () => {}, database: LocalDatabase = UNDERWRITING_DB): void {
+  const dir = join(state, "bench-scale-sql", database.name);
   mkdirSync(dir, { recursive: true });
   for (let from = 0, n = 0; from < statements.length; from += perFile, n++) {
     const file = join(dir, `chunk-${String(n).padStart(4, "0")}.sql`);
     writeFileSync(file, statements.slice(from, from + perFile).map(inline).join("\n"));
     const result = spawnSync(
       "wrangler",
-      ["d1", "execute", "openinsure-underwriting", "--local", "-c", "workers/underwriting/wrangler.toml", "--persist-to", state, "--file", file, "--yes"],
+      ["d1", "execute", database.name, "--local", "-c", database.config, "--persist-to", state, "--file", file, "--yes"],
       { cwd: root, env: wranglerEnv(), encoding: "utf8" },
     );
     if (result.status !== 0) throw new Error(`loading ${file} failed:\n${result.stdout}\n${result.stderr}`);

@@ -24,7 +24,7 @@ import * as policies from "./policies.service.ts";
 import { sweepPendingPaper } from "./policy-paper.ts";
 import * as transactions from "./policy-transactions.service.ts";
 import { knownProducer, producerAuthority } from "./producer-authority.ts";
-import { bookOf, EMPTY_PAGE } from "./producer-book.ts";
+import { bookOf, EMPTY_PAGE, insuredInBook, policyInBook, submissionInBook } from "./producer-book.ts";
 import { createQuote } from "./quotes.service.ts";
 import { autoBindMaxCents } from "./auto-bind.ts";
 import * as referrals from "./referrals.service.ts";
@@ -72,6 +72,16 @@ export class UnderwritingService extends WorkerEntrypoint<UnderwritingEnv> imple
     return database(this.env);
   }
 
+  /**
+   * `use()` when the submission, policy or insured `id` is in the principal's book (a `producer`
+   * user's: producer-book.ts; everyone else's is the whole org, asked nothing), else the 404 a
+   * missing one gets.
+   */
+  private async inBook<R>(kind: "Submission" | "Policy" | "Insured", principal: Principal, id: string, use: () => Promise<Result<R>>): Promise<Result<R>> {
+    const inBook = kind === "Submission" ? submissionInBook : kind === "Policy" ? policyInBook : insuredInBook;
+    return (await inBook(this.db, principal, id)) ? use() : notFound(kind);
+  }
+
   /** After a write commits, relay its outbox events to the webhook queue without delaying the answer. */
   private relayAfter<T>(write: Promise<T>): Promise<T> {
     return write.finally(() => {
@@ -97,7 +107,7 @@ export class UnderwritingService extends WorkerEntrypoint<UnderwritingEnv> imple
   }
 
   getSubmission(principal: Principal, id: string) {
-    return submissions.getSubmission(this.db, principal, id);
+    return this.inBook("Submission", principal, id, () => submissions.getSubmission(this.db, principal, id));
   }
 
   listSubmissions(principal: Principal, query: ListSubmissionsQuery) {
@@ -108,12 +118,16 @@ export class UnderwritingService extends WorkerEntrypoint<UnderwritingEnv> imple
   }
 
   getQuoteReadiness(principal: Principal, id: string) {
-    return getQuoteReadiness(this.db, principal, id);
+    return this.inBook("Submission", principal, id, () => getQuoteReadiness(this.db, principal, id));
   }
 
   // Quote and bind
 
   createQuote(principal: Principal, submissionId: string, options: { daAgreementId?: string }) {
+    return this.inBook("Submission", principal, submissionId, () => this.quote(principal, submissionId, options));
+  }
+
+  private quote(principal: Principal, submissionId: string, options: { daAgreementId?: string }) {
     return admitted(principal, options, [], async (clean) => {
       const maxCents = await autoBindMaxCents(this.env.PRODUCERS, principal.orgId);
       return this.relayAfter(createQuote(this.db, principal, submissionId, { ...clean, autoBindMaxCents: maxCents }, (sub) => producerAuthority(this.env.PRODUCERS, principal.orgId, sub)));
@@ -121,7 +135,9 @@ export class UnderwritingService extends WorkerEntrypoint<UnderwritingEnv> imple
   }
 
   bindSubmission(principal: Principal, submissionId: string, input: BindInput, preview: boolean) {
-    return admitted(principal, input, ["installmentPlan"], (clean) => this.relayAfter(bindSubmission(this.db, this.env, principal, submissionId, clean, preview)));
+    return this.inBook("Submission", principal, submissionId, () =>
+      admitted(principal, input, ["installmentPlan"], (clean) => this.relayAfter(bindSubmission(this.db, this.env, principal, submissionId, clean, preview))),
+    );
   }
 
   // Policies
@@ -134,37 +150,41 @@ export class UnderwritingService extends WorkerEntrypoint<UnderwritingEnv> imple
   }
 
   getPolicy(principal: Principal, id: string) {
-    return policies.getPolicy(this.db, principal, id);
+    return this.inBook("Policy", principal, id, () => policies.getPolicy(this.db, principal, id));
   }
 
   // Insureds
 
   getInsured(principal: Principal, id: string) {
-    return insureds.getInsured(this.db, principal, id);
+    return this.inBook("Insured", principal, id, () => insureds.getInsured(this.db, principal, id));
   }
 
   updateInsured(principal: Principal, id: string, input: UpdateInsuredRequest) {
-    return admitted(principal, input, ["email"], (clean) => insureds.updateInsured(this.db, principal, id, clean));
+    return this.inBook("Insured", principal, id, () => admitted(principal, input, ["email"], (clean) => insureds.updateInsured(this.db, principal, id, clean)));
   }
 
   getPolicyTimeline(principal: Principal, id: string, query: PageQuery) {
-    return policies.getTimeline(this.db, principal, id, query);
+    return this.inBook("Policy", principal, id, () => policies.getTimeline(this.db, principal, id, query));
   }
 
   endorsePolicy(principal: Principal, id: string, input: EndorseInput, preview: boolean) {
-    return admitted(principal, input, ["effectiveDate", "changes"], (clean) => this.relayAfter(transactions.endorsePolicy(this.db, this.env, principal, id, clean, preview)));
+    return this.inBook("Policy", principal, id, () =>
+      admitted(principal, input, ["effectiveDate", "changes"], (clean) => this.relayAfter(transactions.endorsePolicy(this.db, this.env, principal, id, clean, preview))),
+    );
   }
 
   cancelPolicy(principal: Principal, id: string, input: CancelInput, preview: boolean) {
-    return admitted(principal, input, ["effectiveDate", "method", "reason"], (clean) => this.relayAfter(transactions.cancelPolicy(this.db, this.env, principal, id, clean, preview)));
+    return this.inBook("Policy", principal, id, () =>
+      admitted(principal, input, ["effectiveDate", "method", "reason"], (clean) => this.relayAfter(transactions.cancelPolicy(this.db, this.env, principal, id, clean, preview))),
+    );
   }
 
   reinstatePolicy(principal: Principal, id: string, input: ReinstateInput, preview: boolean) {
-    return admitted(principal, input, [], (clean) => this.relayAfter(transactions.reinstatePolicy(this.db, this.env, principal, id, clean, preview)));
+    return this.inBook("Policy", principal, id, () => admitted(principal, input, [], (clean) => this.relayAfter(transactions.reinstatePolicy(this.db, this.env, principal, id, clean, preview))));
   }
 
   renewPolicy(principal: Principal, id: string) {
-    return this.relayAfter(transactions.renewPolicy(this.db, this.env, principal, id));
+    return this.inBook("Policy", principal, id, () => this.relayAfter(transactions.renewPolicy(this.db, this.env, principal, id)));
   }
 
   // Referrals and delegated authority
@@ -177,6 +197,7 @@ export class UnderwritingService extends WorkerEntrypoint<UnderwritingEnv> imple
     const checked = checkInput(sent, clockOf(principal).today(), ["submissionId", "reason"]);
     if (!checked.ok) return checked;
     const input = checked.value;
+    if (!(await submissionInBook(this.db, principal, input.submissionId))) return notFound("Submission");
     if (input.dealRoomId && !(await this.env.DEAL_ROOMS.getRoom(principal, input.dealRoomId)).ok) return notFound("Deal room");
     const result = await this.relayAfter(referrals.createReferral(this.db, principal, input));
     if (result.ok) this.tellRoom(principal.orgId, result.value.dealRoomId, `Referral opened for submission ${result.value.submissionId}: ${result.value.reasons.join("; ")}`);
@@ -232,7 +253,7 @@ export class UnderwritingService extends WorkerEntrypoint<UnderwritingEnv> imple
 
   /** What a certificate of insurance may state about the policy today (read-only; the documents worker renders it). */
   certificateFacts(principal: Principal, policyId: string, request: CertificateFactsRequest) {
-    return admitted(principal, request, [], (clean) => certificateFacts(this.db, principal, policyId, clean));
+    return this.inBook("Policy", principal, policyId, () => admitted(principal, request, [], (clean) => certificateFacts(this.db, principal, policyId, clean)));
   }
 }
 
