@@ -241,7 +241,7 @@ describe("push tokens", () => {
 });
 
 describe("the flag portal.enabled", () => {
-  it("closes the org's portal on its next request: no new codes, no tokens from old ones, routes not there; DELETE opens it again", async () => {
+  it("closes the org's portal on its next request: no new codes, no tokens from old ones, its insureds' tokens refused (401); DELETE opens it again", async () => {
     const t = await createTenant();
     const [signedIn, waiting, later] = [uniqueEmail(), uniqueEmail(), uniqueEmail()];
     for (const email of [signedIn, waiting, later]) await bindFor(t, email);
@@ -253,9 +253,9 @@ describe("the flag portal.enabled", () => {
 
     expect((await call("PUT", "/v1/flags/portal.enabled", { token: t.token, body: { value: false } })).status).toBe(200);
     const closed = await call("GET", "/v1/portal/home", { token });
-    expect(closed.status).toBe(404);
-    expect(await json(closed)).toMatchObject({ error: "route_not_found", message: "The policyholder portal is not enabled for this organisation" });
-    expect((await call("GET", "/v1/portal/policies", { token })).status).toBe(404);
+    expect(closed.status).toBe(401);
+    expect(await json(closed)).toMatchObject({ error: "unauthorized", message: "The policyholder portal is not enabled for this organisation" });
+    expect((await call("GET", "/v1/portal/policies", { token })).status).toBe(401);
     expect((await exchangeCode(waiting, pending!.code)).status).toBe(401);
     // The same 202 as for anyone, and no code goes out.
     const asked = await requestCode(later);

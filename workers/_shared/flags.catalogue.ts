@@ -86,7 +86,7 @@ export const FLAGS = {
   "portal.enabled": {
     type: "boolean",
     defaultValue: true,
-    description: "The policyholder portal (/v1/portal/*) answers the org's insureds; off, it answers as if it did not exist.",
+    description: "The policyholder portal (/v1/portal/*) answers the org's insureds; off, no code is sent or accepted and every insured token of the org is refused (401).",
   } satisfies FlagDefinition<"boolean">,
   "billing.autopay_retry": {
     type: "boolean",

@@ -10,5 +10,5 @@ import type { PortalEnv } from "./env.ts";
 /** Throws `FlagsUnavailable` when the flags cannot be read: the portal then fails closed (500), never open. */
 export const portalEnabled = (env: Pick<PortalEnv, "PRODUCERS">, orgId: string): Promise<boolean> => readFlag(env.PRODUCERS, orgId, "portal.enabled");
 
-/** What a portal route answers for an org whose portal is off: the portal is not there for it. */
-export const portalClosed = (): Result<never> => fail("route_not_found", "The policyholder portal is not enabled for this organisation");
+/** What a portal route answers for an org whose portal is off: the insured's token no longer opens it (401). */
+export const portalClosed = (): Result<never> => fail("unauthorized", "The policyholder portal is not enabled for this organisation");

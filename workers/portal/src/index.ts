@@ -28,7 +28,7 @@ export class PortalService extends WorkerEntrypoint<PortalEnv> implements Portal
     return issueToken(this.env, input);
   }
 
-  /** Every insured route: closed (`route_not_found`) while the org's `portal.enabled` is off. */
+  /** Every insured route: closed (401 `unauthorized`) while the org's `portal.enabled` is off. */
   private async open<T>(principal: Principal, read: () => Promise<Result<T>>): Promise<Result<T>> {
     return (await portalEnabled(this.env, principal.orgId)) ? read() : portalClosed();
   }
