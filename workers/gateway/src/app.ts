@@ -24,10 +24,11 @@ import { webhookRoutes } from "./routes/webhooks.routes.ts";
 import { producerRoutes } from "./routes/producers.routes.ts";
 import { flagRoutes } from "./routes/flags.routes.ts";
 import { portalRoutes } from "./routes/portal.routes.ts";
+import { marketRoutes } from "./routes/market.routes.ts";
 import { receiveStripeWebhook, STRIPE_WEBHOOK_PATH } from "./stripe-webhooks.ts";
 
 /** Every contract operation the gateway serves, by domain (mounted in this order). */
-export const ROUTES: RouteSpec[] = [...platformRoutes, ...authRoutes, ...identityRoutes, ...underwritingRoutes, ...webhookRoutes, ...dealRoomRoutes, ...documentRoutes, ...coiRoutes, ...claimRoutes, ...billingRoutes, ...producerRoutes, ...flagRoutes, ...portalRoutes];
+export const ROUTES: RouteSpec[] = [...platformRoutes, ...authRoutes, ...identityRoutes, ...underwritingRoutes, ...webhookRoutes, ...dealRoomRoutes, ...documentRoutes, ...coiRoutes, ...claimRoutes, ...billingRoutes, ...producerRoutes, ...flagRoutes, ...portalRoutes, ...marketRoutes];
 
 /** Where /docs loads the Scalar bundle from: the platform itself. */
 export const SCALAR_BUNDLE_PATH = "/docs/scalar.js";
