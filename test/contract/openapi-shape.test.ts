@@ -149,6 +149,18 @@ const EXPECTED: [string, string, string, "public" | "credential" | "session" | "
   ["GET", "/v1/portal/profile", "getPortalProfile", "insured"],
   ["PUT", "/v1/portal/profile", "updatePortalProfile", "insured"],
   ["POST", "/v1/portal/push-tokens", "registerPortalPushToken", "insured"],
+  ["GET", "/v1/market-finder/carriers", "listCarriers", "credential"],
+  ["POST", "/v1/market-finder/carriers", "createCarrier", "credential"],
+  ["GET", "/v1/market-finder/carriers/{id}", "getCarrier", "credential"],
+  ["GET", "/v1/market-finder/products", "listCarrierProducts", "credential"],
+  ["GET", "/v1/market-finder/appetites", "listAppetites", "credential"],
+  ["POST", "/v1/market-finder/appetites", "createAppetite", "credential"],
+  ["POST", "/v1/market-finder/search", "searchCarriers", "credential"],
+  ["POST", "/v1/market-finder/match-carriers-detailed", "matchCarriersDetailed", "credential"],
+  ["POST", "/v1/market-finder/jurisdictions", "listJurisdictions", "credential"],
+  ["POST", "/v1/market-finder/product-lines", "listProductLines", "credential"],
+  ["POST", "/v1/market-finder/similar-businesses", "findSimilarBusinesses", "credential"],
+  ["POST", "/v1/market-finder/classify", "classifyBusiness", "public"],
 ];
 
 

@@ -10382,6 +10382,13 @@ export type GetCarrierResponse = GetCarrierResponses[keyof GetCarrierResponses];
 
 export type ClassifyBusinessData = {
     body: ClassifyRequest;
+    headers?: {
+        /**
+         * Client-chosen key that makes a retried write safe: a repeated request with the same key
+         * and body replays the first response.
+         */
+        'Idempotency-Key'?: string;
+    };
     path?: never;
     query?: never;
     url: '/v1/market-finder/classify';
@@ -10440,6 +10447,13 @@ export type ClassifyBusinessResponse = ClassifyBusinessResponses[keyof ClassifyB
 
 export type ListJurisdictionsData = {
     body: JurisdictionsRequest;
+    headers?: {
+        /**
+         * Client-chosen key that makes a retried write safe: a repeated request with the same key
+         * and body replays the first response.
+         */
+        'Idempotency-Key'?: string;
+    };
     path?: never;
     query?: never;
     url: '/v1/market-finder/jurisdictions';
@@ -10510,6 +10524,13 @@ export type ListJurisdictionsResponse = ListJurisdictionsResponses[keyof ListJur
 
 export type MatchCarriersDetailedData = {
     body: MarketProfile;
+    headers?: {
+        /**
+         * Client-chosen key that makes a retried write safe: a repeated request with the same key
+         * and body replays the first response.
+         */
+        'Idempotency-Key'?: string;
+    };
     path?: never;
     query?: never;
     url: '/v1/market-finder/match-carriers-detailed';
@@ -10580,6 +10601,13 @@ export type MatchCarriersDetailedResponse = MatchCarriersDetailedResponses[keyof
 
 export type ListProductLinesData = {
     body: ProductLinesRequest;
+    headers?: {
+        /**
+         * Client-chosen key that makes a retried write safe: a repeated request with the same key
+         * and body replays the first response.
+         */
+        'Idempotency-Key'?: string;
+    };
     path?: never;
     query?: never;
     url: '/v1/market-finder/product-lines';
@@ -10719,6 +10747,13 @@ export type ListCarrierProductsResponse = ListCarrierProductsResponses[keyof Lis
 
 export type SearchCarriersData = {
     body: MarketProfile;
+    headers?: {
+        /**
+         * Client-chosen key that makes a retried write safe: a repeated request with the same key
+         * and body replays the first response.
+         */
+        'Idempotency-Key'?: string;
+    };
     path?: never;
     query?: never;
     url: '/v1/market-finder/search';
@@ -10789,6 +10824,13 @@ export type SearchCarriersResponse = SearchCarriersResponses[keyof SearchCarrier
 
 export type FindSimilarBusinessesData = {
     body: SimilarBusinessesRequest;
+    headers?: {
+        /**
+         * Client-chosen key that makes a retried write safe: a repeated request with the same key
+         * and body replays the first response.
+         */
+        'Idempotency-Key'?: string;
+    };
     path?: never;
     query?: never;
     url: '/v1/market-finder/similar-businesses';

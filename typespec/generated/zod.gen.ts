@@ -4851,12 +4851,20 @@ export const zGetCarrierResponse = z.object({
 
 export const zClassifyBusinessBody = zClassifyRequest;
 
+export const zClassifyBusinessHeaders = z.object({
+    'Idempotency-Key': z.string().max(255).optional()
+});
+
 /**
  * Success.
  */
 export const zClassifyBusinessResponse = zClassifyResult;
 
 export const zListJurisdictionsBody = zJurisdictionsRequest;
+
+export const zListJurisdictionsHeaders = z.object({
+    'Idempotency-Key': z.string().max(255).optional()
+});
 
 /**
  * Success.
@@ -4865,12 +4873,20 @@ export const zListJurisdictionsResponse = zJurisdictionsResult;
 
 export const zMatchCarriersDetailedBody = zMarketProfile;
 
+export const zMatchCarriersDetailedHeaders = z.object({
+    'Idempotency-Key': z.string().max(255).optional()
+});
+
 /**
  * Success.
  */
 export const zMatchCarriersDetailedResponse = zCarrierMatchResult;
 
 export const zListProductLinesBody = zProductLinesRequest;
+
+export const zListProductLinesHeaders = z.object({
+    'Idempotency-Key': z.string().max(255).optional()
+});
 
 /**
  * Success.
@@ -4895,12 +4911,20 @@ export const zListCarrierProductsResponse = zCarrierProductPage;
 
 export const zSearchCarriersBody = zMarketProfile;
 
+export const zSearchCarriersHeaders = z.object({
+    'Idempotency-Key': z.string().max(255).optional()
+});
+
 /**
  * Success.
  */
 export const zSearchCarriersResponse = zCarrierSearchResult;
 
 export const zFindSimilarBusinessesBody = zSimilarBusinessesRequest;
+
+export const zFindSimilarBusinessesHeaders = z.object({
+    'Idempotency-Key': z.string().max(255).optional()
+});
 
 /**
  * Success.
