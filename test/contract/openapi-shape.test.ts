@@ -161,6 +161,14 @@ const EXPECTED: [string, string, string, "public" | "credential" | "session" | "
   ["POST", "/v1/market-finder/product-lines", "listProductLines", "credential"],
   ["POST", "/v1/market-finder/similar-businesses", "findSimilarBusinesses", "credential"],
   ["POST", "/v1/market-finder/classify", "classifyBusiness", "public"],
+  ["POST", "/v1/clients", "createClient", "credential"],
+  ["GET", "/v1/clients", "listClients", "credential"],
+  ["GET", "/v1/clients/search", "searchClients", "credential"],
+  ["GET", "/v1/clients/check-duplicate", "checkClientDuplicate", "credential"],
+  ["POST", "/v1/clients/accept-terms", "acceptClientTerms", "credential"],
+  ["GET", "/v1/clients/terms-status", "getClientTermsStatus", "credential"],
+  ["GET", "/v1/clients/{id}", "getClient", "credential"],
+  ["PATCH", "/v1/clients/{id}", "updateClient", "credential"],
 ];
 
 

@@ -59,3 +59,25 @@ describe("the market finder through the gateway", () => {
     expect(body.data[0]).toMatchObject({ similarity: 1, outcome: "open", policyId: null });
   });
 });
+
+describe("clients through the gateway", () => {
+  it("saves a client, finds it by search and as a duplicate, and records the terms", async () => {
+    const t = await createTenant();
+    const created = await call("POST", "/v1/clients", { apiKey: t.apiKey, body: { name: "Acme Roofing LLC", state: "OR", domain: "acme.com", naicsCode: "238160" } });
+    expect(created.status).toBe(201);
+    const client = await json(created);
+    const search = await json(await call("GET", "/v1/clients/search?q=acme", { apiKey: t.apiKey }));
+    expect(search.data.map((c: { id: string }) => c.id)).toEqual([client.id]);
+    const dup = await json(await call("GET", "/v1/clients/check-duplicate?name=acme%20roofing&state=OR", { apiKey: t.apiKey }));
+    expect(dup).toMatchObject({ duplicate: true, matches: [{ id: client.id }] });
+    expect(await json(await call("GET", "/v1/clients/terms-status", { apiKey: t.apiKey }))).toMatchObject({ accepted: false });
+    expect((await call("POST", "/v1/clients/accept-terms", { apiKey: t.apiKey, body: { version: "2026-01" } })).status).toBe(200);
+    expect(await json(await call("GET", "/v1/clients/terms-status", { apiKey: t.apiKey }))).toMatchObject({ accepted: true });
+    const patched = await call("PATCH", `/v1/clients/${client.id}`, { apiKey: t.apiKey, body: { notes: "Met at the trade show" } });
+    expect(await json(patched)).toMatchObject({ id: client.id, notes: "Met at the trade show" });
+    const bad = await call("POST", "/v1/clients", { apiKey: t.apiKey, body: { name: "X", naicsCode: "999999" } });
+    expect(bad.status).toBe(400);
+    const reader = await createApiKey(t.token, { scopes: ["clients:read"] });
+    expect((await call("POST", "/v1/clients", { apiKey: reader.key, body: { name: "Y" } })).status).toBe(403);
+  });
+});

@@ -5,6 +5,13 @@ export type ClientOptions = {
     baseUrl: 'http://127.0.0.1:8787' | (string & {});
 };
 
+export type AcceptTermsRequest = {
+    /**
+     * The version accepted; it must be the current one.
+     */
+    version: string;
+};
+
 /**
  * A person or organization added to the policy as an insured by endorsement (a landlord, a general contractor).
  */
@@ -1099,6 +1106,41 @@ export type ClassifyResult = {
     data: Array<NaicsClassification>;
 };
 
+export type Client = {
+    id: ClientId;
+    name: string;
+    /**
+     * The website's host, lower case, without scheme or `www.`.
+     */
+    domain: string | null;
+    state: UsState | null;
+    naicsCode: string | null;
+    annualRevenue: number | null;
+    contactName: string | null;
+    contactEmail: string | null;
+    notes: string | null;
+    status: ClientStatus;
+    submissionId: string | null;
+    createdAt: string;
+    updatedAt: string;
+};
+
+/**
+ * Whether a prospect is already a client of the org: the same normalised name and state, or the same domain.
+ */
+export type ClientDuplicateCheck = {
+    duplicate: boolean;
+    /**
+     * The matching clients, oldest first.
+     */
+    matches: Array<Client>;
+};
+
+/**
+ * Client id (`cli_` + ULID).
+ */
+export type ClientId = string;
+
 /**
  * Client → server: post a message to the room.
  */
@@ -1106,6 +1148,25 @@ export type ClientMessageFrame = {
     type: 'message';
     body: string;
 };
+
+/**
+ * A page of a list.
+ */
+export type ClientPage = {
+    /**
+     * The items of this page.
+     */
+    data: Array<Client>;
+    /**
+     * Cursor of the next page; `null` on the last page.
+     */
+    nextCursor: string | null;
+};
+
+/**
+ * `prospect` until it is turned into a submission.
+ */
+export type ClientStatus = 'prospect' | 'converted';
 
 export type CloseClaimRequest = {
     /**
@@ -1426,6 +1487,23 @@ export type CreateClaimRequest = {
      * (which otherwise answers 409 `conflict` with `details.existingClaimId`).
      */
     confirmDistinct?: boolean;
+};
+
+export type CreateClientRequest = {
+    name: string;
+    /**
+     * A host or URL (`https://www.acme.com/about` is kept as `acme.com`).
+     */
+    domain?: string;
+    state?: UsState;
+    /**
+     * Must be a code of the official 2017 NAICS list (400 otherwise).
+     */
+    naicsCode?: NaicsCode;
+    annualRevenue?: number;
+    contactName?: string;
+    contactEmail?: string;
+    notes?: string;
 };
 
 export type CreateDaAgreementRequest = {
@@ -5271,6 +5349,15 @@ export type SubmissionQuotedEvent = {
  */
 export type SubmissionStatus = 'received' | 'quoted' | 'referred' | 'bound' | 'declined' | 'expired' | 'withdrawn';
 
+export type TermsStatus = {
+    currentVersion: string;
+    accepted: boolean;
+    /**
+     * The caller's acceptance of the current version (null when not accepted).
+     */
+    acceptedAt: string | null;
+};
+
 /**
  * A short-lived JWT for `Authorization: Bearer`.
  */
@@ -5313,6 +5400,20 @@ export type UpdateBillingSettingsRequest = {
      * Whole days from 1 to 90.
      */
     graceDays?: number;
+};
+
+/**
+ * A partial update; `null` clears an optional field.
+ */
+export type UpdateClientRequest = {
+    name?: string;
+    domain?: string | null;
+    state?: UsState | null;
+    naicsCode?: NaicsCode | null;
+    annualRevenue?: number | null;
+    contactName?: string | null;
+    contactEmail?: string | null;
+    notes?: string | null;
 };
 
 /**
@@ -8078,6 +8179,519 @@ export type AcceptSettlementResponses = {
 };
 
 export type AcceptSettlementResponse = AcceptSettlementResponses[keyof AcceptSettlementResponses];
+
+export type ListClientsData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * Page size.
+         */
+        limit?: number;
+        /**
+         * Opaque cursor from a previous page's `nextCursor`.
+         */
+        cursor?: string;
+        /**
+         * Sort order.
+         */
+        sort?: ListSort;
+        /**
+         * Only items created at or after this instant.
+         */
+        createdAfter?: string;
+        /**
+         * Only items created before this instant.
+         */
+        createdBefore?: string;
+        status?: ClientStatus;
+        state?: UsState;
+    };
+    url: '/v1/clients';
+};
+
+export type ListClientsErrors = {
+    /**
+     * The request is malformed: `validation_failed` or `invalid_idempotency_key`.
+     */
+    400: ErrorEnvelope;
+    /**
+     * Missing, invalid, expired or revoked credentials: `unauthorized`.
+     */
+    401: ErrorEnvelope;
+    /**
+     * The credential lacks the required scope or role: `insufficient_scope`.
+     */
+    403: ErrorEnvelope;
+    /**
+     * The resource does not exist or belongs to another org: `not_found`.
+     */
+    404: ErrorEnvelope;
+    /**
+     * Rate limit exceeded: `rate_limit_exceeded`. Retry after `Retry-After` seconds.
+     */
+    429: ErrorEnvelope;
+    /**
+     * Unexpected failure: `internal_error`.
+     */
+    500: ErrorEnvelope;
+};
+
+export type ListClientsError = ListClientsErrors[keyof ListClientsErrors];
+
+export type ListClientsResponses = {
+    /**
+     * Success.
+     */
+    200: ClientPage;
+};
+
+export type ListClientsResponse = ListClientsResponses[keyof ListClientsResponses];
+
+export type CreateClientData = {
+    body: CreateClientRequest;
+    headers?: {
+        /**
+         * Client-chosen key that makes a retried write safe: a repeated request with the same key
+         * and body replays the first response.
+         */
+        'Idempotency-Key'?: string;
+    };
+    path?: never;
+    query?: never;
+    url: '/v1/clients';
+};
+
+export type CreateClientErrors = {
+    /**
+     * The request is malformed: `validation_failed` or `invalid_idempotency_key`.
+     */
+    400: ErrorEnvelope;
+    /**
+     * Missing, invalid, expired or revoked credentials: `unauthorized`.
+     */
+    401: ErrorEnvelope;
+    /**
+     * The credential lacks the required scope or role: `insufficient_scope`.
+     */
+    403: ErrorEnvelope;
+    /**
+     * The resource does not exist or belongs to another org: `not_found`.
+     */
+    404: ErrorEnvelope;
+    /**
+     * `conflict` or `idempotency_request_in_progress`.
+     */
+    409: ErrorEnvelope;
+    /**
+     * The request body exceeds the size limit: `payload_too_large`.
+     */
+    413: ErrorEnvelope;
+    /**
+     * The request body's media type is not accepted (`application/json`, or another one the operation
+     * documents): `unsupported_media_type`.
+     */
+    415: ErrorEnvelope;
+    /**
+     * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
+     * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
+     * referral one created, or on a quote one created), `submission_not_ready` (quoting a submission
+     * whose readiness has a blocking check failed; `details.failedChecks` names them),
+     * `policy_not_in_force` (a certificate asked of a cancelled, expired or not yet effective policy),
+     * `endorsement_required` (a certificate flag the policy carries no endorsement for),
+     * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored),
+     * `loss_outside_coverage` (a claim whose loss date the policy did not cover; `details` names the
+     * dates that decided it) or `limit_exceeded` (a claim payment past the policy's limit).
+     */
+    422: ErrorEnvelope;
+    /**
+     * Rate limit exceeded: `rate_limit_exceeded`. Retry after `Retry-After` seconds.
+     */
+    429: ErrorEnvelope;
+    /**
+     * Unexpected failure: `internal_error`.
+     */
+    500: ErrorEnvelope;
+};
+
+export type CreateClientError = CreateClientErrors[keyof CreateClientErrors];
+
+export type CreateClientResponses = {
+    /**
+     * Created.
+     */
+    201: Client;
+};
+
+export type CreateClientResponse = CreateClientResponses[keyof CreateClientResponses];
+
+export type AcceptClientTermsData = {
+    body: AcceptTermsRequest;
+    headers?: {
+        /**
+         * Client-chosen key that makes a retried write safe: a repeated request with the same key
+         * and body replays the first response.
+         */
+        'Idempotency-Key'?: string;
+    };
+    path?: never;
+    query?: never;
+    url: '/v1/clients/accept-terms';
+};
+
+export type AcceptClientTermsErrors = {
+    /**
+     * The request is malformed: `validation_failed` or `invalid_idempotency_key`.
+     */
+    400: ErrorEnvelope;
+    /**
+     * Missing, invalid, expired or revoked credentials: `unauthorized`.
+     */
+    401: ErrorEnvelope;
+    /**
+     * The credential lacks the required scope or role: `insufficient_scope`.
+     */
+    403: ErrorEnvelope;
+    /**
+     * The resource does not exist or belongs to another org: `not_found`.
+     */
+    404: ErrorEnvelope;
+    /**
+     * `conflict` or `idempotency_request_in_progress`.
+     */
+    409: ErrorEnvelope;
+    /**
+     * The request body exceeds the size limit: `payload_too_large`.
+     */
+    413: ErrorEnvelope;
+    /**
+     * The request body's media type is not accepted (`application/json`, or another one the operation
+     * documents): `unsupported_media_type`.
+     */
+    415: ErrorEnvelope;
+    /**
+     * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
+     * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
+     * referral one created, or on a quote one created), `submission_not_ready` (quoting a submission
+     * whose readiness has a blocking check failed; `details.failedChecks` names them),
+     * `policy_not_in_force` (a certificate asked of a cancelled, expired or not yet effective policy),
+     * `endorsement_required` (a certificate flag the policy carries no endorsement for),
+     * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored),
+     * `loss_outside_coverage` (a claim whose loss date the policy did not cover; `details` names the
+     * dates that decided it) or `limit_exceeded` (a claim payment past the policy's limit).
+     */
+    422: ErrorEnvelope;
+    /**
+     * Rate limit exceeded: `rate_limit_exceeded`. Retry after `Retry-After` seconds.
+     */
+    429: ErrorEnvelope;
+    /**
+     * Unexpected failure: `internal_error`.
+     */
+    500: ErrorEnvelope;
+};
+
+export type AcceptClientTermsError = AcceptClientTermsErrors[keyof AcceptClientTermsErrors];
+
+export type AcceptClientTermsResponses = {
+    /**
+     * Success.
+     */
+    200: TermsStatus;
+};
+
+export type AcceptClientTermsResponse = AcceptClientTermsResponses[keyof AcceptClientTermsResponses];
+
+export type CheckClientDuplicateData = {
+    body?: never;
+    path?: never;
+    query?: {
+        name?: string;
+        state?: UsState;
+        domain?: string;
+    };
+    url: '/v1/clients/check-duplicate';
+};
+
+export type CheckClientDuplicateErrors = {
+    /**
+     * The request is malformed: `validation_failed` or `invalid_idempotency_key`.
+     */
+    400: ErrorEnvelope;
+    /**
+     * Missing, invalid, expired or revoked credentials: `unauthorized`.
+     */
+    401: ErrorEnvelope;
+    /**
+     * The credential lacks the required scope or role: `insufficient_scope`.
+     */
+    403: ErrorEnvelope;
+    /**
+     * The resource does not exist or belongs to another org: `not_found`.
+     */
+    404: ErrorEnvelope;
+    /**
+     * Rate limit exceeded: `rate_limit_exceeded`. Retry after `Retry-After` seconds.
+     */
+    429: ErrorEnvelope;
+    /**
+     * Unexpected failure: `internal_error`.
+     */
+    500: ErrorEnvelope;
+};
+
+export type CheckClientDuplicateError = CheckClientDuplicateErrors[keyof CheckClientDuplicateErrors];
+
+export type CheckClientDuplicateResponses = {
+    /**
+     * Success.
+     */
+    200: ClientDuplicateCheck;
+};
+
+export type CheckClientDuplicateResponse = CheckClientDuplicateResponses[keyof CheckClientDuplicateResponses];
+
+export type SearchClientsData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * Page size.
+         */
+        limit?: number;
+        /**
+         * Opaque cursor from a previous page's `nextCursor`.
+         */
+        cursor?: string;
+        /**
+         * Sort order.
+         */
+        sort?: ListSort;
+        /**
+         * Only items created at or after this instant.
+         */
+        createdAfter?: string;
+        /**
+         * Only items created before this instant.
+         */
+        createdBefore?: string;
+        /**
+         * Case-insensitive substring of the name or domain.
+         */
+        q?: string;
+        naicsCode?: string;
+    };
+    url: '/v1/clients/search';
+};
+
+export type SearchClientsErrors = {
+    /**
+     * The request is malformed: `validation_failed` or `invalid_idempotency_key`.
+     */
+    400: ErrorEnvelope;
+    /**
+     * Missing, invalid, expired or revoked credentials: `unauthorized`.
+     */
+    401: ErrorEnvelope;
+    /**
+     * The credential lacks the required scope or role: `insufficient_scope`.
+     */
+    403: ErrorEnvelope;
+    /**
+     * The resource does not exist or belongs to another org: `not_found`.
+     */
+    404: ErrorEnvelope;
+    /**
+     * Rate limit exceeded: `rate_limit_exceeded`. Retry after `Retry-After` seconds.
+     */
+    429: ErrorEnvelope;
+    /**
+     * Unexpected failure: `internal_error`.
+     */
+    500: ErrorEnvelope;
+};
+
+export type SearchClientsError = SearchClientsErrors[keyof SearchClientsErrors];
+
+export type SearchClientsResponses = {
+    /**
+     * Success.
+     */
+    200: ClientPage;
+};
+
+export type SearchClientsResponse = SearchClientsResponses[keyof SearchClientsResponses];
+
+export type GetClientTermsStatusData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/v1/clients/terms-status';
+};
+
+export type GetClientTermsStatusErrors = {
+    /**
+     * The request is malformed: `validation_failed` or `invalid_idempotency_key`.
+     */
+    400: ErrorEnvelope;
+    /**
+     * Missing, invalid, expired or revoked credentials: `unauthorized`.
+     */
+    401: ErrorEnvelope;
+    /**
+     * The credential lacks the required scope or role: `insufficient_scope`.
+     */
+    403: ErrorEnvelope;
+    /**
+     * The resource does not exist or belongs to another org: `not_found`.
+     */
+    404: ErrorEnvelope;
+    /**
+     * Rate limit exceeded: `rate_limit_exceeded`. Retry after `Retry-After` seconds.
+     */
+    429: ErrorEnvelope;
+    /**
+     * Unexpected failure: `internal_error`.
+     */
+    500: ErrorEnvelope;
+};
+
+export type GetClientTermsStatusError = GetClientTermsStatusErrors[keyof GetClientTermsStatusErrors];
+
+export type GetClientTermsStatusResponses = {
+    /**
+     * Success.
+     */
+    200: TermsStatus;
+};
+
+export type GetClientTermsStatusResponse = GetClientTermsStatusResponses[keyof GetClientTermsStatusResponses];
+
+export type GetClientData = {
+    body?: never;
+    path: {
+        id: string;
+    };
+    query?: never;
+    url: '/v1/clients/{id}';
+};
+
+export type GetClientErrors = {
+    /**
+     * The request is malformed: `validation_failed` or `invalid_idempotency_key`.
+     */
+    400: ErrorEnvelope;
+    /**
+     * Missing, invalid, expired or revoked credentials: `unauthorized`.
+     */
+    401: ErrorEnvelope;
+    /**
+     * The credential lacks the required scope or role: `insufficient_scope`.
+     */
+    403: ErrorEnvelope;
+    /**
+     * The resource does not exist or belongs to another org: `not_found`.
+     */
+    404: ErrorEnvelope;
+    /**
+     * Rate limit exceeded: `rate_limit_exceeded`. Retry after `Retry-After` seconds.
+     */
+    429: ErrorEnvelope;
+    /**
+     * Unexpected failure: `internal_error`.
+     */
+    500: ErrorEnvelope;
+};
+
+export type GetClientError = GetClientErrors[keyof GetClientErrors];
+
+export type GetClientResponses = {
+    /**
+     * Success.
+     */
+    200: Client;
+};
+
+export type GetClientResponse = GetClientResponses[keyof GetClientResponses];
+
+export type UpdateClientData = {
+    body: UpdateClientRequest;
+    headers?: {
+        /**
+         * Client-chosen key that makes a retried write safe: a repeated request with the same key
+         * and body replays the first response.
+         */
+        'Idempotency-Key'?: string;
+    };
+    path: {
+        id: string;
+    };
+    query?: never;
+    url: '/v1/clients/{id}';
+};
+
+export type UpdateClientErrors = {
+    /**
+     * The request is malformed: `validation_failed` or `invalid_idempotency_key`.
+     */
+    400: ErrorEnvelope;
+    /**
+     * Missing, invalid, expired or revoked credentials: `unauthorized`.
+     */
+    401: ErrorEnvelope;
+    /**
+     * The credential lacks the required scope or role: `insufficient_scope`.
+     */
+    403: ErrorEnvelope;
+    /**
+     * The resource does not exist or belongs to another org: `not_found`.
+     */
+    404: ErrorEnvelope;
+    /**
+     * `conflict` or `idempotency_request_in_progress`.
+     */
+    409: ErrorEnvelope;
+    /**
+     * The request body exceeds the size limit: `payload_too_large`.
+     */
+    413: ErrorEnvelope;
+    /**
+     * The request body's media type is not accepted (`application/json`, or another one the operation
+     * documents): `unsupported_media_type`.
+     */
+    415: ErrorEnvelope;
+    /**
+     * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
+     * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
+     * referral one created, or on a quote one created), `submission_not_ready` (quoting a submission
+     * whose readiness has a blocking check failed; `details.failedChecks` names them),
+     * `policy_not_in_force` (a certificate asked of a cancelled, expired or not yet effective policy),
+     * `endorsement_required` (a certificate flag the policy carries no endorsement for),
+     * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored),
+     * `loss_outside_coverage` (a claim whose loss date the policy did not cover; `details` names the
+     * dates that decided it) or `limit_exceeded` (a claim payment past the policy's limit).
+     */
+    422: ErrorEnvelope;
+    /**
+     * Rate limit exceeded: `rate_limit_exceeded`. Retry after `Retry-After` seconds.
+     */
+    429: ErrorEnvelope;
+    /**
+     * Unexpected failure: `internal_error`.
+     */
+    500: ErrorEnvelope;
+};
+
+export type UpdateClientError = UpdateClientErrors[keyof UpdateClientErrors];
+
+export type UpdateClientResponses = {
+    /**
+     * Success.
+     */
+    200: Client;
+};
+
+export type UpdateClientResponse = UpdateClientResponses[keyof UpdateClientResponses];
 
 export type GenerateCertificateData = {
     body: GenerateCertificateRequest;

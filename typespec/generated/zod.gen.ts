@@ -3,6 +3,10 @@
 
 import * as z from 'zod';
 
+export const zAcceptTermsRequest = z.strictObject({
+    version: z.string().min(1).max(40)
+});
+
 /**
  * A person or organization added to the policy as an insured by endorsement (a landlord, a general contractor).
  */
@@ -250,12 +254,22 @@ export const zClassifyRequest = z.strictObject({
 });
 
 /**
+ * Client id (`cli_` + ULID).
+ */
+export const zClientId = z.string().regex(/^cli_[0-9A-HJKMNP-TV-Z]{26}$/);
+
+/**
  * Client → server: post a message to the room.
  */
 export const zClientMessageFrame = z.object({
     type: z.enum(['message']),
     body: z.string().min(1).max(4000)
 });
+
+/**
+ * `prospect` until it is turned into a submission.
+ */
+export const zClientStatus = z.enum(['prospect', 'converted']);
 
 export const zCloseClaimRequest = z.strictObject({
     reason: z.string().max(500).optional()
@@ -2833,6 +2847,12 @@ export const zSubmissionStatus = z.enum([
     'withdrawn'
 ]);
 
+export const zTermsStatus = z.object({
+    currentVersion: z.string(),
+    accepted: z.boolean(),
+    acceptedAt: z.iso.datetime().nullable()
+});
+
 /**
  * A short-lived JWT for `Authorization: Bearer`.
  */
@@ -3085,6 +3105,38 @@ export const zCarrierProductPage = z.object({
     nextCursor: z.string().nullable()
 });
 
+export const zClient = z.object({
+    id: zClientId,
+    name: z.string(),
+    domain: z.string().nullable(),
+    state: zUsState.nullable(),
+    naicsCode: z.string().nullable(),
+    annualRevenue: z.number().nullable(),
+    contactName: z.string().nullable(),
+    contactEmail: z.string().nullable(),
+    notes: z.string().nullable(),
+    status: zClientStatus,
+    submissionId: z.string().nullable(),
+    createdAt: z.iso.datetime(),
+    updatedAt: z.iso.datetime()
+});
+
+/**
+ * Whether a prospect is already a client of the org: the same normalised name and state, or the same domain.
+ */
+export const zClientDuplicateCheck = z.object({
+    duplicate: z.boolean(),
+    matches: z.array(zClient)
+});
+
+/**
+ * A page of a list.
+ */
+export const zClientPage = z.object({
+    data: z.array(zClient),
+    nextCursor: z.string().nullable()
+});
+
 /**
  * `data` of `compliance.deadline_approaching`. Reserved: emitted once the compliance service is built.
  */
@@ -3150,6 +3202,17 @@ export const zCreateCarrierRequest = z.strictObject({
     marketType: zMarketType,
     states: z.array(zUsState).min(1).max(51),
     products: z.array(zCreateCarrierProductRequest).max(3).optional()
+});
+
+export const zCreateClientRequest = z.strictObject({
+    name: z.string().min(1).max(200),
+    domain: z.string().max(253).optional(),
+    state: zUsState.optional(),
+    naicsCode: zNaicsCode.optional(),
+    annualRevenue: z.number().gte(0).lte(1000000000).optional(),
+    contactName: z.string().max(200).optional(),
+    contactEmail: z.email().max(254).optional(),
+    notes: z.string().max(5000).optional()
 });
 
 export const zCreateDaAgreementRequest = z.strictObject({
@@ -3535,6 +3598,20 @@ export const zRenewalResult = z.object({
 export const zSubmissionPage = z.object({
     data: z.array(zSubmission),
     nextCursor: z.string().nullable()
+});
+
+/**
+ * A partial update; `null` clears an optional field.
+ */
+export const zUpdateClientRequest = z.strictObject({
+    name: z.string().min(1).max(200).optional(),
+    domain: z.string().nullish(),
+    state: zUsState.nullish(),
+    naicsCode: zNaicsCode.nullish(),
+    annualRevenue: z.number().nullish(),
+    contactName: z.string().nullish(),
+    contactEmail: z.string().nullish(),
+    notes: z.string().nullish()
 });
 
 /**
@@ -4421,6 +4498,98 @@ export const zAcceptSettlementPath = z.object({
  * Success.
  */
 export const zAcceptSettlementResponse = zSettlementResult;
+
+export const zListClientsQuery = z.object({
+    limit: z.int().gte(1).lte(100).optional().default(25),
+    cursor: z.string().optional(),
+    sort: zListSort.optional(),
+    createdAfter: z.iso.datetime().optional(),
+    createdBefore: z.iso.datetime().optional(),
+    status: zClientStatus.optional(),
+    state: zUsState.optional()
+});
+
+/**
+ * Success.
+ */
+export const zListClientsResponse = zClientPage;
+
+export const zCreateClientBody = zCreateClientRequest;
+
+export const zCreateClientHeaders = z.object({
+    'Idempotency-Key': z.string().max(255).optional()
+});
+
+/**
+ * Created.
+ */
+export const zCreateClientResponse = zClient;
+
+export const zAcceptClientTermsBody = zAcceptTermsRequest;
+
+export const zAcceptClientTermsHeaders = z.object({
+    'Idempotency-Key': z.string().max(255).optional()
+});
+
+/**
+ * Success.
+ */
+export const zAcceptClientTermsResponse = zTermsStatus;
+
+export const zCheckClientDuplicateQuery = z.object({
+    name: z.string().min(1).max(200).optional(),
+    state: zUsState.optional(),
+    domain: z.string().max(253).optional()
+});
+
+/**
+ * Success.
+ */
+export const zCheckClientDuplicateResponse = zClientDuplicateCheck;
+
+export const zSearchClientsQuery = z.object({
+    limit: z.int().gte(1).lte(100).optional().default(25),
+    cursor: z.string().optional(),
+    sort: zListSort.optional(),
+    createdAfter: z.iso.datetime().optional(),
+    createdBefore: z.iso.datetime().optional(),
+    q: z.string().min(1).max(100).optional(),
+    naicsCode: z.string().regex(/^[0-9]{2,6}$/).optional()
+});
+
+/**
+ * Success.
+ */
+export const zSearchClientsResponse = zClientPage;
+
+/**
+ * Success.
+ */
+export const zGetClientTermsStatusResponse = zTermsStatus;
+
+export const zGetClientPath = z.object({
+    id: z.string()
+});
+
+/**
+ * Success.
+ */
+export const zGetClientResponse = zClient;
+
+export const zUpdateClientBody = zUpdateClientRequest;
+
+export const zUpdateClientHeaders = z.object({
+    'Idempotency-Key': z.string().max(255).optional()
+});
+
+export const zUpdateClientPath = z.object({
+    id: z.string()
+});
+
+/**
+ * Success.
+ */
+export const zUpdateClientResponse = zClient;
 
 export const zGenerateCertificateBody = zGenerateCertificateRequest;
 

@@ -1163,6 +1163,14 @@ import type {
   ProductLinesResult,
   SimilarBusinessesRequest,
   SimilarBusinessesResult,
+  Client,
+  ClientDuplicateCheck,
+  CreateClientRequest,
+  TermsStatus,
+  UpdateClientRequest,
+  ListClientsData,
+  SearchClientsData,
+  CheckClientDuplicateData,
 } from "#contract/types.gen";
 
 /** One of the org's submissions, as the gateway hands it to the market worker for `similar-businesses`. */
@@ -1197,6 +1205,16 @@ export interface MarketRpc extends Rpc.WorkerEntrypointBranded {
   classify(input: ClassifyRequest): Promise<Result<ClassifyResult>>;
   /** True for a six-digit code of the official 2017 NAICS list. */
   isNaicsCode(code: string): Promise<boolean>;
+
+  // Clients: the org's prospects, and the terms the principal accepted.
+  createClient(principal: Principal, input: CreateClientRequest): Promise<Result<Client>>;
+  listClients(principal: Principal, query?: NonNullable<ListClientsData["query"]>): Promise<Result<Page<Client>>>;
+  searchClients(principal: Principal, query?: NonNullable<SearchClientsData["query"]>): Promise<Result<Page<Client>>>;
+  getClient(principal: Principal, id: string): Promise<Result<Client>>;
+  updateClient(principal: Principal, id: string, input: UpdateClientRequest): Promise<Result<Client>>;
+  checkClientDuplicate(principal: Principal, query?: NonNullable<CheckClientDuplicateData["query"]>): Promise<Result<ClientDuplicateCheck>>;
+  acceptTerms(principal: Principal, input: { version: string }): Promise<Result<TermsStatus>>;
+  termsStatus(principal: Principal): Promise<Result<TermsStatus>>;
 }
 
 export interface PublicEntrypoints {

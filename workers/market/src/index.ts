@@ -8,6 +8,7 @@
  * to `principal.orgId`.
  */
 import { WorkerEntrypoint } from "cloudflare:workers";
+import type { CheckClientDuplicateData, CreateClientRequest, ListClientsData, SearchClientsData, UpdateClientRequest } from "#contract/types.gen";
 import type { ClassifyRequest, CreateAppetiteRequest, CreateCarrierRequest, JurisdictionsRequest, MarketProfile, ProductLinesRequest, SimilarBusinessesRequest } from "#contract/types.gen";
 import type { Principal } from "#shared/auth";
 import { clockOf } from "#shared/clock";
@@ -16,6 +17,7 @@ import type { ListAppetitesQuery, ListCarriersQuery, ListProductsQuery } from ".
 import { classify } from "./classify.ts";
 import { database } from "./database.ts";
 import type { MarketEnv } from "./env.ts";
+import * as clients from "./clients.service.ts";
 import * as market from "./market.service.ts";
 import { isNaicsCode } from "./naics.ts";
 
@@ -73,6 +75,38 @@ export class MarketService extends WorkerEntrypoint<MarketEnv> implements Market
 
   async isNaicsCode(code: string) {
     return isNaicsCode(code);
+  }
+
+  createClient(principal: Principal, input: CreateClientRequest) {
+    return clients.createClient(database(this.env), principal, input);
+  }
+
+  listClients(principal: Principal, query?: NonNullable<ListClientsData["query"]>) {
+    return clients.listClients(database(this.env), principal, query);
+  }
+
+  searchClients(principal: Principal, query?: NonNullable<SearchClientsData["query"]>) {
+    return clients.searchClients(database(this.env), principal, query);
+  }
+
+  getClient(principal: Principal, id: string) {
+    return clients.getClient(database(this.env), principal, id);
+  }
+
+  updateClient(principal: Principal, id: string, input: UpdateClientRequest) {
+    return clients.updateClient(database(this.env), principal, id, input);
+  }
+
+  checkClientDuplicate(principal: Principal, query?: NonNullable<CheckClientDuplicateData["query"]>) {
+    return clients.checkDuplicate(database(this.env), principal, query);
+  }
+
+  acceptTerms(principal: Principal, input: { version: string }) {
+    return clients.acceptTerms(database(this.env), principal, input);
+  }
+
+  termsStatus(principal: Principal) {
+    return clients.termsStatus(database(this.env), principal);
   }
 }
 

@@ -45,4 +45,13 @@ export const marketRoutes = [
     return env.MARKET.similarBusinesses(principal, input.body, submissions.value);
   }),
   route("classifyBusiness", ({ env, input }) => env.MARKET.classify(input.body)),
+  // Clients: the org's prospects.
+  route("createClient", ({ env, principal, input }) => env.MARKET.createClient(principal, input.body)),
+  route("listClients", ({ env, principal, input }) => env.MARKET.listClients(principal, input.query)),
+  route("searchClients", ({ env, principal, input }) => env.MARKET.searchClients(principal, input.query)),
+  route("checkClientDuplicate", ({ env, principal, input }) => env.MARKET.checkClientDuplicate(principal, input.query)),
+  route("acceptClientTerms", ({ env, principal, input }) => env.MARKET.acceptTerms(principal, input.body)),
+  route("getClientTermsStatus", ({ env, principal }) => env.MARKET.termsStatus(principal)),
+  route("getClient", ({ env, principal, input }) => env.MARKET.getClient(principal, input.path.id)),
+  route("updateClient", ({ env, principal, input }) => env.MARKET.updateClient(principal, input.path.id, input.body)),
 ];
