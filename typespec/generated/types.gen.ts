@@ -1126,6 +1126,21 @@ export type Client = {
 };
 
 /**
+ * A client's contact email.
+ */
+export type ClientContactEmail = string;
+
+/**
+ * A client's contact person.
+ */
+export type ClientContactName = string;
+
+/**
+ * A client's website host or URL.
+ */
+export type ClientDomain = string;
+
+/**
  * Whether a prospect is already a client of the org: the same normalised name and state, or the same domain.
  */
 export type ClientDuplicateCheck = {
@@ -1150,6 +1165,11 @@ export type ClientMessageFrame = {
 };
 
 /**
+ * Free-text notes on a client.
+ */
+export type ClientNotes = string;
+
+/**
  * A page of a list.
  */
 export type ClientPage = {
@@ -1162,6 +1182,11 @@ export type ClientPage = {
      */
     nextCursor: string | null;
 };
+
+/**
+ * A client's annual revenue, in USD major units.
+ */
+export type ClientRevenue = number;
 
 /**
  * `prospect` until it is turned into a submission.
@@ -5407,13 +5432,13 @@ export type UpdateBillingSettingsRequest = {
  */
 export type UpdateClientRequest = {
     name?: string;
-    domain?: string | null;
+    domain?: ClientDomain | null;
     state?: UsState | null;
     naicsCode?: NaicsCode | null;
-    annualRevenue?: number | null;
-    contactName?: string | null;
-    contactEmail?: string | null;
-    notes?: string | null;
+    annualRevenue?: ClientRevenue | null;
+    contactName?: ClientContactName | null;
+    contactEmail?: ClientContactEmail | null;
+    notes?: ClientNotes | null;
 };
 
 /**

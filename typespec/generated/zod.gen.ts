@@ -254,6 +254,21 @@ export const zClassifyRequest = z.strictObject({
 });
 
 /**
+ * A client's contact email.
+ */
+export const zClientContactEmail = z.email().max(254);
+
+/**
+ * A client's contact person.
+ */
+export const zClientContactName = z.string().min(1).max(200);
+
+/**
+ * A client's website host or URL.
+ */
+export const zClientDomain = z.string().max(253);
+
+/**
  * Client id (`cli_` + ULID).
  */
 export const zClientId = z.string().regex(/^cli_[0-9A-HJKMNP-TV-Z]{26}$/);
@@ -265,6 +280,16 @@ export const zClientMessageFrame = z.object({
     type: z.enum(['message']),
     body: z.string().min(1).max(4000)
 });
+
+/**
+ * Free-text notes on a client.
+ */
+export const zClientNotes = z.string().max(5000);
+
+/**
+ * A client's annual revenue, in USD major units.
+ */
+export const zClientRevenue = z.number().gte(0).lte(1000000000);
 
 /**
  * `prospect` until it is turned into a submission.
@@ -3605,13 +3630,13 @@ export const zSubmissionPage = z.object({
  */
 export const zUpdateClientRequest = z.strictObject({
     name: z.string().min(1).max(200).optional(),
-    domain: z.string().nullish(),
+    domain: zClientDomain.nullish(),
     state: zUsState.nullish(),
     naicsCode: zNaicsCode.nullish(),
-    annualRevenue: z.number().nullish(),
-    contactName: z.string().nullish(),
-    contactEmail: z.string().nullish(),
-    notes: z.string().nullish()
+    annualRevenue: zClientRevenue.nullish(),
+    contactName: zClientContactName.nullish(),
+    contactEmail: zClientContactEmail.nullish(),
+    notes: zClientNotes.nullish()
 });
 
 /**
