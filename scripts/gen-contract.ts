@@ -190,7 +190,7 @@ export function describeAccess(doc: Record<string, unknown>): void {
 
 /**
  * Checks every `x-mcp-tool`: a snake_case name unique in the contract, on an operation a credential
- * calls with JSON when it takes a body (the gateway's /mcp runs it through that operation's own
+ * (or anyone: a public operation) calls with JSON when it takes a body (the gateway's /mcp runs it through that operation's own
  * pipeline, with a JSON body even where the operation also accepts multipart).
  */
 export function checkMcpTools(doc: Record<string, unknown>): void {
@@ -204,7 +204,8 @@ export function checkMcpTools(doc: Record<string, unknown>): void {
     else if (names.has(mark.name)) problems.push(`${label}: the tool name ${mark.name} is taken`);
     names.add(mark.name);
     if (mark.hint !== undefined && typeof mark.hint !== "string") problems.push(`${label}: x-mcp-tool hint must be a string`);
-    if (op["x-openinsure-auth"]?.kind !== "credential") problems.push(`${label}: only a credential operation can be a tool`);
+    const kind = op["x-openinsure-auth"]?.kind;
+    if (kind !== "credential" && kind !== "public") problems.push(`${label}: only a credential or public operation can be a tool (not ${kind})`);
     const types = Object.keys(op.requestBody?.content ?? {});
     if (types.length && !types.includes("application/json")) problems.push(`${label}: a tool sends a JSON body; the operation accepts none`);
   }

@@ -255,6 +255,12 @@ export const WORKERS: readonly WorkerEntry[] = [
       { worker: "producers", entrypoint: "internal", purpose: "flags: portal.enabled, whether the org's insureds may sign in and use the portal" },
     ],
   },
+  {
+    name: "market",
+    purpose: "the market finder and rule studio: carriers, products and appetites (reference data plus the org's own), NAICS classification, carrier matching, prospects (clients) and underwriting rules",
+    entrypoints: { public: "MarketService" },
+    d1: { binding: "MARKET_DB", database: "openinsure-market", id: "market-db" },
+  },
 ];
 
 /** A worker's own events subscription, or null (none, or the webhooks worker's shared queue). */

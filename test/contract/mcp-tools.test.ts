@@ -24,6 +24,8 @@ const REQUIRED_TOOLS = [
   "file_claim",
   "generate_certificate",
   "list_invoices",
+  "match_carriers",
+  "classify_business",
 ];
 
 const marked = Object.values(doc.paths).flatMap((item) => Object.values(item).filter((op) => op?.["x-mcp-tool"]));
@@ -79,8 +81,8 @@ describe("MCP tools from the contract", () => {
     expect(deriveTools(changed).map((t) => t.name)).not.toContain("get_policy");
   });
 
-  it("chains, in the prepare_submission prompt, tools that exist (classification once the market worker marks it)", () => {
+  it("chains, in the prepare_submission prompt, tools that exist", () => {
     const names = new Set(TOOLS.map((t) => t.name));
-    for (const name of PREPARE_SUBMISSION_CHAIN.slice(1)) expect(names, name).toContain(name);
+    for (const name of PREPARE_SUBMISSION_CHAIN) expect(names, name).toContain(name);
   });
 });

@@ -67,7 +67,7 @@ describe("/mcp: the platform as MCP tools", () => {
     const t = await createTenant();
     const full = await result<{ tools: { name: string; description: string; inputSchema: any; annotations: any }[] }>(mcp({ apiKey: t.apiKey }, "tools/list"));
     const names = full.tools.map((x) => x.name);
-    for (const name of ["search_submissions", "get_submission", "create_submission", "quote_submission", "bind_submission", "get_policy", "get_policy_timeline", "endorse_policy", "cancel_policy", "file_claim", "generate_certificate", "list_invoices"]) {
+    for (const name of ["search_submissions", "get_submission", "create_submission", "quote_submission", "bind_submission", "get_policy", "get_policy_timeline", "endorse_policy", "cancel_policy", "file_claim", "generate_certificate", "list_invoices", "classify_business", "match_carriers"]) {
       expect(names).toContain(name);
     }
     const bind = full.tools.find((x) => x.name === "bind_submission")!;
@@ -210,10 +210,27 @@ describe("/mcp: the platform as MCP tools", () => {
     );
     const text = rendered.messages[0]!.content.text;
     expect(text).toContain("A roofing contractor in Portland");
+    expect(text).toContain("`classify_business`");
     expect(text).toContain("`create_submission`");
     expect(text).toContain("`get_quote_readiness`");
     const missing = await json(await mcp({ apiKey: t.apiKey }, "prompts/get", { name: "prepare_submission", arguments: {} }));
     expect(missing.error.message).toContain("description");
+  });
+});
+
+describe("market tools", () => {
+  it("classifies a description and matches carriers for the chosen code, as the HTTP routes answer", async () => {
+    const t = await createTenant();
+    const key = { apiKey: t.apiKey };
+    const classified = await tool(key, "classify_business", { body: { description: "general contractor building offices and schools" }, idempotencyKey: "mcp-classify-1" });
+    expect(classified.isError).toBe(false);
+    const codes = classified.body.data.map((d: { code: string }) => d.code);
+    expect(codes).toContain("236220");
+    const profile = { naicsCode: "236220", state: "OR", lineOfBusiness: "GL", annualRevenue: 8_000_000, requestedLimit: 1_000_000, yearsInBusiness: 12 };
+    const matched = await tool(key, "match_carriers", { body: profile, idempotencyKey: "mcp-match-1" });
+    expect(matched.body).toEqual(await json(await call("POST", "/v1/market-finder/match-carriers-detailed", { ...key, body: profile })));
+    const bad = await tool(key, "match_carriers", { body: { ...profile, naicsCode: "999999" } });
+    expect(bad).toMatchObject({ isError: true, body: { error: "validation_failed", details: { field: "naicsCode" } } });
   });
 });
 

@@ -3,3 +3,9 @@ declare module "*?inline" {
   const dataUrl: string;
   export default dataUrl;
 }
+
+/** Vite's `?raw` import: a committed text file's content (the market tests compare a generated migration with its source). */
+declare module "*?raw" {
+  const text: string;
+  export default text;
+}

@@ -5,6 +5,13 @@ export type ClientOptions = {
     baseUrl: 'http://127.0.0.1:8787' | (string & {});
 };
 
+export type AcceptTermsRequest = {
+    /**
+     * The version accepted; it must be the current one.
+     */
+    version: string;
+};
+
 /**
  * A person or organization added to the policy as an insured by endorsement (a landlord, a general contractor).
  */
@@ -17,6 +24,11 @@ export type AdditionalInsured = {
  * A producer's agency (the firm it sells through).
  */
 export type AgencyName = string;
+
+/**
+ * A carrier's AM Best financial strength rating.
+ */
+export type AmBestRating = 'A++' | 'A+' | 'A' | 'A-' | 'B++' | 'B+' | 'B' | 'B-';
 
 /**
  * An API key. The secret itself is only returned once, on creation or rotation.
@@ -86,6 +98,61 @@ export type ApiKeyValidation = {
     scopes: Array<string>;
     expiresAt: string | null;
     rateLimitTier: RateLimitTier;
+};
+
+/**
+ * Which classes a carrier wants on a line, where, and for which revenue and limit bands.
+ */
+export type Appetite = {
+    id: AppetiteId;
+    carrierId: CarrierId;
+    lineOfBusiness: LineOfBusiness;
+    /**
+     * NAICS codes or prefixes it covers; the longest matching prefix of a carrier's appetites decides.
+     */
+    naicsPrefixes: Array<NaicsPrefix>;
+    /**
+     * The states it holds in; empty means every state the carrier writes.
+     */
+    states: Array<UsState>;
+    minRevenue: number;
+    /**
+     * `null`: no upper bound.
+     */
+    maxRevenue: number | null;
+    minLimit: number;
+    maxLimit: number;
+    /**
+     * Fewest years in business it takes (0: new ventures welcome).
+     */
+    minYearsInBusiness: number;
+    appetite: AppetiteLevel;
+    owner: MarketOwner;
+    createdAt: string;
+};
+
+/**
+ * Appetite id (`ape_` + ULID).
+ */
+export type AppetiteId = string;
+
+/**
+ * How much a carrier wants a class: `decline` excludes it.
+ */
+export type AppetiteLevel = 'preferred' | 'acceptable' | 'decline';
+
+/**
+ * A page of a list.
+ */
+export type AppetitePage = {
+    /**
+     * The items of this page.
+     */
+    data: Array<Appetite>;
+    /**
+     * Cursor of the next page; `null` on the last page.
+     */
+    nextCursor: string | null;
 };
 
 /**
@@ -356,6 +423,126 @@ export type CancellationMethod = 'flat' | 'pro_rata' | 'short_rate';
  * Why a policy is cancelled.
  */
 export type CancellationReason = 'insured_request' | 'non_payment' | 'underwriting' | 'fraud' | 'other';
+
+export type Carrier = {
+    id: CarrierId;
+    name: string;
+    /**
+     * The carrier's NAIC company code (five digits).
+     */
+    naicNumber: string;
+    amBestRating: AmBestRating;
+    marketType: MarketType;
+    /**
+     * The states it writes in.
+     */
+    states: Array<UsState>;
+    owner: MarketOwner;
+    createdAt: string;
+    updatedAt: string;
+};
+
+/**
+ * Carrier id (`car_` + ULID).
+ */
+export type CarrierId = string;
+
+/**
+ * One carrier judged against a profile: eligible with a score, or excluded with the reasons.
+ */
+export type CarrierMatch = {
+    carrier: Carrier;
+    /**
+     * 0–100, the sum of the criteria's points; 0 when excluded.
+     */
+    score: number;
+    eligible: boolean;
+    /**
+     * The product for the line, when the carrier has one.
+     */
+    productId: CarrierProductId | null;
+    /**
+     * The appetite that decided (the longest matching NAICS prefix), when one matched.
+     */
+    appetiteId: AppetiteId | null;
+    appetite: AppetiteLevel | null;
+    minPremium: number | null;
+    criteria: Array<MatchCriterion>;
+    exclusions: Array<MatchExclusion>;
+};
+
+/**
+ * Every carrier judged: the eligible first by score (ties by AM Best rating, then name, then id, so the
+ * same input always gives the same ranking), then the excluded ones by name.
+ */
+export type CarrierMatchResult = {
+    profile: MarketProfile;
+    naicsTitle: string;
+    eligibleCount: number;
+    data: Array<CarrierMatch>;
+};
+
+/**
+ * A page of a list.
+ */
+export type CarrierPage = {
+    /**
+     * The items of this page.
+     */
+    data: Array<Carrier>;
+    /**
+     * Cursor of the next page; `null` on the last page.
+     */
+    nextCursor: string | null;
+};
+
+/**
+ * A line a carrier writes: where, and the limits and minimum premium it takes.
+ */
+export type CarrierProduct = {
+    id: CarrierProductId;
+    carrierId: CarrierId;
+    name: string;
+    lineOfBusiness: LineOfBusiness;
+    /**
+     * The states it is offered in (a subset of the carrier's).
+     */
+    states: Array<UsState>;
+    minLimit: number;
+    maxLimit: number;
+    minPremium: number;
+    currency: Currency;
+    owner: MarketOwner;
+    createdAt: string;
+};
+
+/**
+ * Carrier product id (`cpr_` + ULID).
+ */
+export type CarrierProductId = string;
+
+/**
+ * A page of a list.
+ */
+export type CarrierProductPage = {
+    /**
+     * The items of this page.
+     */
+    data: Array<CarrierProduct>;
+    /**
+     * Cursor of the next page; `null` on the last page.
+     */
+    nextCursor: string | null;
+};
+
+/**
+ * The eligible carriers of a profile, ranked as in `match-carriers-detailed`.
+ */
+export type CarrierSearchResult = {
+    profile: MarketProfile;
+    naicsTitle: string;
+    data: Array<CarrierMatch>;
+};
 
 /**
  * A certificate of insurance issued for a policy, with its stored PDF.
@@ -918,6 +1105,74 @@ export type ClassificationSignal = {
     weight: number | null;
 };
 
+export type ClassifyRequest = {
+    /**
+     * What the business does, in words (a blank one is 400).
+     */
+    description: string;
+};
+
+/**
+ * The top five codes, best first; ties broken by code.
+ */
+export type ClassifyResult = {
+    /**
+     * The NAICS edition searched.
+     */
+    edition: '2017';
+    data: Array<NaicsClassification>;
+};
+
+export type Client = {
+    id: ClientId;
+    name: string;
+    /**
+     * The website's host, lower case, without scheme or `www.`.
+     */
+    domain: string | null;
+    state: UsState | null;
+    naicsCode: string | null;
+    annualRevenue: number | null;
+    contactName: string | null;
+    contactEmail: string | null;
+    notes: string | null;
+    status: ClientStatus;
+    submissionId: string | null;
+    createdAt: string;
+    updatedAt: string;
+};
+
+/**
+ * A client's contact email.
+ */
+export type ClientContactEmail = string;
+
+/**
+ * A client's contact person.
+ */
+export type ClientContactName = string;
+
+/**
+ * A client's website host or URL.
+ */
+export type ClientDomain = string;
+
+/**
+ * Whether a prospect is already a client of the org: the same normalised name and state, or the same domain.
+ */
+export type ClientDuplicateCheck = {
+    duplicate: boolean;
+    /**
+     * The matching clients, oldest first.
+     */
+    matches: Array<Client>;
+};
+
+/**
+ * Client id (`cli_` + ULID).
+ */
+export type ClientId = string;
+
 /**
  * Client → server: post a message to the room.
  */
@@ -925,6 +1180,35 @@ export type ClientMessageFrame = {
     type: 'message';
     body: string;
 };
+
+/**
+ * Free-text notes on a client.
+ */
+export type ClientNotes = string;
+
+/**
+ * A page of a list.
+ */
+export type ClientPage = {
+    /**
+     * The items of this page.
+     */
+    data: Array<Client>;
+    /**
+     * Cursor of the next page; `null` on the last page.
+     */
+    nextCursor: string | null;
+};
+
+/**
+ * A client's annual revenue, in USD major units.
+ */
+export type ClientRevenue = number;
+
+/**
+ * `prospect` until it is turned into a submission.
+ */
+export type ClientStatus = 'prospect' | 'converted';
 
 export type CloseClaimRequest = {
     /**
@@ -1147,6 +1431,24 @@ export type CreateApiKeyRequest = {
     expiresAt?: string | null;
 };
 
+/**
+ * An org's own appetite, on its own carrier or a platform one (seen by the org alone). A NAICS prefix
+ * that starts no code of the official list is 400 `validation_failed`; `maxRevenue` below
+ * `minRevenue`, or `maxLimit` below `minLimit`, likewise.
+ */
+export type CreateAppetiteRequest = {
+    carrierId: CarrierId;
+    lineOfBusiness: LineOfBusiness;
+    naicsPrefixes: Array<NaicsPrefix>;
+    states?: Array<UsState>;
+    minRevenue?: number;
+    maxRevenue?: number;
+    minLimit?: number;
+    maxLimit?: number;
+    minYearsInBusiness?: number;
+    appetite: AppetiteLevel;
+};
+
 export type CreateAppointmentRequest = {
     /**
      * The carrier appointing the producer.
@@ -1154,6 +1456,30 @@ export type CreateAppointmentRequest = {
     carrier: string;
     state: UsState;
     lines: Array<LineOfBusiness>;
+};
+
+export type CreateCarrierProductRequest = {
+    name: string;
+    lineOfBusiness: LineOfBusiness;
+    /**
+     * Default: every state of the carrier; each must be one of the carrier's.
+     */
+    states?: Array<UsState>;
+    minLimit: number;
+    maxLimit: number;
+    minPremium: number;
+};
+
+/**
+ * An org's own carrier (a market it has access to), with the lines it writes.
+ */
+export type CreateCarrierRequest = {
+    name: string;
+    naicNumber: string;
+    amBestRating: AmBestRating;
+    marketType: MarketType;
+    states: Array<UsState>;
+    products?: Array<CreateCarrierProductRequest>;
 };
 
 export type CreateClaimAttachmentRequest = {
@@ -1203,6 +1529,23 @@ export type CreateClaimRequest = {
      * (which otherwise answers 409 `conflict` with `details.existingClaimId`).
      */
     confirmDistinct?: boolean;
+};
+
+export type CreateClientRequest = {
+    name: string;
+    /**
+     * A host or URL (`https://www.acme.com/about` is kept as `acme.com`).
+     */
+    domain?: string;
+    state?: UsState;
+    /**
+     * Must be a code of the official 2017 NAICS list (400 otherwise).
+     */
+    naicsCode?: NaicsCode;
+    annualRevenue?: number;
+    contactName?: string;
+    contactEmail?: string;
+    notes?: string;
 };
 
 export type CreateDaAgreementRequest = {
@@ -2743,6 +3086,33 @@ export type InvoiceVoidedEvent = {
     data: InvoiceVoidedData;
 };
 
+export type Jurisdiction = {
+    state: UsState;
+    /**
+     * Eligible carriers there.
+     */
+    carrierCount: number;
+    /**
+     * The best score there.
+     */
+    topScore: number;
+};
+
+/**
+ * A profile without the state: which states it can be written in.
+ */
+export type JurisdictionsRequest = {
+    naicsCode: NaicsCode;
+    lineOfBusiness: LineOfBusiness;
+    annualRevenue: number;
+    requestedLimit: number;
+    yearsInBusiness?: number;
+};
+
+export type JurisdictionsResult = {
+    data: Array<Jurisdiction>;
+};
+
 /**
  * Line of business: general liability, commercial property, commercial auto.
  */
@@ -2818,6 +3188,52 @@ export type MailingAddress = {
      * ZIP or ZIP+4.
      */
     postalCode: string;
+};
+
+/**
+ * `platform`: reference data shipped with the platform; `org`: added by the caller's org, seen by it alone.
+ */
+export type MarketOwner = 'platform' | 'org';
+
+/**
+ * A risk as the market finder sees it.
+ */
+export type MarketProfile = {
+    /**
+     * Must be a code of the official 2017 list (400 otherwise).
+     */
+    naicsCode: NaicsCode;
+    state: UsState;
+    lineOfBusiness: LineOfBusiness;
+    annualRevenue: number;
+    requestedLimit: number;
+    yearsInBusiness?: number;
+};
+
+/**
+ * `admitted`: licensed in its states; `surplus`: a non-admitted (excess and surplus lines) carrier.
+ */
+export type MarketType = 'admitted' | 'surplus';
+
+/**
+ * One scored criterion of a match: the points it gave out of its maximum, and why.
+ */
+export type MatchCriterion = {
+    /**
+     * `appetite` (preferred 40, acceptable 25), `class_specificity` (how exact the appetite's NAICS prefix is, up to 20), `revenue_fit` (15), `limit_fit` (10), `financial_strength` (AM Best, up to 15).
+     */
+    criterion: 'appetite' | 'class_specificity' | 'revenue_fit' | 'limit_fit' | 'financial_strength';
+    points: number;
+    maxPoints: number;
+    detail: string;
+};
+
+/**
+ * Why a carrier cannot write the risk.
+ */
+export type MatchExclusion = {
+    criterion: 'state' | 'product' | 'class' | 'appetite' | 'revenue' | 'limit' | 'years_in_business';
+    reason: string;
 };
 
 /**
@@ -2909,6 +3325,24 @@ export type McpToolResult = {
      */
     result: unknown;
 };
+
+export type NaicsClassification = {
+    code: NaicsCode;
+    title: string;
+    /**
+     * The BM25 score of the code's official title and description against the text.
+     */
+    score: number;
+    /**
+     * The score's share of the five shown (0–1).
+     */
+    confidence: number;
+};
+
+/**
+ * A six-digit NAICS code of the 2017 edition (the official list, U.S. Census Bureau).
+ */
+export type NaicsCode = string;
 
 /**
  * Leading digits of a NAICS code (2 to 6 digits).
@@ -4132,6 +4566,31 @@ export type ProducerPage = {
  */
 export type ProducerStatus = 'active' | 'suspended' | 'terminated';
 
+export type ProductLine = {
+    lineOfBusiness: LineOfBusiness;
+    carrierCount: number;
+    topScore: number;
+    /**
+     * The lowest minimum premium among the eligible carriers.
+     */
+    lowestMinPremium: number;
+};
+
+/**
+ * A profile without the line: which lines can be written.
+ */
+export type ProductLinesRequest = {
+    naicsCode: NaicsCode;
+    state: UsState;
+    annualRevenue: number;
+    requestedLimit: number;
+    yearsInBusiness?: number;
+};
+
+export type ProductLinesResult = {
+    data: Array<ProductLine>;
+};
+
 /**
  * Where a push token's notifications go.
  */
@@ -4899,6 +5358,46 @@ export type SignupResult = {
 };
 
 /**
+ * A past submission of the org near a profile, with what became of it.
+ */
+export type SimilarBusiness = {
+    submissionId: SubmissionId;
+    insuredName: string;
+    naicsCode: string;
+    state: UsState;
+    lineOfBusiness: LineOfBusiness;
+    annualRevenue: number;
+    /**
+     * 0–1: NAICS hierarchy (the longest shared prefix, 0.6), same state (0.2), revenue closeness (0.2).
+     */
+    similarity: number;
+    /**
+     * `bound`, `quoted`, `declined`, `referred` or `open` (no outcome yet).
+     */
+    outcome: 'bound' | 'quoted' | 'declined' | 'referred' | 'open';
+    /**
+     * The bound policy, when there is one.
+     */
+    policyId: string | null;
+    createdAt: string;
+};
+
+export type SimilarBusinessesRequest = {
+    naicsCode: NaicsCode;
+    state: UsState;
+    lineOfBusiness?: LineOfBusiness;
+    annualRevenue: number;
+    /**
+     * Default 10.
+     */
+    limit?: number;
+};
+
+export type SimilarBusinessesResult = {
+    data: Array<SimilarBusiness>;
+};
+
+/**
  * A Stripe event as Stripe posts it (`https://docs.stripe.com/api/events/object`). Only the fields
  * billing reads are named; everything else Stripe sends is accepted as it is, because the body is
  * verified byte for byte against `Stripe-Signature` and never re-encoded.
@@ -5085,6 +5584,15 @@ export type SubmissionQuotedEvent = {
  */
 export type SubmissionStatus = 'received' | 'quoted' | 'referred' | 'bound' | 'declined' | 'expired' | 'withdrawn';
 
+export type TermsStatus = {
+    currentVersion: string;
+    accepted: boolean;
+    /**
+     * The caller's acceptance of the current version (null when not accepted).
+     */
+    acceptedAt: string | null;
+};
+
 /**
  * A short-lived JWT for `Authorization: Bearer`.
  */
@@ -5127,6 +5635,20 @@ export type UpdateBillingSettingsRequest = {
      * Whole days from 1 to 90.
      */
     graceDays?: number;
+};
+
+/**
+ * A partial update; `null` clears an optional field.
+ */
+export type UpdateClientRequest = {
+    name?: string;
+    domain?: ClientDomain | null;
+    state?: UsState | null;
+    naicsCode?: NaicsCode | null;
+    annualRevenue?: ClientRevenue | null;
+    contactName?: ClientContactName | null;
+    contactEmail?: ClientContactEmail | null;
+    notes?: ClientNotes | null;
 };
 
 /**
@@ -7893,6 +8415,519 @@ export type AcceptSettlementResponses = {
 
 export type AcceptSettlementResponse = AcceptSettlementResponses[keyof AcceptSettlementResponses];
 
+export type ListClientsData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * Page size.
+         */
+        limit?: number;
+        /**
+         * Opaque cursor from a previous page's `nextCursor`.
+         */
+        cursor?: string;
+        /**
+         * Sort order.
+         */
+        sort?: ListSort;
+        /**
+         * Only items created at or after this instant.
+         */
+        createdAfter?: string;
+        /**
+         * Only items created before this instant.
+         */
+        createdBefore?: string;
+        status?: ClientStatus;
+        state?: UsState;
+    };
+    url: '/v1/clients';
+};
+
+export type ListClientsErrors = {
+    /**
+     * The request is malformed: `validation_failed` or `invalid_idempotency_key`.
+     */
+    400: ErrorEnvelope;
+    /**
+     * Missing, invalid, expired or revoked credentials: `unauthorized`.
+     */
+    401: ErrorEnvelope;
+    /**
+     * The credential lacks the required scope or role: `insufficient_scope`.
+     */
+    403: ErrorEnvelope;
+    /**
+     * The resource does not exist or belongs to another org: `not_found`.
+     */
+    404: ErrorEnvelope;
+    /**
+     * Rate limit exceeded: `rate_limit_exceeded`. Retry after `Retry-After` seconds.
+     */
+    429: ErrorEnvelope;
+    /**
+     * Unexpected failure: `internal_error`.
+     */
+    500: ErrorEnvelope;
+};
+
+export type ListClientsError = ListClientsErrors[keyof ListClientsErrors];
+
+export type ListClientsResponses = {
+    /**
+     * Success.
+     */
+    200: ClientPage;
+};
+
+export type ListClientsResponse = ListClientsResponses[keyof ListClientsResponses];
+
+export type CreateClientData = {
+    body: CreateClientRequest;
+    headers?: {
+        /**
+         * Client-chosen key that makes a retried write safe: a repeated request with the same key
+         * and body replays the first response.
+         */
+        'Idempotency-Key'?: string;
+    };
+    path?: never;
+    query?: never;
+    url: '/v1/clients';
+};
+
+export type CreateClientErrors = {
+    /**
+     * The request is malformed: `validation_failed` or `invalid_idempotency_key`.
+     */
+    400: ErrorEnvelope;
+    /**
+     * Missing, invalid, expired or revoked credentials: `unauthorized`.
+     */
+    401: ErrorEnvelope;
+    /**
+     * The credential lacks the required scope or role: `insufficient_scope`.
+     */
+    403: ErrorEnvelope;
+    /**
+     * The resource does not exist or belongs to another org: `not_found`.
+     */
+    404: ErrorEnvelope;
+    /**
+     * `conflict` or `idempotency_request_in_progress`.
+     */
+    409: ErrorEnvelope;
+    /**
+     * The request body exceeds the size limit: `payload_too_large`.
+     */
+    413: ErrorEnvelope;
+    /**
+     * The request body's media type is not accepted (`application/json`, or another one the operation
+     * documents): `unsupported_media_type`.
+     */
+    415: ErrorEnvelope;
+    /**
+     * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
+     * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
+     * referral one created, or on a quote one created), `submission_not_ready` (quoting a submission
+     * whose readiness has a blocking check failed; `details.failedChecks` names them),
+     * `policy_not_in_force` (a certificate asked of a cancelled, expired or not yet effective policy),
+     * `endorsement_required` (a certificate flag the policy carries no endorsement for),
+     * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored),
+     * `loss_outside_coverage` (a claim whose loss date the policy did not cover; `details` names the
+     * dates that decided it) or `limit_exceeded` (a claim payment past the policy's limit).
+     */
+    422: ErrorEnvelope;
+    /**
+     * Rate limit exceeded: `rate_limit_exceeded`. Retry after `Retry-After` seconds.
+     */
+    429: ErrorEnvelope;
+    /**
+     * Unexpected failure: `internal_error`.
+     */
+    500: ErrorEnvelope;
+};
+
+export type CreateClientError = CreateClientErrors[keyof CreateClientErrors];
+
+export type CreateClientResponses = {
+    /**
+     * Created.
+     */
+    201: Client;
+};
+
+export type CreateClientResponse = CreateClientResponses[keyof CreateClientResponses];
+
+export type AcceptClientTermsData = {
+    body: AcceptTermsRequest;
+    headers?: {
+        /**
+         * Client-chosen key that makes a retried write safe: a repeated request with the same key
+         * and body replays the first response.
+         */
+        'Idempotency-Key'?: string;
+    };
+    path?: never;
+    query?: never;
+    url: '/v1/clients/accept-terms';
+};
+
+export type AcceptClientTermsErrors = {
+    /**
+     * The request is malformed: `validation_failed` or `invalid_idempotency_key`.
+     */
+    400: ErrorEnvelope;
+    /**
+     * Missing, invalid, expired or revoked credentials: `unauthorized`.
+     */
+    401: ErrorEnvelope;
+    /**
+     * The credential lacks the required scope or role: `insufficient_scope`.
+     */
+    403: ErrorEnvelope;
+    /**
+     * The resource does not exist or belongs to another org: `not_found`.
+     */
+    404: ErrorEnvelope;
+    /**
+     * `conflict` or `idempotency_request_in_progress`.
+     */
+    409: ErrorEnvelope;
+    /**
+     * The request body exceeds the size limit: `payload_too_large`.
+     */
+    413: ErrorEnvelope;
+    /**
+     * The request body's media type is not accepted (`application/json`, or another one the operation
+     * documents): `unsupported_media_type`.
+     */
+    415: ErrorEnvelope;
+    /**
+     * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
+     * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
+     * referral one created, or on a quote one created), `submission_not_ready` (quoting a submission
+     * whose readiness has a blocking check failed; `details.failedChecks` names them),
+     * `policy_not_in_force` (a certificate asked of a cancelled, expired or not yet effective policy),
+     * `endorsement_required` (a certificate flag the policy carries no endorsement for),
+     * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored),
+     * `loss_outside_coverage` (a claim whose loss date the policy did not cover; `details` names the
+     * dates that decided it) or `limit_exceeded` (a claim payment past the policy's limit).
+     */
+    422: ErrorEnvelope;
+    /**
+     * Rate limit exceeded: `rate_limit_exceeded`. Retry after `Retry-After` seconds.
+     */
+    429: ErrorEnvelope;
+    /**
+     * Unexpected failure: `internal_error`.
+     */
+    500: ErrorEnvelope;
+};
+
+export type AcceptClientTermsError = AcceptClientTermsErrors[keyof AcceptClientTermsErrors];
+
+export type AcceptClientTermsResponses = {
+    /**
+     * Success.
+     */
+    200: TermsStatus;
+};
+
+export type AcceptClientTermsResponse = AcceptClientTermsResponses[keyof AcceptClientTermsResponses];
+
+export type CheckClientDuplicateData = {
+    body?: never;
+    path?: never;
+    query?: {
+        name?: string;
+        state?: UsState;
+        domain?: string;
+    };
+    url: '/v1/clients/check-duplicate';
+};
+
+export type CheckClientDuplicateErrors = {
+    /**
+     * The request is malformed: `validation_failed` or `invalid_idempotency_key`.
+     */
+    400: ErrorEnvelope;
+    /**
+     * Missing, invalid, expired or revoked credentials: `unauthorized`.
+     */
+    401: ErrorEnvelope;
+    /**
+     * The credential lacks the required scope or role: `insufficient_scope`.
+     */
+    403: ErrorEnvelope;
+    /**
+     * The resource does not exist or belongs to another org: `not_found`.
+     */
+    404: ErrorEnvelope;
+    /**
+     * Rate limit exceeded: `rate_limit_exceeded`. Retry after `Retry-After` seconds.
+     */
+    429: ErrorEnvelope;
+    /**
+     * Unexpected failure: `internal_error`.
+     */
+    500: ErrorEnvelope;
+};
+
+export type CheckClientDuplicateError = CheckClientDuplicateErrors[keyof CheckClientDuplicateErrors];
+
+export type CheckClientDuplicateResponses = {
+    /**
+     * Success.
+     */
+    200: ClientDuplicateCheck;
+};
+
+export type CheckClientDuplicateResponse = CheckClientDuplicateResponses[keyof CheckClientDuplicateResponses];
+
+export type SearchClientsData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * Page size.
+         */
+        limit?: number;
+        /**
+         * Opaque cursor from a previous page's `nextCursor`.
+         */
+        cursor?: string;
+        /**
+         * Sort order.
+         */
+        sort?: ListSort;
+        /**
+         * Only items created at or after this instant.
+         */
+        createdAfter?: string;
+        /**
+         * Only items created before this instant.
+         */
+        createdBefore?: string;
+        /**
+         * Case-insensitive substring of the name or domain.
+         */
+        q?: string;
+        naicsCode?: string;
+    };
+    url: '/v1/clients/search';
+};
+
+export type SearchClientsErrors = {
+    /**
+     * The request is malformed: `validation_failed` or `invalid_idempotency_key`.
+     */
+    400: ErrorEnvelope;
+    /**
+     * Missing, invalid, expired or revoked credentials: `unauthorized`.
+     */
+    401: ErrorEnvelope;
+    /**
+     * The credential lacks the required scope or role: `insufficient_scope`.
+     */
+    403: ErrorEnvelope;
+    /**
+     * The resource does not exist or belongs to another org: `not_found`.
+     */
+    404: ErrorEnvelope;
+    /**
+     * Rate limit exceeded: `rate_limit_exceeded`. Retry after `Retry-After` seconds.
+     */
+    429: ErrorEnvelope;
+    /**
+     * Unexpected failure: `internal_error`.
+     */
+    500: ErrorEnvelope;
+};
+
+export type SearchClientsError = SearchClientsErrors[keyof SearchClientsErrors];
+
+export type SearchClientsResponses = {
+    /**
+     * Success.
+     */
+    200: ClientPage;
+};
+
+export type SearchClientsResponse = SearchClientsResponses[keyof SearchClientsResponses];
+
+export type GetClientTermsStatusData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/v1/clients/terms-status';
+};
+
+export type GetClientTermsStatusErrors = {
+    /**
+     * The request is malformed: `validation_failed` or `invalid_idempotency_key`.
+     */
+    400: ErrorEnvelope;
+    /**
+     * Missing, invalid, expired or revoked credentials: `unauthorized`.
+     */
+    401: ErrorEnvelope;
+    /**
+     * The credential lacks the required scope or role: `insufficient_scope`.
+     */
+    403: ErrorEnvelope;
+    /**
+     * The resource does not exist or belongs to another org: `not_found`.
+     */
+    404: ErrorEnvelope;
+    /**
+     * Rate limit exceeded: `rate_limit_exceeded`. Retry after `Retry-After` seconds.
+     */
+    429: ErrorEnvelope;
+    /**
+     * Unexpected failure: `internal_error`.
+     */
+    500: ErrorEnvelope;
+};
+
+export type GetClientTermsStatusError = GetClientTermsStatusErrors[keyof GetClientTermsStatusErrors];
+
+export type GetClientTermsStatusResponses = {
+    /**
+     * Success.
+     */
+    200: TermsStatus;
+};
+
+export type GetClientTermsStatusResponse = GetClientTermsStatusResponses[keyof GetClientTermsStatusResponses];
+
+export type GetClientData = {
+    body?: never;
+    path: {
+        id: string;
+    };
+    query?: never;
+    url: '/v1/clients/{id}';
+};
+
+export type GetClientErrors = {
+    /**
+     * The request is malformed: `validation_failed` or `invalid_idempotency_key`.
+     */
+    400: ErrorEnvelope;
+    /**
+     * Missing, invalid, expired or revoked credentials: `unauthorized`.
+     */
+    401: ErrorEnvelope;
+    /**
+     * The credential lacks the required scope or role: `insufficient_scope`.
+     */
+    403: ErrorEnvelope;
+    /**
+     * The resource does not exist or belongs to another org: `not_found`.
+     */
+    404: ErrorEnvelope;
+    /**
+     * Rate limit exceeded: `rate_limit_exceeded`. Retry after `Retry-After` seconds.
+     */
+    429: ErrorEnvelope;
+    /**
+     * Unexpected failure: `internal_error`.
+     */
+    500: ErrorEnvelope;
+};
+
+export type GetClientError = GetClientErrors[keyof GetClientErrors];
+
+export type GetClientResponses = {
+    /**
+     * Success.
+     */
+    200: Client;
+};
+
+export type GetClientResponse = GetClientResponses[keyof GetClientResponses];
+
+export type UpdateClientData = {
+    body: UpdateClientRequest;
+    headers?: {
+        /**
+         * Client-chosen key that makes a retried write safe: a repeated request with the same key
+         * and body replays the first response.
+         */
+        'Idempotency-Key'?: string;
+    };
+    path: {
+        id: string;
+    };
+    query?: never;
+    url: '/v1/clients/{id}';
+};
+
+export type UpdateClientErrors = {
+    /**
+     * The request is malformed: `validation_failed` or `invalid_idempotency_key`.
+     */
+    400: ErrorEnvelope;
+    /**
+     * Missing, invalid, expired or revoked credentials: `unauthorized`.
+     */
+    401: ErrorEnvelope;
+    /**
+     * The credential lacks the required scope or role: `insufficient_scope`.
+     */
+    403: ErrorEnvelope;
+    /**
+     * The resource does not exist or belongs to another org: `not_found`.
+     */
+    404: ErrorEnvelope;
+    /**
+     * `conflict` or `idempotency_request_in_progress`.
+     */
+    409: ErrorEnvelope;
+    /**
+     * The request body exceeds the size limit: `payload_too_large`.
+     */
+    413: ErrorEnvelope;
+    /**
+     * The request body's media type is not accepted (`application/json`, or another one the operation
+     * documents): `unsupported_media_type`.
+     */
+    415: ErrorEnvelope;
+    /**
+     * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
+     * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
+     * referral one created, or on a quote one created), `submission_not_ready` (quoting a submission
+     * whose readiness has a blocking check failed; `details.failedChecks` names them),
+     * `policy_not_in_force` (a certificate asked of a cancelled, expired or not yet effective policy),
+     * `endorsement_required` (a certificate flag the policy carries no endorsement for),
+     * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored),
+     * `loss_outside_coverage` (a claim whose loss date the policy did not cover; `details` names the
+     * dates that decided it) or `limit_exceeded` (a claim payment past the policy's limit).
+     */
+    422: ErrorEnvelope;
+    /**
+     * Rate limit exceeded: `rate_limit_exceeded`. Retry after `Retry-After` seconds.
+     */
+    429: ErrorEnvelope;
+    /**
+     * Unexpected failure: `internal_error`.
+     */
+    500: ErrorEnvelope;
+};
+
+export type UpdateClientError = UpdateClientErrors[keyof UpdateClientErrors];
+
+export type UpdateClientResponses = {
+    /**
+     * Success.
+     */
+    200: Client;
+};
+
+export type UpdateClientResponse = UpdateClientResponses[keyof UpdateClientResponses];
+
 export type GenerateCertificateData = {
     body: GenerateCertificateRequest;
     headers?: {
@@ -9822,6 +10857,901 @@ export type VoidInvoiceResponses = {
 };
 
 export type VoidInvoiceResponse = VoidInvoiceResponses[keyof VoidInvoiceResponses];
+
+export type ListAppetitesData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * Page size.
+         */
+        limit?: number;
+        /**
+         * Opaque cursor from a previous page's `nextCursor`.
+         */
+        cursor?: string;
+        /**
+         * Sort order.
+         */
+        sort?: ListSort;
+        /**
+         * Only items created at or after this instant.
+         */
+        createdAfter?: string;
+        /**
+         * Only items created before this instant.
+         */
+        createdBefore?: string;
+        carrierId?: string;
+        lineOfBusiness?: LineOfBusiness;
+        /**
+         * Only appetites holding in this state.
+         */
+        state?: UsState;
+        /**
+         * Only appetites with a prefix of this code (or this prefix of theirs).
+         */
+        naicsCode?: string;
+        appetite?: AppetiteLevel;
+        owner?: MarketOwner;
+    };
+    url: '/v1/market-finder/appetites';
+};
+
+export type ListAppetitesErrors = {
+    /**
+     * The request is malformed: `validation_failed` or `invalid_idempotency_key`.
+     */
+    400: ErrorEnvelope;
+    /**
+     * Missing, invalid, expired or revoked credentials: `unauthorized`.
+     */
+    401: ErrorEnvelope;
+    /**
+     * The credential lacks the required scope or role: `insufficient_scope`.
+     */
+    403: ErrorEnvelope;
+    /**
+     * The resource does not exist or belongs to another org: `not_found`.
+     */
+    404: ErrorEnvelope;
+    /**
+     * Rate limit exceeded: `rate_limit_exceeded`. Retry after `Retry-After` seconds.
+     */
+    429: ErrorEnvelope;
+    /**
+     * Unexpected failure: `internal_error`.
+     */
+    500: ErrorEnvelope;
+};
+
+export type ListAppetitesError = ListAppetitesErrors[keyof ListAppetitesErrors];
+
+export type ListAppetitesResponses = {
+    /**
+     * Success.
+     */
+    200: AppetitePage;
+};
+
+export type ListAppetitesResponse = ListAppetitesResponses[keyof ListAppetitesResponses];
+
+export type CreateAppetiteData = {
+    body: CreateAppetiteRequest;
+    headers?: {
+        /**
+         * Client-chosen key that makes a retried write safe: a repeated request with the same key
+         * and body replays the first response.
+         */
+        'Idempotency-Key'?: string;
+    };
+    path?: never;
+    query?: never;
+    url: '/v1/market-finder/appetites';
+};
+
+export type CreateAppetiteErrors = {
+    /**
+     * The request is malformed: `validation_failed` or `invalid_idempotency_key`.
+     */
+    400: ErrorEnvelope;
+    /**
+     * Missing, invalid, expired or revoked credentials: `unauthorized`.
+     */
+    401: ErrorEnvelope;
+    /**
+     * The credential lacks the required scope or role: `insufficient_scope`.
+     */
+    403: ErrorEnvelope;
+    /**
+     * The resource does not exist or belongs to another org: `not_found`.
+     */
+    404: ErrorEnvelope;
+    /**
+     * `conflict` or `idempotency_request_in_progress`.
+     */
+    409: ErrorEnvelope;
+    /**
+     * The request body exceeds the size limit: `payload_too_large`.
+     */
+    413: ErrorEnvelope;
+    /**
+     * The request body's media type is not accepted (`application/json`, or another one the operation
+     * documents): `unsupported_media_type`.
+     */
+    415: ErrorEnvelope;
+    /**
+     * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
+     * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
+     * referral one created, or on a quote one created), `submission_not_ready` (quoting a submission
+     * whose readiness has a blocking check failed; `details.failedChecks` names them),
+     * `policy_not_in_force` (a certificate asked of a cancelled, expired or not yet effective policy),
+     * `endorsement_required` (a certificate flag the policy carries no endorsement for),
+     * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored),
+     * `loss_outside_coverage` (a claim whose loss date the policy did not cover; `details` names the
+     * dates that decided it) or `limit_exceeded` (a claim payment past the policy's limit).
+     */
+    422: ErrorEnvelope;
+    /**
+     * Rate limit exceeded: `rate_limit_exceeded`. Retry after `Retry-After` seconds.
+     */
+    429: ErrorEnvelope;
+    /**
+     * Unexpected failure: `internal_error`.
+     */
+    500: ErrorEnvelope;
+};
+
+export type CreateAppetiteError = CreateAppetiteErrors[keyof CreateAppetiteErrors];
+
+export type CreateAppetiteResponses = {
+    /**
+     * Created.
+     */
+    201: Appetite;
+};
+
+export type CreateAppetiteResponse = CreateAppetiteResponses[keyof CreateAppetiteResponses];
+
+export type ListCarriersData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * Page size.
+         */
+        limit?: number;
+        /**
+         * Opaque cursor from a previous page's `nextCursor`.
+         */
+        cursor?: string;
+        /**
+         * Sort order.
+         */
+        sort?: ListSort;
+        /**
+         * Only items created at or after this instant.
+         */
+        createdAfter?: string;
+        /**
+         * Only items created before this instant.
+         */
+        createdBefore?: string;
+        /**
+         * Only carriers writing in this state.
+         */
+        state?: UsState;
+        /**
+         * Only carriers with a product for this line.
+         */
+        lineOfBusiness?: LineOfBusiness;
+        marketType?: MarketType;
+        owner?: MarketOwner;
+        /**
+         * Case-insensitive substring of the name, or the NAIC number.
+         */
+        search?: string;
+    };
+    url: '/v1/market-finder/carriers';
+};
+
+export type ListCarriersErrors = {
+    /**
+     * The request is malformed: `validation_failed` or `invalid_idempotency_key`.
+     */
+    400: ErrorEnvelope;
+    /**
+     * Missing, invalid, expired or revoked credentials: `unauthorized`.
+     */
+    401: ErrorEnvelope;
+    /**
+     * The credential lacks the required scope or role: `insufficient_scope`.
+     */
+    403: ErrorEnvelope;
+    /**
+     * The resource does not exist or belongs to another org: `not_found`.
+     */
+    404: ErrorEnvelope;
+    /**
+     * Rate limit exceeded: `rate_limit_exceeded`. Retry after `Retry-After` seconds.
+     */
+    429: ErrorEnvelope;
+    /**
+     * Unexpected failure: `internal_error`.
+     */
+    500: ErrorEnvelope;
+};
+
+export type ListCarriersError = ListCarriersErrors[keyof ListCarriersErrors];
+
+export type ListCarriersResponses = {
+    /**
+     * Success.
+     */
+    200: CarrierPage;
+};
+
+export type ListCarriersResponse = ListCarriersResponses[keyof ListCarriersResponses];
+
+export type CreateCarrierData = {
+    body: CreateCarrierRequest;
+    headers?: {
+        /**
+         * Client-chosen key that makes a retried write safe: a repeated request with the same key
+         * and body replays the first response.
+         */
+        'Idempotency-Key'?: string;
+    };
+    path?: never;
+    query?: never;
+    url: '/v1/market-finder/carriers';
+};
+
+export type CreateCarrierErrors = {
+    /**
+     * The request is malformed: `validation_failed` or `invalid_idempotency_key`.
+     */
+    400: ErrorEnvelope;
+    /**
+     * Missing, invalid, expired or revoked credentials: `unauthorized`.
+     */
+    401: ErrorEnvelope;
+    /**
+     * The credential lacks the required scope or role: `insufficient_scope`.
+     */
+    403: ErrorEnvelope;
+    /**
+     * The resource does not exist or belongs to another org: `not_found`.
+     */
+    404: ErrorEnvelope;
+    /**
+     * `conflict` or `idempotency_request_in_progress`.
+     */
+    409: ErrorEnvelope;
+    /**
+     * The request body exceeds the size limit: `payload_too_large`.
+     */
+    413: ErrorEnvelope;
+    /**
+     * The request body's media type is not accepted (`application/json`, or another one the operation
+     * documents): `unsupported_media_type`.
+     */
+    415: ErrorEnvelope;
+    /**
+     * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
+     * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
+     * referral one created, or on a quote one created), `submission_not_ready` (quoting a submission
+     * whose readiness has a blocking check failed; `details.failedChecks` names them),
+     * `policy_not_in_force` (a certificate asked of a cancelled, expired or not yet effective policy),
+     * `endorsement_required` (a certificate flag the policy carries no endorsement for),
+     * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored),
+     * `loss_outside_coverage` (a claim whose loss date the policy did not cover; `details` names the
+     * dates that decided it) or `limit_exceeded` (a claim payment past the policy's limit).
+     */
+    422: ErrorEnvelope;
+    /**
+     * Rate limit exceeded: `rate_limit_exceeded`. Retry after `Retry-After` seconds.
+     */
+    429: ErrorEnvelope;
+    /**
+     * Unexpected failure: `internal_error`.
+     */
+    500: ErrorEnvelope;
+};
+
+export type CreateCarrierError = CreateCarrierErrors[keyof CreateCarrierErrors];
+
+export type CreateCarrierResponses = {
+    /**
+     * Created.
+     */
+    201: Carrier;
+};
+
+export type CreateCarrierResponse = CreateCarrierResponses[keyof CreateCarrierResponses];
+
+export type GetCarrierData = {
+    body?: never;
+    path: {
+        id: string;
+    };
+    query?: never;
+    url: '/v1/market-finder/carriers/{id}';
+};
+
+export type GetCarrierErrors = {
+    /**
+     * The request is malformed: `validation_failed` or `invalid_idempotency_key`.
+     */
+    400: ErrorEnvelope;
+    /**
+     * Missing, invalid, expired or revoked credentials: `unauthorized`.
+     */
+    401: ErrorEnvelope;
+    /**
+     * The credential lacks the required scope or role: `insufficient_scope`.
+     */
+    403: ErrorEnvelope;
+    /**
+     * The resource does not exist or belongs to another org: `not_found`.
+     */
+    404: ErrorEnvelope;
+    /**
+     * Rate limit exceeded: `rate_limit_exceeded`. Retry after `Retry-After` seconds.
+     */
+    429: ErrorEnvelope;
+    /**
+     * Unexpected failure: `internal_error`.
+     */
+    500: ErrorEnvelope;
+};
+
+export type GetCarrierError = GetCarrierErrors[keyof GetCarrierErrors];
+
+export type GetCarrierResponses = {
+    /**
+     * Success.
+     */
+    200: {
+        id: CarrierId;
+        name: string;
+        /**
+         * The carrier's NAIC company code (five digits).
+         */
+        naicNumber: string;
+        amBestRating: AmBestRating;
+        marketType: MarketType;
+        /**
+         * The states it writes in.
+         */
+        states: Array<UsState>;
+        owner: MarketOwner;
+        createdAt: string;
+        updatedAt: string;
+        products: Array<CarrierProduct>;
+    };
+};
+
+export type GetCarrierResponse = GetCarrierResponses[keyof GetCarrierResponses];
+
+export type ClassifyBusinessData = {
+    body: ClassifyRequest;
+    headers?: {
+        /**
+         * Client-chosen key that makes a retried write safe: a repeated request with the same key
+         * and body replays the first response.
+         */
+        'Idempotency-Key'?: string;
+    };
+    path?: never;
+    query?: never;
+    url: '/v1/market-finder/classify';
+};
+
+export type ClassifyBusinessErrors = {
+    /**
+     * The request is malformed: `validation_failed` or `invalid_idempotency_key`.
+     */
+    400: ErrorEnvelope;
+    /**
+     * `conflict` or `idempotency_request_in_progress`.
+     */
+    409: ErrorEnvelope;
+    /**
+     * The request body exceeds the size limit: `payload_too_large`.
+     */
+    413: ErrorEnvelope;
+    /**
+     * The request body's media type is not accepted (`application/json`, or another one the operation
+     * documents): `unsupported_media_type`.
+     */
+    415: ErrorEnvelope;
+    /**
+     * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
+     * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
+     * referral one created, or on a quote one created), `submission_not_ready` (quoting a submission
+     * whose readiness has a blocking check failed; `details.failedChecks` names them),
+     * `policy_not_in_force` (a certificate asked of a cancelled, expired or not yet effective policy),
+     * `endorsement_required` (a certificate flag the policy carries no endorsement for),
+     * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored),
+     * `loss_outside_coverage` (a claim whose loss date the policy did not cover; `details` names the
+     * dates that decided it) or `limit_exceeded` (a claim payment past the policy's limit).
+     */
+    422: ErrorEnvelope;
+    /**
+     * Rate limit exceeded: `rate_limit_exceeded`. Retry after `Retry-After` seconds.
+     */
+    429: ErrorEnvelope;
+    /**
+     * Unexpected failure: `internal_error`.
+     */
+    500: ErrorEnvelope;
+};
+
+export type ClassifyBusinessError = ClassifyBusinessErrors[keyof ClassifyBusinessErrors];
+
+export type ClassifyBusinessResponses = {
+    /**
+     * Success.
+     */
+    200: ClassifyResult;
+};
+
+export type ClassifyBusinessResponse = ClassifyBusinessResponses[keyof ClassifyBusinessResponses];
+
+export type ListJurisdictionsData = {
+    body: JurisdictionsRequest;
+    headers?: {
+        /**
+         * Client-chosen key that makes a retried write safe: a repeated request with the same key
+         * and body replays the first response.
+         */
+        'Idempotency-Key'?: string;
+    };
+    path?: never;
+    query?: never;
+    url: '/v1/market-finder/jurisdictions';
+};
+
+export type ListJurisdictionsErrors = {
+    /**
+     * The request is malformed: `validation_failed` or `invalid_idempotency_key`.
+     */
+    400: ErrorEnvelope;
+    /**
+     * Missing, invalid, expired or revoked credentials: `unauthorized`.
+     */
+    401: ErrorEnvelope;
+    /**
+     * The credential lacks the required scope or role: `insufficient_scope`.
+     */
+    403: ErrorEnvelope;
+    /**
+     * The resource does not exist or belongs to another org: `not_found`.
+     */
+    404: ErrorEnvelope;
+    /**
+     * `conflict` or `idempotency_request_in_progress`.
+     */
+    409: ErrorEnvelope;
+    /**
+     * The request body exceeds the size limit: `payload_too_large`.
+     */
+    413: ErrorEnvelope;
+    /**
+     * The request body's media type is not accepted (`application/json`, or another one the operation
+     * documents): `unsupported_media_type`.
+     */
+    415: ErrorEnvelope;
+    /**
+     * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
+     * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
+     * referral one created, or on a quote one created), `submission_not_ready` (quoting a submission
+     * whose readiness has a blocking check failed; `details.failedChecks` names them),
+     * `policy_not_in_force` (a certificate asked of a cancelled, expired or not yet effective policy),
+     * `endorsement_required` (a certificate flag the policy carries no endorsement for),
+     * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored),
+     * `loss_outside_coverage` (a claim whose loss date the policy did not cover; `details` names the
+     * dates that decided it) or `limit_exceeded` (a claim payment past the policy's limit).
+     */
+    422: ErrorEnvelope;
+    /**
+     * Rate limit exceeded: `rate_limit_exceeded`. Retry after `Retry-After` seconds.
+     */
+    429: ErrorEnvelope;
+    /**
+     * Unexpected failure: `internal_error`.
+     */
+    500: ErrorEnvelope;
+};
+
+export type ListJurisdictionsError = ListJurisdictionsErrors[keyof ListJurisdictionsErrors];
+
+export type ListJurisdictionsResponses = {
+    /**
+     * Success.
+     */
+    200: JurisdictionsResult;
+};
+
+export type ListJurisdictionsResponse = ListJurisdictionsResponses[keyof ListJurisdictionsResponses];
+
+export type MatchCarriersDetailedData = {
+    body: MarketProfile;
+    headers?: {
+        /**
+         * Client-chosen key that makes a retried write safe: a repeated request with the same key
+         * and body replays the first response.
+         */
+        'Idempotency-Key'?: string;
+    };
+    path?: never;
+    query?: never;
+    url: '/v1/market-finder/match-carriers-detailed';
+};
+
+export type MatchCarriersDetailedErrors = {
+    /**
+     * The request is malformed: `validation_failed` or `invalid_idempotency_key`.
+     */
+    400: ErrorEnvelope;
+    /**
+     * Missing, invalid, expired or revoked credentials: `unauthorized`.
+     */
+    401: ErrorEnvelope;
+    /**
+     * The credential lacks the required scope or role: `insufficient_scope`.
+     */
+    403: ErrorEnvelope;
+    /**
+     * The resource does not exist or belongs to another org: `not_found`.
+     */
+    404: ErrorEnvelope;
+    /**
+     * `conflict` or `idempotency_request_in_progress`.
+     */
+    409: ErrorEnvelope;
+    /**
+     * The request body exceeds the size limit: `payload_too_large`.
+     */
+    413: ErrorEnvelope;
+    /**
+     * The request body's media type is not accepted (`application/json`, or another one the operation
+     * documents): `unsupported_media_type`.
+     */
+    415: ErrorEnvelope;
+    /**
+     * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
+     * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
+     * referral one created, or on a quote one created), `submission_not_ready` (quoting a submission
+     * whose readiness has a blocking check failed; `details.failedChecks` names them),
+     * `policy_not_in_force` (a certificate asked of a cancelled, expired or not yet effective policy),
+     * `endorsement_required` (a certificate flag the policy carries no endorsement for),
+     * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored),
+     * `loss_outside_coverage` (a claim whose loss date the policy did not cover; `details` names the
+     * dates that decided it) or `limit_exceeded` (a claim payment past the policy's limit).
+     */
+    422: ErrorEnvelope;
+    /**
+     * Rate limit exceeded: `rate_limit_exceeded`. Retry after `Retry-After` seconds.
+     */
+    429: ErrorEnvelope;
+    /**
+     * Unexpected failure: `internal_error`.
+     */
+    500: ErrorEnvelope;
+};
+
+export type MatchCarriersDetailedError = MatchCarriersDetailedErrors[keyof MatchCarriersDetailedErrors];
+
+export type MatchCarriersDetailedResponses = {
+    /**
+     * Success.
+     */
+    200: CarrierMatchResult;
+};
+
+export type MatchCarriersDetailedResponse = MatchCarriersDetailedResponses[keyof MatchCarriersDetailedResponses];
+
+export type ListProductLinesData = {
+    body: ProductLinesRequest;
+    headers?: {
+        /**
+         * Client-chosen key that makes a retried write safe: a repeated request with the same key
+         * and body replays the first response.
+         */
+        'Idempotency-Key'?: string;
+    };
+    path?: never;
+    query?: never;
+    url: '/v1/market-finder/product-lines';
+};
+
+export type ListProductLinesErrors = {
+    /**
+     * The request is malformed: `validation_failed` or `invalid_idempotency_key`.
+     */
+    400: ErrorEnvelope;
+    /**
+     * Missing, invalid, expired or revoked credentials: `unauthorized`.
+     */
+    401: ErrorEnvelope;
+    /**
+     * The credential lacks the required scope or role: `insufficient_scope`.
+     */
+    403: ErrorEnvelope;
+    /**
+     * The resource does not exist or belongs to another org: `not_found`.
+     */
+    404: ErrorEnvelope;
+    /**
+     * `conflict` or `idempotency_request_in_progress`.
+     */
+    409: ErrorEnvelope;
+    /**
+     * The request body exceeds the size limit: `payload_too_large`.
+     */
+    413: ErrorEnvelope;
+    /**
+     * The request body's media type is not accepted (`application/json`, or another one the operation
+     * documents): `unsupported_media_type`.
+     */
+    415: ErrorEnvelope;
+    /**
+     * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
+     * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
+     * referral one created, or on a quote one created), `submission_not_ready` (quoting a submission
+     * whose readiness has a blocking check failed; `details.failedChecks` names them),
+     * `policy_not_in_force` (a certificate asked of a cancelled, expired or not yet effective policy),
+     * `endorsement_required` (a certificate flag the policy carries no endorsement for),
+     * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored),
+     * `loss_outside_coverage` (a claim whose loss date the policy did not cover; `details` names the
+     * dates that decided it) or `limit_exceeded` (a claim payment past the policy's limit).
+     */
+    422: ErrorEnvelope;
+    /**
+     * Rate limit exceeded: `rate_limit_exceeded`. Retry after `Retry-After` seconds.
+     */
+    429: ErrorEnvelope;
+    /**
+     * Unexpected failure: `internal_error`.
+     */
+    500: ErrorEnvelope;
+};
+
+export type ListProductLinesError = ListProductLinesErrors[keyof ListProductLinesErrors];
+
+export type ListProductLinesResponses = {
+    /**
+     * Success.
+     */
+    200: ProductLinesResult;
+};
+
+export type ListProductLinesResponse = ListProductLinesResponses[keyof ListProductLinesResponses];
+
+export type ListCarrierProductsData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * Page size.
+         */
+        limit?: number;
+        /**
+         * Opaque cursor from a previous page's `nextCursor`.
+         */
+        cursor?: string;
+        /**
+         * Sort order.
+         */
+        sort?: ListSort;
+        /**
+         * Only items created at or after this instant.
+         */
+        createdAfter?: string;
+        /**
+         * Only items created before this instant.
+         */
+        createdBefore?: string;
+        carrierId?: string;
+        lineOfBusiness?: LineOfBusiness;
+        state?: UsState;
+    };
+    url: '/v1/market-finder/products';
+};
+
+export type ListCarrierProductsErrors = {
+    /**
+     * The request is malformed: `validation_failed` or `invalid_idempotency_key`.
+     */
+    400: ErrorEnvelope;
+    /**
+     * Missing, invalid, expired or revoked credentials: `unauthorized`.
+     */
+    401: ErrorEnvelope;
+    /**
+     * The credential lacks the required scope or role: `insufficient_scope`.
+     */
+    403: ErrorEnvelope;
+    /**
+     * The resource does not exist or belongs to another org: `not_found`.
+     */
+    404: ErrorEnvelope;
+    /**
+     * Rate limit exceeded: `rate_limit_exceeded`. Retry after `Retry-After` seconds.
+     */
+    429: ErrorEnvelope;
+    /**
+     * Unexpected failure: `internal_error`.
+     */
+    500: ErrorEnvelope;
+};
+
+export type ListCarrierProductsError = ListCarrierProductsErrors[keyof ListCarrierProductsErrors];
+
+export type ListCarrierProductsResponses = {
+    /**
+     * Success.
+     */
+    200: CarrierProductPage;
+};
+
+export type ListCarrierProductsResponse = ListCarrierProductsResponses[keyof ListCarrierProductsResponses];
+
+export type SearchCarriersData = {
+    body: MarketProfile;
+    headers?: {
+        /**
+         * Client-chosen key that makes a retried write safe: a repeated request with the same key
+         * and body replays the first response.
+         */
+        'Idempotency-Key'?: string;
+    };
+    path?: never;
+    query?: never;
+    url: '/v1/market-finder/search';
+};
+
+export type SearchCarriersErrors = {
+    /**
+     * The request is malformed: `validation_failed` or `invalid_idempotency_key`.
+     */
+    400: ErrorEnvelope;
+    /**
+     * Missing, invalid, expired or revoked credentials: `unauthorized`.
+     */
+    401: ErrorEnvelope;
+    /**
+     * The credential lacks the required scope or role: `insufficient_scope`.
+     */
+    403: ErrorEnvelope;
+    /**
+     * The resource does not exist or belongs to another org: `not_found`.
+     */
+    404: ErrorEnvelope;
+    /**
+     * `conflict` or `idempotency_request_in_progress`.
+     */
+    409: ErrorEnvelope;
+    /**
+     * The request body exceeds the size limit: `payload_too_large`.
+     */
+    413: ErrorEnvelope;
+    /**
+     * The request body's media type is not accepted (`application/json`, or another one the operation
+     * documents): `unsupported_media_type`.
+     */
+    415: ErrorEnvelope;
+    /**
+     * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
+     * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
+     * referral one created, or on a quote one created), `submission_not_ready` (quoting a submission
+     * whose readiness has a blocking check failed; `details.failedChecks` names them),
+     * `policy_not_in_force` (a certificate asked of a cancelled, expired or not yet effective policy),
+     * `endorsement_required` (a certificate flag the policy carries no endorsement for),
+     * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored),
+     * `loss_outside_coverage` (a claim whose loss date the policy did not cover; `details` names the
+     * dates that decided it) or `limit_exceeded` (a claim payment past the policy's limit).
+     */
+    422: ErrorEnvelope;
+    /**
+     * Rate limit exceeded: `rate_limit_exceeded`. Retry after `Retry-After` seconds.
+     */
+    429: ErrorEnvelope;
+    /**
+     * Unexpected failure: `internal_error`.
+     */
+    500: ErrorEnvelope;
+};
+
+export type SearchCarriersError = SearchCarriersErrors[keyof SearchCarriersErrors];
+
+export type SearchCarriersResponses = {
+    /**
+     * Success.
+     */
+    200: CarrierSearchResult;
+};
+
+export type SearchCarriersResponse = SearchCarriersResponses[keyof SearchCarriersResponses];
+
+export type FindSimilarBusinessesData = {
+    body: SimilarBusinessesRequest;
+    headers?: {
+        /**
+         * Client-chosen key that makes a retried write safe: a repeated request with the same key
+         * and body replays the first response.
+         */
+        'Idempotency-Key'?: string;
+    };
+    path?: never;
+    query?: never;
+    url: '/v1/market-finder/similar-businesses';
+};
+
+export type FindSimilarBusinessesErrors = {
+    /**
+     * The request is malformed: `validation_failed` or `invalid_idempotency_key`.
+     */
+    400: ErrorEnvelope;
+    /**
+     * Missing, invalid, expired or revoked credentials: `unauthorized`.
+     */
+    401: ErrorEnvelope;
+    /**
+     * The credential lacks the required scope or role: `insufficient_scope`.
+     */
+    403: ErrorEnvelope;
+    /**
+     * The resource does not exist or belongs to another org: `not_found`.
+     */
+    404: ErrorEnvelope;
+    /**
+     * `conflict` or `idempotency_request_in_progress`.
+     */
+    409: ErrorEnvelope;
+    /**
+     * The request body exceeds the size limit: `payload_too_large`.
+     */
+    413: ErrorEnvelope;
+    /**
+     * The request body's media type is not accepted (`application/json`, or another one the operation
+     * documents): `unsupported_media_type`.
+     */
+    415: ErrorEnvelope;
+    /**
+     * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
+     * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
+     * referral one created, or on a quote one created), `submission_not_ready` (quoting a submission
+     * whose readiness has a blocking check failed; `details.failedChecks` names them),
+     * `policy_not_in_force` (a certificate asked of a cancelled, expired or not yet effective policy),
+     * `endorsement_required` (a certificate flag the policy carries no endorsement for),
+     * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored),
+     * `loss_outside_coverage` (a claim whose loss date the policy did not cover; `details` names the
+     * dates that decided it) or `limit_exceeded` (a claim payment past the policy's limit).
+     */
+    422: ErrorEnvelope;
+    /**
+     * Rate limit exceeded: `rate_limit_exceeded`. Retry after `Retry-After` seconds.
+     */
+    429: ErrorEnvelope;
+    /**
+     * Unexpected failure: `internal_error`.
+     */
+    500: ErrorEnvelope;
+};
+
+export type FindSimilarBusinessesError = FindSimilarBusinessesErrors[keyof FindSimilarBusinessesErrors];
+
+export type FindSimilarBusinessesResponses = {
+    /**
+     * Success.
+     */
+    200: SimilarBusinessesResult;
+};
+
+export type FindSimilarBusinessesResponse = FindSimilarBusinessesResponses[keyof FindSimilarBusinessesResponses];
 
 export type ReadMcpResourceData = {
     body?: never;

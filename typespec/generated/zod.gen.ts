@@ -3,6 +3,10 @@
 
 import * as z from 'zod';
 
+export const zAcceptTermsRequest = z.strictObject({
+    version: z.string().min(1).max(40)
+});
+
 /**
  * A person or organization added to the policy as an insured by endorsement (a landlord, a general contractor).
  */
@@ -15,6 +19,20 @@ export const zAdditionalInsured = z.strictObject({
  * A producer's agency (the firm it sells through).
  */
 export const zAgencyName = z.string().min(1).max(200);
+
+/**
+ * A carrier's AM Best financial strength rating.
+ */
+export const zAmBestRating = z.enum([
+    'A++',
+    'A+',
+    'A',
+    'A-',
+    'B++',
+    'B+',
+    'B',
+    'B-'
+]);
 
 /**
  * API key id (`key_` + ULID).
@@ -42,6 +60,20 @@ export const zApiKeyPresetInfo = z.object({
 export const zApiKeyPresetList = z.object({
     data: z.array(zApiKeyPresetInfo)
 });
+
+/**
+ * Appetite id (`ape_` + ULID).
+ */
+export const zAppetiteId = z.string().regex(/^ape_[0-9A-HJKMNP-TV-Z]{26}$/);
+
+/**
+ * How much a carrier wants a class: `decline` excludes it.
+ */
+export const zAppetiteLevel = z.enum([
+    'preferred',
+    'acceptable',
+    'decline'
+]);
 
 /**
  * Appointment id (`apt_` + ULID).
@@ -103,6 +135,16 @@ export const zCancelPolicyRequest = z.strictObject({
     reason: zCancellationReason,
     notes: z.string().max(2000).optional()
 });
+
+/**
+ * Carrier id (`car_` + ULID).
+ */
+export const zCarrierId = z.string().regex(/^car_[0-9A-HJKMNP-TV-Z]{26}$/);
+
+/**
+ * Carrier product id (`cpr_` + ULID).
+ */
+export const zCarrierProductId = z.string().regex(/^cpr_[0-9A-HJKMNP-TV-Z]{26}$/);
 
 /**
  * A postal address as a certificate prints it.
@@ -213,6 +255,30 @@ export const zClassificationSignal = z.object({
     weight: z.number().nullable()
 });
 
+export const zClassifyRequest = z.strictObject({
+    description: z.string().min(1).max(5000)
+});
+
+/**
+ * A client's contact email.
+ */
+export const zClientContactEmail = z.email().max(254);
+
+/**
+ * A client's contact person.
+ */
+export const zClientContactName = z.string().min(1).max(200);
+
+/**
+ * A client's website host or URL.
+ */
+export const zClientDomain = z.string().max(253);
+
+/**
+ * Client id (`cli_` + ULID).
+ */
+export const zClientId = z.string().regex(/^cli_[0-9A-HJKMNP-TV-Z]{26}$/);
+
 /**
  * Client → server: post a message to the room.
  */
@@ -220,6 +286,21 @@ export const zClientMessageFrame = z.object({
     type: z.enum(['message']),
     body: z.string().min(1).max(4000)
 });
+
+/**
+ * Free-text notes on a client.
+ */
+export const zClientNotes = z.string().max(5000);
+
+/**
+ * A client's annual revenue, in USD major units.
+ */
+export const zClientRevenue = z.number().gte(0).lte(1000000000);
+
+/**
+ * `prospect` until it is turned into a submission.
+ */
+export const zClientStatus = z.enum(['prospect', 'converted']);
 
 export const zCloseClaimRequest = z.strictObject({
     reason: z.string().max(500).optional()
@@ -915,6 +996,48 @@ export const zInsuredContactView = z.object({
 });
 
 /**
+ * `platform`: reference data shipped with the platform; `org`: added by the caller's org, seen by it alone.
+ */
+export const zMarketOwner = z.enum(['platform', 'org']);
+
+/**
+ * `admitted`: licensed in its states; `surplus`: a non-admitted (excess and surplus lines) carrier.
+ */
+export const zMarketType = z.enum(['admitted', 'surplus']);
+
+/**
+ * One scored criterion of a match: the points it gave out of its maximum, and why.
+ */
+export const zMatchCriterion = z.object({
+    criterion: z.enum([
+        'appetite',
+        'class_specificity',
+        'revenue_fit',
+        'limit_fit',
+        'financial_strength'
+    ]),
+    points: z.number(),
+    maxPoints: z.number(),
+    detail: z.string()
+});
+
+/**
+ * Why a carrier cannot write the risk.
+ */
+export const zMatchExclusion = z.object({
+    criterion: z.enum([
+        'state',
+        'product',
+        'class',
+        'appetite',
+        'revenue',
+        'limit',
+        'years_in_business'
+    ]),
+    reason: z.string()
+});
+
+/**
  * A resource read through the facade.
  */
 export const zMcpResource = z.object({
@@ -964,6 +1087,37 @@ export const zMcpToolResult = z.object({
     isError: z.boolean(),
     status: z.int().min(-2147483648, { error: 'Invalid value: Expected int32 to be >= -2147483648' }).max(2147483647, { error: 'Invalid value: Expected int32 to be <= 2147483647' }),
     result: z.unknown()
+});
+
+/**
+ * A six-digit NAICS code of the 2017 edition (the official list, U.S. Census Bureau).
+ */
+export const zNaicsCode = z.string().regex(/^[0-9]{6}$/);
+
+/**
+ * A profile without the state: which states it can be written in.
+ */
+export const zJurisdictionsRequest = z.strictObject({
+    naicsCode: zNaicsCode,
+    lineOfBusiness: zLineOfBusiness,
+    annualRevenue: z.number().gte(0).lte(1000000000),
+    requestedLimit: z.number().gt(0).lte(1000000000),
+    yearsInBusiness: z.int().gte(0).lte(200).optional()
+});
+
+export const zNaicsClassification = z.object({
+    code: zNaicsCode,
+    title: z.string(),
+    score: z.number(),
+    confidence: z.number()
+});
+
+/**
+ * The top five codes, best first; ties broken by code.
+ */
+export const zClassifyResult = z.object({
+    edition: z.enum(['2017']),
+    data: z.array(zNaicsClassification)
 });
 
 /**
@@ -1940,6 +2094,17 @@ export const zProducerStatus = z.enum([
     'terminated'
 ]);
 
+export const zProductLine = z.object({
+    lineOfBusiness: zLineOfBusiness,
+    carrierCount: z.int().min(-2147483648, { error: 'Invalid value: Expected int32 to be >= -2147483648' }).max(2147483647, { error: 'Invalid value: Expected int32 to be <= 2147483647' }),
+    topScore: z.number(),
+    lowestMinPremium: z.number()
+});
+
+export const zProductLinesResult = z.object({
+    data: z.array(zProductLine)
+});
+
 /**
  * Where a push token's notifications go.
  */
@@ -2822,6 +2987,12 @@ export const zSubmissionStatus = z.enum([
     'withdrawn'
 ]);
 
+export const zTermsStatus = z.object({
+    currentVersion: z.string(),
+    accepted: z.boolean(),
+    acceptedAt: z.iso.datetime().nullable()
+});
+
 /**
  * A short-lived JWT for `Authorization: Bearer`.
  */
@@ -2928,6 +3099,33 @@ export const zUsState = z.enum([
 ]);
 
 /**
+ * Which classes a carrier wants on a line, where, and for which revenue and limit bands.
+ */
+export const zAppetite = z.object({
+    id: zAppetiteId,
+    carrierId: zCarrierId,
+    lineOfBusiness: zLineOfBusiness,
+    naicsPrefixes: z.array(zNaicsPrefix),
+    states: z.array(zUsState),
+    minRevenue: z.number(),
+    maxRevenue: z.number().nullable(),
+    minLimit: z.number(),
+    maxLimit: z.number(),
+    minYearsInBusiness: z.int().min(-2147483648, { error: 'Invalid value: Expected int32 to be >= -2147483648' }).max(2147483647, { error: 'Invalid value: Expected int32 to be <= 2147483647' }),
+    appetite: zAppetiteLevel,
+    owner: zMarketOwner,
+    createdAt: z.iso.datetime()
+});
+
+/**
+ * A page of a list.
+ */
+export const zAppetitePage = z.object({
+    data: z.array(zAppetite),
+    nextCursor: z.string().nullable()
+});
+
+/**
  * A producer's appointment with a carrier, for lines in one state.
  */
 export const zAppointment = z.object({
@@ -2987,6 +3185,98 @@ export const zBoundPolicy = z.object({
     updatedAt: z.iso.datetime()
 });
 
+export const zCarrier = z.object({
+    id: zCarrierId,
+    name: z.string(),
+    naicNumber: z.string(),
+    amBestRating: zAmBestRating,
+    marketType: zMarketType,
+    states: z.array(zUsState),
+    owner: zMarketOwner,
+    createdAt: z.iso.datetime(),
+    updatedAt: z.iso.datetime()
+});
+
+/**
+ * One carrier judged against a profile: eligible with a score, or excluded with the reasons.
+ */
+export const zCarrierMatch = z.object({
+    carrier: zCarrier,
+    score: z.number(),
+    eligible: z.boolean(),
+    productId: zCarrierProductId.nullable(),
+    appetiteId: zAppetiteId.nullable(),
+    appetite: zAppetiteLevel.nullable(),
+    minPremium: z.number().nullable(),
+    criteria: z.array(zMatchCriterion),
+    exclusions: z.array(zMatchExclusion)
+});
+
+/**
+ * A page of a list.
+ */
+export const zCarrierPage = z.object({
+    data: z.array(zCarrier),
+    nextCursor: z.string().nullable()
+});
+
+/**
+ * A line a carrier writes: where, and the limits and minimum premium it takes.
+ */
+export const zCarrierProduct = z.object({
+    id: zCarrierProductId,
+    carrierId: zCarrierId,
+    name: z.string(),
+    lineOfBusiness: zLineOfBusiness,
+    states: z.array(zUsState),
+    minLimit: z.number(),
+    maxLimit: z.number(),
+    minPremium: z.number(),
+    currency: zCurrency,
+    owner: zMarketOwner,
+    createdAt: z.iso.datetime()
+});
+
+/**
+ * A page of a list.
+ */
+export const zCarrierProductPage = z.object({
+    data: z.array(zCarrierProduct),
+    nextCursor: z.string().nullable()
+});
+
+export const zClient = z.object({
+    id: zClientId,
+    name: z.string(),
+    domain: z.string().nullable(),
+    state: zUsState.nullable(),
+    naicsCode: z.string().nullable(),
+    annualRevenue: z.number().nullable(),
+    contactName: z.string().nullable(),
+    contactEmail: z.string().nullable(),
+    notes: z.string().nullable(),
+    status: zClientStatus,
+    submissionId: z.string().nullable(),
+    createdAt: z.iso.datetime(),
+    updatedAt: z.iso.datetime()
+});
+
+/**
+ * Whether a prospect is already a client of the org: the same normalised name and state, or the same domain.
+ */
+export const zClientDuplicateCheck = z.object({
+    duplicate: z.boolean(),
+    matches: z.array(zClient)
+});
+
+/**
+ * A page of a list.
+ */
+export const zClientPage = z.object({
+    data: z.array(zClient),
+    nextCursor: z.string().nullable()
+});
+
 /**
  * `data` of `compliance.deadline_approaching`. Reserved: emitted once the compliance service is built.
  */
@@ -3009,10 +3299,60 @@ export const zComplianceDeadlineApproachingEvent = z.object({
     data: zComplianceDeadlineApproachingData
 });
 
+/**
+ * An org's own appetite, on its own carrier or a platform one (seen by the org alone). A NAICS prefix
+ * that starts no code of the official list is 400 `validation_failed`; `maxRevenue` below
+ * `minRevenue`, or `maxLimit` below `minLimit`, likewise.
+ */
+export const zCreateAppetiteRequest = z.strictObject({
+    carrierId: zCarrierId,
+    lineOfBusiness: zLineOfBusiness,
+    naicsPrefixes: z.array(zNaicsPrefix).min(1).max(50),
+    states: z.array(zUsState).max(51).optional(),
+    minRevenue: z.number().gte(0).lte(1000000000).optional(),
+    maxRevenue: z.number().gte(0).lte(1000000000).optional(),
+    minLimit: z.number().gte(0).lte(1000000000).optional(),
+    maxLimit: z.number().gte(0).lte(1000000000).optional(),
+    minYearsInBusiness: z.int().gte(0).lte(200).optional(),
+    appetite: zAppetiteLevel
+});
+
 export const zCreateAppointmentRequest = z.strictObject({
     carrier: z.string().min(1).max(200),
     state: zUsState,
     lines: z.array(zLineOfBusiness).min(1).max(3)
+});
+
+export const zCreateCarrierProductRequest = z.strictObject({
+    name: z.string().min(1).max(200),
+    lineOfBusiness: zLineOfBusiness,
+    states: z.array(zUsState).max(51).optional(),
+    minLimit: z.number().gt(0).lte(1000000000),
+    maxLimit: z.number().gt(0).lte(1000000000),
+    minPremium: z.number().gte(0).lte(1000000000)
+});
+
+/**
+ * An org's own carrier (a market it has access to), with the lines it writes.
+ */
+export const zCreateCarrierRequest = z.strictObject({
+    name: z.string().min(1).max(200),
+    naicNumber: z.string().regex(/^[0-9]{5}$/),
+    amBestRating: zAmBestRating,
+    marketType: zMarketType,
+    states: z.array(zUsState).min(1).max(51),
+    products: z.array(zCreateCarrierProductRequest).max(3).optional()
+});
+
+export const zCreateClientRequest = z.strictObject({
+    name: z.string().min(1).max(200),
+    domain: z.string().max(253).optional(),
+    state: zUsState.optional(),
+    naicsCode: zNaicsCode.optional(),
+    annualRevenue: z.number().gte(0).lte(1000000000).optional(),
+    contactName: z.string().max(200).optional(),
+    contactEmail: z.email().max(254).optional(),
+    notes: z.string().max(5000).optional()
 });
 
 export const zCreateDaAgreementRequest = z.strictObject({
@@ -3098,6 +3438,48 @@ export const zDaAgreement = z.object({
 export const zDaAgreementPage = z.object({
     data: z.array(zDaAgreement),
     nextCursor: z.string().nullable()
+});
+
+export const zJurisdiction = z.object({
+    state: zUsState,
+    carrierCount: z.int().min(-2147483648, { error: 'Invalid value: Expected int32 to be >= -2147483648' }).max(2147483647, { error: 'Invalid value: Expected int32 to be <= 2147483647' }),
+    topScore: z.number()
+});
+
+export const zJurisdictionsResult = z.object({
+    data: z.array(zJurisdiction)
+});
+
+/**
+ * A risk as the market finder sees it.
+ */
+export const zMarketProfile = z.strictObject({
+    naicsCode: zNaicsCode,
+    state: zUsState,
+    lineOfBusiness: zLineOfBusiness,
+    annualRevenue: z.number().gte(0).lte(1000000000),
+    requestedLimit: z.number().gt(0).lte(1000000000),
+    yearsInBusiness: z.int().gte(0).lte(200).optional()
+});
+
+/**
+ * Every carrier judged: the eligible first by score (ties by AM Best rating, then name, then id, so the
+ * same input always gives the same ranking), then the excluded ones by name.
+ */
+export const zCarrierMatchResult = z.object({
+    profile: zMarketProfile,
+    naicsTitle: z.string(),
+    eligibleCount: z.int().min(-2147483648, { error: 'Invalid value: Expected int32 to be >= -2147483648' }).max(2147483647, { error: 'Invalid value: Expected int32 to be <= 2147483647' }),
+    data: z.array(zCarrierMatch)
+});
+
+/**
+ * The eligible carriers of a profile, ranked as in `match-carriers-detailed`.
+ */
+export const zCarrierSearchResult = z.object({
+    profile: zMarketProfile,
+    naicsTitle: z.string(),
+    data: z.array(zCarrierMatch)
 });
 
 /**
@@ -3233,6 +3615,17 @@ export const zProducerLicenseExpiringEvent = z.object({
 });
 
 /**
+ * A profile without the line: which lines can be written.
+ */
+export const zProductLinesRequest = z.strictObject({
+    naicsCode: zNaicsCode,
+    state: zUsState,
+    annualRevenue: z.number().gte(0).lte(1000000000),
+    requestedLimit: z.number().gt(0).lte(1000000000),
+    yearsInBusiness: z.int().gte(0).lte(200).optional()
+});
+
+/**
  * Whether the quote is within the delegated authority it was written under.
  */
 export const zQuoteAuthority = z.object({
@@ -3261,6 +3654,40 @@ export const zQuote = z.object({
     authority: zQuoteAuthority,
     referralId: z.string().nullable(),
     createdAt: z.iso.datetime()
+});
+
+/**
+ * A past submission of the org near a profile, with what became of it.
+ */
+export const zSimilarBusiness = z.object({
+    submissionId: zSubmissionId,
+    insuredName: z.string(),
+    naicsCode: z.string(),
+    state: zUsState,
+    lineOfBusiness: zLineOfBusiness,
+    annualRevenue: z.number(),
+    similarity: z.number(),
+    outcome: z.enum([
+        'bound',
+        'quoted',
+        'declined',
+        'referred',
+        'open'
+    ]),
+    policyId: z.string().nullable(),
+    createdAt: z.iso.datetime()
+});
+
+export const zSimilarBusinessesRequest = z.strictObject({
+    naicsCode: zNaicsCode,
+    state: zUsState,
+    lineOfBusiness: zLineOfBusiness.optional(),
+    annualRevenue: z.number().gte(0).lte(1000000000),
+    limit: z.int().gte(1).lte(50).optional()
+});
+
+export const zSimilarBusinessesResult = z.object({
+    data: z.array(zSimilarBusiness)
 });
 
 /**
@@ -3311,6 +3738,20 @@ export const zRenewalResult = z.object({
 export const zSubmissionPage = z.object({
     data: z.array(zSubmission),
     nextCursor: z.string().nullable()
+});
+
+/**
+ * A partial update; `null` clears an optional field.
+ */
+export const zUpdateClientRequest = z.strictObject({
+    name: z.string().min(1).max(200).optional(),
+    domain: zClientDomain.nullish(),
+    state: zUsState.nullish(),
+    naicsCode: zNaicsCode.nullish(),
+    annualRevenue: zClientRevenue.nullish(),
+    contactName: zClientContactName.nullish(),
+    contactEmail: zClientContactEmail.nullish(),
+    notes: zClientNotes.nullish()
 });
 
 /**
@@ -4199,6 +4640,98 @@ export const zAcceptSettlementPath = z.object({
  */
 export const zAcceptSettlementResponse = zSettlementResult;
 
+export const zListClientsQuery = z.object({
+    limit: z.int().gte(1).lte(100).optional().default(25),
+    cursor: z.string().optional(),
+    sort: zListSort.optional(),
+    createdAfter: z.iso.datetime().optional(),
+    createdBefore: z.iso.datetime().optional(),
+    status: zClientStatus.optional(),
+    state: zUsState.optional()
+});
+
+/**
+ * Success.
+ */
+export const zListClientsResponse = zClientPage;
+
+export const zCreateClientBody = zCreateClientRequest;
+
+export const zCreateClientHeaders = z.object({
+    'Idempotency-Key': z.string().max(255).optional()
+});
+
+/**
+ * Created.
+ */
+export const zCreateClientResponse = zClient;
+
+export const zAcceptClientTermsBody = zAcceptTermsRequest;
+
+export const zAcceptClientTermsHeaders = z.object({
+    'Idempotency-Key': z.string().max(255).optional()
+});
+
+/**
+ * Success.
+ */
+export const zAcceptClientTermsResponse = zTermsStatus;
+
+export const zCheckClientDuplicateQuery = z.object({
+    name: z.string().min(1).max(200).optional(),
+    state: zUsState.optional(),
+    domain: z.string().max(253).optional()
+});
+
+/**
+ * Success.
+ */
+export const zCheckClientDuplicateResponse = zClientDuplicateCheck;
+
+export const zSearchClientsQuery = z.object({
+    limit: z.int().gte(1).lte(100).optional().default(25),
+    cursor: z.string().optional(),
+    sort: zListSort.optional(),
+    createdAfter: z.iso.datetime().optional(),
+    createdBefore: z.iso.datetime().optional(),
+    q: z.string().min(1).max(100).optional(),
+    naicsCode: z.string().regex(/^[0-9]{2,6}$/).optional()
+});
+
+/**
+ * Success.
+ */
+export const zSearchClientsResponse = zClientPage;
+
+/**
+ * Success.
+ */
+export const zGetClientTermsStatusResponse = zTermsStatus;
+
+export const zGetClientPath = z.object({
+    id: z.string()
+});
+
+/**
+ * Success.
+ */
+export const zGetClientResponse = zClient;
+
+export const zUpdateClientBody = zUpdateClientRequest;
+
+export const zUpdateClientHeaders = z.object({
+    'Idempotency-Key': z.string().max(255).optional()
+});
+
+export const zUpdateClientPath = z.object({
+    id: z.string()
+});
+
+/**
+ * Success.
+ */
+export const zUpdateClientResponse = zClient;
+
 export const zGenerateCertificateBody = zGenerateCertificateRequest;
 
 export const zGenerateCertificateHeaders = z.object({
@@ -4546,6 +5079,167 @@ export const zVoidInvoicePath = z.object({
  * Success.
  */
 export const zVoidInvoiceResponse = zInvoice;
+
+export const zListAppetitesQuery = z.object({
+    limit: z.int().gte(1).lte(100).optional().default(25),
+    cursor: z.string().optional(),
+    sort: zListSort.optional(),
+    createdAfter: z.iso.datetime().optional(),
+    createdBefore: z.iso.datetime().optional(),
+    carrierId: z.string().optional(),
+    lineOfBusiness: zLineOfBusiness.optional(),
+    state: zUsState.optional(),
+    naicsCode: z.string().regex(/^[0-9]{2,6}$/).optional(),
+    appetite: zAppetiteLevel.optional(),
+    owner: zMarketOwner.optional()
+});
+
+/**
+ * Success.
+ */
+export const zListAppetitesResponse = zAppetitePage;
+
+export const zCreateAppetiteBody = zCreateAppetiteRequest;
+
+export const zCreateAppetiteHeaders = z.object({
+    'Idempotency-Key': z.string().max(255).optional()
+});
+
+/**
+ * Created.
+ */
+export const zCreateAppetiteResponse = zAppetite;
+
+export const zListCarriersQuery = z.object({
+    limit: z.int().gte(1).lte(100).optional().default(25),
+    cursor: z.string().optional(),
+    sort: zListSort.optional(),
+    createdAfter: z.iso.datetime().optional(),
+    createdBefore: z.iso.datetime().optional(),
+    state: zUsState.optional(),
+    lineOfBusiness: zLineOfBusiness.optional(),
+    marketType: zMarketType.optional(),
+    owner: zMarketOwner.optional(),
+    search: z.string().min(1).max(100).optional()
+});
+
+/**
+ * Success.
+ */
+export const zListCarriersResponse = zCarrierPage;
+
+export const zCreateCarrierBody = zCreateCarrierRequest;
+
+export const zCreateCarrierHeaders = z.object({
+    'Idempotency-Key': z.string().max(255).optional()
+});
+
+/**
+ * Created.
+ */
+export const zCreateCarrierResponse = zCarrier;
+
+export const zGetCarrierPath = z.object({
+    id: z.string()
+});
+
+/**
+ * Success.
+ */
+export const zGetCarrierResponse = z.object({
+    id: zCarrierId,
+    name: z.string(),
+    naicNumber: z.string(),
+    amBestRating: zAmBestRating,
+    marketType: zMarketType,
+    states: z.array(zUsState),
+    owner: zMarketOwner,
+    createdAt: z.iso.datetime(),
+    updatedAt: z.iso.datetime(),
+    products: z.array(zCarrierProduct)
+});
+
+export const zClassifyBusinessBody = zClassifyRequest;
+
+export const zClassifyBusinessHeaders = z.object({
+    'Idempotency-Key': z.string().max(255).optional()
+});
+
+/**
+ * Success.
+ */
+export const zClassifyBusinessResponse = zClassifyResult;
+
+export const zListJurisdictionsBody = zJurisdictionsRequest;
+
+export const zListJurisdictionsHeaders = z.object({
+    'Idempotency-Key': z.string().max(255).optional()
+});
+
+/**
+ * Success.
+ */
+export const zListJurisdictionsResponse = zJurisdictionsResult;
+
+export const zMatchCarriersDetailedBody = zMarketProfile;
+
+export const zMatchCarriersDetailedHeaders = z.object({
+    'Idempotency-Key': z.string().max(255).optional()
+});
+
+/**
+ * Success.
+ */
+export const zMatchCarriersDetailedResponse = zCarrierMatchResult;
+
+export const zListProductLinesBody = zProductLinesRequest;
+
+export const zListProductLinesHeaders = z.object({
+    'Idempotency-Key': z.string().max(255).optional()
+});
+
+/**
+ * Success.
+ */
+export const zListProductLinesResponse = zProductLinesResult;
+
+export const zListCarrierProductsQuery = z.object({
+    limit: z.int().gte(1).lte(100).optional().default(25),
+    cursor: z.string().optional(),
+    sort: zListSort.optional(),
+    createdAfter: z.iso.datetime().optional(),
+    createdBefore: z.iso.datetime().optional(),
+    carrierId: z.string().optional(),
+    lineOfBusiness: zLineOfBusiness.optional(),
+    state: zUsState.optional()
+});
+
+/**
+ * Success.
+ */
+export const zListCarrierProductsResponse = zCarrierProductPage;
+
+export const zSearchCarriersBody = zMarketProfile;
+
+export const zSearchCarriersHeaders = z.object({
+    'Idempotency-Key': z.string().max(255).optional()
+});
+
+/**
+ * Success.
+ */
+export const zSearchCarriersResponse = zCarrierSearchResult;
+
+export const zFindSimilarBusinessesBody = zSimilarBusinessesRequest;
+
+export const zFindSimilarBusinessesHeaders = z.object({
+    'Idempotency-Key': z.string().max(255).optional()
+});
+
+/**
+ * Success.
+ */
+export const zFindSimilarBusinessesResponse = zSimilarBusinessesResult;
 
 export const zReadMcpResourcePath = z.object({
     uri: z.string()

@@ -75,6 +75,10 @@ export const ALL_SCOPES = [
   "analytics:read",
   "api-keys:read", "api-keys:write",
   "orgs:read", "orgs:write",
+  // The market finder (carriers, appetites, matching), prospects before they are submissions, and the rule studio.
+  "market:read", "market:write",
+  "clients:read", "clients:write",
+  "rules:read", "rules:write",
 ] as const;
 export type Scope = (typeof ALL_SCOPES)[number];
 

@@ -9,7 +9,9 @@ export type IdPrefix =
   | "rfd" | "cdt"
   | "flg"
   | "ins" | "otp" | "ptk"
-  | "com";
+  | "com"
+  // Market: carriers, carrier products, appetites, clients (prospects), terms acceptances, rules.
+  | "car" | "cpr" | "ape" | "cli" | "tac" | "rul";
 
 const nextUlid = monotonicFactory();
 

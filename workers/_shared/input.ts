@@ -53,6 +53,12 @@ export const MONEY_FIELDS: ReadonlySet<string> = new Set([
   "indemnity",
   "expense",
   "estimatedLoss",
+  // Market finder: the revenue and limit bands of an appetite, a product's limits and minimum premium.
+  "minRevenue",
+  "maxRevenue",
+  "minLimit",
+  "maxLimit",
+  "minPremium",
 ]);
 
 /**

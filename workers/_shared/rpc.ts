@@ -1140,6 +1140,83 @@ export interface PortalRpc extends Rpc.WorkerEntrypointBranded {
   registerPushToken(principal: Principal, input: RegisterPushTokenRequest): Promise<Result<PushTokenRegistration>>;
 }
 
+// Market: public only (the gateway). The market finder (carriers, products, appetites, matching and
+// classification), clients and the rule studio, each confined to the principal's org; reference
+// carriers are seen by every org, an org's own by it alone.
+import type {
+  Appetite as MarketAppetite,
+  Carrier,
+  CarrierMatchResult,
+  CarrierProduct,
+  CarrierSearchResult,
+  ClassifyRequest,
+  ClassifyResult,
+  CreateAppetiteRequest,
+  CreateCarrierRequest,
+  JurisdictionsRequest,
+  JurisdictionsResult,
+  ListAppetitesData,
+  ListCarrierProductsData,
+  ListCarriersData,
+  MarketProfile,
+  ProductLinesRequest,
+  ProductLinesResult,
+  SimilarBusinessesRequest,
+  SimilarBusinessesResult,
+  Client,
+  ClientDuplicateCheck,
+  CreateClientRequest,
+  TermsStatus,
+  UpdateClientRequest,
+  ListClientsData,
+  SearchClientsData,
+  CheckClientDuplicateData,
+} from "#contract/types.gen";
+
+/** One of the org's submissions, as the gateway hands it to the market worker for `similar-businesses`. */
+export interface SimilarSubmissionFacts {
+  id: string;
+  insuredName: string;
+  naicsCode: string;
+  state: UsState;
+  lineOfBusiness: LineOfBusiness;
+  annualRevenue: number;
+  status: string;
+  policyId: string | null;
+  createdAt: string;
+}
+
+export interface MarketRpc extends Rpc.WorkerEntrypointBranded {
+  listCarriers(principal: Principal, query?: NonNullable<ListCarriersData["query"]>): Promise<Result<Page<Carrier>>>;
+  getCarrier(principal: Principal, id: string): Promise<Result<Carrier & { products: CarrierProduct[] }>>;
+  createCarrier(principal: Principal, input: CreateCarrierRequest): Promise<Result<Carrier>>;
+  listProducts(principal: Principal, query?: NonNullable<ListCarrierProductsData["query"]>): Promise<Result<Page<CarrierProduct>>>;
+  listAppetites(principal: Principal, query?: NonNullable<ListAppetitesData["query"]>): Promise<Result<Page<MarketAppetite>>>;
+  createAppetite(principal: Principal, input: CreateAppetiteRequest): Promise<Result<MarketAppetite>>;
+  /** The eligible carriers of a risk, ranked; a NAICS code not on the official list is `validation_failed`. */
+  search(principal: Principal, input: MarketProfile): Promise<Result<CarrierSearchResult>>;
+  /** Every carrier scored 0–100 with each criterion, or excluded with its reasons; deterministic. */
+  matchDetailed(principal: Principal, input: MarketProfile): Promise<Result<CarrierMatchResult>>;
+  jurisdictions(principal: Principal, input: JurisdictionsRequest): Promise<Result<JurisdictionsResult>>;
+  productLines(principal: Principal, input: ProductLinesRequest): Promise<Result<ProductLinesResult>>;
+  /** The submissions nearest a profile among those the gateway read from underwriting. */
+  similarBusinesses(principal: Principal, input: SimilarBusinessesRequest, submissions: SimilarSubmissionFacts[]): Promise<Result<SimilarBusinessesResult>>;
+  /** The top five NAICS codes of a description (public: no principal). */
+  classify(input: ClassifyRequest): Promise<Result<ClassifyResult>>;
+  /** True for a six-digit code of the official 2017 NAICS list. */
+  isNaicsCode(code: string): Promise<boolean>;
+
+  // Clients: the org's prospects, and the terms the principal accepted.
+  createClient(principal: Principal, input: CreateClientRequest): Promise<Result<Client>>;
+  listClients(principal: Principal, query?: NonNullable<ListClientsData["query"]>): Promise<Result<Page<Client>>>;
+  searchClients(principal: Principal, query?: NonNullable<SearchClientsData["query"]>): Promise<Result<Page<Client>>>;
+  getClient(principal: Principal, id: string): Promise<Result<Client>>;
+  updateClient(principal: Principal, id: string, input: UpdateClientRequest): Promise<Result<Client>>;
+  checkClientDuplicate(principal: Principal, query?: NonNullable<CheckClientDuplicateData["query"]>): Promise<Result<ClientDuplicateCheck>>;
+  acceptTerms(principal: Principal, input: { version: string }): Promise<Result<TermsStatus>>;
+  termsStatus(principal: Principal): Promise<Result<TermsStatus>>;
+}
+
 export interface PublicEntrypoints {
   identity: IdentityRpc;
   underwriting: UnderwritingRpc;
@@ -1151,6 +1228,7 @@ export interface PublicEntrypoints {
   billing: BillingRpc;
   producers: ProducersRpc;
   portal: PortalRpc;
+  market: MarketRpc;
 }
 
 type Snake<S extends string> = S extends `${infer Head}-${infer Tail}` ? `${Head}_${Snake<Tail>}` : S;

@@ -1,0 +1,115 @@
+/**
+ * The market worker: the market finder and the rule studio. The gateway reaches {@link MarketService}
+ * over a service binding, having authenticated the caller and checked its scope (`market:read` /
+ * `market:write`, `clients:*`, `rules:*`). It owns `MARKET_DB`: the platform's reference carriers,
+ * products and appetites (loaded by migration from workers/market/data/carriers.json) beside each
+ * org's own, the org's clients and its rules. It calls no other worker: what it needs of
+ * underwriting (the org's submissions) the gateway reads and hands over. Every method is confined
+ * to `principal.orgId`.
+ */
+import { WorkerEntrypoint } from "cloudflare:workers";
+import type { CheckClientDuplicateData, CreateClientRequest, ListClientsData, SearchClientsData, UpdateClientRequest } from "#contract/types.gen";
+import type { ClassifyRequest, CreateAppetiteRequest, CreateCarrierRequest, JurisdictionsRequest, MarketProfile, ProductLinesRequest, SimilarBusinessesRequest } from "#contract/types.gen";
+import type { Principal } from "#shared/auth";
+import { clockOf } from "#shared/clock";
+import type { MarketRpc, SimilarSubmissionFacts } from "#shared/rpc";
+import type { ListAppetitesQuery, ListCarriersQuery, ListProductsQuery } from "./carriers.repo.ts";
+import { classify } from "./classify.ts";
+import { database } from "./database.ts";
+import type { MarketEnv } from "./env.ts";
+import * as clients from "./clients.service.ts";
+import * as market from "./market.service.ts";
+import { isNaicsCode } from "./naics.ts";
+
+export type { MarketEnv } from "./env.ts";
+
+/** The public entrypoint: the gateway's `MARKET` binding. */
+export class MarketService extends WorkerEntrypoint<MarketEnv> implements MarketRpc {
+  listCarriers(principal: Principal, query?: ListCarriersQuery) {
+    return market.listCarriers(database(this.env), principal, query);
+  }
+
+  getCarrier(principal: Principal, id: string) {
+    return market.getCarrier(database(this.env), principal, id);
+  }
+
+  createCarrier(principal: Principal, input: CreateCarrierRequest) {
+    return market.createCarrier(database(this.env), principal, input);
+  }
+
+  listProducts(principal: Principal, query?: ListProductsQuery) {
+    return market.listProducts(database(this.env), principal, query);
+  }
+
+  listAppetites(principal: Principal, query?: ListAppetitesQuery) {
+    return market.listAppetites(database(this.env), principal, query);
+  }
+
+  createAppetite(principal: Principal, input: CreateAppetiteRequest) {
+    return market.createAppetite(database(this.env), principal, input);
+  }
+
+  search(principal: Principal, input: MarketProfile) {
+    return market.search(database(this.env), principal, input);
+  }
+
+  matchDetailed(principal: Principal, input: MarketProfile) {
+    return market.matchDetailed(database(this.env), principal, input);
+  }
+
+  jurisdictions(principal: Principal, input: JurisdictionsRequest) {
+    return market.jurisdictions(database(this.env), principal, input);
+  }
+
+  productLines(principal: Principal, input: ProductLinesRequest) {
+    return market.productLines(database(this.env), principal, input);
+  }
+
+  async similarBusinesses(principal: Principal, input: SimilarBusinessesRequest, submissions: SimilarSubmissionFacts[]) {
+    return market.similarBusinesses(input, submissions, clockOf(principal).today());
+  }
+
+  async classify(input: ClassifyRequest) {
+    return classify(input);
+  }
+
+  async isNaicsCode(code: string) {
+    return isNaicsCode(code);
+  }
+
+  createClient(principal: Principal, input: CreateClientRequest) {
+    return clients.createClient(database(this.env), principal, input);
+  }
+
+  listClients(principal: Principal, query?: NonNullable<ListClientsData["query"]>) {
+    return clients.listClients(database(this.env), principal, query);
+  }
+
+  searchClients(principal: Principal, query?: NonNullable<SearchClientsData["query"]>) {
+    return clients.searchClients(database(this.env), principal, query);
+  }
+
+  getClient(principal: Principal, id: string) {
+    return clients.getClient(database(this.env), principal, id);
+  }
+
+  updateClient(principal: Principal, id: string, input: UpdateClientRequest) {
+    return clients.updateClient(database(this.env), principal, id, input);
+  }
+
+  checkClientDuplicate(principal: Principal, query?: NonNullable<CheckClientDuplicateData["query"]>) {
+    return clients.checkDuplicate(database(this.env), principal, query);
+  }
+
+  acceptTerms(principal: Principal, input: { version: string }) {
+    return clients.acceptTerms(database(this.env), principal, input);
+  }
+
+  termsStatus(principal: Principal) {
+    return clients.termsStatus(database(this.env), principal);
+  }
+}
+
+export default {
+  fetch: () => Response.json({ error: "route_not_found", message: "This worker is reached through the gateway" }, { status: 404 }),
+} satisfies ExportedHandler<MarketEnv>;
