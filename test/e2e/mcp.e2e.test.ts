@@ -50,10 +50,35 @@ describe("an MCP client over npm run dev", () => {
     const policy = bound.structuredContent as { id: string; policyNumber: string; status: string };
     expect(policy).toMatchObject({ status: "active" });
 
+    // The same policy through the REST API, and as a resource.
+    const rest = await http("GET", `/v1/policies/${policy.id}`, { apiKey: sandbox().apiKey });
+    expect(rest.status).toBe(200);
+    const viaTool = await client.callTool({ name: "get_policy", arguments: { id: policy.id } });
+    expect(viaTool.structuredContent).toEqual(rest.json);
     const resource = await client.readResource({ uri: `openinsure://policies/${policy.id}` });
     const contents = resource.contents[0] as { text: string; mimeType: string };
     expect(contents.mimeType).toBe("application/json");
-    expect(JSON.parse(contents.text)).toMatchObject({ id: policy.id, policyNumber: policy.policyNumber });
+    expect(JSON.parse(contents.text)).toEqual(rest.json);
+  });
+
+  it("lists fewer tools to a read-only key and refuses it a write tool", async () => {
+    const { baseUrl, orgId, apiSecret } = sandbox();
+    // Keys are made by a user: the demo org's admin, signed in through /auth/demo.
+    const admin: string = (await http("POST", "/auth/demo", { body: { secret: apiSecret, orgId } })).json.token;
+    const key = await http("POST", "/v1/api-keys", { token: admin, body: { name: `mcp read-only ${crypto.randomUUID().slice(0, 8)}`, preset: "read_only", rateLimitTier: "standard" } });
+    expect(key.status).toBe(201);
+    const reader = new Client({ name: "openinsure-e2e-reader", version: "1.0.0" });
+    await reader.connect(new StreamableHTTPClientTransport(new URL("/mcp", baseUrl), { requestInit: { headers: { authorization: `Bearer ${key.json.key}` } } }));
+    try {
+      const all = (await client.listTools()).tools.map((t) => t.name);
+      const readable = (await reader.listTools()).tools.map((t) => t.name);
+      expect(readable.length).toBeLessThan(all.length);
+      expect(readable).toEqual(expect.arrayContaining(["get_policy", "search_submissions"]));
+      expect(readable).not.toContain("create_submission");
+      await expect(reader.callTool({ name: "create_submission", arguments: { body: quickstartSubmission() } })).rejects.toThrow(/Unknown tool: create_submission/);
+    } finally {
+      await reader.close();
+    }
   });
 
   it("returns a validation failure as a tool error with the platform's envelope", async () => {
