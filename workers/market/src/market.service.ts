@@ -30,6 +30,7 @@ import { newId } from "#shared/ids";
 import { checkInput } from "#shared/input";
 import { fromCents, toCents } from "#shared/money";
 import type { Page } from "#shared/pagination";
+import type { SimilarSubmissionFacts } from "#shared/rpc";
 import { US_STATES } from "#shared/acord125";
 import {
   findCarrier,
@@ -241,19 +242,6 @@ export async function productLines(db: DrizzleD1Database, principal: Principal, 
   return ok({ data });
 }
 
-/** One of the org's past submissions, as the gateway hands it over for `similar-businesses`. */
-export interface SubmissionFacts {
-  id: string;
-  insuredName: string;
-  naicsCode: string;
-  state: UsState;
-  lineOfBusiness: LineOfBusiness;
-  annualRevenue: number;
-  status: string;
-  policyId: string | null;
-  createdAt: string;
-}
-
 const OUTCOME: Record<string, SimilarBusinessesResult["data"][number]["outcome"]> = { bound: "bound", quoted: "quoted", declined: "declined", referred: "referred" };
 
 /**
@@ -261,7 +249,7 @@ const OUTCOME: Record<string, SimilarBusinessesResult["data"][number]["outcome"]
  * the same state + 0.2 × revenue closeness (1 − |log10 ratio| / 2, floored at 0). Only those sharing
  * at least the NAICS sector count; ties by newest, then id.
  */
-export function similarBusinesses(input: SimilarBusinessesRequest, submissions: readonly SubmissionFacts[], today: string): Result<SimilarBusinessesResult> {
+export function similarBusinesses(input: SimilarBusinessesRequest, submissions: readonly SimilarSubmissionFacts[], today: string): Result<SimilarBusinessesResult> {
   const checked = checkInput(input ?? {}, today, ["naicsCode", "state", "annualRevenue"]);
   if (!checked.ok) return checked;
   const q = checked.value;
