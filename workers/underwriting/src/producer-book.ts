@@ -6,7 +6,7 @@
  * submission, policy or insured outside the book (and everything under it: quote readiness, quote,
  * bind, timeline, endorsements, certificates) answers 404, as a missing one does.
  */
-import { sql } from "drizzle-orm";
+import { sql, type SQL } from "drizzle-orm";
 import type { DrizzleD1Database } from "drizzle-orm/d1";
 import type { Principal } from "#shared/auth";
 import type { Page } from "#shared/pagination";
@@ -25,6 +25,14 @@ export function bookOf(principal: Pick<Principal, "producerId">, requested?: str
   return own;
 }
 
+/** Whether `inBook` (a `SELECT 1` for the producer `book`) finds a row; no query for a principal outside any book. */
+async function holds(db: DrizzleD1Database, principal: Principal, inBook: (book: string) => SQL): Promise<boolean> {
+  const book = bookOf(principal);
+  if (book === undefined) return true;
+  if (book === null) return false;
+  return (await db.get<{ one: number }>(inBook(book))) != null;
+}
+
 /**
  * Whether submission `id` is in the principal's book: always for a principal that is not a producer
  * user (no query), else only a submission of the org naming their producer. Outside it, the single
@@ -32,31 +40,19 @@ export function bookOf(principal: Pick<Principal, "producerId">, requested?: str
  * another producer's book, not even that an id exists.
  */
 export async function submissionInBook(db: DrizzleD1Database, principal: Principal, id: string): Promise<boolean> {
-  const book = bookOf(principal);
-  if (book === undefined) return true;
-  if (book === null) return false;
-  const row = await db.get<{ one: number }>(sql`SELECT 1 AS one FROM submissions WHERE org_id = ${principal.orgId} AND id = ${id} AND producer_id = ${book}`);
-  return row !== undefined && row !== null;
+  return holds(db, principal, (book) => sql`SELECT 1 AS one FROM submissions WHERE org_id = ${principal.orgId} AND id = ${id} AND producer_id = ${book}`);
 }
 
 /** Whether policy `id` is in the principal's book: bound from a submission naming their producer (as {@link submissionInBook}). */
 export async function policyInBook(db: DrizzleD1Database, principal: Principal, id: string): Promise<boolean> {
-  const book = bookOf(principal);
-  if (book === undefined) return true;
-  if (book === null) return false;
-  const row = await db.get<{ one: number }>(sql`
+  return holds(db, principal, (book) => sql`
     SELECT 1 AS one FROM policies p JOIN submissions s ON s.id = p.submission_id AND s.org_id = p.org_id
     WHERE p.org_id = ${principal.orgId} AND p.id = ${id} AND s.producer_id = ${book}`);
-  return row !== undefined && row !== null;
 }
 
 /** Whether insured `id` holds a policy in the principal's book (as {@link policyInBook}). */
 export async function insuredInBook(db: DrizzleD1Database, principal: Principal, id: string): Promise<boolean> {
-  const book = bookOf(principal);
-  if (book === undefined) return true;
-  if (book === null) return false;
-  const row = await db.get<{ one: number }>(sql`
+  return holds(db, principal, (book) => sql`
     SELECT 1 AS one FROM policies p JOIN submissions s ON s.id = p.submission_id AND s.org_id = p.org_id
     WHERE p.org_id = ${principal.orgId} AND p.insured_id = ${id} AND s.producer_id = ${book} LIMIT 1`);
-  return row !== undefined && row !== null;
 }
