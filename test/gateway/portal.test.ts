@@ -162,7 +162,8 @@ describe("invoices and the home screen", () => {
     const policy = await bindPolicy(t.apiKey, glSubmission({ effectiveDate: testDay(10), insured: { email } }), "QUARTERLY");
     const other = await bindFor(t, uniqueEmail());
     const { token } = await signIn(email);
-    const mine = await eventually(async () => (await json(await call("GET", "/v1/portal/invoices", { token }))).data as Record<string, any>[], (xs) => xs.length === 4);
+    // Settled: the four installments, each with its PDF (issued after the invoice, asynchronously).
+    const mine = await eventually(async () => (await json(await call("GET", "/v1/portal/invoices", { token }))).data as Record<string, any>[], (xs) => xs.length === 4 && xs.every((i) => i.documentId !== null));
     expect(mine.every((i) => i.policyId === policy.id)).toBe(true);
     expect(mine.map((i) => i.dueDate)).toEqual(policy.installments.map((i: { dueDate: string }) => i.dueDate));
     const one = await call("GET", `/v1/portal/invoices/${mine[1]!.id}`, { token });
