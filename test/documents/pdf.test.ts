@@ -54,6 +54,28 @@ describe("renderPdf", () => {
     expect(stable(after.bytes)).toBe(stable(before.bytes));
   });
 
+  it("embeds one font file for documents that differ only in their ASCII text, and another once a glyph outside it is used", async () => {
+    /** Each embedded font program's stream, in object order (compressed bytes as written). */
+    const fontFiles = (bytes: Uint8Array) => {
+      const pdf = new TextDecoder("latin1").decode(bytes);
+      return [...pdf.matchAll(/\/FontFile2 (\d+) 0 R/g)].map(([, id]) => {
+        const object = new RegExp(`\\n${id} 0 obj\\n[\\s\\S]*?stream\\n([\\s\\S]*?)\\nendstream`).exec(pdf);
+        return object![1]!;
+      });
+    };
+    const page = (text: string) => ({ content: [{ text }] });
+    const [first, second, accented] = [
+      await renderPdf(page("Harbor View Properties LLC, 100 Main St")),
+      await renderPdf(page("Quayside Lofts #7 (zip 97204) & co.")),
+      await renderPdf(page("Quayside Lofts, Zürich")),
+    ].map((r) => fontFiles(r.bytes));
+    expect(first).toHaveLength(1);
+    expect(second).toEqual(first);
+    expect(accented).toHaveLength(1);
+    expect(accented[0]!.length).toBeGreaterThan(first[0]!.length);
+    expect((await pdfText((await renderPdf(page("Quayside Lofts, Zürich"))).bytes)).text).toContain("Zürich");
+  });
+
   it("counts pages and refuses a document past its page limit", async () => {
     const long = { content: Array.from({ length: 3 }, (_, i) => ({ text: `Section ${i + 1}`, pageBreak: i ? ("before" as const) : undefined })) };
     expect((await renderPdf(long)).pages).toBe(3);
