@@ -68,7 +68,7 @@ describe("renderPdf", () => {
       await renderPdf(page("Harbor View Properties LLC, 100 Main St")),
       await renderPdf(page("Quayside Lofts #7 (zip 97204) & co.")),
       await renderPdf(page("Quayside Lofts, Zürich")),
-    ].map((r) => fontFiles(r.bytes));
+    ].map((r) => fontFiles(r.bytes)) as [string[], string[], string[]];
     expect(first).toHaveLength(1);
     expect(second).toEqual(first);
     expect(accented).toHaveLength(1);

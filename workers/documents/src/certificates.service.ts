@@ -19,6 +19,7 @@ import { recordOutboxEvent } from "#shared/outbox";
 import type { CertificateRecord, GenerateCertificateInput } from "#shared/rpc";
 import { storeDocumentWith, type DocumentsDeps } from "./documents.service.ts";
 import { renderPdf } from "./pdf/render.ts";
+import { Turns } from "./turns.ts";
 import { certificates, type CertificateRow } from "./schema.ts";
 import { certificateData, certificateTemplate, type CertificateData } from "./templates/certificate.ts";
 
@@ -32,26 +33,10 @@ const MAX_PAGES = 3;
  * Issuance of one org and year runs one at a time per isolate: taking the next number, rendering
  * with it and committing. Without it, concurrent requests in one isolate would all read the same
  * highest number, render with it, and all but one lose the unique index and render again, so load
- * would multiply the renders. Across isolates the unique index still decides. A waiter polls on its
- * own timer (never awaiting a promise another request resolves); a holder silent for
- * {@link ISSUE_LEASE_MS} (its request died) is presumed gone.
+ * would multiply the renders. Across isolates the unique index still decides. A holder silent for
+ * a minute (its request died) is presumed gone.
  */
-const issuing = new Map<string, number>();
-const ISSUE_LEASE_MS = 60_000;
-
-async function oneIssuerAtATime<T>(key: string, run: () => Promise<T>): Promise<T> {
-  // Real time: a lease on this isolate's issuer, not a business date.
-  for (let since = issuing.get(key); since !== undefined && Date.now() - since < ISSUE_LEASE_MS; since = issuing.get(key)) {
-    await new Promise((r) => setTimeout(r, 2));
-  }
-  const mine = Date.now();
-  issuing.set(key, mine);
-  try {
-    return await run();
-  } finally {
-    if (issuing.get(key) === mine) issuing.delete(key);
-  }
-}
+const issuers = new Turns(60_000);
 
 export const certificateNumber = (year: number, seq: number) => `COI-${year}-${String(seq).padStart(6, "0")}`;
 
@@ -98,7 +83,7 @@ function templateData(input: GenerateCertificateInput, number: string): Result<C
 export async function generateCertificate(deps: DocumentsDeps, principal: Principal, input: GenerateCertificateInput, now: Date = new Date()): Promise<Result<CertificateRecord>> {
   const year = Number(input.facts.asOf.slice(0, 4));
   if (!Number.isInteger(year) || year < 2000) return invalid("facts.asOf", "date", "the certificate's issue date must be a YYYY-MM-DD date");
-  return oneIssuerAtATime(`${principal.orgId}:${year}`, () => issue(deps, principal, input, year, now));
+  return issuers.run(`${principal.orgId}:${year}`, () => issue(deps, principal, input, year, now));
 }
 
 async function issue(deps: DocumentsDeps, principal: Principal, input: GenerateCertificateInput, year: number, now: Date): Promise<Result<CertificateRecord>> {

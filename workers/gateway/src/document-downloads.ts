@@ -20,10 +20,23 @@ const KEY_LABEL = "openinsure/document-download/v1";
 const encoder = new TextEncoder();
 
 /** The HMAC key of download tokens: HMAC-SHA256(JWT_SECRET, label), never the secret itself. */
-async function downloadKey(secret: string): Promise<CryptoKey> {
+async function deriveDownloadKey(secret: string): Promise<CryptoKey> {
   const root = await crypto.subtle.importKey("raw", encoder.encode(secret), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
   const derived = await crypto.subtle.sign("HMAC", root, encoder.encode(KEY_LABEL));
   return crypto.subtle.importKey("raw", derived, { name: "HMAC", hash: "SHA-256" }, false, ["sign", "verify"]);
+}
+
+/** Derived once per isolate and secret (a rotated secret derives anew); a failed derivation is not kept. */
+let derivedKey: { secret: string; key: Promise<CryptoKey> } | undefined;
+function downloadKey(secret: string): Promise<CryptoKey> {
+  if (derivedKey?.secret !== secret) {
+    const entry = { secret, key: deriveDownloadKey(secret) };
+    entry.key.catch(() => {
+      if (derivedKey === entry) derivedKey = undefined;
+    });
+    derivedKey = entry;
+  }
+  return derivedKey.key;
 }
 
 const signedText = (orgId: string, documentId: string, exp: number) => encoder.encode(`document-download\n${orgId}\n${documentId}\n${exp}`);

@@ -18,6 +18,7 @@
  */
 import pdfmake from "pdfmake/build/pdfmake";
 import vfs from "pdfmake/build/vfs_fonts";
+import { Turns } from "../turns.ts";
 import type { TDocumentDefinitions } from "./pdf-definition.ts";
 
 export type { Content, ContentNode, TDocumentDefinitions } from "./pdf-definition.ts";
@@ -65,24 +66,10 @@ export async function renderPdf(definition: TDocumentDefinitions, options: { max
  * a timer that the first caller schedules. Two renders interleaved in one isolate (two requests at
  * once) put one request's callbacks on the other's timer; when that request ends first its timer is
  * cancelled, the queue is never drained again and every later render in the isolate hangs. So renders
- * run one at a time per isolate. A waiter polls on its own timer rather than awaiting a promise
- * another request would resolve, and a holder silent for {@link RENDER_LEASE_MS} (its request died
- * mid-render) is presumed gone.
+ * run one at a time per isolate; a holder silent for 30 s (its request died mid-render) is presumed gone.
  */
-let renderingSince: number | null = null;
-const RENDER_LEASE_MS = 30_000;
-
-async function oneAtATime<T>(run: () => Promise<T>): Promise<T> {
-  // Real time on purpose: a lease on this isolate's renderer, not a business date.
-  while (renderingSince !== null && Date.now() - renderingSince < RENDER_LEASE_MS) await new Promise((r) => setTimeout(r, 2));
-  const mine = Date.now();
-  renderingSince = mine;
-  try {
-    return await run();
-  } finally {
-    if (renderingSince === mine) renderingSince = null;
-  }
-}
+const renders = new Turns(30_000);
+const oneAtATime = <T>(run: () => Promise<T>): Promise<T> => renders.run("render", run);
 
 async function render(definition: TDocumentDefinitions, options: { maxPages?: number }): Promise<RenderedPdf> {
   prepare();
