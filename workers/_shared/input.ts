@@ -128,6 +128,18 @@ export function textIssue(value: string, field: string, freeText = false): Input
 }
 
 /**
+ * Fields whose value is a tree with a deeper bound of its own, judged by the domain that owns it: a
+ * rule's JsonLogic `condition` may nest 32 operations (each an object and its argument list, two
+ * levels), which the rule studio checks and names by path. Inside one, the body may nest
+ * {@link OWN_DEPTH_LIMIT} levels instead of {@link INPUT_RULES.maxDepth}.
+ */
+export const OWN_DEPTH_FIELDS: ReadonlySet<string> = new Set(["condition"]);
+export const OWN_DEPTH_LIMIT = 80;
+
+const depthBoundOf = (path: readonly (string | number)[]): number =>
+  path.some((k) => typeof k === "string" && OWN_DEPTH_FIELDS.has(k)) ? OWN_DEPTH_LIMIT : INPUT_RULES.maxDepth;
+
+/**
  * A parsed JSON value with every string trimmed and every blank string dropped from its object (a
  * blank is missing), plus the issues of strings that may not be stored at all. Keys are copied as own
  * data properties, so `__proto__` stays a key (which the strict contract then refuses by name).
@@ -136,7 +148,7 @@ export function cleanInput(value: unknown, part: InputIssue["in"] = "body"): { v
   const found: InputIssue[] = [];
   const issues = { push: (issue: InputIssue) => void (found.length < INPUT_RULES.maxIssues && found.push(issue)) };
   const walk = (v: unknown, path: (string | number)[]): unknown => {
-    if (path.length > INPUT_RULES.maxDepth) {
+    if (path.length > depthBoundOf(path)) {
       issues.push({ in: part, field: join(part, path), rule: "depth", message: `${part} nests deeper than ${INPUT_RULES.maxDepth} levels` });
       return undefined;
     }
