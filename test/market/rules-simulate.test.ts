@@ -1,13 +1,14 @@
 import { exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import type { MarketService } from "../../workers/market/src/index.ts";
+import type { MarketRpc } from "#shared/rpc";
 import { surchargedPremium } from "../../workers/market/src/rules/rules.service.ts";
 import type { SubmissionRuleFacts } from "../../workers/_shared/rpc.ts";
 import { ruleContextOf } from "../../workers/_shared/rule-context.ts";
 import { newPrincipal } from "../support/principals.ts";
 import { errorOf, unwrap } from "../support/results.ts";
 
-const market = (exports as unknown as { MarketService: Service<MarketService> }).MarketService;
+// Typed as the RPC interface's plain answers: Workers' stub typings erase a value holding JSON of any shape (a rule's condition).
+const market = (exports as unknown as { MarketService: MarketRpc }).MarketService;
 
 const CONDITION = { and: [{ "==": [{ var: "submission.state" }, "FL"] }, { ">": [{ var: "submission.annualRevenue" }, 5_000_000] }] };
 

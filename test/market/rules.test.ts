@@ -1,12 +1,13 @@
 import { exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import type { CreateRuleRequest } from "#contract/types.gen";
-import type { MarketInternal, MarketService } from "../../workers/market/src/index.ts";
+import type { MarketInternalRpc, MarketRpc } from "#shared/rpc";
 import { MAX_DEPTH } from "../../workers/market/src/rules/rule-logic.ts";
 import { newPrincipal } from "../support/principals.ts";
 import { errorOf, unwrap } from "../support/results.ts";
 
-const entrypoints = exports as unknown as { MarketService: Service<MarketService>; MarketInternal: Service<MarketInternal> };
+// Typed as the RPC interfaces' plain answers: Workers' stub typings erase a value holding JSON of any shape (a rule's condition).
+const entrypoints = exports as unknown as { MarketService: MarketRpc; MarketInternal: MarketInternalRpc };
 const market = entrypoints.MarketService;
 const internal = entrypoints.MarketInternal;
 

@@ -8,13 +8,14 @@ import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import type { Principal } from "#shared/auth";
 import type { RuleContext, RuleDecision } from "#shared/rule-context";
-import type { UnderwritingService } from "../../workers/underwriting/src/index.ts";
+import type { UnderwritingRpc } from "#shared/rpc";
 import { newPrincipal } from "../support/principals.ts";
 import { errorOf, unwrap } from "../support/results.ts";
 import { quickstartSubmission } from "../support/submissions.ts";
 import { workerEnv } from "./worker-env.ts";
 
-const service = () => (exports as unknown as { UnderwritingService: Service<UnderwritingService> }).UnderwritingService;
+// Typed as the RPC interface the service implements: Workers' stub typings reduce its quote answers to never.
+const service = () => (exports as unknown as { UnderwritingService: UnderwritingRpc }).UnderwritingService;
 
 interface MarketStandIn {
   setRuleDecisionForTest(orgId: string, decision: RuleDecision | "down" | null): Promise<boolean>;

@@ -49,7 +49,8 @@ export const zApiKeyPreset = z.enum([
     'claims_manager',
     'billing',
     'read_only',
-    'full_access'
+    'full_access',
+    'rules_admin'
 ]);
 
 export const zApiKeyPresetInfo = z.object({
