@@ -122,7 +122,8 @@ describe("rule studio: validation at the door", () => {
 
   it("refuses what is not JsonLogic: two keys in one operation, a bare string", async () => {
     const p = newPrincipal();
-    expect(errorOf(await market.createRule(p, floridaLarge({ condition: { "==": [1, 1], "!=": [1, 2] } })))).toMatchObject({ details: { field: "condition", rule: "jsonlogic" } });
+    expect(errorOf(await market.createRule(p, floridaLarge({ condition: { "==": [1, 1], "!=": [1, 2] } })))).toMatchObject({ details: { field: "condition.!=", rule: "jsonlogic" } });
+    expect(errorOf(await market.createRule(p, floridaLarge({ condition: { and: [{ "==": [1, 1], deductable: 5 }] } })))).toMatchObject({ details: { field: "condition.and.0.deductable", rule: "operator" } });
     expect(errorOf(await market.createRule(p, floridaLarge({ condition: "FL" })))).toMatchObject({ details: { field: "condition", rule: "jsonlogic" } });
   });
 

@@ -91,8 +91,14 @@ export function validateCondition(condition: unknown, field = "condition"): Resu
     }
     if (!isPlainObject(node)) return invalid(path, "jsonlogic", `${path} is not JSON`);
     const keys = Object.keys(node);
-    if (keys.length !== 1) {
-      return invalid(path, "jsonlogic", `${path} must be one operation: an object with exactly one key (found ${keys.length})`);
+    if (keys.length === 0) return invalid(path, "jsonlogic", `${path} must be one operation: an object with exactly one key (found none)`);
+    if (keys.length > 1) {
+      // Name the key that is wrong: one that is no operator at all, else the second operation.
+      const stray = keys.find((k) => !OPERATOR_SET.has(k)) ?? keys[1]!;
+      return fail("validation_failed", `${path} must be one operation: an object with exactly one key (found ${keys.map((k) => JSON.stringify(k)).join(", ")}); ${JSON.stringify(stray)} is not allowed here`, {
+        field: `${path}.${stray}`,
+        rule: OPERATOR_SET.has(stray) ? "jsonlogic" : "operator",
+      });
     }
     const op = keys[0]!;
     const at = `${path}.${op}`;
