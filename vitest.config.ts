@@ -89,6 +89,21 @@ const workers = await Promise.all(
     return { ok: true, value: { transactionId: "txn_" + String(d.cancels.length).padStart(26, "0"), effectiveDate: arguments[2].effectiveDate, returnPremium: 0, asOf: arguments[2].effectiveDate } };`,
             delinquencyCallsForTest: `const d = ((globalThis.uw ??= { events: new Map(), facts: new Map(), down: false }).delinquency ??= { marks: [], lifts: [], cancels: [] }); return JSON.parse(JSON.stringify({ marks: d.marks.filter((m) => m.orgId === arguments[0]), lifts: d.lifts.filter((l) => l[0] === arguments[0]), cancels: d.cancels.filter((c) => c.orgId === arguments[0]) }));`,
           },
+          // Underwriting's quotes and quote-readiness ask market's rule studio for the org's rule decision
+          // (its own project and the gateway's test the real rules): the stand-in answers "no rules"
+          // unless a test gave the org's decision through setRuleDecisionForTest(orgId, decision), or
+          // "down" to make it throw (market unreachable: quoting fails closed). decideRulesCallsForTest(orgId)
+          // returns the contexts it was asked about.
+          market: {
+            decideRules: `const s = (globalThis.ruleStudio ??= { decisions: new Map(), calls: new Map() });
+    const [orgId, context] = arguments;
+    s.calls.set(orgId, [...(s.calls.get(orgId) ?? []), context]);
+    const d = s.decisions.get(orgId);
+    if (d === "down") throw new Error("market worker unavailable");
+    return { ok: true, value: { decision: d ?? { outcome: "quote", declinedBy: null, referredBy: [], surcharges: [], required: [], evaluated: [] }, evaluations: [] } };`,
+            setRuleDecisionForTest: `const s = (globalThis.ruleStudio ??= { decisions: new Map(), calls: new Map() }); s.decisions.set(arguments[0], arguments[1]); return true;`,
+            decideRulesCallsForTest: `const s = (globalThis.ruleStudio ??= { decisions: new Map(), calls: new Map() }); return s.calls.get(arguments[0]) ?? [];`,
+          },
           identity: {
             apiKeyStatus: `const revoked = (globalThis.revokedKeys ??= new Set()); return revoked.has(arguments[1]) ? { active: false, expiresAt: null } : { active: true, expiresAt: null };`,
             revokeForTest: `(globalThis.revokedKeys ??= new Set()).add(arguments[0]); return true;`,

@@ -141,6 +141,7 @@ export const WORKERS: readonly WorkerEntry[] = [
       { worker: "documents", entrypoint: "internal", purpose: "issuePolicyDocument: the declarations page and MCS-90 of each bind and endorsement, once per source key" },
       { worker: "identity", entrypoint: "internal", purpose: "orgName: the org is the producer named on the policy paper" },
       { worker: "producers", entrypoint: "internal", purpose: "authorityFor: a submission's producer must be active, licensed and appointed for its state and line on the effective date to bind; flags: the org's feature flags (underwriting.auto_bind_max_premium at bind)" },
+      { worker: "market", entrypoint: "internal", purpose: "decideRules: the org's enabled underwriting rules (the rule studio) judge every quote; unreachable, quoting fails closed with 503 rules_unavailable" },
     ],
     emitsEvents: true,
     crons: [{ schedule: "* * * * *", purpose: "the outbox sweep: relays events a prompt relay missed" }],
@@ -258,7 +259,7 @@ export const WORKERS: readonly WorkerEntry[] = [
   {
     name: "market",
     purpose: "the market finder and rule studio: carriers, products and appetites (reference data plus the org's own), NAICS classification, carrier matching, prospects (clients) and underwriting rules",
-    entrypoints: { public: "MarketService" },
+    entrypoints: { public: "MarketService", internal: "MarketInternal" },
     d1: { binding: "MARKET_DB", database: "openinsure-market", id: "market-db" },
   },
 ];

@@ -8,7 +8,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { GENERATED_DIR, listOperations } from "../../scripts/gen-contract.ts";
-import { COVERAGE_DATE_FIELDS, EXPIRY_DATE_FIELDS, INPUT_RULES, MONEY_FIELDS, PAST_DATE_FIELDS, PERCENT_FIELDS, YEAR_FIELDS, checkInputRules, cleanInput, coverageWindow } from "../../workers/_shared/input.ts";
+import { COVERAGE_DATE_FIELDS, EXPIRY_DATE_FIELDS, FACTOR_FIELDS, INPUT_RULES, MONEY_FIELDS, PAST_DATE_FIELDS, PERCENT_FIELDS, YEAR_FIELDS, checkInputRules, cleanInput, coverageWindow } from "../../workers/_shared/input.ts";
 
 type Schema = {
   $ref?: string;
@@ -80,6 +80,12 @@ describe("the contract carries the input rules", () => {
       if (PERCENT_FIELDS.has(f.name)) {
         expect(f.schema.minimum, `${f.op}: ${f.field}`).toBe(0);
         expect(f.schema.maximum, `${f.op}: ${f.field}`).toBeLessThanOrEqual(100);
+        continue;
+      }
+      // Factors (a rule's surcharge) are the validator's too (four decimals), bounded by the contract to 0.5-3.
+      if (FACTOR_FIELDS.has(f.name)) {
+        expect(f.schema.minimum, `${f.op}: ${f.field}`).toBe(0.5);
+        expect(f.schema.maximum, `${f.op}: ${f.field}`).toBe(3);
         continue;
       }
       expect(MONEY_FIELDS.has(f.name), `${f.op}: ${f.field} is a number the validator does not know as money`).toBe(true);

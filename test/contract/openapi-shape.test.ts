@@ -170,6 +170,16 @@ const EXPECTED: [string, string, string, "public" | "credential" | "session" | "
   ["GET", "/v1/clients/terms-status", "getClientTermsStatus", "credential"],
   ["GET", "/v1/clients/{id}", "getClient", "credential"],
   ["PATCH", "/v1/clients/{id}", "updateClient", "credential"],
+  // The rule studio.
+  ["POST", "/v1/rules", "createRule", "credential"],
+  ["GET", "/v1/rules", "listRules", "credential"],
+  ["POST", "/v1/rules/simulate", "simulateRule", "credential"],
+  ["POST", "/v1/rules/execute", "executeRules", "credential"],
+  ["GET", "/v1/rules/{id}", "getRule", "credential"],
+  ["PATCH", "/v1/rules/{id}", "updateRule", "credential"],
+  ["DELETE", "/v1/rules/{id}", "deleteRule", "credential"],
+  ["GET", "/v1/rules/{id}/versions", "listRuleVersions", "credential"],
+  ["POST", "/v1/rules/{id}/execute", "executeRule", "credential"],
 ];
 
 
@@ -213,6 +223,8 @@ const ERROR_CODES = [
   "rate_limit_exceeded",
   "internal_error",
   "payment_provider_unavailable",
+  "declined_by_rule",
+  "rules_unavailable",
 ];
 
 interface Op {

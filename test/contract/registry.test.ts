@@ -60,7 +60,10 @@ describe("the committed configs", () => {
       expect.objectContaining({ binding: "DOCUMENTS", entrypoint: "DocumentsInternal" }),
       expect.objectContaining({ binding: "IDENTITY", entrypoint: "IdentityInternal" }),
       expect.objectContaining({ binding: "PRODUCERS", entrypoint: "ProducersInternal" }),
+      // The rule studio judges every quote; market calls nobody, so this closes no cycle.
+      expect.objectContaining({ binding: "MARKET", entrypoint: "MarketInternal" }),
     ]);
+    expect(production.services(production.get("market"))).toEqual([]);
     // Producers calls only identity (which calls nobody), so underwriting's call to it cannot close a cycle.
     expect(production.services(production.get("producers"))).toEqual([expect.objectContaining({ binding: "IDENTITY", entrypoint: "IdentityInternal" })]);
     // Every worker that reads feature flags is bound to the producers worker's evaluator (its internal entrypoint).
@@ -152,7 +155,7 @@ describe("a worker added by one registry entry", () => {
       const order = reg.deployOrder().map((w) => w.name);
       for (const w of reg.workers) for (const s of reg.services(w)) expect(order.indexOf(s.worker)).toBeLessThan(order.indexOf(w.name));
     }
-    expect(production.deployOrder().map((w) => w.name)).toEqual(["identity", "deal-rooms", "producers", "documents", "underwriting", "claims", "billing", "webhooks", "portal", "market", "gateway"]);
+    expect(production.deployOrder().map((w) => w.name)).toEqual(["identity", "deal-rooms", "producers", "documents", "market", "underwriting", "claims", "billing", "webhooks", "portal", "gateway"]);
 
     const dry = deployPlan(testRegistry, root, ["--dry-run"]).find((s) => s.worker.name === "fixture-notes")!;
     expect(dry.commands).toEqual([["deploy", "-c", "test/registry/fixture/wrangler.toml", "--dry-run", "--outdir", join(root, ".build", "fixture-notes")]]);

@@ -50,6 +50,8 @@ const fakeId = (name: string, op: OperationId) => {
 /** A body each route accepts on its own (ids of nothing answer 404 after validation, which is fine). */
 const VALID: Partial<Record<OperationId, (t: Tenant) => Record<string, unknown>>> = {
   registerPortalPushToken: () => ({ platform: "android", token: "fcm-device-token-0001" }),
+  // A rule's condition is JsonLogic (any JSON the rule studio then judges): its own refusals name their path.
+  createRule: () => ({ name: "Large Oregon risks", condition: { ">": [{ var: "submission.annualRevenue" }, 5_000_000] }, action: { type: "surcharge", factor: 1.25, reason: "loss trend" }, priority: 10 }),
   updatePortalProfile: () => ({ phone: "+1 503 555 0100", mailingAddress: { line1: "400 SW Oak St", city: "Portland", state: "OR", postalCode: "97204" } }),
   createSubmission: () => ({
     ...quickstartSubmission(),

@@ -77,7 +77,7 @@ export type ApiKeyPage = {
 /**
  * Named scope preset expanding to a fixed scope list (see `listApiKeyPresets`).
  */
-export type ApiKeyPreset = 'underwriting' | 'underwriting_manager' | 'claims' | 'claims_manager' | 'billing' | 'read_only' | 'full_access';
+export type ApiKeyPreset = 'underwriting' | 'underwriting_manager' | 'claims' | 'claims_manager' | 'billing' | 'read_only' | 'full_access' | 'rules_admin';
 
 export type ApiKeyPresetInfo = {
     name: ApiKeyPreset;
@@ -1630,6 +1630,21 @@ export type CreateReferralRequest = {
     dealRoomId?: string;
 };
 
+export type CreateRuleRequest = {
+    name: RuleName;
+    description?: RuleDescription;
+    condition: unknown;
+    action: RuleAction;
+    /**
+     * Default 100.
+     */
+    priority?: RulePriority;
+    /**
+     * Default true.
+     */
+    enabled?: boolean;
+};
+
 export type CreateSubmissionFromAcordRequest = {
     /**
      * The ACORD 125 application, as a PDF.
@@ -2342,6 +2357,16 @@ export type DocumentWithDownload = {
     downloadUrlExpiresAt: string;
 };
 
+/**
+ * A rule not yet saved, to simulate.
+ */
+export type DraftRule = {
+    name?: string;
+    condition: unknown;
+    action: RuleAction;
+    priority?: RulePriority;
+};
+
 export type EndorsePolicyRequest = {
     /**
      * The change applies from this date (within the policy term).
@@ -2419,7 +2444,7 @@ export type EndorsementReferred = {
 /**
  * Machine-readable error code. The HTTP status is implied by the code.
  */
-export type ErrorCode = 'validation_failed' | 'invalid_idempotency_key' | 'unauthorized' | 'insufficient_scope' | 'not_found' | 'route_not_found' | 'method_not_allowed' | 'conflict' | 'idempotency_request_in_progress' | 'payload_too_large' | 'unsupported_media_type' | 'range_not_satisfiable' | 'invalid_state_transition' | 'da_limit_exceeded' | 'quote_expired' | 'idempotency_key_reused' | 'business_rule_violation' | 'self_approval' | 'submission_not_ready' | 'policy_not_in_force' | 'endorsement_required' | 'unreadable_document' | 'loss_outside_coverage' | 'limit_exceeded' | 'producer_not_authorized' | 'rate_limit_exceeded' | 'internal_error' | 'payment_provider_unavailable';
+export type ErrorCode = 'validation_failed' | 'invalid_idempotency_key' | 'unauthorized' | 'insufficient_scope' | 'not_found' | 'route_not_found' | 'method_not_allowed' | 'conflict' | 'idempotency_request_in_progress' | 'payload_too_large' | 'unsupported_media_type' | 'range_not_satisfiable' | 'invalid_state_transition' | 'da_limit_exceeded' | 'quote_expired' | 'idempotency_key_reused' | 'business_rule_violation' | 'self_approval' | 'submission_not_ready' | 'policy_not_in_force' | 'endorsement_required' | 'unreadable_document' | 'loss_outside_coverage' | 'limit_exceeded' | 'producer_not_authorized' | 'rate_limit_exceeded' | 'internal_error' | 'payment_provider_unavailable' | 'declined_by_rule' | 'rules_unavailable';
 
 /**
  * The one error body of the platform, returned by every failing request.
@@ -2542,6 +2567,14 @@ export type EventPage = {
      * Cursor of the next page; `null` on the last page.
      */
     nextCursor: string | null;
+};
+
+export type ExecuteRulesRequest = {
+    /**
+     * Judge the rules on this stored submission (with its current quote's rating), or give `context`.
+     */
+    submissionId?: SubmissionId;
+    context?: RuleFacts;
 };
 
 /**
@@ -4644,6 +4677,13 @@ export type Quote = {
      * The referral holding the quote (outside authority, backdated, or already open), if any.
      */
     referralId: string | null;
+    /**
+     * The org's enabled rules that judged this quote, in priority order, each with the version read
+     * (empty for quotes made before the rule studio, and for renewals re-rated at the renewal run).
+     * A matching surcharge is also a `rule_surcharge` factor of `breakdown.factors`; a matching refer is
+     * named in the referral's reasons.
+     */
+    rules: Array<QuoteRule>;
     createdAt: string;
 };
 
@@ -4743,6 +4783,17 @@ export type QuoteReadiness = {
      * The checks that failed and cost points.
      */
     failedChecks: Array<ReadinessCheck>;
+};
+
+/**
+ * One of the org's rules (the rule studio) as it judged a quote: the version read, and what it did.
+ */
+export type QuoteRule = {
+    ruleId: RuleId;
+    version: number;
+    name: string;
+    action: RuleActionType;
+    matched: boolean;
 };
 
 /**
@@ -5081,6 +5132,11 @@ export type ReopenClaimRequest = {
     reason?: string;
 };
 
+/**
+ * A submission field a `require` rule may demand.
+ */
+export type RequirableField = 'deductible' | 'propertyValues' | 'vehicleCount' | 'yearsInBusiness' | 'insuredEmail' | 'insuredPhone' | 'producerId';
+
 export type ResendCodeRequest = {
     email: string;
 };
@@ -5199,6 +5255,276 @@ export type RotatedWebhookSecret = {
      * When the previous secret stops signing deliveries (24 hours after rotation).
      */
     previousSecretExpiresAt: string;
+};
+
+export type Rule = {
+    id: RuleId;
+    name: string;
+    description: string | null;
+    condition: unknown;
+    action: RuleAction;
+    /**
+     * Lower runs first; the first matching decline decides, and surcharges apply in this order.
+     */
+    priority: number;
+    /**
+     * Only enabled rules judge quotes.
+     */
+    enabled: boolean;
+    /**
+     * The current version (1 at creation, one more with every edit).
+     */
+    version: number;
+    createdAt: string;
+    updatedAt: string;
+};
+
+/**
+ * A rule's action. `factor` only for `surcharge`, `field` only for `require`.
+ */
+export type RuleAction = {
+    type: RuleActionType;
+    /**
+     * The surcharge factor, 0.5 to 3.0 with at most four decimals.
+     */
+    factor?: number;
+    field?: RequirableField;
+    /**
+     * Shown in the decline message or the referral's reasons.
+     */
+    reason?: string;
+};
+
+/**
+ * What a rule does when its condition holds.
+ */
+export type RuleActionType = 'decline' | 'refer' | 'surcharge' | 'require';
+
+export type RuleDecision = {
+    outcome: RuleOutcome;
+    declinedBy: RuleRef | null;
+    referredBy: Array<RuleRef>;
+    surcharges: Array<RuleSurchargeRef>;
+    required: Array<RuleRequirementRef>;
+};
+
+/**
+ * A rule's description.
+ */
+export type RuleDescription = string;
+
+/**
+ * What a matching rule does to one risk.
+ */
+export type RuleEffect = 'declined' | 'referred' | 'surcharged' | 'required_field_missing' | 'required_field_present' | 'none';
+
+/**
+ * A rule as it judged one set of facts.
+ */
+export type RuleEvaluation = {
+    ruleId: RuleId | null;
+    version: number | null;
+    name: string;
+    priority: number;
+    action: RuleAction;
+    matched: boolean;
+    trace: Array<RuleTraceStep>;
+};
+
+export type RuleExecution = {
+    /**
+     * The submission judged (null for given facts).
+     */
+    submissionId: SubmissionId | null;
+    /**
+     * Every rule judged, in priority order.
+     */
+    evaluations: Array<RuleEvaluation>;
+    decision: RuleDecision;
+};
+
+/**
+ * Rule context facts, grouped as the variables are:
+ * `{"submission": {"state": "FL", "annualRevenue": 2500000}, "quote": {"grossPremium": 12000}}`. A variable left out reads as null; a name outside
+ * the context is 400 naming it.
+ */
+export type RuleFacts = {
+    submission?: {
+        [key: string]: unknown;
+    };
+    quote?: {
+        [key: string]: unknown;
+    };
+};
+
+/**
+ * Rule id (`rul_` + ULID).
+ */
+export type RuleId = string;
+
+/**
+ * A rule's name.
+ */
+export type RuleName = string;
+
+/**
+ * What a quote would do with these facts.
+ */
+export type RuleOutcome = 'decline' | 'not_ready' | 'refer' | 'quote';
+
+/**
+ * A page of a list.
+ */
+export type RulePage = {
+    /**
+     * The items of this page.
+     */
+    data: Array<Rule>;
+    /**
+     * Cursor of the next page; `null` on the last page.
+     */
+    nextCursor: string | null;
+};
+
+/**
+ * A rule's priority: lower runs first.
+ */
+export type RulePriority = number;
+
+/**
+ * A rule named in a decision.
+ */
+export type RuleRef = {
+    ruleId: RuleId | null;
+    version: number | null;
+    name: string;
+    reason: string | null;
+};
+
+export type RuleRequirementRef = {
+    ruleId: RuleId | null;
+    version: number | null;
+    name: string;
+    reason: string | null;
+    field: RequirableField;
+    /**
+     * The submission has the field.
+     */
+    satisfied: boolean;
+};
+
+export type RuleSimulation = {
+    rule: {
+        ruleId: RuleId | null;
+        version: number | null;
+        name: string;
+        action: RuleAction;
+    };
+    summary: {
+        evaluated: number;
+        matched: number;
+        declined: number;
+        referred: number;
+        surcharged: number;
+        requiredFieldMissing: number;
+    };
+    results: Array<RuleSimulationResult>;
+    /**
+     * Nothing was changed.
+     */
+    dryRun: true;
+};
+
+/**
+ * One set of facts judged by the simulated rule.
+ */
+export type RuleSimulationResult = {
+    /**
+     * The submission the facts came from (null for given facts).
+     */
+    submissionId: SubmissionId | null;
+    insuredName: string | null;
+    /**
+     * The submission's status today.
+     */
+    status: SubmissionStatus | null;
+    matched: boolean;
+    effect: RuleEffect;
+    /**
+     * The current quote's gross premium (null without one).
+     */
+    grossPremium: number | null;
+    /**
+     * With a surcharge: the gross premium times the factor, rounded half-up to the cent (before the line's minimum premium).
+     */
+    simulatedGrossPremium: number | null;
+    trace: Array<RuleTraceStep>;
+};
+
+export type RuleSurchargeRef = {
+    ruleId: RuleId | null;
+    version: number | null;
+    name: string;
+    reason: string | null;
+    factor: number;
+};
+
+/**
+ * One operation of a condition as it was judged.
+ */
+export type RuleTraceStep = {
+    /**
+     * Dotted path inside the condition (`and.1`); empty for the root.
+     */
+    path: string;
+    operator: string;
+    /**
+     * What the operation gave (a list or object is shown as JSON text).
+     */
+    result: string | number | boolean | null;
+    /**
+     * The variables the operation read directly, with their values.
+     */
+    variables?: {
+        [key: string]: unknown;
+    };
+};
+
+/**
+ * One immutable version of a rule: what it said from `createdAt` until the next version.
+ */
+export type RuleVersion = {
+    ruleId: RuleId;
+    version: number;
+    name: string;
+    description: string | null;
+    condition: unknown;
+    action: RuleAction;
+    priority: number;
+    enabled: boolean;
+    /**
+     * True on the version that deleted the rule.
+     */
+    deleted: boolean;
+    /**
+     * Who made this version (user or API key id).
+     */
+    changedBy: string;
+    createdAt: string;
+};
+
+/**
+ * A page of a list.
+ */
+export type RuleVersionPage = {
+    /**
+     * The items of this page.
+     */
+    data: Array<RuleVersion>;
+    /**
+     * Cursor of the next page; `null` on the last page.
+     */
+    nextCursor: string | null;
 };
 
 /**
@@ -5396,6 +5722,31 @@ export type SimilarBusinessesRequest = {
 export type SimilarBusinessesResult = {
     data: Array<SimilarBusiness>;
 };
+
+export type SimulateRuleRequest = {
+    /**
+     * A stored rule (its current version), or give `rule`.
+     */
+    ruleId?: RuleId;
+    /**
+     * A draft, judged as if saved.
+     */
+    rule?: DraftRule;
+    /**
+     * Facts to judge it on, or give `against`.
+     */
+    context?: RuleFacts;
+    against?: SimulationSource;
+    /**
+     * How many recent submissions (default 25).
+     */
+    limit?: number;
+};
+
+/**
+ * Where a simulation finds its facts.
+ */
+export type SimulationSource = 'recent_submissions';
 
 /**
  * A Stripe event as Stripe posts it (`https://docs.stripe.com/api/events/object`). Only the fields
@@ -5696,6 +6047,21 @@ export type UpdateProducerRequest = {
      * for no such user in the org, 422 for another role, 409 when another producer is linked to them); `null` unlinks.
      */
     userId?: UserId | null;
+};
+
+/**
+ * The fields to change; the result is a new version. `null` clears the description.
+ */
+export type UpdateRuleRequest = {
+    name?: RuleName;
+    description?: RuleDescription | null;
+    condition?: unknown;
+    action?: RuleAction;
+    priority?: RulePriority;
+    /**
+     * `false` disables the rule (kept, with its versions; quotes no longer read it).
+     */
+    enabled?: boolean;
 };
 
 export type UpdateWebhookRequest = {
@@ -14078,6 +14444,645 @@ export type DecideReferralResponses = {
 
 export type DecideReferralResponse = DecideReferralResponses[keyof DecideReferralResponses];
 
+export type ListRulesData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * Page size.
+         */
+        limit?: number;
+        /**
+         * Opaque cursor from a previous page's `nextCursor`.
+         */
+        cursor?: string;
+        /**
+         * Sort order.
+         */
+        sort?: ListSort;
+        /**
+         * Only items created at or after this instant.
+         */
+        createdAfter?: string;
+        /**
+         * Only items created before this instant.
+         */
+        createdBefore?: string;
+        enabled?: boolean;
+        actionType?: RuleActionType;
+    };
+    url: '/v1/rules';
+};
+
+export type ListRulesErrors = {
+    /**
+     * The request is malformed: `validation_failed` or `invalid_idempotency_key`.
+     */
+    400: ErrorEnvelope;
+    /**
+     * Missing, invalid, expired or revoked credentials: `unauthorized`.
+     */
+    401: ErrorEnvelope;
+    /**
+     * The credential lacks the required scope or role: `insufficient_scope`.
+     */
+    403: ErrorEnvelope;
+    /**
+     * The resource does not exist or belongs to another org: `not_found`.
+     */
+    404: ErrorEnvelope;
+    /**
+     * Rate limit exceeded: `rate_limit_exceeded`. Retry after `Retry-After` seconds.
+     */
+    429: ErrorEnvelope;
+    /**
+     * Unexpected failure: `internal_error`.
+     */
+    500: ErrorEnvelope;
+};
+
+export type ListRulesError = ListRulesErrors[keyof ListRulesErrors];
+
+export type ListRulesResponses = {
+    /**
+     * Success.
+     */
+    200: RulePage;
+};
+
+export type ListRulesResponse = ListRulesResponses[keyof ListRulesResponses];
+
+export type CreateRuleData = {
+    body: CreateRuleRequest;
+    headers?: {
+        /**
+         * Client-chosen key that makes a retried write safe: a repeated request with the same key
+         * and body replays the first response.
+         */
+        'Idempotency-Key'?: string;
+    };
+    path?: never;
+    query?: never;
+    url: '/v1/rules';
+};
+
+export type CreateRuleErrors = {
+    /**
+     * The request is malformed: `validation_failed` or `invalid_idempotency_key`.
+     */
+    400: ErrorEnvelope;
+    /**
+     * Missing, invalid, expired or revoked credentials: `unauthorized`.
+     */
+    401: ErrorEnvelope;
+    /**
+     * The credential lacks the required scope or role: `insufficient_scope`.
+     */
+    403: ErrorEnvelope;
+    /**
+     * The resource does not exist or belongs to another org: `not_found`.
+     */
+    404: ErrorEnvelope;
+    /**
+     * `conflict` or `idempotency_request_in_progress`.
+     */
+    409: ErrorEnvelope;
+    /**
+     * The request body exceeds the size limit: `payload_too_large`.
+     */
+    413: ErrorEnvelope;
+    /**
+     * The request body's media type is not accepted (`application/json`, or another one the operation
+     * documents): `unsupported_media_type`.
+     */
+    415: ErrorEnvelope;
+    /**
+     * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
+     * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
+     * referral one created, or on a quote one created), `submission_not_ready` (quoting a submission
+     * whose readiness has a blocking check failed; `details.failedChecks` names them),
+     * `policy_not_in_force` (a certificate asked of a cancelled, expired or not yet effective policy),
+     * `endorsement_required` (a certificate flag the policy carries no endorsement for),
+     * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored),
+     * `loss_outside_coverage` (a claim whose loss date the policy did not cover; `details` names the
+     * dates that decided it) or `limit_exceeded` (a claim payment past the policy's limit).
+     */
+    422: ErrorEnvelope;
+    /**
+     * Rate limit exceeded: `rate_limit_exceeded`. Retry after `Retry-After` seconds.
+     */
+    429: ErrorEnvelope;
+    /**
+     * Unexpected failure: `internal_error`.
+     */
+    500: ErrorEnvelope;
+};
+
+export type CreateRuleError = CreateRuleErrors[keyof CreateRuleErrors];
+
+export type CreateRuleResponses = {
+    /**
+     * Created.
+     */
+    201: Rule;
+};
+
+export type CreateRuleResponse = CreateRuleResponses[keyof CreateRuleResponses];
+
+export type ExecuteRulesData = {
+    body: ExecuteRulesRequest;
+    headers?: {
+        /**
+         * Client-chosen key that makes a retried write safe: a repeated request with the same key
+         * and body replays the first response.
+         */
+        'Idempotency-Key'?: string;
+    };
+    path?: never;
+    query?: never;
+    url: '/v1/rules/execute';
+};
+
+export type ExecuteRulesErrors = {
+    /**
+     * The request is malformed: `validation_failed` or `invalid_idempotency_key`.
+     */
+    400: ErrorEnvelope;
+    /**
+     * Missing, invalid, expired or revoked credentials: `unauthorized`.
+     */
+    401: ErrorEnvelope;
+    /**
+     * The credential lacks the required scope or role: `insufficient_scope`.
+     */
+    403: ErrorEnvelope;
+    /**
+     * The resource does not exist or belongs to another org: `not_found`.
+     */
+    404: ErrorEnvelope;
+    /**
+     * `conflict` or `idempotency_request_in_progress`.
+     */
+    409: ErrorEnvelope;
+    /**
+     * The request body exceeds the size limit: `payload_too_large`.
+     */
+    413: ErrorEnvelope;
+    /**
+     * The request body's media type is not accepted (`application/json`, or another one the operation
+     * documents): `unsupported_media_type`.
+     */
+    415: ErrorEnvelope;
+    /**
+     * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
+     * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
+     * referral one created, or on a quote one created), `submission_not_ready` (quoting a submission
+     * whose readiness has a blocking check failed; `details.failedChecks` names them),
+     * `policy_not_in_force` (a certificate asked of a cancelled, expired or not yet effective policy),
+     * `endorsement_required` (a certificate flag the policy carries no endorsement for),
+     * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored),
+     * `loss_outside_coverage` (a claim whose loss date the policy did not cover; `details` names the
+     * dates that decided it) or `limit_exceeded` (a claim payment past the policy's limit).
+     */
+    422: ErrorEnvelope;
+    /**
+     * Rate limit exceeded: `rate_limit_exceeded`. Retry after `Retry-After` seconds.
+     */
+    429: ErrorEnvelope;
+    /**
+     * Unexpected failure: `internal_error`.
+     */
+    500: ErrorEnvelope;
+};
+
+export type ExecuteRulesError = ExecuteRulesErrors[keyof ExecuteRulesErrors];
+
+export type ExecuteRulesResponses = {
+    /**
+     * Success.
+     */
+    200: RuleExecution;
+};
+
+export type ExecuteRulesResponse = ExecuteRulesResponses[keyof ExecuteRulesResponses];
+
+export type SimulateRuleData = {
+    body: SimulateRuleRequest;
+    headers?: {
+        /**
+         * Client-chosen key that makes a retried write safe: a repeated request with the same key
+         * and body replays the first response.
+         */
+        'Idempotency-Key'?: string;
+    };
+    path?: never;
+    query?: never;
+    url: '/v1/rules/simulate';
+};
+
+export type SimulateRuleErrors = {
+    /**
+     * The request is malformed: `validation_failed` or `invalid_idempotency_key`.
+     */
+    400: ErrorEnvelope;
+    /**
+     * Missing, invalid, expired or revoked credentials: `unauthorized`.
+     */
+    401: ErrorEnvelope;
+    /**
+     * The credential lacks the required scope or role: `insufficient_scope`.
+     */
+    403: ErrorEnvelope;
+    /**
+     * The resource does not exist or belongs to another org: `not_found`.
+     */
+    404: ErrorEnvelope;
+    /**
+     * `conflict` or `idempotency_request_in_progress`.
+     */
+    409: ErrorEnvelope;
+    /**
+     * The request body exceeds the size limit: `payload_too_large`.
+     */
+    413: ErrorEnvelope;
+    /**
+     * The request body's media type is not accepted (`application/json`, or another one the operation
+     * documents): `unsupported_media_type`.
+     */
+    415: ErrorEnvelope;
+    /**
+     * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
+     * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
+     * referral one created, or on a quote one created), `submission_not_ready` (quoting a submission
+     * whose readiness has a blocking check failed; `details.failedChecks` names them),
+     * `policy_not_in_force` (a certificate asked of a cancelled, expired or not yet effective policy),
+     * `endorsement_required` (a certificate flag the policy carries no endorsement for),
+     * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored),
+     * `loss_outside_coverage` (a claim whose loss date the policy did not cover; `details` names the
+     * dates that decided it) or `limit_exceeded` (a claim payment past the policy's limit).
+     */
+    422: ErrorEnvelope;
+    /**
+     * Rate limit exceeded: `rate_limit_exceeded`. Retry after `Retry-After` seconds.
+     */
+    429: ErrorEnvelope;
+    /**
+     * Unexpected failure: `internal_error`.
+     */
+    500: ErrorEnvelope;
+};
+
+export type SimulateRuleError = SimulateRuleErrors[keyof SimulateRuleErrors];
+
+export type SimulateRuleResponses = {
+    /**
+     * Success.
+     */
+    200: RuleSimulation;
+};
+
+export type SimulateRuleResponse = SimulateRuleResponses[keyof SimulateRuleResponses];
+
+export type DeleteRuleData = {
+    body?: never;
+    headers?: {
+        /**
+         * Client-chosen key that makes a retried write safe: a repeated request with the same key
+         * and body replays the first response.
+         */
+        'Idempotency-Key'?: string;
+    };
+    path: {
+        id: string;
+    };
+    query?: never;
+    url: '/v1/rules/{id}';
+};
+
+export type DeleteRuleErrors = {
+    /**
+     * The request is malformed: `validation_failed` or `invalid_idempotency_key`.
+     */
+    400: ErrorEnvelope;
+    /**
+     * Missing, invalid, expired or revoked credentials: `unauthorized`.
+     */
+    401: ErrorEnvelope;
+    /**
+     * The credential lacks the required scope or role: `insufficient_scope`.
+     */
+    403: ErrorEnvelope;
+    /**
+     * The resource does not exist or belongs to another org: `not_found`.
+     */
+    404: ErrorEnvelope;
+    /**
+     * `conflict` or `idempotency_request_in_progress`.
+     */
+    409: ErrorEnvelope;
+    /**
+     * The request body exceeds the size limit: `payload_too_large`.
+     */
+    413: ErrorEnvelope;
+    /**
+     * The request body's media type is not accepted (`application/json`, or another one the operation
+     * documents): `unsupported_media_type`.
+     */
+    415: ErrorEnvelope;
+    /**
+     * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
+     * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
+     * referral one created, or on a quote one created), `submission_not_ready` (quoting a submission
+     * whose readiness has a blocking check failed; `details.failedChecks` names them),
+     * `policy_not_in_force` (a certificate asked of a cancelled, expired or not yet effective policy),
+     * `endorsement_required` (a certificate flag the policy carries no endorsement for),
+     * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored),
+     * `loss_outside_coverage` (a claim whose loss date the policy did not cover; `details` names the
+     * dates that decided it) or `limit_exceeded` (a claim payment past the policy's limit).
+     */
+    422: ErrorEnvelope;
+    /**
+     * Rate limit exceeded: `rate_limit_exceeded`. Retry after `Retry-After` seconds.
+     */
+    429: ErrorEnvelope;
+    /**
+     * Unexpected failure: `internal_error`.
+     */
+    500: ErrorEnvelope;
+};
+
+export type DeleteRuleError = DeleteRuleErrors[keyof DeleteRuleErrors];
+
+export type DeleteRuleResponses = {
+    /**
+     * Success; no body.
+     */
+    204: void;
+};
+
+export type DeleteRuleResponse = DeleteRuleResponses[keyof DeleteRuleResponses];
+
+export type GetRuleData = {
+    body?: never;
+    path: {
+        id: string;
+    };
+    query?: never;
+    url: '/v1/rules/{id}';
+};
+
+export type GetRuleErrors = {
+    /**
+     * The request is malformed: `validation_failed` or `invalid_idempotency_key`.
+     */
+    400: ErrorEnvelope;
+    /**
+     * Missing, invalid, expired or revoked credentials: `unauthorized`.
+     */
+    401: ErrorEnvelope;
+    /**
+     * The credential lacks the required scope or role: `insufficient_scope`.
+     */
+    403: ErrorEnvelope;
+    /**
+     * The resource does not exist or belongs to another org: `not_found`.
+     */
+    404: ErrorEnvelope;
+    /**
+     * Rate limit exceeded: `rate_limit_exceeded`. Retry after `Retry-After` seconds.
+     */
+    429: ErrorEnvelope;
+    /**
+     * Unexpected failure: `internal_error`.
+     */
+    500: ErrorEnvelope;
+};
+
+export type GetRuleError = GetRuleErrors[keyof GetRuleErrors];
+
+export type GetRuleResponses = {
+    /**
+     * Success.
+     */
+    200: Rule;
+};
+
+export type GetRuleResponse = GetRuleResponses[keyof GetRuleResponses];
+
+export type UpdateRuleData = {
+    body: UpdateRuleRequest;
+    headers?: {
+        /**
+         * Client-chosen key that makes a retried write safe: a repeated request with the same key
+         * and body replays the first response.
+         */
+        'Idempotency-Key'?: string;
+    };
+    path: {
+        id: string;
+    };
+    query?: never;
+    url: '/v1/rules/{id}';
+};
+
+export type UpdateRuleErrors = {
+    /**
+     * The request is malformed: `validation_failed` or `invalid_idempotency_key`.
+     */
+    400: ErrorEnvelope;
+    /**
+     * Missing, invalid, expired or revoked credentials: `unauthorized`.
+     */
+    401: ErrorEnvelope;
+    /**
+     * The credential lacks the required scope or role: `insufficient_scope`.
+     */
+    403: ErrorEnvelope;
+    /**
+     * The resource does not exist or belongs to another org: `not_found`.
+     */
+    404: ErrorEnvelope;
+    /**
+     * `conflict` or `idempotency_request_in_progress`.
+     */
+    409: ErrorEnvelope;
+    /**
+     * The request body exceeds the size limit: `payload_too_large`.
+     */
+    413: ErrorEnvelope;
+    /**
+     * The request body's media type is not accepted (`application/json`, or another one the operation
+     * documents): `unsupported_media_type`.
+     */
+    415: ErrorEnvelope;
+    /**
+     * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
+     * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
+     * referral one created, or on a quote one created), `submission_not_ready` (quoting a submission
+     * whose readiness has a blocking check failed; `details.failedChecks` names them),
+     * `policy_not_in_force` (a certificate asked of a cancelled, expired or not yet effective policy),
+     * `endorsement_required` (a certificate flag the policy carries no endorsement for),
+     * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored),
+     * `loss_outside_coverage` (a claim whose loss date the policy did not cover; `details` names the
+     * dates that decided it) or `limit_exceeded` (a claim payment past the policy's limit).
+     */
+    422: ErrorEnvelope;
+    /**
+     * Rate limit exceeded: `rate_limit_exceeded`. Retry after `Retry-After` seconds.
+     */
+    429: ErrorEnvelope;
+    /**
+     * Unexpected failure: `internal_error`.
+     */
+    500: ErrorEnvelope;
+};
+
+export type UpdateRuleError = UpdateRuleErrors[keyof UpdateRuleErrors];
+
+export type UpdateRuleResponses = {
+    /**
+     * Success.
+     */
+    200: Rule;
+};
+
+export type UpdateRuleResponse = UpdateRuleResponses[keyof UpdateRuleResponses];
+
+export type ExecuteRuleData = {
+    body: ExecuteRulesRequest;
+    headers?: {
+        /**
+         * Client-chosen key that makes a retried write safe: a repeated request with the same key
+         * and body replays the first response.
+         */
+        'Idempotency-Key'?: string;
+    };
+    path: {
+        id: string;
+    };
+    query?: never;
+    url: '/v1/rules/{id}/execute';
+};
+
+export type ExecuteRuleErrors = {
+    /**
+     * The request is malformed: `validation_failed` or `invalid_idempotency_key`.
+     */
+    400: ErrorEnvelope;
+    /**
+     * Missing, invalid, expired or revoked credentials: `unauthorized`.
+     */
+    401: ErrorEnvelope;
+    /**
+     * The credential lacks the required scope or role: `insufficient_scope`.
+     */
+    403: ErrorEnvelope;
+    /**
+     * The resource does not exist or belongs to another org: `not_found`.
+     */
+    404: ErrorEnvelope;
+    /**
+     * `conflict` or `idempotency_request_in_progress`.
+     */
+    409: ErrorEnvelope;
+    /**
+     * The request body exceeds the size limit: `payload_too_large`.
+     */
+    413: ErrorEnvelope;
+    /**
+     * The request body's media type is not accepted (`application/json`, or another one the operation
+     * documents): `unsupported_media_type`.
+     */
+    415: ErrorEnvelope;
+    /**
+     * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
+     * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
+     * referral one created, or on a quote one created), `submission_not_ready` (quoting a submission
+     * whose readiness has a blocking check failed; `details.failedChecks` names them),
+     * `policy_not_in_force` (a certificate asked of a cancelled, expired or not yet effective policy),
+     * `endorsement_required` (a certificate flag the policy carries no endorsement for),
+     * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored),
+     * `loss_outside_coverage` (a claim whose loss date the policy did not cover; `details` names the
+     * dates that decided it) or `limit_exceeded` (a claim payment past the policy's limit).
+     */
+    422: ErrorEnvelope;
+    /**
+     * Rate limit exceeded: `rate_limit_exceeded`. Retry after `Retry-After` seconds.
+     */
+    429: ErrorEnvelope;
+    /**
+     * Unexpected failure: `internal_error`.
+     */
+    500: ErrorEnvelope;
+};
+
+export type ExecuteRuleError = ExecuteRuleErrors[keyof ExecuteRuleErrors];
+
+export type ExecuteRuleResponses = {
+    /**
+     * Success.
+     */
+    200: RuleExecution;
+};
+
+export type ExecuteRuleResponse = ExecuteRuleResponses[keyof ExecuteRuleResponses];
+
+export type ListRuleVersionsData = {
+    body?: never;
+    path: {
+        id: string;
+    };
+    query?: {
+        /**
+         * Page size.
+         */
+        limit?: number;
+        /**
+         * Opaque cursor from a previous page's `nextCursor`.
+         */
+        cursor?: string;
+    };
+    url: '/v1/rules/{id}/versions';
+};
+
+export type ListRuleVersionsErrors = {
+    /**
+     * The request is malformed: `validation_failed` or `invalid_idempotency_key`.
+     */
+    400: ErrorEnvelope;
+    /**
+     * Missing, invalid, expired or revoked credentials: `unauthorized`.
+     */
+    401: ErrorEnvelope;
+    /**
+     * The credential lacks the required scope or role: `insufficient_scope`.
+     */
+    403: ErrorEnvelope;
+    /**
+     * The resource does not exist or belongs to another org: `not_found`.
+     */
+    404: ErrorEnvelope;
+    /**
+     * Rate limit exceeded: `rate_limit_exceeded`. Retry after `Retry-After` seconds.
+     */
+    429: ErrorEnvelope;
+    /**
+     * Unexpected failure: `internal_error`.
+     */
+    500: ErrorEnvelope;
+};
+
+export type ListRuleVersionsError = ListRuleVersionsErrors[keyof ListRuleVersionsErrors];
+
+export type ListRuleVersionsResponses = {
+    /**
+     * Success.
+     */
+    200: RuleVersionPage;
+};
+
+export type ListRuleVersionsResponse = ListRuleVersionsResponses[keyof ListRuleVersionsResponses];
+
 export type RunDelinquencyData = {
     body: RunDelinquencyRequest;
     headers?: {
@@ -14776,6 +15781,12 @@ export type CreateQuoteErrors = {
      * Unexpected failure: `internal_error`.
      */
     500: ErrorEnvelope;
+    /**
+     * A worker the operation must hear from did not answer: `rules_unavailable` (quoting could not read
+     * the org's underwriting rules, so nothing was quoted). Nothing was recorded; retry later with the
+     * same `Idempotency-Key`.
+     */
+    503: ErrorEnvelope;
 };
 
 export type CreateQuoteError = CreateQuoteErrors[keyof CreateQuoteErrors];
@@ -14823,6 +15834,12 @@ export type GetQuoteReadinessErrors = {
      * Unexpected failure: `internal_error`.
      */
     500: ErrorEnvelope;
+    /**
+     * A worker the operation must hear from did not answer: `rules_unavailable` (quoting could not read
+     * the org's underwriting rules, so nothing was quoted). Nothing was recorded; retry later with the
+     * same `Idempotency-Key`.
+     */
+    503: ErrorEnvelope;
 };
 
 export type GetQuoteReadinessError = GetQuoteReadinessErrors[keyof GetQuoteReadinessErrors];

@@ -49,7 +49,8 @@ export const zApiKeyPreset = z.enum([
     'claims_manager',
     'billing',
     'read_only',
-    'full_access'
+    'full_access',
+    'rules_admin'
 ]);
 
 export const zApiKeyPresetInfo = z.object({
@@ -682,7 +683,9 @@ export const zErrorCode = z.enum([
     'producer_not_authorized',
     'rate_limit_exceeded',
     'internal_error',
-    'payment_provider_unavailable'
+    'payment_provider_unavailable',
+    'declined_by_rule',
+    'rules_unavailable'
 ]);
 
 /**
@@ -2521,6 +2524,19 @@ export const zReopenClaimRequest = z.strictObject({
     reason: z.string().max(500).optional()
 });
 
+/**
+ * A submission field a `require` rule may demand.
+ */
+export const zRequirableField = z.enum([
+    'deductible',
+    'propertyValues',
+    'vehicleCount',
+    'yearsInBusiness',
+    'insuredEmail',
+    'insuredPhone',
+    'producerId'
+]);
+
 export const zResendCodeRequest = z.strictObject({
     email: z.email().max(254)
 });
@@ -2608,6 +2624,216 @@ export const zRotatedApiKey = z.object({
 export const zRotatedWebhookSecret = z.object({
     secret: z.string(),
     previousSecretExpiresAt: z.iso.datetime()
+});
+
+/**
+ * What a rule does when its condition holds.
+ */
+export const zRuleActionType = z.enum([
+    'decline',
+    'refer',
+    'surcharge',
+    'require'
+]);
+
+/**
+ * A rule's action. `factor` only for `surcharge`, `field` only for `require`.
+ */
+export const zRuleAction = z.strictObject({
+    type: zRuleActionType,
+    factor: z.number().gte(0.5).lte(3).optional(),
+    field: zRequirableField.optional(),
+    reason: z.string().min(1).max(500).optional()
+});
+
+/**
+ * A rule's description.
+ */
+export const zRuleDescription = z.string().max(2000);
+
+/**
+ * What a matching rule does to one risk.
+ */
+export const zRuleEffect = z.enum([
+    'declined',
+    'referred',
+    'surcharged',
+    'required_field_missing',
+    'required_field_present',
+    'none'
+]);
+
+/**
+ * Rule context facts, grouped as the variables are:
+ * `{"submission": {"state": "FL", "annualRevenue": 2500000}, "quote": {"grossPremium": 12000}}`. A variable left out reads as null; a name outside
+ * the context is 400 naming it.
+ */
+export const zRuleFacts = z.strictObject({
+    submission: z.record(z.string(), z.unknown()).optional(),
+    quote: z.record(z.string(), z.unknown()).optional()
+});
+
+/**
+ * Rule id (`rul_` + ULID).
+ */
+export const zRuleId = z.string().regex(/^rul_[0-9A-HJKMNP-TV-Z]{26}$/);
+
+/**
+ * One of the org's rules (the rule studio) as it judged a quote: the version read, and what it did.
+ */
+export const zQuoteRule = z.object({
+    ruleId: zRuleId,
+    version: z.int().min(-2147483648, { error: 'Invalid value: Expected int32 to be >= -2147483648' }).max(2147483647, { error: 'Invalid value: Expected int32 to be <= 2147483647' }),
+    name: z.string(),
+    action: zRuleActionType,
+    matched: z.boolean()
+});
+
+export const zRule = z.object({
+    id: zRuleId,
+    name: z.string(),
+    description: z.string().nullable(),
+    condition: z.unknown(),
+    action: zRuleAction,
+    priority: z.int().min(-2147483648, { error: 'Invalid value: Expected int32 to be >= -2147483648' }).max(2147483647, { error: 'Invalid value: Expected int32 to be <= 2147483647' }),
+    enabled: z.boolean(),
+    version: z.int().min(-2147483648, { error: 'Invalid value: Expected int32 to be >= -2147483648' }).max(2147483647, { error: 'Invalid value: Expected int32 to be <= 2147483647' }),
+    createdAt: z.iso.datetime(),
+    updatedAt: z.iso.datetime()
+});
+
+/**
+ * A rule's name.
+ */
+export const zRuleName = z.string().min(1).max(200);
+
+/**
+ * What a quote would do with these facts.
+ */
+export const zRuleOutcome = z.enum([
+    'decline',
+    'not_ready',
+    'refer',
+    'quote'
+]);
+
+/**
+ * A page of a list.
+ */
+export const zRulePage = z.object({
+    data: z.array(zRule),
+    nextCursor: z.string().nullable()
+});
+
+/**
+ * A rule's priority: lower runs first.
+ */
+export const zRulePriority = z.int().gte(0).lte(10000);
+
+export const zCreateRuleRequest = z.strictObject({
+    name: zRuleName,
+    description: zRuleDescription.optional(),
+    condition: z.unknown(),
+    action: zRuleAction,
+    priority: zRulePriority.optional(),
+    enabled: z.boolean().optional()
+});
+
+/**
+ * A rule not yet saved, to simulate.
+ */
+export const zDraftRule = z.strictObject({
+    name: z.string().max(200).optional(),
+    condition: z.unknown(),
+    action: zRuleAction,
+    priority: zRulePriority.optional()
+});
+
+/**
+ * A rule named in a decision.
+ */
+export const zRuleRef = z.object({
+    ruleId: zRuleId.nullable(),
+    version: z.int().min(-2147483648, { error: 'Invalid value: Expected int32 to be >= -2147483648' }).max(2147483647, { error: 'Invalid value: Expected int32 to be <= 2147483647' }).nullable(),
+    name: z.string(),
+    reason: z.string().nullable()
+});
+
+export const zRuleRequirementRef = z.object({
+    ruleId: zRuleId.nullable(),
+    version: z.int().min(-2147483648, { error: 'Invalid value: Expected int32 to be >= -2147483648' }).max(2147483647, { error: 'Invalid value: Expected int32 to be <= 2147483647' }).nullable(),
+    name: z.string(),
+    reason: z.string().nullable(),
+    field: zRequirableField,
+    satisfied: z.boolean()
+});
+
+export const zRuleSurchargeRef = z.object({
+    ruleId: zRuleId.nullable(),
+    version: z.int().min(-2147483648, { error: 'Invalid value: Expected int32 to be >= -2147483648' }).max(2147483647, { error: 'Invalid value: Expected int32 to be <= 2147483647' }).nullable(),
+    name: z.string(),
+    reason: z.string().nullable(),
+    factor: z.number()
+});
+
+export const zRuleDecision = z.object({
+    outcome: zRuleOutcome,
+    declinedBy: zRuleRef.nullable(),
+    referredBy: z.array(zRuleRef),
+    surcharges: z.array(zRuleSurchargeRef),
+    required: z.array(zRuleRequirementRef)
+});
+
+/**
+ * One operation of a condition as it was judged.
+ */
+export const zRuleTraceStep = z.object({
+    path: z.string(),
+    operator: z.string(),
+    result: z.union([
+        z.string(),
+        z.number(),
+        z.boolean()
+    ]).nullable(),
+    variables: z.record(z.string(), z.unknown()).optional()
+});
+
+/**
+ * A rule as it judged one set of facts.
+ */
+export const zRuleEvaluation = z.object({
+    ruleId: zRuleId.nullable(),
+    version: z.int().min(-2147483648, { error: 'Invalid value: Expected int32 to be >= -2147483648' }).max(2147483647, { error: 'Invalid value: Expected int32 to be <= 2147483647' }).nullable(),
+    name: z.string(),
+    priority: z.int().min(-2147483648, { error: 'Invalid value: Expected int32 to be >= -2147483648' }).max(2147483647, { error: 'Invalid value: Expected int32 to be <= 2147483647' }),
+    action: zRuleAction,
+    matched: z.boolean(),
+    trace: z.array(zRuleTraceStep)
+});
+
+/**
+ * One immutable version of a rule: what it said from `createdAt` until the next version.
+ */
+export const zRuleVersion = z.object({
+    ruleId: zRuleId,
+    version: z.int().min(-2147483648, { error: 'Invalid value: Expected int32 to be >= -2147483648' }).max(2147483647, { error: 'Invalid value: Expected int32 to be <= 2147483647' }),
+    name: z.string(),
+    description: z.string().nullable(),
+    condition: z.unknown(),
+    action: zRuleAction,
+    priority: z.int().min(-2147483648, { error: 'Invalid value: Expected int32 to be >= -2147483648' }).max(2147483647, { error: 'Invalid value: Expected int32 to be <= 2147483647' }),
+    enabled: z.boolean(),
+    deleted: z.boolean(),
+    changedBy: z.string(),
+    createdAt: z.iso.datetime()
+});
+
+/**
+ * A page of a list.
+ */
+export const zRuleVersionPage = z.object({
+    data: z.array(zRuleVersion),
+    nextCursor: z.string().nullable()
 });
 
 /**
@@ -2790,6 +3016,19 @@ export const zSignupResult = z.object({
 });
 
 /**
+ * Where a simulation finds its facts.
+ */
+export const zSimulationSource = z.enum(['recent_submissions']);
+
+export const zSimulateRuleRequest = z.strictObject({
+    ruleId: zRuleId.optional(),
+    rule: zDraftRule.optional(),
+    context: zRuleFacts.optional(),
+    against: zSimulationSource.optional(),
+    limit: z.int().gte(1).lte(100).optional()
+});
+
+/**
  * `data` of a Stripe event: its object, and for an update the previous values Stripe adds.
  */
 export const zStripeEventData = z.object({
@@ -2822,6 +3061,11 @@ export const zStripeWebhookAck = z.object({
  * Submission id (`sub_` + ULID).
  */
 export const zSubmissionId = z.string().regex(/^sub_[0-9A-HJKMNP-TV-Z]{26}$/);
+
+export const zExecuteRulesRequest = z.strictObject({
+    submissionId: zSubmissionId.optional(),
+    context: zRuleFacts.optional()
+});
 
 /**
  * Whether a submission can be quoted, and what is missing.
@@ -2930,6 +3174,12 @@ export const zReferralPage = z.object({
     nextCursor: z.string().nullable()
 });
 
+export const zRuleExecution = z.object({
+    submissionId: zSubmissionId.nullable(),
+    evaluations: z.array(zRuleEvaluation),
+    decision: zRuleDecision
+});
+
 /**
  * `data` of `submission.created`.
  */
@@ -2987,6 +3237,39 @@ export const zSubmissionStatus = z.enum([
     'withdrawn'
 ]);
 
+/**
+ * One set of facts judged by the simulated rule.
+ */
+export const zRuleSimulationResult = z.object({
+    submissionId: zSubmissionId.nullable(),
+    insuredName: z.string().nullable(),
+    status: zSubmissionStatus.nullable(),
+    matched: z.boolean(),
+    effect: zRuleEffect,
+    grossPremium: z.number().nullable(),
+    simulatedGrossPremium: z.number().nullable(),
+    trace: z.array(zRuleTraceStep)
+});
+
+export const zRuleSimulation = z.object({
+    rule: z.object({
+        ruleId: zRuleId.nullable(),
+        version: z.int().min(-2147483648, { error: 'Invalid value: Expected int32 to be >= -2147483648' }).max(2147483647, { error: 'Invalid value: Expected int32 to be <= 2147483647' }).nullable(),
+        name: z.string(),
+        action: zRuleAction
+    }),
+    summary: z.object({
+        evaluated: z.int().min(-2147483648, { error: 'Invalid value: Expected int32 to be >= -2147483648' }).max(2147483647, { error: 'Invalid value: Expected int32 to be <= 2147483647' }),
+        matched: z.int().min(-2147483648, { error: 'Invalid value: Expected int32 to be >= -2147483648' }).max(2147483647, { error: 'Invalid value: Expected int32 to be <= 2147483647' }),
+        declined: z.int().min(-2147483648, { error: 'Invalid value: Expected int32 to be >= -2147483648' }).max(2147483647, { error: 'Invalid value: Expected int32 to be <= 2147483647' }),
+        referred: z.int().min(-2147483648, { error: 'Invalid value: Expected int32 to be >= -2147483648' }).max(2147483647, { error: 'Invalid value: Expected int32 to be <= 2147483647' }),
+        surcharged: z.int().min(-2147483648, { error: 'Invalid value: Expected int32 to be >= -2147483648' }).max(2147483647, { error: 'Invalid value: Expected int32 to be <= 2147483647' }),
+        requiredFieldMissing: z.int().min(-2147483648, { error: 'Invalid value: Expected int32 to be >= -2147483648' }).max(2147483647, { error: 'Invalid value: Expected int32 to be <= 2147483647' })
+    }),
+    results: z.array(zRuleSimulationResult),
+    dryRun: z.literal(true)
+});
+
 export const zTermsStatus = z.object({
     currentVersion: z.string(),
     accepted: z.boolean(),
@@ -3039,6 +3322,18 @@ export const zUpdateOrgRequest = z.strictObject({
 export const zUpdatePortalProfileRequest = z.strictObject({
     phone: zPhoneNumber.nullish(),
     mailingAddress: zMailingAddress.nullish()
+});
+
+/**
+ * The fields to change; the result is a new version. `null` clears the description.
+ */
+export const zUpdateRuleRequest = z.strictObject({
+    name: zRuleName.optional(),
+    description: zRuleDescription.nullish(),
+    condition: z.unknown().optional(),
+    action: zRuleAction.optional(),
+    priority: zRulePriority.optional(),
+    enabled: z.boolean().optional()
 });
 
 /**
@@ -3653,6 +3948,7 @@ export const zQuote = z.object({
     validUntil: z.iso.datetime(),
     authority: zQuoteAuthority,
     referralId: z.string().nullable(),
+    rules: z.array(zQuoteRule),
     createdAt: z.iso.datetime()
 });
 
@@ -5674,6 +5970,120 @@ export const zDecideReferralPath = z.object({
  * Success.
  */
 export const zDecideReferralResponse = zReferral;
+
+export const zListRulesQuery = z.object({
+    limit: z.int().gte(1).lte(100).optional().default(25),
+    cursor: z.string().optional(),
+    sort: zListSort.optional(),
+    createdAfter: z.iso.datetime().optional(),
+    createdBefore: z.iso.datetime().optional(),
+    enabled: z.boolean().optional(),
+    actionType: zRuleActionType.optional()
+});
+
+/**
+ * Success.
+ */
+export const zListRulesResponse = zRulePage;
+
+export const zCreateRuleBody = zCreateRuleRequest;
+
+export const zCreateRuleHeaders = z.object({
+    'Idempotency-Key': z.string().max(255).optional()
+});
+
+/**
+ * Created.
+ */
+export const zCreateRuleResponse = zRule;
+
+export const zExecuteRulesBody = zExecuteRulesRequest;
+
+export const zExecuteRulesHeaders = z.object({
+    'Idempotency-Key': z.string().max(255).optional()
+});
+
+/**
+ * Success.
+ */
+export const zExecuteRulesResponse = zRuleExecution;
+
+export const zSimulateRuleBody = zSimulateRuleRequest;
+
+export const zSimulateRuleHeaders = z.object({
+    'Idempotency-Key': z.string().max(255).optional()
+});
+
+/**
+ * Success.
+ */
+export const zSimulateRuleResponse = zRuleSimulation;
+
+export const zDeleteRuleHeaders = z.object({
+    'Idempotency-Key': z.string().max(255).optional()
+});
+
+export const zDeleteRulePath = z.object({
+    id: z.string()
+});
+
+/**
+ * Success; no body.
+ */
+export const zDeleteRuleResponse = z.void();
+
+export const zGetRulePath = z.object({
+    id: z.string()
+});
+
+/**
+ * Success.
+ */
+export const zGetRuleResponse = zRule;
+
+export const zUpdateRuleBody = zUpdateRuleRequest;
+
+export const zUpdateRuleHeaders = z.object({
+    'Idempotency-Key': z.string().max(255).optional()
+});
+
+export const zUpdateRulePath = z.object({
+    id: z.string()
+});
+
+/**
+ * Success.
+ */
+export const zUpdateRuleResponse = zRule;
+
+export const zExecuteRuleBody = zExecuteRulesRequest;
+
+export const zExecuteRuleHeaders = z.object({
+    'Idempotency-Key': z.string().max(255).optional()
+});
+
+export const zExecuteRulePath = z.object({
+    id: z.string()
+});
+
+/**
+ * Success.
+ */
+export const zExecuteRuleResponse = zRuleExecution;
+
+export const zListRuleVersionsPath = z.object({
+    id: z.string()
+});
+
+export const zListRuleVersionsQuery = z.object({
+    limit: z.int().gte(1).lte(100).optional().default(25),
+    cursor: z.string().optional()
+});
+
+/**
+ * Success.
+ */
+export const zListRuleVersionsResponse = zRuleVersionPage;
 
 export const zRunDelinquencyBody = zRunDelinquencyRequest;
 

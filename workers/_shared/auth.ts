@@ -84,8 +84,8 @@ export type Scope = (typeof ALL_SCOPES)[number];
 
 const READ_SCOPES = ALL_SCOPES.filter((s) => s.endsWith(":read"));
 
-/** What an underwriter does every day: quote, refer and bind, but not decide referrals. */
-const UNDERWRITING_SCOPES = ["submissions:read", "submissions:write", "policies:read", "policies:write", "referrals:read", "referrals:write", "deal-rooms:read", "deal-rooms:write", "documents:read", "coi:generate", "analytics:read"] as const;
+/** What an underwriter does every day: quote, refer and bind, but not decide referrals; read (not change) the rules that judge the quotes. */
+const UNDERWRITING_SCOPES = ["submissions:read", "submissions:write", "policies:read", "policies:write", "referrals:read", "referrals:write", "deal-rooms:read", "deal-rooms:write", "documents:read", "coi:generate", "analytics:read", "rules:read"] as const;
 
 /** What a claims adjuster does every day: file, investigate, reserve and pay up to 100,000.00 incurred. */
 const CLAIMS_SCOPES = ["claims:read", "claims:write", "policies:read", "documents:read", "documents:write"] as const;
@@ -105,6 +105,8 @@ export const SCOPE_PRESETS = {
   billing: ["invoices:read", "invoices:write", "policies:read", "documents:read"],
   read_only: READ_SCOPES,
   full_access: ["*"],
+  // Who keeps the org's underwriting rules: writes and simulates them over the submissions they judge.
+  rules_admin: ["rules:read", "rules:write", "submissions:read"],
 } as const satisfies Record<string, readonly string[]>;
 export type ScopePreset = keyof typeof SCOPE_PRESETS;
 

@@ -41,6 +41,10 @@ export const ERROR_STATUS = {
   internal_error: 500,
   /** The payment provider (Stripe) failed or timed out; nothing was recorded, and a retry with the same Idempotency-Key is safe. */
   payment_provider_unavailable: 502,
+  /** A quote that one of the org's underwriting rules (the rule studio) declines; the submission is declined and `details` names the rule and its version. */
+  declined_by_rule: 422,
+  /** Quoting could not read the org's underwriting rules (the market worker did not answer): nothing was quoted (fail closed). */
+  rules_unavailable: 503,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;

@@ -76,6 +76,12 @@ export const YEAR_FIELDS: ReadonlySet<string> = new Set(["year", "yearBuilt"]);
 /** Percentages (commission rates): not negative, at most 100, at most two decimals (never rounded); the contract bounds each tighter. */
 export const PERCENT_FIELDS: ReadonlySet<string> = new Set(["newBusiness", "renewal"]);
 
+/**
+ * Multiplicative factors (a rule studio surcharge `factor`, 0.5 to 3.0 as the contract bounds it):
+ * at most four decimals, never rounded.
+ */
+export const FACTOR_FIELDS: ReadonlySet<string> = new Set(["factor"]);
+
 /** Calendar days something lasts until (a license's last valid day): a real day, not before today. */
 export const EXPIRY_DATE_FIELDS: ReadonlySet<string> = new Set(["expiresOn"]);
 
@@ -128,6 +134,18 @@ export function textIssue(value: string, field: string, freeText = false): Input
 }
 
 /**
+ * Fields whose value is a tree with a deeper bound of its own, judged by the domain that owns it: a
+ * rule's JsonLogic `condition` may nest 32 operations (each an object and its argument list, two
+ * levels), which the rule studio checks and names by path. Inside one, the body may nest
+ * {@link OWN_DEPTH_LIMIT} levels instead of {@link INPUT_RULES.maxDepth}.
+ */
+export const OWN_DEPTH_FIELDS: ReadonlySet<string> = new Set(["condition"]);
+export const OWN_DEPTH_LIMIT = 80;
+
+const depthBoundOf = (path: readonly (string | number)[]): number =>
+  path.some((k) => typeof k === "string" && OWN_DEPTH_FIELDS.has(k)) ? OWN_DEPTH_LIMIT : INPUT_RULES.maxDepth;
+
+/**
  * A parsed JSON value with every string trimmed and every blank string dropped from its object (a
  * blank is missing), plus the issues of strings that may not be stored at all. Keys are copied as own
  * data properties, so `__proto__` stays a key (which the strict contract then refuses by name).
@@ -136,7 +154,7 @@ export function cleanInput(value: unknown, part: InputIssue["in"] = "body"): { v
   const found: InputIssue[] = [];
   const issues = { push: (issue: InputIssue) => void (found.length < INPUT_RULES.maxIssues && found.push(issue)) };
   const walk = (v: unknown, path: (string | number)[]): unknown => {
-    if (path.length > INPUT_RULES.maxDepth) {
+    if (path.length > depthBoundOf(path)) {
       issues.push({ in: part, field: join(part, path), rule: "depth", message: `${part} nests deeper than ${INPUT_RULES.maxDepth} levels` });
       return undefined;
     }
@@ -205,6 +223,14 @@ export function pastDateIssue(value: string, field: string, today: string, part:
 }
 
 /** A percentage's issue: at most two decimals (never rounded), from 0 to 100. */
+/** A factor's own issue: at most four decimals (never rounded); its range is the contract's. */
+export function factorIssue(value: number, field: string, part: InputIssue["in"] = "body"): InputIssue | null {
+  if (!Number.isFinite(value) || Math.abs(Math.round(value * 10_000) - value * 10_000) > 1e-6) {
+    return { in: part, field, rule: "factor_precision", message: `${field} must be a factor with at most four decimals (it is never rounded)` };
+  }
+  return null;
+}
+
 export function percentIssue(value: number, field: string, part: InputIssue["in"] = "body"): InputIssue | null {
   if (!Number.isFinite(value) || Math.abs(Math.round(value * 100) - value * 100) > 1e-6) {
     return { in: part, field, rule: "percent_precision", message: `${field} must be a percentage with at most two decimals (it is never rounded)` };
@@ -247,6 +273,7 @@ export function checkInputRules(value: unknown, today: string, part: InputIssue[
       else if (typeof item === "string" && COVERAGE_DATE_FIELDS.has(key)) issue = coverageDateIssue(item, field, today, part);
       else if (typeof item === "string" && PAST_DATE_FIELDS.has(key)) issue = pastDateIssue(item, field, today, part);
       else if (typeof item === "number" && PERCENT_FIELDS.has(key)) issue = percentIssue(item, field, part);
+      else if (typeof item === "number" && FACTOR_FIELDS.has(key)) issue = factorIssue(item, field, part);
       else if (typeof item === "string" && EXPIRY_DATE_FIELDS.has(key)) issue = expiryDateIssue(item, field, today, part);
       else if (typeof item === "number" && YEAR_FIELDS.has(key) && (item < INPUT_RULES.earliestYear || item > thisYear)) {
         issue = { in: part, field, rule: "year_range", message: `${field} must be from ${INPUT_RULES.earliestYear} to ${thisYear}` };

@@ -1238,3 +1238,50 @@ export type BindingOf<Name extends string> = Uppercase<Snake<Name>>;
 
 /** The gateway's service bindings: `IDENTITY: Service<IdentityRpc>`, …, one per entry of {@link PublicEntrypoints}. */
 export type PublicBindings = { readonly [Name in keyof PublicEntrypoints as BindingOf<Name>]: Service<PublicEntrypoints[Name]> };
+
+// The rule studio (issue 17): the org's underwriting rules in the market worker, the facts they are
+// judged on, and how quoting reaches them. Declared as additions to MarketRpc and UnderwritingRpc
+// (interface merging), so the rule studio's methods sit apart from the market finder's.
+import type { CreateRuleRequest, ExecuteRulesRequest, ListRulesData, ListRuleVersionsData, Rule, RuleExecution, RuleSimulation, RuleVersion, SimulateRuleRequest, UpdateRuleRequest } from "#contract/types.gen";
+import type { RuleContext, RuleDecision, RuleEvaluation } from "./rule-context.ts";
+
+/** A stored submission as its rules see it: built by underwriting (the one owner of submissions), judged by market. */
+export interface SubmissionRuleFacts {
+  submissionId: string;
+  insuredName: string;
+  status: string;
+  /** The current quote's gross premium, USD; null without a live quote. */
+  grossPremium: number | null;
+  context: RuleContext;
+}
+
+export interface MarketRpc {
+  createRule(principal: Principal, input: CreateRuleRequest): Promise<Result<Rule>>;
+  listRules(principal: Principal, query?: NonNullable<ListRulesData["query"]>): Promise<Result<Page<Rule>>>;
+  getRule(principal: Principal, id: string): Promise<Result<Rule>>;
+  /** A new version; another org's id is `not_found`. */
+  updateRule(principal: Principal, id: string, input: UpdateRuleRequest): Promise<Result<Rule>>;
+  deleteRule(principal: Principal, id: string): Promise<Result<null>>;
+  listRuleVersions(principal: Principal, id: string, query?: NonNullable<ListRuleVersionsData["query"]>): Promise<Result<Page<RuleVersion>>>;
+  /** Nothing is written. `recent`: the org's recent submissions, read by the gateway when the body asks for them. */
+  simulateRule(principal: Principal, input: SimulateRuleRequest, recent?: SubmissionRuleFacts[]): Promise<Result<RuleSimulation>>;
+  /** The org's enabled rules on `subject` (the body's submissionId, read by the gateway) or the body's context. */
+  executeRules(principal: Principal, input: ExecuteRulesRequest, subject?: SubmissionRuleFacts): Promise<Result<RuleExecution>>;
+  executeRule(principal: Principal, id: string, input: ExecuteRulesRequest, subject?: SubmissionRuleFacts): Promise<Result<RuleExecution>>;
+}
+
+/** Market's internal entrypoint (`MarketInternal`): what underwriting's quoting asks of the rule studio. */
+export interface MarketInternalRpc extends Rpc.WorkerEntrypointBranded {
+  /**
+   * The org's enabled rules, by priority, judged on a quote's context and combined. A throw (the
+   * worker unreachable) is the caller's to handle: quoting fails closed with 503 `rules_unavailable`.
+   */
+  decideRules(orgId: string, context: RuleContext): Promise<Result<{ decision: RuleDecision; evaluations: RuleEvaluation[] }>>;
+}
+
+export interface UnderwritingRpc {
+  /** A submission of the org (in the principal's book) as its rules see it, with its live quote's rating. */
+  ruleFactsOf(principal: Principal, submissionId: string): Promise<Result<SubmissionRuleFacts>>;
+  /** The org's most recent submissions (at most `limit`, newest first) as their rules see them. */
+  recentRuleFacts(principal: Principal, limit: number): Promise<Result<SubmissionRuleFacts[]>>;
+}

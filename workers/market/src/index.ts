@@ -20,6 +20,10 @@ import type { MarketEnv } from "./env.ts";
 import * as clients from "./clients.service.ts";
 import * as market from "./market.service.ts";
 import { isNaicsCode } from "./naics.ts";
+import * as ruleStudio from "./rules/rules.service.ts";
+import type { CreateRuleRequest, ExecuteRulesRequest, ListRulesData, ListRuleVersionsData, SimulateRuleRequest, UpdateRuleRequest } from "#contract/types.gen";
+import type { MarketInternalRpc, SubmissionRuleFacts } from "#shared/rpc";
+import type { RuleContext } from "#shared/rule-context";
 
 export type { MarketEnv } from "./env.ts";
 
@@ -107,6 +111,54 @@ export class MarketService extends WorkerEntrypoint<MarketEnv> implements Market
 
   termsStatus(principal: Principal) {
     return clients.termsStatus(database(this.env), principal);
+  }
+
+  // The rule studio: the org's underwriting rules.
+
+  createRule(principal: Principal, input: CreateRuleRequest) {
+    return ruleStudio.createRule(database(this.env), principal, input);
+  }
+
+  listRules(principal: Principal, query?: NonNullable<ListRulesData["query"]>) {
+    return ruleStudio.listRules(database(this.env), principal, query);
+  }
+
+  getRule(principal: Principal, id: string) {
+    return ruleStudio.getRule(database(this.env), principal, id);
+  }
+
+  updateRule(principal: Principal, id: string, input: UpdateRuleRequest) {
+    return ruleStudio.updateRule(database(this.env), principal, id, input);
+  }
+
+  deleteRule(principal: Principal, id: string) {
+    return ruleStudio.deleteRule(database(this.env), principal, id);
+  }
+
+  listRuleVersions(principal: Principal, id: string, query?: NonNullable<ListRuleVersionsData["query"]>) {
+    return ruleStudio.listVersions(database(this.env), principal, id, query);
+  }
+
+  simulateRule(principal: Principal, input: SimulateRuleRequest, recent?: SubmissionRuleFacts[]) {
+    return ruleStudio.simulateRule(database(this.env), principal, input, recent);
+  }
+
+  executeRules(principal: Principal, input: ExecuteRulesRequest, subject?: SubmissionRuleFacts) {
+    return ruleStudio.executeRules(database(this.env), principal, input, subject);
+  }
+
+  executeRule(principal: Principal, id: string, input: ExecuteRulesRequest, subject?: SubmissionRuleFacts) {
+    return ruleStudio.executeRule(database(this.env), principal, id, input, subject);
+  }
+}
+
+/**
+ * The internal entrypoint, bound to underwriting only: quoting reads the org's enabled rules here,
+ * judged and combined, on every quote (the org comes from underwriting's own principal).
+ */
+export class MarketInternal extends WorkerEntrypoint<MarketEnv> implements MarketInternalRpc {
+  decideRules(orgId: string, context: RuleContext) {
+    return ruleStudio.decideForQuote(database(this.env), orgId, context);
   }
 }
 

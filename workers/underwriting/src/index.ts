@@ -29,6 +29,8 @@ import { createQuote } from "./quotes.service.ts";
 import { autoBindMaxCents } from "./auto-bind.ts";
 import * as referrals from "./referrals.service.ts";
 import * as submissions from "./submissions.service.ts";
+import { findSubmission } from "./submissions.repo.ts";
+import { applyRuleRequirements, recentRuleFactsOf, ruleFactsOfRow, rulesJudge } from "./underwriting-rules.ts";
 import type {
   CancelInput,
   CreateDaAgreementInput,
@@ -118,7 +120,12 @@ export class UnderwritingService extends WorkerEntrypoint<UnderwritingEnv> imple
   }
 
   getQuoteReadiness(principal: Principal, id: string) {
-    return this.inBook("Submission", principal, id, () => getQuoteReadiness(this.db, principal, id));
+    return this.inBook("Submission", principal, id, async () => {
+      const readiness = await getQuoteReadiness(this.db, principal, id);
+      if (!readiness.ok) return readiness;
+      // The org's `require` rules add the fields they demand of this risk.
+      return applyRuleRequirements(this.db, principal.orgId, id, readiness.value, rulesJudge(this.env.MARKET, principal.orgId));
+    });
   }
 
   // Quote and bind
@@ -130,8 +137,25 @@ export class UnderwritingService extends WorkerEntrypoint<UnderwritingEnv> imple
   private quote(principal: Principal, submissionId: string, options: { daAgreementId?: string }) {
     return admitted(principal, options, [], async (clean) => {
       const maxCents = await autoBindMaxCents(this.env.PRODUCERS, principal.orgId);
-      return this.relayAfter(createQuote(this.db, principal, submissionId, { ...clean, autoBindMaxCents: maxCents }, (sub) => producerAuthority(this.env.PRODUCERS, principal.orgId, sub)));
+      const rules = rulesJudge(this.env.MARKET, principal.orgId);
+      return this.relayAfter(createQuote(this.db, principal, submissionId, { ...clean, autoBindMaxCents: maxCents, rules }, (sub) => producerAuthority(this.env.PRODUCERS, principal.orgId, sub)));
     });
+  }
+
+  // The rule studio reads submissions as their rules see them (the gateway hands them to market).
+
+  ruleFactsOf(principal: Principal, submissionId: string) {
+    return this.inBook("Submission", principal, submissionId, async () => {
+      const sub = await findSubmission(this.db, principal.orgId, submissionId);
+      return sub ? ok(await ruleFactsOfRow(this.db, principal.orgId, sub)) : notFound("Submission");
+    });
+  }
+
+  async recentRuleFacts(principal: Principal, limit: number) {
+    // A producer user's simulation: only the submissions naming their producer.
+    const book = bookOf(principal);
+    if (book === null) return ok([]);
+    return ok(await recentRuleFactsOf(this.db, principal.orgId, limit, book));
   }
 
   bindSubmission(principal: Principal, submissionId: string, input: BindInput, preview: boolean) {

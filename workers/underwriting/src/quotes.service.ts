@@ -14,12 +14,14 @@ import { recordEvent } from "./events.ts";
 import { assessReadiness, BACKDATED_REASON, blockingFailures, isBackdated } from "./intake/triage.ts";
 import { listOrgAgreements, supersedeQuotes } from "./quotes.repo.ts";
 import { rate } from "./rating/rate.ts";
-import type { RatingInput } from "./rating/types.ts";
+import type { RatingInput, RatingResult } from "./rating/types.ts";
 import { quotes, referrals, submissions, type QuoteRow, type ReferralRow, type SubmissionRow } from "./schema.ts";
 import { findOpenReferral } from "./referrals.service.ts";
 import { findSubmission, SUBMISSION_CHANGED, submissionUnchanged } from "./submissions.repo.ts";
 import { toSubmission } from "./submissions.service.ts";
 import type { Quote } from "./types.ts";
+import { quoteRulesOf, ruleContextOfRow, ruleReason, surchargeFactors, type RulesJudge } from "./underwriting-rules.ts";
+import type { RuleDecision } from "#shared/rule-context";
 
 /** A quote is valid for 30 days (DECISIONS.md, "Submission"). */
 export const QUOTE_VALIDITY_DAYS = 30;
@@ -52,7 +54,7 @@ export async function createQuote(
   db: DrizzleD1Database,
   principal: Principal,
   submissionId: string,
-  options: { daAgreementId?: string; autoBindMaxCents?: number } = {},
+  options: { daAgreementId?: string; autoBindMaxCents?: number; rules?: RulesJudge } = {},
   /** The submission's producer check (producer-authority.ts); a quote without one shows `producer: null`. */
   producerCheck?: (sub: SubmissionRow) => Promise<Result<ProducerAuthority | null>>,
 ): Promise<Result<Quote>> {
@@ -65,7 +67,10 @@ export async function createQuote(
   if (!producer.ok) return producer;
   const open = sub.status === "referred" ? await findOpenReferral(db, principal.orgId, sub.id) : undefined;
   const prepared = await prepareQuote(db, principal, sub, { ...options, ...(open ? { openReferral: open } : {}), producerAuthority: producer.value });
-  if (!prepared.ok) return prepared;
+  if (!prepared.ok) {
+    if (prepared.error.code === "declined_by_rule") return declineByRule(db, principal, sub, prepared);
+    return prepared;
+  }
   try {
     // Quoted on the state just read: a bind (or another quote) committed since rolls this back.
     await atomically(db, [submissionUnchanged(sub), ...prepared.value.statements]);
@@ -74,6 +79,25 @@ export async function createQuote(
     throw error;
   }
   return ok(toQuote(prepared.value.quote));
+}
+
+/**
+ * A rule declined the risk: the submission becomes `declined` and its live quote is retired (so it
+ * can no longer be bound), on the state just read; the caller gets the 422 naming the rule.
+ */
+async function declineByRule(db: DrizzleD1Database, principal: Principal, sub: SubmissionRow, declined: Result<never>): Promise<Result<Quote>> {
+  const at = clockOf(principal).now().toISOString();
+  try {
+    await atomically(db, [
+      submissionUnchanged(sub),
+      supersedeQuotes(db, principal.orgId, sub.id, at),
+      db.update(submissions).set({ status: "declined", updatedAt: at }).where(and(eq(submissions.orgId, principal.orgId), eq(submissions.id, sub.id))),
+    ]);
+  } catch (error) {
+    if (isGuardFailure(error)) return SUBMISSION_CHANGED;
+    throw error;
+  }
+  return declined;
 }
 
 /**
@@ -107,18 +131,21 @@ export async function prepareQuote(
     producerAuthority?: ProducerAuthority | null;
     /** The org's auto-bind maximum (auto-bind.ts), in cents: a premium above it is held too. Absent: not judged here (bind judges it). */
     autoBindMaxCents?: number;
+    /** The org's underwriting rules (underwriting-rules.ts). Absent: none judge (renewals re-rated at the renewal run). */
+    rules?: RulesJudge;
   } = {},
 ): Promise<Result<{ quote: QuoteRow; statements: Statement[] }>> {
   const readiness = quoteReadiness(principal, sub);
   if (!readiness.ok) return readiness;
-  const rating = rate(ratingInputOf(sub));
-  if (!rating.ok) return rating;
+  const rated = await rateUnderRules(sub, options.rules);
+  if (!rated.ok) return rated;
+  const { rating, decision } = rated.value;
   const delegated = decideAuthority(await listOrgAgreements(db, principal.orgId), sub, options.daAgreementId);
   if (options.daAgreementId && !delegated.agreement) return notFound("Delegated authority agreement");
   // The org's own limit on what binds without an underwriter is one more authority check.
-  const premiumHeld = options.autoBindMaxCents !== undefined && rating.value.grossPremiumCents > options.autoBindMaxCents;
+  const premiumHeld = options.autoBindMaxCents !== undefined && rating.grossPremiumCents > options.autoBindMaxCents;
   const authority = premiumHeld
-    ? { ...delegated, withinAuthority: false, reasons: [...delegated.reasons, autoBindReason(rating.value.grossPremiumCents, options.autoBindMaxCents!)] }
+    ? { ...delegated, withinAuthority: false, reasons: [...delegated.reasons, autoBindReason(rating.grossPremiumCents, options.autoBindMaxCents!)] }
     : delegated;
 
   // Validity runs on the org's clock, so a sandbox clock moved past it expires the quote.
@@ -128,7 +155,8 @@ export async function prepareQuote(
   // releases the submission for binding. Outside authority or backdated with none open, a new
   // referral opens; backdated cover is referred whatever the authority, as underwriters must see it.
   const open = options.openReferral;
-  const referralReasons = readiness.value.backdated ? [...authority.reasons, BACKDATED_REASON] : authority.reasons;
+  const ruleReasons = (decision?.referredBy ?? []).map(ruleReason);
+  const referralReasons = [...authority.reasons, ...(readiness.value.backdated ? [BACKDATED_REASON] : []), ...ruleReasons];
   const mustRefer = referralReasons.length > 0 || !authority.withinAuthority;
   const held = mustRefer || open !== undefined;
   const newReferralId = !mustRefer || open ? null : newId("ref");
@@ -139,10 +167,10 @@ export async function prepareQuote(
     submissionId: sub.id,
     status: held ? "referred" : "active",
     lineOfBusiness: sub.lineOfBusiness,
-    grossPremiumCents: rating.value.grossPremiumCents,
-    totalDueCents: rating.value.totalDueCents,
-    rating: rating.value,
-    rateTableVersion: rating.value.rateTableVersion,
+    grossPremiumCents: rating.grossPremiumCents,
+    totalDueCents: rating.totalDueCents,
+    rating,
+    rateTableVersion: rating.rateTableVersion,
     validUntil: new Date(now.getTime() + QUOTE_VALIDITY_DAYS * 86_400_000).toISOString(),
     daAgreementId: authority.agreement?.id ?? null,
     withinAuthority: authority.withinAuthority,
@@ -153,6 +181,7 @@ export async function prepareQuote(
     createdAt: at,
     updatedAt: at,
     producerAuthority: options.producerAuthority ?? null,
+    rules: quoteRulesOf(decision),
   };
   const statements: Statement[] = [
     supersedeQuotes(db, principal.orgId, sub.id, at),
@@ -183,6 +212,37 @@ export async function prepareQuote(
   return ok({ quote: row, statements });
 }
 
+/**
+ * Rate `sub`, then let the org's rules judge the rated risk: a decline is `declined_by_rule` naming
+ * the rule, an empty field a matching `require` names is `submission_not_ready`, and each matching
+ * surcharge re-rates the risk with a `rule_surcharge` factor after the table's own. Without `rules`
+ * the table's rating stands.
+ */
+async function rateUnderRules(sub: SubmissionRow, rules: RulesJudge | undefined): Promise<Result<{ rating: RatingResult; decision: RuleDecision | null }>> {
+  const input = ratingInputOf(sub);
+  const base = rate(input);
+  if (!base.ok) return base;
+  if (!rules) return ok({ rating: base.value, decision: null });
+  const judged = await rules(ruleContextOfRow(sub, base.value));
+  if (!judged.ok) return judged;
+  const decision = judged.value;
+  if (decision.outcome === "decline" && decision.declinedBy) {
+    const by = decision.declinedBy;
+    return fail("declined_by_rule", `The submission is declined by ${ruleReason(by)}`, { ruleId: by.ruleId, ruleVersion: by.version, ruleName: by.name, reason: by.reason });
+  }
+  const missing = decision.required.filter((r) => !r.satisfied);
+  if (missing.length > 0) {
+    return fail("submission_not_ready", `The submission cannot be quoted: ${missing.map((r) => `${r.field} is required by ${ruleReason(r)}`).join("; ")}`, {
+      failedChecks: missing.map((r) => `required_by_rule:${r.field}`),
+      missing: missing.map((r) => r.field),
+      checks: missing.map((r) => ({ name: `required_by_rule:${r.field}`, message: `${r.field} is required by ${ruleReason(r)}`, ruleId: r.ruleId, ruleVersion: r.version })),
+    });
+  }
+  if (decision.surcharges.length === 0) return ok({ rating: base.value, decision });
+  const surcharged = rate(input, surchargeFactors(decision));
+  return surcharged.ok ? ok({ rating: surcharged.value, decision }) : surcharged;
+}
+
 export function toQuote(row: QuoteRow): Quote {
   const r = row.rating;
   return {
@@ -206,6 +266,7 @@ export function toQuote(row: QuoteRow): Quote {
     validUntil: row.validUntil,
     authority: { daAgreementId: row.daAgreementId, withinAuthority: row.withinAuthority, reasons: row.authorityReasons, producer: row.producerAuthority ?? null },
     referralId: row.referralId,
+    rules: row.rules ?? [],
     createdAt: row.createdAt,
   };
 }

@@ -112,6 +112,8 @@ export const quotes = sqliteTable("quotes", {
   updatedAt: text("updated_at").notNull(),
   /** The submission's producer check as of quoting (migrations/underwriting/0011); null without a producer. */
   producerAuthority: text("producer_authority", { mode: "json" }).$type<ProducerAuthority>(),
+  /** The org's rules that judged it, each with the version read (migrations/underwriting/0015); [] before the rule studio. */
+  rules: text("rules", { mode: "json" }).$type<{ ruleId: string; version: number; name: string; action: "decline" | "refer" | "surcharge" | "require"; matched: boolean }[]>().notNull(),
 });
 
 export const policyNumberSequences = sqliteTable("policy_number_sequences", {

@@ -113,6 +113,17 @@ function exposureUnits(amount: number, divisor: number): number {
 }
 
 /**
+ * A factor from outside the rate table, applied after `experience` and before the minimum premium,
+ * in the order given: the org's `surcharge` rules (`rule_surcharge`, its inputs naming the rule).
+ * `value` is an exact decimal ("1.25").
+ */
+export interface RatingAdjustment {
+  name: string;
+  value: string;
+  inputs: RatingFactor["inputs"];
+}
+
+/**
  * Rate a risk. Deterministic: the same input always gives a deep-equal result (no clock, no
  * randomness: the table is chosen by `effectiveDate`).
  *
@@ -123,7 +134,7 @@ function exposureUnits(amount: number, divisor: number): number {
  * Invariants: `basePremiumCents + Σ factors[].effectCents` = the premium before the minimum;
  * `grossPremiumCents` = max(that, `minimumPremiumCents`); `totalDueCents` = gross + taxes + fees.
  */
-export function rate(input: RatingInput): Result<RatingResult> {
+export function rate(input: RatingInput, adjustments: readonly RatingAdjustment[] = []): Result<RatingResult> {
   const valid = validate(input);
   if (!valid.ok) return valid;
 
@@ -209,6 +220,7 @@ export function rate(input: RatingInput): Result<RatingResult> {
   let experience = table.experience.unknown;
   if (years !== null) for (const b of table.experience.breakpoints) if (b.atLeastYears <= years) experience = b.factor;
   apply("experience", parseDecimal(experience), { yearsInBusiness: years });
+  for (const a of adjustments) apply(a.name, parseDecimal(a.value), a.inputs);
 
   const minimumPremiumApplied = runningCents < table.minimumPremiumCents;
   const grossPremiumCents = minimumPremiumApplied ? table.minimumPremiumCents : runningCents;
