@@ -162,6 +162,7 @@ const EXPECTED: [string, string, string, "public" | "credential" | "session" | "
   ["POST", "/v1/market-finder/product-lines", "listProductLines", "credential"],
   ["POST", "/v1/market-finder/similar-businesses", "findSimilarBusinesses", "credential"],
   ["POST", "/v1/market-finder/classify", "classifyBusiness", "public"],
+  ["POST", "/v1/market-finder/scan", "scanWebsite", "credential"],
   ["POST", "/v1/clients", "createClient", "credential"],
   ["GET", "/v1/clients", "listClients", "credential"],
   ["GET", "/v1/clients/search", "searchClients", "credential"],
@@ -213,6 +214,7 @@ const ERROR_CODES = [
   "rate_limit_exceeded",
   "internal_error",
   "payment_provider_unavailable",
+  "website_unreachable",
 ];
 
 interface Op {

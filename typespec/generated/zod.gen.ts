@@ -682,7 +682,8 @@ export const zErrorCode = z.enum([
     'producer_not_authorized',
     'rate_limit_exceeded',
     'internal_error',
-    'payment_provider_unavailable'
+    'payment_provider_unavailable',
+    'website_unreachable'
 ]);
 
 /**
@@ -2628,6 +2629,26 @@ export const zSandboxClock = z.object({
     today: z.iso.date(),
     offsetMs: z.coerce.bigint().min(BigInt('-9223372036854775808'), { error: 'Invalid value: Expected int64 to be >= -9223372036854775808' }).max(BigInt('9223372036854775807'), { error: 'Invalid value: Expected int64 to be <= 9223372036854775807' }),
     simulated: z.boolean()
+});
+
+export const zScanWebsiteRequest = z.strictObject({
+    url: z.string().min(1).max(2048)
+});
+
+/**
+ * What the page said and the five NAICS codes (2017 edition) its text matches best.
+ */
+export const zScanWebsiteResult = z.object({
+    url: z.string(),
+    status: z.int().min(-2147483648, { error: 'Invalid value: Expected int32 to be >= -2147483648' }).max(2147483647, { error: 'Invalid value: Expected int32 to be <= 2147483647' }),
+    title: z.string().nullable(),
+    description: z.string().nullable(),
+    excerpt: z.string(),
+    textLength: z.int().min(-2147483648, { error: 'Invalid value: Expected int32 to be >= -2147483648' }).max(2147483647, { error: 'Invalid value: Expected int32 to be <= 2147483647' }),
+    bytesRead: z.int().min(-2147483648, { error: 'Invalid value: Expected int32 to be >= -2147483648' }).max(2147483647, { error: 'Invalid value: Expected int32 to be <= 2147483647' }),
+    truncated: z.boolean(),
+    edition: z.enum(['2017']),
+    data: z.array(zNaicsClassification)
 });
 
 /**
@@ -5218,6 +5239,17 @@ export const zListCarrierProductsQuery = z.object({
  * Success.
  */
 export const zListCarrierProductsResponse = zCarrierProductPage;
+
+export const zScanWebsiteBody = zScanWebsiteRequest;
+
+export const zScanWebsiteHeaders = z.object({
+    'Idempotency-Key': z.string().max(255).optional()
+});
+
+/**
+ * Success.
+ */
+export const zScanWebsiteResponse = zScanWebsiteResult;
 
 export const zSearchCarriersBody = zMarketProfile;
 

@@ -41,6 +41,8 @@ export const ERROR_STATUS = {
   internal_error: 500,
   /** The payment provider (Stripe) failed or timed out; nothing was recorded, and a retry with the same Idempotency-Key is safe. */
   payment_provider_unavailable: 502,
+  /** A scanned website that could not be read: no answer within 5 s, a non-2xx answer, too many redirects, or not HTML or text. */
+  website_unreachable: 422,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;

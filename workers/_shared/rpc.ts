@@ -1172,6 +1172,7 @@ import type {
   SearchClientsData,
   CheckClientDuplicateData,
 } from "#contract/types.gen";
+import type { ScanWebsiteRequest, ScanWebsiteResult } from "#contract/types.gen";
 
 /** One of the org's submissions, as the gateway hands it to the market worker for `similar-businesses`. */
 export interface SimilarSubmissionFacts {
@@ -1205,6 +1206,8 @@ export interface MarketRpc extends Rpc.WorkerEntrypointBranded {
   classify(input: ClassifyRequest): Promise<Result<ClassifyResult>>;
   /** True for a six-digit code of the official 2017 NAICS list. */
   isNaicsCode(code: string): Promise<boolean>;
+  /** Read a public website (the webhook SSRF rules, 5 s, 1 MiB) and classify its text. */
+  scanWebsite(principal: Principal, input: ScanWebsiteRequest): Promise<Result<ScanWebsiteResult>>;
 
   // Clients: the org's prospects, and the terms the principal accepted.
   createClient(principal: Principal, input: CreateClientRequest): Promise<Result<Client>>;

@@ -1,7 +1,8 @@
 /**
- * Which endpoint URLs we will POST to (server-side request forgery guard). Checked when an endpoint
- * is created or updated and again before every attempt, so a rule tightened later also stops
- * existing endpoints. Pure: no DNS, no I/O.
+ * Which URLs the platform will call out to (server-side request forgery guard): webhook endpoints
+ * (checked when an endpoint is created or updated and again before every attempt, so a rule
+ * tightened later also stops existing endpoints) and the websites the market finder scans (checked
+ * before the fetch, and again for each redirect it is told to follow). Pure: no DNS, no I/O.
  *
  * Host names are not resolved (Workers cannot resolve to a socket address we could vet), so a public
  * name pointing at a private address is not caught here; Cloudflare's outbound fetch does not route to
@@ -14,6 +15,8 @@ export interface UrlPolicy {
   production: boolean;
   /** Local development: loopback hosts (127.0.0.0/8, ::1, localhost) are allowed, over http or https. */
   allowLoopback: boolean;
+  /** What the URL is for, as refusals name it (default "webhook endpoints"). */
+  subject?: string;
 }
 
 export type UrlVerdict =
@@ -40,7 +43,7 @@ const CLASS_MESSAGE: Record<AddressClass, string> = {
   reserved: "a reserved or non-unicast address",
 };
 
-/** Vet `raw` as a webhook endpoint URL; on success `href` is the normalized URL to store and call. */
+/** Vet `raw` as a URL to call out to; on success `href` is the normalized URL to store and call. */
 export function checkEndpointUrl(raw: unknown, policy: UrlPolicy): UrlVerdict {
   if (typeof raw !== "string" || raw.trim() === "") return { ok: false, rule: "url", reason: "url must be an absolute http(s) URL" };
   const text = raw.trim();
@@ -66,7 +69,7 @@ export function checkEndpointUrl(raw: unknown, policy: UrlPolicy): UrlVerdict {
   if (cls === "single_label") return ssrf(`url host ${host} is not a public host name`);
 
   const loopbackAllowed = cls === "loopback" && policy.allowLoopback;
-  if (cls !== null && !loopbackAllowed) return ssrf(`url host ${host} is ${CLASS_MESSAGE[cls]}; webhook endpoints must be public`);
+  if (cls !== null && !loopbackAllowed) return ssrf(`url host ${host} is ${CLASS_MESSAGE[cls]}; ${policy.subject ?? "webhook endpoints"} must be public`);
   if (policy.production && url.protocol !== "https:") return ssrf("url must use https");
   return { ok: true, href: url.href };
 }

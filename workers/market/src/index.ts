@@ -9,6 +9,7 @@
  */
 import { WorkerEntrypoint } from "cloudflare:workers";
 import type { CheckClientDuplicateData, CreateClientRequest, ListClientsData, SearchClientsData, UpdateClientRequest } from "#contract/types.gen";
+import type { ScanWebsiteRequest } from "#contract/types.gen";
 import type { ClassifyRequest, CreateAppetiteRequest, CreateCarrierRequest, JurisdictionsRequest, MarketProfile, ProductLinesRequest, SimilarBusinessesRequest } from "#contract/types.gen";
 import type { Principal } from "#shared/auth";
 import { clockOf } from "#shared/clock";
@@ -20,6 +21,8 @@ import type { MarketEnv } from "./env.ts";
 import * as clients from "./clients.service.ts";
 import * as market from "./market.service.ts";
 import { isNaicsCode } from "./naics.ts";
+import { scanWebsite } from "./scan.ts";
+import { isProduction } from "#shared/environment";
 
 export type { MarketEnv } from "./env.ts";
 
@@ -75,6 +78,12 @@ export class MarketService extends WorkerEntrypoint<MarketEnv> implements Market
 
   async isNaicsCode(code: string) {
     return isNaicsCode(code);
+  }
+
+  /** Read a public website (the webhook SSRF rules, 5 s, 1 MiB) and classify its text. */
+  scanWebsite(_principal: Principal, input: ScanWebsiteRequest) {
+    const allowLoopback = this.env.SCAN_ALLOW_LOOPBACK === "true" && !isProduction(this.env);
+    return scanWebsite(input, { fetch: (url, init) => fetch(url, init), policy: { production: isProduction(this.env), allowLoopback } });
   }
 
   createClient(principal: Principal, input: CreateClientRequest) {

@@ -45,6 +45,7 @@ export const marketRoutes = [
     return env.MARKET.similarBusinesses(principal, input.body, submissions.value);
   }),
   route("classifyBusiness", ({ env, input }) => env.MARKET.classify(input.body)),
+  route("scanWebsite", ({ env, principal, input }) => env.MARKET.scanWebsite(principal, input.body)),
   // Clients: the org's prospects.
   route("createClient", ({ env, principal, input }) => env.MARKET.createClient(principal, input.body)),
   route("listClients", ({ env, principal, input }) => env.MARKET.listClients(principal, input.query)),
