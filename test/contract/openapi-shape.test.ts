@@ -171,6 +171,7 @@ const EXPECTED: [string, string, string, "public" | "credential" | "session" | "
   ["GET", "/v1/clients/terms-status", "getClientTermsStatus", "credential"],
   ["GET", "/v1/clients/{id}", "getClient", "credential"],
   ["PATCH", "/v1/clients/{id}", "updateClient", "credential"],
+  ["POST", "/v1/clients/{id}/submission", "createClientSubmission", "credential"],
 ];
 
 

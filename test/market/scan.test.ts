@@ -17,7 +17,7 @@ const LOCAL: ScanDeps["policy"] = { production: false, allowLoopback: true };
 
 /** A local site: each path answers what `pages` says; every request is recorded. */
 function site(pages: Record<string, () => Response>) {
-  const requests: { url: string; redirect: RequestRedirect | undefined; signal: AbortSignal | null | undefined }[] = [];
+  const requests: { url: string; redirect: RequestInit["redirect"]; signal: AbortSignal | null | undefined }[] = [];
   const fetch: ScanDeps["fetch"] = async (url, init) => {
     requests.push({ url, redirect: init.redirect, signal: init.signal });
     const page = pages[new URL(url).pathname];
@@ -170,9 +170,9 @@ describe("scan: the webhook SSRF rules", () => {
     });
   });
 
-  it("through the worker (production ENVIRONMENT): private and loopback URLs are 400", async () => {
+  it("through the worker: private, link-local and metadata URLs are 400 whatever the environment", async () => {
     const p = newPrincipal();
-    for (const url of ["http://127.0.0.1:8787/", "https://10.1.2.3/", "https://[fd00::1]/"]) {
+    for (const url of ["https://10.1.2.3/", "https://[fd00::1]/", "http://169.254.169.254/", "http://172.16.0.1:8080/"]) {
       expect(errorOf(await marketRpc.scanWebsite(p, { url }))).toMatchObject({ code: "validation_failed", details: { field: "url", rule: "ssrf" } });
     }
   });

@@ -1137,7 +1137,14 @@ export type Client = {
     contactEmail: string | null;
     notes: string | null;
     status: ClientStatus;
+    /**
+     * The submission the client was turned into (`POST /v1/clients/{id}/submission`), if it was.
+     */
     submissionId: string | null;
+    /**
+     * When it was turned into that submission.
+     */
+    convertedAt: string | null;
     createdAt: string;
     updatedAt: string;
 };
@@ -1209,6 +1216,57 @@ export type ClientRevenue = number;
  * `prospect` until it is turned into a submission.
  */
 export type ClientStatus = 'prospect' | 'converted';
+
+/**
+ * What a submission needs beyond what the client holds: the line, limit and effective date, and any
+ * client fact to fill in or override (`naicsCode`, `state`, `annualRevenue`, `insuredEmail`, `notes`).
+ */
+export type ClientSubmissionRequest = {
+    lineOfBusiness: LineOfBusiness;
+    /**
+     * Requested limit of liability, in USD major units.
+     */
+    requestedLimit: number;
+    /**
+     * Requested coverage start (YYYY-MM-DD); the submission's own rules apply.
+     */
+    effectiveDate: string;
+    /**
+     * Default: the client's. Must be a code of the official 2017 NAICS list.
+     */
+    naicsCode?: NaicsCode;
+    /**
+     * Default: the client's.
+     */
+    state?: UsState;
+    /**
+     * Default: the client's, in USD major units.
+     */
+    annualRevenue?: number;
+    /**
+     * Default: the client's contact email.
+     */
+    insuredEmail?: string;
+    deductible?: number;
+    propertyValues?: number;
+    vehicleCount?: number;
+    hazmat?: boolean;
+    yearsInBusiness?: number;
+    producerId?: string;
+    priorLosses?: Array<PriorLoss>;
+    /**
+     * Default: the client's notes.
+     */
+    notes?: string;
+};
+
+/**
+ * The client, now `converted`, and the submission made from it.
+ */
+export type ClientSubmissionResult = {
+    client: Client;
+    submission: Submission;
+};
 
 export type CloseClaimRequest = {
     /**
@@ -8982,6 +9040,85 @@ export type UpdateClientResponses = {
 };
 
 export type UpdateClientResponse = UpdateClientResponses[keyof UpdateClientResponses];
+
+export type CreateClientSubmissionData = {
+    body: ClientSubmissionRequest;
+    headers?: {
+        /**
+         * Client-chosen key that makes a retried write safe: a repeated request with the same key
+         * and body replays the first response.
+         */
+        'Idempotency-Key'?: string;
+    };
+    path: {
+        id: string;
+    };
+    query?: never;
+    url: '/v1/clients/{id}/submission';
+};
+
+export type CreateClientSubmissionErrors = {
+    /**
+     * The request is malformed: `validation_failed` or `invalid_idempotency_key`.
+     */
+    400: ErrorEnvelope;
+    /**
+     * Missing, invalid, expired or revoked credentials: `unauthorized`.
+     */
+    401: ErrorEnvelope;
+    /**
+     * The credential lacks the required scope or role: `insufficient_scope`.
+     */
+    403: ErrorEnvelope;
+    /**
+     * The resource does not exist or belongs to another org: `not_found`.
+     */
+    404: ErrorEnvelope;
+    /**
+     * `conflict` or `idempotency_request_in_progress`.
+     */
+    409: ErrorEnvelope;
+    /**
+     * The request body exceeds the size limit: `payload_too_large`.
+     */
+    413: ErrorEnvelope;
+    /**
+     * The request body's media type is not accepted (`application/json`, or another one the operation
+     * documents): `unsupported_media_type`.
+     */
+    415: ErrorEnvelope;
+    /**
+     * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
+     * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
+     * referral one created, or on a quote one created), `submission_not_ready` (quoting a submission
+     * whose readiness has a blocking check failed; `details.failedChecks` names them),
+     * `policy_not_in_force` (a certificate asked of a cancelled, expired or not yet effective policy),
+     * `endorsement_required` (a certificate flag the policy carries no endorsement for),
+     * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored),
+     * `loss_outside_coverage` (a claim whose loss date the policy did not cover; `details` names the
+     * dates that decided it) or `limit_exceeded` (a claim payment past the policy's limit).
+     */
+    422: ErrorEnvelope;
+    /**
+     * Rate limit exceeded: `rate_limit_exceeded`. Retry after `Retry-After` seconds.
+     */
+    429: ErrorEnvelope;
+    /**
+     * Unexpected failure: `internal_error`.
+     */
+    500: ErrorEnvelope;
+};
+
+export type CreateClientSubmissionError = CreateClientSubmissionErrors[keyof CreateClientSubmissionErrors];
+
+export type CreateClientSubmissionResponses = {
+    /**
+     * Created.
+     */
+    201: ClientSubmissionResult;
+};
+
+export type CreateClientSubmissionResponse = CreateClientSubmissionResponses[keyof CreateClientSubmissionResponses];
 
 export type GenerateCertificateData = {
     body: GenerateCertificateRequest;

@@ -3278,6 +3278,7 @@ export const zClient = z.object({
     notes: z.string().nullable(),
     status: zClientStatus,
     submissionId: z.string().nullable(),
+    convertedAt: z.iso.datetime().nullable(),
     createdAt: z.iso.datetime(),
     updatedAt: z.iso.datetime()
 });
@@ -3296,6 +3297,28 @@ export const zClientDuplicateCheck = z.object({
 export const zClientPage = z.object({
     data: z.array(zClient),
     nextCursor: z.string().nullable()
+});
+
+/**
+ * What a submission needs beyond what the client holds: the line, limit and effective date, and any
+ * client fact to fill in or override (`naicsCode`, `state`, `annualRevenue`, `insuredEmail`, `notes`).
+ */
+export const zClientSubmissionRequest = z.strictObject({
+    lineOfBusiness: zLineOfBusiness,
+    requestedLimit: z.number().gt(0).lte(1000000000),
+    effectiveDate: z.iso.date(),
+    naicsCode: zNaicsCode.optional(),
+    state: zUsState.optional(),
+    annualRevenue: z.number().gte(0).lte(1000000000).optional(),
+    insuredEmail: z.email().max(254).optional(),
+    deductible: z.number().gte(0).lte(1000000000).optional(),
+    propertyValues: z.number().gte(0).lte(1000000000).optional(),
+    vehicleCount: z.int().gte(0).lte(100000).optional(),
+    hazmat: z.boolean().optional(),
+    yearsInBusiness: z.int().gte(0).lte(300).optional(),
+    producerId: z.string().max(64).optional(),
+    priorLosses: z.array(zPriorLoss).max(50).optional(),
+    notes: z.string().max(5000).optional()
 });
 
 /**
@@ -3743,6 +3766,14 @@ export const zSubmission = z.object({
     renewalOfPolicyId: z.string().nullable(),
     createdAt: z.iso.datetime(),
     updatedAt: z.iso.datetime()
+});
+
+/**
+ * The client, now `converted`, and the submission made from it.
+ */
+export const zClientSubmissionResult = z.object({
+    client: zClient,
+    submission: zSubmission
 });
 
 /**
@@ -4752,6 +4783,21 @@ export const zUpdateClientPath = z.object({
  * Success.
  */
 export const zUpdateClientResponse = zClient;
+
+export const zCreateClientSubmissionBody = zClientSubmissionRequest;
+
+export const zCreateClientSubmissionHeaders = z.object({
+    'Idempotency-Key': z.string().max(255).optional()
+});
+
+export const zCreateClientSubmissionPath = z.object({
+    id: z.string()
+});
+
+/**
+ * Created.
+ */
+export const zCreateClientSubmissionResponse = zClientSubmissionResult;
 
 export const zGenerateCertificateBody = zGenerateCertificateRequest;
 

@@ -1173,6 +1173,7 @@ import type {
   CheckClientDuplicateData,
 } from "#contract/types.gen";
 import type { ScanWebsiteRequest, ScanWebsiteResult } from "#contract/types.gen";
+import type { ClientSubmissionRequest, CreateSubmissionRequest as ClientSubmissionBody } from "#contract/types.gen";
 
 /** One of the org's submissions, as the gateway hands it to the market worker for `similar-businesses`. */
 export interface SimilarSubmissionFacts {
@@ -1218,6 +1219,12 @@ export interface MarketRpc extends Rpc.WorkerEntrypointBranded {
   checkClientDuplicate(principal: Principal, query?: NonNullable<CheckClientDuplicateData["query"]>): Promise<Result<ClientDuplicateCheck>>;
   acceptTerms(principal: Principal, input: { version: string }): Promise<Result<TermsStatus>>;
   termsStatus(principal: Principal): Promise<Result<TermsStatus>>;
+  /** Hold a client for one conversion (409 once converted, or while another runs) and build its submission body. */
+  claimClientConversion(principal: Principal, id: string, input: ClientSubmissionRequest): Promise<Result<{ token: string; submission: ClientSubmissionBody }>>;
+  /** Link the created submission to the held client, which becomes `converted`. */
+  completeClientConversion(principal: Principal, id: string, token: string, submissionId: string): Promise<Result<Client>>;
+  /** Let a held client go when underwriting refused its submission. */
+  releaseClientConversion(principal: Principal, id: string, token: string): Promise<Result<null>>;
 }
 
 export interface PublicEntrypoints {

@@ -9,7 +9,7 @@
  */
 import { WorkerEntrypoint } from "cloudflare:workers";
 import type { CheckClientDuplicateData, CreateClientRequest, ListClientsData, SearchClientsData, UpdateClientRequest } from "#contract/types.gen";
-import type { ScanWebsiteRequest } from "#contract/types.gen";
+import type { ClientSubmissionRequest, ScanWebsiteRequest } from "#contract/types.gen";
 import type { ClassifyRequest, CreateAppetiteRequest, CreateCarrierRequest, JurisdictionsRequest, MarketProfile, ProductLinesRequest, SimilarBusinessesRequest } from "#contract/types.gen";
 import type { Principal } from "#shared/auth";
 import { clockOf } from "#shared/clock";
@@ -19,6 +19,7 @@ import { classify } from "./classify.ts";
 import { database } from "./database.ts";
 import type { MarketEnv } from "./env.ts";
 import * as clients from "./clients.service.ts";
+import * as conversion from "./clients.convert.ts";
 import * as market from "./market.service.ts";
 import { isNaicsCode } from "./naics.ts";
 import { scanWebsite } from "./scan.ts";
@@ -116,6 +117,21 @@ export class MarketService extends WorkerEntrypoint<MarketEnv> implements Market
 
   termsStatus(principal: Principal) {
     return clients.termsStatus(database(this.env), principal);
+  }
+
+  /** Hold a client for one conversion and build its submission body (clients.convert.ts). */
+  claimClientConversion(principal: Principal, id: string, input: ClientSubmissionRequest) {
+    return conversion.claimConversion(database(this.env), principal, id, input);
+  }
+
+  /** Link the created submission to the client held by `token`; the client is then `converted`. */
+  completeClientConversion(principal: Principal, id: string, token: string, submissionId: string) {
+    return conversion.completeConversion(database(this.env), principal, id, token, submissionId);
+  }
+
+  /** Let a held client go when its submission was refused. */
+  releaseClientConversion(principal: Principal, id: string, token: string) {
+    return conversion.releaseConversion(database(this.env), principal, id, token);
   }
 }
 

@@ -1,5 +1,6 @@
-import type { Principal } from "#shared/auth";
-import { ok, type Result } from "#shared/errors";
+import type { ClientSubmissionRequest, ClientSubmissionResult } from "#contract/types.gen";
+import { hasScope, type Principal } from "#shared/auth";
+import { fail, ok, type Result } from "#shared/errors";
 import type { SimilarSubmissionFacts } from "#shared/rpc";
 import type { GatewayEnv } from "../env.ts";
 import { route } from "../http/route.ts";
@@ -21,6 +22,28 @@ async function recentSubmissions(env: GatewayEnv, principal: Principal): Promise
     cursor = page.value.nextCursor;
   }
   return ok(out.slice(0, SIMILAR_POOL));
+}
+
+/**
+ * A client turned into a submission: the market worker holds the client and builds the body, then
+ * underwriting creates the submission (its own validation, events and triage), then the client is
+ * linked. A refused body lets the client go; nothing is half-made. Needs `submissions:write` as well
+ * as the operation's `clients:write`.
+ */
+async function clientSubmission(env: GatewayEnv, principal: Principal, clientId: string, body: ClientSubmissionRequest): Promise<Result<ClientSubmissionResult>> {
+  if (!hasScope(principal.scopes, "submissions:write")) {
+    return fail("insufficient_scope", "This credential lacks the scope submissions:write", { requiredScope: "submissions:write" });
+  }
+  const claim = await env.MARKET.claimClientConversion(principal, clientId, body);
+  if (!claim.ok) return claim;
+  const created = await env.UNDERWRITING.createSubmission(principal, claim.value.submission);
+  if (!created.ok) {
+    await env.MARKET.releaseClientConversion(principal, clientId, claim.value.token);
+    return created;
+  }
+  const client = await env.MARKET.completeClientConversion(principal, clientId, claim.value.token, created.value.id);
+  if (!client.ok) return client;
+  return ok({ client: client.value, submission: created.value });
 }
 
 /**
@@ -55,4 +78,5 @@ export const marketRoutes = [
   route("getClientTermsStatus", ({ env, principal }) => env.MARKET.termsStatus(principal)),
   route("getClient", ({ env, principal, input }) => env.MARKET.getClient(principal, input.path.id)),
   route("updateClient", ({ env, principal, input }) => env.MARKET.updateClient(principal, input.path.id, input.body)),
+  route("createClientSubmission", ({ env, principal, input }) => clientSubmission(env, principal, input.path.id, input.body)),
 ];
