@@ -5489,6 +5489,17 @@ export type SimilarBusiness = {
      */
     outcome: 'bound' | 'quoted' | 'declined' | 'referred' | 'open';
     /**
+     * What it came to, in USD major units: the bound policy's premium for the term as bound, else the
+     * current quote's gross premium (a declined or referred submission may have one); `null` when it
+     * was never quoted.
+     */
+    premium: number | null;
+    /**
+     * Where `premium` comes from: `policy` (bound), `quote` (the current quote), or `null`.
+     */
+    premiumSource: 'policy' | 'quote' | null;
+    currency: Currency;
+    /**
      * The bound policy, when there is one.
      */
     policyId: string | null;

@@ -3718,6 +3718,9 @@ export const zSimilarBusiness = z.object({
         'referred',
         'open'
     ]),
+    premium: z.number().nullable(),
+    premiumSource: z.enum(['policy', 'quote']).nullable(),
+    currency: zCurrency,
     policyId: z.string().nullable(),
     createdAt: z.iso.datetime()
 });

@@ -229,6 +229,8 @@ export interface UnderwritingRpc extends Rpc.WorkerEntrypointBranded {
   createSubmissionFromAcord(principal: Principal, pdf: Uint8Array, overrides: Partial<CreateSubmissionRequest>): Promise<Result<Submission>>;
   getSubmission(principal: Principal, id: string): Promise<Result<Submission>>;
   listSubmissions(principal: Principal, query: ListSubmissionsQuery): Promise<Result<Page<Submission>>>;
+  /** The premium each of the org's submissions named came to (bound policy, else current quote); ids without one are absent. */
+  submissionPremiums(principal: Principal, ids: string[]): Promise<Result<Record<string, SubmissionPremium>>>;
   getQuoteReadiness(principal: Principal, id: string): Promise<Result<QuoteReadiness>>;
 
   createQuote(principal: Principal, submissionId: string, options: { daAgreementId?: string }): Promise<Result<Quote>>;
@@ -1175,6 +1177,12 @@ import type {
 import type { ScanWebsiteRequest, ScanWebsiteResult } from "#contract/types.gen";
 import type { ClientSubmissionRequest, CreateSubmissionRequest as ClientSubmissionBody } from "#contract/types.gen";
 
+/** What a submission came to: the bound policy's premium (`policy`), else its current quote's (`quote`); USD major units. */
+export interface SubmissionPremium {
+  premium: number;
+  source: "quote" | "policy";
+}
+
 /** One of the org's submissions, as the gateway hands it to the market worker for `similar-businesses`. */
 export interface SimilarSubmissionFacts {
   id: string;
@@ -1186,6 +1194,8 @@ export interface SimilarSubmissionFacts {
   status: string;
   policyId: string | null;
   createdAt: string;
+  /** What it came to, when it was quoted or bound (underwriting's `submissionPremiums`). */
+  premium?: SubmissionPremium | null;
 }
 
 export interface MarketRpc extends Rpc.WorkerEntrypointBranded {

@@ -10,18 +10,22 @@ const SIMILAR_POOL = 500;
 
 /** The org's most recent submissions, newest first, as the market worker compares them. */
 async function recentSubmissions(env: GatewayEnv, principal: Principal): Promise<Result<SimilarSubmissionFacts[]>> {
-  const out: SimilarSubmissionFacts[] = [];
+  const out: (SimilarSubmissionFacts & { currentQuoteId: string | null })[] = [];
   let cursor: string | undefined;
   while (out.length < SIMILAR_POOL) {
     const page = await env.UNDERWRITING.listSubmissions(principal, { limit: 100, ...(cursor ? { cursor } : {}) });
     if (!page.ok) return page;
     for (const s of page.value.data) {
-      out.push({ id: s.id, insuredName: s.insuredName, naicsCode: s.naicsCode, state: s.state, lineOfBusiness: s.lineOfBusiness, annualRevenue: s.annualRevenue, status: s.status, policyId: s.policyId, createdAt: s.createdAt });
+      out.push({ id: s.id, insuredName: s.insuredName, naicsCode: s.naicsCode, state: s.state, lineOfBusiness: s.lineOfBusiness, annualRevenue: s.annualRevenue, status: s.status, policyId: s.policyId, currentQuoteId: s.currentQuoteId, createdAt: s.createdAt });
     }
     if (!page.value.nextCursor) break;
     cursor = page.value.nextCursor;
   }
-  return ok(out.slice(0, SIMILAR_POOL));
+  const pool = out.slice(0, SIMILAR_POOL);
+  // What each quoted or bound one came to, so the market worker can show it beside the outcome.
+  const priced = await env.UNDERWRITING.submissionPremiums(principal, pool.filter((s) => s.policyId || s.currentQuoteId).map((s) => s.id));
+  if (!priced.ok) return priced;
+  return ok(pool.map(({ currentQuoteId: _, ...s }) => ({ ...s, premium: priced.value[s.id] ?? null })));
 }
 
 /**
