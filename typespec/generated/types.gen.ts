@@ -77,7 +77,7 @@ export type ApiKeyPage = {
 /**
  * Named scope preset expanding to a fixed scope list (see `listApiKeyPresets`).
  */
-export type ApiKeyPreset = 'underwriting' | 'underwriting_manager' | 'claims' | 'claims_manager' | 'billing' | 'read_only' | 'full_access';
+export type ApiKeyPreset = 'underwriting' | 'underwriting_manager' | 'claims' | 'claims_manager' | 'billing' | 'read_only' | 'full_access' | 'market_finder' | 'market_manager' | 'client_intake';
 
 export type ApiKeyPresetInfo = {
     name: ApiKeyPreset;

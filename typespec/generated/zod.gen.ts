@@ -49,7 +49,10 @@ export const zApiKeyPreset = z.enum([
     'claims_manager',
     'billing',
     'read_only',
-    'full_access'
+    'full_access',
+    'market_finder',
+    'market_manager',
+    'client_intake'
 ]);
 
 export const zApiKeyPresetInfo = z.object({
