@@ -109,12 +109,12 @@ describe("scan: reading a local page", () => {
       signal = init.signal;
       return new Promise(() => {});
     };
-    const started = Date.now();
+    const started = performance.now();
     expect(errorOf(await scanWebsite({ url: "http://127.0.0.1/" }, { fetch: silent, policy: LOCAL, timeoutMs: 50 }))).toMatchObject({
       code: "website_unreachable",
       details: { rule: "timeout" },
     });
-    expect(Date.now() - started).toBeLessThan(2_000);
+    expect(performance.now() - started).toBeLessThan(2_000);
     expect(signal?.aborted).toBe(true);
 
     const stalled = new ReadableStream<Uint8Array>({
