@@ -42,7 +42,7 @@ describe("scan: reading a local page", () => {
     });
     expect(result.data[0]).toMatchObject({ code: "238160", title: "Roofing Contractors" });
     expect(result.data.length).toBeLessThanOrEqual(5);
-    expect(result.excerpt).toContain("Roofing done right");
+    expect(result.excerpt).toContain("Roofing done right We install asphalt shingles");
     expect(result.excerpt).not.toContain("analytics");
     expect(result.excerpt).not.toContain("dentist");
     expect(result.bytesRead).toBe(new TextEncoder().encode(ROOFER).byteLength);

@@ -79,6 +79,25 @@ function decode(bytes: Uint8Array, contentType: string): string {
 
 const squash = (text: string | null | undefined) => (text ?? "").replace(/\s+/g, " ").trim();
 
+interface TextTree {
+  nodeType: number;
+  nodeValue: string | null;
+  childNodes: ArrayLike<TextTree>;
+}
+
+/** Every text node under `root`, in document order, a space between them (so `<h1>A</h1><p>B</p>` reads "A B"). */
+function visibleText(root: TextTree | null | undefined): string {
+  if (!root) return "";
+  const parts: string[] = [];
+  const stack: TextTree[] = [root];
+  while (stack.length) {
+    const node = stack.pop()!;
+    if (node.nodeType === 3) parts.push(node.nodeValue ?? "");
+    else for (let i = node.childNodes.length - 1; i >= 0; i--) stack.push(node.childNodes[i]!);
+  }
+  return parts.join(" ");
+}
+
 /** The page's title, meta description and visible body text (scripts, styles and templates dropped). */
 export function extractText(html: string): { title: string | null; description: string | null; keywords: string | null; text: string } {
   let { document } = parseHTML(html);
@@ -96,7 +115,7 @@ export function extractText(html: string): { title: string | null; description: 
   const title = squash(document.querySelector("title")?.textContent) || meta("og:title") || null;
   const description = meta("description", "og:description");
   const keywords = meta("keywords");
-  return { title, description, keywords, text: squash((document.body ?? document.documentElement)?.textContent) };
+  return { title, description, keywords, text: squash(visibleText(document.body ?? document.documentElement)) };
 }
 
 /** Fetch, read and classify a website. */
