@@ -13,6 +13,7 @@ import type { ClientSubmissionRequest, ScanWebsiteRequest } from "#contract/type
 import type { ClassifyRequest, CreateAppetiteRequest, CreateCarrierRequest, JurisdictionsRequest, MarketProfile, ProductLinesRequest, SimilarBusinessesRequest } from "#contract/types.gen";
 import type { Principal } from "#shared/auth";
 import { clockOf } from "#shared/clock";
+import { isProduction } from "#shared/environment";
 import type { MarketRpc, SimilarSubmissionFacts } from "#shared/rpc";
 import type { ListAppetitesQuery, ListCarriersQuery, ListProductsQuery } from "./carriers.repo.ts";
 import { classify } from "./classify.ts";
@@ -23,7 +24,6 @@ import * as conversion from "./clients.convert.ts";
 import * as market from "./market.service.ts";
 import { isNaicsCode } from "./naics.ts";
 import { scanWebsite } from "./scan.ts";
-import { isProduction } from "#shared/environment";
 
 export type { MarketEnv } from "./env.ts";
 
