@@ -162,6 +162,7 @@ const EXPECTED: [string, string, string, "public" | "credential" | "session" | "
   ["POST", "/v1/market-finder/product-lines", "listProductLines", "credential"],
   ["POST", "/v1/market-finder/similar-businesses", "findSimilarBusinesses", "credential"],
   ["POST", "/v1/market-finder/classify", "classifyBusiness", "public"],
+  ["POST", "/v1/market-finder/scan", "scanWebsite", "credential"],
   ["POST", "/v1/clients", "createClient", "credential"],
   ["GET", "/v1/clients", "listClients", "credential"],
   ["GET", "/v1/clients/search", "searchClients", "credential"],
@@ -180,6 +181,7 @@ const EXPECTED: [string, string, string, "public" | "credential" | "session" | "
   ["DELETE", "/v1/rules/{id}", "deleteRule", "credential"],
   ["GET", "/v1/rules/{id}/versions", "listRuleVersions", "credential"],
   ["POST", "/v1/rules/{id}/execute", "executeRule", "credential"],
+  ["POST", "/v1/clients/{id}/submission", "createClientSubmission", "credential"],
 ];
 
 
@@ -225,6 +227,7 @@ const ERROR_CODES = [
   "payment_provider_unavailable",
   "declined_by_rule",
   "rules_unavailable",
+  "website_unreachable",
 ];
 
 interface Op {

@@ -77,7 +77,7 @@ export type ApiKeyPage = {
 /**
  * Named scope preset expanding to a fixed scope list (see `listApiKeyPresets`).
  */
-export type ApiKeyPreset = 'underwriting' | 'underwriting_manager' | 'claims' | 'claims_manager' | 'billing' | 'read_only' | 'full_access' | 'rules_admin';
+export type ApiKeyPreset = 'underwriting' | 'underwriting_manager' | 'claims' | 'claims_manager' | 'billing' | 'read_only' | 'full_access' | 'rules_admin' | 'market_finder' | 'market_manager' | 'client_intake';
 
 export type ApiKeyPresetInfo = {
     name: ApiKeyPreset;
@@ -1137,7 +1137,14 @@ export type Client = {
     contactEmail: string | null;
     notes: string | null;
     status: ClientStatus;
+    /**
+     * The submission the client was turned into (`POST /v1/clients/{id}/submission`), if it was.
+     */
     submissionId: string | null;
+    /**
+     * When it was turned into that submission.
+     */
+    convertedAt: string | null;
     createdAt: string;
     updatedAt: string;
 };
@@ -1209,6 +1216,57 @@ export type ClientRevenue = number;
  * `prospect` until it is turned into a submission.
  */
 export type ClientStatus = 'prospect' | 'converted';
+
+/**
+ * What a submission needs beyond what the client holds: the line, limit and effective date, and any
+ * client fact to fill in or override (`naicsCode`, `state`, `annualRevenue`, `insuredEmail`, `notes`).
+ */
+export type ClientSubmissionRequest = {
+    lineOfBusiness: LineOfBusiness;
+    /**
+     * Requested limit of liability, in USD major units.
+     */
+    requestedLimit: number;
+    /**
+     * Requested coverage start (YYYY-MM-DD); the submission's own rules apply.
+     */
+    effectiveDate: string;
+    /**
+     * Default: the client's. Must be a code of the official 2017 NAICS list.
+     */
+    naicsCode?: NaicsCode;
+    /**
+     * Default: the client's.
+     */
+    state?: UsState;
+    /**
+     * Default: the client's, in USD major units.
+     */
+    annualRevenue?: number;
+    /**
+     * Default: the client's contact email.
+     */
+    insuredEmail?: string;
+    deductible?: number;
+    propertyValues?: number;
+    vehicleCount?: number;
+    hazmat?: boolean;
+    yearsInBusiness?: number;
+    producerId?: string;
+    priorLosses?: Array<PriorLoss>;
+    /**
+     * Default: the client's notes.
+     */
+    notes?: string;
+};
+
+/**
+ * The client, now `converted`, and the submission made from it.
+ */
+export type ClientSubmissionResult = {
+    client: Client;
+    submission: Submission;
+};
 
 export type CloseClaimRequest = {
     /**
@@ -2444,7 +2502,7 @@ export type EndorsementReferred = {
 /**
  * Machine-readable error code. The HTTP status is implied by the code.
  */
-export type ErrorCode = 'validation_failed' | 'invalid_idempotency_key' | 'unauthorized' | 'insufficient_scope' | 'not_found' | 'route_not_found' | 'method_not_allowed' | 'conflict' | 'idempotency_request_in_progress' | 'payload_too_large' | 'unsupported_media_type' | 'range_not_satisfiable' | 'invalid_state_transition' | 'da_limit_exceeded' | 'quote_expired' | 'idempotency_key_reused' | 'business_rule_violation' | 'self_approval' | 'submission_not_ready' | 'policy_not_in_force' | 'endorsement_required' | 'unreadable_document' | 'loss_outside_coverage' | 'limit_exceeded' | 'producer_not_authorized' | 'rate_limit_exceeded' | 'internal_error' | 'payment_provider_unavailable' | 'declined_by_rule' | 'rules_unavailable';
+export type ErrorCode = 'validation_failed' | 'invalid_idempotency_key' | 'unauthorized' | 'insufficient_scope' | 'not_found' | 'route_not_found' | 'method_not_allowed' | 'conflict' | 'idempotency_request_in_progress' | 'payload_too_large' | 'unsupported_media_type' | 'range_not_satisfiable' | 'invalid_state_transition' | 'da_limit_exceeded' | 'quote_expired' | 'idempotency_key_reused' | 'business_rule_violation' | 'self_approval' | 'submission_not_ready' | 'policy_not_in_force' | 'endorsement_required' | 'unreadable_document' | 'loss_outside_coverage' | 'limit_exceeded' | 'producer_not_authorized' | 'rate_limit_exceeded' | 'internal_error' | 'payment_provider_unavailable' | 'declined_by_rule' | 'rules_unavailable' | 'website_unreachable';
 
 /**
  * The one error body of the platform, returned by every failing request.
@@ -5562,6 +5620,61 @@ export type SandboxClock = {
     simulated: boolean;
 };
 
+export type ScanWebsiteRequest = {
+    /**
+     * The business's website: an absolute http(s) URL on a public host (no loopback, private,
+     * link-local or metadata address, no credentials, no decimal / hex / octal IPv4 spelling); https
+     * only in production. Each redirect (at most 3) is held to the same rules.
+     */
+    url: string;
+};
+
+/**
+ * What the page said and the five NAICS codes (2017 edition) its text matches best.
+ */
+export type ScanWebsiteResult = {
+    /**
+     * The URL read, after any redirects.
+     */
+    url: string;
+    /**
+     * The page's HTTP status.
+     */
+    status: number;
+    /**
+     * The page's `<title>` (or `og:title`), `null` when it has none.
+     */
+    title: string | null;
+    /**
+     * Its meta description (or `og:description`), `null` when it has none.
+     */
+    description: string | null;
+    /**
+     * The first 300 characters of its visible text.
+     */
+    excerpt: string;
+    /**
+     * Characters of visible text extracted (scripts and styles dropped, whitespace collapsed).
+     */
+    textLength: number;
+    /**
+     * Bytes of the page read: at most 1 MiB (1,048,576).
+     */
+    bytesRead: number;
+    /**
+     * The page was longer than 1 MiB and was cut there; the first MiB was classified.
+     */
+    truncated: boolean;
+    /**
+     * The NAICS edition searched.
+     */
+    edition: '2017';
+    /**
+     * The top five codes, best first (ties by code); empty when the page has no text.
+     */
+    data: Array<NaicsClassification>;
+};
+
 /**
  * A scope: `resource:action` (action `read`, `write`, `generate`, `approve` or `*`) or `*`.
  */
@@ -5701,6 +5814,17 @@ export type SimilarBusiness = {
      * `bound`, `quoted`, `declined`, `referred` or `open` (no outcome yet).
      */
     outcome: 'bound' | 'quoted' | 'declined' | 'referred' | 'open';
+    /**
+     * What it came to, in USD major units: the bound policy's premium for the term as bound, else the
+     * current quote's gross premium (a declined or referred submission may have one); `null` when it
+     * was never quoted.
+     */
+    premium: number | null;
+    /**
+     * Where `premium` comes from: `policy` (bound), `quote` (the current quote), or `null`.
+     */
+    premiumSource: 'policy' | 'quote' | null;
+    currency: Currency;
     /**
      * The bound policy, when there is one.
      */
@@ -9294,6 +9418,85 @@ export type UpdateClientResponses = {
 
 export type UpdateClientResponse = UpdateClientResponses[keyof UpdateClientResponses];
 
+export type CreateClientSubmissionData = {
+    body: ClientSubmissionRequest;
+    headers?: {
+        /**
+         * Client-chosen key that makes a retried write safe: a repeated request with the same key
+         * and body replays the first response.
+         */
+        'Idempotency-Key'?: string;
+    };
+    path: {
+        id: string;
+    };
+    query?: never;
+    url: '/v1/clients/{id}/submission';
+};
+
+export type CreateClientSubmissionErrors = {
+    /**
+     * The request is malformed: `validation_failed` or `invalid_idempotency_key`.
+     */
+    400: ErrorEnvelope;
+    /**
+     * Missing, invalid, expired or revoked credentials: `unauthorized`.
+     */
+    401: ErrorEnvelope;
+    /**
+     * The credential lacks the required scope or role: `insufficient_scope`.
+     */
+    403: ErrorEnvelope;
+    /**
+     * The resource does not exist or belongs to another org: `not_found`.
+     */
+    404: ErrorEnvelope;
+    /**
+     * `conflict` or `idempotency_request_in_progress`.
+     */
+    409: ErrorEnvelope;
+    /**
+     * The request body exceeds the size limit: `payload_too_large`.
+     */
+    413: ErrorEnvelope;
+    /**
+     * The request body's media type is not accepted (`application/json`, or another one the operation
+     * documents): `unsupported_media_type`.
+     */
+    415: ErrorEnvelope;
+    /**
+     * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
+     * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
+     * referral one created, or on a quote one created), `submission_not_ready` (quoting a submission
+     * whose readiness has a blocking check failed; `details.failedChecks` names them),
+     * `policy_not_in_force` (a certificate asked of a cancelled, expired or not yet effective policy),
+     * `endorsement_required` (a certificate flag the policy carries no endorsement for),
+     * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored),
+     * `loss_outside_coverage` (a claim whose loss date the policy did not cover; `details` names the
+     * dates that decided it) or `limit_exceeded` (a claim payment past the policy's limit).
+     */
+    422: ErrorEnvelope;
+    /**
+     * Rate limit exceeded: `rate_limit_exceeded`. Retry after `Retry-After` seconds.
+     */
+    429: ErrorEnvelope;
+    /**
+     * Unexpected failure: `internal_error`.
+     */
+    500: ErrorEnvelope;
+};
+
+export type CreateClientSubmissionError = CreateClientSubmissionErrors[keyof CreateClientSubmissionErrors];
+
+export type CreateClientSubmissionResponses = {
+    /**
+     * Created.
+     */
+    201: ClientSubmissionResult;
+};
+
+export type CreateClientSubmissionResponse = CreateClientSubmissionResponses[keyof CreateClientSubmissionResponses];
+
 export type GenerateCertificateData = {
     body: GenerateCertificateRequest;
     headers?: {
@@ -11964,6 +12167,83 @@ export type ListCarrierProductsResponses = {
 };
 
 export type ListCarrierProductsResponse = ListCarrierProductsResponses[keyof ListCarrierProductsResponses];
+
+export type ScanWebsiteData = {
+    body: ScanWebsiteRequest;
+    headers?: {
+        /**
+         * Client-chosen key that makes a retried write safe: a repeated request with the same key
+         * and body replays the first response.
+         */
+        'Idempotency-Key'?: string;
+    };
+    path?: never;
+    query?: never;
+    url: '/v1/market-finder/scan';
+};
+
+export type ScanWebsiteErrors = {
+    /**
+     * The request is malformed: `validation_failed` or `invalid_idempotency_key`.
+     */
+    400: ErrorEnvelope;
+    /**
+     * Missing, invalid, expired or revoked credentials: `unauthorized`.
+     */
+    401: ErrorEnvelope;
+    /**
+     * The credential lacks the required scope or role: `insufficient_scope`.
+     */
+    403: ErrorEnvelope;
+    /**
+     * The resource does not exist or belongs to another org: `not_found`.
+     */
+    404: ErrorEnvelope;
+    /**
+     * `conflict` or `idempotency_request_in_progress`.
+     */
+    409: ErrorEnvelope;
+    /**
+     * The request body exceeds the size limit: `payload_too_large`.
+     */
+    413: ErrorEnvelope;
+    /**
+     * The request body's media type is not accepted (`application/json`, or another one the operation
+     * documents): `unsupported_media_type`.
+     */
+    415: ErrorEnvelope;
+    /**
+     * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
+     * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
+     * referral one created, or on a quote one created), `submission_not_ready` (quoting a submission
+     * whose readiness has a blocking check failed; `details.failedChecks` names them),
+     * `policy_not_in_force` (a certificate asked of a cancelled, expired or not yet effective policy),
+     * `endorsement_required` (a certificate flag the policy carries no endorsement for),
+     * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored),
+     * `loss_outside_coverage` (a claim whose loss date the policy did not cover; `details` names the
+     * dates that decided it) or `limit_exceeded` (a claim payment past the policy's limit).
+     */
+    422: ErrorEnvelope;
+    /**
+     * Rate limit exceeded: `rate_limit_exceeded`. Retry after `Retry-After` seconds.
+     */
+    429: ErrorEnvelope;
+    /**
+     * Unexpected failure: `internal_error`.
+     */
+    500: ErrorEnvelope;
+};
+
+export type ScanWebsiteError = ScanWebsiteErrors[keyof ScanWebsiteErrors];
+
+export type ScanWebsiteResponses = {
+    /**
+     * Success.
+     */
+    200: ScanWebsiteResult;
+};
+
+export type ScanWebsiteResponse = ScanWebsiteResponses[keyof ScanWebsiteResponses];
 
 export type SearchCarriersData = {
     body: MarketProfile;

@@ -50,7 +50,10 @@ export const zApiKeyPreset = z.enum([
     'billing',
     'read_only',
     'full_access',
-    'rules_admin'
+    'rules_admin',
+    'market_finder',
+    'market_manager',
+    'client_intake'
 ]);
 
 export const zApiKeyPresetInfo = z.object({
@@ -685,7 +688,8 @@ export const zErrorCode = z.enum([
     'internal_error',
     'payment_provider_unavailable',
     'declined_by_rule',
-    'rules_unavailable'
+    'rules_unavailable',
+    'website_unreachable'
 ]);
 
 /**
@@ -2856,6 +2860,26 @@ export const zSandboxClock = z.object({
     simulated: z.boolean()
 });
 
+export const zScanWebsiteRequest = z.strictObject({
+    url: z.string().min(1).max(2048)
+});
+
+/**
+ * What the page said and the five NAICS codes (2017 edition) its text matches best.
+ */
+export const zScanWebsiteResult = z.object({
+    url: z.string(),
+    status: z.int().min(-2147483648, { error: 'Invalid value: Expected int32 to be >= -2147483648' }).max(2147483647, { error: 'Invalid value: Expected int32 to be <= 2147483647' }),
+    title: z.string().nullable(),
+    description: z.string().nullable(),
+    excerpt: z.string(),
+    textLength: z.int().min(-2147483648, { error: 'Invalid value: Expected int32 to be >= -2147483648' }).max(2147483647, { error: 'Invalid value: Expected int32 to be <= 2147483647' }),
+    bytesRead: z.int().min(-2147483648, { error: 'Invalid value: Expected int32 to be >= -2147483648' }).max(2147483647, { error: 'Invalid value: Expected int32 to be <= 2147483647' }),
+    truncated: z.boolean(),
+    edition: z.enum(['2017']),
+    data: z.array(zNaicsClassification)
+});
+
 /**
  * A scope: `resource:action` (action `read`, `write`, `generate`, `approve` or `*`) or `*`.
  */
@@ -3552,6 +3576,7 @@ export const zClient = z.object({
     notes: z.string().nullable(),
     status: zClientStatus,
     submissionId: z.string().nullable(),
+    convertedAt: z.iso.datetime().nullable(),
     createdAt: z.iso.datetime(),
     updatedAt: z.iso.datetime()
 });
@@ -3570,6 +3595,28 @@ export const zClientDuplicateCheck = z.object({
 export const zClientPage = z.object({
     data: z.array(zClient),
     nextCursor: z.string().nullable()
+});
+
+/**
+ * What a submission needs beyond what the client holds: the line, limit and effective date, and any
+ * client fact to fill in or override (`naicsCode`, `state`, `annualRevenue`, `insuredEmail`, `notes`).
+ */
+export const zClientSubmissionRequest = z.strictObject({
+    lineOfBusiness: zLineOfBusiness,
+    requestedLimit: z.number().gt(0).lte(1000000000),
+    effectiveDate: z.iso.date(),
+    naicsCode: zNaicsCode.optional(),
+    state: zUsState.optional(),
+    annualRevenue: z.number().gte(0).lte(1000000000).optional(),
+    insuredEmail: z.email().max(254).optional(),
+    deductible: z.number().gte(0).lte(1000000000).optional(),
+    propertyValues: z.number().gte(0).lte(1000000000).optional(),
+    vehicleCount: z.int().gte(0).lte(100000).optional(),
+    hazmat: z.boolean().optional(),
+    yearsInBusiness: z.int().gte(0).lte(300).optional(),
+    producerId: z.string().max(64).optional(),
+    priorLosses: z.array(zPriorLoss).max(50).optional(),
+    notes: z.string().max(5000).optional()
 });
 
 /**
@@ -3970,6 +4017,9 @@ export const zSimilarBusiness = z.object({
         'referred',
         'open'
     ]),
+    premium: z.number().nullable(),
+    premiumSource: z.enum(['policy', 'quote']).nullable(),
+    currency: zCurrency,
     policyId: z.string().nullable(),
     createdAt: z.iso.datetime()
 });
@@ -4018,6 +4068,14 @@ export const zSubmission = z.object({
     renewalOfPolicyId: z.string().nullable(),
     createdAt: z.iso.datetime(),
     updatedAt: z.iso.datetime()
+});
+
+/**
+ * The client, now `converted`, and the submission made from it.
+ */
+export const zClientSubmissionResult = z.object({
+    client: zClient,
+    submission: zSubmission
 });
 
 /**
@@ -5028,6 +5086,21 @@ export const zUpdateClientPath = z.object({
  */
 export const zUpdateClientResponse = zClient;
 
+export const zCreateClientSubmissionBody = zClientSubmissionRequest;
+
+export const zCreateClientSubmissionHeaders = z.object({
+    'Idempotency-Key': z.string().max(255).optional()
+});
+
+export const zCreateClientSubmissionPath = z.object({
+    id: z.string()
+});
+
+/**
+ * Created.
+ */
+export const zCreateClientSubmissionResponse = zClientSubmissionResult;
+
 export const zGenerateCertificateBody = zGenerateCertificateRequest;
 
 export const zGenerateCertificateHeaders = z.object({
@@ -5514,6 +5587,17 @@ export const zListCarrierProductsQuery = z.object({
  * Success.
  */
 export const zListCarrierProductsResponse = zCarrierProductPage;
+
+export const zScanWebsiteBody = zScanWebsiteRequest;
+
+export const zScanWebsiteHeaders = z.object({
+    'Idempotency-Key': z.string().max(255).optional()
+});
+
+/**
+ * Success.
+ */
+export const zScanWebsiteResponse = zScanWebsiteResult;
 
 export const zSearchCarriersBody = zMarketProfile;
 

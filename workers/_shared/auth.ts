@@ -90,6 +90,9 @@ const UNDERWRITING_SCOPES = ["submissions:read", "submissions:write", "policies:
 /** What a claims adjuster does every day: file, investigate, reserve and pay up to 100,000.00 incurred. */
 const CLAIMS_SCOPES = ["claims:read", "claims:write", "policies:read", "documents:read", "documents:write"] as const;
 
+/** Finding markets and keeping prospects: read the market finder, read and write clients. */
+const MARKET_FINDER_SCOPES = ["market:read", "clients:read", "clients:write"] as const;
+
 /**
  * Named presets expanding to scope lists (the OpenProspect convention). Segregation of duties:
  * `underwriting` refers but cannot decide a referral; `underwriting_manager` adds
@@ -107,6 +110,12 @@ export const SCOPE_PRESETS = {
   full_access: ["*"],
   // Who keeps the org's underwriting rules: writes and simulates them over the submissions they judge.
   rules_admin: ["rules:read", "rules:write", "submissions:read"],
+  // The market finder's personas (the Chrome extension's broker): look up who writes a risk and keep
+  // prospects; the manager also adds the org's own carriers and appetites; client intake also turns a
+  // prospect into a submission (POST /v1/clients/{id}/submission needs submissions:write).
+  market_finder: MARKET_FINDER_SCOPES,
+  market_manager: [...MARKET_FINDER_SCOPES, "market:write"],
+  client_intake: [...MARKET_FINDER_SCOPES, "submissions:read", "submissions:write"],
 } as const satisfies Record<string, readonly string[]>;
 export type ScopePreset = keyof typeof SCOPE_PRESETS;
 

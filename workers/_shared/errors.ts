@@ -45,6 +45,8 @@ export const ERROR_STATUS = {
   declined_by_rule: 422,
   /** Quoting could not read the org's underwriting rules (the market worker did not answer): nothing was quoted (fail closed). */
   rules_unavailable: 503,
+  /** A scanned website that could not be read: no answer within 5 s, a non-2xx answer, too many redirects, or not HTML or text. */
+  website_unreachable: 422,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;

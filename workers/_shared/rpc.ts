@@ -229,6 +229,8 @@ export interface UnderwritingRpc extends Rpc.WorkerEntrypointBranded {
   createSubmissionFromAcord(principal: Principal, pdf: Uint8Array, overrides: Partial<CreateSubmissionRequest>): Promise<Result<Submission>>;
   getSubmission(principal: Principal, id: string): Promise<Result<Submission>>;
   listSubmissions(principal: Principal, query: ListSubmissionsQuery): Promise<Result<Page<Submission>>>;
+  /** The premium each of the org's submissions named came to (bound policy, else current quote); ids without one are absent. */
+  submissionPremiums(principal: Principal, ids: string[]): Promise<Result<Record<string, SubmissionPremium>>>;
   getQuoteReadiness(principal: Principal, id: string): Promise<Result<QuoteReadiness>>;
 
   createQuote(principal: Principal, submissionId: string, options: { daAgreementId?: string }): Promise<Result<Quote>>;
@@ -1172,6 +1174,14 @@ import type {
   SearchClientsData,
   CheckClientDuplicateData,
 } from "#contract/types.gen";
+import type { ScanWebsiteRequest, ScanWebsiteResult } from "#contract/types.gen";
+import type { ClientSubmissionRequest, CreateSubmissionRequest as ClientSubmissionBody } from "#contract/types.gen";
+
+/** What a submission came to: the bound policy's premium (`policy`), else its current quote's (`quote`); USD major units. */
+export interface SubmissionPremium {
+  premium: number;
+  source: "quote" | "policy";
+}
 
 /** One of the org's submissions, as the gateway hands it to the market worker for `similar-businesses`. */
 export interface SimilarSubmissionFacts {
@@ -1184,6 +1194,8 @@ export interface SimilarSubmissionFacts {
   status: string;
   policyId: string | null;
   createdAt: string;
+  /** What it came to, when it was quoted or bound (underwriting's `submissionPremiums`). */
+  premium?: SubmissionPremium | null;
 }
 
 export interface MarketRpc extends Rpc.WorkerEntrypointBranded {
@@ -1205,6 +1217,8 @@ export interface MarketRpc extends Rpc.WorkerEntrypointBranded {
   classify(input: ClassifyRequest): Promise<Result<ClassifyResult>>;
   /** True for a six-digit code of the official 2017 NAICS list. */
   isNaicsCode(code: string): Promise<boolean>;
+  /** Read a public website (the webhook SSRF rules, 5 s, 1 MiB) and classify its text. */
+  scanWebsite(principal: Principal, input: ScanWebsiteRequest): Promise<Result<ScanWebsiteResult>>;
 
   // Clients: the org's prospects, and the terms the principal accepted.
   createClient(principal: Principal, input: CreateClientRequest): Promise<Result<Client>>;
@@ -1215,6 +1229,12 @@ export interface MarketRpc extends Rpc.WorkerEntrypointBranded {
   checkClientDuplicate(principal: Principal, query?: NonNullable<CheckClientDuplicateData["query"]>): Promise<Result<ClientDuplicateCheck>>;
   acceptTerms(principal: Principal, input: { version: string }): Promise<Result<TermsStatus>>;
   termsStatus(principal: Principal): Promise<Result<TermsStatus>>;
+  /** Hold a client for one conversion (409 once converted, or while another runs) and build its submission body. */
+  claimClientConversion(principal: Principal, id: string, input: ClientSubmissionRequest): Promise<Result<{ token: string; submission: ClientSubmissionBody }>>;
+  /** Link the created submission to the held client, which becomes `converted`. */
+  completeClientConversion(principal: Principal, id: string, token: string, submissionId: string): Promise<Result<Client>>;
+  /** Let a held client go when underwriting refused its submission. */
+  releaseClientConversion(principal: Principal, id: string, token: string): Promise<Result<null>>;
 }
 
 export interface PublicEntrypoints {

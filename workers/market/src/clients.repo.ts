@@ -21,6 +21,7 @@ export function toClient(row: ClientRow): Client {
     notes: row.notes,
     status: row.status,
     submissionId: row.submissionId,
+    convertedAt: row.convertedAt,
     createdAt: row.createdAt,
     updatedAt: row.updatedAt,
   };

@@ -9,21 +9,25 @@
  */
 import { WorkerEntrypoint } from "cloudflare:workers";
 import type { CheckClientDuplicateData, CreateClientRequest, ListClientsData, SearchClientsData, UpdateClientRequest } from "#contract/types.gen";
+import type { ClientSubmissionRequest, ScanWebsiteRequest } from "#contract/types.gen";
 import type { ClassifyRequest, CreateAppetiteRequest, CreateCarrierRequest, JurisdictionsRequest, MarketProfile, ProductLinesRequest, SimilarBusinessesRequest } from "#contract/types.gen";
 import type { Principal } from "#shared/auth";
 import { clockOf } from "#shared/clock";
+import { isProduction } from "#shared/environment";
 import type { MarketRpc, SimilarSubmissionFacts } from "#shared/rpc";
 import type { ListAppetitesQuery, ListCarriersQuery, ListProductsQuery } from "./carriers.repo.ts";
 import { classify } from "./classify.ts";
 import { database } from "./database.ts";
 import type { MarketEnv } from "./env.ts";
 import * as clients from "./clients.service.ts";
+import * as conversion from "./clients.convert.ts";
 import * as market from "./market.service.ts";
 import { isNaicsCode } from "./naics.ts";
 import * as ruleStudio from "./rules/rules.service.ts";
 import type { CreateRuleRequest, ExecuteRulesRequest, ListRulesData, ListRuleVersionsData, SimulateRuleRequest, UpdateRuleRequest } from "#contract/types.gen";
 import type { MarketInternalRpc, SubmissionRuleFacts } from "#shared/rpc";
 import type { RuleContext } from "#shared/rule-context";
+import { scanWebsite } from "./scan.ts";
 
 export type { MarketEnv } from "./env.ts";
 
@@ -81,6 +85,12 @@ export class MarketService extends WorkerEntrypoint<MarketEnv> implements Market
     return isNaicsCode(code);
   }
 
+  /** Read a public website (the webhook SSRF rules, 5 s, 1 MiB) and classify its text. */
+  scanWebsite(_principal: Principal, input: ScanWebsiteRequest) {
+    const allowLoopback = this.env.SCAN_ALLOW_LOOPBACK === "true" && !isProduction(this.env);
+    return scanWebsite(input, { fetch: (url, init) => fetch(url, init), policy: { production: isProduction(this.env), allowLoopback } });
+  }
+
   createClient(principal: Principal, input: CreateClientRequest) {
     return clients.createClient(database(this.env), principal, input);
   }
@@ -111,6 +121,21 @@ export class MarketService extends WorkerEntrypoint<MarketEnv> implements Market
 
   termsStatus(principal: Principal) {
     return clients.termsStatus(database(this.env), principal);
+  }
+
+  /** Hold a client for one conversion and build its submission body (clients.convert.ts). */
+  claimClientConversion(principal: Principal, id: string, input: ClientSubmissionRequest) {
+    return conversion.claimConversion(database(this.env), principal, id, input);
+  }
+
+  /** Link the created submission to the client held by `token`; the client is then `converted`. */
+  completeClientConversion(principal: Principal, id: string, token: string, submissionId: string) {
+    return conversion.completeConversion(database(this.env), principal, id, token, submissionId);
+  }
+
+  /** Let a held client go when its submission was refused. */
+  releaseClientConversion(principal: Principal, id: string, token: string) {
+    return conversion.releaseConversion(database(this.env), principal, id, token);
   }
 
   // The rule studio: the org's underwriting rules.

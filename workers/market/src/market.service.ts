@@ -277,6 +277,9 @@ export function similarBusinesses(input: SimilarBusinessesRequest, submissions: 
       annualRevenue: s.annualRevenue,
       similarity,
       outcome: s.policyId ? "bound" : (OUTCOME[s.status] ?? "open"),
+      premium: s.premium?.premium ?? null,
+      premiumSource: s.premium?.source ?? null,
+      currency: "USD" as const,
       policyId: s.policyId,
       createdAt: s.createdAt,
     }));

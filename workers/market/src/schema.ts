@@ -64,6 +64,10 @@ export const clients = sqliteTable("clients", {
   createdBy: text("created_by").notNull(),
   createdAt: text("created_at").notNull(),
   updatedAt: text("updated_at").notNull(),
+  /** The token of the request turning the client into a submission (clients.convert.ts), while it runs. */
+  conversionClaim: text("conversion_claim"),
+  conversionClaimedAt: text("conversion_claimed_at"),
+  convertedAt: text("converted_at"),
 });
 export type ClientRow = typeof clients.$inferSelect;
 

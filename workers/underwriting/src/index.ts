@@ -31,6 +31,7 @@ import * as referrals from "./referrals.service.ts";
 import * as submissions from "./submissions.service.ts";
 import { findSubmission } from "./submissions.repo.ts";
 import { applyRuleRequirements, recentRuleFactsOf, ruleFactsOfRow, rulesJudge } from "./underwriting-rules.ts";
+import { submissionPremiums } from "./submission-premiums.ts";
 import type {
   CancelInput,
   CreateDaAgreementInput,
@@ -117,6 +118,10 @@ export class UnderwritingService extends WorkerEntrypoint<UnderwritingEnv> imple
     const book = bookOf(principal, query.producerId);
     if (book === null) return Promise.resolve(ok(EMPTY_PAGE));
     return submissions.listSubmissions(this.db, principal, book === undefined ? query : { ...query, producerId: book });
+  }
+
+  submissionPremiums(principal: Principal, ids: string[]) {
+    return submissionPremiums(this.db, principal, Array.isArray(ids) ? ids : []);
   }
 
   getQuoteReadiness(principal: Principal, id: string) {

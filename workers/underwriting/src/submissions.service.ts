@@ -4,6 +4,7 @@ import { clockOf } from "#shared/clock";
 import { addYears, isValidDate } from "#shared/dates";
 import { invalid, notFound, ok, type Result } from "#shared/errors";
 import { deductibleIssue, moneyIssue } from "#shared/input";
+import { isOfficialNaicsCode, NAICS_CODES_EDITION } from "#shared/naics";
 import { newId } from "#shared/ids";
 import { CURRENCY, fromCents, toCents } from "#shared/money";
 import { pageSize, toPage, type Page } from "#shared/pagination";
@@ -54,6 +55,11 @@ export function buildSubmissionRow(
   const deductible = input.deductible === undefined ? null : deductibleIssue(input.deductible, input.requestedLimit);
   if (deductible) return invalid(deductible.field, deductible.rule, deductible.message);
   if (!isValidDate(input.effectiveDate)) return invalid("effectiveDate", "date", "effectiveDate must be a calendar date (YYYY-MM-DD)");
+  // A renewal carries the code of the policy it renews, accepted when that policy was written; only a
+  // new risk is held to the list, so no renewal of a policy already on the books is refused for it.
+  if (!extra.renewalOfPolicyId && !isOfficialNaicsCode(input.naicsCode)) {
+    return invalid("naicsCode", "naics_code", `naicsCode ${String(input.naicsCode)} is not an industry of the official ${NAICS_CODES_EDITION} NAICS list`);
+  }
   // Hazardous materials set a motor carrier's MCS-90 limit; on another line the flag would mean nothing, so it is refused, not ignored.
   if (input.hazmat === true && input.lineOfBusiness !== "CA") return invalid("hazmat", "line_of_business", "hazmat applies only to commercial auto (lineOfBusiness CA)");
   const contact = insuredContactOf(input);
