@@ -253,6 +253,7 @@ export const WORKERS: readonly WorkerEntry[] = [
       { worker: "billing", entrypoint: "internal", purpose: "invoicesOfPolicies: the invoices of the insured's policies, and the next payment due" },
       { worker: "claims", entrypoint: "internal", purpose: "openClaimCount: the insured's open claims, on the home screen" },
       { worker: "producers", entrypoint: "internal", purpose: "flags: portal.enabled, whether the org's insureds may sign in and use the portal" },
+      { worker: "documents", entrypoint: "internal", purpose: "issueCertificateOnce: the insured's own certificate of insurance, once per policy version" },
     ],
   },
   {

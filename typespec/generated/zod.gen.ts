@@ -1873,6 +1873,24 @@ export const zPolicyholderTokenRequest = z.strictObject({
 });
 
 /**
+ * The insured's own certificate of insurance for one of their policies, as a signed download link.
+ * The insured is the holder, at their mailing address. It is issued on the first request and the same
+ * certificate is answered until the policy changes (an endorsement, cancellation, reinstatement or
+ * renewal gives it a new version, and the next request a new certificate).
+ */
+export const zPortalCertificateDownload = z.object({
+    documentId: zDocumentId,
+    downloadUrl: z.url(),
+    downloadUrlExpiresAt: z.iso.datetime(),
+    certificateId: zCertificateId,
+    certificateNumber: z.string(),
+    policyId: zPolicyId,
+    policyNumber: z.string(),
+    policyVersion: z.string(),
+    created: z.boolean()
+});
+
+/**
  * A document of one of the insured's policies (its declarations pages and, for commercial auto, its MCS-90s).
  */
 export const zPortalDocument = z.object({
@@ -5467,6 +5485,15 @@ export const zGetPortalInvoicePath = z.object({
  */
 export const zGetPortalInvoiceResponse = zInvoice;
 
+export const zDownloadPortalInvoicePath = z.object({
+    id: z.string()
+});
+
+/**
+ * Success.
+ */
+export const zDownloadPortalInvoiceResponse = zPortalDownload;
+
 /**
  * Success.
  */
@@ -5480,6 +5507,15 @@ export const zGetPortalPolicyPath = z.object({
  * Success.
  */
 export const zGetPortalPolicyResponse = zPolicy;
+
+export const zGetPortalCoiPath = z.object({
+    id: z.string()
+});
+
+/**
+ * Success.
+ */
+export const zGetPortalCoiResponse = zPortalCertificateDownload;
 
 export const zGetPortalMcs90Path = z.object({
     id: z.string()

@@ -369,6 +369,17 @@ export interface UnderwritingInternalRpc extends EventSourceRpc {
   insuredPolicies(orgId: string, insuredId: string, today: string): Promise<Policy[]>;
   /** One policy of the insured; another insured's or org's is `not_found`. */
   insuredPolicy(orgId: string, insuredId: string, policyId: string, today: string): Promise<Result<Policy>>;
+  /**
+   * A certificate's facts for a policyholder's own policy (`principal` the insured's, the insured the
+   * holder) and the policy's version; another insured's policy is `not_found`, one out of force `policy_not_in_force`.
+   */
+  insuredCertificateFacts(principal: Principal, policyId: string): Promise<Result<InsuredCertificateFacts>>;
+}
+
+/** What `insuredCertificateFacts` answers: the facts, and the version of the policy (its latest transaction) they reflect. */
+export interface InsuredCertificateFacts {
+  facts: CertificateFacts;
+  version: string;
 }
 
 // Underwriting, internal: what billing's delinquency job asks (workers/underwriting/src/delinquency.service.ts).
@@ -823,6 +834,20 @@ export interface DocumentsInternalRpc extends Rpc.WorkerEntrypointBranded {
    * issues each invoice's PDF through it.
    */
   issueInvoiceDocument(orgId: string, request: InvoiceDocumentRequest): Promise<Result<DocumentRecord>>;
+  /**
+   * A certificate of insurance (as `DocumentsRpc.generateCertificate`) issued once per
+   * `request.sourceKey` of `orgId`: a repeat, or a concurrent first call that lost, answers the one
+   * stored (`created: false`) and numbers nothing. The portal issues a policyholder's own certificate through it.
+   */
+  issueCertificateOnce(orgId: string, request: CertificateOnceRequest): Promise<Result<{ certificate: CertificateRecord; created: boolean }>>;
+}
+
+/** A certificate to issue once per key: the portal's `portal-coi:{insuredId}:{policyId}:{version}:{holder hash}`. */
+export interface CertificateOnceRequest {
+  sourceKey: string;
+  /** Who asked (the insured's `ins_` id): recorded as the certificate's and the document's creator. */
+  issuedBy: string;
+  certificate: GenerateCertificateInput;
 }
 
 /** One line of an invoice PDF, in USD major units. */
@@ -1119,6 +1144,17 @@ export interface ProducersInternalRpc {
 // Portal: public only (the gateway). Sign-in is public; every other method takes an insured
 // principal (`kind: "insured"`, `actorId` its `ins_` id) and reads only that insured's data.
 
+/** The insured's certificate as the portal answers it (the gateway adds the signed link). */
+export interface PortalCertificateRecord {
+  documentId: string;
+  certificateId: string;
+  certificateNumber: string;
+  policyId: string;
+  policyNumber: string;
+  policyVersion: string;
+  created: boolean;
+}
+
 export interface PortalRpc extends Rpc.WorkerEntrypointBranded {
   /** Send a sign-in code to each org's insured with this email (or the one of `orgSlug`); the same answer whether or not any exists. */
   requestCode(input: PolicyholderCodeRequest): Promise<Result<PolicyholderCodeRequested>>;
@@ -1134,6 +1170,10 @@ export interface PortalRpc extends Rpc.WorkerEntrypointBranded {
   documentForDownload(principal: Principal, documentId: string): Promise<Result<{ documentId: string }>>;
   /** The current MCS-90 of one of the insured's policies; `not_found` for a policy with none. */
   mcs90ForDownload(principal: Principal, policyId: string): Promise<Result<{ documentId: string }>>;
+  /** The insured's own certificate of one of their policies (issued once per policy version); `not_found` for anyone else's policy. */
+  coiForDownload(principal: Principal, policyId: string): Promise<Result<PortalCertificateRecord>>;
+  /** The PDF of one of the insured's invoices; `not_found` for anyone else's, and (with `details.reason: "pdf_pending"`) before it is issued. */
+  invoiceForDownload(principal: Principal, invoiceId: string): Promise<Result<{ documentId: string }>>;
   getProfile(principal: Principal): Promise<Result<PortalProfile>>;
   updateProfile(principal: Principal, input: UpdatePortalProfileRequest): Promise<Result<PortalProfile>>;
   /** Register a device's push token for the insured (deduplicated; at most 10, the least recently seen dropped). */

@@ -1,4 +1,4 @@
-import type { BillingInternalRpc, ClaimsInternalRpc, IdentityInternalRpc, ProducersInternalRpc, UnderwritingInternalRpc } from "#shared/rpc";
+import type { BillingInternalRpc, ClaimsInternalRpc, DocumentsInternalRpc, IdentityInternalRpc, ProducersInternalRpc, UnderwritingInternalRpc } from "#shared/rpc";
 
 /** Bindings of the portal worker (workers/portal/wrangler.toml, generated from the registry, plus the JWT_SECRET secret). */
 export interface PortalEnv {
@@ -12,6 +12,8 @@ export interface PortalEnv {
   CLAIMS: Service<ClaimsInternalRpc>;
   /** `queueEmail` (the platform's outbox), `orgBySlug`, `orgSummary`. */
   IDENTITY: Service<IdentityInternalRpc>;
+  /** `issueCertificateOnce`: the insured's own certificate, once per policy version. */
+  DOCUMENTS: Service<DocumentsInternalRpc>;
   /** The feature-flag evaluator (`#shared/flags`): `portal.enabled` opens or closes the org's portal. */
   PRODUCERS: Service<ProducersInternalRpc>;
   /** HS256 key of every platform JWT; policyholder tokens are signed with it, and code hashes keyed from it. */

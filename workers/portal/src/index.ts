@@ -15,6 +15,7 @@ import type { PortalEnv } from "./env.ts";
 import { portalClosed, portalEnabled } from "./enabled.ts";
 import { issueToken, requestCode } from "./otp.service.ts";
 import * as portal from "./portal.service.ts";
+import { certificateForDownload } from "./certificates.service.ts";
 
 export type { PortalEnv } from "./env.ts";
 
@@ -63,6 +64,16 @@ export class PortalService extends WorkerEntrypoint<PortalEnv> implements Portal
 
   mcs90ForDownload(principal: Principal, policyId: string) {
     return this.open(principal, () => portal.mcs90ForDownload(this.env, principal, policyId));
+  }
+
+  /** The insured's own certificate of the policy's current version (issued on the first ask, cached until the policy changes). */
+  coiForDownload(principal: Principal, policyId: string) {
+    return this.open(principal, () => certificateForDownload(this.env, principal, policyId));
+  }
+
+  /** The PDF of one of the insured's invoices; `not_found` with `reason: "pdf_pending"` before billing issued it. */
+  invoiceForDownload(principal: Principal, invoiceId: string) {
+    return this.open(principal, () => portal.invoiceForDownload(this.env, principal, invoiceId));
   }
 
   getProfile(principal: Principal) {
