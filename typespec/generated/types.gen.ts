@@ -4326,6 +4326,11 @@ export type PortalNextPayment = {
 };
 
 /**
+ * What a notification to an insured was about.
+ */
+export type PortalNotificationKind = 'payment_due' | 'payment_failed' | 'claim_status' | 'certificate_ready';
+
+/**
  * The insured's policies.
  */
 export type PortalPolicies = {
@@ -5261,6 +5266,47 @@ export type SandboxClock = {
      * `false` when the clock is real time (never set, or reset).
      */
     simulated: boolean;
+};
+
+/**
+ * A push a notification sent to one of an insured's devices, as the sandbox push log records it:
+ * in development pushes are written here (`status: "sandbox"`) instead of to FCM.
+ */
+export type SandboxPush = {
+    id: string;
+    orgId: OrgId;
+    insuredId: InsuredId;
+    notificationId: string;
+    kind: PortalNotificationKind;
+    pushTokenId: PushTokenId;
+    platform: PushPlatform;
+    /**
+     * `sandbox` in development; `sent` or `failed` for an FCM delivery.
+     */
+    status: 'sandbox' | 'sent' | 'failed';
+    title: string;
+    body: string;
+    /**
+     * The push's data payload (string values): the ids a client opens, the kind and the notification id.
+     */
+    data: {
+        [key: string]: unknown;
+    };
+    createdAt: string;
+};
+
+/**
+ * A page of a list.
+ */
+export type SandboxPushPage = {
+    /**
+     * The items of this page.
+     */
+    data: Array<SandboxPush>;
+    /**
+     * Cursor of the next page; `null` on the last page.
+     */
+    nextCursor: string | null;
 };
 
 /**
@@ -14548,6 +14594,76 @@ export type ListSandboxEmailsResponses = {
 };
 
 export type ListSandboxEmailsResponse = ListSandboxEmailsResponses[keyof ListSandboxEmailsResponses];
+
+export type ListSandboxPushData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * Only pushes to this insured's devices.
+         */
+        insuredId?: string;
+        /**
+         * Page size.
+         */
+        limit?: number;
+        /**
+         * Opaque cursor from a previous page's `nextCursor`.
+         */
+        cursor?: string;
+        /**
+         * Sort order.
+         */
+        sort?: ListSort;
+        /**
+         * Only items created at or after this instant.
+         */
+        createdAfter?: string;
+        /**
+         * Only items created before this instant.
+         */
+        createdBefore?: string;
+    };
+    url: '/v1/sandbox/push';
+};
+
+export type ListSandboxPushErrors = {
+    /**
+     * The request is malformed: `validation_failed` or `invalid_idempotency_key`.
+     */
+    400: ErrorEnvelope;
+    /**
+     * Missing, invalid, expired or revoked credentials: `unauthorized`.
+     */
+    401: ErrorEnvelope;
+    /**
+     * The credential lacks the required scope or role: `insufficient_scope`.
+     */
+    403: ErrorEnvelope;
+    /**
+     * The resource does not exist or belongs to another org: `not_found`.
+     */
+    404: ErrorEnvelope;
+    /**
+     * Rate limit exceeded: `rate_limit_exceeded`. Retry after `Retry-After` seconds.
+     */
+    429: ErrorEnvelope;
+    /**
+     * Unexpected failure: `internal_error`.
+     */
+    500: ErrorEnvelope;
+};
+
+export type ListSandboxPushError = ListSandboxPushErrors[keyof ListSandboxPushErrors];
+
+export type ListSandboxPushResponses = {
+    /**
+     * Success.
+     */
+    200: SandboxPushPage;
+};
+
+export type ListSandboxPushResponse = ListSandboxPushResponses[keyof ListSandboxPushResponses];
 
 export type ListSubmissionsData = {
     body?: never;

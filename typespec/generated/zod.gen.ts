@@ -1935,6 +1935,16 @@ export const zPortalNextPayment = z.object({
 });
 
 /**
+ * What a notification to an insured was about.
+ */
+export const zPortalNotificationKind = z.enum([
+    'payment_due',
+    'payment_failed',
+    'claim_status',
+    'certificate_ready'
+]);
+
+/**
  * One of the insured's policies in force, as the home screen lists it.
  */
 export const zPortalPolicySummary = z.object({
@@ -2646,6 +2656,37 @@ export const zSandboxClock = z.object({
     today: z.iso.date(),
     offsetMs: z.coerce.bigint().min(BigInt('-9223372036854775808'), { error: 'Invalid value: Expected int64 to be >= -9223372036854775808' }).max(BigInt('9223372036854775807'), { error: 'Invalid value: Expected int64 to be <= 9223372036854775807' }),
     simulated: z.boolean()
+});
+
+/**
+ * A push a notification sent to one of an insured's devices, as the sandbox push log records it:
+ * in development pushes are written here (`status: "sandbox"`) instead of to FCM.
+ */
+export const zSandboxPush = z.object({
+    id: z.string(),
+    orgId: zOrgId,
+    insuredId: zInsuredId,
+    notificationId: z.string(),
+    kind: zPortalNotificationKind,
+    pushTokenId: zPushTokenId,
+    platform: zPushPlatform,
+    status: z.enum([
+        'sandbox',
+        'sent',
+        'failed'
+    ]),
+    title: z.string(),
+    body: z.string(),
+    data: z.record(z.string(), z.unknown()),
+    createdAt: z.iso.datetime()
+});
+
+/**
+ * A page of a list.
+ */
+export const zSandboxPushPage = z.object({
+    data: z.array(zSandboxPush),
+    nextCursor: z.string().nullable()
 });
 
 /**
@@ -5760,6 +5801,20 @@ export const zListSandboxEmailsQuery = z.object({
  * Success.
  */
 export const zListSandboxEmailsResponse = zOutboxEmailPage;
+
+export const zListSandboxPushQuery = z.object({
+    insuredId: z.string().optional(),
+    limit: z.int().gte(1).lte(100).optional().default(25),
+    cursor: z.string().optional(),
+    sort: zListSort.optional(),
+    createdAfter: z.iso.datetime().optional(),
+    createdBefore: z.iso.datetime().optional()
+});
+
+/**
+ * Success.
+ */
+export const zListSandboxPushResponse = zSandboxPushPage;
 
 export const zListSubmissionsQuery = z.object({
     limit: z.int().gte(1).lte(100).optional().default(25),

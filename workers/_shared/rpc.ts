@@ -84,6 +84,7 @@ import type {
   PortfolioClaims,
   Producer,
   PushTokenRegistration,
+  SandboxPush,
   Quote,
   QuoteReadiness,
   Referral,
@@ -374,6 +375,8 @@ export interface UnderwritingInternalRpc extends EventSourceRpc {
    * holder) and the policy's version; another insured's policy is `not_found`, one out of force `policy_not_in_force`.
    */
   insuredCertificateFacts(principal: Principal, policyId: string): Promise<Result<InsuredCertificateFacts>>;
+  /** The insured `orgId`'s policy is linked to, or null (no such policy, or none linked): the portal notifies them about it. */
+  policyInsured(orgId: string, policyId: string): Promise<InsuredIdentity | null>;
 }
 
 /** What `insuredCertificateFacts` answers: the facts, and the version of the policy (its latest transaction) they reflect. */
@@ -1006,6 +1009,10 @@ export type DelinquencyRunView = DelinquencyRun;
 export interface BillingInternalRpc extends EventSourceRpc {
   /** Every invoice of these policies of `orgId` (at most 50 policies), by due date, as of the org's `today`: the portal's insured's. */
   invoicesOfPolicies(orgId: string, policyIds: string[], today: string): Promise<BillingInvoice[]>;
+  /** The orgs with at least one open invoice (at most 1,000): the portal's "payment due" pass visits each on its own clock. */
+  orgsWithOpenInvoices(): Promise<string[]>;
+  /** `orgId`'s open invoices due from `from` to `to` inclusive (YYYY-MM-DD, at most 500), by due date, as of `today`. */
+  openInvoicesDueBetween(orgId: string, from: string, to: string, today: string): Promise<BillingInvoice[]>;
 }
 // Producers: public (the gateway) and internal (underwriting's distribution-authority check at bind).
 
@@ -1178,6 +1185,13 @@ export interface PortalRpc extends Rpc.WorkerEntrypointBranded {
   updateProfile(principal: Principal, input: UpdatePortalProfileRequest): Promise<Result<PortalProfile>>;
   /** Register a device's push token for the insured (deduplicated; at most 10, the least recently seen dropped). */
   registerPushToken(principal: Principal, input: RegisterPushTokenRequest): Promise<Result<PushTokenRegistration>>;
+  /** The sandbox push log, newest first; `not_found` outside development (the gateway lets only the API secret ask). */
+  listSandboxPush(query?: SandboxPushQuery): Promise<Result<Page<SandboxPush>>>;
+}
+
+export interface SandboxPushQuery extends PageQuery {
+  /** Only pushes to this insured's devices. */
+  insuredId?: string;
 }
 
 // Market: public only (the gateway). The market finder (carriers, products, appetites, matching and

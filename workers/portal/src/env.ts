@@ -19,4 +19,15 @@ export interface PortalEnv {
   /** HS256 key of every platform JWT; policyholder tokens are signed with it, and code hashes keyed from it. */
   JWT_SECRET: string;
   ENVIRONMENT: string;
+  /**
+   * Push through FCM HTTP v1 in production: the Google service account's project id, `client_email`
+   * and PKCS#8 `private_key` (secrets). Without all three, production pushes are recorded as failed
+   * (`push_not_configured`); development writes the sandbox push log instead and never calls FCM.
+   */
+  FCM_PROJECT_ID?: string;
+  FCM_CLIENT_EMAIL?: string;
+  FCM_PRIVATE_KEY?: string;
+  /** Overrides of Google's OAuth token endpoint and FCM's API origin (tests, emulators). */
+  FCM_TOKEN_URL?: string;
+  FCM_API_BASE?: string;
 }

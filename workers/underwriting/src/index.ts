@@ -301,6 +301,11 @@ export class UnderwritingInternal extends WorkerEntrypoint<UnderwritingEnv> impl
     return insureds.insuredPolicy(database(this.env), orgId, insuredId, policyId, today);
   }
 
+  /** The insured a policy is linked to (null for none): the portal's notifications about the policy go to them. */
+  policyInsured(orgId: string, policyId: string) {
+    return insureds.policyInsured(database(this.env), orgId, policyId);
+  }
+
   /** The portal's certificate of a policyholder's own policy: its facts (the insured as holder) and the policy's version. */
   insuredCertificateFacts(principal: Principal, policyId: string) {
     return insuredCertificateFacts(database(this.env), principal, policyId);

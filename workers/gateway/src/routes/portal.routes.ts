@@ -34,6 +34,7 @@ export const portalRoutes = [
   route("downloadPortalInvoice", async ({ env, principal, input, c }) => signed(c, principal, await env.PORTAL.invoiceForDownload(principal, input.path.id))),
   route("getPortalProfile", ({ env, principal }) => env.PORTAL.getProfile(principal)),
   route("updatePortalProfile", ({ env, principal, input }) => env.PORTAL.updateProfile(principal, input.body)),
+  route("listSandboxPush", ({ env, input }) => env.PORTAL.listSandboxPush(input.query)),
   route("registerPortalPushToken", {
     handler: ({ env, principal, input }) => env.PORTAL.registerPushToken(principal, input.body),
     // A token seen before keeps its id and answers 200; a new registration's first sighting is its creation.
