@@ -88,5 +88,5 @@ export async function sendFcm(credentials: FcmCredentials, message: FcmMessage, 
   if (res.status === 401) forgetAccessTokens();
   const codes = [body?.error?.status, ...(body?.error?.details ?? []).map((d) => d?.errorCode)].filter((c): c is string => typeof c === "string");
   const unregistered = res.status === 404 || codes.includes("UNREGISTERED");
-  return { ok: false, error: `${res.status} ${codes[0] ?? ""} ${typeof body?.error?.message === "string" ? body.error.message.slice(0, 200) : ""}`.trim(), unregistered };
+  return { ok: false, error: `${res.status} ${[...new Set(codes)].join("/")} ${typeof body?.error?.message === "string" ? body.error.message.slice(0, 200) : ""}`.trim(), unregistered };
 }
