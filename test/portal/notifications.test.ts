@@ -15,6 +15,7 @@ import { causeOfEvent, handleQueue, paymentDueForOrg } from "../../workers/porta
 import { notify, type NotificationCause } from "../../workers/portal/src/notifications.service.ts";
 import { invoiceForDownload } from "../../workers/portal/src/portal.service.ts";
 import { listSandboxPush } from "../../workers/portal/src/sandbox-push.service.ts";
+import { realNow } from "../support/clock.ts";
 import { standInFlags } from "../support/flags.ts";
 
 const ulid = () => crypto.randomUUID().replace(/-/g, "").slice(0, 26).toUpperCase().replace(/[ILOU]/g, "0");
@@ -60,7 +61,7 @@ function portalEnv(who: InsuredIdentity, options: { environment?: string; polici
       openInvoicesDueBetween: async (orgId: string, from: string, to: string) => (orgId === who.orgId ? (options.invoices ?? []).filter((i) => i.status === "open" && i.dueDate >= from && i.dueDate <= to) : []),
     },
     IDENTITY: {
-      queueEmail: async (email: QueueEmailRequest) => (emails.push(email), { ok: true, value: { id: id("eml"), to: email.to, kind: email.kind, createdAt: new Date().toISOString() } }),
+      queueEmail: async (email: QueueEmailRequest) => (emails.push(email), { ok: true, value: { id: id("eml"), to: email.to, kind: email.kind, createdAt: new Date(realNow()).toISOString() } }),
     },
     ...options.fcm,
   } as unknown as PortalEnv;
@@ -69,7 +70,7 @@ function portalEnv(who: InsuredIdentity, options: { environment?: string; polici
 
 async function registerToken(who: InsuredIdentity, token: string, platform = "android") {
   await env.PORTAL_DB.prepare(`INSERT INTO push_tokens (id, org_id, insured_id, platform, token, token_sha256, created_at, last_seen_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)`)
-    .bind(id("ptk"), who.orgId, who.insuredId, platform, token, ulid(), new Date().toISOString())
+    .bind(id("ptk"), who.orgId, who.insuredId, platform, token, ulid(), new Date(realNow()).toISOString())
     .run();
 }
 
@@ -232,7 +233,7 @@ describe("the portal's queue consumer", () => {
   it("notifies once for an event, acks what is not its business, and retries when the source is down", async () => {
     const who = insured();
     const policyId = id("pol");
-    const event: EventEnvelope = { id: id("evt"), type: "claim.settled", orgId: who.orgId, timestamp: new Date().toISOString(), data: { claimId: id("clm"), claimNumber: "CLM-2027-000009", policyId, status: "settled" } } as EventEnvelope;
+    const event: EventEnvelope = { id: id("evt"), type: "claim.settled", orgId: who.orgId, timestamp: new Date(realNow()).toISOString(), data: { claimId: id("clm"), claimNumber: "CLM-2027-000009", policyId, status: "settled" } } as EventEnvelope;
     let down = false;
     const f = portalEnv(who, { policies: { [policyId]: who.insuredId } });
     (f.env as unknown as Record<string, unknown>).CLAIMS = {

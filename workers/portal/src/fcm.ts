@@ -7,6 +7,7 @@
  * (FCM_CLIENT_EMAIL, FCM_PRIVATE_KEY, FCM_PROJECT_ID); the endpoints default to Google's.
  */
 import { importPKCS8, SignJWT } from "jose";
+import { realClock } from "#shared/clock";
 
 export const GOOGLE_TOKEN_URL = "https://oauth2.googleapis.com/token";
 export const FCM_API_BASE = "https://fcm.googleapis.com";
@@ -52,7 +53,7 @@ export async function serviceAccountAssertion(credentials: FcmCredentials, nowSe
 }
 
 /** An OAuth access token for FCM: the cached one, or a new one from the JWT-bearer exchange. */
-export async function accessToken(credentials: FcmCredentials, fetcher: Fetch = fetch, now = Date.now()): Promise<string> {
+export async function accessToken(credentials: FcmCredentials, fetcher: Fetch = fetch, now = realClock.now().getTime()): Promise<string> {
   const cacheKey = `${credentials.clientEmail}|${credentials.tokenUrl ?? GOOGLE_TOKEN_URL}`;
   const cached = tokens.get(cacheKey);
   if (cached && cached.expiresAt - 60_000 > now) return cached.accessToken;
