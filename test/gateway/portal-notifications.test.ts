@@ -5,7 +5,7 @@
  * hears nothing; and only the API secret reads the push log.
  */
 import { env } from "cloudflare:workers";
-import { describe, expect, it } from "vitest";
+import { describe, expect, inject, it } from "vitest";
 import { realNow, testDay, TEST_NOW } from "../support/clock.ts";
 import { call, createTenant, json, setClock } from "./harness.ts";
 import { bindFor, signIn, uniqueEmail } from "./portal-harness.ts";
@@ -39,7 +39,39 @@ async function eventually<T>(read: () => Promise<T>, done: (value: T) => boolean
   }
 }
 
+const standIn = inject("stripeApiBase");
+
+/** The stand-in's signed Stripe event of `type` for a PaymentIntent, posted to /webhooks/stripe as Stripe would. */
+async function deliverStripeEvent(paymentIntent: string, type: string) {
+  const event = await eventually(
+    async () => ((await (await fetch(`${standIn}/_standin/events?paymentIntent=${paymentIntent}`)).json()) as { data: { type: string; payload: string; signature: string }[] }).data.filter((e) => e.type === type).at(-1),
+    (e) => e !== undefined,
+  );
+  const res = await call("POST", "/webhooks/stripe", { rawBody: event!.payload, headers: { "content-type": "application/json; charset=utf-8", "stripe-signature": event!.signature } });
+  expect(res.status).toBe(200);
+}
+
 describe("notifications to the insured", () => {
+  it("tells the insured a card payment failed, naming the invoice, from billing's payment.failed", async () => {
+    const t = await createTenant();
+    const email = uniqueEmail();
+    const policy = await bindFor(t, email);
+    const { token, insuredId } = await signIn(email);
+    expect((await call("POST", "/v1/portal/push-tokens", { token, body: { platform: "android", token: "fcm-pay-1" } })).status).toBe(201);
+    const [invoice] = await eventually(
+      async () => (await json<{ data: { id: string; number: string }[] }>(await call("GET", `/v1/invoices?policyId=${policy.id}`, { apiKey: t.apiKey }))).data,
+      (xs) => xs.length > 0,
+    );
+    const pi = await json(await call("POST", `/v1/invoices/${invoice!.id}/payment-intent`, { apiKey: t.apiKey, body: { paymentMethod: "pm_card_chargeDeclined" } }));
+    expect(pi.status).toBe("requires_payment_method");
+    await deliverStripeEvent(pi.paymentIntentId, "payment_intent.payment_failed");
+    const pushes = await eventually(() => pushesTo(insuredId), (xs) => xs.some((p) => p.kind === "payment_failed"));
+    expect(pushes.filter((p) => p.kind === "payment_failed")).toEqual([
+      expect.objectContaining({ platform: "android", title: `Your payment did not go through: ${invoice!.number}`, data: expect.objectContaining({ invoiceId: invoice!.id, policyId: policy.id }) }),
+    ]);
+    expect((await eventually(() => emailsTo(email), (xs) => xs.some((m) => m.kind === "portal_payment_failed"))).filter((m) => m.kind === "portal_payment_failed")).toHaveLength(1);
+  });
+
   it("pushes a filed claim to each of the insured's devices and emails them, once, and tells nobody else", async () => {
     const t = await createTenant();
     const email = uniqueEmail();
