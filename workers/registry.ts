@@ -254,7 +254,12 @@ export const WORKERS: readonly WorkerEntry[] = [
       { worker: "billing", entrypoint: "internal", purpose: "invoicesOfPolicies: the invoices of the insured's policies, and the next payment due" },
       { worker: "claims", entrypoint: "internal", purpose: "openClaimCount: the insured's open claims, on the home screen" },
       { worker: "producers", entrypoint: "internal", purpose: "flags: portal.enabled, whether the org's insureds may sign in and use the portal" },
+      { worker: "documents", entrypoint: "internal", purpose: "issueCertificateOnce: the insured's own certificate of insurance, once per policy version" },
     ],
+    queues: { consume: [{ queue: "openinsure-portal-events", maxBatchSize: 10, maxBatchTimeout: 1, maxRetries: 10 }] },
+    // Its own copy of billing's and claims' events (payment failed, claim status changed): notifications to insureds.
+    consumesEvents: { queue: { binding: "PORTAL_EVENTS", queue: "openinsure-portal-events" }, sources: ["billing", "claims"] },
+    crons: [{ schedule: "0 * * * *", purpose: "the payment-due pass: each open invoice due within 3 days of its org's today notifies its insured, once" }],
   },
   {
     name: "market",

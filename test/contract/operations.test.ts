@@ -48,9 +48,9 @@ describe("operation declarations", () => {
   it("a credential operation names one of the platform's scopes, unless any credential (or only the API secret) will do", () => {
     const unscoped = all.filter((o) => o.auth.kind === "credential" && !o.auth.scope).map((o) => o.id).sort();
     // The MCP facade lists and calls tools for any credential; each tool call is its operation's own scope check.
-    expect(unscoped).toEqual(["callMcpTool", "getMcpServer", "listMcpServerTools", "listMcpServers", "listSandboxEmails", "readMcpResource", "validateApiKey"]);
+    expect(unscoped).toEqual(["callMcpTool", "getMcpServer", "listMcpServerTools", "listMcpServers", "listSandboxEmails", "listSandboxPush", "readMcpResource", "validateApiKey"]);
     for (const o of all.filter((o) => o.auth.scope)) expect(ALL_SCOPES as readonly string[], o.id).toContain(o.auth.scope);
-    expect(all.filter((o) => o.auth.systemOnly).map((o) => o.id).sort()).toEqual(["createOrg", "listSandboxEmails"]);
+    expect(all.filter((o) => o.auth.systemOnly).map((o) => o.id).sort()).toEqual(["createOrg", "listSandboxEmails", "listSandboxPush"]);
   });
 
   it("shows integrators the access rules in the description /docs renders", () => {

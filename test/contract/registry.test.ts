@@ -225,8 +225,13 @@ describe("a second consumer of the domain events", () => {
     ]);
     // Not a source of billing's: documents' relay feeds the webhooks worker alone.
     expect(production.producers(production.get("documents")).map((p) => p.binding)).toEqual(["WEBHOOK_EVENTS"]);
-    // Billing's own events go to the webhooks worker, never back to itself.
-    expect(production.producers(billing).map((p) => p.binding)).toEqual(["BILLING_REQUEUE", "WEBHOOK_EVENTS"]);
+    // Billing's own events go to the webhooks worker and the portal (payment.failed), never back to itself.
+    expect(production.producers(billing).map((p) => p.binding)).toEqual(["BILLING_REQUEUE", "WEBHOOK_EVENTS", "PORTAL_EVENTS"]);
+    // The portal reads billing's and claims' events on its own queue, through the internal bindings it already holds.
+    const portal = production.get("portal");
+    expect(production.producers(production.get("claims")).map((p) => p.binding)).toEqual(["WEBHOOK_EVENTS", "PORTAL_EVENTS"]);
+    expect(production.sourcesOf(portal).map((w) => w.name)).toEqual(["claims", "billing"]);
+    expect(production.services(portal).filter((s) => s.binding === "BILLING" || s.binding === "CLAIMS").map((s) => s.entrypoint)).toEqual(["BillingInternal", "ClaimsInternal"]);
     expect(bindingsSection(production, billing)).toContain(`{ queue = "openinsure-billing-events", max_batch_size = 10, max_batch_timeout = 1, max_retries = 10, dead_letter_queue = "openinsure-billing-dlq" }`);
     // It calls underwriting's internal entrypoint and reads its events through the same one binding
     // (and reads its feature flags from the producers worker's).

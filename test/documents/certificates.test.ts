@@ -235,6 +235,29 @@ describe("generateCertificate", () => {
     });
   });
 
+  it("issues once per source key through DocumentsInternal: a repeat or a concurrent first call answers the same certificate, numbering nothing more", async () => {
+    const p = newPrincipal();
+    const internal = (exports as unknown as { DocumentsInternal: Service<DocumentsInternal> }).DocumentsInternal;
+    const ask = (sourceKey: string) => internal.issueCertificateOnce(p.orgId, { sourceKey, issuedBy: `ins_${ULID}`, certificate: input() });
+    const concurrent = await Promise.all([1, 2, 3].map(() => ask("portal-coi:v1")));
+    const issued = concurrent.map((r) => unwrap(r));
+    expect(new Set(issued.map((r) => r.certificate.documentId)).size).toBe(1);
+    expect(issued.filter((r) => r.created)).toHaveLength(1);
+    expect(issued[0]!.certificate.number).toBe("COI-2026-000001");
+    expect(issued[0]!.certificate.document).toMatchObject({ kind: "coi", policyId: `pol_${ULID}` });
+    const again = unwrap(await ask("portal-coi:v1"));
+    expect(again).toMatchObject({ created: false, certificate: { id: issued[0]!.certificate.id, number: "COI-2026-000001" } });
+    // Another key (the policy's next version) is a new certificate with the next number.
+    const next = unwrap(await ask("portal-coi:v2"));
+    expect(next).toMatchObject({ created: true, certificate: { number: "COI-2026-000002" } });
+    expect(await pdfOf(p.orgId, next.certificate.documentId)).toContain("COI-2026-000002");
+    // One object and one document.generated per certificate; the insured is its creator.
+    expect((await bucket.list({ prefix: `orgs/${p.orgId}/` })).objects).toHaveLength(2);
+    expect(await env.DOCUMENTS_DB.prepare("SELECT COUNT(*) AS n FROM events WHERE org_id = ?").bind(p.orgId).first("n")).toBe(2);
+    expect(await env.DOCUMENTS_DB.prepare("SELECT created_by FROM certificates WHERE id = ?").bind(next.certificate.id).first("created_by")).toBe(`ins_${ULID}`);
+    expect(errorOf(await ask(""))).toMatchObject({ code: "validation_failed" });
+  });
+
   it("refuses bad holder data naming the field, numbering nothing", async () => {
     const p = newPrincipal();
     const bad = await rpc.generateCertificate(p, input({ holder: { name: "Harbor View", address: { line1: "1 Main", city: "Portland", state: "Oregon", postalCode: "97204" } } }));

@@ -44,7 +44,7 @@ export default async function startSandbox(project: TestProject) {
   });
   let output = "";
   const ready = await new Promise<{ baseUrl: string; orgId: string; apiKey: string; stripeApiBase: string | null }>((done, reject) => {
-    const timer = setTimeout(() => reject(new Error(`sandbox not ready within 120 s:\n${output}`)), 120_000);
+    const timer = setTimeout(() => reject(new Error(`sandbox not ready within 300 s:\n${output}`)), 300_000);
     const onData = (d: Buffer) => {
       output += d.toString();
       const m = output.match(/SANDBOX_READY (\{.*\})/);

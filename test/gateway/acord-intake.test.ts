@@ -31,6 +31,38 @@ describe("ACORD 125 intake over multipart/form-data", () => {
     expect(readiness).toMatchObject({ submissionId: sub.id, score: sub.triage.score, ready: sub.triage.ready });
   });
 
+  it("fills the insured's phone and mailing address from the form's named-insured block, beside its email", async () => {
+    const t = await createTenant();
+    const pdf = await buildAcord125Pdf({
+      text: {
+        ...CANONICAL_GL_APPLICATION,
+        NamedInsured_Primary_PhoneNumber_A: "(503) 555-0142",
+        NamedInsured_MailingAddress_LineOne_A: "400 SW Oak St",
+        NamedInsured_MailingAddress_LineTwo_A: "Suite 12",
+        NamedInsured_MailingAddress_CityName_A: "Portland",
+        NamedInsured_MailingAddress_PostalCode_A: "97204",
+      },
+    });
+    const res = await upload(t.apiKey, pdf);
+    expect(res.status).toBe(201);
+    const sub = await json(res);
+    expect(sub.insured).toEqual({
+      email: "risk@acme.example",
+      phone: "(503) 555-0142",
+      mailingAddress: { line1: "400 SW Oak St", line2: "Suite 12", city: "Portland", state: "OR", postalCode: "97204" },
+    });
+    expect(sub.intake.fields.find((f: { field: string }) => f.field === "insured.phone")).toMatchObject({ found: true, confidence: 1, source: "NamedInsured_Primary_PhoneNumber_A" });
+    expect(sub.intake.fields.find((f: { field: string }) => f.field === "insured.mailingAddress.city")).toMatchObject({ found: true, source: "NamedInsured_MailingAddress_CityName_A" });
+
+    // An address missing its ZIP is no address; the phone still comes through. An `insured` override replaces the form's contact.
+    const partial = await buildAcord125Pdf({ text: { ...CANONICAL_GL_APPLICATION, phone: "503.555.0100", NamedInsured_MailingAddress_LineOne_A: "1 Main St", NamedInsured_MailingAddress_CityName_A: "Salem" } });
+    const partialSub = await json(await upload(t.apiKey, partial));
+    expect(partialSub.insured).toEqual({ email: "risk@acme.example", phone: "503.555.0100", mailingAddress: null });
+    const overridden = await json(await upload(t.apiKey, pdf, { insured: { email: "risk@acme.example" } }));
+    expect(overridden.insured).toEqual({ email: "risk@acme.example", phone: null, mailingAddress: null });
+    expect(overridden.intake.fields.find((f: { field: string }) => f.field === "insured.phone")).toMatchObject({ found: false, source: null });
+  });
+
   it("a retried upload with the same Idempotency-Key replays, though the client framed it with a new boundary", async () => {
     const t = await createTenant();
     const pdf = await buildAcord125Pdf({ text: CANONICAL_GL_APPLICATION });

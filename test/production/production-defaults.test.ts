@@ -37,7 +37,7 @@ describe("production configuration", () => {
   });
 
   it("has no /v1/sandbox/* routes, not even for the API secret", async () => {
-    for (const path of ["/v1/sandbox/emails", "/v1/sandbox/emails?limit=1", "/v1/sandbox/clock"]) {
+    for (const path of ["/v1/sandbox/emails", "/v1/sandbox/emails?limit=1", "/v1/sandbox/clock", "/v1/sandbox/push"]) {
       const res = await call("GET", path, { token: env.API_SECRET });
       expect(res.status, path).toBe(404);
       expect((await json(res)).error, path).toBe("route_not_found");

@@ -36,6 +36,31 @@ const ALL_FIELDS = [
   "notes",
 ];
 
+describe("ACORD 125 intake: the named insured's contact", () => {
+  it("reads the phone and a complete mailing address at their confidence, and no address when a part is missing", async () => {
+    const x = await extract({
+      text: {
+        ...CANONICAL_GL_APPLICATION,
+        NamedInsured_Primary_PhoneNumber_A: "+1 503 555 0142",
+        NamedInsured_MailingAddress_LineOne_A: "400 SW Oak St",
+        mailing_city: "Portland",
+        NamedInsured_MailingAddress_PostalCode_A: "972041234",
+      },
+    });
+    expect(x.contact.phone).toBe("+1 503 555 0142");
+    expect(x.contact.mailingAddress).toEqual({ line1: "400 SW Oak St", city: "Portland", state: "OR", postalCode: "97204-1234" });
+    const byField = Object.fromEntries(x.contact.fields.map((f) => [f.field, f]));
+    expect(byField["insured.phone"]).toMatchObject({ found: true, confidence: 1 });
+    expect(byField["insured.mailingAddress.city"]).toMatchObject({ found: true, confidence: 0.8, source: "mailing_city" });
+    expect(byField["insured.mailingAddress.postalCode"]).toMatchObject({ found: true, confidence: 0.8 });
+    expect(byField["insured.mailingAddress.line2"]).toMatchObject({ found: false });
+
+    const partial = await extract({ text: { ...CANONICAL_GL_APPLICATION, NamedInsured_Primary_PhoneNumber_A: "call us", NamedInsured_MailingAddress_LineOne_A: "400 SW Oak St" } });
+    expect(partial.contact).toMatchObject({ phone: null, mailingAddress: null });
+    expect(partial.contact.fields.find((f) => f.field === "insured.phone")).toMatchObject({ found: false, note: expect.stringContaining("phone number") });
+  });
+});
+
 describe("ACORD 125 intake: canonical names", () => {
   it("maps a complete, clean application at confidence 1.0 with nothing missing", async () => {
     const x = await extract({ text: CANONICAL_GL_APPLICATION });

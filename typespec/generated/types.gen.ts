@@ -4303,6 +4303,33 @@ export type PolicyholderTokenRequest = {
 };
 
 /**
+ * The insured's own certificate of insurance for one of their policies, as a signed download link.
+ * The insured is the holder, at their mailing address. It is issued on the first request and the same
+ * certificate is answered until the policy changes (an endorsement, cancellation, reinstatement or
+ * renewal gives it a new version, and the next request a new certificate).
+ */
+export type PortalCertificateDownload = {
+    documentId: DocumentId;
+    downloadUrl: string;
+    downloadUrlExpiresAt: string;
+    certificateId: CertificateId;
+    /**
+     * `COI-{year}-{6 digits}`.
+     */
+    certificateNumber: string;
+    policyId: PolicyId;
+    policyNumber: string;
+    /**
+     * The version of the policy (its latest transaction) the certificate reflects.
+     */
+    policyVersion: string;
+    /**
+     * Whether this request issued the certificate (false: the one already issued for this version).
+     */
+    created: boolean;
+};
+
+/**
  * A document of one of the insured's policies (its declarations pages and, for commercial auto, its MCS-90s).
  */
 export type PortalDocument = {
@@ -4388,6 +4415,11 @@ export type PortalNextPayment = {
     currency: Currency;
     overdue: boolean;
 };
+
+/**
+ * What a notification to an insured was about.
+ */
+export type PortalNotificationKind = 'payment_due' | 'payment_failed' | 'claim_status' | 'certificate_ready';
 
 /**
  * The insured's policies.
@@ -5618,6 +5650,47 @@ export type SandboxClock = {
      * `false` when the clock is real time (never set, or reset).
      */
     simulated: boolean;
+};
+
+/**
+ * A push a notification sent to one of an insured's devices, as the sandbox push log records it:
+ * in development pushes are written here (`status: "sandbox"`) instead of to FCM.
+ */
+export type SandboxPush = {
+    id: string;
+    orgId: OrgId;
+    insuredId: InsuredId;
+    notificationId: string;
+    kind: PortalNotificationKind;
+    pushTokenId: PushTokenId;
+    platform: PushPlatform;
+    /**
+     * `sandbox` in development; `sent` or `failed` for an FCM delivery.
+     */
+    status: 'sandbox' | 'sent' | 'failed';
+    title: string;
+    body: string;
+    /**
+     * The push's data payload (string values): the ids a client opens, the kind and the notification id.
+     */
+    data: {
+        [key: string]: unknown;
+    };
+    createdAt: string;
+};
+
+/**
+ * A page of a list.
+ */
+export type SandboxPushPage = {
+    /**
+     * The items of this page.
+     */
+    data: Array<SandboxPush>;
+    /**
+     * Cursor of the next page; `null` on the last page.
+     */
+    nextCursor: string | null;
 };
 
 export type ScanWebsiteRequest = {
@@ -13605,6 +13678,49 @@ export type GetPortalInvoiceResponses = {
 
 export type GetPortalInvoiceResponse = GetPortalInvoiceResponses[keyof GetPortalInvoiceResponses];
 
+export type DownloadPortalInvoiceData = {
+    body?: never;
+    path: {
+        id: string;
+    };
+    query?: never;
+    url: '/v1/portal/invoices/{id}/download';
+};
+
+export type DownloadPortalInvoiceErrors = {
+    /**
+     * The request is malformed: `validation_failed` or `invalid_idempotency_key`.
+     */
+    400: ErrorEnvelope;
+    /**
+     * Missing, invalid, expired or revoked credentials: `unauthorized`.
+     */
+    401: ErrorEnvelope;
+    /**
+     * The resource does not exist or belongs to another org: `not_found`.
+     */
+    404: ErrorEnvelope;
+    /**
+     * Rate limit exceeded: `rate_limit_exceeded`. Retry after `Retry-After` seconds.
+     */
+    429: ErrorEnvelope;
+    /**
+     * Unexpected failure: `internal_error`.
+     */
+    500: ErrorEnvelope;
+};
+
+export type DownloadPortalInvoiceError = DownloadPortalInvoiceErrors[keyof DownloadPortalInvoiceErrors];
+
+export type DownloadPortalInvoiceResponses = {
+    /**
+     * Success.
+     */
+    200: PortalDownload;
+};
+
+export type DownloadPortalInvoiceResponse = DownloadPortalInvoiceResponses[keyof DownloadPortalInvoiceResponses];
+
 export type ListPortalPoliciesData = {
     body?: never;
     path?: never;
@@ -13688,6 +13804,61 @@ export type GetPortalPolicyResponses = {
 };
 
 export type GetPortalPolicyResponse = GetPortalPolicyResponses[keyof GetPortalPolicyResponses];
+
+export type GetPortalCoiData = {
+    body?: never;
+    path: {
+        id: string;
+    };
+    query?: never;
+    url: '/v1/portal/policies/{id}/coi';
+};
+
+export type GetPortalCoiErrors = {
+    /**
+     * The request is malformed: `validation_failed` or `invalid_idempotency_key`.
+     */
+    400: ErrorEnvelope;
+    /**
+     * Missing, invalid, expired or revoked credentials: `unauthorized`.
+     */
+    401: ErrorEnvelope;
+    /**
+     * The resource does not exist or belongs to another org: `not_found`.
+     */
+    404: ErrorEnvelope;
+    /**
+     * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
+     * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
+     * referral one created, or on a quote one created), `submission_not_ready` (quoting a submission
+     * whose readiness has a blocking check failed; `details.failedChecks` names them),
+     * `policy_not_in_force` (a certificate asked of a cancelled, expired or not yet effective policy),
+     * `endorsement_required` (a certificate flag the policy carries no endorsement for),
+     * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored),
+     * `loss_outside_coverage` (a claim whose loss date the policy did not cover; `details` names the
+     * dates that decided it) or `limit_exceeded` (a claim payment past the policy's limit).
+     */
+    422: ErrorEnvelope;
+    /**
+     * Rate limit exceeded: `rate_limit_exceeded`. Retry after `Retry-After` seconds.
+     */
+    429: ErrorEnvelope;
+    /**
+     * Unexpected failure: `internal_error`.
+     */
+    500: ErrorEnvelope;
+};
+
+export type GetPortalCoiError = GetPortalCoiErrors[keyof GetPortalCoiErrors];
+
+export type GetPortalCoiResponses = {
+    /**
+     * Success.
+     */
+    200: PortalCertificateDownload;
+};
+
+export type GetPortalCoiResponse = GetPortalCoiResponses[keyof GetPortalCoiResponses];
 
 export type GetPortalMcs90Data = {
     body?: never;
@@ -15708,6 +15879,76 @@ export type ListSandboxEmailsResponses = {
 };
 
 export type ListSandboxEmailsResponse = ListSandboxEmailsResponses[keyof ListSandboxEmailsResponses];
+
+export type ListSandboxPushData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * Only pushes to this insured's devices.
+         */
+        insuredId?: string;
+        /**
+         * Page size.
+         */
+        limit?: number;
+        /**
+         * Opaque cursor from a previous page's `nextCursor`.
+         */
+        cursor?: string;
+        /**
+         * Sort order.
+         */
+        sort?: ListSort;
+        /**
+         * Only items created at or after this instant.
+         */
+        createdAfter?: string;
+        /**
+         * Only items created before this instant.
+         */
+        createdBefore?: string;
+    };
+    url: '/v1/sandbox/push';
+};
+
+export type ListSandboxPushErrors = {
+    /**
+     * The request is malformed: `validation_failed` or `invalid_idempotency_key`.
+     */
+    400: ErrorEnvelope;
+    /**
+     * Missing, invalid, expired or revoked credentials: `unauthorized`.
+     */
+    401: ErrorEnvelope;
+    /**
+     * The credential lacks the required scope or role: `insufficient_scope`.
+     */
+    403: ErrorEnvelope;
+    /**
+     * The resource does not exist or belongs to another org: `not_found`.
+     */
+    404: ErrorEnvelope;
+    /**
+     * Rate limit exceeded: `rate_limit_exceeded`. Retry after `Retry-After` seconds.
+     */
+    429: ErrorEnvelope;
+    /**
+     * Unexpected failure: `internal_error`.
+     */
+    500: ErrorEnvelope;
+};
+
+export type ListSandboxPushError = ListSandboxPushErrors[keyof ListSandboxPushErrors];
+
+export type ListSandboxPushResponses = {
+    /**
+     * Success.
+     */
+    200: SandboxPushPage;
+};
+
+export type ListSandboxPushResponse = ListSandboxPushResponses[keyof ListSandboxPushResponses];
 
 export type ListSubmissionsData = {
     body?: never;

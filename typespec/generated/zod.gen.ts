@@ -1880,6 +1880,24 @@ export const zPolicyholderTokenRequest = z.strictObject({
 });
 
 /**
+ * The insured's own certificate of insurance for one of their policies, as a signed download link.
+ * The insured is the holder, at their mailing address. It is issued on the first request and the same
+ * certificate is answered until the policy changes (an endorsement, cancellation, reinstatement or
+ * renewal gives it a new version, and the next request a new certificate).
+ */
+export const zPortalCertificateDownload = z.object({
+    documentId: zDocumentId,
+    downloadUrl: z.url(),
+    downloadUrlExpiresAt: z.iso.datetime(),
+    certificateId: zCertificateId,
+    certificateNumber: z.string(),
+    policyId: zPolicyId,
+    policyNumber: z.string(),
+    policyVersion: z.string(),
+    created: z.boolean()
+});
+
+/**
  * A document of one of the insured's policies (its declarations pages and, for commercial auto, its MCS-90s).
  */
 export const zPortalDocument = z.object({
@@ -1922,6 +1940,16 @@ export const zPortalNextPayment = z.object({
     currency: zCurrency,
     overdue: z.boolean()
 });
+
+/**
+ * What a notification to an insured was about.
+ */
+export const zPortalNotificationKind = z.enum([
+    'payment_due',
+    'payment_failed',
+    'claim_status',
+    'certificate_ready'
+]);
 
 /**
  * One of the insured's policies in force, as the home screen lists it.
@@ -2858,6 +2886,37 @@ export const zSandboxClock = z.object({
     today: z.iso.date(),
     offsetMs: z.coerce.bigint().min(BigInt('-9223372036854775808'), { error: 'Invalid value: Expected int64 to be >= -9223372036854775808' }).max(BigInt('9223372036854775807'), { error: 'Invalid value: Expected int64 to be <= 9223372036854775807' }),
     simulated: z.boolean()
+});
+
+/**
+ * A push a notification sent to one of an insured's devices, as the sandbox push log records it:
+ * in development pushes are written here (`status: "sandbox"`) instead of to FCM.
+ */
+export const zSandboxPush = z.object({
+    id: z.string(),
+    orgId: zOrgId,
+    insuredId: zInsuredId,
+    notificationId: z.string(),
+    kind: zPortalNotificationKind,
+    pushTokenId: zPushTokenId,
+    platform: zPushPlatform,
+    status: z.enum([
+        'sandbox',
+        'sent',
+        'failed'
+    ]),
+    title: z.string(),
+    body: z.string(),
+    data: z.record(z.string(), z.unknown()),
+    createdAt: z.iso.datetime()
+});
+
+/**
+ * A page of a list.
+ */
+export const zSandboxPushPage = z.object({
+    data: z.array(zSandboxPush),
+    nextCursor: z.string().nullable()
 });
 
 export const zScanWebsiteRequest = z.strictObject({
@@ -5847,6 +5906,15 @@ export const zGetPortalInvoicePath = z.object({
  */
 export const zGetPortalInvoiceResponse = zInvoice;
 
+export const zDownloadPortalInvoicePath = z.object({
+    id: z.string()
+});
+
+/**
+ * Success.
+ */
+export const zDownloadPortalInvoiceResponse = zPortalDownload;
+
 /**
  * Success.
  */
@@ -5860,6 +5928,15 @@ export const zGetPortalPolicyPath = z.object({
  * Success.
  */
 export const zGetPortalPolicyResponse = zPolicy;
+
+export const zGetPortalCoiPath = z.object({
+    id: z.string()
+});
+
+/**
+ * Success.
+ */
+export const zGetPortalCoiResponse = zPortalCertificateDownload;
 
 export const zGetPortalMcs90Path = z.object({
     id: z.string()
@@ -6218,6 +6295,20 @@ export const zListSandboxEmailsQuery = z.object({
  * Success.
  */
 export const zListSandboxEmailsResponse = zOutboxEmailPage;
+
+export const zListSandboxPushQuery = z.object({
+    insuredId: z.string().optional(),
+    limit: z.int().gte(1).lte(100).optional().default(25),
+    cursor: z.string().optional(),
+    sort: zListSort.optional(),
+    createdAfter: z.iso.datetime().optional(),
+    createdBefore: z.iso.datetime().optional()
+});
+
+/**
+ * Success.
+ */
+export const zListSandboxPushResponse = zSandboxPushPage;
 
 export const zListSubmissionsQuery = z.object({
     limit: z.int().gte(1).lte(100).optional().default(25),

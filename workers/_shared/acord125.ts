@@ -1,7 +1,7 @@
 import { PDFCheckBox, PDFDocument, PDFDropdown, PDFForm, PDFOptionList, PDFRadioGroup, PDFTextField } from "pdf-lib";
 import { fail, ok, type Result } from "#shared/errors";
 import { fromCents } from "#shared/money";
-import type { CreateSubmissionRequest as CreateSubmissionInput, LineOfBusiness } from "#contract/types.gen";
+import type { CreateSubmissionRequest as CreateSubmissionInput, LineOfBusiness, MailingAddress } from "#contract/types.gen";
 
 /**
  * ACORD 125 (Commercial Insurance Application) intake: reads a fillable PDF's AcroForm fields with
@@ -42,6 +42,19 @@ export interface AcordExtraction {
   fields: AcordFieldResult[];
   /** Required submission fields not found, in {@link REQUIRED_SUBMISSION_FIELDS} order. */
   missing: string[];
+  /**
+   * The insured's contact beyond the email where the form has it (ACORD 125's named-insured block):
+   * the phone, and the mailing address when its street, city, state and ZIP are all readable.
+   */
+  contact: AcordContact;
+}
+
+/** The named insured's phone and mailing address as read from the form; null for what it lacks. */
+export interface AcordContact {
+  phone: string | null;
+  mailingAddress: MailingAddress | null;
+  /** One entry per contact field of {@link ACORD125_CONTACT_FIELDS}, named `insured.phone`, `insured.mailingAddress.line1`, …. */
+  fields: AcordFieldResult[];
 }
 
 /** Fields `POST /v1/submissions` cannot do without. */
@@ -55,7 +68,7 @@ export const REQUIRED_SUBMISSION_FIELDS = [
   "lineOfBusiness",
 ] as const satisfies readonly (keyof CreateSubmissionInput)[];
 
-type ValueKind = "text" | "naics" | "money" | "date" | "state" | "lob" | "email" | "count";
+type ValueKind = "text" | "naics" | "money" | "date" | "state" | "lob" | "email" | "count" | "phone" | "postal";
 
 /** One submission field: its value kind, its canonical ACORD-style PDF name and accepted aliases. */
 export interface AcordFieldSpec {
@@ -151,6 +164,54 @@ export const ACORD125_FIELDS: readonly AcordFieldSpec[] = [
   },
 ];
 
+/** A contact field of the named insured: where `insured.phone` and `insured.mailingAddress` come from. */
+export interface AcordContactFieldSpec {
+  target: "insured.phone" | "insured.mailingAddress.line1" | "insured.mailingAddress.line2" | "insured.mailingAddress.city" | "insured.mailingAddress.state" | "insured.mailingAddress.postalCode";
+  kind: ValueKind;
+  canonical: string;
+  aliases: readonly string[];
+}
+
+/** The named insured's phone and mailing address on an ACORD 125 (its canonical field names and the usual home-made ones). */
+export const ACORD125_CONTACT_FIELDS: readonly AcordContactFieldSpec[] = [
+  {
+    target: "insured.phone",
+    kind: "phone",
+    canonical: "NamedInsured_Primary_PhoneNumber_A",
+    aliases: ["NamedInsured_Contact_PrimaryPhoneNumber_A", "NamedInsured_PhoneNumber_A", "phone", "phone_number", "insured_phone", "contact_phone", "telephone"],
+  },
+  {
+    target: "insured.mailingAddress.line1",
+    kind: "text",
+    canonical: "NamedInsured_MailingAddress_LineOne_A",
+    aliases: ["mailing_address", "mailing_address_line1", "address_line1", "street_address", "mailing_street"],
+  },
+  {
+    target: "insured.mailingAddress.line2",
+    kind: "text",
+    canonical: "NamedInsured_MailingAddress_LineTwo_A",
+    aliases: ["mailing_address_line2", "address_line2", "suite"],
+  },
+  {
+    target: "insured.mailingAddress.city",
+    kind: "text",
+    canonical: "NamedInsured_MailingAddress_CityName_A",
+    aliases: ["mailing_city", "city", "insured_city"],
+  },
+  {
+    target: "insured.mailingAddress.state",
+    kind: "state",
+    canonical: "NamedInsured_MailingAddress_StateOrProvinceCode_A",
+    aliases: ["mailing_state", "state", "state_code", "insured_state"],
+  },
+  {
+    target: "insured.mailingAddress.postalCode",
+    kind: "postal",
+    canonical: "NamedInsured_MailingAddress_PostalCode_A",
+    aliases: ["mailing_zip", "postal_code", "zip", "zip_code", "insured_zip"],
+  },
+];
+
 /** Line-of-business checkboxes, in the order that breaks a tie when several are checked. */
 export const ACORD125_LOB_CHECKBOXES: readonly { code: LineOfBusiness; canonical: string; aliases: readonly string[] }[] = [
   {
@@ -215,7 +276,19 @@ export async function parseAcord125(bytes: Uint8Array): Promise<Result<AcordExtr
   const input: Record<string, unknown> = {};
   for (const f of fields) if (f.found) input[f.field] = f.value;
   const missing = REQUIRED_SUBMISSION_FIELDS.filter((name) => !fields.some((f) => f.field === name && f.found));
-  return ok({ input: input as Partial<CreateSubmissionInput>, fields, missing });
+  return ok({ input: input as Partial<CreateSubmissionInput>, fields, missing, contact: readContact(raw) });
+}
+
+/** The named insured's phone and mailing address: an address only when street, city, state and ZIP all read. */
+function readContact(raw: RawField[]): AcordContact {
+  const fields = ACORD125_CONTACT_FIELDS.map((spec) => resolveField(spec, raw));
+  const value = (target: AcordContactFieldSpec["target"]) => {
+    const f = fields.find((x) => x.field === target);
+    return f?.found ? String(f.value) : null;
+  };
+  const [line1, line2, city, state, postalCode] = (["line1", "line2", "city", "state", "postalCode"] as const).map((k) => value(`insured.mailingAddress.${k}`));
+  const mailingAddress = line1 && city && state && postalCode ? { line1, ...(line2 ? { line2 } : {}), city, state, postalCode } : null;
+  return { phone: value("insured.phone"), mailingAddress, fields };
 }
 
 const rejectFile = (message: string) => fail("validation_failed", message, { field: "file", rule: "acord125" });
@@ -267,7 +340,7 @@ interface Candidate {
   note?: string;
 }
 
-function resolveField(spec: AcordFieldSpec, raw: RawField[]): AcordFieldResult {
+function resolveField(spec: AcordFieldSpec | AcordContactFieldSpec, raw: RawField[]): AcordFieldResult {
   const candidates: Candidate[] = [];
   let unparseable: { source: string; note: string } | null = null;
 
@@ -349,6 +422,8 @@ const KIND_LABEL: Record<ValueKind, string> = {
   lob: "a line of business (GL, PROP, CA)",
   email: "an email address",
   count: "a whole number",
+  phone: "a phone number",
+  postal: "a ZIP or ZIP+4 code",
 };
 
 const PARSERS: Record<ValueKind, (text: string) => Parsed | null> = {
@@ -360,6 +435,8 @@ const PARSERS: Record<ValueKind, (text: string) => Parsed | null> = {
   lob: parseLob,
   email: parseEmail,
   count: parseCount,
+  phone: parsePhone,
+  postal: parsePostal,
 };
 
 function parseText(text: string): Parsed | null {
@@ -435,6 +512,23 @@ function parseLob(text: string): Parsed | null {
 function parseEmail(text: string): Parsed | null {
   const value = text.trim();
   return /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(value) ? { value, normalised: value !== text } : null;
+}
+
+/** A phone number as a person writes it: digits with an optional leading +, spaces, dots, dashes and parentheses; 7 to 15 digits. */
+function parsePhone(text: string): Parsed | null {
+  const value = text.trim().replace(/\s+/g, " ");
+  if (!/^\+?[0-9][0-9 ().-]{5,30}$/.test(value) && !/^\([0-9]{3}\)[0-9 .-]{7,20}$/.test(value)) return null;
+  const digits = value.replace(/[^0-9]/g, "").length;
+  return digits >= 7 && digits <= 15 ? { value, normalised: value !== text } : null;
+}
+
+/** A US ZIP or ZIP+4 ("97204", "97204-1234"; "972041234" reshaped). */
+function parsePostal(text: string): Parsed | null {
+  if (/^[0-9]{5}(-[0-9]{4})?$/.test(text)) return { value: text, normalised: false };
+  const t = text.trim();
+  if (/^[0-9]{5}(-[0-9]{4})?$/.test(t)) return { value: t, normalised: true };
+  const nine = /^([0-9]{5})\s?([0-9]{4})$/.exec(t);
+  return nine ? { value: `${nine[1]}-${nine[2]}`, normalised: true } : null;
 }
 
 /** A whole number: "12" as is; "12 years", "1,200" or "12.0" reshaped. */

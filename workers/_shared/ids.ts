@@ -9,6 +9,8 @@ export type IdPrefix =
   | "rfd" | "cdt"
   | "flg"
   | "ins" | "otp" | "ptk"
+  // Portal: notifications to insureds and their push deliveries.
+  | "ntf" | "psh"
   | "com"
   // Market: carriers, carrier products, appetites, clients (prospects), terms acceptances, rules.
   | "car" | "cpr" | "ape" | "cli" | "tac" | "rul";

@@ -84,6 +84,7 @@ import type {
   PortfolioClaims,
   Producer,
   PushTokenRegistration,
+  SandboxPush,
   Quote,
   QuoteReadiness,
   Referral,
@@ -371,6 +372,19 @@ export interface UnderwritingInternalRpc extends EventSourceRpc {
   insuredPolicies(orgId: string, insuredId: string, today: string): Promise<Policy[]>;
   /** One policy of the insured; another insured's or org's is `not_found`. */
   insuredPolicy(orgId: string, insuredId: string, policyId: string, today: string): Promise<Result<Policy>>;
+  /**
+   * A certificate's facts for a policyholder's own policy (`principal` the insured's, the insured the
+   * holder) and the policy's version; another insured's policy is `not_found`, one out of force `policy_not_in_force`.
+   */
+  insuredCertificateFacts(principal: Principal, policyId: string): Promise<Result<InsuredCertificateFacts>>;
+  /** The insured `orgId`'s policy is linked to, or null (no such policy, or none linked): the portal notifies them about it. */
+  policyInsured(orgId: string, policyId: string): Promise<InsuredIdentity | null>;
+}
+
+/** What `insuredCertificateFacts` answers: the facts, and the version of the policy (its latest transaction) they reflect. */
+export interface InsuredCertificateFacts {
+  facts: CertificateFacts;
+  version: string;
 }
 
 // Underwriting, internal: what billing's delinquency job asks (workers/underwriting/src/delinquency.service.ts).
@@ -825,6 +839,20 @@ export interface DocumentsInternalRpc extends Rpc.WorkerEntrypointBranded {
    * issues each invoice's PDF through it.
    */
   issueInvoiceDocument(orgId: string, request: InvoiceDocumentRequest): Promise<Result<DocumentRecord>>;
+  /**
+   * A certificate of insurance (as `DocumentsRpc.generateCertificate`) issued once per
+   * `request.sourceKey` of `orgId`: a repeat, or a concurrent first call that lost, answers the one
+   * stored (`created: false`) and numbers nothing. The portal issues a policyholder's own certificate through it.
+   */
+  issueCertificateOnce(orgId: string, request: CertificateOnceRequest): Promise<Result<{ certificate: CertificateRecord; created: boolean }>>;
+}
+
+/** A certificate to issue once per key: the portal's `portal-coi:{insuredId}:{policyId}:{version}:{holder hash}`. */
+export interface CertificateOnceRequest {
+  sourceKey: string;
+  /** Who asked (the insured's `ins_` id): recorded as the certificate's and the document's creator. */
+  issuedBy: string;
+  certificate: GenerateCertificateInput;
 }
 
 /** One line of an invoice PDF, in USD major units. */
@@ -983,6 +1011,10 @@ export type DelinquencyRunView = DelinquencyRun;
 export interface BillingInternalRpc extends EventSourceRpc {
   /** Every invoice of these policies of `orgId` (at most 50 policies), by due date, as of the org's `today`: the portal's insured's. */
   invoicesOfPolicies(orgId: string, policyIds: string[], today: string): Promise<BillingInvoice[]>;
+  /** The orgs with at least one open invoice (at most 1,000): the portal's "payment due" pass visits each on its own clock. */
+  orgsWithOpenInvoices(): Promise<string[]>;
+  /** `orgId`'s open invoices due from `from` to `to` inclusive (YYYY-MM-DD, at most 500), by due date, as of `today`. */
+  openInvoicesDueBetween(orgId: string, from: string, to: string, today: string): Promise<BillingInvoice[]>;
 }
 // Producers: public (the gateway) and internal (underwriting's distribution-authority check at bind).
 
@@ -1121,6 +1153,17 @@ export interface ProducersInternalRpc {
 // Portal: public only (the gateway). Sign-in is public; every other method takes an insured
 // principal (`kind: "insured"`, `actorId` its `ins_` id) and reads only that insured's data.
 
+/** The insured's certificate as the portal answers it (the gateway adds the signed link). */
+export interface PortalCertificateRecord {
+  documentId: string;
+  certificateId: string;
+  certificateNumber: string;
+  policyId: string;
+  policyNumber: string;
+  policyVersion: string;
+  created: boolean;
+}
+
 export interface PortalRpc extends Rpc.WorkerEntrypointBranded {
   /** Send a sign-in code to each org's insured with this email (or the one of `orgSlug`); the same answer whether or not any exists. */
   requestCode(input: PolicyholderCodeRequest): Promise<Result<PolicyholderCodeRequested>>;
@@ -1136,10 +1179,21 @@ export interface PortalRpc extends Rpc.WorkerEntrypointBranded {
   documentForDownload(principal: Principal, documentId: string): Promise<Result<{ documentId: string }>>;
   /** The current MCS-90 of one of the insured's policies; `not_found` for a policy with none. */
   mcs90ForDownload(principal: Principal, policyId: string): Promise<Result<{ documentId: string }>>;
+  /** The insured's own certificate of one of their policies (issued once per policy version); `not_found` for anyone else's policy. */
+  coiForDownload(principal: Principal, policyId: string): Promise<Result<PortalCertificateRecord>>;
+  /** The PDF of one of the insured's invoices; `not_found` for anyone else's, and (with `details.reason: "pdf_pending"`) before it is issued. */
+  invoiceForDownload(principal: Principal, invoiceId: string): Promise<Result<{ documentId: string }>>;
   getProfile(principal: Principal): Promise<Result<PortalProfile>>;
   updateProfile(principal: Principal, input: UpdatePortalProfileRequest): Promise<Result<PortalProfile>>;
   /** Register a device's push token for the insured (deduplicated; at most 10, the least recently seen dropped). */
   registerPushToken(principal: Principal, input: RegisterPushTokenRequest): Promise<Result<PushTokenRegistration>>;
+  /** The sandbox push log, newest first; `not_found` outside development (the gateway lets only the API secret ask). */
+  listSandboxPush(query?: SandboxPushQuery): Promise<Result<Page<SandboxPush>>>;
+}
+
+export interface SandboxPushQuery extends PageQuery {
+  /** Only pushes to this insured's devices. */
+  insuredId?: string;
 }
 
 // Market: public only (the gateway). The market finder (carriers, products, appetites, matching and

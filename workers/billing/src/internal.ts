@@ -8,7 +8,7 @@ import { WorkerEntrypoint } from "cloudflare:workers";
 import { readOutboxEvents } from "#shared/outbox";
 import type { BillingInternalRpc } from "#shared/rpc";
 import { database } from "./database.ts";
-import { invoicesOfPolicies } from "./invoices.service.ts";
+import { invoicesOfPolicies, openInvoicesDueBetween, orgsWithOpenInvoices } from "./invoices.service.ts";
 import type { BillingEnv } from "./env.ts";
 
 export class BillingInternal extends WorkerEntrypoint<BillingEnv> implements BillingInternalRpc {
@@ -20,5 +20,15 @@ export class BillingInternal extends WorkerEntrypoint<BillingEnv> implements Bil
   /** The invoices of an insured's policies, for the portal (it names the org and the policies, having read them from underwriting). */
   invoicesOfPolicies(orgId: string, policyIds: string[], today: string) {
     return invoicesOfPolicies(database(this.env), orgId, policyIds, today);
+  }
+
+  /** The orgs with an open invoice: the portal's "payment due in 3 days" pass visits each. */
+  orgsWithOpenInvoices() {
+    return orgsWithOpenInvoices(database(this.env));
+  }
+
+  /** `orgId`'s open invoices due between two dates: the portal reminds their insureds. */
+  openInvoicesDueBetween(orgId: string, from: string, to: string, today: string) {
+    return openInvoicesDueBetween(database(this.env), orgId, from, to, today);
   }
 }

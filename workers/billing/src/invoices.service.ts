@@ -123,6 +123,26 @@ export async function invoicesOfPolicies(db: DrizzleD1Database, orgId: string, p
   return rows.map((r) => toInvoice(r, entries, isValidDate(today) ? today : realClock.today()));
 }
 
+/** The orgs with an open invoice (at most 1,000), for the portal's "payment due" pass. */
+export async function orgsWithOpenInvoices(db: DrizzleD1Database): Promise<string[]> {
+  const rows = await db.selectDistinct({ orgId: invoices.orgId }).from(invoices).where(eq(invoices.status, "open")).limit(1000).all();
+  return rows.map((r) => r.orgId);
+}
+
+/** `orgId`'s open invoices due from `from` to `to` (inclusive, at most {@link MAX_POLICY_INVOICES}), by due date then number, as of `today`. */
+export async function openInvoicesDueBetween(db: DrizzleD1Database, orgId: string, from: string, to: string, today: string): Promise<BillingInvoice[]> {
+  if (!isValidDate(from) || !isValidDate(to)) return [];
+  const rows = await db
+    .select()
+    .from(invoices)
+    .where(and(eq(invoices.orgId, orgId), eq(invoices.status, "open"), gte(invoices.dueDate, from), lte(invoices.dueDate, to)))
+    .orderBy(asc(invoices.dueDate), asc(invoices.number))
+    .limit(MAX_POLICY_INVOICES)
+    .all();
+  const entries = await entriesOf(db, orgId, rows.map((r) => r.id));
+  return rows.map((r) => toInvoice(r, entries, isValidDate(today) ? today : realClock.today()));
+}
+
 const refused = (r: LedgerRefusal): Result<never> => {
   const details = { ...r.details };
   // The ledger counts cents; the API speaks major units.

@@ -17,10 +17,10 @@ import { fail, invalid, ok, type Result } from "#shared/errors";
 import { newId } from "#shared/ids";
 import { recordOutboxEvent } from "#shared/outbox";
 import type { CertificateRecord, GenerateCertificateInput } from "#shared/rpc";
-import { storeDocumentWith, type DocumentsDeps } from "./documents.service.ts";
+import { storeDocumentWith, toRecord, type DocumentsDeps } from "./documents.service.ts";
 import { renderPdf } from "./pdf/render.ts";
+import { certificates, documents, type CertificateRow } from "./schema.ts";
 import { Turns } from "./turns.ts";
-import { certificates, type CertificateRow } from "./schema.ts";
 import { certificateData, certificateTemplate, type CertificateData } from "./templates/certificate.ts";
 
 /** Attempts at a number before answering 409: each lost attempt means another certificate of the same org and year committed first. */
@@ -86,7 +86,57 @@ export async function generateCertificate(deps: DocumentsDeps, principal: Princi
   return issuers.run(`${principal.orgId}:${year}`, () => issue(deps, principal, input, year, now));
 }
 
-async function issue(deps: DocumentsDeps, principal: Principal, input: GenerateCertificateInput, year: number, now: Date): Promise<Result<CertificateRecord>> {
+/**
+ * The certificate stored under `sourceKey` in `principal`'s org, with its document, or null. A
+ * certificate issued once per source key (`issueCertificateOnce`) is found by its document's key.
+ */
+async function certificateBySourceKey(deps: DocumentsDeps, orgId: string, sourceKey: string): Promise<CertificateRecord | null> {
+  const found = await deps.db
+    .select({ certificate: certificates, document: documents })
+    .from(documents)
+    .innerJoin(certificates, and(eq(certificates.orgId, documents.orgId), eq(certificates.documentId, documents.id)))
+    .where(and(eq(documents.orgId, orgId), eq(documents.sourceKey, sourceKey)))
+    .get();
+  return found ? { ...toCertificate(found.certificate), document: toRecord(found.document) } : null;
+}
+
+/**
+ * {@link generateCertificate}, once per `sourceKey` of the org: the first call issues (numbers,
+ * renders, stores with the key on its document, emits `document.generated`); every later call with
+ * the same key, or a concurrent one that lost the key's unique index, answers that certificate and
+ * issues nothing (`created: false`). The portal keys a policyholder's own certificate by the
+ * policy's version, so the same version is the same certificate and a new version a new one.
+ */
+export async function issueCertificateOnce(
+  deps: DocumentsDeps,
+  principal: Principal,
+  input: GenerateCertificateInput,
+  sourceKey: string,
+  now: Date = new Date(),
+): Promise<Result<{ certificate: CertificateRecord; created: boolean }>> {
+  if (typeof sourceKey !== "string" || sourceKey.length === 0 || sourceKey.length > 200) return invalid("sourceKey", "format", "sourceKey is 1 to 200 characters");
+  const existing = await certificateBySourceKey(deps, principal.orgId, sourceKey);
+  if (existing) return ok({ certificate: existing, created: false });
+  const year = Number(input.facts?.asOf?.slice(0, 4));
+  if (!Number.isInteger(year) || year < 2000) return invalid("facts.asOf", "date", "the certificate's issue date must be a YYYY-MM-DD date");
+  try {
+    return await issuers.run(`${principal.orgId}:${year}`, async (): Promise<Result<{ certificate: CertificateRecord; created: boolean }>> => {
+      // A holder of the lock may have issued this very key while this call waited.
+      const raced = await certificateBySourceKey(deps, principal.orgId, sourceKey);
+      if (raced) return ok({ certificate: raced, created: false });
+      const fresh = await issue(deps, principal, input, year, now, sourceKey);
+      return fresh.ok ? ok({ certificate: fresh.value, created: true }) : fresh;
+    });
+  } catch (error) {
+    // Another isolate stored this key first: its whole batch committed, this one's rolled back.
+    if (!isUniqueViolation(error, "source_key")) throw error;
+    const winner = await certificateBySourceKey(deps, principal.orgId, sourceKey);
+    if (!winner) throw error;
+    return ok({ certificate: winner, created: false });
+  }
+}
+
+async function issue(deps: DocumentsDeps, principal: Principal, input: GenerateCertificateInput, year: number, now: Date, sourceKey?: string): Promise<Result<CertificateRecord>> {
   for (let attempt = 0; attempt < NUMBER_ATTEMPTS; attempt++) {
     const last = await deps.db
       .select({ seq: sql<number>`COALESCE(MAX(${certificates.seq}), 0)` })
@@ -137,6 +187,7 @@ async function issue(deps: DocumentsDeps, principal: Principal, input: GenerateC
           ];
         },
         now,
+        sourceKey === undefined ? {} : { sourceKey },
       );
       if (!stored.ok) return stored;
       return ok({ ...toCertificate(row!), document: stored.value });

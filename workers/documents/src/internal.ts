@@ -6,7 +6,8 @@
 import { WorkerEntrypoint } from "cloudflare:workers";
 import type { Result } from "#shared/errors";
 import { readOutboxEvents } from "#shared/outbox";
-import type { DocumentRecord, DocumentsInternalRpc, EventSourceRpc, InvoiceDocumentRequest, PolicyDocumentRequest } from "#shared/rpc";
+import type { CertificateOnceRequest, DocumentRecord, DocumentsInternalRpc, EventSourceRpc, InvoiceDocumentRequest, PolicyDocumentRequest } from "#shared/rpc";
+import { issueCertificateOnce } from "./certificates.service.ts";
 import { database } from "./database.ts";
 import type { DocumentsEnv } from "./env.ts";
 import { issueInvoiceDocument } from "./invoice-paper.service.ts";
@@ -21,6 +22,15 @@ export class DocumentsInternal extends WorkerEntrypoint<DocumentsEnv> implements
   /** Renders and stores one invoice's PDF for billing, once per source key. */
   issueInvoiceDocument(orgId: string, request: InvoiceDocumentRequest): Promise<Result<DocumentRecord>> {
     return issueInvoiceDocument({ db: database(this.env), bucket: this.env.DOCUMENTS }, orgId, request);
+  }
+
+  /**
+   * A certificate of insurance issued once per `request.sourceKey` of `orgId` (the portal's certificate
+   * of a policyholder's own policy, keyed by the policy's version): a repeat answers the first, `created: false`.
+   */
+  issueCertificateOnce(orgId: string, request: CertificateOnceRequest) {
+    const issuer = { kind: "insured" as const, orgId, credentialId: request.issuedBy, actorId: request.issuedBy, principalId: request.issuedBy, role: null, scopes: [], rateLimitTier: "standard" as const, expiresAt: null };
+    return issueCertificateOnce({ db: database(this.env), bucket: this.env.DOCUMENTS }, issuer, request.certificate, request.sourceKey);
   }
 
   /** `document.generated` and any other event of this worker's outbox, by id. */

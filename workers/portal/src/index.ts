@@ -15,6 +15,9 @@ import type { PortalEnv } from "./env.ts";
 import { portalClosed, portalEnabled } from "./enabled.ts";
 import { issueToken, requestCode } from "./otp.service.ts";
 import * as portal from "./portal.service.ts";
+import { certificateForDownload } from "./certificates.service.ts";
+import { certificateReady, handleQueue, paymentDuePass } from "./notification-triggers.ts";
+import { listSandboxPush, type SandboxPushQuery } from "./sandbox-push.service.ts";
 
 export type { PortalEnv } from "./env.ts";
 
@@ -65,6 +68,25 @@ export class PortalService extends WorkerEntrypoint<PortalEnv> implements Portal
     return this.open(principal, () => portal.mcs90ForDownload(this.env, principal, policyId));
   }
 
+  /** The insured's own certificate of the policy's current version (issued on the first ask, cached until the policy changes). */
+  coiForDownload(principal: Principal, policyId: string) {
+    return this.open(principal, () =>
+      certificateForDownload(this.env, principal, policyId, (certificate) =>
+        // "Your certificate is ready" goes out after the answer; a failure is logged, the certificate stands.
+        this.ctx.waitUntil(
+          certificateReady(this.env, principal.orgId, principal.actorId, certificate).catch((err) =>
+            console.error(JSON.stringify({ level: "error", message: "portal: certificate-ready notification failed", certificateId: certificate.certificateId, error: String(err) })),
+          ),
+        ),
+      ),
+    );
+  }
+
+  /** The PDF of one of the insured's invoices; `not_found` with `reason: "pdf_pending"` before billing issued it. */
+  invoiceForDownload(principal: Principal, invoiceId: string) {
+    return this.open(principal, () => portal.invoiceForDownload(this.env, principal, invoiceId));
+  }
+
   getProfile(principal: Principal) {
     return this.open(principal, () => portal.getProfile(this.env, principal));
   }
@@ -76,8 +98,17 @@ export class PortalService extends WorkerEntrypoint<PortalEnv> implements Portal
   registerPushToken(principal: Principal, input: RegisterPushTokenRequest) {
     return this.open(principal, () => portal.registerPushToken(this.env, principal, input));
   }
+
+  /** `GET /v1/sandbox/push`: the sandbox push log, newest first (the API secret only; `not_found` outside development). */
+  listSandboxPush(query?: SandboxPushQuery) {
+    return listSandboxPush(this.env, query);
+  }
 }
 
 export default {
   fetch: () => Response.json({ error: "route_not_found", message: "This worker is reached through the gateway" }, { status: 404 }),
+  /** The events of billing and claims (payment failed, claim status changed), on the portal's own queue. */
+  queue: (batch, env) => handleQueue(batch, env),
+  /** The "payment due in 3 days" pass, over every org with an open invoice on its own clock. */
+  scheduled: (_controller, env, ctx) => ctx.waitUntil(paymentDuePass(env)),
 } satisfies ExportedHandler<PortalEnv>;

@@ -15,7 +15,7 @@ import type { PortalEnv } from "./env.ts";
 const unauthorized = () => fail("unauthorized", "Missing or invalid credentials");
 
 /** The insured a principal is, or null when it is not an insured's (a gateway bug: answered 401). */
-function insuredOf(principal: Principal): { orgId: string; insuredId: string } | null {
+export function insuredOf(principal: Principal): { orgId: string; insuredId: string } | null {
   if (principal?.kind !== "insured" || typeof principal.actorId !== "string" || !principal.actorId.startsWith("ins_") || !principal.orgId) return null;
   return { orgId: principal.orgId, insuredId: principal.actorId };
 }
@@ -96,6 +96,21 @@ export async function getInvoice(env: PortalEnv, principal: Principal, id: strin
   return invoice ? ok(invoice) : notFound("Invoice");
 }
 
+/**
+ * The PDF of one of the insured's invoices, for the gateway to sign its link: `not_found` for an
+ * invoice that is not theirs ("Invoice not found"), and a `not_found` of its own, saying so and with
+ * `details.reason: "pdf_pending"`, while billing has not issued the invoice's PDF yet (it does so
+ * right after the invoice, and its cron retries until it exists).
+ */
+export async function invoiceForDownload(env: PortalEnv, principal: Principal, id: string): Promise<Result<{ documentId: string }>> {
+  const invoice = await getInvoice(env, principal, id);
+  if (!invoice.ok) return invoice;
+  if (invoice.value.documentId === null) {
+    return fail("not_found", "This invoice's PDF has not been issued yet; it is usually ready within a minute", { reason: "pdf_pending", invoiceId: invoice.value.id });
+  }
+  return ok({ documentId: invoice.value.documentId });
+}
+
 /** How many documents the home screen shows. */
 const HOME_DOCUMENTS = 5;
 const IN_FORCE = new Set<string>(["active", "pending_cancellation"]);
@@ -149,6 +164,12 @@ function toProfile(insured: InsuredIdentity, row: ProfileRow | null): PortalProf
 
 async function profileRow(env: PortalEnv, insuredId: string): Promise<ProfileRow | null> {
   return env.PORTAL_DB.prepare(`SELECT phone, phone_set, mailing_address, mailing_address_set, updated_at FROM insured_profiles WHERE insured_id = ?1`).bind(insuredId).first<ProfileRow>();
+}
+
+/** The insured's profile (underwriting's contact with their own changes over it), or null when the insured no longer exists. */
+export async function profileOf(env: PortalEnv, who: { orgId: string; insuredId: string }): Promise<PortalProfile | null> {
+  const [insured, row] = await Promise.all([env.UNDERWRITING.insuredOf(who.orgId, who.insuredId), profileRow(env, who.insuredId)]);
+  return insured ? toProfile(insured, row) : null;
 }
 
 export async function getProfile(env: PortalEnv, principal: Principal): Promise<Result<PortalProfile>> {

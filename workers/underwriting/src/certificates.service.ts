@@ -4,19 +4,19 @@
  * additional-insured and waiver boxes claim, and the ACORD 25 data set of its line. The documents
  * worker lays the facts out and stores the PDF; nothing here writes.
  */
-import { and, asc, eq } from "drizzle-orm";
+import { and, asc, desc, eq } from "drizzle-orm";
 import type { DrizzleD1Database } from "drizzle-orm/d1";
 import type { Principal } from "#shared/auth";
 import { clockOf } from "#shared/clock";
 import { daysBetween } from "#shared/dates";
 import { fail, invalid, notFound, ok, type Result } from "#shared/errors";
 import { fromCents } from "#shared/money";
-import type { CertificateCoverage, CertificateFacts, CertificateFactsRequest } from "#shared/rpc";
+import type { CertificateCoverage, CertificateFacts, CertificateFactsRequest, InsuredCertificateFacts } from "#shared/rpc";
 import { insurerOf } from "./carriers.ts";
 import { findPolicy } from "./policies.repo.ts";
 import { endorsementsOf } from "./policies.service.ts";
 import { findSubmission } from "./submissions.repo.ts";
-import { daAgreements, policyTransactions, type LineOfBusiness, type PolicyRow } from "./schema.ts";
+import { daAgreements, policies, policyTransactions, type LineOfBusiness, type PolicyRow } from "./schema.ts";
 
 /** A certificate may evidence cover that starts at most this many days after today (a contract signed ahead of the job). */
 export const CERTIFICATE_LEAD_DAYS = 60;
@@ -163,4 +163,31 @@ export async function certificateFacts(db: DrizzleD1Database, principal: Princip
     additionalInsured,
     waiverOfSubrogation,
   });
+}
+
+/**
+ * The facts of a certificate a policyholder asks for themselves (the portal): `principal` is the
+ * gateway's insured principal, the policy must be linked to that insured (anyone else's, in the same
+ * org too, is `not_found`), and the insured is the holder. `version` names the policy's latest
+ * transaction (its sequence and id): every endorsement, cancellation, reinstatement or renewal
+ * changes it, so the portal issues a new certificate exactly when the policy changed.
+ */
+export async function insuredCertificateFacts(db: DrizzleD1Database, principal: Principal, policyId: string): Promise<Result<InsuredCertificateFacts>> {
+  if (principal?.kind !== "insured" || typeof principal.actorId !== "string" || !principal.actorId.startsWith("ins_")) return notFound("Policy");
+  const linked = await db
+    .select({ id: policies.id, insuredName: policies.insuredName })
+    .from(policies)
+    .where(and(eq(policies.orgId, principal.orgId), eq(policies.id, String(policyId)), eq(policies.insuredId, principal.actorId)))
+    .get();
+  if (!linked) return notFound("Policy");
+  const facts = await certificateFacts(db, principal, linked.id, { holderName: linked.insuredName });
+  if (!facts.ok) return facts;
+  const last = await db
+    .select({ id: policyTransactions.id, seq: policyTransactions.seq })
+    .from(policyTransactions)
+    .where(and(eq(policyTransactions.orgId, principal.orgId), eq(policyTransactions.policyId, linked.id)))
+    .orderBy(desc(policyTransactions.seq))
+    .limit(1)
+    .get();
+  return ok({ facts: facts.value, version: last ? `${last.seq}.${last.id}` : "0" });
 }

@@ -13,7 +13,7 @@ import { billingFacts } from "./billing-facts.service.ts";
 import { feedCommissions } from "./commission-feed.ts";
 import * as claimFacts from "./claim-facts.service.ts";
 import { bindSubmission, type BindInput } from "./bind.service.ts";
-import { certificateFacts } from "./certificates.service.ts";
+import { certificateFacts, insuredCertificateFacts } from "./certificates.service.ts";
 import * as da from "./da-agreements.service.ts";
 import * as delinquency from "./delinquency.service.ts";
 import * as insureds from "./insureds.service.ts";
@@ -329,6 +329,17 @@ export class UnderwritingInternal extends WorkerEntrypoint<UnderwritingEnv> impl
   insuredPolicy(orgId: string, insuredId: string, policyId: string, today: string) {
     return insureds.insuredPolicy(database(this.env), orgId, insuredId, policyId, today);
   }
+
+  /** The insured a policy is linked to (null for none): the portal's notifications about the policy go to them. */
+  policyInsured(orgId: string, policyId: string) {
+    return insureds.policyInsured(database(this.env), orgId, policyId);
+  }
+
+  /** The portal's certificate of a policyholder's own policy: its facts (the insured as holder) and the policy's version. */
+  insuredCertificateFacts(principal: Principal, policyId: string) {
+    return insuredCertificateFacts(database(this.env), principal, policyId);
+  }
+
   /** Billing's delinquency job: the policy goes `pending_cancellation` (once, with its event). */
   markPendingCancellation(orgId: string, policyId: string, request: PendingCancellationRequest) {
     return relayAfterInternal(this.env, this.ctx, delinquency.markPendingCancellation(database(this.env), orgId, policyId, request));

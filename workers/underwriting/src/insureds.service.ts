@@ -100,6 +100,12 @@ export async function insuredOf(db: DrizzleD1Database, orgId: string, insuredId:
   return row ? toIdentity(row) : null;
 }
 
+/** The insured `policyId` of `orgId` is linked to, or null (no such policy, or bound without an insured): whom the portal notifies about it. */
+export async function policyInsured(db: DrizzleD1Database, orgId: string, policyId: string): Promise<InsuredIdentity | null> {
+  const row = await db.select({ insuredId: policies.insuredId }).from(policies).where(and(eq(policies.orgId, orgId), eq(policies.id, String(policyId)))).get();
+  return row?.insuredId ? insuredOf(db, orgId, row.insuredId) : null;
+}
+
 /** The insured's policies, newest first (at most {@link MAX_INSURED_POLICIES}), with schedule and paper; `today` decides expiry. */
 export async function insuredPolicies(db: DrizzleD1Database, orgId: string, insuredId: string, today: string): Promise<Policy[]> {
   const rows = await db

@@ -23,7 +23,14 @@ export async function createSubmissionFromAcord(
 ): Promise<Result<Submission>> {
   const extraction = await parseAcord125(pdf);
   if (!extraction.ok) return extraction;
-  const { input, fields } = extraction.value;
+  const { input, fields, contact } = extraction.value;
+  // The named insured's phone and mailing address ride on `insured` beside the form's email (an
+  // `insured` in the overrides replaces the form's whole contact); without an email there is no
+  // insured to hold them, and the field report still shows what was read.
+  const email = overrides.insured?.email ?? overrides.insuredEmail ?? input.insuredEmail;
+  if (overrides.insured === undefined && typeof email === "string" && (contact.phone !== null || contact.mailingAddress !== null)) {
+    input.insured = { email, ...(contact.phone !== null ? { phone: contact.phone } : {}), ...(contact.mailingAddress !== null ? { mailingAddress: contact.mailingAddress } : {}) };
+  }
   // What the PDF said is held to the same rules as what a client sends (#shared/input): trimmed, a
   // blank field is missing (and reported below), controls, money, dates and the deductible checked.
   const checked = checkInput({ ...input, ...overrides } as Partial<CreateSubmissionInput>, clockOf(principal).today());
@@ -32,12 +39,20 @@ export async function createSubmissionFromAcord(
   const missing = REQUIRED_SUBMISSION_FIELDS.filter((f) => merged[f] === undefined || merged[f] === null || merged[f] === "");
   const report: IntakeRecord = {
     source: "acord125",
-    fields: fields.map((f) => ({
-      field: String(f.field),
-      found: f.found || (overrides as Record<string, unknown>)[String(f.field)] !== undefined,
-      confidence: (overrides as Record<string, unknown>)[String(f.field)] !== undefined ? 1 : f.confidence,
-      source: (overrides as Record<string, unknown>)[String(f.field)] !== undefined ? "overrides" : f.source,
-    })),
+    fields: [
+      ...fields.map((f) => ({
+        field: String(f.field),
+        found: f.found || (overrides as Record<string, unknown>)[String(f.field)] !== undefined,
+        confidence: (overrides as Record<string, unknown>)[String(f.field)] !== undefined ? 1 : f.confidence,
+        source: (overrides as Record<string, unknown>)[String(f.field)] !== undefined ? "overrides" : f.source,
+      })),
+      // An `insured` override replaces the form's contact: each piece is then the override's, if it has it.
+      ...contact.fields.map((f) => {
+        if (overrides.insured === undefined) return { field: String(f.field), found: f.found, confidence: f.confidence, source: f.source };
+        const given = pathOf(overrides.insured, String(f.field).replace(/^insured\./, "")) !== undefined;
+        return { field: String(f.field), found: given, confidence: given ? 1 : 0, source: given ? "overrides" : null };
+      }),
+    ],
     missing: [...missing],
   };
   if (missing.length > 0) {
@@ -61,4 +76,11 @@ export async function getQuoteReadiness(
   if (!row) return notFound("Submission");
   const asOf = clockOf(principal).today();
   return ok({ submissionId: row.id, ...assessReadiness(toSubmission(row, asOf), asOf) });
+}
+
+/** `obj`'s value at a dotted path (`mailingAddress.city`), or undefined. */
+function pathOf(obj: unknown, path: string): unknown {
+  let at: unknown = obj;
+  for (const key of path.split(".")) at = at !== null && typeof at === "object" ? (at as Record<string, unknown>)[key] : undefined;
+  return at ?? undefined;
 }

@@ -22,12 +22,19 @@ export const portalRoutes = [
   route("listPortalPolicies", ({ env, principal }) => env.PORTAL.listPolicies(principal)),
   route("getPortalPolicy", ({ env, principal, input }) => env.PORTAL.getPolicy(principal, input.path.id)),
   route("getPortalMcs90", async ({ env, principal, input, c }) => signed(c, principal, await env.PORTAL.mcs90ForDownload(principal, input.path.id))),
+  route("getPortalCoi", async ({ env, principal, input, c }) => {
+    const found = await env.PORTAL.coiForDownload(principal, input.path.id);
+    if (!found.ok) return found;
+    return ok({ ...found.value, ...(await issueDownloadUrl(c, principal.orgId, found.value.documentId)) });
+  }),
   route("listPortalDocuments", ({ env, principal }) => env.PORTAL.listDocuments(principal)),
   route("downloadPortalDocument", async ({ env, principal, input, c }) => signed(c, principal, await env.PORTAL.documentForDownload(principal, input.path.id))),
   route("listPortalInvoices", ({ env, principal }) => env.PORTAL.listInvoices(principal)),
   route("getPortalInvoice", ({ env, principal, input }) => env.PORTAL.getInvoice(principal, input.path.id)),
+  route("downloadPortalInvoice", async ({ env, principal, input, c }) => signed(c, principal, await env.PORTAL.invoiceForDownload(principal, input.path.id))),
   route("getPortalProfile", ({ env, principal }) => env.PORTAL.getProfile(principal)),
   route("updatePortalProfile", ({ env, principal, input }) => env.PORTAL.updateProfile(principal, input.body)),
+  route("listSandboxPush", ({ env, input }) => env.PORTAL.listSandboxPush(input.query)),
   route("registerPortalPushToken", {
     handler: ({ env, principal, input }) => env.PORTAL.registerPushToken(principal, input.body),
     // A token seen before keeps its id and answers 200; a new registration's first sighting is its creation.
