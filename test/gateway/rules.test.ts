@@ -85,6 +85,9 @@ describe("the rule studio through the gateway", () => {
     await call("PATCH", `/v1/rules/${rule.id}`, { apiKey: t.apiKey, body: { enabled: false } });
     const second = await submit(t);
     expect(await json(await quote(t, second.id))).toMatchObject({ status: "active", rules: [] });
+    const listed = async (query: string) => (await json(await call("GET", `/v1/rules${query}`, { apiKey: t.apiKey }))).data.map((r: { id: string }) => r.id);
+    expect(await listed("?enabled=false&actionType=decline")).toEqual([rule.id]);
+    expect(await listed("?enabled=true")).toEqual([]);
     const deleted = await call("DELETE", `/v1/rules/${rule.id}`, { apiKey: t.apiKey });
     expect(deleted.status).toBe(204);
     expect((await call("GET", `/v1/rules/${rule.id}`, { apiKey: t.apiKey })).status).toBe(404);

@@ -122,6 +122,27 @@ describe("quoting under the org's rules", () => {
   });
 });
 
+describe("renewals under the org's rules", () => {
+  it("a declining rule refuses the renewal and writes nothing; market down is 503; then it renews", async () => {
+    const { p, sub } = await submitted();
+    unwrap(await service().createQuote(p, sub.id, {}));
+    const policy = unwrap(await service().bindSubmission(p, sub.id, { installmentPlan: "PIF" }, false)) as unknown as { id: string };
+    const renewals = async () => (await env.UNDERWRITING_DB.prepare("SELECT COUNT(*) AS n FROM submissions WHERE renewal_of_policy_id = ?").bind(policy.id).first<{ n: number }>())?.n;
+
+    await market.setRuleDecisionForTest(p.orgId, decision({ outcome: "decline", declinedBy: ref("Non-renew contractors") }));
+    expect(errorOf(await service().renewPolicy(p, policy.id))).toMatchObject({ code: "declined_by_rule", details: { ruleId: RULE, ruleVersion: 3 } });
+    expect(await renewals()).toBe(0);
+    await market.setRuleDecisionForTest(p.orgId, "down");
+    expect(errorOf(await service().renewPolicy(p, policy.id))).toMatchObject({ code: "rules_unavailable" });
+    expect(await renewals()).toBe(0);
+    await market.setRuleDecisionForTest(p.orgId, decision({ surcharges: [{ ...ref("Renewal load"), factor: 1.1 }], evaluated: [{ ruleId: RULE, version: 3, name: "Renewal load", action: "surcharge", matched: true }] }));
+    const renewed = unwrap(await service().renewPolicy(p, policy.id)) as unknown as { quote: { rules: unknown[]; breakdown: { factors: { name: string }[] } } };
+    expect(renewed.quote.rules).toEqual([{ ruleId: RULE, version: 3, name: "Renewal load", action: "surcharge", matched: true }]);
+    expect(renewed.quote.breakdown.factors.map((f) => f.name)).toContain("rule_surcharge");
+    expect(await renewals()).toBe(1);
+  });
+});
+
 describe("rule facts for the rule studio", () => {
   it("reads a submission as its rules see it, with its live quote's premium before rule surcharges; another org's is 404", async () => {
     const { p, sub } = await submitted();

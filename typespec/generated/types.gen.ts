@@ -4769,7 +4769,7 @@ export type Quote = {
     referralId: string | null;
     /**
      * The org's enabled rules that judged this quote, in priority order, each with the version read
-     * (empty for quotes made before the rule studio, and for renewals re-rated at the renewal run).
+     * (empty for quotes made before the rule studio).
      * A matching surcharge is also a `rule_surcharge` factor of `breakdown.factors`; a matching refer is
      * named in the referral's reasons.
      */
@@ -13388,6 +13388,12 @@ export type RenewPolicyErrors = {
      * Unexpected failure: `internal_error`.
      */
     500: ErrorEnvelope;
+    /**
+     * A worker the operation must hear from did not answer: `rules_unavailable` (quoting could not read
+     * the org's underwriting rules, so nothing was quoted). Nothing was recorded; retry later with the
+     * same `Idempotency-Key`.
+     */
+    503: ErrorEnvelope;
 };
 
 export type RenewPolicyError = RenewPolicyErrors[keyof RenewPolicyErrors];

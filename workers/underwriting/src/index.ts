@@ -213,7 +213,7 @@ export class UnderwritingService extends WorkerEntrypoint<UnderwritingEnv> imple
   }
 
   renewPolicy(principal: Principal, id: string) {
-    return this.inBook("Policy", principal, id, () => this.relayAfter(transactions.renewPolicy(this.db, this.env, principal, id)));
+    return this.inBook("Policy", principal, id, () => this.relayAfter(transactions.renewPolicy(this.db, this.env, principal, id, rulesJudge(this.env.MARKET, principal.orgId))));
   }
 
   // Referrals and delegated authority

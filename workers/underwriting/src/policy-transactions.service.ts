@@ -18,6 +18,7 @@ import { describeEndorsement, documentsOfPolicy, endorsementHistoryOf, issuePape
 import { daUsageStatement, transactionSummary } from "./portfolio-summary.ts";
 import { findQuote } from "./quotes.repo.ts";
 import { prepareQuote, ratingInputOf, toQuote } from "./quotes.service.ts";
+import type { RulesJudge } from "./underwriting-rules.ts";
 import { describeCharges, endorsementCharges, endorsementChargeTable } from "./rating/endorsement-charges.ts";
 import { rate } from "./rating/rate.ts";
 import { cancellationReturn, endorsementDelta, reinstatementReversal, reinstatementWindow } from "./rating/transactions.ts";
@@ -605,7 +606,14 @@ export async function reinstatePolicy(db: DrizzleD1Database, env: LedgerEnv, pri
  * its effective date and left `quoted` (or `referred`); binding it creates the renewal policy.
  * The renewal is recorded on this policy's timeline in the same batch.
  */
-export async function renewPolicy(db: DrizzleD1Database, env: LedgerEnv, principal: Principal, policyId: string): Promise<Result<{ submission: Submission; quote: Quote }>> {
+export async function renewPolicy(
+  db: DrizzleD1Database,
+  env: LedgerEnv,
+  principal: Principal,
+  policyId: string,
+  /** The org's underwriting rules (underwriting-rules.ts): they judge the renewal's quote as any other; a decline refuses the renewal, writing nothing. */
+  rules?: RulesJudge,
+): Promise<Result<{ submission: Submission; quote: Quote }>> {
   const policy = await findPolicy(db, principal.orgId, policyId);
   if (!policy) return notFound("Policy");
   if (policy.status !== "active" && policy.status !== "expired") {
@@ -650,7 +658,7 @@ export async function renewPolicy(db: DrizzleD1Database, env: LedgerEnv, princip
   const sub: SubmissionRow = built.value;
   // Built before the quote's statements so its event id (a ULID) orders before submission.quoted.
   const created = recordEvent(db, principal.orgId, "submission.created", { submissionId: sub.id, lineOfBusiness: sub.lineOfBusiness, insuredName: sub.insuredName, renewalOfPolicyId: policy.id }, sub.createdAt);
-  const prepared = await prepareQuote(db, principal, sub);
+  const prepared = await prepareQuote(db, principal, sub, rules ? { rules } : {});
   if (!prepared.ok) return prepared;
   const quote = prepared.value.quote;
 

@@ -131,7 +131,7 @@ export async function prepareQuote(
     producerAuthority?: ProducerAuthority | null;
     /** The org's auto-bind maximum (auto-bind.ts), in cents: a premium above it is held too. Absent: not judged here (bind judges it). */
     autoBindMaxCents?: number;
-    /** The org's underwriting rules (underwriting-rules.ts). Absent: none judge (renewals re-rated at the renewal run). */
+    /** The org's underwriting rules (underwriting-rules.ts). Absent: none judge. */
     rules?: RulesJudge;
   } = {},
 ): Promise<Result<{ quote: QuoteRow; statements: Statement[] }>> {
