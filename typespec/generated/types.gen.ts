@@ -1588,6 +1588,10 @@ export type CreateOrgRequest = {
      * Unique handle; derived from `name` when omitted.
      */
     slug?: string;
+    /**
+     * The org's plan; default `starter`.
+     */
+    plan?: Plan;
 };
 
 export type CreatePaymentIntentRequest = {
@@ -1776,6 +1780,19 @@ export type CreateWebhookRequest = {
      */
     events: Array<WebhookEventFilter>;
     description?: string;
+};
+
+export type CreateWorkspaceRequest = {
+    name: string;
+    /**
+     * Unique handle; derived from `name` when omitted.
+     */
+    slug?: string;
+    /**
+     * Default `starter`.
+     */
+    plan?: Plan;
+    settings?: UpdateWorkspaceSettings;
 };
 
 /**
@@ -2417,9 +2434,71 @@ export type EndorsementReferred = {
 };
 
 /**
+ * Whether `quantity` more of a feature fits the org's plan now.
+ */
+export type EntitlementCheck = {
+    /**
+     * True when `currentUsage + quantity` is within `limit` (always true without a limit).
+     */
+    allowed: boolean;
+    feature: Feature;
+    plan: Plan;
+    /**
+     * The quantity asked about.
+     */
+    quantity: number;
+    /**
+     * Used so far in the current window (this month for a monthly feature), reservations of writes in flight included.
+     */
+    currentUsage: number;
+    /**
+     * The plan's limit; null when the plan sets none.
+     */
+    limit: number | null;
+    /**
+     * `limit - currentUsage`, never below 0; null without a limit.
+     */
+    available: number | null;
+    /**
+     * When a monthly window starts again (UTC, on the org's clock); null for a standing total.
+     */
+    resetAt: string | null;
+    /**
+     * `limit_exceeded` when not allowed.
+     */
+    reason?: 'limit_exceeded';
+    /**
+     * A sentence when not allowed: used and limit.
+     */
+    message?: string;
+    /**
+     * Where the plan is changed, when not allowed.
+     */
+    upgradeUrl?: string;
+};
+
+/**
+ * The org's plan and its usage of every feature the platform meters today.
+ */
+export type EntitlementSummary = {
+    workspaceId: OrgId;
+    plan: Plan;
+    /**
+     * The monthly window counted now (`YYYY-MM`, on the org's clock).
+     */
+    period: string;
+    /**
+     * By feature code.
+     */
+    entitlements: {
+        [key: string]: unknown;
+    };
+};
+
+/**
  * Machine-readable error code. The HTTP status is implied by the code.
  */
-export type ErrorCode = 'validation_failed' | 'invalid_idempotency_key' | 'unauthorized' | 'insufficient_scope' | 'not_found' | 'route_not_found' | 'method_not_allowed' | 'conflict' | 'idempotency_request_in_progress' | 'payload_too_large' | 'unsupported_media_type' | 'range_not_satisfiable' | 'invalid_state_transition' | 'da_limit_exceeded' | 'quote_expired' | 'idempotency_key_reused' | 'business_rule_violation' | 'self_approval' | 'submission_not_ready' | 'policy_not_in_force' | 'endorsement_required' | 'unreadable_document' | 'loss_outside_coverage' | 'limit_exceeded' | 'producer_not_authorized' | 'rate_limit_exceeded' | 'internal_error' | 'payment_provider_unavailable';
+export type ErrorCode = 'validation_failed' | 'invalid_idempotency_key' | 'unauthorized' | 'insufficient_scope' | 'not_found' | 'route_not_found' | 'method_not_allowed' | 'conflict' | 'idempotency_request_in_progress' | 'payload_too_large' | 'unsupported_media_type' | 'range_not_satisfiable' | 'invalid_state_transition' | 'da_limit_exceeded' | 'quote_expired' | 'idempotency_key_reused' | 'business_rule_violation' | 'self_approval' | 'submission_not_ready' | 'policy_not_in_force' | 'endorsement_required' | 'unreadable_document' | 'loss_outside_coverage' | 'limit_exceeded' | 'producer_not_authorized' | 'rate_limit_exceeded' | 'internal_error' | 'payment_provider_unavailable' | 'feature_limit_reached';
 
 /**
  * The one error body of the platform, returned by every failing request.
@@ -2548,6 +2627,30 @@ export type EventPage = {
  * What the premium is rated on: revenue (GL), property values (PROP) or vehicles (CA).
  */
 export type ExposureBasis = 'revenue' | 'property_values' | 'vehicles';
+
+/**
+ * A metered feature. `policies_bound` and `api_calls` count per calendar month on the org's clock;
+ * `document_storage_bytes`, `seats` and `webhook_endpoints` are standing totals.
+ */
+export type Feature = 'policies_bound' | 'api_calls' | 'document_storage_bytes' | 'seats' | 'webhook_endpoints';
+
+/**
+ * One feature's usage against the plan.
+ */
+export type FeatureUsage = {
+    used: number;
+    limit: number | null;
+    available: number | null;
+    /**
+     * `used / limit` in percent, two decimals; null without a limit.
+     */
+    percentage: number | null;
+    /**
+     * When the window starts again; null for a standing total.
+     */
+    resetAt: string | null;
+    unit: UsageUnit;
+};
 
 /**
  * A flag as evaluated for the caller's org.
@@ -3362,6 +3465,10 @@ export type Org = {
      * URL-safe unique handle.
      */
     slug: string;
+    /**
+     * The org's plan (`PATCH /v1/orgs/{id}` with `plan`, by the system API secret, changes it).
+     */
+    plan: Plan;
     createdAt: string;
     updatedAt: string;
 };
@@ -3630,6 +3737,25 @@ export type PaymentRefundedEvent = {
  * A phone number: 7 to 32 characters, digits with an optional leading `+`, spaces, dots, dashes and parentheses.
  */
 export type PhoneNumber = string;
+
+/**
+ * The org's plan: it sets the limit of each metered feature.
+ */
+export type Plan = 'free' | 'starter' | 'pro' | 'enterprise';
+
+/**
+ * One plan of the committed table, with its limits (null: none).
+ */
+export type PlanLimits = {
+    plan: Plan;
+    limits: {
+        [key: string]: unknown;
+    };
+};
+
+export type PlanList = {
+    data: Array<PlanLimits>;
+};
 
 /**
  * A bound policy. Money is in USD major units (at most two decimals).
@@ -4837,6 +4963,43 @@ export type RecognisedField = {
 };
 
 /**
+ * Usage an integrator meters itself. Only `api_calls` is recorded this way: the other features are
+ * counted by the platform where they happen (a bind, a stored byte, a member, an endpoint), so an
+ * integrator's count could only double them (400 naming `feature`).
+ */
+export type RecordUsageRequest = {
+    feature: Feature;
+    /**
+     * How many (default 1).
+     */
+    quantity?: number;
+    /**
+     * The integrator's own context (for example `{"endpoint": "/api/v1/posts"}`), kept with the record.
+     */
+    metadata?: {
+        [key: string]: unknown;
+    };
+};
+
+/**
+ * Usage recorded: counted in the window, within the limit.
+ */
+export type RecordedUsage = {
+    id: UsageRecordId;
+    recorded: true;
+    feature: Feature;
+    quantity: number;
+    /**
+     * Used in the window, this record included.
+     */
+    currentUsage: number;
+    limit: number | null;
+    available: number | null;
+    resetAt: string | null;
+    createdAt: string;
+};
+
+/**
  * A submission referred to an underwriter (e.g. a quote outside delegated authority), or an
  * endorsement held because it would take a policy outside its delegated authority agreement.
  */
@@ -5663,6 +5826,10 @@ export type UpdateOrgRequest = {
      * New display name.
      */
     name?: string;
+    /**
+     * A new plan: the system API secret only (any other credential is 403 `insufficient_scope`).
+     */
+    plan?: Plan;
 };
 
 /**
@@ -5717,10 +5884,31 @@ export type UpdateWebhookRequest = {
     enabled?: boolean;
 };
 
+export type UpdateWorkspaceRequest = {
+    name?: string;
+    plan?: Plan;
+    settings?: UpdateWorkspaceSettings;
+};
+
+export type UpdateWorkspaceSettings = {
+    timezone?: string;
+    locale?: string;
+};
+
 /**
  * Two-letter US state (or DC) code.
  */
 export type UsState = 'AL' | 'AK' | 'AZ' | 'AR' | 'CA' | 'CO' | 'CT' | 'DE' | 'DC' | 'FL' | 'GA' | 'HI' | 'ID' | 'IL' | 'IN' | 'IA' | 'KS' | 'KY' | 'LA' | 'ME' | 'MD' | 'MA' | 'MI' | 'MN' | 'MS' | 'MO' | 'MT' | 'NE' | 'NV' | 'NH' | 'NJ' | 'NM' | 'NY' | 'NC' | 'ND' | 'OH' | 'OK' | 'OR' | 'PA' | 'RI' | 'SC' | 'SD' | 'TN' | 'TX' | 'UT' | 'VT' | 'VA' | 'WA' | 'WV' | 'WI' | 'WY';
+
+/**
+ * Usage entry id (`ent_` + ULID): one recorded `POST /v1/entitlements/usage`.
+ */
+export type UsageRecordId = string;
+
+/**
+ * What a count is of.
+ */
+export type UsageUnit = 'count' | 'bytes';
 
 /**
  * A person who signs in to an org.
@@ -6002,6 +6190,71 @@ export type WelcomeFrame = {
      */
     online: Array<DealRoomParticipant>;
 };
+
+/**
+ * The org as a workspace: its plan, settings and status.
+ */
+export type Workspace = {
+    id: OrgId;
+    name: string;
+    slug: string;
+    plan: Plan;
+    settings: WorkspaceSettings;
+    status: WorkspaceStatus;
+    /**
+     * When it was deleted; null while active.
+     */
+    deletedAt: string | null;
+    /**
+     * Its data is kept until then (30 days after deletion); null while active.
+     */
+    purgeAfter: string | null;
+    createdAt: string;
+    updatedAt: string;
+};
+
+/**
+ * A page of a list.
+ */
+export type WorkspacePage = {
+    /**
+     * The items of this page.
+     */
+    data: Array<Workspace>;
+    /**
+     * Cursor of the next page; `null` on the last page.
+     */
+    nextCursor: string | null;
+};
+
+/**
+ * A workspace's settings.
+ */
+export type WorkspaceSettings = {
+    /**
+     * IANA time zone (`Europe/London`).
+     */
+    timezone: string;
+    /**
+     * BCP 47 locale (`en-GB`; `en_GB` is accepted and answered with a hyphen).
+     */
+    locale: string;
+};
+
+/**
+ * Whether the workspace's credentials work: `deleted` refuses every one of them.
+ */
+export type WorkspaceStatus = 'active' | 'deleted';
+
+/**
+ * The feature to check.
+ */
+export type CheckEntitlementQueryFeature = Feature;
+
+/**
+ * How many more (default 1).
+ */
+export type CheckEntitlementQueryQuantity = number;
 
 /**
  * Client-chosen key that makes a retried write safe: a repeated request with the same key
@@ -9827,6 +10080,227 @@ export type DownloadDocumentResponses = {
      */
     206: unknown;
 };
+
+export type CheckEntitlementData = {
+    body?: never;
+    path?: never;
+    query: {
+        /**
+         * The feature to check.
+         */
+        feature: Feature;
+        /**
+         * How many more (default 1).
+         */
+        quantity?: number;
+    };
+    url: '/v1/entitlements/check';
+};
+
+export type CheckEntitlementErrors = {
+    /**
+     * The request is malformed: `validation_failed` or `invalid_idempotency_key`.
+     */
+    400: ErrorEnvelope;
+    /**
+     * Missing, invalid, expired or revoked credentials: `unauthorized`.
+     */
+    401: ErrorEnvelope;
+    /**
+     * The credential lacks the required scope or role: `insufficient_scope`.
+     */
+    403: ErrorEnvelope;
+    /**
+     * The resource does not exist or belongs to another org: `not_found`.
+     */
+    404: ErrorEnvelope;
+    /**
+     * Rate limit exceeded: `rate_limit_exceeded`. Retry after `Retry-After` seconds.
+     */
+    429: ErrorEnvelope;
+    /**
+     * Unexpected failure: `internal_error`.
+     */
+    500: ErrorEnvelope;
+};
+
+export type CheckEntitlementError = CheckEntitlementErrors[keyof CheckEntitlementErrors];
+
+export type CheckEntitlementResponses = {
+    /**
+     * Success.
+     */
+    200: EntitlementCheck;
+};
+
+export type CheckEntitlementResponse = CheckEntitlementResponses[keyof CheckEntitlementResponses];
+
+export type ListPlansData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/v1/entitlements/plans';
+};
+
+export type ListPlansErrors = {
+    /**
+     * The request is malformed: `validation_failed` or `invalid_idempotency_key`.
+     */
+    400: ErrorEnvelope;
+    /**
+     * Missing, invalid, expired or revoked credentials: `unauthorized`.
+     */
+    401: ErrorEnvelope;
+    /**
+     * The credential lacks the required scope or role: `insufficient_scope`.
+     */
+    403: ErrorEnvelope;
+    /**
+     * The resource does not exist or belongs to another org: `not_found`.
+     */
+    404: ErrorEnvelope;
+    /**
+     * Rate limit exceeded: `rate_limit_exceeded`. Retry after `Retry-After` seconds.
+     */
+    429: ErrorEnvelope;
+    /**
+     * Unexpected failure: `internal_error`.
+     */
+    500: ErrorEnvelope;
+};
+
+export type ListPlansError = ListPlansErrors[keyof ListPlansErrors];
+
+export type ListPlansResponses = {
+    /**
+     * Success.
+     */
+    200: PlanList;
+};
+
+export type ListPlansResponse = ListPlansResponses[keyof ListPlansResponses];
+
+export type GetEntitlementSummaryData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/v1/entitlements/summary';
+};
+
+export type GetEntitlementSummaryErrors = {
+    /**
+     * The request is malformed: `validation_failed` or `invalid_idempotency_key`.
+     */
+    400: ErrorEnvelope;
+    /**
+     * Missing, invalid, expired or revoked credentials: `unauthorized`.
+     */
+    401: ErrorEnvelope;
+    /**
+     * The credential lacks the required scope or role: `insufficient_scope`.
+     */
+    403: ErrorEnvelope;
+    /**
+     * The resource does not exist or belongs to another org: `not_found`.
+     */
+    404: ErrorEnvelope;
+    /**
+     * Rate limit exceeded: `rate_limit_exceeded`. Retry after `Retry-After` seconds.
+     */
+    429: ErrorEnvelope;
+    /**
+     * Unexpected failure: `internal_error`.
+     */
+    500: ErrorEnvelope;
+};
+
+export type GetEntitlementSummaryError = GetEntitlementSummaryErrors[keyof GetEntitlementSummaryErrors];
+
+export type GetEntitlementSummaryResponses = {
+    /**
+     * Success.
+     */
+    200: EntitlementSummary;
+};
+
+export type GetEntitlementSummaryResponse = GetEntitlementSummaryResponses[keyof GetEntitlementSummaryResponses];
+
+export type RecordUsageData = {
+    body: RecordUsageRequest;
+    headers?: {
+        /**
+         * Client-chosen key that makes a retried write safe: a repeated request with the same key
+         * and body replays the first response.
+         */
+        'Idempotency-Key'?: string;
+    };
+    path?: never;
+    query?: never;
+    url: '/v1/entitlements/usage';
+};
+
+export type RecordUsageErrors = {
+    /**
+     * The request is malformed: `validation_failed` or `invalid_idempotency_key`.
+     */
+    400: ErrorEnvelope;
+    /**
+     * Missing, invalid, expired or revoked credentials: `unauthorized`.
+     */
+    401: ErrorEnvelope;
+    /**
+     * The credential lacks the required scope or role: `insufficient_scope`.
+     */
+    403: ErrorEnvelope;
+    /**
+     * The resource does not exist or belongs to another org: `not_found`.
+     */
+    404: ErrorEnvelope;
+    /**
+     * `conflict` or `idempotency_request_in_progress`.
+     */
+    409: ErrorEnvelope;
+    /**
+     * The request body exceeds the size limit: `payload_too_large`.
+     */
+    413: ErrorEnvelope;
+    /**
+     * The request body's media type is not accepted (`application/json`, or another one the operation
+     * documents): `unsupported_media_type`.
+     */
+    415: ErrorEnvelope;
+    /**
+     * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
+     * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
+     * referral one created, or on a quote one created), `submission_not_ready` (quoting a submission
+     * whose readiness has a blocking check failed; `details.failedChecks` names them),
+     * `policy_not_in_force` (a certificate asked of a cancelled, expired or not yet effective policy),
+     * `endorsement_required` (a certificate flag the policy carries no endorsement for),
+     * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored),
+     * `loss_outside_coverage` (a claim whose loss date the policy did not cover; `details` names the
+     * dates that decided it) or `limit_exceeded` (a claim payment past the policy's limit).
+     */
+    422: ErrorEnvelope;
+    /**
+     * Rate limit exceeded: `rate_limit_exceeded`. Retry after `Retry-After` seconds.
+     */
+    429: ErrorEnvelope;
+    /**
+     * Unexpected failure: `internal_error`.
+     */
+    500: ErrorEnvelope;
+};
+
+export type RecordUsageError = RecordUsageErrors[keyof RecordUsageErrors];
+
+export type RecordUsageResponses = {
+    /**
+     * Success.
+     */
+    200: RecordedUsage;
+};
+
+export type RecordUsageResponse = RecordUsageResponses[keyof RecordUsageResponses];
 
 export type ListEventsData = {
     body?: never;
@@ -15490,6 +15964,354 @@ export type TestWebhookResponses = {
 };
 
 export type TestWebhookResponse = TestWebhookResponses[keyof TestWebhookResponses];
+
+export type ListWorkspacesData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * Page size.
+         */
+        limit?: number;
+        /**
+         * Opaque cursor from a previous page's `nextCursor`.
+         */
+        cursor?: string;
+        /**
+         * Sort order.
+         */
+        sort?: ListSort;
+        /**
+         * Only items created at or after this instant.
+         */
+        createdAfter?: string;
+        /**
+         * Only items created before this instant.
+         */
+        createdBefore?: string;
+    };
+    url: '/v1/workspaces';
+};
+
+export type ListWorkspacesErrors = {
+    /**
+     * The request is malformed: `validation_failed` or `invalid_idempotency_key`.
+     */
+    400: ErrorEnvelope;
+    /**
+     * Missing, invalid, expired or revoked credentials: `unauthorized`.
+     */
+    401: ErrorEnvelope;
+    /**
+     * The credential lacks the required scope or role: `insufficient_scope`.
+     */
+    403: ErrorEnvelope;
+    /**
+     * The resource does not exist or belongs to another org: `not_found`.
+     */
+    404: ErrorEnvelope;
+    /**
+     * Rate limit exceeded: `rate_limit_exceeded`. Retry after `Retry-After` seconds.
+     */
+    429: ErrorEnvelope;
+    /**
+     * Unexpected failure: `internal_error`.
+     */
+    500: ErrorEnvelope;
+};
+
+export type ListWorkspacesError = ListWorkspacesErrors[keyof ListWorkspacesErrors];
+
+export type ListWorkspacesResponses = {
+    /**
+     * Success.
+     */
+    200: WorkspacePage;
+};
+
+export type ListWorkspacesResponse = ListWorkspacesResponses[keyof ListWorkspacesResponses];
+
+export type CreateWorkspaceData = {
+    body: CreateWorkspaceRequest;
+    headers?: {
+        /**
+         * Client-chosen key that makes a retried write safe: a repeated request with the same key
+         * and body replays the first response.
+         */
+        'Idempotency-Key'?: string;
+    };
+    path?: never;
+    query?: never;
+    url: '/v1/workspaces';
+};
+
+export type CreateWorkspaceErrors = {
+    /**
+     * The request is malformed: `validation_failed` or `invalid_idempotency_key`.
+     */
+    400: ErrorEnvelope;
+    /**
+     * Missing, invalid, expired or revoked credentials: `unauthorized`.
+     */
+    401: ErrorEnvelope;
+    /**
+     * The credential lacks the required scope or role: `insufficient_scope`.
+     */
+    403: ErrorEnvelope;
+    /**
+     * The resource does not exist or belongs to another org: `not_found`.
+     */
+    404: ErrorEnvelope;
+    /**
+     * `conflict` or `idempotency_request_in_progress`.
+     */
+    409: ErrorEnvelope;
+    /**
+     * The request body exceeds the size limit: `payload_too_large`.
+     */
+    413: ErrorEnvelope;
+    /**
+     * The request body's media type is not accepted (`application/json`, or another one the operation
+     * documents): `unsupported_media_type`.
+     */
+    415: ErrorEnvelope;
+    /**
+     * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
+     * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
+     * referral one created, or on a quote one created), `submission_not_ready` (quoting a submission
+     * whose readiness has a blocking check failed; `details.failedChecks` names them),
+     * `policy_not_in_force` (a certificate asked of a cancelled, expired or not yet effective policy),
+     * `endorsement_required` (a certificate flag the policy carries no endorsement for),
+     * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored),
+     * `loss_outside_coverage` (a claim whose loss date the policy did not cover; `details` names the
+     * dates that decided it) or `limit_exceeded` (a claim payment past the policy's limit).
+     */
+    422: ErrorEnvelope;
+    /**
+     * Rate limit exceeded: `rate_limit_exceeded`. Retry after `Retry-After` seconds.
+     */
+    429: ErrorEnvelope;
+    /**
+     * Unexpected failure: `internal_error`.
+     */
+    500: ErrorEnvelope;
+};
+
+export type CreateWorkspaceError = CreateWorkspaceErrors[keyof CreateWorkspaceErrors];
+
+export type CreateWorkspaceResponses = {
+    /**
+     * Created.
+     */
+    201: Workspace;
+};
+
+export type CreateWorkspaceResponse = CreateWorkspaceResponses[keyof CreateWorkspaceResponses];
+
+export type DeleteWorkspaceData = {
+    body?: never;
+    headers?: {
+        /**
+         * Client-chosen key that makes a retried write safe: a repeated request with the same key
+         * and body replays the first response.
+         */
+        'Idempotency-Key'?: string;
+    };
+    path: {
+        id: string;
+    };
+    query?: never;
+    url: '/v1/workspaces/{id}';
+};
+
+export type DeleteWorkspaceErrors = {
+    /**
+     * The request is malformed: `validation_failed` or `invalid_idempotency_key`.
+     */
+    400: ErrorEnvelope;
+    /**
+     * Missing, invalid, expired or revoked credentials: `unauthorized`.
+     */
+    401: ErrorEnvelope;
+    /**
+     * The credential lacks the required scope or role: `insufficient_scope`.
+     */
+    403: ErrorEnvelope;
+    /**
+     * The resource does not exist or belongs to another org: `not_found`.
+     */
+    404: ErrorEnvelope;
+    /**
+     * `conflict` or `idempotency_request_in_progress`.
+     */
+    409: ErrorEnvelope;
+    /**
+     * The request body exceeds the size limit: `payload_too_large`.
+     */
+    413: ErrorEnvelope;
+    /**
+     * The request body's media type is not accepted (`application/json`, or another one the operation
+     * documents): `unsupported_media_type`.
+     */
+    415: ErrorEnvelope;
+    /**
+     * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
+     * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
+     * referral one created, or on a quote one created), `submission_not_ready` (quoting a submission
+     * whose readiness has a blocking check failed; `details.failedChecks` names them),
+     * `policy_not_in_force` (a certificate asked of a cancelled, expired or not yet effective policy),
+     * `endorsement_required` (a certificate flag the policy carries no endorsement for),
+     * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored),
+     * `loss_outside_coverage` (a claim whose loss date the policy did not cover; `details` names the
+     * dates that decided it) or `limit_exceeded` (a claim payment past the policy's limit).
+     */
+    422: ErrorEnvelope;
+    /**
+     * Rate limit exceeded: `rate_limit_exceeded`. Retry after `Retry-After` seconds.
+     */
+    429: ErrorEnvelope;
+    /**
+     * Unexpected failure: `internal_error`.
+     */
+    500: ErrorEnvelope;
+};
+
+export type DeleteWorkspaceError = DeleteWorkspaceErrors[keyof DeleteWorkspaceErrors];
+
+export type DeleteWorkspaceResponses = {
+    /**
+     * Success; no body.
+     */
+    204: void;
+};
+
+export type DeleteWorkspaceResponse = DeleteWorkspaceResponses[keyof DeleteWorkspaceResponses];
+
+export type GetWorkspaceData = {
+    body?: never;
+    path: {
+        id: string;
+    };
+    query?: never;
+    url: '/v1/workspaces/{id}';
+};
+
+export type GetWorkspaceErrors = {
+    /**
+     * The request is malformed: `validation_failed` or `invalid_idempotency_key`.
+     */
+    400: ErrorEnvelope;
+    /**
+     * Missing, invalid, expired or revoked credentials: `unauthorized`.
+     */
+    401: ErrorEnvelope;
+    /**
+     * The credential lacks the required scope or role: `insufficient_scope`.
+     */
+    403: ErrorEnvelope;
+    /**
+     * The resource does not exist or belongs to another org: `not_found`.
+     */
+    404: ErrorEnvelope;
+    /**
+     * Rate limit exceeded: `rate_limit_exceeded`. Retry after `Retry-After` seconds.
+     */
+    429: ErrorEnvelope;
+    /**
+     * Unexpected failure: `internal_error`.
+     */
+    500: ErrorEnvelope;
+};
+
+export type GetWorkspaceError = GetWorkspaceErrors[keyof GetWorkspaceErrors];
+
+export type GetWorkspaceResponses = {
+    /**
+     * Success.
+     */
+    200: Workspace;
+};
+
+export type GetWorkspaceResponse = GetWorkspaceResponses[keyof GetWorkspaceResponses];
+
+export type UpdateWorkspaceData = {
+    body: UpdateWorkspaceRequest;
+    headers?: {
+        /**
+         * Client-chosen key that makes a retried write safe: a repeated request with the same key
+         * and body replays the first response.
+         */
+        'Idempotency-Key'?: string;
+    };
+    path: {
+        id: string;
+    };
+    query?: never;
+    url: '/v1/workspaces/{id}';
+};
+
+export type UpdateWorkspaceErrors = {
+    /**
+     * The request is malformed: `validation_failed` or `invalid_idempotency_key`.
+     */
+    400: ErrorEnvelope;
+    /**
+     * Missing, invalid, expired or revoked credentials: `unauthorized`.
+     */
+    401: ErrorEnvelope;
+    /**
+     * The credential lacks the required scope or role: `insufficient_scope`.
+     */
+    403: ErrorEnvelope;
+    /**
+     * The resource does not exist or belongs to another org: `not_found`.
+     */
+    404: ErrorEnvelope;
+    /**
+     * `conflict` or `idempotency_request_in_progress`.
+     */
+    409: ErrorEnvelope;
+    /**
+     * The request body exceeds the size limit: `payload_too_large`.
+     */
+    413: ErrorEnvelope;
+    /**
+     * The request body's media type is not accepted (`application/json`, or another one the operation
+     * documents): `unsupported_media_type`.
+     */
+    415: ErrorEnvelope;
+    /**
+     * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
+     * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
+     * referral one created, or on a quote one created), `submission_not_ready` (quoting a submission
+     * whose readiness has a blocking check failed; `details.failedChecks` names them),
+     * `policy_not_in_force` (a certificate asked of a cancelled, expired or not yet effective policy),
+     * `endorsement_required` (a certificate flag the policy carries no endorsement for),
+     * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored),
+     * `loss_outside_coverage` (a claim whose loss date the policy did not cover; `details` names the
+     * dates that decided it) or `limit_exceeded` (a claim payment past the policy's limit).
+     */
+    422: ErrorEnvelope;
+    /**
+     * Rate limit exceeded: `rate_limit_exceeded`. Retry after `Retry-After` seconds.
+     */
+    429: ErrorEnvelope;
+    /**
+     * Unexpected failure: `internal_error`.
+     */
+    500: ErrorEnvelope;
+};
+
+export type UpdateWorkspaceError = UpdateWorkspaceErrors[keyof UpdateWorkspaceErrors];
+
+export type UpdateWorkspaceResponses = {
+    /**
+     * Success.
+     */
+    200: Workspace;
+};
+
+export type UpdateWorkspaceResponse = UpdateWorkspaceResponses[keyof UpdateWorkspaceResponses];
 
 export type ReceiveStripeWebhookData = {
     body: StripeEvent;

@@ -381,11 +381,6 @@ export const zCreateClaimPaymentRequest = z.strictObject({
     reference: z.string().max(100).optional()
 });
 
-export const zCreateOrgRequest = z.strictObject({
-    name: z.string().min(1).max(200),
-    slug: z.string().regex(/^[a-z0-9][a-z0-9-]{1,62}$/).optional()
-});
-
 export const zCreatePaymentIntentRequest = z.strictObject({
     paymentMethod: z.string().min(4).max(255).optional()
 });
@@ -682,7 +677,8 @@ export const zErrorCode = z.enum([
     'producer_not_authorized',
     'rate_limit_exceeded',
     'internal_error',
-    'payment_provider_unavailable'
+    'payment_provider_unavailable',
+    'feature_limit_reached'
 ]);
 
 /**
@@ -716,6 +712,18 @@ export const zExposureBasis = z.enum([
     'revenue',
     'property_values',
     'vehicles'
+]);
+
+/**
+ * A metered feature. `policies_bound` and `api_calls` count per calendar month on the org's clock;
+ * `document_storage_bytes`, `seats` and `webhook_endpoints` are standing totals.
+ */
+export const zFeature = z.enum([
+    'policies_bound',
+    'api_calls',
+    'document_storage_bytes',
+    'seats',
+    'webhook_endpoints'
 ]);
 
 /**
@@ -1149,17 +1157,6 @@ export const zDaUtilizationReport = z.object({
 });
 
 /**
- * An organization (tenant). Every resource belongs to exactly one org.
- */
-export const zOrg = z.object({
-    id: zOrgId,
-    name: z.string(),
-    slug: z.string(),
-    createdAt: z.iso.datetime(),
-    updatedAt: z.iso.datetime()
-});
-
-/**
  * An email captured by the local outbox instead of being sent.
  */
 export const zOutboxEmail = z.object({
@@ -1249,6 +1246,73 @@ export const zInsuredContact = z.strictObject({
     email: z.email().max(254),
     phone: zPhoneNumber.optional(),
     mailingAddress: zMailingAddress.optional()
+});
+
+/**
+ * The org's plan: it sets the limit of each metered feature.
+ */
+export const zPlan = z.enum([
+    'free',
+    'starter',
+    'pro',
+    'enterprise'
+]);
+
+export const zCreateOrgRequest = z.strictObject({
+    name: z.string().min(1).max(200),
+    slug: z.string().regex(/^[a-z0-9][a-z0-9-]{1,62}$/).optional(),
+    plan: zPlan.optional()
+});
+
+/**
+ * Whether `quantity` more of a feature fits the org's plan now.
+ */
+export const zEntitlementCheck = z.object({
+    allowed: z.boolean(),
+    feature: zFeature,
+    plan: zPlan,
+    quantity: z.coerce.bigint().min(BigInt('-9223372036854775808'), { error: 'Invalid value: Expected int64 to be >= -9223372036854775808' }).max(BigInt('9223372036854775807'), { error: 'Invalid value: Expected int64 to be <= 9223372036854775807' }),
+    currentUsage: z.coerce.bigint().min(BigInt('-9223372036854775808'), { error: 'Invalid value: Expected int64 to be >= -9223372036854775808' }).max(BigInt('9223372036854775807'), { error: 'Invalid value: Expected int64 to be <= 9223372036854775807' }),
+    limit: z.coerce.bigint().min(BigInt('-9223372036854775808'), { error: 'Invalid value: Expected int64 to be >= -9223372036854775808' }).max(BigInt('9223372036854775807'), { error: 'Invalid value: Expected int64 to be <= 9223372036854775807' }).nullable(),
+    available: z.coerce.bigint().min(BigInt('-9223372036854775808'), { error: 'Invalid value: Expected int64 to be >= -9223372036854775808' }).max(BigInt('9223372036854775807'), { error: 'Invalid value: Expected int64 to be <= 9223372036854775807' }).nullable(),
+    resetAt: z.iso.datetime().nullable(),
+    reason: z.enum(['limit_exceeded']).optional(),
+    message: z.string().optional(),
+    upgradeUrl: z.url().optional()
+});
+
+/**
+ * The org's plan and its usage of every feature the platform meters today.
+ */
+export const zEntitlementSummary = z.object({
+    workspaceId: zOrgId,
+    plan: zPlan,
+    period: z.string(),
+    entitlements: z.record(z.string(), z.unknown())
+});
+
+/**
+ * An organization (tenant). Every resource belongs to exactly one org.
+ */
+export const zOrg = z.object({
+    id: zOrgId,
+    name: z.string(),
+    slug: z.string(),
+    plan: zPlan,
+    createdAt: z.iso.datetime(),
+    updatedAt: z.iso.datetime()
+});
+
+/**
+ * One plan of the committed table, with its limits (null: none).
+ */
+export const zPlanLimits = z.object({
+    plan: zPlan,
+    limits: z.record(z.string(), z.unknown())
+});
+
+export const zPlanList = z.object({
+    data: z.array(zPlanLimits)
 });
 
 /**
@@ -2358,6 +2422,17 @@ export const zIngestedDocument = z.object({
 });
 
 /**
+ * Usage an integrator meters itself. Only `api_calls` is recorded this way: the other features are
+ * counted by the platform where they happen (a bind, a stored byte, a member, an endpoint), so an
+ * integrator's count could only double them (400 naming `feature`).
+ */
+export const zRecordUsageRequest = z.strictObject({
+    feature: zFeature,
+    quantity: z.int().gte(1).lte(1000000).optional().default(1),
+    metadata: z.record(z.string(), z.unknown()).optional()
+});
+
+/**
  * An underwriter's decision on a referral.
  */
 export const zReferralDecision = z.enum([
@@ -3030,7 +3105,8 @@ export const zUpdateInsuredRequest = z.strictObject({
 });
 
 export const zUpdateOrgRequest = z.strictObject({
-    name: z.string().min(1).max(200).optional()
+    name: z.string().min(1).max(200).optional(),
+    plan: zPlan.optional()
 });
 
 /**
@@ -3039,6 +3115,24 @@ export const zUpdateOrgRequest = z.strictObject({
 export const zUpdatePortalProfileRequest = z.strictObject({
     phone: zPhoneNumber.nullish(),
     mailingAddress: zMailingAddress.nullish()
+});
+
+export const zUpdateWorkspaceSettings = z.strictObject({
+    timezone: z.string().min(1).max(64).optional(),
+    locale: z.string().min(2).max(35).optional()
+});
+
+export const zCreateWorkspaceRequest = z.strictObject({
+    name: z.string().min(1).max(200),
+    slug: z.string().regex(/^[a-z0-9][a-z0-9-]{1,62}$/).optional(),
+    plan: zPlan.optional(),
+    settings: zUpdateWorkspaceSettings.optional()
+});
+
+export const zUpdateWorkspaceRequest = z.strictObject({
+    name: z.string().min(1).max(200).optional(),
+    plan: zPlan.optional(),
+    settings: zUpdateWorkspaceSettings.optional()
 });
 
 /**
@@ -3755,6 +3849,43 @@ export const zUpdateClientRequest = z.strictObject({
 });
 
 /**
+ * Usage entry id (`ent_` + ULID): one recorded `POST /v1/entitlements/usage`.
+ */
+export const zUsageRecordId = z.string().regex(/^ent_[0-9A-HJKMNP-TV-Z]{26}$/);
+
+/**
+ * Usage recorded: counted in the window, within the limit.
+ */
+export const zRecordedUsage = z.object({
+    id: zUsageRecordId,
+    recorded: z.literal(true),
+    feature: zFeature,
+    quantity: z.coerce.bigint().min(BigInt('-9223372036854775808'), { error: 'Invalid value: Expected int64 to be >= -9223372036854775808' }).max(BigInt('9223372036854775807'), { error: 'Invalid value: Expected int64 to be <= 9223372036854775807' }),
+    currentUsage: z.coerce.bigint().min(BigInt('-9223372036854775808'), { error: 'Invalid value: Expected int64 to be >= -9223372036854775808' }).max(BigInt('9223372036854775807'), { error: 'Invalid value: Expected int64 to be <= 9223372036854775807' }),
+    limit: z.coerce.bigint().min(BigInt('-9223372036854775808'), { error: 'Invalid value: Expected int64 to be >= -9223372036854775808' }).max(BigInt('9223372036854775807'), { error: 'Invalid value: Expected int64 to be <= 9223372036854775807' }).nullable(),
+    available: z.coerce.bigint().min(BigInt('-9223372036854775808'), { error: 'Invalid value: Expected int64 to be >= -9223372036854775808' }).max(BigInt('9223372036854775807'), { error: 'Invalid value: Expected int64 to be <= 9223372036854775807' }).nullable(),
+    resetAt: z.iso.datetime().nullable(),
+    createdAt: z.iso.datetime()
+});
+
+/**
+ * What a count is of.
+ */
+export const zUsageUnit = z.enum(['count', 'bytes']);
+
+/**
+ * One feature's usage against the plan.
+ */
+export const zFeatureUsage = z.object({
+    used: z.coerce.bigint().min(BigInt('-9223372036854775808'), { error: 'Invalid value: Expected int64 to be >= -9223372036854775808' }).max(BigInt('9223372036854775807'), { error: 'Invalid value: Expected int64 to be <= 9223372036854775807' }),
+    limit: z.coerce.bigint().min(BigInt('-9223372036854775808'), { error: 'Invalid value: Expected int64 to be >= -9223372036854775808' }).max(BigInt('9223372036854775807'), { error: 'Invalid value: Expected int64 to be <= 9223372036854775807' }).nullable(),
+    available: z.coerce.bigint().min(BigInt('-9223372036854775808'), { error: 'Invalid value: Expected int64 to be >= -9223372036854775808' }).max(BigInt('9223372036854775807'), { error: 'Invalid value: Expected int64 to be <= 9223372036854775807' }).nullable(),
+    percentage: z.number().nullable(),
+    resetAt: z.iso.datetime().nullable(),
+    unit: zUsageUnit
+});
+
+/**
  * User id (`usr_` + ULID).
  */
 export const zUserId = z.string().regex(/^usr_[0-9A-HJKMNP-TV-Z]{26}$/);
@@ -4185,6 +4316,53 @@ export const zDealRoomSocket = z.object({
     expiresAt: z.iso.datetime(),
     protocol: zDealRoomProtocol.optional()
 });
+
+/**
+ * A workspace's settings.
+ */
+export const zWorkspaceSettings = z.object({
+    timezone: z.string().min(1).max(64),
+    locale: z.string().min(2).max(35)
+});
+
+/**
+ * Whether the workspace's credentials work: `deleted` refuses every one of them.
+ */
+export const zWorkspaceStatus = z.enum(['active', 'deleted']);
+
+/**
+ * The org as a workspace: its plan, settings and status.
+ */
+export const zWorkspace = z.object({
+    id: zOrgId,
+    name: z.string(),
+    slug: z.string(),
+    plan: zPlan,
+    settings: zWorkspaceSettings,
+    status: zWorkspaceStatus,
+    deletedAt: z.iso.datetime().nullable(),
+    purgeAfter: z.iso.datetime().nullable(),
+    createdAt: z.iso.datetime(),
+    updatedAt: z.iso.datetime()
+});
+
+/**
+ * A page of a list.
+ */
+export const zWorkspacePage = z.object({
+    data: z.array(zWorkspace),
+    nextCursor: z.string().nullable()
+});
+
+/**
+ * The feature to check.
+ */
+export const zCheckEntitlementQueryFeature = zFeature;
+
+/**
+ * How many more (default 1).
+ */
+export const zCheckEntitlementQueryQuantity = z.int().gte(1).lte(1000000000).default(1);
 
 /**
  * Client-chosen key that makes a retried write safe: a repeated request with the same key
@@ -4890,6 +5068,37 @@ export const zDownloadDocumentPath = z.object({
 export const zDownloadDocumentQuery = z.object({
     token: z.string()
 });
+
+export const zCheckEntitlementQuery = z.object({
+    feature: zFeature,
+    quantity: z.int().gte(1).lte(1000000000).optional().default(1)
+});
+
+/**
+ * Success.
+ */
+export const zCheckEntitlementResponse = zEntitlementCheck;
+
+/**
+ * Success.
+ */
+export const zListPlansResponse = zPlanList;
+
+/**
+ * Success.
+ */
+export const zGetEntitlementSummaryResponse = zEntitlementSummary;
+
+export const zRecordUsageBody = zRecordUsageRequest;
+
+export const zRecordUsageHeaders = z.object({
+    'Idempotency-Key': z.string().max(255).optional()
+});
+
+/**
+ * Success.
+ */
+export const zRecordUsageResponse = zRecordedUsage;
 
 export const zListEventsQuery = z.object({
     limit: z.int().gte(1).lte(100).optional().default(25),
@@ -5927,6 +6136,67 @@ export const zTestWebhookPath = z.object({
  * Success.
  */
 export const zTestWebhookResponse = zWebhookDelivery;
+
+export const zListWorkspacesQuery = z.object({
+    limit: z.int().gte(1).lte(100).optional().default(25),
+    cursor: z.string().optional(),
+    sort: zListSort.optional(),
+    createdAfter: z.iso.datetime().optional(),
+    createdBefore: z.iso.datetime().optional()
+});
+
+/**
+ * Success.
+ */
+export const zListWorkspacesResponse = zWorkspacePage;
+
+export const zCreateWorkspaceBody = zCreateWorkspaceRequest;
+
+export const zCreateWorkspaceHeaders = z.object({
+    'Idempotency-Key': z.string().max(255).optional()
+});
+
+/**
+ * Created.
+ */
+export const zCreateWorkspaceResponse = zWorkspace;
+
+export const zDeleteWorkspaceHeaders = z.object({
+    'Idempotency-Key': z.string().max(255).optional()
+});
+
+export const zDeleteWorkspacePath = z.object({
+    id: z.string()
+});
+
+/**
+ * Success; no body.
+ */
+export const zDeleteWorkspaceResponse = z.void();
+
+export const zGetWorkspacePath = z.object({
+    id: z.string()
+});
+
+/**
+ * Success.
+ */
+export const zGetWorkspaceResponse = zWorkspace;
+
+export const zUpdateWorkspaceBody = zUpdateWorkspaceRequest;
+
+export const zUpdateWorkspaceHeaders = z.object({
+    'Idempotency-Key': z.string().max(255).optional()
+});
+
+export const zUpdateWorkspacePath = z.object({
+    id: z.string()
+});
+
+/**
+ * Success.
+ */
+export const zUpdateWorkspaceResponse = zWorkspace;
 
 export const zReceiveStripeWebhookBody = zStripeEvent;
 

@@ -41,6 +41,8 @@ export const ERROR_STATUS = {
   internal_error: 500,
   /** The payment provider (Stripe) failed or timed out; nothing was recorded, and a retry with the same Idempotency-Key is safe. */
   payment_provider_unavailable: 502,
+  /** An action past a hard limit of the org's plan (`details {feature, limit, used, upgradeUrl}`): the plan must change first. */
+  feature_limit_reached: 403,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;

@@ -11,7 +11,9 @@ export type IdPrefix =
   | "ins" | "otp" | "ptk"
   | "com"
   // Market: carriers, carrier products, appetites, clients (prospects), terms acceptances, rules.
-  | "car" | "cpr" | "ape" | "cli" | "tac" | "rul";
+  | "car" | "cpr" | "ape" | "cli" | "tac" | "rul"
+  // Workspace: recorded usage entries.
+  | "ent";
 
 const nextUlid = monotonicFactory();
 

@@ -164,10 +164,12 @@ export interface IdentityRpc extends Rpc.WorkerEntrypointBranded {
   getApiKeyHash(principal: Principal, id: string): Promise<Result<string>>;
 
   /** System principal only (the gateway checks). */
-  createOrg(input: CreateOrgRequest): Promise<Result<Org>>;
-  getOrg(principal: Principal, orgId: string): Promise<Result<Org>>;
-  updateOrg(principal: Principal, orgId: string, input: UpdateOrgRequest): Promise<Result<Org>>;
-  findOrgBySlug(slug: string): Promise<Result<Org>>;
+  createOrg(input: Omit<CreateOrgRequest, "plan">): Promise<Result<IdentityOrg>>;
+  getOrg(principal: Principal, orgId: string): Promise<Result<IdentityOrg>>;
+  updateOrg(principal: Principal, orgId: string, input: Omit<UpdateOrgRequest, "plan">): Promise<Result<IdentityOrg>>;
+  findOrgBySlug(slug: string): Promise<Result<IdentityOrg>>;
+  /** System principal only (the gateway checks): every org, by cursor pages (the workspaces list). */
+  listOrgs(query?: PageQuery & { createdAfter?: string; createdBefore?: string }): Promise<Result<Page<IdentityOrg>>>;
 
   createApiKey(principal: Principal, input: CreateApiKeyRequest): Promise<Result<CreatedApiKey>>;
   listApiKeys(principal: Principal, query?: PageQuery): Promise<Result<Page<ApiKey>>>;
@@ -1229,6 +1231,7 @@ export interface PublicEntrypoints {
   producers: ProducersRpc;
   portal: PortalRpc;
   market: MarketRpc;
+  workspace: WorkspaceRpc;
 }
 
 type Snake<S extends string> = S extends `${infer Head}-${infer Tail}` ? `${Head}_${Snake<Tail>}` : S;
@@ -1238,3 +1241,59 @@ export type BindingOf<Name extends string> = Uppercase<Snake<Name>>;
 
 /** The gateway's service bindings: `IDENTITY: Service<IdentityRpc>`, …, one per entry of {@link PublicEntrypoints}. */
 export type PublicBindings = { readonly [Name in keyof PublicEntrypoints as BindingOf<Name>]: Service<PublicEntrypoints[Name]> };
+
+// Workspace: plans, metered entitlements and the org's workspace settings.
+
+/** The query of `GET /v1/entitlements/check`. */
+export type CheckEntitlementQuery = { feature: import("#contract/types.gen").Feature; quantity?: number };
+
+/** The org as the workspace worker keeps it: plan, settings, soft deletion (identity keeps name and slug). */
+export interface WorkspaceState {
+  orgId: string;
+  plan: import("#contract/types.gen").Plan;
+  settings: { timezone: string; locale: string };
+  status: "active" | "deleted";
+  deletedAt: string | null;
+  purgeAfter: string | null;
+  /** When the workspace row was last written; null for an org on the defaults. */
+  updatedAt: string | null;
+}
+
+/** A workspace change: plan and settings (the name is identity's). */
+export interface WorkspaceUpdate {
+  plan?: import("#contract/types.gen").Plan;
+  settings?: { timezone?: string; locale?: string };
+}
+
+/** `WorkspaceService`, the gateway's `WORKSPACE` binding. Entitlement methods are confined to `principal.orgId`. */
+export interface WorkspaceRpc extends Rpc.WorkerEntrypointBranded {
+  /** Whether `quantity` more of a metered feature fits the org's plan now (200 either way). */
+  checkEntitlement(principal: Principal, query: CheckEntitlementQuery): Promise<Result<import("#contract/types.gen").EntitlementCheck>>;
+  /** Usage an integrator meters itself (`api_calls`), checked and counted in one step; past the limit `feature_limit_reached`. */
+  recordUsage(principal: Principal, input: import("#contract/types.gen").RecordUsageRequest): Promise<Result<import("#contract/types.gen").RecordedUsage>>;
+  entitlementSummary(principal: Principal): Promise<Result<import("#contract/types.gen").EntitlementSummary>>;
+  listPlans(): Promise<import("#contract/types.gen").PlanList>;
+  /** System principal only (the gateway checks): the org's workspace state, the defaults when none was written. */
+  workspaceOf(orgId: string): Promise<WorkspaceState>;
+  workspacesOf(orgIds: string[]): Promise<WorkspaceState[]>;
+  /** Whether a change would be accepted (a plan of the table, a known time zone and locale), writing nothing. */
+  checkUpdate(input: WorkspaceUpdate): Promise<Result<null>>;
+  updateWorkspace(principal: Principal, orgId: string, input: WorkspaceUpdate): Promise<Result<WorkspaceState>>;
+  /** Soft delete; idempotent. */
+  deleteWorkspace(principal: Principal, orgId: string): Promise<Result<WorkspaceState>>;
+  /** False once the org's workspace is deleted: the gateway refuses its credentials. */
+  orgActive(orgId: string): Promise<boolean>;
+}
+
+/** `WorkspaceInternal`: underwriting meters `policies_bound` at bind (reserve, then commit or release). */
+export interface WorkspaceInternalRpc extends Rpc.WorkerEntrypointBranded {
+  /** Counts `quantity` (default 1) of `feature` under `key` now, or 403 `feature_limit_reached`; a key already held counts once. */
+  reserveUsage(principal: Principal, feature: import("#contract/types.gen").Feature, key: string, quantity?: number): Promise<Result<{ used: number; limit: number | null }>>;
+  /** The write under `key` committed: its count stays. */
+  commitUsage(orgId: string, key: string): Promise<void>;
+  /** The write under `key` did not commit: its count is given back. */
+  releaseUsage(orgId: string, key: string): Promise<void>;
+}
+
+/** The org as identity keeps it: the contract's `Org` without `plan`, which is the workspace worker's. */
+export type IdentityOrg = Omit<Org, "plan">;

@@ -111,6 +111,11 @@ export class IdentityService extends WorkerEntrypoint<IdentityEnv> implements Id
     return rpc(orgs.updateOrg(this.#deps, principal, orgId, input));
   }
 
+  /** System principal only (the gateway checks): every org, by cursor pages. */
+  async listOrgs(query?: PageQuery & { createdAfter?: string; createdBefore?: string }): Promise<RpcResult<Page<Org>>> {
+    return rpc(orgs.listOrgs(this.#deps, query));
+  }
+
   /** Internal: dev seeding and the demo sandbox. */
   async findOrgBySlug(slug: string): Promise<RpcResult<Org>> {
     return rpc(orgs.findOrgBySlug(this.#deps, slug));

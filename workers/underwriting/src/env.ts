@@ -1,5 +1,5 @@
 import type { WebhookQueueMessage } from "#shared/events";
-import type { DealRoomsInternalRpc, DocumentsInternalRpc, IdentityInternalRpc, ProducersInternalRpc } from "#shared/rpc";
+import type { DealRoomsInternalRpc, DocumentsInternalRpc, IdentityInternalRpc, ProducersInternalRpc, WorkspaceInternalRpc } from "#shared/rpc";
 import type { DaLedger } from "./da-ledger.do.ts";
 
 export interface UnderwritingEnv {
@@ -17,4 +17,6 @@ export interface UnderwritingEnv {
   ENVIRONMENT: string;
   /** Producers: a submission's producer's distribution authority at quote and bind (`authorityFor`). */
   PRODUCERS: Service<ProducersInternalRpc>;
+  /** Workspace: each bind counts `policies_bound` against the org's plan (reserve, then commit or release). */
+  WORKSPACE: Service<WorkspaceInternalRpc>;
 }
