@@ -268,6 +268,7 @@ export const WORKERS: readonly WorkerEntry[] = [
     entrypoints: { public: "WorkspaceService", internal: "WorkspaceInternal" },
     d1: { binding: "WORKSPACE_DB", database: "openinsure-workspace", id: "workspace-db" },
     durableObjects: [{ binding: "USAGE_METER", className: "UsageMeter", purpose: "one object per org: its metered usage (policies bound, API calls) checked against the plan and counted in one step" }],
+    calls: [{ worker: "identity", entrypoint: "internal", purpose: "the team: members (list, role, removal with their sessions and keys), the account an accepted invitation creates within the plan's seats, the invitation email through queueEmail" }],
   },
 ];
 

@@ -213,6 +213,7 @@ const ERROR_CODES = [
   "rate_limit_exceeded",
   "internal_error",
   "payment_provider_unavailable",
+  "feature_limit_reached",
 ];
 
 interface Op {

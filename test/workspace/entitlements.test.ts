@@ -35,7 +35,7 @@ describe("entitlements: check, usage, summary against the committed plan table",
     expect(check).toMatchObject({ allowed: false, reason: "limit_exceeded", currentUsage: limit, available: 0 });
     expect(check.upgradeUrl).toMatch(/^https:\/\//);
     const summary = unwrap(await workspaceRpc.entitlementSummary(p));
-    expect(summary.entitlements.api_calls).toMatchObject({ used: limit, limit, available: 0, percentage: 100, unit: "count" });
+    expect(summary.entitlements.find((e) => e.feature === "api_calls")).toMatchObject({ used: limit, limit, available: 0, percentage: 100, unit: "count" });
   });
 
   it("concurrent usage records at the limit never over-admit: 20 at once against an allowance of 7 admit exactly 7", async () => {
@@ -74,16 +74,16 @@ describe("entitlements: check, usage, summary against the committed plan table",
     unwrap(await workspaceRpc.recordUsage(p, { feature: "api_calls", quantity: 100 }));
     const nextMonth = { ...p, clockOffsetMs: (p.clockOffsetMs ?? 0) + 32 * DAY_MS };
     const later = unwrap(await workspaceRpc.entitlementSummary(nextMonth));
-    expect(later.entitlements.api_calls!.used).toBe(0);
+    expect(later.entitlements.find((e) => e.feature === "api_calls")!.used).toBe(0);
     expect(later.period).not.toBe(unwrap(await workspaceRpc.entitlementSummary(p)).period);
-    expect(unwrap(await workspaceRpc.entitlementSummary(p)).entitlements.api_calls!.used).toBe(100);
+    expect(unwrap(await workspaceRpc.entitlementSummary(p)).entitlements.find((e) => e.feature === "api_calls")!.used).toBe(100);
   });
 
   it("enterprise has no limits; the summary says null and never refuses", async () => {
     const p = await onPlan("enterprise");
     const summary = unwrap(await workspaceRpc.entitlementSummary(p));
     expect(summary).toMatchObject({ workspaceId: p.orgId, plan: "enterprise" });
-    expect(summary.entitlements.policies_bound).toMatchObject({ limit: null, available: null, percentage: null });
+    expect(summary.entitlements.find((e) => e.feature === "policies_bound")).toMatchObject({ limit: null, available: null, percentage: null });
     unwrap(await workspaceRpc.recordUsage(p, { feature: "api_calls", quantity: 1_000_000 }));
     expect(unwrap(await workspaceRpc.checkEntitlement(p, { feature: "api_calls", quantity: 1_000_000_000 })).allowed).toBe(true);
   });
@@ -101,7 +101,7 @@ describe("entitlements: check, usage, summary against the committed plan table",
   it("the plan table lists the four plans with a limit per feature", async () => {
     const plans = await workspaceRpc.listPlans();
     expect(plans.data.map((x) => x.plan)).toEqual(["free", "starter", "pro", "enterprise"]);
-    for (const plan of plans.data) expect(Object.keys(plan.limits).sort()).toEqual(["api_calls", "document_storage_bytes", "policies_bound", "seats", "webhook_endpoints"]);
+    for (const plan of plans.data) expect(plan.limits.map((l) => l.feature).sort()).toEqual(["api_calls", "document_storage_bytes", "policies_bound", "seats", "webhook_endpoints"]);
   });
 });
 

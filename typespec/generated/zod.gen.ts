@@ -3,6 +3,12 @@
 
 import * as z from 'zod';
 
+export const zAcceptInvitationRequest = z.strictObject({
+    token: z.string().min(1).max(200),
+    name: z.string().min(1).max(100).optional(),
+    password: z.string().min(10).max(200).optional()
+});
+
 export const zAcceptTermsRequest = z.strictObject({
     version: z.string().min(1).max(40)
 });
@@ -860,6 +866,21 @@ export const zInvestigateClaimRequest = z.strictObject({
 });
 
 /**
+ * Invitation id (`itn_` + ULID).
+ */
+export const zInvitationId = z.string().regex(/^itn_[0-9A-HJKMNP-TV-Z]{26}$/);
+
+/**
+ * Where an invitation stands. `expired`: seven days passed without an accept.
+ */
+export const zInvitationStatus = z.enum([
+    'pending',
+    'accepted',
+    'revoked',
+    'expired'
+]);
+
+/**
  * Invoice id (`inv_` + ULID).
  */
 export const zInvoiceId = z.string().regex(/^inv_[0-9A-HJKMNP-TV-Z]{26}$/);
@@ -1282,16 +1303,6 @@ export const zEntitlementCheck = z.object({
 });
 
 /**
- * The org's plan and its usage of every feature the platform meters today.
- */
-export const zEntitlementSummary = z.object({
-    workspaceId: zOrgId,
-    plan: zPlan,
-    period: z.string(),
-    entitlements: z.record(z.string(), z.unknown())
-});
-
-/**
  * An organization (tenant). Every resource belongs to exactly one org.
  */
 export const zOrg = z.object({
@@ -1301,18 +1312,6 @@ export const zOrg = z.object({
     plan: zPlan,
     createdAt: z.iso.datetime(),
     updatedAt: z.iso.datetime()
-});
-
-/**
- * One plan of the committed table, with its limits (null: none).
- */
-export const zPlanLimits = z.object({
-    plan: zPlan,
-    limits: z.record(z.string(), z.unknown())
-});
-
-export const zPlanList = z.object({
-    data: z.array(zPlanLimits)
 });
 
 /**
@@ -2652,6 +2651,11 @@ export const zRole = z.enum([
     'viewer'
 ]);
 
+export const zInviteRequest = z.strictObject({
+    email: z.email().max(254),
+    role: zRole
+});
+
 export const zRotateApiKeyRequest = z.strictObject({
     gracePeriodHours: z.int().gte(0).lte(720).optional()
 });
@@ -3102,6 +3106,10 @@ export const zUpdateBillingSettingsRequest = z.strictObject({
  */
 export const zUpdateInsuredRequest = z.strictObject({
     email: z.email().max(254)
+});
+
+export const zUpdateMemberRequest = z.strictObject({
+    role: zRole
 });
 
 export const zUpdateOrgRequest = z.strictObject({
@@ -3874,15 +3882,48 @@ export const zRecordedUsage = z.object({
 export const zUsageUnit = z.enum(['count', 'bytes']);
 
 /**
+ * A plan's limit of one feature; null: none.
+ */
+export const zFeatureLimit = z.object({
+    feature: zFeature,
+    limit: z.coerce.bigint().min(BigInt('-9223372036854775808'), { error: 'Invalid value: Expected int64 to be >= -9223372036854775808' }).max(BigInt('9223372036854775807'), { error: 'Invalid value: Expected int64 to be <= 9223372036854775807' }).nullable(),
+    unit: zUsageUnit,
+    window: z.enum(['monthly', 'total'])
+});
+
+/**
  * One feature's usage against the plan.
  */
 export const zFeatureUsage = z.object({
+    feature: zFeature,
     used: z.coerce.bigint().min(BigInt('-9223372036854775808'), { error: 'Invalid value: Expected int64 to be >= -9223372036854775808' }).max(BigInt('9223372036854775807'), { error: 'Invalid value: Expected int64 to be <= 9223372036854775807' }),
     limit: z.coerce.bigint().min(BigInt('-9223372036854775808'), { error: 'Invalid value: Expected int64 to be >= -9223372036854775808' }).max(BigInt('9223372036854775807'), { error: 'Invalid value: Expected int64 to be <= 9223372036854775807' }).nullable(),
     available: z.coerce.bigint().min(BigInt('-9223372036854775808'), { error: 'Invalid value: Expected int64 to be >= -9223372036854775808' }).max(BigInt('9223372036854775807'), { error: 'Invalid value: Expected int64 to be <= 9223372036854775807' }).nullable(),
     percentage: z.number().nullable(),
     resetAt: z.iso.datetime().nullable(),
     unit: zUsageUnit
+});
+
+/**
+ * The org's plan and its usage of every feature the platform meters today.
+ */
+export const zEntitlementSummary = z.object({
+    workspaceId: zOrgId,
+    plan: zPlan,
+    period: z.string(),
+    entitlements: z.array(zFeatureUsage)
+});
+
+/**
+ * One plan of the committed table, with its limits (null: none).
+ */
+export const zPlanLimits = z.object({
+    plan: zPlan,
+    limits: z.array(zFeatureLimit)
+});
+
+export const zPlanList = z.object({
+    data: z.array(zPlanLimits)
 });
 
 /**
@@ -3970,6 +4011,60 @@ export const zClaimPage = z.object({
 export const zClaimPaymentResult = z.object({
     payment: zClaimPayment,
     claim: zClaim
+});
+
+/**
+ * An invitation to join the org; its token travels only in the email.
+ */
+export const zInvitation = z.object({
+    id: zInvitationId,
+    email: z.email(),
+    role: zRole,
+    status: zInvitationStatus,
+    invitedBy: z.string(),
+    expiresAt: z.iso.datetime(),
+    memberId: zUserId.nullable(),
+    acceptedAt: z.iso.datetime().nullable(),
+    revokedAt: z.iso.datetime().nullable(),
+    createdAt: z.iso.datetime(),
+    updatedAt: z.iso.datetime()
+});
+
+/**
+ * A page of a list.
+ */
+export const zInvitationPage = z.object({
+    data: z.array(zInvitation),
+    nextCursor: z.string().nullable()
+});
+
+/**
+ * A user of the org.
+ */
+export const zMember = z.object({
+    id: zUserId,
+    email: z.email(),
+    name: z.string(),
+    role: zRole,
+    emailVerified: z.boolean(),
+    createdAt: z.iso.datetime(),
+    updatedAt: z.iso.datetime()
+});
+
+/**
+ * The member an accepted invitation created: sign in with `/auth/login`.
+ */
+export const zAcceptedInvitation = z.object({
+    invitation: zInvitation,
+    member: zMember
+});
+
+/**
+ * A page of a list.
+ */
+export const zMemberPage = z.object({
+    data: z.array(zMember),
+    nextCursor: z.string().nullable()
 });
 
 export const zProducer = z.object({
@@ -4326,6 +4421,23 @@ export const zWorkspaceSettings = z.object({
 });
 
 /**
+ * The org as its team sees it: plan, members, seats.
+ */
+export const zTeamWorkspace = z.object({
+    id: zOrgId,
+    name: z.string(),
+    slug: z.string(),
+    plan: zPlan,
+    settings: zWorkspaceSettings,
+    membersCount: z.int().min(-2147483648, { error: 'Invalid value: Expected int32 to be >= -2147483648' }).max(2147483647, { error: 'Invalid value: Expected int32 to be <= 2147483647' }),
+    seats: z.object({
+        used: z.int().min(-2147483648, { error: 'Invalid value: Expected int32 to be >= -2147483648' }).max(2147483647, { error: 'Invalid value: Expected int32 to be <= 2147483647' }),
+        limit: z.int().min(-2147483648, { error: 'Invalid value: Expected int32 to be >= -2147483648' }).max(2147483647, { error: 'Invalid value: Expected int32 to be <= 2147483647' }).nullable()
+    }),
+    pendingInvitations: z.int().min(-2147483648, { error: 'Invalid value: Expected int32 to be >= -2147483648' }).max(2147483647, { error: 'Invalid value: Expected int32 to be <= 2147483647' })
+});
+
+/**
  * Whether the workspace's credentials work: `deleted` refuses every one of them.
  */
 export const zWorkspaceStatus = z.enum(['active', 'deleted']);
@@ -4355,20 +4467,12 @@ export const zWorkspacePage = z.object({
 });
 
 /**
- * The feature to check.
- */
-export const zCheckEntitlementQueryFeature = zFeature;
-
-/**
- * How many more (default 1).
- */
-export const zCheckEntitlementQueryQuantity = z.int().gte(1).lte(1000000000).default(1);
-
-/**
  * Client-chosen key that makes a retried write safe: a repeated request with the same key
  * and body replays the first response.
  */
 export const zIdempotencyKeyHeader = z.string().max(255);
+
+export const zListInvitationsQueryStatus = zInvitationStatus;
 
 /**
  * Only items created at or after this instant.
@@ -6017,6 +6121,118 @@ export const zGetQuoteReadinessPath = z.object({
  * Success.
  */
 export const zGetQuoteReadinessResponse = zQuoteReadiness;
+
+export const zListInvitationsQuery = z.object({
+    limit: z.int().gte(1).lte(100).optional().default(25),
+    cursor: z.string().optional(),
+    sort: zListSort.optional(),
+    createdAfter: z.iso.datetime().optional(),
+    createdBefore: z.iso.datetime().optional(),
+    status: zInvitationStatus.optional()
+});
+
+/**
+ * Success.
+ */
+export const zListInvitationsResponse = zInvitationPage;
+
+export const zAcceptInvitationBody = zAcceptInvitationRequest;
+
+export const zAcceptInvitationHeaders = z.object({
+    'Idempotency-Key': z.string().max(255).optional()
+});
+
+export const zAcceptInvitationPath = z.object({
+    id: z.string()
+});
+
+/**
+ * Success.
+ */
+export const zAcceptInvitationResponse = zAcceptedInvitation;
+
+export const zResendInvitationHeaders = z.object({
+    'Idempotency-Key': z.string().max(255).optional()
+});
+
+export const zResendInvitationPath = z.object({
+    id: z.string()
+});
+
+/**
+ * Success.
+ */
+export const zResendInvitationResponse = zInvitation;
+
+export const zRevokeInvitationHeaders = z.object({
+    'Idempotency-Key': z.string().max(255).optional()
+});
+
+export const zRevokeInvitationPath = z.object({
+    id: z.string()
+});
+
+/**
+ * Success.
+ */
+export const zRevokeInvitationResponse = zInvitation;
+
+export const zInviteMemberBody = zInviteRequest;
+
+export const zInviteMemberHeaders = z.object({
+    'Idempotency-Key': z.string().max(255).optional()
+});
+
+/**
+ * Created.
+ */
+export const zInviteMemberResponse = zInvitation;
+
+export const zListMembersQuery = z.object({
+    limit: z.int().gte(1).lte(100).optional().default(25),
+    cursor: z.string().optional(),
+    sort: zListSort.optional(),
+    createdAfter: z.iso.datetime().optional(),
+    createdBefore: z.iso.datetime().optional()
+});
+
+/**
+ * Success.
+ */
+export const zListMembersResponse = zMemberPage;
+
+export const zRemoveMemberHeaders = z.object({
+    'Idempotency-Key': z.string().max(255).optional()
+});
+
+export const zRemoveMemberPath = z.object({
+    id: z.string()
+});
+
+/**
+ * Success; no body.
+ */
+export const zRemoveMemberResponse = z.void();
+
+export const zUpdateMemberBody = zUpdateMemberRequest;
+
+export const zUpdateMemberHeaders = z.object({
+    'Idempotency-Key': z.string().max(255).optional()
+});
+
+export const zUpdateMemberPath = z.object({
+    id: z.string()
+});
+
+/**
+ * Success.
+ */
+export const zUpdateMemberResponse = zMember;
+
+/**
+ * Success.
+ */
+export const zGetTeamWorkspaceResponse = zTeamWorkspace;
 
 export const zListWebhooksQuery = z.object({
     limit: z.int().gte(1).lte(100).optional().default(25),

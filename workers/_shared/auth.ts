@@ -81,6 +81,8 @@ export const ALL_SCOPES = [
   "rules:read", "rules:write",
   // Plans and metered usage: the summary and checks, and usage an integrator records itself.
   "entitlements:read", "entitlements:write",
+  // The team: members and invitations.
+  "team:read", "team:write",
 ] as const;
 export type Scope = (typeof ALL_SCOPES)[number];
 

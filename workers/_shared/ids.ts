@@ -12,8 +12,8 @@ export type IdPrefix =
   | "com"
   // Market: carriers, carrier products, appetites, clients (prospects), terms acceptances, rules.
   | "car" | "cpr" | "ape" | "cli" | "tac" | "rul"
-  // Workspace: recorded usage entries.
-  | "ent";
+  // Workspace: recorded usage entries, invitations.
+  | "ent" | "itn";
 
 const nextUlid = monotonicFactory();
 

@@ -196,6 +196,8 @@ export interface IdentityRpc extends Rpc.WorkerEntrypointBranded {
   resetSandboxClock(principal: Principal): Promise<Result<SandboxClock>>;
   /** The gateway's per-request read: the org's clock offset in ms, 0 outside development. */
   clockOffsetOf(orgId: string): Promise<number>;
+  /** Whether `userId` is still a user of `orgId`: a removed member's JWT is refused. */
+  userActive(orgId: string, userId: string): Promise<boolean>;
 }
 
 // Underwriting: public (the gateway) and internal (event reading, for the webhooks worker).
@@ -596,6 +598,39 @@ export interface IdentityInternalRpc extends Rpc.WorkerEntrypointBranded {
   orgSummary(orgId: string): Promise<{ id: string; slug: string; name: string } | null>;
   /** `orgId`'s sandbox clock offset in ms (0 outside development): the producers cron judges license expiry on it. */
   clockOffsetOf(orgId: string): Promise<number>;
+
+  // The team (the workspace worker's routes): identity keeps the users, roles, sessions and keys.
+  /** The org's users as members, by cursor pages. */
+  listMembers(orgId: string, query?: PageQuery & { createdAfter?: string; createdBefore?: string }): Promise<Result<Page<Member>>>;
+  /** How many users the org has: its seats used. */
+  memberCount(orgId: string): Promise<number>;
+  /** Whether an address is a member of `orgId`, a user of another org, or free. */
+  emailStatus(orgId: string, email: string): Promise<"member" | "other_org" | "free">;
+  /** A member's role; the last `org_admin` is never demoted (`business_rule_violation`). */
+  setMemberRole(orgId: string, userId: string, role: Role): Promise<Result<Member>>;
+  /** Removes a member with their sessions, revoking the API keys they created; the last `org_admin` stays. */
+  removeMember(orgId: string, userId: string): Promise<Result<RemovedMember>>;
+  /** The verified account an accepted invitation creates, within `seatLimit` (`feature_limit_reached` past it). */
+  createMember(orgId: string, input: NewMemberInput): Promise<Result<Member>>;
+}
+
+/** A user of an org as the team routes show them (the contract's `Member`). */
+export type Member = import("#contract/types.gen").Member;
+
+/** What an accepted invitation creates. */
+export interface NewMemberInput {
+  email: string;
+  role: Role;
+  name?: string;
+  password?: string;
+  /** The plan's seats; null: no limit. */
+  seatLimit: number | null;
+}
+
+/** A removed member, and the hashes of the API keys their removal revoked (the gateway forgets them). */
+export interface RemovedMember {
+  member: Member;
+  revokedKeyHashes: string[];
 }
 
 export interface QueueEmailRequest {

@@ -127,11 +127,12 @@ export async function entitlementSummary(env: WorkspaceEnv, db: DrizzleD1Databas
   const at = clockOf(principal).now();
   const plan = await planOf(db, principal.orgId);
   const usage = await meterOf(env, principal.orgId).usage(principal.orgId, Object.fromEntries(meteredFeatures.map((f) => [f, windowOf(f, at)])));
-  const entitlements: Record<string, FeatureUsage> = {};
+  const entitlements: FeatureUsage[] = [];
   for (const feature of meteredFeatures) {
     const used = usage[feature] ?? 0;
     const limit = limitOf(plan, feature);
-    entitlements[feature] = {
+    entitlements.push({
+      feature,
       used,
       limit,
       available: limit === null ? null : Math.max(0, limit - used),
@@ -139,13 +140,14 @@ export async function entitlementSummary(env: WorkspaceEnv, db: DrizzleD1Databas
       percentage: limit === null ? null : limit === 0 ? 100 : Math.floor((used * 10_000) / limit + 0.5) / 100,
       resetAt: resetAtOf(feature, at),
       unit: FEATURES[feature].unit,
-    };
+    });
   }
   return ok({ workspaceId: principal.orgId, plan, period: periodOf(at), entitlements });
 }
 
 export function listPlans(): PlanList {
-  return { data: PLANS.map((plan) => ({ plan, limits: { ...PLAN_LIMITS[plan] } })) };
+  const features = Object.keys(FEATURES) as Feature[];
+  return { data: PLANS.map((plan) => ({ plan, limits: features.map((feature) => ({ feature, limit: PLAN_LIMITS[plan][feature], unit: FEATURES[feature].unit, window: FEATURES[feature].window })) })) };
 }
 
 /**
