@@ -112,6 +112,8 @@ const workers = await Promise.all(
             apiKeyStatus: `const revoked = (globalThis.revokedKeys ??= new Set()); return revoked.has(arguments[1]) ? { active: false, expiresAt: null } : { active: true, expiresAt: null };`,
             revokeForTest: `(globalThis.revokedKeys ??= new Set()).add(arguments[0]); return true;`,
             orgName: `return "Stand-in Agency";`,
+            // The workspace worker counts seats as the org's users (its own entitlement tests see none).
+            memberCount: `return (globalThis.memberCounts ??= new Map()).get(arguments[0]) ?? 0;`,
             // Claims asks whether an adjuster is a claims_adjuster of the org; a test registers users through setMemberForTest.
             member: `const m = (globalThis.members ??= new Map()); return m.get(arguments[0] + "|" + arguments[1]) ?? null;`,
             setMemberForTest: `const m = (globalThis.members ??= new Map()); m.set(arguments[0].orgId + "|" + arguments[0].id, arguments[0]); return true;`,

@@ -1318,7 +1318,25 @@ export interface WorkspaceRpc extends Rpc.WorkerEntrypointBranded {
   deleteWorkspace(principal: Principal, orgId: string): Promise<Result<WorkspaceState>>;
   /** False once the org's workspace is deleted: the gateway refuses its credentials. */
   orgActive(orgId: string): Promise<boolean>;
+
+  // The team: invitations (this worker's) and members (identity's users, through its internal entrypoint).
+  teamWorkspace(principal: Principal): Promise<Result<import("#contract/types.gen").TeamWorkspace>>;
+  /** An invitation emailed with its single-use token; 409 for a member, another org's user or a pending invitation. */
+  invite(principal: Principal, input: import("#contract/types.gen").InviteRequest): Promise<Result<import("#contract/types.gen").Invitation>>;
+  listInvitations(principal: Principal, query?: ListInvitationsQuery): Promise<Result<Page<import("#contract/types.gen").Invitation>>>;
+  revokeInvitation(principal: Principal, id: string): Promise<Result<import("#contract/types.gen").Invitation>>;
+  /** A new token (the old one stops working), valid 7 days, emailed again. */
+  resendInvitation(principal: Principal, id: string): Promise<Result<import("#contract/types.gen").Invitation>>;
+  /** Public: the token is the credential; 401 with one message for any token that does not open it. */
+  acceptInvitation(id: string, input: import("#contract/types.gen").AcceptInvitationRequest): Promise<Result<import("#contract/types.gen").AcceptedInvitation>>;
+  listMembers(principal: Principal, query?: MembersQuery): Promise<Result<Page<Member>>>;
+  updateMember(principal: Principal, id: string, input: { role: Role }): Promise<Result<Member>>;
+  /** The revoked keys' hashes come back so the gateway drops their admitting objects' records. */
+  removeMember(principal: Principal, id: string): Promise<Result<RemovedMember>>;
 }
+
+export type MembersQuery = PageQuery & { createdAfter?: string; createdBefore?: string };
+export type ListInvitationsQuery = MembersQuery & { status?: import("#contract/types.gen").InvitationStatus };
 
 /** `WorkspaceInternal`: underwriting meters `policies_bound` at bind (reserve, then commit or release). */
 export interface WorkspaceInternalRpc extends Rpc.WorkerEntrypointBranded {

@@ -48,6 +48,19 @@ function meteredFeature(value: unknown, field: string): Result<Feature> {
 
 const meterOf = (env: WorkspaceEnv, orgId: string) => env.USAGE_METER.getByName(orgId);
 
+/**
+ * Current usage of metered features: seats are the org's users (identity counts them, and admits a
+ * new one only within the limit); the others are the org's UsageMeter counters in their windows.
+ */
+async function usageOf(env: WorkspaceEnv, orgId: string, features: Feature[], at: Date): Promise<Partial<Record<Feature, number>>> {
+  const counted = features.filter((f) => f !== "seats");
+  const [meter, seats] = await Promise.all([
+    counted.length ? meterOf(env, orgId).usage(orgId, Object.fromEntries(counted.map((f) => [f, windowOf(f, at)]))) : Promise.resolve({}),
+    features.includes("seats") ? env.IDENTITY.memberCount(orgId) : Promise.resolve(undefined),
+  ]);
+  return seats === undefined ? meter : { ...meter, seats };
+}
+
 export async function checkEntitlement(env: WorkspaceEnv, db: DrizzleD1Database, principal: Principal, feature: unknown, quantity: unknown = 1): Promise<Result<EntitlementCheck>> {
   const f = meteredFeature(feature, "feature");
   if (!f.ok) return f;
@@ -55,7 +68,7 @@ export async function checkEntitlement(env: WorkspaceEnv, db: DrizzleD1Database,
   const at = clockOf(principal).now();
   const plan = await planOf(db, principal.orgId);
   const limit = limitOf(plan, f.value);
-  const used = (await meterOf(env, principal.orgId).usage(principal.orgId, { [f.value]: windowOf(f.value, at) }))[f.value] ?? 0;
+  const used = (await usageOf(env, principal.orgId, [f.value], at))[f.value] ?? 0;
   const allowed = limit === null || used + quantity <= limit;
   const answer: EntitlementCheck = {
     allowed,
@@ -126,7 +139,7 @@ const meteredFeatures = (Object.keys(FEATURES) as Feature[]).filter((f) => FEATU
 export async function entitlementSummary(env: WorkspaceEnv, db: DrizzleD1Database, principal: Principal): Promise<Result<EntitlementSummary>> {
   const at = clockOf(principal).now();
   const plan = await planOf(db, principal.orgId);
-  const usage = await meterOf(env, principal.orgId).usage(principal.orgId, Object.fromEntries(meteredFeatures.map((f) => [f, windowOf(f, at)])));
+  const usage = await usageOf(env, principal.orgId, meteredFeatures, at);
   const entitlements: FeatureUsage[] = [];
   for (const feature of meteredFeatures) {
     const used = usage[feature] ?? 0;

@@ -7,14 +7,16 @@
  * no other worker. Every entitlement method is confined to `principal.orgId`.
  */
 import { WorkerEntrypoint } from "cloudflare:workers";
-import type { EntitlementCheck, EntitlementSummary, Feature, PlanList, RecordedUsage, RecordUsageRequest } from "#contract/types.gen";
+import type { AcceptedInvitation, AcceptInvitationRequest, EntitlementCheck, EntitlementSummary, Feature, Invitation, InviteRequest, Member, PlanList, RecordedUsage, RecordUsageRequest, TeamWorkspace } from "#contract/types.gen";
 import type { Principal } from "#shared/auth";
 import type { Result } from "#shared/errors";
-import type { CheckEntitlementQuery, WorkspaceInternalRpc, WorkspaceRpc, WorkspaceState, WorkspaceUpdate } from "#shared/rpc";
+import type { CheckEntitlementQuery, ListInvitationsQuery, MembersQuery, RemovedMember, WorkspaceInternalRpc, WorkspaceRpc, WorkspaceState, WorkspaceUpdate } from "#shared/rpc";
+import type { Page } from "#shared/pagination";
 import { database } from "./database.ts";
 import { checkEntitlement, entitlementSummary, listPlans, recordUsage, reserveUsage } from "./entitlements.service.ts";
 import type { WorkspaceEnv } from "./env.ts";
 import * as workspaces from "./workspaces.service.ts";
+import * as team from "./team.service.ts";
 
 export type { WorkspaceEnv } from "./env.ts";
 export { UsageMeter } from "./usage-meter.do.ts";
@@ -60,6 +62,44 @@ export class WorkspaceService extends WorkerEntrypoint<WorkspaceEnv> implements 
 
   orgActive(orgId: string): Promise<boolean> {
     return workspaces.orgActive(database(this.env), orgId);
+  }
+
+  // The team (team.service.ts): invitations here, members in identity.
+
+  teamWorkspace(principal: Principal): Promise<Result<TeamWorkspace>> {
+    return team.teamWorkspace(this.env, database(this.env), principal);
+  }
+
+  invite(principal: Principal, input: InviteRequest): Promise<Result<Invitation>> {
+    return team.invite(this.env, database(this.env), principal, input);
+  }
+
+  listInvitations(principal: Principal, query?: ListInvitationsQuery): Promise<Result<Page<Invitation>>> {
+    return team.listInvitations(database(this.env), principal, query);
+  }
+
+  revokeInvitation(principal: Principal, id: string): Promise<Result<Invitation>> {
+    return team.revokeInvitation(database(this.env), principal, id);
+  }
+
+  resendInvitation(principal: Principal, id: string): Promise<Result<Invitation>> {
+    return team.resendInvitation(this.env, database(this.env), principal, id);
+  }
+
+  acceptInvitation(id: string, input: AcceptInvitationRequest): Promise<Result<AcceptedInvitation>> {
+    return team.acceptInvitation(this.env, database(this.env), id, input);
+  }
+
+  listMembers(principal: Principal, query?: MembersQuery): Promise<Result<Page<Member>>> {
+    return team.listMembers(this.env, principal, query);
+  }
+
+  updateMember(principal: Principal, id: string, input: { role: Member["role"] }): Promise<Result<Member>> {
+    return team.updateMember(this.env, principal, id, input);
+  }
+
+  removeMember(principal: Principal, id: string): Promise<Result<RemovedMember>> {
+    return team.removeMember(this.env, database(this.env), principal, id);
   }
 }
 

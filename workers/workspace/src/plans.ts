@@ -31,7 +31,8 @@ export const FEATURES: Record<Feature, FeatureInfo> = {
   policies_bound: { window: "monthly", unit: "count", metered: true, recordable: false },
   api_calls: { window: "monthly", unit: "count", metered: true, recordable: true },
   document_storage_bytes: { window: "total", unit: "bytes", metered: false, recordable: false },
-  seats: { window: "total", unit: "count", metered: false, recordable: false },
+  // The org's users, counted by identity (an accepted invitation is admitted only within the limit).
+  seats: { window: "total", unit: "count", metered: true, recordable: false },
   webhook_endpoints: { window: "total", unit: "count", metered: false, recordable: false },
 };
 

@@ -7,7 +7,7 @@ import type { AppError, Result } from "#shared/errors";
 import type { GatewayContext } from "../env.ts";
 import { AUTH_FAILURE_LIMIT, AUTH_FAILURE_WINDOW_SECONDS, type RateLimitDecision } from "../rate-limiter.do.ts";
 import { clientIp } from "./rate-limit.ts";
-import { orgIsActive } from "./workspace-status.ts";
+import { orgIsActive, userIsActive } from "./workspace-status.ts";
 
 const API_KEY_PREFIX = /^oik_(live|test)_/;
 const JWT_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*$/;
@@ -150,7 +150,11 @@ export async function authenticate(c: Context<GatewayContext>): Promise<Result<A
 /** A credential of a deleted workspace is refused like any other bad one (one 401 for all). */
 async function activeOrgOnly(c: Context<GatewayContext>, result: Result<Authenticated>): Promise<Result<Authenticated>> {
   if (!result.ok) return result;
-  return (await orgIsActive(c, result.value.principal.orgId)) ? result : unauthorized;
+  const { principal } = result.value;
+  if (!(await orgIsActive(c, principal.orgId))) return unauthorized;
+  // A removed member's JWT is refused like a revoked key (their sessions and keys are gone already).
+  if (principal.kind === "user" && !(await userIsActive(c, principal.orgId, principal.actorId))) return unauthorized;
+  return result;
 }
 
 /**

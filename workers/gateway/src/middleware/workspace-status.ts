@@ -33,3 +33,27 @@ export async function orgIsActive(c: Context<GatewayContext>, orgId: string): Pr
   statuses.set(orgId, { active, until: now + ORG_STATUS_TTL_MS });
   return active;
 }
+
+const users = new Map<string, { active: boolean; until: number }>();
+
+/** Drop a user's cached status: called once the user was removed from the team. */
+export function forgetUserStatus(orgId: string, userId: string): void {
+  users.delete(`${orgId}|${userId}`);
+}
+
+/**
+ * False once a user was removed from the team: their JWTs (stateless, up to an hour) are refused from
+ * the next request through this isolate, and within {@link ORG_STATUS_TTL_MS} everywhere. Only user
+ * ids (`usr_`) are looked up: a demo token's subject has no account to remove.
+ */
+export async function userIsActive(c: Context<GatewayContext>, orgId: string, userId: string): Promise<boolean> {
+  if (!userId.startsWith("usr_")) return true;
+  const key = `${orgId}|${userId}`;
+  const now = realClock.now().getTime();
+  const cached = users.get(key);
+  if (cached && cached.until > now) return cached.active;
+  const active = await c.env.IDENTITY.userActive(orgId, userId);
+  if (users.size >= MAX_CACHED) users.clear();
+  users.set(key, { active, until: now + ORG_STATUS_TTL_MS });
+  return active;
+}

@@ -5,7 +5,7 @@ import type { IdentityOrg, WorkspaceState, WorkspaceUpdate } from "#shared/rpc";
 import type { GatewayEnv } from "../env.ts";
 import { route } from "../http/route.ts";
 import { systemPrincipal } from "../middleware/authenticate.ts";
-import { forgetOrgStatus } from "../middleware/workspace-status.ts";
+import { forgetOrgStatus, forgetUserStatus } from "../middleware/workspace-status.ts";
 
 /** The plan an org gets when its creation names none (the workspace worker's default too). */
 const DEFAULT_PLAN: Plan = "starter";
@@ -121,4 +121,28 @@ export const workspaceRoutes = [
     if (deleted.ok) forgetOrgStatus(input.path.id);
     return deleted.ok ? ok(null) : deleted;
   }),
+];
+
+/**
+ * The team (`/v1/team`): the workspace worker's invitations and identity's members, behind
+ * `WORKSPACE`. A removal comes back with the hashes of the API keys it revoked: their admitting
+ * objects drop their cached records here, so those keys fail on their next request, and the
+ * member's cached status goes so their JWTs do too.
+ */
+export const teamRoutes = [
+  route("getTeamWorkspace", ({ env, principal }) => env.WORKSPACE.teamWorkspace(principal)),
+  route("inviteMember", ({ env, principal, input }) => env.WORKSPACE.invite(principal, input.body)),
+  route("listMembers", ({ env, principal, input }) => env.WORKSPACE.listMembers(principal, input.query)),
+  route("updateMember", ({ env, principal, input }) => env.WORKSPACE.updateMember(principal, input.path.id, input.body)),
+  route("removeMember", async ({ env, principal, input }) => {
+    const removed = await env.WORKSPACE.removeMember(principal, input.path.id);
+    if (!removed.ok) return removed;
+    await Promise.all(removed.value.revokedKeyHashes.map((hash) => env.RATE_LIMITER.getByName(`key:${hash}`).forget()));
+    forgetUserStatus(principal.orgId, removed.value.member.id);
+    return ok(null);
+  }),
+  route("listInvitations", ({ env, principal, input }) => env.WORKSPACE.listInvitations(principal, input.query)),
+  route("acceptInvitation", ({ env, input }) => env.WORKSPACE.acceptInvitation(input.path.id, input.body)),
+  route("revokeInvitation", ({ env, principal, input }) => env.WORKSPACE.revokeInvitation(principal, input.path.id)),
+  route("resendInvitation", ({ env, principal, input }) => env.WORKSPACE.resendInvitation(principal, input.path.id)),
 ];
