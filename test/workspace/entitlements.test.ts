@@ -79,6 +79,12 @@ describe("entitlements: check, usage, summary against the committed plan table",
     expect(unwrap(await workspaceRpc.entitlementSummary(p)).entitlements.find((e) => e.feature === "api_calls")!.used).toBe(100);
   });
 
+  it("seats are the org's users as identity counts them, against the plan's limit", async () => {
+    const p = await onPlan("free");
+    const seats = unwrap(await workspaceRpc.checkEntitlement(p, { feature: "seats" }));
+    expect(seats).toMatchObject({ feature: "seats", currentUsage: 0, limit: PLAN_LIMITS.free.seats, resetAt: null });
+  });
+
   it("enterprise has no limits; the summary says null and never refuses", async () => {
     const p = await onPlan("enterprise");
     const summary = unwrap(await workspaceRpc.entitlementSummary(p));
@@ -91,7 +97,7 @@ describe("entitlements: check, usage, summary against the committed plan table",
   it("bad input: an unknown or platform-metered feature, a bad quantity, a plan outside the table", async () => {
     const p = newPrincipal();
     expect(errorOf(await workspaceRpc.checkEntitlement(p, { feature: "posts" as never }))).toMatchObject({ code: "validation_failed", details: { field: "feature" } });
-    expect(errorOf(await workspaceRpc.checkEntitlement(p, { feature: "seats" }))).toMatchObject({ code: "validation_failed", details: { field: "feature", rule: "not_metered" } });
+    expect(errorOf(await workspaceRpc.checkEntitlement(p, { feature: "webhook_endpoints" }))).toMatchObject({ code: "validation_failed", details: { field: "feature", rule: "not_metered" } });
     expect(errorOf(await workspaceRpc.recordUsage(p, { feature: "policies_bound" }))).toMatchObject({ code: "validation_failed", details: { field: "feature", rule: "platform_metered" } });
     expect(errorOf(await workspaceRpc.recordUsage(p, { feature: "api_calls", quantity: 0 }))).toMatchObject({ code: "validation_failed", details: { field: "quantity" } });
     expect(errorOf(await workspaceRpc.updateWorkspace(systemPrincipal(p.orgId), p.orgId, { plan: "platinum" as never }))).toMatchObject({ code: "validation_failed", details: { field: "plan" } });
