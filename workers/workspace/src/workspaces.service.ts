@@ -29,19 +29,20 @@ function toState(orgId: string, row: WorkspaceRow | undefined): WorkspaceState {
   };
 }
 
-/** An IANA time zone the runtime knows, or null. */
+/** The time zone as sent, when the runtime knows it as an IANA zone; else null. Kept as sent: nothing is rewritten. */
 function timezoneOf(value: string): string | null {
   try {
-    return new Intl.DateTimeFormat("en-US", { timeZone: value }).resolvedOptions().timeZone;
+    new Intl.DateTimeFormat("en-US", { timeZone: value });
+    return value;
   } catch {
     return null;
   }
 }
 
-/** A BCP 47 locale in canonical form (`en_GB` → `en-GB`), or null. */
+/** The locale as sent, when it is BCP 47 (the seed's `en_GB` spelling included); else null. */
 function localeOf(value: string): string | null {
   try {
-    return Intl.getCanonicalLocales(value.replace(/_/g, "-"))[0] ?? null;
+    return Intl.getCanonicalLocales(value.replace(/_/g, "-")).length === 1 ? value : null;
   } catch {
     return null;
   }
