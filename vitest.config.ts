@@ -101,6 +101,10 @@ const workers = await Promise.all(
     if (limit !== null && used + quantity > limit) return { ok: false, error: { code: "feature_limit_reached", message: "The plan's limit for " + feature + " is reached", details: { feature, limit, used, upgradeUrl: "https://openinsure.dev/pricing" } } };
     u.used.set(org, used + quantity); u.open.set(k, quantity);
     return { ok: true, value: { used: used + quantity, limit } };`,
+            checkUsage: `const u = (globalThis.usage ??= { limits: new Map(), used: new Map(), open: new Map(), committed: new Set() });
+    const [principal, feature, quantity = 1] = arguments; const used = u.used.get(principal.orgId) ?? 0; const limit = u.limits.get(principal.orgId) ?? null;
+    if (limit !== null && used + quantity > limit) return { ok: false, error: { code: "feature_limit_reached", message: "The plan's limit for " + feature + " is reached", details: { feature, limit, used, upgradeUrl: "https://openinsure.dev/pricing" } } };
+    return { ok: true, value: { used, limit } };`,
             commitUsage: `const u = (globalThis.usage ??= { limits: new Map(), used: new Map(), open: new Map(), committed: new Set() }); const k = arguments[0] + "|" + arguments[1];
     if (u.open.has(k)) { u.open.delete(k); u.committed.add(k); }`,
             releaseUsage: `const u = (globalThis.usage ??= { limits: new Map(), used: new Map(), open: new Map(), committed: new Set() }); const k = arguments[0] + "|" + arguments[1];

@@ -48,6 +48,8 @@ describe("bind metering: policies_bound", () => {
     const first = await quoted(p);
     unwrap(await bindSubmission(db(), workerEnv, p, first.id, { installmentPlan: "PIF" }, false));
     const second = await quoted(p);
+    // A preview gives the answer the bind would, counting nothing.
+    expect(errorOf(await bindSubmission(db(), workerEnv, p, second.id, { installmentPlan: "PIF" }, true)).code).toBe("feature_limit_reached");
     const refused = errorOf(await bindSubmission(db(), workerEnv, p, second.id, { installmentPlan: "PIF" }, false));
     expect(refused).toMatchObject({ code: "feature_limit_reached", details: { feature: "policies_bound", limit: 1, used: 1 } });
     expect(refused.details?.upgradeUrl).toMatch(/^https:\/\//);

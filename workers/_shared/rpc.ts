@@ -1340,6 +1340,8 @@ export type ListInvitationsQuery = MembersQuery & { status?: import("#contract/t
 
 /** `WorkspaceInternal`: underwriting meters `policies_bound` at bind (reserve, then commit or release). */
 export interface WorkspaceInternalRpc extends Rpc.WorkerEntrypointBranded {
+  /** What `reserveUsage` would answer now, counting nothing (a bind preview). */
+  checkUsage(principal: Principal, feature: import("#contract/types.gen").Feature, quantity?: number): Promise<Result<{ used: number; limit: number | null }>>;
   /** Counts `quantity` (default 1) of `feature` under `key` now, or 403 `feature_limit_reached`; a key already held counts once. */
   reserveUsage(principal: Principal, feature: import("#contract/types.gen").Feature, key: string, quantity?: number): Promise<Result<{ used: number; limit: number | null }>>;
   /** The write under `key` committed: its count stays. */

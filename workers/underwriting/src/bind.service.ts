@@ -133,11 +133,13 @@ export async function bindSubmission(
       premium: fromCents(quote.grossPremiumCents),
     });
   if (preview) {
-    // The same answer a bind would give now, the cap included, without reserving anything.
+    // The same answer a bind would give now, the cap and the plan's policies_bound included, without reserving anything.
     if (agreement) {
       const fits = await env.DA_LEDGER.getByName(agreement.id).check(sub.id, quote.grossPremiumCents, agreement.aggregateCapCents);
       if (!fits.ok) return overCap(fits.writtenCents);
     }
+    const metered = await env.WORKSPACE.checkUsage(principal, "policies_bound");
+    if (!metered.ok) return metered;
     return ok({
       preview: true,
       policyNumber: null,

@@ -174,3 +174,12 @@ export async function reserveUsage(env: WorkspaceEnv, db: DrizzleD1Database, pri
   if (!admitted.ok) return limitReached(env, feature, admitted.limit, admitted.used);
   return ok({ used: admitted.used, limit });
 }
+
+/** What {@link reserveUsage} would answer now, counting nothing: a bind preview's check. */
+export async function checkUsage(env: WorkspaceEnv, db: DrizzleD1Database, principal: Principal, feature: Feature, quantity = 1): Promise<Result<{ used: number; limit: number | null }>> {
+  const at = clockOf(principal).now();
+  const limit = limitOf(await planOf(db, principal.orgId), feature);
+  const used = (await usageOf(env, principal.orgId, [feature], at))[feature] ?? 0;
+  if (limit !== null && used + quantity > limit) return limitReached(env, feature, limit, used);
+  return ok({ used, limit });
+}

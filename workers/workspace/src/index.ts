@@ -13,7 +13,7 @@ import type { Result } from "#shared/errors";
 import type { CheckEntitlementQuery, ListInvitationsQuery, MembersQuery, RemovedMember, WorkspaceInternalRpc, WorkspaceRpc, WorkspaceState, WorkspaceUpdate } from "#shared/rpc";
 import type { Page } from "#shared/pagination";
 import { database } from "./database.ts";
-import { checkEntitlement, entitlementSummary, listPlans, recordUsage, reserveUsage } from "./entitlements.service.ts";
+import { checkEntitlement, checkUsage, entitlementSummary, listPlans, recordUsage, reserveUsage } from "./entitlements.service.ts";
 import type { WorkspaceEnv } from "./env.ts";
 import * as workspaces from "./workspaces.service.ts";
 import * as team from "./team.service.ts";
@@ -105,6 +105,10 @@ export class WorkspaceService extends WorkerEntrypoint<WorkspaceEnv> implements 
 
 /** The internal entrypoint: underwriting's `WORKSPACE` binding, metering each bind. */
 export class WorkspaceInternal extends WorkerEntrypoint<WorkspaceEnv> implements WorkspaceInternalRpc {
+  checkUsage(principal: Principal, feature: Feature, quantity?: number): Promise<Result<{ used: number; limit: number | null }>> {
+    return checkUsage(this.env, database(this.env), principal, feature, quantity ?? 1);
+  }
+
   reserveUsage(principal: Principal, feature: Feature, key: string, quantity?: number): Promise<Result<{ used: number; limit: number | null }>> {
     return reserveUsage(this.env, database(this.env), principal, feature, key, quantity ?? 1);
   }
