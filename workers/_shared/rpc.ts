@@ -196,8 +196,6 @@ export interface IdentityRpc extends Rpc.WorkerEntrypointBranded {
   resetSandboxClock(principal: Principal): Promise<Result<SandboxClock>>;
   /** The gateway's per-request read: the org's clock offset in ms, 0 outside development. */
   clockOffsetOf(orgId: string): Promise<number>;
-  /** Whether `userId` is still a user of `orgId`: a removed member's JWT is refused. */
-  userActive(orgId: string, userId: string): Promise<boolean>;
 }
 
 // Underwriting: public (the gateway) and internal (event reading, for the webhooks worker).
@@ -1318,6 +1316,8 @@ export interface WorkspaceRpc extends Rpc.WorkerEntrypointBranded {
   deleteWorkspace(principal: Principal, orgId: string): Promise<Result<WorkspaceState>>;
   /** False once the org's workspace is deleted: the gateway refuses its credentials. */
   orgActive(orgId: string): Promise<boolean>;
+  /** True once `userId` was removed from `orgId`'s team: the gateway refuses their JWTs (stateless, up to an hour). */
+  memberRemoved(orgId: string, userId: string): Promise<boolean>;
 
   // The team: invitations (this worker's) and members (identity's users, through its internal entrypoint).
   teamWorkspace(principal: Principal): Promise<Result<import("#contract/types.gen").TeamWorkspace>>;

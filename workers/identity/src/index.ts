@@ -180,11 +180,6 @@ export class IdentityService extends WorkerEntrypoint<IdentityEnv> implements Id
   async clockOffsetOf(orgId: string): Promise<number> {
     return sandboxClock.clockOffsetOf(this.#deps, orgId);
   }
-
-  /** Whether `userId` is still a user of `orgId`: the gateway refuses a removed member's JWT. */
-  async userActive(orgId: string, userId: string): Promise<boolean> {
-    return members.userActive(this.#deps, orgId, userId);
-  }
 }
 
 /**

@@ -129,8 +129,3 @@ export async function createMember(deps: IdentityDeps, orgId: string, input: New
   }
   return ok(toMember((await findUserInOrg(deps.db, orgId, id))!));
 }
-
-/** Whether `userId` is still a user of `orgId` (the gateway refuses a removed member's JWT). */
-export async function userActive(deps: IdentityDeps, orgId: string, userId: string): Promise<boolean> {
-  return (await findUserInOrg(deps.db, orgId, userId)) !== undefined;
-}

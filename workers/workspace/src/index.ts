@@ -64,6 +64,10 @@ export class WorkspaceService extends WorkerEntrypoint<WorkspaceEnv> implements 
     return workspaces.orgActive(database(this.env), orgId);
   }
 
+  memberRemoved(orgId: string, userId: string): Promise<boolean> {
+    return team.memberRemoved(database(this.env), orgId, userId);
+  }
+
   // The team (team.service.ts): invitations here, members in identity.
 
   teamWorkspace(principal: Principal): Promise<Result<TeamWorkspace>> {

@@ -249,3 +249,9 @@ export async function removeMember(env: WorkspaceEnv, db: DrizzleD1Database, pri
     .onConflictDoNothing();
   return removed;
 }
+
+/** Whether `userId` was removed from `orgId`'s team (its record in `member_removals`). */
+export async function memberRemoved(db: DrizzleD1Database, orgId: string, userId: string): Promise<boolean> {
+  const row = await db.select({ userId: memberRemovals.userId }).from(memberRemovals).where(and(eq(memberRemovals.orgId, orgId), eq(memberRemovals.userId, userId))).get();
+  return row !== undefined;
+}

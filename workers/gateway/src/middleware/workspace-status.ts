@@ -42,9 +42,10 @@ export function forgetUserStatus(orgId: string, userId: string): void {
 }
 
 /**
- * False once a user was removed from the team: their JWTs (stateless, up to an hour) are refused from
- * the next request through this isolate, and within {@link ORG_STATUS_TTL_MS} everywhere. Only user
- * ids (`usr_`) are looked up: a demo token's subject has no account to remove.
+ * False once a user was removed from the team (the workspace worker's record of the removal): their
+ * JWTs (stateless, up to an hour) are refused from the next request through this isolate, and within
+ * {@link ORG_STATUS_TTL_MS} everywhere. Only user ids (`usr_`) are looked up: a demo token's subject
+ * has no account to remove.
  */
 export async function userIsActive(c: Context<GatewayContext>, orgId: string, userId: string): Promise<boolean> {
   if (!userId.startsWith("usr_")) return true;
@@ -52,7 +53,7 @@ export async function userIsActive(c: Context<GatewayContext>, orgId: string, us
   const now = realClock.now().getTime();
   const cached = users.get(key);
   if (cached && cached.until > now) return cached.active;
-  const active = await c.env.IDENTITY.userActive(orgId, userId);
+  const active = !(await c.env.WORKSPACE.memberRemoved(orgId, userId));
   if (users.size >= MAX_CACHED) users.clear();
   users.set(key, { active, until: now + ORG_STATUS_TTL_MS });
   return active;
