@@ -104,10 +104,35 @@ const workers = await Promise.all(
             setRuleDecisionForTest: `const s = (globalThis.ruleStudio ??= { decisions: new Map(), calls: new Map() }); s.decisions.set(arguments[0], arguments[1]); return true;`,
             decideRulesCallsForTest: `const s = (globalThis.ruleStudio ??= { decisions: new Map(), calls: new Map() }); return s.calls.get(arguments[0]) ?? [];`,
           },
+          // Underwriting meters policies_bound at bind through the workspace worker (its own project and the
+          // gateway's test the real UsageMeter): the stand-in admits everything unless a test gave its
+          // org a limit through setUsageLimitForTest(orgId, limit); usageForTest(orgId) reads the counts.
+          workspace: {
+            reserveUsage: `const u = (globalThis.usage ??= { limits: new Map(), used: new Map(), open: new Map(), committed: new Set() });
+    const [principal, feature, key, quantity = 1] = arguments; const org = principal.orgId; const k = org + "|" + key;
+    const used = u.used.get(org) ?? 0;
+    if (u.open.has(k) || u.committed.has(k)) return { ok: true, value: { used, limit: u.limits.get(org) ?? null } };
+    const limit = u.limits.get(org) ?? null;
+    if (limit !== null && used + quantity > limit) return { ok: false, error: { code: "feature_limit_reached", message: "The plan's limit for " + feature + " is reached", details: { feature, limit, used, upgradeUrl: "https://openinsure.dev/pricing" } } };
+    u.used.set(org, used + quantity); u.open.set(k, quantity);
+    return { ok: true, value: { used: used + quantity, limit } };`,
+            checkUsage: `const u = (globalThis.usage ??= { limits: new Map(), used: new Map(), open: new Map(), committed: new Set() });
+    const [principal, feature, quantity = 1] = arguments; const used = u.used.get(principal.orgId) ?? 0; const limit = u.limits.get(principal.orgId) ?? null;
+    if (limit !== null && used + quantity > limit) return { ok: false, error: { code: "feature_limit_reached", message: "The plan's limit for " + feature + " is reached", details: { feature, limit, used, upgradeUrl: "https://openinsure.dev/pricing" } } };
+    return { ok: true, value: { used, limit } };`,
+            commitUsage: `const u = (globalThis.usage ??= { limits: new Map(), used: new Map(), open: new Map(), committed: new Set() }); const k = arguments[0] + "|" + arguments[1];
+    if (u.open.has(k)) { u.open.delete(k); u.committed.add(k); }`,
+            releaseUsage: `const u = (globalThis.usage ??= { limits: new Map(), used: new Map(), open: new Map(), committed: new Set() }); const k = arguments[0] + "|" + arguments[1];
+    if (u.open.has(k)) { u.used.set(arguments[0], (u.used.get(arguments[0]) ?? 0) - u.open.get(k)); u.open.delete(k); }`,
+            setUsageLimitForTest: `(globalThis.usage ??= { limits: new Map(), used: new Map(), open: new Map(), committed: new Set() }).limits.set(arguments[0], arguments[1]); return true;`,
+            usageForTest: `const u = (globalThis.usage ??= { limits: new Map(), used: new Map(), open: new Map(), committed: new Set() }); return { used: u.used.get(arguments[0]) ?? 0, open: [...u.open.keys()].filter((k) => k.startsWith(arguments[0] + "|")).length };`,
+          },
           identity: {
             apiKeyStatus: `const revoked = (globalThis.revokedKeys ??= new Set()); return revoked.has(arguments[1]) ? { active: false, expiresAt: null } : { active: true, expiresAt: null };`,
             revokeForTest: `(globalThis.revokedKeys ??= new Set()).add(arguments[0]); return true;`,
             orgName: `return "Stand-in Agency";`,
+            // The workspace worker counts seats as the org's users (its own entitlement tests see none).
+            memberCount: `return (globalThis.memberCounts ??= new Map()).get(arguments[0]) ?? 0;`,
             // Claims asks whether an adjuster is a claims_adjuster of the org; a test registers users through setMemberForTest.
             member: `const m = (globalThis.members ??= new Map()); return m.get(arguments[0] + "|" + arguments[1]) ?? null;`,
             setMemberForTest: `const m = (globalThis.members ??= new Map()); m.set(arguments[0].orgId + "|" + arguments[0].id, arguments[0]); return true;`,

@@ -94,7 +94,7 @@ async function call(method: string, path: string, token: string, body?: unknown,
 
 /** The demo org (slug `demo`) and a fresh sandbox API key for it. */
 async function seed(apiSecret: string): Promise<{ orgId: string; apiKey: string }> {
-  const created = await call("POST", "/v1/orgs", apiSecret, { name: "Sandbox Demo Brokerage", slug: "demo" });
+  const created = await call("POST", "/v1/orgs", apiSecret, { name: "Sandbox Demo Brokerage", slug: "demo", plan: "pro" });
   if (created.status !== 201 && created.status !== 409) throw new Error(`seeding the demo org failed: ${JSON.stringify(created.body)}`);
   const demo = await fetch(`${base}/auth/demo`, {
     method: "POST",

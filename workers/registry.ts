@@ -142,6 +142,7 @@ export const WORKERS: readonly WorkerEntry[] = [
       { worker: "identity", entrypoint: "internal", purpose: "orgName: the org is the producer named on the policy paper" },
       { worker: "producers", entrypoint: "internal", purpose: "authorityFor: a submission's producer must be active, licensed and appointed for its state and line on the effective date to bind; flags: the org's feature flags (underwriting.auto_bind_max_premium at bind)" },
       { worker: "market", entrypoint: "internal", purpose: "decideRules: the org's enabled underwriting rules (the rule studio) judge every quote; unreachable, quoting fails closed with 503 rules_unavailable" },
+      { worker: "workspace", entrypoint: "internal", purpose: "reserveUsage, commitUsage, releaseUsage: each bind counts policies_bound against the org's plan, reserved before the batch and released if it does not commit" },
     ],
     emitsEvents: true,
     crons: [{ schedule: "* * * * *", purpose: "the outbox sweep: relays events a prompt relay missed" }],
@@ -266,6 +267,14 @@ export const WORKERS: readonly WorkerEntry[] = [
     purpose: "the market finder and rule studio: carriers, products and appetites (reference data plus the org's own), NAICS classification, carrier matching, prospects (clients) and underwriting rules",
     entrypoints: { public: "MarketService", internal: "MarketInternal" },
     d1: { binding: "MARKET_DB", database: "openinsure-market", id: "market-db" },
+  },
+  {
+    name: "workspace",
+    purpose: "the org as a workspace: its plan and settings, the committed plan table, and metered usage counted exactly per org",
+    entrypoints: { public: "WorkspaceService", internal: "WorkspaceInternal" },
+    d1: { binding: "WORKSPACE_DB", database: "openinsure-workspace", id: "workspace-db" },
+    durableObjects: [{ binding: "USAGE_METER", className: "UsageMeter", purpose: "one object per org: its metered usage (policies bound, API calls) checked against the plan and counted in one step" }],
+    calls: [{ worker: "identity", entrypoint: "internal", purpose: "the team: members (list, role, removal with their sessions and keys), the account an accepted invitation creates within the plan's seats, the invitation email through queueEmail" }],
   },
 ];
 

@@ -182,6 +182,24 @@ const EXPECTED: [string, string, string, "public" | "credential" | "session" | "
   ["GET", "/v1/rules/{id}/versions", "listRuleVersions", "credential"],
   ["POST", "/v1/rules/{id}/execute", "executeRule", "credential"],
   ["POST", "/v1/clients/{id}/submission", "createClientSubmission", "credential"],
+  ["GET", "/v1/entitlements/check", "checkEntitlement", "credential"],
+  ["POST", "/v1/entitlements/usage", "recordUsage", "credential"],
+  ["GET", "/v1/entitlements/summary", "getEntitlementSummary", "credential"],
+  ["GET", "/v1/entitlements/plans", "listPlans", "credential"],
+  ["GET", "/v1/workspaces", "listWorkspaces", "credential"],
+  ["POST", "/v1/workspaces", "createWorkspace", "credential"],
+  ["GET", "/v1/workspaces/{id}", "getWorkspace", "credential"],
+  ["PATCH", "/v1/workspaces/{id}", "updateWorkspace", "credential"],
+  ["DELETE", "/v1/workspaces/{id}", "deleteWorkspace", "credential"],
+  ["GET", "/v1/team/workspace", "getTeamWorkspace", "credential"],
+  ["POST", "/v1/team/invite", "inviteMember", "credential"],
+  ["GET", "/v1/team/members", "listMembers", "credential"],
+  ["PATCH", "/v1/team/members/{id}", "updateMember", "credential"],
+  ["DELETE", "/v1/team/members/{id}", "removeMember", "credential"],
+  ["GET", "/v1/team/invitations", "listInvitations", "credential"],
+  ["POST", "/v1/team/invitations/{id}/accept", "acceptInvitation", "public"],
+  ["POST", "/v1/team/invitations/{id}/revoke", "revokeInvitation", "credential"],
+  ["POST", "/v1/team/invitations/{id}/resend", "resendInvitation", "credential"],
 ];
 
 
@@ -228,6 +246,7 @@ const ERROR_CODES = [
   "declined_by_rule",
   "rules_unavailable",
   "website_unreachable",
+  "feature_limit_reached",
 ];
 
 interface Op {

@@ -62,6 +62,7 @@ describe("the committed configs", () => {
       expect.objectContaining({ binding: "PRODUCERS", entrypoint: "ProducersInternal" }),
       // The rule studio judges every quote; market calls nobody, so this closes no cycle.
       expect.objectContaining({ binding: "MARKET", entrypoint: "MarketInternal" }),
+      expect.objectContaining({ binding: "WORKSPACE", entrypoint: "WorkspaceInternal" }),
     ]);
     expect(production.services(production.get("market"))).toEqual([]);
     // Producers calls only identity (which calls nobody), so underwriting's call to it cannot close a cycle.
@@ -137,7 +138,7 @@ describe("a worker added by one registry entry", () => {
     expect(plan.migrations).toContainEqual(["d1", "migrations", "apply", "openinsure-fixture-notes", "--local", "-c", "test/registry/fixture/wrangler.toml", "--persist-to", ".wrangler/state"]);
     expect(plan.devVarsCopies).toContain("test/registry/fixture");
     // Production's plan is every worker of the registry, and nothing else.
-    expect(devPlan(production, "s").configs).toEqual(["wrangler.toml", "workers/identity/wrangler.toml", "workers/underwriting/wrangler.toml", "workers/webhooks/wrangler.toml", "workers/deal-rooms/wrangler.toml", "workers/documents/wrangler.toml", "workers/claims/wrangler.toml", "workers/billing/wrangler.toml", "workers/producers/wrangler.toml", "workers/portal/wrangler.toml", "workers/market/wrangler.toml"]);
+    expect(devPlan(production, "s").configs).toEqual(["wrangler.toml", "workers/identity/wrangler.toml", "workers/underwriting/wrangler.toml", "workers/webhooks/wrangler.toml", "workers/deal-rooms/wrangler.toml", "workers/documents/wrangler.toml", "workers/claims/wrangler.toml", "workers/billing/wrangler.toml", "workers/producers/wrangler.toml", "workers/portal/wrangler.toml", "workers/market/wrangler.toml", "workers/workspace/wrangler.toml"]);
   });
 
   it("is bound at the gateway (public) and at the events consumer (internal), and produces to the events queue", () => {
@@ -155,7 +156,7 @@ describe("a worker added by one registry entry", () => {
       const order = reg.deployOrder().map((w) => w.name);
       for (const w of reg.workers) for (const s of reg.services(w)) expect(order.indexOf(s.worker)).toBeLessThan(order.indexOf(w.name));
     }
-    expect(production.deployOrder().map((w) => w.name)).toEqual(["identity", "deal-rooms", "producers", "documents", "market", "underwriting", "claims", "billing", "webhooks", "portal", "gateway"]);
+    expect(production.deployOrder().map((w) => w.name)).toEqual(["identity", "deal-rooms", "producers", "documents", "market", "workspace", "underwriting", "claims", "billing", "webhooks", "portal", "gateway"]);
 
     const dry = deployPlan(testRegistry, root, ["--dry-run"]).find((s) => s.worker.name === "fixture-notes")!;
     expect(dry.commands).toEqual([["deploy", "-c", "test/registry/fixture/wrangler.toml", "--dry-run", "--outdir", join(root, ".build", "fixture-notes")]]);

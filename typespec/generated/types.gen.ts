@@ -5,11 +5,34 @@ export type ClientOptions = {
     baseUrl: 'http://127.0.0.1:8787' | (string & {});
 };
 
+export type AcceptInvitationRequest = {
+    /**
+     * The token from the invitation email.
+     */
+    token: string;
+    /**
+     * The new member's name; the email's local part when omitted.
+     */
+    name?: string;
+    /**
+     * The new member's password (10–200 characters): required, since accepting creates the account.
+     */
+    password?: string;
+};
+
 export type AcceptTermsRequest = {
     /**
      * The version accepted; it must be the current one.
      */
     version: string;
+};
+
+/**
+ * The member an accepted invitation created: sign in with `/auth/login`.
+ */
+export type AcceptedInvitation = {
+    invitation: Invitation;
+    member: Member;
 };
 
 /**
@@ -1646,6 +1669,10 @@ export type CreateOrgRequest = {
      * Unique handle; derived from `name` when omitted.
      */
     slug?: string;
+    /**
+     * The org's plan; default `starter`.
+     */
+    plan?: Plan;
 };
 
 export type CreatePaymentIntentRequest = {
@@ -1849,6 +1876,19 @@ export type CreateWebhookRequest = {
      */
     events: Array<WebhookEventFilter>;
     description?: string;
+};
+
+export type CreateWorkspaceRequest = {
+    name: string;
+    /**
+     * Unique handle; derived from `name` when omitted.
+     */
+    slug?: string;
+    /**
+     * Default `starter`.
+     */
+    plan?: Plan;
+    settings?: UpdateWorkspaceSettings;
 };
 
 /**
@@ -2500,9 +2540,69 @@ export type EndorsementReferred = {
 };
 
 /**
+ * Whether `quantity` more of a feature fits the org's plan now.
+ */
+export type EntitlementCheck = {
+    /**
+     * True when `currentUsage + quantity` is within `limit` (always true without a limit).
+     */
+    allowed: boolean;
+    feature: Feature;
+    plan: Plan;
+    /**
+     * The quantity asked about.
+     */
+    quantity: number;
+    /**
+     * Used so far in the current window (this month for a monthly feature), reservations of writes in flight included.
+     */
+    currentUsage: number;
+    /**
+     * The plan's limit; null when the plan sets none.
+     */
+    limit: number | null;
+    /**
+     * `limit - currentUsage`, never below 0; null without a limit.
+     */
+    available: number | null;
+    /**
+     * When a monthly window starts again (UTC, on the org's clock); null for a standing total.
+     */
+    resetAt: string | null;
+    /**
+     * `limit_exceeded` when not allowed.
+     */
+    reason?: 'limit_exceeded';
+    /**
+     * A sentence when not allowed: used and limit.
+     */
+    message?: string;
+    /**
+     * Where the plan is changed, when not allowed.
+     */
+    upgradeUrl?: string;
+};
+
+/**
+ * The org's plan and its usage of every feature the platform meters today.
+ */
+export type EntitlementSummary = {
+    workspaceId: OrgId;
+    plan: Plan;
+    /**
+     * The monthly window counted now (`YYYY-MM`, on the org's clock).
+     */
+    period: string;
+    /**
+     * One entry per metered feature.
+     */
+    entitlements: Array<FeatureUsage>;
+};
+
+/**
  * Machine-readable error code. The HTTP status is implied by the code.
  */
-export type ErrorCode = 'validation_failed' | 'invalid_idempotency_key' | 'unauthorized' | 'insufficient_scope' | 'not_found' | 'route_not_found' | 'method_not_allowed' | 'conflict' | 'idempotency_request_in_progress' | 'payload_too_large' | 'unsupported_media_type' | 'range_not_satisfiable' | 'invalid_state_transition' | 'da_limit_exceeded' | 'quote_expired' | 'idempotency_key_reused' | 'business_rule_violation' | 'self_approval' | 'submission_not_ready' | 'policy_not_in_force' | 'endorsement_required' | 'unreadable_document' | 'loss_outside_coverage' | 'limit_exceeded' | 'producer_not_authorized' | 'rate_limit_exceeded' | 'internal_error' | 'payment_provider_unavailable' | 'declined_by_rule' | 'rules_unavailable' | 'website_unreachable';
+export type ErrorCode = 'validation_failed' | 'invalid_idempotency_key' | 'unauthorized' | 'insufficient_scope' | 'not_found' | 'route_not_found' | 'method_not_allowed' | 'conflict' | 'idempotency_request_in_progress' | 'payload_too_large' | 'unsupported_media_type' | 'range_not_satisfiable' | 'invalid_state_transition' | 'da_limit_exceeded' | 'quote_expired' | 'idempotency_key_reused' | 'business_rule_violation' | 'self_approval' | 'submission_not_ready' | 'policy_not_in_force' | 'endorsement_required' | 'unreadable_document' | 'loss_outside_coverage' | 'limit_exceeded' | 'producer_not_authorized' | 'rate_limit_exceeded' | 'internal_error' | 'payment_provider_unavailable' | 'declined_by_rule' | 'rules_unavailable' | 'website_unreachable' | 'feature_limit_reached';
 
 /**
  * The one error body of the platform, returned by every failing request.
@@ -2639,6 +2739,44 @@ export type ExecuteRulesRequest = {
  * What the premium is rated on: revenue (GL), property values (PROP) or vehicles (CA).
  */
 export type ExposureBasis = 'revenue' | 'property_values' | 'vehicles';
+
+/**
+ * A metered feature. `policies_bound` and `api_calls` count per calendar month on the org's clock;
+ * `document_storage_bytes`, `seats` and `webhook_endpoints` are standing totals.
+ */
+export type Feature = 'policies_bound' | 'api_calls' | 'document_storage_bytes' | 'seats' | 'webhook_endpoints';
+
+/**
+ * A plan's limit of one feature; null: none.
+ */
+export type FeatureLimit = {
+    feature: Feature;
+    limit: number | null;
+    unit: UsageUnit;
+    /**
+     * `monthly` (per calendar month on the org's clock) or `total` (a standing total).
+     */
+    window: 'monthly' | 'total';
+};
+
+/**
+ * One feature's usage against the plan.
+ */
+export type FeatureUsage = {
+    feature: Feature;
+    used: number;
+    limit: number | null;
+    available: number | null;
+    /**
+     * `used / limit` in percent, two decimals; null without a limit.
+     */
+    percentage: number | null;
+    /**
+     * When the window starts again; null for a standing total.
+     */
+    resetAt: string | null;
+    unit: UsageUnit;
+};
 
 /**
  * A flag as evaluated for the caller's org.
@@ -2922,6 +3060,61 @@ export type InvestigateClaimRequest = {
      */
     adjusterId?: string;
     notes?: string;
+};
+
+/**
+ * An invitation to join the org; its token travels only in the email.
+ */
+export type Invitation = {
+    id: InvitationId;
+    email: string;
+    role: Role;
+    status: InvitationStatus;
+    /**
+     * The principal that sent (or last resent) it.
+     */
+    invitedBy: string;
+    /**
+     * Seven days after it was sent or last resent.
+     */
+    expiresAt: string;
+    /**
+     * The member it created; null until accepted.
+     */
+    memberId: UserId | null;
+    acceptedAt: string | null;
+    revokedAt: string | null;
+    createdAt: string;
+    updatedAt: string;
+};
+
+/**
+ * Invitation id (`itn_` + ULID).
+ */
+export type InvitationId = string;
+
+/**
+ * A page of a list.
+ */
+export type InvitationPage = {
+    /**
+     * The items of this page.
+     */
+    data: Array<Invitation>;
+    /**
+     * Cursor of the next page; `null` on the last page.
+     */
+    nextCursor: string | null;
+};
+
+/**
+ * Where an invitation stands. `expired`: seven days passed without an accept.
+ */
+export type InvitationStatus = 'pending' | 'accepted' | 'revoked' | 'expired';
+
+export type InviteRequest = {
+    email: string;
+    role: Role;
 };
 
 /**
@@ -3417,6 +3610,33 @@ export type McpToolResult = {
     result: unknown;
 };
 
+/**
+ * A user of the org.
+ */
+export type Member = {
+    id: UserId;
+    email: string;
+    name: string;
+    role: Role;
+    emailVerified: boolean;
+    createdAt: string;
+    updatedAt: string;
+};
+
+/**
+ * A page of a list.
+ */
+export type MemberPage = {
+    /**
+     * The items of this page.
+     */
+    data: Array<Member>;
+    /**
+     * Cursor of the next page; `null` on the last page.
+     */
+    nextCursor: string | null;
+};
+
 export type NaicsClassification = {
     code: NaicsCode;
     title: string;
@@ -3453,6 +3673,10 @@ export type Org = {
      * URL-safe unique handle.
      */
     slug: string;
+    /**
+     * The org's plan (`PATCH /v1/orgs/{id}` with `plan`, by the system API secret, changes it).
+     */
+    plan: Plan;
     createdAt: string;
     updatedAt: string;
 };
@@ -3721,6 +3945,23 @@ export type PaymentRefundedEvent = {
  * A phone number: 7 to 32 characters, digits with an optional leading `+`, spaces, dots, dashes and parentheses.
  */
 export type PhoneNumber = string;
+
+/**
+ * The org's plan: it sets the limit of each metered feature.
+ */
+export type Plan = 'free' | 'starter' | 'pro' | 'enterprise';
+
+/**
+ * One plan of the committed table, with its limits (null: none).
+ */
+export type PlanLimits = {
+    plan: Plan;
+    limits: Array<FeatureLimit>;
+};
+
+export type PlanList = {
+    data: Array<PlanLimits>;
+};
 
 /**
  * A bound policy. Money is in USD major units (at most two decimals).
@@ -4978,6 +5219,43 @@ export type RecognisedField = {
 };
 
 /**
+ * Usage an integrator meters itself. Only `api_calls` is recorded this way: the other features are
+ * counted by the platform where they happen (a bind, a stored byte, a member, an endpoint), so an
+ * integrator's count could only double them (400 naming `feature`).
+ */
+export type RecordUsageRequest = {
+    feature: Feature;
+    /**
+     * How many (default 1).
+     */
+    quantity?: number;
+    /**
+     * The integrator's own context (for example `{"endpoint": "/api/v1/posts"}`), kept with the record.
+     */
+    metadata?: {
+        [key: string]: unknown;
+    };
+};
+
+/**
+ * Usage recorded: counted in the window, within the limit.
+ */
+export type RecordedUsage = {
+    id: UsageRecordId;
+    recorded: true;
+    feature: Feature;
+    quantity: number;
+    /**
+     * Used in the window, this record included.
+     */
+    currentUsage: number;
+    limit: number | null;
+    available: number | null;
+    resetAt: string | null;
+    createdAt: string;
+};
+
+/**
  * A submission referred to an underwriter (e.g. a quote outside delegated authority), or an
  * endorsement held because it would take a policy outside its delegated authority agreement.
  */
@@ -6132,6 +6410,32 @@ export type SubmissionQuotedEvent = {
  */
 export type SubmissionStatus = 'received' | 'quoted' | 'referred' | 'bound' | 'declined' | 'expired' | 'withdrawn';
 
+/**
+ * The org as its team sees it: plan, members, seats.
+ */
+export type TeamWorkspace = {
+    id: OrgId;
+    name: string;
+    slug: string;
+    plan: Plan;
+    settings: WorkspaceSettings;
+    /**
+     * Members of the org (each one seat).
+     */
+    membersCount: number;
+    /**
+     * Seats used and the plan's limit (null: none).
+     */
+    seats: {
+        used: number;
+        limit: number | null;
+    };
+    /**
+     * Invitations still waiting for an accept.
+     */
+    pendingInvitations: number;
+};
+
 export type TermsStatus = {
     currentVersion: string;
     accepted: boolean;
@@ -6206,11 +6510,19 @@ export type UpdateInsuredRequest = {
     email: string;
 };
 
+export type UpdateMemberRequest = {
+    role: Role;
+};
+
 export type UpdateOrgRequest = {
     /**
      * New display name.
      */
     name?: string;
+    /**
+     * A new plan: the system API secret only (any other credential is 403 `insufficient_scope`).
+     */
+    plan?: Plan;
 };
 
 /**
@@ -6280,10 +6592,31 @@ export type UpdateWebhookRequest = {
     enabled?: boolean;
 };
 
+export type UpdateWorkspaceRequest = {
+    name?: string;
+    plan?: Plan;
+    settings?: UpdateWorkspaceSettings;
+};
+
+export type UpdateWorkspaceSettings = {
+    timezone?: string;
+    locale?: string;
+};
+
 /**
  * Two-letter US state (or DC) code.
  */
 export type UsState = 'AL' | 'AK' | 'AZ' | 'AR' | 'CA' | 'CO' | 'CT' | 'DE' | 'DC' | 'FL' | 'GA' | 'HI' | 'ID' | 'IL' | 'IN' | 'IA' | 'KS' | 'KY' | 'LA' | 'ME' | 'MD' | 'MA' | 'MI' | 'MN' | 'MS' | 'MO' | 'MT' | 'NE' | 'NV' | 'NH' | 'NJ' | 'NM' | 'NY' | 'NC' | 'ND' | 'OH' | 'OK' | 'OR' | 'PA' | 'RI' | 'SC' | 'SD' | 'TN' | 'TX' | 'UT' | 'VT' | 'VA' | 'WA' | 'WV' | 'WI' | 'WY';
+
+/**
+ * Usage entry id (`ent_` + ULID): one recorded `POST /v1/entitlements/usage`.
+ */
+export type UsageRecordId = string;
+
+/**
+ * What a count is of.
+ */
+export type UsageUnit = 'count' | 'bytes';
 
 /**
  * A person who signs in to an org.
@@ -6567,10 +6900,67 @@ export type WelcomeFrame = {
 };
 
 /**
+ * The org as a workspace: its plan, settings and status.
+ */
+export type Workspace = {
+    id: OrgId;
+    name: string;
+    slug: string;
+    plan: Plan;
+    settings: WorkspaceSettings;
+    status: WorkspaceStatus;
+    /**
+     * When it was deleted; null while active.
+     */
+    deletedAt: string | null;
+    /**
+     * Its data is kept until then (30 days after deletion); null while active.
+     */
+    purgeAfter: string | null;
+    createdAt: string;
+    updatedAt: string;
+};
+
+/**
+ * A page of a list.
+ */
+export type WorkspacePage = {
+    /**
+     * The items of this page.
+     */
+    data: Array<Workspace>;
+    /**
+     * Cursor of the next page; `null` on the last page.
+     */
+    nextCursor: string | null;
+};
+
+/**
+ * A workspace's settings.
+ */
+export type WorkspaceSettings = {
+    /**
+     * IANA time zone (`Europe/London`), kept as sent.
+     */
+    timezone: string;
+    /**
+     * BCP 47 locale (`en-GB`; the seed's `en_GB` spelling is accepted too), kept as sent.
+     */
+    locale: string;
+};
+
+/**
+ * Whether the workspace's credentials work: `deleted` refuses every one of them.
+ */
+export type WorkspaceStatus = 'active' | 'deleted';
+
+/**
  * Client-chosen key that makes a retried write safe: a repeated request with the same key
  * and body replays the first response.
  */
 export type IdempotencyKeyHeader = string;
+
+export type ListInvitationsQueryStatus = InvitationStatus;
 
 /**
  * Only items created at or after this instant.
@@ -10469,6 +10859,227 @@ export type DownloadDocumentResponses = {
      */
     206: unknown;
 };
+
+export type CheckEntitlementData = {
+    body?: never;
+    path?: never;
+    query: {
+        /**
+         * The feature to check.
+         */
+        feature: Feature;
+        /**
+         * How many more (default 1).
+         */
+        quantity?: number;
+    };
+    url: '/v1/entitlements/check';
+};
+
+export type CheckEntitlementErrors = {
+    /**
+     * The request is malformed: `validation_failed` or `invalid_idempotency_key`.
+     */
+    400: ErrorEnvelope;
+    /**
+     * Missing, invalid, expired or revoked credentials: `unauthorized`.
+     */
+    401: ErrorEnvelope;
+    /**
+     * The credential lacks the required scope or role: `insufficient_scope`.
+     */
+    403: ErrorEnvelope;
+    /**
+     * The resource does not exist or belongs to another org: `not_found`.
+     */
+    404: ErrorEnvelope;
+    /**
+     * Rate limit exceeded: `rate_limit_exceeded`. Retry after `Retry-After` seconds.
+     */
+    429: ErrorEnvelope;
+    /**
+     * Unexpected failure: `internal_error`.
+     */
+    500: ErrorEnvelope;
+};
+
+export type CheckEntitlementError = CheckEntitlementErrors[keyof CheckEntitlementErrors];
+
+export type CheckEntitlementResponses = {
+    /**
+     * Success.
+     */
+    200: EntitlementCheck;
+};
+
+export type CheckEntitlementResponse = CheckEntitlementResponses[keyof CheckEntitlementResponses];
+
+export type ListPlansData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/v1/entitlements/plans';
+};
+
+export type ListPlansErrors = {
+    /**
+     * The request is malformed: `validation_failed` or `invalid_idempotency_key`.
+     */
+    400: ErrorEnvelope;
+    /**
+     * Missing, invalid, expired or revoked credentials: `unauthorized`.
+     */
+    401: ErrorEnvelope;
+    /**
+     * The credential lacks the required scope or role: `insufficient_scope`.
+     */
+    403: ErrorEnvelope;
+    /**
+     * The resource does not exist or belongs to another org: `not_found`.
+     */
+    404: ErrorEnvelope;
+    /**
+     * Rate limit exceeded: `rate_limit_exceeded`. Retry after `Retry-After` seconds.
+     */
+    429: ErrorEnvelope;
+    /**
+     * Unexpected failure: `internal_error`.
+     */
+    500: ErrorEnvelope;
+};
+
+export type ListPlansError = ListPlansErrors[keyof ListPlansErrors];
+
+export type ListPlansResponses = {
+    /**
+     * Success.
+     */
+    200: PlanList;
+};
+
+export type ListPlansResponse = ListPlansResponses[keyof ListPlansResponses];
+
+export type GetEntitlementSummaryData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/v1/entitlements/summary';
+};
+
+export type GetEntitlementSummaryErrors = {
+    /**
+     * The request is malformed: `validation_failed` or `invalid_idempotency_key`.
+     */
+    400: ErrorEnvelope;
+    /**
+     * Missing, invalid, expired or revoked credentials: `unauthorized`.
+     */
+    401: ErrorEnvelope;
+    /**
+     * The credential lacks the required scope or role: `insufficient_scope`.
+     */
+    403: ErrorEnvelope;
+    /**
+     * The resource does not exist or belongs to another org: `not_found`.
+     */
+    404: ErrorEnvelope;
+    /**
+     * Rate limit exceeded: `rate_limit_exceeded`. Retry after `Retry-After` seconds.
+     */
+    429: ErrorEnvelope;
+    /**
+     * Unexpected failure: `internal_error`.
+     */
+    500: ErrorEnvelope;
+};
+
+export type GetEntitlementSummaryError = GetEntitlementSummaryErrors[keyof GetEntitlementSummaryErrors];
+
+export type GetEntitlementSummaryResponses = {
+    /**
+     * Success.
+     */
+    200: EntitlementSummary;
+};
+
+export type GetEntitlementSummaryResponse = GetEntitlementSummaryResponses[keyof GetEntitlementSummaryResponses];
+
+export type RecordUsageData = {
+    body: RecordUsageRequest;
+    headers?: {
+        /**
+         * Client-chosen key that makes a retried write safe: a repeated request with the same key
+         * and body replays the first response.
+         */
+        'Idempotency-Key'?: string;
+    };
+    path?: never;
+    query?: never;
+    url: '/v1/entitlements/usage';
+};
+
+export type RecordUsageErrors = {
+    /**
+     * The request is malformed: `validation_failed` or `invalid_idempotency_key`.
+     */
+    400: ErrorEnvelope;
+    /**
+     * Missing, invalid, expired or revoked credentials: `unauthorized`.
+     */
+    401: ErrorEnvelope;
+    /**
+     * The credential lacks the required scope or role: `insufficient_scope`.
+     */
+    403: ErrorEnvelope;
+    /**
+     * The resource does not exist or belongs to another org: `not_found`.
+     */
+    404: ErrorEnvelope;
+    /**
+     * `conflict` or `idempotency_request_in_progress`.
+     */
+    409: ErrorEnvelope;
+    /**
+     * The request body exceeds the size limit: `payload_too_large`.
+     */
+    413: ErrorEnvelope;
+    /**
+     * The request body's media type is not accepted (`application/json`, or another one the operation
+     * documents): `unsupported_media_type`.
+     */
+    415: ErrorEnvelope;
+    /**
+     * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
+     * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
+     * referral one created, or on a quote one created), `submission_not_ready` (quoting a submission
+     * whose readiness has a blocking check failed; `details.failedChecks` names them),
+     * `policy_not_in_force` (a certificate asked of a cancelled, expired or not yet effective policy),
+     * `endorsement_required` (a certificate flag the policy carries no endorsement for),
+     * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored),
+     * `loss_outside_coverage` (a claim whose loss date the policy did not cover; `details` names the
+     * dates that decided it) or `limit_exceeded` (a claim payment past the policy's limit).
+     */
+    422: ErrorEnvelope;
+    /**
+     * Rate limit exceeded: `rate_limit_exceeded`. Retry after `Retry-After` seconds.
+     */
+    429: ErrorEnvelope;
+    /**
+     * Unexpected failure: `internal_error`.
+     */
+    500: ErrorEnvelope;
+};
+
+export type RecordUsageError = RecordUsageErrors[keyof RecordUsageErrors];
+
+export type RecordUsageResponses = {
+    /**
+     * Success.
+     */
+    200: RecordedUsage;
+};
+
+export type RecordUsageResponse = RecordUsageResponses[keyof RecordUsageResponses];
 
 export type ListEventsData = {
     body?: never;
@@ -16380,6 +16991,656 @@ export type GetQuoteReadinessResponses = {
 
 export type GetQuoteReadinessResponse = GetQuoteReadinessResponses[keyof GetQuoteReadinessResponses];
 
+export type ListInvitationsData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * Page size.
+         */
+        limit?: number;
+        /**
+         * Opaque cursor from a previous page's `nextCursor`.
+         */
+        cursor?: string;
+        /**
+         * Sort order.
+         */
+        sort?: ListSort;
+        /**
+         * Only items created at or after this instant.
+         */
+        createdAfter?: string;
+        /**
+         * Only items created before this instant.
+         */
+        createdBefore?: string;
+        status?: InvitationStatus;
+    };
+    url: '/v1/team/invitations';
+};
+
+export type ListInvitationsErrors = {
+    /**
+     * The request is malformed: `validation_failed` or `invalid_idempotency_key`.
+     */
+    400: ErrorEnvelope;
+    /**
+     * Missing, invalid, expired or revoked credentials: `unauthorized`.
+     */
+    401: ErrorEnvelope;
+    /**
+     * The credential lacks the required scope or role: `insufficient_scope`.
+     */
+    403: ErrorEnvelope;
+    /**
+     * The resource does not exist or belongs to another org: `not_found`.
+     */
+    404: ErrorEnvelope;
+    /**
+     * Rate limit exceeded: `rate_limit_exceeded`. Retry after `Retry-After` seconds.
+     */
+    429: ErrorEnvelope;
+    /**
+     * Unexpected failure: `internal_error`.
+     */
+    500: ErrorEnvelope;
+};
+
+export type ListInvitationsError = ListInvitationsErrors[keyof ListInvitationsErrors];
+
+export type ListInvitationsResponses = {
+    /**
+     * Success.
+     */
+    200: InvitationPage;
+};
+
+export type ListInvitationsResponse = ListInvitationsResponses[keyof ListInvitationsResponses];
+
+export type AcceptInvitationData = {
+    body: AcceptInvitationRequest;
+    headers?: {
+        /**
+         * Client-chosen key that makes a retried write safe: a repeated request with the same key
+         * and body replays the first response.
+         */
+        'Idempotency-Key'?: string;
+    };
+    path: {
+        id: string;
+    };
+    query?: never;
+    url: '/v1/team/invitations/{id}/accept';
+};
+
+export type AcceptInvitationErrors = {
+    /**
+     * The request is malformed: `validation_failed` or `invalid_idempotency_key`.
+     */
+    400: ErrorEnvelope;
+    /**
+     * Missing, invalid, expired or revoked credentials: `unauthorized`.
+     */
+    401: ErrorEnvelope;
+    /**
+     * The credential lacks the required scope or role: `insufficient_scope`.
+     */
+    403: ErrorEnvelope;
+    /**
+     * The resource does not exist or belongs to another org: `not_found`.
+     */
+    404: ErrorEnvelope;
+    /**
+     * `conflict` or `idempotency_request_in_progress`.
+     */
+    409: ErrorEnvelope;
+    /**
+     * The request body exceeds the size limit: `payload_too_large`.
+     */
+    413: ErrorEnvelope;
+    /**
+     * The request body's media type is not accepted (`application/json`, or another one the operation
+     * documents): `unsupported_media_type`.
+     */
+    415: ErrorEnvelope;
+    /**
+     * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
+     * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
+     * referral one created, or on a quote one created), `submission_not_ready` (quoting a submission
+     * whose readiness has a blocking check failed; `details.failedChecks` names them),
+     * `policy_not_in_force` (a certificate asked of a cancelled, expired or not yet effective policy),
+     * `endorsement_required` (a certificate flag the policy carries no endorsement for),
+     * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored),
+     * `loss_outside_coverage` (a claim whose loss date the policy did not cover; `details` names the
+     * dates that decided it) or `limit_exceeded` (a claim payment past the policy's limit).
+     */
+    422: ErrorEnvelope;
+    /**
+     * Rate limit exceeded: `rate_limit_exceeded`. Retry after `Retry-After` seconds.
+     */
+    429: ErrorEnvelope;
+    /**
+     * Unexpected failure: `internal_error`.
+     */
+    500: ErrorEnvelope;
+};
+
+export type AcceptInvitationError = AcceptInvitationErrors[keyof AcceptInvitationErrors];
+
+export type AcceptInvitationResponses = {
+    /**
+     * Success.
+     */
+    200: AcceptedInvitation;
+};
+
+export type AcceptInvitationResponse = AcceptInvitationResponses[keyof AcceptInvitationResponses];
+
+export type ResendInvitationData = {
+    body?: never;
+    headers?: {
+        /**
+         * Client-chosen key that makes a retried write safe: a repeated request with the same key
+         * and body replays the first response.
+         */
+        'Idempotency-Key'?: string;
+    };
+    path: {
+        id: string;
+    };
+    query?: never;
+    url: '/v1/team/invitations/{id}/resend';
+};
+
+export type ResendInvitationErrors = {
+    /**
+     * The request is malformed: `validation_failed` or `invalid_idempotency_key`.
+     */
+    400: ErrorEnvelope;
+    /**
+     * Missing, invalid, expired or revoked credentials: `unauthorized`.
+     */
+    401: ErrorEnvelope;
+    /**
+     * The credential lacks the required scope or role: `insufficient_scope`.
+     */
+    403: ErrorEnvelope;
+    /**
+     * The resource does not exist or belongs to another org: `not_found`.
+     */
+    404: ErrorEnvelope;
+    /**
+     * `conflict` or `idempotency_request_in_progress`.
+     */
+    409: ErrorEnvelope;
+    /**
+     * The request body exceeds the size limit: `payload_too_large`.
+     */
+    413: ErrorEnvelope;
+    /**
+     * The request body's media type is not accepted (`application/json`, or another one the operation
+     * documents): `unsupported_media_type`.
+     */
+    415: ErrorEnvelope;
+    /**
+     * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
+     * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
+     * referral one created, or on a quote one created), `submission_not_ready` (quoting a submission
+     * whose readiness has a blocking check failed; `details.failedChecks` names them),
+     * `policy_not_in_force` (a certificate asked of a cancelled, expired or not yet effective policy),
+     * `endorsement_required` (a certificate flag the policy carries no endorsement for),
+     * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored),
+     * `loss_outside_coverage` (a claim whose loss date the policy did not cover; `details` names the
+     * dates that decided it) or `limit_exceeded` (a claim payment past the policy's limit).
+     */
+    422: ErrorEnvelope;
+    /**
+     * Rate limit exceeded: `rate_limit_exceeded`. Retry after `Retry-After` seconds.
+     */
+    429: ErrorEnvelope;
+    /**
+     * Unexpected failure: `internal_error`.
+     */
+    500: ErrorEnvelope;
+};
+
+export type ResendInvitationError = ResendInvitationErrors[keyof ResendInvitationErrors];
+
+export type ResendInvitationResponses = {
+    /**
+     * Success.
+     */
+    200: Invitation;
+};
+
+export type ResendInvitationResponse = ResendInvitationResponses[keyof ResendInvitationResponses];
+
+export type RevokeInvitationData = {
+    body?: never;
+    headers?: {
+        /**
+         * Client-chosen key that makes a retried write safe: a repeated request with the same key
+         * and body replays the first response.
+         */
+        'Idempotency-Key'?: string;
+    };
+    path: {
+        id: string;
+    };
+    query?: never;
+    url: '/v1/team/invitations/{id}/revoke';
+};
+
+export type RevokeInvitationErrors = {
+    /**
+     * The request is malformed: `validation_failed` or `invalid_idempotency_key`.
+     */
+    400: ErrorEnvelope;
+    /**
+     * Missing, invalid, expired or revoked credentials: `unauthorized`.
+     */
+    401: ErrorEnvelope;
+    /**
+     * The credential lacks the required scope or role: `insufficient_scope`.
+     */
+    403: ErrorEnvelope;
+    /**
+     * The resource does not exist or belongs to another org: `not_found`.
+     */
+    404: ErrorEnvelope;
+    /**
+     * `conflict` or `idempotency_request_in_progress`.
+     */
+    409: ErrorEnvelope;
+    /**
+     * The request body exceeds the size limit: `payload_too_large`.
+     */
+    413: ErrorEnvelope;
+    /**
+     * The request body's media type is not accepted (`application/json`, or another one the operation
+     * documents): `unsupported_media_type`.
+     */
+    415: ErrorEnvelope;
+    /**
+     * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
+     * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
+     * referral one created, or on a quote one created), `submission_not_ready` (quoting a submission
+     * whose readiness has a blocking check failed; `details.failedChecks` names them),
+     * `policy_not_in_force` (a certificate asked of a cancelled, expired or not yet effective policy),
+     * `endorsement_required` (a certificate flag the policy carries no endorsement for),
+     * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored),
+     * `loss_outside_coverage` (a claim whose loss date the policy did not cover; `details` names the
+     * dates that decided it) or `limit_exceeded` (a claim payment past the policy's limit).
+     */
+    422: ErrorEnvelope;
+    /**
+     * Rate limit exceeded: `rate_limit_exceeded`. Retry after `Retry-After` seconds.
+     */
+    429: ErrorEnvelope;
+    /**
+     * Unexpected failure: `internal_error`.
+     */
+    500: ErrorEnvelope;
+};
+
+export type RevokeInvitationError = RevokeInvitationErrors[keyof RevokeInvitationErrors];
+
+export type RevokeInvitationResponses = {
+    /**
+     * Success.
+     */
+    200: Invitation;
+};
+
+export type RevokeInvitationResponse = RevokeInvitationResponses[keyof RevokeInvitationResponses];
+
+export type InviteMemberData = {
+    body: InviteRequest;
+    headers?: {
+        /**
+         * Client-chosen key that makes a retried write safe: a repeated request with the same key
+         * and body replays the first response.
+         */
+        'Idempotency-Key'?: string;
+    };
+    path?: never;
+    query?: never;
+    url: '/v1/team/invite';
+};
+
+export type InviteMemberErrors = {
+    /**
+     * The request is malformed: `validation_failed` or `invalid_idempotency_key`.
+     */
+    400: ErrorEnvelope;
+    /**
+     * Missing, invalid, expired or revoked credentials: `unauthorized`.
+     */
+    401: ErrorEnvelope;
+    /**
+     * The credential lacks the required scope or role: `insufficient_scope`.
+     */
+    403: ErrorEnvelope;
+    /**
+     * The resource does not exist or belongs to another org: `not_found`.
+     */
+    404: ErrorEnvelope;
+    /**
+     * `conflict` or `idempotency_request_in_progress`.
+     */
+    409: ErrorEnvelope;
+    /**
+     * The request body exceeds the size limit: `payload_too_large`.
+     */
+    413: ErrorEnvelope;
+    /**
+     * The request body's media type is not accepted (`application/json`, or another one the operation
+     * documents): `unsupported_media_type`.
+     */
+    415: ErrorEnvelope;
+    /**
+     * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
+     * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
+     * referral one created, or on a quote one created), `submission_not_ready` (quoting a submission
+     * whose readiness has a blocking check failed; `details.failedChecks` names them),
+     * `policy_not_in_force` (a certificate asked of a cancelled, expired or not yet effective policy),
+     * `endorsement_required` (a certificate flag the policy carries no endorsement for),
+     * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored),
+     * `loss_outside_coverage` (a claim whose loss date the policy did not cover; `details` names the
+     * dates that decided it) or `limit_exceeded` (a claim payment past the policy's limit).
+     */
+    422: ErrorEnvelope;
+    /**
+     * Rate limit exceeded: `rate_limit_exceeded`. Retry after `Retry-After` seconds.
+     */
+    429: ErrorEnvelope;
+    /**
+     * Unexpected failure: `internal_error`.
+     */
+    500: ErrorEnvelope;
+};
+
+export type InviteMemberError = InviteMemberErrors[keyof InviteMemberErrors];
+
+export type InviteMemberResponses = {
+    /**
+     * Created.
+     */
+    201: Invitation;
+};
+
+export type InviteMemberResponse = InviteMemberResponses[keyof InviteMemberResponses];
+
+export type ListMembersData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * Page size.
+         */
+        limit?: number;
+        /**
+         * Opaque cursor from a previous page's `nextCursor`.
+         */
+        cursor?: string;
+        /**
+         * Sort order.
+         */
+        sort?: ListSort;
+        /**
+         * Only items created at or after this instant.
+         */
+        createdAfter?: string;
+        /**
+         * Only items created before this instant.
+         */
+        createdBefore?: string;
+    };
+    url: '/v1/team/members';
+};
+
+export type ListMembersErrors = {
+    /**
+     * The request is malformed: `validation_failed` or `invalid_idempotency_key`.
+     */
+    400: ErrorEnvelope;
+    /**
+     * Missing, invalid, expired or revoked credentials: `unauthorized`.
+     */
+    401: ErrorEnvelope;
+    /**
+     * The credential lacks the required scope or role: `insufficient_scope`.
+     */
+    403: ErrorEnvelope;
+    /**
+     * The resource does not exist or belongs to another org: `not_found`.
+     */
+    404: ErrorEnvelope;
+    /**
+     * Rate limit exceeded: `rate_limit_exceeded`. Retry after `Retry-After` seconds.
+     */
+    429: ErrorEnvelope;
+    /**
+     * Unexpected failure: `internal_error`.
+     */
+    500: ErrorEnvelope;
+};
+
+export type ListMembersError = ListMembersErrors[keyof ListMembersErrors];
+
+export type ListMembersResponses = {
+    /**
+     * Success.
+     */
+    200: MemberPage;
+};
+
+export type ListMembersResponse = ListMembersResponses[keyof ListMembersResponses];
+
+export type RemoveMemberData = {
+    body?: never;
+    headers?: {
+        /**
+         * Client-chosen key that makes a retried write safe: a repeated request with the same key
+         * and body replays the first response.
+         */
+        'Idempotency-Key'?: string;
+    };
+    path: {
+        id: string;
+    };
+    query?: never;
+    url: '/v1/team/members/{id}';
+};
+
+export type RemoveMemberErrors = {
+    /**
+     * The request is malformed: `validation_failed` or `invalid_idempotency_key`.
+     */
+    400: ErrorEnvelope;
+    /**
+     * Missing, invalid, expired or revoked credentials: `unauthorized`.
+     */
+    401: ErrorEnvelope;
+    /**
+     * The credential lacks the required scope or role: `insufficient_scope`.
+     */
+    403: ErrorEnvelope;
+    /**
+     * The resource does not exist or belongs to another org: `not_found`.
+     */
+    404: ErrorEnvelope;
+    /**
+     * `conflict` or `idempotency_request_in_progress`.
+     */
+    409: ErrorEnvelope;
+    /**
+     * The request body exceeds the size limit: `payload_too_large`.
+     */
+    413: ErrorEnvelope;
+    /**
+     * The request body's media type is not accepted (`application/json`, or another one the operation
+     * documents): `unsupported_media_type`.
+     */
+    415: ErrorEnvelope;
+    /**
+     * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
+     * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
+     * referral one created, or on a quote one created), `submission_not_ready` (quoting a submission
+     * whose readiness has a blocking check failed; `details.failedChecks` names them),
+     * `policy_not_in_force` (a certificate asked of a cancelled, expired or not yet effective policy),
+     * `endorsement_required` (a certificate flag the policy carries no endorsement for),
+     * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored),
+     * `loss_outside_coverage` (a claim whose loss date the policy did not cover; `details` names the
+     * dates that decided it) or `limit_exceeded` (a claim payment past the policy's limit).
+     */
+    422: ErrorEnvelope;
+    /**
+     * Rate limit exceeded: `rate_limit_exceeded`. Retry after `Retry-After` seconds.
+     */
+    429: ErrorEnvelope;
+    /**
+     * Unexpected failure: `internal_error`.
+     */
+    500: ErrorEnvelope;
+};
+
+export type RemoveMemberError = RemoveMemberErrors[keyof RemoveMemberErrors];
+
+export type RemoveMemberResponses = {
+    /**
+     * Success; no body.
+     */
+    204: void;
+};
+
+export type RemoveMemberResponse = RemoveMemberResponses[keyof RemoveMemberResponses];
+
+export type UpdateMemberData = {
+    body: UpdateMemberRequest;
+    headers?: {
+        /**
+         * Client-chosen key that makes a retried write safe: a repeated request with the same key
+         * and body replays the first response.
+         */
+        'Idempotency-Key'?: string;
+    };
+    path: {
+        id: string;
+    };
+    query?: never;
+    url: '/v1/team/members/{id}';
+};
+
+export type UpdateMemberErrors = {
+    /**
+     * The request is malformed: `validation_failed` or `invalid_idempotency_key`.
+     */
+    400: ErrorEnvelope;
+    /**
+     * Missing, invalid, expired or revoked credentials: `unauthorized`.
+     */
+    401: ErrorEnvelope;
+    /**
+     * The credential lacks the required scope or role: `insufficient_scope`.
+     */
+    403: ErrorEnvelope;
+    /**
+     * The resource does not exist or belongs to another org: `not_found`.
+     */
+    404: ErrorEnvelope;
+    /**
+     * `conflict` or `idempotency_request_in_progress`.
+     */
+    409: ErrorEnvelope;
+    /**
+     * The request body exceeds the size limit: `payload_too_large`.
+     */
+    413: ErrorEnvelope;
+    /**
+     * The request body's media type is not accepted (`application/json`, or another one the operation
+     * documents): `unsupported_media_type`.
+     */
+    415: ErrorEnvelope;
+    /**
+     * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
+     * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
+     * referral one created, or on a quote one created), `submission_not_ready` (quoting a submission
+     * whose readiness has a blocking check failed; `details.failedChecks` names them),
+     * `policy_not_in_force` (a certificate asked of a cancelled, expired or not yet effective policy),
+     * `endorsement_required` (a certificate flag the policy carries no endorsement for),
+     * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored),
+     * `loss_outside_coverage` (a claim whose loss date the policy did not cover; `details` names the
+     * dates that decided it) or `limit_exceeded` (a claim payment past the policy's limit).
+     */
+    422: ErrorEnvelope;
+    /**
+     * Rate limit exceeded: `rate_limit_exceeded`. Retry after `Retry-After` seconds.
+     */
+    429: ErrorEnvelope;
+    /**
+     * Unexpected failure: `internal_error`.
+     */
+    500: ErrorEnvelope;
+};
+
+export type UpdateMemberError = UpdateMemberErrors[keyof UpdateMemberErrors];
+
+export type UpdateMemberResponses = {
+    /**
+     * Success.
+     */
+    200: Member;
+};
+
+export type UpdateMemberResponse = UpdateMemberResponses[keyof UpdateMemberResponses];
+
+export type GetTeamWorkspaceData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/v1/team/workspace';
+};
+
+export type GetTeamWorkspaceErrors = {
+    /**
+     * The request is malformed: `validation_failed` or `invalid_idempotency_key`.
+     */
+    400: ErrorEnvelope;
+    /**
+     * Missing, invalid, expired or revoked credentials: `unauthorized`.
+     */
+    401: ErrorEnvelope;
+    /**
+     * The credential lacks the required scope or role: `insufficient_scope`.
+     */
+    403: ErrorEnvelope;
+    /**
+     * The resource does not exist or belongs to another org: `not_found`.
+     */
+    404: ErrorEnvelope;
+    /**
+     * Rate limit exceeded: `rate_limit_exceeded`. Retry after `Retry-After` seconds.
+     */
+    429: ErrorEnvelope;
+    /**
+     * Unexpected failure: `internal_error`.
+     */
+    500: ErrorEnvelope;
+};
+
+export type GetTeamWorkspaceError = GetTeamWorkspaceErrors[keyof GetTeamWorkspaceErrors];
+
+export type GetTeamWorkspaceResponses = {
+    /**
+     * Success.
+     */
+    200: TeamWorkspace;
+};
+
+export type GetTeamWorkspaceResponse = GetTeamWorkspaceResponses[keyof GetTeamWorkspaceResponses];
+
 export type ListWebhooksData = {
     body?: never;
     path?: never;
@@ -17034,6 +18295,354 @@ export type TestWebhookResponses = {
 };
 
 export type TestWebhookResponse = TestWebhookResponses[keyof TestWebhookResponses];
+
+export type ListWorkspacesData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * Page size.
+         */
+        limit?: number;
+        /**
+         * Opaque cursor from a previous page's `nextCursor`.
+         */
+        cursor?: string;
+        /**
+         * Sort order.
+         */
+        sort?: ListSort;
+        /**
+         * Only items created at or after this instant.
+         */
+        createdAfter?: string;
+        /**
+         * Only items created before this instant.
+         */
+        createdBefore?: string;
+    };
+    url: '/v1/workspaces';
+};
+
+export type ListWorkspacesErrors = {
+    /**
+     * The request is malformed: `validation_failed` or `invalid_idempotency_key`.
+     */
+    400: ErrorEnvelope;
+    /**
+     * Missing, invalid, expired or revoked credentials: `unauthorized`.
+     */
+    401: ErrorEnvelope;
+    /**
+     * The credential lacks the required scope or role: `insufficient_scope`.
+     */
+    403: ErrorEnvelope;
+    /**
+     * The resource does not exist or belongs to another org: `not_found`.
+     */
+    404: ErrorEnvelope;
+    /**
+     * Rate limit exceeded: `rate_limit_exceeded`. Retry after `Retry-After` seconds.
+     */
+    429: ErrorEnvelope;
+    /**
+     * Unexpected failure: `internal_error`.
+     */
+    500: ErrorEnvelope;
+};
+
+export type ListWorkspacesError = ListWorkspacesErrors[keyof ListWorkspacesErrors];
+
+export type ListWorkspacesResponses = {
+    /**
+     * Success.
+     */
+    200: WorkspacePage;
+};
+
+export type ListWorkspacesResponse = ListWorkspacesResponses[keyof ListWorkspacesResponses];
+
+export type CreateWorkspaceData = {
+    body: CreateWorkspaceRequest;
+    headers?: {
+        /**
+         * Client-chosen key that makes a retried write safe: a repeated request with the same key
+         * and body replays the first response.
+         */
+        'Idempotency-Key'?: string;
+    };
+    path?: never;
+    query?: never;
+    url: '/v1/workspaces';
+};
+
+export type CreateWorkspaceErrors = {
+    /**
+     * The request is malformed: `validation_failed` or `invalid_idempotency_key`.
+     */
+    400: ErrorEnvelope;
+    /**
+     * Missing, invalid, expired or revoked credentials: `unauthorized`.
+     */
+    401: ErrorEnvelope;
+    /**
+     * The credential lacks the required scope or role: `insufficient_scope`.
+     */
+    403: ErrorEnvelope;
+    /**
+     * The resource does not exist or belongs to another org: `not_found`.
+     */
+    404: ErrorEnvelope;
+    /**
+     * `conflict` or `idempotency_request_in_progress`.
+     */
+    409: ErrorEnvelope;
+    /**
+     * The request body exceeds the size limit: `payload_too_large`.
+     */
+    413: ErrorEnvelope;
+    /**
+     * The request body's media type is not accepted (`application/json`, or another one the operation
+     * documents): `unsupported_media_type`.
+     */
+    415: ErrorEnvelope;
+    /**
+     * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
+     * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
+     * referral one created, or on a quote one created), `submission_not_ready` (quoting a submission
+     * whose readiness has a blocking check failed; `details.failedChecks` names them),
+     * `policy_not_in_force` (a certificate asked of a cancelled, expired or not yet effective policy),
+     * `endorsement_required` (a certificate flag the policy carries no endorsement for),
+     * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored),
+     * `loss_outside_coverage` (a claim whose loss date the policy did not cover; `details` names the
+     * dates that decided it) or `limit_exceeded` (a claim payment past the policy's limit).
+     */
+    422: ErrorEnvelope;
+    /**
+     * Rate limit exceeded: `rate_limit_exceeded`. Retry after `Retry-After` seconds.
+     */
+    429: ErrorEnvelope;
+    /**
+     * Unexpected failure: `internal_error`.
+     */
+    500: ErrorEnvelope;
+};
+
+export type CreateWorkspaceError = CreateWorkspaceErrors[keyof CreateWorkspaceErrors];
+
+export type CreateWorkspaceResponses = {
+    /**
+     * Created.
+     */
+    201: Workspace;
+};
+
+export type CreateWorkspaceResponse = CreateWorkspaceResponses[keyof CreateWorkspaceResponses];
+
+export type DeleteWorkspaceData = {
+    body?: never;
+    headers?: {
+        /**
+         * Client-chosen key that makes a retried write safe: a repeated request with the same key
+         * and body replays the first response.
+         */
+        'Idempotency-Key'?: string;
+    };
+    path: {
+        id: string;
+    };
+    query?: never;
+    url: '/v1/workspaces/{id}';
+};
+
+export type DeleteWorkspaceErrors = {
+    /**
+     * The request is malformed: `validation_failed` or `invalid_idempotency_key`.
+     */
+    400: ErrorEnvelope;
+    /**
+     * Missing, invalid, expired or revoked credentials: `unauthorized`.
+     */
+    401: ErrorEnvelope;
+    /**
+     * The credential lacks the required scope or role: `insufficient_scope`.
+     */
+    403: ErrorEnvelope;
+    /**
+     * The resource does not exist or belongs to another org: `not_found`.
+     */
+    404: ErrorEnvelope;
+    /**
+     * `conflict` or `idempotency_request_in_progress`.
+     */
+    409: ErrorEnvelope;
+    /**
+     * The request body exceeds the size limit: `payload_too_large`.
+     */
+    413: ErrorEnvelope;
+    /**
+     * The request body's media type is not accepted (`application/json`, or another one the operation
+     * documents): `unsupported_media_type`.
+     */
+    415: ErrorEnvelope;
+    /**
+     * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
+     * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
+     * referral one created, or on a quote one created), `submission_not_ready` (quoting a submission
+     * whose readiness has a blocking check failed; `details.failedChecks` names them),
+     * `policy_not_in_force` (a certificate asked of a cancelled, expired or not yet effective policy),
+     * `endorsement_required` (a certificate flag the policy carries no endorsement for),
+     * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored),
+     * `loss_outside_coverage` (a claim whose loss date the policy did not cover; `details` names the
+     * dates that decided it) or `limit_exceeded` (a claim payment past the policy's limit).
+     */
+    422: ErrorEnvelope;
+    /**
+     * Rate limit exceeded: `rate_limit_exceeded`. Retry after `Retry-After` seconds.
+     */
+    429: ErrorEnvelope;
+    /**
+     * Unexpected failure: `internal_error`.
+     */
+    500: ErrorEnvelope;
+};
+
+export type DeleteWorkspaceError = DeleteWorkspaceErrors[keyof DeleteWorkspaceErrors];
+
+export type DeleteWorkspaceResponses = {
+    /**
+     * Success; no body.
+     */
+    204: void;
+};
+
+export type DeleteWorkspaceResponse = DeleteWorkspaceResponses[keyof DeleteWorkspaceResponses];
+
+export type GetWorkspaceData = {
+    body?: never;
+    path: {
+        id: string;
+    };
+    query?: never;
+    url: '/v1/workspaces/{id}';
+};
+
+export type GetWorkspaceErrors = {
+    /**
+     * The request is malformed: `validation_failed` or `invalid_idempotency_key`.
+     */
+    400: ErrorEnvelope;
+    /**
+     * Missing, invalid, expired or revoked credentials: `unauthorized`.
+     */
+    401: ErrorEnvelope;
+    /**
+     * The credential lacks the required scope or role: `insufficient_scope`.
+     */
+    403: ErrorEnvelope;
+    /**
+     * The resource does not exist or belongs to another org: `not_found`.
+     */
+    404: ErrorEnvelope;
+    /**
+     * Rate limit exceeded: `rate_limit_exceeded`. Retry after `Retry-After` seconds.
+     */
+    429: ErrorEnvelope;
+    /**
+     * Unexpected failure: `internal_error`.
+     */
+    500: ErrorEnvelope;
+};
+
+export type GetWorkspaceError = GetWorkspaceErrors[keyof GetWorkspaceErrors];
+
+export type GetWorkspaceResponses = {
+    /**
+     * Success.
+     */
+    200: Workspace;
+};
+
+export type GetWorkspaceResponse = GetWorkspaceResponses[keyof GetWorkspaceResponses];
+
+export type UpdateWorkspaceData = {
+    body: UpdateWorkspaceRequest;
+    headers?: {
+        /**
+         * Client-chosen key that makes a retried write safe: a repeated request with the same key
+         * and body replays the first response.
+         */
+        'Idempotency-Key'?: string;
+    };
+    path: {
+        id: string;
+    };
+    query?: never;
+    url: '/v1/workspaces/{id}';
+};
+
+export type UpdateWorkspaceErrors = {
+    /**
+     * The request is malformed: `validation_failed` or `invalid_idempotency_key`.
+     */
+    400: ErrorEnvelope;
+    /**
+     * Missing, invalid, expired or revoked credentials: `unauthorized`.
+     */
+    401: ErrorEnvelope;
+    /**
+     * The credential lacks the required scope or role: `insufficient_scope`.
+     */
+    403: ErrorEnvelope;
+    /**
+     * The resource does not exist or belongs to another org: `not_found`.
+     */
+    404: ErrorEnvelope;
+    /**
+     * `conflict` or `idempotency_request_in_progress`.
+     */
+    409: ErrorEnvelope;
+    /**
+     * The request body exceeds the size limit: `payload_too_large`.
+     */
+    413: ErrorEnvelope;
+    /**
+     * The request body's media type is not accepted (`application/json`, or another one the operation
+     * documents): `unsupported_media_type`.
+     */
+    415: ErrorEnvelope;
+    /**
+     * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
+     * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
+     * referral one created, or on a quote one created), `submission_not_ready` (quoting a submission
+     * whose readiness has a blocking check failed; `details.failedChecks` names them),
+     * `policy_not_in_force` (a certificate asked of a cancelled, expired or not yet effective policy),
+     * `endorsement_required` (a certificate flag the policy carries no endorsement for),
+     * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored),
+     * `loss_outside_coverage` (a claim whose loss date the policy did not cover; `details` names the
+     * dates that decided it) or `limit_exceeded` (a claim payment past the policy's limit).
+     */
+    422: ErrorEnvelope;
+    /**
+     * Rate limit exceeded: `rate_limit_exceeded`. Retry after `Retry-After` seconds.
+     */
+    429: ErrorEnvelope;
+    /**
+     * Unexpected failure: `internal_error`.
+     */
+    500: ErrorEnvelope;
+};
+
+export type UpdateWorkspaceError = UpdateWorkspaceErrors[keyof UpdateWorkspaceErrors];
+
+export type UpdateWorkspaceResponses = {
+    /**
+     * Success.
+     */
+    200: Workspace;
+};
+
+export type UpdateWorkspaceResponse = UpdateWorkspaceResponses[keyof UpdateWorkspaceResponses];
 
 export type ReceiveStripeWebhookData = {
     body: StripeEvent;

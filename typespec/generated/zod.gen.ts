@@ -3,6 +3,12 @@
 
 import * as z from 'zod';
 
+export const zAcceptInvitationRequest = z.strictObject({
+    token: z.string().min(1).max(200),
+    name: z.string().min(1).max(100).optional(),
+    password: z.string().min(10).max(200).optional()
+});
+
 export const zAcceptTermsRequest = z.strictObject({
     version: z.string().min(1).max(40)
 });
@@ -385,11 +391,6 @@ export const zCreateClaimPaymentRequest = z.strictObject({
     reference: z.string().max(100).optional()
 });
 
-export const zCreateOrgRequest = z.strictObject({
-    name: z.string().min(1).max(200),
-    slug: z.string().regex(/^[a-z0-9][a-z0-9-]{1,62}$/).optional()
-});
-
 export const zCreatePaymentIntentRequest = z.strictObject({
     paymentMethod: z.string().min(4).max(255).optional()
 });
@@ -689,7 +690,8 @@ export const zErrorCode = z.enum([
     'payment_provider_unavailable',
     'declined_by_rule',
     'rules_unavailable',
-    'website_unreachable'
+    'website_unreachable',
+    'feature_limit_reached'
 ]);
 
 /**
@@ -723,6 +725,18 @@ export const zExposureBasis = z.enum([
     'revenue',
     'property_values',
     'vehicles'
+]);
+
+/**
+ * A metered feature. `policies_bound` and `api_calls` count per calendar month on the org's clock;
+ * `document_storage_bytes`, `seats` and `webhook_endpoints` are standing totals.
+ */
+export const zFeature = z.enum([
+    'policies_bound',
+    'api_calls',
+    'document_storage_bytes',
+    'seats',
+    'webhook_endpoints'
 ]);
 
 /**
@@ -857,6 +871,21 @@ export const zInvestigateClaimRequest = z.strictObject({
     adjusterId: z.string().max(64).optional(),
     notes: z.string().max(4000).optional()
 });
+
+/**
+ * Invitation id (`itn_` + ULID).
+ */
+export const zInvitationId = z.string().regex(/^itn_[0-9A-HJKMNP-TV-Z]{26}$/);
+
+/**
+ * Where an invitation stands. `expired`: seven days passed without an accept.
+ */
+export const zInvitationStatus = z.enum([
+    'pending',
+    'accepted',
+    'revoked',
+    'expired'
+]);
 
 /**
  * Invoice id (`inv_` + ULID).
@@ -1156,17 +1185,6 @@ export const zDaUtilizationReport = z.object({
 });
 
 /**
- * An organization (tenant). Every resource belongs to exactly one org.
- */
-export const zOrg = z.object({
-    id: zOrgId,
-    name: z.string(),
-    slug: z.string(),
-    createdAt: z.iso.datetime(),
-    updatedAt: z.iso.datetime()
-});
-
-/**
  * An email captured by the local outbox instead of being sent.
  */
 export const zOutboxEmail = z.object({
@@ -1256,6 +1274,51 @@ export const zInsuredContact = z.strictObject({
     email: z.email().max(254),
     phone: zPhoneNumber.optional(),
     mailingAddress: zMailingAddress.optional()
+});
+
+/**
+ * The org's plan: it sets the limit of each metered feature.
+ */
+export const zPlan = z.enum([
+    'free',
+    'starter',
+    'pro',
+    'enterprise'
+]);
+
+export const zCreateOrgRequest = z.strictObject({
+    name: z.string().min(1).max(200),
+    slug: z.string().regex(/^[a-z0-9][a-z0-9-]{1,62}$/).optional(),
+    plan: zPlan.optional()
+});
+
+/**
+ * Whether `quantity` more of a feature fits the org's plan now.
+ */
+export const zEntitlementCheck = z.object({
+    allowed: z.boolean(),
+    feature: zFeature,
+    plan: zPlan,
+    quantity: z.coerce.bigint().min(BigInt('-9223372036854775808'), { error: 'Invalid value: Expected int64 to be >= -9223372036854775808' }).max(BigInt('9223372036854775807'), { error: 'Invalid value: Expected int64 to be <= 9223372036854775807' }),
+    currentUsage: z.coerce.bigint().min(BigInt('-9223372036854775808'), { error: 'Invalid value: Expected int64 to be >= -9223372036854775808' }).max(BigInt('9223372036854775807'), { error: 'Invalid value: Expected int64 to be <= 9223372036854775807' }),
+    limit: z.coerce.bigint().min(BigInt('-9223372036854775808'), { error: 'Invalid value: Expected int64 to be >= -9223372036854775808' }).max(BigInt('9223372036854775807'), { error: 'Invalid value: Expected int64 to be <= 9223372036854775807' }).nullable(),
+    available: z.coerce.bigint().min(BigInt('-9223372036854775808'), { error: 'Invalid value: Expected int64 to be >= -9223372036854775808' }).max(BigInt('9223372036854775807'), { error: 'Invalid value: Expected int64 to be <= 9223372036854775807' }).nullable(),
+    resetAt: z.iso.datetime().nullable(),
+    reason: z.enum(['limit_exceeded']).optional(),
+    message: z.string().optional(),
+    upgradeUrl: z.url().optional()
+});
+
+/**
+ * An organization (tenant). Every resource belongs to exactly one org.
+ */
+export const zOrg = z.object({
+    id: zOrgId,
+    name: z.string(),
+    slug: z.string(),
+    plan: zPlan,
+    createdAt: z.iso.datetime(),
+    updatedAt: z.iso.datetime()
 });
 
 /**
@@ -2393,6 +2456,17 @@ export const zIngestedDocument = z.object({
 });
 
 /**
+ * Usage an integrator meters itself. Only `api_calls` is recorded this way: the other features are
+ * counted by the platform where they happen (a bind, a stored byte, a member, an endpoint), so an
+ * integrator's count could only double them (400 naming `feature`).
+ */
+export const zRecordUsageRequest = z.strictObject({
+    feature: zFeature,
+    quantity: z.int().gte(1).lte(1000000).optional().default(1),
+    metadata: z.record(z.string(), z.unknown()).optional()
+});
+
+/**
  * An underwriter's decision on a referral.
  */
 export const zReferralDecision = z.enum([
@@ -2624,6 +2698,11 @@ export const zRole = z.enum([
     'billing',
     'viewer'
 ]);
+
+export const zInviteRequest = z.strictObject({
+    email: z.email().max(254),
+    role: zRole
+});
 
 export const zRotateApiKeyRequest = z.strictObject({
     gracePeriodHours: z.int().gte(0).lte(720).optional()
@@ -3395,8 +3474,13 @@ export const zUpdateInsuredRequest = z.strictObject({
     email: z.email().max(254)
 });
 
+export const zUpdateMemberRequest = z.strictObject({
+    role: zRole
+});
+
 export const zUpdateOrgRequest = z.strictObject({
-    name: z.string().min(1).max(200).optional()
+    name: z.string().min(1).max(200).optional(),
+    plan: zPlan.optional()
 });
 
 /**
@@ -3417,6 +3501,24 @@ export const zUpdateRuleRequest = z.strictObject({
     action: zRuleAction.optional(),
     priority: zRulePriority.optional(),
     enabled: z.boolean().optional()
+});
+
+export const zUpdateWorkspaceSettings = z.strictObject({
+    timezone: z.string().min(1).max(64).optional(),
+    locale: z.string().min(2).max(35).optional()
+});
+
+export const zCreateWorkspaceRequest = z.strictObject({
+    name: z.string().min(1).max(200),
+    slug: z.string().regex(/^[a-z0-9][a-z0-9-]{1,62}$/).optional(),
+    plan: zPlan.optional(),
+    settings: zUpdateWorkspaceSettings.optional()
+});
+
+export const zUpdateWorkspaceRequest = z.strictObject({
+    name: z.string().min(1).max(200).optional(),
+    plan: zPlan.optional(),
+    settings: zUpdateWorkspaceSettings.optional()
 });
 
 /**
@@ -4168,6 +4270,76 @@ export const zUpdateClientRequest = z.strictObject({
 });
 
 /**
+ * Usage entry id (`ent_` + ULID): one recorded `POST /v1/entitlements/usage`.
+ */
+export const zUsageRecordId = z.string().regex(/^ent_[0-9A-HJKMNP-TV-Z]{26}$/);
+
+/**
+ * Usage recorded: counted in the window, within the limit.
+ */
+export const zRecordedUsage = z.object({
+    id: zUsageRecordId,
+    recorded: z.literal(true),
+    feature: zFeature,
+    quantity: z.coerce.bigint().min(BigInt('-9223372036854775808'), { error: 'Invalid value: Expected int64 to be >= -9223372036854775808' }).max(BigInt('9223372036854775807'), { error: 'Invalid value: Expected int64 to be <= 9223372036854775807' }),
+    currentUsage: z.coerce.bigint().min(BigInt('-9223372036854775808'), { error: 'Invalid value: Expected int64 to be >= -9223372036854775808' }).max(BigInt('9223372036854775807'), { error: 'Invalid value: Expected int64 to be <= 9223372036854775807' }),
+    limit: z.coerce.bigint().min(BigInt('-9223372036854775808'), { error: 'Invalid value: Expected int64 to be >= -9223372036854775808' }).max(BigInt('9223372036854775807'), { error: 'Invalid value: Expected int64 to be <= 9223372036854775807' }).nullable(),
+    available: z.coerce.bigint().min(BigInt('-9223372036854775808'), { error: 'Invalid value: Expected int64 to be >= -9223372036854775808' }).max(BigInt('9223372036854775807'), { error: 'Invalid value: Expected int64 to be <= 9223372036854775807' }).nullable(),
+    resetAt: z.iso.datetime().nullable(),
+    createdAt: z.iso.datetime()
+});
+
+/**
+ * What a count is of.
+ */
+export const zUsageUnit = z.enum(['count', 'bytes']);
+
+/**
+ * A plan's limit of one feature; null: none.
+ */
+export const zFeatureLimit = z.object({
+    feature: zFeature,
+    limit: z.coerce.bigint().min(BigInt('-9223372036854775808'), { error: 'Invalid value: Expected int64 to be >= -9223372036854775808' }).max(BigInt('9223372036854775807'), { error: 'Invalid value: Expected int64 to be <= 9223372036854775807' }).nullable(),
+    unit: zUsageUnit,
+    window: z.enum(['monthly', 'total'])
+});
+
+/**
+ * One feature's usage against the plan.
+ */
+export const zFeatureUsage = z.object({
+    feature: zFeature,
+    used: z.coerce.bigint().min(BigInt('-9223372036854775808'), { error: 'Invalid value: Expected int64 to be >= -9223372036854775808' }).max(BigInt('9223372036854775807'), { error: 'Invalid value: Expected int64 to be <= 9223372036854775807' }),
+    limit: z.coerce.bigint().min(BigInt('-9223372036854775808'), { error: 'Invalid value: Expected int64 to be >= -9223372036854775808' }).max(BigInt('9223372036854775807'), { error: 'Invalid value: Expected int64 to be <= 9223372036854775807' }).nullable(),
+    available: z.coerce.bigint().min(BigInt('-9223372036854775808'), { error: 'Invalid value: Expected int64 to be >= -9223372036854775808' }).max(BigInt('9223372036854775807'), { error: 'Invalid value: Expected int64 to be <= 9223372036854775807' }).nullable(),
+    percentage: z.number().nullable(),
+    resetAt: z.iso.datetime().nullable(),
+    unit: zUsageUnit
+});
+
+/**
+ * The org's plan and its usage of every feature the platform meters today.
+ */
+export const zEntitlementSummary = z.object({
+    workspaceId: zOrgId,
+    plan: zPlan,
+    period: z.string(),
+    entitlements: z.array(zFeatureUsage)
+});
+
+/**
+ * One plan of the committed table, with its limits (null: none).
+ */
+export const zPlanLimits = z.object({
+    plan: zPlan,
+    limits: z.array(zFeatureLimit)
+});
+
+export const zPlanList = z.object({
+    data: z.array(zPlanLimits)
+});
+
+/**
  * User id (`usr_` + ULID).
  */
 export const zUserId = z.string().regex(/^usr_[0-9A-HJKMNP-TV-Z]{26}$/);
@@ -4252,6 +4424,60 @@ export const zClaimPage = z.object({
 export const zClaimPaymentResult = z.object({
     payment: zClaimPayment,
     claim: zClaim
+});
+
+/**
+ * An invitation to join the org; its token travels only in the email.
+ */
+export const zInvitation = z.object({
+    id: zInvitationId,
+    email: z.email(),
+    role: zRole,
+    status: zInvitationStatus,
+    invitedBy: z.string(),
+    expiresAt: z.iso.datetime(),
+    memberId: zUserId.nullable(),
+    acceptedAt: z.iso.datetime().nullable(),
+    revokedAt: z.iso.datetime().nullable(),
+    createdAt: z.iso.datetime(),
+    updatedAt: z.iso.datetime()
+});
+
+/**
+ * A page of a list.
+ */
+export const zInvitationPage = z.object({
+    data: z.array(zInvitation),
+    nextCursor: z.string().nullable()
+});
+
+/**
+ * A user of the org.
+ */
+export const zMember = z.object({
+    id: zUserId,
+    email: z.email(),
+    name: z.string(),
+    role: zRole,
+    emailVerified: z.boolean(),
+    createdAt: z.iso.datetime(),
+    updatedAt: z.iso.datetime()
+});
+
+/**
+ * The member an accepted invitation created: sign in with `/auth/login`.
+ */
+export const zAcceptedInvitation = z.object({
+    invitation: zInvitation,
+    member: zMember
+});
+
+/**
+ * A page of a list.
+ */
+export const zMemberPage = z.object({
+    data: z.array(zMember),
+    nextCursor: z.string().nullable()
 });
 
 export const zProducer = z.object({
@@ -4600,10 +4826,66 @@ export const zDealRoomSocket = z.object({
 });
 
 /**
+ * A workspace's settings.
+ */
+export const zWorkspaceSettings = z.object({
+    timezone: z.string().min(1).max(64),
+    locale: z.string().min(2).max(35)
+});
+
+/**
+ * The org as its team sees it: plan, members, seats.
+ */
+export const zTeamWorkspace = z.object({
+    id: zOrgId,
+    name: z.string(),
+    slug: z.string(),
+    plan: zPlan,
+    settings: zWorkspaceSettings,
+    membersCount: z.int().min(-2147483648, { error: 'Invalid value: Expected int32 to be >= -2147483648' }).max(2147483647, { error: 'Invalid value: Expected int32 to be <= 2147483647' }),
+    seats: z.object({
+        used: z.int().min(-2147483648, { error: 'Invalid value: Expected int32 to be >= -2147483648' }).max(2147483647, { error: 'Invalid value: Expected int32 to be <= 2147483647' }),
+        limit: z.int().min(-2147483648, { error: 'Invalid value: Expected int32 to be >= -2147483648' }).max(2147483647, { error: 'Invalid value: Expected int32 to be <= 2147483647' }).nullable()
+    }),
+    pendingInvitations: z.int().min(-2147483648, { error: 'Invalid value: Expected int32 to be >= -2147483648' }).max(2147483647, { error: 'Invalid value: Expected int32 to be <= 2147483647' })
+});
+
+/**
+ * Whether the workspace's credentials work: `deleted` refuses every one of them.
+ */
+export const zWorkspaceStatus = z.enum(['active', 'deleted']);
+
+/**
+ * The org as a workspace: its plan, settings and status.
+ */
+export const zWorkspace = z.object({
+    id: zOrgId,
+    name: z.string(),
+    slug: z.string(),
+    plan: zPlan,
+    settings: zWorkspaceSettings,
+    status: zWorkspaceStatus,
+    deletedAt: z.iso.datetime().nullable(),
+    purgeAfter: z.iso.datetime().nullable(),
+    createdAt: z.iso.datetime(),
+    updatedAt: z.iso.datetime()
+});
+
+/**
+ * A page of a list.
+ */
+export const zWorkspacePage = z.object({
+    data: z.array(zWorkspace),
+    nextCursor: z.string().nullable()
+});
+
+/**
  * Client-chosen key that makes a retried write safe: a repeated request with the same key
  * and body replays the first response.
  */
 export const zIdempotencyKeyHeader = z.string().max(255);
+
+export const zListInvitationsQueryStatus = zInvitationStatus;
 
 /**
  * Only items created at or after this instant.
@@ -5318,6 +5600,37 @@ export const zDownloadDocumentPath = z.object({
 export const zDownloadDocumentQuery = z.object({
     token: z.string()
 });
+
+export const zCheckEntitlementQuery = z.object({
+    feature: zFeature,
+    quantity: z.int().gte(1).lte(1000000000).optional().default(1)
+});
+
+/**
+ * Success.
+ */
+export const zCheckEntitlementResponse = zEntitlementCheck;
+
+/**
+ * Success.
+ */
+export const zListPlansResponse = zPlanList;
+
+/**
+ * Success.
+ */
+export const zGetEntitlementSummaryResponse = zEntitlementSummary;
+
+export const zRecordUsageBody = zRecordUsageRequest;
+
+export const zRecordUsageHeaders = z.object({
+    'Idempotency-Key': z.string().max(255).optional()
+});
+
+/**
+ * Success.
+ */
+export const zRecordUsageResponse = zRecordedUsage;
 
 export const zListEventsQuery = z.object({
     limit: z.int().gte(1).lte(100).optional().default(25),
@@ -6394,6 +6707,118 @@ export const zGetQuoteReadinessPath = z.object({
  */
 export const zGetQuoteReadinessResponse = zQuoteReadiness;
 
+export const zListInvitationsQuery = z.object({
+    limit: z.int().gte(1).lte(100).optional().default(25),
+    cursor: z.string().optional(),
+    sort: zListSort.optional(),
+    createdAfter: z.iso.datetime().optional(),
+    createdBefore: z.iso.datetime().optional(),
+    status: zInvitationStatus.optional()
+});
+
+/**
+ * Success.
+ */
+export const zListInvitationsResponse = zInvitationPage;
+
+export const zAcceptInvitationBody = zAcceptInvitationRequest;
+
+export const zAcceptInvitationHeaders = z.object({
+    'Idempotency-Key': z.string().max(255).optional()
+});
+
+export const zAcceptInvitationPath = z.object({
+    id: z.string()
+});
+
+/**
+ * Success.
+ */
+export const zAcceptInvitationResponse = zAcceptedInvitation;
+
+export const zResendInvitationHeaders = z.object({
+    'Idempotency-Key': z.string().max(255).optional()
+});
+
+export const zResendInvitationPath = z.object({
+    id: z.string()
+});
+
+/**
+ * Success.
+ */
+export const zResendInvitationResponse = zInvitation;
+
+export const zRevokeInvitationHeaders = z.object({
+    'Idempotency-Key': z.string().max(255).optional()
+});
+
+export const zRevokeInvitationPath = z.object({
+    id: z.string()
+});
+
+/**
+ * Success.
+ */
+export const zRevokeInvitationResponse = zInvitation;
+
+export const zInviteMemberBody = zInviteRequest;
+
+export const zInviteMemberHeaders = z.object({
+    'Idempotency-Key': z.string().max(255).optional()
+});
+
+/**
+ * Created.
+ */
+export const zInviteMemberResponse = zInvitation;
+
+export const zListMembersQuery = z.object({
+    limit: z.int().gte(1).lte(100).optional().default(25),
+    cursor: z.string().optional(),
+    sort: zListSort.optional(),
+    createdAfter: z.iso.datetime().optional(),
+    createdBefore: z.iso.datetime().optional()
+});
+
+/**
+ * Success.
+ */
+export const zListMembersResponse = zMemberPage;
+
+export const zRemoveMemberHeaders = z.object({
+    'Idempotency-Key': z.string().max(255).optional()
+});
+
+export const zRemoveMemberPath = z.object({
+    id: z.string()
+});
+
+/**
+ * Success; no body.
+ */
+export const zRemoveMemberResponse = z.void();
+
+export const zUpdateMemberBody = zUpdateMemberRequest;
+
+export const zUpdateMemberHeaders = z.object({
+    'Idempotency-Key': z.string().max(255).optional()
+});
+
+export const zUpdateMemberPath = z.object({
+    id: z.string()
+});
+
+/**
+ * Success.
+ */
+export const zUpdateMemberResponse = zMember;
+
+/**
+ * Success.
+ */
+export const zGetTeamWorkspaceResponse = zTeamWorkspace;
+
 export const zListWebhooksQuery = z.object({
     limit: z.int().gte(1).lte(100).optional().default(25),
     cursor: z.string().optional(),
@@ -6512,6 +6937,67 @@ export const zTestWebhookPath = z.object({
  * Success.
  */
 export const zTestWebhookResponse = zWebhookDelivery;
+
+export const zListWorkspacesQuery = z.object({
+    limit: z.int().gte(1).lte(100).optional().default(25),
+    cursor: z.string().optional(),
+    sort: zListSort.optional(),
+    createdAfter: z.iso.datetime().optional(),
+    createdBefore: z.iso.datetime().optional()
+});
+
+/**
+ * Success.
+ */
+export const zListWorkspacesResponse = zWorkspacePage;
+
+export const zCreateWorkspaceBody = zCreateWorkspaceRequest;
+
+export const zCreateWorkspaceHeaders = z.object({
+    'Idempotency-Key': z.string().max(255).optional()
+});
+
+/**
+ * Created.
+ */
+export const zCreateWorkspaceResponse = zWorkspace;
+
+export const zDeleteWorkspaceHeaders = z.object({
+    'Idempotency-Key': z.string().max(255).optional()
+});
+
+export const zDeleteWorkspacePath = z.object({
+    id: z.string()
+});
+
+/**
+ * Success; no body.
+ */
+export const zDeleteWorkspaceResponse = z.void();
+
+export const zGetWorkspacePath = z.object({
+    id: z.string()
+});
+
+/**
+ * Success.
+ */
+export const zGetWorkspaceResponse = zWorkspace;
+
+export const zUpdateWorkspaceBody = zUpdateWorkspaceRequest;
+
+export const zUpdateWorkspaceHeaders = z.object({
+    'Idempotency-Key': z.string().max(255).optional()
+});
+
+export const zUpdateWorkspacePath = z.object({
+    id: z.string()
+});
+
+/**
+ * Success.
+ */
+export const zUpdateWorkspaceResponse = zWorkspace;
 
 export const zReceiveStripeWebhookBody = zStripeEvent;
 

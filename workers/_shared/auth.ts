@@ -79,6 +79,10 @@ export const ALL_SCOPES = [
   "market:read", "market:write",
   "clients:read", "clients:write",
   "rules:read", "rules:write",
+  // Plans and metered usage: the summary and checks, and usage an integrator records itself.
+  "entitlements:read", "entitlements:write",
+  // The team: members and invitations.
+  "team:read", "team:write",
 ] as const;
 export type Scope = (typeof ALL_SCOPES)[number];
 

@@ -47,6 +47,8 @@ export const ERROR_STATUS = {
   rules_unavailable: 503,
   /** A scanned website that could not be read: no answer within 5 s, a non-2xx answer, too many redirects, or not HTML or text. */
   website_unreachable: 422,
+  /** An action past a hard limit of the org's plan (`details {feature, limit, used, upgradeUrl}`): the plan must change first. */
+  feature_limit_reached: 403,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;

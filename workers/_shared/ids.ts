@@ -13,7 +13,9 @@ export type IdPrefix =
   | "ntf" | "psh"
   | "com"
   // Market: carriers, carrier products, appetites, clients (prospects), terms acceptances, rules.
-  | "car" | "cpr" | "ape" | "cli" | "tac" | "rul";
+  | "car" | "cpr" | "ape" | "cli" | "tac" | "rul"
+  // Workspace: recorded usage entries, invitations.
+  | "ent" | "itn";
 
 const nextUlid = monotonicFactory();
 

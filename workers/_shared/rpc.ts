@@ -165,10 +165,12 @@ export interface IdentityRpc extends Rpc.WorkerEntrypointBranded {
   getApiKeyHash(principal: Principal, id: string): Promise<Result<string>>;
 
   /** System principal only (the gateway checks). */
-  createOrg(input: CreateOrgRequest): Promise<Result<Org>>;
-  getOrg(principal: Principal, orgId: string): Promise<Result<Org>>;
-  updateOrg(principal: Principal, orgId: string, input: UpdateOrgRequest): Promise<Result<Org>>;
-  findOrgBySlug(slug: string): Promise<Result<Org>>;
+  createOrg(input: Omit<CreateOrgRequest, "plan">): Promise<Result<IdentityOrg>>;
+  getOrg(principal: Principal, orgId: string): Promise<Result<IdentityOrg>>;
+  updateOrg(principal: Principal, orgId: string, input: Omit<UpdateOrgRequest, "plan">): Promise<Result<IdentityOrg>>;
+  findOrgBySlug(slug: string): Promise<Result<IdentityOrg>>;
+  /** System principal only (the gateway checks): every org, by cursor pages (the workspaces list). */
+  listOrgs(query?: PageQuery & { createdAfter?: string; createdBefore?: string }): Promise<Result<Page<IdentityOrg>>>;
 
   createApiKey(principal: Principal, input: CreateApiKeyRequest): Promise<Result<CreatedApiKey>>;
   listApiKeys(principal: Principal, query?: PageQuery): Promise<Result<Page<ApiKey>>>;
@@ -610,6 +612,39 @@ export interface IdentityInternalRpc extends Rpc.WorkerEntrypointBranded {
   orgSummary(orgId: string): Promise<{ id: string; slug: string; name: string } | null>;
   /** `orgId`'s sandbox clock offset in ms (0 outside development): the producers cron judges license expiry on it. */
   clockOffsetOf(orgId: string): Promise<number>;
+
+  // The team (the workspace worker's routes): identity keeps the users, roles, sessions and keys.
+  /** The org's users as members, by cursor pages. */
+  listMembers(orgId: string, query?: PageQuery & { createdAfter?: string; createdBefore?: string }): Promise<Result<Page<Member>>>;
+  /** How many users the org has: its seats used. */
+  memberCount(orgId: string): Promise<number>;
+  /** Whether an address is a member of `orgId`, a user of another org, or free. */
+  emailStatus(orgId: string, email: string): Promise<"member" | "other_org" | "free">;
+  /** A member's role; the last `org_admin` is never demoted (`business_rule_violation`). */
+  setMemberRole(orgId: string, userId: string, role: Role): Promise<Result<Member>>;
+  /** Removes a member with their sessions, revoking the API keys they created; the last `org_admin` stays. */
+  removeMember(orgId: string, userId: string): Promise<Result<RemovedMember>>;
+  /** The verified account an accepted invitation creates, within `seatLimit` (`feature_limit_reached` past it). */
+  createMember(orgId: string, input: NewMemberInput): Promise<Result<Member>>;
+}
+
+/** A user of an org as the team routes show them (the contract's `Member`). */
+export type Member = import("#contract/types.gen").Member;
+
+/** What an accepted invitation creates. */
+export interface NewMemberInput {
+  email: string;
+  role: Role;
+  name?: string;
+  password?: string;
+  /** The plan's seats; null: no limit. */
+  seatLimit: number | null;
+}
+
+/** A removed member, and the hashes of the API keys their removal revoked (the gateway forgets them). */
+export interface RemovedMember {
+  member: Member;
+  revokedKeyHashes: string[];
 }
 
 export interface QueueEmailRequest {
@@ -1303,6 +1338,7 @@ export interface PublicEntrypoints {
   producers: ProducersRpc;
   portal: PortalRpc;
   market: MarketRpc;
+  workspace: WorkspaceRpc;
 }
 
 type Snake<S extends string> = S extends `${infer Head}-${infer Tail}` ? `${Head}_${Snake<Tail>}` : S;
@@ -1359,3 +1395,80 @@ export interface UnderwritingRpc {
   /** The org's most recent submissions (at most `limit`, newest first) as their rules see them. */
   recentRuleFacts(principal: Principal, limit: number): Promise<Result<SubmissionRuleFacts[]>>;
 }
+// Workspace: plans, metered entitlements and the org's workspace settings.
+
+/** The query of `GET /v1/entitlements/check`. */
+export type CheckEntitlementQuery = { feature: import("#contract/types.gen").Feature; quantity?: number };
+
+/** The org as the workspace worker keeps it: plan, settings, soft deletion (identity keeps name and slug). */
+export interface WorkspaceState {
+  orgId: string;
+  plan: import("#contract/types.gen").Plan;
+  settings: { timezone: string; locale: string };
+  status: "active" | "deleted";
+  deletedAt: string | null;
+  purgeAfter: string | null;
+  /** When the workspace row was last written; null for an org on the defaults. */
+  updatedAt: string | null;
+}
+
+/** A workspace change: plan and settings (the name is identity's). */
+export interface WorkspaceUpdate {
+  plan?: import("#contract/types.gen").Plan;
+  settings?: { timezone?: string; locale?: string };
+}
+
+/** `WorkspaceService`, the gateway's `WORKSPACE` binding. Entitlement methods are confined to `principal.orgId`. */
+export interface WorkspaceRpc extends Rpc.WorkerEntrypointBranded {
+  /** Whether `quantity` more of a metered feature fits the org's plan now (200 either way). */
+  checkEntitlement(principal: Principal, query: CheckEntitlementQuery): Promise<Result<import("#contract/types.gen").EntitlementCheck>>;
+  /** Usage an integrator meters itself (`api_calls`), checked and counted in one step; past the limit `feature_limit_reached`. */
+  recordUsage(principal: Principal, input: import("#contract/types.gen").RecordUsageRequest): Promise<Result<import("#contract/types.gen").RecordedUsage>>;
+  entitlementSummary(principal: Principal): Promise<Result<import("#contract/types.gen").EntitlementSummary>>;
+  listPlans(): Promise<import("#contract/types.gen").PlanList>;
+  /** System principal only (the gateway checks): the org's workspace state, the defaults when none was written. */
+  workspaceOf(orgId: string): Promise<WorkspaceState>;
+  workspacesOf(orgIds: string[]): Promise<WorkspaceState[]>;
+  /** Whether a change would be accepted (a plan of the table, a known time zone and locale), writing nothing. */
+  checkUpdate(input: WorkspaceUpdate): Promise<Result<null>>;
+  updateWorkspace(principal: Principal, orgId: string, input: WorkspaceUpdate): Promise<Result<WorkspaceState>>;
+  /** Soft delete; idempotent. */
+  deleteWorkspace(principal: Principal, orgId: string): Promise<Result<WorkspaceState>>;
+  /** False once the org's workspace is deleted: the gateway refuses its credentials. */
+  orgActive(orgId: string): Promise<boolean>;
+  /** True once `userId` was removed from `orgId`'s team: the gateway refuses their JWTs (stateless, up to an hour). */
+  memberRemoved(orgId: string, userId: string): Promise<boolean>;
+
+  // The team: invitations (this worker's) and members (identity's users, through its internal entrypoint).
+  teamWorkspace(principal: Principal): Promise<Result<import("#contract/types.gen").TeamWorkspace>>;
+  /** An invitation emailed with its single-use token; 409 for a member, another org's user or a pending invitation. */
+  invite(principal: Principal, input: import("#contract/types.gen").InviteRequest): Promise<Result<import("#contract/types.gen").Invitation>>;
+  listInvitations(principal: Principal, query?: ListInvitationsQuery): Promise<Result<Page<import("#contract/types.gen").Invitation>>>;
+  revokeInvitation(principal: Principal, id: string): Promise<Result<import("#contract/types.gen").Invitation>>;
+  /** A new token (the old one stops working), valid 7 days, emailed again. */
+  resendInvitation(principal: Principal, id: string): Promise<Result<import("#contract/types.gen").Invitation>>;
+  /** Public: the token is the credential; 401 with one message for any token that does not open it. */
+  acceptInvitation(id: string, input: import("#contract/types.gen").AcceptInvitationRequest): Promise<Result<import("#contract/types.gen").AcceptedInvitation>>;
+  listMembers(principal: Principal, query?: MembersQuery): Promise<Result<Page<Member>>>;
+  updateMember(principal: Principal, id: string, input: { role: Role }): Promise<Result<Member>>;
+  /** The revoked keys' hashes come back so the gateway drops their admitting objects' records. */
+  removeMember(principal: Principal, id: string): Promise<Result<RemovedMember>>;
+}
+
+export type MembersQuery = PageQuery & { createdAfter?: string; createdBefore?: string };
+export type ListInvitationsQuery = MembersQuery & { status?: import("#contract/types.gen").InvitationStatus };
+
+/** `WorkspaceInternal`: underwriting meters `policies_bound` at bind (reserve, then commit or release). */
+export interface WorkspaceInternalRpc extends Rpc.WorkerEntrypointBranded {
+  /** What `reserveUsage` would answer now, counting nothing (a bind preview). */
+  checkUsage(principal: Principal, feature: import("#contract/types.gen").Feature, quantity?: number): Promise<Result<{ used: number; limit: number | null }>>;
+  /** Counts `quantity` (default 1) of `feature` under `key` now, or 403 `feature_limit_reached`; a key already held counts once. */
+  reserveUsage(principal: Principal, feature: import("#contract/types.gen").Feature, key: string, quantity?: number): Promise<Result<{ used: number; limit: number | null }>>;
+  /** The write under `key` committed: its count stays. */
+  commitUsage(orgId: string, key: string): Promise<void>;
+  /** The write under `key` did not commit: its count is given back. */
+  releaseUsage(orgId: string, key: string): Promise<void>;
+}
+
+/** The org as identity keeps it: the contract's `Org` without `plan`, which is the workspace worker's. */
+export type IdentityOrg = Omit<Org, "plan">;

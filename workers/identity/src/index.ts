@@ -5,16 +5,17 @@
  * expected failures are values, only bugs throw.
  */
 import { WorkerEntrypoint } from "cloudflare:workers";
-import type { Principal } from "#shared/auth";
+import type { Principal, Role } from "#shared/auth";
 import type { Result } from "#shared/errors";
 import type { Page, PageQuery } from "#shared/pagination";
-import type { ApiKeyStatus, IdentityInternalRpc, OrgMember, QueuedEmail, QueueEmailRequest } from "#shared/rpc";
+import type { ApiKeyStatus, IdentityInternalRpc, Member, NewMemberInput, OrgMember, QueuedEmail, QueueEmailRequest, RemovedMember } from "#shared/rpc";
 import * as apiKeys from "./api-keys.service.ts";
 import { issueDemoToken } from "./demo-token.service.ts";
 import { createDeps, type IdentityDeps } from "./deps.ts";
 import * as emails from "./emails.service.ts";
 import type { IdentityEnv } from "./env.ts";
 import * as orgs from "./orgs.service.ts";
+import * as members from "./members.service.ts";
 import { listSandboxEmails } from "./outbox.service.ts";
 import * as sandboxClock from "./sandbox-clock.service.ts";
 import * as sessions from "./sessions.service.ts";
@@ -109,6 +110,11 @@ export class IdentityService extends WorkerEntrypoint<IdentityEnv> implements Id
 
   async updateOrg(principal: Principal, orgId: string, input: UpdateOrgInput): Promise<RpcResult<Org>> {
     return rpc(orgs.updateOrg(this.#deps, principal, orgId, input));
+  }
+
+  /** System principal only (the gateway checks): every org, by cursor pages. */
+  async listOrgs(query?: PageQuery & { createdAfter?: string; createdBefore?: string }): Promise<RpcResult<Page<Org>>> {
+    return rpc(orgs.listOrgs(this.#deps, query));
   }
 
   /** Internal: dev seeding and the demo sandbox. */
@@ -217,6 +223,32 @@ export class IdentityInternal extends WorkerEntrypoint<IdentityEnv> implements I
   /** `orgId`'s sandbox clock offset (0 outside development): the producers cron judges license expiry on it. */
   async clockOffsetOf(orgId: string): Promise<number> {
     return sandboxClock.clockOffsetOf(createDeps(this.env, this.ctx), orgId);
+  }
+
+  // The team, for the workspace worker (members.service.ts).
+
+  async listMembers(orgId: string, query?: PageQuery & { createdAfter?: string; createdBefore?: string }): Promise<Result<Page<Member>>> {
+    return members.listMembers(createDeps(this.env, this.ctx), orgId, query);
+  }
+
+  async memberCount(orgId: string): Promise<number> {
+    return members.memberCount(createDeps(this.env, this.ctx), orgId);
+  }
+
+  async emailStatus(orgId: string, email: string): Promise<"member" | "other_org" | "free"> {
+    return members.emailStatus(createDeps(this.env, this.ctx), orgId, email);
+  }
+
+  async setMemberRole(orgId: string, userId: string, role: Role): Promise<Result<Member>> {
+    return members.setMemberRole(createDeps(this.env, this.ctx), orgId, userId, role);
+  }
+
+  async removeMember(orgId: string, userId: string): Promise<Result<RemovedMember>> {
+    return members.removeMember(createDeps(this.env, this.ctx), orgId, userId);
+  }
+
+  async createMember(orgId: string, input: NewMemberInput): Promise<Result<Member>> {
+    return members.createMember(createDeps(this.env, this.ctx), orgId, input);
   }
 }
 

@@ -1,4 +1,6 @@
 import { eq } from "drizzle-orm";
+import { listKeyset, type ListQuery } from "#shared/db";
+import type { Result } from "#shared/errors";
 import type { IdentityDb } from "./deps.ts";
 import { orgs, type OrgRow } from "./schema.ts";
 
@@ -16,3 +18,11 @@ export const updateOrg = (
   id: string,
   patch: Partial<Pick<OrgRow, "name">> & Pick<OrgRow, "updatedAt">,
 ): Promise<OrgRow | undefined> => db.update(orgs).set(patch).where(eq(orgs.id, id)).returning().get();
+
+/** Every org, by keyset pages (page size + 1 rows): the system principal's workspaces list. */
+export async function listOrgs(db: IdentityDb, query: (ListQuery & { createdAfter?: string; createdBefore?: string }) | undefined): Promise<Result<OrgRow[]>> {
+  const keyset = listKeyset(orgs, query);
+  if (!keyset.ok) return keyset;
+  const rows = await db.select().from(orgs).where(keyset.value.where).orderBy(...keyset.value.orderBy).limit(keyset.value.limit);
+  return { ok: true, value: rows };
+}

@@ -4,6 +4,7 @@ import { isUniqueViolation } from "#shared/db";
 import { fail, notFound, ok, type Result } from "#shared/errors";
 import { newId } from "#shared/ids";
 import type { OrgMember } from "#shared/rpc";
+import { pageSize, toPage, type Page, type PageQuery } from "#shared/pagination";
 import type { IdentityDeps } from "./deps.ts";
 import * as repo from "./orgs.repo.ts";
 import { findUserInOrg } from "./users.repo.ts";
@@ -65,6 +66,13 @@ export async function createOrg(deps: IdentityDeps, input: CreateOrgInput): Prom
     throw err;
   }
   return ok(toOrg(row));
+}
+
+/** Every org, newest first by default: the system principal's workspaces list (the gateway checks the principal). */
+export async function listOrgs(deps: IdentityDeps, query: (PageQuery & { createdAfter?: string; createdBefore?: string }) | undefined): Promise<Result<Page<Org>>> {
+  const rows = await repo.listOrgs(deps.db, query);
+  if (!rows.ok) return rows;
+  return ok(toPage(rows.value, pageSize(query?.limit), toOrg));
 }
 
 export async function getOrg(deps: IdentityDeps, principal: Principal, orgId: string): Promise<Result<Org>> {

@@ -9,11 +9,11 @@ import type { Page, PageQuery } from "#shared/pagination";
 import type {
   ApiKey,
   CreateApiKeyRequest as CreateApiKeyInput,
-  CreateOrgRequest as CreateOrgInput,
+  CreateOrgRequest as ContractCreateOrg,
   CreatedApiKey,
   LoginRequest as LoginInput,
   LoginResult as SessionResponse,
-  Org,
+  Org as ContractOrg,
   OutboxEmail,
   ResendCodeRequest as ResendVerificationInput,
   ResendCodeResult as ResendVerificationResult,
@@ -24,20 +24,26 @@ import type {
   SignupRequest as SignupInput,
   SignupResult,
   TokenResponse,
-  UpdateOrgRequest as UpdateOrgInput,
+  UpdateOrgRequest as ContractUpdateOrg,
   User,
   VerifyEmailRequest as VerifyEmailInput,
   VerifyEmailResult,
 } from "#contract/types.gen";
 
+/**
+ * The org as identity keeps it: its plan is the workspace worker's, which the gateway adds to the
+ * contract's `Org` (and takes out of a create or update before identity sees it).
+ */
+export type Org = Omit<ContractOrg, "plan">;
+export type CreateOrgInput = Omit<ContractCreateOrg, "plan">;
+export type UpdateOrgInput = Omit<ContractUpdateOrg, "plan">;
+
 /** Bodies and answers that cross to clients are the contract's generated types (typespec/generated). */
 export type {
   ApiKey,
   CreateApiKeyInput,
-  CreateOrgInput,
   CreatedApiKey,
   LoginInput,
-  Org,
   OutboxEmail,
   ResendVerificationInput,
   ResendVerificationResult,
@@ -49,7 +55,6 @@ export type {
   SignupInput,
   SignupResult,
   TokenResponse,
-  UpdateOrgInput,
   User,
   VerifyEmailInput,
   VerifyEmailResult,

@@ -85,7 +85,7 @@ export function toInstallments(schedule: Installment[]) {
  */
 export async function bindSubmission(
   db: DrizzleD1Database,
-  env: Pick<UnderwritingEnv, "DA_LEDGER" | "PRODUCERS"> & PaperEnv,
+  env: Pick<UnderwritingEnv, "DA_LEDGER" | "PRODUCERS" | "WORKSPACE"> & PaperEnv,
   principal: Principal,
   submissionId: string,
   input: BindInput,
@@ -133,11 +133,13 @@ export async function bindSubmission(
       premium: fromCents(quote.grossPremiumCents),
     });
   if (preview) {
-    // The same answer a bind would give now, the cap included, without reserving anything.
+    // The same answer a bind would give now, the cap and the plan's policies_bound included, without reserving anything.
     if (agreement) {
       const fits = await env.DA_LEDGER.getByName(agreement.id).check(sub.id, quote.grossPremiumCents, agreement.aggregateCapCents);
       if (!fits.ok) return overCap(fits.writtenCents);
     }
+    const metered = await env.WORKSPACE.checkUsage(principal, "policies_bound");
+    if (!metered.ok) return metered;
     return ok({
       preview: true,
       policyNumber: null,
@@ -161,6 +163,14 @@ export async function bindSubmission(
     const reservation = await ledger.reserve(sub.id, quote.grossPremiumCents, agreement.aggregateCapCents);
     if (!reservation.ok) return overCap(reservation.writtenCents);
     crossedThreshold = reservation.crossedThreshold;
+  }
+  // The plan's policies_bound, counted in the org's usage meter before anything is written: past the
+  // limit the bind is refused (403 feature_limit_reached) having changed nothing. Keyed by the
+  // submission like the ledger, so a concurrent or retried bind of it counts once.
+  const metered = await env.WORKSPACE.reserveUsage(principal, "policies_bound", sub.id);
+  if (!metered.ok) {
+    await ledger?.release(sub.id);
+    return metered;
   }
 
   const policyId = newId("pol");
@@ -290,7 +300,7 @@ export async function bindSubmission(
   // the premium is its, and it commits the reservation.
   const releaseUnlessBound = async () => {
     const existing = await findPolicyBySubmission(db, principal.orgId, sub.id);
-    if (!existing) await ledger?.release(sub.id);
+    if (!existing) await Promise.all([ledger?.release(sub.id), env.WORKSPACE.releaseUsage(principal.orgId, sub.id)]);
     return existing;
   };
   try {
@@ -307,7 +317,7 @@ export async function bindSubmission(
       policyId: existing?.id ?? null,
     });
   }
-  await ledger?.commit(sub.id);
+  await Promise.all([ledger?.commit(sub.id), env.WORKSPACE.commitUsage(principal.orgId, sub.id)]);
   await issuePaperAfterCommit(db, env, principal.orgId, policyId);
   return ok({ preview: false, ...(await toPolicyWithInstallments(db, policy, clockOf(principal).today())) });
 }

@@ -1,5 +1,5 @@
 import type { WebhookQueueMessage } from "#shared/events";
-import type { DealRoomsInternalRpc, DocumentsInternalRpc, IdentityInternalRpc, MarketInternalRpc, ProducersInternalRpc } from "#shared/rpc";
+import type { DealRoomsInternalRpc, DocumentsInternalRpc, IdentityInternalRpc, MarketInternalRpc, ProducersInternalRpc, WorkspaceInternalRpc } from "#shared/rpc";
 import type { DaLedger } from "./da-ledger.do.ts";
 
 export interface UnderwritingEnv {
@@ -19,4 +19,6 @@ export interface UnderwritingEnv {
   PRODUCERS: Service<ProducersInternalRpc>;
   /** Market: the org's underwriting rules (the rule studio) judge every quote (`decideRules`); unreachable, quoting fails closed. */
   MARKET: Service<MarketInternalRpc>;
+  /** Workspace: each bind counts `policies_bound` against the org's plan (reserve, then commit or release). */
+  WORKSPACE: Service<WorkspaceInternalRpc>;
 }

@@ -7,6 +7,7 @@ import type { AppError, Result } from "#shared/errors";
 import type { GatewayContext } from "../env.ts";
 import { AUTH_FAILURE_LIMIT, AUTH_FAILURE_WINDOW_SECONDS, type RateLimitDecision } from "../rate-limiter.do.ts";
 import { clientIp } from "./rate-limit.ts";
+import { orgIsActive, userIsActive } from "./workspace-status.ts";
 
 const API_KEY_PREFIX = /^oik_(live|test)_/;
 const JWT_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*$/;
@@ -143,7 +144,17 @@ export async function limitFailedAttempts<T>(c: Context<GatewayContext>, attempt
  */
 export async function authenticate(c: Context<GatewayContext>): Promise<Result<Authenticated>> {
   if (readCredential(c).kind === "none") return unauthorized;
-  return limitFailedAttempts(c, () => resolveCredential(c));
+  return limitFailedAttempts(c, async () => activeOrgOnly(c, await resolveCredential(c)));
+}
+
+/** A credential of a deleted workspace is refused like any other bad one (one 401 for all). */
+async function activeOrgOnly(c: Context<GatewayContext>, result: Result<Authenticated>): Promise<Result<Authenticated>> {
+  if (!result.ok) return result;
+  const { principal } = result.value;
+  if (!(await orgIsActive(c, principal.orgId))) return unauthorized;
+  // A removed member's JWT is refused like a revoked key (their sessions and keys are gone already).
+  if (principal.kind === "user" && !(await userIsActive(c, principal.orgId, principal.actorId))) return unauthorized;
+  return result;
 }
 
 /**
@@ -234,6 +245,7 @@ export async function authenticateInsured(c: Context<GatewayContext>): Promise<R
     if (credential.kind !== "bearer" || !JWT_SHAPE.test(credential.token)) return unauthorized;
     const claims = await verifyJwt(credential.token, c.env.JWT_SECRET);
     if (!claims || claims.typ !== "insured" || !claims.sub.startsWith("ins_")) return unauthorized;
+    if (!(await orgIsActive(c, claims.orgId))) return unauthorized;
     return {
       ok: true,
       value: {

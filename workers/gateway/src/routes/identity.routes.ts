@@ -3,6 +3,7 @@ import type { Principal } from "#shared/auth";
 import type { GatewayEnv } from "../env.ts";
 import { route } from "../http/route.ts";
 import { apiKeyObjectName, forgetSandboxClock } from "../middleware/authenticate.ts";
+import { createOrg, updateOrg, withPlan } from "./workspace.routes.ts";
 
 /** Make the key's admitting Durable Object drop its cached record, so a change applies on the next request. */
 async function forgetApiKey(env: GatewayEnv, principal: Principal, keyId: string): Promise<void> {
@@ -27,9 +28,10 @@ function movedClock<T>(principal: Principal, result: Result<T>): Result<T> {
 
 /** Orgs, API keys, the sandbox mailbox and clock: the identity worker behind `IDENTITY`. */
 export const identityRoutes = [
-  route("createOrg", ({ env, input }) => env.IDENTITY.createOrg(input.body)),
-  route("getOrg", ({ env, principal, input }) => env.IDENTITY.getOrg(principal, input.path.id)),
-  route("updateOrg", ({ env, principal, input }) => env.IDENTITY.updateOrg(principal, input.path.id, input.body)),
+  // The org's plan is the workspace worker's (workspace.routes.ts puts the two together).
+  route("createOrg", ({ env, input }) => createOrg(env, input.body)),
+  route("getOrg", async ({ env, principal, input }) => withPlan(env, await env.IDENTITY.getOrg(principal, input.path.id))),
+  route("updateOrg", ({ env, principal, input }) => updateOrg(env, principal, input.path.id, input.body)),
   route("createApiKey", async ({ env, principal, input }) => {
     const created = await env.IDENTITY.createApiKey(principal, input.body);
     if (created.ok) await freshKey(env, created.value.key);

@@ -1,0 +1,17 @@
+import type { IdentityInternalRpc } from "#shared/rpc";
+import type { UsageMeter } from "./usage-meter.do.ts";
+
+/** Bindings of the workspace worker (workers/workspace/wrangler.toml, generated from the registry). */
+export interface WorkspaceEnv {
+  /** Each org's plan and settings (`workspaces`) and the usage integrators recorded (`usage_records`). */
+  WORKSPACE_DB: D1Database;
+  /** One object per org: its metered usage, counted exactly (usage-meter.do.ts). */
+  USAGE_METER: DurableObjectNamespace<UsageMeter>;
+  /** Identity, internal: the team's members (users, roles, sessions, keys) and the invitation emails (queueEmail). */
+  IDENTITY: Service<IdentityInternalRpc>;
+  ENVIRONMENT: string;
+  /** The page an invitation email links to (with `invitation` and `token` in its query). */
+  INVITE_ACCEPT_URL?: string;
+  /** Where a refused action's `upgradeUrl` points. */
+  UPGRADE_URL?: string;
+}
