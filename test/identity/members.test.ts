@@ -1,6 +1,7 @@
 import { exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import type { IdentityInternal } from "../../workers/identity/src/index.ts";
+import { realIso } from "../support/clock.ts";
 import { createTestOrg, db, errorOf, unique, unwrap } from "./factories.ts";
 
 /** `ctx.exports.IdentityInternal`, as the workspace worker's binding reaches it. */
@@ -45,7 +46,7 @@ describe("members for the team routes", () => {
   it("removing a member deletes their sessions and revokes the keys they created, answering the keys' hashes; another org's member is 404", async () => {
     const [org, other] = await Promise.all([createTestOrg(), createTestOrg()]);
     const m = unwrap(await internal.createMember(org.id, { email: email(), role: "underwriter", password: PASSWORD, seatLimit: null }));
-    const now = new Date().toISOString();
+    const now = realIso();
     await db().prepare("INSERT INTO sessions (id, token_hash, user_id, expires_at, created_at) VALUES (?, ?, ?, ?, ?)").bind(`ses_${unique()}`, `h${unique()}`, m.id, "2999-01-01T00:00:00.000Z", now).run();
     const keyHash = `k${unique()}`;
     await db()
