@@ -261,6 +261,27 @@ export const WORKERS: readonly WorkerEntry[] = [
     entrypoints: { public: "MarketService" },
     d1: { binding: "MARKET_DB", database: "openinsure-market", id: "market-db" },
   },
+  {
+    name: "partners",
+    purpose: "referral partners, their codes and the public click router, attribution events (last touch within 90 days) and the commissions attributed policies earn them",
+    entrypoints: { public: "PartnersService" },
+    d1: { binding: "PARTNERS_DB", database: "openinsure-partners", id: "partners-db" },
+    queues: {
+      produce: [{ binding: "PARTNER_CLICKS", queue: "openinsure-partner-clicks", purpose: "one message per click on a referral link, recorded after the redirect answered (by click id, once)" }],
+      consume: [
+        { queue: "openinsure-partners-events", maxBatchSize: 10, maxBatchTimeout: 1, maxRetries: 10, deadLetterQueue: "openinsure-partners-dlq" },
+        { queue: "openinsure-partner-clicks", maxBatchSize: 100, maxBatchTimeout: 1, maxRetries: 10, deadLetterQueue: "openinsure-partners-dlq" },
+      ],
+    },
+    calls: [
+      { worker: "identity", entrypoint: "internal", purpose: "queueEmail: a partner's invitation to their own login, through the platform's email outbox" },
+      { worker: "underwriting", entrypoint: "internal", purpose: "submissionReferral, recordAttribution: a submission's referral code and the attribution written back; partnerPolicyFacts: an attributed policy's timeline; readEvents: the policy and submission events' bodies" },
+    ],
+    // Underwriting's events (submission.created, policy.bound, .endorsed, .cancelled, .reinstated) on its
+    // own queue. Underwriting never calls partners, so the binding back to it forms no cycle.
+    consumesEvents: { queue: { binding: "PARTNERS_EVENTS", queue: "openinsure-partners-events" }, sources: ["underwriting"] },
+    crons: [{ schedule: "* * * * *", purpose: "the attribution sweep: writes to underwriting the attributions a failed call left unrecorded" }],
+  },
 ];
 
 /** A worker's own events subscription, or null (none, or the webhooks worker's shared queue). */

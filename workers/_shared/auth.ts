@@ -79,6 +79,10 @@ export const ALL_SCOPES = [
   "market:read", "market:write",
   "clients:read", "clients:write",
   "rules:read", "rules:write",
+  // OpenPartner: a partner integration records attribution events; partners and their commissions.
+  "events:write",
+  "partners:read", "partners:write",
+  "commissions:read",
 ] as const;
 export type Scope = (typeof ALL_SCOPES)[number];
 
@@ -105,6 +109,8 @@ export const SCOPE_PRESETS = {
   billing: ["invoices:read", "invoices:write", "policies:read", "documents:read"],
   read_only: READ_SCOPES,
   full_access: ["*"],
+  /** A partner's integration (the OpenPartner bundle): report attribution events, read partners and commissions, manage partners. */
+  partner_integration: ["events:write", "partners:read", "partners:write", "commissions:read"],
 } as const satisfies Record<string, readonly string[]>;
 export type ScopePreset = keyof typeof SCOPE_PRESETS;
 

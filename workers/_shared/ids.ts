@@ -11,7 +11,9 @@ export type IdPrefix =
   | "ins" | "otp" | "ptk"
   | "com"
   // Market: carriers, carrier products, appetites, clients (prospects), terms acceptances, rules.
-  | "car" | "cpr" | "ape" | "cli" | "tac" | "rul";
+  | "car" | "cpr" | "ape" | "cli" | "tac" | "rul"
+  // Partners: partners, attribution events, partner commissions; clicks (internal, never shown).
+  | "prt" | "atr" | "pcm" | "clk";
 
 const nextUlid = monotonicFactory();
 

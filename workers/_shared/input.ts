@@ -74,7 +74,7 @@ export const PAST_DATE_FIELDS: ReadonlySet<string> = new Set(["lossDate"]);
 export const YEAR_FIELDS: ReadonlySet<string> = new Set(["year", "yearBuilt"]);
 
 /** Percentages (commission rates): not negative, at most 100, at most two decimals (never rounded); the contract bounds each tighter. */
-export const PERCENT_FIELDS: ReadonlySet<string> = new Set(["newBusiness", "renewal"]);
+export const PERCENT_FIELDS: ReadonlySet<string> = new Set(["newBusiness", "renewal", "commissionRate"]);
 
 /** Calendar days something lasts until (a license's last valid day): a real day, not before today. */
 export const EXPIRY_DATE_FIELDS: ReadonlySet<string> = new Set(["expiresOn"]);

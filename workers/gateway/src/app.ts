@@ -27,9 +27,10 @@ import { portalRoutes } from "./routes/portal.routes.ts";
 import { mcpRoutes } from "./routes/mcp.routes.ts";
 import { MCP_PATH, PROTECTED_RESOURCE_PATHS, protectedResourceMetadata, serveMcp } from "./mcp/endpoint.ts";
 import { marketRoutes } from "./routes/market.routes.ts";
+import { partnerRoutes } from "./routes/partners.routes.ts";
 
 /** Every contract operation the gateway serves, by domain (mounted in this order). */
-export const ROUTES: RouteSpec[] = [...platformRoutes, ...authRoutes, ...identityRoutes, ...underwritingRoutes, ...webhookRoutes, ...dealRoomRoutes, ...documentRoutes, ...coiRoutes, ...claimRoutes, ...billingRoutes, ...producerRoutes, ...flagRoutes, ...portalRoutes, ...marketRoutes, ...mcpRoutes];
+export const ROUTES: RouteSpec[] = [...platformRoutes, ...authRoutes, ...identityRoutes, ...underwritingRoutes, ...webhookRoutes, ...dealRoomRoutes, ...documentRoutes, ...coiRoutes, ...claimRoutes, ...billingRoutes, ...producerRoutes, ...flagRoutes, ...portalRoutes, ...marketRoutes, ...mcpRoutes, ...partnerRoutes];
 
 /** Where /docs loads the Scalar bundle from: the platform itself. */
 export const SCALAR_BUNDLE_PATH = "/docs/scalar.js";

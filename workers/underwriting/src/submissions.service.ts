@@ -96,6 +96,8 @@ export function buildSubmissionRow(
     currentQuoteId: null,
     policyId: null,
     renewalOfPolicyId: extra.renewalOfPolicyId ?? null,
+    referralCode: input.referralCode ? input.referralCode.toUpperCase() : null,
+    attribution: null,
     intake: extra.intake ?? { source: "json", fields: [], missing: [] },
   });
 }
@@ -161,6 +163,8 @@ export function toSubmission(row: SubmissionRow, asOf: string): Submission {
     currentQuoteId: row.currentQuoteId,
     policyId: row.policyId,
     renewalOfPolicyId: row.renewalOfPolicyId,
+    referralCode: row.referralCode ?? null,
+    attribution: row.attribution ?? null,
     createdAt: row.createdAt,
     updatedAt: row.updatedAt,
   };
