@@ -193,7 +193,9 @@ export async function recordAttributionEvent(db: DrizzleD1Database, underwriting
   const insert = sql`INSERT INTO attribution_events (id, org_id, external_id, type, partner_id, code, submission_id, occurred_at, response, created_at)
     VALUES (${id}, ${principal.orgId}, ${externalId}, ${answer.type}, ${partner.id}, ${code}, ${answer.submissionId}, ${occurredAt}, ${JSON.stringify(answer)}, ${createdAt})
     ON CONFLICT (org_id, external_id) DO NOTHING`;
-  const results = await atomically(db, submission ? [insert, saveStatement(principal.orgId, submission, attribution, createdAt, id)] : [insert]);
+  // The submission's attribution is kept (and written to underwriting) once there is one to keep or change.
+  const keep = submission !== null && (attribution !== null || (await attributionOf(db, principal.orgId, submission.submissionId)) !== undefined);
+  const results = await atomically(db, keep ? [insert, saveStatement(principal.orgId, submission!, attribution, createdAt, id)] : [insert]);
   const inserted = (results[0]?.meta.changes ?? 0) > 0;
   if (!inserted) {
     // A concurrent request with the same externalId committed first: its answer is the answer.
@@ -201,7 +203,7 @@ export async function recordAttributionEvent(db: DrizzleD1Database, underwriting
     if (first) return ok(first);
     throw new Error("attribution event neither inserted nor found");
   }
-  if (submission) await syncAttribution(db, underwriting, principal.orgId, submission.submissionId);
+  if (keep) await syncAttribution(db, underwriting, principal.orgId, submission!.submissionId);
   return ok(answer);
 }
 
