@@ -121,7 +121,7 @@ describe("partners through the gateway", () => {
       [{ commissionRate: 50.5 }, "commissionRate"],
       [{ commissionRate: -1 }, "commissionRate"],
     ] as const) {
-      const res = await call("POST", "/v1/partners", { apiKey: t.apiKey, body: { name: "X", contactEmail: "x@x.example", landingUrl: "https://x.example/", commissionRate: 5, ...body } });
+      const res = await call("POST", "/v1/partners", { apiKey: t.apiKey, body: { name: "X", contactEmail: "x@x.example", landingUrl: "https://x.example/", commissionRate: 5, ...(body as Record<string, unknown>) } });
       expect(res.status, JSON.stringify(body)).toBe(400);
       expect((await json(res)).details).toMatchObject({ field });
     }
