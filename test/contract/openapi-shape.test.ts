@@ -181,6 +181,7 @@ const EXPECTED: [string, string, string, "public" | "credential" | "session" | "
   ["POST", "/v1/attribution/events", "createAttributionEvent", "credential"],
   ["GET", "/v1/commissions", "listPartnerCommissions", "credential"],
   ["GET", "/v1/partners/{id}/commissions", "listCommissionsOfPartner", "credential"],
+  ["POST", "/v1/partners/{id}/commissions/pay", "payPartnerCommissions", "credential"],
 ];
 
 /** Operations whose success is a redirect, not a 2XX: a partner's public referral link. */

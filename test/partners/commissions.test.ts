@@ -90,7 +90,7 @@ describe("partner commissions", () => {
     expect(unwrap(await partnersRpc.listCommissions(p)).data.map((c) => c.policyId)).toEqual([policy.facts.policyId, policy.facts.policyId]);
   });
 
-  it("list across partners, filtered by partner, status and booking period, confined to the org", async () => {
+  it("list across partners, filtered by partner, status and booking period, are paid out once, confined to the org", async () => {
     const p = newPrincipal();
     const [a, b] = [await newPartner(p, { commissionRate: 10 }), await newPartner(p, { commissionRate: 20 })];
     const pa = policyOf(p.orgId, (await attributedSubmission(p, a.defaultCode)).submissionId);
@@ -108,7 +108,17 @@ describe("partner commissions", () => {
     const page = unwrap(await partnersRpc.listCommissions(p, { limit: 1 }));
     expect(unwrap(await partnersRpc.listCommissions(p, { limit: 1, cursor: page.nextCursor! })).data.map((c) => c.partnerId)).toEqual([a.id]);
 
+    // A payout marks what is payable paid, once; what is still pending stays.
+    const payout = unwrap(await partnersRpc.payCommissions(p, a.id, {}));
+    expect(payout).toMatchObject({ partnerId: a.id, through: testDay(0), commissionCount: 1, amount: 100, currency: "USD" });
+    expect(unwrap(await partnersRpc.payCommissions(p, a.id, {}))).toMatchObject({ commissionCount: 0, amount: 0 });
+    expect(unwrap(await partnersRpc.payCommissions(p, b.id, {}))).toMatchObject({ commissionCount: 0 });
+    expect(await list({ status: "paid" })).toEqual([[a.id, "paid", 100]]);
+    expect(await list({ status: "pending" })).toEqual([[b.id, "pending", 200]]);
+    expect(errorOf(await partnersRpc.payCommissions(p, b.id, { through: testDay(1) }))).toMatchObject({ code: "validation_failed", details: { field: "through" } });
+
     const other = newPrincipal();
+    expect(errorOf(await partnersRpc.payCommissions(other, a.id, {}))).toMatchObject({ code: "not_found" });
     expect(unwrap(await partnersRpc.listCommissions(other)).data).toEqual([]);
     expect(errorOf(await partnersRpc.listCommissionsOfPartner(other, a.id))).toMatchObject({ code: "not_found" });
   });

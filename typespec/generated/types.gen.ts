@@ -3631,6 +3631,24 @@ export type PartnerPage = {
 };
 
 /**
+ * A payout: the partner's payable commissions marked `paid`, summed in cents.
+ */
+export type PartnerPayout = {
+    partnerId: PartnerId;
+    through: string;
+    paidAt: string;
+    /**
+     * Commissions marked paid by this payout (0 when nothing was payable).
+     */
+    commissionCount: number;
+    /**
+     * Their sum (negative when returns outweigh earnings).
+     */
+    amount: number;
+    currency: Currency;
+};
+
+/**
  * Where a partner stands. `active` (as created) and `invited` (an invitation to their own login
  * was sent) both attribute; `revoked` is final: its links answer 404 and its codes stop attributing
  * from the next request, while commissions already earned stay.
@@ -3651,6 +3669,13 @@ export type PayInvoiceRequest = {
      * When the money was received (default now); not in the future.
      */
     receivedAt?: string;
+};
+
+export type PayPartnerCommissionsRequest = {
+    /**
+     * Pay what became payable on or before this day (default: the org's today); not after today.
+     */
+    through?: string;
 };
 
 /**
@@ -13071,6 +13096,85 @@ export type ListCommissionsOfPartnerResponses = {
 };
 
 export type ListCommissionsOfPartnerResponse = ListCommissionsOfPartnerResponses[keyof ListCommissionsOfPartnerResponses];
+
+export type PayPartnerCommissionsData = {
+    body: PayPartnerCommissionsRequest;
+    headers?: {
+        /**
+         * Client-chosen key that makes a retried write safe: a repeated request with the same key
+         * and body replays the first response.
+         */
+        'Idempotency-Key'?: string;
+    };
+    path: {
+        id: string;
+    };
+    query?: never;
+    url: '/v1/partners/{id}/commissions/pay';
+};
+
+export type PayPartnerCommissionsErrors = {
+    /**
+     * The request is malformed: `validation_failed` or `invalid_idempotency_key`.
+     */
+    400: ErrorEnvelope;
+    /**
+     * Missing, invalid, expired or revoked credentials: `unauthorized`.
+     */
+    401: ErrorEnvelope;
+    /**
+     * The credential lacks the required scope or role: `insufficient_scope`.
+     */
+    403: ErrorEnvelope;
+    /**
+     * The resource does not exist or belongs to another org: `not_found`.
+     */
+    404: ErrorEnvelope;
+    /**
+     * `conflict` or `idempotency_request_in_progress`.
+     */
+    409: ErrorEnvelope;
+    /**
+     * The request body exceeds the size limit: `payload_too_large`.
+     */
+    413: ErrorEnvelope;
+    /**
+     * The request body's media type is not accepted (`application/json`, or another one the operation
+     * documents): `unsupported_media_type`.
+     */
+    415: ErrorEnvelope;
+    /**
+     * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
+     * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
+     * referral one created, or on a quote one created), `submission_not_ready` (quoting a submission
+     * whose readiness has a blocking check failed; `details.failedChecks` names them),
+     * `policy_not_in_force` (a certificate asked of a cancelled, expired or not yet effective policy),
+     * `endorsement_required` (a certificate flag the policy carries no endorsement for),
+     * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored),
+     * `loss_outside_coverage` (a claim whose loss date the policy did not cover; `details` names the
+     * dates that decided it) or `limit_exceeded` (a claim payment past the policy's limit).
+     */
+    422: ErrorEnvelope;
+    /**
+     * Rate limit exceeded: `rate_limit_exceeded`. Retry after `Retry-After` seconds.
+     */
+    429: ErrorEnvelope;
+    /**
+     * Unexpected failure: `internal_error`.
+     */
+    500: ErrorEnvelope;
+};
+
+export type PayPartnerCommissionsError = PayPartnerCommissionsErrors[keyof PayPartnerCommissionsErrors];
+
+export type PayPartnerCommissionsResponses = {
+    /**
+     * Success.
+     */
+    200: PartnerPayout;
+};
+
+export type PayPartnerCommissionsResponse = PayPartnerCommissionsResponses[keyof PayPartnerCommissionsResponses];
 
 export type InvitePartnerData = {
     body?: never;

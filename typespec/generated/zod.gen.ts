@@ -1215,6 +1215,18 @@ export const zPartnerCommissionStatus = z.enum([
 export const zPartnerId = z.string().regex(/^prt_[0-9A-HJKMNP-TV-Z]{26}$/);
 
 /**
+ * A payout: the partner's payable commissions marked `paid`, summed in cents.
+ */
+export const zPartnerPayout = z.object({
+    partnerId: zPartnerId,
+    through: z.iso.date(),
+    paidAt: z.iso.datetime(),
+    commissionCount: z.int().min(-2147483648, { error: 'Invalid value: Expected int32 to be >= -2147483648' }).max(2147483647, { error: 'Invalid value: Expected int32 to be <= 2147483647' }),
+    amount: z.number(),
+    currency: zCurrency
+});
+
+/**
  * Where a partner stands. `active` (as created) and `invited` (an invitation to their own login
  * was sent) both attribute; `revoked` is final: its links answer 404 and its codes stop attributing
  * from the next request, while commissions already earned stay.
@@ -1224,6 +1236,10 @@ export const zPartnerStatus = z.enum([
     'active',
     'revoked'
 ]);
+
+export const zPayPartnerCommissionsRequest = z.strictObject({
+    through: z.iso.date().optional()
+});
 
 /**
  * Why the last confirmation of a PaymentIntent failed, as Stripe said.
@@ -5625,6 +5641,21 @@ export const zListCommissionsOfPartnerQuery = z.object({
  * Success.
  */
 export const zListCommissionsOfPartnerResponse = zPartnerCommissionPage;
+
+export const zPayPartnerCommissionsBody = zPayPartnerCommissionsRequest;
+
+export const zPayPartnerCommissionsHeaders = z.object({
+    'Idempotency-Key': z.string().max(255).optional()
+});
+
+export const zPayPartnerCommissionsPath = z.object({
+    id: z.string()
+});
+
+/**
+ * Success.
+ */
+export const zPayPartnerCommissionsResponse = zPartnerPayout;
 
 export const zInvitePartnerHeaders = z.object({
     'Idempotency-Key': z.string().max(255).optional()

@@ -135,6 +135,8 @@ import type {
   PartnerCode,
   PartnerCommission,
   PartnerInvitation,
+  PartnerPayout,
+  PayPartnerCommissionsRequest,
 } from "#contract/types.gen";
 import type { Principal, RateLimitTier, Role, ScopePreset } from "./auth.ts";
 import type { FlagKey, FlagType, FlagValue } from "./flags.catalogue.ts";
@@ -1298,6 +1300,8 @@ export interface PartnersRpc extends Rpc.WorkerEntrypointBranded {
   recordAttributionEvent(principal: Principal, input: CreateAttributionEventRequest): Promise<Result<AttributionEvent>>;
   listCommissions(principal: Principal, query?: ListPartnerCommissionsQuery): Promise<Result<Page<PartnerCommission>>>;
   listCommissionsOfPartner(principal: Principal, partnerId: string, query?: ListCommissionsOfPartnerQuery): Promise<Result<Page<PartnerCommission>>>;
+  /** Mark the partner's payable commissions (effective on or before `through`, default today) paid, once. */
+  payCommissions(principal: Principal, partnerId: string, input: PayPartnerCommissionsRequest): Promise<Result<PartnerPayout>>;
 }
 
 export interface PublicEntrypoints {

@@ -16,7 +16,7 @@
  */
 import { and, asc, eq, gte, isNotNull, isNull, lte, sql, type SQL } from "drizzle-orm";
 import type { DrizzleD1Database } from "drizzle-orm/d1";
-import type { PartnerCommission, PartnerCommissionStatus } from "#contract/types.gen";
+import type { PartnerCommission, PartnerCommissionStatus, PartnerPayout, PayPartnerCommissionsRequest } from "#contract/types.gen";
 import type { Principal } from "#shared/auth";
 import { clockOf, realClock } from "#shared/clock";
 import { atomically, listKeyset } from "#shared/db";
@@ -176,4 +176,27 @@ export async function listCommissionsOfPartner(db: DrizzleD1Database, principal:
   const partner = await db.select({ id: partners.id }).from(partners).where(and(eq(partners.orgId, principal.orgId), eq(partners.id, partnerId))).get();
   if (!partner) return notFound("Partner");
   return listRows(db, principal, partnerId, query);
+}
+
+/**
+ * A payout: the partner's commissions effective on or before `through` (default: the org's today,
+ * never later) and not yet paid become paid, in one conditional statement, so two payouts at once
+ * never pay one commission twice.
+ */
+export async function payCommissions(db: DrizzleD1Database, principal: Principal, partnerId: string, input: PayPartnerCommissionsRequest): Promise<Result<PartnerPayout>> {
+  const partner = await db.select({ id: partners.id }).from(partners).where(and(eq(partners.orgId, principal.orgId), eq(partners.id, partnerId))).get();
+  if (!partner) return notFound("Partner");
+  const today = clockOf(principal).today();
+  const through = (input ?? {}).through ?? today;
+  if (!DAY.test(through)) return invalid("through", "date", "through must be a day, YYYY-MM-DD");
+  if (through > today) return invalid("through", "not_future", `through must not be after today (${today})`);
+  const paidAt = clockOf(principal).now().toISOString();
+  const paid = await db
+    .update(partnerCommissions)
+    .set({ paidAt })
+    .where(and(eq(partnerCommissions.orgId, principal.orgId), eq(partnerCommissions.partnerId, partnerId), isNull(partnerCommissions.paidAt), lte(partnerCommissions.effectiveDate, through)))
+    .returning({ commissionCents: partnerCommissions.commissionCents })
+    .all();
+  const cents = paid.reduce((n, r) => n + r.commissionCents, 0);
+  return ok({ partnerId, through, paidAt, commissionCount: paid.length, amount: fromCents(cents), currency: CURRENCY });
 }

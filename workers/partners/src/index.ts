@@ -8,14 +8,14 @@
  * attributed policies' timelines). Every method with a principal is confined to `principal.orgId`.
  */
 import { WorkerEntrypoint } from "cloudflare:workers";
-import type { CreateAttributionEventRequest, CreatePartnerCodeRequest, CreatePartnerRequest } from "#contract/types.gen";
+import type { CreateAttributionEventRequest, CreatePartnerCodeRequest, CreatePartnerRequest, PayPartnerCommissionsRequest } from "#contract/types.gen";
 import type { Principal } from "#shared/auth";
 import { realClock } from "#shared/clock";
 import type { PageQuery } from "#shared/pagination";
 import type { ListCommissionsOfPartnerQuery, ListPartnerCommissionsQuery, ListPartnersQuery, PartnersRpc, ReferralClick } from "#shared/rpc";
 import { recordAttributionEvent, sweepAttributions } from "./attribution.service.ts";
 import { followLink, recordClick } from "./clicks.ts";
-import { listCommissions, listCommissionsOfPartner } from "./commissions.service.ts";
+import { listCommissions, listCommissionsOfPartner, payCommissions } from "./commissions.service.ts";
 import { database } from "./database.ts";
 import type { PartnersEnv } from "./env.ts";
 import * as partners from "./partners.service.ts";
@@ -68,6 +68,10 @@ export class PartnersService extends WorkerEntrypoint<PartnersEnv> implements Pa
 
   listCommissionsOfPartner(principal: Principal, partnerId: string, query?: ListCommissionsOfPartnerQuery) {
     return listCommissionsOfPartner(database(this.env), principal, partnerId, query);
+  }
+
+  payCommissions(principal: Principal, partnerId: string, input: PayPartnerCommissionsRequest) {
+    return payCommissions(database(this.env), principal, partnerId, input);
   }
 }
 

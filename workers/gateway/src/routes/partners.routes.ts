@@ -57,5 +57,6 @@ export const partnerRoutes = [
   route("createAttributionEvent", ({ env, principal, input }) => env.PARTNERS.recordAttributionEvent(principal, input.body)),
   route("listPartnerCommissions", ({ env, principal, input }) => env.PARTNERS.listCommissions(principal, input.query)),
   route("listCommissionsOfPartner", ({ env, principal, input }) => env.PARTNERS.listCommissionsOfPartner(principal, input.path.id, input.query)),
+  route("payPartnerCommissions", ({ env, principal, input }) => env.PARTNERS.payCommissions(principal, input.path.id, input.body ?? {})),
   rawRoute("followReferralLink", followLink),
 ];
