@@ -6,23 +6,25 @@
  * throughput of /health (the issue's target), and whether every click answered 302 was counted
  * exactly once (the code's click count, once the click queue has drained, equals the 302s sent).
  *
- * Clicks come from a pool of client addresses (`CF-Connecting-IP`), as real traffic does, so that no
- * address passes the 60-a-minute limit; any 429 is reported and fails the run.
+ * Clicks come from a pool of client addresses (`CF-Connecting-IP`), as real traffic does, each reused
+ * (its limiter object warm) and none past the 60-a-minute limit; any 429 is reported and fails the
+ * run. Each measurement sends a fixed number of requests and waits for every answer, so the clicks the
+ * server recorded are exactly the 302s the client saw (a timed run would abandon requests in flight).
  *
  * Uses the sandbox at BENCH_URL (default http://127.0.0.1:8787) when it answers; otherwise starts
- * one with `npm run dev` on a scratch state directory and stops it afterwards. BENCH_DURATION
- * (seconds per measurement, default 10), BENCH_ROUNDS (default 3; the median round is reported),
- * BENCH_CONNECTIONS (default 10) and BENCH_IPS (addresses in the pool, default 4000) tune the load.
+ * one with `npm run dev` on a scratch state directory and stops it afterwards. BENCH_REQUESTS
+ * (requests per measurement, default 1000), BENCH_ROUNDS (default 3; the median round is reported),
+ * BENCH_CONNECTIONS (default 10) and BENCH_IPS (addresses in the pool, default 300) tune the load.
  */
 import autocannon from "autocannon";
 import { measurementOf, medianRound, type Measurement } from "./lib/bench-stats.ts";
 import { api as call, ensureSandbox, loadTestOrg } from "./lib/sandbox.ts";
 
-const duration = Number(process.env.BENCH_DURATION ?? 10);
+const requests = Number(process.env.BENCH_REQUESTS ?? 1000);
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 10);
 const sandboxUrl = process.env.BENCH_URL ?? "http://127.0.0.1:8787";
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
-const POOL = Number(process.env.BENCH_IPS ?? 4000);
+const POOL = Number(process.env.BENCH_IPS ?? 300);
 /** Target: the link's throughput at least this share of /health's. */
 const TARGET_SHARE = 0.6;
 /** How long the click queue may take to drain after the last round. */
@@ -43,11 +45,11 @@ interface Run {
   limited: number;
 }
 
-async function run(name: string, path: string, seconds: number, rotateIp: boolean): Promise<Run> {
+async function run(name: string, path: string, amount: number, rotateIp: boolean): Promise<Run> {
   const result = await autocannon({
     url: `${sandboxUrl}${path}`,
     connections,
-    duration: seconds,
+    amount,
     timeout: 30,
     requests: [
       {
@@ -70,7 +72,7 @@ async function clicksOf(key: string, partnerId: string): Promise<number> {
 }
 
 async function main() {
-  console.log(`Starting the sandbox if needed (${ROUNDS} rounds of ${duration}s per target, ${connections} connections, ${POOL} client addresses)…`);
+  console.log(`Starting the sandbox if needed (${ROUNDS} rounds of ${requests} requests per target, ${connections} connections, ${POOL} client addresses)…`);
   stops.push(await ensureSandbox(sandboxUrl, "bench-partners"));
   const { key } = await loadTestOrg(sandboxUrl, "Partners Benchmark");
   const partner = await call(sandboxUrl, "POST", "/v1/partners", key, {
@@ -85,15 +87,15 @@ async function main() {
   let sent = 1;
 
   // Warm-up: isolates, the rate limiter's objects for the pool, D1 pages.
-  sent += (await run("warm-up", link, 3, true)).redirects;
-  await run("warm-up", "/health", 3, false);
+  sent += (await run("warm-up", link, POOL, true)).redirects;
+  await run("warm-up", "/health", POOL, false);
 
   const rounds: Measurement[][] = [[], []];
   let limited = 0;
   for (let round = 0; round < ROUNDS; round++) {
-    const health = await run("GET /health", "/health", duration, false);
+    const health = await run("GET /health", "/health", requests, false);
     rounds[0]!.push(health.measurement);
-    const click = await run("GET /r/:code (limit, hashes, lookup, queued click)", link, duration, true);
+    const click = await run("GET /r/:code (limit, hashes, lookup, queued click)", link, requests, true);
     rounds[1]!.push(click.measurement);
     sent += click.redirects;
     limited += click.limited;

@@ -39,6 +39,14 @@ describe("the click router", () => {
     expect(rest).toEqual([]);
     expect(row).toMatchObject({ id: target.clickId, code: partner.defaultCode, org_id: p.orgId, partner_id: partner.id, referrer: "https://blog.example/post", ip_hash: HASH_A, user_agent_hash: HASH_B });
     expect(unwrap(await partnersRpc.listPartnerCodes(p, partner.id)).data[0]).toMatchObject({ code: partner.defaultCode, clicks: 1 });
+    // Each code counts its own clicks only.
+    const second = unwrap(await partnersRpc.createPartnerCode(p, partner.id, {}));
+    const other = await newPartner(p);
+    for (const code of [second.code, second.code, other.defaultCode]) unwrap(await partnersRpc.followLink(code, { referrer: null, ipHash: HASH_A, userAgentHash: null }));
+    await settledClicks(second.code, 2);
+    await settledClicks(other.defaultCode, 1);
+    expect(unwrap(await partnersRpc.listPartnerCodes(p, partner.id)).data.map((c) => [c.code, c.clicks])).toEqual([[second.code, 2], [partner.defaultCode, 1]]);
+    expect(unwrap(await partnersRpc.listPartnerCodes(p, other.id)).data.map((c) => c.clicks)).toEqual([1]);
   });
 
   it("answers 404 without a redirect for an unknown code, a malformed one, or a revoked partner's, and records nothing", async () => {

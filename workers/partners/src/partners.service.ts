@@ -253,7 +253,8 @@ export async function listPartnerCodes(db: DrizzleD1Database, principal: Princip
       landingUrl: referralCodes.landingUrl,
       status: referralCodes.status,
       createdAt: referralCodes.createdAt,
-      clicks: sql<number>`(SELECT COUNT(*) FROM clicks k WHERE k.code = ${referralCodes.code})`,
+      // Spelled out: drizzle renders a column unqualified, which inside the subquery would name clicks.code.
+      clicks: sql<number>`(SELECT COUNT(*) FROM clicks k WHERE k.code = "referral_codes"."code")`,
     })
     .from(referralCodes)
     .where(and(eq(referralCodes.orgId, principal.orgId), eq(referralCodes.partnerId, partnerId), keyset.value.where))
