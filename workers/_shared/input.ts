@@ -67,8 +67,8 @@ export const MONEY_FIELDS: ReadonlySet<string> = new Set([
  */
 export const COVERAGE_DATE_FIELDS: ReadonlySet<string> = new Set(["effectiveDate", "expirationDate", "asOf"]);
 
-/** Calendar days of past events (`YYYY-MM-DD`): a real day, not after today. A loss may be reported long after it happened. */
-export const PAST_DATE_FIELDS: ReadonlySet<string> = new Set(["lossDate"]);
+/** Calendar days of past events (`YYYY-MM-DD`): a real day, not after today. A loss may be reported long after it happened; a payout is made through a day that has come. */
+export const PAST_DATE_FIELDS: ReadonlySet<string> = new Set(["lossDate", "through"]);
 
 /** Calendar years of past facts: not before {@link INPUT_RULES.earliestYear}, not after this year. */
 export const YEAR_FIELDS: ReadonlySet<string> = new Set(["year", "yearBuilt"]);
