@@ -78,6 +78,11 @@ describe("partners through the gateway", () => {
       expect(Math.round((c.commission as number) * 100), String(c.transactionType)).toBe(Math.sign(deltaCents) * halfUp);
     }
     expect((await json(await call("GET", `/v1/commissions?partnerId=${partner.id}`, { apiKey: t.apiKey }))).data).toHaveLength(3);
+    // Cover starts 2027-01-01, after the org's today: nothing is payable yet, so a payout pays nothing.
+    const payout = await call("POST", `/v1/partners/${partner.id}/commissions/pay`, { apiKey: t.apiKey, body: {} });
+    expect(payout.status).toBe(200);
+    expect(await json(payout)).toMatchObject({ partnerId: partner.id, commissionCount: 0, amount: 0, currency: "USD" });
+    expect((await json(await call("GET", `/v1/commissions?status=pending&partnerId=${partner.id}`, { apiKey: t.apiKey }))).data).toHaveLength(3);
   });
 
   it("answers an unknown or revoked code 404 without a redirect, and limits clicks per IP", async () => {

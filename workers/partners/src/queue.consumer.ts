@@ -4,7 +4,9 @@
  * acked or retried on its own: `submission.created` attributes the new submission (its referral code,
  * or touches already reported for it); a policy event accrues the attributed partner's commission
  * (commissions.service.ts). Both are idempotent, so a redelivery writes nothing new.
- * `openinsure-partner-clicks`: the click router's clicks (clicks.ts).
+ * `openinsure-partner-clicks`: the click router's clicks (clicks.ts). A message that failed ten times
+ * waits on `openinsure-partners-dlq` for an operator; nothing is lost meanwhile, since a policy's next
+ * event re-reads its whole timeline (and computes a missing attribution) and clicks insert by id.
  */
 import type { EventEnvelope } from "#shared/events";
 import { errorRetryDelay, eventSourceOf, parseEventMessage, type EventMessage } from "#shared/event-consumer";
@@ -20,15 +22,6 @@ const MISSING_EVENT_ATTEMPTS = 3;
 
 export async function handleQueue(batch: MessageBatch<unknown>, env: PartnersEnv): Promise<void> {
   if (batch.queue === CLICKS_QUEUE) return handleClickBatch(batch, env.PARTNERS_DB);
-  if (batch.queue.endsWith("-dlq")) {
-    // Dead letters (a click or an event that failed ten times) are logged for an operator; the
-    // sweep and the next policy event repair an attribution or a commission left behind.
-    for (const msg of batch.messages) {
-      console.error(JSON.stringify({ level: "error", message: "partners: dead-lettered message", queue: batch.queue, body: msg.body }));
-      msg.ack();
-    }
-    return;
-  }
   const bySource = new Map<string, { msg: Message<unknown>; body: EventMessage }[]>();
   for (const msg of batch.messages) {
     const body = parseEventMessage(msg.body);
