@@ -61,7 +61,8 @@ async function run(name: string, path: string, amount: number, rotateIp: boolean
   const stats = (result as unknown as { statusCodeStats?: Record<string, { count: number }> }).statusCodeStats ?? {};
   const redirects = stats["302"]?.count ?? 0;
   const limited = stats["429"]?.count ?? 0;
-  const m = measurementOf(name, result);
+  // A fixed number of requests runs a few seconds: throughput is the whole run's, not a per-second bucket average.
+  const m = { ...measurementOf(name, result), rps: result.requests.total / Math.max(result.duration, 0.001) };
   // A redirect is the link's success: only what is neither 2xx nor 302 counts as a failure.
   return { measurement: { ...m, non2xx: rotateIp ? m.non2xx - redirects : m.non2xx }, redirects, limited };
 }
