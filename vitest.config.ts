@@ -87,6 +87,29 @@ const workers = await Promise.all(
     if (s.down) throw new Error("underwriting unavailable");
     d.cancels.push({ orgId: arguments[0], policyId: arguments[1], request: arguments[2] });
     return { ok: true, value: { transactionId: "txn_" + String(d.cancels.length).padStart(26, "0"), effectiveDate: arguments[2].effectiveDate, returnPremium: 0, asOf: arguments[2].effectiveDate } };`,
+            // The partners worker's reads and writes (its own project; the gateway's tests the real ones): a
+            // test registers submissions and policies through partnerFactsForTest({submissions?, policies?, down?})
+            // and reads the attributions written back with attributionsForTest(orgId).
+            submissionReferral: `const s = (globalThis.pf ??= { subs: new Map(), policies: new Map(), written: new Map(), down: false });
+    if (s.down) throw new Error("underwriting unavailable");
+    const v = s.subs.get(arguments[0] + "|" + arguments[1]);
+    return v ? { ok: true, value: v } : { ok: false, error: { code: "not_found", message: "Submission not found" } };`,
+            recordAttribution: `const s = (globalThis.pf ??= { subs: new Map(), policies: new Map(), written: new Map(), down: false });
+    if (s.down) throw new Error("underwriting unavailable");
+    const key = arguments[0] + "|" + arguments[1];
+    if (!s.subs.has(key)) return { ok: false, error: { code: "not_found", message: "Submission not found" } };
+    s.written.set(key, arguments[2]); return { ok: true, value: { recorded: true } };`,
+            partnerPolicyFacts: `const s = (globalThis.pf ??= { subs: new Map(), policies: new Map(), written: new Map(), down: false });
+    if (s.down) throw new Error("underwriting unavailable");
+    const v = s.policies.get(arguments[0] + "|" + arguments[1]);
+    return v ? { ok: true, value: v } : { ok: false, error: { code: "not_found", message: "Policy not found" } };`,
+            partnerFactsForTest: `const s = (globalThis.pf ??= { subs: new Map(), policies: new Map(), written: new Map(), down: false });
+    const put = arguments[0];
+    for (const x of put.submissions ?? []) s.subs.set(x.orgId + "|" + x.submission.submissionId, x.submission);
+    for (const x of put.policies ?? []) s.policies.set(x.orgId + "|" + x.facts.policyId, x.facts);
+    if (put.down !== undefined) s.down = put.down;
+    return true;`,
+            attributionsForTest: `const s = (globalThis.pf ??= { subs: new Map(), policies: new Map(), written: new Map(), down: false }); return [...s.written].filter(([k]) => k.startsWith(arguments[0] + "|")).map(([k, v]) => ({ submissionId: k.split("|")[1], attribution: v }));`,
             delinquencyCallsForTest: `const d = ((globalThis.uw ??= { events: new Map(), facts: new Map(), down: false }).delinquency ??= { marks: [], lifts: [], cancels: [] }); return JSON.parse(JSON.stringify({ marks: d.marks.filter((m) => m.orgId === arguments[0]), lifts: d.lifts.filter((l) => l[0] === arguments[0]), cancels: d.cancels.filter((c) => c.orgId === arguments[0]) }));`,
           },
           // Underwriting's quotes and quote-readiness ask market's rule studio for the org's rule decision

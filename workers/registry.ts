@@ -276,6 +276,27 @@ export const WORKERS: readonly WorkerEntry[] = [
     durableObjects: [{ binding: "USAGE_METER", className: "UsageMeter", purpose: "one object per org: its metered usage (policies bound, API calls) checked against the plan and counted in one step" }],
     calls: [{ worker: "identity", entrypoint: "internal", purpose: "the team: members (list, role, removal with their sessions and keys), the account an accepted invitation creates within the plan's seats, the invitation email through queueEmail" }],
   },
+  {
+    name: "partners",
+    purpose: "referral partners, their codes and the public click router, attribution events (last touch within 90 days) and the commissions attributed policies earn them",
+    entrypoints: { public: "PartnersService" },
+    d1: { binding: "PARTNERS_DB", database: "openinsure-partners", id: "partners-db" },
+    queues: {
+      produce: [{ binding: "PARTNER_CLICKS", queue: "openinsure-partner-clicks", purpose: "one message per click on a referral link, recorded after the redirect answered (by click id, once)" }],
+      consume: [
+        { queue: "openinsure-partners-events", maxBatchSize: 10, maxBatchTimeout: 1, maxRetries: 10, deadLetterQueue: "openinsure-partners-dlq" },
+        { queue: "openinsure-partner-clicks", maxBatchSize: 100, maxBatchTimeout: 1, maxRetries: 10, deadLetterQueue: "openinsure-partners-dlq" },
+      ],
+    },
+    calls: [
+      { worker: "identity", entrypoint: "internal", purpose: "queueEmail: a partner's invitation to their own login, through the platform's email outbox" },
+      { worker: "underwriting", entrypoint: "internal", purpose: "submissionReferral, recordAttribution: a submission's referral code and the attribution written back; partnerPolicyFacts: an attributed policy's timeline; readEvents: the policy and submission events' bodies" },
+    ],
+    // Underwriting's events (submission.created, policy.bound, .endorsed, .cancelled, .reinstated) on its
+    // own queue. Underwriting never calls partners, so the binding back to it forms no cycle.
+    consumesEvents: { queue: { binding: "PARTNERS_EVENTS", queue: "openinsure-partners-events" }, sources: ["underwriting"] },
+    crons: [{ schedule: "* * * * *", purpose: "the attribution sweep: writes to underwriting the attributions a failed call left unrecorded" }],
+  },
 ];
 
 /** A worker's own events subscription, or null (none, or the webhooks worker's shared queue). */

@@ -75,8 +75,8 @@ describe("the committed configs", () => {
     const gateway = WORKERS.find((w) => w.gateway)!;
     const internalCall: WorkerEntry = { ...gateway, calls: [{ worker: "underwriting", entrypoint: "internal", purpose: "no" }] };
     expect(() => new Registry(WORKERS.map((w) => (w.gateway ? internalCall : w)))).toThrow(/only be bound to public entrypoints/);
-    expect(() => production.with({ name: "payouts", purpose: "x", entrypoints: { public: "PayoutsService" }, calls: [{ worker: "partners", entrypoint: "public", purpose: "x" }] })).toThrow(
-      /calls partners, which is not declared/,
+    expect(() => production.with({ name: "payouts", purpose: "x", entrypoints: { public: "PayoutsService" }, calls: [{ worker: "ledger", entrypoint: "public", purpose: "x" }] })).toThrow(
+      /calls ledger, which is not declared/,
     );
     expect(() => production.with({ name: "payouts", purpose: "x", entrypoints: { public: "PayoutsService" }, emitsEvents: true })).toThrow(/internal entrypoint must serve readEvents/);
   });
@@ -138,7 +138,7 @@ describe("a worker added by one registry entry", () => {
     expect(plan.migrations).toContainEqual(["d1", "migrations", "apply", "openinsure-fixture-notes", "--local", "-c", "test/registry/fixture/wrangler.toml", "--persist-to", ".wrangler/state"]);
     expect(plan.devVarsCopies).toContain("test/registry/fixture");
     // Production's plan is every worker of the registry, and nothing else.
-    expect(devPlan(production, "s").configs).toEqual(["wrangler.toml", "workers/identity/wrangler.toml", "workers/underwriting/wrangler.toml", "workers/webhooks/wrangler.toml", "workers/deal-rooms/wrangler.toml", "workers/documents/wrangler.toml", "workers/claims/wrangler.toml", "workers/billing/wrangler.toml", "workers/producers/wrangler.toml", "workers/portal/wrangler.toml", "workers/market/wrangler.toml", "workers/workspace/wrangler.toml"]);
+    expect(devPlan(production, "s").configs).toEqual(["wrangler.toml", "workers/identity/wrangler.toml", "workers/underwriting/wrangler.toml", "workers/webhooks/wrangler.toml", "workers/deal-rooms/wrangler.toml", "workers/documents/wrangler.toml", "workers/claims/wrangler.toml", "workers/billing/wrangler.toml", "workers/producers/wrangler.toml", "workers/portal/wrangler.toml", "workers/market/wrangler.toml", "workers/workspace/wrangler.toml", "workers/partners/wrangler.toml"]);
   });
 
   it("is bound at the gateway (public) and at the events consumer (internal), and produces to the events queue", () => {
@@ -156,7 +156,7 @@ describe("a worker added by one registry entry", () => {
       const order = reg.deployOrder().map((w) => w.name);
       for (const w of reg.workers) for (const s of reg.services(w)) expect(order.indexOf(s.worker)).toBeLessThan(order.indexOf(w.name));
     }
-    expect(production.deployOrder().map((w) => w.name)).toEqual(["identity", "deal-rooms", "producers", "documents", "market", "workspace", "underwriting", "claims", "billing", "webhooks", "portal", "gateway"]);
+    expect(production.deployOrder().map((w) => w.name)).toEqual(["identity", "deal-rooms", "producers", "documents", "market", "workspace", "underwriting", "claims", "billing", "webhooks", "portal", "partners", "gateway"]);
 
     const dry = deployPlan(testRegistry, root, ["--dry-run"]).find((s) => s.worker.name === "fixture-notes")!;
     expect(dry.commands).toEqual([["deploy", "-c", "test/registry/fixture/wrangler.toml", "--dry-run", "--outdir", join(root, ".build", "fixture-notes")]]);
@@ -223,6 +223,7 @@ describe("a second consumer of the domain events", () => {
     expect(production.producers(production.get("underwriting")).map((p) => [p.binding, p.queue])).toEqual([
       ["WEBHOOK_EVENTS", "openinsure-webhook-events"],
       ["BILLING_EVENTS", "openinsure-billing-events"],
+      ["PARTNERS_EVENTS", "openinsure-partners-events"],
     ]);
     // Not a source of billing's: documents' relay feeds the webhooks worker alone.
     expect(production.producers(production.get("documents")).map((p) => p.binding)).toEqual(["WEBHOOK_EVENTS"]);

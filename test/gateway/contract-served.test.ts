@@ -51,7 +51,7 @@ describe("the contract and the routes agree", () => {
     expect(() => rawRoute("noSuchOperation" as never, async () => new Response(null))).toThrow(/no such operation/);
     expect(ROUTES.find((r) => r.operationId === "receiveStripeWebhook")).toMatchObject({ method: "post", path: "/webhooks/stripe", raw: expect.any(Function) });
     // The only raw route (test/contract/input-rules.test.ts exempts exactly these bodies from the validator's rules).
-    expect(ROUTES.filter((r) => r.raw).map((r) => r.operationId)).toEqual(["receiveStripeWebhook"]);
+    expect(ROUTES.filter((r) => r.raw).map((r) => r.operationId)).toEqual(["receiveStripeWebhook", "followReferralLink"]);
   });
 
   it("sends the headers the contract declares: X-Request-ID always, X-RateLimit-* on authenticated answers", async () => {

@@ -100,7 +100,7 @@ export type ApiKeyPage = {
 /**
  * Named scope preset expanding to a fixed scope list (see `listApiKeyPresets`).
  */
-export type ApiKeyPreset = 'underwriting' | 'underwriting_manager' | 'claims' | 'claims_manager' | 'billing' | 'read_only' | 'full_access' | 'rules_admin' | 'market_finder' | 'market_manager' | 'client_intake';
+export type ApiKeyPreset = 'underwriting' | 'underwriting_manager' | 'claims' | 'claims_manager' | 'billing' | 'read_only' | 'full_access' | 'rules_admin' | 'market_finder' | 'market_manager' | 'client_intake' | 'partner_integration';
 
 export type ApiKeyPresetInfo = {
     name: ApiKeyPreset;
@@ -227,6 +227,31 @@ export type AppointmentPage = {
  * Where an appointment stands: `pending → active → terminated` (or `pending → terminated`).
  */
 export type AppointmentStatus = 'pending' | 'active' | 'terminated';
+
+export type AttributionEvent = {
+    id: AttributionEventId;
+    type: AttributionEventType;
+    partnerId: PartnerId;
+    code: ReferralCode | null;
+    submissionId: SubmissionId | null;
+    occurredAt: string;
+    externalId: string;
+    /**
+     * The submission's attribution after this event (null without a submission, or when the touch is older than the 90-day window).
+     */
+    attribution: SubmissionAttribution | null;
+    createdAt: string;
+};
+
+/**
+ * Attribution event id (`atr_` + ULID).
+ */
+export type AttributionEventId = string;
+
+/**
+ * What the partner's integration saw happen.
+ */
+export type AttributionEventType = 'click' | 'lead' | 'quote' | 'bind';
 
 /**
  * The org's billing settings (billing keeps them; every org starts with the defaults).
@@ -1539,6 +1564,27 @@ export type CreateAppointmentRequest = {
     lines: Array<LineOfBusiness>;
 };
 
+export type CreateAttributionEventRequest = {
+    type: AttributionEventType;
+    /**
+     * The referral code touched; give it, `partnerId`, or both (then the code must be that partner's).
+     */
+    code?: ReferralCode;
+    partnerId?: PartnerId;
+    /**
+     * The submission the touch belongs to; without one the event is recorded and attributes nothing yet.
+     */
+    submissionId?: SubmissionId;
+    /**
+     * When it happened (default: now); a future instant is 400.
+     */
+    occurredAt?: string;
+    /**
+     * The integration's own id of the event: a second event with the same one answers the first again.
+     */
+    externalId: string;
+};
+
 export type CreateCarrierProductRequest = {
     name: string;
     lineOfBusiness: LineOfBusiness;
@@ -1675,6 +1721,30 @@ export type CreateOrgRequest = {
     plan?: Plan;
 };
 
+export type CreatePartnerCodeRequest = {
+    /**
+     * Generated when absent. A code already taken (by any org) is 409 `conflict`.
+     */
+    code?: ReferralCode;
+};
+
+export type CreatePartnerRequest = {
+    name: string;
+    contactEmail: string;
+    /**
+     * Public https (the webhook endpoints' rules: no loopback, private, link-local or metadata host); else 400.
+     */
+    landingUrl: string;
+    /**
+     * Percentage of written premium, 0–50 with at most two decimals; else 400.
+     */
+    commissionRate: number;
+    /**
+     * The partner's first code; generated when absent. A code already taken is 409 `conflict`.
+     */
+    code?: ReferralCode;
+};
+
 export type CreatePaymentIntentRequest = {
     /**
      * A Stripe PaymentMethod (`pm_…`; in test mode `pm_card_visa` succeeds and `pm_card_chargeDeclined`
@@ -1793,6 +1863,11 @@ export type CreateSubmissionFromDocumentRequest = {
          */
         producerId?: string;
         /**
+         * A partner's referral code the insured arrived with (`/r/{code}`): the submission is attributed
+         * to that partner (shown as `attribution` once the partners worker has recorded it). Case-insensitive.
+         */
+        referralCode?: string;
+        /**
          * Total insured property values, in USD major units (PROP).
          */
         propertyValues?: number;
@@ -1848,6 +1923,11 @@ export type CreateSubmissionRequest = {
      * The producer (`prd_`) selling it: one of the org's, else 404 `not_found` with `details.field` `producerId`. Bind then needs the producer's authority.
      */
     producerId?: string;
+    /**
+     * A partner's referral code the insured arrived with (`/r/{code}`): the submission is attributed
+     * to that partner (shown as `attribution` once the partners worker has recorded it). Case-insensitive.
+     */
+    referralCode?: string;
     /**
      * Total insured property values, in USD major units (PROP).
      */
@@ -3715,6 +3795,181 @@ export type OutboxEmailPage = {
     nextCursor: string | null;
 };
 
+export type Partner = {
+    id: PartnerId;
+    name: string;
+    contactEmail: string;
+    /**
+     * Public https page the partner's links redirect to, with `?ref=<code>` added.
+     */
+    landingUrl: string;
+    /**
+     * Percentage of written premium the partner earns (0–50, at most two decimals).
+     */
+    commissionRate: number;
+    status: PartnerStatus;
+    /**
+     * The code created with the partner; more through `POST /v1/partners/{id}/codes`.
+     */
+    defaultCode: ReferralCode;
+    /**
+     * When the last invitation was sent; null before any.
+     */
+    invitedAt: string | null;
+    /**
+     * When the partner was revoked; null while not.
+     */
+    revokedAt: string | null;
+    createdAt: string;
+    updatedAt: string;
+};
+
+/**
+ * One of a partner's codes, with the clicks recorded on its link.
+ */
+export type PartnerCode = {
+    code: ReferralCode;
+    partnerId: PartnerId;
+    /**
+     * `revoked` with its partner.
+     */
+    status: 'active' | 'revoked';
+    /**
+     * The public link, relative to the API's origin: `/r/{code}`.
+     */
+    path: string;
+    /**
+     * Clicks recorded so far (each counted once).
+     */
+    clicks: number;
+    createdAt: string;
+};
+
+/**
+ * A page of a list.
+ */
+export type PartnerCodePage = {
+    /**
+     * The items of this page.
+     */
+    data: Array<PartnerCode>;
+    /**
+     * Cursor of the next page; `null` on the last page.
+     */
+    nextCursor: string | null;
+};
+
+/**
+ * A partner's commission on one premium-bearing transaction of an attributed policy:
+ * `premiumDelta × rate / 100`, rounded half-up to the cent once; negative on a return premium, so an
+ * endorsement or cancellation adjusts it pro rata (its premium delta is already pro rata).
+ */
+export type PartnerCommission = {
+    id: PartnerCommissionId;
+    partnerId: PartnerId;
+    policyId: PolicyId;
+    policyNumber: string;
+    submissionId: SubmissionId;
+    transactionId: PolicyTransactionId;
+    transactionType: 'new_business' | 'endorsement' | 'cancellation' | 'reinstatement' | 'renewal';
+    effectiveDate: string;
+    /**
+     * The day the transaction was written: the period it counts in.
+     */
+    bookedOn: string;
+    /**
+     * The partner's rate when the policy was bound (later changes apply to later policies).
+     */
+    rate: number;
+    premiumDelta: number;
+    commission: number;
+    rounding: CommissionRounding;
+    currency: Currency;
+    status: PartnerCommissionStatus;
+    createdAt: string;
+};
+
+/**
+ * Partner commission id (`pcm_` + ULID).
+ */
+export type PartnerCommissionId = string;
+
+/**
+ * A page of a list.
+ */
+export type PartnerCommissionPage = {
+    /**
+     * The items of this page.
+     */
+    data: Array<PartnerCommission>;
+    /**
+     * Cursor of the next page; `null` on the last page.
+     */
+    nextCursor: string | null;
+};
+
+/**
+ * `pending` until the transaction's effective date, then `payable`; `paid` once paid out.
+ */
+export type PartnerCommissionStatus = 'pending' | 'payable' | 'paid';
+
+/**
+ * Partner id (`prt_` + ULID).
+ */
+export type PartnerId = string;
+
+/**
+ * An invitation sent: the email queued in the platform's outbox.
+ */
+export type PartnerInvitation = {
+    partner: Partner;
+    /**
+     * The queued email (`eml_`); in development it shows in `GET /v1/sandbox/emails`.
+     */
+    emailId: string;
+    sentTo: string;
+    expiresAt: string;
+};
+
+/**
+ * A page of a list.
+ */
+export type PartnerPage = {
+    /**
+     * The items of this page.
+     */
+    data: Array<Partner>;
+    /**
+     * Cursor of the next page; `null` on the last page.
+     */
+    nextCursor: string | null;
+};
+
+/**
+ * A payout: the partner's payable commissions marked `paid`, summed in cents.
+ */
+export type PartnerPayout = {
+    partnerId: PartnerId;
+    through: string;
+    paidAt: string;
+    /**
+     * Commissions marked paid by this payout (0 when nothing was payable).
+     */
+    commissionCount: number;
+    /**
+     * Their sum (negative when returns outweigh earnings).
+     */
+    amount: number;
+    currency: Currency;
+};
+
+/**
+ * Where a partner stands. `active` (as created) and `invited` (an invitation to their own login
+ * was sent) both attribute; `revoked` is final: its links answer 404 and its codes stop attributing
+ * from the next request, while commissions already earned stay.
+ */
+export type PartnerStatus = 'invited' | 'active' | 'revoked';
+
 export type PayInvoiceRequest = {
     /**
      * More than `amountDue` is 422; a partial payment leaves the invoice open.
@@ -3729,6 +3984,13 @@ export type PayInvoiceRequest = {
      * When the money was received (default now); not in the future.
      */
     receivedAt?: string;
+};
+
+export type PayPartnerCommissionsRequest = {
+    /**
+     * Pay what became payable on or before this day (default: the org's today); not after today.
+     */
+    through?: string;
 };
 
 /**
@@ -5304,6 +5566,12 @@ export type Referral = {
 };
 
 /**
+ * A referral code: 4–32 letters, digits, `-` or `_`. Codes are unique across the platform (the
+ * public link names no org) and case-insensitive: they are kept and shown in upper case.
+ */
+export type ReferralCode = string;
+
+/**
  * `data` of `referral.created`.
  */
 export type ReferralCreatedData = {
@@ -6320,8 +6588,26 @@ export type Submission = {
      * The policy this submission renews, for a renewal submission.
      */
     renewalOfPolicyId: string | null;
+    /**
+     * The referral code it was created with (upper case), or null.
+     */
+    referralCode: string | null;
+    /**
+     * The partner the submission is attributed to (last touch within 90 days), or null. Recorded by
+     * the partners worker from the referral code or a partner's attribution events, moments after creation.
+     */
+    attribution: SubmissionAttribution | null;
     createdAt: string;
     updatedAt: string;
+};
+
+/**
+ * A submission's attribution: the partner last touched within 90 days before it was created (or since).
+ */
+export type SubmissionAttribution = {
+    partnerId: PartnerId;
+    code: ReferralCode | null;
+    touchedAt: string;
 };
 
 /**
@@ -7665,6 +7951,32 @@ export type GetOpenApiDocumentResponses = {
 
 export type GetOpenApiDocumentResponse = GetOpenApiDocumentResponses[keyof GetOpenApiDocumentResponses];
 
+export type FollowReferralLinkData = {
+    body?: never;
+    path: {
+        code: string;
+    };
+    query?: never;
+    url: '/r/{code}';
+};
+
+export type FollowReferralLinkErrors = {
+    /**
+     * The resource does not exist or belongs to another org: `not_found`.
+     */
+    404: ErrorEnvelope;
+    /**
+     * Rate limit exceeded: `rate_limit_exceeded`. Retry after `Retry-After` seconds.
+     */
+    429: ErrorEnvelope;
+    /**
+     * Unexpected failure: `internal_error`.
+     */
+    500: ErrorEnvelope;
+};
+
+export type FollowReferralLinkError = FollowReferralLinkErrors[keyof FollowReferralLinkErrors];
+
 export type GetCommissionsSummaryData = {
     body?: never;
     path: {
@@ -8216,6 +8528,83 @@ export type RotateApiKeyResponses = {
 };
 
 export type RotateApiKeyResponse = RotateApiKeyResponses[keyof RotateApiKeyResponses];
+
+export type CreateAttributionEventData = {
+    body: CreateAttributionEventRequest;
+    headers?: {
+        /**
+         * Client-chosen key that makes a retried write safe: a repeated request with the same key
+         * and body replays the first response.
+         */
+        'Idempotency-Key'?: string;
+    };
+    path?: never;
+    query?: never;
+    url: '/v1/attribution/events';
+};
+
+export type CreateAttributionEventErrors = {
+    /**
+     * The request is malformed: `validation_failed` or `invalid_idempotency_key`.
+     */
+    400: ErrorEnvelope;
+    /**
+     * Missing, invalid, expired or revoked credentials: `unauthorized`.
+     */
+    401: ErrorEnvelope;
+    /**
+     * The credential lacks the required scope or role: `insufficient_scope`.
+     */
+    403: ErrorEnvelope;
+    /**
+     * The resource does not exist or belongs to another org: `not_found`.
+     */
+    404: ErrorEnvelope;
+    /**
+     * `conflict` or `idempotency_request_in_progress`.
+     */
+    409: ErrorEnvelope;
+    /**
+     * The request body exceeds the size limit: `payload_too_large`.
+     */
+    413: ErrorEnvelope;
+    /**
+     * The request body's media type is not accepted (`application/json`, or another one the operation
+     * documents): `unsupported_media_type`.
+     */
+    415: ErrorEnvelope;
+    /**
+     * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
+     * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
+     * referral one created, or on a quote one created), `submission_not_ready` (quoting a submission
+     * whose readiness has a blocking check failed; `details.failedChecks` names them),
+     * `policy_not_in_force` (a certificate asked of a cancelled, expired or not yet effective policy),
+     * `endorsement_required` (a certificate flag the policy carries no endorsement for),
+     * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored),
+     * `loss_outside_coverage` (a claim whose loss date the policy did not cover; `details` names the
+     * dates that decided it) or `limit_exceeded` (a claim payment past the policy's limit).
+     */
+    422: ErrorEnvelope;
+    /**
+     * Rate limit exceeded: `rate_limit_exceeded`. Retry after `Retry-After` seconds.
+     */
+    429: ErrorEnvelope;
+    /**
+     * Unexpected failure: `internal_error`.
+     */
+    500: ErrorEnvelope;
+};
+
+export type CreateAttributionEventError = CreateAttributionEventErrors[keyof CreateAttributionEventErrors];
+
+export type CreateAttributionEventResponses = {
+    /**
+     * Created.
+     */
+    201: AttributionEvent;
+};
+
+export type CreateAttributionEventResponse = CreateAttributionEventResponses[keyof CreateAttributionEventResponses];
 
 export type ValidateApiKeyData = {
     body?: never;
@@ -10036,6 +10425,82 @@ export type GenerateCertificateResponses = {
 };
 
 export type GenerateCertificateResponse = GenerateCertificateResponses[keyof GenerateCertificateResponses];
+
+export type ListPartnerCommissionsData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * Page size.
+         */
+        limit?: number;
+        /**
+         * Opaque cursor from a previous page's `nextCursor`.
+         */
+        cursor?: string;
+        /**
+         * Sort order.
+         */
+        sort?: ListSort;
+        /**
+         * Only items created at or after this instant.
+         */
+        createdAfter?: string;
+        /**
+         * Only items created before this instant.
+         */
+        createdBefore?: string;
+        partnerId?: PartnerId;
+        status?: PartnerCommissionStatus;
+        /**
+         * Only commissions booked on or after this day.
+         */
+        from?: string;
+        /**
+         * Only commissions booked on or before this day.
+         */
+        to?: string;
+    };
+    url: '/v1/commissions';
+};
+
+export type ListPartnerCommissionsErrors = {
+    /**
+     * The request is malformed: `validation_failed` or `invalid_idempotency_key`.
+     */
+    400: ErrorEnvelope;
+    /**
+     * Missing, invalid, expired or revoked credentials: `unauthorized`.
+     */
+    401: ErrorEnvelope;
+    /**
+     * The credential lacks the required scope or role: `insufficient_scope`.
+     */
+    403: ErrorEnvelope;
+    /**
+     * The resource does not exist or belongs to another org: `not_found`.
+     */
+    404: ErrorEnvelope;
+    /**
+     * Rate limit exceeded: `rate_limit_exceeded`. Retry after `Retry-After` seconds.
+     */
+    429: ErrorEnvelope;
+    /**
+     * Unexpected failure: `internal_error`.
+     */
+    500: ErrorEnvelope;
+};
+
+export type ListPartnerCommissionsError = ListPartnerCommissionsErrors[keyof ListPartnerCommissionsErrors];
+
+export type ListPartnerCommissionsResponses = {
+    /**
+     * Success.
+     */
+    200: PartnerCommissionPage;
+};
+
+export type ListPartnerCommissionsResponse = ListPartnerCommissionsResponses[keyof ListPartnerCommissionsResponses];
 
 export type ListDaAgreementsData = {
     body?: never;
@@ -13548,6 +14013,656 @@ export type UpdateOrgResponses = {
 };
 
 export type UpdateOrgResponse = UpdateOrgResponses[keyof UpdateOrgResponses];
+
+export type ListPartnersData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * Page size.
+         */
+        limit?: number;
+        /**
+         * Opaque cursor from a previous page's `nextCursor`.
+         */
+        cursor?: string;
+        /**
+         * Sort order.
+         */
+        sort?: ListSort;
+        /**
+         * Only items created at or after this instant.
+         */
+        createdAfter?: string;
+        /**
+         * Only items created before this instant.
+         */
+        createdBefore?: string;
+        /**
+         * Case-insensitive substring of the name, contact email or a code.
+         */
+        search?: string;
+        status?: PartnerStatus;
+    };
+    url: '/v1/partners';
+};
+
+export type ListPartnersErrors = {
+    /**
+     * The request is malformed: `validation_failed` or `invalid_idempotency_key`.
+     */
+    400: ErrorEnvelope;
+    /**
+     * Missing, invalid, expired or revoked credentials: `unauthorized`.
+     */
+    401: ErrorEnvelope;
+    /**
+     * The credential lacks the required scope or role: `insufficient_scope`.
+     */
+    403: ErrorEnvelope;
+    /**
+     * The resource does not exist or belongs to another org: `not_found`.
+     */
+    404: ErrorEnvelope;
+    /**
+     * Rate limit exceeded: `rate_limit_exceeded`. Retry after `Retry-After` seconds.
+     */
+    429: ErrorEnvelope;
+    /**
+     * Unexpected failure: `internal_error`.
+     */
+    500: ErrorEnvelope;
+};
+
+export type ListPartnersError = ListPartnersErrors[keyof ListPartnersErrors];
+
+export type ListPartnersResponses = {
+    /**
+     * Success.
+     */
+    200: PartnerPage;
+};
+
+export type ListPartnersResponse = ListPartnersResponses[keyof ListPartnersResponses];
+
+export type CreatePartnerData = {
+    body: CreatePartnerRequest;
+    headers?: {
+        /**
+         * Client-chosen key that makes a retried write safe: a repeated request with the same key
+         * and body replays the first response.
+         */
+        'Idempotency-Key'?: string;
+    };
+    path?: never;
+    query?: never;
+    url: '/v1/partners';
+};
+
+export type CreatePartnerErrors = {
+    /**
+     * The request is malformed: `validation_failed` or `invalid_idempotency_key`.
+     */
+    400: ErrorEnvelope;
+    /**
+     * Missing, invalid, expired or revoked credentials: `unauthorized`.
+     */
+    401: ErrorEnvelope;
+    /**
+     * The credential lacks the required scope or role: `insufficient_scope`.
+     */
+    403: ErrorEnvelope;
+    /**
+     * The resource does not exist or belongs to another org: `not_found`.
+     */
+    404: ErrorEnvelope;
+    /**
+     * `conflict` or `idempotency_request_in_progress`.
+     */
+    409: ErrorEnvelope;
+    /**
+     * The request body exceeds the size limit: `payload_too_large`.
+     */
+    413: ErrorEnvelope;
+    /**
+     * The request body's media type is not accepted (`application/json`, or another one the operation
+     * documents): `unsupported_media_type`.
+     */
+    415: ErrorEnvelope;
+    /**
+     * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
+     * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
+     * referral one created, or on a quote one created), `submission_not_ready` (quoting a submission
+     * whose readiness has a blocking check failed; `details.failedChecks` names them),
+     * `policy_not_in_force` (a certificate asked of a cancelled, expired or not yet effective policy),
+     * `endorsement_required` (a certificate flag the policy carries no endorsement for),
+     * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored),
+     * `loss_outside_coverage` (a claim whose loss date the policy did not cover; `details` names the
+     * dates that decided it) or `limit_exceeded` (a claim payment past the policy's limit).
+     */
+    422: ErrorEnvelope;
+    /**
+     * Rate limit exceeded: `rate_limit_exceeded`. Retry after `Retry-After` seconds.
+     */
+    429: ErrorEnvelope;
+    /**
+     * Unexpected failure: `internal_error`.
+     */
+    500: ErrorEnvelope;
+};
+
+export type CreatePartnerError = CreatePartnerErrors[keyof CreatePartnerErrors];
+
+export type CreatePartnerResponses = {
+    /**
+     * Created.
+     */
+    201: Partner;
+};
+
+export type CreatePartnerResponse = CreatePartnerResponses[keyof CreatePartnerResponses];
+
+export type GetPartnerData = {
+    body?: never;
+    path: {
+        id: string;
+    };
+    query?: never;
+    url: '/v1/partners/{id}';
+};
+
+export type GetPartnerErrors = {
+    /**
+     * The request is malformed: `validation_failed` or `invalid_idempotency_key`.
+     */
+    400: ErrorEnvelope;
+    /**
+     * Missing, invalid, expired or revoked credentials: `unauthorized`.
+     */
+    401: ErrorEnvelope;
+    /**
+     * The credential lacks the required scope or role: `insufficient_scope`.
+     */
+    403: ErrorEnvelope;
+    /**
+     * The resource does not exist or belongs to another org: `not_found`.
+     */
+    404: ErrorEnvelope;
+    /**
+     * Rate limit exceeded: `rate_limit_exceeded`. Retry after `Retry-After` seconds.
+     */
+    429: ErrorEnvelope;
+    /**
+     * Unexpected failure: `internal_error`.
+     */
+    500: ErrorEnvelope;
+};
+
+export type GetPartnerError = GetPartnerErrors[keyof GetPartnerErrors];
+
+export type GetPartnerResponses = {
+    /**
+     * Success.
+     */
+    200: Partner;
+};
+
+export type GetPartnerResponse = GetPartnerResponses[keyof GetPartnerResponses];
+
+export type ListPartnerCodesData = {
+    body?: never;
+    path: {
+        id: string;
+    };
+    query?: {
+        /**
+         * Page size.
+         */
+        limit?: number;
+        /**
+         * Opaque cursor from a previous page's `nextCursor`.
+         */
+        cursor?: string;
+        /**
+         * Sort order.
+         */
+        sort?: ListSort;
+        /**
+         * Only items created at or after this instant.
+         */
+        createdAfter?: string;
+        /**
+         * Only items created before this instant.
+         */
+        createdBefore?: string;
+    };
+    url: '/v1/partners/{id}/codes';
+};
+
+export type ListPartnerCodesErrors = {
+    /**
+     * The request is malformed: `validation_failed` or `invalid_idempotency_key`.
+     */
+    400: ErrorEnvelope;
+    /**
+     * Missing, invalid, expired or revoked credentials: `unauthorized`.
+     */
+    401: ErrorEnvelope;
+    /**
+     * The credential lacks the required scope or role: `insufficient_scope`.
+     */
+    403: ErrorEnvelope;
+    /**
+     * The resource does not exist or belongs to another org: `not_found`.
+     */
+    404: ErrorEnvelope;
+    /**
+     * Rate limit exceeded: `rate_limit_exceeded`. Retry after `Retry-After` seconds.
+     */
+    429: ErrorEnvelope;
+    /**
+     * Unexpected failure: `internal_error`.
+     */
+    500: ErrorEnvelope;
+};
+
+export type ListPartnerCodesError = ListPartnerCodesErrors[keyof ListPartnerCodesErrors];
+
+export type ListPartnerCodesResponses = {
+    /**
+     * Success.
+     */
+    200: PartnerCodePage;
+};
+
+export type ListPartnerCodesResponse = ListPartnerCodesResponses[keyof ListPartnerCodesResponses];
+
+export type CreatePartnerCodeData = {
+    body: CreatePartnerCodeRequest;
+    headers?: {
+        /**
+         * Client-chosen key that makes a retried write safe: a repeated request with the same key
+         * and body replays the first response.
+         */
+        'Idempotency-Key'?: string;
+    };
+    path: {
+        id: string;
+    };
+    query?: never;
+    url: '/v1/partners/{id}/codes';
+};
+
+export type CreatePartnerCodeErrors = {
+    /**
+     * The request is malformed: `validation_failed` or `invalid_idempotency_key`.
+     */
+    400: ErrorEnvelope;
+    /**
+     * Missing, invalid, expired or revoked credentials: `unauthorized`.
+     */
+    401: ErrorEnvelope;
+    /**
+     * The credential lacks the required scope or role: `insufficient_scope`.
+     */
+    403: ErrorEnvelope;
+    /**
+     * The resource does not exist or belongs to another org: `not_found`.
+     */
+    404: ErrorEnvelope;
+    /**
+     * `conflict` or `idempotency_request_in_progress`.
+     */
+    409: ErrorEnvelope;
+    /**
+     * The request body exceeds the size limit: `payload_too_large`.
+     */
+    413: ErrorEnvelope;
+    /**
+     * The request body's media type is not accepted (`application/json`, or another one the operation
+     * documents): `unsupported_media_type`.
+     */
+    415: ErrorEnvelope;
+    /**
+     * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
+     * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
+     * referral one created, or on a quote one created), `submission_not_ready` (quoting a submission
+     * whose readiness has a blocking check failed; `details.failedChecks` names them),
+     * `policy_not_in_force` (a certificate asked of a cancelled, expired or not yet effective policy),
+     * `endorsement_required` (a certificate flag the policy carries no endorsement for),
+     * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored),
+     * `loss_outside_coverage` (a claim whose loss date the policy did not cover; `details` names the
+     * dates that decided it) or `limit_exceeded` (a claim payment past the policy's limit).
+     */
+    422: ErrorEnvelope;
+    /**
+     * Rate limit exceeded: `rate_limit_exceeded`. Retry after `Retry-After` seconds.
+     */
+    429: ErrorEnvelope;
+    /**
+     * Unexpected failure: `internal_error`.
+     */
+    500: ErrorEnvelope;
+};
+
+export type CreatePartnerCodeError = CreatePartnerCodeErrors[keyof CreatePartnerCodeErrors];
+
+export type CreatePartnerCodeResponses = {
+    /**
+     * Created.
+     */
+    201: PartnerCode;
+};
+
+export type CreatePartnerCodeResponse = CreatePartnerCodeResponses[keyof CreatePartnerCodeResponses];
+
+export type ListCommissionsOfPartnerData = {
+    body?: never;
+    path: {
+        id: string;
+    };
+    query?: {
+        /**
+         * Page size.
+         */
+        limit?: number;
+        /**
+         * Opaque cursor from a previous page's `nextCursor`.
+         */
+        cursor?: string;
+        /**
+         * Sort order.
+         */
+        sort?: ListSort;
+        /**
+         * Only items created at or after this instant.
+         */
+        createdAfter?: string;
+        /**
+         * Only items created before this instant.
+         */
+        createdBefore?: string;
+        status?: PartnerCommissionStatus;
+        from?: string;
+        to?: string;
+    };
+    url: '/v1/partners/{id}/commissions';
+};
+
+export type ListCommissionsOfPartnerErrors = {
+    /**
+     * The request is malformed: `validation_failed` or `invalid_idempotency_key`.
+     */
+    400: ErrorEnvelope;
+    /**
+     * Missing, invalid, expired or revoked credentials: `unauthorized`.
+     */
+    401: ErrorEnvelope;
+    /**
+     * The credential lacks the required scope or role: `insufficient_scope`.
+     */
+    403: ErrorEnvelope;
+    /**
+     * The resource does not exist or belongs to another org: `not_found`.
+     */
+    404: ErrorEnvelope;
+    /**
+     * Rate limit exceeded: `rate_limit_exceeded`. Retry after `Retry-After` seconds.
+     */
+    429: ErrorEnvelope;
+    /**
+     * Unexpected failure: `internal_error`.
+     */
+    500: ErrorEnvelope;
+};
+
+export type ListCommissionsOfPartnerError = ListCommissionsOfPartnerErrors[keyof ListCommissionsOfPartnerErrors];
+
+export type ListCommissionsOfPartnerResponses = {
+    /**
+     * Success.
+     */
+    200: PartnerCommissionPage;
+};
+
+export type ListCommissionsOfPartnerResponse = ListCommissionsOfPartnerResponses[keyof ListCommissionsOfPartnerResponses];
+
+export type PayPartnerCommissionsData = {
+    body: PayPartnerCommissionsRequest;
+    headers?: {
+        /**
+         * Client-chosen key that makes a retried write safe: a repeated request with the same key
+         * and body replays the first response.
+         */
+        'Idempotency-Key'?: string;
+    };
+    path: {
+        id: string;
+    };
+    query?: never;
+    url: '/v1/partners/{id}/commissions/pay';
+};
+
+export type PayPartnerCommissionsErrors = {
+    /**
+     * The request is malformed: `validation_failed` or `invalid_idempotency_key`.
+     */
+    400: ErrorEnvelope;
+    /**
+     * Missing, invalid, expired or revoked credentials: `unauthorized`.
+     */
+    401: ErrorEnvelope;
+    /**
+     * The credential lacks the required scope or role: `insufficient_scope`.
+     */
+    403: ErrorEnvelope;
+    /**
+     * The resource does not exist or belongs to another org: `not_found`.
+     */
+    404: ErrorEnvelope;
+    /**
+     * `conflict` or `idempotency_request_in_progress`.
+     */
+    409: ErrorEnvelope;
+    /**
+     * The request body exceeds the size limit: `payload_too_large`.
+     */
+    413: ErrorEnvelope;
+    /**
+     * The request body's media type is not accepted (`application/json`, or another one the operation
+     * documents): `unsupported_media_type`.
+     */
+    415: ErrorEnvelope;
+    /**
+     * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
+     * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
+     * referral one created, or on a quote one created), `submission_not_ready` (quoting a submission
+     * whose readiness has a blocking check failed; `details.failedChecks` names them),
+     * `policy_not_in_force` (a certificate asked of a cancelled, expired or not yet effective policy),
+     * `endorsement_required` (a certificate flag the policy carries no endorsement for),
+     * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored),
+     * `loss_outside_coverage` (a claim whose loss date the policy did not cover; `details` names the
+     * dates that decided it) or `limit_exceeded` (a claim payment past the policy's limit).
+     */
+    422: ErrorEnvelope;
+    /**
+     * Rate limit exceeded: `rate_limit_exceeded`. Retry after `Retry-After` seconds.
+     */
+    429: ErrorEnvelope;
+    /**
+     * Unexpected failure: `internal_error`.
+     */
+    500: ErrorEnvelope;
+};
+
+export type PayPartnerCommissionsError = PayPartnerCommissionsErrors[keyof PayPartnerCommissionsErrors];
+
+export type PayPartnerCommissionsResponses = {
+    /**
+     * Success.
+     */
+    200: PartnerPayout;
+};
+
+export type PayPartnerCommissionsResponse = PayPartnerCommissionsResponses[keyof PayPartnerCommissionsResponses];
+
+export type InvitePartnerData = {
+    body?: never;
+    headers?: {
+        /**
+         * Client-chosen key that makes a retried write safe: a repeated request with the same key
+         * and body replays the first response.
+         */
+        'Idempotency-Key'?: string;
+    };
+    path: {
+        id: string;
+    };
+    query?: never;
+    url: '/v1/partners/{id}/invite';
+};
+
+export type InvitePartnerErrors = {
+    /**
+     * The request is malformed: `validation_failed` or `invalid_idempotency_key`.
+     */
+    400: ErrorEnvelope;
+    /**
+     * Missing, invalid, expired or revoked credentials: `unauthorized`.
+     */
+    401: ErrorEnvelope;
+    /**
+     * The credential lacks the required scope or role: `insufficient_scope`.
+     */
+    403: ErrorEnvelope;
+    /**
+     * The resource does not exist or belongs to another org: `not_found`.
+     */
+    404: ErrorEnvelope;
+    /**
+     * `conflict` or `idempotency_request_in_progress`.
+     */
+    409: ErrorEnvelope;
+    /**
+     * The request body exceeds the size limit: `payload_too_large`.
+     */
+    413: ErrorEnvelope;
+    /**
+     * The request body's media type is not accepted (`application/json`, or another one the operation
+     * documents): `unsupported_media_type`.
+     */
+    415: ErrorEnvelope;
+    /**
+     * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
+     * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
+     * referral one created, or on a quote one created), `submission_not_ready` (quoting a submission
+     * whose readiness has a blocking check failed; `details.failedChecks` names them),
+     * `policy_not_in_force` (a certificate asked of a cancelled, expired or not yet effective policy),
+     * `endorsement_required` (a certificate flag the policy carries no endorsement for),
+     * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored),
+     * `loss_outside_coverage` (a claim whose loss date the policy did not cover; `details` names the
+     * dates that decided it) or `limit_exceeded` (a claim payment past the policy's limit).
+     */
+    422: ErrorEnvelope;
+    /**
+     * Rate limit exceeded: `rate_limit_exceeded`. Retry after `Retry-After` seconds.
+     */
+    429: ErrorEnvelope;
+    /**
+     * Unexpected failure: `internal_error`.
+     */
+    500: ErrorEnvelope;
+};
+
+export type InvitePartnerError = InvitePartnerErrors[keyof InvitePartnerErrors];
+
+export type InvitePartnerResponses = {
+    /**
+     * Success.
+     */
+    200: PartnerInvitation;
+};
+
+export type InvitePartnerResponse = InvitePartnerResponses[keyof InvitePartnerResponses];
+
+export type RevokePartnerData = {
+    body?: never;
+    headers?: {
+        /**
+         * Client-chosen key that makes a retried write safe: a repeated request with the same key
+         * and body replays the first response.
+         */
+        'Idempotency-Key'?: string;
+    };
+    path: {
+        id: string;
+    };
+    query?: never;
+    url: '/v1/partners/{id}/revoke';
+};
+
+export type RevokePartnerErrors = {
+    /**
+     * The request is malformed: `validation_failed` or `invalid_idempotency_key`.
+     */
+    400: ErrorEnvelope;
+    /**
+     * Missing, invalid, expired or revoked credentials: `unauthorized`.
+     */
+    401: ErrorEnvelope;
+    /**
+     * The credential lacks the required scope or role: `insufficient_scope`.
+     */
+    403: ErrorEnvelope;
+    /**
+     * The resource does not exist or belongs to another org: `not_found`.
+     */
+    404: ErrorEnvelope;
+    /**
+     * `conflict` or `idempotency_request_in_progress`.
+     */
+    409: ErrorEnvelope;
+    /**
+     * The request body exceeds the size limit: `payload_too_large`.
+     */
+    413: ErrorEnvelope;
+    /**
+     * The request body's media type is not accepted (`application/json`, or another one the operation
+     * documents): `unsupported_media_type`.
+     */
+    415: ErrorEnvelope;
+    /**
+     * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
+     * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
+     * referral one created, or on a quote one created), `submission_not_ready` (quoting a submission
+     * whose readiness has a blocking check failed; `details.failedChecks` names them),
+     * `policy_not_in_force` (a certificate asked of a cancelled, expired or not yet effective policy),
+     * `endorsement_required` (a certificate flag the policy carries no endorsement for),
+     * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored),
+     * `loss_outside_coverage` (a claim whose loss date the policy did not cover; `details` names the
+     * dates that decided it) or `limit_exceeded` (a claim payment past the policy's limit).
+     */
+    422: ErrorEnvelope;
+    /**
+     * Rate limit exceeded: `rate_limit_exceeded`. Retry after `Retry-After` seconds.
+     */
+    429: ErrorEnvelope;
+    /**
+     * Unexpected failure: `internal_error`.
+     */
+    500: ErrorEnvelope;
+};
+
+export type RevokePartnerError = RevokePartnerErrors[keyof RevokePartnerErrors];
+
+export type RevokePartnerResponses = {
+    /**
+     * Success.
+     */
+    200: Partner;
+};
+
+export type RevokePartnerResponse = RevokePartnerResponses[keyof RevokePartnerResponses];
 
 export type ListPoliciesData = {
     body?: never;

@@ -59,7 +59,8 @@ export const zApiKeyPreset = z.enum([
     'rules_admin',
     'market_finder',
     'market_manager',
-    'client_intake'
+    'client_intake',
+    'partner_integration'
 ]);
 
 export const zApiKeyPresetInfo = z.object({
@@ -97,6 +98,21 @@ export const zAppointmentStatus = z.enum([
     'pending',
     'active',
     'terminated'
+]);
+
+/**
+ * Attribution event id (`atr_` + ULID).
+ */
+export const zAttributionEventId = z.string().regex(/^atr_[0-9A-HJKMNP-TV-Z]{26}$/);
+
+/**
+ * What the partner's integration saw happen.
+ */
+export const zAttributionEventType = z.enum([
+    'click',
+    'lead',
+    'quote',
+    'bind'
 ]);
 
 /**
@@ -1202,6 +1218,52 @@ export const zOutboxEmail = z.object({
 export const zOutboxEmailPage = z.object({
     data: z.array(zOutboxEmail),
     nextCursor: z.string().nullable()
+});
+
+/**
+ * Partner commission id (`pcm_` + ULID).
+ */
+export const zPartnerCommissionId = z.string().regex(/^pcm_[0-9A-HJKMNP-TV-Z]{26}$/);
+
+/**
+ * `pending` until the transaction's effective date, then `payable`; `paid` once paid out.
+ */
+export const zPartnerCommissionStatus = z.enum([
+    'pending',
+    'payable',
+    'paid'
+]);
+
+/**
+ * Partner id (`prt_` + ULID).
+ */
+export const zPartnerId = z.string().regex(/^prt_[0-9A-HJKMNP-TV-Z]{26}$/);
+
+/**
+ * A payout: the partner's payable commissions marked `paid`, summed in cents.
+ */
+export const zPartnerPayout = z.object({
+    partnerId: zPartnerId,
+    through: z.iso.date(),
+    paidAt: z.iso.datetime(),
+    commissionCount: z.int().min(-2147483648, { error: 'Invalid value: Expected int32 to be >= -2147483648' }).max(2147483647, { error: 'Invalid value: Expected int32 to be <= 2147483647' }),
+    amount: z.number(),
+    currency: zCurrency
+});
+
+/**
+ * Where a partner stands. `active` (as created) and `invited` (an invitation to their own login
+ * was sent) both attribute; `revoked` is final: its links answer 404 and its codes stop attributing
+ * from the next request, while commissions already earned stay.
+ */
+export const zPartnerStatus = z.enum([
+    'invited',
+    'active',
+    'revoked'
+]);
+
+export const zPayPartnerCommissionsRequest = z.strictObject({
+    through: z.iso.date().optional()
 });
 
 /**
@@ -2467,6 +2529,76 @@ export const zRecordUsageRequest = z.strictObject({
 });
 
 /**
+ * A referral code: 4–32 letters, digits, `-` or `_`. Codes are unique across the platform (the
+ * public link names no org) and case-insensitive: they are kept and shown in upper case.
+ */
+export const zReferralCode = z.string().regex(/^[A-Za-z0-9_-]{4,32}$/);
+
+export const zCreatePartnerCodeRequest = z.strictObject({
+    code: zReferralCode.optional()
+});
+
+export const zCreatePartnerRequest = z.strictObject({
+    name: z.string().min(1).max(200),
+    contactEmail: z.email().max(254),
+    landingUrl: z.string().max(2048),
+    commissionRate: z.number().gte(0).lte(50),
+    code: zReferralCode.optional()
+});
+
+export const zPartner = z.object({
+    id: zPartnerId,
+    name: z.string(),
+    contactEmail: z.string(),
+    landingUrl: z.url(),
+    commissionRate: z.number(),
+    status: zPartnerStatus,
+    defaultCode: zReferralCode,
+    invitedAt: z.iso.datetime().nullable(),
+    revokedAt: z.iso.datetime().nullable(),
+    createdAt: z.iso.datetime(),
+    updatedAt: z.iso.datetime()
+});
+
+/**
+ * One of a partner's codes, with the clicks recorded on its link.
+ */
+export const zPartnerCode = z.object({
+    code: zReferralCode,
+    partnerId: zPartnerId,
+    status: z.enum(['active', 'revoked']),
+    path: z.string(),
+    clicks: z.int().min(-2147483648, { error: 'Invalid value: Expected int32 to be >= -2147483648' }).max(2147483647, { error: 'Invalid value: Expected int32 to be <= 2147483647' }),
+    createdAt: z.iso.datetime()
+});
+
+/**
+ * A page of a list.
+ */
+export const zPartnerCodePage = z.object({
+    data: z.array(zPartnerCode),
+    nextCursor: z.string().nullable()
+});
+
+/**
+ * An invitation sent: the email queued in the platform's outbox.
+ */
+export const zPartnerInvitation = z.object({
+    partner: zPartner,
+    emailId: z.string(),
+    sentTo: z.string(),
+    expiresAt: z.iso.datetime()
+});
+
+/**
+ * A page of a list.
+ */
+export const zPartnerPage = z.object({
+    data: z.array(zPartner),
+    nextCursor: z.string().nullable()
+});
+
+/**
  * An underwriter's decision on a referral.
  */
 export const zReferralDecision = z.enum([
@@ -3220,13 +3352,81 @@ export const zStripeWebhookAck = z.object({
 });
 
 /**
+ * A submission's attribution: the partner last touched within 90 days before it was created (or since).
+ */
+export const zSubmissionAttribution = z.object({
+    partnerId: zPartnerId,
+    code: zReferralCode.nullable(),
+    touchedAt: z.iso.datetime()
+});
+
+/**
  * Submission id (`sub_` + ULID).
  */
 export const zSubmissionId = z.string().regex(/^sub_[0-9A-HJKMNP-TV-Z]{26}$/);
 
+export const zAttributionEvent = z.object({
+    id: zAttributionEventId,
+    type: zAttributionEventType,
+    partnerId: zPartnerId,
+    code: zReferralCode.nullable(),
+    submissionId: zSubmissionId.nullable(),
+    occurredAt: z.iso.datetime(),
+    externalId: z.string(),
+    attribution: zSubmissionAttribution.nullable(),
+    createdAt: z.iso.datetime()
+});
+
+export const zCreateAttributionEventRequest = z.strictObject({
+    type: zAttributionEventType,
+    code: zReferralCode.optional(),
+    partnerId: zPartnerId.optional(),
+    submissionId: zSubmissionId.optional(),
+    occurredAt: z.iso.datetime().optional(),
+    externalId: z.string().min(1).max(200)
+});
+
 export const zExecuteRulesRequest = z.strictObject({
     submissionId: zSubmissionId.optional(),
     context: zRuleFacts.optional()
+});
+
+/**
+ * A partner's commission on one premium-bearing transaction of an attributed policy:
+ * `premiumDelta × rate / 100`, rounded half-up to the cent once; negative on a return premium, so an
+ * endorsement or cancellation adjusts it pro rata (its premium delta is already pro rata).
+ */
+export const zPartnerCommission = z.object({
+    id: zPartnerCommissionId,
+    partnerId: zPartnerId,
+    policyId: zPolicyId,
+    policyNumber: z.string(),
+    submissionId: zSubmissionId,
+    transactionId: zPolicyTransactionId,
+    transactionType: z.enum([
+        'new_business',
+        'endorsement',
+        'cancellation',
+        'reinstatement',
+        'renewal'
+    ]),
+    effectiveDate: z.iso.date(),
+    bookedOn: z.iso.date(),
+    rate: z.number(),
+    premiumDelta: z.number(),
+    commission: z.number(),
+    rounding: zCommissionRounding,
+    currency: zCurrency,
+    status: zPartnerCommissionStatus,
+    createdAt: z.iso.datetime()
+});
+
+/**
+ * A page of a list.
+ */
+export const zPartnerCommissionPage = z.object({
+    data: z.array(zPartnerCommission),
+    nextCursor: z.string().nullable()
 });
 
 /**
@@ -3887,6 +4087,7 @@ export const zCreateSubmissionFromDocumentRequest = z.strictObject({
         insuredEmail: z.email().max(254).optional(),
         insured: zInsuredContact.optional(),
         producerId: z.string().max(64).optional(),
+        referralCode: z.string().regex(/^[A-Za-z0-9_-]{4,32}$/).optional(),
         propertyValues: z.number().gte(0).lte(1000000000).optional(),
         vehicleCount: z.int().gte(0).lte(100000).optional(),
         hazmat: z.boolean().optional(),
@@ -3908,6 +4109,7 @@ export const zCreateSubmissionRequest = z.strictObject({
     insuredEmail: z.email().max(254).optional(),
     insured: zInsuredContact.optional(),
     producerId: z.string().max(64).optional(),
+    referralCode: z.string().regex(/^[A-Za-z0-9_-]{4,32}$/).optional(),
     propertyValues: z.number().gte(0).lte(1000000000).optional(),
     vehicleCount: z.int().gte(0).lte(100000).optional(),
     hazmat: z.boolean().optional(),
@@ -4227,6 +4429,8 @@ export const zSubmission = z.object({
     currentQuoteId: z.string().nullable(),
     policyId: z.string().nullable(),
     renewalOfPolicyId: z.string().nullable(),
+    referralCode: z.string().nullable(),
+    attribution: zSubmissionAttribution.nullable(),
     createdAt: z.iso.datetime(),
     updatedAt: z.iso.datetime()
 });
@@ -5022,6 +5226,10 @@ export const zGetHealthResponse = zHealthStatus;
  */
 export const zGetOpenApiDocumentResponse = z.record(z.string(), z.unknown());
 
+export const zFollowReferralLinkPath = z.object({
+    code: z.string()
+});
+
 export const zGetCommissionsSummaryPath = z.object({
     orgId: z.string()
 });
@@ -5124,6 +5332,17 @@ export const zRotateApiKeyPath = z.object({
  * Created.
  */
 export const zRotateApiKeyResponse = zRotatedApiKey;
+
+export const zCreateAttributionEventBody = zCreateAttributionEventRequest;
+
+export const zCreateAttributionEventHeaders = z.object({
+    'Idempotency-Key': z.string().max(255).optional()
+});
+
+/**
+ * Created.
+ */
+export const zCreateAttributionEventResponse = zAttributionEvent;
 
 /**
  * Success.
@@ -5452,6 +5671,23 @@ export const zGenerateCertificateHeaders = z.object({
  * Created.
  */
 export const zGenerateCertificateResponse = zCertificate;
+
+export const zListPartnerCommissionsQuery = z.object({
+    limit: z.int().gte(1).lte(100).optional().default(25),
+    cursor: z.string().optional(),
+    sort: zListSort.optional(),
+    createdAfter: z.iso.datetime().optional(),
+    createdBefore: z.iso.datetime().optional(),
+    partnerId: zPartnerId.optional(),
+    status: zPartnerCommissionStatus.optional(),
+    from: z.iso.date().optional(),
+    to: z.iso.date().optional()
+});
+
+/**
+ * Success.
+ */
+export const zListPartnerCommissionsResponse = zPartnerCommissionPage;
 
 export const zListDaAgreementsQuery = z.object({
     limit: z.int().gte(1).lte(100).optional().default(25),
@@ -6070,6 +6306,134 @@ export const zUpdateOrgPath = z.object({
  * Success.
  */
 export const zUpdateOrgResponse = zOrg;
+
+export const zListPartnersQuery = z.object({
+    limit: z.int().gte(1).lte(100).optional().default(25),
+    cursor: z.string().optional(),
+    sort: zListSort.optional(),
+    createdAfter: z.iso.datetime().optional(),
+    createdBefore: z.iso.datetime().optional(),
+    search: z.string().min(1).max(100).optional(),
+    status: zPartnerStatus.optional()
+});
+
+/**
+ * Success.
+ */
+export const zListPartnersResponse = zPartnerPage;
+
+export const zCreatePartnerBody = zCreatePartnerRequest;
+
+export const zCreatePartnerHeaders = z.object({
+    'Idempotency-Key': z.string().max(255).optional()
+});
+
+/**
+ * Created.
+ */
+export const zCreatePartnerResponse = zPartner;
+
+export const zGetPartnerPath = z.object({
+    id: z.string()
+});
+
+/**
+ * Success.
+ */
+export const zGetPartnerResponse = zPartner;
+
+export const zListPartnerCodesPath = z.object({
+    id: z.string()
+});
+
+export const zListPartnerCodesQuery = z.object({
+    limit: z.int().gte(1).lte(100).optional().default(25),
+    cursor: z.string().optional(),
+    sort: zListSort.optional(),
+    createdAfter: z.iso.datetime().optional(),
+    createdBefore: z.iso.datetime().optional()
+});
+
+/**
+ * Success.
+ */
+export const zListPartnerCodesResponse = zPartnerCodePage;
+
+export const zCreatePartnerCodeBody = zCreatePartnerCodeRequest;
+
+export const zCreatePartnerCodeHeaders = z.object({
+    'Idempotency-Key': z.string().max(255).optional()
+});
+
+export const zCreatePartnerCodePath = z.object({
+    id: z.string()
+});
+
+/**
+ * Created.
+ */
+export const zCreatePartnerCodeResponse = zPartnerCode;
+
+export const zListCommissionsOfPartnerPath = z.object({
+    id: z.string()
+});
+
+export const zListCommissionsOfPartnerQuery = z.object({
+    limit: z.int().gte(1).lte(100).optional().default(25),
+    cursor: z.string().optional(),
+    sort: zListSort.optional(),
+    createdAfter: z.iso.datetime().optional(),
+    createdBefore: z.iso.datetime().optional(),
+    status: zPartnerCommissionStatus.optional(),
+    from: z.iso.date().optional(),
+    to: z.iso.date().optional()
+});
+
+/**
+ * Success.
+ */
+export const zListCommissionsOfPartnerResponse = zPartnerCommissionPage;
+
+export const zPayPartnerCommissionsBody = zPayPartnerCommissionsRequest;
+
+export const zPayPartnerCommissionsHeaders = z.object({
+    'Idempotency-Key': z.string().max(255).optional()
+});
+
+export const zPayPartnerCommissionsPath = z.object({
+    id: z.string()
+});
+
+/**
+ * Success.
+ */
+export const zPayPartnerCommissionsResponse = zPartnerPayout;
+
+export const zInvitePartnerHeaders = z.object({
+    'Idempotency-Key': z.string().max(255).optional()
+});
+
+export const zInvitePartnerPath = z.object({
+    id: z.string()
+});
+
+/**
+ * Success.
+ */
+export const zInvitePartnerResponse = zPartnerInvitation;
+
+export const zRevokePartnerHeaders = z.object({
+    'Idempotency-Key': z.string().max(255).optional()
+});
+
+export const zRevokePartnerPath = z.object({
+    id: z.string()
+});
+
+/**
+ * Success.
+ */
+export const zRevokePartnerResponse = zPartner;
 
 export const zListPoliciesQuery = z.object({
     limit: z.int().gte(1).lte(100).optional().default(25),

@@ -83,6 +83,10 @@ export const ALL_SCOPES = [
   "entitlements:read", "entitlements:write",
   // The team: members and invitations.
   "team:read", "team:write",
+  // OpenPartner: a partner integration records attribution events; partners and their commissions.
+  "events:write",
+  "partners:read", "partners:write",
+  "commissions:read",
 ] as const;
 export type Scope = (typeof ALL_SCOPES)[number];
 
@@ -120,6 +124,8 @@ export const SCOPE_PRESETS = {
   market_finder: MARKET_FINDER_SCOPES,
   market_manager: [...MARKET_FINDER_SCOPES, "market:write"],
   client_intake: [...MARKET_FINDER_SCOPES, "submissions:read", "submissions:write"],
+  /** A partner's integration (the OpenPartner bundle): report attribution events, read partners and commissions, manage partners. */
+  partner_integration: ["events:write", "partners:read", "partners:write", "commissions:read"],
 } as const satisfies Record<string, readonly string[]>;
 export type ScopePreset = keyof typeof SCOPE_PRESETS;
 

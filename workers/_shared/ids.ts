@@ -15,7 +15,9 @@ export type IdPrefix =
   // Market: carriers, carrier products, appetites, clients (prospects), terms acceptances, rules.
   | "car" | "cpr" | "ape" | "cli" | "tac" | "rul"
   // Workspace: recorded usage entries, invitations.
-  | "ent" | "itn";
+  | "ent" | "itn"
+  // Partners: partners, attribution events, partner commissions; clicks (internal, never shown).
+  | "prt" | "atr" | "pcm" | "clk";
 
 const nextUlid = monotonicFactory();
 

@@ -67,14 +67,14 @@ export const MONEY_FIELDS: ReadonlySet<string> = new Set([
  */
 export const COVERAGE_DATE_FIELDS: ReadonlySet<string> = new Set(["effectiveDate", "expirationDate", "asOf"]);
 
-/** Calendar days of past events (`YYYY-MM-DD`): a real day, not after today. A loss may be reported long after it happened. */
-export const PAST_DATE_FIELDS: ReadonlySet<string> = new Set(["lossDate"]);
+/** Calendar days of past events (`YYYY-MM-DD`): a real day, not after today. A loss may be reported long after it happened; a payout is made through a day that has come. */
+export const PAST_DATE_FIELDS: ReadonlySet<string> = new Set(["lossDate", "through"]);
 
 /** Calendar years of past facts: not before {@link INPUT_RULES.earliestYear}, not after this year. */
 export const YEAR_FIELDS: ReadonlySet<string> = new Set(["year", "yearBuilt"]);
 
 /** Percentages (commission rates): not negative, at most 100, at most two decimals (never rounded); the contract bounds each tighter. */
-export const PERCENT_FIELDS: ReadonlySet<string> = new Set(["newBusiness", "renewal"]);
+export const PERCENT_FIELDS: ReadonlySet<string> = new Set(["newBusiness", "renewal", "commissionRate"]);
 
 /**
  * Multiplicative factors (a rule studio surcharge `factor`, 0.5 to 3.0 as the contract bounds it):

@@ -36,3 +36,16 @@ export function mulDivRound(cents: number, numerator: number, denominator: numbe
 }
 
 export const CURRENCY = "USD" as const;
+
+/**
+ * `cents × bps / 10000` exactly, as decimal text in major units (`-80.6845`): a commission before
+ * its one rounding, shown beside it so anyone can recompute it (partner commissions).
+ */
+export function exactBpsOf(cents: number, bps: number): string {
+  const product = BigInt(cents) * BigInt(bps); // in 1/1,000,000 of a major unit
+  const negative = product < 0n;
+  const abs = negative ? -product : product;
+  const whole = abs / 1_000_000n;
+  const fraction = (abs % 1_000_000n).toString().padStart(6, "0").replace(/0+$/, "");
+  return `${negative && abs !== 0n ? "-" : ""}${whole}${fraction ? `.${fraction}` : ""}`;
+}

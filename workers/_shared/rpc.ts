@@ -124,6 +124,21 @@ import type {
   WebhookDeliveryStatus,
   WebhookEndpoint,
 } from "#contract/types.gen";
+import type {
+  AttributionEvent,
+  CreateAttributionEventRequest,
+  CreatePartnerCodeRequest,
+  CreatePartnerRequest,
+  ListCommissionsOfPartnerData,
+  ListPartnerCommissionsData,
+  ListPartnersData,
+  Partner,
+  PartnerCode,
+  PartnerCommission,
+  PartnerInvitation,
+  PartnerPayout,
+  PayPartnerCommissionsRequest,
+} from "#contract/types.gen";
 import type { Principal, RateLimitTier, Role, ScopePreset } from "./auth.ts";
 import type { FlagKey, FlagType, FlagValue } from "./flags.catalogue.ts";
 import type { ErrorDetailValue, Result } from "./errors.ts";
@@ -381,12 +396,44 @@ export interface UnderwritingInternalRpc extends EventSourceRpc {
   insuredCertificateFacts(principal: Principal, policyId: string): Promise<Result<InsuredCertificateFacts>>;
   /** The insured `orgId`'s policy is linked to, or null (no such policy, or none linked): the portal notifies them about it. */
   policyInsured(orgId: string, policyId: string): Promise<InsuredIdentity | null>;
+  /** The partners worker: a submission's referral code and creation time; `not_found` for another org's or none. */
+  submissionReferral(orgId: string, submissionId: string): Promise<Result<SubmissionReferral>>;
+  /** The partners worker writes the submission's attribution (null clears it); `not_found` for no such submission. */
+  recordAttribution(orgId: string, submissionId: string, attribution: SubmissionAttributionFacts | null): Promise<Result<{ recorded: boolean }>>;
+  /** The partners worker: a policy's submission and premium-bearing timeline (cents), for its partner's commission. */
+  partnerPolicyFacts(orgId: string, policyId: string): Promise<Result<PartnerPolicyFacts>>;
 }
 
 /** What `insuredCertificateFacts` answers: the facts, and the version of the policy (its latest transaction) they reflect. */
 export interface InsuredCertificateFacts {
   facts: CertificateFacts;
   version: string;
+}
+
+// Underwriting, internal: what the partners worker reads and writes (workers/underwriting/src/partner-facts.service.ts).
+
+/** A submission as attribution needs it: when its 90-day window ends, and the code it came with (upper case). */
+export interface SubmissionReferral {
+  submissionId: string;
+  createdAt: string;
+  referralCode: string | null;
+  policyId: string | null;
+}
+
+/** A submission's attribution: the partner last touched, the code (null for a touch by partner id), and when. */
+export interface SubmissionAttributionFacts {
+  partnerId: string;
+  code: string | null;
+  touchedAt: string;
+}
+
+/** A policy as its partner's commission follows it: the submission it came from and its timeline, oldest first. */
+export interface PartnerPolicyFacts {
+  policyId: string;
+  policyNumber: string;
+  submissionId: string;
+  lineOfBusiness: LineOfBusiness;
+  transactions: CommissionTransaction[];
 }
 
 // Underwriting, internal: what billing's delinquency job asks (workers/underwriting/src/delinquency.service.ts).
@@ -1326,6 +1373,46 @@ export interface MarketRpc extends Rpc.WorkerEntrypointBranded {
   releaseClientConversion(principal: Principal, id: string, token: string): Promise<Result<null>>;
 }
 
+// Partners (issue 18): referral partners, their codes and the click router, attribution events, partner commissions.
+
+export type ListPartnersQuery = NonNullable<ListPartnersData["query"]>;
+export type ListPartnerCommissionsQuery = NonNullable<ListPartnerCommissionsData["query"]>;
+export type ListCommissionsOfPartnerQuery = NonNullable<ListCommissionsOfPartnerData["query"]>;
+
+/** A click on a referral link as the gateway hands it over: keyed hashes of the address and agent, never the raw address. */
+export interface ReferralClick {
+  /** The `Referer` header, at most 500 characters; null when none. */
+  referrer: string | null;
+  /** Hex HMAC-SHA256 of the client IP (the gateway's key): the same visitor hashes the same, and the address cannot be read back. */
+  ipHash: string;
+  userAgentHash: string | null;
+}
+
+/** Where a referral link sends the visitor: the partner's landing URL with `ref=<code>`. */
+export interface ReferralTarget {
+  location: string;
+  /** The click's id (kept internal; recorded exactly once). */
+  clickId: string;
+}
+
+export interface PartnersRpc extends Rpc.WorkerEntrypointBranded {
+  createPartner(principal: Principal, input: CreatePartnerRequest): Promise<Result<Partner>>;
+  listPartners(principal: Principal, query?: ListPartnersQuery): Promise<Result<Page<Partner>>>;
+  getPartner(principal: Principal, id: string): Promise<Result<Partner>>;
+  /** Email the partner's contact a login link (on `origin`, the API's public origin) through identity's outbox; `invalid_state_transition` for a revoked partner. */
+  invitePartner(principal: Principal, id: string, origin: string): Promise<Result<PartnerInvitation>>;
+  revokePartner(principal: Principal, id: string): Promise<Result<Partner>>;
+  createPartnerCode(principal: Principal, partnerId: string, input: CreatePartnerCodeRequest): Promise<Result<PartnerCode>>;
+  listPartnerCodes(principal: Principal, partnerId: string, query?: PageQuery): Promise<Result<Page<PartnerCode>>>;
+  /** The public click router (no principal): one indexed lookup, the click recorded once after the answer; `not_found` for an unknown or revoked code. */
+  followLink(code: string, click: ReferralClick): Promise<Result<ReferralTarget>>;
+  recordAttributionEvent(principal: Principal, input: CreateAttributionEventRequest): Promise<Result<AttributionEvent>>;
+  listCommissions(principal: Principal, query?: ListPartnerCommissionsQuery): Promise<Result<Page<PartnerCommission>>>;
+  listCommissionsOfPartner(principal: Principal, partnerId: string, query?: ListCommissionsOfPartnerQuery): Promise<Result<Page<PartnerCommission>>>;
+  /** Mark the partner's payable commissions (effective on or before `through`, default today) paid, once. */
+  payCommissions(principal: Principal, partnerId: string, input: PayPartnerCommissionsRequest): Promise<Result<PartnerPayout>>;
+}
+
 export interface PublicEntrypoints {
   identity: IdentityRpc;
   underwriting: UnderwritingRpc;
@@ -1339,6 +1426,7 @@ export interface PublicEntrypoints {
   portal: PortalRpc;
   market: MarketRpc;
   workspace: WorkspaceRpc;
+  partners: PartnersRpc;
 }
 
 type Snake<S extends string> = S extends `${infer Head}-${infer Tail}` ? `${Head}_${Snake<Tail>}` : S;

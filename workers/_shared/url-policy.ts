@@ -2,7 +2,8 @@
  * Which URLs the platform will call out to (server-side request forgery guard): webhook endpoints
  * (checked when an endpoint is created or updated and again before every attempt, so a rule
  * tightened later also stops existing endpoints) and the websites the market finder scans (checked
- * before the fetch, and again for each redirect it is told to follow). Pure: no DNS, no I/O.
+ * before the fetch, and again for each redirect it is told to follow); the partners worker holds a
+ * partner's landing URL (where the public click router redirects) to the same rules. Pure: no DNS, no I/O.
  *
  * Host names are not resolved (Workers cannot resolve to a socket address we could vet), so a public
  * name pointing at a private address is not caught here; Cloudflare's outbound fetch does not route to

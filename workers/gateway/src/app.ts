@@ -27,11 +27,12 @@ import { portalRoutes } from "./routes/portal.routes.ts";
 import { mcpRoutes } from "./routes/mcp.routes.ts";
 import { MCP_PATH, PROTECTED_RESOURCE_PATHS, protectedResourceMetadata, serveMcp } from "./mcp/endpoint.ts";
 import { marketRoutes } from "./routes/market.routes.ts";
+import { partnerRoutes } from "./routes/partners.routes.ts";
 import { ruleRoutes } from "./routes/rules.routes.ts";
 import { teamRoutes, workspaceRoutes } from "./routes/workspace.routes.ts";
 
 /** Every contract operation the gateway serves, by domain (mounted in this order). */
-export const ROUTES: RouteSpec[] = [...platformRoutes, ...authRoutes, ...identityRoutes, ...underwritingRoutes, ...webhookRoutes, ...dealRoomRoutes, ...documentRoutes, ...coiRoutes, ...claimRoutes, ...billingRoutes, ...producerRoutes, ...flagRoutes, ...portalRoutes, ...marketRoutes, ...ruleRoutes, ...mcpRoutes, ...workspaceRoutes, ...teamRoutes];
+export const ROUTES: RouteSpec[] = [...platformRoutes, ...authRoutes, ...identityRoutes, ...underwritingRoutes, ...webhookRoutes, ...dealRoomRoutes, ...documentRoutes, ...coiRoutes, ...claimRoutes, ...billingRoutes, ...producerRoutes, ...flagRoutes, ...portalRoutes, ...marketRoutes, ...ruleRoutes, ...mcpRoutes, ...workspaceRoutes, ...teamRoutes, ...partnerRoutes];
 
 /** Where /docs loads the Scalar bundle from: the platform itself. */
 export const SCALAR_BUNDLE_PATH = "/docs/scalar.js";

@@ -7,9 +7,10 @@ import { checkInput } from "#shared/input";
 import { eventQueues, readOutboxEvents, relayOutbox } from "#shared/outbox";
 import type { PageQuery } from "#shared/pagination";
 import type { UpdateInsuredRequest } from "#contract/types.gen";
-import type { CertificateFactsRequest, NonPaymentCancellationRequest, PendingCancellationRequest, UnderwritingInternalRpc, UnderwritingRpc } from "#shared/rpc";
+import type { CertificateFactsRequest, NonPaymentCancellationRequest, PendingCancellationRequest, SubmissionAttributionFacts, UnderwritingInternalRpc, UnderwritingRpc } from "#shared/rpc";
 import * as analytics from "./analytics.service.ts";
 import { billingFacts } from "./billing-facts.service.ts";
+import * as partnerFacts from "./partner-facts.service.ts";
 import { feedCommissions } from "./commission-feed.ts";
 import * as claimFacts from "./claim-facts.service.ts";
 import { bindSubmission, type BindInput } from "./bind.service.ts";
@@ -308,6 +309,21 @@ export class UnderwritingInternal extends WorkerEntrypoint<UnderwritingEnv> impl
   /** `orgId`'s policy as billing invoices it: installments, the quote's taxes and fees, the timeline's premium deltas. */
   billingFacts(orgId: string, policyId: string) {
     return billingFacts(database(this.env), orgId, policyId);
+  }
+
+  /** The partners worker: a submission's referral code and creation time (the start of its attribution window). */
+  submissionReferral(orgId: string, submissionId: string) {
+    return partnerFacts.submissionReferral(database(this.env), orgId, submissionId);
+  }
+
+  /** The partners worker: the submission's attribution as it computed it (null clears it). */
+  recordAttribution(orgId: string, submissionId: string, attribution: SubmissionAttributionFacts | null) {
+    return partnerFacts.recordAttribution(database(this.env), orgId, submissionId, attribution);
+  }
+
+  /** The partners worker: a policy's submission and premium-bearing timeline, which its partner's commission follows. */
+  partnerPolicyFacts(orgId: string, policyId: string) {
+    return partnerFacts.partnerPolicyFacts(database(this.env), orgId, policyId);
   }
 
   /** Every org's insured with this email: the portal sends each a sign-in code. */

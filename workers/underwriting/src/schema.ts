@@ -34,7 +34,18 @@ export const submissions = sqliteTable("submissions", {
   intake: text("intake", { mode: "json" }).$type<IntakeRecord>(),
   /** The insured's phone and mailing address beside `insuredEmail` (migrations/underwriting/0014); null when none was given. */
   insuredContact: text("insured_contact", { mode: "json" }).$type<InsuredContactRecord>(),
+  /** The partner's referral code it was created with, upper case (migrations/underwriting/0018); null when none. */
+  referralCode: text("referral_code"),
+  /** The partner it is attributed to, as the partners worker recorded it (`recordAttribution`); null when none. */
+  attribution: text("attribution", { mode: "json" }).$type<SubmissionAttributionRecord>(),
 });
+
+/** A submission's attribution to a partner (last touch within 90 days), written by the partners worker. */
+export interface SubmissionAttributionRecord {
+  partnerId: string;
+  code: string | null;
+  touchedAt: string;
+}
 
 /** A submission's insured contact beyond the email. */
 export interface InsuredContactRecord {

@@ -102,6 +102,8 @@ export function buildSubmissionRow(
     currentQuoteId: null,
     policyId: null,
     renewalOfPolicyId: extra.renewalOfPolicyId ?? null,
+    referralCode: input.referralCode ? input.referralCode.toUpperCase() : null,
+    attribution: null,
     intake: extra.intake ?? { source: "json", fields: [], missing: [] },
   });
 }
@@ -167,6 +169,8 @@ export function toSubmission(row: SubmissionRow, asOf: string): Submission {
     currentQuoteId: row.currentQuoteId,
     policyId: row.policyId,
     renewalOfPolicyId: row.renewalOfPolicyId,
+    referralCode: row.referralCode ?? null,
+    attribution: row.attribution ?? null,
     createdAt: row.createdAt,
     updatedAt: row.updatedAt,
   };

@@ -317,8 +317,10 @@ function respond(c: Context<GatewayContext>, result: Result<unknown>, status: nu
  */
 export function mount(app: Hono<GatewayContext>, spec: RouteSpec): void {
   if (spec.raw) {
-    if (spec.extraLimit) throw new Error(`${spec.operationId}: a raw route has no pipeline to enforce its rate limit`);
-    app.on(spec.method.toUpperCase(), spec.path, spec.raw);
+    const raw = spec.raw;
+    const extra = spec.extraLimit;
+    // A raw route's extra limit (a public one, per IP: the referral links) is counted before its code runs.
+    app.on(spec.method.toUpperCase(), spec.path, extra ? async (c) => (await enforceRateLimits(c, null, extra)) ?? raw(c) : raw);
     return;
   }
   app.on(spec.method.toUpperCase(), spec.path, async (c) => {

@@ -1,0 +1,97 @@
+/**
+ * The public click router's worker side (`GET /r/{code}` in the gateway). Fast: one read by the
+ * code's primary key (each code row carries its partner's landing URL and status), then the answer.
+ * The click is recorded after the answer: a message with the click's own id goes on
+ * `openinsure-partner-clicks` (in `waitUntil`), and this worker's consumer inserts each batch with
+ * `ON CONFLICT (id) DO NOTHING`, so a redelivered message never counts twice and a lost send falls
+ * back to a direct insert. Never the raw IP: the gateway hands over keyed hashes only.
+ */
+import { notFound, ok, type Result } from "#shared/errors";
+import { newId } from "#shared/ids";
+import type { ReferralClick, ReferralTarget } from "#shared/rpc";
+import { normalizeCode } from "./partners.service.ts";
+
+/** One click, as queued and as stored. */
+export interface ClickMessage {
+  kind: "click";
+  id: string;
+  code: string;
+  orgId: string;
+  partnerId: string;
+  clickedAt: string;
+  referrer: string | null;
+  ipHash: string;
+  userAgentHash: string | null;
+}
+
+const MAX_REFERRER = 500;
+const HASH = /^[0-9a-f]{64}$/;
+
+/** The code's landing page and the click to record, or `not_found` for an unknown or revoked code. */
+export async function followLink(
+  d1: D1Database,
+  record: (message: ClickMessage) => void,
+  rawCode: string,
+  click: ReferralClick,
+  now: Date,
+): Promise<Result<ReferralTarget>> {
+  const code = normalizeCode(rawCode);
+  if (!code) return notFound("Referral link");
+  const row = await d1
+    .prepare("SELECT org_id, partner_id, landing_url, status FROM referral_codes WHERE code = ?")
+    .bind(code)
+    .first<{ org_id: string; partner_id: string; landing_url: string; status: string }>();
+  if (!row || row.status !== "active") return notFound("Referral link");
+  const id = newId("clk");
+  record({
+    kind: "click",
+    id,
+    code,
+    orgId: row.org_id,
+    partnerId: row.partner_id,
+    clickedAt: now.toISOString(),
+    referrer: typeof click.referrer === "string" && click.referrer !== "" ? click.referrer.slice(0, MAX_REFERRER) : null,
+    ipHash: HASH.test(click.ipHash) ? click.ipHash : "0".repeat(64),
+    userAgentHash: click.userAgentHash && HASH.test(click.userAgentHash) ? click.userAgentHash : null,
+  });
+  const location = new URL(row.landing_url);
+  location.searchParams.set("ref", code);
+  return ok({ location: location.href, clickId: id });
+}
+
+/** Insert clicks by id, each at most once, in one D1 batch. */
+export async function insertClicks(d1: D1Database, messages: ClickMessage[]): Promise<void> {
+  if (messages.length === 0) return;
+  const insert = d1.prepare(
+    "INSERT INTO clicks (id, code, org_id, partner_id, clicked_at, referrer, ip_hash, user_agent_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING",
+  );
+  await d1.batch(messages.map((m) => insert.bind(m.id, m.code, m.orgId, m.partnerId, m.clickedAt, m.referrer, m.ipHash, m.userAgentHash)));
+}
+
+/** Queue the click; when the queue refuses it, insert it directly (still by its id, once). */
+export async function recordClick(queue: Queue<ClickMessage>, d1: D1Database, message: ClickMessage): Promise<void> {
+  try {
+    await queue.send(message);
+  } catch (err) {
+    console.error(JSON.stringify({ level: "warn", message: "click queue send failed; inserting directly", clickId: message.id, error: String(err) }));
+    await insertClicks(d1, [message]);
+  }
+}
+
+const isClick = (body: unknown): body is ClickMessage => {
+  const m = body as Partial<ClickMessage> | null;
+  return typeof m === "object" && m !== null && m.kind === "click" && typeof m.id === "string" && typeof m.code === "string" && typeof m.orgId === "string";
+};
+
+/** The clicks queue's consumer: one batch insert; the whole batch retried on a D1 failure (inserts are idempotent). */
+export async function handleClickBatch(batch: MessageBatch<unknown>, d1: D1Database): Promise<void> {
+  const clicks = batch.messages.filter((m) => isClick(m.body));
+  for (const m of batch.messages) if (!isClick(m.body)) m.ack();
+  try {
+    await insertClicks(d1, clicks.map((m) => m.body as ClickMessage));
+    for (const m of clicks) m.ack();
+  } catch (err) {
+    console.error(JSON.stringify({ level: "error", message: "recording clicks failed; retrying them", count: clicks.length, error: String(err) }));
+    for (const m of clicks) m.retry({ delaySeconds: 5 });
+  }
+}

@@ -1,0 +1,15 @@
+import type { IdentityInternalRpc, UnderwritingInternalRpc } from "#shared/rpc";
+import type { ClickMessage } from "./clicks.ts";
+
+/** Bindings of the partners worker (workers/partners/wrangler.toml, generated from the registry). */
+export interface PartnersEnv {
+  /** Partners, codes, clicks, attribution events, attributions, partner commissions, processed events. */
+  PARTNERS_DB: D1Database;
+  /** Clicks on referral links, recorded after the redirect answered (clicks.ts). */
+  PARTNER_CLICKS: Queue<ClickMessage>;
+  /** Identity, internal: `queueEmail` for a partner's invitation. */
+  IDENTITY: Service<IdentityInternalRpc>;
+  /** Underwriting, internal: submissions' referral codes and attribution, attributed policies' timelines, its events' bodies. */
+  UNDERWRITING: Service<UnderwritingInternalRpc>;
+  ENVIRONMENT: string;
+}

@@ -1,0 +1,85 @@
+/**
+ * The partners worker: referral partners, their codes and the public click router, attribution
+ * events and partner commissions (issue 18). The gateway reaches {@link PartnersService} over a
+ * service binding, having authenticated the caller and checked its scope (`partners:read|write`,
+ * `events:write`, `commissions:read`); `followLink` is the public `/r/{code}` and takes no principal.
+ * It owns `PARTNERS_DB`, consumes underwriting's events on its own queue (queue.consumer.ts), and
+ * calls identity (invitation emails) and underwriting (submissions' referral codes and attribution,
+ * attributed policies' timelines). Every method with a principal is confined to `principal.orgId`.
+ */
+import { WorkerEntrypoint } from "cloudflare:workers";
+import type { CreateAttributionEventRequest, CreatePartnerCodeRequest, CreatePartnerRequest, PayPartnerCommissionsRequest } from "#contract/types.gen";
+import type { Principal } from "#shared/auth";
+import { realClock } from "#shared/clock";
+import type { PageQuery } from "#shared/pagination";
+import type { ListCommissionsOfPartnerQuery, ListPartnerCommissionsQuery, ListPartnersQuery, PartnersRpc, ReferralClick } from "#shared/rpc";
+import { recordAttributionEvent, sweepAttributions } from "./attribution.service.ts";
+import { followLink, recordClick } from "./clicks.ts";
+import { listCommissions, listCommissionsOfPartner, payCommissions } from "./commissions.service.ts";
+import { database } from "./database.ts";
+import type { PartnersEnv } from "./env.ts";
+import * as partners from "./partners.service.ts";
+import { handleQueue } from "./queue.consumer.ts";
+
+export type { PartnersEnv } from "./env.ts";
+
+/** The public entrypoint: the gateway's `PARTNERS` binding. */
+export class PartnersService extends WorkerEntrypoint<PartnersEnv> implements PartnersRpc {
+  createPartner(principal: Principal, input: CreatePartnerRequest) {
+    return partners.createPartner(database(this.env), principal, input);
+  }
+
+  listPartners(principal: Principal, query?: ListPartnersQuery) {
+    return partners.listPartners(database(this.env), principal, query);
+  }
+
+  getPartner(principal: Principal, id: string) {
+    return partners.getPartner(database(this.env), principal, id);
+  }
+
+  invitePartner(principal: Principal, id: string, origin: string) {
+    return partners.invitePartner(database(this.env), this.env.IDENTITY, principal, id, origin);
+  }
+
+  revokePartner(principal: Principal, id: string) {
+    return partners.revokePartner(database(this.env), principal, id);
+  }
+
+  createPartnerCode(principal: Principal, partnerId: string, input: CreatePartnerCodeRequest) {
+    return partners.createPartnerCode(database(this.env), principal, partnerId, input);
+  }
+
+  listPartnerCodes(principal: Principal, partnerId: string, query?: PageQuery) {
+    return partners.listPartnerCodes(database(this.env), principal, partnerId, query);
+  }
+
+  /** One read by key; the click is queued after the answer (exactly once by its id). */
+  followLink(code: string, click: ReferralClick) {
+    return followLink(this.env.PARTNERS_DB, (message) => this.ctx.waitUntil(recordClick(this.env.PARTNER_CLICKS, this.env.PARTNERS_DB, message)), code, click, realClock.now());
+  }
+
+  recordAttributionEvent(principal: Principal, input: CreateAttributionEventRequest) {
+    return recordAttributionEvent(database(this.env), this.env.UNDERWRITING, principal, input);
+  }
+
+  listCommissions(principal: Principal, query?: ListPartnerCommissionsQuery) {
+    return listCommissions(database(this.env), principal, query);
+  }
+
+  listCommissionsOfPartner(principal: Principal, partnerId: string, query?: ListCommissionsOfPartnerQuery) {
+    return listCommissionsOfPartner(database(this.env), principal, partnerId, query);
+  }
+
+  payCommissions(principal: Principal, partnerId: string, input: PayPartnerCommissionsRequest) {
+    return payCommissions(database(this.env), principal, partnerId, input);
+  }
+}
+
+export default {
+  fetch: () => Response.json({ error: "route_not_found", message: "This worker is reached through the gateway" }, { status: 404 }),
+  queue: (batch, env) => handleQueue(batch, env),
+  /** Every minute: write to underwriting the attributions a failed call left unrecorded. */
+  async scheduled(_controller, env, ctx) {
+    ctx.waitUntil(sweepAttributions(database(env), env.UNDERWRITING).then(() => undefined));
+  },
+} satisfies ExportedHandler<PartnersEnv>;
