@@ -79,7 +79,7 @@ describe("settle, deny, close, reopen", () => {
       ["indemnity", "denial", -8_000],
       ["expense", "denial", -2_000],
     ]);
-    expect(await eventTypes(principal.orgId)).toEqual(["claim.filed", "claim.reserved", "claim.denied", "claim.closed"]);
+    expect(await eventTypes(principal.orgId)).toEqual(["claim.filed", "claim.reserved", "claim.denied", "claim.closed", "claim.reopened"]);
   });
 
   it("closing with something outstanding needs a reason, and then releases it", async () => {
@@ -91,7 +91,7 @@ describe("settle, deny, close, reopen", () => {
     expect(errorOf(await claimsRpc.closeClaim(principal, claim.id, {}))).toMatchObject({ code: "validation_failed", details: { field: "reason", rule: "required" } });
     const closed = unwrap(await claimsRpc.closeClaim(principal, claim.id, { reason: "file complete" }));
     expect(closed).toMatchObject({ status: "closed", indemnity: { paid: 1_000, outstanding: 0 }, expense: { paid: 0, outstanding: 0 }, total: { incurred: 1_000 } });
-    expect(await eventTypes(principal.orgId)).toEqual(["claim.filed", "claim.reserved", "claim.payment_issued", "claim.settled", "claim.closed"]);
+    expect(await eventTypes(principal.orgId)).toEqual(["claim.filed", "claim.investigation_started", "claim.reserved", "claim.payment_issued", "claim.settled", "claim.closed"]);
   });
 });
 

@@ -122,7 +122,7 @@ describe("a claim from FNOL to closed over npm run dev", () => {
     expect(detail.json.payments.map((p: any) => [p.costType, p.amount])).toEqual([["expense", 1_200], ["indemnity", 85_000]]);
 
     // Every claim event of this claim reached the receiver, signed, in the order they happened.
-    const expected = ["claim.filed", "claim.reserved", "claim.payment_issued", "claim.reserved", "claim.payment_issued", "claim.settled", "claim.closed"];
+    const expected = ["claim.filed", "claim.reserved", "claim.payment_issued", "claim.reserved", "claim.investigation_started", "claim.payment_issued", "claim.settled", "claim.closed"];
     const mine = () => received.map((r) => ({ ...r, event: JSON.parse(r.body) })).filter((r) => r.event.data?.claimId === claimId);
     const got = await waitFor(() => (mine().length >= expected.length ? mine() : undefined), 60_000);
     expect(got.map((r) => r.event.type)).toEqual(expected);

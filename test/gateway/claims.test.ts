@@ -101,7 +101,7 @@ describe("a claim from FNOL to close through the API (the worked numbers)", () =
     expect(detail.settlements).toEqual([expect.objectContaining({ id: settlement.id, status: "accepted" })]);
 
     const events = await claimEvents(t.orgId);
-    expect(events.map((e) => e.type)).toEqual(["claim.filed", "claim.reserved", "claim.payment_issued", "claim.reserved", "claim.payment_issued", "claim.settled", "claim.closed"]);
+    expect(events.map((e) => e.type)).toEqual(["claim.filed", "claim.reserved", "claim.payment_issued", "claim.reserved", "claim.investigation_started", "claim.payment_issued", "claim.settled", "claim.closed"]);
     expect(events.at(-1)!.data).toMatchObject({ claimId: claim.id, totalPaid: 86_200, incurred: 86_200, status: "closed" });
     // Relayed to the webhooks worker's event log, in order of occurrence.
     expect(await loggedClaimEvents(t.orgId, events.length)).toEqual(events.map((e) => e.type));

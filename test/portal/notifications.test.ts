@@ -202,6 +202,11 @@ describe("what triggers a notification", () => {
     });
     const denied = envelope(who, "claim.denied", { claimId: id("clm"), claimNumber: "CLM-2027-000004", policyId, status: "denied" });
     expect(await causeOfEvent(f.env, denied)).toMatchObject({ kind: "claim_status", title: "Claim CLM-2027-000004: denied", causeKey: `event:${denied.id}` });
+    // Investigation and reopening change the status too: both notify ("under investigation").
+    for (const type of ["claim.investigation_started", "claim.reopened"]) {
+      const event = envelope(who, type, { claimId: id("clm"), claimNumber: "CLM-2027-000005", policyId, status: "investigating" });
+      expect(await causeOfEvent(f.env, event)).toMatchObject({ kind: "claim_status", title: "Claim CLM-2027-000005: under investigation", causeKey: `event:${event.id}` });
+    }
     expect(await causeOfEvent(f.env, envelope(who, "claim.reserved", { policyId, claimId: id("clm") }))).toBeNull();
     expect(await causeOfEvent(f.env, envelope(who, "claim.filed", { policyId: id("pol"), claimId: id("clm"), status: "open" }))).toBeNull();
   });

@@ -948,6 +948,38 @@ export type ClaimFiledEvent = {
 export type ClaimId = string;
 
 /**
+ * `data` of `claim.investigation_started`: an open claim is now being investigated.
+ */
+export type ClaimInvestigationStartedData = {
+    claimId: ClaimId;
+    claimNumber: string;
+    policyId: PolicyId;
+    status: ClaimStatus;
+    currency: Currency;
+    /**
+     * The claims adjuster assigned, when one is.
+     */
+    adjusterId: UserId | null;
+};
+
+/**
+ * A claim's investigation started (its status is now `investigating`).
+ */
+export type ClaimInvestigationStartedEvent = {
+    id: EventId;
+    /**
+     * The event type; decides the shape of `data`.
+     */
+    type: 'claim.investigation_started';
+    orgId: OrgId;
+    /**
+     * When the change happened (the commit of the change that emitted the event).
+     */
+    timestamp: string;
+    data: ClaimInvestigationStartedData;
+};
+
+/**
  * Paid, outstanding (reserved, not yet paid) and incurred (paid + outstanding) of one cost type or in total.
  */
 export type ClaimMoney = {
@@ -1042,6 +1074,35 @@ export type ClaimPaymentIssuedEvent = {
 export type ClaimPaymentResult = {
     payment: ClaimPayment;
     claim: Claim;
+};
+
+/**
+ * `data` of `claim.reopened`: a closed claim is being investigated again.
+ */
+export type ClaimReopenedData = {
+    claimId: ClaimId;
+    claimNumber: string;
+    policyId: PolicyId;
+    status: ClaimStatus;
+    currency: Currency;
+    reason: string | null;
+};
+
+/**
+ * A closed claim was reopened (its status is `investigating` again).
+ */
+export type ClaimReopenedEvent = {
+    id: EventId;
+    /**
+     * The event type; decides the shape of `data`.
+     */
+    type: 'claim.reopened';
+    orgId: OrgId;
+    /**
+     * When the change happened (the commit of the change that emitted the event).
+     */
+    timestamp: string;
+    data: ClaimReopenedData;
 };
 
 /**
@@ -2739,6 +2800,10 @@ export type Event = ({
 } & PolicyRenewedEvent) | ({
     type: 'claim.filed';
 } & ClaimFiledEvent) | ({
+    type: 'claim.investigation_started';
+} & ClaimInvestigationStartedEvent) | ({
+    type: 'claim.reopened';
+} & ClaimReopenedEvent) | ({
     type: 'claim.reserved';
 } & ClaimReservedEvent) | ({
     type: 'claim.settled';

@@ -1507,6 +1507,29 @@ export const zClaimFiledEvent = z.object({
 });
 
 /**
+ * `data` of `claim.reopened`: a closed claim is being investigated again.
+ */
+export const zClaimReopenedData = z.object({
+    claimId: zClaimId,
+    claimNumber: z.string(),
+    policyId: zPolicyId,
+    status: zClaimStatus,
+    currency: zCurrency,
+    reason: z.string().nullable()
+});
+
+/**
+ * A closed claim was reopened (its status is `investigating` again).
+ */
+export const zClaimReopenedEvent = z.object({
+    id: zEventId,
+    type: z.enum(['claim.reopened']),
+    orgId: zOrgId,
+    timestamp: z.iso.datetime(),
+    data: zClaimReopenedData
+});
+
+/**
  * `data` of `claim.reserved`: the outstanding reserves after the change.
  */
 export const zClaimReservedData = z.object({
@@ -4615,6 +4638,29 @@ export const zClaimDetail = z.object({
 });
 
 /**
+ * `data` of `claim.investigation_started`: an open claim is now being investigated.
+ */
+export const zClaimInvestigationStartedData = z.object({
+    claimId: zClaimId,
+    claimNumber: z.string(),
+    policyId: zPolicyId,
+    status: zClaimStatus,
+    currency: zCurrency,
+    adjusterId: zUserId.nullable()
+});
+
+/**
+ * A claim's investigation started (its status is now `investigating`).
+ */
+export const zClaimInvestigationStartedEvent = z.object({
+    id: zEventId,
+    type: z.enum(['claim.investigation_started']),
+    orgId: zOrgId,
+    timestamp: z.iso.datetime(),
+    data: zClaimInvestigationStartedData
+});
+
+/**
  * A page of a list.
  */
 export const zClaimPage = z.object({
@@ -4956,6 +5002,8 @@ export const zEvent = z.discriminatedUnion('type', [
     zPolicyCancelledEvent.extend({ type: z.literal('policy.cancelled') }),
     zPolicyRenewedEvent.extend({ type: z.literal('policy.renewed') }),
     zClaimFiledEvent.extend({ type: z.literal('claim.filed') }),
+    zClaimInvestigationStartedEvent.extend({ type: z.literal('claim.investigation_started') }),
+    zClaimReopenedEvent.extend({ type: z.literal('claim.reopened') }),
     zClaimReservedEvent.extend({ type: z.literal('claim.reserved') }),
     zClaimSettledEvent.extend({ type: z.literal('claim.settled') }),
     zClaimClosedEvent.extend({ type: z.literal('claim.closed') }),

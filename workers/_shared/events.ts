@@ -44,6 +44,8 @@ export const EVENT_TYPES = [
   "claim.closed",
   "claim.denied",
   "claim.payment_issued",
+  "claim.investigation_started",
+  "claim.reopened",
   "payment.received",
   "payment.failed",
   "da.limit_approaching",

@@ -19,7 +19,7 @@ import type { ClaimRow, ClaimSettlementRow } from "./schema.ts";
 
 const claimAnswer = (after: ClaimRow) => toClaim(after);
 
-/** Open → investigating; an adjuster, when named, must be a `claims_adjuster` of the org. */
+/** Open → investigating; an adjuster, when named, must be a `claims_adjuster` of the org; `claim.investigation_started`. */
 export async function investigateClaim(deps: ClaimsDeps, principal: Principal, id: string, input: InvestigateClaimRequest = {}): Promise<Result<Claim>> {
   const checked = checkInput(input, clockOf(principal).today());
   if (!checked.ok) return checked;
@@ -48,7 +48,7 @@ export async function investigateClaim(deps: ClaimsDeps, principal: Principal, i
       activity: { type: "investigation_started", details: { from: claim.status, to: status.value, adjusterId: body.adjusterId ?? claim.adjusterId, notes: body.notes ?? null } },
       moves: [],
       reason: null,
-      events: [],
+      events: [{ type: "claim.investigation_started", data: (after: ClaimRow) => ({ ...eventFields(after), adjusterId: after.adjusterId }) }],
     };
     return ok({ change, answer: claimAnswer });
   });
@@ -194,7 +194,7 @@ export async function closeClaim(deps: ClaimsDeps, principal: Principal, id: str
   });
 }
 
-/** Closed → investigating; a denial's reason is cleared from the claim (its log keeps it). */
+/** Closed → investigating; a denial's reason is cleared from the claim (its log keeps it); `claim.reopened`. */
 export async function reopenClaim(deps: ClaimsDeps, principal: Principal, id: string, input: ReopenClaimRequest = {}): Promise<Result<Claim>> {
   const checked = checkInput(input, clockOf(principal).today());
   if (!checked.ok) return checked;
@@ -210,7 +210,7 @@ export async function reopenClaim(deps: ClaimsDeps, principal: Principal, id: st
       activity: { type: "reopened", details: { from: claim.status, to: status.value, reason } },
       moves: [],
       reason,
-      events: [],
+      events: [{ type: "claim.reopened", data: (after: ClaimRow) => ({ ...eventFields(after), reason }) }],
     };
     return ok({ change, answer: claimAnswer });
   });

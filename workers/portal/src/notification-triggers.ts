@@ -2,7 +2,8 @@
  * What sets off a notification to an insured:
  * - the domain events the portal consumes on its own queue (`openinsure-portal-events`, fed by the
  *   outbox relays of billing and claims): `payment.failed`, and the claim events that change a
- *   claim's status (`claim.filed`, `claim.settled`, `claim.denied`, `claim.closed`). Each event is
+ *   claim's status (`claim.filed`, `claim.investigation_started`, `claim.settled`, `claim.denied`,
+ *   `claim.closed`, `claim.reopened`). Each event is
  *   one notification, keyed by the event id, so a redelivery sends nothing again. Each message is
  *   acked or retried on its own;
  * - the cron's "payment due" pass: every open invoice due within {@link DUE_SOON_DAYS} days of its
@@ -22,7 +23,7 @@ export const EVENTS_QUEUE = "openinsure-portal-events";
 /** "Payment due in 3 days". */
 export const DUE_SOON_DAYS = 3;
 /** The claim events that change a claim's status. */
-export const CLAIM_STATUS_EVENTS: ReadonlySet<string> = new Set(["claim.filed", "claim.settled", "claim.denied", "claim.closed"]);
+export const CLAIM_STATUS_EVENTS: ReadonlySet<string> = new Set(["claim.filed", "claim.investigation_started", "claim.settled", "claim.denied", "claim.closed", "claim.reopened"]);
 /** Attempts to find an event at its source before giving up on it (read-after-write lag). */
 const MISSING_EVENT_ATTEMPTS = 3;
 
