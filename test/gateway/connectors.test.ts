@@ -72,6 +72,23 @@ describe("connectors through the gateway", () => {
     expect((await json(await call("GET", "/v1/connectors/email/logs", { token: other.token }))).data).toEqual([]);
   });
 
+  it("email: at most 100 sends an hour per org, the 101st is 429 with Retry-After and sends nothing", async () => {
+    const t = await createTenant();
+    const to = `bulk-${unique()}@example.com`;
+    for (let i = 0; i < 100; i++) {
+      const res = await call("POST", "/v1/connectors/email/send", { apiKey: t.apiKey, body: { to, subject: `Notice ${i}`, body: "b" } });
+      expect(res.status, `send ${i}`).toBe(201);
+    }
+    const over = await call("POST", "/v1/connectors/email/send", { apiKey: t.apiKey, body: { to, subject: "one too many", body: "b" } });
+    expect(over.status).toBe(429);
+    expect(Number(over.headers.get("retry-after"))).toBeGreaterThan(0);
+    const mailbox = await json(await call("GET", `/v1/sandbox/emails?to=${encodeURIComponent(to)}&limit=100`, { token: env.API_SECRET }));
+    expect(mailbox.data.map((m: { subject: string }) => m.subject)).not.toContain("one too many");
+    // Another org is not held back by this one's sends.
+    const other = await createTenant();
+    expect((await call("POST", "/v1/connectors/email/send", { apiKey: other.apiKey, body: { to, subject: "other org", body: "b" } })).status).toBe(201);
+  });
+
   it("every connector route is in the contract", async () => {
     const spec = await json(await call("GET", "/openapi.json"));
     for (const path of ["/v1/connectors/llm/keys", "/v1/connectors/llm/keys/{id}", "/v1/connectors/llm/keys/{id}/test", "/v1/connectors/email/templates", "/v1/connectors/email/send", "/v1/connectors/email/logs"]) {
