@@ -275,6 +275,10 @@ export const WORKERS: readonly WorkerEntry[] = [
     d1: { binding: "WORKSPACE_DB", database: "openinsure-workspace", id: "workspace-db" },
     durableObjects: [{ binding: "USAGE_METER", className: "UsageMeter", purpose: "one object per org: its metered usage (policies bound, API calls) checked against the plan and counted in one step" }],
     calls: [{ worker: "identity", entrypoint: "internal", purpose: "the team: members (list, role, removal with their sessions and keys), the account an accepted invitation creates within the plan's seats, the invitation email through queueEmail" }],
+    testVars: {
+      // Base64 of bytes 0..31: seals the org's LLM keys in tests only.
+      CONNECTOR_ENCRYPTION_KEY: "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=",
+    },
   },
   {
     name: "partners",

@@ -97,6 +97,10 @@ const VALID: Partial<Record<OperationId, (t: Tenant) => Record<string, unknown>>
   inviteMember: () => ({ email: `h${crypto.randomUUID().slice(0, 8)}@example.com`, role: "viewer" }),
   updateMember: () => ({ role: "viewer" }),
   acceptInvitation: () => ({ token: "not-the-token", password: "correct horse battery" }),
+  // Connectors: the runs share one tenant, so a second key for the provider is 409 (below 500, in the envelope).
+  createLlmKey: () => ({ provider: "openai", apiKey: "sk-hostile-0123456789abcd", model: "gpt-4o-mini" }),
+  createEmailTemplate: () => ({ name: `t_${crypto.randomUUID().slice(0, 8)}`, subject: "Hello {{name}}", body: "Dear {{name}},\nwelcome." }),
+  sendEmail: () => ({ to: "hostile@example.com", subject: "Hello", body: "Body text", variables: { name: "Ada" } }),
 };
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };

@@ -100,7 +100,7 @@ export type ApiKeyPage = {
 /**
  * Named scope preset expanding to a fixed scope list (see `listApiKeyPresets`).
  */
-export type ApiKeyPreset = 'underwriting' | 'underwriting_manager' | 'claims' | 'claims_manager' | 'billing' | 'read_only' | 'full_access' | 'rules_admin' | 'market_finder' | 'market_manager' | 'client_intake' | 'partner_integration';
+export type ApiKeyPreset = 'underwriting' | 'underwriting_manager' | 'claims' | 'claims_manager' | 'billing' | 'read_only' | 'full_access' | 'rules_admin' | 'market_finder' | 'market_manager' | 'client_intake' | 'partner_integration' | 'connectors_admin';
 
 export type ApiKeyPresetInfo = {
     name: ApiKeyPreset;
@@ -1767,6 +1767,27 @@ export type CreateDealRoomRequest = {
     participants?: Array<DealRoomParticipantRef>;
 };
 
+export type CreateEmailTemplateRequest = {
+    name: string;
+    /**
+     * At most 200 characters once rendered; placeholders `{{name}}` (letters, digits, `_`).
+     */
+    subject: string;
+    /**
+     * Plain text, at most 20,000 characters.
+     */
+    body: string;
+};
+
+export type CreateLlmKeyRequest = {
+    provider: LlmProvider;
+    /**
+     * The provider's API key (8–500 characters, no whitespace). Sealed with AES-256-GCM at rest; never returned.
+     */
+    apiKey: string;
+    model?: string;
+};
+
 export type CreateOrgRequest = {
     /**
      * Display name.
@@ -2604,6 +2625,96 @@ export type DraftRule = {
     condition: unknown;
     action: RuleAction;
     priority?: RulePriority;
+};
+
+/**
+ * One email the org sent through the connector.
+ */
+export type EmailLog = {
+    id: EmailLogId;
+    to: string;
+    subject: string;
+    /**
+     * `template:<name>` or `custom`.
+     */
+    kind: string;
+    /**
+     * The template used; null for a subject and body.
+     */
+    template: string | null;
+    status: EmailLogStatus;
+    /**
+     * The outbox's message id (`eml_…`); null when it failed.
+     */
+    messageId: string | null;
+    /**
+     * Why it failed; null otherwise.
+     */
+    error: string | null;
+    sentBy: string;
+    createdAt: string;
+};
+
+/**
+ * Email log entry id (`elg_` + ULID).
+ */
+export type EmailLogId = string;
+
+/**
+ * A page of a list.
+ */
+export type EmailLogPage = {
+    /**
+     * The items of this page.
+     */
+    data: Array<EmailLog>;
+    /**
+     * Cursor of the next page; `null` on the last page.
+     */
+    nextCursor: string | null;
+};
+
+/**
+ * Where a sent email stands. `queued`: in the platform's outbox; `failed`: it could not be queued.
+ */
+export type EmailLogStatus = 'queued' | 'sent' | 'failed';
+
+/**
+ * A named template of the org; `{{variable}}` placeholders are filled at send.
+ */
+export type EmailTemplate = {
+    id: EmailTemplateId;
+    /**
+     * Unique in the org: lowercase letters, digits and `_`, starting with a letter.
+     */
+    name: string;
+    subject: string;
+    body: string;
+    /**
+     * The placeholders the subject and body use, in order of first use: each must be given at send.
+     */
+    variables: Array<string>;
+    createdAt: string;
+    updatedAt: string;
+};
+
+/**
+ * Email template id (`etp_` + ULID).
+ */
+export type EmailTemplateId = string;
+
+/**
+ * A page of a list.
+ */
+export type EmailTemplatePage = {
+    /**
+     * The items of this page.
+     */
+    data: Array<EmailTemplate>;
+    /**
+     * Cursor of the next page; `null` on the last page.
+     */
+    nextCursor: string | null;
 };
 
 export type EndorsePolicyRequest = {
@@ -3551,6 +3662,67 @@ export type LineOfBusiness = 'GL' | 'PROP' | 'CA';
  * Sort order of a list: newest first (`-createdAt`, the default) or oldest first.
  */
 export type ListSort = '-createdAt' | 'createdAt';
+
+/**
+ * A stored LLM key: the key itself is sealed and never returned.
+ */
+export type LlmKey = {
+    id: LlmKeyId;
+    provider: LlmProvider;
+    /**
+     * The model the org uses with this key, if it named one.
+     */
+    model: string | null;
+    /**
+     * The key's last four characters.
+     */
+    last4: string;
+    /**
+     * Null until the key is first tested.
+     */
+    lastTest: LlmKeyTest | null;
+    createdBy: string;
+    createdAt: string;
+    updatedAt: string;
+};
+
+/**
+ * LLM key id (`llk_` + ULID).
+ */
+export type LlmKeyId = string;
+
+/**
+ * The org's LLM keys (one per provider).
+ */
+export type LlmKeyList = {
+    data: Array<LlmKey>;
+};
+
+/**
+ * A key's last test: the provider's cheapest authenticated call (listing models; verifying the token for Workers AI), 5 s at most.
+ */
+export type LlmKeyTest = {
+    status: LlmKeyTestStatus;
+    /**
+     * The provider's HTTP status; null when it could not be reached in time.
+     */
+    httpStatus: number | null;
+    /**
+     * Why it failed (the provider's message, never the key); null when ok.
+     */
+    error: string | null;
+    testedAt: string;
+};
+
+/**
+ * How a key's last test went.
+ */
+export type LlmKeyTestStatus = 'ok' | 'failed';
+
+/**
+ * An LLM provider whose key an org brings.
+ */
+export type LlmProvider = 'openai' | 'anthropic' | 'workers_ai';
 
 export type LoginRequest = {
     email: string;
@@ -6365,6 +6537,25 @@ export type ScanWebsiteResult = {
 export type Scope = string;
 
 /**
+ * Send one email: a template of the org with its `variables`, or a `subject` and `body` (which may use placeholders too).
+ */
+export type SendEmailRequest = {
+    to: string;
+    /**
+     * A template's name; or give `subject` and `body`.
+     */
+    template?: string;
+    subject?: string;
+    body?: string;
+    /**
+     * Values for the placeholders (strings or numbers, each at most 1,000 characters).
+     */
+    variables?: {
+        [key: string]: unknown;
+    };
+};
+
+/**
  * Server → client: a message was posted (over the socket or over REST), to every socket of the room.
  */
 export type ServerMessageFrame = {
@@ -7310,6 +7501,8 @@ export type WorkspaceStatus = 'active' | 'deleted';
  * and body replays the first response.
  */
 export type IdempotencyKeyHeader = string;
+
+export type ListEmailLogsQueryStatus = EmailLogStatus;
 
 export type ListInvitationsQueryStatus = InvitationStatus;
 
@@ -10566,6 +10759,573 @@ export type ListPartnerCommissionsResponses = {
 };
 
 export type ListPartnerCommissionsResponse = ListPartnerCommissionsResponses[keyof ListPartnerCommissionsResponses];
+
+export type ListEmailLogsData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * Page size.
+         */
+        limit?: number;
+        /**
+         * Opaque cursor from a previous page's `nextCursor`.
+         */
+        cursor?: string;
+        /**
+         * Sort order.
+         */
+        sort?: ListSort;
+        /**
+         * Only items created at or after this instant.
+         */
+        createdAfter?: string;
+        /**
+         * Only items created before this instant.
+         */
+        createdBefore?: string;
+        status?: EmailLogStatus;
+    };
+    url: '/v1/connectors/email/logs';
+};
+
+export type ListEmailLogsErrors = {
+    /**
+     * The request is malformed: `validation_failed` or `invalid_idempotency_key`.
+     */
+    400: ErrorEnvelope;
+    /**
+     * Missing, invalid, expired or revoked credentials: `unauthorized`.
+     */
+    401: ErrorEnvelope;
+    /**
+     * The credential lacks the required scope or role: `insufficient_scope`.
+     */
+    403: ErrorEnvelope;
+    /**
+     * The resource does not exist or belongs to another org: `not_found`.
+     */
+    404: ErrorEnvelope;
+    /**
+     * Rate limit exceeded: `rate_limit_exceeded`. Retry after `Retry-After` seconds.
+     */
+    429: ErrorEnvelope;
+    /**
+     * Unexpected failure: `internal_error`.
+     */
+    500: ErrorEnvelope;
+};
+
+export type ListEmailLogsError = ListEmailLogsErrors[keyof ListEmailLogsErrors];
+
+export type ListEmailLogsResponses = {
+    /**
+     * Success.
+     */
+    200: EmailLogPage;
+};
+
+export type ListEmailLogsResponse = ListEmailLogsResponses[keyof ListEmailLogsResponses];
+
+export type SendEmailData = {
+    body: SendEmailRequest;
+    headers?: {
+        /**
+         * Client-chosen key that makes a retried write safe: a repeated request with the same key
+         * and body replays the first response.
+         */
+        'Idempotency-Key'?: string;
+    };
+    path?: never;
+    query?: never;
+    url: '/v1/connectors/email/send';
+};
+
+export type SendEmailErrors = {
+    /**
+     * The request is malformed: `validation_failed` or `invalid_idempotency_key`.
+     */
+    400: ErrorEnvelope;
+    /**
+     * Missing, invalid, expired or revoked credentials: `unauthorized`.
+     */
+    401: ErrorEnvelope;
+    /**
+     * The credential lacks the required scope or role: `insufficient_scope`.
+     */
+    403: ErrorEnvelope;
+    /**
+     * The resource does not exist or belongs to another org: `not_found`.
+     */
+    404: ErrorEnvelope;
+    /**
+     * `conflict` or `idempotency_request_in_progress`.
+     */
+    409: ErrorEnvelope;
+    /**
+     * The request body exceeds the size limit: `payload_too_large`.
+     */
+    413: ErrorEnvelope;
+    /**
+     * The request body's media type is not accepted (`application/json`, or another one the operation
+     * documents): `unsupported_media_type`.
+     */
+    415: ErrorEnvelope;
+    /**
+     * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
+     * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
+     * referral one created, or on a quote one created), `submission_not_ready` (quoting a submission
+     * whose readiness has a blocking check failed; `details.failedChecks` names them),
+     * `policy_not_in_force` (a certificate asked of a cancelled, expired or not yet effective policy),
+     * `endorsement_required` (a certificate flag the policy carries no endorsement for),
+     * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored),
+     * `loss_outside_coverage` (a claim whose loss date the policy did not cover; `details` names the
+     * dates that decided it) or `limit_exceeded` (a claim payment past the policy's limit).
+     */
+    422: ErrorEnvelope;
+    /**
+     * Rate limit exceeded: `rate_limit_exceeded`. Retry after `Retry-After` seconds.
+     */
+    429: ErrorEnvelope;
+    /**
+     * Unexpected failure: `internal_error`.
+     */
+    500: ErrorEnvelope;
+};
+
+export type SendEmailError = SendEmailErrors[keyof SendEmailErrors];
+
+export type SendEmailResponses = {
+    /**
+     * Created.
+     */
+    201: EmailLog;
+};
+
+export type SendEmailResponse = SendEmailResponses[keyof SendEmailResponses];
+
+export type ListEmailTemplatesData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * Page size.
+         */
+        limit?: number;
+        /**
+         * Opaque cursor from a previous page's `nextCursor`.
+         */
+        cursor?: string;
+        /**
+         * Sort order.
+         */
+        sort?: ListSort;
+        /**
+         * Only items created at or after this instant.
+         */
+        createdAfter?: string;
+        /**
+         * Only items created before this instant.
+         */
+        createdBefore?: string;
+    };
+    url: '/v1/connectors/email/templates';
+};
+
+export type ListEmailTemplatesErrors = {
+    /**
+     * The request is malformed: `validation_failed` or `invalid_idempotency_key`.
+     */
+    400: ErrorEnvelope;
+    /**
+     * Missing, invalid, expired or revoked credentials: `unauthorized`.
+     */
+    401: ErrorEnvelope;
+    /**
+     * The credential lacks the required scope or role: `insufficient_scope`.
+     */
+    403: ErrorEnvelope;
+    /**
+     * The resource does not exist or belongs to another org: `not_found`.
+     */
+    404: ErrorEnvelope;
+    /**
+     * Rate limit exceeded: `rate_limit_exceeded`. Retry after `Retry-After` seconds.
+     */
+    429: ErrorEnvelope;
+    /**
+     * Unexpected failure: `internal_error`.
+     */
+    500: ErrorEnvelope;
+};
+
+export type ListEmailTemplatesError = ListEmailTemplatesErrors[keyof ListEmailTemplatesErrors];
+
+export type ListEmailTemplatesResponses = {
+    /**
+     * Success.
+     */
+    200: EmailTemplatePage;
+};
+
+export type ListEmailTemplatesResponse = ListEmailTemplatesResponses[keyof ListEmailTemplatesResponses];
+
+export type CreateEmailTemplateData = {
+    body: CreateEmailTemplateRequest;
+    headers?: {
+        /**
+         * Client-chosen key that makes a retried write safe: a repeated request with the same key
+         * and body replays the first response.
+         */
+        'Idempotency-Key'?: string;
+    };
+    path?: never;
+    query?: never;
+    url: '/v1/connectors/email/templates';
+};
+
+export type CreateEmailTemplateErrors = {
+    /**
+     * The request is malformed: `validation_failed` or `invalid_idempotency_key`.
+     */
+    400: ErrorEnvelope;
+    /**
+     * Missing, invalid, expired or revoked credentials: `unauthorized`.
+     */
+    401: ErrorEnvelope;
+    /**
+     * The credential lacks the required scope or role: `insufficient_scope`.
+     */
+    403: ErrorEnvelope;
+    /**
+     * The resource does not exist or belongs to another org: `not_found`.
+     */
+    404: ErrorEnvelope;
+    /**
+     * `conflict` or `idempotency_request_in_progress`.
+     */
+    409: ErrorEnvelope;
+    /**
+     * The request body exceeds the size limit: `payload_too_large`.
+     */
+    413: ErrorEnvelope;
+    /**
+     * The request body's media type is not accepted (`application/json`, or another one the operation
+     * documents): `unsupported_media_type`.
+     */
+    415: ErrorEnvelope;
+    /**
+     * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
+     * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
+     * referral one created, or on a quote one created), `submission_not_ready` (quoting a submission
+     * whose readiness has a blocking check failed; `details.failedChecks` names them),
+     * `policy_not_in_force` (a certificate asked of a cancelled, expired or not yet effective policy),
+     * `endorsement_required` (a certificate flag the policy carries no endorsement for),
+     * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored),
+     * `loss_outside_coverage` (a claim whose loss date the policy did not cover; `details` names the
+     * dates that decided it) or `limit_exceeded` (a claim payment past the policy's limit).
+     */
+    422: ErrorEnvelope;
+    /**
+     * Rate limit exceeded: `rate_limit_exceeded`. Retry after `Retry-After` seconds.
+     */
+    429: ErrorEnvelope;
+    /**
+     * Unexpected failure: `internal_error`.
+     */
+    500: ErrorEnvelope;
+};
+
+export type CreateEmailTemplateError = CreateEmailTemplateErrors[keyof CreateEmailTemplateErrors];
+
+export type CreateEmailTemplateResponses = {
+    /**
+     * Created.
+     */
+    201: EmailTemplate;
+};
+
+export type CreateEmailTemplateResponse = CreateEmailTemplateResponses[keyof CreateEmailTemplateResponses];
+
+export type ListLlmKeysData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/v1/connectors/llm/keys';
+};
+
+export type ListLlmKeysErrors = {
+    /**
+     * The request is malformed: `validation_failed` or `invalid_idempotency_key`.
+     */
+    400: ErrorEnvelope;
+    /**
+     * Missing, invalid, expired or revoked credentials: `unauthorized`.
+     */
+    401: ErrorEnvelope;
+    /**
+     * The credential lacks the required scope or role: `insufficient_scope`.
+     */
+    403: ErrorEnvelope;
+    /**
+     * The resource does not exist or belongs to another org: `not_found`.
+     */
+    404: ErrorEnvelope;
+    /**
+     * Rate limit exceeded: `rate_limit_exceeded`. Retry after `Retry-After` seconds.
+     */
+    429: ErrorEnvelope;
+    /**
+     * Unexpected failure: `internal_error`.
+     */
+    500: ErrorEnvelope;
+};
+
+export type ListLlmKeysError = ListLlmKeysErrors[keyof ListLlmKeysErrors];
+
+export type ListLlmKeysResponses = {
+    /**
+     * Success.
+     */
+    200: LlmKeyList;
+};
+
+export type ListLlmKeysResponse = ListLlmKeysResponses[keyof ListLlmKeysResponses];
+
+export type CreateLlmKeyData = {
+    body: CreateLlmKeyRequest;
+    headers?: {
+        /**
+         * Client-chosen key that makes a retried write safe: a repeated request with the same key
+         * and body replays the first response.
+         */
+        'Idempotency-Key'?: string;
+    };
+    path?: never;
+    query?: never;
+    url: '/v1/connectors/llm/keys';
+};
+
+export type CreateLlmKeyErrors = {
+    /**
+     * The request is malformed: `validation_failed` or `invalid_idempotency_key`.
+     */
+    400: ErrorEnvelope;
+    /**
+     * Missing, invalid, expired or revoked credentials: `unauthorized`.
+     */
+    401: ErrorEnvelope;
+    /**
+     * The credential lacks the required scope or role: `insufficient_scope`.
+     */
+    403: ErrorEnvelope;
+    /**
+     * The resource does not exist or belongs to another org: `not_found`.
+     */
+    404: ErrorEnvelope;
+    /**
+     * `conflict` or `idempotency_request_in_progress`.
+     */
+    409: ErrorEnvelope;
+    /**
+     * The request body exceeds the size limit: `payload_too_large`.
+     */
+    413: ErrorEnvelope;
+    /**
+     * The request body's media type is not accepted (`application/json`, or another one the operation
+     * documents): `unsupported_media_type`.
+     */
+    415: ErrorEnvelope;
+    /**
+     * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
+     * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
+     * referral one created, or on a quote one created), `submission_not_ready` (quoting a submission
+     * whose readiness has a blocking check failed; `details.failedChecks` names them),
+     * `policy_not_in_force` (a certificate asked of a cancelled, expired or not yet effective policy),
+     * `endorsement_required` (a certificate flag the policy carries no endorsement for),
+     * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored),
+     * `loss_outside_coverage` (a claim whose loss date the policy did not cover; `details` names the
+     * dates that decided it) or `limit_exceeded` (a claim payment past the policy's limit).
+     */
+    422: ErrorEnvelope;
+    /**
+     * Rate limit exceeded: `rate_limit_exceeded`. Retry after `Retry-After` seconds.
+     */
+    429: ErrorEnvelope;
+    /**
+     * Unexpected failure: `internal_error`.
+     */
+    500: ErrorEnvelope;
+};
+
+export type CreateLlmKeyError = CreateLlmKeyErrors[keyof CreateLlmKeyErrors];
+
+export type CreateLlmKeyResponses = {
+    /**
+     * Created.
+     */
+    201: LlmKey;
+};
+
+export type CreateLlmKeyResponse = CreateLlmKeyResponses[keyof CreateLlmKeyResponses];
+
+export type DeleteLlmKeyData = {
+    body?: never;
+    headers?: {
+        /**
+         * Client-chosen key that makes a retried write safe: a repeated request with the same key
+         * and body replays the first response.
+         */
+        'Idempotency-Key'?: string;
+    };
+    path: {
+        id: string;
+    };
+    query?: never;
+    url: '/v1/connectors/llm/keys/{id}';
+};
+
+export type DeleteLlmKeyErrors = {
+    /**
+     * The request is malformed: `validation_failed` or `invalid_idempotency_key`.
+     */
+    400: ErrorEnvelope;
+    /**
+     * Missing, invalid, expired or revoked credentials: `unauthorized`.
+     */
+    401: ErrorEnvelope;
+    /**
+     * The credential lacks the required scope or role: `insufficient_scope`.
+     */
+    403: ErrorEnvelope;
+    /**
+     * The resource does not exist or belongs to another org: `not_found`.
+     */
+    404: ErrorEnvelope;
+    /**
+     * `conflict` or `idempotency_request_in_progress`.
+     */
+    409: ErrorEnvelope;
+    /**
+     * The request body exceeds the size limit: `payload_too_large`.
+     */
+    413: ErrorEnvelope;
+    /**
+     * The request body's media type is not accepted (`application/json`, or another one the operation
+     * documents): `unsupported_media_type`.
+     */
+    415: ErrorEnvelope;
+    /**
+     * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
+     * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
+     * referral one created, or on a quote one created), `submission_not_ready` (quoting a submission
+     * whose readiness has a blocking check failed; `details.failedChecks` names them),
+     * `policy_not_in_force` (a certificate asked of a cancelled, expired or not yet effective policy),
+     * `endorsement_required` (a certificate flag the policy carries no endorsement for),
+     * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored),
+     * `loss_outside_coverage` (a claim whose loss date the policy did not cover; `details` names the
+     * dates that decided it) or `limit_exceeded` (a claim payment past the policy's limit).
+     */
+    422: ErrorEnvelope;
+    /**
+     * Rate limit exceeded: `rate_limit_exceeded`. Retry after `Retry-After` seconds.
+     */
+    429: ErrorEnvelope;
+    /**
+     * Unexpected failure: `internal_error`.
+     */
+    500: ErrorEnvelope;
+};
+
+export type DeleteLlmKeyError = DeleteLlmKeyErrors[keyof DeleteLlmKeyErrors];
+
+export type DeleteLlmKeyResponses = {
+    /**
+     * Success; no body.
+     */
+    204: void;
+};
+
+export type DeleteLlmKeyResponse = DeleteLlmKeyResponses[keyof DeleteLlmKeyResponses];
+
+export type TestLlmKeyData = {
+    body?: never;
+    headers?: {
+        /**
+         * Client-chosen key that makes a retried write safe: a repeated request with the same key
+         * and body replays the first response.
+         */
+        'Idempotency-Key'?: string;
+    };
+    path: {
+        id: string;
+    };
+    query?: never;
+    url: '/v1/connectors/llm/keys/{id}/test';
+};
+
+export type TestLlmKeyErrors = {
+    /**
+     * The request is malformed: `validation_failed` or `invalid_idempotency_key`.
+     */
+    400: ErrorEnvelope;
+    /**
+     * Missing, invalid, expired or revoked credentials: `unauthorized`.
+     */
+    401: ErrorEnvelope;
+    /**
+     * The credential lacks the required scope or role: `insufficient_scope`.
+     */
+    403: ErrorEnvelope;
+    /**
+     * The resource does not exist or belongs to another org: `not_found`.
+     */
+    404: ErrorEnvelope;
+    /**
+     * `conflict` or `idempotency_request_in_progress`.
+     */
+    409: ErrorEnvelope;
+    /**
+     * The request body exceeds the size limit: `payload_too_large`.
+     */
+    413: ErrorEnvelope;
+    /**
+     * The request body's media type is not accepted (`application/json`, or another one the operation
+     * documents): `unsupported_media_type`.
+     */
+    415: ErrorEnvelope;
+    /**
+     * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
+     * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
+     * referral one created, or on a quote one created), `submission_not_ready` (quoting a submission
+     * whose readiness has a blocking check failed; `details.failedChecks` names them),
+     * `policy_not_in_force` (a certificate asked of a cancelled, expired or not yet effective policy),
+     * `endorsement_required` (a certificate flag the policy carries no endorsement for),
+     * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored),
+     * `loss_outside_coverage` (a claim whose loss date the policy did not cover; `details` names the
+     * dates that decided it) or `limit_exceeded` (a claim payment past the policy's limit).
+     */
+    422: ErrorEnvelope;
+    /**
+     * Rate limit exceeded: `rate_limit_exceeded`. Retry after `Retry-After` seconds.
+     */
+    429: ErrorEnvelope;
+    /**
+     * Unexpected failure: `internal_error`.
+     */
+    500: ErrorEnvelope;
+};
+
+export type TestLlmKeyError = TestLlmKeyErrors[keyof TestLlmKeyErrors];
+
+export type TestLlmKeyResponses = {
+    /**
+     * Success.
+     */
+    200: LlmKey;
+};
+
+export type TestLlmKeyResponse = TestLlmKeyResponses[keyof TestLlmKeyResponses];
 
 export type ListDaAgreementsData = {
     body?: never;

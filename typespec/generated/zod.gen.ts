@@ -60,7 +60,8 @@ export const zApiKeyPreset = z.enum([
     'market_finder',
     'market_manager',
     'client_intake',
-    'partner_integration'
+    'partner_integration',
+    'connectors_admin'
 ]);
 
 export const zApiKeyPresetInfo = z.object({
@@ -407,6 +408,12 @@ export const zCreateClaimPaymentRequest = z.strictObject({
     reference: z.string().max(100).optional()
 });
 
+export const zCreateEmailTemplateRequest = z.strictObject({
+    name: z.string().regex(/^[a-z][a-z0-9_]{1,63}$/),
+    subject: z.string().min(1).max(200),
+    body: z.string().min(1).max(20000)
+});
+
 export const zCreatePaymentIntentRequest = z.strictObject({
     paymentMethod: z.string().min(4).max(255).optional()
 });
@@ -650,6 +657,70 @@ export const zDocumentWithDownload = z.object({
     createdAt: z.iso.datetime(),
     downloadUrl: z.url(),
     downloadUrlExpiresAt: z.iso.datetime()
+});
+
+/**
+ * Email log entry id (`elg_` + ULID).
+ */
+export const zEmailLogId = z.string().regex(/^elg_[0-9A-HJKMNP-TV-Z]{26}$/);
+
+/**
+ * Where a sent email stands. `queued`: in the platform's outbox; `failed`: it could not be queued.
+ */
+export const zEmailLogStatus = z.enum([
+    'queued',
+    'sent',
+    'failed'
+]);
+
+/**
+ * One email the org sent through the connector.
+ */
+export const zEmailLog = z.object({
+    id: zEmailLogId,
+    to: z.email(),
+    subject: z.string(),
+    kind: z.string(),
+    template: z.string().nullable(),
+    status: zEmailLogStatus,
+    messageId: z.string().nullable(),
+    error: z.string().nullable(),
+    sentBy: z.string(),
+    createdAt: z.iso.datetime()
+});
+
+/**
+ * A page of a list.
+ */
+export const zEmailLogPage = z.object({
+    data: z.array(zEmailLog),
+    nextCursor: z.string().nullable()
+});
+
+/**
+ * Email template id (`etp_` + ULID).
+ */
+export const zEmailTemplateId = z.string().regex(/^etp_[0-9A-HJKMNP-TV-Z]{26}$/);
+
+/**
+ * A named template of the org; `{{variable}}` placeholders are filled at send.
+ */
+export const zEmailTemplate = z.object({
+    id: zEmailTemplateId,
+    name: z.string(),
+    subject: z.string(),
+    body: z.string(),
+    variables: z.array(z.string()),
+    createdAt: z.iso.datetime(),
+    updatedAt: z.iso.datetime()
+});
+
+/**
+ * A page of a list.
+ */
+export const zEmailTemplatePage = z.object({
+    data: z.array(zEmailTemplate),
+    nextCursor: z.string().nullable()
 });
 
 /**
@@ -984,6 +1055,62 @@ export const zBindPreview = z.object({
  * Sort order of a list: newest first (`-createdAt`, the default) or oldest first.
  */
 export const zListSort = z.enum(['-createdAt', 'createdAt']);
+
+/**
+ * LLM key id (`llk_` + ULID).
+ */
+export const zLlmKeyId = z.string().regex(/^llk_[0-9A-HJKMNP-TV-Z]{26}$/);
+
+/**
+ * How a key's last test went.
+ */
+export const zLlmKeyTestStatus = z.enum(['ok', 'failed']);
+
+/**
+ * A key's last test: the provider's cheapest authenticated call (listing models; verifying the token for Workers AI), 5 s at most.
+ */
+export const zLlmKeyTest = z.object({
+    status: zLlmKeyTestStatus,
+    httpStatus: z.int().min(-2147483648, { error: 'Invalid value: Expected int32 to be >= -2147483648' }).max(2147483647, { error: 'Invalid value: Expected int32 to be <= 2147483647' }).nullable(),
+    error: z.string().nullable(),
+    testedAt: z.iso.datetime()
+});
+
+/**
+ * An LLM provider whose key an org brings.
+ */
+export const zLlmProvider = z.enum([
+    'openai',
+    'anthropic',
+    'workers_ai'
+]);
+
+export const zCreateLlmKeyRequest = z.strictObject({
+    provider: zLlmProvider,
+    apiKey: z.string().min(8).max(500),
+    model: z.string().min(1).max(100).optional()
+});
+
+/**
+ * A stored LLM key: the key itself is sealed and never returned.
+ */
+export const zLlmKey = z.object({
+    id: zLlmKeyId,
+    provider: zLlmProvider,
+    model: z.string().nullable(),
+    last4: z.string(),
+    lastTest: zLlmKeyTest.nullable(),
+    createdBy: z.string(),
+    createdAt: z.iso.datetime(),
+    updatedAt: z.iso.datetime()
+});
+
+/**
+ * The org's LLM keys (one per provider).
+ */
+export const zLlmKeyList = z.object({
+    data: z.array(zLlmKey)
+});
 
 export const zLoginRequest = z.strictObject({
     email: z.email().max(254),
@@ -3187,6 +3314,17 @@ export const zCreateApiKeyRequest = z.strictObject({
 });
 
 /**
+ * Send one email: a template of the org with its `variables`, or a `subject` and `body` (which may use placeholders too).
+ */
+export const zSendEmailRequest = z.strictObject({
+    to: z.email().max(254),
+    template: z.string().max(64).optional(),
+    subject: z.string().min(1).max(200).optional(),
+    body: z.string().min(1).max(20000).optional(),
+    variables: z.record(z.string(), z.unknown()).optional()
+});
+
+/**
  * Server → client: a message was posted (over the socket or over REST), to every socket of the room.
  */
 export const zServerMessageFrame = z.object({
@@ -5137,6 +5275,8 @@ export const zWorkspacePage = z.object({
  */
 export const zIdempotencyKeyHeader = z.string().max(255);
 
+export const zListEmailLogsQueryStatus = zEmailLogStatus;
+
 export const zListInvitationsQueryStatus = zInvitationStatus;
 
 /**
@@ -5736,6 +5876,97 @@ export const zListPartnerCommissionsQuery = z.object({
  * Success.
  */
 export const zListPartnerCommissionsResponse = zPartnerCommissionPage;
+
+export const zListEmailLogsQuery = z.object({
+    limit: z.int().gte(1).lte(100).optional().default(25),
+    cursor: z.string().optional(),
+    sort: zListSort.optional(),
+    createdAfter: z.iso.datetime().optional(),
+    createdBefore: z.iso.datetime().optional(),
+    status: zEmailLogStatus.optional()
+});
+
+/**
+ * Success.
+ */
+export const zListEmailLogsResponse = zEmailLogPage;
+
+export const zSendEmailBody = zSendEmailRequest;
+
+export const zSendEmailHeaders = z.object({
+    'Idempotency-Key': z.string().max(255).optional()
+});
+
+/**
+ * Created.
+ */
+export const zSendEmailResponse = zEmailLog;
+
+export const zListEmailTemplatesQuery = z.object({
+    limit: z.int().gte(1).lte(100).optional().default(25),
+    cursor: z.string().optional(),
+    sort: zListSort.optional(),
+    createdAfter: z.iso.datetime().optional(),
+    createdBefore: z.iso.datetime().optional()
+});
+
+/**
+ * Success.
+ */
+export const zListEmailTemplatesResponse = zEmailTemplatePage;
+
+export const zCreateEmailTemplateBody = zCreateEmailTemplateRequest;
+
+export const zCreateEmailTemplateHeaders = z.object({
+    'Idempotency-Key': z.string().max(255).optional()
+});
+
+/**
+ * Created.
+ */
+export const zCreateEmailTemplateResponse = zEmailTemplate;
+
+/**
+ * Success.
+ */
+export const zListLlmKeysResponse = zLlmKeyList;
+
+export const zCreateLlmKeyBody = zCreateLlmKeyRequest;
+
+export const zCreateLlmKeyHeaders = z.object({
+    'Idempotency-Key': z.string().max(255).optional()
+});
+
+/**
+ * Created.
+ */
+export const zCreateLlmKeyResponse = zLlmKey;
+
+export const zDeleteLlmKeyHeaders = z.object({
+    'Idempotency-Key': z.string().max(255).optional()
+});
+
+export const zDeleteLlmKeyPath = z.object({
+    id: z.string()
+});
+
+/**
+ * Success; no body.
+ */
+export const zDeleteLlmKeyResponse = z.void();
+
+export const zTestLlmKeyHeaders = z.object({
+    'Idempotency-Key': z.string().max(255).optional()
+});
+
+export const zTestLlmKeyPath = z.object({
+    id: z.string()
+});
+
+/**
+ * Success.
+ */
+export const zTestLlmKeyResponse = zLlmKey;
 
 export const zListDaAgreementsQuery = z.object({
     limit: z.int().gte(1).lte(100).optional().default(25),

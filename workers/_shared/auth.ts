@@ -87,6 +87,8 @@ export const ALL_SCOPES = [
   "events:write",
   "partners:read", "partners:write",
   "commissions:read",
+  // Connectors: the org's LLM keys (sealed, never returned) and the email connector (templates, send, logs).
+  "connectors:read", "connectors:write",
 ] as const;
 export type Scope = (typeof ALL_SCOPES)[number];
 
@@ -126,6 +128,8 @@ export const SCOPE_PRESETS = {
   client_intake: [...MARKET_FINDER_SCOPES, "submissions:read", "submissions:write"],
   /** A partner's integration (the OpenPartner bundle): report attribution events, read partners and commissions, manage partners. */
   partner_integration: ["events:write", "partners:read", "partners:write", "commissions:read"],
+  /** Who runs the org's connectors: its LLM keys and the email connector's templates, sends and logs. */
+  connectors_admin: ["connectors:read", "connectors:write"],
 } as const satisfies Record<string, readonly string[]>;
 export type ScopePreset = keyof typeof SCOPE_PRESETS;
 

@@ -17,7 +17,9 @@ export type IdPrefix =
   // Workspace: recorded usage entries, invitations.
   | "ent" | "itn"
   // Partners: partners, attribution events, partner commissions; clicks (internal, never shown).
-  | "prt" | "atr" | "pcm" | "clk";
+  | "prt" | "atr" | "pcm" | "clk"
+  // Workspace connectors: LLM keys, email templates, email log entries.
+  | "llk" | "etp" | "elg";
 
 const nextUlid = monotonicFactory();
 

@@ -1541,10 +1541,25 @@ export interface WorkspaceRpc extends Rpc.WorkerEntrypointBranded {
   updateMember(principal: Principal, id: string, input: { role: Role }): Promise<Result<Member>>;
   /** The revoked keys' hashes come back so the gateway drops their admitting objects' records. */
   removeMember(principal: Principal, id: string): Promise<Result<RemovedMember>>;
+
+  // Connectors: the org's LLM keys (sealed, never returned) and the email connector.
+  /** One key per provider (409 for a second); the key is sealed and only its last four come back. */
+  createLlmKey(principal: Principal, input: import("#contract/types.gen").CreateLlmKeyRequest): Promise<Result<import("#contract/types.gen").LlmKey>>;
+  listLlmKeys(principal: Principal): Promise<Result<import("#contract/types.gen").LlmKeyList>>;
+  /** By the key's id or its provider's name. */
+  deleteLlmKey(principal: Principal, idOrProvider: string): Promise<Result<null>>;
+  /** The provider's cheapest authenticated call (5 s), its outcome recorded on the key. */
+  testLlmKey(principal: Principal, idOrProvider: string): Promise<Result<import("#contract/types.gen").LlmKey>>;
+  createEmailTemplate(principal: Principal, input: import("#contract/types.gen").CreateEmailTemplateRequest): Promise<Result<import("#contract/types.gen").EmailTemplate>>;
+  listEmailTemplates(principal: Principal, query?: PageQuery): Promise<Result<Page<import("#contract/types.gen").EmailTemplate>>>;
+  /** Rendered and queued through identity's outbox, and logged. */
+  sendEmail(principal: Principal, input: import("#contract/types.gen").SendEmailRequest): Promise<Result<import("#contract/types.gen").EmailLog>>;
+  listEmailLogs(principal: Principal, query?: ListEmailLogsQuery): Promise<Result<Page<import("#contract/types.gen").EmailLog>>>;
 }
 
 export type MembersQuery = PageQuery & { createdAfter?: string; createdBefore?: string };
 export type ListInvitationsQuery = MembersQuery & { status?: import("#contract/types.gen").InvitationStatus };
+export type ListEmailLogsQuery = PageQuery & { status?: import("#contract/types.gen").EmailLogStatus };
 
 /** `WorkspaceInternal`: underwriting meters `policies_bound` at bind (reserve, then commit or release). */
 export interface WorkspaceInternalRpc extends Rpc.WorkerEntrypointBranded {

@@ -30,9 +30,10 @@ import { marketRoutes } from "./routes/market.routes.ts";
 import { partnerRoutes } from "./routes/partners.routes.ts";
 import { ruleRoutes } from "./routes/rules.routes.ts";
 import { teamRoutes, workspaceRoutes } from "./routes/workspace.routes.ts";
+import { connectorRoutes } from "./routes/connectors.routes.ts";
 
 /** Every contract operation the gateway serves, by domain (mounted in this order). */
-export const ROUTES: RouteSpec[] = [...platformRoutes, ...authRoutes, ...identityRoutes, ...underwritingRoutes, ...webhookRoutes, ...dealRoomRoutes, ...documentRoutes, ...coiRoutes, ...claimRoutes, ...billingRoutes, ...producerRoutes, ...flagRoutes, ...portalRoutes, ...marketRoutes, ...ruleRoutes, ...mcpRoutes, ...workspaceRoutes, ...teamRoutes, ...partnerRoutes];
+export const ROUTES: RouteSpec[] = [...platformRoutes, ...authRoutes, ...identityRoutes, ...underwritingRoutes, ...webhookRoutes, ...dealRoomRoutes, ...documentRoutes, ...coiRoutes, ...claimRoutes, ...billingRoutes, ...producerRoutes, ...flagRoutes, ...portalRoutes, ...marketRoutes, ...ruleRoutes, ...mcpRoutes, ...workspaceRoutes, ...teamRoutes, ...partnerRoutes, ...connectorRoutes];
 
 /** Where /docs loads the Scalar bundle from: the platform itself. */
 export const SCALAR_BUNDLE_PATH = "/docs/scalar.js";

@@ -11,12 +11,16 @@ import type { AcceptedInvitation, AcceptInvitationRequest, EntitlementCheck, Ent
 import type { Principal } from "#shared/auth";
 import type { Result } from "#shared/errors";
 import type { CheckEntitlementQuery, ListInvitationsQuery, MembersQuery, RemovedMember, WorkspaceInternalRpc, WorkspaceRpc, WorkspaceState, WorkspaceUpdate } from "#shared/rpc";
-import type { Page } from "#shared/pagination";
+import type { Page, PageQuery } from "#shared/pagination";
+import type { CreateEmailTemplateRequest, CreateLlmKeyRequest, EmailLog, EmailTemplate, LlmKey, LlmKeyList, SendEmailRequest } from "#contract/types.gen";
+import type { ListEmailLogsQuery } from "#shared/rpc";
 import { database } from "./database.ts";
 import { checkEntitlement, checkUsage, entitlementSummary, listPlans, recordUsage, reserveUsage } from "./entitlements.service.ts";
 import type { WorkspaceEnv } from "./env.ts";
 import * as workspaces from "./workspaces.service.ts";
 import * as team from "./team.service.ts";
+import * as email from "./connectors/email.service.ts";
+import * as llmKeys from "./connectors/llm-keys.service.ts";
 
 export type { WorkspaceEnv } from "./env.ts";
 export { UsageMeter } from "./usage-meter.do.ts";
@@ -104,6 +108,40 @@ export class WorkspaceService extends WorkerEntrypoint<WorkspaceEnv> implements 
 
   removeMember(principal: Principal, id: string): Promise<Result<RemovedMember>> {
     return team.removeMember(this.env, database(this.env), principal, id);
+  }
+
+  // Connectors (connectors/*): the org's LLM keys and the email connector.
+
+  createLlmKey(principal: Principal, input: CreateLlmKeyRequest): Promise<Result<LlmKey>> {
+    return llmKeys.createLlmKey(this.env, database(this.env), principal, input);
+  }
+
+  listLlmKeys(principal: Principal): Promise<Result<LlmKeyList>> {
+    return llmKeys.listLlmKeys(database(this.env), principal);
+  }
+
+  deleteLlmKey(principal: Principal, idOrProvider: string): Promise<Result<null>> {
+    return llmKeys.deleteLlmKey(database(this.env), principal, idOrProvider);
+  }
+
+  testLlmKey(principal: Principal, idOrProvider: string): Promise<Result<LlmKey>> {
+    return llmKeys.testLlmKey(this.env, database(this.env), principal, idOrProvider);
+  }
+
+  createEmailTemplate(principal: Principal, input: CreateEmailTemplateRequest): Promise<Result<EmailTemplate>> {
+    return email.createTemplate(database(this.env), principal, input);
+  }
+
+  listEmailTemplates(principal: Principal, query?: PageQuery): Promise<Result<Page<EmailTemplate>>> {
+    return email.listTemplates(database(this.env), principal, query);
+  }
+
+  sendEmail(principal: Principal, input: SendEmailRequest): Promise<Result<EmailLog>> {
+    return email.sendEmail(this.env, database(this.env), principal, input);
+  }
+
+  listEmailLogs(principal: Principal, query?: ListEmailLogsQuery): Promise<Result<Page<EmailLog>>> {
+    return email.listLogs(database(this.env), principal, query);
   }
 }
 
