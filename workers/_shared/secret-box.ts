@@ -1,6 +1,6 @@
 /**
- * Secrets that must be recoverable (so cannot be hashed), sealed at rest as the webhooks worker seals
- * endpoint signing secrets (workers/webhooks/src/secret-box.ts, same format): AES-256-GCM under a
+ * Secrets that must be recoverable (so cannot be hashed), sealed at rest: webhook endpoints' signing
+ * secrets (workers/webhooks/src/secret-box.ts) and orgs' LLM keys. AES-256-GCM under a
  * base64 32-byte key from the worker's secret, a fresh 96-bit IV, and the owning row's id as
  * additional data so a sealed secret copied onto another row does not open.
  * Stored as `v1.<base64 iv>.<base64 ciphertext+tag>`.
