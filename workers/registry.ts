@@ -163,6 +163,9 @@ export const WORKERS: readonly WorkerEntry[] = [
       ],
     },
     consumesEvents: true,
+    calls: [
+      { worker: "workspace", entrypoint: "internal", purpose: "reserveUsage, commitUsage, releaseUsage, returnUsage: each live endpoint counts webhook_endpoints against the org's plan, reserved before the insert and returned at delete" },
+    ],
     testVars: {
       // Base64 of bytes 0..31: seals signing secrets in tests only. A short retry schedule.
       WEBHOOK_ENCRYPTION_KEY: "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=",

@@ -97,7 +97,7 @@ describe("entitlements: check, usage, summary against the committed plan table",
   it("bad input: an unknown or platform-metered feature, a bad quantity, a plan outside the table", async () => {
     const p = newPrincipal();
     expect(errorOf(await workspaceRpc.checkEntitlement(p, { feature: "posts" as never }))).toMatchObject({ code: "validation_failed", details: { field: "feature" } });
-    expect(errorOf(await workspaceRpc.checkEntitlement(p, { feature: "webhook_endpoints" }))).toMatchObject({ code: "validation_failed", details: { field: "feature", rule: "not_metered" } });
+    expect(errorOf(await workspaceRpc.checkEntitlement(p, { feature: "document_storage_bytes" }))).toMatchObject({ code: "validation_failed", details: { field: "feature", rule: "not_metered" } });
     expect(errorOf(await workspaceRpc.recordUsage(p, { feature: "policies_bound" }))).toMatchObject({ code: "validation_failed", details: { field: "feature", rule: "platform_metered" } });
     expect(errorOf(await workspaceRpc.recordUsage(p, { feature: "api_calls", quantity: 0 }))).toMatchObject({ code: "validation_failed", details: { field: "quantity" } });
     expect(errorOf(await workspaceRpc.updateWorkspace(systemPrincipal(p.orgId), p.orgId, { plan: "platinum" as never }))).toMatchObject({ code: "validation_failed", details: { field: "plan" } });

@@ -13,7 +13,7 @@ import type { Result } from "#shared/errors";
 import type { CheckEntitlementQuery, ListInvitationsQuery, MembersQuery, RemovedMember, WorkspaceInternalRpc, WorkspaceRpc, WorkspaceState, WorkspaceUpdate } from "#shared/rpc";
 import type { Page } from "#shared/pagination";
 import { database } from "./database.ts";
-import { checkEntitlement, checkUsage, entitlementSummary, listPlans, recordUsage, reserveUsage } from "./entitlements.service.ts";
+import { checkEntitlement, checkUsage, entitlementSummary, listPlans, recordUsage, reserveUsage, returnUsage } from "./entitlements.service.ts";
 import type { WorkspaceEnv } from "./env.ts";
 import * as workspaces from "./workspaces.service.ts";
 import * as team from "./team.service.ts";
@@ -107,7 +107,7 @@ export class WorkspaceService extends WorkerEntrypoint<WorkspaceEnv> implements 
   }
 }
 
-/** The internal entrypoint: underwriting's `WORKSPACE` binding, metering each bind. */
+/** The internal entrypoint: underwriting's `WORKSPACE` binding (metering each bind) and webhooks' (each live endpoint). */
 export class WorkspaceInternal extends WorkerEntrypoint<WorkspaceEnv> implements WorkspaceInternalRpc {
   checkUsage(principal: Principal, feature: Feature, quantity?: number): Promise<Result<{ used: number; limit: number | null }>> {
     return checkUsage(this.env, database(this.env), principal, feature, quantity ?? 1);
@@ -123,6 +123,10 @@ export class WorkspaceInternal extends WorkerEntrypoint<WorkspaceEnv> implements
 
   async releaseUsage(orgId: string, key: string): Promise<void> {
     await this.env.USAGE_METER.getByName(orgId).release(orgId, key);
+  }
+
+  returnUsage(orgId: string, feature: Feature, key: string, quantity?: number): Promise<void> {
+    return returnUsage(this.env, orgId, feature, key, quantity ?? 1);
   }
 }
 
