@@ -183,7 +183,8 @@ export async function deleteEndpoint(deps: WebhooksDeps, principal: Principal, i
   ]);
   if ((deleted?.meta.changes ?? 0) === 0) return notFound("Webhook endpoint");
   // Only the delete that changed the row gets here, and the meter returns a key once: one endpoint, one back.
-  await deps.env.WORKSPACE.returnUsage(principal.orgId, "webhook_endpoints", id);
+  const returned = await deps.env.WORKSPACE.returnUsage(principal.orgId, "webhook_endpoints", id);
+  if (!returned.ok) throw new Error(`webhook_endpoints could not be returned: ${returned.error.message}`);
   return ok({ id, deleted: true });
 }
 

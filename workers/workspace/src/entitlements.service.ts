@@ -188,7 +188,9 @@ export async function checkUsage(env: WorkspaceEnv, db: DrizzleD1Database, princ
  * Gives back what a committed write under `key` counted, now that what it created is gone (a deleted
  * webhook endpoint): standing totals only, since a month's usage happened and stays. Once per key.
  */
-export async function returnUsage(env: WorkspaceEnv, orgId: string, feature: Feature, key: string, quantity = 1): Promise<void> {
-  if (FEATURES[feature].window !== "total") throw new Error(`${feature} is counted per month: what was used stays used`);
-  await meterOf(env, orgId).refund(orgId, key, feature, "total", quantity);
+export async function returnUsage(env: WorkspaceEnv, orgId: string, feature: Feature, key: string, quantity = 1): Promise<Result<{ used: number }>> {
+  if (!isFeature(feature) || FEATURES[feature].window !== "total") {
+    return invalid("feature", "standing_total", `${String(feature)} is not a standing total: a month's usage happened and stays used`);
+  }
+  return ok({ used: await meterOf(env, orgId).refund(orgId, key, feature, "total", quantity) });
 }

@@ -125,7 +125,7 @@ export class WorkspaceInternal extends WorkerEntrypoint<WorkspaceEnv> implements
     await this.env.USAGE_METER.getByName(orgId).release(orgId, key);
   }
 
-  returnUsage(orgId: string, feature: Feature, key: string, quantity?: number): Promise<void> {
+  returnUsage(orgId: string, feature: Feature, key: string, quantity?: number): Promise<Result<{ used: number }>> {
     return returnUsage(this.env, orgId, feature, key, quantity ?? 1);
   }
 }

@@ -1,6 +1,7 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { call, createTenant, json } from "./harness.ts";
+import { sampleInvoice } from "../support/render-samples.ts";
 
 const asSystem = (orgId: string) => ({ token: env.API_SECRET, headers: { "x-org-id": orgId } });
 const endpoint = (n: number) => ({ url: `http://127.0.0.1:9/hooks/${n}`, events: ["policy.*"] });
@@ -52,5 +53,22 @@ describe("webhook_endpoints: the org's live endpoints against its plan", () => {
     const deletes = await Promise.all([0, 1, 2].map(() => call("DELETE", `/v1/webhooks/${created.id}`, { apiKey: a.apiKey })));
     expect(deletes.map((r) => r.status).sort()).toEqual([204, 404, 404]);
     expect(await usedEndpoints(a.apiKey)).toMatchObject({ used: 1 });
+  });
+});
+
+describe("document_storage_bytes: every stored byte, through the gateway", () => {
+  it("a stored document's size is in the summary and the check; another org's is its own", async () => {
+    const [t, other] = await Promise.all([createTenant(), createTenant()]);
+    const storage = async (apiKey: string) =>
+      (await json(await call("GET", "/v1/entitlements/summary", { apiKey }))).entitlements.find((e: { feature: string }) => e.feature === "document_storage_bytes");
+    expect(await storage(t.apiKey)).toMatchObject({ used: 0, unit: "bytes", resetAt: null });
+    const res = await call("POST", "/v1/documents/render-pdf", { apiKey: t.apiKey, body: { template: "invoice", data: sampleInvoice() } });
+    expect(res.status).toBe(201);
+    const doc = await json(res);
+    expect(doc.size).toBeGreaterThan(0);
+    expect(await storage(t.apiKey)).toMatchObject({ used: doc.size, limit: 25 * 1024 ** 3 });
+    const check = await json(await call("GET", `/v1/entitlements/check?feature=document_storage_bytes&quantity=${doc.size}`, { apiKey: t.apiKey }));
+    expect(check).toMatchObject({ allowed: true, feature: "document_storage_bytes", currentUsage: doc.size });
+    expect(await storage(other.apiKey)).toMatchObject({ used: 0 });
   });
 });
