@@ -147,6 +147,10 @@ const workers = await Promise.all(
     if (u.open.has(k)) { u.open.delete(k); u.committed.add(k); }`,
             releaseUsage: `const u = (globalThis.usage ??= { limits: new Map(), used: new Map(), open: new Map(), committed: new Set() }); const k = arguments[0] + "|" + arguments[1];
     if (u.open.has(k)) { u.used.set(arguments[0], (u.used.get(arguments[0]) ?? 0) - u.open.get(k)); u.open.delete(k); }`,
+            // Webhooks returns a deleted endpoint's count; once per committed key.
+            returnUsage: `const u = (globalThis.usage ??= { limits: new Map(), used: new Map(), open: new Map(), committed: new Set() }); const [org, , key, quantity = 1] = arguments; const k = org + "|" + key;
+    if (u.committed.has(k)) { u.committed.delete(k); u.used.set(org, (u.used.get(org) ?? 0) - quantity); }
+    return { ok: true, value: { used: u.used.get(org) ?? 0 } };`,
             setUsageLimitForTest: `(globalThis.usage ??= { limits: new Map(), used: new Map(), open: new Map(), committed: new Set() }).limits.set(arguments[0], arguments[1]); return true;`,
             usageForTest: `const u = (globalThis.usage ??= { limits: new Map(), used: new Map(), open: new Map(), committed: new Set() }); return { used: u.used.get(arguments[0]) ?? 0, open: [...u.open.keys()].filter((k) => k.startsWith(arguments[0] + "|")).length };`,
           },

@@ -163,6 +163,9 @@ export const WORKERS: readonly WorkerEntry[] = [
       ],
     },
     consumesEvents: true,
+    calls: [
+      { worker: "workspace", entrypoint: "internal", purpose: "reserveUsage, commitUsage, releaseUsage, returnUsage: each live endpoint counts webhook_endpoints against the org's plan, reserved before the insert and returned at delete" },
+    ],
     testVars: {
       // Base64 of bytes 0..31: seals signing secrets in tests only. A short retry schedule.
       WEBHOOK_ENCRYPTION_KEY: "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=",
@@ -186,7 +189,10 @@ export const WORKERS: readonly WorkerEntry[] = [
     d1: { binding: "DOCUMENTS_DB", database: "openinsure-documents", id: "documents-db" },
     r2: [{ binding: "DOCUMENTS", bucket: "openinsure-documents", purpose: "the documents' bytes, under orgs/{orgId}/documents/{docId}; never overwritten" }],
     deployOnly: { ai: { binding: "AI", purpose: "Workers AI: classifies ingested files behind the flag documents.ai_classification (the committed model otherwise)" } },
-    calls: [{ worker: "producers", entrypoint: "internal", purpose: "flags: the org's feature flags (documents.ai_classification, documents.ai_model) at ingest" }],
+    calls: [
+      { worker: "producers", entrypoint: "internal", purpose: "flags: the org's feature flags (documents.ai_classification, documents.ai_model) at ingest" },
+      { worker: "workspace", entrypoint: "internal", purpose: "reserveUsage, commitUsage, releaseUsage: each stored document's bytes count document_storage_bytes against the org's plan, reserved once the size is known and released if the row is not written" },
+    ],
     emitsEvents: true,
     crons: [{ schedule: "* * * * *", purpose: "the outbox sweep (relays events a prompt relay missed) and the orphan sweep (objects a crashed store left without a row)" }],
   },

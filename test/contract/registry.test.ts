@@ -45,6 +45,7 @@ describe("the committed configs", () => {
       }
     }
     expect(production.services(production.get("webhooks"))).toEqual([
+      expect.objectContaining({ binding: "WORKSPACE", entrypoint: "WorkspaceInternal" }),
       expect.objectContaining({ binding: "UNDERWRITING", entrypoint: "UnderwritingInternal" }),
       expect.objectContaining({ binding: "DOCUMENTS", entrypoint: "DocumentsInternal" }),
       expect.objectContaining({ binding: "CLAIMS", entrypoint: "ClaimsInternal" }),
@@ -68,7 +69,11 @@ describe("the committed configs", () => {
     // Producers calls only identity (which calls nobody), so underwriting's call to it cannot close a cycle.
     expect(production.services(production.get("producers"))).toEqual([expect.objectContaining({ binding: "IDENTITY", entrypoint: "IdentityInternal" })]);
     // Every worker that reads feature flags is bound to the producers worker's evaluator (its internal entrypoint).
-    expect(production.services(production.get("documents"))).toEqual([expect.objectContaining({ binding: "PRODUCERS", entrypoint: "ProducersInternal" })]);
+    expect(production.services(production.get("documents"))).toEqual([
+      expect.objectContaining({ binding: "PRODUCERS", entrypoint: "ProducersInternal" }),
+      // Every stored byte counts document_storage_bytes in the org's usage meter.
+      expect.objectContaining({ binding: "WORKSPACE", entrypoint: "WorkspaceInternal" }),
+    ]);
   });
 
   it("refuses declarations that would bind the gateway to an internal entrypoint, or call an undeclared worker", () => {
@@ -156,7 +161,7 @@ describe("a worker added by one registry entry", () => {
       const order = reg.deployOrder().map((w) => w.name);
       for (const w of reg.workers) for (const s of reg.services(w)) expect(order.indexOf(s.worker)).toBeLessThan(order.indexOf(w.name));
     }
-    expect(production.deployOrder().map((w) => w.name)).toEqual(["identity", "deal-rooms", "producers", "documents", "market", "workspace", "underwriting", "claims", "billing", "webhooks", "portal", "partners", "gateway"]);
+    expect(production.deployOrder().map((w) => w.name)).toEqual(["identity", "deal-rooms", "producers", "market", "workspace", "documents", "underwriting", "claims", "billing", "webhooks", "portal", "partners", "gateway"]);
 
     const dry = deployPlan(testRegistry, root, ["--dry-run"]).find((s) => s.worker.name === "fixture-notes")!;
     expect(dry.commands).toEqual([["deploy", "-c", "test/registry/fixture/wrangler.toml", "--dry-run", "--outdir", join(root, ".build", "fixture-notes")]]);

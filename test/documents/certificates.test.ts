@@ -192,7 +192,7 @@ describe("generateCertificate", () => {
         return typeof value === "function" ? value.bind(target) : value;
       },
     });
-    const cert = unwrap(await generateCertificate({ db: drizzle(racing), bucket }, p, input()));
+    const cert = unwrap(await generateCertificate({ db: drizzle(racing), bucket, usage: env.WORKSPACE }, p, input()));
     expect(raced).toBe(true);
     expect(cert.number).toBe("COI-2026-000002");
     expect(await pdfOf(p.orgId, cert.documentId)).toContain("COI-2026-000002");
@@ -209,7 +209,7 @@ describe("generateCertificate", () => {
         return typeof value === "function" ? value.bind(target) : value;
       },
     });
-    await expect(generateCertificate({ db: drizzle(failing), bucket }, p, input())).rejects.toThrow("D1 unavailable");
+    await expect(generateCertificate({ db: drizzle(failing), bucket, usage: env.WORKSPACE }, p, input())).rejects.toThrow("D1 unavailable");
     expect((await bucket.list({ prefix: `orgs/${p.orgId}/` })).objects).toEqual([]);
     expect(await env.DOCUMENTS_DB.prepare("SELECT COUNT(*) AS n FROM documents WHERE org_id = ?").bind(p.orgId).first("n")).toBe(0);
     expect(await env.DOCUMENTS_DB.prepare("SELECT COUNT(*) AS n FROM events WHERE org_id = ?").bind(p.orgId).first("n")).toBe(0);

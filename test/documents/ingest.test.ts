@@ -38,6 +38,7 @@ function fakeAi(reply: () => Promise<unknown>) {
 const deps = (overrides: Partial<IngestDeps> = {}): IngestDeps => ({
   db: drizzle(env.DOCUMENTS_DB),
   bucket,
+  usage: env.WORKSPACE,
   model: model as NaiveBayesModel,
   aiFlags: async () => ({ enabled: false, model: "@cf/meta/llama-3.1-8b-instruct" }),
   ...overrides,

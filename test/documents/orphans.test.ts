@@ -31,7 +31,7 @@ async function sweepAll(now: Date, page?: number) {
 describe("orphan sweep", () => {
   it("deletes an object without its row once the grace period has passed, and nothing else", async () => {
     const principal = newPrincipal();
-    const kept = unwrap(await storeDocument({ db, bucket }, principal, { kind: "upload", filename: "kept.pdf", body: pdf("kept") }));
+    const kept = unwrap(await storeDocument({ db, bucket, usage: env.WORKSPACE }, principal, { kind: "upload", filename: "kept.pdf", body: pdf("kept") }));
     // What an isolate that died between the R2 write and the D1 insert leaves behind.
     const orphanKey = objectKey(principal.orgId, newId("doc"));
     await bucket.put(orphanKey, pdf("orphan"));
@@ -51,7 +51,7 @@ describe("orphan sweep", () => {
   it("judges an object by its own org's rows: an id stored under another org's prefix is an orphan there", async () => {
     const owner = newPrincipal();
     const other = newPrincipal();
-    const doc = unwrap(await storeDocument({ db, bucket }, owner, { kind: "upload", filename: "a.pdf", body: pdf("a") }));
+    const doc = unwrap(await storeDocument({ db, bucket, usage: env.WORKSPACE }, owner, { kind: "upload", filename: "a.pdf", body: pdf("a") }));
     const strayKey = objectKey(other.orgId, doc.id);
     await bucket.put(strayKey, pdf("stray"));
     const uploadedAt = (await bucket.head(strayKey))!.uploaded.getTime();

@@ -17,7 +17,7 @@ import { errorOf, unwrap } from "../support/results.ts";
 const rpc = (exports as unknown as { DocumentsService: Service<DocumentsService> }).DocumentsService;
 /** The worker's R2 bucket (binding `DOCUMENTS`, the same name as the gateway's service binding, hence untyped in Env). */
 const bucket = (env as unknown as { DOCUMENTS: R2Bucket }).DOCUMENTS;
-const deps = (overrides: Partial<DocumentsDeps> = {}): DocumentsDeps => ({ db: drizzle(env.DOCUMENTS_DB), bucket: bucket, ...overrides });
+const deps = (overrides: Partial<DocumentsDeps> = {}): DocumentsDeps => ({ db: drizzle(env.DOCUMENTS_DB), bucket: bucket, usage: env.WORKSPACE, ...overrides });
 
 const enc = new TextEncoder();
 /** A small but real PDF header and body: `file-type` recognises the `%PDF-` signature. */

@@ -1,4 +1,5 @@
 import type { WebhookQueueMessage } from "../../workers/_shared/events.ts";
+import type { WorkspaceInternalRpc } from "../../workers/_shared/rpc.ts";
 
 declare global {
   namespace Cloudflare {
@@ -10,6 +11,7 @@ declare global {
       WEBHOOK_RETRY_SCHEDULE: string;
       WEBHOOK_ALLOW_LOOPBACK: string;
       ENVIRONMENT: string;
+      WORKSPACE: Service<WorkspaceInternalRpc>;
     }
   }
 }

@@ -82,6 +82,8 @@ export function harness(overrides: Partial<WebhooksEnv> = {}): Harness {
     WEBHOOK_ALLOW_LOOPBACK: "false",
     WEBHOOK_TIMEOUT_MS: "15000",
     WEBHOOK_ENCRYPTION_KEY: env.WEBHOOK_ENCRYPTION_KEY,
+    // The workspace stand-in (vitest.config.ts): admits every endpoint unless a test set its org a limit.
+    WORKSPACE: env.WORKSPACE,
     ...overrides,
   };
   return { env: testEnv, service: new WebhooksService(createExecutionContext(), testEnv), events, dlq, source, reads };

@@ -97,7 +97,10 @@ describe("entitlements: check, usage, summary against the committed plan table",
   it("bad input: an unknown or platform-metered feature, a bad quantity, a plan outside the table", async () => {
     const p = newPrincipal();
     expect(errorOf(await workspaceRpc.checkEntitlement(p, { feature: "posts" as never }))).toMatchObject({ code: "validation_failed", details: { field: "feature" } });
-    expect(errorOf(await workspaceRpc.checkEntitlement(p, { feature: "webhook_endpoints" }))).toMatchObject({ code: "validation_failed", details: { field: "feature", rule: "not_metered" } });
+    // Every feature of the table is metered now: webhook_endpoints and document_storage_bytes answer like the others.
+    expect(unwrap(await workspaceRpc.checkEntitlement(p, { feature: "webhook_endpoints" }))).toMatchObject({ feature: "webhook_endpoints", currentUsage: 0, limit: PLAN_LIMITS.starter.webhook_endpoints, resetAt: null });
+    expect(unwrap(await workspaceRpc.checkEntitlement(p, { feature: "document_storage_bytes", quantity: 1024 }))).toMatchObject({ feature: "document_storage_bytes", currentUsage: 0, allowed: true, resetAt: null });
+    expect(errorOf(await workspaceRpc.recordUsage(p, { feature: "webhook_endpoints" }))).toMatchObject({ code: "validation_failed", details: { field: "feature", rule: "platform_metered" } });
     expect(errorOf(await workspaceRpc.recordUsage(p, { feature: "policies_bound" }))).toMatchObject({ code: "validation_failed", details: { field: "feature", rule: "platform_metered" } });
     expect(errorOf(await workspaceRpc.recordUsage(p, { feature: "api_calls", quantity: 0 }))).toMatchObject({ code: "validation_failed", details: { field: "quantity" } });
     expect(errorOf(await workspaceRpc.updateWorkspace(systemPrincipal(p.orgId), p.orgId, { plan: "platinum" as never }))).toMatchObject({ code: "validation_failed", details: { field: "plan" } });
@@ -127,5 +130,44 @@ describe("workspaces: settings and soft delete", () => {
     expect(unwrap(await workspaceRpc.deleteWorkspace(sys, p.orgId)).deletedAt).toBe(deleted.deletedAt);
     expect(errorOf(await workspaceRpc.updateWorkspace(sys, p.orgId, { plan: "pro" })).code).toBe("invalid_state_transition");
     expect((await workspaceRpc.workspaceOf(p.orgId)).settings).toEqual({ timezone: "Europe/London", locale: "en_GB" });
+  });
+});
+
+describe("standing totals: webhook_endpoints and document_storage_bytes in the real UsageMeter", () => {
+  it("live endpoints: concurrent reserves at the limit admit exactly the remainder; a return gives one back, once per key", async () => {
+    const p = await onPlan("free");
+    const limit = PLAN_LIMITS.free.webhook_endpoints!;
+    const results = await Promise.all(Array.from({ length: limit + 3 }, (_, i) => workspaceInternal.reserveUsage(p, "webhook_endpoints", `whk_c${i}`)));
+    const admitted = results.flatMap((r, i) => (r.ok ? [`whk_c${i}`] : []));
+    expect(admitted).toHaveLength(limit);
+    expect(results.filter((r) => !r.ok).map((r) => errorOf(r))).toEqual(Array(3).fill(expect.objectContaining({ code: "feature_limit_reached", details: expect.objectContaining({ feature: "webhook_endpoints", limit, used: limit }) })));
+    for (const key of admitted) await workspaceInternal.commitUsage(p.orgId, key);
+    await Promise.all([0, 1, 2].map(() => workspaceInternal.returnUsage(p.orgId, "webhook_endpoints", admitted[0]!)));
+    const summary = unwrap(await workspaceRpc.entitlementSummary(p));
+    expect(summary.entitlements.find((e) => e.feature === "webhook_endpoints")).toMatchObject({ used: limit - 1, limit, resetAt: null, unit: "count" });
+    // A returned key never counts again, even if its commit arrives late.
+    await workspaceInternal.commitUsage(p.orgId, admitted[0]!);
+    expect(unwrap(await workspaceRpc.checkEntitlement(p, { feature: "webhook_endpoints" }))).toMatchObject({ currentUsage: limit - 1, allowed: true });
+    // A key that never committed (a create before metering, or a released one) returns nothing.
+    await workspaceInternal.returnUsage(p.orgId, "webhook_endpoints", "whk_never");
+    expect(unwrap(await workspaceRpc.checkEntitlement(p, { feature: "webhook_endpoints" })).currentUsage).toBe(limit - 1);
+    // A month's usage happened: it is never given back.
+    expect(errorOf(await workspaceInternal.returnUsage(p.orgId, "policies_bound", "sub_x"))).toMatchObject({ code: "validation_failed", details: { field: "feature", rule: "standing_total" } });
+  });
+
+  it("stored bytes count by size against the plan's bytes, exactly at the limit", async () => {
+    const p = await onPlan("free");
+    const limit = PLAN_LIMITS.free.document_storage_bytes!;
+    unwrap(await workspaceInternal.reserveUsage(p, "document_storage_bytes", "doc_big", limit - 100));
+    await workspaceInternal.commitUsage(p.orgId, "doc_big");
+    const [a, b] = await Promise.all([
+      workspaceInternal.reserveUsage(p, "document_storage_bytes", "doc_a", 60),
+      workspaceInternal.reserveUsage(p, "document_storage_bytes", "doc_b", 60),
+    ]);
+    expect([a.ok, b.ok].sort()).toEqual([false, true]);
+    expect(errorOf(a.ok ? b : a)).toMatchObject({ code: "feature_limit_reached", details: { feature: "document_storage_bytes", limit, used: limit - 40 } });
+    unwrap(await workspaceInternal.reserveUsage(p, "document_storage_bytes", "doc_c", 40));
+    const summary = unwrap(await workspaceRpc.entitlementSummary(p));
+    expect(summary.entitlements.find((e) => e.feature === "document_storage_bytes")).toMatchObject({ used: limit, limit, available: 0, percentage: 100, unit: "bytes", resetAt: null });
   });
 });

@@ -1571,6 +1571,8 @@ export interface WorkspaceInternalRpc extends Rpc.WorkerEntrypointBranded {
   commitUsage(orgId: string, key: string): Promise<void>;
   /** The write under `key` did not commit: its count is given back. */
   releaseUsage(orgId: string, key: string): Promise<void>;
+  /** What the committed write under `key` counted of a standing total (`webhook_endpoints`) is given back: what it created is gone. Once per key. */
+  returnUsage(orgId: string, feature: import("#contract/types.gen").Feature, key: string, quantity?: number): Promise<Result<{ used: number }>>;
 }
 
 /** The org as identity keeps it: the contract's `Org` without `plan`, which is the workspace worker's. */

@@ -12,7 +12,7 @@ import { fail, invalid, notFound, ok, type Result } from "#shared/errors";
 import { isId, newId } from "#shared/ids";
 import { toPage, type Page } from "#shared/pagination";
 import type { DocumentClassification, DocumentKind } from "#contract/types.gen";
-import type { ByteRangeRequest, DocumentDownload, DocumentRecord, ListDocumentsQuery, StoreDocumentInput } from "#shared/rpc";
+import type { ByteRangeRequest, DocumentDownload, DocumentRecord, ListDocumentsQuery, StoreDocumentInput, WorkspaceInternalRpc } from "#shared/rpc";
 import { documents, type DocumentRow } from "./schema.ts";
 import { acceptedTypesOf, describeTypes, SNIFF_BYTES, sniffContentType } from "./sniff.ts";
 
@@ -31,6 +31,8 @@ export const DOCUMENT_KINDS: readonly DocumentKind[] = ["coi", "mcs90", "invoice
 export interface DocumentsDeps {
   db: DrizzleD1Database;
   bucket: R2Bucket;
+  /** The workspace worker's meter: every stored byte counts `document_storage_bytes` against the org's plan. */
+  usage: Service<WorkspaceInternalRpc>;
   /** A new document id; default `newId("doc")` (a test passes a fixed one to prove a collision never overwrites). */
   newDocumentId?: () => string;
 }
@@ -237,6 +239,15 @@ export async function storeDocumentWith(
   let contentType = "";
   const written = await writeObject(deps.bucket, key, streamOf(input.body), input.kind, (t) => (contentType = t));
   if (!written.ok) return written.result;
+  // The plan's document_storage_bytes, counted in the org's usage meter once the size is known and
+  // before the row is written: past the limit the store is refused (403 feature_limit_reached) and the
+  // object deleted, so nothing stays. Keyed by the document id: committed with the row, released if
+  // it is not written. Documents are never deleted, so nothing is ever given back.
+  const metered = await deps.usage.reserveUsage(principal, "document_storage_bytes", id, written.size);
+  if (!metered.ok) {
+    await deps.bucket.delete(key);
+    return { ok: false, error: metered.error };
+  }
   const row: DocumentRow = {
     id,
     orgId: principal.orgId,
@@ -261,9 +272,10 @@ export async function storeDocumentWith(
     if (extra.length === 0) await deps.db.insert(documents).values(row);
     else await atomically(deps.db, [deps.db.insert(documents).values(row), ...extra]);
   } catch (error) {
-    await deps.bucket.delete(key);
+    await Promise.all([deps.bucket.delete(key), deps.usage.releaseUsage(principal.orgId, id)]);
     throw error;
   }
+  await deps.usage.commitUsage(principal.orgId, id);
   return ok(toRecord(row));
 }
 

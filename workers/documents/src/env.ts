@@ -1,5 +1,5 @@
 import type { WebhookQueueMessage } from "#shared/events";
-import type { ProducersInternalRpc } from "#shared/rpc";
+import type { ProducersInternalRpc, WorkspaceInternalRpc } from "#shared/rpc";
 
 /** Bindings of the documents worker (workers/documents/wrangler.toml). */
 export interface DocumentsEnv {
@@ -20,4 +20,6 @@ export interface DocumentsEnv {
   AI?: Ai;
   /** The producers worker's internal entrypoint: the org's feature flags (`flags`, read in flags.ts). */
   PRODUCERS: Service<ProducersInternalRpc>;
+  /** The workspace worker's internal entrypoint: every stored byte counts `document_storage_bytes` against the org's plan. */
+  WORKSPACE: Service<WorkspaceInternalRpc>;
 }

@@ -16,12 +16,12 @@ import { issuePolicyDocument } from "./policy-paper.service.ts";
 export class DocumentsInternal extends WorkerEntrypoint<DocumentsEnv> implements DocumentsInternalRpc, EventSourceRpc {
   /** Renders and stores one piece of policy paper, once per source key (a repeat answers the first document). */
   issuePolicyDocument(orgId: string, request: PolicyDocumentRequest): Promise<Result<DocumentRecord>> {
-    return issuePolicyDocument({ db: database(this.env), bucket: this.env.DOCUMENTS }, orgId, request);
+    return issuePolicyDocument({ db: database(this.env), bucket: this.env.DOCUMENTS, usage: this.env.WORKSPACE }, orgId, request);
   }
 
   /** Renders and stores one invoice's PDF for billing, once per source key. */
   issueInvoiceDocument(orgId: string, request: InvoiceDocumentRequest): Promise<Result<DocumentRecord>> {
-    return issueInvoiceDocument({ db: database(this.env), bucket: this.env.DOCUMENTS }, orgId, request);
+    return issueInvoiceDocument({ db: database(this.env), bucket: this.env.DOCUMENTS, usage: this.env.WORKSPACE }, orgId, request);
   }
 
   /**
@@ -30,7 +30,7 @@ export class DocumentsInternal extends WorkerEntrypoint<DocumentsEnv> implements
    */
   issueCertificateOnce(orgId: string, request: CertificateOnceRequest) {
     const issuer = { kind: "insured" as const, orgId, credentialId: request.issuedBy, actorId: request.issuedBy, principalId: request.issuedBy, role: null, scopes: [], rateLimitTier: "standard" as const, expiresAt: null };
-    return issueCertificateOnce({ db: database(this.env), bucket: this.env.DOCUMENTS }, issuer, request.certificate, request.sourceKey);
+    return issueCertificateOnce({ db: database(this.env), bucket: this.env.DOCUMENTS, usage: this.env.WORKSPACE }, issuer, request.certificate, request.sourceKey);
   }
 
   /** `document.generated` and any other event of this worker's outbox, by id. */

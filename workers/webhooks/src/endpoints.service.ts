@@ -100,7 +100,18 @@ export async function createEndpoint(deps: WebhooksDeps, principal: Principal, i
     updatedAt: at,
     deletedAt: null,
   };
-  await insertEndpoint(deps.db, row);
+  // The plan's webhook_endpoints, counted in the org's usage meter before anything is written: past
+  // the limit the create is refused (403 feature_limit_reached) having created nothing. Keyed by the
+  // endpoint id, so it is counted once, committed with the row and returned when it is deleted.
+  const metered = await deps.env.WORKSPACE.reserveUsage(principal, "webhook_endpoints", id);
+  if (!metered.ok) return metered;
+  try {
+    await insertEndpoint(deps.db, row);
+  } catch (error) {
+    await deps.env.WORKSPACE.releaseUsage(principal.orgId, id);
+    throw error;
+  }
+  await deps.env.WORKSPACE.commitUsage(principal.orgId, id);
   return ok({ ...toEndpoint(row), secret });
 }
 
@@ -171,6 +182,9 @@ export async function deleteEndpoint(deps: WebhooksDeps, principal: Principal, i
     abandonEndpointDeliveries(deps.db, principal.orgId, id, at),
   ]);
   if ((deleted?.meta.changes ?? 0) === 0) return notFound("Webhook endpoint");
+  // Only the delete that changed the row gets here, and the meter returns a key once: one endpoint, one back.
+  const returned = await deps.env.WORKSPACE.returnUsage(principal.orgId, "webhook_endpoints", id);
+  if (!returned.ok) throw new Error(`webhook_endpoints could not be returned: ${returned.error.message}`);
   return ok({ id, deleted: true });
 }
 

@@ -1,5 +1,6 @@
 import { isProduction } from "#shared/environment";
 import type { WebhookQueueMessage } from "#shared/events";
+import type { WorkspaceInternalRpc } from "#shared/rpc";
 
 export type { EventSourceRpc } from "#shared/rpc";
 
@@ -29,6 +30,8 @@ export interface WebhooksEnv extends EventSourceBindings {
   WEBHOOK_TIMEOUT_MS?: string;
   /** Base64 of 32 bytes: the AES-256-GCM key that encrypts endpoint signing secrets at rest. */
   WEBHOOK_ENCRYPTION_KEY: string;
+  /** The workspace worker's internal entrypoint: each live endpoint counts `webhook_endpoints` against the org's plan. */
+  WORKSPACE: Service<WorkspaceInternalRpc>;
 }
 
 export { isProduction } from "#shared/environment";

@@ -183,3 +183,14 @@ export async function checkUsage(env: WorkspaceEnv, db: DrizzleD1Database, princ
   if (limit !== null && used + quantity > limit) return limitReached(env, feature, limit, used);
   return ok({ used, limit });
 }
+
+/**
+ * Gives back what a committed write under `key` counted, now that what it created is gone (a deleted
+ * webhook endpoint): standing totals only, since a month's usage happened and stays. Once per key.
+ */
+export async function returnUsage(env: WorkspaceEnv, orgId: string, feature: Feature, key: string, quantity = 1): Promise<Result<{ used: number }>> {
+  if (!isFeature(feature) || FEATURES[feature].window !== "total") {
+    return invalid("feature", "standing_total", `${String(feature)} is not a standing total: a month's usage happened and stays used`);
+  }
+  return ok({ used: await meterOf(env, orgId).refund(orgId, key, feature, "total", quantity) });
+}

@@ -15,7 +15,7 @@ import type { Page, PageQuery } from "#shared/pagination";
 import type { CreateEmailTemplateRequest, CreateLlmKeyRequest, EmailLog, EmailTemplate, LlmKey, LlmKeyList, SendEmailRequest } from "#contract/types.gen";
 import type { ListEmailLogsQuery } from "#shared/rpc";
 import { database } from "./database.ts";
-import { checkEntitlement, checkUsage, entitlementSummary, listPlans, recordUsage, reserveUsage } from "./entitlements.service.ts";
+import { checkEntitlement, checkUsage, entitlementSummary, listPlans, recordUsage, reserveUsage, returnUsage } from "./entitlements.service.ts";
 import type { WorkspaceEnv } from "./env.ts";
 import * as workspaces from "./workspaces.service.ts";
 import * as team from "./team.service.ts";
@@ -145,7 +145,7 @@ export class WorkspaceService extends WorkerEntrypoint<WorkspaceEnv> implements 
   }
 }
 
-/** The internal entrypoint: underwriting's `WORKSPACE` binding, metering each bind. */
+/** The internal entrypoint: underwriting's `WORKSPACE` binding (metering each bind) and webhooks' (each live endpoint). */
 export class WorkspaceInternal extends WorkerEntrypoint<WorkspaceEnv> implements WorkspaceInternalRpc {
   checkUsage(principal: Principal, feature: Feature, quantity?: number): Promise<Result<{ used: number; limit: number | null }>> {
     return checkUsage(this.env, database(this.env), principal, feature, quantity ?? 1);
@@ -161,6 +161,10 @@ export class WorkspaceInternal extends WorkerEntrypoint<WorkspaceEnv> implements
 
   async releaseUsage(orgId: string, key: string): Promise<void> {
     await this.env.USAGE_METER.getByName(orgId).release(orgId, key);
+  }
+
+  returnUsage(orgId: string, feature: Feature, key: string, quantity?: number): Promise<Result<{ used: number }>> {
+    return returnUsage(this.env, orgId, feature, key, quantity ?? 1);
   }
 }
 

@@ -30,10 +30,12 @@ export interface FeatureInfo {
 export const FEATURES: Record<Feature, FeatureInfo> = {
   policies_bound: { window: "monthly", unit: "count", metered: true, recordable: false },
   api_calls: { window: "monthly", unit: "count", metered: true, recordable: true },
-  document_storage_bytes: { window: "total", unit: "bytes", metered: false, recordable: false },
+  // Every stored document's bytes, counted by the documents worker at store (documents are never deleted).
+  document_storage_bytes: { window: "total", unit: "bytes", metered: true, recordable: false },
   // The org's users, counted by identity (an accepted invitation is admitted only within the limit).
   seats: { window: "total", unit: "count", metered: true, recordable: false },
-  webhook_endpoints: { window: "total", unit: "count", metered: false, recordable: false },
+  // The org's live webhook endpoints: reserved at create, committed with the row, returned at delete.
+  webhook_endpoints: { window: "total", unit: "count", metered: true, recordable: false },
 };
 
 const GB = 1024 ** 3;

@@ -106,7 +106,7 @@ export class UsageMeter extends DurableObject<WorkspaceEnv> {
   /** The write committed: its count stays, and the key never counts again. */
   commit(orgId: string, key: string): void {
     this.#claim(orgId);
-    if (this.ctx.storage.kv.get(`committed:${key}`) === true) return;
+    if (this.ctx.storage.kv.get(`committed:${key}`) === true || this.ctx.storage.kv.get(`refunded:${key}`) === true) return;
     const open = this.ctx.storage.kv.get<OpenReservation>(`res:${key}`);
     const recovered = this.ctx.storage.kv.get<OpenReservation>(`recovered:${key}`);
     if (!open && !recovered) return;
@@ -117,6 +117,25 @@ export class UsageMeter extends DurableObject<WorkspaceEnv> {
     }
     this.ctx.storage.kv.delete(`res:${key}`);
     this.ctx.storage.kv.put(`committed:${key}`, true);
+  }
+
+  /**
+   * What a committed write under `key` counted is given back because the thing it created is gone
+   * (a deleted webhook endpoint, a deleted document's bytes): standing totals only. Once per key: a
+   * repeated or concurrent return counts nothing more. A reservation still open is released; one the
+   * alarm already gave back (a crashed writer) gives nothing back twice.
+   */
+  refund(orgId: string, key: string, feature: Feature, window: string, quantity: number): number {
+    this.#claim(orgId);
+    if (this.ctx.storage.kv.get(`committed:${key}`) === true) {
+      this.ctx.storage.kv.delete(`committed:${key}`);
+      this.ctx.storage.kv.put(`refunded:${key}`, true);
+      return this.#add(feature, window, -quantity);
+    }
+    if (this.ctx.storage.kv.get<OpenReservation>(`res:${key}`)) this.#releaseOpen(key, false);
+    else this.ctx.storage.kv.delete(`recovered:${key}`);
+    this.ctx.storage.kv.put(`refunded:${key}`, true);
+    return this.#used(feature, window);
   }
 
   /** The write did not commit: its reserved quantity is given back. */
