@@ -7,6 +7,7 @@
 import { env } from "cloudflare:workers";
 import { decodeJwt } from "jose";
 import { describe, expect, it } from "vitest";
+import { realIso } from "../support/clock.ts";
 import { call, createTenant, json, setClock, type Tenant } from "./harness.ts";
 
 const PASSWORD = "correct horse battery";
@@ -128,7 +129,7 @@ describe("the partner login", () => {
 
     // An invitation sent 8 days ago (by the org's sandbox clock) has expired: 401, and nothing is created.
     const late = await newPartner(t);
-    await setClock(t.orgId, { now: new Date(Date.now() - 8 * 86_400_000).toISOString() });
+    await setClock(t.orgId, { now: realIso(-8 * 86_400_000) });
     const stale = await invite(t, late);
     await setClock(t.orgId, { advanceDays: 8 });
     expect((await accept(stale)).status).toBe(401);
