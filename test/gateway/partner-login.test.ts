@@ -121,6 +121,16 @@ describe("the partner login", () => {
     expect((await signIn(partner.contactEmail, "wrong password 123")).status).toBe(401);
     expect((await signIn(`nobody-${unique()}@partner.example`)).status).toBe(401);
 
+    // Two accepts of one link at once: exactly one creates the login.
+    const raced = await newPartner(t);
+    const racedToken = await invite(t, raced);
+    const answers = await Promise.all([accept(racedToken, { password: "first password 123" }), accept(racedToken, { password: "second password 123" })]);
+    expect(answers.map((r) => r.status).sort()).toEqual([201, 401]);
+    const winner = answers[0]!.status === 201 ? "first password 123" : "second password 123";
+    const loser = winner === "first password 123" ? "second password 123" : "first password 123";
+    expect((await signIn(raced.contactEmail, winner)).status).toBe(200);
+    expect((await signIn(raced.contactEmail, loser)).status).toBe(401);
+
     const jwt = await partnerToken(partner.contactEmail);
     const [h, p, s] = jwt.split(".");
     const forged = `${h}.${btoa(JSON.stringify({ ...decodeJwt(jwt), partnerId: "prt_01HZZZZZZZZZZZZZZZZZZZZZZZ" })).replace(/=+$/, "").replace(/\+/g, "-").replace(/\//g, "_")}.${s}`;
