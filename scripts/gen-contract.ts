@@ -80,6 +80,11 @@ export interface OperationAuth {
   systemOnly?: boolean;
   /** The operation works without an org (the API secret need not send `X-Org-Id`). */
   orgOptional?: boolean;
+  /**
+   * A credential operation that also takes a partner JWT (`typ: partner`), for that partner's own
+   * id only (another is 404); every operation without it refuses a partner JWT (401).
+   */
+  partnerToken?: boolean;
 }
 
 /** A limit beyond the credential's tier: `x-openinsure-rate-limit` in TypeSpec. */
@@ -150,6 +155,7 @@ export function accessText(auth: OperationAuth, limit?: OperationRateLimit): str
   else lines.push("**Auth:** any API key, JWT or the API secret; no scope is needed.");
   if (auth.kind === "credential") lines.push("**Rate limit:** counted against the credential's tier.");
   if (auth.kind === "insured") lines.push("**Rate limit:** counted per insured token on the `standard` tier.");
+  if (auth.partnerToken) lines.push("**Partner token:** a partner JWT (`typ: partner`) from `issuePartnerToken` is also taken, for its own partner id only (another partner's id is 404).");
   if (limit) {
     const extra = `${limit.limit} requests per ${windowText(limit.windowSeconds)} per ${PER_TEXT[limit.per]}`;
     lines.push(auth.kind === "credential" ? `**Extra limit:** ${extra}.` : `**Rate limit:** ${extra}.`);
@@ -177,6 +183,9 @@ export function describeAccess(doc: Record<string, unknown>): void {
     }
     if (auth.kind !== "credential" && (auth.scope || auth.systemOnly || auth.orgOptional)) {
       problems.push(`${label}: only a credential operation has a scope, systemOnly or orgOptional`);
+    }
+    if (auth.partnerToken && (auth.kind !== "credential" || auth.systemOnly)) {
+      problems.push(`${label}: only a credential operation (not systemOnly) takes a partner token`);
     }
     const limit = op["x-openinsure-rate-limit"];
     if (limit && !(["ip", "org", "credential"].includes(limit.per) && limit.name && limit.limit > 0 && limit.windowSeconds > 0)) {
@@ -296,7 +305,7 @@ export function renderOperations(doc: Record<string, unknown>, zodSource: string
         `  ${id}: {`,
         `    method: ${JSON.stringify(method)},`,
         `    path: ${JSON.stringify(path.replace(/\{(\w+)\}/g, (_, name: string) => (greedy.has(name) ? `:${name}{.+}` : `:${name}`)))},`,
-        `    auth: ${literal({ kind: auth.kind, scope: auth.scope ?? null, systemOnly: auth.systemOnly === true, orgOptional: auth.orgOptional === true })},`,
+        `    auth: ${literal({ kind: auth.kind, scope: auth.scope ?? null, systemOnly: auth.systemOnly === true, orgOptional: auth.orgOptional === true, ...(auth.partnerToken ? { partnerToken: true } : {}) })},`,
         `    rateLimit: ${limit ? literal({ per: limit.per, name: limit.name, limit: limit.limit, windowSeconds: limit.windowSeconds }) : "null"},`,
         `    successStatuses: [${statuses.join(", ")}],`,
         `    multipart: ${content.includes("multipart/form-data")},`,

@@ -212,6 +212,8 @@ const EXPECTED: [string, string, string, "public" | "credential" | "session" | "
   ["GET", "/v1/commissions", "listPartnerCommissions", "credential"],
   ["GET", "/v1/partners/{id}/commissions", "listCommissionsOfPartner", "credential"],
   ["POST", "/v1/partners/{id}/commissions/pay", "payPartnerCommissions", "credential"],
+  ["POST", "/auth/partner-accept", "acceptPartnerInvitation", "public"],
+  ["POST", "/auth/partner-token", "issuePartnerToken", "public"],
 ];
 
 /** Operations whose success is a redirect, not a 2XX: a partner's public referral link. */

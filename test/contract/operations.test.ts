@@ -111,7 +111,7 @@ describe("typespec/generated/operations.ts", () => {
       // A parameter marked x-openinsure-greedy matches the rest of the path, slashes included.
       const greedy = new Set((o.op.parameters ?? []).filter((p: { "x-openinsure-greedy"?: boolean }) => p["x-openinsure-greedy"]).map((p) => p.name));
       expect(meta.path, o.id).toBe(o.path.replace(/\{(\w+)\}/g, (_: string, name: string) => (greedy.has(name) ? `:${name}{.+}` : `:${name}`)));
-      expect(meta.auth, o.id).toEqual({ kind: o.auth.kind, scope: o.auth.scope ?? null, systemOnly: !!o.auth.systemOnly, orgOptional: !!o.auth.orgOptional });
+      expect(meta.auth, o.id).toEqual({ kind: o.auth.kind, scope: o.auth.scope ?? null, systemOnly: !!o.auth.systemOnly, orgOptional: !!o.auth.orgOptional, ...(o.auth.partnerToken ? { partnerToken: true } : {}) });
       expect(meta.rateLimit, o.id).toEqual(o.limit ?? null);
       expect([...meta.successStatuses].map(String), o.id).toEqual(Object.keys(o.op.responses).filter((s) => s.startsWith("2")).sort());
       const params = new Set((o.op.parameters ?? []).map((p) => p.in ?? (p.$ref?.includes("ListQuery") ? "query" : p.$ref?.includes("IdempotencyKey") ? "header" : "?")));

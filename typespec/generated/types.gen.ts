@@ -4062,6 +4062,24 @@ export type Partner = {
 };
 
 /**
+ * Accept a partner invitation: the token from the emailed link and the password to sign in with.
+ */
+export type PartnerAcceptRequest = {
+    /**
+     * The `token` of the invitation link.
+     */
+    token: string;
+    /**
+     * At least 10 characters (the same rule as user passwords).
+     */
+    password: string;
+    /**
+     * The name to show for the person signing in; the partner's name when omitted.
+     */
+    name?: string;
+};
+
+/**
  * One of a partner's codes, with the clicks recorded on its link.
  */
 export type PartnerCode = {
@@ -4169,6 +4187,21 @@ export type PartnerInvitation = {
 };
 
 /**
+ * The login an accepted invitation created (or whose password it replaced).
+ */
+export type PartnerLogin = {
+    partnerId: PartnerId;
+    orgId: OrgId;
+    /**
+     * The address to sign in with: the partner's contact email.
+     */
+    email: string;
+    name: string;
+    createdAt: string;
+    updatedAt: string;
+};
+
+/**
  * A page of a list.
  */
 export type PartnerPage = {
@@ -4206,6 +4239,25 @@ export type PartnerPayout = {
  * from the next request, while commissions already earned stay.
  */
 export type PartnerStatus = 'invited' | 'active' | 'revoked';
+
+/**
+ * A partner JWT for `Authorization: Bearer` on the partner's own partner, codes and commissions.
+ */
+export type PartnerToken = {
+    token: string;
+    tokenType: 'Bearer';
+    expiresAt: string;
+    partnerId: PartnerId;
+    orgId: OrgId;
+};
+
+/**
+ * Sign in as a partner.
+ */
+export type PartnerTokenRequest = {
+    email: string;
+    password: string;
+};
 
 export type PayInvoiceRequest = {
     /**
@@ -7798,6 +7850,144 @@ export type LogoutResponses = {
 };
 
 export type LogoutResponse = LogoutResponses[keyof LogoutResponses];
+
+export type AcceptPartnerInvitationData = {
+    body: PartnerAcceptRequest;
+    headers?: {
+        /**
+         * Client-chosen key that makes a retried write safe: a repeated request with the same key
+         * and body replays the first response.
+         */
+        'Idempotency-Key'?: string;
+    };
+    path?: never;
+    query?: never;
+    url: '/auth/partner-accept';
+};
+
+export type AcceptPartnerInvitationErrors = {
+    /**
+     * The request is malformed: `validation_failed` or `invalid_idempotency_key`.
+     */
+    400: ErrorEnvelope;
+    /**
+     * Missing, invalid, expired or revoked credentials: `unauthorized`.
+     */
+    401: ErrorEnvelope;
+    /**
+     * `conflict` or `idempotency_request_in_progress`.
+     */
+    409: ErrorEnvelope;
+    /**
+     * The request body exceeds the size limit: `payload_too_large`.
+     */
+    413: ErrorEnvelope;
+    /**
+     * The request body's media type is not accepted (`application/json`, or another one the operation
+     * documents): `unsupported_media_type`.
+     */
+    415: ErrorEnvelope;
+    /**
+     * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
+     * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
+     * referral one created, or on a quote one created), `submission_not_ready` (quoting a submission
+     * whose readiness has a blocking check failed; `details.failedChecks` names them),
+     * `policy_not_in_force` (a certificate asked of a cancelled, expired or not yet effective policy),
+     * `endorsement_required` (a certificate flag the policy carries no endorsement for),
+     * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored),
+     * `loss_outside_coverage` (a claim whose loss date the policy did not cover; `details` names the
+     * dates that decided it) or `limit_exceeded` (a claim payment past the policy's limit).
+     */
+    422: ErrorEnvelope;
+    /**
+     * Rate limit exceeded: `rate_limit_exceeded`. Retry after `Retry-After` seconds.
+     */
+    429: ErrorEnvelope;
+    /**
+     * Unexpected failure: `internal_error`.
+     */
+    500: ErrorEnvelope;
+};
+
+export type AcceptPartnerInvitationError = AcceptPartnerInvitationErrors[keyof AcceptPartnerInvitationErrors];
+
+export type AcceptPartnerInvitationResponses = {
+    /**
+     * Created.
+     */
+    201: PartnerLogin;
+};
+
+export type AcceptPartnerInvitationResponse = AcceptPartnerInvitationResponses[keyof AcceptPartnerInvitationResponses];
+
+export type IssuePartnerTokenData = {
+    body: PartnerTokenRequest;
+    headers?: {
+        /**
+         * Client-chosen key that makes a retried write safe: a repeated request with the same key
+         * and body replays the first response.
+         */
+        'Idempotency-Key'?: string;
+    };
+    path?: never;
+    query?: never;
+    url: '/auth/partner-token';
+};
+
+export type IssuePartnerTokenErrors = {
+    /**
+     * The request is malformed: `validation_failed` or `invalid_idempotency_key`.
+     */
+    400: ErrorEnvelope;
+    /**
+     * Missing, invalid, expired or revoked credentials: `unauthorized`.
+     */
+    401: ErrorEnvelope;
+    /**
+     * `conflict` or `idempotency_request_in_progress`.
+     */
+    409: ErrorEnvelope;
+    /**
+     * The request body exceeds the size limit: `payload_too_large`.
+     */
+    413: ErrorEnvelope;
+    /**
+     * The request body's media type is not accepted (`application/json`, or another one the operation
+     * documents): `unsupported_media_type`.
+     */
+    415: ErrorEnvelope;
+    /**
+     * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
+     * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
+     * referral one created, or on a quote one created), `submission_not_ready` (quoting a submission
+     * whose readiness has a blocking check failed; `details.failedChecks` names them),
+     * `policy_not_in_force` (a certificate asked of a cancelled, expired or not yet effective policy),
+     * `endorsement_required` (a certificate flag the policy carries no endorsement for),
+     * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored),
+     * `loss_outside_coverage` (a claim whose loss date the policy did not cover; `details` names the
+     * dates that decided it) or `limit_exceeded` (a claim payment past the policy's limit).
+     */
+    422: ErrorEnvelope;
+    /**
+     * Rate limit exceeded: `rate_limit_exceeded`. Retry after `Retry-After` seconds.
+     */
+    429: ErrorEnvelope;
+    /**
+     * Unexpected failure: `internal_error`.
+     */
+    500: ErrorEnvelope;
+};
+
+export type IssuePartnerTokenError = IssuePartnerTokenErrors[keyof IssuePartnerTokenErrors];
+
+export type IssuePartnerTokenResponses = {
+    /**
+     * Success.
+     */
+    200: PartnerToken;
+};
+
+export type IssuePartnerTokenResponse = IssuePartnerTokenResponses[keyof IssuePartnerTokenResponses];
 
 export type RequestPolicyholderCodeData = {
     body: PolicyholderCodeRequest;

@@ -1348,6 +1348,15 @@ export const zOutboxEmailPage = z.object({
 });
 
 /**
+ * Accept a partner invitation: the token from the emailed link and the password to sign in with.
+ */
+export const zPartnerAcceptRequest = z.strictObject({
+    token: z.string().min(1).max(200),
+    password: z.string().min(10).max(200),
+    name: z.string().min(1).max(200).optional()
+});
+
+/**
  * Partner commission id (`pcm_` + ULID).
  */
 export const zPartnerCommissionId = z.string().regex(/^pcm_[0-9A-HJKMNP-TV-Z]{26}$/);
@@ -1365,6 +1374,18 @@ export const zPartnerCommissionStatus = z.enum([
  * Partner id (`prt_` + ULID).
  */
 export const zPartnerId = z.string().regex(/^prt_[0-9A-HJKMNP-TV-Z]{26}$/);
+
+/**
+ * The login an accepted invitation created (or whose password it replaced).
+ */
+export const zPartnerLogin = z.object({
+    partnerId: zPartnerId,
+    orgId: zOrgId,
+    email: z.string(),
+    name: z.string(),
+    createdAt: z.iso.datetime(),
+    updatedAt: z.iso.datetime()
+});
 
 /**
  * A payout: the partner's payable commissions marked `paid`, summed in cents.
@@ -1388,6 +1409,25 @@ export const zPartnerStatus = z.enum([
     'active',
     'revoked'
 ]);
+
+/**
+ * A partner JWT for `Authorization: Bearer` on the partner's own partner, codes and commissions.
+ */
+export const zPartnerToken = z.object({
+    token: z.string(),
+    tokenType: z.enum(['Bearer']),
+    expiresAt: z.iso.datetime(),
+    partnerId: zPartnerId,
+    orgId: zOrgId
+});
+
+/**
+ * Sign in as a partner.
+ */
+export const zPartnerTokenRequest = z.strictObject({
+    email: z.email().max(254),
+    password: z.string().min(1).max(200)
+});
 
 export const zPayPartnerCommissionsRequest = z.strictObject({
     through: z.iso.date().optional()
@@ -5343,6 +5383,28 @@ export const zLogoutHeaders = z.object({
  * Success of a public operation without a rate limit; no body.
  */
 export const zLogoutResponse = z.void();
+
+export const zAcceptPartnerInvitationBody = zPartnerAcceptRequest;
+
+export const zAcceptPartnerInvitationHeaders = z.object({
+    'Idempotency-Key': z.string().max(255).optional()
+});
+
+/**
+ * Created.
+ */
+export const zAcceptPartnerInvitationResponse = zPartnerLogin;
+
+export const zIssuePartnerTokenBody = zPartnerTokenRequest;
+
+export const zIssuePartnerTokenHeaders = z.object({
+    'Idempotency-Key': z.string().max(255).optional()
+});
+
+/**
+ * Success.
+ */
+export const zIssuePartnerTokenResponse = zPartnerToken;
 
 export const zRequestPolicyholderCodeBody = zPolicyholderCodeRequest;
 

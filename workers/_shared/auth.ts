@@ -2,7 +2,7 @@
  * Who is calling, as the gateway established it. Crosses every RPC boundary as plain data.
  * The org always comes from here, never from a request body or URL.
  */
-export type CredentialKind = "api_key" | "user" | "system" | "insured";
+export type CredentialKind = "api_key" | "user" | "system" | "insured" | "partner";
 
 export type RateLimitTier = "sandbox" | "standard" | "enterprise";
 
@@ -46,6 +46,11 @@ export interface Principal {
    * Submission, policy and commission reads confine themselves to it when set.
    */
   producerId?: string;
+  /**
+   * The partner (`prt_…`) a partner JWT (`kind: "partner"`) is bound to: the gateway lets it reach
+   * only that partner's own reads, and the partners worker answers another partner's id as 404.
+   */
+  partnerId?: string;
 }
 
 /** `principal`'s stable id ({@link Principal.principalId}); a principal built without one is its credential. */

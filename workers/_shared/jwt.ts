@@ -13,9 +13,11 @@ export interface JwtClaims {
   orgId: string;
   role: Role | null;
   scopes: string[];
-  typ: "user" | "insured";
+  typ: "user" | "insured" | "partner";
   /** The user's display name, when the issuer knows it. */
   name?: string;
+  /** A partner JWT's partner (`prt_…`); required when `typ` is `partner`, absent otherwise. */
+  partnerId?: string;
 }
 
 /** Verified claims, with the expiry the token carried. */
@@ -43,6 +45,7 @@ export async function signJwt(claims: JwtClaims, secret: string, ttlSeconds = JW
     scopes: claims.scopes,
     typ: claims.typ,
     ...(claims.name ? { name: claims.name } : {}),
+    ...(claims.partnerId ? { partnerId: claims.partnerId } : {}),
   })
     .setProtectedHeader({ alg: "HS256", typ: "JWT" })
     .setSubject(claims.sub)
@@ -66,12 +69,14 @@ export async function verifyJwt(token: string, secret: string): Promise<Verified
       audience: JWT_AUDIENCE,
       requiredClaims: ["exp", "iat", "sub"],
     });
-    const { sub, orgId, role, scopes, typ, exp, iat, name } = payload as Record<string, unknown>;
+    const { sub, orgId, role, scopes, typ, exp, iat, name, partnerId } = payload as Record<string, unknown>;
     if (typeof exp !== "number" || typeof iat !== "number" || exp - iat > JWT_MAX_TTL_SECONDS) return null;
     if (typeof sub !== "string" || typeof orgId !== "string") return null;
-    if (typ !== "user" && typ !== "insured") return null;
+    if (typ !== "user" && typ !== "insured" && typ !== "partner") return null;
+    if (typ === "partner" && typeof partnerId !== "string") return null;
     if (!Array.isArray(scopes) || !scopes.every((s) => typeof s === "string")) return null;
     const verified: VerifiedJwt = { sub, orgId, role: (role ?? null) as Role | null, scopes, typ, expiresAt: new Date(exp * 1000).toISOString() };
+    if (typ === "partner") verified.partnerId = partnerId as string;
     if (typeof name === "string" && name.trim()) verified.name = name.trim().slice(0, MAX_NAME_LENGTH);
     return verified;
   } catch (e) {

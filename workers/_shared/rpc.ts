@@ -1577,3 +1577,23 @@ export interface WorkspaceInternalRpc extends Rpc.WorkerEntrypointBranded {
 
 /** The org as identity keeps it: the contract's `Org` without `plan`, which is the workspace worker's. */
 export type IdentityOrg = Omit<Org, "plan">;
+
+// The partner login (issue 18): accepting an invitation and signing in as a partner, declared as
+// additions to PartnersRpc (interface merging). The gateway signs the partner JWT from the sign-in.
+import type { PartnerAcceptRequest, PartnerLogin, PartnerTokenRequest } from "#contract/types.gen";
+
+/** Who signed in as a partner: the gateway signs a `typ: partner` JWT from it. */
+export interface PartnerSignIn {
+  partnerId: string;
+  orgId: string;
+  name: string;
+}
+
+export interface PartnersRpc {
+  /** Consume an invitation's single-use token and create the partner's login (or replace its password); `unauthorized` for a bad, used or expired token, `conflict` when the email signs in as another partner. */
+  acceptPartnerInvitation(input: PartnerAcceptRequest): Promise<Result<PartnerLogin>>;
+  /** Check a partner's email and password; `unauthorized` for a wrong one or a revoked partner. */
+  signInPartner(input: PartnerTokenRequest): Promise<Result<PartnerSignIn>>;
+  /** Whether a partner JWT of this partner still works (its login exists and it is not revoked): asked on every partner request. */
+  partnerLoginActive(orgId: string, partnerId: string): Promise<boolean>;
+}

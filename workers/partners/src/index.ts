@@ -8,20 +8,28 @@
  * attributed policies' timelines). Every method with a principal is confined to `principal.orgId`.
  */
 import { WorkerEntrypoint } from "cloudflare:workers";
-import type { CreateAttributionEventRequest, CreatePartnerCodeRequest, CreatePartnerRequest, PayPartnerCommissionsRequest } from "#contract/types.gen";
+import type { CreateAttributionEventRequest, CreatePartnerCodeRequest, CreatePartnerRequest, PartnerAcceptRequest, PartnerTokenRequest, PayPartnerCommissionsRequest } from "#contract/types.gen";
 import type { Principal } from "#shared/auth";
 import { realClock } from "#shared/clock";
+import { notFound } from "#shared/errors";
 import type { PageQuery } from "#shared/pagination";
 import type { ListCommissionsOfPartnerQuery, ListPartnerCommissionsQuery, ListPartnersQuery, PartnersRpc, ReferralClick } from "#shared/rpc";
 import { recordAttributionEvent, sweepAttributions } from "./attribution.service.ts";
 import { followLink, recordClick } from "./clicks.ts";
 import { listCommissions, listCommissionsOfPartner, payCommissions } from "./commissions.service.ts";
+import { acceptInvitation, partnerLoginActive, signIn } from "./logins.service.ts";
 import { database } from "./database.ts";
 import type { PartnersEnv } from "./env.ts";
 import * as partners from "./partners.service.ts";
 import { handleQueue } from "./queue.consumer.ts";
 
 export type { PartnersEnv } from "./env.ts";
+
+/**
+ * A partner principal (a partner JWT) reads only its own partner: another partner's id is the same
+ * `not_found` as an unknown one. The gateway lets it reach nothing but these reads.
+ */
+const ownPartner = (principal: Principal, partnerId: string) => principal.kind !== "partner" || principal.partnerId === partnerId;
 
 /** The public entrypoint: the gateway's `PARTNERS` binding. */
 export class PartnersService extends WorkerEntrypoint<PartnersEnv> implements PartnersRpc {
@@ -34,6 +42,7 @@ export class PartnersService extends WorkerEntrypoint<PartnersEnv> implements Pa
   }
 
   getPartner(principal: Principal, id: string) {
+    if (!ownPartner(principal, id)) return Promise.resolve(notFound("Partner"));
     return partners.getPartner(database(this.env), principal, id);
   }
 
@@ -50,6 +59,7 @@ export class PartnersService extends WorkerEntrypoint<PartnersEnv> implements Pa
   }
 
   listPartnerCodes(principal: Principal, partnerId: string, query?: PageQuery) {
+    if (!ownPartner(principal, partnerId)) return Promise.resolve(notFound("Partner"));
     return partners.listPartnerCodes(database(this.env), principal, partnerId, query);
   }
 
@@ -67,11 +77,26 @@ export class PartnersService extends WorkerEntrypoint<PartnersEnv> implements Pa
   }
 
   listCommissionsOfPartner(principal: Principal, partnerId: string, query?: ListCommissionsOfPartnerQuery) {
+    if (!ownPartner(principal, partnerId)) return Promise.resolve(notFound("Partner"));
     return listCommissionsOfPartner(database(this.env), principal, partnerId, query);
   }
 
   payCommissions(principal: Principal, partnerId: string, input: PayPartnerCommissionsRequest) {
     return payCommissions(database(this.env), principal, partnerId, input);
+  }
+
+  /** The public `/auth/partner-accept` (no principal): the token is the credential. */
+  acceptPartnerInvitation(input: PartnerAcceptRequest) {
+    return acceptInvitation(this.env.PARTNERS_DB, input);
+  }
+
+  /** The public `/auth/partner-token`: the gateway signs the partner JWT from the answer. */
+  signInPartner(input: PartnerTokenRequest) {
+    return signIn(this.env.PARTNERS_DB, input);
+  }
+
+  partnerLoginActive(orgId: string, partnerId: string) {
+    return partnerLoginActive(this.env.PARTNERS_DB, orgId, partnerId);
   }
 }
 

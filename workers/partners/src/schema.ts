@@ -94,3 +94,15 @@ export const processedEvents = sqliteTable("processed_events", {
   type: text("type").notNull(),
   processedAt: text("processed_at").notNull(),
 });
+
+/** A partner's own login (migrations/partners/0002): sign-in email unique platform-wide, lower case. */
+export const partnerLogins = sqliteTable("partner_logins", {
+  partnerId: text("partner_id").primaryKey(),
+  orgId: text("org_id").notNull(),
+  email: text("email").notNull(),
+  name: text("name").notNull(),
+  passwordHash: text("password_hash").notNull(),
+  createdAt: text("created_at").notNull(),
+  updatedAt: text("updated_at").notNull(),
+});
+export type PartnerLoginRow = typeof partnerLogins.$inferSelect;

@@ -77,7 +77,7 @@ export interface RouteSpec {
   /** Hono path, `:name` for parameters. */
   path: string;
   /** `insured`: a policyholder JWT and nothing else (the portal); `credential`: anything but one. */
-  auth: { kind: "public" | "session" | "credential" | "insured"; scope: string | null; systemOnly: boolean; orgOptional: boolean };
+  auth: { kind: "public" | "session" | "credential" | "insured"; scope: string | null; systemOnly: boolean; orgOptional: boolean; partnerToken?: boolean };
   /** A limit beyond the credential's tier, e.g. signup per IP. */
   extraLimit?: ExtraLimit;
   schemas: RequestSchemas;
@@ -328,7 +328,8 @@ export function mount(app: Hono<GatewayContext>, spec: RouteSpec): void {
     let tierDecision: RateLimitDecision | undefined;
     const credential = spec.auth.kind === "credential" || spec.auth.kind === "insured";
     if (credential) {
-      const auth = spec.auth.kind === "insured" ? await authenticateInsured(c) : await authenticate(c);
+      // A partner JWT is taken only where the contract says so (`partnerToken`), and only for its own partner.
+      const auth = spec.auth.kind === "insured" ? await authenticateInsured(c) : await authenticate(c, spec.auth.partnerToken === true);
       if (!auth.ok) return appErrorResponse(c, auth.error);
       ({ principal, tierDecision } = auth.value);
     }

@@ -2,7 +2,7 @@ import type { Context } from "hono";
 import { API_KEY_PATTERN, type Principal } from "#shared/auth";
 import { realClock, sandboxClockEnabled } from "#shared/clock";
 import { sha256Hex, timingSafeEqual } from "#shared/crypto";
-import { verifyJwt } from "#shared/jwt";
+import { verifyJwt, type VerifiedJwt } from "#shared/jwt";
 import type { AppError, Result } from "#shared/errors";
 import type { GatewayContext } from "../env.ts";
 import { AUTH_FAILURE_LIMIT, AUTH_FAILURE_WINDOW_SECONDS, type RateLimitDecision } from "../rate-limiter.do.ts";
@@ -142,9 +142,42 @@ export async function limitFailedAttempts<T>(c: Context<GatewayContext>, attempt
  * {@link resolveCredential} under the client IP's failure budget ({@link limitFailedAttempts}).
  * A request with no credential at all is a plain 401 and not counted: it is not a guess.
  */
-export async function authenticate(c: Context<GatewayContext>): Promise<Result<Authenticated>> {
+export async function authenticate(c: Context<GatewayContext>, acceptPartner = false): Promise<Result<Authenticated>> {
   if (readCredential(c).kind === "none") return unauthorized;
-  return limitFailedAttempts(c, async () => activeOrgOnly(c, await resolveCredential(c)));
+  return limitFailedAttempts(c, async () => activeOrgOnly(c, await resolveCredential(c, acceptPartner)));
+}
+
+/** What a partner JWT may do: read its own partner, codes and commissions (the only operations that take one). */
+export const PARTNER_SCOPES = ["partners:read", "commissions:read"];
+
+/**
+ * The principal of a partner JWT (`typ: partner`), on an operation whose contract takes one
+ * (`partnerToken`). The partner's login must still exist and the partner must not be revoked: asked
+ * of the partners worker on every request, so a revoked partner's token stops at the next one. The
+ * partners worker confines it to `partnerId` (another partner's id is 404).
+ */
+async function partnerPrincipal(c: Context<GatewayContext>, claims: VerifiedJwt): Promise<Result<Authenticated>> {
+  const partnerId = claims.partnerId;
+  if (!partnerId || !partnerId.startsWith("prt_") || claims.sub !== partnerId) return unauthorized;
+  if (!(await c.env.PARTNERS.partnerLoginActive(claims.orgId, partnerId))) return unauthorized;
+  return {
+    ok: true,
+    value: {
+      principal: {
+        kind: "partner",
+        orgId: claims.orgId,
+        credentialId: `partner:${partnerId}`,
+        actorId: partnerId,
+        principalId: partnerId,
+        role: null,
+        scopes: PARTNER_SCOPES,
+        rateLimitTier: "standard",
+        expiresAt: claims.expiresAt,
+        partnerId,
+        ...(claims.name ? { displayName: claims.name } : {}),
+      },
+    },
+  };
 }
 
 /** A credential of a deleted workspace is refused like any other bad one (one 401 for all). */
@@ -164,6 +197,7 @@ async function activeOrgOnly(c: Context<GatewayContext>, result: Result<Authenti
  */
 async function resolveCredential(
   c: Context<GatewayContext>,
+  acceptPartner = false,
 ): Promise<Result<Authenticated>> {
   const credential = readCredential(c);
   const env = c.env;
@@ -208,6 +242,8 @@ async function resolveCredential(
       }
       if (!JWT_SHAPE.test(credential.token)) return unauthorized;
       const claims = await verifyJwt(credential.token, env.JWT_SECRET);
+      // Partner tokens (typ "partner") only where the contract takes one; elsewhere the same 401.
+      if (claims?.typ === "partner") return acceptPartner ? partnerPrincipal(c, claims) : unauthorized;
       // Policyholder tokens (typ "insured") are accepted only by /v1/portal/*.
       if (!claims || claims.typ !== "user") return unauthorized;
       return {

@@ -3,6 +3,9 @@ import type { GatewayContext, GatewayEnv } from "../env.ts";
 import { appErrorResponse } from "../http/errors.ts";
 import { rawRoute, route } from "../http/route.ts";
 import { clientIp } from "../middleware/rate-limit.ts";
+import { PARTNER_SCOPES } from "../middleware/authenticate.ts";
+import { ok } from "#shared/errors";
+import { JWT_MAX_TTL_SECONDS, signJwt } from "#shared/jwt";
 
 /** One HMAC key per isolate, derived from JWT_SECRET for this one use (domain-separated). */
 const clickKeys = new Map<string, Promise<CryptoKey>>();
@@ -59,4 +62,14 @@ export const partnerRoutes = [
   route("listCommissionsOfPartner", ({ env, principal, input }) => env.PARTNERS.listCommissionsOfPartner(principal, input.path.id, input.query)),
   route("payPartnerCommissions", ({ env, principal, input }) => env.PARTNERS.payCommissions(principal, input.path.id, input.body ?? {})),
   rawRoute("followReferralLink", followLink),
+  // The partner login: accept the emailed invitation, then sign in for a 1-hour partner JWT that
+  // only the contract's `partnerToken` operations take, for that partner alone.
+  route("acceptPartnerInvitation", ({ env, input }) => env.PARTNERS.acceptPartnerInvitation(input.body)),
+  route("issuePartnerToken", async ({ env, input }) => {
+    const signedIn = await env.PARTNERS.signInPartner(input.body);
+    if (!signedIn.ok) return signedIn;
+    const { partnerId, orgId, name } = signedIn.value;
+    const { token, expiresAt } = await signJwt({ sub: partnerId, orgId, role: null, scopes: PARTNER_SCOPES, typ: "partner", partnerId, name }, env.JWT_SECRET, JWT_MAX_TTL_SECONDS);
+    return ok({ token, tokenType: "Bearer" as const, expiresAt, partnerId, orgId });
+  }),
 ];
