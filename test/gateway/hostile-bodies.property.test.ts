@@ -102,7 +102,8 @@ const VALID: Partial<Record<OperationId, (t: Tenant) => Record<string, unknown>>
   // Connectors: the runs share one tenant, so a second key for the provider is 409 (below 500, in the envelope).
   createLlmKey: () => ({ provider: "openai", apiKey: "sk-hostile-0123456789abcd", model: "gpt-4o-mini" }),
   createEmailTemplate: () => ({ name: `t_${crypto.randomUUID().slice(0, 8)}`, subject: "Hello {{name}}", body: "Dear {{name}},\nwelcome." }),
-  sendEmail: () => ({ to: "hostile@example.com", subject: "Hello", body: "Body text", variables: { name: "Ada" } }),
+  // variables is a free-form map of a template's placeholders (Record<string>), so it is left out: any key is its point.
+  sendEmail: () => ({ to: "hostile@example.com", subject: "Hello", body: "Body text" }),
 };
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
