@@ -74,9 +74,9 @@ describe("outbox relay", () => {
   });
 
   it("sends every event to every consumer's queue, and after one queue failed sends it to all again", async () => {
-    // The registry generates one producer per consumer: the webhooks worker's and billing's.
+    // The registry generates one producer per consumer: the webhooks worker's, billing's and partners'.
     const bound = Object.keys(env).filter((k) => eventQueues({ [k]: (env as unknown as Record<string, unknown>)[k] }).length === 1);
-    expect(bound.sort()).toEqual(["BILLING_EVENTS", "WEBHOOK_EVENTS"]);
+    expect(bound.sort()).toEqual(["BILLING_EVENTS", "PARTNERS_EVENTS", "WEBHOOK_EVENTS"]);
     await drain();
     const p = principal();
     await createSubmission(db(), p, input);

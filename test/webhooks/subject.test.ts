@@ -20,6 +20,8 @@ const CATALOGUE: Record<string, { data: Record<string, unknown>; subject: string
   "claim.closed": { data: { claimId: "clm_1", policyId: "pol_1" }, subject: "claim:clm_1" },
   "claim.payment_issued": { data: { claimId: "clm_1", policyId: "pol_1", paymentId: "cpy_1" }, subject: "claim:clm_1" },
   "claim.denied": { data: { claimId: "clm_1", policyId: "pol_1" }, subject: "claim:clm_1" },
+  "claim.investigation_started": { data: { claimId: "clm_1", policyId: "pol_1" }, subject: "claim:clm_1" },
+  "claim.reopened": { data: { claimId: "clm_1", policyId: "pol_1" }, subject: "claim:clm_1" },
   // A payment is ordered with the invoice it pays.
   "payment.received": { data: { paymentId: "pay_1", invoiceId: "inv_1", policyId: "pol_1" }, subject: "invoice:inv_1" },
   "payment.failed": { data: { paymentId: "pay_2", invoiceId: "inv_1", policyId: "pol_1" }, subject: "invoice:inv_1" },
