@@ -30,14 +30,9 @@ const PARTIAL_INDEX_TYPES = sql.raw(COMMISSION_EVENTS.map((t) => `'${t}'`).join(
 /** Events read per pass (and marked fed in one statement, under 100 bound parameters). */
 const FEED_BATCH = 50;
 
-/** The policy's facts for the producers worker, or null when no producer sold it (or it is unknown). */
-export async function commissionFacts(db: DrizzleD1Database, orgId: string, policyId: string): Promise<CommissionFacts | null> {
-  const policy = await db.get<{ id: string; policy_number: string; line_of_business: CommissionFacts["lineOfBusiness"]; renewal_of_policy_id: string | null; producer_id: string | null }>(sql`
-    SELECT p.id, p.policy_number, p.line_of_business, p.renewal_of_policy_id, s.producer_id
-    FROM policies p JOIN submissions s ON s.id = p.submission_id
-    WHERE p.org_id = ${orgId} AND p.id = ${policyId}`);
-  if (!policy?.producer_id) return null;
-  const timeline = await db
+/** A policy's premium-bearing timeline in sequence (money in cents): what a producer's and a partner's commissions accrue on. */
+export function premiumTimeline(db: DrizzleD1Database, orgId: string, policyId: string) {
+  return db
     .select({
       transactionId: policyTransactions.id,
       seq: policyTransactions.seq,
@@ -47,9 +42,19 @@ export async function commissionFacts(db: DrizzleD1Database, orgId: string, poli
       createdAt: policyTransactions.createdAt,
     })
     .from(policyTransactions)
-    .where(and(eq(policyTransactions.orgId, orgId), eq(policyTransactions.policyId, policy.id)))
+    .where(and(eq(policyTransactions.orgId, orgId), eq(policyTransactions.policyId, policyId)))
     .orderBy(asc(policyTransactions.seq))
     .all();
+}
+
+/** The policy's facts for the producers worker, or null when no producer sold it (or it is unknown). */
+export async function commissionFacts(db: DrizzleD1Database, orgId: string, policyId: string): Promise<CommissionFacts | null> {
+  const policy = await db.get<{ id: string; policy_number: string; line_of_business: CommissionFacts["lineOfBusiness"]; renewal_of_policy_id: string | null; producer_id: string | null }>(sql`
+    SELECT p.id, p.policy_number, p.line_of_business, p.renewal_of_policy_id, s.producer_id
+    FROM policies p JOIN submissions s ON s.id = p.submission_id
+    WHERE p.org_id = ${orgId} AND p.id = ${policyId}`);
+  if (!policy?.producer_id) return null;
+  const timeline = await premiumTimeline(db, orgId, policy.id);
   return {
     policyId: policy.id,
     policyNumber: policy.policy_number,

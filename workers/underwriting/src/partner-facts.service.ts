@@ -6,12 +6,13 @@
  * calls partners, so the two bindings form no cycle. The caller names the org (a trusted sibling,
  * never the gateway); another org's submission or policy is `not_found` like a missing one.
  */
-import { and, asc, eq } from "drizzle-orm";
+import { and, eq } from "drizzle-orm";
 import type { DrizzleD1Database } from "drizzle-orm/d1";
 import { notFound, ok, type Result } from "#shared/errors";
 import type { PartnerPolicyFacts, SubmissionAttributionFacts, SubmissionReferral } from "#shared/rpc";
+import { premiumTimeline } from "./commission-feed.ts";
 import { findPolicy } from "./policies.repo.ts";
-import { policyTransactions, submissions } from "./schema.ts";
+import { submissions } from "./schema.ts";
 
 export async function submissionReferral(db: DrizzleD1Database, orgId: string, submissionId: string): Promise<Result<SubmissionReferral>> {
   const row = await db
@@ -36,19 +37,7 @@ export async function recordAttribution(db: DrizzleD1Database, orgId: string, su
 export async function partnerPolicyFacts(db: DrizzleD1Database, orgId: string, policyId: string): Promise<Result<PartnerPolicyFacts>> {
   const policy = await findPolicy(db, orgId, policyId);
   if (!policy) return notFound("Policy");
-  const timeline = await db
-    .select({
-      transactionId: policyTransactions.id,
-      seq: policyTransactions.seq,
-      type: policyTransactions.type,
-      effectiveDate: policyTransactions.effectiveDate,
-      premiumDeltaCents: policyTransactions.premiumDeltaCents,
-      createdAt: policyTransactions.createdAt,
-    })
-    .from(policyTransactions)
-    .where(and(eq(policyTransactions.orgId, orgId), eq(policyTransactions.policyId, policy.id)))
-    .orderBy(asc(policyTransactions.seq))
-    .all();
+  const timeline = await premiumTimeline(db, orgId, policy.id);
   return ok({
     policyId: policy.id,
     policyNumber: policy.policyNumber,
