@@ -24,7 +24,8 @@ const workers = await Promise.all(
     .map((w) =>
       workerProject(testRegistry, root, w, {
         // Billing's SDK calls the local Stripe stand-in its project's global setup starts.
-        ...(w.name === "billing" ? { globalSetup: [STRIPE_STANDIN_SETUP], injectVars: { STRIPE_API_BASE: "stripeApiBase" } } : {}),
+        // Its delinquency and PDF sweeps run over every org, and their tests assert on the whole pass.
+        ...(w.name === "billing" ? { globalSetup: [STRIPE_STANDIN_SETUP], injectVars: { STRIPE_API_BASE: "stripeApiBase" }, isolatePerFile: true } : {}),
         // Referral system messages go to the deal-rooms worker; its own project tests the real one.
         // Deal rooms ask identity whether a socket's API key still works: the stand-in says yes
         // until a test revokes the key id through it (`revokeForTest`). Underwriting asks it for the
@@ -210,6 +211,9 @@ const workers = await Promise.all(
 
 export default defineConfig({
   test: {
+    // Two files at a time even on a 2-core machine (Vitest's default there is one): most of a platform
+    // test's time is spent waiting (queues' batch timeouts, Durable Object round trips), not computing.
+    maxWorkers: 2,
     projects: [
       ...workers,
       await gatewayProject(testRegistry, root, {
@@ -242,6 +246,8 @@ export default defineConfig({
           testTimeout: 60_000,
           hookTimeout: 180_000,
           fileParallelism: false,
+          // After every other project, so the started stack has the machine to itself.
+          sequence: { groupOrder: 1 },
         },
       }),
     ],

@@ -16,6 +16,15 @@ import type { Registry, Worker } from "../../workers/registry.ts";
  */
 const TEST_TIMEOUT_MS = 30_000;
 
+/**
+ * One Miniflare per Vitest worker for all of a project's files, not one per file (`isolate: false`):
+ * starting the runtime with its workers and applying the migrations was most of a file's time (the
+ * gateway's project starts every worker of the platform). Files share the runtime's storage, which is
+ * safe because every test makes its own tenant (orgs, keys, ids) and asserts on what it made; the
+ * migrations setup is idempotent, so each file still runs it.
+ */
+const SHARED_RUNTIME = { isolate: false } as const;
+
 /** Secrets every worker sees in tests; never used outside them. */
 export const TEST_SECRETS = {
   API_SECRET: "test-api-secret-0123456789abcdef0123456789abcdef",
@@ -39,6 +48,11 @@ export interface WorkerProjectOptions {
   globalSetup?: string[];
   /** Vars whose values a global setup provides: var name → provided key (e.g. a port known only once the server listens). */
   injectVars?: Record<string, string>;
+  /**
+   * A fresh runtime, and so fresh storage, for each test file: for a worker whose tests run a job
+   * over every org and assert on the whole pass (billing's delinquency and PDF sweeps).
+   */
+  isolatePerFile?: boolean;
 }
 
 export interface GatewayProjectOptions {
@@ -110,6 +124,7 @@ export async function workerProject(registry: Registry, root: string, worker: Wo
       include: [`${worker.tests}/**/*.test.ts`],
       setupFiles: [MIGRATIONS_SETUP],
       testTimeout: TEST_TIMEOUT_MS,
+      ...(options.isolatePerFile ? {} : SHARED_RUNTIME),
       ...(options.globalSetup ? { globalSetup: options.globalSetup } : {}),
     },
   });
@@ -159,6 +174,6 @@ export async function gatewayProject(registry: Registry, root: string, options: 
         },
       })),
     ],
-    test: { name: options.name, include: options.include, globalSetup: options.globalSetup, setupFiles: [MIGRATIONS_SETUP], testTimeout: TEST_TIMEOUT_MS },
+    test: { name: options.name, include: options.include, globalSetup: options.globalSetup, setupFiles: [MIGRATIONS_SETUP], testTimeout: TEST_TIMEOUT_MS, ...SHARED_RUNTIME },
   });
 }

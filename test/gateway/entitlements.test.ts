@@ -58,7 +58,8 @@ describe("plans and entitlements through the gateway", () => {
     expect((await call("POST", `/v1/submissions/${leftover}/bind`, { apiKey: t.apiKey, body: { installmentPlan: "PIF" } })).status).toBe(201);
     const summary = await json(await call("GET", "/v1/entitlements/summary", { apiKey: t.apiKey }));
     expect(summary.entitlements.find((e: { feature: string }) => e.feature === "policies_bound")).toMatchObject({ used: limit + 1, limit: 1000, unit: "count" });
-  });
+    // Thirty quotes and binds through the whole platform: more than the default budget on a loaded machine.
+  }, 90_000);
 
   it("records api_calls, answers the summary and the plan table; scopes gate each route", async () => {
     const t = await createTenant();
