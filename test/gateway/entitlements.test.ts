@@ -33,6 +33,7 @@ describe("plans and entitlements through the gateway", () => {
     expect((await json(created)).plan).toBe("free");
   });
 
+  // Thirty quotes and binds through the whole platform: more than the default budget on a loaded machine.
   it("N concurrent binds against a remaining allowance of k admit exactly k; the rest are 403 feature_limit_reached and bind nothing", async () => {
     const t = await createTenant();
     expect((await call("PATCH", `/v1/orgs/${t.orgId}`, { ...asSystem(t.orgId), body: { plan: "free" } })).status).toBe(200);
@@ -58,7 +59,6 @@ describe("plans and entitlements through the gateway", () => {
     expect((await call("POST", `/v1/submissions/${leftover}/bind`, { apiKey: t.apiKey, body: { installmentPlan: "PIF" } })).status).toBe(201);
     const summary = await json(await call("GET", "/v1/entitlements/summary", { apiKey: t.apiKey }));
     expect(summary.entitlements.find((e: { feature: string }) => e.feature === "policies_bound")).toMatchObject({ used: limit + 1, limit: 1000, unit: "count" });
-    // Thirty quotes and binds through the whole platform: more than the default budget on a loaded machine.
   }, 90_000);
 
   it("records api_calls, answers the summary and the plan table; scopes gate each route", async () => {
