@@ -2,9 +2,10 @@
  * `npm run bench:documents`: requests/s, p50 and p99 for
  *   1. an authenticated GET /v1/policies/:id (API key → rate limiter → RPC → D1), the reference, and
  *   2. POST /v1/coi/generate: underwriting's certificate facts and identity's org in parallel, then
- *      the documents worker renders the PDF (pdfmake, embedded Roboto), writes it to R2 and commits
- *      the document, the certificate with its gap-free number and `document.generated` in one D1
- *      batch; the answer carries a signed download link,
+ *      the documents worker renders the PDF (pdfmake, embedded Roboto), writes it to R2 while the
+ *      workspace's usage meter reserves its document_storage_bytes, and commits the document, the
+ *      certificate with its gap-free number and `document.generated` in one D1 batch; the answer
+ *      carries a signed download link (the meter's commit and the outbox relay run after it),
  * measured alternately in the same run on the same machine, then whether the certificate's p50 is
  * within five times the read's (the issue's target).
  *

@@ -48,7 +48,7 @@ const EVENT_SOURCE = "documents";
 /** The public entrypoint: the gateway's `DOCUMENTS` binding. */
 export class DocumentsService extends WorkerEntrypoint<DocumentsEnv> implements DocumentsRpc {
   private get deps(): docs.DocumentsDeps {
-    return { db: database(this.env), bucket: this.env.DOCUMENTS, usage: this.env.WORKSPACE };
+    return { db: database(this.env), bucket: this.env.DOCUMENTS, usage: this.env.WORKSPACE, defer: (work) => this.ctx.waitUntil(work) };
   }
 
   private get ingestDeps(): IngestDeps {

@@ -9,19 +9,24 @@ import { readOutboxEvents } from "#shared/outbox";
 import type { CertificateOnceRequest, DocumentRecord, DocumentsInternalRpc, EventSourceRpc, InvoiceDocumentRequest, PolicyDocumentRequest } from "#shared/rpc";
 import { issueCertificateOnce } from "./certificates.service.ts";
 import { database } from "./database.ts";
+import type { DocumentsDeps } from "./documents.service.ts";
 import type { DocumentsEnv } from "./env.ts";
 import { issueInvoiceDocument } from "./invoice-paper.service.ts";
 import { issuePolicyDocument } from "./policy-paper.service.ts";
 
 export class DocumentsInternal extends WorkerEntrypoint<DocumentsEnv> implements DocumentsInternalRpc, EventSourceRpc {
+  private get deps(): DocumentsDeps {
+    return { db: database(this.env), bucket: this.env.DOCUMENTS, usage: this.env.WORKSPACE, defer: (work) => this.ctx.waitUntil(work) };
+  }
+
   /** Renders and stores one piece of policy paper, once per source key (a repeat answers the first document). */
   issuePolicyDocument(orgId: string, request: PolicyDocumentRequest): Promise<Result<DocumentRecord>> {
-    return issuePolicyDocument({ db: database(this.env), bucket: this.env.DOCUMENTS, usage: this.env.WORKSPACE }, orgId, request);
+    return issuePolicyDocument(this.deps, orgId, request);
   }
 
   /** Renders and stores one invoice's PDF for billing, once per source key. */
   issueInvoiceDocument(orgId: string, request: InvoiceDocumentRequest): Promise<Result<DocumentRecord>> {
-    return issueInvoiceDocument({ db: database(this.env), bucket: this.env.DOCUMENTS, usage: this.env.WORKSPACE }, orgId, request);
+    return issueInvoiceDocument(this.deps, orgId, request);
   }
 
   /**
@@ -30,7 +35,7 @@ export class DocumentsInternal extends WorkerEntrypoint<DocumentsEnv> implements
    */
   issueCertificateOnce(orgId: string, request: CertificateOnceRequest) {
     const issuer = { kind: "insured" as const, orgId, credentialId: request.issuedBy, actorId: request.issuedBy, principalId: request.issuedBy, role: null, scopes: [], rateLimitTier: "standard" as const, expiresAt: null };
-    return issueCertificateOnce({ db: database(this.env), bucket: this.env.DOCUMENTS, usage: this.env.WORKSPACE }, issuer, request.certificate, request.sourceKey);
+    return issueCertificateOnce(this.deps, issuer, request.certificate, request.sourceKey);
   }
 
   /** `document.generated` and any other event of this worker's outbox, by id. */

@@ -13,10 +13,8 @@ import { fail, invalid, notFound, ok, type Result } from "#shared/errors";
 import { fromCents } from "#shared/money";
 import type { CertificateCoverage, CertificateFacts, CertificateFactsRequest, InsuredCertificateFacts } from "#shared/rpc";
 import { insurerOf } from "./carriers.ts";
-import { findPolicy } from "./policies.repo.ts";
 import { endorsementsOf } from "./policies.service.ts";
-import { findSubmission } from "./submissions.repo.ts";
-import { daAgreements, policies, policyTransactions, type LineOfBusiness, type PolicyRow } from "./schema.ts";
+import { daAgreements, policies, policyTransactions, submissions, type LineOfBusiness, type PolicyRow } from "./schema.ts";
 
 /** A certificate may evidence cover that starts at most this many days after today (a contract signed ahead of the job). */
 export const CERTIFICATE_LEAD_DAYS = 60;
@@ -65,16 +63,32 @@ export function coverageLimits(line: LineOfBusiness, limitCents: number): { labe
   }
 }
 
-/** Whether the policy is in force for a certificate issued on `today`, judged from its timeline. */
-async function inForceOn(db: DrizzleD1Database, policy: PolicyRow, today: string): Promise<Result<{ cancellationEffectiveDate: string | null }>> {
+/**
+ * The policy, its timeline (transactions in order) and its insured's email, read in one D1 batch:
+ * one round trip instead of three in a row (the submission is found through the policy).
+ */
+async function certificateSources(db: DrizzleD1Database, orgId: string, policyId: string) {
+  const [found, timeline, insured] = await db.batch([
+    db.select().from(policies).where(and(eq(policies.orgId, orgId), eq(policies.id, policyId))).limit(1),
+    db
+      .select({ type: policyTransactions.type, effectiveDate: policyTransactions.effectiveDate })
+      .from(policyTransactions)
+      .where(and(eq(policyTransactions.orgId, orgId), eq(policyTransactions.policyId, policyId)))
+      .orderBy(asc(policyTransactions.seq)),
+    db
+      .select({ email: submissions.insuredEmail })
+      .from(policies)
+      .innerJoin(submissions, and(eq(submissions.orgId, policies.orgId), eq(submissions.id, policies.submissionId)))
+      .where(and(eq(policies.orgId, orgId), eq(policies.id, policyId)))
+      .limit(1),
+  ]);
+  return { policy: found[0], timeline, insuredEmail: insured[0]?.email ?? null };
+}
+
+/** Whether the policy is in force for a certificate issued on `today`, judged from its timeline (its transactions in order). */
+function inForceOn(policy: PolicyRow, rows: readonly { type: string; effectiveDate: string }[], today: string): Result<{ cancellationEffectiveDate: string | null }> {
   // The timeline decides, not the status column alone: a cancellation dated ahead leaves the policy
   // in force until that date, and a reinstatement undoes the cancellation it reverses.
-  const rows = await db
-    .select({ type: policyTransactions.type, effectiveDate: policyTransactions.effectiveDate })
-    .from(policyTransactions)
-    .where(and(eq(policyTransactions.orgId, policy.orgId), eq(policyTransactions.policyId, policy.id)))
-    .orderBy(asc(policyTransactions.seq))
-    .all();
   let cancelledFrom: string | null = null;
   for (const row of rows) {
     if (row.type === "cancellation") cancelledFrom = row.effectiveDate;
@@ -111,10 +125,10 @@ const sameName = (a: string, b: string) => a.trim().replace(/\s+/g, " ").toLower
 export async function certificateFacts(db: DrizzleD1Database, principal: Principal, policyId: string, request: CertificateFactsRequest): Promise<Result<CertificateFacts>> {
   const holderName = typeof request.holderName === "string" ? request.holderName.trim() : "";
   if (!holderName) return invalid("holder.name", "required", "The certificate holder's name is required");
-  const policy = await findPolicy(db, principal.orgId, policyId);
+  const { policy, timeline, insuredEmail } = await certificateSources(db, principal.orgId, policyId);
   if (!policy) return notFound("Policy");
   const today = clockOf(principal).today();
-  const inForce = await inForceOn(db, policy, today);
+  const inForce = inForceOn(policy, timeline, today);
   if (!inForce.ok) return inForce;
 
   const endorsements = endorsementsOf(policy);
@@ -135,7 +149,6 @@ export async function certificateFacts(db: DrizzleD1Database, principal: Princip
     ? await db.select({ carrier: daAgreements.carrier }).from(daAgreements).where(and(eq(daAgreements.orgId, principal.orgId), eq(daAgreements.id, policy.daAgreementId))).get()
     : undefined;
   const insurer = insurerOf(policy.lineOfBusiness, agreement?.carrier ?? null);
-  const submission = await findSubmission(db, principal.orgId, policy.submissionId);
   const coverage: CertificateCoverage = {
     lineOfBusiness: policy.lineOfBusiness,
     title: TITLES[policy.lineOfBusiness],
@@ -157,7 +170,7 @@ export async function certificateFacts(db: DrizzleD1Database, principal: Princip
       expirationDate: policy.expirationDate,
       cancellationEffectiveDate: inForce.value.cancellationEffectiveDate,
     },
-    insured: { name: policy.insuredName, state: policy.state, email: submission?.insuredEmail ?? null },
+    insured: { name: policy.insuredName, state: policy.state, email: insuredEmail },
     insurer: { letter: "A", name: insurer.name, naic: insurer.naic },
     coverages: [coverage],
     additionalInsured,
