@@ -7,8 +7,8 @@
  *
  * Bounded: each statement deletes at most {@link PURGE_BATCH} rows picked by a `LIMIT`ed subquery
  * (`DELETE … WHERE rowid IN (SELECT rowid … WHERE org_id = ? LIMIT 500)`, one bound parameter), and
- * each call runs at most `maxStatements` deletes before answering `done: false`, so one RPC never
- * does unbounded work; the caller calls again. Idempotent and resumable: every pass deletes
+ * each call runs at most `maxStatements` deletes that found rows (plus one look per empty table)
+ * before answering `done: false`, so one RPC never does unbounded work; the caller calls again. Idempotent and resumable: every pass deletes
  * whatever of the org is left, so a crash half-way and a rerun finish the job, and a purged org
  * answers `done: true, deleted: 0`.
  */
@@ -19,7 +19,7 @@ import { fail, ok, type Result } from "./errors.ts";
 export const PURGE_BATCH = 500;
 /** Rows whose Durable Objects are purged per statement (their keys travel as one JSON parameter). */
 export const PURGE_OBJECT_BATCH = 100;
-/** Delete statements one call runs at most before it answers `done: false`. */
+/** Deleting statements one call runs at most before it answers `done: false`. */
 export const PURGE_MAX_STATEMENTS = 40;
 
 /** What one call did: whether nothing of the org is left, and how many rows it deleted. */
@@ -53,8 +53,8 @@ interface Target {
   table: string;
   /** The WHERE of the org's rows, with `?1` the org id. */
   where: string;
-  /** The row identity the subquery picks: `rowid`, or the primary key of a WITHOUT ROWID table. */
-  key: string;
+  /** The row identity the subquery picks: `rowid`, or the primary key of a WITHOUT ROWID table (a row value). */
+  key: { match: string; columns: string };
   /** Tables this one references (emptied after it). */
   references: Set<string>;
   objects?: { column: string; purge(keys: string[]): Promise<void> };
@@ -74,11 +74,13 @@ interface TableInfo {
 
 /** Every table of the database with its columns and the tables its foreign keys reference. */
 export async function describeTables(db: D1Database): Promise<TableInfo[]> {
-  const tables = (await db.prepare("SELECT name, sql FROM sqlite_master WHERE type = 'table' ORDER BY name").all<{ name: string; sql: string }>()).results.filter(
-    (t) => !SYSTEM_TABLE.test(t.name),
-  );
+  const tables = (
+    await db.prepare("SELECT name, sql FROM sqlite_master WHERE type = 'table' ORDER BY name").all<{ name: string; sql: string }>()
+  ).results.filter((t) => !SYSTEM_TABLE.test(t.name));
   if (tables.length === 0) return [];
-  const info = await db.batch(tables.flatMap((t) => [db.prepare(`PRAGMA table_info(${ident(t.name)})`), db.prepare(`PRAGMA foreign_key_list(${ident(t.name)})`)]));
+  const info = await db.batch(
+    tables.flatMap((t) => [db.prepare(`PRAGMA table_info(${ident(t.name)})`), db.prepare(`PRAGMA foreign_key_list(${ident(t.name)})`)]),
+  );
   return tables.map((t, i) => ({
     name: t.name,
     sql: t.sql,
@@ -88,10 +90,13 @@ export async function describeTables(db: D1Database): Promise<TableInfo[]> {
 }
 
 /** The row identity of a table: `rowid`, or for a WITHOUT ROWID table its primary key as a row value. */
-function rowKey(t: TableInfo): string {
-  if (!/\bWITHOUT\s+ROWID\b/i.test(t.sql)) return "rowid";
-  const pk = t.columns.filter((c) => c.pk > 0).sort((a, b) => a.pk - b.pk).map((c) => ident(c.name));
-  return pk.length === 1 ? pk[0]! : `(${pk.join(", ")})`;
+function rowKey(t: TableInfo): Target["key"] {
+  if (!/\bWITHOUT\s+ROWID\b/i.test(t.sql)) return { match: "rowid", columns: "rowid" };
+  const pk = t.columns
+    .filter((c) => c.pk > 0)
+    .sort((a, b) => a.pk - b.pk)
+    .map((c) => ident(c.name));
+  return { match: pk.length === 1 ? pk[0]! : `(${pk.join(", ")})`, columns: pk.join(", ") };
 }
 
 /**
@@ -127,14 +132,17 @@ export function purgeTargets(tables: TableInfo[], plan: PurgePlan): Result<Targe
     const target = targets.get(o.table);
     if (target) target.objects = { column: o.column, purge: o.purge };
   }
-  const unplaced = tables.filter((t) => !targets.has(t.name) && !keep.has(t.name) && !(plan.unowned && t.name in plan.unowned)).map((t) => t.name);
+  const unplaced = tables
+    .filter((t) => !targets.has(t.name) && !keep.has(t.name) && !(plan.unowned && t.name in plan.unowned))
+    .map((t) => t.name);
   if (unplaced.length) return fail("internal_error", `Tables the purge cannot place (no org_id, not declared): ${unplaced.join(", ")}`);
   // Referencing tables first: repeatedly take a table no remaining table references.
   const remaining = [...targets.values()];
   const ordered: Target[] = [];
   while (remaining.length) {
     const i = remaining.findIndex((t) => !remaining.some((o) => o !== t && o.references.has(t.table)));
-    if (i === -1) return fail("internal_error", `The org's tables reference each other in a cycle: ${remaining.map((t) => t.table).join(", ")}`);
+    if (i === -1)
+      return fail("internal_error", `The org's tables reference each other in a cycle: ${remaining.map((t) => t.table).join(", ")}`);
     ordered.push(remaining.splice(i, 1)[0]!);
   }
   return ok(ordered);
@@ -144,7 +152,12 @@ export function purgeTargets(tables: TableInfo[], plan: PurgePlan): Result<Targe
  * Deletes up to `maxStatements` batches of the org's rows, in the order of {@link purgeTargets}.
  * `done` once a pass found nothing left in any table.
  */
-export async function purgeOrgRows(db: D1Database, orgId: string, plan: PurgePlan, options: { batch?: number; maxStatements?: number } = {}): Promise<Result<PurgeProgress>> {
+export async function purgeOrgRows(
+  db: D1Database,
+  orgId: string,
+  plan: PurgePlan,
+  options: { batch?: number; maxStatements?: number } = {},
+): Promise<Result<PurgeProgress>> {
   const batch = options.batch ?? PURGE_BATCH;
   let budget = options.maxStatements ?? PURGE_MAX_STATEMENTS;
   const targets = purgeTargets(await describeTables(db), plan);
@@ -153,29 +166,36 @@ export async function purgeOrgRows(db: D1Database, orgId: string, plan: PurgePla
   for (const t of targets.value) {
     for (;;) {
       if (budget <= 0) return ok({ done: false, deleted });
-      budget--;
+      const table = ident(t.table);
       let changes: number;
+      let more: boolean;
       if (t.objects) {
         const column = ident(t.objects.column);
-        const keys = (await db.prepare(`SELECT ${column} AS k FROM ${ident(t.table)} WHERE ${t.where} LIMIT ${PURGE_OBJECT_BATCH}`).bind(orgId).all<{ k: string }>()).results.map((r) => r.k);
+        const keys = (
+          await db
+            .prepare(`SELECT ${column} AS k FROM ${table} WHERE ${t.where} LIMIT ${PURGE_OBJECT_BATCH}`)
+            .bind(orgId)
+            .all<{ k: string }>()
+        ).results.map((r) => r.k);
         if (keys.length === 0) break;
         await t.objects.purge(keys);
-        const res = await db.prepare(`DELETE FROM ${ident(t.table)} WHERE ${t.where} AND ${column} IN (SELECT value FROM json_each(?2))`).bind(orgId, JSON.stringify(keys)).run();
-        changes = res.meta.changes;
-        if (keys.length < PURGE_OBJECT_BATCH) {
-          deleted += changes;
-          break;
-        }
+        changes = (
+          await db
+            .prepare(`DELETE FROM ${table} WHERE ${t.where} AND ${column} IN (SELECT value FROM json_each(?2))`)
+            .bind(orgId, JSON.stringify(keys))
+            .run()
+        ).meta.changes;
+        more = keys.length === PURGE_OBJECT_BATCH;
       } else {
-        const table = ident(t.table);
-        const res = await db.prepare(`DELETE FROM ${table} WHERE ${t.key} IN (SELECT ${t.key} FROM ${table} WHERE ${t.where} LIMIT ${batch})`).bind(orgId).run();
-        changes = res.meta.changes;
-        if (changes < batch) {
-          deleted += changes;
-          break;
-        }
+        const picked = `SELECT ${t.key.columns} FROM ${table} WHERE ${t.where} LIMIT ${batch}`;
+        changes = (await db.prepare(`DELETE FROM ${table} WHERE ${t.key.match} IN (${picked})`).bind(orgId).run()).meta.changes;
+        more = changes === batch;
       }
       deleted += changes;
+      // Only a statement that deleted rows spends the budget: finding a table empty costs one
+      // statement per table, so every call either deletes something or reaches the end.
+      if (changes > 0) budget--;
+      if (!more) break;
     }
   }
   return ok({ done: true, deleted });
@@ -185,7 +205,12 @@ export async function purgeOrgRows(db: D1Database, orgId: string, plan: PurgePla
  * A worker's `purgeOrg`: the system principal's alone (the gateway calls it only for a workspace the
  * workspace worker found past its retention), confined to `principal.orgId`.
  */
-export async function purgeOrgOf(principal: Principal, db: D1Database, plan: PurgePlan, options?: { batch?: number; maxStatements?: number }): Promise<Result<PurgeProgress>> {
+export async function purgeOrgOf(
+  principal: Principal,
+  db: D1Database,
+  plan: PurgePlan,
+  options?: { batch?: number; maxStatements?: number },
+): Promise<Result<PurgeProgress>> {
   if (principal.kind !== "system") return fail("insufficient_scope", "Only the platform purges an org's data", { requiredScope: "system" });
   if (!principal.orgId) return fail("validation_failed", "The org to purge is missing", { field: "orgId", rule: "required" });
   return purgeOrgRows(db, principal.orgId, plan, options);

@@ -43,20 +43,32 @@ export const PURGE_CALLS_PER_RUN = 100;
 export const PURGES_PER_RUN = 20;
 
 function toPurge(ticket: PurgeTicket): WorkspacePurge {
-  return { id: ticket.orgId, status: ticket.purgedAt ? "purged" : "purging", deletedAt: ticket.deletedAt, purgeAfter: ticket.purgeAfter, purgedAt: ticket.purgedAt };
+  return {
+    id: ticket.orgId,
+    status: ticket.purgedAt ? "purged" : "purging",
+    deletedAt: ticket.deletedAt,
+    purgeAfter: ticket.purgeAfter,
+    purgedAt: ticket.purgedAt,
+  };
 }
 
 /**
  * Purges `orgId` as far as `budget.calls` allows: `purged` with `purgedAt` once every worker is done
  * (at once, for a workspace already purged), `purging` when the budget ran out first.
  */
-export async function purgeWorkspace(env: GatewayEnv, orgId: string, budget = { calls: PURGE_CALLS_PER_RUN }): Promise<Result<WorkspacePurge>> {
+export async function purgeWorkspace(
+  env: GatewayEnv,
+  orgId: string,
+  budget = { calls: PURGE_CALLS_PER_RUN },
+): Promise<Result<WorkspacePurge>> {
   const ticket = await env.WORKSPACE.purgeTicket(orgId);
   if (!ticket.ok) {
     if (ticket.error.code !== "not_found") return ticket;
     // No workspace row: an org on the defaults, never deleted, or no org at all.
     const org = await env.IDENTITY.getOrg(systemPrincipal(orgId), orgId);
-    return org.ok ? fail("invalid_state_transition", "The workspace is not deleted; only a deleted workspace is purged", { status: "active" }) : org;
+    return org.ok
+      ? fail("invalid_state_transition", "The workspace is not deleted; only a deleted workspace is purged", { status: "active" })
+      : org;
   }
   if (ticket.value.purgedAt) return ok(toPurge(ticket.value));
   const principal = systemPrincipal(orgId);

@@ -9,7 +9,13 @@ import type { UnderwritingEnv } from "./env.ts";
 export function underwritingPurge(env: Pick<UnderwritingEnv, "DA_LEDGER">): PurgePlan {
   return {
     children: [{ table: "installments", column: "policy_id", parent: "policies" }],
-    objects: [{ table: "da_agreements", column: "id", purge: async (ids) => void (await Promise.all(ids.map((id) => env.DA_LEDGER.getByName(id).purge()))) }],
+    objects: [
+      {
+        table: "da_agreements",
+        column: "id",
+        purge: async (ids) => void (await Promise.all(ids.map((id) => env.DA_LEDGER.getByName(id).purge()))),
+      },
+    ],
     unowned: { batch_guards: "refuses every row (CHECK (0)); it never holds one" },
   };
 }

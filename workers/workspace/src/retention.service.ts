@@ -34,11 +34,15 @@ export async function purgeTicket(db: DrizzleD1Database, orgId: string, now = re
   const ticket = ticketOf({ ...row, deletedAt: row.deletedAt, purgeAfter: row.purgeAfter });
   if (row.purgedAt) return ok(ticket);
   if (row.purgeAfter > now.toISOString()) {
-    return fail("invalid_state_transition", `The workspace's data is kept ${RETENTION_DAYS} days after deletion; it can be purged from purgeAfter`, {
-      status: "deleted",
-      deletedAt: row.deletedAt,
-      purgeAfter: row.purgeAfter,
-    });
+    return fail(
+      "invalid_state_transition",
+      `The workspace's data is kept ${RETENTION_DAYS} days after deletion; it can be purged from purgeAfter`,
+      {
+        status: "deleted",
+        deletedAt: row.deletedAt,
+        purgeAfter: row.purgeAfter,
+      },
+    );
   }
   return ok(ticket);
 }
@@ -74,7 +78,14 @@ export async function markPurged(db: DrizzleD1Database, orgId: string, now = rea
   await db
     .update(workspaces)
     .set({ purgedAt: now.toISOString() })
-    .where(and(isNotNull(workspaces.deletedAt), isNull(workspaces.purgedAt), lte(workspaces.purgeAfter, now.toISOString()), eq(workspaces.orgId, orgId)))
+    .where(
+      and(
+        isNotNull(workspaces.deletedAt),
+        isNull(workspaces.purgedAt),
+        lte(workspaces.purgeAfter, now.toISOString()),
+        eq(workspaces.orgId, orgId),
+      ),
+    )
     .run();
   return purgeTicket(db, orgId, now);
 }
