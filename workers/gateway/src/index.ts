@@ -11,6 +11,11 @@ const app = createApp();
 export default {
   fetch: app.fetch,
   scheduled(_controller, env, ctx) {
-    ctx.waitUntil(purgeDue(env).then((run) => console.log(JSON.stringify({ message: "workspace purge run", ...run }))));
+    ctx.waitUntil(
+      purgeDue(env).then(
+        (run) => console.log(JSON.stringify({ message: "workspace purge run", ...run })),
+        (err: unknown) => console.error(JSON.stringify({ message: "workspace purge run failed", error: err instanceof Error ? err.message : String(err) })),
+      ),
+    );
   },
 } satisfies ExportedHandler<GatewayEnv>;
