@@ -123,6 +123,7 @@ export const WORKERS: readonly WorkerEntry[] = [
       { binding: "RATE_LIMITER", className: "RateLimiter", purpose: "rate-limit counters and API-key admission, one object per credential / IP / key" },
       { binding: "IDEMPOTENCY", className: "IdempotencyStore", purpose: "Idempotency-Key records, one object per org + credential + key" },
     ],
+    crons: [{ schedule: "17 3 * * *", purpose: "the daily purge: the data of every workspace deleted more than 30 days ago, from every worker (workers/gateway/src/purge.ts)" }],
   },
   {
     name: "identity",

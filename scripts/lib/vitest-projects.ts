@@ -170,6 +170,8 @@ export async function gatewayProject(registry: Registry, root: string, options: 
           bindings: { ...secrets, TEST_D1_MIGRATIONS: migrations },
           serviceBindings: serviceBindings(gateway),
           d1Databases: Object.fromEntries(others.flatMap((w) => (w.d1 ? [[w.d1.binding, w.d1.id]] : []))),
+          // Every bucket too, as `<BINDING>_BUCKET` (the plain name is the owner's service binding): the purge tests read what is left.
+          r2Buckets: Object.fromEntries(others.flatMap((w) => (w.r2 ?? []).map((b) => [`${b.binding}_BUCKET`, b.bucket]))),
           workers: auxiliary(inject),
         },
       })),

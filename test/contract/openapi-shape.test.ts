@@ -191,6 +191,7 @@ const EXPECTED: [string, string, string, "public" | "credential" | "session" | "
   ["GET", "/v1/workspaces/{id}", "getWorkspace", "credential"],
   ["PATCH", "/v1/workspaces/{id}", "updateWorkspace", "credential"],
   ["DELETE", "/v1/workspaces/{id}", "deleteWorkspace", "credential"],
+  ["POST", "/v1/workspaces/{id}/purge", "purgeWorkspace", "credential"],
   ["GET", "/v1/team/workspace", "getTeamWorkspace", "credential"],
   ["POST", "/v1/team/invite", "inviteMember", "credential"],
   ["GET", "/v1/team/members", "listMembers", "credential"],

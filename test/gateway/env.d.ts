@@ -11,6 +11,9 @@ declare global {
       CLAIMS_DB: D1Database;
       BILLING_DB: D1Database;
       PORTAL_DB: D1Database;
+      WORKSPACE_DB: D1Database;
+      /** The documents worker's bucket, seen by the tests (scripts/lib/vitest-projects.ts). */
+      DOCUMENTS_BUCKET: R2Bucket;
     }
   }
 }

@@ -7530,6 +7530,31 @@ export type WorkspacePage = {
 };
 
 /**
+ * Where a workspace's purge stands.
+ */
+export type WorkspacePurge = {
+    id: OrgId;
+    status: WorkspacePurgeStatus;
+    /**
+     * When the workspace was deleted.
+     */
+    deletedAt: string;
+    /**
+     * From when its data could be purged (30 days after deletion).
+     */
+    purgeAfter: string;
+    /**
+     * When the purge finished; null while `purging`.
+     */
+    purgedAt: string | null;
+};
+
+/**
+ * `purged`: every worker's data of the org is gone. `purging`: some is left for the next run (a large org takes more than one).
+ */
+export type WorkspacePurgeStatus = 'purging' | 'purged';
+
+/**
  * A workspace's settings.
  */
 export type WorkspaceSettings = {
@@ -20773,6 +20798,85 @@ export type UpdateWorkspaceResponses = {
 };
 
 export type UpdateWorkspaceResponse = UpdateWorkspaceResponses[keyof UpdateWorkspaceResponses];
+
+export type PurgeWorkspaceData = {
+    body?: never;
+    headers?: {
+        /**
+         * Client-chosen key that makes a retried write safe: a repeated request with the same key
+         * and body replays the first response.
+         */
+        'Idempotency-Key'?: string;
+    };
+    path: {
+        id: string;
+    };
+    query?: never;
+    url: '/v1/workspaces/{id}/purge';
+};
+
+export type PurgeWorkspaceErrors = {
+    /**
+     * The request is malformed: `validation_failed` or `invalid_idempotency_key`.
+     */
+    400: ErrorEnvelope;
+    /**
+     * Missing, invalid, expired or revoked credentials: `unauthorized`.
+     */
+    401: ErrorEnvelope;
+    /**
+     * The credential lacks the required scope or role: `insufficient_scope`.
+     */
+    403: ErrorEnvelope;
+    /**
+     * The resource does not exist or belongs to another org: `not_found`.
+     */
+    404: ErrorEnvelope;
+    /**
+     * `conflict` or `idempotency_request_in_progress`.
+     */
+    409: ErrorEnvelope;
+    /**
+     * The request body exceeds the size limit: `payload_too_large`.
+     */
+    413: ErrorEnvelope;
+    /**
+     * The request body's media type is not accepted (`application/json`, or another one the operation
+     * documents): `unsupported_media_type`.
+     */
+    415: ErrorEnvelope;
+    /**
+     * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
+     * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
+     * referral one created, or on a quote one created), `submission_not_ready` (quoting a submission
+     * whose readiness has a blocking check failed; `details.failedChecks` names them),
+     * `policy_not_in_force` (a certificate asked of a cancelled, expired or not yet effective policy),
+     * `endorsement_required` (a certificate flag the policy carries no endorsement for),
+     * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored),
+     * `loss_outside_coverage` (a claim whose loss date the policy did not cover; `details` names the
+     * dates that decided it) or `limit_exceeded` (a claim payment past the policy's limit).
+     */
+    422: ErrorEnvelope;
+    /**
+     * Rate limit exceeded: `rate_limit_exceeded`. Retry after `Retry-After` seconds.
+     */
+    429: ErrorEnvelope;
+    /**
+     * Unexpected failure: `internal_error`.
+     */
+    500: ErrorEnvelope;
+};
+
+export type PurgeWorkspaceError = PurgeWorkspaceErrors[keyof PurgeWorkspaceErrors];
+
+export type PurgeWorkspaceResponses = {
+    /**
+     * Success.
+     */
+    200: WorkspacePurge;
+};
+
+export type PurgeWorkspaceResponse = PurgeWorkspaceResponses[keyof PurgeWorkspaceResponses];
 
 export type ReceiveStripeWebhookData = {
     body: StripeEvent;

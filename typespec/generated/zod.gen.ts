@@ -5256,6 +5256,22 @@ export const zDealRoomSocket = z.object({
 });
 
 /**
+ * `purged`: every worker's data of the org is gone. `purging`: some is left for the next run (a large org takes more than one).
+ */
+export const zWorkspacePurgeStatus = z.enum(['purging', 'purged']);
+
+/**
+ * Where a workspace's purge stands.
+ */
+export const zWorkspacePurge = z.object({
+    id: zOrgId,
+    status: zWorkspacePurgeStatus,
+    deletedAt: z.iso.datetime(),
+    purgeAfter: z.iso.datetime(),
+    purgedAt: z.iso.datetime().nullable()
+});
+
+/**
  * A workspace's settings.
  */
 export const zWorkspaceSettings = z.object({
@@ -7703,6 +7719,19 @@ export const zUpdateWorkspacePath = z.object({
  * Success.
  */
 export const zUpdateWorkspaceResponse = zWorkspace;
+
+export const zPurgeWorkspaceHeaders = z.object({
+    'Idempotency-Key': z.string().max(255).optional()
+});
+
+export const zPurgeWorkspacePath = z.object({
+    id: z.string()
+});
+
+/**
+ * Success.
+ */
+export const zPurgeWorkspaceResponse = zWorkspacePurge;
 
 export const zReceiveStripeWebhookBody = zStripeEvent;
 

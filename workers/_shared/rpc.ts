@@ -1498,6 +1498,8 @@ export interface WorkspaceState {
   purgeAfter: string | null;
   /** When the workspace row was last written; null for an org on the defaults. */
   updatedAt: string | null;
+  /** When its data was purged (retention over): the row stays as the tombstone; null until then. */
+  purgedAt: string | null;
 }
 
 /** A workspace change: plan and settings (the name is identity's). */
@@ -1596,4 +1598,57 @@ export interface PartnersRpc {
   signInPartner(input: PartnerTokenRequest): Promise<Result<PartnerSignIn>>;
   /** Whether a partner JWT of this partner still works (its login exists and it is not revoked): asked on every partner request. */
   partnerLoginActive(orgId: string, partnerId: string): Promise<boolean>;
+}
+
+// Data retention (issue 16): 30 days after a workspace's soft delete, the gateway's purge job
+// (workers/gateway/src/purge.ts) deletes the org's data in every worker through `purgeOrg`,
+// declared here as an addition to each public entrypoint (interface merging), then the workspace
+// worker records `purgedAt` on its row, the tombstone.
+import type { PurgeProgress } from "./purge.ts";
+
+export type { PurgeProgress } from "./purge.ts";
+
+/** The part of the purge every public entrypoint serves. */
+export interface OrgPurgeRpc {
+  /**
+   * Deletes a bounded share of `principal.orgId`'s data in this worker (its D1 rows with the org's
+   * `org_id`, and what they name: Durable Objects, R2 objects) and answers whether any is left; the
+   * caller repeats until `done`. The system principal only; idempotent, so a rerun after a crash
+   * finishes the job. The gateway calls it only for a workspace past its retention.
+   */
+  purgeOrg(principal: Principal): Promise<Result<PurgeProgress>>;
+}
+
+export interface IdentityRpc extends OrgPurgeRpc {}
+export interface UnderwritingRpc extends OrgPurgeRpc {}
+export interface WebhooksRpc extends OrgPurgeRpc {}
+export interface DealRoomsRpc extends OrgPurgeRpc {}
+export interface DocumentsRpc extends OrgPurgeRpc {}
+export interface ClaimsRpc extends OrgPurgeRpc {}
+export interface BillingRpc extends OrgPurgeRpc {}
+export interface ProducersRpc extends OrgPurgeRpc {}
+export interface PortalRpc extends OrgPurgeRpc {}
+export interface MarketRpc extends OrgPurgeRpc {}
+export interface PartnersRpc extends OrgPurgeRpc {}
+
+/** A workspace the purge may act on: deleted, its retention over on the real clock. */
+export interface PurgeTicket {
+  orgId: string;
+  deletedAt: string;
+  purgeAfter: string;
+  /** Set once the purge finished: a rerun has nothing to do. */
+  purgedAt: string | null;
+}
+
+export interface WorkspaceRpc extends OrgPurgeRpc {
+  /**
+   * Whether `orgId` may be purged now (real time: retention is platform machinery, never a sandbox
+   * clock): its ticket, or 404 `not_found` (no workspace row: never deleted, or no such org) or 422
+   * `invalid_state_transition` (not deleted, or deleted less than 30 days ago, with `purgeAfter`).
+   */
+  purgeTicket(orgId: string): Promise<Result<PurgeTicket>>;
+  /** Up to `limit` workspaces past their retention and not yet purged, oldest first. */
+  purgesDue(limit: number): Promise<string[]>;
+  /** Records the purge on the tombstone (after every worker answered done); the eligibility is checked again. */
+  markPurged(orgId: string): Promise<Result<PurgeTicket>>;
 }

@@ -39,6 +39,8 @@ import { liftPaid, offsetFor, runDelinquency } from "./delinquency.service.ts";
 import { scheduledDelinquency } from "./delinquency.job.ts";
 import { issuePdfsAfterCommit } from "./invoice-pdf.ts";
 import * as settings from "./settings.service.ts";
+import { BILLING_PURGE } from "./purge.service.ts";
+import { purgeOrgOf, type PurgeProgress } from "#shared/purge";
 
 export type { BillingEnv } from "./env.ts";
 export { BillingInternal } from "./internal.ts";
@@ -51,6 +53,11 @@ const EVENT_SOURCE = "billing";
 
 /** The public entrypoint: the gateway's `BILLING` binding. */
 export class BillingService extends WorkerEntrypoint<BillingEnv> implements BillingRpc {
+  /** The org's data purged (retention over; the gateway's purge job): a bounded share per call, `done` when none is left. */
+  purgeOrg(principal: Principal): Promise<Result<PurgeProgress>> {
+    return purgeOrgOf(principal, this.env.BILLING_DB, BILLING_PURGE);
+  }
+
   /** After a write commits, relay its outbox events without delaying the answer. */
   private relayAfter<T>(write: Promise<T>): Promise<T> {
     return write.finally(() => this.ctx.waitUntil(relayOutbox(database(this.env), eventQueues(this.env), EVENT_SOURCE)));

@@ -34,6 +34,8 @@ import { createClaim } from "./fnol.service.ts";
 import { acceptSettlement, closeClaim, denyClaim, investigateClaim, reopenClaim, settleClaim } from "./lifecycle.service.ts";
 import { lossSummary } from "./loss-summary.service.ts";
 import { createPayment, setReserves } from "./reserves.service.ts";
+import { CLAIMS_PURGE } from "./purge.service.ts";
+import { purgeOrgOf, type PurgeProgress } from "#shared/purge";
 
 export type { ClaimsEnv } from "./env.ts";
 export { ClaimsInternal } from "./internal.ts";
@@ -46,6 +48,11 @@ const EVENT_SOURCE = "claims";
 
 /** The public entrypoint: the gateway's `CLAIMS` binding. */
 export class ClaimsService extends WorkerEntrypoint<ClaimsEnv> implements ClaimsRpc {
+  /** The org's data purged (retention over; the gateway's purge job): a bounded share per call, `done` when none is left. */
+  purgeOrg(principal: Principal): Promise<Result<PurgeProgress>> {
+    return purgeOrgOf(principal, this.env.CLAIMS_DB, CLAIMS_PURGE);
+  }
+
   private get deps(): ClaimsDeps {
     return { db: database(this.env), underwriting: this.env.UNDERWRITING, identity: this.env.IDENTITY };
   }

@@ -183,6 +183,16 @@ export class DealRoom extends DurableObject<DealRoomsEnv> {
    * Re-check every open socket's credential, at least once a minute while any is open: expiry from
    * the attachment, revocation of API keys from identity (one question per key). Closes what fails.
    */
+  /**
+   * The org's data purged (retention over): open sockets close, the messages, meta, admitted tokens
+   * and the alarm go. Idempotent; the room's directory row is deleted after this answers.
+   */
+  async purge(): Promise<void> {
+    for (const ws of this.ctx.getWebSockets()) ws.close(1008, "room deleted");
+    await this.ctx.storage.deleteAlarm();
+    await this.ctx.storage.deleteAll();
+  }
+
   override async alarm(): Promise<void> {
     const live = this.live();
     if (live.length === 0) return;

@@ -16,6 +16,8 @@ import { findOrgRoom } from "./rooms.repo.ts";
 import * as rooms from "./rooms.service.ts";
 import type { CreateRoomInput, ListMessagesQuery, ListRoomsQuery, Message, PostMessageInput, Room } from "./types.ts";
 import { errorResponse, isUpgrade, readForwardedUpgrade } from "./upgrade.ts";
+import { dealRoomsPurge } from "./purge.service.ts";
+import { purgeOrgOf, type PurgeProgress } from "#shared/purge";
 
 export { DealRoom } from "./deal-room.do.ts";
 export type * from "./types.ts";
@@ -35,6 +37,11 @@ const depsOf = (env: DealRoomsEnv): rooms.DealRoomsDeps => ({ db: database(env),
 
 /** The public entrypoint: the only one the gateway is bound to (RPC, and the upgrades it forwards). */
 export class DealRoomsService extends WorkerEntrypoint<DealRoomsEnv> implements DealRoomsRpc {
+  /** The org's data purged (retention over; the gateway's purge job): a bounded share per call, `done` when none is left. */
+  purgeOrg(principal: Principal): Promise<Result<PurgeProgress>> {
+    return purgeOrgOf(principal, this.env.DEAL_ROOMS_DB, dealRoomsPurge(this.env));
+  }
+
   private get deps(): rooms.DealRoomsDeps {
     return depsOf(this.env);
   }

@@ -35,6 +35,8 @@ import { aiFlags } from "./flags.ts";
 import { ingestDocument, readAcordSource, type IngestDeps } from "./ingest.service.ts";
 import { renderDocument } from "./render.service.ts";
 import { sweepOrphans } from "./orphans.service.ts";
+import { purgeDocuments } from "./purge.service.ts";
+import type { PurgeProgress } from "#shared/purge";
 
 export type { DocumentsEnv } from "./env.ts";
 export { DocumentsInternal } from "./internal.ts";
@@ -47,6 +49,11 @@ const EVENT_SOURCE = "documents";
 
 /** The public entrypoint: the gateway's `DOCUMENTS` binding. */
 export class DocumentsService extends WorkerEntrypoint<DocumentsEnv> implements DocumentsRpc {
+  /** The org's data purged (retention over; the gateway's purge job): a bounded share per call, `done` when none is left. */
+  purgeOrg(principal: Principal): Promise<Result<PurgeProgress>> {
+    return purgeDocuments(this.env.DOCUMENTS_DB, this.env.DOCUMENTS, principal);
+  }
+
   private get deps(): docs.DocumentsDeps {
     return { db: database(this.env), bucket: this.env.DOCUMENTS, usage: this.env.WORKSPACE, defer: (work) => this.ctx.waitUntil(work) };
   }

@@ -48,12 +48,19 @@ import type {
   VerifyEmailInput,
   VerifyEmailResult,
 } from "./types.ts";
+import { IDENTITY_PURGE } from "./purge.service.ts";
+import { purgeOrgOf, type PurgeProgress } from "#shared/purge";
 
 export type * from "./types.ts";
 
 const rpc = <T>(result: Promise<Result<T>>): Promise<RpcResult<T>> => result;
 
 export class IdentityService extends WorkerEntrypoint<IdentityEnv> implements IdentityRpc {
+  /** The org's data purged (retention over; the gateway's purge job): a bounded share per call, `done` when none is left. */
+  purgeOrg(principal: Principal): Promise<Result<PurgeProgress>> {
+    return purgeOrgOf(principal, this.env.IDENTITY_DB, IDENTITY_PURGE);
+  }
+
   readonly #deps: IdentityDeps;
 
   constructor(ctx: ExecutionContext, env: IdentityEnv) {

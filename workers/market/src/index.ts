@@ -28,11 +28,19 @@ import type { CreateRuleRequest, ExecuteRulesRequest, ListRulesData, ListRuleVer
 import type { MarketInternalRpc, SubmissionRuleFacts } from "#shared/rpc";
 import type { RuleContext } from "#shared/rule-context";
 import { scanWebsite } from "./scan.ts";
+import { MARKET_PURGE } from "./purge.service.ts";
+import { purgeOrgOf, type PurgeProgress } from "#shared/purge";
+import type { Result as PurgeResult } from "#shared/errors";
 
 export type { MarketEnv } from "./env.ts";
 
 /** The public entrypoint: the gateway's `MARKET` binding. */
 export class MarketService extends WorkerEntrypoint<MarketEnv> implements MarketRpc {
+  /** The org's data purged (retention over; the gateway's purge job): a bounded share per call, `done` when none is left. */
+  purgeOrg(principal: Principal): Promise<PurgeResult<PurgeProgress>> {
+    return purgeOrgOf(principal, this.env.MARKET_DB, MARKET_PURGE);
+  }
+
   listCarriers(principal: Principal, query?: ListCarriersQuery) {
     return market.listCarriers(database(this.env), principal, query);
   }

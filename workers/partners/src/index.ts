@@ -22,6 +22,9 @@ import { database } from "./database.ts";
 import type { PartnersEnv } from "./env.ts";
 import * as partners from "./partners.service.ts";
 import { handleQueue } from "./queue.consumer.ts";
+import { PARTNERS_PURGE } from "./purge.service.ts";
+import { purgeOrgOf, type PurgeProgress } from "#shared/purge";
+import type { Result as PurgeResult } from "#shared/errors";
 
 export type { PartnersEnv } from "./env.ts";
 
@@ -33,6 +36,11 @@ const ownPartner = (principal: Principal, partnerId: string) => principal.kind !
 
 /** The public entrypoint: the gateway's `PARTNERS` binding. */
 export class PartnersService extends WorkerEntrypoint<PartnersEnv> implements PartnersRpc {
+  /** The org's data purged (retention over; the gateway's purge job): a bounded share per call, `done` when none is left. */
+  purgeOrg(principal: Principal): Promise<PurgeResult<PurgeProgress>> {
+    return purgeOrgOf(principal, this.env.PARTNERS_DB, PARTNERS_PURGE);
+  }
+
   createPartner(principal: Principal, input: CreatePartnerRequest) {
     return partners.createPartner(database(this.env), principal, input);
   }

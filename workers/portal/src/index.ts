@@ -18,11 +18,18 @@ import * as portal from "./portal.service.ts";
 import { certificateForDownload } from "./certificates.service.ts";
 import { certificateReady, handleQueue, paymentDuePass } from "./notification-triggers.ts";
 import { listSandboxPush, type SandboxPushQuery } from "./sandbox-push.service.ts";
+import { PORTAL_PURGE } from "./purge.service.ts";
+import { purgeOrgOf, type PurgeProgress } from "#shared/purge";
 
 export type { PortalEnv } from "./env.ts";
 
 /** The public entrypoint: the gateway's `PORTAL` binding. */
 export class PortalService extends WorkerEntrypoint<PortalEnv> implements PortalRpc {
+  /** The org's data purged (retention over; the gateway's purge job): a bounded share per call, `done` when none is left. */
+  purgeOrg(principal: Principal): Promise<Result<PurgeProgress>> {
+    return purgeOrgOf(principal, this.env.PORTAL_DB, PORTAL_PURGE);
+  }
+
   requestCode(input: PolicyholderCodeRequest) {
     return requestCode(this.env, input, (work) => this.ctx.waitUntil(work));
   }

@@ -69,4 +69,10 @@ export class FlagStore extends DurableObject<ProducersEnv> {
       this.#rows?.delete(key);
     });
   }
+
+  /** The org's overrides were purged from D1 (retention over): memory forgets them too. */
+  forget(): void {
+    this.#rows = null;
+    this.#loadedAt = 0;
+  }
 }

@@ -22,6 +22,8 @@ import type { ProducersEnv } from "./env.ts";
 import { createProducer, getProducer, listProducers, updateProducer } from "./producers.service.ts";
 import * as flags from "./flags.service.ts";
 import type { EvaluatedFlag } from "#shared/rpc";
+import { PRODUCERS_PURGE } from "./purge.service.ts";
+import { purgeOrgOf, type PurgeProgress } from "#shared/purge";
 
 export type { ProducersEnv } from "./env.ts";
 export { ProducersInternal } from "./internal.ts";
@@ -29,6 +31,13 @@ export { FlagStore } from "./flag-store.do.ts";
 
 /** The public entrypoint: the gateway's `PRODUCERS` binding. */
 export class ProducersService extends WorkerEntrypoint<ProducersEnv> implements ProducersRpc {
+  /** The org's data purged (retention over; the gateway's purge job): a bounded share per call, then the org's flag store forgets its memory. */
+  async purgeOrg(principal: Principal): Promise<Result<PurgeProgress>> {
+    const progress = await purgeOrgOf(principal, this.env.PRODUCERS_DB, PRODUCERS_PURGE);
+    if (progress.ok && progress.value.done) await this.env.FLAG_STORE.getByName(principal.orgId).forget();
+    return progress;
+  }
+
   createProducer(principal: Principal, input: CreateProducerRequest): Promise<Result<Producer>> {
     return createProducer(database(this.env), principal, input);
   }

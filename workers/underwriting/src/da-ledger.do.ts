@@ -172,6 +172,12 @@ export class DaLedger extends DurableObject<UnderwritingEnv> {
   }
 
   /** Reconcile every reservation past its deadline against D1, then wait for the next deadline. */
+  /** The org's data purged (retention over): the ledger, its reservations and the alarm go. Idempotent. */
+  async purge(): Promise<void> {
+    await this.ctx.storage.deleteAlarm();
+    await this.ctx.storage.deleteAll();
+  }
+
   override async alarm(): Promise<void> {
     await this.reconcile();
   }

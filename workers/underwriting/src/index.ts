@@ -43,6 +43,8 @@ import type {
   ListSubmissionsQuery,
   ReinstateInput,
 } from "./types.ts";
+import { underwritingPurge } from "./purge.service.ts";
+import { purgeOrgOf, type PurgeProgress } from "#shared/purge";
 
 export { DaLedger } from "./da-ledger.do.ts";
 export type * from "./types.ts";
@@ -72,6 +74,11 @@ const EVENT_SOURCE = "underwriting";
  * itself to `principal.orgId`.
  */
 export class UnderwritingService extends WorkerEntrypoint<UnderwritingEnv> implements UnderwritingRpc {
+  /** The org's data purged (retention over; the gateway's purge job): a bounded share per call, `done` when none is left. */
+  purgeOrg(principal: Principal): Promise<Result<PurgeProgress>> {
+    return purgeOrgOf(principal, this.env.UNDERWRITING_DB, underwritingPurge(this.env));
+  }
+
   private get db(): DrizzleD1Database {
     return database(this.env);
   }

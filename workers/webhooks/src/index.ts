@@ -27,11 +27,18 @@ import type {
   WebhookEndpoint,
   WebhooksRpc,
 } from "./types.ts";
+import { WEBHOOKS_PURGE } from "./purge.service.ts";
+import { purgeOrgOf, type PurgeProgress } from "#shared/purge";
 
 export type * from "./types.ts";
 export type { WebhooksEnv, EventSourceRpc } from "./env.ts";
 
 export class WebhooksService extends WorkerEntrypoint<WebhooksEnv> implements WebhooksRpc {
+  /** The org's data purged (retention over; the gateway's purge job): a bounded share per call, `done` when none is left. */
+  purgeOrg(principal: Principal): Promise<Result<PurgeProgress>> {
+    return purgeOrgOf(principal, this.env.WEBHOOKS_DB, WEBHOOKS_PURGE);
+  }
+
   private get deps(): WebhooksDeps {
     return createDeps(this.env);
   }

@@ -19,6 +19,9 @@ import { checkEntitlement, checkUsage, entitlementSummary, listPlans, recordUsag
 import type { WorkspaceEnv } from "./env.ts";
 import * as workspaces from "./workspaces.service.ts";
 import * as team from "./team.service.ts";
+import * as retention from "./retention.service.ts";
+import type { PurgeProgress } from "#shared/purge";
+import type { PurgeTicket } from "#shared/rpc";
 import * as email from "./connectors/email.service.ts";
 import * as llmKeys from "./connectors/llm-keys.service.ts";
 
@@ -66,6 +69,24 @@ export class WorkspaceService extends WorkerEntrypoint<WorkspaceEnv> implements 
 
   orgActive(orgId: string): Promise<boolean> {
     return workspaces.orgActive(database(this.env), orgId);
+  }
+
+  // Data retention (retention.service.ts): eligibility, this worker's share, the tombstone.
+
+  purgeTicket(orgId: string): Promise<Result<PurgeTicket>> {
+    return retention.purgeTicket(database(this.env), orgId);
+  }
+
+  purgesDue(limit: number): Promise<string[]> {
+    return retention.purgesDue(database(this.env), limit);
+  }
+
+  purgeOrg(principal: Principal): Promise<Result<PurgeProgress>> {
+    return retention.purgeWorkspaceData(this.env, principal);
+  }
+
+  markPurged(orgId: string): Promise<Result<PurgeTicket>> {
+    return retention.markPurged(database(this.env), orgId);
   }
 
   memberRemoved(orgId: string, userId: string): Promise<boolean> {

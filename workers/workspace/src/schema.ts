@@ -13,6 +13,8 @@ export const workspaces = sqliteTable("workspaces", {
   createdAt: text("created_at").notNull(),
   updatedAt: text("updated_at").notNull(),
   updatedBy: text("updated_by").notNull(),
+  /** When the org's data was purged; the row stays as the tombstone (migration 0006). */
+  purgedAt: text("purged_at"),
 });
 export type WorkspaceRow = typeof workspaces.$inferSelect;
 

@@ -153,6 +153,13 @@ export class UsageMeter extends DurableObject<WorkspaceEnv> {
   }
 
   /** Reservations open at their deadline belong to crashed writers: give them back, and wake for the next one. */
+  /** The org's data purged (retention over): every counter, reservation and the alarm go. Idempotent. */
+  async purge(): Promise<void> {
+    await this.ctx.storage.deleteAlarm();
+    await this.ctx.storage.deleteAll();
+    this.#orgId = null;
+  }
+
   override async alarm(): Promise<void> {
     const now = realClock.now().getTime();
     let next: number | null = null;

@@ -26,6 +26,7 @@ function toState(orgId: string, row: WorkspaceRow | undefined): WorkspaceState {
     deletedAt: row?.deletedAt ?? null,
     purgeAfter: row?.purgeAfter ?? null,
     updatedAt: row?.updatedAt ?? null,
+    purgedAt: row?.purgedAt ?? null,
   };
 }
 
@@ -100,6 +101,7 @@ export async function updateWorkspace(db: DrizzleD1Database, principal: Principa
     createdAt: row?.createdAt ?? now,
     updatedAt: now,
     updatedBy: principal.actorId,
+    purgedAt: null,
   });
   return ok(toState(orgId, written));
 }
@@ -121,6 +123,7 @@ export async function deleteWorkspace(db: DrizzleD1Database, principal: Principa
     createdAt: row?.createdAt ?? at,
     updatedAt: at,
     updatedBy: principal.actorId,
+    purgedAt: null,
   });
   return ok(toState(orgId, written));
 }

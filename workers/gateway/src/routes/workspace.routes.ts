@@ -6,6 +6,7 @@ import type { GatewayEnv } from "../env.ts";
 import { route } from "../http/route.ts";
 import { systemPrincipal } from "../middleware/authenticate.ts";
 import { forgetOrgStatus, forgetUserStatus } from "../middleware/workspace-status.ts";
+import { purgeWorkspace } from "../purge.ts";
 
 /** The plan an org gets when its creation names none (the workspace worker's default too). */
 const DEFAULT_PLAN: Plan = "starter";
@@ -75,7 +76,11 @@ export async function updateOrg(env: GatewayEnv, principal: Principal, id: strin
 /** The workspace `id`, or 404 for no such org. */
 async function workspaceById(env: GatewayEnv, id: string): Promise<Result<Workspace>> {
   const org = await env.IDENTITY.getOrg(systemPrincipal(id), id);
-  if (!org.ok) return org;
+  if (!org.ok) {
+    // A purged workspace's org is gone; its tombstone says when (data retention, purge.ts).
+    const state = org.error.code === "not_found" ? await env.WORKSPACE.workspaceOf(id) : null;
+    return state?.purgedAt ? fail("not_found", "The workspace was deleted and its data purged", { status: "purged", purgedAt: state.purgedAt }) : org;
+  }
   return ok(toWorkspace(org.value, await env.WORKSPACE.workspaceOf(id)));
 }
 
@@ -121,6 +126,8 @@ export const workspaceRoutes = [
     if (deleted.ok) forgetOrgStatus(input.path.id);
     return deleted.ok ? ok(null) : deleted;
   }),
+  // Data retention (purge.ts): the daily job's work for one workspace, now.
+  route("purgeWorkspace", ({ env, input }) => purgeWorkspace(env, input.path.id)),
 ];
 
 /**
