@@ -16,6 +16,7 @@ import type { Principal } from "#shared/auth";
 import { clockOf } from "#shared/clock";
 import { sha256Hex, randomToken } from "#shared/crypto";
 import { isUniqueViolation, listKeyset } from "#shared/db";
+import { platformEmail } from "#shared/email-templates";
 import { fail, invalid, notFound, ok, type Result } from "#shared/errors";
 import { newId } from "#shared/ids";
 import { fromCents, toCents } from "#shared/money";
@@ -191,23 +192,14 @@ export async function invitePartner(db: DrizzleD1Database, identity: IdentityInt
   const now = clockOf(principal).now();
   const expiresAt = new Date(now.getTime() + INVITATION_DAYS * 86_400_000).toISOString();
   const token = randomToken(32);
-  const link = `${origin.replace(/\/$/, "")}/partner/accept?token=${encodeURIComponent(token)}`;
-  const queued = await identity.queueEmail({
-    orgId: principal.orgId,
-    to: row.contactEmail,
-    subject: `You're invited to the partner portal`,
-    body: [
-      `Hello ${row.name},`,
-      "",
-      "You have been invited to create your partner login. It shows your referral links, the clicks and",
-      "submissions they brought, and the commissions you earned.",
-      "",
-      `Create your login: ${link}`,
-      "",
-      `The link works until ${expiresAt.slice(0, 10)}. Your referral code is ${row.defaultCode}.`,
-    ].join("\n"),
-    kind: "partner_invitation",
-  });
+  // The platform's partner_invitation template. The stored copy keeps the token as it always has
+  // (this use case is not handed the environment to redact by); the provider delivers the same text.
+  const email = platformEmail(
+    "partner_invitation",
+    { partnerName: row.name, acceptUrl: `${origin.replace(/\/$/, "")}/partner/accept`, token: encodeURIComponent(token), expiresOn: expiresAt.slice(0, 10), referralCode: row.defaultCode },
+    { production: false },
+  );
+  const queued = await identity.queueEmail({ orgId: principal.orgId, to: row.contactEmail, kind: "partner_invitation", ...email });
   if (!queued.ok) return queued;
   const at = now.toISOString();
   const status = row.status === "active" ? "invited" : row.status;
