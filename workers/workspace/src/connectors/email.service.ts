@@ -141,12 +141,12 @@ export async function listTemplates(db: DrizzleD1Database, principal: Principal,
 }
 
 /** The variables as strings: each a string or a finite number, at most 1,000 characters. */
-function variablesOf(input: unknown): Result<Record<string, string>> {
+function variablesOf(input: unknown, key: "variables" | "data"): Result<Record<string, string>> {
   if (input === undefined || input === null) return ok({});
-  if (typeof input !== "object" || Array.isArray(input)) return invalid("variables", "type", "variables must be an object of names to strings or numbers");
+  if (typeof input !== "object" || Array.isArray(input)) return invalid(key, "type", `${key} must be an object of names to strings or numbers`);
   const out: Record<string, string> = {};
   for (const [name, value] of Object.entries(input)) {
-    const field = `variables.${name}`;
+    const field = `${key}.${name}`;
     if (typeof value === "number" && Number.isFinite(value)) out[name] = String(value);
     else if (typeof value === "string") out[name] = value;
     else return invalid(field, "type", `${field} must be a string or a number`);
@@ -162,7 +162,7 @@ export async function sendEmail(env: WorkspaceEnv, db: DrizzleD1Database, princi
   const to = typeof input.to === "string" ? input.to.trim().toLowerCase() : "";
   if (to.length === 0 || to.length > 254 || !EMAIL.test(to)) return invalid("to", "email", "to must be an email address");
   if (input.variables !== undefined && input.data !== undefined) return invalid("data", "exclusive", "Give either variables or data, not both");
-  const values = variablesOf(input.data ?? input.variables);
+  const values = input.data !== undefined ? variablesOf(input.data, "data") : variablesOf(input.variables, "variables");
   if (!values.ok) return values;
 
   let subject: string;
@@ -200,7 +200,8 @@ export async function sendEmail(env: WorkspaceEnv, db: DrizzleD1Database, princi
   const inBody = placeholdersOf(body, "body");
   if (!inBody.ok) return inBody;
   const missing = [...new Set([...inSubject.value, ...inBody.value])].filter((name) => !(name in values.value));
-  if (missing.length > 0) return fail("validation_failed", `variables lacks ${missing.join(", ")}`, { field: `variables.${missing[0]}`, rule: "required", missing });
+  const key = input.data !== undefined ? "data" : "variables";
+  if (missing.length > 0) return fail("validation_failed", `${key} lacks ${missing.join(", ")}`, { field: `${key}.${missing[0]}`, rule: "required", missing });
 
   const renderedSubject = render(subject, values.value).replace(/[\r\n]+/g, " ").trim();
   if (renderedSubject.length === 0 || renderedSubject.length > SUBJECT_MAX) return invalid("subject", "length", "The rendered subject must be 1 to 200 characters");
