@@ -46,6 +46,17 @@ async function expectOnlyInOwnLog(log: Log) {
   expect(page.data.map((l) => l.id)).not.toContain(log.id);
 }
 
+/** The bound policy's invoices once billing has written them (the consumer runs on the queue). */
+async function invoicesOf(t: Tenant, policyId: string, count: number) {
+  const deadline = realNow() + 20_000;
+  for (;;) {
+    const invoices = (await json<{ data: { id: string; dueDate: string; number: string; amountDue: number }[] }>(await call("GET", `/v1/invoices?policyId=${policyId}&sort=createdAt&limit=100`, { apiKey: t.apiKey }))).data;
+    if (invoices.length >= count) return invoices;
+    if (realNow() > deadline) throw new Error("the bind's invoices did not appear");
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
 describe("the platform's own emails in the org's connector log", () => {
   it("a team invitation: from the invitation template, in the sandbox log and the org's log, sent", async () => {
     const t = await createTenant();
@@ -78,13 +89,7 @@ describe("the platform's own emails in the org's connector log", () => {
     const t = await createTenant();
     const to = uniqueEmail("unpaid");
     const policy = await bindPolicy(t.apiKey, glSubmission({ effectiveDate: testDay(10), insuredEmail: to }), "QUARTERLY");
-    const deadline = realNow() + 20_000;
-    let invoices: { dueDate: string; number: string }[] = [];
-    while (invoices.length < 4) {
-      if (realNow() > deadline) throw new Error("the bind's invoices did not appear");
-      invoices = (await json<{ data: { dueDate: string; number: string }[] }>(await call("GET", `/v1/invoices?policyId=${policy.id}&sort=createdAt&limit=100`, { apiKey: t.apiKey }))).data;
-      if (invoices.length < 4) await new Promise((r) => setTimeout(r, 100));
-    }
+    const invoices = await invoicesOf(t, policy.id, 4);
     const ran = await call("POST", "/v1/sandbox/billing/run-delinquency", { apiKey: t.apiKey, body: { asOf: addDays(invoices[0]!.dueDate, 15) } });
     expect(ran.status, await ran.clone().text()).toBe(200);
     expect(await json(ran)).toMatchObject({ pendingCancellation: 1 });
@@ -93,6 +98,37 @@ describe("the platform's own emails in the org's connector log", () => {
     const [notice] = await sandboxEmails(to);
     expect(notice).toMatchObject({ id: log.emailId, subject: `Notice of pending cancellation: policy ${policy.policyNumber}` });
     expect(notice!.body).toContain(invoices[0]!.number);
+    await expectOnlyInOwnLog(log);
+  });
+
+  it("a payment receipt: once per payment recorded on an invoice, from the payment_receipt template, to the insured", async () => {
+    const t = await createTenant();
+    const to = uniqueEmail("payer");
+    const policy = await bindPolicy(t.apiKey, glSubmission({ effectiveDate: testDay(10), insuredEmail: to }), "QUARTERLY");
+    const [first] = await invoicesOf(t, policy.id, 4);
+    const half = Math.floor(Math.round(first!.amountDue * 100) / 2) / 100;
+    const pay = (reference: string, key: string) => call("POST", `/v1/invoices/${first!.id}/pay`, { apiKey: t.apiKey, body: { amount: half, method: "check", reference }, headers: { "idempotency-key": key } });
+    expect((await pay("CHK 1", "receipt-pay-1")).status).toBe(200);
+    const log = await deliveredLog(t, to, "payment_receipt");
+    expect(log).toMatchObject({ template: "payment_receipt", sentBy: "platform" });
+    const receipts = async () => (await sandboxEmails(to)).filter((m) => m.kind === "payment_receipt");
+    const [receipt] = await receipts();
+    expect(receipt).toMatchObject({ id: log.emailId, subject: `Payment received: invoice ${first!.number}` });
+    expect(receipt!.body).toContain(`USD ${half.toLocaleString("en-US", { minimumFractionDigits: 2 })}`);
+    expect(receipt!.body).toContain(`policy ${policy.policyNumber} (paid by check)`);
+
+    // The same request replayed records no payment and sends no receipt; a second payment gets its own.
+    expect((await pay("CHK 1", "receipt-pay-1")).status).toBe(200);
+    expect((await pay("CHK 2", "receipt-pay-2")).status).toBe(200);
+    await vi.waitFor(
+      async () => {
+        if ((await receipts()).length < 2) throw new Error("second receipt not yet sent");
+      },
+      { timeout: 15_000, interval: 100 },
+    );
+    const rows = await env.BILLING_DB.prepare("SELECT state, email_id FROM payment_receipts WHERE org_id = ? AND invoice_id = ?").bind(t.orgId, first!.id).all<{ state: string; email_id: string }>();
+    expect(rows.results.map((r) => r.state)).toEqual(["sent", "sent"]);
+    expect((await receipts()).map((m) => m.id).sort()).toEqual(rows.results.map((r) => r.email_id).sort());
     await expectOnlyInOwnLog(log);
   });
 });
