@@ -12,6 +12,7 @@ import { newId } from "../../workers/_shared/ids.ts";
 import { relayEmail, relayPendingEmails } from "../../workers/identity/src/email-relay.ts";
 import type { IdentityInternal } from "../../workers/identity/src/index.ts";
 import { outboxEmails } from "../../workers/identity/src/schema.ts";
+import { realIso, realNow } from "../support/clock.ts";
 import { createTestOrg, unique, unwrap } from "./factories.ts";
 
 const internal = (exports as unknown as { IdentityInternal: Service<IdentityInternal> }).IdentityInternal;
@@ -41,13 +42,13 @@ describe("the email relay", () => {
     expect(row!.relayedAt).not.toBeNull();
     // Nothing is left for the sweep.
     const later = queue();
-    await relayPendingEmails(db, later, new Date(Date.now() + 120_000));
+    await relayPendingEmails(db, later, new Date(realNow() + 120_000));
     expect(later.sent.map((m) => m.emailId)).not.toContain(queued.id);
   });
 
   it("leaves an email the queue refused to the sweep, which sends it once with the stored body", async () => {
     const org = await createTestOrg();
-    const at = new Date().toISOString();
+    const at = realIso();
     const row = { id: newId("eml"), orgId: org.id, toAddress: `b-${unique()}@example.com`, subject: "Code", body: "Your code is ••••••.", kind: "verification_code", template: "verification_code", sentBy: null, createdAt: at };
     await db.insert(outboxEmails).values(row);
     expect(await relayEmail(db, queue("down"), row, "Your code is 123456.")).toBe(false);
@@ -70,7 +71,7 @@ describe("the email relay", () => {
   it("carries the delivery body (a code the stored copy redacts) in the message only", async () => {
     const org = await createTestOrg();
     const sent = queue();
-    const row = { id: newId("eml"), orgId: org.id, toAddress: `c-${unique()}@example.com`, subject: "Code", body: "Your code is ••••••.", kind: "verification_code", template: "verification_code", sentBy: null, createdAt: new Date().toISOString() };
+    const row = { id: newId("eml"), orgId: org.id, toAddress: `c-${unique()}@example.com`, subject: "Code", body: "Your code is ••••••.", kind: "verification_code", template: "verification_code", sentBy: null, createdAt: realIso() };
     await db.insert(outboxEmails).values(row);
     expect(await relayEmail(db, sent, row, "Your code is 654321.")).toBe(true);
     expect(sent.sent[0]).toMatchObject({ emailId: row.id, body: "Your code is 654321." });

@@ -16,6 +16,7 @@ import { newId } from "../../workers/_shared/ids.ts";
 import { EMAIL_MAX_ATTEMPTS, handleEmailQueue } from "../../workers/workspace/src/connectors/email-delivery.ts";
 import { emailLogs } from "../../workers/workspace/src/connectors/schema.ts";
 import type { WorkspaceEnv } from "../../workers/workspace/src/env.ts";
+import { realIso, realNow } from "../support/clock.ts";
 import { newPrincipal } from "../support/principals.ts";
 import { errorOf, unwrap } from "../support/results.ts";
 import { workspaceRpc } from "./harness.ts";
@@ -27,10 +28,10 @@ const production: WorkspaceEnv = { ...workspaceEnv, ENVIRONMENT: "production", E
 const identity = (env as unknown as { IDENTITY: { emailsForTest(orgId: string): Promise<{ id: string; to: string; subject: string; body: string; kind: string }[]> } }).IDENTITY;
 
 let seq = 0;
-const unique = () => `${Date.now().toString(36)}${(++seq).toString(36)}${crypto.randomUUID().slice(0, 6)}`;
+const unique = () => `${(++seq).toString(36)}${crypto.randomUUID().slice(0, 8)}`;
 
 function email(to: string, overrides: Partial<EmailQueueMessage> = {}): EmailQueueMessage {
-  return { kind: "email", emailId: newId("eml"), orgId: newPrincipal().orgId, to, subject: "Your certificate of insurance is ready", body: "Certificate COI-1 for policy POL-1 is ready.", emailKind: "portal_certificate_ready", template: "certificate_ready", sentBy: null, createdAt: new Date().toISOString(), ...overrides };
+  return { kind: "email", emailId: newId("eml"), orgId: newPrincipal().orgId, to, subject: "Your certificate of insurance is ready", body: "Certificate COI-1 for policy POL-1 is ready.", emailKind: "portal_certificate_ready", template: "certificate_ready", sentBy: null, createdAt: realIso(), ...overrides };
 }
 
 /**
@@ -43,7 +44,7 @@ async function deliver(target: WorkspaceEnv, message: EmailQueueMessage, attempt
   const id = `msg-${unique()}`;
   const msg = {
     id,
-    timestamp: new Date(),
+    timestamp: new Date(realNow()),
     attempts,
     body: message,
     ack: () => void result.explicitAcks.push(id),
