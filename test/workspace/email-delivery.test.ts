@@ -11,10 +11,11 @@ import { drizzle } from "drizzle-orm/d1";
 import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { EMAIL_DLQ, EMAIL_QUEUE, type EmailQueueMessage } from "../../workers/_shared/email-queue.ts";
-import { PLATFORM_EMAIL_TEMPLATES } from "../../workers/_shared/email-templates.ts";
+import { PLATFORM_EMAIL_TEMPLATES, REDACTED, renderPlatformEmail } from "../../workers/_shared/email-templates.ts";
 import { newId } from "../../workers/_shared/ids.ts";
 import { EMAIL_MAX_ATTEMPTS, handleEmailQueue } from "../../workers/workspace/src/connectors/email-delivery.ts";
 import { emailLogs } from "../../workers/workspace/src/connectors/schema.ts";
+import { registry } from "../../workers/registry.ts";
 import type { WorkspaceEnv } from "../../workers/workspace/src/env.ts";
 import { realIso, realNow } from "../support/clock.ts";
 import { newPrincipal } from "../support/principals.ts";
@@ -208,5 +209,27 @@ describe("the platform's templates in the email connector", () => {
     const outbox = await identity.emailsForTest(p.orgId);
     expect(outbox).toEqual([expect.objectContaining({ id: sent.emailId, kind: "connector_template" })]);
     expect(outbox[0]!.body).toContain("We received your payment of USD 1,250.00 on 2027-01-15 for invoice INV-7 of policy POL-7");
+  });
+});
+
+describe("the platform's templates and the queue's settings", () => {
+  it("a template's secrets are redacted in production's stored copy and whole in the copy delivered", () => {
+    const data = { orgName: "Pacific Coast Agency", role: "underwriter", acceptUrl: "https://app.example/accept", invitationId: "itn_1", token: "tok-secret-123", expiresAt: "2027-01-08" };
+    const prod = unwrap(renderPlatformEmail("invitation", data, { production: true }));
+    expect(prod.body).not.toContain("tok-secret-123");
+    expect(prod.body).toContain(`token=${REDACTED}`);
+    expect(prod.deliveryBody).toContain("https://app.example/accept?invitation=itn_1&token=tok-secret-123");
+    expect(prod.subject).toBe("You are invited to join Pacific Coast Agency on OpenInsure");
+    const dev = unwrap(renderPlatformEmail("invitation", data, { production: false }));
+    expect(dev.body).toBe(prod.deliveryBody);
+    expect(dev.deliveryBody).toBeUndefined();
+    expect(errorOf(renderPlatformEmail("invitation", { ...data, token: undefined } as unknown as Record<string, string>, { production: true }))).toMatchObject({ details: { field: "data.token", rule: "required" } });
+  });
+
+  it("the consumer's last attempt is the registry's max_retries + 1, and the queue has its dead-letter consumer", () => {
+    const consume = registry().get("workspace").queues!.consume!;
+    expect(consume.find((q) => q.queue === EMAIL_QUEUE)).toMatchObject({ maxRetries: EMAIL_MAX_ATTEMPTS - 1, deadLetterQueue: EMAIL_DLQ });
+    expect(consume.map((q) => q.queue)).toContain(EMAIL_DLQ);
+    expect(registry().get("identity").queues!.produce!.map((q) => q.queue)).toContain(EMAIL_QUEUE);
   });
 });
