@@ -185,19 +185,19 @@ export async function revokePartner(db: DrizzleD1Database, principal: Principal,
  * identity's email outbox; only the token's SHA-256 is kept, and a new invitation replaces the last.
  * The email is queued before the partner is marked, so a failure marks nothing.
  */
-export async function invitePartner(db: DrizzleD1Database, identity: IdentityInternalRpc, principal: Principal, id: string, origin: string): Promise<Result<PartnerInvitation>> {
+export async function invitePartner(db: DrizzleD1Database, identity: IdentityInternalRpc, principal: Principal, id: string, origin: string, production = false): Promise<Result<PartnerInvitation>> {
   const row = await findPartner(db, principal.orgId, id);
   if (!row) return notFound("Partner");
   if (row.status === "revoked") return fail("invalid_state_transition", "A revoked partner cannot be invited", { status: row.status });
   const now = clockOf(principal).now();
   const expiresAt = new Date(now.getTime() + INVITATION_DAYS * 86_400_000).toISOString();
   const token = randomToken(32);
-  // The platform's partner_invitation template. The stored copy keeps the token as it always has
-  // (this use case is not handed the environment to redact by); the provider delivers the same text.
+  // The platform's partner_invitation template: in production the stored copy shows the token
+  // redacted (the outbox must not open the login), and only the copy handed to the provider has it.
   const email = platformEmail(
     "partner_invitation",
     { partnerName: row.name, acceptUrl: `${origin.replace(/\/$/, "")}/partner/accept`, token: encodeURIComponent(token), expiresOn: expiresAt.slice(0, 10), referralCode: row.defaultCode },
-    { production: false },
+    { production },
   );
   const queued = await identity.queueEmail({ orgId: principal.orgId, to: row.contactEmail, kind: "partner_invitation", ...email });
   if (!queued.ok) return queued;
