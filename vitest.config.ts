@@ -16,6 +16,8 @@ export { TEST_SECRETS } from "./scripts/lib/vitest-projects.ts";
 const root = resolve(import.meta.dirname);
 /** Starts the local Stripe stand-in for a project and provides its origin as `stripeApiBase`. */
 const STRIPE_STANDIN_SETUP = "test/support/stripe-standin.setup.ts";
+/** Starts the local email-provider stand-in for the workspace project and provides its origin as `emailApiBase`. */
+const EMAIL_STANDIN_SETUP = "test/support/email-standin.setup.ts";
 const notFound = `return { ok: false, error: { code: "not_found", message: "Deal room not found" } };`;
 
 const workers = await Promise.all(
@@ -26,6 +28,10 @@ const workers = await Promise.all(
         // Billing's SDK calls the local Stripe stand-in its project's global setup starts.
         // Its delinquency and PDF sweeps run over every org, and their tests assert on the whole pass.
         ...(w.name === "billing" ? { globalSetup: [STRIPE_STANDIN_SETUP], injectVars: { STRIPE_API_BASE: "stripeApiBase" }, isolatePerFile: true } : {}),
+        // The email queue's consumer delivers through Resend's SDK, pointed at the local stand-in in its
+        // production-path tests, which hand it the stand-in's key (no project holds EMAIL_API_KEY, so
+        // the production project's consumer never reaches a real provider).
+        ...(w.name === "workspace" ? { globalSetup: [EMAIL_STANDIN_SETUP], injectVars: { EMAIL_API_BASE_URL: "emailApiBase", EMAIL_STANDIN_KEY: "emailApiKey" } } : {}),
         // Referral system messages go to the deal-rooms worker; its own project tests the real one.
         // Deal rooms ask identity whether a socket's API key still works: the stand-in says yes
         // until a test revokes the key id through it (`revokeForTest`). Underwriting asks it for the

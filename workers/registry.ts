@@ -130,6 +130,8 @@ export const WORKERS: readonly WorkerEntry[] = [
     purpose: "orgs, users, API keys, sessions and JWT issuance",
     entrypoints: { public: "IdentityService", internal: "IdentityInternal" },
     d1: { binding: "IDENTITY_DB", database: "openinsure-identity", id: "identity-db" },
+    queues: { produce: [{ binding: "EMAIL_QUEUE", queue: "openinsure-emails", purpose: "every outbox email, to the workspace worker: the org's email connector log and the provider (#shared/email-queue)" }] },
+    crons: [{ schedule: "* * * * *", purpose: "the email sweep: hands the email queue any outbox email a prompt send missed" }],
   },
   {
     name: "underwriting",
@@ -285,6 +287,12 @@ export const WORKERS: readonly WorkerEntry[] = [
     testVars: {
       // Base64 of bytes 0..31: seals the org's LLM keys in tests only.
       CONNECTOR_ENCRYPTION_KEY: "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=",
+    },
+    queues: {
+      consume: [
+        { queue: "openinsure-emails", maxBatchSize: 10, maxBatchTimeout: 1, maxRetries: 8, deadLetterQueue: "openinsure-emails-dlq" },
+        { queue: "openinsure-emails-dlq", maxBatchSize: 10, maxBatchTimeout: 1 },
+      ],
     },
   },
   {

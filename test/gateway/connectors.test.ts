@@ -4,7 +4,7 @@
  * through identity's outbox into the sandbox email log, and logged for the org).
  */
 import { env } from "cloudflare:workers";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { call, createApiKey, createTenant, json } from "./harness.ts";
 
 const unique = () => crypto.randomUUID().slice(0, 8);
@@ -48,7 +48,9 @@ describe("connectors through the gateway", () => {
     expect(made.status, await made.clone().text()).toBe(201);
     expect(await json(made)).toMatchObject({ name: "renewal_reminder", variables: ["policyNumber", "name", "date"] });
     const templates = await json(await call("GET", "/v1/connectors/email/templates", { token: t.token }));
-    expect(templates.data.map((x: { name: string }) => x.name)).toEqual(["renewal_reminder"]);
+    expect(templates.data.filter((x: { source: string }) => x.source === "org").map((x: { name: string }) => x.name)).toEqual(["renewal_reminder"]);
+    // The platform's own templates are listed beside it, read-only.
+    expect(templates.data.filter((x: { source: string }) => x.source === "platform").map((x: { name: string }) => x.name)).toEqual(expect.arrayContaining(["invitation", "policyholder_code", "delinquency_notice", "payment_receipt"]));
 
     const to = `insured-${unique()}@example.com`;
     const missing = await call("POST", "/v1/connectors/email/send", { token: t.token, body: { to, template: "renewal_reminder", variables: { name: "Ada" } } });
@@ -58,16 +60,25 @@ describe("connectors through the gateway", () => {
     const sent = await call("POST", "/v1/connectors/email/send", { token: t.token, body: { to, template: "renewal_reminder", variables: { name: "Ada", policyNumber: "POL-7", date: "2027-01-01" } } });
     expect(sent.status, await sent.clone().text()).toBe(201);
     const log = await json(sent);
-    expect(log).toMatchObject({ to, subject: "Your policy POL-7 renews soon", kind: "template:renewal_reminder", status: "queued" });
-    expect(log.messageId).toMatch(/^eml_/);
+    expect(log).toMatchObject({ to, subject: "Your policy POL-7 renews soon", kind: "template:renewal_reminder" });
+    expect(log.emailId).toMatch(/^eml_/);
 
     const mailbox = await json(await call("GET", `/v1/sandbox/emails?to=${encodeURIComponent(to)}&limit=10`, { token: env.API_SECRET }));
     expect(mailbox.data).toHaveLength(1);
     expect(mailbox.data[0]).toMatchObject({ subject: "Your policy POL-7 renews soon", kind: "connector_template" });
     expect(mailbox.data[0].body).toContain("Policy POL-7 renews on 2027-01-01.");
 
-    const logs = await json(await call("GET", "/v1/connectors/email/logs", { token: t.token }));
-    expect(logs.data).toEqual([log]);
+    // The email queue's consumer delivers it: in the sandbox, the sandbox email log is the delivery.
+    const logs = await vi.waitFor(
+      async () => {
+        const page = await json(await call("GET", "/v1/connectors/email/logs", { token: t.token }));
+        if (page.data[0]?.status !== "sent") throw new Error(`log: ${JSON.stringify(page.data)}`);
+        return page;
+      },
+      { timeout: 10_000, interval: 50 },
+    );
+    expect(logs.data).toEqual([{ ...log, status: "sent", messageId: log.emailId, attempts: 1 }]);
+    expect(mailbox.data[0].id).toBe(log.emailId);
     const other = await createTenant();
     expect((await json(await call("GET", "/v1/connectors/email/logs", { token: other.token }))).data).toEqual([]);
   });

@@ -2628,14 +2628,14 @@ export type DraftRule = {
 };
 
 /**
- * One email the org sent through the connector.
+ * One email of the org: sent through the connector, or one the platform sent of itself (an invitation, a code, a notice).
  */
 export type EmailLog = {
     id: EmailLogId;
     to: string;
     subject: string;
     /**
-     * `template:<name>` or `custom`.
+     * `template:<name>` or `custom` for a connector send; for the platform's own, what triggered it (`team_invitation`, `policyholder_code`, …).
      */
     kind: string;
     /**
@@ -2644,15 +2644,26 @@ export type EmailLog = {
     template: string | null;
     status: EmailLogStatus;
     /**
-     * The outbox's message id (`eml_…`); null when it failed.
+     * The provider's message id once sent (in development the outbox's id, `eml_…`: the sandbox email log delivered it); null before.
      */
     messageId: string | null;
     /**
      * Why it failed; null otherwise.
      */
     error: string | null;
+    /**
+     * The actor who sent it through the connector; `platform` for the platform's own emails.
+     */
     sentBy: string;
     createdAt: string;
+    /**
+     * The platform outbox's id for it (`eml_…`, as the sandbox email log shows it); null when it could not be queued.
+     */
+    emailId: string | null;
+    /**
+     * Delivery attempts so far.
+     */
+    attempts: number;
 };
 
 /**
@@ -2675,7 +2686,10 @@ export type EmailLogPage = {
 };
 
 /**
- * Where a sent email stands. `queued`: in the platform's outbox; `failed`: it could not be queued.
+ * Where an email stands. `queued`: in the platform's outbox, on its way (retried with backoff while
+ * the provider fails); `sent`: the provider accepted it (in development: written to the sandbox email
+ * log, which is the delivery there); `failed`: it could not be queued, the provider refused it, or
+ * the last retry failed (`error` says why).
  */
 export type EmailLogStatus = 'queued' | 'sent' | 'failed';
 
@@ -2696,6 +2710,15 @@ export type EmailTemplate = {
     variables: Array<string>;
     createdAt: string;
     updatedAt: string;
+    /**
+     * `platform`: one of the platform's own templates (every email the platform sends of itself is
+     * rendered from one), read-only, its name reserved; `org`: the org's own.
+     */
+    source: EmailTemplateSource;
+    /**
+     * What a platform template is for; null for the org's own.
+     */
+    description: string | null;
 };
 
 /**
@@ -2716,6 +2739,11 @@ export type EmailTemplatePage = {
      */
     nextCursor: string | null;
 };
+
+/**
+ * Whose template it is.
+ */
+export type EmailTemplateSource = 'platform' | 'org';
 
 export type EndorsePolicyRequest = {
     /**
@@ -6594,7 +6622,7 @@ export type Scope = string;
 export type SendEmailRequest = {
     to: string;
     /**
-     * A template's name; or give `subject` and `body`.
+     * A template's name (a platform template's or the org's own); or give `subject` and `body`.
      */
     template?: string;
     subject?: string;
@@ -6603,6 +6631,12 @@ export type SendEmailRequest = {
      * Values for the placeholders (strings or numbers, each at most 1,000 characters).
      */
     variables?: {
+        [key: string]: unknown;
+    };
+    /**
+     * The same as `variables` (the seed's name for it); give one or the other.
+     */
+    data?: {
         [key: string]: unknown;
     };
 };

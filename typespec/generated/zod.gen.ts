@@ -665,7 +665,10 @@ export const zDocumentWithDownload = z.object({
 export const zEmailLogId = z.string().regex(/^elg_[0-9A-HJKMNP-TV-Z]{26}$/);
 
 /**
- * Where a sent email stands. `queued`: in the platform's outbox; `failed`: it could not be queued.
+ * Where an email stands. `queued`: in the platform's outbox, on its way (retried with backoff while
+ * the provider fails); `sent`: the provider accepted it (in development: written to the sandbox email
+ * log, which is the delivery there); `failed`: it could not be queued, the provider refused it, or
+ * the last retry failed (`error` says why).
  */
 export const zEmailLogStatus = z.enum([
     'queued',
@@ -674,7 +677,7 @@ export const zEmailLogStatus = z.enum([
 ]);
 
 /**
- * One email the org sent through the connector.
+ * One email of the org: sent through the connector, or one the platform sent of itself (an invitation, a code, a notice).
  */
 export const zEmailLog = z.object({
     id: zEmailLogId,
@@ -686,7 +689,9 @@ export const zEmailLog = z.object({
     messageId: z.string().nullable(),
     error: z.string().nullable(),
     sentBy: z.string(),
-    createdAt: z.iso.datetime()
+    createdAt: z.iso.datetime(),
+    emailId: z.string().nullable(),
+    attempts: z.int().min(-2147483648, { error: 'Invalid value: Expected int32 to be >= -2147483648' }).max(2147483647, { error: 'Invalid value: Expected int32 to be <= 2147483647' })
 });
 
 /**
@@ -703,6 +708,11 @@ export const zEmailLogPage = z.object({
 export const zEmailTemplateId = z.string().regex(/^etp_[0-9A-HJKMNP-TV-Z]{26}$/);
 
 /**
+ * Whose template it is.
+ */
+export const zEmailTemplateSource = z.enum(['platform', 'org']);
+
+/**
  * A named template of the org; `{{variable}}` placeholders are filled at send.
  */
 export const zEmailTemplate = z.object({
@@ -712,7 +722,9 @@ export const zEmailTemplate = z.object({
     body: z.string(),
     variables: z.array(z.string()),
     createdAt: z.iso.datetime(),
-    updatedAt: z.iso.datetime()
+    updatedAt: z.iso.datetime(),
+    source: zEmailTemplateSource,
+    description: z.string().nullable()
 });
 
 /**
@@ -3361,7 +3373,8 @@ export const zSendEmailRequest = z.strictObject({
     template: z.string().max(64).optional(),
     subject: z.string().min(1).max(200).optional(),
     body: z.string().min(1).max(20000).optional(),
-    variables: z.record(z.string(), z.unknown()).optional()
+    variables: z.record(z.string(), z.unknown()).optional(),
+    data: z.record(z.string(), z.unknown()).optional()
 });
 
 /**

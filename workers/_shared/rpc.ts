@@ -703,6 +703,15 @@ export interface QueueEmailRequest {
   body: string;
   /** What triggered it, snake_case (e.g. `pending_cancellation_notice`). */
   kind: string;
+  /** The template it was rendered from: a platform template's name (#shared/email-templates) or the org's own. */
+  template?: string;
+  /** Who sent it through the email connector (the principal's actor id); absent for the platform's own. */
+  sentBy?: string;
+  /**
+   * The body the provider delivers when it differs from `body`: the full text whose secrets (a code,
+   * a token) the stored copy redacts in production. Carried on the email queue only, never stored.
+   */
+  deliveryBody?: string;
 }
 
 export interface QueuedEmail {

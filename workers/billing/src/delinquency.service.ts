@@ -33,6 +33,7 @@ import type { DrizzleD1Database } from "drizzle-orm/d1";
 import { DAY_MS } from "#shared/clock";
 import { daysBetween } from "#shared/dates";
 import { atomically, guard, isGuardFailure } from "#shared/db";
+import { platformEmail } from "#shared/email-templates";
 import { CURRENCY, fromCents } from "#shared/money";
 import { newId } from "#shared/ids";
 import { cancellationDate, DEFAULT_GRACE_DAYS, retryDelayMs } from "./delinquency.ts";
@@ -159,19 +160,15 @@ async function defer(db: DrizzleD1Database, row: PolicyDelinquencyRow, reason: s
   console.error(JSON.stringify({ level: failures >= 8 ? "error" : "warn", message: "delinquency step deferred", policyId: row.policyId, state: row.state, attempts: failures, reason, nextAttemptAt }));
 }
 
-/** The notice's text: what is unpaid, and the day the policy is cancelled unless it is paid. */
+/** The notice (the platform's delinquency_notice template): what is unpaid, and the day the policy is cancelled unless it is paid. */
 function noticeEmail(policyNumber: string, insuredName: string, invoice: { number: string; dueDate: string; amountDue: number }, cancelOn: string, issuer: string | null) {
-  const amount = invoice.amountDue.toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 });
-  return {
-    subject: `Notice of pending cancellation: policy ${policyNumber}`,
-    body: [
-      `Dear ${insuredName},`,
-      `Invoice ${invoice.number} for policy ${policyNumber} was due on ${invoice.dueDate} and is unpaid: ${CURRENCY} ${amount} is still due.`,
-      `Unless it is paid before ${cancelOn}, policy ${policyNumber} will be cancelled for non-payment effective ${cancelOn}, and any premium not earned by then returned.`,
-      "If you have already paid, please disregard this notice.",
-      ...(issuer ? [issuer] : []),
-    ].join("\n\n"),
-  };
+  const amountDue = invoice.amountDue.toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+  // It holds no secret: the stored copy is the delivered one.
+  return platformEmail(
+    "delinquency_notice",
+    { policyNumber, insuredName, invoiceNumber: invoice.number, dueDate: invoice.dueDate, currency: CURRENCY, amountDue, cancelOn, issuerLine: issuer ? `\n\n${issuer}` : "" },
+    { production: false },
+  );
 }
 
 type Step = "restored" | "pendingCancellation" | "cancelled" | "deferred" | "closed" | "waiting" | "lost";
@@ -247,7 +244,7 @@ async function notify(db: DrizzleD1Database, env: DelinquencyEnv, row: PolicyDel
     const amountDue = invoiceRow ? fromCents(amountDueOf(toLedgerInvoice(invoiceRow))) : 0;
     const email = noticeEmail(marked.value.policyNumber, marked.value.insuredName, { number: invoiceRow?.number ?? row.invoiceId, dueDate: invoiceRow?.dueDate ?? row.since, amountDue }, pending.cancelOn, issuer);
     try {
-      const queued = await env.IDENTITY.queueEmail({ orgId: row.orgId, to: recipient, subject: email.subject, body: email.body, kind: "pending_cancellation_notice" });
+      const queued = await env.IDENTITY.queueEmail({ orgId: row.orgId, to: recipient, kind: "pending_cancellation_notice", ...email });
       if (!queued.ok) {
         await defer(db, row, `email_${queued.error.code}`, options);
         return "deferred";

@@ -38,6 +38,7 @@ import { receiveStripeEvent } from "./stripe-webhook.service.ts";
 import { liftPaid, offsetFor, runDelinquency } from "./delinquency.service.ts";
 import { scheduledDelinquency } from "./delinquency.job.ts";
 import { issuePdfsAfterCommit } from "./invoice-pdf.ts";
+import { sendPaymentReceipts } from "./payment-receipts.ts";
 import * as settings from "./settings.service.ts";
 import { BILLING_PURGE } from "./purge.service.ts";
 import { purgeOrgOf, type PurgeProgress } from "#shared/purge";
@@ -58,9 +59,12 @@ export class BillingService extends WorkerEntrypoint<BillingEnv> implements Bill
     return purgeOrgOf(principal, this.env.BILLING_DB, BILLING_PURGE);
   }
 
-  /** After a write commits, relay its outbox events without delaying the answer. */
+  /** After a write commits, relay its outbox events (and send the receipts of payments it recorded) without delaying the answer. */
   private relayAfter<T>(write: Promise<T>): Promise<T> {
-    return write.finally(() => this.ctx.waitUntil(relayOutbox(database(this.env), eventQueues(this.env), EVENT_SOURCE)));
+    return write.finally(() => {
+      this.ctx.waitUntil(relayOutbox(database(this.env), eventQueues(this.env), EVENT_SOURCE));
+      this.ctx.waitUntil(sendPaymentReceipts(database(this.env), this.env).catch((err) => console.error("billing: payment receipts failed", err)));
+    });
   }
 
   listInvoices(principal: Principal, query?: ListInvoicesQuery): Promise<Result<Page<BillingInvoice>>> {
@@ -168,6 +172,8 @@ export default {
     ctx.waitUntil(stripeSweep(env).then(() => relayOutbox(database(env), eventQueues(env), EVENT_SOURCE)));
     // Invoice PDFs still pending (documents was down, slow, or its answer was lost), due ones only.
     ctx.waitUntil(issuePdfsAfterCommit(database(env), env));
+    // Receipts of recorded payments a prompt pass missed or that failed to send (payment-receipts.ts).
+    ctx.waitUntil(sendPaymentReceipts(database(env), env, new Date(controller.scheduledTime)).catch((err) => console.error("billing: payment receipts failed", err)));
     // Delinquency on real time: the lift check every tick, the daily pass once a UTC day (delinquency.job.ts).
     ctx.waitUntil(scheduledDelinquency(database(env), env, new Date(controller.scheduledTime)).then(() => relayOutbox(database(env), eventQueues(env), EVENT_SOURCE)));
   },

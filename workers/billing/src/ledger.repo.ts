@@ -158,6 +158,8 @@ function ledgerStatements(
       out.push(db.insert(invoiceEntries).values({ id: e.id, orgId, invoiceId: e.invoiceId, policyId, type: "credit", amountCents: e.premiumCents + e.chargesCents, premiumCents: e.premiumCents, chargesCents: e.chargesCents, reason: e.reason, transactionId: e.transactionId, createdAt: e.at }));
     } else if (e.type === "payment") {
       out.push(db.insert(invoiceEntries).values({ id: e.id, orgId, invoiceId: e.invoiceId, policyId, type: "payment", amountCents: e.amountCents, premiumCents: 0, chargesCents: 0, method: e.method, reference: e.reference, receivedAt: e.receivedAt, createdAt: e.at }));
+      // Its receipt to the insured, owed from the same commit (payment-receipts.ts sends it once).
+      out.push(sql`INSERT INTO payment_receipts (payment_id, org_id, invoice_id, policy_id, created_at) VALUES (${e.id}, ${orgId}, ${e.invoiceId}, ${policyId}, ${e.at})`);
       out.push(recordOutboxEvent(db, orgId, "payment.received", {
         paymentId: e.id,
         invoiceId: e.invoiceId,

@@ -10,6 +10,8 @@ export interface IdentityEnv {
    * email log and no verification code kept in a stored email (see #shared/environment).
    */
   ENVIRONMENT: string;
+  /** The email queue (#shared/email-queue): every outbox email, to the workspace worker's log and the provider. */
+  EMAIL_QUEUE?: import("./email-relay.ts").EmailQueue;
 }
 
 export { isProduction } from "#shared/environment";

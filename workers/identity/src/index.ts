@@ -11,7 +11,9 @@ import type { Page, PageQuery } from "#shared/pagination";
 import type { ApiKeyStatus, IdentityInternalRpc, Member, NewMemberInput, OrgMember, QueuedEmail, QueueEmailRequest, RemovedMember } from "#shared/rpc";
 import * as apiKeys from "./api-keys.service.ts";
 import { issueDemoToken } from "./demo-token.service.ts";
+import { drizzle } from "drizzle-orm/d1";
 import { createDeps, type IdentityDeps } from "./deps.ts";
+import { relayPendingEmails } from "./email-relay.ts";
 import * as emails from "./emails.service.ts";
 import type { IdentityEnv } from "./env.ts";
 import * as orgs from "./orgs.service.ts";
@@ -263,5 +265,10 @@ export default {
   /** No public HTTP surface: the gateway speaks RPC. */
   async fetch(): Promise<Response> {
     return Response.json({ error: "route_not_found", message: "The identity worker has no HTTP routes" }, { status: 404 });
+  },
+
+  /** Every minute: the email sweep hands the queue any outbox email a prompt send missed. */
+  async scheduled(controller: ScheduledController, env: IdentityEnv, ctx: ExecutionContext): Promise<void> {
+    ctx.waitUntil(relayPendingEmails(drizzle(env.IDENTITY_DB), env.EMAIL_QUEUE, new Date(controller.scheduledTime)));
   },
 } satisfies ExportedHandler<IdentityEnv>;

@@ -3,10 +3,10 @@ import { listKeyset } from "#shared/db";
 import type { Result } from "#shared/errors";
 import type { PageQuery } from "#shared/pagination";
 import type { IdentityDb } from "./deps.ts";
-import { outboxEmails, type OutboxEmailRow } from "./schema.ts";
+import { outboxEmails, type NewOutboxEmailRow, type OutboxEmailRow } from "./schema.ts";
 
 /** Emails are written in the same batch as the change that sends them (outbox). */
-export const insertOutboxEmail = (db: IdentityDb, row: OutboxEmailRow) => db.insert(outboxEmails).values(row);
+export const insertOutboxEmail = (db: IdentityDb, row: NewOutboxEmailRow) => db.insert(outboxEmails).values(row);
 
 /** When each verification code mailed to `to` since `since` was sent, oldest first. */
 export async function recentCodeEmails(db: IdentityDb, to: string, since: string): Promise<string[]> {

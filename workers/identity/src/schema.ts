@@ -112,6 +112,11 @@ export const outboxEmails = sqliteTable(
     body: text("body").notNull(),
     kind: text("kind").$type<OutboxEmailKind>().notNull(),
     createdAt: text("created_at").notNull(),
+    // migrations/identity/0005: the email queue's relay.
+    template: text("template"),
+    sentBy: text("sent_by"),
+    relayedAt: text("relayed_at"),
+    relayClaimedAt: text("relay_claimed_at"),
   },
   (t) => [
     index("outbox_emails_to_created_idx").on(t.toAddress, t.createdAt, t.id),
@@ -125,3 +130,4 @@ export type ApiKeyRow = typeof apiKeys.$inferSelect;
 export type SessionRow = typeof sessions.$inferSelect;
 export type VerificationCodeRow = typeof verificationCodes.$inferSelect;
 export type OutboxEmailRow = typeof outboxEmails.$inferSelect;
+export type NewOutboxEmailRow = typeof outboxEmails.$inferInsert;

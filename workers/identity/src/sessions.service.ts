@@ -5,15 +5,17 @@
 import { ROLE_SCOPES } from "#shared/auth";
 import { hashPassword, randomDigits, randomToken, sha256Hex, timingSafeEqual, verifyPassword } from "#shared/crypto";
 import { isUniqueViolation } from "#shared/db";
+import { platformEmail } from "#shared/email-templates";
 import { fail, invalid, ok, type Result } from "#shared/errors";
 import { newId } from "#shared/ids";
 import { signJwt } from "#shared/jwt";
 import type { IdentityDeps } from "./deps.ts";
+import { relayEmail } from "./email-relay.ts";
 import { isProduction } from "./env.ts";
 import { buildOrg, SLUG_MAX, slugify } from "./orgs.service.ts";
 import { insertOrg } from "./orgs.repo.ts";
 import { insertOutboxEmail, recentCodeEmails } from "./outbox.repo.ts";
-import type { OutboxEmailRow, UserRow } from "./schema.ts";
+import type { NewOutboxEmailRow, UserRow } from "./schema.ts";
 import * as sessionsRepo from "./sessions.repo.ts";
 import type {
   LoginInput,
@@ -83,16 +85,21 @@ async function issueCode(deps: IdentityDeps, user: Pick<UserRow, "id" | "orgId" 
     expiresAt: new Date(now.getTime() + CODE_TTL_MS).toISOString(),
     createdAt: nowIso,
   };
-  const email: OutboxEmailRow = {
+  // The platform's verification_code template: production's stored copy shows the code redacted, and
+  // only the message handed to the email queue (deliveryBody) carries it.
+  const rendered = platformEmail("verification_code", { code }, { production: isProduction(deps.env) });
+  const email = {
     id: newId("eml"),
     orgId: user.orgId,
     toAddress: user.email,
-    subject: "Your OpenInsure verification code",
-    body: `Your OpenInsure verification code is ${isProduction(deps.env) ? REDACTED_CODE : code}. It expires in 15 minutes.\n\nIf you did not sign up for OpenInsure, you can ignore this email.`,
+    subject: rendered.subject,
+    body: rendered.body,
     kind: "verification_code",
+    template: rendered.template,
+    sentBy: null,
     createdAt: nowIso,
-  };
-  return { codeRow, email };
+  } satisfies NewOutboxEmailRow;
+  return { codeRow, email, deliveryBody: rendered.deliveryBody };
 }
 
 function validatePassword(value: unknown): Result<string> {
@@ -144,7 +151,7 @@ export async function signup(deps: IdentityDeps, input: SignupInput): Promise<Re
     createdAt: nowIso,
     updatedAt: nowIso,
   };
-  const { codeRow, email: message } = await issueCode(deps, user, now);
+  const { codeRow, email: message, deliveryBody } = await issueCode(deps, user, now);
   try {
     await deps.db.batch([
       insertOrg(deps.db, org),
@@ -156,6 +163,7 @@ export async function signup(deps: IdentityDeps, input: SignupInput): Promise<Re
     if (isUniqueViolation(err, "users.email")) return conflict;
     throw err;
   }
+  await relayEmail(deps.db, deps.env.EMAIL_QUEUE, message, deliveryBody);
   return ok({ userId: user.id, email: user.email, status: "pending_verification" });
 }
 
@@ -209,8 +217,9 @@ export async function resendVerificationCode(
     const retryAfter = Math.ceil((Date.parse(today[0]!) + DAY_MS - now.getTime()) / 1000);
     return fail("rate_limit_exceeded", `At most ${CODES_PER_DAY} codes a day; try again in ${retryAfter} s`, { retryAfter });
   }
-  const { codeRow, email } = await issueCode(deps, user, now);
+  const { codeRow, email, deliveryBody } = await issueCode(deps, user, now);
   await deps.db.batch([usersRepo.upsertVerificationCode(deps.db, codeRow), insertOutboxEmail(deps.db, email)]);
+  await relayEmail(deps.db, deps.env.EMAIL_QUEUE, email, deliveryBody);
   return sent;
 }
 

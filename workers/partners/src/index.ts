@@ -11,6 +11,7 @@ import { WorkerEntrypoint } from "cloudflare:workers";
 import type { CreateAttributionEventRequest, CreatePartnerCodeRequest, CreatePartnerRequest, PartnerAcceptRequest, PartnerTokenRequest, PayPartnerCommissionsRequest } from "#contract/types.gen";
 import type { Principal } from "#shared/auth";
 import { realClock } from "#shared/clock";
+import { isProduction } from "#shared/environment";
 import { notFound } from "#shared/errors";
 import type { PageQuery } from "#shared/pagination";
 import type { ListCommissionsOfPartnerQuery, ListPartnerCommissionsQuery, ListPartnersQuery, PartnersRpc, ReferralClick } from "#shared/rpc";
@@ -55,7 +56,7 @@ export class PartnersService extends WorkerEntrypoint<PartnersEnv> implements Pa
   }
 
   invitePartner(principal: Principal, id: string, origin: string) {
-    return partners.invitePartner(database(this.env), this.env.IDENTITY, principal, id, origin);
+    return partners.invitePartner(database(this.env), this.env.IDENTITY, principal, id, origin, isProduction(this.env));
   }
 
   revokePartner(principal: Principal, id: string) {

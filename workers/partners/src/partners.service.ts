@@ -16,6 +16,7 @@ import type { Principal } from "#shared/auth";
 import { clockOf } from "#shared/clock";
 import { sha256Hex, randomToken } from "#shared/crypto";
 import { isUniqueViolation, listKeyset } from "#shared/db";
+import { platformEmail } from "#shared/email-templates";
 import { fail, invalid, notFound, ok, type Result } from "#shared/errors";
 import { newId } from "#shared/ids";
 import { fromCents, toCents } from "#shared/money";
@@ -184,30 +185,21 @@ export async function revokePartner(db: DrizzleD1Database, principal: Principal,
  * identity's email outbox; only the token's SHA-256 is kept, and a new invitation replaces the last.
  * The email is queued before the partner is marked, so a failure marks nothing.
  */
-export async function invitePartner(db: DrizzleD1Database, identity: IdentityInternalRpc, principal: Principal, id: string, origin: string): Promise<Result<PartnerInvitation>> {
+export async function invitePartner(db: DrizzleD1Database, identity: IdentityInternalRpc, principal: Principal, id: string, origin: string, production = false): Promise<Result<PartnerInvitation>> {
   const row = await findPartner(db, principal.orgId, id);
   if (!row) return notFound("Partner");
   if (row.status === "revoked") return fail("invalid_state_transition", "A revoked partner cannot be invited", { status: row.status });
   const now = clockOf(principal).now();
   const expiresAt = new Date(now.getTime() + INVITATION_DAYS * 86_400_000).toISOString();
   const token = randomToken(32);
-  const link = `${origin.replace(/\/$/, "")}/partner/accept?token=${encodeURIComponent(token)}`;
-  const queued = await identity.queueEmail({
-    orgId: principal.orgId,
-    to: row.contactEmail,
-    subject: `You're invited to the partner portal`,
-    body: [
-      `Hello ${row.name},`,
-      "",
-      "You have been invited to create your partner login. It shows your referral links, the clicks and",
-      "submissions they brought, and the commissions you earned.",
-      "",
-      `Create your login: ${link}`,
-      "",
-      `The link works until ${expiresAt.slice(0, 10)}. Your referral code is ${row.defaultCode}.`,
-    ].join("\n"),
-    kind: "partner_invitation",
-  });
+  // The platform's partner_invitation template: in production the stored copy shows the token
+  // redacted (the outbox must not open the login), and only the copy handed to the provider has it.
+  const email = platformEmail(
+    "partner_invitation",
+    { partnerName: row.name, acceptUrl: `${origin.replace(/\/$/, "")}/partner/accept`, token: encodeURIComponent(token), expiresOn: expiresAt.slice(0, 10), referralCode: row.defaultCode },
+    { production },
+  );
+  const queued = await identity.queueEmail({ orgId: principal.orgId, to: row.contactEmail, kind: "partner_invitation", ...email });
   if (!queued.ok) return queued;
   const at = now.toISOString();
   const status = row.status === "active" ? "invited" : row.status;

@@ -12,6 +12,7 @@
  * token). An org whose portal is off (`portal.enabled`) notifies nobody.
  */
 import { realClock } from "#shared/clock";
+import { platformEmail } from "#shared/email-templates";
 import { isDevelopment } from "#shared/environment";
 import { newId } from "#shared/ids";
 import type { PortalEnv } from "./env.ts";
@@ -87,13 +88,10 @@ export async function notify(env: PortalEnv, cause: NotificationCause, fetcher: 
 
   let emailQueued = false;
   if (!row.email_id) {
-    const queued = await env.IDENTITY.queueEmail({
-      orgId: cause.orgId,
-      to: insured.email,
-      subject: cause.title,
-      body: `${cause.body}\n\nSign in to your policyholder portal for the details.`,
-      kind: `portal_${cause.kind}`,
-    });
+    // certificate_ready has its own platform template; the other notifications share portal_notification.
+    const template = cause.kind === "certificate_ready" ? "certificate_ready" : "portal_notification";
+    const rendered = platformEmail(template, { title: cause.title, message: cause.body }, { production: !isDevelopment(env) });
+    const queued = await env.IDENTITY.queueEmail({ orgId: cause.orgId, to: insured.email, kind: `portal_${cause.kind}`, ...rendered });
     if (!queued.ok) throw new Error(`the outbox refused the notification's email: ${queued.error.code}`);
     await db.prepare(`UPDATE notifications SET email_id = ?2 WHERE id = ?1`).bind(row.id, queued.value.id).run();
     emailQueued = true;

@@ -16,6 +16,7 @@
  */
 import { realClock } from "#shared/clock";
 import { randomDigits, timingSafeEqual, toHex } from "#shared/crypto";
+import { platformEmail } from "#shared/email-templates";
 import { isDevelopment } from "#shared/environment";
 import { fail, invalid, ok, type Result } from "#shared/errors";
 import { newId } from "#shared/ids";
@@ -41,8 +42,6 @@ export const CODE_REQUESTED: PolicyholderCodeRequested = {
 
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 const CODE = /^[0-9]{6}$/;
-/** What a stored email shows instead of the code outside development. */
-const REDACTED_CODE = "••••••";
 
 const unauthorized = () => fail("unauthorized", "Missing or invalid credentials");
 
@@ -136,17 +135,10 @@ async function issueCodes(env: PortalEnv, email: string, insureds: InsuredIdenti
         ),
       ]);
       const org = await env.IDENTITY.orgSummary(insured.orgId);
-      const shown = isDevelopment(env) ? code : REDACTED_CODE;
-      const queued = await env.IDENTITY.queueEmail({
-        orgId: insured.orgId,
-        to: email,
-        subject: `Your ${org?.name ?? "policyholder portal"} sign-in code`,
-        body:
-          `Your sign-in code for ${org?.name ?? "your insurer"}'s policyholder portal is ${shown}. It expires in 10 minutes.\n\n` +
-          (org ? `Organisation: ${org.name} (${org.slug})\n\n` : "") +
-          "If you did not ask to sign in, you can ignore this email.",
-        kind: "policyholder_code",
-      });
+      // The platform's policyholder_code template: outside development the stored copy shows the code
+      // redacted, and only the copy handed to the provider carries it.
+      const rendered = platformEmail("policyholder_code", { code, orgName: org?.name ?? "your insurer", orgSlug: org?.slug ?? insured.orgId }, { production: !isDevelopment(env) });
+      const queued = await env.IDENTITY.queueEmail({ orgId: insured.orgId, to: email, kind: "policyholder_code", ...rendered });
       if (!queued.ok) throw new Error(`the outbox refused the code's email: ${queued.error.code}`);
     } catch (err) {
       console.error(JSON.stringify({ level: "error", message: "policyholder code not issued", orgId: insured.orgId, error: String(err) }));

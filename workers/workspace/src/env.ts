@@ -20,4 +20,10 @@ export interface WorkspaceEnv {
   LLM_OPENAI_BASE_URL?: string;
   LLM_ANTHROPIC_BASE_URL?: string;
   LLM_WORKERS_AI_BASE_URL?: string;
+  /** Secret: the email provider's (Resend's) API key; production delivers through it (connectors/email-delivery.ts). */
+  EMAIL_API_KEY?: string;
+  /** The sender of every email, e.g. `OpenInsure <no-reply@openinsure.dev>` (a domain verified with the provider). */
+  EMAIL_FROM?: string;
+  /** Tests only: where the provider's SDK sends instead of its API (the local stand-in). */
+  EMAIL_API_BASE_URL?: string;
 }

@@ -23,6 +23,7 @@ import * as retention from "./retention.service.ts";
 import type { PurgeProgress } from "#shared/purge";
 import type { PurgeTicket } from "#shared/rpc";
 import * as email from "./connectors/email.service.ts";
+import { handleEmailQueue } from "./connectors/email-delivery.ts";
 import * as llmKeys from "./connectors/llm-keys.service.ts";
 
 export type { WorkspaceEnv } from "./env.ts";
@@ -191,4 +192,6 @@ export class WorkspaceInternal extends WorkerEntrypoint<WorkspaceEnv> implements
 
 export default {
   fetch: () => Response.json({ error: "route_not_found", message: "This worker is reached through the gateway" }, { status: 404 }),
+  /** The email queue and its dead-letter queue: each email logged in its org's connector log and delivered (connectors/email-delivery.ts). */
+  queue: (batch: MessageBatch<unknown>, env: WorkspaceEnv) => handleEmailQueue(batch, env, database(env)),
 } satisfies ExportedHandler<WorkspaceEnv>;

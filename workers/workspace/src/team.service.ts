@@ -11,6 +11,7 @@ import { ROLES, type Principal, type Role } from "#shared/auth";
 import { DAY_MS } from "#shared/clock";
 import { randomToken, sha256Hex, timingSafeEqual } from "#shared/crypto";
 import { isUniqueViolation, listKeyset, type ListQuery } from "#shared/db";
+import { platformEmail } from "#shared/email-templates";
 import { isProduction } from "#shared/environment";
 import { fail, invalid, notFound, ok, type Result } from "#shared/errors";
 import { newId } from "#shared/ids";
@@ -65,17 +66,15 @@ function mayManage(principal: Principal): Result<null> {
 async function sendInvitation(env: WorkspaceEnv, row: InvitationRow, token: string): Promise<Result<unknown>> {
   const org = await env.IDENTITY.orgSummary(row.orgId);
   if (!org) return notFound("Org");
-  // As identity does with its codes, production's stored copy never holds the secret: the outbox is
-  // the sandbox's mailbox, and a log or backup of it must not open the invitation.
-  const shown = isProduction(env) ? "••••••" : token;
-  const link = `${env.INVITE_ACCEPT_URL || DEFAULT_ACCEPT_URL}?invitation=${row.id}&token=${shown}`;
-  return env.IDENTITY.queueEmail({
-    orgId: row.orgId,
-    to: row.email,
-    subject: `You are invited to join ${org.name} on OpenInsure`.slice(0, 200),
-    body: `You have been invited to join ${org.name} on OpenInsure as ${row.role}.\n\nAccept the invitation: ${link}\n\nOr call POST /v1/team/invitations/${row.id}/accept with {"token": "${shown}", "password": "…"}.\n\nThe invitation expires on ${row.expiresAt}. If you were not expecting it, you can ignore this email.`,
-    kind: "team_invitation",
-  });
+  // The platform's invitation template. As identity does with its codes, production's stored copy
+  // never holds the token (the outbox is the sandbox's mailbox, and a log or backup of it must not
+  // open the invitation): only the copy handed to the provider does.
+  const email = platformEmail(
+    "invitation",
+    { orgName: org.name, role: row.role, acceptUrl: env.INVITE_ACCEPT_URL || DEFAULT_ACCEPT_URL, invitationId: row.id, token, expiresAt: row.expiresAt },
+    { production: isProduction(env) },
+  );
+  return env.IDENTITY.queueEmail({ orgId: row.orgId, to: row.email, kind: "team_invitation", ...email });
 }
 
 export async function teamWorkspace(env: WorkspaceEnv, db: DrizzleD1Database, principal: Principal): Promise<Result<TeamWorkspace>> {

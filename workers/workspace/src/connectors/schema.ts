@@ -1,7 +1,7 @@
 import { integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
 import type { EmailLogStatus, LlmKeyTestStatus, LlmProvider } from "#contract/types.gen";
 
-/** Drizzle view of migrations/workspace/0003–0004; keep the two identical. */
+/** Drizzle view of migrations/workspace/0003–0004 and 0007; keep the two identical. */
 export const llmKeys = sqliteTable("llm_keys", {
   id: text("id").primaryKey(),
   orgId: text("org_id").notNull(),
@@ -44,5 +44,9 @@ export const emailLogs = sqliteTable("email_logs", {
   error: text("error"),
   sentBy: text("sent_by").notNull(),
   createdAt: text("created_at").notNull(),
+  // migrations/workspace/0007: keyed by the outbox's id, followed to delivery.
+  emailId: text("email_id"),
+  attempts: integer("attempts").notNull().default(0),
+  updatedAt: text("updated_at"),
 });
 export type EmailLogRow = typeof emailLogs.$inferSelect;
