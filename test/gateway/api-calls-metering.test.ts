@@ -1,15 +1,13 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { flushApiCallsForTest } from "../../workers/gateway/src/middleware/api-calls.ts";
-import type { GatewayEnv } from "../../workers/gateway/src/env.ts";
-import { call, createTenant, json } from "./harness.ts";
+import { call, createTenant, flushApiCalls, json } from "./harness.ts";
 
 // The gateway project runs api_calls in batches of 5, each full batch flushed before its request
 // answers (registry: the gateway's testVars). A trailing partial batch is sent by
-// flushApiCallsForTest, which this file reaches because the tests run in the gateway's isolate.
+// flushApiCalls (the harness's), which reaches the tallies because the tests run in the gateway's isolate.
 
 const asSystem = (orgId: string) => ({ token: env.API_SECRET, headers: { "x-org-id": orgId } });
-const flush = () => flushApiCallsForTest(env as unknown as GatewayEnv);
+const flush = flushApiCalls;
 
 /** The org's api_calls, as the system principal reads it (counted, never refused), after a flush. */
 async function apiCalls(orgId: string): Promise<{ used: number; limit: number | null }> {

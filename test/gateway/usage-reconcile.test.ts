@@ -18,7 +18,7 @@ async function used(apiKey: string, feature: string): Promise<number> {
  */
 async function unmeteredCopy(db: D1Database, table: string, id: string, newId: string, overrides: Record<string, unknown> = {}): Promise<void> {
   const row = await db.prepare(`SELECT * FROM ${table} WHERE id = ?`).bind(id).first<Record<string, unknown>>();
-  const copy = { ...row!, ...overrides, id: newId };
+  const copy: Record<string, unknown> = { ...row!, ...overrides, id: newId };
   const columns = Object.keys(copy);
   await db.prepare(`INSERT INTO ${table} (${columns.join(", ")}) VALUES (${columns.map(() => "?").join(", ")})`).bind(...columns.map((c) => copy[c] ?? null)).run();
 }
