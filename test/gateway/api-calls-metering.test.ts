@@ -112,3 +112,21 @@ describe("api_calls: every authenticated request of an org, batched per isolate"
     expect(await apiCalls(t.orgId)).toMatchObject({ used: 2, limit: 10_000 });
   });
 });
+
+describe("api_calls through MCP", () => {
+  it("a tool call is one api_call, over /mcp and over POST /v1/mcp/tools/call alike", async () => {
+    const t = await createTenant();
+    const before = await apiCalls(t.orgId);
+    const viaMcp = await call("POST", "/mcp", {
+      apiKey: t.apiKey,
+      body: { jsonrpc: "2.0", id: 1, method: "tools/call", params: { name: "search_policies", arguments: {} } },
+      headers: { accept: "application/json, text/event-stream" },
+    });
+    expect(viaMcp.status).toBe(200);
+    expect((await json(viaMcp)).result.isError).not.toBe(true);
+    const viaRest = await call("POST", "/v1/mcp/tools/call", { apiKey: t.apiKey, body: { server: "openinsure", tool: "search_policies", arguments: {} } });
+    expect(viaRest.status).toBe(200);
+    // The summary read of `before`, and one for each tool call.
+    expect((await apiCalls(t.orgId)).used).toBe(before.used + 1 + 2);
+  });
+});
