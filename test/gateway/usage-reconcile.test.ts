@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { call, createTenant, json } from "./harness.ts";
 import { sampleInvoice } from "../support/render-samples.ts";
 import { newId } from "../../workers/_shared/ids.ts";
+import { realIso } from "../support/clock.ts";
 
 const asSystem = (orgId: string) => ({ token: env.API_SECRET, headers: { "x-org-id": orgId } });
 const dbs = env as unknown as { WEBHOOKS_DB: D1Database; DOCUMENTS_DB: D1Database };
@@ -35,7 +36,7 @@ describe("the reconcile of webhook_endpoints and document_storage_bytes from the
     // endpoint, which counts for nothing.
     await unmeteredCopy(dbs.WEBHOOKS_DB, "webhook_endpoints", created.id, newId("whk"));
     await unmeteredCopy(dbs.WEBHOOKS_DB, "webhook_endpoints", created.id, newId("whk"));
-    await unmeteredCopy(dbs.WEBHOOKS_DB, "webhook_endpoints", created.id, newId("whk"), { deleted_at: new Date().toISOString() });
+    await unmeteredCopy(dbs.WEBHOOKS_DB, "webhook_endpoints", created.id, newId("whk"), { deleted_at: realIso() });
     await unmeteredCopy(dbs.DOCUMENTS_DB, "documents", doc.id, newId("doc"), { size: 1234, source_key: null });
     expect(await used(t.apiKey, "webhook_endpoints")).toBe(1);
     expect(await used(t.apiKey, "document_storage_bytes")).toBe(doc.size);
@@ -74,7 +75,7 @@ describe("the reconcile of webhook_endpoints and document_storage_bytes from the
     const t = await createTenant();
     const created = await json(await call("POST", "/v1/webhooks", { apiKey: t.apiKey, body: { url: "http://127.0.0.1:9/hooks/1", events: ["policy.*"] } }));
     // The row goes without its delete reaching the meter (a lost returnUsage).
-    await dbs.WEBHOOKS_DB.prepare("UPDATE webhook_endpoints SET deleted_at = ? WHERE id = ?").bind(new Date().toISOString(), created.id).run();
+    await dbs.WEBHOOKS_DB.prepare("UPDATE webhook_endpoints SET deleted_at = ? WHERE id = ?").bind(realIso(), created.id).run();
     expect(await used(t.apiKey, "webhook_endpoints")).toBe(1);
     expect(await json(await reconcile(t.orgId))).toMatchObject({ reconciled: [{ feature: "webhook_endpoints", before: 1, after: 0 }, { feature: "document_storage_bytes", before: 0, after: 0 }] });
     expect(await used(t.apiKey, "webhook_endpoints")).toBe(0);
