@@ -27,9 +27,13 @@ import { errorResponse } from "../http/errors.ts";
  * reach the limit it last heard of flushes synchronously before admitting more.
  *
  * Overshoot, bounded: beyond the limit the meter may count at most `batch × isolates serving the
- * org` calls (each isolate's tally not yet flushed, or admitted before its first answer), plus what
- * other isolates admit for up to {@link VERDICT_TTL_MS} after a plan downgrade made elsewhere.
- * The system principal is counted but never refused: it must be able to change the plan.
+ * org` calls (each isolate's tally not yet flushed, or admitted before its first answer; a plan
+ * downgrade made elsewhere is learnt by each isolate at its next flush, within the same bound). The
+ * other way, a plan upgrade made through another isolate lifts this isolate's refusal within
+ * {@link VERDICT_TTL_MS}. The window a batch counts in is the month (on the org's clock) of its
+ * flush. The system principal is counted but never refused: it must be able to change the plan.
+ * Requests outside the contract's pipeline (a deal-room socket's upgrade, a download by its signed
+ * token) are not counted.
  */
 
 /** Calls an isolate tallies per org before flushing them (`API_CALLS_BATCH` overrides it). */
