@@ -20,6 +20,7 @@ export const RECONCILE_HOUR_UTC = 4;
 /** The `sweep_cursors` row holding the UTC day the reconcile last ran (in `after_key`). */
 const RUN_MARK = "usage_reconcile";
 
+/** The org's documents are read whole (id and size, about 40 bytes each): an org's hundred thousand documents are a few MB over RPC. */
 export function reconcileStorageUsage(db: DrizzleD1Database, meter: Meter, orgId: string): Promise<Result<UsageReconciled>> {
   return reconcileGauge(meter, orgId, "document_storage_bytes", async () => {
     const rows = await db.select({ id: documents.id, size: documents.size }).from(documents).where(eq(documents.orgId, orgId)).all();

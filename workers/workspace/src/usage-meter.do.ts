@@ -40,6 +40,10 @@ interface OpenReservation {
  * Counters are keyed by feature and window (`2026-12` for a monthly feature on the org's clock,
  * `total` for a standing one): the caller names the window, so a month starts from zero without any
  * reset job. Storage is the object's own SQLite-backed KV; nothing lives only in memory.
+ *
+ * Two more ways in: the gateway's batches of `api_calls` ({@link add}, counted without refusal:
+ * the calls were answered), and the reconcile of a standing total whose truth is another worker's
+ * rows ({@link beginReconcile}, {@link finishReconcile}), set in one step that keeps writes racing it.
  */
 export class UsageMeter extends DurableObject<WorkspaceEnv> {
   #orgId: string | null = null;
