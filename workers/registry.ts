@@ -124,6 +124,8 @@ export const WORKERS: readonly WorkerEntry[] = [
       { binding: "IDEMPOTENCY", className: "IdempotencyStore", purpose: "Idempotency-Key records, one object per org + credential + key" },
     ],
     crons: [{ schedule: "17 3 * * *", purpose: "the daily purge: the data of every workspace deleted more than 30 days ago, from every worker (workers/gateway/src/purge.ts)" }],
+    // api_calls in batches of 5, each full batch flushed before its request answers, so a test reads exact counts.
+    testVars: { API_CALLS_BATCH: "5", API_CALLS_FLUSH_INLINE: "true" },
   },
   {
     name: "identity",
@@ -169,6 +171,7 @@ export const WORKERS: readonly WorkerEntry[] = [
     calls: [
       { worker: "workspace", entrypoint: "internal", purpose: "reserveUsage, commitUsage, releaseUsage, returnUsage: each live endpoint counts webhook_endpoints against the org's plan, reserved before the insert and returned at delete" },
     ],
+    crons: [{ schedule: "15 4 * * *", purpose: "the daily usage reconcile: each org's webhook_endpoints set from its live endpoints (beginUsageReconcile, finishUsageReconcile)" }],
     testVars: {
       // Base64 of bytes 0..31: seals signing secrets in tests only. A short retry schedule.
       WEBHOOK_ENCRYPTION_KEY: "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=",

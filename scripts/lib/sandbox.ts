@@ -93,12 +93,17 @@ export async function api(base: string, method: string, path: string, token: str
   return text ? (JSON.parse(text) as Record<string, any>) : {};
 }
 
-/** A fresh org and an enterprise-tier key (10,000/min) with every scope, so a load run is never rate limited. */
+/**
+ * A fresh org on the `enterprise` plan (no limit on api_calls or anything else metered) and an
+ * enterprise-tier key (10,000/min) with every scope, so a load run is never rate limited nor refused
+ * as past its plan.
+ */
 export async function loadTestOrg(base: string, name: string): Promise<{ orgId: string; key: string; token: string }> {
   const system = devVar("API_SECRET");
   const org = await api(base, "POST", "/v1/orgs", system, {
     name,
     slug: `${name.toLowerCase().replace(/[^a-z0-9]+/g, "-")}-${Date.now()}`,
+    plan: "enterprise",
   });
   const { token } = await api(base, "POST", "/auth/demo", system, { secret: system, orgId: org.id });
   const key = await api(base, "POST", "/v1/api-keys", token, { name, preset: "full_access", rateLimitTier: "enterprise" });

@@ -167,7 +167,7 @@ export async function gatewayProject(registry: Registry, root: string, options: 
       cloudflareTest(({ inject }) => ({
         wrangler: { configPath: join(root, gateway.config) },
         miniflare: {
-          bindings: { ...secrets, TEST_D1_MIGRATIONS: migrations },
+          bindings: { ...secrets, ...gateway.testVars, TEST_D1_MIGRATIONS: migrations },
           serviceBindings: serviceBindings(gateway),
           d1Databases: Object.fromEntries(others.flatMap((w) => (w.d1 ? [[w.d1.binding, w.d1.id]] : []))),
           // Every bucket too, as `<BINDING>_BUCKET` (the plain name is the owner's service binding): the purge tests read what is left.

@@ -50,7 +50,7 @@ describe("operation declarations", () => {
     // The MCP facade lists and calls tools for any credential; each tool call is its operation's own scope check.
     expect(unscoped).toEqual(["callMcpTool", "getMcpServer", "listMcpServerTools", "listMcpServers", "listSandboxEmails", "listSandboxPush", "readMcpResource", "validateApiKey"]);
     for (const o of all.filter((o) => o.auth.scope)) expect(ALL_SCOPES as readonly string[], o.id).toContain(o.auth.scope);
-    expect(all.filter((o) => o.auth.systemOnly).map((o) => o.id).sort()).toEqual(["createOrg", "createWorkspace", "deleteWorkspace", "getWorkspace", "listSandboxEmails", "listSandboxPush", "listWorkspaces", "purgeWorkspace", "updateWorkspace"]);
+    expect(all.filter((o) => o.auth.systemOnly).map((o) => o.id).sort()).toEqual(["createOrg", "createWorkspace", "deleteWorkspace", "getWorkspace", "listSandboxEmails", "listSandboxPush", "listWorkspaces", "purgeWorkspace", "reconcileWorkspaceUsage", "updateWorkspace"]);
   });
 
   it("shows integrators the access rules in the description /docs renders", () => {

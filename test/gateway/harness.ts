@@ -1,5 +1,7 @@
 import { exports, env } from "cloudflare:workers";
 import { TEST_NOW } from "../support/clock.ts";
+import type { GatewayEnv } from "../../workers/gateway/src/env.ts";
+import { flushApiCallsForTest } from "../../workers/gateway/src/middleware/api-calls.ts";
 
 /**
  * The client address of this file's requests (`CF-Connecting-IP`, as Cloudflare sets it): one per
@@ -74,5 +76,11 @@ export async function createApiKey(token: string, options: { tier?: string; scop
   if (res.status !== 201) throw new Error(`createApiKey failed: ${res.status} ${await res.text()}`);
   return json<{ id: string; key: string }>(res);
 }
+
+/**
+ * Sends the api_calls this isolate tallied to the orgs' meters and waits, so a summary reads them
+ * exactly (the gateway's tests run in its isolate; batches of 5 flush by themselves).
+ */
+export const flushApiCalls = (): Promise<void> => flushApiCallsForTest(env as unknown as GatewayEnv);
 
 export { quickstartSubmission } from "../support/submissions.ts";

@@ -7237,6 +7237,33 @@ export type UpdateWorkspaceSettings = {
 export type UsState = 'AL' | 'AK' | 'AZ' | 'AR' | 'CA' | 'CO' | 'CT' | 'DE' | 'DC' | 'FL' | 'GA' | 'HI' | 'ID' | 'IL' | 'IN' | 'IA' | 'KS' | 'KY' | 'LA' | 'ME' | 'MD' | 'MA' | 'MI' | 'MN' | 'MS' | 'MO' | 'MT' | 'NE' | 'NV' | 'NH' | 'NJ' | 'NM' | 'NY' | 'NC' | 'ND' | 'OH' | 'OK' | 'OR' | 'PA' | 'RI' | 'SC' | 'SD' | 'TN' | 'TX' | 'UT' | 'VT' | 'VA' | 'WA' | 'WV' | 'WI' | 'WY';
 
 /**
+ * The reconcile of one workspace's metered standing totals.
+ */
+export type UsageReconcile = {
+    workspaceId: string;
+    reconciled: Array<UsageReconciled>;
+};
+
+/**
+ * One standing total set from its source of truth.
+ */
+export type UsageReconciled = {
+    feature: Feature;
+    /**
+     * What the org's meter held before.
+     */
+    before: number;
+    /**
+     * What it holds now: the source's figure, plus writes in flight or committed while it was read.
+     */
+    after: number;
+    /**
+     * Rows the meter had never counted (written before metering began): counted now, and given back when they are deleted.
+     */
+    adopted: number;
+};
+
+/**
  * Usage entry id (`ent_` + ULID): one recorded `POST /v1/entitlements/usage`.
  */
 export type UsageRecordId = string;
@@ -20911,6 +20938,85 @@ export type PurgeWorkspaceResponses = {
 };
 
 export type PurgeWorkspaceResponse = PurgeWorkspaceResponses[keyof PurgeWorkspaceResponses];
+
+export type ReconcileWorkspaceUsageData = {
+    body?: never;
+    headers?: {
+        /**
+         * Client-chosen key that makes a retried write safe: a repeated request with the same key
+         * and body replays the first response.
+         */
+        'Idempotency-Key'?: string;
+    };
+    path: {
+        id: string;
+    };
+    query?: never;
+    url: '/v1/workspaces/{id}/usage/reconcile';
+};
+
+export type ReconcileWorkspaceUsageErrors = {
+    /**
+     * The request is malformed: `validation_failed` or `invalid_idempotency_key`.
+     */
+    400: ErrorEnvelope;
+    /**
+     * Missing, invalid, expired or revoked credentials: `unauthorized`.
+     */
+    401: ErrorEnvelope;
+    /**
+     * The credential lacks the required scope or role: `insufficient_scope`.
+     */
+    403: ErrorEnvelope;
+    /**
+     * The resource does not exist or belongs to another org: `not_found`.
+     */
+    404: ErrorEnvelope;
+    /**
+     * `conflict` or `idempotency_request_in_progress`.
+     */
+    409: ErrorEnvelope;
+    /**
+     * The request body exceeds the size limit: `payload_too_large`.
+     */
+    413: ErrorEnvelope;
+    /**
+     * The request body's media type is not accepted (`application/json`, or another one the operation
+     * documents): `unsupported_media_type`.
+     */
+    415: ErrorEnvelope;
+    /**
+     * The request is well-formed but breaks a rule: `invalid_state_transition`, `da_limit_exceeded`,
+     * `quote_expired`, `idempotency_key_reused`, `business_rule_violation`, `self_approval` (deciding a
+     * referral one created, or on a quote one created), `submission_not_ready` (quoting a submission
+     * whose readiness has a blocking check failed; `details.failedChecks` names them),
+     * `policy_not_in_force` (a certificate asked of a cancelled, expired or not yet effective policy),
+     * `endorsement_required` (a certificate flag the policy carries no endorsement for),
+     * `unreadable_document` (an ingested PDF that cannot be parsed; nothing is stored),
+     * `loss_outside_coverage` (a claim whose loss date the policy did not cover; `details` names the
+     * dates that decided it) or `limit_exceeded` (a claim payment past the policy's limit).
+     */
+    422: ErrorEnvelope;
+    /**
+     * Rate limit exceeded: `rate_limit_exceeded`. Retry after `Retry-After` seconds.
+     */
+    429: ErrorEnvelope;
+    /**
+     * Unexpected failure: `internal_error`.
+     */
+    500: ErrorEnvelope;
+};
+
+export type ReconcileWorkspaceUsageError = ReconcileWorkspaceUsageErrors[keyof ReconcileWorkspaceUsageErrors];
+
+export type ReconcileWorkspaceUsageResponses = {
+    /**
+     * Success.
+     */
+    200: UsageReconcile;
+};
+
+export type ReconcileWorkspaceUsageResponse = ReconcileWorkspaceUsageResponses[keyof ReconcileWorkspaceUsageResponses];
 
 export type ReceiveStripeWebhookData = {
     body: StripeEvent;

@@ -4688,6 +4688,24 @@ export const zUpdateClientRequest = z.strictObject({
 });
 
 /**
+ * One standing total set from its source of truth.
+ */
+export const zUsageReconciled = z.object({
+    feature: zFeature,
+    before: z.coerce.bigint().min(BigInt('-9223372036854775808'), { error: 'Invalid value: Expected int64 to be >= -9223372036854775808' }).max(BigInt('9223372036854775807'), { error: 'Invalid value: Expected int64 to be <= 9223372036854775807' }),
+    after: z.coerce.bigint().min(BigInt('-9223372036854775808'), { error: 'Invalid value: Expected int64 to be >= -9223372036854775808' }).max(BigInt('9223372036854775807'), { error: 'Invalid value: Expected int64 to be <= 9223372036854775807' }),
+    adopted: z.coerce.bigint().min(BigInt('-9223372036854775808'), { error: 'Invalid value: Expected int64 to be >= -9223372036854775808' }).max(BigInt('9223372036854775807'), { error: 'Invalid value: Expected int64 to be <= 9223372036854775807' })
+});
+
+/**
+ * The reconcile of one workspace's metered standing totals.
+ */
+export const zUsageReconcile = z.object({
+    workspaceId: z.string(),
+    reconciled: z.array(zUsageReconciled)
+});
+
+/**
  * Usage entry id (`ent_` + ULID): one recorded `POST /v1/entitlements/usage`.
  */
 export const zUsageRecordId = z.string().regex(/^ent_[0-9A-HJKMNP-TV-Z]{26}$/);
@@ -7745,6 +7763,19 @@ export const zPurgeWorkspacePath = z.object({
  * Success.
  */
 export const zPurgeWorkspaceResponse = zWorkspacePurge;
+
+export const zReconcileWorkspaceUsageHeaders = z.object({
+    'Idempotency-Key': z.string().max(255).optional()
+});
+
+export const zReconcileWorkspaceUsagePath = z.object({
+    id: z.string()
+});
+
+/**
+ * Success.
+ */
+export const zReconcileWorkspaceUsageResponse = zUsageReconcile;
 
 export const zReceiveStripeWebhookBody = zStripeEvent;
 

@@ -1661,3 +1661,51 @@ export interface WorkspaceRpc extends OrgPurgeRpc {
   /** Records the purge on the tombstone (after every worker answered done); the eligibility is checked again. */
   markPurged(orgId: string): Promise<Result<PurgeTicket>>;
 }
+
+// Metering of issue 16's remaining parts, declared as additions (interface merging): the gateway's
+// batched `api_calls`, and the reconcile of the standing totals whose truth is another worker's rows.
+
+/** The org's `api_calls` after a flush: `exhausted` once `used >= limit`, until the window rolls at `resetAt`. */
+export interface ApiCallsMeterAnswer {
+  used: number;
+  limit: number | null;
+  exhausted: boolean;
+  /** `YYYY-MM` on the org's clock. */
+  window: string;
+  resetAt: string;
+  /** Milliseconds until the window rolls, on the org's clock (a sandbox clock's `resetAt` may be long past in real time). */
+  resetInMs: number;
+  /** Where the refusal's `upgradeUrl` points (the workspace worker's UPGRADE_URL). */
+  upgradeUrl: string;
+}
+
+/** One standing total set from its source of truth: what the meter held and what it holds now. */
+export interface UsageReconciled {
+  feature: import("#contract/types.gen").Feature;
+  before: number;
+  after: number;
+  /** Rows of the source the meter had never counted (written before metering began), now counted and returned at their delete. */
+  adopted: number;
+}
+
+export interface WorkspaceRpc {
+  /** The gateway's flush of one isolate's batch of `quantity` API calls of `orgId` (0 only reads); never refuses. */
+  meterApiCalls(orgId: string, quantity: number): Promise<ApiCallsMeterAnswer>;
+}
+
+export interface WorkspaceInternalRpc {
+  /** Opens a reconcile of a standing total (`webhook_endpoints`, `document_storage_bytes`); read the source only after it answers. */
+  beginUsageReconcile(orgId: string, feature: import("#contract/types.gen").Feature): Promise<Result<{ reconcileId: string }>>;
+  /** Sets the total from the source's live rows (`[key, quantity]`) read since the begin, keeping writes that raced the read; `conflict` if superseded. */
+  finishUsageReconcile(orgId: string, feature: import("#contract/types.gen").Feature, reconcileId: string, live: [string, number][]): Promise<Result<UsageReconciled>>;
+}
+
+export interface WebhooksRpc {
+  /** Sets the org's `webhook_endpoints` from its live (not deleted) endpoints: the daily job and the system principal's reconcile. */
+  reconcileEndpointUsage(orgId: string): Promise<Result<UsageReconciled>>;
+}
+
+export interface DocumentsRpc {
+  /** Sets the org's `document_storage_bytes` from the sizes of its stored documents: the daily job and the system principal's reconcile. */
+  reconcileStorageUsage(orgId: string): Promise<Result<UsageReconciled>>;
+}

@@ -37,6 +37,8 @@ import { renderDocument } from "./render.service.ts";
 import { sweepOrphans } from "./orphans.service.ts";
 import { purgeDocuments } from "./purge.service.ts";
 import type { PurgeProgress } from "#shared/purge";
+import { reconcileAllStorageUsage, reconcileStorageUsage } from "./usage-reconcile.job.ts";
+import type { UsageReconciled } from "#shared/rpc";
 
 export type { DocumentsEnv } from "./env.ts";
 export { DocumentsInternal } from "./internal.ts";
@@ -105,6 +107,11 @@ export class DocumentsService extends WorkerEntrypoint<DocumentsEnv> implements 
   generateCertificate(principal: Principal, input: GenerateCertificateInput): Promise<Result<CertificateRecord>> {
     return generateCertificate(this.deps, principal, input).finally(() => this.ctx.waitUntil(relayOutbox(database(this.env), eventQueues(this.env), EVENT_SOURCE)));
   }
+
+  /** The org's `document_storage_bytes` set from its documents' sizes (the system principal's reconcile). */
+  reconcileStorageUsage(orgId: string): Promise<Result<UsageReconciled>> {
+    return reconcileStorageUsage(database(this.env), this.env.WORKSPACE, orgId);
+  }
 }
 
 export default {
@@ -116,5 +123,7 @@ export default {
   async scheduled(controller, env, ctx) {
     ctx.waitUntil(relayOutbox(database(env), eventQueues(env), EVENT_SOURCE));
     ctx.waitUntil(sweepOrphans(database(env), env.DOCUMENTS, new Date(controller.scheduledTime)));
+    // Once a UTC day: each org's document_storage_bytes set from its documents' sizes (usage-reconcile.job.ts).
+    ctx.waitUntil(reconcileAllStorageUsage(database(env), env.WORKSPACE, new Date(controller.scheduledTime)));
   },
 } satisfies ExportedHandler<DocumentsEnv>;

@@ -14,6 +14,12 @@ export interface GatewayEnv extends PublicBindings {
   API_SECRET: string;
   JWT_SECRET: string;
   ENVIRONMENT: string;
+  /** `api_calls` batching (middleware/api-calls.ts): calls an isolate tallies per org before flushing them to the org's meter. */
+  API_CALLS_BATCH?: string;
+  /** The longest a tallied call waits for its flush, ms. */
+  API_CALLS_FLUSH_MS?: string;
+  /** Development and tests only: a full batch is flushed before its request answers (`"true"`). */
+  API_CALLS_FLUSH_INLINE?: string;
 }
 
 /** Per-request values set by the middleware chain. */

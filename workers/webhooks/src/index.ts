@@ -15,6 +15,8 @@ import * as endpoints from "./endpoints.service.ts";
 import type { WebhooksEnv } from "./env.ts";
 import * as events from "./events.service.ts";
 import { handleQueue } from "./queue.consumer.ts";
+import { reconcileAllEndpointUsage, reconcileEndpointUsage } from "./usage-reconcile.job.ts";
+import type { UsageReconciled } from "#shared/rpc";
 import type {
   CreatedWebhookEndpoint,
   CreateEndpointInput,
@@ -95,10 +97,21 @@ export class WebhooksService extends WorkerEntrypoint<WebhooksEnv> implements We
   getEvent(principal: Principal, id: string): Promise<Result<EventEnvelope>> {
     return events.getEvent(this.deps, principal, id);
   }
+
+  // Usage
+
+  /** The org's `webhook_endpoints` set from its live endpoints (the system principal's reconcile). */
+  reconcileEndpointUsage(orgId: string): Promise<Result<UsageReconciled>> {
+    return reconcileEndpointUsage(this.deps.db, this.env, orgId);
+  }
 }
 
-/** No public HTTP (only the gateway speaks HTTP); the queue consumer for both webhook queues. */
+/** No public HTTP (only the gateway speaks HTTP); the queue consumer for both webhook queues; the daily usage reconcile. */
 export default {
   fetch: () => Response.json({ error: "route_not_found", message: "This worker is reached through the gateway" }, { status: 404 }),
   queue: (batch, env) => handleQueue(batch, env),
+  /** The daily reconcile of every org's `webhook_endpoints` with its live endpoints (usage-reconcile.job.ts). */
+  scheduled: (_controller, env, ctx) => {
+    ctx.waitUntil(reconcileAllEndpointUsage(createDeps(env).db, env));
+  },
 } satisfies ExportedHandler<WebhooksEnv, unknown>;

@@ -25,6 +25,8 @@ import type { PurgeTicket } from "#shared/rpc";
 import * as email from "./connectors/email.service.ts";
 import { handleEmailQueue } from "./connectors/email-delivery.ts";
 import * as llmKeys from "./connectors/llm-keys.service.ts";
+import { beginUsageReconcile, finishUsageReconcile, meterApiCalls } from "./usage-gauges.service.ts";
+import type { ApiCallsMeterAnswer, UsageReconciled } from "#shared/rpc";
 
 export type { WorkspaceEnv } from "./env.ts";
 export { UsageMeter } from "./usage-meter.do.ts";
@@ -165,6 +167,11 @@ export class WorkspaceService extends WorkerEntrypoint<WorkspaceEnv> implements 
   listEmailLogs(principal: Principal, query?: ListEmailLogsQuery): Promise<Result<Page<EmailLog>>> {
     return email.listLogs(database(this.env), principal, query);
   }
+
+  /** The gateway's batched `api_calls` (usage-gauges.service.ts). */
+  meterApiCalls(orgId: string, quantity: number): Promise<ApiCallsMeterAnswer> {
+    return meterApiCalls(this.env, database(this.env), orgId, quantity);
+  }
 }
 
 /** The internal entrypoint: underwriting's `WORKSPACE` binding (metering each bind) and webhooks' (each live endpoint). */
@@ -187,6 +194,16 @@ export class WorkspaceInternal extends WorkerEntrypoint<WorkspaceEnv> implements
 
   returnUsage(orgId: string, feature: Feature, key: string, quantity?: number): Promise<Result<{ used: number }>> {
     return returnUsage(this.env, orgId, feature, key, quantity ?? 1);
+  }
+
+  // The reconcile of standing totals from their source (webhooks' endpoints, documents' sizes).
+
+  beginUsageReconcile(orgId: string, feature: Feature): Promise<Result<{ reconcileId: string }>> {
+    return beginUsageReconcile(this.env, orgId, feature);
+  }
+
+  finishUsageReconcile(orgId: string, feature: Feature, reconcileId: string, live: [string, number][]): Promise<Result<UsageReconciled>> {
+    return finishUsageReconcile(this.env, orgId, feature, reconcileId, live);
   }
 }
 

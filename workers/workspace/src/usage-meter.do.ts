@@ -40,6 +40,10 @@ interface OpenReservation {
  * Counters are keyed by feature and window (`2026-12` for a monthly feature on the org's clock,
  * `total` for a standing one): the caller names the window, so a month starts from zero without any
  * reset job. Storage is the object's own SQLite-backed KV; nothing lives only in memory.
+ *
+ * Two more ways in: the gateway's batches of `api_calls` ({@link add}, counted without refusal:
+ * the calls were answered), and the reconcile of a standing total whose truth is another worker's
+ * rows ({@link beginReconcile}, {@link finishReconcile}), set in one step that keeps writes racing it.
  */
 export class UsageMeter extends DurableObject<WorkspaceEnv> {
   #orgId: string | null = null;
@@ -117,6 +121,11 @@ export class UsageMeter extends DurableObject<WorkspaceEnv> {
     }
     this.ctx.storage.kv.delete(`res:${key}`);
     this.ctx.storage.kv.put(`committed:${key}`, true);
+    const counted = open ?? recovered!;
+    // A reconcile in progress may have read its source before this row existed: it counts this key too.
+    if (counted.window === "total" && this.ctx.storage.kv.get(`recon:${counted.feature}`)) {
+      this.ctx.storage.kv.put(`recon:${counted.feature}:since:${key}`, counted.quantity);
+    }
   }
 
   /**
@@ -174,5 +183,77 @@ export class UsageMeter extends DurableObject<WorkspaceEnv> {
   reservationOf(orgId: string, key: string): OpenReservation | null {
     this.#claim(orgId);
     return this.ctx.storage.kv.get<OpenReservation>(`res:${key}`) ?? null;
+  }
+
+  /**
+   * Counts `quantity` more of a feature the platform meters in bulk (`api_calls`, flushed by the
+   * gateway in batches): never refuses, since the requests it counts were already answered, but
+   * reports the usage and the limit so the caller refuses the org's next requests once it is
+   * exhausted (`used >= limit`). A quantity of 0 only reads.
+   */
+  add(orgId: string, feature: Feature, window: string, quantity: number, limit: number | null): { used: number; limit: number | null; exhausted: boolean } {
+    this.#claim(orgId);
+    const used = quantity > 0 ? this.#add(feature, window, quantity) : this.#used(feature, window);
+    return { used, limit, exhausted: limit !== null && used >= limit };
+  }
+
+  /**
+   * Opens a reconcile of a standing total (`webhook_endpoints`, `document_storage_bytes`) against
+   * its source of truth; the caller reads its rows only after this answers, then hands them to
+   * {@link finishReconcile} with the id. Between the two, every commit of the feature is noted, so
+   * a row written after the read is not lost. A later begin supersedes an earlier one.
+   */
+  beginReconcile(orgId: string, feature: Feature): string {
+    this.#claim(orgId);
+    for (const [name] of this.ctx.storage.kv.list({ prefix: `recon:${feature}:since:` })) this.ctx.storage.kv.delete(name);
+    const id = crypto.randomUUID();
+    this.ctx.storage.kv.put(`recon:${feature}`, { id, startedAt: realClock.now().getTime() });
+    return id;
+  }
+
+  /**
+   * Sets the standing total of `feature` from `live`, the source's rows read after
+   * {@link beginReconcile} (`[key, quantity]`, keyed as the writes reserve: the endpoint or document
+   * id), in one step, so no call of the meter interleaves:
+   * - a live row counts, unless its key was returned since (deleted after the read); a row written
+   *   before metering began (no reservation, never committed) is adopted as committed, so its delete
+   *   later gives it back;
+   * - a write still in flight (an open reservation the read did not see) counts, as does one that
+   *   committed after the read;
+   * - anything else the meter held is gone from the source and no longer counts.
+   * Answers null when another reconcile superseded this one (nothing is changed; run it again).
+   */
+  finishReconcile(orgId: string, feature: Feature, id: string, live: [string, number][]): { before: number; after: number; adopted: number } | null {
+    this.#claim(orgId);
+    const kv = this.ctx.storage.kv;
+    const marker = kv.get<{ id: string }>(`recon:${feature}`);
+    if (!marker || marker.id !== id) return null;
+    const seen = new Set<string>();
+    let total = 0;
+    let adopted = 0;
+    for (const [key, quantity] of live) {
+      if (seen.has(key)) continue;
+      seen.add(key);
+      if (kv.get(`refunded:${key}`) === true) continue;
+      total += quantity;
+      if (kv.get(`committed:${key}`) === true || kv.get<OpenReservation>(`res:${key}`)) continue;
+      // Written before metering began, or given back by the alarm although its row exists.
+      kv.delete(`recovered:${key}`);
+      kv.put(`committed:${key}`, true);
+      adopted++;
+    }
+    for (const [name, open] of kv.list<OpenReservation>({ prefix: "res:" })) {
+      if (open.feature === feature && open.window === "total" && !seen.has(name.slice(4))) total += open.quantity;
+    }
+    const sincePrefix = `recon:${feature}:since:`;
+    for (const [name, quantity] of kv.list<number>({ prefix: sincePrefix })) {
+      const key = name.slice(sincePrefix.length);
+      if (!seen.has(key) && kv.get(`committed:${key}`) === true) total += quantity;
+      kv.delete(name);
+    }
+    kv.delete(`recon:${feature}`);
+    const before = this.#used(feature, "total");
+    kv.put(`used:${feature}:total`, total);
+    return { before, after: total, adopted };
   }
 }

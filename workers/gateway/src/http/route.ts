@@ -9,6 +9,7 @@ import { readCapped } from "#shared/streams";
 import type { GatewayContext, GatewayEnv } from "../env.ts";
 import { authenticate, authenticateInsured, withSandboxClock } from "../middleware/authenticate.ts";
 import { withIdempotency } from "../middleware/idempotency.ts";
+import { dispatchedByMcp, meterApiCall } from "../middleware/api-calls.ts";
 import { withProducerBook } from "../middleware/producer-book.ts";
 import { enforceRateLimits, type ExtraLimit } from "../middleware/rate-limit.ts";
 import type { RateLimitDecision } from "../rate-limiter.do.ts";
@@ -311,7 +312,7 @@ function respond(c: Context<GatewayContext>, result: Result<unknown>, status: nu
 }
 
 /**
- * Mount a route with the gateway's pipeline: authenticate → rate limit → scope → body checks →
+ * Mount a route with the gateway's pipeline: authenticate → rate limit → scope → api_calls → body checks →
  * idempotency → contract validation → RPC → envelope. (The rate limit runs before the scope
  * check so that every authenticated answer, a 403 included, carries the X-RateLimit headers.)
  */
@@ -350,6 +351,12 @@ export function mount(app: Hono<GatewayContext>, spec: RouteSpec): void {
       if (principal.kind === "system" && principal.orgId) {
         const org = await c.env.IDENTITY.getOrg(principal, principal.orgId);
         if (!org.ok) return appErrorResponse(c, org.error);
+      }
+      // Every authorized request of an org counts its api_calls (batched per isolate; an MCP tool
+      // call counted as its /mcp request); past the plan's limit the answer is 403.
+      if (!dispatchedByMcp(c.req.raw)) {
+        const refused = await meterApiCall(c, principal);
+        if (refused) return refused;
       }
     }
 

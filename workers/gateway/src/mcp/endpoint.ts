@@ -6,6 +6,7 @@ import type { GatewayContext } from "../env.ts";
 import { MAX_BODY_BYTES } from "../http/route.ts";
 import { appErrorResponse, errorResponse } from "../http/errors.ts";
 import { authenticate } from "../middleware/authenticate.ts";
+import { markDispatched, meterApiCall } from "../middleware/api-calls.ts";
 import { enforceRateLimits } from "../middleware/rate-limit.ts";
 import { readCapped } from "#shared/streams";
 import type { Dispatch } from "./dispatch.ts";
@@ -61,6 +62,10 @@ export async function serveMcp(c: Context<GatewayContext>, dispatch: Dispatch): 
   const { principal, tierDecision } = auth.value;
   const limited = await enforceRateLimits(c, principal, undefined, tierDecision);
   if (limited) return limited;
+  // One api_call per /mcp request; the tool call it dispatches is not counted again.
+  const refused = await meterApiCall(c, principal);
+  if (refused) return refused;
+  const dispatchOnce: Dispatch = (request) => dispatch(markDispatched(request));
 
   // Stateless: no session to resume or stream to hold open, so only POST carries messages.
   if (c.req.method !== "POST") return rpcError(c, 405, -32000, `${c.req.method} is not supported: this server is stateless; POST each message`, { Allow: "POST" });
@@ -91,7 +96,7 @@ export async function serveMcp(c: Context<GatewayContext>, dispatch: Dispatch): 
     initialize.params.protocolVersion = LATEST_PROTOCOL_VERSION;
   }
 
-  const server = createMcpServer({ principal, dispatch, caller: c.req.raw, requestId: c.get("requestId") });
+  const server = createMcpServer({ principal, dispatch: dispatchOnce, caller: c.req.raw, requestId: c.get("requestId") });
   const transport = new WebStandardStreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
   await server.connect(transport);
   try {

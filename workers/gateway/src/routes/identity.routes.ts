@@ -1,5 +1,6 @@
 import { fail, ok, type Result } from "#shared/errors";
 import type { Principal } from "#shared/auth";
+import { forgetApiCalls } from "../middleware/api-calls.ts";
 import type { GatewayEnv } from "../env.ts";
 import { route } from "../http/route.ts";
 import { apiKeyObjectName, forgetSandboxClock } from "../middleware/authenticate.ts";
@@ -23,6 +24,8 @@ async function freshKey(env: GatewayEnv, rawKey: string): Promise<void> {
 /** A moved clock applies on the org's next request: the gateway's cached offset goes. */
 function movedClock<T>(principal: Principal, result: Result<T>): Result<T> {
   if (result.ok) forgetSandboxClock(principal.orgId);
+  // Another month on the org's clock may be another api_calls window.
+  if (result.ok) forgetApiCalls(principal.orgId);
   return result;
 }
 

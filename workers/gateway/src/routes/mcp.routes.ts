@@ -4,6 +4,7 @@ import type { AppError, Result } from "#shared/errors";
 import type { GatewayContext } from "../env.ts";
 import { route } from "../http/route.ts";
 import { runTool } from "../mcp/dispatch.ts";
+import { markDispatched } from "../middleware/api-calls.ts";
 import { MCP_PATH, MCP_PROTOCOL_VERSIONS } from "../mcp/endpoint.ts";
 import { readResource } from "../mcp/resources.ts";
 import { SERVER_INFO } from "../mcp/server.ts";
@@ -37,8 +38,14 @@ const toolView = (tool: McpToolDefinition) => ({
   readOnly: tool.readOnly,
 });
 
-/** The dispatcher createApp set for this request: the gateway's own app. */
-const dispatchOf = (c: Context<GatewayContext>) => c.get("dispatch")!;
+/**
+ * The dispatcher createApp set for this request: the gateway's own app. What it sends is marked so
+ * the operation does not count another api_call: this request was counted already.
+ */
+const dispatchOf = (c: Context<GatewayContext>) => {
+  const dispatch = c.get("dispatch")!;
+  return (request: Request) => dispatch(markDispatched(request));
+};
 
 export const mcpRoutes = [
   route("listMcpServers", async ({ c, principal }) => ({ ok: true, value: { data: [server(c, principal)] } })),

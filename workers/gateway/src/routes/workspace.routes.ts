@@ -7,6 +7,7 @@ import { route } from "../http/route.ts";
 import { systemPrincipal } from "../middleware/authenticate.ts";
 import { forgetOrgStatus, forgetUserStatus } from "../middleware/workspace-status.ts";
 import { purgeWorkspace } from "../purge.ts";
+import { forgetApiCalls } from "../middleware/api-calls.ts";
 
 /** The plan an org gets when its creation names none (the workspace worker's default too). */
 const DEFAULT_PLAN: Plan = "starter";
@@ -70,6 +71,8 @@ export async function updateOrg(env: GatewayEnv, principal: Principal, id: strin
   if (!org.ok || plan === undefined) return withPlan(env, org);
   const state = await env.WORKSPACE.updateWorkspace(principal, org.value.id, { plan });
   if (!state.ok) return state;
+  // A new plan is a new limit: this isolate judges the org's api_calls afresh from its next request.
+  forgetApiCalls(org.value.id);
   return ok({ ...org.value, plan: state.value.plan });
 }
 
@@ -114,6 +117,7 @@ export const workspaceRoutes = [
     if (!valid.ok) return valid;
     const state = await env.WORKSPACE.updateWorkspace(principal, input.path.id, change);
     if (!state.ok) return state;
+    if (change.plan !== undefined) forgetApiCalls(input.path.id);
     const org = name !== undefined ? await env.IDENTITY.updateOrg(systemPrincipal(input.path.id), input.path.id, { name }) : await env.IDENTITY.getOrg(systemPrincipal(input.path.id), input.path.id);
     if (!org.ok) return org;
     return ok(toWorkspace(org.value, state.value));
@@ -128,6 +132,16 @@ export const workspaceRoutes = [
   }),
   // Data retention (purge.ts): the daily job's work for one workspace, now.
   route("purgeWorkspace", ({ env, input }) => purgeWorkspace(env, input.path.id)),
+  // The standing totals set from their owners' rows (as their daily jobs do): each owner runs its
+  // own, since each holds the binding to the org's meter.
+  route("reconcileWorkspaceUsage", async ({ env, input }) => {
+    const current = await workspaceById(env, input.path.id);
+    if (!current.ok) return current;
+    const [endpoints, storage] = await Promise.all([env.WEBHOOKS.reconcileEndpointUsage(input.path.id), env.DOCUMENTS.reconcileStorageUsage(input.path.id)]);
+    if (!endpoints.ok) return endpoints;
+    if (!storage.ok) return storage;
+    return ok({ workspaceId: input.path.id, reconciled: [endpoints.value, storage.value] });
+  }),
 ];
 
 /**
