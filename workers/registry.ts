@@ -123,6 +123,7 @@ export const WORKERS: readonly WorkerEntry[] = [
       { binding: "RATE_LIMITER", className: "RateLimiter", purpose: "rate-limit counters and API-key admission, one object per credential / IP / key" },
       { binding: "IDEMPOTENCY", className: "IdempotencyStore", purpose: "Idempotency-Key records, one object per org + credential + key" },
     ],
+    queues: { produce: [{ binding: "PARTNER_CLICKS", queue: "openinsure-partner-clicks", purpose: "an admitted click on a referral link (GET /r/{code}), built by the partners worker, queued after the redirect answered; the partners worker consumes it (by click id, once)" }] },
   },
   {
     name: "identity",
