@@ -126,6 +126,7 @@ export const WORKERS: readonly WorkerEntry[] = [
     crons: [{ schedule: "17 3 * * *", purpose: "the daily purge: the data of every workspace deleted more than 30 days ago, from every worker (workers/gateway/src/purge.ts)" }],
     // api_calls in batches of 5, each full batch flushed before its request answers, so a test reads exact counts.
     testVars: { API_CALLS_BATCH: "5", API_CALLS_FLUSH_INLINE: "true" },
+    queues: { produce: [{ binding: "PARTNER_CLICKS", queue: "openinsure-partner-clicks", purpose: "an admitted click on a referral link (GET /r/{code}), built by the partners worker, queued after the redirect answered; the partners worker consumes it (by click id, once)" }] },
   },
   {
     name: "identity",

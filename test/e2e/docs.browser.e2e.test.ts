@@ -3,20 +3,15 @@
  * package) opens the sandbox's /docs with every request outside the platform's own origin aborted,
  * and the explorer still renders the contract's operations from the self-hosted Scalar bundle.
  */
-import chromium from "@sparticuz/chromium";
-import puppeteer, { type Browser } from "puppeteer-core";
+import type { Browser } from "puppeteer-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { confineTo, launchBrowser } from "./browser.ts";
 import { sandbox } from "./client.ts";
 
 let browser: Browser;
 
 beforeAll(async () => {
-  browser = await puppeteer.launch({
-    executablePath: await chromium.executablePath(),
-    // The test runs as root on CI machines, where Chromium's sandbox cannot start.
-    args: [...chromium.args, "--no-sandbox"],
-    headless: true,
-  });
+  browser = await launchBrowser();
 }, 120_000);
 
 afterAll(async () => {
@@ -33,19 +28,7 @@ describe("/docs in a headless browser, offline", () => {
     const page = await browser.newPage();
     // A desktop window: the sidebar lists every tag's operations (/docs opens all tags).
     await page.setViewport({ width: 1600, height: 1000 });
-    const served: string[] = [];
-    const refused: string[] = [];
-    await page.setRequestInterception(true);
-    page.on("request", (request) => {
-      const url = request.url();
-      if (url.startsWith("data:") || url.startsWith("blob:") || new URL(url).origin === origin) {
-        served.push(new URL(url, origin).pathname);
-        void request.continue();
-      } else {
-        refused.push(url);
-        void request.abort("internetdisconnected");
-      }
-    });
+    const { served, refused } = await confineTo(page, origin);
 
     const res = await page.goto(`${baseUrl}/docs`, { waitUntil: "domcontentloaded" });
     expect(res?.status()).toBe(200);

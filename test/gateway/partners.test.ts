@@ -118,6 +118,24 @@ describe("partners through the gateway", () => {
     expect(codes[0].clicks).toBe(redirected);
   });
 
+  it("under a burst from one address, redirects exactly the limit's worth and counts only those clicks (the limit is counted beside the lookup)", async () => {
+    const t = await createTenant();
+    const partner = await newPartner(t);
+    const ip = `192.0.2.${Math.floor(Math.random() * 250) + 1}`;
+    const answers = await Promise.all(Array.from({ length: 75 }, () => follow(partner.defaultCode, ip)));
+    const statuses = answers.map((r) => r.status);
+    expect(statuses.filter((s) => s === 302)).toHaveLength(60);
+    expect(statuses.filter((s) => s === 429)).toHaveLength(15);
+    for (const refused of answers.filter((r) => r.status === 429)) {
+      expect(refused.headers.get("location")).toBeNull();
+      expect(await json(refused)).toMatchObject({ error: "rate_limit_exceeded" });
+    }
+    // An unknown code from the exhausted address is refused by the limit too, before any lookup result shows.
+    expect((await follow("NOSUCHCODE9", ip)).status).toBe(429);
+    const codes = await eventually(async () => (await json(await call("GET", `/v1/partners/${partner.id}/codes`, { apiKey: t.apiKey }))).data, (d) => d[0]?.clicks >= 60, "the clicks");
+    expect(codes[0].clicks).toBe(60);
+  });
+
   it("refuses bad input at the door: a landing URL that is not public https, a rate outside 0–50%, a future occurredAt, an unknown code", async () => {
     const t = await createTenant();
     for (const [body, field] of [

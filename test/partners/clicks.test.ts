@@ -60,6 +60,24 @@ describe("the click router", () => {
     expect(await clicksOf(partner.defaultCode)).toEqual([]);
   });
 
+  it("resolves a link without recording it; the click the gateway hands back is recorded once, however often", async () => {
+    const p = newPrincipal();
+    const partner = await newPartner(p);
+    const unrecorded = unwrap(await partnersRpc.resolveLink(partner.defaultCode, { referrer: null, ipHash: HASH_A, userAgentHash: null }));
+    const resolved = unwrap(await partnersRpc.resolveLink(partner.defaultCode.toLowerCase(), { referrer: "https://blog.example/post", ipHash: HASH_B, userAgentHash: HASH_A }));
+    expect(resolved.location).toBe(`https://payroll.example/insurance?ref=${partner.defaultCode}`);
+    expect(resolved.click).toMatchObject({ kind: "click", id: expect.stringMatching(/^clk_/), code: partner.defaultCode, orgId: p.orgId, partnerId: partner.id, referrer: "https://blog.example/post", ipHash: HASH_B, userAgentHash: HASH_A });
+    expect(unrecorded.click.id).not.toBe(resolved.click.id);
+    await partnersRpc.recordClick(resolved.click);
+    await partnersRpc.recordClick(resolved.click);
+    // Not a click: ignored.
+    await partnersRpc.recordClick({ ...resolved.click, id: newId("clk"), kind: "other" } as unknown as ClickMessage);
+    const rows = await settledClicks(partner.defaultCode, 1);
+    expect(rows.map((r) => r.id)).toEqual([resolved.click.id]);
+    unwrap(await partnersRpc.revokePartner(p, partner.id));
+    expect(errorOf(await partnersRpc.resolveLink(partner.defaultCode, { referrer: null, ipHash: HASH_A, userAgentHash: null }))).toMatchObject({ code: "not_found" });
+  });
+
   it("counts a redelivered click message once, and retries a batch whose insert failed", async () => {
     const p = newPrincipal();
     const partner = await newPartner(p);

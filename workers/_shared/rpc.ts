@@ -1404,6 +1404,25 @@ export interface ReferralTarget {
   clickId: string;
 }
 
+/** One click to record, as the partners worker builds it and queues it: its own id makes it count once. */
+export interface ReferralClickRecord {
+  kind: "click";
+  id: string;
+  code: string;
+  orgId: string;
+  partnerId: string;
+  clickedAt: string;
+  referrer: string | null;
+  ipHash: string;
+  userAgentHash: string | null;
+}
+
+/** A referral link looked up but not yet recorded: where it sends the visitor, and the click to record once admitted. */
+export interface ResolvedReferralLink {
+  location: string;
+  click: ReferralClickRecord;
+}
+
 export interface PartnersRpc extends Rpc.WorkerEntrypointBranded {
   createPartner(principal: Principal, input: CreatePartnerRequest): Promise<Result<Partner>>;
   listPartners(principal: Principal, query?: ListPartnersQuery): Promise<Result<Page<Partner>>>;
@@ -1420,6 +1439,10 @@ export interface PartnersRpc extends Rpc.WorkerEntrypointBranded {
   listCommissionsOfPartner(principal: Principal, partnerId: string, query?: ListCommissionsOfPartnerQuery): Promise<Result<Page<PartnerCommission>>>;
   /** Mark the partner's payable commissions (effective on or before `through`, default today) paid, once. */
   payCommissions(principal: Principal, partnerId: string, input: PayPartnerCommissionsRequest): Promise<Result<PartnerPayout>>;
+  /** The click router's read alone (no principal): where the code sends the visitor and the click to record; `not_found` for an unknown or revoked code. Records nothing. */
+  resolveLink(code: string, click: ReferralClick): Promise<Result<ResolvedReferralLink>>;
+  /** Record a click {@link resolveLink} built, once by its id (queued; inserted directly if the queue refuses). Anything else is ignored. */
+  recordClick(click: ReferralClickRecord): Promise<void>;
 }
 
 export interface PublicEntrypoints {

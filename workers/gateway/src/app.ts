@@ -31,6 +31,7 @@ import { partnerRoutes } from "./routes/partners.routes.ts";
 import { ruleRoutes } from "./routes/rules.routes.ts";
 import { teamRoutes, workspaceRoutes } from "./routes/workspace.routes.ts";
 import { connectorRoutes } from "./routes/connectors.routes.ts";
+import { PARTNER_ACCEPT_PATH, partnerAcceptPage } from "./partner-accept-page.ts";
 
 /** Every contract operation the gateway serves, by domain (mounted in this order). */
 export const ROUTES: RouteSpec[] = [...platformRoutes, ...authRoutes, ...identityRoutes, ...underwritingRoutes, ...webhookRoutes, ...dealRoomRoutes, ...documentRoutes, ...coiRoutes, ...claimRoutes, ...billingRoutes, ...producerRoutes, ...flagRoutes, ...portalRoutes, ...marketRoutes, ...ruleRoutes, ...mcpRoutes, ...workspaceRoutes, ...teamRoutes, ...partnerRoutes, ...connectorRoutes];
@@ -64,6 +65,9 @@ export function createApp(): Hono<GatewayContext> {
   app.get(SCALAR_BUNDLE_PATH, (c) =>
     c.body(scalarBundle, 200, { "Content-Type": "text/javascript; charset=utf-8", "Cache-Control": "public, max-age=3600" }),
   );
+  // The page behind a partner's emailed invitation link: a form for POST /auth/partner-accept (not a
+  // contract operation, as /docs is not).
+  app.get(PARTNER_ACCEPT_PATH, (c) => partnerAcceptPage(c));
 
   // Sandbox routes exist only in development: in production they are not hidden behind a 403, they
   // are not there at all, before any credential is looked at.
@@ -88,6 +92,7 @@ export function createApp(): Hono<GatewayContext> {
   const patterns = [
     ...ROUTES.map((r) => ({ method: r.method.toUpperCase(), pattern: toPattern(r.path) })),
     ...["/docs", SCALAR_BUNDLE_PATH].map((p) => ({ method: "GET", pattern: toPattern(p) })),
+    { method: "GET", pattern: toPattern(PARTNER_ACCEPT_PATH) },
     ...["GET", "POST", "DELETE"].map((method) => ({ method, pattern: toPattern(MCP_PATH) })),
     ...PROTECTED_RESOURCE_PATHS.map((p) => ({ method: "GET", pattern: toPattern(p) })),
   ];

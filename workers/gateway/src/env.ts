@@ -1,4 +1,4 @@
-import type { PublicBindings } from "#shared/rpc";
+import type { PublicBindings, ReferralClickRecord } from "#shared/rpc";
 import type { IdempotencyStore } from "./idempotency.do.ts";
 import type { RateLimiter } from "./rate-limiter.do.ts";
 
@@ -11,6 +11,8 @@ import type { RateLimiter } from "./rate-limiter.do.ts";
 export interface GatewayEnv extends PublicBindings {
   RATE_LIMITER: DurableObjectNamespace<RateLimiter>;
   IDEMPOTENCY: DurableObjectNamespace<IdempotencyStore>;
+  /** The partners worker's click queue: an admitted referral click goes straight on it (partners consumes it). */
+  PARTNER_CLICKS: Queue<ReferralClickRecord>;
   API_SECRET: string;
   JWT_SECRET: string;
   ENVIRONMENT: string;

@@ -1,40 +1,29 @@
 /**
  * The public click router's worker side (`GET /r/{code}` in the gateway). Fast: one read by the
  * code's primary key (each code row carries its partner's landing URL and status), then the answer.
- * The click is recorded after the answer: a message with the click's own id goes on
- * `openinsure-partner-clicks` (in `waitUntil`), and this worker's consumer inserts each batch with
+ * The click is recorded after the answer, and only when the client's per-IP limit admitted it (the
+ * gateway counts the limit while the code is read, then hands the click back in its `waitUntil`):
+ * a message with the click's own id goes on `openinsure-partner-clicks`, and this worker's consumer inserts each batch with
  * `ON CONFLICT (id) DO NOTHING`, so a redelivered message never counts twice and a lost send falls
  * back to a direct insert. Never the raw IP: the gateway hands over keyed hashes only.
  */
 import { notFound, ok, type Result } from "#shared/errors";
 import { newId } from "#shared/ids";
-import type { ReferralClick, ReferralTarget } from "#shared/rpc";
+import type { ReferralClick, ReferralClickRecord, ReferralTarget, ResolvedReferralLink } from "#shared/rpc";
 import { normalizeCode } from "./partners.service.ts";
 
-/** One click, as queued and as stored. */
-export interface ClickMessage {
-  kind: "click";
-  id: string;
-  code: string;
-  orgId: string;
-  partnerId: string;
-  clickedAt: string;
-  referrer: string | null;
-  ipHash: string;
-  userAgentHash: string | null;
-}
+/** One click, as queued and as stored (built by {@link resolveLink}, handed back by the gateway to record). */
+export type ClickMessage = ReferralClickRecord;
 
 const MAX_REFERRER = 500;
 const HASH = /^[0-9a-f]{64}$/;
 
-/** The code's landing page and the click to record, or `not_found` for an unknown or revoked code. */
-export async function followLink(
-  d1: D1Database,
-  record: (message: ClickMessage) => void,
-  rawCode: string,
-  click: ReferralClick,
-  now: Date,
-): Promise<Result<ReferralTarget>> {
+/**
+ * The code's landing page and the click to record, or `not_found` for an unknown or revoked code.
+ * Nothing is recorded here: the gateway looks the code up while the client's limit is counted, and
+ * records the click ({@link recordClick}) only once both said yes.
+ */
+export async function resolveLink(d1: D1Database, rawCode: string, click: ReferralClick, now: Date): Promise<Result<ResolvedReferralLink>> {
   const code = normalizeCode(rawCode);
   if (!code) return notFound("Referral link");
   const row = await d1
@@ -42,21 +31,36 @@ export async function followLink(
     .bind(code)
     .first<{ org_id: string; partner_id: string; landing_url: string; status: string }>();
   if (!row || row.status !== "active") return notFound("Referral link");
-  const id = newId("clk");
-  record({
-    kind: "click",
-    id,
-    code,
-    orgId: row.org_id,
-    partnerId: row.partner_id,
-    clickedAt: now.toISOString(),
-    referrer: typeof click.referrer === "string" && click.referrer !== "" ? click.referrer.slice(0, MAX_REFERRER) : null,
-    ipHash: HASH.test(click.ipHash) ? click.ipHash : "0".repeat(64),
-    userAgentHash: click.userAgentHash && HASH.test(click.userAgentHash) ? click.userAgentHash : null,
-  });
   const location = new URL(row.landing_url);
   location.searchParams.set("ref", code);
-  return ok({ location: location.href, clickId: id });
+  return ok({
+    location: location.href,
+    click: {
+      kind: "click",
+      id: newId("clk"),
+      code,
+      orgId: row.org_id,
+      partnerId: row.partner_id,
+      clickedAt: now.toISOString(),
+      referrer: typeof click.referrer === "string" && click.referrer !== "" ? click.referrer.slice(0, MAX_REFERRER) : null,
+      ipHash: HASH.test(click.ipHash) ? click.ipHash : "0".repeat(64),
+      userAgentHash: click.userAgentHash && HASH.test(click.userAgentHash) ? click.userAgentHash : null,
+    },
+  });
+}
+
+/** {@link resolveLink} and the click recorded after the answer (`record` is the caller's waitUntil). */
+export async function followLink(
+  d1: D1Database,
+  record: (message: ClickMessage) => void,
+  rawCode: string,
+  click: ReferralClick,
+  now: Date,
+): Promise<Result<ReferralTarget>> {
+  const resolved = await resolveLink(d1, rawCode, click, now);
+  if (!resolved.ok) return resolved;
+  record(resolved.value.click);
+  return ok({ location: resolved.value.location, clickId: resolved.value.click.id });
 }
 
 /** Insert clicks by id, each at most once, in one D1 batch. */
@@ -78,7 +82,8 @@ export async function recordClick(queue: Queue<ClickMessage>, d1: D1Database, me
   }
 }
 
-const isClick = (body: unknown): body is ClickMessage => {
+/** Whether a queued body is a click (one whose insert then fails is retried, not dropped). */
+export const isClick = (body: unknown): body is ClickMessage => {
   const m = body as Partial<ClickMessage> | null;
   return typeof m === "object" && m !== null && m.kind === "click" && typeof m.id === "string" && typeof m.code === "string" && typeof m.orgId === "string";
 };

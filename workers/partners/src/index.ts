@@ -14,9 +14,9 @@ import { realClock } from "#shared/clock";
 import { isProduction } from "#shared/environment";
 import { notFound } from "#shared/errors";
 import type { PageQuery } from "#shared/pagination";
-import type { ListCommissionsOfPartnerQuery, ListPartnerCommissionsQuery, ListPartnersQuery, PartnersRpc, ReferralClick } from "#shared/rpc";
+import type { ListCommissionsOfPartnerQuery, ListPartnerCommissionsQuery, ListPartnersQuery, PartnersRpc, ReferralClick, ReferralClickRecord } from "#shared/rpc";
 import { recordAttributionEvent, sweepAttributions } from "./attribution.service.ts";
-import { followLink, recordClick } from "./clicks.ts";
+import { followLink, isClick, recordClick, resolveLink } from "./clicks.ts";
 import { listCommissions, listCommissionsOfPartner, payCommissions } from "./commissions.service.ts";
 import { acceptInvitation, partnerLoginActive, signIn } from "./logins.service.ts";
 import { database } from "./database.ts";
@@ -75,6 +75,17 @@ export class PartnersService extends WorkerEntrypoint<PartnersEnv> implements Pa
   /** One read by key; the click is queued after the answer (exactly once by its id). */
   followLink(code: string, click: ReferralClick) {
     return followLink(this.env.PARTNERS_DB, (message) => this.ctx.waitUntil(recordClick(this.env.PARTNER_CLICKS, this.env.PARTNERS_DB, message)), code, click, realClock.now());
+  }
+
+  /** The gateway's click router: the read alone, run while the client's limit is counted. */
+  resolveLink(code: string, click: ReferralClick) {
+    return resolveLink(this.env.PARTNERS_DB, code, click, realClock.now());
+  }
+
+  /** The click of an admitted {@link resolveLink}, recorded once by its id. */
+  async recordClick(click: ReferralClickRecord): Promise<void> {
+    if (!isClick(click) || typeof click.partnerId !== "string" || typeof click.clickedAt !== "string") return;
+    await recordClick(this.env.PARTNER_CLICKS, this.env.PARTNERS_DB, click);
   }
 
   recordAttributionEvent(principal: Principal, input: CreateAttributionEventRequest) {

@@ -96,7 +96,7 @@ export interface RouteSpec {
    * A raw route answers the request itself, outside the pipeline ({@link rawRoute}): no credential,
    * no JSON parsing or input cleaning, no idempotency record.
    */
-  raw?: (c: Context<GatewayContext>) => Promise<Response>;
+  raw?: RawAnswer;
 }
 
 /**
@@ -135,13 +135,21 @@ export function route<Id extends OperationId>(operationId: Id, code: Handler<Id>
 }
 
 /**
+ * A raw route's code. `limited` is its extra limit's count (the contract's, e.g. per IP), already
+ * under way: null once admitted, else the 429 to send. The code may do its own reads meanwhile but
+ * must await it before doing anything that only an admitted request may do (recording a click);
+ * whatever it answers, a refused request is answered the 429 ({@link mount}).
+ */
+export type RawAnswer = (c: Context<GatewayContext>, limited: Promise<Response | null>) => Promise<Response>;
+
+/**
  * A contract operation whose code reads the request itself, for a body that must reach its handler
  * byte for byte: Stripe's events, whose `Stripe-Signature` covers the exact bytes sent, so the
  * pipeline's parsing and string cleaning would break it. Method, path and auth are still the
  * contract's, so the route cannot drift from its declaration; since nothing authenticates a raw
  * route, only a public operation may be one (throws at import otherwise).
  */
-export function rawRoute<Id extends OperationId>(operationId: Id, answer: (c: Context<GatewayContext>) => Promise<Response>): RouteSpec {
+export function rawRoute<Id extends OperationId>(operationId: Id, answer: RawAnswer): RouteSpec {
   const contract: Contract<OperationId> | undefined = operations[operationId];
   if (!contract) throw new Error(`rawRoute(${operationId}): no such operation in the contract`);
   if (contract.auth.kind !== "public") throw new Error(`rawRoute(${operationId}): only a public operation may read its own request (this one is ${contract.auth.kind})`);
@@ -320,8 +328,18 @@ export function mount(app: Hono<GatewayContext>, spec: RouteSpec): void {
   if (spec.raw) {
     const raw = spec.raw;
     const extra = spec.extraLimit;
-    // A raw route's extra limit (a public one, per IP: the referral links) is counted before its code runs.
-    app.on(spec.method.toUpperCase(), spec.path, extra ? async (c) => (await enforceRateLimits(c, null, extra)) ?? raw(c) : raw);
+    const admitted = Promise.resolve(null);
+    // A raw route's extra limit (a public one, per IP: the referral links) is counted while its code
+    // does its reads, so the answer waits for the slower of the two rather than for both in turn;
+    // the code records nothing before the count admits it, and a refused request gets the 429.
+    app.on(spec.method.toUpperCase(), spec.path, async (c) => {
+      if (!extra) return raw(c, admitted);
+      const limited = enforceRateLimits(c, null, extra);
+      // Awaited below; marked handled so that code throwing first leaves no stray rejection.
+      limited.catch(() => undefined);
+      const answer = await raw(c, limited);
+      return (await limited) ?? answer;
+    });
     return;
   }
   app.on(spec.method.toUpperCase(), spec.path, async (c) => {

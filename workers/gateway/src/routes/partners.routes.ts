@@ -31,17 +31,25 @@ export async function clickHash(env: GatewayEnv, kind: "ip" | "ua", value: strin
 }
 
 /**
- * `GET /r/{code}`: counted against the client IP's limit by the pipeline first (the contract's
- * `x-openinsure-rate-limit`; a click over it is refused, not recorded), then one RPC that reads the code by key and queues the click after answering. Raw, because its
- * success is a redirect: the pipeline answers JSON.
+ * `GET /r/{code}`: the code is read (one RPC reading it by key) while the client IP's limit is
+ * counted (the contract's `x-openinsure-rate-limit`, started by the pipeline), so the answer waits
+ * for the slower of the two, not both in turn. A click over the limit is answered 429 and not
+ * recorded; an admitted one (which the partners worker built) is queued after the answer, and the
+ * partners worker's consumer inserts it once by its id. The code is looked up afresh every time: a revoked partner's links 404 from the
+ * next request. Raw, because its success is a redirect: the pipeline answers JSON.
  */
-async function followLink(c: Context<GatewayContext>): Promise<Response> {
+async function followLink(c: Context<GatewayContext>, limited: Promise<Response | null>): Promise<Response> {
   const ua = c.req.header("user-agent");
   const [ipHash, userAgentHash] = await Promise.all([clickHash(c.env, "ip", clientIp(c)), ua ? clickHash(c.env, "ua", ua) : Promise.resolve(null)]);
-  const target = await c.env.PARTNERS.followLink(c.req.param("code") ?? "", { referrer: c.req.header("referer") ?? null, ipHash, userAgentHash });
+  const [refused, target] = await Promise.all([limited, c.env.PARTNERS.resolveLink(c.req.param("code") ?? "", { referrer: c.req.header("referer") ?? null, ipHash, userAgentHash })]);
+  if (refused) return refused;
   if (!target.ok) return appErrorResponse(c, target.error);
+  const { location, click } = target.value;
+  // Straight onto the partners worker's click queue (no second RPC); if the queue refuses it, the
+  // partners worker records it itself. Either way once, by the click's id.
+  c.executionCtx.waitUntil(c.env.PARTNER_CLICKS.send(click).catch(() => c.env.PARTNERS.recordClick(click)));
   c.header("Cache-Control", "no-store");
-  return c.redirect(target.value.location, 302);
+  return c.redirect(location, 302);
 }
 
 /**
