@@ -78,6 +78,9 @@ const workers = await Promise.all(
             policyForClaim: `const p = (globalThis.policies ??= new Map()).get(arguments[0] + "|" + arguments[1]); return p ? { ok: true, value: p } : { ok: false, error: { code: "not_found", message: "Policy not found" } };`,
             setPolicyForTest: `(globalThis.policies ??= new Map()).set(arguments[0] + "|" + arguments[1].policyId, arguments[1]); return true;`,
             earnedPremium: `return { ok: true, value: { asOf: arguments[1], earnedPremium: 0, writtenPremium: 0, policyCount: 0 } };`,
+            // Billing's payment receipts go to the policy's linked insured: the stand-in links none, so each
+            // receipt is recorded as having no recipient (the gateway's tests send real ones).
+            policyInsured: "return null;",
             // Billing's delinquency job: each call is recorded in globalThis.uw.delinquency; `down` makes them throw.
             markPendingCancellation: `const s = (globalThis.uw ??= { events: new Map(), facts: new Map(), down: false }); const d = (s.delinquency ??= { marks: [], lifts: [], cancels: [] });
     if (s.down) throw new Error("underwriting unavailable");

@@ -1,13 +1,22 @@
 import { exports, env } from "cloudflare:workers";
+import { expect } from "vitest";
 import { TEST_NOW } from "../support/clock.ts";
 import type { GatewayEnv } from "../../workers/gateway/src/env.ts";
 import { flushApiCallsForTest } from "../../workers/gateway/src/middleware/api-calls.ts";
 
 /**
- * The client address of this file's requests (`CF-Connecting-IP`, as Cloudflare sets it): one per
- * test file, so that failed authentications, which are limited per IP, are counted per file.
+ * The client address of the running test file's requests (`CF-Connecting-IP`, as Cloudflare sets it):
+ * one per test file, so that failed authentications, which are limited per IP, are counted per file.
+ * Derived from the file's path when asked, not fixed when this module loads: a project's files share
+ * one runtime and its module cache (scripts/lib/vitest-projects.ts), so a module-level address would
+ * be every file's. An IPv6 documentation address with 32 bits of the path's FNV-1a hash.
  */
-export const TEST_CLIENT_IP = `198.18.${Math.floor(Math.random() * 256)}.${Math.floor(Math.random() * 254) + 1}`;
+export function testClientIp(): string {
+  let hash = 0x811c9dc5;
+  for (const char of expect.getState().testPath ?? "") hash = Math.imul(hash ^ char.charCodeAt(0), 0x01000193);
+  hash >>>= 0;
+  return `2001:db8::${(hash >>> 16).toString(16)}:${(hash & 0xffff).toString(16)}`;
+}
 
 /** A request through the gateway exactly as a client sends it. */
 export async function call(
@@ -15,7 +24,7 @@ export async function call(
   path: string,
   options: { token?: string; apiKey?: string; body?: unknown; rawBody?: BodyInit; headers?: Record<string, string> } = {},
 ): Promise<Response> {
-  const headers: Record<string, string> = { "cf-connecting-ip": TEST_CLIENT_IP, ...options.headers };
+  const headers: Record<string, string> = { "cf-connecting-ip": testClientIp(), ...options.headers };
   if (options.token) headers.authorization = `Bearer ${options.token}`;
   if (options.apiKey) headers["x-api-key"] = options.apiKey;
   let body: BodyInit | undefined = options.rawBody;

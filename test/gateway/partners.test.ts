@@ -7,11 +7,11 @@
  */
 import { env, exports } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
-import { call, createApiKey, createTenant, json, TEST_CLIENT_IP, type Tenant } from "./harness.ts";
+import { call, createApiKey, createTenant, json, testClientIp, type Tenant } from "./harness.ts";
 import { glSubmission, revenueForPremium } from "./lifecycle-harness.ts";
 
 /** `GET /r/:code` as a browser sends it, redirects not followed. */
-function follow(code: string, ip = TEST_CLIENT_IP, headers: Record<string, string> = {}) {
+function follow(code: string, ip = testClientIp(), headers: Record<string, string> = {}) {
   return (exports as unknown as { default: Fetcher }).default.fetch(
     new Request(`https://api.openinsure.test/r/${code}`, { redirect: "manual", headers: { "cf-connecting-ip": ip, "user-agent": "Mozilla/5.0 (test)", referer: "https://blog.example/top-10", ...headers } }),
   );

@@ -1,4 +1,5 @@
 import { env } from "cloudflare:workers";
+import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { createApp } from "../../workers/gateway/src/app.ts";
 import { realIso, TEST_NOW, TEST_TODAY, testDay } from "../support/clock.ts";
@@ -111,15 +112,21 @@ describe("sandbox clocks", () => {
     const sub = await json(await call("POST", "/v1/submissions", { apiKey: t.apiKey, body: glSubmission({ effectiveDate: realDay(5) }) }));
     await setClock(t.orgId, { now: realIso(1000 * DAY) });
     const production = { ...env, ENVIRONMENT: "production" };
-    const request = (method: string, path: string, body?: unknown) =>
-      createApp().fetch(
+    // As the runtime calls it: with an execution context, which the gateway's background work (the api_calls flush) uses.
+    const request = async (method: string, path: string, body?: unknown) => {
+      const ctx = createExecutionContext();
+      const res = await createApp().fetch(
         new Request(`https://api.openinsure.test${path}`, {
           method,
           headers: { "x-api-key": t.apiKey, ...(body === undefined ? {} : { "content-type": "application/json" }) },
           body: body === undefined ? undefined : JSON.stringify(body),
         }),
         production,
+        ctx,
       );
+      await waitOnExecutionContext(ctx);
+      return res;
+    };
     for (const [method, body] of [["GET", undefined], ["POST", { advanceDays: 1 }], ["DELETE", undefined]] as const) {
       const res = await request(method, "/v1/sandbox/clock", body);
       expect(res.status, method).toBe(404);
