@@ -297,6 +297,17 @@ describe("the org's own LLM key (BYOK) behind documents.ai_classification", () =
     expect(local.classification).toMatchObject({ kind: "loss_run", model: `local:${model.version}`, fallbackReason: null });
   });
 
+  it("through the worker's entrypoint: the flag read from the producers worker, the org's key asked through its WORKSPACE binding", async () => {
+    const p = newPrincipal();
+    const evaluated = await flagOn(p).flags(p.orgId);
+    if (!evaluated.ok) throw new Error("the flag stand-in answers");
+    await (env as unknown as { PRODUCERS: { setFlagsForTest(orgId: string, flags: unknown): Promise<boolean> } }).PRODUCERS.setFlagsForTest(p.orgId, evaluated.value);
+    await workspace.setLlmAnswerForTest(p.orgId, { provider: "anthropic", model: "claude-3-5-haiku-latest", text: '{"kind":"loss_run","confidence":0.77}' });
+    const doc = unwrap(await rpc.ingestDocument(p, await input()));
+    expect(doc.classification).toMatchObject({ kind: "loss_run", confidence: 0.77, model: "byok:anthropic:claude-3-5-haiku-latest", fallbackReason: null });
+    expect(await workspace.llmCallsForTest(p.orgId)).toHaveLength(1);
+  });
+
   it("is not asked while the flag is off for the org, even with a key", async () => {
     const p = newPrincipal();
     await workspace.setLlmAnswerForTest(p.orgId, { provider: "openai", model: "gpt-4o-mini", text: '{"kind":"invoice","confidence":0.9}' });
