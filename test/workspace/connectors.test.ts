@@ -116,6 +116,7 @@ describe("BYOK LLM keys: sealed, never returned, tested against the provider", (
     expect(errorOf(await workspaceRpc.createLlmKey(p, { provider: "workers_ai", apiKey: token }))).toMatchObject({ code: "validation_failed", details: { field: "accountId", rule: "required" } });
     expect(errorOf(await workspaceRpc.createLlmKey(p, { provider: "workers_ai", apiKey: token, accountId: "not-an-account" }))).toMatchObject({ code: "validation_failed", details: { field: "accountId", rule: "format" } });
     expect(errorOf(await workspaceRpc.createLlmKey(p, { provider: "openai", apiKey: OPENAI_KEY, accountId: CF_ACCOUNT }))).toMatchObject({ code: "validation_failed", details: { field: "accountId", rule: "provider" } });
+    expect(errorOf(await workspaceRpc.createLlmKey(p, { provider: "workers_ai", apiKey: token, accountId: CF_ACCOUNT, model: "@cf/../../user/tokens" }))).toMatchObject({ code: "validation_failed", details: { field: "model", rule: "format" } });
     const key = unwrap(await workspaceRpc.createLlmKey(p, { provider: "workers_ai", apiKey: token, accountId: CF_ACCOUNT.toUpperCase() }));
     expect(key).toMatchObject({ provider: "workers_ai", accountId: CF_ACCOUNT, model: null });
     expect(unwrap(await workspaceRpc.listLlmKeys(p)).data[0]).toMatchObject({ accountId: CF_ACCOUNT });

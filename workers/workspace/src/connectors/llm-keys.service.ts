@@ -17,9 +17,9 @@ import type { Principal } from "#shared/auth";
 import { isUniqueViolation } from "#shared/db";
 import { isDevelopment } from "#shared/environment";
 import { fail, invalid, notFound, ok, type Result } from "#shared/errors";
+import { FLAGS } from "#shared/flags.catalogue";
 import { newId } from "#shared/ids";
 import type { OrgLlmCompletion, OrgLlmMessage } from "#shared/rpc";
-import { FLAGS } from "#shared/flags.catalogue";
 import { openSecret, sealSecret } from "#shared/secret-box";
 import type { WorkspaceEnv } from "../env.ts";
 import { mayAdminister } from "./access.ts";
@@ -118,6 +118,10 @@ export async function createLlmKey(env: WorkspaceEnv, db: DrizzleD1Database, pri
   if (input.model !== undefined && input.model !== null) {
     if (typeof input.model !== "string" || input.model.trim().length === 0 || input.model.trim().length > 100) return invalid("model", "length", "model must be 1 to 100 characters");
     model = input.model.trim();
+    // A Workers AI model is a path under /ai/run (`@cf/meta/…`): plain segments only.
+    if (input.provider === "workers_ai" && !/^@?[A-Za-z0-9_-][A-Za-z0-9._-]*(\/[A-Za-z0-9_-][A-Za-z0-9._-]*)*$/.test(model)) {
+      return invalid("model", "format", "A workers_ai model is a Workers AI model name such as @cf/meta/llama-3.1-8b-instruct");
+    }
   }
   let accountId: string | null = null;
   if (input.accountId !== undefined && input.accountId !== null) {
