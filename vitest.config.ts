@@ -163,6 +163,20 @@ const workers = await Promise.all(
     return { ok: true, value: { used: u.used.get(org) ?? 0 } };`,
             setUsageLimitForTest: `(globalThis.usage ??= { limits: new Map(), used: new Map(), open: new Map(), committed: new Set() }).limits.set(arguments[0], arguments[1]); return true;`,
             usageForTest: `const u = (globalThis.usage ??= { limits: new Map(), used: new Map(), open: new Map(), committed: new Set() }); return { used: u.used.get(arguments[0]) ?? 0, open: [...u.open.keys()].filter((k) => k.startsWith(arguments[0] + "|")).length };`,
+            // Documents classifies with the org's own LLM key (its own project tests the real call): the stand-in
+            // answers not_found (no key) unless a test gave the org's answer through setLlmAnswerForTest(orgId,
+            // {provider, model, text}), or "down" to make it throw, or "failing" for the provider's error;
+            // llmCallsForTest(orgId) returns the requests it was asked.
+            completeWithOrgLlm: `const s = (globalThis.orgLlm ??= { answers: new Map(), calls: new Map() });
+    const [orgId, request] = arguments;
+    s.calls.set(orgId, [...(s.calls.get(orgId) ?? []), request]);
+    const a = s.answers.get(orgId);
+    if (a === undefined) return { ok: false, error: { code: "not_found", message: "LLM key not found" } };
+    if (a === "down") throw new Error("workspace worker unavailable");
+    if (a === "failing") return { ok: false, error: { code: "internal_error", message: "The org's openai key failed: Incorrect API key provided", details: { provider: "openai", httpStatus: 401 } } };
+    return { ok: true, value: a };`,
+            setLlmAnswerForTest: `(globalThis.orgLlm ??= { answers: new Map(), calls: new Map() }).answers.set(arguments[0], arguments[1]); return true;`,
+            llmCallsForTest: `return (globalThis.orgLlm ??= { answers: new Map(), calls: new Map() }).calls.get(arguments[0]) ?? [];`,
           },
           identity: {
             apiKeyStatus: `const revoked = (globalThis.revokedKeys ??= new Set()); return revoked.has(arguments[1]) ? { active: false, expiresAt: null } : { active: true, expiresAt: null };`,

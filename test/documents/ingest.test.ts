@@ -7,6 +7,7 @@ import { drizzle } from "drizzle-orm/d1";
 import { PDFDocument, StandardFonts } from "pdf-lib";
 import { describe, expect, it } from "vitest";
 import type { Principal } from "#shared/auth";
+import type { WorkspaceInternalRpc } from "#shared/rpc";
 import type { AiRunner } from "../../workers/documents/src/classifier/ai.ts";
 import type { NaiveBayesModel } from "../../workers/documents/src/classifier/model.ts";
 import model from "../../workers/documents/src/classifier/model.json";
@@ -228,6 +229,92 @@ describe("Workers AI behind documents.ai_classification", () => {
     const doc = unwrap(await ingestDocument(deps({ ai, ...through(flags) }), p, await input()));
     expect(flags.calls).toEqual([p.orgId]);
     expect(calls).toHaveLength(0);
+    expect(doc.classification).toMatchObject({ kind: "loss_run", model: `local:${model.version}`, fallbackReason: null });
+  });
+});
+
+describe("the org's own LLM key (BYOK) behind documents.ai_classification", () => {
+  const input = async () => ({ filename: "loss-run.pdf", body: await textPdf(LOSS_RUN) });
+  const through = (flags: StandInFlags): Pick<IngestDeps, "aiFlags"> => ({ aiFlags: (orgId) => aiFlags(flags, orgId) });
+  const flagOn = (p: Principal, flags = standInFlags()) => {
+    flags.set(p.orgId, "documents.ai_classification", true);
+    return flags;
+  };
+  /** The workspace stand-in (vitest.config.ts) as the worker binds it, with its test setters. */
+  const workspace = env.WORKSPACE as unknown as Pick<WorkspaceInternalRpc, "completeWithOrgLlm"> & {
+    setLlmAnswerForTest(orgId: string, answer: { provider: string; model: string; text: string } | "down" | "failing"): Promise<boolean>;
+    llmCallsForTest(orgId: string): Promise<{ messages: { role: string; content: string }[]; maxTokens: number }[]>;
+  };
+
+  it("classifies with the org's key when it has one, with the text in its prompt; Workers AI is not asked", async () => {
+    const { ai, calls } = fakeAi(async () => ({ response: '{"kind":"invoice","confidence":0.9}' }));
+    const p = newPrincipal();
+    await workspace.setLlmAnswerForTest(p.orgId, { provider: "openai", model: "gpt-4o-mini", text: '```json\n{"kind": "loss_run", "confidence": 0.912, "signals": ["Loss Run Report"]}\n```' });
+    const doc = unwrap(await ingestDocument(deps({ ai, orgLlm: workspace, ...through(flagOn(p)) }), p, await input()));
+    expect(doc.classification).toEqual({ kind: "loss_run", confidence: 0.91, signals: [{ feature: "Loss Run Report", weight: null }], model: "byok:openai:gpt-4o-mini", fallbackReason: null });
+    expect(calls).toHaveLength(0);
+    const asked = await workspace.llmCallsForTest(p.orgId);
+    expect(asked).toHaveLength(1);
+    expect(asked[0]!.maxTokens).toBe(200);
+    expect(asked[0]!.messages.map((m) => m.role)).toEqual(["system", "user"]);
+    expect(asked[0]!.messages[1]!.content).toContain("LOSS RUN REPORT");
+  });
+
+  it("falls back to the local model, not to Workers AI, when the org's key fails, the workspace worker is down or the answer is garbage", async () => {
+    const cases: [string, Parameters<typeof workspace.setLlmAnswerForTest>[1], string][] = [
+      ["provider refuses", "failing", "ai_error"],
+      ["workspace down", "down", "ai_error"],
+      ["garbage", { provider: "anthropic", model: "claude-3-5-haiku-latest", text: "It looks like a report." }, "ai_unparseable"],
+    ];
+    for (const [name, answer, reason] of cases) {
+      const { ai, calls } = fakeAi(async () => ({ response: '{"kind":"invoice","confidence":0.9}' }));
+      const p = newPrincipal();
+      await workspace.setLlmAnswerForTest(p.orgId, answer);
+      const doc = unwrap(await ingestDocument(deps({ ai, orgLlm: workspace, ...through(flagOn(p)) }), p, await input()));
+      expect(doc.classification, name).toMatchObject({ kind: "loss_run", model: `local:${model.version}`, fallbackReason: reason });
+      expect(await workspace.llmCallsForTest(p.orgId), name).toHaveLength(1);
+      expect(calls, name).toHaveLength(0);
+    }
+  });
+
+  it("an org's key that does not answer in time falls back with ai_timeout", async () => {
+    const p = newPrincipal();
+    const slow: Pick<WorkspaceInternalRpc, "completeWithOrgLlm"> = { completeWithOrgLlm: () => new Promise(() => undefined) };
+    const doc = unwrap(await ingestDocument(deps({ orgLlm: slow, ...through(flagOn(p)), aiTimeoutMs: 50 }), p, await input()));
+    expect(doc.classification).toMatchObject({ kind: "loss_run", model: `local:${model.version}`, fallbackReason: "ai_timeout" });
+  });
+
+  it("an org without a key is classified by Workers AI as before, or by the local model without a binding", async () => {
+    const { ai, calls } = fakeAi(async () => ({ response: '{"kind":"loss_run","confidence":0.8}' }));
+    const p = newPrincipal();
+    const doc = unwrap(await ingestDocument(deps({ ai, orgLlm: workspace, ...through(flagOn(p)) }), p, await input()));
+    expect(await workspace.llmCallsForTest(p.orgId)).toHaveLength(1);
+    expect(calls).toHaveLength(1);
+    expect(doc.classification).toMatchObject({ kind: "loss_run", model: "ai:@cf/meta/llama-3.1-8b-instruct", fallbackReason: null });
+    const q = newPrincipal();
+    const local = unwrap(await ingestDocument(deps({ orgLlm: workspace, ...through(flagOn(q)) }), q, await input()));
+    expect(await workspace.llmCallsForTest(q.orgId)).toHaveLength(1);
+    expect(local.classification).toMatchObject({ kind: "loss_run", model: `local:${model.version}`, fallbackReason: null });
+  });
+
+  it("through the worker's entrypoint: the flag read from the producers worker, the org's key asked through its WORKSPACE binding", async () => {
+    const p = newPrincipal();
+    const evaluated = await flagOn(p).flags(p.orgId);
+    if (!evaluated.ok) throw new Error("the flag stand-in answers");
+    await (env as unknown as { PRODUCERS: { setFlagsForTest(orgId: string, flags: unknown): Promise<boolean> } }).PRODUCERS.setFlagsForTest(p.orgId, evaluated.value);
+    await workspace.setLlmAnswerForTest(p.orgId, { provider: "anthropic", model: "claude-3-5-haiku-latest", text: '{"kind":"loss_run","confidence":0.77}' });
+    const doc = unwrap(await rpc.ingestDocument(p, await input()));
+    expect(doc.classification).toMatchObject({ kind: "loss_run", confidence: 0.77, model: "byok:anthropic:claude-3-5-haiku-latest", fallbackReason: null });
+    expect(await workspace.llmCallsForTest(p.orgId)).toHaveLength(1);
+  });
+
+  it("is not asked while the flag is off for the org, even with a key", async () => {
+    const p = newPrincipal();
+    await workspace.setLlmAnswerForTest(p.orgId, { provider: "openai", model: "gpt-4o-mini", text: '{"kind":"invoice","confidence":0.9}' });
+    const flags = standInFlags();
+    const doc = unwrap(await ingestDocument(deps({ orgLlm: workspace, ...through(flags) }), p, await input()));
+    expect(flags.calls).toEqual([p.orgId]);
+    expect(await workspace.llmCallsForTest(p.orgId)).toEqual([]);
     expect(doc.classification).toMatchObject({ kind: "loss_run", model: `local:${model.version}`, fallbackReason: null });
   });
 });

@@ -16,7 +16,7 @@ describe("connectors through the gateway", () => {
     const created = await call("POST", "/v1/connectors/llm/keys", { token: t.token, body: { provider: "openai", apiKey, model: "gpt-4o-mini" } });
     expect(created.status, await created.clone().text()).toBe(201);
     const key = await json(created);
-    expect(key).toMatchObject({ provider: "openai", last4: "LAST", model: "gpt-4o-mini", lastTest: null });
+    expect(key).toMatchObject({ provider: "openai", last4: "LAST", model: "gpt-4o-mini", accountId: null, lastTest: null });
     expect(JSON.stringify(key)).not.toContain(apiKey);
 
     const reader = await createApiKey(t.token, { scopes: ["connectors:read"] });
@@ -32,6 +32,19 @@ describe("connectors through the gateway", () => {
     expect(unknownField.status).toBe(400);
     const badProvider = await call("POST", "/v1/connectors/llm/keys", { token: t.token, body: { provider: "cohere", apiKey } });
     expect(badProvider.status).toBe(400);
+
+    // Workers AI runs a model under the Cloudflare account: a key without its account id is 400 naming the field.
+    const noAccount = await call("POST", "/v1/connectors/llm/keys", { token: t.token, body: { provider: "workers_ai", apiKey } });
+    expect(noAccount.status).toBe(400);
+    expect(await json(noAccount)).toMatchObject({ error: "validation_failed", details: { field: "accountId" } });
+    const accountId = "0123456789abcdef0123456789abcdef";
+    const workersAi = await call("POST", "/v1/connectors/llm/keys", { token: t.token, body: { provider: "workers_ai", apiKey, accountId } });
+    expect(workersAi.status, await workersAi.clone().text()).toBe(201);
+    expect((await json(await call("GET", "/v1/connectors/llm/keys", { token: t.token }))).data.map((k: { provider: string; accountId: string | null }) => [k.provider, k.accountId])).toEqual([
+      ["openai", null],
+      ["workers_ai", accountId],
+    ]);
+    expect((await call("DELETE", "/v1/connectors/llm/keys/workers_ai", { token: t.token })).status).toBe(204);
 
     const other = await createTenant();
     expect((await call("DELETE", `/v1/connectors/llm/keys/${key.id}`, { token: other.token })).status).toBe(404);

@@ -1785,7 +1785,17 @@ export type CreateLlmKeyRequest = {
      * The provider's API key (8–500 characters, no whitespace). Sealed with AES-256-GCM at rest; never returned.
      */
     apiKey: string;
+    /**
+     * The model to call with this key. Defaults: `gpt-4o-mini` (openai), `claude-3-5-haiku-latest`
+     * (anthropic), `@cf/meta/llama-3.1-8b-instruct` (workers_ai).
+     */
     model?: string;
+    /**
+     * The Cloudflare account id (32 hex characters) a Workers AI token runs models in: required for
+     * `workers_ai` (its REST API runs a model under `/accounts/{accountId}/ai/run`), refused for the
+     * other providers. Not a secret: returned as given.
+     */
+    accountId?: string;
 };
 
 export type CreateOrgRequest = {
@@ -2496,12 +2506,13 @@ export type DocumentClassification = {
      */
     signals: Array<ClassificationSignal>;
     /**
-     * `local:nb-<hash>` (the committed model's version) or `ai:<Workers AI model>`.
+     * `local:nb-<hash>` (the committed model's version), `byok:<provider>:<model>` (the org's own LLM key,
+     * connectors/llm) or `ai:<Workers AI model>`.
      */
     model: string;
     /**
-     * Why Workers AI was asked but the local model answered: `ai_error`, `ai_timeout` or
-     * `ai_unparseable`; `null` when the answering model was the one chosen.
+     * Why an LLM (the org's own key, else Workers AI) was asked but the local model answered:
+     * `ai_error`, `ai_timeout` or `ai_unparseable`; `null` when the answering model was the one chosen.
      */
     fallbackReason: 'ai_error' | 'ai_timeout' | 'ai_unparseable' | null;
 };
@@ -3702,6 +3713,10 @@ export type LlmKey = {
      */
     model: string | null;
     /**
+     * Workers AI only: the Cloudflare account the token runs models in; null for the other providers.
+     */
+    accountId: string | null;
+    /**
      * The key's last four characters.
      */
     last4: string;
@@ -3727,7 +3742,8 @@ export type LlmKeyList = {
 };
 
 /**
- * A key's last test: the provider's cheapest authenticated call (listing models; verifying the token for Workers AI), 5 s at most.
+ * A key's last test: a one-token completion (`ping`, `max_tokens: 1`) through the provider's HTTP API
+ * with the key's model (or the provider's default), 5 s at most.
  */
 export type LlmKeyTest = {
     status: LlmKeyTestStatus;

@@ -1079,7 +1079,8 @@ export const zLlmKeyId = z.string().regex(/^llk_[0-9A-HJKMNP-TV-Z]{26}$/);
 export const zLlmKeyTestStatus = z.enum(['ok', 'failed']);
 
 /**
- * A key's last test: the provider's cheapest authenticated call (listing models; verifying the token for Workers AI), 5 s at most.
+ * A key's last test: a one-token completion (`ping`, `max_tokens: 1`) through the provider's HTTP API
+ * with the key's model (or the provider's default), 5 s at most.
  */
 export const zLlmKeyTest = z.object({
     status: zLlmKeyTestStatus,
@@ -1100,7 +1101,8 @@ export const zLlmProvider = z.enum([
 export const zCreateLlmKeyRequest = z.strictObject({
     provider: zLlmProvider,
     apiKey: z.string().min(8).max(500),
-    model: z.string().min(1).max(100).optional()
+    model: z.string().min(1).max(100).optional(),
+    accountId: z.string().regex(/^[0-9a-fA-F]{32}$/).optional()
 });
 
 /**
@@ -1110,6 +1112,7 @@ export const zLlmKey = z.object({
     id: zLlmKeyId,
     provider: zLlmProvider,
     model: z.string().nullable(),
+    accountId: z.string().nullable(),
     last4: z.string(),
     lastTest: zLlmKeyTest.nullable(),
     createdBy: z.string(),

@@ -1732,3 +1732,28 @@ export interface DocumentsRpc {
   /** Sets the org's `document_storage_bytes` from the sizes of its stored documents: the daily job and the system principal's reconcile. */
   reconcileStorageUsage(orgId: string): Promise<Result<UsageReconciled>>;
 }
+
+// Issue 16's BYOK classification, declared as an addition (interface merging): a completion with the
+// org's own LLM key, run by the workspace worker so the plaintext key never leaves it.
+
+/** One message of a completion with the org's key; a `system` message is the instruction. */
+export interface OrgLlmMessage {
+  role: "system" | "user";
+  content: string;
+}
+
+/** The org key's answer: its provider, the model it ran and the text. */
+export interface OrgLlmCompletion {
+  provider: import("#contract/types.gen").LlmProvider;
+  model: string;
+  text: string;
+}
+
+export interface WorkspaceInternalRpc {
+  /**
+   * A completion of `messages` (at most `maxTokens`, 1–1,000) with the org's own LLM key (openai,
+   * then anthropic, then Workers AI when it has several): 404 `not_found` when it has no usable key,
+   * `internal_error` with the provider's status and message (never the key) when the provider fails.
+   */
+  completeWithOrgLlm(orgId: string, request: { messages: OrgLlmMessage[]; maxTokens: number }): Promise<Result<OrgLlmCompletion>>;
+}

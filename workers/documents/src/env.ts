@@ -20,6 +20,9 @@ export interface DocumentsEnv {
   AI?: Ai;
   /** The producers worker's internal entrypoint: the org's feature flags (`flags`, read in flags.ts). */
   PRODUCERS: Service<ProducersInternalRpc>;
-  /** The workspace worker's internal entrypoint: every stored byte counts `document_storage_bytes` against the org's plan. */
+  /**
+   * The workspace worker's internal entrypoint: every stored byte counts `document_storage_bytes` against
+   * the org's plan, and ingest's classification runs on the org's own LLM key (`completeWithOrgLlm`).
+   */
   WORKSPACE: Service<WorkspaceInternalRpc>;
 }

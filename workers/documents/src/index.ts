@@ -66,6 +66,7 @@ export class DocumentsService extends WorkerEntrypoint<DocumentsEnv> implements 
       model: committedModel as NaiveBayesModel,
       ...(this.env.AI ? { ai: this.env.AI as unknown as AiRunner } : {}),
       aiFlags: (orgId) => aiFlags(this.env.PRODUCERS, orgId),
+      orgLlm: this.env.WORKSPACE,
     };
   }
 

@@ -9,7 +9,7 @@ import type { Principal } from "#shared/auth";
 import { fail, notFound, ok, type Result } from "#shared/errors";
 import { isId } from "#shared/ids";
 import type { DocumentClassification } from "#contract/types.gen";
-import type { AcordSource, DocumentRecord, IngestDocumentInput, IngestedDocumentRecord } from "#shared/rpc";
+import type { AcordSource, DocumentRecord, IngestDocumentInput, IngestedDocumentRecord, WorkspaceInternalRpc } from "#shared/rpc";
 import { readCapped } from "#shared/streams";
 import { aiCanRead, classifyWithAi, type AiRunner } from "./classifier/ai.ts";
 import type { DocumentEvidence } from "./classifier/features.ts";
@@ -28,10 +28,35 @@ export interface IngestDeps extends DocumentsDeps {
   model: NaiveBayesModel;
   /** Workers AI, when bound; asked only when {@link IngestDeps.aiFlags} says so for the org. */
   ai?: AiRunner;
-  /** The org's flags `documents.ai_classification` and `documents.ai_model` (flags.ts); read only when `ai` is bound and the file has text. */
+  /** The org's flags `documents.ai_classification` and `documents.ai_model` (flags.ts); read only when `ai` or `orgLlm` is there and the file has text. */
   aiFlags: (orgId: string) => Promise<AiFlags>;
   /** How long Workers AI may take (default classifier/ai.ts's AI_TIMEOUT_MS); tests shorten it. */
   aiTimeoutMs?: number;
+  /**
+   * The workspace worker's completion with the org's own LLM key (BYOK, connectors/llm): asked first
+   * when the flag is on and the file has text; `not_found` (no key) hands over to Workers AI.
+   */
+  orgLlm?: Pick<WorkspaceInternalRpc, "completeWithOrgLlm">;
+}
+
+/**
+ * The org's own key as an {@link AiRunner}, so classifyWithAi's prompt, timeout and parsing serve it
+ * too: `noKey` says the org has none (Workers AI is asked instead), `model` which model answered.
+ */
+function orgLlmRunner(orgLlm: NonNullable<IngestDeps["orgLlm"]>, orgId: string) {
+  const state: { noKey: boolean; model: string | null } = { noKey: false, model: null };
+  const runner: AiRunner = {
+    async run(_model, inputs) {
+      const answer = await orgLlm.completeWithOrgLlm(orgId, { messages: inputs.messages, maxTokens: inputs.max_tokens ?? 200 });
+      if (!answer.ok) {
+        state.noKey = answer.error.code === "not_found";
+        throw new Error(answer.error.message);
+      }
+      state.model = `byok:${answer.value.provider}:${answer.value.model}`;
+      return answer.value.text;
+    },
+  };
+  return { runner, state };
 }
 
 type Read = { ok: true; bytes: Uint8Array } | { ok: false; error: ReturnType<typeof fail> };
@@ -49,8 +74,9 @@ async function readFile(body: IngestDocumentInput["body"]): Promise<Read> {
 const tooLarge = () => fail("payload_too_large", `Documents are limited to ${MAX_DOCUMENT_BYTES} bytes (25 MiB)`, { limit: MAX_DOCUMENT_BYTES });
 
 /**
- * The local model's answer, or Workers AI's when the flag is on, the binding exists and the file has
- * text to read; any AI failure answers with the local model and records why.
+ * The local model's answer, or an LLM's when the flag is on and the file has text to read: the org's
+ * own key's (through the workspace worker) when it has one, else Workers AI's when the binding
+ * exists; any failure answers with the local model and records why.
  */
 async function classify(deps: IngestDeps, orgId: string, evidence: DocumentEvidence): Promise<DocumentClassification> {
   const local = classifyLocally(deps.model, evidence);
@@ -61,18 +87,20 @@ async function classify(deps: IngestDeps, orgId: string, evidence: DocumentEvide
     model: `local:${local.model}`,
     fallbackReason,
   });
-  if (!deps.ai || !aiCanRead(evidence)) return localAnswer(null);
+  if ((!deps.ai && !deps.orgLlm) || !aiCanRead(evidence)) return localAnswer(null);
   const flags = await deps.aiFlags(orgId);
   if (!flags.enabled) return localAnswer(null);
-  const answer = await classifyWithAi(deps.ai, evidence, deps.aiTimeoutMs, flags.model);
-  if (!answer.ok) return localAnswer(answer.reason);
-  return {
-    kind: answer.value.kind,
-    confidence: answer.value.confidence,
-    signals: answer.value.signals.map((feature) => ({ feature, weight: null })),
-    model: `ai:${flags.model}`,
-    fallbackReason: null,
-  };
+  const aiAnswer = (answer: Awaited<ReturnType<typeof classifyWithAi>>, model: string): DocumentClassification =>
+    answer.ok
+      ? { kind: answer.value.kind, confidence: answer.value.confidence, signals: answer.value.signals.map((feature) => ({ feature, weight: null })), model, fallbackReason: null }
+      : localAnswer(answer.reason);
+  if (deps.orgLlm) {
+    const { runner, state } = orgLlmRunner(deps.orgLlm, orgId);
+    const answer = await classifyWithAi(runner, evidence, deps.aiTimeoutMs);
+    if (!state.noKey) return aiAnswer(answer, state.model ?? "byok");
+  }
+  if (!deps.ai) return localAnswer(null);
+  return aiAnswer(await classifyWithAi(deps.ai, evidence, deps.aiTimeoutMs, flags.model), `ai:${flags.model}`);
 }
 
 /** Reads, classifies and stores a client's file; see the module comment for what is refused. */

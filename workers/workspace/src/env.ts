@@ -16,7 +16,7 @@ export interface WorkspaceEnv {
   UPGRADE_URL?: string;
   /** Secret (base64 of 32 bytes): seals the org's LLM keys at rest (AES-256-GCM, connectors/llm-keys.service.ts). */
   CONNECTOR_ENCRYPTION_KEY?: string;
-  /** Development only: where an LLM key's test goes instead of the provider (a local stand-in). */
+  /** Development only: where an LLM key's test and the org's completions go instead of the provider (a local stand-in). */
   LLM_OPENAI_BASE_URL?: string;
   LLM_ANTHROPIC_BASE_URL?: string;
   LLM_WORKERS_AI_BASE_URL?: string;

@@ -10,7 +10,7 @@ import { WorkerEntrypoint } from "cloudflare:workers";
 import type { AcceptedInvitation, AcceptInvitationRequest, EntitlementCheck, EntitlementSummary, Feature, Invitation, InviteRequest, Member, PlanList, RecordedUsage, RecordUsageRequest, TeamWorkspace } from "#contract/types.gen";
 import type { Principal } from "#shared/auth";
 import type { Result } from "#shared/errors";
-import type { CheckEntitlementQuery, ListInvitationsQuery, MembersQuery, RemovedMember, WorkspaceInternalRpc, WorkspaceRpc, WorkspaceState, WorkspaceUpdate } from "#shared/rpc";
+import type { CheckEntitlementQuery, ListInvitationsQuery, MembersQuery, OrgLlmCompletion, OrgLlmMessage, RemovedMember, WorkspaceInternalRpc, WorkspaceRpc, WorkspaceState, WorkspaceUpdate } from "#shared/rpc";
 import type { Page, PageQuery } from "#shared/pagination";
 import type { CreateEmailTemplateRequest, CreateLlmKeyRequest, EmailLog, EmailTemplate, LlmKey, LlmKeyList, SendEmailRequest } from "#contract/types.gen";
 import type { ListEmailLogsQuery } from "#shared/rpc";
@@ -204,6 +204,11 @@ export class WorkspaceInternal extends WorkerEntrypoint<WorkspaceEnv> implements
 
   finishUsageReconcile(orgId: string, feature: Feature, reconcileId: string, live: [string, number][]): Promise<Result<UsageReconciled>> {
     return finishUsageReconcile(this.env, orgId, feature, reconcileId, live);
+  }
+
+  /** The documents worker's classification with the org's own LLM key (connectors/llm-keys.service.ts); the key never leaves this worker. */
+  completeWithOrgLlm(orgId: string, request: { messages: OrgLlmMessage[]; maxTokens: number }): Promise<Result<OrgLlmCompletion>> {
+    return llmKeys.completeWithOrgLlm(this.env, database(this.env), orgId, request);
   }
 }
 

@@ -1,7 +1,7 @@
 import { integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
 import type { EmailLogStatus, LlmKeyTestStatus, LlmProvider } from "#contract/types.gen";
 
-/** Drizzle view of migrations/workspace/0003–0004 and 0007; keep the two identical. */
+/** Drizzle view of migrations/workspace/0003–0004, 0007 and 0008; keep the two identical. */
 export const llmKeys = sqliteTable("llm_keys", {
   id: text("id").primaryKey(),
   orgId: text("org_id").notNull(),
@@ -16,6 +16,8 @@ export const llmKeys = sqliteTable("llm_keys", {
   createdBy: text("created_by").notNull(),
   createdAt: text("created_at").notNull(),
   updatedAt: text("updated_at").notNull(),
+  /** Workers AI only: the Cloudflare account the token runs models in (migration 0008). */
+  accountId: text("account_id"),
 });
 export type LlmKeyRow = typeof llmKeys.$inferSelect;
 
