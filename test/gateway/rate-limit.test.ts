@@ -97,4 +97,17 @@ describe("rate limits", () => {
     expect(body).toMatchObject({ error: "rate_limit_exceeded", details: { retryAfter: expect.any(Number) } });
     expect(resent.headers.get("retry-after")).toBe(String(body.details.retryAfter));
   });
+
+  it("a lease takes up to what is asked and never more than the window has left; a spent window grants nothing", async () => {
+    const limiter = env.RATE_LIMITER.getByName(`ip:lease-${crypto.randomUUID()}`);
+    const first = await limiter.take("leased", 7, 60, 5);
+    expect(first).toMatchObject({ allowed: true, granted: 5, remaining: 2 });
+    expect(first.windowEnd).toBeGreaterThan(realNow());
+    expect(await limiter.take("leased", 7, 60, 5)).toMatchObject({ allowed: true, granted: 2, remaining: 0 });
+    const spent = await limiter.take("leased", 7, 60, 5);
+    expect(spent).toMatchObject({ allowed: false, granted: 0, remaining: 0 });
+    expect(spent.retryAfter).toBeGreaterThan(0);
+    // A lease counts like the requests it stands for: a plain hit on the same window is refused too.
+    expect(await limiter.hit("leased", 7, 60)).toMatchObject({ allowed: false });
+  });
 });

@@ -85,6 +85,24 @@ export class RateLimiter extends DurableObject<GatewayEnv> {
   }
 
   /**
+   * Takes up to `want` requests' worth of the window at once (a lease an isolate spends locally, see
+   * middleware/rate-limit.ts): at least one must be left for any to be granted, and never more than
+   * are left, so leased and counted together never pass the limit. The decision is the first one's.
+   */
+  take(bucket: string, limit: number, windowSeconds: number, want: number): RateLimitDecision & { granted: number; windowEnd: number } {
+    const first = this.hit(bucket, limit, windowSeconds);
+    const state = this.windows.get(`window:${bucket}`);
+    const windowEnd = state ? state.windowStart + windowSeconds * 1000 : first.reset * 1000;
+    if (!first.allowed || !state) return { ...first, granted: 0, windowEnd };
+    const extra = Math.max(0, Math.min(Math.floor(want) - 1, limit - state.count));
+    if (extra > 0) {
+      state.count += extra;
+      this.persistSoon(`window:${bucket}`, state.count >= limit);
+    }
+    return { ...first, remaining: limit - state.count, granted: 1 + extra, windowEnd };
+  }
+
+  /**
    * Persist counts so an evicted object resumes them. Writes are coalesced (at most one per
    * {@link PERSIST_DELAY_MS} per object) and never hold a response: the in-memory count is what
    * keeps admission exact. An exhausted window is written at once, so a restart cannot refill it.
