@@ -72,6 +72,20 @@ describe("the platform's own emails in the org's connector log", () => {
     await expectOnlyInOwnLog(log);
   });
 
+  it("a partner's invitation: from the partner_invitation template, in the sandbox log and the org's log, sent", async () => {
+    const t = await createTenant();
+    const to = uniqueEmail("partner");
+    const created = await call("POST", "/v1/partners", { apiKey: t.apiKey, body: { name: "Payroll App", contactEmail: to, landingUrl: "https://payroll.example/insurance", commissionRate: 10 } });
+    expect(created.status, await created.clone().text()).toBe(201);
+    const partner = await json<{ id: string }>(created);
+    const invited = await call("POST", `/v1/partners/${partner.id}/invite`, { apiKey: t.apiKey });
+    expect(invited.status, await invited.clone().text()).toBe(200);
+    const log = await deliveredLog(t, to, "partner_invitation");
+    expect(log).toMatchObject({ template: "partner_invitation", sentBy: "platform" });
+    expect((await sandboxEmails(to)).map((m) => m.id)).toContain(log.emailId);
+    await expectOnlyInOwnLog(log);
+  });
+
   it("a policyholder's sign-in code: from the policyholder_code template, in the org's log", async () => {
     const t = await createTenant();
     const to = uniqueEmail("holder");
