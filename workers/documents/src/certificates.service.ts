@@ -18,7 +18,6 @@ import { newId } from "#shared/ids";
 import { recordOutboxEvent } from "#shared/outbox";
 import type { CertificateRecord, GenerateCertificateInput } from "#shared/rpc";
 import { storeDocumentWith, toRecord, type DocumentsDeps } from "./documents.service.ts";
-import { renderPdf } from "./pdf/render.ts";
 import { certificates, documents, type CertificateRow } from "./schema.ts";
 import { Turns } from "./turns.ts";
 import { certificateData, certificateTemplate, type CertificateData } from "./templates/certificate.ts";
@@ -147,8 +146,7 @@ async function issue(deps: DocumentsDeps, principal: Principal, input: GenerateC
     const number = certificateNumber(year, seq);
     const data = templateData(input, number);
     if (!data.ok) return data;
-    // A fresh definition per render: pdfmake rewrites the one it lays out.
-    const pdf = await renderPdf(certificateTemplate.definition(data.value), { maxPages: MAX_PAGES });
+    const pdf = await certificateTemplate.render(data.value, { maxPages: MAX_PAGES });
     const id = newId("crt");
     let row: CertificateRow | undefined;
     try {

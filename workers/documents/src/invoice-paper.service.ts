@@ -10,7 +10,6 @@ import { isUniqueViolation } from "#shared/db";
 import { invalid, ok, type Result } from "#shared/errors";
 import type { DocumentRecord, InvoiceDocumentRequest } from "#shared/rpc";
 import { storeDocument, toRecord, type DocumentsDeps } from "./documents.service.ts";
-import { renderPdf } from "./pdf/render.ts";
 import { documents } from "./schema.ts";
 import { invoice } from "./templates/invoice.ts";
 import { parseTemplateData } from "./templates/index.ts";
@@ -43,7 +42,7 @@ export async function issueInvoiceDocument(deps: DocumentsDeps, orgId: string, r
 
   const parsed = parseTemplateData(invoice, request.data);
   if (!parsed.ok) return parsed;
-  const { bytes } = await renderPdf(invoice.definition(parsed.value), { maxPages: MAX_INVOICE_PAGES });
+  const { bytes } = await invoice.render(parsed.value, { maxPages: MAX_INVOICE_PAGES });
   try {
     return await storeDocument(
       deps,

@@ -10,7 +10,6 @@ import type { Principal } from "#shared/auth";
 import { isUniqueViolation } from "#shared/db";
 import { invalid, ok, type Result } from "#shared/errors";
 import type { DocumentRecord, PolicyDocumentRequest } from "#shared/rpc";
-import { renderPdf } from "./pdf/render.ts";
 import { storeDocument, toRecord, type DocumentsDeps } from "./documents.service.ts";
 import { documents } from "./schema.ts";
 import { declarationsTemplate } from "./templates/declarations.ts";
@@ -54,7 +53,7 @@ export async function issuePolicyDocument(deps: DocumentsDeps, orgId: string, re
     const issue = parsed.error.issues[0]!;
     return invalid(["data", ...issue.path].join("."), issue.code, issue.message);
   }
-  const { bytes } = await renderPdf(template.definition(parsed.data), { maxPages: MAX_POLICY_PAPER_PAGES });
+  const { bytes } = await template.render(parsed.data, { maxPages: MAX_POLICY_PAPER_PAGES });
   try {
     return await storeDocument(deps, issuer(orgId), { kind: request.kind, filename: request.filename, body: bytes, policyId: request.policyId }, new Date(), { sourceKey: request.sourceKey });
   } catch (error) {

@@ -12,15 +12,15 @@ import type { DocumentRecord, RenderDocumentInput } from "#shared/rpc";
 import { storeDocument, type DocumentsDeps } from "./documents.service.ts";
 import { htmlDefinition } from "./pdf/html-definition.ts";
 import { checkHtml, HTML_LIMITS, type HtmlIssue } from "./pdf/html-subset.ts";
-import { renderPdf, TooManyPagesError, type TDocumentDefinitions } from "./pdf/render.ts";
+import { renderPdf, TooManyPagesError, type RenderedPdf } from "./pdf/render.ts";
 import { parseTemplateData, templateNamed, TEMPLATES } from "./templates/index.ts";
 
 /** DECISIONS.md, "Documents": at most 256 KiB of HTML and 50 pages. */
 export const RENDER_LIMITS = { maxHtmlBytes: HTML_LIMITS.maxBytes, maxPages: 50 } as const;
 
-/** What a render lays out: a fresh definition, the title, and what the document records it was made from. */
+/** What a render lays out: the PDF (bounded to `maxPages`, titled `title`), and what the document records it was made from. */
 interface Source {
-  definition: TDocumentDefinitions;
+  render(maxPages: number): Promise<RenderedPdf>;
   title: string;
   template: string;
   /** The request field a page-limit refusal names. */
@@ -43,14 +43,16 @@ async function sourceOf(input: RenderDocumentInput): Promise<Result<Source>> {
     if (!isPlainObject(input.data)) return invalid("data", "invalid_type", "data must be an object");
     const data = parseTemplateData(template, input.data);
     if (!data.ok) return data;
-    return { ok: true, value: { definition: template.definition(data.value), title: input.title ?? template.title(data.value), template: template.name, field: "data" } };
+    const title = input.title ?? template.title(data.value);
+    return { ok: true, value: { render: (maxPages) => template.render(data.value, { maxPages, title }), title, template: template.name, field: "data" } };
   }
   if (input.data !== undefined) return invalid("data", "not_allowed", "data goes with template; html takes none");
   if (typeof input.html !== "string") return invalid("html", "invalid_type", "html must be a string");
   const checked = await checkHtml(input.html);
   if (!checked.ok) return htmlRefusal(checked.issues);
   const title = input.title ?? checked.value.title ?? "Document";
-  return { ok: true, value: { definition: htmlDefinition(checked.value, title), title, template: "html", field: "html" } };
+  const definition = htmlDefinition(checked.value, title);
+  return { ok: true, value: { render: (maxPages) => renderPdf({ ...definition, info: { ...definition.info, title } }, { maxPages }), title, template: "html", field: "html" } };
 }
 
 /** The subset's refusal: the most serious rule as `details.rule`, every issue listed. */
@@ -85,10 +87,10 @@ export async function renderDocument(deps: DocumentsDeps, principal: Principal, 
   if (!cleaned.ok) return cleaned;
   const source = await sourceOf(cleaned.value);
   if (!source.ok) return source;
-  const { definition, title, template, field } = source.value;
+  const { render, title, template, field } = source.value;
   let bytes: Uint8Array;
   try {
-    bytes = (await renderPdf({ ...definition, info: { ...definition.info, title } }, { maxPages: RENDER_LIMITS.maxPages })).bytes;
+    bytes = (await render(RENDER_LIMITS.maxPages)).bytes;
   } catch (error) {
     if (!(error instanceof TooManyPagesError)) throw error;
     return fail("validation_failed", `The PDF runs to ${error.pages} pages; at most ${error.limit} are rendered`, { field, rule: "max_pages", limit: error.limit, pages: error.pages });

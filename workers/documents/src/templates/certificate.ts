@@ -6,9 +6,8 @@
  * number, which only ACORD licensees may print.
  */
 import { z } from "zod";
-import type { Content } from "../pdf/render.ts";
-import { defineTemplate } from "./template.ts";
-import { fieldBox, money, ruledTable, sectionHeading, sideBySide, smallPrint, titleBand, usDate } from "./layout.ts";
+import { defineDrawnTemplate } from "./template.ts";
+import { money, usDate } from "./layout.ts";
 
 /** The notice every certificate carries, word for word (it is what makes a certificate evidence, not cover). */
 export const CERTIFICATE_NOTICE =
@@ -80,11 +79,16 @@ function titleOf(data: CertificateData): string {
   return data.coverages.every((c) => c.lineOfBusiness === "PROP") ? "CERTIFICATE OF PROPERTY INSURANCE" : "CERTIFICATE OF LIABILITY INSURANCE";
 }
 
-export const certificateTemplate = defineTemplate({
+/**
+ * Drawn directly (pdf/flow.ts) rather than laid out by pdfmake: a certificate is issued on request,
+ * often many at once, and its layout is fixed, so it is the one paper where the render's cost is
+ * what the caller waits for (`npm run bench:documents`).
+ */
+export const certificateTemplate = defineDrawnTemplate({
   name: "certificate",
   schema: certificateData,
   title: (data) => `Certificate of insurance ${data.number}`,
-  definition(data) {
+  draw(data, flow) {
     const coverageRows = data.coverages.map((c) => [
       c.insurerLetter,
       c.title,
@@ -95,39 +99,30 @@ export const certificateTemplate = defineTemplate({
       usDate(c.expirationDate),
       c.limits.map((l) => `${l.label}: ${money(l.amount)}`).join("\n"),
     ]);
-    const content: Content[] = [
-      titleBand(titleOf(data), [`Certificate No. ${data.number}`, `Date issued ${usDate(data.issuedOn)}`]),
-      smallPrint(CERTIFICATE_NOTICE),
-      smallPrint(CERTIFICATE_IMPORTANT),
-      sideBySide(
-        fieldBox("Producer", [data.producer.name, ["Producer id", data.producer.orgId], ...(data.producer.slug ? [["Handle", data.producer.slug] as [string, string]] : [])]),
-        fieldBox(
-          "Insurer(s) affording coverage",
-          data.insurers.map((i) => [`Insurer ${i.letter}`, `${i.name} - NAIC # ${i.naic ?? "not on file"}`] as [string, string]),
-        ),
+    flow.add(
+      flow.titleBand(titleOf(data), [`Certificate No. ${data.number}`, `Date issued ${usDate(data.issuedOn)}`]),
+      flow.smallPrint(CERTIFICATE_NOTICE),
+      flow.smallPrint(CERTIFICATE_IMPORTANT),
+      flow.sideBySide(
+        ["Producer", [data.producer.name, ["Producer id", data.producer.orgId], ...(data.producer.slug ? [["Handle", data.producer.slug] as [string, string]] : [])]],
+        ["Insurer(s) affording coverage", data.insurers.map((i) => [`Insurer ${i.letter}`, `${i.name} - NAIC # ${i.naic ?? "not on file"}`] as [string, string])],
       ),
-      fieldBox("Insured", [data.insured.name, ["State", data.insured.state], ...(data.insured.email ? [["Email", data.insured.email] as [string, string]] : [])]),
-      sectionHeading("Coverages"),
-      smallPrint(
+      flow.fieldBox("Insured", [data.insured.name, ["State", data.insured.state], ...(data.insured.email ? [["Email", data.insured.email] as [string, string]] : [])]),
+      flow.heading("Coverages"),
+      flow.smallPrint(
         "THIS IS TO CERTIFY THAT THE POLICIES OF INSURANCE LISTED BELOW HAVE BEEN ISSUED TO THE INSURED NAMED ABOVE FOR THE POLICY PERIOD INDICATED. " +
           "THE INSURANCE AFFORDED BY THE POLICIES DESCRIBED HEREIN IS SUBJECT TO ALL THE TERMS, EXCLUSIONS AND CONDITIONS OF SUCH POLICIES.",
       ),
-      ruledTable(["Ltr", "Type of insurance", "Addl insd", "Subr wvd", "Policy number", "Policy eff", "Policy exp", "Limits"], coverageRows, [18, "*", 30, 30, 80, 50, 50, 150]),
-      fieldBox("Description of operations / locations / vehicles", [data.descriptionOfOperations ?? "None stated."]),
-      fieldBox("Endorsements evidenced", [
+      ...flow.table(["Ltr", "Type of insurance", "Addl insd", "Subr wvd", "Policy number", "Policy eff", "Policy exp", "Limits"], coverageRows, [18, "*", 30, 30, 80, 58, 58, 134]),
+      flow.fieldBox("Description of operations / locations / vehicles", [data.descriptionOfOperations ?? "None stated."]),
+      flow.fieldBox("Endorsements evidenced", [
         `${box(data.additionalInsured)} The certificate holder is an additional insured`,
         `${box(data.waiverOfSubrogation)} Subrogation is waived in favour of the certificate holder`,
         ...(data.cancellationEffectiveDate ? [`Cancellation scheduled: the policy is cancelled effective ${usDate(data.cancellationEffectiveDate)}.`] : []),
       ]),
-      { text: "", margin: [0, 4, 0, 4] },
-      sideBySide(
-        fieldBox("Certificate holder", [data.holder.name, ...addressLines(data.holder.address)]),
-        fieldBox("Cancellation", [CANCELLATION_CLAUSE, ["Authorized representative", data.producer.name]]),
-      ),
-    ];
-    return {
-      info: { title: `Certificate of insurance ${data.number}`, subject: `${data.insured.name} - ${data.coverages.map((c) => c.policyNumber).join(", ")}` },
-      content,
-    };
+      flow.space(4),
+      flow.sideBySide(["Certificate holder", [data.holder.name, ...addressLines(data.holder.address)]], ["Cancellation", [CANCELLATION_CLAUSE, ["Authorized representative", data.producer.name]]]),
+    );
+    return { subject: `${data.insured.name} - ${data.coverages.map((c) => c.policyNumber).join(", ")}` };
   },
 });
