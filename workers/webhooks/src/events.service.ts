@@ -85,14 +85,19 @@ export async function ingestEvent(deps: WebhooksDeps, envelope: EventEnvelope, s
   return enqueueEvent(deps, envelope.id);
 }
 
-/** The first half of {@link ingestEvent}: the event and its deliveries, in one batch. */
-export async function storeEvent(deps: WebhooksDeps, envelope: EventEnvelope, source: IngestSource): Promise<void> {
+/**
+ * The first half of {@link ingestEvent}: the event and its deliveries, in one batch. `receiving` is
+ * the org's receiving endpoints when the caller already listed them (the consumer lists them once
+ * per org and queue batch). Answers how many endpoints the event matched.
+ */
+export async function storeEvent(deps: WebhooksDeps, envelope: EventEnvelope, source: IngestSource, receiving?: readonly EndpointRow[]): Promise<number> {
   const at = new Date().toISOString();
   const event = eventRow(envelope, source, at);
   const subject = subjectOf(envelope.type, envelope.data);
-  const endpoints = (await listReceivingEndpoints(deps.db, envelope.orgId)).filter((e) => matchesSubscription(e.events, envelope.type));
+  const endpoints = (receiving ?? (await listReceivingEndpoints(deps.db, envelope.orgId))).filter((e) => matchesSubscription(e.events, envelope.type));
   const statements: Statement[] = [insertEventIfAbsent(deps.db, event), ...endpoints.map((e) => insertDeliveryIfAbsent(deps.db, deliveryRow(e, event, at, subject)))];
   await atomically(deps.db, statements);
+  return endpoints.length;
 }
 
 /**

@@ -24,8 +24,10 @@ import { attemptDelivery } from "./attempt.service.ts";
 import { recordDeadLetter } from "./deliveries.service.ts";
 import { createDeps, type WebhooksDeps } from "./deps.ts";
 import type { WebhooksEnv } from "./env.ts";
+import { listReceivingEndpoints } from "./endpoints.repo.ts";
 import { enqueueEvent, isEnvelope, storeEvent } from "./events.service.ts";
 import type { Kick } from "./ordering.ts";
+import type { EndpointRow } from "./schema.ts";
 
 export const EVENTS_QUEUE = "openinsure-webhook-events";
 export const DEAD_LETTER_QUEUE = "openinsure-webhook-dlq";
@@ -166,9 +168,10 @@ async function deadLetter(deps: WebhooksDeps, deliveryId: string): Promise<void>
 async function handleEvents(deps: WebhooksDeps, messages: { msg: Message<unknown>; body: EventMessage }[]): Promise<void> {
   const bySource = new Map<string, { msg: Message<unknown>; body: EventMessage }[]>();
   for (const m of messages) bySource.set(m.body.source, [...(bySource.get(m.body.source) ?? []), m]);
+  const receiving = endpointsPerOrg(deps);
 
   const stored = await Promise.all(
-    [...bySource].map(async ([source, group]): Promise<{ msg: Message<unknown>; envelope: EventEnvelope }[]> => {
+    [...bySource].map(async ([source, group]): Promise<{ msg: Message<unknown>; envelope: EventEnvelope; matched: number }[]> => {
       const rpc = eventSourceOf(deps.env, source);
       if (!rpc) {
         for (const { msg } of group) {
@@ -190,18 +193,38 @@ async function handleEvents(deps: WebhooksDeps, messages: { msg: Message<unknown
       for (const e of Array.isArray(envelopes) ? envelopes : []) {
         if (typeof e === "object" && e !== null && typeof (e as { id?: unknown }).id === "string") byId.set((e as { id: string }).id, e);
       }
-      const results = await Promise.all(group.map(({ msg, body }) => storeOne(deps, msg, body, byId.get(body.eventId))));
-      return results.flatMap((envelope, i) => (envelope ? [{ msg: group[i]!.msg, envelope }] : []));
+      const results = await Promise.all(group.map(({ msg, body }) => storeOne(deps, msg, body, byId.get(body.eventId), receiving)));
+      return results.flatMap((stored, i) => (stored ? [{ msg: group[i]!.msg, ...stored }] : []));
     }),
   );
   // Every event of the batch is in the log (with its deliveries) before any delivery message goes
   // out: the relay sends an outbox's events in order, so a later event of a subject usually shares
   // its earlier one's batch, and the earlier one's delivery then exists to hold the later's.
-  await Promise.all(stored.flat().map(({ msg, envelope }) => enqueueOne(deps, msg, envelope)));
+  await Promise.all(stored.flat().map(({ msg, envelope, matched }) => enqueueOne(deps, msg, envelope, matched)));
 }
 
-/** Store one event of the batch; null when its message was already acked or retried. */
-async function storeOne(deps: WebhooksDeps, msg: Message<unknown>, body: EventMessage, envelope: unknown): Promise<EventEnvelope | null> {
+/**
+ * An org's receiving endpoints, listed once per queue batch however many of its events the batch
+ * holds (an endpoint created meanwhile receives from the next batch on, as it would have had it
+ * been created a moment later). A failed listing is not kept: each event then lists for itself.
+ */
+function endpointsPerOrg(deps: WebhooksDeps): (orgId: string) => Promise<EndpointRow[] | undefined> {
+  const listed = new Map<string, Promise<EndpointRow[] | undefined>>();
+  return (orgId) => {
+    let endpoints = listed.get(orgId);
+    if (!endpoints) listed.set(orgId, (endpoints = listReceivingEndpoints(deps.db, orgId).catch(() => undefined)));
+    return endpoints;
+  };
+}
+
+/** Store one event of the batch with how many endpoints it matched; null when its message was already acked or retried. */
+async function storeOne(
+  deps: WebhooksDeps,
+  msg: Message<unknown>,
+  body: EventMessage,
+  envelope: unknown,
+  receiving: (orgId: string) => Promise<EndpointRow[] | undefined>,
+): Promise<{ envelope: EventEnvelope; matched: number } | null> {
   if (envelope === undefined) {
     if (msg.attempts < MISSING_EVENT_ATTEMPTS) {
       msg.retry({ delaySeconds: 5 * msg.attempts });
@@ -217,8 +240,8 @@ async function storeOne(deps: WebhooksDeps, msg: Message<unknown>, body: EventMe
     return null;
   }
   try {
-    await storeEvent(deps, envelope, body.source);
-    return envelope;
+    const matched = await storeEvent(deps, envelope, body.source, await receiving(envelope.orgId));
+    return { envelope, matched };
   } catch (err) {
     console.error(`webhooks: ingesting event ${body.eventId} failed; retrying the message`, err);
     msg.retry({ delaySeconds: errorRetryDelay(msg.attempts) });
@@ -226,7 +249,16 @@ async function storeOne(deps: WebhooksDeps, msg: Message<unknown>, body: EventMe
   }
 }
 
-async function enqueueOne(deps: WebhooksDeps, msg: Message<unknown>, envelope: EventEnvelope): Promise<void> {
+/**
+ * The event's unattempted deliveries enqueued, then its message acked. A first delivery of a message
+ * whose event matched no endpoint has none to look for: deliveries an earlier copy of the message
+ * created and could not enqueue are enqueued when that copy is redelivered.
+ */
+async function enqueueOne(deps: WebhooksDeps, msg: Message<unknown>, envelope: EventEnvelope, matched: number): Promise<void> {
+  if (matched === 0 && msg.attempts <= 1) {
+    msg.ack();
+    return;
+  }
   try {
     await enqueueEvent(deps, envelope.id);
     msg.ack();
