@@ -153,11 +153,19 @@ const workers = await Promise.all(
     const [principal, feature, quantity = 1] = arguments; const used = u.used.get(principal.orgId) ?? 0; const limit = u.limits.get(principal.orgId) ?? null;
     if (limit !== null && used + quantity > limit) return { ok: false, error: { code: "feature_limit_reached", message: "The plan's limit for " + feature + " is reached", details: { feature, limit, used, upgradeUrl: "https://openinsure.dev/pricing" } } };
     return { ok: true, value: { used, limit } };`,
+            // Documents count a stored document's bytes in one step (admitted and committed), given back if its row fails.
+            countUsage: `const u = (globalThis.usage ??= { limits: new Map(), used: new Map(), open: new Map(), committed: new Set() });
+    const [principal, feature, key, quantity = 1] = arguments; const org = principal.orgId; const k = org + "|" + key;
+    const used = u.used.get(org) ?? 0; const limit = u.limits.get(org) ?? null;
+    if (u.committed.has(k)) return { ok: true, value: { used, limit } };
+    if (limit !== null && used + quantity > limit) return { ok: false, error: { code: "feature_limit_reached", message: "The plan's limit for " + feature + " is reached", details: { feature, limit, used, upgradeUrl: "https://openinsure.dev/pricing" } } };
+    u.used.set(org, used + quantity); u.committed.add(k);
+    return { ok: true, value: { used: used + quantity, limit } };`,
             commitUsage: `const u = (globalThis.usage ??= { limits: new Map(), used: new Map(), open: new Map(), committed: new Set() }); const k = arguments[0] + "|" + arguments[1];
     if (u.open.has(k)) { u.open.delete(k); u.committed.add(k); }`,
             releaseUsage: `const u = (globalThis.usage ??= { limits: new Map(), used: new Map(), open: new Map(), committed: new Set() }); const k = arguments[0] + "|" + arguments[1];
     if (u.open.has(k)) { u.used.set(arguments[0], (u.used.get(arguments[0]) ?? 0) - u.open.get(k)); u.open.delete(k); }`,
-            // Webhooks returns a deleted endpoint's count; once per committed key.
+            // Webhooks returns a deleted endpoint's count, documents a failed store's; once per committed key.
             returnUsage: `const u = (globalThis.usage ??= { limits: new Map(), used: new Map(), open: new Map(), committed: new Set() }); const [org, , key, quantity = 1] = arguments; const k = org + "|" + key;
     if (u.committed.has(k)) { u.committed.delete(k); u.used.set(org, (u.used.get(org) ?? 0) - quantity); }
     return { ok: true, value: { used: u.used.get(org) ?? 0 } };`,

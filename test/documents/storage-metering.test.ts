@@ -1,11 +1,9 @@
 /**
  * A stored document's bytes count `document_storage_bytes` in the org's usage meter (the workspace
- * worker; here its stand-in, which refuses past a limit a test sets): reserved once the size is known,
- * committed with the row, released when the row is not written. A refused store leaves no object and
- * no row. The workspace project's entitlement tests drive the real UsageMeter with byte quantities.
- * A body of known length (a rendered PDF) reserves while its object is written, and the entrypoint
- * defers the commit past the answer (`deps.defer`, its `ctx.waitUntil`): the reservation already
- * counts, so the limit holds while the commit is pending.
+ * worker; here its stand-in, which refuses past a limit a test sets): counted in one call keyed by
+ * the document id once the size is known (a body of known length, a rendered PDF, while its object
+ * is written), and given back when the row is not written. A refused store leaves no object and no
+ * row. The workspace project's tests drive the real UsageMeter's count with byte quantities.
  */
 import { env } from "cloudflare:workers";
 import { drizzle } from "drizzle-orm/d1";
@@ -50,7 +48,7 @@ describe("storage metering: document_storage_bytes", () => {
     expect(await objectsOf(p)).toHaveLength(2);
   });
 
-  it("a row that cannot be written releases its bytes and deletes its object", async () => {
+  it("a row that cannot be written gives its bytes back and deletes its object", async () => {
     const p = newPrincipal();
     const broken = new Proxy(env.DOCUMENTS_DB, {
       get(target, prop) {
@@ -64,42 +62,24 @@ describe("storage metering: document_storage_bytes", () => {
     expect(await objectsOf(p)).toEqual([]);
   });
 
-  it("with a deferred commit the answer comes first, its bytes already count against the limit, and the deferred work commits them", async () => {
+  it("counts a document once, in the call that stores it: nothing is left open, and the same id counted again counts nothing", async () => {
     const p = newPrincipal();
-    const deferred: Promise<unknown>[] = [];
-    // The meter's commit waits for the test to let it through: the answer cannot have waited for it.
-    let letCommit!: () => void;
-    const commitGate = new Promise<void>((resolve) => (letCommit = resolve));
+    const calls: string[] = [];
     const meter: DocumentsDeps["usage"] = env.WORKSPACE;
-    const gated = {
-      reserveUsage: (...args: Parameters<typeof meter.reserveUsage>) => meter.reserveUsage(...args),
-      releaseUsage: (orgId: string, key: string) => meter.releaseUsage(orgId, key),
-      commitUsage: async (orgId: string, key: string) => {
-        await commitGate;
-        await meter.commitUsage(orgId, key);
-      },
+    const counting = {
+      countUsage: (...args: Parameters<typeof meter.countUsage>) => (calls.push(`count ${args[2]} ${args[3]}`), meter.countUsage(...args)),
+      returnUsage: (...args: Parameters<typeof meter.returnUsage>) => (calls.push(`return ${args[2]}`), meter.returnUsage(...args)),
     } as unknown as DocumentsDeps["usage"];
-    const deferring = deps({ usage: gated, defer: (work) => deferred.push(work) });
-    const first = pdfBytes("first, committed later");
-    unwrap(await storeDocument(deferring, p, { kind: "upload", filename: "a.pdf", body: first }));
-    expect(deferred).toHaveLength(1);
-    // Answered, not yet committed: the open reservation counts as used.
-    expect(await usage().usageForTest(p.orgId)).toEqual({ used: first.byteLength, open: 1 });
-
-    // While that commit is pending, a store past the limit is still refused, leaving no object and no row.
-    await usage().setUsageLimitForTest(p.orgId, first.byteLength + 1);
-    const refused = errorOf(await storeDocument(deferring, p, { kind: "upload", filename: "b.pdf", body: pdfBytes("over the limit") }));
-    expect(refused).toMatchObject({ code: "feature_limit_reached", details: { feature: "document_storage_bytes", used: first.byteLength } });
-    expect(deferred).toHaveLength(1);
-    expect(await objectsOf(p)).toHaveLength(1);
-    expect(await rowsOf(p)).toBe(1);
-
-    letCommit();
-    await Promise.all(deferred);
-    expect(await usage().usageForTest(p.orgId)).toEqual({ used: first.byteLength, open: 0 });
+    const bytes = pdfBytes("counted once");
+    const doc = unwrap(await storeDocument(deps({ usage: counting }), p, { kind: "upload", filename: "a.pdf", body: bytes }));
+    expect(calls).toEqual([`count ${doc.id} ${bytes.byteLength}`]);
+    expect(await usage().usageForTest(p.orgId)).toEqual({ used: bytes.byteLength, open: 0 });
+    // A repeated count of the same document (a retried call) is admitted without counting again.
+    unwrap(await meter.countUsage(p, "document_storage_bytes", doc.id, bytes.byteLength));
+    expect(await usage().usageForTest(p.orgId)).toEqual({ used: bytes.byteLength, open: 0 });
   });
 
-  it("a body the store refuses by its content gives back the bytes it reserved alongside the write", async () => {
+  it("a body the store refuses by its content gives back the bytes it counted alongside the write", async () => {
     const p = newPrincipal();
     // An ELF executable: a known signature, not an accepted type.
     const elf = new Uint8Array([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0x3e, 0]);
@@ -111,7 +91,7 @@ describe("storage metering: document_storage_bytes", () => {
 
   it("a meter that cannot be reached fails the store and deletes the object written alongside", async () => {
     const p = newPrincipal();
-    const unreachable = { reserveUsage: () => Promise.reject(new Error("workspace is unavailable")), releaseUsage: () => Promise.resolve(), commitUsage: () => Promise.resolve() } as unknown as DocumentsDeps["usage"];
+    const unreachable = { countUsage: () => Promise.reject(new Error("workspace is unavailable")), returnUsage: () => Promise.resolve({ ok: true, value: { used: 0 } }) } as unknown as DocumentsDeps["usage"];
     await expect(storeDocument(deps({ usage: unreachable }), p, { kind: "upload", filename: "a.pdf", body: pdfBytes("unmetered") })).rejects.toThrow(/workspace is unavailable/);
     expect(await objectsOf(p)).toEqual([]);
     expect(await rowsOf(p)).toBe(0);

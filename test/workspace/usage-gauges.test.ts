@@ -82,3 +82,39 @@ describe("the reconcile of a standing total against its source's rows", () => {
     expect(errorOf(await workspaceInternal.beginUsageReconcile(p.orgId, "seats"))).toMatchObject({ code: "validation_failed" });
   });
 });
+
+describe("countUsage: a standing total counted in one step (a stored document's bytes)", () => {
+  const feature = "document_storage_bytes" as const;
+  const storageUsed = async (p: ReturnType<typeof newPrincipal>) => unwrap(await workspaceRpc.entitlementSummary(p)).entitlements.find((e) => e.feature === feature)!.used;
+
+  it("counts once per key with nothing left open, refuses past the plan's limit, and gives back once on return", async () => {
+    const p = newPrincipal();
+    unwrap(await workspaceRpc.updateWorkspace(systemPrincipal(p.orgId), p.orgId, { plan: "free" }));
+    const limit = PLAN_LIMITS.free.document_storage_bytes!;
+    expect(unwrap(await workspaceInternal.countUsage(p, feature, "doc_a", 1000))).toEqual({ used: 1000, limit });
+    // The same key again (a retried store) counts nothing more.
+    expect(unwrap(await workspaceInternal.countUsage(p, feature, "doc_a", 1000))).toEqual({ used: 1000, limit });
+    expect(await meterOf(p.orgId).reservationOf(p.orgId, "doc_a")).toBeNull();
+    // Concurrent counts of distinct keys against the last bytes of the plan: exactly those that fit.
+    const room = limit - 1000;
+    const answers = await Promise.all(Array.from({ length: 5 }, (_, i) => workspaceInternal.countUsage(p, feature, `doc_${i}`, Math.floor(room / 2))));
+    expect(answers.filter((a) => a.ok)).toHaveLength(2);
+    expect(errorOf(answers.find((a) => !a.ok)!)).toMatchObject({ code: "feature_limit_reached", details: { feature, limit } });
+    expect(await storageUsed(p)).toBe(1000 + 2 * Math.floor(room / 2));
+    // A failed write gives its count back, once.
+    unwrap(await workspaceInternal.returnUsage(p.orgId, feature, "doc_a", 1000));
+    unwrap(await workspaceInternal.returnUsage(p.orgId, feature, "doc_a", 1000));
+    expect(await storageUsed(p)).toBe(2 * Math.floor(room / 2));
+  });
+
+  it("is for standing totals only, and a count racing a reconcile's read is kept", async () => {
+    const p = newPrincipal();
+    expect(errorOf(await workspaceInternal.countUsage(p, "policies_bound", "sub_x", 1))).toMatchObject({ code: "validation_failed", details: { field: "feature", rule: "standing_total" } });
+    unwrap(await workspaceInternal.countUsage(p, feature, "doc_before", 10));
+    const { reconcileId } = unwrap(await workspaceInternal.beginUsageReconcile(p.orgId, feature));
+    // The source's read saw doc_before only; doc_after is counted (and its row written) after the read.
+    unwrap(await workspaceInternal.countUsage(p, feature, "doc_after", 20));
+    unwrap(await workspaceInternal.finishUsageReconcile(p.orgId, feature, reconcileId, [["doc_before", 10]]));
+    expect(await storageUsed(p)).toBe(30);
+  });
+});

@@ -1595,12 +1595,14 @@ export type MembersQuery = PageQuery & { createdAfter?: string; createdBefore?: 
 export type ListInvitationsQuery = MembersQuery & { status?: import("#contract/types.gen").InvitationStatus };
 export type ListEmailLogsQuery = PageQuery & { status?: import("#contract/types.gen").EmailLogStatus };
 
-/** `WorkspaceInternal`: underwriting meters `policies_bound` at bind (reserve, then commit or release). */
+/** `WorkspaceInternal`: underwriting meters `policies_bound` at bind (reserve, then commit or release); documents count `document_storage_bytes` (count, returned if the write fails). */
 export interface WorkspaceInternalRpc extends Rpc.WorkerEntrypointBranded {
   /** What `reserveUsage` would answer now, counting nothing (a bind preview). */
   checkUsage(principal: Principal, feature: import("#contract/types.gen").Feature, quantity?: number): Promise<Result<{ used: number; limit: number | null }>>;
   /** Counts `quantity` (default 1) of `feature` under `key` now, or 403 `feature_limit_reached`; a key already held counts once. */
   reserveUsage(principal: Principal, feature: import("#contract/types.gen").Feature, key: string, quantity?: number): Promise<Result<{ used: number; limit: number | null }>>;
+  /** A standing total (`document_storage_bytes`) counted and committed under `key` in one step, or 403 `feature_limit_reached`; given back with `returnUsage` if its write fails. */
+  countUsage(principal: Principal, feature: import("#contract/types.gen").Feature, key: string, quantity?: number): Promise<Result<{ used: number; limit: number | null }>>;
   /** The write under `key` committed: its count stays. */
   commitUsage(orgId: string, key: string): Promise<void>;
   /** The write under `key` did not commit: its count is given back. */

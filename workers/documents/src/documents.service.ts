@@ -35,35 +35,9 @@ export interface DocumentsDeps {
   usage: Service<WorkspaceInternalRpc>;
   /** A new document id; default `newId("doc")` (a test passes a fixed one to prove a collision never overwrites). */
   newDocumentId?: () => string;
-  /**
-   * Work that must finish but not before the answer (the entrypoint's `ctx.waitUntil`): a stored
-   * document's usage commit. Without it (a test calling a service directly) that work is awaited.
-   */
-  defer?: (work: Promise<unknown>) => void;
 }
 
-/** Attempts at committing a stored document's usage before the meter's own recovery is left to count it. */
-const COMMIT_ATTEMPTS = 3;
-
-/**
- * Commits the usage reserved under `key`, after its row committed. The reservation already counts as
- * used, so the plan's limit holds whether or not the commit has run; off the answer's path when the
- * deps can defer. A commit is idempotent, so a failed one is tried again; if every attempt fails the
- * reservation stays open and the meter's late commit on the next attempt, or its recovery, decides.
- */
-function commitStored(deps: DocumentsDeps, orgId: string, key: string): Promise<void> | void {
-  const commit = async () => {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await deps.usage.commitUsage(orgId, key);
-      } catch (error) {
-        if (attempt >= COMMIT_ATTEMPTS) throw error;
-      }
-    }
-  };
-  if (!deps.defer) return commit();
-  deps.defer(commit().catch((error: unknown) => console.error(`documents: committing the storage usage of ${key} failed`, error instanceof Error ? error.message : error)));
-}
+const STORAGE = "document_storage_bytes" as const;
 
 /** Where a document's bytes live: under its org, named by its id (a new id per file, so never overwritten). */
 export const objectKey = (orgId: string, id: string) => `orgs/${orgId}/documents/${id}`;
@@ -265,37 +239,42 @@ export async function storeDocumentWith(
   const id = deps.newDocumentId?.() ?? newId("doc");
   const key = objectKey(principal.orgId, id);
   let contentType = "";
-  // The plan's document_storage_bytes, counted in the org's usage meter before the row is written:
-  // past the limit the store is refused (403 feature_limit_reached) and the object deleted, so
-  // nothing stays. Keyed by the document id: committed once the row is, released if it is not
-  // written. Documents are never deleted, so nothing is ever given back. A body of known length (a
-  // rendered PDF) reserves while its object is written; a stream once its size is known.
+  // The plan's document_storage_bytes, counted in the org's usage meter (one call, keyed by the
+  // document id) before the row is written: past the limit the store is refused (403
+  // feature_limit_reached) and the object deleted, so nothing stays. A store that fails after
+  // counting gives the bytes back; one that crashed in between is corrected by the daily reconcile.
+  // A body of known length (a rendered PDF) is counted while its object is written; a stream once
+  // its size is known.
   const write = () => writeObject(deps.bucket, key, streamOf(input.body), input.kind, (t) => (contentType = t));
-  const reserve = (size: number) => deps.usage.reserveUsage(principal, "document_storage_bytes", id, size);
+  const count = (size: number) => deps.usage.countUsage(principal, STORAGE, id, size);
+  const giveBack = (size: number) => deps.usage.returnUsage(principal.orgId, STORAGE, id, size);
   const knownSize = input.body instanceof ReadableStream ? null : input.body.byteLength;
   let written: Extract<Written, { ok: true }>;
-  let metered: Awaited<ReturnType<typeof reserve>>;
+  let metered: Awaited<ReturnType<typeof count>>;
   if (knownSize !== null && knownSize > 0 && knownSize <= MAX_DOCUMENT_BYTES) {
-    const [object, reserved] = await Promise.allSettled([write(), reserve(knownSize)]);
+    const [object, counted] = await Promise.allSettled([write(), count(knownSize)]);
     // Whichever half failed, the other's work is undone: a write refused or failed gives back its
-    // reservation, and an object whose reservation failed is deleted.
+    // count, and an object whose count failed is deleted.
     const refused = object.status === "fulfilled" && !object.value.ok ? object.value.result : null;
     if (object.status === "rejected" || refused) {
-      if (reserved.status === "fulfilled" && reserved.value.ok) await deps.usage.releaseUsage(principal.orgId, id);
+      if (counted.status === "fulfilled" && counted.value.ok) await giveBack(knownSize);
       if (object.status === "rejected") throw object.reason;
       return refused!;
     }
     written = object.value as Extract<Written, { ok: true }>;
-    if (reserved.status === "rejected") {
+    if (counted.status === "rejected") {
       await deps.bucket.delete(key);
-      throw reserved.reason;
+      throw counted.reason;
     }
-    metered = reserved.value;
+    metered = counted.value;
   } else {
     const object = await write();
     if (!object.ok) return object.result;
     written = object;
-    metered = await reserve(written.size);
+    metered = await count(written.size).catch(async (error: unknown) => {
+      await deps.bucket.delete(key);
+      throw error;
+    });
   }
   if (!metered.ok) {
     await deps.bucket.delete(key);
@@ -325,10 +304,11 @@ export async function storeDocumentWith(
     if (extra.length === 0) await deps.db.insert(documents).values(row);
     else await atomically(deps.db, [deps.db.insert(documents).values(row), ...extra]);
   } catch (error) {
-    await Promise.all([deps.bucket.delete(key), deps.usage.releaseUsage(principal.orgId, id)]);
+    // Best effort, so the row's failure is what the caller sees: an object left behind is the orphan
+    // sweep's, bytes left counted the reconcile's.
+    await Promise.allSettled([deps.bucket.delete(key), giveBack(written.size)]);
     throw error;
   }
-  await commitStored(deps, principal.orgId, id);
   return ok(toRecord(row));
 }
 

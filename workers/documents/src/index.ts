@@ -57,7 +57,7 @@ export class DocumentsService extends WorkerEntrypoint<DocumentsEnv> implements 
   }
 
   private get deps(): docs.DocumentsDeps {
-    return { db: database(this.env), bucket: this.env.DOCUMENTS, usage: this.env.WORKSPACE, defer: (work) => this.ctx.waitUntil(work) };
+    return { db: database(this.env), bucket: this.env.DOCUMENTS, usage: this.env.WORKSPACE };
   }
 
   private get ingestDeps(): IngestDeps {

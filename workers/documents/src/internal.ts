@@ -16,7 +16,7 @@ import { issuePolicyDocument } from "./policy-paper.service.ts";
 
 export class DocumentsInternal extends WorkerEntrypoint<DocumentsEnv> implements DocumentsInternalRpc, EventSourceRpc {
   private get deps(): DocumentsDeps {
-    return { db: database(this.env), bucket: this.env.DOCUMENTS, usage: this.env.WORKSPACE, defer: (work) => this.ctx.waitUntil(work) };
+    return { db: database(this.env), bucket: this.env.DOCUMENTS, usage: this.env.WORKSPACE };
   }
 
   /** Renders and stores one piece of policy paper, once per source key (a repeat answers the first document). */

@@ -175,6 +175,22 @@ export async function reserveUsage(env: WorkspaceEnv, db: DrizzleD1Database, pri
   return ok({ used: admitted.used, limit });
 }
 
+/**
+ * A standing total's write counted under `key` at once (a stored document's bytes): admitted and
+ * committed in one step, or 403 `feature_limit_reached`. The writer gives it back with
+ * {@link returnUsage} if what it counted for is not written; the daily reconcile corrects a writer
+ * that crashed in between. One call where a reservation takes two.
+ */
+export async function countUsage(env: WorkspaceEnv, db: DrizzleD1Database, principal: Principal, feature: Feature, key: string, quantity = 1): Promise<Result<{ used: number; limit: number | null }>> {
+  if (!isFeature(feature) || FEATURES[feature].window !== "total") {
+    return invalid("feature", "standing_total", `${String(feature)} is not a standing total: a monthly feature is reserved, then committed`);
+  }
+  const limit = limitOf(await planOf(db, principal.orgId), feature);
+  const admitted = await meterOf(env, principal.orgId).count(principal.orgId, key, feature, quantity, limit);
+  if (!admitted.ok) return limitReached(env, feature, admitted.limit, admitted.used);
+  return ok({ used: admitted.used, limit });
+}
+
 /** What {@link reserveUsage} would answer now, counting nothing: a bind preview's check. */
 export async function checkUsage(env: WorkspaceEnv, db: DrizzleD1Database, principal: Principal, feature: Feature, quantity = 1): Promise<Result<{ used: number; limit: number | null }>> {
   const at = clockOf(principal).now();

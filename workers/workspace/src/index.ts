@@ -15,7 +15,7 @@ import type { Page, PageQuery } from "#shared/pagination";
 import type { CreateEmailTemplateRequest, CreateLlmKeyRequest, EmailLog, EmailTemplate, LlmKey, LlmKeyList, SendEmailRequest } from "#contract/types.gen";
 import type { ListEmailLogsQuery } from "#shared/rpc";
 import { database } from "./database.ts";
-import { checkEntitlement, checkUsage, entitlementSummary, listPlans, recordUsage, reserveUsage, returnUsage } from "./entitlements.service.ts";
+import { checkEntitlement, checkUsage, countUsage, entitlementSummary, listPlans, recordUsage, reserveUsage, returnUsage } from "./entitlements.service.ts";
 import type { WorkspaceEnv } from "./env.ts";
 import * as workspaces from "./workspaces.service.ts";
 import * as team from "./team.service.ts";
@@ -182,6 +182,10 @@ export class WorkspaceInternal extends WorkerEntrypoint<WorkspaceEnv> implements
 
   reserveUsage(principal: Principal, feature: Feature, key: string, quantity?: number): Promise<Result<{ used: number; limit: number | null }>> {
     return reserveUsage(this.env, database(this.env), principal, feature, key, quantity ?? 1);
+  }
+
+  countUsage(principal: Principal, feature: Feature, key: string, quantity?: number): Promise<Result<{ used: number; limit: number | null }>> {
+    return countUsage(this.env, database(this.env), principal, feature, key, quantity ?? 1);
   }
 
   async commitUsage(orgId: string, key: string): Promise<void> {

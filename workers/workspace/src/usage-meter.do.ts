@@ -107,6 +107,23 @@ export class UsageMeter extends DurableObject<WorkspaceEnv> {
     return admitted;
   }
 
+  /**
+   * {@link admit} and {@link commit} in one step, under `key`: for a standing total whose writer
+   * rarely fails after counting and whose reconcile keeps it true (a stored document's bytes). A key
+   * already counted counts nothing again; a write that then fails gives its count back with
+   * {@link refund}, and one that crashed before it could is corrected by the next reconcile.
+   */
+  count(orgId: string, key: string, feature: Feature, quantity: number, limit: number | null): Admission {
+    this.#claim(orgId);
+    if (this.ctx.storage.kv.get(`committed:${key}`) === true) return { ok: true, used: this.#used(feature, "total"), limit };
+    const admitted = this.admit(orgId, feature, "total", quantity, limit);
+    if (!admitted.ok) return admitted;
+    this.ctx.storage.kv.put(`committed:${key}`, true);
+    // A reconcile in progress may have read its source before this row existed: it counts this key too.
+    if (this.ctx.storage.kv.get(`recon:${feature}`)) this.ctx.storage.kv.put(`recon:${feature}:since:${key}`, quantity);
+    return admitted;
+  }
+
   /** The write committed: its count stays, and the key never counts again. */
   commit(orgId: string, key: string): void {
     this.#claim(orgId);
