@@ -2,7 +2,7 @@ import { env } from "cloudflare:workers";
 import { drizzle } from "drizzle-orm/d1";
 import { describe, expect, it } from "vitest";
 import type { WebhookQueueMessage } from "../../workers/_shared/events.ts";
-import { CLAIM_TIMEOUT_MS, eventQueues, readOutboxEvents as readEvents, relayOutbox as relay } from "#shared/outbox";
+import { CLAIM_TIMEOUT_MS, eventQueues, readOutboxEvents as readEvents, relayCommitted, relayOutbox as relay } from "#shared/outbox";
 import { createSubmission } from "../../workers/underwriting/src/submissions.service.ts";
 import { newPrincipal } from "../support/principals.ts";
 import { realNow } from "../support/clock.ts";
@@ -88,5 +88,22 @@ describe("outbox relay", () => {
     // At least once: the healthy queue got it twice, which its idempotent consumer absorbs.
     expect([webhooks.sent.length, ...again.map((q) => q.sent.length)]).toEqual([1, 1, 1]);
     expect(again[0]!.sent).toEqual(again[1]!.sent);
+  });
+
+  it("relays events just committed by id without a claim, and leaves them to the sweep when the send fails", async () => {
+    await drain();
+    const p = principal();
+    await createSubmission(db(), p, input);
+    await createSubmission(db(), p, input);
+    const ids = (await env.UNDERWRITING_DB.prepare("SELECT id FROM events WHERE org_id = ? ORDER BY id").bind(p.orgId).all<{ id: string }>()).results.map((r) => r.id);
+    // The send fails: nothing is marked, so the sweep still finds both.
+    await expect(relayCommitted(db(), recordingQueue(true).queue, "underwriting", [ids[0]!])).rejects.toThrow("queue unavailable");
+    const { queue, sent } = recordingQueue();
+    expect(await relayCommitted(db(), queue, "underwriting", [ids[0]!])).toBe(1);
+    expect(sent).toEqual([{ kind: "event", source: "underwriting", eventId: ids[0] }]);
+    // The first is marked relayed (the sweep skips it); the second, never relayed by id, is the sweep's.
+    const swept = recordingQueue();
+    expect(await relayOutbox(db(), swept.queue)).toBe(1);
+    expect(swept.sent).toEqual([{ kind: "event", source: "underwriting", eventId: ids[1] }]);
   });
 });

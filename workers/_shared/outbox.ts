@@ -13,7 +13,7 @@
  * CREATE INDEX events_unrelayed ON events (relayed_at, created_at);
  * ```
  */
-import { inArray, sql } from "drizzle-orm";
+import { and, inArray, isNull, sql } from "drizzle-orm";
 import type { DrizzleD1Database } from "drizzle-orm/d1";
 import { sqliteTable, text } from "drizzle-orm/sqlite-core";
 import { realClock } from "./clock.ts";
@@ -108,6 +108,26 @@ export async function relayOutbox(db: DrizzleD1Database, queue: EventsQueue | re
     total += ids.length;
     if (claimed.length < RELAY_BATCH) return total;
   }
+}
+
+/**
+ * Relays events the caller has just committed, by id and without claiming them: one queue send to
+ * every consumer, then one statement marking them relayed. The prompt path of a write that knows
+ * its events' ids, a D1 round trip shorter than {@link relayOutbox}. A sweep that claims the same
+ * rows meanwhile sends them too, which delivery at least once allows (every consumer is idempotent
+ * by event id); if the send fails the rows stay unrelayed and the sweep sends them.
+ */
+export async function relayCommitted(db: DrizzleD1Database, queue: EventsQueue | readonly EventsQueue[], source: string, ids: readonly string[], now = realClock.now()): Promise<number> {
+  const queues = Array.isArray(queue) ? (queue as readonly EventsQueue[]) : [queue as EventsQueue];
+  for (let i = 0; i < ids.length; i += RELAY_BATCH) {
+    const chunk = [...ids.slice(i, i + RELAY_BATCH)].sort();
+    await Promise.all(queues.map((q) => q.sendBatch(chunk.map((eventId) => ({ body: { kind: "event", source, eventId } })))));
+    await db
+      .update(outboxEvents)
+      .set({ relayedAt: now.toISOString() })
+      .where(and(inArray(outboxEvents.id, chunk), isNull(outboxEvents.relayedAt)));
+  }
+  return ids.length;
 }
 
 /** Event envelopes by id, in the seed's shape, sorted by id (internal; not org-scoped). Unknown ids are absent. */

@@ -148,6 +148,7 @@ async function issue(deps: DocumentsDeps, principal: Principal, input: GenerateC
     if (!data.ok) return data;
     const pdf = await certificateTemplate.render(data.value, { maxPages: MAX_PAGES });
     const id = newId("crt");
+    const eventId = newId("evt");
     let row: CertificateRow | undefined;
     try {
       const stored = await storeDocumentWith(
@@ -181,13 +182,14 @@ async function issue(deps: DocumentsDeps, principal: Principal, input: GenerateC
               certificateNumber: number,
               sha256: doc.sha256,
               size: doc.size,
-            }, doc.createdAt),
+            }, doc.createdAt, eventId),
           ];
         },
         now,
         sourceKey === undefined ? {} : { sourceKey },
       );
       if (!stored.ok) return stored;
+      deps.relay?.([eventId]);
       return ok({ ...toCertificate(row!), document: stored.value });
     } catch (error) {
       // Another certificate of this org and year committed this number first: the batch rolled

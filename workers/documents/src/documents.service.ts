@@ -35,6 +35,11 @@ export interface DocumentsDeps {
   usage: Service<WorkspaceInternalRpc>;
   /** A new document id; default `newId("doc")` (a test passes a fixed one to prove a collision never overwrites). */
   newDocumentId?: () => string;
+  /**
+   * Relays outbox events the call has just committed, off the answer's path (the entrypoint's
+   * `ctx.waitUntil`). Without it (a test calling a service directly) the periodic sweep relays them.
+   */
+  relay?: (eventIds: string[]) => void;
 }
 
 const STORAGE = "document_storage_bytes" as const;

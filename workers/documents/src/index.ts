@@ -33,6 +33,7 @@ import * as docs from "./documents.service.ts";
 import type { DocumentsEnv } from "./env.ts";
 import { aiFlags } from "./flags.ts";
 import { ingestDocument, readAcordSource, type IngestDeps } from "./ingest.service.ts";
+import { EVENT_SOURCE, relayNow } from "./relay.ts";
 import { renderDocument } from "./render.service.ts";
 import { sweepOrphans } from "./orphans.service.ts";
 import { purgeDocuments } from "./purge.service.ts";
@@ -43,11 +44,6 @@ import type { UsageReconciled } from "#shared/rpc";
 export type { DocumentsEnv } from "./env.ts";
 export { DocumentsInternal } from "./internal.ts";
 
-/**
- * This worker's registry name: the `source` of the event messages its outbox relay sends. Not
- * exported, because workerd takes every export of the main module for an entrypoint.
- */
-const EVENT_SOURCE = "documents";
 
 /** The public entrypoint: the gateway's `DOCUMENTS` binding. */
 export class DocumentsService extends WorkerEntrypoint<DocumentsEnv> implements DocumentsRpc {
@@ -57,7 +53,7 @@ export class DocumentsService extends WorkerEntrypoint<DocumentsEnv> implements 
   }
 
   private get deps(): docs.DocumentsDeps {
-    return { db: database(this.env), bucket: this.env.DOCUMENTS, usage: this.env.WORKSPACE };
+    return { db: database(this.env), bucket: this.env.DOCUMENTS, usage: this.env.WORKSPACE, relay: relayNow(this.env, this.ctx) };
   }
 
   private get ingestDeps(): IngestDeps {
@@ -104,9 +100,9 @@ export class DocumentsService extends WorkerEntrypoint<DocumentsEnv> implements 
     return readAcordSource(this.deps, principal, id);
   }
 
-  /** A new certificate of insurance and its PDF; its `document.generated` event is relayed once it committed. */
+  /** A new certificate of insurance and its PDF; its `document.generated` event is relayed once it committed (`deps.relay`). */
   generateCertificate(principal: Principal, input: GenerateCertificateInput): Promise<Result<CertificateRecord>> {
-    return generateCertificate(this.deps, principal, input).finally(() => this.ctx.waitUntil(relayOutbox(database(this.env), eventQueues(this.env), EVENT_SOURCE)));
+    return generateCertificate(this.deps, principal, input);
   }
 
   /** The org's `document_storage_bytes` set from its documents' sizes (the system principal's reconcile). */

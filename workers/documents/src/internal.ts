@@ -13,10 +13,11 @@ import type { DocumentsDeps } from "./documents.service.ts";
 import type { DocumentsEnv } from "./env.ts";
 import { issueInvoiceDocument } from "./invoice-paper.service.ts";
 import { issuePolicyDocument } from "./policy-paper.service.ts";
+import { relayNow } from "./relay.ts";
 
 export class DocumentsInternal extends WorkerEntrypoint<DocumentsEnv> implements DocumentsInternalRpc, EventSourceRpc {
   private get deps(): DocumentsDeps {
-    return { db: database(this.env), bucket: this.env.DOCUMENTS, usage: this.env.WORKSPACE };
+    return { db: database(this.env), bucket: this.env.DOCUMENTS, usage: this.env.WORKSPACE, relay: relayNow(this.env, this.ctx) };
   }
 
   /** Renders and stores one piece of policy paper, once per source key (a repeat answers the first document). */
