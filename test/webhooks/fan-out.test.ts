@@ -81,6 +81,40 @@ describe("fan-out of events to endpoints", () => {
     expect(ids).toHaveLength(3);
   });
 
+  it("stores a batch's events in one D1 batch, and each on its own when that batch fails", async () => {
+    /** The webhooks database, recording each batch's size and refusing batches larger than `limit`. */
+    const recording = (limit: number) => {
+      const sizes: number[] = [];
+      const d1 = new Proxy(db(), {
+        get(target, prop) {
+          if (prop === "batch") {
+            return (statements: D1PreparedStatement[]) => {
+              sizes.push(statements.length);
+              return statements.length > limit ? Promise.reject(new Error("D1 batch refused")) : target.batch(statements);
+            };
+          }
+          const value = Reflect.get(target, prop);
+          return typeof value === "function" ? value.bind(target) : value;
+        },
+      });
+      return { d1, sizes };
+    };
+    for (const limit of [Infinity, 2]) {
+      const { d1, sizes } = recording(limit);
+      const h = harness({ WEBHOOKS_DB: d1 });
+      const p = newPrincipal();
+      unwrap(await h.service.createEndpoint(p, { url: url("all"), events: ["*"] }));
+      const events = [publish(h, p.orgId, "policy.bound"), publish(h, p.orgId, "policy.cancelled"), publish(h, p.orgId, "claim.filed")];
+      sizes.length = 0;
+      // Every event is stored with its delivery, acked, and its delivery enqueued, whichever way it was written.
+      expect(await fanOut(h, events)).toHaveLength(3);
+      const stored = await db().prepare("SELECT count(*) AS n FROM webhook_deliveries WHERE org_id = ?").bind(p.orgId).first("n");
+      expect(stored).toBe(3);
+      // One batch of three events and three deliveries; refused, then one batch per event.
+      expect(sizes).toEqual(limit === Infinity ? [6] : [6, 2, 2, 2]);
+    }
+  });
+
   it("lists the org's event log newest first, filtered by type", async () => {
     const h = harness();
     const p = newPrincipal();

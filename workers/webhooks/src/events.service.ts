@@ -91,13 +91,22 @@ export async function ingestEvent(deps: WebhooksDeps, envelope: EventEnvelope, s
  * per org and queue batch). Answers how many endpoints the event matched.
  */
 export async function storeEvent(deps: WebhooksDeps, envelope: EventEnvelope, source: IngestSource, receiving?: readonly EndpointRow[]): Promise<number> {
+  const { statements, matched } = eventStatements(deps, envelope, source, receiving ?? (await listReceivingEndpoints(deps.db, envelope.orgId)));
+  await atomically(deps.db, statements);
+  return matched;
+}
+
+/**
+ * What {@link storeEvent} writes, for a caller that commits several events in one batch (the queue
+ * consumer): the event's row and a delivery per endpoint of `receiving` it matches, all inserted
+ * only if absent, so a batch that repeats an event writes it once.
+ */
+export function eventStatements(deps: WebhooksDeps, envelope: EventEnvelope, source: IngestSource, receiving: readonly EndpointRow[]): { statements: Statement[]; matched: number } {
   const at = new Date().toISOString();
   const event = eventRow(envelope, source, at);
   const subject = subjectOf(envelope.type, envelope.data);
-  const endpoints = (receiving ?? (await listReceivingEndpoints(deps.db, envelope.orgId))).filter((e) => matchesSubscription(e.events, envelope.type));
-  const statements: Statement[] = [insertEventIfAbsent(deps.db, event), ...endpoints.map((e) => insertDeliveryIfAbsent(deps.db, deliveryRow(e, event, at, subject)))];
-  await atomically(deps.db, statements);
-  return endpoints.length;
+  const endpoints = receiving.filter((e) => matchesSubscription(e.events, envelope.type));
+  return { statements: [insertEventIfAbsent(deps.db, event), ...endpoints.map((e) => insertDeliveryIfAbsent(deps.db, deliveryRow(e, event, at, subject)))], matched: endpoints.length };
 }
 
 /**

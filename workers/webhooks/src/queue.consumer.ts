@@ -18,6 +18,7 @@
  * itself dead-letters after `max_retries`) and acks. An event message that reaches it is put back on
  * the events queue an hour later: its outbox row is already relayed, so dropping it would lose it.
  */
+import { atomically, type Statement } from "#shared/db";
 import type { EventEnvelope, WebhookQueueMessage } from "#shared/events";
 import { errorRetryDelay, eventSourceOf, MAX_ERROR_RETRY_SECONDS, parseEventMessage, type EventMessage } from "#shared/event-consumer";
 import { attemptDelivery } from "./attempt.service.ts";
@@ -25,7 +26,7 @@ import { recordDeadLetter } from "./deliveries.service.ts";
 import { createDeps, type WebhooksDeps } from "./deps.ts";
 import type { WebhooksEnv } from "./env.ts";
 import { listReceivingEndpoints } from "./endpoints.repo.ts";
-import { enqueueEvent, isEnvelope, storeEvent } from "./events.service.ts";
+import { enqueueEvent, eventStatements, isEnvelope, storeEvent } from "./events.service.ts";
 import type { Kick } from "./ordering.ts";
 import type { EndpointRow } from "./schema.ts";
 
@@ -193,8 +194,14 @@ async function handleEvents(deps: WebhooksDeps, messages: { msg: Message<unknown
       for (const e of Array.isArray(envelopes) ? envelopes : []) {
         if (typeof e === "object" && e !== null && typeof (e as { id?: unknown }).id === "string") byId.set((e as { id: string }).id, e);
       }
-      const results = await Promise.all(group.map(({ msg, body }) => storeOne(deps, msg, body, byId.get(body.eventId), receiving)));
-      return results.flatMap((stored, i) => (stored ? [{ msg: group[i]!.msg, ...stored }] : []));
+      const usable = group.flatMap(({ msg, body }) => {
+        const envelope = usableEnvelope(msg, body, byId.get(body.eventId));
+        return envelope ? [{ msg, body, envelope }] : [];
+      });
+      const together = await storeTogether(deps, usable, receiving);
+      if (together) return together;
+      const results = await Promise.all(usable.map(({ msg, body, envelope }) => storeOne(deps, msg, body, envelope, receiving)));
+      return results.flatMap((stored, i) => (stored ? [{ msg: usable[i]!.msg, ...stored }] : []));
     }),
   );
   // Every event of the batch is in the log (with its deliveries) before any delivery message goes
@@ -217,14 +224,8 @@ function endpointsPerOrg(deps: WebhooksDeps): (orgId: string) => Promise<Endpoin
   };
 }
 
-/** Store one event of the batch with how many endpoints it matched; null when its message was already acked or retried. */
-async function storeOne(
-  deps: WebhooksDeps,
-  msg: Message<unknown>,
-  body: EventMessage,
-  envelope: unknown,
-  receiving: (orgId: string) => Promise<EndpointRow[] | undefined>,
-): Promise<{ envelope: EventEnvelope; matched: number } | null> {
+/** The message's event as its source answered it, or null once the message is acked (malformed, long missing) or retried (missing). */
+function usableEnvelope(msg: Message<unknown>, body: EventMessage, envelope: unknown): EventEnvelope | null {
   if (envelope === undefined) {
     if (msg.attempts < MISSING_EVENT_ATTEMPTS) {
       msg.retry({ delaySeconds: 5 * msg.attempts });
@@ -239,6 +240,41 @@ async function storeOne(
     msg.ack();
     return null;
   }
+  return envelope;
+}
+
+type Usable = { msg: Message<unknown>; body: EventMessage; envelope: EventEnvelope };
+
+/**
+ * A source's events of the batch stored in one D1 batch, each with how many endpoints it matched;
+ * null when there is one event only, an org's endpoints could not be listed, or the batch failed,
+ * and then each event is stored on its own, so that one bad event holds no other back.
+ */
+async function storeTogether(deps: WebhooksDeps, usable: Usable[], receiving: (orgId: string) => Promise<EndpointRow[] | undefined>): Promise<(Usable & { matched: number })[] | null> {
+  if (usable.length < 2) return null;
+  const parts: (Usable & { matched: number; statements: Statement[] })[] = [];
+  for (const u of usable) {
+    const endpoints = await receiving(u.envelope.orgId);
+    if (!endpoints) return null;
+    parts.push({ ...u, ...eventStatements(deps, u.envelope, u.body.source, endpoints) });
+  }
+  try {
+    await atomically(deps.db, parts.flatMap((p) => p.statements));
+  } catch (err) {
+    console.error(`webhooks: storing ${parts.length} events in one batch failed; storing each on its own`, err);
+    return null;
+  }
+  return parts.map(({ statements: _, ...stored }) => stored);
+}
+
+/** Store one event of the batch with how many endpoints it matched; null when its message was retried. */
+async function storeOne(
+  deps: WebhooksDeps,
+  msg: Message<unknown>,
+  body: EventMessage,
+  envelope: EventEnvelope,
+  receiving: (orgId: string) => Promise<EndpointRow[] | undefined>,
+): Promise<{ envelope: EventEnvelope; matched: number } | null> {
   try {
     const matched = await storeEvent(deps, envelope, body.source, await receiving(envelope.orgId));
     return { envelope, matched };

@@ -46,8 +46,8 @@ export interface EmbeddedSubset {
   cids: Map<number, number>;
   /** `/W` entries: CID → width in thousandths of an em, for CIDs 1…n in order. */
   widths: number[];
-  /** The ToUnicode CMap, so that the text layer reads back as the characters drawn. */
-  toUnicode: string;
+  /** The ToUnicode CMap (deflated), so that the text layer reads back as the characters drawn. */
+  toUnicode: Uint8Array;
 }
 
 export class Face {
@@ -133,7 +133,8 @@ export class Face {
       }
     }
     const raw = subset.encode();
-    return { program: await deflated(raw), programLength: raw.length, cids, widths, toUnicode: toUnicodeCMap(unicode) };
+    const [program, toUnicode] = await Promise.all([deflated(raw), deflated(new TextEncoder().encode(toUnicodeCMap(unicode)))]);
+    return { program, programLength: raw.length, cids, widths, toUnicode };
   }
 }
 

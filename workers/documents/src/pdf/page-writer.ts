@@ -126,8 +126,7 @@ function embedFont(doc: PDFDocument, face: Face, subset: EmbeddedSubset): PDFRef
       FontFile2: program,
     }),
   );
-  const toUnicode = new TextEncoder().encode(subset.toUnicode);
-  const unicodeRef = context.register(PDFRawStream.of(context.obj({ Length: toUnicode.length }), toUnicode));
+  const unicodeRef = context.register(PDFRawStream.of(context.obj({ Length: subset.toUnicode.length, Filter: "FlateDecode" }), subset.toUnicode));
   const cidFont = context.register(
     context.obj({
       Type: "Font",
