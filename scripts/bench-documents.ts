@@ -7,7 +7,8 @@
  *      certificate with its gap-free number and `document.generated` in one D1 batch; the answer
  *      carries a signed download link (the meter's commit and the outbox relay run after it),
  * measured alternately in the same run on the same machine, then whether the certificate's p50 is
- * within five times the read's (the issue's target).
+ * within five times the read's (the issue's target), then what one request of each costs the whole
+ * sandbox in CPU (lib/process-cpu.ts), the figure the ratio of medians follows at 4 connections.
  *
  * Uses the sandbox at BENCH_URL (default http://127.0.0.1:8787) when it answers; otherwise starts
  * one with `npm run dev` on a scratch state directory and stops it afterwards. BENCH_DURATION
@@ -18,6 +19,7 @@
 import autocannon from "autocannon";
 import { quickstartSubmission } from "../test/support/submissions.ts";
 import { measurementOf, medianRound, type Measurement } from "./lib/bench-stats.ts";
+import { cpuPerRequest } from "./lib/process-cpu.ts";
 import { api as call, ensureSandbox, loadTestOrg } from "./lib/sandbox.ts";
 
 const duration = Number(process.env.BENCH_DURATION ?? 10);
@@ -26,6 +28,8 @@ const sandboxUrl = process.env.BENCH_URL ?? "http://127.0.0.1:8787";
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 /** Target: the certificate's median latency at most this multiple of the read's. */
 const TARGET_RATIO = 5;
+/** Requests per target for the CPU-per-request figure. */
+const CPU_REQUESTS = 100;
 
 const stops: (() => void)[] = [];
 const cleanup = () => stops.forEach((stop) => stop());
@@ -87,6 +91,17 @@ async function main() {
   const ratio = coi.p50 / Math.max(read.p50, 1);
   const met = coi.p50 <= TARGET_RATIO * read.p50;
   console.log(`\np50(COI) = ${coi.p50} ms, ${ratio.toFixed(1)}× p50(read) = ${read.p50} ms: ${met ? "within" : "NOT within"} the target p50(COI) ≤ ${TARGET_RATIO} × p50(read).`);
+  // What each request costs the whole sandbox, deferred work included, one request at a time.
+  const once = (target: Target) => async () => {
+    const res = await fetch(target.url, { method: target.body ? "POST" : "GET", body: target.body, headers: { "x-api-key": target.key, ...(target.body ? { "content-type": "application/json" } : {}) } });
+    if (!res.ok) throw new Error(`${target.name} answered ${res.status}: ${await res.text()}`);
+    await res.arrayBuffer();
+  };
+  const cpu = [];
+  for (const target of targets) cpu.push(await cpuPerRequest(once(target), CPU_REQUESTS));
+  if (cpu[0] != null && cpu[1] != null) {
+    console.log(`CPU per request (every workerd process, ${CPU_REQUESTS} requests one at a time): read ${cpu[0].toFixed(1)} ms, certificate ${cpu[1].toFixed(1)} ms, ${(cpu[1] / cpu[0]).toFixed(1)}×.`);
+  }
   const failed = [read, coi].filter((r) => r.non2xx > 0 || r.errors > 0);
   if (failed.length > 0) {
     console.error(`${failed.map((r) => r.name).join(" and ")} saw failures; the figures above are not valid.`);
