@@ -198,7 +198,7 @@ export const WORKERS: readonly WorkerEntry[] = [
     deployOnly: { ai: { binding: "AI", purpose: "Workers AI: classifies ingested files behind the flag documents.ai_classification (the committed model otherwise)" } },
     calls: [
       { worker: "producers", entrypoint: "internal", purpose: "flags: the org's feature flags (documents.ai_classification, documents.ai_model) at ingest" },
-      { worker: "workspace", entrypoint: "internal", purpose: "reserveUsage, commitUsage, releaseUsage: each stored document's bytes count document_storage_bytes against the org's plan, reserved once the size is known and released if the row is not written" },
+      { worker: "workspace", entrypoint: "internal", purpose: "countUsage, returnUsage: each stored document's bytes count document_storage_bytes against the org's plan, counted in one step once the size is known and given back if the object or row is not written; beginUsageReconcile, finishUsageReconcile: the daily reconcile from the documents' sizes" },
     ],
     emitsEvents: true,
     crons: [{ schedule: "* * * * *", purpose: "the outbox sweep (relays events a prompt relay missed) and the orphan sweep (objects a crashed store left without a row)" }],
