@@ -304,6 +304,7 @@ export const WORKERS: readonly WorkerEntry[] = [
     purpose: "referral partners, their codes and the public click router, attribution events (last touch within 90 days) and the commissions attributed policies earn them",
     entrypoints: { public: "PartnersService" },
     d1: { binding: "PARTNERS_DB", database: "openinsure-partners", id: "partners-db" },
+    durableObjects: [{ binding: "REFERRAL_LINKS", className: "ReferralLink", purpose: "one object per referral code: its row held in memory for the click router, forgotten when the partner is revoked" }],
     queues: {
       produce: [{ binding: "PARTNER_CLICKS", queue: "openinsure-partner-clicks", purpose: "one message per click on a referral link, recorded after the redirect answered (by click id, once)" }],
       consume: [

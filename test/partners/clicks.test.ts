@@ -3,6 +3,7 @@ import { newId } from "#shared/ids";
 import { handleClickBatch, insertClicks, type ClickMessage } from "../../workers/partners/src/clicks.ts";
 import { newPrincipal } from "../support/principals.ts";
 import { errorOf, unwrap } from "../support/results.ts";
+import { referralLinkOf } from "../../workers/partners/src/referral-link.do.ts";
 import { newPartner, partnersEnv, partnersRpc } from "./harness.ts";
 
 const HASH_A = "a".repeat(64);
@@ -68,14 +69,42 @@ describe("the click router", () => {
     expect(resolved.location).toBe(`https://payroll.example/insurance?ref=${partner.defaultCode}`);
     expect(resolved.click).toMatchObject({ kind: "click", id: expect.stringMatching(/^clk_/), code: partner.defaultCode, orgId: p.orgId, partnerId: partner.id, referrer: "https://blog.example/post", ipHash: HASH_B, userAgentHash: HASH_A });
     expect(unrecorded.click.id).not.toBe(resolved.click.id);
-    await partnersRpc.recordClick(resolved.click);
-    await partnersRpc.recordClick(resolved.click);
-    // Not a click: ignored.
-    await partnersRpc.recordClick({ ...resolved.click, id: newId("clk"), kind: "other" } as unknown as ClickMessage);
+    await partnersRpc.recordClicks([resolved.click]);
+    // Not a click: ignored; the click again beside it: counted once.
+    await partnersRpc.recordClicks([{ ...resolved.click, id: newId("clk"), kind: "other" } as unknown as ClickMessage, resolved.click]);
     const rows = await settledClicks(partner.defaultCode, 1);
     expect(rows.map((r) => r.id)).toEqual([resolved.click.id]);
     unwrap(await partnersRpc.revokePartner(p, partner.id));
     expect(errorOf(await partnersRpc.resolveLink(partner.defaultCode, { referrer: null, ipHash: HASH_A, userAgentHash: null }))).toMatchObject({ code: "not_found" });
+  });
+
+  it("answers a code from its object's memory, which revocation clears at once (also on a retried revoke)", async () => {
+    const p = newPrincipal();
+    const partner = await newPartner(p);
+    const click = { referrer: null, ipHash: HASH_A, userAgentHash: null };
+    unwrap(await partnersRpc.resolveLink(partner.defaultCode, click));
+    // Changed in D1 behind the object's back: the click router still answers from memory…
+    await partnersEnv.PARTNERS_DB.prepare("UPDATE referral_codes SET landing_url = 'https://elsewhere.example/' WHERE code = ?").bind(partner.defaultCode).run();
+    expect(unwrap(await partnersRpc.resolveLink(partner.defaultCode, click)).location).toBe(`https://payroll.example/insurance?ref=${partner.defaultCode}`);
+    // …until the object is told, as revocation tells every code of the partner.
+    await referralLinkOf(partnersEnv, partner.defaultCode).forget();
+    expect(unwrap(await partnersRpc.resolveLink(partner.defaultCode, click)).location).toBe(`https://elsewhere.example/?ref=${partner.defaultCode}`);
+
+    const second = unwrap(await partnersRpc.createPartnerCode(p, partner.id, {}));
+    // Many clicks at once on a code nobody asked for yet: one answer for all.
+    const burst = await Promise.all(Array.from({ length: 20 }, () => partnersRpc.resolveLink(second.code, click)));
+    expect(new Set(burst.map((r) => unwrap(r).location))).toEqual(new Set([`https://payroll.example/insurance?ref=${second.code}`]));
+    unwrap(await partnersRpc.revokePartner(p, partner.id));
+    for (const code of [partner.defaultCode, second.code]) expect(errorOf(await partnersRpc.resolveLink(code, click))).toMatchObject({ code: "not_found" });
+
+    // A revoke retried (say the first one's objects could not all be told) tells them again.
+    const other = await newPartner(p);
+    unwrap(await partnersRpc.revokePartner(p, other.id));
+    await partnersEnv.PARTNERS_DB.prepare("UPDATE referral_codes SET status = 'active' WHERE code = ?").bind(other.defaultCode).run();
+    unwrap(await partnersRpc.resolveLink(other.defaultCode, click));
+    await partnersEnv.PARTNERS_DB.prepare("UPDATE referral_codes SET status = 'revoked' WHERE code = ?").bind(other.defaultCode).run();
+    expect(unwrap(await partnersRpc.revokePartner(p, other.id)).status).toBe("revoked");
+    expect(errorOf(await partnersRpc.resolveLink(other.defaultCode, click))).toMatchObject({ code: "not_found" });
   });
 
   it("counts a redelivered click message once, and retries a batch whose insert failed", async () => {

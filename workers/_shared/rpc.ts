@@ -1441,8 +1441,8 @@ export interface PartnersRpc extends Rpc.WorkerEntrypointBranded {
   payCommissions(principal: Principal, partnerId: string, input: PayPartnerCommissionsRequest): Promise<Result<PartnerPayout>>;
   /** The click router's read alone (no principal): where the code sends the visitor and the click to record; `not_found` for an unknown or revoked code. Records nothing. */
   resolveLink(code: string, click: ReferralClick): Promise<Result<ResolvedReferralLink>>;
-  /** Record a click {@link resolveLink} built, once by its id (queued; inserted directly if the queue refuses). Anything else is ignored. */
-  recordClick(click: ReferralClickRecord): Promise<void>;
+  /** Record clicks {@link resolveLink} built, each once by its id (queued; inserted directly if the queue refuses). Anything else is ignored. */
+  recordClicks(clicks: ReferralClickRecord[]): Promise<void>;
 }
 
 export interface PublicEntrypoints {

@@ -1,6 +1,7 @@
 /**
- * The public click router's worker side (`GET /r/{code}` in the gateway). Fast: one read by the
- * code's primary key (each code row carries its partner's landing URL and status), then the answer.
+ * The public click router's worker side (`GET /r/{code}` in the gateway). Fast: the code's row (which
+ * carries its partner's landing URL and status) from its own Durable Object, which holds it in memory
+ * and is told when the partner is revoked (referral-link.do.ts), then the answer.
  * The click is recorded after the answer, and only when the client's per-IP limit admitted it (the
  * gateway counts the limit while the code is read, then hands the click back in its `waitUntil`):
  * a message with the click's own id goes on `openinsure-partner-clicks`, and this worker's consumer inserts each batch with
@@ -11,6 +12,7 @@ import { notFound, ok, type Result } from "#shared/errors";
 import { newId } from "#shared/ids";
 import type { ReferralClick, ReferralClickRecord, ReferralTarget, ResolvedReferralLink } from "#shared/rpc";
 import { normalizeCode } from "./partners.service.ts";
+import type { ReferralLinkRow } from "./referral-link.do.ts";
 
 /** One click, as queued and as stored (built by {@link resolveLink}, handed back by the gateway to record). */
 export type ClickMessage = ReferralClickRecord;
@@ -21,17 +23,14 @@ const HASH = /^[0-9a-f]{64}$/;
 /**
  * The code's landing page and the click to record, or `not_found` for an unknown or revoked code.
  * Nothing is recorded here: the gateway looks the code up while the client's limit is counted, and
- * records the click ({@link recordClick}) only once both said yes.
+ * records the click ({@link recordClicks}) only once both said yes.
  */
-export async function resolveLink(d1: D1Database, rawCode: string, click: ReferralClick, now: Date): Promise<Result<ResolvedReferralLink>> {
+export async function resolveLink(lookup: (code: string) => Promise<ReferralLinkRow | null>, rawCode: string, click: ReferralClick, now: Date): Promise<Result<ResolvedReferralLink>> {
   const code = normalizeCode(rawCode);
   if (!code) return notFound("Referral link");
-  const row = await d1
-    .prepare("SELECT org_id, partner_id, landing_url, status FROM referral_codes WHERE code = ?")
-    .bind(code)
-    .first<{ org_id: string; partner_id: string; landing_url: string; status: string }>();
+  const row = await lookup(code);
   if (!row || row.status !== "active") return notFound("Referral link");
-  const location = new URL(row.landing_url);
+  const location = new URL(row.landingUrl);
   location.searchParams.set("ref", code);
   return ok({
     location: location.href,
@@ -39,8 +38,8 @@ export async function resolveLink(d1: D1Database, rawCode: string, click: Referr
       kind: "click",
       id: newId("clk"),
       code,
-      orgId: row.org_id,
-      partnerId: row.partner_id,
+      orgId: row.orgId,
+      partnerId: row.partnerId,
       clickedAt: now.toISOString(),
       referrer: typeof click.referrer === "string" && click.referrer !== "" ? click.referrer.slice(0, MAX_REFERRER) : null,
       ipHash: HASH.test(click.ipHash) ? click.ipHash : "0".repeat(64),
@@ -51,13 +50,13 @@ export async function resolveLink(d1: D1Database, rawCode: string, click: Referr
 
 /** {@link resolveLink} and the click recorded after the answer (`record` is the caller's waitUntil). */
 export async function followLink(
-  d1: D1Database,
+  lookup: (code: string) => Promise<ReferralLinkRow | null>,
   record: (message: ClickMessage) => void,
   rawCode: string,
   click: ReferralClick,
   now: Date,
 ): Promise<Result<ReferralTarget>> {
-  const resolved = await resolveLink(d1, rawCode, click, now);
+  const resolved = await resolveLink(lookup, rawCode, click, now);
   if (!resolved.ok) return resolved;
   record(resolved.value.click);
   return ok({ location: resolved.value.location, clickId: resolved.value.click.id });
@@ -72,13 +71,14 @@ export async function insertClicks(d1: D1Database, messages: ClickMessage[]): Pr
   await d1.batch(messages.map((m) => insert.bind(m.id, m.code, m.orgId, m.partnerId, m.clickedAt, m.referrer, m.ipHash, m.userAgentHash)));
 }
 
-/** Queue the click; when the queue refuses it, insert it directly (still by its id, once). */
-export async function recordClick(queue: Queue<ClickMessage>, d1: D1Database, message: ClickMessage): Promise<void> {
+/** Queue the clicks (at most 100, one batch); when the queue refuses them, insert them directly (still by id, once). */
+export async function recordClicks(queue: Queue<ClickMessage>, d1: D1Database, messages: ClickMessage[]): Promise<void> {
+  if (messages.length === 0) return;
   try {
-    await queue.send(message);
+    await queue.sendBatch(messages.map((body) => ({ body })));
   } catch (err) {
-    console.error(JSON.stringify({ level: "warn", message: "click queue send failed; inserting directly", clickId: message.id, error: String(err) }));
-    await insertClicks(d1, [message]);
+    console.error(JSON.stringify({ level: "warn", message: "click queue send failed; inserting directly", count: messages.length, error: String(err) }));
+    await insertClicks(d1, messages);
   }
 }
 

@@ -16,7 +16,8 @@ import { notFound } from "#shared/errors";
 import type { PageQuery } from "#shared/pagination";
 import type { ListCommissionsOfPartnerQuery, ListPartnerCommissionsQuery, ListPartnersQuery, PartnersRpc, ReferralClick, ReferralClickRecord } from "#shared/rpc";
 import { recordAttributionEvent, sweepAttributions } from "./attribution.service.ts";
-import { followLink, isClick, recordClick, resolveLink } from "./clicks.ts";
+import { followLink, isClick, recordClicks, resolveLink } from "./clicks.ts";
+import { forgetPartnerLinks, referralLinkOf } from "./referral-link.do.ts";
 import { listCommissions, listCommissionsOfPartner, payCommissions } from "./commissions.service.ts";
 import { acceptInvitation, partnerLoginActive, signIn } from "./logins.service.ts";
 import { database } from "./database.ts";
@@ -28,6 +29,7 @@ import { purgeOrgOf, type PurgeProgress } from "#shared/purge";
 import type { Result as PurgeResult } from "#shared/errors";
 
 export type { PartnersEnv } from "./env.ts";
+export { ReferralLink } from "./referral-link.do.ts";
 
 /**
  * A partner principal (a partner JWT) reads only its own partner: another partner's id is the same
@@ -59,8 +61,11 @@ export class PartnersService extends WorkerEntrypoint<PartnersEnv> implements Pa
     return partners.invitePartner(database(this.env), this.env.IDENTITY, principal, id, origin, isProduction(this.env));
   }
 
-  revokePartner(principal: Principal, id: string) {
-    return partners.revokePartner(database(this.env), principal, id);
+  /** Revoked in D1, then each of its codes' objects told, so its links 404 from the next click (again on a retry). */
+  async revokePartner(principal: Principal, id: string) {
+    const revoked = await partners.revokePartner(database(this.env), principal, id);
+    if (revoked.ok) await forgetPartnerLinks(this.env, principal.orgId, id);
+    return revoked;
   }
 
   createPartnerCode(principal: Principal, partnerId: string, input: CreatePartnerCodeRequest) {
@@ -72,20 +77,23 @@ export class PartnersService extends WorkerEntrypoint<PartnersEnv> implements Pa
     return partners.listPartnerCodes(database(this.env), principal, partnerId, query);
   }
 
-  /** One read by key; the click is queued after the answer (exactly once by its id). */
+  /** The code's row from its object; the click is queued after the answer (exactly once by its id). */
   followLink(code: string, click: ReferralClick) {
-    return followLink(this.env.PARTNERS_DB, (message) => this.ctx.waitUntil(recordClick(this.env.PARTNER_CLICKS, this.env.PARTNERS_DB, message)), code, click, realClock.now());
+    return followLink(this.lookupLink, (message) => this.ctx.waitUntil(recordClicks(this.env.PARTNER_CLICKS, this.env.PARTNERS_DB, [message])), code, click, realClock.now());
   }
 
   /** The gateway's click router: the read alone, run while the client's limit is counted. */
   resolveLink(code: string, click: ReferralClick) {
-    return resolveLink(this.env.PARTNERS_DB, code, click, realClock.now());
+    return resolveLink(this.lookupLink, code, click, realClock.now());
   }
 
-  /** The click of an admitted {@link resolveLink}, recorded once by its id. */
-  async recordClick(click: ReferralClickRecord): Promise<void> {
-    if (!isClick(click) || typeof click.partnerId !== "string" || typeof click.clickedAt !== "string") return;
-    await recordClick(this.env.PARTNER_CLICKS, this.env.PARTNERS_DB, click);
+  /** A code's row, from the code's own object (memory, D1 on a miss). */
+  private lookupLink = (code: string) => referralLinkOf(this.env, code).resolve(code);
+
+  /** The clicks of admitted {@link resolveLink}s the gateway could not queue, each recorded once by its id. */
+  async recordClicks(clicks: ReferralClickRecord[]): Promise<void> {
+    const valid = (Array.isArray(clicks) ? clicks : []).filter((c) => isClick(c) && typeof c.partnerId === "string" && typeof c.clickedAt === "string");
+    await recordClicks(this.env.PARTNER_CLICKS, this.env.PARTNERS_DB, valid);
   }
 
   recordAttributionEvent(principal: Principal, input: CreateAttributionEventRequest) {

@@ -1,5 +1,6 @@
 import type { Context } from "hono";
 import type { GatewayContext, GatewayEnv } from "../env.ts";
+import { clickBatch } from "../click-batch.ts";
 import { appErrorResponse } from "../http/errors.ts";
 import { rawRoute, route } from "../http/route.ts";
 import { clientIp } from "../middleware/rate-limit.ts";
@@ -34,8 +35,9 @@ export async function clickHash(env: GatewayEnv, kind: "ip" | "ua", value: strin
  * `GET /r/{code}`: the code is read (one RPC reading it by key) while the client IP's limit is
  * counted (the contract's `x-openinsure-rate-limit`, started by the pipeline), so the answer waits
  * for the slower of the two, not both in turn. A click over the limit is answered 429 and not
- * recorded; an admitted one (which the partners worker built) is queued after the answer, and the
- * partners worker's consumer inserts it once by its id. The code is looked up afresh every time: a revoked partner's links 404 from the
+ * recorded; an admitted one (which the partners worker built) is queued after the answer, batched
+ * with the isolate's other clicks (click-batch.ts), and the partners worker's consumer inserts it
+ * once by its id. The code is looked up afresh every time: a revoked partner's links 404 from the
  * next request. Raw, because its success is a redirect: the pipeline answers JSON.
  */
 async function followLink(c: Context<GatewayContext>, limited: Promise<Response | null>): Promise<Response> {
@@ -45,9 +47,9 @@ async function followLink(c: Context<GatewayContext>, limited: Promise<Response 
   if (refused) return refused;
   if (!target.ok) return appErrorResponse(c, target.error);
   const { location, click } = target.value;
-  // Straight onto the partners worker's click queue (no second RPC); if the queue refuses it, the
-  // partners worker records it itself. Either way once, by the click's id.
-  c.executionCtx.waitUntil(c.env.PARTNER_CLICKS.send(click).catch(() => c.env.PARTNERS.recordClick(click)));
+  // Onto the partners worker's click queue with the isolate's other clicks of the moment (no second
+  // RPC); if the queue refuses them, the partners worker records them itself. Once, by each click's id.
+  clickBatch.add(c.env, c.executionCtx, click);
   c.header("Cache-Control", "no-store");
   return c.redirect(location, 302);
 }
