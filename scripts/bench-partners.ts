@@ -16,8 +16,7 @@
  * (requests per measurement, default 1000), BENCH_ROUNDS (default 3; the median round is reported),
  * BENCH_CONNECTIONS (default 10) and BENCH_IPS (addresses in the pool, default 300) tune the load.
  */
-import autocannon from "autocannon";
-import { measurementOf, medianRound, type Measurement } from "./lib/bench-stats.ts";
+import { measurementOf, medianRound, runCounted, type Measurement } from "./lib/bench-stats.ts";
 import { api as call, ensureSandbox, loadTestOrg } from "./lib/sandbox.ts";
 
 const requests = Number(process.env.BENCH_REQUESTS ?? 1000);
@@ -46,7 +45,7 @@ interface Run {
 }
 
 async function run(name: string, path: string, amount: number, rotateIp: boolean): Promise<Run> {
-  const result = await autocannon({
+  const { result, seconds } = await runCounted({
     url: `${sandboxUrl}${path}`,
     connections,
     amount,
@@ -61,8 +60,9 @@ async function run(name: string, path: string, amount: number, rotateIp: boolean
   const stats = (result as unknown as { statusCodeStats?: Record<string, { count: number }> }).statusCodeStats ?? {};
   const redirects = stats["302"]?.count ?? 0;
   const limited = stats["429"]?.count ?? 0;
-  // A fixed number of requests runs a few seconds: throughput is the whole run's, not a per-second bucket average.
-  const m = { ...measurementOf(name, result), rps: result.requests.total / Math.max(result.duration, 0.001) };
+  // A fixed number of requests runs a few seconds: throughput is the whole run's (to its last
+  // answer), not a per-second bucket average.
+  const m = { ...measurementOf(name, result), rps: result.requests.total / seconds };
   // A redirect is the link's success: only what is neither 2xx nor 302 counts as a failure.
   return { measurement: { ...m, non2xx: rotateIp ? m.non2xx - redirects : m.non2xx }, redirects, limited };
 }
