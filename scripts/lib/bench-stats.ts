@@ -1,6 +1,7 @@
 /**
- * The figures `npm run bench` and `npm run bench:documents` report for a target: one autocannon
- * run reduced to throughput, latency percentiles and failures, and the median of several rounds.
+ * The figures the benchmarks (`npm run bench`, `bench:documents`, `bench:billing`, `bench:partners`)
+ * report for a target: one autocannon run reduced to throughput, latency percentiles and failures,
+ * the median of several rounds, and a run of a fixed number of requests timed to its last answer.
  */
 import autocannon from "autocannon";
 

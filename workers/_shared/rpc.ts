@@ -1432,7 +1432,7 @@ export interface PartnersRpc extends Rpc.WorkerEntrypointBranded {
   revokePartner(principal: Principal, id: string): Promise<Result<Partner>>;
   createPartnerCode(principal: Principal, partnerId: string, input: CreatePartnerCodeRequest): Promise<Result<PartnerCode>>;
   listPartnerCodes(principal: Principal, partnerId: string, query?: PageQuery): Promise<Result<Page<PartnerCode>>>;
-  /** The public click router (no principal): one indexed lookup, the click recorded once after the answer; `not_found` for an unknown or revoked code. */
+  /** The public click router (no principal): the code's row from its object, the click recorded once after the answer; `not_found` for an unknown or revoked code. */
   followLink(code: string, click: ReferralClick): Promise<Result<ReferralTarget>>;
   recordAttributionEvent(principal: Principal, input: CreateAttributionEventRequest): Promise<Result<AttributionEvent>>;
   listCommissions(principal: Principal, query?: ListPartnerCommissionsQuery): Promise<Result<Page<PartnerCommission>>>;

@@ -32,13 +32,14 @@ export async function clickHash(env: GatewayEnv, kind: "ip" | "ua", value: strin
 }
 
 /**
- * `GET /r/{code}`: the code is read (one RPC reading it by key) while the client IP's limit is
- * counted (the contract's `x-openinsure-rate-limit`, started by the pipeline), so the answer waits
- * for the slower of the two, not both in turn. A click over the limit is answered 429 and not
- * recorded; an admitted one (which the partners worker built) is queued after the answer, batched
- * with the isolate's other clicks (click-batch.ts), and the partners worker's consumer inserts it
- * once by its id. The code is looked up afresh every time: a revoked partner's links 404 from the
- * next request. Raw, because its success is a redirect: the pipeline answers JSON.
+ * `GET /r/{code}`: the code is read (one RPC; the partners worker answers from the code's object)
+ * while the client IP's limit is counted (the contract's `x-openinsure-rate-limit`, started by the
+ * pipeline), so the answer waits for the slower of the two, not both in turn. A click over the limit
+ * is answered 429 and not recorded; an admitted one (which the partners worker built) is queued
+ * after the answer, batched with the isolate's other clicks (click-batch.ts), and the partners
+ * worker's consumer inserts it once by its id. Nothing about the code is kept in the gateway, and
+ * revocation tells the code's object: a revoked partner's links 404 from the next request. Raw,
+ * because its success is a redirect: the pipeline answers JSON.
  */
 async function followLink(c: Context<GatewayContext>, limited: Promise<Response | null>): Promise<Response> {
   const ua = c.req.header("user-agent");
